@@ -1,0 +1,143 @@
+// swift-tools-version: 6.2
+// Hromada: residents' appeals from Mykolaiv's Citizen Service Centres to the city's authorities.
+// Layout (fixed by ../shared/ARCHITECTURE.md): Shared/ holds the C bridges and the libraries every
+// service stands on; Services/<Name>/Sources is a service's library and Services/<Name>/Main its
+// thin @main; Tests/ holds unit and integration tests; Benchmarks/ the load generator.
+import PackageDescription
+
+/// One settings array for every target (STYLE habit 1).
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metrics")
+let lifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
+let mustache: Target.Dependency = .product(name: "Mustache", package: "swift-mustache")
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+
+/// A service's library and its thin executable, laid out the same way for every service.
+func service(_ name: String, executable: String, extra: [Target.Dependency] = [], resources: [Resource]? = nil) -> [Target] {
+    [
+        .target(
+            name: name,
+            dependencies: ["HromadaRuntime", "HromadaContracts", "HromadaPostgres", "HromadaAMQP", "HromadaCrypto", hummingbird, logging, metrics, lifecycle] + extra,
+            path: "Services/\(name)/Sources",
+            resources: resources,
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: executable,
+            dependencies: [.target(name: name), "HromadaRuntime", logging, lifecycle],
+            path: "Services/\(name)/Main",
+            swiftSettings: swiftSettings
+        ),
+    ]
+}
+
+let package = Package(
+    name: "hromada",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "hromada-intake", targets: ["hromada-intake"]),
+        .executable(name: "hromada-routing", targets: ["hromada-routing"]),
+        .executable(name: "hromada-notification", targets: ["hromada-notification"]),
+        .executable(name: "hromada-audit", targets: ["hromada-audit"]),
+        .executable(name: "hromadactl", targets: ["hromadactl"]),
+        .executable(name: "hromada-bench", targets: ["hromada-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+    ],
+    targets: [
+        // MARK: C bridges (one per library; STYLE habit 3)
+        .systemLibrary(
+            name: "CRabbitMQ", path: "Shared/CRabbitMQ", pkgConfig: "librabbitmq",
+            providers: [.apt(["librabbitmq-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLibPQ", path: "Shared/CLibPQ", pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .systemLibrary(
+            name: "COpenSSL", path: "Shared/COpenSSL", pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCurl", path: "Shared/CCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        // What Swift cannot call directly: the C-variadic amqp_login, curl_easy_setopt.
+        .target(name: "CHromadaShims", dependencies: ["CRabbitMQ", "CCurl"], path: "Shared/CHromadaShims"),
+
+        // MARK: Shared libraries
+        .target(name: "HromadaContracts", path: "Shared/Contracts", swiftSettings: swiftSettings),
+        .target(name: "HromadaCrypto", dependencies: ["COpenSSL"], path: "Shared/Crypto", swiftSettings: swiftSettings),
+        .target(
+            name: "HromadaAMQP",
+            dependencies: ["CRabbitMQ", "CHromadaShims", logging, metrics, nioPosix],
+            path: "Shared/AMQP", swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "HromadaPostgres",
+            dependencies: ["CLibPQ", logging, metrics, nioPosix],
+            path: "Shared/Postgres", swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "HromadaRuntime",
+            dependencies: [
+                "HromadaContracts", "HromadaAMQP", "HromadaPostgres", "HromadaCrypto",
+                hummingbird, logging, metrics, lifecycle,
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            path: "Shared/Runtime", swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "HromadaTestSupport",
+            dependencies: ["HromadaRuntime", "HromadaAMQP", "HromadaPostgres", "HromadaContracts", logging],
+            path: "Shared/TestSupport", swiftSettings: swiftSettings
+        ),
+    ]
+    + service("Intake", executable: "hromada-intake", extra: [mustache], resources: [.copy("Resources")])
+    + service("Routing", executable: "hromada-routing", extra: [mustache], resources: [.copy("Resources")])
+    + service("Notification", executable: "hromada-notification", extra: [mustache, "CCurl", "CHromadaShims"], resources: [.copy("Resources")])
+    + service("Audit", executable: "hromada-audit")
+    + [
+        .target(
+            name: "HromadaCtl",
+            dependencies: ["HromadaRuntime", "HromadaContracts", "HromadaPostgres", "HromadaAMQP", "HromadaCrypto", hummingbird, mustache, argumentParser, logging, lifecycle],
+            path: "Services/Ctl/Sources", resources: [.copy("Resources")], swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "hromadactl", dependencies: ["HromadaCtl", argumentParser],
+            path: "Services/Ctl/Main", swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "hromada-bench",
+            dependencies: ["HromadaAMQP", "HromadaPostgres", "HromadaContracts", "HromadaRuntime", argumentParser, logging],
+            path: "Benchmarks/Pipeline", swiftSettings: swiftSettings
+        ),
+
+        // MARK: Tests (unit tests in memory; integration tests against the real servers)
+        .testTarget(name: "ContractsTests", dependencies: ["HromadaContracts"], path: "Tests/ContractsTests", resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "CryptoTests", dependencies: ["HromadaCrypto"], path: "Tests/CryptoTests", swiftSettings: swiftSettings),
+        .testTarget(name: "AMQPTests", dependencies: ["HromadaAMQP", "HromadaTestSupport"], path: "Tests/AMQPTests", swiftSettings: swiftSettings),
+        .testTarget(name: "PostgresTests", dependencies: ["HromadaPostgres", "HromadaTestSupport"], path: "Tests/PostgresTests", swiftSettings: swiftSettings),
+        .testTarget(name: "RuntimeTests", dependencies: ["HromadaRuntime", "HromadaTestSupport"], path: "Tests/RuntimeTests", swiftSettings: swiftSettings),
+        .testTarget(name: "IntakeTests", dependencies: ["Intake", "HromadaTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")], path: "Tests/IntakeTests", swiftSettings: swiftSettings),
+        .testTarget(name: "RoutingTests", dependencies: ["Routing", "HromadaTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")], path: "Tests/RoutingTests", swiftSettings: swiftSettings),
+        .testTarget(name: "NotificationTests", dependencies: ["Notification", "HromadaTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")], path: "Tests/NotificationTests", swiftSettings: swiftSettings),
+        .testTarget(name: "AuditTests", dependencies: ["Audit", "HromadaTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")], path: "Tests/AuditTests", swiftSettings: swiftSettings),
+        .testTarget(name: "CtlTests", dependencies: ["HromadaCtl", "HromadaTestSupport"], path: "Tests/CtlTests", swiftSettings: swiftSettings),
+        .testTarget(name: "SystemTests", dependencies: ["HromadaTestSupport", "HromadaContracts", "HromadaAMQP", "HromadaPostgres"], path: "Tests/SystemTests", swiftSettings: swiftSettings),
+    ]
+)

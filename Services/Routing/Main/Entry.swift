@@ -1,0 +1,6 @@
+@main
+struct Entry {
+    static func main() async throws {
+        print("hromada-routing: not built yet")
+    }
+}

@@ -1,0 +1,17 @@
+#pragma once
+#include <stddef.h>
+#include <amqp.h>
+#include <curl/curl.h>
+
+/// amqp_login is C-variadic; Swift cannot call it. PLAIN login with explicit arguments.
+amqp_rpc_reply_t hromada_amqp_login_plain(amqp_connection_state_t state, const char *vhost,
+                                          int channel_max, int frame_max, int heartbeat,
+                                          const char *user, const char *password);
+
+/// curl_easy_setopt is C-variadic; one typed wrapper per argument kind.
+CURLcode hromada_curl_setopt_long(CURL *curl, CURLoption option, long value);
+CURLcode hromada_curl_setopt_string(CURL *curl, CURLoption option, const char *value);
+CURLcode hromada_curl_setopt_pointer(CURL *curl, CURLoption option, void *value);
+CURLcode hromada_curl_setopt_read_function(CURL *curl,
+    size_t (*callback)(char *buffer, size_t size, size_t nitems, void *userdata));
+CURLcode hromada_curl_getinfo_long(CURL *curl, CURLINFO info, long *value);

@@ -1,0 +1,29 @@
+#include "CHromadaShims.h"
+
+amqp_rpc_reply_t hromada_amqp_login_plain(amqp_connection_state_t state, const char *vhost,
+                                          int channel_max, int frame_max, int heartbeat,
+                                          const char *user, const char *password) {
+    return amqp_login(state, vhost, channel_max, frame_max, heartbeat,
+                      AMQP_SASL_METHOD_PLAIN, user, password);
+}
+
+CURLcode hromada_curl_setopt_long(CURL *curl, CURLoption option, long value) {
+    return curl_easy_setopt(curl, option, value);
+}
+
+CURLcode hromada_curl_setopt_string(CURL *curl, CURLoption option, const char *value) {
+    return curl_easy_setopt(curl, option, value);
+}
+
+CURLcode hromada_curl_setopt_pointer(CURL *curl, CURLoption option, void *value) {
+    return curl_easy_setopt(curl, option, value);
+}
+
+CURLcode hromada_curl_setopt_read_function(CURL *curl,
+    size_t (*callback)(char *buffer, size_t size, size_t nitems, void *userdata)) {
+    return curl_easy_setopt(curl, CURLOPT_READFUNCTION, callback);
+}
+
+CURLcode hromada_curl_getinfo_long(CURL *curl, CURLINFO info, long *value) {
+    return curl_easy_getinfo(curl, info, value);
+}

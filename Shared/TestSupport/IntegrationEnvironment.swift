@@ -1,0 +1,78 @@
+import Foundation
+import XCTest
+
+/// Where the integration tests find the real servers that `deploy/local/infra.sh start` runs.
+/// Every value can be overridden by an environment variable; the defaults match deploy/local.
+public enum IntegrationEnvironment {
+    /// Superuser connection to the local PostgreSQL, used only by tests to create throwaway databases.
+    public static var postgresAdminURL: String {
+        env("HROMADA_TEST_PG_ADMIN_URL") ?? "postgresql://postgres:postgres@127.0.0.1:5432/postgres"
+    }
+    /// The broker; tests replace the vhost with a throwaway one (see TestBroker).
+    public static var amqpURL: String {
+        env("HROMADA_TEST_AMQP_URL") ?? "amqp://guest:guest@127.0.0.1:5672/%2f"
+    }
+    /// RabbitMQ management API, used by tests to create and delete throwaway vhosts.
+    public static var rabbitMQAPI: String {
+        env("HROMADA_TEST_RABBITMQ_API") ?? "http://guest:guest@127.0.0.1:15672"
+    }
+    /// The checkout's root, so tests can call deploy/local scripts and find fixtures.
+    public static var repositoryRoot: URL {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }  // Shared/TestSupport/<file>
+        return url
+    }
+
+    /// `deploy/local/test.sh` sets HROMADA_REQUIRE_INFRA=1: there a missing server is a failure.
+    /// A developer running `swift test` without the servers gets skips instead of noise.
+    public static var infrastructureRequired: Bool { env("HROMADA_REQUIRE_INFRA") == "1" }
+
+    /// Call at the start of an integration test. Throws XCTSkip when the servers are absent and
+    /// not required; fails loudly when they are required.
+    public static func requireServers(file: StaticString = #filePath, line: UInt = #line) throws {
+        let up = isListening(port: 5432) && isListening(port: 5672)
+        if up { return }
+        if infrastructureRequired {
+            XCTFail("PostgreSQL (5432) or RabbitMQ (5672) is not running: start them with deploy/local/infra.sh start", file: file, line: line)
+            throw XCTSkip("servers missing")
+        }
+        throw XCTSkip("PostgreSQL or RabbitMQ not running; run deploy/local/infra.sh start")
+    }
+
+    /// Runs a deploy/local/infra.sh command (e.g. "restart-rabbitmq") and waits for it.
+    public static func infra(_ arguments: String...) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [repositoryRoot.appendingPathComponent("deploy/local/infra.sh").path] + arguments
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw InfraCommandFailed(command: arguments.joined(separator: " "), status: process.terminationStatus)
+        }
+    }
+
+    public struct InfraCommandFailed: Error, CustomStringConvertible {
+        public let command: String
+        public let status: Int32
+        public var description: String { "deploy/local/infra.sh \(command) exited \(status)" }
+    }
+
+    public static func isListening(host: String = "127.0.0.1", port: UInt16) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        inet_pton(AF_INET, host, &address.sin_addr)
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        return result == 0
+    }
+
+    static func env(_ name: String) -> String? {
+        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { return nil }
+        return value
+    }
+}
