@@ -1,0 +1,104 @@
+# shellcheck shell=bash
+# Sourced by the deploy/local scripts: paths, ports, RabbitMQ environment, small helpers.
+# Every setting can be overridden from the environment (HROMADA_STATE, HROMADA_PG_PORT, ...),
+# e.g. to run a second, isolated set of servers next to the usual one.
+
+# The checkout's root, resolved from this file's own location.
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
+STATE="${HROMADA_STATE:-$ROOT/.hromada}"
+mkdir -p "$STATE"
+STATE="$(cd "$STATE" && pwd -P)"
+
+RUN_DIR="$STATE/run"
+LOG_DIR="$STATE/log"
+MAIL_DIR="$STATE/mail"
+RABBIT_DIR="$STATE/rabbitmq"
+PG_DIR="$STATE/postgres"
+
+# Ports (loopback only).
+PG_PORT="${HROMADA_PG_PORT:-5432}"
+AMQP_PORT="${HROMADA_AMQP_PORT:-5672}"
+RABBIT_MGMT_PORT="${HROMADA_RABBITMQ_MGMT_PORT:-15672}"
+SMTP_PORT="${HROMADA_SMTP_PORT:-2525}"
+SMTP_HTTP_PORT="${HROMADA_SMTP_HTTP_PORT:-2526}"
+
+# PostgreSQL 15.
+PG_BIN=/usr/lib/postgresql/15/bin
+PG_SUPERUSER=postgres
+PG_SUPERPASS=postgres
+PG_DATABASE="${HROMADA_PG_DATABASE:-hromada}"
+PG_SERVICES=(intake routing notification audit)
+
+# RabbitMQ 3.10, state in $STATE/rabbitmq (see /work/shared/INFRA.md).
+export RABBITMQ_NODENAME="${HROMADA_RABBITMQ_NODENAME:-rabbit@localhost}"
+export RABBITMQ_BASE="$RABBIT_DIR"
+export RABBITMQ_MNESIA_BASE="$RABBIT_DIR/mnesia"
+export RABBITMQ_LOG_BASE="$LOG_DIR/rabbitmq"
+export RABBITMQ_PID_FILE="$RABBIT_DIR/rabbit.pid"
+# 3.10 takes the full path of the new-style file, extension included.
+export RABBITMQ_CONFIG_FILE="$RABBIT_DIR/rabbitmq.conf"
+export RABBITMQ_ENABLED_PLUGINS_FILE="$RABBIT_DIR/enabled_plugins"
+export RABBITMQ_DIST_PORT="${HROMADA_RABBITMQ_DIST_PORT:-$((AMQP_PORT + 20000))}"
+# Erlang distribution on loopback too.
+export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="${RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS:-"-kernel inet_dist_use_interface {127,0,0,1}"}"
+export PATH="/usr/lib/rabbitmq/bin:$PATH"
+RABBITMQCTL=/usr/lib/rabbitmq/bin/rabbitmqctl
+RABBIT_USER=guest
+RABBIT_PASS=guest
+
+mkdir -p "$RUN_DIR" "$LOG_DIR" "$MAIL_DIR" "$RABBIT_DIR" "$PG_DIR"
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# port_open PORT [HOST]: true when something accepts TCP connections there.
+port_open() {
+    timeout 2 bash -c "exec 3<>/dev/tcp/${2:-127.0.0.1}/$1" 2>/dev/null
+}
+
+# wait_port_open PORT SECONDS / wait_port_closed PORT SECONDS
+wait_port_open() {
+    local port=$1 deadline=$((SECONDS + $2))
+    until port_open "$port"; do
+        ((SECONDS < deadline)) || return 1
+        sleep 0.2
+    done
+}
+wait_port_closed() {
+    local port=$1 deadline=$((SECONDS + $2))
+    while port_open "$port"; do
+        ((SECONDS < deadline)) || return 1
+        sleep 0.2
+    done
+}
+
+# pid_alive PIDFILE: true when the file names a live process.
+pid_alive() {
+    local pid
+    [[ -s "$1" ]] || return 1
+    pid="$(head -n1 "$1" | tr -dc 0-9)"
+    [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null
+}
+
+# stop_pidfile PIDFILE NAME [SECONDS]: SIGTERM, wait, then SIGKILL. Safe when nothing runs.
+stop_pidfile() {
+    local file=$1 name=$2 grace=${3:-15} pid deadline
+    if ! pid_alive "$file"; then
+        rm -f "$file"
+        return 0
+    fi
+    pid="$(head -n1 "$file" | tr -dc 0-9)"
+    log "stopping $name (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+    deadline=$((SECONDS + grace))
+    while kill -0 "$pid" 2>/dev/null; do
+        if ((SECONDS >= deadline)); then
+            log "$name did not stop within ${grace}s: SIGKILL"
+            kill -KILL "$pid" 2>/dev/null || true
+            sleep 0.5
+            break
+        fi
+        sleep 0.2
+    done
+    rm -f "$file"
+}

@@ -1,0 +1,23 @@
+-- Per-database part of the bootstrap, for `hromada` and for the throwaway databases of tests.
+-- Run as the superuser while connected to the target database, after roles.sql:
+--   psql -v ON_ERROR_STOP=1 -d <database> -f bootstrap-database.sql
+-- Each service role owns exactly its schema; nobody else may use it, and nobody may create
+-- objects in `public` or temporary tables. Idempotent.
+REVOKE ALL ON SCHEMA public FROM PUBLIC;
+
+DO $$
+DECLARE
+    service text;
+    role_name text;
+    db text := current_database();
+BEGIN
+    EXECUTE format('REVOKE ALL ON DATABASE %I FROM PUBLIC', db);
+    FOREACH service IN ARRAY ARRAY['intake', 'routing', 'notification', 'audit'] LOOP
+        role_name := 'hromada_' || service;
+        EXECUTE format('CREATE SCHEMA IF NOT EXISTS %I AUTHORIZATION %I', service, role_name);
+        EXECUTE format('ALTER SCHEMA %I OWNER TO %I', service, role_name);
+        EXECUTE format('REVOKE ALL ON SCHEMA %I FROM PUBLIC', service);
+        EXECUTE format('GRANT CONNECT ON DATABASE %I TO %I', db, role_name);
+    END LOOP;
+END
+$$;
