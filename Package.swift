@@ -103,7 +103,7 @@ let package = Package(
         ),
         .target(
             name: "HromadaTestSupport",
-            dependencies: ["HromadaRuntime", "HromadaAMQP", "HromadaPostgres", "HromadaContracts", logging],
+            dependencies: ["HromadaRuntime", "HromadaAMQP", "HromadaPostgres", "HromadaContracts", hummingbird, logging, lifecycle],
             path: "Shared/TestSupport", swiftSettings: swiftSettings
         ),
     ]
