@@ -1,0 +1,104 @@
+/// Lowercase hexadecimal.
+public enum Hex {
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    public static func encode(_ bytes: [UInt8]) -> String {
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Accepts upper- and lowercase digits; throws `.invalidHex` on an odd length or a non-hex character.
+    public static func decode(_ string: String) throws -> [UInt8] {
+        let utf8 = Array(string.utf8)
+        guard utf8.count % 2 == 0 else { throw CryptoError(code: .invalidHex, function: "Hex.decode", detail: "odd length") }
+        var out = [UInt8]()
+        out.reserveCapacity(utf8.count / 2)
+        var index = 0
+        while index < utf8.count {
+            guard let high = value(utf8[index]), let low = value(utf8[index + 1]) else {
+                throw CryptoError(code: .invalidHex, function: "Hex.decode", detail: "not a hex digit")
+            }
+            out.append(high << 4 | low)
+            index += 2
+        }
+        return out
+    }
+
+    private static func value(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
+
+/// Base64 with the URL-safe alphabet (RFC 4648 §5: `-` and `_`), written without padding.
+public enum Base64URL {
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+
+    public static func encode(_ bytes: [UInt8]) -> String {
+        var out = [UInt8]()
+        out.reserveCapacity((bytes.count + 2) / 3 * 4)
+        var index = 0
+        while index + 3 <= bytes.count {
+            let n = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
+            out.append(alphabet[Int(n >> 18 & 63)]); out.append(alphabet[Int(n >> 12 & 63)])
+            out.append(alphabet[Int(n >> 6 & 63)]); out.append(alphabet[Int(n & 63)])
+            index += 3
+        }
+        switch bytes.count - index {
+        case 1:
+            let n = UInt32(bytes[index]) << 16
+            out.append(alphabet[Int(n >> 18 & 63)]); out.append(alphabet[Int(n >> 12 & 63)])
+        case 2:
+            let n = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8
+            out.append(alphabet[Int(n >> 18 & 63)]); out.append(alphabet[Int(n >> 12 & 63)])
+            out.append(alphabet[Int(n >> 6 & 63)])
+        default: break
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Accepts input with or without `=` padding; rejects the standard alphabet's `+` and `/`.
+    public static func decode(_ string: String) throws -> [UInt8] {
+        var utf8 = Array(string.utf8)
+        while utf8.last == UInt8(ascii: "=") { utf8.removeLast() }
+        guard utf8.count % 4 != 1 else { throw CryptoError(code: .invalidBase64, function: "Base64URL.decode", detail: "impossible length") }
+        var out = [UInt8]()
+        out.reserveCapacity(utf8.count * 3 / 4)
+        var buffer: UInt32 = 0
+        var bits = 0
+        for c in utf8 {
+            guard let v = value(c) else { throw CryptoError(code: .invalidBase64, function: "Base64URL.decode", detail: "not a base64url character") }
+            buffer = buffer << 6 | UInt32(v)
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                out.append(UInt8(truncatingIfNeeded: buffer >> UInt32(bits)))
+            }
+        }
+        // Leftover bits must be zero in a canonical encoding.
+        guard buffer & ((1 << UInt32(bits)) - 1) == 0 else {
+            throw CryptoError(code: .invalidBase64, function: "Base64URL.decode", detail: "non-canonical trailing bits")
+        }
+        return out
+    }
+
+    private static func value(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): c - UInt8(ascii: "A")
+        case UInt8(ascii: "a")...UInt8(ascii: "z"): c - UInt8(ascii: "a") + 26
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0") + 52
+        case UInt8(ascii: "-"): 62
+        case UInt8(ascii: "_"): 63
+        default: nil
+        }
+    }
+}
