@@ -15,6 +15,8 @@ let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metrics")
 let lifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
+let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
+let unixSignals: Target.Dependency = .product(name: "UnixSignals", package: "swift-service-lifecycle")
 let mustache: Target.Dependency = .product(name: "Mustache", package: "swift-mustache")
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 
@@ -96,14 +98,14 @@ let package = Package(
             name: "HromadaRuntime",
             dependencies: [
                 "HromadaContracts", "HromadaAMQP", "HromadaPostgres", "HromadaCrypto",
-                hummingbird, logging, metrics, lifecycle,
+                hummingbird, logging, metrics, lifecycle, unixSignals, nioCore,
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Shared/Runtime", swiftSettings: swiftSettings
         ),
         .target(
             name: "HromadaTestSupport",
-            dependencies: ["HromadaRuntime", "HromadaAMQP", "HromadaPostgres", "HromadaContracts", hummingbird, logging, lifecycle],
+            dependencies: ["HromadaRuntime", "HromadaAMQP", "HromadaPostgres", "HromadaContracts", hummingbird, logging, lifecycle, nioCore],
             path: "Shared/TestSupport", swiftSettings: swiftSettings
         ),
     ]

@@ -1,0 +1,160 @@
+import Foundation
+import Hummingbird
+import HromadaContracts
+import Logging
+
+/// One problem with a request, as ARCHITECTURE.md fixes it: `{"field"?, "code", "message"}`.
+public struct FieldError: Codable, Sendable, Equatable {
+    public var field: String?
+    public var code: String
+    public var message: String
+    /// The same message in Ukrainian, for the librarian's form and residents (optional).
+    public var messageUk: String?
+
+    public init(field: String? = nil, code: String, message: String, messageUk: String? = nil) {
+        self.field = field
+        self.code = code
+        self.message = message
+        self.messageUk = messageUk
+    }
+}
+
+/// Every error a Hromada HTTP API returns outside Open311: a status and `{"errors": [...]}`.
+public struct APIError: HTTPResponseError, CustomStringConvertible, Sendable {
+    public var status: HTTPResponse.Status
+    public var errors: [FieldError]
+    public var headers: HTTPFields
+
+    public init(_ status: HTTPResponse.Status, errors: [FieldError], headers: HTTPFields = [:]) {
+        self.status = status
+        self.errors = errors
+        self.headers = headers
+    }
+
+    public init(_ status: HTTPResponse.Status, code: String, message: String, field: String? = nil, messageUk: String? = nil) {
+        self.init(status, errors: [FieldError(field: field, code: code, message: message, messageUk: messageUk)])
+    }
+
+    public static func unauthorized(_ message: String = "a valid bearer token is required") -> APIError {
+        APIError(.unauthorized, errors: [FieldError(code: "unauthorized", message: message, messageUk: "Потрібен дійсний токен доступу")],
+                 headers: [.wwwAuthenticate: "Bearer"])
+    }
+    public static func forbidden(_ message: String = "this role may not do that") -> APIError {
+        APIError(.forbidden, code: "forbidden", message: message, messageUk: "Недостатньо прав")
+    }
+    public static func notFound(_ what: String = "resource") -> APIError {
+        APIError(.notFound, code: "not_found", message: "\(what) not found", messageUk: "Не знайдено")
+    }
+    public static func validation(_ errors: [FieldError]) -> APIError { APIError(.unprocessableContent, errors: errors) }
+
+    public var description: String { "\(status.code) \(errors.map(\.code).joined(separator: ","))" }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var headers = self.headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        let body = try JSON.encoder.encode(["errors": errors])
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}
+
+/// Turns every error escaping a route into the `{"errors": [...]}` shape with the right status:
+/// malformed JSON is 400, an oversized body 413, an unknown path 404 — and anything unexpected a
+/// 500 whose body says nothing about the cause (the log has it).
+public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    public init() {}
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            throw error
+        } catch let error as HTTPError {
+            throw APIError(error.status, headers: error.headers, errorCode: Self.code(for: error.status), message: error.body ?? error.status.reasonPhrase)
+        } catch let error as DecodingError {
+            throw APIError(.badRequest, errors: [Self.describe(error)])
+        } catch let error as any HTTPResponseError {
+            throw error
+        } catch {
+            context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+            throw APIError(.internalServerError, code: "internal_error", message: "the request could not be completed; it has been logged")
+        }
+    }
+
+    static func code(for status: HTTPResponse.Status) -> String {
+        switch status.code {
+        case 400: "bad_request"
+        case 401: "unauthorized"
+        case 403: "forbidden"
+        case 404: "not_found"
+        case 405: "method_not_allowed"
+        case 409: "conflict"
+        case 413: "payload_too_large"
+        case 415: "unsupported_media_type"
+        case 429: "rate_limited"
+        default: "http_\(status.code)"
+        }
+    }
+
+    /// A decoding error names the field path and what was wrong with it, never the value.
+    static func describe(_ error: DecodingError) -> FieldError {
+        func path(_ codingPath: [any CodingKey]) -> String? {
+            let p = codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+            return p.isEmpty ? nil : p.replacingOccurrences(of: ".[", with: "[")
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            let field = (path(context.codingPath).map { $0 + "." } ?? "") + key.stringValue
+            return FieldError(field: field, code: "required", message: "\(field) is required", messageUk: "Поле \(field) обов'язкове")
+        case .typeMismatch(let type, let context):
+            return FieldError(field: path(context.codingPath), code: "invalid_type", message: "expected \(type)")
+        case .valueNotFound(let type, let context):
+            return FieldError(field: path(context.codingPath), code: "required", message: "expected \(type), found null")
+        case .dataCorrupted(let context):
+            if context.codingPath.isEmpty {
+                return FieldError(code: "malformed_json", message: "the body is not valid JSON", messageUk: "Тіло запиту не є коректним JSON")
+            }
+            return FieldError(field: path(context.codingPath), code: "invalid_value", message: "invalid value")
+        @unknown default:
+            return FieldError(code: "malformed_json", message: "the body could not be read")
+        }
+    }
+}
+
+extension APIError {
+    init(_ status: HTTPResponse.Status, headers: HTTPFields, errorCode: String, message: String) {
+        self.init(status, errors: [FieldError(code: errorCode, message: message)], headers: headers)
+    }
+}
+
+/// JSON coders with the conventions of the contracts: ISO 8601 dates with offsets.
+public enum JSON {
+    public static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        e.dateEncodingStrategy = .custom { date, encoder in
+            var c = encoder.singleValueContainer()
+            try c.encode(ISO8601.format(date))
+        }
+        return e
+    }()
+    public static let decoder: JSONDecoder = {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .custom { decoder in
+            let c = try decoder.singleValueContainer()
+            let s = try c.decode(String.self)
+            guard let date = ISO8601.parse(s) else {
+                throw DecodingError.dataCorruptedError(in: c, debugDescription: "expected an ISO 8601 date-time")
+            }
+            return date
+        }
+        return d
+    }()
+
+    /// Encodes `value` as a JSON response.
+    public static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        var headers = headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        let body = try encoder.encode(value)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+import Logging
+import Metrics
+import Prometheus
+
+/// What every service's `@main` does before building the service: read the configuration, set up
+/// logging and the Prometheus metrics registry (libraries never bootstrap them), run, and turn a
+/// failure at start into a clear message and a non-zero exit.
+public enum HromadaMain {
+    public static func run(
+        service: String,
+        _ body: @Sendable (ServiceConfiguration, Logger, PrometheusCollectorRegistry) async throws -> Void
+    ) async {
+        let configuration: ServiceConfiguration
+        do {
+            configuration = try ServiceConfiguration.fromEnvironment(serviceName: service)
+        } catch {
+            FileHandle.standardError.write(Data("hromada-\(service): \(error)\n".utf8))
+            exit(2)
+        }
+        let level = configuration.logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardOutput(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let logger = Logger(label: "hromada.\(service)")
+        do {
+            try await body(configuration, logger, registry)
+        } catch {
+            logger.critical("stopped by an error", metadata: ["error": "\(error)"])
+            exit(1)
+        }
+    }
+}

@@ -1,0 +1,21 @@
+import Foundation
+import HromadaPostgres
+
+/// Processed message ids, recorded in the same transaction as a message's effects, so a
+/// redelivered message has no second effect.
+public enum Inbox {
+    /// Records `messageID` as processed. Returns false when it already was: the caller must then
+    /// apply nothing.
+    public static func claim(messageID: UUID, eventType: String, on connection: PostgresConnection) throws -> Bool {
+        let inserted = try connection.execute(
+            "INSERT INTO inbox (message_id, event_type) VALUES (\(messageID), \(eventType)) ON CONFLICT (message_id) DO NOTHING"
+        )
+        return inserted == 1
+    }
+
+    /// Forgets ids older than `retentionDays`: long after any redelivery could arrive.
+    @discardableResult
+    public static func prune(olderThanDays retentionDays: Int, on connection: PostgresConnection) throws -> Int {
+        try connection.execute("DELETE FROM inbox WHERE received_at < now() - make_interval(days => \(retentionDays))")
+    }
+}

@@ -1,0 +1,55 @@
+import HromadaRuntime
+import XCTest
+
+final class WakeSignalTests: XCTestCase {
+    func testASignalBeforeTheWaitIsNotLost() async {
+        let signal = WakeSignal()
+        signal.signal()
+        let start = ContinuousClock.now
+        await signal.wait(timeout: .seconds(5))
+        XCTAssertLessThan(ContinuousClock.now - start, .seconds(1))
+    }
+
+    func testWaitTimesOutWithoutASignal() async {
+        let signal = WakeSignal()
+        let start = ContinuousClock.now
+        await signal.wait(timeout: .milliseconds(100))
+        let elapsed = ContinuousClock.now - start
+        XCTAssertGreaterThanOrEqual(elapsed, .milliseconds(90))
+        XCTAssertLessThan(elapsed, .seconds(2))
+    }
+
+    func testASignalWakesAWaiter() async {
+        let signal = WakeSignal()
+        let start = ContinuousClock.now
+        async let waited: Void = signal.wait(timeout: .seconds(10))
+        try? await Task.sleep(for: .milliseconds(50))
+        signal.signal()
+        await waited
+        XCTAssertLessThan(ContinuousClock.now - start, .seconds(2))
+    }
+
+    func testRateLimiterRefusesPastTheBurstAndRefills() {
+        let limiter = RateLimiter(rate: 10, burst: 3)
+        let t0 = ContinuousClock.now
+        XCTAssertEqual(limiter.take("a", now: t0), 0)
+        XCTAssertEqual(limiter.take("a", now: t0), 0)
+        XCTAssertEqual(limiter.take("a", now: t0), 0)
+        XCTAssertGreaterThan(limiter.take("a", now: t0), 0, "the fourth request in the same instant waits")
+        XCTAssertEqual(limiter.take("b", now: t0), 0, "other clients are not affected")
+        XCTAssertEqual(limiter.take("a", now: t0 + .milliseconds(150)), 0, "a token is back after 1/rate")
+    }
+
+    func testConfigurationFromEnvironmentNamesTheBadVariable() {
+        XCTAssertThrowsError(try ServiceConfiguration.fromEnvironment(serviceName: "intake", environment: ["HROMADA_HTTP_PORT": "eighty"])) { error in
+            XCTAssertTrue("\(error)".contains("HROMADA_HTTP_PORT"))
+        }
+        XCTAssertThrowsError(try ServiceConfiguration.fromEnvironment(serviceName: "intake", environment: ["HROMADA_AMQP_URL": "http://x"]))
+        let c = try? ServiceConfiguration.fromEnvironment(serviceName: "routing", environment: [:])
+        XCTAssertEqual(c?.httpPort, 8081)
+        XCTAssertEqual(c?.databaseURL, "postgresql://hromada_routing:hromada_routing@127.0.0.1:5432/hromada")
+        let d = try? ServiceConfiguration.fromEnvironment(serviceName: "audit", environment: ["HROMADA_HTTP_PORT": "9000", "HROMADA_LOG_LEVEL": "debug"])
+        XCTAssertEqual(d?.httpPort, 9000)
+        XCTAssertEqual(d?.logLevel, .debug)
+    }
+}
