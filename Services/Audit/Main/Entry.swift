@@ -1,6 +1,11 @@
+import Audit
+import HromadaRuntime
+
 @main
 struct Entry {
-    static func main() async throws {
-        print("hromada-audit: not built yet")
+    static func main() async {
+        await HromadaMain.run(service: "audit") { configuration, logger, registry in
+            try await AuditService.run(configuration: configuration, logger: logger, metricsRegistry: registry)
+        }
     }
 }

@@ -1,0 +1,240 @@
+import Foundation
+import HromadaContracts
+import HromadaCrypto
+import HromadaPostgres
+import HromadaRuntime
+import Metrics
+
+/// The log's repository: appending (the single chain writer), checkpoints, keys, trail and export
+/// queries. Every function runs synchronously on a connection inside the caller's transaction.
+enum AuditLog {
+    /// Correlation id of the chain's own events (`audit.checkpoint`), which belong to no appeal.
+    static let chainCorrelationId = UUID(uuidString: "00000000-0000-4000-8000-00000000A0D1")!
+
+    /// Payload keys naming who acted, in order of preference; else the producer.
+    static let actorKeys = ["officialId", "actorId", "erasedBy", "changedBy", "reopenedBy", "closedBy", "returnedBy"]
+
+    static let appended = Counter(label: "hromada_audit_appended_total")
+    static let checkpointsCreated = Counter(label: "hromada_audit_checkpoints_total")
+
+    struct Head {
+        var sequence: Int64
+        var hash: [UInt8]
+    }
+
+    /// Locks the chain head: whoever holds this row lock is the only chain writer until its
+    /// transaction ends (two replicas serialise here).
+    static func lockHead(on connection: PostgresConnection) throws -> Head {
+        guard let row = try connection.query("SELECT seq, hash FROM chain_head WHERE id = 1 FOR UPDATE").first else {
+            throw AuditError(code: .corruptEntry, reason: "chain head row is missing")
+        }
+        return Head(sequence: try row.decode(0, as: Int64.self), hash: try row.decode(1, as: [UInt8].self))
+    }
+
+    static func actor(of envelope: Envelope) -> String {
+        for key in actorKeys {
+            if let value = envelope.payload[key]?.stringValue, !value.isEmpty { return value }
+        }
+        return envelope.producer
+    }
+
+    /// Appends `envelope` to the chain. Returns its sequence, or nil if that event id is already
+    /// in the log (a redelivery the inbox no longer remembers).
+    @discardableResult
+    static func append(_ envelope: Envelope, settings: AuditSettings, producer: String, on connection: PostgresConnection) throws -> Int64? {
+        let head = try lockHead(on: connection)
+        if try connection.query("SELECT 1 FROM log WHERE event_id = \(envelope.id)").first != nil { return nil }
+
+        var registrationNumber = envelope.payload["registrationNumber"]?.stringValue
+        if let number = registrationNumber {
+            try connection.execute(
+                "INSERT INTO appeals (correlation_id, registration_number) VALUES (\(envelope.correlationId), \(number)) ON CONFLICT (correlation_id) DO NOTHING"
+            )
+        } else {
+            registrationNumber = try connection.query(
+                "SELECT registration_number FROM appeals WHERE correlation_id = \(envelope.correlationId)"
+            ).first?.decode(0, as: String.self)
+        }
+
+        if envelope.type == PersonalDataErased.eventType {
+            var ids = [envelope.correlationId]
+            if let appealId = envelope.payload["appealId"]?.stringValue.flatMap(UUID.init(uuidString:)), appealId != envelope.correlationId {
+                ids.append(appealId)
+            }
+            try destroyKeys(ids, at: envelope.occurredAt, on: connection)
+        }
+
+        var stored = envelope
+        if PersonalDataProtection.hasPersonalData(type: envelope.type, payload: envelope.payload) {
+            let key = try keyForAppending(envelope.correlationId, on: connection)
+            stored.payload = try PersonalDataProtection.protect(payload: envelope.payload, type: envelope.type, eventId: envelope.id, key: key)
+        }
+        let bytes = try stored.encoded()
+        let sequence = head.sequence + 1
+        let hash = AuditChain.link(previous: head.hash, stored: bytes)
+        try connection.execute(
+            """
+            INSERT INTO log (seq, event_id, event_type, correlation_id, registration_number, actor, occurred_at, recorded_at, stored, prev_hash, hash)
+            VALUES (\(sequence), \(envelope.id), \(envelope.type), \(envelope.correlationId), \(registrationNumber), \(actor(of: envelope)),
+                    \(envelope.occurredAt), \(settings.clock()), \(bytes), \(head.hash), \(hash))
+            """
+        )
+        try connection.execute("UPDATE chain_head SET seq = \(sequence), hash = \(hash), updated_at = now() WHERE id = 1")
+        appended.increment()
+        if settings.checkpointEvery > 0, sequence % settings.checkpointEvery == 0 {
+            try createCheckpoint(sequence: sequence, hash: hash, causationId: envelope.id, settings: settings, producer: producer, on: connection)
+        }
+        return sequence
+    }
+
+    /// The appeal's key, created on first use. Nil when the key was destroyed (erased appeal):
+    /// then the personal fields are not stored at all.
+    static func keyForAppending(_ correlationId: UUID, on connection: PostgresConnection) throws -> [UInt8]? {
+        try connection.execute(
+            "INSERT INTO appeal_keys (correlation_id, key) VALUES (\(correlationId), \(AES256GCM.generateKey())) ON CONFLICT (correlation_id) DO NOTHING"
+        )
+        guard let row = try connection.query("SELECT key FROM appeal_keys WHERE correlation_id = \(correlationId)").first else {
+            throw AuditError(code: .corruptEntry, reason: "appeal key vanished")
+        }
+        return try row.decode(0, as: [UInt8]?.self)
+    }
+
+    /// Destroys the keys of `correlationIds` (idempotent). A key that never existed is recorded as
+    /// erased, so later events of that appeal store no personal data. Returns how many live keys
+    /// were destroyed.
+    @discardableResult
+    static func destroyKeys(_ correlationIds: [UUID], at date: Date, on connection: PostgresConnection) throws -> Int {
+        var destroyed = 0
+        for id in correlationIds {
+            destroyed += try connection.execute(
+                "UPDATE appeal_keys SET key = NULL, erased_at = \(date) WHERE correlation_id = \(id) AND key IS NOT NULL"
+            )
+            try connection.execute(
+                "INSERT INTO appeal_keys (correlation_id, key, erased_at) VALUES (\(id), NULL, \(date)) ON CONFLICT (correlation_id) DO NOTHING"
+            )
+        }
+        return destroyed
+    }
+
+    /// Records a checkpoint of the head and publishes it (outbox) as `audit.checkpoint`.
+    static func createCheckpoint(sequence: Int64, hash: [UInt8], causationId: UUID?, settings: AuditSettings, producer: String, on connection: PostgresConnection) throws {
+        let now = settings.clock()
+        let event = AuditCheckpoint(sequence: sequence, headHash: Hex.encode(hash), entries: sequence, createdAt: now)
+        let envelope = try Outbox.enqueue(event, correlationId: chainCorrelationId, causationId: causationId, producer: producer, occurredAt: now, on: connection)
+        try connection.execute(
+            "INSERT INTO checkpoints (seq, hash, entries, event_id, created_at) VALUES (\(sequence), \(hash), \(sequence), \(envelope.id), \(now)) ON CONFLICT (seq) DO NOTHING"
+        )
+        checkpointsCreated.increment()
+    }
+
+    /// A timed checkpoint: only when something other than checkpoint events was appended since
+    /// the last one (so an idle chain does not checkpoint its own checkpoints forever).
+    @discardableResult
+    static func checkpointIfAdvanced(settings: AuditSettings, producer: String, on connection: PostgresConnection) throws -> Bool {
+        let head = try lockHead(on: connection)
+        guard head.sequence > 0 else { return false }
+        let last = try connection.query("SELECT COALESCE(max(seq), 0)::bigint FROM checkpoints").first?.decode(0, as: Int64.self) ?? 0
+        guard head.sequence > last else { return false }
+        let fresh = try connection.query(
+            "SELECT count(*)::bigint FROM log WHERE seq > \(last) AND event_type <> \(AuditCheckpoint.eventType)"
+        ).first?.decode(0, as: Int64.self) ?? 0
+        guard fresh > 0 else { return false }
+        try createCheckpoint(sequence: head.sequence, hash: head.hash, causationId: nil, settings: settings, producer: producer, on: connection)
+        return true
+    }
+
+    static func checkpoints(on connection: PostgresConnection) throws -> [AuditCheckpointRecord] {
+        try connection.query("SELECT seq, hash, entries, event_id, created_at FROM checkpoints ORDER BY seq").map { row in
+            AuditCheckpointRecord(
+                sequence: try row.decode(0, as: Int64.self), headHash: Hex.encode(try row.decode(1, as: [UInt8].self)),
+                entries: try row.decode(2, as: Int64.self), eventId: try row.decode(3, as: UUID.self), createdAt: try row.decode(4, as: Date.self))
+        }
+    }
+
+    /// The correlation ids (appeal ids) known for a registration number.
+    static func correlationIds(registrationNumber: String, on connection: PostgresConnection) throws -> [UUID] {
+        try connection.query(
+            """
+            SELECT correlation_id FROM appeals WHERE registration_number = \(registrationNumber)
+            UNION SELECT DISTINCT correlation_id FROM log WHERE registration_number = \(registrationNumber)
+            """
+        ).map { try $0.decode(0, as: UUID.self) }
+    }
+
+    /// Every entry of the appeal in chain order, personal fields decrypted while the key exists.
+    static func trail(registrationNumber: String, on connection: PostgresConnection) throws -> [AuditTrailEntry] {
+        let ids = try correlationIds(registrationNumber: registrationNumber, on: connection)
+        guard !ids.isEmpty else { return [] }
+        var keys: [UUID: [UInt8]] = [:]
+        for row in try connection.query("SELECT correlation_id, key FROM appeal_keys WHERE correlation_id = ANY(\(ids)) AND key IS NOT NULL") {
+            keys[try row.decode(0, as: UUID.self)] = try row.decode(1, as: [UInt8].self)
+        }
+        let rows = try connection.query(
+            """
+            SELECT seq, event_id, event_type, correlation_id, occurred_at, recorded_at, actor, hash, stored
+            FROM log WHERE correlation_id = ANY(\(ids)) OR registration_number = \(registrationNumber) ORDER BY seq
+            """
+        )
+        return try rows.map { row in
+            let eventId = try row.decode(1, as: UUID.self)
+            let type = try row.decode(2, as: String.self)
+            let correlationId = try row.decode(3, as: UUID.self)
+            let stored = try JSONValue.parse(try row.decode(8, as: [UInt8].self))
+            let payload = try PersonalDataProtection.reveal(
+                payload: stored["payload"] ?? .null, type: type, eventId: eventId, key: keys[correlationId])
+            return AuditTrailEntry(
+                sequence: try row.decode(0, as: Int64.self), eventId: eventId, type: type, correlationId: correlationId,
+                occurredAt: try row.decode(4, as: Date.self), recordedAt: try row.decode(5, as: Date.self),
+                actor: try row.decode(6, as: String.self), hash: Hex.encode(try row.decode(7, as: [UInt8].self)), payload: payload)
+        }
+    }
+
+    /// Up to `limit` stored entries from `sequence` on, for JSON Lines export.
+    static func exportPage(from sequence: Int64, limit: Int, on connection: PostgresConnection) throws -> [AuditExportLine] {
+        try connection.query(
+            """
+            SELECT seq, event_id, event_type, correlation_id, registration_number, actor, occurred_at, recorded_at, prev_hash, hash, stored
+            FROM log WHERE seq >= \(sequence) ORDER BY seq LIMIT \(limit)
+            """
+        ).map { row in
+            AuditExportLine(
+                sequence: try row.decode(0, as: Int64.self), eventId: try row.decode(1, as: UUID.self),
+                type: try row.decode(2, as: String.self), correlationId: try row.decode(3, as: UUID.self),
+                registrationNumber: try row.decode(4, as: String?.self), actor: try row.decode(5, as: String.self),
+                occurredAt: try row.decode(6, as: Date.self), recordedAt: try row.decode(7, as: Date.self),
+                prevHash: Hex.encode(try row.decode(8, as: [UInt8].self)), hash: Hex.encode(try row.decode(9, as: [UInt8].self)),
+                stored: String(decoding: try row.decode(10, as: [UInt8].self), as: UTF8.self))
+        }
+    }
+
+    /// Recomputes the whole chain from one snapshot (call inside a REPEATABLE READ transaction),
+    /// streaming `pageSize` rows per query.
+    static func verify(pageSize: Int, extraCheckpoints: [CheckpointMark], on connection: PostgresConnection) throws -> AuditVerification {
+        var marks = extraCheckpoints
+        for row in try connection.query("SELECT seq, hash FROM checkpoints") {
+            marks.append(CheckpointMark(sequence: try row.decode(0, as: Int64.self), hash: try row.decode(1, as: [UInt8].self)))
+        }
+        let headSequence = try connection.query("SELECT seq FROM chain_head WHERE id = 1").first?.decode(0, as: Int64.self)
+        var verifier = ChainVerifier(checkpoints: marks)
+        var after: Int64 = Int64.min
+        paging: while true {
+            let rows = try connection.query(
+                "SELECT seq, prev_hash, hash, stored FROM log WHERE seq > \(after) ORDER BY seq LIMIT \(pageSize)"
+            )
+            if rows.isEmpty { break }
+            for row in rows {
+                let chainRow = ChainRow(
+                    sequence: try row.decode(0, as: Int64.self), prevHash: try row.decode(1, as: [UInt8].self),
+                    hash: try row.decode(2, as: [UInt8].self), stored: try row.decode(3, as: [UInt8].self))
+                after = chainRow.sequence
+                if !verifier.feed(chainRow) { break paging }
+            }
+            if rows.count < pageSize { break }
+        }
+        verifier.finish(head: headSequence)
+        let entries = try connection.query("SELECT count(*)::bigint FROM log").first?.decode(0, as: Int64.self) ?? 0
+        return AuditVerification(
+            ok: !verifier.isBroken, entries: entries, firstBadSequence: verifier.firstBadSequence,
+            reason: verifier.reason?.rawValue, checkpointsChecked: Set(marks.map(\.sequence)).count, headSequence: headSequence ?? 0)
+    }
+}

@@ -1,0 +1,85 @@
+import HromadaPostgres
+
+/// The audit schema. Tables are unqualified: the connection's search_path is `audit`.
+///
+/// - `log`: the hash chain, append-only. `seq` is assigned by the single chain writer (the
+///   consumer holding the `chain_head` row lock), not by a sequence, so it has no gaps.
+///   A trigger refuses UPDATE, DELETE and TRUNCATE even for the owner, and the owner's own
+///   UPDATE/DELETE/TRUNCATE privileges are revoked (a careless owner would have to re-grant them
+///   AND disable the trigger).
+/// - `chain_head`: one row with the last sequence and hash; its row lock serialises writers, even
+///   across replicas.
+/// - `checkpoints`: every published `audit.checkpoint` (append-only too).
+/// - `appeal_keys`: one AES-256-GCM key per appeal (correlation id). Erasure sets `key` to NULL.
+///   Here the keys live in a table protected by the database role; in production they belong in a
+///   KMS/HSM, and the row's old version lingers until VACUUM reclaims it.
+/// - `appeals`: correlation id → registration number, filled by `appeal.registered` and any event
+///   that carries both.
+public enum AuditMigrations {
+    public static let all: [Migration] = [
+        Migration(version: 100, name: "audit log, chain head, keys, checkpoints", sql: """
+            CREATE TABLE log (
+                seq bigint PRIMARY KEY,
+                event_id uuid NOT NULL UNIQUE,
+                event_type text NOT NULL,
+                correlation_id uuid NOT NULL,
+                registration_number text,
+                actor text NOT NULL,
+                occurred_at timestamptz NOT NULL,
+                recorded_at timestamptz NOT NULL DEFAULT now(),
+                stored bytea NOT NULL,
+                prev_hash bytea NOT NULL,
+                hash bytea NOT NULL
+            );
+            CREATE INDEX log_registration_number ON log (registration_number) WHERE registration_number IS NOT NULL;
+            CREATE INDEX log_correlation_id ON log (correlation_id);
+
+            CREATE TABLE chain_head (
+                id smallint PRIMARY KEY CHECK (id = 1),
+                seq bigint NOT NULL,
+                hash bytea NOT NULL,
+                updated_at timestamptz NOT NULL DEFAULT now()
+            );
+            INSERT INTO chain_head (id, seq, hash) VALUES (1, 0, decode(repeat('00', 32), 'hex'));
+
+            CREATE TABLE checkpoints (
+                seq bigint PRIMARY KEY,
+                hash bytea NOT NULL,
+                entries bigint NOT NULL,
+                event_id uuid NOT NULL UNIQUE,
+                created_at timestamptz NOT NULL DEFAULT now()
+            );
+
+            CREATE TABLE appeal_keys (
+                correlation_id uuid PRIMARY KEY,
+                key bytea,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                erased_at timestamptz,
+                CHECK ((key IS NULL) = (erased_at IS NOT NULL))
+            );
+
+            CREATE TABLE appeals (
+                correlation_id uuid PRIMARY KEY,
+                registration_number text NOT NULL
+            );
+            CREATE INDEX appeals_registration_number ON appeals (registration_number);
+
+            CREATE FUNCTION refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                RAISE EXCEPTION 'the audit % table is append-only: % refused', TG_TABLE_NAME, TG_OP
+                    USING ERRCODE = 'insufficient_privilege';
+            END
+            $$;
+            CREATE TRIGGER log_append_only BEFORE UPDATE OR DELETE ON log
+                FOR EACH ROW EXECUTE FUNCTION refuse_change();
+            CREATE TRIGGER log_no_truncate BEFORE TRUNCATE ON log
+                FOR EACH STATEMENT EXECUTE FUNCTION refuse_change();
+            CREATE TRIGGER checkpoints_append_only BEFORE UPDATE OR DELETE ON checkpoints
+                FOR EACH ROW EXECUTE FUNCTION refuse_change();
+            CREATE TRIGGER checkpoints_no_truncate BEFORE TRUNCATE ON checkpoints
+                FOR EACH STATEMENT EXECUTE FUNCTION refuse_change();
+            REVOKE UPDATE, DELETE, TRUNCATE ON log FROM CURRENT_USER;
+            REVOKE UPDATE, DELETE, TRUNCATE ON checkpoints FROM CURRENT_USER;
+            """),
+    ]
+}
