@@ -245,6 +245,10 @@ rabbit_wait_ready() {
     local deadline=$((SECONDS + ${1:-120}))
     until "$RABBITMQCTL" -q await_startup --timeout 10 >/dev/null 2>&1; do
         ((SECONDS < deadline)) || { log "rabbitmqctl await_startup kept failing"; return 1; }
+        if [[ -s "$RABBITMQ_PID_FILE" ]] && ! pid_alive "$RABBITMQ_PID_FILE" && [[ -z "${RABBIT_FOREIGN:-}" ]]; then
+            log "the RabbitMQ node exited during startup"
+            return 1
+        fi
         sleep 0.5
     done
     until port_open "$AMQP_PORT"; do
@@ -286,16 +290,18 @@ cmd_start_rabbitmq() {
         log "starting the reused RabbitMQ again"
         (
             while IFS= read -r line; do export "${line?}"; done <"$RABBIT_FOREIGN_MARK"
-            rabbitmq-server -detached >>"$LOG_DIR/rabbitmq-startup.log" 2>&1
+            cd "$LOG_DIR" && rabbitmq-server -detached >>"$LOG_DIR/rabbitmq-startup.log" 2>&1
         ) || rabbit_startup_failed
-        rabbit_wait_ready 120 || rabbit_startup_failed
+        RABBIT_FOREIGN=1 rabbit_wait_ready 120 || rabbit_startup_failed
         rm -f "$RABBIT_FOREIGN_MARK"
         return 0
     fi
     rabbit_write_conf
     log "starting RabbitMQ on 127.0.0.1:$AMQP_PORT (management $RABBIT_MGMT_PORT, node $RABBITMQ_NODENAME)"
     : >"$LOG_DIR/rabbitmq-startup.log"
-    rabbitmq-server -detached >>"$LOG_DIR/rabbitmq-startup.log" 2>&1 || rabbit_startup_failed
+    rm -f "$RABBITMQ_PID_FILE"
+    # -detached: the node daemonises; its crash dump (if any) goes to the log folder, not the cwd.
+    (cd "$LOG_DIR" && rabbitmq-server -detached >>"$LOG_DIR/rabbitmq-startup.log" 2>&1) || rabbit_startup_failed
     rabbit_wait_ready 120 || rabbit_startup_failed
 }
 

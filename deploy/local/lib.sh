@@ -39,8 +39,6 @@ export RABBITMQ_PID_FILE="$RABBIT_DIR/rabbit.pid"
 export RABBITMQ_CONFIG_FILE="$RABBIT_DIR/rabbitmq.conf"
 export RABBITMQ_ENABLED_PLUGINS_FILE="$RABBIT_DIR/enabled_plugins"
 export RABBITMQ_DIST_PORT="${HROMADA_RABBITMQ_DIST_PORT:-$((AMQP_PORT + 20000))}"
-# Erlang distribution on loopback too.
-export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="${RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS:-"-kernel inet_dist_use_interface {127,0,0,1}"}"
 export PATH="/usr/lib/rabbitmq/bin:$PATH"
 RABBITMQCTL=/usr/lib/rabbitmq/bin/rabbitmqctl
 RABBIT_USER=guest
