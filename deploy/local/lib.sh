@@ -100,3 +100,35 @@ stop_pidfile() {
     done
     rm -f "$file"
 }
+
+# --------------------------------------------------------------------------- the SMTP sink
+
+SMTP_SINK_PID="$RUN_DIR/smtp-sink.pid"
+
+# Starts deploy/local/smtp-sink.py in the background unless it (or another sink) already serves.
+start_smtp_sink() {
+    if pid_alive "$SMTP_SINK_PID"; then
+        return 0
+    fi
+    if port_open "$SMTP_PORT"; then
+        if curl -fsS -m 3 "http://127.0.0.1:$SMTP_HTTP_PORT/health" >/dev/null 2>&1; then
+            log "reusing the SMTP sink already on 127.0.0.1:$SMTP_PORT"
+            return 0
+        fi
+        die "port $SMTP_PORT is held by something that is not our SMTP sink; set HROMADA_SMTP_PORT"
+    fi
+    log "starting the SMTP sink on 127.0.0.1:$SMTP_PORT (control API $SMTP_HTTP_PORT, mail in $MAIL_DIR)"
+    nohup python3 "$ROOT/deploy/local/smtp-sink.py" --smtp-port "$SMTP_PORT" --http-port "$SMTP_HTTP_PORT" \
+        --dir "$MAIL_DIR" </dev/null >>"$LOG_DIR/smtp-sink.log" 2>&1 &
+    echo $! >"$SMTP_SINK_PID"
+    local deadline=$((SECONDS + 15))
+    until curl -fsS -m 2 "http://127.0.0.1:$SMTP_HTTP_PORT/health" >/dev/null 2>&1 && port_open "$SMTP_PORT"; do
+        if ! pid_alive "$SMTP_SINK_PID" || ((SECONDS >= deadline)); then
+            tail -n 20 "$LOG_DIR/smtp-sink.log" >&2
+            die "the SMTP sink did not start"
+        fi
+        sleep 0.2
+    done
+}
+
+stop_smtp_sink() { stop_pidfile "$SMTP_SINK_PID" smtp-sink 15; }
