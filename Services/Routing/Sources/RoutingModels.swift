@@ -1,0 +1,168 @@
+import Foundation
+import HromadaContracts
+
+/// One line of the inbox: no personal data.
+public struct TicketSummary: Codable, Sendable, Equatable {
+    public var id: UUID
+    public var registrationNumber: String
+    public var authority: String
+    public var status: String
+    public var priority: Bool
+    /// `YYYY-MM-DD`, Kyiv calendar date.
+    public var deadline: String
+    public var overdue: Bool
+    public var daysLeft: Int
+    public var category: String
+    public var kind: String
+    public var subject: String
+    public var extended: Bool
+    public var escalated: Bool
+    public var registeredAt: Date
+}
+
+/// The appeal as officials need it (personal data: every view is recorded).
+public struct TicketAppeal: Codable, Sendable, Equatable {
+    public struct Author: Codable, Sendable, Equatable {
+        public var fullName: String
+        public var address: String
+        public var email: String?
+        public var phone: String?
+        public var preferredLanguage: String
+        public var benefitCategory: String?
+    }
+    public var kind: String
+    public var category: String
+    public var district: String?
+    public var subject: String
+    public var text: String
+    public var author: Author
+    public var confidential: Bool
+    public var against: String?
+    public var centreId: String?
+    public var repeatOf: String?
+    public var locationAddress: String?
+    public var channel: String
+    public var registeredAt: Date
+}
+
+public struct TicketHistoryEntry: Codable, Sendable, Equatable {
+    public var at: Date
+    public var action: String
+    public var actor: String
+    public var fromStatus: String?
+    public var toStatus: String
+    public var authority: String
+    public var note: String?
+}
+
+/// A whole ticket with the law's limits spelled out for the forms.
+public struct TicketDetail: Codable, Sendable, Equatable {
+    public var id: UUID
+    public var appealId: UUID
+    public var registrationNumber: String
+    public var authority: String
+    public var status: String
+    public var priority: Bool
+    public var deadline: String
+    public var overdue: Bool
+    public var daysLeft: Int
+    public var extended: Bool
+    public var escalated: Bool
+    public var registeredAt: Date
+    /// Registration date in Kyiv.
+    public var registeredOn: String
+    /// Last day a forward is allowed (registration + 5 days).
+    public var forwardAllowedUntil: String
+    public var forwardAllowed: Bool
+    /// Registration + 45 days: no extension goes past it.
+    public var maxDeadline: String
+    public var outcome: String?
+    public var answerText: String?
+    public var answeredAt: Date?
+    public var closedAt: Date?
+    public var appeal: TicketAppeal
+    public var history: [TicketHistoryEntry]
+}
+
+/// Body of `POST /v1/tickets/{id}/{action}` (fields used depend on the action).
+public struct TicketActionRequest: Codable, Sendable {
+    public var to: String?
+    public var reason: String?
+    public var days: Int?
+    /// `YYYY-MM-DD`.
+    public var newDeadline: String?
+    public var outcome: String?
+    public var text: String?
+
+    public init(to: String? = nil, reason: String? = nil, days: Int? = nil, newDeadline: String? = nil, outcome: String? = nil, text: String? = nil) {
+        self.to = to
+        self.reason = reason
+        self.days = days
+        self.newDeadline = newDeadline
+        self.outcome = outcome
+        self.text = text
+    }
+}
+
+public struct RuleSet: Codable, Sendable, Equatable {
+    public var version: Int
+    public var rules: [RoutingRule]
+}
+
+public struct RuleSetUpdate: Codable, Sendable {
+    public var expectedVersion: Int?
+    public var rules: [RoutingRule]
+}
+
+public struct AuthorityInfo: Codable, Sendable, Equatable {
+    public var code: String
+    public var nameUk: String
+    public var nameEn: String
+    public var district: String?
+    public var openTickets: Int
+    public var overdueTickets: Int
+}
+
+public struct OfficialInfo: Codable, Sendable, Equatable {
+    public var id: UUID
+    public var name: String
+    public var authority: String
+    public var role: OfficialRole
+    public var email: String?
+    public var active: Bool
+    public var hasToken: Bool
+    public var createdAt: Date
+    public var updatedAt: Date
+}
+
+/// `POST /v1/officials` and `PUT /v1/officials/by-name`.
+public struct OfficialRequest: Codable, Sendable {
+    public var name: String
+    public var authority: String
+    public var role: OfficialRole
+    public var email: String?
+    /// Optional for POST (generated when absent); required for the idempotent upsert.
+    public var token: String?
+
+    public init(name: String, authority: String, role: OfficialRole, email: String? = nil, token: String? = nil) {
+        self.name = name
+        self.authority = authority
+        self.role = role
+        self.email = email
+        self.token = token
+    }
+}
+
+public struct OfficialCreated: Codable, Sendable {
+    public var id: UUID
+    public var token: String
+}
+
+public struct OfficialUpserted: Codable, Sendable {
+    public var id: UUID
+    public var created: Bool
+}
+
+public struct TokenIssued: Codable, Sendable {
+    public var token: String
+}

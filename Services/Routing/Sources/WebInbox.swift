@@ -1,0 +1,277 @@
+import Foundation
+import HromadaContracts
+import HromadaCrypto
+import HromadaRuntime
+import Hummingbird
+import Mustache
+
+/// The officials' web inbox at `GET /`: server-rendered, Ukrainian by default (`?lang=en`,
+/// remembered in a cookie), no scripts or external resources. Login with the official's token
+/// gives a signed session cookie (HMAC-SHA256 with a per-process secret; HttpOnly, SameSite=Strict)
+/// carrying the official's id, its expiry and a CSRF token that every form posts back. Form
+/// handlers call the same `RoutingAPI` operations as the JSON API.
+public struct WebInbox: Sendable {
+    let api: RoutingAPI
+    let library: MustacheLibrary
+    let secret: [UInt8]
+
+    static let sessionCookie = "hromada_session"
+    static let languageCookie = "hromada_lang"
+
+    public init(api: RoutingAPI) async throws {
+        self.api = api
+        guard let resources = Bundle.module.resourceURL else {
+            throw RoutingError(.invalid, code: "templates_missing", message: "the templates folder is missing")
+        }
+        self.library = try await MustacheLibrary(directory: resources.appendingPathComponent("Resources/templates").path)
+        self.secret = api.settings.sessionSecret ?? SecureRandom.bytes(32)
+    }
+
+    // MARK: Sessions
+
+    struct Session: Sendable {
+        var principalId: String
+        var expires: Int
+        var csrf: String
+    }
+
+    func sign(_ payload: String) -> String {
+        Hex.encode(HMACSHA256.authenticationCode(key: secret, message: Array(payload.utf8)))
+    }
+
+    func makeCookie(_ session: Session) -> String {
+        let payload = Base64URL.encode(Array("\(session.principalId)|\(session.expires)|\(session.csrf)".utf8))
+        return "\(payload).\(sign(payload))"
+    }
+
+    func session(_ request: Request) -> Session? {
+        guard let value = request.cookies[Self.sessionCookie]?.value else { return nil }
+        let parts = value.split(separator: ".", maxSplits: 1).map(String.init)
+        guard parts.count == 2, ConstantTime.equals(Array(sign(parts[0]).utf8), Array(parts[1].utf8)),
+              let bytes = try? Base64URL.decode(parts[0]) else { return nil }
+        let fields = String(decoding: bytes, as: UTF8.self).split(separator: "|").map(String.init)
+        guard fields.count == 3, let expires = Int(fields[1]), expires > Int(api.settings.clock().timeIntervalSince1970) else { return nil }
+        return Session(principalId: fields[0], expires: expires, csrf: fields[2])
+    }
+
+    /// The official behind the session, re-checked against the directory on every request (a
+    /// revoked token ends the session).
+    func principal(_ session: Session) async throws -> Principal? {
+        if session.principalId == Principal.bootstrapAdministrator.id {
+            return api.runtime.configuration.adminToken == nil ? nil : .bootstrapAdministrator
+        }
+        guard let id = UUID(uuidString: session.principalId) else { return nil }
+        return try await api.runtime.database.withConnection { c in try RoutingStore.official(id: id, on: c) }
+    }
+
+    // MARK: Language
+
+    func language(_ request: Request) -> (String, String?) {
+        if let lang = request.uri.queryParameters.get("lang"), lang == "en" || lang == "uk" {
+            return (lang, "\(Self.languageCookie)=\(lang); Path=/; Max-Age=31536000; SameSite=Strict")
+        }
+        if let lang = request.cookies[Self.languageCookie]?.value, lang == "en" || lang == "uk" { return (lang, nil) }
+        return ("uk", nil)
+    }
+
+    // MARK: Rendering
+
+    func page(_ template: String, _ values: [String: Any], lang: String, status: HTTPResponse.Status = .ok, cookies: [String] = []) -> Response {
+        var context = values
+        context["t"] = WebText.strings(lang)
+        context["lang"] = lang
+        context["otherLang"] = lang == "uk" ? "en" : "uk"
+        context["otherLangName"] = lang == "uk" ? "English" : "Українська"
+        let html = library.render(context, withTemplate: template) ?? "template \(template) missing"
+        var headers: HTTPFields = [
+            .contentType: "text/html; charset=utf-8",
+            .cacheControl: "no-store",
+            .init("Content-Security-Policy")!: "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+            .init("X-Content-Type-Options")!: "nosniff",
+            .init("Referrer-Policy")!: "no-referrer",
+        ]
+        for cookie in cookies { headers.append(.init(name: .setCookie, value: cookie)) }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    static func redirect(_ location: String, cookies: [String] = []) -> Response {
+        var headers: HTTPFields = [.location: location]
+        for cookie in cookies { headers.append(.init(name: .setCookie, value: cookie)) }
+        return Response(status: .seeOther, headers: headers)
+    }
+
+    static func form(_ request: Request) async throws -> [String: String] {
+        let buffer = try await request.body.collect(upTo: 64 * 1024)
+        let text = String(decoding: buffer.readableBytesView, as: UTF8.self)
+        var result: [String: String] = [:]
+        for pair in text.split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            func decode(_ s: String) -> String { s.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
+            result[decode(kv[0])] = kv.count > 1 ? decode(kv[1]) : ""
+        }
+        return result
+    }
+
+    func authorityName(_ code: String, lang: String) -> String {
+        guard let a = Reference.authority(code: code) else { return code }
+        return lang == "en" ? a.nameEn : a.nameUk
+    }
+
+    func categoryName(_ code: String, lang: String) -> String {
+        guard let c = Reference.category(code: code) else { return code }
+        return lang == "en" ? c.nameEn : c.nameUk
+    }
+
+    func statusName(_ status: String, lang: String) -> String { WebText.status(status, lang: lang) }
+
+    // MARK: Pages
+
+    func inboxPage(principal: Principal, session: Session, request: Request, lang: String, cookies: [String]) async throws -> Response {
+        var filter = RoutingStore.InboxFilter()
+        let query = request.uri.queryParameters
+        if let status = query.get("status").flatMap(TicketStatus.init(rawValue:)) { filter.status = status }
+        filter.overdueOnly = query.get("overdue") == "true"
+        if principal.seesAllTickets, let authority = query.get("authority"), !authority.isEmpty { filter.authority = authority }
+        let tickets = try await api.tickets(principal: principal, filter: filter)
+        let rows: [[String: Any]] = tickets.map { t in
+            [
+                "id": t.id.uuidString.lowercased(), "registrationNumber": t.registrationNumber,
+                "authority": authorityName(t.authority, lang: lang), "status": statusName(t.status, lang: lang),
+                "priority": t.priority, "deadline": t.deadline, "overdue": t.overdue, "daysLeft": t.daysLeft,
+                "category": categoryName(t.category, lang: lang), "kind": WebText.kind(t.kind, lang: lang), "subject": t.subject,
+                "escalated": t.escalated, "extended": t.extended,
+            ]
+        }
+        let statuses: [[String: Any]] = TicketStatus.allCases.filter { $0 != .forwarded && $0 != .extended }.map {
+            ["code": $0.rawValue, "name": statusName($0.rawValue, lang: lang), "selected": filter.status == $0]
+        }
+        return page("inbox", [
+            "official": principal.name, "authority": principal.authority.map { authorityName($0, lang: lang) } ?? "—",
+            "tickets": rows, "empty": rows.isEmpty, "count": rows.count, "csrf": session.csrf, "statuses": statuses,
+            "overdueOnly": filter.overdueOnly, "seesAll": principal.seesAllTickets,
+        ], lang: lang, cookies: cookies)
+    }
+
+    func ticketPage(
+        _ t: TicketDetail, principal: Principal, session: Session, lang: String, message: String? = nil, error: String? = nil,
+        status: HTTPResponse.Status = .ok, cookies: [String] = []
+    ) -> Response {
+        let current = TicketStatus(rawValue: t.status) ?? .assigned
+        let canWork = principal.canWork(ticketAuthority: t.authority)
+        let forwardTargets: [[String: Any]] = Reference.authorities
+            .filter { $0.code != t.authority && !(t.appeal.kind == "complaint" && $0.code == t.appeal.against) }
+            .map { ["code": $0.code, "name": lang == "en" ? $0.nameEn : $0.nameUk] }
+        let history: [[String: Any]] = t.history.map {
+            [
+                "at": ISO8601.format($0.at, in: .kyiv).prefix(16).replacingOccurrences(of: "T", with: " "),
+                "action": WebText.action($0.action, lang: lang), "actor": $0.actor,
+                "status": statusName($0.toStatus, lang: lang), "authority": authorityName($0.authority, lang: lang), "note": $0.note ?? "",
+            ]
+        }
+        let outcomes: [[String: Any]] = AnswerOutcome.allCases.map { ["code": $0.rawValue, "name": WebText.outcome($0.rawValue, lang: lang)] }
+        let values: [String: Any] = [
+            "id": t.id.uuidString.lowercased(), "registrationNumber": t.registrationNumber,
+            "authority": authorityName(t.authority, lang: lang), "status": statusName(t.status, lang: lang),
+            "priority": t.priority, "deadline": t.deadline, "overdue": t.overdue, "daysLeft": t.daysLeft,
+            "extended": t.extended, "escalated": t.escalated, "registeredOn": t.registeredOn,
+            "forwardAllowedUntil": t.forwardAllowedUntil, "forwardWindowOpen": t.forwardAllowed, "maxDeadline": t.maxDeadline,
+            "minDeadline": LocalDate(string: t.deadline)?.adding(days: 1).description ?? t.deadline,
+            "outcome": t.outcome.map { WebText.outcome($0, lang: lang) } ?? "", "answerText": t.answerText ?? "",
+            "appeal": [
+                "kind": WebText.kind(t.appeal.kind, lang: lang), "category": categoryName(t.appeal.category, lang: lang),
+                "district": t.appeal.district ?? "", "subject": t.appeal.subject, "text": t.appeal.text,
+                "authorName": t.appeal.author.fullName, "authorAddress": t.appeal.author.address,
+                "authorEmail": t.appeal.author.email ?? "", "authorPhone": t.appeal.author.phone ?? "",
+                "benefit": t.appeal.author.benefitCategory ?? "", "confidential": t.appeal.confidential,
+                "against": t.appeal.against.map { authorityName($0, lang: lang) } ?? "", "repeatOf": t.appeal.repeatOf ?? "",
+            ] as [String: Any],
+            "history": history, "csrf": session.csrf,
+            "canAccept": canWork && TicketAction.accept.allowedFrom.contains(current),
+            "canForward": canWork && TicketAction.forward.allowedFrom.contains(current),
+            "canExtend": canWork && TicketAction.extend.allowedFrom.contains(current),
+            "canAnswer": canWork && TicketAction.answer.allowedFrom.contains(current),
+            "canReopen": principal.canReopenAndClose && TicketAction.reopen.allowedFrom.contains(current),
+            "canClose": principal.canReopenAndClose && TicketAction.close.allowedFrom.contains(current),
+            "forwardTargets": forwardTargets, "outcomes": outcomes,
+            "message": message ?? "", "error": error ?? "",
+        ]
+        return page("ticket", values, lang: lang, status: status, cookies: cookies)
+    }
+
+    // MARK: Routes
+
+    public func register(on router: Router<BasicRequestContext>) {
+        let web = self
+        router.get("/") { request, _ -> Response in
+            let (lang, langCookie) = web.language(request)
+            let cookies = langCookie.map { [$0] } ?? []
+            guard let session = web.session(request), let principal = try await web.principal(session) else {
+                return web.page("login", [:], lang: lang, cookies: cookies)
+            }
+            return try await web.inboxPage(principal: principal, session: session, request: request, lang: lang, cookies: cookies)
+        }
+        router.post("/login") { request, _ -> Response in
+            let (lang, _) = web.language(request)
+            let form = try await Self.form(request)
+            let token = (form["token"] ?? "").trimmingCharacters(in: .whitespaces)
+            var principal: Principal?
+            if let admin = web.api.runtime.configuration.adminToken, !token.isEmpty,
+               ConstantTime.equals(SHA256.hash(token), SHA256.hash(admin)) {
+                principal = .bootstrapAdministrator
+            } else if !token.isEmpty, token.count <= 512 {
+                principal = try await web.api.runtime.database.withConnection { c in try RoutingStore.official(token: token, on: c) }
+            }
+            guard let principal else {
+                return web.page("login", ["error": true], lang: lang, status: .unauthorized)
+            }
+            let lifetime = web.api.settings.sessionLifetime
+            let session = Session(principalId: principal.id, expires: Int(web.api.settings.clock().timeIntervalSince1970 + lifetime),
+                                  csrf: SecureRandom.token(bytes: 18))
+            let cookie = "\(Self.sessionCookie)=\(web.makeCookie(session)); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(Int(lifetime))"
+            return Self.redirect("/", cookies: [cookie])
+        }
+        router.post("/logout") { _, _ -> Response in
+            Self.redirect("/", cookies: ["\(Self.sessionCookie)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"])
+        }
+        router.get("/tickets/:id") { request, context -> Response in
+            let (lang, langCookie) = web.language(request)
+            guard let session = web.session(request), let principal = try await web.principal(session) else { return Self.redirect("/") }
+            guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else {
+                return web.page("notfound", [:], lang: lang, status: .notFound)
+            }
+            do {
+                let detail = try await web.api.ticket(id: id, principal: principal, purpose: "ticket.view")
+                let done = request.uri.queryParameters.get("done").flatMap(TicketAction.init(rawValue:))
+                return web.ticketPage(detail, principal: principal, session: session, lang: lang,
+                                      message: done.map { WebText.done($0.rawValue, lang: lang) }, cookies: langCookie.map { [$0] } ?? [])
+            } catch let error as RoutingError where error.kind == .notFound {
+                return web.page("notfound", [:], lang: lang, status: .notFound)
+            }
+        }
+        router.post("/tickets/:id/:action") { request, context -> Response in
+            let (lang, _) = web.language(request)
+            guard let session = web.session(request), let principal = try await web.principal(session) else { return Self.redirect("/") }
+            let form = try await Self.form(request)
+            guard let csrf = form["csrf"], ConstantTime.equals(Array(csrf.utf8), Array(session.csrf.utf8)) else {
+                throw APIError(.forbidden, code: "csrf", message: "the form has expired; reload the page")
+            }
+            guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)),
+                  let action = context.parameters.get("action").flatMap(TicketAction.init(rawValue:)) else {
+                return web.page("notfound", [:], lang: lang, status: .notFound)
+            }
+            func field(_ name: String) -> String? { form[name].flatMap { $0.isEmpty ? nil : $0 } }
+            let body = TicketActionRequest(to: field("to"), reason: field("reason"), newDeadline: field("newDeadline"),
+                                           outcome: field("outcome"), text: field("text"))
+            do {
+                _ = try await web.api.perform(action, id: id, request: body, principal: principal)
+                return Self.redirect("/tickets/\(id.uuidString.lowercased())?done=\(action.rawValue)")
+            } catch let error as RoutingError {
+                if error.kind == .notFound { return web.page("notfound", [:], lang: lang, status: .notFound) }
+                let detail = try await web.api.ticket(id: id, principal: principal, purpose: "ticket.view")
+                let status: HTTPResponse.Status = error.kind == .conflict ? .conflict : (error.kind == .forbidden ? .forbidden : .unprocessableContent)
+                return web.ticketPage(detail, principal: principal, session: session, lang: lang,
+                                      error: WebText.error(error, lang: lang), status: status)
+            }
+        }
+    }
+}
