@@ -1,0 +1,242 @@
+import Foundation
+import HromadaContracts
+
+/// A resident's contact, kept from `appeal.registered` (ticket events carry none).
+public struct ResidentContact: Sendable, Equatable {
+    public var appealId: UUID
+    public var registrationNumber: String
+    public var fullName: String
+    public var email: String?
+    public var phone: String?
+    public var language: String
+    public var centreId: String?
+    public var confidential: Bool
+    public var subject: String
+    public var trackingToken: String?
+
+    public init(appealId: UUID, registrationNumber: String, fullName: String, email: String?, phone: String?, language: String,
+                centreId: String?, confidential: Bool, subject: String = "", trackingToken: String? = nil) {
+        self.appealId = appealId
+        self.registrationNumber = registrationNumber
+        self.fullName = fullName
+        self.email = email
+        self.phone = phone
+        self.language = language
+        self.centreId = centreId
+        self.confidential = confidential
+        self.subject = subject
+        self.trackingToken = trackingToken
+    }
+}
+
+/// An official from the directory (`official.updated`).
+public struct OfficialContact: Sendable, Equatable {
+    public var officialId: String
+    public var name: String
+    public var authority: String
+    public var role: String
+    public var email: String?
+
+    public init(officialId: String, name: String, authority: String, role: String, email: String?) {
+        self.officialId = officialId
+        self.name = name
+        self.authority = authority
+        self.role = role
+        self.email = email
+    }
+}
+
+/// Where one notice goes.
+public enum NoticeTarget: Sendable, Equatable {
+    case email(String)
+    case centre(String)
+    /// Nobody can be reached: recorded as failed at once.
+    case unreachable
+}
+
+/// One notice to write as a delivery row.
+public struct PlannedNotice: Sendable, Equatable {
+    /// Unique per source event: `resident`, `official:<id>`, `reception:<id>`.
+    public var recipientKey: String
+    public var recipientKind: RecipientKind
+    public var target: NoticeTarget
+    public var language: String
+    public var template: String
+    public var subject: String
+    public var body: String
+}
+
+/// Who must be told about an event, in which language and with which text. Pure: the handler
+/// looks up the resident and the officials and stores what this returns.
+public struct NotificationPlanner: Sendable {
+    public let templates: NotificationTemplates
+    public let trackingURL: String
+    public let officialLanguage: String
+
+    public init(templates: NotificationTemplates, trackingURL: String, officialLanguage: String = "uk") {
+        self.templates = templates
+        self.trackingURL = trackingURL
+        self.officialLanguage = officialLanguage
+    }
+
+    /// Event types whose notices go to the resident.
+    public static let residentEvents: Set<String> = [
+        AppealRegistered.eventType, TicketForwarded.eventType, TicketExtended.eventType, TicketAnswered.eventType,
+        TicketReopened.eventType, TicketClosed.eventType,
+    ]
+    /// Event types whose notices go to the holding authority's officials.
+    public static let officialEvents: Set<String> = [
+        TicketAssigned.eventType, TicketDeadlineApproaching.eventType, TicketOverdue.eventType,
+    ]
+    /// Event types that also go to the reception (escalations).
+    public static let receptionEvents: Set<String> = [TicketOverdue.eventType]
+
+    /// Email if the resident gave a plausible address, else the centre that filed the appeal.
+    public static func target(for resident: ResidentContact) -> NoticeTarget {
+        if let email = resident.email?.trimmingCharacters(in: .whitespaces), MIMEMessage.isPlausibleAddress(email) {
+            return .email(email)
+        }
+        if let centre = resident.centreId, !centre.isEmpty { return .centre(centre) }
+        return .unreachable
+    }
+
+    public func plan(
+        _ envelope: Envelope, resident: ResidentContact?, officials: [OfficialContact], reception: [OfficialContact]
+    ) throws -> [PlannedNotice] {
+        var notices: [PlannedNotice] = []
+        let type = envelope.type
+        if Self.residentEvents.contains(type), let resident {
+            let language = Language(rawValue: resident.language)?.rawValue ?? "uk"
+            let target = Self.target(for: resident)
+            var context = try residentContext(envelope, resident: resident, language: language)
+            if case .centre = target, resident.confidential { context["withholdText"] = true }
+            let rendered = try templates.render(type, language: language, context: context)
+            notices.append(PlannedNotice(recipientKey: "resident", recipientKind: .resident, target: target, language: language,
+                                         template: type, subject: rendered.subject, body: rendered.body))
+        }
+        if Self.officialEvents.contains(type) {
+            let base = try officialContext(envelope, language: officialLanguage)
+            var seen = Set<String>()
+            for official in officials {
+                guard let email = official.email, MIMEMessage.isPlausibleAddress(email), seen.insert(official.officialId).inserted else { continue }
+                var context = base
+                context["officialName"] = official.name
+                let name = "\(type).official"
+                let rendered = try templates.render(name, language: officialLanguage, context: context)
+                notices.append(PlannedNotice(recipientKey: "official:\(official.officialId)", recipientKind: .official, target: .email(email),
+                                             language: officialLanguage, template: name, subject: rendered.subject, body: rendered.body))
+            }
+            if Self.receptionEvents.contains(type) {
+                for official in reception {
+                    guard let email = official.email, MIMEMessage.isPlausibleAddress(email), seen.insert(official.officialId).inserted else { continue }
+                    var context = base
+                    context["officialName"] = official.name
+                    let name = "\(type).reception"
+                    let rendered = try templates.render(name, language: officialLanguage, context: context)
+                    notices.append(PlannedNotice(recipientKey: "reception:\(official.officialId)", recipientKind: .reception, target: .email(email),
+                                                 language: officialLanguage, template: name, subject: rendered.subject, body: rendered.body))
+                }
+            }
+        }
+        return notices
+    }
+
+    // MARK: - Template contexts
+
+    func residentContext(_ envelope: Envelope, resident: ResidentContact, language: String) throws -> [String: Any] {
+        var c: [String: Any] = [
+            "registrationNumber": resident.registrationNumber,
+            "residentName": resident.fullName,
+            "trackingURL": trackingURL,
+        ]
+        switch envelope.type {
+        case AppealRegistered.eventType:
+            let e = try envelope.decode(AppealRegistered.self)
+            c["registrationNumber"] = e.registrationNumber
+            c["appealSubject"] = e.subject
+            c["trackingToken"] = e.trackingToken
+            c["registeredDate"] = Self.format(LocalDate(date: e.registeredAt), language: language)
+        case TicketForwarded.eventType:
+            let e = try envelope.decode(TicketForwarded.self)
+            c["authorityName"] = Self.authorityName(e.authority, language: language)
+            c["fromAuthorityName"] = Self.authorityName(e.fromAuthority, language: language)
+            c["reason"] = e.reason
+            c["deadline"] = Self.format(e.deadline, language: language)
+        case TicketExtended.eventType:
+            let e = try envelope.decode(TicketExtended.self)
+            c["authorityName"] = Self.authorityName(e.authority, language: language)
+            c["reason"] = e.reason
+            c["previousDeadline"] = Self.format(e.previousDeadline, language: language)
+            c["deadline"] = Self.format(e.newDeadline, language: language)
+        case TicketAnswered.eventType:
+            let e = try envelope.decode(TicketAnswered.self)
+            c["authorityName"] = Self.authorityName(e.authority, language: language)
+            c["answerText"] = e.answerText
+            switch e.outcome {
+            case .resolvedPositively: c["outcomeResolvedPositively"] = true
+            case .refused: c["outcomeRefused"] = true
+            case .explained: c["outcomeExplained"] = true
+            case .other: c["outcomeOther"] = true
+            }
+        case TicketReopened.eventType:
+            let e = try envelope.decode(TicketReopened.self)
+            c["authorityName"] = Self.authorityName(e.authority, language: language)
+            c["reason"] = e.reason
+            c["deadline"] = Self.format(e.deadline, language: language)
+        case TicketClosed.eventType:
+            let e = try envelope.decode(TicketClosed.self)
+            c["authorityName"] = Self.authorityName(e.authority, language: language)
+            c["closedDate"] = Self.format(LocalDate(date: e.closedAt), language: language)
+        default:
+            break
+        }
+        return c
+    }
+
+    func officialContext(_ envelope: Envelope, language: String) throws -> [String: Any] {
+        var c: [String: Any] = [:]
+        switch envelope.type {
+        case TicketAssigned.eventType:
+            let e = try envelope.decode(TicketAssigned.self)
+            c["registrationNumber"] = e.registrationNumber
+            c["authorityName"] = Self.authorityName(e.authority, language: language)
+            c["categoryName"] = Self.categoryName(e.category, language: language)
+            c["priority"] = e.priority
+            c["deadline"] = Self.format(e.deadline, language: language)
+            if let previous = e.previousAuthority { c["previousAuthorityName"] = Self.authorityName(previous, language: language) }
+        case TicketDeadlineApproaching.eventType:
+            let e = try envelope.decode(TicketDeadlineApproaching.self)
+            c["registrationNumber"] = e.registrationNumber
+            c["authorityName"] = Self.authorityName(e.authority, language: language)
+            c["deadline"] = Self.format(e.deadline, language: language)
+            c["daysLeft"] = e.daysLeft
+        case TicketOverdue.eventType:
+            let e = try envelope.decode(TicketOverdue.self)
+            c["registrationNumber"] = e.registrationNumber
+            c["authorityName"] = Self.authorityName(e.authority, language: language)
+            c["escalatedToName"] = Self.authorityName(e.escalatedTo, language: language)
+            c["deadline"] = Self.format(e.deadline, language: language)
+            c["daysOverdue"] = e.daysOverdue
+        default:
+            break
+        }
+        return c
+    }
+
+    static func authorityName(_ code: String, language: String) -> String {
+        guard let authority = Reference.authorities.first(where: { $0.code == code }) else { return code }
+        return language == "en" ? authority.nameEn : authority.nameUk
+    }
+
+    static func categoryName(_ code: String, language: String) -> String {
+        guard let category = Reference.categories.first(where: { $0.code == code }) else { return code }
+        return language == "en" ? category.nameEn : category.nameUk
+    }
+
+    /// `27.11.2026` in Ukrainian, `2026-11-27` in English.
+    static func format(_ date: LocalDate, language: String) -> String {
+        if language == "en" { return date.description }
+        let pad = { (n: Int) in n < 10 ? "0\(n)" : "\(n)" }
+        return "\(pad(date.day)).\(pad(date.month)).\(date.year)"
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import HromadaRuntime
+
+/// Everything the notification service needs beyond `ServiceConfiguration`. Every field has a
+/// default, so tests build one in a line; reading the environment is `fromEnvironment`.
+public struct NotificationSettings: Sendable {
+    /// `smtp://host:port`, `smtps://host:port`, `smtp://user:pass@host:587?starttls=required`.
+    public var smtpURL: String
+    /// The `From` header (display name and address).
+    public var from: String
+    /// Delay before each new try after a temporary failure; the last one repeats.
+    public var retryDelays: [Duration]
+    /// Tries of one email in all (the first one included) before it is `failed`.
+    public var maxAttempts: Int
+    /// How long a claimed row is reserved for one sender; longer than one SMTP transaction may take.
+    public var lease: Duration
+    /// The sender looks for due rows at least this often even when nobody wakes it.
+    public var pollInterval: Duration
+    /// Rows one sender claims at once.
+    public var batchSize: Int
+    /// Threads that run the blocking SMTP transactions (libcurl).
+    public var senderThreads: Int
+    /// Per-transaction limits given to libcurl.
+    public var smtpConnectTimeoutSeconds: Int
+    public var smtpTimeoutSeconds: Int
+    /// Where residents follow their appeal (shown in the registration notice).
+    public var trackingURL: String
+    /// Language of officials' notices (the directory carries none).
+    public var officialLanguage: String
+    /// Key of the signed centre-login cookie. Random per process by default: set
+    /// `HROMADA_NOTIFICATION_COOKIE_SECRET` when several replicas serve the HTML view.
+    public var cookieSecret: [UInt8]
+    /// How long a centre's login cookie lasts.
+    public var cookieLifetime: Duration
+    /// "Now", injectable for tests.
+    public var clock: @Sendable () -> Date
+
+    public init(
+        smtpURL: String = "smtp://127.0.0.1:2525",
+        from: String = "Hromada <no-reply@hromada.mkrada.gov.ua>",
+        retryDelays: [Duration] = [.seconds(2), .seconds(10), .seconds(60), .seconds(300), .seconds(1800)],
+        maxAttempts: Int = 6,
+        lease: Duration = .seconds(180),
+        pollInterval: Duration = .seconds(2),
+        batchSize: Int = 20,
+        senderThreads: Int = 2,
+        smtpConnectTimeoutSeconds: Int = 10,
+        smtpTimeoutSeconds: Int = 60,
+        trackingURL: String = "http://127.0.0.1:8080/",
+        officialLanguage: String = "uk",
+        cookieSecret: [UInt8]? = nil,
+        cookieLifetime: Duration = .seconds(12 * 3600),
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.smtpURL = smtpURL
+        self.from = from
+        self.retryDelays = retryDelays
+        self.maxAttempts = maxAttempts
+        self.lease = lease
+        self.pollInterval = pollInterval
+        self.batchSize = batchSize
+        self.senderThreads = senderThreads
+        self.smtpConnectTimeoutSeconds = smtpConnectTimeoutSeconds
+        self.smtpTimeoutSeconds = smtpTimeoutSeconds
+        self.trackingURL = trackingURL
+        self.officialLanguage = officialLanguage
+        self.cookieSecret = cookieSecret ?? NotificationSettings.randomSecret()
+        self.cookieLifetime = cookieLifetime
+        self.clock = clock
+    }
+
+    static func randomSecret() -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    }
+
+    /// The delay before try number `attempts + 1`, after `attempts` failed tries.
+    public func delay(afterAttempts attempts: Int) -> Duration {
+        guard !retryDelays.isEmpty else { return .seconds(60) }
+        return retryDelays[min(max(attempts - 1, 0), retryDelays.count - 1)]
+    }
+
+    /// Reads `HROMADA_SMTP_URL`, `HROMADA_SMTP_FROM`, `HROMADA_SMTP_RETRY_DELAYS` (comma-separated
+    /// seconds), `HROMADA_SMTP_MAX_ATTEMPTS`, `HROMADA_TRACKING_URL`,
+    /// `HROMADA_NOTIFICATION_COOKIE_SECRET` over the defaults.
+    public static func fromEnvironment(_ environment: [String: String]) throws -> NotificationSettings {
+        func value(_ name: String) -> String? {
+            guard let v = environment[name]?.trimmingCharacters(in: .whitespaces), !v.isEmpty else { return nil }
+            return v
+        }
+        var settings = NotificationSettings()
+        if let url = value("HROMADA_SMTP_URL") {
+            do { _ = try SMTPEndpoint(url: url) } catch {
+                throw ConfigurationError(variable: "HROMADA_SMTP_URL", reason: "must be smtp://host[:port] or smtps://host[:port]")
+            }
+            settings.smtpURL = url
+        }
+        if let from = value("HROMADA_SMTP_FROM") {
+            guard MIMEMessage.address(in: from) != nil else {
+                throw ConfigurationError(variable: "HROMADA_SMTP_FROM", reason: "must be an address or \"Name <address>\"")
+            }
+            settings.from = from
+        }
+        if let delays = value("HROMADA_SMTP_RETRY_DELAYS") {
+            let parsed = delays.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard !parsed.isEmpty, parsed.allSatisfy({ ($0 ?? -1) >= 0 }) else {
+                throw ConfigurationError(variable: "HROMADA_SMTP_RETRY_DELAYS", reason: "must be comma-separated seconds")
+            }
+            settings.retryDelays = parsed.map { .milliseconds(Int64($0! * 1000)) }
+        }
+        if let attempts = value("HROMADA_SMTP_MAX_ATTEMPTS") {
+            guard let n = Int(attempts), (1...100).contains(n) else {
+                throw ConfigurationError(variable: "HROMADA_SMTP_MAX_ATTEMPTS", reason: "must be 1–100")
+            }
+            settings.maxAttempts = n
+        }
+        if let url = value("HROMADA_TRACKING_URL") { settings.trackingURL = url }
+        if let secret = value("HROMADA_NOTIFICATION_COOKIE_SECRET") { settings.cookieSecret = Array(secret.utf8) }
+        return settings
+    }
+}
