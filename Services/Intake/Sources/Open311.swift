@@ -1,0 +1,324 @@
+import Foundation
+import HromadaContracts
+import HromadaPostgres
+import HromadaRuntime
+import Hummingbird
+import NIOCore
+
+/// Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2) under `/open311/v2/`.
+/// Services are the categories; a request is an appeal (service_request_id = registration
+/// number). Public output never carries the author's name, address, email or phone, and the
+/// description of a confidential appeal is omitted. Requests are registered synchronously;
+/// `token` in the POST response equals the service_request_id, so `tokens/{token}` resolves at once.
+struct Open311API: Sendable {
+    let api: IntakeAPI
+    static let jurisdiction = "mykolaiv.ua"
+    static let maxRangeDays = 90
+
+    enum Format: String, Sendable { case json, xml }
+
+    struct Failure: HTTPResponseError {
+        let status: HTTPResponse.Status
+        let message: String
+        let format: Format
+        func response(from request: Request, context: some RequestContext) throws -> Response {
+            Open311API.errorResponse(status: status, message: message, format: format)
+        }
+    }
+
+    static func errorResponse(status: HTTPResponse.Status, message: String, format: Format) -> Response {
+        switch format {
+        case .json:
+            let body = (try? JSONSerialization.data(withJSONObject: [["code": Int(status.code), "description": message]])) ?? Data("[]".utf8)
+            return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        case .xml:
+            let xml = XML.document(XML.node("errors", XML.node("error", XML.element("code", "\(status.code)") + XML.element("description", message))))
+            return Response(status: status, headers: [.contentType: "text/xml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: xml)))
+        }
+    }
+
+    /// Splits "requests.json" into ("requests", .json).
+    static func split(_ file: String) -> (String, Format)? {
+        if file.hasSuffix(".json") { return (String(file.dropLast(5)), .json) }
+        if file.hasSuffix(".xml") { return (String(file.dropLast(4)), .xml) }
+        return nil
+    }
+
+    func addRoutes(to router: Router<IntakeService.Context>) {
+        let group = router.group("open311/v2").add(middleware: RateLimitMiddleware<IntakeService.Context>(requestsPerSecond: 50, burst: 100))
+        group.get("{file}") { request, context in
+            try await self.guarded(request, file: context.parameters.get("file") ?? "") { name, format, query in
+                switch name {
+                case "services": return try await self.services(format: format)
+                case "requests": return try await self.listRequests(query: query, format: format)
+                default: throw Failure(status: .notFound, message: "unknown resource", format: format)
+                }
+            }
+        }
+        group.post("{file}") { request, context in
+            try await self.guarded(request, file: context.parameters.get("file") ?? "") { name, format, _ in
+                guard name == "requests" else { throw Failure(status: .notFound, message: "unknown resource", format: format) }
+                return try await self.postRequest(request, context: context, format: format)
+            }
+        }
+        group.get("services/{file}") { request, context in
+            try await self.guarded(request, file: context.parameters.get("file") ?? "") { code, format, _ in
+                try await self.serviceDefinition(code: code, format: format)
+            }
+        }
+        group.get("requests/{file}") { request, context in
+            try await self.guarded(request, file: context.parameters.get("file") ?? "") { id, format, _ in
+                let found = try await self.requests(ids: [id], serviceCode: nil, start: nil, end: nil, status: nil)
+                guard !found.isEmpty else { throw Failure(status: .notFound, message: "service request not found", format: format) }
+                return self.render(requests: found, format: format)
+            }
+        }
+        group.get("tokens/{file}") { request, context in
+            try await self.guarded(request, file: context.parameters.get("file") ?? "") { token, format, _ in
+                let found = try await self.requests(ids: [token], serviceCode: nil, start: nil, end: nil, status: nil)
+                guard let r = found.first else { throw Failure(status: .notFound, message: "token not found", format: format) }
+                return self.renderList(root: "service_requests", item: "request", rows: [["service_request_id": r.id, "token": token]], format: format)
+            }
+        }
+    }
+
+    /// Resolves the format and the jurisdiction, turns every failure into the spec's error format.
+    func guarded(_ request: Request, file: String, _ body: (String, Format, FormData) async throws -> Response) async throws -> Response {
+        guard let (name, format) = Self.split(file) else {
+            return Self.errorResponse(status: .notFound, message: "add .json or .xml to the path", format: .json)
+        }
+        let query = FormData(query: request.uri.query)
+        if let j = query["jurisdiction_id"], !j.isEmpty, j != Self.jurisdiction {
+            return Self.errorResponse(status: .notFound, message: "unknown jurisdiction_id", format: format)
+        }
+        do {
+            return try await body(name, format, query)
+        } catch let f as Failure {
+            return Self.errorResponse(status: f.status, message: f.message, format: f.format)
+        } catch let e as APIError {
+            let message = e.errors.map { ($0.field.map { "\($0): " } ?? "") + $0.message }.joined(separator: "; ")
+            return Self.errorResponse(status: e.status, message: message, format: format)
+        } catch let e as HTTPError {
+            return Self.errorResponse(status: e.status, message: e.status.reasonPhrase, format: format)
+        } catch is PostgresError {
+            return Self.errorResponse(status: .serviceUnavailable, message: "temporarily unavailable", format: format)
+        }
+    }
+
+    // MARK: Services
+
+    func services(format: Format) async throws -> Response {
+        let rows = Reference.categories.map { c -> [String: String] in
+            ["service_code": c.code, "service_name": c.nameUk, "description": c.descriptionUk, "metadata": "true", "type": "realtime",
+             "keywords": c.nameEn.lowercased(), "group": c.needsStudy ? "30-day" : "15-day"]
+        }
+        return renderList(root: "services", item: "service", rows: rows, format: format, booleans: ["metadata"])
+    }
+
+    struct Attribute { let code: String; let datatype: String; let required: Bool; let description: String; let order: Int; let values: [(String, String)] }
+
+    static let attributes: [Attribute] = [
+        Attribute(code: "consent", datatype: "singlevaluelist", required: true, description: "Згода на обробку персональних даних / Consent to personal-data processing", order: 1, values: [("true", "Так / Yes")]),
+        Attribute(code: "kind", datatype: "singlevaluelist", required: false, description: "Вид звернення / Kind of appeal", order: 2,
+                  values: AppealKind.allCases.map { ($0.rawValue, $0.rawValue) }),
+        Attribute(code: "district", datatype: "singlevaluelist", required: false, description: "Район / District", order: 3,
+                  values: Reference.districts.map { ($0.code, $0.nameUk) }),
+        Attribute(code: "benefit_category", datatype: "singlevaluelist", required: false, description: "Пільгова категорія / Benefit category", order: 4,
+                  values: Reference.benefitCategories.map { ($0.code, $0.nameUk) }),
+        Attribute(code: "subject", datatype: "string", required: false, description: "Тема / Subject", order: 5, values: []),
+        Attribute(code: "against", datatype: "singlevaluelist", required: false, description: "Для скарги: орган / For a complaint: the authority", order: 6,
+                  values: Reference.authorities.map { ($0.code, $0.nameUk) }),
+        Attribute(code: "confidential", datatype: "singlevaluelist", required: false, description: "Конфіденційно / Confidential", order: 7, values: [("true", "Так / Yes")]),
+    ]
+
+    func serviceDefinition(code: String, format: Format) async throws -> Response {
+        guard Reference.category(code: code) != nil else { throw Failure(status: .notFound, message: "unknown service_code", format: format) }
+        switch format {
+        case .json:
+            let attrs: [[String: Any]] = Self.attributes.map { a in
+                ["variable": true, "code": a.code, "datatype": a.datatype, "required": a.required, "datatype_description": "",
+                 "order": a.order, "description": a.description, "values": a.values.map { ["key": $0.0, "name": $0.1] }]
+            }
+            let body = try JSONSerialization.data(withJSONObject: ["service_code": code, "attributes": attrs], options: [.sortedKeys])
+            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        case .xml:
+            let attrs = Self.attributes.map { a in
+                XML.node("attribute",
+                    XML.element("variable", "true") + XML.element("code", a.code) + XML.element("datatype", a.datatype)
+                    + XML.element("required", a.required ? "true" : "false") + XML.element("datatype_description", "")
+                    + XML.element("order", "\(a.order)") + XML.element("description", a.description)
+                    + XML.node("values", a.values.map { XML.node("value", XML.element("key", $0.0) + XML.element("name", $0.1)) }.joined()))
+            }.joined()
+            let xml = XML.document(XML.node("service_definition", XML.element("service_code", code) + XML.node("attributes", attrs)))
+            return Response(status: .ok, headers: [.contentType: "text/xml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: xml)))
+        }
+    }
+
+    // MARK: POST requests
+
+    func postRequest(_ request: Request, context: IntakeService.Context, format: Format) async throws -> Response {
+        let body = try await request.body.collect(upTo: api.settings.maxBodyBytes)
+        let form = FormData(body: Array(buffer: body))
+        if let j = form["jurisdiction_id"], !j.isEmpty, j != Self.jurisdiction { throw Failure(status: .notFound, message: "unknown jurisdiction_id", format: format) }
+        guard let centre = try await api.authenticateCentre(key: form["api_key"]) else {
+            throw Failure(status: .forbidden, message: "invalid api_key", format: format)
+        }
+        guard let code = form["service_code"], !code.isEmpty else { throw Failure(status: .badRequest, message: "service_code is required", format: format) }
+        guard let category = Reference.category(code: code) else { throw Failure(status: .badRequest, message: "unknown service_code", format: format) }
+        func attr(_ name: String) -> String? { form["attribute[\(name)]"].flatMap { $0.isEmpty ? nil : $0 } }
+        let lat = form["lat"].flatMap(Double.init)
+        let lon = form["long"].flatMap(Double.init)
+        let addressString = form["address_string"].flatMap { $0.isEmpty ? nil : $0 }
+        if (lat == nil || lon == nil) && addressString == nil && (form["address_id"] ?? "").isEmpty {
+            throw Failure(status: .badRequest, message: "lat and long, address_string or address_id is required", format: format)
+        }
+        let fullName = [form["first_name"], form["last_name"]].compactMap { $0?.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " ")
+        let truthy: Set<String> = ["true", "yes", "1", "on", "так"]
+        let submission = AppealSubmission(
+            kind: attr("kind") ?? (attr("against") != nil ? "complaint" : "application"), category: category.code,
+            author: AppealSubmission.Author(fullName: fullName, address: addressString, email: form["email"], phone: form["phone"],
+                                            preferredLanguage: "uk", benefitCategory: attr("benefit_category")),
+            subject: attr("subject") ?? category.nameUk, text: form["description"], district: attr("district"),
+            location: (lat != nil || lon != nil) ? AppealSubmission.Location(lat: lat, lon: lon) : nil,
+            centreId: nil, assistedBy: attr("assisted_by"), consent: attr("consent").map { truthy.contains($0.lowercased()) } ?? false,
+            confidential: attr("confidential").map { truthy.contains($0.lowercased()) }, against: attr("against"))
+        let outcome = try await api.register(submission, channel: "open311", centre: centre.id, logger: context.logger)
+        guard case .registered(let receipt) = outcome else { throw Failure(status: .internalServerError, message: "not registered", format: format) }
+        let row: [String: String] = [
+            "service_request_id": receipt.registrationNumber, "token": receipt.registrationNumber,
+            "service_notice": "Зареєстровано. Код відстеження: \(receipt.trackingToken) / Registered. Tracking code: \(receipt.trackingToken)",
+            "account_id": form["account_id"] ?? "",
+        ]
+        var response = renderList(root: "service_requests", item: "request", rows: [row], format: format)
+        response.status = .created
+        return response
+    }
+
+    // MARK: GET requests
+
+    struct RequestRow: Sendable {
+        let id: String, status: String, serviceCode: String, confidential: Bool, description: String
+        let authority: String?, requested: Date, updated: Date, deadline: String?, address: String?, lat: Double?, lon: Double?
+    }
+
+    func listRequests(query: FormData, format: Format) async throws -> Response {
+        let now = api.settings.clock()
+        let ids = query["service_request_id"].map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? []
+        var start: Date? = nil, end: Date? = nil
+        if let s = query["start_date"], !s.isEmpty {
+            guard let d = ISO8601.parse(s) else { throw Failure(status: .badRequest, message: "start_date must be ISO 8601 with offset", format: format) }
+            start = d
+        }
+        if let e = query["end_date"], !e.isEmpty {
+            guard let d = ISO8601.parse(e) else { throw Failure(status: .badRequest, message: "end_date must be ISO 8601 with offset", format: format) }
+            end = d
+        }
+        let status = query["status"].flatMap { $0.isEmpty ? nil : $0 }
+        if let status, status != "open", status != "closed" { throw Failure(status: .badRequest, message: "status must be open or closed", format: format) }
+        if ids.isEmpty {
+            let rangeEnd = end ?? now
+            let rangeStart = start ?? rangeEnd.addingTimeInterval(-Double(Self.maxRangeDays) * 86_400)
+            guard rangeStart <= rangeEnd else { throw Failure(status: .badRequest, message: "start_date is after end_date", format: format) }
+            guard rangeEnd.timeIntervalSince(rangeStart) <= Double(Self.maxRangeDays) * 86_400 else {
+                throw Failure(status: .badRequest, message: "the date range may span at most 90 days", format: format)
+            }
+            start = rangeStart; end = rangeEnd
+        }
+        guard ids.count <= 100 else { throw Failure(status: .badRequest, message: "at most 100 service_request_id values", format: format) }
+        let rows = try await requests(ids: ids, serviceCode: query["service_code"].flatMap { $0.isEmpty ? nil : $0 }, start: start, end: end, status: status)
+        return render(requests: rows, format: format)
+    }
+
+    static let closedStatuses = ["answered", "closed", "returned"]
+
+    func requests(ids: [String], serviceCode: String?, start: Date?, end: Date?, status: String?) async throws -> [RequestRow] {
+        let codes = serviceCode.map { $0.split(separator: ",").map(String.init) } ?? []
+        let closed = Self.closedStatuses
+        let rows = try await api.runtime.database.query(
+            """
+            SELECT registration_number, status, category, confidential, body, authority, registered_at, updated_at, deadline::text,
+                   location_address, lat, lon
+            FROM appeals
+            WHERE (cardinality(\(ids)::text[]) = 0 OR registration_number = ANY(\(ids)::text[]))
+              AND (cardinality(\(codes)::text[]) = 0 OR category = ANY(\(codes)::text[]))
+              AND (\(start)::timestamptz IS NULL OR registered_at >= \(start)::timestamptz)
+              AND (\(end)::timestamptz IS NULL OR registered_at <= \(end)::timestamptz)
+              AND (\(status)::text IS NULL OR (\(status)::text = 'closed') = (status = ANY(\(closed)::text[])))
+            ORDER BY registered_at DESC LIMIT 1000
+            """)
+        return try rows.map { r in
+            RequestRow(id: try r.decode(0), status: try r.decode(1), serviceCode: try r.decode(2), confidential: try r.decode(3),
+                       description: try r.decode(4), authority: try r.decode(5, as: String?.self), requested: try r.decode(6), updated: try r.decode(7),
+                       deadline: try r.decode(8, as: String?.self), address: try r.decode(9, as: String?.self),
+                       lat: try r.decode(10, as: Double?.self), lon: try r.decode(11, as: Double?.self))
+        }
+    }
+
+    func render(requests: [RequestRow], format: Format) -> Response {
+        let rows = requests.map { r -> [String: String] in
+            let category = Reference.category(code: r.serviceCode)
+            var row: [String: String] = [
+                "service_request_id": r.id,
+                "status": Self.closedStatuses.contains(r.status) ? "closed" : "open",
+                "status_notes": r.status,
+                "service_name": category?.nameUk ?? r.serviceCode,
+                "service_code": r.serviceCode,
+                "agency_responsible": r.authority.flatMap { Reference.authority(code: $0)?.nameUk } ?? "",
+                "service_notice": "",
+                "requested_datetime": ISO8601.format(r.requested),
+                "updated_datetime": ISO8601.format(r.updated),
+                "expected_datetime": r.deadline.flatMap { LocalDate(string: $0) }.map { ISO8601.format($0.endOfDay().addingTimeInterval(-1), in: .kyiv) } ?? "",
+                "address": r.confidential ? "" : (r.address ?? ""),
+                "lat": r.confidential ? "" : (r.lat.map { "\($0)" } ?? ""),
+                "long": r.confidential ? "" : (r.lon.map { "\($0)" } ?? ""),
+            ]
+            if !r.confidential { row["description"] = r.description }
+            return row
+        }
+        return renderList(root: "service_requests", item: "request", rows: rows, format: format, numbers: ["lat", "long"])
+    }
+
+    /// A list of flat objects as JSON (empty strings → null) or XML.
+    func renderList(root: String, item: String, rows: [[String: String]], format: Format, booleans: Set<String> = [], numbers: Set<String> = []) -> Response {
+        switch format {
+        case .json:
+            let objects: [[String: Any]] = rows.map { row in
+                var o: [String: Any] = [:]
+                for (k, v) in row {
+                    if v.isEmpty { o[k] = NSNull() } else if booleans.contains(k) { o[k] = v == "true" } else if numbers.contains(k), let d = Double(v) { o[k] = d } else { o[k] = v }
+                }
+                return o
+            }
+            let body = (try? JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys])) ?? Data("[]".utf8)
+            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        case .xml:
+            let items = rows.map { row in XML.node(item, row.keys.sorted().map { XML.element($0, row[$0]!) }.joined()) }.joined()
+            return Response(status: .ok, headers: [.contentType: "text/xml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: XML.document(XML.node(root, items)))))
+        }
+    }
+}
+
+enum XML {
+    static func escape(_ s: String) -> String {
+        var out = ""
+        for ch in s.unicodeScalars {
+            switch ch {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            default:
+                // Characters XML 1.0 cannot carry are dropped.
+                if ch.value < 0x20 && ch != "\n" && ch != "\r" && ch != "\t" { continue }
+                out.unicodeScalars.append(ch)
+            }
+        }
+        return out
+    }
+    /// A text element, escaped.
+    static func element(_ name: String, _ text: String) -> String { "<\(name)>\(escape(text))</\(name)>" }
+    /// An element around markup built by `element`/`node` (never around input text).
+    static func node(_ name: String, _ markup: String) -> String { "<\(name)>\(markup)</\(name)>" }
+    static func document(_ body: String) -> String { "<?xml version=\"1.0\" encoding=\"utf-8\"?>" + body }
+}
