@@ -6,6 +6,7 @@
 #   infra.sh start | stop | status        both servers (status exits non-zero if one is down)
 #   infra.sh start-postgres | stop-postgres | restart-postgres
 #   infra.sh start-rabbitmq | stop-rabbitmq | restart-rabbitmq
+#   infra.sh stop-own                     stop only the servers this checkout started
 #   infra.sh bootstrap-database NAME      roles + schemas of NAME (creates the database if missing)
 #
 # Every start returns only when the server really serves; every stop only when its port is closed.
@@ -245,6 +246,10 @@ rabbit_wait_ready() {
     local deadline=$((SECONDS + ${1:-120}))
     until "$RABBITMQCTL" -q await_startup --timeout 10 >/dev/null 2>&1; do
         ((SECONDS < deadline)) || { log "rabbitmqctl await_startup kept failing"; return 1; }
+        if [[ -e "$LOG_DIR/erl_crash.dump" ]]; then
+            log "the Erlang VM crashed: $(grep -m1 '^Slogan' "$LOG_DIR/erl_crash.dump" | cut -c1-300)"
+            return 1
+        fi
         if [[ -s "$RABBITMQ_PID_FILE" ]] && ! pid_alive "$RABBITMQ_PID_FILE" && [[ -z "${RABBIT_FOREIGN:-}" ]]; then
             log "the RabbitMQ node exited during startup"
             return 1
@@ -290,6 +295,7 @@ cmd_start_rabbitmq() {
         log "starting the reused RabbitMQ again"
         (
             while IFS= read -r line; do export "${line?}"; done <"$RABBIT_FOREIGN_MARK"
+            rm -f "$LOG_DIR/erl_crash.dump"
             cd "$LOG_DIR" && rabbitmq-server -detached >>"$LOG_DIR/rabbitmq-startup.log" 2>&1
         ) || rabbit_startup_failed
         RABBIT_FOREIGN=1 rabbit_wait_ready 120 || rabbit_startup_failed
@@ -299,7 +305,7 @@ cmd_start_rabbitmq() {
     rabbit_write_conf
     log "starting RabbitMQ on 127.0.0.1:$AMQP_PORT (management $RABBIT_MGMT_PORT, node $RABBITMQ_NODENAME)"
     : >"$LOG_DIR/rabbitmq-startup.log"
-    rm -f "$RABBITMQ_PID_FILE"
+    rm -f "$RABBITMQ_PID_FILE" "$LOG_DIR/erl_crash.dump"
     # -detached: the node daemonises; its crash dump (if any) goes to the log folder, not the cwd.
     (cd "$LOG_DIR" && rabbitmq-server -detached >>"$LOG_DIR/rabbitmq-startup.log" 2>&1) || rabbit_startup_failed
     rabbit_wait_ready 120 || rabbit_startup_failed
@@ -352,7 +358,7 @@ cmd_status() {
 }
 
 usage() {
-    sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     exit 2
 }
 
@@ -371,6 +377,13 @@ main() {
         start-rabbitmq) cmd_start_rabbitmq ;;
         stop-rabbitmq) cmd_stop_rabbitmq ;;
         restart-rabbitmq) cmd_stop_rabbitmq; cmd_start_rabbitmq ;;
+        stop-own)
+            if rabbit_own_running; then cmd_stop_rabbitmq
+            elif port_open "$AMQP_PORT"; then log "leaving the RabbitMQ on $AMQP_PORT running: this checkout did not start it"; fi
+            pg_locate
+            if pg_own_running; then cmd_stop_postgres
+            elif port_open "$PG_PORT"; then log "leaving the PostgreSQL on $PG_PORT running: this checkout did not start it"; fi
+            ;;
         bootstrap-database) [[ $# -eq 1 ]] || usage; pg_locate; ensure_roles "$1" ;;
         -h|--help|help) usage ;;
         *) usage ;;

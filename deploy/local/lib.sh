@@ -38,7 +38,10 @@ export RABBITMQ_PID_FILE="$RABBIT_DIR/rabbit.pid"
 # 3.10 takes the full path of the new-style file, extension included.
 export RABBITMQ_CONFIG_FILE="$RABBIT_DIR/rabbitmq.conf"
 export RABBITMQ_ENABLED_PLUGINS_FILE="$RABBIT_DIR/enabled_plugins"
-export RABBITMQ_DIST_PORT="${HROMADA_RABBITMQ_DIST_PORT:-$((AMQP_PORT + 20000))}"
+# Erlang distribution port: RabbitMQ's own rule (AMQP + 20000) while it fits in 16 bits.
+if ((AMQP_PORT + 20000 <= 65535)); then _dist=$((AMQP_PORT + 20000)); else _dist=$((AMQP_PORT - 20000)); fi
+export RABBITMQ_DIST_PORT="${HROMADA_RABBITMQ_DIST_PORT:-$_dist}"
+unset _dist
 export PATH="/usr/lib/rabbitmq/bin:$PATH"
 RABBITMQCTL=/usr/lib/rabbitmq/bin/rabbitmqctl
 RABBIT_USER=guest

@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Brings the whole system up on this machine: packages, PostgreSQL and RabbitMQ (state in
+# .hromada/), the SMTP sink, a release build, the four services, the seed data and the operator
+# console; then prints the URLs and the demo credentials. Re-running starts only what is not
+# running. deploy/local/down.sh stops it all.
+#
+# HROMADA_* variables set before running (see /work/shared/ARCHITECTURE.md) are passed to the
+# services. Per service, HROMADA_<SERVICE>_DATABASE_URL and HROMADA_<SERVICE>_HTTP_PORT
+# (e.g. HROMADA_ROUTING_HTTP_PORT) override the defaults below.
+set -euo pipefail
+# shellcheck source=deploy/local/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+
+CREDENTIALS="$STATE/credentials.json"
+SERVICES=(intake routing notification audit)
+declare -A DEFAULT_PORT=([intake]=8080 [routing]=8081 [notification]=8082 [audit]=8083)
+CONSOLE_PORT="${HROMADA_CONSOLE_PORT:-8090}"
+
+# 1. Infrastructure.
+bash "$ROOT/deploy/local/infra.sh" install
+bash "$ROOT/deploy/local/infra.sh" start
+start_smtp_sink
+
+# 2. Demo credentials, generated once.
+if [[ ! -s "$CREDENTIALS" ]]; then
+    log "generating demo credentials in $CREDENTIALS"
+    umask 077
+    CENTRE_KEY="$(openssl rand -hex 24)" ADMIN_TOKEN="$(openssl rand -hex 24)" \
+    OPERATOR_TOKEN="$(openssl rand -hex 24)" MAYOR_TOKEN="$(openssl rand -hex 24)" \
+    ZHKG_TOKEN="$(openssl rand -hex 24)" python3 - "$CREDENTIALS" <<'PY'
+import json, os, sys
+credentials = {
+    "centreKey": os.environ["CENTRE_KEY"],
+    "adminToken": os.environ["ADMIN_TOKEN"],
+    "operatorToken": os.environ["OPERATOR_TOKEN"],
+    "officials": [
+        {"authority": "mayor-reception", "name": "Приймальня міського голови (демо)", "token": os.environ["MAYOR_TOKEN"]},
+        {"authority": "zhkg", "name": "Департамент ЖКГ (демо)", "token": os.environ["ZHKG_TOKEN"]},
+    ],
+}
+with open(sys.argv[1], "w", encoding="utf-8") as f:
+    json.dump(credentials, f, ensure_ascii=False, indent=2)
+    f.write("\n")
+PY
+    umask 022
+fi
+credential() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$CREDENTIALS" "$1"; }
+ADMIN_TOKEN="$(credential adminToken)"
+OPERATOR_TOKEN="$(credential operatorToken)"
+
+# 3. Release build.
+log "swift build -c release (log: $LOG_DIR/build-release.log)"
+if ! swift build -c release </dev/null >"$LOG_DIR/build-release.log" 2>&1; then
+    tail -n 40 "$LOG_DIR/build-release.log" >&2
+    die "release build failed; see $LOG_DIR/build-release.log"
+fi
+BIN="$(swift build -c release --show-bin-path)"
+
+export HROMADA_AMQP_URL="${HROMADA_AMQP_URL:-amqp://$RABBIT_USER:$RABBIT_PASS@127.0.0.1:$AMQP_PORT/%2f}"
+export HROMADA_LOG_LEVEL="${HROMADA_LOG_LEVEL:-info}"
+export HROMADA_RABBITMQ_API="${HROMADA_RABBITMQ_API:-http://$RABBIT_USER:$RABBIT_PASS@127.0.0.1:$RABBIT_MGMT_PORT}"
+export HROMADA_ADMIN_TOKEN="${HROMADA_ADMIN_TOKEN:-$ADMIN_TOKEN}"
+
+service_port() {
+    local upper="${1^^}" var
+    var="HROMADA_${upper}_HTTP_PORT"
+    echo "${!var:-${DEFAULT_PORT[$1]}}"
+}
+service_database_url() {
+    local upper="${1^^}" var
+    var="HROMADA_${upper}_DATABASE_URL"
+    echo "${!var:-postgresql://hromada_$1:hromada_$1@127.0.0.1:$PG_PORT/$PG_DATABASE}"
+}
+
+# 4. The services, each only if not already running.
+for svc in "${SERVICES[@]}"; do
+    exe="hromada-$svc"
+    pidfile="$RUN_DIR/$exe.pid"
+    if pid_alive "$pidfile"; then
+        log "$exe already running (pid $(cat "$pidfile"))"
+        continue
+    fi
+    [[ -x "$BIN/$exe" ]] || die "$BIN/$exe was not built"
+    port="$(service_port "$svc")"
+    if port_open "$port"; then
+        die "port $port for $exe is taken by another process; set HROMADA_${svc^^}_HTTP_PORT"
+    fi
+    log "starting $exe on 127.0.0.1:$port (log: $LOG_DIR/$exe.log)"
+    extra=()
+    [[ "$svc" == notification ]] && extra+=("HROMADA_SMTP_URL=${HROMADA_SMTP_URL:-smtp://127.0.0.1:$SMTP_PORT}")
+    env HROMADA_DATABASE_URL="$(service_database_url "$svc")" HROMADA_HTTP_PORT="$port" "${extra[@]}" \
+        nohup "$BIN/$exe" </dev/null >>"$LOG_DIR/$exe.log" 2>&1 &
+    echo $! >"$pidfile"
+done
+
+# 5. Wait until every service is ready (up to 60 s each, in parallel).
+failed=()
+deadline=$((SECONDS + 60))
+pending=("${SERVICES[@]}")
+while ((${#pending[@]})); do
+    still=()
+    for svc in "${pending[@]}"; do
+        if curl -fsS -m 2 "http://127.0.0.1:$(service_port "$svc")/health/ready" >/dev/null 2>&1; then
+            log "hromada-$svc ready"
+        elif ! pid_alive "$RUN_DIR/hromada-$svc.pid" || ((SECONDS >= deadline)); then
+            failed+=("$svc")
+        else
+            still+=("$svc")
+        fi
+    done
+    pending=("${still[@]+"${still[@]}"}")
+    ((${#pending[@]})) && sleep 0.5
+done
+for svc in "${failed[@]+"${failed[@]}"}"; do
+    printf '\n--- hromada-%s is not ready; last lines of %s ---\n' "$svc" "$LOG_DIR/hromada-$svc.log" >&2
+    tail -n 30 "$LOG_DIR/hromada-$svc.log" >&2 || true
+done
+
+# 6. Seed data (authorities, categories, demo centre and officials from credentials.json).
+if [[ -x "$BIN/hromadactl" ]]; then
+    if "$BIN/hromadactl" seed --credentials "$CREDENTIALS" </dev/null >>"$LOG_DIR/hromadactl-seed.log" 2>&1; then
+        log "seed data in place"
+    else
+        log "WARNING: 'hromadactl seed' failed or is not implemented yet; see $LOG_DIR/hromadactl-seed.log"
+    fi
+else
+    log "WARNING: $BIN/hromadactl not built; no seed data"
+fi
+
+# 7. Operator console.
+console_pid="$RUN_DIR/hromadactl.pid"
+if pid_alive "$console_pid"; then
+    log "operator console already running (pid $(cat "$console_pid"))"
+elif [[ -x "$BIN/hromadactl" ]] && ! port_open "$CONSOLE_PORT"; then
+    HROMADA_OPERATOR_TOKEN="$OPERATOR_TOKEN" HROMADA_HTTP_PORT="$CONSOLE_PORT" \
+        nohup "$BIN/hromadactl" console </dev/null >>"$LOG_DIR/hromadactl.log" 2>&1 &
+    echo $! >"$console_pid"
+    sleep 1
+    pid_alive "$console_pid" || log "WARNING: 'hromadactl console' exited; see $LOG_DIR/hromadactl.log"
+fi
+
+# 8. Where everything is.
+cat <<EOF
+
+Hromada is up (state: $STATE)
+  librarian form        http://127.0.0.1:$(service_port intake)/
+  officials             http://127.0.0.1:$(service_port routing)/
+  notification          http://127.0.0.1:$(service_port notification)/health/ready
+  audit                 http://127.0.0.1:$(service_port audit)/v1/verify
+  operator dashboard    http://127.0.0.1:$CONSOLE_PORT/
+  RabbitMQ management   http://127.0.0.1:$RABBIT_MGMT_PORT/ (guest/guest)
+  PostgreSQL            127.0.0.1:$PG_PORT, database $PG_DATABASE
+  mail sink             $MAIL_DIR (API http://127.0.0.1:$SMTP_HTTP_PORT/messages)
+  logs                  $LOG_DIR
+
+Demo credentials ($CREDENTIALS):
+EOF
+cat "$CREDENTIALS"
+if ((${#failed[@]})); then
+    printf '\nNOT READY: %s\n' "${failed[*]}" >&2
+    exit 1
+fi
