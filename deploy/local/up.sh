@@ -4,6 +4,7 @@
 # console; then prints the URLs and the demo credentials. Re-running starts only what is not
 # running. deploy/local/down.sh stops it all.
 #
+# HROMADA_BUILD_CONFIG=debug builds and runs the debug configuration instead of release.
 # HROMADA_* variables set before running (see /work/shared/ARCHITECTURE.md) are passed to the
 # services. Per service, HROMADA_<SERVICE>_DATABASE_URL and HROMADA_<SERVICE>_HTTP_PORT
 # (e.g. HROMADA_ROUTING_HTTP_PORT) override the defaults below.
@@ -49,13 +50,14 @@ credential() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[s
 ADMIN_TOKEN="$(credential adminToken)"
 OPERATOR_TOKEN="$(credential operatorToken)"
 
-# 3. Release build.
-log "swift build -c release (log: $LOG_DIR/build-release.log)"
-if ! swift build -c release </dev/null >"$LOG_DIR/build-release.log" 2>&1; then
-    tail -n 40 "$LOG_DIR/build-release.log" >&2
-    die "release build failed; see $LOG_DIR/build-release.log"
+# 3. Release build (HROMADA_BUILD_CONFIG=debug reuses the test build instead).
+CONFIG="${HROMADA_BUILD_CONFIG:-release}"
+log "swift build -c $CONFIG (log: $LOG_DIR/build-$CONFIG.log)"
+if ! swift build -c "$CONFIG" </dev/null >"$LOG_DIR/build-$CONFIG.log" 2>&1; then
+    tail -n 40 "$LOG_DIR/build-$CONFIG.log" >&2
+    die "$CONFIG build failed; see $LOG_DIR/build-$CONFIG.log"
 fi
-BIN="$(swift build -c release --show-bin-path)"
+BIN="$(swift build -c "$CONFIG" --show-bin-path)"
 
 export HROMADA_AMQP_URL="${HROMADA_AMQP_URL:-amqp://$RABBIT_USER:$RABBIT_PASS@127.0.0.1:$AMQP_PORT/%2f}"
 export HROMADA_LOG_LEVEL="${HROMADA_LOG_LEVEL:-info}"
