@@ -18,6 +18,7 @@ public enum EventCatalogue {
             TicketReopened.self, TicketClosed.self, TicketDeadlineApproaching.self, TicketOverdue.self,
             NotificationSent.self, NotificationFailed.self,
             PersonalDataAccessed.self, PersonalDataErased.self, AuditCheckpoint.self,
+            CentreUpdated.self, OfficialUpdated.self,
         ]
     }
 
@@ -51,6 +52,7 @@ public enum PersonalFields {
         TicketAnswered.eventType: [["answerText"]],
         TicketReopened.eventType: [["reason"]],
         NotificationFailed.eventType: [["reason"]],
+        OfficialUpdated.eventType: [["name"], ["email"]],
     ]
 
     /// Key paths within `payload`; empty for events without personal data and for unknown types.
