@@ -112,6 +112,9 @@ public struct Envelope: Codable, Sendable, Equatable {
         return envelope
     }
 
+    /// `decode(from:)` for a `Data` body.
+    public static func decode(from data: Data) throws -> Envelope { try decode(from: [UInt8](data)) }
+
     // MARK: Codable (the same shape as `jsonValue`)
 
     private enum CodingKeys: String, CodingKey {
