@@ -63,7 +63,7 @@ final class AMQPFieldTableTests: XCTestCase {
         entry("S", "S", bigEndian(UInt32(3)) + Array("abc".utf8))
         entry("x", "x", bigEndian(UInt32(2)) + [9, 8])
         entry("V", "V", [])
-        entry("A", "A", bigEndian(UInt32(4)) + [UInt8(ascii: "B"), 7, UInt8(ascii: "V")])
+        entry("A", "A", bigEndian(UInt32(3)) + [UInt8(ascii: "B"), 7, UInt8(ascii: "V")])
         entry("F", "F", bigEndian(UInt32(4)) + [1, UInt8(ascii: "k"), UInt8(ascii: "t"), 0])
         let decoded = try AMQPTableWireCodec.decode(bigEndian(UInt32(body.count)) + body)
 
