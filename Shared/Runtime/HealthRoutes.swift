@@ -19,6 +19,17 @@ public enum HealthRoutes {
         public var service: String
         public var version: String
         public var checks: [String: String]?
+        /// Events committed but not yet confirmed by the broker (ready only).
+        public var outbox: OutboxLag?
+    }
+
+    public struct OutboxLag: Codable, Sendable {
+        public var rows: Int
+        public var oldestSeconds: Double
+        public init(rows: Int, oldestSeconds: Double) {
+            self.rows = rows
+            self.oldestSeconds = oldestSeconds
+        }
     }
 
     public static func add<Context: RequestContext>(
@@ -26,6 +37,7 @@ public enum HealthRoutes {
         service: String,
         version: String,
         checks: @escaping @Sendable () -> [ReadinessCheck],
+        outboxLag: (@Sendable () async throws -> OutboxLag)? = nil,
         registry: PrometheusCollectorRegistry?
     ) {
         router.get("/health/live") { _, _ in
@@ -43,8 +55,10 @@ public enum HealthRoutes {
                     results[check.name] = "failing"
                 }
             }
+            var lag: OutboxLag?
+            if let outboxLag { lag = try? await withTimeout(.seconds(2)) { try await outboxLag() } }
             return try JSON.response(
-                Status(status: ready ? "ready" : "not ready", service: service, version: version, checks: results),
+                Status(status: ready ? "ready" : "not ready", service: service, version: version, checks: results, outbox: lag),
                 status: ready ? .ok : .serviceUnavailable
             )
         }

@@ -31,6 +31,7 @@ public final class OutboxRelay: Service, Sendable {
     private let published: Counter
     private let failures: Counter
     private let lagGauge: Gauge
+    private let oldestGauge: Gauge
 
     public init(database: PostgresClient, publisher: AMQPClient, service: String, settings: Settings = Settings(), logger: Logger) {
         self.database = database
@@ -40,6 +41,7 @@ public final class OutboxRelay: Service, Sendable {
         self.published = Counter(label: "hromada_messages_published_total", dimensions: [("service", service)])
         self.failures = Counter(label: "hromada_outbox_publish_failures_total", dimensions: [("service", service)])
         self.lagGauge = Gauge(label: "hromada_outbox_lag_rows", dimensions: [("service", service)])
+        self.oldestGauge = Gauge(label: "hromada_outbox_oldest_seconds", dimensions: [("service", service)])
     }
 
     /// Call after committing a transaction that enqueued events: the relay starts at once.
@@ -47,12 +49,17 @@ public final class OutboxRelay: Service, Sendable {
 
     public func run() async throws {
         var backoff = Duration.milliseconds(100)
+        var lastLagSample = ContinuousClock.now - .seconds(60)
         // Keep relaying until a graceful shutdown; then flush what is there once more, so a
         // SIGTERM right after a commit still publishes it.
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 let count = try await relayOnce()
                 backoff = .milliseconds(100)
+                if ContinuousClock.now - lastLagSample > .seconds(5) {
+                    lastLagSample = .now
+                    try await sampleLag()
+                }
                 if count < settings.batchSize {
                     try? await cancelWhenGracefulShutdown { await self.wake.wait(timeout: self.settings.pollInterval) }
                 }
@@ -69,6 +76,13 @@ public final class OutboxRelay: Service, Sendable {
         } catch {
             logger.warning("outbox not fully flushed at shutdown; the rows stay for the next start", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// Records the outbox lag (rows waiting, age of the oldest) as gauges for /metrics.
+    private func sampleLag() async throws {
+        let (rows, oldest) = try await database.withConnection { try Outbox.lag(on: $0) }
+        lagGauge.record(rows)
+        oldestGauge.record(oldest)
     }
 
     /// Claims, publishes and deletes one batch. Returns how many rows it published.
@@ -100,10 +114,7 @@ public final class OutboxRelay: Service, Sendable {
                 )
             }.sorted { $0.seq < $1.seq }
         }
-        guard !rows.isEmpty else {
-            lagGauge.record(0)
-            return 0
-        }
+        guard !rows.isEmpty else { return 0 }
         let messages = rows.map { $0.message() }
         do {
             try await publisher.publish(messages)

@@ -149,7 +149,14 @@ public final class ServiceRuntime: Sendable {
         router.middlewares.add(ErrorMiddleware())
         HealthRoutes.add(
             to: router, service: configuration.serviceName, version: configuration.version,
-            checks: { [self] in self.readinessChecks() }, registry: metricsRegistry
+            checks: { [self] in self.readinessChecks() },
+            outboxLag: { [database] in
+                try await database.withConnection { connection in
+                    let (rows, oldest) = try Outbox.lag(on: connection)
+                    return HealthRoutes.OutboxLag(rows: rows, oldestSeconds: oldest)
+                }
+            },
+            registry: metricsRegistry
         )
         return router
     }
