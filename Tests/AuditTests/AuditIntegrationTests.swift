@@ -379,10 +379,11 @@ final class AuditIntegrationTests: XCTestCase {
             previous = hash
         }
         let newHead = previous
+        let updates = rewritten
         let newTen = try XCTUnwrap(rewritten.first { $0.0 == 10 }).3
         try await fixture.admin.withTransaction { c in
             try c.execute("SET LOCAL session_replication_role = replica")
-            for (seq, stored, prev, hash) in rewritten {
+            for (seq, stored, prev, hash) in updates {
                 try c.execute("UPDATE audit.log SET stored = \(stored), prev_hash = \(prev), hash = \(hash) WHERE seq = \(seq)")
             }
             try c.execute("UPDATE audit.chain_head SET hash = \(newHead)")

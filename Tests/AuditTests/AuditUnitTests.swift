@@ -117,14 +117,14 @@ final class AuditChainTests: XCTestCase {
 }
 
 final class PersonalDataProtectionTests: XCTestCase {
-    let name = "Олена Тестова-Шевчук"
+    let residentName = "Олена Тестова-Шевчук"
 
     func registered() throws -> Envelope {
         let event = AppealRegistered(
             appealId: UUID(), registrationNumber: "MK-2026-000001", registeredAt: Date(timeIntervalSince1970: 1_790_000_000),
             kind: .complaint, category: "heating", district: "tsentralnyi",
             location: .init(lat: 46.97, lon: 31.99, address: "вул. Соборна, 1"),
-            author: .init(fullName: name, address: "вул. Велика Морська, 5", email: "olena@example.org", phone: "+380501234567", preferredLanguage: .uk, benefitCategory: nil),
+            author: .init(fullName: residentName, address: "вул. Велика Морська, 5", email: "olena@example.org", phone: "+380501234567", preferredLanguage: .uk, benefitCategory: nil),
             subject: "Немає опалення", text: "У квартирі холодно", centreId: "library-1", assistedBy: "librarian-7",
             confidential: false, against: nil, repeatOf: nil, trackingToken: "tok-secret", channel: "centre")
         return try Envelope(event: event, correlationId: event.appealId, causationId: nil, producer: "hromada-intake")
@@ -146,7 +146,7 @@ final class PersonalDataProtectionTests: XCTestCase {
         var stored = envelope
         stored.payload = protected
         let text = String(decoding: try stored.encoded(), as: UTF8.self)
-        for secret in [name, "olena@example.org", "Немає опалення", "У квартирі холодно", "tok-secret", "Соборна"] {
+        for secret in [residentName, "olena@example.org", "Немає опалення", "У квартирі холодно", "tok-secret", "Соборна"] {
             XCTAssertFalse(text.contains(secret), "\(secret.count)-char secret leaked")
         }
         // Round trip.
