@@ -45,20 +45,39 @@ final class LibPQConnection {
             PQfinish(handle)
             throw PostgresError(code: .connectionFailed, context: "connect", serverMessage: message)
         }
-        // Notices (e.g. "relation already exists, skipping") would go to stderr by default.
-        PQsetNoticeProcessor(handle, { _, _ in }, nil)
-        return LibPQConnection(handle: handle)
+        let connection = LibPQConnection(handle: handle)
+        // Notices (e.g. "relation already exists, skipping") would go to stderr by default. A FATAL
+        // arriving while idle (pg_terminate_backend, server shutdown) means the server is closing it.
+        PQsetNoticeReceiver(handle, { argument, result in
+            guard let argument, let result else { return }
+            let severity = PQresultErrorField(result, Int32(UInt8(ascii: "V"))).map { String(cString: $0) }
+            if severity == "FATAL" || severity == "PANIC" {
+                Unmanaged<LibPQConnection>.fromOpaque(argument).takeUnretainedValue().serverSaidFatal = true
+            }
+        }, Unmanaged.passUnretained(connection).toOpaque())
+        return connection
     }
+
+    /// Set by the notice receiver (on this connection's thread, inside a libpq call).
+    private var serverSaidFatal = false
 
     var isOpen: Bool { handle.map { PQstatus($0) == CONNECTION_OK } ?? false }
 
     /// Reads whatever the server sent while the connection was idle (PQconsumeInput), so a backend
     /// terminated or a server restarted since the last use shows up as a bad status now rather than
     /// as a failed statement later.
+    /// A terminated backend first sends its FATAL message (which libpq passes to the notice processor
+    /// while idle) and then closes the socket, so read until nothing more is waiting.
     func checkIdleHealth() -> Bool {
         guard let handle, PQstatus(handle) == CONNECTION_OK else { return false }
-        guard PQconsumeInput(handle) == 1 else { return false }
-        return PQstatus(handle) == CONNECTION_OK
+        for _ in 0..<8 {
+            guard PQconsumeInput(handle) == 1, PQstatus(handle) == CONNECTION_OK, !serverSaidFatal else { return false }
+            var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+            let ready = poll(&descriptor, 1, 0)
+            if ready < 0 { return false }
+            if ready == 0 { break }
+        }
+        return PQstatus(handle) == CONNECTION_OK && !serverSaidFatal
     }
 
     var backendPID: Int32 { handle.map { PQbackendPID($0) } ?? 0 }

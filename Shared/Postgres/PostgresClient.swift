@@ -27,12 +27,14 @@ public final class PostgresClient: Sendable {
 
     /// Runs `body` with a connection on the connection's thread. A transaction left open by `body`
     /// is rolled back before the connection goes back to the pool.
+    @discardableResult
     public func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         try await run(timeout: configuration.checkoutTimeout, isolation: nil, body)
     }
 
     /// `BEGIN ISOLATION LEVEL …`, `body`, `COMMIT`; `ROLLBACK` and rethrow `body`'s error if it throws.
     /// After a connection loss it throws `connectionLost` (`isRetryable`); retrying is the caller's choice.
+    @discardableResult
     public func withTransaction<T: Sendable>(
         isolation: PostgresIsolation = .readCommitted,
         _ body: @escaping @Sendable (PostgresConnection) throws -> T
@@ -289,16 +291,27 @@ final class ConnectionSlot: @unchecked Sendable {
     }
 
     private func runOnThread<T>(isolation: PostgresIsolation?, _ body: (PostgresConnection) throws -> T) -> (result: Result<T, any Error>, open: Bool) {
-        let connection: PostgresConnection
+        var connection: PostgresConnection
         do {
             connection = try healthyConnection()
+            if let isolation {
+                do {
+                    try connection.begin(isolation)
+                } catch let error as PostgresError where error.code == .connectionLost {
+                    // The idle connection died unnoticed; nothing has run yet, so a fresh one is safe.
+                    logger.info("postgres connection lost before BEGIN; reconnecting")
+                    connection.libpq.finish()
+                    self.connection = nil
+                    connection = try healthyConnection()
+                    try connection.begin(isolation)
+                }
+            }
         } catch {
-            return (.failure(error), false)
+            return (.failure(error), self.connection != nil)
         }
         let result: Result<T, any Error>
-        if let isolation {
+        if isolation != nil {
             result = Result {
-                try connection.begin(isolation)
                 do {
                     let value = try body(connection)
                     try connection.commit()

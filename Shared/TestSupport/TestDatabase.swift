@@ -72,6 +72,8 @@ public final class TestDatabase: Sendable {
         }
         try await Self.withAdmin(adminConnectionString) { connection in
             try connection.executeScript("CREATE SCHEMA IF NOT EXISTS \(schema) AUTHORIZATION \(role)")
+            // So that `connectionString` alone (e.g. given to a service under test) lands in the schema.
+            try connection.executeScript("ALTER ROLE \(role) IN DATABASE \(self.name) SET search_path = \(schema)")
         }
     }
 

@@ -388,6 +388,31 @@ final class PostgresIntegrationTests: XCTestCase {
         }
     }
 
+    func testCancelledWaiterLeavesTheQueue() async throws {
+        try await withDatabase { database in
+            let client = database.client(poolSize: 1)
+            async let holder: Void = client.withConnection { connection in
+                try connection.query("SELECT pg_sleep(0.8)")
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            let waiter = Task { try await client.query("SELECT 1").count }
+            try await Task.sleep(for: .milliseconds(200))
+            XCTAssertEqual(client.statistics.waiting, 1)
+            waiter.cancel()
+            do {
+                _ = try await waiter.value
+                XCTFail("a cancelled waiter must not get a connection")
+            } catch {
+                XCTAssertTrue(error is CancellationError, "\(error)")
+            }
+            XCTAssertEqual(client.statistics.waiting, 0)
+            try await holder
+            let value = try await client.query("SELECT 3").first?.decode(0, as: Int.self)
+            XCTAssertEqual(value, 3)
+            XCTAssertEqual(client.statistics.inUse, 0)
+        }
+    }
+
     func testCloseWaitsForWorkInFlight() async throws {
         try await withDatabase { database in
             let client = database.client(poolSize: 1)
@@ -409,14 +434,9 @@ final class PostgresIntegrationTests: XCTestCase {
             let client = database.client(poolSize: 1)
             let admin = database.adminClient()
             let firstPID = try await client.query("SELECT pg_backend_pid()").first!.decode(0, as: Int32.self)
-            let value5 = try await admin.query("SELECT pg_terminate_backend(\(firstPID))").first?.decode(0, as: Bool.self)
-            XCTAssertEqual(value5, true)
-            // Wait until the backend is really gone.
-            for _ in 0..<50 {
-                let alive = try await admin.query("SELECT count(*) FROM pg_stat_activity WHERE pid = \(firstPID)").first!.decode(0, as: Int.self)
-                if alive == 0 { break }
-                try await Task.sleep(for: .milliseconds(20))
-            }
+            // With a timeout, pg_terminate_backend waits until the backend has exited (PostgreSQL 14+).
+            let terminated = try await admin.query("SELECT pg_terminate_backend(\(firstPID), 5000)").first?.decode(0, as: Bool.self)
+            XCTAssertEqual(terminated, true)
             let secondPID = try await client.query("SELECT pg_backend_pid()").first!.decode(0, as: Int32.self)
             XCTAssertNotEqual(firstPID, secondPID)
             XCTAssertEqual(client.statistics.open, 1)
