@@ -94,6 +94,14 @@ public struct WebInbox: Sendable {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
+    /// Only the values that are there and not empty: Mustache renders a section for any string,
+    /// even an empty one.
+    static func present(_ values: [String: String?]) -> [String: Any] {
+        var result: [String: Any] = [:]
+        for (key, value) in values { if let value, !value.isEmpty { result[key] = value } }
+        return result
+    }
+
     static func redirect(_ location: String, cookies: [String] = []) -> Response {
         var headers: HTTPFields = [.location: location]
         for cookie in cookies { headers.append(.init(name: .setCookie, value: cookie)) }
@@ -176,15 +184,16 @@ public struct WebInbox: Sendable {
             "extended": t.extended, "escalated": t.escalated, "registeredOn": t.registeredOn,
             "forwardAllowedUntil": t.forwardAllowedUntil, "forwardWindowOpen": t.forwardAllowed, "maxDeadline": t.maxDeadline,
             "minDeadline": LocalDate(string: t.deadline)?.adding(days: 1).description ?? t.deadline,
-            "outcome": t.outcome.map { WebText.outcome($0, lang: lang) } ?? "", "answerText": t.answerText ?? "",
+            "answerText": t.answerText ?? "",
             "appeal": [
                 "kind": WebText.kind(t.appeal.kind, lang: lang), "category": categoryName(t.appeal.category, lang: lang),
                 "district": t.appeal.district ?? "", "subject": t.appeal.subject, "text": t.appeal.text,
                 "authorName": t.appeal.author.fullName, "authorAddress": t.appeal.author.address,
                 "authorEmail": t.appeal.author.email ?? "", "authorPhone": t.appeal.author.phone ?? "",
                 "benefit": t.appeal.author.benefitCategory ?? "", "confidential": t.appeal.confidential,
-                "against": t.appeal.against.map { authorityName($0, lang: lang) } ?? "", "repeatOf": t.appeal.repeatOf ?? "",
-            ] as [String: Any],
+            ].merging(Self.present([
+                "against": t.appeal.against.map { authorityName($0, lang: lang) }, "repeatOf": t.appeal.repeatOf,
+            ])) { a, _ in a } as [String: Any],
             "history": history, "csrf": session.csrf,
             "canAccept": canWork && TicketAction.accept.allowedFrom.contains(current),
             "canForward": canWork && TicketAction.forward.allowedFrom.contains(current),
@@ -193,8 +202,9 @@ public struct WebInbox: Sendable {
             "canReopen": principal.canReopenAndClose && TicketAction.reopen.allowedFrom.contains(current),
             "canClose": principal.canReopenAndClose && TicketAction.close.allowedFrom.contains(current),
             "forwardTargets": forwardTargets, "outcomes": outcomes,
-            "message": message ?? "", "error": error ?? "",
-        ]
+        ].merging(Self.present([
+            "message": message, "error": error, "outcome": t.outcome.map { WebText.outcome($0, lang: lang) },
+        ])) { a, _ in a }
         return page("ticket", values, lang: lang, status: status, cookies: cookies)
     }
 

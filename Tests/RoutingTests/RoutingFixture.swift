@@ -1,0 +1,188 @@
+import Foundation
+import HromadaAMQP
+import HromadaContracts
+import HromadaPostgres
+import HromadaRuntime
+import HromadaTestSupport
+import Logging
+import Routing
+import Synchronization
+import XCTest
+
+/// A settable "now" shared by the service and the test.
+final class TestClock: Sendable {
+    private let value: Mutex<Date>
+    init(_ date: Date) { value = Mutex(date) }
+    var now: Date { value.withLock { $0 } }
+    func set(_ date: Date) { value.withLock { $0 = date } }
+    func advance(days: Int) { value.withLock { $0 = $0.addingTimeInterval(Double(days) * 86_400) } }
+    var clock: @Sendable () -> Date { { [self] in self.now } }
+}
+
+/// One throwaway database and vhost, one or more routing runtimes on them, a queue that sees every
+/// event on `hromada.events`, and helpers to publish appeals and call the API.
+final class RoutingFixture: @unchecked Sendable {
+    static let adminToken = "test-admin-token-0123456789abcdef"
+    static let observeQueue = "test.observe"
+
+    let db: TestDatabase
+    let broker: TestBroker
+    let client: AMQPClient
+    let clock: TestClock
+    var harnesses: [ServiceHarness] = []
+    var runtimes: [ServiceRuntime] = []
+    private let seen = Mutex<[Envelope]>([])
+    let logger: Logger
+
+    private init(db: TestDatabase, broker: TestBroker, client: AMQPClient, clock: TestClock, logger: Logger) {
+        self.db = db
+        self.broker = broker
+        self.client = client
+        self.clock = clock
+        self.logger = logger
+    }
+
+    static func start(
+        _ test: XCTestCase, replicas: Int = 1, clock: TestClock = TestClock(Date()), watcherInterval: Duration = .milliseconds(200),
+        prefetch: UInt16 = 50
+    ) async throws -> RoutingFixture {
+        try IntegrationEnvironment.requireServers()
+        var logger = Logger(label: "routing-test")
+        logger.logLevel = .warning
+        let db = try await TestDatabase.create(schema: "routing")
+        let broker = try await TestBroker.create()
+        let client = AMQPClient(configuration: try broker.configuration(name: "routing-test"), logger: logger)
+        try await client.declare(AMQPTopology(
+            exchanges: [AMQPTopology.Exchange(name: Topology.eventsExchange, type: "topic", durable: true)],
+            queues: [AMQPTopology.Queue(name: observeQueue, durable: true)],
+            bindings: [AMQPTopology.Binding(queue: observeQueue, exchange: Topology.eventsExchange, routingKey: "#")]))
+        let fixture = RoutingFixture(db: db, broker: broker, client: client, clock: clock, logger: logger)
+        test.addTeardownBlock {
+            await fixture.stop()
+        }
+        for _ in 0..<replicas {
+            try await fixture.addReplica(watcherInterval: watcherInterval, prefetch: prefetch)
+        }
+        return fixture
+    }
+
+    func addReplica(watcherInterval: Duration = .milliseconds(200), prefetch: UInt16 = 50) async throws {
+        let configuration = ServiceConfiguration(
+            serviceName: "routing", httpHost: "127.0.0.1", httpPort: 0, amqpURL: broker.url, databaseURL: db.connectionString,
+            databasePoolSize: 4, logLevel: .warning, prefetch: prefetch, adminToken: Self.adminToken)
+        let settings = RoutingSettings(clock: clock.clock, watcherInterval: watcherInterval)
+        let (runtime, router) = try await RoutingService.build(configuration: configuration, logger: logger, metricsRegistry: nil, settings: settings)
+        let harness = try await ServiceHarness.start(runtime: runtime, router: router)
+        runtimes.append(runtime)
+        harnesses.append(harness)
+    }
+
+    var api: ServiceHarness { harnesses[0] }
+
+    func stop() async {
+        for harness in harnesses { await harness.stop() }
+        harnesses = []
+        await client.close()
+        try? await db.drop()
+        try? await broker.delete()
+    }
+
+    // MARK: Events
+
+    static func appeal(
+        category: String = "heating", district: String? = nil, kind: AppealKind = .application, against: String? = nil,
+        benefit: String? = nil, registeredAt: Date, number: Int = Int.random(in: 1...999_999)
+    ) -> AppealRegistered {
+        AppealRegistered(
+            appealId: UUID(), registrationNumber: String(format: "MK-2026-%06d", number), registeredAt: registeredAt, kind: kind,
+            category: category, district: district,
+            author: .init(fullName: "Олена Петренко", address: "вул. Соборна, 1, Миколаїв", email: "olena@example.org",
+                          preferredLanguage: .uk, benefitCategory: benefit),
+            subject: "Немає опалення", text: "У квартирі немає опалення з понеділка.", centreId: "central-library",
+            against: against, trackingToken: "trk-\(UUID().uuidString.prefix(8))", channel: "centre")
+    }
+
+    func envelope(_ event: AppealRegistered) throws -> Envelope {
+        try Envelope(event: event, correlationId: event.appealId, causationId: nil, producer: "hromada-intake")
+    }
+
+    func publish(_ envelopes: [Envelope]) async throws {
+        let messages = try envelopes.map { e in
+            AMQPOutgoingMessage(
+                exchange: Topology.eventsExchange, routingKey: e.routingKey, body: try e.encoded(),
+                properties: AMQPProperties(contentType: "application/json", deliveryMode: 2, messageID: e.id.uuidString.lowercased(),
+                                           type: e.type, correlationID: e.correlationId.uuidString.lowercased(), appID: e.producer,
+                                           timestamp: e.occurredAt))
+        }
+        for start in stride(from: 0, to: messages.count, by: 100) {
+            try await client.publish(Array(messages[start..<min(start + 100, messages.count)]))
+        }
+    }
+
+    /// Drains the observation queue and returns every event seen so far (with its routing key).
+    func observed() async throws -> [Envelope] {
+        while let delivery = try await client.get(queue: Self.observeQueue) {
+            try await client.ack(delivery)
+            if let e = try? Envelope.decode(from: delivery.body) {
+                seen.withLock { $0.append(e) }
+            }
+        }
+        return seen.withLock { $0 }
+    }
+
+    func observed(type: String) async throws -> [Envelope] { try await observed().filter { $0.type == type } }
+
+    // MARK: Database
+
+    func count(_ sql: PostgresQuery) async throws -> Int {
+        let client = db.client(poolSize: 1)
+        defer { Task { await client.close() } }
+        let rows = try await client.query(sql)
+        return try rows.first?.decode(0, as: Int.self) ?? -1
+    }
+
+    func ticketId(appealId: UUID) async throws -> UUID? {
+        let client = db.client(poolSize: 1)
+        defer { Task { await client.close() } }
+        return try await client.query("SELECT id FROM tickets WHERE appeal_id = \(appealId)").first?.decode(0, as: UUID.self)
+    }
+
+    /// Waits until the appeal's ticket exists.
+    func waitForTicket(_ appeal: AppealRegistered) async throws -> UUID {
+        var id: UUID?
+        _ = try await eventually(timeout: .seconds(20)) {
+            id = try await ticketId(appealId: appeal.appealId)
+            return id != nil
+        }
+        guard let id else { throw FixtureError(description: "no ticket for the appeal") }
+        return id
+    }
+
+    // MARK: HTTP
+
+    func call(_ method: String, _ path: String, token: String, json: Any? = nil) async throws -> ServiceHarness.Response {
+        let headers = ["Authorization": "Bearer \(token)"]
+        if let json { return try await api.request(method, path, json: json, headers: headers) }
+        return try await api.request(method, path, headers: headers)
+    }
+
+    /// Creates an official through the admin API and returns (id, token).
+    func official(name: String, authority: String, role: String = "official") async throws -> (String, String) {
+        let response = try await call("POST", "/v1/officials", token: Self.adminToken,
+                                      json: ["name": name, "authority": authority, "role": role, "email": "\(authority)@example.org"])
+        guard response.status == 201, let body = try response.json() as? [String: Any], let id = body["id"] as? String,
+              let token = body["token"] as? String else {
+            throw FixtureError(description: "creating an official failed: \(response.status) \(response.text)")
+        }
+        return (id, token)
+    }
+}
+
+extension ServiceHarness.Response {
+    var object: [String: Any] { ((try? json()) as? [String: Any]) ?? [:] }
+    var firstError: [String: Any] { (object["errors"] as? [[String: Any]])?.first ?? [:] }
+}
+
+struct FixtureError: Error, CustomStringConvertible {
+    let description: String
+}
