@@ -1,1 +1,42 @@
-// temporary
+import Foundation
+import HromadaContracts
+import HromadaRuntime
+import Hummingbird
+import Logging
+import Prometheus
+
+/// `hromada-notification`: tells residents, officials and centres what happened to an appeal.
+/// Consumes the appeal and ticket events into delivery rows (inbox transaction), sends the email
+/// rows over SMTP with retries (`DeliverySender`), and serves the centres' inbox.
+public enum NotificationService {
+    public static func build(
+        configuration: ServiceConfiguration,
+        logger: Logger,
+        metricsRegistry: PrometheusCollectorRegistry?,
+        settings: NotificationSettings? = nil
+    ) async throws -> (runtime: ServiceRuntime, router: Router<BasicRequestContext>, sender: DeliverySender) {
+        let settings = try settings ?? NotificationSettings.fromEnvironment(configuration.environment)
+        let runtime = try ServiceRuntime(configuration: configuration, logger: logger, metricsRegistry: metricsRegistry)
+        try await runtime.prepare(migrations: NotificationMigrations.all)
+
+        let templates = try NotificationTemplates()
+        let planner = NotificationPlanner(templates: templates, trackingURL: settings.trackingURL, officialLanguage: settings.officialLanguage)
+        let sender = try DeliverySender(
+            database: runtime.database, settings: settings, producer: configuration.producer, relay: runtime.outboxRelay, logger: runtime.logger)
+        let handler = NotificationHandler(planner: planner, producer: configuration.producer, clock: settings.clock, logger: runtime.logger)
+        runtime.addConsumer(
+            queue: Topology.Queue.notification.rawValue, bindings: NotificationHandler.bindings, handler: handler,
+            afterCommit: { sender.wake() }
+        )
+        runtime.addService(sender)
+
+        let router = runtime.makeRouter(context: BasicRequestContext.self)
+        try CentreRoutes(database: runtime.database, settings: settings, logger: runtime.logger).add(to: router)
+        return (runtime, router, sender)
+    }
+
+    public static func run(configuration: ServiceConfiguration, logger: Logger, metricsRegistry: PrometheusCollectorRegistry?) async throws {
+        let (runtime, router, _) = try await build(configuration: configuration, logger: logger, metricsRegistry: metricsRegistry)
+        try await runtime.run(application: runtime.makeApplication(router: router))
+    }
+}

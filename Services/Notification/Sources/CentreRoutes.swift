@@ -1,0 +1,236 @@
+import Foundation
+import HromadaContracts
+import HromadaCrypto
+import HromadaPostgres
+import HromadaRuntime
+import Hummingbird
+import Logging
+import Mustache
+
+/// The centre inbox: notices for residents without email, read by the centre's librarian.
+/// - `GET /v1/centres/{id}/notices?status=unread|all` and `POST /v1/centres/{id}/notices/{noticeId}/read`
+///   (JSON, `Authorization: Bearer <centre key>`);
+/// - `GET /centres/{id}/notices`: a printable HTML page, behind the same key given either in the
+///   Authorization header or once in a login form that sets a signed cookie (never in the query).
+public struct CentreRoutes: Sendable {
+    let database: PostgresClient
+    let settings: NotificationSettings
+    let pages: MustacheLibrary
+    let logger: Logger
+
+    public init(database: PostgresClient, settings: NotificationSettings, logger: Logger) throws {
+        self.database = database
+        self.settings = settings
+        self.logger = logger
+        let folder = Bundle.module.resourceURL!.appendingPathComponent("Resources/pages")
+        var library = MustacheLibrary()
+        for file in try FileManager.default.contentsOfDirectory(atPath: folder.path) where file.hasSuffix(".mustache") {
+            let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+            try library.register(text, named: String(file.dropLast(".mustache".count)))
+        }
+        self.pages = library
+    }
+
+    /// One notice as the JSON API returns it.
+    public struct Notice: Codable, Sendable, Equatable {
+        public var id: UUID
+        public var registrationNumber: String?
+        public var residentName: String?
+        public var phone: String?
+        public var language: String
+        public var subject: String
+        public var text: String
+        public var createdAt: Date
+        public var readAt: Date?
+    }
+
+    public struct ReadResult: Codable, Sendable {
+        public var id: UUID
+        public var readAt: Date
+    }
+
+    public func add<Context: RequestContext>(to router: Router<Context>) {
+        router.get("/v1/centres/:centre/notices") { request, context in
+            let centre = try context.parameters.require("centre")
+            guard let key = BearerToken.from(request) else { throw APIError.unauthorized() }
+            guard try await authenticate(centre: centre, key: key) else { throw APIError.unauthorized("the centre key does not match") }
+            let status = request.uri.queryParameters.get("status") ?? "unread"
+            guard status == "unread" || status == "all" else {
+                throw APIError.validation([FieldError(field: "status", code: "invalid_value", message: "status must be unread or all")])
+            }
+            return try JSON.response(try await notices(centre: centre, unreadOnly: status == "unread"))
+        }
+        router.post("/v1/centres/:centre/notices/:notice/read") { request, context in
+            let centre = try context.parameters.require("centre")
+            guard let key = BearerToken.from(request) else { throw APIError.unauthorized() }
+            guard try await authenticate(centre: centre, key: key) else { throw APIError.unauthorized("the centre key does not match") }
+            guard let id = UUID(uuidString: try context.parameters.require("notice")), let readAt = try await markRead(centre: centre, notice: id) else {
+                throw APIError.notFound("notice")
+            }
+            return try JSON.response(ReadResult(id: id, readAt: readAt))
+        }
+
+        // HTML
+        router.get("/centres/:centre/notices") { request, context in
+            let centre = try context.parameters.require("centre")
+            let language = Self.language(request)
+            var response: Response
+            if try await isSignedIn(request, centre: centre) {
+                let all = request.uri.queryParameters.get("status") == "all"
+                let list = try await notices(centre: centre, unreadOnly: !all)
+                response = page("notices", language: language, context: [
+                    "centre": centre, "all": all, "empty": list.isEmpty, "count": list.count,
+                    "notices": list.map { n in
+                        [
+                            "id": n.id.uuidString.lowercased(), "registrationNumber": n.registrationNumber ?? "",
+                            "residentName": n.residentName ?? "", "phone": n.phone ?? "", "language": n.language,
+                            "subject": n.subject, "text": n.text, "read": n.readAt != nil,
+                            "createdAt": Self.display(n.createdAt),
+                        ] as [String: Any]
+                    },
+                ])
+            } else {
+                response = page("login", language: language, context: ["centre": centre, "failed": false])
+                response.status = BearerToken.from(request) == nil ? .ok : .unauthorized
+            }
+            Self.rememberLanguage(request, &response)
+            return response
+        }
+        router.post("/centres/:centre/login") { request, context in
+            let centre = try context.parameters.require("centre")
+            let language = Self.language(request)
+            let body = try await request.body.collect(upTo: 4096)
+            let form = Self.formFields(String(buffer: body))
+            let key = form["key"] ?? ""
+            guard !key.isEmpty, key.count <= 512, try await authenticate(centre: centre, key: key), let hash = try await keyHash(centre: centre) else {
+                var response = page("login", language: language, context: ["centre": centre, "failed": true])
+                response.status = .unauthorized
+                return response
+            }
+            var response = Response(status: .seeOther, headers: [.location: "/centres/\(Self.pathSafe(centre))/notices"])
+            response.setCookie(Cookie(
+                name: "hromada_centre", value: signedCookie(centre: centre, keyHash: hash), maxAge: Int(DeliverySender.seconds(settings.cookieLifetime)),
+                path: "/centres/\(Self.pathSafe(centre))", httpOnly: true, sameSite: .strict))
+            return response
+        }
+        router.post("/centres/:centre/logout") { _, context in
+            let centre = try context.parameters.require("centre")
+            var response = Response(status: .seeOther, headers: [.location: "/centres/\(Self.pathSafe(centre))/notices"])
+            response.setCookie(Cookie(name: "hromada_centre", value: "", maxAge: 0, path: "/centres/\(Self.pathSafe(centre))", httpOnly: true, sameSite: .strict))
+            return response
+        }
+        router.post("/centres/:centre/notices/:notice/read") { request, context in
+            let centre = try context.parameters.require("centre")
+            guard try await isSignedIn(request, centre: centre) else { throw APIError.unauthorized() }
+            if let id = UUID(uuidString: try context.parameters.require("notice")) { _ = try await markRead(centre: centre, notice: id) }
+            return Response(status: .seeOther, headers: [.location: "/centres/\(Self.pathSafe(centre))/notices"])
+        }
+    }
+
+    // MARK: - Authentication
+
+    /// True when `key` is the active centre's key. Unknown centres compare against a dummy hash so
+    /// the answer takes the same time.
+    func authenticate(centre: String, key: String) async throws -> Bool {
+        let hash = try await keyHash(centre: centre)
+        let ok = TokenHash.verify(token: key, hash: hash ?? String(repeating: "0", count: 64))
+        return ok && hash != nil
+    }
+
+    func keyHash(centre: String) async throws -> String? {
+        try await database.withConnection { connection in
+            try connection.query("SELECT key_hash FROM centres WHERE centre_id = \(centre) AND active").first?.decode(0, as: String.self)
+        }
+    }
+
+    /// `<expires>.<hex HMAC-SHA256(secret, centre|expires|keyHash)>`: a new key invalidates it.
+    func signedCookie(centre: String, keyHash: String) -> String {
+        let expires = Int(settings.clock().timeIntervalSince1970 + DeliverySender.seconds(settings.cookieLifetime))
+        return "\(expires).\(signature(centre: centre, expires: expires, keyHash: keyHash))"
+    }
+
+    func signature(centre: String, expires: Int, keyHash: String) -> String {
+        Hex.encode(HMACSHA256.authenticationCode(key: settings.cookieSecret, message: Array("\(centre)|\(expires)|\(keyHash)".utf8)))
+    }
+
+    func isSignedIn(_ request: Request, centre: String) async throws -> Bool {
+        if let key = BearerToken.from(request) { return try await authenticate(centre: centre, key: key) }
+        guard let value = request.cookies["hromada_centre"]?.value else { return false }
+        let parts = value.split(separator: ".")
+        guard parts.count == 2, let expires = Int(parts[0]), Double(expires) > settings.clock().timeIntervalSince1970,
+              let hash = try await keyHash(centre: centre) else { return false }
+        return ConstantTime.equals(Array(parts[1].utf8), Array(signature(centre: centre, expires: expires, keyHash: hash).utf8))
+    }
+
+    // MARK: - Data
+
+    func notices(centre: String, unreadOnly: Bool) async throws -> [Notice] {
+        try await database.withConnection { connection in
+            let rows = try connection.query("""
+                SELECT d.id, d.registration_number, r.full_name, r.phone, d.language, d.subject, d.body, d.created_at, d.read_at
+                FROM deliveries d LEFT JOIN recipients r ON r.appeal_id = d.appeal_id
+                WHERE d.channel = 'centre' AND d.centre_id = \(centre) AND (NOT \(unreadOnly) OR d.read_at IS NULL)
+                ORDER BY d.created_at DESC, d.id
+                LIMIT 500
+                """)
+            return try rows.map { row in
+                Notice(id: try row.decode(0), registrationNumber: try row.decode(1, as: String?.self), residentName: try row.decode(2, as: String?.self),
+                       phone: try row.decode(3, as: String?.self), language: try row.decode(4), subject: try row.decode(5), text: try row.decode(6),
+                       createdAt: try row.decode(7), readAt: try row.decode(8, as: Date?.self))
+            }
+        }
+    }
+
+    func markRead(centre: String, notice: UUID) async throws -> Date? {
+        let now = settings.clock()
+        return try await database.withTransaction { connection in
+            try connection.query("""
+                UPDATE deliveries SET read_at = COALESCE(read_at, \(now))
+                WHERE id = \(notice) AND channel = 'centre' AND centre_id = \(centre)
+                RETURNING read_at
+                """).first?.decode(0, as: Date.self)
+        }
+    }
+
+    // MARK: - Pages
+
+    func page(_ name: String, language: String, context: [String: Any]) -> Response {
+        let html = pages.render(context, withTemplate: "\(name).\(language)") ?? pages.render(context, withTemplate: "\(name).uk") ?? ""
+        return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .init("Content-Security-Policy")!: "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"],
+                        body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    static func language(_ request: Request) -> String {
+        if let query = request.uri.queryParameters.get("lang"), query == "en" || query == "uk" { return query }
+        if let cookie = request.cookies["lang"]?.value, cookie == "en" || cookie == "uk" { return cookie }
+        return "uk"
+    }
+
+    static func rememberLanguage(_ request: Request, _ response: inout Response) {
+        if let query = request.uri.queryParameters.get("lang"), query == "en" || query == "uk" {
+            response.setCookie(Cookie(name: "lang", value: query, maxAge: 365 * 24 * 3600, path: "/", httpOnly: true, sameSite: .lax))
+        }
+    }
+
+    static func display(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = .kyiv
+        formatter.dateFormat = "dd.MM.yyyy HH:mm"
+        return formatter.string(from: date)
+    }
+
+    static func pathSafe(_ centre: String) -> String {
+        centre.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? "-"
+    }
+
+    static func formFields(_ body: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        for pair in body.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let decode = { (s: Substring) in (String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "") }
+            if let name = parts.first { fields[decode(name)] = parts.count > 1 ? decode(parts[1]) : "" }
+        }
+        return fields
+    }
+}
