@@ -26,7 +26,7 @@ summary() {
         failed="$(grep -cE "^Test Case .* failed" "$TEST_LOG" || true)"
         printf 'failed:    %s test case(s)\n' "${failed:-0}"
         grep -E "^Test Case .* failed" "$TEST_LOG" | sed 's/^/  - /' | head -n 50 || true
-        printf 'skipped:   %s test case(s)\n' "$(grep -cE "^Test Case .* skipped" "$TEST_LOG" || true)"
+        printf 'skipped:   %s test case(s)\n' "$(grep -cE ": Test skipped|^Test Case .* skipped" "$TEST_LOG" || true)"
         printf 'log:       %s\n' "$TEST_LOG"
     fi
     printf 'duration:  %ss\n' "$((SECONDS - started))"
