@@ -145,7 +145,7 @@ fi
 # 8. Where everything is.
 cat <<EOF
 
-Hromada is up (state: $STATE)
+Hromada is $( ((${#failed[@]})) && echo "PARTLY up (see NOT READY below)" || echo up ) (state: $STATE)
   librarian form        http://127.0.0.1:$(service_port intake)/
   officials             http://127.0.0.1:$(service_port routing)/
   notification          http://127.0.0.1:$(service_port notification)/health/ready
