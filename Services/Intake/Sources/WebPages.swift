@@ -17,8 +17,16 @@ struct WebPages: Sendable {
 
     init(api: IntakeAPI) async throws {
         self.api = api
-        guard let url = Bundle.module.resourceURL?.appendingPathComponent("Resources/templates") else { throw IntakeError(code: .templateMissing) }
+        // `.copy("Resources")` puts the folder inside the resource bundle; where `resourceURL`
+        // points differs between platforms, so look in both places.
+        let candidates = [Bundle.module.resourceURL, Bundle.module.bundleURL].compactMap { $0 }.flatMap {
+            [$0.appendingPathComponent("Resources/templates"), $0.appendingPathComponent("templates")]
+        }
+        guard let url = candidates.first(where: { FileManager.default.fileExists(atPath: $0.appendingPathComponent("form.mustache").path) }) else {
+            throw IntakeError(code: .templateMissing)
+        }
         self.library = try await MustacheLibrary(directory: url.path)
+        guard library.getTemplate(named: "form") != nil else { throw IntakeError(code: .templateMissing) }
     }
 
     func addRoutes(to router: Router<IntakeService.Context>) {
