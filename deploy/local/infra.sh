@@ -167,6 +167,9 @@ pg_check_foreign() {
     dir="$(pg_psql -d postgres -Atc 'SHOW data_directory' 2>/dev/null || echo '?')"
     maxconn="$(pg_psql -d postgres -Atc 'SHOW max_connections' 2>/dev/null || echo '?')"
     log "reusing PostgreSQL on 127.0.0.1:$PG_PORT started elsewhere (data directory $dir, max_connections $maxconn)"
+    if [[ "$maxconn" =~ ^[0-9]+$ ]] && ((maxconn < 300)); then
+        log "warning: that server allows $maxconn connections; ours is configured for 300"
+    fi
 }
 
 cmd_start_postgres() {
