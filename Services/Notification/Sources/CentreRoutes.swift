@@ -22,7 +22,7 @@ public struct CentreRoutes: Sendable {
         self.database = database
         self.settings = settings
         self.logger = logger
-        let folder = Bundle.module.resourceURL!.appendingPathComponent("Resources/pages")
+        let folder = NotificationTemplates.resourceFolder("pages")
         var library = MustacheLibrary()
         for file in try FileManager.default.contentsOfDirectory(atPath: folder.path) where file.hasSuffix(".mustache") {
             let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)

@@ -40,8 +40,17 @@ public struct NotificationTemplates: Sendable {
         self.templates = templates
     }
 
-    public static var bundledDirectory: URL {
-        Bundle.module.resourceURL!.appendingPathComponent("Resources/templates")
+    public static var bundledDirectory: URL { resourceFolder("templates") }
+
+    /// `Resources/<name>` inside the module's bundle (the bundle's layout differs between
+    /// platforms: its resource URL may or may not already end in `Resources`).
+    static func resourceFolder(_ name: String) -> URL {
+        let candidates = [
+            Bundle.module.resourceURL?.appendingPathComponent("Resources/\(name)"),
+            Bundle.module.resourceURL?.appendingPathComponent(name),
+            Bundle.module.bundleURL.appendingPathComponent("Resources/\(name)"),
+        ].compactMap { $0 }
+        return candidates.first { FileManager.default.fileExists(atPath: $0.path) } ?? candidates[0]
     }
 
     public func has(_ name: String, language: String) -> Bool { templates["\(name).\(language)"] != nil }
