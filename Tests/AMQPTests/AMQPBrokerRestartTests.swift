@@ -5,27 +5,54 @@ import Synchronization
 import XCTest
 
 final class AMQPBrokerRestartTests: XCTestCase {
-    /// Restarts RabbitMQ through deploy/local/infra.sh. Where that script is absent (a developer
-    /// machine with a hand-started broker) HROMADA_TEST_RABBITMQ_RESTART may name a command instead.
-    private func restartBroker() throws {
+    struct RestartFailed: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// Restarts RabbitMQ through deploy/local/infra.sh ("restart-rabbitmq"). Where that script is
+    /// absent (a developer machine with a hand-started broker) HROMADA_TEST_RABBITMQ_RESTART may
+    /// name a shell command instead.
+    ///
+    /// Not through `IntegrationEnvironment.infra`: Foundation's `Process` on Linux learns that a
+    /// child ended from a socket the child inherits, and the daemonised RabbitMQ that the script
+    /// starts inherits it too, so `waitUntilExit()` would hang until the broker stops again.
+    /// Here the command runs under `posix_spawn` + `waitpid`, with every inherited descriptor above
+    /// stderr closed before the script starts.
+    private static func restartBroker() throws {
         let script = IntegrationEnvironment.repositoryRoot.appendingPathComponent("deploy/local/infra.sh").path
+        let command: String
         if FileManager.default.fileExists(atPath: script) {
-            try IntegrationEnvironment.infra("restart-rabbitmq")
-            return
+            command = "exec /bin/bash \"\(script)\" restart-rabbitmq"
+        } else if let custom = ProcessInfo.processInfo.environment["HROMADA_TEST_RABBITMQ_RESTART"], !custom.isEmpty {
+            command = custom
+        } else {
+            if IntegrationEnvironment.infrastructureRequired {
+                XCTFail("deploy/local/infra.sh is missing: cannot restart RabbitMQ")
+            }
+            throw XCTSkip("no way to restart RabbitMQ here (deploy/local/infra.sh missing)")
         }
-        if let command = ProcessInfo.processInfo.environment["HROMADA_TEST_RABBITMQ_RESTART"], !command.isEmpty {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/bash")
-            process.arguments = ["-c", command]
-            try process.run()
-            process.waitUntilExit()
-            XCTAssertEqual(process.terminationStatus, 0, "restart command failed")
-            return
+        let closeInherited = "for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ \"$fd\" -gt 2 ] 2>/dev/null && eval \"exec $fd>&-\" 2>/dev/null; done; "
+        let status = try spawnAndWait(["/bin/bash", "-c", closeInherited + command])
+        guard status == 0 else {
+            throw RestartFailed(description: "restarting RabbitMQ exited \(status)")
         }
-        if IntegrationEnvironment.infrastructureRequired {
-            XCTFail("deploy/local/infra.sh is missing: cannot restart RabbitMQ")
+    }
+
+    /// Runs a program and waits for it (posix_spawn + waitpid); returns its exit status.
+    private static func spawnAndWait(_ arguments: [String]) throws -> Int32 {
+        var pid = pid_t()
+        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for argument in argv { free(argument) } }
+        let spawned = posix_spawn(&pid, arguments[0], nil, nil, argv, environ)
+        guard spawned == 0 else {
+            throw RestartFailed(description: "posix_spawn \(arguments[0]) failed: \(spawned)")
         }
-        throw XCTSkip("no way to restart RabbitMQ here (deploy/local/infra.sh missing)")
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            guard errno == EINTR else { return -1 }
+        }
+        // WIFEXITED / WEXITSTATUS by hand (macros do not import).
+        return status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
     }
 
     /// A producer publishes 500 persistent messages in batches with retry-on-error while the broker
@@ -54,7 +81,8 @@ final class AMQPBrokerRestartTests: XCTestCase {
                     try await client.publish(messages)
                     batch += 1
                     progress.withLock { $0.published = batch * batchSize }
-                    try? await Task.sleep(for: .milliseconds(40))
+                    // Paced so that the stream spans the broker's shutdown and start (~15 s).
+                    try? await Task.sleep(for: .milliseconds(250))
                 } catch let error as AMQPError {
                     XCTAssertTrue(error.isRetryable, "\(error)")
                     progress.withLock { $0.failures += 1 }
@@ -66,10 +94,13 @@ final class AMQPBrokerRestartTests: XCTestCase {
             }
         }
 
-        let midStream = await eventually(within: 30) { progress.withLock { $0.published } >= 100 }
+        let midStream = await eventually(within: 30) { progress.withLock { $0.published } >= 50 }
         XCTAssertTrue(midStream)
         do {
-            try restartBroker()
+            // On a thread of its own: the restart blocks for ~15 s and must not hold a cooperative thread.
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                Thread { continuation.resume(with: Result { try AMQPBrokerRestartTests.restartBroker() }) }.start()
+            }
         } catch {
             producer.cancel()
             await consumer.close()
@@ -86,7 +117,8 @@ final class AMQPBrokerRestartTests: XCTestCase {
         let ids = collector.deliveries.compactMap(\.properties.messageID)
         let missing = expected.subtracting(ids)
         XCTAssertTrue(complete, "lost \(missing.count) message(s), e.g. \(missing.sorted().prefix(5))")
-        XCTAssertTrue(consumer.isConnected)
+        let reconnected = await eventually(within: 30) { consumer.isConnected }
+        XCTAssertTrue(reconnected)
         print("broker restart: \(ids.count) deliveries for \(Set(ids).count) ids (\(ids.count - Set(ids).count) duplicates), \(state.failures) failed publish attempts")
         await consumer.close()
         await client.close()

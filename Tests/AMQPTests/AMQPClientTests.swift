@@ -189,6 +189,8 @@ final class AMQPClientTests: XCTestCase {
         // Consumer-side nack with requeue: redelivered to the consumer.
         try await client.publish([message("events", "k", id: "c1")])
         let consumer = AMQPConsumer(configuration: try broker.configuration(name: "acks-consumer"), queue: "q", logger: testLogger())
+        let watchdog = Task { try await Task.sleep(for: .seconds(20)); await consumer.close() }  // fail, never hang
+        defer { watchdog.cancel() }
         var iterator = consumer.makeAsyncIterator()
         let next1 = await iterator.next()
         let delivery = try XCTUnwrap(next1)

@@ -90,8 +90,7 @@ def publish(url, exchange, routing_key):
             "small": 42,
             "negative": -7,
             "big": 2 ** 40,
-            "flag": True,
-            "ratio": 1.5,
+            "flag": True,  # (pika cannot encode floats)
             "amount": decimal.Decimal("12.50"),
             "when": datetime.datetime(2026, 1, 1, 0, 0, 0),
             "raw": b"\x00\x01\xfe",
