@@ -48,7 +48,7 @@ final class RoutingFixture: @unchecked Sendable {
     ) async throws -> RoutingFixture {
         try IntegrationEnvironment.requireServers()
         var logger = Logger(label: "routing-test")
-        logger.logLevel = .warning
+        logger.logLevel = ProcessInfo.processInfo.environment["HROMADA_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
         let db = try await TestDatabase.create(schema: "routing")
         let broker = try await TestBroker.create()
         let client = AMQPClient(configuration: try broker.configuration(name: "routing-test"), logger: logger)
@@ -75,6 +75,15 @@ final class RoutingFixture: @unchecked Sendable {
         let harness = try await ServiceHarness.start(runtime: runtime, router: router)
         runtimes.append(runtime)
         harnesses.append(harness)
+        // The consumer declares and binds its queue in the background: wait for it, or events
+        // published now would find no queue.
+        let expected = harnesses.count
+        let client = self.client
+        let ready = await eventually(timeout: .seconds(20), every: .milliseconds(100)) {
+            let state = try? await client.queueState(Topology.Queue.routing.rawValue)
+            return (state?.consumers ?? 0) >= UInt32(expected)
+        }
+        if !ready { throw FixtureError(description: "the routing consumer did not start") }
     }
 
     var api: ServiceHarness { harnesses[0] }
