@@ -186,7 +186,7 @@ cmd_start_postgres() {
         owner="$(stat -c %U "$dir")"
         log "starting the reused PostgreSQL again (data directory $dir)"
         touch "$PG_DIR/foreign.log" && chown "$owner" "$PG_DIR/foreign.log"
-        runuser -u "$owner" -- "$PG_BIN/pg_ctl" -D "$dir" -l "$PG_DIR/foreign.log" -w -t 60 start >/dev/null \
+        without_inherited_fds runuser -u "$owner" -- "$PG_BIN/pg_ctl" -D "$dir" -l "$PG_DIR/foreign.log" -w -t 60 start >/dev/null \
             || { tail -20 "$PG_DIR/foreign.log" >&2; die "could not start PostgreSQL in $dir"; }
         pg_wait_ready 60 || die "PostgreSQL in $dir does not accept connections"
         rm -f "$PG_FOREIGN_MARK"
@@ -194,7 +194,7 @@ cmd_start_postgres() {
         pg_init
         pg_write_conf
         log "starting PostgreSQL on 127.0.0.1:$PG_PORT (data $PG_DATA)"
-        runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 start >/dev/null \
+        without_inherited_fds runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 start >/dev/null \
             || { tail -20 "$PG_LOG" >&2; die "PostgreSQL did not start; see $PG_LOG"; }
         pg_wait_ready 60 || die "PostgreSQL started but does not accept connections; see $PG_LOG"
     fi
@@ -299,7 +299,7 @@ cmd_start_rabbitmq() {
         (
             while IFS= read -r line; do export "${line?}"; done <"$RABBIT_FOREIGN_MARK"
             rm -f "$LOG_DIR/erl_crash.dump"
-            cd "$LOG_DIR" && rabbitmq-server -detached >>"$LOG_DIR/rabbitmq-startup.log" 2>&1
+            cd "$LOG_DIR" && without_inherited_fds rabbitmq-server -detached >>"$LOG_DIR/rabbitmq-startup.log" 2>&1
         ) || rabbit_startup_failed
         RABBIT_FOREIGN=1 rabbit_wait_ready 120 || rabbit_startup_failed
         rm -f "$RABBIT_FOREIGN_MARK"
@@ -310,7 +310,7 @@ cmd_start_rabbitmq() {
     : >"$LOG_DIR/rabbitmq-startup.log"
     rm -f "$RABBITMQ_PID_FILE" "$LOG_DIR/erl_crash.dump"
     # -detached: the node daemonises; its crash dump (if any) goes to the log folder, not the cwd.
-    (cd "$LOG_DIR" && rabbitmq-server -detached >>"$LOG_DIR/rabbitmq-startup.log" 2>&1) || rabbit_startup_failed
+    (cd "$LOG_DIR" && without_inherited_fds rabbitmq-server -detached >>"$LOG_DIR/rabbitmq-startup.log" 2>&1) || rabbit_startup_failed
     rabbit_wait_ready 120 || rabbit_startup_failed
 }
 

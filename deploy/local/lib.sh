@@ -73,6 +73,22 @@ wait_port_closed() {
     done
 }
 
+# without_inherited_fds CMD...: runs CMD with every descriptor above stderr closed. Daemons
+# (postgres, RabbitMQ, the sink, the services) must not keep a pipe or socket of whoever called
+# us: Foundation's Process on Linux waits for such a descriptor to close, so a test calling
+# infra.sh would otherwise hang until the daemon stops.
+without_inherited_fds() {
+    (
+        for fd in /proc/$BASHPID/fd/*; do
+            fd=${fd##*/}
+            if [[ "$fd" =~ ^[0-9]+$ ]] && ((fd > 2)); then
+                eval "exec $fd>&-" 2>/dev/null || true
+            fi
+        done
+        exec "$@"
+    )
+}
+
 # pid_alive PIDFILE: true when the file names a live process.
 pid_alive() {
     local pid
@@ -121,7 +137,7 @@ start_smtp_sink() {
         die "port $SMTP_PORT is held by something that is not our SMTP sink; set HROMADA_SMTP_PORT"
     fi
     log "starting the SMTP sink on 127.0.0.1:$SMTP_PORT (control API $SMTP_HTTP_PORT, mail in $MAIL_DIR)"
-    nohup python3 "$ROOT/deploy/local/smtp-sink.py" --smtp-port "$SMTP_PORT" --http-port "$SMTP_HTTP_PORT" \
+    without_inherited_fds nohup python3 "$ROOT/deploy/local/smtp-sink.py" --smtp-port "$SMTP_PORT" --http-port "$SMTP_HTTP_PORT" \
         --dir "$MAIL_DIR" </dev/null >>"$LOG_DIR/smtp-sink.log" 2>&1 &
     echo $! >"$SMTP_SINK_PID"
     local deadline=$((SECONDS + 15))

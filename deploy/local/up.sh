@@ -91,8 +91,8 @@ for svc in "${SERVICES[@]}"; do
     log "starting $exe on 127.0.0.1:$port (log: $LOG_DIR/$exe.log)"
     extra=()
     [[ "$svc" == notification ]] && extra+=("HROMADA_SMTP_URL=${HROMADA_SMTP_URL:-smtp://127.0.0.1:$SMTP_PORT}")
-    env HROMADA_DATABASE_URL="$(service_database_url "$svc")" HROMADA_HTTP_PORT="$port" "${extra[@]}" \
-        nohup "$BIN/$exe" </dev/null >>"$LOG_DIR/$exe.log" 2>&1 &
+    without_inherited_fds env HROMADA_DATABASE_URL="$(service_database_url "$svc")" HROMADA_HTTP_PORT="$port" \
+        "${extra[@]}" nohup "$BIN/$exe" </dev/null >>"$LOG_DIR/$exe.log" 2>&1 &
     echo $! >"$pidfile"
 done
 
@@ -135,7 +135,7 @@ console_pid="$RUN_DIR/hromadactl.pid"
 if pid_alive "$console_pid"; then
     log "operator console already running (pid $(cat "$console_pid"))"
 elif [[ -x "$BIN/hromadactl" ]] && ! port_open "$CONSOLE_PORT"; then
-    HROMADA_OPERATOR_TOKEN="$OPERATOR_TOKEN" HROMADA_HTTP_PORT="$CONSOLE_PORT" \
+    without_inherited_fds env HROMADA_OPERATOR_TOKEN="$OPERATOR_TOKEN" HROMADA_HTTP_PORT="$CONSOLE_PORT" \
         nohup "$BIN/hromadactl" console </dev/null >>"$LOG_DIR/hromadactl.log" 2>&1 &
     echo $! >"$console_pid"
     sleep 1
