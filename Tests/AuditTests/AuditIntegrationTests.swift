@@ -43,6 +43,11 @@ final class AuditIntegrationTests: XCTestCase {
         let (runtime, router) = try await AuditService.build(configuration: configuration, settings: settings, logger: logger, metricsRegistry: nil)
         let harness = try await ServiceHarness.start(runtime: runtime, router: router)
         let admin = db.adminClient()
+        // Events published before the service's queue exists would be dropped by the exchange.
+        let consuming = await eventually(timeout: .seconds(20), every: .milliseconds(100)) {
+            ((try? await client.queueState(Topology.Queue.audit.rawValue))?.consumers ?? 0) >= 1
+        }
+        XCTAssertTrue(consuming, "the audit consumer is attached to its queue")
         addTeardownBlock {
             await harness.stop()
             await client.close()
