@@ -1,4 +1,8 @@
+import HromadaCtl
+
 @main
 struct Entry {
-    static func main() async throws { print("hromadactl: not built yet") }
+    static func main() async {
+        await HromadactlCommand.main()
+    }
 }

@@ -1,0 +1,484 @@
+import ArgumentParser
+import Foundation
+import HromadaCrypto
+import Logging
+
+/// `hromadactl`: the operators' command line. Every subcommand's logic lives in this library
+/// (`StatusCollector`, `DeadLetters`, `AdminClient`, `Seeder`, `Console`); these types only parse
+/// arguments and print.
+public struct HromadactlCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "hromadactl",
+        abstract: "Operate Hromada: health, queues, dead letters, administration, the operator console.",
+        discussion: """
+        Environment: HROMADA_INTAKE_URL, HROMADA_ROUTING_URL, HROMADA_NOTIFICATION_URL, HROMADA_AUDIT_URL \
+        (defaults http://127.0.0.1:8080..8083), HROMADA_RABBITMQ_API (default http://guest:guest@127.0.0.1:15672), \
+        HROMADA_AMQP_URL (its path is the vhost), HROMADA_ADMIN_TOKEN, HROMADA_OPERATOR_TOKEN.
+        """,
+        subcommands: [Status.self, DLQ.self, Authorities.self, Officials.self, RoutingRules.self, Centres.self, Audit.self, Seed.self, ConsoleCommand.self]
+    )
+    public init() {}
+}
+
+/// Options every administrative command shares.
+public struct CommonOptions: ParsableArguments {
+    @Flag(name: .long, help: "Print JSON instead of a table.")
+    public var json = false
+    @Option(name: .long, help: "Administrator token (else HROMADA_ADMIN_TOKEN, else the credentials file's adminToken).")
+    public var token: String?
+    @Option(name: .long, help: "Credentials file (default .hromada/credentials.json when it exists).")
+    public var credentials: String?
+    public init() {}
+
+    public func endpoints(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> CtlEndpoints {
+        var endpoints = CtlEndpoints.fromEnvironment(environment)
+        if let token, !token.isEmpty {
+            endpoints.adminToken = token
+        } else if endpoints.adminToken == nil, let file = try loadCredentials() {
+            endpoints.adminToken = file.adminToken
+        }
+        return endpoints
+    }
+
+    public func loadCredentials() throws -> Credentials? {
+        if let credentials { return try Credentials.load(from: credentials) }
+        let fallback = ".hromada/credentials.json"
+        return FileManager.default.fileExists(atPath: fallback) ? try? Credentials.load(from: fallback) : nil
+    }
+}
+
+func makeLogger(_ label: String = "hromada.ctl") -> Logger {
+    var logger = Logger(label: label)
+    let level = ProcessInfo.processInfo.environment["HROMADA_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) }
+    logger.logLevel = level ?? .warning
+    return logger
+}
+
+func printJSON(_ value: some Encodable) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.dateEncodingStrategy = .iso8601
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+func printJSONObject(_ value: Any) throws {
+    let data = try JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
+    print(String(decoding: data, as: UTF8.self))
+}
+
+func fail(_ error: any Error) -> ExitCode {
+    FileHandle.standardError.write(Data("hromadactl: \(error)\n".utf8))
+    return ExitCode((error as? CtlError)?.code == .notFound ? 2 : 1)
+}
+
+/// Runs `body`, turning a `CtlError` into a message on stderr and a non-zero exit.
+func guarded(_ body: () async throws -> Void) async throws {
+    do { try await body() } catch let error as CtlError { throw fail(error) }
+}
+
+// MARK: status
+
+extension HromadactlCommand {
+    public struct Status: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(
+            abstract: "Services' health and version, queues, outbox lag, tickets per authority.",
+            discussion: """
+            Exit codes: 0 healthy; 3 unhealthy — a service unreachable or not ready, the management API \
+            unreadable, or a main queue (hromada.intake|routing|notification|audit) without consumers; \
+            4 with --strict when there are warnings (dead letters, overdue tickets, an undeclared queue, \
+            ticket counts unavailable). Dead letters alone never make the exit non-zero without --strict.
+            """)
+        @OptionGroup public var options: CommonOptions
+        @Flag(name: .long, help: "Exit 4 on warnings (e.g. dead letters) too.")
+        public var strict = false
+        @Option(name: .long, help: "Per-request timeout in seconds.")
+        public var timeout: Double = 5
+        public init() {}
+
+        public func run() async throws {
+            let report = await StatusCollector(endpoints: try options.endpoints(), timeout: timeout).collect()
+            if options.json { try printJSON(report) } else { print(report.renderText()) }
+            let code = report.exitCode(strict: strict)
+            if code != 0 { throw ExitCode(code) }
+        }
+    }
+}
+
+// MARK: dlq
+
+extension HromadactlCommand {
+    public struct DLQ: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(
+            commandName: "dlq", abstract: "Dead letters: list, show, replay, purge.",
+            subcommands: [List.self, Show.self, Replay.self, Purge.self])
+        public init() {}
+
+        public struct List: AsyncParsableCommand {
+            public static let configuration = CommandConfiguration(abstract: "Dead-letter queues and their messages (read without removing them).")
+            @OptionGroup public var options: CommonOptions
+            @Option(name: .long, help: "Only this queue (e.g. hromada.routing).")
+            public var queue: String?
+            @Option(name: .long, help: "At most this many messages per queue.")
+            public var limit: Int = 100
+            public init() {}
+
+            public func run() async throws {
+                try await guarded {
+                    let lists = try await DeadLetters(endpoints: try options.endpoints(), logger: makeLogger()).list(queue: queue, limit: limit)
+                    if options.json { try printJSON(lists); return }
+                    for entry in lists {
+                        print("\(entry.deadQueue): \(entry.count) message(s)")
+                        if entry.messages.isEmpty { continue }
+                        print(TextTable.render(["message id", "type", "original routing key", "attempts", "failed at", "last error"], entry.messages.map { m in
+                            [m.messageId ?? "-", m.type ?? "-", m.originalRoutingKey ?? "-", m.attempts.map(String.init) ?? "-", m.failedAt ?? "-",
+                             String((m.lastError ?? "-").prefix(80))]
+                        }))
+                        print("")
+                    }
+                }
+            }
+        }
+
+        public struct Show: AsyncParsableCommand {
+            public static let configuration = CommandConfiguration(abstract: "One dead letter: headers and body.")
+            @OptionGroup public var options: CommonOptions
+            @Argument(help: "The message id (the envelope's id).")
+            public var messageId: String
+            public init() {}
+
+            public func run() async throws {
+                try await guarded {
+                    let (queue, message) = try await DeadLetters(endpoints: try options.endpoints(), logger: makeLogger()).show(messageId: messageId)
+                    if options.json { try printJSON(message); return }
+                    print("queue:                \(queue)")
+                    print("message id:           \(message.messageId ?? "-")")
+                    print("type:                 \(message.type ?? "-")")
+                    print("correlation id:       \(message.correlationId ?? "-")")
+                    print("original routing key: \(message.originalRoutingKey ?? "-")")
+                    print("attempts:             \(message.attempts.map(String.init) ?? "-")")
+                    print("failed at:            \(message.failedAt ?? "-")")
+                    print("last error:           \(message.lastError ?? "-")")
+                    print("headers:")
+                    for (key, value) in message.headers.sorted(by: { $0.key < $1.key }) { print("  \(key): \(value)") }
+                    print("body:")
+                    print(message.payload)
+                }
+            }
+        }
+
+        public struct Replay: AsyncParsableCommand {
+            public static let configuration = CommandConfiguration(
+                abstract: "Move dead letters back to their queue (published with a confirm before the dead copy is removed).")
+            @OptionGroup public var options: CommonOptions
+            @Argument(help: "The queue, e.g. hromada.routing (or hromada.routing.dead).")
+            public var queue: String
+            @Option(name: .customLong("message-id"), help: "Replay only this message.")
+            public var messageId: String?
+            @Flag(name: .long, help: "Replay every dead letter of the queue.")
+            public var all = false
+            public init() {}
+
+            public func validate() throws {
+                if (messageId == nil) == !all { throw ValidationError("give exactly one of --message-id ID or --all") }
+            }
+
+            public func run() async throws {
+                try await guarded {
+                    let result = try await DeadLetters(endpoints: try options.endpoints(), logger: makeLogger()).replay(queue: queue, messageId: messageId)
+                    if options.json { try printJSON(result); return }
+                    print("replayed \(result.replayed.count) message(s) to \(result.queue)")
+                    for id in result.replayed { print("  \(id)") }
+                }
+            }
+        }
+
+        public struct Purge: AsyncParsableCommand {
+            public static let configuration = CommandConfiguration(
+                abstract: "Delete every dead letter of a queue. Asks on a terminal; needs --yes otherwise.")
+            @OptionGroup public var options: CommonOptions
+            @Argument(help: "The queue, e.g. hromada.routing.")
+            public var queue: String
+            @Flag(name: .long, help: "Do not ask.")
+            public var yes = false
+            public init() {}
+
+            public func run() async throws {
+                try await guarded {
+                    let dead = DeadLetters.mainQueue(queue) + ".dead"
+                    if !yes {
+                        guard isatty(STDIN_FILENO) == 1 else {
+                            throw CtlError(.refused, "refusing to purge \(dead) without --yes (stdin is not a terminal)")
+                        }
+                        print("Delete every message in \(dead)? Type the queue name to confirm: ", terminator: "")
+                        guard readLine()?.trimmingCharacters(in: .whitespaces) == dead else { throw CtlError(.refused, "not confirmed; nothing deleted") }
+                    }
+                    let count = try await DeadLetters(endpoints: try options.endpoints(), logger: makeLogger()).purge(queue: queue)
+                    if options.json { try printJSONObject(["queue": dead, "purged": count]) } else { print("purged \(count) message(s) from \(dead)") }
+                }
+            }
+        }
+    }
+}
+
+// MARK: administration
+
+extension HromadactlCommand {
+    public struct Authorities: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(abstract: "Authorities with open and overdue tickets.", subcommands: [List.self], defaultSubcommand: List.self)
+        public init() {}
+        public struct List: AsyncParsableCommand {
+            @OptionGroup public var options: CommonOptions
+            public init() {}
+            public func run() async throws {
+                try await guarded {
+                    let list = try await AdminClient(endpoints: try options.endpoints()).authorities()
+                    if options.json { try printJSON(list); return }
+                    print(TextTable.render(["code", "name", "open", "overdue"], list.map { [$0.code, $0.nameUk ?? "-", "\($0.openTickets)", "\($0.overdueTickets)"] }, rightAligned: [2, 3]))
+                }
+            }
+        }
+    }
+
+    public struct Officials: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(abstract: "Officials and their tokens.", subcommands: [List.self, Add.self, Token.self])
+        public init() {}
+
+        public struct List: AsyncParsableCommand {
+            @OptionGroup public var options: CommonOptions
+            public init() {}
+            public func run() async throws {
+                try await guarded {
+                    let list = try await AdminClient(endpoints: try options.endpoints()).officials()
+                    if options.json { try printJSONObject(list); return }
+                    print(TextTable.render(["id", "authority", "role", "name", "active", "token"], list.map { o in
+                        ["\(o["id"] ?? "-")", "\(o["authority"] ?? "-")", "\(o["role"] ?? "-")", "\(o["name"] ?? "-")",
+                         (o["active"] as? Bool ?? false) ? "yes" : "no", (o["hasToken"] as? Bool ?? false) ? "yes" : "no"]
+                    }))
+                }
+            }
+        }
+
+        public struct Add: AsyncParsableCommand {
+            public static let configuration = CommandConfiguration(abstract: "Add an official; prints their token once.")
+            @OptionGroup public var options: CommonOptions
+            @Option(name: .long) public var name: String
+            @Option(name: .long, help: "Authority code, e.g. zhkg.") public var authority: String
+            @Option(name: .long, help: "official | reception | administrator") public var role: String = "official"
+            @Option(name: .long) public var email: String?
+            public init() {}
+            public func run() async throws {
+                try await guarded {
+                    let created = try await AdminClient(endpoints: try options.endpoints()).addOfficial(name: name, authority: authority, role: role, email: email)
+                    if options.json { try printJSONObject(created); return }
+                    print("official \(created["id"] ?? "-") added; token (shown once): \(created["token"] ?? "-")")
+                }
+            }
+        }
+
+        public struct Token: AsyncParsableCommand {
+            public static let configuration = CommandConfiguration(abstract: "Issue or revoke an official's token.", subcommands: [Issue.self, Revoke.self])
+            public init() {}
+            public struct Issue: AsyncParsableCommand {
+                @OptionGroup public var options: CommonOptions
+                @Argument(help: "The official's id.") public var id: String
+                public init() {}
+                public func run() async throws {
+                    try await guarded {
+                        let token = try await AdminClient(endpoints: try options.endpoints()).issueToken(officialId: id)
+                        if options.json { try printJSONObject(["id": id, "token": token]) } else { print("new token (shown once; the old one no longer works): \(token)") }
+                    }
+                }
+            }
+            public struct Revoke: AsyncParsableCommand {
+                @OptionGroup public var options: CommonOptions
+                @Argument(help: "The official's id.") public var id: String
+                public init() {}
+                public func run() async throws {
+                    try await guarded {
+                        try await AdminClient(endpoints: try options.endpoints()).revokeToken(officialId: id)
+                        if options.json { try printJSONObject(["id": id, "revoked": true]) } else { print("token of \(id) revoked") }
+                    }
+                }
+            }
+        }
+    }
+
+    public struct RoutingRules: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(commandName: "routing-rules", abstract: "Read or replace the routing rules.", subcommands: [Get.self, Set.self])
+        public init() {}
+        public struct Get: AsyncParsableCommand {
+            @OptionGroup public var options: CommonOptions
+            public init() {}
+            public func run() async throws {
+                try await guarded {
+                    let rules = try await AdminClient(endpoints: try options.endpoints()).routingRules()
+                    if options.json { try printJSONObject(rules); return }
+                    let object = rules as? [String: Any] ?? [:]
+                    print("version \(object["version"] ?? "-")")
+                    let list = object["rules"] as? [[String: Any]] ?? []
+                    print(TextTable.render(["category", "district", "authority"], list.map { ["\($0["category"] ?? "-")", "\($0["district"] as? String ?? "*")", "\($0["authority"] ?? "-")"] }))
+                }
+            }
+        }
+        public struct Set: AsyncParsableCommand {
+            public static let configuration = CommandConfiguration(abstract: "Replace the rules with a file: {\"expectedVersion\"?: n, \"rules\": [{category, district?, authority}]}.")
+            @OptionGroup public var options: CommonOptions
+            @Option(name: .long, help: "The rules file (JSON).") public var file: String
+            public init() {}
+            public func run() async throws {
+                try await guarded {
+                    guard let data = FileManager.default.contents(atPath: file) else { throw CtlError(.configuration, "cannot read \(file)") }
+                    let result = try await AdminClient(endpoints: try options.endpoints()).setRoutingRules(data)
+                    if options.json { try printJSONObject(result); return }
+                    print("routing rules replaced; version \((result as? [String: Any])?["version"] ?? "-")")
+                }
+            }
+        }
+    }
+
+    public struct Centres: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(abstract: "Citizen service centres (intake).", subcommands: [List.self, Add.self])
+        public init() {}
+        public struct List: AsyncParsableCommand {
+            @OptionGroup public var options: CommonOptions
+            public init() {}
+            public func run() async throws {
+                try await guarded {
+                    let list = try await AdminClient(endpoints: try options.endpoints()).centres()
+                    if options.json { try printJSONObject(list); return }
+                    print(TextTable.render(["id", "name", "address", "active"], list.map { ["\($0["id"] ?? "-")", "\($0["name"] ?? "-")", "\($0["address"] ?? "-")", ($0["active"] as? Bool ?? false) ? "yes" : "no"] }))
+                }
+            }
+        }
+        public struct Add: AsyncParsableCommand {
+            public static let configuration = CommandConfiguration(abstract: "Create or update a centre; prints the generated key once when --key is not given.")
+            @OptionGroup public var options: CommonOptions
+            @Argument(help: "Centre id: lower-case letters, digits, dashes.") public var id: String
+            @Option(name: .long) public var name: String
+            @Option(name: .long) public var address: String
+            @Option(name: .long, help: "The centre's key (16+ characters); generated when absent.") public var key: String?
+            @Flag(name: .long, help: "Create it inactive.") public var inactive = false
+            public init() {}
+            public func run() async throws {
+                try await guarded {
+                    let key = self.key ?? SecureRandom.token(bytes: 24)
+                    let centre = try await AdminClient(endpoints: try options.endpoints()).putCentre(id: id, name: name, address: address, key: key, active: !inactive)
+                    if options.json { try printJSONObject(["centre": centre, "key": key]); return }
+                    print("centre \(id) in place" + (self.key == nil ? "; key (shown once): \(key)" : ""))
+                }
+            }
+        }
+    }
+
+    public struct Audit: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(abstract: "The audit log: verify, trail, export, erase.", subcommands: [Verify.self, Trail.self, Export.self, Erase.self])
+        public init() {}
+        public struct Verify: AsyncParsableCommand {
+            public static let configuration = CommandConfiguration(abstract: "Recompute the hash chain; exit 3 when it is broken.")
+            @OptionGroup public var options: CommonOptions
+            public init() {}
+            public func run() async throws {
+                try await guarded {
+                    let result = try await AdminClient(endpoints: try options.endpoints()).auditVerify()
+                    if options.json { try printJSONObject(result) } else {
+                        let ok = result["ok"] as? Bool ?? false
+                        print(ok ? "audit chain OK: \(result["entries"] ?? 0) entries" : "audit chain BROKEN at sequence \(result["firstBadSequence"] ?? "?") (\(result["reason"] ?? "-"))")
+                    }
+                    if !(result["ok"] as? Bool ?? false) { throw ExitCode(3) }
+                }
+            }
+        }
+        public struct Trail: AsyncParsableCommand {
+            @OptionGroup public var options: CommonOptions
+            @Argument(help: "Registration number, e.g. MK-2026-000001.") public var registrationNumber: String
+            public init() {}
+            public func run() async throws {
+                try await guarded {
+                    let trail = try await AdminClient(endpoints: try options.endpoints()).auditTrail(registrationNumber)
+                    if options.json { try printJSONObject(trail); return }
+                    let entries = trail["entries"] as? [[String: Any]] ?? []
+                    print(TextTable.render(["seq", "at", "type", "actor"], entries.map { e in
+                        ["\(e["sequence"] ?? "-")", "\(e["occurredAt"] ?? e["recordedAt"] ?? "-")", "\(e["type"] ?? "-")", "\(e["actor"] ?? e["actorId"] ?? "-")"]
+                    }))
+                }
+            }
+        }
+        public struct Export: AsyncParsableCommand {
+            public static let configuration = CommandConfiguration(abstract: "Write the log as JSON Lines.")
+            @OptionGroup public var options: CommonOptions
+            @Option(name: .long, help: "First sequence number.") public var from: Int64 = 1
+            @Option(name: .long, help: "Output file (default: standard output).") public var output: String?
+            public init() {}
+            public func run() async throws {
+                try await guarded {
+                    let data = try await AdminClient(endpoints: try options.endpoints()).auditExport(from: from)
+                    if let output {
+                        guard FileManager.default.createFile(atPath: output, contents: data) else { throw CtlError(.configuration, "cannot write \(output)") }
+                        let lines = data.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+                        FileHandle.standardError.write(Data("wrote \(lines) line(s) to \(output)\n".utf8))
+                    } else {
+                        FileHandle.standardOutput.write(data)
+                    }
+                }
+            }
+        }
+        public struct Erase: AsyncParsableCommand {
+            public static let configuration = CommandConfiguration(abstract: "Destroy an appeal's personal-data key (end of retention); the chain still verifies.")
+            @OptionGroup public var options: CommonOptions
+            @Argument(help: "Registration number.") public var registrationNumber: String
+            public init() {}
+            public func run() async throws {
+                try await guarded {
+                    let result = try await AdminClient(endpoints: try options.endpoints()).auditErase(registrationNumber)
+                    if options.json { try printJSONObject(result); return }
+                    print((result["alreadyErased"] as? Bool ?? false) ? "\(registrationNumber): already erased" : "\(registrationNumber): \(result["keysDestroyed"] ?? 0) key(s) destroyed")
+                }
+            }
+        }
+    }
+
+    public struct Seed: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(
+            abstract: "Idempotently create the demo centre and demo officials from the credentials file (missing tokens are generated and saved).")
+        @Option(name: .long, help: "The credentials file.") public var credentials: String = ".hromada/credentials.json"
+        @Option(name: .long, help: "Administrator token (else HROMADA_ADMIN_TOKEN, else the file's adminToken).") public var token: String?
+        public init() {}
+        public func run() async throws {
+            try await guarded {
+                var file = FileManager.default.fileExists(atPath: credentials) ? try Credentials.load(from: credentials) : Credentials()
+                if Seeder.complete(&file, newToken: { SecureRandom.token(bytes: 24) }) {
+                    try file.save(to: credentials)
+                    print("credentials completed in \(credentials)")
+                }
+                var endpoints = CtlEndpoints.fromEnvironment()
+                endpoints.adminToken = token ?? endpoints.adminToken ?? file.adminToken
+                for line in try await Seeder(admin: AdminClient(endpoints: endpoints)).seed(file) { print(line) }
+            }
+        }
+    }
+
+    public struct ConsoleCommand: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(commandName: "console", abstract: "Serve the operator dashboard (default port 8090).")
+        @Option(name: .long, help: "Port (else HROMADA_HTTP_PORT, else 8090).") public var port: Int?
+        @Option(name: .long, help: "Address to listen on.") public var host: String = "127.0.0.1"
+        @Option(name: .long, help: "Credentials file for the operator and admin tokens when the environment has none.") public var credentials: String?
+        public init() {}
+        public func run() async throws {
+            try await guarded {
+                let environment = ProcessInfo.processInfo.environment
+                var endpoints = CtlEndpoints.fromEnvironment(environment)
+                let path = credentials ?? ".hromada/credentials.json"
+                let file = FileManager.default.fileExists(atPath: path) ? try? Credentials.load(from: path) : nil
+                if endpoints.adminToken == nil { endpoints.adminToken = file?.adminToken }
+                guard let operatorToken = environment["HROMADA_OPERATOR_TOKEN"].flatMap({ $0.isEmpty ? nil : $0 }) ?? file?.operatorToken else {
+                    throw CtlError(.configuration, "no operator token: set HROMADA_OPERATOR_TOKEN or pass --credentials")
+                }
+                let port = self.port ?? environment["HROMADA_HTTP_PORT"].flatMap(Int.init) ?? 8090
+                var logger = Logger(label: "hromada.console")
+                logger.logLevel = environment["HROMADA_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
+                let console = try await Console(settings: ConsoleSettings(host: host, port: port, operatorToken: operatorToken, endpoints: endpoints), logger: logger)
+                try await console.run()
+            }
+        }
+    }
+}
