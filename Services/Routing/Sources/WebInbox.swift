@@ -20,11 +20,26 @@ public struct WebInbox: Sendable {
 
     public init(api: RoutingAPI) async throws {
         self.api = api
-        guard let resources = Bundle.module.resourceURL else {
-            throw RoutingError(.invalid, code: "templates_missing", message: "the templates folder is missing")
-        }
-        self.library = try await MustacheLibrary(directory: resources.appendingPathComponent("Resources/templates").path)
+        self.library = try Self.loadTemplates()
         self.secret = api.settings.sessionSecret ?? SecureRandom.bytes(32)
+    }
+
+    static let templateNames = ["header", "footer", "login", "inbox", "ticket", "notfound"]
+
+    /// Reads the templates from the target's resources (`Resources/templates/*.mustache`); fails
+    /// loudly when one is missing rather than serving empty pages.
+    static func loadTemplates() throws -> MustacheLibrary {
+        let bundle = Bundle.module
+        let candidates = [bundle.resourceURL, bundle.bundleURL].compactMap { $0?.appendingPathComponent("Resources/templates") }
+        guard let folder = candidates.first(where: { FileManager.default.fileExists(atPath: $0.appendingPathComponent("login.mustache").path) }) else {
+            throw RoutingError(.invalid, code: "templates_missing", message: "the web inbox templates are missing")
+        }
+        var library = MustacheLibrary()
+        for name in templateNames {
+            let text = try String(contentsOf: folder.appendingPathComponent("\(name).mustache"), encoding: .utf8)
+            try library.register(text, named: name)
+        }
+        return library
     }
 
     // MARK: Sessions
