@@ -30,7 +30,7 @@ public enum IntegrationEnvironment {
     /// Call at the start of an integration test. Throws XCTSkip when the servers are absent and
     /// not required; fails loudly when they are required.
     public static func requireServers(file: StaticString = #filePath, line: UInt = #line) throws {
-        let up = isListening(port: 5432) && isListening(port: 5672)
+        let up = isListening(port: port(of: postgresAdminURL, default: 5432)) && isListening(port: port(of: amqpURL, default: 5672))
         if up { return }
         if infrastructureRequired {
             XCTFail("PostgreSQL (5432) or RabbitMQ (5672) is not running: start them with deploy/local/infra.sh start", file: file, line: line)
@@ -40,15 +40,41 @@ public enum IntegrationEnvironment {
     }
 
     /// Runs a deploy/local/infra.sh command (e.g. "restart-rabbitmq") and waits for it.
+    ///
+    /// Not through Foundation's `Process`: on Linux it learns that a child ended from a descriptor
+    /// the child inherits, and a daemonised server the script starts (RabbitMQ, PostgreSQL)
+    /// inherits it too, so `waitUntilExit()` would hang until that server stops. The script runs
+    /// under `posix_spawn` + `waitpid` instead, with every inherited descriptor above stderr closed.
     public static func infra(_ arguments: String...) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [repositoryRoot.appendingPathComponent("deploy/local/infra.sh").path] + arguments
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw InfraCommandFailed(command: arguments.joined(separator: " "), status: process.terminationStatus)
+        let script = repositoryRoot.appendingPathComponent("deploy/local/infra.sh").path
+        let quoted = arguments.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+        let closeInherited = "for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ \"$fd\" -gt 2 ] 2>/dev/null && eval \"exec $fd>&-\" 2>/dev/null; done; "
+        let status = try spawnAndWait(["/bin/bash", "-c", closeInherited + "exec /bin/bash '\(script)' \(quoted)"])
+        guard status == 0 else {
+            throw InfraCommandFailed(command: arguments.joined(separator: " "), status: status)
         }
+    }
+
+    /// Runs a program and waits for it (posix_spawn + waitpid); returns its exit status.
+    public static func spawnAndWait(_ arguments: [String]) throws -> Int32 {
+        var pid = pid_t()
+        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for argument in argv { free(argument) } }
+        let spawned = posix_spawn(&pid, arguments[0], nil, nil, argv, environ)
+        guard spawned == 0 else {
+            throw InfraCommandFailed(command: arguments.joined(separator: " "), status: spawned)
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            guard errno == EINTR else { return -1 }
+        }
+        // WIFEXITED / WEXITSTATUS by hand (the macros do not import).
+        return status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+    }
+
+    /// The port of a URL (`postgresql://…:5433/…`), or `fallback` when it names none.
+    static func port(of url: String, default fallback: UInt16) -> UInt16 {
+        URLComponents(string: url)?.port.flatMap { UInt16(exactly: $0) } ?? fallback
     }
 
     public struct InfraCommandFailed: Error, CustomStringConvertible {
