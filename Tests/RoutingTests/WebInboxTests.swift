@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import HromadaContracts
 import HromadaTestSupport
 import XCTest
@@ -75,6 +78,10 @@ final class WebInboxTests: XCTestCase {
         let english = try await f.api.request("GET", "/?lang=en")
         XCTAssertTrue(english.text.contains("Sign in for officials"))
         XCTAssertTrue(english.header("Set-Cookie")?.contains("hromada_lang=en") ?? false)
+        // URLSession stores that cookie and would replace our own Cookie headers with it: forget it.
+        for cookie in HTTPCookieStorage.shared.cookies ?? [] { HTTPCookieStorage.shared.deleteCookie(cookie) }
+        let ukrainian = try await f.api.request("GET", "/")
+        XCTAssertTrue(ukrainian.text.contains("Вхід для посадових осіб"))
 
         // A wrong token is refused; the right one gives an HttpOnly, SameSite=Strict session cookie.
         let wrong = try Self.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--data-urlencode", "token=nope", "\(base)/login"])
