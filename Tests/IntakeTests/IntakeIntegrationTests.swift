@@ -203,6 +203,9 @@ final class IntakeIntegrationTests: XCTestCase {
                 exchange: Topology.eventsExchange, routingKey: envelope.routingKey, body: try envelope.encoded(),
                 properties: AMQPProperties(contentType: "application/json", deliveryMode: 2, messageID: envelope.id.uuidString, type: envelope.type))])
         }
+        // The consumer declares and binds hromada.intake when it starts; wait for it.
+        let consuming = try await eventually { (try? await env.client.queueState(Topology.Queue.intake.rawValue).consumers) ?? 0 > 0 }
+        XCTAssertTrue(consuming)
         func status() async throws -> AppealStatusView { try await env.harness.request("GET", path).decode(AppealStatusView.self) }
 
         try await publish(TicketAssigned(ticketId: ticket, appealId: receipt.id, registrationNumber: receipt.registrationNumber, authority: "zhkg",
@@ -327,13 +330,24 @@ final class IntakeIntegrationTests: XCTestCase {
         request.httpMethod = "POST"
         request.httpBody = Data("key=\(Self.centreKey)".utf8)
         request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
+        request.httpShouldHandleCookies = false
         let (_, loginResponse) = try await session.data(for: request)
         let http = try XCTUnwrap(loginResponse as? HTTPURLResponse)
         XCTAssertEqual(http.statusCode, 303)
         let setCookie = try XCTUnwrap(http.value(forHTTPHeaderField: "Set-Cookie"))
         XCTAssertTrue(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Strict"))
         let cookie = String(setCookie.split(separator: ";")[0])
-        let form = try await env.harness.request("GET", "/", headers: ["Cookie": cookie])
+        func send(_ method: String, _ path: String, body: Data? = nil) async throws -> (status: Int, text: String, body: Data) {
+            var r = URLRequest(url: URL(string: env.harness.baseURL + path)!)
+            r.httpMethod = method
+            r.httpBody = body
+            r.httpShouldHandleCookies = false
+            r.setValue(cookie, forHTTPHeaderField: "Cookie")
+            if body != nil { r.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type") }
+            let (data, response) = try await session.data(for: r)
+            return ((response as! HTTPURLResponse).statusCode, String(decoding: data, as: UTF8.self), data)
+        }
+        let form = try await send("GET", "/")
         XCTAssertTrue(form.text.contains("name=\"fullName\""))
         XCTAssertTrue(form.text.contains("minlength=\"10\""))
         let csrf = try XCTUnwrap(form.text.range(of: #"name="csrf" value="([^"]+)""#, options: .regularExpression).map { String(form.text[$0]) }?
@@ -348,15 +362,15 @@ final class IntakeIntegrationTests: XCTestCase {
         func enc(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: allowed)! }
         // Art. 5 errors re-render the form.
         let invalid = "csrf=\(enc(String(csrf)))&fullName=\(enc("Тарас"))&address=&kind=application&category=heating&subject=\(enc("Тема"))&text=\(enc("Текст звернення довгий"))"
-        let rejected = try await env.harness.request("POST", "/form/appeals", body: Data(invalid.utf8), headers: ["Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"])
+        let rejected = try await send("POST", "/form/appeals", body: Data(invalid.utf8))
         XCTAssertEqual(rejected.status, 422)
         XCTAssertTrue(rejected.text.contains("class=\"error\""))
         let valid = "csrf=\(enc(String(csrf)))&fullName=\(enc("Коваленко Марія"))&address=\(enc("вул. Нікольська, 20, кв. 7"))&kind=application&category=heating&subject=\(enc("Холодно <script>"))&text=\(enc("Немає опалення в під'їзді вже тиждень."))&consent=true&assistedBy=\(enc("Оксана"))"
-        let receipt = try await env.harness.request("POST", "/form/appeals", body: Data(valid.utf8), headers: ["Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"])
+        let receipt = try await send("POST", "/form/appeals", body: Data(valid.utf8))
         XCTAssertEqual(receipt.status, 201, receipt.text)
         XCTAssertTrue(receipt.text.contains("id=\"registration-number\">MK-"))
         XCTAssertTrue(receipt.text.contains("@media print"))
-        let noCsrf = try await env.harness.request("POST", "/form/appeals", body: Data(valid.replacingOccurrences(of: "csrf=", with: "x=").utf8), headers: ["Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"])
+        let noCsrf = try await send("POST", "/form/appeals", body: Data(valid.replacingOccurrences(of: "csrf=", with: "x=").utf8))
         XCTAssertEqual(noCsrf.status, 403)
         let receiptFile = dir.appendingPathComponent("intake-receipt.html")
         try receipt.body.write(to: receiptFile)

@@ -211,7 +211,9 @@ public struct IntakeAPI: Sendable {
             guard (1...200).contains(key.count) else {
                 throw APIError(.badRequest, code: "invalid_idempotency_key", message: "Idempotency-Key must have 1–200 characters", field: "Idempotency-Key")
             }
-            idempotency = (centre.id, key, SHA256.hex(bytes))
+            // The hash of the decoded request in canonical form (sorted keys): a retry that
+            // serialises the same appeal with another key order or spacing is the same request.
+            idempotency = (centre.id, key, SHA256.hex(Array(try JSON.encoder.encode(submission))))
         }
         let outcome = try await register(submission, channel: "api", centre: centre.id, idempotency: idempotency, logger: context.logger)
         switch outcome {
