@@ -8,6 +8,10 @@ public final class QueueHistory: Sendable {
         public var at: Date
         /// Ready + unacknowledged messages by queue name.
         public var depths: [String: Int]
+        public init(at: Date, depths: [String: Int]) {
+            self.at = at
+            self.depths = depths
+        }
     }
 
     public let capacity: Int

@@ -15,6 +15,19 @@ public struct ServiceHealth: Codable, Sendable, Equatable {
     public var outboxOldestSeconds: Double?
     /// Why it is not ready/live (no personal data; endpoint and status only).
     public var problem: String?
+
+    public init(name: String, url: String, live: Bool, ready: Bool, version: String?, checks: [String: String],
+                outboxRows: Int? = nil, outboxOldestSeconds: Double? = nil, problem: String?) {
+        self.name = name
+        self.url = url
+        self.live = live
+        self.ready = ready
+        self.version = version
+        self.checks = checks
+        self.outboxRows = outboxRows
+        self.outboxOldestSeconds = outboxOldestSeconds
+        self.problem = problem
+    }
 }
 
 /// One authority's ticket counts (routing `GET /v1/authorities`).
@@ -46,6 +59,19 @@ public struct StatusReport: Codable, Sendable, Equatable {
     public var warnings: [String]
 
     public var healthy: Bool { problems.isEmpty }
+
+    public init(generatedAt: Date, vhost: String, services: [ServiceHealth], queues: [QueueInfo], queuesError: String?,
+                authorities: [AuthorityBacklog]?, authoritiesError: String?, problems: [String], warnings: [String]) {
+        self.generatedAt = generatedAt
+        self.vhost = vhost
+        self.services = services
+        self.queues = queues
+        self.queuesError = queuesError
+        self.authorities = authorities
+        self.authoritiesError = authoritiesError
+        self.problems = problems
+        self.warnings = warnings
+    }
 
     public static let exitUnhealthy: Int32 = 3
     public static let exitWarnings: Int32 = 4
