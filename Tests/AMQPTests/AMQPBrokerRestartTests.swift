@@ -75,7 +75,7 @@ final class AMQPBrokerRestartTests: XCTestCase {
         let producer = Task {
             var batch = 0
             let deadline = Date(timeIntervalSinceNow: 120)
-            while batch * batchSize < total && Date() < deadline {
+            while batch * batchSize < total && Date() < deadline && !Task.isCancelled {
                 let messages = (0..<batchSize).map { message("events", "appeal.registered.v1", id: "r-\(batch * batchSize + $0)") }
                 do {
                     try await client.publish(messages)
@@ -103,6 +103,7 @@ final class AMQPBrokerRestartTests: XCTestCase {
             }
         } catch {
             producer.cancel()
+            await producer.value
             await consumer.close()
             await client.close()
             throw error
