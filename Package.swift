@@ -140,6 +140,7 @@ let package = Package(
         .testTarget(name: "NotificationTests", dependencies: ["Notification", "HromadaTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")], path: "Tests/NotificationTests", swiftSettings: swiftSettings),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "HromadaTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")], path: "Tests/AuditTests", swiftSettings: swiftSettings),
         .testTarget(name: "CtlTests", dependencies: ["HromadaCtl", "HromadaTestSupport"], path: "Tests/CtlTests", swiftSettings: swiftSettings),
+        .testTarget(name: "SecurityTests", dependencies: ["Intake", "Routing", "Notification", "Audit", "HromadaCtl", "HromadaTestSupport", "HromadaAMQP", "HromadaPostgres", "HromadaCrypto"], path: "Tests/SecurityTests", swiftSettings: swiftSettings),
         .testTarget(name: "SystemTests", dependencies: ["HromadaTestSupport", "HromadaContracts", "HromadaAMQP", "HromadaPostgres"], path: "Tests/SystemTests", swiftSettings: swiftSettings),
     ]
 )

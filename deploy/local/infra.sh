@@ -8,6 +8,10 @@
 #   infra.sh start-rabbitmq | stop-rabbitmq | restart-rabbitmq
 #   infra.sh stop-own                     stop only the servers this checkout started
 #   infra.sh bootstrap-database NAME      roles + schemas of NAME (creates the database if missing)
+#   infra.sh enable-tls DIR               TLS with DIR's ca.pem/server.pem/server.key (deploy/tls/make-certs.sh):
+#                                         RabbitMQ amqps on 127.0.0.1:5671 (restarts it only when the listener or
+#                                         the certificates change), PostgreSQL ssl=on (reload); 5672/5432 unchanged
+#   infra.sh tls-status                   whether both TLS endpoints answer (exit non-zero if not)
 #
 # Every start returns only when the server really serves; every stop only when its port is closed.
 # A server already listening on our port that this checkout did not start (e.g. from another
@@ -225,6 +229,8 @@ cmd_stop_postgres() {
 # --------------------------------------------------------------------------------- RabbitMQ
 
 RABBIT_FOREIGN_MARK="$RUN_DIR/rabbitmq.foreign.env"
+RABBIT_TLS_CONF="$RABBIT_DIR/tls.conf"
+AMQPS_PORT="${HROMADA_AMQPS_PORT:-5671}"
 
 rabbit_write_conf() {
     mkdir -p "$RABBITMQ_MNESIA_BASE" "$RABBITMQ_LOG_BASE"
@@ -236,6 +242,8 @@ management.tcp.ip = 127.0.0.1
 loopback_users = none
 EOF
     printf '[rabbitmq_management].\n' >"$RABBITMQ_ENABLED_PLUGINS_FILE"
+    # The TLS listener of `enable-tls`, once it was enabled for this state folder.
+    if [[ -s "$RABBIT_TLS_CONF" ]]; then cat "$RABBIT_TLS_CONF" >>"$RABBITMQ_CONFIG_FILE"; fi
 }
 
 rabbit_own_running() { pid_alive "$RABBITMQ_PID_FILE"; }
@@ -340,6 +348,122 @@ cmd_stop_rabbitmq() {
     wait_port_closed "$RABBIT_MGMT_PORT" 30 || die "port $RABBIT_MGMT_PORT still open after stopping RabbitMQ"
 }
 
+# -------------------------------------------------------------------------------------- TLS
+
+TLS_BEGIN="# hromada-tls begin: written by infra.sh enable-tls"
+TLS_END="# hromada-tls end"
+
+# The rabbitmq.conf the running broker was started with (ours, or a reused one's).
+rabbit_running_config() {
+    if rabbit_own_running; then printf '%s\n' "$RABBITMQ_CONFIG_FILE"; return 0; fi
+    local pid
+    pid="$("$RABBITMQCTL" -q eval 'os:getpid().' 2>/dev/null | tr -dc 0-9)" || true
+    [[ -n "$pid" && -r "/proc/$pid/environ" ]] || return 1
+    tr '\0' '\n' <"/proc/$pid/environ" | sed -n 's/^RABBITMQ_CONFIG_FILE=//p' | head -n 1
+}
+
+tls_rabbit_block() { # DIR
+    cat <<EOF
+$TLS_BEGIN
+listeners.ssl.local = 127.0.0.1:$AMQPS_PORT
+ssl_options.cacertfile = $1/ca.pem
+ssl_options.certfile = $1/server.pem
+ssl_options.keyfile = $1/server.key
+ssl_options.verify = verify_peer
+ssl_options.fail_if_no_peer_cert = false
+$TLS_END
+EOF
+}
+
+# Does something speak TLS on PORT with a certificate that CAFILE verifies for localhost?
+tls_handshake_ok() { # PORT CAFILE
+    timeout 10 openssl s_client -connect "127.0.0.1:$1" -servername localhost -verify_hostname localhost \
+        -CAfile "$2" -verify_return_error </dev/null >/dev/null 2>&1
+}
+
+# Does PostgreSQL accept sslmode=verify-full for localhost with CAFILE?
+pg_tls_ok() { # CAFILE
+    [[ "$(PGSSLMODE=verify-full PGSSLROOTCERT="$1" PGPASSWORD="$PG_SUPERPASS" PGCONNECT_TIMEOUT=5 \
+        "$PG_BIN/psql" -X -Atq -h localhost -p "$PG_PORT" -U "$PG_SUPERUSER" -d postgres \
+        -c 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()' 2>/dev/null)" == t ]]
+}
+
+cmd_enable_tls() {
+    local src=$1 f
+    for f in ca.pem server.pem server.key; do
+        [[ -s "$src/$f" ]] || die "enable-tls: $src/$f missing (make it with deploy/tls/make-certs.sh $src)"
+    done
+    openssl verify -CAfile "$src/ca.pem" "$src/server.pem" >/dev/null 2>&1 || die "enable-tls: server.pem is not signed by ca.pem"
+    # A private copy the servers read: their certificates change only through this command.
+    local dir="$STATE/tls"
+    mkdir -p "$dir"
+    chmod 0755 "$dir"
+    if [[ "$src" != "$dir" ]]; then
+        install -m 0644 "$src/ca.pem" "$dir/ca.pem"
+        install -m 0644 "$src/server.pem" "$dir/server.pem"
+        install -m 0600 "$src/server.key" "$dir/server.key"
+    fi
+
+    # RabbitMQ: an ssl listener next to the tcp one; a new listener needs a restart.
+    local config block current tmp
+    config="$(rabbit_running_config)" || die "enable-tls: RabbitMQ is not running (start it first)"
+    [[ -n "$config" && -f "$config" ]] || die "enable-tls: cannot tell which rabbitmq.conf the running broker uses"
+    block="$(tls_rabbit_block "$dir")"
+    printf '%s\n' "$block" >"$RABBIT_TLS_CONF"
+    current="$(sed -n "/^$TLS_BEGIN\$/,/^$TLS_END\$/p" "$config" 2>/dev/null || true)"
+    if [[ "$current" == "$block" ]] && tls_handshake_ok "$AMQPS_PORT" "$dir/ca.pem"; then
+        log "RabbitMQ already serves amqps on 127.0.0.1:$AMQPS_PORT with these certificates"
+    else
+        tmp="$(mktemp)"
+        sed "/^$TLS_BEGIN\$/,/^$TLS_END\$/d" "$config" >"$tmp"
+        [[ ! -s "$tmp" || -z "$(tail -c 1 "$tmp")" ]] || printf '\n' >>"$tmp"   # the file may lack a final newline
+        printf '%s\n' "$block" >>"$tmp"
+        cat "$tmp" >"$config"
+        rm -f "$tmp"
+        log "restarting RabbitMQ to add the amqps listener on 127.0.0.1:$AMQPS_PORT"
+        cmd_stop_rabbitmq
+        cmd_start_rabbitmq
+        wait_port_open "$AMQPS_PORT" 30 || die "RabbitMQ did not open $AMQPS_PORT; see its log in $LOG_DIR"
+        tls_handshake_ok "$AMQPS_PORT" "$dir/ca.pem" || die "RabbitMQ's TLS listener on $AMQPS_PORT does not verify against $src/ca.pem"
+    fi
+
+    # PostgreSQL: ssl=on through ALTER SYSTEM (survives restarts and the rewritten hromada.conf)
+    # and a reload; the files inside the data directory, owned by the server's user.
+    pg_locate
+    pg_accepting || die "enable-tls: PostgreSQL is not running (start it first)"
+    local data owner
+    data="$(pg_psql -d postgres -Atc 'SHOW data_directory')" || die "enable-tls: cannot read PostgreSQL's data directory"
+    owner="$(stat -c %U "$data")"
+    mkdir -p "$data/hromada-tls"
+    install -m 0644 -o "$owner" "$dir/ca.pem" "$data/hromada-tls/ca.pem"
+    install -m 0644 -o "$owner" "$dir/server.pem" "$data/hromada-tls/server.pem"
+    install -m 0600 -o "$owner" "$dir/server.key" "$data/hromada-tls/server.key"
+    chown "$owner" "$data/hromada-tls"
+    pg_psql -d postgres >/dev/null <<SQL
+ALTER SYSTEM SET ssl = on;
+ALTER SYSTEM SET ssl_cert_file = '$data/hromada-tls/server.pem';
+ALTER SYSTEM SET ssl_key_file = '$data/hromada-tls/server.key';
+ALTER SYSTEM SET ssl_ca_file = '$data/hromada-tls/ca.pem';
+SELECT pg_reload_conf();
+SQL
+    local deadline=$((SECONDS + 15))
+    until pg_tls_ok "$dir/ca.pem"; do
+        ((SECONDS < deadline)) || die "PostgreSQL does not accept sslmode=verify-full with $src/ca.pem; see its log"
+        sleep 0.3
+    done
+    log "TLS on: amqps://localhost:$AMQPS_PORT and PostgreSQL sslmode=verify-full on localhost:$PG_PORT (CA $dir/ca.pem)"
+}
+
+cmd_tls_status() {
+    local dir="$STATE/tls" rc=0
+    if [[ -s "$dir/ca.pem" ]] && tls_handshake_ok "$AMQPS_PORT" "$dir/ca.pem"; then echo "rabbitmq tls: up on 127.0.0.1:$AMQPS_PORT"
+    else echo "rabbitmq tls: DOWN (127.0.0.1:$AMQPS_PORT)"; rc=1; fi
+    pg_locate
+    if [[ -s "$dir/ca.pem" ]] && pg_tls_ok "$dir/ca.pem"; then echo "postgres tls: up on localhost:$PG_PORT"
+    else echo "postgres tls: DOWN (localhost:$PG_PORT)"; rc=1; fi
+    return "$rc"
+}
+
 # ----------------------------------------------------------------------------------- status
 
 cmd_status() {
@@ -361,7 +485,7 @@ cmd_status() {
 }
 
 usage() {
-    sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     exit 2
 }
 
@@ -388,6 +512,8 @@ main() {
             elif port_open "$PG_PORT"; then log "leaving the PostgreSQL on $PG_PORT running: this checkout did not start it"; fi
             ;;
         bootstrap-database) [[ $# -eq 1 ]] || usage; pg_locate; ensure_roles "$1" ;;
+        enable-tls) [[ $# -eq 1 && -d "$1" ]] || usage; cmd_enable_tls "$(cd "$1" && pwd -P)" ;;
+        tls-status) cmd_tls_status ;;
         -h|--help|help) usage ;;
         *) usage ;;
     esac
