@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import HromadaAMQP
 import HromadaPostgres
 import HromadaTestSupport
 import Logging
@@ -354,12 +355,12 @@ final class SystemHarness: @unchecked Sendable {
 
     /// Runs `sql` (fixed text, schema-qualified names) and returns the first column of the first row.
     func scalar(_ sql: String) async throws -> Int {
-        let rows = try await adminQuery(sql)
+        let rows = try await adminQuery(PostgresQuery(stringLiteral: sql))
         guard let row = rows.first else { return 0 }
         return Int(try row.decode(0, as: Int64.self))
     }
 
-    func adminQuery(_ sql: String) async throws -> PostgresRows {
+    func adminQuery(_ query: PostgresQuery) async throws -> PostgresRows {
         var logger = Logger(label: "hromada.system-test.db")
         logger.logLevel = .warning
         // A new connection each time: the server may have been restarted since the last query.
@@ -367,7 +368,7 @@ final class SystemHarness: @unchecked Sendable {
             configuration: PostgresConfiguration(connectionString: database.adminConnectionString, poolSize: 1, applicationName: "hromada-system-test"),
             logger: logger)
         do {
-            let rows = try await client.query(PostgresQuery(stringLiteral: sql))
+            let rows = try await client.query(query)
             await client.close()
             return rows
         } catch {
@@ -391,6 +392,21 @@ final class SystemHarness: @unchecked Sendable {
             total += (try? await broker.queueDepth(queue)) ?? 0
         }
         return total
+    }
+
+    /// Consumers on `queue` in the test vhost (a passive declare).
+    func consumerCount(_ queue: String) async throws -> Int {
+        var logger = Logger(label: "hromada.system-test.amqp")
+        logger.logLevel = .warning
+        let client = AMQPClient(configuration: try broker.configuration(name: "system-test-inspect"), logger: logger)
+        do {
+            let state = try await client.queueState(queue)
+            await client.close()
+            return Int(state.consumers)
+        } catch {
+            await client.close()
+            throw error
+        }
     }
 
     // MARK: Helpers
