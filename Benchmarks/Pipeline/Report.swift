@@ -1,0 +1,162 @@
+import Foundation
+
+/// p50/p95/p99/max of one latency, in milliseconds.
+struct Percentiles: Codable, Sendable {
+    var count: Int
+    var p50: Double
+    var p95: Double
+    var p99: Double
+    var max: Double
+
+    /// Nearest-rank percentiles of `seconds`; nil when empty.
+    init?(seconds: [Double]) {
+        guard !seconds.isEmpty else { return nil }
+        let sorted = seconds.sorted()
+        func rank(_ p: Double) -> Double {
+            let index = Int((p * Double(sorted.count)).rounded(.up)) - 1
+            return sorted[Swift.min(Swift.max(index, 0), sorted.count - 1)] * 1000
+        }
+        count = sorted.count
+        p50 = rank(0.50)
+        p95 = rank(0.95)
+        p99 = rank(0.99)
+        max = sorted.last! * 1000
+    }
+}
+
+struct PhaseReport: Codable, Sendable {
+    var name: String
+    var shape: String
+    var offered: Int
+    var accepted: Int
+    /// Non-201 answers and transport errors, by kind ("HTTP 429", "connect", …).
+    var refused: [String: Int]
+    /// Wall-clock seconds from the first request to the last answer.
+    var submitSeconds: Double
+    /// 201 answers per second over `submitSeconds`.
+    var registrationsPerSecond: Double
+    /// Appeals whose ticket was assigned, resident notified and both events audited.
+    var completed: Int
+    /// Seconds from the first request to the last completion.
+    var endToEndSeconds: Double
+    var endToEndPerSecond: Double
+    /// HTTP round trip of POST /v1/appeals (open loop: from the moment the appeal was due).
+    var registration: Percentiles?
+    /// registeredAt → ticket.assigned occurredAt.
+    var toTicketAssigned: Percentiles?
+    /// registeredAt → notification.sent occurredAt (resident's registration notice).
+    var toResidentNotified: Percentiles?
+    /// registeredAt → audit.log recorded_at of the appeal.registered entry.
+    var toAuditRegistered: Percentiles?
+    /// registeredAt → audit.log recorded_at of the ticket.assigned entry.
+    var toAuditAssigned: Percentiles?
+    /// registeredAt → the last of the four above.
+    var toComplete: Percentiles?
+    /// audit.log rows appended during the phase (every event of the system) and their rate over the
+    /// span between the first and the last row.
+    var auditRows: Int
+    var auditAppendedPerSecond: Double
+    /// Highest number of rows appended in one wall-clock second.
+    var auditPeakPerSecond: Int
+    var processes: [ProcessUsage]
+    var peakQueueDepth: [String: Int]
+    var peakOutboxLag: [String: Double]
+    var machineBusyPercent: Double
+    var loadAverageBefore: String
+    var loadAverageAfter: String
+    var observedEvents: [String: Int]
+}
+
+struct MachineInfo: Codable, Sendable {
+    var processors: Int
+    var memoryMiB: Int
+    var kernel: String
+    var postgresVersion: String?
+    var rabbitmqVersion: String?
+    var erlangVersion: String?
+    var swiftBuild: String
+}
+
+struct BenchReport: Codable, Sendable {
+    var startedAt: String
+    var runTag: String
+    var machine: MachineInfo
+    var settings: [String: String]
+    var ceilings: Ceilings
+    var phases: [PhaseReport]
+}
+
+enum Markdown {
+    static func number(_ value: Double?, _ digits: Int = 0) -> String {
+        guard let value, value.isFinite else { return "—" }
+        return String(format: "%.\(digits)f", value)
+    }
+
+    static func ratio(_ part: Double?, _ whole: Double?) -> String {
+        guard let part, let whole, whole > 0 else { return "—" }
+        return String(format: "%.1f %%", part / whole * 100)
+    }
+
+    static func render(_ report: BenchReport) -> String {
+        var out = "## hromada-bench \(report.runTag) — \(report.startedAt)\n\n"
+        let m = report.machine
+        out += "Machine: \(m.processors) CPUs, \(m.memoryMiB) MiB, \(m.kernel); PostgreSQL \(m.postgresVersion ?? "?"), "
+        out += "RabbitMQ \(m.rabbitmqVersion ?? "?") (Erlang \(m.erlangVersion ?? "?")); bench built \(m.swiftBuild).\n"
+        out += "Settings: " + report.settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ") + "\n\n"
+
+        let c = report.ceilings
+        out += "### Ceilings (same run)\n\n| ceiling | rate |\n|---|---|\n"
+        out += "| broker: persistent 256 B publish (confirm batch 100) + consume (prefetch 500), quorum queue | \(number(c.brokerPublishConsumePerSecond)) msg/s |\n"
+        out += "| broker: publish side alone (confirmed) | \(number(c.brokerPublishConfirmedPerSecond)) msg/s |\n"
+        out += "| PostgreSQL single-row INSERT autocommit, 1 client | \(number(c.postgresInsert1ClientPerSecond)) rows/s |\n"
+        out += "| PostgreSQL single-row INSERT autocommit, 4 clients | \(number(c.postgresInsert4ClientsPerSecond)) rows/s |\n"
+        out += "| PostgreSQL INSERTs in one transaction | \(number(c.postgresInsertOneTransactionPerSecond)) rows/s |\n"
+        for note in c.notes { out += "\nNote: \(note)\n" }
+
+        for p in report.phases {
+            out += "\n### Phase \(p.name): \(p.shape)\n\n"
+            out += "Offered \(p.offered), registered \(p.accepted)"
+            if !p.refused.isEmpty { out += ", refused/failed " + p.refused.sorted { $0.key < $1.key }.map { "\($0.value)× \($0.key)" }.joined(separator: ", ") }
+            out += "; completed end-to-end \(p.completed).\n\n"
+            out += "| measure | value |\n|---|---|\n"
+            out += "| registrations/s over HTTP (201s ÷ \(number(p.submitSeconds, 1)) s) | \(number(p.registrationsPerSecond, 1)) |\n"
+            out += "| appeals/s completed end-to-end (÷ \(number(p.endToEndSeconds, 1)) s) | \(number(p.endToEndPerSecond, 1)) |\n"
+            out += "| audit rows appended/s (\(p.auditRows) rows; peak second \(p.auditPeakPerSecond)) | \(number(p.auditAppendedPerSecond, 1)) |\n"
+            out += "| machine CPU busy (both cores) | \(number(p.machineBusyPercent, 0)) % |\n"
+            out += "| load average before → after | \(p.loadAverageBefore) → \(p.loadAverageAfter) |\n\n"
+            out += "| latency (ms) | n | p50 | p95 | p99 | max |\n|---|---|---|---|---|---|\n"
+            func row(_ name: String, _ value: Percentiles?) {
+                if let v = value {
+                    out += "| \(name) | \(v.count) | \(number(v.p50, 1)) | \(number(v.p95, 1)) | \(number(v.p99, 1)) | \(number(v.max, 1)) |\n"
+                } else {
+                    out += "| \(name) | 0 | — | — | — | — |\n"
+                }
+            }
+            row("registration (HTTP round trip)", p.registration)
+            row("registered → ticket.assigned", p.toTicketAssigned)
+            row("registered → resident notification.sent", p.toResidentNotified)
+            row("registered → audit appended (appeal.registered)", p.toAuditRegistered)
+            row("registered → audit appended (ticket.assigned)", p.toAuditAssigned)
+            row("registered → all of the above", p.toComplete)
+            out += "\n| ratio to the ceiling (same run) | value |\n|---|---|\n"
+            out += "| registrations/s ÷ PostgreSQL 4-client commit rate | \(ratio(p.registrationsPerSecond, c.postgresInsert4ClientsPerSecond)) |\n"
+            out += "| registrations/s ÷ PostgreSQL 1-client commit rate | \(ratio(p.registrationsPerSecond, c.postgresInsert1ClientPerSecond)) |\n"
+            out += "| events/s on hromada.events (= audit rows/s) ÷ broker publish+consume | \(ratio(p.auditAppendedPerSecond, c.brokerPublishConsumePerSecond)) |\n"
+            out += "| audit rows/s ÷ PostgreSQL 1-client insert rate | \(ratio(p.auditAppendedPerSecond, c.postgresInsert1ClientPerSecond)) |\n"
+            out += "| audit rows/s ÷ PostgreSQL one-transaction insert rate | \(ratio(p.auditAppendedPerSecond, c.postgresInsertOneTransactionPerSecond)) |\n"
+            out += "| appeals/s end-to-end ÷ PostgreSQL 4-client commit rate | \(ratio(p.endToEndPerSecond, c.postgresInsert4ClientsPerSecond)) |\n"
+            out += "\n| process | CPU (% of one core) | peak RSS sampled (MiB) | VmHWM (MiB) |\n|---|---|---|---|\n"
+            for u in p.processes {
+                out += "| \(u.name) | \(number(u.cpuPercent, 0)) | \(number(u.peakRSSMiB, 1)) | \(number(u.highWaterMiB, 1)) |\n"
+            }
+            if !p.peakQueueDepth.isEmpty {
+                out += "\nPeak queue depth (ready + unacked): " + p.peakQueueDepth.sorted { $0.key < $1.key }.filter { $0.value > 0 || !$0.key.contains(".retry") && !$0.key.hasSuffix(".dead") }
+                    .map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
+            }
+            if !p.peakOutboxLag.isEmpty {
+                out += "\nPeak outbox lag (rows): " + p.peakOutboxLag.sorted { $0.key < $1.key }.map { "\($0.key) \(number($0.value))" }.joined(separator: ", ") + "\n"
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,238 @@
+import Foundation
+import Synchronization
+
+/// One process (or a group of processes, e.g. every `postgres` backend) watched through /proc.
+struct WatchedProcess: Sendable {
+    enum Selector: Sendable {
+        case pidFile(String)
+        /// Every process whose /proc/<pid>/comm is this name.
+        case command(String)
+    }
+    var name: String
+    var selector: Selector
+}
+
+/// CPU and memory of the watched processes over one phase.
+struct ProcessUsage: Codable, Sendable {
+    var name: String
+    var pids: [Int32]
+    /// Mean CPU over the phase in % of one core (100 = one core busy all the time).
+    var cpuPercent: Double
+    /// Highest VmRSS sampled during the phase (MiB; sum over the group).
+    var peakRSSMiB: Double
+    /// VmHWM (the kernel's lifetime peak RSS) at the end of the phase (MiB; single processes only).
+    var highWaterMiB: Double?
+}
+
+/// Samples /proc every `interval` (RSS, CPU ticks) and, every second, the broker's queue depths
+/// (management API) and each service's outbox lag (`hromada_outbox_lag_rows` from /metrics).
+final class Sampler: Sendable {
+    struct State {
+        var running = true
+        var peakRSS: [String: Int] = [:]  // kB
+        var pids: [String: Set<Int32>] = [:]
+        var startTicks: [String: [Int32: UInt64]] = [:]
+        var lastTicks: [String: [Int32: UInt64]] = [:]
+        var started = 0.0
+        var stopped = 0.0
+        var peakQueueDepth: [String: Int] = [:]
+        var peakOutboxLag: [String: Double] = [:]
+        var machineStartTicks: UInt64 = 0
+        var machineIdleStart: UInt64 = 0
+        var machineEndTicks: UInt64 = 0
+        var machineIdleEnd: UInt64 = 0
+    }
+
+    let processes: [WatchedProcess]
+    let interval: Double
+    let managementBase: String
+    let managementAuth: String
+    let vhost: String
+    let metricsPorts: [String: UInt16]
+    private let state = Mutex(State())
+
+    init(processes: [WatchedProcess], interval: Double, managementURL: String, vhost: String, metricsPorts: [String: UInt16]) {
+        self.processes = processes
+        self.interval = interval
+        self.vhost = vhost
+        self.metricsPorts = metricsPorts
+        // http://user:pass@host:port
+        var base = managementURL
+        var auth = "guest:guest"
+        if let schemeEnd = base.range(of: "://"), let at = base.range(of: "@", range: schemeEnd.upperBound..<base.endIndex) {
+            auth = String(base[schemeEnd.upperBound..<at.lowerBound])
+            base = String(base[..<schemeEnd.upperBound]) + String(base[at.upperBound...])
+        }
+        managementBase = base
+        managementAuth = Data(auth.utf8).base64EncodedString()
+    }
+
+    static let clockTicks = Double(sysconf(Int32(_SC_CLK_TCK)))
+
+    func start() {
+        let startTicks = currentTicks()
+        let machine = Self.machineTicks()
+        state.withLock {
+            $0 = State()
+            $0.started = monotonicSeconds()
+            $0.startTicks = startTicks.ticks
+            $0.pids = startTicks.pids
+            $0.machineStartTicks = machine.total
+            $0.machineIdleStart = machine.idle
+        }
+        let procThread = Thread { [self] in
+            while state.withLock({ $0.running }) {
+                sampleMemory()
+                Thread.sleep(forTimeInterval: interval)
+            }
+        }
+        procThread.name = "bench-sampler-proc"
+        procThread.start()
+        let brokerThread = Thread { [self] in
+            let management = try? parseHTTPBase(managementBase)
+            let managementConnection = management.map { BlockingHTTPConnection(host: $0.host, port: $0.port, timeoutSeconds: 5) }
+            let metricConnections = metricsPorts.mapValues { BlockingHTTPConnection(host: "127.0.0.1", port: $0, timeoutSeconds: 5) }
+            while state.withLock({ $0.running }) {
+                if let managementConnection { sampleQueues(managementConnection) }
+                for (service, connection) in metricConnections { sampleOutbox(service: service, connection) }
+                Thread.sleep(forTimeInterval: 1)
+            }
+        }
+        brokerThread.name = "bench-sampler-broker"
+        brokerThread.start()
+    }
+
+    /// Stops sampling and returns the usage of each watched process over the phase.
+    func stop() -> (usage: [ProcessUsage], queueDepth: [String: Int], outboxLag: [String: Double], machineBusyPercent: Double) {
+        sampleMemory()
+        let end = currentTicks()
+        let machine = Self.machineTicks()
+        return state.withLock { state in
+            state.running = false
+            state.stopped = monotonicSeconds()
+            let seconds = max(state.stopped - state.started, 0.001)
+            var usage: [ProcessUsage] = []
+            for process in processes {
+                let before = state.startTicks[process.name] ?? [:]
+                let after = end.ticks[process.name] ?? [:]
+                var ticks: UInt64 = 0
+                for (pid, value) in after {
+                    // A process that appeared during the phase counts from zero.
+                    ticks += value >= (before[pid] ?? 0) ? value - (before[pid] ?? 0) : 0
+                }
+                let pids = Array((state.pids[process.name] ?? []).union(end.pids[process.name] ?? [])).sorted()
+                var hwm: Double?
+                if case .pidFile = process.selector, let pid = pids.first, let status = Self.status(pid) { hwm = Double(status.hwm) / 1024 }
+                usage.append(ProcessUsage(
+                    name: process.name, pids: pids, cpuPercent: Double(ticks) / Self.clockTicks / seconds * 100,
+                    peakRSSMiB: Double(state.peakRSS[process.name] ?? 0) / 1024, highWaterMiB: hwm))
+            }
+            let total = Double(machine.total &- state.machineStartTicks)
+            let idle = Double(machine.idle &- state.machineIdleStart)
+            let busy = total > 0 ? (1 - idle / total) * 100 : 0
+            return (usage, state.peakQueueDepth, state.peakOutboxLag, busy)
+        }
+    }
+
+    // MARK: /proc
+
+    private func pids(for process: WatchedProcess) -> [Int32] {
+        switch process.selector {
+        case .pidFile(let path):
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+                  let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+                  FileManager.default.fileExists(atPath: "/proc/\(pid)") else { return [] }
+            return [pid]
+        case .command(let name):
+            guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+            return entries.compactMap { Int32($0) }.filter { pid in
+                (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) == name
+            }
+        }
+    }
+
+    private func currentTicks() -> (ticks: [String: [Int32: UInt64]], pids: [String: Set<Int32>]) {
+        var ticks: [String: [Int32: UInt64]] = [:]
+        var all: [String: Set<Int32>] = [:]
+        for process in processes {
+            var map: [Int32: UInt64] = [:]
+            for pid in pids(for: process) { if let t = Self.cpuTicks(pid) { map[pid] = t } }
+            ticks[process.name] = map
+            all[process.name] = Set(map.keys)
+        }
+        return (ticks, all)
+    }
+
+    private func sampleMemory() {
+        var rss: [String: Int] = [:]
+        var seen: [String: Set<Int32>] = [:]
+        for process in processes {
+            let list = pids(for: process)
+            rss[process.name] = list.reduce(0) { $0 + (Self.status($1)?.rss ?? 0) }
+            seen[process.name] = Set(list)
+        }
+        state.withLock { state in
+            for (name, value) in rss { state.peakRSS[name] = max(state.peakRSS[name] ?? 0, value) }
+            for (name, set) in seen { state.pids[name, default: []].formUnion(set) }
+        }
+    }
+
+    /// utime + stime of a process, in clock ticks.
+    static func cpuTicks(_ pid: Int32) -> UInt64? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = text.lastIndex(of: ")") else { return nil }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        // After the command: state(0) ppid(1) … utime(11) stime(12).
+        guard fields.count > 12, let user = UInt64(fields[11]), let system = UInt64(fields[12]) else { return nil }
+        return user + system
+    }
+
+    /// VmRSS and VmHWM in kB.
+    static func status(_ pid: Int32) -> (rss: Int, hwm: Int)? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        var rss = 0
+        var hwm = 0
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("VmRSS:") { rss = Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]) ?? 0 }
+            if line.hasPrefix("VmHWM:") { hwm = Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]) ?? 0 }
+        }
+        return (rss, hwm)
+    }
+
+    /// All CPUs' jiffies and idle+iowait jiffies from /proc/stat.
+    static func machineTicks() -> (total: UInt64, idle: UInt64) {
+        guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") }) else { return (0, 0) }
+        let values = line.split(separator: " ").dropFirst().compactMap { UInt64($0) }
+        guard values.count >= 5 else { return (0, 0) }
+        return (values.reduce(0, +), values[3] + values[4])
+    }
+
+    // MARK: Broker and services
+
+    private func sampleQueues(_ connection: BlockingHTTPConnection) {
+        let encodedVhost = vhost.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "%2F"
+        guard let response = try? connection.request(
+            method: "GET", path: "/api/queues/\(encodedVhost)?columns=name,messages", headers: [("Authorization", "Basic \(managementAuth)")]),
+              response.status == 200,
+              let list = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [[String: Any]] else { return }
+        var depths: [String: Int] = [:]
+        for queue in list {
+            guard let name = queue["name"] as? String, name.hasPrefix("hromada."), !name.hasPrefix("hromada.bench") else { continue }
+            depths[name] = (queue["messages"] as? Int) ?? 0
+        }
+        state.withLock { state in
+            for (name, depth) in depths { state.peakQueueDepth[name] = max(state.peakQueueDepth[name] ?? 0, depth) }
+        }
+    }
+
+    private func sampleOutbox(service: String, _ connection: BlockingHTTPConnection) {
+        guard let response = try? connection.request(method: "GET", path: "/metrics"), response.status == 200 else { return }
+        let text = String(decoding: response.body, as: UTF8.self)
+        var lag = 0.0
+        for line in text.split(separator: "\n") where line.hasPrefix("hromada_outbox_lag_rows") {
+            if let value = line.split(separator: " ").last.flatMap({ Double($0) }) { lag = max(lag, value) }
+        }
+        state.withLock { state in state.peakOutboxLag[service] = max(state.peakOutboxLag[service] ?? 0, lag) }
+    }
+}
