@@ -12,11 +12,26 @@ all=0
 
 # Services first (the console and the four services), so they drain while the servers are up.
 shopt -s nullglob
+# A pid file may name a shell whose child is the program (the SMTP sink's, started through
+# lib.sh's without_inherited_fds, and services started by an older up.sh): stop its children
+# first, then the pid itself.
+stop_children() {
+    local pid child
+    [[ -s "$1" ]] || return 0
+    pid="$(head -n1 "$1" | tr -dc 0-9)"
+    [[ -n "$pid" ]] || return 0
+    for child in $(pgrep -P "$pid" 2>/dev/null || true); do
+        printf '%s\n' "$child" >"$1.child"
+        stop_pidfile "$1.child" "$2 (child of $pid)" "$3"
+    done
+}
 for file in "$RUN_DIR"/*.pid; do
     name="$(basename "$file" .pid)"
     [[ "$name" == smtp-sink ]] && continue
+    stop_children "$file" "$name" 15
     stop_pidfile "$file" "$name" 15
 done
+stop_children "$SMTP_SINK_PID" smtp-sink 15
 stop_smtp_sink
 
 if ((all)); then

@@ -75,6 +75,21 @@ service_database_url() {
     echo "${!var:-postgresql://hromada_$1:hromada_$1@127.0.0.1:$PG_PORT/$PG_DATABASE}"
 }
 
+# Called with `&`: runs in the background child itself, closes the descriptors inherited from
+# our caller (see without_inherited_fds in lib.sh) and execs CMD, so `$!` is CMD's own pid.
+# (lib.sh's without_inherited_fds adds a subshell of its own: with `&` the recorded pid was that
+# subshell's, the program its child, and down.sh stopped the subshell but not the program.)
+exec_without_inherited_fds() {
+    local fd
+    for fd in /proc/$BASHPID/fd/*; do
+        fd=${fd##*/}
+        if [[ "$fd" =~ ^[0-9]+$ ]] && ((fd > 2)); then
+            eval "exec $fd>&-" 2>/dev/null || true
+        fi
+    done
+    exec "$@"
+}
+
 # 4. The services, each only if not already running.
 for svc in "${SERVICES[@]}"; do
     exe="hromada-$svc"
@@ -91,7 +106,8 @@ for svc in "${SERVICES[@]}"; do
     log "starting $exe on 127.0.0.1:$port (log: $LOG_DIR/$exe.log)"
     extra=()
     [[ "$svc" == notification ]] && extra+=("HROMADA_SMTP_URL=${HROMADA_SMTP_URL:-smtp://127.0.0.1:$SMTP_PORT}")
-    without_inherited_fds env HROMADA_DATABASE_URL="$(service_database_url "$svc")" HROMADA_HTTP_PORT="$port" \
+    database_url="$(service_database_url "$svc")"
+    exec_without_inherited_fds env HROMADA_DATABASE_URL="$database_url" HROMADA_HTTP_PORT="$port" \
         "${extra[@]}" nohup "$BIN/$exe" </dev/null >>"$LOG_DIR/$exe.log" 2>&1 &
     echo $! >"$pidfile"
 done
@@ -135,7 +151,7 @@ console_pid="$RUN_DIR/hromadactl.pid"
 if pid_alive "$console_pid"; then
     log "operator console already running (pid $(cat "$console_pid"))"
 elif [[ -x "$BIN/hromadactl" ]] && ! port_open "$CONSOLE_PORT"; then
-    without_inherited_fds env HROMADA_OPERATOR_TOKEN="$OPERATOR_TOKEN" HROMADA_HTTP_PORT="$CONSOLE_PORT" \
+    exec_without_inherited_fds env HROMADA_OPERATOR_TOKEN="$OPERATOR_TOKEN" HROMADA_HTTP_PORT="$CONSOLE_PORT" \
         nohup "$BIN/hromadactl" console </dev/null >>"$LOG_DIR/hromadactl.log" 2>&1 &
     echo $! >"$console_pid"
     sleep 1
