@@ -73,9 +73,13 @@ final class SMTPSink: @unchecked Sendable {
     }
 
     func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
+        // No waitUntilExit: Foundation's Process can hang in it on Linux. SIGTERM, a short
+        // poll, then SIGKILL, by this process's own pid.
+        let pid = process.processIdentifier
+        if pid > 0 && process.isRunning {
+            kill(pid, SIGTERM)
+            for _ in 0..<30 where process.isRunning { usleep(100_000) }
+            if process.isRunning { kill(pid, SIGKILL) }
         }
         try? FileManager.default.removeItem(at: directory)
     }
