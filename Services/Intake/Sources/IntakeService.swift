@@ -275,27 +275,3 @@ public struct IntakeAPI: Sendable {
     }
 }
 
-/// `application/x-www-form-urlencoded` pairs (bodies and query strings): `+` is a space, keys
-/// and values are percent-decoded, repeated keys keep the first value in the subscript.
-public struct FormData: Sendable {
-    public private(set) var pairs: [(String, String)] = []
-
-    public init(query: String?) {
-        guard let query, !query.isEmpty else { return }
-        for part in query.split(separator: "&", omittingEmptySubsequences: true) {
-            let kv = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let key = Self.decode(kv[0])
-            let value = kv.count > 1 ? Self.decode(kv[1]) : ""
-            pairs.append((key, value))
-        }
-    }
-
-    public init(body: [UInt8]) { self.init(query: String(decoding: body, as: UTF8.self)) }
-
-    public subscript(_ key: String) -> String? { pairs.first { $0.0 == key }?.1 }
-
-    static func decode(_ s: Substring) -> String {
-        let replaced = s.replacingOccurrences(of: "+", with: " ")
-        return replaced.removingPercentEncoding ?? replaced
-    }
-}

@@ -12,19 +12,12 @@ import NIOCore
 struct WebPages: Sendable {
     let api: IntakeAPI
     let library: MustacheLibrary
-    static let sessionCookie = "hromada_session"
-    static let sessionHours = 12.0
+    let sessions: SignedSession
 
     init(api: IntakeAPI) async throws {
         self.api = api
-        // `.copy("Resources")` puts the folder inside the resource bundle; where `resourceURL`
-        // points differs between platforms, so look in both places.
-        let candidates = [Bundle.module.resourceURL, Bundle.module.bundleURL].compactMap { $0 }.flatMap {
-            [$0.appendingPathComponent("Resources/templates"), $0.appendingPathComponent("templates")]
-        }
-        guard let url = candidates.first(where: { FileManager.default.fileExists(atPath: $0.appendingPathComponent("form.mustache").path) }) else {
-            throw IntakeError(code: .templateMissing)
-        }
+        self.sessions = SignedSession(secret: api.settings.sessionSecret)
+        let url = try WebPage.templatesFolder(in: Bundle.module, containing: "form.mustache")
         self.library = try await MustacheLibrary(directory: url.path)
         guard library.getTemplate(named: "form") != nil else { throw IntakeError(code: .templateMissing) }
     }
@@ -34,9 +27,7 @@ struct WebPages: Sendable {
         router.post("/form/login") { request, _ in try await self.login(request) }
         router.post("/form/logout") { request, _ in
             let language = Self.language(request)
-            var response = Response(status: .seeOther, headers: [.location: "/?lang=\(language.rawValue)"])
-            response.setCookie(Cookie(name: Self.sessionCookie, value: "", maxAge: 0, path: "/", secure: false, httpOnly: true, sameSite: .strict))
-            return response
+            return WebPage.redirect("/?lang=\(language.rawValue)", cookies: [self.sessions.clearCookie])
         }
         router.post("/form/appeals") { request, context in try await self.submit(request, context: context) }
         router.get("/track") { request, _ in try await self.track(request) }
@@ -45,55 +36,30 @@ struct WebPages: Sendable {
     // MARK: Language
 
     static func language(_ request: Request) -> Language {
-        let query = FormData(query: request.uri.query)
-        if let l = query["lang"], let lang = Language(rawValue: l) { return lang }
-        if let c = request.cookies["lang"]?.value, let lang = Language(rawValue: c) { return lang }
-        return .uk
+        Language(rawValue: WebPage.language(request).code) ?? .uk
     }
 
-    func html(_ template: String, _ context: [String: Any], language: Language, status: HTTPResponse.Status = .ok) throws -> Response {
+    func html(_ template: String, _ context: [String: Any], language: Language, status: HTTPResponse.Status = .ok, cookies: [String] = []) throws -> Response {
         var context = context
         context["lang"] = language.rawValue
         context["otherLang"] = language == .uk ? "en" : "uk"
         context["t"] = language == .uk ? Strings.uk : Strings.en
         guard let body = library.render(context, withTemplate: template) else { throw IntakeError(code: .templateMissing) }
-        var response = Response(status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
-                                                          .init("X-Frame-Options")!: "DENY",
-                                                          .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"],
-                                body: .init(byteBuffer: ByteBuffer(string: body)))
-        response.setCookie(Cookie(name: "lang", value: language.rawValue, maxAge: 365 * 86_400, path: "/", httpOnly: true, sameSite: .strict))
-        return response
+        let remember = "hromada_lang=\(language.rawValue); Path=/; Max-Age=31536000; HttpOnly; SameSite=Strict"
+        return WebPage.html(body, status: status, cookies: [remember] + cookies, allowInlineScript: true)
     }
 
-    // MARK: Session: "<base64url(centreId|expiry|csrf)>.<hex HMAC-SHA256>"
+    // MARK: Session (a signed cookie naming the centre; see SignedSession)
 
-    struct Session { let centreId: String; let csrf: String }
-
-    func makeSession(centreId: String) -> (cookie: String, csrf: String) {
-        let csrf = SecureRandom.token(bytes: 18)
-        let expiry = Int(api.settings.clock().timeIntervalSince1970 + Self.sessionHours * 3600)
-        let payload = Base64URL.encode(Array("\(centreId)|\(expiry)|\(csrf)".utf8))
-        let mac = Hex.encode(HMACSHA256.authenticationCode(key: api.settings.sessionSecret, message: Array(payload.utf8)))
-        return (payload + "." + mac, csrf)
-    }
-
-    func session(_ request: Request) -> Session? {
-        guard let value = request.cookies[Self.sessionCookie]?.value, value.count < 1024 else { return nil }
-        let parts = value.split(separator: ".")
-        guard parts.count == 2 else { return nil }
-        let expected = HMACSHA256.authenticationCode(key: api.settings.sessionSecret, message: Array(parts[0].utf8))
-        guard let given = try? Hex.decode(String(parts[1])), ConstantTime.equals(expected, given),
-              let raw = try? Base64URL.decode(String(parts[0])) else { return nil }
-        let fields = String(decoding: raw, as: UTF8.self).split(separator: "|").map(String.init)
-        guard fields.count == 3, let expiry = Double(fields[1]), expiry > api.settings.clock().timeIntervalSince1970 else { return nil }
-        return Session(centreId: fields[0], csrf: fields[2])
+    func session(_ request: Request) -> SignedSession.Session? {
+        sessions.read(request, now: api.settings.clock())
     }
 
     // MARK: Pages
 
     func form(_ request: Request) async throws -> Response {
         let language = Self.language(request)
-        guard let session = session(request), let centre = try await api.centre(id: session.centreId), centre.active else {
+        guard let session = session(request), let centre = try await api.centre(id: session.subject), centre.active else {
             return try html("login", [:], language: language)
         }
         return try html("form", formContext(values: [:], errors: [], language: language, csrf: session.csrf, centreName: centre.name), language: language)
@@ -106,20 +72,18 @@ struct WebPages: Sendable {
         guard let centre = try await api.authenticateCentre(key: form["key"]) else {
             return try html("login", ["error": language == .uk ? "Невірний ключ центру" : "Wrong centre key"], language: language, status: .unauthorized)
         }
-        let (cookie, _) = makeSession(centreId: centre.id)
-        var response = Response(status: .seeOther, headers: [.location: "/?lang=\(language.rawValue)"])
-        response.setCookie(Cookie(name: Self.sessionCookie, value: cookie, maxAge: Int(Self.sessionHours * 3600), path: "/", httpOnly: true, sameSite: .strict))
-        return response
+        let (_, cookie) = sessions.issue(subject: centre.id, now: api.settings.clock())
+        return WebPage.redirect("/?lang=\(language.rawValue)", cookies: [cookie])
     }
 
     func submit(_ request: Request, context: IntakeService.Context) async throws -> Response {
         let language = Self.language(request)
-        guard let session = session(request), let centre = try await api.centre(id: session.centreId), centre.active else {
+        guard let session = session(request), let centre = try await api.centre(id: session.subject), centre.active else {
             return try html("login", ["error": language == .uk ? "Увійдіть ключем центру" : "Sign in with the centre key"], language: language, status: .unauthorized)
         }
         let body = try await request.body.collect(upTo: api.settings.maxBodyBytes)
         let form = FormData(body: Array(buffer: body))
-        guard let csrf = form["csrf"], ConstantTime.equals(csrf, session.csrf) else {
+        guard sessions.isValidCSRF(session, form: form) else {
             throw APIError(.forbidden, code: "csrf", message: "the form has expired; reload it", messageUk: "Форма застаріла, оновіть сторінку")
         }
         var values: [String: String] = [:]

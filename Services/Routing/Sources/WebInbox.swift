@@ -13,15 +13,15 @@ import Mustache
 public struct WebInbox: Sendable {
     let api: RoutingAPI
     let library: MustacheLibrary
-    let secret: [UInt8]
-
-    static let sessionCookie = "hromada_session"
-    static let languageCookie = "hromada_lang"
+    let sessions: SignedSession
 
     public init(api: RoutingAPI) async throws {
         self.api = api
         self.library = try Self.loadTemplates()
-        self.secret = api.settings.sessionSecret ?? SecureRandom.bytes(32)
+        self.sessions = SignedSession(
+            secret: api.settings.sessionSecret ?? SecureRandom.bytes(32),
+            lifetime: .seconds(Int64(api.settings.sessionLifetime))
+        )
     }
 
     static let templateNames = ["header", "footer", "login", "inbox", "ticket", "notfound"]
@@ -29,11 +29,7 @@ public struct WebInbox: Sendable {
     /// Reads the templates from the target's resources (`Resources/templates/*.mustache`); fails
     /// loudly when one is missing rather than serving empty pages.
     static func loadTemplates() throws -> MustacheLibrary {
-        let bundle = Bundle.module
-        let candidates = [bundle.resourceURL, bundle.bundleURL].compactMap { $0?.appendingPathComponent("Resources/templates") }
-        guard let folder = candidates.first(where: { FileManager.default.fileExists(atPath: $0.appendingPathComponent("login.mustache").path) }) else {
-            throw RoutingError(.invalid, code: "templates_missing", message: "the web inbox templates are missing")
-        }
+        let folder = try WebPage.templatesFolder(in: Bundle.module, containing: "login.mustache")
         var library = MustacheLibrary()
         for name in templateNames {
             let text = try String(contentsOf: folder.appendingPathComponent("\(name).mustache"), encoding: .utf8)
@@ -42,51 +38,29 @@ public struct WebInbox: Sendable {
         return library
     }
 
-    // MARK: Sessions
+    // MARK: Sessions (a signed cookie naming the official; see SignedSession)
 
-    struct Session: Sendable {
-        var principalId: String
-        var expires: Int
-        var csrf: String
-    }
-
-    func sign(_ payload: String) -> String {
-        Hex.encode(HMACSHA256.authenticationCode(key: secret, message: Array(payload.utf8)))
-    }
-
-    func makeCookie(_ session: Session) -> String {
-        let payload = Base64URL.encode(Array("\(session.principalId)|\(session.expires)|\(session.csrf)".utf8))
-        return "\(payload).\(sign(payload))"
-    }
+    typealias Session = SignedSession.Session
 
     func session(_ request: Request) -> Session? {
-        guard let value = request.cookies[Self.sessionCookie]?.value else { return nil }
-        let parts = value.split(separator: ".", maxSplits: 1).map(String.init)
-        guard parts.count == 2, ConstantTime.equals(Array(sign(parts[0]).utf8), Array(parts[1].utf8)),
-              let bytes = try? Base64URL.decode(parts[0]) else { return nil }
-        let fields = String(decoding: bytes, as: UTF8.self).split(separator: "|").map(String.init)
-        guard fields.count == 3, let expires = Int(fields[1]), expires > Int(api.settings.clock().timeIntervalSince1970) else { return nil }
-        return Session(principalId: fields[0], expires: expires, csrf: fields[2])
+        sessions.read(request, now: api.settings.clock())
     }
 
     /// The official behind the session, re-checked against the directory on every request (a
     /// revoked token ends the session).
     func principal(_ session: Session) async throws -> Principal? {
-        if session.principalId == Principal.bootstrapAdministrator.id {
+        if session.subject == Principal.bootstrapAdministrator.id {
             return api.runtime.configuration.adminToken == nil ? nil : .bootstrapAdministrator
         }
-        guard let id = UUID(uuidString: session.principalId) else { return nil }
+        guard let id = UUID(uuidString: session.subject) else { return nil }
         return try await api.runtime.database.withConnection { c in try RoutingStore.official(id: id, on: c) }
     }
 
     // MARK: Language
 
     func language(_ request: Request) -> (String, String?) {
-        if let lang = request.uri.queryParameters.get("lang"), lang == "en" || lang == "uk" {
-            return (lang, "\(Self.languageCookie)=\(lang); Path=/; Max-Age=31536000; SameSite=Strict")
-        }
-        if let lang = request.cookies[Self.languageCookie]?.value, lang == "en" || lang == "uk" { return (lang, nil) }
-        return ("uk", nil)
+        let (code, cookie) = WebPage.language(request)
+        return (code, cookie)
     }
 
     // MARK: Rendering
@@ -98,15 +72,7 @@ public struct WebInbox: Sendable {
         context["otherLang"] = lang == "uk" ? "en" : "uk"
         context["otherLangName"] = lang == "uk" ? "English" : "Українська"
         let html = library.render(context, withTemplate: template) ?? "template \(template) missing"
-        var headers: HTTPFields = [
-            .contentType: "text/html; charset=utf-8",
-            .cacheControl: "no-store",
-            .init("Content-Security-Policy")!: "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
-            .init("X-Content-Type-Options")!: "nosniff",
-            .init("Referrer-Policy")!: "no-referrer",
-        ]
-        for cookie in cookies { headers.append(.init(name: .setCookie, value: cookie)) }
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+        return WebPage.html(html, status: status, cookies: cookies)
     }
 
     /// Only the values that are there and not empty: Mustache renders a section for any string,
@@ -118,21 +84,11 @@ public struct WebInbox: Sendable {
     }
 
     static func redirect(_ location: String, cookies: [String] = []) -> Response {
-        var headers: HTTPFields = [.location: location]
-        for cookie in cookies { headers.append(.init(name: .setCookie, value: cookie)) }
-        return Response(status: .seeOther, headers: headers)
+        WebPage.redirect(location, cookies: cookies)
     }
 
-    static func form(_ request: Request) async throws -> [String: String] {
-        let buffer = try await request.body.collect(upTo: 64 * 1024)
-        let text = String(decoding: buffer.readableBytesView, as: UTF8.self)
-        var result: [String: String] = [:]
-        for pair in text.split(separator: "&") {
-            let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
-            func decode(_ s: String) -> String { s.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
-            result[decode(kv[0])] = kv.count > 1 ? decode(kv[1]) : ""
-        }
-        return result
+    static func form(_ request: Request) async throws -> FormData {
+        try await FormData.read(request)
     }
 
     func authorityName(_ code: String, lang: String) -> String {
@@ -249,14 +205,11 @@ public struct WebInbox: Sendable {
             guard let principal else {
                 return web.page("login", ["error": true], lang: lang, status: .unauthorized)
             }
-            let lifetime = web.api.settings.sessionLifetime
-            let session = Session(principalId: principal.id, expires: Int(web.api.settings.clock().timeIntervalSince1970 + lifetime),
-                                  csrf: SecureRandom.token(bytes: 18))
-            let cookie = "\(Self.sessionCookie)=\(web.makeCookie(session)); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(Int(lifetime))"
+            let (_, cookie) = web.sessions.issue(subject: principal.id, now: web.api.settings.clock())
             return Self.redirect("/", cookies: [cookie])
         }
         router.post("/logout") { _, _ -> Response in
-            Self.redirect("/", cookies: ["\(Self.sessionCookie)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"])
+            Self.redirect("/", cookies: [web.sessions.clearCookie])
         }
         router.get("/tickets/:id") { request, context -> Response in
             let (lang, langCookie) = web.language(request)
@@ -277,7 +230,7 @@ public struct WebInbox: Sendable {
             let (lang, _) = web.language(request)
             guard let session = web.session(request), let principal = try await web.principal(session) else { return Self.redirect("/") }
             let form = try await Self.form(request)
-            guard let csrf = form["csrf"], ConstantTime.equals(Array(csrf.utf8), Array(session.csrf.utf8)) else {
+            guard web.sessions.isValidCSRF(session, form: form) else {
                 throw APIError(.forbidden, code: "csrf", message: "the form has expired; reload the page")
             }
             guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)),
