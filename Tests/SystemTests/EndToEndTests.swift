@@ -88,6 +88,7 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(try answered.object()["status"] as? String, "answered")
         let allMails = try await awaitMails(system, to: resident, count: 3)
         XCTAssertTrue(allMails.contains { $0.text.contains(answerText) }, "the answer email does not carry the answer: \(allMails.map(\.subject))")
+        XCTAssertEqual(allMails.count, 3, "exactly one email per resident notice (registration, extension, answer): \(allMails.map(\.subject))")
         for mail in allMails { XCTAssertTrue(mail.subject.contains(number) || mail.text.contains(number), "email without the number: \(mail.subject)") }
 
         // 4. Tracking (JSON and the resident's page) shows every step.

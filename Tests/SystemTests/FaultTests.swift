@@ -54,9 +54,12 @@ final class FaultTests: XCTestCase {
             XCTAssertTrue(system.isRunning(service), "\(service.executable) is no longer running (crashed?)")
         }
 
-        let drained = await ExactlyOnce.awaitDrained(system, timeout: .seconds(150))
+        // Up to ~3 minutes: an email the killed notification process had claimed stays leased
+        // (NotificationSettings.lease, 180 s by default, not settable from the environment) and is
+        // sent by the restarted process only when the lease runs out.
+        let drained = await ExactlyOnce.awaitDrained(system, timeout: .seconds(240))
         log("drained: \(drained)")
-        XCTAssertTrue(drained, "the system did not settle within 150 s after the faults")
+        XCTAssertTrue(drained, "the system did not settle within 240 s after the faults")
         let counts = try await ExactlyOnce.count(system, accepted: Array(stats.accepted.values))
         print(counts)
         ExactlyOnce.assertExactlyOnce(counts, officialsPerTicket: 1)

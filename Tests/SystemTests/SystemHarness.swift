@@ -90,7 +90,7 @@ final class SystemHarness: @unchecked Sendable {
         do {
             for service in Service.allCases where service != .intake { try await database.createSchema(service.rawValue) }
             // The same hardening as production (deploy/local/sql/bootstrap-database.sql).
-            try IntegrationEnvironment.infra("bootstrap-database", database.name)
+            try await infraInBackground("bootstrap-database", database.name)
             broker = try await TestBroker.create()
         } catch {
             try? await database.drop()
