@@ -16,12 +16,17 @@ public struct CentreRoutes: Sendable {
     let database: PostgresClient
     let settings: NotificationSettings
     let pages: MustacheLibrary
+    let sessions: SignedSession
     let logger: Logger
 
     public init(database: PostgresClient, settings: NotificationSettings, logger: Logger) throws {
         self.database = database
         self.settings = settings
         self.logger = logger
+        self.sessions = SignedSession(
+            cookieName: "hromada_centre", secret: settings.cookieSecret,
+            lifetime: .seconds(Int64(DeliverySender.seconds(settings.cookieLifetime)))
+        )
         let folder = NotificationTemplates.resourceFolder("pages")
         var library = MustacheLibrary()
         for file in try FileManager.default.contentsOfDirectory(atPath: folder.path) where file.hasSuffix(".mustache") {
@@ -99,25 +104,19 @@ public struct CentreRoutes: Sendable {
         router.post("/centres/:centre/login") { request, context in
             let centre = try context.parameters.require("centre")
             let language = Self.language(request)
-            let body = try await request.body.collect(upTo: 4096)
-            let form = Self.formFields(String(buffer: body))
+            let form = try await FormData.read(request, limit: 4096)
             let key = form["key"] ?? ""
             guard !key.isEmpty, key.count <= 512, try await authenticate(centre: centre, key: key), let hash = try await keyHash(centre: centre) else {
                 var response = page("login", language: language, context: ["centre": centre, "failed": true])
                 response.status = .unauthorized
                 return response
             }
-            var response = Response(status: .seeOther, headers: [.location: "/centres/\(Self.pathSafe(centre))/notices"])
-            response.setCookie(Cookie(
-                name: "hromada_centre", value: signedCookie(centre: centre, keyHash: hash), maxAge: Int(DeliverySender.seconds(settings.cookieLifetime)),
-                path: "/centres/\(Self.pathSafe(centre))", httpOnly: true, sameSite: .strict))
-            return response
+            let (_, cookie) = sessions.issue(subject: Self.sessionSubject(centre: centre, keyHash: hash), now: settings.clock())
+            return WebPage.redirect("/centres/\(Self.pathSafe(centre))/notices", cookies: [cookie])
         }
         router.post("/centres/:centre/logout") { _, context in
             let centre = try context.parameters.require("centre")
-            var response = Response(status: .seeOther, headers: [.location: "/centres/\(Self.pathSafe(centre))/notices"])
-            response.setCookie(Cookie(name: "hromada_centre", value: "", maxAge: 0, path: "/centres/\(Self.pathSafe(centre))", httpOnly: true, sameSite: .strict))
-            return response
+            return WebPage.redirect("/centres/\(Self.pathSafe(centre))/notices", cookies: [sessions.clearCookie])
         }
         router.post("/centres/:centre/notices/:notice/read") { request, context in
             let centre = try context.parameters.require("centre")
@@ -143,23 +142,14 @@ public struct CentreRoutes: Sendable {
         }
     }
 
-    /// `<expires>.<hex HMAC-SHA256(secret, centre|expires|keyHash)>`: a new key invalidates it.
-    func signedCookie(centre: String, keyHash: String) -> String {
-        let expires = Int(settings.clock().timeIntervalSince1970 + DeliverySender.seconds(settings.cookieLifetime))
-        return "\(expires).\(signature(centre: centre, expires: expires, keyHash: keyHash))"
-    }
-
-    func signature(centre: String, expires: Int, keyHash: String) -> String {
-        Hex.encode(HMACSHA256.authenticationCode(key: settings.cookieSecret, message: Array("\(centre)|\(expires)|\(keyHash)".utf8)))
-    }
+    /// The session names the centre and its current key's hash, so issuing a new key ends every
+    /// session opened with the old one.
+    static func sessionSubject(centre: String, keyHash: String) -> String { "\(centre):\(keyHash)" }
 
     func isSignedIn(_ request: Request, centre: String) async throws -> Bool {
         if let key = BearerToken.from(request) { return try await authenticate(centre: centre, key: key) }
-        guard let value = request.cookies["hromada_centre"]?.value else { return false }
-        let parts = value.split(separator: ".")
-        guard parts.count == 2, let expires = Int(parts[0]), Double(expires) > settings.clock().timeIntervalSince1970,
-              let hash = try await keyHash(centre: centre) else { return false }
-        return ConstantTime.equals(Array(parts[1].utf8), Array(signature(centre: centre, expires: expires, keyHash: hash).utf8))
+        guard let session = sessions.read(request, now: settings.clock()), let hash = try await keyHash(centre: centre) else { return false }
+        return ConstantTime.equals(Array(session.subject.utf8), Array(Self.sessionSubject(centre: centre, keyHash: hash).utf8))
     }
 
     // MARK: - Data
@@ -196,20 +186,13 @@ public struct CentreRoutes: Sendable {
 
     func page(_ name: String, language: String, context: [String: Any]) -> Response {
         let html = pages.render(context, withTemplate: "\(name).\(language)") ?? pages.render(context, withTemplate: "\(name).uk") ?? ""
-        return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .init("Content-Security-Policy")!: "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"],
-                        body: .init(byteBuffer: ByteBuffer(string: html)))
+        return WebPage.html(html)
     }
 
-    static func language(_ request: Request) -> String {
-        if let query = request.uri.queryParameters.get("lang"), query == "en" || query == "uk" { return query }
-        if let cookie = request.cookies["lang"]?.value, cookie == "en" || cookie == "uk" { return cookie }
-        return "uk"
-    }
+    static func language(_ request: Request) -> String { WebPage.language(request).code }
 
     static func rememberLanguage(_ request: Request, _ response: inout Response) {
-        if let query = request.uri.queryParameters.get("lang"), query == "en" || query == "uk" {
-            response.setCookie(Cookie(name: "lang", value: query, maxAge: 365 * 24 * 3600, path: "/", httpOnly: true, sameSite: .lax))
-        }
+        if let cookie = WebPage.language(request).setCookie { response.headers.append(.init(name: .setCookie, value: cookie)) }
     }
 
     static func display(_ date: Date) -> String {
@@ -222,15 +205,5 @@ public struct CentreRoutes: Sendable {
 
     static func pathSafe(_ centre: String) -> String {
         centre.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? "-"
-    }
-
-    static func formFields(_ body: String) -> [String: String] {
-        var fields: [String: String] = [:]
-        for pair in body.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let decode = { (s: Substring) in (String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "") }
-            if let name = parts.first { fields[decode(name)] = parts.count > 1 ? decode(parts[1]) : "" }
-        }
-        return fields
     }
 }
