@@ -87,12 +87,22 @@ public final class ServiceHarness: Sendable {
         request.httpBody = body
         request.timeoutInterval = 30
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let (data, response) = try await URLSession.shared.data(for: request)
+        let (data, response) = try await session.data(for: request)
         guard let http = response as? HTTPURLResponse else { throw HarnessError(description: "not an HTTP response") }
         var fields: [String: String] = [:]
         for (key, value) in http.allHeaderFields { fields["\(key)"] = "\(value)" }
         return Response(status: http.statusCode, headers: fields, body: data)
     }
+
+    /// No cookie jar: cookies ignore ports, so a shared jar would carry one service's session or
+    /// language cookie into another test's requests. Tests pass cookies explicitly.
+    static let session: URLSession = {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpCookieStorage = nil
+        configuration.httpShouldSetCookies = false
+        configuration.httpCookieAcceptPolicy = .never
+        return URLSession(configuration: configuration)
+    }()
 
     public struct HarnessError: Error, CustomStringConvertible {
         public let description: String
