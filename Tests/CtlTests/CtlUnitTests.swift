@@ -159,3 +159,23 @@ final class Clock: @unchecked Sendable {
         set { lock.lock(); value = newValue; lock.unlock() }
     }
 }
+
+/// deploy/monitoring: the Prometheus config scrapes the four services and the Grafana dashboard
+/// has panels over every metric of issue 6 item 4 (checked by deploy/monitoring/validate.sh).
+final class MonitoringConfigTests: XCTestCase {
+    func testPrometheusAndGrafanaFilesParseAndCoverTheMetrics() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") else { throw XCTSkip("python3 missing") }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [root.appendingPathComponent("deploy/monitoring/validate.sh").path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, output)
+        XCTAssertTrue(output.contains("ok:"), output)
+    }
+}

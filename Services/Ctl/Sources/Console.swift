@@ -84,8 +84,25 @@ public final class Console: Sendable {
         self.state = ConsoleState(historyCapacity: settings.historyCapacity)
         self.deadLetters = DeadLetters(endpoints: settings.endpoints, logger: logger)
         self.collector = StatusCollector(endpoints: settings.endpoints, timeout: 4)
-        guard let resources = Bundle.module.resourceURL else { throw CtlError(.configuration, "the console's templates are missing") }
-        self.library = try await MustacheLibrary(directory: resources.appendingPathComponent("Resources/templates").path)
+        self.library = try Self.loadTemplates()
+    }
+
+    static let templateNames = ["style", "login", "dashboard"]
+
+    /// Reads `Resources/templates/*.mustache` from the target's bundle; fails loudly when one is
+    /// missing rather than serving empty pages.
+    static func loadTemplates() throws -> MustacheLibrary {
+        let bundle = Bundle.module
+        let candidates = [bundle.resourceURL, bundle.bundleURL].compactMap { $0?.appendingPathComponent("Resources/templates") }
+        guard let folder = candidates.first(where: { FileManager.default.fileExists(atPath: $0.appendingPathComponent("dashboard.mustache").path) }) else {
+            throw CtlError(.configuration, "the console's templates are missing")
+        }
+        var library = MustacheLibrary()
+        for name in templateNames {
+            let text = try String(contentsOf: folder.appendingPathComponent("\(name).mustache"), encoding: .utf8)
+            try library.register(text, named: name)
+        }
+        return library
     }
 
     /// Takes one sample now (the sampler does this every interval).

@@ -35,8 +35,9 @@ public struct DeadLetters: Sendable {
         if let queue, dead.isEmpty { throw CtlError(.notFound, "no dead-letter queue \(EventTopology.deadLetterQueue(Self.mainQueue(queue)))") }
         var result: [QueueDeadLetters] = []
         for info in dead {
-            let count = info.ready + info.unacked
-            let messages = count > 0 ? try await management.peek(queue: info.name, count: limit) : []
+            // The management API's counts lag the broker by a few seconds: always look.
+            let messages = try await management.peek(queue: info.name, count: limit)
+            let count = max(info.ready + info.unacked, messages.count)
             result.append(QueueDeadLetters(queue: QueueInfo.mainQueue(of: info.name), deadQueue: info.name, count: count, messages: messages))
         }
         return result
@@ -82,9 +83,11 @@ public struct DeadLetters: Sendable {
         var replayed: [String] = []
         var held: [AMQPDelivery] = []
         var examined: UInt32 = 0
-        // At most the messages that were there at the start: a replayed message that fails again
+        // Until the dead queue is empty (held messages stay unacknowledged, so `get` moves on), and
+        // never more than was there at the start plus a margin: a replayed message that fails again
         // only comes back after its retries, but never loop on it.
-        while examined < initial {
+        let cap = initial + 10_000
+        while examined < cap {
             guard let delivery = try await client.get(queue: dead) else { break }
             examined += 1
             let id = delivery.properties.messageID

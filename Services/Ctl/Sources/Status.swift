@@ -232,7 +232,7 @@ extension StatusReport {
         out.append(TextTable.render(["service", "url", "live", "ready", "version", "outbox rows", "oldest s", "failing checks"], services.map { s in
             [s.name, s.url, s.live ? "yes" : "NO", s.ready ? "yes" : "NO", s.version ?? "-",
              s.outboxRows.map(String.init) ?? "-", s.outboxOldestSeconds.map { String(format: "%.1f", $0) } ?? "-",
-             s.checks.filter { $0.value != "ok" }.keys.sorted().joined(separator: ",").ifEmpty(s.problem ?? "-")]
+             s.live ? s.checks.filter { $0.value != "ok" }.keys.sorted().joined(separator: ",").ifEmpty(s.ready ? "-" : (s.problem ?? "-")) : "unreachable"]
         }, rightAligned: [5, 6]))
         out.append("")
         out.append("QUEUES (vhost \(vhost))")
