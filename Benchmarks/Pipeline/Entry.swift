@@ -77,7 +77,8 @@ struct Entry: AsyncParsableCommand {
         let admin = BlockingHTTPConnection(host: intake.host, port: intake.port)
         for n in 0..<centres {
             let id = String(format: "bench-%02d", n)
-            let key = "bench-\(runTag)-\(n)-\(UUID().uuidString)"
+            // The intake rate-limits by the key's first 12 characters: start with the random part.
+            let key = "\(UUID().uuidString.lowercased())-bench-\(runTag)-\(n)"
             let body = try JSONSerialization.data(withJSONObject: [
                 "name": "Бенчмарк-центр \(n)", "address": "м. Миколаїв, вул. Тестова, \(n + 1)", "key": key,
             ])
@@ -125,7 +126,7 @@ struct Entry: AsyncParsableCommand {
         }
         watched.append(WatchedProcess(name: "postgres (all backends)", selector: .command("postgres")))
         watched.append(WatchedProcess(name: "rabbitmq (beam.smp)", selector: .command("beam.smp")))
-        watched.append(WatchedProcess(name: "smtp sink (python3)", selector: .command("python3")))
+        watched.append(WatchedProcess(name: "smtp sink", selector: .pidFile("\(runDir)/smtp-sink.pid")))
         watched.append(WatchedProcess(name: "hromada-bench", selector: .command("hromada-bench")))
         var metricsPorts: [String: UInt16] = [:]
         for (service, port) in ports { metricsPorts[service] = port }
@@ -191,6 +192,7 @@ struct Entry: AsyncParsableCommand {
         for s in submissions where !(s.status == 201 && s.appealId != nil) { refused[s.error ?? "HTTP \(s.status)", default: 0] += 1 }
         let firstDue = submissions.map(\.dueWall).min() ?? phaseStart
         let lastAnswer = submissions.map { $0.dueWall.addingTimeInterval($0.latency) }.max() ?? phaseStart
+        if !refused.isEmpty { say("phase \(name): refused/failed: \(refused.sorted { $0.key < $1.key }.map { "\($0.value)× \($0.key)" }.joined(separator: ", "))") }
         say("phase \(name): \(accepted.count) of \(count) registered in \(String(format: "%.1f", lastAnswer.timeIntervalSince(firstDue))) s; draining")
 
         // Drain: wait until every accepted appeal's ticket and resident notice were seen and both
@@ -198,11 +200,22 @@ struct Entry: AsyncParsableCommand {
         let ids = Set(accepted.compactMap(\.appealId))
         var audit: [UUID: (registered: Date?, assigned: Date?)] = [:]
         let drainDeadline = Date().addingTimeInterval(drainTimeout)
+        var lastProgress = Date()
         while true {
             let timelines = observer.snapshot()
             let seen = ids.filter { timelines[$0]?.assigned != nil && timelines[$0]?.residentNotified != nil }.count
-            audit = try await Self.auditEntries(db: db, since: phaseStart.addingTimeInterval(-1), ids: ids)
+            do {
+                audit = try await Self.auditEntries(db: db, since: phaseStart.addingTimeInterval(-1), ids: ids)
+            } catch {
+                say("reading audit.log failed (\(error)); retrying")
+            }
             let audited = ids.filter { audit[$0]?.registered != nil && audit[$0]?.assigned != nil }.count
+            if Date().timeIntervalSince(lastProgress) >= 10 {
+                lastProgress = Date()
+                let assignedOnly = ids.filter { timelines[$0]?.assigned != nil }.count
+                let notifiedOnly = ids.filter { timelines[$0]?.residentNotified != nil }.count
+                say("phase \(name): draining — of \(ids.count): ticket.assigned \(assignedOnly), resident notified \(notifiedOnly), audited \(audited)")
+            }
             if (seen == ids.count && audited == ids.count) || Date() > drainDeadline {
                 if Date() > drainDeadline { say("phase \(name): drain timeout — events seen \(seen), audited \(audited) of \(ids.count)") }
                 break
@@ -235,7 +248,16 @@ struct Entry: AsyncParsableCommand {
                 if done > lastCompletion { lastCompletion = done }
             }
         }
-        let rows = try await Self.auditRate(db: db, from: phaseStart.addingTimeInterval(-1))
+        var rows = (rows: 0, perSecond: 0.0, peak: 0)
+        for attempt in 1...5 {
+            do {
+                rows = try await Self.auditRate(db: db, from: phaseStart.addingTimeInterval(-1))
+                break
+            } catch {
+                say("reading the audit rate failed (\(error)); attempt \(attempt)")
+                try await Task.sleep(for: .seconds(2))
+            }
+        }
         let submitSeconds = max(lastAnswer.timeIntervalSince(firstDue), 0.001)
         let e2eSeconds = max(lastCompletion.timeIntervalSince(firstDue), 0.001)
         return PhaseReport(
