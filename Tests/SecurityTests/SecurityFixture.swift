@@ -216,24 +216,43 @@ enum RawHTTP {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else { return nil }
+        // Send while watching for an early answer: a server that refuses a large body (413)
+        // answers before reading it all and may never read the rest.
         var offset = 0
+        var answered = false
         bytes.withUnsafeBytes { raw in
             while offset < raw.count {
-                let n = Glibc.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
-                if n <= 0 { break }  // the server may answer (413) and close before reading it all
-                offset += n
+                var descriptor = pollfd(fd: fd, events: Int16(POLLIN | POLLOUT), revents: 0)
+                guard poll(&descriptor, 1, 30_000) > 0 else { break }
+                if descriptor.revents & Int16(POLLIN) != 0 { answered = true; break }
+                if descriptor.revents & Int16(POLLERR | POLLHUP) != 0 { break }
+                let n = Glibc.send(fd, raw.baseAddress! + offset, min(raw.count - offset, 65536), Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+                if n > 0 { offset += n } else if errno != EAGAIN && errno != EWOULDBLOCK { break }
             }
         }
-        shutdown(fd, Int32(SHUT_WR))
+        if !answered { shutdown(fd, Int32(SHUT_WR)) }
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n <= 0 { break }
             received += buffer[0..<n]
-            if received.count > 64 * 1024 * 1024 { break }
+            if isComplete(received) || received.count > 64 * 1024 * 1024 { break }
         }
         return parse(received)
+    }
+
+    /// A whole response has arrived (by Content-Length or the last chunk); the server may keep
+    /// the connection open after an early answer, so do not wait for it to close.
+    static func isComplete(_ data: [UInt8]) -> Bool {
+        guard let end = data.firstRange(of: [13, 10, 13, 10]) else { return false }
+        let head = String(decoding: data[..<end.lowerBound], as: UTF8.self).lowercased()
+        let bodyCount = data.count - end.upperBound
+        for line in head.components(separatedBy: "\r\n") where line.hasPrefix("content-length:") {
+            if let length = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) { return bodyCount >= length }
+        }
+        if head.contains("transfer-encoding: chunked") { return data.suffix(5) == [48, 13, 10, 13, 10] }
+        return false
     }
 
     static func parse(_ data: [UInt8]) -> Response? {
