@@ -52,7 +52,7 @@ struct WebPages: Sendable {
     // MARK: Session (a signed cookie naming the centre; see SignedSession)
 
     func session(_ request: Request) -> SignedSession.Session? {
-        sessions.read(request, now: api.settings.clock())
+        sessions.read(request)
     }
 
     // MARK: Pages
@@ -72,7 +72,7 @@ struct WebPages: Sendable {
         guard let centre = try await api.authenticateCentre(key: form["key"]) else {
             return try html("login", ["error": language == .uk ? "Невірний ключ центру" : "Wrong centre key"], language: language, status: .unauthorized)
         }
-        let (_, cookie) = sessions.issue(subject: centre.id, now: api.settings.clock())
+        let (_, cookie) = sessions.issue(subject: centre.id)
         return WebPage.redirect("/?lang=\(language.rawValue)", cookies: [cookie])
     }
 

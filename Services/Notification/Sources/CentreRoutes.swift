@@ -111,7 +111,7 @@ public struct CentreRoutes: Sendable {
                 response.status = .unauthorized
                 return response
             }
-            let (_, cookie) = sessions.issue(subject: Self.sessionSubject(centre: centre, keyHash: hash), now: settings.clock())
+            let (_, cookie) = sessions.issue(subject: Self.sessionSubject(centre: centre, keyHash: hash))
             return WebPage.redirect("/centres/\(Self.pathSafe(centre))/notices", cookies: [cookie])
         }
         router.post("/centres/:centre/logout") { _, context in
@@ -148,7 +148,7 @@ public struct CentreRoutes: Sendable {
 
     func isSignedIn(_ request: Request, centre: String) async throws -> Bool {
         if let key = BearerToken.from(request) { return try await authenticate(centre: centre, key: key) }
-        guard let session = sessions.read(request, now: settings.clock()), let hash = try await keyHash(centre: centre) else { return false }
+        guard let session = sessions.read(request), let hash = try await keyHash(centre: centre) else { return false }
         return ConstantTime.equals(Array(session.subject.utf8), Array(Self.sessionSubject(centre: centre, keyHash: hash).utf8))
     }
 

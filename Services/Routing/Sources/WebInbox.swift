@@ -43,7 +43,7 @@ public struct WebInbox: Sendable {
     typealias Session = SignedSession.Session
 
     func session(_ request: Request) -> Session? {
-        sessions.read(request, now: api.settings.clock())
+        sessions.read(request)
     }
 
     /// The official behind the session, re-checked against the directory on every request (a
@@ -205,7 +205,7 @@ public struct WebInbox: Sendable {
             guard let principal else {
                 return web.page("login", ["error": true], lang: lang, status: .unauthorized)
             }
-            let (_, cookie) = web.sessions.issue(subject: principal.id, now: web.api.settings.clock())
+            let (_, cookie) = web.sessions.issue(subject: principal.id)
             return Self.redirect("/", cookies: [cookie])
         }
         router.post("/logout") { _, _ -> Response in

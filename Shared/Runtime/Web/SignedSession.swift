@@ -8,6 +8,12 @@ import Hummingbird
 /// cookie is HttpOnly and SameSite=Strict, and every form also posts the session's CSRF token
 /// back (`SignedSession.csrfField`), which `isValidCSRF` checks in constant time.
 ///
+/// Expiry follows the wall clock, never a service's injectable domain clock: a session lasts
+/// hours of real time whatever date a test pretends it is.
+///
+/// Expiry follows the wall clock, never a service's injectable domain clock: a session lasts
+/// hours of real time whatever date a test pretends it is.
+///
 /// The secret is per process unless a deployment sets one (`HROMADA_SESSION_SECRET`); with
 /// several replicas behind one address they must share it, or a user signs in again after a hop.
 public struct SignedSession: Sendable {
