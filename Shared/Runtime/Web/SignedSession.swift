@@ -11,9 +11,6 @@ import Hummingbird
 /// Expiry follows the wall clock, never a service's injectable domain clock: a session lasts
 /// hours of real time whatever date a test pretends it is.
 ///
-/// Expiry follows the wall clock, never a service's injectable domain clock: a session lasts
-/// hours of real time whatever date a test pretends it is.
-///
 /// The secret is per process unless a deployment sets one (`HROMADA_SESSION_SECRET`); with
 /// several replicas behind one address they must share it, or a user signs in again after a hop.
 public struct SignedSession: Sendable {
