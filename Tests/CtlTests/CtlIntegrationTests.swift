@@ -335,6 +335,7 @@ final class CtlIntegrationTests: XCTestCase {
         XCTAssertTrue(dom.contains("Replay all"), "a replay button for the dead letter")
         XCTAssertTrue(dom.contains("<polyline"), "the depth chart is drawn")
         XCTAssertTrue(dom.contains("audit is unreachable"), "the down service is reported")
+        XCTAssertFalse(dom.contains("Unavailable: </p>"), "no empty error banner for the queues")
         let reused = try Self.run(browser, common + ["--dump-dom", "\(base)/login?once=reused"]).output
         XCTAssertFalse(reused.contains("hromada.routing.dead"), "an unknown one-time link gives no session")
 

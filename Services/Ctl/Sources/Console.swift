@@ -286,7 +286,7 @@ public final class Console: Sendable {
                  "outboxOldest": s.outboxOldestSeconds.map { String(format: "%.1f", $0) } ?? "—",
                  "problem": s.problem ?? ""]
             }
-            context["queuesError"] = report.queuesError ?? ""
+            if let queuesError = report.queuesError { context["queuesError"] = queuesError }
             context["queues"] = report.queues.filter { $0.kind != .retry || $0.ready + $0.unacked > 0 }.map { q -> [String: Any] in
                 ["name": q.name, "ready": q.ready, "unacked": q.unacked, "consumers": q.consumers,
                  "publishRate": String(format: "%.1f", q.publishRate), "deliverRate": String(format: "%.1f", q.deliverRate),
