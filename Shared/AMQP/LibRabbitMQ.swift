@@ -385,9 +385,9 @@ final class RabbitConnection {
         var rpc = makeTimeval(seconds: configuration.rpcTimeoutSeconds)
         _ = amqp_set_rpc_timeout(state, &rpc)
 
-        let reply = hromada_amqp_login_plain(
+        let reply = hromada_amqp_login_plain_named(
             state, configuration.vhost, 0, Int32(configuration.frameMax), Int32(configuration.heartbeatSeconds),
-            configuration.user, configuration.password
+            configuration.user, configuration.password, configuration.connectionName
         )
         do {
             try connection.check(reply, "login to \(target)")

@@ -8,6 +8,14 @@ amqp_rpc_reply_t hromada_amqp_login_plain(amqp_connection_state_t state, const c
                                           int channel_max, int frame_max, int heartbeat,
                                           const char *user, const char *password);
 
+/// The same, also telling the broker the connection's name (client property `connection_name`,
+/// shown by the management UI and `rabbitmqctl list_connections`). amqp_login_with_properties
+/// is C-variadic too.
+amqp_rpc_reply_t hromada_amqp_login_plain_named(amqp_connection_state_t state, const char *vhost,
+                                                int channel_max, int frame_max, int heartbeat,
+                                                const char *user, const char *password,
+                                                const char *connection_name);
+
 /// curl_easy_setopt is C-variadic; one typed wrapper per argument kind.
 CURLcode hromada_curl_setopt_long(CURL *curl, CURLoption option, long value);
 CURLcode hromada_curl_setopt_string(CURL *curl, CURLoption option, const char *value);
