@@ -1,7 +1,9 @@
 import Foundation
 import Hummingbird
 import HromadaContracts
+import HromadaPostgres
 import Logging
+import NIOCore
 
 /// One problem with a request, as ARCHITECTURE.md fixes it: `{"field"?, "code", "message"}`.
 public struct FieldError: Codable, Sendable, Equatable {
@@ -72,6 +74,17 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw APIError(error.status, headers: error.headers, errorCode: Self.code(for: error.status), message: error.body ?? error.status.reasonPhrase)
         } catch let error as DecodingError {
             throw APIError(.badRequest, errors: [Self.describe(error)])
+        } catch is NIOTooManyBytesError {
+            // `request.body.collect(upTo:)` past its limit: Hummingbird would answer a bare 413.
+            throw APIError(.contentTooLarge, code: "payload_too_large", message: "the request body is too large",
+                           messageUk: "Запит завеликий")
+        } catch let error as PostgresError where error.code == .encodingFailed || error.sqlState?.hasPrefix("22") == true {
+            // A value the database cannot hold — a NUL character (refused before it is sent), or a
+            // data exception of class 22 (out of range, bad encoding) — came from the client:
+            // the client's error, not ours.
+            context.logger.notice("request value refused by the database", metadata: ["error": "\(error.safeDescription)"])
+            throw APIError(.badRequest, code: "invalid_value", message: "a value in the request cannot be stored",
+                           messageUk: "Значення в запиті неможливо зберегти")
         } catch let error as any HTTPResponseError {
             throw error
         } catch {
