@@ -55,6 +55,20 @@ public enum IntegrationEnvironment {
         }
     }
 
+    /// Runs `executable` with `arguments` and exactly `environment`, waits for it, and returns its
+    /// exit status and standard output. posix_spawn + waitpid, for the same reason as `infra`:
+    /// Foundation's `Process` can hang in `waitUntilExit()` inside a test process on Linux.
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> (status: Int32, output: String) {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("hromada-run-\(UUID().uuidString).out")
+        defer { try? FileManager.default.removeItem(at: output) }
+        func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        let assignments = environment.sorted { $0.key < $1.key }.map { quote("\($0.key)=\($0.value)") }.joined(separator: " ")
+        let command = "exec /usr/bin/env -i \(assignments) \(quote(executable)) \(arguments.map(quote).joined(separator: " ")) > \(quote(output.path)) 2>/dev/null </dev/null"
+        let status = try spawnAndWait(["/bin/bash", "-c", command])
+        let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+        return (status, text)
+    }
+
     /// Runs a program and waits for it (posix_spawn + waitpid); returns its exit status.
     public static func spawnAndWait(_ arguments: [String]) throws -> Int32 {
         var pid = pid_t()

@@ -11,16 +11,8 @@ final class AMQPInteropTests: XCTestCase {
 
     /// Runs python3 with `arguments`; returns (status, stdout).
     private func python(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.standardError
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        // Not Foundation's Process: its waitUntilExit() can hang inside the test process on Linux.
+        try IntegrationEnvironment.run("/usr/bin/env", ["python3"] + arguments, environment: ProcessInfo.processInfo.environment)
     }
 
     private func requirePika() throws {

@@ -255,20 +255,12 @@ final class CtlIntegrationTests: XCTestCase {
 
     @discardableResult
     static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
+        // Not Foundation's Process: its waitUntilExit() can hang inside the test process on Linux.
         var env = ProcessInfo.processInfo.environment
         for key in env.keys where key.hasPrefix("HROMADA_") { env[key] = nil }
         for (k, v) in environment { env[k] = v }
-        process.environment = env
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CommandResult(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+        let (status, output) = try IntegrationEnvironment.run(executable, arguments, environment: env)
+        return CommandResult(status: status, output: output)
     }
 
     // MARK: the dashboard in headless chromium

@@ -1,5 +1,6 @@
 import Foundation
 import HromadaCtl
+import HromadaTestSupport
 import XCTest
 
 final class CtlUnitTests: XCTestCase {
@@ -166,16 +167,10 @@ final class MonitoringConfigTests: XCTestCase {
     func testPrometheusAndGrafanaFilesParseAndCoverTheMetrics() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") else { throw XCTSkip("python3 missing") }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [root.appendingPathComponent("deploy/monitoring/validate.sh").path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, output)
+        // Not Foundation's Process: its waitUntilExit() can hang inside the test process on Linux.
+        let (status, output) = try IntegrationEnvironment.run("/bin/bash", [root.appendingPathComponent("deploy/monitoring/validate.sh").path],
+                                                              environment: ProcessInfo.processInfo.environment)
+        XCTAssertEqual(status, 0, output)
         XCTAssertTrue(output.contains("ok:"), output)
     }
 }

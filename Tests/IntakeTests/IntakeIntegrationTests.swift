@@ -376,14 +376,8 @@ final class IntakeIntegrationTests: XCTestCase {
         try receipt.body.write(to: receiptFile)
 
         func chromiumRun(_ args: [String]) throws -> String {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: chromium)
-            p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] + args
-            let out = Pipe(); p.standardOutput = out; p.standardError = FileHandle.nullDevice
-            try p.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            return String(decoding: data, as: UTF8.self)
+            try IntegrationEnvironment.run(chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] + args,
+                                           environment: ProcessInfo.processInfo.environment).output
         }
         for (file, png) in [(formFile, "intake-form.png"), (receiptFile, "intake-receipt.png")] {
             let shot = dir.appendingPathComponent(png)

@@ -19,16 +19,9 @@ final class WebInboxTests: XCTestCase {
 
     @discardableResult
     static func run(_ executable: String, _ arguments: [String]) throws -> CommandResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CommandResult(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+        // Not Foundation's Process: its waitUntilExit() can hang inside the test process on Linux.
+        let (status, output) = try IntegrationEnvironment.run(executable, arguments, environment: ProcessInfo.processInfo.environment)
+        return CommandResult(status: status, output: output)
     }
 
     static func chromium() throws -> String {
