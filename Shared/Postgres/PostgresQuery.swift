@@ -54,6 +54,13 @@ public struct PostgresQuery: ExpressibleByStringInterpolation, Sendable, CustomS
             binds.append(PostgresBind(value))
             sql += "$\(binds.count)"
         }
+
+        /// The same for an optional (nil is NULL). Spelled out so the compiler knows an optional
+        /// is meant here and does not warn about "a debug description for an optional value".
+        public mutating func appendInterpolation<Value: PostgresEncodable>(_ value: Value?) {
+            binds.append(PostgresBind(value))
+            sql += "$\(binds.count)"
+        }
     }
 
     static func renumber(_ sql: String, offset: Int) -> String {

@@ -124,6 +124,28 @@ final class IntakeIntegrationTests: XCTestCase {
         XCTAssertEqual(Int(third.registrationNumber.suffix(6)), Int(a.registrationNumber.suffix(6))! + 1, "the replay registered nothing")
     }
 
+    /// Numbers are drawn outside the registering transaction (so registrations run in parallel):
+    /// concurrent registrations still get distinct numbers, and when all succeed, no gaps.
+    func testConcurrentRegistrationsGetDistinctConsecutiveNumbers() async throws {
+        let env = try await start()
+        let headers = auth
+        let numbers = try await withThrowingTaskGroup(of: String.self) { group in
+            for i in 0..<40 {
+                group.addTask {
+                    let body = Self.appeal(name: "Мешканець Номер \(i)", text: "Звернення номер \(i): прошу відремонтувати дорогу біля будинку.")
+                    let response = try await env.harness.request("POST", "/v1/appeals", json: body, headers: headers)
+                    XCTAssertEqual(response.status, 201, response.text)
+                    return try response.decode(RegistrationReceipt.self).registrationNumber
+                }
+            }
+            return try await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        XCTAssertEqual(Set(numbers).count, 40, "no number given twice")
+        let sequences = numbers.compactMap { Int($0.suffix(6)) }.sorted()
+        XCTAssertEqual(sequences.count, 40)
+        XCTAssertEqual(sequences.last! - sequences.first!, 39, "no gaps when every registration succeeds")
+    }
+
     func testRefusals() async throws {
         let env = try await start()
         func post(_ body: [String: Any], headers: [String: String]? = nil) async throws -> ServiceHarness.Response {

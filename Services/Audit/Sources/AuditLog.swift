@@ -43,7 +43,6 @@ enum AuditLog {
     @discardableResult
     static func append(_ envelope: Envelope, settings: AuditSettings, producer: String, on connection: PostgresConnection) throws -> Int64? {
         let head = try lockHead(on: connection)
-        if try connection.query("SELECT 1 FROM log WHERE event_id = \(envelope.id)").first != nil { return nil }
 
         var registrationNumber = envelope.payload["registrationNumber"]?.stringValue
         if let number = registrationNumber {
@@ -72,14 +71,23 @@ enum AuditLog {
         let bytes = try stored.encoded()
         let sequence = head.sequence + 1
         let hash = AuditChain.link(previous: head.hash, stored: bytes)
-        try connection.execute(
+        // One round trip appends the entry and moves the head. An event id already in the log (a
+        // redelivery the inbox no longer remembers) inserts nothing, so the head stays where it
+        // is; everything done above for it (the appeals map, the key) was idempotent.
+        let moved = try connection.query(
             """
-            INSERT INTO log (seq, event_id, event_type, correlation_id, registration_number, actor, occurred_at, recorded_at, stored, prev_hash, hash)
-            VALUES (\(sequence), \(envelope.id), \(envelope.type), \(envelope.correlationId), \(registrationNumber), \(actor(of: envelope)),
-                    \(envelope.occurredAt), \(settings.clock()), \(bytes), \(head.hash), \(hash))
+            WITH entry AS (
+                INSERT INTO log (seq, event_id, event_type, correlation_id, registration_number, actor, occurred_at, recorded_at, stored, prev_hash, hash)
+                VALUES (\(sequence), \(envelope.id), \(envelope.type), \(envelope.correlationId), \(registrationNumber), \(actor(of: envelope)),
+                        \(envelope.occurredAt), \(settings.clock()), \(bytes), \(head.hash), \(hash))
+                ON CONFLICT (event_id) DO NOTHING
+                RETURNING seq, hash)
+            UPDATE chain_head SET seq = entry.seq, hash = entry.hash, updated_at = now()
+            FROM entry WHERE chain_head.id = 1
+            RETURNING chain_head.seq
             """
         )
-        try connection.execute("UPDATE chain_head SET seq = \(sequence), hash = \(hash), updated_at = now() WHERE id = 1")
+        guard !moved.isEmpty else { return nil }
         appended.increment()
         if settings.checkpointEvery > 0, sequence % settings.checkpointEvery == 0 {
             try createCheckpoint(sequence: sequence, hash: hash, causationId: envelope.id, settings: settings, producer: producer, on: connection)
@@ -90,10 +98,21 @@ enum AuditLog {
     /// The appeal's key, created on first use. Nil when the key was destroyed (erased appeal):
     /// then the personal fields are not stored at all.
     static func keyForAppending(_ correlationId: UUID, on connection: PostgresConnection) throws -> [UInt8]? {
-        try connection.execute(
-            "INSERT INTO appeal_keys (correlation_id, key) VALUES (\(correlationId), \(AES256GCM.generateKey())) ON CONFLICT (correlation_id) DO NOTHING"
-        )
-        guard let row = try connection.query("SELECT key FROM appeal_keys WHERE correlation_id = \(correlationId)").first else {
+        // One statement: the new key if this is the appeal's first event, else the stored one
+        // (NULL once erased). The SELECT runs on the statement's snapshot, so exactly one of the
+        // two branches has a row.
+        guard let row = try connection.query(
+            """
+            WITH created AS (
+                INSERT INTO appeal_keys (correlation_id, key) VALUES (\(correlationId), \(AES256GCM.generateKey()))
+                ON CONFLICT (correlation_id) DO NOTHING
+                RETURNING key)
+            SELECT key FROM created
+            UNION ALL
+            SELECT key FROM appeal_keys WHERE correlation_id = \(correlationId)
+            LIMIT 1
+            """
+        ).first else {
             throw AuditError(code: .corruptEntry, reason: "appeal key vanished")
         }
         return try row.decode(0, as: [UInt8]?.self)

@@ -240,8 +240,18 @@ public struct IntakeAPI: Sendable {
         }
         let now = settings.clock()
         let producer = runtime.configuration.producer
+        // The number is drawn before the registering transaction, in a statement of its own, so
+        // the year's counter row is locked for that statement only and registrations run in
+        // parallel (see AppealRegistrar.drawSequence). A retry whose key is already known draws
+        // nothing: it gets its first answer back.
+        let known = try await idempotency.asyncMap { key in
+            try await runtime.database.withConnection { try AppealRegistrar.isKnown(idempotency: key, on: $0) }
+        } ?? false
+        let sequence: Int? = known ? nil : try await runtime.database.withConnection { connection in
+            try AppealRegistrar.drawSequence(year: LocalDate(date: now, in: .kyiv).year, on: connection)
+        }
         let outcome = try await runtime.database.withTransaction { connection in
-            try AppealRegistrar.register(valid, channel: channel, now: now, producer: producer, idempotency: idempotency, on: connection)
+            try AppealRegistrar.register(valid, channel: channel, now: now, producer: producer, idempotency: idempotency, sequence: sequence, on: connection)
         }
         if case .registered(let receipt) = outcome {
             runtime.outboxRelay.notifyCommitted()
@@ -275,3 +285,12 @@ public struct IntakeAPI: Sendable {
     }
 }
 
+extension Optional {
+    /// `map` for an async transform.
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        switch self {
+        case .some(let value): try await transform(value)
+        case .none: nil
+        }
+    }
+}

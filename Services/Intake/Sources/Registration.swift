@@ -38,6 +38,7 @@ public enum AppealRegistrar {
     public static func register(
         _ appeal: ValidAppeal, channel: String, now: Date, producer: String,
         idempotency: (centre: String, key: String, requestHash: String)? = nil,
+        sequence: Int? = nil,
         on connection: PostgresConnection
     ) throws -> RegistrationOutcome {
         var keyHash: String?
@@ -66,7 +67,7 @@ public enum AppealRegistrar {
             }
         }
 
-        let receipt = try insert(appeal, channel: channel, now: now, producer: producer, on: connection)
+        let receipt = try insert(appeal, channel: channel, now: now, producer: producer, sequence: sequence, on: connection)
 
         if let idempotency, let keyHash {
             var stored = receipt
@@ -77,14 +78,32 @@ public enum AppealRegistrar {
         return .registered(receipt)
     }
 
-    static func insert(_ appeal: ValidAppeal, channel: String, now: Date, producer: String, on connection: PostgresConnection) throws -> RegistrationReceipt {
-        let today = LocalDate(date: now, in: .kyiv)
+    /// Whether a registration with this idempotency key already exists (then no number is drawn).
+    public static func isKnown(idempotency: (centre: String, key: String, requestHash: String), on connection: PostgresConnection) throws -> Bool {
+        let hash = SHA256.hex("idem:\(idempotency.centre):\(idempotency.key)")
+        return try connection.query(
+            "SELECT 1 FROM idempotency_keys WHERE centre_id = \(idempotency.centre) AND key = \(hash)"
+        ).first != nil
+    }
+
+    /// Draws the next number of `year` from the per-year counter. Run it outside the registering
+    /// transaction (autocommit): the counter row is then locked only for this statement, not for
+    /// the whole registration, so registrations proceed in parallel. Like a database sequence, a
+    /// drawn number is never given out again; a registration that fails after drawing leaves a gap
+    /// in the year's numbering (as a spoiled line in a paper journal), never a duplicate.
+    public static func drawSequence(year: Int, on connection: PostgresConnection) throws -> Int {
         guard let sequence = try connection.query(
             """
-            INSERT INTO registration_counter (year, last) VALUES (\(today.year), 1)
+            INSERT INTO registration_counter (year, last) VALUES (\(year), 1)
             ON CONFLICT (year) DO UPDATE SET last = registration_counter.last + 1 RETURNING last
             """
         ).first.map({ try $0.decode(0, as: Int.self) }) else { throw IntakeError(code: .registrationFailed) }
+        return sequence
+    }
+
+    static func insert(_ appeal: ValidAppeal, channel: String, now: Date, producer: String, sequence drawn: Int? = nil, on connection: PostgresConnection) throws -> RegistrationReceipt {
+        let today = LocalDate(date: now, in: .kyiv)
+        let sequence = try drawn ?? drawSequence(year: today.year, on: connection)
         guard sequence <= 999_999 else { throw IntakeError(code: .registrationFailed) }
         let number = registrationNumber(year: today.year, sequence: sequence)
         let id = UUID()
