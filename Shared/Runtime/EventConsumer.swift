@@ -79,11 +79,8 @@ public final class EventConsumer: Service, Sendable {
             await withTaskCancellationHandler {
                 await withTaskGroup(of: Void.self) { group in
                     group.addTask {
-                        do {
-                            for try await delivery in consumer { buffer.append(delivery) }
-                        } catch {
-                            self.logger.error("consumer stopped", metadata: ["error": "\(error)"])
-                        }
+                        // The sequence survives broker restarts (it reconnects) and ends on close.
+                        for await delivery in consumer { buffer.append(delivery) }
                         buffer.stop()
                     }
                     group.addTask {
@@ -150,15 +147,9 @@ public final class EventConsumer: Service, Sendable {
                 let handler = self.handler
                 let incoming = events.map(\.1)
                 let duplicates = try await database.withTransaction { connection -> Int in
-                    var duplicates = 0
-                    for event in incoming {
-                        guard try Inbox.claim(messageID: event.envelope.id, eventType: event.envelope.type, on: connection) else {
-                            duplicates += 1
-                            continue
-                        }
-                        try handler.handle(event, on: connection)
-                    }
-                    return duplicates
+                    let fresh = try Inbox.claim(batch: incoming, on: connection)
+                    try handler.handle(batch: fresh, on: connection)
+                    return incoming.count - fresh.count
                 }
                 return .applied(duplicates: duplicates)
             } catch let error as PostgresError where error.isRetryable {

@@ -26,6 +26,16 @@ public struct IncomingEvent: Sendable {
 /// for an event that can never succeed (it goes to the dead letters at once).
 public protocol EventHandler: Sendable {
     func handle(_ event: IncomingEvent, on connection: PostgresConnection) throws
+    /// The events of one delivered batch not seen before, in delivery order, in one transaction.
+    /// The default handles them one by one; a handler with per-transaction work to share (a lock,
+    /// a lookup) does it once here.
+    func handle(batch events: [IncomingEvent], on connection: PostgresConnection) throws
+}
+
+extension EventHandler {
+    public func handle(batch events: [IncomingEvent], on connection: PostgresConnection) throws {
+        for event in events { try handle(event, on: connection) }
+    }
 }
 
 /// An event that can never be applied (unknown version, a payload that contradicts the contract).

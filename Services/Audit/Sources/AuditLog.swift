@@ -42,7 +42,15 @@ enum AuditLog {
     /// in the log (a redelivery the inbox no longer remembers).
     @discardableResult
     static func append(_ envelope: Envelope, settings: AuditSettings, producer: String, on connection: PostgresConnection) throws -> Int64? {
-        let head = try lockHead(on: connection)
+        var head = try lockHead(on: connection)
+        return try append(envelope, after: &head, settings: settings, producer: producer, on: connection)
+    }
+
+    /// Appends `envelope` after `head`, which the caller has locked in this transaction
+    /// (`lockHead`), and moves `head` to the new entry. A batch locks the head once and appends
+    /// its events one after the other.
+    @discardableResult
+    static func append(_ envelope: Envelope, after head: inout Head, settings: AuditSettings, producer: String, on connection: PostgresConnection) throws -> Int64? {
 
         var registrationNumber = envelope.payload["registrationNumber"]?.stringValue
         if let number = registrationNumber {
@@ -88,6 +96,7 @@ enum AuditLog {
             """
         )
         guard !moved.isEmpty else { return nil }
+        head = Head(sequence: sequence, hash: hash)
         appended.increment()
         if settings.checkpointEvery > 0, sequence % settings.checkpointEvery == 0 {
             try createCheckpoint(sequence: sequence, hash: hash, causationId: envelope.id, settings: settings, producer: producer, on: connection)

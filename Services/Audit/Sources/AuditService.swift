@@ -63,6 +63,16 @@ public struct AuditEventHandler: EventHandler {
     public func handle(_ event: IncomingEvent, on connection: PostgresConnection) throws {
         try AuditLog.append(event.envelope, settings: settings, producer: producer, on: connection)
     }
+
+    /// The single chain writer: the head is locked once per batch (a second replica waits for
+    /// the commit) and the batch's events are chained one after the other.
+    public func handle(batch events: [IncomingEvent], on connection: PostgresConnection) throws {
+        guard !events.isEmpty else { return }
+        var head = try AuditLog.lockHead(on: connection)
+        for event in events {
+            try AuditLog.append(event.envelope, after: &head, settings: settings, producer: producer, on: connection)
+        }
+    }
 }
 
 /// Publishes a checkpoint every `checkpointInterval` when the chain has grown since the last one.
