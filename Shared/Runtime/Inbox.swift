@@ -4,15 +4,6 @@ import HromadaPostgres
 /// Processed message ids, recorded in the same transaction as a message's effects, so a
 /// redelivered message has no second effect.
 public enum Inbox {
-    /// Records `messageID` as processed. Returns false when it already was: the caller must then
-    /// apply nothing.
-    public static func claim(messageID: UUID, eventType: String, on connection: PostgresConnection) throws -> Bool {
-        let inserted = try connection.execute(
-            "INSERT INTO inbox (message_id, event_type) VALUES (\(messageID), \(eventType)) ON CONFLICT (message_id) DO NOTHING"
-        )
-        return inserted == 1
-    }
-
     /// Records every event of a batch in one statement and returns those not processed before,
     /// in their order (a message delivered twice within the batch counts once).
     public static func claim(batch events: [IncomingEvent], on connection: PostgresConnection) throws -> [IncomingEvent] {
