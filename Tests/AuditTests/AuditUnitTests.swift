@@ -198,9 +198,9 @@ final class PersonalDataProtectionTests: XCTestCase {
 
     func testActorAndSettings() throws {
         let env = Envelope(type: "ticket.accepted", version: 1, correlationId: UUID(), causationId: nil, producer: "hromada-routing", payload: ["officialId": "official-9"])
-        XCTAssertEqual(AuditLog.actor(of: env), "official-9")
+        XCTAssertEqual(AuditEntry.actor(of: env), "official-9")
         let plain = Envelope(type: "ticket.overdue", version: 1, correlationId: UUID(), causationId: nil, producer: "hromada-routing", payload: [:])
-        XCTAssertEqual(AuditLog.actor(of: plain), "hromada-routing")
+        XCTAssertEqual(AuditEntry.actor(of: plain), "hromada-routing")
         let hash = TokenHash.hash(token: "reader")
         let settings = try AuditSettings.fromEnvironment([
             "HROMADA_AUDIT_CHECKPOINT_EVERY": "50", "HROMADA_AUDIT_CHECKPOINT_SECONDS": "0", "HROMADA_AUDIT_READER_TOKENS": hash.uppercased(),

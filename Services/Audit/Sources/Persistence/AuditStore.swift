@@ -5,89 +5,75 @@ import HromadaPostgres
 import HromadaRuntime
 import Metrics
 
-/// The log's repository: appending (the single chain writer), checkpoints, keys, trail and export
-/// queries. Every function runs synchronously on a connection inside the caller's transaction.
-enum AuditLog {
-    /// Correlation id of the chain's own events (`audit.checkpoint`), which belong to no appeal.
-    static let chainCorrelationId = UUID(uuidString: "00000000-0000-4000-8000-00000000A0D1")!
+/// The log's store, the only place with SQL: appending (the single chain writer), checkpoints,
+/// keys, trail and export queries. The `static` functions run synchronously on a connection
+/// inside the caller's transaction (the consumer's batch); the instance answers the HTTP API.
+struct AuditStore: AuditQueries {
+    let database: PostgresClient
+    let relay: OutboxRelay
+    let settings: AuditSettings
+    let producer: String
 
-    /// Payload keys naming who acted, in order of preference; else the producer.
-    static let actorKeys = ["officialId", "actorId", "erasedBy", "changedBy", "reopenedBy", "closedBy", "returnedBy"]
+    /// Correlation id of the chain's own events (`audit.checkpoint`), which belong to no appeal.
+    static let chainCorrelationId = UUID(uuidString: "00000000-0000-4000-8000-00000000a0d1")!
 
     static let appended = Counter(label: "hromada_audit_appended_total")
     static let checkpointsCreated = Counter(label: "hromada_audit_checkpoints_total")
 
-    struct Head {
-        var sequence: Int64
-        var hash: [UInt8]
-    }
-
     /// Locks the chain head: whoever holds this row lock is the only chain writer until its
     /// transaction ends (two replicas serialise here).
-    static func lockHead(on connection: PostgresConnection) throws -> Head {
+    static func lockHead(on connection: PostgresConnection) throws -> ChainHead {
         guard let row = try connection.query("SELECT seq, hash FROM chain_head WHERE id = 1 FOR UPDATE").first else {
             throw AuditError(code: .corruptEntry, reason: "chain head row is missing")
         }
-        return Head(sequence: try row.decode(0, as: Int64.self), hash: try row.decode(1, as: [UInt8].self))
-    }
-
-    static func actor(of envelope: Envelope) -> String {
-        for key in actorKeys {
-            if let value = envelope.payload[key]?.stringValue, !value.isEmpty { return value }
-        }
-        return envelope.producer
+        return ChainHead(sequence: try row.decode(0, as: Int64.self), hash: try row.decode(1, as: [UInt8].self))
     }
 
     /// Appends `envelope` to the chain. Returns its sequence, or nil if that event id is already
     /// in the log (a redelivery the inbox no longer remembers).
     @discardableResult
-    static func append(_ envelope: Envelope, settings: AuditSettings, producer: String, on connection: PostgresConnection) throws -> Int64? {
+    static func append(
+        _ envelope: Envelope, settings: AuditSettings, producer: String, on connection: PostgresConnection
+    ) throws -> Int64? {
         var head = try lockHead(on: connection)
         return try append(envelope, after: &head, settings: settings, producer: producer, on: connection)
     }
 
     /// Appends `envelope` after `head`, which the caller has locked in this transaction
     /// (`lockHead`), and moves `head` to the new entry. A batch locks the head once and appends
-    /// its events one after the other.
+    /// its events one after the other. What the entry holds is decided by `AuditEntry.make`.
     @discardableResult
-    static func append(_ envelope: Envelope, after head: inout Head, settings: AuditSettings, producer: String, on connection: PostgresConnection) throws -> Int64? {
-
+    static func append(
+        _ envelope: Envelope, after head: inout ChainHead, settings: AuditSettings, producer: String,
+        on connection: PostgresConnection
+    ) throws -> Int64? {
         var registrationNumber = envelope.payload["registrationNumber"]?.stringValue
         if let number = registrationNumber {
-            try connection.execute(
-                "INSERT INTO appeals (correlation_id, registration_number) VALUES (\(envelope.correlationId), \(number)) ON CONFLICT (correlation_id) DO NOTHING"
-            )
+            try connection.execute("""
+                INSERT INTO appeals (correlation_id, registration_number) VALUES (\(envelope.correlationId), \(number))
+                ON CONFLICT (correlation_id) DO NOTHING
+                """)
         } else {
             registrationNumber = try connection.query(
                 "SELECT registration_number FROM appeals WHERE correlation_id = \(envelope.correlationId)"
             ).first?.decode(0, as: String.self)
         }
+        let erased = AuditEntry.keysErased(by: envelope)
+        if !erased.isEmpty { try destroyKeys(erased, at: envelope.occurredAt, on: connection) }
 
-        if envelope.type == PersonalDataErased.eventType {
-            var ids = [envelope.correlationId]
-            if let appealId = envelope.payload["appealId"]?.stringValue.flatMap(UUID.init(uuidString:)), appealId != envelope.correlationId {
-                ids.append(appealId)
-            }
-            try destroyKeys(ids, at: envelope.occurredAt, on: connection)
-        }
-
-        var stored = envelope
-        if PersonalDataProtection.hasPersonalData(type: envelope.type, payload: envelope.payload) {
-            let key = try keyForAppending(envelope.correlationId, on: connection)
-            stored.payload = try PersonalDataProtection.protect(payload: envelope.payload, type: envelope.type, eventId: envelope.id, key: key)
-        }
-        let bytes = try stored.encoded()
-        let sequence = head.sequence + 1
-        let hash = AuditChain.link(previous: head.hash, stored: bytes)
+        let key = AuditEntry.needsKey(envelope) ? try keyForAppending(envelope.correlationId, on: connection) : nil
+        let entry = try AuditEntry.make(envelope, after: head, registrationNumber: registrationNumber, key: key)
         // One round trip appends the entry and moves the head. An event id already in the log (a
         // redelivery the inbox no longer remembers) inserts nothing, so the head stays where it
         // is; everything done above for it (the appeals map, the key) was idempotent.
         let moved = try connection.query(
             """
             WITH entry AS (
-                INSERT INTO log (seq, event_id, event_type, correlation_id, registration_number, actor, occurred_at, recorded_at, stored, prev_hash, hash)
-                VALUES (\(sequence), \(envelope.id), \(envelope.type), \(envelope.correlationId), \(registrationNumber), \(actor(of: envelope)),
-                        \(envelope.occurredAt), \(settings.clock()), \(bytes), \(head.hash), \(hash))
+                INSERT INTO log (seq, event_id, event_type, correlation_id, registration_number, actor, occurred_at,
+                                 recorded_at, stored, prev_hash, hash)
+                VALUES (\(entry.sequence), \(entry.eventId), \(entry.type), \(entry.correlationId),
+                        \(entry.registrationNumber), \(entry.actor), \(entry.occurredAt), \(settings.clock()),
+                        \(entry.stored), \(entry.prevHash), \(entry.hash))
                 ON CONFLICT (event_id) DO NOTHING
                 RETURNING seq, hash)
             UPDATE chain_head SET seq = entry.seq, hash = entry.hash, updated_at = now()
@@ -96,12 +82,13 @@ enum AuditLog {
             """
         )
         guard !moved.isEmpty else { return nil }
-        head = Head(sequence: sequence, hash: hash)
+        head = entry.head
         appended.increment()
-        if settings.checkpointEvery > 0, sequence % settings.checkpointEvery == 0 {
-            try createCheckpoint(sequence: sequence, hash: hash, causationId: envelope.id, settings: settings, producer: producer, on: connection)
+        if CheckpointPolicy(every: settings.checkpointEvery).isDue(afterAppending: entry.sequence) {
+            try createCheckpoint(
+                head: entry.head, causationId: envelope.id, settings: settings, producer: producer, on: connection)
         }
-        return sequence
+        return entry.sequence
     }
 
     /// The appeal's key, created on first use. Nil when the key was destroyed (erased appeal):
@@ -145,29 +132,34 @@ enum AuditLog {
     }
 
     /// Records a checkpoint of the head and publishes it (outbox) as `audit.checkpoint`.
-    static func createCheckpoint(sequence: Int64, hash: [UInt8], causationId: UUID?, settings: AuditSettings, producer: String, on connection: PostgresConnection) throws {
+    static func createCheckpoint(
+        head: ChainHead, causationId: UUID?, settings: AuditSettings, producer: String, on connection: PostgresConnection
+    ) throws {
         let now = settings.clock()
-        let event = AuditCheckpoint(sequence: sequence, headHash: Hex.encode(hash), entries: sequence, createdAt: now)
-        let envelope = try Outbox.enqueue(event, correlationId: chainCorrelationId, causationId: causationId, producer: producer, occurredAt: now, on: connection)
-        try connection.execute(
-            "INSERT INTO checkpoints (seq, hash, entries, event_id, created_at) VALUES (\(sequence), \(hash), \(sequence), \(envelope.id), \(now)) ON CONFLICT (seq) DO NOTHING"
-        )
+        let event = AuditCheckpoint(sequence: head.sequence, headHash: Hex.encode(head.hash), entries: head.sequence, createdAt: now)
+        let envelope = try Outbox.enqueue(
+            event, correlationId: chainCorrelationId, causationId: causationId, producer: producer, occurredAt: now,
+            on: connection)
+        try connection.execute("""
+            INSERT INTO checkpoints (seq, hash, entries, event_id, created_at)
+            VALUES (\(head.sequence), \(head.hash), \(head.sequence), \(envelope.id), \(now))
+            ON CONFLICT (seq) DO NOTHING
+            """)
         checkpointsCreated.increment()
     }
 
-    /// A timed checkpoint: only when something other than checkpoint events was appended since
-    /// the last one (so an idle chain does not checkpoint its own checkpoints forever).
+    /// A timed checkpoint, when `CheckpointPolicy.isTimedCheckpointDue` says so.
     @discardableResult
     static func checkpointIfAdvanced(settings: AuditSettings, producer: String, on connection: PostgresConnection) throws -> Bool {
         let head = try lockHead(on: connection)
-        guard head.sequence > 0 else { return false }
-        let last = try connection.query("SELECT COALESCE(max(seq), 0)::bigint FROM checkpoints").first?.decode(0, as: Int64.self) ?? 0
-        guard head.sequence > last else { return false }
+        let last = try connection.query("SELECT COALESCE(max(seq), 0)::bigint FROM checkpoints")
+            .first?.decode(0, as: Int64.self) ?? 0
         let fresh = try connection.query(
             "SELECT count(*)::bigint FROM log WHERE seq > \(last) AND event_type <> \(AuditCheckpoint.eventType)"
         ).first?.decode(0, as: Int64.self) ?? 0
-        guard fresh > 0 else { return false }
-        try createCheckpoint(sequence: head.sequence, hash: head.hash, causationId: nil, settings: settings, producer: producer, on: connection)
+        guard CheckpointPolicy.isTimedCheckpointDue(head: head.sequence, lastCheckpoint: last, freshEntriesSinceLast: fresh)
+        else { return false }
+        try createCheckpoint(head: head, causationId: nil, settings: settings, producer: producer, on: connection)
         return true
     }
 
@@ -207,9 +199,8 @@ enum AuditLog {
             let eventId = try row.decode(1, as: UUID.self)
             let type = try row.decode(2, as: String.self)
             let correlationId = try row.decode(3, as: UUID.self)
-            let stored = try JSONValue.parse(try row.decode(8, as: [UInt8].self))
-            let payload = try PersonalDataProtection.reveal(
-                payload: stored["payload"] ?? .null, type: type, eventId: eventId, key: keys[correlationId])
+            let payload = try AuditEntry.revealedPayload(
+                stored: try row.decode(8, as: [UInt8].self), type: type, eventId: eventId, key: keys[correlationId])
             return AuditTrailEntry(
                 sequence: try row.decode(0, as: Int64.self), eventId: eventId, type: type, correlationId: correlationId,
                 occurredAt: try row.decode(4, as: Date.self), recordedAt: try row.decode(5, as: Date.self),
@@ -264,5 +255,74 @@ enum AuditLog {
         return AuditVerification(
             ok: !verifier.isBroken, entries: entries, firstBadSequence: verifier.firstBadSequence,
             reason: verifier.reason?.rawValue, checkpointsChecked: Set(marks.map(\.sequence)).count, headSequence: headSequence ?? 0)
+    }
+}
+
+// MARK: - What the HTTP API asks
+
+extension AuditStore {
+    func verify(extraCheckpoints: [CheckpointMark]) async throws -> AuditVerification {
+        let pageSize = settings.verifyPageSize
+        return try await database.withTransaction(isolation: .repeatableRead) { connection in
+            try Self.verify(pageSize: pageSize, extraCheckpoints: extraCheckpoints, on: connection)
+        }
+    }
+
+    func checkpoints() async throws -> [AuditCheckpointRecord] {
+        try await database.withConnection { try Self.checkpoints(on: $0) }
+    }
+
+    func readTrail(registrationNumber: String, actorId: String) async throws -> [AuditTrailEntry]? {
+        let producer = self.producer
+        let clock = settings.clock
+        let entries = try await database.withTransaction { connection -> [AuditTrailEntry]? in
+            let entries = try Self.trail(registrationNumber: registrationNumber, on: connection)
+            let registered = entries.first { $0.type == AppealRegistered.eventType }
+            guard let appealId = registered?.correlationId ?? entries.first?.correlationId else { return nil }
+            let now = clock()
+            try Outbox.enqueue(
+                PersonalDataAccessed(
+                    appealId: appealId, registrationNumber: registrationNumber, actorId: actorId,
+                    actorRole: "administrator", purpose: "audit.trail", service: producer, accessedAt: now),
+                correlationId: appealId, causationId: nil, producer: producer, occurredAt: now, on: connection)
+            return entries
+        }
+        if entries != nil { relay.notifyCommitted() }
+        return entries
+    }
+
+    func erase(registrationNumber: String, actorId: String) async throws -> AuditErasure? {
+        let producer = self.producer
+        let clock = settings.clock
+        let result = try await database.withTransaction { connection -> AuditErasure? in
+            let ids = try Self.correlationIds(registrationNumber: registrationNumber, on: connection)
+            guard let appealId = ids.first else { return nil }
+            let now = clock()
+            let live = try connection.query(
+                "SELECT count(*)::bigint FROM appeal_keys WHERE correlation_id = ANY(\(ids)) AND key IS NOT NULL"
+            ).first?.decode(0, as: Int64.self) ?? 0
+            let erasedBefore = try connection.query(
+                "SELECT min(erased_at) FROM appeal_keys WHERE correlation_id = ANY(\(ids)) AND key IS NULL"
+            ).first?.decode(0, as: Date?.self)
+            if live == 0, let erasedBefore {
+                return AuditErasure(
+                    registrationNumber: registrationNumber, erasedAt: erasedBefore, keysDestroyed: 0,
+                    alreadyErased: true, eventId: nil)
+            }
+            let destroyed = try Self.destroyKeys(ids, at: now, on: connection)
+            let envelope = try Outbox.enqueue(
+                PersonalDataErased(
+                    appealId: appealId, registrationNumber: registrationNumber, erasedBy: actorId, erasedAt: now),
+                correlationId: appealId, causationId: nil, producer: producer, occurredAt: now, on: connection)
+            return AuditErasure(
+                registrationNumber: registrationNumber, erasedAt: now, keysDestroyed: destroyed,
+                alreadyErased: false, eventId: envelope.id)
+        }
+        if let result, !result.alreadyErased { relay.notifyCommitted() }
+        return result
+    }
+
+    func exportPage(from sequence: Int64, limit: Int) async throws -> [AuditExportLine] {
+        try await database.withConnection { try Self.exportPage(from: sequence, limit: limit, on: $0) }
     }
 }

@@ -1,0 +1,28 @@
+import HromadaRuntime
+import ServiceLifecycle
+
+/// Publishes a checkpoint every `checkpointInterval` when the chain has grown since the last one.
+struct AuditCheckpointer: Service {
+    let runtime: ServiceRuntime
+    let settings: AuditSettings
+
+    func run() async throws {
+        let producer = runtime.configuration.producer
+        let settings = self.settings
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: settings.checkpointInterval) }
+            } catch {
+                return
+            }
+            do {
+                let created = try await runtime.database.withTransaction { connection in
+                    try AuditStore.checkpointIfAdvanced(settings: settings, producer: producer, on: connection)
+                }
+                if created { runtime.outboxRelay.notifyCommitted() }
+            } catch {
+                runtime.logger.warning("timed checkpoint failed; trying at the next interval", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+}

@@ -1,0 +1,29 @@
+import HromadaPostgres
+import HromadaRuntime
+
+/// Appends each event to the chain, inside the consumer's batch transaction (with its inbox row).
+/// The chain head's row lock makes this the single writer: events of one batch are appended one
+/// after another, and a second replica waits for the lock.
+public struct AuditEventHandler: EventHandler {
+    let settings: AuditSettings
+    let producer: String
+
+    public init(settings: AuditSettings, producer: String) {
+        self.settings = settings
+        self.producer = producer
+    }
+
+    public func handle(_ event: IncomingEvent, on connection: PostgresConnection) throws {
+        try AuditStore.append(event.envelope, settings: settings, producer: producer, on: connection)
+    }
+
+    /// The single chain writer: the head is locked once per batch (a second replica waits for
+    /// the commit) and the batch's events are chained one after the other.
+    public func handle(batch events: [IncomingEvent], on connection: PostgresConnection) throws {
+        guard !events.isEmpty else { return }
+        var head = try AuditStore.lockHead(on: connection)
+        for event in events {
+            try AuditStore.append(event.envelope, after: &head, settings: settings, producer: producer, on: connection)
+        }
+    }
+}
