@@ -21,8 +21,9 @@ public enum NotificationService {
 
         let templates = try NotificationTemplates()
         let planner = NotificationPlanner(templates: templates, trackingURL: settings.trackingURL, officialLanguage: settings.officialLanguage)
-        let sender = try DeliverySender(
-            database: runtime.database, settings: settings, producer: configuration.producer, relay: runtime.outboxRelay, logger: runtime.logger)
+        let store = NotificationStore(
+            database: runtime.database, relay: runtime.outboxRelay, producer: configuration.producer)
+        let sender = try DeliverySender(store: store, settings: settings, logger: runtime.logger)
         let handler = NotificationHandler(planner: planner, producer: configuration.producer, clock: settings.clock, logger: runtime.logger)
         runtime.addConsumer(
             queue: Topology.Queue.notification.rawValue, bindings: NotificationHandler.bindings, handler: handler,
@@ -31,7 +32,7 @@ public enum NotificationService {
         runtime.addService(sender)
 
         let router = runtime.makeRouter(context: BasicRequestContext.self)
-        try CentreRoutes(database: runtime.database, settings: settings, logger: runtime.logger).add(to: router)
+        try CentreRoutes(inbox: store, settings: settings, logger: runtime.logger).add(to: router)
         return (runtime, router, sender)
     }
 

@@ -74,11 +74,13 @@ public struct NotificationSettings: Sendable {
         return (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
     }
 
-    /// The delay before try number `attempts + 1`, after `attempts` failed tries.
-    public func delay(afterAttempts attempts: Int) -> Duration {
-        guard !retryDelays.isEmpty else { return .seconds(60) }
-        return retryDelays[min(max(attempts - 1, 0), retryDelays.count - 1)]
+    /// Retries and lease of the email deliveries (`Delivery`'s state machine).
+    public var deliveryPolicy: DeliveryPolicy {
+        DeliveryPolicy(retryDelays: retryDelays, maxAttempts: maxAttempts, lease: lease)
     }
+
+    /// The delay before try number `attempts + 1`, after `attempts` failed tries.
+    public func delay(afterAttempts attempts: Int) -> Duration { deliveryPolicy.delay(afterAttempts: attempts) }
 
     /// Reads `HROMADA_SMTP_URL`, `HROMADA_SMTP_FROM`, `HROMADA_SMTP_RETRY_DELAYS` (comma-separated
     /// seconds), `HROMADA_SMTP_MAX_ATTEMPTS`, `HROMADA_TRACKING_URL`,

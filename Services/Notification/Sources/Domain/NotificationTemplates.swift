@@ -20,14 +20,11 @@ public struct NotificationTemplates: Sendable {
 
     public var names: [String] { templates.keys.sorted() }
 
-    /// Loads every `*.mustache` file of `directory` (default: the module's bundled templates).
-    public init(directory: URL? = nil) throws {
-        let folder = directory ?? Self.bundledDirectory
-        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+    /// Compiles `texts` (name `<template>.<lang>` → text). Loading them from the bundle is
+    /// `init(directory:)` (NotificationResources.swift).
+    public init(texts: [String: String]) throws {
         var templates: [String: MustacheTemplate] = [:]
-        for file in files where file.hasSuffix(".mustache") {
-            let name = String(file.dropLast(".mustache".count))
-            let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+        for (name, text) in texts {
             do {
                 // Plain text: values are inserted as they are (the pragma sits on the subject
                 // line so it adds no line of its own).
@@ -36,21 +33,8 @@ public struct NotificationTemplates: Sendable {
                 throw TemplateError(code: "template_invalid", template: name)
             }
         }
-        guard !templates.isEmpty else { throw TemplateError(code: "templates_missing", template: folder.lastPathComponent) }
+        guard !templates.isEmpty else { throw TemplateError(code: "templates_missing", template: "") }
         self.templates = templates
-    }
-
-    public static var bundledDirectory: URL { resourceFolder("templates") }
-
-    /// `Resources/<name>` inside the module's bundle (the bundle's layout differs between
-    /// platforms: its resource URL may or may not already end in `Resources`).
-    static func resourceFolder(_ name: String) -> URL {
-        let candidates = [
-            Bundle.module.resourceURL?.appendingPathComponent("Resources/\(name)"),
-            Bundle.module.resourceURL?.appendingPathComponent(name),
-            Bundle.module.bundleURL.appendingPathComponent("Resources/\(name)"),
-        ].compactMap { $0 }
-        return candidates.first { FileManager.default.fileExists(atPath: $0.path) } ?? candidates[0]
     }
 
     public func has(_ name: String, language: String) -> Bool { templates["\(name).\(language)"] != nil }

@@ -1,7 +1,6 @@
 import Foundation
 import HromadaContracts
 import HromadaCrypto
-import HromadaPostgres
 import HromadaRuntime
 import Hummingbird
 import Logging
@@ -13,19 +12,19 @@ import Mustache
 /// - `GET /centres/{id}/notices`: a printable HTML page, behind the same key given either in the
 ///   Authorization header or once in a login form that sets a signed cookie (never in the query).
 public struct CentreRoutes: Sendable {
-    let database: PostgresClient
+    let inbox: any CentreInbox
     let settings: NotificationSettings
     let pages: MustacheLibrary
     let sessions: SignedSession
     let logger: Logger
 
-    public init(database: PostgresClient, settings: NotificationSettings, logger: Logger) throws {
-        self.database = database
+    public init(inbox: any CentreInbox, settings: NotificationSettings, logger: Logger) throws {
+        self.inbox = inbox
         self.settings = settings
         self.logger = logger
         self.sessions = SignedSession(
             cookieName: "hromada_centre", secret: settings.cookieSecret,
-            lifetime: .seconds(Int64(DeliverySender.seconds(settings.cookieLifetime)))
+            lifetime: .seconds(Int64(settings.cookieLifetime.seconds))
         )
         let folder = NotificationTemplates.resourceFolder("pages")
         var library = MustacheLibrary()
@@ -37,17 +36,7 @@ public struct CentreRoutes: Sendable {
     }
 
     /// One notice as the JSON API returns it.
-    public struct Notice: Codable, Sendable, Equatable {
-        public var id: UUID
-        public var registrationNumber: String?
-        public var residentName: String?
-        public var phone: String?
-        public var language: String
-        public var subject: String
-        public var text: String
-        public var createdAt: Date
-        public var readAt: Date?
-    }
+    public typealias Notice = CentreNotice
 
     public struct ReadResult: Codable, Sendable {
         public var id: UUID
@@ -136,11 +125,7 @@ public struct CentreRoutes: Sendable {
         return ok && hash != nil
     }
 
-    func keyHash(centre: String) async throws -> String? {
-        try await database.withConnection { connection in
-            try connection.query("SELECT key_hash FROM centres WHERE centre_id = \(centre) AND active").first?.decode(0, as: String.self)
-        }
-    }
+    func keyHash(centre: String) async throws -> String? { try await inbox.keyHash(centre: centre) }
 
     /// The session names the centre and its current key's hash, so issuing a new key ends every
     /// session opened with the old one.
@@ -155,31 +140,11 @@ public struct CentreRoutes: Sendable {
     // MARK: - Data
 
     func notices(centre: String, unreadOnly: Bool) async throws -> [Notice] {
-        try await database.withConnection { connection in
-            let rows = try connection.query("""
-                SELECT d.id, d.registration_number, r.full_name, r.phone, d.language, d.subject, d.body, d.created_at, d.read_at
-                FROM deliveries d LEFT JOIN recipients r ON r.appeal_id = d.appeal_id
-                WHERE d.channel = 'centre' AND d.centre_id = \(centre) AND (NOT \(unreadOnly) OR d.read_at IS NULL)
-                ORDER BY d.created_at DESC, d.id
-                LIMIT 500
-                """)
-            return try rows.map { row in
-                Notice(id: try row.decode(0), registrationNumber: try row.decode(1, as: String?.self), residentName: try row.decode(2, as: String?.self),
-                       phone: try row.decode(3, as: String?.self), language: try row.decode(4), subject: try row.decode(5), text: try row.decode(6),
-                       createdAt: try row.decode(7), readAt: try row.decode(8, as: Date?.self))
-            }
-        }
+        try await inbox.notices(centre: centre, unreadOnly: unreadOnly)
     }
 
     func markRead(centre: String, notice: UUID) async throws -> Date? {
-        let now = settings.clock()
-        return try await database.withTransaction { connection in
-            try connection.query("""
-                UPDATE deliveries SET read_at = COALESCE(read_at, \(now))
-                WHERE id = \(notice) AND channel = 'centre' AND centre_id = \(centre)
-                RETURNING read_at
-                """).first?.decode(0, as: Date.self)
-        }
+        try await inbox.markRead(centre: centre, notice: notice, at: settings.clock())
     }
 
     // MARK: - Pages
@@ -206,4 +171,15 @@ public struct CentreRoutes: Sendable {
     static func pathSafe(_ centre: String) -> String {
         centre.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? "-"
     }
+}
+
+/// What the centre routes need from the database: the PostgreSQL store in the service, a memory
+/// inbox in the router tests.
+public protocol CentreInbox: Sendable {
+    /// The active centre's key hash (hex SHA-256), nil for an unknown or inactive centre.
+    func keyHash(centre: String) async throws -> String?
+    /// The centre's notices, newest first.
+    func notices(centre: String, unreadOnly: Bool) async throws -> [CentreNotice]
+    /// Marks one of the centre's notices read (once); nil when the centre has no such notice.
+    func markRead(centre: String, notice: UUID, at now: Date) async throws -> Date?
 }

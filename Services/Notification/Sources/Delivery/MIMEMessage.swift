@@ -119,13 +119,7 @@ public struct MIMEMessage: Sendable, Equatable {
     }
 
     /// One `@`, something on both sides, no spaces, angle brackets or controls.
-    public static func isPlausibleAddress(_ address: String) -> Bool {
-        let parts = address.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[1].count >= 1, address.utf8.count <= 254 else { return false }
-        return address.unicodeScalars.allSatisfy { scalar in
-            scalar.value > 0x20 && scalar.value != 0x7F && !"<>()[],;:\\\"".unicodeScalars.contains(scalar)
-        }
-    }
+    public static func isPlausibleAddress(_ address: String) -> Bool { EmailAddress.isPlausible(address) }
 
     /// Every line break as CRLF.
     static func crlf(_ text: String) -> String {

@@ -64,6 +64,57 @@ public struct PlannedNotice: Sendable, Equatable {
     public var template: String
     public var subject: String
     public var body: String
+
+    /// The channel it travels by: the centre's inbox, else email (also for an unreachable
+    /// resident, whose email notice fails at once).
+    public var channel: NotificationChannel {
+        if case .centre = target { return .centre }
+        return .email
+    }
+
+    /// Who receives it: the centre's librarian for a centre notice, else the planned recipient.
+    public var deliveredTo: RecipientKind {
+        if case .centre = target { return .centre }
+        return recipientKind
+    }
+}
+
+/// A notice in a centre's inbox (`GET /v1/centres/{id}/notices`).
+public struct CentreNotice: Codable, Sendable, Equatable {
+    public var id: UUID
+    public var registrationNumber: String?
+    public var residentName: String?
+    public var phone: String?
+    public var language: String
+    public var subject: String
+    public var text: String
+    public var createdAt: Date
+    public var readAt: Date?
+
+    public init(id: UUID, registrationNumber: String?, residentName: String?, phone: String?, language: String,
+                subject: String, text: String, createdAt: Date, readAt: Date?) {
+        self.id = id
+        self.registrationNumber = registrationNumber
+        self.residentName = residentName
+        self.phone = phone
+        self.language = language
+        self.subject = subject
+        self.text = text
+        self.createdAt = createdAt
+        self.readAt = readAt
+    }
+}
+
+/// Email addresses as the planner accepts them.
+public enum EmailAddress {
+    /// One `@`, something on both sides, no spaces, angle brackets or controls.
+    public static func isPlausible(_ address: String) -> Bool {
+        let parts = address.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, parts[1].count >= 1, address.utf8.count <= 254 else { return false }
+        return address.unicodeScalars.allSatisfy { scalar in
+            scalar.value > 0x20 && scalar.value != 0x7F && !"<>()[],;:\\\"".unicodeScalars.contains(scalar)
+        }
+    }
 }
 
 /// Who must be told about an event, in which language and with which text. Pure: the handler
@@ -91,9 +142,27 @@ public struct NotificationPlanner: Sendable {
     /// Event types that also go to the reception (escalations).
     public static let receptionEvents: Set<String> = [TicketOverdue.eventType]
 
+    /// Whom an event concerns, so the handler loads only those: the resident, the officials of
+    /// the authority the event names, the reception.
+    public struct Recipients: Sendable, Equatable {
+        public var resident: Bool
+        public var authority: String?
+        public var reception: Bool
+    }
+
+    public static func recipients(of envelope: Envelope) -> Recipients {
+        var authority: String?
+        if officialEvents.contains(envelope.type), case .string(let code)? = envelope.payload["authority"] {
+            authority = code
+        }
+        return Recipients(
+            resident: residentEvents.contains(envelope.type), authority: authority,
+            reception: receptionEvents.contains(envelope.type))
+    }
+
     /// Email if the resident gave a plausible address, else the centre that filed the appeal.
     public static func target(for resident: ResidentContact) -> NoticeTarget {
-        if let email = resident.email?.trimmingCharacters(in: .whitespaces), MIMEMessage.isPlausibleAddress(email) {
+        if let email = resident.email?.trimmingCharacters(in: .whitespaces), EmailAddress.isPlausible(email) {
             return .email(email)
         }
         if let centre = resident.centreId, !centre.isEmpty { return .centre(centre) }
@@ -118,7 +187,7 @@ public struct NotificationPlanner: Sendable {
             let base = try officialContext(envelope, language: officialLanguage)
             var seen = Set<String>()
             for official in officials {
-                guard let email = official.email, MIMEMessage.isPlausibleAddress(email), seen.insert(official.officialId).inserted else { continue }
+                guard let email = official.email, EmailAddress.isPlausible(email), seen.insert(official.officialId).inserted else { continue }
                 var context = base
                 context["officialName"] = official.name
                 let name = "\(type).official"
@@ -128,7 +197,7 @@ public struct NotificationPlanner: Sendable {
             }
             if Self.receptionEvents.contains(type) {
                 for official in reception {
-                    guard let email = official.email, MIMEMessage.isPlausibleAddress(email), seen.insert(official.officialId).inserted else { continue }
+                    guard let email = official.email, EmailAddress.isPlausible(email), seen.insert(official.officialId).inserted else { continue }
                     var context = base
                     context["officialName"] = official.name
                     let name = "\(type).reception"

@@ -5,13 +5,8 @@ import Foundation
 /// The only file that touches libcurl: one SMTP transaction per call, blocking. Call it from a
 /// thread you own (the sender's thread pool), never from Swift's cooperative pool.
 public struct SMTPTransport: Sendable {
-    public enum Outcome: Sendable, Equatable {
-        case sent
-        /// Try again later: connection refused or timed out, SMTP 4xx.
-        case temporary(reason: String)
-        /// Never retry: SMTP 5xx.
-        case permanent(reason: String)
-    }
+    /// 5xx → permanent, 4xx and connection trouble → temporary (`classify`).
+    public typealias Outcome = SendOutcome
 
     public let endpoint: SMTPEndpoint
     public let connectTimeoutSeconds: Int

@@ -1,0 +1,97 @@
+import Foundation
+import HromadaContracts
+import HromadaPostgres
+import HromadaRuntime
+import Logging
+
+/// Applies one event inside the consumer's inbox transaction: keeps the directory copies
+/// (residents' contacts, centres, officials) and writes one delivery row per notice. It sends
+/// nothing itself; the `DeliverySender` does, after the commit.
+public struct NotificationHandler: EventHandler {
+    let planner: NotificationPlanner
+    let producer: String
+    let clock: @Sendable () -> Date
+    let logger: Logger
+
+    public init(planner: NotificationPlanner, producer: String, clock: @escaping @Sendable () -> Date, logger: Logger) {
+        self.planner = planner
+        self.producer = producer
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// The routing keys the service's queue is bound to.
+    public static let bindings: [String] = [
+        "appeal.registered.v1",
+        "ticket.assigned.v1.*", "ticket.forwarded.v1.*", "ticket.extended.v1.*", "ticket.answered.v1.*",
+        "ticket.reopened.v1.*", "ticket.deadline-approaching.v1.*", "ticket.overdue.v1.*", "ticket.closed.v1.*",
+        "centre.updated.v1", "official.updated.v1",
+    ]
+
+    /// A ticket event about an appeal whose `appeal.registered` has not arrived yet (they come from
+    /// different producers). Thrown so the event is retried later, not dropped.
+    public struct ResidentNotYetKnown: Error, CustomStringConvertible, Sendable {
+        public let code = "resident_not_yet_known"
+        public let appealId: UUID
+        public var description: String { "\(code): appeal \(appealId)" }
+    }
+
+    public func handle(_ event: IncomingEvent, on connection: PostgresConnection) throws {
+        let envelope = event.envelope
+        switch envelope.type {
+        case CentreUpdated.eventType:
+            try NotificationStore.saveCentre(try decode(envelope, CentreUpdated.self), on: connection)
+        case OfficialUpdated.eventType:
+            try NotificationStore.saveOfficial(try decode(envelope, OfficialUpdated.self), on: connection)
+        case AppealRegistered.eventType:
+            let registered = try decode(envelope, AppealRegistered.self)
+            try NotificationStore.saveResident(registered, on: connection)
+            try notify(
+                envelope, appealId: registered.appealId, registrationNumber: registered.registrationNumber, on: connection)
+        case TicketAssigned.eventType, TicketForwarded.eventType, TicketExtended.eventType, TicketAnswered.eventType,
+             TicketReopened.eventType, TicketClosed.eventType, TicketDeadlineApproaching.eventType,
+             TicketOverdue.eventType:
+            guard case .string(let number)? = envelope.payload["registrationNumber"],
+                  case .string(let appeal)? = envelope.payload["appealId"], let appealId = UUID(uuidString: appeal)
+            else { throw PermanentEventError("ticket event without appealId/registrationNumber") }
+            try notify(envelope, appealId: appealId, registrationNumber: number, on: connection)
+        default:
+            return
+        }
+    }
+
+    private func decode<E: DomainEvent>(_ envelope: Envelope, _ type: E.Type) throws -> E {
+        do { return try envelope.decode(type) } catch {
+            throw PermanentEventError("\(envelope.type) v\(envelope.version) does not match the contract")
+        }
+    }
+
+    /// Looks up who the planner needs, plans, and writes one delivery per notice.
+    func notify(_ envelope: Envelope, appealId: UUID, registrationNumber: String, on connection: PostgresConnection) throws {
+        let needs = NotificationPlanner.recipients(of: envelope)
+        var resident: ResidentContact?
+        if needs.resident {
+            resident = try NotificationStore.loadResident(appealId: appealId, on: connection)
+            guard resident != nil else { throw ResidentNotYetKnown(appealId: appealId) }
+        }
+        var officials: [OfficialContact] = []
+        var reception: [OfficialContact] = []
+        if let authority = needs.authority {
+            officials = try NotificationStore.loadOfficials(authority: authority, role: nil, on: connection)
+        }
+        if needs.reception {
+            reception = try NotificationStore.loadOfficials(
+                authority: nil, role: OfficialRole.reception.rawValue, on: connection)
+        }
+        let notices = try planner.plan(envelope, resident: resident, officials: officials, reception: reception)
+        let now = clock()
+        for notice in notices {
+            try NotificationStore.insert(
+                notice, from: envelope, appealId: appealId, registrationNumber: registrationNumber, at: now,
+                producer: producer, on: connection)
+        }
+        logger.debug("notices planned", metadata: [
+            "event.id": "\(envelope.id)", "event.type": "\(envelope.type)", "notices": "\(notices.count)",
+        ])
+    }
+}
