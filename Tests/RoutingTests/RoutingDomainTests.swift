@@ -56,10 +56,10 @@ final class RoutingDomainTests: XCTestCase {
         let current = day.adding(days: 30)
         XCTAssertEqual(try Lifecycle.extendedDeadline(current: current, registeredOn: day, days: 15, newDeadline: nil), day.adding(days: 45))
         XCTAssertThrowsError(try Lifecycle.extendedDeadline(current: current, registeredOn: day, days: 16, newDeadline: nil)) {
-            XCTAssertEqual(($0 as? RoutingError)?.code, "beyond_legal_maximum")
+            XCTAssertEqual(($0 as? TicketRefusal)?.code, "beyond_legal_maximum")
         }
         XCTAssertThrowsError(try Lifecycle.extendedDeadline(current: current, registeredOn: day, days: nil, newDeadline: current)) {
-            XCTAssertEqual(($0 as? RoutingError)?.code, "not_later")
+            XCTAssertEqual(($0 as? TicketRefusal)?.code, "not_later")
         }
         XCTAssertThrowsError(try Lifecycle.extendedDeadline(current: current, registeredOn: day, days: nil, newDeadline: nil))
     }
@@ -81,7 +81,7 @@ final class RoutingDomainTests: XCTestCase {
                     XCTAssertNoThrow(try Lifecycle.check(action, from: status), "\(action) from \(status)")
                 } else {
                     XCTAssertThrowsError(try Lifecycle.check(action, from: status)) { error in
-                        let e = error as? RoutingError
+                        let e = error as? TicketRefusal
                         XCTAssertEqual(e?.code, "invalid_transition")
                         XCTAssertEqual(e?.field, "status")
                         XCTAssertEqual(e?.message, "ticket is \(status.rawValue); \(action.rawValue) is not allowed")
@@ -93,13 +93,13 @@ final class RoutingDomainTests: XCTestCase {
 
     func testAnswerValidation() throws {
         XCTAssertThrowsError(try Lifecycle.validateAnswer(outcome: "refused", text: "Ні, бо ні.")) {
-            XCTAssertEqual(($0 as? RoutingError)?.code, "reasons_required")
+            XCTAssertEqual(($0 as? TicketRefusal)?.code, "reasons_required")
         }
         XCTAssertThrowsError(try Lifecycle.validateAnswer(outcome: "maybe", text: "Достатньо довгий текст")) {
-            XCTAssertEqual(($0 as? RoutingError)?.field, "outcome")
+            XCTAssertEqual(($0 as? TicketRefusal)?.field, "outcome")
         }
         XCTAssertThrowsError(try Lifecycle.validateAnswer(outcome: "explained", text: "коротко")) {
-            XCTAssertEqual(($0 as? RoutingError)?.code, "too_short")
+            XCTAssertEqual(($0 as? TicketRefusal)?.code, "too_short")
         }
         let (outcome, text) = try Lifecycle.validateAnswer(outcome: "refused", text: "  Відмовлено: ділянка не належить місту, див. ст. 12.  ")
         XCTAssertEqual(outcome, .refused)

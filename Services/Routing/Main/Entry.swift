@@ -1,11 +1,13 @@
 import HromadaRuntime
 import Routing
 
+/// `hromada-routing`: the settings, the bootstrap, the run — nothing else.
 @main
 struct Entry {
     static func main() async {
         await HromadaMain.run(service: "routing") { configuration, logger, registry in
-            try await RoutingService.run(configuration: configuration, logger: logger, metricsRegistry: registry)
+            let settings = try RoutingSettings.fromEnvironment(configuration.environment)
+            try await RoutingService.run(configuration: configuration, settings: settings, logger: logger, metricsRegistry: registry)
         }
     }
 }

@@ -222,7 +222,7 @@ public struct WebInbox: Sendable {
                 let done = request.uri.queryParameters.get("done").flatMap(TicketAction.init(rawValue:))
                 return web.ticketPage(detail, principal: principal, session: session, lang: lang,
                                       message: done.map { WebText.done($0.rawValue, lang: lang) }, cookies: langCookie.map { [$0] } ?? [])
-            } catch let error as RoutingError where error.kind == .notFound {
+            } catch TicketRefusal.notFound {
                 return web.page("notfound", [:], lang: lang, status: .notFound)
             }
         }
@@ -243,7 +243,8 @@ public struct WebInbox: Sendable {
             do {
                 _ = try await web.api.perform(action, id: id, request: body, principal: principal)
                 return Self.redirect("/tickets/\(id.uuidString.lowercased())?done=\(action.rawValue)")
-            } catch let error as RoutingError {
+            } catch let refusal as TicketRefusal {
+                let error = refusal.error
                 if error.kind == .notFound { return web.page("notfound", [:], lang: lang, status: .notFound) }
                 let detail = try await web.api.ticket(id: id, principal: principal, purpose: "ticket.view")
                 let status: HTTPResponse.Status = error.kind == .conflict ? .conflict : (error.kind == .forbidden ? .forbidden : .unprocessableContent)

@@ -1,9 +1,30 @@
 import Foundation
 import HromadaContracts
 
+/// A UUID written lower-case in JSON (ARCHITECTURE.md: identifiers are lower-case everywhere) and
+/// read in either case.
+@propertyWrapper
+public struct LowercaseUUID: Codable, Sendable, Equatable, Hashable {
+    public var wrappedValue: UUID
+    public init(wrappedValue: UUID) { self.wrappedValue = wrappedValue }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        guard let value = UUID(uuidString: try container.decode(String.self)) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "expected a UUID")
+        }
+        wrappedValue = value
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(wrappedValue.uuidString.lowercased())
+    }
+}
+
 /// One line of the inbox: no personal data.
 public struct TicketSummary: Codable, Sendable, Equatable {
-    public var id: UUID
+    @LowercaseUUID public var id: UUID
     public var registrationNumber: String
     public var authority: String
     public var status: String
@@ -57,8 +78,8 @@ public struct TicketHistoryEntry: Codable, Sendable, Equatable {
 
 /// A whole ticket with the law's limits spelled out for the forms.
 public struct TicketDetail: Codable, Sendable, Equatable {
-    public var id: UUID
-    public var appealId: UUID
+    @LowercaseUUID public var id: UUID
+    @LowercaseUUID public var appealId: UUID
     public var registrationNumber: String
     public var authority: String
     public var status: String
@@ -124,7 +145,7 @@ public struct AuthorityInfo: Codable, Sendable, Equatable {
 }
 
 public struct OfficialInfo: Codable, Sendable, Equatable {
-    public var id: UUID
+    @LowercaseUUID public var id: UUID
     public var name: String
     public var authority: String
     public var role: OfficialRole
@@ -154,15 +175,56 @@ public struct OfficialRequest: Codable, Sendable {
 }
 
 public struct OfficialCreated: Codable, Sendable {
-    public var id: UUID
+    @LowercaseUUID public var id: UUID
     public var token: String
 }
 
 public struct OfficialUpserted: Codable, Sendable {
-    public var id: UUID
+    @LowercaseUUID public var id: UUID
     public var created: Bool
 }
 
 public struct TokenIssued: Codable, Sendable {
     public var token: String
+}
+
+// MARK: From the domain to the API
+
+extension TicketSummary {
+    public init(_ t: Ticket, today: LocalDate) {
+        self.init(
+            id: t.id, registrationNumber: t.registrationNumber, authority: t.authority, status: t.status.rawValue,
+            priority: t.priority, deadline: t.deadline.description, overdue: t.isOverdue(today: today),
+            daysLeft: t.daysLeft(today: today), category: t.category, kind: t.kind.rawValue, subject: t.subject,
+            extended: t.extended, escalated: t.escalated, registeredAt: t.registeredAt)
+    }
+}
+
+extension TicketDetail {
+    public init(_ record: TicketRecord, today: LocalDate) {
+        let t = record.ticket
+        self.init(
+            id: t.id, appealId: t.appealId, registrationNumber: t.registrationNumber, authority: t.authority,
+            status: t.status.rawValue, priority: t.priority, deadline: t.deadline.description,
+            overdue: t.isOverdue(today: today), daysLeft: t.daysLeft(today: today), extended: t.extended,
+            escalated: t.escalated, registeredAt: t.registeredAt, registeredOn: t.registeredOn.description,
+            forwardAllowedUntil: t.lastForwardDate.description,
+            forwardAllowed: Lifecycle.forwardAllowed(registeredOn: t.registeredOn, today: today),
+            maxDeadline: t.latestDeadline.description, outcome: t.outcome?.rawValue, answerText: t.answerText,
+            answeredAt: t.answeredAt, closedAt: t.closedAt, appeal: record.appeal, history: record.history)
+    }
+}
+
+extension TicketCommand {
+    /// The command for `action` with the fields of its request body (the others are ignored).
+    public init(_ action: TicketAction, _ request: TicketActionRequest) {
+        switch action {
+        case .accept: self = .accept
+        case .forward: self = .forward(to: request.to, reason: request.reason)
+        case .extend: self = .extend(days: request.days, newDeadline: request.newDeadline, reason: request.reason)
+        case .answer: self = .answer(outcome: request.outcome, text: request.text)
+        case .reopen: self = .reopen(reason: request.reason)
+        case .close: self = .close
+        }
+    }
 }

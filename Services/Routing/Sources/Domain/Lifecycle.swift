@@ -1,0 +1,119 @@
+import Foundation
+import HromadaContracts
+
+/// The states of a ticket (DOMAIN.md lifecycle). `forwarded` is transient: a forward re-assigns
+/// the ticket to the new authority with status `assigned` and publishes `ticket.forwarded`.
+public enum TicketStatus: String, Codable, Sendable, CaseIterable {
+    case assigned, accepted, forwarded, extended, answered, reopened, closed
+
+    /// Statuses in which the authority still owes an answer (the deadline watcher looks at these).
+    public var isOpen: Bool { self != .answered && self != .closed }
+}
+
+/// What a person can do to a ticket (the verb of `POST /v1/tickets/{id}/{action}`).
+public enum TicketAction: String, Codable, Sendable, CaseIterable {
+    case accept, forward, extend, answer, reopen, close
+
+    /// The statuses this action may start from.
+    public var allowedFrom: Set<TicketStatus> {
+        switch self {
+        case .accept: [.assigned, .reopened]
+        case .forward: [.assigned, .accepted]
+        case .extend: [.accepted]
+        case .answer: [.accepted, .reopened]
+        case .reopen: [.answered]
+        case .close: [.answered]
+        }
+    }
+
+    /// The status after the action (a forward lands as `assigned` at the new authority).
+    /// `Ticket.apply` moves the ticket to this status and nowhere else.
+    public var resultingStatus: TicketStatus {
+        switch self {
+        case .accept: .accepted
+        case .forward: .assigned
+        case .extend: .accepted
+        case .answer: .answered
+        case .reopen: .reopened
+        case .close: .closed
+        }
+    }
+
+    /// Reopen and close belong to the mayor's reception; the rest to the holding authority.
+    public var isReceptionAction: Bool { self == .reopen || self == .close }
+}
+
+/// The law's windows and limits, free of storage and time sources, so they can be unit-tested.
+public enum Lifecycle {
+    /// Refuses `action` from `status` with `invalidTransition` naming the current status.
+    public static func check(_ action: TicketAction, from status: TicketStatus) throws(TicketRefusal) {
+        guard action.allowedFrom.contains(status) else { throw .invalidTransition(from: status, action: action) }
+    }
+
+    /// Art. 7: the last day a forward is allowed is registration + 5 days.
+    public static func lastForwardDate(registeredOn: LocalDate) -> LocalDate {
+        registeredOn.adding(days: Law.forwardWindowDays)
+    }
+
+    public static func forwardAllowed(registeredOn: LocalDate, today: LocalDate) -> Bool {
+        today <= lastForwardDate(registeredOn: registeredOn)
+    }
+
+    /// Art. 20: registration date + term (15 or 30 calendar days), never past registration + 45.
+    /// A term of "one month" is counted as 30 days, so it ends on different dates in leap years.
+    public static func initialDeadline(registeredOn: LocalDate, termDays: Int) -> LocalDate {
+        let term = termDays > 0 ? termDays : Law.studyTermDays
+        return min(registeredOn.adding(days: term), Law.latestDeadline(registeredOn: registeredOn))
+    }
+
+    /// The deadline an extension asks for: an explicit date, or `days` added to the current
+    /// deadline. It must be later than the current deadline and not past registration + 45 days.
+    public static func extendedDeadline(
+        current: LocalDate, registeredOn: LocalDate, days: Int?, newDeadline: LocalDate?
+    ) throws(TicketRefusal) -> LocalDate {
+        let target: LocalDate
+        if let newDeadline {
+            target = newDeadline
+        } else if let days {
+            guard days > 0 else { throw .daysNotPositive }
+            target = current.adding(days: days)
+        } else {
+            throw .required(field: "newDeadline")
+        }
+        let field = newDeadline != nil ? "newDeadline" : "days"
+        guard target > current else { throw .notLater(current: current, field: field) }
+        let cap = Law.latestDeadline(registeredOn: registeredOn)
+        guard target <= cap else { throw .beyondLegalMaximum(cap: cap, field: field) }
+        return target
+    }
+
+    /// A reopened appeal is considered anew: today + the standard term (15 days).
+    public static func reopenedDeadline(today: LocalDate) -> LocalDate { today.adding(days: Law.standardTermDays) }
+
+    /// The shortest answer text, and the shortest refusal (Art. 19: a refusal gives its reasons).
+    public static let minimumAnswerLength = 10
+    public static let minimumRefusalLength = 20
+
+    /// Checks an answer: outcome known, text at least 10 characters; a refusal gives reasons (≥ 20).
+    /// The outcome is checked first, so the refusal names the outcome when both are wrong.
+    public static func validateAnswer(outcome: String?, text: String?) throws(TicketRefusal) -> (AnswerOutcome, String) {
+        guard let outcome else { throw .required(field: "outcome") }
+        guard let parsed = AnswerOutcome(rawValue: outcome) else { throw .unknownOutcome }
+        let body = (text ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        if body.count < minimumAnswerLength { throw .answerTooShort(empty: body.isEmpty) }
+        if parsed == .refused && body.count < minimumRefusalLength { throw .reasonsRequired }
+        return (parsed, body)
+    }
+
+    /// A reason (forward, extend, reopen) is required and kept without surrounding blanks.
+    public static func reason(_ text: String?) throws(TicketRefusal) -> String {
+        let reason = text?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        guard !reason.isEmpty else { throw .required(field: "reason") }
+        return reason
+    }
+
+    /// Holders of legal benefits (war veterans, persons with disabilities, …) are handled first.
+    public static func hasPriority(benefitCategory: String?) -> Bool {
+        benefitCategory.map { !$0.isEmpty } ?? false
+    }
+}

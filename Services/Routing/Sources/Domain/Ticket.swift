@@ -1,0 +1,298 @@
+import Foundation
+import HromadaContracts
+
+/// One appeal's ticket at the authority that holds it: the aggregate every change goes through.
+/// Its methods check the law and the lifecycle and return the new state with the history row and
+/// the events to publish (`TicketTransition`), or a `TicketRefusal`. They never touch storage:
+/// the store loads a ticket, calls one of them and saves what it returns.
+public struct Ticket: Sendable, Equatable {
+    public let id: UUID
+    public let appealId: UUID
+    public let registrationNumber: String
+    public private(set) var authority: String
+    public private(set) var status: TicketStatus
+    /// Benefit holders first (`Lifecycle.hasPriority`).
+    public let priority: Bool
+    public let category: String
+    public let kind: AppealKind
+    public let subject: String
+    /// For a complaint: the authority complained about.
+    public let against: String?
+    public let registeredAt: Date
+    /// Registration date in Kyiv: every legal window counts from it.
+    public let registeredOn: LocalDate
+    public private(set) var deadline: LocalDate
+    public private(set) var extended: Bool
+    public private(set) var escalated: Bool
+    public private(set) var outcome: AnswerOutcome?
+    public private(set) var answerText: String?
+    public private(set) var answeredAt: Date?
+    public private(set) var closedAt: Date?
+
+    /// Rebuilds a ticket as stored; new tickets come from `Ticket.open`.
+    public init(
+        id: UUID, appealId: UUID, registrationNumber: String, authority: String, status: TicketStatus, priority: Bool,
+        category: String, kind: AppealKind, subject: String, against: String?, registeredAt: Date, registeredOn: LocalDate,
+        deadline: LocalDate, extended: Bool = false, escalated: Bool = false, outcome: AnswerOutcome? = nil,
+        answerText: String? = nil, answeredAt: Date? = nil, closedAt: Date? = nil
+    ) {
+        self.id = id
+        self.appealId = appealId
+        self.registrationNumber = registrationNumber
+        self.authority = authority
+        self.status = status
+        self.priority = priority
+        self.category = category
+        self.kind = kind
+        self.subject = subject
+        self.against = against
+        self.registeredAt = registeredAt
+        self.registeredOn = registeredOn
+        self.deadline = deadline
+        self.extended = extended
+        self.escalated = escalated
+        self.outcome = outcome
+        self.answerText = answerText
+        self.answeredAt = answeredAt
+        self.closedAt = closedAt
+    }
+
+    /// True when the ticket is still owed an answer and `today` is past its deadline.
+    public func isOverdue(today: LocalDate) -> Bool { status.isOpen && today > deadline }
+    public func daysLeft(today: LocalDate) -> Int { today.days(until: deadline) }
+    public var lastForwardDate: LocalDate { Lifecycle.lastForwardDate(registeredOn: registeredOn) }
+    public var latestDeadline: LocalDate { Law.latestDeadline(registeredOn: registeredOn) }
+}
+
+/// A person's request to change a ticket, with what they sent (unchecked: `Ticket.apply` checks it
+/// after the actor and the state, so a wrong state is reported before a missing field).
+public enum TicketCommand: Sendable, Equatable {
+    case accept
+    case forward(to: String?, reason: String?)
+    /// `newDeadline` (`YYYY-MM-DD`) wins over `days`.
+    case extend(days: Int?, newDeadline: String?, reason: String?)
+    case answer(outcome: String?, text: String?)
+    case reopen(reason: String?)
+    case close
+
+    public var action: TicketAction {
+        switch self {
+        case .accept: .accept
+        case .forward: .forward
+        case .extend: .extend
+        case .answer: .answer
+        case .reopen: .reopen
+        case .close: .close
+        }
+    }
+}
+
+/// One line of a ticket's history, as the domain writes it.
+public struct TicketHistoryRecord: Sendable, Equatable {
+    public var at: Date
+    public var action: String
+    public var actor: String
+    public var from: TicketStatus?
+    public var to: TicketStatus
+    public var authority: String
+    public var note: String?
+}
+
+/// What a change did: the ticket after it, its history row, and the events to publish with it.
+public struct TicketTransition: Sendable {
+    public var ticket: Ticket
+    public var history: TicketHistoryRecord
+    /// In publishing order; each is correlated with the ticket's appeal.
+    public var events: [any TicketEvent]
+}
+
+extension Ticket {
+    // MARK: A new ticket
+
+    /// The ticket for a newly registered appeal: routed by `AppealRouter`, its deadline from the
+    /// category's term, priority for benefit holders, and `ticket.assigned` to publish.
+    public static func open(
+        for appeal: AppealRegistered, id: UUID, rules: [RoutingRule], categoryDefault: String?, termDays: Int,
+        by assigner: String, at now: Date
+    ) -> TicketTransition {
+        let decision = AppealRouter.route(
+            category: appeal.category, district: appeal.district, against: appeal.against,
+            rules: rules, categoryDefault: categoryDefault)
+        let registeredOn = LocalDate(date: appeal.registeredAt, in: .kyiv)
+        let deadline = Lifecycle.initialDeadline(registeredOn: registeredOn, termDays: termDays)
+        let ticket = Ticket(
+            id: id, appealId: appeal.appealId, registrationNumber: appeal.registrationNumber,
+            authority: decision.authority, status: .assigned,
+            priority: Lifecycle.hasPriority(benefitCategory: appeal.author.benefitCategory), category: appeal.category,
+            kind: appeal.kind, subject: appeal.subject, against: appeal.against, registeredAt: appeal.registeredAt,
+            registeredOn: registeredOn, deadline: deadline)
+        let assigned = TicketAssigned(
+            ticketId: id, appealId: appeal.appealId, registrationNumber: appeal.registrationNumber,
+            authority: decision.authority, category: appeal.category, priority: ticket.priority, deadline: deadline,
+            assignedAt: now, reason: decision.reason)
+        return TicketTransition(
+            ticket: ticket,
+            history: TicketHistoryRecord(at: now, action: "assigned", actor: assigner, from: nil, to: .assigned,
+                                         authority: decision.authority, note: decision.reason),
+            events: [assigned])
+    }
+
+    // MARK: People's actions
+
+    /// Checks, in this order, that `actor` may see the ticket (else `notFound`), may do the action
+    /// (else `forbidden`), that the action may start from the current status (else
+    /// `invalidTransition`), then the law's rules for the action and what was sent.
+    public func apply(
+        _ command: TicketCommand, by actor: Principal, at now: Date, today: LocalDate
+    ) -> Result<TicketTransition, TicketRefusal> {
+        Result { () throws(TicketRefusal) -> TicketTransition in
+            try applying(command, by: actor, at: now, today: today)
+        }
+    }
+
+    func applying(
+        _ command: TicketCommand, by actor: Principal, at now: Date, today: LocalDate
+    ) throws(TicketRefusal) -> TicketTransition {
+        let action = command.action
+        guard actor.canRead(ticketAuthority: authority) else { throw .notFound }
+        let permitted = action.isReceptionAction ? actor.canReopenAndClose : actor.canWork(ticketAuthority: authority)
+        guard permitted else { throw .forbidden(action) }
+        try Lifecycle.check(action, from: status)
+
+        var next = self
+        next.status = action.resultingStatus
+        let by = actor.id
+        switch command {
+        case .accept:
+            return next.transition(action: "accepted", actor: by, from: status, at: now, note: nil, events: [
+                TicketAccepted(ticketId: id, appealId: appealId, registrationNumber: registrationNumber,
+                               authority: authority, officialId: by, acceptedAt: now),
+            ])
+
+        case .forward(let to, let reason):
+            guard Lifecycle.forwardAllowed(registeredOn: registeredOn, today: today) else {
+                throw .forwardWindowClosed(lastDay: lastForwardDate)
+            }
+            let target = to?.trimmingCharacters(in: .whitespaces) ?? ""
+            guard !target.isEmpty else { throw .required(field: "to") }
+            guard Reference.authority(code: target) != nil else { throw .unknownAuthority }
+            guard target != authority else { throw .sameAuthority }
+            if kind == .complaint, let against, against == target { throw .complaintAgainstAuthority }
+            let reason = try Lifecycle.reason(reason)
+            next.authority = target
+            return next.transition(action: "forwarded", actor: by, from: status, at: now,
+                                   note: "from \(authority): \(reason)", events: [
+                TicketForwarded(ticketId: id, appealId: appealId, registrationNumber: registrationNumber,
+                                authority: target, fromAuthority: authority, officialId: by, reason: reason,
+                                forwardedAt: now, deadline: deadline),
+                TicketAssigned(ticketId: id, appealId: appealId, registrationNumber: registrationNumber,
+                               authority: target, category: category, priority: priority, deadline: deadline,
+                               assignedAt: now, reason: "forwarded", previousAuthority: authority),
+            ])
+
+        case .extend(let days, let newDeadline, let reason):
+            var requested: LocalDate?
+            if let newDeadline {
+                guard let parsed = LocalDate(string: newDeadline) else { throw .invalidDate(field: "newDeadline") }
+                requested = parsed
+            }
+            let target = try Lifecycle.extendedDeadline(
+                current: deadline, registeredOn: registeredOn, days: days, newDeadline: requested)
+            let reason = try Lifecycle.reason(reason)
+            next.deadline = target
+            next.extended = true
+            return next.transition(action: "extended", actor: by, from: status, at: now,
+                                   note: "\(deadline) → \(target): \(reason)", events: [
+                TicketExtended(ticketId: id, appealId: appealId, registrationNumber: registrationNumber,
+                               authority: authority, officialId: by, reason: reason, previousDeadline: deadline,
+                               newDeadline: target, extendedAt: now),
+            ])
+
+        case .answer(let outcome, let text):
+            let (parsed, body) = try Lifecycle.validateAnswer(outcome: outcome, text: text)
+            next.outcome = parsed
+            next.answerText = body
+            next.answeredAt = now
+            return next.transition(action: "answered", actor: by, from: status, at: now, note: parsed.rawValue, events: [
+                TicketAnswered(ticketId: id, appealId: appealId, registrationNumber: registrationNumber,
+                               authority: authority, officialId: by, outcome: parsed, answerText: body, answeredAt: now),
+            ])
+
+        case .reopen(let reason):
+            let reason = try Lifecycle.reason(reason)
+            let reopenedDeadline = Lifecycle.reopenedDeadline(today: today)
+            next.deadline = reopenedDeadline
+            next.escalated = false
+            return next.transition(action: "reopened", actor: by, from: status, at: now, note: reason, events: [
+                TicketReopened(ticketId: id, appealId: appealId, registrationNumber: registrationNumber,
+                               authority: authority, reopenedBy: by, reason: reason, reopenedAt: now,
+                               deadline: reopenedDeadline),
+            ])
+
+        case .close:
+            return closed(by: by, at: now)
+        }
+    }
+
+    // MARK: The system's changes
+
+    /// An answered ticket closed by reception, or by the system when nobody disputed it in time.
+    func closed(by closer: String, at now: Date) -> TicketTransition {
+        var next = self
+        next.status = .closed
+        next.closedAt = now
+        return next.transition(action: "closed", actor: closer, from: status, at: now, note: nil, events: [
+            TicketClosed(ticketId: id, appealId: appealId, registrationNumber: registrationNumber, authority: authority,
+                         closedAt: now, closedBy: closer),
+        ])
+    }
+
+    /// `ticket.deadline-approaching` for today (the ticket itself does not change).
+    public func deadlineApproaching(today: LocalDate, at now: Date) -> TicketDeadlineApproaching {
+        TicketDeadlineApproaching(
+            ticketId: id, appealId: appealId, registrationNumber: registrationNumber, authority: authority,
+            deadline: deadline, daysLeft: today.days(until: deadline), raisedAt: now)
+    }
+
+    /// Overdue: escalated to the mayor's reception, with a history row and `ticket.overdue`.
+    public func escalatedAsOverdue(today: LocalDate, at now: Date) -> TicketTransition {
+        var next = self
+        next.escalated = true
+        return TicketTransition(
+            ticket: next,
+            history: TicketHistoryRecord(
+                at: now, action: "escalated", actor: DeadlineWatch.watcherActor, from: status, to: status,
+                authority: authority, note: "overdue since \(deadline); escalated to \(Reference.defaultAuthority)"),
+            events: [
+                TicketOverdue(ticketId: id, appealId: appealId, registrationNumber: registrationNumber,
+                              authority: authority, deadline: deadline, daysOverdue: deadline.days(until: today),
+                              raisedAt: now, escalatedTo: Reference.defaultAuthority),
+            ])
+    }
+
+    /// Answered and undisputed for long enough: closed by the system.
+    public func autoClosed(at now: Date) -> TicketTransition { closed(by: DeadlineWatch.systemCloser, at: now) }
+
+    /// Intake returned the appeal as defective: the ticket closes, whatever its status, unless it
+    /// is closed already (then nil: nothing to do).
+    public func returned(by returner: String?, at now: Date) -> TicketTransition? {
+        guard status != .closed else { return nil }
+        var next = self
+        next.status = .closed
+        next.closedAt = now
+        return next.transition(action: "returned", actor: returner ?? "intake", from: status, at: now, note: nil, events: [
+            TicketClosed(ticketId: id, appealId: appealId, registrationNumber: registrationNumber, authority: authority,
+                         closedAt: now, closedBy: "returned"),
+        ])
+    }
+
+    private func transition(
+        action: String, actor: String, from: TicketStatus, at now: Date, note: String?, events: [any TicketEvent]
+    ) -> TicketTransition {
+        TicketTransition(
+            ticket: self,
+            history: TicketHistoryRecord(at: now, action: action, actor: actor, from: from, to: status,
+                                         authority: authority, note: note),
+            events: events)
+    }
+}

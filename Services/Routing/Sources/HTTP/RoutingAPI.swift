@@ -1,0 +1,230 @@
+import Foundation
+import HromadaContracts
+import HromadaCrypto
+import HromadaPostgres
+import HromadaRuntime
+import Hummingbird
+import Logging
+import Metrics
+import Prometheus
+
+/// The JSON API on 8081. Handlers only authenticate, decode and map errors: the decisions are the
+/// domain's (`Ticket`, `AppealRouter`), the SQL the store's; the operations are shared with the web inbox.
+public struct RoutingAPI: Sendable {
+    public let runtime: ServiceRuntime
+    public let settings: RoutingSettings
+
+    var producer: String { runtime.configuration.producer }
+
+    // MARK: Authentication
+
+    /// The caller of an API request: the bootstrap administrator token or an official's token.
+    func principal(_ request: Request) async throws -> Principal {
+        if BearerToken.isAdministrator(request, configuration: runtime.configuration) { return .bootstrapAdministrator }
+        guard let token = BearerToken.from(request) else { throw APIError.unauthorized() }
+        guard let principal = try await runtime.database.withConnection({ c in try RoutingStore.official(token: token, on: c) }) else {
+            throw APIError.unauthorized()
+        }
+        return principal
+    }
+
+    func requireAdministrator(_ request: Request) async throws -> Principal {
+        let p = try await principal(request)
+        guard p.role == .administrator else { throw APIError.forbidden("administrators only") }
+        return p
+    }
+
+    static func apiError(_ error: RoutingError) -> APIError {
+        let status: HTTPResponse.Status = switch error.kind {
+        case .notFound: .notFound
+        case .conflict: .conflict
+        case .invalid: .unprocessableContent
+        case .forbidden: .forbidden
+        }
+        return APIError(status, code: error.code, message: error.message, field: error.field)
+    }
+
+    /// Runs `body` and turns routing's errors into the API's error shape.
+    func mapped<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let refusal as TicketRefusal {
+            throw Self.apiError(refusal.error)
+        } catch let error as RoutingError {
+            throw Self.apiError(error)
+        } catch let error as RoutingValidationErrors {
+            throw APIError.validation(error.errors.map { FieldError(field: $0.field, code: $0.code, message: $0.message) })
+        }
+    }
+
+    static func body<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
+        let buffer = try await request.body.collect(upTo: 256 * 1024)
+        return try JSON.decoder.decode(T.self, from: Data(buffer.readableBytesView))
+    }
+
+    /// The `:id` of a URL as a UUID, accepted in either case (`UUID(uuidString:)` is case-blind).
+    static func uuid(_ context: BasicRequestContext, _ name: String = "id", what: String = "ticket") throws -> UUID {
+        guard let text = context.parameters.get(name), let id = UUID(uuidString: text) else { throw APIError.notFound(what) }
+        return id
+    }
+
+    var today: LocalDate { LocalDate(date: settings.clock(), in: .kyiv) }
+
+    // MARK: Operations shared by the API and the web inbox
+
+    public func tickets(principal: Principal, filter: RoutingStore.InboxFilter) async throws -> [TicketSummary] {
+        let today = self.today
+        let tickets = try await runtime.database.withConnection { c in
+            try RoutingStore.listTickets(filter, principal: principal, today: today, on: c)
+        }
+        return tickets.map { TicketSummary($0, today: today) }
+    }
+
+    /// The whole ticket for someone allowed to read it; the view is recorded as
+    /// `personal-data.accessed` in the same transaction.
+    public func ticket(id: UUID, principal: Principal, purpose: String = "ticket.view") async throws -> TicketDetail {
+        let record = try await write { c, now, producer in
+            let record = try RoutingStore.ticketRecord(id: id, principal: principal, on: c)
+            try RoutingStore.recordAccess(to: record.ticket, by: principal, purpose: purpose, now: now, producer: producer, on: c)
+            return record
+        }
+        return TicketDetail(record, today: today)
+    }
+
+    /// Applies `action` through the domain and returns the ticket as the actor now sees it (the
+    /// answer shows personal data, so it is recorded as an access for `ticket.<action>`).
+    public func perform(_ action: TicketAction, id: UUID, request: TicketActionRequest, principal: Principal) async throws -> TicketDetail {
+        let command = TicketCommand(action, request)
+        let record = try await write { c, now, producer in
+            let ticket = try RoutingStore.perform(command, ticketId: id, principal: principal, now: now, producer: producer, on: c)
+            try RoutingStore.recordAccess(to: ticket, by: principal, purpose: "ticket.\(action.rawValue)", now: now,
+                                          producer: producer, on: c)
+            return try RoutingStore.record(of: ticket, on: c)
+        }
+        Counter(label: "hromada_routing_actions_total", dimensions: [("action", action.rawValue)]).increment()
+        runtime.logger.info("ticket action", metadata: ["ticket.id": "\(id.uuidString.lowercased())", "ticket.action": "\(action.rawValue)"])
+        return TicketDetail(record, today: today)
+    }
+
+    public func authorities() async throws -> [AuthorityInfo] {
+        let today = self.today
+        return try await runtime.database.withConnection { c in try RoutingStore.authorities(today: today, on: c) }
+    }
+
+    /// Runs `body` in a transaction, then wakes the outbox relay.
+    func write<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection, Date, String) throws -> T) async throws -> T {
+        let now = settings.clock()
+        let producer = self.producer
+        let result = try await runtime.database.withTransaction { c in try body(c, now, producer) }
+        runtime.outboxRelay.notifyCommitted()
+        return result
+    }
+
+    // MARK: Routes
+
+    public func register(on router: Router<BasicRequestContext>) {
+        let api = self
+        router.get("/v1/tickets") { request, _ -> Response in
+            try await api.mapped {
+                let principal = try await api.principal(request)
+                var filter = RoutingStore.InboxFilter()
+                let query = request.uri.queryParameters
+                if let status = query.get("status"), !status.isEmpty {
+                    guard let parsed = TicketStatus(rawValue: status) else {
+                        throw RoutingError(.invalid, code: "unknown_status", field: "status", message: "unknown status")
+                    }
+                    filter.status = parsed
+                }
+                filter.overdueOnly = query.get("overdue") == "true"
+                if let authority = query.get("authority"), !authority.isEmpty { filter.authority = authority }
+                if let limit = query.get("limit").flatMap(Int.init) { filter.limit = limit }
+                let tickets = try await api.tickets(principal: principal, filter: filter)
+                return try JSON.response(["tickets": tickets])
+            }
+        }
+        router.get("/v1/tickets/:id") { request, context -> Response in
+            try await api.mapped {
+                let principal = try await api.principal(request)
+                let id = try Self.uuid(context)
+                return try JSON.response(try await api.ticket(id: id, principal: principal))
+            }
+        }
+        router.post("/v1/tickets/:id/:action") { request, context -> Response in
+            try await api.mapped {
+                let principal = try await api.principal(request)
+                let id = try Self.uuid(context)
+                guard let action = context.parameters.get("action").flatMap(TicketAction.init(rawValue:)) else {
+                    throw APIError.notFound("action")
+                }
+                let buffer = try await request.body.collect(upTo: 256 * 1024)
+                let body = buffer.readableBytes == 0
+                    ? TicketActionRequest()
+                    : try JSON.decoder.decode(TicketActionRequest.self, from: Data(buffer.readableBytesView))
+                return try JSON.response(try await api.perform(action, id: id, request: body, principal: principal))
+            }
+        }
+        router.get("/v1/routing-rules") { request, _ -> Response in
+            try await api.mapped {
+                let principal = try await api.principal(request)
+                guard principal.seesAllTickets else { throw APIError.forbidden("reception staff and administrators only") }
+                return try JSON.response(try await api.runtime.database.withConnection { c in try RoutingStore.currentRules(on: c) })
+            }
+        }
+        router.put("/v1/routing-rules") { request, _ -> Response in
+            try await api.mapped {
+                let principal = try await api.requireAdministrator(request)
+                let update = try await Self.body(RuleSetUpdate.self, request)
+                let set = try await api.write { c, now, producer in
+                    try RoutingStore.replaceRules(update, changedBy: principal.id, now: now, producer: producer, on: c)
+                }
+                api.runtime.logger.info("routing rules replaced", metadata: ["rules.version": "\(set.version)"])
+                return try JSON.response(set)
+            }
+        }
+        router.get("/v1/authorities") { request, _ -> Response in
+            try await api.mapped {
+                _ = try await api.principal(request)
+                return try JSON.response(try await api.authorities())
+            }
+        }
+        router.get("/v1/officials") { request, _ -> Response in
+            try await api.mapped {
+                _ = try await api.requireAdministrator(request)
+                return try JSON.response(try await api.runtime.database.withConnection { c in try RoutingStore.officials(on: c) })
+            }
+        }
+        router.post("/v1/officials") { request, _ -> Response in
+            try await api.mapped {
+                _ = try await api.requireAdministrator(request)
+                let body = try await Self.body(OfficialRequest.self, request)
+                let created = try await api.write { c, now, producer in try RoutingStore.createOfficial(body, now: now, producer: producer, on: c) }
+                return try JSON.response(created, status: .created)
+            }
+        }
+        router.put("/v1/officials/by-name") { request, _ -> Response in
+            try await api.mapped {
+                _ = try await api.requireAdministrator(request)
+                let body = try await Self.body(OfficialRequest.self, request)
+                let result = try await api.write { c, now, producer in try RoutingStore.upsertOfficial(body, now: now, producer: producer, on: c) }
+                return try JSON.response(result, status: result.created ? .created : .ok)
+            }
+        }
+        router.post("/v1/officials/:id/token") { request, context -> Response in
+            try await api.mapped {
+                _ = try await api.requireAdministrator(request)
+                let id = try Self.uuid(context, what: "official")
+                return try JSON.response(try await api.write { c, now, producer in
+                    try RoutingStore.issueToken(officialId: id, now: now, producer: producer, on: c)
+                })
+            }
+        }
+        router.delete("/v1/officials/:id/token") { request, context -> Response in
+            try await api.mapped {
+                _ = try await api.requireAdministrator(request)
+                let id = try Self.uuid(context, what: "official")
+                try await api.write { c, now, producer in try RoutingStore.revokeToken(officialId: id, now: now, producer: producer, on: c) }
+                return Response(status: .noContent)
+            }
+        }
+    }
+}

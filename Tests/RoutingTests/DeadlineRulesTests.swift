@@ -1,0 +1,171 @@
+import Foundation
+import HromadaContracts
+@testable import Routing
+import XCTest
+
+/// Deadlines as today's code counts them (calendar days, "one month" = 30 days), the watcher's
+/// decisions, and the routing rules' precedence. Pure, no servers.
+final class DeadlineRulesTests: XCTestCase {
+    static func date(_ text: String) -> LocalDate { LocalDate(string: text)! }
+    static let now = ISO8601.parse("2026-12-10T09:00:00+02:00")!
+    static let today = LocalDate(date: now, in: .kyiv)
+
+    static func ticket(_ status: TicketStatus, deadline: LocalDate, answeredAt: Date? = nil) -> Ticket {
+        Ticket(
+            id: UUID(), appealId: UUID(), registrationNumber: "MK-2026-000007", authority: "zhkg", status: status,
+            priority: false, category: "heating", kind: .application, subject: "s", against: nil,
+            registeredAt: now, registeredOn: date("2026-11-27"), deadline: deadline, answeredAt: answeredAt)
+    }
+
+    // MARK: Month and leap-year deadlines
+
+    func testTermsAreCalendarDaysAcrossMonthsAndLeapYears() {
+        // "One month" is 30 days: it ends on different dates in leap and common years.
+        XCTAssertEqual(Lifecycle.initialDeadline(registeredOn: Self.date("2028-01-31"), termDays: 30), Self.date("2028-03-01"))
+        XCTAssertEqual(Lifecycle.initialDeadline(registeredOn: Self.date("2027-01-31"), termDays: 30), Self.date("2027-03-02"))
+        XCTAssertEqual(Lifecycle.initialDeadline(registeredOn: Self.date("2028-02-14"), termDays: 15), Self.date("2028-02-29"))
+        XCTAssertEqual(Lifecycle.initialDeadline(registeredOn: Self.date("2027-02-14"), termDays: 15), Self.date("2027-03-01"))
+        XCTAssertEqual(Lifecycle.initialDeadline(registeredOn: Self.date("2026-12-20"), termDays: 15), Self.date("2027-01-04"))
+        // 2100 is not a leap year, 2000 was.
+        XCTAssertEqual(Lifecycle.initialDeadline(registeredOn: Self.date("2100-02-20"), termDays: 15), Self.date("2100-03-07"))
+        XCTAssertEqual(Lifecycle.initialDeadline(registeredOn: Self.date("2000-02-20"), termDays: 15), Self.date("2000-03-06"))
+        // An unknown term falls back to the study term; a term past 45 days is capped.
+        XCTAssertEqual(Lifecycle.initialDeadline(registeredOn: Self.date("2026-11-27"), termDays: 0), Self.date("2026-12-27"))
+        XCTAssertEqual(Lifecycle.initialDeadline(registeredOn: Self.date("2026-11-27"), termDays: 60), Self.date("2027-01-11"))
+    }
+
+    func testTheFortyFiveDayCapInLeapAndCommonYears() throws {
+        XCTAssertEqual(Law.latestDeadline(registeredOn: Self.date("2028-01-20")), Self.date("2028-03-05"))
+        XCTAssertEqual(Law.latestDeadline(registeredOn: Self.date("2027-01-20")), Self.date("2027-03-06"))
+        let registered = Self.date("2028-01-20")
+        let current = Lifecycle.initialDeadline(registeredOn: registered, termDays: 30)
+        XCTAssertEqual(try Lifecycle.extendedDeadline(current: current, registeredOn: registered, days: 15, newDeadline: nil),
+                       Self.date("2028-03-05"))
+        XCTAssertThrowsError(try Lifecycle.extendedDeadline(current: current, registeredOn: registered, days: 16,
+                                                            newDeadline: nil)) {
+            XCTAssertEqual($0 as? TicketRefusal, .beyondLegalMaximum(cap: Self.date("2028-03-05"), field: "days"))
+        }
+    }
+
+    func testReopenedDeadlineIsTodayPlusTheStandardTerm() {
+        XCTAssertEqual(Lifecycle.reopenedDeadline(today: Self.date("2028-02-20")), Self.date("2028-03-06"))
+    }
+
+    // MARK: The watcher's decisions
+
+    func testApproachingIsAtMostThreeDaysLeftAndOverdueIsPastTheDeadline() {
+        let today = Self.today
+        XCTAssertEqual(today.description, "2026-12-10")
+        for status in TicketStatus.allCases where status.isOpen {
+            XCTAssertNil(DeadlineWatch.alert(for: Self.ticket(status, deadline: today.adding(days: 4)), today: today))
+            XCTAssertEqual(DeadlineWatch.alert(for: Self.ticket(status, deadline: today.adding(days: 3)), today: today),
+                           .approaching, "\(status)")
+            XCTAssertEqual(DeadlineWatch.alert(for: Self.ticket(status, deadline: today), today: today), .approaching,
+                           "the deadline day itself is not overdue")
+            XCTAssertEqual(DeadlineWatch.alert(for: Self.ticket(status, deadline: today.adding(days: -1)), today: today),
+                           .overdue)
+            XCTAssertEqual(DeadlineWatch.alert(for: Self.ticket(status, deadline: today.adding(days: -30)), today: today),
+                           .overdue, "first seen long past: overdue only")
+        }
+        for status in [TicketStatus.answered, .closed] {
+            XCTAssertNil(DeadlineWatch.alert(for: Self.ticket(status, deadline: today.adding(days: -1)), today: today))
+            XCTAssertNil(DeadlineWatch.alert(for: Self.ticket(status, deadline: today), today: today))
+        }
+    }
+
+    func testTheWindowTheStoreSearches() {
+        let window = DeadlineWatch.window(now: Self.now, autoCloseDays: 10)
+        XCTAssertEqual(window.overdueBefore, Self.today)
+        XCTAssertEqual(window.approachingFrom, Self.today)
+        XCTAssertEqual(window.approachingThrough, Self.today.adding(days: 3))
+        XCTAssertEqual(window.closeAnsweredBefore, Self.now.addingTimeInterval(-10 * 86_400))
+    }
+
+    func testAnsweredTicketsCloseAfterTheAutoClosePeriod() throws {
+        let answered = { (ago: TimeInterval) in
+            Self.ticket(.answered, deadline: Self.today, answeredAt: Self.now.addingTimeInterval(-ago))
+        }
+        XCTAssertTrue(DeadlineWatch.shouldAutoClose(answered(10 * 86_400), now: Self.now, autoCloseDays: 10))
+        XCTAssertFalse(DeadlineWatch.shouldAutoClose(answered(10 * 86_400 - 60), now: Self.now, autoCloseDays: 10))
+        XCTAssertTrue(DeadlineWatch.shouldAutoClose(answered(2 * 86_400), now: Self.now, autoCloseDays: 1))
+        XCTAssertFalse(DeadlineWatch.shouldAutoClose(
+            Self.ticket(.closed, deadline: Self.today, answeredAt: Self.now.addingTimeInterval(-30 * 86_400)),
+            now: Self.now, autoCloseDays: 10))
+        XCTAssertFalse(DeadlineWatch.shouldAutoClose(Self.ticket(.reopened, deadline: Self.today), now: Self.now,
+                                                     autoCloseDays: 10))
+        let closed = answered(11 * 86_400).autoClosed(at: Self.now)
+        XCTAssertEqual(closed.ticket.status, .closed)
+        XCTAssertEqual(closed.ticket.closedAt, Self.now)
+        XCTAssertEqual(closed.history.actor, "system")
+        XCTAssertEqual((closed.events.first as? TicketClosed)?.closedBy, "system")
+    }
+
+    func testOverdueEscalatesToTheMayorsReception() throws {
+        let ticket = Self.ticket(.accepted, deadline: Self.today.adding(days: -2))
+        let t = ticket.escalatedAsOverdue(today: Self.today, at: Self.now)
+        XCTAssertTrue(t.ticket.escalated)
+        XCTAssertEqual(t.ticket.status, .accepted, "escalation does not change the status")
+        XCTAssertEqual(t.history.action, "escalated")
+        XCTAssertEqual(t.history.actor, "deadline-watcher")
+        XCTAssertEqual(t.history.from, .accepted)
+        XCTAssertEqual(t.history.note, "overdue since 2026-12-08; escalated to mayor-reception")
+        let event = try XCTUnwrap(t.events.first as? TicketOverdue)
+        XCTAssertEqual(event.daysOverdue, 2)
+        XCTAssertEqual(event.escalatedTo, "mayor-reception")
+        XCTAssertEqual(event.routingKey, "ticket.overdue.v1.zhkg")
+        let approaching = Self.ticket(.assigned, deadline: Self.today.adding(days: 3)).deadlineApproaching(
+            today: Self.today, at: Self.now)
+        XCTAssertEqual(approaching.daysLeft, 3)
+        XCTAssertEqual(approaching.raisedAt, Self.now)
+    }
+
+    // MARK: Routing rules
+
+    func testRulePrecedenceCategoryTimesDistrict() {
+        let rules = [
+            RoutingRule(category: "heating", authority: "zhkg"),
+            RoutingRule(category: "roads", authority: "zhkg"),
+            // Listed after the category's rule and still first for its district.
+            RoutingRule(category: "heating", district: "korabelnyi", authority: "korabelnyi-administration"),
+        ]
+        func route(_ category: String, _ district: String?) -> AppealRouter.Decision {
+            AppealRouter.route(category: category, district: district, against: nil, rules: rules)
+        }
+        XCTAssertEqual(route("heating", "korabelnyi"), .init(authority: "korabelnyi-administration", reason: "district-rule"))
+        XCTAssertEqual(route("heating", "zavodskyi"), .init(authority: "zhkg", reason: "rule"))
+        XCTAssertEqual(route("heating", nil), .init(authority: "zhkg", reason: "rule"))
+        // No rule for the category: the given default, then Reference's, then the mayor's reception.
+        XCTAssertEqual(AppealRouter.route(category: "education", district: "korabelnyi", against: nil, rules: rules,
+                                          categoryDefault: "health"),
+                       .init(authority: "health", reason: "default"))
+        XCTAssertEqual(route("education", nil), .init(authority: "education", reason: "default"))
+        XCTAssertEqual(route("no-such-category", nil), .init(authority: "mayor-reception", reason: "default"))
+    }
+
+    func testNoComplaintIsEverRoutedToTheBodyItComplainsAbout() {
+        let rules = AppealRouter.seedRules
+        let districts: [String?] = [nil] + Reference.districts.map(\.code)
+        var checked = 0
+        for category in Reference.categories.map(\.code) {
+            for district in districts {
+                for against in Reference.authorities.map(\.code) {
+                    let decision = AppealRouter.route(category: category, district: district, against: against, rules: rules)
+                    XCTAssertNotEqual(decision.authority, against, "\(category) \(district ?? "-") against \(against)")
+                    XCTAssertNotNil(Reference.authority(code: decision.authority))
+                    checked += 1
+                }
+            }
+        }
+        XCTAssertGreaterThan(checked, 100)
+    }
+
+    func testInboxScope() {
+        let official = Principal(id: "1", name: "a", role: .official, authority: "zhkg")
+        XCTAssertEqual(official.inboxScope(requested: "health"), .init(authority: "zhkg"), "an official sees only their own")
+        XCTAssertEqual(official.inboxScope(requested: nil), .init(authority: "zhkg"))
+        XCTAssertNil(Principal(id: "2", name: "b", role: .official, authority: nil).inboxScope(requested: nil))
+        let reception = Principal(id: "3", name: "c", role: .reception, authority: "mayor-reception")
+        XCTAssertEqual(reception.inboxScope(requested: "health"), .init(authority: "health"))
+        XCTAssertEqual(reception.inboxScope(requested: nil), .init(authority: nil))
+    }
+}
