@@ -82,8 +82,10 @@ let package = Package(
         .target(name: "CHromadaShims", dependencies: ["CRabbitMQ", "CCurl"], path: "Shared/CHromadaShims"),
 
         // MARK: Shared libraries
-        .target(name: "HromadaContracts", path: "Shared/Contracts", swiftSettings: swiftSettings),
-        .target(name: "HromadaCrypto", dependencies: ["COpenSSL"], path: "Shared/Crypto", swiftSettings: swiftSettings),
+        // Hex, civil-date arithmetic and error redaction: the one copy the libraries below share.
+        .target(name: "HromadaCore", path: "Shared/Core", swiftSettings: swiftSettings),
+        .target(name: "HromadaContracts", dependencies: ["HromadaCore"], path: "Shared/Contracts", swiftSettings: swiftSettings),
+        .target(name: "HromadaCrypto", dependencies: ["COpenSSL", "HromadaCore"], path: "Shared/Crypto", swiftSettings: swiftSettings),
         .target(
             name: "HromadaAMQP",
             dependencies: ["CRabbitMQ", "CHromadaShims", logging, metrics, nioPosix],
@@ -91,13 +93,13 @@ let package = Package(
         ),
         .target(
             name: "HromadaPostgres",
-            dependencies: ["CLibPQ", logging, metrics, nioPosix],
+            dependencies: ["CLibPQ", "HromadaCore", logging, metrics, nioPosix],
             path: "Shared/Postgres", swiftSettings: swiftSettings
         ),
         .target(
             name: "HromadaRuntime",
             dependencies: [
-                "HromadaContracts", "HromadaAMQP", "HromadaPostgres", "HromadaCrypto",
+                "HromadaCore", "HromadaContracts", "HromadaAMQP", "HromadaPostgres", "HromadaCrypto",
                 hummingbird, logging, metrics, lifecycle, unixSignals, nioCore,
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -130,6 +132,7 @@ let package = Package(
         ),
 
         // MARK: Tests (unit tests in memory; integration tests against the real servers)
+        .testTarget(name: "CoreTests", dependencies: ["HromadaCore"], path: "Tests/CoreTests", swiftSettings: swiftSettings),
         .testTarget(name: "ContractsTests", dependencies: ["HromadaContracts"], path: "Tests/ContractsTests", resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "CryptoTests", dependencies: ["HromadaCrypto"], path: "Tests/CryptoTests", swiftSettings: swiftSettings),
         .testTarget(name: "AMQPTests", dependencies: ["HromadaAMQP", "HromadaTestSupport"], path: "Tests/AMQPTests", swiftSettings: swiftSettings),

@@ -1,8 +1,9 @@
 import Foundation
+import HromadaCore
 
 /// A message that does not match the contract. `description` names the field (a key path such as
 /// `payload.author.email`) and the kind of mismatch, never the field's value.
-public struct ContractError: Error, CustomStringConvertible, Sendable, Equatable {
+public struct ContractError: Error, CustomStringConvertible, Sendable, Equatable, PrivacySafeError {
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable, Hashable {
             case malformedJSON, missingField, invalidField, invalidDate, eventTypeMismatch, versionMismatch, unknownEvent, encodingFailed

@@ -21,7 +21,7 @@ extension DomainEvent {
 ///
 /// `occurredAt` is written as `ISO8601.format` (UTC, milliseconds, `+00:00`) and kept at millisecond
 /// precision (every initializer rounds it), so `Envelope.decode(from: e.encoded()) == e`.
-/// UUIDs are written uppercase (Swift's `uuidString`); reading accepts either case.
+/// UUIDs are written lower-case (`lowercaseUUID`), in the payload too; reading accepts either case.
 /// `causationId` is written as `null` when absent. `encoded()` is canonical (see
 /// `JSONValue.canonicalBytes()`): the same envelope always gives the same bytes.
 public struct Envelope: Codable, Sendable, Equatable {
@@ -86,12 +86,12 @@ public struct Envelope: Codable, Sendable, Equatable {
     /// The envelope as a JSON object (what `encoded()` writes).
     public var jsonValue: JSONValue {
         .object([
-            "id": .string(id.uuidString),
+            "id": .string(id.lowercaseUUID),
             "type": .string(type),
             "version": .int(Int64(version)),
             "occurredAt": .string(ISO8601.format(occurredAt)),
-            "correlationId": .string(correlationId.uuidString),
-            "causationId": causationId.map { .string($0.uuidString) } ?? .null,
+            "correlationId": .string(correlationId.lowercaseUUID),
+            "causationId": causationId.map { .string($0.lowercaseUUID) } ?? .null,
             "producer": .string(producer),
             "payload": payload,
         ])
@@ -142,13 +142,19 @@ public struct Envelope: Codable, Sendable, Equatable {
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
+        try container.encode(id.lowercaseUUID, forKey: .id)
         try container.encode(type, forKey: .type)
         try container.encode(version, forKey: .version)
         try container.encode(ISO8601.format(occurredAt), forKey: .occurredAt)
-        try container.encode(correlationId, forKey: .correlationId)
-        try container.encode(causationId, forKey: .causationId)
+        try container.encode(correlationId.lowercaseUUID, forKey: .correlationId)
+        try container.encode(causationId?.lowercaseUUID, forKey: .causationId)
         try container.encode(producer, forKey: .producer)
         try container.encode(payload, forKey: .payload)
     }
+}
+
+extension UUID {
+    /// The wire spelling of an identifier: `uuidString` lower-cased (the contract writes every
+    /// UUID lower-case, in envelopes, AMQP properties, JSON, URLs and pages).
+    public var lowercaseUUID: String { uuidString.lowercased() }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HromadaCore
 
 /// Any JSON value. Integers stay exact (`.int`); other numbers are `.double`. Equality and hashing
 /// treat `.int(2)` and `.double(2.0)` as the same number, as JSON does.
@@ -184,7 +185,7 @@ public enum JSONValue: Codable, Sendable, Hashable {
         }
     }
 
-    private static let hexDigits = Array("0123456789abcdef".utf8)
+    private static let hexDigits = HexCoding.digits
 
     private static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
@@ -225,10 +226,12 @@ extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expre
 // MARK: Codable values ↔ JSONValue
 
 /// The one JSON coder configuration of the contracts: instants as `ISO8601.format`, dates as
-/// `YYYY-MM-DD`, UUIDs as Swift writes them (uppercase; reading accepts either case).
+/// `YYYY-MM-DD`, UUIDs lower-case (`LowercaseUUIDJSONEncoder`; reading accepts either case).
 public enum ContractCoding {
+    /// Sorted keys, unescaped slashes, ISO 8601 instants, lower-case UUIDs. Services can use it
+    /// for their HTTP JSON too (it is a `JSONEncoder`, so also a Hummingbird response encoder).
     public static func makeEncoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
+        let encoder = LowercaseUUIDJSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()

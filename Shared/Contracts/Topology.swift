@@ -1,13 +1,5 @@
-/// Names of the message topology (ARCHITECTURE.md "Message topology"). Everything that declares,
-/// binds or publishes uses these names.
-///
-/// Retry policy: a message is tried at most `maxAttempts` times in total. After failed attempt n
-/// (1-based) with n < maxAttempts it is published to the retry queue of tier
-/// `retryTier(afterFailedAttempt: n)` — tier min(n − 1, retryDelays.count − 1) — whose
-/// `x-message-ttl` is that tier's delay and whose dead-letter target is the default exchange with
-/// the consumer's own queue as routing key, so it comes back after the delay. After attempt
-/// `maxAttempts` fails it goes to `deadLetterQueue(q)` through `deadLetterExchange`.
-/// With delays [1 s, 5 s, 30 s] and 5 attempts the waits are 1 s, 5 s, 30 s, 30 s (≈ 66 s), then dead.
+/// Names of the message topology (ARCHITECTURE.md "Message topology") and the one retry policy
+/// the consumers apply. Everything that declares, binds, publishes or retries uses these.
 public enum Topology {
     /// Durable topic exchange every event is published to; routing key = `DomainEvent.routingKey`.
     public static let eventsExchange = "hromada.events"
@@ -22,33 +14,35 @@ public enum Topology {
         case audit = "hromada.audit"
     }
 
-    /// `"<queue>.dead"`, bound to `deadLetterExchange` with routing key `q.rawValue`.
-    public static func deadLetterQueue(_ q: Queue) -> String { "\(q.rawValue).dead" }
+    /// `"<queue>.dead"`, bound to `deadLetterExchange` with routing key `queue`.
+    public static func deadLetterQueue(_ queue: String) -> String { "\(queue).dead" }
+    public static func deadLetterQueue(_ q: Queue) -> String { deadLetterQueue(q.rawValue) }
 
-    /// `"<queue>.retry.<tier>"`, tier in `0..<retryDelays.count`.
-    public static func retryQueue(_ q: Queue, tier: Int) -> String { "\(q.rawValue).retry.\(tier)" }
+    /// `"<queue>.retry.<tier>"`, tier in `0..<retryPolicy.delays.count`.
+    public static func retryQueue(_ queue: String, tier: Int) -> String { "\(queue).retry.\(tier)" }
+    public static func retryQueue(_ q: Queue, tier: Int) -> String { retryQueue(q.rawValue, tier: tier) }
 
-    /// Every retry queue of a consumer queue, by tier.
-    public static func retryQueues(_ q: Queue) -> [String] { retryDelays.indices.map { retryQueue(q, tier: $0) } }
+    /// Every retry queue of a consumer queue, by tier, under the policy in use.
+    public static func retryQueues(_ q: Queue) -> [String] {
+        retryPolicy.delays.indices.map { retryQueue(q, tier: $0) }
+    }
 
-    /// Delay of each retry tier.
-    public static let retryDelays: [Duration] = [.seconds(1), .seconds(5), .seconds(30)]
+    /// The policy every consumer applies unless a test gives it another (`EventConsumer.Settings`).
+    public static let retryPolicy = RetryPolicy.standard
+
+    /// Delay of each retry tier of the policy in use.
+    public static var retryDelays: [Duration] { retryPolicy.delays }
 
     /// Total tries of one message (first delivery included) before it is dead-lettered.
-    public static let maxAttempts = 5
+    public static var maxAttempts: Int { retryPolicy.maxAttempts }
 
     /// A retry tier's delay in milliseconds, for the queue's `x-message-ttl` argument.
-    public static func retryDelayMilliseconds(tier: Int) -> Int {
-        let delay = retryDelays[min(max(tier, 0), retryDelays.count - 1)]
-        let (seconds, attoseconds) = delay.components
-        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
-    }
+    public static func retryDelayMilliseconds(tier: Int) -> Int { Int(retryPolicy.delayMilliseconds(tier: tier)) }
 
     /// The retry tier after failed attempt `attempt` (1-based), or nil when the message must be
     /// dead-lettered because it has had `maxAttempts` tries.
     public static func retryTier(afterFailedAttempt attempt: Int) -> Int? {
-        guard attempt < maxAttempts else { return nil }
-        return min(max(attempt - 1, 0), retryDelays.count - 1)
+        retryPolicy.tier(afterFailedAttempt: attempt)
     }
 
     /// `"<type>.v<version>"` plus `".<suffix>"` when there is one.
@@ -75,4 +69,42 @@ public enum Topology {
     public static let contentType = "application/json"
     /// Persistent delivery mode.
     public static let deliveryMode: UInt8 = 2
+}
+
+/// How a consumer retries a message whose handler failed: one try, then one more after each
+/// delay, so `delays.count + 1` tries in all. After failed attempt n (1-based) with
+/// n < `maxAttempts` the message waits in the retry queue of tier `tier(afterFailedAttempt: n)` —
+/// min(n − 1, delays.count − 1) — whose `x-message-ttl` is that tier's delay and whose
+/// dead-letter target is the default exchange with the consumer's own queue as routing key, so it
+/// comes back after the delay. After attempt `maxAttempts` fails it goes to `<queue>.dead`
+/// through `Topology.deadLetterExchange`. With the standard delays [1 s, 5 s, 30 s] that is
+/// 4 tries over about 36 s.
+public struct RetryPolicy: Sendable, Equatable {
+    /// Delay before each retry, in order.
+    public var delays: [Duration]
+
+    public init(delays: [Duration]) { self.delays = delays }
+
+    /// The policy in use: retries after 1 s, 5 s and 30 s.
+    public static let standard = RetryPolicy(delays: [.seconds(1), .seconds(5), .seconds(30)])
+
+    /// Tries of one message in all (the first delivery included).
+    public var maxAttempts: Int { delays.count + 1 }
+
+    /// The retry tier after failed attempt `attempt` (1-based), nil when it was the last try.
+    public func tier(afterFailedAttempt attempt: Int) -> Int? {
+        guard attempt < maxAttempts, !delays.isEmpty else { return nil }
+        return min(max(attempt - 1, 0), delays.count - 1)
+    }
+
+    /// A tier's delay in milliseconds (tiers beyond the last use the last delay).
+    public func delayMilliseconds(tier: Int) -> Int64 {
+        guard !delays.isEmpty else { return 0 }
+        let (seconds, attoseconds) = delays[min(max(tier, 0), delays.count - 1)].components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+
+    /// The longest a failing message keeps coming back: the sum of the delays. Anything that must
+    /// outlive every redelivery (the inbox's memory of processed ids) must be kept much longer.
+    public var redeliveryWindow: Duration { delays.reduce(.zero, +) }
 }

@@ -1,6 +1,8 @@
+import HromadaCore
+
 /// A failure in HromadaCrypto. `description` names the operation and OpenSSL's reason; it never
 /// contains keys, plaintext or any other input.
-public struct CryptoError: Error, Sendable, CustomStringConvertible, Equatable {
+public struct CryptoError: Error, Sendable, CustomStringConvertible, Equatable, PrivacySafeError {
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable, Hashable {
             case openSSLFailure, invalidKeyLength, invalidInput, authenticationFailed, invalidHex, invalidBase64

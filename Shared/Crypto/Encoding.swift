@@ -1,41 +1,17 @@
-/// Lowercase hexadecimal.
-public enum Hex {
-    private static let digits = Array("0123456789abcdef".utf8)
+import HromadaCore
 
-    public static func encode(_ bytes: [UInt8]) -> String {
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+/// Lowercase hexadecimal (the implementation is `HexCoding`, shared by every module).
+public enum Hex {
+    public static func encode(_ bytes: [UInt8]) -> String { HexCoding.encode(bytes) }
 
     /// Accepts upper- and lowercase digits; throws `.invalidHex` on an odd length or a non-hex character.
     public static func decode(_ string: String) throws -> [UInt8] {
         let utf8 = Array(string.utf8)
         guard utf8.count % 2 == 0 else { throw CryptoError(code: .invalidHex, function: "Hex.decode", detail: "odd length") }
-        var out = [UInt8]()
-        out.reserveCapacity(utf8.count / 2)
-        var index = 0
-        while index < utf8.count {
-            guard let high = value(utf8[index]), let low = value(utf8[index + 1]) else {
-                throw CryptoError(code: .invalidHex, function: "Hex.decode", detail: "not a hex digit")
-            }
-            out.append(high << 4 | low)
-            index += 2
+        guard let bytes = HexCoding.decode(utf8: utf8) else {
+            throw CryptoError(code: .invalidHex, function: "Hex.decode", detail: "not a hex digit")
         }
-        return out
-    }
-
-    private static func value(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-        default: nil
-        }
+        return bytes
     }
 }
 

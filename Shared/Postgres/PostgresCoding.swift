@@ -1,4 +1,5 @@
 import Foundation
+import HromadaCore
 
 /// A Swift value that can be a statement parameter: its PostgreSQL text form and type oid.
 public protocol PostgresEncodable: Sendable {
@@ -254,72 +255,38 @@ enum PostgresDateText {
         return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
 
-    /// Days since 1970-01-01 → proleptic Gregorian date (H. Hinnant's algorithm).
+    /// Days since 1970-01-01 → proleptic Gregorian date (`CivilDate`, shared with the contracts).
     static func civil(fromDays days: Int) -> (Int, Int, Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+        let date = CivilDate.date(dayNumber: days)
+        return (date.year, date.month, date.day)
     }
 
     static func days(fromYear year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
+        CivilDate.dayNumber(year: year, month: month, day: day)
     }
 }
 
 // MARK: bytea
 
 enum PostgresHex {
-    private static let digits = Array("0123456789abcdef".utf8)
-
-    /// `\x0a1b…`, the bytea hex input/output format.
+    /// `\x0a1b…`, the bytea hex input/output format (digits from `HexCoding`).
     static func encode<Bytes: Collection>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
         var out = [UInt8]()
         out.reserveCapacity(2 + bytes.count * 2)
         out.append(UInt8(ascii: "\\"))
         out.append(UInt8(ascii: "x"))
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
+        HexCoding.append(bytes, to: &out)
         return String(decoding: out, as: UTF8.self)
     }
 
     static func decode(_ text: String) throws -> [UInt8] {
         let utf8 = Array(text.utf8)
-        guard utf8.count >= 2, utf8[0] == UInt8(ascii: "\\"), utf8[1] == UInt8(ascii: "x"), utf8.count % 2 == 0 else {
+        guard utf8.count >= 2, utf8[0] == UInt8(ascii: "\\"), utf8[1] == UInt8(ascii: "x"),
+              let bytes = HexCoding.decode(utf8: utf8.dropFirst(2))
+        else {
             throw PostgresError(code: .decodingFailed, context: "bytea not in hex format")
         }
-        var out = [UInt8]()
-        out.reserveCapacity((utf8.count - 2) / 2)
-        var index = 2
-        while index < utf8.count {
-            guard let high = nibble(utf8[index]), let low = nibble(utf8[index + 1]) else {
-                throw PostgresError(code: .decodingFailed, context: "bytea not in hex format")
-            }
-            out.append(high << 4 | low)
-            index += 2
-        }
-        return out
-    }
-
-    private static func nibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
-        default: return nil
-        }
+        return bytes
     }
 }
 

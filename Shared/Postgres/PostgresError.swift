@@ -1,7 +1,10 @@
-/// Every failure of the PostgreSQL module. `description` carries the server's primary message for
-/// query failures (server messages can echo values, e.g. a duplicate key), so logs at info and above
-/// use `safeDescription`, which never contains it.
-public struct PostgresError: Error, CustomStringConvertible, Sendable {
+import HromadaCore
+
+/// Every failure of the PostgreSQL module. As in postgres-nio, `description` (what `"\(error)"`
+/// and `String(describing:)` print) is redacted: code, SQLSTATE and context, never the server's
+/// message, which can echo values (`invalid input syntax for type uuid: "<value>"`, a duplicate
+/// key). The message is only in `debugDescription` and `serverMessage`, for debug logs and tests.
+public struct PostgresError: Error, CustomStringConvertible, CustomDebugStringConvertible, Sendable, PrivacySafeError {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         public let rawValue: String
         public init(_ rawValue: String) { self.rawValue = rawValue }
@@ -34,7 +37,7 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     public var sqlState: String?
     /// Text that never contains values: what the module was doing, a column name, a type name.
     public var context: String?
-    /// The server's (or libpq's) primary message. May echo values: only in `description`.
+    /// The server's (or libpq's) primary message. May echo values: only in `debugDescription`.
     public var serverMessage: String?
 
     public init(code: Code, sqlState: String? = nil, context: String? = nil, serverMessage: String? = nil) {
@@ -52,7 +55,11 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         return text + ")"
     }
 
-    public var description: String {
+    /// The same as `safeDescription`: an error printed anywhere leaks nothing by default.
+    public var description: String { safeDescription }
+
+    /// `safeDescription` plus the server's message: for debug logs and tests only.
+    public var debugDescription: String {
         guard let serverMessage, !serverMessage.isEmpty else { return safeDescription }
         return String(safeDescription.dropLast()) + ", message: \(serverMessage))"
     }

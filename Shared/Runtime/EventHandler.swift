@@ -39,6 +39,8 @@ extension EventHandler {
 }
 
 /// An event that can never be applied (unknown version, a payload that contradicts the contract).
+/// Its reason goes into the dead-letter header and the logs as it is: name types, codes and
+/// fields, never a value from the payload.
 public struct PermanentEventError: Error, CustomStringConvertible, Sendable {
     public let reason: String
     public init(_ reason: String) { self.reason = reason }

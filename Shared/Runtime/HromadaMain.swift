@@ -1,4 +1,5 @@
 import Foundation
+import HromadaCore
 import Logging
 import Metrics
 import Prometheus
@@ -15,7 +16,7 @@ public enum HromadaMain {
         do {
             configuration = try ServiceConfiguration.fromEnvironment(serviceName: service)
         } catch {
-            FileHandle.standardError.write(Data("hromada-\(service): \(error)\n".utf8))
+            FileHandle.standardError.write(Data("hromada-\(service): \(error.redactedDescription)\n".utf8))
             exit(2)
         }
         let level = configuration.logLevel
@@ -30,7 +31,7 @@ public enum HromadaMain {
         do {
             try await body(configuration, logger, registry)
         } catch {
-            logger.critical("stopped by an error", metadata: ["error": "\(error)"])
+            logger.critical("stopped by an error", metadata: ["error": "\(error.redactedDescription)"])
             exit(1)
         }
     }

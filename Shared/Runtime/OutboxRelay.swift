@@ -1,4 +1,5 @@
 import Foundation
+import HromadaCore
 import HromadaAMQP
 import HromadaContracts
 import HromadaPostgres
@@ -65,7 +66,7 @@ public final class OutboxRelay: Service, Sendable {
                 }
             } catch {
                 failures.increment()
-                logger.warning("outbox relay failed; retrying", metadata: ["error": "\(error)", "retry.in": "\(backoff)"])
+                logger.warning("outbox relay failed; retrying", metadata: ["error": "\(error.redactedDescription)", "retry.in": "\(backoff)"])
                 let delay = backoff
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
                 backoff = min(backoff * 2, settings.maximumBackoff)
@@ -74,7 +75,7 @@ public final class OutboxRelay: Service, Sendable {
         do {
             while try await relayOnce() > 0 {}
         } catch {
-            logger.warning("outbox not fully flushed at shutdown; the rows stay for the next start", metadata: ["error": "\(error)"])
+            logger.warning("outbox not fully flushed at shutdown; the rows stay for the next start", metadata: ["error": "\(error.redactedDescription)"])
         }
     }
 

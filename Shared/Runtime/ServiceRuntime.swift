@@ -1,4 +1,5 @@
 import Foundation
+import HromadaCore
 import HromadaAMQP
 import HromadaContracts
 import HromadaPostgres
@@ -71,7 +72,7 @@ public final class ServiceRuntime: Sendable {
                 try await publisher.declare(AMQPTopology(exchanges: EventTopology.exchanges))
                 return
             } catch let error where Self.isTransient(error) && ContinuousClock.now < deadline {
-                logger.warning("waiting for the database and the broker", metadata: ["error": "\(error)"])
+                logger.warning("waiting for the database and the broker", metadata: ["error": "\(error.redactedDescription)"])
                 try await Task.sleep(for: backoff)
                 backoff = min(backoff * 2, .seconds(5))
             }

@@ -37,8 +37,25 @@ final class RoutingKeyTests: XCTestCase {
         XCTAssertEqual(Topology.Queue.allCases.map(\.rawValue), ["hromada.intake", "hromada.routing", "hromada.notification", "hromada.audit"])
         XCTAssertEqual(Topology.retryDelayMilliseconds(tier: 0), 1000)
         XCTAssertEqual(Topology.retryDelayMilliseconds(tier: 2), 30_000)
-        // Attempts 1…4 fail → retry tiers 0,1,2,2; attempt 5 fails → dead letter.
-        XCTAssertEqual((1...5).map { Topology.retryTier(afterFailedAttempt: $0) }, [0, 1, 2, 2, nil])
+        XCTAssertEqual(Topology.deadLetterQueue("hromada.routing"), "hromada.routing.dead")
+        XCTAssertEqual(Topology.retryQueue("hromada.audit", tier: 0), "hromada.audit.retry.0")
+    }
+
+    /// The one retry policy, the one the consumers apply (`EventConsumer.Settings` defaults to it;
+    /// RuntimeTests checks that side): a try, then one more after each delay, then `.dead`.
+    func testRetryPolicyInUse() {
+        XCTAssertEqual(Topology.retryPolicy, RetryPolicy.standard)
+        XCTAssertEqual(Topology.retryDelays, [.seconds(1), .seconds(5), .seconds(30)])
+        XCTAssertEqual(Topology.maxAttempts, 4, "retryDelays.count + 1 tries")
+        // Attempts 1…3 fail → retry tiers 0,1,2; attempt 4 fails → dead letter.
+        XCTAssertEqual((1...5).map { Topology.retryTier(afterFailedAttempt: $0) }, [0, 1, 2, nil, nil])
+        XCTAssertEqual(Topology.retryPolicy.redeliveryWindow, .seconds(36))
+        let short = RetryPolicy(delays: [.milliseconds(100), .milliseconds(250)])
+        XCTAssertEqual(short.maxAttempts, 3)
+        XCTAssertEqual((1...3).map { short.tier(afterFailedAttempt: $0) }, [0, 1, nil])
+        XCTAssertEqual(short.delayMilliseconds(tier: 1), 250)
+        XCTAssertEqual(short.delayMilliseconds(tier: 7), 250, "tiers beyond the last use the last delay")
+        XCTAssertEqual(RetryPolicy(delays: []).tier(afterFailedAttempt: 1), nil, "no delays: the first failure is final")
     }
 
     func testCatalogue() {

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 
+import HromadaCore
 @testable import HromadaPostgres
 
 /// Unit tests without a server: query building, text formats.
@@ -86,8 +87,13 @@ final class PostgresQueryTests: XCTestCase {
         XCTAssertTrue(error.isUniqueViolation)
         XCTAssertFalse(error.isRetryable)
         XCTAssertTrue(error.description.contains("23505"))
-        XCTAssertTrue(error.description.contains("olena@example.com"))
+        XCTAssertTrue(error.debugDescription.contains("olena@example.com"), "the server's message only in debugDescription")
+        XCTAssertFalse(error.description.contains("olena"), "description is redacted by default")
+        XCTAssertFalse("\(error)".contains("olena"))
+        XCTAssertFalse(String(describing: error).contains("olena"))
         XCTAssertFalse(error.safeDescription.contains("olena"))
+        XCTAssertFalse((error as any Error).redactedDescription.contains("olena"))
+        XCTAssertTrue((error as any Error).redactedDescription.contains("23505"), "the code and SQLSTATE stay")
         XCTAssertTrue(PostgresError(code: .queryFailed, sqlState: "40001").isRetryable)
         XCTAssertTrue(PostgresError(code: .queryFailed, sqlState: "40P01").isRetryable)
         XCTAssertTrue(PostgresError(code: .connectionLost).isRetryable)
