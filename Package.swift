@@ -105,6 +105,13 @@ let package = Package(
             ],
             path: "Shared/Runtime", swiftSettings: swiftSettings
         ),
+        // The web kit (context, principal, errors, sessions, CSRF, forms, templates, strings, assets)
+        // and the JSON types of the services' APIs; Shared/Web/README.md says how a service adopts them.
+        .target(
+            name: "HromadaWeb",
+            dependencies: ["HromadaRuntime", "HromadaContracts", "HromadaCrypto", "HromadaPostgres", hummingbird, mustache, logging],
+            path: "Shared/Web", exclude: ["README.md"], resources: [.copy("Resources")], swiftSettings: swiftSettings
+        ),
         .target(
             name: "HromadaTestSupport",
             dependencies: ["HromadaRuntime", "HromadaAMQP", "HromadaPostgres", "HromadaContracts", hummingbird, logging, lifecycle, nioCore],
@@ -142,6 +149,11 @@ let package = Package(
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "HromadaTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")], path: "Tests/RoutingTests", swiftSettings: swiftSettings),
         .testTarget(name: "NotificationTests", dependencies: ["Notification", "HromadaTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")], path: "Tests/NotificationTests", swiftSettings: swiftSettings),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "HromadaTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")], path: "Tests/AuditTests", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "WebTests",
+            dependencies: ["HromadaWeb", "HromadaTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            path: "Tests/WebTests", resources: [.copy("Resources")], swiftSettings: swiftSettings
+        ),
         .testTarget(name: "CtlTests", dependencies: ["HromadaCtl", "HromadaTestSupport"], path: "Tests/CtlTests", swiftSettings: swiftSettings),
         .testTarget(name: "SecurityTests", dependencies: ["Intake", "Routing", "Notification", "Audit", "HromadaCtl", "HromadaTestSupport", "HromadaAMQP", "HromadaPostgres", "HromadaCrypto"], path: "Tests/SecurityTests", swiftSettings: swiftSettings),
         .testTarget(name: "SystemTests", dependencies: ["HromadaTestSupport", "HromadaContracts", "HromadaAMQP", "HromadaPostgres"], path: "Tests/SystemTests", swiftSettings: swiftSettings),
