@@ -39,8 +39,7 @@ public enum AuditService {
             runtime.addService(AuditCheckpointer(runtime: runtime, settings: settings))
         }
         let router = runtime.makeRouter(context: BasicRequestContext.self)
-        let store = AuditStore(
-            database: runtime.database, relay: runtime.outboxRelay, settings: settings, producer: configuration.producer)
+        let store = AuditStore(work: runtime.unitOfWork, settings: settings)
         AuditRoutes(
             queries: store, readers: AuditReaders(configuration: configuration, settings: settings), logger: runtime.logger
         ).add(to: router)

@@ -21,8 +21,7 @@ public enum NotificationService {
 
         let templates = try NotificationTemplates()
         let planner = NotificationPlanner(templates: templates, trackingURL: settings.trackingURL, officialLanguage: settings.officialLanguage)
-        let store = NotificationStore(
-            database: runtime.database, relay: runtime.outboxRelay, producer: configuration.producer)
+        let store = NotificationStore(work: runtime.unitOfWork)
         let sender = try DeliverySender(store: store, settings: settings, logger: runtime.logger)
         let handler = NotificationHandler(planner: planner, producer: configuration.producer, clock: settings.clock, logger: runtime.logger)
         runtime.addConsumer(

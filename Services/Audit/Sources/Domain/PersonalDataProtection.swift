@@ -1,4 +1,5 @@
 import Foundation
+import HromadaCore
 import HromadaContracts
 import HromadaCrypto
 
@@ -80,7 +81,7 @@ public enum PersonalDataProtection {
 }
 
 /// Errors of the audit service. Descriptions never carry personal data.
-public struct AuditError: Error, CustomStringConvertible, Sendable {
+public struct AuditError: Error, CustomStringConvertible, PrivacySafeError, Sendable {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         public let rawValue: String
         public init(_ rawValue: String) { self.rawValue = rawValue }

@@ -48,12 +48,12 @@ public struct AuditRoutes: Sendable {
         }
         router.get("/v1/checkpoints") { request, _ in
             _ = try readers.authorize(request)
-            return try JSON.response(try await queries.checkpoints())
+            return try JSON.response(LowercaseUUIDs(try await queries.checkpoints()))
         }
         router.get("/v1/trail/:registrationNumber") { request, context in
             let caller = try readers.authorize(request)
             let number = try context.parameters.require("registrationNumber")
-            return try JSON.response(try await trail(number, caller: caller))
+            return try JSON.response(LowercaseUUIDs(try await trail(number, caller: caller)))
         }
         router.get("/v1/export") { request, _ in
             _ = try readers.authorize(request)
@@ -65,7 +65,7 @@ public struct AuditRoutes: Sendable {
             let caller = try readers.authorize(request)
             guard caller.isAdministrator else { throw APIError.forbidden("only the administrator may erase personal data") }
             let number = try context.parameters.require("registrationNumber")
-            return try JSON.response(try await erase(number, caller: caller))
+            return try JSON.response(LowercaseUUIDs(try await erase(number, caller: caller)))
         }
     }
 
@@ -105,7 +105,7 @@ public struct AuditRoutes: Sendable {
         let body = ResponseBody { writer in
             var next = start
             var remaining = limit ?? Int64.max
-            let encoder = JSONEncoder()
+            let encoder = LowercaseUUIDJSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             encoder.dateEncodingStrategy = .custom { date, encoder in
                 var c = encoder.singleValueContainer()

@@ -1,3 +1,4 @@
+import HromadaCore
 import HromadaRuntime
 import ServiceLifecycle
 
@@ -7,7 +8,6 @@ struct AuditCheckpointer: Service {
     let settings: AuditSettings
 
     func run() async throws {
-        let producer = runtime.configuration.producer
         let settings = self.settings
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
@@ -16,12 +16,12 @@ struct AuditCheckpointer: Service {
                 return
             }
             do {
-                let created = try await runtime.database.withTransaction { connection in
-                    try AuditStore.checkpointIfAdvanced(settings: settings, producer: producer, on: connection)
+                try await runtime.transaction { transaction in
+                    try AuditStore.checkpointIfAdvanced(settings: settings, in: transaction)
                 }
-                if created { runtime.outboxRelay.notifyCommitted() }
             } catch {
-                runtime.logger.warning("timed checkpoint failed; trying at the next interval", metadata: ["error": "\(error)"])
+                runtime.logger.warning(
+                    "timed checkpoint failed; trying at the next interval", metadata: ["error": "\(error.redactedDescription)"])
             }
         }
     }

@@ -14,16 +14,23 @@ public struct AuditEventHandler: EventHandler {
     }
 
     public func handle(_ event: IncomingEvent, on connection: PostgresConnection) throws {
-        try AuditStore.append(event.envelope, settings: settings, producer: producer, on: connection)
+        try AuditStore.append(event.envelope, settings: settings, in: transaction(connection))
     }
 
     /// The single chain writer: the head is locked once per batch (a second replica waits for
     /// the commit) and the batch's events are chained one after the other.
     public func handle(batch events: [IncomingEvent], on connection: PostgresConnection) throws {
         guard !events.isEmpty else { return }
+        let transaction = transaction(connection)
         var head = try AuditStore.lockHead(on: connection)
         for event in events {
-            try AuditStore.append(event.envelope, after: &head, settings: settings, producer: producer, on: connection)
+            try AuditStore.append(event.envelope, after: &head, settings: settings, in: transaction)
         }
+    }
+
+    /// The consumer's inbox transaction, to publish checkpoints in (the consumer wakes the relay
+    /// after the commit).
+    private func transaction(_ connection: PostgresConnection) -> UnitOfWork.Transaction {
+        UnitOfWork.Transaction(connection: connection, producer: producer)
     }
 }

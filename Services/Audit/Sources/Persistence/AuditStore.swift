@@ -9,10 +9,11 @@ import Metrics
 /// keys, trail and export queries. The `static` functions run synchronously on a connection
 /// inside the caller's transaction (the consumer's batch); the instance answers the HTTP API.
 struct AuditStore: AuditQueries {
-    let database: PostgresClient
-    let relay: OutboxRelay
+    /// Every write goes through it: one transaction, the relay woken after the commit.
+    let work: UnitOfWork
     let settings: AuditSettings
-    let producer: String
+
+    var database: PostgresClient { work.database }
 
     /// Correlation id of the chain's own events (`audit.checkpoint`), which belong to no appeal.
     static let chainCorrelationId = UUID(uuidString: "00000000-0000-4000-8000-00000000a0d1")!
@@ -33,10 +34,10 @@ struct AuditStore: AuditQueries {
     /// in the log (a redelivery the inbox no longer remembers).
     @discardableResult
     static func append(
-        _ envelope: Envelope, settings: AuditSettings, producer: String, on connection: PostgresConnection
+        _ envelope: Envelope, settings: AuditSettings, in transaction: UnitOfWork.Transaction
     ) throws -> Int64? {
-        var head = try lockHead(on: connection)
-        return try append(envelope, after: &head, settings: settings, producer: producer, on: connection)
+        var head = try lockHead(on: transaction.connection)
+        return try append(envelope, after: &head, settings: settings, in: transaction)
     }
 
     /// Appends `envelope` after `head`, which the caller has locked in this transaction
@@ -44,9 +45,9 @@ struct AuditStore: AuditQueries {
     /// its events one after the other. What the entry holds is decided by `AuditEntry.make`.
     @discardableResult
     static func append(
-        _ envelope: Envelope, after head: inout ChainHead, settings: AuditSettings, producer: String,
-        on connection: PostgresConnection
+        _ envelope: Envelope, after head: inout ChainHead, settings: AuditSettings, in transaction: UnitOfWork.Transaction
     ) throws -> Int64? {
+        let connection = transaction.connection
         var registrationNumber = envelope.payload["registrationNumber"]?.stringValue
         if let number = registrationNumber {
             try connection.execute("""
@@ -85,8 +86,7 @@ struct AuditStore: AuditQueries {
         head = entry.head
         appended.increment()
         if CheckpointPolicy(every: settings.checkpointEvery).isDue(afterAppending: entry.sequence) {
-            try createCheckpoint(
-                head: entry.head, causationId: envelope.id, settings: settings, producer: producer, on: connection)
+            try createCheckpoint(head: entry.head, causationId: envelope.id, settings: settings, in: transaction)
         }
         return entry.sequence
     }
@@ -133,14 +133,14 @@ struct AuditStore: AuditQueries {
 
     /// Records a checkpoint of the head and publishes it (outbox) as `audit.checkpoint`.
     static func createCheckpoint(
-        head: ChainHead, causationId: UUID?, settings: AuditSettings, producer: String, on connection: PostgresConnection
+        head: ChainHead, causationId: UUID?, settings: AuditSettings, in transaction: UnitOfWork.Transaction
     ) throws {
         let now = settings.clock()
-        let event = AuditCheckpoint(sequence: head.sequence, headHash: Hex.encode(head.hash), entries: head.sequence, createdAt: now)
-        let envelope = try Outbox.enqueue(
-            event, correlationId: chainCorrelationId, causationId: causationId, producer: producer, occurredAt: now,
-            on: connection)
-        try connection.execute("""
+        let event = AuditCheckpoint(
+            sequence: head.sequence, headHash: Hex.encode(head.hash), entries: head.sequence, createdAt: now)
+        let envelope = try transaction.publish(
+            event, correlationId: chainCorrelationId, causationId: causationId, occurredAt: now)
+        try transaction.connection.execute("""
             INSERT INTO checkpoints (seq, hash, entries, event_id, created_at)
             VALUES (\(head.sequence), \(head.hash), \(head.sequence), \(envelope.id), \(now))
             ON CONFLICT (seq) DO NOTHING
@@ -150,7 +150,8 @@ struct AuditStore: AuditQueries {
 
     /// A timed checkpoint, when `CheckpointPolicy.isTimedCheckpointDue` says so.
     @discardableResult
-    static func checkpointIfAdvanced(settings: AuditSettings, producer: String, on connection: PostgresConnection) throws -> Bool {
+    static func checkpointIfAdvanced(settings: AuditSettings, in transaction: UnitOfWork.Transaction) throws -> Bool {
+        let connection = transaction.connection
         let head = try lockHead(on: connection)
         let last = try connection.query("SELECT COALESCE(max(seq), 0)::bigint FROM checkpoints")
             .first?.decode(0, as: Int64.self) ?? 0
@@ -159,7 +160,7 @@ struct AuditStore: AuditQueries {
         ).first?.decode(0, as: Int64.self) ?? 0
         guard CheckpointPolicy.isTimedCheckpointDue(head: head.sequence, lastCheckpoint: last, freshEntriesSinceLast: fresh)
         else { return false }
-        try createCheckpoint(head: head, causationId: nil, settings: settings, producer: producer, on: connection)
+        try createCheckpoint(head: head, causationId: nil, settings: settings, in: transaction)
         return true
     }
 
@@ -273,28 +274,25 @@ extension AuditStore {
     }
 
     func readTrail(registrationNumber: String, actorId: String) async throws -> [AuditTrailEntry]? {
-        let producer = self.producer
         let clock = settings.clock
-        let entries = try await database.withTransaction { connection -> [AuditTrailEntry]? in
-            let entries = try Self.trail(registrationNumber: registrationNumber, on: connection)
+        return try await work.run { transaction -> [AuditTrailEntry]? in
+            let entries = try Self.trail(registrationNumber: registrationNumber, on: transaction.connection)
             let registered = entries.first { $0.type == AppealRegistered.eventType }
             guard let appealId = registered?.correlationId ?? entries.first?.correlationId else { return nil }
             let now = clock()
-            try Outbox.enqueue(
+            try transaction.publish(
                 PersonalDataAccessed(
                     appealId: appealId, registrationNumber: registrationNumber, actorId: actorId,
-                    actorRole: "administrator", purpose: "audit.trail", service: producer, accessedAt: now),
-                correlationId: appealId, causationId: nil, producer: producer, occurredAt: now, on: connection)
+                    actorRole: "administrator", purpose: "audit.trail", service: transaction.producer, accessedAt: now),
+                correlationId: appealId, occurredAt: now)
             return entries
         }
-        if entries != nil { relay.notifyCommitted() }
-        return entries
     }
 
     func erase(registrationNumber: String, actorId: String) async throws -> AuditErasure? {
-        let producer = self.producer
         let clock = settings.clock
-        let result = try await database.withTransaction { connection -> AuditErasure? in
+        return try await work.run { transaction -> AuditErasure? in
+            let connection = transaction.connection
             let ids = try Self.correlationIds(registrationNumber: registrationNumber, on: connection)
             guard let appealId = ids.first else { return nil }
             let now = clock()
@@ -310,16 +308,14 @@ extension AuditStore {
                     alreadyErased: true, eventId: nil)
             }
             let destroyed = try Self.destroyKeys(ids, at: now, on: connection)
-            let envelope = try Outbox.enqueue(
+            let envelope = try transaction.publish(
                 PersonalDataErased(
                     appealId: appealId, registrationNumber: registrationNumber, erasedBy: actorId, erasedAt: now),
-                correlationId: appealId, causationId: nil, producer: producer, occurredAt: now, on: connection)
+                correlationId: appealId, occurredAt: now)
             return AuditErasure(
                 registrationNumber: registrationNumber, erasedAt: now, keysDestroyed: destroyed,
                 alreadyErased: false, eventId: envelope.id)
         }
-        if let result, !result.alreadyErased { relay.notifyCommitted() }
-        return result
     }
 
     func exportPage(from sequence: Int64, limit: Int) async throws -> [AuditExportLine] {

@@ -1,5 +1,6 @@
 import Foundation
 import HromadaContracts
+import HromadaCore
 import HromadaPostgres
 import HromadaRuntime
 import Logging
@@ -50,7 +51,7 @@ public final class DeliverySender: Service, Sendable {
                     let handled = try await self.round()
                     if handled >= self.settings.batchSize { continue }  // more may be due
                 } catch {
-                    self.logger.warning("delivery round failed", metadata: ["error": "\(Self.safe(error))"])
+                    self.logger.warning("delivery round failed", metadata: ["error": "\(error.redactedDescription)"])
                 }
                 await self.wakeSignal.wait(timeout: self.settings.pollInterval)
             }
@@ -107,7 +108,7 @@ public final class DeliverySender: Service, Sendable {
                 return
             } catch {
                 logger.warning("could not record a delivery outcome", metadata: [
-                    "notification.id": "\(id)", "error": "\(Self.safe(error))",
+                    "notification.id": "\(id)", "error": "\(error.redactedDescription)",
                 ])
                 try? await Task.sleep(for: backoff)
                 backoff *= 2
@@ -140,10 +141,5 @@ public final class DeliverySender: Service, Sendable {
         case .sending:
             break
         }
-    }
-
-    static func safe(_ error: any Error) -> String {
-        if let e = error as? PostgresError { return e.safeDescription }
-        return String(describing: type(of: error))
     }
 }

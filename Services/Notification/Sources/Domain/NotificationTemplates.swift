@@ -1,4 +1,5 @@
 import Foundation
+import HromadaCore
 import Mustache
 
 /// Message texts, one file per event, recipient kind and language under
@@ -10,7 +11,7 @@ public struct NotificationTemplates: Sendable {
         public var body: String
     }
 
-    public struct TemplateError: Error, CustomStringConvertible, Sendable {
+    public struct TemplateError: Error, CustomStringConvertible, PrivacySafeError, Sendable {
         public let code: String
         public let template: String
         public var description: String { "\(code): \(template)" }

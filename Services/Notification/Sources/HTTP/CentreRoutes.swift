@@ -52,7 +52,7 @@ public struct CentreRoutes: Sendable {
             guard status == "unread" || status == "all" else {
                 throw APIError.validation([FieldError(field: "status", code: "invalid_value", message: "status must be unread or all")])
             }
-            return try JSON.response(try await notices(centre: centre, unreadOnly: status == "unread"))
+            return try JSON.response(LowercaseUUIDs(try await notices(centre: centre, unreadOnly: status == "unread")))
         }
         router.post("/v1/centres/:centre/notices/:notice/read") { request, context in
             let centre = try context.parameters.require("centre")
@@ -61,7 +61,7 @@ public struct CentreRoutes: Sendable {
             guard let id = UUID(uuidString: try context.parameters.require("notice")), let readAt = try await markRead(centre: centre, notice: id) else {
                 throw APIError.notFound("notice")
             }
-            return try JSON.response(ReadResult(id: id, readAt: readAt))
+            return try JSON.response(LowercaseUUIDs(ReadResult(id: id, readAt: readAt)))
         }
 
         // HTML

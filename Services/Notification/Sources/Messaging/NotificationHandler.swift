@@ -1,5 +1,6 @@
 import Foundation
 import HromadaContracts
+import HromadaCore
 import HromadaPostgres
 import HromadaRuntime
 import Logging
@@ -30,7 +31,7 @@ public struct NotificationHandler: EventHandler {
 
     /// A ticket event about an appeal whose `appeal.registered` has not arrived yet (they come from
     /// different producers). Thrown so the event is retried later, not dropped.
-    public struct ResidentNotYetKnown: Error, CustomStringConvertible, Sendable {
+    public struct ResidentNotYetKnown: Error, CustomStringConvertible, PrivacySafeError, Sendable {
         public let code = "resident_not_yet_known"
         public let appealId: UUID
         public var description: String { "\(code): appeal \(appealId)" }
@@ -85,10 +86,13 @@ public struct NotificationHandler: EventHandler {
         }
         let notices = try planner.plan(envelope, resident: resident, officials: officials, reception: reception)
         let now = clock()
+        // The consumer's inbox transaction: the rows and their events commit together, and the
+        // consumer wakes the relay after the commit.
+        let transaction = UnitOfWork.Transaction(connection: connection, producer: producer)
         for notice in notices {
             try NotificationStore.insert(
                 notice, from: envelope, appealId: appealId, registrationNumber: registrationNumber, at: now,
-                producer: producer, on: connection)
+                in: transaction)
         }
         logger.debug("notices planned", metadata: [
             "event.id": "\(envelope.id)", "event.type": "\(envelope.type)", "notices": "\(notices.count)",

@@ -22,8 +22,9 @@ extension NotificationStore {
     /// (source event, recipient) is left alone.
     static func insert(
         _ notice: PlannedNotice, from envelope: Envelope, appealId: UUID, registrationNumber: String, at now: Date,
-        producer: String, on connection: PostgresConnection
+        in transaction: UnitOfWork.Transaction
     ) throws {
+        let connection = transaction.connection
         let id = UUID()
         let delivery = Delivery.initial(for: notice.target, at: now)
         var address: String?
@@ -49,9 +50,7 @@ extension NotificationStore {
             notificationId: id, sourceEventId: envelope.id, sourceEventType: envelope.type, appealId: appealId,
             registrationNumber: registrationNumber, channel: notice.channel, recipientKind: notice.deliveredTo)
         if let event = delivery.event(about: subject) {
-            try Outbox.enqueue(
-                event, correlationId: envelope.correlationId, causationId: envelope.id, producer: producer,
-                occurredAt: now, on: connection)
+            try transaction.publish(event, causedBy: envelope, occurredAt: now)
         }
     }
 
@@ -59,7 +58,8 @@ extension NotificationStore {
     /// and due, or under an expired lease) for the sender holding `token`. `SKIP LOCKED`: two
     /// senders never claim the same row.
     public func claimDue(token: UUID, at now: Date, policy: DeliveryPolicy, limit: Int) async throws -> [ClaimedDelivery] {
-        try await database.withTransaction { connection in
+        try await work.run { transaction in
+            let connection = transaction.connection
             let leaseUntil = now.addingTimeInterval(policy.lease.seconds)
             let rows = try connection.query("""
                 WITH due AS (
@@ -94,12 +94,11 @@ extension NotificationStore {
     /// Writes `next` (what `Delivery.recording` returned) for a claimed delivery, with its event
     /// when final, only while `token` still holds the lease. Returns false when the lease was lost.
     public func record(_ next: Delivery, for claimed: ClaimedDelivery, token: UUID) async throws -> Bool {
-        let producer = self.producer
         let id = claimed.subject.notificationId
         let columns = Self.columns(next)
         let nextAttempt: Date? = if case .pending(let at) = next.state { at } else { nil }
-        let recorded = try await database.withTransaction { connection -> Bool in
-            let changed = try connection.execute("""
+        return try await work.run { transaction -> Bool in
+            let changed = try transaction.connection.execute("""
                 UPDATE deliveries SET status = \(columns.status), attempts = \(next.attempts),
                     next_attempt_at = COALESCE(\(nextAttempt), next_attempt_at),
                     sent_at = \(columns.sentAt), failed_at = \(columns.failedAt), last_error = \(columns.lastError),
@@ -108,14 +107,12 @@ extension NotificationStore {
                 """)
             guard changed == 1 else { return false }
             if let event = next.event(about: claimed.subject) {
-                try Outbox.enqueue(
+                try transaction.publish(
                     event, correlationId: claimed.correlationId, causationId: claimed.subject.sourceEventId,
-                    producer: producer, occurredAt: columns.sentAt ?? columns.failedAt ?? Date(), on: connection)
+                    occurredAt: columns.sentAt ?? columns.failedAt ?? Date())
             }
             return true
         }
-        if recorded { relay.notifyCommitted() }
-        return recorded
     }
 
     /// A state as the table's columns.

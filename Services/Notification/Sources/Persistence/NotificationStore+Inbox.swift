@@ -1,5 +1,6 @@
 import Foundation
 import HromadaPostgres
+import HromadaRuntime
 
 /// The centres' inbox: notices for residents without email, and the centres' keys.
 extension NotificationStore: CentreInbox {
@@ -31,8 +32,8 @@ extension NotificationStore: CentreInbox {
     }
 
     public func markRead(centre: String, notice: UUID, at now: Date) async throws -> Date? {
-        try await database.withTransaction { connection in
-            try connection.query("""
+        try await work.run { transaction in
+            try transaction.connection.query("""
                 UPDATE deliveries SET read_at = COALESCE(read_at, \(now))
                 WHERE id = \(notice) AND channel = 'centre' AND centre_id = \(centre)
                 RETURNING read_at

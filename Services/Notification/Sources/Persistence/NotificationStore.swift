@@ -5,18 +5,15 @@ import HromadaRuntime
 
 /// The notification schema's store, the only place with SQL. The `static` functions run on a
 /// connection inside the caller's transaction (the consumer's inbox transaction); the instance
-/// methods open their own. Split by concern: the directory copies (this file), the deliveries
+/// methods open their own (writes through the `UnitOfWork`). Split by concern: the directory copies (this file), the deliveries
 /// (`NotificationStore+Deliveries.swift`) and the centres' inbox (`NotificationStore+Inbox.swift`).
 public struct NotificationStore: Sendable {
-    let database: PostgresClient
-    let relay: OutboxRelay
-    let producer: String
+    /// Every write goes through it: one transaction, the relay woken after the commit.
+    let work: UnitOfWork
 
-    public init(database: PostgresClient, relay: OutboxRelay, producer: String) {
-        self.database = database
-        self.relay = relay
-        self.producer = producer
-    }
+    public init(work: UnitOfWork) { self.work = work }
+
+    var database: PostgresClient { work.database }
 }
 
 // MARK: - Directory copies (residents' contacts, centres, officials)
