@@ -86,8 +86,8 @@ final class ValidationTests: XCTestCase {
     }
 
     func testRegistrationNumberFormat() {
-        XCTAssertEqual(AppealRegistrar.registrationNumber(year: 2026, sequence: 123), "MK-2026-000123")
-        XCTAssertEqual(AppealRegistrar.registrationNumber(year: 2026, sequence: 999_999), "MK-2026-999999")
+        XCTAssertEqual(RegistrationNumber.format(year: 2026, sequence: 123), "MK-2026-000123")
+        XCTAssertEqual(RegistrationNumber.format(year: 2026, sequence: 999_999), "MK-2026-999999")
     }
 
     func testSimilarity() {

@@ -5,7 +5,9 @@ import Intake
 struct Entry {
     static func main() async {
         await HromadaMain.run(service: "intake") { configuration, logger, registry in
-            try await IntakeService.run(configuration: configuration, logger: logger, metricsRegistry: registry)
+            let settings = try IntakeSettings.fromEnvironment(configuration: configuration)
+            try await IntakeService.run(
+                configuration: configuration, settings: settings, logger: logger, metricsRegistry: registry)
         }
     }
 }

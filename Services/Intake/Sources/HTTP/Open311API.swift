@@ -11,7 +11,7 @@ import NIOCore
 /// description of a confidential appeal is omitted. Requests are registered synchronously;
 /// `token` in the POST response equals the service_request_id, so `tokens/{token}` resolves at once.
 struct Open311API: Sendable {
-    let api: IntakeAPI
+    let intake: AppealIntake
     static let jurisdiction = "mykolaiv.ua"
     static let maxRangeDays = 90
 
@@ -77,7 +77,7 @@ struct Open311API: Sendable {
             try await self.guarded(request, file: context.parameters.get("file") ?? "") { token, format, _ in
                 let found = try await self.requests(ids: [token], serviceCode: nil, start: nil, end: nil, status: nil)
                 guard let r = found.first else { throw Failure(status: .notFound, message: "token not found", format: format) }
-                return self.renderList(root: "service_requests", item: "request", rows: [["service_request_id": r.id, "token": token]], format: format)
+                return self.renderList(root: "service_requests", item: "request", rows: [["service_request_id": r.registrationNumber, "token": token]], format: format)
             }
         }
     }
@@ -157,10 +157,10 @@ struct Open311API: Sendable {
     // MARK: POST requests
 
     func postRequest(_ request: Request, context: IntakeService.Context, format: Format) async throws -> Response {
-        let body = try await request.body.collect(upTo: api.settings.maxBodyBytes)
+        let body = try await request.body.collect(upTo: intake.settings.maxBodyBytes)
         let form = FormData(body: Array(buffer: body))
         if let j = form["jurisdiction_id"], !j.isEmpty, j != Self.jurisdiction { throw Failure(status: .notFound, message: "unknown jurisdiction_id", format: format) }
-        guard let centre = try await api.authenticateCentre(key: form["api_key"]) else {
+        guard let centre = try await intake.store.authenticateCentre(key: form["api_key"]) else {
             throw Failure(status: .forbidden, message: "invalid api_key", format: format)
         }
         guard let code = form["service_code"], !code.isEmpty else { throw Failure(status: .badRequest, message: "service_code is required", format: format) }
@@ -182,7 +182,8 @@ struct Open311API: Sendable {
             location: (lat != nil || lon != nil) ? AppealSubmission.Location(lat: lat, lon: lon) : nil,
             centreId: nil, assistedBy: attr("assisted_by"), consent: attr("consent").map { truthy.contains($0.lowercased()) } ?? false,
             confidential: attr("confidential").map { truthy.contains($0.lowercased()) }, against: attr("against"))
-        let outcome = try await api.register(submission, channel: "open311", centre: centre.id, logger: context.logger)
+        let outcome = try await intake.register(
+            submission, channel: AppealValidator.Channel.open311, centre: centre.id, logger: context.logger)
         guard case .registered(let receipt) = outcome else { throw Failure(status: .internalServerError, message: "not registered", format: format) }
         let row: [String: String] = [
             "service_request_id": receipt.registrationNumber, "token": receipt.registrationNumber,
@@ -196,13 +197,8 @@ struct Open311API: Sendable {
 
     // MARK: GET requests
 
-    struct RequestRow: Sendable {
-        let id: String, status: String, serviceCode: String, confidential: Bool, description: String
-        let authority: String?, requested: Date, updated: Date, deadline: String?, address: String?, lat: Double?, lon: Double?
-    }
-
     func listRequests(query: FormData, format: Format) async throws -> Response {
-        let now = api.settings.clock()
+        let now = intake.settings.clock()
         let ids = query["service_request_id"].map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? []
         var start: Date? = nil, end: Date? = nil
         if let s = query["start_date"], !s.isEmpty {
@@ -229,50 +225,34 @@ struct Open311API: Sendable {
         return render(requests: rows, format: format)
     }
 
-    static let closedStatuses = ["answered", "closed", "returned"]
-
-    func requests(ids: [String], serviceCode: String?, start: Date?, end: Date?, status: String?) async throws -> [RequestRow] {
-        let codes = serviceCode.map { $0.split(separator: ",").map(String.init) } ?? []
-        let closed = Self.closedStatuses
-        let rows = try await api.runtime.database.query(
-            """
-            SELECT registration_number, status, category, confidential, body, authority, registered_at, updated_at, deadline::text,
-                   location_address, lat, lon
-            FROM appeals
-            WHERE (cardinality(\(ids)::text[]) = 0 OR registration_number = ANY(\(ids)::text[]))
-              AND (cardinality(\(codes)::text[]) = 0 OR category = ANY(\(codes)::text[]))
-              AND (\(start)::timestamptz IS NULL OR registered_at >= \(start)::timestamptz)
-              AND (\(end)::timestamptz IS NULL OR registered_at <= \(end)::timestamptz)
-              AND (\(status)::text IS NULL OR (\(status)::text = 'closed') = (status = ANY(\(closed)::text[])))
-            ORDER BY registered_at DESC LIMIT 1000
-            """)
-        return try rows.map { r in
-            RequestRow(id: try r.decode(0), status: try r.decode(1), serviceCode: try r.decode(2), confidential: try r.decode(3),
-                       description: try r.decode(4), authority: try r.decode(5, as: String?.self), requested: try r.decode(6), updated: try r.decode(7),
-                       deadline: try r.decode(8, as: String?.self), address: try r.decode(9, as: String?.self),
-                       lat: try r.decode(10, as: Double?.self), lon: try r.decode(11, as: Double?.self))
-        }
+    func requests(ids: [String], serviceCode: String?, start: Date?, end: Date?, status: String?) async throws
+        -> [PublicAppeal]
+    {
+        try await intake.store.publicAppeals(
+            numbers: ids.map(RegistrationNumber.normalised), categories: serviceCode.map { $0.split(separator: ",").map(String.init) } ?? [],
+            from: start, to: end, closed: status.map { $0 == "closed" })
     }
 
-    func render(requests: [RequestRow], format: Format) -> Response {
+    func render(requests: [PublicAppeal], format: Format) -> Response {
         let rows = requests.map { r -> [String: String] in
-            let category = Reference.category(code: r.serviceCode)
+            let category = Reference.category(code: r.category)
+            let status = PublicStatus(rawValue: r.status)
             var row: [String: String] = [
-                "service_request_id": r.id,
-                "status": Self.closedStatuses.contains(r.status) ? "closed" : "open",
+                "service_request_id": r.registrationNumber,
+                "status": status?.isClosed == true ? "closed" : "open",
                 "status_notes": r.status,
-                "service_name": category?.nameUk ?? r.serviceCode,
-                "service_code": r.serviceCode,
+                "service_name": category?.nameUk ?? r.category,
+                "service_code": r.category,
                 "agency_responsible": r.authority.flatMap { Reference.authority(code: $0)?.nameUk } ?? "",
                 "service_notice": "",
-                "requested_datetime": ISO8601.format(r.requested),
-                "updated_datetime": ISO8601.format(r.updated),
-                "expected_datetime": r.deadline.flatMap { LocalDate(string: $0) }.map { ISO8601.format($0.endOfDay().addingTimeInterval(-1), in: .kyiv) } ?? "",
+                "requested_datetime": ISO8601.format(r.registeredAt),
+                "updated_datetime": ISO8601.format(r.updatedAt),
+                "expected_datetime": r.deadline.map { ISO8601.format($0.endOfDay().addingTimeInterval(-1), in: .kyiv) } ?? "",
                 "address": r.confidential ? "" : (r.address ?? ""),
                 "lat": r.confidential ? "" : (r.lat.map { "\($0)" } ?? ""),
                 "long": r.confidential ? "" : (r.lon.map { "\($0)" } ?? ""),
             ]
-            if !r.confidential { row["description"] = r.description }
+            if !r.confidential { row["description"] = r.text }
             return row
         }
         return renderList(root: "service_requests", item: "request", rows: rows, format: format, numbers: ["lat", "long"])

@@ -98,5 +98,8 @@ public enum IntakeMigrations {
                 PRIMARY KEY (centre_id, key)
             );
             """),
+        Migration(version: 103, name: "idempotency keys expire", sql: """
+            CREATE INDEX idempotency_keys_created_at_idx ON idempotency_keys (created_at);
+            """),
     ]
 }

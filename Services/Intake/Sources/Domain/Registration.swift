@@ -1,0 +1,143 @@
+import Foundation
+import HromadaContracts
+
+/// Registration numbers (Instruction 348: registered on the day it arrives; numbers never run
+/// out): `MK-<year>-<sequence, at least 6 digits>`.
+public enum RegistrationNumber {
+    public static let prefix = "MK"
+    public static let minimumDigits = 6
+    /// The longest number a client may ask about (`MK-` + year + `-` + a generous sequence).
+    public static let maximumLength = 40
+
+    public static func format(year: Int, sequence: Int) -> String {
+        let digits = String(sequence)
+        let padding = String(repeating: "0", count: max(0, minimumDigits - digits.count))
+        return "\(prefix)-\(year)-" + padding + digits
+    }
+
+    /// The year and sequence of a well-formed number, accepting the prefix in either case.
+    public static func parse(_ number: String) -> (year: Int, sequence: Int)? {
+        let parts = number.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].uppercased() == prefix,
+              parts[1].count == 4, parts[2].count >= minimumDigits, parts[2].count <= 12,
+              parts[1].allSatisfy({ $0.isASCII && $0.isNumber }), parts[2].allSatisfy({ $0.isASCII && $0.isNumber }),
+              let year = Int(parts[1]), let sequence = Int(parts[2]) else { return nil }
+        return (year, sequence)
+    }
+
+    /// The stored spelling of `number` (upper-case prefix) when it is well-formed; otherwise the
+    /// input unchanged, so a lookup of garbage still costs the same and finds nothing.
+    public static func normalised(_ number: String) -> String {
+        guard parse(number) != nil else { return number }
+        return prefix + number.dropFirst(prefix.count)
+    }
+}
+
+/// What a successful registration returns (201 body, receipt, Open311 response). The `id` is
+/// written lower-case, as every identifier on the wire.
+public struct RegistrationReceipt: Codable, Sendable, Equatable {
+    public var id: UUID
+    public var registrationNumber: String
+    public var trackingToken: String
+    public var status: String
+    public var registeredAt: Date
+    public var repeatOf: String?
+
+    public init(
+        id: UUID, registrationNumber: String, trackingToken: String, status: String, registeredAt: Date,
+        repeatOf: String?
+    ) {
+        self.id = id
+        self.registrationNumber = registrationNumber
+        self.trackingToken = trackingToken
+        self.status = status
+        self.registeredAt = registeredAt
+        self.repeatOf = repeatOf
+    }
+
+    enum CodingKeys: String, CodingKey { case id, registrationNumber, trackingToken, status, registeredAt, repeatOf }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id.uuidString.lowercased(), forKey: .id)
+        try c.encode(registrationNumber, forKey: .registrationNumber)
+        try c.encode(trackingToken, forKey: .trackingToken)
+        try c.encode(status, forKey: .status)
+        try c.encode(registeredAt, forKey: .registeredAt)
+        try c.encodeIfPresent(repeatOf, forKey: .repeatOf)
+    }
+}
+
+/// The outcome of a registration attempt (with an idempotency key, possibly a replay).
+public enum RegistrationOutcome: Sendable, Equatable {
+    case registered(RegistrationReceipt)
+    /// The same key was used before with the same body: the first result.
+    case replayed(RegistrationReceipt)
+    /// The same key was used before with another body.
+    case keyReused
+}
+
+/// Everything a registration decides before it is written: the appeal's identity, number,
+/// tracking token, and whether it repeats an earlier one. Pure: the store writes it as given.
+public struct NewAppeal: Sendable, Equatable {
+    public var id: UUID
+    public var appeal: ValidAppeal
+    public var channel: String
+    public var registrationNumber: String
+    public var registeredAt: Date
+    /// The Kyiv calendar day of `registeredAt` (the registration day of Instruction 348).
+    public var registeredOn: LocalDate
+    public var trackingToken: String
+    public var authorKey: String
+    public var repeatOf: String?
+
+    public init(
+        id: UUID = UUID(), appeal: ValidAppeal, channel: String, sequence: Int, registeredAt: Date,
+        trackingToken: String, repeatOf: String?
+    ) {
+        let day = LocalDate(date: registeredAt, in: .kyiv)
+        self.id = id
+        self.appeal = appeal
+        self.channel = channel
+        self.registrationNumber = RegistrationNumber.format(year: day.year, sequence: sequence)
+        self.registeredAt = registeredAt
+        self.registeredOn = day
+        self.trackingToken = trackingToken
+        self.authorKey = RepeatDetector.authorKeyHash(fullName: appeal.author.fullName, address: appeal.author.address)
+        self.repeatOf = repeatOf
+    }
+
+    /// The note of the first history entry (`repeat-of:<number>` for a repeat).
+    public var historyNote: String? { repeatOf.map { "repeat-of:\($0)" } }
+
+    /// `appeal.registered`, as published through the outbox.
+    public var event: AppealRegistered {
+        AppealRegistered(
+            appealId: id, registrationNumber: registrationNumber, registeredAt: registeredAt, kind: appeal.kind,
+            category: appeal.category, district: appeal.district, location: appeal.location, author: appeal.author,
+            subject: appeal.subject, text: appeal.text, centreId: appeal.centreId, assistedBy: appeal.assistedBy,
+            confidential: appeal.confidential, against: appeal.against, repeatOf: repeatOf,
+            trackingToken: trackingToken, channel: channel)
+    }
+
+    public var receipt: RegistrationReceipt {
+        RegistrationReceipt(
+            id: id, registrationNumber: registrationNumber, trackingToken: trackingToken,
+            status: PublicStatus.registered.rawValue, registeredAt: ISO8601.roundedToMilliseconds(registeredAt),
+            repeatOf: repeatOf)
+    }
+}
+
+/// Errors of the intake service (no personal data in descriptions).
+public struct IntakeError: Error, CustomStringConvertible, Sendable {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        public let rawValue: String
+        public var description: String { rawValue }
+        public static let registrationFailed = Code(rawValue: "registration_failed")
+        public static let idempotencyConflict = Code(rawValue: "idempotency_conflict")
+        public static let templateMissing = Code(rawValue: "template_missing")
+    }
+    public var code: Code
+    public init(code: Code) { self.code = code }
+    public var description: String { "IntakeError(\(code))" }
+}

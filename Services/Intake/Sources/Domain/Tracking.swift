@@ -1,0 +1,126 @@
+import Foundation
+import HromadaContracts
+
+/// The status a resident sees (and Open311 reports as open or closed).
+public enum PublicStatus: String, Codable, Sendable, CaseIterable {
+    case registered, assigned, accepted, forwarded, extended, answered, reopened, closed, returned
+
+    /// Open311's `closed`: nothing more will happen unless the resident disputes it.
+    public var isClosed: Bool { Self.closed311.contains(self) }
+    static let closed311: Set<PublicStatus> = [.answered, .closed, .returned]
+}
+
+/// What one routing event changes in the resident's view: only public facts, never an official's
+/// id, a reason text or an answer text.
+public struct TrackingUpdate: Sendable, Equatable {
+    public var registrationNumber: String
+    public var status: PublicStatus
+    public var authority: String?
+    public var deadline: LocalDate?
+    public var note: String?
+    public var occurredAt: Date
+
+    public init(
+        registrationNumber: String, status: PublicStatus, authority: String? = nil, deadline: LocalDate? = nil,
+        note: String? = nil, occurredAt: Date
+    ) {
+        self.registrationNumber = registrationNumber
+        self.status = status
+        self.authority = authority
+        self.deadline = deadline
+        self.note = note
+        self.occurredAt = occurredAt
+    }
+
+    /// The events the projection listens to on `hromada.intake`.
+    public static let bindings = ["ticket.#", "appeal.returned.#"]
+
+    /// The update an event makes, or nil for an event that is not part of the resident's view
+    /// (deadline warnings, …). Throws `ContractError` when the payload contradicts its type.
+    public static func from(_ envelope: Envelope) throws -> TrackingUpdate? {
+        switch envelope.type {
+        case TicketAssigned.eventType:
+            let e = try envelope.decode(TicketAssigned.self)
+            return TrackingUpdate(
+                registrationNumber: e.registrationNumber, status: .assigned, authority: e.authority,
+                deadline: e.deadline, note: e.reason.map { "reason:\($0)" }, occurredAt: e.assignedAt)
+        case TicketAccepted.eventType:
+            let e = try envelope.decode(TicketAccepted.self)
+            return TrackingUpdate(
+                registrationNumber: e.registrationNumber, status: .accepted, authority: e.authority,
+                occurredAt: e.acceptedAt)
+        case TicketForwarded.eventType:
+            let e = try envelope.decode(TicketForwarded.self)
+            return TrackingUpdate(
+                registrationNumber: e.registrationNumber, status: .forwarded, authority: e.authority,
+                deadline: e.deadline, note: "from:\(e.fromAuthority)", occurredAt: e.forwardedAt)
+        case TicketExtended.eventType:
+            let e = try envelope.decode(TicketExtended.self)
+            return TrackingUpdate(
+                registrationNumber: e.registrationNumber, status: .extended, authority: e.authority,
+                deadline: e.newDeadline, note: "previous-deadline:\(e.previousDeadline)", occurredAt: e.extendedAt)
+        case TicketAnswered.eventType:
+            let e = try envelope.decode(TicketAnswered.self)
+            return TrackingUpdate(
+                registrationNumber: e.registrationNumber, status: .answered, authority: e.authority,
+                note: "outcome:\(e.outcome.rawValue)", occurredAt: e.answeredAt)
+        case TicketReopened.eventType:
+            let e = try envelope.decode(TicketReopened.self)
+            return TrackingUpdate(
+                registrationNumber: e.registrationNumber, status: .reopened, authority: e.authority,
+                deadline: e.deadline, occurredAt: e.reopenedAt)
+        case TicketClosed.eventType:
+            let e = try envelope.decode(TicketClosed.self)
+            return TrackingUpdate(
+                registrationNumber: e.registrationNumber, status: .closed, authority: e.authority, occurredAt: e.closedAt)
+        case AppealReturned.eventType:
+            let e = try envelope.decode(AppealReturned.self)
+            return TrackingUpdate(registrationNumber: e.registrationNumber, status: .returned, occurredAt: e.returnedAt)
+        default:
+            return nil
+        }
+    }
+
+    /// Events may arrive out of order (retries): the latest by occurrence sets the status. An
+    /// older one only fills an authority or deadline not known yet.
+    public func setsCurrentState(lastEventAt: Date?) -> Bool {
+        guard let lastEventAt else { return true }
+        return occurredAt >= lastEventAt
+    }
+}
+
+/// What a resident with the right token sees: public facts only.
+public struct AppealStatusView: Codable, Sendable, Equatable {
+    public struct HistoryEntry: Codable, Sendable, Equatable {
+        public var at: Date
+        public var event: String
+        public var status: String
+        public var authority: String?
+        public var authorityName: String?
+        public var deadline: LocalDate?
+        public var note: String?
+    }
+    public var registrationNumber: String
+    public var status: String
+    public var kind: String
+    public var category: String
+    public var categoryName: String
+    public var registeredAt: Date
+    public var authority: String?
+    public var authorityName: String?
+    public var deadline: LocalDate?
+    public var repeatOf: String?
+    public var history: [HistoryEntry]
+}
+
+/// Names of reference codes in the resident's language.
+public enum ReferenceNames {
+    public static func authority(_ code: String?, in language: Language) -> String? {
+        code.flatMap { Reference.authority(code: $0) }.map { language == .uk ? $0.nameUk : $0.nameEn }
+    }
+
+    public static func category(_ code: String, in language: Language) -> String {
+        guard let category = Reference.category(code: code) else { return code }
+        return language == .uk ? category.nameUk : category.nameEn
+    }
+}
