@@ -16,26 +16,28 @@ public enum RoutingService {
     ) async throws -> (runtime: ServiceRuntime, router: Router<BasicRequestContext>) {
         let runtime = try ServiceRuntime(configuration: configuration, logger: logger, metricsRegistry: metricsRegistry)
         try await runtime.prepare(migrations: RoutingMigrations.all)
-        let producer = configuration.producer
         let now = settings.clock()
-        try await runtime.database.withTransaction { c in try RoutingStore.seed(producer: producer, now: now, on: c) }
+        try await runtime.transaction { tx in try RoutingStore.seed(now: now, in: tx) }
         runtime.addConsumer(
             queue: Topology.Queue.routing.rawValue,
             bindings: RoutingEventHandler.bindings,
-            handler: RoutingEventHandler(producer: producer, clock: settings.clock, logger: runtime.logger)
+            handler: RoutingEventHandler(producer: configuration.producer, clock: settings.clock, logger: runtime.logger)
         )
         if settings.runWatcher {
-            let relay = runtime.outboxRelay
-            runtime.addService(DeadlineWatcher(
-                database: runtime.database, settings: settings, producer: producer, logger: runtime.logger,
-                onCommitted: { relay.notifyCommitted() }))
+            runtime.addService(DeadlineWatcher(unitOfWork: runtime.unitOfWork, settings: settings, logger: runtime.logger))
         }
+        return (runtime, try await makeRouter(runtime: runtime, settings: settings))
+    }
+
+    /// The runtime's router (health, metrics, errors) with the officials' API and web inbox: what
+    /// `build` serves, and what router tests drive in memory on a prepared database.
+    public static func makeRouter(runtime: ServiceRuntime, settings: RoutingSettings) async throws -> Router<BasicRequestContext> {
         let router = runtime.makeRouter(context: BasicRequestContext.self)
         let api = RoutingAPI(runtime: runtime, settings: settings)
         api.register(on: router)
         let web = try await WebInbox(api: api)
         web.register(on: router)
-        return (runtime, router)
+        return router
     }
 
     public static func run(

@@ -14,8 +14,6 @@ public struct RoutingAPI: Sendable {
     public let runtime: ServiceRuntime
     public let settings: RoutingSettings
 
-    var producer: String { runtime.configuration.producer }
-
     // MARK: Authentication
 
     /// The caller of an API request: the bootstrap administrator token or an official's token.
@@ -83,9 +81,9 @@ public struct RoutingAPI: Sendable {
     /// The whole ticket for someone allowed to read it; the view is recorded as
     /// `personal-data.accessed` in the same transaction.
     public func ticket(id: UUID, principal: Principal, purpose: String = "ticket.view") async throws -> TicketDetail {
-        let record = try await write { c, now, producer in
-            let record = try RoutingStore.ticketRecord(id: id, principal: principal, on: c)
-            try RoutingStore.recordAccess(to: record.ticket, by: principal, purpose: purpose, now: now, producer: producer, on: c)
+        let record = try await write { tx, now in
+            let record = try RoutingStore.ticketRecord(id: id, principal: principal, on: tx.connection)
+            try RoutingStore.recordAccess(to: record.ticket, by: principal, purpose: purpose, now: now, in: tx)
             return record
         }
         return TicketDetail(record, today: today)
@@ -95,11 +93,10 @@ public struct RoutingAPI: Sendable {
     /// answer shows personal data, so it is recorded as an access for `ticket.<action>`).
     public func perform(_ action: TicketAction, id: UUID, request: TicketActionRequest, principal: Principal) async throws -> TicketDetail {
         let command = TicketCommand(action, request)
-        let record = try await write { c, now, producer in
-            let ticket = try RoutingStore.perform(command, ticketId: id, principal: principal, now: now, producer: producer, on: c)
-            try RoutingStore.recordAccess(to: ticket, by: principal, purpose: "ticket.\(action.rawValue)", now: now,
-                                          producer: producer, on: c)
-            return try RoutingStore.record(of: ticket, on: c)
+        let record = try await write { tx, now in
+            let ticket = try RoutingStore.perform(command, ticketId: id, principal: principal, now: now, in: tx)
+            try RoutingStore.recordAccess(to: ticket, by: principal, purpose: "ticket.\(action.rawValue)", now: now, in: tx)
+            return try RoutingStore.record(of: ticket, on: tx.connection)
         }
         Counter(label: "hromada_routing_actions_total", dimensions: [("action", action.rawValue)]).increment()
         runtime.logger.info("ticket action", metadata: ["ticket.id": "\(id.uuidString.lowercased())", "ticket.action": "\(action.rawValue)"])
@@ -111,13 +108,11 @@ public struct RoutingAPI: Sendable {
         return try await runtime.database.withConnection { c in try RoutingStore.authorities(today: today, on: c) }
     }
 
-    /// Runs `body` in a transaction, then wakes the outbox relay.
-    func write<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection, Date, String) throws -> T) async throws -> T {
+    /// Runs `body` as one unit of work (the change and its events in one transaction, the relay
+    /// woken after the commit) at the settings' "now".
+    func write<T: Sendable>(_ body: @escaping @Sendable (UnitOfWork.Transaction, Date) throws -> T) async throws -> T {
         let now = settings.clock()
-        let producer = self.producer
-        let result = try await runtime.database.withTransaction { c in try body(c, now, producer) }
-        runtime.outboxRelay.notifyCommitted()
-        return result
+        return try await runtime.transaction { tx in try body(tx, now) }
     }
 
     // MARK: Routes
@@ -174,8 +169,8 @@ public struct RoutingAPI: Sendable {
             try await api.mapped {
                 let principal = try await api.requireAdministrator(request)
                 let update = try await Self.body(RuleSetUpdate.self, request)
-                let set = try await api.write { c, now, producer in
-                    try RoutingStore.replaceRules(update, changedBy: principal.id, now: now, producer: producer, on: c)
+                let set = try await api.write { tx, now in
+                    try RoutingStore.replaceRules(update, changedBy: principal.id, now: now, in: tx)
                 }
                 api.runtime.logger.info("routing rules replaced", metadata: ["rules.version": "\(set.version)"])
                 return try JSON.response(set)
@@ -197,7 +192,7 @@ public struct RoutingAPI: Sendable {
             try await api.mapped {
                 _ = try await api.requireAdministrator(request)
                 let body = try await Self.body(OfficialRequest.self, request)
-                let created = try await api.write { c, now, producer in try RoutingStore.createOfficial(body, now: now, producer: producer, on: c) }
+                let created = try await api.write { tx, now in try RoutingStore.createOfficial(body, now: now, in: tx) }
                 return try JSON.response(created, status: .created)
             }
         }
@@ -205,7 +200,7 @@ public struct RoutingAPI: Sendable {
             try await api.mapped {
                 _ = try await api.requireAdministrator(request)
                 let body = try await Self.body(OfficialRequest.self, request)
-                let result = try await api.write { c, now, producer in try RoutingStore.upsertOfficial(body, now: now, producer: producer, on: c) }
+                let result = try await api.write { tx, now in try RoutingStore.upsertOfficial(body, now: now, in: tx) }
                 return try JSON.response(result, status: result.created ? .created : .ok)
             }
         }
@@ -213,8 +208,8 @@ public struct RoutingAPI: Sendable {
             try await api.mapped {
                 _ = try await api.requireAdministrator(request)
                 let id = try Self.uuid(context, what: "official")
-                return try JSON.response(try await api.write { c, now, producer in
-                    try RoutingStore.issueToken(officialId: id, now: now, producer: producer, on: c)
+                return try JSON.response(try await api.write { tx, now in
+                    try RoutingStore.issueToken(officialId: id, now: now, in: tx)
                 })
             }
         }
@@ -222,7 +217,7 @@ public struct RoutingAPI: Sendable {
             try await api.mapped {
                 _ = try await api.requireAdministrator(request)
                 let id = try Self.uuid(context, what: "official")
-                try await api.write { c, now, producer in try RoutingStore.revokeToken(officialId: id, now: now, producer: producer, on: c) }
+                try await api.write { tx, now in try RoutingStore.revokeToken(officialId: id, now: now, in: tx) }
                 return Response(status: .noContent)
             }
         }

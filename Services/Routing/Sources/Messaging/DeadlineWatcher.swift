@@ -1,5 +1,6 @@
 import Foundation
 import HromadaContracts
+import HromadaCore
 import HromadaPostgres
 import HromadaRuntime
 import Logging
@@ -11,18 +12,15 @@ import ServiceLifecycle
 /// disputed in time. What is due is decided by `DeadlineWatch` (Domain), stored by
 /// `RoutingStore.watchDeadlines` (Persistence); this type only schedules, counts and logs.
 public struct DeadlineWatcher: Service {
-    public let database: PostgresClient
+    /// Each batch is one unit of work: its changes and events commit together, the relay is woken after.
+    public let unitOfWork: UnitOfWork
     public let settings: RoutingSettings
-    public let producer: String
     public let logger: Logger
-    public let onCommitted: @Sendable () -> Void
 
-    public init(database: PostgresClient, settings: RoutingSettings, producer: String, logger: Logger, onCommitted: @escaping @Sendable () -> Void) {
-        self.database = database
+    public init(unitOfWork: UnitOfWork, settings: RoutingSettings, logger: Logger) {
+        self.unitOfWork = unitOfWork
         self.settings = settings
-        self.producer = producer
         self.logger = logger
-        self.onCommitted = onCommitted
     }
 
     public typealias Pass = RoutingStore.WatchPass
@@ -36,7 +34,7 @@ public struct DeadlineWatcher: Service {
                     return
                 } catch {
                     if Task.isCancelled { return }
-                    logger.warning("deadline watcher pass failed", metadata: ["error": "\(error)"])
+                    logger.warning("deadline watcher pass failed", metadata: ["error": "\(error.redactedDescription)"])
                 }
                 try await Task.sleep(for: settings.watcherInterval)
             }
@@ -48,11 +46,10 @@ public struct DeadlineWatcher: Service {
         var total = Pass()
         while true {
             let now = settings.clock()
-            let producer = self.producer
             let batch = settings.watcherBatchSize
             let autoCloseDays = settings.autoCloseDays
-            let pass = try await database.withTransaction { c in
-                try RoutingStore.watchDeadlines(now: now, batch: batch, autoCloseDays: autoCloseDays, producer: producer, on: c)
+            let pass = try await unitOfWork.run { tx in
+                try RoutingStore.watchDeadlines(now: now, batch: batch, autoCloseDays: autoCloseDays, in: tx)
             }
             total.approaching += pass.approaching
             total.overdue += pass.overdue
@@ -60,7 +57,6 @@ public struct DeadlineWatcher: Service {
             if pass.approaching > 0 { Counter(label: "hromada_routing_alerts_total", dimensions: [("kind", "deadline-approaching")]).increment(by: pass.approaching) }
             if pass.overdue > 0 { Counter(label: "hromada_routing_alerts_total", dimensions: [("kind", "overdue")]).increment(by: pass.overdue) }
             if pass.total > 0 {
-                onCommitted()
                 logger.info("deadline watcher pass", metadata: [
                     "alerts.approaching": "\(pass.approaching)", "alerts.overdue": "\(pass.overdue)", "tickets.closed": "\(pass.closed)",
                 ])

@@ -4,8 +4,9 @@ import HromadaPostgres
 import HromadaRuntime
 import Logging
 
-/// Consumes `appeal.registered` (one ticket per appeal) and `appeal.returned` (closes the ticket).
-/// Runs inside the consumer's transaction, which also records the inbox row.
+/// Consumes `appeal.registered` (one ticket per appeal) and `appeal.returned` (closes the ticket):
+/// decode → domain (through the store: `Ticket.open`, `Ticket.returned`) → store. Runs inside the
+/// consumer's transaction, which also records the inbox row and wakes the relay after the commit.
 public struct RoutingEventHandler: EventHandler {
     public let producer: String
     public let clock: @Sendable () -> Date
@@ -21,24 +22,45 @@ public struct RoutingEventHandler: EventHandler {
 
     public func handle(_ event: IncomingEvent, on connection: PostgresConnection) throws {
         let envelope = event.envelope
+        let tx = UnitOfWork.Transaction(connection: connection, producer: producer)
         switch envelope.type {
         case AppealRegistered.eventType:
-            let appeal: AppealRegistered
-            do { appeal = try envelope.decode(AppealRegistered.self) } catch {
-                throw PermanentEventError("appeal.registered could not be decoded: \(error)")
-            }
-            let ticket = try RoutingStore.createTicket(from: appeal, eventId: envelope.id, producer: producer, now: clock(), on: connection)
+            let appeal = try Self.decode(AppealRegistered.self, from: envelope)
+            let ticket = try RoutingStore.createTicket(from: appeal, eventId: envelope.id, now: clock(), in: tx)
             if let ticket {
-                logger.debug("ticket created", metadata: ["appeal.id": "\(appeal.appealId)", "ticket.id": "\(ticket)"])
+                logger.debug("ticket created", metadata: [
+                    "appeal.id": "\(appeal.appealId.uuidString.lowercased())", "ticket.id": "\(ticket.uuidString.lowercased())",
+                ])
             }
         case AppealReturned.eventType:
-            let returned: AppealReturned
-            do { returned = try envelope.decode(AppealReturned.self) } catch {
-                throw PermanentEventError("appeal.returned could not be decoded: \(error)")
-            }
-            try RoutingStore.closeReturned(returned, eventId: envelope.id, producer: producer, now: clock(), on: connection)
+            let returned = try Self.decode(AppealReturned.self, from: envelope)
+            try RoutingStore.closeReturned(returned, eventId: envelope.id, now: clock(), in: tx)
         default:
             return
         }
+    }
+
+    /// The payload, or a permanent error naming the event and the field path (never a value: the
+    /// reason goes into the dead-letter header).
+    static func decode<E: DomainEvent>(_ type: E.Type, from envelope: Envelope) throws -> E {
+        do {
+            return try envelope.decode(E.self)
+        } catch let error as DecodingError {
+            throw PermanentEventError("\(E.eventType) could not be decoded: \(Self.path(of: error))")
+        } catch {
+            throw PermanentEventError("\(E.eventType) could not be decoded")
+        }
+    }
+
+    static func path(of error: DecodingError) -> String {
+        let (kind, context): (String, DecodingError.Context?) = switch error {
+        case .keyNotFound(let key, let context): ("missing \(key.stringValue)", context)
+        case .typeMismatch(_, let context): ("wrong type", context)
+        case .valueNotFound(_, let context): ("null", context)
+        case .dataCorrupted(let context): ("invalid value", context)
+        @unknown default: ("unreadable", nil)
+        }
+        let path = context?.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".") ?? ""
+        return path.isEmpty ? kind : "\(kind) at payload.\(path)"
     }
 }

@@ -20,8 +20,9 @@ extension RoutingStore {
 
     /// One batch of each kind of work, at `now`.
     static func watchDeadlines(
-        now: Date, batch: Int, autoCloseDays: Int, producer: String, on c: PostgresConnection
+        now: Date, batch: Int, autoCloseDays: Int, in tx: UnitOfWork.Transaction
     ) throws -> WatchPass {
+        let c = tx.connection
         var pass = WatchPass()
         let today = LocalDate(date: now, in: .kyiv)
         let window = DeadlineWatch.window(now: now, autoCloseDays: autoCloseDays)
@@ -30,7 +31,7 @@ extension RoutingStore {
             .overdue, deadline: "deadline < \(window.overdueBefore.description)::date", batch: batch, on: c)
         for ticket in overdue where DeadlineWatch.alert(for: ticket, today: today) == .overdue {
             guard try insertAlert(.overdue, for: ticket, now: now, on: c) else { continue }
-            try save(ticket.escalatedAsOverdue(today: today, at: now), causationId: nil, producer: producer, now: now, on: c)
+            try save(ticket.escalatedAsOverdue(today: today, at: now), causationId: nil, now: now, in: tx)
             pass.overdue += 1
         }
         let approaching = try alertCandidates(.approaching, deadline: """
@@ -38,8 +39,7 @@ extension RoutingStore {
             """, batch: batch, on: c)
         for ticket in approaching where DeadlineWatch.alert(for: ticket, today: today) == .approaching {
             guard try insertAlert(.approaching, for: ticket, now: now, on: c) else { continue }
-            try Outbox.enqueue(ticket.deadlineApproaching(today: today, at: now), correlationId: ticket.appealId,
-                               producer: producer, occurredAt: now, on: c)
+            try tx.publish(ticket.deadlineApproaching(today: today, at: now), correlationId: ticket.appealId, occurredAt: now)
             pass.approaching += 1
         }
         let answered = try c.query(selectTickets("""
@@ -47,7 +47,7 @@ extension RoutingStore {
             ORDER BY answered_at LIMIT \(batch) FOR UPDATE SKIP LOCKED
             """)).map(ticket(from:))
         for ticket in answered where DeadlineWatch.shouldAutoClose(ticket, now: now, autoCloseDays: autoCloseDays) {
-            try save(ticket.autoClosed(at: now), causationId: nil, producer: producer, now: now, on: c)
+            try save(ticket.autoClosed(at: now), causationId: nil, now: now, in: tx)
             pass.closed += 1
         }
         return pass

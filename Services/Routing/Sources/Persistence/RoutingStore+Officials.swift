@@ -72,7 +72,8 @@ extension RoutingStore {
         if !errors.isEmpty { throw RoutingValidationErrors(errors: errors) }
     }
 
-    public static func createOfficial(_ r: OfficialRequest, now: Date, producer: String, on c: PostgresConnection) throws -> OfficialCreated {
+    public static func createOfficial(_ r: OfficialRequest, now: Date, in tx: UnitOfWork.Transaction) throws -> OfficialCreated {
+        let c = tx.connection
         try validate(r, tokenRequired: false, on: c)
         let token = r.token ?? SecureRandom.token(bytes: 24)
         let id = UUID()
@@ -88,13 +89,14 @@ extension RoutingStore {
         } catch let error as PostgresError where error.isUniqueViolation {
             throw RoutingError(.conflict, code: "already_exists", field: "name", message: "an official with this name (or token) already exists at this authority")
         }
-        try publishOfficial(id: id, now: now, producer: producer, on: c)
+        try publishOfficial(id: id, now: now, in: tx)
         return OfficialCreated(id: id, token: token)
     }
 
     /// Idempotent upsert keyed by (authority, name), used by the demo seed: sets role, email and
     /// the given token, and reactivates.
-    public static func upsertOfficial(_ r: OfficialRequest, now: Date, producer: String, on c: PostgresConnection) throws -> OfficialUpserted {
+    public static func upsertOfficial(_ r: OfficialRequest, now: Date, in tx: UnitOfWork.Transaction) throws -> OfficialUpserted {
+        let c = tx.connection
         try validate(r, tokenRequired: true, on: c)
         let name = r.name.trimmingCharacters(in: .whitespaces)
         let email = r.email.flatMap { $0.isEmpty ? nil : $0 }
@@ -108,33 +110,36 @@ extension RoutingStore {
             """).first
         guard let row else { throw RoutingError(.invalid, code: "upsert_failed", message: "the official could not be saved") }
         let id: UUID = try row.decode(0)
-        try publishOfficial(id: id, now: now, producer: producer, on: c)
+        try publishOfficial(id: id, now: now, in: tx)
         return OfficialUpserted(id: id, created: try row.decode(1))
     }
 
-    public static func issueToken(officialId: UUID, now: Date, producer: String, on c: PostgresConnection) throws -> TokenIssued {
+    public static func issueToken(officialId: UUID, now: Date, in tx: UnitOfWork.Transaction) throws -> TokenIssued {
+        let c = tx.connection
         let token = SecureRandom.token(bytes: 24)
         let n = try c.execute("""
             UPDATE officials SET token_hash = \(TokenHash.hash(token: token)), active = true, updated_at = \(now) WHERE id = \(officialId)
             """)
         guard n == 1 else { throw RoutingError(.notFound, code: "not_found", message: "official not found") }
-        try publishOfficial(id: officialId, now: now, producer: producer, on: c)
+        try publishOfficial(id: officialId, now: now, in: tx)
         return TokenIssued(token: token)
     }
 
     /// Revoking removes the token hash and marks the official inactive until a new token is issued.
-    public static func revokeToken(officialId: UUID, now: Date, producer: String, on c: PostgresConnection) throws {
+    public static func revokeToken(officialId: UUID, now: Date, in tx: UnitOfWork.Transaction) throws {
+        let c = tx.connection
         let n = try c.execute("UPDATE officials SET token_hash = NULL, active = false, updated_at = \(now) WHERE id = \(officialId)")
         guard n == 1 else { throw RoutingError(.notFound, code: "not_found", message: "official not found") }
-        try publishOfficial(id: officialId, now: now, producer: producer, on: c)
+        try publishOfficial(id: officialId, now: now, in: tx)
     }
 
-    static func publishOfficial(id: UUID, now: Date, producer: String, on c: PostgresConnection) throws {
+    static func publishOfficial(id: UUID, now: Date, in tx: UnitOfWork.Transaction) throws {
+        let c = tx.connection
         guard let row = try c.query("SELECT name, authority, role, email, active FROM officials WHERE id = \(id)").first else { return }
-        try Outbox.enqueue(
+        try tx.publish(
             OfficialUpdated(officialId: id, name: try row.decode(0), authority: try row.decode(1),
                             role: OfficialRole(rawValue: try row.decode(2, as: String.self)) ?? .official, email: try row.decode(3),
                             active: try row.decode(4), updatedAt: now),
-            correlationId: id, producer: producer, occurredAt: now, on: c)
+            correlationId: id, occurredAt: now)
     }
 }

@@ -11,7 +11,8 @@ extension RoutingStore {
     /// Idempotent: upserts districts, authorities and categories from `Reference`, and installs the
     /// seed rule set as version 1 when there is none yet (replicas starting together insert it once:
     /// the version is the primary key). Publishes `routing-rules.changed` for the seed.
-    public static func seed(producer: String, now: Date, on c: PostgresConnection) throws {
+    public static func seed(now: Date, in tx: UnitOfWork.Transaction) throws {
+        let c = tx.connection
         for d in Reference.districts {
             try c.execute("""
                 INSERT INTO districts (code, name_uk, name_en) VALUES (\(d.code), \(d.nameUk), \(d.nameEn))
@@ -38,9 +39,9 @@ extension RoutingStore {
         guard inserted == 1 else { return }
         let rules = AppealRouter.seedRules
         try insertRules(rules, version: 1, on: c)
-        try Outbox.enqueue(
+        try tx.publish(
             RoutingRulesChanged(version: 1, changedBy: "seed", changedAt: now, rules: rules.map(\.contract)),
-            correlationId: UUID(), producer: producer, occurredAt: now, on: c)
+            correlationId: UUID(), occurredAt: now)
     }
 
     static func insertRules(_ rules: [RoutingRule], version: Int, on c: PostgresConnection) throws {
@@ -63,8 +64,9 @@ extension RoutingStore {
 
     /// Replaces the rule set as a new version. `expectedVersion` guards against lost updates (409).
     public static func replaceRules(
-        _ update: RuleSetUpdate, changedBy: String, now: Date, producer: String, on c: PostgresConnection
+        _ update: RuleSetUpdate, changedBy: String, now: Date, in tx: UnitOfWork.Transaction
     ) throws -> RuleSet {
+        let c = tx.connection
         let errors = AppealRouter.validate(update.rules)
         if !errors.isEmpty { throw RoutingValidationErrors(errors: errors) }
         // Serialise concurrent replacements: lock the newest version row.
@@ -78,9 +80,9 @@ extension RoutingStore {
         let version = locked + 1
         try c.execute("INSERT INTO rule_sets (version, changed_by, changed_at) VALUES (\(version), \(changedBy), \(now))")
         try insertRules(update.rules, version: version, on: c)
-        try Outbox.enqueue(
+        try tx.publish(
             RoutingRulesChanged(version: version, changedBy: changedBy, changedAt: now, rules: update.rules.map(\.contract)),
-            correlationId: UUID(), producer: producer, occurredAt: now, on: c)
+            correlationId: UUID(), occurredAt: now)
         return RuleSet(version: version, rules: update.rules)
     }
 }

@@ -14,8 +14,9 @@ public enum RoutingStore {
     /// registration of the same appeal (another message id) finds the appeal and changes nothing.
     @discardableResult
     public static func createTicket(
-        from e: AppealRegistered, eventId: UUID, producer: String, now: Date, on c: PostgresConnection
+        from e: AppealRegistered, eventId: UUID, now: Date, in tx: UnitOfWork.Transaction
     ) throws -> UUID? {
+        let c = tx.connection
         let inserted = try c.execute("""
             INSERT INTO appeals (appeal_id, registration_number, kind, category, district, subject, body, author_name,
                 author_address, author_email, author_phone, preferred_language, benefit_category, confidential, against,
@@ -32,7 +33,7 @@ public enum RoutingStore {
             for: e, id: UUID(), rules: try currentRules(on: c).rules,
             categoryDefault: try categoryRow?.decode(0, as: String.self),
             termDays: try categoryRow?.decode(1, as: Int.self) ?? Law.studyTermDays,
-            by: producer, at: now)
+            by: tx.producer, at: now)
         let t = opened.ticket
         try c.execute("""
             INSERT INTO tickets (id, appeal_id, registration_number, authority, status, priority, category, kind, subject,
@@ -41,17 +42,18 @@ public enum RoutingStore {
                 \(t.category), \(t.kind.rawValue), \(t.subject), \(t.against), \(t.registeredAt),
                 \(t.registeredOn.description)::date, \(t.deadline.description)::date, \(now), \(now))
             """)
-        try record(opened, causationId: eventId, producer: producer, on: c)
+        try record(opened, causationId: eventId, in: tx)
         return t.id
     }
 
     /// An appeal returned as defective by intake: its ticket is closed (unless it is already).
     public static func closeReturned(
-        _ e: AppealReturned, eventId: UUID, producer: String, now: Date, on c: PostgresConnection
+        _ e: AppealReturned, eventId: UUID, now: Date, in tx: UnitOfWork.Transaction
     ) throws {
+        let c = tx.connection
         guard let ticket = try loadTicket(appealId: e.appealId, forUpdate: true, on: c),
               let transition = ticket.returned(by: e.returnedBy, at: now) else { return }
-        try save(transition, causationId: eventId, producer: producer, now: now, on: c)
+        try save(transition, causationId: eventId, now: now, in: tx)
     }
 
     // MARK: People's actions
@@ -59,12 +61,12 @@ public enum RoutingStore {
     /// Loads the ticket (locked), lets the domain decide, saves what it decided. Throws the
     /// domain's `TicketRefusal` unchanged.
     public static func perform(
-        _ command: TicketCommand, ticketId: UUID, principal: Principal, now: Date, producer: String,
-        on c: PostgresConnection
+        _ command: TicketCommand, ticketId: UUID, principal: Principal, now: Date, in tx: UnitOfWork.Transaction
     ) throws -> Ticket {
+        let c = tx.connection
         guard let ticket = try loadTicket(id: ticketId, forUpdate: true, on: c) else { throw TicketRefusal.notFound }
         let transition = try ticket.apply(command, by: principal, at: now, today: LocalDate(date: now, in: .kyiv)).get()
-        try save(transition, causationId: nil, producer: producer, now: now, on: c)
+        try save(transition, causationId: nil, now: now, in: tx)
         return transition.ticket
     }
 
@@ -72,8 +74,9 @@ public enum RoutingStore {
 
     /// Writes the ticket's new state, its history row and its events.
     static func save(
-        _ transition: TicketTransition, causationId: UUID?, producer: String, now: Date, on c: PostgresConnection
+        _ transition: TicketTransition, causationId: UUID?, now: Date, in tx: UnitOfWork.Transaction
     ) throws {
+        let c = tx.connection
         let t = transition.ticket
         try c.execute("""
             UPDATE tickets SET authority = \(t.authority), status = \(t.status.rawValue),
@@ -82,13 +85,14 @@ public enum RoutingStore {
                 closed_at = \(t.closedAt), updated_at = \(now)
             WHERE id = \(t.id)
             """)
-        try record(transition, causationId: causationId, producer: producer, on: c)
+        try record(transition, causationId: causationId, in: tx)
     }
 
     /// The history row and the outbox events of a transition (each correlated with the appeal).
     static func record(
-        _ transition: TicketTransition, causationId: UUID?, producer: String, on c: PostgresConnection
+        _ transition: TicketTransition, causationId: UUID?, in tx: UnitOfWork.Transaction
     ) throws {
+        let c = tx.connection
         let t = transition.ticket
         let h = transition.history
         try c.execute("""
@@ -97,18 +101,17 @@ public enum RoutingStore {
                 \(h.note))
             """)
         for event in transition.events {
-            try Outbox.enqueue(event, correlationId: t.appealId, causationId: causationId, producer: producer,
-                               occurredAt: h.at, on: c)
+            try tx.publish(event, correlationId: t.appealId, causationId: causationId, occurredAt: h.at)
         }
     }
 
     /// Records that `principal` saw the appeal's personal data, as `personal-data.accessed`.
     public static func recordAccess(
-        to t: Ticket, by principal: Principal, purpose: String, now: Date, producer: String, on c: PostgresConnection
+        to t: Ticket, by principal: Principal, purpose: String, now: Date, in tx: UnitOfWork.Transaction
     ) throws {
-        try Outbox.enqueue(
-            t.accessed(by: principal, purpose: purpose, service: producer, at: now),
-            correlationId: t.appealId, producer: producer, occurredAt: now, on: c)
+        try tx.publish(
+            t.accessed(by: principal, purpose: purpose, service: tx.producer, at: now),
+            correlationId: t.appealId, occurredAt: now)
     }
 
     // MARK: Reading tickets

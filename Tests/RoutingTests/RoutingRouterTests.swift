@@ -1,0 +1,262 @@
+import Foundation
+import HromadaContracts
+import HromadaPostgres
+import HromadaRuntime
+import HromadaTestSupport
+import Hummingbird
+import HummingbirdTesting
+import Logging
+@testable import Routing
+import XCTest
+
+/// The officials' API driven in memory with HummingbirdTesting (`app.test(.router)`): no HTTP
+/// server and no broker, only routing's schema in a throwaway PostgreSQL database, where the
+/// officials and tickets live. Authorisation, field errors, state conflicts, identifiers.
+final class RoutingRouterTests: XCTestCase {
+    static let adminToken = "router-test-admin-token-0123456789"
+    /// 2026-11-27 10:00 Kyiv.
+    static let registered = ISO8601.parse("2026-11-27T10:00:00+02:00")!
+
+    struct Fixture {
+        let runtime: ServiceRuntime
+        let app: Application<RouterResponder<BasicRequestContext>>
+
+        /// A ticket for a new appeal in `category`, created as the consumer would.
+        func ticket(category: String, kind: AppealKind = .application, against: String? = nil) async throws -> UUID {
+            let appeal = RoutingFixture.appeal(category: category, kind: kind, against: against, registeredAt: registered)
+            let id = try await runtime.transaction { tx in
+                try RoutingStore.createTicket(from: appeal, eventId: UUID(), now: registered, in: tx)
+            }
+            return try XCTUnwrap(id)
+        }
+
+        /// An official of `authority` and their bearer token.
+        func official(_ name: String, authority: String, role: OfficialRole = .official) async throws -> (UUID, String) {
+            let created = try await runtime.transaction { tx in
+                try RoutingStore.createOfficial(OfficialRequest(name: name, authority: authority, role: role),
+                                                now: registered, in: tx)
+            }
+            return (created.id, created.token)
+        }
+    }
+
+    func makeFixture() async throws -> Fixture {
+        try IntegrationEnvironment.requireServers()
+        var logger = Logger(label: "routing-router-test")
+        logger.logLevel = .warning
+        let db = try await TestDatabase.create(schema: "routing")
+        // No broker is contacted: the URL is only parsed.
+        let configuration = ServiceConfiguration(
+            serviceName: "routing", httpHost: "127.0.0.1", httpPort: 0, amqpURL: "amqp://unused:unused@127.0.0.1:1/",
+            databaseURL: db.connectionString, databasePoolSize: 2, logLevel: .warning, prefetch: 10,
+            adminToken: Self.adminToken)
+        let runtime = try ServiceRuntime(configuration: configuration, logger: logger)
+        addTeardownBlock {
+            await runtime.database.close()
+            try? await db.drop()
+        }
+        try await Migrator.migrate(RuntimeMigrations.all + RoutingMigrations.all, on: runtime.database, logger: logger)
+        try await runtime.transaction { tx in try RoutingStore.seed(now: Self.registered, in: tx) }
+        let clock = TestClock(Self.registered)
+        let router = try await RoutingService.makeRouter(
+            runtime: runtime, settings: RoutingSettings(clock: clock.clock, runWatcher: false))
+        return Fixture(runtime: runtime, app: Application(router: router, logger: logger))
+    }
+
+    static func bearer(_ token: String) -> HTTPFields { [.authorization: "Bearer \(token)"] }
+
+    static func json(_ value: Any) -> ByteBuffer {
+        ByteBuffer(bytes: try! JSONSerialization.data(withJSONObject: value))
+    }
+
+    static func object(_ response: TestResponse) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(buffer: response.body))) as? [String: Any] ?? [:]
+    }
+
+    static func firstError(_ response: TestResponse) -> [String: Any] {
+        (object(response)["errors"] as? [[String: Any]])?.first ?? [:]
+    }
+
+    // MARK: Authorisation
+
+    func testAnOfficialSeesOnlyTheirAuthoritysTickets() async throws {
+        let f = try await makeFixture()
+        let own = try await f.ticket(category: "heating")  // zhkg
+        let other = try await f.ticket(category: "health-care")  // health
+        let (_, zhkg) = try await f.official("Іван Коваль", authority: "zhkg")
+        try await f.app.test(.router) { client in
+            try await client.execute(uri: "/v1/tickets", method: .get) { response in
+                XCTAssertEqual(response.status, .unauthorized)
+                XCTAssertEqual(Self.firstError(response)["code"] as? String, "unauthorized")
+            }
+            for uri in ["/v1/tickets", "/v1/tickets?authority=health"] {
+                try await client.execute(uri: uri, method: .get, headers: Self.bearer(zhkg)) { response in
+                    XCTAssertEqual(response.status, .ok)
+                    let ids = (Self.object(response)["tickets"] as? [[String: Any]])?.compactMap { $0["id"] as? String }
+                    XCTAssertEqual(ids, [own.uuidString.lowercased()], uri)
+                }
+            }
+            try await client.execute(uri: "/v1/tickets/\(other.uuidString.lowercased())", method: .get,
+                                     headers: Self.bearer(zhkg)) { response in
+                XCTAssertEqual(response.status, .notFound, "another authority's ticket is 404, not 403")
+                XCTAssertEqual(Self.firstError(response)["code"] as? String, "not_found")
+            }
+            for action in TicketAction.allCases {
+                try await client.execute(uri: "/v1/tickets/\(other.uuidString.lowercased())/\(action.rawValue)", method: .post,
+                                         headers: Self.bearer(zhkg), body: Self.json(["reason": "x"])) { response in
+                    XCTAssertEqual(response.status, .notFound, action.rawValue)
+                }
+            }
+            try await client.execute(uri: "/v1/tickets/\(own.uuidString.lowercased())", method: .get,
+                                     headers: Self.bearer(zhkg)) { response in
+                XCTAssertEqual(response.status, .ok)
+            }
+            // Reopen belongs to reception: an official is told it is forbidden on their own ticket.
+            try await client.execute(uri: "/v1/tickets/\(own.uuidString.lowercased())/reopen", method: .post,
+                                     headers: Self.bearer(zhkg), body: Self.json(["reason": "x"])) { response in
+                XCTAssertEqual(response.status, .forbidden)
+                XCTAssertEqual(Self.firstError(response)["code"] as? String, "forbidden")
+            }
+            try await client.execute(uri: "/v1/routing-rules", method: .get, headers: Self.bearer(zhkg)) { response in
+                XCTAssertEqual(response.status, .forbidden)
+            }
+            try await client.execute(uri: "/v1/officials", method: .get, headers: Self.bearer(zhkg)) { response in
+                XCTAssertEqual(response.status, .forbidden)
+            }
+        }
+    }
+
+    // MARK: Field errors and state conflicts
+
+    func testBadInputIs422NamingTheField() async throws {
+        let f = try await makeFixture()
+        let id = try await f.ticket(category: "heating")
+        let (_, zhkg) = try await f.official("Іван Коваль", authority: "zhkg")
+        let path = "/v1/tickets/\(id.uuidString.lowercased())"
+        try await f.app.test(.router) { client in
+            try await client.execute(uri: "\(path)/accept", method: .post, headers: Self.bearer(zhkg)) { response in
+                XCTAssertEqual(response.status, .ok)
+            }
+            let cases: [(String, [String: Any], String, String)] = [
+                ("extend", ["newDeadline": "2026-13-45", "reason": "перевірка"], "newDeadline", "invalid_date"),
+                ("extend", ["days": 0, "reason": "перевірка"], "days", "invalid_value"),
+                ("extend", ["days": 5], "reason", "required"),
+                ("extend", ["newDeadline": "2027-01-12", "reason": "перевірка"], "newDeadline", "beyond_legal_maximum"),
+                ("forward", ["reason": "не наша"], "to", "required"),
+                ("forward", ["to": "atlantis", "reason": "не наша"], "to", "unknown_authority"),
+                ("answer", ["text": "Достатньо довгий текст"], "outcome", "required"),
+                ("answer", ["outcome": "refused", "text": "Відмовлено."], "text", "reasons_required"),
+            ]
+            for (action, body, field, code) in cases {
+                try await client.execute(uri: "\(path)/\(action)", method: .post, headers: Self.bearer(zhkg),
+                                         body: Self.json(body)) { response in
+                    XCTAssertEqual(response.status, .unprocessableContent, "\(action) \(body)")
+                    XCTAssertEqual(Self.firstError(response)["field"] as? String, field, "\(action) \(body)")
+                    XCTAssertEqual(Self.firstError(response)["code"] as? String, code, "\(action) \(body)")
+                }
+            }
+            try await client.execute(uri: "/v1/tickets?status=bogus", method: .get, headers: Self.bearer(zhkg)) { response in
+                XCTAssertEqual(response.status, .unprocessableContent)
+                XCTAssertEqual(Self.firstError(response)["field"] as? String, "status")
+            }
+            // A body that is not the request's shape: 400 naming the field, never a 500.
+            try await client.execute(uri: "\(path)/extend", method: .post, headers: Self.bearer(zhkg),
+                                     body: Self.json(["days": "five"])) { response in
+                XCTAssertEqual(response.status, .badRequest)
+                XCTAssertEqual(Self.firstError(response)["field"] as? String, "days")
+            }
+            try await client.execute(uri: "\(path)/extend", method: .post, headers: Self.bearer(zhkg),
+                                     body: ByteBuffer(string: "{not json")) { response in
+                XCTAssertEqual(response.status, .badRequest)
+                XCTAssertEqual(Self.firstError(response)["code"] as? String, "malformed_json")
+            }
+            try await client.execute(uri: "/v1/routing-rules", method: .put, headers: Self.bearer(Self.adminToken),
+                                     body: Self.json(["rules": [["category": "mystery", "authority": "zhkg"]]])) { response in
+                XCTAssertEqual(response.status, .unprocessableContent)
+                XCTAssertEqual(Self.firstError(response)["field"] as? String, "rules[0].category")
+            }
+            try await client.execute(uri: "/v1/officials", method: .post, headers: Self.bearer(Self.adminToken),
+                                     body: Self.json(["name": "X", "authority": "atlantis", "role": "official"])) { response in
+                XCTAssertEqual(response.status, .unprocessableContent)
+                XCTAssertEqual(Self.firstError(response)["field"] as? String, "authority")
+            }
+        }
+    }
+
+    func testAnActionInTheWrongStateIs409NamingTheState() async throws {
+        let f = try await makeFixture()
+        let id = try await f.ticket(category: "heating")
+        let (_, zhkg) = try await f.official("Іван Коваль", authority: "zhkg")
+        let path = "/v1/tickets/\(id.uuidString.lowercased())"
+        try await f.app.test(.router) { client in
+            try await client.execute(uri: "\(path)/answer", method: .post, headers: Self.bearer(zhkg),
+                                     body: Self.json(["outcome": "explained", "text": "Пояснюємо докладно."])) { response in
+                XCTAssertEqual(response.status, .conflict)
+                XCTAssertEqual(Self.firstError(response)["field"] as? String, "status")
+                XCTAssertEqual(Self.firstError(response)["message"] as? String, "ticket is assigned; answer is not allowed")
+            }
+            try await client.execute(uri: "\(path)/accept", method: .post, headers: Self.bearer(zhkg)) { response in
+                XCTAssertEqual(response.status, .ok)
+                XCTAssertEqual(Self.object(response)["status"] as? String, "accepted")
+            }
+            try await client.execute(uri: "\(path)/accept", method: .post, headers: Self.bearer(zhkg)) { response in
+                XCTAssertEqual(response.status, .conflict)
+                XCTAssertEqual(Self.firstError(response)["code"] as? String, "invalid_transition")
+                XCTAssertEqual(Self.firstError(response)["message"] as? String, "ticket is accepted; accept is not allowed")
+            }
+            try await client.execute(uri: "\(path)/fly", method: .post, headers: Self.bearer(zhkg)) { response in
+                XCTAssertEqual(response.status, .notFound, "an unknown action")
+            }
+        }
+    }
+
+    // MARK: Identifiers
+
+    func testIdentifiersAreWrittenLowerCaseAndReadInEitherCase() async throws {
+        let f = try await makeFixture()
+        let id = try await f.ticket(category: "heating")
+        let (officialId, zhkg) = try await f.official("Іван Коваль", authority: "zhkg")
+        let lower = id.uuidString.lowercased()
+        try await f.app.test(.router) { client in
+            for spelling in [id.uuidString.uppercased(), lower] {
+                try await client.execute(uri: "/v1/tickets/\(spelling)", method: .get, headers: Self.bearer(zhkg)) { response in
+                    XCTAssertEqual(response.status, .ok, spelling)
+                    let body = Self.object(response)
+                    XCTAssertEqual(body["id"] as? String, lower)
+                    let appealId = body["appealId"] as? String ?? ""
+                    XCTAssertEqual(appealId, appealId.lowercased())
+                    XCTAssertNotNil(UUID(uuidString: appealId))
+                }
+            }
+            try await client.execute(uri: "/v1/tickets/\(id.uuidString.uppercased())/accept", method: .post,
+                                     headers: Self.bearer(zhkg)) { response in
+                XCTAssertEqual(response.status, .ok)
+                let history = Self.object(response)["history"] as? [[String: Any]] ?? []
+                XCTAssertEqual(history.last?["actor"] as? String, officialId.uuidString.lowercased())
+            }
+            try await client.execute(uri: "/v1/tickets", method: .get, headers: Self.bearer(zhkg)) { response in
+                let text = String(buffer: response.body)
+                XCTAssertTrue(text.contains(lower))
+                XCTAssertFalse(text.contains(id.uuidString.uppercased()))
+            }
+            try await client.execute(uri: "/v1/officials", method: .post, headers: Self.bearer(Self.adminToken),
+                                     body: Self.json(["name": "Марія", "authority": "health", "role": "official"])) { response in
+                XCTAssertEqual(response.status, .created)
+                let created = Self.object(response)["id"] as? String ?? ""
+                XCTAssertEqual(created, created.lowercased())
+                XCTAssertNotNil(UUID(uuidString: created))
+            }
+            try await client.execute(uri: "/v1/officials", method: .get, headers: Self.bearer(Self.adminToken)) { response in
+                let ids = ((try? JSONSerialization.jsonObject(with: Data(buffer: response.body))) as? [[String: Any]])?
+                    .compactMap { $0["id"] as? String } ?? []
+                XCTAssertEqual(ids.count, 2)
+                XCTAssertEqual(ids, ids.map { $0.lowercased() })
+            }
+            // An official's id in a URL, upper-case: found.
+            try await client.execute(uri: "/v1/officials/\(officialId.uuidString.uppercased())/token", method: .post,
+                                     headers: Self.bearer(Self.adminToken)) { response in
+                XCTAssertEqual(response.status, .ok)
+            }
+        }
+    }
+}
