@@ -25,7 +25,7 @@ func service(_ name: String, executable: String, extra: [Target.Dependency] = []
     [
         .target(
             name: name,
-            dependencies: ["HromadaRuntime", "HromadaContracts", "HromadaPostgres", "HromadaAMQP", "HromadaCrypto", hummingbird, logging, metrics, lifecycle] + extra,
+            dependencies: ["HromadaRuntime", "HromadaContracts", "HromadaPostgres", "HromadaAMQP", "HromadaCrypto", "HromadaWeb", "HromadaAPI", hummingbird, logging, metrics, lifecycle] + extra,
             path: "Services/\(name)/Sources",
             resources: resources,
             swiftSettings: swiftSettings
@@ -107,6 +107,7 @@ let package = Package(
         ),
         // The web kit (context, principal, errors, sessions, CSRF, forms, templates, strings, assets)
         // and the JSON types of the services' APIs; Shared/Web/README.md says how a service adopts them.
+        .target(name: "HromadaAPI", dependencies: ["HromadaContracts"], path: "Shared/API", swiftSettings: swiftSettings),
         .target(
             name: "HromadaWeb",
             dependencies: ["HromadaRuntime", "HromadaContracts", "HromadaCrypto", "HromadaPostgres", hummingbird, mustache, logging],
@@ -125,7 +126,7 @@ let package = Package(
     + [
         .target(
             name: "HromadaCtl",
-            dependencies: ["HromadaRuntime", "HromadaContracts", "HromadaPostgres", "HromadaAMQP", "HromadaCrypto", hummingbird, mustache, argumentParser, logging, lifecycle],
+            dependencies: ["HromadaRuntime", "HromadaContracts", "HromadaPostgres", "HromadaAMQP", "HromadaCrypto", "HromadaAPI", "HromadaWeb", hummingbird, mustache, argumentParser, logging, lifecycle],
             path: "Services/Ctl/Sources", resources: [.copy("Resources")], swiftSettings: swiftSettings
         ),
         .executableTarget(

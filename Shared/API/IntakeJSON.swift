@@ -1,0 +1,90 @@
+// HromadaAPI — intake's JSON (port 8080): the registration response, the resident's status view,
+// reference data and the administrators' centres.
+public import Foundation
+public import HromadaContracts
+
+public enum IntakeJSON {
+    /// `201` of `POST /v1/appeals`.
+    public struct AppealRegistered: Codable, Sendable, Equatable {
+        public var id: UUID
+        public var registrationNumber: String
+        public var trackingToken: String
+        public var status: String
+        public var registeredAt: Date
+        /// The earlier appeal this one repeats (Art. 8), when detected.
+        public var repeatOf: String?
+
+        public init(id: UUID, registrationNumber: String, trackingToken: String, status: String, registeredAt: Date,
+                    repeatOf: String? = nil) {
+            self.id = id
+            self.registrationNumber = registrationNumber
+            self.trackingToken = trackingToken
+            self.status = status
+            self.registeredAt = registeredAt
+            self.repeatOf = repeatOf
+        }
+    }
+
+    /// `GET /v1/appeals/{registrationNumber}?token=…`: status and history, no personal data.
+    public struct AppealStatus: Codable, Sendable, Equatable {
+        public struct HistoryEntry: Codable, Sendable, Equatable {
+            public var at: Date
+            public var event: String
+            public var status: String
+            public var authority: String?
+            public var authorityName: String?
+            public var deadline: LocalDate?
+            public var note: String?
+        }
+        public var registrationNumber: String
+        public var status: String
+        public var kind: String
+        public var category: String
+        public var categoryName: String
+        public var registeredAt: Date
+        public var authority: String?
+        public var authorityName: String?
+        public var deadline: LocalDate?
+        public var repeatOf: String?
+        public var history: [HistoryEntry]
+    }
+
+    /// One item of `GET /v1/categories`, `/v1/authorities`, `/v1/districts`: a code and its names.
+    public struct ReferenceItem: Codable, Sendable, Equatable {
+        public var code: String
+        public var nameUk: String?
+        public var nameEn: String?
+    }
+
+    /// `GET /v1/admin/centres` (an array) and the answer of `PUT /v1/admin/centres/{id}`.
+    public struct Centre: Codable, Sendable, Equatable {
+        public var id: String
+        public var name: String
+        public var address: String
+        public var active: Bool
+        public var updatedAt: Date?
+
+        public init(id: String, name: String, address: String, active: Bool, updatedAt: Date? = nil) {
+            self.id = id
+            self.name = name
+            self.address = address
+            self.active = active
+            self.updatedAt = updatedAt
+        }
+    }
+
+    /// Body of `PUT /v1/admin/centres/{id}`.
+    public struct CentreUpsert: Codable, Sendable, Equatable {
+        public var name: String
+        public var address: String
+        public var key: String
+        public var active: Bool?
+
+        public init(name: String, address: String, key: String, active: Bool? = nil) {
+            self.name = name
+            self.address = address
+            self.key = key
+            self.active = active
+        }
+    }
+}
