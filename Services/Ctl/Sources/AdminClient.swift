@@ -1,8 +1,9 @@
 import Foundation
+import HromadaAPI
 
-/// The services' administration APIs, called with the administrator token. Answers are passed
-/// through as JSON (`Any`) so the CLI can print them as tables or pretty JSON without copying every
-/// service's types.
+/// The services' administration APIs, called with the administrator token. Answers are decoded
+/// into the services' published JSON types (`HromadaAPI`), so a service answering another shape is
+/// a clear `.badResponse` naming the endpoint and the field.
 public struct AdminClient: Sendable {
     public let endpoints: CtlEndpoints
     let http = HTTPClient(timeout: 30)
@@ -21,96 +22,98 @@ public struct AdminClient: Sendable {
         return url
     }
 
-    static func body(_ object: Any) throws -> Data { try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) }
-
     @discardableResult
-    func call(_ method: String, _ service: String, _ path: String, json: Any? = nil) async throws -> HTTPClient.Response {
-        try await http.expectOK(method, try base(service) + path, body: try json.map(Self.body), bearer: try token())
+    func call(_ method: String, _ service: String, _ path: String, body: Data? = nil) async throws -> HTTPClient.Response {
+        try await http.expectOK(method, try base(service) + path, body: body, bearer: try token())
+    }
+
+    /// `method path` with `body` encoded as JSON, the answer decoded as `T`.
+    func call<T: Decodable>(
+        _ method: String, _ service: String, _ path: String, sending body: (some Encodable)? = Optional<Int>.none,
+        as type: T.Type
+    ) async throws -> T {
+        let data = try body.map { try APICoding.encoder().encode($0) }
+        return try await call(method, service, path, body: data).decode(type, "\(service) \(path)")
     }
 
     // MARK: Routing
 
     public func authorities() async throws -> [AuthorityBacklog] {
-        let response = try await call("GET", "routing", "/v1/authorities")
-        do { return try JSONDecoder().decode([AuthorityBacklog].self, from: response.body) } catch {
-            throw CtlError(.badResponse, "routing /v1/authorities: unexpected shape")
-        }
+        try await call("GET", "routing", "/v1/authorities", as: [AuthorityBacklog].self)
     }
 
-    public func officials() async throws -> [[String: Any]] {
-        guard let list = try await call("GET", "routing", "/v1/officials").json() as? [[String: Any]] else {
-            throw CtlError(.badResponse, "routing /v1/officials: not an array")
-        }
-        return list
+    public func officials() async throws -> [RoutingJSON.Official] {
+        try await call("GET", "routing", "/v1/officials", as: [RoutingJSON.Official].self)
     }
 
     /// `POST /v1/officials`; returns `{id, token}` (the token is shown once).
-    public func addOfficial(name: String, authority: String, role: String, email: String?) async throws -> [String: Any] {
-        var body: [String: Any] = ["name": name, "authority": authority, "role": role]
-        if let email { body["email"] = email }
-        guard let object = try await call("POST", "routing", "/v1/officials", json: body).json() as? [String: Any] else {
-            throw CtlError(.badResponse, "routing /v1/officials: not an object")
-        }
-        return object
+    public func addOfficial(name: String, authority: String, role: String, email: String?) async throws -> RoutingJSON.OfficialCreated {
+        try await call("POST", "routing", "/v1/officials",
+                       sending: RoutingJSON.OfficialRequest(name: name, authority: authority, role: role, email: email),
+                       as: RoutingJSON.OfficialCreated.self)
     }
 
     /// `PUT /v1/officials/by-name` with a given token (idempotent); returns whether it was created.
     public func upsertOfficial(name: String, authority: String, role: String, token: String) async throws -> Bool {
-        let object = try await call("PUT", "routing", "/v1/officials/by-name",
-                                    json: ["name": name, "authority": authority, "role": role, "token": token]).json() as? [String: Any]
-        return object?["created"] as? Bool ?? false
+        try await call("PUT", "routing", "/v1/officials/by-name",
+                       sending: RoutingJSON.OfficialRequest(name: name, authority: authority, role: role, token: token),
+                       as: RoutingJSON.OfficialUpserted.self).created
     }
 
     public func issueToken(officialId: String) async throws -> String {
-        guard let object = try await call("POST", "routing", "/v1/officials/\(officialId)/token").json() as? [String: Any],
-              let token = object["token"] as? String else { throw CtlError(.badResponse, "routing: no token in the answer") }
-        return token
+        try await call("POST", "routing", "/v1/officials/\(RabbitManagement.encode(officialId))/token",
+                       as: RoutingJSON.TokenIssued.self).token
     }
 
     public func revokeToken(officialId: String) async throws {
-        try await call("DELETE", "routing", "/v1/officials/\(officialId)/token")
+        try await call("DELETE", "routing", "/v1/officials/\(RabbitManagement.encode(officialId))/token")
     }
 
-    public func routingRules() async throws -> Any { try await call("GET", "routing", "/v1/routing-rules").json() }
+    public func routingRules() async throws -> RoutingJSON.RuleSet {
+        try await call("GET", "routing", "/v1/routing-rules", as: RoutingJSON.RuleSet.self)
+    }
 
     /// `PUT /v1/routing-rules` with the file's JSON: `{"expectedVersion"?: n, "rules":[{category, district?, authority}]}`
     /// (a bare array of rules is accepted too).
-    public func setRoutingRules(_ data: Data) async throws -> Any {
-        guard let parsed = try? JSONSerialization.jsonObject(with: data) else { throw CtlError(.configuration, "the rules file is not JSON") }
-        let body: Any = parsed is [Any] ? ["rules": parsed] : parsed
-        return try await call("PUT", "routing", "/v1/routing-rules", json: body).json()
+    public func setRoutingRules(_ data: Data) async throws -> RoutingJSON.RuleSet {
+        try await call("PUT", "routing", "/v1/routing-rules", sending: try Self.ruleSetUpdate(data), as: RoutingJSON.RuleSet.self)
+    }
+
+    /// The rules file as an update: an object with `rules` (and `expectedVersion`), or a bare array.
+    static func ruleSetUpdate(_ data: Data) throws -> RoutingJSON.RuleSetUpdate {
+        guard (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil else {
+            throw CtlError(.configuration, "the rules file is not JSON")
+        }
+        if let update = try? APICoding.decode(RoutingJSON.RuleSetUpdate.self, from: data) { return update }
+        do {
+            return RoutingJSON.RuleSetUpdate(rules: try APICoding.decode([RoutingJSON.Rule].self, from: data))
+        } catch let error as DecodingError {
+            throw CtlError(.configuration, "the rules file is not {\"rules\": [{category, district?, authority}]}"
+                           + HTTPClient.Response.field(of: error))
+        }
     }
 
     // MARK: Intake
 
-    public func centres() async throws -> [[String: Any]] {
-        guard let list = try await call("GET", "intake", "/v1/admin/centres").json() as? [[String: Any]] else {
-            throw CtlError(.badResponse, "intake /v1/admin/centres: not an array")
-        }
-        return list
+    public func centres() async throws -> [IntakeJSON.Centre] {
+        try await call("GET", "intake", "/v1/admin/centres", as: [IntakeJSON.Centre].self)
     }
 
     /// `PUT /v1/admin/centres/{id}` (create or update; idempotent).
-    public func putCentre(id: String, name: String, address: String, key: String, active: Bool = true) async throws -> [String: Any] {
-        let object = try await call("PUT", "intake", "/v1/admin/centres/\(RabbitManagement.encode(id))",
-                                    json: ["name": name, "address": address, "key": key, "active": active]).json()
-        return object as? [String: Any] ?? [:]
+    public func putCentre(id: String, name: String, address: String, key: String, active: Bool = true) async throws -> IntakeJSON.Centre {
+        try await call("PUT", "intake", "/v1/admin/centres/\(RabbitManagement.encode(id))",
+                       sending: IntakeJSON.CentreUpsert(name: name, address: address, key: key, active: active),
+                       as: IntakeJSON.Centre.self)
     }
 
     // MARK: Audit
 
-    public func auditVerify() async throws -> [String: Any] {
-        guard let object = try await call("GET", "audit", "/v1/verify").json() as? [String: Any] else {
-            throw CtlError(.badResponse, "audit /v1/verify: not an object")
-        }
-        return object
+    public func auditVerify() async throws -> AuditJSON.Verification {
+        try await call("GET", "audit", "/v1/verify", as: AuditJSON.Verification.self)
     }
 
-    public func auditTrail(_ registrationNumber: String) async throws -> [String: Any] {
-        guard let object = try await call("GET", "audit", "/v1/trail/\(RabbitManagement.encode(registrationNumber))").json() as? [String: Any] else {
-            throw CtlError(.badResponse, "audit trail: not an object")
-        }
-        return object
+    public func auditTrail(_ registrationNumber: String) async throws -> AuditJSON.Trail {
+        try await call("GET", "audit", "/v1/trail/\(RabbitManagement.encode(registrationNumber))", as: AuditJSON.Trail.self)
     }
 
     /// JSON Lines of the stored entries from sequence `from`.
@@ -118,8 +121,8 @@ public struct AdminClient: Sendable {
         try await call("GET", "audit", "/v1/export?from=\(from)").body
     }
 
-    public func auditErase(_ registrationNumber: String) async throws -> [String: Any] {
-        try await call("POST", "audit", "/v1/erase/\(RabbitManagement.encode(registrationNumber))").json() as? [String: Any] ?? [:]
+    public func auditErase(_ registrationNumber: String) async throws -> AuditJSON.Erasure {
+        try await call("POST", "audit", "/v1/erase/\(RabbitManagement.encode(registrationNumber))", as: AuditJSON.Erasure.self)
     }
 }
 

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import HromadaAPI
+import HromadaContracts
 import HromadaCrypto
 import Logging
 
@@ -54,11 +56,18 @@ func makeLogger(_ label: String = "hromada.ctl") -> Logger {
     return logger
 }
 
+/// Pretty JSON for `--json`, UUIDs lower-case as on the wire.
 func printJSON(_ value: some Encodable) throws {
-    let encoder = JSONEncoder()
+    let encoder = LowercaseUUIDJSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     encoder.dateEncodingStrategy = .iso8601
     print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+/// `hromadactl centres add --json`: the centre as intake answered and the key (shown once).
+struct CentreAdded: Encodable {
+    var centre: IntakeJSON.Centre
+    var key: String
 }
 
 func printJSONObject(_ value: Any) throws {
@@ -249,10 +258,9 @@ extension HromadactlCommand {
             public func run() async throws {
                 try await guarded {
                     let list = try await AdminClient(endpoints: try options.endpoints()).officials()
-                    if options.json { try printJSONObject(list); return }
+                    if options.json { try printJSON(list); return }
                     print(TextTable.render(["id", "authority", "role", "name", "active", "token"], list.map { o in
-                        ["\(o["id"] ?? "-")", "\(o["authority"] ?? "-")", "\(o["role"] ?? "-")", "\(o["name"] ?? "-")",
-                         (o["active"] as? Bool ?? false) ? "yes" : "no", (o["hasToken"] as? Bool ?? false) ? "yes" : "no"]
+                        [o.id.uuidString.lowercased(), o.authority, o.role, o.name, o.active ? "yes" : "no", o.hasToken ? "yes" : "no"]
                     }))
                 }
             }
@@ -269,8 +277,8 @@ extension HromadactlCommand {
             public func run() async throws {
                 try await guarded {
                     let created = try await AdminClient(endpoints: try options.endpoints()).addOfficial(name: name, authority: authority, role: role, email: email)
-                    if options.json { try printJSONObject(created); return }
-                    print("official \(created["id"] ?? "-") added; token (shown once): \(created["token"] ?? "-")")
+                    if options.json { try printJSON(created); return }
+                    print("official \(created.id.uuidString.lowercased()) added; token (shown once): \(created.token)")
                 }
             }
         }
@@ -312,11 +320,9 @@ extension HromadactlCommand {
             public func run() async throws {
                 try await guarded {
                     let rules = try await AdminClient(endpoints: try options.endpoints()).routingRules()
-                    if options.json { try printJSONObject(rules); return }
-                    let object = rules as? [String: Any] ?? [:]
-                    print("version \(object["version"] ?? "-")")
-                    let list = object["rules"] as? [[String: Any]] ?? []
-                    print(TextTable.render(["category", "district", "authority"], list.map { ["\($0["category"] ?? "-")", "\($0["district"] as? String ?? "*")", "\($0["authority"] ?? "-")"] }))
+                    if options.json { try printJSON(rules); return }
+                    print("version \(rules.version)")
+                    print(TextTable.render(["category", "district", "authority"], rules.rules.map { [$0.category, $0.district ?? "*", $0.authority] }))
                 }
             }
         }
@@ -329,8 +335,8 @@ extension HromadactlCommand {
                 try await guarded {
                     guard let data = FileManager.default.contents(atPath: file) else { throw CtlError(.configuration, "cannot read \(file)") }
                     let result = try await AdminClient(endpoints: try options.endpoints()).setRoutingRules(data)
-                    if options.json { try printJSONObject(result); return }
-                    print("routing rules replaced; version \((result as? [String: Any])?["version"] ?? "-")")
+                    if options.json { try printJSON(result); return }
+                    print("routing rules replaced; version \(result.version)")
                 }
             }
         }
@@ -345,8 +351,8 @@ extension HromadactlCommand {
             public func run() async throws {
                 try await guarded {
                     let list = try await AdminClient(endpoints: try options.endpoints()).centres()
-                    if options.json { try printJSONObject(list); return }
-                    print(TextTable.render(["id", "name", "address", "active"], list.map { ["\($0["id"] ?? "-")", "\($0["name"] ?? "-")", "\($0["address"] ?? "-")", ($0["active"] as? Bool ?? false) ? "yes" : "no"] }))
+                    if options.json { try printJSON(list); return }
+                    print(TextTable.render(["id", "name", "address", "active"], list.map { [$0.id, $0.name, $0.address, $0.active ? "yes" : "no"] }))
                 }
             }
         }
@@ -363,7 +369,7 @@ extension HromadactlCommand {
                 try await guarded {
                     let key = self.key ?? SecureRandom.token(bytes: 24)
                     let centre = try await AdminClient(endpoints: try options.endpoints()).putCentre(id: id, name: name, address: address, key: key, active: !inactive)
-                    if options.json { try printJSONObject(["centre": centre, "key": key]); return }
+                    if options.json { try printJSON(CentreAdded(centre: centre, key: key)); return }
                     print("centre \(id) in place" + (self.key == nil ? "; key (shown once): \(key)" : ""))
                 }
             }
@@ -380,11 +386,11 @@ extension HromadactlCommand {
             public func run() async throws {
                 try await guarded {
                     let result = try await AdminClient(endpoints: try options.endpoints()).auditVerify()
-                    if options.json { try printJSONObject(result) } else {
-                        let ok = result["ok"] as? Bool ?? false
-                        print(ok ? "audit chain OK: \(result["entries"] ?? 0) entries" : "audit chain BROKEN at sequence \(result["firstBadSequence"] ?? "?") (\(result["reason"] ?? "-"))")
+                    if options.json { try printJSON(result) } else {
+                        print(result.ok ? "audit chain OK: \(result.entries) entries"
+                              : "audit chain BROKEN at sequence \(result.firstBadSequence.map(String.init) ?? "?") (\(result.reason ?? "-"))")
                     }
-                    if !(result["ok"] as? Bool ?? false) { throw ExitCode(3) }
+                    if !result.ok { throw ExitCode(3) }
                 }
             }
         }
@@ -395,10 +401,9 @@ extension HromadactlCommand {
             public func run() async throws {
                 try await guarded {
                     let trail = try await AdminClient(endpoints: try options.endpoints()).auditTrail(registrationNumber)
-                    if options.json { try printJSONObject(trail); return }
-                    let entries = trail["entries"] as? [[String: Any]] ?? []
-                    print(TextTable.render(["seq", "at", "type", "actor"], entries.map { e in
-                        ["\(e["sequence"] ?? "-")", "\(e["occurredAt"] ?? e["recordedAt"] ?? "-")", "\(e["type"] ?? "-")", "\(e["actor"] ?? e["actorId"] ?? "-")"]
+                    if options.json { try printJSON(trail); return }
+                    print(TextTable.render(["seq", "at", "type", "actor"], trail.entries.map { e in
+                        ["\(e.sequence)", ISO8601.format(e.occurredAt), e.type, e.actor]
                     }))
                 }
             }
@@ -430,8 +435,8 @@ extension HromadactlCommand {
             public func run() async throws {
                 try await guarded {
                     let result = try await AdminClient(endpoints: try options.endpoints()).auditErase(registrationNumber)
-                    if options.json { try printJSONObject(result); return }
-                    print((result["alreadyErased"] as? Bool ?? false) ? "\(registrationNumber): already erased" : "\(registrationNumber): \(result["keysDestroyed"] ?? 0) key(s) destroyed")
+                    if options.json { try printJSON(result); return }
+                    print(result.alreadyErased ? "\(registrationNumber): already erased" : "\(registrationNumber): \(result.keysDestroyed) key(s) destroyed")
                 }
             }
         }

@@ -1,4 +1,5 @@
 import Foundation
+import HromadaAPI
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -159,10 +160,33 @@ public struct HTTPClient: Sendable {
         public let status: Int
         public let body: Data
         public var text: String { String(decoding: body, as: UTF8.self) }
+        /// The body as loose JSON: only for the RabbitMQ management API, whose types are not ours.
         public func json() throws -> Any {
             do { return try JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) } catch {
                 throw CtlError(.badResponse, status: status, "the answer is not JSON")
             }
+        }
+
+        /// The body as `T` (a `HromadaAPI` type); a body of another shape is `.badResponse` naming
+        /// `what` (the endpoint) and the field, never a value.
+        public func decode<T: Decodable>(_ type: T.Type, _ what: String) throws -> T {
+            do { return try APICoding.decode(type, from: body) } catch let error as DecodingError {
+                throw CtlError(.badResponse, status: status, "\(what): unexpected shape\(Self.field(of: error))")
+            } catch {
+                throw CtlError(.badResponse, status: status, "\(what): the answer is not JSON")
+            }
+        }
+
+        static func field(of error: DecodingError) -> String {
+            let path: [any CodingKey]
+            switch error {
+            case .keyNotFound(let key, let context): path = context.codingPath + [key]
+            case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+                path = context.codingPath
+            @unknown default: path = []
+            }
+            let name = path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+            return name.isEmpty ? "" : " (\(name))"
         }
     }
 
@@ -222,10 +246,9 @@ public struct HTTPClient: Sendable {
         guard (200..<300).contains(response.status) else {
             let (target, _) = try Self.split(url)
             var summary = ""
-            if let object = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any],
-               let errors = object["errors"] as? [[String: Any]] {
-                summary = ": " + errors.map { e in
-                    [e["field"] as? String, e["code"] as? String, e["message"] as? String].compactMap { $0 }.joined(separator: " ")
+            if let body = try? APICoding.decode(ErrorBody.self, from: response.body) {
+                summary = ": " + body.errors.map { e in
+                    [e.field, e.code, e.message].compactMap { $0 }.joined(separator: " ")
                 }.joined(separator: "; ")
             }
             let code: CtlError.Code = response.status == 404 ? .notFound : .httpStatus

@@ -1,4 +1,5 @@
 import Foundation
+import HromadaAPI
 
 /// One service's health as `/health/live` and `/health/ready` report it.
 public struct ServiceHealth: Codable, Sendable, Equatable {
@@ -31,13 +32,7 @@ public struct ServiceHealth: Codable, Sendable, Equatable {
 }
 
 /// One authority's ticket counts (routing `GET /v1/authorities`).
-public struct AuthorityBacklog: Codable, Sendable, Equatable {
-    public var code: String
-    public var nameUk: String?
-    public var nameEn: String?
-    public var openTickets: Int
-    public var overdueTickets: Int
-}
+public typealias AuthorityBacklog = RoutingJSON.Authority
 
 /// Everything `hromadactl status` and the console show.
 ///
@@ -170,7 +165,7 @@ public struct StatusCollector: Sendable {
         do {
             let live = try await http.send("GET", url + "/health/live")
             health.live = live.status == 200
-            if let object = try? live.json() as? [String: Any] { health.version = object["version"] as? String }
+            if let status = try? live.decode(HealthStatus.self, "/health/live") { health.version = status.version }
             if !health.live { health.problem = "/health/live answered \(live.status)" }
         } catch {
             health.problem = (error as? CtlError)?.description ?? "unreachable"
@@ -179,13 +174,11 @@ public struct StatusCollector: Sendable {
         do {
             let ready = try await http.send("GET", url + "/health/ready")
             health.ready = ready.status == 200
-            if let object = try? ready.json() as? [String: Any] {
-                for (key, value) in object["checks"] as? [String: Any] ?? [:] { health.checks[key] = "\(value)" }
-                if let outbox = object["outbox"] as? [String: Any] {
-                    health.outboxRows = (outbox["rows"] as? NSNumber)?.intValue
-                    health.outboxOldestSeconds = (outbox["oldestSeconds"] as? NSNumber)?.doubleValue
-                }
-                if health.version == nil { health.version = object["version"] as? String }
+            if let status = try? ready.decode(HealthStatus.self, "/health/ready") {
+                for (key, value) in status.checks ?? [:] { health.checks[key] = value }
+                health.outboxRows = status.outbox?.rows
+                health.outboxOldestSeconds = status.outbox?.oldestSeconds
+                if health.version == nil { health.version = status.version }
             }
             if !health.ready && health.problem == nil { health.problem = "/health/ready answered \(ready.status)" }
         } catch {
@@ -198,7 +191,7 @@ public struct StatusCollector: Sendable {
         guard let token = endpoints.adminToken, let routing = endpoints.url(of: "routing") else { return nil }
         do {
             let response = try await http.expectOK("GET", routing + "/v1/authorities", bearer: token)
-            return .success(try JSONDecoder().decode([AuthorityBacklog].self, from: response.body))
+            return .success(try response.decode([AuthorityBacklog].self, "routing /v1/authorities"))
         } catch let error as CtlError {
             return .failure(error)
         } catch {
