@@ -2,6 +2,7 @@ import Foundation
 import HromadaContracts
 import HromadaCrypto
 import HromadaRuntime
+import HromadaWeb
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
@@ -77,7 +78,8 @@ final class AuditRouterTests: XCTestCase {
     func app(_ queries: MemoryAuditQueries) -> some ApplicationProtocol {
         let configuration = ServiceConfiguration(serviceName: "audit", httpPort: 0, adminToken: Self.adminToken)
         let settings = AuditSettings(readerTokenHashes: [TokenHash.hash(token: Self.readerToken)])
-        let router = Router(context: BasicRequestContext.self)
+        // As the service builds it: the runtime's error middleware, then the routes (which add the kit's).
+        let router = Router(context: WebRequestContext.self)
         router.middlewares.add(ErrorMiddleware())
         AuditRoutes(
             queries: queries, readers: AuditReaders(configuration: configuration, settings: settings),
@@ -178,6 +180,21 @@ final class AuditRouterTests: XCTestCase {
                                      body: body) {
                 XCTAssertEqual($0.status, .unprocessableContent)
                 XCTAssertTrue(String(buffer: $0.body).contains("checkpoints[0]"))
+            }
+        }
+    }
+
+    func testErrorsAreJSONForClientsAndAPageForBrowsers() async throws {
+        try await app(try queries()).test(.router) { client in
+            try await client.execute(uri: "/v1/verify", method: .get) { response in
+                XCTAssertEqual(response.status, .unauthorized)
+                XCTAssertTrue(response.headers[.contentType]?.hasPrefix("application/json") ?? false)
+                XCTAssertTrue(String(buffer: response.body).contains("\"errors\""))
+            }
+            try await client.execute(uri: "/v1/verify", method: .get, headers: [.accept: "text/html"]) { response in
+                XCTAssertEqual(response.status, .unauthorized)
+                XCTAssertTrue(response.headers[.contentType]?.hasPrefix("text/html") ?? false)
+                XCTAssertTrue(String(buffer: response.body).contains("<html"))
             }
         }
     }

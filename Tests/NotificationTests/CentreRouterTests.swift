@@ -1,6 +1,7 @@
 import Foundation
 import HromadaCrypto
 import HromadaRuntime
+import HromadaWeb
 import Hummingbird
 import NIOCore
 import HummingbirdTesting
@@ -25,6 +26,8 @@ final class MemoryInbox: CentreInbox {
 
     func keyHash(centre: String) async throws -> String? { keyHashes[centre] }
 
+    func centre(keyHash: String) async throws -> String? { keyHashes.first { $0.value == keyHash }?.key }
+
     func notices(centre: String, unreadOnly: Bool) async throws -> [CentreNotice] {
         stored.withLock { $0.filter { $0.centre == centre && (!unreadOnly || $0.notice.readAt == nil) }.map(\.notice) }
     }
@@ -38,6 +41,27 @@ final class MemoryInbox: CentreInbox {
     }
 }
 
+/// Server-side sessions in memory: deleting one really ends it, as in `PostgresSessionStore`.
+final class MemorySessionStore: SessionStore {
+    let sessions = Mutex<[String: WebSession]>([:])
+
+    func create(subject: String, now: Date) async throws -> (session: WebSession, cookieValue: String) {
+        let value = UUID().uuidString.lowercased()
+        let session = WebSession(id: value, subject: subject, csrf: UUID().uuidString.lowercased(), createdAt: now,
+                                 expiresAt: now.addingTimeInterval(3600))
+        sessions.withLock { $0[value] = session }
+        return (session, value)
+    }
+
+    func load(cookieValue: String, now: Date) async throws -> WebSession? {
+        sessions.withLock { $0[cookieValue] }.flatMap { $0.expiresAt > now ? $0 : nil }
+    }
+
+    func delete(_ session: WebSession) async throws { _ = sessions.withLock { $0.removeValue(forKey: session.id) } }
+
+    func deleteAll(subject: String) async throws { sessions.withLock { $0 = $0.filter { $0.value.subject != subject } } }
+}
+
 /// The centre inbox's routes in memory (no server, no database): who may read which notices.
 final class CentreRouterTests: XCTestCase {
     static let keyA = "key-of-centre-a"
@@ -48,10 +72,15 @@ final class CentreRouterTests: XCTestCase {
         createdAt: Date(timeIntervalSince1970: 1_795_000_000), readAt: nil)
 
     func app() throws -> some ApplicationProtocol {
-        let inbox = MemoryInbox(keys: ["cog-a": Self.keyA, "cog-b": Self.keyB], notices: [.init(centre: "cog-a", notice: Self.noticeA)])
-        let router = Router(context: BasicRequestContext.self)
+        let inbox = MemoryInbox(
+            keys: ["cog-a": Self.keyA, "cog-b": Self.keyB], notices: [.init(centre: "cog-a", notice: Self.noticeA)])
+        let web = WebSettings.local(service: "notification", port: 8082)
+        let site = try WebSite(settings: web, bundle: NotificationResources.bundle, templates: CentreRoutes.templates,
+                               sessionStore: MemorySessionStore())
+        // As the service builds it: the runtime's error middleware, then the kit's.
+        let router = Router(context: WebRequestContext.self)
         router.middlewares.add(ErrorMiddleware())
-        try CentreRoutes(inbox: inbox, settings: NotificationSettings(), logger: .init(label: "test")).add(to: router)
+        CentreRoutes(inbox: inbox, site: site, clock: { Date() }, logger: .init(label: "test")).add(to: router)
         return Application(router: router)
     }
 
@@ -137,5 +166,83 @@ final class CentreRouterTests: XCTestCase {
                 XCTAssertEqual(response.status, .unauthorized, "marking read needs a session")
             }
         }
+    }
+
+    static let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+
+    /// The session cookie (`name=value`) a response sets, if any.
+    static func sessionCookie(_ response: TestResponse) -> String? {
+        response.headers[values: .setCookie].first { $0.hasPrefix("hromada_notification=") }
+            .map { String($0.split(separator: ";")[0]) }
+    }
+
+    func testSignInOpensAServerSideSessionAndFormsNeedItsCSRFToken() async throws {
+        let id = Self.noticeA.id.uuidString.lowercased()
+        try await app().test(.router) { client in
+            let wrong = try await client.execute(uri: "/centres/cog-a/login", method: .post, headers: Self.form,
+                                                 body: ByteBuffer(string: "key=\(Self.keyB)"))
+            XCTAssertEqual(wrong.status, .unauthorized)
+            XCTAssertNil(Self.sessionCookie(wrong))
+            let empty = try await client.execute(uri: "/centres/cog-a/login", method: .post, headers: Self.form,
+                                                 body: ByteBuffer(string: "other=1"))
+            XCTAssertEqual(empty.status, .unauthorized, "a form without the key is a failed sign-in")
+
+            let login = try await client.execute(uri: "/centres/cog-a/login", method: .post, headers: Self.form,
+                                                 body: ByteBuffer(string: "key=\(Self.keyA)"))
+            XCTAssertEqual(login.status, .seeOther)
+            XCTAssertEqual(login.headers[.location], "/centres/cog-a/notices")
+            let setCookie = try XCTUnwrap(login.headers[values: .setCookie].first { $0.hasPrefix("hromada_notification=") })
+            XCTAssertTrue(setCookie.contains("HttpOnly"))
+            let cookie = try XCTUnwrap(Self.sessionCookie(login))
+
+            let page = try await client.execute(uri: "/centres/cog-a/notices", method: .get, headers: [.cookie: cookie])
+            XCTAssertEqual(page.status, .ok)
+            let html = String(buffer: page.body)
+            XCTAssertTrue(html.contains("MK-2026-000501"))
+            XCTAssertTrue(html.contains("/assets/hromada.css"), "the shared stylesheet")
+            XCTAssertFalse(html.contains("<style"), "no inline style")
+            let csrf = try XCTUnwrap(Self.hiddenCSRF(in: html))
+            // The session is cog-a's only.
+            let other = try await client.execute(uri: "/centres/cog-b/notices", method: .get, headers: [.cookie: cookie])
+            XCTAssertTrue(String(buffer: other.body).contains("name=\"key\""), "cog-b's page asks for cog-b's key")
+
+            // "Mark read" without the token, with a wrong one, or from another site: refused.
+            var headers = Self.form
+            headers[.cookie] = cookie
+            let noToken = try await client.execute(uri: "/centres/cog-a/notices/\(id)/read", method: .post,
+                                                   headers: headers, body: ByteBuffer(string: ""))
+            XCTAssertEqual(noToken.status, .forbidden)
+            let badToken = try await client.execute(uri: "/centres/cog-a/notices/\(id)/read", method: .post,
+                                                    headers: headers, body: ByteBuffer(string: "csrf=forged"))
+            XCTAssertEqual(badToken.status, .forbidden)
+            var foreign = headers
+            foreign[.origin] = "https://evil.example"
+            let crossSite = try await client.execute(uri: "/centres/cog-a/notices/\(id)/read", method: .post,
+                                                     headers: foreign, body: ByteBuffer(string: "csrf=\(csrf)"))
+            XCTAssertEqual(crossSite.status, .forbidden)
+            let unread = try await client.execute(uri: "/centres/cog-a/notices", method: .get, headers: [.cookie: cookie])
+            XCTAssertTrue(String(buffer: unread.body).contains("MK-2026-000501"), "still unread")
+
+            let read = try await client.execute(uri: "/centres/cog-a/notices/\(id)/read", method: .post,
+                                                headers: headers, body: ByteBuffer(string: "csrf=\(csrf)"))
+            XCTAssertEqual(read.status, .seeOther)
+            let after = try await client.execute(uri: "/centres/cog-a/notices", method: .get, headers: [.cookie: cookie])
+            XCTAssertFalse(String(buffer: after.body).contains("MK-2026-000501"), "read notices leave the unread list")
+
+            // Sign-out ends the session on the server: the old cookie no longer opens the page.
+            let logout = try await client.execute(uri: "/centres/cog-a/logout", method: .post, headers: headers,
+                                                  body: ByteBuffer(string: "csrf=\(csrf)"))
+            XCTAssertEqual(logout.status, .seeOther)
+            let ended = try await client.execute(uri: "/centres/cog-a/notices?status=all", method: .get,
+                                                 headers: [.cookie: cookie])
+            XCTAssertTrue(String(buffer: ended.body).contains("name=\"key\""))
+            XCTAssertFalse(String(buffer: ended.body).contains("MK-2026-000501"))
+        }
+    }
+
+    static func hiddenCSRF(in html: String) -> String? {
+        guard let range = html.range(of: #"name="csrf" value="([^"]+)""#, options: .regularExpression) else { return nil }
+        let match = String(html[range])
+        return match.split(separator: "\"").dropFirst(3).first.map(String.init)
     }
 }

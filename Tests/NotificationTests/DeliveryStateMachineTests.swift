@@ -117,3 +117,31 @@ final class DeliveryStateMachineTests: XCTestCase {
         XCTAssertEqual(failed.reason, Delivery.noContactReason)
     }
 }
+
+/// Every variable the service reads, parsed in one place (`NotificationSettings.fromEnvironment`).
+final class NotificationSettingsTests: XCTestCase {
+    func testEnvironmentIsParsedInOnePlace() throws {
+        let secret = String(repeating: "ab", count: 32)
+        let settings = try NotificationSettings.fromEnvironment([
+            "HROMADA_TRACKING_URL": "https://hromada.example/track", "HROMADA_SMTP_MAX_ATTEMPTS": "4",
+            "HROMADA_SMTP_RETRY_DELAYS": "1, 5", "HROMADA_SESSION_SECRET": secret,
+            "HROMADA_PUBLIC_URL": "https://notices.example",
+        ], port: 8082)
+        XCTAssertEqual(settings.trackingURL, "https://hromada.example/track")
+        XCTAssertEqual(settings.deliveryPolicy.maxAttempts, 4)
+        XCTAssertEqual(settings.deliveryPolicy.retryDelays, [.seconds(1), .seconds(5)])
+        let web = try XCTUnwrap(settings.web)
+        XCTAssertEqual(web.cookieName, "hromada_notification")
+        XCTAssertEqual(web.sessionSecret.bytes, Array(repeating: 0xab, count: 32))
+        XCTAssertFalse(web.sessionSecret.isRandom)
+        XCTAssertEqual(web.publicURL.link(path: "/centres/cog-1/notices"), "https://notices.example/centres/cog-1/notices")
+        XCTAssertTrue(try NotificationSettings.fromEnvironment([:]).web?.sessionSecret.isRandom ?? false)
+        for (name, value) in [("HROMADA_SESSION_SECRET", "not-hex-secret"), ("HROMADA_SMTP_MAX_ATTEMPTS", "-3"),
+                              ("HROMADA_SMTP_URL", "http://mail"), ("HROMADA_SMTP_RETRY_DELAYS", "soon")] {
+            XCTAssertThrowsError(try NotificationSettings.fromEnvironment([name: value])) { error in
+                XCTAssertTrue("\(error)".contains(name), "\(error)")
+                XCTAssertFalse("\(error)".contains(value), "the value is never echoed")
+            }
+        }
+    }
+}

@@ -349,7 +349,7 @@ final class NotificationIntegrationTests: XCTestCase {
         let setCookie = try XCTUnwrap(http.value(forHTTPHeaderField: "Set-Cookie"))
         XCTAssertTrue(setCookie.contains("HttpOnly"))
         let cookie = String(setCookie.split(separator: ";")[0])
-        XCTAssertTrue(cookie.hasPrefix("hromada_centre="))
+        XCTAssertTrue(cookie.hasPrefix("hromada_notification="), "the kit names the cookie per service")
         let page = try await f.harness.request("GET", "/centres/cog-a/notices?status=all&lang=en", headers: ["Cookie": cookie])
         XCTAssertEqual(page.status, 200)
         XCTAssertTrue(page.text.contains("MK-2026-000501"))

@@ -1,5 +1,6 @@
 import HromadaContracts
 import HromadaRuntime
+import HromadaWeb
 import Hummingbird
 import Logging
 import Prometheus
@@ -16,7 +17,7 @@ public enum AuditService {
         configuration: ServiceConfiguration,
         logger: Logger,
         metricsRegistry: PrometheusCollectorRegistry?
-    ) async throws -> (runtime: ServiceRuntime, router: Router<BasicRequestContext>) {
+    ) async throws -> (runtime: ServiceRuntime, router: Router<WebRequestContext>) {
         try await build(
             configuration: configuration, settings: try AuditSettings.fromEnvironment(configuration.environment),
             logger: logger, metricsRegistry: metricsRegistry)
@@ -28,7 +29,7 @@ public enum AuditService {
         logger: Logger,
         metricsRegistry: PrometheusCollectorRegistry?,
         consumerSettings: EventConsumer.Settings? = nil
-    ) async throws -> (runtime: ServiceRuntime, router: Router<BasicRequestContext>) {
+    ) async throws -> (runtime: ServiceRuntime, router: Router<WebRequestContext>) {
         let runtime = try ServiceRuntime(configuration: configuration, logger: logger, metricsRegistry: metricsRegistry)
         try await runtime.prepare(migrations: AuditMigrations.all)
         runtime.addConsumer(
@@ -38,7 +39,7 @@ public enum AuditService {
         if settings.checkpointInterval > .zero {
             runtime.addService(AuditCheckpointer(runtime: runtime, settings: settings))
         }
-        let router = runtime.makeRouter(context: BasicRequestContext.self)
+        let router = runtime.makeRouter(context: WebRequestContext.self)
         let store = AuditStore(work: runtime.unitOfWork, settings: settings)
         AuditRoutes(
             queries: store, readers: AuditReaders(configuration: configuration, settings: settings), logger: runtime.logger

@@ -14,7 +14,7 @@ extension NotificationTemplates {
         try self.init(texts: texts)
     }
 
-    public static var bundledDirectory: URL { resourceFolder("templates") }
+    public static var bundledDirectory: URL { resourceFolder("messages") }
 
     /// `Resources/<name>` inside the module's bundle (the bundle's layout differs between
     /// platforms: its resource URL may or may not already end in `Resources`).
@@ -26,4 +26,9 @@ extension NotificationTemplates {
         ].compactMap { $0 }
         return candidates.first { FileManager.default.fileExists(atPath: $0.path) } ?? candidates[0]
     }
+}
+
+/// The module's bundle (message texts, page templates, strings), for whoever builds its pages.
+public enum NotificationResources {
+    public static var bundle: Bundle { .module }
 }

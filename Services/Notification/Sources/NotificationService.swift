@@ -1,6 +1,7 @@
 import Foundation
 import HromadaContracts
 import HromadaRuntime
+import HromadaWeb
 import Hummingbird
 import Logging
 import Prometheus
@@ -8,14 +9,19 @@ import Prometheus
 /// `hromada-notification`: tells residents, officials and centres what happened to an appeal.
 /// Consumes the appeal and ticket events into delivery rows (inbox transaction), sends the email
 /// rows over SMTP with retries (`DeliverySender`), and serves the centres' inbox.
+///
+/// Layout: `Domain/` who is told what and the delivery state machine (pure), `Persistence/` the
+/// store and migrations (the only SQL), `Messaging/` the event handler, `Delivery/` the sender and
+/// the SMTP machinery (libcurl, MIME), `HTTP/` the centre inbox; this file only assembles them.
 public enum NotificationService {
     public static func build(
         configuration: ServiceConfiguration,
         logger: Logger,
         metricsRegistry: PrometheusCollectorRegistry?,
         settings: NotificationSettings? = nil
-    ) async throws -> (runtime: ServiceRuntime, router: Router<BasicRequestContext>, sender: DeliverySender) {
-        let settings = try settings ?? NotificationSettings.fromEnvironment(configuration.environment)
+    ) async throws -> (runtime: ServiceRuntime, router: Router<WebRequestContext>, sender: DeliverySender) {
+        let settings = try settings
+            ?? NotificationSettings.fromEnvironment(configuration.environment, port: configuration.httpPort)
         let runtime = try ServiceRuntime(configuration: configuration, logger: logger, metricsRegistry: metricsRegistry)
         try await runtime.prepare(migrations: NotificationMigrations.all)
 
@@ -30,8 +36,13 @@ public enum NotificationService {
         )
         runtime.addService(sender)
 
-        let router = runtime.makeRouter(context: BasicRequestContext.self)
-        try CentreRoutes(inbox: store, settings: settings, logger: runtime.logger).add(to: router)
+        let web = settings.web ?? WebSettings.local(service: "notification", port: configuration.httpPort)
+        let site = try WebSite(
+            settings: web, bundle: NotificationResources.bundle, templates: CentreRoutes.templates,
+            sessionStore: PostgresSessionStore(database: runtime.database, settings: web))
+        site.logStartup(runtime.logger)
+        let router = runtime.makeRouter(context: WebRequestContext.self)
+        CentreRoutes(inbox: store, site: site, clock: settings.clock, logger: runtime.logger).add(to: router)
         return (runtime, router, sender)
     }
 

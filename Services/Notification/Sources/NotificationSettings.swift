@@ -1,5 +1,6 @@
 import Foundation
 import HromadaRuntime
+import HromadaWeb
 
 /// Everything the notification service needs beyond `ServiceConfiguration`. Every field has a
 /// default, so tests build one in a line; reading the environment is `fromEnvironment`.
@@ -27,11 +28,9 @@ public struct NotificationSettings: Sendable {
     public var trackingURL: String
     /// Language of officials' notices (the directory carries none).
     public var officialLanguage: String
-    /// Key of the signed centre-login cookie. Random per process by default: set
-    /// `HROMADA_NOTIFICATION_COOKIE_SECRET` when several replicas serve the HTML view.
-    public var cookieSecret: [UInt8]
-    /// How long a centre's login cookie lasts.
-    public var cookieLifetime: Duration
+    /// The centre pages' web settings (`HROMADA_PUBLIC_URL`, `HROMADA_SESSION_SECRET` in hex,
+    /// shared by replicas). Nil: the local default for the service's port with a random secret.
+    public var web: WebSettings?
     /// "Now", injectable for tests.
     public var clock: @Sendable () -> Date
 
@@ -48,8 +47,7 @@ public struct NotificationSettings: Sendable {
         smtpTimeoutSeconds: Int = 60,
         trackingURL: String = "http://127.0.0.1:8080/",
         officialLanguage: String = "uk",
-        cookieSecret: [UInt8]? = nil,
-        cookieLifetime: Duration = .seconds(12 * 3600),
+        web: WebSettings? = nil,
         clock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.smtpURL = smtpURL
@@ -64,14 +62,8 @@ public struct NotificationSettings: Sendable {
         self.smtpTimeoutSeconds = smtpTimeoutSeconds
         self.trackingURL = trackingURL
         self.officialLanguage = officialLanguage
-        self.cookieSecret = cookieSecret ?? NotificationSettings.randomSecret()
-        self.cookieLifetime = cookieLifetime
+        self.web = web
         self.clock = clock
-    }
-
-    static func randomSecret() -> [UInt8] {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
     }
 
     /// Retries and lease of the email deliveries (`Delivery`'s state machine).
@@ -83,9 +75,10 @@ public struct NotificationSettings: Sendable {
     public func delay(afterAttempts attempts: Int) -> Duration { deliveryPolicy.delay(afterAttempts: attempts) }
 
     /// Reads `HROMADA_SMTP_URL`, `HROMADA_SMTP_FROM`, `HROMADA_SMTP_RETRY_DELAYS` (comma-separated
-    /// seconds), `HROMADA_SMTP_MAX_ATTEMPTS`, `HROMADA_TRACKING_URL`,
-    /// `HROMADA_NOTIFICATION_COOKIE_SECRET` over the defaults.
-    public static func fromEnvironment(_ environment: [String: String]) throws -> NotificationSettings {
+    /// seconds), `HROMADA_SMTP_MAX_ATTEMPTS`, `HROMADA_TRACKING_URL`, and the web kit's
+    /// `HROMADA_PUBLIC_URL` and `HROMADA_SESSION_SECRET` over the defaults. `port` is the HTTP
+    /// port (the public URL's default).
+    public static func fromEnvironment(_ environment: [String: String], port: Int = 8082) throws -> NotificationSettings {
         func value(_ name: String) -> String? {
             guard let v = environment[name]?.trimmingCharacters(in: .whitespaces), !v.isEmpty else { return nil }
             return v
@@ -117,7 +110,7 @@ public struct NotificationSettings: Sendable {
             settings.maxAttempts = n
         }
         if let url = value("HROMADA_TRACKING_URL") { settings.trackingURL = url }
-        if let secret = value("HROMADA_NOTIFICATION_COOKIE_SECRET") { settings.cookieSecret = Array(secret.utf8) }
+        settings.web = try WebSettings.fromEnvironment(service: "notification", port: port, environment: environment)
         return settings
     }
 }

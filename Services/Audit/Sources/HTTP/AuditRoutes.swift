@@ -2,12 +2,15 @@ import Foundation
 import HromadaContracts
 import HromadaCrypto
 import HromadaRuntime
+import HromadaWeb
 import Hummingbird
 import Logging
 
 /// The audit HTTP API. Every route needs `Authorization: Bearer <token>` with either the bootstrap
 /// administrator token (`HROMADA_ADMIN_TOKEN`) or a reader token whose SHA-256 hex hash is listed
-/// in `HROMADA_AUDIT_READER_TOKENS`; erasure needs the administrator token.
+/// in `HROMADA_AUDIT_READER_TOKENS`; erasure needs the administrator token. The web kit's
+/// `BearerAuthenticator` turns the token into the request's principal (`AuditReaders.principal`),
+/// and errors are the kit's (JSON for API clients, a page for a browser).
 ///
 /// - `GET /v1/verify` → `{ok, entries, firstBadSequence, reason, checkpointsChecked, headSequence}`
 /// - `POST /v1/verify` with `{"checkpoints":[{"sequence","headHash"}]}`: also against checkpoints kept elsewhere
@@ -26,19 +29,23 @@ public struct AuditRoutes: Sendable {
         self.logger = logger
     }
 
-    public func add<Context: RequestContext>(to router: Router<Context>) {
-        router.get("/v1/verify") { request, _ in
-            _ = try readers.authorize(request)
+    public func add<Context: PrincipalRequestContext>(to router: Router<Context>) {
+        router.middlewares.add(WebErrorMiddleware<Context>())
+        router.middlewares.add(SecurityHeadersMiddleware<Context>())
+        router.middlewares.add(BearerAuthenticator<Context> { token, _ in readers.principal(token: token) })
+
+        router.get("/v1/verify") { _, context in
+            _ = try AuditReaders.caller(context)
             return try JSON.response(try await queries.verify(extraCheckpoints: []))
         }
-        router.post("/v1/verify") { request, _ in
-            _ = try readers.authorize(request)
+        router.post("/v1/verify") { request, context in
+            _ = try AuditReaders.caller(context)
             let body = try await request.body.collect(upTo: 16 * 1024 * 1024)
             let input = try JSON.decoder.decode(AuditVerifyRequest.self, from: body)
             var marks: [CheckpointMark] = []
             for (index, checkpoint) in input.checkpoints.enumerated() {
                 guard let hash = try? Hex.decode(checkpoint.headHash), hash.count == 32, checkpoint.sequence >= 1 else {
-                    throw APIError.validation([FieldError(
+                    throw WebError.validation([FieldError(
                         field: "checkpoints[\(index)]", code: "invalid_value",
                         message: "sequence ≥ 1 and a 64-digit hex headHash are required")])
                 }
@@ -46,24 +53,24 @@ public struct AuditRoutes: Sendable {
             }
             return try JSON.response(try await queries.verify(extraCheckpoints: marks))
         }
-        router.get("/v1/checkpoints") { request, _ in
-            _ = try readers.authorize(request)
+        router.get("/v1/checkpoints") { _, context in
+            _ = try AuditReaders.caller(context)
             return try JSON.response(LowercaseUUIDs(try await queries.checkpoints()))
         }
-        router.get("/v1/trail/:registrationNumber") { request, context in
-            let caller = try readers.authorize(request)
+        router.get("/v1/trail/:registrationNumber") { _, context in
+            let caller = try AuditReaders.caller(context)
             let number = try context.parameters.require("registrationNumber")
             return try JSON.response(LowercaseUUIDs(try await trail(number, caller: caller)))
         }
-        router.get("/v1/export") { request, _ in
-            _ = try readers.authorize(request)
+        router.get("/v1/export") { request, context in
+            _ = try AuditReaders.caller(context)
             let from = try Self.number(request, "from", minimum: 0, message: "from must be a sequence number ≥ 0") ?? 1
             let limit = try Self.number(request, "limit", minimum: 1, message: "limit must be ≥ 1")
             return export(from: from, limit: limit)
         }
-        router.post("/v1/erase/:registrationNumber") { request, context in
-            let caller = try readers.authorize(request)
-            guard caller.isAdministrator else { throw APIError.forbidden("only the administrator may erase personal data") }
+        router.post("/v1/erase/:registrationNumber") { _, context in
+            let caller = try AuditReaders.caller(context)
+            guard caller.isAdministrator else { throw WebError.forbidden("only the administrator may erase personal data") }
             let number = try context.parameters.require("registrationNumber")
             return try JSON.response(LowercaseUUIDs(try await erase(number, caller: caller)))
         }
@@ -72,7 +79,7 @@ public struct AuditRoutes: Sendable {
     static func number(_ request: Request, _ name: String, minimum: Int64, message: String) throws -> Int64? {
         guard let text = request.uri.queryParameters[name[...]] else { return nil }
         guard let n = Int64(String(text)), n >= minimum else {
-            throw APIError.validation([FieldError(field: name, code: "invalid_value", message: message)])
+            throw WebError.validation([FieldError(field: name, code: "invalid_value", message: message)])
         }
         return n
     }
@@ -80,7 +87,7 @@ public struct AuditRoutes: Sendable {
     func trail(_ registrationNumber: String, caller: AuditReaders.Caller) async throws -> AuditTrail {
         guard registrationNumber.count <= 64,
               let entries = try await queries.readTrail(registrationNumber: registrationNumber, actorId: caller.actorId)
-        else { throw APIError.notFound("appeal") }
+        else { throw WebError.notFound("appeal") }
         logger.info("audit trail read", metadata: ["audit.actor": "\(caller.actorId)", "audit.entries": "\(entries.count)"])
         return AuditTrail(registrationNumber: registrationNumber, entries: entries)
     }
@@ -88,7 +95,7 @@ public struct AuditRoutes: Sendable {
     func erase(_ registrationNumber: String, caller: AuditReaders.Caller) async throws -> AuditErasure {
         guard registrationNumber.count <= 64,
               let result = try await queries.erase(registrationNumber: registrationNumber, actorId: caller.actorId)
-        else { throw APIError.notFound("appeal") }
+        else { throw WebError.notFound("appeal") }
         if !result.alreadyErased {
             logger.notice("appeal personal data erased from the audit log", metadata: [
                 "audit.actor": "\(caller.actorId)", "audit.keys_destroyed": "\(result.keysDestroyed)",
@@ -144,33 +151,51 @@ public protocol AuditQueries: Sendable {
     func exportPage(from sequence: Int64, limit: Int) async throws -> [AuditExportLine]
 }
 
-/// Who may read the log: the bootstrap administrator token or a reader token whose SHA-256 hex
-/// hash is configured.
+/// Who may read the log: the bootstrap administrator token (`.administrator`) or a reader token
+/// whose SHA-256 hex hash is configured. The kit's `Principal` has no reader kind of its own: a
+/// reader is an `.official` of the pseudo-authority `audit`, id `audit-reader:<hash prefix>`
+/// (never the token), which is also the actor recorded in `personal-data.accessed`.
 public struct AuditReaders: Sendable {
     public struct Caller: Sendable, Equatable {
         public var actorId: String
         public var isAdministrator: Bool
     }
 
-    let configuration: ServiceConfiguration
+    /// The pseudo-authority of reader principals.
+    public static let readerAuthority = "audit"
+
+    let adminTokenHash: String?
     let readerTokenHashes: [String]
     let exportPageSize: Int
 
     public init(configuration: ServiceConfiguration, settings: AuditSettings) {
-        self.configuration = configuration
+        self.adminTokenHash = configuration.adminToken.map { TokenHash.hash(token: $0) }
         self.readerTokenHashes = settings.readerTokenHashes
         self.exportPageSize = settings.exportPageSize
     }
 
-    func authorize(_ request: Request) throws -> Caller {
-        if BearerToken.isAdministrator(request, configuration: configuration) {
-            return Caller(actorId: "administrator", isAdministrator: true)
-        }
-        guard let token = BearerToken.from(request) else { throw APIError.unauthorized() }
+    /// The principal a bearer token stands for, or nil (the route then answers 401).
+    func principal(token: String) -> Principal? {
         let hash = TokenHash.hash(token: token)
+        if let adminTokenHash, ConstantTime.equals(hash, adminTokenHash) { return .administrator }
         var matched = false
         for allowed in readerTokenHashes where ConstantTime.equals(hash, allowed) { matched = true }
-        guard matched else { throw APIError.unauthorized() }
-        return Caller(actorId: "audit-reader:\(hash.prefix(12))", isAdministrator: false)
+        guard matched else { return nil }
+        return .official(.init(id: "audit-reader:\(hash.prefix(12))", name: "audit reader",
+                               authority: Self.readerAuthority, role: .official))
+    }
+
+    /// Who may read the log: the administrator or a configured reader.
+    static let readPolicy = Policy("audit reader") { principal in
+        if case .official(let official) = principal { return official.authority == readerAuthority }
+        return principal == .administrator
+    }
+
+    /// The request's caller; 401 without a known token.
+    static func caller(_ context: some PrincipalRequestContext) throws -> Caller {
+        switch try context.require(readPolicy) {
+        case .official(let reader): return Caller(actorId: reader.id, isAdministrator: false)
+        default: return Caller(actorId: "administrator", isAdministrator: true)
+        }
     }
 }

@@ -3,7 +3,7 @@ import HromadaCore
 import Mustache
 
 /// Message texts, one file per event, recipient kind and language under
-/// `Resources/templates/<name>.<lang>.mustache`: the subject on the first line, a blank line,
+/// `Resources/messages/<name>.<lang>.mustache`: the subject on the first line, a blank line,
 /// then the body. They are plain text (no HTML escaping); the HTML view escapes when it shows them.
 public struct NotificationTemplates: Sendable {
     public struct Rendered: Sendable, Equatable {

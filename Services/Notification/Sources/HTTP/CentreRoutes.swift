@@ -2,37 +2,34 @@ import Foundation
 import HromadaContracts
 import HromadaCrypto
 import HromadaRuntime
+import HromadaWeb
 import Hummingbird
 import Logging
-import Mustache
 
 /// The centre inbox: notices for residents without email, read by the centre's librarian.
 /// - `GET /v1/centres/{id}/notices?status=unread|all` and `POST /v1/centres/{id}/notices/{noticeId}/read`
 ///   (JSON, `Authorization: Bearer <centre key>`);
 /// - `GET /centres/{id}/notices`: a printable HTML page, behind the same key given either in the
-///   Authorization header or once in a login form that sets a signed cookie (never in the query).
+///   Authorization header or once in a login form that opens a server-side session (cookie
+///   `hromada_notification`; never a key in the query). "Mark read" and sign-out are forms with
+///   the session's CSRF token.
+///
+/// Who is asking comes from the web kit's authenticators (`principal(bearer:)`,
+/// `principal(session:)`): a valid centre key is `.centre(id)`, a live session `.librarian(centre)`.
 public struct CentreRoutes: Sendable {
     let inbox: any CentreInbox
-    let settings: NotificationSettings
-    let pages: MustacheLibrary
-    let sessions: SignedSession
+    let site: WebSite
+    let clock: @Sendable () -> Date
     let logger: Logger
 
-    public init(inbox: any CentreInbox, settings: NotificationSettings, logger: Logger) throws {
+    /// The pages this file renders (checked when the `WebSite` is built).
+    public static let templates = ["centre-login", "centre-notices"]
+
+    public init(inbox: any CentreInbox, site: WebSite, clock: @escaping @Sendable () -> Date, logger: Logger) {
         self.inbox = inbox
-        self.settings = settings
+        self.site = site
+        self.clock = clock
         self.logger = logger
-        self.sessions = SignedSession(
-            cookieName: "hromada_centre", secret: settings.cookieSecret,
-            lifetime: .seconds(Int64(settings.cookieLifetime.seconds))
-        )
-        let folder = NotificationTemplates.resourceFolder("pages")
-        var library = MustacheLibrary()
-        for file in try FileManager.default.contentsOfDirectory(atPath: folder.path) where file.hasSuffix(".mustache") {
-            let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
-            try library.register(text, named: String(file.dropLast(".mustache".count)))
-        }
-        self.pages = library
     }
 
     /// One notice as the JSON API returns it.
@@ -43,122 +40,168 @@ public struct CentreRoutes: Sendable {
         public var readAt: Date
     }
 
-    public func add<Context: RequestContext>(to router: Router<Context>) {
+    /// Installs the kit's middlewares (errors, headers, authenticators, CSRF) and the routes.
+    public func add<Context: PrincipalRequestContext>(to router: Router<Context>) {
+        site.install(
+            on: router,
+            bearer: { token, _ in try await principal(bearer: token) },
+            session: { session, _ in try await principal(session: session) })
+
         router.get("/v1/centres/:centre/notices") { request, context in
             let centre = try context.parameters.require("centre")
-            guard let key = BearerToken.from(request) else { throw APIError.unauthorized() }
-            guard try await authenticate(centre: centre, key: key) else { throw APIError.unauthorized("the centre key does not match") }
+            try requireCentreSystem(context, centre: centre)
             let status = request.uri.queryParameters.get("status") ?? "unread"
             guard status == "unread" || status == "all" else {
-                throw APIError.validation([FieldError(field: "status", code: "invalid_value", message: "status must be unread or all")])
+                throw WebError.validation([
+                    FieldError(field: "status", code: "invalid_value", message: "status must be unread or all"),
+                ])
             }
-            return try JSON.response(LowercaseUUIDs(try await notices(centre: centre, unreadOnly: status == "unread")))
+            let list = try await inbox.notices(centre: centre, unreadOnly: status == "unread")
+            return try JSON.response(LowercaseUUIDs(list))
         }
-        router.post("/v1/centres/:centre/notices/:notice/read") { request, context in
+        router.post("/v1/centres/:centre/notices/:notice/read") { _, context in
             let centre = try context.parameters.require("centre")
-            guard let key = BearerToken.from(request) else { throw APIError.unauthorized() }
-            guard try await authenticate(centre: centre, key: key) else { throw APIError.unauthorized("the centre key does not match") }
-            guard let id = UUID(uuidString: try context.parameters.require("notice")), let readAt = try await markRead(centre: centre, notice: id) else {
-                throw APIError.notFound("notice")
-            }
+            try requireCentreSystem(context, centre: centre)
+            guard let id = UUID(uuidString: try context.parameters.require("notice")),
+                  let readAt = try await inbox.markRead(centre: centre, notice: id, at: clock())
+            else { throw WebError.notFound("notice") }
             return try JSON.response(LowercaseUUIDs(ReadResult(id: id, readAt: readAt)))
         }
 
-        // HTML
+        // Pages
         router.get("/centres/:centre/notices") { request, context in
             let centre = try context.parameters.require("centre")
-            let language = Self.language(request)
-            var response: Response
-            if try await isSignedIn(request, centre: centre) {
-                let all = request.uri.queryParameters.get("status") == "all"
-                let list = try await notices(centre: centre, unreadOnly: !all)
-                response = page("notices", language: language, context: [
-                    "centre": centre, "all": all, "empty": list.isEmpty, "count": list.count,
-                    "notices": list.map { n in
-                        [
-                            "id": n.id.uuidString.lowercased(), "registrationNumber": n.registrationNumber ?? "",
-                            "residentName": n.residentName ?? "", "phone": n.phone ?? "", "language": n.language,
-                            "subject": n.subject, "text": n.text, "read": n.readAt != nil,
-                            "createdAt": Self.display(n.createdAt),
-                        ] as [String: Any]
-                    },
-                ])
-            } else {
-                response = page("login", language: language, context: ["centre": centre, "failed": false])
-                response.status = BearerToken.from(request) == nil ? .ok : .unauthorized
+            guard context.principal?.centre == centre else {
+                let status: HTTPResponse.Status = BearerAuthenticator<Context>.token(request) == nil ? .ok : .unauthorized
+                return site.page("centre-login", loginView(centre, failed: false), request: request, status: status)
             }
-            Self.rememberLanguage(request, &response)
-            return response
+            let all = request.uri.queryParameters.get("status") == "all"
+            let list = try await inbox.notices(centre: centre, unreadOnly: !all)
+            return site.page("centre-notices", noticesView(centre, all: all, list: list, csrf: context.session?.csrf),
+                             request: request)
         }
         router.post("/centres/:centre/login") { request, context in
             let centre = try context.parameters.require("centre")
-            let language = Self.language(request)
-            let form = try await FormData.read(request, limit: 4096)
-            let key = form["key"] ?? ""
-            guard !key.isEmpty, key.count <= 512, try await authenticate(centre: centre, key: key), let hash = try await keyHash(centre: centre) else {
-                var response = page("login", language: language, context: ["centre": centre, "failed": true])
-                response.status = .unauthorized
-                return response
+            let form = try await site.form(LoginForm.self, request)
+            let key = form.key ?? ""
+            guard !key.isEmpty, key.count <= 512, let hash = try await inbox.keyHash(centre: centre),
+                  TokenHash.verify(token: key, hash: hash)
+            else {
+                return site.page("centre-login", loginView(centre, failed: true), request: request, status: .unauthorized)
             }
-            let (_, cookie) = sessions.issue(subject: Self.sessionSubject(centre: centre, keyHash: hash))
-            return WebPage.redirect("/centres/\(Self.pathSafe(centre))/notices", cookies: [cookie])
+            logger.info("centre signed in to its notices", metadata: ["centre.id": "\(centre)"])
+            return try await site.signIn(subject: Self.sessionSubject(centre: centre, keyHash: hash),
+                                         redirectTo: Self.noticesPath(centre))
         }
         router.post("/centres/:centre/logout") { _, context in
             let centre = try context.parameters.require("centre")
-            return WebPage.redirect("/centres/\(Self.pathSafe(centre))/notices", cookies: [sessions.clearCookie])
+            return try await site.signOut(context, redirectTo: Self.noticesPath(centre))
         }
-        router.post("/centres/:centre/notices/:notice/read") { request, context in
+        router.post("/centres/:centre/notices/:notice/read") { _, context in
             let centre = try context.parameters.require("centre")
-            guard try await isSignedIn(request, centre: centre) else { throw APIError.unauthorized() }
-            if let id = UUID(uuidString: try context.parameters.require("notice")) { _ = try await markRead(centre: centre, notice: id) }
-            return Response(status: .seeOther, headers: [.location: "/centres/\(Self.pathSafe(centre))/notices"])
+            guard context.principal?.centre == centre else { throw WebError.unauthorized("sign in first") }
+            if let id = UUID(uuidString: try context.parameters.require("notice")) {
+                _ = try await inbox.markRead(centre: centre, notice: id, at: clock())
+            }
+            return site.redirect(Self.noticesPath(centre))
         }
     }
 
-    // MARK: - Authentication
-
-    /// True when `key` is the active centre's key. Unknown centres compare against a dummy hash so
-    /// the answer takes the same time.
-    func authenticate(centre: String, key: String) async throws -> Bool {
-        let hash = try await keyHash(centre: centre)
-        let ok = TokenHash.verify(token: key, hash: hash ?? String(repeating: "0", count: 64))
-        return ok && hash != nil
+    struct LoginForm: Decodable {
+        var key: String?
     }
 
-    func keyHash(centre: String) async throws -> String? { try await inbox.keyHash(centre: centre) }
+    // MARK: - Who is asking
 
-    /// The session names the centre and its current key's hash, so issuing a new key ends every
-    /// session opened with the old one.
+    /// A centre key names its centre (`.centre`); an unknown or inactive key names nobody.
+    func principal(bearer token: String) async throws -> Principal? {
+        try await inbox.centre(keyHash: TokenHash.hash(token: token)).map { .centre(id: $0) }
+    }
+
+    /// A session is the centre's librarian while the centre's key is the one it was opened with:
+    /// issuing a new key ends every session opened with the old one.
+    func principal(session: WebSession) async throws -> Principal? {
+        guard let (centre, hash) = Self.parseSessionSubject(session.subject),
+              let current = try await inbox.keyHash(centre: centre),
+              ConstantTime.equals(current, hash)
+        else { return nil }
+        return .librarian(centre: centre)
+    }
+
+    /// The JSON API is for the centre's own system (its key as a bearer token), not for pages.
+    func requireCentreSystem(_ context: some PrincipalRequestContext, centre: String) throws {
+        guard case .centre(let id)? = context.principal else { throw WebError.unauthorized() }
+        guard id == centre else { throw WebError.unauthorized("the centre key does not match") }
+    }
+
+    /// `<centre>:<key hash>`.
     static func sessionSubject(centre: String, keyHash: String) -> String { "\(centre):\(keyHash)" }
 
-    func isSignedIn(_ request: Request, centre: String) async throws -> Bool {
-        if let key = BearerToken.from(request) { return try await authenticate(centre: centre, key: key) }
-        guard let session = sessions.read(request), let hash = try await keyHash(centre: centre) else { return false }
-        return ConstantTime.equals(Array(session.subject.utf8), Array(Self.sessionSubject(centre: centre, keyHash: hash).utf8))
-    }
-
-    // MARK: - Data
-
-    func notices(centre: String, unreadOnly: Bool) async throws -> [Notice] {
-        try await inbox.notices(centre: centre, unreadOnly: unreadOnly)
-    }
-
-    func markRead(centre: String, notice: UUID) async throws -> Date? {
-        try await inbox.markRead(centre: centre, notice: notice, at: settings.clock())
+    static func parseSessionSubject(_ subject: String) -> (centre: String, keyHash: String)? {
+        guard let colon = subject.lastIndex(of: ":") else { return nil }
+        let centre = String(subject[..<colon])
+        let hash = String(subject[subject.index(after: colon)...])
+        return centre.isEmpty || hash.isEmpty ? nil : (centre, hash)
     }
 
     // MARK: - Pages
 
-    func page(_ name: String, language: String, context: [String: Any]) -> Response {
-        let html = pages.render(context, withTemplate: "\(name).\(language)") ?? pages.render(context, withTemplate: "\(name).uk") ?? ""
-        return WebPage.html(html)
+    struct LoginView: Encodable, Sendable {
+        var centre: String
+        var failed: Bool
+        var loginAction: String
     }
 
-    static func language(_ request: Request) -> String { WebPage.language(request).code }
-
-    static func rememberLanguage(_ request: Request, _ response: inout Response) {
-        if let cookie = WebPage.language(request).setCookie { response.headers.append(.init(name: .setCookie, value: cookie)) }
+    struct NoticesView: Encodable, Sendable {
+        var centre: String
+        var all: Bool
+        var csrf: String
+        var allLink: String
+        var unreadLink: String
+        var logoutAction: String
+        var notices: [NoticeView]
     }
+
+    struct NoticeView: Encodable, Sendable {
+        var id: String
+        var registrationNumber: String
+        var residentName: String
+        var phone: String
+        var language: String
+        var subject: String
+        var text: String
+        var read: Bool
+        var createdAt: String
+        var readAction: String
+    }
+
+    func loginView(_ centre: String, failed: Bool) -> LoginView {
+        LoginView(centre: centre, failed: failed, loginAction: path(Self.centrePath(centre) + "/login"))
+    }
+
+    func noticesView(_ centre: String, all: Bool, list: [CentreNotice], csrf: String?) -> NoticesView {
+        let notices = Self.noticesPath(centre)
+        return NoticesView(
+            centre: centre, all: all, csrf: csrf ?? "",
+            allLink: path(notices, query: [("status", "all")]), unreadLink: path(notices, query: [("status", "unread")]),
+            logoutAction: path(Self.centrePath(centre) + "/logout"),
+            notices: list.map { n in
+                let id = n.id.uuidString.lowercased()
+                return NoticeView(
+                    id: id, registrationNumber: n.registrationNumber ?? "", residentName: n.residentName ?? "",
+                    phone: n.phone ?? "", language: n.language, subject: n.subject, text: n.text, read: n.readAt != nil,
+                    createdAt: Self.display(n.createdAt), readAction: path(notices + "/\(id)/read"))
+            })
+    }
+
+    /// A path within the service under the configured public URL's base path.
+    func path(_ path: String, query: [(String, String)] = []) -> String {
+        site.settings.publicURL.path(path, query: query)
+    }
+
+    static func centrePath(_ centre: String) -> String { "/centres/\(PublicURL.encode(centre))" }
+
+    static func noticesPath(_ centre: String) -> String { centrePath(centre) + "/notices" }
 
     static func display(_ date: Date) -> String {
         let formatter = DateFormatter()
@@ -167,10 +210,6 @@ public struct CentreRoutes: Sendable {
         formatter.dateFormat = "dd.MM.yyyy HH:mm"
         return formatter.string(from: date)
     }
-
-    static func pathSafe(_ centre: String) -> String {
-        centre.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? "-"
-    }
 }
 
 /// What the centre routes need from the database: the PostgreSQL store in the service, a memory
@@ -178,6 +217,8 @@ public struct CentreRoutes: Sendable {
 public protocol CentreInbox: Sendable {
     /// The active centre's key hash (hex SHA-256), nil for an unknown or inactive centre.
     func keyHash(centre: String) async throws -> String?
+    /// The active centre whose key hashes to `keyHash`, if any.
+    func centre(keyHash: String) async throws -> String?
     /// The centre's notices, newest first.
     func notices(centre: String, unreadOnly: Bool) async throws -> [CentreNotice]
     /// Marks one of the centre's notices read (once); nil when the centre has no such notice.

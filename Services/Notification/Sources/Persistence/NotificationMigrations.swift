@@ -1,4 +1,5 @@
 import HromadaPostgres
+import HromadaWeb
 
 /// The `notification` schema: the directory copies it keeps from events (residents' contacts,
 /// centres, officials) and one delivery row per (source event, recipient).
@@ -80,5 +81,7 @@ public enum NotificationMigrations {
             CREATE INDEX deliveries_appeal ON deliveries (appeal_id);
             """
         ),
+        // The centre pages' server-side sessions (the web kit's `web_sessions`; version 90).
+        WebMigrations.sessions,
     ]
 }

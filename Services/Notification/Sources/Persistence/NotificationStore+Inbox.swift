@@ -11,6 +11,14 @@ extension NotificationStore: CentreInbox {
         }
     }
 
+    public func centre(keyHash: String) async throws -> String? {
+        try await database.withConnection { connection in
+            try connection.query("""
+                SELECT centre_id FROM centres WHERE key_hash = \(keyHash.lowercased()) AND active ORDER BY centre_id LIMIT 1
+                """).first?.decode(0, as: String.self)
+        }
+    }
+
     public func notices(centre: String, unreadOnly: Bool) async throws -> [CentreNotice] {
         try await database.withConnection { connection in
             let rows = try connection.query("""
