@@ -121,8 +121,8 @@ let package = Package(
     ]
     + service("Intake", executable: "hromada-intake", extra: [mustache], resources: [.copy("Resources")])
     + service("Routing", executable: "hromada-routing", extra: [mustache], resources: [.copy("Resources")])
-    + service("Notification", executable: "hromada-notification", extra: [mustache, "CCurl", "CHromadaShims", "HromadaWeb"], resources: [.copy("Resources")])
-    + service("Audit", executable: "hromada-audit", extra: ["HromadaWeb"])
+    + service("Notification", executable: "hromada-notification", extra: [mustache, "CCurl", "CHromadaShims"], resources: [.copy("Resources")])
+    + service("Audit", executable: "hromada-audit")
     + [
         .target(
             name: "HromadaCtl",
