@@ -2,55 +2,47 @@ import Foundation
 import Logging
 
 extension ServiceConfiguration {
-    /// Reads the variables of ARCHITECTURE.md (`HROMADA_AMQP_URL`, `HROMADA_DATABASE_URL`,
-    /// `HROMADA_HTTP_PORT`, `HROMADA_LOG_LEVEL`, …) over the defaults. A value that cannot be
-    /// parsed is an error naming the variable, not a silent default.
+    /// Reads the variables every service shares (`EnvironmentVariable.known` says which: those of
+    /// ARCHITECTURE.md — `HROMADA_AMQP_URL`, `HROMADA_DATABASE_URL`, `HROMADA_HTTP_PORT`,
+    /// `HROMADA_HTTP_HOST`, `HROMADA_LOG_LEVEL` — and `HROMADA_ADMIN_TOKEN`,
+    /// `HROMADA_DATABASE_POOL_SIZE`, `HROMADA_PREFETCH`, `HROMADA_RETENTION_DAYS`) over the
+    /// defaults. A value that cannot be parsed is an error naming the variable, not a silent
+    /// default. A service's own variables are parsed by its settings file from `environment`.
     public static func fromEnvironment(
         serviceName: String,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> ServiceConfiguration {
-        func value(_ name: String) -> String? {
-            guard let v = environment[name]?.trimmingCharacters(in: .whitespaces), !v.isEmpty else { return nil }
-            return v
-        }
+        let env = EnvironmentReader(environment)
         var configuration = ServiceConfiguration(
             serviceName: serviceName,
             httpPort: defaultPorts[serviceName] ?? 8080,
             environment: environment
         )
-        if let port = value("HROMADA_HTTP_PORT") {
+        if let port = env.string(.httpPort) {
             guard let p = Int(port), (0...65535).contains(p) else {
-                throw ConfigurationError(variable: "HROMADA_HTTP_PORT", reason: "must be a port number 0–65535")
+                throw ConfigurationError(variable: EnvironmentVariable.httpPort.name, reason: "must be a port number 0–65535")
             }
             configuration.httpPort = p
         }
-        if let host = value("HROMADA_HTTP_HOST") { configuration.httpHost = host }
-        if let url = value("HROMADA_AMQP_URL") {
-            guard url.hasPrefix("amqp://") || url.hasPrefix("amqps://") else {
-                throw ConfigurationError(variable: "HROMADA_AMQP_URL", reason: "must start with amqp:// or amqps://")
-            }
-            configuration.amqpURL = url
-        }
-        if let url = value("HROMADA_DATABASE_URL") { configuration.databaseURL = url }
-        if let level = value("HROMADA_LOG_LEVEL") {
+        if let host = env.string(.httpHost) { configuration.httpHost = host }
+        if let url = try env.url(.amqpURL, schemes: ["amqp", "amqps"]) { configuration.amqpURL = url }
+        if let url = env.string(.databaseURL) { configuration.databaseURL = url }
+        if let level = env.string(.logLevel) {
             guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
-                throw ConfigurationError(variable: "HROMADA_LOG_LEVEL", reason: "must be one of trace, debug, info, notice, warning, error, critical")
+                throw ConfigurationError(
+                    variable: EnvironmentVariable.logLevel.name,
+                    reason: "must be one of trace, debug, info, notice, warning, error, critical")
             }
             configuration.logLevel = parsed
         }
-        if let size = value("HROMADA_DATABASE_POOL_SIZE") {
-            guard let n = Int(size), (1...200).contains(n) else {
-                throw ConfigurationError(variable: "HROMADA_DATABASE_POOL_SIZE", reason: "must be 1–200")
-            }
-            configuration.databasePoolSize = n
+        if let size = try env.integer(.databasePoolSize, in: 1...200) { configuration.databasePoolSize = size }
+        if let prefetch = try env.integer(.prefetch, in: 1...Int(UInt16.max)) { configuration.prefetch = UInt16(prefetch) }
+        if let days = try env.integer(.retentionDays, in: 1...3650) {
+            let retention = Duration.seconds(days * 86_400)
+            try Sweeper.validate(retention: retention, variable: EnvironmentVariable.retentionDays.name)
+            configuration.retention = retention
         }
-        if let prefetch = value("HROMADA_PREFETCH") {
-            guard let n = UInt16(prefetch), n > 0 else {
-                throw ConfigurationError(variable: "HROMADA_PREFETCH", reason: "must be 1–65535")
-            }
-            configuration.prefetch = n
-        }
-        configuration.adminToken = value("HROMADA_ADMIN_TOKEN")
+        configuration.adminToken = env.string(.adminToken)
         return configuration
     }
 }

@@ -20,6 +20,9 @@ public struct ServiceConfiguration: Sendable {
     public var adminToken: String?
     /// The service's own version, reported by /health/live and `hromadactl status`.
     public var version: String
+    /// How long processed message ids stay in the inbox (`HROMADA_RETENTION_DAYS`, 14 days): the
+    /// `Sweeper`'s retention, longer than any redelivery.
+    public var retention: Duration
     /// The raw environment, for settings that belong to one service only.
     public var environment: [String: String]
 
@@ -34,7 +37,8 @@ public struct ServiceConfiguration: Sendable {
         prefetch: UInt16 = 300,
         adminToken: String? = nil,
         version: String = ServiceConfiguration.hromadaVersion,
-        environment: [String: String] = [:]
+        environment: [String: String] = [:],
+        retention: Duration = .seconds(14 * 86_400)
     ) {
         self.serviceName = serviceName
         self.httpHost = httpHost
@@ -47,6 +51,7 @@ public struct ServiceConfiguration: Sendable {
         self.adminToken = adminToken
         self.version = version
         self.environment = environment
+        self.retention = retention
     }
 
     public static let hromadaVersion = "0.1.0"

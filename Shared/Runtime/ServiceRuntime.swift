@@ -23,6 +23,8 @@ public final class ServiceRuntime: Sendable {
     public let publisher: AMQPClient
     public let amqp: AMQPConfiguration
     public let outboxRelay: OutboxRelay
+    /// Prunes the inbox (and the tables a service registers) after `configuration.retention`.
+    public let sweeper: Sweeper
     public let metricsRegistry: PrometheusCollectorRegistry?
     private let parts = Mutex(Parts())
 
@@ -58,6 +60,10 @@ public final class ServiceRuntime: Sendable {
             database: database, publisher: publisher, service: configuration.serviceName,
             settings: relaySettings, logger: logger
         )
+        var sweeperSettings = Sweeper.Settings()
+        sweeperSettings.retention = configuration.retention
+        self.sweeper = try Sweeper(
+            database: database, service: configuration.serviceName, settings: sweeperSettings, logger: logger)
     }
 
     /// Applies the runtime's and the service's migrations and declares the exchanges. Waits (with
@@ -181,7 +187,7 @@ public final class ServiceRuntime: Sendable {
     /// Every part in dependency order; the group shuts them down in reverse.
     public func makeServiceGroup(application: some Service, gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint]) -> ServiceGroup {
         let (consumers, services) = parts.withLock { ($0.consumers, $0.services) }
-        let all: [any Service] = [ConnectionsLifetime(database: database, publisher: publisher), outboxRelay]
+        let all: [any Service] = [ConnectionsLifetime(database: database, publisher: publisher), outboxRelay, sweeper]
             + consumers.map { $0 as any Service } + services + [application]
         return ServiceGroup(configuration: ServiceGroupConfiguration(
             services: all.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },

@@ -30,7 +30,7 @@ final class CivilDateTests: XCTestCase {
         XCTAssertEqual(CivilDate.dayNumber(year: 1970, month: 1, day: 1), 0)
         XCTAssertEqual(CivilDate.dayNumber(year: 1969, month: 12, day: 31), -1)
         XCTAssertEqual(CivilDate.dayNumber(year: 2000, month: 3, day: 1), 11_017)
-        XCTAssertEqual(CivilDate.dayNumber(year: 2026, month: 11, day: 27), 20_419)
+        XCTAssertEqual(CivilDate.dayNumber(year: 2026, month: 11, day: 27), 20_784)
         XCTAssertTrue(CivilDate.date(dayNumber: 0) == (1970, 1, 1))
         XCTAssertTrue(CivilDate.date(dayNumber: -719_468) == (0, 3, 1))
     }

@@ -53,7 +53,7 @@ final class OutboxRelayTests: XCTestCase {
         XCTAssertEqual(first.properties.contentType, "application/json")
         XCTAssertEqual(first.properties.deliveryMode, 2)
         XCTAssertEqual(first.properties.type, "appeal.returned")
-        XCTAssertEqual(first.properties.appID, "hromada-test")
+        XCTAssertEqual(first.properties.appID, "hromada-intake", "app_id = the envelope's producer")
         XCTAssertNotNil(first.properties.correlationID)
         XCTAssertNotNil(first.properties.timestamp)
         XCTAssertEqual(first.routingKey, "appeal.returned.v1")

@@ -1,10 +1,12 @@
 import Foundation
 import HromadaAMQP
 import HromadaContracts
+import HromadaCore
 import HromadaPostgres
 import HromadaRuntime
 import HromadaTestSupport
 import Logging
+import Synchronization
 import XCTest
 
 /// A runtime on a throwaway database and vhost, with a test table for handler effects and a
@@ -23,12 +25,16 @@ final class RuntimeFixture: @unchecked Sendable {
             """),
     ]
 
-    static func make(relay: OutboxRelay.Settings = OutboxRelay.Settings()) async throws -> RuntimeFixture {
+    /// `logger`: the runtime's (default: warnings and above to the console).
+    static func make(relay: OutboxRelay.Settings = OutboxRelay.Settings(), logger: Logger? = nil) async throws -> RuntimeFixture {
         try IntegrationEnvironment.requireServers()
         let database = try await TestDatabase.create(schema: "routing")
         let broker = try await TestBroker.create()
-        var logger = Logger(label: "test.runtime")
-        logger.logLevel = .warning
+        let logger = logger ?? {
+            var logger = Logger(label: "test.runtime")
+            logger.logLevel = .warning
+            return logger
+        }()
         let configuration = ServiceConfiguration(
             serviceName: "routing", httpHost: "127.0.0.1", httpPort: 0,
             amqpURL: broker.url, databaseURL: database.connectionString, databasePoolSize: 4
@@ -81,7 +87,7 @@ final class RuntimeFixture: @unchecked Sendable {
     static func envelope(note: String, id: UUID = UUID()) throws -> Envelope {
         let appealId = UUID()
         let event = AppealReturned(appealId: appealId, registrationNumber: "MK-2026-000001", reason: note, returnedAt: Date(), returnedBy: nil)
-        return try Envelope(event: event, id: id, correlationId: appealId, causationId: nil, producer: "hromada-test")
+        return try Envelope(event: event, id: id, correlationId: appealId, causationId: nil, producer: "hromada-intake")
     }
 
     /// Publishes `envelope` the way the outbox relay does.
@@ -101,5 +107,46 @@ struct RecordingHandler: EventHandler {
         if returned.reason.hasPrefix("poison") { throw PoisonError() }
         try connection.execute("INSERT INTO effects (event_id, note) VALUES (\(event.envelope.id), \(returned.reason))")
     }
-    struct PoisonError: Error, CustomStringConvertible { var description: String { "poison note refused by the test handler" } }
+    /// Fixed text, so it may show in the dead-letter header (`PrivacySafeError`).
+    struct PoisonError: PrivacySafeError, CustomStringConvertible { var description: String { "poison note refused by the test handler" } }
+}
+
+/// Every log entry, rendered with its metadata, for tests that check what logs may contain.
+final class CapturedLogs: Sendable {
+    struct Entry: Sendable {
+        let level: Logger.Level
+        let text: String
+    }
+    private let entries = Mutex<[Entry]>([])
+
+    var all: [Entry] { entries.withLock { $0 } }
+
+    func logger(level: Logger.Level = .trace) -> Logger {
+        var logger = Logger(label: "test.capture") { label in CapturingLogHandler(label: label, sink: self) }
+        logger.logLevel = level
+        return logger
+    }
+
+    fileprivate func append(_ entry: Entry) { entries.withLock { $0.append(entry) } }
+}
+
+struct CapturingLogHandler: LogHandler {
+    let label: String
+    let sink: CapturedLogs
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(
+        level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
+        file: String, function: String, line: UInt
+    ) {
+        let merged = metadata.merging(explicit ?? [:]) { _, new in new }
+        let rendered = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        sink.append(CapturedLogs.Entry(level: level, text: "\(label) \(message) \(rendered)"))
+    }
 }
