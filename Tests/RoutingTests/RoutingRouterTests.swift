@@ -4,6 +4,7 @@ import HromadaPostgres
 import HromadaRuntime
 import HromadaTestSupport
 import Hummingbird
+import HromadaWeb
 import HummingbirdTesting
 import Logging
 @testable import Routing
@@ -19,7 +20,7 @@ final class RoutingRouterTests: XCTestCase {
 
     struct Fixture {
         let runtime: ServiceRuntime
-        let app: Application<RouterResponder<BasicRequestContext>>
+        let app: Application<RouterResponder<WebRequestContext>>
 
         /// A ticket for a new appeal in `category`, created as the consumer would.
         func ticket(category: String, kind: AppealKind = .application, against: String? = nil) async throws -> UUID {
@@ -40,7 +41,10 @@ final class RoutingRouterTests: XCTestCase {
         }
     }
 
-    func makeFixture() async throws -> Fixture {
+    func makeFixture() async throws -> Fixture { try await Self.makeFixture(for: self) }
+
+    /// The router on a fresh schema; `test` owns the teardown.
+    static func makeFixture(for test: XCTestCase) async throws -> Fixture {
         try IntegrationEnvironment.requireServers()
         var logger = Logger(label: "routing-router-test")
         logger.logLevel = .warning
@@ -51,7 +55,7 @@ final class RoutingRouterTests: XCTestCase {
             databaseURL: db.connectionString, databasePoolSize: 2, logLevel: .warning, prefetch: 10,
             adminToken: Self.adminToken)
         let runtime = try ServiceRuntime(configuration: configuration, logger: logger)
-        addTeardownBlock {
+        test.addTeardownBlock {
             await runtime.database.close()
             try? await db.drop()
         }
@@ -257,6 +261,112 @@ final class RoutingRouterTests: XCTestCase {
                                      headers: Self.bearer(Self.adminToken)) { response in
                 XCTAssertEqual(response.status, .ok)
             }
+        }
+    }
+}
+
+/// The web inbox on the kit, in memory: sign-in opens a server-side session, sign-out ends it for
+/// good, forms need the session's CSRF token, pages carry a CSP without inline code, and a
+/// session cookie does not open the JSON API.
+final class RoutingWebRouterTests: XCTestCase {
+    static func form(_ pairs: [(String, String)]) -> ByteBuffer {
+        ByteBuffer(string: pairs.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
+            .joined(separator: "&"))
+    }
+
+    static let formHeaders: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+
+    static func cookie(_ response: TestResponse) -> String? {
+        response.headers[values: .setCookie].first { $0.hasPrefix("hromada_routing=") }
+            .flatMap { $0.split(separator: ";").first.map(String.init) }
+    }
+
+    static func csrf(_ html: String) -> String {
+        html.components(separatedBy: "name=\"csrf\" value=\"").dropFirst().first?.split(separator: "\"").first.map(String.init) ?? ""
+    }
+
+    func testSignInSignOutCSRFAndHeaders() async throws {
+        let f = try await RoutingRouterTests.makeFixture(for: self)
+        let id = try await f.ticket(category: "heating")
+        let (_, token) = try await f.official("Іван Коваль", authority: "zhkg")
+        try await f.app.test(.router) { client in
+            let login = try await client.execute(uri: "/", method: .get)
+            XCTAssertEqual(login.status, .ok)
+            let csp = login.headers[.contentSecurityPolicy] ?? ""
+            XCTAssertTrue(csp.contains("default-src 'none'"), csp)
+            XCTAssertFalse(csp.contains("unsafe-inline"), csp)
+            let page = String(buffer: login.body)
+            XCTAssertFalse(page.contains("<style") || page.contains("style=\"") || page.contains("<script>"), "no inline style or script")
+            XCTAssertTrue(page.contains("/assets/hromada.css"), "the shared stylesheet")
+
+            let wrong = try await client.execute(uri: "/login", method: .post, headers: Self.formHeaders,
+                                                 body: Self.form([("token", "nope-nope-nope-nope")]))
+            XCTAssertEqual(wrong.status, .unauthorized)
+            XCTAssertNil(Self.cookie(wrong))
+            let signedIn = try await client.execute(uri: "/login", method: .post, headers: Self.formHeaders,
+                                                    body: Self.form([("token", token)]))
+            XCTAssertEqual(signedIn.status, .seeOther)
+            let cookie = try XCTUnwrap(Self.cookie(signedIn))
+            let sessions = try await f.runtime.database.query("SELECT count(*)::bigint FROM web_sessions").first?.decode(0, as: Int.self)
+            XCTAssertEqual(sessions, 1, "a server-side row in routing's schema")
+
+            let inbox = try await client.execute(uri: "/", method: .get, headers: [.cookie: cookie])
+            let html = String(buffer: inbox.body)
+            XCTAssertTrue(html.contains("Вхідні звернення"))
+            XCTAssertTrue(html.contains("/tickets/\(id.uuidString.lowercased())"), "links carry lower-case ids")
+            let csrf = Self.csrf(html)
+            XCTAssertFalse(csrf.isEmpty)
+
+            // The session does not open the JSON API: that needs a bearer token.
+            let api = try await client.execute(uri: "/v1/tickets", method: .get, headers: [.cookie: cookie])
+            XCTAssertEqual(api.status, .unauthorized)
+
+            // A form without the session's token is refused before the route runs; with it, it works.
+            var headers = Self.formHeaders
+            headers[.cookie] = cookie
+            let upper = id.uuidString.uppercased()
+            let forged = try await client.execute(uri: "/tickets/\(upper)/accept", method: .post, headers: headers,
+                                                  body: Self.form([("csrf", "forged")]))
+            XCTAssertEqual(forged.status, .forbidden)
+            let accepted = try await client.execute(uri: "/tickets/\(upper)/accept", method: .post, headers: headers,
+                                                    body: Self.form([("csrf", csrf)]))
+            XCTAssertEqual(accepted.status, .seeOther)
+            XCTAssertEqual(accepted.headers[.location], "/tickets/\(id.uuidString.lowercased())?done=accept")
+            var foreign = headers
+            foreign[.origin] = "https://evil.example"
+            let crossSite = try await client.execute(uri: "/tickets/\(upper)/answer", method: .post, headers: foreign,
+                                                     body: Self.form([("csrf", csrf), ("outcome", "explained"),
+                                                                      ("text", "Пояснюємо докладно.")]))
+            XCTAssertEqual(crossSite.status, .forbidden, "another site's form")
+
+            // An illegal step is shown on the page with the law's words and the state's status code.
+            let refused = try await client.execute(uri: "/tickets/\(upper)/accept", method: .post, headers: headers,
+                                                   body: Self.form([("csrf", csrf)]))
+            XCTAssertEqual(refused.status, .conflict)
+            XCTAssertTrue(String(buffer: refused.body).contains("Ця дія недоступна"))
+
+            // Signing out deletes the row: the old cookie no longer opens the inbox.
+            let out = try await client.execute(uri: "/logout", method: .post, headers: headers, body: Self.form([("csrf", csrf)]))
+            XCTAssertEqual(out.status, .seeOther)
+            let after = try await client.execute(uri: "/", method: .get, headers: [.cookie: cookie])
+            XCTAssertTrue(String(buffer: after.body).contains("Вхід для посадових осіб"), "signed out for good")
+            let left = try await f.runtime.database.query("SELECT count(*)::bigint FROM web_sessions").first?.decode(0, as: Int.self)
+            XCTAssertEqual(left, 0)
+        }
+    }
+
+    func testErrorsArePagesForBrowsersAndJSONForClients() async throws {
+        let f = try await RoutingRouterTests.makeFixture(for: self)
+        try await f.app.test(.router) { client in
+            let json = try await client.execute(uri: "/v1/tickets/not-a-uuid", method: .get,
+                                                headers: [.authorization: "Bearer \(RoutingRouterTests.adminToken)"])
+            XCTAssertEqual(json.status, .notFound)
+            XCTAssertTrue(json.headers[.contentType]?.hasPrefix("application/json") ?? false)
+            let page = try await client.execute(uri: "/v1/tickets/not-a-uuid", method: .get,
+                                                headers: [.authorization: "Bearer \(RoutingRouterTests.adminToken)",
+                                                          .accept: "text/html,application/xhtml+xml,*/*;q=0.8"])
+            XCTAssertEqual(page.status, .notFound)
+            XCTAssertTrue(page.headers[.contentType]?.hasPrefix("text/html") ?? false)
         }
     }
 }

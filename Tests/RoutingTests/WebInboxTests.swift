@@ -76,16 +76,17 @@ final class WebInboxTests: XCTestCase {
         let ukrainian = try await f.api.request("GET", "/")
         XCTAssertTrue(ukrainian.text.contains("Вхід для посадових осіб"))
 
-        // A wrong token is refused; the right one gives an HttpOnly, SameSite=Strict session cookie.
+        // A wrong token is refused; the right one gives an HttpOnly, SameSite=Lax session cookie named
+        // for the service (the web kit's server-side session; every form also carries its CSRF token).
         let wrong = try Self.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--data-urlencode", "token=nope", "\(base)/login"])
         XCTAssertEqual(wrong.output, "401")
         let headers = try Self.run("/usr/bin/curl", ["-s", "-D", "-", "-o", "/dev/null", "--data-urlencode", "token=\(token)", "\(base)/login"]).output
         XCTAssertTrue(headers.hasPrefix("HTTP/1.1 303"), headers)
-        let setCookie = headers.split(separator: "\r\n").first { $0.lowercased().hasPrefix("set-cookie: hromada_session=") }.map(String.init) ?? ""
+        let setCookie = headers.split(separator: "\r\n").first { $0.lowercased().hasPrefix("set-cookie: hromada_routing=") }.map(String.init) ?? ""
         XCTAssertTrue(setCookie.contains("HttpOnly"))
-        XCTAssertTrue(setCookie.contains("SameSite=Strict"))
+        XCTAssertTrue(setCookie.contains("SameSite=Lax"), "the web kit's session cookie")
         let cookie = String(setCookie.dropFirst("set-cookie: ".count).split(separator: ";")[0])
-        XCTAssertTrue(cookie.hasPrefix("hromada_session="))
+        XCTAssertTrue(cookie.hasPrefix("hromada_routing="))
 
         // A tampered cookie is no session.
         let tampered = try await f.api.request("GET", "/", headers: ["Cookie": cookie + "0"])

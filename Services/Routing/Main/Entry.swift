@@ -6,7 +6,7 @@ import Routing
 struct Entry {
     static func main() async {
         await HromadaMain.run(service: "routing") { configuration, logger, registry in
-            let settings = try RoutingSettings.fromEnvironment(configuration.environment)
+            let settings = try RoutingSettings.fromEnvironment(configuration.environment, httpPort: configuration.httpPort)
             try await RoutingService.run(configuration: configuration, settings: settings, logger: logger, metricsRegistry: registry)
         }
     }

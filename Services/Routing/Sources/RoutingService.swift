@@ -1,6 +1,7 @@
 import Foundation
 import HromadaContracts
 import HromadaRuntime
+import HromadaWeb
 import Hummingbird
 import Logging
 import Prometheus
@@ -13,7 +14,7 @@ public enum RoutingService {
         logger: Logger,
         metricsRegistry: PrometheusCollectorRegistry?,
         settings: RoutingSettings = RoutingSettings()
-    ) async throws -> (runtime: ServiceRuntime, router: Router<BasicRequestContext>) {
+    ) async throws -> (runtime: ServiceRuntime, router: Router<WebRequestContext>) {
         let runtime = try ServiceRuntime(configuration: configuration, logger: logger, metricsRegistry: metricsRegistry)
         try await runtime.prepare(migrations: RoutingMigrations.all)
         let now = settings.clock()
@@ -29,14 +30,25 @@ public enum RoutingService {
         return (runtime, try await makeRouter(runtime: runtime, settings: settings))
     }
 
-    /// The runtime's router (health, metrics, errors) with the officials' API and web inbox: what
-    /// `build` serves, and what router tests drive in memory on a prepared database.
-    public static func makeRouter(runtime: ServiceRuntime, settings: RoutingSettings) async throws -> Router<BasicRequestContext> {
-        let router = runtime.makeRouter(context: BasicRequestContext.self)
+    /// The runtime's router (health, metrics, errors) with the web kit's middlewares (errors as
+    /// JSON or pages, security headers, bearer and session authenticators, CSRF), the officials'
+    /// API and the web inbox: what `build` serves, and what router tests drive in memory on a
+    /// prepared database.
+    public static func makeRouter(runtime: ServiceRuntime, settings: RoutingSettings) async throws -> Router<WebRequestContext> {
+        let web = settings.web ?? WebSettings.local(service: "routing", port: runtime.configuration.httpPort)
+        let site = try WebSite(
+            settings: web, bundle: Bundle.module, templates: WebInbox.templateNames,
+            sessionStore: PostgresSessionStore(database: runtime.database, settings: web))
+        site.logStartup(runtime.logger)
+        let router = runtime.makeRouter(context: WebRequestContext.self)
         let api = RoutingAPI(runtime: runtime, settings: settings)
+        let inbox = WebInbox(api: api, site: site)
+        site.install(
+            on: router,
+            bearer: { token, _ in try await api.principal(token: token)?.web },
+            session: { session, _ in try await inbox.principal(subject: session.subject)?.web })
         api.register(on: router)
-        let web = try await WebInbox(api: api)
-        web.register(on: router)
+        inbox.register(on: router)
         return router
     }
 

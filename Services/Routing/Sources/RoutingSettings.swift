@@ -1,8 +1,9 @@
 import Foundation
 import HromadaRuntime
+import HromadaWeb
 
-/// Settings that belong to routing only. "Now" is injectable so tests can check deadlines and
-/// windows without waiting.
+/// Every setting routing reads beyond the runtime's `ServiceConfiguration`, parsed in one place.
+/// "Now" is injectable so tests can check deadlines and windows without waiting.
 public struct RoutingSettings: Sendable {
     public var clock: @Sendable () -> Date
     /// How often the deadline watcher looks (default 60 s).
@@ -11,10 +12,9 @@ public struct RoutingSettings: Sendable {
     /// Answered tickets not disputed within this many days are closed by the system.
     public var autoCloseDays: Int
     public var runWatcher: Bool
-    /// HMAC key for web sessions; nil = 32 random bytes per process (sessions end with the process
-    /// and are not shared between replicas: an official logs in again).
-    public var sessionSecret: [UInt8]?
-    public var sessionLifetime: TimeInterval
+    /// The web inbox's public URL and session secret; nil = the local default for the service's
+    /// port (`http://127.0.0.1:<port>`, a random secret per process).
+    public var web: WebSettings?
 
     public init(
         clock: @escaping @Sendable () -> Date = { Date() },
@@ -22,20 +22,25 @@ public struct RoutingSettings: Sendable {
         watcherBatchSize: Int = 200,
         autoCloseDays: Int = 10,
         runWatcher: Bool = true,
-        sessionSecret: [UInt8]? = nil,
-        sessionLifetime: TimeInterval = 8 * 3600
+        web: WebSettings? = nil
     ) {
         self.clock = clock
         self.watcherInterval = watcherInterval
         self.watcherBatchSize = watcherBatchSize
         self.autoCloseDays = autoCloseDays
         self.runWatcher = runWatcher
-        self.sessionSecret = sessionSecret
-        self.sessionLifetime = sessionLifetime
+        self.web = web
     }
 
-    /// `HROMADA_ROUTING_WATCH_INTERVAL_MS`, `HROMADA_ROUTING_AUTO_CLOSE_DAYS`, `HROMADA_SESSION_SECRET` (hex).
-    public static func fromEnvironment(_ environment: [String: String]) throws -> RoutingSettings {
+    /// The variables routing reads itself (the runtime reads the README's common ones).
+    public static let variables = [
+        "HROMADA_ROUTING_WATCH_INTERVAL_MS", "HROMADA_ROUTING_AUTO_CLOSE_DAYS", "HROMADA_PUBLIC_URL", "HROMADA_SESSION_SECRET",
+    ]
+
+    /// `HROMADA_ROUTING_WATCH_INTERVAL_MS` (≥ 50), `HROMADA_ROUTING_AUTO_CLOSE_DAYS` (≥ 1), and through
+    /// the web kit `HROMADA_PUBLIC_URL` and `HROMADA_SESSION_SECRET` (hex, ≥ 32 bytes). A bad value is
+    /// an error naming the variable.
+    public static func fromEnvironment(_ environment: [String: String], httpPort: Int = 8081) throws -> RoutingSettings {
         var settings = RoutingSettings()
         if let value = environment["HROMADA_ROUTING_WATCH_INTERVAL_MS"], !value.isEmpty {
             guard let ms = Int(value), ms >= 50 else {
@@ -49,14 +54,7 @@ public struct RoutingSettings: Sendable {
             }
             settings.autoCloseDays = days
         }
-        if let value = environment["HROMADA_SESSION_SECRET"], !value.isEmpty {
-            let bytes = Array(value.utf8)
-            guard bytes.count >= 32 else {
-                throw ConfigurationError(variable: "HROMADA_SESSION_SECRET", reason: "must have at least 32 characters")
-            }
-            settings.sessionSecret = bytes
-        }
+        settings.web = try WebSettings.fromEnvironment(service: "routing", port: httpPort, environment: environment)
         return settings
     }
 }
-

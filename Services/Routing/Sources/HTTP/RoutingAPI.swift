@@ -3,6 +3,7 @@ import HromadaContracts
 import HromadaCrypto
 import HromadaPostgres
 import HromadaRuntime
+import HromadaWeb
 import Hummingbird
 import Logging
 import Metrics
@@ -16,18 +17,28 @@ public struct RoutingAPI: Sendable {
 
     // MARK: Authentication
 
-    /// The caller of an API request: the bootstrap administrator token or an official's token.
-    func principal(_ request: Request) async throws -> Principal {
-        if BearerToken.isAdministrator(request, configuration: runtime.configuration) { return .bootstrapAdministrator }
-        guard let token = BearerToken.from(request) else { throw APIError.unauthorized() }
-        guard let principal = try await runtime.database.withConnection({ c in try RoutingStore.official(token: token, on: c) }) else {
+    /// Who holds a bearer token: the bootstrap administrator or an active official (the kit's
+    /// `BearerAuthenticator` asks this and puts the answer into the request context).
+    func principal(token: String) async throws -> Principal? {
+        if let admin = runtime.configuration.adminToken,
+           ConstantTime.equals(Array(SHA256.hash(token)), Array(SHA256.hash(admin))) {
+            return .bootstrapAdministrator
+        }
+        return try await runtime.database.withConnection { c in try RoutingStore.official(token: token, on: c) }
+    }
+
+    /// The caller of an API request, authenticated by a bearer token only: a browser's session
+    /// cookie does not open the JSON API (the kit's `SessionAuthenticator` sets `session` when the
+    /// principal came from one).
+    static func principal(_ context: WebRequestContext) throws -> Principal {
+        guard context.session == nil, let principal = context.principal.flatMap(Principal.init(web:)) else {
             throw APIError.unauthorized()
         }
         return principal
     }
 
-    func requireAdministrator(_ request: Request) async throws -> Principal {
-        let p = try await principal(request)
+    static func requireAdministrator(_ context: WebRequestContext) throws -> Principal {
+        let p = try principal(context)
         guard p.role == .administrator else { throw APIError.forbidden("administrators only") }
         return p
     }
@@ -61,7 +72,7 @@ public struct RoutingAPI: Sendable {
     }
 
     /// The `:id` of a URL as a UUID, accepted in either case (`UUID(uuidString:)` is case-blind).
-    static func uuid(_ context: BasicRequestContext, _ name: String = "id", what: String = "ticket") throws -> UUID {
+    static func uuid(_ context: WebRequestContext, _ name: String = "id", what: String = "ticket") throws -> UUID {
         guard let text = context.parameters.get(name), let id = UUID(uuidString: text) else { throw APIError.notFound(what) }
         return id
     }
@@ -117,11 +128,11 @@ public struct RoutingAPI: Sendable {
 
     // MARK: Routes
 
-    public func register(on router: Router<BasicRequestContext>) {
+    public func register(on router: Router<WebRequestContext>) {
         let api = self
-        router.get("/v1/tickets") { request, _ -> Response in
+        router.get("/v1/tickets") { request, context -> Response in
             try await api.mapped {
-                let principal = try await api.principal(request)
+                let principal = try Self.principal(context)
                 var filter = RoutingStore.InboxFilter()
                 let query = request.uri.queryParameters
                 if let status = query.get("status"), !status.isEmpty {
@@ -139,14 +150,14 @@ public struct RoutingAPI: Sendable {
         }
         router.get("/v1/tickets/:id") { request, context -> Response in
             try await api.mapped {
-                let principal = try await api.principal(request)
+                let principal = try Self.principal(context)
                 let id = try Self.uuid(context)
                 return try JSON.response(try await api.ticket(id: id, principal: principal))
             }
         }
         router.post("/v1/tickets/:id/:action") { request, context -> Response in
             try await api.mapped {
-                let principal = try await api.principal(request)
+                let principal = try Self.principal(context)
                 let id = try Self.uuid(context)
                 guard let action = context.parameters.get("action").flatMap(TicketAction.init(rawValue:)) else {
                     throw APIError.notFound("action")
@@ -158,16 +169,16 @@ public struct RoutingAPI: Sendable {
                 return try JSON.response(try await api.perform(action, id: id, request: body, principal: principal))
             }
         }
-        router.get("/v1/routing-rules") { request, _ -> Response in
+        router.get("/v1/routing-rules") { request, context -> Response in
             try await api.mapped {
-                let principal = try await api.principal(request)
+                let principal = try Self.principal(context)
                 guard principal.seesAllTickets else { throw APIError.forbidden("reception staff and administrators only") }
                 return try JSON.response(try await api.runtime.database.withConnection { c in try RoutingStore.currentRules(on: c) })
             }
         }
-        router.put("/v1/routing-rules") { request, _ -> Response in
+        router.put("/v1/routing-rules") { request, context -> Response in
             try await api.mapped {
-                let principal = try await api.requireAdministrator(request)
+                let principal = try Self.requireAdministrator(context)
                 let update = try await Self.body(RuleSetUpdate.self, request)
                 let set = try await api.write { tx, now in
                     try RoutingStore.replaceRules(update, changedBy: principal.id, now: now, in: tx)
@@ -176,29 +187,29 @@ public struct RoutingAPI: Sendable {
                 return try JSON.response(set)
             }
         }
-        router.get("/v1/authorities") { request, _ -> Response in
+        router.get("/v1/authorities") { request, context -> Response in
             try await api.mapped {
-                _ = try await api.principal(request)
+                _ = try Self.principal(context)
                 return try JSON.response(try await api.authorities())
             }
         }
-        router.get("/v1/officials") { request, _ -> Response in
+        router.get("/v1/officials") { request, context -> Response in
             try await api.mapped {
-                _ = try await api.requireAdministrator(request)
+                _ = try Self.requireAdministrator(context)
                 return try JSON.response(try await api.runtime.database.withConnection { c in try RoutingStore.officials(on: c) })
             }
         }
-        router.post("/v1/officials") { request, _ -> Response in
+        router.post("/v1/officials") { request, context -> Response in
             try await api.mapped {
-                _ = try await api.requireAdministrator(request)
+                _ = try Self.requireAdministrator(context)
                 let body = try await Self.body(OfficialRequest.self, request)
                 let created = try await api.write { tx, now in try RoutingStore.createOfficial(body, now: now, in: tx) }
                 return try JSON.response(created, status: .created)
             }
         }
-        router.put("/v1/officials/by-name") { request, _ -> Response in
+        router.put("/v1/officials/by-name") { request, context -> Response in
             try await api.mapped {
-                _ = try await api.requireAdministrator(request)
+                _ = try Self.requireAdministrator(context)
                 let body = try await Self.body(OfficialRequest.self, request)
                 let result = try await api.write { tx, now in try RoutingStore.upsertOfficial(body, now: now, in: tx) }
                 return try JSON.response(result, status: result.created ? .created : .ok)
@@ -206,7 +217,7 @@ public struct RoutingAPI: Sendable {
         }
         router.post("/v1/officials/:id/token") { request, context -> Response in
             try await api.mapped {
-                _ = try await api.requireAdministrator(request)
+                _ = try Self.requireAdministrator(context)
                 let id = try Self.uuid(context, what: "official")
                 return try JSON.response(try await api.write { tx, now in
                     try RoutingStore.issueToken(officialId: id, now: now, in: tx)
@@ -215,7 +226,7 @@ public struct RoutingAPI: Sendable {
         }
         router.delete("/v1/officials/:id/token") { request, context -> Response in
             try await api.mapped {
-                _ = try await api.requireAdministrator(request)
+                _ = try Self.requireAdministrator(context)
                 let id = try Self.uuid(context, what: "official")
                 try await api.write { tx, now in try RoutingStore.revokeToken(officialId: id, now: now, in: tx) }
                 return Response(status: .noContent)

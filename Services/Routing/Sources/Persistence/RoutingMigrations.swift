@@ -1,8 +1,12 @@
 import HromadaPostgres
+import HromadaWeb
 
-/// The `routing` schema. Versions start at 100 (1–99 belong to the runtime's outbox and inbox).
+/// The `routing` schema. Versions start at 100 (1–99 belong to the runtime's outbox and inbox, and
+/// the web kit's sessions, version 90).
 public enum RoutingMigrations {
     public static let all: [Migration] = [
+        // The officials' web sessions (server-side rows, shared by replicas; sign-out deletes the row).
+        WebMigrations.sessions,
         Migration(version: 100, name: "reference data, rules, appeals, tickets, officials, alerts", sql: """
         CREATE TABLE districts (
             code text PRIMARY KEY,

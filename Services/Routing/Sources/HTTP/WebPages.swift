@@ -1,0 +1,107 @@
+import Foundation
+
+// The typed view models of the web inbox's pages (rendered by the kit's template library: stored
+// properties only; an optional that is nil closes its section, an empty string would open it).
+
+struct LoginView: Encodable, Sendable {
+    var failed: Bool
+}
+
+struct NotFoundView: Encodable, Sendable {}
+
+struct InboxView: Encodable, Sendable {
+    struct Row: Encodable, Sendable {
+        var id: String
+        var registrationNumber: String
+        var authority: String
+        var status: String
+        var priority: Bool
+        var deadline: String
+        var overdue: Bool
+        var daysLeft: Int
+        var category: String
+        var kind: String
+        var subject: String
+        var escalated: Bool
+        var extended: Bool
+    }
+
+    struct Option: Encodable, Sendable {
+        var code: String
+        var name: String
+        var selected: Bool
+    }
+
+    var official: String
+    var authority: String
+    var tickets: [Row]
+    var empty: Bool
+    var count: Int
+    var csrf: String
+    var statuses: [Option]
+    var overdueOnly: Bool
+    var seesAll: Bool
+}
+
+struct TicketView: Encodable, Sendable {
+    struct Appeal: Encodable, Sendable {
+        var kind: String
+        var category: String
+        var district: String
+        var subject: String
+        var text: String
+        var authorName: String
+        var authorAddress: String
+        var authorEmail: String
+        var authorPhone: String
+        var benefit: String
+        var confidential: Bool
+        var against: String?
+        var repeatOf: String?
+    }
+
+    struct HistoryRow: Encodable, Sendable {
+        var at: String
+        var action: String
+        var actor: String
+        var status: String
+        var authority: String
+        var note: String
+    }
+
+    struct Option: Encodable, Sendable {
+        var code: String
+        var name: String
+    }
+
+    var id: String
+    var registrationNumber: String
+    var authority: String
+    var status: String
+    var priority: Bool
+    var deadline: String
+    var overdue: Bool
+    var daysLeft: Int
+    var extended: Bool
+    var escalated: Bool
+    var registeredOn: String
+    var forwardAllowedUntil: String
+    var forwardWindowOpen: Bool
+    var maxDeadline: String
+    var minDeadline: String
+    var outcome: String?
+    var answerText: String
+    var appeal: Appeal
+    var history: [HistoryRow]
+    var csrf: String
+    var canAccept: Bool
+    var canForward: Bool
+    var canExtend: Bool
+    var canAnswer: Bool
+    var canReopen: Bool
+    var canClose: Bool
+    var forwardTargets: [Option]
+    var outcomes: [Option]
+    var message: String?
+    var error: String?
+}
