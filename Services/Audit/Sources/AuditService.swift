@@ -42,7 +42,8 @@ public enum AuditService {
         let router = runtime.makeRouter(context: WebRequestContext.self)
         let store = AuditStore(work: runtime.unitOfWork, settings: settings)
         AuditRoutes(
-            queries: store, readers: AuditReaders(configuration: configuration, settings: settings), logger: runtime.logger
+            queries: store, readers: AuditReaders(configuration: configuration, settings: settings),
+            logger: runtime.logger
         ).add(to: router)
         return (runtime, router)
     }
@@ -50,7 +51,8 @@ public enum AuditService {
     public static func run(
         configuration: ServiceConfiguration, logger: Logger, metricsRegistry: PrometheusCollectorRegistry?
     ) async throws {
-        let (runtime, router) = try await build(configuration: configuration, logger: logger, metricsRegistry: metricsRegistry)
+        let (runtime, router) = try await build(
+            configuration: configuration, logger: logger, metricsRegistry: metricsRegistry)
         try await runtime.run(application: runtime.makeApplication(router: router))
     }
 }

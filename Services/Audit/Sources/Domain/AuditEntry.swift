@@ -37,7 +37,9 @@ public struct AuditEntry: Sendable, Equatable {
     public var head: ChainHead { ChainHead(sequence: sequence, hash: hash) }
 
     /// Payload keys naming who acted, in order of preference; else the producer.
-    public static let actorKeys = ["officialId", "actorId", "erasedBy", "changedBy", "reopenedBy", "closedBy", "returnedBy"]
+    public static let actorKeys = [
+        "officialId", "actorId", "erasedBy", "changedBy", "reopenedBy", "closedBy", "returnedBy",
+    ]
 
     public static func actor(of envelope: Envelope) -> String {
         for key in actorKeys {
@@ -86,9 +88,12 @@ public struct AuditEntry: Sendable, Equatable {
 
     /// The entry's event payload as a reader sees it: personal fields opened with `key`, or
     /// `"[erased]"` when the key was destroyed.
-    public static func revealedPayload(stored: [UInt8], type: String, eventId: UUID, key: [UInt8]?) throws -> JSONValue {
+    public static func revealedPayload(
+        stored: [UInt8], type: String, eventId: UUID, key: [UInt8]?
+    ) throws -> JSONValue {
         let envelope = try JSONValue.parse(stored)
-        return try PersonalDataProtection.reveal(payload: envelope["payload"] ?? .null, type: type, eventId: eventId, key: key)
+        return try PersonalDataProtection.reveal(
+            payload: envelope["payload"] ?? .null, type: type, eventId: eventId, key: key)
     }
 }
 

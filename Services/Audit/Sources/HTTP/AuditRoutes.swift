@@ -64,13 +64,16 @@ public struct AuditRoutes: Sendable {
         }
         router.get("/v1/export") { request, context in
             _ = try AuditReaders.caller(context)
-            let from = try Self.number(request, "from", minimum: 0, message: "from must be a sequence number ≥ 0") ?? 1
+            let from = try Self.number(
+                request, "from", minimum: 0, message: "from must be a sequence number ≥ 0") ?? 1
             let limit = try Self.number(request, "limit", minimum: 1, message: "limit must be ≥ 1")
             return export(from: from, limit: limit)
         }
         router.post("/v1/erase/:registrationNumber") { _, context in
             let caller = try AuditReaders.caller(context)
-            guard caller.isAdministrator else { throw WebError.forbidden("only the administrator may erase personal data") }
+            guard caller.isAdministrator else {
+                throw WebError.forbidden("only the administrator may erase personal data")
+            }
             let number = try context.parameters.require("registrationNumber")
             return try JSON.response(LowercaseUUIDs(try await erase(number, caller: caller)))
         }
@@ -88,7 +91,9 @@ public struct AuditRoutes: Sendable {
         guard registrationNumber.count <= 64,
               let entries = try await queries.readTrail(registrationNumber: registrationNumber, actorId: caller.actorId)
         else { throw WebError.notFound("appeal") }
-        logger.info("audit trail read", metadata: ["audit.actor": "\(caller.actorId)", "audit.entries": "\(entries.count)"])
+        logger.info("audit trail read", metadata: [
+            "audit.actor": "\(caller.actorId)", "audit.entries": "\(entries.count)",
+        ])
         return AuditTrail(registrationNumber: registrationNumber, entries: entries)
     }
 

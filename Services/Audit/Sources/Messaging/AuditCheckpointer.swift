@@ -21,7 +21,8 @@ struct AuditCheckpointer: Service {
                 }
             } catch {
                 runtime.logger.warning(
-                    "timed checkpoint failed; trying at the next interval", metadata: ["error": "\(error.redactedDescription)"])
+                    "timed checkpoint failed; trying at the next interval",
+                    metadata: ["error": "\(error.redactedDescription)"])
             }
         }
     }

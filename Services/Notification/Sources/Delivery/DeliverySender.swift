@@ -118,14 +118,15 @@ public final class DeliverySender: Service, Sendable {
 
     func record(_ outcome: SendOutcome, for row: ClaimedDelivery, token: UUID) async throws {
         let id = row.subject.notificationId
-        guard let next = row.delivery.recording(outcome, token: token, at: settings.clock(), policy: settings.deliveryPolicy)
-        else { return }
+        let policy = settings.deliveryPolicy
+        guard let next = row.delivery.recording(outcome, token: token, at: settings.clock(), policy: policy) else { return }
         let recorded = try await store.record(next, for: row, token: token)
         switch next.state {
         case .sent:
             if recorded { sentCounter.increment() }
             logger.info("notification sent", metadata: [
-                "notification.id": "\(id)", "event.type": "\(row.subject.sourceEventType)", "attempts": "\(next.attempts)",
+                "notification.id": "\(id)", "event.type": "\(row.subject.sourceEventType)",
+                "attempts": "\(next.attempts)",
             ])
         case .pending(let retryAt):
             retriedCounter.increment()

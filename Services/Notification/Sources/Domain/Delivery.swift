@@ -117,7 +117,8 @@ public struct Delivery: Sendable, Equatable {
             return Delivery(state: .pending(nextAttemptAt: next), attempts: attempts,
                             lastError: String(reason.prefix(Self.reasonLimit)))
         case .temporary(let reason), .permanent(let reason):
-            return Delivery(state: .failed(at: now, reason: String(reason.prefix(Self.reasonLimit))), attempts: attempts)
+            let kept = String(reason.prefix(Self.reasonLimit))
+            return Delivery(state: .failed(at: now, reason: kept), attempts: attempts)
         }
     }
 
