@@ -184,7 +184,7 @@ final class AppealRulesTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(keys.count, 25)
         for problem in all {
             for language in Language.allCases {
-                XCTAssertNotNil(strings.tables[language]?[problem.messageKey], "\(problem.messageKey) in \(language)")
+                XCTAssertNotNil(strings.strings(language)[problem.messageKey], "\(problem.messageKey) in \(language)")
             }
             let error = strings.fieldError(problem)
             XCTAssertFalse(error.message.contains("{"), error.message)

@@ -391,7 +391,11 @@ final class IntakeIntegrationTests: XCTestCase {
         let receipt = try await send("POST", "/form/appeals", body: Data(valid.utf8))
         XCTAssertEqual(receipt.status, 201, receipt.text)
         XCTAssertTrue(receipt.text.contains("id=\"registration-number\">MK-"))
-        XCTAssertTrue(receipt.text.contains("@media print"))
+        // The print styles live in the one shared stylesheet the receipt links (no inline <style>).
+        let stylesheet = try XCTUnwrap(receipt.text.range(of: #"/assets/hromada\.css[^"]*"#, options: .regularExpression)
+            .map { String(receipt.text[$0]) })
+        let css = try await send("GET", stylesheet)
+        XCTAssertTrue(css.text.contains("@media print"))
         let noCsrf = try await send("POST", "/form/appeals", body: Data(valid.replacingOccurrences(of: "csrf=", with: "x=").utf8))
         XCTAssertEqual(noCsrf.status, 403)
         let receiptFile = dir.appendingPathComponent("intake-receipt.html")

@@ -66,7 +66,7 @@ final class IntakeRouterTests: XCTestCase {
                 XCTAssertEqual(response.status, .unauthorized)
             }
             try await client.execute(
-                uri: "/v1/admin/centres/lib-1", method: .put, headers: [.authorization: "Bearer wrong-token-0123456789"],
+                uri: "/v1/admin/centres/lib-1", method: .put, headers: [.authorization: "Bearer wrong"],
                 body: ByteBuffer(string: "{}")
             ) { response in
                 XCTAssertEqual(response.status, .unauthorized)
@@ -129,6 +129,84 @@ final class IntakeRouterTests: XCTestCase {
                 }
             }
         }
+    }
+
+    // MARK: Pages
+
+    func testPagesWithoutASessionUseTheSharedStylesheetAndAStrictPolicy() async throws {
+        try await withApp { client in
+            let login = try await client.execute(uri: "/?lang=en", method: .get)
+            XCTAssertEqual(login.status, .ok)
+            let html = String(buffer: login.body)
+            XCTAssertTrue(html.contains("name=\"key\""))
+            XCTAssertFalse(html.contains("<style"), "no inline stylesheet")
+            XCTAssertFalse(html.contains("onclick"), "no inline script")
+            let csp = try XCTUnwrap(login.headers[.contentSecurityPolicy])
+            XCTAssertFalse(csp.contains("unsafe-inline"), csp)
+            XCTAssertTrue(csp.contains("script-src 'self'"), csp)
+            let stylesheet = try XCTUnwrap(
+                html.range(of: #"/assets/hromada\.css[^"]*"#, options: .regularExpression).map { String(html[$0]) })
+            let css = try await client.execute(uri: stylesheet, method: .get)
+            XCTAssertEqual(css.status, .ok)
+            XCTAssertTrue(String(buffer: css.body).contains("@media print"), "the receipt prints from the shared sheet")
+            let script = try XCTUnwrap(
+                html.range(of: #"/assets/hromada\.js[^"]*"#, options: .regularExpression).map { String(html[$0]) })
+            let js = try await client.execute(uri: script, method: .get)
+            XCTAssertTrue(String(buffer: js.body).contains("data-print"), "the print button's behaviour is a file")
+
+            let track = try await client.execute(uri: "/track?lang=en", method: .get)
+            XCTAssertEqual(track.status, .ok)
+            XCTAssertTrue(String(buffer: track.body).contains("Appeal status"))
+
+            // Posting the form without a session shows the sign-in page; a key no centre can have is
+            // refused without a lookup.
+            let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+            let submit = try await client.execute(
+                uri: "/form/appeals", method: .post, headers: form, body: ByteBuffer(string: "fullName=x"))
+            XCTAssertEqual(submit.status, .unauthorized)
+            XCTAssertTrue(String(buffer: submit.body).contains("name=\"key\""))
+            let login2 = try await client.execute(
+                uri: "/form/login?lang=en", method: .post, headers: form, body: ByteBuffer(string: "key=short"))
+            XCTAssertEqual(login2.status, .unauthorized)
+            XCTAssertTrue(String(buffer: login2.body).contains("Wrong centre key"))
+            // A form posted from another site is refused before any route runs.
+            var foreign = form
+            foreign[.origin] = "https://evil.example"
+            let csrf = try await client.execute(
+                uri: "/form/login", method: .post, headers: foreign, body: ByteBuffer(string: "key=short"))
+            XCTAssertEqual(csrf.status, .forbidden)
+        }
+    }
+
+    func testSessionCookieIsNamedForTheServiceAndSecretComesFromTheEnvironment() throws {
+        let secret = String(repeating: "ab", count: 32)
+        let configuration = ServiceConfiguration(
+            serviceName: "intake", httpPort: 8080,
+            environment: ["HROMADA_SESSION_SECRET": secret, "HROMADA_PUBLIC_URL": "https://zvernennia.example/"])
+        let settings = try IntakeSettings.fromEnvironment(configuration: configuration)
+        XCTAssertEqual(settings.web.cookieName, "hromada_intake")
+        XCTAssertEqual(settings.web.sessionSecret.bytes, [UInt8](repeating: 0xab, count: 32))
+        XCTAssertFalse(settings.web.sessionSecret.isRandom)
+        XCTAssertEqual(settings.web.publicURL.link(path: "/track", query: [("number", "MK-2026-000001")]),
+                       "https://zvernennia.example/track?number=MK-2026-000001")
+        XCTAssertEqual(settings.idempotencyRetention, .seconds(48 * 3600))
+        for bad in ["not-hex", "abcd"] {
+            let c = ServiceConfiguration(serviceName: "intake", httpPort: 8080, environment: ["HROMADA_SESSION_SECRET": bad])
+            XCTAssertThrowsError(try IntakeSettings.fromEnvironment(configuration: c)) { error in
+                XCTAssertTrue("\(error)".contains("HROMADA_SESSION_SECRET"), "\(error)")
+                XCTAssertFalse("\(error)".contains(bad), "the value is never echoed")
+            }
+        }
+        let hours = ServiceConfiguration(
+            serviceName: "intake", httpPort: 8080, environment: ["HROMADA_INTAKE_IDEMPOTENCY_RETENTION_HOURS": "72"])
+        XCTAssertEqual(try IntakeSettings.fromEnvironment(configuration: hours).idempotencyRetention, .seconds(72 * 3600))
+        let badHours = ServiceConfiguration(
+            serviceName: "intake", httpPort: 8080, environment: ["HROMADA_INTAKE_IDEMPOTENCY_RETENTION_HOURS": "soon"])
+        XCTAssertThrowsError(try IntakeSettings.fromEnvironment(configuration: badHours))
+        let defaults = try IntakeSettings.fromEnvironment(
+            configuration: ServiceConfiguration(serviceName: "intake", httpPort: 8123))
+        XCTAssertEqual(defaults.web.publicURL.description, "http://127.0.0.1:8123")
+        XCTAssertTrue(defaults.web.sessionSecret.isRandom)
     }
 
     // MARK: Open311

@@ -1,6 +1,8 @@
 import Foundation
 import HromadaContracts
+import HromadaCrypto
 import HromadaRuntime
+import HromadaWeb
 import Hummingbird
 import Logging
 import Prometheus
@@ -8,14 +10,16 @@ import Prometheus
 /// Assembles the intake service: the runtime (database, broker, outbox relay), the schema and
 /// reference data, the tracking projection's consumer, and the HTTP front doors.
 public enum IntakeService {
-    public typealias Context = BasicRequestContext
+    /// The kit's context: who is asking (a centre's system, a signed-in librarian, the
+    /// administrator) and the browser session.
+    public typealias Context = WebRequestContext
 
     public static func build(
         configuration: ServiceConfiguration, logger: Logger, metricsRegistry: PrometheusCollectorRegistry?,
         settings: IntakeSettings = IntakeSettings()
     ) async throws -> (runtime: ServiceRuntime, router: Router<Context>) {
         let runtime = try ServiceRuntime(configuration: configuration, logger: logger, metricsRegistry: metricsRegistry)
-        try await runtime.prepare(migrations: IntakeMigrations.all)
+        try await runtime.prepare(migrations: [WebMigrations.sessions] + IntakeMigrations.all)
         let store = IntakeStore(runtime: runtime)
         try await store.seedReference()
         runtime.addConsumer(
@@ -26,12 +30,33 @@ public enum IntakeService {
     /// The HTTP front doors over `runtime` (nothing is connected here: router tests use it with
     /// no server running).
     public static func makeRouter(runtime: ServiceRuntime, settings: IntakeSettings) async throws -> Router<Context> {
-        let intake = AppealIntake(store: IntakeStore(runtime: runtime), settings: settings, strings: try IntakeStrings.load())
+        let store = IntakeStore(runtime: runtime)
+        let site = try WebSite(
+            settings: settings.web, bundle: .module, templates: WebPages.templates,
+            sessionStore: PostgresSessionStore(database: runtime.database, settings: settings.web))
+        site.logStartup(runtime.logger)
+        let intake = AppealIntake(store: store, settings: settings, strings: IntakeStrings(catalogue: site.catalogue))
         let router = runtime.makeRouter(context: Context.self)
-        IntakeAPI(intake: intake, configuration: runtime.configuration).addRoutes(to: router)
+        let adminToken = runtime.configuration.adminToken
+        site.install(
+            on: router,
+            bearer: { token, _ in try await principal(token: token, adminToken: adminToken, store: store) },
+            session: { session, _ in
+                // A deactivated centre's sessions end at once.
+                guard let centre = try await store.centre(id: session.subject), centre.active else { return nil }
+                return .librarian(centre: centre.id)
+            })
+        IntakeAPI(intake: intake).addRoutes(to: router)
         Open311API(intake: intake).addRoutes(to: router)
-        try await WebPages(intake: intake).addRoutes(to: router)
+        WebPages(intake: intake, site: site).addRoutes(to: router)
         return router
+    }
+
+    /// Who a bearer token belongs to: the administrator (the bootstrap token, compared in constant
+    /// time) or an active centre (its key, looked up by hash).
+    static func principal(token: String, adminToken: String?, store: IntakeStore) async throws -> Principal? {
+        if let adminToken, ConstantTime.equals(SHA256.hash(token), SHA256.hash(adminToken)) { return .administrator }
+        return try await store.authenticateCentre(key: token).map { .centre(id: $0.id) }
     }
 
     public static func run(

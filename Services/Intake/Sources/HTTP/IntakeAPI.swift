@@ -1,21 +1,20 @@
 import Foundation
+import HromadaAPI
 import HromadaContracts
 import HromadaRuntime
+import HromadaWeb
 import Hummingbird
 import Logging
 
 /// The JSON API: reference data, appeals (`POST /v1/appeals`, tracking) and the administrators'
-/// centres. Handlers decode, ask the domain, call the store.
+/// centres. Who is asking comes from the bearer authenticator (`IntakeService.principal(token:)`):
+/// a centre's key or the administrator's token. Handlers decode, ask the domain, call the store.
 struct IntakeAPI: Sendable {
     let intake: AppealIntake
-    let configuration: ServiceConfiguration
 
     var store: IntakeStore { intake.store }
     var settings: IntakeSettings { intake.settings }
     var strings: IntakeStrings { intake.strings }
-
-    /// `PUT /v1/admin/centres/{id}` body.
-    struct CentreUpsert: Codable { let name: String; let address: String; let key: String; let active: Bool? }
 
     func addRoutes(to router: Router<IntakeService.Context>) {
         let publicLimit = RateLimitMiddleware<IntakeService.Context>(requestsPerSecond: 50, burst: 100)
@@ -27,15 +26,15 @@ struct IntakeAPI: Sendable {
             .get("appeals/{number}") { request, context in try await self.getAppeal(request, context: context) }
         router.group("v1/admin")
             .put("centres/{id}") { request, context in try await self.putCentre(request, context: context) }
-            .get("centres") { request, _ in try await self.listCentres(request) }
+            .get("centres") { _, context in try await self.listCentres(context: context) }
     }
 
     // MARK: Centres
 
     func putCentre(_ request: Request, context: IntakeService.Context) async throws -> Response {
-        guard BearerToken.isAdministrator(request, configuration: configuration) else { throw APIError.unauthorized() }
+        guard context.principal == .administrator else { throw APIError.unauthorized() }
         let body = try await request.body.collect(upTo: settings.maxBodyBytes)
-        let input = try JSON.decoder.decode(CentreUpsert.self, from: Data(buffer: body))
+        let input = try JSON.decoder.decode(IntakeJSON.CentreUpsert.self, from: Data(buffer: body))
         let id = context.parameters.get("id") ?? ""
         switch CentreRegistration.validate(id: id, name: input.name, address: input.address, key: input.key,
                                            active: input.active) {
@@ -50,29 +49,29 @@ struct IntakeAPI: Sendable {
         }
     }
 
-    func listCentres(_ request: Request) async throws -> Response {
-        guard BearerToken.isAdministrator(request, configuration: configuration) else { throw APIError.unauthorized() }
+    func listCentres(context: IntakeService.Context) async throws -> Response {
+        guard context.principal == .administrator else { throw APIError.unauthorized() }
         return try JSON.response(try await store.centres())
     }
 
     // MARK: Appeals
 
     func postAppeal(_ request: Request, context: IntakeService.Context) async throws -> Response {
-        guard let centre = try await store.authenticateCentre(key: BearerToken.from(request)) else {
+        guard case .centre(let centre)? = context.principal else {
             throw APIError.unauthorized(strings.string("errCentreKeyRequired", .en))
         }
         let body = try await request.body.collect(upTo: settings.maxBodyBytes)
         let submission = try JSON.decoder.decode(AppealSubmission.self, from: Data(buffer: body))
         var idempotency: IdempotentRequest?
         if let key = request.headers[Self.idempotencyKey] {
-            guard let request = IdempotentRequest(centre: centre.id, key: key, submission: submission) else {
+            guard let request = IdempotentRequest(centre: centre, key: key, submission: submission) else {
                 throw strings.error(
                     .badRequest, code: "invalid_idempotency_key", key: "errIdempotencyKeyInvalid", field: "Idempotency-Key")
             }
             idempotency = request
         }
         let outcome = try await intake.register(
-            submission, channel: AppealValidator.Channel.api, centre: centre.id, idempotency: idempotency,
+            submission, channel: AppealValidator.Channel.api, centre: centre, idempotency: idempotency,
             logger: context.logger)
         switch outcome {
         case .registered(let receipt):
@@ -94,9 +93,9 @@ struct IntakeAPI: Sendable {
 
     func getAppeal(_ request: Request, context: IntakeService.Context) async throws -> Response {
         let number = context.parameters.get("number") ?? ""
-        let query = FormData(query: request.uri.query)
-        let language: Language = query["lang"] == "uk" ? .uk : .en
-        guard let view = try await intake.track(number: number, token: query["token"] ?? "", language: language) else {
+        let query = request.uri.queryParameters
+        let language: Language = query.get("lang") == "uk" ? .uk : .en
+        guard let view = try await intake.track(number: number, token: query.get("token") ?? "", language: language) else {
             throw APIError.notFound("appeal")  // the same for an unknown number and a wrong token
         }
         return try JSON.response(view, headers: [.cacheControl: "no-store"])

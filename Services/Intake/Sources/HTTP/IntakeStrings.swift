@@ -1,36 +1,25 @@
 import Foundation
 import HromadaContracts
 import HromadaRuntime
+import HromadaWeb
 import Hummingbird
 
-/// The service's words, one catalogue file per language (`Resources/strings/uk.json`, `en.json`):
-/// page texts, status names and the messages of the domain's field problems.
+/// The service's words: the kit's string catalogue merged with intake's own
+/// (`Resources/strings/uk.json`, `en.json`): page texts, status names and the messages of the
+/// domain's field problems (`FieldProblem.messageKey`, with `{name}` placeholders).
 struct IntakeStrings: Sendable {
-    let tables: [Language: [String: String]]
+    let catalogue: StringCatalogue
 
+    /// Intake's catalogue on its own (tests; the site merges it with the kit's).
     static func load() throws -> IntakeStrings {
-        let roots = [Bundle.module.resourceURL, Bundle.module.bundleURL].compactMap { $0 }
-        let folders = roots.flatMap { [$0.appendingPathComponent("Resources/strings"), $0.appendingPathComponent("strings")] }
-        guard let folder = folders.first(where: {
-            FileManager.default.fileExists(atPath: $0.appendingPathComponent("uk.json").path)
-        }) else { throw ConfigurationError(variable: "strings", reason: "the string catalogues are missing from the bundle") }
-        var tables: [Language: [String: String]] = [:]
-        for language in Language.allCases {
-            let data = try Data(contentsOf: folder.appendingPathComponent("\(language.rawValue).json"))
-            tables[language] = try JSONDecoder().decode([String: String].self, from: data)
-        }
-        let keys = Set(tables.values.flatMap(\.keys))
-        for (language, table) in tables where Set(table.keys) != keys {
-            throw ConfigurationError(variable: "strings", reason: "\(language.rawValue).json lacks keys the others have")
-        }
-        return IntakeStrings(tables: tables)
+        IntakeStrings(catalogue: try StringCatalogue.load(from: Bundle.module))
     }
 
-    func strings(_ language: Language) -> [String: String] { tables[language] ?? [:] }
+    func strings(_ language: Language) -> [String: String] { catalogue.strings(language) }
 
     /// The string of `key` with `{name}` placeholders filled; the key itself when missing.
     func string(_ key: String, _ language: Language, _ arguments: [String: String] = [:]) -> String {
-        var text = tables[language]?[key] ?? key
+        var text = catalogue.string(key, language)
         for (name, value) in arguments { text = text.replacingOccurrences(of: "{\(name)}", with: value) }
         return text
     }
@@ -40,7 +29,8 @@ struct IntakeStrings: Sendable {
         var arguments = problem.arguments
         if let field = arguments["field"] {
             let key = "field_" + field.replacingOccurrences(of: ".", with: "_")
-            arguments["fieldName"] = tables[.uk]?[key] ?? field
+            let name = catalogue.string(key, .uk)
+            arguments["fieldName"] = name == key ? field : name
         }
         return FieldError(
             field: problem.field, code: problem.code, message: string(problem.messageKey, .en, arguments),
@@ -53,9 +43,7 @@ struct IntakeStrings: Sendable {
     }
 
     /// One error from a catalogue key.
-    func error(
-        _ status: HTTPResponse.Status, code: String, key: String, field: String? = nil
-    ) -> APIError {
+    func error(_ status: HTTPResponse.Status, code: String, key: String, field: String? = nil) -> APIError {
         APIError(status, code: code, message: string(key, .en), field: field, messageUk: string(key, .uk))
     }
 }

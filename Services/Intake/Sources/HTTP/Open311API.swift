@@ -2,6 +2,7 @@ import Foundation
 import HromadaContracts
 import HromadaPostgres
 import HromadaRuntime
+import HromadaWeb
 import Hummingbird
 import NIOCore
 
@@ -35,6 +36,13 @@ struct Open311API: Sendable {
             let xml = XML.document(XML.node("errors", XML.node("error", XML.element("code", "\(status.code)") + XML.element("description", message))))
             return Response(status: status, headers: [.contentType: "text/xml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: xml)))
         }
+    }
+
+    /// Query parameters (percent-decoded) by name, the first of a repeated name winning.
+    static func fields(_ request: Request) -> [String: String] {
+        var result: [String: String] = [:]
+        for (key, value) in request.uri.queryParameters where result[String(key)] == nil { result[String(key)] = String(value) }
+        return result
     }
 
     /// Splits "requests.json" into ("requests", .json).
@@ -83,11 +91,13 @@ struct Open311API: Sendable {
     }
 
     /// Resolves the format and the jurisdiction, turns every failure into the spec's error format.
-    func guarded(_ request: Request, file: String, _ body: (String, Format, FormData) async throws -> Response) async throws -> Response {
+    func guarded(
+        _ request: Request, file: String, _ body: (String, Format, [String: String]) async throws -> Response
+    ) async throws -> Response {
         guard let (name, format) = Self.split(file) else {
             return Self.errorResponse(status: .notFound, message: "add .json or .xml to the path", format: .json)
         }
-        let query = FormData(query: request.uri.query)
+        let query = Self.fields(request)
         if let j = query["jurisdiction_id"], !j.isEmpty, j != Self.jurisdiction {
             return Self.errorResponse(status: .notFound, message: "unknown jurisdiction_id", format: format)
         }
@@ -95,6 +105,9 @@ struct Open311API: Sendable {
             return try await body(name, format, query)
         } catch let f as Failure {
             return Self.errorResponse(status: f.status, message: f.message, format: f.format)
+        } catch let e as WebError {
+            let message = e.errors.map { ($0.field.map { "\($0): " } ?? "") + $0.message }.joined(separator: "; ")
+            return Self.errorResponse(status: e.status, message: message, format: format)
         } catch let e as APIError {
             let message = e.errors.map { ($0.field.map { "\($0): " } ?? "") + $0.message }.joined(separator: "; ")
             return Self.errorResponse(status: e.status, message: message, format: format)
@@ -157,8 +170,8 @@ struct Open311API: Sendable {
     // MARK: POST requests
 
     func postRequest(_ request: Request, context: IntakeService.Context, format: Format) async throws -> Response {
-        let body = try await request.body.collect(upTo: intake.settings.maxBodyBytes)
-        let form = FormData(body: Array(buffer: body))
+        var request = request
+        let form = try await WebForm.fields(&request, limit: intake.settings.maxBodyBytes)
         if let j = form["jurisdiction_id"], !j.isEmpty, j != Self.jurisdiction { throw Failure(status: .notFound, message: "unknown jurisdiction_id", format: format) }
         guard let centre = try await intake.store.authenticateCentre(key: form["api_key"]) else {
             throw Failure(status: .forbidden, message: "invalid api_key", format: format)
@@ -197,7 +210,7 @@ struct Open311API: Sendable {
 
     // MARK: GET requests
 
-    func listRequests(query: FormData, format: Format) async throws -> Response {
+    func listRequests(query: [String: String], format: Format) async throws -> Response {
         let now = intake.settings.clock()
         let ids = query["service_request_id"].map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? []
         var start: Date? = nil, end: Date? = nil

@@ -2,173 +2,251 @@ import Foundation
 import HromadaContracts
 import HromadaCrypto
 import HromadaRuntime
+import HromadaWeb
 import Hummingbird
-import Mustache
-import NIOCore
 
-/// The librarian's form (`GET /`), its login, the printable receipt, and the resident's
-/// tracking page (`GET /track`). Server-rendered, Ukrainian by default (`?lang=en` switches and
-/// is remembered in a cookie). Mustache escapes every `{{value}}`.
+/// The librarian's form (`GET /`), its sign-in, the printable receipt, and the resident's
+/// tracking page (`GET /track`). Server-rendered with the web kit: Ukrainian by default (`?lang=en`
+/// switches and is remembered), typed view models (Mustache escapes every `{{value}}`), the
+/// shared stylesheet and script, a server-side session (cookie `hromada_intake`) whose CSRF token
+/// every form posts back.
 struct WebPages: Sendable {
     let intake: AppealIntake
-    let library: MustacheLibrary
-    let sessions: SignedSession
+    let site: WebSite
 
     var store: IntakeStore { intake.store }
-    var strings: IntakeStrings { intake.strings }
+    var strings: IntakeStrings { IntakeStrings(catalogue: site.catalogue) }
 
-    init(intake: AppealIntake) async throws {
-        self.intake = intake
-        self.sessions = SignedSession(secret: intake.settings.sessionSecret)
-        let url = try WebPage.templatesFolder(in: Bundle.module, containing: "form.mustache")
-        self.library = try await MustacheLibrary(directory: url.path)
-        guard library.getTemplate(named: "form") != nil else { throw IntakeError(code: .templateMissing) }
-    }
+    static let templates = ["header", "login", "form", "receipt", "track"]
 
     func addRoutes(to router: Router<IntakeService.Context>) {
-        router.get("/") { request, _ in try await self.form(request) }
+        router.get("/") { request, context in try await self.form(request, context: context) }
         router.post("/form/login") { request, _ in try await self.login(request) }
-        router.post("/form/logout") { request, _ in
-            let language = Self.language(request)
-            return WebPage.redirect("/?lang=\(language.rawValue)", cookies: [self.sessions.clearCookie])
+        router.post("/form/logout") { request, context in
+            try await self.site.signOut(context, redirectTo: "/", query: [("lang", Language.of(request).rawValue)])
         }
         router.post("/form/appeals") { request, context in try await self.submit(request, context: context) }
         router.get("/track") { request, _ in try await self.track(request) }
     }
 
-    // MARK: Language
+    // MARK: View models
 
-    static func language(_ request: Request) -> Language {
-        Language(rawValue: WebPage.language(request).code) ?? .uk
+    struct LoginView: Encodable, Sendable {
+        var error: String?
+        var centreName: String?
     }
 
-    func html(_ template: String, _ context: [String: Any], language: Language, status: HTTPResponse.Status = .ok, cookies: [String] = []) throws -> Response {
-        var context = context
-        context["lang"] = language.rawValue
-        context["otherLang"] = language == .uk ? "en" : "uk"
-        context["t"] = strings.strings(language)
-        guard let body = library.render(context, withTemplate: template) else { throw IntakeError(code: .templateMissing) }
-        let remember = "hromada_lang=\(language.rawValue); Path=/; Max-Age=31536000; HttpOnly; SameSite=Strict"
-        return WebPage.html(body, status: status, cookies: [remember] + cookies, allowInlineScript: true)
+    struct Option: Encodable, Sendable {
+        var code: String
+        var name: String
+        var selected: Bool
     }
 
-    // MARK: Session (a signed cookie naming the centre; see SignedSession)
-
-    func session(_ request: Request) -> SignedSession.Session? {
-        sessions.read(request)
+    /// What the librarian typed, for showing the form again.
+    struct FormValues: Encodable, Sendable {
+        var fullName, address, phone, email, preferredLanguage, benefitCategory: String?
+        var kind, against, category, district, subject, text, assistedBy: String?
+        var consentChecked = false
+        var confidentialChecked = false
+        var langEn = false
     }
+
+    /// One message per form field (`author.` dropped from the path).
+    struct FieldMessages: Encodable, Sendable {
+        var fullName, address, phone, email, kind, against, category, subject, text, consent: String?
+    }
+
+    struct Message: Encodable, Sendable { var message: String }
+
+    struct FormView: Encodable, Sendable {
+        var csrf: String
+        var centreName: String?
+        var v: FormValues
+        var e: FieldMessages
+        var hasErrors: Bool
+        var errors: [Message]
+        var kinds, categories, districts, authorities, benefits: [Option]
+    }
+
+    struct ReceiptView: Encodable, Sendable {
+        var csrf: String
+        var centreName: String?
+        var number, token, date, categoryName, authorityName, termDays: String
+        var repeatOf: String?
+        var trackURL: String
+    }
+
+    struct TrackView: Encodable, Sendable {
+        struct Entry: Encodable, Sendable { var at, statusName, authorityName: String }
+        struct Status: Encodable, Sendable {
+            var registrationNumber, statusName, categoryName, authorityName, deadline: String
+            var history: [Entry]
+        }
+        var centreName: String?
+        var number: String
+        var notFound: Bool
+        var view: Status?
+    }
+
+    /// The form's fields as posted (`application/x-www-form-urlencoded`).
+    struct AppealForm: Decodable, Sendable {
+        var csrf, fullName, address, phone, email, preferredLanguage, benefitCategory: String?
+        var kind, against, category, district, subject, text, consent, confidential, assistedBy: String?
+    }
+
+    struct LoginForm: Decodable, Sendable { var key: String? }
 
     // MARK: Pages
 
-    func form(_ request: Request) async throws -> Response {
-        let language = Self.language(request)
-        guard let session = session(request), let centre = try await store.centre(id: session.subject), centre.active else {
-            return try html("login", [:], language: language)
+    /// The signed-in librarian's centre (its session's subject, checked active on every request).
+    func librarian(_ context: IntakeService.Context) async throws -> (session: WebSession, centre: Centre)? {
+        guard let session = context.session, case .librarian(let id)? = context.principal,
+              let centre = try await store.centre(id: id), centre.active else { return nil }
+        return (session, centre)
+    }
+
+    func form(_ request: Request, context: IntakeService.Context) async throws -> Response {
+        guard let (session, centre) = try await librarian(context).map({ ($0.session, $0.centre) }) else {
+            return site.page("login", LoginView(), request: request)
         }
-        return try html("form", formContext(values: [:], errors: [], language: language, csrf: session.csrf, centreName: centre.name), language: language)
+        let language = Language.of(request)
+        return site.page(
+            "form", formView(FormValues(), errors: [], language: language, csrf: session.csrf, centreName: centre.name),
+            request: request)
     }
 
     func login(_ request: Request) async throws -> Response {
-        let language = Self.language(request)
-        let body = try await request.body.collect(upTo: 8 * 1024)
-        let form = FormData(body: Array(buffer: body))
-        guard let centre = try await store.authenticateCentre(key: form["key"]) else {
-            return try html("login", ["error": strings.string("wrongCentreKey", language)], language: language, status: .unauthorized)
+        let language = Language.of(request)
+        let form = (try? await site.form(LoginForm.self, request, limit: 8 * 1024)) ?? LoginForm()
+        guard let centre = try await store.authenticateCentre(key: form.key) else {
+            return site.page(
+                "login", LoginView(error: strings.string("wrongCentreKey", language)), request: request,
+                status: .unauthorized)
         }
-        let (_, cookie) = sessions.issue(subject: centre.id)
-        return WebPage.redirect("/?lang=\(language.rawValue)", cookies: [cookie])
+        let (_, cookie) = try await site.sessions.start(subject: centre.id)
+        // The librarian's form is only ever reached from its own pages: a strict cookie.
+        let strict = Cookie(
+            name: cookie.name, value: cookie.value, maxAge: cookie.maxAge, path: "/", secure: cookie.secure,
+            httpOnly: true, sameSite: .strict)
+        return site.redirect("/", query: [("lang", language.rawValue)], cookies: [strict])
     }
 
     func submit(_ request: Request, context: IntakeService.Context) async throws -> Response {
-        let language = Self.language(request)
-        guard let session = session(request), let centre = try await store.centre(id: session.subject), centre.active else {
-            return try html("login", ["error": strings.string("signInFirst", language)], language: language, status: .unauthorized)
+        let language = Language.of(request)
+        guard let (session, centre) = try await librarian(context) else {
+            return site.page(
+                "login", LoginView(error: strings.string("signInFirst", language)), request: request,
+                status: .unauthorized)
         }
-        let body = try await request.body.collect(upTo: intake.settings.maxBodyBytes)
-        let form = FormData(body: Array(buffer: body))
-        guard sessions.isValidCSRF(session, form: form) else {
-            throw strings.error(.forbidden, code: "csrf", key: "errFormExpired")
-        }
-        var values: [String: String] = [:]
-        for key in ["fullName", "address", "phone", "email", "preferredLanguage", "benefitCategory", "kind", "against", "category", "district", "subject", "text", "consent", "confidential", "assistedBy"] {
-            if let v = form[key], !v.isEmpty { values[key] = v }
-        }
+        let form = try await site.form(AppealForm.self, request, limit: intake.settings.maxBodyBytes)
+        // The middleware checked the token of a form-encoded post; a body sent as anything else is
+        // checked here.
+        try site.csrf.checkToken(form.csrf, session: session)
+        let values = Self.values(form)
         let submission = AppealSubmission(
-            kind: values["kind"], category: values["category"],
-            author: AppealSubmission.Author(fullName: values["fullName"], address: values["address"], email: values["email"], phone: values["phone"],
-                                            preferredLanguage: values["preferredLanguage"], benefitCategory: values["benefitCategory"]),
-            subject: values["subject"], text: values["text"], district: values["district"], centreId: nil, assistedBy: values["assistedBy"],
-            consent: values["consent"] == "true", confidential: values["confidential"] == "true",
-            against: values["kind"] == "complaint" ? values["against"] : nil)
+            kind: values.kind, category: values.category,
+            author: AppealSubmission.Author(
+                fullName: values.fullName, address: values.address, email: values.email, phone: values.phone,
+                preferredLanguage: values.preferredLanguage, benefitCategory: values.benefitCategory),
+            subject: values.subject, text: values.text, district: values.district, centreId: nil,
+            assistedBy: values.assistedBy, consent: values.consentChecked, confidential: values.confidentialChecked,
+            against: values.kind == AppealKind.complaint.rawValue ? values.against : nil)
         do {
             let outcome = try await intake.register(
                 submission, channel: AppealValidator.Channel.centre, centre: centre.id, logger: context.logger)
             guard case .registered(let receipt) = outcome else { throw IntakeError(code: .registrationFailed) }
-            let category = Reference.category(code: submission.category ?? "")
-            let authority = category.flatMap { Reference.authority(code: $0.defaultAuthority) }
-            let date = ISO8601.format(receipt.registeredAt, in: .kyiv).prefix(16).replacingOccurrences(of: "T", with: " ")
-            return try html("receipt", [
-                "number": receipt.registrationNumber, "token": receipt.trackingToken, "date": date,
-                "categoryName": (language == .uk ? category?.nameUk : category?.nameEn) ?? "",
-                "authorityName": (language == .uk ? authority?.nameUk : authority?.nameEn) ?? "",
-                "termDays": "\(category?.termDays ?? Law.studyTermDays)",
-                "repeatOf": receipt.repeatOf ?? "", "centreName": centre.name,
-                "trackURL": intake.settings.publicBaseURL + "/track?number=\(receipt.registrationNumber)",
-            ], language: language, status: .created)
+            return site.page(
+                "receipt", receiptView(receipt, submission: submission, language: language, session: session, centre: centre),
+                request: request, status: .created)
         } catch let error as APIError where error.status == .unprocessableContent {
-            return try html("form", formContext(values: values, errors: error.errors, language: language, csrf: session.csrf, centreName: centre.name),
-                            language: language, status: .unprocessableContent)
+            return site.page(
+                "form", formView(values, errors: error.errors, language: language, csrf: session.csrf, centreName: centre.name),
+                request: request, status: .unprocessableContent)
         }
     }
 
-    func formContext(values: [String: String], errors: [FieldError], language: Language, csrf: String, centreName: String) -> [String: Any] {
-        var fieldErrors: [String: String] = [:]
+    /// Empty fields are absent; checkboxes are ticked when posted as `true`.
+    static func values(_ form: AppealForm) -> FormValues {
+        func present(_ s: String?) -> String? { s.flatMap { $0.isEmpty ? nil : $0 } }
+        var v = FormValues(
+            fullName: present(form.fullName), address: present(form.address), phone: present(form.phone),
+            email: present(form.email), preferredLanguage: present(form.preferredLanguage),
+            benefitCategory: present(form.benefitCategory), kind: present(form.kind), against: present(form.against),
+            category: present(form.category), district: present(form.district), subject: present(form.subject),
+            text: present(form.text), assistedBy: present(form.assistedBy))
+        v.consentChecked = form.consent == "true"
+        v.confidentialChecked = form.confidential == "true"
+        v.langEn = form.preferredLanguage == "en"
+        return v
+    }
+
+    func receiptView(
+        _ receipt: RegistrationReceipt, submission: AppealSubmission, language: Language, session: WebSession,
+        centre: Centre
+    ) -> ReceiptView {
+        let category = Reference.category(code: submission.category ?? "")
+        let authority = category.flatMap { Reference.authority(code: $0.defaultAuthority) }
+        let date = ISO8601.format(receipt.registeredAt, in: .kyiv).prefix(16).replacingOccurrences(of: "T", with: " ")
+        return ReceiptView(
+            csrf: session.csrf, centreName: centre.name, number: receipt.registrationNumber,
+            token: receipt.trackingToken, date: date,
+            categoryName: (language == .uk ? category?.nameUk : category?.nameEn) ?? "",
+            authorityName: (language == .uk ? authority?.nameUk : authority?.nameEn) ?? "",
+            termDays: "\(category?.termDays ?? Law.studyTermDays)", repeatOf: receipt.repeatOf,
+            trackURL: site.link("/track", query: [("number", receipt.registrationNumber)]))
+    }
+
+    func formView(
+        _ values: FormValues, errors: [FieldError], language: Language, csrf: String, centreName: String
+    ) -> FormView {
+        func message(_ e: FieldError) -> String { (language == .uk ? e.messageUk : nil) ?? e.message }
+        var byField: [String: String] = [:]
         for e in errors {
             let key = (e.field ?? "").replacingOccurrences(of: "author.", with: "")
-            let message = (language == .uk ? e.messageUk : nil) ?? e.message
-            fieldErrors[key] = fieldErrors[key].map { $0 + " " + message } ?? message
+            byField[key] = byField[key].map { $0 + " " + message(e) } ?? message(e)
         }
-        func options(_ items: [(String, String)], selected: String?) -> [[String: Any]] {
-            items.map { ["code": $0.0, "name": $0.1, "selected": $0.0 == selected] }
+        let fieldMessages = FieldMessages(
+            fullName: byField["fullName"], address: byField["address"], phone: byField["phone"],
+            email: byField["email"], kind: byField["kind"], against: byField["against"],
+            category: byField["category"], subject: byField["subject"], text: byField["text"],
+            consent: byField["consent"])
+        func options(_ items: [(String, String)], selected: String?) -> [Option] {
+            items.map { Option(code: $0.0, name: $0.1, selected: $0.0 == selected) }
         }
         let uk = language == .uk
-        var v: [String: Any] = values
-        v["consent"] = values["consent"] == "true"
-        v["confidential"] = values["confidential"] == "true"
-        v["langEn"] = values["preferredLanguage"] == "en"
-        return [
-            "csrf": csrf, "centreName": centreName, "v": v, "e": fieldErrors, "hasErrors": !errors.isEmpty,
-            "errors": errors.map { ["message": ((uk ? $0.messageUk : nil) ?? $0.message)] },
-            "kinds": options([("application", strings.string("kindApplication", language)),
-                              ("proposal", strings.string("kindProposal", language)),
-                              ("complaint", strings.string("kindComplaint", language))], selected: values["kind"]),
-            "categories": options(Reference.categories.map { ($0.code, uk ? $0.nameUk : $0.nameEn) }, selected: values["category"]),
-            "districts": options(Reference.districts.map { ($0.code, uk ? $0.nameUk : $0.nameEn) }, selected: values["district"]),
-            "authorities": options(Reference.authorities.map { ($0.code, uk ? $0.nameUk : $0.nameEn) }, selected: values["against"]),
-            "benefits": options(Reference.benefitCategories.map { ($0.code, uk ? $0.nameUk : $0.nameEn) }, selected: values["benefitCategory"]),
-        ]
+        return FormView(
+            csrf: csrf, centreName: centreName, v: values, e: fieldMessages, hasErrors: !errors.isEmpty,
+            errors: errors.map { Message(message: message($0)) },
+            kinds: options([("application", strings.string("kindApplication", language)),
+                            ("proposal", strings.string("kindProposal", language)),
+                            ("complaint", strings.string("kindComplaint", language))], selected: values.kind),
+            categories: options(Reference.categories.map { ($0.code, uk ? $0.nameUk : $0.nameEn) }, selected: values.category),
+            districts: options(Reference.districts.map { ($0.code, uk ? $0.nameUk : $0.nameEn) }, selected: values.district),
+            authorities: options(Reference.authorities.map { ($0.code, uk ? $0.nameUk : $0.nameEn) }, selected: values.against),
+            benefits: options(Reference.benefitCategories.map { ($0.code, uk ? $0.nameUk : $0.nameEn) },
+                              selected: values.benefitCategory))
     }
 
     func track(_ request: Request) async throws -> Response {
-        let language = Self.language(request)
-        let query = FormData(query: request.uri.query)
-        let number = query["number"] ?? ""
-        guard let token = query["token"], !token.isEmpty else {
-            return try html("track", ["number": number], language: language)
+        let language = Language.of(request)
+        let number = request.uri.queryParameters.get("number") ?? ""
+        guard let token = request.uri.queryParameters.get("token"), !token.isEmpty else {
+            return site.page("track", TrackView(number: number, notFound: false), request: request)
         }
         guard let view = try await intake.track(number: number, token: token, language: language) else {
-            return try html("track", ["number": number, "notFound": true], language: language, status: .notFound)
+            return site.page("track", TrackView(number: number, notFound: true), request: request, status: .notFound)
         }
         func statusName(_ status: String) -> String { strings.string("status_\(status)", language) }
-        let history: [[String: Any]] = view.history.map { h in
-            ["at": String(ISO8601.format(h.at, in: .kyiv).prefix(16)).replacingOccurrences(of: "T", with: " "),
-             "statusName": statusName(h.status), "authorityName": h.authorityName ?? ""]
+        func minutes(_ date: Date) -> String {
+            String(ISO8601.format(date, in: .kyiv).prefix(16)).replacingOccurrences(of: "T", with: " ")
         }
-        return try html("track", [
-            "number": number,
-            "view": ["registrationNumber": view.registrationNumber, "statusName": statusName(view.status),
-                     "categoryName": view.categoryName, "authorityName": view.authorityName ?? "—",
-                     "deadline": view.deadline?.description ?? "—", "history": history] as [String: Any],
-        ], language: language)
+        let status = TrackView.Status(
+            registrationNumber: view.registrationNumber, statusName: statusName(view.status),
+            categoryName: view.categoryName, authorityName: view.authorityName ?? "—",
+            deadline: view.deadline?.description ?? "—",
+            history: view.history.map {
+                TrackView.Entry(at: minutes($0.at), statusName: statusName($0.status), authorityName: $0.authorityName ?? "")
+            })
+        return site.page("track", TrackView(number: number, notFound: false, view: status), request: request)
     }
 }

@@ -5,9 +5,10 @@ import HromadaPostgres
 import HromadaRuntime
 
 extension IntakeStore {
-    /// The active centre whose key is `key`, or nil. The key is hashed and looked up by hash.
+    /// The active centre whose key is `key`, or nil. The key is hashed and looked up by hash; a key
+    /// no centre can have (too short or too long) is refused without a lookup.
     public func authenticateCentre(key: String?) async throws -> Centre? {
-        guard let key, !key.isEmpty, key.count <= CentreRegistration.keyLength.upperBound else { return nil }
+        guard let key, CentreRegistration.keyLength.contains(key.count) else { return nil }
         let hash = TokenHash.hash(token: key)
         let rows = try await database.query(
             "SELECT id, name, address, active, updated_at, key_hash FROM centres WHERE key_hash = \(hash) AND active")
