@@ -1,5 +1,6 @@
 import Foundation
 import HromadaContracts
+import HromadaRuntime
 @testable import Routing
 import XCTest
 
@@ -167,5 +168,44 @@ final class DeadlineRulesTests: XCTestCase {
         let reception = Principal(id: "3", name: "c", role: .reception, authority: "mayor-reception")
         XCTAssertEqual(reception.inboxScope(requested: "health"), .init(authority: "health"))
         XCTAssertEqual(reception.inboxScope(requested: nil), .init(authority: nil))
+    }
+}
+
+/// Routing's settings: every variable parsed in one place, bad values named.
+final class RoutingSettingsTests: XCTestCase {
+    func testDefaultsAndValues() throws {
+        let defaults = try RoutingSettings.fromEnvironment([:], httpPort: 8081)
+        XCTAssertEqual(defaults.watcherInterval, .seconds(60))
+        XCTAssertEqual(defaults.autoCloseDays, 10)
+        XCTAssertEqual(defaults.web?.cookieName, "hromada_routing")
+        XCTAssertEqual(defaults.web?.sessionSecret.isRandom, true)
+        let hex = String(repeating: "ab", count: 32)
+        let set = try RoutingSettings.fromEnvironment([
+            "HROMADA_ROUTING_WATCH_INTERVAL_MS": "250", "HROMADA_ROUTING_AUTO_CLOSE_DAYS": "3",
+            "HROMADA_SESSION_SECRET": hex, "HROMADA_PUBLIC_URL": "https://routing.example.org",
+        ], httpPort: 8081)
+        XCTAssertEqual(set.watcherInterval, .milliseconds(250))
+        XCTAssertEqual(set.autoCloseDays, 3)
+        XCTAssertEqual(set.web?.sessionSecret.bytes, [UInt8](repeating: 0xab, count: 32), "the secret is hex, not raw bytes")
+        XCTAssertEqual(set.web?.sessionSecret.isRandom, false)
+        XCTAssertEqual(set.web?.publicURL.origin, "https://routing.example.org")
+        XCTAssertEqual(Set(RoutingSettings.variables.map(\.name)), [
+            "HROMADA_ROUTING_WATCH_INTERVAL_MS", "HROMADA_ROUTING_AUTO_CLOSE_DAYS", "HROMADA_PUBLIC_URL", "HROMADA_SESSION_SECRET",
+        ])
+    }
+
+    func testBadValuesNameTheVariable() {
+        let cases = [
+            ("HROMADA_ROUTING_WATCH_INTERVAL_MS", "10"), ("HROMADA_ROUTING_AUTO_CLOSE_DAYS", "-7"),
+            ("HROMADA_ROUTING_AUTO_CLOSE_DAYS", "soon"),
+            // 32 characters that are not hex: the old raw-bytes reading accepted this.
+            ("HROMADA_SESSION_SECRET", String(repeating: "x", count: 32)), ("HROMADA_SESSION_SECRET", "abcd"),
+        ]
+        for (name, value) in cases {
+            XCTAssertThrowsError(try RoutingSettings.fromEnvironment([name: value]), "\(name)=\(value)") { error in
+                XCTAssertEqual((error as? ConfigurationError)?.variable, name)
+                XCTAssertFalse(String(describing: error).contains(value), "the value is not echoed")
+            }
+        }
     }
 }

@@ -32,26 +32,22 @@ public struct RoutingSettings: Sendable {
         self.web = web
     }
 
-    /// The variables routing reads itself (the runtime reads the README's common ones).
-    public static let variables = [
-        "HROMADA_ROUTING_WATCH_INTERVAL_MS", "HROMADA_ROUTING_AUTO_CLOSE_DAYS", "HROMADA_PUBLIC_URL", "HROMADA_SESSION_SECRET",
+    /// The variables routing reads itself, from the one list of known settings (the runtime reads
+    /// the common ones into `ServiceConfiguration`).
+    public static let variables: [EnvironmentVariable] = [
+        .routingWatchIntervalMilliseconds, .routingAutoCloseDays, .publicURL, .sessionSecret,
     ]
 
-    /// `HROMADA_ROUTING_WATCH_INTERVAL_MS` (≥ 50), `HROMADA_ROUTING_AUTO_CLOSE_DAYS` (≥ 1), and through
-    /// the web kit `HROMADA_PUBLIC_URL` and `HROMADA_SESSION_SECRET` (hex, ≥ 32 bytes). A bad value is
-    /// an error naming the variable.
+    /// `HROMADA_ROUTING_WATCH_INTERVAL_MS` (50 ms to a day), `HROMADA_ROUTING_AUTO_CLOSE_DAYS` (1–3650),
+    /// and through the web kit `HROMADA_PUBLIC_URL` and `HROMADA_SESSION_SECRET` (hex, ≥ 32 bytes).
+    /// A bad value is an error naming the variable, never echoing the value.
     public static func fromEnvironment(_ environment: [String: String], httpPort: Int = 8081) throws -> RoutingSettings {
+        let env = EnvironmentReader(environment)
         var settings = RoutingSettings()
-        if let value = environment["HROMADA_ROUTING_WATCH_INTERVAL_MS"], !value.isEmpty {
-            guard let ms = Int(value), ms >= 50 else {
-                throw ConfigurationError(variable: "HROMADA_ROUTING_WATCH_INTERVAL_MS", reason: "must be a number of milliseconds ≥ 50")
-            }
-            settings.watcherInterval = .milliseconds(ms)
+        if let interval = try env.duration(.routingWatchIntervalMilliseconds, unit: .milliseconds(1), in: 50...86_400_000) {
+            settings.watcherInterval = interval
         }
-        if let value = environment["HROMADA_ROUTING_AUTO_CLOSE_DAYS"], !value.isEmpty {
-            guard let days = Int(value), days >= 1 else {
-                throw ConfigurationError(variable: "HROMADA_ROUTING_AUTO_CLOSE_DAYS", reason: "must be a number of days ≥ 1")
-            }
+        if let days = try env.integer(.routingAutoCloseDays, in: 1...3650) {
             settings.autoCloseDays = days
         }
         settings.web = try WebSettings.fromEnvironment(service: "routing", port: httpPort, environment: environment)
