@@ -35,8 +35,18 @@ public final class AMQPClient: Sendable {
     /// `.channelClosed` (e.g. 404 for a missing exchange) or a connection error otherwise. After a
     /// throw, any subset of the batch may have reached the broker: retry the whole batch (consumers
     /// are idempotent).
+    ///
+    /// Every message carries `user_id` (see `AMQPConfiguration.userID(for:)`): the connection's
+    /// user unless the message names another (which the broker refuses unless the user is an
+    /// impersonator), so consumers can tell who really published it.
     public func publish(_ messages: [AMQPOutgoingMessage]) async throws {
         guard !messages.isEmpty else { return }
+        let configuration = core.configuration
+        let messages = messages.map { message in
+            var message = message
+            message.properties.userID = configuration.userID(for: message)
+            return message
+        }
         let core = self.core
         try await worker.run { try core.publish(messages) }
     }
@@ -108,7 +118,7 @@ private struct QueueCounts: Sendable {
 /// Everything of an `AMQPClient` that lives on its thread. Only ever touched from that thread
 /// (hence `@unchecked Sendable`: it crosses into the thread's jobs, never runs concurrently).
 final class ClientCore: @unchecked Sendable {
-    private let configuration: AMQPConfiguration
+    let configuration: AMQPConfiguration
     private var logger: Logger
     private let metrics: AMQPMetrics
     private var connection: RabbitConnection?

@@ -24,6 +24,19 @@ public struct AMQPConfiguration: Sendable {
     /// Upper bound for a synchronous broker reply (declare, get, …) and for waiting on confirms.
     public var rpcTimeoutSeconds: Double
     public var frameMax: Int
+    /// Which AMQP `user_id` a published message carries when it sets none itself.
+    public var userIDPolicy: UserIDPolicy = .connectionUser
+
+    /// The `user_id` property of published messages. RabbitMQ refuses a message whose `user_id`
+    /// is not the connection's user, unless that user has the `impersonator` tag.
+    public enum UserIDPolicy: Sendable, Hashable {
+        /// `user_id` = this configuration's user (every service publishes this way).
+        case connectionUser
+        /// `user_id` = the message's `app_id`, else the `producer` field of a JSON body, else the
+        /// connection's user: for a relay acting for several producers (needs `impersonator`;
+        /// the test broker's publishers). URL query `user_id=producer`.
+        case producer
+    }
 
     public init(
         host: String = "127.0.0.1", port: Int? = nil, user: String = "guest", password: String = "guest", vhost: String = "/",
@@ -51,8 +64,8 @@ public struct AMQPConfiguration: Sendable {
     /// Parses amqp:// and amqps:// URIs (RabbitMQ URI spec): `amqp[s]://[user[:password]@]host[:port][/vhost][?query]`.
     /// User, password, host and vhost are percent-decoded ("%2f" = "/"); an absent or empty vhost
     /// means "/". Default ports 5672 / 5671. Query parameters: `cacertfile`, `certfile`, `keyfile`,
-    /// `verify=verify_none|verify_peer`, `heartbeat` (seconds), `connection_timeout` (milliseconds);
-    /// others are ignored.
+    /// `verify=verify_none|verify_peer`, `heartbeat` (seconds), `connection_timeout` (milliseconds),
+    /// `user_id=producer` (see `UserIDPolicy.producer`); others are ignored.
     public init(url: String, connectionName: String = "hromada") throws {
         func invalid(_ reason: String) -> AMQPError {
             // The URL itself may hold a password: never echo it.
@@ -144,6 +157,9 @@ public struct AMQPConfiguration: Sendable {
             case "heartbeat":
                 guard let seconds = Int(value), seconds >= 0 else { throw invalid("bad heartbeat") }
                 heartbeatSeconds = seconds
+            case "user_id":
+                guard value == "producer" else { throw invalid("user_id must be producer") }
+                userIDPolicy = .producer
             case "connection_timeout":
                 guard let milliseconds = Double(value), milliseconds > 0 else { throw invalid("bad connection_timeout") }
                 connectTimeoutSeconds = milliseconds / 1000
@@ -166,7 +182,24 @@ public struct AMQPConfiguration: Sendable {
         let scheme = useTLS ? "amqps" : "amqp"
         let hostPart = host.contains(":") ? "[\(host)]" : host
         func encode(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: Self.unreserved) ?? text }
-        return "\(scheme)://\(encode(user)):\(encode(password))@\(hostPart):\(port)/\(encode(vhost))"
+        let query = userIDPolicy == .producer ? "?user_id=producer" : ""
+        return "\(scheme)://\(encode(user)):\(encode(password))@\(hostPart):\(port)/\(encode(vhost))\(query)"
+    }
+
+    /// The `user_id` to send with `message`: its own when set, otherwise by `userIDPolicy`.
+    public func userID(for message: AMQPOutgoingMessage) -> String {
+        if let own = message.properties.userID { return own }
+        switch userIDPolicy {
+        case .connectionUser:
+            return user
+        case .producer:
+            if let appID = message.properties.appID, !appID.isEmpty { return appID }
+            if let object = try? JSONSerialization.jsonObject(with: Data(message.body)) as? [String: Any],
+               let producer = object["producer"] as? String, !producer.isEmpty {
+                return producer
+            }
+            return user
+        }
     }
 
     private static let unreserved = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")

@@ -133,12 +133,16 @@ public struct AMQPTopology: Sendable {
         public var type: String
         public var durable: Bool = true
         public var arguments: AMQPTable = [:]
+        /// Only check that the exchange exists (404 otherwise): needs no `configure` permission,
+        /// so a service can rely on exchanges a deploy step declared.
+        public var passive: Bool = false
 
-        public init(name: String, type: String, durable: Bool = true, arguments: AMQPTable = [:]) {
+        public init(name: String, type: String, durable: Bool = true, arguments: AMQPTable = [:], passive: Bool = false) {
             self.name = name
             self.type = type
             self.durable = durable
             self.arguments = arguments
+            self.passive = passive
         }
     }
 
@@ -170,14 +174,17 @@ public struct AMQPTopology: Sendable {
     public var exchanges: [Exchange]
     public var queues: [Queue]
     public var bindings: [Binding]
+    /// Bindings an earlier version declared that must go (unbinding a missing one is a no-op).
+    public var unbindings: [Binding]
 
-    public init(exchanges: [Exchange] = [], queues: [Queue] = [], bindings: [Binding] = []) {
+    public init(exchanges: [Exchange] = [], queues: [Queue] = [], bindings: [Binding] = [], unbindings: [Binding] = []) {
         self.exchanges = exchanges
         self.queues = queues
         self.bindings = bindings
+        self.unbindings = unbindings
     }
 
-    public var isEmpty: Bool { exchanges.isEmpty && queues.isEmpty && bindings.isEmpty }
+    public var isEmpty: Bool { exchanges.isEmpty && queues.isEmpty && bindings.isEmpty && unbindings.isEmpty }
 
     /// This topology with `other` added; a later declaration of the same name replaces the earlier.
     func merged(with other: AMQPTopology) -> AMQPTopology {
@@ -193,6 +200,9 @@ public struct AMQPTopology: Sendable {
         for binding in other.bindings where !result.bindings.contains(binding) {
             result.bindings.append(binding)
         }
+        for binding in other.unbindings where !result.unbindings.contains(binding) {
+            result.unbindings.append(binding)
+        }
         return result
     }
 
@@ -201,6 +211,7 @@ public struct AMQPTopology: Sendable {
         var result = self
         result.queues.removeAll { $0.name == name }
         result.bindings.removeAll { $0.queue == name }
+        result.unbindings.removeAll { $0.queue == name }
         return result
     }
 }

@@ -498,7 +498,7 @@ final class RabbitConnection {
         try ensureChannel()
         for exchange in topology.exchanges {
             let arena = CArena()
-            _ = amqp_exchange_declare(state, channel, arena.bytes(exchange.name), arena.bytes(exchange.type), 0,
+            _ = amqp_exchange_declare(state, channel, arena.bytes(exchange.name), arena.bytes(exchange.type), exchange.passive ? 1 : 0,
                                       exchange.durable ? 1 : 0, 0, 0, arena.table(exchange.arguments))
             try check(rpcReply(), "exchange.declare '\(exchange.name)'")
         }
@@ -512,6 +512,12 @@ final class RabbitConnection {
             _ = amqp_queue_bind(state, channel, arena.bytes(binding.queue), arena.bytes(binding.exchange),
                                 arena.bytes(binding.routingKey), amqp_table_t(num_entries: 0, entries: nil))
             try check(rpcReply(), "queue.bind '\(binding.queue)' to '\(binding.exchange)'")
+        }
+        for binding in topology.unbindings {
+            let arena = CArena()
+            _ = amqp_queue_unbind(state, channel, arena.bytes(binding.queue), arena.bytes(binding.exchange),
+                                  arena.bytes(binding.routingKey), amqp_table_t(num_entries: 0, entries: nil))
+            try check(rpcReply(), "queue.unbind '\(binding.queue)' from '\(binding.exchange)'")
         }
         releaseBuffers()
     }

@@ -1,6 +1,7 @@
 import Foundation
 import HromadaAMQP
 import HromadaContracts
+import HromadaCore
 import HromadaPostgres
 import Logging
 import Metrics
@@ -22,11 +23,13 @@ public final class EventConsumer: Service, Sendable {
     public struct Settings: Sendable {
         public var prefetch: UInt16 = 300
         public var maxBatch: Int = 100
-        /// Delay before each retry; a message is tried `retryDelays.count + 1` times.
-        public var retryDelays: [Duration] = Topology.retryDelays
+        /// Delay before each retry (`Topology.retryPolicy` unless a test shortens it).
+        public var retryDelays: [Duration] = Topology.retryPolicy.delays
         public var maximumBackoff: Duration = .seconds(5)
         public init() {}
-        public var maxAttempts: Int { retryDelays.count + 1 }
+        /// The policy these delays make: a message is tried `retryDelays.count + 1` times.
+        public var retryPolicy: RetryPolicy { RetryPolicy(delays: retryDelays) }
+        public var maxAttempts: Int { retryPolicy.maxAttempts }
     }
 
     public let queue: String
@@ -40,6 +43,7 @@ public final class EventConsumer: Service, Sendable {
     private let logger: Logger
     private let current = Mutex<AMQPConsumer?>(nil)
     private let metrics: ConsumerMetrics
+    private let held = HeldRejects()
 
     public init(
         queue: String,
@@ -75,6 +79,7 @@ public final class EventConsumer: Service, Sendable {
         )
         current.withLock { $0 = consumer }
         let buffer = DeliveryBuffer()
+        let held = self.held
         await withGracefulShutdownHandler {
             await withTaskCancellationHandler {
                 await withTaskGroup(of: Void.self) { group in
@@ -87,9 +92,17 @@ public final class EventConsumer: Service, Sendable {
                         while let batch = await buffer.next(max: self.settings.maxBatch) {
                             await self.process(batch, consumer: consumer)
                         }
-                        // Whatever is still buffered is not acknowledged: the broker hands it
-                        // out again after the connection closes.
+                        // Whatever is still buffered or held is not acknowledged: the broker
+                        // hands it out again after the connection closes.
+                        held.finish()
                         await consumer.close()
+                    }
+                    group.addTask {
+                        // Rejects each held message when its wait is over (see `retry`).
+                        while !held.isFinished {
+                            for delivery in held.takeDue() { consumer.reject(delivery, requeue: false) }
+                            try? await Task.sleep(for: .milliseconds(20))
+                        }
                     }
                 }
             } onCancel: {
@@ -154,7 +167,7 @@ public final class EventConsumer: Service, Sendable {
                 return .applied(duplicates: duplicates)
             } catch let error as PostgresError where error.isRetryable {
                 if Task.isCancelled || Task.isShuttingDownGracefully { return .stopped }
-                logger.warning("database unavailable; holding the batch", metadata: ["error": "\(error.safeDescription)", "retry.in": "\(backoff)"])
+                logger.warning("database unavailable; holding the batch", metadata: ["error": "\(error.redactedDescription)", "retry.in": "\(backoff)"])
                 try? await Task.sleep(for: backoff)
                 backoff = min(backoff * 2, settings.maximumBackoff)
             } catch {
@@ -163,53 +176,140 @@ public final class EventConsumer: Service, Sendable {
         }
     }
 
-    /// Sends a failed message on to its next try, or to the dead letters, then acknowledges it.
-    /// If that publish is not confirmed the original stays unacknowledged and comes back.
+    /// Sends a failed message on to its next try (`retry`), or to the dead letters.
     private func fail(_ delivery: AMQPDelivery, error: any Error, permanent: Bool, attempt: Int = 1, consumer: AMQPConsumer) async {
-        let reason = String(describing: error).prefix(500)
+        // Documented as free of personal data: the redacted form, never the error's description.
+        let reason = String(error.redactedDescription.prefix(500))
+        if permanent {
+            await deadLetter(delivery, reason: reason, attempt: attempt, consumer: consumer)
+        } else {
+            retry(delivery, reason: reason, attempt: attempt)
+        }
+    }
+
+    /// Retries through the broker's dead-lettering, so the message comes back with all its
+    /// properties (the broker-checked `user_id` too): a reject sends it to `<queue>.retry.0`, which
+    /// returns it after its TTL. A later tier's longer delay is waited out here first, with the
+    /// message unacknowledged (it is redelivered at once if the consumer stops meanwhile).
+    private func retry(_ delivery: AMQPDelivery, reason: String, attempt: Int) {
+        let policy = settings.retryPolicy
+        let tier = policy.tier(afterFailedAttempt: attempt) ?? 0
+        let extra = Duration.milliseconds(policy.delayMilliseconds(tier: tier) - policy.delayMilliseconds(tier: 0))
+        held.hold(delivery, until: ContinuousClock.now + max(extra, .zero))
+        metrics.retried.increment()
+        logger.warning("message will be retried", metadata: [
+            "amqp.message_id": "\(delivery.properties.messageID ?? "-")", "error": "\(reason)", "attempt": "\(attempt)",
+        ])
+    }
+
+    /// Publishes a copy to `<queue>.dead` with the reason in its headers, then acknowledges the
+    /// original. The copy is published by this service's broker user, so the original publisher's
+    /// `user_id` is kept in `x-hromada-original-user` for `hromadactl dlq replay`. If the publish is
+    /// not confirmed the original stays unacknowledged and comes back.
+    private func deadLetter(_ delivery: AMQPDelivery, reason: String, attempt: Int, consumer: AMQPConsumer) async {
         var properties = delivery.properties
-        properties.headers[Topology.Header.lastError] = .string(String(reason))
+        properties.headers[Topology.Header.lastError] = .string(reason)
         properties.headers[Topology.Header.attempts] = .int(Int64(attempt))
         if properties.headers[Topology.Header.originalRoutingKey] == nil {
-            properties.headers[Topology.Header.originalRoutingKey] = .string(delivery.routingKey)
-            properties.headers[Topology.Header.originalExchange] = .string(delivery.exchange)
+            let (routingKey, exchange) = Self.original(delivery, queue: queue)
+            properties.headers[Topology.Header.originalRoutingKey] = .string(routingKey)
+            properties.headers[Topology.Header.originalExchange] = .string(exchange)
         }
         properties.headers[Topology.Header.queue] = .string(queue)
-        let message: AMQPOutgoingMessage
-        if permanent {
-            properties.headers[Topology.Header.failedAt] = .string(ISO8601.format(Date()))
-            message = AMQPOutgoingMessage(exchange: Topology.deadLetterExchange, routingKey: queue, body: delivery.body, properties: properties)
-        } else {
-            let tier = min(attempt - 1, settings.retryDelays.count - 1)
-            // The next delivery is the next try.
-            properties.headers[Topology.Header.attempts] = .int(Int64(attempt + 1))
-            message = AMQPOutgoingMessage(exchange: "", routingKey: EventTopology.retryQueue(queue, tier: tier), body: delivery.body, properties: properties)
-        }
+        properties.headers[Topology.Header.failedAt] = .string(ISO8601.format(Date()))
+        properties.headers[EventTopology.originalUserHeader] = delivery.properties.userID.map { .string($0) }
+        properties.userID = nil  // this connection's user: the broker refuses any other
+        let message = AMQPOutgoingMessage(
+            exchange: Topology.deadLetterExchange, routingKey: EventTopology.deadLetterRoutingKey(queue),
+            body: delivery.body, properties: properties
+        )
         do {
             try await publisher.publish([message])
             consumer.ack(delivery)
-            if permanent {
-                metrics.deadLettered.increment()
-                logger.error("message dead-lettered", metadata: ["amqp.message_id": "\(delivery.properties.messageID ?? "-")", "error": "\(reason)", "attempts": "\(attempt)"])
-            } else {
-                metrics.retried.increment()
-                logger.warning("message will be retried", metadata: ["amqp.message_id": "\(delivery.properties.messageID ?? "-")", "error": "\(reason)", "attempt": "\(attempt)"])
-            }
+            metrics.deadLettered.increment()
+            logger.error("message dead-lettered", metadata: [
+                "amqp.message_id": "\(delivery.properties.messageID ?? "-")", "error": "\(reason)", "attempts": "\(attempt)",
+            ])
         } catch {
-            logger.error("could not move a failed message; it stays on the queue", metadata: ["error": "\(error)"])
+            logger.error("could not move a failed message; it stays on the queue", metadata: ["error": "\(error.redactedDescription)"])
             consumer.nack(delivery, requeue: true)
             try? await Task.sleep(for: .milliseconds(500))
         }
     }
 
+    /// Failed deliveries of this message in `queue` so far, from the broker's `x-death` header
+    /// (each reject, and each time the broker gave up on it, counts; a replay clears it).
+    static func failedDeliveries(_ properties: AMQPProperties, queue: String) -> Int {
+        guard case .array(let deaths)? = properties.headers["x-death"] else { return 0 }
+        var total: Int64 = 0
+        for case .table(let death) in deaths where death["queue"]?.stringValue == queue {
+            total += max(0, death["count"]?.intValue ?? 0)
+        }
+        return Int(clamping: total)
+    }
+
+    /// The routing key and exchange the message was first published with: the replay header,
+    /// else the broker's `x-death` record of this queue, else the delivery's own.
+    static func original(_ delivery: AMQPDelivery, queue: String) -> (routingKey: String, exchange: String) {
+        let headers = delivery.properties.headers
+        if case .string(let key)? = headers[Topology.Header.originalRoutingKey] {
+            return (key, headers[Topology.Header.originalExchange]?.stringValue ?? Topology.eventsExchange)
+        }
+        if case .array(let deaths)? = headers["x-death"] {
+            for case .table(let death) in deaths where death["queue"]?.stringValue == queue {
+                if case .array(let keys)? = death["routing-keys"], let first = keys.first?.stringValue {
+                    return (first, death["exchange"]?.stringValue ?? Topology.eventsExchange)
+                }
+            }
+        }
+        return (delivery.routingKey, delivery.exchange)
+    }
+
+    /// The delivery as an event, or a throw that dead-letters it at once: a body that is no
+    /// envelope, or an event from anyone but its producer (`Producers`): the envelope must name
+    /// a producer of its type and the broker-checked `user_id` must be that producer's user.
     private func incomingEvent(_ delivery: AMQPDelivery) throws -> IncomingEvent {
         let envelope = try Envelope.decode(from: delivery.body)
-        var attempt = 1
-        if case .int(let n)? = delivery.properties.headers[Topology.Header.attempts] { attempt = max(1, Int(n)) }
-        var routingKey = delivery.routingKey
-        if case .string(let original)? = delivery.properties.headers[Topology.Header.originalRoutingKey] { routingKey = original }
+        if let reason = Producers.distrust(type: envelope.type, producer: envelope.producer, userID: delivery.properties.userID) {
+            throw UntrustedEventError(reason: reason)
+        }
+        let attempt = Self.failedDeliveries(delivery.properties, queue: queue) + 1
+        let routingKey = Self.original(delivery, queue: queue).routingKey
         return IncomingEvent(envelope: envelope, routingKey: routingKey, attempt: attempt, redelivered: delivery.redelivered)
     }
+}
+
+/// An event refused because of who sent it; dead-lettered at once, without effect.
+public struct UntrustedEventError: Error, CustomStringConvertible, PrivacySafeError, Sendable {
+    public let reason: String
+    public var description: String { "untrusted event: \(reason)" }
+}
+
+/// Failed deliveries waiting to be rejected into the retry queue (see `EventConsumer.retry`).
+final class HeldRejects: Sendable {
+    private struct State {
+        var items: [(due: ContinuousClock.Instant, delivery: AMQPDelivery)] = []
+        var finished = false
+    }
+    private let state = Mutex(State())
+
+    func hold(_ delivery: AMQPDelivery, until due: ContinuousClock.Instant) {
+        state.withLock { $0.items.append((due, delivery)) }
+    }
+
+    /// The deliveries whose time has come, removed.
+    func takeDue() -> [AMQPDelivery] {
+        let now = ContinuousClock.now
+        return state.withLock { s in
+            let due = s.items.filter { $0.due <= now }.map(\.delivery)
+            s.items.removeAll { $0.due <= now }
+            return due
+        }
+    }
+
+    /// Stops the reject loop; what is still held stays unacknowledged and is redelivered.
+    func finish() { state.withLock { $0.finished = true; $0.items.removeAll() } }
+    var isFinished: Bool { state.withLock { $0.finished } }
 }
 
 struct ConsumerMetrics: Sendable {

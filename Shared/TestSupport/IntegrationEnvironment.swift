@@ -5,16 +5,40 @@ import XCTest
 /// Every value can be overridden by an environment variable; the defaults match deploy/local.
 public enum IntegrationEnvironment {
     /// Superuser connection to the local PostgreSQL, used only by tests to create throwaway databases.
+    /// Default: `postgres` with its generated password (`secrets/postgres/postgres`).
     public static var postgresAdminURL: String {
-        env("HROMADA_TEST_PG_ADMIN_URL") ?? "postgresql://postgres:postgres@127.0.0.1:5432/postgres"
+        env("HROMADA_TEST_PG_ADMIN_URL")
+            ?? "postgresql://postgres:\(secret("postgres", "postgres") ?? "postgres")@127.0.0.1:5432/postgres"
     }
-    /// The broker; tests replace the vhost with a throwaway one (see TestBroker).
+    /// The broker as its administrator (`hromada-admin`); tests replace the vhost with a throwaway
+    /// one (see TestBroker).
     public static var amqpURL: String {
-        env("HROMADA_TEST_AMQP_URL") ?? "amqp://guest:guest@127.0.0.1:5672/%2f"
+        if let url = env("HROMADA_TEST_AMQP_URL") { return url }
+        guard let password = secret("rabbitmq", brokerAdmin) else { return "amqp://guest:guest@127.0.0.1:5672/%2f" }
+        return "amqp://\(brokerAdmin):\(password)@127.0.0.1:5672/%2f"
     }
-    /// RabbitMQ management API, used by tests to create and delete throwaway vhosts.
+    /// RabbitMQ management API as the administrator, used by tests to create and delete throwaway
+    /// vhosts and users.
     public static var rabbitMQAPI: String {
-        env("HROMADA_TEST_RABBITMQ_API") ?? "http://guest:guest@127.0.0.1:15672"
+        if let url = env("HROMADA_TEST_RABBITMQ_API") { return url }
+        guard let password = secret("rabbitmq", brokerAdmin) else { return "http://guest:guest@127.0.0.1:15672" }
+        return "http://\(brokerAdmin):\(password)@127.0.0.1:15672"
+    }
+    public static let brokerAdmin = "hromada-admin"
+
+    /// Where deploy/local keeps its generated passwords (`secrets/rabbitmq/<user>`,
+    /// `secrets/postgres/<role>`): `HROMADA_TEST_SECRETS`, default `.hromada/secrets`.
+    public static var secretsDirectory: URL {
+        if let path = env("HROMADA_TEST_SECRETS") { return URL(fileURLWithPath: path) }
+        return repositoryRoot.appendingPathComponent(".hromada/secrets")
+    }
+
+    /// A generated password (`kind` = `rabbitmq` or `postgres`), nil when there is none.
+    public static func secret(_ kind: String, _ name: String) -> String? {
+        let file = secretsDirectory.appendingPathComponent(kind).appendingPathComponent(name)
+        guard let text = try? String(contentsOf: file, encoding: .utf8) else { return nil }
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return trimmed.isEmpty ? nil : trimmed
     }
     /// The checkout's root, so tests can call deploy/local scripts and find fixtures.
     public static var repositoryRoot: URL {

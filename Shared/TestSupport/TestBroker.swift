@@ -3,10 +3,20 @@ import Foundation
 import FoundationNetworking
 #endif
 public import HromadaAMQP
+import HromadaContracts
+import HromadaRuntime
 import Logging
+import Synchronization
 
 /// A throwaway RabbitMQ vhost `t-<random>` for one test, created through the management API
-/// (`IntegrationEnvironment.rabbitMQAPI`), so tests never see each other's queues.
+/// (`IntegrationEnvironment.rabbitMQAPI`, the administrator), so tests never see each other's
+/// queues. The exchanges are declared in it (a deploy step in production).
+///
+/// `url` and `configuration(name:)` connect as a throwaway user of this vhost with the
+/// `impersonator` tag whose messages carry `user_id` = their producer (`app_id`, else the
+/// envelope's `producer`): services and publishers under test pass the consumers' producer check
+/// as the real services' messages do. `url(asUser:)` connects as one of the real broker users
+/// (`hromada-intake`, `hromada-observer`, …) with exactly its production rights in this vhost.
 ///
 ///     let broker = try await TestBroker.create()
 ///     defer { Task { try? await broker.delete() } }   // or `try await broker.delete()` at the end
@@ -14,36 +24,90 @@ import Logging
 public final class TestBroker: Sendable {
     /// The vhost's name (not encoded).
     public let vhost: String
-    /// The AMQP URL of `IntegrationEnvironment.amqpURL` with the vhost replaced (percent-encoded).
+    /// The AMQP URL of this vhost's relay user (percent-encoded vhost, `?user_id=producer`).
     public let url: String
+    /// The relay user's name (`hromada-test-<vhost>`), deleted with the vhost.
+    public let relayUser: String
     private let api: ManagementAPI
     private let inspector: AMQPClient
+    private let administrator: AMQPConfiguration
+    private let granted = Mutex<Set<String>>([])
 
-    private init(vhost: String, url: String, api: ManagementAPI, inspector: AMQPClient) {
+    private init(vhost: String, url: String, relayUser: String, api: ManagementAPI, inspector: AMQPClient, administrator: AMQPConfiguration) {
         self.vhost = vhost
         self.url = url
+        self.relayUser = relayUser
         self.api = api
         self.inspector = inspector
+        self.administrator = administrator
     }
 
     public static func create() async throws -> TestBroker {
-        var configuration = try AMQPConfiguration(url: IntegrationEnvironment.amqpURL, connectionName: "test-broker")
+        var administrator = try AMQPConfiguration(url: IntegrationEnvironment.amqpURL, connectionName: "test-broker")
         let vhost = "t-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
-        configuration.vhost = vhost
+        administrator.vhost = vhost
         let api = try ManagementAPI(base: IntegrationEnvironment.rabbitMQAPI)
         let encoded = ManagementAPI.encode(vhost)
         try await api.send("PUT", "/api/vhosts/\(encoded)", json: [:])
-        try await api.send("PUT", "/api/permissions/\(encoded)/\(ManagementAPI.encode(configuration.user))",
+        try await api.send("PUT", "/api/permissions/\(encoded)/\(ManagementAPI.encode(administrator.user))",
+                           json: ["configure": ".*", "write": ".*", "read": ".*"])
+        let relayUser = "hromada-test-\(vhost)"
+        let password = (0..<4).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 16) }.joined()
+        try await api.send("PUT", "/api/users/\(ManagementAPI.encode(relayUser))", json: ["password": password, "tags": "impersonator"])
+        try await api.send("PUT", "/api/permissions/\(encoded)/\(ManagementAPI.encode(relayUser))",
                            json: ["configure": ".*", "write": ".*", "read": ".*"])
         var logger = Logger(label: "hromada.test-broker")
         logger.logLevel = .warning
-        let inspector = AMQPClient(configuration: configuration, logger: logger)
-        return TestBroker(vhost: vhost, url: configuration.url, api: api, inspector: inspector)
+        let inspector = AMQPClient(configuration: administrator, logger: logger)
+        try await inspector.declare(AMQPTopology(exchanges: EventTopology.exchangeDeclarations))
+        var relay = administrator
+        relay.user = relayUser
+        relay.password = password
+        relay.userIDPolicy = .producer
+        return TestBroker(vhost: vhost, url: relay.url, relayUser: relayUser, api: api, inspector: inspector, administrator: administrator)
     }
 
-    /// A configuration for this vhost; `name` becomes the connection name.
+    /// A configuration for this vhost as the relay user; `name` becomes the connection name.
     public func configuration(name: String = "test") throws -> AMQPConfiguration {
         try AMQPConfiguration(url: url, connectionName: name)
+    }
+
+    /// The administrator in this vhost (no `impersonator` tag: the broker checks its `user_id`).
+    public func administratorConfiguration(name: String = "test-admin") -> AMQPConfiguration {
+        var configuration = administrator
+        configuration.connectionName = name
+        return configuration
+    }
+
+    /// The URL of the real broker user `user` (`hromada-intake`, `hromada-observer`,
+    /// `hromada-replay`, …) in this vhost, after giving it here exactly the rights deploy/local
+    /// gives it on `/` (`BrokerGrants`). Its password is deploy/local's generated one.
+    public func url(asUser user: String) async throws -> String {
+        guard let password = IntegrationEnvironment.secret("rabbitmq", user) else {
+            throw ManagementAPI.Failure(description: "no generated password for broker user \(user): run deploy/local/infra.sh start")
+        }
+        guard let grant = BrokerGrants.permissions(for: user) else {
+            throw ManagementAPI.Failure(description: "\(user) is not a deploy/local broker user")
+        }
+        if !granted.withLock({ $0.contains(user) }) {
+            let encoded = ManagementAPI.encode(vhost), name = ManagementAPI.encode(user)
+            try await api.send("PUT", "/api/permissions/\(encoded)/\(name)",
+                               json: ["configure": grant.configure, "write": grant.write, "read": grant.read])
+            if let topic = BrokerGrants.topicWrite(for: user) {
+                try await api.send("PUT", "/api/topic-permissions/\(encoded)/\(name)",
+                                   json: ["exchange": Topology.eventsExchange, "write": topic, "read": ".*"])
+            }
+            granted.withLock { _ = $0.insert(user) }
+        }
+        var configuration = administrator
+        configuration.user = user
+        configuration.password = password
+        return configuration.url
+    }
+
+    /// `url(asUser: "hromada-<service>")`: the service's own broker user.
+    public func url(forService service: String) async throws -> String {
+        try await url(asUser: "hromada-\(service)")
     }
 
     /// Ready messages in `queue` (a passive declare: immediate, unlike the management API's
@@ -67,10 +131,47 @@ public final class TestBroker: Sendable {
         return closed
     }
 
-    /// Deletes the vhost and everything in it.
+    /// Deletes the vhost and everything in it, and the relay user.
     public func delete() async throws {
         await inspector.close()
         try await api.send("DELETE", "/api/vhosts/\(ManagementAPI.encode(vhost))", json: nil, allowNotFound: true)
+        try await api.send("DELETE", "/api/users/\(ManagementAPI.encode(relayUser))", json: nil, allowNotFound: true)
+    }
+}
+
+/// The rights deploy/local/lib.sh (`user_permissions`, `topic_write_pattern`) gives each broker
+/// user on `/`; SecurityTests check that the two agree.
+public enum BrokerGrants {
+    public struct Grant: Sendable, Equatable {
+        public let configure: String
+        public let write: String
+        public let read: String
+    }
+
+    public static let services = ["intake", "routing", "notification", "audit"]
+    public static let users = ["hromada-admin"] + services.map { "hromada-\($0)" } + ["hromada-observer", "hromada-monitor", "hromada-replay"]
+
+    public static func permissions(for user: String) -> Grant? {
+        if user.hasPrefix("hromada-"), services.contains(String(user.dropFirst("hromada-".count))) {
+            let q = "hromada\\." + user.dropFirst("hromada-".count)
+            return Grant(configure: "^\(q)(\\.retry\\.[0-9]+|\\.dead)?$",
+                         write: "^(hromada\\.events|hromada\\.dlx|\(q)(\\.retry\\.[0-9]+|\\.dead)?)$",
+                         read: "^(hromada\\.events|hromada\\.dlx|\(q))$")
+        }
+        switch user {
+        case "hromada-observer": return Grant(configure: #"^amq\.gen-.*$"#, write: #"^amq\.gen-.*$"#, read: #"^(amq\.gen-.*|hromada\.events)$"#)
+        case "hromada-monitor": return Grant(configure: "^$", write: "^$", read: #"^hromada\.[a-z-]+\.dead$"#)
+        case "hromada-replay": return Grant(configure: "^$", write: #"^amq\.default$"#, read: #"^hromada\.[a-z-]+\.dead$"#)
+        case "hromada-admin": return Grant(configure: ".*", write: ".*", read: ".*")
+        default: return nil
+        }
+    }
+
+    /// The topic permission (`write`) on `hromada.events`: a service's own event types
+    /// (`Producers`), nothing for the other users.
+    public static func topicWrite(for user: String) -> String? {
+        if Producers.all.contains(user) { return Producers.writeRoutingKeyPattern(for: user) }
+        return user == "hromada-admin" ? nil : "^$"
     }
 }
 

@@ -13,7 +13,7 @@ public final class TestDatabase: Sendable {
     public let schema: String
     /// The role that owns `schema` (default `hromada_<schema>`).
     public let role: String
-    /// Connection string for `role` into this database (password = role name, local only).
+    /// Connection string for `role` into this database (its generated password, see `connectionString`).
     public let connectionString: String
     /// Superuser connection string into this database.
     public let adminConnectionString: String
@@ -82,7 +82,7 @@ public final class TestDatabase: Sendable {
         client(role: role, schema: schema, poolSize: poolSize)
     }
 
-    /// A pool for another role (password = role name) and search_path; closed by `drop()`.
+    /// A pool for another role and search_path; closed by `drop()`.
     public func client(role: String, schema: String?, poolSize: Int = 4) -> PostgresClient {
         var configuration = PostgresConfiguration(
             connectionString: Self.connectionString(host: host, port: port, database: name, role: role),
@@ -160,8 +160,10 @@ public final class TestDatabase: Sendable {
         }
     }
 
+    /// The role's password: deploy/local's generated one for the service roles
+    /// (`secrets/postgres/<role>`), the role's name for a role only tests create.
     private static func connectionString(host: String, port: Int, database: String, role: String) -> String {
-        "host=\(host) port=\(port) dbname=\(database) user=\(role) password=\(role)"
+        "host=\(host) port=\(port) dbname=\(database) user=\(role) password=\(IntegrationEnvironment.secret("postgres", role) ?? role)"
     }
 
     /// Host and port of a URI or conninfo (127.0.0.1:5432 when absent).

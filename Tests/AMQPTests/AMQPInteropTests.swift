@@ -47,7 +47,7 @@ final class AMQPInteropTests: XCTestCase {
             )
         )])
 
-        let result = try python([script, "consume", broker.url, "q"])
+        let result = try python([script, "consume", broker.administratorConfiguration().url, "q"])
         XCTAssertEqual(result.status, 0)
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
         XCTAssertEqual(json["exchange"] as? String, "events")
@@ -59,6 +59,7 @@ final class AMQPInteropTests: XCTestCase {
         XCTAssertEqual(json["type"] as? String, "appeal.registered")
         XCTAssertEqual(json["correlation_id"] as? String, correlation)
         XCTAssertEqual(json["app_id"] as? String, "hromada-intake")
+        XCTAssertEqual(json["user_id"] as? String, "hromada-intake", "user_id = the producer's broker user, readable by pika")
         XCTAssertEqual(json["timestamp"] as? Int, 1_767_225_600)
         XCTAssertEqual(json["priority"] as? Int, 3)
         XCTAssertEqual(json["body"] as? String, body)
@@ -81,7 +82,7 @@ final class AMQPInteropTests: XCTestCase {
         try requirePika()
         let client = AMQPClient(configuration: try broker.configuration(name: "interop-setup"), logger: testLogger())
         try await client.declare(standardTopology())
-        let result = try python([script, "publish", broker.url, "events", "appeal.registered.v1"])
+        let result = try python([script, "publish", broker.administratorConfiguration().url, "events", "appeal.registered.v1"])
         XCTAssertEqual(result.status, 0)
         XCTAssertEqual(result.output.trimmingCharacters(in: .whitespacesAndNewlines), "published")
 
@@ -108,6 +109,7 @@ final class AMQPInteropTests: XCTestCase {
         XCTAssertEqual(properties.priority, 5)
         XCTAssertEqual(properties.replyTo, "pika.replies")
         XCTAssertEqual(properties.expiration, "60000")
+        XCTAssertEqual(properties.userID, nil, "pika set no user_id")
         let headers = properties.headers
         XCTAssertEqual(headers["text"], .string("Миколаїв"))
         XCTAssertEqual(headers["long"], .string(String(repeating: "ж", count: 400)))

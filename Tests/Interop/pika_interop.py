@@ -54,6 +54,7 @@ def consume(url, queue):
             "type": properties.type,
             "correlation_id": properties.correlation_id,
             "app_id": properties.app_id,
+            "user_id": properties.user_id,
             "timestamp": properties.timestamp,
             "priority": properties.priority,
             "reply_to": properties.reply_to,

@@ -145,12 +145,12 @@ final class SecurityChecksTests: XCTestCase {
                     properties: AMQPProperties(contentType: "application/json", deliveryMode: 2, messageID: "\(marker)-\(i)", type: "garbage"))])
             }
             let unknown = try (0..<2).map { _ in
-                Envelope(id: UUID(), type: "hromada.unknown-event", version: 7, correlationId: UUID(), causationId: nil, producer: "hromada-fuzz",
+                Envelope(id: UUID(), type: "hromada.unknown-event", version: 7, correlationId: UUID(), causationId: nil, producer: Producers.intake,
                          payload: .object(["x": .string(Self.injection)]))
             }
             _ = unknown
             let valid = try Envelope(event: AppealReturned(appealId: UUID(), registrationNumber: "MK-2026-999999", reason: "test", returnedAt: Date()),
-                                     correlationId: UUID(), causationId: nil, producer: "hromada-fuzz")
+                                     correlationId: UUID(), causationId: nil, producer: Producers.intake)
             for envelope in unknown + [valid] {
                 try await system.client.publish([AMQPOutgoingMessage(exchange: "", routingKey: queue, body: try envelope.encoded(),
                     properties: AMQPProperties(contentType: "application/json", deliveryMode: 2, messageID: envelope.id.uuidString, type: envelope.type))])

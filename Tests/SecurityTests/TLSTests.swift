@@ -56,7 +56,11 @@ final class TLSTests: XCTestCase {
 
     func amqpsURL(vhost: String, ca: String, host: String = "localhost") -> String {
         let encoded = vhost.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? vhost
-        return "amqps://guest:guest@\(host):\(Self.amqpsPort)/\(encoded)?cacertfile=\(ca)&verify=verify_peer"
+        // The administrator (guest is gone): its name and password from the test environment.
+        let admin = (try? AMQPConfiguration(url: IntegrationEnvironment.amqpURL)) ?? AMQPConfiguration()
+        let user = admin.user.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? admin.user
+        let password = admin.password.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? admin.password
+        return "amqps://\(user):\(password)@\(host):\(Self.amqpsPort)/\(encoded)?cacertfile=\(ca)&verify=verify_peer"
     }
 
     func testAMQPSPublishesAndConsumesWithVerificationAndRefusesAWrongCA() async throws {
@@ -200,7 +204,7 @@ final class TLSTests: XCTestCase {
         // An event published over plain AMQP reaches the service's TLS consumer.
         let publisher = AMQPClient(configuration: try broker.configuration(name: "tls-feeder"), logger: logger)
         let envelope = try Envelope(event: AppealReturned(appealId: UUID(), registrationNumber: "MK-2026-000001", reason: "test", returnedAt: Date()),
-                                    correlationId: UUID(), causationId: nil, producer: "hromada-test")
+                                    correlationId: UUID(), causationId: nil, producer: Producers.intake)
         try await publisher.publish([AMQPOutgoingMessage(
             exchange: Topology.eventsExchange, routingKey: envelope.routingKey, body: try envelope.encoded(),
             properties: AMQPProperties(contentType: Topology.contentType, deliveryMode: Topology.deliveryMode, messageID: envelope.id.uuidString, type: envelope.type))])

@@ -1,21 +1,66 @@
 #!/usr/bin/env bash
-# Writes random secrets for compose.yaml into secrets/ (never overwrites existing ones).
+# Writes random secrets for compose.yaml into secrets/ (never overwrites existing ones), and
+# secrets/definitions.json: ../definitions.json plus the broker users (password hashes), their
+# permissions and topic permissions — the same users and rights as deploy/local (deploy/local/lib.sh
+# is the one table of them). No guest: the node imports these definitions on boot.
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/secrets"
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
+cd "$HERE/secrets"
 umask 077
 rnd() { openssl rand -hex 24; }
-for f in rabbitmq_password rabbitmq_erlang_cookie pg_superuser_password pg_replication_password \
+BROKER_USERS=(hromada-admin hromada-intake hromada-routing hromada-notification hromada-audit
+    hromada-observer hromada-monitor hromada-replay)
+for f in rabbitmq_erlang_cookie pg_superuser_password pg_replication_password \
          pg_intake_password pg_routing_password pg_notification_password pg_audit_password; do
     [[ -s "$f" ]] || rnd >"$f"
 done
+for user in "${BROKER_USERS[@]}"; do
+    [[ -s "rabbitmq_${user}_password" ]] || rnd >"rabbitmq_${user}_password"
+done
 [[ -s rabbitmq.env ]] || printf 'RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=-setcookie %s\nRABBITMQ_CTL_ERL_ARGS=-setcookie %s\n' \
     "$(cat rabbitmq_erlang_cookie)" "$(cat rabbitmq_erlang_cookie)" >rabbitmq.env
-[[ -s rabbitmq-credentials.conf ]] || printf 'default_user = hromada\ndefault_pass = %s\n' "$(cat rabbitmq_password)" >rabbitmq-credentials.conf
+
+# Rights from deploy/local/lib.sh (sourced with a throwaway state folder).
+rights="$(mktemp)"
+state="$(mktemp -d)"
+HROMADA_STATE="$state" bash -c '
+    source "$1/../local/lib.sh"
+    for user in "${@:2}"; do
+        IFS=$'"'"'\t'"'"' read -r c w r <<<"$(user_permissions "$user")"
+        topic=""
+        case "$user" in hromada-intake|hromada-routing|hromada-notification|hromada-audit)
+            topic="$(topic_write_pattern "${user#hromada-}")" ;;
+        hromada-admin) topic="" ;;
+        *) topic="^$" ;; esac
+        printf "%s\t%s\t%s\t%s\t%s\t%s\n" "$user" "$(user_tags "$user")" "$c" "$w" "$r" "$topic"
+    done' _ "$HERE" "${BROKER_USERS[@]}" >"$rights"
+rm -rf "$state"
+python3 - "$HERE/definitions.json" "$rights" definitions.json <<'PY'
+import base64, hashlib, json, os, sys
+template, rights, out = sys.argv[1:4]
+definitions = json.load(open(template))
+definitions["users"], definitions["permissions"], definitions["topic_permissions"] = [], [], []
+for line in open(rights):
+    user, tags, configure, write, read, topic = line.rstrip("\n").split("\t")
+    password = open(f"rabbitmq_{user}_password").read().strip()
+    salt = os.urandom(4)  # rabbit_password_hashing_sha256: base64(salt + sha256(salt + password))
+    digest = hashlib.sha256(salt + password.encode()).digest()
+    definitions["users"].append({"name": user, "password_hash": base64.b64encode(salt + digest).decode(),
+                                 "hashing_algorithm": "rabbit_password_hashing_sha256", "tags": [t for t in [tags] if t]})
+    definitions["permissions"].append({"user": user, "vhost": "/", "configure": configure, "write": write, "read": read})
+    if topic:
+        definitions["topic_permissions"].append({"user": user, "vhost": "/", "exchange": "hromada.events", "write": topic, "read": ".*"})
+with open(out, "w") as f:
+    json.dump(definitions, f, indent=2)
+PY
+rm -f "$rights"
+chmod 0644 definitions.json  # read by the container's rabbitmq user; the folder itself is private
+
 i=1
 for s in intake routing notification audit; do
-    # Spread the replicas' first broker choice over the three nodes.
-    [[ -s "$s.env" ]] || printf 'HROMADA_DATABASE_URL=host=pg-primary,pg-standby port=5432,5432 dbname=hromada user=hromada_%s password=%s target_session_attrs=read-write connect_timeout=5\nHROMADA_AMQP_URL=amqp://hromada:%s@rabbitmq-%s:5672/%%2f\n' \
-        "$s" "$(cat "pg_${s}_password")" "$(cat rabbitmq_password)" "$i" >"$s.env"
+    # Spread the replicas' first broker choice over the three nodes. Each service its own user.
+    [[ -s "$s.env" ]] || printf 'HROMADA_DATABASE_URL=host=pg-primary,pg-standby port=5432,5432 dbname=hromada user=hromada_%s password=%s target_session_attrs=read-write connect_timeout=5\nHROMADA_AMQP_URL=amqp://hromada-%s:%s@rabbitmq-%s:5672/%%2f\n' \
+        "$s" "$(cat "pg_${s}_password")" "$s" "$(cat "rabbitmq_hromada-${s}_password")" "$i" >"$s.env"
     i=$((i % 3 + 1))
 done
 echo "secrets written to $(pwd)"

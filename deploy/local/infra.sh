@@ -116,6 +116,7 @@ pg_init() {
     chown -h postgres:postgres "$PG_DATA"
     chmod 700 "$PG_DATA"
     local pwfile
+    PG_SUPERPASS="$(secret_ensure postgres "$PG_SUPERUSER")"
     pwfile="$(mktemp)"
     printf '%s\n' "$PG_SUPERPASS" >"$pwfile"
     chown postgres "$pwfile"
@@ -148,11 +149,29 @@ EOF
     chown postgres:postgres "$PG_LOG"
 }
 
-# Roles (cluster-wide) and, for the given database, creation if missing plus schemas and grants.
+# A state folder from before the generated superuser password still has postgres/postgres:
+# generate one, set it, and keep it under secrets/ (0600).
+pg_rotate_superuser() {
+    [[ -s "$(secret_path postgres "$PG_SUPERUSER")" ]] && return 0
+    local new
+    new="$(secret_ensure postgres "$PG_SUPERUSER.new")"
+    pg_psql -d postgres -c "ALTER ROLE $PG_SUPERUSER PASSWORD '$new'" >/dev/null \
+        || die "could not set a generated password for $PG_SUPERUSER"
+    mv -f "$(secret_path postgres "$PG_SUPERUSER.new")" "$(secret_path postgres "$PG_SUPERUSER")"
+    PG_SUPERPASS="$new"
+    log "PostgreSQL superuser: password generated (secrets/postgres/$PG_SUPERUSER)"
+}
+
+# Roles (cluster-wide) with generated passwords and, for the given database, creation if missing
+# plus schemas and grants.
 ensure_roles() {
-    local db="${1:-$PG_DATABASE}"
+    local db="${1:-$PG_DATABASE}" service password
     [[ "$db" =~ ^[A-Za-z0-9_-]+$ ]] || die "unexpected database name: $db"
     pg_psql -d postgres -f "$SQL_DIR/roles.sql" >/dev/null
+    for service in "${PG_SERVICES[@]}"; do
+        password="$(secret_ensure postgres "hromada_$service")"   # hex: safe inside quotes
+        pg_psql -d postgres -c "ALTER ROLE hromada_$service PASSWORD '$password'" >/dev/null
+    done
     if [[ "$(pg_psql -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname = '$db'")" != 1 ]]; then
         log "creating database $db"
         pg_psql -d postgres -c "CREATE DATABASE \"$db\" ENCODING 'UTF8' TEMPLATE template0" >/dev/null 2>&1 \
@@ -202,6 +221,7 @@ cmd_start_postgres() {
             || { tail -20 "$PG_LOG" >&2; die "PostgreSQL did not start; see $PG_LOG"; }
         pg_wait_ready 60 || die "PostgreSQL started but does not accept connections; see $PG_LOG"
     fi
+    pg_rotate_superuser
     ensure_roles "$PG_DATABASE"
 }
 
@@ -236,10 +256,14 @@ rabbit_write_conf() {
     mkdir -p "$RABBITMQ_MNESIA_BASE" "$RABBITMQ_LOG_BASE"
     cat >"$RABBITMQ_CONFIG_FILE" <<EOF
 # Written by deploy/local/infra.sh on every start.
-listeners.tcp.local = 127.0.0.1:$AMQP_PORT
+listeners.tcp.default = 127.0.0.1:$AMQP_PORT
 management.tcp.port = $RABBIT_MGMT_PORT
 management.tcp.ip = 127.0.0.1
-loopback_users = none
+# Users that may connect from 127.0.0.1 only (guest is deleted; the administrator and the
+# impersonator stay on this machine).
+loopback_users.guest = true
+loopback_users.$RABBIT_ADMIN = true
+loopback_users.$RABBIT_REPLAY = true
 EOF
     printf '[rabbitmq_management].\n' >"$RABBITMQ_ENABLED_PLUGINS_FILE"
     # The TLS listener of `enable-tls`, once it was enabled for this state folder.
@@ -248,8 +272,12 @@ EOF
 
 rabbit_own_running() { pid_alive "$RABBITMQ_PID_FILE"; }
 
+# The management API answers (any HTTP status: which users it accepts is rabbit_provision's business,
+# and it repairs the administrator through rabbitmqctl when needed).
 rabbit_api_ok() {
-    curl -fsS -m 5 -u "$RABBIT_USER:$RABBIT_PASS" "http://127.0.0.1:$RABBIT_MGMT_PORT/api/overview" >/dev/null 2>&1
+    local code
+    code="$(curl -sS -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$RABBIT_MGMT_PORT/api/overview" 2>/dev/null || true)"
+    [[ "$code" =~ ^[1-5][0-9][0-9]$ ]]
 }
 
 # Ready = the node finished booting, AMQP accepts connections, the management API answers.
@@ -284,6 +312,11 @@ rabbit_startup_failed() {
 }
 
 cmd_start_rabbitmq() {
+    rabbit_start_node
+    rabbit_provision
+}
+
+rabbit_start_node() {
     if rabbit_own_running && port_open "$AMQP_PORT"; then
         rabbit_wait_ready 120 || rabbit_startup_failed
         return 0
@@ -346,6 +379,89 @@ cmd_stop_rabbitmq() {
     fi
     wait_port_closed "$AMQP_PORT" 30 || die "port $AMQP_PORT still open after stopping RabbitMQ"
     wait_port_closed "$RABBIT_MGMT_PORT" 30 || die "port $RABBIT_MGMT_PORT still open after stopping RabbitMQ"
+}
+
+# ------------------------------------------------------------------ broker users and topology
+
+# json_string TEXT: TEXT as a JSON string literal (the regexes hold backslashes).
+json_string() { python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$1"; }
+
+# rabbit_api METHOD PATH [JSON]: the management API as the administrator. Credentials and body go
+# through curl's config on stdin, never on a command line.
+rabbit_api() {
+    local method=$1 path=$2 body=${3:-} escaped
+    {
+        printf 'user = "%s:%s"\n' "$RABBIT_USER" "$RABBIT_PASS"
+        if [[ -n "$body" ]]; then
+            escaped="${body//\\/\\\\}"
+            escaped="${escaped//\"/\\\"}"
+            printf 'data = "%s"\n' "$escaped"
+            printf 'header = "content-type: application/json"\n'
+        fi
+    } | curl -fsS -m 15 -K - -X "$method" -o /dev/null "http://127.0.0.1:$RABBIT_MGMT_PORT$path"
+}
+
+rabbit_admin_ok() {
+    printf 'user = "%s:%s"\n' "$RABBIT_ADMIN" "$(secret_read rabbitmq "$RABBIT_ADMIN")" \
+        | curl -fsS -m 5 -K - -o /dev/null "http://127.0.0.1:$RABBIT_MGMT_PORT/api/whoami" 2>/dev/null
+}
+
+# The administrator first (through rabbitmqctl, which needs no broker user: a fresh node or one
+# that still has only guest), then everything else through the management API as that user.
+rabbit_ensure_admin() {
+    local password
+    password="$(secret_ensure rabbitmq "$RABBIT_ADMIN")"
+    if ! rabbit_admin_ok; then
+        log "RabbitMQ: creating the administrator $RABBIT_ADMIN (password in secrets/rabbitmq/)"
+        if ! printf '%s\n' "$password" | "$RABBITMQCTL" -q add_user "$RABBIT_ADMIN" >/dev/null 2>&1; then
+            printf '%s\n' "$password" | "$RABBITMQCTL" -q change_password "$RABBIT_ADMIN" >/dev/null \
+                || die "rabbitmqctl could not set the password of $RABBIT_ADMIN"
+        fi
+        "$RABBITMQCTL" -q set_user_tags "$RABBIT_ADMIN" administrator >/dev/null
+        "$RABBITMQCTL" -q set_permissions -p / "$RABBIT_ADMIN" '.*' '.*' '.*' >/dev/null
+        local deadline=$((SECONDS + 15))
+        until rabbit_admin_ok; do
+            ((SECONDS < deadline)) || die "the management API refuses $RABBIT_ADMIN"
+            sleep 0.3
+        done
+    fi
+    RABBIT_USER="$RABBIT_ADMIN"
+    RABBIT_PASS="$password"
+}
+
+# Users, their rights, the topic permissions from the producers table, no guest, and the two
+# exchanges (the deploy step of the topology; each service declares its own queues, within its
+# `configure` right). Idempotent; rotates nothing that exists (delete a secret file to rotate).
+rabbit_provision() {
+    rabbit_ensure_admin
+    local user password tags perms configure write read service
+    while IFS= read -r user; do
+        password="$(secret_ensure rabbitmq "$user")"
+        tags="$(user_tags "$user")"
+        rabbit_api PUT "/api/users/$user" "{\"password\":$(json_string "$password"),\"tags\":\"$tags\"}" \
+            || die "could not create broker user $user"
+        perms="$(user_permissions "$user")"
+        IFS=$'\t' read -r configure write read <<<"$perms"
+        rabbit_api PUT "/api/permissions/%2F/$user" \
+            "{\"configure\":$(json_string "$configure"),\"write\":$(json_string "$write"),\"read\":$(json_string "$read")}" \
+            || die "could not set the permissions of $user"
+    done < <(rabbit_all_users)
+    for service in "${RABBIT_SERVICES[@]}"; do
+        rabbit_api PUT "/api/topic-permissions/%2F/hromada-$service" \
+            "{\"exchange\":\"hromada.events\",\"write\":$(json_string "$(topic_write_pattern "$service")"),\"read\":\".*\"}" \
+            || die "could not set the topic permissions of hromada-$service"
+    done
+    # Nothing to publish for the others: an empty match on hromada.events.
+    for user in "$RABBIT_OBSERVER" "$RABBIT_MONITOR" "$RABBIT_REPLAY"; do
+        rabbit_api PUT "/api/topic-permissions/%2F/$user" '{"exchange":"hromada.events","write":"^$","read":".*"}' \
+            || die "could not set the topic permissions of $user"
+    done
+    if rabbit_api GET /api/users/guest 2>/dev/null; then
+        log "RabbitMQ: deleting the guest user"
+        rabbit_api DELETE /api/users/guest || die "could not delete guest"
+    fi
+    rabbit_api PUT /api/exchanges/%2F/hromada.events '{"type":"topic","durable":true}' || die "could not declare hromada.events"
+    rabbit_api PUT /api/exchanges/%2F/hromada.dlx '{"type":"direct","durable":true}' || die "could not declare hromada.dlx"
 }
 
 # -------------------------------------------------------------------------------------- TLS

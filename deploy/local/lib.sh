@@ -22,10 +22,33 @@ RABBIT_MGMT_PORT="${HROMADA_RABBITMQ_MGMT_PORT:-15672}"
 SMTP_PORT="${HROMADA_SMTP_PORT:-2525}"
 SMTP_HTTP_PORT="${HROMADA_SMTP_HTTP_PORT:-2526}"
 
+# Generated secrets (passwords), one file each, mode 0600 in a 0700 folder:
+#   secrets/rabbitmq/<broker user>, secrets/postgres/<role> (the superuser `postgres` too).
+SECRETS_DIR="$STATE/secrets"
+mkdir -p "$SECRETS_DIR/rabbitmq" "$SECRETS_DIR/postgres"
+chmod 0700 "$SECRETS_DIR" "$SECRETS_DIR/rabbitmq" "$SECRETS_DIR/postgres"
+
+# secret_path KIND NAME / secret_read KIND NAME (empty when not generated yet)
+secret_path() { printf '%s/%s/%s' "$SECRETS_DIR" "$1" "$2"; }
+secret_read() { local f; f="$(secret_path "$1" "$2")"; [[ -s "$f" ]] && tr -d '\n' <"$f" || true; }
+# secret_ensure KIND NAME: the secret, generated (32 hex digits) and stored 0600 when missing.
+secret_ensure() {
+    local f
+    f="$(secret_path "$1" "$2")"
+    if [[ ! -s "$f" ]]; then
+        (umask 077 && openssl rand -hex 16 >"$f.tmp" && mv -f "$f.tmp" "$f")
+    fi
+    chmod 0600 "$f"
+    tr -d '\n' <"$f"
+}
+
 # PostgreSQL 15.
 PG_BIN=/usr/lib/postgresql/15/bin
 PG_SUPERUSER=postgres
-PG_SUPERPASS=postgres
+# Generated on first start (infra.sh); `postgres` only for a state folder from before that, until
+# infra.sh start rotates it.
+PG_SUPERPASS="$(secret_read postgres postgres)"
+PG_SUPERPASS="${PG_SUPERPASS:-postgres}"
 PG_DATABASE="${HROMADA_PG_DATABASE:-hromada}"
 PG_SERVICES=(intake routing notification audit)
 
@@ -43,9 +66,32 @@ if ((AMQP_PORT + 20000 <= 65535)); then _dist=$((AMQP_PORT + 20000)); else _dist
 export RABBITMQ_DIST_PORT="${HROMADA_RABBITMQ_DIST_PORT:-$_dist}"
 unset _dist
 export PATH="/usr/lib/rabbitmq/bin:$PATH"
+# The Erlang distribution (rabbitmqctl's channel to the node) and epmd on loopback only. An epmd
+# already running keeps the address it was started with.
+export ERL_EPMD_ADDRESS=127.0.0.1
+export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="${RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS:-} -kernel inet_dist_use_interface {127,0,0,1}"
+export RABBITMQ_CTL_ERL_ARGS="${RABBITMQ_CTL_ERL_ARGS:-} -kernel inet_dist_use_interface {127,0,0,1}"
 RABBITMQCTL=/usr/lib/rabbitmq/bin/rabbitmqctl
-RABBIT_USER=guest
-RABBIT_PASS=guest
+
+# Broker users (deploy/local/infra.sh creates them; passwords in secrets/rabbitmq/<user>):
+#   hromada-admin          administrator: up.sh, infra.sh and the tests administer the broker with it
+#   hromada-<service>      each service: publishes its own event types, reads its own queue
+#   hromada-observer       binds a server-named exclusive queue to hromada.events and reads it
+#   hromada-monitor        management API, tag monitoring (hromadactl status, the console)
+#   hromada-replay         tag impersonator: hromadactl dlq replay/purge
+RABBIT_ADMIN=hromada-admin
+RABBIT_OBSERVER=hromada-observer
+RABBIT_MONITOR=hromada-monitor
+RABBIT_REPLAY=hromada-replay
+RABBIT_SERVICES=(intake routing notification audit)
+# The administrator the scripts use: guest/guest only for a state folder from before the users
+# existed (infra.sh start migrates it).
+RABBIT_USER="$RABBIT_ADMIN"
+RABBIT_PASS="$(secret_read rabbitmq "$RABBIT_ADMIN")"
+if [[ -z "$RABBIT_PASS" ]]; then RABBIT_USER=guest RABBIT_PASS=guest; fi
+
+# amqp_url USER [VHOST]: the AMQP URL of a broker user on this machine (its generated password).
+amqp_url() { printf 'amqp://%s:%s@127.0.0.1:%s/%s' "$1" "$(secret_read rabbitmq "$1")" "$AMQP_PORT" "${2:-%2f}"; }
 
 mkdir -p "$RUN_DIR" "$LOG_DIR" "$MAIL_DIR" "$RABBIT_DIR" "$PG_DIR"
 
@@ -151,3 +197,59 @@ start_smtp_sink() {
 }
 
 stop_smtp_sink() { stop_pidfile "$SMTP_SINK_PID" smtp-sink 15; }
+
+# ------------------------------------------------------------------ broker users' rights
+
+# The event types each service produces: the same table as Shared/Contracts/Producers.swift
+# (SecurityTests.BrokerTrustTests checks that the two agree).
+declare -A RABBIT_PRODUCES=(
+    [intake]="appeal.registered appeal.returned centre.updated"
+    [routing]="official.updated routing-rules.changed ticket.accepted ticket.assigned ticket.closed ticket.deadline-approaching ticket.extended ticket.forwarded ticket.overdue ticket.reopened personal-data.accessed ticket.answered"
+    [notification]="notification.failed notification.sent"
+    [audit]="audit.checkpoint personal-data.accessed personal-data.erased"
+)
+
+# topic_write_pattern SERVICE: the regex of the routing keys SERVICE may publish on hromada.events
+# (RabbitMQ topic permission), built exactly as Producers.writeRoutingKeyPattern builds it.
+topic_write_pattern() {
+    local types
+    # shellcheck disable=SC2086
+    types="$(printf '%s\n' ${RABBIT_PRODUCES[$1]} | LC_ALL=C sort | sed 's/\./\\./g' | paste -sd'|')"
+    printf '^(%s)\\.v[0-9]+(\\..+)?$' "$types"
+}
+
+# user_permissions USER: "configure<TAB>write<TAB>read" regexes on the vhost (RabbitMQ checks
+# configure for declare/delete, write for publish and for the queue side of a bind, read for
+# consume/get/purge and for the exchange side of a bind).
+user_permissions() {
+    local q
+    case "$1" in
+        hromada-intake|hromada-routing|hromada-notification|hromada-audit)
+            q="hromada\\.${1#hromada-}"
+            printf '%s\t%s\t%s\n' "^$q(\\.retry\\.[0-9]+|\\.dead)?\$" \
+                "^(hromada\\.events|hromada\\.dlx|$q(\\.retry\\.[0-9]+|\\.dead)?)\$" \
+                "^(hromada\\.events|hromada\\.dlx|$q)\$" ;;
+        "$RABBIT_OBSERVER") printf '%s\t%s\t%s\n' '^amq\.gen-.*$' '^amq\.gen-.*$' '^(amq\.gen-.*|hromada\.events)$' ;;
+        "$RABBIT_MONITOR") printf '%s\t%s\t%s\n' '^$' '^$' '^hromada\.[a-z-]+\.dead$' ;;
+        "$RABBIT_REPLAY") printf '%s\t%s\t%s\n' '^$' '^amq\.default$' '^hromada\.[a-z-]+\.dead$' ;;
+        "$RABBIT_ADMIN") printf '%s\t%s\t%s\n' '.*' '.*' '.*' ;;
+        *) return 1 ;;
+    esac
+}
+
+# user_tags USER
+user_tags() {
+    case "$1" in
+        "$RABBIT_ADMIN") echo administrator ;;
+        "$RABBIT_MONITOR") echo monitoring ;;
+        "$RABBIT_REPLAY") echo impersonator ;;
+        *) echo "" ;;
+    esac
+}
+
+rabbit_all_users() {
+    local s
+    printf '%s\n' "$RABBIT_ADMIN"
+    for s in "${RABBIT_SERVICES[@]}"; do printf 'hromada-%s\n' "$s"; done
+    printf '%s\n' "$RABBIT_OBSERVER" "$RABBIT_MONITOR" "$RABBIT_REPLAY"
+}

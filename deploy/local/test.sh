@@ -41,8 +41,15 @@ bash "$ROOT/deploy/local/infra.sh" status
 phase "SMTP sink"
 start_smtp_sink
 
+# infra.sh start generated (or migrated to) the passwords: read them now, not before.
+PG_SUPERPASS="$(secret_read postgres "$PG_SUPERUSER")"
+RABBIT_USER="$RABBIT_ADMIN"
+RABBIT_PASS="$(secret_read rabbitmq "$RABBIT_ADMIN")"
+[[ -n "$PG_SUPERPASS" && -n "$RABBIT_PASS" ]] || die "infra.sh start left no generated passwords in $SECRETS_DIR"
+
 # Tell the tests where the servers are (IntegrationEnvironment reads these; defaults match).
 export HROMADA_REQUIRE_INFRA=1
+export HROMADA_TEST_SECRETS="${HROMADA_TEST_SECRETS:-$SECRETS_DIR}"
 export HROMADA_TEST_PG_ADMIN_URL="${HROMADA_TEST_PG_ADMIN_URL:-postgresql://$PG_SUPERUSER:$PG_SUPERPASS@127.0.0.1:$PG_PORT/postgres}"
 export HROMADA_TEST_AMQP_URL="${HROMADA_TEST_AMQP_URL:-amqp://$RABBIT_USER:$RABBIT_PASS@127.0.0.1:$AMQP_PORT/%2f}"
 export HROMADA_TEST_RABBITMQ_API="${HROMADA_TEST_RABBITMQ_API:-http://$RABBIT_USER:$RABBIT_PASS@127.0.0.1:$RABBIT_MGMT_PORT}"

@@ -7,7 +7,10 @@
 # HROMADA_BUILD_CONFIG=debug builds and runs the debug configuration instead of release.
 # HROMADA_* variables set before running (see /work/shared/ARCHITECTURE.md) are passed to the
 # services. Per service, HROMADA_<SERVICE>_DATABASE_URL and HROMADA_<SERVICE>_HTTP_PORT
-# (e.g. HROMADA_ROUTING_HTTP_PORT) override the defaults below.
+# (e.g. HROMADA_ROUTING_HTTP_PORT) and HROMADA_<SERVICE>_AMQP_URL override the defaults below; by
+# default each service uses its own broker user and database role, with the passwords infra.sh
+# generated under .hromada/secrets/ (0600), and listens on 127.0.0.1 (HROMADA_HTTP_HOST).
+# hromadactl runs with the monitoring user's API URL and (console) the impersonator's AMQP URL.
 set -euo pipefail
 # shellcheck source=deploy/local/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -23,29 +26,38 @@ bash "$ROOT/deploy/local/infra.sh" install
 bash "$ROOT/deploy/local/infra.sh" start
 start_smtp_sink
 
-# 2. Demo credentials, generated once.
-if [[ ! -s "$CREDENTIALS" ]]; then
-    log "generating demo credentials in $CREDENTIALS"
+# 2. Demo credentials, generated once; fields a newer version added are filled in, and the broker
+#    URLs always follow the generated passwords.
+log "demo credentials in $CREDENTIALS"
+(
     umask 077
-    CENTRE_KEY="$(openssl rand -hex 24)" ADMIN_TOKEN="$(openssl rand -hex 24)" \
-    OPERATOR_TOKEN="$(openssl rand -hex 24)" MAYOR_TOKEN="$(openssl rand -hex 24)" \
-    ZHKG_TOKEN="$(openssl rand -hex 24)" python3 - "$CREDENTIALS" <<'PY'
-import json, os, sys
-credentials = {
-    "centreKey": os.environ["CENTRE_KEY"],
-    "adminToken": os.environ["ADMIN_TOKEN"],
-    "operatorToken": os.environ["OPERATOR_TOKEN"],
-    "officials": [
-        {"authority": "mayor-reception", "name": "Приймальня міського голови (демо)", "token": os.environ["MAYOR_TOKEN"]},
-        {"authority": "zhkg", "name": "Департамент ЖКГ (демо)", "token": os.environ["ZHKG_TOKEN"]},
-    ],
-}
-with open(sys.argv[1], "w", encoding="utf-8") as f:
+    OBSERVER_URL="$(amqp_url "$RABBIT_OBSERVER")" \
+    MONITOR_URL="http://$RABBIT_MONITOR:$(secret_read rabbitmq "$RABBIT_MONITOR")@127.0.0.1:$RABBIT_MGMT_PORT" \
+    python3 - "$CREDENTIALS" <<'PY'
+import json, os, secrets, sys
+path = sys.argv[1]
+try:
+    with open(path, encoding="utf-8") as f:
+        credentials = json.load(f)
+except (FileNotFoundError, ValueError):
+    credentials = {}
+def token():
+    return secrets.token_hex(24)
+for field in ("centreKey", "adminToken", "operatorToken"):
+    credentials.setdefault(field, token())
+credentials.setdefault("officials", [
+    {"authority": "mayor-reception", "name": "Приймальня міського голови (демо)", "token": token()},
+    {"authority": "zhkg", "name": "Департамент ЖКГ (демо)", "token": token()},
+])
+credentials["amqpObserverUrl"] = os.environ["OBSERVER_URL"]
+credentials["rabbitmqApiUrl"] = os.environ["MONITOR_URL"]
+with open(path + ".tmp", "w", encoding="utf-8") as f:
     json.dump(credentials, f, ensure_ascii=False, indent=2)
     f.write("\n")
+os.replace(path + ".tmp", path)
 PY
-    umask 022
-fi
+)
+chmod 0600 "$CREDENTIALS"
 credential() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$CREDENTIALS" "$1"; }
 ADMIN_TOKEN="$(credential adminToken)"
 OPERATOR_TOKEN="$(credential operatorToken)"
@@ -59,10 +71,12 @@ if ! swift build -c "$CONFIG" </dev/null >"$LOG_DIR/build-$CONFIG.log" 2>&1; the
 fi
 BIN="$(swift build -c "$CONFIG" --show-bin-path)"
 
-export HROMADA_AMQP_URL="${HROMADA_AMQP_URL:-amqp://$RABBIT_USER:$RABBIT_PASS@127.0.0.1:$AMQP_PORT/%2f}"
 export HROMADA_LOG_LEVEL="${HROMADA_LOG_LEVEL:-info}"
-export HROMADA_RABBITMQ_API="${HROMADA_RABBITMQ_API:-http://$RABBIT_USER:$RABBIT_PASS@127.0.0.1:$RABBIT_MGMT_PORT}"
+# hromadactl reads the management API as the monitoring user.
+export HROMADA_RABBITMQ_API="${HROMADA_RABBITMQ_API:-$(credential rabbitmqApiUrl)}"
 export HROMADA_ADMIN_TOKEN="${HROMADA_ADMIN_TOKEN:-$ADMIN_TOKEN}"
+# Closed by default: the services listen on loopback (set HROMADA_HTTP_HOST=0.0.0.0 to open them).
+export HROMADA_HTTP_HOST="${HROMADA_HTTP_HOST:-127.0.0.1}"
 
 service_port() {
     local upper="${1^^}" var
@@ -72,7 +86,14 @@ service_port() {
 service_database_url() {
     local upper="${1^^}" var
     var="HROMADA_${upper}_DATABASE_URL"
-    echo "${!var:-postgresql://hromada_$1:hromada_$1@127.0.0.1:$PG_PORT/$PG_DATABASE}"
+    echo "${!var:-postgresql://hromada_$1:$(secret_read postgres "hromada_$1")@127.0.0.1:$PG_PORT/$PG_DATABASE}"
+}
+# Each service talks to the broker as its own user (HROMADA_<SERVICE>_AMQP_URL, or a
+# HROMADA_AMQP_URL set before up.sh, overrides it).
+service_amqp_url() {
+    local upper="${1^^}" var
+    var="HROMADA_${upper}_AMQP_URL"
+    echo "${!var:-${HROMADA_AMQP_URL:-$(amqp_url "hromada-$1")}}"
 }
 
 # Called with `&`: runs in the background child itself, closes the descriptors inherited from
@@ -107,7 +128,8 @@ for svc in "${SERVICES[@]}"; do
     extra=()
     [[ "$svc" == notification ]] && extra+=("HROMADA_SMTP_URL=${HROMADA_SMTP_URL:-smtp://127.0.0.1:$SMTP_PORT}")
     database_url="$(service_database_url "$svc")"
-    exec_without_inherited_fds env HROMADA_DATABASE_URL="$database_url" HROMADA_HTTP_PORT="$port" \
+    amqp="$(service_amqp_url "$svc")"
+    exec_without_inherited_fds env HROMADA_DATABASE_URL="$database_url" HROMADA_HTTP_PORT="$port" HROMADA_AMQP_URL="$amqp" \
         "${extra[@]}" nohup "$BIN/$exe" </dev/null >>"$LOG_DIR/$exe.log" 2>&1 &
     echo $! >"$pidfile"
 done
@@ -151,7 +173,9 @@ console_pid="$RUN_DIR/hromadactl.pid"
 if pid_alive "$console_pid"; then
     log "operator console already running (pid $(cat "$console_pid"))"
 elif [[ -x "$BIN/hromadactl" ]] && ! port_open "$CONSOLE_PORT"; then
+    # Dead-letter replay needs the impersonator user (it restores each event's original user_id).
     exec_without_inherited_fds env HROMADA_OPERATOR_TOKEN="$OPERATOR_TOKEN" HROMADA_HTTP_PORT="$CONSOLE_PORT" \
+        HROMADA_AMQP_URL="${HROMADA_CTL_AMQP_URL:-$(amqp_url "$RABBIT_REPLAY")}" \
         nohup "$BIN/hromadactl" console </dev/null >>"$LOG_DIR/hromadactl.log" 2>&1 &
     echo $! >"$console_pid"
     sleep 1
@@ -167,8 +191,9 @@ Hromada is $( ((${#failed[@]})) && echo "PARTLY up (see NOT READY below)" || ech
   notification          http://127.0.0.1:$(service_port notification)/health/ready
   audit                 http://127.0.0.1:$(service_port audit)/v1/verify
   operator dashboard    http://127.0.0.1:$CONSOLE_PORT/
-  RabbitMQ management   http://127.0.0.1:$RABBIT_MGMT_PORT/ (guest/guest)
-  PostgreSQL            127.0.0.1:$PG_PORT, database $PG_DATABASE
+  RabbitMQ management   http://127.0.0.1:$RABBIT_MGMT_PORT/ (monitoring: rabbitmqApiUrl below; administrator
+                        $RABBIT_ADMIN, password in $SECRETS_DIR/rabbitmq/)
+  PostgreSQL            127.0.0.1:$PG_PORT, database $PG_DATABASE (passwords in $SECRETS_DIR/postgres/)
   mail sink             $MAIL_DIR (API http://127.0.0.1:$SMTP_HTTP_PORT/messages)
   logs                  $LOG_DIR
 

@@ -60,7 +60,8 @@ public struct DeadLetters: Sendable {
     /// Moves dead letters of `queue` back to `queue` through the default exchange (routing key =
     /// queue name), one by one: each is published with a confirm (mandatory, so a missing queue is
     /// an error, not a loss) and only then is the dead copy acknowledged. The attempts counter is
-    /// reset; the original routing key header is kept (handlers see the original key). With
+    /// reset; the original routing key header is kept (handlers see the original key), and so is the
+    /// original publisher's `user_id` (restored from the dead copy's header). With
     /// `messageId`, only that message moves; others are returned to the dead queue untouched.
     public func replay(queue: String, messageId: String?) async throws -> ReplayResult {
         let main = Self.mainQueue(queue)
@@ -101,6 +102,13 @@ public struct DeadLetters: Sendable {
             properties.headers[Topology.Header.failedAt] = nil
             properties.headers["x-hromada-replayed-at"] = .string(ISO8601.format(Date()))
             properties.headers["x-death"] = nil
+            // A consumer's dead copy carries its own user; the event's publisher is in a header.
+            // Publishing under that user needs the replay user's `impersonator` tag, and makes the
+            // consumer accept the event again (it checks `user_id` against the event's producer).
+            if case .string(let original)? = properties.headers[EventTopology.originalUserHeader] {
+                properties.userID = original
+            }
+            properties.headers[EventTopology.originalUserHeader] = nil
             let message = AMQPOutgoingMessage(exchange: "", routingKey: main, body: delivery.body, properties: properties, mandatory: true)
             do {
                 try await client.publish([message])
