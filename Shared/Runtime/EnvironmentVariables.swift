@@ -80,8 +80,6 @@ public struct EnvironmentVariable: Sendable, Hashable, CustomStringConvertible {
         "HROMADA_SMTP_MAX_ATTEMPTS", ["notification"], "tries of one email")
     public static let trackingURL = EnvironmentVariable(
         "HROMADA_TRACKING_URL", ["notification"], "tracking link in residents' emails")
-    public static let notificationCookieSecret = EnvironmentVariable(
-        "HROMADA_NOTIFICATION_COOKIE_SECRET", ["notification"], "centre-page cookie secret")
     public static let routingWatchIntervalMilliseconds = EnvironmentVariable(
         "HROMADA_ROUTING_WATCH_INTERVAL_MS", ["routing"], "deadline watcher period")
     public static let routingAutoCloseDays = EnvironmentVariable(
@@ -106,7 +104,7 @@ public struct EnvironmentVariable: Sendable, Hashable, CustomStringConvertible {
         adminToken, databasePoolSize, prefetch, retentionDays,
         sessionSecret, publicURL,
         intakeIdempotencyRetentionHours,
-        smtpFrom, smtpRetryDelays, smtpMaxAttempts, trackingURL, notificationCookieSecret,
+        smtpFrom, smtpRetryDelays, smtpMaxAttempts, trackingURL,
         routingWatchIntervalMilliseconds, routingAutoCloseDays,
         auditCheckpointEvery, auditCheckpointSeconds, auditReaderTokens,
         operatorToken, intakeURL, routingURL, notificationURL, auditURL,
