@@ -50,7 +50,7 @@ public struct PostgresSessionStore: SessionStore {
     public func create(subject: String, now: Date) async throws -> (session: WebSession, cookieValue: String) {
         let (_, key, cookieValue) = SessionTokens.make(secret: secret, purpose: purpose)
         let session = WebSession(
-            id: key, subject: subject, csrf: SecureRandom.token(bytes: 24),
+            id: key, subject: subject, csrf: SessionTokens.csrf(),
             createdAt: now, expiresAt: now.addingTimeInterval(lifetime))
         let idleCutoff = now.addingTimeInterval(-idleTimeout)
         try await database.withTransaction { connection in

@@ -48,16 +48,27 @@ public struct WebSessions: Sendable {
     public let store: any SessionStore
     /// `Secure` on the cookie: the public URL is https.
     public let secure: Bool
+    /// `Lax` (the default: a link from elsewhere opens the page signed in; forms from elsewhere are
+    /// refused by the CSRF checks) or `Strict` (the console: no cookie on any cross-site request).
+    public let sameSite: Cookie.SameSite
     let clock: @Sendable () -> Date
 
-    public init(settings: WebSettings, store: any SessionStore, clock: @escaping @Sendable () -> Date = Date.init) {
-        self.init(cookieName: settings.cookieName, store: store, secure: settings.publicURL.isHTTPS, clock: clock)
+    public init(
+        settings: WebSettings, store: any SessionStore, sameSite: Cookie.SameSite = .lax,
+        clock: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.init(cookieName: settings.cookieName, store: store, secure: settings.publicURL.isHTTPS, sameSite: sameSite,
+                  clock: clock)
     }
 
-    public init(cookieName: String, store: any SessionStore, secure: Bool, clock: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        cookieName: String, store: any SessionStore, secure: Bool, sameSite: Cookie.SameSite = .lax,
+        clock: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.cookieName = cookieName
         self.store = store
         self.secure = secure
+        self.sameSite = sameSite
         self.clock = clock
     }
 
@@ -84,8 +95,9 @@ public struct WebSessions: Sendable {
     /// The `Set-Cookie` that removes the session cookie.
     public var clearingCookie: Cookie { cookie(value: "", maxAge: 0) }
 
-    func cookie(value: String, maxAge: Int) -> Cookie {
-        Cookie(name: cookieName, value: value, maxAge: maxAge, path: "/", secure: secure, httpOnly: true, sameSite: .lax)
+    /// The session cookie carrying `value` (HttpOnly, Path=/, SameSite, Secure for https).
+    public func cookie(value: String, maxAge: Int) -> Cookie {
+        Cookie(name: cookieName, value: value, maxAge: maxAge, path: "/", secure: secure, httpOnly: true, sameSite: sameSite)
     }
 }
 
@@ -164,6 +176,12 @@ enum SessionTokens {
         guard ConstantTime.equals(mac(token, secret: secret, purpose: purpose), String(parts[1])) else { return nil }
         return token
     }
+
+    /// A CSRF token: 20 random bytes as lower-case hex (safe in any HTML attribute or form field).
+    static func csrf() -> String { Hex.encode(SecureRandom.bytes(20)) }
+
+    /// A random session id for stores that keep no rows.
+    static func randomID() -> String { Hex.encode(SecureRandom.bytes(16)) }
 
     static func mac(_ token: String, secret: SessionSecret, purpose: String) -> String {
         Hex.encode(Array(secret.mac(token, purpose: purpose).prefix(16)))

@@ -21,9 +21,24 @@ public final class SignedCookieSessionStore: SessionStore {
         self.lifetime = lifetime.seconds
     }
 
+    public init(secret: SessionSecret, cookieName: String, lifetime: Duration = .seconds(2 * 3600)) {
+        self.secret = secret
+        self.purpose = "signed." + cookieName
+        self.lifetime = lifetime.seconds
+    }
+
     public func create(subject: String, now: Date) async throws -> (session: WebSession, cookieValue: String) {
+        issue(subject: subject, now: now)
+    }
+
+    public func load(cookieValue: String, now: Date) async throws -> WebSession? {
+        session(from: cookieValue, now: now)
+    }
+
+    /// A new session and its cookie value (synchronous: nothing is stored).
+    public func issue(subject: String, now: Date) -> (session: WebSession, cookieValue: String) {
         let session = WebSession(
-            id: SecureRandom.token(bytes: 16), subject: subject, csrf: SecureRandom.token(bytes: 24),
+            id: SessionTokens.randomID(), subject: subject, csrf: SessionTokens.csrf(),
             createdAt: now, expiresAt: now.addingTimeInterval(lifetime))
         let fields = [session.id, session.subject, session.csrf,
                       String(Int(now.timeIntervalSince1970)), String(Int(session.expiresAt.timeIntervalSince1970))]
@@ -31,7 +46,9 @@ public final class SignedCookieSessionStore: SessionStore {
         return (session, payload + "." + Hex.encode(secret.mac(payload, purpose: purpose)))
     }
 
-    public func load(cookieValue: String, now: Date) async throws -> WebSession? {
+    /// The live session a cookie value carries, or nil (forged, expired or ended).
+    public func session(from cookieValue: String, now: Date) -> WebSession? {
+        guard cookieValue.utf8.count <= 1024 else { return nil }
         let parts = cookieValue.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 2, let given = try? Hex.decode(String(parts[1])),
               ConstantTime.equals(secret.mac(String(parts[0]), purpose: purpose), given),

@@ -28,11 +28,12 @@ public struct WebSite: Sendable {
         templates: [String],
         assets: [String] = [],
         sessionStore: any SessionStore,
+        sameSite: Cookie.SameSite = .lax,
         clock: @escaping @Sendable () -> Date = Date.init
     ) throws {
         let kit = try KitResources.shared.get()
         self.settings = settings
-        self.sessions = WebSessions(settings: settings, store: sessionStore, clock: clock)
+        self.sessions = WebSessions(settings: settings, store: sessionStore, sameSite: sameSite, clock: clock)
         let serviceStrings = try? StringCatalogue.load(from: bundle)
         self.catalogue = try serviceStrings.map { try kit.catalogue.merging($0) } ?? kit.catalogue
         self.templates = try TemplateLibrary(bundle: bundle, names: templates)

@@ -78,7 +78,7 @@ final class CtlIntegrationTests: XCTestCase {
     }
 
     static func envelope() -> Envelope {
-        Envelope(type: "appeal.registered", version: 1, correlationId: UUID(), causationId: nil, producer: "hromada-test",
+        Envelope(type: "appeal.registered", version: 1, correlationId: UUID(), causationId: nil, producer: "hromada-intake",
                  payload: .object(["note": .string("ctl test")]))
     }
 

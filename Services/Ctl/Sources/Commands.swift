@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HromadaAPI
 import HromadaContracts
+import HromadaWeb
 import HromadaCrypto
 import Logging
 
@@ -481,7 +482,13 @@ extension HromadactlCommand {
                 let port = self.port ?? environment["HROMADA_HTTP_PORT"].flatMap(Int.init) ?? 8090
                 var logger = Logger(label: "hromada.console")
                 logger.logLevel = environment["HROMADA_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
-                let console = try await Console(settings: ConsoleSettings(host: host, port: port, operatorToken: operatorToken, endpoints: endpoints), logger: logger)
+                // HROMADA_PUBLIC_URL (links, origin checks) and HROMADA_SESSION_SECRET (hex), as every web service.
+                let web: WebSettings
+                do { web = try WebSettings.fromEnvironment(service: "console", port: port, environment: environment) } catch {
+                    throw CtlError(.configuration, "\(error)")
+                }
+                let settings = ConsoleSettings(host: host, port: port, operatorToken: operatorToken, endpoints: endpoints, web: web)
+                let console = try await Console(settings: settings, logger: logger)
                 try await console.run()
             }
         }

@@ -1,9 +1,11 @@
 import Foundation
+import HromadaAPI
+import HromadaContracts
 import HromadaCrypto
 import HromadaRuntime
+import HromadaWeb
 import Hummingbird
 import Logging
-import Mustache
 import NIOCore
 import ServiceLifecycle
 import Synchronization
@@ -18,15 +20,24 @@ public struct ConsoleSettings: Sendable {
     /// How often the console samples the services and the management API.
     public var sampleInterval: Duration
     public var historyCapacity: Int
+    /// The public URL (links, origin checks) and the session secret: `HROMADA_PUBLIC_URL`,
+    /// `HROMADA_SESSION_SECRET` (see `WebSettings`); by default `http://127.0.0.1:<port>` and a
+    /// secret of this process.
+    public var web: WebSettings
+    /// A console session ends this long after sign-in, whatever the activity.
+    public var sessionLifetime: TimeInterval
 
     public init(host: String = "127.0.0.1", port: Int = 8090, operatorToken: String, endpoints: CtlEndpoints,
-                sampleInterval: Duration = .seconds(5), historyCapacity: Int = 720) {
+                sampleInterval: Duration = .seconds(5), historyCapacity: Int = 720, web: WebSettings? = nil,
+                sessionLifetime: TimeInterval = 2 * 3600) {
         self.host = host
         self.port = port
         self.operatorToken = operatorToken
         self.endpoints = endpoints
         self.sampleInterval = sampleInterval
         self.historyCapacity = historyCapacity
+        self.web = web ?? WebSettings.local(service: "console", port: port)
+        self.sessionLifetime = sessionLifetime
     }
 }
 
@@ -67,43 +78,34 @@ public struct ConsoleSampler: Service {
     }
 }
 
-/// `hromadactl console`: the operators' dashboard.
+/// `hromadactl console`: the operators' dashboard, on the web kit: a signed-cookie session, CSRF on
+/// every form, the shared stylesheet, error pages, templates and strings from files.
 public final class Console: Sendable {
     public let settings: ConsoleSettings
     public let sessions: ConsoleSessions
     public let state: ConsoleState
     public let logger: Logger
-    let library: MustacheLibrary
+    let site: WebSite
     let deadLetters: DeadLetters
     let collector: StatusCollector
 
     public init(settings: ConsoleSettings, logger: Logger) async throws {
         self.settings = settings
         self.logger = logger
-        self.sessions = ConsoleSessions()
+        self.sessions = ConsoleSessions(settings: settings.web, lifetime: settings.sessionLifetime)
         self.state = ConsoleState(historyCapacity: settings.historyCapacity)
         self.deadLetters = DeadLetters(endpoints: settings.endpoints, logger: logger)
         self.collector = StatusCollector(endpoints: settings.endpoints, timeout: 4)
-        self.library = try Self.loadTemplates()
+        do {
+            self.site = try WebSite(
+                settings: settings.web, bundle: Bundle.module, templates: Self.templateNames, assets: ["console.js"],
+                sessionStore: sessions.store, sameSite: .strict)
+        } catch {
+            throw CtlError(.configuration, "the console's pages cannot be loaded: \(error)")
+        }
     }
 
-    static let templateNames = ["style", "login", "dashboard"]
-
-    /// Reads `Resources/templates/*.mustache` from the target's bundle; fails loudly when one is
-    /// missing rather than serving empty pages.
-    static func loadTemplates() throws -> MustacheLibrary {
-        let bundle = Bundle.module
-        let candidates = [bundle.resourceURL, bundle.bundleURL].compactMap { $0?.appendingPathComponent("Resources/templates") }
-        guard let folder = candidates.first(where: { FileManager.default.fileExists(atPath: $0.appendingPathComponent("dashboard.mustache").path) }) else {
-            throw CtlError(.configuration, "the console's templates are missing")
-        }
-        var library = MustacheLibrary()
-        for name in templateNames {
-            let text = try String(contentsOf: folder.appendingPathComponent("\(name).mustache"), encoding: .utf8)
-            try library.register(text, named: name)
-        }
-        return library
-    }
+    static let templateNames = ["login", "dashboard"]
 
     /// Takes one sample now (the sampler does this every interval).
     public func sample() async { state.record(await collector.collect()) }
@@ -112,61 +114,66 @@ public final class Console: Sendable {
 
     // MARK: Routes
 
-    public func makeRouter() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    /// The form of `POST /login`.
+    struct LoginForm: Decodable { var token: String? }
+    /// The form of `POST /dlq/replay` (the CSRF token is checked by the kit's middleware).
+    struct ReplayForm: Decodable {
+        var queue: String?
+        var messageId: String?
+    }
+
+    public func makeRouter() -> Router<WebRequestContext> {
+        let router = Router(context: WebRequestContext.self)
         router.middlewares.add(ErrorMiddleware())
+        site.install(on: router, session: { session, _ in
+            session.subject == ConsoleSessions.subject ? .operator : nil
+        })
         router.get("/health/live") { _, _ in
-            try JSON.response(["status": "live", "service": "console", "version": ServiceConfiguration.hromadaVersion])
+            try JSON.response(HealthStatus(status: "live", service: "console", version: ServiceConfiguration.hromadaVersion))
         }
         router.get("/login") { request, _ in
             if let once = request.uri.queryParameters.get("once") {
                 guard self.sessions.redeemOneTimeLogin(once) else { return self.loginPage(request, error: true, status: .unauthorized) }
-                return self.startSession(request)
+                return try await self.startSession(request)
             }
             return self.loginPage(request, error: false)
         }
         router.post("/login") { request, _ in
-            let form = try await Self.form(request)
-            let given = form["token"] ?? ""
+            let given = try await self.site.form(LoginForm.self, request).token ?? ""
             guard !given.isEmpty, ConstantTime.equals(Array(SHA256.hash(given)), Array(SHA256.hash(self.settings.operatorToken))) else {
                 self.logger.notice("console login refused")
                 return self.loginPage(request, error: true, status: .unauthorized)
             }
-            return self.startSession(request)
+            return try await self.startSession(request)
         }
-        router.post("/logout") { request, _ in
-            var response = Self.redirect("/login")
-            response.headers[.setCookie] = ConsoleSessions.clearingCookie
-            _ = request
-            return response
+        router.post("/logout") { _, context in
+            try await self.site.signOut(context, redirectTo: "/login")
         }
-        router.get("/") { request, _ in
-            guard let session = self.session(request) else { return Self.redirect("/login") }
+        router.get("/") { request, context in
+            guard let session = context.session, context.principal == .operator else { return self.site.redirect("/login") }
             return self.dashboard(request, session: session)
         }
-        router.get("/api/snapshot") { request, _ in
-            guard self.session(request) != nil else { throw APIError.unauthorized("log in first") }
+        router.get("/api/snapshot") { _, context in
+            try context.require(.operator)
             return try JSON.response(self.snapshot())
         }
-        router.post("/dlq/replay") { request, _ in
-            guard let session = self.session(request) else { return Self.redirect("/login") }
-            let form = try await Self.form(request)
-            guard self.sessions.isValidCSRF(form["csrf"], session: session) else {
-                throw APIError(.forbidden, code: "csrf", message: "the form is stale; reload the page")
+        router.post("/dlq/replay") { request, context in
+            guard context.principal == .operator else { return self.site.redirect("/login") }
+            let form = try await self.site.form(ReplayForm.self, request)
+            guard let queue = form.queue, queue.hasPrefix("hromada."), queue.count < 200 else {
+                throw WebError.validation([FieldError(field: "queue", code: "invalid_value", message: "a hromada.* queue is required")])
             }
-            guard let queue = form["queue"], queue.hasPrefix("hromada."), queue.count < 200 else {
-                throw APIError.validation([FieldError(field: "queue", code: "invalid_value", message: "a hromada.* queue is required")])
-            }
-            let messageId = form["messageId"].flatMap { $0.isEmpty ? nil : $0 }
-            let lang = Self.language(request)
+            let messageId = form.messageId.flatMap { $0.isEmpty ? nil : $0 }
+            let lang = Language.of(request).rawValue
             do {
                 let result = try await self.deadLetters.replay(queue: queue, messageId: messageId)
-                self.logger.info("dead letters replayed from the console", metadata: ["amqp.queue": "\(result.queue)", "count": "\(result.replayed.count)"])
+                self.logger.info("dead letters replayed from the console",
+                                 metadata: ["amqp.queue": "\(result.queue)", "count": "\(result.replayed.count)"])
                 await self.sample()
-                return Self.redirect("/?lang=\(lang)&replayed=\(result.replayed.count)&queue=\(RabbitManagement.encode(result.queue))")
+                return self.site.redirect("/", query: [("lang", lang), ("replayed", "\(result.replayed.count)"), ("queue", result.queue)])
             } catch let error as CtlError {
-                self.logger.warning("console replay failed", metadata: ["error": "\(error)"])
-                return Self.redirect("/?lang=\(lang)&replayError=\(RabbitManagement.encode(error.code.description))")
+                self.logger.warning("console replay failed", metadata: ["error.code": "\(error.code)"])
+                return self.site.redirect("/", query: [("lang", lang), ("replayError", error.code.description)])
             }
         }
         return router
@@ -186,64 +193,21 @@ public final class Console: Sendable {
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [.init(service: sampler), .init(service: makeApplication())],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        site.logStartup(logger)
         logger.info("console listening", metadata: ["http.port": "\(settings.port)"])
         try await group.run()
     }
 
     // MARK: Pieces
 
-    func session(_ request: Request) -> String? {
-        guard let value = request.cookies[ConsoleSessions.cookieName]?.value, sessions.isValid(value) else { return nil }
-        return value
-    }
-
-    func startSession(_ request: Request) -> Response {
-        let session = sessions.newSession()
-        var response = Self.redirect("/?lang=\(Self.language(request))")
-        response.headers[.setCookie] = sessions.cookie(session)
+    func startSession(_ request: Request) async throws -> Response {
         logger.info("console login")
-        return response
-    }
-
-    static func redirect(_ location: String) -> Response {
-        Response(status: .seeOther, headers: [.location: location, .cacheControl: "no-store"])
-    }
-
-    static func language(_ request: Request) -> String {
-        if let lang = request.uri.queryParameters.get("lang"), lang == "en" || lang == "uk" { return lang }
-        if let lang = request.cookies["hromada_lang"]?.value, lang == "en" || lang == "uk" { return lang }
-        return "uk"
-    }
-
-    static func form(_ request: Request) async throws -> [String: String] {
-        let buffer = try await request.body.collect(upTo: 64 * 1024)
-        let text = String(buffer: buffer)
-        var result: [String: String] = [:]
-        for pair in text.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ s: Substring) -> String { s.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(s) }
-            guard let key = parts.first else { continue }
-            result[decode(key)] = parts.count > 1 ? decode(parts[1]) : ""
-        }
-        return result
-    }
-
-    func html(_ body: String, request: Request, status: HTTPResponse.Status = .ok) -> Response {
-        var headers: HTTPFields = [
-            .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
-            .init("Content-Security-Policy")!: "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
-            .init("X-Content-Type-Options")!: "nosniff",
-        ]
-        if let lang = request.uri.queryParameters.get("lang"), lang == "en" || lang == "uk" {
-            headers[.setCookie] = "hromada_lang=\(lang); Path=/; SameSite=Strict; Max-Age=31536000"
-        }
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+        return try await site.signIn(subject: ConsoleSessions.subject, redirectTo: "/",
+                                     query: [("lang", Language.of(request).rawValue)])
     }
 
     func loginPage(_ request: Request, error: Bool, status: HTTPResponse.Status = .ok) -> Response {
-        let lang = Self.language(request)
-        let context: [String: Any] = ["t": ConsoleText.strings(lang), "lang": lang, "error": error, "otherLang": lang == "uk" ? "en" : "uk"]
-        return html(library.render(context, withTemplate: "login") ?? "template missing", request: request, status: status)
+        site.page("login", LoginView(error: error), request: request, status: status)
     }
 
     /// The JSON behind the auto-refresh: the last report and the chart.
@@ -258,83 +222,108 @@ public final class Console: Sendable {
         return Snapshot(report: report, chart: DepthChart.make(state.history.all), sampledAt: report?.generatedAt)
     }
 
-    func dashboard(_ request: Request, session: String) -> Response {
-        let lang = Self.language(request)
-        let t = ConsoleText.strings(lang)
-        let snapshot = snapshot()
-        var context: [String: Any] = [
-            "t": t, "lang": lang, "otherLang": lang == "uk" ? "en" : "uk", "csrf": sessions.csrfToken(for: session),
-            "chart": [
-                "width": snapshot.chart.width, "height": snapshot.chart.height, "max": snapshot.chart.maxValue,
-                "span": snapshot.chart.spanSeconds,
-                "series": snapshot.chart.series.map { ["queue": $0.queue, "color": $0.color, "points": $0.points, "last": $0.last] },
-            ] as [String: Any],
-        ]
-        let query = request.uri.queryParameters
-        if let replayed = query.get("replayed") { context["flash"] = "\(t["replayed"] ?? "replayed"): \(replayed) (\(query.get("queue") ?? ""))" }
-        if let error = query.get("replayError") { context["flashError"] = "\(t["replayFailed"] ?? "replay failed"): \(error)" }
-        if let report = snapshot.report {
-            context["sampledAt"] = ISO8601DateFormatter().string(from: report.generatedAt)
-            context["healthy"] = report.healthy
-            context["problems"] = report.problems
-            context["warnings"] = report.warnings
-            context["hasWarnings"] = !report.warnings.isEmpty
-            context["vhost"] = report.vhost
-            context["services"] = report.services.map { s -> [String: Any] in
-                ["name": s.name, "url": s.url, "live": s.live, "ready": s.ready, "version": s.version ?? "—",
-                 "outboxRows": s.outboxRows.map(String.init) ?? "—",
-                 "outboxOldest": s.outboxOldestSeconds.map { String(format: "%.1f", $0) } ?? "—",
-                 "problem": s.problem ?? ""]
-            }
-            if let queuesError = report.queuesError { context["queuesError"] = queuesError }
-            context["queues"] = report.queues.filter { $0.kind != .retry || $0.ready + $0.unacked > 0 }.map { q -> [String: Any] in
-                ["name": q.name, "ready": q.ready, "unacked": q.unacked, "consumers": q.consumers,
-                 "publishRate": String(format: "%.1f", q.publishRate), "deliverRate": String(format: "%.1f", q.deliverRate),
-                 "isMain": q.kind == .main, "noConsumers": q.kind == .main && q.consumers == 0,
-                 "isDead": q.kind == .dead, "hasDead": q.kind == .dead && q.ready + q.unacked > 0,
-                 "mainQueue": QueueInfo.mainQueue(of: q.name)]
-            }
-            context["deadTotal"] = report.deadLetterCount
-            if let authorities = report.authorities {
-                context["authorities"] = authorities.map { a -> [String: Any] in
-                    ["code": a.code, "name": (lang == "en" ? a.nameEn : a.nameUk) ?? a.code, "open": a.openTickets, "overdue": a.overdueTickets, "hasOverdue": a.overdueTickets > 0]
-                }
-            } else {
-                context["authoritiesError"] = report.authoritiesError ?? ""
-            }
-        }
-        return html(library.render(context, withTemplate: "dashboard") ?? "template missing", request: request)
+    func dashboard(_ request: Request, session: WebSession) -> Response {
+        let language = Language.of(request)
+        let view = DashboardView(
+            snapshot(), language: language, csrf: session.csrf, consoleScript: site.assets.link("console.js"),
+            query: request.uri.queryParameters, strings: site.catalogue.strings(language))
+        return site.page("dashboard", view, request: request)
     }
 }
 
-/// The console's words, Ukrainian by default, English on `?lang=en`.
-enum ConsoleText {
-    static func strings(_ lang: String) -> [String: String] { lang == "en" ? en : uk }
+/// The login page's model.
+struct LoginView: Encodable, Sendable {
+    var error: Bool
+}
 
-    static let uk: [String: String] = [
-        "title": "Громада — панель оператора", "login": "Вхід", "token": "Токен оператора", "signIn": "Увійти",
-        "badToken": "Невірний токен.", "logout": "Вийти", "services": "Сервіси", "service": "Сервіс", "live": "Живий",
-        "ready": "Готовий", "version": "Версія", "outbox": "Черга відправки (рядків / найстаріший, с)", "queues": "Черги",
-        "queue": "Черга", "readyMsgs": "Готові", "unacked": "Непідтверджені", "consumers": "Споживачі",
-        "publishRate": "Публікацій/с", "deliverRate": "Доставок/с", "depthChart": "Глибина черг у часі",
-        "deadLetters": "Мертві листи", "replay": "Повторити всі", "authorities": "Органи: відкриті та прострочені звернення",
-        "authority": "Орган", "open": "Відкриті", "overdue": "Прострочені", "healthy": "Система справна",
-        "unhealthy": "Є проблеми", "warnings": "Попередження", "sampled": "Оновлено", "yes": "так", "no": "НІ",
-        "noData": "Ще немає даних — перше опитування триває.", "replayed": "Повторено", "replayFailed": "Повтор не вдався",
-        "unavailable": "Недоступно", "noConsumers": "немає споживачів", "other": "English",
-        "span": "період, с", "max": "максимум",
-    ]
-    static let en: [String: String] = [
-        "title": "Hromada — operator console", "login": "Sign in", "token": "Operator token", "signIn": "Sign in",
-        "badToken": "Wrong token.", "logout": "Sign out", "services": "Services", "service": "Service", "live": "Live",
-        "ready": "Ready", "version": "Version", "outbox": "Outbox (rows / oldest, s)", "queues": "Queues",
-        "queue": "Queue", "readyMsgs": "Ready", "unacked": "Unacked", "consumers": "Consumers",
-        "publishRate": "Publish/s", "deliverRate": "Deliver/s", "depthChart": "Queue depth over time",
-        "deadLetters": "Dead letters", "replay": "Replay all", "authorities": "Authorities: open and overdue tickets",
-        "authority": "Authority", "open": "Open", "overdue": "Overdue", "healthy": "System healthy",
-        "unhealthy": "Problems", "warnings": "Warnings", "sampled": "Sampled", "yes": "yes", "no": "NO",
-        "noData": "No data yet — the first sample is running.", "replayed": "Replayed", "replayFailed": "Replay failed",
-        "unavailable": "Unavailable", "noConsumers": "no consumers", "other": "Українська",
-        "span": "span, s", "max": "max",
-    ]
+/// The dashboard's model: every value already formatted for display.
+struct DashboardView: Encodable, Sendable {
+    struct ServiceRow: Encodable, Sendable {
+        var name, url: String
+        var live, ready: Bool
+        var version, outboxRows, outboxOldest, problem: String
+    }
+    struct SeriesRow: Encodable, Sendable {
+        var queue, color, points: String
+        var last: Int
+        /// The legend swatch's class in the shared stylesheet (`series-0` … `series-7`).
+        var swatch: String
+    }
+    struct Chart: Encodable, Sendable {
+        var width, height, max, span: Int
+        var series: [SeriesRow]
+    }
+    struct QueueRow: Encodable, Sendable {
+        var name: String
+        var ready, unacked, consumers: Int
+        var publishRate, deliverRate: String
+        var noConsumers, hasDead: Bool
+        var mainQueue: String
+    }
+    struct AuthorityRow: Encodable, Sendable {
+        var code, name: String
+        var open, overdue: Int
+        var hasOverdue: Bool
+    }
+
+    var csrf: String
+    var consoleScript: String
+    var flash: String?
+    var flashError: String?
+    var chart: Chart
+    var sampledAt: String?
+    var healthy: Bool
+    var problems: [String]
+    var warnings: [String]
+    var hasWarnings: Bool
+    var vhost: String?
+    var services: [ServiceRow]
+    var queuesError: String?
+    var queues: [QueueRow]
+    var deadTotal: Int
+    var authorities: [AuthorityRow]
+    var authoritiesError: String?
+
+    init(_ snapshot: Console.Snapshot, language: Language, csrf: String, consoleScript: String,
+         query: Parameters, strings: [String: String]) {
+        self.csrf = csrf
+        self.consoleScript = consoleScript
+        if let replayed = query.get("replayed") {
+            flash = "\(strings["replayed"] ?? "replayed"): \(replayed) (\(query.get("queue") ?? ""))"
+        }
+        if let error = query.get("replayError") { flashError = "\(strings["replayFailed"] ?? "replay failed"): \(error)" }
+        let depth = snapshot.chart
+        chart = Chart(
+            width: depth.width, height: depth.height, max: depth.maxValue, span: depth.spanSeconds,
+            series: depth.series.enumerated().map { index, series in
+                SeriesRow(queue: series.queue, color: series.color, points: series.points, last: series.last,
+                          swatch: "series-\(index % DepthChart.palette.count)")
+            })
+        let report = snapshot.report
+        sampledAt = report.map { ISO8601DateFormatter().string(from: $0.generatedAt) }
+        healthy = report?.healthy ?? false
+        problems = report?.problems ?? []
+        warnings = report?.warnings ?? []
+        hasWarnings = !warnings.isEmpty
+        vhost = report?.vhost
+        services = (report?.services ?? []).map { s in
+            ServiceRow(name: s.name, url: s.url, live: s.live, ready: s.ready, version: s.version ?? "—",
+                       outboxRows: s.outboxRows.map(String.init) ?? "—",
+                       outboxOldest: s.outboxOldestSeconds.map { String(format: "%.1f", $0) } ?? "—",
+                       problem: s.problem ?? "")
+        }
+        queuesError = report?.queuesError
+        queues = (report?.queues ?? []).filter { $0.kind != .retry || $0.ready + $0.unacked > 0 }.map { q in
+            QueueRow(name: q.name, ready: q.ready, unacked: q.unacked, consumers: q.consumers,
+                     publishRate: String(format: "%.1f", q.publishRate), deliverRate: String(format: "%.1f", q.deliverRate),
+                     noConsumers: q.kind == .main && q.consumers == 0,
+                     hasDead: q.kind == .dead && q.ready + q.unacked > 0, mainQueue: QueueInfo.mainQueue(of: q.name))
+        }
+        deadTotal = report?.deadLetterCount ?? 0
+        authorities = (report?.authorities ?? []).map { a in
+            AuthorityRow(code: a.code, name: (language == .en ? a.nameEn : a.nameUk) ?? a.code,
+                         open: a.openTickets, overdue: a.overdueTickets, hasOverdue: a.overdueTickets > 0)
+        }
+        authoritiesError = report == nil ? nil : (report?.authorities == nil ? report?.authoritiesError ?? "" : nil)
+    }
 }

@@ -1,5 +1,7 @@
 import Foundation
 import HromadaCrypto
+import HromadaWeb
+import Hummingbird
 import Synchronization
 
 /// Queue depths over time: one sample every few seconds, the oldest dropped past `capacity`.
@@ -65,51 +67,56 @@ public struct DepthChart: Codable, Sendable, Equatable {
     }
 }
 
-/// Signed session cookies, CSRF tokens and one-time login links for the console. The secret lives
-/// only in this process: restarting the console logs everyone out.
+/// The console's sessions: the web kit's signed cookie (`SignedCookieSessionStore`, cookie
+/// `hromada_console`, HttpOnly, SameSite=Strict, a short absolute expiry; `HROMADA_SESSION_SECRET`
+/// when set, else a secret of this process only, so a restart signs everyone out), the CSRF token
+/// bound to each session, and one-time login links.
 public final class ConsoleSessions: Sendable {
     public static let cookieName = "hromada_console"
-    private let secret: [UInt8]
+    /// Whom a console session signs in.
+    public static let subject = "operator"
+    /// The kit's store: the console's `WebSite` reads and ends sessions through it.
+    public let store: SignedCookieSessionStore
     public let lifetime: TimeInterval
     private let onceTokens = Mutex<[String: Date]>([:])
-    private let clock: @Sendable () -> Date
+    let clock: @Sendable () -> Date
 
-    public init(lifetime: TimeInterval = 12 * 3600, secret: [UInt8] = SecureRandom.bytes(32), clock: @escaping @Sendable () -> Date = Date.init) {
-        self.secret = secret
+    public init(lifetime: TimeInterval = 2 * 3600, secret: [UInt8] = SecureRandom.bytes(32),
+                clock: @escaping @Sendable () -> Date = Date.init) {
+        let secret = (try? SessionSecret(hex: Hex.encode(secret))) ?? .random()
+        self.store = SignedCookieSessionStore(secret: secret, cookieName: Self.cookieName, lifetime: .seconds(lifetime))
         self.lifetime = lifetime
         self.clock = clock
     }
 
-    private func mac(_ text: String) -> String { Hex.encode(HMACSHA256.authenticationCode(key: secret, message: Array(text.utf8))) }
-
-    /// A new session value `v1.<expiry>.<nonce>.<mac>`.
-    public func newSession() -> String {
-        let expiry = Int(clock().timeIntervalSince1970 + lifetime)
-        let body = "v1.\(expiry).\(SecureRandom.token(bytes: 18))"
-        return body + "." + mac(body)
+    public init(settings: WebSettings, lifetime: TimeInterval = 2 * 3600, clock: @escaping @Sendable () -> Date = Date.init) {
+        self.store = SignedCookieSessionStore(secret: settings.sessionSecret, cookieName: Self.cookieName,
+                                              lifetime: .seconds(lifetime))
+        self.lifetime = lifetime
+        self.clock = clock
     }
 
-    /// Whether `value` is a session this process signed and it has not expired.
+    /// A new operator session's cookie value.
+    public func newSession() -> String { store.issue(subject: Self.subject, now: clock()).cookieValue }
+
+    /// Whether `value` is a live session this console signed (not forged, expired or signed out).
     public func isValid(_ value: String?) -> Bool {
-        guard let value, value.count < 300 else { return false }
-        let parts = value.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4, parts[0] == "v1", let expiry = Double(parts[1]) else { return false }
-        let body = parts[0...2].joined(separator: ".")
-        guard ConstantTime.equals(mac(body), String(parts[3])) else { return false }
-        return clock().timeIntervalSince1970 < expiry
+        guard let value else { return false }
+        return store.session(from: value, now: clock())?.subject == Self.subject
     }
 
-    /// The CSRF token bound to a session.
-    public func csrfToken(for session: String) -> String { String(mac("csrf." + session).prefix(40)) }
+    /// The CSRF token bound to a session ("" for no valid session).
+    public func csrfToken(for session: String) -> String { store.session(from: session, now: clock())?.csrf ?? "" }
 
     public func isValidCSRF(_ token: String?, session: String) -> Bool {
-        guard let token else { return false }
-        return ConstantTime.equals(token, csrfToken(for: session))
+        guard let token, let live = store.session(from: session, now: clock()) else { return false }
+        return ConstantTime.equals(token, live.csrf)
     }
 
     /// `Set-Cookie` value for a session (HttpOnly, SameSite=Strict, Path=/).
     public func cookie(_ session: String) -> String {
-        "\(Self.cookieName)=\(session); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(Int(lifetime))"
+        Cookie(name: Self.cookieName, value: session, maxAge: Int(lifetime), path: "/", httpOnly: true, sameSite: .strict)
+            .description
     }
 
     public static let clearingCookie = "\(cookieName)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"

@@ -1,0 +1,109 @@
+import Foundation
+import HromadaCtl
+import HromadaWeb
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import XCTest
+
+/// The console on the web kit, in memory (no server, no broker): its pages, session, CSRF,
+/// stylesheet and error pages.
+final class ConsoleRouterTests: XCTestCase {
+    static let token = "operator-token-for-tests"
+
+    func makeConsole() async throws -> Console {
+        let endpoints = CtlEndpoints(services: [], rabbitMQAPI: "http://127.0.0.1:1", amqpURL: "amqp://127.0.0.1:1/%2f")
+        let settings = ConsoleSettings(host: "127.0.0.1", port: 8090, operatorToken: Self.token, endpoints: endpoints)
+        return try await Console(settings: settings, logger: Logger(label: "test.console"))
+    }
+
+    static let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+
+    func testLoginDashboardCSRFAndSignOutOnTheKit() async throws {
+        let console = try await makeConsole()
+        let app = Application(router: console.makeRouter())
+        try await app.test(.router) { client in
+            // The login page: the shared stylesheet, a strict policy, no inline style or script.
+            try await client.execute(uri: "/login?lang=en", method: .get) { response in
+                XCTAssertEqual(response.status, .ok)
+                let html = String(buffer: response.body)
+                XCTAssertTrue(html.contains("Hromada — operator console"))
+                XCTAssertTrue(html.contains("/assets/hromada.css?v="))
+                XCTAssertFalse(html.contains("<style"))
+                XCTAssertFalse(html.contains("<script>"))
+                XCTAssertFalse(response.headers[.contentSecurityPolicy]?.contains("unsafe-inline") ?? true)
+            }
+            // A wrong token, then the right one: an HttpOnly, SameSite=Strict cookie named hromada_console.
+            try await client.execute(uri: "/login", method: .post, headers: Self.form, body: ByteBuffer(string: "token=nope")) {
+                XCTAssertEqual($0.status, .unauthorized)
+            }
+            let cookie = try await client.execute(uri: "/login", method: .post, headers: Self.form,
+                                                  body: ByteBuffer(string: "token=\(Self.token)")) { response in
+                XCTAssertEqual(response.status, .seeOther)
+                let setCookie = try XCTUnwrap(response.headers[.setCookie])
+                XCTAssertTrue(setCookie.hasPrefix("hromada_console="))
+                XCTAssertTrue(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Strict"))
+                return String(setCookie.split(separator: ";")[0])
+            }
+            // The dashboard renders (no sample yet) with its script as a file and a CSRF token.
+            let csrf = try await client.execute(uri: "/", method: .get, headers: [.cookie: cookie]) { response in
+                XCTAssertEqual(response.status, .ok)
+                let html = String(buffer: response.body)
+                XCTAssertTrue(html.contains("/assets/console.js?v="))
+                XCTAssertFalse(html.contains("style=\""), "no inline style attributes")
+                let marker = "name=\"csrf\" value=\""
+                let start = try XCTUnwrap(html.range(of: marker)).upperBound
+                return String(html[start...].prefix { $0 != "\"" })
+            }
+            XCTAssertTrue(csrf.allSatisfy { $0.isHexDigit })
+            try await client.execute(uri: "/api/snapshot", method: .get, headers: [.cookie: cookie]) {
+                XCTAssertEqual($0.status, .ok)
+            }
+            // A replay without the token, or from another site, is refused before anything moves.
+            var headers = Self.form
+            headers[.cookie] = cookie
+            try await client.execute(uri: "/dlq/replay", method: .post, headers: headers,
+                                     body: ByteBuffer(string: "queue=hromada.routing")) {
+                XCTAssertEqual($0.status, .forbidden)
+            }
+            var foreign = headers
+            foreign[.origin] = "https://evil.example"
+            try await client.execute(uri: "/dlq/replay", method: .post, headers: foreign,
+                                     body: ByteBuffer(string: "csrf=\(csrf)&queue=hromada.routing")) {
+                XCTAssertEqual($0.status, .forbidden)
+            }
+            // A bad queue name with a good token is a field error (and a page for a browser).
+            var browser = headers
+            browser[.accept] = "text/html"
+            try await client.execute(uri: "/dlq/replay", method: .post, headers: browser,
+                                     body: ByteBuffer(string: "csrf=\(csrf)&queue=other")) { response in
+                XCTAssertEqual(response.status, .unprocessableContent)
+                XCTAssertTrue(response.headers[.contentType]?.hasPrefix("text/html") ?? false)
+                XCTAssertTrue(String(buffer: response.body).contains("a hromada.* queue is required"))
+            }
+            // Sign-out ends the session: the old cookie no longer opens the dashboard.
+            try await client.execute(uri: "/logout", method: .post, headers: headers,
+                                     body: ByteBuffer(string: "csrf=\(csrf)")) { response in
+                XCTAssertEqual(response.status, .seeOther)
+                XCTAssertTrue(response.headers[.setCookie]?.contains("Max-Age=0") ?? false)
+            }
+            try await client.execute(uri: "/", method: .get, headers: [.cookie: cookie]) { response in
+                XCTAssertEqual(response.status, .seeOther)
+                XCTAssertEqual(response.headers[.location], "/login")
+            }
+            try await client.execute(uri: "/api/snapshot", method: .get, headers: [.cookie: cookie]) {
+                XCTAssertEqual($0.status, .unauthorized)
+            }
+            // The console's script and the shared stylesheet are served.
+            try await client.execute(uri: "/assets/console.js", method: .get) { response in
+                XCTAssertEqual(response.status, .ok)
+                XCTAssertTrue(String(buffer: response.body).contains("/api/snapshot"))
+            }
+            // An unknown page is an HTML page for a browser.
+            try await client.execute(uri: "/nowhere", method: .get, headers: [.accept: "text/html"]) { response in
+                XCTAssertEqual(response.status, .notFound)
+                XCTAssertTrue(response.headers[.contentType]?.hasPrefix("text/html") ?? false)
+            }
+        }
+    }
+}
