@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
 
+/// Superseded by the web kit (`WebForm` in `HromadaWeb`, Shared/Web/README.md): no service uses it
+/// any more; it stays only until the last test that calls it moves, then this file goes.
 /// `application/x-www-form-urlencoded` pairs (bodies and query strings): `+` is a space, keys
 /// and values are percent-decoded, repeated keys keep the first value in the subscript.
 public struct FormData: Sendable {
