@@ -297,6 +297,37 @@ final class WebKitTests: XCTestCase {
         XCTAssertNil(foreign)
     }
 
+    func testARevokedSubjectIsNoSessionAndStrictCookiesAreAnOption() async throws {
+        let settings = WebSettings.local(service: "routing", port: 8081)
+        let store = SignedCookieSessionStore(settings: settings)
+        let site = try WebSite(settings: settings, bundle: Bundle.module, templates: [], sessionStore: store, sameSite: .strict)
+        let router = Router(context: WebRequestContext.self)
+        router.middlewares.add(ErrorMiddleware())
+        // Only "official:live" still maps to someone: the other subject's token was revoked.
+        site.install(on: router, session: { session, _ in
+            session.subject == "official:live" ? .official(.init(id: "live", name: "n", authority: "zhkg", role: .head)) : nil
+        })
+        router.post("/login/:who") { _, context in
+            try await site.signIn(subject: "official:" + (context.parameters.get("who") ?? ""), redirectTo: "/")
+        }
+        router.get("/me") { _, context -> String in
+            XCTAssertEqual(context.session == nil, context.principal == nil)
+            return try context.require(.official).description
+        }
+        try await Application(router: router).test(.router) { client in
+            for (who, expected) in [("live", HTTPResponse.Status.ok), ("revoked", .unauthorized)] {
+                let cookie = try await client.execute(uri: "/login/\(who)", method: .post) { response in
+                    let setCookie = try XCTUnwrap(response.headers[.setCookie])
+                    XCTAssertTrue(setCookie.contains("SameSite=Strict"), setCookie)
+                    return String(setCookie.split(separator: ";")[0])
+                }
+                try await client.execute(uri: "/me", method: .get, headers: [.cookie: cookie]) {
+                    XCTAssertEqual($0.status, expected, who)
+                }
+            }
+        }
+    }
+
     // MARK: Settings
 
     func testSessionSecretIsHexOfAtLeast32Bytes() throws {
