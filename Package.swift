@@ -155,7 +155,7 @@ let package = Package(
             dependencies: ["HromadaWeb", "HromadaTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
             path: "Tests/WebTests", resources: [.copy("Resources")], swiftSettings: swiftSettings
         ),
-        .testTarget(name: "CtlTests", dependencies: ["HromadaCtl", "HromadaTestSupport", "HromadaWeb", .product(name: "HummingbirdTesting", package: "hummingbird")], path: "Tests/CtlTests", swiftSettings: swiftSettings),
+        .testTarget(name: "CtlTests", dependencies: ["HromadaCtl", "HromadaTestSupport", "HromadaWeb", "HromadaAPI", .product(name: "HummingbirdTesting", package: "hummingbird")], path: "Tests/CtlTests", swiftSettings: swiftSettings),
         .testTarget(name: "SecurityTests", dependencies: ["Intake", "Routing", "Notification", "Audit", "HromadaCtl", "HromadaTestSupport", "HromadaAMQP", "HromadaPostgres", "HromadaCrypto"], path: "Tests/SecurityTests", swiftSettings: swiftSettings),
         .testTarget(name: "SystemTests", dependencies: ["HromadaTestSupport", "HromadaContracts", "HromadaAMQP", "HromadaPostgres"], path: "Tests/SystemTests", swiftSettings: swiftSettings),
     ]
