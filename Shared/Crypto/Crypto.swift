@@ -5,9 +5,11 @@
 // a broken installation or exhausted memory, so those functions stop the process with the
 // `CryptoError` description (as Swift's own SystemRandomNumberGenerator does) instead of throwing.
 
+import HromadaCore
+
 @inline(__always)
 private func mustSucceed<T>(_ body: () throws -> T) -> T {
-    do { return try body() } catch { fatalError("HromadaCrypto: \(error)") }
+    do { return try body() } catch { fatalError("HromadaCrypto: \(error.redactedDescription)") }
 }
 
 /// SHA-256 through OpenSSL EVP.

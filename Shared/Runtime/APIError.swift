@@ -1,4 +1,5 @@
 import Foundation
+import HromadaCore
 import Hummingbird
 import HromadaContracts
 import HromadaPostgres
@@ -82,13 +83,13 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             // A value the database cannot hold — a NUL character (refused before it is sent), or a
             // data exception of class 22 (out of range, bad encoding) — came from the client:
             // the client's error, not ours.
-            context.logger.notice("request value refused by the database", metadata: ["error": "\(error.safeDescription)"])
+            context.logger.notice("request value refused by the database", metadata: ["error": "\(error.redactedDescription)"])
             throw APIError(.badRequest, code: "invalid_value", message: "a value in the request cannot be stored",
                            messageUk: "Значення в запиті неможливо зберегти")
         } catch let error as any HTTPResponseError {
             throw error
         } catch {
-            context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+            context.logger.error("unhandled error", metadata: ["error": "\(error.redactedDescription)"])
             throw APIError(.internalServerError, code: "internal_error", message: "the request could not be completed; it has been logged")
         }
     }

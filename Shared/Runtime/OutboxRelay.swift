@@ -149,9 +149,9 @@ public final class OutboxRelay: Service, Sendable {
             let properties = AMQPProperties(
                 contentType: "application/json",
                 deliveryMode: 2,
-                messageID: eventID.uuidString.lowercased(),
+                messageID: eventID.lowercaseUUID,
                 type: eventType,
-                correlationID: correlationID.uuidString.lowercased(),
+                correlationID: correlationID.lowercaseUUID,
                 appID: envelope?.producer,
                 timestamp: envelope?.occurredAt ?? Date(),
                 headers: ["x-hromada-version": .int(Int64(envelope?.version ?? 1))]
