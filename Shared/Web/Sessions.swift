@@ -7,6 +7,7 @@
 // How a service adopts the kit: Shared/Web/README.md.
 import Foundation
 import HromadaCrypto
+import HromadaRuntime
 public import Hummingbird
 
 /// One signed-in browser.
@@ -150,13 +151,7 @@ public struct BearerAuthenticator<Context: PrincipalRequestContext>: RouterMiddl
     }
 
     /// The token of `Authorization: Bearer <token>` (at most 512 characters), or nil.
-    public static func token(_ request: Request) -> String? {
-        guard let header = request.headers[.authorization] else { return nil }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        let token = parts[1].trimmingCharacters(in: .whitespaces)
-        return token.isEmpty || token.count > 512 ? nil : token
-    }
+    public static func token(_ request: Request) -> String? { BearerToken.from(request) }
 }
 
 /// Helpers shared by the stores.

@@ -7,25 +7,27 @@ import Foundation
 public import HromadaRuntime
 public import Hummingbird
 
-/// An HTTP error of any Hromada service or page.
+/// An HTTP error of any Hromada service or page: the runtime's `APIError` (status, field errors,
+/// headers) that also knows how to be a page.
 public struct WebError: HTTPResponseError, CustomStringConvertible, Sendable {
-    public var status: HTTPResponse.Status
-    public var errors: [FieldError]
-    public var headers: HTTPFields
+    /// The error as the JSON API answers it.
+    public var apiError: APIError
+
+    public var status: HTTPResponse.Status { apiError.status }
+    public var errors: [FieldError] { apiError.errors }
+    public var headers: HTTPFields { apiError.headers }
+
+    public init(_ error: APIError) { self.apiError = error }
 
     public init(_ status: HTTPResponse.Status, errors: [FieldError], headers: HTTPFields = [:]) {
-        self.status = status
-        self.errors = errors
-        self.headers = headers
+        self.init(APIError(status, errors: errors, headers: headers))
     }
 
     public init(
         _ status: HTTPResponse.Status, code: String, message: String, field: String? = nil, messageUk: String? = nil
     ) {
-        self.init(status, errors: [FieldError(field: field, code: code, message: message, messageUk: messageUk)])
+        self.init(APIError(status, code: code, message: message, field: field, messageUk: messageUk))
     }
-
-    public init(_ error: APIError) { self.init(error.status, errors: error.errors, headers: error.headers) }
 
     public static func unauthorized(_ message: String = "a valid bearer token is required") -> WebError {
         WebError(APIError.unauthorized(message))
@@ -45,7 +47,7 @@ public struct WebError: HTTPResponseError, CustomStringConvertible, Sendable {
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         guard ContentNegotiation.prefersHTML(request) else {
-            return try APIError(status, errors: errors, headers: headers).response(from: request, context: context)
+            return try apiError.response(from: request, context: context)
         }
         let language = WebLanguage.of(request)
         let page = ErrorPageModel(status: status, errors: errors, language: language, catalogue: KitResources.catalogue)
