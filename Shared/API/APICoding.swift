@@ -58,7 +58,9 @@ public struct HealthStatus: Codable, Sendable, Equatable {
     public var checks: [String: String]?
     public var outbox: OutboxLag?
 
-    public init(status: String, service: String, version: String, checks: [String: String]? = nil, outbox: OutboxLag? = nil) {
+    public init(
+        status: String, service: String, version: String, checks: [String: String]? = nil, outbox: OutboxLag? = nil
+    ) {
         self.status = status
         self.service = service
         self.version = version

@@ -13,8 +13,10 @@ public enum AuditJSON {
         public var checkpointsChecked: Int?
         public var headSequence: Int64?
 
-        public init(ok: Bool, entries: Int64, firstBadSequence: Int64? = nil, reason: String? = nil,
-                    checkpointsChecked: Int? = nil, headSequence: Int64? = nil) {
+        public init(
+            ok: Bool, entries: Int64, firstBadSequence: Int64? = nil, reason: String? = nil,
+            checkpointsChecked: Int? = nil, headSequence: Int64? = nil
+        ) {
             self.ok = ok
             self.entries = entries
             self.firstBadSequence = firstBadSequence

@@ -14,8 +14,10 @@ public enum IntakeJSON {
         /// The earlier appeal this one repeats (Art. 8), when detected.
         public var repeatOf: String?
 
-        public init(id: UUID, registrationNumber: String, trackingToken: String, status: String, registeredAt: Date,
-                    repeatOf: String? = nil) {
+        public init(
+            id: UUID, registrationNumber: String, trackingToken: String, status: String, registeredAt: Date,
+            repeatOf: String? = nil
+        ) {
             self.id = id
             self.registrationNumber = registrationNumber
             self.trackingToken = trackingToken

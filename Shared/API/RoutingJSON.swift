@@ -32,8 +32,10 @@ public enum RoutingJSON {
         public var outcome: String?
         public var text: String?
 
-        public init(to: String? = nil, reason: String? = nil, days: Int? = nil, newDeadline: String? = nil,
-                    outcome: String? = nil, text: String? = nil) {
+        public init(
+            to: String? = nil, reason: String? = nil, days: Int? = nil, newDeadline: String? = nil,
+            outcome: String? = nil, text: String? = nil
+        ) {
             self.to = to
             self.reason = reason
             self.days = days
@@ -86,8 +88,10 @@ public enum RoutingJSON {
         public var openTickets: Int
         public var overdueTickets: Int
 
-        public init(code: String, nameUk: String? = nil, nameEn: String? = nil, district: String? = nil,
-                    openTickets: Int, overdueTickets: Int) {
+        public init(
+            code: String, nameUk: String? = nil, nameEn: String? = nil, district: String? = nil,
+            openTickets: Int, overdueTickets: Int
+        ) {
             self.code = code
             self.nameUk = nameUk
             self.nameEn = nameEn

@@ -40,8 +40,9 @@ public struct WebAssets: Sendable {
                 throw ConfigurationError(variable: "assets", reason: "the asset \(name) is missing")
             }
             let bytes = [UInt8](data)
-            assets[name] = Asset(name: name, contentType: contentType(of: name), body: bytes,
-                                 hash: String(SHA256.hex(bytes).prefix(16)))
+            assets[name] = Asset(
+                name: name, contentType: contentType(of: name), body: bytes,
+                hash: String(SHA256.hex(bytes).prefix(16)))
         }
         return WebAssets(assets: assets)
     }

@@ -23,7 +23,9 @@ public struct CSRFGuard: Sendable {
             return
         }
         if let referer = request.headers[.referer] {
-            guard referer == publicURL.origin || referer.hasPrefix(publicURL.origin + "/") else { throw WebError.csrf() }
+            guard referer == publicURL.origin || referer.hasPrefix(publicURL.origin + "/") else {
+                throw WebError.csrf()
+            }
         }
     }
 

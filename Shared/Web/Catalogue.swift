@@ -17,15 +17,20 @@ extension Language {
 
     /// `?lang=uk|en`, else the `hromada_lang` cookie, else Ukrainian.
     public static func of(_ request: Request) -> Language {
-        if let lang = request.uri.queryParameters.get("lang"), let language = Language(rawValue: lang) { return language }
+        if let lang = request.uri.queryParameters.get("lang"), let language = Language(rawValue: lang) {
+            return language
+        }
         if let lang = request.cookies[cookieName]?.value, let language = Language(rawValue: lang) { return language }
         return .uk
     }
 
     /// The cookie to set when the request chose a language with `?lang=`, else nil.
     public static func rememberCookie(_ request: Request) -> Cookie? {
-        guard let lang = request.uri.queryParameters.get("lang"), let language = Language(rawValue: lang) else { return nil }
-        return Cookie(name: cookieName, value: language.rawValue, maxAge: 31_536_000, path: "/", httpOnly: true, sameSite: .lax)
+        guard let lang = request.uri.queryParameters.get("lang"), let language = Language(rawValue: lang) else {
+            return nil
+        }
+        return Cookie(
+            name: cookieName, value: language.rawValue, maxAge: 31_536_000, path: "/", httpOnly: true, sameSite: .lax)
     }
 
     /// The other language (for the switch link).
@@ -55,12 +60,14 @@ public struct StringCatalogue: Sendable {
         for language in Language.allCases {
             let url = directory.appendingPathComponent("\(language.rawValue).json")
             guard let data = FileManager.default.contents(atPath: url.path) else {
-                throw ConfigurationError(variable: "strings", reason: "the catalogue \(language.rawValue).json is missing")
+                throw ConfigurationError(
+                    variable: "strings", reason: "the catalogue \(language.rawValue).json is missing")
             }
             do {
                 tables[language] = try JSONDecoder().decode([String: String].self, from: data)
             } catch {
-                throw ConfigurationError(variable: "strings", reason: "\(language.rawValue).json is not an object of strings")
+                throw ConfigurationError(
+                    variable: "strings", reason: "\(language.rawValue).json is not an object of strings")
             }
         }
         return try StringCatalogue(tables: tables)
@@ -95,9 +102,11 @@ public enum Resources {
         let candidates = roots.flatMap {
             [$0.appendingPathComponent("Resources/\(name)"), $0.appendingPathComponent(name)]
         }
-        guard let folder = candidates.first(where: {
-            FileManager.default.fileExists(atPath: $0.appendingPathComponent(probe).path)
-        }) else {
+        guard
+            let folder = candidates.first(where: {
+                FileManager.default.fileExists(atPath: $0.appendingPathComponent(probe).path)
+            })
+        else {
             throw ConfigurationError(variable: name, reason: "the folder \(name) is missing from the bundle")
         }
         return folder

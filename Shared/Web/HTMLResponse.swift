@@ -36,7 +36,9 @@ public struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddlewa
     ) async throws -> Response {
         var response = try await next(request, context)
         if response.headers[.init("X-Content-Type-Options")!] == nil { SecurityHeaders.apply(to: &response.headers) }
-        if response.headers[.contentType]?.hasPrefix("text/html") == true, response.headers[.contentSecurityPolicy] == nil {
+        if response.headers[.contentType]?.hasPrefix("text/html") == true,
+            response.headers[.contentSecurityPolicy] == nil
+        {
             response.headers[.contentSecurityPolicy] = SecurityHeaders.contentSecurityPolicy
         }
         return response

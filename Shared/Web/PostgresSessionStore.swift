@@ -12,17 +12,17 @@ public enum WebMigrations {
         version: 90,
         name: "web: sessions",
         sql: """
-        CREATE TABLE web_sessions (
-            token_hash   text        PRIMARY KEY,
-            subject      text        NOT NULL,
-            csrf         text        NOT NULL,
-            created_at   timestamptz NOT NULL,
-            last_seen_at timestamptz NOT NULL,
-            expires_at   timestamptz NOT NULL
-        );
-        CREATE INDEX web_sessions_subject ON web_sessions (subject);
-        CREATE INDEX web_sessions_expires_at ON web_sessions (expires_at);
-        """
+            CREATE TABLE web_sessions (
+                token_hash   text        PRIMARY KEY,
+                subject      text        NOT NULL,
+                csrf         text        NOT NULL,
+                created_at   timestamptz NOT NULL,
+                last_seen_at timestamptz NOT NULL,
+                expires_at   timestamptz NOT NULL
+            );
+            CREATE INDEX web_sessions_subject ON web_sessions (subject);
+            CREATE INDEX web_sessions_expires_at ON web_sessions (expires_at);
+            """
     )
 }
 
@@ -54,8 +54,10 @@ public struct PostgresSessionStore: SessionStore {
             createdAt: now, expiresAt: now.addingTimeInterval(lifetime))
         let idleCutoff = now.addingTimeInterval(-idleTimeout)
         try await database.withTransaction { connection in
-            try connection.execute("DELETE FROM web_sessions WHERE expires_at <= \(now) OR last_seen_at <= \(idleCutoff)")
-            try connection.execute("""
+            try connection.execute(
+                "DELETE FROM web_sessions WHERE expires_at <= \(now) OR last_seen_at <= \(idleCutoff)")
+            try connection.execute(
+                """
                 INSERT INTO web_sessions (token_hash, subject, csrf, created_at, last_seen_at, expires_at)
                 VALUES (\(session.id), \(session.subject), \(session.csrf), \(now), \(now), \(session.expiresAt))
                 """)
@@ -69,11 +71,15 @@ public struct PostgresSessionStore: SessionStore {
         let idleCutoff = now.addingTimeInterval(-idleTimeout)
         let touchCutoff = now.addingTimeInterval(-touchInterval)
         return try await database.withConnection { connection -> WebSession? in
-            guard let row = try connection.query("""
-                SELECT subject, csrf, created_at, expires_at, last_seen_at <= \(touchCutoff)
-                FROM web_sessions
-                WHERE token_hash = \(key) AND expires_at > \(now) AND last_seen_at > \(idleCutoff)
-                """).first else { return nil }
+            guard
+                let row = try connection.query(
+                    """
+                    SELECT subject, csrf, created_at, expires_at, last_seen_at <= \(touchCutoff)
+                    FROM web_sessions
+                    WHERE token_hash = \(key) AND expires_at > \(now) AND last_seen_at > \(idleCutoff)
+                    """
+                ).first
+            else { return nil }
             let session = WebSession(
                 id: key, subject: try row.decode(0), csrf: try row.decode(1),
                 createdAt: try row.decode(2), expiresAt: try row.decode(3))

@@ -17,11 +17,12 @@ public struct PublicURL: Sendable, Equatable, CustomStringConvertible {
     /// Parses an absolute http(s) URL without query or fragment.
     public init(_ string: String, variable: String = "HROMADA_PUBLIC_URL") throws {
         guard let components = URLComponents(string: string),
-              let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
-              let host = components.host, !host.isEmpty,
-              components.query == nil, components.fragment == nil, components.user == nil
+            let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
+            let host = components.host, !host.isEmpty,
+            components.query == nil, components.fragment == nil, components.user == nil
         else {
-            throw ConfigurationError(variable: variable, reason: "must be an absolute http:// or https:// URL without query")
+            throw ConfigurationError(
+                variable: variable, reason: "must be an absolute http:// or https:// URL without query")
         }
         self.scheme = scheme
         let defaultPort = scheme == "https" ? 443 : 80
@@ -66,6 +67,7 @@ public struct PublicURL: Sendable, Equatable, CustomStringConvertible {
         value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
     }
 
-    private static let unreserved = CharacterSet(charactersIn:
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+    private static let unreserved = CharacterSet(
+        charactersIn:
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 }

@@ -58,8 +58,9 @@ public struct WebSessions: Sendable {
         settings: WebSettings, store: any SessionStore, sameSite: Cookie.SameSite = .lax,
         clock: @escaping @Sendable () -> Date = Date.init
     ) {
-        self.init(cookieName: settings.cookieName, store: store, secure: settings.publicURL.isHTTPS, sameSite: sameSite,
-                  clock: clock)
+        self.init(
+            cookieName: settings.cookieName, store: store, secure: settings.publicURL.isHTTPS, sameSite: sameSite,
+            clock: clock)
     }
 
     public init(
@@ -83,7 +84,9 @@ public struct WebSessions: Sendable {
 
     /// The request's live session, or nil.
     public func load(_ request: Request) async throws -> WebSession? {
-        guard let value = request.cookies[cookieName]?.value, !value.isEmpty, value.utf8.count <= 1024 else { return nil }
+        guard let value = request.cookies[cookieName]?.value, !value.isEmpty, value.utf8.count <= 1024 else {
+            return nil
+        }
         return try await store.load(cookieValue: value, now: clock())
     }
 
@@ -98,7 +101,9 @@ public struct WebSessions: Sendable {
 
     /// The session cookie carrying `value` (HttpOnly, Path=/, SameSite, Secure for https).
     public func cookie(value: String, maxAge: Int) -> Cookie {
-        Cookie(name: cookieName, value: value, maxAge: maxAge, path: "/", secure: secure, httpOnly: true, sameSite: sameSite)
+        Cookie(
+            name: cookieName, value: value, maxAge: maxAge, path: "/", secure: secure, httpOnly: true,
+            sameSite: sameSite)
     }
 }
 

@@ -40,8 +40,10 @@ public final class SignedCookieSessionStore: SessionStore {
         let session = WebSession(
             id: SessionTokens.randomID(), subject: subject, csrf: SessionTokens.csrf(),
             createdAt: now, expiresAt: now.addingTimeInterval(lifetime))
-        let fields = [session.id, session.subject, session.csrf,
-                      String(Int(now.timeIntervalSince1970)), String(Int(session.expiresAt.timeIntervalSince1970))]
+        let fields = [
+            session.id, session.subject, session.csrf,
+            String(Int(now.timeIntervalSince1970)), String(Int(session.expiresAt.timeIntervalSince1970)),
+        ]
         let payload = Base64URL.encode(Array(fields.joined(separator: "|").utf8))
         return (session, payload + "." + Hex.encode(secret.mac(payload, purpose: purpose)))
     }
@@ -51,11 +53,14 @@ public final class SignedCookieSessionStore: SessionStore {
         guard cookieValue.utf8.count <= 1024 else { return nil }
         let parts = cookieValue.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 2, let given = try? Hex.decode(String(parts[1])),
-              ConstantTime.equals(secret.mac(String(parts[0]), purpose: purpose), given),
-              let raw = try? Base64URL.decode(String(parts[0])) else { return nil }
-        let fields = String(decoding: raw, as: UTF8.self).split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+            ConstantTime.equals(secret.mac(String(parts[0]), purpose: purpose), given),
+            let raw = try? Base64URL.decode(String(parts[0]))
+        else { return nil }
+        let fields = String(decoding: raw, as: UTF8.self).split(separator: "|", omittingEmptySubsequences: false).map(
+            String.init)
         guard fields.count == 5, let created = Double(fields[3]), let expires = Double(fields[4]),
-              expires > now.timeIntervalSince1970 else { return nil }
+            expires > now.timeIntervalSince1970
+        else { return nil }
         let session = WebSession(
             id: fields[0], subject: fields[1], csrf: fields[2],
             createdAt: Date(timeIntervalSince1970: created), expiresAt: Date(timeIntervalSince1970: expires))

@@ -36,11 +36,14 @@ public struct WebError: HTTPResponseError, CustomStringConvertible, Sendable {
         WebError(APIError.forbidden(message))
     }
     public static func notFound(_ what: String = "resource") -> WebError { WebError(APIError.notFound(what)) }
-    public static func validation(_ errors: [FieldError]) -> WebError { WebError(.unprocessableContent, errors: errors) }
+    public static func validation(_ errors: [FieldError]) -> WebError {
+        WebError(.unprocessableContent, errors: errors)
+    }
     /// A state-changing form without this session's token, or posted from another origin.
     public static func csrf() -> WebError {
-        WebError(.forbidden, code: "csrf", message: "the form has expired or came from another site; reload the page",
-                 messageUk: "Форма застаріла або надіслана з іншого сайту; оновіть сторінку")
+        WebError(
+            .forbidden, code: "csrf", message: "the form has expired or came from another site; reload the page",
+            messageUk: "Форма застаріла або надіслана з іншого сайту; оновіть сторінку")
     }
 
     public var description: String { "\(status.code) \(errors.map(\.code).joined(separator: ","))" }
@@ -51,7 +54,9 @@ public struct WebError: HTTPResponseError, CustomStringConvertible, Sendable {
         }
         let language = WebLanguage.of(request)
         let page = ErrorPageModel(status: status, errors: errors, language: language, catalogue: KitResources.catalogue)
-        let html = KitResources.templates?.render(page, template: "error", language: language, catalogue: KitResources.catalogue)
+        let html =
+            KitResources.templates?.render(
+                page, template: "error", language: language, catalogue: KitResources.catalogue)
             ?? "<!DOCTYPE html><title>\(status.code)</title><h1>\(status.code)</h1>"
         var response = HTMLResponse.page(html, status: status)
         for field in headers where field.name != .contentType { response.headers.append(field) }

@@ -27,8 +27,9 @@ public enum WebForm {
         } catch let error as WebError {
             throw error
         } catch {
-            throw WebError(.badRequest, code: "malformed_form", message: "the form could not be read",
-                           messageUk: "Не вдалося прочитати форму")
+            throw WebError(
+                .badRequest, code: "malformed_form", message: "the form could not be read",
+                messageUk: "Не вдалося прочитати форму")
         }
     }
 
@@ -69,14 +70,17 @@ public enum WebForm {
         switch error {
         case .keyNotFound(let key, let context):
             let field = (path(context.codingPath).map { $0 + "." } ?? "") + key.stringValue
-            return FieldError(field: field, code: "required", message: "\(field) is required",
-                              messageUk: "Поле \(field) обов'язкове")
+            return FieldError(
+                field: field, code: "required", message: "\(field) is required",
+                messageUk: "Поле \(field) обов'язкове")
         case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
-            return FieldError(field: path(context.codingPath), code: "invalid_value", message: "invalid value",
-                              messageUk: "Неприпустиме значення")
+            return FieldError(
+                field: path(context.codingPath), code: "invalid_value", message: "invalid value",
+                messageUk: "Неприпустиме значення")
         @unknown default:
-            return FieldError(code: "malformed_form", message: "the form could not be read",
-                              messageUk: "Не вдалося прочитати форму")
+            return FieldError(
+                code: "malformed_form", message: "the form could not be read",
+                messageUk: "Не вдалося прочитати форму")
         }
     }
 

@@ -90,7 +90,8 @@ public struct SessionSecret: Sendable, CustomStringConvertible {
             throw ConfigurationError(variable: variable, reason: "must be hexadecimal (e.g. openssl rand -hex 32)")
         }
         guard bytes.count >= Self.minimumBytes else {
-            throw ConfigurationError(variable: variable, reason: "must hold at least \(Self.minimumBytes) bytes (64 hex digits)")
+            throw ConfigurationError(
+                variable: variable, reason: "must hold at least \(Self.minimumBytes) bytes (64 hex digits)")
         }
         self.bytes = bytes
         self.isRandom = false

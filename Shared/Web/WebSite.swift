@@ -65,7 +65,8 @@ public struct WebSite: Sendable {
     ) -> Response {
         let language = Language.of(request)
         let html = templates.render(model, template: template, language: language, catalogue: catalogue)
-        return HTMLResponse.page(html, status: status, cookies: (Language.rememberCookie(request).map { [$0] } ?? []) + cookies)
+        return HTMLResponse.page(
+            html, status: status, cookies: (Language.rememberCookie(request).map { [$0] } ?? []) + cookies)
     }
 
     /// `303` to a path of this service (`PublicURL.path`, so a base path is kept).
@@ -79,20 +80,26 @@ public struct WebSite: Sendable {
     }
 
     /// Signs `subject` in: a new session and a redirect to `path` that sets its cookie.
-    public func signIn(subject: String, redirectTo path: String, query: [(String, String)] = []) async throws -> Response {
+    public func signIn(subject: String, redirectTo path: String, query: [(String, String)] = []) async throws
+        -> Response
+    {
         let (_, cookie) = try await sessions.start(subject: subject)
         return redirect(path, query: query, cookies: [cookie])
     }
 
     /// Ends the request's session (its row is deleted: the old cookie stops working) and redirects.
-    public func signOut(_ context: some PrincipalRequestContext, redirectTo path: String,
-                        query: [(String, String)] = []) async throws -> Response {
+    public func signOut(
+        _ context: some PrincipalRequestContext, redirectTo path: String,
+        query: [(String, String)] = []
+    ) async throws -> Response {
         let cookie = try await sessions.end(context.session)
         return redirect(path, query: query, cookies: [cookie])
     }
 
     /// Decodes a form body into `T` (CSRF was checked by the middleware before the route ran).
-    public func form<T: Decodable>(_ type: T.Type, _ request: Request, limit: Int = WebForm.defaultLimit) async throws -> T {
+    public func form<T: Decodable>(_ type: T.Type, _ request: Request, limit: Int = WebForm.defaultLimit) async throws
+        -> T
+    {
         var request = request
         return try await WebForm.decode(type, from: &request, limit: limit)
     }

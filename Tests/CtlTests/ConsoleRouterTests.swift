@@ -34,11 +34,15 @@ final class ConsoleRouterTests: XCTestCase {
                 XCTAssertFalse(response.headers[.contentSecurityPolicy]?.contains("unsafe-inline") ?? true)
             }
             // A wrong token, then the right one: an HttpOnly, SameSite=Strict cookie named hromada_console.
-            try await client.execute(uri: "/login", method: .post, headers: Self.form, body: ByteBuffer(string: "token=nope")) {
+            try await client.execute(
+                uri: "/login", method: .post, headers: Self.form, body: ByteBuffer(string: "token=nope")
+            ) {
                 XCTAssertEqual($0.status, .unauthorized)
             }
-            let cookie = try await client.execute(uri: "/login", method: .post, headers: Self.form,
-                                                  body: ByteBuffer(string: "token=\(Self.token)")) { response in
+            let cookie = try await client.execute(
+                uri: "/login", method: .post, headers: Self.form,
+                body: ByteBuffer(string: "token=\(Self.token)")
+            ) { response in
                 XCTAssertEqual(response.status, .seeOther)
                 let setCookie = try XCTUnwrap(response.headers[.setCookie])
                 XCTAssertTrue(setCookie.hasPrefix("hromada_console="))
@@ -62,28 +66,36 @@ final class ConsoleRouterTests: XCTestCase {
             // A replay without the token, or from another site, is refused before anything moves.
             var headers = Self.form
             headers[.cookie] = cookie
-            try await client.execute(uri: "/dlq/replay", method: .post, headers: headers,
-                                     body: ByteBuffer(string: "queue=hromada.routing")) {
+            try await client.execute(
+                uri: "/dlq/replay", method: .post, headers: headers,
+                body: ByteBuffer(string: "queue=hromada.routing")
+            ) {
                 XCTAssertEqual($0.status, .forbidden)
             }
             var foreign = headers
             foreign[.origin] = "https://evil.example"
-            try await client.execute(uri: "/dlq/replay", method: .post, headers: foreign,
-                                     body: ByteBuffer(string: "csrf=\(csrf)&queue=hromada.routing")) {
+            try await client.execute(
+                uri: "/dlq/replay", method: .post, headers: foreign,
+                body: ByteBuffer(string: "csrf=\(csrf)&queue=hromada.routing")
+            ) {
                 XCTAssertEqual($0.status, .forbidden)
             }
             // A bad queue name with a good token is a field error (and a page for a browser).
             var browser = headers
             browser[.accept] = "text/html"
-            try await client.execute(uri: "/dlq/replay", method: .post, headers: browser,
-                                     body: ByteBuffer(string: "csrf=\(csrf)&queue=other")) { response in
+            try await client.execute(
+                uri: "/dlq/replay", method: .post, headers: browser,
+                body: ByteBuffer(string: "csrf=\(csrf)&queue=other")
+            ) { response in
                 XCTAssertEqual(response.status, .unprocessableContent)
                 XCTAssertTrue(response.headers[.contentType]?.hasPrefix("text/html") ?? false)
                 XCTAssertTrue(String(buffer: response.body).contains("a hromada.* queue is required"))
             }
             // Sign-out ends the session: the old cookie no longer opens the dashboard.
-            try await client.execute(uri: "/logout", method: .post, headers: headers,
-                                     body: ByteBuffer(string: "csrf=\(csrf)")) { response in
+            try await client.execute(
+                uri: "/logout", method: .post, headers: headers,
+                body: ByteBuffer(string: "csrf=\(csrf)")
+            ) { response in
                 XCTAssertEqual(response.status, .seeOther)
                 XCTAssertTrue(response.headers[.setCookie]?.contains("Max-Age=0") ?? false)
             }

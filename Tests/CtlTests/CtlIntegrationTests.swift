@@ -35,18 +35,23 @@ final class CtlIntegrationTests: XCTestCase {
 
         static func start(broker: TestBroker) async throws -> FaultyService {
             let db = try await TestDatabase.create(schema: "routing")
-            let configuration = ServiceConfiguration(serviceName: "routing", httpHost: "127.0.0.1", httpPort: 0, amqpURL: broker.url,
-                                                     databaseURL: db.connectionString, databasePoolSize: 2)
+            let configuration = ServiceConfiguration(
+                serviceName: "routing", httpHost: "127.0.0.1", httpPort: 0, amqpURL: broker.url,
+                databaseURL: db.connectionString, databasePoolSize: 2)
             let runtime = try ServiceRuntime(configuration: configuration, logger: CtlIntegrationTests.logger)
             try await runtime.prepare(migrations: [])
             let box = Box()
             var settings = EventConsumer.Settings()
             settings.retryDelays = [.milliseconds(100)]
-            runtime.addConsumer(queue: Topology.Queue.routing.rawValue, bindings: ["appeal.registered.v1"], handler: ClosureEventHandler { event, _ in
-                guard let service = box.service else { throw PermanentEventError("not started") }
-                if service.broken.withLock({ $0 }) { throw PermanentEventError("no routing rule for category test-category") }
-                service.handled.withLock { $0.append(event.envelope.id) }
-            }, settings: settings)
+            runtime.addConsumer(
+                queue: Topology.Queue.routing.rawValue, bindings: ["appeal.registered.v1"],
+                handler: ClosureEventHandler { event, _ in
+                    guard let service = box.service else { throw PermanentEventError("not started") }
+                    if service.broken.withLock({ $0 }) {
+                        throw PermanentEventError("no routing rule for category test-category")
+                    }
+                    service.handled.withLock { $0.append(event.envelope.id) }
+                }, settings: settings)
             let harness = try await ServiceHarness.start(runtime: runtime, router: runtime.makeRouter())
             let service = FaultyService(harness: harness, db: db)
             box.service = service
@@ -68,25 +73,43 @@ final class CtlIntegrationTests: XCTestCase {
         private let lock = NSLock()
         private var value: FaultyService?
         var service: FaultyService? {
-            get { lock.lock(); defer { lock.unlock() }; return value }
-            set { lock.lock(); value = newValue; lock.unlock() }
+            get {
+                lock.lock()
+                defer { lock.unlock() }
+                return value
+            }
+            set {
+                lock.lock()
+                value = newValue
+                lock.unlock()
+            }
         }
     }
 
     func endpoints(_ broker: TestBroker, services: [(String, String)]) -> CtlEndpoints {
-        CtlEndpoints(services: services, rabbitMQAPI: IntegrationEnvironment.rabbitMQAPI, amqpURL: broker.url, adminToken: nil)
+        CtlEndpoints(
+            services: services, rabbitMQAPI: IntegrationEnvironment.rabbitMQAPI, amqpURL: broker.url, adminToken: nil)
     }
 
     static func envelope() -> Envelope {
-        Envelope(type: "appeal.registered", version: 1, correlationId: UUID(), causationId: nil, producer: "hromada-intake",
-                 payload: .object(["note": .string("ctl test")]))
+        Envelope(
+            type: "appeal.registered", version: 1, correlationId: UUID(), causationId: nil, producer: "hromada-intake",
+            payload: .object(["note": .string("ctl test")]))
     }
 
-    static func publish(_ envelope: Envelope, routingKey: String = "appeal.registered.v1", broker: TestBroker) async throws {
+    static func publish(_ envelope: Envelope, routingKey: String = "appeal.registered.v1", broker: TestBroker)
+        async throws
+    {
         let client = AMQPClient(configuration: try broker.configuration(name: "ctl-test-publisher"), logger: logger)
-        let properties = AMQPProperties(contentType: "application/json", deliveryMode: 2, messageID: envelope.id.uuidString.lowercased(),
-                                        type: envelope.type, correlationID: envelope.correlationId.uuidString.lowercased(), appID: envelope.producer, timestamp: Date())
-        try await client.publish([AMQPOutgoingMessage(exchange: Topology.eventsExchange, routingKey: routingKey, body: try envelope.encoded(), properties: properties)])
+        let properties = AMQPProperties(
+            contentType: "application/json", deliveryMode: 2, messageID: envelope.id.uuidString.lowercased(),
+            type: envelope.type, correlationID: envelope.correlationId.uuidString.lowercased(),
+            appID: envelope.producer, timestamp: Date())
+        try await client.publish([
+            AMQPOutgoingMessage(
+                exchange: Topology.eventsExchange, routingKey: routingKey, body: try envelope.encoded(),
+                properties: properties)
+        ])
         await client.close()
     }
 
@@ -99,7 +122,10 @@ final class CtlIntegrationTests: XCTestCase {
         let queue = Topology.Queue.notification.rawValue
         let client = AMQPClient(configuration: try broker.configuration(name: "ctl-backlog"), logger: Self.logger)
         try await client.declare(EventTopology.make(queue: queue, bindings: ["#"], retryDelays: [.seconds(1)]))
-        let messages = (0..<7).map { i in AMQPOutgoingMessage(exchange: "", routingKey: queue, body: Array("m\(i)".utf8), properties: AMQPProperties(deliveryMode: 2)) }
+        let messages = (0..<7).map { i in
+            AMQPOutgoingMessage(
+                exchange: "", routingKey: queue, body: Array("m\(i)".utf8), properties: AMQPProperties(deliveryMode: 2))
+        }
         try await client.publish(messages)
 
         let collector = StatusCollector(endpoints: endpoints(broker, services: []))
@@ -112,13 +138,16 @@ final class CtlIntegrationTests: XCTestCase {
         XCTAssertTrue(backlog, "status shows the 7 waiting messages: \(report.queues)")
         let info = try XCTUnwrap(report.queues.first { $0.name == queue })
         XCTAssertEqual(info.consumers, 0)
-        XCTAssertEqual(report.exitCode(strict: false), StatusReport.exitUnhealthy, "a main queue without consumers is unhealthy")
+        XCTAssertEqual(
+            report.exitCode(strict: false), StatusReport.exitUnhealthy, "a main queue without consumers is unhealthy")
         XCTAssertTrue(report.problems.contains { $0.contains("\(queue) has no consumers (7 ready)") })
         XCTAssertTrue(report.queues.contains { $0.name == "\(queue).dead" })
         XCTAssertTrue(report.renderText().contains(queue))
 
         // A consumer that holds the messages unacknowledged.
-        let consumer = AMQPConsumer(configuration: try broker.configuration(name: "ctl-consumer"), queue: queue, prefetch: 100, logger: Self.logger)
+        let consumer = AMQPConsumer(
+            configuration: try broker.configuration(name: "ctl-consumer"), queue: queue, prefetch: 100,
+            logger: Self.logger)
         let attached = await eventually(timeout: .seconds(30), every: .milliseconds(500)) {
             report = await collector.collect()
             guard let q = report.queues.first(where: { $0.name == queue }) else { return false }
@@ -160,7 +189,9 @@ final class CtlIntegrationTests: XCTestCase {
         XCTAssertEqual(message.failedQueue, queue)
         XCTAssertNotNil(message.failedAt)
         XCTAssertEqual(message.attempts, 1)
-        XCTAssertTrue(message.lastError?.contains("no routing rule for category test-category") ?? false, "\(message.lastError ?? "nil")")
+        XCTAssertTrue(
+            message.lastError?.contains("no routing rule for category test-category") ?? false,
+            "\(message.lastError ?? "nil")")
         let depthAfterList = try await broker.queueDepth(dead)
         XCTAssertEqual(depthAfterList, 1, "listing does not remove the message")
         let shown = try await deadLetters.show(messageId: poisonId)
@@ -172,7 +203,8 @@ final class CtlIntegrationTests: XCTestCase {
         var report = await collector.collect()
         let seen = await eventually(timeout: .seconds(30), every: .milliseconds(500)) {
             report = await collector.collect()
-            return report.queues.first { $0.name == dead }?.ready == 1 && report.queues.first { $0.name == queue }?.consumers == 1
+            return report.queues.first { $0.name == dead }?.ready == 1
+                && report.queues.first { $0.name == queue }?.consumers == 1
         }
         XCTAssertTrue(seen, "\(report.queues)")
         XCTAssertEqual(report.services.first?.ready, true)
@@ -223,17 +255,24 @@ final class CtlIntegrationTests: XCTestCase {
         addTeardownBlock { try? await broker.delete() }
         let service = try await FaultyService.start(broker: broker)
         let closedPort = "http://127.0.0.1:1"
-        let up = await StatusCollector(endpoints: endpoints(broker, services: [("routing", service.harness.baseURL)])).collect()
+        let up = await StatusCollector(endpoints: endpoints(broker, services: [("routing", service.harness.baseURL)]))
+            .collect()
         XCTAssertTrue(up.services.allSatisfy(\.ready), "\(up.services)")
-        let down = await StatusCollector(endpoints: endpoints(broker, services: [("routing", service.harness.baseURL), ("audit", closedPort)])).collect()
+        let down = await StatusCollector(
+            endpoints: endpoints(broker, services: [("routing", service.harness.baseURL), ("audit", closedPort)])
+        ).collect()
         XCTAssertEqual(down.exitCode(strict: false), StatusReport.exitUnhealthy)
         XCTAssertEqual(down.services.first { $0.name == "audit" }?.live, false)
         XCTAssertTrue(down.problems.contains { $0.hasPrefix("audit is unreachable") }, "\(down.problems)")
 
         // The real executable, as an alert script would run it.
         if let binary = Self.executable() {
-            let env = ["HROMADA_ROUTING_URL": service.harness.baseURL, "HROMADA_INTAKE_URL": closedPort, "HROMADA_NOTIFICATION_URL": closedPort,
-                       "HROMADA_AUDIT_URL": closedPort, "HROMADA_AMQP_URL": broker.url, "HROMADA_RABBITMQ_API": IntegrationEnvironment.rabbitMQAPI]
+            let env = [
+                "HROMADA_ROUTING_URL": service.harness.baseURL, "HROMADA_INTAKE_URL": closedPort,
+                "HROMADA_NOTIFICATION_URL": closedPort,
+                "HROMADA_AUDIT_URL": closedPort, "HROMADA_AMQP_URL": broker.url,
+                "HROMADA_RABBITMQ_API": IntegrationEnvironment.rabbitMQAPI,
+            ]
             let result = try Self.run(binary, ["status", "--json"], environment: env)
             XCTAssertEqual(result.status, 3, result.output)
             let json = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any]
@@ -251,10 +290,15 @@ final class CtlIntegrationTests: XCTestCase {
         return FileManager.default.isExecutableFile(atPath: path) ? path : nil
     }
 
-    struct CommandResult { var status: Int32; var output: String }
+    struct CommandResult {
+        var status: Int32
+        var output: String
+    }
 
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws
+        -> CommandResult
+    {
         // Not Foundation's Process: its waitUntilExit() can hang inside the test process on Linux.
         var env = ProcessInfo.processInfo.environment
         for key in env.keys where key.hasPrefix("HROMADA_") { env[key] = nil }
@@ -274,24 +318,35 @@ final class CtlIntegrationTests: XCTestCase {
         // A backlog of 4 on a queue without consumers, and one dead letter in routing.
         let backlogQueue = Topology.Queue.audit.rawValue
         let client = AMQPClient(configuration: try broker.configuration(name: "ctl-dash"), logger: Self.logger)
-        try await client.declare(EventTopology.make(queue: backlogQueue, bindings: ["never.#"], retryDelays: [.seconds(1)]))
-        try await client.publish((0..<4).map { _ in AMQPOutgoingMessage(exchange: "", routingKey: backlogQueue, body: Array("x".utf8), properties: AMQPProperties(deliveryMode: 2)) })
+        try await client.declare(
+            EventTopology.make(queue: backlogQueue, bindings: ["never.#"], retryDelays: [.seconds(1)]))
+        try await client.publish(
+            (0..<4).map { _ in
+                AMQPOutgoingMessage(
+                    exchange: "", routingKey: backlogQueue, body: Array("x".utf8),
+                    properties: AMQPProperties(deliveryMode: 2))
+            })
         await client.close()
         try await Self.publish(Self.envelope(), broker: broker)
-        let dead = try await eventually(timeout: .seconds(20)) { try await broker.queueDepth("hromada.routing.dead") == 1 }
+        let dead = try await eventually(timeout: .seconds(20)) {
+            try await broker.queueDepth("hromada.routing.dead") == 1
+        }
         XCTAssertTrue(dead)
 
         let operatorToken = "operator-" + UUID().uuidString
-        let settings = ConsoleSettings(host: "127.0.0.1", port: 0, operatorToken: operatorToken,
-                                       endpoints: endpoints(broker, services: [("routing", service.harness.baseURL), ("audit", "http://127.0.0.1:1")]),
-                                       sampleInterval: .milliseconds(700))
+        let settings = ConsoleSettings(
+            host: "127.0.0.1", port: 0, operatorToken: operatorToken,
+            endpoints: endpoints(
+                broker, services: [("routing", service.harness.baseURL), ("audit", "http://127.0.0.1:1")]),
+            sampleInterval: .milliseconds(700))
         let console = try await Console(settings: settings, logger: Self.logger)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = console.makeApplication { channel in
             continuation.yield(channel.localAddress?.port ?? 0)
             continuation.finish()
         }
-        let group = ServiceGroup(configuration: .init(services: [.init(service: console.sampler), .init(service: app)], logger: Self.logger))
+        let group = ServiceGroup(
+            configuration: .init(services: [.init(service: console.sampler), .init(service: app)], logger: Self.logger))
         let task = Task { try await group.run() }
         var port = 0
         for await p in ports { port = p }
@@ -300,7 +355,8 @@ final class CtlIntegrationTests: XCTestCase {
         // Wait until the samples show the real numbers (management statistics lag a few seconds).
         let sampled = await eventually(timeout: .seconds(30), every: .milliseconds(500)) {
             guard let report = console.state.report else { return false }
-            return report.queues.first { $0.name == backlogQueue }?.ready == 4 && report.queues.first { $0.name == "hromada.routing.dead" }?.ready == 1
+            return report.queues.first { $0.name == backlogQueue }?.ready == 4
+                && report.queues.first { $0.name == "hromada.routing.dead" }?.ready == 1
                 && console.state.history.all.count >= 3
         }
         XCTAssertTrue(sampled, "\(String(describing: console.state.report?.queues))")
@@ -308,7 +364,9 @@ final class CtlIntegrationTests: XCTestCase {
         // Without a session: redirected to the login; the snapshot API refuses.
         let anonymous = try await ServiceHarness.request("GET", base + "/api/snapshot")
         XCTAssertEqual(anonymous.status, 401)
-        let wrong = try await ServiceHarness.request("POST", base + "/login", body: Data("token=wrong".utf8), headers: ["Content-Type": "application/x-www-form-urlencoded"])
+        let wrong = try await ServiceHarness.request(
+            "POST", base + "/login", body: Data("token=wrong".utf8),
+            headers: ["Content-Type": "application/x-www-form-urlencoded"])
         XCTAssertEqual(wrong.status, 401)
         let live = try await ServiceHarness.request("GET", base + "/health/live")
         XCTAssertEqual(live.status, 200)
@@ -318,12 +376,19 @@ final class CtlIntegrationTests: XCTestCase {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let screenshot = folder.appendingPathComponent("ctl-console-dashboard.png")
         try? FileManager.default.removeItem(at: screenshot)
-        let common = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1800", "--virtual-time-budget=3000"]
-        let dom = try Self.run(browser, common + ["--dump-dom", "\(base)/login?once=\(console.sessions.makeOneTimeLogin())&lang=en"]).output
+        let common = [
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1800",
+            "--virtual-time-budget=3000",
+        ]
+        let dom = try Self.run(
+            browser, common + ["--dump-dom", "\(base)/login?once=\(console.sessions.makeOneTimeLogin())&lang=en"]
+        ).output
         XCTAssertTrue(dom.contains("Hromada — operator console"), String(dom.prefix(500)))
         XCTAssertTrue(dom.contains("hromada.audit"), "queue names are shown")
         XCTAssertTrue(dom.contains("hromada.routing.dead"))
-        XCTAssertTrue(dom.contains(#"data-queue="hromada.audit"><td>hromada.audit</td>"#) && dom.contains(#"<td class="n" data-f="ready">4</td>"#), "the backlog of 4 is shown")
+        XCTAssertTrue(
+            dom.contains(#"data-queue="hromada.audit"><td>hromada.audit</td>"#)
+                && dom.contains(#"<td class="n" data-f="ready">4</td>"#), "the backlog of 4 is shown")
         XCTAssertTrue(dom.contains("Replay all"), "a replay button for the dead letter")
         XCTAssertTrue(dom.contains("<polyline"), "the depth chart is drawn")
         XCTAssertTrue(dom.contains("audit is unreachable"), "the down service is reported")
@@ -331,7 +396,9 @@ final class CtlIntegrationTests: XCTestCase {
         let reused = try Self.run(browser, common + ["--dump-dom", "\(base)/login?once=reused"]).output
         XCTAssertFalse(reused.contains("hromada.routing.dead"), "an unknown one-time link gives no session")
 
-        try Self.run(browser, common + ["--screenshot=\(screenshot.path)", "\(base)/login?once=\(console.sessions.makeOneTimeLogin())"])
+        try Self.run(
+            browser,
+            common + ["--screenshot=\(screenshot.path)", "\(base)/login?once=\(console.sessions.makeOneTimeLogin())"])
         XCTAssertTrue(FileManager.default.fileExists(atPath: screenshot.path))
         print("screenshot: \(screenshot.path)")
 
@@ -339,14 +406,19 @@ final class CtlIntegrationTests: XCTestCase {
         let login = try await Self.session(base: base, token: operatorToken)
         let page = try await ServiceHarness.request("GET", base + "/", headers: ["Cookie": login])
         XCTAssertEqual(page.status, 200)
-        let csrf = try XCTUnwrap(page.text.range(of: #"name="csrf" value="([0-9a-f]+)""#, options: .regularExpression).map { String(page.text[$0]) }?
+        let csrf = try XCTUnwrap(
+            page.text.range(of: #"name="csrf" value="([0-9a-f]+)""#, options: .regularExpression).map {
+                String(page.text[$0])
+            }?
             .split(separator: "\"").dropFirst(3).first.map(String.init))
-        let forged = try await ServiceHarness.request("POST", base + "/dlq/replay", body: Data("csrf=bad&queue=hromada.routing".utf8),
-                                                      headers: ["Content-Type": "application/x-www-form-urlencoded", "Cookie": login])
+        let forged = try await ServiceHarness.request(
+            "POST", base + "/dlq/replay", body: Data("csrf=bad&queue=hromada.routing".utf8),
+            headers: ["Content-Type": "application/x-www-form-urlencoded", "Cookie": login])
         XCTAssertEqual(forged.status, 403)
         service.broken.withLock { $0 = false }
-        _ = try await ServiceHarness.request("POST", base + "/dlq/replay", body: Data("csrf=\(csrf)&queue=hromada.routing".utf8),
-                                             headers: ["Content-Type": "application/x-www-form-urlencoded", "Cookie": login])
+        _ = try await ServiceHarness.request(
+            "POST", base + "/dlq/replay", body: Data("csrf=\(csrf)&queue=hromada.routing".utf8),
+            headers: ["Content-Type": "application/x-www-form-urlencoded", "Cookie": login])
         let replayed = await eventually(timeout: .seconds(15)) { service.handled.withLock { $0.count } == 1 }
         XCTAssertTrue(replayed, "the dashboard's replay reached the consumer")
 
@@ -357,8 +429,14 @@ final class CtlIntegrationTests: XCTestCase {
 
     /// Logs in with the operator token as the login form would; returns the Cookie header value.
     static func session(base: String, token: String) async throws -> String {
-        let result = try run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-D", "-", "--data-urlencode", "token=\(token)", "\(base)/login"])
-        guard let line = result.output.split(separator: "\r\n").first(where: { $0.lowercased().hasPrefix("set-cookie: hromada_console=") }) else {
+        let result = try run(
+            "/usr/bin/curl",
+            ["-s", "-o", "/dev/null", "-D", "-", "--data-urlencode", "token=\(token)", "\(base)/login"])
+        guard
+            let line = result.output.split(separator: "\r\n").first(where: {
+                $0.lowercased().hasPrefix("set-cookie: hromada_console=")
+            })
+        else {
             throw XCTSkip("no session cookie: \(result.output)")
         }
         XCTAssertTrue(line.contains("HttpOnly") && line.contains("SameSite=Strict"))
@@ -366,7 +444,8 @@ final class CtlIntegrationTests: XCTestCase {
     }
 
     static func chromium() throws -> String {
-        for path in ["/usr/bin/chromium", "/usr/bin/chromium-browser"] where FileManager.default.isExecutableFile(atPath: path) { return path }
+        for path in ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        where FileManager.default.isExecutableFile(atPath: path) { return path }
         if IntegrationEnvironment.infrastructureRequired { XCTFail("chromium is not installed") }
         throw XCTSkip("chromium is not installed")
     }

@@ -12,8 +12,10 @@ final class CtlUnitTests: XCTestCase {
     }
 
     func testEnvironmentOverridesDefaults() {
-        let e = CtlEndpoints.fromEnvironment(["HROMADA_ROUTING_URL": "http://10.0.0.5:9000/", "HROMADA_ADMIN_TOKEN": "secret",
-                                              "HROMADA_RABBITMQ_API": "http://a:b@mq:15672"])
+        let e = CtlEndpoints.fromEnvironment([
+            "HROMADA_ROUTING_URL": "http://10.0.0.5:9000/", "HROMADA_ADMIN_TOKEN": "secret",
+            "HROMADA_RABBITMQ_API": "http://a:b@mq:15672",
+        ])
         XCTAssertEqual(e.url(of: "routing"), "http://10.0.0.5:9000")
         XCTAssertEqual(e.url(of: "intake"), "http://127.0.0.1:8080")
         XCTAssertEqual(e.url(of: "audit"), "http://127.0.0.1:8083")
@@ -32,30 +34,39 @@ final class CtlUnitTests: XCTestCase {
     }
 
     func report(services: [ServiceHealth], queues: [QueueInfo], authorities: [AuthorityBacklog]? = []) -> StatusReport {
-        var r = StatusReport(generatedAt: Date(), vhost: "/", services: services, queues: queues, queuesError: nil,
-                             authorities: authorities, authoritiesError: nil, problems: [], warnings: [])
+        var r = StatusReport(
+            generatedAt: Date(), vhost: "/", services: services, queues: queues, queuesError: nil,
+            authorities: authorities, authoritiesError: nil, problems: [], warnings: [])
         StatusCollector.judge(&r)
         return r
     }
 
     func health(_ name: String, live: Bool = true, ready: Bool = true) -> ServiceHealth {
-        ServiceHealth(name: name, url: "http://x", live: live, ready: ready, version: "0.1.0", checks: ready ? ["database": "ok"] : ["database": "failing"], problem: nil)
+        ServiceHealth(
+            name: name, url: "http://x", live: live, ready: ready, version: "0.1.0",
+            checks: ready ? ["database": "ok"] : ["database": "failing"], problem: nil)
     }
 
     func testHealthPolicy() {
         let main = QueueInfo(name: "hromada.routing", ready: 3, unacked: 0, consumers: 1)
-        let healthy = report(services: [health("routing")], queues: [main, QueueInfo(name: "hromada.routing.dead", ready: 0, unacked: 0, consumers: 0)])
+        let healthy = report(
+            services: [health("routing")],
+            queues: [main, QueueInfo(name: "hromada.routing.dead", ready: 0, unacked: 0, consumers: 0)])
         XCTAssertTrue(healthy.healthy)
         XCTAssertEqual(healthy.exitCode(strict: true), 0)
 
-        let dead = report(services: [health("routing")], queues: [main, QueueInfo(name: "hromada.routing.dead", ready: 2, unacked: 0, consumers: 0)])
+        let dead = report(
+            services: [health("routing")],
+            queues: [main, QueueInfo(name: "hromada.routing.dead", ready: 2, unacked: 0, consumers: 0)])
         XCTAssertTrue(dead.healthy, "dead letters alone are a warning")
         XCTAssertEqual(dead.exitCode(strict: false), 0)
         XCTAssertEqual(dead.exitCode(strict: true), StatusReport.exitWarnings)
         XCTAssertEqual(dead.deadLetterCount, 2)
         XCTAssertTrue(dead.warnings.contains { $0.contains("2 dead letter(s) in hromada.routing.dead") })
 
-        let noConsumer = report(services: [health("routing")], queues: [QueueInfo(name: "hromada.routing", ready: 9, unacked: 0, consumers: 0)])
+        let noConsumer = report(
+            services: [health("routing")],
+            queues: [QueueInfo(name: "hromada.routing", ready: 9, unacked: 0, consumers: 0)])
         XCTAssertEqual(noConsumer.exitCode(strict: false), StatusReport.exitUnhealthy)
         XCTAssertTrue(noConsumer.problems.contains { $0.contains("hromada.routing has no consumers") })
 
@@ -66,8 +77,9 @@ final class CtlUnitTests: XCTestCase {
         let down = report(services: [health("audit", live: false, ready: false)], queues: [])
         XCTAssertEqual(down.exitCode(strict: false), 3)
 
-        var noMQ = StatusReport(generatedAt: Date(), vhost: "/", services: [health("routing")], queues: [], queuesError: "unreachable",
-                                authorities: [], authoritiesError: nil, problems: [], warnings: [])
+        var noMQ = StatusReport(
+            generatedAt: Date(), vhost: "/", services: [health("routing")], queues: [], queuesError: "unreachable",
+            authorities: [], authoritiesError: nil, problems: [], warnings: [])
         StatusCollector.judge(&noMQ)
         XCTAssertFalse(noMQ.healthy)
 
@@ -85,7 +97,7 @@ final class CtlUnitTests: XCTestCase {
         XCTAssertFalse(sessions.isValid(nil))
         XCTAssertFalse(sessions.isValid(s + "0"))
         var tampered = Array(s)
-        tampered[5] = tampered[5] == "1" ? "2" : "1"   // inside the expiry
+        tampered[5] = tampered[5] == "1" ? "2" : "1"  // inside the expiry
         XCTAssertFalse(sessions.isValid(String(tampered)))
         XCTAssertFalse(ConsoleSessions().isValid(s), "another process's secret does not accept it")
         let csrf = sessions.csrfToken(for: s)
@@ -113,7 +125,11 @@ final class CtlUnitTests: XCTestCase {
     func testSeederCompletesMissingCredentialsOnly() {
         var empty = Credentials()
         var n = 0
-        XCTAssertTrue(Seeder.complete(&empty) { n += 1; return "tok-\(n)" })
+        XCTAssertTrue(
+            Seeder.complete(&empty) {
+                n += 1
+                return "tok-\(n)"
+            })
         XCTAssertNotNil(empty.centreKey)
         XCTAssertNotNil(empty.adminToken)
         XCTAssertNotNil(empty.operatorToken)
@@ -128,7 +144,9 @@ final class CtlUnitTests: XCTestCase {
     func testCredentialsRoundTripWithPrivateMode() throws {
         let path = NSTemporaryDirectory() + "hromada-cred-\(UUID().uuidString).json"
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let c = Credentials(centreKey: "k", adminToken: "a", operatorToken: "o", officials: [.init(authority: "zhkg", name: "Н", token: "t")])
+        let c = Credentials(
+            centreKey: "k", adminToken: "a", operatorToken: "o",
+            officials: [.init(authority: "zhkg", name: "Н", token: "t")])
         try c.save(to: path)
         XCTAssertEqual(try Credentials.load(from: path), c)
         let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber
@@ -137,10 +155,14 @@ final class CtlUnitTests: XCTestCase {
 
     func testDepthChartScalesSeries() {
         let t = Date()
-        let samples = [QueueHistory.Sample(at: t, depths: ["hromada.routing": 0, "hromada.routing.retry.0": 5]),
-                       QueueHistory.Sample(at: t.addingTimeInterval(10), depths: ["hromada.routing": 10, "hromada.routing.dead": 2])]
+        let samples = [
+            QueueHistory.Sample(at: t, depths: ["hromada.routing": 0, "hromada.routing.retry.0": 5]),
+            QueueHistory.Sample(
+                at: t.addingTimeInterval(10), depths: ["hromada.routing": 10, "hromada.routing.dead": 2]),
+        ]
         let chart = DepthChart.make(samples, width: 100, height: 110)
-        XCTAssertEqual(chart.series.map(\.queue), ["hromada.routing", "hromada.routing.dead"], "retry queues are not drawn")
+        XCTAssertEqual(
+            chart.series.map(\.queue), ["hromada.routing", "hromada.routing.dead"], "retry queues are not drawn")
         XCTAssertEqual(chart.maxValue, 10)
         XCTAssertEqual(chart.series[0].points, "0.0,110.0 100.0,10.0")
         XCTAssertEqual(chart.series[0].last, 10)
@@ -156,8 +178,16 @@ final class Clock: @unchecked Sendable {
     private var value: Date
     init(_ value: Date) { self.value = value }
     var now: Date {
-        get { lock.lock(); defer { lock.unlock() }; return value }
-        set { lock.lock(); value = newValue; lock.unlock() }
+        get {
+            lock.lock()
+            defer { lock.unlock() }
+            return value
+        }
+        set {
+            lock.lock()
+            value = newValue
+            lock.unlock()
+        }
     }
 }
 
@@ -166,10 +196,12 @@ final class Clock: @unchecked Sendable {
 final class MonitoringConfigTests: XCTestCase {
     func testPrometheusAndGrafanaFilesParseAndCoverTheMetrics() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") else { throw XCTSkip("python3 missing") }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         // Not Foundation's Process: its waitUntilExit() can hang inside the test process on Linux.
-        let (status, output) = try IntegrationEnvironment.run("/bin/bash", [root.appendingPathComponent("deploy/monitoring/validate.sh").path],
-                                                              environment: ProcessInfo.processInfo.environment)
+        let (status, output) = try IntegrationEnvironment.run(
+            "/bin/bash", [root.appendingPathComponent("deploy/monitoring/validate.sh").path],
+            environment: ProcessInfo.processInfo.environment)
         XCTAssertEqual(status, 0, output)
         XCTAssertTrue(output.contains("ok:"), output)
     }

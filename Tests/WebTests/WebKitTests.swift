@@ -1,4 +1,5 @@
 import Foundation
+import HromadaCrypto
 import HromadaRuntime
 import HromadaWeb
 import Hummingbird
@@ -36,15 +37,18 @@ final class WebKitTests: XCTestCase {
             sessionStore: SignedCookieSessionStore(settings: settings))
         let router = Router(context: WebRequestContext.self)
         router.middlewares.add(ErrorMiddleware())
-        site.install(on: router, bearer: { token, _ in
-            if token == adminToken { return .administrator }
-            if token == officialToken {
-                return .official(.init(id: "o-1", name: "Official", authority: "zhkg", role: .official))
-            }
-            return nil
-        }, session: { session, _ in
-            session.subject.hasPrefix("centre:") ? .librarian(centre: String(session.subject.dropFirst(7))) : nil
-        })
+        site.install(
+            on: router,
+            bearer: { token, _ in
+                if token == adminToken { return .administrator }
+                if token == officialToken {
+                    return .official(.init(id: "o-1", name: "Official", authority: "zhkg", role: .official))
+                }
+                return nil
+            },
+            session: { session, _ in
+                session.subject.hasPrefix("centre:") ? .librarian(centre: String(session.subject.dropFirst(7))) : nil
+            })
         router.get("/v1/admin") { _, context -> String in
             try context.require(.administrator)
             return "admin"
@@ -55,8 +59,9 @@ final class WebKitTests: XCTestCase {
             throw Secret()
         }
         router.get("/page") { request, context -> Response in
-            site.page("probe", ProbeModel(name: "<b>Тарас</b>", note: nil, items: ["a", "b"], csrf: context.session?.csrf),
-                      request: request)
+            site.page(
+                "probe", ProbeModel(name: "<b>Тарас</b>", note: nil, items: ["a", "b"], csrf: context.session?.csrf),
+                request: request)
         }
         router.post("/login") { _, _ in try await site.signIn(subject: "centre:demo", redirectTo: "/page") }
         router.post("/logout") { _, context in try await site.signOut(context, redirectTo: "/") }
@@ -68,7 +73,8 @@ final class WebKitTests: XCTestCase {
             let form = try await site.form(ProbeForm.self, request)
             return "\(form.name)|\(form.count ?? -1)|\(form.agree ?? false)"
         }
-        router.get("/link") { _, _ -> String in site.link("/track", query: [("number", "2026/000001"), ("lang", "uk")]) }
+        router.get("/link") { _, _ -> String in site.link("/track", query: [("number", "2026/000001"), ("lang", "uk")])
+        }
         return (Application(router: router), site)
     }
 
@@ -79,7 +85,8 @@ final class WebKitTests: XCTestCase {
     func testErrorsAnswerJSONToAPIClientsAndAPageToBrowsers() async throws {
         let (app, _) = try Self.makeApplication()
         try await app.test(.router) { client in
-            try await client.execute(uri: "/v1/missing", method: .get, headers: [.accept: "application/json"]) { response in
+            try await client.execute(uri: "/v1/missing", method: .get, headers: [.accept: "application/json"]) {
+                response in
                 XCTAssertEqual(response.status, .notFound)
                 XCTAssertEqual(response.headers[.contentType], "application/json; charset=utf-8")
                 let body = try JSONDecoder().decode(ErrorBody.self, from: Data(buffer: response.body))
@@ -123,8 +130,9 @@ final class WebKitTests: XCTestCase {
         func prefers(_ accept: String?) -> Bool {
             var headers: HTTPFields = [:]
             if let accept { headers[.accept] = accept }
-            let request = Request(head: .init(method: .get, scheme: "http", authority: "x", path: "/", headerFields: headers),
-                                  body: .init(buffer: ByteBuffer()))
+            let request = Request(
+                head: .init(method: .get, scheme: "http", authority: "x", path: "/", headerFields: headers),
+                body: .init(buffer: ByteBuffer()))
             return ContentNegotiation.prefersHTML(request)
         }
         XCTAssertTrue(prefers("text/html,application/xhtml+xml,*/*;q=0.8"))
@@ -145,15 +153,20 @@ final class WebKitTests: XCTestCase {
                 XCTAssertEqual(response.status, .unauthorized)
                 XCTAssertEqual(response.headers[.wwwAuthenticate], "Bearer")
             }
-            try await client.execute(uri: "/v1/admin", method: .get, headers: [.authorization: "Bearer wrong"]) { response in
+            try await client.execute(uri: "/v1/admin", method: .get, headers: [.authorization: "Bearer wrong"]) {
+                response in
                 XCTAssertEqual(response.status, .unauthorized)
             }
-            try await client.execute(uri: "/v1/admin", method: .get,
-                                     headers: [.authorization: "Bearer \(Self.officialToken)"]) { response in
+            try await client.execute(
+                uri: "/v1/admin", method: .get,
+                headers: [.authorization: "Bearer \(Self.officialToken)"]
+            ) { response in
                 XCTAssertEqual(response.status, .forbidden)
             }
-            try await client.execute(uri: "/v1/admin", method: .get,
-                                     headers: [.authorization: "Bearer \(Self.adminToken)"]) { response in
+            try await client.execute(
+                uri: "/v1/admin", method: .get,
+                headers: [.authorization: "Bearer \(Self.adminToken)"]
+            ) { response in
                 XCTAssertEqual(response.status, .ok)
                 XCTAssertEqual(String(buffer: response.body), "admin")
             }
@@ -176,7 +189,8 @@ final class WebKitTests: XCTestCase {
 
     /// Signs in through the router and returns the session cookie's `name=value`.
     static func signIn(_ client: some TestClientProtocol) async throws -> String {
-        try await client.execute(uri: "/login", method: .post, headers: [.origin: "http://127.0.0.1:8080"]) { response in
+        try await client.execute(uri: "/login", method: .post, headers: [.origin: "http://127.0.0.1:8080"]) {
+            response in
             XCTAssertEqual(response.status, .seeOther)
             XCTAssertEqual(response.headers[.location], "/page")
             let setCookie = try XCTUnwrap(response.headers[.setCookie])
@@ -226,8 +240,10 @@ final class WebKitTests: XCTestCase {
             func post(_ body: String, extra: HTTPFields = [:]) async throws -> (HTTPResponse.Status, String) {
                 var headers = form
                 headers.append(contentsOf: extra)
-                return try await client.execute(uri: "/form", method: .post, headers: headers,
-                                                body: ByteBuffer(string: body)) { ($0.status, String(buffer: $0.body)) }
+                return try await client.execute(
+                    uri: "/form", method: .post, headers: headers,
+                    body: ByteBuffer(string: body)
+                ) { ($0.status, String(buffer: $0.body)) }
             }
             // No token, a wrong token: refused.
             let missing = try await post("name=x")
@@ -238,18 +254,22 @@ final class WebKitTests: XCTestCase {
             // The right token from another site: refused (Origin, then Referer).
             let foreign = try await post("name=x&csrf=\(token)", extra: [.origin: "https://evil.example"])
             XCTAssertEqual(foreign.0, .forbidden)
-            let foreignReferer = try await post("name=x&csrf=\(token)", extra: [.referer: "http://127.0.0.1:8080.evil/page"])
+            let foreignReferer = try await post(
+                "name=x&csrf=\(token)", extra: [.referer: "http://127.0.0.1:8080.evil/page"])
             XCTAssertEqual(foreignReferer.0, .forbidden)
             // The right token from the site itself: accepted, and the handler still reads the body.
-            let good = try await post("name=%D0%A2%D0%B0%D1%80%D0%B0%D1%81+I&count=3&agree=true&csrf=\(token)",
-                                      extra: [.origin: "http://127.0.0.1:8080"])
+            let good = try await post(
+                "name=%D0%A2%D0%B0%D1%80%D0%B0%D1%81+I&count=3&agree=true&csrf=\(token)",
+                extra: [.origin: "http://127.0.0.1:8080"])
             XCTAssertEqual(good.0, .ok)
             XCTAssertEqual(good.1, "Тарас I|3|true")
             let referer = try await post("name=x&csrf=\(token)", extra: [.referer: "http://127.0.0.1:8080/page"])
             XCTAssertEqual(referer.0, .ok)
             // A sign-in form from another site is refused too.
-            try await client.execute(uri: "/login", method: .post,
-                                     headers: [.origin: "https://evil.example", .contentType: "application/x-www-form-urlencoded"]) {
+            try await client.execute(
+                uri: "/login", method: .post,
+                headers: [.origin: "https://evil.example", .contentType: "application/x-www-form-urlencoded"]
+            ) {
                 XCTAssertEqual($0.status, .forbidden)
             }
         }
@@ -264,9 +284,11 @@ final class WebKitTests: XCTestCase {
                 XCTAssertEqual(String(buffer: response.body), "librarian:demo")
             }
             let token = try await Self.csrf(client, cookie: cookie)
-            try await client.execute(uri: "/logout", method: .post,
-                                     headers: [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"],
-                                     body: ByteBuffer(string: "csrf=\(token)")) { response in
+            try await client.execute(
+                uri: "/logout", method: .post,
+                headers: [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "csrf=\(token)")
+            ) { response in
                 XCTAssertEqual(response.status, .seeOther)
                 let clearing = try XCTUnwrap(response.headers[.setCookie])
                 XCTAssertTrue(clearing.hasPrefix("hromada_intake=;"), clearing)
@@ -300,13 +322,17 @@ final class WebKitTests: XCTestCase {
     func testARevokedSubjectIsNoSessionAndStrictCookiesAreAnOption() async throws {
         let settings = WebSettings.local(service: "routing", port: 8081)
         let store = SignedCookieSessionStore(settings: settings)
-        let site = try WebSite(settings: settings, bundle: Bundle.module, templates: [], sessionStore: store, sameSite: .strict)
+        let site = try WebSite(
+            settings: settings, bundle: Bundle.module, templates: [], sessionStore: store, sameSite: .strict)
         let router = Router(context: WebRequestContext.self)
         router.middlewares.add(ErrorMiddleware())
         // Only "official:live" still maps to someone: the other subject's token was revoked.
-        site.install(on: router, session: { session, _ in
-            session.subject == "official:live" ? .official(.init(id: "live", name: "n", authority: "zhkg", role: .head)) : nil
-        })
+        site.install(
+            on: router,
+            session: { session, _ in
+                session.subject == "official:live"
+                    ? .official(.init(id: "live", name: "n", authority: "zhkg", role: .head)) : nil
+            })
         router.post("/login/:who") { _, context in
             try await site.signIn(subject: "official:" + (context.parameters.get("who") ?? ""), redirectTo: "/")
         }
@@ -336,13 +362,18 @@ final class WebKitTests: XCTestCase {
             service: "intake", port: 8080, environment: ["HROMADA_SESSION_SECRET": hex])
         XCTAssertFalse(settings.sessionSecret.isRandom)
         XCTAssertEqual(settings.sessionSecret.bytes, [UInt8](repeating: 0xab, count: 32))
-        XCTAssertThrowsError(try WebSettings.fromEnvironment(
-            service: "intake", port: 8080, environment: ["HROMADA_SESSION_SECRET": String(repeating: "ab", count: 31)])) {
+        XCTAssertThrowsError(
+            try WebSettings.fromEnvironment(
+                service: "intake", port: 8080,
+                environment: ["HROMADA_SESSION_SECRET": String(repeating: "ab", count: 31)])
+        ) {
             XCTAssertTrue("\($0)".contains("HROMADA_SESSION_SECRET"))
             XCTAssertFalse("\($0)".contains("abab"), "the value is never echoed")
         }
-        XCTAssertThrowsError(try WebSettings.fromEnvironment(
-            service: "intake", port: 8080, environment: ["HROMADA_SESSION_SECRET": String(repeating: "zz", count: 40)]))
+        XCTAssertThrowsError(
+            try WebSettings.fromEnvironment(
+                service: "intake", port: 8080,
+                environment: ["HROMADA_SESSION_SECRET": String(repeating: "zz", count: 40)]))
         let unset = try WebSettings.fromEnvironment(service: "intake", port: 8080, environment: [:])
         XCTAssertTrue(unset.sessionSecret.isRandom)
         XCTAssertEqual(unset.publicURL.origin, "http://127.0.0.1:8080")
@@ -354,8 +385,9 @@ final class WebKitTests: XCTestCase {
         XCTAssertEqual(url.origin, "https://hromada.example.org")
         XCTAssertEqual(url.basePath, "/app")
         XCTAssertTrue(url.isHTTPS)
-        XCTAssertEqual(url.link(path: "/track", query: [("number", "2026/1 a"), ("x", "&=")]),
-                       "https://hromada.example.org/app/track?number=2026%2F1%20a&x=%26%3D")
+        XCTAssertEqual(
+            url.link(path: "/track", query: [("number", "2026/1 a"), ("x", "&=")]),
+            "https://hromada.example.org/app/track?number=2026%2F1%20a&x=%26%3D")
         XCTAssertEqual(url.path("/"), "/app/")
         XCTAssertEqual(try PublicURL("http://127.0.0.1:8081").link(path: "/"), "http://127.0.0.1:8081/")
         for bad in ["ftp://x", "127.0.0.1:8080", "http://", "http://x/?a=b", "https://user:pw@x"] {
@@ -366,8 +398,10 @@ final class WebKitTests: XCTestCase {
     func testLinksComeFromThePublicURLNeverFromTheHostHeader() async throws {
         let (app, _) = try Self.makeApplication(publicURL: "https://zvernennia.example.org")
         try await app.test(.router) { client in
-            try await client.execute(uri: "/link", method: .get,
-                                     headers: [.init("Host")!: "evil.example", .init("X-Forwarded-Host")!: "evil.example"]) { response in
+            try await client.execute(
+                uri: "/link", method: .get,
+                headers: [.init("Host")!: "evil.example", .init("X-Forwarded-Host")!: "evil.example"]
+            ) { response in
                 let link = String(buffer: response.body)
                 XCTAssertEqual(link, "https://zvernennia.example.org/track?number=2026%2F000001&lang=uk")
                 XCTAssertFalse(link.contains("evil"))
@@ -421,7 +455,8 @@ final class WebKitTests: XCTestCase {
                 XCTAssertTrue(String(buffer: response.body).contains("body{"))
                 return try XCTUnwrap(response.headers[.eTag])
             }
-            try await client.execute(uri: "/assets/hromada.css", method: .get, headers: [.ifNoneMatch: etag]) { response in
+            try await client.execute(uri: "/assets/hromada.css", method: .get, headers: [.ifNoneMatch: etag]) {
+                response in
                 XCTAssertEqual(response.status, .notModified)
             }
             try await client.execute(uri: site.assets.link("hromada.js"), method: .get) { response in
@@ -434,8 +469,11 @@ final class WebKitTests: XCTestCase {
 
     func testAMissingTemplateOrUntranslatedStringFailsAtStart() throws {
         let settings = WebSettings.local(service: "intake", port: 8080)
-        XCTAssertThrowsError(try WebSite(settings: settings, bundle: Bundle.module, templates: ["probe", "absent"],
-                                         sessionStore: SignedCookieSessionStore(settings: settings))) {
+        XCTAssertThrowsError(
+            try WebSite(
+                settings: settings, bundle: Bundle.module, templates: ["probe", "absent"],
+                sessionStore: SignedCookieSessionStore(settings: settings))
+        ) {
             XCTAssertTrue("\($0)".contains("absent"))
         }
         XCTAssertThrowsError(try StringCatalogue(tables: [.uk: ["a": "а", "b": "б"], .en: ["a": "a"]])) {
@@ -471,7 +509,6 @@ struct ErrorBody: Decodable {
     var errors: [Item]
 }
 
-import HromadaCrypto
 extension Hex {
     static func encodeForTest(_ bytes: [UInt8]) -> String { encode(bytes) }
 }

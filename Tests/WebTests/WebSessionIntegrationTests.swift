@@ -28,13 +28,16 @@ final class WebSessionIntegrationTests: XCTestCase {
             XCTAssertEqual(onB?.subject, "centre:demo")
             XCTAssertEqual(onB?.csrf, session.csrf)
             // The table holds the token's hash, never the cookie's token.
-            let stored = try await client.query("SELECT token_hash FROM web_sessions").map { try $0.decode(0, as: String.self) }
+            let stored = try await client.query("SELECT token_hash FROM web_sessions").map {
+                try $0.decode(0, as: String.self)
+            }
             XCTAssertEqual(stored, [session.id])
             XCTAssertFalse(cookie.hasPrefix(session.id))
             // A replica with another secret refuses the cookie; a tampered cookie is refused.
             var otherSettings = settings
             otherSettings.sessionSecret = try SessionSecret(hex: String(repeating: "a5", count: 32))
-            let stranger = try await PostgresSessionStore(database: client, settings: otherSettings).load(cookieValue: cookie, now: t0)
+            let stranger = try await PostgresSessionStore(database: client, settings: otherSettings).load(
+                cookieValue: cookie, now: t0)
             XCTAssertNil(stranger)
             let tampered = try await replicaA.load(cookieValue: "x" + cookie, now: t0)
             XCTAssertNil(tampered)

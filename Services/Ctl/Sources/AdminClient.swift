@@ -12,7 +12,9 @@ public struct AdminClient: Sendable {
 
     func token() throws -> String {
         guard let token = endpoints.adminToken, !token.isEmpty else {
-            throw CtlError(.configuration, "an administrator token is required: --token, HROMADA_ADMIN_TOKEN or --credentials FILE")
+            throw CtlError(
+                .configuration, "an administrator token is required: --token, HROMADA_ADMIN_TOKEN or --credentials FILE"
+            )
         }
         return token
     }
@@ -23,7 +25,9 @@ public struct AdminClient: Sendable {
     }
 
     @discardableResult
-    func call(_ method: String, _ service: String, _ path: String, body: Data? = nil) async throws -> HTTPClient.Response {
+    func call(_ method: String, _ service: String, _ path: String, body: Data? = nil) async throws
+        -> HTTPClient.Response
+    {
         try await http.expectOK(method, try base(service) + path, body: body, bearer: try token())
     }
 
@@ -47,22 +51,29 @@ public struct AdminClient: Sendable {
     }
 
     /// `POST /v1/officials`; returns `{id, token}` (the token is shown once).
-    public func addOfficial(name: String, authority: String, role: String, email: String?) async throws -> RoutingJSON.OfficialCreated {
-        try await call("POST", "routing", "/v1/officials",
-                       sending: RoutingJSON.OfficialRequest(name: name, authority: authority, role: role, email: email),
-                       as: RoutingJSON.OfficialCreated.self)
+    public func addOfficial(name: String, authority: String, role: String, email: String?) async throws
+        -> RoutingJSON.OfficialCreated
+    {
+        try await call(
+            "POST", "routing", "/v1/officials",
+            sending: RoutingJSON.OfficialRequest(name: name, authority: authority, role: role, email: email),
+            as: RoutingJSON.OfficialCreated.self)
     }
 
     /// `PUT /v1/officials/by-name` with a given token (idempotent); returns whether it was created.
     public func upsertOfficial(name: String, authority: String, role: String, token: String) async throws -> Bool {
-        try await call("PUT", "routing", "/v1/officials/by-name",
-                       sending: RoutingJSON.OfficialRequest(name: name, authority: authority, role: role, token: token),
-                       as: RoutingJSON.OfficialUpserted.self).created
+        try await call(
+            "PUT", "routing", "/v1/officials/by-name",
+            sending: RoutingJSON.OfficialRequest(name: name, authority: authority, role: role, token: token),
+            as: RoutingJSON.OfficialUpserted.self
+        ).created
     }
 
     public func issueToken(officialId: String) async throws -> String {
-        try await call("POST", "routing", "/v1/officials/\(RabbitManagement.encode(officialId))/token",
-                       as: RoutingJSON.TokenIssued.self).token
+        try await call(
+            "POST", "routing", "/v1/officials/\(RabbitManagement.encode(officialId))/token",
+            as: RoutingJSON.TokenIssued.self
+        ).token
     }
 
     public func revokeToken(officialId: String) async throws {
@@ -76,7 +87,8 @@ public struct AdminClient: Sendable {
     /// `PUT /v1/routing-rules` with the file's JSON: `{"expectedVersion"?: n, "rules":[{category, district?, authority}]}`
     /// (a bare array of rules is accepted too).
     public func setRoutingRules(_ data: Data) async throws -> RoutingJSON.RuleSet {
-        try await call("PUT", "routing", "/v1/routing-rules", sending: try Self.ruleSetUpdate(data), as: RoutingJSON.RuleSet.self)
+        try await call(
+            "PUT", "routing", "/v1/routing-rules", sending: try Self.ruleSetUpdate(data), as: RoutingJSON.RuleSet.self)
     }
 
     /// The rules file as an update: an object with `rules` (and `expectedVersion`), or a bare array.
@@ -88,8 +100,10 @@ public struct AdminClient: Sendable {
         do {
             return RoutingJSON.RuleSetUpdate(rules: try APICoding.decode([RoutingJSON.Rule].self, from: data))
         } catch let error as DecodingError {
-            throw CtlError(.configuration, "the rules file is not {\"rules\": [{category, district?, authority}]}"
-                           + HTTPClient.Response.field(of: error))
+            throw CtlError(
+                .configuration,
+                "the rules file is not {\"rules\": [{category, district?, authority}]}"
+                    + HTTPClient.Response.field(of: error))
         }
     }
 
@@ -100,10 +114,13 @@ public struct AdminClient: Sendable {
     }
 
     /// `PUT /v1/admin/centres/{id}` (create or update; idempotent).
-    public func putCentre(id: String, name: String, address: String, key: String, active: Bool = true) async throws -> IntakeJSON.Centre {
-        try await call("PUT", "intake", "/v1/admin/centres/\(RabbitManagement.encode(id))",
-                       sending: IntakeJSON.CentreUpsert(name: name, address: address, key: key, active: active),
-                       as: IntakeJSON.Centre.self)
+    public func putCentre(id: String, name: String, address: String, key: String, active: Bool = true) async throws
+        -> IntakeJSON.Centre
+    {
+        try await call(
+            "PUT", "intake", "/v1/admin/centres/\(RabbitManagement.encode(id))",
+            sending: IntakeJSON.CentreUpsert(name: name, address: address, key: key, active: active),
+            as: IntakeJSON.Centre.self)
     }
 
     // MARK: Audit
@@ -113,7 +130,8 @@ public struct AdminClient: Sendable {
     }
 
     public func auditTrail(_ registrationNumber: String) async throws -> AuditJSON.Trail {
-        try await call("GET", "audit", "/v1/trail/\(RabbitManagement.encode(registrationNumber))", as: AuditJSON.Trail.self)
+        try await call(
+            "GET", "audit", "/v1/trail/\(RabbitManagement.encode(registrationNumber))", as: AuditJSON.Trail.self)
     }
 
     /// JSON Lines of the stored entries from sequence `from`.
@@ -122,7 +140,8 @@ public struct AdminClient: Sendable {
     }
 
     public func auditErase(_ registrationNumber: String) async throws -> AuditJSON.Erasure {
-        try await call("POST", "audit", "/v1/erase/\(RabbitManagement.encode(registrationNumber))", as: AuditJSON.Erasure.self)
+        try await call(
+            "POST", "audit", "/v1/erase/\(RabbitManagement.encode(registrationNumber))", as: AuditJSON.Erasure.self)
     }
 }
 
@@ -140,11 +159,22 @@ public struct Seeder: Sendable {
     /// (mayor-reception, zhkg). Returns whether anything changed.
     public static func complete(_ credentials: inout Credentials, newToken: () -> String) -> Bool {
         var changed = false
-        if credentials.centreKey?.isEmpty ?? true { credentials.centreKey = newToken(); changed = true }
-        if credentials.adminToken?.isEmpty ?? true { credentials.adminToken = newToken(); changed = true }
-        if credentials.operatorToken?.isEmpty ?? true { credentials.operatorToken = newToken(); changed = true }
+        if credentials.centreKey?.isEmpty ?? true {
+            credentials.centreKey = newToken()
+            changed = true
+        }
+        if credentials.adminToken?.isEmpty ?? true {
+            credentials.adminToken = newToken()
+            changed = true
+        }
+        if credentials.operatorToken?.isEmpty ?? true {
+            credentials.operatorToken = newToken()
+            changed = true
+        }
         var officials = credentials.officials ?? []
-        for (authority, name) in [("mayor-reception", "Приймальня міського голови (демо)"), ("zhkg", "Департамент ЖКГ (демо)")]
+        for (authority, name) in [
+            ("mayor-reception", "Приймальня міського голови (демо)"), ("zhkg", "Департамент ЖКГ (демо)"),
+        ]
         where !officials.contains(where: { $0.authority == authority }) {
             officials.append(.init(authority: authority, name: name, token: newToken()))
             changed = true
@@ -153,7 +183,10 @@ public struct Seeder: Sendable {
             officials[index].token = newToken()
             changed = true
         }
-        if credentials.officials != officials { credentials.officials = officials; changed = true }
+        if credentials.officials != officials {
+            credentials.officials = officials
+            changed = true
+        }
         return changed
     }
 
@@ -164,13 +197,19 @@ public struct Seeder: Sendable {
     /// Puts the demo centre and officials in place (idempotent); returns one line per action.
     public func seed(_ credentials: Credentials) async throws -> [String] {
         var lines: [String] = []
-        guard let key = credentials.centreKey else { throw CtlError(.configuration, "the credentials have no centreKey") }
-        _ = try await admin.putCentre(id: Self.demoCentreId, name: Self.demoCentreName, address: Self.demoCentreAddress, key: key)
+        guard let key = credentials.centreKey else {
+            throw CtlError(.configuration, "the credentials have no centreKey")
+        }
+        _ = try await admin.putCentre(
+            id: Self.demoCentreId, name: Self.demoCentreName, address: Self.demoCentreAddress, key: key)
         lines.append("centre \(Self.demoCentreId): in place (intake)")
         for official in credentials.officials ?? [] {
-            let created = try await admin.upsertOfficial(name: official.name, authority: official.authority,
-                                                         role: Self.role(for: official), token: official.token)
-            lines.append("official \(official.authority) (\(Self.role(for: official))): \(created ? "created" : "already present, token set")")
+            let created = try await admin.upsertOfficial(
+                name: official.name, authority: official.authority,
+                role: Self.role(for: official), token: official.token)
+            lines.append(
+                "official \(official.authority) (\(Self.role(for: official))): \(created ? "created" : "already present, token set")"
+            )
         }
         return lines
     }

@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 import HromadaAPI
 import HromadaContracts
-import HromadaWeb
 import HromadaCrypto
+import HromadaWeb
 import Logging
 
 /// `hromadactl`: the operators' command line. Every subcommand's logic lives in this library
@@ -14,11 +14,14 @@ public struct HromadactlCommand: AsyncParsableCommand {
         commandName: "hromadactl",
         abstract: "Operate Hromada: health, queues, dead letters, administration, the operator console.",
         discussion: """
-        Environment: HROMADA_INTAKE_URL, HROMADA_ROUTING_URL, HROMADA_NOTIFICATION_URL, HROMADA_AUDIT_URL \
-        (defaults http://127.0.0.1:8080..8083), HROMADA_RABBITMQ_API (default http://guest:guest@127.0.0.1:15672), \
-        HROMADA_AMQP_URL (its path is the vhost), HROMADA_ADMIN_TOKEN, HROMADA_OPERATOR_TOKEN.
-        """,
-        subcommands: [Status.self, DLQ.self, Authorities.self, Officials.self, RoutingRules.self, Centres.self, Audit.self, Seed.self, ConsoleCommand.self]
+            Environment: HROMADA_INTAKE_URL, HROMADA_ROUTING_URL, HROMADA_NOTIFICATION_URL, HROMADA_AUDIT_URL \
+            (defaults http://127.0.0.1:8080..8083), HROMADA_RABBITMQ_API (default http://guest:guest@127.0.0.1:15672), \
+            HROMADA_AMQP_URL (its path is the vhost), HROMADA_ADMIN_TOKEN, HROMADA_OPERATOR_TOKEN.
+            """,
+        subcommands: [
+            Status.self, DLQ.self, Authorities.self, Officials.self, RoutingRules.self, Centres.self, Audit.self,
+            Seed.self, ConsoleCommand.self,
+        ]
     )
     public init() {}
 }
@@ -27,7 +30,8 @@ public struct HromadactlCommand: AsyncParsableCommand {
 public struct CommonOptions: ParsableArguments {
     @Flag(name: .long, help: "Print JSON instead of a table.")
     public var json = false
-    @Option(name: .long, help: "Administrator token (else HROMADA_ADMIN_TOKEN, else the credentials file's adminToken).")
+    @Option(
+        name: .long, help: "Administrator token (else HROMADA_ADMIN_TOKEN, else the credentials file's adminToken).")
     public var token: String?
     @Option(name: .long, help: "Credentials file (default .hromada/credentials.json when it exists).")
     public var credentials: String?
@@ -52,7 +56,9 @@ public struct CommonOptions: ParsableArguments {
 
 func makeLogger(_ label: String = "hromada.ctl") -> Logger {
     var logger = Logger(label: label)
-    let level = ProcessInfo.processInfo.environment["HROMADA_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) }
+    let level = ProcessInfo.processInfo.environment["HROMADA_LOG_LEVEL"].flatMap {
+        Logger.Level(rawValue: $0.lowercased())
+    }
     logger.logLevel = level ?? .warning
     return logger
 }
@@ -72,7 +78,8 @@ struct CentreAdded: Encodable {
 }
 
 func printJSONObject(_ value: Any) throws {
-    let data = try JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
+    let data = try JSONSerialization.data(
+        withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
     print(String(decoding: data, as: UTF8.self))
 }
 
@@ -93,11 +100,11 @@ extension HromadactlCommand {
         public static let configuration = CommandConfiguration(
             abstract: "Services' health and version, queues, outbox lag, tickets per authority.",
             discussion: """
-            Exit codes: 0 healthy; 3 unhealthy — a service unreachable or not ready, the management API \
-            unreadable, or a main queue (hromada.intake|routing|notification|audit) without consumers; \
-            4 with --strict when there are warnings (dead letters, overdue tickets, an undeclared queue, \
-            ticket counts unavailable). Dead letters alone never make the exit non-zero without --strict.
-            """)
+                Exit codes: 0 healthy; 3 unhealthy — a service unreachable or not ready, the management API \
+                unreadable, or a main queue (hromada.intake|routing|notification|audit) without consumers; \
+                4 with --strict when there are warnings (dead letters, overdue tickets, an undeclared queue, \
+                ticket counts unavailable). Dead letters alone never make the exit non-zero without --strict.
+                """)
         @OptionGroup public var options: CommonOptions
         @Flag(name: .long, help: "Exit 4 on warnings (e.g. dead letters) too.")
         public var strict = false
@@ -124,7 +131,8 @@ extension HromadactlCommand {
         public init() {}
 
         public struct List: AsyncParsableCommand {
-            public static let configuration = CommandConfiguration(abstract: "Dead-letter queues and their messages (read without removing them).")
+            public static let configuration = CommandConfiguration(
+                abstract: "Dead-letter queues and their messages (read without removing them).")
             @OptionGroup public var options: CommonOptions
             @Option(name: .long, help: "Only this queue (e.g. hromada.routing).")
             public var queue: String?
@@ -134,15 +142,25 @@ extension HromadactlCommand {
 
             public func run() async throws {
                 try await guarded {
-                    let lists = try await DeadLetters(endpoints: try options.endpoints(), logger: makeLogger()).list(queue: queue, limit: limit)
-                    if options.json { try printJSON(lists); return }
+                    let lists = try await DeadLetters(endpoints: try options.endpoints(), logger: makeLogger()).list(
+                        queue: queue, limit: limit)
+                    if options.json {
+                        try printJSON(lists)
+                        return
+                    }
                     for entry in lists {
                         print("\(entry.deadQueue): \(entry.count) message(s)")
                         if entry.messages.isEmpty { continue }
-                        print(TextTable.render(["message id", "type", "original routing key", "attempts", "failed at", "last error"], entry.messages.map { m in
-                            [m.messageId ?? "-", m.type ?? "-", m.originalRoutingKey ?? "-", m.attempts.map(String.init) ?? "-", m.failedAt ?? "-",
-                             String((m.lastError ?? "-").prefix(80))]
-                        }))
+                        print(
+                            TextTable.render(
+                                ["message id", "type", "original routing key", "attempts", "failed at", "last error"],
+                                entry.messages.map { m in
+                                    [
+                                        m.messageId ?? "-", m.type ?? "-", m.originalRoutingKey ?? "-",
+                                        m.attempts.map(String.init) ?? "-", m.failedAt ?? "-",
+                                        String((m.lastError ?? "-").prefix(80)),
+                                    ]
+                                }))
                         print("")
                     }
                 }
@@ -158,8 +176,13 @@ extension HromadactlCommand {
 
             public func run() async throws {
                 try await guarded {
-                    let (queue, message) = try await DeadLetters(endpoints: try options.endpoints(), logger: makeLogger()).show(messageId: messageId)
-                    if options.json { try printJSON(message); return }
+                    let (queue, message) = try await DeadLetters(
+                        endpoints: try options.endpoints(), logger: makeLogger()
+                    ).show(messageId: messageId)
+                    if options.json {
+                        try printJSON(message)
+                        return
+                    }
                     print("queue:                \(queue)")
                     print("message id:           \(message.messageId ?? "-")")
                     print("type:                 \(message.type ?? "-")")
@@ -178,7 +201,8 @@ extension HromadactlCommand {
 
         public struct Replay: AsyncParsableCommand {
             public static let configuration = CommandConfiguration(
-                abstract: "Move dead letters back to their queue (published with a confirm before the dead copy is removed).")
+                abstract:
+                    "Move dead letters back to their queue (published with a confirm before the dead copy is removed).")
             @OptionGroup public var options: CommonOptions
             @Argument(help: "The queue, e.g. hromada.routing (or hromada.routing.dead).")
             public var queue: String
@@ -194,8 +218,12 @@ extension HromadactlCommand {
 
             public func run() async throws {
                 try await guarded {
-                    let result = try await DeadLetters(endpoints: try options.endpoints(), logger: makeLogger()).replay(queue: queue, messageId: messageId)
-                    if options.json { try printJSON(result); return }
+                    let result = try await DeadLetters(endpoints: try options.endpoints(), logger: makeLogger()).replay(
+                        queue: queue, messageId: messageId)
+                    if options.json {
+                        try printJSON(result)
+                        return
+                    }
                     print("replayed \(result.replayed.count) message(s) to \(result.queue)")
                     for id in result.replayed { print("  \(id)") }
                 }
@@ -217,13 +245,21 @@ extension HromadactlCommand {
                     let dead = DeadLetters.mainQueue(queue) + ".dead"
                     if !yes {
                         guard isatty(STDIN_FILENO) == 1 else {
-                            throw CtlError(.refused, "refusing to purge \(dead) without --yes (stdin is not a terminal)")
+                            throw CtlError(
+                                .refused, "refusing to purge \(dead) without --yes (stdin is not a terminal)")
                         }
                         print("Delete every message in \(dead)? Type the queue name to confirm: ", terminator: "")
-                        guard readLine()?.trimmingCharacters(in: .whitespaces) == dead else { throw CtlError(.refused, "not confirmed; nothing deleted") }
+                        guard readLine()?.trimmingCharacters(in: .whitespaces) == dead else {
+                            throw CtlError(.refused, "not confirmed; nothing deleted")
+                        }
                     }
-                    let count = try await DeadLetters(endpoints: try options.endpoints(), logger: makeLogger()).purge(queue: queue)
-                    if options.json { try printJSONObject(["queue": dead, "purged": count]) } else { print("purged \(count) message(s) from \(dead)") }
+                    let count = try await DeadLetters(endpoints: try options.endpoints(), logger: makeLogger()).purge(
+                        queue: queue)
+                    if options.json {
+                        try printJSONObject(["queue": dead, "purged": count])
+                    } else {
+                        print("purged \(count) message(s) from \(dead)")
+                    }
                 }
             }
         }
@@ -234,7 +270,9 @@ extension HromadactlCommand {
 
 extension HromadactlCommand {
     public struct Authorities: AsyncParsableCommand {
-        public static let configuration = CommandConfiguration(abstract: "Authorities with open and overdue tickets.", subcommands: [List.self], defaultSubcommand: List.self)
+        public static let configuration = CommandConfiguration(
+            abstract: "Authorities with open and overdue tickets.", subcommands: [List.self],
+            defaultSubcommand: List.self)
         public init() {}
         public struct List: AsyncParsableCommand {
             @OptionGroup public var options: CommonOptions
@@ -242,15 +280,23 @@ extension HromadactlCommand {
             public func run() async throws {
                 try await guarded {
                     let list = try await AdminClient(endpoints: try options.endpoints()).authorities()
-                    if options.json { try printJSON(list); return }
-                    print(TextTable.render(["code", "name", "open", "overdue"], list.map { [$0.code, $0.nameUk ?? "-", "\($0.openTickets)", "\($0.overdueTickets)"] }, rightAligned: [2, 3]))
+                    if options.json {
+                        try printJSON(list)
+                        return
+                    }
+                    print(
+                        TextTable.render(
+                            ["code", "name", "open", "overdue"],
+                            list.map { [$0.code, $0.nameUk ?? "-", "\($0.openTickets)", "\($0.overdueTickets)"] },
+                            rightAligned: [2, 3]))
                 }
             }
         }
     }
 
     public struct Officials: AsyncParsableCommand {
-        public static let configuration = CommandConfiguration(abstract: "Officials and their tokens.", subcommands: [List.self, Add.self, Token.self])
+        public static let configuration = CommandConfiguration(
+            abstract: "Officials and their tokens.", subcommands: [List.self, Add.self, Token.self])
         public init() {}
 
         public struct List: AsyncParsableCommand {
@@ -259,16 +305,26 @@ extension HromadactlCommand {
             public func run() async throws {
                 try await guarded {
                     let list = try await AdminClient(endpoints: try options.endpoints()).officials()
-                    if options.json { try printJSON(list); return }
-                    print(TextTable.render(["id", "authority", "role", "name", "active", "token"], list.map { o in
-                        [o.id.uuidString.lowercased(), o.authority, o.role, o.name, o.active ? "yes" : "no", o.hasToken ? "yes" : "no"]
-                    }))
+                    if options.json {
+                        try printJSON(list)
+                        return
+                    }
+                    print(
+                        TextTable.render(
+                            ["id", "authority", "role", "name", "active", "token"],
+                            list.map { o in
+                                [
+                                    o.id.uuidString.lowercased(), o.authority, o.role, o.name, o.active ? "yes" : "no",
+                                    o.hasToken ? "yes" : "no",
+                                ]
+                            }))
                 }
             }
         }
 
         public struct Add: AsyncParsableCommand {
-            public static let configuration = CommandConfiguration(abstract: "Add an official; prints their token once.")
+            public static let configuration = CommandConfiguration(
+                abstract: "Add an official; prints their token once.")
             @OptionGroup public var options: CommonOptions
             @Option(name: .long) public var name: String
             @Option(name: .long, help: "Authority code, e.g. zhkg.") public var authority: String
@@ -277,15 +333,20 @@ extension HromadactlCommand {
             public init() {}
             public func run() async throws {
                 try await guarded {
-                    let created = try await AdminClient(endpoints: try options.endpoints()).addOfficial(name: name, authority: authority, role: role, email: email)
-                    if options.json { try printJSON(created); return }
+                    let created = try await AdminClient(endpoints: try options.endpoints()).addOfficial(
+                        name: name, authority: authority, role: role, email: email)
+                    if options.json {
+                        try printJSON(created)
+                        return
+                    }
                     print("official \(created.id.uuidString.lowercased()) added; token (shown once): \(created.token)")
                 }
             }
         }
 
         public struct Token: AsyncParsableCommand {
-            public static let configuration = CommandConfiguration(abstract: "Issue or revoke an official's token.", subcommands: [Issue.self, Revoke.self])
+            public static let configuration = CommandConfiguration(
+                abstract: "Issue or revoke an official's token.", subcommands: [Issue.self, Revoke.self])
             public init() {}
             public struct Issue: AsyncParsableCommand {
                 @OptionGroup public var options: CommonOptions
@@ -294,7 +355,11 @@ extension HromadactlCommand {
                 public func run() async throws {
                     try await guarded {
                         let token = try await AdminClient(endpoints: try options.endpoints()).issueToken(officialId: id)
-                        if options.json { try printJSONObject(["id": id, "token": token]) } else { print("new token (shown once; the old one no longer works): \(token)") }
+                        if options.json {
+                            try printJSONObject(["id": id, "token": token])
+                        } else {
+                            print("new token (shown once; the old one no longer works): \(token)")
+                        }
                     }
                 }
             }
@@ -305,7 +370,11 @@ extension HromadactlCommand {
                 public func run() async throws {
                     try await guarded {
                         try await AdminClient(endpoints: try options.endpoints()).revokeToken(officialId: id)
-                        if options.json { try printJSONObject(["id": id, "revoked": true]) } else { print("token of \(id) revoked") }
+                        if options.json {
+                            try printJSONObject(["id": id, "revoked": true])
+                        } else {
+                            print("token of \(id) revoked")
+                        }
                     }
                 }
             }
@@ -313,7 +382,9 @@ extension HromadactlCommand {
     }
 
     public struct RoutingRules: AsyncParsableCommand {
-        public static let configuration = CommandConfiguration(commandName: "routing-rules", abstract: "Read or replace the routing rules.", subcommands: [Get.self, Set.self])
+        public static let configuration = CommandConfiguration(
+            commandName: "routing-rules", abstract: "Read or replace the routing rules.",
+            subcommands: [Get.self, Set.self])
         public init() {}
         public struct Get: AsyncParsableCommand {
             @OptionGroup public var options: CommonOptions
@@ -321,22 +392,36 @@ extension HromadactlCommand {
             public func run() async throws {
                 try await guarded {
                     let rules = try await AdminClient(endpoints: try options.endpoints()).routingRules()
-                    if options.json { try printJSON(rules); return }
+                    if options.json {
+                        try printJSON(rules)
+                        return
+                    }
                     print("version \(rules.version)")
-                    print(TextTable.render(["category", "district", "authority"], rules.rules.map { [$0.category, $0.district ?? "*", $0.authority] }))
+                    print(
+                        TextTable.render(
+                            ["category", "district", "authority"],
+                            rules.rules.map { [$0.category, $0.district ?? "*", $0.authority] }))
                 }
             }
         }
         public struct Set: AsyncParsableCommand {
-            public static let configuration = CommandConfiguration(abstract: "Replace the rules with a file: {\"expectedVersion\"?: n, \"rules\": [{category, district?, authority}]}.")
+            public static let configuration = CommandConfiguration(
+                abstract:
+                    "Replace the rules with a file: {\"expectedVersion\"?: n, \"rules\": [{category, district?, authority}]}."
+            )
             @OptionGroup public var options: CommonOptions
             @Option(name: .long, help: "The rules file (JSON).") public var file: String
             public init() {}
             public func run() async throws {
                 try await guarded {
-                    guard let data = FileManager.default.contents(atPath: file) else { throw CtlError(.configuration, "cannot read \(file)") }
+                    guard let data = FileManager.default.contents(atPath: file) else {
+                        throw CtlError(.configuration, "cannot read \(file)")
+                    }
                     let result = try await AdminClient(endpoints: try options.endpoints()).setRoutingRules(data)
-                    if options.json { try printJSON(result); return }
+                    if options.json {
+                        try printJSON(result)
+                        return
+                    }
                     print("routing rules replaced; version \(result.version)")
                 }
             }
@@ -344,7 +429,8 @@ extension HromadactlCommand {
     }
 
     public struct Centres: AsyncParsableCommand {
-        public static let configuration = CommandConfiguration(abstract: "Citizen service centres (intake).", subcommands: [List.self, Add.self])
+        public static let configuration = CommandConfiguration(
+            abstract: "Citizen service centres (intake).", subcommands: [List.self, Add.self])
         public init() {}
         public struct List: AsyncParsableCommand {
             @OptionGroup public var options: CommonOptions
@@ -352,25 +438,37 @@ extension HromadactlCommand {
             public func run() async throws {
                 try await guarded {
                     let list = try await AdminClient(endpoints: try options.endpoints()).centres()
-                    if options.json { try printJSON(list); return }
-                    print(TextTable.render(["id", "name", "address", "active"], list.map { [$0.id, $0.name, $0.address, $0.active ? "yes" : "no"] }))
+                    if options.json {
+                        try printJSON(list)
+                        return
+                    }
+                    print(
+                        TextTable.render(
+                            ["id", "name", "address", "active"],
+                            list.map { [$0.id, $0.name, $0.address, $0.active ? "yes" : "no"] }))
                 }
             }
         }
         public struct Add: AsyncParsableCommand {
-            public static let configuration = CommandConfiguration(abstract: "Create or update a centre; prints the generated key once when --key is not given.")
+            public static let configuration = CommandConfiguration(
+                abstract: "Create or update a centre; prints the generated key once when --key is not given.")
             @OptionGroup public var options: CommonOptions
             @Argument(help: "Centre id: lower-case letters, digits, dashes.") public var id: String
             @Option(name: .long) public var name: String
             @Option(name: .long) public var address: String
-            @Option(name: .long, help: "The centre's key (16+ characters); generated when absent.") public var key: String?
+            @Option(name: .long, help: "The centre's key (16+ characters); generated when absent.") public var key:
+                String?
             @Flag(name: .long, help: "Create it inactive.") public var inactive = false
             public init() {}
             public func run() async throws {
                 try await guarded {
                     let key = self.key ?? SecureRandom.token(bytes: 24)
-                    let centre = try await AdminClient(endpoints: try options.endpoints()).putCentre(id: id, name: name, address: address, key: key, active: !inactive)
-                    if options.json { try printJSON(CentreAdded(centre: centre, key: key)); return }
+                    let centre = try await AdminClient(endpoints: try options.endpoints()).putCentre(
+                        id: id, name: name, address: address, key: key, active: !inactive)
+                    if options.json {
+                        try printJSON(CentreAdded(centre: centre, key: key))
+                        return
+                    }
                     print("centre \(id) in place" + (self.key == nil ? "; key (shown once): \(key)" : ""))
                 }
             }
@@ -378,18 +476,26 @@ extension HromadactlCommand {
     }
 
     public struct Audit: AsyncParsableCommand {
-        public static let configuration = CommandConfiguration(abstract: "The audit log: verify, trail, export, erase.", subcommands: [Verify.self, Trail.self, Export.self, Erase.self])
+        public static let configuration = CommandConfiguration(
+            abstract: "The audit log: verify, trail, export, erase.",
+            subcommands: [Verify.self, Trail.self, Export.self, Erase.self])
         public init() {}
         public struct Verify: AsyncParsableCommand {
-            public static let configuration = CommandConfiguration(abstract: "Recompute the hash chain; exit 3 when it is broken.")
+            public static let configuration = CommandConfiguration(
+                abstract: "Recompute the hash chain; exit 3 when it is broken.")
             @OptionGroup public var options: CommonOptions
             public init() {}
             public func run() async throws {
                 try await guarded {
                     let result = try await AdminClient(endpoints: try options.endpoints()).auditVerify()
-                    if options.json { try printJSON(result) } else {
-                        print(result.ok ? "audit chain OK: \(result.entries) entries"
-                              : "audit chain BROKEN at sequence \(result.firstBadSequence.map(String.init) ?? "?") (\(result.reason ?? "-"))")
+                    if options.json {
+                        try printJSON(result)
+                    } else {
+                        print(
+                            result.ok
+                                ? "audit chain OK: \(result.entries) entries"
+                                : "audit chain BROKEN at sequence \(result.firstBadSequence.map(String.init) ?? "?") (\(result.reason ?? "-"))"
+                        )
                     }
                     if !result.ok { throw ExitCode(3) }
                 }
@@ -402,10 +508,16 @@ extension HromadactlCommand {
             public func run() async throws {
                 try await guarded {
                     let trail = try await AdminClient(endpoints: try options.endpoints()).auditTrail(registrationNumber)
-                    if options.json { try printJSON(trail); return }
-                    print(TextTable.render(["seq", "at", "type", "actor"], trail.entries.map { e in
-                        ["\(e.sequence)", ISO8601.format(e.occurredAt), e.type, e.actor]
-                    }))
+                    if options.json {
+                        try printJSON(trail)
+                        return
+                    }
+                    print(
+                        TextTable.render(
+                            ["seq", "at", "type", "actor"],
+                            trail.entries.map { e in
+                                ["\(e.sequence)", ISO8601.format(e.occurredAt), e.type, e.actor]
+                            }))
                 }
             }
         }
@@ -419,7 +531,9 @@ extension HromadactlCommand {
                 try await guarded {
                     let data = try await AdminClient(endpoints: try options.endpoints()).auditExport(from: from)
                     if let output {
-                        guard FileManager.default.createFile(atPath: output, contents: data) else { throw CtlError(.configuration, "cannot write \(output)") }
+                        guard FileManager.default.createFile(atPath: output, contents: data) else {
+                            throw CtlError(.configuration, "cannot write \(output)")
+                        }
                         let lines = data.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
                         FileHandle.standardError.write(Data("wrote \(lines) line(s) to \(output)\n".utf8))
                     } else {
@@ -429,15 +543,23 @@ extension HromadactlCommand {
             }
         }
         public struct Erase: AsyncParsableCommand {
-            public static let configuration = CommandConfiguration(abstract: "Destroy an appeal's personal-data key (end of retention); the chain still verifies.")
+            public static let configuration = CommandConfiguration(
+                abstract: "Destroy an appeal's personal-data key (end of retention); the chain still verifies.")
             @OptionGroup public var options: CommonOptions
             @Argument(help: "Registration number.") public var registrationNumber: String
             public init() {}
             public func run() async throws {
                 try await guarded {
-                    let result = try await AdminClient(endpoints: try options.endpoints()).auditErase(registrationNumber)
-                    if options.json { try printJSON(result); return }
-                    print(result.alreadyErased ? "\(registrationNumber): already erased" : "\(registrationNumber): \(result.keysDestroyed) key(s) destroyed")
+                    let result = try await AdminClient(endpoints: try options.endpoints()).auditErase(
+                        registrationNumber)
+                    if options.json {
+                        try printJSON(result)
+                        return
+                    }
+                    print(
+                        result.alreadyErased
+                            ? "\(registrationNumber): already erased"
+                            : "\(registrationNumber): \(result.keysDestroyed) key(s) destroyed")
                 }
             }
         }
@@ -445,13 +567,18 @@ extension HromadactlCommand {
 
     public struct Seed: AsyncParsableCommand {
         public static let configuration = CommandConfiguration(
-            abstract: "Idempotently create the demo centre and demo officials from the credentials file (missing tokens are generated and saved).")
+            abstract:
+                "Idempotently create the demo centre and demo officials from the credentials file (missing tokens are generated and saved)."
+        )
         @Option(name: .long, help: "The credentials file.") public var credentials: String = ".hromada/credentials.json"
-        @Option(name: .long, help: "Administrator token (else HROMADA_ADMIN_TOKEN, else the file's adminToken).") public var token: String?
+        @Option(name: .long, help: "Administrator token (else HROMADA_ADMIN_TOKEN, else the file's adminToken).") public
+            var token: String?
         public init() {}
         public func run() async throws {
             try await guarded {
-                var file = FileManager.default.fileExists(atPath: credentials) ? try Credentials.load(from: credentials) : Credentials()
+                var file =
+                    FileManager.default.fileExists(atPath: credentials)
+                    ? try Credentials.load(from: credentials) : Credentials()
                 if Seeder.complete(&file, newToken: { SecureRandom.token(bytes: 24) }) {
                     try file.save(to: credentials)
                     print("credentials completed in \(credentials)")
@@ -464,10 +591,12 @@ extension HromadactlCommand {
     }
 
     public struct ConsoleCommand: AsyncParsableCommand {
-        public static let configuration = CommandConfiguration(commandName: "console", abstract: "Serve the operator dashboard (default port 8090).")
+        public static let configuration = CommandConfiguration(
+            commandName: "console", abstract: "Serve the operator dashboard (default port 8090).")
         @Option(name: .long, help: "Port (else HROMADA_HTTP_PORT, else 8090).") public var port: Int?
         @Option(name: .long, help: "Address to listen on.") public var host: String = "127.0.0.1"
-        @Option(name: .long, help: "Credentials file for the operator and admin tokens when the environment has none.") public var credentials: String?
+        @Option(name: .long, help: "Credentials file for the operator and admin tokens when the environment has none.")
+        public var credentials: String?
         public init() {}
         public func run() async throws {
             try await guarded {
@@ -476,18 +605,26 @@ extension HromadactlCommand {
                 let path = credentials ?? ".hromada/credentials.json"
                 let file = FileManager.default.fileExists(atPath: path) ? try? Credentials.load(from: path) : nil
                 if endpoints.adminToken == nil { endpoints.adminToken = file?.adminToken }
-                guard let operatorToken = environment["HROMADA_OPERATOR_TOKEN"].flatMap({ $0.isEmpty ? nil : $0 }) ?? file?.operatorToken else {
-                    throw CtlError(.configuration, "no operator token: set HROMADA_OPERATOR_TOKEN or pass --credentials")
+                guard
+                    let operatorToken = environment["HROMADA_OPERATOR_TOKEN"].flatMap({ $0.isEmpty ? nil : $0 })
+                        ?? file?.operatorToken
+                else {
+                    throw CtlError(
+                        .configuration, "no operator token: set HROMADA_OPERATOR_TOKEN or pass --credentials")
                 }
                 let port = self.port ?? environment["HROMADA_HTTP_PORT"].flatMap(Int.init) ?? 8090
                 var logger = Logger(label: "hromada.console")
-                logger.logLevel = environment["HROMADA_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
+                logger.logLevel =
+                    environment["HROMADA_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
                 // HROMADA_PUBLIC_URL (links, origin checks) and HROMADA_SESSION_SECRET (hex), as every web service.
                 let web: WebSettings
-                do { web = try WebSettings.fromEnvironment(service: "console", port: port, environment: environment) } catch {
+                do {
+                    web = try WebSettings.fromEnvironment(service: "console", port: port, environment: environment)
+                } catch {
                     throw CtlError(.configuration, "\(error)")
                 }
-                let settings = ConsoleSettings(host: host, port: port, operatorToken: operatorToken, endpoints: endpoints, web: web)
+                let settings = ConsoleSettings(
+                    host: host, port: port, operatorToken: operatorToken, endpoints: endpoints, web: web)
                 let console = try await Console(settings: settings, logger: logger)
                 try await console.run()
             }

@@ -27,9 +27,11 @@ public struct ConsoleSettings: Sendable {
     /// A console session ends this long after sign-in, whatever the activity.
     public var sessionLifetime: TimeInterval
 
-    public init(host: String = "127.0.0.1", port: Int = 8090, operatorToken: String, endpoints: CtlEndpoints,
-                sampleInterval: Duration = .seconds(5), historyCapacity: Int = 720, web: WebSettings? = nil,
-                sessionLifetime: TimeInterval = 2 * 3600) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 8090, operatorToken: String, endpoints: CtlEndpoints,
+        sampleInterval: Duration = .seconds(5), historyCapacity: Int = 720, web: WebSettings? = nil,
+        sessionLifetime: TimeInterval = 2 * 3600
+    ) {
         self.host = host
         self.port = port
         self.operatorToken = operatorToken
@@ -110,7 +112,9 @@ public final class Console: Sendable {
     /// Takes one sample now (the sampler does this every interval).
     public func sample() async { state.record(await collector.collect()) }
 
-    public var sampler: ConsoleSampler { ConsoleSampler(collector: collector, state: state, interval: settings.sampleInterval) }
+    public var sampler: ConsoleSampler {
+        ConsoleSampler(collector: collector, state: state, interval: settings.sampleInterval)
+    }
 
     // MARK: Routes
 
@@ -125,22 +129,29 @@ public final class Console: Sendable {
     public func makeRouter() -> Router<WebRequestContext> {
         let router = Router(context: WebRequestContext.self)
         router.middlewares.add(ErrorMiddleware())
-        site.install(on: router, session: { session, _ in
-            session.subject == ConsoleSessions.subject ? .operator : nil
-        })
+        site.install(
+            on: router,
+            session: { session, _ in
+                session.subject == ConsoleSessions.subject ? .operator : nil
+            })
         router.get("/health/live") { _, _ in
-            try JSON.response(HealthStatus(status: "live", service: "console", version: ServiceConfiguration.hromadaVersion))
+            try JSON.response(
+                HealthStatus(status: "live", service: "console", version: ServiceConfiguration.hromadaVersion))
         }
         router.get("/login") { request, _ in
             if let once = request.uri.queryParameters.get("once") {
-                guard self.sessions.redeemOneTimeLogin(once) else { return self.loginPage(request, error: true, status: .unauthorized) }
+                guard self.sessions.redeemOneTimeLogin(once) else {
+                    return self.loginPage(request, error: true, status: .unauthorized)
+                }
                 return try await self.startSession(request)
             }
             return self.loginPage(request, error: false)
         }
         router.post("/login") { request, _ in
             let given = try await self.site.form(LoginForm.self, request).token ?? ""
-            guard !given.isEmpty, ConstantTime.equals(Array(SHA256.hash(given)), Array(SHA256.hash(self.settings.operatorToken))) else {
+            guard !given.isEmpty,
+                ConstantTime.equals(Array(SHA256.hash(given)), Array(SHA256.hash(self.settings.operatorToken)))
+            else {
                 self.logger.notice("console login refused")
                 return self.loginPage(request, error: true, status: .unauthorized)
             }
@@ -150,7 +161,9 @@ public final class Console: Sendable {
             try await self.site.signOut(context, redirectTo: "/login")
         }
         router.get("/") { request, context in
-            guard let session = context.session, context.principal == .operator else { return self.site.redirect("/login") }
+            guard let session = context.session, context.principal == .operator else {
+                return self.site.redirect("/login")
+            }
             return self.dashboard(request, session: session)
         }
         router.get("/api/snapshot") { _, context in
@@ -161,16 +174,20 @@ public final class Console: Sendable {
             guard context.principal == .operator else { return self.site.redirect("/login") }
             let form = try await self.site.form(ReplayForm.self, request)
             guard let queue = form.queue, queue.hasPrefix("hromada."), queue.count < 200 else {
-                throw WebError.validation([FieldError(field: "queue", code: "invalid_value", message: "a hromada.* queue is required")])
+                throw WebError.validation([
+                    FieldError(field: "queue", code: "invalid_value", message: "a hromada.* queue is required")
+                ])
             }
             let messageId = form.messageId.flatMap { $0.isEmpty ? nil : $0 }
             let lang = Language.of(request).rawValue
             do {
                 let result = try await self.deadLetters.replay(queue: queue, messageId: messageId)
-                self.logger.info("dead letters replayed from the console",
-                                 metadata: ["amqp.queue": "\(result.queue)", "count": "\(result.replayed.count)"])
+                self.logger.info(
+                    "dead letters replayed from the console",
+                    metadata: ["amqp.queue": "\(result.queue)", "count": "\(result.replayed.count)"])
                 await self.sample()
-                return self.site.redirect("/", query: [("lang", lang), ("replayed", "\(result.replayed.count)"), ("queue", result.queue)])
+                return self.site.redirect(
+                    "/", query: [("lang", lang), ("replayed", "\(result.replayed.count)"), ("queue", result.queue)])
             } catch let error as CtlError {
                 self.logger.warning("console replay failed", metadata: ["error.code": "\(error.code)"])
                 return self.site.redirect("/", query: [("lang", lang), ("replayError", error.code.description)])
@@ -179,10 +196,13 @@ public final class Console: Sendable {
         return router
     }
 
-    public func makeApplication(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
+    public func makeApplication(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in })
+        -> some ApplicationProtocol
+    {
         Application(
             router: makeRouter(),
-            configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: "hromadactl-console"),
+            configuration: ApplicationConfiguration(
+                address: .hostname(settings.host, port: settings.port), serverName: "hromadactl-console"),
             onServerRunning: onServerRunning,
             logger: logger
         )
@@ -190,9 +210,10 @@ public final class Console: Sendable {
 
     /// Runs the sampler and the HTTP server until SIGTERM/SIGINT.
     public func run() async throws {
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [.init(service: sampler), .init(service: makeApplication())],
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: sampler), .init(service: makeApplication())],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         site.logStartup(logger)
         logger.info("console listening", metadata: ["http.port": "\(settings.port)"])
         try await group.run()
@@ -202,8 +223,9 @@ public final class Console: Sendable {
 
     func startSession(_ request: Request) async throws -> Response {
         logger.info("console login")
-        return try await site.signIn(subject: ConsoleSessions.subject, redirectTo: "/",
-                                     query: [("lang", Language.of(request).rawValue)])
+        return try await site.signIn(
+            subject: ConsoleSessions.subject, redirectTo: "/",
+            query: [("lang", Language.of(request).rawValue)])
     }
 
     func loginPage(_ request: Request, error: Bool, status: HTTPResponse.Status = .ok) -> Response {
@@ -284,20 +306,25 @@ struct DashboardView: Encodable, Sendable {
     var authorities: [AuthorityRow]
     var authoritiesError: String?
 
-    init(_ snapshot: Console.Snapshot, language: Language, csrf: String, consoleScript: String,
-         query: Parameters, strings: [String: String]) {
+    init(
+        _ snapshot: Console.Snapshot, language: Language, csrf: String, consoleScript: String,
+        query: Parameters, strings: [String: String]
+    ) {
         self.csrf = csrf
         self.consoleScript = consoleScript
         if let replayed = query.get("replayed") {
             flash = "\(strings["replayed"] ?? "replayed"): \(replayed) (\(query.get("queue") ?? ""))"
         }
-        if let error = query.get("replayError") { flashError = "\(strings["replayFailed"] ?? "replay failed"): \(error)" }
+        if let error = query.get("replayError") {
+            flashError = "\(strings["replayFailed"] ?? "replay failed"): \(error)"
+        }
         let depth = snapshot.chart
         chart = Chart(
             width: depth.width, height: depth.height, max: depth.maxValue, span: depth.spanSeconds,
             series: depth.series.enumerated().map { index, series in
-                SeriesRow(queue: series.queue, color: series.color, points: series.points, last: series.last,
-                          swatch: "series-\(index % DepthChart.palette.count)")
+                SeriesRow(
+                    queue: series.queue, color: series.color, points: series.points, last: series.last,
+                    swatch: "series-\(index % DepthChart.palette.count)")
             })
         let report = snapshot.report
         sampledAt = report.map { ISO8601DateFormatter().string(from: $0.generatedAt) }
@@ -307,22 +334,25 @@ struct DashboardView: Encodable, Sendable {
         hasWarnings = !warnings.isEmpty
         vhost = report?.vhost
         services = (report?.services ?? []).map { s in
-            ServiceRow(name: s.name, url: s.url, live: s.live, ready: s.ready, version: s.version ?? "—",
-                       outboxRows: s.outboxRows.map(String.init) ?? "—",
-                       outboxOldest: s.outboxOldestSeconds.map { String(format: "%.1f", $0) } ?? "—",
-                       problem: s.problem ?? "")
+            ServiceRow(
+                name: s.name, url: s.url, live: s.live, ready: s.ready, version: s.version ?? "—",
+                outboxRows: s.outboxRows.map(String.init) ?? "—",
+                outboxOldest: s.outboxOldestSeconds.map { String(format: "%.1f", $0) } ?? "—",
+                problem: s.problem ?? "")
         }
         queuesError = report?.queuesError
         queues = (report?.queues ?? []).filter { $0.kind != .retry || $0.ready + $0.unacked > 0 }.map { q in
-            QueueRow(name: q.name, ready: q.ready, unacked: q.unacked, consumers: q.consumers,
-                     publishRate: String(format: "%.1f", q.publishRate), deliverRate: String(format: "%.1f", q.deliverRate),
-                     noConsumers: q.kind == .main && q.consumers == 0,
-                     hasDead: q.kind == .dead && q.ready + q.unacked > 0, mainQueue: QueueInfo.mainQueue(of: q.name))
+            QueueRow(
+                name: q.name, ready: q.ready, unacked: q.unacked, consumers: q.consumers,
+                publishRate: String(format: "%.1f", q.publishRate), deliverRate: String(format: "%.1f", q.deliverRate),
+                noConsumers: q.kind == .main && q.consumers == 0,
+                hasDead: q.kind == .dead && q.ready + q.unacked > 0, mainQueue: QueueInfo.mainQueue(of: q.name))
         }
         deadTotal = report?.deadLetterCount ?? 0
         authorities = (report?.authorities ?? []).map { a in
-            AuthorityRow(code: a.code, name: (language == .en ? a.nameEn : a.nameUk) ?? a.code,
-                         open: a.openTickets, overdue: a.overdueTickets, hasOverdue: a.overdueTickets > 0)
+            AuthorityRow(
+                code: a.code, name: (language == .en ? a.nameEn : a.nameUk) ?? a.code,
+                open: a.openTickets, overdue: a.overdueTickets, hasOverdue: a.overdueTickets > 0)
         }
         authoritiesError = report == nil ? nil : (report?.authorities == nil ? report?.authoritiesError ?? "" : nil)
     }

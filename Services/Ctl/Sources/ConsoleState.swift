@@ -60,7 +60,9 @@ public struct DepthChart: Codable, Sendable, Equatable {
                 let y = Double(height) - Double(sample.depths[queue] ?? 0) * Double(height - 10) / Double(maxValue)
                 return String(format: "%.1f,%.1f", x, y)
             }.joined(separator: " ")
-            return Series(queue: queue, color: palette[index % palette.count], points: points, last: samples.last?.depths[queue] ?? 0)
+            return Series(
+                queue: queue, color: palette[index % palette.count], points: points,
+                last: samples.last?.depths[queue] ?? 0)
         }
         let span = count > 1 ? Int(samples[count - 1].at.timeIntervalSince(samples[0].at)) : 0
         return DepthChart(width: width, height: height, maxValue: maxValue, series: series, spanSeconds: span)
@@ -81,17 +83,22 @@ public final class ConsoleSessions: Sendable {
     private let onceTokens = Mutex<[String: Date]>([:])
     let clock: @Sendable () -> Date
 
-    public init(lifetime: TimeInterval = 2 * 3600, secret: [UInt8] = SecureRandom.bytes(32),
-                clock: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        lifetime: TimeInterval = 2 * 3600, secret: [UInt8] = SecureRandom.bytes(32),
+        clock: @escaping @Sendable () -> Date = Date.init
+    ) {
         let secret = (try? SessionSecret(hex: Hex.encode(secret))) ?? .random()
         self.store = SignedCookieSessionStore(secret: secret, cookieName: Self.cookieName, lifetime: .seconds(lifetime))
         self.lifetime = lifetime
         self.clock = clock
     }
 
-    public init(settings: WebSettings, lifetime: TimeInterval = 2 * 3600, clock: @escaping @Sendable () -> Date = Date.init) {
-        self.store = SignedCookieSessionStore(secret: settings.sessionSecret, cookieName: Self.cookieName,
-                                              lifetime: .seconds(lifetime))
+    public init(
+        settings: WebSettings, lifetime: TimeInterval = 2 * 3600, clock: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.store = SignedCookieSessionStore(
+            secret: settings.sessionSecret, cookieName: Self.cookieName,
+            lifetime: .seconds(lifetime))
         self.lifetime = lifetime
         self.clock = clock
     }
@@ -115,8 +122,10 @@ public final class ConsoleSessions: Sendable {
 
     /// `Set-Cookie` value for a session (HttpOnly, SameSite=Strict, Path=/).
     public func cookie(_ session: String) -> String {
-        Cookie(name: Self.cookieName, value: session, maxAge: Int(lifetime), path: "/", httpOnly: true, sameSite: .strict)
-            .description
+        Cookie(
+            name: Self.cookieName, value: session, maxAge: Int(lifetime), path: "/", httpOnly: true, sameSite: .strict
+        )
+        .description
     }
 
     public static let clearingCookie = "\(cookieName)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"

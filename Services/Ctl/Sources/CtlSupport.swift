@@ -1,7 +1,8 @@
 import Foundation
 import HromadaAPI
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// Every failure of hromadactl. `description` names endpoints and HTTP statuses, never tokens,
@@ -50,10 +51,12 @@ public struct CtlEndpoints: Sendable {
 
     public static let serviceNames = ["intake", "routing", "notification", "audit"]
 
-    public init(services: [(name: String, url: String)] = CtlEndpoints.defaultServices,
-                rabbitMQAPI: String = "http://guest:guest@127.0.0.1:15672",
-                amqpURL: String = "amqp://guest:guest@127.0.0.1:5672/%2f",
-                adminToken: String? = nil) {
+    public init(
+        services: [(name: String, url: String)] = CtlEndpoints.defaultServices,
+        rabbitMQAPI: String = "http://guest:guest@127.0.0.1:15672",
+        amqpURL: String = "amqp://guest:guest@127.0.0.1:5672/%2f",
+        adminToken: String? = nil
+    ) {
         self.services = services
         self.rabbitMQAPI = rabbitMQAPI
         self.amqpURL = amqpURL
@@ -61,13 +64,17 @@ public struct CtlEndpoints: Sendable {
     }
 
     public static var defaultServices: [(name: String, url: String)] {
-        [("intake", "http://127.0.0.1:8080"), ("routing", "http://127.0.0.1:8081"),
-         ("notification", "http://127.0.0.1:8082"), ("audit", "http://127.0.0.1:8083")]
+        [
+            ("intake", "http://127.0.0.1:8080"), ("routing", "http://127.0.0.1:8081"),
+            ("notification", "http://127.0.0.1:8082"), ("audit", "http://127.0.0.1:8083"),
+        ]
     }
 
     /// `HROMADA_INTAKE_URL`, `HROMADA_ROUTING_URL`, `HROMADA_NOTIFICATION_URL`, `HROMADA_AUDIT_URL`,
     /// `HROMADA_RABBITMQ_API`, `HROMADA_AMQP_URL`, `HROMADA_ADMIN_TOKEN` over the defaults.
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> CtlEndpoints {
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment)
+        -> CtlEndpoints
+    {
         func value(_ name: String) -> String? {
             guard let v = environment[name]?.trimmingCharacters(in: .whitespaces), !v.isEmpty else { return nil }
             return v
@@ -120,7 +127,9 @@ public struct Credentials: Codable, Sendable, Equatable {
     public var operatorToken: String?
     public var officials: [Official]?
 
-    public init(centreKey: String? = nil, adminToken: String? = nil, operatorToken: String? = nil, officials: [Official]? = nil) {
+    public init(
+        centreKey: String? = nil, adminToken: String? = nil, operatorToken: String? = nil, officials: [Official]? = nil
+    ) {
         self.centreKey = centreKey
         self.adminToken = adminToken
         self.operatorToken = operatorToken
@@ -145,8 +154,11 @@ public struct Credentials: Codable, Sendable, Equatable {
         var data = try encoder.encode(self)
         data.append(0x0A)
         let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-        guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else {
+        if !directory.isEmpty {
+            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600])
+        else {
             throw CtlError(.configuration, "cannot write the credentials file \(path)")
         }
         _ = try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
@@ -214,8 +226,10 @@ public struct HTTPClient: Sendable {
 
     /// Sends a request; any HTTP status is returned (no throw). Throws `.unreachable` when no
     /// answer arrived.
-    public func send(_ method: String, _ url: String, body: Data? = nil, bearer: String? = nil,
-                     headers: [String: String] = [:]) async throws -> Response {
+    public func send(
+        _ method: String, _ url: String, body: Data? = nil, bearer: String? = nil,
+        headers: [String: String] = [:]
+    ) async throws -> Response {
         let (target, basic) = try Self.split(url)
         var request = URLRequest(url: target)
         request.httpMethod = method
@@ -227,10 +241,13 @@ public struct HTTPClient: Sendable {
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         }
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let where_ = "\(method) \(target.scheme ?? "http")://\(target.host ?? "?")\(target.port.map { ":\($0)" } ?? "")\(target.path)"
+        let where_ =
+            "\(method) \(target.scheme ?? "http")://\(target.host ?? "?")\(target.port.map { ":\($0)" } ?? "")\(target.path)"
         do {
             let (data, response) = try await URLSession.shared.data(for: request)
-            guard let http = response as? HTTPURLResponse else { throw CtlError(.badResponse, "\(where_): not an HTTP answer") }
+            guard let http = response as? HTTPURLResponse else {
+                throw CtlError(.badResponse, "\(where_): not an HTTP answer")
+            }
             return Response(status: http.statusCode, body: data)
         } catch let error as CtlError {
             throw error
@@ -241,18 +258,23 @@ public struct HTTPClient: Sendable {
 
     /// Sends and requires a 2xx status; returns the body. Error bodies in the contract's shape
     /// (`{"errors":[{code,message}]}`) are summarised in the thrown error.
-    public func expectOK(_ method: String, _ url: String, body: Data? = nil, bearer: String? = nil) async throws -> Response {
+    public func expectOK(_ method: String, _ url: String, body: Data? = nil, bearer: String? = nil) async throws
+        -> Response
+    {
         let response = try await send(method, url, body: body, bearer: bearer)
         guard (200..<300).contains(response.status) else {
             let (target, _) = try Self.split(url)
             var summary = ""
             if let body = try? APICoding.decode(ErrorBody.self, from: response.body) {
-                summary = ": " + body.errors.map { e in
-                    [e.field, e.code, e.message].compactMap { $0 }.joined(separator: " ")
-                }.joined(separator: "; ")
+                summary =
+                    ": "
+                    + body.errors.map { e in
+                        [e.field, e.code, e.message].compactMap { $0 }.joined(separator: " ")
+                    }.joined(separator: "; ")
             }
             let code: CtlError.Code = response.status == 404 ? .notFound : .httpStatus
-            throw CtlError(code, status: response.status, "\(method) \(target.path) answered \(response.status)\(summary)")
+            throw CtlError(
+                code, status: response.status, "\(method) \(target.path) answered \(response.status)\(summary)")
         }
         return response
     }

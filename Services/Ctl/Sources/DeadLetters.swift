@@ -31,14 +31,20 @@ public struct DeadLetters: Sendable {
     /// Dead-letter queues (all `hromada.*.dead`, or the one of `queue`) with their messages.
     public func list(queue: String? = nil, limit: Int = 100) async throws -> [QueueDeadLetters] {
         let all = try await management.queues()
-        let dead = all.filter { $0.kind == .dead && (queue == nil || $0.name == EventTopology.deadLetterQueue(Self.mainQueue(queue!))) }
-        if let queue, dead.isEmpty { throw CtlError(.notFound, "no dead-letter queue \(EventTopology.deadLetterQueue(Self.mainQueue(queue)))") }
+        let dead = all.filter {
+            $0.kind == .dead && (queue == nil || $0.name == EventTopology.deadLetterQueue(Self.mainQueue(queue!)))
+        }
+        if let queue, dead.isEmpty {
+            throw CtlError(.notFound, "no dead-letter queue \(EventTopology.deadLetterQueue(Self.mainQueue(queue)))")
+        }
         var result: [QueueDeadLetters] = []
         for info in dead {
             // The management API's counts lag the broker by a few seconds: always look.
             let messages = try await management.peek(queue: info.name, count: limit)
             let count = max(info.ready + info.unacked, messages.count)
-            result.append(QueueDeadLetters(queue: QueueInfo.mainQueue(of: info.name), deadQueue: info.name, count: count, messages: messages))
+            result.append(
+                QueueDeadLetters(
+                    queue: QueueInfo.mainQueue(of: info.name), deadQueue: info.name, count: count, messages: messages))
         }
         return result
     }
@@ -46,7 +52,9 @@ public struct DeadLetters: Sendable {
     /// The dead message with this message id, in any dead-letter queue.
     public func show(messageId: String) async throws -> (queue: String, message: PeekedMessage) {
         for entry in try await list(limit: 10_000) {
-            if let message = entry.messages.first(where: { $0.messageId == messageId }) { return (entry.deadQueue, message) }
+            if let message = entry.messages.first(where: { $0.messageId == messageId }) {
+                return (entry.deadQueue, message)
+            }
         }
         throw CtlError(.notFound, "no dead letter with message id \(messageId)")
     }
@@ -109,13 +117,17 @@ public struct DeadLetters: Sendable {
                 properties.userID = original
             }
             properties.headers[EventTopology.originalUserHeader] = nil
-            let message = AMQPOutgoingMessage(exchange: "", routingKey: main, body: delivery.body, properties: properties, mandatory: true)
+            let message = AMQPOutgoingMessage(
+                exchange: "", routingKey: main, body: delivery.body, properties: properties, mandatory: true)
             do {
                 try await client.publish([message])
             } catch {
                 try? await client.nack(delivery, requeue: true)
                 for h in held { try? await client.nack(h, requeue: true) }
-                throw CtlError(.refused, "replay stopped: publishing to \(main) was not confirmed (\((error as? AMQPError)?.code.description ?? "error")); the dead copy is kept")
+                throw CtlError(
+                    .refused,
+                    "replay stopped: publishing to \(main) was not confirmed (\((error as? AMQPError)?.code.description ?? "error")); the dead copy is kept"
+                )
             }
             try await client.ack(delivery)
             replayed.append(id ?? "-")
@@ -123,7 +135,9 @@ public struct DeadLetters: Sendable {
             if messageId != nil { break }
         }
         for h in held { try await client.nack(h, requeue: true) }
-        if let messageId, replayed.isEmpty { throw CtlError(.notFound, "no dead letter with message id \(messageId) in \(dead)") }
+        if let messageId, replayed.isEmpty {
+            throw CtlError(.notFound, "no dead letter with message id \(messageId) in \(dead)")
+        }
         return ReplayResult(queue: main, replayed: replayed, skipped: held.count)
     }
 
@@ -141,7 +155,8 @@ public struct DeadLetters: Sendable {
 
     /// A short-lived AMQP client, closed after `body` whatever happens.
     func withClient<T: Sendable>(name: String, _ body: (AMQPClient) async throws -> T) async throws -> T {
-        let client = AMQPClient(configuration: try AMQPConfiguration(url: amqpURL, connectionName: name), logger: logger)
+        let client = AMQPClient(
+            configuration: try AMQPConfiguration(url: amqpURL, connectionName: name), logger: logger)
         do {
             let result = try await body(client)
             await client.close()
@@ -152,4 +167,3 @@ public struct DeadLetters: Sendable {
         }
     }
 }
-

@@ -14,7 +14,9 @@ public struct QueueInfo: Codable, Sendable, Equatable {
     /// Messages per second delivered to consumers (deliver_get_details.rate).
     public var deliverRate: Double
 
-    public init(name: String, ready: Int, unacked: Int, consumers: Int, publishRate: Double = 0, deliverRate: Double = 0) {
+    public init(
+        name: String, ready: Int, unacked: Int, consumers: Int, publishRate: Double = 0, deliverRate: Double = 0
+    ) {
         self.name = name
         self.ready = ready
         self.unacked = unacked
@@ -38,7 +40,9 @@ public struct QueueInfo: Codable, Sendable, Equatable {
     /// The consumer queue a `.dead` or `.retry.N` queue belongs to.
     public static func mainQueue(of name: String) -> String {
         if name.hasSuffix(".dead") { return String(name.dropLast(".dead".count)) }
-        if let range = name.range(of: #"\.retry\.\d+$"#, options: .regularExpression) { return String(name[..<range.lowerBound]) }
+        if let range = name.range(of: #"\.retry\.\d+$"#, options: .regularExpression) {
+            return String(name[..<range.lowerBound])
+        }
         return name
     }
 }
@@ -60,8 +64,11 @@ public struct PeekedMessage: Codable, Sendable, Equatable {
     public var payload: String
     public var headers: [String: String]
 
-    public init(messageId: String?, type: String?, correlationId: String?, originalRoutingKey: String?, attempts: Int?,
-                lastError: String?, failedAt: String?, failedQueue: String?, redelivered: Bool, payload: String, headers: [String: String]) {
+    public init(
+        messageId: String?, type: String?, correlationId: String?, originalRoutingKey: String?, attempts: Int?,
+        lastError: String?, failedAt: String?, failedQueue: String?, redelivered: Bool, payload: String,
+        headers: [String: String]
+    ) {
         self.messageId = messageId
         self.type = type
         self.correlationId = correlationId
@@ -89,12 +96,17 @@ public struct RabbitManagement: Sendable {
     }
 
     static func encode(_ segment: String) -> String {
-        segment.addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")) ?? segment
+        segment.addingPercentEncoding(
+            withAllowedCharacters: CharacterSet(
+                charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")) ?? segment
     }
 
     /// Every queue of the vhost whose name starts with `prefix`, sorted by name.
     public func queues(prefix: String = "hromada.") async throws -> [QueueInfo] {
-        let response = try await http.expectOK("GET", "\(base)/api/queues/\(Self.encode(vhost))?columns=name,messages_ready,messages_unacknowledged,consumers,message_stats")
+        let response = try await http.expectOK(
+            "GET",
+            "\(base)/api/queues/\(Self.encode(vhost))?columns=name,messages_ready,messages_unacknowledged,consumers,message_stats"
+        )
         guard let list = try response.json() as? [[String: Any]] else {
             throw CtlError(.badResponse, "the management API's queue list is not an array")
         }
@@ -108,20 +120,28 @@ public struct RabbitManagement: Sendable {
         func rate(_ key: String) -> Double {
             ((stats["\(key)_details"] as? [String: Any])?["rate"] as? NSNumber)?.doubleValue ?? 0
         }
-        return QueueInfo(name: name, ready: int("messages_ready"), unacked: int("messages_unacknowledged"),
-                         consumers: int("consumers"), publishRate: rate("publish"), deliverRate: rate("deliver_get"))
+        return QueueInfo(
+            name: name, ready: int("messages_ready"), unacked: int("messages_unacknowledged"),
+            consumers: int("consumers"), publishRate: rate("publish"), deliverRate: rate("deliver_get"))
     }
 
     /// Reads up to `count` messages and puts them back (`ack_requeue_true`): nothing is lost.
     public func peek(queue: String, count: Int = 100) async throws -> [PeekedMessage] {
-        let request: [String: Any] = ["count": count, "ackmode": "ack_requeue_true", "encoding": "auto", "truncate": 50_000]
+        let request: [String: Any] = [
+            "count": count, "ackmode": "ack_requeue_true", "encoding": "auto", "truncate": 50_000,
+        ]
         let body = try JSONSerialization.data(withJSONObject: request)
-        let response = try await http.send("POST", "\(base)/api/queues/\(Self.encode(vhost))/\(Self.encode(queue))/get", body: body)
-        if response.status == 404 { throw CtlError(.notFound, status: 404, "queue \(queue) does not exist in vhost \(vhost)") }
+        let response = try await http.send(
+            "POST", "\(base)/api/queues/\(Self.encode(vhost))/\(Self.encode(queue))/get", body: body)
+        if response.status == 404 {
+            throw CtlError(.notFound, status: 404, "queue \(queue) does not exist in vhost \(vhost)")
+        }
         guard (200..<300).contains(response.status) else {
             throw CtlError(.httpStatus, status: response.status, "reading queue \(queue) answered \(response.status)")
         }
-        guard let list = try response.json() as? [[String: Any]] else { throw CtlError(.badResponse, "the management API's message list is not an array") }
+        guard let list = try response.json() as? [[String: Any]] else {
+            throw CtlError(.badResponse, "the management API's message list is not an array")
+        }
         return list.map(Self.peeked)
     }
 
@@ -136,13 +156,16 @@ public struct RabbitManagement: Sendable {
         }
         var type = properties["type"] as? String
         var messageId = properties["message_id"] as? String
-        if type == nil || messageId == nil, let envelope = try? JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any] {
+        if type == nil || messageId == nil,
+            let envelope = try? JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any]
+        {
             type = type ?? envelope["type"] as? String
             messageId = messageId ?? envelope["id"] as? String
         }
         return PeekedMessage(
             messageId: messageId, type: type, correlationId: properties["correlation_id"] as? String,
-            originalRoutingKey: rawHeaders[Topology.Header.originalRoutingKey] as? String ?? object["routing_key"] as? String,
+            originalRoutingKey: rawHeaders[Topology.Header.originalRoutingKey] as? String ?? object["routing_key"]
+                as? String,
             attempts: (rawHeaders[Topology.Header.attempts] as? NSNumber)?.intValue,
             lastError: rawHeaders[Topology.Header.lastError] as? String,
             failedAt: rawHeaders[Topology.Header.failedAt] as? String,

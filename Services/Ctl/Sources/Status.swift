@@ -17,8 +17,10 @@ public struct ServiceHealth: Codable, Sendable, Equatable {
     /// Why it is not ready/live (no personal data; endpoint and status only).
     public var problem: String?
 
-    public init(name: String, url: String, live: Bool, ready: Bool, version: String?, checks: [String: String],
-                outboxRows: Int? = nil, outboxOldestSeconds: Double? = nil, problem: String?) {
+    public init(
+        name: String, url: String, live: Bool, ready: Bool, version: String?, checks: [String: String],
+        outboxRows: Int? = nil, outboxOldestSeconds: Double? = nil, problem: String?
+    ) {
         self.name = name
         self.url = url
         self.live = live
@@ -55,8 +57,10 @@ public struct StatusReport: Codable, Sendable, Equatable {
 
     public var healthy: Bool { problems.isEmpty }
 
-    public init(generatedAt: Date, vhost: String, services: [ServiceHealth], queues: [QueueInfo], queuesError: String?,
-                authorities: [AuthorityBacklog]?, authoritiesError: String?, problems: [String], warnings: [String]) {
+    public init(
+        generatedAt: Date, vhost: String, services: [ServiceHealth], queues: [QueueInfo], queuesError: String?,
+        authorities: [AuthorityBacklog]?, authoritiesError: String?, problems: [String], warnings: [String]
+    ) {
         self.generatedAt = generatedAt
         self.vhost = vhost
         self.services = services
@@ -109,8 +113,9 @@ public struct StatusCollector: Sendable {
         }()
         async let authorities: Result<[AuthorityBacklog], CtlError>? = authorityBacklog(http: http)
 
-        var report = StatusReport(generatedAt: Date(), vhost: endpoints.vhost, services: await healths, queues: [],
-                                  queuesError: nil, authorities: nil, authoritiesError: nil, problems: [], warnings: [])
+        var report = StatusReport(
+            generatedAt: Date(), vhost: endpoints.vhost, services: await healths, queues: [],
+            queuesError: nil, authorities: nil, authoritiesError: nil, problems: [], warnings: [])
         switch await queues {
         case .success(let list): report.queues = list
         case .failure(let error): report.queuesError = error.description
@@ -129,8 +134,9 @@ public struct StatusCollector: Sendable {
         var problems: [String] = []
         var warnings: [String] = []
         for service in report.services {
-            if !service.live { problems.append("\(service.name) is unreachable or not live (\(service.problem ?? "no answer"))") }
-            else if !service.ready {
+            if !service.live {
+                problems.append("\(service.name) is unreachable or not live (\(service.problem ?? "no answer"))")
+            } else if !service.ready {
                 let failing = service.checks.filter { $0.value != "ok" }.keys.sorted().joined(separator: ", ")
                 problems.append("\(service.name) is not ready" + (failing.isEmpty ? "" : " (failing: \(failing))"))
             }
@@ -161,7 +167,8 @@ public struct StatusCollector: Sendable {
     }
 
     static func health(name: String, url: String, http: HTTPClient) async -> ServiceHealth {
-        var health = ServiceHealth(name: name, url: url, live: false, ready: false, version: nil, checks: [:], problem: nil)
+        var health = ServiceHealth(
+            name: name, url: url, live: false, ready: false, version: nil, checks: [:], problem: nil)
         do {
             let live = try await http.send("GET", url + "/health/live")
             health.live = live.status == 200
@@ -206,14 +213,17 @@ public struct StatusCollector: Sendable {
 public enum TextTable {
     public static func render(_ header: [String], _ rows: [[String]], rightAligned: Set<Int> = []) -> String {
         var widths = header.map(\.count)
-        for row in rows { for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) } }
+        for row in rows {
+            for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) }
+        }
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { i, cell in
                 let pad = String(repeating: " ", count: max(0, widths[i] - cell.count))
                 return rightAligned.contains(i) ? pad + cell : cell + pad
             }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
         }
-        return ([line(header), line(widths.map { String(repeating: "-", count: $0) })] + rows.map(line)).joined(separator: "\n")
+        return ([line(header), line(widths.map { String(repeating: "-", count: $0) })] + rows.map(line)).joined(
+            separator: "\n")
     }
 }
 
@@ -222,29 +232,49 @@ extension StatusReport {
     public func renderText() -> String {
         var out: [String] = []
         out.append("SERVICES")
-        out.append(TextTable.render(["service", "url", "live", "ready", "version", "outbox rows", "oldest s", "failing checks"], services.map { s in
-            [s.name, s.url, s.live ? "yes" : "NO", s.ready ? "yes" : "NO", s.version ?? "-",
-             s.outboxRows.map(String.init) ?? "-", s.outboxOldestSeconds.map { String(format: "%.1f", $0) } ?? "-",
-             s.live ? s.checks.filter { $0.value != "ok" }.keys.sorted().joined(separator: ",").ifEmpty(s.ready ? "-" : (s.problem ?? "-")) : "unreachable"]
-        }, rightAligned: [5, 6]))
+        out.append(
+            TextTable.render(
+                ["service", "url", "live", "ready", "version", "outbox rows", "oldest s", "failing checks"],
+                services.map { s in
+                    [
+                        s.name, s.url, s.live ? "yes" : "NO", s.ready ? "yes" : "NO", s.version ?? "-",
+                        s.outboxRows.map(String.init) ?? "-",
+                        s.outboxOldestSeconds.map { String(format: "%.1f", $0) } ?? "-",
+                        s.live
+                            ? s.checks.filter { $0.value != "ok" }.keys.sorted().joined(separator: ",").ifEmpty(
+                                s.ready ? "-" : (s.problem ?? "-")) : "unreachable",
+                    ]
+                }, rightAligned: [5, 6]))
         out.append("")
         out.append("QUEUES (vhost \(vhost))")
         if let queuesError {
             out.append("  unavailable: \(queuesError)")
         } else {
-            out.append(TextTable.render(["queue", "ready", "unacked", "consumers", "publish/s", "deliver/s"], queues.map { q in
-                [q.name, "\(q.ready)", "\(q.unacked)", "\(q.consumers)", String(format: "%.1f", q.publishRate), String(format: "%.1f", q.deliverRate)]
-            }, rightAligned: [1, 2, 3, 4, 5]))
+            out.append(
+                TextTable.render(
+                    ["queue", "ready", "unacked", "consumers", "publish/s", "deliver/s"],
+                    queues.map { q in
+                        [
+                            q.name, "\(q.ready)", "\(q.unacked)", "\(q.consumers)",
+                            String(format: "%.1f", q.publishRate), String(format: "%.1f", q.deliverRate),
+                        ]
+                    }, rightAligned: [1, 2, 3, 4, 5]))
         }
         out.append("")
         out.append("TICKETS BY AUTHORITY")
         if let authorities {
-            out.append(TextTable.render(["authority", "open", "overdue"], authorities.map { ["\($0.code)", "\($0.openTickets)", "\($0.overdueTickets)"] }, rightAligned: [1, 2]))
+            out.append(
+                TextTable.render(
+                    ["authority", "open", "overdue"],
+                    authorities.map { ["\($0.code)", "\($0.openTickets)", "\($0.overdueTickets)"] },
+                    rightAligned: [1, 2]))
         } else {
             out.append("  unavailable: \(authoritiesError ?? "-")")
         }
         out.append("")
-        if problems.isEmpty { out.append("HEALTHY") } else {
+        if problems.isEmpty {
+            out.append("HEALTHY")
+        } else {
             out.append("UNHEALTHY")
             out.append(contentsOf: problems.map { "  ✗ \($0)" })
         }
