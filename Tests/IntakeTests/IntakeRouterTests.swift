@@ -235,9 +235,9 @@ final class IntakeRouterTests: XCTestCase {
                 XCTAssertEqual(response.headers[.contentType], "text/xml; charset=utf-8")
                 XCTAssertTrue(String(buffer: response.body).contains("<errors><error><code>404</code><description>"))
             }
-            try await client.execute(uri: "/open311/v2/services", method: .get) { response in
+            try await client.execute(uri: "/open311/v2/discovery", method: .get) { response in
                 XCTAssertEqual(response.status, .notFound)
-                XCTAssertTrue(String(buffer: response.body).contains("\"code\":404"))
+                XCTAssertTrue(String(buffer: response.body).contains("\"code\":404"), String(buffer: response.body))
             }
             try await client.execute(uri: "/open311/v2/services/heating.json", method: .get) { response in
                 XCTAssertEqual(response.status, .ok)

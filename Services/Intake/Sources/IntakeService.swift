@@ -22,6 +22,9 @@ public enum IntakeService {
         try await runtime.prepare(migrations: [WebMigrations.sessions] + IntakeMigrations.all)
         let store = IntakeStore(runtime: runtime)
         try await store.seedReference()
+        // Idempotency keys are remembered for `idempotencyRetention`, then swept with the inbox.
+        try runtime.sweeper.register(
+            table: "idempotency_keys", timestampColumn: "created_at", retention: settings.idempotencyRetention)
         runtime.addConsumer(
             queue: Topology.Queue.intake.rawValue, bindings: TrackingProjection.bindings, handler: TrackingProjection())
         return (runtime, try await makeRouter(runtime: runtime, settings: settings))

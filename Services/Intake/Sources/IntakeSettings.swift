@@ -27,7 +27,6 @@ public struct IntakeSettings: Sendable {
 
     public static let service = "intake"
     public static let defaultIdempotencyRetentionHours = 48
-    public static let idempotencyRetentionVariable = "HROMADA_INTAKE_IDEMPOTENCY_RETENTION_HOURS"
 
     public init(
         clock: @escaping @Sendable () -> Date = { Date() },
@@ -43,14 +42,17 @@ public struct IntakeSettings: Sendable {
 
     /// Reads intake's variables from `configuration.environment` over the defaults.
     public static func fromEnvironment(configuration: ServiceConfiguration) throws -> IntakeSettings {
-        let environment = configuration.environment
+        let environment = EnvironmentReader(configuration.environment)
         var settings = IntakeSettings(web: try WebSettings.fromEnvironment(
-            service: service, port: configuration.httpPort, environment: environment))
-        if let hours = environment[idempotencyRetentionVariable]?.trimmingCharacters(in: .whitespaces), !hours.isEmpty {
-            guard let n = Int(hours), (1...24 * 3650).contains(n) else {
-                throw ConfigurationError(variable: idempotencyRetentionVariable, reason: "must be a whole number of hours")
+            service: service, port: configuration.httpPort, environment: configuration.environment))
+        let retention = EnvironmentVariable.intakeIdempotencyRetentionHours
+        if let hours = try environment.duration(retention, unit: .seconds(3600), in: 1...24 * 3650) {
+            // The sweeper refuses a retention shorter than a redelivery can take; say so by name.
+            guard hours > Sweeper.minimumRetention else {
+                throw ConfigurationError(
+                    variable: retention.name, reason: "must be longer than the broker's redelivery window plus a day")
             }
-            settings.idempotencyRetention = .seconds(n * 3600)
+            settings.idempotencyRetention = hours
         }
         return settings
     }
