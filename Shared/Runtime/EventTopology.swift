@@ -7,7 +7,8 @@ import HromadaContracts
 /// - the service's quorum queue bound to the routing keys it handles; when the broker itself gives
 ///   up on a message (delivery limit, reject) it dead-letters it to `hromada.dlx`;
 /// - `<queue>.retry.0`, bound to `hromada.dlx` with the queue's name: a rejected message waits
-///   there for its TTL and then flows back to the service's queue through the default exchange;
+///   there for its TTL and then flows back to the service's queue through `hromada.dlx` (the
+///   queue is bound there with `<queue>.retried`);
 /// - `<queue>.dead`, bound to `hromada.dlx` with `<queue>.dead`, where a message rests after its
 ///   last try until an operator replays or purges it.
 public enum EventTopology {
@@ -29,15 +30,18 @@ public enum EventTopology {
         // Retries go through the broker's own dead-lettering, so a retried message keeps every
         // property, `user_id` included: the consumer rejects it, the queue dead-letters it to
         // `hromada.dlx` with the queue's name, the retry queue bound there holds it for its TTL and
-        // then dead-letters it back through the default exchange. One queue per consumer can be
-        // the target of a reject, so there is one broker retry queue (tier 0); the consumer waits
-        // the difference to a later tier's delay before it rejects (see EventConsumer).
+        // then dead-letters it back through `hromada.dlx` with `retryReturnRoutingKey`, bound to
+        // the queue. (Not through the default exchange: declaring a queue that dead-letters there
+        // needs write on `amq.default`, which would let a service put anything into any queue.)
+        // One queue per consumer can be the target of a reject, so there is one broker retry
+        // queue (tier 0); the consumer waits the difference to a later tier's delay before it
+        // rejects (see EventConsumer).
         if let delay = retryDelays.first {
             queues.append(AMQPTopology.Queue(name: retryQueue(queue, tier: 0), durable: true, arguments: [
                 "x-queue-type": .string("classic"),
                 "x-message-ttl": .int(milliseconds(delay)),
-                "x-dead-letter-exchange": .string(""),
-                "x-dead-letter-routing-key": .string(queue),
+                "x-dead-letter-exchange": .string(Topology.deadLetterExchange),
+                "x-dead-letter-routing-key": .string(retryReturnRoutingKey(queue)),
             ]))
         }
         var topologyBindings = bindings.map {
@@ -46,6 +50,8 @@ public enum EventTopology {
         if !retryDelays.isEmpty {
             topologyBindings.append(AMQPTopology.Binding(
                 queue: retryQueue(queue, tier: 0), exchange: Topology.deadLetterExchange, routingKey: queue))
+            topologyBindings.append(AMQPTopology.Binding(
+                queue: queue, exchange: Topology.deadLetterExchange, routingKey: retryReturnRoutingKey(queue)))
         }
         topologyBindings.append(AMQPTopology.Binding(
             queue: deadLetterQueue(queue), exchange: Topology.deadLetterExchange, routingKey: deadLetterRoutingKey(queue)))
@@ -76,6 +82,9 @@ public enum EventTopology {
     /// Header of a dead copy: the AMQP `user_id` of the message it copies (the copy itself carries
     /// the consumer's user). `hromadactl dlq replay` restores it through its impersonator user.
     public static let originalUserHeader = "x-hromada-original-user"
+
+    /// The routing key on `hromada.dlx` that brings a message back from `<queue>.retry.0`.
+    public static func retryReturnRoutingKey(_ queue: String) -> String { "\(queue).retried" }
 
     /// The routing key on `hromada.dlx` that reaches `<queue>.dead` (the consumer publishes its
     /// dead copies with it; the queue's own name leads to its retry queue).

@@ -156,7 +156,7 @@ public enum BrokerGrants {
             let q = "hromada\\." + user.dropFirst("hromada-".count)
             return Grant(configure: "^\(q)(\\.retry\\.[0-9]+|\\.dead)?$",
                          write: "^(hromada\\.events|hromada\\.dlx|\(q)(\\.retry\\.[0-9]+|\\.dead)?)$",
-                         read: "^(hromada\\.events|hromada\\.dlx|\(q))$")
+                         read: "^(hromada\\.events|hromada\\.dlx|\(q)(\\.retry\\.[0-9]+)?)$")
         }
         switch user {
         case "hromada-observer": return Grant(configure: #"^amq\.gen-.*$"#, write: #"^amq\.gen-.*$"#, read: #"^(amq\.gen-.*|hromada\.events)$"#)

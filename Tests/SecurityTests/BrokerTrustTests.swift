@@ -215,7 +215,7 @@ final class BrokerTrustTests: XCTestCase {
 
     static let quiet: Logger = {
         var logger = Logger(label: "broker-trust-test")
-        logger.logLevel = .critical
+        logger.logLevel = ProcessInfo.processInfo.environment["HROMADA_TEST_LOG"] == "1" ? .debug : .critical
         return logger
     }()
 

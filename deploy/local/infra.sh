@@ -462,6 +462,29 @@ rabbit_provision() {
     fi
     rabbit_api PUT /api/exchanges/%2F/hromada.events '{"type":"topic","durable":true}' || die "could not declare hromada.events"
     rabbit_api PUT /api/exchanges/%2F/hromada.dlx '{"type":"direct","durable":true}' || die "could not declare hromada.dlx"
+    rabbit_drop_old_retry_queues
+}
+
+# Retry queues of an earlier version sent messages back through the default exchange, which a
+# service's user may not name as its dead-letter exchange now: the service would fail to redeclare
+# them (different arguments). Delete those that are empty; the services declare them anew.
+rabbit_drop_old_retry_queues() {
+    local name
+    while IFS= read -r name; do
+        [[ -n "$name" ]] || continue
+        if rabbit_api DELETE "/api/queues/%2F/$name?if-empty=true"; then
+            log "RabbitMQ: deleted the old retry queue $name (the service declares the new one)"
+        else
+            log "WARNING: the old retry queue $name is not empty; its service cannot start until it is drained or deleted"
+        fi
+    done < <(printf 'user = "%s:%s"\n' "$RABBIT_USER" "$RABBIT_PASS" \
+        | curl -fsS -m 15 -K - "http://127.0.0.1:$RABBIT_MGMT_PORT/api/queues/%2F?columns=name,arguments" 2>/dev/null \
+        | python3 -c '
+import json, re, sys
+for queue in json.load(sys.stdin):
+    arguments = queue.get("arguments") or {}
+    if re.fullmatch(r"hromada\.[a-z-]+\.retry\.[0-9]+", queue["name"]) and arguments.get("x-dead-letter-exchange", "") == "":
+        print(queue["name"])' || true)
 }
 
 # -------------------------------------------------------------------------------------- TLS

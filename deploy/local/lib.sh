@@ -228,7 +228,7 @@ user_permissions() {
             q="hromada\\.${1#hromada-}"
             printf '%s\t%s\t%s\n' "^$q(\\.retry\\.[0-9]+|\\.dead)?\$" \
                 "^(hromada\\.events|hromada\\.dlx|$q(\\.retry\\.[0-9]+|\\.dead)?)\$" \
-                "^(hromada\\.events|hromada\\.dlx|$q)\$" ;;
+                "^(hromada\\.events|hromada\\.dlx|$q(\\.retry\\.[0-9]+)?)\$" ;;
         "$RABBIT_OBSERVER") printf '%s\t%s\t%s\n' '^amq\.gen-.*$' '^amq\.gen-.*$' '^(amq\.gen-.*|hromada\.events)$' ;;
         "$RABBIT_MONITOR") printf '%s\t%s\t%s\n' '^$' '^$' '^hromada\.[a-z-]+\.dead$' ;;
         "$RABBIT_REPLAY") printf '%s\t%s\t%s\n' '^$' '^amq\.default$' '^hromada\.[a-z-]+\.dead$' ;;
