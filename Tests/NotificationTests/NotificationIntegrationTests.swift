@@ -77,7 +77,10 @@ final class NotificationIntegrationTests: XCTestCase {
     }
 
     func envelope<E: DomainEvent>(_ event: E, correlation: UUID = UUID()) throws -> Envelope {
-        try Envelope(event: event, correlationId: correlation, causationId: nil, producer: "hromada-test")
+        // Published as the service that produces the type: consumers accept an event type only from
+        // its producer (`Producers`), and the test broker sets `user_id` to the producer.
+        try Envelope(event: event, correlationId: correlation, causationId: nil,
+                     producer: Producers.producers(of: E.eventType).sorted().first ?? "hromada-test")
     }
 
     /// Everything on the observation queue so far.

@@ -82,10 +82,10 @@ public final class DeliverySender: Service, Sendable {
     }
 
     func deliver(_ row: ClaimedDelivery, token: UUID) async {
-        let id = row.subject.notificationId
+        let id = row.subject.notificationId.uuidString.lowercased()
         let message = MIMEMessage(
             from: settings.from, to: row.address, subject: row.title, body: row.body,
-            messageID: "\(id.uuidString.lowercased())@hromada", date: row.createdAt
+            messageID: "\(id)@hromada", date: row.createdAt
         ).rendered()
         let transport = self.transport
         let mailFrom = self.mailFrom
@@ -117,9 +117,10 @@ public final class DeliverySender: Service, Sendable {
     }
 
     func record(_ outcome: SendOutcome, for row: ClaimedDelivery, token: UUID) async throws {
-        let id = row.subject.notificationId
+        let id = row.subject.notificationId.uuidString.lowercased()
         let policy = settings.deliveryPolicy
-        guard let next = row.delivery.recording(outcome, token: token, at: settings.clock(), policy: policy) else { return }
+        guard let next = row.delivery.recording(outcome, token: token, at: settings.clock(), policy: policy)
+        else { return }
         let recorded = try await store.record(next, for: row, token: token)
         switch next.state {
         case .sent:

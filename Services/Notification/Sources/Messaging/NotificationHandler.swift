@@ -48,7 +48,8 @@ public struct NotificationHandler: EventHandler {
             let registered = try decode(envelope, AppealRegistered.self)
             try NotificationStore.saveResident(registered, on: connection)
             try notify(
-                envelope, appealId: registered.appealId, registrationNumber: registered.registrationNumber, on: connection)
+                envelope, appealId: registered.appealId, registrationNumber: registered.registrationNumber,
+                on: connection)
         case TicketAssigned.eventType, TicketForwarded.eventType, TicketExtended.eventType, TicketAnswered.eventType,
              TicketReopened.eventType, TicketClosed.eventType, TicketDeadlineApproaching.eventType,
              TicketOverdue.eventType:
@@ -68,7 +69,9 @@ public struct NotificationHandler: EventHandler {
     }
 
     /// Looks up who the planner needs, plans, and writes one delivery per notice.
-    func notify(_ envelope: Envelope, appealId: UUID, registrationNumber: String, on connection: PostgresConnection) throws {
+    func notify(
+        _ envelope: Envelope, appealId: UUID, registrationNumber: String, on connection: PostgresConnection
+    ) throws {
         let needs = NotificationPlanner.recipients(of: envelope)
         var resident: ResidentContact?
         if needs.resident {
@@ -95,7 +98,8 @@ public struct NotificationHandler: EventHandler {
                 in: transaction)
         }
         logger.debug("notices planned", metadata: [
-            "event.id": "\(envelope.id)", "event.type": "\(envelope.type)", "notices": "\(notices.count)",
+            "event.id": "\(envelope.id.uuidString.lowercased())", "event.type": "\(envelope.type)",
+            "notices": "\(notices.count)",
         ])
     }
 }
