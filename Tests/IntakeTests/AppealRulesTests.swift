@@ -1,8 +1,9 @@
 import Foundation
 import HromadaContracts
 import HromadaRuntime
-@testable import Intake
 import XCTest
+
+@testable import Intake
 
 /// Art. 5 / Art. 8 validation, in memory: every rule, one field at a time.
 final class AppealRulesTests: XCTestCase {
@@ -94,13 +95,18 @@ final class AppealRulesTests: XCTestCase {
         XCTAssertEqual(codes { $0.text = String(repeating: "т", count: 10) }, [:])
         XCTAssertEqual(codes { $0.text = String(repeating: "т", count: 10_000) }, [:])
         XCTAssertEqual(codes { $0.text = String(repeating: "т", count: 10_001) }, ["text": "too_long"])
-        XCTAssertEqual(codes { $0.author?.fullName = String(repeating: "Ш", count: 100) + " " + String(repeating: "Т", count: 101) },
-                       ["author.fullName": "too_long"])
+        XCTAssertEqual(
+            codes {
+                $0.author?.fullName = String(repeating: "Ш", count: 100) + " " + String(repeating: "Т", count: 101)
+            },
+            ["author.fullName": "too_long"])
         XCTAssertEqual(codes { $0.author?.address = "вул." }, ["author.address": "too_short"])
-        XCTAssertEqual(codes { $0.author?.address = String(repeating: "а", count: 301) }, ["author.address": "too_long"])
+        XCTAssertEqual(
+            codes { $0.author?.address = String(repeating: "а", count: 301) }, ["author.address": "too_long"])
         XCTAssertEqual(codes { $0.assistedBy = String(repeating: "О", count: 201) }, ["assistedBy": "too_long"])
-        XCTAssertEqual(codes { $0.location = .init(lat: 46.9, lon: 32.0, address: String(repeating: "а", count: 301)) },
-                       ["location.address": "too_long"])
+        XCTAssertEqual(
+            codes { $0.location = .init(lat: 46.9, lon: 32.0, address: String(repeating: "а", count: 301)) },
+            ["location.address": "too_long"])
     }
 
     func testLengthProblemsCarryTheBoundForTheMessage() {
@@ -118,15 +124,20 @@ final class AppealRulesTests: XCTestCase {
             change(&s)
             return Dictionary(problems(s).map { ($0.field ?? "-", $0.code) }, uniquingKeysWith: { a, _ in a })
         }
-        for category in Reference.categories.map(\.code) { XCTAssertEqual(codes { $0.category = category }, [:], category) }
+        for category in Reference.categories.map(\.code) {
+            XCTAssertEqual(codes { $0.category = category }, [:], category)
+        }
         XCTAssertEqual(codes { $0.category = "unicorns" }, ["category": "unknown_category"])
         XCTAssertEqual(codes { $0.category = "HEATING" }, ["category": "unknown_category"], "codes are exact slugs")
-        for district in Reference.districts.map(\.code) { XCTAssertEqual(codes { $0.district = district }, [:], district) }
+        for district in Reference.districts.map(\.code) {
+            XCTAssertEqual(codes { $0.district = district }, [:], district)
+        }
         XCTAssertEqual(codes { $0.district = "atlantis" }, ["district": "unknown_district"])
         for benefit in Reference.benefitCategories.map(\.code) {
             XCTAssertEqual(codes { $0.author?.benefitCategory = benefit }, [:], benefit)
         }
-        XCTAssertEqual(codes { $0.author?.benefitCategory = "royalty" }, ["author.benefitCategory": "unknown_benefit_category"])
+        XCTAssertEqual(
+            codes { $0.author?.benefitCategory = "royalty" }, ["author.benefitCategory": "unknown_benefit_category"])
         XCTAssertEqual(codes { $0.kind = "petition" }, ["kind": "invalid_value"])
         XCTAssertEqual(codes { $0.author?.preferredLanguage = "de" }, ["author.preferredLanguage": "invalid_value"])
         XCTAssertEqual(codes { $0.author?.phone = "12ab" }, ["author.phone": "invalid_phone"])
@@ -154,10 +165,18 @@ final class AppealRulesTests: XCTestCase {
         s.kind = "petition"
         XCTAssertEqual(problems(s).map(\.field), ["kind"])
         if case .success(let v) = AppealValidator.validate(
-            { var c = Self.valid(); c.kind = "complaint"; c.against = " zhkg "; return c }(),
-            channel: "api", authenticatedCentre: nil) {
+            {
+                var c = Self.valid()
+                c.kind = "complaint"
+                c.against = " zhkg "
+                return c
+            }(),
+            channel: "api", authenticatedCentre: nil)
+        {
             XCTAssertEqual(v.against, "zhkg")
-        } else { XCTFail("complaint refused") }
+        } else {
+            XCTFail("complaint refused")
+        }
     }
 
     /// Every message key the rules can produce exists in both catalogues.
@@ -165,18 +184,46 @@ final class AppealRulesTests: XCTestCase {
         let strings = try IntakeStrings.load()
         let s = AppealSubmission(
             kind: "complaint", category: "nope",
-            author: .init(fullName: "A", address: "x", email: "bad", phone: "12ab", preferredLanguage: "de",
-                          benefitCategory: "royalty"),
+            author: .init(
+                fullName: "A", address: "x", email: "bad", phone: "12ab", preferredLanguage: "de",
+                benefitCategory: "royalty"),
             subject: "a", text: String(repeating: "т", count: 10_001), district: "atlantis",
             location: .init(lat: 100, lon: 200), centreId: "other", assistedBy: String(repeating: "О", count: 201),
             consent: false, against: "nobody", electronic: true)
         var all = problems(s)
         all += problems(AppealSubmission())
-        all += problems({ var c = Self.valid(); c.kind = "complaint"; return c }())
-        all += problems({ var c = Self.valid(); c.against = "zhkg"; return c }())
-        all += problems({ var c = Self.valid(); c.location = .init(lat: 1); return c }())
-        all += problems({ var c = Self.valid(); c.author?.fullName = "Тарас"; c.author?.address = nil; return c }())
-        all += problems({ var c = Self.valid(); c.kind = nil; c.category = nil; return c }())
+        all += problems(
+            {
+                var c = Self.valid()
+                c.kind = "complaint"
+                return c
+            }())
+        all += problems(
+            {
+                var c = Self.valid()
+                c.against = "zhkg"
+                return c
+            }())
+        all += problems(
+            {
+                var c = Self.valid()
+                c.location = .init(lat: 1)
+                return c
+            }())
+        all += problems(
+            {
+                var c = Self.valid()
+                c.author?.fullName = "Тарас"
+                c.author?.address = nil
+                return c
+            }())
+        all += problems(
+            {
+                var c = Self.valid()
+                c.kind = nil
+                c.category = nil
+                return c
+            }())
         if case .failure(let f) = CentreRegistration.validate(id: "-", name: "", address: "", key: "", active: nil) {
             all += f.errors
         }
@@ -199,17 +246,19 @@ final class AppealRulesTests: XCTestCase {
     }
 
     func testCentreRegistration() {
-        guard case .success(let centre) = CentreRegistration.validate(
-            id: "central-library", name: "  ЦОГ  ", address: "вул. Потьомкінська, 143а",
-            key: "centre-key-0123456789", active: nil)
+        guard
+            case .success(let centre) = CentreRegistration.validate(
+                id: "central-library", name: "  ЦОГ  ", address: "вул. Потьомкінська, 143а",
+                key: "centre-key-0123456789", active: nil)
         else { return XCTFail("valid centre refused") }
         XCTAssertEqual(centre.name, "ЦОГ")
         XCTAssertTrue(centre.active)
         XCTAssertEqual(centre.keyHash.count, 64)
         XCTAssertFalse(centre.keyHash.contains("centre-key"))
         XCTAssertEqual(centre.updatedEvent(at: Date()).centreId, "central-library")
-        guard case .failure(let failure) = CentreRegistration.validate(
-            id: "Central_Library", name: "x", address: "вул", key: "short", active: false)
+        guard
+            case .failure(let failure) = CentreRegistration.validate(
+                id: "Central_Library", name: "x", address: "вул", key: "short", active: false)
         else { return XCTFail("invalid centre accepted") }
         XCTAssertEqual(failure.errors.map(\.field), ["id", "name", "address", "key"])
         XCTAssertFalse(CentreRegistration.isCentreId("-lib"))

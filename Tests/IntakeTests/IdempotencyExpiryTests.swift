@@ -2,9 +2,10 @@ import Foundation
 import HromadaContracts
 import HromadaRuntime
 import HromadaTestSupport
-@testable import Intake
 import Logging
 import XCTest
+
+@testable import Intake
 
 /// Idempotency keys do not grow without bound: intake registers `idempotency_keys` with the
 /// runtime's sweeper, which deletes keys older than `HROMADA_INTAKE_IDEMPOTENCY_RETENTION_HOURS`.
@@ -32,8 +33,10 @@ final class IdempotencyExpiryTests: XCTestCase {
         XCTAssertEqual(table.timestampColumn, "created_at")
         XCTAssertEqual(table.retention, retention)
 
-        guard case .success(let appeal) = AppealValidator.validate(
-            ValidationTests.valid(), channel: "api", authenticatedCentre: "c1") else { return XCTFail() }
+        guard
+            case .success(let appeal) = AppealValidator.validate(
+                ValidationTests.valid(), channel: "api", authenticatedCentre: "c1")
+        else { return XCTFail() }
         let store = IntakeStore(runtime: runtime)
         let submission = ValidationTests.valid()
         for key in ["old-key", "fresh-key"] {
@@ -47,7 +50,9 @@ final class IdempotencyExpiryTests: XCTestCase {
 
         let swept = try await runtime.sweeper.sweepOnce()
         XCTAssertEqual(swept["idempotency_keys"], 1)
-        let left = try await runtime.database.query("SELECT key FROM idempotency_keys").map { try $0.decode(0, as: String.self) }
+        let left = try await runtime.database.query("SELECT key FROM idempotency_keys").map {
+            try $0.decode(0, as: String.self)
+        }
         let fresh = try XCTUnwrap(IdempotentRequest(centre: "c1", key: "fresh-key", submission: submission))
         XCTAssertEqual(left, [fresh.storedKey])
         // The fresh key still answers a retry with its first result.

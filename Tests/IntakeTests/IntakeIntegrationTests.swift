@@ -1,14 +1,16 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import HromadaAMQP
 import HromadaContracts
 import HromadaRuntime
 import HromadaTestSupport
-@testable import Intake
 import Logging
 import XCTest
+
+@testable import Intake
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// The intake service against the real PostgreSQL and RabbitMQ (throwaway database and vhost).
 final class IntakeIntegrationTests: XCTestCase {
@@ -28,13 +30,16 @@ final class IntakeIntegrationTests: XCTestCase {
         let broker = try await TestBroker.create()
         var logger = Logger(label: "test.intake")
         logger.logLevel = .warning
-        let configuration = ServiceConfiguration(serviceName: "intake", httpHost: "127.0.0.1", httpPort: 0, amqpURL: broker.url,
-                                                 databaseURL: db.connectionString, adminToken: Self.adminToken)
+        let configuration = ServiceConfiguration(
+            serviceName: "intake", httpHost: "127.0.0.1", httpPort: 0, amqpURL: broker.url,
+            databaseURL: db.connectionString, adminToken: Self.adminToken)
         let client = AMQPClient(configuration: try broker.configuration(name: "observer"), logger: logger)
-        try await client.declare(AMQPTopology(
-            exchanges: EventTopology.exchanges, queues: [.init(name: Self.observeQueue)],
-            bindings: [.init(queue: Self.observeQueue, exchange: Topology.eventsExchange, routingKey: "#")]))
-        let (runtime, router) = try await IntakeService.build(configuration: configuration, logger: logger, metricsRegistry: nil)
+        try await client.declare(
+            AMQPTopology(
+                exchanges: EventTopology.exchanges, queues: [.init(name: Self.observeQueue)],
+                bindings: [.init(queue: Self.observeQueue, exchange: Topology.eventsExchange, routingKey: "#")]))
+        let (runtime, router) = try await IntakeService.build(
+            configuration: configuration, logger: logger, metricsRegistry: nil)
         let harness = try await ServiceHarness.start(runtime: runtime, router: router)
         addTeardownBlock {
             await harness.stop()
@@ -42,17 +47,24 @@ final class IntakeIntegrationTests: XCTestCase {
             try? await db.drop()
             try? await broker.delete()
         }
-        let put = try await harness.request("PUT", "/v1/admin/centres/central-library", json: [
-            "name": "ЦОГ Центральної бібліотеки", "address": "вул. Потьомкінська, 143а", "key": Self.centreKey,
-        ], headers: ["Authorization": "Bearer \(Self.adminToken)"])
+        let put = try await harness.request(
+            "PUT", "/v1/admin/centres/central-library",
+            json: [
+                "name": "ЦОГ Центральної бібліотеки", "address": "вул. Потьомкінська, 143а", "key": Self.centreKey,
+            ], headers: ["Authorization": "Bearer \(Self.adminToken)"])
         XCTAssertEqual(put.status, 200, put.text)
         return Env(harness: harness, client: client, broker: broker)
     }
 
-    static func appeal(name: String = "Шевченко Тарас Григорович", text: String = "У квартирі немає опалення вже третій тиждень, прошу допомогти.") -> [String: Any] {
-        ["kind": "application", "category": "heating",
-         "author": ["fullName": name, "address": "вул. Садова, 12, кв. 3", "preferredLanguage": "uk"],
-         "subject": "Немає опалення", "text": text, "consent": true, "assistedBy": "Оксана"]
+    static func appeal(
+        name: String = "Шевченко Тарас Григорович",
+        text: String = "У квартирі немає опалення вже третій тиждень, прошу допомогти."
+    ) -> [String: Any] {
+        [
+            "kind": "application", "category": "heating",
+            "author": ["fullName": name, "address": "вул. Садова, 12, кв. 3", "preferredLanguage": "uk"],
+            "subject": "Немає опалення", "text": text, "consent": true, "assistedBy": "Оксана",
+        ]
     }
 
     var auth: [String: String] { ["Authorization": "Bearer \(Self.centreKey)"] }
@@ -63,7 +75,10 @@ final class IntakeIntegrationTests: XCTestCase {
         _ = try await eventually(timeout: .seconds(10)) {
             while let d = try await env.client.get(queue: Self.observeQueue) {
                 try await env.client.ack(d)
-                if d.properties.type == type { found = d; return true }
+                if d.properties.type == type {
+                    found = d
+                    return true
+                }
             }
             return false
         }
@@ -103,7 +118,10 @@ final class IntakeIntegrationTests: XCTestCase {
         XCTAssertEqual(categories.count, Reference.categories.count)
         let authoritiesResponse = try await env.harness.request("GET", "/v1/authorities")
         let authorities = try XCTUnwrap(try authoritiesResponse.json() as? [[String: Any]])
-        XCTAssertTrue(authorities.contains { $0["code"] as? String == "zavodskyi-administration" && $0["district"] as? String == "zavodskyi" })
+        XCTAssertTrue(
+            authorities.contains {
+                $0["code"] as? String == "zavodskyi-administration" && $0["district"] as? String == "zavodskyi"
+            })
     }
 
     func testIdempotencyKey() async throws {
@@ -114,14 +132,20 @@ final class IntakeIntegrationTests: XCTestCase {
         let second = try await env.harness.request("POST", "/v1/appeals", json: Self.appeal(), headers: headers)
         XCTAssertEqual(first.status, 201)
         XCTAssertEqual(second.status, 201)
-        let a = try first.decode(RegistrationReceipt.self), b = try second.decode(RegistrationReceipt.self)
+        let a = try first.decode(RegistrationReceipt.self)
+        let b = try second.decode(RegistrationReceipt.self)
         XCTAssertEqual(a, b)
-        let other = try await env.harness.request("POST", "/v1/appeals", json: Self.appeal(text: "Зовсім інший текст звернення про дороги."), headers: headers)
+        let other = try await env.harness.request(
+            "POST", "/v1/appeals", json: Self.appeal(text: "Зовсім інший текст звернення про дороги."), headers: headers
+        )
         XCTAssertEqual(other.status, 422)
         XCTAssertTrue(other.text.contains("idempotency_key_reused"))
-        let count = try await env.harness.request("POST", "/v1/appeals", json: Self.appeal(name: "Франко Іван"), headers: auth)
+        let count = try await env.harness.request(
+            "POST", "/v1/appeals", json: Self.appeal(name: "Франко Іван"), headers: auth)
         let third = try count.decode(RegistrationReceipt.self)
-        XCTAssertEqual(Int(third.registrationNumber.suffix(6)), Int(a.registrationNumber.suffix(6))! + 1, "the replay registered nothing")
+        XCTAssertEqual(
+            Int(third.registrationNumber.suffix(6)), Int(a.registrationNumber.suffix(6))! + 1,
+            "the replay registered nothing")
     }
 
     /// Numbers are drawn outside the registering transaction (so registrations run in parallel):
@@ -132,7 +156,9 @@ final class IntakeIntegrationTests: XCTestCase {
         let numbers = try await withThrowingTaskGroup(of: String.self) { group in
             for i in 0..<40 {
                 group.addTask {
-                    let body = Self.appeal(name: "Мешканець Номер \(i)", text: "Звернення номер \(i): прошу відремонтувати дорогу біля будинку.")
+                    let body = Self.appeal(
+                        name: "Мешканець Номер \(i)",
+                        text: "Звернення номер \(i): прошу відремонтувати дорогу біля будинку.")
                     let response = try await env.harness.request("POST", "/v1/appeals", json: body, headers: headers)
                     XCTAssertEqual(response.status, 201, response.text)
                     return try response.decode(RegistrationReceipt.self).registrationNumber
@@ -154,32 +180,43 @@ final class IntakeIntegrationTests: XCTestCase {
         func fields(_ r: ServiceHarness.Response) throws -> [String: String] {
             let object = try XCTUnwrap(try r.json() as? [String: Any])
             let errors = try XCTUnwrap(object["errors"] as? [[String: Any]])
-            for e in errors { XCTAssertNotNil(e["messageUk"]); XCTAssertNotNil(e["message"]) }
-            return Dictionary(errors.map { (($0["field"] as? String) ?? "-", $0["code"] as! String) }, uniquingKeysWith: { a, _ in a })
+            for e in errors {
+                XCTAssertNotNil(e["messageUk"])
+                XCTAssertNotNil(e["message"])
+            }
+            return Dictionary(
+                errors.map { (($0["field"] as? String) ?? "-", $0["code"] as! String) }, uniquingKeysWith: { a, _ in a }
+            )
         }
-        var oneWord = Self.appeal(); oneWord["author"] = ["fullName": "Тарас", "address": "", "preferredLanguage": "uk"]
+        var oneWord = Self.appeal()
+        oneWord["author"] = ["fullName": "Тарас", "address": "", "preferredLanguage": "uk"]
         var r = try await post(oneWord)
         XCTAssertEqual(r.status, 422)
         XCTAssertEqual(try fields(r)["author.fullName"], "anonymous")
         XCTAssertEqual(try fields(r)["author.address"], "anonymous")
-        var noConsent = Self.appeal(); noConsent["consent"] = false
+        var noConsent = Self.appeal()
+        noConsent["consent"] = false
         r = try await post(noConsent)
         XCTAssertEqual(try fields(r)["consent"], "consent_required")
-        var complaint = Self.appeal(); complaint["kind"] = "complaint"
+        var complaint = Self.appeal()
+        complaint["kind"] = "complaint"
         r = try await post(complaint)
         XCTAssertEqual(try fields(r)["against"], "required")
         complaint["against"] = "nobody"
         r = try await post(complaint)
         XCTAssertEqual(try fields(r)["against"], "unknown_authority")
-        var badCategory = Self.appeal(); badCategory["category"] = "unicorns"
+        var badCategory = Self.appeal()
+        badCategory["category"] = "unicorns"
         r = try await post(badCategory)
         XCTAssertEqual(try fields(r)["category"], "unknown_category")
-        var short = Self.appeal(); short["text"] = "коротко"
+        var short = Self.appeal()
+        short["text"] = "коротко"
         r = try await post(short)
         XCTAssertEqual(try fields(r)["text"], "too_short")
         r = try await env.harness.request("POST", "/v1/appeals", body: Data("{\"kind\": ".utf8), headers: auth)
         XCTAssertEqual(r.status, 400)
-        r = try await env.harness.request("POST", "/v1/appeals", body: Data(repeating: 0x20, count: 70_000), headers: auth)
+        r = try await env.harness.request(
+            "POST", "/v1/appeals", body: Data(repeating: 0x20, count: 70_000), headers: auth)
         XCTAssertEqual(r.status, 413)
         r = try await post(Self.appeal(), headers: ["Authorization": "Bearer wrong-key-wrong-key"])
         XCTAssertEqual(r.status, 401)
@@ -189,21 +226,26 @@ final class IntakeIntegrationTests: XCTestCase {
 
     func testRepeatIsFlaggedAndLinked() async throws {
         let env = try await start()
-        let first = try await env.harness.request("POST", "/v1/appeals", json: Self.appeal(), headers: auth).decode(RegistrationReceipt.self)
-        var again = Self.appeal(name: "шевченко  Тарас Григорович", text: "У квартирі немає опалення третій тиждень. Прошу допомогти!")
+        let first = try await env.harness.request("POST", "/v1/appeals", json: Self.appeal(), headers: auth).decode(
+            RegistrationReceipt.self)
+        var again = Self.appeal(
+            name: "шевченко  Тарас Григорович", text: "У квартирі немає опалення третій тиждень. Прошу допомогти!")
         again["author"] = ["fullName": "шевченко  Тарас Григорович", "address": "вул. Садова 12, кв. 3"]
         let second = try await env.harness.request("POST", "/v1/appeals", json: again, headers: auth)
         XCTAssertEqual(second.status, 201)
         let receipt = try second.decode(RegistrationReceipt.self)
         XCTAssertEqual(receipt.repeatOf, first.registrationNumber)
         XCTAssertNotEqual(receipt.registrationNumber, first.registrationNumber)
-        let unrelated = try await env.harness.request("POST", "/v1/appeals", json: Self.appeal(text: "Прошу встановити ліхтар біля під'їзду номер два."), headers: auth)
+        let unrelated = try await env.harness.request(
+            "POST", "/v1/appeals", json: Self.appeal(text: "Прошу встановити ліхтар біля під'їзду номер два."),
+            headers: auth)
         XCTAssertNil(try unrelated.decode(RegistrationReceipt.self).repeatOf)
     }
 
     func testTrackingFollowsTicketEvents() async throws {
         let env = try await start()
-        let receipt = try await env.harness.request("POST", "/v1/appeals", json: Self.appeal(), headers: auth).decode(RegistrationReceipt.self)
+        let receipt = try await env.harness.request("POST", "/v1/appeals", json: Self.appeal(), headers: auth).decode(
+            RegistrationReceipt.self)
         let path = "/v1/appeals/\(receipt.registrationNumber)?token=\(receipt.trackingToken)"
         var r = try await env.harness.request("GET", path)
         XCTAssertEqual(r.status, 200)
@@ -220,29 +262,49 @@ final class IntakeIntegrationTests: XCTestCase {
         let now = Date()
         let deadline = LocalDate(date: now).adding(days: 15)
         func publish<E: DomainEvent>(_ e: E) async throws {
-            let envelope = try Envelope(event: e, correlationId: receipt.id, causationId: nil, producer: "hromada-routing")
-            try await env.client.publish([AMQPOutgoingMessage(
-                exchange: Topology.eventsExchange, routingKey: envelope.routingKey, body: try envelope.encoded(),
-                properties: AMQPProperties(contentType: "application/json", deliveryMode: 2, messageID: envelope.id.uuidString, type: envelope.type))])
+            let envelope = try Envelope(
+                event: e, correlationId: receipt.id, causationId: nil, producer: "hromada-routing")
+            try await env.client.publish([
+                AMQPOutgoingMessage(
+                    exchange: Topology.eventsExchange, routingKey: envelope.routingKey, body: try envelope.encoded(),
+                    properties: AMQPProperties(
+                        contentType: "application/json", deliveryMode: 2, messageID: envelope.id.uuidString,
+                        type: envelope.type))
+            ])
         }
         // The consumer declares and binds hromada.intake when it starts; wait for it.
-        let consuming = try await eventually { (try? await env.client.queueState(Topology.Queue.intake.rawValue).consumers) ?? 0 > 0 }
+        let consuming = try await eventually {
+            (try? await env.client.queueState(Topology.Queue.intake.rawValue).consumers) ?? 0 > 0
+        }
         XCTAssertTrue(consuming)
-        func status() async throws -> AppealStatusView { try await env.harness.request("GET", path).decode(AppealStatusView.self) }
+        func status() async throws -> AppealStatusView {
+            try await env.harness.request("GET", path).decode(AppealStatusView.self)
+        }
 
-        try await publish(TicketAssigned(ticketId: ticket, appealId: receipt.id, registrationNumber: receipt.registrationNumber, authority: "zhkg",
-                                         category: "heating", priority: false, deadline: deadline, assignedAt: now.addingTimeInterval(1), reason: "rule"))
+        try await publish(
+            TicketAssigned(
+                ticketId: ticket, appealId: receipt.id, registrationNumber: receipt.registrationNumber,
+                authority: "zhkg",
+                category: "heating", priority: false, deadline: deadline, assignedAt: now.addingTimeInterval(1),
+                reason: "rule"))
         let assigned = try await eventually { try await status().status == "assigned" }
         XCTAssertTrue(assigned)
         var view = try await status()
         XCTAssertEqual(view.authority, "zhkg")
         XCTAssertEqual(view.deadline, deadline)
-        try await publish(TicketAccepted(ticketId: ticket, appealId: receipt.id, registrationNumber: receipt.registrationNumber, authority: "zhkg",
-                                         officialId: "official-secret-id", acceptedAt: now.addingTimeInterval(2)))
+        try await publish(
+            TicketAccepted(
+                ticketId: ticket, appealId: receipt.id, registrationNumber: receipt.registrationNumber,
+                authority: "zhkg",
+                officialId: "official-secret-id", acceptedAt: now.addingTimeInterval(2)))
         let accepted = try await eventually { try await status().status == "accepted" }
         XCTAssertTrue(accepted)
-        try await publish(TicketAnswered(ticketId: ticket, appealId: receipt.id, registrationNumber: receipt.registrationNumber, authority: "zhkg",
-                                         officialId: "official-secret-id", outcome: .resolvedPositively, answerText: "Опалення відновлено.", answeredAt: now.addingTimeInterval(3)))
+        try await publish(
+            TicketAnswered(
+                ticketId: ticket, appealId: receipt.id, registrationNumber: receipt.registrationNumber,
+                authority: "zhkg",
+                officialId: "official-secret-id", outcome: .resolvedPositively, answerText: "Опалення відновлено.",
+                answeredAt: now.addingTimeInterval(3)))
         let answered = try await eventually { try await status().status == "answered" }
         XCTAssertTrue(answered)
         view = try await status()
@@ -251,7 +313,8 @@ final class IntakeIntegrationTests: XCTestCase {
         XCTAssertFalse(r.text.contains("official-secret-id"))
         XCTAssertFalse(r.text.contains("Шевченко"))
 
-        let page = try await env.harness.request("GET", "/track?number=\(receipt.registrationNumber)&token=\(receipt.trackingToken)&lang=en")
+        let page = try await env.harness.request(
+            "GET", "/track?number=\(receipt.registrationNumber)&token=\(receipt.trackingToken)&lang=en")
         XCTAssertEqual(page.status, 200)
         XCTAssertTrue(page.text.contains("Answered"))
         let badPage = try await env.harness.request("GET", "/track?number=\(receipt.registrationNumber)&token=wrong")
@@ -263,18 +326,24 @@ final class IntakeIntegrationTests: XCTestCase {
         let services = try await env.harness.request("GET", "/open311/v2/services.json?jurisdiction_id=")
         XCTAssertEqual(services.status, 200)
         let list = try XCTUnwrap(try services.json() as? [[String: Any]])
-        XCTAssertTrue(list.contains { $0["service_code"] as? String == "heating" && $0["type"] as? String == "realtime" })
+        XCTAssertTrue(
+            list.contains { $0["service_code"] as? String == "heating" && $0["type"] as? String == "realtime" })
         let xmlServices = try await env.harness.request("GET", "/open311/v2/services.xml")
         XCTAssertTrue(xmlServices.text.contains("<services><service>"))
         let definition = try await env.harness.request("GET", "/open311/v2/services/heating.json")
         XCTAssertTrue(definition.text.contains("\"district\""))
-        let badJurisdiction = try await env.harness.request("GET", "/open311/v2/services.json?jurisdiction_id=elsewhere")
+        let badJurisdiction = try await env.harness.request(
+            "GET", "/open311/v2/services.json?jurisdiction_id=elsewhere")
         XCTAssertEqual(badJurisdiction.status, 404)
         XCTAssertTrue(badJurisdiction.text.contains("\"code\":404"))
 
         func form(_ pairs: [(String, String)]) -> Data {
-            var allowed = CharacterSet.alphanumerics; allowed.insert(charactersIn: "-._~")
-            return Data(pairs.map { "\($0.0.addingPercentEncoding(withAllowedCharacters: allowed)!)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }.joined(separator: "&").utf8)
+            var allowed = CharacterSet.alphanumerics
+            allowed.insert(charactersIn: "-._~")
+            return Data(
+                pairs.map {
+                    "\($0.0.addingPercentEncoding(withAllowedCharacters: allowed)!)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)"
+                }.joined(separator: "&").utf8)
         }
         let fields: [(String, String)] = [
             ("api_key", Self.centreKey), ("service_code", "street-lighting"), ("lat", "46.9659"), ("long", "31.9974"),
@@ -282,7 +351,9 @@ final class IntakeIntegrationTests: XCTestCase {
             ("email", "lesia@example.org"), ("description", "Не світить ліхтар біля будинку вже тиждень."),
             ("attribute[consent]", "true"), ("attribute[district]", "tsentralnyi"), ("jurisdiction_id", ""),
         ]
-        let post = try await env.harness.request("POST", "/open311/v2/requests.json", body: form(fields), headers: ["Content-Type": "application/x-www-form-urlencoded"])
+        let post = try await env.harness.request(
+            "POST", "/open311/v2/requests.json", body: form(fields),
+            headers: ["Content-Type": "application/x-www-form-urlencoded"])
         XCTAssertEqual(post.status, 201, post.text)
         let created = try XCTUnwrap((try post.json() as? [[String: Any]])?.first)
         let id = try XCTUnwrap(created["service_request_id"] as? String)
@@ -298,36 +369,53 @@ final class IntakeIntegrationTests: XCTestCase {
         let gotXML = try await env.harness.request("GET", "/open311/v2/requests/\(id).xml")
         XCTAssertTrue(gotXML.text.contains("<service_requests><request>"))
         XCTAssertTrue(gotXML.text.contains("<service_request_id>\(id)</service_request_id>"))
-        let listed = try await env.harness.request("GET", "/open311/v2/requests.json?service_code=street-lighting&status=open")
+        let listed = try await env.harness.request(
+            "GET", "/open311/v2/requests.json?service_code=street-lighting&status=open")
         XCTAssertTrue(listed.text.contains(id))
         let closed = try await env.harness.request("GET", "/open311/v2/requests.json?status=closed")
         XCTAssertFalse(closed.text.contains(id))
-        let tooLong = try await env.harness.request("GET", "/open311/v2/requests.xml?start_date=2026-01-01T00:00:00Z&end_date=2026-06-01T00:00:00Z")
+        let tooLong = try await env.harness.request(
+            "GET", "/open311/v2/requests.xml?start_date=2026-01-01T00:00:00Z&end_date=2026-06-01T00:00:00Z")
         XCTAssertEqual(tooLong.status, 400)
         XCTAssertTrue(tooLong.text.contains("<errors><error><code>400</code>"))
         let token = try await env.harness.request("GET", "/open311/v2/tokens/\(id).json")
         XCTAssertTrue(token.text.contains(id))
 
-        var refused = fields; refused.removeAll { $0.0 == "attribute[consent]" }
-        let bad = try await env.harness.request("POST", "/open311/v2/requests.xml", body: form(refused), headers: ["Content-Type": "application/x-www-form-urlencoded"])
+        var refused = fields
+        refused.removeAll { $0.0 == "attribute[consent]" }
+        let bad = try await env.harness.request(
+            "POST", "/open311/v2/requests.xml", body: form(refused),
+            headers: ["Content-Type": "application/x-www-form-urlencoded"])
         XCTAssertEqual(bad.status, 422)
         XCTAssertTrue(bad.text.contains("<errors><error><code>422</code>"))
-        var wrongKey = fields; wrongKey[0] = ("api_key", "nope")
-        let forbidden = try await env.harness.request("POST", "/open311/v2/requests.json", body: form(wrongKey), headers: ["Content-Type": "application/x-www-form-urlencoded"])
+        var wrongKey = fields
+        wrongKey[0] = ("api_key", "nope")
+        let forbidden = try await env.harness.request(
+            "POST", "/open311/v2/requests.json", body: form(wrongKey),
+            headers: ["Content-Type": "application/x-www-form-urlencoded"])
         XCTAssertEqual(forbidden.status, 403)
     }
 
     func testGarbageNeverGives500() async throws {
         let env = try await start()
-        let garbage: [Data] = [Data(), Data("null".utf8), Data("[]".utf8), Data("{\"author\":7}".utf8), Data([0xff, 0xfe, 0x00]),
-                               Data("a=%%%&&==".utf8), Data("{\"kind\":\"complaint\",\"location\":{\"lat\":\"x\"}}".utf8), Data(String(repeating: "[", count: 5000).utf8)]
-        let paths = [("POST", "/v1/appeals"), ("PUT", "/v1/admin/centres/x"), ("GET", "/v1/appeals/%00?token=%ff"), ("POST", "/open311/v2/requests.json"),
-                     ("POST", "/open311/v2/requests.xml"), ("GET", "/open311/v2/requests.json?start_date=x&status=z"), ("GET", "/open311/v2/services/%2e%2e.xml"),
-                     ("POST", "/form/appeals"), ("POST", "/form/login"), ("GET", "/track?number=%zz&token=1"), ("GET", "/open311/v2/tokens/x.json")]
+        let garbage: [Data] = [
+            Data(), Data("null".utf8), Data("[]".utf8), Data("{\"author\":7}".utf8), Data([0xff, 0xfe, 0x00]),
+            Data("a=%%%&&==".utf8), Data("{\"kind\":\"complaint\",\"location\":{\"lat\":\"x\"}}".utf8),
+            Data(String(repeating: "[", count: 5000).utf8),
+        ]
+        let paths = [
+            ("POST", "/v1/appeals"), ("PUT", "/v1/admin/centres/x"), ("GET", "/v1/appeals/%00?token=%ff"),
+            ("POST", "/open311/v2/requests.json"),
+            ("POST", "/open311/v2/requests.xml"), ("GET", "/open311/v2/requests.json?start_date=x&status=z"),
+            ("GET", "/open311/v2/services/%2e%2e.xml"),
+            ("POST", "/form/appeals"), ("POST", "/form/login"), ("GET", "/track?number=%zz&token=1"),
+            ("GET", "/open311/v2/tokens/x.json"),
+        ]
         for (method, path) in paths {
             for body in garbage {
                 for headers in [auth, ["Authorization": "Bearer \(Self.adminToken)"], [:]] {
-                    let r = try await env.harness.request(method, path, body: method == "GET" ? nil : body, headers: headers)
+                    let r = try await env.harness.request(
+                        method, path, body: method == "GET" ? nil : body, headers: headers)
                     XCTAssertLessThan(r.status, 500, "\(method) \(path) → \(r.status) \(r.text.prefix(200))")
                 }
             }
@@ -345,7 +433,10 @@ final class IntakeIntegrationTests: XCTestCase {
         XCTAssertTrue(login.text.contains("name=\"key\""))
         // Log in as the browser would (the redirect is not followed so the cookie can be read).
         final class NoRedirect: NSObject, URLSessionTaskDelegate {
-            func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse, newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) { completionHandler(nil) }
+            func urlSession(
+                _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void
+            ) { completionHandler(nil) }
         }
         let session = URLSession(configuration: .ephemeral, delegate: NoRedirect(), delegateQueue: nil)
         var request = URLRequest(url: URL(string: env.harness.baseURL + "/form/login")!)
@@ -359,7 +450,9 @@ final class IntakeIntegrationTests: XCTestCase {
         let setCookie = try XCTUnwrap(http.value(forHTTPHeaderField: "Set-Cookie"))
         XCTAssertTrue(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Strict"))
         let cookie = String(setCookie.split(separator: ";")[0])
-        func send(_ method: String, _ path: String, body: Data? = nil) async throws -> (status: Int, text: String, body: Data) {
+        func send(_ method: String, _ path: String, body: Data? = nil) async throws -> (
+            status: Int, text: String, body: Data
+        ) {
             var r = URLRequest(url: URL(string: env.harness.baseURL + path)!)
             r.httpMethod = method
             r.httpBody = body
@@ -372,7 +465,10 @@ final class IntakeIntegrationTests: XCTestCase {
         let form = try await send("GET", "/")
         XCTAssertTrue(form.text.contains("name=\"fullName\""))
         XCTAssertTrue(form.text.contains("minlength=\"10\""))
-        let csrf = try XCTUnwrap(form.text.range(of: #"name="csrf" value="([^"]+)""#, options: .regularExpression).map { String(form.text[$0]) }?
+        let csrf = try XCTUnwrap(
+            form.text.range(of: #"name="csrf" value="([^"]+)""#, options: .regularExpression).map {
+                String(form.text[$0])
+            }?
             .replacingOccurrences(of: "name=\"csrf\" value=\"", with: "").dropLast())
 
         let dir = IntegrationEnvironment.repositoryRoot.appendingPathComponent(".hromada/screenshots")
@@ -380,30 +476,37 @@ final class IntakeIntegrationTests: XCTestCase {
         let formFile = dir.appendingPathComponent("intake-form.html")
         try form.body.write(to: formFile)
 
-        var allowed = CharacterSet.alphanumerics; allowed.insert(charactersIn: "-._~")
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
         func enc(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: allowed)! }
         // Art. 5 errors re-render the form.
-        let invalid = "csrf=\(enc(String(csrf)))&fullName=\(enc("Тарас"))&address=&kind=application&category=heating&subject=\(enc("Тема"))&text=\(enc("Текст звернення довгий"))"
+        let invalid =
+            "csrf=\(enc(String(csrf)))&fullName=\(enc("Тарас"))&address=&kind=application&category=heating&subject=\(enc("Тема"))&text=\(enc("Текст звернення довгий"))"
         let rejected = try await send("POST", "/form/appeals", body: Data(invalid.utf8))
         XCTAssertEqual(rejected.status, 422)
         XCTAssertTrue(rejected.text.contains("class=\"error\""))
-        let valid = "csrf=\(enc(String(csrf)))&fullName=\(enc("Коваленко Марія"))&address=\(enc("вул. Нікольська, 20, кв. 7"))&kind=application&category=heating&subject=\(enc("Холодно <script>"))&text=\(enc("Немає опалення в під'їзді вже тиждень."))&consent=true&assistedBy=\(enc("Оксана"))"
+        let valid =
+            "csrf=\(enc(String(csrf)))&fullName=\(enc("Коваленко Марія"))&address=\(enc("вул. Нікольська, 20, кв. 7"))&kind=application&category=heating&subject=\(enc("Холодно <script>"))&text=\(enc("Немає опалення в під'їзді вже тиждень."))&consent=true&assistedBy=\(enc("Оксана"))"
         let receipt = try await send("POST", "/form/appeals", body: Data(valid.utf8))
         XCTAssertEqual(receipt.status, 201, receipt.text)
         XCTAssertTrue(receipt.text.contains("id=\"registration-number\">MK-"))
         // The print styles live in the one shared stylesheet the receipt links (no inline <style>).
-        let stylesheet = try XCTUnwrap(receipt.text.range(of: #"/assets/hromada\.css[^"]*"#, options: .regularExpression)
-            .map { String(receipt.text[$0]) })
+        let stylesheet = try XCTUnwrap(
+            receipt.text.range(of: #"/assets/hromada\.css[^"]*"#, options: .regularExpression)
+                .map { String(receipt.text[$0]) })
         let css = try await send("GET", stylesheet)
         XCTAssertTrue(css.text.contains("@media print"))
-        let noCsrf = try await send("POST", "/form/appeals", body: Data(valid.replacingOccurrences(of: "csrf=", with: "x=").utf8))
+        let noCsrf = try await send(
+            "POST", "/form/appeals", body: Data(valid.replacingOccurrences(of: "csrf=", with: "x=").utf8))
         XCTAssertEqual(noCsrf.status, 403)
         let receiptFile = dir.appendingPathComponent("intake-receipt.html")
         try receipt.body.write(to: receiptFile)
 
         func chromiumRun(_ args: [String]) throws -> String {
-            try IntegrationEnvironment.run(chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] + args,
-                                           environment: ProcessInfo.processInfo.environment).output
+            try IntegrationEnvironment.run(
+                chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] + args,
+                environment: ProcessInfo.processInfo.environment
+            ).output
         }
         for (file, png) in [(formFile, "intake-form.png"), (receiptFile, "intake-receipt.png")] {
             let shot = dir.appendingPathComponent(png)

@@ -5,9 +5,10 @@ import HromadaRuntime
 import HromadaTestSupport
 import Hummingbird
 import HummingbirdTesting
-@testable import Intake
 import Logging
 import XCTest
+
+@testable import Intake
 
 /// The HTTP front doors run in memory (`app.test(.router)`): no HTTP server, no broker. Requests
 /// refused before any data is needed use a runtime whose database is never reached; reference
@@ -111,7 +112,9 @@ final class IntakeRouterTests: XCTestCase {
                 let errors = try Self.errors(response)
                 XCTAssertEqual(errors.compactMap { $0["field"] as? String }, ["id", "name", "address", "key"])
                 for error in errors {
-                    XCTAssertEqual(error["code"] as? String, error["field"] as? String == "id" ? "invalid_value" : "invalid_length")
+                    XCTAssertEqual(
+                        error["code"] as? String, error["field"] as? String == "id" ? "invalid_value" : "invalid_length"
+                    )
                     XCTAssertNotNil(error["message"] as? String)
                     XCTAssertNotNil(error["messageUk"] as? String)
                 }
@@ -121,8 +124,10 @@ final class IntakeRouterTests: XCTestCase {
 
     func testTrackingWithoutATokenIs404WithoutALookup() async throws {
         try await withApp { client in
-            for uri in ["/v1/appeals/MK-2026-000001", "/v1/appeals/MK-2026-000001?token=",
-                        "/v1/appeals/\(String(repeating: "9", count: 41))?token=x"] {
+            for uri in [
+                "/v1/appeals/MK-2026-000001", "/v1/appeals/MK-2026-000001?token=",
+                "/v1/appeals/\(String(repeating: "9", count: 41))?token=x",
+            ] {
                 try await client.execute(uri: uri, method: .get) { response in
                     XCTAssertEqual(response.status, .notFound, uri)
                     XCTAssertEqual(try Self.errors(response).first?["code"] as? String, "not_found")
@@ -187,11 +192,13 @@ final class IntakeRouterTests: XCTestCase {
         XCTAssertEqual(settings.web.cookieName, "hromada_intake")
         XCTAssertEqual(settings.web.sessionSecret.bytes, [UInt8](repeating: 0xab, count: 32))
         XCTAssertFalse(settings.web.sessionSecret.isRandom)
-        XCTAssertEqual(settings.web.publicURL.link(path: "/track", query: [("number", "MK-2026-000001")]),
-                       "https://zvernennia.example/track?number=MK-2026-000001")
+        XCTAssertEqual(
+            settings.web.publicURL.link(path: "/track", query: [("number", "MK-2026-000001")]),
+            "https://zvernennia.example/track?number=MK-2026-000001")
         XCTAssertEqual(settings.idempotencyRetention, .seconds(48 * 3600))
         for bad in ["not-hex", "abcd"] {
-            let c = ServiceConfiguration(serviceName: "intake", httpPort: 8080, environment: ["HROMADA_SESSION_SECRET": bad])
+            let c = ServiceConfiguration(
+                serviceName: "intake", httpPort: 8080, environment: ["HROMADA_SESSION_SECRET": bad])
             XCTAssertThrowsError(try IntakeSettings.fromEnvironment(configuration: c)) { error in
                 XCTAssertTrue("\(error)".contains("HROMADA_SESSION_SECRET"), "\(error)")
                 XCTAssertFalse("\(error)".contains(bad), "the value is never echoed")
@@ -199,7 +206,8 @@ final class IntakeRouterTests: XCTestCase {
         }
         let hours = ServiceConfiguration(
             serviceName: "intake", httpPort: 8080, environment: ["HROMADA_INTAKE_IDEMPOTENCY_RETENTION_HOURS": "72"])
-        XCTAssertEqual(try IntakeSettings.fromEnvironment(configuration: hours).idempotencyRetention, .seconds(72 * 3600))
+        XCTAssertEqual(
+            try IntakeSettings.fromEnvironment(configuration: hours).idempotencyRetention, .seconds(72 * 3600))
         let badHours = ServiceConfiguration(
             serviceName: "intake", httpPort: 8080, environment: ["HROMADA_INTAKE_IDEMPOTENCY_RETENTION_HOURS": "soon"])
         XCTAssertThrowsError(try IntakeSettings.fromEnvironment(configuration: badHours))
@@ -224,7 +232,8 @@ final class IntakeRouterTests: XCTestCase {
                     XCTAssertEqual(service["metadata"] as? Bool, true)
                 }
             }
-            try await client.execute(uri: "/open311/v2/services.json?jurisdiction_id=elsewhere", method: .get) { response in
+            try await client.execute(uri: "/open311/v2/services.json?jurisdiction_id=elsewhere", method: .get) {
+                response in
                 XCTAssertEqual(response.status, .notFound)
                 let errors = try XCTUnwrap(try Self.json(response) as? [[String: Any]])
                 XCTAssertEqual(errors.first?["code"] as? Int, 404)
@@ -247,7 +256,8 @@ final class IntakeRouterTests: XCTestCase {
                 XCTAssertTrue(codes.contains("consent") && codes.contains("district"), "\(codes)")
             }
             try await client.execute(
-                uri: "/open311/v2/requests.xml", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                uri: "/open311/v2/requests.xml", method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded"],
                 body: ByteBuffer(string: "service_code=heating&description=x")
             ) { response in
                 XCTAssertEqual(response.status, .forbidden, "no api_key")
@@ -296,15 +306,18 @@ final class IntakeRouterTests: XCTestCase {
             try await client.execute(uri: "/v1/authorities", method: .get) { response in
                 XCTAssertEqual(response.status, .ok)
                 let authorities = try XCTUnwrap(try Self.json(response) as? [[String: Any]])
-                XCTAssertEqual(Set(authorities.compactMap { $0["code"] as? String }), Set(Reference.authorities.map(\.code)))
+                XCTAssertEqual(
+                    Set(authorities.compactMap { $0["code"] as? String }), Set(Reference.authorities.map(\.code)))
                 XCTAssertTrue(authorities.allSatisfy { $0["nameUk"] is String && $0["nameEn"] is String })
-                XCTAssertTrue(authorities.contains {
-                    $0["code"] as? String == "zavodskyi-administration" && $0["district"] as? String == "zavodskyi"
-                })
+                XCTAssertTrue(
+                    authorities.contains {
+                        $0["code"] as? String == "zavodskyi-administration" && $0["district"] as? String == "zavodskyi"
+                    })
             }
             try await client.execute(uri: "/v1/districts", method: .get) { response in
                 let districts = try XCTUnwrap(try Self.json(response) as? [[String: Any]])
-                XCTAssertEqual(Set(districts.compactMap { $0["code"] as? String }), Set(Reference.districts.map(\.code)))
+                XCTAssertEqual(
+                    Set(districts.compactMap { $0["code"] as? String }), Set(Reference.districts.map(\.code)))
             }
         }
     }

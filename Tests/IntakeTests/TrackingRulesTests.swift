@@ -1,7 +1,8 @@
 import Foundation
 import HromadaContracts
-@testable import Intake
 import XCTest
+
+@testable import Intake
 
 /// The resident-status projection's mapping from routing events to public facts, in memory.
 final class TrackingRulesTests: XCTestCase {
@@ -20,42 +21,79 @@ final class TrackingRulesTests: XCTestCase {
     }
 
     func testEveryRoutingEventMapsToItsPublicStatus() throws {
-        let assigned = try XCTUnwrap(update(TicketAssigned(
-            ticketId: ticket, appealId: appeal, registrationNumber: number, authority: "zhkg", category: "heating",
-            priority: false, deadline: deadline, assignedAt: at, reason: "rule")))
-        XCTAssertEqual(assigned, TrackingUpdate(registrationNumber: number, status: .assigned, authority: "zhkg",
-                                                deadline: deadline, note: "reason:rule", occurredAt: at))
-        let accepted = try XCTUnwrap(update(TicketAccepted(
-            ticketId: ticket, appealId: appeal, registrationNumber: number, authority: "zhkg", officialId: "secret-official",
-            acceptedAt: at)))
-        XCTAssertEqual(accepted, TrackingUpdate(registrationNumber: number, status: .accepted, authority: "zhkg", occurredAt: at))
-        let forwarded = try XCTUnwrap(update(TicketForwarded(
-            ticketId: ticket, appealId: appeal, registrationNumber: number, authority: "transport", fromAuthority: "zhkg",
-            officialId: "secret-official", reason: "private reason", forwardedAt: at, deadline: deadline)))
-        XCTAssertEqual(forwarded, TrackingUpdate(registrationNumber: number, status: .forwarded, authority: "transport",
-                                                 deadline: deadline, note: "from:zhkg", occurredAt: at))
+        let assigned = try XCTUnwrap(
+            update(
+                TicketAssigned(
+                    ticketId: ticket, appealId: appeal, registrationNumber: number, authority: "zhkg",
+                    category: "heating",
+                    priority: false, deadline: deadline, assignedAt: at, reason: "rule")))
+        XCTAssertEqual(
+            assigned,
+            TrackingUpdate(
+                registrationNumber: number, status: .assigned, authority: "zhkg",
+                deadline: deadline, note: "reason:rule", occurredAt: at))
+        let accepted = try XCTUnwrap(
+            update(
+                TicketAccepted(
+                    ticketId: ticket, appealId: appeal, registrationNumber: number, authority: "zhkg",
+                    officialId: "secret-official",
+                    acceptedAt: at)))
+        XCTAssertEqual(
+            accepted, TrackingUpdate(registrationNumber: number, status: .accepted, authority: "zhkg", occurredAt: at))
+        let forwarded = try XCTUnwrap(
+            update(
+                TicketForwarded(
+                    ticketId: ticket, appealId: appeal, registrationNumber: number, authority: "transport",
+                    fromAuthority: "zhkg",
+                    officialId: "secret-official", reason: "private reason", forwardedAt: at, deadline: deadline)))
+        XCTAssertEqual(
+            forwarded,
+            TrackingUpdate(
+                registrationNumber: number, status: .forwarded, authority: "transport",
+                deadline: deadline, note: "from:zhkg", occurredAt: at))
         let later = deadline.adding(days: 15)
-        let extended = try XCTUnwrap(update(TicketExtended(
-            ticketId: ticket, appealId: appeal, registrationNumber: number, authority: "zhkg", officialId: "secret-official",
-            reason: "private reason", previousDeadline: deadline, newDeadline: later, extendedAt: at)))
-        XCTAssertEqual(extended, TrackingUpdate(registrationNumber: number, status: .extended, authority: "zhkg",
-                                                deadline: later, note: "previous-deadline:\(deadline)", occurredAt: at))
-        let answered = try XCTUnwrap(update(TicketAnswered(
-            ticketId: ticket, appealId: appeal, registrationNumber: number, authority: "zhkg", officialId: "secret-official",
-            outcome: .resolvedPositively, answerText: "private answer", answeredAt: at)))
+        let extended = try XCTUnwrap(
+            update(
+                TicketExtended(
+                    ticketId: ticket, appealId: appeal, registrationNumber: number, authority: "zhkg",
+                    officialId: "secret-official",
+                    reason: "private reason", previousDeadline: deadline, newDeadline: later, extendedAt: at)))
+        XCTAssertEqual(
+            extended,
+            TrackingUpdate(
+                registrationNumber: number, status: .extended, authority: "zhkg",
+                deadline: later, note: "previous-deadline:\(deadline)", occurredAt: at))
+        let answered = try XCTUnwrap(
+            update(
+                TicketAnswered(
+                    ticketId: ticket, appealId: appeal, registrationNumber: number, authority: "zhkg",
+                    officialId: "secret-official",
+                    outcome: .resolvedPositively, answerText: "private answer", answeredAt: at)))
         XCTAssertEqual(answered.status, .answered)
         XCTAssertEqual(answered.note, "outcome:\(AnswerOutcome.resolvedPositively.rawValue)")
-        let reopened = try XCTUnwrap(update(TicketReopened(
-            ticketId: ticket, appealId: appeal, registrationNumber: number, authority: "zhkg", reopenedBy: "secret-official",
-            reason: "private reason", reopenedAt: at, deadline: later)))
-        XCTAssertEqual(reopened, TrackingUpdate(registrationNumber: number, status: .reopened, authority: "zhkg",
-                                                deadline: later, occurredAt: at))
-        let closed = try XCTUnwrap(update(TicketClosed(
-            ticketId: ticket, appealId: appeal, registrationNumber: number, authority: "zhkg", closedAt: at,
-            closedBy: "secret-official")))
-        XCTAssertEqual(closed, TrackingUpdate(registrationNumber: number, status: .closed, authority: "zhkg", occurredAt: at))
-        let returned = try XCTUnwrap(update(AppealReturned(
-            appealId: appeal, registrationNumber: number, reason: "private reason", returnedAt: at, returnedBy: "secret")))
+        let reopened = try XCTUnwrap(
+            update(
+                TicketReopened(
+                    ticketId: ticket, appealId: appeal, registrationNumber: number, authority: "zhkg",
+                    reopenedBy: "secret-official",
+                    reason: "private reason", reopenedAt: at, deadline: later)))
+        XCTAssertEqual(
+            reopened,
+            TrackingUpdate(
+                registrationNumber: number, status: .reopened, authority: "zhkg",
+                deadline: later, occurredAt: at))
+        let closed = try XCTUnwrap(
+            update(
+                TicketClosed(
+                    ticketId: ticket, appealId: appeal, registrationNumber: number, authority: "zhkg", closedAt: at,
+                    closedBy: "secret-official")))
+        XCTAssertEqual(
+            closed, TrackingUpdate(registrationNumber: number, status: .closed, authority: "zhkg", occurredAt: at))
+        let returned = try XCTUnwrap(
+            update(
+                AppealReturned(
+                    appealId: appeal, registrationNumber: number, reason: "private reason", returnedAt: at,
+                    returnedBy: "secret")))
         XCTAssertEqual(returned, TrackingUpdate(registrationNumber: number, status: .returned, occurredAt: at))
 
         // No private fact leaks into the resident's view.
@@ -67,15 +105,19 @@ final class TrackingRulesTests: XCTestCase {
     }
 
     func testEventsOutsideTheResidentsViewAreIgnored() throws {
-        XCTAssertNil(try update(TicketDeadlineApproaching(
-            ticketId: ticket, appealId: appeal, registrationNumber: number, authority: "zhkg", deadline: deadline,
-            daysLeft: 2, raisedAt: at)))
+        XCTAssertNil(
+            try update(
+                TicketDeadlineApproaching(
+                    ticketId: ticket, appealId: appeal, registrationNumber: number, authority: "zhkg",
+                    deadline: deadline,
+                    daysLeft: 2, raisedAt: at)))
     }
 
     func testAPayloadThatContradictsItsTypeIsAContractError() throws {
-        var broken = try envelope(TicketAccepted(
-            ticketId: ticket, appealId: appeal, registrationNumber: number, authority: "zhkg", officialId: "o",
-            acceptedAt: at))
+        var broken = try envelope(
+            TicketAccepted(
+                ticketId: ticket, appealId: appeal, registrationNumber: number, authority: "zhkg", officialId: "o",
+                acceptedAt: at))
         broken.payload = .object(["registrationNumber": .int(7)])
         XCTAssertThrowsError(try TrackingUpdate.from(broken)) { XCTAssertTrue($0 is ContractError, "\($0)") }
     }

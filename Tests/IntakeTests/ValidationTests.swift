@@ -1,21 +1,24 @@
-
 import HromadaRuntime
+import XCTest
+
 @testable import HromadaContracts
 @testable import Intake
-import XCTest
 
 final class ValidationTests: XCTestCase {
     static func valid() -> AppealSubmission {
         AppealSubmission(
             kind: "application", category: "heating",
-            author: .init(fullName: "Шевченко Тарас Григорович", address: "вул. Потьомкінська, 143а, кв. 5", preferredLanguage: "uk"),
+            author: .init(
+                fullName: "Шевченко Тарас Григорович", address: "вул. Потьомкінська, 143а, кв. 5",
+                preferredLanguage: "uk"),
             subject: "Немає опалення", text: "У квартирі немає опалення вже третій тиждень.", consent: true)
     }
 
     func codes(_ s: AppealSubmission, channel: String = "api", centre: String? = "c1") -> [String: String] {
         switch AppealValidator.validate(s, channel: channel, authenticatedCentre: centre) {
         case .success: return [:]
-        case .failure(let e): return Dictionary(e.errors.map { ($0.field ?? "-", $0.code) }, uniquingKeysWith: { a, _ in a })
+        case .failure(let e):
+            return Dictionary(e.errors.map { ($0.field ?? "-", $0.code) }, uniquingKeysWith: { a, _ in a })
         }
     }
 
@@ -24,7 +27,9 @@ final class ValidationTests: XCTestCase {
         if case .success(let v) = AppealValidator.validate(Self.valid(), channel: "api", authenticatedCentre: "c1") {
             XCTAssertEqual(v.centreId, "c1")
             XCTAssertEqual(v.author.preferredLanguage, .uk)
-        } else { XCTFail() }
+        } else {
+            XCTFail()
+        }
     }
 
     func testAnonymousOneWordNameAndEmptyAddress() {
@@ -39,32 +44,40 @@ final class ValidationTests: XCTestCase {
     }
 
     func testEveryErrorAtOnce() {
-        let s = AppealSubmission(kind: "petition", category: "nope", author: .init(fullName: "A", address: "x", email: "bad", phone: "12ab"),
-                                 subject: "a", text: "short", district: "atlantis", location: .init(lat: 100, lon: 0), consent: false)
+        let s = AppealSubmission(
+            kind: "petition", category: "nope", author: .init(fullName: "A", address: "x", email: "bad", phone: "12ab"),
+            subject: "a", text: "short", district: "atlantis", location: .init(lat: 100, lon: 0), consent: false)
         let c = codes(s)
-        for field in ["kind", "category", "author.fullName", "author.address", "author.email", "author.phone", "subject", "text", "district", "location.lat", "consent"] {
+        for field in [
+            "kind", "category", "author.fullName", "author.address", "author.email", "author.phone", "subject", "text",
+            "district", "location.lat", "consent",
+        ] {
             XCTAssertNotNil(c[field], field)
         }
     }
 
     func testConsentRequired() {
-        var s = Self.valid(); s.consent = nil
+        var s = Self.valid()
+        s.consent = nil
         XCTAssertEqual(codes(s)["consent"], "consent_required")
     }
 
     func testComplaintRules() {
-        var s = Self.valid(); s.kind = "complaint"
+        var s = Self.valid()
+        s.kind = "complaint"
         XCTAssertEqual(codes(s)["against"], "required")
         s.against = "zhkg"
         XCTAssertEqual(codes(s), [:])
         s.against = "ministry-of-magic"
         XCTAssertEqual(codes(s)["against"], "unknown_authority")
-        s.kind = "proposal"; s.against = "zhkg"
+        s.kind = "proposal"
+        s.against = "zhkg"
         XCTAssertEqual(codes(s)["against"], "not_allowed")
     }
 
     func testElectronicNeedsEmailOnlyOnAPI() {
-        var s = Self.valid(); s.electronic = true
+        var s = Self.valid()
+        s.electronic = true
         XCTAssertEqual(codes(s, channel: "api")["author.email"], "email_required")
         XCTAssertEqual(codes(s, channel: "centre"), [:])
         s.author?.email = "taras@example.org"
@@ -72,14 +85,16 @@ final class ValidationTests: XCTestCase {
     }
 
     func testCentreMismatch() {
-        var s = Self.valid(); s.centreId = "other"
+        var s = Self.valid()
+        s.centreId = "other"
         XCTAssertEqual(codes(s, centre: "c1")["centreId"], "centre_mismatch")
         s.centreId = "c1"
         XCTAssertEqual(codes(s, centre: "c1"), [:])
     }
 
     func testTextBounds() {
-        var s = Self.valid(); s.text = String(repeating: "а", count: 10_001)
+        var s = Self.valid()
+        s.text = String(repeating: "а", count: 10_001)
         XCTAssertEqual(codes(s)["text"], "too_long")
         s.text = "123456789"
         XCTAssertEqual(codes(s)["text"], "too_short")
@@ -94,18 +109,22 @@ final class ValidationTests: XCTestCase {
         let a = "У квартирі немає опалення вже третій тиждень, прошу допомогти."
         let b = "У квартирі немає опалення третій тиждень. Прошу допомогти!"
         XCTAssertGreaterThanOrEqual(RepeatDetector.similarity(a, b), 0.5)
-        XCTAssertLessThan(RepeatDetector.similarity(a, "Прошу відремонтувати дорогу на вулиці Соборній біля школи."), 0.5)
-        XCTAssertEqual(RepeatDetector.authorKey(fullName: "Шевченко  Тарас", address: "вул. Садова, 1"),
-                       RepeatDetector.authorKey(fullName: "шевченко тарас", address: "Вул Садова 1"))
+        XCTAssertLessThan(
+            RepeatDetector.similarity(a, "Прошу відремонтувати дорогу на вулиці Соборній біля школи."), 0.5)
+        XCTAssertEqual(
+            RepeatDetector.authorKey(fullName: "Шевченко  Тарас", address: "вул. Садова, 1"),
+            RepeatDetector.authorKey(fullName: "шевченко тарас", address: "Вул Садова 1"))
         XCTAssertEqual(RepeatDetector.bestMatch(text: a, candidates: [("MK-1", "інше зовсім"), ("MK-2", b)]), "MK-2")
     }
 
     func testCentreCorrelationIdIsStable() {
         XCTAssertEqual(CentreUpdated.correlationId(centreId: "lib-1"), CentreUpdated.correlationId(centreId: "lib-1"))
-        XCTAssertNotEqual(CentreUpdated.correlationId(centreId: "lib-1"), CentreUpdated.correlationId(centreId: "lib-2"))
+        XCTAssertNotEqual(
+            CentreUpdated.correlationId(centreId: "lib-1"), CentreUpdated.correlationId(centreId: "lib-2"))
         // SHA-256("abc") known answer through the internal digest.
-        XCTAssertEqual(CentreDigest.sha256(Array("abc".utf8)).map { String(format: "%02x", $0) }.joined(),
-                       "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        XCTAssertEqual(
+            CentreDigest.sha256(Array("abc".utf8)).map { String(format: "%02x", $0) }.joined(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 
     func testFormDataDecoding() {

@@ -8,8 +8,8 @@ import HromadaWeb
 ///
 /// | variable | default | meaning |
 /// |---|---|---|
-/// | `HROMADA_PUBLIC_URL` | `http://127.0.0.1:<HROMADA_HTTP_PORT>` | where residents reach intake: receipt links, origin checks |
-/// | `HROMADA_SESSION_SECRET` | random per process | hex, ≥ 32 bytes: signs the librarian's session cookie; replicas share it |
+/// | `HROMADA_PUBLIC_URL` | `http://127.0.0.1:<port>` | where residents reach intake: receipt links, origins |
+/// | `HROMADA_SESSION_SECRET` | random per process | hex, ≥ 32 bytes: signs the session cookie; replicas share it |
 /// | `HROMADA_INTAKE_IDEMPOTENCY_RETENTION_HOURS` | 48 | how long an `Idempotency-Key` is remembered |
 ///
 /// A value that cannot be used is an error naming the variable, never a silent default.
@@ -43,8 +43,9 @@ public struct IntakeSettings: Sendable {
     /// Reads intake's variables from `configuration.environment` over the defaults.
     public static func fromEnvironment(configuration: ServiceConfiguration) throws -> IntakeSettings {
         let environment = EnvironmentReader(configuration.environment)
-        var settings = IntakeSettings(web: try WebSettings.fromEnvironment(
-            service: service, port: configuration.httpPort, environment: configuration.environment))
+        var settings = IntakeSettings(
+            web: try WebSettings.fromEnvironment(
+                service: service, port: configuration.httpPort, environment: configuration.environment))
         let retention = EnvironmentVariable.intakeIdempotencyRetentionHours
         if let hours = try environment.duration(retention, unit: .seconds(3600), in: 1...24 * 3650) {
             // The sweeper refuses a retention shorter than a redelivery can take; say so by name.

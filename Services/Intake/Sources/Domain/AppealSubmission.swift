@@ -12,17 +12,27 @@ public struct AppealSubmission: Codable, Sendable, Equatable {
         public var phone: String?
         public var preferredLanguage: String?
         public var benefitCategory: String?
-        public init(fullName: String? = nil, address: String? = nil, email: String? = nil, phone: String? = nil,
-                    preferredLanguage: String? = nil, benefitCategory: String? = nil) {
-            self.fullName = fullName; self.address = address; self.email = email; self.phone = phone
-            self.preferredLanguage = preferredLanguage; self.benefitCategory = benefitCategory
+        public init(
+            fullName: String? = nil, address: String? = nil, email: String? = nil, phone: String? = nil,
+            preferredLanguage: String? = nil, benefitCategory: String? = nil
+        ) {
+            self.fullName = fullName
+            self.address = address
+            self.email = email
+            self.phone = phone
+            self.preferredLanguage = preferredLanguage
+            self.benefitCategory = benefitCategory
         }
     }
     public struct Location: Codable, Sendable, Equatable {
         public var lat: Double?
         public var lon: Double?
         public var address: String?
-        public init(lat: Double? = nil, lon: Double? = nil, address: String? = nil) { self.lat = lat; self.lon = lon; self.address = address }
+        public init(lat: Double? = nil, lon: Double? = nil, address: String? = nil) {
+            self.lat = lat
+            self.lon = lon
+            self.address = address
+        }
     }
 
     public var kind: String?
@@ -40,12 +50,25 @@ public struct AppealSubmission: Codable, Sendable, Equatable {
     /// True when a resident files by themselves through a partner application (see the validator).
     public var electronic: Bool?
 
-    public init(kind: String? = nil, category: String? = nil, author: Author? = nil, subject: String? = nil, text: String? = nil,
-                district: String? = nil, location: Location? = nil, centreId: String? = nil, assistedBy: String? = nil,
-                consent: Bool? = nil, confidential: Bool? = nil, against: String? = nil, electronic: Bool? = nil) {
-        self.kind = kind; self.category = category; self.author = author; self.subject = subject; self.text = text
-        self.district = district; self.location = location; self.centreId = centreId; self.assistedBy = assistedBy
-        self.consent = consent; self.confidential = confidential; self.against = against; self.electronic = electronic
+    public init(
+        kind: String? = nil, category: String? = nil, author: Author? = nil, subject: String? = nil,
+        text: String? = nil,
+        district: String? = nil, location: Location? = nil, centreId: String? = nil, assistedBy: String? = nil,
+        consent: Bool? = nil, confidential: Bool? = nil, against: String? = nil, electronic: Bool? = nil
+    ) {
+        self.kind = kind
+        self.category = category
+        self.author = author
+        self.subject = subject
+        self.text = text
+        self.district = district
+        self.location = location
+        self.centreId = centreId
+        self.assistedBy = assistedBy
+        self.consent = consent
+        self.confidential = confidential
+        self.against = against
+        self.electronic = electronic
     }
 }
 

@@ -81,10 +81,11 @@ public enum AppealValidator {
         guard problems.list.isEmpty, let kind, let category, let author, let subject, let text else {
             return .failure(ValidationFailure(problems.list))
         }
-        return .success(ValidAppeal(
-            kind: kind, category: category, author: author, subject: subject, text: text, district: district,
-            location: location, centreId: authenticatedCentre, assistedBy: assistedBy,
-            confidential: submission.confidential ?? false, against: against))
+        return .success(
+            ValidAppeal(
+                kind: kind, category: category, author: author, subject: subject, text: text, district: district,
+                location: location, centreId: authenticatedCentre, assistedBy: assistedBy,
+                confidential: submission.confidential ?? false, against: against))
     }
 
     /// Trimmed, or nil when empty.
@@ -164,7 +165,9 @@ private struct Problems {
 
     /// Art. 5: full name and place of residence; Art. 8: no anonymous appeals; an electronic
     /// appeal also gives an email address.
-    mutating func author(_ author: AppealSubmission.Author?, channel: String, electronic: Bool) -> AppealRegistered.Author? {
+    mutating func author(_ author: AppealSubmission.Author?, channel: String, electronic: Bool) -> AppealRegistered
+        .Author?
+    {
         guard let author else {
             add("author", "anonymous", "errAuthorAnonymous")
             return nil

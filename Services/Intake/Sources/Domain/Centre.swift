@@ -37,7 +37,9 @@ public struct CentreRegistration: Sendable, Equatable {
         id: String, name: String, address: String, key: String, active: Bool?
     ) -> Result<CentreRegistration, ValidationFailure> {
         var problems: [FieldProblem] = []
-        if !isCentreId(id) { problems.append(FieldProblem(field: "id", code: "invalid_value", messageKey: "errCentreId")) }
+        if !isCentreId(id) {
+            problems.append(FieldProblem(field: "id", code: "invalid_value", messageKey: "errCentreId"))
+        }
         let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
         let address = address.trimmingCharacters(in: .whitespacesAndNewlines)
         if !nameLength.contains(name.count) {
@@ -50,8 +52,9 @@ public struct CentreRegistration: Sendable, Equatable {
             problems.append(FieldProblem(field: "key", code: "invalid_length", messageKey: "errCentreKey"))
         }
         guard problems.isEmpty else { return .failure(ValidationFailure(problems)) }
-        return .success(CentreRegistration(
-            id: id, name: name, address: address, keyHash: TokenHash.hash(token: key), active: active ?? true))
+        return .success(
+            CentreRegistration(
+                id: id, name: name, address: address, keyHash: TokenHash.hash(token: key), active: active ?? true))
     }
 
     /// 2–64 lower-case ASCII letters, digits and dashes, not starting with a dash.

@@ -60,7 +60,8 @@ public struct IdempotentRequest: Sendable, Equatable {
     public func open(_ stored: String) throws -> RegistrationReceipt {
         var receipt = try JSON.decoder.decode(RegistrationReceipt.self, from: Data(stored.utf8))
         guard let sealed = try? Hex.decode(receipt.trackingToken),
-              let token = try? AES256GCM.open(sealed, key: sealKey) else { throw IntakeError(code: .idempotencyConflict) }
+            let token = try? AES256GCM.open(sealed, key: sealKey)
+        else { throw IntakeError(code: .idempotencyConflict) }
         receipt.trackingToken = String(decoding: token, as: UTF8.self)
         return receipt
     }

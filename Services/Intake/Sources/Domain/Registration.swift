@@ -19,9 +19,10 @@ public enum RegistrationNumber {
     public static func parse(_ number: String) -> (year: Int, sequence: Int)? {
         let parts = number.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].uppercased() == prefix,
-              parts[1].count == 4, parts[2].count >= minimumDigits, parts[2].count <= 12,
-              parts[1].allSatisfy({ $0.isASCII && $0.isNumber }), parts[2].allSatisfy({ $0.isASCII && $0.isNumber }),
-              let year = Int(parts[1]), let sequence = Int(parts[2]) else { return nil }
+            parts[1].count == 4, parts[2].count >= minimumDigits, parts[2].count <= 12,
+            parts[1].allSatisfy({ $0.isASCII && $0.isNumber }), parts[2].allSatisfy({ $0.isASCII && $0.isNumber }),
+            let year = Int(parts[1]), let sequence = Int(parts[2])
+        else { return nil }
         return (year, sequence)
     }
 

@@ -30,11 +30,13 @@ public enum RepeatDetector {
         var lastSpace = true
         for ch in lowered {
             if ch.isLetter || ch.isNumber {
-                out.append(ch); lastSpace = false
+                out.append(ch)
+                lastSpace = false
             } else if ch == "'" || ch == "’" || ch == "ʼ" || ch == "`" {
                 continue
             } else if !lastSpace {
-                out.append(" "); lastSpace = true
+                out.append(" ")
+                lastSpace = true
             }
         }
         return out.trimmingCharacters(in: .whitespaces)
@@ -42,7 +44,8 @@ public enum RepeatDetector {
 
     /// Character-trigram Jaccard similarity (like pg_trgm) of the normalised texts, 0…1.
     public static func similarity(_ a: String, _ b: String) -> Double {
-        let ta = trigrams(a), tb = trigrams(b)
+        let ta = trigrams(a)
+        let tb = trigrams(b)
         if ta.isEmpty && tb.isEmpty { return 1 }
         let union = ta.union(tb).count
         return union == 0 ? 0 : Double(ta.intersection(tb).count) / Double(union)

@@ -72,7 +72,8 @@ public struct TrackingUpdate: Sendable, Equatable {
         case TicketClosed.eventType:
             let e = try envelope.decode(TicketClosed.self)
             return TrackingUpdate(
-                registrationNumber: e.registrationNumber, status: .closed, authority: e.authority, occurredAt: e.closedAt)
+                registrationNumber: e.registrationNumber, status: .closed, authority: e.authority,
+                occurredAt: e.closedAt)
         case AppealReturned.eventType:
             let e = try envelope.decode(AppealReturned.self)
             return TrackingUpdate(registrationNumber: e.registrationNumber, status: .returned, occurredAt: e.returnedAt)

@@ -36,10 +36,13 @@ struct AppealIntake: Sendable {
             if receipt.repeatOf != nil {
                 Counter(label: "hromada_appeals_repeat_total", dimensions: [("channel", channel)]).increment()
             }
-            logger.info("appeal registered", metadata: [
-                "appeal.id": "\(receipt.id.uuidString.lowercased())", "appeal.number": "\(receipt.registrationNumber)",
-                "appeal.channel": "\(channel)", "appeal.repeat": "\(receipt.repeatOf != nil)",
-            ])
+            logger.info(
+                "appeal registered",
+                metadata: [
+                    "appeal.id": "\(receipt.id.uuidString.lowercased())",
+                    "appeal.number": "\(receipt.registrationNumber)",
+                    "appeal.channel": "\(channel)", "appeal.repeat": "\(receipt.repeatOf != nil)",
+                ])
         }
         return outcome
     }

@@ -36,8 +36,10 @@ struct IntakeAPI: Sendable {
         let body = try await request.body.collect(upTo: settings.maxBodyBytes)
         let input = try JSON.decoder.decode(IntakeJSON.CentreUpsert.self, from: Data(buffer: body))
         let id = context.parameters.get("id") ?? ""
-        switch CentreRegistration.validate(id: id, name: input.name, address: input.address, key: input.key,
-                                           active: input.active) {
+        switch CentreRegistration.validate(
+            id: id, name: input.name, address: input.address, key: input.key,
+            active: input.active)
+        {
         case .failure(let failure):
             throw strings.validationError(failure)
         case .success(let centre):
@@ -66,7 +68,8 @@ struct IntakeAPI: Sendable {
         if let key = request.headers[Self.idempotencyKey] {
             guard let request = IdempotentRequest(centre: centre, key: key, submission: submission) else {
                 throw strings.error(
-                    .badRequest, code: "invalid_idempotency_key", key: "errIdempotencyKeyInvalid", field: "Idempotency-Key")
+                    .badRequest, code: "invalid_idempotency_key", key: "errIdempotencyKeyInvalid",
+                    field: "Idempotency-Key")
             }
             idempotency = request
         }
@@ -78,7 +81,8 @@ struct IntakeAPI: Sendable {
             return try JSON.response(receipt, status: .created, headers: [.location: Self.location(receipt)])
         case .replayed(let receipt):
             return try JSON.response(
-                receipt, status: .created, headers: [.location: Self.location(receipt), Self.idempotentReplayed: "true"])
+                receipt, status: .created,
+                headers: [.location: Self.location(receipt), Self.idempotentReplayed: "true"])
         case .keyReused:
             throw strings.error(
                 .unprocessableContent, code: "idempotency_key_reused", key: "errIdempotencyKeyReused",
@@ -95,7 +99,8 @@ struct IntakeAPI: Sendable {
         let number = context.parameters.get("number") ?? ""
         let query = request.uri.queryParameters
         let language: Language = query.get("lang") == "uk" ? .uk : .en
-        guard let view = try await intake.track(number: number, token: query.get("token") ?? "", language: language) else {
+        guard let view = try await intake.track(number: number, token: query.get("token") ?? "", language: language)
+        else {
             throw APIError.notFound("appeal")  // the same for an unknown number and a wrong token
         }
         return try JSON.response(view, headers: [.cacheControl: "no-store"])

@@ -30,18 +30,29 @@ struct Open311API: Sendable {
     static func errorResponse(status: HTTPResponse.Status, message: String, format: Format) -> Response {
         switch format {
         case .json:
-            let body = (try? JSONSerialization.data(withJSONObject: [["code": Int(status.code), "description": message]])) ?? Data("[]".utf8)
-            return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+            let body =
+                (try? JSONSerialization.data(withJSONObject: [["code": Int(status.code), "description": message]]))
+                ?? Data("[]".utf8)
+            return Response(
+                status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: body)))
         case .xml:
-            let xml = XML.document(XML.node("errors", XML.node("error", XML.element("code", "\(status.code)") + XML.element("description", message))))
-            return Response(status: status, headers: [.contentType: "text/xml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: xml)))
+            let xml = XML.document(
+                XML.node(
+                    "errors",
+                    XML.node("error", XML.element("code", "\(status.code)") + XML.element("description", message))))
+            return Response(
+                status: status, headers: [.contentType: "text/xml; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: xml)))
         }
     }
 
     /// Query parameters (percent-decoded) by name, the first of a repeated name winning.
     static func fields(_ request: Request) -> [String: String] {
         var result: [String: String] = [:]
-        for (key, value) in request.uri.queryParameters where result[String(key)] == nil { result[String(key)] = String(value) }
+        for (key, value) in request.uri.queryParameters where result[String(key)] == nil {
+            result[String(key)] = String(value)
+        }
         return result
     }
 
@@ -53,7 +64,8 @@ struct Open311API: Sendable {
     }
 
     func addRoutes(to router: Router<IntakeService.Context>) {
-        let group = router.group("open311/v2").add(middleware: RateLimitMiddleware<IntakeService.Context>(requestsPerSecond: 50, burst: 100))
+        let group = router.group("open311/v2").add(
+            middleware: RateLimitMiddleware<IntakeService.Context>(requestsPerSecond: 50, burst: 100))
         group.get("{file}") { request, context in
             try await self.guarded(request, file: context.parameters.get("file") ?? "") { name, format, query in
                 switch name {
@@ -65,7 +77,9 @@ struct Open311API: Sendable {
         }
         group.post("{file}") { request, context in
             try await self.guarded(request, file: context.parameters.get("file") ?? "") { name, format, _ in
-                guard name == "requests" else { throw Failure(status: .notFound, message: "unknown resource", format: format) }
+                guard name == "requests" else {
+                    throw Failure(status: .notFound, message: "unknown resource", format: format)
+                }
                 return try await self.postRequest(request, context: context, format: format)
             }
         }
@@ -77,15 +91,21 @@ struct Open311API: Sendable {
         group.get("requests/{file}") { request, context in
             try await self.guarded(request, file: context.parameters.get("file") ?? "") { id, format, _ in
                 let found = try await self.requests(ids: [id], serviceCode: nil, start: nil, end: nil, status: nil)
-                guard !found.isEmpty else { throw Failure(status: .notFound, message: "service request not found", format: format) }
+                guard !found.isEmpty else {
+                    throw Failure(status: .notFound, message: "service request not found", format: format)
+                }
                 return self.render(requests: found, format: format)
             }
         }
         group.get("tokens/{file}") { request, context in
             try await self.guarded(request, file: context.parameters.get("file") ?? "") { token, format, _ in
                 let found = try await self.requests(ids: [token], serviceCode: nil, start: nil, end: nil, status: nil)
-                guard let r = found.first else { throw Failure(status: .notFound, message: "token not found", format: format) }
-                return self.renderList(root: "service_requests", item: "request", rows: [["service_request_id": r.registrationNumber, "token": token]], format: format)
+                guard let r = found.first else {
+                    throw Failure(status: .notFound, message: "token not found", format: format)
+                }
+                return self.renderList(
+                    root: "service_requests", item: "request",
+                    rows: [["service_request_id": r.registrationNumber, "token": token]], format: format)
             }
         }
     }
@@ -122,48 +142,88 @@ struct Open311API: Sendable {
 
     func services(format: Format) async throws -> Response {
         let rows = Reference.categories.map { c -> [String: String] in
-            ["service_code": c.code, "service_name": c.nameUk, "description": c.descriptionUk, "metadata": "true", "type": "realtime",
-             "keywords": c.nameEn.lowercased(), "group": c.needsStudy ? "30-day" : "15-day"]
+            [
+                "service_code": c.code, "service_name": c.nameUk, "description": c.descriptionUk, "metadata": "true",
+                "type": "realtime",
+                "keywords": c.nameEn.lowercased(), "group": c.needsStudy ? "30-day" : "15-day",
+            ]
         }
         return renderList(root: "services", item: "service", rows: rows, format: format, booleans: ["metadata"])
     }
 
-    struct Attribute { let code: String; let datatype: String; let required: Bool; let description: String; let order: Int; let values: [(String, String)] }
+    struct Attribute {
+        let code: String
+        let datatype: String
+        let required: Bool
+        let description: String
+        let order: Int
+        let values: [(String, String)]
+    }
 
     static let attributes: [Attribute] = [
-        Attribute(code: "consent", datatype: "singlevaluelist", required: true, description: "Згода на обробку персональних даних / Consent to personal-data processing", order: 1, values: [("true", "Так / Yes")]),
-        Attribute(code: "kind", datatype: "singlevaluelist", required: false, description: "Вид звернення / Kind of appeal", order: 2,
-                  values: AppealKind.allCases.map { ($0.rawValue, $0.rawValue) }),
-        Attribute(code: "district", datatype: "singlevaluelist", required: false, description: "Район / District", order: 3,
-                  values: Reference.districts.map { ($0.code, $0.nameUk) }),
-        Attribute(code: "benefit_category", datatype: "singlevaluelist", required: false, description: "Пільгова категорія / Benefit category", order: 4,
-                  values: Reference.benefitCategories.map { ($0.code, $0.nameUk) }),
-        Attribute(code: "subject", datatype: "string", required: false, description: "Тема / Subject", order: 5, values: []),
-        Attribute(code: "against", datatype: "singlevaluelist", required: false, description: "Для скарги: орган / For a complaint: the authority", order: 6,
-                  values: Reference.authorities.map { ($0.code, $0.nameUk) }),
-        Attribute(code: "confidential", datatype: "singlevaluelist", required: false, description: "Конфіденційно / Confidential", order: 7, values: [("true", "Так / Yes")]),
+        Attribute(
+            code: "consent", datatype: "singlevaluelist", required: true,
+            description: "Згода на обробку персональних даних / Consent to personal-data processing", order: 1,
+            values: [("true", "Так / Yes")]),
+        Attribute(
+            code: "kind", datatype: "singlevaluelist", required: false, description: "Вид звернення / Kind of appeal",
+            order: 2,
+            values: AppealKind.allCases.map { ($0.rawValue, $0.rawValue) }),
+        Attribute(
+            code: "district", datatype: "singlevaluelist", required: false, description: "Район / District", order: 3,
+            values: Reference.districts.map { ($0.code, $0.nameUk) }),
+        Attribute(
+            code: "benefit_category", datatype: "singlevaluelist", required: false,
+            description: "Пільгова категорія / Benefit category", order: 4,
+            values: Reference.benefitCategories.map { ($0.code, $0.nameUk) }),
+        Attribute(
+            code: "subject", datatype: "string", required: false, description: "Тема / Subject", order: 5, values: []),
+        Attribute(
+            code: "against", datatype: "singlevaluelist", required: false,
+            description: "Для скарги: орган / For a complaint: the authority", order: 6,
+            values: Reference.authorities.map { ($0.code, $0.nameUk) }),
+        Attribute(
+            code: "confidential", datatype: "singlevaluelist", required: false,
+            description: "Конфіденційно / Confidential", order: 7, values: [("true", "Так / Yes")]),
     ]
 
     func serviceDefinition(code: String, format: Format) async throws -> Response {
-        guard Reference.category(code: code) != nil else { throw Failure(status: .notFound, message: "unknown service_code", format: format) }
+        guard Reference.category(code: code) != nil else {
+            throw Failure(status: .notFound, message: "unknown service_code", format: format)
+        }
         switch format {
         case .json:
             let attrs: [[String: Any]] = Self.attributes.map { a in
-                ["variable": true, "code": a.code, "datatype": a.datatype, "required": a.required, "datatype_description": "",
-                 "order": a.order, "description": a.description, "values": a.values.map { ["key": $0.0, "name": $0.1] }]
+                [
+                    "variable": true, "code": a.code, "datatype": a.datatype, "required": a.required,
+                    "datatype_description": "",
+                    "order": a.order, "description": a.description,
+                    "values": a.values.map { ["key": $0.0, "name": $0.1] },
+                ]
             }
-            let body = try JSONSerialization.data(withJSONObject: ["service_code": code, "attributes": attrs], options: [.sortedKeys])
-            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+            let body = try JSONSerialization.data(
+                withJSONObject: ["service_code": code, "attributes": attrs], options: [.sortedKeys])
+            return Response(
+                status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: body)))
         case .xml:
             let attrs = Self.attributes.map { a in
-                XML.node("attribute",
+                XML.node(
+                    "attribute",
                     XML.element("variable", "true") + XML.element("code", a.code) + XML.element("datatype", a.datatype)
-                    + XML.element("required", a.required ? "true" : "false") + XML.element("datatype_description", "")
-                    + XML.element("order", "\(a.order)") + XML.element("description", a.description)
-                    + XML.node("values", a.values.map { XML.node("value", XML.element("key", $0.0) + XML.element("name", $0.1)) }.joined()))
+                        + XML.element("required", a.required ? "true" : "false")
+                        + XML.element("datatype_description", "")
+                        + XML.element("order", "\(a.order)") + XML.element("description", a.description)
+                        + XML.node(
+                            "values",
+                            a.values.map { XML.node("value", XML.element("key", $0.0) + XML.element("name", $0.1)) }
+                                .joined()))
             }.joined()
-            let xml = XML.document(XML.node("service_definition", XML.element("service_code", code) + XML.node("attributes", attrs)))
-            return Response(status: .ok, headers: [.contentType: "text/xml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: xml)))
+            let xml = XML.document(
+                XML.node("service_definition", XML.element("service_code", code) + XML.node("attributes", attrs)))
+            return Response(
+                status: .ok, headers: [.contentType: "text/xml; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: xml)))
         }
     }
 
@@ -172,35 +232,49 @@ struct Open311API: Sendable {
     func postRequest(_ request: Request, context: IntakeService.Context, format: Format) async throws -> Response {
         var request = request
         let form = try await WebForm.fields(&request, limit: intake.settings.maxBodyBytes)
-        if let j = form["jurisdiction_id"], !j.isEmpty, j != Self.jurisdiction { throw Failure(status: .notFound, message: "unknown jurisdiction_id", format: format) }
+        if let j = form["jurisdiction_id"], !j.isEmpty, j != Self.jurisdiction {
+            throw Failure(status: .notFound, message: "unknown jurisdiction_id", format: format)
+        }
         guard let centre = try await intake.store.authenticateCentre(key: form["api_key"]) else {
             throw Failure(status: .forbidden, message: "invalid api_key", format: format)
         }
-        guard let code = form["service_code"], !code.isEmpty else { throw Failure(status: .badRequest, message: "service_code is required", format: format) }
-        guard let category = Reference.category(code: code) else { throw Failure(status: .badRequest, message: "unknown service_code", format: format) }
+        guard let code = form["service_code"], !code.isEmpty else {
+            throw Failure(status: .badRequest, message: "service_code is required", format: format)
+        }
+        guard let category = Reference.category(code: code) else {
+            throw Failure(status: .badRequest, message: "unknown service_code", format: format)
+        }
         func attr(_ name: String) -> String? { form["attribute[\(name)]"].flatMap { $0.isEmpty ? nil : $0 } }
         let lat = form["lat"].flatMap(Double.init)
         let lon = form["long"].flatMap(Double.init)
         let addressString = form["address_string"].flatMap { $0.isEmpty ? nil : $0 }
         if (lat == nil || lon == nil) && addressString == nil && (form["address_id"] ?? "").isEmpty {
-            throw Failure(status: .badRequest, message: "lat and long, address_string or address_id is required", format: format)
+            throw Failure(
+                status: .badRequest, message: "lat and long, address_string or address_id is required", format: format)
         }
-        let fullName = [form["first_name"], form["last_name"]].compactMap { $0?.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " ")
+        let fullName = [form["first_name"], form["last_name"]].compactMap { $0?.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }.joined(separator: " ")
         let truthy: Set<String> = ["true", "yes", "1", "on", "так"]
         let submission = AppealSubmission(
             kind: attr("kind") ?? (attr("against") != nil ? "complaint" : "application"), category: category.code,
-            author: AppealSubmission.Author(fullName: fullName, address: addressString, email: form["email"], phone: form["phone"],
-                                            preferredLanguage: "uk", benefitCategory: attr("benefit_category")),
+            author: AppealSubmission.Author(
+                fullName: fullName, address: addressString, email: form["email"], phone: form["phone"],
+                preferredLanguage: "uk", benefitCategory: attr("benefit_category")),
             subject: attr("subject") ?? category.nameUk, text: form["description"], district: attr("district"),
             location: (lat != nil || lon != nil) ? AppealSubmission.Location(lat: lat, lon: lon) : nil,
-            centreId: nil, assistedBy: attr("assisted_by"), consent: attr("consent").map { truthy.contains($0.lowercased()) } ?? false,
+            centreId: nil, assistedBy: attr("assisted_by"),
+            consent: attr("consent").map { truthy.contains($0.lowercased()) } ?? false,
             confidential: attr("confidential").map { truthy.contains($0.lowercased()) }, against: attr("against"))
         let outcome = try await intake.register(
             submission, channel: AppealValidator.Channel.open311, centre: centre.id, logger: context.logger)
-        guard case .registered(let receipt) = outcome else { throw Failure(status: .internalServerError, message: "not registered", format: format) }
+        guard case .registered(let receipt) = outcome else {
+            throw Failure(status: .internalServerError, message: "not registered", format: format)
+        }
         let row: [String: String] = [
             "service_request_id": receipt.registrationNumber, "token": receipt.registrationNumber,
-            "service_notice": "Зареєстровано. Код відстеження: \(receipt.trackingToken) / Registered. Tracking code: \(receipt.trackingToken)",
+            "service_notice":
+                "Зареєстровано. Код відстеження: \(receipt.trackingToken) / "
+                + "Registered. Tracking code: \(receipt.trackingToken)",
             "account_id": form["account_id"] ?? "",
         ]
         var response = renderList(root: "service_requests", item: "request", rows: [row], format: format)
@@ -212,29 +286,46 @@ struct Open311API: Sendable {
 
     func listRequests(query: [String: String], format: Format) async throws -> Response {
         let now = intake.settings.clock()
-        let ids = query["service_request_id"].map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? []
-        var start: Date? = nil, end: Date? = nil
+        let ids =
+            query["service_request_id"].map {
+                $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            } ?? []
+        var start: Date? = nil
+        var end: Date? = nil
         if let s = query["start_date"], !s.isEmpty {
-            guard let d = ISO8601.parse(s) else { throw Failure(status: .badRequest, message: "start_date must be ISO 8601 with offset", format: format) }
+            guard let d = ISO8601.parse(s) else {
+                throw Failure(status: .badRequest, message: "start_date must be ISO 8601 with offset", format: format)
+            }
             start = d
         }
         if let e = query["end_date"], !e.isEmpty {
-            guard let d = ISO8601.parse(e) else { throw Failure(status: .badRequest, message: "end_date must be ISO 8601 with offset", format: format) }
+            guard let d = ISO8601.parse(e) else {
+                throw Failure(status: .badRequest, message: "end_date must be ISO 8601 with offset", format: format)
+            }
             end = d
         }
         let status = query["status"].flatMap { $0.isEmpty ? nil : $0 }
-        if let status, status != "open", status != "closed" { throw Failure(status: .badRequest, message: "status must be open or closed", format: format) }
+        if let status, status != "open", status != "closed" {
+            throw Failure(status: .badRequest, message: "status must be open or closed", format: format)
+        }
         if ids.isEmpty {
             let rangeEnd = end ?? now
             let rangeStart = start ?? rangeEnd.addingTimeInterval(-Double(Self.maxRangeDays) * 86_400)
-            guard rangeStart <= rangeEnd else { throw Failure(status: .badRequest, message: "start_date is after end_date", format: format) }
+            guard rangeStart <= rangeEnd else {
+                throw Failure(status: .badRequest, message: "start_date is after end_date", format: format)
+            }
             guard rangeEnd.timeIntervalSince(rangeStart) <= Double(Self.maxRangeDays) * 86_400 else {
                 throw Failure(status: .badRequest, message: "the date range may span at most 90 days", format: format)
             }
-            start = rangeStart; end = rangeEnd
+            start = rangeStart
+            end = rangeEnd
         }
-        guard ids.count <= 100 else { throw Failure(status: .badRequest, message: "at most 100 service_request_id values", format: format) }
-        let rows = try await requests(ids: ids, serviceCode: query["service_code"].flatMap { $0.isEmpty ? nil : $0 }, start: start, end: end, status: status)
+        guard ids.count <= 100 else {
+            throw Failure(status: .badRequest, message: "at most 100 service_request_id values", format: format)
+        }
+        let rows = try await requests(
+            ids: ids, serviceCode: query["service_code"].flatMap { $0.isEmpty ? nil : $0 }, start: start, end: end,
+            status: status)
         return render(requests: rows, format: format)
     }
 
@@ -242,7 +333,8 @@ struct Open311API: Sendable {
         -> [PublicAppeal]
     {
         try await intake.store.publicAppeals(
-            numbers: ids.map(RegistrationNumber.normalised), categories: serviceCode.map { $0.split(separator: ",").map(String.init) } ?? [],
+            numbers: ids.map(RegistrationNumber.normalised),
+            categories: serviceCode.map { $0.split(separator: ",").map(String.init) } ?? [],
             from: start, to: end, closed: status.map { $0 == "closed" })
     }
 
@@ -260,7 +352,8 @@ struct Open311API: Sendable {
                 "service_notice": "",
                 "requested_datetime": ISO8601.format(r.registeredAt),
                 "updated_datetime": ISO8601.format(r.updatedAt),
-                "expected_datetime": r.deadline.map { ISO8601.format($0.endOfDay().addingTimeInterval(-1), in: .kyiv) } ?? "",
+                "expected_datetime": r.deadline.map { ISO8601.format($0.endOfDay().addingTimeInterval(-1), in: .kyiv) }
+                    ?? "",
                 "address": r.confidential ? "" : (r.address ?? ""),
                 "lat": r.confidential ? "" : (r.lat.map { "\($0)" } ?? ""),
                 "long": r.confidential ? "" : (r.lon.map { "\($0)" } ?? ""),
@@ -268,25 +361,42 @@ struct Open311API: Sendable {
             if !r.confidential { row["description"] = r.text }
             return row
         }
-        return renderList(root: "service_requests", item: "request", rows: rows, format: format, numbers: ["lat", "long"])
+        return renderList(
+            root: "service_requests", item: "request", rows: rows, format: format, numbers: ["lat", "long"])
     }
 
     /// A list of flat objects as JSON (empty strings → null) or XML.
-    func renderList(root: String, item: String, rows: [[String: String]], format: Format, booleans: Set<String> = [], numbers: Set<String> = []) -> Response {
+    func renderList(
+        root: String, item: String, rows: [[String: String]], format: Format, booleans: Set<String> = [],
+        numbers: Set<String> = []
+    ) -> Response {
         switch format {
         case .json:
             let objects: [[String: Any]] = rows.map { row in
                 var o: [String: Any] = [:]
                 for (k, v) in row {
-                    if v.isEmpty { o[k] = NSNull() } else if booleans.contains(k) { o[k] = v == "true" } else if numbers.contains(k), let d = Double(v) { o[k] = d } else { o[k] = v }
+                    if v.isEmpty {
+                        o[k] = NSNull()
+                    } else if booleans.contains(k) {
+                        o[k] = v == "true"
+                    } else if numbers.contains(k), let d = Double(v) {
+                        o[k] = d
+                    } else {
+                        o[k] = v
+                    }
                 }
                 return o
             }
             let body = (try? JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys])) ?? Data("[]".utf8)
-            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+            return Response(
+                status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: body)))
         case .xml:
-            let items = rows.map { row in XML.node(item, row.keys.sorted().map { XML.element($0, row[$0]!) }.joined()) }.joined()
-            return Response(status: .ok, headers: [.contentType: "text/xml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: XML.document(XML.node(root, items)))))
+            let items = rows.map { row in XML.node(item, row.keys.sorted().map { XML.element($0, row[$0]!) }.joined()) }
+                .joined()
+            return Response(
+                status: .ok, headers: [.contentType: "text/xml; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: XML.document(XML.node(root, items)))))
         }
     }
 }

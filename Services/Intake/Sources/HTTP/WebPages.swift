@@ -101,7 +101,8 @@ struct WebPages: Sendable {
     /// The signed-in librarian's centre (its session's subject, checked active on every request).
     func librarian(_ context: IntakeService.Context) async throws -> (session: WebSession, centre: Centre)? {
         guard let session = context.session, case .librarian(let id)? = context.principal,
-              let centre = try await store.centre(id: id), centre.active else { return nil }
+            let centre = try await store.centre(id: id), centre.active
+        else { return nil }
         return (session, centre)
     }
 
@@ -156,11 +157,13 @@ struct WebPages: Sendable {
                 submission, channel: AppealValidator.Channel.centre, centre: centre.id, logger: context.logger)
             guard case .registered(let receipt) = outcome else { throw IntakeError(code: .registrationFailed) }
             return site.page(
-                "receipt", receiptView(receipt, submission: submission, language: language, session: session, centre: centre),
+                "receipt",
+                receiptView(receipt, submission: submission, language: language, session: session, centre: centre),
                 request: request, status: .created)
         } catch let error as APIError where error.status == .unprocessableContent {
             return site.page(
-                "form", formView(values, errors: error.errors, language: language, csrf: session.csrf, centreName: centre.name),
+                "form",
+                formView(values, errors: error.errors, language: language, csrf: session.csrf, centreName: centre.name),
                 request: request, status: .unprocessableContent)
         }
     }
@@ -217,14 +220,21 @@ struct WebPages: Sendable {
         return FormView(
             csrf: csrf, centreName: centreName, v: values, e: fieldMessages, hasErrors: !errors.isEmpty,
             errors: errors.map { Message(message: message($0)) },
-            kinds: options([("application", strings.string("kindApplication", language)),
-                            ("proposal", strings.string("kindProposal", language)),
-                            ("complaint", strings.string("kindComplaint", language))], selected: values.kind),
-            categories: options(Reference.categories.map { ($0.code, uk ? $0.nameUk : $0.nameEn) }, selected: values.category),
-            districts: options(Reference.districts.map { ($0.code, uk ? $0.nameUk : $0.nameEn) }, selected: values.district),
-            authorities: options(Reference.authorities.map { ($0.code, uk ? $0.nameUk : $0.nameEn) }, selected: values.against),
-            benefits: options(Reference.benefitCategories.map { ($0.code, uk ? $0.nameUk : $0.nameEn) },
-                              selected: values.benefitCategory))
+            kinds: options(
+                [
+                    ("application", strings.string("kindApplication", language)),
+                    ("proposal", strings.string("kindProposal", language)),
+                    ("complaint", strings.string("kindComplaint", language)),
+                ], selected: values.kind),
+            categories: options(
+                Reference.categories.map { ($0.code, uk ? $0.nameUk : $0.nameEn) }, selected: values.category),
+            districts: options(
+                Reference.districts.map { ($0.code, uk ? $0.nameUk : $0.nameEn) }, selected: values.district),
+            authorities: options(
+                Reference.authorities.map { ($0.code, uk ? $0.nameUk : $0.nameEn) }, selected: values.against),
+            benefits: options(
+                Reference.benefitCategories.map { ($0.code, uk ? $0.nameUk : $0.nameEn) },
+                selected: values.benefitCategory))
     }
 
     func track(_ request: Request) async throws -> Response {
@@ -245,7 +255,8 @@ struct WebPages: Sendable {
             categoryName: view.categoryName, authorityName: view.authorityName ?? "—",
             deadline: view.deadline?.description ?? "—",
             history: view.history.map {
-                TrackView.Entry(at: minutes($0.at), statusName: statusName($0.status), authorityName: $0.authorityName ?? "")
+                TrackView.Entry(
+                    at: minutes($0.at), statusName: statusName($0.status), authorityName: $0.authorityName ?? "")
             })
         return site.page("track", TrackView(number: number, notFound: false, view: status), request: request)
     }

@@ -20,11 +20,15 @@ extension IntakeStore {
         if let idempotency {
             known = try await database.withConnection { try AppealRecords.isKnown(idempotency, on: $0) }
         }
-        let sequence: Int? = known ? nil : try await database.withConnection { connection in
-            try AppealRecords.drawSequence(year: year, on: connection)
-        }
+        let sequence: Int? =
+            known
+            ? nil
+            : try await database.withConnection { connection in
+                try AppealRecords.drawSequence(year: year, on: connection)
+            }
         return try await unitOfWork.run { tx in
-            try AppealRecords.register(appeal, channel: channel, now: now, idempotency: idempotency, sequence: sequence, in: tx)
+            try AppealRecords.register(
+                appeal, channel: channel, now: now, idempotency: idempotency, sequence: sequence, in: tx)
         }
     }
 
@@ -79,7 +83,8 @@ enum AppealRecords {
         let drawn = try sequence ?? drawSequence(year: year, on: connection)
         let authorKey = RepeatDetector.authorKeyHash(fullName: appeal.author.fullName, address: appeal.author.address)
         let candidates = try repeatCandidates(
-            authorKey: authorKey, category: appeal.category, since: RepeatDetector.windowStart(now: now), on: connection)
+            authorKey: authorKey, category: appeal.category, since: RepeatDetector.windowStart(now: now), on: connection
+        )
         let new = NewAppeal(
             appeal: appeal, channel: channel, sequence: drawn, registeredAt: now, trackingToken: SecureRandom.token(),
             repeatOf: RepeatDetector.bestMatch(text: appeal.text, candidates: candidates))
@@ -97,19 +102,23 @@ enum AppealRecords {
     }
 
     /// Claims the key for this registration; when it was claimed before, the earlier outcome.
-    static func claim(_ idempotency: IdempotentRequest, on connection: PostgresConnection) throws -> RegistrationOutcome? {
+    static func claim(_ idempotency: IdempotentRequest, on connection: PostgresConnection) throws
+        -> RegistrationOutcome?
+    {
         let inserted = try connection.execute(
             """
             INSERT INTO idempotency_keys (centre_id, key, request_hash)
             VALUES (\(idempotency.centre), \(idempotency.storedKey), \(idempotency.requestHash)) ON CONFLICT DO NOTHING
             """)
         guard inserted == 0 else { return nil }
-        guard let row = try connection.query(
-            """
-            SELECT request_hash, response FROM idempotency_keys
-            WHERE centre_id = \(idempotency.centre) AND key = \(idempotency.storedKey)
-            """
-        ).first else { throw IntakeError(code: .idempotencyConflict) }
+        guard
+            let row = try connection.query(
+                """
+                SELECT request_hash, response FROM idempotency_keys
+                WHERE centre_id = \(idempotency.centre) AND key = \(idempotency.storedKey)
+                """
+            ).first
+        else { throw IntakeError(code: .idempotencyConflict) }
         guard idempotency.matches(storedRequestHash: try row.decode(0, as: String.self)) else { return .keyReused }
         guard let stored = try row.decode(1, as: String?.self) else { throw IntakeError(code: .idempotencyConflict) }
         return .replayed(try idempotency.open(stored))
@@ -127,12 +136,14 @@ enum AppealRecords {
     /// database sequence, a drawn number is never given out again; a registration that fails after
     /// drawing leaves a gap in the year's numbering (as a spoiled line in a paper journal).
     static func drawSequence(year: Int, on connection: PostgresConnection) throws -> Int {
-        guard let sequence = try connection.query(
-            """
-            INSERT INTO registration_counter (year, last) VALUES (\(year), 1)
-            ON CONFLICT (year) DO UPDATE SET last = registration_counter.last + 1 RETURNING last
-            """
-        ).first.map({ try $0.decode(0, as: Int.self) }) else { throw IntakeError(code: .registrationFailed) }
+        guard
+            let sequence = try connection.query(
+                """
+                INSERT INTO registration_counter (year, last) VALUES (\(year), 1)
+                ON CONFLICT (year) DO UPDATE SET last = registration_counter.last + 1 RETURNING last
+                """
+            ).first.map({ try $0.decode(0, as: Int.self) })
+        else { throw IntakeError(code: .registrationFailed) }
         return sequence
     }
 

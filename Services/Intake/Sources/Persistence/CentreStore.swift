@@ -12,7 +12,9 @@ extension IntakeStore {
         let hash = TokenHash.hash(token: key)
         let rows = try await database.query(
             "SELECT id, name, address, active, updated_at, key_hash FROM centres WHERE key_hash = \(hash) AND active")
-        guard let r = rows.first, TokenHash.verify(token: key, hash: try r.decode(5, as: String.self)) else { return nil }
+        guard let r = rows.first, TokenHash.verify(token: key, hash: try r.decode(5, as: String.self)) else {
+            return nil
+        }
         return try Self.centre(r)
     }
 
@@ -22,7 +24,8 @@ extension IntakeStore {
     }
 
     public func centres() async throws -> [Centre] {
-        try await database.query("SELECT id, name, address, active, updated_at FROM centres ORDER BY id").map(Self.centre)
+        try await database.query("SELECT id, name, address, active, updated_at FROM centres ORDER BY id").map(
+            Self.centre)
     }
 
     /// Writes the centre and `centre.updated` in one transaction. Throws `CentreKeyInUse` when
@@ -33,7 +36,8 @@ extension IntakeStore {
                 try tx.connection.execute(
                     """
                     INSERT INTO centres (id, name, address, key_hash, active, updated_at)
-                    VALUES (\(centre.id), \(centre.name), \(centre.address), \(centre.keyHash), \(centre.active), \(now))
+                    VALUES (\(centre.id), \(centre.name), \(centre.address), \(centre.keyHash), \(centre.active),
+                        \(now))
                     ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, address = EXCLUDED.address,
                         key_hash = EXCLUDED.key_hash, active = EXCLUDED.active, updated_at = EXCLUDED.updated_at
                     """)
@@ -48,8 +52,9 @@ extension IntakeStore {
     }
 
     static func centre(_ r: PostgresRow) throws -> Centre {
-        Centre(id: try r.decode(0), name: try r.decode(1), address: try r.decode(2), active: try r.decode(3),
-               updatedAt: try r.decode(4))
+        Centre(
+            id: try r.decode(0), name: try r.decode(1), address: try r.decode(2), active: try r.decode(3),
+            updatedAt: try r.decode(4))
     }
 }
 

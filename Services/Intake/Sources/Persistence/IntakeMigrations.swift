@@ -3,103 +3,111 @@ import HromadaPostgres
 /// The intake schema. Versions start at 100 (1–99 are the runtime's outbox and inbox).
 public enum IntakeMigrations {
     public static let all: [Migration] = [
-        Migration(version: 100, name: "reference data", sql: """
-            CREATE TABLE districts (
-                code text PRIMARY KEY,
-                name_uk text NOT NULL,
-                name_en text NOT NULL
-            );
-            CREATE TABLE authorities (
-                code text PRIMARY KEY,
-                name_uk text NOT NULL,
-                name_en text NOT NULL,
-                district text REFERENCES districts(code)
-            );
-            CREATE TABLE categories (
-                code text PRIMARY KEY,
-                name_uk text NOT NULL,
-                name_en text NOT NULL,
-                description_uk text NOT NULL,
-                description_en text NOT NULL,
-                default_authority text NOT NULL REFERENCES authorities(code),
-                term_days int NOT NULL CHECK (term_days IN (15, 30)),
-                position int NOT NULL DEFAULT 0
-            );
-            """),
-        Migration(version: 101, name: "centres", sql: """
-            CREATE TABLE centres (
-                id text PRIMARY KEY,
-                name text NOT NULL,
-                address text NOT NULL,
-                key_hash text NOT NULL UNIQUE,
-                active boolean NOT NULL DEFAULT true,
-                updated_at timestamptz NOT NULL DEFAULT now()
-            );
-            """),
-        Migration(version: 102, name: "appeals", sql: """
-            CREATE TABLE registration_counter (
-                year int PRIMARY KEY,
-                last int NOT NULL
-            );
-            CREATE TABLE appeals (
-                id uuid PRIMARY KEY,
-                registration_number text NOT NULL UNIQUE,
-                registered_at timestamptz NOT NULL,
-                registered_on date NOT NULL,
-                channel text NOT NULL,
-                centre_id text,
-                assisted_by text,
-                kind text NOT NULL,
-                category text NOT NULL,
-                district text,
-                author_key text NOT NULL,
-                full_name text NOT NULL,
-                address text NOT NULL,
-                email text,
-                phone text,
-                preferred_language text NOT NULL,
-                benefit_category text,
-                subject text NOT NULL,
-                body text NOT NULL,
-                confidential boolean NOT NULL,
-                against text,
-                lat double precision,
-                lon double precision,
-                location_address text,
-                is_repeat boolean NOT NULL DEFAULT false,
-                repeat_of text,
-                tracking_token_hash text NOT NULL,
-                status text NOT NULL DEFAULT 'registered',
-                authority text,
-                deadline date,
-                last_event_at timestamptz,
-                updated_at timestamptz NOT NULL
-            );
-            CREATE INDEX appeals_repeat_idx ON appeals (author_key, category, registered_at);
-            CREATE INDEX appeals_registered_at_idx ON appeals (registered_at);
-            CREATE TABLE appeal_history (
-                seq bigserial PRIMARY KEY,
-                appeal_id uuid NOT NULL REFERENCES appeals(id),
-                event_id uuid UNIQUE,
-                event_type text NOT NULL,
-                status text NOT NULL,
-                authority text,
-                deadline date,
-                note text,
-                occurred_at timestamptz NOT NULL
-            );
-            CREATE INDEX appeal_history_appeal_idx ON appeal_history (appeal_id, occurred_at);
-            CREATE TABLE idempotency_keys (
-                centre_id text NOT NULL,
-                key text NOT NULL,
-                request_hash text NOT NULL,
-                response text,
-                created_at timestamptz NOT NULL DEFAULT now(),
-                PRIMARY KEY (centre_id, key)
-            );
-            """),
-        Migration(version: 103, name: "idempotency keys expire", sql: """
-            CREATE INDEX idempotency_keys_created_at_idx ON idempotency_keys (created_at);
-            """),
+        Migration(
+            version: 100, name: "reference data",
+            sql: """
+                CREATE TABLE districts (
+                    code text PRIMARY KEY,
+                    name_uk text NOT NULL,
+                    name_en text NOT NULL
+                );
+                CREATE TABLE authorities (
+                    code text PRIMARY KEY,
+                    name_uk text NOT NULL,
+                    name_en text NOT NULL,
+                    district text REFERENCES districts(code)
+                );
+                CREATE TABLE categories (
+                    code text PRIMARY KEY,
+                    name_uk text NOT NULL,
+                    name_en text NOT NULL,
+                    description_uk text NOT NULL,
+                    description_en text NOT NULL,
+                    default_authority text NOT NULL REFERENCES authorities(code),
+                    term_days int NOT NULL CHECK (term_days IN (15, 30)),
+                    position int NOT NULL DEFAULT 0
+                );
+                """),
+        Migration(
+            version: 101, name: "centres",
+            sql: """
+                CREATE TABLE centres (
+                    id text PRIMARY KEY,
+                    name text NOT NULL,
+                    address text NOT NULL,
+                    key_hash text NOT NULL UNIQUE,
+                    active boolean NOT NULL DEFAULT true,
+                    updated_at timestamptz NOT NULL DEFAULT now()
+                );
+                """),
+        Migration(
+            version: 102, name: "appeals",
+            sql: """
+                CREATE TABLE registration_counter (
+                    year int PRIMARY KEY,
+                    last int NOT NULL
+                );
+                CREATE TABLE appeals (
+                    id uuid PRIMARY KEY,
+                    registration_number text NOT NULL UNIQUE,
+                    registered_at timestamptz NOT NULL,
+                    registered_on date NOT NULL,
+                    channel text NOT NULL,
+                    centre_id text,
+                    assisted_by text,
+                    kind text NOT NULL,
+                    category text NOT NULL,
+                    district text,
+                    author_key text NOT NULL,
+                    full_name text NOT NULL,
+                    address text NOT NULL,
+                    email text,
+                    phone text,
+                    preferred_language text NOT NULL,
+                    benefit_category text,
+                    subject text NOT NULL,
+                    body text NOT NULL,
+                    confidential boolean NOT NULL,
+                    against text,
+                    lat double precision,
+                    lon double precision,
+                    location_address text,
+                    is_repeat boolean NOT NULL DEFAULT false,
+                    repeat_of text,
+                    tracking_token_hash text NOT NULL,
+                    status text NOT NULL DEFAULT 'registered',
+                    authority text,
+                    deadline date,
+                    last_event_at timestamptz,
+                    updated_at timestamptz NOT NULL
+                );
+                CREATE INDEX appeals_repeat_idx ON appeals (author_key, category, registered_at);
+                CREATE INDEX appeals_registered_at_idx ON appeals (registered_at);
+                CREATE TABLE appeal_history (
+                    seq bigserial PRIMARY KEY,
+                    appeal_id uuid NOT NULL REFERENCES appeals(id),
+                    event_id uuid UNIQUE,
+                    event_type text NOT NULL,
+                    status text NOT NULL,
+                    authority text,
+                    deadline date,
+                    note text,
+                    occurred_at timestamptz NOT NULL
+                );
+                CREATE INDEX appeal_history_appeal_idx ON appeal_history (appeal_id, occurred_at);
+                CREATE TABLE idempotency_keys (
+                    centre_id text NOT NULL,
+                    key text NOT NULL,
+                    request_hash text NOT NULL,
+                    response text,
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    PRIMARY KEY (centre_id, key)
+                );
+                """),
+        Migration(
+            version: 103, name: "idempotency keys expire",
+            sql: """
+                CREATE INDEX idempotency_keys_created_at_idx ON idempotency_keys (created_at);
+                """),
     ]
 }

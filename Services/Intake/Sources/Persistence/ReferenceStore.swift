@@ -27,7 +27,9 @@ extension IntakeStore {
 
     public func districts() async throws -> [DistrictEntry] {
         let rows = try await database.query("SELECT code, name_uk, name_en FROM districts ORDER BY code")
-        return try rows.map { r in DistrictEntry(code: try r.decode(0), nameUk: try r.decode(1), nameEn: try r.decode(2)) }
+        return try rows.map { r in
+            DistrictEntry(code: try r.decode(0), nameUk: try r.decode(1), nameEn: try r.decode(2))
+        }
     }
 
     /// Writes `Reference` into the reference tables (idempotent: upsert by code).

@@ -11,9 +11,14 @@ public enum TrackingRecords {
     public static func apply(
         _ update: TrackingUpdate, eventId: UUID, eventType: String, on connection: PostgresConnection
     ) throws {
-        guard let row = try connection.query(
-            "SELECT id, last_event_at FROM appeals WHERE registration_number = \(update.registrationNumber) FOR UPDATE"
-        ).first else { return }
+        guard
+            let row = try connection.query(
+                """
+                SELECT id, last_event_at FROM appeals
+                WHERE registration_number = \(update.registrationNumber) FOR UPDATE
+                """
+            ).first
+        else { return }
         let appealId = try row.decode(0, as: UUID.self)
         let lastEventAt = try row.decode(1, as: Date?.self)
         let status = update.status.rawValue
@@ -86,7 +91,8 @@ extension IntakeStore {
         let category = try row.decode(4, as: String.self)
         let authority = try row.decode(6, as: String?.self)
         return AppealStatusView(
-            registrationNumber: number, status: try row.decode(2, as: String.self), kind: try row.decode(3, as: String.self),
+            registrationNumber: number, status: try row.decode(2, as: String.self),
+            kind: try row.decode(3, as: String.self),
             category: category, categoryName: ReferenceNames.category(category, in: language),
             registeredAt: try row.decode(5, as: Date.self), authority: authority,
             authorityName: ReferenceNames.authority(authority, in: language),
