@@ -178,8 +178,8 @@ final class SystemHarness: @unchecked Sendable {
         env["HROMADA_SMTP_MAX_ATTEMPTS"] = "20"
         env["HROMADA_TRACKING_URL"] = baseURLIfKnown(.intake) ?? "http://127.0.0.1:8080/"
         // Shared by the replicas so a web session is valid on either.
-        env["HROMADA_SESSION_SECRET"] = "system-test-session-secret-0123456789abcdef"
-        env["HROMADA_NOTIFICATION_COOKIE_SECRET"] = "system-test-cookie-secret-0123456789abcdef"
+        // Hex, at least 32 bytes (the web kit refuses anything else); shared by every replica.
+        env["HROMADA_SESSION_SECRET"] = String(repeating: "5e55104e", count: 8)
         env["HROMADA_ROUTING_WATCH_INTERVAL_MS"] = "1000"
         env["HROMADA_AUDIT_CHECKPOINT_SECONDS"] = "5"
         for (k, v) in extraEnvironment { env[k] = v }
