@@ -1,8 +1,9 @@
 import Foundation
 import HromadaContracts
 import HromadaRuntime
-@testable import Routing
 import XCTest
+
+@testable import Routing
 
 /// Deadlines as today's code counts them (calendar days, "one month" = 30 days), the watcher's
 /// decisions, and the routing rules' precedence. Pure, no servers.
@@ -22,17 +23,26 @@ final class DeadlineRulesTests: XCTestCase {
 
     func testTermsAreCalendarDaysAcrossMonthsAndLeapYears() {
         // "One month" is 30 days: it ends on different dates in leap and common years.
-        XCTAssertEqual(Lifecycle.initialDeadline(registeredOn: Self.date("2028-01-31"), termDays: 30), Self.date("2028-03-01"))
-        XCTAssertEqual(Lifecycle.initialDeadline(registeredOn: Self.date("2027-01-31"), termDays: 30), Self.date("2027-03-02"))
-        XCTAssertEqual(Lifecycle.initialDeadline(registeredOn: Self.date("2028-02-14"), termDays: 15), Self.date("2028-02-29"))
-        XCTAssertEqual(Lifecycle.initialDeadline(registeredOn: Self.date("2027-02-14"), termDays: 15), Self.date("2027-03-01"))
-        XCTAssertEqual(Lifecycle.initialDeadline(registeredOn: Self.date("2026-12-20"), termDays: 15), Self.date("2027-01-04"))
+        XCTAssertEqual(
+            Lifecycle.initialDeadline(registeredOn: Self.date("2028-01-31"), termDays: 30), Self.date("2028-03-01"))
+        XCTAssertEqual(
+            Lifecycle.initialDeadline(registeredOn: Self.date("2027-01-31"), termDays: 30), Self.date("2027-03-02"))
+        XCTAssertEqual(
+            Lifecycle.initialDeadline(registeredOn: Self.date("2028-02-14"), termDays: 15), Self.date("2028-02-29"))
+        XCTAssertEqual(
+            Lifecycle.initialDeadline(registeredOn: Self.date("2027-02-14"), termDays: 15), Self.date("2027-03-01"))
+        XCTAssertEqual(
+            Lifecycle.initialDeadline(registeredOn: Self.date("2026-12-20"), termDays: 15), Self.date("2027-01-04"))
         // 2100 is not a leap year, 2000 was.
-        XCTAssertEqual(Lifecycle.initialDeadline(registeredOn: Self.date("2100-02-20"), termDays: 15), Self.date("2100-03-07"))
-        XCTAssertEqual(Lifecycle.initialDeadline(registeredOn: Self.date("2000-02-20"), termDays: 15), Self.date("2000-03-06"))
+        XCTAssertEqual(
+            Lifecycle.initialDeadline(registeredOn: Self.date("2100-02-20"), termDays: 15), Self.date("2100-03-07"))
+        XCTAssertEqual(
+            Lifecycle.initialDeadline(registeredOn: Self.date("2000-02-20"), termDays: 15), Self.date("2000-03-06"))
         // An unknown term falls back to the study term; a term past 45 days is capped.
-        XCTAssertEqual(Lifecycle.initialDeadline(registeredOn: Self.date("2026-11-27"), termDays: 0), Self.date("2026-12-27"))
-        XCTAssertEqual(Lifecycle.initialDeadline(registeredOn: Self.date("2026-11-27"), termDays: 60), Self.date("2027-01-11"))
+        XCTAssertEqual(
+            Lifecycle.initialDeadline(registeredOn: Self.date("2026-11-27"), termDays: 0), Self.date("2026-12-27"))
+        XCTAssertEqual(
+            Lifecycle.initialDeadline(registeredOn: Self.date("2026-11-27"), termDays: 60), Self.date("2027-01-11"))
     }
 
     func testTheFortyFiveDayCapInLeapAndCommonYears() throws {
@@ -40,10 +50,14 @@ final class DeadlineRulesTests: XCTestCase {
         XCTAssertEqual(Law.latestDeadline(registeredOn: Self.date("2027-01-20")), Self.date("2027-03-06"))
         let registered = Self.date("2028-01-20")
         let current = Lifecycle.initialDeadline(registeredOn: registered, termDays: 30)
-        XCTAssertEqual(try Lifecycle.extendedDeadline(current: current, registeredOn: registered, days: 15, newDeadline: nil),
-                       Self.date("2028-03-05"))
-        XCTAssertThrowsError(try Lifecycle.extendedDeadline(current: current, registeredOn: registered, days: 16,
-                                                            newDeadline: nil)) {
+        XCTAssertEqual(
+            try Lifecycle.extendedDeadline(current: current, registeredOn: registered, days: 15, newDeadline: nil),
+            Self.date("2028-03-05"))
+        XCTAssertThrowsError(
+            try Lifecycle.extendedDeadline(
+                current: current, registeredOn: registered, days: 16,
+                newDeadline: nil)
+        ) {
             XCTAssertEqual($0 as? TicketRefusal, .beyondLegalMaximum(cap: Self.date("2028-03-05"), field: "days"))
         }
     }
@@ -59,14 +73,18 @@ final class DeadlineRulesTests: XCTestCase {
         XCTAssertEqual(today.description, "2026-12-10")
         for status in TicketStatus.allCases where status.isOpen {
             XCTAssertNil(DeadlineWatch.alert(for: Self.ticket(status, deadline: today.adding(days: 4)), today: today))
-            XCTAssertEqual(DeadlineWatch.alert(for: Self.ticket(status, deadline: today.adding(days: 3)), today: today),
-                           .approaching, "\(status)")
-            XCTAssertEqual(DeadlineWatch.alert(for: Self.ticket(status, deadline: today), today: today), .approaching,
-                           "the deadline day itself is not overdue")
-            XCTAssertEqual(DeadlineWatch.alert(for: Self.ticket(status, deadline: today.adding(days: -1)), today: today),
-                           .overdue)
-            XCTAssertEqual(DeadlineWatch.alert(for: Self.ticket(status, deadline: today.adding(days: -30)), today: today),
-                           .overdue, "first seen long past: overdue only")
+            XCTAssertEqual(
+                DeadlineWatch.alert(for: Self.ticket(status, deadline: today.adding(days: 3)), today: today),
+                .approaching, "\(status)")
+            XCTAssertEqual(
+                DeadlineWatch.alert(for: Self.ticket(status, deadline: today), today: today), .approaching,
+                "the deadline day itself is not overdue")
+            XCTAssertEqual(
+                DeadlineWatch.alert(for: Self.ticket(status, deadline: today.adding(days: -1)), today: today),
+                .overdue)
+            XCTAssertEqual(
+                DeadlineWatch.alert(for: Self.ticket(status, deadline: today.adding(days: -30)), today: today),
+                .overdue, "first seen long past: overdue only")
         }
         for status in [TicketStatus.answered, .closed] {
             XCTAssertNil(DeadlineWatch.alert(for: Self.ticket(status, deadline: today.adding(days: -1)), today: today))
@@ -89,11 +107,14 @@ final class DeadlineRulesTests: XCTestCase {
         XCTAssertTrue(DeadlineWatch.shouldAutoClose(answered(10 * 86_400), now: Self.now, autoCloseDays: 10))
         XCTAssertFalse(DeadlineWatch.shouldAutoClose(answered(10 * 86_400 - 60), now: Self.now, autoCloseDays: 10))
         XCTAssertTrue(DeadlineWatch.shouldAutoClose(answered(2 * 86_400), now: Self.now, autoCloseDays: 1))
-        XCTAssertFalse(DeadlineWatch.shouldAutoClose(
-            Self.ticket(.closed, deadline: Self.today, answeredAt: Self.now.addingTimeInterval(-30 * 86_400)),
-            now: Self.now, autoCloseDays: 10))
-        XCTAssertFalse(DeadlineWatch.shouldAutoClose(Self.ticket(.reopened, deadline: Self.today), now: Self.now,
-                                                     autoCloseDays: 10))
+        XCTAssertFalse(
+            DeadlineWatch.shouldAutoClose(
+                Self.ticket(.closed, deadline: Self.today, answeredAt: Self.now.addingTimeInterval(-30 * 86_400)),
+                now: Self.now, autoCloseDays: 10))
+        XCTAssertFalse(
+            DeadlineWatch.shouldAutoClose(
+                Self.ticket(.reopened, deadline: Self.today), now: Self.now,
+                autoCloseDays: 10))
         let closed = answered(11 * 86_400).autoClosed(at: Self.now)
         XCTAssertEqual(closed.ticket.status, .closed)
         XCTAssertEqual(closed.ticket.closedAt, Self.now)
@@ -132,13 +153,16 @@ final class DeadlineRulesTests: XCTestCase {
         func route(_ category: String, _ district: String?) -> AppealRouter.Decision {
             AppealRouter.route(category: category, district: district, against: nil, rules: rules)
         }
-        XCTAssertEqual(route("heating", "korabelnyi"), .init(authority: "korabelnyi-administration", reason: "district-rule"))
+        XCTAssertEqual(
+            route("heating", "korabelnyi"), .init(authority: "korabelnyi-administration", reason: "district-rule"))
         XCTAssertEqual(route("heating", "zavodskyi"), .init(authority: "zhkg", reason: "rule"))
         XCTAssertEqual(route("heating", nil), .init(authority: "zhkg", reason: "rule"))
         // No rule for the category: the given default, then Reference's, then the mayor's reception.
-        XCTAssertEqual(AppealRouter.route(category: "education", district: "korabelnyi", against: nil, rules: rules,
-                                          categoryDefault: "health"),
-                       .init(authority: "health", reason: "default"))
+        XCTAssertEqual(
+            AppealRouter.route(
+                category: "education", district: "korabelnyi", against: nil, rules: rules,
+                categoryDefault: "health"),
+            .init(authority: "health", reason: "default"))
         XCTAssertEqual(route("education", nil), .init(authority: "education", reason: "default"))
         XCTAssertEqual(route("no-such-category", nil), .init(authority: "mayor-reception", reason: "default"))
     }
@@ -150,7 +174,8 @@ final class DeadlineRulesTests: XCTestCase {
         for category in Reference.categories.map(\.code) {
             for district in districts {
                 for against in Reference.authorities.map(\.code) {
-                    let decision = AppealRouter.route(category: category, district: district, against: against, rules: rules)
+                    let decision = AppealRouter.route(
+                        category: category, district: district, against: against, rules: rules)
                     XCTAssertNotEqual(decision.authority, against, "\(category) \(district ?? "-") against \(against)")
                     XCTAssertNotNil(Reference.authority(code: decision.authority))
                     checked += 1
@@ -162,7 +187,8 @@ final class DeadlineRulesTests: XCTestCase {
 
     func testInboxScope() {
         let official = Principal(id: "1", name: "a", role: .official, authority: "zhkg")
-        XCTAssertEqual(official.inboxScope(requested: "health"), .init(authority: "zhkg"), "an official sees only their own")
+        XCTAssertEqual(
+            official.inboxScope(requested: "health"), .init(authority: "zhkg"), "an official sees only their own")
         XCTAssertEqual(official.inboxScope(requested: nil), .init(authority: "zhkg"))
         XCTAssertNil(Principal(id: "2", name: "b", role: .official, authority: nil).inboxScope(requested: nil))
         let reception = Principal(id: "3", name: "c", role: .reception, authority: "mayor-reception")
@@ -180,18 +206,23 @@ final class RoutingSettingsTests: XCTestCase {
         XCTAssertEqual(defaults.web?.cookieName, "hromada_routing")
         XCTAssertEqual(defaults.web?.sessionSecret.isRandom, true)
         let hex = String(repeating: "ab", count: 32)
-        let set = try RoutingSettings.fromEnvironment([
-            "HROMADA_ROUTING_WATCH_INTERVAL_MS": "250", "HROMADA_ROUTING_AUTO_CLOSE_DAYS": "3",
-            "HROMADA_SESSION_SECRET": hex, "HROMADA_PUBLIC_URL": "https://routing.example.org",
-        ], httpPort: 8081)
+        let set = try RoutingSettings.fromEnvironment(
+            [
+                "HROMADA_ROUTING_WATCH_INTERVAL_MS": "250", "HROMADA_ROUTING_AUTO_CLOSE_DAYS": "3",
+                "HROMADA_SESSION_SECRET": hex, "HROMADA_PUBLIC_URL": "https://routing.example.org",
+            ], httpPort: 8081)
         XCTAssertEqual(set.watcherInterval, .milliseconds(250))
         XCTAssertEqual(set.autoCloseDays, 3)
-        XCTAssertEqual(set.web?.sessionSecret.bytes, [UInt8](repeating: 0xab, count: 32), "the secret is hex, not raw bytes")
+        XCTAssertEqual(
+            set.web?.sessionSecret.bytes, [UInt8](repeating: 0xab, count: 32), "the secret is hex, not raw bytes")
         XCTAssertEqual(set.web?.sessionSecret.isRandom, false)
         XCTAssertEqual(set.web?.publicURL.origin, "https://routing.example.org")
-        XCTAssertEqual(Set(RoutingSettings.variables.map(\.name)), [
-            "HROMADA_ROUTING_WATCH_INTERVAL_MS", "HROMADA_ROUTING_AUTO_CLOSE_DAYS", "HROMADA_PUBLIC_URL", "HROMADA_SESSION_SECRET",
-        ])
+        XCTAssertEqual(
+            Set(RoutingSettings.variables.map(\.name)),
+            [
+                "HROMADA_ROUTING_WATCH_INTERVAL_MS", "HROMADA_ROUTING_AUTO_CLOSE_DAYS", "HROMADA_PUBLIC_URL",
+                "HROMADA_SESSION_SECRET",
+            ])
     }
 
     func testBadValuesNameTheVariable() {

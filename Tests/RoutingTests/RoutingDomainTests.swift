@@ -1,6 +1,7 @@
 import HromadaContracts
-@testable import Routing
 import XCTest
+
+@testable import Routing
 
 /// Pure rules: routing, deadlines, the lifecycle, answer validation. No servers.
 final class RoutingDomainTests: XCTestCase {
@@ -8,33 +9,49 @@ final class RoutingDomainTests: XCTestCase {
     let day = LocalDate(string: "2026-11-27")!
 
     func testDefaultRuleRoutesCategoryToItsAuthority() {
-        XCTAssertEqual(AppealRouter.route(category: "heating", district: nil, against: nil, rules: rules).authority, "zhkg")
-        XCTAssertEqual(AppealRouter.route(category: "health-care", district: "zavodskyi", against: nil, rules: rules).authority, "health")
-        XCTAssertEqual(AppealRouter.route(category: "other", district: nil, against: nil, rules: rules).authority, "mayor-reception")
+        XCTAssertEqual(
+            AppealRouter.route(category: "heating", district: nil, against: nil, rules: rules).authority, "zhkg")
+        XCTAssertEqual(
+            AppealRouter.route(category: "health-care", district: "zavodskyi", against: nil, rules: rules).authority,
+            "health")
+        XCTAssertEqual(
+            AppealRouter.route(category: "other", district: nil, against: nil, rules: rules).authority,
+            "mayor-reception")
         // No rule at all for the category: its Reference default, then the mayor's reception.
-        XCTAssertEqual(AppealRouter.route(category: "education", district: nil, against: nil, rules: []).authority, "education")
-        XCTAssertEqual(AppealRouter.route(category: "no-such", district: nil, against: nil, rules: []).authority, "mayor-reception")
+        XCTAssertEqual(
+            AppealRouter.route(category: "education", district: nil, against: nil, rules: []).authority, "education")
+        XCTAssertEqual(
+            AppealRouter.route(category: "no-such", district: nil, against: nil, rules: []).authority, "mayor-reception"
+        )
     }
 
     func testDistrictRuleWinsOverCategoryRule() {
         let d = AppealRouter.route(category: "waste", district: "korabelnyi", against: nil, rules: rules)
         XCTAssertEqual(d, .init(authority: "korabelnyi-administration", reason: "district-rule"))
-        XCTAssertEqual(AppealRouter.route(category: "waste", district: nil, against: nil, rules: rules).authority, "zhkg")
-        XCTAssertEqual(AppealRouter.route(category: "heating", district: "korabelnyi", against: nil, rules: rules).authority, "zhkg")
+        XCTAssertEqual(
+            AppealRouter.route(category: "waste", district: nil, against: nil, rules: rules).authority, "zhkg")
+        XCTAssertEqual(
+            AppealRouter.route(category: "heating", district: "korabelnyi", against: nil, rules: rules).authority,
+            "zhkg")
     }
 
     func testComplaintIsNeverRoutedToTheBodyItIsAgainst() {
         let d = AppealRouter.route(category: "heating", district: nil, against: "zhkg", rules: rules)
         XCTAssertEqual(d, .init(authority: "mayor-reception", reason: "complaint-rerouted"))
-        let district = AppealRouter.route(category: "waste", district: "inhulskyi", against: "inhulskyi-administration", rules: rules)
+        let district = AppealRouter.route(
+            category: "waste", district: "inhulskyi", against: "inhulskyi-administration", rules: rules)
         XCTAssertEqual(district.authority, "mayor-reception")
-        // Against the mayor's reception itself: the category's default, else the district's administration, else the first authority.
-        XCTAssertEqual(AppealRouter.route(category: "other", district: "zavodskyi", against: "mayor-reception", rules: rules).authority,
-                       "zavodskyi-administration")
+        // Against the mayor's reception itself: the category's default, else the district's
+        // administration, else the first authority.
+        XCTAssertEqual(
+            AppealRouter.route(category: "other", district: "zavodskyi", against: "mayor-reception", rules: rules)
+                .authority,
+            "zavodskyi-administration")
         let noDistrict = AppealRouter.route(category: "other", district: nil, against: "mayor-reception", rules: rules)
         XCTAssertNotEqual(noDistrict.authority, "mayor-reception")
         // Against someone else: the rule applies.
-        XCTAssertEqual(AppealRouter.route(category: "heating", district: nil, against: "health", rules: rules).authority, "zhkg")
+        XCTAssertEqual(
+            AppealRouter.route(category: "heating", district: nil, against: "health", rules: rules).authority, "zhkg")
     }
 
     func testRuleValidationNamesTheField() {
@@ -44,24 +61,33 @@ final class RoutingDomainTests: XCTestCase {
             RoutingRule(category: "heating", district: "atlantis", authority: "mars"),
             RoutingRule(category: "heating", authority: "health"),
         ])
-        XCTAssertEqual(errors.map(\.field), ["rules[1].category", "rules[2].district", "rules[2].authority", "rules[3]"])
+        XCTAssertEqual(
+            errors.map(\.field), ["rules[1].category", "rules[2].district", "rules[2].authority", "rules[3]"])
         XCTAssertTrue(AppealRouter.validate(AppealRouter.seedRules).isEmpty)
     }
 
     func testDeadlinesFifteenThirtyAndTheCap() {
         XCTAssertEqual(Lifecycle.initialDeadline(registeredOn: day, termDays: 15).description, "2026-12-12")
         XCTAssertEqual(Lifecycle.initialDeadline(registeredOn: day, termDays: 30).description, "2026-12-27")
-        XCTAssertEqual(Lifecycle.initialDeadline(registeredOn: day, termDays: 90).description, "2027-01-11")  // capped at +45
+        // Capped at +45.
+        XCTAssertEqual(Lifecycle.initialDeadline(registeredOn: day, termDays: 90).description, "2027-01-11")
         // Extension: later than now, never past +45.
         let current = day.adding(days: 30)
-        XCTAssertEqual(try Lifecycle.extendedDeadline(current: current, registeredOn: day, days: 15, newDeadline: nil), day.adding(days: 45))
-        XCTAssertThrowsError(try Lifecycle.extendedDeadline(current: current, registeredOn: day, days: 16, newDeadline: nil)) {
+        XCTAssertEqual(
+            try Lifecycle.extendedDeadline(current: current, registeredOn: day, days: 15, newDeadline: nil),
+            day.adding(days: 45))
+        XCTAssertThrowsError(
+            try Lifecycle.extendedDeadline(current: current, registeredOn: day, days: 16, newDeadline: nil)
+        ) {
             XCTAssertEqual(($0 as? TicketRefusal)?.code, "beyond_legal_maximum")
         }
-        XCTAssertThrowsError(try Lifecycle.extendedDeadline(current: current, registeredOn: day, days: nil, newDeadline: current)) {
+        XCTAssertThrowsError(
+            try Lifecycle.extendedDeadline(current: current, registeredOn: day, days: nil, newDeadline: current)
+        ) {
             XCTAssertEqual(($0 as? TicketRefusal)?.code, "not_later")
         }
-        XCTAssertThrowsError(try Lifecycle.extendedDeadline(current: current, registeredOn: day, days: nil, newDeadline: nil))
+        XCTAssertThrowsError(
+            try Lifecycle.extendedDeadline(current: current, registeredOn: day, days: nil, newDeadline: nil))
     }
 
     func testForwardWindowIsFiveCalendarDays() {
@@ -101,7 +127,8 @@ final class RoutingDomainTests: XCTestCase {
         XCTAssertThrowsError(try Lifecycle.validateAnswer(outcome: "explained", text: "коротко")) {
             XCTAssertEqual(($0 as? TicketRefusal)?.code, "too_short")
         }
-        let (outcome, text) = try Lifecycle.validateAnswer(outcome: "refused", text: "  Відмовлено: ділянка не належить місту, див. ст. 12.  ")
+        let (outcome, text) = try Lifecycle.validateAnswer(
+            outcome: "refused", text: "  Відмовлено: ділянка не належить місту, див. ст. 12.  ")
         XCTAssertEqual(outcome, .refused)
         XCTAssertFalse(text.hasPrefix(" "))
     }

@@ -43,19 +43,25 @@ final class RoutingFixture: @unchecked Sendable {
     }
 
     static func start(
-        _ test: XCTestCase, replicas: Int = 1, clock: TestClock = TestClock(Date()), watcherInterval: Duration = .milliseconds(200),
+        _ test: XCTestCase, replicas: Int = 1, clock: TestClock = TestClock(Date()),
+        watcherInterval: Duration = .milliseconds(200),
         prefetch: UInt16 = 50
     ) async throws -> RoutingFixture {
         try IntegrationEnvironment.requireServers()
         var logger = Logger(label: "routing-test")
-        logger.logLevel = ProcessInfo.processInfo.environment["HROMADA_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        logger.logLevel =
+            ProcessInfo.processInfo.environment["HROMADA_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
+            ?? .warning
         let db = try await TestDatabase.create(schema: "routing")
         let broker = try await TestBroker.create()
         let client = AMQPClient(configuration: try broker.configuration(name: "routing-test"), logger: logger)
-        try await client.declare(AMQPTopology(
-            exchanges: [AMQPTopology.Exchange(name: Topology.eventsExchange, type: "topic", durable: true)],
-            queues: [AMQPTopology.Queue(name: observeQueue, durable: true)],
-            bindings: [AMQPTopology.Binding(queue: observeQueue, exchange: Topology.eventsExchange, routingKey: "#")]))
+        try await client.declare(
+            AMQPTopology(
+                exchanges: [AMQPTopology.Exchange(name: Topology.eventsExchange, type: "topic", durable: true)],
+                queues: [AMQPTopology.Queue(name: observeQueue, durable: true)],
+                bindings: [
+                    AMQPTopology.Binding(queue: observeQueue, exchange: Topology.eventsExchange, routingKey: "#")
+                ]))
         let fixture = RoutingFixture(db: db, broker: broker, client: client, clock: clock, logger: logger)
         test.addTeardownBlock {
             await fixture.stop()
@@ -68,10 +74,12 @@ final class RoutingFixture: @unchecked Sendable {
 
     func addReplica(watcherInterval: Duration = .milliseconds(200), prefetch: UInt16 = 50) async throws {
         let configuration = ServiceConfiguration(
-            serviceName: "routing", httpHost: "127.0.0.1", httpPort: 0, amqpURL: broker.url, databaseURL: db.connectionString,
+            serviceName: "routing", httpHost: "127.0.0.1", httpPort: 0, amqpURL: broker.url,
+            databaseURL: db.connectionString,
             databasePoolSize: 4, logLevel: .warning, prefetch: prefetch, adminToken: Self.adminToken)
         let settings = RoutingSettings(clock: clock.clock, watcherInterval: watcherInterval)
-        let (runtime, router) = try await RoutingService.build(configuration: configuration, logger: logger, metricsRegistry: nil, settings: settings)
+        let (runtime, router) = try await RoutingService.build(
+            configuration: configuration, logger: logger, metricsRegistry: nil, settings: settings)
         let harness = try await ServiceHarness.start(runtime: runtime, router: router)
         runtimes.append(runtime)
         harnesses.append(harness)
@@ -111,10 +119,12 @@ final class RoutingFixture: @unchecked Sendable {
         benefit: String? = nil, registeredAt: Date, number: Int = Int.random(in: 1...999_999)
     ) -> AppealRegistered {
         AppealRegistered(
-            appealId: UUID(), registrationNumber: String(format: "MK-2026-%06d", number), registeredAt: registeredAt, kind: kind,
+            appealId: UUID(), registrationNumber: String(format: "MK-2026-%06d", number), registeredAt: registeredAt,
+            kind: kind,
             category: category, district: district,
-            author: .init(fullName: "Олена Петренко", address: "вул. Соборна, 1, Миколаїв", email: "olena@example.org",
-                          preferredLanguage: .uk, benefitCategory: benefit),
+            author: .init(
+                fullName: "Олена Петренко", address: "вул. Соборна, 1, Миколаїв", email: "olena@example.org",
+                preferredLanguage: .uk, benefitCategory: benefit),
             subject: "Немає опалення", text: "У квартирі немає опалення з понеділка.", centreId: "central-library",
             against: against, trackingToken: "trk-\(UUID().uuidString.prefix(8))", channel: "centre")
     }
@@ -127,9 +137,10 @@ final class RoutingFixture: @unchecked Sendable {
         let messages = try envelopes.map { e in
             AMQPOutgoingMessage(
                 exchange: Topology.eventsExchange, routingKey: e.routingKey, body: try e.encoded(),
-                properties: AMQPProperties(contentType: "application/json", deliveryMode: 2, messageID: e.id.uuidString.lowercased(),
-                                           type: e.type, correlationID: e.correlationId.uuidString.lowercased(), appID: e.producer,
-                                           timestamp: e.occurredAt))
+                properties: AMQPProperties(
+                    contentType: "application/json", deliveryMode: 2, messageID: e.id.uuidString.lowercased(),
+                    type: e.type, correlationID: e.correlationId.uuidString.lowercased(), appID: e.producer,
+                    timestamp: e.occurredAt))
         }
         for start in stride(from: 0, to: messages.count, by: 100) {
             try await client.publish(Array(messages[start..<min(start + 100, messages.count)]))
@@ -161,7 +172,8 @@ final class RoutingFixture: @unchecked Sendable {
     func ticketId(appealId: UUID) async throws -> UUID? {
         let client = db.client(poolSize: 1)
         defer { Task { await client.close() } }
-        return try await client.query("SELECT id FROM tickets WHERE appeal_id = \(appealId)").first?.decode(0, as: UUID.self)
+        return try await client.query("SELECT id FROM tickets WHERE appeal_id = \(appealId)").first?.decode(
+            0, as: UUID.self)
     }
 
     /// Waits until the appeal's ticket exists.
@@ -177,7 +189,8 @@ final class RoutingFixture: @unchecked Sendable {
 
     // MARK: HTTP
 
-    func call(_ method: String, _ path: String, token: String, json: Any? = nil) async throws -> ServiceHarness.Response {
+    func call(_ method: String, _ path: String, token: String, json: Any? = nil) async throws -> ServiceHarness.Response
+    {
         let headers = ["Authorization": "Bearer \(token)"]
         if let json { return try await api.request(method, path, json: json, headers: headers) }
         return try await api.request(method, path, headers: headers)
@@ -185,10 +198,12 @@ final class RoutingFixture: @unchecked Sendable {
 
     /// Creates an official through the admin API and returns (id, token).
     func official(name: String, authority: String, role: String = "official") async throws -> (String, String) {
-        let response = try await call("POST", "/v1/officials", token: Self.adminToken,
-                                      json: ["name": name, "authority": authority, "role": role, "email": "\(authority)@example.org"])
+        let response = try await call(
+            "POST", "/v1/officials", token: Self.adminToken,
+            json: ["name": name, "authority": authority, "role": role, "email": "\(authority)@example.org"])
         guard response.status == 201, let body = try response.json() as? [String: Any], let id = body["id"] as? String,
-              let token = body["token"] as? String else {
+            let token = body["token"] as? String
+        else {
             throw FixtureError(description: "creating an official failed: \(response.status) \(response.text)")
         }
         return (id, token)

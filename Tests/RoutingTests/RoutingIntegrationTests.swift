@@ -2,8 +2,9 @@ import Foundation
 import HromadaContracts
 import HromadaRuntime
 import HromadaTestSupport
-@testable import Routing
 import XCTest
+
+@testable import Routing
 
 /// The "Done when" of issue 4 against real RabbitMQ and PostgreSQL.
 final class RoutingIntegrationTests: XCTestCase {
@@ -13,11 +14,14 @@ final class RoutingIntegrationTests: XCTestCase {
     func testRuleCasesDeadlinesAndTicketAssignedRoutingKeys() async throws {
         let f = try await RoutingFixture.start(self, clock: TestClock(Self.registered))
         let defaultRule = RoutingFixture.appeal(category: "heating", registeredAt: Self.registered)
-        let districtRule = RoutingFixture.appeal(category: "waste", district: "korabelnyi", registeredAt: Self.registered)
+        let districtRule = RoutingFixture.appeal(
+            category: "waste", district: "korabelnyi", registeredAt: Self.registered)
         let study = RoutingFixture.appeal(category: "roads", benefit: "war-veteran", registeredAt: Self.registered)
-        let complaint = RoutingFixture.appeal(category: "heating", kind: .complaint, against: "zhkg", registeredAt: Self.registered)
-        let againstReception = RoutingFixture.appeal(category: "other", district: "tsentralnyi", kind: .complaint, against: "mayor-reception",
-                                                     registeredAt: Self.registered)
+        let complaint = RoutingFixture.appeal(
+            category: "heating", kind: .complaint, against: "zhkg", registeredAt: Self.registered)
+        let againstReception = RoutingFixture.appeal(
+            category: "other", district: "tsentralnyi", kind: .complaint, against: "mayor-reception",
+            registeredAt: Self.registered)
         // Registered late in the evening UTC = next calendar day in Kyiv.
         let lateUTC = ISO8601.parse("2026-11-27T23:30:00+00:00")!
         let kyivDay = RoutingFixture.appeal(category: "heating", registeredAt: lateUTC)
@@ -67,7 +71,8 @@ final class RoutingIntegrationTests: XCTestCase {
 
         // Inbox order: priority first, then the nearest deadline.
         let inbox = try await f.call("GET", "/v1/tickets?authority=zhkg", token: admin)
-        let numbers = (inbox.object["tickets"] as? [[String: Any]])?.compactMap { $0["registrationNumber"] as? String } ?? []
+        let numbers =
+            (inbox.object["tickets"] as? [[String: Any]])?.compactMap { $0["registrationNumber"] as? String } ?? []
         XCTAssertEqual(numbers.first, study.registrationNumber)
         XCTAssertEqual(numbers.count, 3)
     }
@@ -78,7 +83,8 @@ final class RoutingIntegrationTests: XCTestCase {
         let envelope = try f.envelope(appeal)
         try await f.publish([envelope, envelope])
         // The same appeal under another message id (a re-publish by intake) is also one ticket.
-        let again = try Envelope(event: appeal, correlationId: appeal.appealId, causationId: nil, producer: "hromada-intake")
+        let again = try Envelope(
+            event: appeal, correlationId: appeal.appealId, causationId: nil, producer: "hromada-intake")
         try await f.publish([again])
         _ = try await f.waitForTicket(appeal)
         _ = try await eventually { try await f.count("SELECT count(*)::bigint FROM inbox") >= 2 }
@@ -95,7 +101,8 @@ final class RoutingIntegrationTests: XCTestCase {
         let (officialId, zhkg) = try await f.official(name: "Іван Коваль", authority: "zhkg")
         let zhkgId = officialId.lowercased()
         let (_, health) = try await f.official(name: "Марія Шевченко", authority: "health")
-        let (_, reception) = try await f.official(name: "Оксана Бондар", authority: "mayor-reception", role: "reception")
+        let (_, reception) = try await f.official(
+            name: "Оксана Бондар", authority: "mayor-reception", role: "reception")
         let appeal = RoutingFixture.appeal(category: "heating", registeredAt: Self.registered)
         try await f.publish([try f.envelope(appeal)])
         let id = try await f.waitForTicket(appeal).uuidString.lowercased()
@@ -114,9 +121,14 @@ final class RoutingIntegrationTests: XCTestCase {
         XCTAssertEqual(((ownInbox.object["tickets"] as? [[String: Any]])?.first?["id"] as? String)?.lowercased(), id)
 
         // Illegal transitions from `assigned`.
-        for (action, body) in [("extend", ["days": 5, "reason": "x"]), ("answer", ["outcome": "explained", "text": "Пояснюємо докладно."]),
-                               ("reopen", ["reason": "незгода"]), ("close", [:])] as [(String, [String: Any])] {
-            let r = try await f.call("POST", "\(path)/\(action)", token: action == "reopen" || action == "close" ? reception : zhkg, json: body)
+        for (action, body) in [
+            ("extend", ["days": 5, "reason": "x"]),
+            ("answer", ["outcome": "explained", "text": "Пояснюємо докладно."]),
+            ("reopen", ["reason": "незгода"]), ("close", [:]),
+        ] as [(String, [String: Any])] {
+            let r = try await f.call(
+                "POST", "\(path)/\(action)", token: action == "reopen" || action == "close" ? reception : zhkg,
+                json: body)
             XCTAssertEqual(r.status, 409, action)
             XCTAssertEqual(r.firstError["code"] as? String, "invalid_transition")
             XCTAssertEqual(r.firstError["message"] as? String, "ticket is assigned; \(action) is not allowed")
@@ -126,10 +138,15 @@ final class RoutingIntegrationTests: XCTestCase {
         // View publishes personal-data.accessed with the official's id.
         let view = try await f.call("GET", path, token: zhkg)
         XCTAssertEqual(view.status, 200)
-        XCTAssertEqual((view.object["appeal"] as? [String: Any]).flatMap { ($0["author"] as? [String: Any])?["fullName"] as? String }, "Олена Петренко")
+        XCTAssertEqual(
+            (view.object["appeal"] as? [String: Any]).flatMap {
+                ($0["author"] as? [String: Any])?["fullName"] as? String
+            }, "Олена Петренко")
         var accessed: [PersonalDataAccessed] = []
         _ = try await eventually {
-            accessed = try await f.observed(type: "personal-data.accessed").map { try $0.decode(PersonalDataAccessed.self) }
+            accessed = try await f.observed(type: "personal-data.accessed").map {
+                try $0.decode(PersonalDataAccessed.self)
+            }
             return accessed.contains { $0.actorId == zhkgId }
         }
         let access = accessed.first { $0.actorId == zhkgId }
@@ -147,11 +164,13 @@ final class RoutingIntegrationTests: XCTestCase {
         XCTAssertEqual(r.firstError["message"] as? String, "ticket is accepted; accept is not allowed")
 
         // Extend: past 45 days refused, then a legal extension.
-        r = try await f.call("POST", "\(path)/extend", token: zhkg, json: ["newDeadline": "2027-01-12", "reason": "потрібна перевірка"])
+        r = try await f.call(
+            "POST", "\(path)/extend", token: zhkg, json: ["newDeadline": "2027-01-12", "reason": "потрібна перевірка"])
         XCTAssertEqual(r.status, 422)
         XCTAssertEqual(r.firstError["code"] as? String, "beyond_legal_maximum")
         XCTAssertEqual(r.firstError["field"] as? String, "newDeadline")
-        r = try await f.call("POST", "\(path)/extend", token: zhkg, json: ["newDeadline": "2027-01-11", "reason": "потрібна перевірка"])
+        r = try await f.call(
+            "POST", "\(path)/extend", token: zhkg, json: ["newDeadline": "2027-01-11", "reason": "потрібна перевірка"])
         XCTAssertEqual(r.status, 200, r.text)
         XCTAssertEqual(r.object["deadline"] as? String, "2027-01-11")
         XCTAssertEqual(r.object["extended"] as? Bool, true)
@@ -160,20 +179,26 @@ final class RoutingIntegrationTests: XCTestCase {
 
         // Forward window: 6 days after registration it is closed.
         clock.advance(days: 6)
-        r = try await f.call("POST", "\(path)/forward", token: zhkg, json: ["to": "health", "reason": "не наша компетенція"])
+        r = try await f.call(
+            "POST", "\(path)/forward", token: zhkg, json: ["to": "health", "reason": "не наша компетенція"])
         XCTAssertEqual(r.status, 409)
         XCTAssertEqual(r.firstError["code"] as? String, "forward_window_closed")
         clock.set(Self.registered)
 
         // Answer: a refusal without reasons is refused; reopen by an official is forbidden; reception reopens.
-        r = try await f.call("POST", "\(path)/answer", token: zhkg, json: ["outcome": "refused", "text": "Відмовлено."])
+        r = try await f.call(
+            "POST", "\(path)/answer", token: zhkg, json: ["outcome": "refused", "text": "Відмовлено."])
         XCTAssertEqual(r.status, 422)
         XCTAssertEqual(r.firstError["field"] as? String, "text")
-        r = try await f.call("POST", "\(path)/answer", token: zhkg, json: ["outcome": "resolved-positively", "text": "Опалення відновлено 28.11."])
+        r = try await f.call(
+            "POST", "\(path)/answer", token: zhkg,
+            json: ["outcome": "resolved-positively", "text": "Опалення відновлено 28.11."])
         XCTAssertEqual(r.status, 200, r.text)
         XCTAssertEqual(r.object["status"] as? String, "answered")
         for action in ["accept", "answer", "extend", "forward"] {
-            let illegal = try await f.call("POST", "\(path)/\(action)", token: zhkg, json: ["to": "health", "reason": "x", "days": 1, "outcome": "other", "text": "довгий текст відповіді"])
+            let illegal = try await f.call(
+                "POST", "\(path)/\(action)", token: zhkg,
+                json: ["to": "health", "reason": "x", "days": 1, "outcome": "other", "text": "довгий текст відповіді"])
             XCTAssertEqual(illegal.status, 409, action)
             XCTAssertEqual(illegal.firstError["message"] as? String, "ticket is answered; \(action) is not allowed")
         }
@@ -183,16 +208,20 @@ final class RoutingIntegrationTests: XCTestCase {
         XCTAssertEqual(r.status, 200, r.text)
         XCTAssertEqual(r.object["status"] as? String, "reopened")
         XCTAssertEqual(r.object["deadline"] as? String, "2026-12-12", "reopened: today + 15")
-        r = try await f.call("POST", "\(path)/answer", token: zhkg, json: ["outcome": "explained", "text": "Роз'яснено порядок перерахунку."])
+        r = try await f.call(
+            "POST", "\(path)/answer", token: zhkg,
+            json: ["outcome": "explained", "text": "Роз'яснено порядок перерахунку."])
         XCTAssertEqual(r.status, 200)
         r = try await f.call("POST", "\(path)/close", token: reception)
         XCTAssertEqual(r.status, 200)
         XCTAssertEqual(r.object["status"] as? String, "closed")
         for action in TicketAction.allCases {
-            let illegal = try await f.call("POST", "\(path)/\(action.rawValue)", token: RoutingFixture.adminToken,
-                                           json: ["to": "health", "reason": "x", "days": 1, "outcome": "other", "text": "довгий текст відповіді"])
+            let illegal = try await f.call(
+                "POST", "\(path)/\(action.rawValue)", token: RoutingFixture.adminToken,
+                json: ["to": "health", "reason": "x", "days": 1, "outcome": "other", "text": "довгий текст відповіді"])
             XCTAssertEqual(illegal.status, 409, action.rawValue)
-            XCTAssertEqual(illegal.firstError["message"] as? String, "ticket is closed; \(action.rawValue) is not allowed")
+            XCTAssertEqual(
+                illegal.firstError["message"] as? String, "ticket is closed; \(action.rawValue) is not allowed")
         }
         let history = (r.object["history"] as? [[String: Any]])?.compactMap { $0["action"] as? String }
         XCTAssertEqual(history, ["assigned", "accepted", "extended", "answered", "reopened", "answered", "closed"])
@@ -201,9 +230,15 @@ final class RoutingIntegrationTests: XCTestCase {
         var types: Set<String> = []
         _ = try await eventually {
             types = Set(try await f.observed().map(\.type))
-            return types.isSuperset(of: ["ticket.accepted", "ticket.extended", "ticket.answered", "ticket.reopened", "ticket.closed"])
+            return types.isSuperset(of: [
+                "ticket.accepted", "ticket.extended", "ticket.answered", "ticket.reopened", "ticket.closed",
+            ])
         }
-        XCTAssertTrue(types.isSuperset(of: ["ticket.accepted", "ticket.extended", "ticket.answered", "ticket.reopened", "ticket.closed", "official.updated"]), "\(types)")
+        XCTAssertTrue(
+            types.isSuperset(of: [
+                "ticket.accepted", "ticket.extended", "ticket.answered", "ticket.reopened", "ticket.closed",
+                "official.updated",
+            ]), "\(types)")
     }
 
     func testForwardWithinWindowAndNeverToTheBodyComplainedAbout() async throws {
@@ -213,7 +248,8 @@ final class RoutingIntegrationTests: XCTestCase {
         let (_, health) = try await f.official(name: "Марія Шевченко", authority: "health")
         let (_, reception) = try await f.official(name: "Оксана Бондар", authority: "mayor-reception")
         let appeal = RoutingFixture.appeal(category: "heating", registeredAt: Self.registered)
-        let complaint = RoutingFixture.appeal(category: "heating", kind: .complaint, against: "zhkg", registeredAt: Self.registered)
+        let complaint = RoutingFixture.appeal(
+            category: "heating", kind: .complaint, against: "zhkg", registeredAt: Self.registered)
         try await f.publish([try f.envelope(appeal), try f.envelope(complaint)])
         let id = try await f.waitForTicket(appeal).uuidString
         let complaintId = try await f.waitForTicket(complaint).uuidString
@@ -224,17 +260,20 @@ final class RoutingIntegrationTests: XCTestCase {
         XCTAssertEqual(r.firstError["code"] as? String, "same_authority")
         r = try await f.call("POST", "/v1/tickets/\(id)/forward", token: zhkg, json: ["to": "atlantis", "reason": "x"])
         XCTAssertEqual(r.firstError["field"] as? String, "to")
-        r = try await f.call("POST", "/v1/tickets/\(id)/forward", token: zhkg, json: ["to": "health", "reason": "медичне питання"])
+        r = try await f.call(
+            "POST", "/v1/tickets/\(id)/forward", token: zhkg, json: ["to": "health", "reason": "медичне питання"])
         XCTAssertEqual(r.status, 200, r.text)
         XCTAssertEqual(r.object["authority"] as? String, "health")
         XCTAssertEqual(r.object["status"] as? String, "assigned")
-        XCTAssertEqual(r.object["deadline"] as? String, "2026-12-12", "forwarding keeps the registration-based deadline")
+        XCTAssertEqual(
+            r.object["deadline"] as? String, "2026-12-12", "forwarding keeps the registration-based deadline")
         r = try await f.call("GET", "/v1/tickets/\(id)", token: zhkg)
         XCTAssertEqual(r.status, 404, "the old authority no longer sees it")
         r = try await f.call("GET", "/v1/tickets/\(id)", token: health)
         XCTAssertEqual(r.status, 200)
 
-        r = try await f.call("POST", "/v1/tickets/\(complaintId)/forward", token: reception, json: ["to": "zhkg", "reason": "x"])
+        r = try await f.call(
+            "POST", "/v1/tickets/\(complaintId)/forward", token: reception, json: ["to": "zhkg", "reason": "x"])
         XCTAssertEqual(r.status, 422)
         XCTAssertEqual(r.firstError["code"] as? String, "complaint_against_authority")
 
@@ -263,19 +302,33 @@ final class RoutingIntegrationTests: XCTestCase {
         r = try await f.call("PUT", "/v1/routing-rules", token: official, json: ["rules": []])
         XCTAssertEqual(r.status, 403)
 
-        r = try await f.call("PUT", "/v1/routing-rules", token: admin, json: ["expectedVersion": 1, "rules": [
-            ["category": "heating", "authority": "zhkg"], ["category": "mystery", "authority": "zhkg"],
-        ]])
+        r = try await f.call(
+            "PUT", "/v1/routing-rules", token: admin,
+            json: [
+                "expectedVersion": 1,
+                "rules": [
+                    ["category": "heating", "authority": "zhkg"], ["category": "mystery", "authority": "zhkg"],
+                ],
+            ])
         XCTAssertEqual(r.status, 422)
         XCTAssertEqual(r.firstError["field"] as? String, "rules[1].category")
-        r = try await f.call("PUT", "/v1/routing-rules", token: admin, json: ["rules": [
-            ["category": "heating", "authority": "zhkg"], ["category": "heating", "authority": "health"],
-        ]])
+        r = try await f.call(
+            "PUT", "/v1/routing-rules", token: admin,
+            json: [
+                "rules": [
+                    ["category": "heating", "authority": "zhkg"], ["category": "heating", "authority": "health"],
+                ]
+            ])
         XCTAssertEqual(r.firstError["code"] as? String, "duplicate_rule")
-        r = try await f.call("PUT", "/v1/routing-rules", token: admin, json: ["expectedVersion": 1, "rules": [
-            ["category": "heating", "district": "zavodskyi", "authority": "zavodskyi-administration"],
-            ["category": "heating", "authority": "zhkg"],
-        ]])
+        r = try await f.call(
+            "PUT", "/v1/routing-rules", token: admin,
+            json: [
+                "expectedVersion": 1,
+                "rules": [
+                    ["category": "heating", "district": "zavodskyi", "authority": "zavodskyi-administration"],
+                    ["category": "heating", "authority": "zhkg"],
+                ],
+            ])
         XCTAssertEqual(r.status, 200, r.text)
         XCTAssertEqual(r.object["version"] as? Int, 2)
         r = try await f.call("PUT", "/v1/routing-rules", token: admin, json: ["expectedVersion": 1, "rules": []])
@@ -291,7 +344,9 @@ final class RoutingIntegrationTests: XCTestCase {
 
         var changes: [RoutingRulesChanged] = []
         _ = try await eventually {
-            changes = try await f.observed(type: "routing-rules.changed").map { try $0.decode(RoutingRulesChanged.self) }
+            changes = try await f.observed(type: "routing-rules.changed").map {
+                try $0.decode(RoutingRulesChanged.self)
+            }
             return changes.count >= 2
         }
         XCTAssertEqual(changes.map(\.version), [1, 2])
@@ -306,7 +361,8 @@ final class RoutingIntegrationTests: XCTestCase {
         XCTAssertEqual(r.status, 200)
         r = try await f.call("GET", "/v1/officials", token: token)
         XCTAssertEqual(r.status, 403)
-        r = try await f.call("POST", "/v1/officials", token: admin, json: ["name": "X", "authority": "atlantis", "role": "official"])
+        r = try await f.call(
+            "POST", "/v1/officials", token: admin, json: ["name": "X", "authority": "atlantis", "role": "official"])
         XCTAssertEqual(r.status, 422)
         XCTAssertEqual(r.firstError["field"] as? String, "authority")
         r = try await f.call("DELETE", "/v1/officials/\(id)/token", token: admin)
@@ -320,9 +376,13 @@ final class RoutingIntegrationTests: XCTestCase {
         XCTAssertEqual(r.status, 200)
         // Idempotent upsert with a given token (the demo seed).
         let seedToken = "demo-official-token-zhkg-0001"
-        r = try await f.call("PUT", "/v1/officials/by-name", token: admin, json: ["name": "Демо ЖКГ", "authority": "zhkg", "role": "official", "token": seedToken])
+        r = try await f.call(
+            "PUT", "/v1/officials/by-name", token: admin,
+            json: ["name": "Демо ЖКГ", "authority": "zhkg", "role": "official", "token": seedToken])
         XCTAssertEqual(r.status, 201)
-        r = try await f.call("PUT", "/v1/officials/by-name", token: admin, json: ["name": "Демо ЖКГ", "authority": "zhkg", "role": "official", "token": seedToken])
+        r = try await f.call(
+            "PUT", "/v1/officials/by-name", token: admin,
+            json: ["name": "Демо ЖКГ", "authority": "zhkg", "role": "official", "token": seedToken])
         XCTAssertEqual(r.status, 200)
         XCTAssertEqual(r.object["created"] as? Bool, false)
         r = try await f.call("GET", "/v1/tickets", token: seedToken)
@@ -341,7 +401,9 @@ final class RoutingIntegrationTests: XCTestCase {
             return updates.count >= 5
         }
         XCTAssertEqual(updates.count, 5)
-        XCTAssertEqual(updates.filter { $0.officialId.uuidString.lowercased() == id.lowercased() }.map(\.active), [true, false, true])
+        XCTAssertEqual(
+            updates.filter { $0.officialId.uuidString.lowercased() == id.lowercased() }.map(\.active),
+            [true, false, true])
     }
 
     /// Two routing processes on one database and vhost: exactly one ticket per appeal and one alert
@@ -349,7 +411,9 @@ final class RoutingIntegrationTests: XCTestCase {
     func testTwoReplicasYieldOneTicketPerAppealAndOneAlertPerThreshold() async throws {
         let clock = TestClock(Self.registered)
         let f = try await RoutingFixture.start(self, replicas: 2, clock: clock, prefetch: 10)
-        let appeals = (0..<200).map { RoutingFixture.appeal(category: "heating", registeredAt: Self.registered, number: $0 + 1) }
+        let appeals = (0..<200).map {
+            RoutingFixture.appeal(category: "heating", registeredAt: Self.registered, number: $0 + 1)
+        }
         let envelopes = try appeals.map(f.envelope)
         // Every appeal twice (a redelivery), interleaved.
         try await f.publish(envelopes + envelopes.reversed())
@@ -382,8 +446,10 @@ final class RoutingIntegrationTests: XCTestCase {
             return approachingEvents.count >= 200
         }
         XCTAssertEqual(approachingEvents.count, 200)
-        XCTAssertEqual(Set(try approachingEvents.map { try $0.decode(TicketDeadlineApproaching.self).ticketId }).count, 200)
-        let approachingRows = try await f.count("SELECT count(*)::bigint FROM alerts WHERE kind = 'deadline-approaching'")
+        XCTAssertEqual(
+            Set(try approachingEvents.map { try $0.decode(TicketDeadlineApproaching.self).ticketId }).count, 200)
+        let approachingRows = try await f.count(
+            "SELECT count(*)::bigint FROM alerts WHERE kind = 'deadline-approaching'")
         XCTAssertEqual(approachingRows, 200)
 
         // 2026-12-13: overdue, escalated to the mayor's reception.
@@ -403,7 +469,8 @@ final class RoutingIntegrationTests: XCTestCase {
         XCTAssertTrue(overdueEvents.allSatisfy { $0.escalatedTo == "mayor-reception" && $0.daysOverdue == 1 })
         let escalated = try await f.count("SELECT count(*)::bigint FROM tickets WHERE escalated")
         XCTAssertEqual(escalated, 200)
-        let overdueList = try await f.call("GET", "/v1/tickets?overdue=true&limit=1000", token: RoutingFixture.adminToken)
+        let overdueList = try await f.call(
+            "GET", "/v1/tickets?overdue=true&limit=1000", token: RoutingFixture.adminToken)
         XCTAssertEqual((overdueList.object["tickets"] as? [Any])?.count, 200)
         let finalApproaching = try await f.observed(type: "ticket.deadline-approaching").count
         XCTAssertEqual(finalApproaching, 200, "no duplicate approaching alerts")
@@ -422,16 +489,21 @@ final class RoutingIntegrationTests: XCTestCase {
         XCTAssertEqual(r.status, 200)
         clock.advance(days: 12)  // 3 days left for both
         _ = try await eventually { try await f.count("SELECT count(*)::bigint FROM alerts") == 2 }
-        r = try await f.call("POST", "/v1/tickets/\(idA)/extend", token: zhkg, json: ["days": 10, "reason": "запит до водоканалу"])
+        r = try await f.call(
+            "POST", "/v1/tickets/\(idA)/extend", token: zhkg, json: ["days": 10, "reason": "запит до водоканалу"])
         XCTAssertEqual(r.status, 200, r.text)
         clock.advance(days: 9)  // new deadline 2026-12-22, today 2026-12-18: approaching again (4 days → not yet)
         clock.advance(days: 1)  // 3 days left
-        let again = try await eventually { try await f.count("SELECT count(*)::bigint FROM alerts WHERE ticket_id = \(UUID(uuidString: idA)!)") == 2 }
+        let again = try await eventually {
+            try await f.count("SELECT count(*)::bigint FROM alerts WHERE ticket_id = \(UUID(uuidString: idA)!)") == 2
+        }
         XCTAssertTrue(again, "an extended deadline is a new deadline")
 
         // b: answer, then 10 days without dispute → closed by the system.
         r = try await f.call("POST", "/v1/tickets/\(idB)/accept", token: zhkg)
-        r = try await f.call("POST", "/v1/tickets/\(idB)/answer", token: zhkg, json: ["outcome": "explained", "text": "Роз'яснено графік подачі води."])
+        r = try await f.call(
+            "POST", "/v1/tickets/\(idB)/answer", token: zhkg,
+            json: ["outcome": "explained", "text": "Роз'яснено графік подачі води."])
         XCTAssertEqual(r.status, 200)
         clock.advance(days: 9)
         try await Task.sleep(for: .milliseconds(600))

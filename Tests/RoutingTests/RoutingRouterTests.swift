@@ -1,14 +1,16 @@
 import Foundation
+import HromadaAPI
 import HromadaContracts
 import HromadaPostgres
 import HromadaRuntime
 import HromadaTestSupport
-import Hummingbird
 import HromadaWeb
+import Hummingbird
 import HummingbirdTesting
 import Logging
-@testable import Routing
 import XCTest
+
+@testable import Routing
 
 /// The officials' API driven in memory with HummingbirdTesting (`app.test(.router)`): no HTTP
 /// server and no broker, only routing's schema in a throwaway PostgreSQL database, where the
@@ -24,7 +26,8 @@ final class RoutingRouterTests: XCTestCase {
 
         /// A ticket for a new appeal in `category`, created as the consumer would.
         func ticket(category: String, kind: AppealKind = .application, against: String? = nil) async throws -> UUID {
-            let appeal = RoutingFixture.appeal(category: category, kind: kind, against: against, registeredAt: registered)
+            let appeal = RoutingFixture.appeal(
+                category: category, kind: kind, against: against, registeredAt: registered)
             let id = try await runtime.transaction { tx in
                 try RoutingStore.createTicket(from: appeal, eventId: UUID(), now: registered, in: tx)
             }
@@ -32,10 +35,12 @@ final class RoutingRouterTests: XCTestCase {
         }
 
         /// An official of `authority` and their bearer token.
-        func official(_ name: String, authority: String, role: OfficialRole = .official) async throws -> (UUID, String) {
+        func official(_ name: String, authority: String, role: OfficialRole = .official) async throws -> (UUID, String)
+        {
             let created = try await runtime.transaction { tx in
-                try RoutingStore.createOfficial(OfficialRequest(name: name, authority: authority, role: role),
-                                                now: registered, in: tx)
+                try RoutingStore.createOfficial(
+                    OfficialRequest(name: name, authority: authority, role: role),
+                    now: registered, in: tx)
             }
             return (created.id, created.token)
         }
@@ -100,24 +105,32 @@ final class RoutingRouterTests: XCTestCase {
                     XCTAssertEqual(ids, [own.uuidString.lowercased()], uri)
                 }
             }
-            try await client.execute(uri: "/v1/tickets/\(other.uuidString.lowercased())", method: .get,
-                                     headers: Self.bearer(zhkg)) { response in
+            try await client.execute(
+                uri: "/v1/tickets/\(other.uuidString.lowercased())", method: .get,
+                headers: Self.bearer(zhkg)
+            ) { response in
                 XCTAssertEqual(response.status, .notFound, "another authority's ticket is 404, not 403")
                 XCTAssertEqual(Self.firstError(response)["code"] as? String, "not_found")
             }
             for action in TicketAction.allCases {
-                try await client.execute(uri: "/v1/tickets/\(other.uuidString.lowercased())/\(action.rawValue)", method: .post,
-                                         headers: Self.bearer(zhkg), body: Self.json(["reason": "x"])) { response in
+                try await client.execute(
+                    uri: "/v1/tickets/\(other.uuidString.lowercased())/\(action.rawValue)", method: .post,
+                    headers: Self.bearer(zhkg), body: Self.json(["reason": "x"])
+                ) { response in
                     XCTAssertEqual(response.status, .notFound, action.rawValue)
                 }
             }
-            try await client.execute(uri: "/v1/tickets/\(own.uuidString.lowercased())", method: .get,
-                                     headers: Self.bearer(zhkg)) { response in
+            try await client.execute(
+                uri: "/v1/tickets/\(own.uuidString.lowercased())", method: .get,
+                headers: Self.bearer(zhkg)
+            ) { response in
                 XCTAssertEqual(response.status, .ok)
             }
             // Reopen belongs to reception: an official is told it is forbidden on their own ticket.
-            try await client.execute(uri: "/v1/tickets/\(own.uuidString.lowercased())/reopen", method: .post,
-                                     headers: Self.bearer(zhkg), body: Self.json(["reason": "x"])) { response in
+            try await client.execute(
+                uri: "/v1/tickets/\(own.uuidString.lowercased())/reopen", method: .post,
+                headers: Self.bearer(zhkg), body: Self.json(["reason": "x"])
+            ) { response in
                 XCTAssertEqual(response.status, .forbidden)
                 XCTAssertEqual(Self.firstError(response)["code"] as? String, "forbidden")
             }
@@ -145,42 +158,56 @@ final class RoutingRouterTests: XCTestCase {
                 ("extend", ["newDeadline": "2026-13-45", "reason": "перевірка"], "newDeadline", "invalid_date"),
                 ("extend", ["days": 0, "reason": "перевірка"], "days", "invalid_value"),
                 ("extend", ["days": 5], "reason", "required"),
-                ("extend", ["newDeadline": "2027-01-12", "reason": "перевірка"], "newDeadline", "beyond_legal_maximum"),
+                (
+                    "extend", ["newDeadline": "2027-01-12", "reason": "перевірка"], "newDeadline",
+                    "beyond_legal_maximum"
+                ),
                 ("forward", ["reason": "не наша"], "to", "required"),
                 ("forward", ["to": "atlantis", "reason": "не наша"], "to", "unknown_authority"),
                 ("answer", ["text": "Достатньо довгий текст"], "outcome", "required"),
                 ("answer", ["outcome": "refused", "text": "Відмовлено."], "text", "reasons_required"),
             ]
             for (action, body, field, code) in cases {
-                try await client.execute(uri: "\(path)/\(action)", method: .post, headers: Self.bearer(zhkg),
-                                         body: Self.json(body)) { response in
+                try await client.execute(
+                    uri: "\(path)/\(action)", method: .post, headers: Self.bearer(zhkg),
+                    body: Self.json(body)
+                ) { response in
                     XCTAssertEqual(response.status, .unprocessableContent, "\(action) \(body)")
                     XCTAssertEqual(Self.firstError(response)["field"] as? String, field, "\(action) \(body)")
                     XCTAssertEqual(Self.firstError(response)["code"] as? String, code, "\(action) \(body)")
                 }
             }
-            try await client.execute(uri: "/v1/tickets?status=bogus", method: .get, headers: Self.bearer(zhkg)) { response in
+            try await client.execute(uri: "/v1/tickets?status=bogus", method: .get, headers: Self.bearer(zhkg)) {
+                response in
                 XCTAssertEqual(response.status, .unprocessableContent)
                 XCTAssertEqual(Self.firstError(response)["field"] as? String, "status")
             }
             // A body that is not the request's shape: 400 naming the field, never a 500.
-            try await client.execute(uri: "\(path)/extend", method: .post, headers: Self.bearer(zhkg),
-                                     body: Self.json(["days": "five"])) { response in
+            try await client.execute(
+                uri: "\(path)/extend", method: .post, headers: Self.bearer(zhkg),
+                body: Self.json(["days": "five"])
+            ) { response in
                 XCTAssertEqual(response.status, .badRequest)
                 XCTAssertEqual(Self.firstError(response)["field"] as? String, "days")
             }
-            try await client.execute(uri: "\(path)/extend", method: .post, headers: Self.bearer(zhkg),
-                                     body: ByteBuffer(string: "{not json")) { response in
+            try await client.execute(
+                uri: "\(path)/extend", method: .post, headers: Self.bearer(zhkg),
+                body: ByteBuffer(string: "{not json")
+            ) { response in
                 XCTAssertEqual(response.status, .badRequest)
                 XCTAssertEqual(Self.firstError(response)["code"] as? String, "malformed_json")
             }
-            try await client.execute(uri: "/v1/routing-rules", method: .put, headers: Self.bearer(Self.adminToken),
-                                     body: Self.json(["rules": [["category": "mystery", "authority": "zhkg"]]])) { response in
+            try await client.execute(
+                uri: "/v1/routing-rules", method: .put, headers: Self.bearer(Self.adminToken),
+                body: Self.json(["rules": [["category": "mystery", "authority": "zhkg"]]])
+            ) { response in
                 XCTAssertEqual(response.status, .unprocessableContent)
                 XCTAssertEqual(Self.firstError(response)["field"] as? String, "rules[0].category")
             }
-            try await client.execute(uri: "/v1/officials", method: .post, headers: Self.bearer(Self.adminToken),
-                                     body: Self.json(["name": "X", "authority": "atlantis", "role": "official"])) { response in
+            try await client.execute(
+                uri: "/v1/officials", method: .post, headers: Self.bearer(Self.adminToken),
+                body: Self.json(["name": "X", "authority": "atlantis", "role": "official"])
+            ) { response in
                 XCTAssertEqual(response.status, .unprocessableContent)
                 XCTAssertEqual(Self.firstError(response)["field"] as? String, "authority")
             }
@@ -193,11 +220,14 @@ final class RoutingRouterTests: XCTestCase {
         let (_, zhkg) = try await f.official("Іван Коваль", authority: "zhkg")
         let path = "/v1/tickets/\(id.uuidString.lowercased())"
         try await f.app.test(.router) { client in
-            try await client.execute(uri: "\(path)/answer", method: .post, headers: Self.bearer(zhkg),
-                                     body: Self.json(["outcome": "explained", "text": "Пояснюємо докладно."])) { response in
+            try await client.execute(
+                uri: "\(path)/answer", method: .post, headers: Self.bearer(zhkg),
+                body: Self.json(["outcome": "explained", "text": "Пояснюємо докладно."])
+            ) { response in
                 XCTAssertEqual(response.status, .conflict)
                 XCTAssertEqual(Self.firstError(response)["field"] as? String, "status")
-                XCTAssertEqual(Self.firstError(response)["message"] as? String, "ticket is assigned; answer is not allowed")
+                XCTAssertEqual(
+                    Self.firstError(response)["message"] as? String, "ticket is assigned; answer is not allowed")
             }
             try await client.execute(uri: "\(path)/accept", method: .post, headers: Self.bearer(zhkg)) { response in
                 XCTAssertEqual(response.status, .ok)
@@ -206,11 +236,48 @@ final class RoutingRouterTests: XCTestCase {
             try await client.execute(uri: "\(path)/accept", method: .post, headers: Self.bearer(zhkg)) { response in
                 XCTAssertEqual(response.status, .conflict)
                 XCTAssertEqual(Self.firstError(response)["code"] as? String, "invalid_transition")
-                XCTAssertEqual(Self.firstError(response)["message"] as? String, "ticket is accepted; accept is not allowed")
+                XCTAssertEqual(
+                    Self.firstError(response)["message"] as? String, "ticket is accepted; accept is not allowed")
             }
             try await client.execute(uri: "\(path)/fly", method: .post, headers: Self.bearer(zhkg)) { response in
                 XCTAssertEqual(response.status, .notFound, "an unknown action")
             }
+        }
+    }
+
+    // MARK: The shared API types
+
+    /// What routing answers decodes into `HromadaAPI`'s types, the ones hromadactl and other
+    /// clients use (a renamed or retyped field fails here, not in a client).
+    func testAnswersDecodeIntoTheSharedAPITypes() async throws {
+        let f = try await makeFixture()
+        let id = try await f.ticket(category: "heating")
+        _ = try await f.official("Іван Коваль", authority: "zhkg")
+        let admin = Self.bearer(Self.adminToken)
+        try await f.app.test(.router) { client in
+            func decode<T: Decodable>(_ type: T.Type, _ uri: String) async throws -> T {
+                let response = try await client.execute(uri: uri, method: .get, headers: admin)
+                XCTAssertEqual(response.status, .ok, uri)
+                return try APICoding.decode(T.self, from: Data(buffer: response.body))
+            }
+            let list = try await decode([String: [RoutingJSON.Ticket]].self, "/v1/tickets")
+            XCTAssertEqual(list["tickets"]?.map(\.id), [id])
+            XCTAssertEqual(list["tickets"]?.first?.deadline, "2026-12-12")
+            let one = try await decode(RoutingJSON.Ticket.self, "/v1/tickets/\(id.uuidString.lowercased())")
+            XCTAssertEqual(one.authority, "zhkg")
+            XCTAssertEqual(one.status, "assigned")
+            let rules = try await decode(RoutingJSON.RuleSet.self, "/v1/routing-rules")
+            XCTAssertEqual(rules.version, 1)
+            XCTAssertEqual(rules.rules.count, AppealRouter.seedRules.count)
+            let authorities = try await decode([RoutingJSON.Authority].self, "/v1/authorities")
+            XCTAssertEqual(authorities.first { $0.code == "zhkg" }?.openTickets, 1)
+            let officials = try await decode([RoutingJSON.Official].self, "/v1/officials")
+            XCTAssertEqual(officials.map(\.authority), ["zhkg"])
+            let refused = try await client.execute(
+                uri: "/v1/tickets/\(id.uuidString.lowercased())/answer", method: .post,
+                headers: admin, body: Self.json([:]))
+            let body = try APICoding.decode(ErrorBody.self, from: Data(buffer: refused.body))
+            XCTAssertEqual(body.errors.first?.code, "invalid_transition")
         }
     }
 
@@ -223,7 +290,8 @@ final class RoutingRouterTests: XCTestCase {
         let lower = id.uuidString.lowercased()
         try await f.app.test(.router) { client in
             for spelling in [id.uuidString.uppercased(), lower] {
-                try await client.execute(uri: "/v1/tickets/\(spelling)", method: .get, headers: Self.bearer(zhkg)) { response in
+                try await client.execute(uri: "/v1/tickets/\(spelling)", method: .get, headers: Self.bearer(zhkg)) {
+                    response in
                     XCTAssertEqual(response.status, .ok, spelling)
                     let body = Self.object(response)
                     XCTAssertEqual(body["id"] as? String, lower)
@@ -232,8 +300,10 @@ final class RoutingRouterTests: XCTestCase {
                     XCTAssertNotNil(UUID(uuidString: appealId))
                 }
             }
-            try await client.execute(uri: "/v1/tickets/\(id.uuidString.uppercased())/accept", method: .post,
-                                     headers: Self.bearer(zhkg)) { response in
+            try await client.execute(
+                uri: "/v1/tickets/\(id.uuidString.uppercased())/accept", method: .post,
+                headers: Self.bearer(zhkg)
+            ) { response in
                 XCTAssertEqual(response.status, .ok)
                 let history = Self.object(response)["history"] as? [[String: Any]] ?? []
                 XCTAssertEqual(history.last?["actor"] as? String, officialId.uuidString.lowercased())
@@ -243,22 +313,28 @@ final class RoutingRouterTests: XCTestCase {
                 XCTAssertTrue(text.contains(lower))
                 XCTAssertFalse(text.contains(id.uuidString.uppercased()))
             }
-            try await client.execute(uri: "/v1/officials", method: .post, headers: Self.bearer(Self.adminToken),
-                                     body: Self.json(["name": "Марія", "authority": "health", "role": "official"])) { response in
+            try await client.execute(
+                uri: "/v1/officials", method: .post, headers: Self.bearer(Self.adminToken),
+                body: Self.json(["name": "Марія", "authority": "health", "role": "official"])
+            ) { response in
                 XCTAssertEqual(response.status, .created)
                 let created = Self.object(response)["id"] as? String ?? ""
                 XCTAssertEqual(created, created.lowercased())
                 XCTAssertNotNil(UUID(uuidString: created))
             }
-            try await client.execute(uri: "/v1/officials", method: .get, headers: Self.bearer(Self.adminToken)) { response in
-                let ids = ((try? JSONSerialization.jsonObject(with: Data(buffer: response.body))) as? [[String: Any]])?
+            try await client.execute(uri: "/v1/officials", method: .get, headers: Self.bearer(Self.adminToken)) {
+                response in
+                let ids =
+                    ((try? JSONSerialization.jsonObject(with: Data(buffer: response.body))) as? [[String: Any]])?
                     .compactMap { $0["id"] as? String } ?? []
                 XCTAssertEqual(ids.count, 2)
                 XCTAssertEqual(ids, ids.map { $0.lowercased() })
             }
             // An official's id in a URL, upper-case: found.
-            try await client.execute(uri: "/v1/officials/\(officialId.uuidString.uppercased())/token", method: .post,
-                                     headers: Self.bearer(Self.adminToken)) { response in
+            try await client.execute(
+                uri: "/v1/officials/\(officialId.uuidString.uppercased())/token", method: .post,
+                headers: Self.bearer(Self.adminToken)
+            ) { response in
                 XCTAssertEqual(response.status, .ok)
             }
         }
@@ -270,8 +346,9 @@ final class RoutingRouterTests: XCTestCase {
 /// session cookie does not open the JSON API.
 final class RoutingWebRouterTests: XCTestCase {
     static func form(_ pairs: [(String, String)]) -> ByteBuffer {
-        ByteBuffer(string: pairs.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
-            .joined(separator: "&"))
+        ByteBuffer(
+            string: pairs.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
+                .joined(separator: "&"))
     }
 
     static let formHeaders: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
@@ -282,7 +359,8 @@ final class RoutingWebRouterTests: XCTestCase {
     }
 
     static func csrf(_ html: String) -> String {
-        html.components(separatedBy: "name=\"csrf\" value=\"").dropFirst().first?.split(separator: "\"").first.map(String.init) ?? ""
+        html.components(separatedBy: "name=\"csrf\" value=\"").dropFirst().first?.split(separator: "\"").first.map(
+            String.init) ?? ""
     }
 
     func testSignInSignOutCSRFAndHeaders() async throws {
@@ -296,18 +374,23 @@ final class RoutingWebRouterTests: XCTestCase {
             XCTAssertTrue(csp.contains("default-src 'none'"), csp)
             XCTAssertFalse(csp.contains("unsafe-inline"), csp)
             let page = String(buffer: login.body)
-            XCTAssertFalse(page.contains("<style") || page.contains("style=\"") || page.contains("<script>"), "no inline style or script")
+            XCTAssertFalse(
+                page.contains("<style") || page.contains("style=\"") || page.contains("<script>"),
+                "no inline style or script")
             XCTAssertTrue(page.contains("/assets/hromada.css"), "the shared stylesheet")
 
-            let wrong = try await client.execute(uri: "/login", method: .post, headers: Self.formHeaders,
-                                                 body: Self.form([("token", "nope-nope-nope-nope")]))
+            let wrong = try await client.execute(
+                uri: "/login", method: .post, headers: Self.formHeaders,
+                body: Self.form([("token", "nope-nope-nope-nope")]))
             XCTAssertEqual(wrong.status, .unauthorized)
             XCTAssertNil(Self.cookie(wrong))
-            let signedIn = try await client.execute(uri: "/login", method: .post, headers: Self.formHeaders,
-                                                    body: Self.form([("token", token)]))
+            let signedIn = try await client.execute(
+                uri: "/login", method: .post, headers: Self.formHeaders,
+                body: Self.form([("token", token)]))
             XCTAssertEqual(signedIn.status, .seeOther)
             let cookie = try XCTUnwrap(Self.cookie(signedIn))
-            let sessions = try await f.runtime.database.query("SELECT count(*)::bigint FROM web_sessions").first?.decode(0, as: Int.self)
+            let sessions = try await f.runtime.database.query("SELECT count(*)::bigint FROM web_sessions").first?
+                .decode(0, as: Int.self)
             XCTAssertEqual(sessions, 1, "a server-side row in routing's schema")
 
             let inbox = try await client.execute(uri: "/", method: .get, headers: [.cookie: cookie])
@@ -325,32 +408,40 @@ final class RoutingWebRouterTests: XCTestCase {
             var headers = Self.formHeaders
             headers[.cookie] = cookie
             let upper = id.uuidString.uppercased()
-            let forged = try await client.execute(uri: "/tickets/\(upper)/accept", method: .post, headers: headers,
-                                                  body: Self.form([("csrf", "forged")]))
+            let forged = try await client.execute(
+                uri: "/tickets/\(upper)/accept", method: .post, headers: headers,
+                body: Self.form([("csrf", "forged")]))
             XCTAssertEqual(forged.status, .forbidden)
-            let accepted = try await client.execute(uri: "/tickets/\(upper)/accept", method: .post, headers: headers,
-                                                    body: Self.form([("csrf", csrf)]))
+            let accepted = try await client.execute(
+                uri: "/tickets/\(upper)/accept", method: .post, headers: headers,
+                body: Self.form([("csrf", csrf)]))
             XCTAssertEqual(accepted.status, .seeOther)
             XCTAssertEqual(accepted.headers[.location], "/tickets/\(id.uuidString.lowercased())?done=accept")
             var foreign = headers
             foreign[.origin] = "https://evil.example"
-            let crossSite = try await client.execute(uri: "/tickets/\(upper)/answer", method: .post, headers: foreign,
-                                                     body: Self.form([("csrf", csrf), ("outcome", "explained"),
-                                                                      ("text", "Пояснюємо докладно.")]))
+            let crossSite = try await client.execute(
+                uri: "/tickets/\(upper)/answer", method: .post, headers: foreign,
+                body: Self.form([
+                    ("csrf", csrf), ("outcome", "explained"),
+                    ("text", "Пояснюємо докладно."),
+                ]))
             XCTAssertEqual(crossSite.status, .forbidden, "another site's form")
 
             // An illegal step is shown on the page with the law's words and the state's status code.
-            let refused = try await client.execute(uri: "/tickets/\(upper)/accept", method: .post, headers: headers,
-                                                   body: Self.form([("csrf", csrf)]))
+            let refused = try await client.execute(
+                uri: "/tickets/\(upper)/accept", method: .post, headers: headers,
+                body: Self.form([("csrf", csrf)]))
             XCTAssertEqual(refused.status, .conflict)
             XCTAssertTrue(String(buffer: refused.body).contains("Ця дія недоступна"))
 
             // Signing out deletes the row: the old cookie no longer opens the inbox.
-            let out = try await client.execute(uri: "/logout", method: .post, headers: headers, body: Self.form([("csrf", csrf)]))
+            let out = try await client.execute(
+                uri: "/logout", method: .post, headers: headers, body: Self.form([("csrf", csrf)]))
             XCTAssertEqual(out.status, .seeOther)
             let after = try await client.execute(uri: "/", method: .get, headers: [.cookie: cookie])
             XCTAssertTrue(String(buffer: after.body).contains("Вхід для посадових осіб"), "signed out for good")
-            let left = try await f.runtime.database.query("SELECT count(*)::bigint FROM web_sessions").first?.decode(0, as: Int.self)
+            let left = try await f.runtime.database.query("SELECT count(*)::bigint FROM web_sessions").first?.decode(
+                0, as: Int.self)
             XCTAssertEqual(left, 0)
         }
     }
@@ -358,13 +449,17 @@ final class RoutingWebRouterTests: XCTestCase {
     func testErrorsArePagesForBrowsersAndJSONForClients() async throws {
         let f = try await RoutingRouterTests.makeFixture(for: self)
         try await f.app.test(.router) { client in
-            let json = try await client.execute(uri: "/v1/tickets/not-a-uuid", method: .get,
-                                                headers: [.authorization: "Bearer \(RoutingRouterTests.adminToken)"])
+            let json = try await client.execute(
+                uri: "/v1/tickets/not-a-uuid", method: .get,
+                headers: [.authorization: "Bearer \(RoutingRouterTests.adminToken)"])
             XCTAssertEqual(json.status, .notFound)
             XCTAssertTrue(json.headers[.contentType]?.hasPrefix("application/json") ?? false)
-            let page = try await client.execute(uri: "/v1/tickets/not-a-uuid", method: .get,
-                                                headers: [.authorization: "Bearer \(RoutingRouterTests.adminToken)",
-                                                          .accept: "text/html,application/xhtml+xml,*/*;q=0.8"])
+            let page = try await client.execute(
+                uri: "/v1/tickets/not-a-uuid", method: .get,
+                headers: [
+                    .authorization: "Bearer \(RoutingRouterTests.adminToken)",
+                    .accept: "text/html,application/xhtml+xml,*/*;q=0.8",
+                ])
             XCTAssertEqual(page.status, .notFound)
             XCTAssertTrue(page.headers[.contentType]?.hasPrefix("text/html") ?? false)
         }

@@ -1,7 +1,8 @@
 import Foundation
 import HromadaContracts
-@testable import Routing
 import XCTest
+
+@testable import Routing
 
 /// The ticket aggregate in memory: every action from every state, who may do what, and the law's
 /// rules for each action. No servers.
@@ -12,10 +13,13 @@ final class TicketLifecycleTests: XCTestCase {
     static let today = registeredOn
 
     let admin = Principal.bootstrapAdministrator
-    let zhkgOfficial = Principal(id: "a1b2c3d4-0000-4000-8000-000000000001", name: "Іван", role: .official, authority: "zhkg")
-    let healthOfficial = Principal(id: "a1b2c3d4-0000-4000-8000-000000000002", name: "Марія", role: .official, authority: "health")
-    let reception = Principal(id: "a1b2c3d4-0000-4000-8000-000000000003", name: "Оксана", role: .reception,
-                              authority: "mayor-reception")
+    let zhkgOfficial = Principal(
+        id: "a1b2c3d4-0000-4000-8000-000000000001", name: "Іван", role: .official, authority: "zhkg")
+    let healthOfficial = Principal(
+        id: "a1b2c3d4-0000-4000-8000-000000000002", name: "Марія", role: .official, authority: "health")
+    let reception = Principal(
+        id: "a1b2c3d4-0000-4000-8000-000000000003", name: "Оксана", role: .reception,
+        authority: "mayor-reception")
 
     static func ticket(
         _ status: TicketStatus, authority: String = "zhkg", kind: AppealKind = .application, against: String? = nil,
@@ -60,7 +64,9 @@ final class TicketLifecycleTests: XCTestCase {
         return nil
     }
 
-    func transition(_ result: Result<TicketTransition, TicketRefusal>, file: StaticString = #filePath, line: UInt = #line)
+    func transition(
+        _ result: Result<TicketTransition, TicketRefusal>, file: StaticString = #filePath, line: UInt = #line
+    )
         -> TicketTransition?
     {
         switch result {
@@ -98,7 +104,8 @@ final class TicketLifecycleTests: XCTestCase {
                     XCTAssertEqual(t.events.first?.authority, t.ticket.authority, "routing key names the holder after")
                 } else {
                     let refusal = refusal(result)
-                    XCTAssertEqual(refusal, .invalidTransition(from: status, action: action), "\(action) from \(status)")
+                    XCTAssertEqual(
+                        refusal, .invalidTransition(from: status, action: action), "\(action) from \(status)")
                     XCTAssertEqual(refusal?.kind, .conflict)
                     XCTAssertEqual(refusal?.field, "status")
                     XCTAssertEqual(refusal?.message, "ticket is \(status.rawValue); \(action.rawValue) is not allowed")
@@ -110,10 +117,12 @@ final class TicketLifecycleTests: XCTestCase {
 
     func testTheStateIsCheckedBeforeWhatWasSent() {
         // An answered ticket and a forward with nothing in it: the state is the problem named.
-        XCTAssertEqual(refusal(apply(.forward(to: nil, reason: nil), to: Self.ticket(.answered))),
-                       .invalidTransition(from: .answered, action: .forward))
-        XCTAssertEqual(refusal(apply(.answer(outcome: nil, text: nil), to: Self.ticket(.closed))),
-                       .invalidTransition(from: .closed, action: .answer))
+        XCTAssertEqual(
+            refusal(apply(.forward(to: nil, reason: nil), to: Self.ticket(.answered))),
+            .invalidTransition(from: .answered, action: .forward))
+        XCTAssertEqual(
+            refusal(apply(.answer(outcome: nil, text: nil), to: Self.ticket(.closed))),
+            .invalidTransition(from: .closed, action: .answer))
     }
 
     // MARK: Who may do what
@@ -142,7 +151,8 @@ final class TicketLifecycleTests: XCTestCase {
         XCTAssertNotNil(transition(apply(.reopen(reason: "незгода"), to: Self.ticket(.answered), by: reception)))
         XCTAssertNotNil(transition(apply(.close, to: Self.ticket(.answered), by: reception)))
         // Reception staff work their own authority's tickets.
-        XCTAssertNotNil(transition(apply(.accept, to: Self.ticket(.assigned, authority: "mayor-reception"), by: reception)))
+        XCTAssertNotNil(
+            transition(apply(.accept, to: Self.ticket(.assigned, authority: "mayor-reception"), by: reception)))
     }
 
     func testAcceptRecordsTheOfficial() throws {
@@ -188,8 +198,11 @@ final class TicketLifecycleTests: XCTestCase {
 
     func testForwardReassignsKeepingTheDeadlineAndPublishesBothEvents() throws {
         let ticket = Self.ticket(.accepted)
-        let t = try XCTUnwrap(transition(apply(.forward(to: " health ", reason: "  медичне питання "), to: ticket,
-                                               by: zhkgOfficial)))
+        let t = try XCTUnwrap(
+            transition(
+                apply(
+                    .forward(to: " health ", reason: "  медичне питання "), to: ticket,
+                    by: zhkgOfficial)))
         XCTAssertEqual(t.ticket.authority, "health")
         XCTAssertEqual(t.ticket.status, .assigned)
         XCTAssertEqual(t.ticket.deadline, ticket.deadline, "the registration-based deadline stays")
@@ -235,36 +248,42 @@ final class TicketLifecycleTests: XCTestCase {
         XCTAssertEqual(tooFar, .beyondLegalMaximum(cap: cap, field: "days"))
         XCTAssertEqual(tooFar?.kind, .invalid)
         XCTAssertEqual(tooFar?.message, "the law allows at most 45 days from registration: 2027-01-11 at the latest")
-        XCTAssertEqual(refusal(apply(.extend(days: nil, newDeadline: "2027-01-12", reason: "x"), to: ticket)),
-                       .beyondLegalMaximum(cap: cap, field: "newDeadline"))
+        XCTAssertEqual(
+            refusal(apply(.extend(days: nil, newDeadline: "2027-01-12", reason: "x"), to: ticket)),
+            .beyondLegalMaximum(cap: cap, field: "newDeadline"))
         XCTAssertNotNil(transition(apply(.extend(days: nil, newDeadline: "2027-01-11", reason: "x"), to: ticket)))
         // Already at the cap: one more day is refused.
         let atCap = Self.ticket(.accepted, deadline: cap)
-        XCTAssertEqual(refusal(apply(.extend(days: 1, newDeadline: nil, reason: "x"), to: atCap)),
-                       .beyondLegalMaximum(cap: cap, field: "days"))
+        XCTAssertEqual(
+            refusal(apply(.extend(days: 1, newDeadline: nil, reason: "x"), to: atCap)),
+            .beyondLegalMaximum(cap: cap, field: "days"))
     }
 
     func testExtensionInputs() {
         let ticket = Self.ticket(.accepted)
-        XCTAssertEqual(refusal(apply(.extend(days: nil, newDeadline: "2026-13-01", reason: "x"), to: ticket)),
-                       .invalidDate(field: "newDeadline"))
+        XCTAssertEqual(
+            refusal(apply(.extend(days: nil, newDeadline: "2026-13-01", reason: "x"), to: ticket)),
+            .invalidDate(field: "newDeadline"))
         XCTAssertEqual(refusal(apply(.extend(days: 0, newDeadline: nil, reason: "x"), to: ticket)), .daysNotPositive)
         let neither = refusal(apply(.extend(days: nil, newDeadline: nil, reason: "x"), to: ticket))
         XCTAssertEqual(neither, .required(field: "newDeadline"))
         XCTAssertEqual(neither?.message, "newDeadline or days is required")
-        XCTAssertEqual(refusal(apply(.extend(days: nil, newDeadline: ticket.deadline.description, reason: "x"), to: ticket)),
-                       .notLater(current: ticket.deadline, field: "newDeadline"))
+        XCTAssertEqual(
+            refusal(apply(.extend(days: nil, newDeadline: ticket.deadline.description, reason: "x"), to: ticket)),
+            .notLater(current: ticket.deadline, field: "newDeadline"))
         // The date wins over days; the reason is checked after the date.
-        XCTAssertEqual(refusal(apply(.extend(days: 999, newDeadline: "2026-12-20", reason: nil), to: ticket)),
-                       .required(field: "reason"))
+        XCTAssertEqual(
+            refusal(apply(.extend(days: 999, newDeadline: "2026-12-20", reason: nil), to: ticket)),
+            .required(field: "reason"))
     }
 
     // MARK: Answer (Art. 15, 19)
 
     func testAnswerNeedsAKnownOutcomeAndEnoughText() throws {
         let ticket = Self.ticket(.accepted)
-        XCTAssertEqual(refusal(apply(.answer(outcome: nil, text: "Достатньо довгий текст"), to: ticket)),
-                       .required(field: "outcome"))
+        XCTAssertEqual(
+            refusal(apply(.answer(outcome: nil, text: "Достатньо довгий текст"), to: ticket)),
+            .required(field: "outcome"))
         let unknown = refusal(apply(.answer(outcome: "maybe", text: "Достатньо довгий текст"), to: ticket))
         XCTAssertEqual(unknown, .unknownOutcome)
         XCTAssertEqual(unknown?.field, "outcome")
@@ -274,16 +293,21 @@ final class TicketLifecycleTests: XCTestCase {
         let short = refusal(apply(.answer(outcome: "explained", text: "123456789"), to: ticket))
         XCTAssertEqual(short?.code, "too_short")
         XCTAssertEqual(short?.field, "text")
-        XCTAssertNotNil(transition(apply(.answer(outcome: "explained", text: "1234567890"), to: ticket)), "10 is enough")
+        XCTAssertNotNil(
+            transition(apply(.answer(outcome: "explained", text: "1234567890"), to: ticket)), "10 is enough")
         // A refusal gives its reasons: 20 characters.
-        XCTAssertEqual(refusal(apply(.answer(outcome: "refused", text: "1234567890123456789"), to: ticket)),
-                       .reasonsRequired)
+        XCTAssertEqual(
+            refusal(apply(.answer(outcome: "refused", text: "1234567890123456789"), to: ticket)),
+            .reasonsRequired)
         XCTAssertNotNil(transition(apply(.answer(outcome: "refused", text: "12345678901234567890"), to: ticket)))
     }
 
     func testAnswerKeepsTheTrimmedTextAndTheOutcome() throws {
-        let t = try XCTUnwrap(transition(apply(.answer(outcome: "resolved-positively", text: "  Опалення відновлено.  "),
-                                               to: Self.ticket(.reopened))))
+        let t = try XCTUnwrap(
+            transition(
+                apply(
+                    .answer(outcome: "resolved-positively", text: "  Опалення відновлено.  "),
+                    to: Self.ticket(.reopened))))
         XCTAssertEqual(t.ticket.outcome, .resolvedPositively)
         XCTAssertEqual(t.ticket.answerText, "Опалення відновлено.")
         XCTAssertEqual(t.ticket.answeredAt, Self.now)
@@ -297,7 +321,8 @@ final class TicketLifecycleTests: XCTestCase {
     func testReopenGivesAFreshStandardTermAndClearsTheEscalation() throws {
         let answered = Self.ticket(.answered, escalated: true)
         let later = Self.today.adding(days: 20)
-        let t = try XCTUnwrap(transition(apply(.reopen(reason: " незгода "), to: answered, by: reception, today: later)))
+        let t = try XCTUnwrap(
+            transition(apply(.reopen(reason: " незгода "), to: answered, by: reception, today: later)))
         XCTAssertEqual(t.ticket.status, .reopened)
         XCTAssertEqual(t.ticket.deadline, later.adding(days: 15))
         XCTAssertFalse(t.ticket.escalated)
@@ -334,16 +359,18 @@ final class TicketLifecycleTests: XCTestCase {
         AppealRegistered(
             appealId: UUID(), registrationNumber: "MK-2026-000042", registeredAt: registeredAt, kind: kind,
             category: category, district: district,
-            author: .init(fullName: "Олена Петренко", address: "вул. Соборна, 1", preferredLanguage: .uk,
-                          benefitCategory: benefit),
+            author: .init(
+                fullName: "Олена Петренко", address: "вул. Соборна, 1", preferredLanguage: .uk,
+                benefitCategory: benefit),
             subject: "Немає опалення", text: "У квартирі немає опалення.", against: against, trackingToken: "trk",
             channel: "centre")
     }
 
     func testOpeningATicketRoutesDatesAndPrioritises() throws {
         let rules = AppealRouter.seedRules
-        let plain = Ticket.open(for: Self.appeal(), id: UUID(), rules: rules, categoryDefault: "zhkg", termDays: 15,
-                                by: "hromada-routing", at: Self.now)
+        let plain = Ticket.open(
+            for: Self.appeal(), id: UUID(), rules: rules, categoryDefault: "zhkg", termDays: 15,
+            by: "hromada-routing", at: Self.now)
         XCTAssertEqual(plain.ticket.status, .assigned)
         XCTAssertEqual(plain.ticket.authority, "zhkg")
         XCTAssertEqual(plain.ticket.deadline.description, "2026-12-12")
@@ -353,23 +380,27 @@ final class TicketLifecycleTests: XCTestCase {
         XCTAssertEqual(plain.history.actor, "hromada-routing")
         XCTAssertEqual(Self.types(plain.events), ["ticket.assigned"])
 
-        let veteran = Ticket.open(for: Self.appeal(benefit: "war-veteran"), id: UUID(), rules: rules,
-                                  categoryDefault: "zhkg", termDays: 30, by: "hromada-routing", at: Self.now)
+        let veteran = Ticket.open(
+            for: Self.appeal(benefit: "war-veteran"), id: UUID(), rules: rules,
+            categoryDefault: "zhkg", termDays: 30, by: "hromada-routing", at: Self.now)
         XCTAssertTrue(veteran.ticket.priority, "benefit holders first")
         XCTAssertEqual((veteran.events.first as? TicketAssigned)?.priority, true)
         XCTAssertEqual(veteran.ticket.deadline.description, "2026-12-27")
-        let blank = Ticket.open(for: Self.appeal(benefit: ""), id: UUID(), rules: rules, categoryDefault: nil,
-                                termDays: 15, by: "r", at: Self.now)
+        let blank = Ticket.open(
+            for: Self.appeal(benefit: ""), id: UUID(), rules: rules, categoryDefault: nil,
+            termDays: 15, by: "r", at: Self.now)
         XCTAssertFalse(blank.ticket.priority, "an empty benefit category is none")
 
-        let complaint = Ticket.open(for: Self.appeal(kind: .complaint, against: "zhkg"), id: UUID(), rules: rules,
-                                    categoryDefault: "zhkg", termDays: 15, by: "r", at: Self.now)
+        let complaint = Ticket.open(
+            for: Self.appeal(kind: .complaint, against: "zhkg"), id: UUID(), rules: rules,
+            categoryDefault: "zhkg", termDays: 15, by: "r", at: Self.now)
         XCTAssertEqual(complaint.ticket.authority, "mayor-reception")
         XCTAssertEqual(complaint.history.note, "complaint-rerouted")
 
         // 23:30 UTC is already the next day in Kyiv: the legal windows count from there.
-        let late = Ticket.open(for: Self.appeal(registeredAt: ISO8601.parse("2026-11-27T23:30:00+00:00")!), id: UUID(),
-                               rules: rules, categoryDefault: "zhkg", termDays: 15, by: "r", at: Self.now)
+        let late = Ticket.open(
+            for: Self.appeal(registeredAt: ISO8601.parse("2026-11-27T23:30:00+00:00")!), id: UUID(),
+            rules: rules, categoryDefault: "zhkg", termDays: 15, by: "r", at: Self.now)
         XCTAssertEqual(late.ticket.registeredOn.description, "2026-11-28")
         XCTAssertEqual(late.ticket.deadline.description, "2026-12-13")
     }
@@ -389,15 +420,18 @@ final class TicketLifecycleTests: XCTestCase {
             (.invalidTransition(from: .closed, action: .accept), .conflict, "invalid_transition"),
             (.forwardWindowClosed(lastDay: Self.today), .conflict, "forward_window_closed"),
             (.required(field: "to"), .invalid, "required"), (.unknownAuthority, .invalid, "unknown_authority"),
-            (.sameAuthority, .invalid, "same_authority"), (.complaintAgainstAuthority, .invalid, "complaint_against_authority"),
-            (.invalidDate(field: "newDeadline"), .invalid, "invalid_date"), (.daysNotPositive, .invalid, "invalid_value"),
+            (.sameAuthority, .invalid, "same_authority"),
+            (.complaintAgainstAuthority, .invalid, "complaint_against_authority"),
+            (.invalidDate(field: "newDeadline"), .invalid, "invalid_date"),
+            (.daysNotPositive, .invalid, "invalid_value"),
             (.notLater(current: Self.today, field: "days"), .invalid, "not_later"),
             (.beyondLegalMaximum(cap: Self.today, field: "days"), .invalid, "beyond_legal_maximum"),
             (.unknownOutcome, .invalid, "unknown_outcome"), (.answerTooShort(empty: false), .invalid, "too_short"),
             (.reasonsRequired, .invalid, "reasons_required"),
         ]
         for (refusal, kind, code) in cases {
-            XCTAssertEqual(refusal.error, RoutingError(kind, code: code, field: refusal.field, message: refusal.message))
+            XCTAssertEqual(
+                refusal.error, RoutingError(kind, code: code, field: refusal.field, message: refusal.message))
             XCTAssertFalse(refusal.message.isEmpty)
         }
     }

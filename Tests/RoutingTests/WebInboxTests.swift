@@ -1,10 +1,11 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import HromadaContracts
 import HromadaTestSupport
 import XCTest
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// The officials' web inbox: login by token → session cookie, inbox and ticket pages rendered in a
 /// real headless chromium (screenshots under .hromada/screenshots/), a form posted exactly as the
@@ -20,15 +21,19 @@ final class WebInboxTests: XCTestCase {
     @discardableResult
     static func run(_ executable: String, _ arguments: [String]) throws -> CommandResult {
         // Not Foundation's Process: its waitUntilExit() can hang inside the test process on Linux.
-        let (status, output) = try IntegrationEnvironment.run(executable, arguments, environment: ProcessInfo.processInfo.environment)
+        let (status, output) = try IntegrationEnvironment.run(
+            executable, arguments, environment: ProcessInfo.processInfo.environment)
         return CommandResult(status: status, output: output)
     }
 
     static func chromium() throws -> String {
-        for path in ["/usr/bin/chromium", "/usr/bin/chromium-browser"] where FileManager.default.isExecutableFile(atPath: path) {
+        for path in ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        where FileManager.default.isExecutableFile(atPath: path) {
             return path
         }
-        if IntegrationEnvironment.infrastructureRequired { XCTFail("chromium is not installed (deploy/local/infra.sh install)") }
+        if IntegrationEnvironment.infrastructureRequired {
+            XCTFail("chromium is not installed (deploy/local/infra.sh install)")
+        }
         throw XCTSkip("chromium is not installed")
     }
 
@@ -41,7 +46,9 @@ final class WebInboxTests: XCTestCase {
         try html.write(to: page, atomically: true, encoding: .utf8)
         let screenshot = folder.appendingPathComponent("\(name).png")
         try? FileManager.default.removeItem(at: screenshot)
-        let common = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,1600"]
+        let common = [
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,1600",
+        ]
         try run(browser, common + ["--screenshot=\(screenshot.path)", page.absoluteString])
         let dom = try run(browser, common + ["--dump-dom", page.absoluteString]).output
         print("screenshot: \(screenshot.path)")
@@ -52,8 +59,10 @@ final class WebInboxTests: XCTestCase {
         let clock = TestClock(Self.registered)
         let f = try await RoutingFixture.start(self, clock: clock)
         let (_, token) = try await f.official(name: "Іван Коваль", authority: "zhkg")
-        let urgent = RoutingFixture.appeal(category: "roads", benefit: "war-veteran", registeredAt: Self.registered, number: 101)
-        let late = RoutingFixture.appeal(category: "heating", registeredAt: Self.registered.addingTimeInterval(-20 * 86_400), number: 102)
+        let urgent = RoutingFixture.appeal(
+            category: "roads", benefit: "war-veteran", registeredAt: Self.registered, number: 101)
+        let late = RoutingFixture.appeal(
+            category: "heating", registeredAt: Self.registered.addingTimeInterval(-20 * 86_400), number: 102)
         var hostile = RoutingFixture.appeal(category: "heating", registeredAt: Self.registered, number: 103)
         hostile.subject = "<script>alert('x')</script> Опалення"
         try await f.publish([try f.envelope(urgent), try f.envelope(late), try f.envelope(hostile)])
@@ -78,11 +87,18 @@ final class WebInboxTests: XCTestCase {
 
         // A wrong token is refused; the right one gives an HttpOnly, SameSite=Lax session cookie named
         // for the service (the web kit's server-side session; every form also carries its CSRF token).
-        let wrong = try Self.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--data-urlencode", "token=nope", "\(base)/login"])
+        let wrong = try Self.run(
+            "/usr/bin/curl",
+            ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--data-urlencode", "token=nope", "\(base)/login"])
         XCTAssertEqual(wrong.output, "401")
-        let headers = try Self.run("/usr/bin/curl", ["-s", "-D", "-", "-o", "/dev/null", "--data-urlencode", "token=\(token)", "\(base)/login"]).output
+        let headers = try Self.run(
+            "/usr/bin/curl",
+            ["-s", "-D", "-", "-o", "/dev/null", "--data-urlencode", "token=\(token)", "\(base)/login"]
+        ).output
         XCTAssertTrue(headers.hasPrefix("HTTP/1.1 303"), headers)
-        let setCookie = headers.split(separator: "\r\n").first { $0.lowercased().hasPrefix("set-cookie: hromada_routing=") }.map(String.init) ?? ""
+        let setCookie =
+            headers.split(separator: "\r\n").first { $0.lowercased().hasPrefix("set-cookie: hromada_routing=") }.map(
+                String.init) ?? ""
         XCTAssertTrue(setCookie.contains("HttpOnly"))
         XCTAssertTrue(setCookie.contains("SameSite=Lax"), "the web kit's session cookie")
         let cookie = String(setCookie.dropFirst("set-cookie: ".count).split(separator: ";")[0])
@@ -99,14 +115,17 @@ final class WebInboxTests: XCTestCase {
         XCTAssertTrue(html.contains("Вхідні звернення"))
         XCTAssertTrue(html.contains("ПРОСТРОЧЕНО"), "overdue is said in text, not colour only")
         XCTAssertFalse(html.contains("<script>alert"), "user text is escaped")
-        let first = html.range(of: urgent.registrationNumber), second = html.range(of: late.registrationNumber)
+        let first = html.range(of: urgent.registrationNumber)
+        let second = html.range(of: late.registrationNumber)
         XCTAssertNotNil(first)
         XCTAssertNotNil(second)
         if let first, let second { XCTAssertLessThan(first.lowerBound, second.lowerBound, "priority first") }
         let rendered = try Self.render(html, name: "routing-inbox")
         XCTAssertTrue(rendered.dom.contains(urgent.registrationNumber), "chromium rendered the inbox")
         XCTAssertTrue(rendered.dom.contains("ПРОСТРОЧЕНО"))
-        let size = (try FileManager.default.attributesOfItem(atPath: rendered.screenshot.path)[.size] as? NSNumber)?.intValue ?? 0
+        let size =
+            (try FileManager.default.attributesOfItem(atPath: rendered.screenshot.path)[.size] as? NSNumber)?.intValue
+            ?? 0
         XCTAssertGreaterThan(size, 10_000, "a real screenshot was written")
 
         // The ticket page shows the law's limits; viewing it is recorded.
@@ -119,20 +138,28 @@ final class WebInboxTests: XCTestCase {
         XCTAssertTrue(ticketRender.dom.contains("Переслати за належністю"))
 
         // Post the accept form as the browser would: without the CSRF token it is refused.
-        let csrf = page.text.components(separatedBy: "name=\"csrf\" value=\"").dropFirst().first?.split(separator: "\"").first.map(String.init) ?? ""
+        let csrf =
+            page.text.components(separatedBy: "name=\"csrf\" value=\"").dropFirst().first?.split(separator: "\"").first
+            .map(String.init) ?? ""
         XCTAssertFalse(csrf.isEmpty)
         let form = ["Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"]
-        let noCsrf = try await f.api.request("POST", "/tickets/\(urgentId)/accept", body: Data("csrf=bad".utf8), headers: form)
+        let noCsrf = try await f.api.request(
+            "POST", "/tickets/\(urgentId)/accept", body: Data("csrf=bad".utf8), headers: form)
         XCTAssertEqual(noCsrf.status, 403)
-        let accepted = try await f.api.request("POST", "/tickets/\(urgentId)/accept", body: Data("csrf=\(csrf)".utf8), headers: form)
-        XCTAssertTrue([200, 303].contains(accepted.status), "\(accepted.status)")  // 303 to the ticket page (URLSession may follow it)
+        let accepted = try await f.api.request(
+            "POST", "/tickets/\(urgentId)/accept", body: Data("csrf=\(csrf)".utf8), headers: form)
+        // 303 to the ticket page (URLSession may follow it).
+        XCTAssertTrue([200, 303].contains(accepted.status), "\(accepted.status)")
         let afterAccept = try await f.api.request("GET", "/tickets/\(urgentId)", headers: ["Cookie": cookie])
         XCTAssertTrue(afterAccept.text.contains("на розгляді"), "status now accepted")
         // The extend form shows the 45-day cap as the date input's max.
         XCTAssertTrue(afterAccept.text.contains("max=\"2027-01-11\""))
         // An extension past the cap is refused on the page with the law's words.
-        let beyond = try await f.api.request("POST", "/tickets/\(urgentId)/extend",
-                                             body: Data("csrf=\(csrf)&newDeadline=2027-01-20&reason=%D0%BF%D0%B5%D1%80%D0%B5%D0%B2%D1%96%D1%80%D0%BA%D0%B0".utf8), headers: form)
+        let beyond = try await f.api.request(
+            "POST", "/tickets/\(urgentId)/extend",
+            body: Data(
+                "csrf=\(csrf)&newDeadline=2027-01-20&reason=%D0%BF%D0%B5%D1%80%D0%B5%D0%B2%D1%96%D1%80%D0%BA%D0%B0".utf8
+            ), headers: form)
         XCTAssertEqual(beyond.status, 422)
         XCTAssertTrue(beyond.text.contains("45 днів"))
         // After the 5-day window the forward form is disabled.

@@ -6,8 +6,10 @@ import Routing
 struct Entry {
     static func main() async {
         await HromadaMain.run(service: "routing") { configuration, logger, registry in
-            let settings = try RoutingSettings.fromEnvironment(configuration.environment, httpPort: configuration.httpPort)
-            try await RoutingService.run(configuration: configuration, settings: settings, logger: logger, metricsRegistry: registry)
+            let settings = try RoutingSettings.fromEnvironment(
+                configuration.environment, httpPort: configuration.httpPort)
+            try await RoutingService.run(
+                configuration: configuration, settings: settings, logger: logger, metricsRegistry: registry)
         }
     }
 }

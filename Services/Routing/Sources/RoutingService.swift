@@ -22,10 +22,12 @@ public enum RoutingService {
         runtime.addConsumer(
             queue: Topology.Queue.routing.rawValue,
             bindings: RoutingEventHandler.bindings,
-            handler: RoutingEventHandler(producer: configuration.producer, clock: settings.clock, logger: runtime.logger)
+            handler: RoutingEventHandler(
+                producer: configuration.producer, clock: settings.clock, logger: runtime.logger)
         )
         if settings.runWatcher {
-            runtime.addService(DeadlineWatcher(unitOfWork: runtime.unitOfWork, settings: settings, logger: runtime.logger))
+            runtime.addService(
+                DeadlineWatcher(unitOfWork: runtime.unitOfWork, settings: settings, logger: runtime.logger))
         }
         return (runtime, try await makeRouter(runtime: runtime, settings: settings))
     }
@@ -34,7 +36,9 @@ public enum RoutingService {
     /// JSON or pages, security headers, bearer and session authenticators, CSRF), the officials'
     /// API and the web inbox: what `build` serves, and what router tests drive in memory on a
     /// prepared database.
-    public static func makeRouter(runtime: ServiceRuntime, settings: RoutingSettings) async throws -> Router<WebRequestContext> {
+    public static func makeRouter(runtime: ServiceRuntime, settings: RoutingSettings) async throws -> Router<
+        WebRequestContext
+    > {
         let web = settings.web ?? WebSettings.local(service: "routing", port: runtime.configuration.httpPort)
         let site = try WebSite(
             settings: web, bundle: Bundle.module, templates: WebInbox.templateNames,
@@ -56,8 +60,8 @@ public enum RoutingService {
         configuration: ServiceConfiguration, settings: RoutingSettings, logger: Logger,
         metricsRegistry: PrometheusCollectorRegistry?
     ) async throws {
-        let (runtime, router) = try await build(configuration: configuration, logger: logger, metricsRegistry: metricsRegistry, settings: settings)
+        let (runtime, router) = try await build(
+            configuration: configuration, logger: logger, metricsRegistry: metricsRegistry, settings: settings)
         try await runtime.run(application: runtime.makeApplication(router: router))
     }
 }
-

@@ -41,10 +41,13 @@ public struct RoutingSettings: Sendable {
     /// `HROMADA_ROUTING_WATCH_INTERVAL_MS` (50 ms to a day), `HROMADA_ROUTING_AUTO_CLOSE_DAYS` (1–3650),
     /// and through the web kit `HROMADA_PUBLIC_URL` and `HROMADA_SESSION_SECRET` (hex, ≥ 32 bytes).
     /// A bad value is an error naming the variable, never echoing the value.
-    public static func fromEnvironment(_ environment: [String: String], httpPort: Int = 8081) throws -> RoutingSettings {
+    public static func fromEnvironment(_ environment: [String: String], httpPort: Int = 8081) throws -> RoutingSettings
+    {
         let env = EnvironmentReader(environment)
         var settings = RoutingSettings()
-        if let interval = try env.duration(.routingWatchIntervalMilliseconds, unit: .milliseconds(1), in: 50...86_400_000) {
+        if let interval = try env.duration(
+            .routingWatchIntervalMilliseconds, unit: .milliseconds(1), in: 50...86_400_000)
+        {
             settings.watcherInterval = interval
         }
         if let days = try env.integer(.routingAutoCloseDays, in: 1...3650) {

@@ -96,7 +96,8 @@ public enum Lifecycle {
 
     /// Checks an answer: outcome known, text at least 10 characters; a refusal gives reasons (≥ 20).
     /// The outcome is checked first, so the refusal names the outcome when both are wrong.
-    public static func validateAnswer(outcome: String?, text: String?) throws(TicketRefusal) -> (AnswerOutcome, String) {
+    public static func validateAnswer(outcome: String?, text: String?) throws(TicketRefusal) -> (AnswerOutcome, String)
+    {
         guard let outcome else { throw .required(field: "outcome") }
         guard let parsed = AnswerOutcome(rawValue: outcome) else { throw .unknownOutcome }
         let body = (text ?? "").trimmingCharacters(in: .whitespacesAndNewlines)

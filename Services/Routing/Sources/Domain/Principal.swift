@@ -16,7 +16,8 @@ public struct Principal: Sendable, Equatable {
         self.authority = authority
     }
 
-    public static let bootstrapAdministrator = Principal(id: "admin", name: "administrator", role: .administrator, authority: nil)
+    public static let bootstrapAdministrator = Principal(
+        id: "admin", name: "administrator", role: .administrator, authority: nil)
 
     /// Reception staff and administrators see every authority's tickets.
     public var seesAllTickets: Bool { role == .reception || role == .administrator }
@@ -48,7 +49,9 @@ extension Principal {
 
 extension Ticket {
     /// `personal-data.accessed`: who saw this appeal's personal data, for what, where and when.
-    public func accessed(by principal: Principal, purpose: String, service: String, at now: Date) -> PersonalDataAccessed {
+    public func accessed(by principal: Principal, purpose: String, service: String, at now: Date)
+        -> PersonalDataAccessed
+    {
         PersonalDataAccessed(
             appealId: appealId, registrationNumber: registrationNumber, actorId: principal.id,
             actorRole: principal.role.rawValue, authority: principal.authority, purpose: purpose,

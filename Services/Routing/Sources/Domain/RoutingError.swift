@@ -1,5 +1,6 @@
 import Foundation
 import HromadaContracts
+import HromadaCore
 
 /// A rejected request, mapped to HTTP by the API layer: `kind` 404/409/422/403, a code, the
 /// field it concerns and an English message (no personal data).
@@ -105,7 +106,8 @@ public enum TicketRefusal: Error, Sendable, Equatable, CustomStringConvertible {
         case .forbidden(let action) where action.isReceptionAction:
             "only the mayor's reception staff may \(action.rawValue) a ticket"
         case .forbidden(let action): "only the holding authority may \(action.rawValue) this ticket"
-        case .invalidTransition(let status, let action): "ticket is \(status.rawValue); \(action.rawValue) is not allowed"
+        case .invalidTransition(let status, let action):
+            "ticket is \(status.rawValue); \(action.rawValue) is not allowed"
         case .forwardWindowClosed(let lastDay):
             "forwarding is allowed within \(Law.forwardWindowDays) days of registration (until \(lastDay))"
         case .required(let field) where field == "newDeadline": "newDeadline or days is required"
@@ -129,3 +131,9 @@ public enum TicketRefusal: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { "\(code): \(message)" }
 }
+
+// Their descriptions name codes, fields, statuses and legal dates, never a value a person sent or
+// a resident's data: safe for logs and dead-letter headers (`redactedDescription`).
+extension RoutingError: PrivacySafeError {}
+extension RoutingValidationErrors: PrivacySafeError {}
+extension TicketRefusal: PrivacySafeError {}

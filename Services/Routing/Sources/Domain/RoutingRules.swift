@@ -48,7 +48,9 @@ public enum AppealRouter {
         }
         var alternatives: [String] = []
         if let fallbackDefault { alternatives.append(fallbackDefault) }
-        if let district, let administration = Reference.administration(ofDistrict: district) { alternatives.append(administration.code) }
+        if let district, let administration = Reference.administration(ofDistrict: district) {
+            alternatives.append(administration.code)
+        }
         alternatives += Reference.authorities.map(\.code)
         let chosen = alternatives.first { $0 != against } ?? Reference.defaultAuthority
         return Decision(authority: chosen, reason: "complaint-rerouted")
@@ -61,18 +63,29 @@ public enum AppealRouter {
         var seen = Set<String>()
         for (i, rule) in rules.enumerated() {
             if Reference.category(code: rule.category) == nil {
-                errors.append(RoutingError(.invalid, code: "unknown_category", field: "rules[\(i)].category", message: "unknown category code"))
+                errors.append(
+                    RoutingError(
+                        .invalid, code: "unknown_category", field: "rules[\(i)].category",
+                        message: "unknown category code"))
             }
             if let district = rule.district, Reference.district(code: district) == nil {
-                errors.append(RoutingError(.invalid, code: "unknown_district", field: "rules[\(i)].district", message: "unknown district code"))
+                errors.append(
+                    RoutingError(
+                        .invalid, code: "unknown_district", field: "rules[\(i)].district",
+                        message: "unknown district code"))
             }
             if Reference.authority(code: rule.authority) == nil {
-                errors.append(RoutingError(.invalid, code: "unknown_authority", field: "rules[\(i)].authority", message: "unknown authority code"))
+                errors.append(
+                    RoutingError(
+                        .invalid, code: "unknown_authority", field: "rules[\(i)].authority",
+                        message: "unknown authority code"))
             }
             let key = "\(rule.category)|\(rule.district ?? "")"
             if !seen.insert(key).inserted {
-                errors.append(RoutingError(.invalid, code: "duplicate_rule", field: "rules[\(i)]",
-                                           message: "a rule for this category and district is already in the set"))
+                errors.append(
+                    RoutingError(
+                        .invalid, code: "duplicate_rule", field: "rules[\(i)]",
+                        message: "a rule for this category and district is already in the set"))
             }
         }
         return errors
@@ -84,10 +97,11 @@ public enum AppealRouter {
         var rules = Reference.categories.map { RoutingRule(category: $0.code, authority: $0.defaultAuthority) }
         for category in ["waste", "roads"] {
             for district in Reference.districts {
-                rules.append(RoutingRule(category: category, district: district.code, authority: "\(district.code)-administration"))
+                rules.append(
+                    RoutingRule(
+                        category: category, district: district.code, authority: "\(district.code)-administration"))
             }
         }
         return rules
     }
 }
-

@@ -32,7 +32,8 @@ public struct Ticket: Sendable, Equatable {
     /// Rebuilds a ticket as stored; new tickets come from `Ticket.open`.
     public init(
         id: UUID, appealId: UUID, registrationNumber: String, authority: String, status: TicketStatus, priority: Bool,
-        category: String, kind: AppealKind, subject: String, against: String?, registeredAt: Date, registeredOn: LocalDate,
+        category: String, kind: AppealKind, subject: String, against: String?, registeredAt: Date,
+        registeredOn: LocalDate,
         deadline: LocalDate, extended: Bool = false, escalated: Bool = false, outcome: AnswerOutcome? = nil,
         answerText: String? = nil, answeredAt: Date? = nil, closedAt: Date? = nil
     ) {
@@ -132,8 +133,9 @@ extension Ticket {
             assignedAt: now, reason: decision.reason)
         return TicketTransition(
             ticket: ticket,
-            history: TicketHistoryRecord(at: now, action: "assigned", actor: assigner, from: nil, to: .assigned,
-                                         authority: decision.authority, note: decision.reason),
+            history: TicketHistoryRecord(
+                at: now, action: "assigned", actor: assigner, from: nil, to: .assigned,
+                authority: decision.authority, note: decision.reason),
             events: [assigned])
     }
 
@@ -164,10 +166,13 @@ extension Ticket {
         let by = actor.id
         switch command {
         case .accept:
-            return next.transition(action: "accepted", actor: by, from: status, at: now, note: nil, events: [
-                TicketAccepted(ticketId: id, appealId: appealId, registrationNumber: registrationNumber,
-                               authority: authority, officialId: by, acceptedAt: now),
-            ])
+            return next.transition(
+                action: "accepted", actor: by, from: status, at: now, note: nil,
+                events: [
+                    TicketAccepted(
+                        ticketId: id, appealId: appealId, registrationNumber: registrationNumber,
+                        authority: authority, officialId: by, acceptedAt: now)
+                ])
 
         case .forward(let to, let reason):
             guard Lifecycle.forwardAllowed(registeredOn: registeredOn, today: today) else {
@@ -180,15 +185,19 @@ extension Ticket {
             if kind == .complaint, let against, against == target { throw .complaintAgainstAuthority }
             let reason = try Lifecycle.reason(reason)
             next.authority = target
-            return next.transition(action: "forwarded", actor: by, from: status, at: now,
-                                   note: "from \(authority): \(reason)", events: [
-                TicketForwarded(ticketId: id, appealId: appealId, registrationNumber: registrationNumber,
-                                authority: target, fromAuthority: authority, officialId: by, reason: reason,
-                                forwardedAt: now, deadline: deadline),
-                TicketAssigned(ticketId: id, appealId: appealId, registrationNumber: registrationNumber,
-                               authority: target, category: category, priority: priority, deadline: deadline,
-                               assignedAt: now, reason: "forwarded", previousAuthority: authority),
-            ])
+            return next.transition(
+                action: "forwarded", actor: by, from: status, at: now,
+                note: "from \(authority): \(reason)",
+                events: [
+                    TicketForwarded(
+                        ticketId: id, appealId: appealId, registrationNumber: registrationNumber,
+                        authority: target, fromAuthority: authority, officialId: by, reason: reason,
+                        forwardedAt: now, deadline: deadline),
+                    TicketAssigned(
+                        ticketId: id, appealId: appealId, registrationNumber: registrationNumber,
+                        authority: target, category: category, priority: priority, deadline: deadline,
+                        assignedAt: now, reason: "forwarded", previousAuthority: authority),
+                ])
 
         case .extend(let days, let newDeadline, let reason):
             var requested: LocalDate?
@@ -201,33 +210,42 @@ extension Ticket {
             let reason = try Lifecycle.reason(reason)
             next.deadline = target
             next.extended = true
-            return next.transition(action: "extended", actor: by, from: status, at: now,
-                                   note: "\(deadline) → \(target): \(reason)", events: [
-                TicketExtended(ticketId: id, appealId: appealId, registrationNumber: registrationNumber,
-                               authority: authority, officialId: by, reason: reason, previousDeadline: deadline,
-                               newDeadline: target, extendedAt: now),
-            ])
+            return next.transition(
+                action: "extended", actor: by, from: status, at: now,
+                note: "\(deadline) → \(target): \(reason)",
+                events: [
+                    TicketExtended(
+                        ticketId: id, appealId: appealId, registrationNumber: registrationNumber,
+                        authority: authority, officialId: by, reason: reason, previousDeadline: deadline,
+                        newDeadline: target, extendedAt: now)
+                ])
 
         case .answer(let outcome, let text):
             let (parsed, body) = try Lifecycle.validateAnswer(outcome: outcome, text: text)
             next.outcome = parsed
             next.answerText = body
             next.answeredAt = now
-            return next.transition(action: "answered", actor: by, from: status, at: now, note: parsed.rawValue, events: [
-                TicketAnswered(ticketId: id, appealId: appealId, registrationNumber: registrationNumber,
-                               authority: authority, officialId: by, outcome: parsed, answerText: body, answeredAt: now),
-            ])
+            return next.transition(
+                action: "answered", actor: by, from: status, at: now, note: parsed.rawValue,
+                events: [
+                    TicketAnswered(
+                        ticketId: id, appealId: appealId, registrationNumber: registrationNumber,
+                        authority: authority, officialId: by, outcome: parsed, answerText: body, answeredAt: now)
+                ])
 
         case .reopen(let reason):
             let reason = try Lifecycle.reason(reason)
             let reopenedDeadline = Lifecycle.reopenedDeadline(today: today)
             next.deadline = reopenedDeadline
             next.escalated = false
-            return next.transition(action: "reopened", actor: by, from: status, at: now, note: reason, events: [
-                TicketReopened(ticketId: id, appealId: appealId, registrationNumber: registrationNumber,
-                               authority: authority, reopenedBy: by, reason: reason, reopenedAt: now,
-                               deadline: reopenedDeadline),
-            ])
+            return next.transition(
+                action: "reopened", actor: by, from: status, at: now, note: reason,
+                events: [
+                    TicketReopened(
+                        ticketId: id, appealId: appealId, registrationNumber: registrationNumber,
+                        authority: authority, reopenedBy: by, reason: reason, reopenedAt: now,
+                        deadline: reopenedDeadline)
+                ])
 
         case .close:
             return closed(by: by, at: now)
@@ -241,10 +259,13 @@ extension Ticket {
         var next = self
         next.status = .closed
         next.closedAt = now
-        return next.transition(action: "closed", actor: closer, from: status, at: now, note: nil, events: [
-            TicketClosed(ticketId: id, appealId: appealId, registrationNumber: registrationNumber, authority: authority,
-                         closedAt: now, closedBy: closer),
-        ])
+        return next.transition(
+            action: "closed", actor: closer, from: status, at: now, note: nil,
+            events: [
+                TicketClosed(
+                    ticketId: id, appealId: appealId, registrationNumber: registrationNumber, authority: authority,
+                    closedAt: now, closedBy: closer)
+            ])
     }
 
     /// `ticket.deadline-approaching` for today (the ticket itself does not change).
@@ -264,9 +285,10 @@ extension Ticket {
                 at: now, action: "escalated", actor: DeadlineWatch.watcherActor, from: status, to: status,
                 authority: authority, note: "overdue since \(deadline); escalated to \(Reference.defaultAuthority)"),
             events: [
-                TicketOverdue(ticketId: id, appealId: appealId, registrationNumber: registrationNumber,
-                              authority: authority, deadline: deadline, daysOverdue: deadline.days(until: today),
-                              raisedAt: now, escalatedTo: Reference.defaultAuthority),
+                TicketOverdue(
+                    ticketId: id, appealId: appealId, registrationNumber: registrationNumber,
+                    authority: authority, deadline: deadline, daysOverdue: deadline.days(until: today),
+                    raisedAt: now, escalatedTo: Reference.defaultAuthority)
             ])
     }
 
@@ -280,10 +302,13 @@ extension Ticket {
         var next = self
         next.status = .closed
         next.closedAt = now
-        return next.transition(action: "returned", actor: returner ?? "intake", from: status, at: now, note: nil, events: [
-            TicketClosed(ticketId: id, appealId: appealId, registrationNumber: registrationNumber, authority: authority,
-                         closedAt: now, closedBy: "returned"),
-        ])
+        return next.transition(
+            action: "returned", actor: returner ?? "intake", from: status, at: now, note: nil,
+            events: [
+                TicketClosed(
+                    ticketId: id, appealId: appealId, registrationNumber: registrationNumber, authority: authority,
+                    closedAt: now, closedBy: "returned")
+            ])
     }
 
     private func transition(
@@ -291,8 +316,9 @@ extension Ticket {
     ) -> TicketTransition {
         TicketTransition(
             ticket: self,
-            history: TicketHistoryRecord(at: now, action: action, actor: actor, from: from, to: status,
-                                         authority: authority, note: note),
+            history: TicketHistoryRecord(
+                at: now, action: action, actor: actor, from: from, to: status,
+                authority: authority, note: note),
             events: events)
     }
 }

@@ -115,7 +115,10 @@ public struct TicketActionRequest: Codable, Sendable {
     public var outcome: String?
     public var text: String?
 
-    public init(to: String? = nil, reason: String? = nil, days: Int? = nil, newDeadline: String? = nil, outcome: String? = nil, text: String? = nil) {
+    public init(
+        to: String? = nil, reason: String? = nil, days: Int? = nil, newDeadline: String? = nil, outcome: String? = nil,
+        text: String? = nil
+    ) {
         self.to = to
         self.reason = reason
         self.days = days

@@ -21,7 +21,8 @@ public struct RoutingAPI: Sendable {
     /// `BearerAuthenticator` asks this and puts the answer into the request context).
     func principal(token: String) async throws -> Principal? {
         if let admin = runtime.configuration.adminToken,
-           ConstantTime.equals(Array(SHA256.hash(token)), Array(SHA256.hash(admin))) {
+            ConstantTime.equals(Array(SHA256.hash(token)), Array(SHA256.hash(admin)))
+        {
             return .bootstrapAdministrator
         }
         return try await runtime.database.withConnection { c in try RoutingStore.official(token: token, on: c) }
@@ -44,12 +45,13 @@ public struct RoutingAPI: Sendable {
     }
 
     static func apiError(_ error: RoutingError) -> APIError {
-        let status: HTTPResponse.Status = switch error.kind {
-        case .notFound: .notFound
-        case .conflict: .conflict
-        case .invalid: .unprocessableContent
-        case .forbidden: .forbidden
-        }
+        let status: HTTPResponse.Status =
+            switch error.kind {
+            case .notFound: .notFound
+            case .conflict: .conflict
+            case .invalid: .unprocessableContent
+            case .forbidden: .forbidden
+            }
         return APIError(status, code: error.code, message: error.message, field: error.field)
     }
 
@@ -62,7 +64,8 @@ public struct RoutingAPI: Sendable {
         } catch let error as RoutingError {
             throw Self.apiError(error)
         } catch let error as RoutingValidationErrors {
-            throw APIError.validation(error.errors.map { FieldError(field: $0.field, code: $0.code, message: $0.message) })
+            throw APIError.validation(
+                error.errors.map { FieldError(field: $0.field, code: $0.code, message: $0.message) })
         }
     }
 
@@ -73,7 +76,9 @@ public struct RoutingAPI: Sendable {
 
     /// The `:id` of a URL as a UUID, accepted in either case (`UUID(uuidString:)` is case-blind).
     static func uuid(_ context: WebRequestContext, _ name: String = "id", what: String = "ticket") throws -> UUID {
-        guard let text = context.parameters.get(name), let id = UUID(uuidString: text) else { throw APIError.notFound(what) }
+        guard let text = context.parameters.get(name), let id = UUID(uuidString: text) else {
+            throw APIError.notFound(what)
+        }
         return id
     }
 
@@ -102,15 +107,20 @@ public struct RoutingAPI: Sendable {
 
     /// Applies `action` through the domain and returns the ticket as the actor now sees it (the
     /// answer shows personal data, so it is recorded as an access for `ticket.<action>`).
-    public func perform(_ action: TicketAction, id: UUID, request: TicketActionRequest, principal: Principal) async throws -> TicketDetail {
+    public func perform(_ action: TicketAction, id: UUID, request: TicketActionRequest, principal: Principal)
+        async throws -> TicketDetail
+    {
         let command = TicketCommand(action, request)
         let record = try await write { tx, now in
             let ticket = try RoutingStore.perform(command, ticketId: id, principal: principal, now: now, in: tx)
-            try RoutingStore.recordAccess(to: ticket, by: principal, purpose: "ticket.\(action.rawValue)", now: now, in: tx)
+            try RoutingStore.recordAccess(
+                to: ticket, by: principal, purpose: "ticket.\(action.rawValue)", now: now, in: tx)
             return try RoutingStore.record(of: ticket, on: tx.connection)
         }
         Counter(label: "hromada_routing_actions_total", dimensions: [("action", action.rawValue)]).increment()
-        runtime.logger.info("ticket action", metadata: ["ticket.id": "\(id.uuidString.lowercased())", "ticket.action": "\(action.rawValue)"])
+        runtime.logger.info(
+            "ticket action",
+            metadata: ["ticket.id": "\(id.uuidString.lowercased())", "ticket.action": "\(action.rawValue)"])
         return TicketDetail(record, today: today)
     }
 
@@ -163,7 +173,8 @@ public struct RoutingAPI: Sendable {
                     throw APIError.notFound("action")
                 }
                 let buffer = try await request.body.collect(upTo: 256 * 1024)
-                let body = buffer.readableBytes == 0
+                let body =
+                    buffer.readableBytes == 0
                     ? TicketActionRequest()
                     : try JSON.decoder.decode(TicketActionRequest.self, from: Data(buffer.readableBytesView))
                 return try JSON.response(try await api.perform(action, id: id, request: body, principal: principal))
@@ -172,8 +183,11 @@ public struct RoutingAPI: Sendable {
         router.get("/v1/routing-rules") { request, context -> Response in
             try await api.mapped {
                 let principal = try Self.principal(context)
-                guard principal.seesAllTickets else { throw APIError.forbidden("reception staff and administrators only") }
-                return try JSON.response(try await api.runtime.database.withConnection { c in try RoutingStore.currentRules(on: c) })
+                guard principal.seesAllTickets else {
+                    throw APIError.forbidden("reception staff and administrators only")
+                }
+                return try JSON.response(
+                    try await api.runtime.database.withConnection { c in try RoutingStore.currentRules(on: c) })
             }
         }
         router.put("/v1/routing-rules") { request, context -> Response in
@@ -196,7 +210,8 @@ public struct RoutingAPI: Sendable {
         router.get("/v1/officials") { request, context -> Response in
             try await api.mapped {
                 _ = try Self.requireAdministrator(context)
-                return try JSON.response(try await api.runtime.database.withConnection { c in try RoutingStore.officials(on: c) })
+                return try JSON.response(
+                    try await api.runtime.database.withConnection { c in try RoutingStore.officials(on: c) })
             }
         }
         router.post("/v1/officials") { request, context -> Response in
@@ -219,9 +234,10 @@ public struct RoutingAPI: Sendable {
             try await api.mapped {
                 _ = try Self.requireAdministrator(context)
                 let id = try Self.uuid(context, what: "official")
-                return try JSON.response(try await api.write { tx, now in
-                    try RoutingStore.issueToken(officialId: id, now: now, in: tx)
-                })
+                return try JSON.response(
+                    try await api.write { tx, now in
+                        try RoutingStore.issueToken(officialId: id, now: now, in: tx)
+                    })
             }
         }
         router.delete("/v1/officials/:id/token") { request, context -> Response in

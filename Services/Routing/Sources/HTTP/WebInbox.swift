@@ -57,7 +57,9 @@ public struct WebInbox: Sendable {
         let query = request.uri.queryParameters
         if let status = query.get("status").flatMap(TicketStatus.init(rawValue:)) { filter.status = status }
         filter.overdueOnly = query.get("overdue") == "true"
-        if principal.seesAllTickets, let authority = query.get("authority"), !authority.isEmpty { filter.authority = authority }
+        if principal.seesAllTickets, let authority = query.get("authority"), !authority.isEmpty {
+            filter.authority = authority
+        }
         let tickets = try await api.tickets(principal: principal, filter: filter)
         let rows = tickets.map { t in
             InboxView.Row(
@@ -68,7 +70,8 @@ public struct WebInbox: Sendable {
                 escalated: t.escalated, extended: t.extended)
         }
         let statuses = TicketStatus.allCases.filter { $0 != .forwarded && $0 != .extended }.map {
-            InboxView.Option(code: $0.rawValue, name: word("status", $0.rawValue, language), selected: filter.status == $0)
+            InboxView.Option(
+                code: $0.rawValue, name: word("status", $0.rawValue, language), selected: filter.status == $0)
         }
         let view = InboxView(
             official: principal.name, authority: principal.authority.map { authorityName($0, language) } ?? "—",
@@ -88,12 +91,16 @@ public struct WebInbox: Sendable {
             (action.isReceptionAction ? principal.canReopenAndClose : canWork) && action.allowedFrom.contains(current)
         }
         let forwardTargets = Reference.authorities
-            .filter { $0.code != t.authority && !(t.appeal.kind == AppealKind.complaint.rawValue && $0.code == t.appeal.against) }
+            .filter {
+                $0.code != t.authority
+                    && !(t.appeal.kind == AppealKind.complaint.rawValue && $0.code == t.appeal.against)
+            }
             .map { TicketView.Option(code: $0.code, name: language == .en ? $0.nameEn : $0.nameUk) }
         let history = t.history.map {
             TicketView.HistoryRow(
                 at: ISO8601.format($0.at, in: .kyiv).prefix(16).replacingOccurrences(of: "T", with: " "),
-                action: word("action", $0.action, language), actor: $0.actor, status: word("status", $0.toStatus, language),
+                action: word("action", $0.action, language), actor: $0.actor,
+                status: word("status", $0.toStatus, language),
                 authority: authorityName($0.authority, language), note: $0.note ?? "")
         }
         let a = t.appeal
@@ -110,12 +117,15 @@ public struct WebInbox: Sendable {
                 district: a.district ?? "", subject: a.subject, text: a.text, authorName: a.author.fullName,
                 authorAddress: a.author.address, authorEmail: a.author.email ?? "", authorPhone: a.author.phone ?? "",
                 benefit: a.author.benefitCategory ?? "", confidential: a.confidential,
-                against: a.against.map { authorityName($0, language) }, repeatOf: a.repeatOf.flatMap { $0.isEmpty ? nil : $0 }),
+                against: a.against.map { authorityName($0, language) },
+                repeatOf: a.repeatOf.flatMap { $0.isEmpty ? nil : $0 }),
             history: history, csrf: session.csrf,
             canAccept: allowed(.accept), canForward: allowed(.forward), canExtend: allowed(.extend),
             canAnswer: allowed(.answer), canReopen: allowed(.reopen), canClose: allowed(.close),
             forwardTargets: forwardTargets,
-            outcomes: AnswerOutcome.allCases.map { TicketView.Option(code: $0.rawValue, name: word("outcome", $0.rawValue, language)) },
+            outcomes: AnswerOutcome.allCases.map {
+                TicketView.Option(code: $0.rawValue, name: word("outcome", $0.rawValue, language))
+            },
             message: message, error: error)
         return site.page("ticket", view, request: request, status: status)
     }
@@ -157,14 +167,17 @@ public struct WebInbox: Sendable {
 
         var request: TicketActionRequest {
             func present(_ value: String?) -> String? { value.flatMap { $0.isEmpty ? nil : $0 } }
-            return TicketActionRequest(to: present(to), reason: present(reason), newDeadline: present(newDeadline),
-                                       outcome: present(outcome), text: present(text))
+            return TicketActionRequest(
+                to: present(to), reason: present(reason), newDeadline: present(newDeadline),
+                outcome: present(outcome), text: present(text))
         }
     }
 
     /// The page's principal: only from a session (a bearer token does not open pages).
     static func signedIn(_ context: WebRequestContext) -> (Principal, WebSession)? {
-        guard let session = context.session, let principal = context.principal.flatMap(Principal.init(web:)) else { return nil }
+        guard let session = context.session, let principal = context.principal.flatMap(Principal.init(web:)) else {
+            return nil
+        }
         return (principal, session)
     }
 
@@ -190,12 +203,15 @@ public struct WebInbox: Sendable {
         }
         router.get("/tickets/:id") { request, context -> Response in
             guard let (principal, session) = Self.signedIn(context) else { return web.site.redirect("/") }
-            guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else { return web.notFound(request) }
+            guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else {
+                return web.notFound(request)
+            }
             do {
                 let detail = try await web.api.ticket(id: id, principal: principal, purpose: "ticket.view")
                 let done = request.uri.queryParameters.get("done").flatMap(TicketAction.init(rawValue:))
-                return web.ticketPage(detail, principal: principal, session: session, request: request,
-                                      message: done.map { web.text("done_\($0.rawValue)", Language.of(request)) })
+                return web.ticketPage(
+                    detail, principal: principal, session: session, request: request,
+                    message: done.map { web.text("done_\($0.rawValue)", Language.of(request)) })
             } catch TicketRefusal.notFound {
                 return web.notFound(request)
             }
@@ -203,7 +219,8 @@ public struct WebInbox: Sendable {
         router.post("/tickets/:id/:action") { request, context -> Response in
             guard let (principal, session) = Self.signedIn(context) else { return web.site.redirect("/") }
             guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)),
-                  let action = context.parameters.get("action").flatMap(TicketAction.init(rawValue:)) else {
+                let action = context.parameters.get("action").flatMap(TicketAction.init(rawValue:))
+            else {
                 return web.notFound(request)
             }
             let form = try await web.site.form(ActionForm.self, request)
@@ -214,13 +231,15 @@ public struct WebInbox: Sendable {
                 let error = refusal.error
                 if error.kind == .notFound { return web.notFound(request) }
                 let detail = try await web.api.ticket(id: id, principal: principal, purpose: "ticket.view")
-                let status: HTTPResponse.Status = switch error.kind {
-                case .conflict: .conflict
-                case .forbidden: .forbidden
-                default: .unprocessableContent
-                }
-                return web.ticketPage(detail, principal: principal, session: session, request: request,
-                                      error: web.refusal(error, Language.of(request)), status: status)
+                let status: HTTPResponse.Status =
+                    switch error.kind {
+                    case .conflict: .conflict
+                    case .forbidden: .forbidden
+                    default: .unprocessableContent
+                    }
+                return web.ticketPage(
+                    detail, principal: principal, session: session, request: request,
+                    error: web.refusal(error, Language.of(request)), status: status)
             }
         }
     }
@@ -235,11 +254,12 @@ extension Principal {
         case .administrator:
             self = .bootstrapAdministrator
         case .official(let o):
-            let role: OfficialRole = switch o.role {
-            case .reception: .reception
-            case .administrator: .administrator
-            case .official, .head: .official
-            }
+            let role: OfficialRole =
+                switch o.role {
+                case .reception: .reception
+                case .administrator: .administrator
+                case .official, .head: .official
+                }
             self.init(id: o.id, name: o.name, role: role, authority: o.authority)
         default:
             return nil
@@ -249,11 +269,12 @@ extension Principal {
     /// The kit's view of this principal (what the authenticators put into the request context).
     var web: HromadaWeb.Principal {
         if self == .bootstrapAdministrator { return .administrator }
-        let role: HromadaWeb.Principal.Role = switch role {
-        case .official: .official
-        case .reception: .reception
-        case .administrator: .administrator
-        }
+        let role: HromadaWeb.Principal.Role =
+            switch role {
+            case .official: .official
+            case .reception: .reception
+            case .administrator: .administrator
+            }
         return .official(.init(id: id, name: name, authority: authority ?? "", role: role))
     }
 }

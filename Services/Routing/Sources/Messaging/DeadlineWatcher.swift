@@ -54,12 +54,21 @@ public struct DeadlineWatcher: Service {
             total.approaching += pass.approaching
             total.overdue += pass.overdue
             total.closed += pass.closed
-            if pass.approaching > 0 { Counter(label: "hromada_routing_alerts_total", dimensions: [("kind", "deadline-approaching")]).increment(by: pass.approaching) }
-            if pass.overdue > 0 { Counter(label: "hromada_routing_alerts_total", dimensions: [("kind", "overdue")]).increment(by: pass.overdue) }
+            if pass.approaching > 0 {
+                Counter(label: "hromada_routing_alerts_total", dimensions: [("kind", "deadline-approaching")])
+                    .increment(by: pass.approaching)
+            }
+            if pass.overdue > 0 {
+                Counter(label: "hromada_routing_alerts_total", dimensions: [("kind", "overdue")]).increment(
+                    by: pass.overdue)
+            }
             if pass.total > 0 {
-                logger.info("deadline watcher pass", metadata: [
-                    "alerts.approaching": "\(pass.approaching)", "alerts.overdue": "\(pass.overdue)", "tickets.closed": "\(pass.closed)",
-                ])
+                logger.info(
+                    "deadline watcher pass",
+                    metadata: [
+                        "alerts.approaching": "\(pass.approaching)", "alerts.overdue": "\(pass.overdue)",
+                        "tickets.closed": "\(pass.closed)",
+                    ])
             }
             if pass.total < batch { return total }
         }

@@ -28,9 +28,12 @@ public struct RoutingEventHandler: EventHandler {
             let appeal = try Self.decode(AppealRegistered.self, from: envelope)
             let ticket = try RoutingStore.createTicket(from: appeal, eventId: envelope.id, now: clock(), in: tx)
             if let ticket {
-                logger.debug("ticket created", metadata: [
-                    "appeal.id": "\(appeal.appealId.uuidString.lowercased())", "ticket.id": "\(ticket.uuidString.lowercased())",
-                ])
+                logger.debug(
+                    "ticket created",
+                    metadata: [
+                        "appeal.id": "\(appeal.appealId.uuidString.lowercased())",
+                        "ticket.id": "\(ticket.uuidString.lowercased())",
+                    ])
             }
         case AppealReturned.eventType:
             let returned = try Self.decode(AppealReturned.self, from: envelope)
@@ -53,14 +56,16 @@ public struct RoutingEventHandler: EventHandler {
     }
 
     static func path(of error: DecodingError) -> String {
-        let (kind, context): (String, DecodingError.Context?) = switch error {
-        case .keyNotFound(let key, let context): ("missing \(key.stringValue)", context)
-        case .typeMismatch(_, let context): ("wrong type", context)
-        case .valueNotFound(_, let context): ("null", context)
-        case .dataCorrupted(let context): ("invalid value", context)
-        @unknown default: ("unreadable", nil)
-        }
-        let path = context?.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".") ?? ""
+        let (kind, context): (String, DecodingError.Context?) =
+            switch error {
+            case .keyNotFound(let key, let context): ("missing \(key.stringValue)", context)
+            case .typeMismatch(_, let context): ("wrong type", context)
+            case .valueNotFound(_, let context): ("null", context)
+            case .dataCorrupted(let context): ("invalid value", context)
+            @unknown default: ("unreadable", nil)
+            }
+        let path =
+            context?.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".") ?? ""
         return path.isEmpty ? kind : "\(kind) at payload.\(path)"
     }
 }

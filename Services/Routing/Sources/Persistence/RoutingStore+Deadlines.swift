@@ -34,18 +34,25 @@ extension RoutingStore {
             try save(ticket.escalatedAsOverdue(today: today, at: now), causationId: nil, now: now, in: tx)
             pass.overdue += 1
         }
-        let approaching = try alertCandidates(.approaching, deadline: """
-            deadline >= \(window.approachingFrom.description)::date AND deadline <= \(window.approachingThrough.description)::date
-            """, batch: batch, on: c)
+        let approaching = try alertCandidates(
+            .approaching,
+            deadline: """
+                deadline >= \(window.approachingFrom.description)::date
+                AND deadline <= \(window.approachingThrough.description)::date
+                """, batch: batch, on: c)
         for ticket in approaching where DeadlineWatch.alert(for: ticket, today: today) == .approaching {
             guard try insertAlert(.approaching, for: ticket, now: now, on: c) else { continue }
-            try tx.publish(ticket.deadlineApproaching(today: today, at: now), correlationId: ticket.appealId, occurredAt: now)
+            try tx.publish(
+                ticket.deadlineApproaching(today: today, at: now), correlationId: ticket.appealId, occurredAt: now)
             pass.approaching += 1
         }
-        let answered = try c.query(selectTickets("""
-            WHERE status = \(TicketStatus.answered.rawValue) AND answered_at <= \(window.closeAnsweredBefore)
-            ORDER BY answered_at LIMIT \(batch) FOR UPDATE SKIP LOCKED
-            """)).map(ticket(from:))
+        let answered = try c.query(
+            selectTickets(
+                """
+                WHERE status = \(TicketStatus.answered.rawValue) AND answered_at <= \(window.closeAnsweredBefore)
+                ORDER BY answered_at LIMIT \(batch) FOR UPDATE SKIP LOCKED
+                """)
+        ).map(ticket(from:))
         for ticket in answered where DeadlineWatch.shouldAutoClose(ticket, now: now, autoCloseDays: autoCloseDays) {
             try save(ticket.autoClosed(at: now), causationId: nil, now: now, in: tx)
             pass.closed += 1
@@ -57,13 +64,15 @@ extension RoutingStore {
     private static func alertCandidates(
         _ kind: DeadlineWatch.AlertKind, deadline: PostgresQuery, batch: Int, on c: PostgresConnection
     ) throws -> [Ticket] {
-        let query = selectTickets(PostgresQuery(stringLiteral: "WHERE \(isOpenCondition) AND "))
+        let query =
+            selectTickets(PostgresQuery(stringLiteral: "WHERE \(isOpenCondition) AND "))
             + deadline
-            + """
-             AND NOT EXISTS (SELECT 1 FROM alerts a
-                             WHERE a.ticket_id = tickets.id AND a.kind = \(kind.rawValue) AND a.deadline = tickets.deadline)
-            ORDER BY deadline LIMIT \(batch) FOR UPDATE SKIP LOCKED
-            """
+                + """
+                 AND NOT EXISTS (SELECT 1 FROM alerts a
+                                 WHERE a.ticket_id = tickets.id AND a.kind = \(kind.rawValue)
+                                   AND a.deadline = tickets.deadline)
+                ORDER BY deadline LIMIT \(batch) FOR UPDATE SKIP LOCKED
+                """
         return try c.query(query).map(ticket(from:))
     }
 
@@ -71,7 +80,8 @@ extension RoutingStore {
     private static func insertAlert(
         _ kind: DeadlineWatch.AlertKind, for t: Ticket, now: Date, on c: PostgresConnection
     ) throws -> Bool {
-        try c.execute("""
+        try c.execute(
+            """
             INSERT INTO alerts (ticket_id, kind, deadline, raised_at)
             VALUES (\(t.id), \(kind.rawValue), \(t.deadline.description)::date, \(now))
             ON CONFLICT DO NOTHING

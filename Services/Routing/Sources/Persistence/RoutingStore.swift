@@ -17,28 +17,34 @@ public enum RoutingStore {
         from e: AppealRegistered, eventId: UUID, now: Date, in tx: UnitOfWork.Transaction
     ) throws -> UUID? {
         let c = tx.connection
-        let inserted = try c.execute("""
+        let inserted = try c.execute(
+            """
             INSERT INTO appeals (appeal_id, registration_number, kind, category, district, subject, body, author_name,
                 author_address, author_email, author_phone, preferred_language, benefit_category, confidential, against,
                 centre_id, repeat_of, location_address, channel, registered_at, source_event_id)
-            VALUES (\(e.appealId), \(e.registrationNumber), \(e.kind.rawValue), \(e.category), \(e.district), \(e.subject),
+            VALUES (\(e.appealId), \(e.registrationNumber), \(e.kind.rawValue), \(e.category), \(e.district),
+                \(e.subject),
                 \(e.text), \(e.author.fullName), \(e.author.address), \(e.author.email), \(e.author.phone),
                 \(e.author.preferredLanguage.rawValue), \(e.author.benefitCategory), \(e.confidential), \(e.against),
                 \(e.centreId), \(e.repeatOf), \(e.location?.address), \(e.channel), \(e.registeredAt), \(eventId))
             ON CONFLICT (appeal_id) DO NOTHING
             """)
         guard inserted == 1 else { return nil }
-        let categoryRow = try c.query("SELECT default_authority, term_days FROM categories WHERE code = \(e.category)").first
+        let categoryRow = try c.query("SELECT default_authority, term_days FROM categories WHERE code = \(e.category)")
+            .first
         let opened = Ticket.open(
             for: e, id: UUID(), rules: try currentRules(on: c).rules,
             categoryDefault: try categoryRow?.decode(0, as: String.self),
             termDays: try categoryRow?.decode(1, as: Int.self) ?? Law.studyTermDays,
             by: tx.producer, at: now)
         let t = opened.ticket
-        try c.execute("""
-            INSERT INTO tickets (id, appeal_id, registration_number, authority, status, priority, category, kind, subject,
+        try c.execute(
+            """
+            INSERT INTO tickets (id, appeal_id, registration_number, authority, status, priority, category, kind,
+                subject,
                 against, registered_at, registered_on, deadline, created_at, updated_at)
-            VALUES (\(t.id), \(t.appealId), \(t.registrationNumber), \(t.authority), \(t.status.rawValue), \(t.priority),
+            VALUES (\(t.id), \(t.appealId), \(t.registrationNumber), \(t.authority), \(t.status.rawValue),
+                \(t.priority),
                 \(t.category), \(t.kind.rawValue), \(t.subject), \(t.against), \(t.registeredAt),
                 \(t.registeredOn.description)::date, \(t.deadline.description)::date, \(now), \(now))
             """)
@@ -52,7 +58,8 @@ public enum RoutingStore {
     ) throws {
         let c = tx.connection
         guard let ticket = try loadTicket(appealId: e.appealId, forUpdate: true, on: c),
-              let transition = ticket.returned(by: e.returnedBy, at: now) else { return }
+            let transition = ticket.returned(by: e.returnedBy, at: now)
+        else { return }
         try save(transition, causationId: eventId, now: now, in: tx)
     }
 
@@ -78,7 +85,8 @@ public enum RoutingStore {
     ) throws {
         let c = tx.connection
         let t = transition.ticket
-        try c.execute("""
+        try c.execute(
+            """
             UPDATE tickets SET authority = \(t.authority), status = \(t.status.rawValue),
                 deadline = \(t.deadline.description)::date, extended = \(t.extended), escalated = \(t.escalated),
                 outcome = \(t.outcome?.rawValue), answer_text = \(t.answerText), answered_at = \(t.answeredAt),
@@ -95,7 +103,8 @@ public enum RoutingStore {
         let c = tx.connection
         let t = transition.ticket
         let h = transition.history
-        try c.execute("""
+        try c.execute(
+            """
             INSERT INTO ticket_history (ticket_id, at, action, actor, from_status, to_status, authority, note)
             VALUES (\(t.id), \(h.at), \(h.action), \(h.actor), \(h.from?.rawValue), \(h.to.rawValue), \(h.authority),
                 \(h.note))
@@ -118,12 +127,14 @@ public enum RoutingStore {
 
     static let ticketColumns = """
         id, appeal_id, registration_number, authority, status, priority, category, kind, subject, against,
-        registered_at, registered_on::text, deadline::text, extended, escalated, outcome, answer_text, answered_at, closed_at
+        registered_at, registered_on::text, deadline::text, extended, escalated, outcome, answer_text, answered_at,
+        closed_at
         """
 
     /// `status NOT IN ('answered', 'closed')`, written from `TicketStatus.isOpen` (a constant, not a
     /// parameter: the same text as the partial index `tickets_open_deadline`, so the planner uses it).
-    static let isOpenCondition = "status NOT IN ("
+    static let isOpenCondition =
+        "status NOT IN ("
         + TicketStatus.allCases.filter { !$0.isOpen }.map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"
 
     /// `SELECT <ticket columns> FROM tickets ` followed by `rest` (the column list is a constant).
@@ -134,10 +145,10 @@ public enum RoutingStore {
     static func ticket(from r: PostgresRow) throws -> Ticket {
         let outcome = try r.decode(15, as: String?.self)
         guard let status = TicketStatus(rawValue: try r.decode(4, as: String.self)),
-              let kind = AppealKind(rawValue: try r.decode(7, as: String.self)),
-              let registeredOn = LocalDate(string: try r.decode(11, as: String.self)),
-              let deadline = LocalDate(string: try r.decode(12, as: String.self)),
-              outcome == nil || AnswerOutcome(rawValue: outcome!) != nil
+            let kind = AppealKind(rawValue: try r.decode(7, as: String.self)),
+            let registeredOn = LocalDate(string: try r.decode(11, as: String.self)),
+            let deadline = LocalDate(string: try r.decode(12, as: String.self)),
+            outcome == nil || AnswerOutcome(rawValue: outcome!) != nil
         else { throw RoutingError(.invalid, code: "corrupt_row", message: "a ticket row could not be read") }
         return Ticket(
             id: try r.decode(0), appealId: try r.decode(1), registrationNumber: try r.decode(2),
@@ -149,14 +160,16 @@ public enum RoutingStore {
     }
 
     static func loadTicket(id: UUID, forUpdate: Bool, on c: PostgresConnection) throws -> Ticket? {
-        let rows = forUpdate
+        let rows =
+            forUpdate
             ? try c.query(selectTickets("WHERE id = \(id) FOR UPDATE"))
             : try c.query(selectTickets("WHERE id = \(id)"))
         return try rows.first.map(ticket(from:))
     }
 
     static func loadTicket(appealId: UUID, forUpdate: Bool, on c: PostgresConnection) throws -> Ticket? {
-        let rows = forUpdate
+        let rows =
+            forUpdate
             ? try c.query(selectTickets("WHERE appeal_id = \(appealId) FOR UPDATE"))
             : try c.query(selectTickets("WHERE appeal_id = \(appealId)"))
         return try rows.first.map(ticket(from:))
@@ -167,7 +180,8 @@ public enum RoutingStore {
         public var status: TicketStatus?
         public var overdueOnly: Bool
         public var limit: Int
-        public init(authority: String? = nil, status: TicketStatus? = nil, overdueOnly: Bool = false, limit: Int = 500) {
+        public init(authority: String? = nil, status: TicketStatus? = nil, overdueOnly: Bool = false, limit: Int = 500)
+        {
             self.authority = authority
             self.status = status
             self.overdueOnly = overdueOnly
@@ -183,49 +197,61 @@ public enum RoutingStore {
         guard let scope = principal.inboxScope(requested: filter.authority) else { return [] }
         let authority = scope.authority
         let status = filter.status?.rawValue
-        let rows = try c.query(selectTickets("""
-            WHERE (\(authority)::text IS NULL OR authority = \(authority))
-              AND (\(status)::text IS NULL OR status = \(status))
-              AND (NOT \(filter.overdueOnly) OR (
-            """) + PostgresQuery(stringLiteral: isOpenCondition) + """
-             AND deadline < \(today.description)::date))
-            ORDER BY priority DESC, deadline ASC, registered_at ASC
-            LIMIT \(max(1, min(filter.limit, 2000)))
-            """)
+        let rows = try c.query(
+            selectTickets(
+                """
+                WHERE (\(authority)::text IS NULL OR authority = \(authority))
+                  AND (\(status)::text IS NULL OR status = \(status))
+                  AND (NOT \(filter.overdueOnly) OR (
+                """) + PostgresQuery(stringLiteral: isOpenCondition) + """
+                     AND deadline < \(today.description)::date))
+                    ORDER BY priority DESC, deadline ASC, registered_at ASC
+                    LIMIT \(max(1, min(filter.limit, 2000)))
+                    """)
         return try rows.map(ticket(from:))
     }
 
     /// The ticket with its appeal and history for someone allowed to read it (`notFound`
     /// otherwise, also for another authority's ticket).
     public static func ticketRecord(id: UUID, principal: Principal, on c: PostgresConnection) throws -> TicketRecord {
-        guard let t = try loadTicket(id: id, forUpdate: false, on: c), principal.canRead(ticketAuthority: t.authority) else {
+        guard let t = try loadTicket(id: id, forUpdate: false, on: c), principal.canRead(ticketAuthority: t.authority)
+        else {
             throw TicketRefusal.notFound
         }
         return try record(of: t, on: c)
     }
 
     static func record(of t: Ticket, on c: PostgresConnection) throws -> TicketRecord {
-        guard let a = try c.query("""
-            SELECT kind, category, district, subject, body, author_name, author_address, author_email, author_phone,
-                   preferred_language, benefit_category, confidential, against, centre_id, repeat_of, location_address,
-                   channel, registered_at
-            FROM appeals WHERE appeal_id = \(t.appealId)
-            """).first else { throw TicketRefusal.notFound }
+        guard
+            let a = try c.query(
+                """
+                SELECT kind, category, district, subject, body, author_name, author_address, author_email, author_phone,
+                       preferred_language, benefit_category, confidential, against, centre_id, repeat_of,
+                              location_address,
+                       channel, registered_at
+                FROM appeals WHERE appeal_id = \(t.appealId)
+                """
+            ).first
+        else { throw TicketRefusal.notFound }
         let appeal = TicketAppeal(
             kind: try a.decode(0), category: try a.decode(1), district: try a.decode(2), subject: try a.decode(3),
             text: try a.decode(4),
-            author: .init(fullName: try a.decode(5), address: try a.decode(6), email: try a.decode(7),
-                          phone: try a.decode(8), preferredLanguage: try a.decode(9), benefitCategory: try a.decode(10)),
+            author: .init(
+                fullName: try a.decode(5), address: try a.decode(6), email: try a.decode(7),
+                phone: try a.decode(8), preferredLanguage: try a.decode(9), benefitCategory: try a.decode(10)),
             confidential: try a.decode(11), against: try a.decode(12), centreId: try a.decode(13),
             repeatOf: try a.decode(14), locationAddress: try a.decode(15), channel: try a.decode(16),
             registeredAt: try a.decode(17))
-        let history = try c.query("""
+        let history = try c.query(
+            """
             SELECT at, action, actor, from_status, to_status, authority, note FROM ticket_history
             WHERE ticket_id = \(t.id) ORDER BY id
-            """).map {
-            TicketHistoryEntry(at: try $0.decode(0), action: try $0.decode(1), actor: try $0.decode(2),
-                               fromStatus: try $0.decode(3), toStatus: try $0.decode(4), authority: try $0.decode(5),
-                               note: try $0.decode(6))
+            """
+        ).map {
+            TicketHistoryEntry(
+                at: try $0.decode(0), action: try $0.decode(1), actor: try $0.decode(2),
+                fromStatus: try $0.decode(3), toStatus: try $0.decode(4), authority: try $0.decode(5),
+                note: try $0.decode(6))
         }
         return TicketRecord(ticket: t, appeal: appeal, history: history)
     }
