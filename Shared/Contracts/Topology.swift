@@ -18,13 +18,14 @@ public enum Topology {
     public static func deadLetterQueue(_ queue: String) -> String { "\(queue).dead" }
     public static func deadLetterQueue(_ q: Queue) -> String { deadLetterQueue(q.rawValue) }
 
-    /// `"<queue>.retry.<tier>"`, tier in `0..<retryPolicy.delays.count`.
+    /// `"<queue>.retry.<tier>"`. The runtime declares tier 0 only (see `RetryPolicy`).
     public static func retryQueue(_ queue: String, tier: Int) -> String { "\(queue).retry.\(tier)" }
     public static func retryQueue(_ q: Queue, tier: Int) -> String { retryQueue(q.rawValue, tier: tier) }
 
-    /// Every retry queue of a consumer queue, by tier, under the policy in use.
+    /// The retry queues a consumer queue has under the policy in use: one, `<queue>.retry.0`
+    /// (none when the policy has no delays).
     public static func retryQueues(_ q: Queue) -> [String] {
-        retryPolicy.delays.indices.map { retryQueue(q, tier: $0) }
+        retryPolicy.delays.isEmpty ? [] : [retryQueue(q, tier: 0)]
     }
 
     /// The policy every consumer applies unless a test gives it another (`EventConsumer.Settings`).
@@ -72,13 +73,13 @@ public enum Topology {
 }
 
 /// How a consumer retries a message whose handler failed: one try, then one more after each
-/// delay, so `delays.count + 1` tries in all. After failed attempt n (1-based) with
-/// n < `maxAttempts` the message waits in the retry queue of tier `tier(afterFailedAttempt: n)` —
-/// min(n − 1, delays.count − 1) — whose `x-message-ttl` is that tier's delay and whose
-/// dead-letter target is the default exchange with the consumer's own queue as routing key, so it
-/// comes back after the delay. After attempt `maxAttempts` fails it goes to `<queue>.dead`
-/// through `Topology.deadLetterExchange`. With the standard delays [1 s, 5 s, 30 s] that is
-/// 4 tries over about 36 s.
+/// delay, so `delays.count + 1` tries in all; after the last one the message goes to
+/// `<queue>.dead`. After failed attempt n (1-based) with n < `maxAttempts` it waits the delay of
+/// tier `tier(afterFailedAttempt: n)` = min(n − 1, delays.count − 1): the broker holds it in the
+/// consumer's one retry queue `<queue>.retry.0` (whose `x-message-ttl` is the first delay) and
+/// the consumer holds it the rest of a later tier's delay before rejecting it there (see
+/// EventConsumer and EventTopology). With the standard delays [1 s, 5 s, 30 s] that is 4 tries
+/// over about 36 s.
 public struct RetryPolicy: Sendable, Equatable {
     /// Delay before each retry, in order.
     public var delays: [Duration]

@@ -33,7 +33,7 @@ final class RoutingKeyTests: XCTestCase {
         XCTAssertEqual(Topology.deadLetterExchange, "hromada.dlx")
         XCTAssertEqual(Topology.deadLetterQueue(.audit), "hromada.audit.dead")
         XCTAssertEqual(Topology.retryQueue(.routing, tier: 2), "hromada.routing.retry.2")
-        XCTAssertEqual(Topology.retryQueues(.intake), ["hromada.intake.retry.0", "hromada.intake.retry.1", "hromada.intake.retry.2"])
+        XCTAssertEqual(Topology.retryQueues(.intake), ["hromada.intake.retry.0"], "one broker retry queue per consumer queue")
         XCTAssertEqual(Topology.Queue.allCases.map(\.rawValue), ["hromada.intake", "hromada.routing", "hromada.notification", "hromada.audit"])
         XCTAssertEqual(Topology.retryDelayMilliseconds(tier: 0), 1000)
         XCTAssertEqual(Topology.retryDelayMilliseconds(tier: 2), 30_000)

@@ -187,5 +187,9 @@ final class ConfigurationAgreementTests: XCTestCase {
         XCTAssertEqual(settings.maxAttempts, Topology.maxAttempts)
         XCTAssertEqual(EventTopology.deadLetterQueue("hromada.audit"), Topology.deadLetterQueue(.audit))
         XCTAssertEqual(EventTopology.retryQueue("hromada.audit", tier: 0), Topology.retryQueue(.audit, tier: 0))
+        // The queues the runtime declares are the contract's names.
+        let topology = EventTopology.make(queue: "hromada.audit", bindings: ["#"], retryDelays: Topology.retryDelays)
+        let declared = topology.queues.map(\.name)
+        XCTAssertEqual(Set(declared), Set(["hromada.audit", Topology.deadLetterQueue(.audit)] + Topology.retryQueues(.audit)))
     }
 }
