@@ -4,6 +4,11 @@ import Foundation
 public enum OfficialRole: String, Codable, Sendable, CaseIterable {
     /// Sees and acts only on the tickets of their own authority.
     case official
+    /// The head of an authority (Art. 15, 20): signs answers and extensions, decides returns and
+    /// "not considered", considers personally the appeals Art. 15 names.
+    case head
+    /// A deputy head: signs and decides for the authority like its head.
+    case deputy
     /// The mayor's reception staff: read every ticket, reopen and close, read the routing rules.
     case reception
     /// Everything, including the routing rules and the officials' directory.

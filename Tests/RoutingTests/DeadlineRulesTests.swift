@@ -5,7 +5,7 @@ import XCTest
 
 @testable import Routing
 
-/// Deadlines as today's code counts them (calendar days, "one month" = 30 days), the watcher's
+/// Deadlines as the law counts them (15 calendar days; "one month" a calendar month), the watcher's
 /// decisions, and the routing rules' precedence. Pure, no servers.
 final class DeadlineRulesTests: XCTestCase {
     static func date(_ text: String) -> LocalDate { LocalDate(string: text)! }
@@ -22,11 +22,20 @@ final class DeadlineRulesTests: XCTestCase {
     // MARK: Month and leap-year deadlines
 
     func testTermsAreCalendarDaysAcrossMonthsAndLeapYears() {
-        // "One month" is 30 days: it ends on different dates in leap and common years.
+        // Art. 20's "one month" is a calendar month (a legal fix of issue 20: it used to be 30 days,
+        // 2028-03-01 and 2027-03-02 here): 31 January ends on the last day of February.
         XCTAssertEqual(
-            Lifecycle.initialDeadline(registeredOn: Self.date("2028-01-31"), termDays: 30), Self.date("2028-03-01"))
+            Lifecycle.initialDeadline(registeredOn: Self.date("2028-01-31"), termDays: 30), Self.date("2028-02-29"))
         XCTAssertEqual(
-            Lifecycle.initialDeadline(registeredOn: Self.date("2027-01-31"), termDays: 30), Self.date("2027-03-02"))
+            Lifecycle.initialDeadline(registeredOn: Self.date("2027-01-31"), termDays: 30), Self.date("2027-02-28"))
+        XCTAssertEqual(
+            Lifecycle.initialDeadline(registeredOn: Self.date("2026-03-31"), termDays: 30), Self.date("2026-04-30"))
+        XCTAssertEqual(
+            Lifecycle.initialDeadline(registeredOn: Self.date("2026-12-31"), termDays: 30), Self.date("2027-01-31"))
+        XCTAssertEqual(
+            Lifecycle.initialDeadline(registeredOn: Self.date("2026-01-15"), termDays: 30), Self.date("2026-02-15"))
+        XCTAssertEqual(
+            Lifecycle.initialDeadline(registeredOn: Self.date("2028-02-29"), termDays: 30), Self.date("2028-03-29"))
         XCTAssertEqual(
             Lifecycle.initialDeadline(registeredOn: Self.date("2028-02-14"), termDays: 15), Self.date("2028-02-29"))
         XCTAssertEqual(
@@ -38,7 +47,7 @@ final class DeadlineRulesTests: XCTestCase {
             Lifecycle.initialDeadline(registeredOn: Self.date("2100-02-20"), termDays: 15), Self.date("2100-03-07"))
         XCTAssertEqual(
             Lifecycle.initialDeadline(registeredOn: Self.date("2000-02-20"), termDays: 15), Self.date("2000-03-06"))
-        // An unknown term falls back to the study term; a term past 45 days is capped.
+        // An unknown term falls back to the study term (a month); a term past 45 days is capped.
         XCTAssertEqual(
             Lifecycle.initialDeadline(registeredOn: Self.date("2026-11-27"), termDays: 0), Self.date("2026-12-27"))
         XCTAssertEqual(
@@ -49,13 +58,15 @@ final class DeadlineRulesTests: XCTestCase {
         XCTAssertEqual(Law.latestDeadline(registeredOn: Self.date("2028-01-20")), Self.date("2028-03-05"))
         XCTAssertEqual(Law.latestDeadline(registeredOn: Self.date("2027-01-20")), Self.date("2027-03-06"))
         let registered = Self.date("2028-01-20")
+        // The month ends on 2028-02-20 (30 days would be 02-19): 14 more days reach the 45-day cap.
         let current = Lifecycle.initialDeadline(registeredOn: registered, termDays: 30)
+        XCTAssertEqual(current, Self.date("2028-02-20"))
         XCTAssertEqual(
-            try Lifecycle.extendedDeadline(current: current, registeredOn: registered, days: 15, newDeadline: nil),
+            try Lifecycle.extendedDeadline(current: current, registeredOn: registered, days: 14, newDeadline: nil),
             Self.date("2028-03-05"))
         XCTAssertThrowsError(
             try Lifecycle.extendedDeadline(
-                current: current, registeredOn: registered, days: 16,
+                current: current, registeredOn: registered, days: 15,
                 newDeadline: nil)
         ) {
             XCTAssertEqual($0 as? TicketRefusal, .beyondLegalMaximum(cap: Self.date("2028-03-05"), field: "days"))

@@ -85,7 +85,7 @@ final class WebInboxTests: XCTestCase {
         let ukrainian = try await f.api.request("GET", "/")
         XCTAssertTrue(ukrainian.text.contains("Вхід для посадових осіб"))
 
-        // A wrong token is refused; the right one gives an HttpOnly, SameSite=Lax session cookie named
+        // A wrong token is refused; the right one gives an HttpOnly, SameSite=Strict session cookie named
         // for the service (the web kit's server-side session; every form also carries its CSRF token).
         let wrong = try Self.run(
             "/usr/bin/curl",
@@ -100,7 +100,7 @@ final class WebInboxTests: XCTestCase {
             headers.split(separator: "\r\n").first { $0.lowercased().hasPrefix("set-cookie: hromada_routing=") }.map(
                 String.init) ?? ""
         XCTAssertTrue(setCookie.contains("HttpOnly"))
-        XCTAssertTrue(setCookie.contains("SameSite=Lax"), "the web kit's session cookie")
+        XCTAssertTrue(setCookie.contains("SameSite=Strict"), "routing's session cookie is strict")
         let cookie = String(setCookie.dropFirst("set-cookie: ".count).split(separator: ";")[0])
         XCTAssertTrue(cookie.hasPrefix("hromada_routing="))
 

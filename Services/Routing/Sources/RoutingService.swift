@@ -42,7 +42,9 @@ public enum RoutingService {
         let web = settings.web ?? WebSettings.local(service: "routing", port: runtime.configuration.httpPort)
         let site = try WebSite(
             settings: web, bundle: Bundle.module, templates: WebInbox.templateNames,
-            sessionStore: PostgresSessionStore(database: runtime.database, settings: web))
+            sessionStore: PostgresSessionStore(database: runtime.database, settings: web),
+            // Officials' actions change legal records: no cross-site request carries the session.
+            sameSite: .strict)
         site.logStartup(runtime.logger)
         let router = runtime.makeRouter(context: WebRequestContext.self)
         let api = RoutingAPI(runtime: runtime, settings: settings)

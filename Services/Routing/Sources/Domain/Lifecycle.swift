@@ -59,11 +59,19 @@ public enum Lifecycle {
         today <= lastForwardDate(registeredOn: registeredOn)
     }
 
-    /// Art. 20: registration date + term (15 or 30 calendar days), never past registration + 45.
-    /// A term of "one month" is counted as 30 days, so it ends on different dates in leap years.
+    /// Art. 20: an appeal needing study is answered within one month of its arrival, the others
+    /// within 15 days; with an extension never past arrival + 45 days. The category's term of
+    /// `Law.studyTermDays` (30) stands for the law's "one month" and is counted as a calendar
+    /// month (31 January → 28/29 February, see `LawCalendar`); other terms are calendar days.
+    /// An unknown term (0 or less) is the month; any term is capped at arrival + 45 days.
     public static func initialDeadline(registeredOn: LocalDate, termDays: Int) -> LocalDate {
-        let term = termDays > 0 ? termDays : Law.studyTermDays
-        return min(registeredOn.adding(days: term), Law.latestDeadline(registeredOn: registeredOn))
+        let end: LocalDate
+        if termDays <= 0 || termDays == Law.studyTermDays {
+            end = LawCalendar.adding(months: 1, to: registeredOn)
+        } else {
+            end = registeredOn.adding(days: termDays)
+        }
+        return min(end, Law.latestDeadline(registeredOn: registeredOn))
     }
 
     /// The deadline an extension asks for: an explicit date, or `days` added to the current

@@ -258,7 +258,11 @@ extension Principal {
                 switch o.role {
                 case .reception: .reception
                 case .administrator: .administrator
-                case .official, .head: .official
+                case .official: .official
+                // The kit knows no deputy: a deputy signs and decides like the head, so the
+                // request context carries both as `head` (routing reads the stored role anew on
+                // every request through the authenticators).
+                case .head: .head
                 }
             self.init(id: o.id, name: o.name, role: role, authority: o.authority)
         default:
@@ -272,6 +276,7 @@ extension Principal {
         let role: HromadaWeb.Principal.Role =
             switch role {
             case .official: .official
+            case .head, .deputy: .head
             case .reception: .reception
             case .administrator: .administrator
             }
