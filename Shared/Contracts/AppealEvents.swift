@@ -67,15 +67,45 @@ public struct AppealRegistered: DomainEvent {
     public var repeatOf: String?
     /// The resident's tracking code in clear (the intake stores only its hash).
     public var trackingToken: String
-    /// "centre" | "open311" | "api".
+    /// "centre" | "open311" | "api" | "reception".
     public var channel: String
+
+    // Fields added for issue 20 (the registration side of the law). All optional, so events
+    // written before them (in queues, in the golden fixtures) still decode.
+
+    /// Resolution 858's classifier as decided at registration; nil in events written before it.
+    public var classifier: Classifier?
+    /// Art. 5: the other signatories of a collective appeal (the `author` is the first, the contact).
+    public var coSigners: [CoSigner]?
+    /// Art. 5: the appeal was filed by a representative, with the document of powers.
+    public var representative: Representative?
+    /// Art. 22: the appeal was made orally at a head's personal reception.
+    public var reception: PersonalReception?
+    /// THE DAY LEGAL TERMS COUNT FROM (Art. 20: "from the day of receipt"). Equals the Kyiv day of
+    /// `registeredAt` unless a paper appeal was entered late (see `lateEntry`); consumers compute
+    /// every term from `termsStartOn ?? LocalDate(date: registeredAt, in: .kyiv)`.
+    public var termsStartOn: LocalDate?
+    /// Set when the appeal arrived on an earlier day than it was registered (e.g. paper received
+    /// while the system was down).
+    public var lateEntry: LateEntry?
+    /// Consent given for what the law does not require; never a condition of registration.
+    public var consents: Consents?
 
     public init(
         appealId: UUID, registrationNumber: String, registeredAt: Date, kind: AppealKind, category: String,
         district: String? = nil, location: Location? = nil, author: Author, subject: String, text: String,
         centreId: String? = nil, assistedBy: String? = nil, confidential: Bool = false, against: String? = nil,
-        repeatOf: String? = nil, trackingToken: String, channel: String
+        repeatOf: String? = nil, trackingToken: String, channel: String, classifier: Classifier? = nil,
+        coSigners: [CoSigner]? = nil, representative: Representative? = nil, reception: PersonalReception? = nil,
+        termsStartOn: LocalDate? = nil, lateEntry: LateEntry? = nil, consents: Consents? = nil
     ) {
+        self.classifier = classifier
+        self.coSigners = coSigners
+        self.representative = representative
+        self.reception = reception
+        self.termsStartOn = termsStartOn
+        self.lateEntry = lateEntry
+        self.consents = consents
         self.appealId = appealId
         self.registrationNumber = registrationNumber
         self.registeredAt = registeredAt
@@ -93,6 +123,88 @@ public struct AppealRegistered: DomainEvent {
         self.repeatOf = repeatOf
         self.trackingToken = trackingToken
         self.channel = channel
+    }
+}
+
+extension AppealRegistered {
+    /// Resolution 858's classifier of appeals, the fields recorded at registration.
+    public struct Classifier: Codable, Sendable, Equatable {
+        /// How it arrived: "centre" (a Citizen Service Centre), "personal-reception", "post",
+        /// "electronic" (Open311, the API); see `Arrival`.
+        public var arrival: String
+        /// "first" | "repeat" | "duplicate" (858: первинне, повторне, дублетне). "multiple" and
+        /// "mass" are valid values that intake does not yet decide.
+        public var frequency: String
+        /// "individual" | "collective".
+        public var form: String
+        /// The classifier's social category of the author, from the benefit category; nil: none.
+        public var socialCategory: String?
+        /// For "duplicate": the registration number of the appeal it duplicates.
+        public var duplicateOf: String?
+        public init(
+            arrival: String, frequency: String, form: String, socialCategory: String? = nil,
+            duplicateOf: String? = nil
+        ) {
+            self.arrival = arrival
+            self.frequency = frequency
+            self.form = form
+            self.socialCategory = socialCategory
+            self.duplicateOf = duplicateOf
+        }
+    }
+
+    /// One more signatory of a collective appeal (Art. 5: full name and place of residence).
+    public struct CoSigner: Codable, Sendable, Equatable {
+        public var fullName: String
+        public var address: String
+        public init(fullName: String, address: String) {
+            self.fullName = fullName
+            self.address = address
+        }
+    }
+
+    /// A person acting for the author, with the document of powers (Art. 5).
+    public struct Representative: Codable, Sendable, Equatable {
+        public var fullName: String
+        public var address: String
+        /// e.g. "power-of-attorney", "legal-representative" (a parent, a guardian).
+        public var documentKind: String
+        public var documentNumber: String
+        public var documentDate: LocalDate
+        public init(fullName: String, address: String, documentKind: String, documentNumber: String, documentDate: LocalDate) {
+            self.fullName = fullName
+            self.address = address
+            self.documentKind = documentKind
+            self.documentNumber = documentNumber
+            self.documentDate = documentDate
+        }
+    }
+
+    /// A head's personal reception where the appeal was made orally (Art. 22).
+    public struct PersonalReception: Codable, Sendable, Equatable {
+        public var headName: String
+        public var heldOn: LocalDate
+        public init(headName: String, heldOn: LocalDate) {
+            self.headName = headName
+            self.heldOn = heldOn
+        }
+    }
+
+    /// An appeal entered on a later day than it arrived, and who entered it.
+    public struct LateEntry: Codable, Sendable, Equatable {
+        public var receivedOn: LocalDate
+        public var enteredBy: String
+        public init(receivedOn: LocalDate, enteredBy: String) {
+            self.receivedOn = receivedOn
+            self.enteredBy = enteredBy
+        }
+    }
+
+    /// Consents for what the law does not require (publication of the text).
+    public struct Consents: Codable, Sendable, Equatable {
+        /// The author agreed that the text may be published (e.g. listed by Open311).
+        public var publication: Bool
+        public init(publication: Bool) { self.publication = publication }
     }
 }
 

@@ -28,7 +28,11 @@ final class AppealRulesTests: XCTestCase {
             ("author.address", "anonymous", { $0.author?.address = nil }),
             ("subject", "required", { $0.subject = nil }),
             ("text", "required", { $0.text = nil }),
-            ("consent", "consent_required", { $0.consent = nil }),
+            // Issue 20: consent is no longer required (Art. 7); asking to publish needs it.
+            ("publish", "consent_required_for_publication", {
+                $0.consent = nil
+                $0.publish = true
+            }),
         ]
         for (field, code, strip) in cases {
             var s = Self.valid()
@@ -191,6 +195,23 @@ final class AppealRulesTests: XCTestCase {
             location: .init(lat: 100, lon: 200), centreId: "other", assistedBy: String(repeating: "О", count: 201),
             consent: false, against: "nobody", electronic: true)
         var all = problems(s)
+        all += problems(
+            {
+                var c = Self.valid()
+                c.publish = true
+                c.consent = false
+                c.coSigners = [.init(fullName: "Іван", address: nil)] + Array(repeating: .init(), count: 0)
+                c.representative = .init(documentKind: "letter", documentNumber: "", documentDate: "2099-01-01")
+                c.reception = .init(headName: "Голова", heldOn: "2000-01-01")
+                c.receivedOn = "yesterday"
+                return c
+            }())
+        all += problems(
+            {
+                var c = Self.valid()
+                c.coSigners = Array(repeating: .init(), count: AppealValidator.maximumCoSigners + 1)
+                return c
+            }())
         all += problems(AppealSubmission())
         all += problems(
             {

@@ -194,10 +194,14 @@ final class IntakeIntegrationTests: XCTestCase {
         XCTAssertEqual(r.status, 422)
         XCTAssertEqual(try fields(r)["author.fullName"], "anonymous")
         XCTAssertEqual(try fields(r)["author.address"], "anonymous")
+        // Issue 20: no consent is no reason to refuse (Art. 7); asking to publish without it is.
         var noConsent = Self.appeal()
         noConsent["consent"] = false
         r = try await post(noConsent)
-        XCTAssertEqual(try fields(r)["consent"], "consent_required")
+        XCTAssertEqual(r.status, 201, r.text)
+        noConsent["publish"] = true
+        r = try await post(noConsent)
+        XCTAssertEqual(try fields(r)["publish"], "consent_required_for_publication")
         var complaint = Self.appeal()
         complaint["kind"] = "complaint"
         r = try await post(complaint)
@@ -381,8 +385,16 @@ final class IntakeIntegrationTests: XCTestCase {
         let token = try await env.harness.request("GET", "/open311/v2/tokens/\(id).json")
         XCTAssertTrue(token.text.contains(id))
 
+        // Issue 20: consent is never a condition of registration (Art. 7); a request without the
+        // consent attribute is registered. A request missing a required field is still refused.
+        var noConsent = fields
+        noConsent.removeAll { $0.0 == "attribute[consent]" }
+        let registered = try await env.harness.request(
+            "POST", "/open311/v2/requests.json", body: form(noConsent),
+            headers: ["Content-Type": "application/x-www-form-urlencoded"])
+        XCTAssertEqual(registered.status, 201, registered.text)
         var refused = fields
-        refused.removeAll { $0.0 == "attribute[consent]" }
+        refused.removeAll { $0.0 == "description" }
         let bad = try await env.harness.request(
             "POST", "/open311/v2/requests.xml", body: form(refused),
             headers: ["Content-Type": "application/x-www-form-urlencoded"])

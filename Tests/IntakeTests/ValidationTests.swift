@@ -46,20 +46,31 @@ final class ValidationTests: XCTestCase {
     func testEveryErrorAtOnce() {
         let s = AppealSubmission(
             kind: "petition", category: "nope", author: .init(fullName: "A", address: "x", email: "bad", phone: "12ab"),
-            subject: "a", text: "short", district: "atlantis", location: .init(lat: 100, lon: 0), consent: false)
+            subject: "a", text: "short", district: "atlantis", location: .init(lat: 100, lon: 0), consent: false,
+            publish: true)
         let c = codes(s)
         for field in [
             "kind", "category", "author.fullName", "author.address", "author.email", "author.phone", "subject", "text",
-            "district", "location.lat", "consent",
+            "district", "location.lat", "publish",
         ] {
             XCTAssertNotNil(c[field], field)
         }
     }
 
-    func testConsentRequired() {
+    /// Issue 20: consent is never a condition of registration (Art. 7 of the law on appeals; the
+    /// personal-data law's legal-duty basis); it is needed only to publish the text.
+    func testConsentIsNotRequiredButPublicationNeedsIt() throws {
         var s = Self.valid()
         s.consent = nil
-        XCTAssertEqual(codes(s)["consent"], "consent_required")
+        XCTAssertEqual(codes(s), [:])
+        s.consent = false
+        let valid = try XCTUnwrap(try? AppealValidator.validate(s, channel: "centre", authenticatedCentre: nil).get())
+        XCTAssertFalse(valid.publicationConsent)
+        s.publish = true
+        XCTAssertEqual(codes(s)["publish"], "consent_required_for_publication")
+        s.consent = true
+        let published = try XCTUnwrap(try? AppealValidator.validate(s, channel: "centre", authenticatedCentre: nil).get())
+        XCTAssertTrue(published.publicationConsent)
     }
 
     func testComplaintRules() {

@@ -49,13 +49,71 @@ public struct AppealSubmission: Codable, Sendable, Equatable {
     public var against: String?
     /// True when a resident files by themselves through a partner application (see the validator).
     public var electronic: Bool?
+    /// Art. 5: the other signatories of a collective appeal (the author is the first, the contact).
+    public var coSigners: [Person]?
+    /// Art. 5: filed by a representative with a document of powers.
+    public var representative: Representative?
+    /// Art. 22: made orally at a head's personal reception.
+    public var reception: Reception?
+    /// The day the appeal actually arrived (YYYY-MM-DD) when it is entered later (paper received
+    /// while the system was down); with `enteredBy`.
+    public var receivedOn: String?
+    /// Who enters a late appeal (required with an earlier `receivedOn`).
+    public var enteredBy: String?
+    /// The author asks that the text be published; needs `consent` (publication is not a duty).
+    public var publish: Bool?
+
+    /// A co-signer: full name and place of residence (Art. 5).
+    public struct Person: Codable, Sendable, Equatable {
+        public var fullName: String?
+        public var address: String?
+        public init(fullName: String? = nil, address: String? = nil) {
+            self.fullName = fullName
+            self.address = address
+        }
+    }
+    public struct Representative: Codable, Sendable, Equatable {
+        public var fullName: String?
+        public var address: String?
+        public var documentKind: String?
+        public var documentNumber: String?
+        /// YYYY-MM-DD.
+        public var documentDate: String?
+        public init(
+            fullName: String? = nil, address: String? = nil, documentKind: String? = nil,
+            documentNumber: String? = nil, documentDate: String? = nil
+        ) {
+            self.fullName = fullName
+            self.address = address
+            self.documentKind = documentKind
+            self.documentNumber = documentNumber
+            self.documentDate = documentDate
+        }
+    }
+    public struct Reception: Codable, Sendable, Equatable {
+        public var headName: String?
+        /// YYYY-MM-DD.
+        public var heldOn: String?
+        public init(headName: String? = nil, heldOn: String? = nil) {
+            self.headName = headName
+            self.heldOn = heldOn
+        }
+    }
 
     public init(
         kind: String? = nil, category: String? = nil, author: Author? = nil, subject: String? = nil,
         text: String? = nil,
         district: String? = nil, location: Location? = nil, centreId: String? = nil, assistedBy: String? = nil,
-        consent: Bool? = nil, confidential: Bool? = nil, against: String? = nil, electronic: Bool? = nil
+        consent: Bool? = nil, confidential: Bool? = nil, against: String? = nil, electronic: Bool? = nil,
+        coSigners: [Person]? = nil, representative: Representative? = nil, reception: Reception? = nil,
+        receivedOn: String? = nil, enteredBy: String? = nil, publish: Bool? = nil
     ) {
+        self.coSigners = coSigners
+        self.representative = representative
+        self.reception = reception
+        self.receivedOn = receivedOn
+        self.enteredBy = enteredBy
+        self.publish = publish
         self.kind = kind
         self.category = category
         self.author = author
@@ -85,4 +143,12 @@ public struct ValidAppeal: Sendable, Equatable, Codable {
     public var assistedBy: String?
     public var confidential: Bool
     public var against: String?
+    public var coSigners: [AppealRegistered.CoSigner] = []
+    public var representative: AppealRegistered.Representative?
+    public var reception: AppealRegistered.PersonalReception?
+    public var lateEntry: AppealRegistered.LateEntry?
+    /// Consent to publish the text (never a condition of registration).
+    public var publicationConsent = false
+    /// "post" for a paper appeal; otherwise derived from the channel (see `Classification`).
+    public var paper = false
 }

@@ -46,12 +46,16 @@ public enum AppealValidator {
         public static let api = "api"
         /// Open311 GeoReport v2.
         public static let open311 = "open311"
+        /// A head's personal reception (Art. 22), entered by the reception staff.
+        public static let reception = "reception"
     }
 
     /// Validates `submission` arriving through `channel` ("centre" | "api" | "open311") from the
     /// authenticated centre `authenticatedCentre` (nil when none). Returns every problem at once.
+    /// `today` (Kyiv) bounds the dates a submission gives (arrival, reception, document of powers).
     public static func validate(
-        _ submission: AppealSubmission, channel: String, authenticatedCentre: String?
+        _ submission: AppealSubmission, channel: String, authenticatedCentre: String?,
+        today: LocalDate = LocalDate.today()
     ) -> Result<ValidAppeal, ValidationFailure> {
         var problems = Problems()
         let kind = problems.kind(submission.kind)
@@ -66,8 +70,18 @@ public enum AppealValidator {
         let subject = problems.length(submission.subject, "subject", subjectLength, required: true)
         let text = problems.length(submission.text, "text", textLength, required: true)
 
-        // Consent to personal-data processing (Law «Про захист персональних даних»).
-        if submission.consent != true { problems.add("consent", "consent_required", "errConsentRequired") }
+        // Consent is never a condition of registration: handling an appeal is the body's legal
+        // duty (Art. 7 of the law on appeals), and the personal-data law lets a body process data
+        // to fulfil a duty set by law without consent. Consent is recorded only for what the law
+        // does not require: publishing the text.
+        let publish = submission.publish == true
+        if publish, submission.consent != true {
+            problems.add("publish", "consent_required_for_publication", "errPublishNeedsConsent")
+        }
+        let coSigners = problems.coSigners(submission.coSigners)
+        let representative = problems.representative(submission.representative, today: today)
+        let reception = problems.reception(submission.reception, today: today)
+        let lateEntry = problems.lateEntry(submission.receivedOn, enteredBy: submission.enteredBy, today: today)
 
         let location = problems.location(submission.location)
 
@@ -85,8 +99,15 @@ public enum AppealValidator {
             ValidAppeal(
                 kind: kind, category: category, author: author, subject: subject, text: text, district: district,
                 location: location, centreId: authenticatedCentre, assistedBy: assistedBy,
-                confidential: submission.confidential ?? false, against: against))
+                confidential: submission.confidential ?? false, against: against, coSigners: coSigners,
+                representative: representative, reception: reception, lateEntry: lateEntry,
+                publicationConsent: publish && submission.consent == true, paper: lateEntry != nil))
     }
+
+    public static let maximumCoSigners = 500
+    /// How far back a late paper appeal may be dated (see `Problems.lateEntry`).
+    public static let lateEntryMaximumDays = 10
+    public static let documentKinds = ["power-of-attorney", "legal-representative", "other"]
 
     /// Trimmed, or nil when empty.
     static func clean(_ s: String?) -> String? {
@@ -212,6 +233,110 @@ private struct Problems {
         return AppealRegistered.Author(
             fullName: AppealValidator.collapse(fullName), address: AppealValidator.collapse(address), email: email,
             phone: phone.map(AppealValidator.normalisePhone), preferredLanguage: language, benefitCategory: benefit)
+    }
+
+    /// Art. 5: each co-signer gives a full name (two words) and a place of residence.
+    mutating func coSigners(_ given: [AppealSubmission.Person]?) -> [AppealRegistered.CoSigner] {
+        guard let given, !given.isEmpty else { return [] }
+        if given.count > AppealValidator.maximumCoSigners {
+            add("coSigners", "too_many", "errTooMany", ["field": "coSigners", "max": "\(AppealValidator.maximumCoSigners)"])
+            return []
+        }
+        var result: [AppealRegistered.CoSigner] = []
+        for (i, person) in given.enumerated() {
+            let prefix = "coSigners[\(i)]"
+            let pair = nameAndAddress(person.fullName, person.address, prefix: prefix)
+            if let pair { result.append(.init(fullName: pair.0, address: pair.1)) }
+        }
+        return result
+    }
+
+    /// A full name of at least two words and a place of residence, under `prefix`.
+    mutating func nameAndAddress(_ fullName: String?, _ address: String?, prefix: String) -> (String, String)? {
+        let name = length(fullName, prefix + ".fullName", AppealValidator.fullNameLength, required: true)
+        if let name, AppealValidator.fullNameLength.contains(name.count),
+            name.split(whereSeparator: { $0.isWhitespace }).filter({ $0.contains(where: \.isLetter) }).count < 2
+        {
+            add(prefix + ".fullName", "anonymous", "errFullNameAnonymous")
+        }
+        let place = length(address, prefix + ".address", AppealValidator.addressLength, required: true)
+        guard let name, let place else { return nil }
+        return (AppealValidator.collapse(name), AppealValidator.collapse(place))
+    }
+
+    /// A YYYY-MM-DD date not after `today` (and, with `earliest`, not before it).
+    mutating func pastDate(_ value: String?, _ field: String, today: LocalDate, earliest: LocalDate? = nil)
+        -> LocalDate?
+    {
+        guard let text = AppealValidator.clean(value) else {
+            add(field, "required", "errRequired", ["field": field])
+            return nil
+        }
+        guard let date = LocalDate(string: text) else {
+            add(field, "invalid_date", "errDateInvalid", ["field": field])
+            return nil
+        }
+        if date > today {
+            add(field, "in_future", "errDateFuture", ["field": field])
+            return nil
+        }
+        if let earliest, date < earliest {
+            add(field, "too_early", "errDateTooEarly", ["field": field, "min": earliest.description])
+            return nil
+        }
+        return date
+    }
+
+    /// Art. 5: a representative names themselves and the document of their powers.
+    mutating func representative(_ given: AppealSubmission.Representative?, today: LocalDate)
+        -> AppealRegistered.Representative?
+    {
+        guard let given else { return nil }
+        let pair = nameAndAddress(given.fullName, given.address, prefix: "representative")
+        var kind = AppealValidator.clean(given.documentKind)
+        if kind == nil {
+            add("representative.documentKind", "required", "errRequired", ["field": "representative.documentKind"])
+        } else if !AppealValidator.documentKinds.contains(kind!) {
+            add("representative.documentKind", "invalid_value", "errDocumentKindInvalid")
+            kind = nil
+        }
+        let number = length(given.documentNumber, "representative.documentNumber", 1...100, required: true)
+        let date = pastDate(given.documentDate, "representative.documentDate", today: today)
+        guard let pair, let kind, let number, let date else { return nil }
+        return .init(fullName: pair.0, address: pair.1, documentKind: kind, documentNumber: number, documentDate: date)
+    }
+
+    /// Art. 22: the head who held the reception and its day (not in the future; a reception's
+    /// appeals are registered within the same window as late paper).
+    mutating func reception(_ given: AppealSubmission.Reception?, today: LocalDate)
+        -> AppealRegistered.PersonalReception?
+    {
+        guard let given else { return nil }
+        let head = length(given.headName, "reception.headName", AppealValidator.fullNameLength, required: true)
+        let day = pastDate(
+            given.heldOn, "reception.heldOn", today: today,
+            earliest: today.adding(days: -AppealValidator.lateEntryMaximumDays))
+        guard let head, let day else { return nil }
+        return .init(headName: AppealValidator.collapse(head), heldOn: day)
+    }
+
+    /// A paper appeal entered after the day it arrived: the arrival day, not in the future and at
+    /// most `lateEntryMaximumDays` back, and who enters it. Today's date is not "late".
+    mutating func lateEntry(_ receivedOn: String?, enteredBy: String?, today: LocalDate)
+        -> AppealRegistered.LateEntry?
+    {
+        guard AppealValidator.clean(receivedOn) != nil else {
+            if AppealValidator.clean(enteredBy) != nil {
+                add("receivedOn", "required", "errRequired", ["field": "receivedOn"])
+            }
+            return nil
+        }
+        let day = pastDate(
+            receivedOn, "receivedOn", today: today,
+            earliest: today.adding(days: -AppealValidator.lateEntryMaximumDays))
+        let who = length(enteredBy, "enteredBy", AppealValidator.fullNameLength, required: true)
+        guard let day, let who, day < today else { return nil }
+        return .init(receivedOn: day, enteredBy: AppealValidator.collapse(who))
     }
 
     mutating func location(_ given: AppealSubmission.Location?) -> AppealRegistered.Location? {

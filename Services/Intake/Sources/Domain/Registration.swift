@@ -90,12 +90,20 @@ public struct NewAppeal: Sendable, Equatable {
     public var registeredOn: LocalDate
     public var trackingToken: String
     public var authorKey: String
+    /// The earlier appeal on the same issue (a repeat or a duplicate; see `classifier.frequency`).
     public var repeatOf: String?
+    /// Resolution 858's classifier.
+    public var classifier: AppealRegistered.Classifier
+    /// The day legal terms count from: the arrival day of a late paper appeal, else `registeredOn`.
+    public var termsStartOn: LocalDate
 
     public init(
         id: UUID = UUID(), appeal: ValidAppeal, channel: String, sequence: Int, registeredAt: Date,
-        trackingToken: String, repeatOf: String?
+        trackingToken: String, repeatOf: String?, earlier: Classification.Earlier? = nil
     ) {
+        let today = LocalDate(date: registeredAt, in: .kyiv)
+        self.classifier = Classification.classify(appeal, channel: channel, earlier: earlier, today: today)
+        self.termsStartOn = appeal.lateEntry?.receivedOn ?? today
         let day = LocalDate(date: registeredAt, in: .kyiv)
         self.id = id
         self.appeal = appeal
@@ -118,7 +126,10 @@ public struct NewAppeal: Sendable, Equatable {
             category: appeal.category, district: appeal.district, location: appeal.location, author: appeal.author,
             subject: appeal.subject, text: appeal.text, centreId: appeal.centreId, assistedBy: appeal.assistedBy,
             confidential: appeal.confidential, against: appeal.against, repeatOf: repeatOf,
-            trackingToken: trackingToken, channel: channel)
+            trackingToken: trackingToken, channel: channel, classifier: classifier,
+            coSigners: appeal.coSigners.isEmpty ? nil : appeal.coSigners, representative: appeal.representative,
+            reception: appeal.reception, termsStartOn: termsStartOn, lateEntry: appeal.lateEntry,
+            consents: AppealRegistered.Consents(publication: appeal.publicationConsent))
     }
 
     public var receipt: RegistrationReceipt {

@@ -8,8 +8,10 @@ import NIOCore
 
 /// Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2) under `/open311/v2/`.
 /// Services are the categories; a request is an appeal (service_request_id = registration
-/// number). Public output never carries the author's name, address, email or phone, and the
-/// description of a confidential appeal is omitted. Requests are registered synchronously;
+/// number). Public output never carries the author's name, address, email or phone. Lists hold only
+/// published appeals (filed through Open311, or their author asked to publish, and not confidential),
+/// with their description; any other appeal, looked up by number, shows its number, status, service,
+/// agency and dates only. Requests are registered synchronously;
 /// `token` in the POST response equals the service_request_id, so `tokens/{token}` resolves at once.
 struct Open311API: Sendable {
     let intake: AppealIntake
@@ -90,7 +92,8 @@ struct Open311API: Sendable {
         }
         group.get("requests/{file}") { request, context in
             try await self.guarded(request, file: context.parameters.get("file") ?? "") { id, format, _ in
-                let found = try await self.requests(ids: [id], serviceCode: nil, start: nil, end: nil, status: nil)
+                let found = try await self.requests(
+                    ids: [id], serviceCode: nil, start: nil, end: nil, status: nil, publishedOnly: false)
                 guard !found.isEmpty else {
                     throw Failure(status: .notFound, message: "service request not found", format: format)
                 }
@@ -99,7 +102,8 @@ struct Open311API: Sendable {
         }
         group.get("tokens/{file}") { request, context in
             try await self.guarded(request, file: context.parameters.get("file") ?? "") { token, format, _ in
-                let found = try await self.requests(ids: [token], serviceCode: nil, start: nil, end: nil, status: nil)
+                let found = try await self.requests(
+                    ids: [token], serviceCode: nil, start: nil, end: nil, status: nil, publishedOnly: false)
                 guard let r = found.first else {
                     throw Failure(status: .notFound, message: "token not found", format: format)
                 }
@@ -162,8 +166,10 @@ struct Open311API: Sendable {
 
     static let attributes: [Attribute] = [
         Attribute(
-            code: "consent", datatype: "singlevaluelist", required: true,
-            description: "Згода на обробку персональних даних / Consent to personal-data processing", order: 1,
+            // Not required: registration never depends on consent (Art. 7 of the law on appeals);
+            // the consent recorded is to publish the text, which the law does not require.
+            code: "consent", datatype: "singlevaluelist", required: false,
+            description: "Згода на оприлюднення тексту звернення / Consent to publish the appeal's text", order: 1,
             values: [("true", "Так / Yes")]),
         Attribute(
             code: "kind", datatype: "singlevaluelist", required: false, description: "Вид звернення / Kind of appeal",
@@ -264,7 +270,8 @@ struct Open311API: Sendable {
             location: (lat != nil || lon != nil) ? AppealSubmission.Location(lat: lat, lon: lon) : nil,
             centreId: nil, assistedBy: attr("assisted_by"),
             consent: attr("consent").map { truthy.contains($0.lowercased()) } ?? false,
-            confidential: attr("confidential").map { truthy.contains($0.lowercased()) }, against: attr("against"))
+            confidential: attr("confidential").map { truthy.contains($0.lowercased()) }, against: attr("against"),
+            publish: attr("consent").map { truthy.contains($0.lowercased()) })
         let outcome = try await intake.register(
             submission, channel: AppealValidator.Channel.open311, centre: centre.id, logger: context.logger)
         guard case .registered(let receipt) = outcome else {
@@ -329,13 +336,13 @@ struct Open311API: Sendable {
         return render(requests: rows, format: format)
     }
 
-    func requests(ids: [String], serviceCode: String?, start: Date?, end: Date?, status: String?) async throws
-        -> [PublicAppeal]
-    {
+    func requests(
+        ids: [String], serviceCode: String?, start: Date?, end: Date?, status: String?, publishedOnly: Bool = true
+    ) async throws -> [PublicAppeal] {
         try await intake.store.publicAppeals(
             numbers: ids.map(RegistrationNumber.normalised),
             categories: serviceCode.map { $0.split(separator: ",").map(String.init) } ?? [],
-            from: start, to: end, closed: status.map { $0 == "closed" })
+            from: start, to: end, closed: status.map { $0 == "closed" }, publishedOnly: publishedOnly)
     }
 
     func render(requests: [PublicAppeal], format: Format) -> Response {
@@ -354,11 +361,11 @@ struct Open311API: Sendable {
                 "updated_datetime": ISO8601.format(r.updatedAt),
                 "expected_datetime": r.deadline.map { ISO8601.format($0.endOfDay().addingTimeInterval(-1), in: .kyiv) }
                     ?? "",
-                "address": r.confidential ? "" : (r.address ?? ""),
-                "lat": r.confidential ? "" : (r.lat.map { "\($0)" } ?? ""),
-                "long": r.confidential ? "" : (r.lon.map { "\($0)" } ?? ""),
+                "address": r.published ? (r.address ?? "") : "",
+                "lat": r.published ? (r.lat.map { "\($0)" } ?? "") : "",
+                "long": r.published ? (r.lon.map { "\($0)" } ?? "") : "",
             ]
-            if !r.confidential { row["description"] = r.text }
+            if r.published, let text = r.text { row["description"] = text }
             return row
         }
         return renderList(

@@ -46,6 +46,10 @@ struct WebPages: Sendable {
     struct FormValues: Encodable, Sendable {
         var fullName, address, phone, email, preferredLanguage, benefitCategory: String?
         var kind, against, category, district, subject, text, assistedBy: String?
+        /// Co-signers, one a line: "full name; place of residence" (Art. 5).
+        var coSigners: String?
+        var repName, repAddress, repDocumentKind, repDocumentNumber, repDocumentDate: String?
+        var receivedOn, enteredBy: String?
         var consentChecked = false
         var confidentialChecked = false
         var langEn = false
@@ -54,6 +58,7 @@ struct WebPages: Sendable {
     /// One message per form field (`author.` dropped from the path).
     struct FieldMessages: Encodable, Sendable {
         var fullName, address, phone, email, kind, against, category, subject, text, consent: String?
+        var publish, coSigners, representative, receivedOn: String?
     }
 
     struct Message: Encodable, Sendable { var message: String }
@@ -92,6 +97,8 @@ struct WebPages: Sendable {
     struct AppealForm: Decodable, Sendable {
         var csrf, fullName, address, phone, email, preferredLanguage, benefitCategory: String?
         var kind, against, category, district, subject, text, consent, confidential, assistedBy: String?
+        var coSigners, repName, repAddress, repDocumentKind, repDocumentNumber, repDocumentDate: String?
+        var receivedOn, enteredBy: String?
     }
 
     struct LoginForm: Decodable, Sendable { var key: String? }
@@ -151,7 +158,11 @@ struct WebPages: Sendable {
                 preferredLanguage: values.preferredLanguage, benefitCategory: values.benefitCategory),
             subject: values.subject, text: values.text, district: values.district, centreId: nil,
             assistedBy: values.assistedBy, consent: values.consentChecked, confidential: values.confidentialChecked,
-            against: values.kind == AppealKind.complaint.rawValue ? values.against : nil)
+            against: values.kind == AppealKind.complaint.rawValue ? values.against : nil,
+            coSigners: Self.coSigners(values.coSigners), representative: Self.representative(values),
+            receivedOn: values.receivedOn, enteredBy: values.enteredBy ?? (values.receivedOn != nil ? values.assistedBy : nil),
+            // The only consent the form asks for is to publish the text (never a condition).
+            publish: values.consentChecked ? true : nil)
         do {
             let outcome = try await intake.register(
                 submission, channel: AppealValidator.Channel.centre, centre: centre.id, logger: context.logger)
@@ -177,10 +188,40 @@ struct WebPages: Sendable {
             benefitCategory: present(form.benefitCategory), kind: present(form.kind), against: present(form.against),
             category: present(form.category), district: present(form.district), subject: present(form.subject),
             text: present(form.text), assistedBy: present(form.assistedBy))
+        v.coSigners = present(form.coSigners)
+        v.repName = present(form.repName)
+        v.repAddress = present(form.repAddress)
+        v.repDocumentKind = present(form.repDocumentKind)
+        v.repDocumentNumber = present(form.repDocumentNumber)
+        v.repDocumentDate = present(form.repDocumentDate)
+        v.receivedOn = present(form.receivedOn)
+        v.enteredBy = present(form.enteredBy)
         v.consentChecked = form.consent == "true"
         v.confidentialChecked = form.confidential == "true"
         v.langEn = form.preferredLanguage == "en"
         return v
+    }
+
+    /// Co-signers typed one a line as "full name; place of residence" (a line without ";" is a
+    /// name only, so the missing residence is reported for that co-signer).
+    static func coSigners(_ text: String?) -> [AppealSubmission.Person]? {
+        guard let text else { return nil }
+        let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+        guard !lines.isEmpty else { return nil }
+        return lines.map { line in
+            let parts = line.split(separator: ";", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            return AppealSubmission.Person(fullName: parts.first, address: parts.count > 1 ? parts[1] : nil)
+        }
+    }
+
+    /// The representative section, when any of its fields is filled in.
+    static func representative(_ v: FormValues) -> AppealSubmission.Representative? {
+        let fields = [v.repName, v.repAddress, v.repDocumentKind, v.repDocumentNumber, v.repDocumentDate]
+        guard fields.contains(where: { $0 != nil }) else { return nil }
+        return AppealSubmission.Representative(
+            fullName: v.repName, address: v.repAddress, documentKind: v.repDocumentKind,
+            documentNumber: v.repDocumentNumber, documentDate: v.repDocumentDate)
     }
 
     func receiptView(
@@ -205,14 +246,18 @@ struct WebPages: Sendable {
         func message(_ e: FieldError) -> String { (language == .uk ? e.messageUk : nil) ?? e.message }
         var byField: [String: String] = [:]
         for e in errors {
-            let key = (e.field ?? "").replacingOccurrences(of: "author.", with: "")
+            var key = (e.field ?? "").replacingOccurrences(of: "author.", with: "")
+            if key.hasPrefix("coSigners") { key = "coSigners" }
+            if key.hasPrefix("representative") { key = "representative" }
+            if key == "enteredBy" { key = "receivedOn" }
             byField[key] = byField[key].map { $0 + " " + message(e) } ?? message(e)
         }
         let fieldMessages = FieldMessages(
             fullName: byField["fullName"], address: byField["address"], phone: byField["phone"],
             email: byField["email"], kind: byField["kind"], against: byField["against"],
             category: byField["category"], subject: byField["subject"], text: byField["text"],
-            consent: byField["consent"])
+            consent: byField["consent"], publish: byField["publish"], coSigners: byField["coSigners"],
+            representative: byField["representative"], receivedOn: byField["receivedOn"])
         func options(_ items: [(String, String)], selected: String?) -> [Option] {
             items.map { Option(code: $0.0, name: $0.1, selected: $0.0 == selected) }
         }

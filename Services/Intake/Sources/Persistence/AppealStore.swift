@@ -32,18 +32,27 @@ extension IntakeStore {
         }
     }
 
-    /// Appeals as Open311 lists them (public facts; the caller leaves out what is confidential).
+    /// Appeals as Open311 shows them. An appeal is published when it came through Open311 (the
+    /// client published it itself) or its author asked to publish it, and it is not confidential.
+    /// With `publishedOnly` (lists) every other appeal is absent; otherwise (lookup by number) it
+    /// comes back with `published == false` and its text, place and coordinates left out here, so
+    /// no renderer can show them by mistake.
     public func publicAppeals(
-        numbers: [String], categories: [String], from start: Date?, to end: Date?, closed: Bool?
+        numbers: [String], categories: [String], from start: Date?, to end: Date?, closed: Bool?,
+        publishedOnly: Bool = true
     ) async throws -> [PublicAppeal] {
         let closedStatuses = PublicStatus.allCases.filter(\.isClosed).map(\.rawValue)
         let status: String? = closed.map { $0 ? "closed" : "open" }
+        let open311 = AppealValidator.Channel.open311
         let rows = try await database.query(
             """
-            SELECT registration_number, status, category, confidential, body, authority, registered_at, updated_at,
-                   deadline::text, location_address, lat, lon
-            FROM appeals
+            SELECT registration_number, status, category, published, CASE WHEN published THEN body END, authority,
+                   registered_at, updated_at, deadline::text, CASE WHEN published THEN location_address END,
+                   CASE WHEN published THEN lat END, CASE WHEN published THEN lon END
+            FROM (SELECT *, (NOT confidential AND (channel = \(open311) OR publication_consent)) AS published
+                  FROM appeals) AS a
             WHERE (cardinality(\(numbers)::text[]) = 0 OR registration_number = ANY(\(numbers)::text[]))
+              AND (NOT \(publishedOnly)::boolean OR published)
               AND (cardinality(\(categories)::text[]) = 0 OR category = ANY(\(categories)::text[]))
               AND (\(start)::timestamptz IS NULL OR registered_at >= \(start)::timestamptz)
               AND (\(end)::timestamptz IS NULL OR registered_at <= \(end)::timestamptz)
@@ -53,18 +62,19 @@ extension IntakeStore {
         return try rows.map { r in
             PublicAppeal(
                 registrationNumber: try r.decode(0), status: try r.decode(1), category: try r.decode(2),
-                confidential: try r.decode(3), text: try r.decode(4), authority: try r.decode(5, as: String?.self),
-                registeredAt: try r.decode(6), updatedAt: try r.decode(7),
-                deadline: try r.decode(8, as: String?.self).flatMap(LocalDate.init(string:)),
+                published: try r.decode(3), text: try r.decode(4, as: String?.self),
+                authority: try r.decode(5, as: String?.self), registeredAt: try r.decode(6),
+                updatedAt: try r.decode(7), deadline: try r.decode(8, as: String?.self).flatMap(LocalDate.init(string:)),
                 address: try r.decode(9, as: String?.self), lat: try r.decode(10, as: Double?.self),
                 lon: try r.decode(11, as: Double?.self))
         }
     }
 }
 
-/// An appeal's public facts (Open311): no author, no contact.
+/// An appeal's public facts (Open311): never the author, a contact or the residence. Text, place
+/// and coordinates only when `published`.
 public struct PublicAppeal: Sendable, Equatable {
-    public let registrationNumber: String, status: String, category: String, confidential: Bool, text: String
+    public let registrationNumber: String, status: String, category: String, published: Bool, text: String?
     public let authority: String?, registeredAt: Date, updatedAt: Date, deadline: LocalDate?
     public let address: String?, lat: Double?, lon: Double?
 }
@@ -82,12 +92,15 @@ enum AppealRecords {
         let year = LocalDate(date: now, in: .kyiv).year
         let drawn = try sequence ?? drawSequence(year: year, on: connection)
         let authorKey = RepeatDetector.authorKeyHash(fullName: appeal.author.fullName, address: appeal.author.address)
-        let candidates = try repeatCandidates(
-            authorKey: authorKey, category: appeal.category, since: RepeatDetector.windowStart(now: now), on: connection
-        )
+        // Art. 8 sets no window: any earlier appeal of the author on the issue counts (the newest
+        // `RepeatDetector.candidateLimit` of the category are compared).
+        let candidates = try repeatCandidates(authorKey: authorKey, category: appeal.category, on: connection)
+        let match = RepeatDetector.bestMatch(
+            text: appeal.text, candidates: candidates.map { (number: $0.number, text: $0.text) })
+        let earlier = candidates.first { $0.number == match }.map(\.earlier)
         let new = NewAppeal(
             appeal: appeal, channel: channel, sequence: drawn, registeredAt: now, trackingToken: SecureRandom.token(),
-            repeatOf: RepeatDetector.bestMatch(text: appeal.text, candidates: candidates))
+            repeatOf: match, earlier: earlier)
         try insert(new, on: connection)
         try tx.publish(new.event, correlationId: new.id, occurredAt: now)
         let receipt = new.receipt
@@ -147,34 +160,56 @@ enum AppealRecords {
         return sequence
     }
 
-    /// The same author's appeals in the same category since `since`, newest first.
+    /// The same author's appeals in the same category, newest first, with their state.
     static func repeatCandidates(
-        authorKey: String, category: String, since: Date, on connection: PostgresConnection
-    ) throws -> [(number: String, text: String)] {
+        authorKey: String, category: String, on connection: PostgresConnection
+    ) throws -> [(number: String, text: String, earlier: Classification.Earlier)] {
         try connection.query(
             """
-            SELECT registration_number, body FROM appeals
-            WHERE author_key = \(authorKey) AND category = \(category) AND registered_at >= \(since)
+            SELECT registration_number, body, status, deadline::text FROM appeals
+            WHERE author_key = \(authorKey) AND category = \(category)
             ORDER BY registered_at DESC LIMIT \(RepeatDetector.candidateLimit)
             """
-        ).map { (number: try $0.decode(0, as: String.self), text: try $0.decode(1, as: String.self)) }
+        ).map { row in
+            let number = try row.decode(0, as: String.self)
+            let status = PublicStatus(rawValue: try row.decode(2, as: String.self)) ?? .registered
+            let deadline = try row.decode(3, as: String?.self).flatMap(LocalDate.init(string:))
+            return (
+                number: number, text: try row.decode(1, as: String.self),
+                earlier: Classification.Earlier(registrationNumber: number, status: status, deadline: deadline)
+            )
+        }
+    }
+
+    /// A value as JSON text for a jsonb column; nil (SQL NULL) for nil or an empty list.
+    static func json<T: Encodable>(_ value: T?) throws -> String? {
+        guard let value else { return nil }
+        if let list = value as? [Any], list.isEmpty { return nil }
+        return String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
     }
 
     static func insert(_ new: NewAppeal, on connection: PostgresConnection) throws {
         let a = new.appeal
+        let c = new.classifier
         try connection.execute(
             """
             INSERT INTO appeals (id, registration_number, registered_at, registered_on, channel, centre_id, assisted_by,
                 kind, category, district, author_key, full_name, address, email, phone, preferred_language,
                 benefit_category, subject, body, confidential, against, lat, lon, location_address, is_repeat,
-                repeat_of, tracking_token_hash, status, updated_at)
+                repeat_of, tracking_token_hash, status, updated_at, arrival, frequency, collective, social_category,
+                duplicate_of, co_signers, representative, reception, received_on, entered_by, terms_start_on,
+                publication_consent)
             VALUES (\(new.id), \(new.registrationNumber), \(new.registeredAt), \(new.registeredOn.description)::date,
                 \(new.channel), \(a.centreId), \(a.assistedBy), \(a.kind.rawValue), \(a.category), \(a.district),
                 \(new.authorKey), \(a.author.fullName), \(a.author.address), \(a.author.email), \(a.author.phone),
                 \(a.author.preferredLanguage.rawValue), \(a.author.benefitCategory), \(a.subject), \(a.text),
                 \(a.confidential), \(a.against), \(a.location?.lat), \(a.location?.lon), \(a.location?.address),
                 \(new.repeatOf != nil), \(new.repeatOf), \(TokenHash.hash(token: new.trackingToken)),
-                \(PublicStatus.registered.rawValue), \(new.registeredAt))
+                \(PublicStatus.registered.rawValue), \(new.registeredAt), \(c.arrival), \(c.frequency),
+                \(!a.coSigners.isEmpty), \(c.socialCategory), \(c.duplicateOf), \(try json(a.coSigners))::jsonb,
+                \(try json(a.representative))::jsonb, \(try json(a.reception))::jsonb,
+                \(a.lateEntry?.receivedOn.description)::date, \(a.lateEntry?.enteredBy),
+                \(new.termsStartOn.description)::date, \(a.publicationConsent))
             """
         )
         try connection.execute(

@@ -109,5 +109,24 @@ public enum IntakeMigrations {
             sql: """
                 CREATE INDEX idempotency_keys_created_at_idx ON idempotency_keys (created_at);
                 """),
+        // Issue 20 (intake's range 200-219): the classifier of Resolution 858, collective appeals,
+        // representatives, personal receptions, late paper, consents. Older rows keep NULLs.
+        Migration(
+            version: 200, name: "registration side of the law",
+            sql: """
+                ALTER TABLE appeals
+                    ADD COLUMN arrival text,
+                    ADD COLUMN frequency text,
+                    ADD COLUMN collective boolean NOT NULL DEFAULT false,
+                    ADD COLUMN social_category text,
+                    ADD COLUMN duplicate_of text,
+                    ADD COLUMN co_signers jsonb,
+                    ADD COLUMN representative jsonb,
+                    ADD COLUMN reception jsonb,
+                    ADD COLUMN received_on date,
+                    ADD COLUMN entered_by text,
+                    ADD COLUMN terms_start_on date,
+                    ADD COLUMN publication_consent boolean NOT NULL DEFAULT false;
+                """),
     ]
 }
