@@ -1,4 +1,5 @@
 import HromadaContracts
+import HromadaPostgres
 import HromadaRuntime
 import HromadaWeb
 import Hummingbird
@@ -31,6 +32,9 @@ public enum AuditService {
         consumerSettings: EventConsumer.Settings? = nil
     ) async throws -> (runtime: ServiceRuntime, router: Router<WebRequestContext>) {
         let runtime = try ServiceRuntime(configuration: configuration, logger: logger, metricsRegistry: metricsRegistry)
+        if let ownerURL = settings.migrationDatabaseURL {
+            try await migrateAsOwner(connectionString: ownerURL, logger: runtime.logger)
+        }
         try await runtime.prepare(migrations: AuditMigrations.all)
         runtime.addConsumer(
             queue: Topology.Queue.audit.rawValue, bindings: ["#"],
@@ -46,6 +50,22 @@ public enum AuditService {
             logger: runtime.logger
         ).add(to: router)
         return (runtime, router)
+    }
+
+    /// Applies the runtime's and audit's migrations as the owner role, so that the schema's
+    /// objects belong to it and the service role gets only the rights migration 300 grants.
+    public static func migrateAsOwner(connectionString: String, logger: Logger) async throws {
+        let client = PostgresClient(
+            configuration: PostgresConfiguration(
+                connectionString: connectionString, poolSize: 1, applicationName: "hromada-audit-migrations"),
+            logger: logger)
+        do {
+            try await Migrator.migrate(RuntimeMigrations.all + AuditMigrations.all, on: client, logger: logger)
+        } catch {
+            await client.close()
+            throw error
+        }
+        await client.close()
     }
 
     public static func run(

@@ -19,6 +19,10 @@ public struct AuditSettings: Sendable {
     public var verifyPageSize: Int
     /// Rows per query while exporting.
     public var exportPageSize: Int
+    /// The owner role's connection (`HROMADA_AUDIT_MIGRATION_DATABASE_URL`): when set, the
+    /// migrations run through it before the service connects as its own role, which may then only
+    /// insert and read the log (see docs/SECURITY.md). Unset: the service role runs them itself.
+    public var migrationDatabaseURL: String?
 
     public init(
         clock: @escaping @Sendable () -> Date = { Date() },
@@ -61,6 +65,7 @@ public struct AuditSettings: Sendable {
             }
             settings.readerTokenHashes = hashes
         }
+        settings.migrationDatabaseURL = value("HROMADA_AUDIT_MIGRATION_DATABASE_URL")
         return settings
     }
 }

@@ -73,7 +73,8 @@ public struct AuditEntry: Sendable, Equatable {
         _ envelope: Envelope, after head: ChainHead, registrationNumber: String?, key: [UInt8]?
     ) throws -> AuditEntry {
         var kept = envelope
-        if needsKey(envelope) {
+        kept.payload = TrackingTokenRedaction.hashed(envelope.payload)
+        if needsKey(kept) {
             kept.payload = try PersonalDataProtection.protect(
                 payload: envelope.payload, type: envelope.type, eventId: envelope.id, key: key)
         }
@@ -92,8 +93,10 @@ public struct AuditEntry: Sendable, Equatable {
         stored: [UInt8], type: String, eventId: UUID, key: [UInt8]?
     ) throws -> JSONValue {
         let envelope = try JSONValue.parse(stored)
-        return try PersonalDataProtection.reveal(
+        let revealed = try PersonalDataProtection.reveal(
             payload: envelope["payload"] ?? .null, type: type, eventId: eventId, key: key)
+        // Entries stored before tokens were hashed hold the token itself: a trail shows its hash.
+        return TrackingTokenRedaction.hashed(revealed)
     }
 }
 

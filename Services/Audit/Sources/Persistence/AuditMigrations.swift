@@ -81,5 +81,35 @@ public enum AuditMigrations {
             REVOKE UPDATE, DELETE, TRUNCATE ON log FROM CURRENT_USER;
             REVOKE UPDATE, DELETE, TRUNCATE ON checkpoints FROM CURRENT_USER;
             """),
+        Migration(version: 300, name: "service role apart from the owner: insert and select the log", sql: """
+            DO $grants$
+            DECLARE
+                schema_name text := current_schema();
+            BEGIN
+                -- Run by the owner role (hromada_audit_owner), the service role gets only what it
+                -- needs. Run by the service role itself (a set-up without an owner role), nothing
+                -- changes.
+                IF current_user = 'hromada_audit'
+                   OR NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'hromada_audit') THEN
+                    RETURN;
+                END IF;
+                -- CREATE only so that the runtime's `CREATE TABLE IF NOT EXISTS schema_migrations`
+                -- passes for the service role; it cannot alter or drop what the owner created.
+                EXECUTE format('GRANT USAGE, CREATE ON SCHEMA %I TO hromada_audit', schema_name);
+                EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA %I TO hromada_audit',
+                               schema_name);
+                EXECUTE format('GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA %I TO hromada_audit',
+                               schema_name);
+                EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I '
+                               'GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO hromada_audit', schema_name);
+                EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I '
+                               'GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO hromada_audit', schema_name);
+                -- The append-only tables: insert and read, nothing else.
+                REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON log, checkpoints FROM hromada_audit;
+                REVOKE ALL ON schema_migrations FROM hromada_audit;
+                GRANT SELECT ON schema_migrations TO hromada_audit;
+            END
+            $grants$;
+            """),
     ]
 }
