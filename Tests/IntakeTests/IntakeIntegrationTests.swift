@@ -22,6 +22,7 @@ final class IntakeIntegrationTests: XCTestCase {
         let harness: ServiceHarness
         let client: AMQPClient
         let broker: TestBroker
+        let db: TestDatabase
     }
 
     func start() async throws -> Env {
@@ -53,7 +54,7 @@ final class IntakeIntegrationTests: XCTestCase {
                 "name": "ЦОГ Центральної бібліотеки", "address": "вул. Потьомкінська, 143а", "key": Self.centreKey,
             ], headers: ["Authorization": "Bearer \(Self.adminToken)"])
         XCTAssertEqual(put.status, 200, put.text)
-        return Env(harness: harness, client: client, broker: broker)
+        return Env(harness: harness, client: client, broker: broker, db: db)
     }
 
     static func appeal(

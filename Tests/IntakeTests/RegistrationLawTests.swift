@@ -170,7 +170,11 @@ final class RegistrationLawTests: XCTestCase {
     func testFrequency() {
         let today = Self.today
         XCTAssertEqual(Classification.frequency(earlier: nil, today: today), "first")
-        for decided in [PublicStatus.answered, .closed, .returned] {
+        for undecided in [PublicStatus.returned, .notConsidered] {
+            let earlier = Classification.Earlier(registrationNumber: "MK-2024-000001", status: undecided, deadline: nil)
+            XCTAssertEqual(Classification.frequency(earlier: earlier, today: today), "first", "\(undecided)")
+        }
+        for decided in [PublicStatus.answered, .closed] {
             let earlier = Classification.Earlier(registrationNumber: "MK-2024-000001", status: decided, deadline: nil)
             XCTAssertEqual(Classification.frequency(earlier: earlier, today: today), "repeat", "\(decided)")
         }

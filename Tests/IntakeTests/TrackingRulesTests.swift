@@ -131,8 +131,27 @@ final class TrackingRulesTests: XCTestCase {
     }
 
     func testOpen311ClosedStatuses() {
-        XCTAssertEqual(Set(PublicStatus.allCases.filter(\.isClosed)), [.answered, .closed, .returned])
-        XCTAssertEqual(TrackingProjection.bindings, ["ticket.#", "appeal.returned.#"])
+        // Issue 20 adds "not considered" (Art. 8), decided by routing's head: closed too.
+        XCTAssertEqual(
+            Set(PublicStatus.allCases.filter(\.isClosed)), [.answered, .closed, .returned, .notConsidered])
+        XCTAssertEqual(TrackingProjection.bindings, ["ticket.#", "appeal.returned.#", "appeal.not-considered.#"])
+    }
+
+    /// `appeal.not-considered` (produced by routing) sets the status; the ground code is public,
+    /// the written notice and who decided stay out of the resident's view.
+    func testNotConsideredIsFollowed() throws {
+        let u = try XCTUnwrap(
+            update(
+                AppealNotConsidered(
+                    appealId: appeal, registrationNumber: number, ticketId: ticket, authority: "zhkg",
+                    ground: "repeat-decided", notice: "private notice", decidedBy: "secret-head", decidedAt: at)))
+        XCTAssertEqual(
+            u,
+            TrackingUpdate(
+                registrationNumber: number, status: .notConsidered, authority: "zhkg", note: "ground:repeat-decided",
+                occurredAt: at))
+        XCTAssertFalse("\(u)".contains("secret") || "\(u)".contains("private"))
+        XCTAssertEqual(PublicStatus.notConsidered.rawValue, "not-considered")
     }
 
     func testEveryStatusHasAPageNameInBothLanguages() throws {

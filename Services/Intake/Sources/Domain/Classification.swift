@@ -47,12 +47,18 @@ public enum Classification {
         }
     }
 
-    /// Instruction 348 / Art. 8: an appeal on an issue already decided (answered, closed, or
-    /// returned), or on one whose term ran out without an answer, is a repeat; one on an issue
-    /// still within its term is a duplicate. Nil: the first appeal on the issue.
+    /// Statuses in which the earlier appeal's issue was decided on the merits.
+    static let decided: Set<PublicStatus> = [.answered, .closed]
+    /// Statuses in which the earlier appeal was never considered on the merits: a new appeal on
+    /// the issue (e.g. a returned appeal filed again, corrected) counts as a first one.
+    static let notDecided: Set<PublicStatus> = [.returned, .notConsidered]
+
+    /// Instruction 348 / Art. 8: an appeal on an issue already decided (answered or closed), or on
+    /// one whose term ran out without an answer, is a repeat; one on an issue still within its
+    /// term is a duplicate. Nil, or an earlier one returned / not considered: the first.
     public static func frequency(earlier: Earlier?, today: LocalDate) -> String {
-        guard let earlier else { return Frequency.first }
-        if earlier.status.isClosed { return Frequency.repeat }
+        guard let earlier, !notDecided.contains(earlier.status) else { return Frequency.first }
+        if decided.contains(earlier.status) { return Frequency.repeat }
         if let deadline = earlier.deadline, deadline < today { return Frequency.repeat }
         return Frequency.duplicate
     }

@@ -4,10 +4,12 @@ import HromadaContracts
 /// The status a resident sees (and Open311 reports as open or closed).
 public enum PublicStatus: String, Codable, Sendable, CaseIterable {
     case registered, assigned, accepted, forwarded, extended, answered, reopened, closed, returned
+    /// The head decided not to consider the appeal (Art. 8; `appeal.not-considered`).
+    case notConsidered = "not-considered"
 
     /// Open311's `closed`: nothing more will happen unless the resident disputes it.
     public var isClosed: Bool { Self.closed311.contains(self) }
-    static let closed311: Set<PublicStatus> = [.answered, .closed, .returned]
+    static let closed311: Set<PublicStatus> = [.answered, .closed, .returned, .notConsidered]
 }
 
 /// What one routing event changes in the resident's view: only public facts, never an official's
@@ -33,7 +35,7 @@ public struct TrackingUpdate: Sendable, Equatable {
     }
 
     /// The events the projection listens to on `hromada.intake`.
-    public static let bindings = ["ticket.#", "appeal.returned.#"]
+    public static let bindings = ["ticket.#", "appeal.returned.#", "appeal.not-considered.#"]
 
     /// The update an event makes, or nil for an event that is not part of the resident's view
     /// (deadline warnings, …). Throws `ContractError` when the payload contradicts its type.
@@ -77,6 +79,12 @@ public struct TrackingUpdate: Sendable, Equatable {
         case AppealReturned.eventType:
             let e = try envelope.decode(AppealReturned.self)
             return TrackingUpdate(registrationNumber: e.registrationNumber, status: .returned, occurredAt: e.returnedAt)
+        case AppealNotConsidered.eventType:
+            // The ground is public (a code); the notice is the author's letter and stays out.
+            let e = try envelope.decode(AppealNotConsidered.self)
+            return TrackingUpdate(
+                registrationNumber: e.registrationNumber, status: .notConsidered, authority: e.authority,
+                note: "ground:\(e.ground)", occurredAt: e.decidedAt)
         default:
             return nil
         }

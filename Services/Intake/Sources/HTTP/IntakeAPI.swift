@@ -17,12 +17,21 @@ struct IntakeAPI: Sendable {
     var strings: IntakeStrings { intake.strings }
 
     func addRoutes(to router: Router<IntakeService.Context>) {
-        let publicLimit = RateLimitMiddleware<IntakeService.Context>(requestsPerSecond: 50, burst: 100)
-        router.group("v1").add(middleware: publicLimit)
+        // Separate buckets per route class, keyed by the connecting client (a centre once its key
+        // is verified), so that nobody can starve another's tracking or registration.
+        typealias Limit = RateLimitMiddleware<IntakeService.Context>
+        router.group("v1").add(middleware: Limit(.reference, requestsPerSecond: 50, burst: 100))
             .get("categories") { _, _ in try JSON.response(try await self.store.categories()) }
             .get("authorities") { _, _ in try JSON.response(try await self.store.authorities()) }
             .get("districts") { _, _ in try JSON.response(try await self.store.districts()) }
-            .post("appeals") { request, context in try await self.postAppeal(request, context: context) }
+        let addresses = ClientAddressResolver.fromProcess
+        router.group("v1").add(
+            middleware: Limit(.registration, requestsPerSecond: 20, burst: 50) { request, context in
+                context.principal?.centre.map { "c:" + $0 } ?? "a:" + addresses.client(request, context: context)
+            }
+        )
+        .post("appeals") { request, context in try await self.postAppeal(request, context: context) }
+        router.group("v1").add(middleware: Limit(.tracking, requestsPerSecond: 2, burst: 20))
             .get("appeals/{number}") { request, context in try await self.getAppeal(request, context: context) }
         router.group("v1/admin")
             .put("centres/{id}") { request, context in try await self.putCentre(request, context: context) }

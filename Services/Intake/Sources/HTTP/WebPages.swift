@@ -21,12 +21,16 @@ struct WebPages: Sendable {
 
     func addRoutes(to router: Router<IntakeService.Context>) {
         router.get("/") { request, context in try await self.form(request, context: context) }
-        router.post("/form/login") { request, _ in try await self.login(request) }
+        router.group().add(middleware: SignInThrottleMiddleware<IntakeService.Context>())
+            .add(middleware: RateLimitMiddleware<IntakeService.Context>(.signIn, requestsPerSecond: 1, burst: 10))
+            .post("/form/login") { request, _ in try await self.login(request) }
         router.post("/form/logout") { request, context in
             try await self.site.signOut(context, redirectTo: "/", query: [("lang", Language.of(request).rawValue)])
         }
         router.post("/form/appeals") { request, context in try await self.submit(request, context: context) }
-        router.get("/track") { request, _ in try await self.track(request) }
+        router.group()
+            .add(middleware: RateLimitMiddleware<IntakeService.Context>(.tracking, requestsPerSecond: 2, burst: 20))
+            .get("/track") { request, _ in try await self.track(request) }
     }
 
     // MARK: View models
@@ -50,6 +54,8 @@ struct WebPages: Sendable {
         var coSigners: String?
         var repName, repAddress, repDocumentKind, repDocumentNumber, repDocumentDate: String?
         var receivedOn, enteredBy: String?
+        /// Art. 22: the head who held the personal reception and its day.
+        var receptionHead, receptionDay: String?
         var consentChecked = false
         var confidentialChecked = false
         var langEn = false
@@ -58,7 +64,7 @@ struct WebPages: Sendable {
     /// One message per form field (`author.` dropped from the path).
     struct FieldMessages: Encodable, Sendable {
         var fullName, address, phone, email, kind, against, category, subject, text, consent: String?
-        var publish, coSigners, representative, receivedOn: String?
+        var publish, coSigners, representative, receivedOn, reception: String?
     }
 
     struct Message: Encodable, Sendable { var message: String }
@@ -98,7 +104,7 @@ struct WebPages: Sendable {
         var csrf, fullName, address, phone, email, preferredLanguage, benefitCategory: String?
         var kind, against, category, district, subject, text, consent, confidential, assistedBy: String?
         var coSigners, repName, repAddress, repDocumentKind, repDocumentNumber, repDocumentDate: String?
-        var receivedOn, enteredBy: String?
+        var receivedOn, enteredBy, receptionHead, receptionDay: String?
     }
 
     struct LoginForm: Decodable, Sendable { var key: String? }
@@ -160,6 +166,8 @@ struct WebPages: Sendable {
             assistedBy: values.assistedBy, consent: values.consentChecked, confidential: values.confidentialChecked,
             against: values.kind == AppealKind.complaint.rawValue ? values.against : nil,
             coSigners: Self.coSigners(values.coSigners), representative: Self.representative(values),
+            reception: (values.receptionHead != nil || values.receptionDay != nil)
+                ? AppealSubmission.Reception(headName: values.receptionHead, heldOn: values.receptionDay) : nil,
             receivedOn: values.receivedOn, enteredBy: values.enteredBy ?? (values.receivedOn != nil ? values.assistedBy : nil),
             // The only consent the form asks for is to publish the text (never a condition).
             publish: values.consentChecked ? true : nil)
@@ -196,6 +204,8 @@ struct WebPages: Sendable {
         v.repDocumentDate = present(form.repDocumentDate)
         v.receivedOn = present(form.receivedOn)
         v.enteredBy = present(form.enteredBy)
+        v.receptionHead = present(form.receptionHead)
+        v.receptionDay = present(form.receptionDay)
         v.consentChecked = form.consent == "true"
         v.confidentialChecked = form.confidential == "true"
         v.langEn = form.preferredLanguage == "en"
@@ -250,6 +260,7 @@ struct WebPages: Sendable {
             if key.hasPrefix("coSigners") { key = "coSigners" }
             if key.hasPrefix("representative") { key = "representative" }
             if key == "enteredBy" { key = "receivedOn" }
+            if key.hasPrefix("reception") { key = "reception" }
             byField[key] = byField[key].map { $0 + " " + message(e) } ?? message(e)
         }
         let fieldMessages = FieldMessages(
@@ -257,7 +268,8 @@ struct WebPages: Sendable {
             email: byField["email"], kind: byField["kind"], against: byField["against"],
             category: byField["category"], subject: byField["subject"], text: byField["text"],
             consent: byField["consent"], publish: byField["publish"], coSigners: byField["coSigners"],
-            representative: byField["representative"], receivedOn: byField["receivedOn"])
+            representative: byField["representative"], receivedOn: byField["receivedOn"],
+            reception: byField["reception"])
         func options(_ items: [(String, String)], selected: String?) -> [Option] {
             items.map { Option(code: $0.0, name: $0.1, selected: $0.0 == selected) }
         }
