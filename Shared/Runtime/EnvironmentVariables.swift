@@ -90,6 +90,9 @@ public struct EnvironmentVariable: Sendable, Hashable, CustomStringConvertible {
         "HROMADA_AUDIT_CHECKPOINT_SECONDS", ["audit"], "and at most this many seconds apart (300)")
     public static let auditReaderTokens = EnvironmentVariable(
         "HROMADA_AUDIT_READER_TOKENS", ["audit"], "comma-separated SHA-256 hex hashes of tokens allowed to read trails")
+    public static let auditMigrationDatabaseURL = EnvironmentVariable(
+        "HROMADA_AUDIT_MIGRATION_DATABASE_URL", ["audit"],
+        "the audit schema owner's connection, used only to run migrations (unset: the service role runs them)")
     public static let operatorToken = EnvironmentVariable(
         "HROMADA_OPERATOR_TOKEN", ["hromadactl"], "operators' dashboard login")
     public static let intakeURL = EnvironmentVariable("HROMADA_INTAKE_URL", ["hromadactl"], "where intake is")
@@ -106,7 +109,7 @@ public struct EnvironmentVariable: Sendable, Hashable, CustomStringConvertible {
         intakeIdempotencyRetentionHours,
         smtpFrom, smtpRetryDelays, smtpMaxAttempts, trackingURL,
         routingWatchIntervalMilliseconds, routingAutoCloseDays,
-        auditCheckpointEvery, auditCheckpointSeconds, auditReaderTokens,
+        auditCheckpointEvery, auditCheckpointSeconds, auditReaderTokens, auditMigrationDatabaseURL,
         operatorToken, intakeURL, routingURL, notificationURL, auditURL,
     ]
 
