@@ -126,6 +126,8 @@ final class ClientCore: @unchecked Sendable {
     private var topology = AMQPTopology()
     private var consecutiveFailures = 0
     private var isShutDown = false
+    /// The cluster node (index into `configuration.nodes`) to connect to next.
+    private var node = 0
 
     init(configuration: AMQPConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -168,7 +170,7 @@ final class ClientCore: @unchecked Sendable {
             Thread.sleep(forTimeInterval: delay)
         }
         do {
-            let connection = try RabbitConnection.open(configuration, confirms: true, logger: logger)
+            let connection = try RabbitConnection.openFailingOver(configuration, confirms: true, logger: logger, node: &node)
             do {
                 if !topology.isEmpty { try connection.declare(topology) }
             } catch {
@@ -197,6 +199,7 @@ final class ClientCore: @unchecked Sendable {
         logger.warning("AMQP connection lost", metadata: ["amqp.error": .string("\(error)")])
         connection.close()
         self.connection = nil
+        node += 1  // a lost node is tried last next time
     }
 
     func declare(_ declared: AMQPTopology) throws {

@@ -26,6 +26,8 @@ public struct AMQPConfiguration: Sendable {
     public var frameMax: Int
     /// Which AMQP `user_id` a published message carries when it sets none itself.
     public var userIDPolicy: UserIDPolicy = .connectionUser
+    /// Further cluster nodes to fail over to, after `host`/`port` (a comma-separated URL list).
+    public var failoverNodes: [AMQPNode] = []
 
     /// The `user_id` property of published messages. RabbitMQ refuses a message whose `user_id`
     /// is not the connection's user, unless that user has the `impersonator` tag.
@@ -66,7 +68,13 @@ public struct AMQPConfiguration: Sendable {
     /// means "/". Default ports 5672 / 5671. Query parameters: `cacertfile`, `certfile`, `keyfile`,
     /// `verify=verify_none|verify_peer`, `heartbeat` (seconds), `connection_timeout` (milliseconds),
     /// `user_id=producer` (see `UserIDPolicy.producer`); others are ignored.
+    /// Several comma-separated URLs are the nodes of one cluster (see `failoverNodes`).
     public init(url: String, connectionName: String = "hromada") throws {
+        if let urls = Self.splitNodeList(url) {
+            guard !urls.isEmpty else { throw AMQPError(.connectionFailed, "invalid AMQP URL: empty node list") }
+            self = try Self.cluster(urls: urls, connectionName: connectionName)
+            return
+        }
         func invalid(_ reason: String) -> AMQPError {
             // The URL itself may hold a password: never echo it.
             AMQPError(.connectionFailed, "invalid AMQP URL: \(reason)")

@@ -131,6 +131,8 @@ final class ConsumerCore: @unchecked Sendable {
     private var connection: RabbitConnection?
     private var activeTag: String?
     private var generation: UInt64 = 0
+    /// The cluster node (index into `configuration.nodes`) to connect to next.
+    private var node = 0
     /// How long one wait for a delivery may block: acks queued meanwhile wait at most this long.
     private let pollInterval = 0.01
 
@@ -193,7 +195,7 @@ final class ConsumerCore: @unchecked Sendable {
     }
 
     private func connect() throws {
-        let connection = try RabbitConnection.open(configuration, confirms: false, logger: logger)
+        let connection = try RabbitConnection.openFailingOver(configuration, confirms: false, logger: logger, node: &node)
         do {
             if let topology, !topology.isEmpty { try connection.declare(topology) }
             try connection.qos(prefetch: prefetch)
@@ -213,6 +215,7 @@ final class ConsumerCore: @unchecked Sendable {
 
     private func disconnect() {
         shared.state.withLock { $0.connected = false }
+        if connection != nil { node += 1 }  // a lost node is tried last next time
         connection?.close()
         connection = nil
         activeTag = nil

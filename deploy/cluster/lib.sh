@@ -1,0 +1,89 @@
+# shellcheck shell=bash
+# Sourced by the deploy/cluster scripts: the cluster's ports, folders and helpers, on top of
+# deploy/local/lib.sh (same generated secrets, same broker users and rights).
+#
+# Every port is fixed relative to two settings, so a cluster can run next to the single-node stack:
+#   HROMADA_CLUSTER_PORT_OFFSET  added to the public ports of ARCHITECTURE.md (8080-8083, console 8090)
+#                                 that haproxy serves (default 0); replicas listen on public+100 and +200
+#   HROMADA_CLUSTER_INFRA_BASE   RabbitMQ nodes on BASE+1..3 (management 10000 above), the pg_auto_failover
+#                                 monitor on BASE+10, PostgreSQL nodes on BASE+11/12 (default 5760)
+# shellcheck source=deploy/local/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../local/lib.sh"
+
+CLUSTER="$STATE/cluster"
+C_RUN="$CLUSTER/run"
+C_LOG="$CLUSTER/log"
+mkdir -p "$C_RUN" "$C_LOG"
+
+OFFSET="${HROMADA_CLUSTER_PORT_OFFSET:-0}"
+INFRA_BASE="${HROMADA_CLUSTER_INFRA_BASE:-5760}"
+SERVICES=(intake routing notification audit)
+declare -A PUBLIC_PORT=([intake]=$((8080 + OFFSET)) [routing]=$((8081 + OFFSET)) [notification]=$((8082 + OFFSET))
+    [audit]=$((8083 + OFFSET)) [console]=$((8090 + OFFSET)))
+REPLICAS=(1 2)
+replica_port() { echo $((${PUBLIC_PORT[$1]} + 100 * $2)); }   # replica_port SERVICE N
+
+RABBIT_NODES=(1 2 3)
+rabbit_port() { echo $((INFRA_BASE + $1)); }
+rabbit_mgmt_port() { echo $((INFRA_BASE + 10000 + $1)); }
+rabbit_dist_port() { echo $((INFRA_BASE + 20000 + $1)); }
+rabbit_nodename() { echo "rabbit$1@localhost"; }
+
+PG_MONITOR_PORT=$((INFRA_BASE + 10))
+PG_NODES=(1 2)
+pg_node_port() { echo $((INFRA_BASE + 10 + $1)); }
+PG_AUTOCTL=/usr/bin/pg_autoctl
+C_SMTP_PORT=$((INFRA_BASE + 20))
+C_SMTP_HTTP_PORT=$((INFRA_BASE + 21))
+
+# PostgreSQL folders must be reachable by the postgres user (the same rule as deploy/local).
+C_PG="$CLUSTER/postgres"
+if ! runuser -u postgres -- test -x "$STATE" 2>/dev/null; then
+    C_PG="/var/lib/hromada/cluster-$(printf '%s' "$STATE" | sha256sum | cut -c1-12)"
+fi
+
+# pg_autoctl starts PostgreSQL with the packaged default socket folder.
+PG_SOCKETS=/var/run/postgresql
+
+# node_env N: the RabbitMQ environment of node N (run as `env $(node_env N) CMD`). All nodes share
+# one Erlang cookie: HOME is the cluster's own folder holding .erlang.cookie.
+node_env() {
+    local dir="$CLUSTER/rabbit$1"
+    printf '%s\n' "HOME=$CLUSTER/erlang" "RABBITMQ_NODENAME=$(rabbit_nodename "$1")" "RABBITMQ_BASE=$dir" \
+        "RABBITMQ_MNESIA_BASE=$dir/mnesia" "RABBITMQ_LOG_BASE=$C_LOG/rabbit$1" "RABBITMQ_PID_FILE=$dir/rabbit.pid" \
+        "RABBITMQ_CONFIG_FILE=$dir/rabbitmq.conf" "RABBITMQ_ENABLED_PLUGINS_FILE=$dir/enabled_plugins" \
+        "RABBITMQ_DIST_PORT=$(rabbit_dist_port "$1")"
+}
+# ctl N ARGS...: rabbitmqctl against node N (with the shared cookie).
+ctl() {
+    local n=$1
+    shift
+    env HOME="$CLUSTER/erlang" "$RABBITMQCTL" -q -n "$(rabbit_nodename "$n")" "$@"
+}
+
+# cluster_amqp_url USER: the comma-separated URL list of all three nodes for USER.
+cluster_amqp_url() {
+    local n urls=() pass
+    pass="$(secret_read rabbitmq "$1")"
+    for n in "${RABBIT_NODES[@]}"; do urls+=("amqp://$1:$pass@127.0.0.1:$(rabbit_port "$n")/%2f"); done
+    local IFS=,
+    echo "${urls[*]}"
+}
+# cluster_database_url SERVICE: libpq multi-host URI, read-write session only.
+cluster_database_url() {
+    printf 'postgresql://hromada_%s:%s@127.0.0.1:%s,127.0.0.1:%s/%s?target_session_attrs=read-write&connect_timeout=3' \
+        "$1" "$(secret_read postgres "hromada_$1")" "$(pg_node_port 1)" "$(pg_node_port 2)" "$PG_DATABASE"
+}
+
+# pg_as ARGS...: a command as the postgres user with the cluster's PATH and XDG folders.
+pg_as() {
+    runuser -u postgres -- env PATH="$PG_BIN:$PATH" XDG_CONFIG_HOME="$C_PG/xdg/config" XDG_DATA_HOME="$C_PG/xdg/data" \
+        XDG_RUNTIME_DIR="$C_PG/xdg/run" PG_CONFIG="$PG_BIN/pg_config" "$@"
+}
+# primary_psql DB [PSQL ARGS...]: psql on the current primary as the superuser (local sockets).
+primary_psql() {
+    local db=$1
+    shift
+    runuser -u postgres -- "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 \
+        "host=$PG_SOCKETS,$PG_SOCKETS port=$(pg_node_port 1),$(pg_node_port 2) user=postgres dbname=$db target_session_attrs=read-write" "$@"
+}
