@@ -95,6 +95,9 @@ public struct EnvironmentVariable: Sendable, Hashable, CustomStringConvertible {
         "the audit schema owner's connection, used only to run migrations (unset: the service role runs them)")
     public static let operatorToken = EnvironmentVariable(
         "HROMADA_OPERATOR_TOKEN", ["hromadactl"], "operators' dashboard login")
+    public static let trustedProxies = EnvironmentVariable(
+        "HROMADA_TRUSTED_PROXIES", services + ["hromadactl"],
+        "comma-separated addresses or CIDRs whose X-Forwarded-For is believed (none)")
     public static let intakeURL = EnvironmentVariable("HROMADA_INTAKE_URL", ["hromadactl"], "where intake is")
     public static let routingURL = EnvironmentVariable("HROMADA_ROUTING_URL", ["hromadactl"], "where routing is")
     public static let notificationURL = EnvironmentVariable(
@@ -111,6 +114,7 @@ public struct EnvironmentVariable: Sendable, Hashable, CustomStringConvertible {
         routingWatchIntervalMilliseconds, routingAutoCloseDays,
         auditCheckpointEvery, auditCheckpointSeconds, auditReaderTokens, auditMigrationDatabaseURL,
         operatorToken, intakeURL, routingURL, notificationURL, auditURL,
+        trustedProxies,
     ]
 
     /// The known variable with this name.

@@ -4,6 +4,7 @@
 // How a service adopts the kit: Shared/Web/README.md.
 import Foundation
 public import Hummingbird
+public import NIOCore
 
 /// The authenticated party behind a request, as the authenticator middlewares found it.
 public enum Principal: Sendable, Equatable, CustomStringConvertible {
@@ -68,15 +69,18 @@ public protocol PrincipalRequestContext: RequestContext {
 }
 
 /// The request context of every Hromada service: Hummingbird's core context plus who is asking.
-public struct WebRequestContext: PrincipalRequestContext {
+public struct WebRequestContext: PrincipalRequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public var principal: Principal?
     public var session: WebSession?
+    /// The connecting address (the rate limiter's client, unless it is a trusted proxy).
+    public let remoteAddress: SocketAddress?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.principal = nil
         self.session = nil
+        self.remoteAddress = source.channel.remoteAddress
     }
 }
 

@@ -147,7 +147,9 @@ public final class Console: Sendable {
             }
             return self.loginPage(request, error: false)
         }
-        router.post("/login") { request, _ in
+        router.group().add(middleware: SignInThrottleMiddleware<WebRequestContext>())
+            .add(middleware: RateLimitMiddleware<WebRequestContext>(.signIn, requestsPerSecond: 1, burst: 10))
+            .post("/login") { request, _ in
             let given = try await self.site.form(LoginForm.self, request).token ?? ""
             guard !given.isEmpty,
                 ConstantTime.equals(Array(SHA256.hash(given)), Array(SHA256.hash(self.settings.operatorToken)))

@@ -80,7 +80,9 @@ public struct CentreRoutes: Sendable {
             return site.page("centre-notices", noticesView(centre, all: all, list: list, csrf: context.session?.csrf),
                              request: request)
         }
-        router.post("/centres/:centre/login") { request, context in
+        router.group().add(middleware: SignInThrottleMiddleware<Context>())
+            .add(middleware: RateLimitMiddleware<Context>(.signIn, requestsPerSecond: 1, burst: 10))
+            .post("/centres/:centre/login") { request, context in
             let centre = try context.parameters.require("centre")
             let form = try await site.form(LoginForm.self, request)
             let key = form.key ?? ""

@@ -191,7 +191,9 @@ public struct WebInbox: Sendable {
             }
             return try await web.inboxPage(principal: principal, session: session, request: request)
         }
-        router.post("/login") { request, _ -> Response in
+        router.group().add(middleware: SignInThrottleMiddleware<WebRequestContext>())
+            .add(middleware: RateLimitMiddleware<WebRequestContext>(.signIn, requestsPerSecond: 1, burst: 10))
+            .post("/login") { request, _ -> Response in
             let form = try await web.site.form(LoginForm.self, request)
             guard let principal = try await web.principal(token: form.token ?? "") else {
                 return web.site.page("login", LoginView(failed: true), request: request, status: .unauthorized)
