@@ -13,7 +13,7 @@ public enum EventCatalogue {
     /// The Swift type of every event, in catalogue order.
     public static var eventTypes: [any DomainEvent.Type] {
         [
-            AppealRegistered.self, AppealReturned.self, RoutingRulesChanged.self,
+            AppealRegistered.self, AppealReturned.self, AppealNotConsidered.self, RoutingRulesChanged.self,
             TicketAssigned.self, TicketAccepted.self, TicketForwarded.self, TicketExtended.self, TicketAnswered.self,
             TicketReopened.self, TicketClosed.self, TicketDeadlineApproaching.self, TicketOverdue.self,
             NotificationSent.self, NotificationFailed.self,
@@ -47,6 +47,7 @@ public enum PersonalFields {
     private static let table: [String: [[String]]] = [
         AppealRegistered.eventType: [["author"], ["subject"], ["text"], ["location"], ["trackingToken"], ["assistedBy"]],
         AppealReturned.eventType: [["reason"]],
+        AppealNotConsidered.eventType: [["notice"]],
         TicketForwarded.eventType: [["reason"]],
         TicketExtended.eventType: [["reason"]],
         TicketAnswered.eventType: [["answerText"]],

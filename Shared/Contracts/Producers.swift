@@ -17,7 +17,10 @@ public enum Producers {
     /// (ContractsTests / SecurityTests check it).
     public static let table: [String: Set<String>] = [
         AppealRegistered.eventType: [intake],
-        AppealReturned.eventType: [intake],
+        // Returns and "not considered" are the head's decisions, made in routing (Art. 5, 8); intake
+        // keeps `appeal.returned` until its own return path is retired.
+        AppealReturned.eventType: [intake, routing],
+        AppealNotConsidered.eventType: [routing],
         CentreUpdated.eventType: [intake],
         RoutingRulesChanged.eventType: [routing],
         TicketAssigned.eventType: [routing],

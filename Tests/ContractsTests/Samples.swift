@@ -146,6 +146,12 @@ enum Samples {
                     officialId: id(19), name: "Іван Сидоренко", authority: "zhkg", role: .official, email: "zhkg@example.org",
                     active: true, updatedAt: at("2026-11-01T08:00:00.000Z")),
                 n: 19, causation: nil, correlation: id(19), producer: "hromada-routing"),
+            sample(
+                AppealNotConsidered(
+                    appealId: appealId, registrationNumber: number, ticketId: ticketId, authority: "zhkg",
+                    ground: "repeat-decided", notice: "Ваше звернення з цього питання вирішено по суті 01.10.2026.",
+                    decidedBy: "head-3", decidedAt: at("2026-11-29T09:00:00.000Z")),
+                n: 20, producer: "hromada-routing"),
         ]
     }
 }

@@ -129,8 +129,11 @@ final class DeadlineRulesTests: XCTestCase {
         let closed = answered(11 * 86_400).autoClosed(at: Self.now)
         XCTAssertEqual(closed.ticket.status, .closed)
         XCTAssertEqual(closed.ticket.closedAt, Self.now)
-        XCTAssertEqual(closed.history.actor, "system")
-        XCTAssertEqual((closed.events.first as? TicketClosed)?.closedBy, "system")
+        // Instruction 348 (issue 20): no anonymous "system" — the card names the rule that took the
+        // ticket off control (this asserted "system" before).
+        XCTAssertEqual(closed.history.actor, "rule:answered-undisputed")
+        XCTAssertEqual(closed.history.note, "taken off control by rule rule:answered-undisputed: answered, not disputed")
+        XCTAssertEqual((closed.events.first as? TicketClosed)?.closedBy, "rule:answered-undisputed")
     }
 
     func testOverdueEscalatesToTheMayorsReception() throws {

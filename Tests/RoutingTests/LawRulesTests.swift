@@ -202,5 +202,8 @@ final class LawRulesTests: XCTestCase {
         XCTAssertFalse(HeadRules.mayDecide(Self.otherHead, forAuthority: "zhkg"))
         XCTAssertFalse(HeadRules.mayDecide(Self.official, forAuthority: "zhkg"))
         XCTAssertFalse(HeadRules.mayDecide(.bootstrapAdministrator, forAuthority: "zhkg"))
+        XCTAssertTrue(HeadRules.mayConsiderPersonally(Self.head, forAuthority: "zhkg"))
+        XCTAssertFalse(HeadRules.mayConsiderPersonally(Self.deputy, forAuthority: "zhkg"), "first heads personally")
+        XCTAssertFalse(HeadRules.mayConsiderPersonally(Self.otherHead, forAuthority: "zhkg"))
     }
 }

@@ -100,6 +100,7 @@ final class RoutingDomainTests: XCTestCase {
         let legal: [TicketAction: Set<TicketStatus>] = [
             .accept: [.assigned, .reopened], .forward: [.assigned, .accepted], .extend: [.accepted],
             .answer: [.accepted, .reopened], .reopen: [.answered], .close: [.answered],
+            .returnToAuthor: [.assigned, .accepted], .notConsidered: [.assigned, .accepted, .reopened],
         ]
         for action in TicketAction.allCases {
             for status in TicketStatus.allCases {

@@ -520,6 +520,6 @@ final class RoutingIntegrationTests: XCTestCase {
             closedEvents = try await f.observed(type: "ticket.closed").map { try $0.decode(TicketClosed.self) }
             return !closedEvents.isEmpty
         }
-        XCTAssertEqual(closedEvents.map(\.closedBy), ["system"])
+        XCTAssertEqual(closedEvents.map(\.closedBy), ["rule:answered-undisputed"], "the card names the rule")
     }
 }

@@ -17,6 +17,8 @@ final class TicketLifecycleTests: XCTestCase {
         id: "a1b2c3d4-0000-4000-8000-000000000001", name: "Іван", role: .official, authority: "zhkg")
     let healthOfficial = Principal(
         id: "a1b2c3d4-0000-4000-8000-000000000002", name: "Марія", role: .official, authority: "health")
+    let zhkgHead = Principal(
+        id: "a1b2c3d4-0000-4000-8000-000000000004", name: "Петро", role: .head, authority: "zhkg")
     let reception = Principal(
         id: "a1b2c3d4-0000-4000-8000-000000000003", name: "Оксана", role: .reception,
         authority: "mayor-reception")
@@ -42,12 +44,15 @@ final class TicketLifecycleTests: XCTestCase {
         case .answer: .answer(outcome: "explained", text: "Роз'яснено порядок перерахунку.")
         case .reopen: .reopen(reason: "мешканка не згодна")
         case .close: .close
+        case .returnToAuthor: .returnToAuthor(explanation: "Не зазначено місце проживання (ст. 5 Закону).")
+        case .notConsidered: .notConsidered(ground: "anonymous", notice: "Звернення анонімне і не розглядається (ст. 8).")
         }
     }
 
     static let eventTypes: [TicketAction: [String]] = [
         .accept: ["ticket.accepted"], .forward: ["ticket.forwarded", "ticket.assigned"], .extend: ["ticket.extended"],
         .answer: ["ticket.answered"], .reopen: ["ticket.reopened"], .close: ["ticket.closed"],
+        .returnToAuthor: ["appeal.returned", "ticket.closed"], .notConsidered: ["appeal.not-considered", "ticket.closed"],
     ]
 
     func apply(_ command: TicketCommand, to ticket: Ticket, by actor: Principal? = nil, today: LocalDate = today)
@@ -77,7 +82,7 @@ final class TicketLifecycleTests: XCTestCase {
         }
     }
 
-    static func types(_ events: [any TicketEvent]) -> [String] { events.map { type(of: $0).eventType } }
+    static func types(_ events: [any DomainEvent]) -> [String] { events.map { type(of: $0).eventType } }
 
     // MARK: The state machine
 
@@ -85,23 +90,35 @@ final class TicketLifecycleTests: XCTestCase {
         let legal: [TicketAction: Set<TicketStatus>] = [
             .accept: [.assigned, .reopened], .forward: [.assigned, .accepted], .extend: [.accepted],
             .answer: [.accepted, .reopened], .reopen: [.answered], .close: [.answered],
+            .returnToAuthor: [.assigned, .accepted], .notConsidered: [.assigned, .accepted, .reopened],
         ]
         var allowed = 0
         for action in TicketAction.allCases {
+            // Returns and "not considered" are the head's decisions (Art. 5, 8): the head acts.
+            let actor = [.returnToAuthor, .notConsidered].contains(action) ? zhkgHead : admin
             for status in TicketStatus.allCases {
                 let ticket = Self.ticket(status)
-                let result = apply(Self.validCommand(action), to: ticket)
+                let result = apply(Self.validCommand(action), to: ticket, by: actor)
                 if legal[action]!.contains(status) {
                     guard let t = transition(result) else { continue }
                     allowed += 1
                     XCTAssertEqual(t.ticket.status, action.resultingStatus, "\(action) from \(status)")
                     XCTAssertEqual(t.history.from, status)
                     XCTAssertEqual(t.history.to, action.resultingStatus)
-                    XCTAssertEqual(t.history.actor, admin.id)
+                    XCTAssertEqual(t.history.actor, actor.id)
                     XCTAssertEqual(t.history.at, Self.now)
                     XCTAssertEqual(Self.types(t.events), Self.eventTypes[action], "\(action)")
-                    XCTAssertTrue(t.events.allSatisfy { $0.ticketId == ticket.id && $0.appealId == ticket.appealId })
-                    XCTAssertEqual(t.events.first?.authority, t.ticket.authority, "routing key names the holder after")
+                    let ticketEvents = t.events.compactMap { $0 as? any TicketEvent }
+                    XCTAssertTrue(ticketEvents.allSatisfy { $0.ticketId == ticket.id && $0.appealId == ticket.appealId })
+                    XCTAssertEqual(ticketEvents.first?.authority, t.ticket.authority, "routing key names the holder after")
+                    if let returned = t.events.first as? AppealReturned {
+                        XCTAssertEqual(returned.appealId, ticket.appealId)
+                        XCTAssertEqual(returned.returnedBy, zhkgHead.id)
+                    }
+                    if let decided = t.events.first as? AppealNotConsidered {
+                        XCTAssertEqual([decided.appealId, decided.ticketId], [ticket.appealId, ticket.id])
+                        XCTAssertEqual(decided.ground, "anonymous")
+                    }
                 } else {
                     let refusal = refusal(result)
                     XCTAssertEqual(
@@ -434,5 +451,48 @@ final class TicketLifecycleTests: XCTestCase {
                 refusal.error, RoutingError(kind, code: code, field: refusal.field, message: refusal.message))
             XCTAssertFalse(refusal.message.isEmpty)
         }
+    }
+
+    // MARK: The head's decisions (Art. 5, 7, 8)
+
+    func testOnlyTheHeadReturnsOrDeclinesAndTheCardRecordsIt() throws {
+        let ticket = Self.ticket(.assigned)
+        let explanation = "Не зазначено місце проживання (ст. 5 Закону)."
+        for actor in [zhkgOfficial, admin, reception] {
+            let refused = refusal(apply(.returnToAuthor(explanation: explanation), to: ticket, by: actor))
+            XCTAssertTrue([.law(.headOnly), .notFound, .forbidden(.returnToAuthor)].contains(refused), "\(actor.role)")
+        }
+        XCTAssertEqual(refusal(apply(.returnToAuthor(explanation: explanation), to: ticket, by: zhkgOfficial)),
+                       .law(.headOnly))
+        XCTAssertEqual(refusal(apply(.returnToAuthor(explanation: explanation), to: ticket, by: zhkgOfficial))?.kind,
+                       .forbidden)
+        // Eleven days after arrival the appeal must be considered, not returned.
+        let late = refusal(
+            apply(.returnToAuthor(explanation: explanation), to: ticket, by: zhkgHead,
+                  today: Self.registeredOn.adding(days: 11)))
+        XCTAssertEqual(late, .law(.returnWindowClosed(lastDay: Self.registeredOn.adding(days: 10))))
+        XCTAssertEqual(late?.code, "return_window_closed")
+        let returned = try XCTUnwrap(transition(
+            apply(.returnToAuthor(explanation: explanation), to: ticket, by: zhkgHead,
+                  today: Self.registeredOn.adding(days: 10))))
+        XCTAssertEqual(returned.ticket.status, .closed)
+        XCTAssertEqual(returned.ticket.closedAt, Self.now)
+        XCTAssertEqual(returned.history.action, "returned")
+        XCTAssertEqual(returned.history.actor, zhkgHead.id)
+        XCTAssertEqual((returned.events.first as? AppealReturned)?.reason, explanation)
+        XCTAssertEqual((returned.events.last as? TicketClosed)?.closedBy, zhkgHead.id, "a named person, not system")
+
+        XCTAssertEqual(
+            refusal(apply(.notConsidered(ground: "dull", notice: "Звернення анонімне і не розглядається."),
+                          to: ticket, by: zhkgHead))?.field, "ground")
+        let declined = try XCTUnwrap(transition(
+            apply(.notConsidered(ground: "repeat-decided", notice: "Питання вирішено по суті 01.10.2026 р."),
+                  to: Self.ticket(.reopened), by: zhkgHead)))
+        XCTAssertEqual(declined.history.note, "Art. 8: not considered (repeat-decided)")
+        XCTAssertEqual((declined.events.first as? AppealNotConsidered)?.decidedBy, zhkgHead.id)
+        XCTAssertEqual(
+            refusal(apply(.notConsidered(ground: "anonymous", notice: "Звернення анонімне, не розглядається."),
+                          to: Self.ticket(.answered), by: zhkgHead)),
+            .invalidTransition(from: .answered, action: .notConsidered))
     }
 }

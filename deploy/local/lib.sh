@@ -204,7 +204,7 @@ stop_smtp_sink() { stop_pidfile "$SMTP_SINK_PID" smtp-sink 15; }
 # (SecurityTests.BrokerTrustTests checks that the two agree).
 declare -A RABBIT_PRODUCES=(
     [intake]="appeal.registered appeal.returned centre.updated"
-    [routing]="official.updated routing-rules.changed ticket.accepted ticket.assigned ticket.closed ticket.deadline-approaching ticket.extended ticket.forwarded ticket.overdue ticket.reopened personal-data.accessed ticket.answered"
+    [routing]="official.updated routing-rules.changed ticket.accepted ticket.assigned ticket.closed ticket.deadline-approaching ticket.extended ticket.forwarded ticket.overdue ticket.reopened personal-data.accessed ticket.answered appeal.returned appeal.not-considered"
     [notification]="notification.failed notification.sent"
     [audit]="audit.checkpoint personal-data.accessed personal-data.erased"
 )

@@ -45,7 +45,10 @@ public enum DeadlineWatch {
         return answeredAt <= now.addingTimeInterval(-Double(autoCloseDays) * 86_400)
     }
 
-    /// Who closes undisputed answered tickets, and who escalates overdue ones, in history and events.
-    public static let systemCloser = "system"
+    /// Instruction 348: an appeal is taken off control by a named person, or here by a named rule:
+    /// an answered ticket nobody disputed within the auto-close period. The card (history and
+    /// `ticket.closed`) records this name instead of an anonymous "system".
+    public static let autoCloseRule = "rule:answered-undisputed"
+    /// Who escalates overdue tickets, in history and events.
     public static let watcherActor = "deadline-watcher"
 }

@@ -68,6 +68,11 @@ public enum HeadRules {
         benefitCategory.map(personalConsiderationCategories.contains) ?? false
     }
 
+    /// Art. 15 says "first heads … personally": a deputy does not stand in for the head here.
+    public static func mayConsiderPersonally(_ person: Principal, forAuthority authority: String) -> Bool {
+        person.role == .head && person.authority == authority
+    }
+
     /// A head or deputy of `authority` (or an administrator acting for the system) decides for it:
     /// signs answers and extensions (Art. 15, 20), returns, not-considered, restorations.
     public static func mayDecide(_ person: Principal, forAuthority authority: String) -> Bool {

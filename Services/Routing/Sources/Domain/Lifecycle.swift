@@ -13,6 +13,10 @@ public enum TicketStatus: String, Codable, Sendable, CaseIterable {
 /// What a person can do to a ticket (the verb of `POST /v1/tickets/{id}/{action}`).
 public enum TicketAction: String, Codable, Sendable, CaseIterable {
     case accept, forward, extend, answer, reopen, close
+    /// Art. 5, 7: the head returns a defective appeal to its author with an explanation.
+    case returnToAuthor = "return"
+    /// Art. 8: the head decides the appeal is not considered, on a ground, with a written notice.
+    case notConsidered = "not-considered"
 
     /// The statuses this action may start from.
     public var allowedFrom: Set<TicketStatus> {
@@ -23,6 +27,8 @@ public enum TicketAction: String, Codable, Sendable, CaseIterable {
         case .answer: [.accepted, .reopened]
         case .reopen: [.answered]
         case .close: [.answered]
+        case .returnToAuthor: [.assigned, .accepted]
+        case .notConsidered: [.assigned, .accepted, .reopened]
         }
     }
 
@@ -35,7 +41,7 @@ public enum TicketAction: String, Codable, Sendable, CaseIterable {
         case .extend: .accepted
         case .answer: .answered
         case .reopen: .reopened
-        case .close: .closed
+        case .close, .returnToAuthor, .notConsidered: .closed
         }
     }
 

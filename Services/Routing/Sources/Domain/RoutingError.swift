@@ -56,12 +56,15 @@ public enum TicketRefusal: Error, Sendable, Equatable, CustomStringConvertible {
     case answerTooShort(empty: Bool)
     /// Art. 19: a refusal gives its reasons.
     case reasonsRequired
+    /// A head's decision (Art. 5, 8, 17) refused; `LawRefusal` knows its kind, code and field.
+    case law(LawRefusal)
 
     public var kind: RoutingError.Kind {
         switch self {
         case .notFound: .notFound
         case .forbidden: .forbidden
         case .invalidTransition, .forwardWindowClosed: .conflict
+        case .law(let refusal): refusal.error.kind
         default: .invalid
         }
     }
@@ -83,6 +86,7 @@ public enum TicketRefusal: Error, Sendable, Equatable, CustomStringConvertible {
         case .unknownOutcome: "unknown_outcome"
         case .answerTooShort(let empty): empty ? "required" : "too_short"
         case .reasonsRequired: "reasons_required"
+        case .law(let refusal): refusal.error.code
         }
     }
 
@@ -97,6 +101,7 @@ public enum TicketRefusal: Error, Sendable, Equatable, CustomStringConvertible {
         case .daysNotPositive: "days"
         case .unknownOutcome: "outcome"
         case .answerTooShort, .reasonsRequired: "text"
+        case .law(let refusal): refusal.error.field
         }
     }
 
@@ -124,6 +129,7 @@ public enum TicketRefusal: Error, Sendable, Equatable, CustomStringConvertible {
         case .answerTooShort: "the answer text must have at least \(Lifecycle.minimumAnswerLength) characters"
         case .reasonsRequired:
             "a refusal must give its reasons (at least \(Lifecycle.minimumRefusalLength) characters)"
+        case .law(let refusal): refusal.error.message
         }
     }
 

@@ -75,6 +75,10 @@ public enum TicketCommand: Sendable, Equatable {
     case answer(outcome: String?, text: String?)
     case reopen(reason: String?)
     case close
+    /// The head's return of a defective appeal (Art. 5, 7), with the explanation to the author.
+    case returnToAuthor(explanation: String?)
+    /// The head's decision not to consider (Art. 8): a `NotConsideredGround` code and the notice.
+    case notConsidered(ground: String?, notice: String?)
 
     public var action: TicketAction {
         switch self {
@@ -84,6 +88,8 @@ public enum TicketCommand: Sendable, Equatable {
         case .answer: .answer
         case .reopen: .reopen
         case .close: .close
+        case .returnToAuthor: .returnToAuthor
+        case .notConsidered: .notConsidered
         }
     }
 }
@@ -104,7 +110,7 @@ public struct TicketTransition: Sendable {
     public var ticket: Ticket
     public var history: TicketHistoryRecord
     /// In publishing order; each is correlated with the ticket's appeal.
-    public var events: [any TicketEvent]
+    public var events: [any DomainEvent]
 }
 
 extension Ticket {
@@ -249,18 +255,54 @@ extension Ticket {
 
         case .close:
             return closed(by: by, at: now)
+
+        case .returnToAuthor(let explanation):
+            let text: String
+            do {
+                text = try HeadRules.checkReturn(
+                    by: actor, authority: authority, receivedOn: registeredOn, today: today, explanation: explanation)
+            } catch { throw .law(error) }
+            next.closedAt = now
+            return next.transition(
+                action: "returned", actor: by, from: status, at: now, note: "Art. 5: returned to the author",
+                events: [
+                    AppealReturned(
+                        appealId: appealId, registrationNumber: registrationNumber, reason: text, returnedAt: now,
+                        returnedBy: by),
+                    TicketClosed(
+                        ticketId: id, appealId: appealId, registrationNumber: registrationNumber, authority: authority,
+                        closedAt: now, closedBy: by),
+                ])
+
+        case .notConsidered(let ground, let notice):
+            let decided: (NotConsideredGround, String)
+            do {
+                decided = try HeadRules.checkNotConsidered(by: actor, authority: authority, ground: ground, notice: notice)
+            } catch { throw .law(error) }
+            next.closedAt = now
+            return next.transition(
+                action: "not-considered", actor: by, from: status, at: now,
+                note: "Art. 8: not considered (\(decided.0.rawValue))",
+                events: [
+                    AppealNotConsidered(
+                        appealId: appealId, registrationNumber: registrationNumber, ticketId: id, authority: authority,
+                        ground: decided.0.rawValue, notice: decided.1, decidedBy: by, decidedAt: now),
+                    TicketClosed(
+                        ticketId: id, appealId: appealId, registrationNumber: registrationNumber, authority: authority,
+                        closedAt: now, closedBy: by),
+                ])
         }
     }
 
     // MARK: The system's changes
 
     /// An answered ticket closed by reception, or by the system when nobody disputed it in time.
-    func closed(by closer: String, at now: Date) -> TicketTransition {
+    func closed(by closer: String, at now: Date, note: String? = nil) -> TicketTransition {
         var next = self
         next.status = .closed
         next.closedAt = now
         return next.transition(
-            action: "closed", actor: closer, from: status, at: now, note: nil,
+            action: "closed", actor: closer, from: status, at: now, note: note,
             events: [
                 TicketClosed(
                     ticketId: id, appealId: appealId, registrationNumber: registrationNumber, authority: authority,
@@ -292,8 +334,13 @@ extension Ticket {
             ])
     }
 
-    /// Answered and undisputed for long enough: closed by the system.
-    public func autoClosed(at now: Date) -> TicketTransition { closed(by: DeadlineWatch.systemCloser, at: now) }
+    /// Answered and undisputed for long enough: taken off control by the named rule, which the
+    /// card records as the actor and in the note.
+    public func autoClosed(at now: Date) -> TicketTransition {
+        closed(
+            by: DeadlineWatch.autoCloseRule, at: now,
+            note: "taken off control by rule \(DeadlineWatch.autoCloseRule): answered, not disputed")
+    }
 
     /// Intake returned the appeal as defective: the ticket closes, whatever its status, unless it
     /// is closed already (then nil: nothing to do).
@@ -312,7 +359,7 @@ extension Ticket {
     }
 
     private func transition(
-        action: String, actor: String, from: TicketStatus, at now: Date, note: String?, events: [any TicketEvent]
+        action: String, actor: String, from: TicketStatus, at now: Date, note: String?, events: [any DomainEvent]
     ) -> TicketTransition {
         TicketTransition(
             ticket: self,

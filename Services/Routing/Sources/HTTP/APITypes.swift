@@ -114,6 +114,8 @@ public struct TicketActionRequest: Codable, Sendable {
     public var newDeadline: String?
     public var outcome: String?
     public var text: String?
+    /// `not-considered`: the Art. 8 ground (`NotConsideredGround`).
+    public var ground: String?
 
     public init(
         to: String? = nil, reason: String? = nil, days: Int? = nil, newDeadline: String? = nil, outcome: String? = nil,
@@ -228,6 +230,8 @@ extension TicketCommand {
         case .answer: self = .answer(outcome: request.outcome, text: request.text)
         case .reopen: self = .reopen(reason: request.reason)
         case .close: self = .close
+        case .returnToAuthor: self = .returnToAuthor(explanation: request.text ?? request.reason)
+        case .notConsidered: self = .notConsidered(ground: request.ground, notice: request.text)
         }
     }
 }
