@@ -171,7 +171,9 @@ extension AppealRegistered {
         public var documentKind: String
         public var documentNumber: String
         public var documentDate: LocalDate
-        public init(fullName: String, address: String, documentKind: String, documentNumber: String, documentDate: LocalDate) {
+        public init(
+            fullName: String, address: String, documentKind: String, documentNumber: String, documentDate: LocalDate
+        ) {
             self.fullName = fullName
             self.address = address
             self.documentKind = documentKind

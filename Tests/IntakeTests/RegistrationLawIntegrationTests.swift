@@ -48,7 +48,9 @@ extension IntakeIntegrationTests {
         body["receivedOn"] = today.adding(days: -3).description
         body["enteredBy"] = "Оксана Бойко"
         var bad = body
-        bad["coSigners"] = [["fullName": "Коваленко Марія", "address": "вул. Садова, 12, кв. 4"], ["fullName": "Іван"]]
+        bad["coSigners"] = [
+            ["fullName": "Коваленко Марія", "address": "вул. Садова, 12, кв. 4"], ["fullName": "Іван"],
+        ]
         let refused = try await env.harness.request("POST", "/v1/appeals", json: bad, headers: auth)
         XCTAssertEqual(refused.status, 422)
         XCTAssertTrue(refused.text.contains("coSigners[1].fullName"), refused.text)

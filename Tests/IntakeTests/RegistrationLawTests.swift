@@ -39,7 +39,8 @@ final class RegistrationLawTests: XCTestCase {
         s.consent = true
         XCTAssertTrue(try valid(s).publicationConsent)
         let event = NewAppeal(
-            appeal: try valid(s), channel: "centre", sequence: 1, registeredAt: Date(), trackingToken: "t", repeatOf: nil
+            appeal: try valid(s), channel: "centre", sequence: 1, registeredAt: Date(), trackingToken: "t",
+            repeatOf: nil
         ).event
         XCTAssertEqual(event.consents, .init(publication: true))
     }
@@ -119,7 +120,8 @@ final class RegistrationLawTests: XCTestCase {
             appeal: appeal, channel: AppealValidator.Channel.reception, sequence: 1, registeredAt: registeredAt,
             trackingToken: "t", repeatOf: nil)
         XCTAssertEqual(new.classifier.arrival, "personal-reception")
-        XCTAssertEqual(new.event.reception, .init(headName: "Сєнкевич Олександр", heldOn: LocalDate(string: "2026-11-27")!))
+        XCTAssertEqual(
+            new.event.reception, .init(headName: "Сєнкевич Олександр", heldOn: LocalDate(string: "2026-11-27")!))
         XCTAssertEqual(new.event.channel, "reception")
     }
 

@@ -69,7 +69,8 @@ final class ValidationTests: XCTestCase {
         s.publish = true
         XCTAssertEqual(codes(s)["publish"], "consent_required_for_publication")
         s.consent = true
-        let published = try XCTUnwrap(try? AppealValidator.validate(s, channel: "centre", authenticatedCentre: nil).get())
+        let published = try XCTUnwrap(
+            try? AppealValidator.validate(s, channel: "centre", authenticatedCentre: nil).get())
         XCTAssertTrue(published.publicationConsent)
     }
 

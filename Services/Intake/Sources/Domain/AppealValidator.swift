@@ -239,7 +239,9 @@ private struct Problems {
     mutating func coSigners(_ given: [AppealSubmission.Person]?) -> [AppealRegistered.CoSigner] {
         guard let given, !given.isEmpty else { return [] }
         if given.count > AppealValidator.maximumCoSigners {
-            add("coSigners", "too_many", "errTooMany", ["field": "coSigners", "max": "\(AppealValidator.maximumCoSigners)"])
+            add(
+                "coSigners", "too_many", "errTooMany",
+                ["field": "coSigners", "max": "\(AppealValidator.maximumCoSigners)"])
             return []
         }
         var result: [AppealRegistered.CoSigner] = []

@@ -168,7 +168,8 @@ struct WebPages: Sendable {
             coSigners: Self.coSigners(values.coSigners), representative: Self.representative(values),
             reception: (values.receptionHead != nil || values.receptionDay != nil)
                 ? AppealSubmission.Reception(headName: values.receptionHead, heldOn: values.receptionDay) : nil,
-            receivedOn: values.receivedOn, enteredBy: values.enteredBy ?? (values.receivedOn != nil ? values.assistedBy : nil),
+            receivedOn: values.receivedOn,
+            enteredBy: values.enteredBy ?? (values.receivedOn != nil ? values.assistedBy : nil),
             // The only consent the form asks for is to publish the text (never a condition).
             publish: values.consentChecked ? true : nil)
         do {
