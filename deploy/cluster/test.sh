@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# Fault test over the cluster of deploy/cluster/up.sh, under a steady load of appeals (default
+# 50/s through haproxy): kill -9 the RabbitMQ node leading hromada.routing, later kill -9 the
+# PostgreSQL primary (pg_auto_failover promotes the secondary), then one replica of every service;
+# each is brought back. Afterwards every accepted appeal must be registered once, have one ticket,
+# its resident notifications once each, be in the audit log, and the audit chain must verify.
+# Prints how long registrations stopped at each fault and how long the queues took to drain;
+# exits non-zero on any loss or duplicate.
+#
+#   HROMADA_CLUSTER_PORT_OFFSET (default 1000 here, so the single-node stack may run meanwhile)
+#   HROMADA_CLUSTER_TEST_RATE   appeals per second (50)
+#   HROMADA_CLUSTER_TEST_PHASE  seconds of load around each fault (20)
+set -euo pipefail
+export HROMADA_CLUSTER_PORT_OFFSET="${HROMADA_CLUSTER_PORT_OFFSET:-1000}"
+# shellcheck source=deploy/cluster/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+RATE="${HROMADA_CLUSTER_TEST_RATE:-50}"
+PHASE="${HROMADA_CLUSTER_TEST_PHASE:-20}"
+started=$SECONDS
+bash "$ROOT/deploy/cluster/up.sh"
+RESULTS="$CLUSTER/test"
+rm -rf "$RESULTS" && mkdir -p "$RESULTS"
+credential() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$CLUSTER/credentials.json" "$1"; }
+event() { printf '%s %s\n' "$(date +%s.%N)" "$*" >>"$RESULTS/events.log"; log "$*"; }
+
+# The loader: RATE appeals/s through haproxy, one line per accepted appeal (time, id, number).
+python3 - "http://127.0.0.1:${PUBLIC_PORT[intake]}" "$(credential centreKey)" "$RATE" "$RESULTS" <<'PY' &
+import json, sys, threading, time, urllib.request, uuid, os
+base, key, rate, out = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
+lock = threading.Lock()
+accepted = open(os.path.join(out, "accepted.log"), "a", buffering=1)
+failed = open(os.path.join(out, "failed.log"), "a", buffering=1)
+stop = os.path.join(out, "stop")
+def submit(i):
+    body = json.dumps({"kind": "application", "category": "heating", "subject": "Heating",
+        "text": "No heating in the building since Monday.", "consent": True,
+        "author": {"fullName": "Test Resident", "address": "Soborna 1", "email": f"r{i}@example.org", "preferredLanguage": "uk"}}).encode()
+    idem = str(uuid.uuid4())
+    for attempt in range(30):   # the same Idempotency-Key on every retry: at most one appeal
+        request = urllib.request.Request(base + "/v1/appeals", data=body, method="POST", headers={
+            "Authorization": "Bearer " + key, "Content-Type": "application/json", "Idempotency-Key": idem})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                reply = json.load(response)
+                with lock:
+                    accepted.write(f"{time.time():.3f} {reply['id']} {reply['registrationNumber']}\n")
+                return
+        except Exception as error:
+            with lock:
+                failed.write(f"{time.time():.3f} {i} {type(error).__name__}\n")
+            time.sleep(0.5)
+i = 0
+next_at = time.time()
+while not os.path.exists(stop):
+    i += 1
+    threading.Thread(target=submit, args=(i,), daemon=True).start()
+    next_at += 1 / rate
+    time.sleep(max(0, next_at - time.time()))
+time.sleep(15)
+PY
+LOADER=$!
+trap 'touch "$RESULTS/stop"; kill $LOADER 2>/dev/null || true' EXIT
+
+sleep "$PHASE"
+# 1. The RabbitMQ node leading hromada.routing.
+leader="$(ctl 1 list_queues name leader --formatter json 2>/dev/null | python3 -c '
+import json, sys
+print(next(q["leader"] for q in json.load(sys.stdin) if q["name"] == "hromada.routing"))')"
+n="${leader#rabbit}"; n="${n%%@*}"
+event "fault rabbitmq start: kill -9 $leader"
+kill -9 "$(head -n1 "$CLUSTER/rabbit$n/rabbit.pid")"
+sleep "$PHASE"
+event "fault rabbitmq end: restarting $leader"
+# shellcheck disable=SC2046
+(cd "$C_LOG" && without_inherited_fds env $(node_env "$n") rabbitmq-server -detached >>"$C_LOG/rabbit$n-startup.log" 2>&1)
+until ctl "$n" await_startup --timeout 5 >/dev/null 2>&1; do sleep 1; done
+sleep "$PHASE"
+
+# 2. The PostgreSQL primary: its keeper and its postmaster, like a lost machine.
+primary="$(pg_as "$PG_AUTOCTL" show state --pgdata "$C_PG/monitor" 2>/dev/null | awk -F'|' '$7 ~ /primary/ {gsub(/ /,"",$1); print $1}' | head -1)"
+event "fault postgres start: kill -9 $primary"
+kill -9 "$(cat "$C_RUN/pg-$primary.pid")" "$(head -n1 "$C_PG/$primary/postmaster.pid")" 2>/dev/null || true
+sleep "$PHASE"
+event "fault postgres end: restarting $primary"
+rm -f "$C_RUN/pg-$primary.pid"
+touch "$C_LOG/pg-$primary.log"
+without_inherited_fds runuser -u postgres -- env PATH="$PG_BIN:$PATH" XDG_CONFIG_HOME="$C_PG/xdg/config" \
+    XDG_DATA_HOME="$C_PG/xdg/data" XDG_RUNTIME_DIR="$C_PG/xdg/run" \
+    "$PG_AUTOCTL" run --pgdata "$C_PG/$primary" </dev/null >>"$C_LOG/pg-$primary.log" 2>&1 &
+echo $! >"$C_RUN/pg-$primary.pid"
+sleep "$PHASE"
+
+# 3. One replica of each service.
+event "fault replicas start: kill -9 replica 1 of every service and the console"
+for f in "$C_RUN"/hromada-*-1.pid "$C_RUN"/hromadactl-1.pid; do kill -9 "$(cat "$f")" 2>/dev/null || true; done
+sleep "$PHASE"
+event "fault replicas end: up.sh restarts them"
+HROMADA_CLUSTER_BUILD=0 bash "$ROOT/deploy/cluster/up.sh" >>"$C_LOG/test-up.log" 2>&1
+sleep "$PHASE"
+touch "$RESULTS/stop"
+event "load stopped"
+wait "$LOADER" || true
+trap - EXIT
+
+# Drain: every hromada.* queue empty and no outbox row left unpublished.
+drain_start=$SECONDS
+deadline=$((SECONDS + 300))
+until [[ "$(ctl 1 list_queues name messages --formatter json 2>/dev/null | python3 -c '
+import json, sys
+print(sum(q["messages"] for q in json.load(sys.stdin) if q["name"].startswith("hromada.") and not q["name"].endswith(".dead")))')" == 0 ]]; do
+    ((SECONDS < deadline)) || break
+    sleep 1
+done
+sleep 5
+DRAIN=$((SECONDS - drain_start))
+event "queues drained after ${DRAIN}s"
+
+# Checks in the database (as the superuser, on the current primary).
+awk '{print $2}' "$RESULTS/accepted.log" | sort >"$RESULTS/ids"
+primary_psql hromada -c "CREATE TEMP TABLE accepted(id uuid)" -c "\\copy accepted FROM '$RESULTS/ids'" -At -F ' ' -c "
+SELECT 'accepted', count(*), count(DISTINCT id) FROM accepted;
+SELECT 'not_registered', count(*) FROM accepted a WHERE NOT EXISTS (SELECT 1 FROM intake.appeals p WHERE p.id = a.id);
+SELECT 'tickets_not_one', count(*) FROM accepted a WHERE (SELECT count(*) FROM routing.tickets t WHERE t.appeal_id = a.id) <> 1;
+SELECT 'not_audited', count(*) FROM accepted a WHERE NOT EXISTS (SELECT 1 FROM audit.appeals x WHERE x.correlation_id = a.id);
+SELECT 'resident_email_not_one', count(*) FROM accepted a WHERE (SELECT count(*) FROM notification.deliveries d
+    WHERE d.appeal_id = a.id AND d.source_event_type LIKE 'appeal.registered%' AND d.recipient_kind = 'resident' AND d.channel = 'email') <> 1;
+SELECT 'duplicate_deliveries', count(*) FROM (SELECT 1 FROM notification.deliveries GROUP BY source_event_id, recipient_key, channel HAVING count(*) > 1) x;
+SELECT 'unsent_outbox', (SELECT count(*) FROM intake.outbox) + (SELECT count(*) FROM routing.outbox) + (SELECT count(*) FROM notification.outbox);
+" >"$RESULTS/checks.txt" 2>&1 || true
+verify="$(curl -s -m 30 -H "Authorization: Bearer $(credential adminToken)" "http://127.0.0.1:${PUBLIC_PORT[audit]}/v1/verify" || true)"
+
+python3 - "$RESULTS" "$DRAIN" "$((SECONDS - started))" "$verify" <<'PY'
+import json, sys
+out, drain, total, verify = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+accepted = sorted(float(line.split()[0]) for line in open(f"{out}/accepted.log"))
+events = [(float(l.split()[0]), l.split(None, 1)[1].strip()) for l in open(f"{out}/events.log")]
+def stopped(start, end):
+    # the longest gap between two accepted registrations from just before the fault to its end + 30 s
+    times = [t for t in accepted if start - 5 <= t <= end + 30]
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    return max(gaps, default=float("nan"))
+print("\n=== cluster fault test ===")
+for name in ("rabbitmq", "postgres", "replicas"):
+    start = next(t for t, e in events if e.startswith(f"fault {name} start"))
+    end = next(t for t, e in events if e.startswith(f"fault {name} end"))
+    print(f"{name:10s} longest pause in registrations: {stopped(start, end):6.1f} s")
+print(f"queues drained {drain} s after the load stopped; test took {total} s")
+bad = []
+for line in open(f"{out}/checks.txt"):
+    parts = line.split()
+    print("  " + line.rstrip())
+    if len(parts) >= 2 and parts[0] not in ("accepted",) and parts[1].isdigit() and int(parts[1]) != 0:
+        bad.append(parts[0])
+    if parts and parts[0] == "accepted" and parts[1] != parts[2]:
+        bad.append("duplicate accepted ids")
+    if not parts or not parts[-1].isdigit():
+        bad.append("check failed: " + line.strip())
+try:
+    ok = json.loads(verify).get("ok") is True
+except ValueError:
+    ok = False
+print(f"  audit verify: {verify[:200]}")
+if not ok:
+    bad.append("audit chain does not verify")
+if bad:
+    print("FAILED: " + ", ".join(bad))
+    sys.exit(1)
+print("PASSED")
+PY
