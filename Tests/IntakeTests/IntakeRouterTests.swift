@@ -254,6 +254,9 @@ final class IntakeRouterTests: XCTestCase {
                 XCTAssertEqual(definition["service_code"] as? String, "heating")
                 let codes = (definition["attributes"] as? [[String: Any]])?.compactMap { $0["code"] as? String } ?? []
                 XCTAssertTrue(codes.contains("consent") && codes.contains("district"), "\(codes)")
+                // Issue 20: no attribute about consent is required (Art. 7).
+                let consent = (definition["attributes"] as? [[String: Any]])?.first { $0["code"] as? String == "consent" }
+                XCTAssertEqual(consent?["required"] as? Bool, false)
             }
             try await client.execute(
                 uri: "/open311/v2/requests.xml", method: .post,
