@@ -208,6 +208,26 @@ final class RegistrationLawTests: XCTestCase {
         }
     }
 
+    // MARK: The librarian's form
+
+    /// Co-signers typed one a line as "full name; residence"; a line without ";" keeps the name
+    /// and leaves the residence missing, so the validator names that co-signer.
+    func testFormCoSignerLinesAndRepresentativeSection() throws {
+        XCTAssertNil(WebPages.coSigners(nil))
+        XCTAssertNil(WebPages.coSigners(" \n \n"))
+        let people = try XCTUnwrap(WebPages.coSigners("Коваленко Марія; вул. Садова, 1\n\nБондар Іван\n"))
+        XCTAssertEqual(
+            people,
+            [.init(fullName: "Коваленко Марія", address: "вул. Садова, 1"), .init(fullName: "Бондар Іван", address: nil)])
+        var s = Self.valid()
+        s.coSigners = people
+        XCTAssertEqual(codes(s), ["coSigners[1].address": "required"])
+        var values = WebPages.FormValues()
+        XCTAssertNil(WebPages.representative(values))
+        values.repDocumentNumber = "123"
+        XCTAssertEqual(WebPages.representative(values)?.documentNumber, "123")
+    }
+
     // MARK: Numbers never run out
 
     func testNumbersBeyondASixDigitYear() {
