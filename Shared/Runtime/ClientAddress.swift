@@ -71,10 +71,11 @@ public struct ClientAddressResolver: Sendable {
         self.init(trustedProxies: networks)
     }
 
-    /// Settings as the process was started with; no proxy is trusted when the value is unusable
-    /// (the stricter reading: a client can never choose its own bucket).
-    public static let fromProcess: ClientAddressResolver =
+    /// From the process's environment when a service builds its routes; no proxy is trusted when
+    /// the value is unusable (the stricter reading: a client can never choose its own bucket).
+    public static var fromProcess: ClientAddressResolver {
         (try? ClientAddressResolver(environment: EnvironmentReader())) ?? ClientAddressResolver()
+    }
 
     public func isTrusted(_ address: String) -> Bool { trustedProxies.contains { $0.contains(address) } }
 

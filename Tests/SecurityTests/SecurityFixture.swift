@@ -51,6 +51,10 @@ final class SecuritySystem: @unchecked Sendable {
         let client = AMQPClient(configuration: try broker!.configuration(name: "security-test"), logger: quiet)
         let system = SecuritySystem(broker: broker!, client: client)
         test.addTeardownBlock { await system.stop() }
+        // The tests stand where a reverse proxy on the loopback would: each X-Forwarded-For value
+        // is a different client (services read the setting when they build their routes).
+        setenv(EnvironmentVariable.trustedProxies.name, "127.0.0.1", 1)
+        test.addTeardownBlock { unsetenv(EnvironmentVariable.trustedProxies.name) }
         for name in services { try await system.startService(name, logger: logger) }
         if services.contains("intake") {
             let put = try await system.request("intake", "PUT", "/v1/admin/centres/\(centreId)", json: [

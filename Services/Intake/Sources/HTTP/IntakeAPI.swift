@@ -26,7 +26,7 @@ struct IntakeAPI: Sendable {
             .get("districts") { _, _ in try JSON.response(try await self.store.districts()) }
         let addresses = ClientAddressResolver.fromProcess
         router.group("v1").add(
-            middleware: Limit(.registration, requestsPerSecond: 20, burst: 50) { request, context in
+            middleware: Limit(.registration, requestsPerSecond: 50, burst: 100) { request, context in
                 context.principal?.centre.map { "c:" + $0 } ?? "a:" + addresses.client(request, context: context)
             }
         )
