@@ -49,6 +49,10 @@ credentials.setdefault("officials", [
     {"authority": "mayor-reception", "name": "Приймальня міського голови (демо)", "token": token()},
     {"authority": "zhkg", "name": "Департамент ЖКГ (демо)", "token": token()},
 ])
+# Issue 20: a demo head (signs answers and extensions, decides returns and "not considered").
+if not any(o.get("role") == "head" for o in credentials["officials"]):
+    credentials["officials"].append(
+        {"authority": "zhkg", "name": "Директор департаменту ЖКГ (демо)", "role": "head", "token": token()})
 credentials["amqpObserverUrl"] = os.environ["OBSERVER_URL"]
 credentials["rabbitmqApiUrl"] = os.environ["MONITOR_URL"]
 with open(path + ".tmp", "w", encoding="utf-8") as f:

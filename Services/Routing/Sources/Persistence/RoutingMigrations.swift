@@ -126,5 +126,33 @@ public enum RoutingMigrations {
                     UNIQUE (authority, name)
                 );
                 """),
+        // Issue 20 (versions 200-219 are the handling side of the law).
+        Migration(
+            version: 200, name: "heads and deputies; the executive committee; the hierarchy of bodies",
+            sql: """
+                ALTER TABLE officials DROP CONSTRAINT officials_role_check;
+                ALTER TABLE officials ADD CONSTRAINT officials_role_check
+                    CHECK (role IN ('official', 'head', 'deputy', 'reception', 'administrator'));
+                INSERT INTO authorities (code, name_uk, name_en, district)
+                VALUES ('\(executive.code)', '\(executive.nameUk.replacingOccurrences(of: "'", with: "''"))',
+                    '\(executive.nameEn)', NULL)
+                ON CONFLICT (code) DO NOTHING;
+                -- Who stands above whom (Art. 16): one row per body that has a body above it.
+                CREATE TABLE authority_hierarchy (
+                    code text PRIMARY KEY,
+                    parent text NOT NULL,
+                    CHECK (code <> parent)
+                );
+                \(hierarchySeedSQL)
+                """),
     ]
+
+    static var executive: AuthorityHierarchy.Body { AuthorityHierarchy.executiveCommittee }
+
+    /// The Mykolaiv seed of `AuthorityHierarchy` as INSERTs (codes are ASCII slugs).
+    static var hierarchySeedSQL: String {
+        AuthorityHierarchy.seed.parents.sorted { $0.key < $1.key }
+            .map { "INSERT INTO authority_hierarchy (code, parent) VALUES ('\($0.key)', '\($0.value)');" }
+            .joined(separator: "\n")
+    }
 }
