@@ -64,7 +64,8 @@ extension IntakeStore {
                 registrationNumber: try r.decode(0), status: try r.decode(1), category: try r.decode(2),
                 published: try r.decode(3), text: try r.decode(4, as: String?.self),
                 authority: try r.decode(5, as: String?.self), registeredAt: try r.decode(6),
-                updatedAt: try r.decode(7), deadline: try r.decode(8, as: String?.self).flatMap(LocalDate.init(string:)),
+                updatedAt: try r.decode(7),
+                deadline: try r.decode(8, as: String?.self).flatMap(LocalDate.init(string:)),
                 address: try r.decode(9, as: String?.self), lat: try r.decode(10, as: Double?.self),
                 lon: try r.decode(11, as: Double?.self))
         }
