@@ -134,6 +134,8 @@ public struct NotificationPlanner: Sendable {
     public static let residentEvents: Set<String> = [
         AppealRegistered.eventType, TicketForwarded.eventType, TicketExtended.eventType, TicketAnswered.eventType,
         TicketReopened.eventType, TicketClosed.eventType,
+        // The head's decisions (Art. 5, 8): the author is told in writing.
+        AppealReturned.eventType, AppealNotConsidered.eventType,
     ]
     /// Event types whose notices go to the holding authority's officials.
     public static let officialEvents: Set<String> = [
@@ -256,6 +258,15 @@ public struct NotificationPlanner: Sendable {
             let e = try envelope.decode(TicketClosed.self)
             c["authorityName"] = Self.authorityName(e.authority, language: language)
             c["closedDate"] = Self.format(LocalDate(date: e.closedAt), language: language)
+        case AppealReturned.eventType:
+            let e = try envelope.decode(AppealReturned.self)
+            c["reason"] = e.reason
+            c["returnedDate"] = Self.format(LocalDate(date: e.returnedAt), language: language)
+        case AppealNotConsidered.eventType:
+            let e = try envelope.decode(AppealNotConsidered.self)
+            c["authorityName"] = Self.authorityName(e.authority, language: language)
+            c["notice"] = e.notice
+            c["decidedDate"] = Self.format(LocalDate(date: e.decidedAt), language: language)
         default:
             break
         }

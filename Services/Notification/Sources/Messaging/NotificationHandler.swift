@@ -23,7 +23,7 @@ public struct NotificationHandler: EventHandler {
 
     /// The routing keys the service's queue is bound to.
     public static let bindings: [String] = [
-        "appeal.registered.v1",
+        "appeal.registered.v1", "appeal.returned.v1", "appeal.not-considered.v1",
         "ticket.assigned.v1.*", "ticket.forwarded.v1.*", "ticket.extended.v1.*", "ticket.answered.v1.*",
         "ticket.reopened.v1.*", "ticket.deadline-approaching.v1.*", "ticket.overdue.v1.*", "ticket.closed.v1.*",
         "centre.updated.v1", "official.updated.v1",
