@@ -19,7 +19,7 @@ public struct WebInbox: Sendable {
         self.site = site
     }
 
-    static let templateNames = ["header", "footer", "login", "inbox", "ticket", "notfound"]
+    static let templateNames = ["header", "footer", "login", "inbox", "ticket", "card", "notfound"]
 
     // MARK: Words
 
@@ -82,7 +82,7 @@ public struct WebInbox: Sendable {
 
     func ticketPage(
         _ t: TicketDetail, principal: Principal, session: WebSession, request: Request, message: String? = nil,
-        error: String? = nil, status: HTTPResponse.Status = .ok
+        error: String? = nil, status: HTTPResponse.Status = .ok, template: String = "ticket"
     ) -> Response {
         let language = Language.of(request)
         let current = TicketStatus(rawValue: t.status) ?? .assigned
@@ -104,7 +104,7 @@ public struct WebInbox: Sendable {
                 authority: authorityName($0.authority, language), note: $0.note ?? "")
         }
         let a = t.appeal
-        let view = TicketView(
+        var view = TicketView(
             id: t.id.uuidString.lowercased(), registrationNumber: t.registrationNumber,
             authority: authorityName(t.authority, language), status: word("status", t.status, language),
             priority: t.priority, deadline: t.deadline, overdue: t.overdue, daysLeft: t.daysLeft,
@@ -127,7 +127,14 @@ public struct WebInbox: Sendable {
                 TicketView.Option(code: $0.rawValue, name: word("outcome", $0.rawValue, language))
             },
             message: message, error: error)
-        return site.page("ticket", view, request: request, status: status)
+        // Instruction 348: the card names who took the appeal off control, and when (a person or a
+        // named rule), and for a return or "not considered" the result recorded in the history.
+        if let closing = t.history.last(where: { $0.toStatus == TicketStatus.closed.rawValue }) {
+            view.offControlBy = closing.actor
+            view.offControlAt = ISO8601.format(closing.at, in: .kyiv).prefix(16).replacingOccurrences(of: "T", with: " ")
+            view.resultNote = closing.note ?? word("action", closing.action, language)
+        }
+        return site.page(template, view, request: request, status: status)
     }
 
     func notFound(_ request: Request) -> Response {
@@ -214,6 +221,19 @@ public struct WebInbox: Sendable {
                 return web.ticketPage(
                     detail, principal: principal, session: session, request: request,
                     message: done.map { web.text("done_\($0.rawValue)", Language.of(request)) })
+            } catch TicketRefusal.notFound {
+                return web.notFound(request)
+            }
+        }
+        // The printable registration card (Instruction 348); the kit's print styles hide the chrome.
+        router.get("/tickets/:id/card") { request, context -> Response in
+            guard let (principal, session) = Self.signedIn(context) else { return web.site.redirect("/") }
+            guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else {
+                return web.notFound(request)
+            }
+            do {
+                let detail = try await web.api.ticket(id: id, principal: principal, purpose: "ticket.card")
+                return web.ticketPage(detail, principal: principal, session: session, request: request, template: "card")
             } catch TicketRefusal.notFound {
                 return web.notFound(request)
             }

@@ -104,4 +104,8 @@ struct TicketView: Encodable, Sendable {
     var outcomes: [Option]
     var message: String?
     var error: String?
+    /// The registration card: who took the ticket off control, when, and the recorded result.
+    var offControlBy: String? = nil
+    var offControlAt: String? = nil
+    var resultNote: String = ""
 }
