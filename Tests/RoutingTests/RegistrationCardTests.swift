@@ -8,10 +8,8 @@ import XCTest
 /// The printable registration card (Instruction 348) renders the resolution, the result and who
 /// took the appeal off control. Rendering only: no servers.
 final class RegistrationCardTests: XCTestCase {
-    func testTheCardNamesTheResultAndWhoTookItOffControl() throws {
-        let templates = try TemplateLibrary(bundle: Bundle.module, names: WebInbox.templateNames)
-        let catalogue = try StringCatalogue.load(from: Bundle.module)
-        var view = TicketView(
+    static func view() -> TicketView {
+        TicketView(
             id: "t-1", registrationNumber: "MK-2026-000123", authority: "ЖКГ", status: "closed", priority: false,
             deadline: "2026-12-27", overdue: false, daysLeft: 0, extended: false, escalated: false,
             registeredOn: "2026-11-27", forwardAllowedUntil: "2026-12-02", forwardWindowOpen: false,
@@ -26,6 +24,12 @@ final class RegistrationCardTests: XCTestCase {
             ],
             csrf: "x", canAccept: false, canForward: false, canExtend: false, canAnswer: false, canReopen: false,
             canClose: false, forwardTargets: [], outcomes: [], message: nil, error: nil)
+    }
+
+    func testTheCardNamesTheResultAndWhoTookItOffControl() throws {
+        let templates = try TemplateLibrary(bundle: Bundle.module, names: WebInbox.templateNames)
+        let catalogue = try StringCatalogue.load(from: Bundle.module)
+        var view = Self.view()
         view.offControlBy = "head-1"
         view.offControlAt = "2026-11-28 10:00"
         view.resultNote = "Art. 5: returned to the author"
@@ -37,5 +41,22 @@ final class RegistrationCardTests: XCTestCase {
         XCTAssertTrue(html.contains("Олена Коваль"))
         let uk = templates.render(view, template: "card", language: .uk, catalogue: catalogue)
         XCTAssertTrue(uk.contains("Реєстраційно-контрольна картка звернення"))
+    }
+
+    func testTheHeadIsOfferedReturnAndNotConsideredForms() throws {
+        let templates = try TemplateLibrary(bundle: Bundle.module, names: WebInbox.templateNames)
+        let catalogue = try StringCatalogue.load(from: Bundle.module)
+        XCTAssertEqual(catalogue.string("done_not-considered", .en), "The appeal will not be considered; the author is told.")
+        var view = Self.view()
+        let plain = templates.render(view, template: "ticket", language: .en, catalogue: catalogue)
+        XCTAssertFalse(plain.contains("/tickets/t-1/return"), "an official is not offered the head's decisions")
+        view.canReturn = true
+        view.canNotConsider = true
+        view.grounds = [.init(code: "anonymous", name: "anonymous")]
+        let head = templates.render(view, template: "ticket", language: .en, catalogue: catalogue)
+        XCTAssertTrue(head.contains("action=\"/tickets/t-1/return\""), head)
+        XCTAssertTrue(head.contains("action=\"/tickets/t-1/not-considered\""), head)
+        XCTAssertTrue(head.contains("<option value=\"anonymous\">anonymous</option>"), head)
+        XCTAssertTrue(head.contains("/tickets/t-1/card"), "the ticket page links its card")
     }
 }

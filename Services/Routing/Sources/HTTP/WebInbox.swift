@@ -129,6 +129,13 @@ public struct WebInbox: Sendable {
             message: message, error: error)
         // Instruction 348: the card names who took the appeal off control, and when (a person or a
         // named rule), and for a return or "not considered" the result recorded in the history.
+        // The head's decisions (Art. 5, 8): offered to the body's head or deputy only.
+        let decides = HeadRules.mayDecide(principal, forAuthority: t.authority)
+        view.canReturn = decides && TicketAction.returnToAuthor.allowedFrom.contains(current)
+        view.canNotConsider = decides && TicketAction.notConsidered.allowedFrom.contains(current)
+        view.grounds = NotConsideredGround.allCases.map {
+            TicketView.Option(code: $0.rawValue, name: word("ground", $0.rawValue, language))
+        }
         if let closing = t.history.last(where: { $0.toStatus == TicketStatus.closed.rawValue }) {
             view.offControlBy = closing.actor
             view.offControlAt = ISO8601.format(closing.at, in: .kyiv).prefix(16).replacingOccurrences(of: "T", with: " ")
@@ -171,12 +178,15 @@ public struct WebInbox: Sendable {
         var newDeadline: String?
         var outcome: String?
         var text: String?
+        var ground: String?
 
         var request: TicketActionRequest {
             func present(_ value: String?) -> String? { value.flatMap { $0.isEmpty ? nil : $0 } }
-            return TicketActionRequest(
+            var request = TicketActionRequest(
                 to: present(to), reason: present(reason), newDeadline: present(newDeadline),
                 outcome: present(outcome), text: present(text))
+            request.ground = present(ground)
+            return request
         }
     }
 

@@ -108,4 +108,8 @@ struct TicketView: Encodable, Sendable {
     var offControlBy: String? = nil
     var offControlAt: String? = nil
     var resultNote: String = ""
+    /// The head's decisions (Art. 5, 8) and the grounds of "not considered".
+    var canReturn = false
+    var canNotConsider = false
+    var grounds: [Option] = []
 }
