@@ -11,7 +11,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 dir="$CLUSTER/backups/$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$dir" && chown postgres "$dir"
-conn="host=$PG_SOCKETS,$PG_SOCKETS port=$(pg_node_port 1),$(pg_node_port 2) user=postgres target_session_attrs=read-write"
+conn="host=$PG_SOCKETS port=$(primary_port) user=postgres"
 for schema in "${PG_SERVICES[@]}"; do
     runuser -u postgres -- "$PG_BIN/pg_dump" -Fc -n "$schema" -f "$dir/$schema.dump" "$conn dbname=$PG_DATABASE"
 done
@@ -20,10 +20,11 @@ log "backup in $dir"
 
 check=hromada_restore_check
 primary_psql postgres -c "DROP DATABASE IF EXISTS $check" -c "CREATE DATABASE $check TEMPLATE template0 ENCODING 'UTF8'" >/dev/null
-primary_psql "$check" -f "$ROOT/deploy/local/sql/bootstrap-database.sql" >/dev/null
 for schema in "${PG_SERVICES[@]}"; do
     runuser -u postgres -- "$PG_BIN/pg_restore" --exit-on-error -d "$conn dbname=$check" "$dir/$schema.dump"
 done
+# The grants and revokes of a fresh database (idempotent over the restored schemas).
+primary_psql "$check" -f "$ROOT/deploy/local/sql/bootstrap-database.sql" >/dev/null 2>&1
 counts() { # DB
     primary_psql "$1" -At -c "SELECT string_agg(format('%s.%s=%s', schemaname, relname,
         (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I.%I', schemaname, relname), false, true, '')))[1]::text), ' '

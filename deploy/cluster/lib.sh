@@ -81,9 +81,18 @@ pg_as() {
         XDG_RUNTIME_DIR="$C_PG/xdg/run" PG_CONFIG="$PG_BIN/pg_config" "$@"
 }
 # primary_psql DB [PSQL ARGS...]: psql on the current primary as the superuser (local sockets).
+# (libpq does not try the next host after a "database does not exist": name the primary alone.)
+primary_port() {
+    local n
+    for n in "${PG_NODES[@]}"; do
+        if [[ "$(runuser -u postgres -- "$PG_BIN/psql" -X -Atq -h "$PG_SOCKETS" -p "$(pg_node_port "$n")" -d postgres \
+            -c 'SELECT NOT pg_is_in_recovery()' 2>/dev/null)" == t ]]; then pg_node_port "$n"; return 0; fi
+    done
+    return 1
+}
 primary_psql() {
-    local db=$1
+    local db=$1 port
     shift
-    runuser -u postgres -- "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 \
-        "host=$PG_SOCKETS,$PG_SOCKETS port=$(pg_node_port 1),$(pg_node_port 2) user=postgres dbname=$db target_session_attrs=read-write" "$@"
+    port="$(primary_port)" || { log "no PostgreSQL primary answers"; return 1; }
+    runuser -u postgres -- "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_SOCKETS" -p "$port" -U postgres -d "$db" "$@"
 }

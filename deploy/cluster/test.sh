@@ -36,7 +36,7 @@ def submit(i):
         "text": "No heating in the building since Monday.", "consent": True,
         "author": {"fullName": "Test Resident", "address": "Soborna 1", "email": f"r{i}@example.org", "preferredLanguage": "uk"}}).encode()
     idem = str(uuid.uuid4())
-    for attempt in range(30):   # the same Idempotency-Key on every retry: at most one appeal
+    for attempt in range(120):   # the same Idempotency-Key on every retry: at most one appeal
         request = urllib.request.Request(base + "/v1/appeals", data=body, method="POST", headers={
             "Authorization": "Bearer " + key, "Content-Type": "application/json", "Idempotency-Key": idem})
         try:
@@ -47,8 +47,8 @@ def submit(i):
                 return
         except Exception as error:
             with lock:
-                failed.write(f"{time.time():.3f} {i} {type(error).__name__}\n")
-            time.sleep(0.5)
+                failed.write(f"{time.time():.3f} {i} {getattr(error, 'code', type(error).__name__)}\n")
+            time.sleep(1.0)
 i = 0
 next_at = time.time()
 while not os.path.exists(stop):
@@ -79,14 +79,19 @@ sleep "$PHASE"
 # 2. The PostgreSQL primary: its keeper and its postmaster, like a lost machine.
 primary="$(pg_as "$PG_AUTOCTL" show state --pgdata "$C_PG/monitor" 2>/dev/null | awk -F'|' '$7 ~ /primary/ {gsub(/ /,"",$1); print $1}' | head -1)"
 event "fault postgres start: kill -9 $primary"
-kill -9 "$(cat "$C_RUN/pg-$primary.pid")" "$(head -n1 "$C_PG/$primary/postmaster.pid")" 2>/dev/null || true
+# descendants PID: PID's process tree (the keeper runs under runuser).
+descendants() { local c; for c in $(pgrep -P "$1"); do echo "$c"; descendants "$c"; done; }
+kill -9 $(descendants "$(cat "$C_RUN/pg-$primary.pid")") "$(head -n1 "$C_PG/$primary/postmaster.pid")" 2>/dev/null || true
 sleep "$PHASE"
 event "fault postgres end: restarting $primary"
 rm -f "$C_RUN/pg-$primary.pid"
 touch "$C_LOG/pg-$primary.log"
-without_inherited_fds runuser -u postgres -- env PATH="$PG_BIN:$PATH" XDG_CONFIG_HOME="$C_PG/xdg/config" \
-    XDG_DATA_HOME="$C_PG/xdg/data" XDG_RUNTIME_DIR="$C_PG/xdg/run" \
-    "$PG_AUTOCTL" run --pgdata "$C_PG/$primary" </dev/null >>"$C_LOG/pg-$primary.log" 2>&1 &
+(
+    for fd in /proc/$BASHPID/fd/*; do fd=${fd##*/}; [[ "$fd" =~ ^[0-9]+$ ]] && ((fd > 2)) && eval "exec $fd>&-" 2>/dev/null; done
+    exec runuser -u postgres -- env PATH="$PG_BIN:$PATH" XDG_CONFIG_HOME="$C_PG/xdg/config" \
+        XDG_DATA_HOME="$C_PG/xdg/data" XDG_RUNTIME_DIR="$C_PG/xdg/run" \
+        "$PG_AUTOCTL" run --pgdata "$C_PG/$primary" </dev/null >>"$C_LOG/pg-$primary.log" 2>&1
+) &
 echo $! >"$C_RUN/pg-$primary.pid"
 sleep "$PHASE"
 

@@ -72,7 +72,11 @@ for n in 2 3; do
 done
 
 # Users and rights: exactly those of deploy/local (lib.sh's tables), through rabbitmqctl.
+# rabbitmqctl starts an Erlang VM per call (slow on a loaded machine): once per cluster, unless a
+# secret changed since (the marker is older than a secret file).
+USERS_DONE="$CLUSTER/rabbit1/users.done"
 mapfile -t ALL_USERS < <(rabbit_all_users)
+if [[ -e "$USERS_DONE" && -z "$(find "$SECRETS_DIR/rabbitmq" -newer "$USERS_DONE" -type f)" ]]; then ALL_USERS=(); fi
 for user in "${ALL_USERS[@]}"; do
     password="$(secret_ensure rabbitmq "$user")"
     if ! printf '%s\n' "$password" | ctl 1 add_user "$user" >/dev/null 2>&1; then
@@ -83,12 +87,17 @@ for user in "${ALL_USERS[@]}"; do
     ctl 1 set_permissions -p / "$user" "$configure" "$write" "$read" >/dev/null
 done
 for service in "${RABBIT_SERVICES[@]}"; do
+    ((${#ALL_USERS[@]})) || break
     ctl 1 set_topic_permissions -p / "hromada-$service" hromada.events "$(topic_write_pattern "$service")" '.*' >/dev/null
 done
 for user in "$RABBIT_OBSERVER" "$RABBIT_MONITOR" "$RABBIT_REPLAY"; do
+    ((${#ALL_USERS[@]})) || break
     ctl 1 set_topic_permissions -p / "$user" hromada.events '^$' '.*' >/dev/null
 done
-ctl 1 delete_user guest >/dev/null 2>&1 || true
+if ((${#ALL_USERS[@]})); then
+    ctl 1 delete_user guest >/dev/null 2>&1 || true
+    touch "$USERS_DONE"
+fi
 
 # c_api METHOD PATH [JSON]: node 1's management API as the administrator.
 c_api() {
@@ -110,9 +119,13 @@ pg_keeper_alive() { pid_alive "$C_RUN/pg-$1.pid"; }   # monitor | node1 | node2
 pg_start_keeper() { # NAME PGDATA
     pg_keeper_alive "$1" && return 0
     touch "$C_LOG/pg-$1.log" && chown postgres "$C_LOG/pg-$1.log"
-    without_inherited_fds runuser -u postgres -- env PATH="$PG_BIN:$PATH" XDG_CONFIG_HOME="$C_PG/xdg/config" \
-        XDG_DATA_HOME="$C_PG/xdg/data" XDG_RUNTIME_DIR="$C_PG/xdg/run" \
-        "$PG_AUTOCTL" run --pgdata "$2" </dev/null >>"$C_LOG/pg-$1.log" 2>&1 &
+    # exec in the background child itself: $! is runuser's pid (pg_autoctl is its child).
+    (
+        for fd in /proc/$BASHPID/fd/*; do fd=${fd##*/}; [[ "$fd" =~ ^[0-9]+$ ]] && ((fd > 2)) && eval "exec $fd>&-" 2>/dev/null; done
+        exec runuser -u postgres -- env PATH="$PG_BIN:$PATH" XDG_CONFIG_HOME="$C_PG/xdg/config" \
+            XDG_DATA_HOME="$C_PG/xdg/data" XDG_RUNTIME_DIR="$C_PG/xdg/run" \
+            "$PG_AUTOCTL" run --pgdata "$2" </dev/null >>"$C_LOG/pg-$1.log" 2>&1
+    ) &
     echo $! >"$C_RUN/pg-$1.pid"
 }
 pg_ready() { "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$1" -t 2; }
@@ -120,7 +133,7 @@ pg_ready() { "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$1" -t 2; }
 if [[ ! -s "$C_PG/monitor/PG_VERSION" ]]; then
     log "pg_auto_failover: creating the monitor on 127.0.0.1:$PG_MONITOR_PORT"
     pg_as "$PG_AUTOCTL" create monitor --pgdata "$C_PG/monitor" --pgport "$PG_MONITOR_PORT" \
-        --hostname 127.0.0.1 --auth trust --no-ssl >>"$C_LOG/pg-create.log" 2>&1 \
+        --hostname 127.0.0.1 --listen 127.0.0.1 --auth trust --no-ssl >>"$C_LOG/pg-create.log" 2>&1 \
         || { tail -30 "$C_LOG/pg-create.log" >&2; die "pg_autoctl create monitor failed"; }
 fi
 pg_start_keeper monitor "$C_PG/monitor"
@@ -142,7 +155,7 @@ for n in "${PG_NODES[@]}"; do
     if [[ ! -s "$data/PG_VERSION" ]]; then
         log "pg_auto_failover: creating PostgreSQL node$n on 127.0.0.1:$(pg_node_port "$n")"
         pg_as "$PG_AUTOCTL" create postgres --pgdata "$data" --pgport "$(pg_node_port "$n")" \
-            --hostname 127.0.0.1 --name "node$n" --monitor "$MONITOR_URI" --auth trust --no-ssl \
+            --hostname 127.0.0.1 --listen 127.0.0.1 --name "node$n" --monitor "$MONITOR_URI" --auth trust --no-ssl \
             --pg-hba-lan >>"$C_LOG/pg-create.log" 2>&1 \
             || { tail -30 "$C_LOG/pg-create.log" >&2; die "pg_autoctl create postgres node$n failed"; }
         # Only pg_auto_failover's own users stay trusted; everyone else needs a password.
@@ -160,6 +173,10 @@ for n in "${PG_NODES[@]}"; do
 listen_addresses = '127.0.0.1'
 max_connections = 300
 password_encryption = 'scram-sha-256'
+# A killed primary rejoins with pg_rewind (needs wal_log_hints) instead of a full pg_basebackup,
+# and a base backup does not wait for a spread checkpoint.
+wal_log_hints = on
+checkpoint_timeout = 60s
 CONF
     fi
     pg_start_keeper "node$n" "$data"
@@ -191,7 +208,7 @@ primary_psql "$PG_DATABASE" -f "$ROOT/deploy/local/sql/bootstrap-database.sql" >
 
 # ------------------------------------------------------------------------------- services
 if [[ "${HROMADA_CLUSTER_RELEASE:-0}" == 1 ]]; then CONFIG=release; else CONFIG=debug; fi
-BIN="$(swift build -c "$CONFIG" --show-bin-path)"
+BIN="$ROOT/.build/$CONFIG"   # SwiftPM's own link to the products (--show-bin-path would wait for its lock)
 if [[ ! -x "$BIN/hromada-intake" || "${HROMADA_CLUSTER_BUILD:-1}" == 1 ]]; then
     log "swift build -c $CONFIG (log: $C_LOG/build.log)"
     swift build -c "$CONFIG" </dev/null >"$C_LOG/build.log" 2>&1 || { tail -40 "$C_LOG/build.log" >&2; die "build failed"; }
@@ -199,8 +216,11 @@ fi
 
 # The SMTP sink of the cluster (its own ports).
 if ! pid_alive "$C_RUN/smtp-sink.pid"; then
-    without_inherited_fds nohup python3 "$ROOT/deploy/local/smtp-sink.py" --smtp-port "$C_SMTP_PORT" --http-port "$C_SMTP_HTTP_PORT" \
-        --dir "$CLUSTER/mail" </dev/null >>"$C_LOG/smtp-sink.log" 2>&1 &
+    (
+        for fd in /proc/$BASHPID/fd/*; do fd=${fd##*/}; [[ "$fd" =~ ^[0-9]+$ ]] && ((fd > 2)) && eval "exec $fd>&-" 2>/dev/null; done
+        exec python3 "$ROOT/deploy/local/smtp-sink.py" --smtp-port "$C_SMTP_PORT" --http-port "$C_SMTP_HTTP_PORT" \
+            --dir "$CLUSTER/mail" </dev/null >>"$C_LOG/smtp-sink.log" 2>&1
+    ) &
     echo $! >"$C_RUN/smtp-sink.pid"
     wait_port_open "$C_SMTP_PORT" 15 || die "the SMTP sink did not start"
 fi
@@ -258,6 +278,7 @@ global
 defaults
     mode http
     timeout connect 2s
+    timeout check 5s
     timeout client 60s
     timeout server 60s
     retries 3
@@ -266,7 +287,7 @@ defaults
 CFG
     for svc in "${SERVICES[@]}" console; do
         printf '\nlisten %s\n    bind 127.0.0.1:%s\n    balance roundrobin\n' "$svc" "${PUBLIC_PORT[$svc]}"
-        printf '    option httpchk GET /health/%s\n    default-server inter 1s fall 2 rise 2\n' "$([[ $svc == console ]] && echo live || echo ready)"
+        printf '    option httpchk GET /health/%s\n    default-server inter 2s fall 3 rise 2\n' "$([[ $svc == console ]] && echo live || echo ready)"
         for r in "${REPLICAS[@]}"; do printf '    server %s-%s 127.0.0.1:%s check\n' "$svc" "$r" "$(replica_port "$svc" "$r")"; done
     done
 } >"$CLUSTER/haproxy.cfg"

@@ -58,9 +58,16 @@ chmod 0644 definitions.json  # read by the container's rabbitmq user; the folder
 
 i=1
 for s in intake routing notification audit; do
-    # Spread the replicas' first broker choice over the three nodes. Each service its own user.
-    [[ -s "$s.env" ]] || printf 'HROMADA_DATABASE_URL=host=pg-primary,pg-standby port=5432,5432 dbname=hromada user=hromada_%s password=%s target_session_attrs=read-write connect_timeout=5\nHROMADA_AMQP_URL=amqp://hromada-%s:%s@rabbitmq-%s:5672/%%2f\n' \
-        "$s" "$(cat "pg_${s}_password")" "$s" "$(cat "rabbitmq_hromada-${s}_password")" "$i" >"$s.env"
+    # Every node listed (the client fails over along the list, deploy/cluster proved it); the
+    # services' first choice spread over the three nodes. Each service its own user.
+    rp="$(cat "rabbitmq_hromada-${s}_password")"
+    urls=""
+    for k in 0 1 2; do
+        n=$(((i - 1 + k) % 3 + 1))
+        urls+="${urls:+,}amqp://hromada-$s:$rp@rabbitmq-$n:5672/%2f"
+    done
+    [[ -s "$s.env" ]] || printf 'HROMADA_DATABASE_URL=host=pg-primary,pg-standby port=5432,5432 dbname=hromada user=hromada_%s password=%s target_session_attrs=read-write connect_timeout=5\nHROMADA_AMQP_URL=%s\n' \
+        "$s" "$(cat "pg_${s}_password")" "$urls" >"$s.env"
     i=$((i % 3 + 1))
 done
 echo "secrets written to $(pwd)"
