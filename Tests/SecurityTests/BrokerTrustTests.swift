@@ -129,7 +129,8 @@ final class BrokerTrustTests: XCTestCase {
         XCTAssertEqual(published.trimmingCharacters(in: .whitespacesAndNewlines), "published")
         // 2. A valid user, but the envelope names another producer.
         var wrongProducer = try Self.envelope(note: "forged: producer")
-        wrongProducer.producer = Producers.routing
+        // (notification produces no appeal events; routing now produces appeal.returned too).
+        wrongProducer.producer = Producers.notification
         try await intake.publish([Self.message(wrongProducer)])
         // 3. A valid user and key it may send, carrying another service's event type.
         let foreignType = try Envelope(
@@ -156,7 +157,7 @@ final class BrokerTrustTests: XCTestCase {
         XCTAssertTrue(allDead, "every forgery is dead-lettered (\(dead.count) of 3)")
         let reasons = dead.compactMap { $0.properties.headers[Topology.Header.lastError]?.stringValue }
         XCTAssertTrue(reasons.contains { $0.contains("no user_id") }, "\(reasons)")
-        XCTAssertTrue(reasons.contains { $0.contains("hromada-routing does not produce appeal.returned") }, "\(reasons)")
+        XCTAssertTrue(reasons.contains { $0.contains("hromada-notification does not produce appeal.returned") }, "\(reasons)")
         XCTAssertTrue(reasons.contains { $0.contains("user_id hromada-intake is not the broker user of hromada-routing") }, "\(reasons)")
         for delivery in dead {
             XCTAssertEqual(delivery.properties.headers[Topology.Header.attempts], .int(1), "dead at once, never retried")
