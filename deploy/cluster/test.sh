@@ -20,6 +20,9 @@ started=$SECONDS
 bash "$ROOT/deploy/cluster/up.sh"
 RESULTS="$CLUSTER/test"
 rm -rf "$RESULTS" && mkdir -p "$RESULTS"
+SINK_API="http://127.0.0.1:$C_SMTP_HTTP_PORT"
+# The SMTP sink starts empty, so every message it holds afterwards was sent during this test.
+curl -fsS -m 30 -X DELETE "$SINK_API/messages" >/dev/null || die "the cluster's SMTP sink ($SINK_API) does not answer"
 credential() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$CLUSTER/credentials.json" "$1"; }
 event() { printf '%s %s\n' "$(date +%s.%N)" "$*" >>"$RESULTS/events.log"; log "$*"; }
 
@@ -43,7 +46,7 @@ def submit(i):
             with urllib.request.urlopen(request, timeout=10) as response:
                 reply = json.load(response)
                 with lock:
-                    accepted.write(f"{time.time():.3f} {reply['id']} {reply['registrationNumber']}\n")
+                    accepted.write(f"{time.time():.3f} {reply['id']} {reply['registrationNumber']} r{i}@example.org\n")
                 return
         except Exception as error:
             with lock:
@@ -132,6 +135,47 @@ SELECT 'resident_email_not_one', count(*) FROM accepted a WHERE (SELECT count(*)
 SELECT 'duplicate_deliveries', count(*) FROM (SELECT 1 FROM notification.deliveries GROUP BY source_event_id, recipient_key, channel HAVING count(*) > 1) x;
 SELECT 'unsent_outbox', (SELECT count(*) FROM intake.outbox) + (SELECT count(*) FROM routing.outbox) + (SELECT count(*) FROM notification.outbox);
 " >"$RESULTS/checks.txt" 2>&1 || true
+# The resident emails as the SMTP sink received them (its control API): each accepted appeal's
+# registration email ("<number> ... зареєстровано" to the appeal's own address) exactly once.
+# Sending may trail the drained queues (SMTP retries): wait until the sink's count stops growing.
+sink_count() { curl -fsS -m 120 "$SINK_API/messages" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
+accepted_count="$(wc -l <"$RESULTS/accepted.log")"
+mail_start=$SECONDS
+previous=-1
+while :; do
+    count="$(sink_count || echo -1)"
+    ((count >= accepted_count && count == previous)) && break
+    ((SECONDS - mail_start < 180)) || break
+    previous=$count
+    sleep 5
+done
+event "SMTP sink holds $count messages ($((SECONDS - mail_start)) s after the drain)"
+curl -fsS -m 120 "$SINK_API/messages" >"$RESULTS/sink-messages.json" || echo '[]' >"$RESULTS/sink-messages.json"
+python3 - "$RESULTS/accepted.log" "$RESULTS/sink-messages.json" >>"$RESULTS/checks.txt" <<'PY'
+import collections, email, email.policy, json, sys
+accepted = [line.split() for line in open(sys.argv[1]) if line.strip()]
+messages = json.load(open(sys.argv[2]))
+registration = collections.defaultdict(list)   # (recipient, number) -> [Message-ID]
+for m in messages:
+    subject = m.get("subject", "")
+    if "зареєстровано" not in subject and "registered" not in subject:
+        continue
+    headers = email.message_from_string(m.get("raw", ""), policy=email.policy.default)
+    for recipient in m.get("rcptTo", []):
+        for word in subject.split():
+            registration[(recipient.lower(), word)].append(str(headers.get("message-id", "")))
+missing = duplicated = same_message_resent = 0
+for fields in accepted:
+    number, address = fields[2], fields[3].lower()
+    ids = registration.get((address, number), [])
+    missing += len(ids) == 0
+    duplicated += len(ids) > 1
+    same_message_resent += len(ids) > 1 and len(set(ids)) == 1
+print("sink_messages_total", len(messages))
+print("sink_registration_email_missing", missing)
+print("sink_registration_email_duplicated", duplicated)
+print("sink_duplicates_with_one_message_id", same_message_resent)
+PY
 verify="$(curl -s -m 30 -H "Authorization: Bearer $(credential adminToken)" "http://127.0.0.1:${PUBLIC_PORT[audit]}/v1/verify" || true)"
 
 python3 - "$RESULTS" "$DRAIN" "$((SECONDS - started))" "$verify" <<'PY'
@@ -154,7 +198,7 @@ bad = []
 for line in open(f"{out}/checks.txt"):
     parts = line.split()
     print("  " + line.rstrip())
-    if len(parts) >= 2 and parts[0] not in ("accepted",) and parts[1].isdigit() and int(parts[1]) != 0:
+    if len(parts) >= 2 and parts[0] not in ("accepted", "sink_messages_total") and parts[1].isdigit() and int(parts[1]) != 0:
         bad.append(parts[0])
     if parts and parts[0] == "accepted" and parts[1] != parts[2]:
         bad.append("duplicate accepted ids")
