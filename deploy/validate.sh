@@ -4,7 +4,7 @@
 #   - kubernetes-validate (PyPI: the Kubernetes OpenAPI schemas, offline) over deploy/k8s, strict;
 #   - the compose file parsed by compose-spec (PyPI: the Compose specification's model);
 #   - structural checks of what the design requires (3 RabbitMQ nodes with quorum queues, a
-#     PostgreSQL primary and standby reached through libpq multi-host strings with
+#     PostgreSQL primary and standby (compose: pg_auto_failover) reached through libpq multi-host strings with
 #     target_session_attrs=read-write, 2 replicas of every service with probes, limits, PDBs).
 # Installs the validators with pip when missing. Exit 0 = valid, 1 = invalid, 3 = validators
 # could not be installed.
@@ -56,10 +56,12 @@ services = compose.get("services", {})
 check(sorted(n for n in services if n.startswith("rabbitmq-")) == ["rabbitmq-1", "rabbitmq-2", "rabbitmq-3"], "compose: 3 RabbitMQ nodes")
 conf = open(os.path.join(deploy, "compose/rabbitmq.conf")).read()
 check("default_queue_type = quorum" in conf and "classic_config.nodes.3" in conf, "compose: rabbitmq.conf forms a 3-node cluster with quorum queues")
-check("pg-primary" in services and "pg-standby" in services, "compose: PostgreSQL primary and standby")
+check(all(services.get(n, {}).get("entrypoint", [])[-1:] == [role] for n, role in
+          [("pg-monitor", "monitor"), ("pg-node-1", "node"), ("pg-node-2", "node")]),
+      "compose: PostgreSQL under pg_auto_failover (pg-monitor, pg-node-1, pg-node-2)")
 check("smtp-sink" in services, "compose: SMTP sink")
 secrets_script = open(os.path.join(deploy, "compose/make-secrets.sh")).read()
-check("host=pg-primary,pg-standby" in secrets_script and "target_session_attrs=read-write" in secrets_script, "compose: libpq multi-host strings")
+check("host=pg-node-1,pg-node-2" in secrets_script and "target_session_attrs=read-write" in secrets_script, "compose: libpq multi-host strings")
 for s in ["intake", "routing", "notification", "audit"]:
     svc = services.get(s, {})
     check(svc.get("deploy", {}).get("replicas") == 2, f"compose: 2 replicas of {s}")

@@ -10,7 +10,7 @@ umask 077
 rnd() { openssl rand -hex 24; }
 BROKER_USERS=(hromada-admin hromada-intake hromada-routing hromada-notification hromada-audit
     hromada-observer hromada-monitor hromada-replay)
-for f in rabbitmq_erlang_cookie pg_superuser_password pg_replication_password \
+for f in rabbitmq_erlang_cookie pg_superuser_password pg_replication_password pg_autoctl_node_password \
          pg_intake_password pg_routing_password pg_notification_password pg_audit_password; do
     [[ -s "$f" ]] || rnd >"$f"
 done
@@ -66,7 +66,8 @@ for s in intake routing notification audit; do
         n=$(((i - 1 + k) % 3 + 1))
         urls+="${urls:+,}amqp://hromada-$s:$rp@rabbitmq-$n:5672/%2f"
     done
-    [[ -s "$s.env" ]] || printf 'HROMADA_DATABASE_URL=host=pg-primary,pg-standby port=5432,5432 dbname=hromada user=hromada_%s password=%s target_session_attrs=read-write connect_timeout=5\nHROMADA_AMQP_URL=%s\n' \
+    # Both pg_auto_failover data nodes, the writable one chosen by libpq (deploy/cluster's URL).
+    [[ -s "$s.env" ]] || printf 'HROMADA_DATABASE_URL=host=pg-node-1,pg-node-2 port=5432,5432 dbname=hromada user=hromada_%s password=%s target_session_attrs=read-write connect_timeout=3 sslmode=require\nHROMADA_AMQP_URL=%s\n' \
         "$s" "$(cat "pg_${s}_password")" "$urls" >"$s.env"
     i=$((i % 3 + 1))
 done
