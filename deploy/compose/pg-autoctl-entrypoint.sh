@@ -29,7 +29,11 @@ printf '*:*:*:autoctl_node:%s\n*:*:*:pgautofailover_replicator:%s\n' "$autoctl_p
 umask 022
 
 local_psql() { psql -X -q -v ON_ERROR_STOP=1 -h "$sockets" -p 5432 -U postgres "$@"; }
-wait_local() { until pg_isready -q -h "$sockets" -p 5432; do sleep 1; done; }
+# Waits for the local server, then reloads it (the peer line above may postdate its start).
+wait_local() {
+    until pg_isready -q -h "$sockets" -p 5432; do sleep 1; done
+    pg_ctl -D "$PGDATA" reload >/dev/null 2>&1 || true
+}
 # The postgres superuser over the local socket only (peer), ahead of pg_autoctl's own rules.
 local_peer_first() { sed -i '1i local all postgres peer' "$PGDATA/pg_hba.conf"; }
 
