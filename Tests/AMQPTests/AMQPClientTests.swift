@@ -66,8 +66,12 @@ final class AMQPClientTests: XCTestCase {
         XCTAssertEqual(deliveries.first?.body, small)
         XCTAssertEqual(deliveries.last?.body.count, large.count)
         XCTAssertEqual(deliveries.last?.body, large)
+        // Every publish carries user_id (issue 13): the test broker's impersonating user sends as the
+        // message's producer (app_id); every other property is kept as sent.
+        var expected = properties
+        expected.userID = properties.appID
         for delivery in deliveries {
-            XCTAssertEqual(delivery.properties, properties)
+            XCTAssertEqual(delivery.properties, expected)
             XCTAssertEqual(delivery.exchange, "events")
             XCTAssertEqual(delivery.routingKey, "appeal.registered.v1")
             XCTAssertEqual(delivery.queue, "q")

@@ -472,9 +472,11 @@ final class PostgresIntegrationTests: XCTestCase {
     func testMultiHostConnectionStringFailsOverToTheLiveHost() async throws {
         try await withDatabase { database in
             let (role, name) = (database.role, database.name)
+            // The role's generated password (deploy/local), or its name for a role only tests create.
+            let password = IntegrationEnvironment.secret("postgres", role) ?? role
             let client = PostgresClient(
                 configuration: PostgresConfiguration(
-                    connectionString: "host=127.0.0.1,127.0.0.1 port=1,5432 dbname=\(name) user=\(role) password=\(role) target_session_attrs=read-write",
+                    connectionString: "host=127.0.0.1,127.0.0.1 port=1,5432 dbname=\(name) user=\(role) password=\(password) target_session_attrs=read-write",
                     poolSize: 1, searchPath: "intake", applicationName: "failover-test"
                 ),
                 logger: Logger(label: "test")
@@ -488,7 +490,7 @@ final class PostgresIntegrationTests: XCTestCase {
 
             // A URI works the same way.
             let uri = PostgresClient(
-                configuration: PostgresConfiguration(connectionString: "postgresql://\(role):\(role)@127.0.0.1:1,127.0.0.1:5432/\(name)", poolSize: 1),
+                configuration: PostgresConfiguration(connectionString: "postgresql://\(role):\(password)@127.0.0.1:1,127.0.0.1:5432/\(name)", poolSize: 1),
                 logger: Logger(label: "test")
             )
             let value7 = try await uri.query("SELECT current_user").first?.decode(0, as: String.self)

@@ -198,7 +198,7 @@ final class SecurityChecksTests: XCTestCase {
             return logger
         }()
         let admin = PostgresClient(configuration: PostgresConfiguration(
-            connectionString: "host=\(host) port=\(port) dbname=\(name) user=postgres password=postgres", poolSize: 1), logger: quiet)
+            connectionString: "host=\(host) port=\(port) dbname=\(name) user=postgres password=\(IntegrationEnvironment.secret("postgres", "postgres") ?? "postgres")", poolSize: 1), logger: quiet)
         addTeardownBlock {
             await admin.close()
             let root = PostgresClient(configuration: PostgresConfiguration(connectionString: IntegrationEnvironment.postgresAdminURL, poolSize: 1), logger: quiet)
@@ -214,7 +214,7 @@ final class SecurityChecksTests: XCTestCase {
         var refused = 0
         for role in services {
             let client = PostgresClient(configuration: PostgresConfiguration(
-                connectionString: "host=\(host) port=\(port) dbname=\(name) user=hromada_\(role) password=hromada_\(role)", poolSize: 1), logger: quiet)
+                connectionString: "host=\(host) port=\(port) dbname=\(name) user=hromada_\(role) password=\(IntegrationEnvironment.secret("postgres", "hromada_\(role)") ?? "hromada_\(role)")", poolSize: 1), logger: quiet)
             let outcome = try await client.withConnection { c -> [String] in
                 var problems: [String] = []
                 // Its own schema works.
@@ -246,7 +246,7 @@ final class SecurityChecksTests: XCTestCase {
         }
         // The same in the shared `hromada` database, by privilege (no object is touched there).
         let shared = PostgresClient(configuration: PostgresConfiguration(
-            connectionString: "host=\(host) port=\(port) dbname=hromada user=postgres password=postgres", poolSize: 1), logger: quiet)
+            connectionString: "host=\(host) port=\(port) dbname=hromada user=postgres password=\(IntegrationEnvironment.secret("postgres", "postgres") ?? "postgres")", poolSize: 1), logger: quiet)
         let leaks = try await shared.query("""
             SELECT r.s || ' -> ' || n.s FROM unnest(ARRAY['intake','routing','notification','audit']) AS r(s)
             CROSS JOIN unnest(ARRAY['intake','routing','notification','audit']) AS n(s)

@@ -133,7 +133,7 @@ final class TLSTests: XCTestCase {
         try await enableTLS()
         let (host, port) = Self.pgHostAndPort()
         _ = host
-        let base = "host=localhost port=\(port) dbname=postgres user=postgres password=postgres connect_timeout=5"
+        let base = "host=localhost port=\(port) dbname=postgres user=postgres password=\(IntegrationEnvironment.secret("postgres", "postgres") ?? "postgres") connect_timeout=5"
         let client = PostgresClient(configuration: PostgresConfiguration(
             connectionString: base + " sslmode=verify-full sslrootcert=\(caFile)", poolSize: 1), logger: logger)
         let rows = try await client.query("SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
