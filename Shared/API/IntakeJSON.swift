@@ -37,6 +37,19 @@ public enum IntakeJSON {
             public var authorityName: String?
             public var deadline: LocalDate?
             public var note: String?
+
+            public init(
+                at: Date, event: String, status: String, authority: String?, authorityName: String?,
+                deadline: LocalDate?, note: String?
+            ) {
+                self.at = at
+                self.event = event
+                self.status = status
+                self.authority = authority
+                self.authorityName = authorityName
+                self.deadline = deadline
+                self.note = note
+            }
         }
         public var registrationNumber: String
         public var status: String
@@ -49,6 +62,24 @@ public enum IntakeJSON {
         public var deadline: LocalDate?
         public var repeatOf: String?
         public var history: [HistoryEntry]
+
+        public init(
+            registrationNumber: String, status: String, kind: String, category: String, categoryName: String,
+            registeredAt: Date, authority: String?, authorityName: String?, deadline: LocalDate?, repeatOf: String?,
+            history: [HistoryEntry]
+        ) {
+            self.registrationNumber = registrationNumber
+            self.status = status
+            self.kind = kind
+            self.category = category
+            self.categoryName = categoryName
+            self.registeredAt = registeredAt
+            self.authority = authority
+            self.authorityName = authorityName
+            self.deadline = deadline
+            self.repeatOf = repeatOf
+            self.history = history
+        }
     }
 
     /// One item of `GET /v1/categories`, `/v1/authorities`, `/v1/districts`: a code and its names.

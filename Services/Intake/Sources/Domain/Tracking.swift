@@ -1,4 +1,5 @@
 import Foundation
+import HromadaAPI
 import HromadaContracts
 
 /// The status a resident sees (and Open311 reports as open or closed).
@@ -98,29 +99,8 @@ public struct TrackingUpdate: Sendable, Equatable {
     }
 }
 
-/// What a resident with the right token sees: public facts only.
-public struct AppealStatusView: Codable, Sendable, Equatable {
-    public struct HistoryEntry: Codable, Sendable, Equatable {
-        public var at: Date
-        public var event: String
-        public var status: String
-        public var authority: String?
-        public var authorityName: String?
-        public var deadline: LocalDate?
-        public var note: String?
-    }
-    public var registrationNumber: String
-    public var status: String
-    public var kind: String
-    public var category: String
-    public var categoryName: String
-    public var registeredAt: Date
-    public var authority: String?
-    public var authorityName: String?
-    public var deadline: LocalDate?
-    public var repeatOf: String?
-    public var history: [HistoryEntry]
-}
+/// What a resident with the right token sees: public facts only (the API type clients decode).
+public typealias AppealStatusView = IntakeJSON.AppealStatus
 
 /// Names of reference codes in the resident's language.
 public enum ReferenceNames {
