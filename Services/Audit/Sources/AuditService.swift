@@ -35,7 +35,7 @@ public enum AuditService {
         if let ownerURL = settings.migrationDatabaseURL {
             try await migrateAsOwner(connectionString: ownerURL, logger: runtime.logger)
         }
-        try await runtime.prepare(migrations: AuditMigrations.all)
+        try await runtime.prepare(migrations: AuditMigrations.all + ReportMigrations.all)
         runtime.addConsumer(
             queue: Topology.Queue.audit.rawValue, bindings: ["#"],
             handler: AuditEventHandler(settings: settings, producer: configuration.producer),
@@ -49,6 +49,13 @@ public enum AuditService {
             queries: store, readers: AuditReaders(configuration: configuration, settings: settings),
             logger: runtime.logger
         ).add(to: router)
+        let reportSettings = try ReportSettings.fromEnvironment(configuration.environment)
+        ReportRoutes(
+            queries: ReportStore(
+                database: runtime.unitOfWork.database, clock: settings.clock,
+                openDataThreshold: reportSettings.openDataThreshold),
+            logger: runtime.logger
+        ).add(to: router)
         return (runtime, router)
     }
 
@@ -60,7 +67,8 @@ public enum AuditService {
                 connectionString: connectionString, poolSize: 1, applicationName: "hromada-audit-migrations"),
             logger: logger)
         do {
-            try await Migrator.migrate(RuntimeMigrations.all + AuditMigrations.all, on: client, logger: logger)
+            try await Migrator.migrate(
+                RuntimeMigrations.all + AuditMigrations.all + ReportMigrations.all, on: client, logger: logger)
         } catch {
             await client.close()
             throw error

@@ -14,7 +14,9 @@ public struct AuditEventHandler: EventHandler {
     }
 
     public func handle(_ event: IncomingEvent, on connection: PostgresConnection) throws {
-        try AuditStore.append(event.envelope, settings: settings, in: transaction(connection))
+        if try AuditStore.append(event.envelope, settings: settings, in: transaction(connection)) != nil {
+            try ReportProjection.apply(event.envelope, on: connection)
+        }
     }
 
     /// The single chain writer: the head is locked once per batch (a second replica waits for
@@ -24,7 +26,9 @@ public struct AuditEventHandler: EventHandler {
         let transaction = transaction(connection)
         var head = try AuditStore.lockHead(on: connection)
         for event in events {
-            try AuditStore.append(event.envelope, after: &head, settings: settings, in: transaction)
+            if try AuditStore.append(event.envelope, after: &head, settings: settings, in: transaction) != nil {
+                try ReportProjection.apply(event.envelope, on: connection)
+            }
         }
     }
 

@@ -1,0 +1,212 @@
+import Foundation
+import HromadaContracts
+import HromadaPostgres
+
+/// The reports' projection: one row of non-personal facts per appeal (`report_appeals`) and the
+/// centres' names (`report_centres`), kept up to date by the chain writer for every event it
+/// appends (never for a redelivery the log already holds, so counters count each event once).
+///
+/// Events of one appeal may arrive out of order (retries): counters only add, times keep the
+/// latest (`GREATEST`), and a "latest" value (authority, deadline, outcome) is replaced only by
+/// an event that happened later than the one that set it.
+public enum ReportMigrations {
+    public static let all: [Migration] = [
+        Migration(version: 600, name: "reports: non-personal facts per appeal, centres' names", sql: """
+            CREATE TABLE report_appeals (
+                correlation_id uuid PRIMARY KEY,
+                registration_number text,
+                registered_at timestamptz,
+                received_on date,
+                kind text,
+                category text,
+                district text,
+                centre text,
+                channel text,
+                repeat boolean NOT NULL DEFAULT false,
+                priority boolean NOT NULL DEFAULT false,
+                authority text,
+                authority_at timestamptz,
+                deadline date,
+                deadline_at timestamptz,
+                extensions integer NOT NULL DEFAULT 0,
+                forwards integer NOT NULL DEFAULT 0,
+                reopenings integer NOT NULL DEFAULT 0,
+                answered_at timestamptz,
+                outcome text,
+                reopened_at timestamptz,
+                returned_at timestamptz,
+                not_considered_at timestamptz,
+                closed_at timestamptz
+            );
+            CREATE INDEX report_appeals_received_on ON report_appeals (received_on);
+            CREATE TABLE report_centres (
+                centre_id text PRIMARY KEY,
+                name text NOT NULL,
+                updated_at timestamptz NOT NULL
+            );
+            """)
+    ]
+}
+
+enum ReportProjection {
+    /// Applies one appended event. Events that say nothing a report counts are skipped.
+    static func apply(_ envelope: Envelope, on connection: PostgresConnection) throws {
+        let p = envelope.payload
+        let id = envelope.correlationId
+        let at = envelope.occurredAt
+        switch envelope.type {
+        case AppealRegistered.eventType:
+            guard let number = p["registrationNumber"]?.stringValue,
+                let registeredAt = p["registeredAt"]?.stringValue.flatMap(ISO8601.parse)
+            else { return }
+            let receivedOn =
+                p["termsStartOn"]?.stringValue.flatMap(LocalDate.init(string:))
+                ?? LocalDate(date: registeredAt, in: .kyiv)
+            let isRepeat = p["repeatOf"]?.stringValue != nil || p["classifier"]?["frequency"]?.stringValue == "repeat"
+            try connection.execute("""
+                INSERT INTO report_appeals (correlation_id, registration_number, registered_at, received_on, kind,
+                                            category, district, centre, channel, repeat)
+                VALUES (\(id), \(number), \(registeredAt), \(receivedOn.description)::date,
+                        \(p["kind"]?.stringValue), \(p["category"]?.stringValue), \(p["district"]?.stringValue),
+                        \(p["centreId"]?.stringValue), \(p["channel"]?.stringValue), \(isRepeat))
+                ON CONFLICT (correlation_id) DO UPDATE SET
+                    registration_number = EXCLUDED.registration_number, registered_at = EXCLUDED.registered_at,
+                    received_on = EXCLUDED.received_on, kind = EXCLUDED.kind,
+                    category = COALESCE(report_appeals.category, EXCLUDED.category), district = EXCLUDED.district,
+                    centre = EXCLUDED.centre, channel = EXCLUDED.channel, repeat = EXCLUDED.repeat
+                """)
+        case TicketAssigned.eventType:
+            try holder(id, p, at, on: connection)
+            try connection.execute("""
+                UPDATE report_appeals SET priority = priority OR \(p["priority"]?.boolValue ?? false),
+                    category = COALESCE(category, \(p["category"]?.stringValue))
+                WHERE correlation_id = \(id)
+                """)
+        case TicketForwarded.eventType:
+            try holder(id, p, at, on: connection)
+            try connection.execute("UPDATE report_appeals SET forwards = forwards + 1 WHERE correlation_id = \(id)")
+        case TicketExtended.eventType:
+            try holder(id, p, at, deadlineKey: "newDeadline", on: connection)
+            try connection.execute("UPDATE report_appeals SET extensions = extensions + 1 WHERE correlation_id = \(id)")
+        case TicketReopened.eventType:
+            try holder(id, p, at, on: connection)
+            try connection.execute("""
+                UPDATE report_appeals SET reopenings = reopenings + 1,
+                    reopened_at = GREATEST(reopened_at, \(at)), closed_at = NULL
+                WHERE correlation_id = \(id)
+                """)
+        case TicketAnswered.eventType:
+            try holder(id, p, at, on: connection)
+            let answeredAt = p["answeredAt"]?.stringValue.flatMap(ISO8601.parse) ?? at
+            try connection.execute("""
+                UPDATE report_appeals SET
+                    outcome = CASE WHEN answered_at IS NULL OR answered_at <= \(answeredAt)
+                                   THEN \(p["outcome"]?.stringValue) ELSE outcome END,
+                    answered_at = GREATEST(answered_at, \(answeredAt))
+                WHERE correlation_id = \(id)
+                """)
+        case TicketClosed.eventType:
+            try ensureRow(id, on: connection)
+            try connection.execute(
+                "UPDATE report_appeals SET closed_at = GREATEST(closed_at, \(at)) WHERE correlation_id = \(id)")
+        case AppealReturned.eventType:
+            try ensureRow(id, on: connection)
+            try connection.execute(
+                "UPDATE report_appeals SET returned_at = GREATEST(returned_at, \(at)) WHERE correlation_id = \(id)")
+        case AppealNotConsidered.eventType:
+            try ensureRow(id, on: connection)
+            try connection.execute("""
+                UPDATE report_appeals SET not_considered_at = GREATEST(not_considered_at, \(at)),
+                    authority = \(p["authority"]?.stringValue)
+                WHERE correlation_id = \(id)
+                """)
+        case CentreUpdated.eventType:
+            guard let centre = p["centreId"]?.stringValue, let name = p["name"]?.stringValue else { return }
+            try connection.execute("""
+                INSERT INTO report_centres (centre_id, name, updated_at) VALUES (\(centre), \(name), \(at))
+                ON CONFLICT (centre_id) DO UPDATE SET name = EXCLUDED.name, updated_at = EXCLUDED.updated_at
+                WHERE report_centres.updated_at <= EXCLUDED.updated_at
+                """)
+        default:
+            return
+        }
+    }
+
+    /// A row for an appeal whose registration has not been seen yet (a ticket event first).
+    private static func ensureRow(_ id: UUID, on connection: PostgresConnection) throws {
+        try connection.execute(
+            "INSERT INTO report_appeals (correlation_id) VALUES (\(id)) ON CONFLICT (correlation_id) DO NOTHING")
+    }
+
+    /// The holding authority and the deadline in force, replaced only by a later event.
+    private static func holder(
+        _ id: UUID, _ p: JSONValue, _ at: Date, deadlineKey: String = "deadline", on connection: PostgresConnection
+    ) throws {
+        try ensureRow(id, on: connection)
+        let deadline = p[deadlineKey]?.stringValue.flatMap(LocalDate.init(string:))?.description
+        try connection.execute("""
+            UPDATE report_appeals SET
+                authority = CASE WHEN authority_at IS NULL OR authority_at <= \(at)
+                                 THEN COALESCE(\(p["authority"]?.stringValue), authority) ELSE authority END,
+                authority_at = GREATEST(authority_at, \(at)),
+                deadline = CASE WHEN \(deadline)::date IS NOT NULL AND (deadline_at IS NULL OR deadline_at <= \(at))
+                                THEN \(deadline)::date ELSE deadline END,
+                deadline_at = CASE WHEN \(deadline)::date IS NOT NULL THEN GREATEST(deadline_at, \(at))
+                                   ELSE deadline_at END
+            WHERE correlation_id = \(id)
+            """)
+    }
+}
+
+/// Reads the projection for the HTTP API.
+struct ReportStore: ReportQueries {
+    let database: PostgresClient
+    let clock: @Sendable () -> Date
+    let openDataThreshold: Int
+
+    func now() -> Date { clock() }
+
+    func facts(from: LocalDate, to: LocalDate) async throws -> [AppealFacts] {
+        try await database.withConnection { connection in
+            try Self.facts(from: from, to: to, on: connection)
+        }
+    }
+
+    func centreNames() async throws -> [String: String] {
+        try await database.withConnection { connection in
+            var names: [String: String] = [:]
+            for row in try connection.query("SELECT centre_id, name FROM report_centres") {
+                names[try row.decode(0, as: String.self)] = try row.decode(1, as: String.self)
+            }
+            return names
+        }
+    }
+
+    static func facts(from: LocalDate, to: LocalDate, on connection: PostgresConnection) throws -> [AppealFacts] {
+        let rows = try connection.query("""
+            SELECT correlation_id, registration_number, registered_at, received_on::text, kind, category, district,
+                   centre, channel, repeat, priority, authority, deadline::text, extensions, forwards, reopenings,
+                   answered_at, outcome, reopened_at, returned_at, not_considered_at, closed_at
+            FROM report_appeals
+            WHERE received_on BETWEEN \(from.description)::date AND \(to.description)::date
+            ORDER BY received_on, registered_at
+            """)
+        return try rows.map { row in
+            AppealFacts(
+                appealId: try row.decode(0, as: UUID.self),
+                registrationNumber: try row.decode(1, as: String?.self),
+                registeredAt: try row.decode(2, as: Date?.self),
+                receivedOn: try row.decode(3, as: String?.self).flatMap(LocalDate.init(string:)),
+                kind: try row.decode(4, as: String?.self), category: try row.decode(5, as: String?.self),
+                district: try row.decode(6, as: String?.self), centre: try row.decode(7, as: String?.self),
+                channel: try row.decode(8, as: String?.self), isRepeat: try row.decode(9, as: Bool.self),
+                priority: try row.decode(10, as: Bool.self), authority: try row.decode(11, as: String?.self),
+                deadline: try row.decode(12, as: String?.self).flatMap(LocalDate.init(string:)),
+                extensions: try row.decode(13, as: Int.self), forwards: try row.decode(14, as: Int.self),
+                reopenings: try row.decode(15, as: Int.self), answeredAt: try row.decode(16, as: Date?.self),
+                outcome: try row.decode(17, as: String?.self), reopenedAt: try row.decode(18, as: Date?.self),
+                returnedAt: try row.decode(19, as: Date?.self), notConsideredAt: try row.decode(20, as: Date?.self),
+                closedAt: try row.decode(21, as: Date?.self))
+        }
+    }
+}
