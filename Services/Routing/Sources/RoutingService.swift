@@ -16,14 +16,17 @@ public enum RoutingService {
         settings: RoutingSettings = RoutingSettings()
     ) async throws -> (runtime: ServiceRuntime, router: Router<WebRequestContext>) {
         let runtime = try ServiceRuntime(configuration: configuration, logger: logger, metricsRegistry: metricsRegistry)
-        try await runtime.prepare(migrations: RoutingMigrations.all)
+        try await runtime.prepare(migrations: RoutingMigrations.all + RoutingErasure.migrations)
         let now = settings.clock()
         try await runtime.transaction { tx in try RoutingStore.seed(now: now, in: tx) }
         runtime.addConsumer(
             queue: Topology.Queue.routing.rawValue,
-            bindings: RoutingEventHandler.bindings,
-            handler: RoutingEventHandler(
-                producer: configuration.producer, clock: settings.clock, logger: runtime.logger)
+            bindings: RoutingEventHandler.bindings + [ErasureGate.binding],
+            handler: ErasureGate(
+                wrapping: RoutingEventHandler(
+                    producer: configuration.producer, clock: settings.clock, logger: runtime.logger),
+                producer: configuration.producer, clock: settings.clock, logger: runtime.logger,
+                erase: RoutingErasure.erase)
         )
         if settings.runWatcher {
             runtime.addService(

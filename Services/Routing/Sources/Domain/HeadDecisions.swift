@@ -14,6 +14,13 @@ public enum LawRefusal: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownGround
     /// Restoring a complaint's term that was not missed.
     case notLate
+    /// Art. 15: only the first head of the body, not a deputy, decides this appeal.
+    case headPersonally
+    /// Signing or rejecting when no draft waits.
+    case noDraft
+    /// Art. 8, 17: the complaint was filed after `lastDay`; the head restores the term or decides
+    /// it is not considered before anyone answers it.
+    case complaintTermMissed(lastDay: LocalDate)
 
     public var error: RoutingError {
         switch self {
@@ -33,6 +40,17 @@ public enum LawRefusal: Error, Sendable, Equatable, CustomStringConvertible {
                 message: "ground must be one of " + NotConsideredGround.allCases.map(\.rawValue).joined(separator: ", "))
         case .notLate:
             RoutingError(.conflict, code: "not_late", field: "filedOn", message: "the complaint was filed in time")
+        case .headPersonally:
+            RoutingError(
+                .forbidden, code: "head_personally",
+                message: "the first head of the body considers this appeal personally (Art. 15)")
+        case .noDraft:
+            RoutingError(.conflict, code: "no_draft", field: "draft", message: "no draft waits for a signature")
+        case .complaintTermMissed(let lastDay):
+            RoutingError(
+                .conflict, code: "complaint_term_missed", field: "filedOn",
+                message: "the complaint was filed after its term (\(lastDay)): restore the term or decide it is "
+                    + "not considered (Art. 8, 17)")
         }
     }
 

@@ -17,6 +17,12 @@ public enum TicketAction: String, Codable, Sendable, CaseIterable {
     case returnToAuthor = "return"
     /// Art. 8: the head decides the appeal is not considered, on a ground, with a written notice.
     case notConsidered = "not-considered"
+    /// Art. 15, 20: the head or a deputy signs the answer or extension an official drafted.
+    case sign
+    /// The head or a deputy rejects the waiting draft, with a reason.
+    case rejectDraft = "reject-draft"
+    /// Art. 17: the head or a deputy restores a complaint's missed term for good cause.
+    case restoreTerm = "restore-term"
 
     /// The statuses this action may start from.
     public var allowedFrom: Set<TicketStatus> {
@@ -29,12 +35,21 @@ public enum TicketAction: String, Codable, Sendable, CaseIterable {
         case .close: [.answered]
         case .returnToAuthor: [.assigned, .accepted]
         case .notConsidered: [.assigned, .accepted, .reopened]
+        case .sign, .rejectDraft: [.accepted, .reopened]
+        case .restoreTerm: [.assigned, .accepted, .reopened]
         }
     }
 
+    /// Actions on the merits of an appeal: refused while a complaint's Art. 17 term is missed and
+    /// not restored (Art. 8: such a complaint is not considered).
+    public var actsOnTheMerits: Bool { self == .extend || self == .answer || self == .sign }
+
     /// The status after the action (a forward lands as `assigned` at the new authority).
-    /// `Ticket.apply` moves the ticket to this status and nowhere else.
-    public var resultingStatus: TicketStatus {
+    /// `Ticket.apply` moves the ticket to this status and nowhere else. Nil: the action leaves the
+    /// status as it is (a draft, its rejection, a restored term) or, for `sign`, the draft decides
+    /// (an answer → `answered`, an extension → `accepted`). An official's answer or extension is a
+    /// draft: it changes nothing until signed.
+    public var resultingStatus: TicketStatus? {
         switch self {
         case .accept: .accepted
         case .forward: .assigned
@@ -42,6 +57,7 @@ public enum TicketAction: String, Codable, Sendable, CaseIterable {
         case .answer: .answered
         case .reopen: .reopened
         case .close, .returnToAuthor, .notConsidered: .closed
+        case .sign, .rejectDraft, .restoreTerm: nil
         }
     }
 

@@ -19,8 +19,12 @@ public struct Ticket: Sendable, Equatable {
     /// For a complaint: the authority complained about.
     public let against: String?
     public let registeredAt: Date
-    /// Registration date in Kyiv: every legal window counts from it.
+    /// Registration date in Kyiv.
     public let registeredOn: LocalDate
+    /// The day the appeal arrived (Art. 20: terms run "from the day of receipt"): intake's
+    /// `termsStartOn`, the registration date unless a paper appeal was entered late. Every legal
+    /// window (deadline, forward, return, the 45-day cap) counts from it.
+    public let termsStartOn: LocalDate
     public private(set) var deadline: LocalDate
     public private(set) var extended: Bool
     public private(set) var escalated: Bool
@@ -28,6 +32,15 @@ public struct Ticket: Sendable, Equatable {
     public private(set) var answerText: String?
     public private(set) var answeredAt: Date?
     public private(set) var closedAt: Date?
+    /// An answer or extension prepared by an official, waiting for the head's or a deputy's
+    /// signature (Art. 15, 20); nil when nothing waits.
+    public private(set) var draft: TicketDraft?
+    /// Art. 15: an appeal of a Hero or a person disabled by war, considered by the first head of
+    /// the holding body personally (only the head, not a deputy, signs or decides it).
+    public let headPersonally: Bool
+    /// Art. 17: a complaint filed after this last day; until the head restores the term (or decides
+    /// it is not considered, Art. 8) it is not answered. Nil: in time, restored, or no complaint.
+    public private(set) var complaintTermMissed: LocalDate?
 
     /// Rebuilds a ticket as stored; new tickets come from `Ticket.open`.
     public init(
@@ -35,7 +48,8 @@ public struct Ticket: Sendable, Equatable {
         category: String, kind: AppealKind, subject: String, against: String?, registeredAt: Date,
         registeredOn: LocalDate,
         deadline: LocalDate, extended: Bool = false, escalated: Bool = false, outcome: AnswerOutcome? = nil,
-        answerText: String? = nil, answeredAt: Date? = nil, closedAt: Date? = nil
+        answerText: String? = nil, answeredAt: Date? = nil, closedAt: Date? = nil, termsStartOn: LocalDate? = nil,
+        draft: TicketDraft? = nil, headPersonally: Bool = false, complaintTermMissed: LocalDate? = nil
     ) {
         self.id = id
         self.appealId = appealId
@@ -56,13 +70,17 @@ public struct Ticket: Sendable, Equatable {
         self.answerText = answerText
         self.answeredAt = answeredAt
         self.closedAt = closedAt
+        self.termsStartOn = termsStartOn ?? registeredOn
+        self.draft = draft
+        self.headPersonally = headPersonally
+        self.complaintTermMissed = complaintTermMissed
     }
 
     /// True when the ticket is still owed an answer and `today` is past its deadline.
     public func isOverdue(today: LocalDate) -> Bool { status.isOpen && today > deadline }
     public func daysLeft(today: LocalDate) -> Int { today.days(until: deadline) }
-    public var lastForwardDate: LocalDate { Lifecycle.lastForwardDate(registeredOn: registeredOn) }
-    public var latestDeadline: LocalDate { Law.latestDeadline(registeredOn: registeredOn) }
+    public var lastForwardDate: LocalDate { Lifecycle.lastForwardDate(registeredOn: termsStartOn) }
+    public var latestDeadline: LocalDate { Law.latestDeadline(registeredOn: termsStartOn) }
 }
 
 /// A person's request to change a ticket, with what they sent (unchecked: `Ticket.apply` checks it
@@ -79,6 +97,12 @@ public enum TicketCommand: Sendable, Equatable {
     case returnToAuthor(explanation: String?)
     /// The head's decision not to consider (Art. 8): a `NotConsideredGround` code and the notice.
     case notConsidered(ground: String?, notice: String?)
+    /// The head or a deputy signs the waiting draft (Art. 15, 20): it takes effect now.
+    case sign
+    /// The head or a deputy sends the draft back, with the reason.
+    case rejectDraft(reason: String?)
+    /// Art. 17: the head or a deputy restores a complaint's missed term for good cause.
+    case restoreTerm(reason: String?)
 
     public var action: TicketAction {
         switch self {
@@ -90,6 +114,9 @@ public enum TicketCommand: Sendable, Equatable {
         case .close: .close
         case .returnToAuthor: .returnToAuthor
         case .notConsidered: .notConsidered
+        case .sign: .sign
+        case .rejectDraft: .rejectDraft
+        case .restoreTerm: .restoreTerm
         }
     }
 }
@@ -111,38 +138,73 @@ public struct TicketTransition: Sendable {
     public var history: TicketHistoryRecord
     /// In publishing order; each is correlated with the ticket's appeal.
     public var events: [any DomainEvent]
+    /// False for a draft: not yet an act, so the store writes no history row.
+    public var recordsHistory = true
 }
 
 extension Ticket {
     // MARK: A new ticket
 
-    /// The ticket for a newly registered appeal: routed by `AppealRouter`, its deadline from the
-    /// category's term, priority for benefit holders, and `ticket.assigned` to publish.
+    /// The ticket for a newly registered appeal: routed by `Ticket.route` (a complaint up the
+    /// hierarchy, Art. 16), its deadline from the category's term counted from the day the appeal
+    /// arrived (`termsStartOn`, Art. 20), priority for benefit holders, the first head personally
+    /// for Art. 15's categories, a complaint's Art. 17 term checked against the decision it
+    /// complains about (`complaintDecidedOn`, when routing knows it), and `ticket.assigned`.
     public static func open(
         for appeal: AppealRegistered, id: UUID, rules: [RoutingRule], categoryDefault: String?, termDays: Int,
+        hierarchy: AuthorityHierarchy? = nil, complaintDecidedOn: LocalDate? = nil,
         by assigner: String, at now: Date
     ) -> TicketTransition {
-        let decision = AppealRouter.route(
-            category: appeal.category, district: appeal.district, against: appeal.against,
-            rules: rules, categoryDefault: categoryDefault)
+        let decision = route(appeal, rules: rules, categoryDefault: categoryDefault, hierarchy: hierarchy)
         let registeredOn = LocalDate(date: appeal.registeredAt, in: .kyiv)
-        let deadline = Lifecycle.initialDeadline(registeredOn: registeredOn, termDays: termDays)
+        let termsStartOn = appeal.termsStartOn ?? registeredOn
+        let deadline = Lifecycle.initialDeadline(registeredOn: termsStartOn, termDays: termDays)
+        let personally = HeadRules.requiresHeadPersonally(benefitCategory: appeal.author.benefitCategory)
+        var missed: LocalDate?
+        if appeal.kind == .complaint, let decidedOn = complaintDecidedOn,
+            case .late(let lastDay) = ComplaintTerm.status(
+                decidedOn: decidedOn, learnedOn: decidedOn, filedOn: termsStartOn)
+        {
+            missed = lastDay
+        }
         let ticket = Ticket(
             id: id, appealId: appeal.appealId, registrationNumber: appeal.registrationNumber,
             authority: decision.authority, status: .assigned,
             priority: Lifecycle.hasPriority(benefitCategory: appeal.author.benefitCategory), category: appeal.category,
             kind: appeal.kind, subject: appeal.subject, against: appeal.against, registeredAt: appeal.registeredAt,
-            registeredOn: registeredOn, deadline: deadline)
+            registeredOn: registeredOn, deadline: deadline, termsStartOn: termsStartOn, headPersonally: personally,
+            complaintTermMissed: missed)
         let assigned = TicketAssigned(
             ticketId: id, appealId: appeal.appealId, registrationNumber: appeal.registrationNumber,
             authority: decision.authority, category: appeal.category, priority: ticket.priority, deadline: deadline,
             assignedAt: now, reason: decision.reason)
+        var note = decision.reason
+        if personally { note += "; Art. 15: the first head personally" }
+        if let missed { note += "; Art. 17: complaint filed after \(missed)" }
+        if termsStartOn != registeredOn { note += "; terms from \(termsStartOn) (received)" }
         return TicketTransition(
             ticket: ticket,
             history: TicketHistoryRecord(
                 at: now, action: "assigned", actor: assigner, from: nil, to: .assigned,
-                authority: decision.authority, note: decision.reason),
+                authority: decision.authority, note: note),
             events: [assigned])
+    }
+
+    /// Where a new appeal goes. A complaint naming the body complained about goes to the body
+    /// directly above it in `hierarchy` (Art. 16, reason `complaint-upward`); at the top of the
+    /// hierarchy, for a body it does not know, or without a hierarchy, `AppealRouter` decides (which
+    /// never sends a complaint to the body it complains about, Art. 7).
+    public static func route(
+        _ appeal: AppealRegistered, rules: [RoutingRule], categoryDefault: String?, hierarchy: AuthorityHierarchy?
+    ) -> AppealRouter.Decision {
+        if appeal.kind == .complaint, let against = appeal.against, let hierarchy,
+            case .higherBody(let upper) = ComplaintRoute.for(against: against, in: hierarchy)
+        {
+            return AppealRouter.Decision(authority: upper, reason: "complaint-upward")
+        }
+        return AppealRouter.route(
+            category: appeal.category, district: appeal.district, against: appeal.against,
+            rules: rules, categoryDefault: categoryDefault)
     }
 
     // MARK: People's actions
@@ -166,9 +228,10 @@ extension Ticket {
         let permitted = action.isReceptionAction ? actor.canReopenAndClose : actor.canWork(ticketAuthority: authority)
         guard permitted else { throw .forbidden(action) }
         try Lifecycle.check(action, from: status)
+        if action.actsOnTheMerits, let missed = complaintTermMissed { throw .law(.complaintTermMissed(lastDay: missed)) }
 
         var next = self
-        next.status = action.resultingStatus
+        next.status = action.resultingStatus ?? status
         let by = actor.id
         switch command {
         case .accept:
@@ -181,7 +244,7 @@ extension Ticket {
                 ])
 
         case .forward(let to, let reason):
-            guard Lifecycle.forwardAllowed(registeredOn: registeredOn, today: today) else {
+            guard Lifecycle.forwardAllowed(registeredOn: termsStartOn, today: today) else {
                 throw .forwardWindowClosed(lastDay: lastForwardDate)
             }
             let target = to?.trimmingCharacters(in: .whitespaces) ?? ""
@@ -191,6 +254,7 @@ extension Ticket {
             if kind == .complaint, let against, against == target { throw .complaintAgainstAuthority }
             let reason = try Lifecycle.reason(reason)
             next.authority = target
+            next.draft = nil
             return next.transition(
                 action: "forwarded", actor: by, from: status, at: now,
                 note: "from \(authority): \(reason)",
@@ -212,32 +276,65 @@ extension Ticket {
                 requested = parsed
             }
             let target = try Lifecycle.extendedDeadline(
-                current: deadline, registeredOn: registeredOn, days: days, newDeadline: requested)
+                current: deadline, registeredOn: termsStartOn, days: days, newDeadline: requested)
             let reason = try Lifecycle.reason(reason)
-            next.deadline = target
-            next.extended = true
-            return next.transition(
-                action: "extended", actor: by, from: status, at: now,
-                note: "\(deadline) → \(target): \(reason)",
-                events: [
-                    TicketExtended(
-                        ticketId: id, appealId: appealId, registrationNumber: registrationNumber,
-                        authority: authority, officialId: by, reason: reason, previousDeadline: deadline,
-                        newDeadline: target, extendedAt: now)
-                ])
+            guard signs(actor) else {
+                return drafted(
+                    TicketDraft(
+                        kind: .extension, newDeadline: target, reason: reason, preparedBy: by,
+                        preparedByName: actor.name, preparedAt: now), by: by, at: now)
+            }
+            return extended(to: target, reason: reason, by: by, at: now, note: nil)
 
         case .answer(let outcome, let text):
             let (parsed, body) = try Lifecycle.validateAnswer(outcome: outcome, text: text)
-            next.outcome = parsed
-            next.answerText = body
-            next.answeredAt = now
+            guard signs(actor) else {
+                return drafted(
+                    TicketDraft(
+                        kind: .answer, outcome: parsed, text: body, preparedBy: by, preparedByName: actor.name,
+                        preparedAt: now), by: by, at: now)
+            }
+            return answered(parsed, text: body, by: by, at: now, note: nil)
+
+        case .sign:
+            guard let draft else { throw .law(.noDraft) }
+            try checkSigner(actor)
+            let drafter = "signed; drafted by \(draft.preparedBy)"
+            switch draft.kind {
+            case .answer:
+                try Lifecycle.check(.answer, from: status)
+                let (parsed, body) = try Lifecycle.validateAnswer(outcome: draft.outcome?.rawValue, text: draft.text)
+                return answered(parsed, text: body, by: by, at: now, note: drafter)
+            case .extension:
+                try Lifecycle.check(.extend, from: status)
+                // Checked again at signing: the deadline or the cap may have moved since the draft.
+                let target = try Lifecycle.extendedDeadline(
+                    current: deadline, registeredOn: termsStartOn, days: nil, newDeadline: draft.newDeadline)
+                return extended(to: target, reason: try Lifecycle.reason(draft.reason), by: by, at: now, note: drafter)
+            }
+
+        case .rejectDraft(let reason):
+            guard let draft else { throw .law(.noDraft) }
+            try checkSigner(actor)
+            let reason = try Lifecycle.reason(reason)
+            next.draft = nil
             return next.transition(
-                action: "answered", actor: by, from: status, at: now, note: parsed.rawValue,
-                events: [
-                    TicketAnswered(
-                        ticketId: id, appealId: appealId, registrationNumber: registrationNumber,
-                        authority: authority, officialId: by, outcome: parsed, answerText: body, answeredAt: now)
-                ])
+                action: "draft-rejected", actor: by, from: status, at: now,
+                note: "\(draft.kind.rawValue) drafted by \(draft.preparedBy): \(reason)", events: [])
+
+        case .restoreTerm(let reason):
+            guard let missed = complaintTermMissed else { throw .law(.notLate) }
+            if headPersonally { try checkSigner(actor) }
+            let restored: ComplaintTerm.Status
+            do {
+                restored = try ComplaintTerm.restore(
+                    .late(lastDay: missed), by: actor, forAuthority: authority, reason: reason)
+            } catch { throw .law(error) }
+            guard case .restored(_, _, let why) = restored else { throw .law(.notLate) }
+            next.complaintTermMissed = nil
+            return next.transition(
+                action: "term-restored", actor: by, from: status, at: now,
+                note: "Art. 17: the term missed on \(missed) restored: \(why)", events: [])
 
         case .reopen(let reason):
             let reason = try Lifecycle.reason(reason)
@@ -260,9 +357,11 @@ extension Ticket {
             let text: String
             do {
                 text = try HeadRules.checkReturn(
-                    by: actor, authority: authority, receivedOn: registeredOn, today: today, explanation: explanation)
+                    by: actor, authority: authority, receivedOn: termsStartOn, today: today, explanation: explanation)
             } catch { throw .law(error) }
+            if headPersonally { try checkSigner(actor) }
             next.closedAt = now
+            next.draft = nil
             return next.transition(
                 action: "returned", actor: by, from: status, at: now, note: "Art. 5: returned to the author",
                 events: [
@@ -279,7 +378,9 @@ extension Ticket {
             do {
                 decided = try HeadRules.checkNotConsidered(by: actor, authority: authority, ground: ground, notice: notice)
             } catch { throw .law(error) }
+            if headPersonally { try checkSigner(actor) }
             next.closedAt = now
+            next.draft = nil
             return next.transition(
                 action: "not-considered", actor: by, from: status, at: now,
                 note: "Art. 8: not considered (\(decided.0.rawValue))",
@@ -292,6 +393,71 @@ extension Ticket {
                         closedAt: now, closedBy: by),
                 ])
         }
+    }
+
+    // MARK: Drafts and signatures (Art. 15, 20)
+
+    /// Whether `actor`'s answer or extension takes effect at once: the head or a deputy of the
+    /// holding body signs (Art. 15, 20); for Art. 15's categories only the first head.
+    public func signs(_ actor: Principal) -> Bool {
+        Self.signs(actor, authority: authority, headPersonally: headPersonally)
+    }
+
+    public static func signs(_ actor: Principal, authority: String, headPersonally: Bool) -> Bool {
+        headPersonally
+            ? HeadRules.mayConsiderPersonally(actor, forAuthority: authority)
+            : HeadRules.mayDecide(actor, forAuthority: authority)
+    }
+
+    func checkSigner(_ actor: Principal) throws(TicketRefusal) {
+        guard !signs(actor) else { return }
+        throw .law(headPersonally && HeadRules.mayDecide(actor, forAuthority: authority) ? .headPersonally : .headOnly)
+    }
+
+    /// An official's answer or extension: kept as the ticket's draft (replacing an earlier one)
+    /// until the head signs it. Nothing takes effect, no event goes out and no history row is
+    /// written; the signature or the rejection records it, naming the drafter.
+    func drafted(_ draft: TicketDraft, by actor: String, at now: Date) -> TicketTransition {
+        var next = self
+        next.draft = draft
+        var transition = next.transition(
+            action: "\(draft.kind.rawValue)-drafted", actor: actor, from: status, at: now, note: nil, events: [])
+        transition.recordsHistory = false
+        return transition
+    }
+
+    func answered(_ outcome: AnswerOutcome, text: String, by: String, at now: Date, note: String?) -> TicketTransition {
+        var next = self
+        next.status = .answered
+        next.outcome = outcome
+        next.answerText = text
+        next.answeredAt = now
+        next.draft = nil
+        return next.transition(
+            action: "answered", actor: by, from: status, at: now,
+            note: note.map { "\(outcome.rawValue); \($0)" } ?? outcome.rawValue,
+            events: [
+                TicketAnswered(
+                    ticketId: id, appealId: appealId, registrationNumber: registrationNumber,
+                    authority: authority, officialId: by, outcome: outcome, answerText: text, answeredAt: now)
+            ])
+    }
+
+    func extended(to target: LocalDate, reason: String, by: String, at now: Date, note: String?) -> TicketTransition {
+        var next = self
+        next.status = .accepted
+        next.deadline = target
+        next.extended = true
+        next.draft = nil
+        let line = "\(deadline) → \(target): \(reason)"
+        return next.transition(
+            action: "extended", actor: by, from: status, at: now, note: note.map { "\(line); \($0)" } ?? line,
+            events: [
+                TicketExtended(
+                    ticketId: id, appealId: appealId, registrationNumber: registrationNumber,
+                    authority: authority, officialId: by, reason: reason, previousDeadline: deadline,
+                    newDeadline: target, extendedAt: now)
+            ])
     }
 
     // MARK: The system's changes

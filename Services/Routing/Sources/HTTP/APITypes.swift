@@ -39,6 +39,10 @@ public struct TicketSummary: Codable, Sendable, Equatable {
     public var extended: Bool
     public var escalated: Bool
     public var registeredAt: Date
+    /// `answer` or `extension` when a draft waits for the head's signature (the head's queue).
+    public var awaitingSignature: String?
+    /// Art. 15: the first head of the body considers it personally.
+    public var headPersonally: Bool?
 }
 
 /// The appeal as officials need it (personal data: every view is recorded).
@@ -103,6 +107,27 @@ public struct TicketDetail: Codable, Sendable, Equatable {
     public var closedAt: Date?
     public var appeal: TicketAppeal
     public var history: [TicketHistoryEntry]
+    /// The day terms count from (Art. 20: the day the appeal arrived; `registeredOn` unless a paper
+    /// appeal was entered late).
+    public var termsStartOn: String?
+    /// The answer or extension waiting for the head's or a deputy's signature.
+    public var draft: Draft?
+    /// Art. 15: the first head of the body considers it personally.
+    public var headPersonally: Bool?
+    /// Art. 17: the complaint was filed after this day and its term is not restored.
+    public var complaintTermMissed: String?
+
+    public struct Draft: Codable, Sendable, Equatable {
+        /// `answer` | `extension`.
+        public var kind: String
+        public var outcome: String?
+        public var text: String?
+        public var newDeadline: String?
+        public var reason: String?
+        public var preparedBy: String
+        public var preparedByName: String
+        public var preparedAt: Date
+    }
 }
 
 /// Body of `POST /v1/tickets/{id}/{action}` (fields used depend on the action).
@@ -201,7 +226,8 @@ extension TicketSummary {
             id: t.id, registrationNumber: t.registrationNumber, authority: t.authority, status: t.status.rawValue,
             priority: t.priority, deadline: t.deadline.description, overdue: t.isOverdue(today: today),
             daysLeft: t.daysLeft(today: today), category: t.category, kind: t.kind.rawValue, subject: t.subject,
-            extended: t.extended, escalated: t.escalated, registeredAt: t.registeredAt)
+            extended: t.extended, escalated: t.escalated, registeredAt: t.registeredAt,
+            awaitingSignature: t.draft?.kind.rawValue, headPersonally: t.headPersonally ? true : nil)
     }
 }
 
@@ -216,7 +242,14 @@ extension TicketDetail {
             forwardAllowedUntil: t.lastForwardDate.description,
             forwardAllowed: Lifecycle.forwardAllowed(registeredOn: t.registeredOn, today: today),
             maxDeadline: t.latestDeadline.description, outcome: t.outcome?.rawValue, answerText: t.answerText,
-            answeredAt: t.answeredAt, closedAt: t.closedAt, appeal: record.appeal, history: record.history)
+            answeredAt: t.answeredAt, closedAt: t.closedAt, appeal: record.appeal, history: record.history,
+            termsStartOn: t.termsStartOn.description,
+            draft: t.draft.map {
+                Draft(
+                    kind: $0.kind.rawValue, outcome: $0.outcome?.rawValue, text: $0.text,
+                    newDeadline: $0.newDeadline?.description, reason: $0.reason, preparedBy: $0.preparedBy,
+                    preparedByName: $0.preparedByName, preparedAt: $0.preparedAt)
+            }, headPersonally: t.headPersonally, complaintTermMissed: t.complaintTermMissed?.description)
     }
 }
 
@@ -232,6 +265,9 @@ extension TicketCommand {
         case .close: self = .close
         case .returnToAuthor: self = .returnToAuthor(explanation: request.text ?? request.reason)
         case .notConsidered: self = .notConsidered(ground: request.ground, notice: request.text)
+        case .sign: self = .sign
+        case .rejectDraft: self = .rejectDraft(reason: request.reason)
+        case .restoreTerm: self = .restoreTerm(reason: request.reason)
         }
     }
 }

@@ -153,6 +153,7 @@ public struct RoutingAPI: Sendable {
                     filter.status = parsed
                 }
                 filter.overdueOnly = query.get("overdue") == "true"
+                filter.awaitingSignature = query.get("awaitingSignature") == "true"
                 if let authority = query.get("authority"), !authority.isEmpty { filter.authority = authority }
                 if let limit = query.get("limit").flatMap(Int.init) { filter.limit = limit }
                 let tickets = try await api.tickets(principal: principal, filter: filter)
@@ -178,7 +179,10 @@ public struct RoutingAPI: Sendable {
                     buffer.readableBytes == 0
                     ? TicketActionRequest()
                     : try JSON.decoder.decode(TicketActionRequest.self, from: Data(buffer.readableBytesView))
-                return try JSON.response(try await api.perform(action, id: id, request: body, principal: principal))
+                let detail = try await api.perform(action, id: id, request: body, principal: principal)
+                // An official's answer or extension is a draft: accepted, not yet in effect (Art. 15, 20).
+                let drafted = (action == .answer || action == .extend) && detail.draft != nil
+                return try JSON.response(detail, status: drafted ? .accepted : .ok)
             }
         }
         router.get("/v1/routing-rules") { request, context -> Response in

@@ -19,7 +19,7 @@ public struct WebInbox: Sendable {
         self.site = site
     }
 
-    static let templateNames = ["header", "footer", "login", "inbox", "ticket", "card", "notfound"]
+    static let templateNames = ["header", "footer", "inbox", "ticket", "card", "notfound"]
 
     // MARK: Words
 
@@ -57,6 +57,7 @@ public struct WebInbox: Sendable {
         let query = request.uri.queryParameters
         if let status = query.get("status").flatMap(TicketStatus.init(rawValue:)) { filter.status = status }
         filter.overdueOnly = query.get("overdue") == "true"
+        filter.awaitingSignature = query.get("awaitingSignature") == "true"
         if principal.seesAllTickets, let authority = query.get("authority"), !authority.isEmpty {
             filter.authority = authority
         }
@@ -67,7 +68,9 @@ public struct WebInbox: Sendable {
                 authority: authorityName(t.authority, language), status: word("status", t.status, language),
                 priority: t.priority, deadline: t.deadline, overdue: t.overdue, daysLeft: t.daysLeft,
                 category: categoryName(t.category, language), kind: word("kind", t.kind, language), subject: t.subject,
-                escalated: t.escalated, extended: t.extended)
+                escalated: t.escalated, extended: t.extended,
+                awaitingSignature: t.awaitingSignature.map { word("draft", $0, language) },
+                headPersonally: t.headPersonally ?? false)
         }
         let statuses = TicketStatus.allCases.filter { $0 != .forwarded && $0 != .extended }.map {
             InboxView.Option(
@@ -76,7 +79,9 @@ public struct WebInbox: Sendable {
         let view = InboxView(
             official: principal.name, authority: principal.authority.map { authorityName($0, language) } ?? "—",
             tickets: rows, empty: rows.isEmpty, count: rows.count, csrf: session.csrf, statuses: statuses,
-            overdueOnly: filter.overdueOnly, seesAll: principal.seesAllTickets)
+            overdueOnly: filter.overdueOnly, seesAll: principal.seesAllTickets,
+            awaitingSignatureOnly: filter.awaitingSignature,
+            signs: principal.authority.map { HeadRules.mayDecide(principal, forAuthority: $0) } ?? false)
         return site.page("inbox", view, request: request)
     }
 
@@ -133,6 +138,22 @@ public struct WebInbox: Sendable {
         let decides = HeadRules.mayDecide(principal, forAuthority: t.authority)
         view.canReturn = decides && TicketAction.returnToAuthor.allowedFrom.contains(current)
         view.canNotConsider = decides && TicketAction.notConsidered.allowedFrom.contains(current)
+        // Drafts (Art. 15, 20): an official's answer or extension waits for the head's signature.
+        let signer = Ticket.signs(principal, authority: t.authority, headPersonally: t.headPersonally ?? false)
+        view.draftsOnly = !signer
+        view.canSign = signer && t.draft != nil && TicketAction.sign.allowedFrom.contains(current)
+        view.draft = t.draft.map {
+            TicketView.Draft(
+                kind: word("draft", $0.kind, language), isAnswer: $0.kind == TicketDraft.Kind.answer.rawValue,
+                outcome: $0.outcome.map { word("outcome", $0, language) }, text: $0.text, newDeadline: $0.newDeadline,
+                reason: $0.reason, preparedByName: $0.preparedByName, preparedBy: $0.preparedBy,
+                preparedAt: ISO8601.format($0.preparedAt, in: .kyiv).prefix(16).replacingOccurrences(of: "T", with: " "))
+        }
+        view.headPersonally = t.headPersonally ?? false
+        view.complaintTermMissed = t.complaintTermMissed
+        view.canRestoreTerm =
+            t.complaintTermMissed != nil && signer && TicketAction.restoreTerm.allowedFrom.contains(current)
+        view.termsStartOn = t.termsStartOn ?? t.registeredOn
         view.grounds = NotConsideredGround.allCases.map {
             TicketView.Option(code: $0.rawValue, name: word("ground", $0.rawValue, language))
         }
@@ -167,8 +188,16 @@ public struct WebInbox: Sendable {
         return try await api.runtime.database.withConnection { c in try RoutingStore.official(id: id, on: c) }
     }
 
-    struct LoginForm: Decodable {
-        var token: String?
+    /// Sign-in with an official's token (or the administrator's) and sign-out: the web kit's routes.
+    func signInRoutes() -> SignInRoutes<WebRequestContext> {
+        let web = self
+        return site.signInRoutes(
+            SignInForm(title: "loginTitle", refused: "loginError", fields: [.init("token", label: "tokenLabel")]),
+            signInPath: "/login", signOutPath: "/logout", home: { _, _ in "/" }
+        ) { attempt in
+            guard let principal = try await web.principal(token: attempt["token"]) else { return .refused }
+            return .signedIn(subject: principal.id)
+        }
     }
 
     /// The fields of a ticket form (each action uses some of them; empty means absent).
@@ -202,24 +231,14 @@ public struct WebInbox: Sendable {
 
     public func register(on router: Router<WebRequestContext>) {
         let web = self
+        let signIn = signInRoutes()
         router.get("/") { request, context -> Response in
             guard let (principal, session) = Self.signedIn(context) else {
-                return web.site.page("login", LoginView(failed: false), request: request)
+                return signIn.page(request, context: context)
             }
             return try await web.inboxPage(principal: principal, session: session, request: request)
         }
-        router.group().add(middleware: SignInThrottleMiddleware<WebRequestContext>())
-            .add(middleware: RateLimitMiddleware<WebRequestContext>(.signIn, requestsPerSecond: 1, burst: 10))
-            .post("/login") { request, _ -> Response in
-            let form = try await web.site.form(LoginForm.self, request)
-            guard let principal = try await web.principal(token: form.token ?? "") else {
-                return web.site.page("login", LoginView(failed: true), request: request, status: .unauthorized)
-            }
-            return try await web.site.signIn(subject: principal.id, redirectTo: "/")
-        }
-        router.post("/logout") { _, context -> Response in
-            try await web.site.signOut(context, redirectTo: "/")
-        }
+        signIn.register(on: router)
         router.get("/tickets/:id") { request, context -> Response in
             guard let (principal, session) = Self.signedIn(context) else { return web.site.redirect("/") }
             guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else {
@@ -227,10 +246,12 @@ public struct WebInbox: Sendable {
             }
             do {
                 let detail = try await web.api.ticket(id: id, principal: principal, purpose: "ticket.view")
-                let done = request.uri.queryParameters.get("done").flatMap(TicketAction.init(rawValue:))
+                let done = request.uri.queryParameters.get("done").flatMap {
+                    $0 == "draft" ? $0 : TicketAction(rawValue: $0)?.rawValue
+                }
                 return web.ticketPage(
                     detail, principal: principal, session: session, request: request,
-                    message: done.map { web.text("done_\($0.rawValue)", Language.of(request)) })
+                    message: done.map { web.text("done_\($0)", Language.of(request)) })
             } catch TicketRefusal.notFound {
                 return web.notFound(request)
             }
@@ -257,8 +278,10 @@ public struct WebInbox: Sendable {
             }
             let form = try await web.site.form(ActionForm.self, request)
             do {
-                _ = try await web.api.perform(action, id: id, request: form.request, principal: principal)
-                return web.site.redirect("/tickets/\(id.uuidString.lowercased())", query: [("done", action.rawValue)])
+                let detail = try await web.api.perform(action, id: id, request: form.request, principal: principal)
+                let drafted = (action == .answer || action == .extend) && detail.draft != nil
+                return web.site.redirect(
+                    "/tickets/\(id.uuidString.lowercased())", query: [("done", drafted ? "draft" : action.rawValue)])
             } catch let refusal as TicketRefusal {
                 let error = refusal.error
                 if error.kind == .notFound { return web.notFound(request) }

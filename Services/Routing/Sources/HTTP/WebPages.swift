@@ -3,10 +3,6 @@ import Foundation
 // The typed view models of the web inbox's pages (rendered by the kit's template library: stored
 // properties only; an optional that is nil closes its section, an empty string would open it).
 
-struct LoginView: Encodable, Sendable {
-    var failed: Bool
-}
-
 struct NotFoundView: Encodable, Sendable {}
 
 struct InboxView: Encodable, Sendable {
@@ -24,6 +20,9 @@ struct InboxView: Encodable, Sendable {
         var subject: String
         var escalated: Bool
         var extended: Bool
+        /// A draft waits for the head's signature (answer or extension, in words).
+        var awaitingSignature: String? = nil
+        var headPersonally = false
     }
 
     struct Option: Encodable, Sendable {
@@ -41,6 +40,9 @@ struct InboxView: Encodable, Sendable {
     var statuses: [Option]
     var overdueOnly: Bool
     var seesAll: Bool
+    /// The head's queue (drafts waiting for a signature) is open, and the person signs for a body.
+    var awaitingSignatureOnly = false
+    var signs = false
 }
 
 struct TicketView: Encodable, Sendable {
@@ -112,4 +114,26 @@ struct TicketView: Encodable, Sendable {
     var canReturn = false
     var canNotConsider = false
     var grounds: [Option] = []
+    /// The draft waiting for a signature (Art. 15, 20), and whether this person signs or rejects it.
+    var draft: Draft? = nil
+    var canSign = false
+    /// An official's answer or extension becomes a draft for the head to sign.
+    var draftsOnly = false
+    /// Art. 15 and 17 on this ticket; the day terms count from.
+    var headPersonally = false
+    var complaintTermMissed: String? = nil
+    var canRestoreTerm = false
+    var termsStartOn: String = ""
+
+    struct Draft: Encodable, Sendable {
+        var kind: String
+        var isAnswer: Bool
+        var outcome: String?
+        var text: String?
+        var newDeadline: String?
+        var reason: String?
+        var preparedByName: String
+        var preparedBy: String
+        var preparedAt: String
+    }
 }

@@ -145,6 +145,16 @@ public enum RoutingMigrations {
                 );
                 \(hierarchySeedSQL)
                 """),
+        Migration(
+            version: 210, name: "drafts awaiting the head's signature; Art. 15 and 17 flags; terms from arrival",
+            sql: """
+                ALTER TABLE tickets ADD COLUMN terms_start_on date;
+                ALTER TABLE tickets ADD COLUMN draft jsonb;
+                ALTER TABLE tickets ADD COLUMN head_personally boolean NOT NULL DEFAULT false;
+                ALTER TABLE tickets ADD COLUMN complaint_term_missed date;
+                -- The heads' queue: tickets of an authority with a draft waiting for a signature.
+                CREATE INDEX tickets_drafts ON tickets (authority) WHERE draft IS NOT NULL;
+                """),
     ]
 
     static var executive: AuthorityHierarchy.Body { AuthorityHierarchy.executiveCommittee }

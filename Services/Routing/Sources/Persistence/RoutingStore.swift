@@ -36,20 +36,52 @@ public enum RoutingStore {
             for: e, id: UUID(), rules: try currentRules(on: c).rules,
             categoryDefault: try categoryRow?.decode(0, as: String.self),
             termDays: try categoryRow?.decode(1, as: Int.self) ?? Law.studyTermDays,
+            hierarchy: try hierarchy(on: c), complaintDecidedOn: try decisionComplainedAbout(e, on: c),
             by: tx.producer, at: now)
         let t = opened.ticket
         try c.execute(
             """
             INSERT INTO tickets (id, appeal_id, registration_number, authority, status, priority, category, kind,
                 subject,
-                against, registered_at, registered_on, deadline, created_at, updated_at)
+                against, registered_at, registered_on, deadline, created_at, updated_at, terms_start_on,
+                head_personally, complaint_term_missed)
             VALUES (\(t.id), \(t.appealId), \(t.registrationNumber), \(t.authority), \(t.status.rawValue),
                 \(t.priority),
                 \(t.category), \(t.kind.rawValue), \(t.subject), \(t.against), \(t.registeredAt),
-                \(t.registeredOn.description)::date, \(t.deadline.description)::date, \(now), \(now))
+                \(t.registeredOn.description)::date, \(t.deadline.description)::date, \(now), \(now),
+                \(t.termsStartOn.description)::date, \(t.headPersonally), \(t.complaintTermMissed?.description)::date)
             """)
         try record(opened, causationId: eventId, in: tx)
         return t.id
+    }
+
+    /// Art. 17: the day of the decision a complaint complains about, as far as routing knows it:
+    /// the answer of the appeal it repeats (`repeatOf`), else the latest answer the body complained
+    /// about gave the same author (same name and address). Nil for other appeals or when unknown.
+    static func decisionComplainedAbout(_ e: AppealRegistered, on c: PostgresConnection) throws -> LocalDate? {
+        guard e.kind == .complaint else { return nil }
+        var row: PostgresRow?
+        if let earlier = e.repeatOf, !earlier.isEmpty {
+            row = try c.query(
+                """
+                SELECT answered_at FROM tickets
+                WHERE registration_number = \(earlier) AND answered_at IS NOT NULL
+                """
+            ).first
+        }
+        if row == nil, let against = e.against {
+            row = try c.query(
+                """
+                SELECT t.answered_at FROM tickets t
+                JOIN appeals a ON a.appeal_id = t.appeal_id
+                WHERE t.authority = \(against) AND t.answered_at IS NOT NULL
+                  AND a.author_name = \(e.author.fullName) AND a.author_address = \(e.author.address)
+                  AND a.appeal_id <> \(e.appealId)
+                ORDER BY t.answered_at DESC LIMIT 1
+                """
+            ).first
+        }
+        return try row.map { LocalDate(date: try $0.decode(0, as: Date.self), in: .kyiv) }
     }
 
     /// An appeal returned as defective by intake: its ticket is closed (unless it is already).
@@ -90,7 +122,8 @@ public enum RoutingStore {
             UPDATE tickets SET authority = \(t.authority), status = \(t.status.rawValue),
                 deadline = \(t.deadline.description)::date, extended = \(t.extended), escalated = \(t.escalated),
                 outcome = \(t.outcome?.rawValue), answer_text = \(t.answerText), answered_at = \(t.answeredAt),
-                closed_at = \(t.closedAt), updated_at = \(now)
+                closed_at = \(t.closedAt), updated_at = \(now), draft = \(try draftJSON(t.draft))::jsonb,
+                complaint_term_missed = \(t.complaintTermMissed?.description)::date
             WHERE id = \(t.id)
             """)
         try record(transition, causationId: causationId, in: tx)
@@ -103,12 +136,14 @@ public enum RoutingStore {
         let c = tx.connection
         let t = transition.ticket
         let h = transition.history
-        try c.execute(
-            """
-            INSERT INTO ticket_history (ticket_id, at, action, actor, from_status, to_status, authority, note)
-            VALUES (\(t.id), \(h.at), \(h.action), \(h.actor), \(h.from?.rawValue), \(h.to.rawValue), \(h.authority),
-                \(h.note))
-            """)
+        if transition.recordsHistory {
+            try c.execute(
+                """
+                INSERT INTO ticket_history (ticket_id, at, action, actor, from_status, to_status, authority, note)
+                VALUES (\(t.id), \(h.at), \(h.action), \(h.actor), \(h.from?.rawValue), \(h.to.rawValue),
+                    \(h.authority), \(h.note))
+                """)
+        }
         for event in transition.events {
             try tx.publish(event, correlationId: t.appealId, causationId: causationId, occurredAt: h.at)
         }
@@ -128,8 +163,14 @@ public enum RoutingStore {
     static let ticketColumns = """
         id, appeal_id, registration_number, authority, status, priority, category, kind, subject, against,
         registered_at, registered_on::text, deadline::text, extended, escalated, outcome, answer_text, answered_at,
-        closed_at
+        closed_at, terms_start_on::text, draft::text, head_personally, complaint_term_missed::text
         """
+
+    /// A draft as stored (the contracts' JSON: ISO 8601 instants, `YYYY-MM-DD` dates).
+    static func draftJSON(_ draft: TicketDraft?) throws -> String? {
+        guard let draft else { return nil }
+        return String(decoding: try ContractCoding.makeEncoder().encode(draft), as: UTF8.self)
+    }
 
     /// `status NOT IN ('answered', 'closed')`, written from `TicketStatus.isOpen` (a constant, not a
     /// parameter: the same text as the partial index `tickets_open_deadline`, so the planner uses it).
@@ -156,7 +197,13 @@ public enum RoutingStore {
             kind: kind, subject: try r.decode(8), against: try r.decode(9), registeredAt: try r.decode(10),
             registeredOn: registeredOn, deadline: deadline, extended: try r.decode(13), escalated: try r.decode(14),
             outcome: outcome.flatMap(AnswerOutcome.init(rawValue:)), answerText: try r.decode(16),
-            answeredAt: try r.decode(17), closedAt: try r.decode(18))
+            answeredAt: try r.decode(17), closedAt: try r.decode(18),
+            termsStartOn: try r.decode(19, as: String?.self).flatMap(LocalDate.init(string:)),
+            draft: try r.decode(20, as: String?.self).map {
+                try ContractCoding.makeDecoder().decode(TicketDraft.self, from: Data($0.utf8))
+            },
+            headPersonally: try r.decode(21), complaintTermMissed: try r.decode(22, as: String?.self).flatMap(
+                LocalDate.init(string:)))
     }
 
     static func loadTicket(id: UUID, forUpdate: Bool, on c: PostgresConnection) throws -> Ticket? {
@@ -180,6 +227,8 @@ public enum RoutingStore {
         public var status: TicketStatus?
         public var overdueOnly: Bool
         public var limit: Int
+        /// The head's queue: only tickets with a draft waiting for a signature.
+        public var awaitingSignature = false
         public init(authority: String? = nil, status: TicketStatus? = nil, overdueOnly: Bool = false, limit: Int = 500)
         {
             self.authority = authority
@@ -202,6 +251,7 @@ public enum RoutingStore {
                 """
                 WHERE (\(authority)::text IS NULL OR authority = \(authority))
                   AND (\(status)::text IS NULL OR status = \(status))
+                  AND (NOT \(filter.awaitingSignature) OR draft IS NOT NULL)
                   AND (NOT \(filter.overdueOnly) OR (
                 """) + PostgresQuery(stringLiteral: isOpenCondition) + """
                      AND deadline < \(today.description)::date))
