@@ -37,7 +37,7 @@ final class ReportCalculatorTests: XCTestCase {
         appeal(2, answered: "2026-11-11", outcome: .explained),  // 10 days, on time
         appeal(3, answered: "2026-11-16", outcome: .refused),  // 15 days, on time (the deadline day)
         appeal(4, answered: "2026-11-17", outcome: .explained),  // 16 days, late
-        appeal(5, deadline: "2026-11-30", answered: "2026-11-19", extensions: 1),  // 18 days, on time after extension
+        appeal(5, deadline: "2026-11-30", answered: "2026-11-19", outcome: .other, extensions: 1),  // 18 days, on time after extension
         appeal(6, category: "roads", deadline: "2026-12-01"),  // open, not overdue
         appeal(7, category: "roads", forwards: 1),  // open, overdue (16 < 20)
         appeal(8, answered: "2026-11-10", isRepeat: true, reopened: "2026-11-12"),  // reopened: open, overdue
