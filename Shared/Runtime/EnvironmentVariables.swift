@@ -103,6 +103,10 @@ public struct EnvironmentVariable: Sendable, Hashable, CustomStringConvertible {
     public static let notificationURL = EnvironmentVariable(
         "HROMADA_NOTIFICATION_URL", ["hromadactl"], "where notification is")
     public static let auditURL = EnvironmentVariable("HROMADA_AUDIT_URL", ["hromadactl"], "where audit is")
+    // Issue 18: the open-data export (docs/OPEN-DATA.md).
+    public static let openDataThreshold = EnvironmentVariable(
+        "HROMADA_OPEN_DATA_THRESHOLD", ["audit"],
+        "open-data cells (district × category × day) with fewer appeals are published suppressed (5)")
 
     /// Every variable any Hromada executable reads.
     public static let known: [EnvironmentVariable] = [
@@ -115,6 +119,7 @@ public struct EnvironmentVariable: Sendable, Hashable, CustomStringConvertible {
         auditCheckpointEvery, auditCheckpointSeconds, auditReaderTokens, auditMigrationDatabaseURL,
         operatorToken, intakeURL, routingURL, notificationURL, auditURL,
         trustedProxies,
+        openDataThreshold,
     ]
 
     /// The known variable with this name.

@@ -1,7 +1,7 @@
 import Foundation
 import HromadaRuntime
 
-/// Settings of audit's reports and open data (`HROMADA_OPEN_DATA_THRESHOLD`).
+/// Settings of audit's reports and open data, from `HROMADA_OPEN_DATA_THRESHOLD`.
 public struct ReportSettings: Sendable {
     /// An open-data cell (district × category × day) with fewer appeals than this is suppressed.
     public var openDataThreshold: Int
@@ -12,10 +12,7 @@ public struct ReportSettings: Sendable {
 
     public static func fromEnvironment(_ environment: [String: String]) throws -> ReportSettings {
         var settings = ReportSettings()
-        if let text = environment["HROMADA_OPEN_DATA_THRESHOLD"]?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
-            guard let n = Int(text), n >= 1, n <= 1000 else {
-                throw ConfigurationError(variable: "HROMADA_OPEN_DATA_THRESHOLD", reason: "must be a whole number 1…1000")
-            }
+        if let n = try EnvironmentReader(environment).integer(.openDataThreshold, in: 1...1000) {
             settings.openDataThreshold = n
         }
         return settings
