@@ -10,6 +10,11 @@ public enum Language: String, Codable, Sendable, CaseIterable { case uk, en }
 public struct AppealRegistered: DomainEvent {
     public static let eventType = "appeal.registered"
     public static let version = 1
+    /// Personal data: sealed on the bus, encrypted in the audit log.
+    public static let personalFields: [[String]] = [
+        ["author"], ["subject"], ["text"], ["location"], ["trackingToken"], ["assistedBy"], ["coSigners"],
+        ["representative"],
+    ]
 
     public struct Location: Codable, Sendable, Equatable {
         public var lat: Double
@@ -214,6 +219,8 @@ extension AppealRegistered {
 public struct AppealReturned: DomainEvent {
     public static let eventType = "appeal.returned"
     public static let version = 1
+    /// Personal data: sealed on the bus, encrypted in the audit log.
+    public static let personalFields: [[String]] = [["reason"]]
 
     public var appealId: UUID
     public var registrationNumber: String

@@ -7,6 +7,7 @@ public struct ContractError: Error, CustomStringConvertible, Sendable, Equatable
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable, Hashable {
             case malformedJSON, missingField, invalidField, invalidDate, eventTypeMismatch, versionMismatch, unknownEvent, encodingFailed
+            case sealedData
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -27,6 +28,9 @@ public struct ContractError: Error, CustomStringConvertible, Sendable, Equatable
         public static let unknownEvent = Code(.unknownEvent)
         /// A value that cannot be written as JSON (NaN, infinity) or an encoder failure.
         public static let encodingFailed = Code(.encodingFailed)
+        /// Sealed personal data that cannot be sealed or opened (no key, unknown key id, tampered
+        /// or moved box, fields that are not the type's personal ones).
+        public static let sealedData = Code(.sealedData)
 
         public var description: String { base.rawValue }
     }

@@ -7,6 +7,8 @@ import Foundation
 public struct AppealNotConsidered: DomainEvent {
     public static let eventType = "appeal.not-considered"
     public static let version = 1
+    /// Personal data: sealed on the bus, encrypted in the audit log.
+    public static let personalFields: [[String]] = [["notice"]]
 
     public var appealId: UUID
     public var registrationNumber: String

@@ -21,6 +21,8 @@ public enum OfficialRole: String, Codable, Sendable, CaseIterable {
 public struct OfficialUpdated: DomainEvent {
     public static let eventType = "official.updated"
     public static let version = 1
+    /// Personal data: sealed on the bus, encrypted in the audit log.
+    public static let personalFields: [[String]] = [["name"], ["email"]]
 
     public var officialId: UUID
     /// The official's name (personal data of a public servant).

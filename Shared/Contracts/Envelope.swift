@@ -8,10 +8,16 @@ public protocol DomainEvent: Codable, Sendable, Equatable {
     static var version: Int { get }
     /// Appended to the routing key; ticket events return the authority code. Default nil.
     var routingKeySuffix: String? { get }
+    /// Where this event's personal data sits in its payload: key paths, each naming a value or a
+    /// whole object/array (`["author"]` covers every author field). Declared once, next to the
+    /// type; the bus seals exactly these (`PersonalDataSealing`) and audit encrypts them at rest.
+    /// Default: none.
+    static var personalFields: [[String]] { get }
 }
 
 extension DomainEvent {
     public var routingKeySuffix: String? { nil }
+    public static var personalFields: [[String]] { [] }
 
     /// `"<type>.v<version>"` + `".<suffix>"`, e.g. `"ticket.assigned.v1.zhkg"`.
     public var routingKey: String { Topology.routingKey(type: Self.eventType, version: Self.version, suffix: routingKeySuffix) }

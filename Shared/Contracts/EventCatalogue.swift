@@ -40,21 +40,14 @@ public enum EventCatalogue {
     }
 }
 
-/// Where the personal data sits in each event's payload. The audit service encrypts exactly these
-/// values before storing a payload. A path names a value — a string, or a whole object/array
-/// (`["author"]` covers every author field) — and a path absent from a payload is skipped.
+/// Where the personal data sits in each event's payload, collected from each type's
+/// `personalFields` declaration. The bus seals exactly these values (`PersonalDataSealing`) and
+/// the audit service encrypts them before storing a payload. A path names a value — a string, or
+/// a whole object/array (`["author"]` covers every author field) — and a path absent from a
+/// payload is skipped.
 public enum PersonalFields {
-    private static let table: [String: [[String]]] = [
-        AppealRegistered.eventType: [["author"], ["subject"], ["text"], ["location"], ["trackingToken"], ["assistedBy"]],
-        AppealReturned.eventType: [["reason"]],
-        AppealNotConsidered.eventType: [["notice"]],
-        TicketForwarded.eventType: [["reason"]],
-        TicketExtended.eventType: [["reason"]],
-        TicketAnswered.eventType: [["answerText"]],
-        TicketReopened.eventType: [["reason"]],
-        NotificationFailed.eventType: [["reason"]],
-        OfficialUpdated.eventType: [["name"], ["email"]],
-    ]
+    private static let table: [String: [[String]]] = Dictionary(
+        EventCatalogue.eventTypes.map { ($0.eventType, $0.personalFields) }, uniquingKeysWith: { first, _ in first })
 
     /// Key paths within `payload`; empty for events without personal data and for unknown types.
     public static func paths(for type: String) -> [[String]] { table[type] ?? [] }

@@ -37,6 +37,8 @@ public struct NotificationSent: DomainEvent {
 public struct NotificationFailed: DomainEvent {
     public static let eventType = "notification.failed"
     public static let version = 1
+    /// Personal data: sealed on the bus, encrypted in the audit log.
+    public static let personalFields: [[String]] = [["reason"]]
 
     public var notificationId: UUID
     public var sourceEventId: UUID

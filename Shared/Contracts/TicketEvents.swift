@@ -24,6 +24,8 @@ extension TicketEvent {
 public struct TicketAssigned: TicketEvent {
     public static let eventType = "ticket.assigned"
     public static let version = 1
+    /// Personal data: sealed on the bus, encrypted in the audit log.
+    public static let personalFields: [[String]] = [["reason"]]
 
     public var ticketId: UUID
     public var appealId: UUID
@@ -80,6 +82,8 @@ public struct TicketAccepted: TicketEvent {
 public struct TicketForwarded: TicketEvent {
     public static let eventType = "ticket.forwarded"
     public static let version = 1
+    /// Personal data: sealed on the bus, encrypted in the audit log.
+    public static let personalFields: [[String]] = [["reason"]]
 
     public var ticketId: UUID
     public var appealId: UUID
@@ -112,6 +116,8 @@ public struct TicketForwarded: TicketEvent {
 public struct TicketExtended: TicketEvent {
     public static let eventType = "ticket.extended"
     public static let version = 1
+    /// Personal data: sealed on the bus, encrypted in the audit log.
+    public static let personalFields: [[String]] = [["reason"]]
 
     public var ticketId: UUID
     public var appealId: UUID
@@ -144,6 +150,8 @@ public struct TicketExtended: TicketEvent {
 public struct TicketAnswered: TicketEvent {
     public static let eventType = "ticket.answered"
     public static let version = 1
+    /// Personal data: sealed on the bus, encrypted in the audit log.
+    public static let personalFields: [[String]] = [["answerText"]]
 
     public var ticketId: UUID
     public var appealId: UUID
@@ -174,6 +182,8 @@ public struct TicketAnswered: TicketEvent {
 public struct TicketReopened: TicketEvent {
     public static let eventType = "ticket.reopened"
     public static let version = 1
+    /// Personal data: sealed on the bus, encrypted in the audit log.
+    public static let personalFields: [[String]] = [["reason"]]
 
     public var ticketId: UUID
     public var appealId: UUID

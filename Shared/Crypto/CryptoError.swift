@@ -6,6 +6,7 @@ public struct CryptoError: Error, Sendable, CustomStringConvertible, Equatable, 
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable, Hashable {
             case openSSLFailure, invalidKeyLength, invalidInput, authenticationFailed, invalidHex, invalidBase64
+            case unknownKeyID, invalidKeyring
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -20,6 +21,10 @@ public struct CryptoError: Error, Sendable, CustomStringConvertible, Equatable, 
         public static let authenticationFailed = Code(.authenticationFailed)
         public static let invalidHex = Code(.invalidHex)
         public static let invalidBase64 = Code(.invalidBase64)
+        /// Sealed data names a key id the keyring does not hold (a retired or foreign key).
+        public static let unknownKeyID = Code(.unknownKeyID)
+        /// A keyring's text form that cannot be used (see `SealingKeyring.parse`).
+        public static let invalidKeyring = Code(.invalidKeyring)
 
         public var description: String { base.rawValue }
     }

@@ -93,6 +93,9 @@ public struct EnvironmentVariable: Sendable, Hashable, CustomStringConvertible {
     public static let auditMigrationDatabaseURL = EnvironmentVariable(
         "HROMADA_AUDIT_MIGRATION_DATABASE_URL", ["audit"],
         "the audit schema owner's connection, used only to run migrations (unset: the service role runs them)")
+    public static let sealingKeys = EnvironmentVariable(
+        "HROMADA_SEALING_KEYS", services,
+        "keys sealing personal fields on the bus: `<id>:<base64url 32 bytes>`, comma-separated, current first (required)")
     public static let operatorToken = EnvironmentVariable(
         "HROMADA_OPERATOR_TOKEN", ["hromadactl"], "operators' dashboard login")
     public static let trustedProxies = EnvironmentVariable(
@@ -119,6 +122,7 @@ public struct EnvironmentVariable: Sendable, Hashable, CustomStringConvertible {
         auditCheckpointEvery, auditCheckpointSeconds, auditReaderTokens, auditMigrationDatabaseURL,
         operatorToken, intakeURL, routingURL, notificationURL, auditURL,
         trustedProxies,
+        sealingKeys,
         openDataThreshold,
     ]
 

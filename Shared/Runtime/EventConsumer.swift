@@ -38,6 +38,9 @@ public final class EventConsumer: Service, Sendable {
     private let database: PostgresClient
     private let publisher: AMQPClient
     private let handler: any EventHandler
+    /// Opens sealed personal fields before any handler sees the event (nil: sealed events are
+    /// dead-lettered, there is nothing to open them with).
+    private let sealing: (any PersonalDataCipher)?
     private let afterCommit: @Sendable () -> Void
     private let settings: Settings
     private let logger: Logger
@@ -53,9 +56,11 @@ public final class EventConsumer: Service, Sendable {
         publisher: AMQPClient,
         handler: any EventHandler,
         settings: Settings = Settings(),
+        sealing: (any PersonalDataCipher)? = nil,
         afterCommit: @escaping @Sendable () -> Void = {},
         logger: Logger
     ) {
+        self.sealing = sealing
         self.queue = queue
         self.topology = EventTopology.make(queue: queue, bindings: bindings, retryDelays: settings.retryDelays)
         self.amqp = amqp
@@ -267,12 +272,20 @@ public final class EventConsumer: Service, Sendable {
 
     /// The delivery as an event, or a throw that dead-letters it at once: a body that is no
     /// envelope, or an event from anyone but its producer (`Producers`): the envelope must name
-    /// a producer of its type and the broker-checked `user_id` must be that producer's user.
+    /// a producer of its type and the broker-checked `user_id` must be that producer's user; or
+    /// sealed personal fields that cannot be opened (`ContractError.sealedData`, whose text names
+    /// the key id and the reason, never a value). The dead copy keeps the body as it came, sealed.
     private func incomingEvent(_ delivery: AMQPDelivery) throws -> IncomingEvent {
-        let envelope = try Envelope.decode(from: delivery.body)
-        if let reason = Producers.distrust(type: envelope.type, producer: envelope.producer, userID: delivery.properties.userID) {
+        let received = try Envelope.decode(from: delivery.body)
+        if let reason = Producers.distrust(type: received.type, producer: received.producer, userID: delivery.properties.userID) {
             throw UntrustedEventError(reason: reason)
         }
+        if !received.isSealed, !received.personalPathsInClear.isEmpty {
+            // Published before sealing (or by a configuration without keys): accepted for one
+            // release, counted so operators see when none are left (docs/SECURITY.md).
+            metrics.unsealed.increment()
+        }
+        let envelope = try received.openingPersonalData(with: sealing)
         let attempt = Self.failedDeliveries(delivery.properties, queue: queue) + 1
         let routingKey = Self.original(delivery, queue: queue).routingKey
         return IncomingEvent(envelope: envelope, routingKey: routingKey, attempt: attempt, redelivered: delivery.redelivered)
@@ -317,6 +330,7 @@ struct ConsumerMetrics: Sendable {
     let duplicates: Counter
     let retried: Counter
     let deadLettered: Counter
+    let unsealed: Counter
     let batchDuration: Metrics.Timer
 
     init(queue: String) {
@@ -324,6 +338,7 @@ struct ConsumerMetrics: Sendable {
         duplicates = Counter(label: "hromada_messages_duplicate_total", dimensions: [("queue", queue)])
         retried = Counter(label: "hromada_messages_retried_total", dimensions: [("queue", queue)])
         deadLettered = Counter(label: "hromada_messages_dead_lettered_total", dimensions: [("queue", queue)])
+        unsealed = Counter(label: "hromada_messages_unsealed_total", dimensions: [("queue", queue)])
         batchDuration = Metrics.Timer(label: "hromada_message_batch_duration_seconds", dimensions: [("queue", queue)], preferredDisplayUnit: .seconds)
     }
 

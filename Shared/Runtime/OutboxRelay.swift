@@ -26,6 +26,9 @@ public final class OutboxRelay: Service, Sendable {
 
     private let database: PostgresClient
     private let publisher: AMQPClient
+    /// Seals each envelope's personal fields as it leaves (nil: they leave as they are; only
+    /// configurations built in code, the executables require keys).
+    private let sealing: (any PersonalDataCipher)?
     private let settings: Settings
     private let logger: Logger
     private let wake = WakeSignal()
@@ -34,9 +37,13 @@ public final class OutboxRelay: Service, Sendable {
     private let lagGauge: Gauge
     private let oldestGauge: Gauge
 
-    public init(database: PostgresClient, publisher: AMQPClient, service: String, settings: Settings = Settings(), logger: Logger) {
+    public init(
+        database: PostgresClient, publisher: AMQPClient, service: String, settings: Settings = Settings(),
+        sealing: (any PersonalDataCipher)? = nil, logger: Logger
+    ) {
         self.database = database
         self.publisher = publisher
+        self.sealing = sealing
         self.settings = settings
         self.logger = logger
         self.published = Counter(label: "hromada_messages_published_total", dimensions: [("service", service)])
@@ -116,7 +123,8 @@ public final class OutboxRelay: Service, Sendable {
             }.sorted { $0.seq < $1.seq }
         }
         guard !rows.isEmpty else { return 0 }
-        let messages = rows.map { $0.message() }
+        let sealing = self.sealing
+        let messages = try rows.map { try $0.message(sealing: sealing) }
         do {
             try await publisher.publish(messages)
         } catch {
@@ -144,8 +152,14 @@ public final class OutboxRelay: Service, Sendable {
         /// The AMQP properties ARCHITECTURE.md fixes for every message. The envelope is the
         /// source of truth; the properties repeat its id, type, correlation and producer so
         /// brokers, tools and stock clients can route and inspect without parsing the body.
-        func message() -> AMQPOutgoingMessage {
+        /// With `sealing`, the body's personal fields are sealed here, the one place every event
+        /// leaves through (the outbox row keeps the clear form, in the producer's own schema).
+        func message(sealing: (any PersonalDataCipher)? = nil) throws -> AMQPOutgoingMessage {
             let envelope = try? Envelope.decode(from: body)
+            var body = self.body
+            if let sealing, let envelope, !envelope.isSealed, !envelope.personalPathsInClear.isEmpty {
+                body = try envelope.sealingPersonalData(with: sealing).encoded()
+            }
             let properties = AMQPProperties(
                 contentType: "application/json",
                 deliveryMode: 2,

@@ -1,4 +1,6 @@
 import Foundation
+import HromadaCore
+import HromadaCrypto
 import Logging
 
 extension ServiceConfiguration {
@@ -43,6 +45,14 @@ extension ServiceConfiguration {
             configuration.retention = retention
         }
         configuration.adminToken = env.string(.adminToken)
+        if let keys = env.string(.sealingKeys) {
+            do {
+                configuration.sealingKeys = try SealingKeyring.parse(keys)
+            } catch {
+                // The keyring's errors name entries and key ids, never a key.
+                throw ConfigurationError(variable: EnvironmentVariable.sealingKeys.name, reason: error.redactedDescription)
+            }
+        }
         return configuration
     }
 }

@@ -1,3 +1,4 @@
+import HromadaCrypto
 import Logging
 
 /// Everything a Hromada service needs to start. Every field has a default so tests can build one
@@ -25,6 +26,11 @@ public struct ServiceConfiguration: Sendable {
     public var retention: Duration
     /// The raw environment, for settings that belong to one service only.
     public var environment: [String: String]
+    /// The keys that seal and open residents' personal fields on the bus (`HROMADA_SEALING_KEYS`;
+    /// docs/SECURITY.md). The executables refuse to start without them (`HromadaMain`); a
+    /// configuration built in code without keys publishes personal fields unsealed and cannot
+    /// open sealed ones (tests that do not exercise sealing).
+    public var sealingKeys: SealingKeyring?
 
     public init(
         serviceName: String,
@@ -38,7 +44,8 @@ public struct ServiceConfiguration: Sendable {
         adminToken: String? = nil,
         version: String = ServiceConfiguration.hromadaVersion,
         environment: [String: String] = [:],
-        retention: Duration = .seconds(14 * 86_400)
+        retention: Duration = .seconds(14 * 86_400),
+        sealingKeys: SealingKeyring? = nil
     ) {
         self.serviceName = serviceName
         self.httpHost = httpHost
@@ -52,6 +59,7 @@ public struct ServiceConfiguration: Sendable {
         self.version = version
         self.environment = environment
         self.retention = retention
+        self.sealingKeys = sealingKeys
     }
 
     public static let hromadaVersion = "0.1.0"

@@ -58,7 +58,7 @@ public final class ServiceRuntime: Sendable {
         self.publisher = AMQPClient(configuration: amqp, logger: logger)
         self.outboxRelay = OutboxRelay(
             database: database, publisher: publisher, service: configuration.serviceName,
-            settings: relaySettings, logger: logger
+            settings: relaySettings, sealing: configuration.sealingKeys, logger: logger
         )
         var sweeperSettings = Sweeper.Settings()
         sweeperSettings.retention = configuration.retention
@@ -106,7 +106,7 @@ public final class ServiceRuntime: Sendable {
         let relay = outboxRelay
         let consumer = EventConsumer(
             queue: queue, bindings: bindings, amqp: amqp, database: database, publisher: publisher,
-            handler: handler, settings: consumerSettings,
+            handler: handler, settings: consumerSettings, sealing: configuration.sealingKeys,
             afterCommit: {
                 relay.notifyCommitted()
                 afterCommit?()

@@ -52,8 +52,10 @@ final class FixtureTests: XCTestCase {
                 XCTAssertNotNil(sample.envelope.payload[path: path], "\(sample.type): \(path) not in payload")
             }
         }
-        XCTAssertEqual(PersonalFields.paths(for: "appeal.registered").count, 6)
+        XCTAssertEqual(PersonalFields.paths(for: "appeal.registered").count, 8)
         XCTAssertTrue(PersonalFields.paths(for: "appeal.registered").contains(["author"]))
+        XCTAssertTrue(PersonalFields.paths(for: "appeal.registered").contains(["coSigners"]))
+        XCTAssertTrue(PersonalFields.paths(for: "appeal.registered").contains(["representative"]))
         XCTAssertEqual(PersonalFields.paths(for: "audit.checkpoint"), [])
         XCTAssertEqual(PersonalFields.paths(for: "no.such-event"), [])
     }

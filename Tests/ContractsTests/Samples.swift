@@ -42,7 +42,11 @@ enum Samples {
             phone: "+380 67 000 00 00", preferredLanguage: .uk, benefitCategory: "idp"),
         subject: "Немає опалення", text: "У квартирі +12°C.\nПрошу перевірити \"тепломережу\" \\ котельню.",
         centreId: "central-library", assistedBy: "librarian-7", confidential: true, against: "zhkg", repeatOf: "MK-2026-000042",
-        trackingToken: "tQ3v9kX2pL8mN4rS7wY1zA6bC0dE5fGh", channel: "centre")
+        trackingToken: "tQ3v9kX2pL8mN4rS7wY1zA6bC0dE5fGh", channel: "centre",
+        coSigners: [.init(fullName: "Іван Степанович Мельник", address: "м. Миколаїв, вул. Соборна, 12/3, кв. 7")],
+        representative: .init(
+            fullName: "Марія Іванівна Бондар", address: "м. Миколаїв, просп. Центральний, 1",
+            documentKind: "power-of-attorney", documentNumber: "НАА 123456", documentDate: day("2026-10-01")))
 
     static var all: [Sample] {
         [
