@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Sourced by the deploy/cluster scripts: the cluster's ports, folders and helpers, on top of
-# deploy/local/lib.sh (same generated secrets, same broker users and rights).
+# deploy/local/lib.sh (the same broker users and rights; secrets of its own, see SECRETS_DIR below).
 #
 # Every port is fixed relative to two settings, so a cluster can run next to the single-node stack:
 #   HROMADA_CLUSTER_PORT_OFFSET  added to the public ports of ARCHITECTURE.md (8080-8083, console 8090)
@@ -14,6 +14,17 @@ CLUSTER="$STATE/cluster"
 C_RUN="$CLUSTER/run"
 C_LOG="$CLUSTER/log"
 mkdir -p "$C_RUN" "$C_LOG"
+
+# The cluster's own generated secrets (.hromada/cluster/secrets/): its PostgreSQL and RabbitMQ are
+# other servers than the single-node stack's, and the cluster scripts must never read or rewrite
+# the single-node secrets under .hromada/secrets/ (deploy/local's tests and services use them).
+# lib.sh's secret_* helpers follow SECRETS_DIR; the values it read at source time are reset here.
+SECRETS_DIR="$CLUSTER/secrets"
+mkdir -p "$SECRETS_DIR/rabbitmq" "$SECRETS_DIR/postgres"
+chmod 0700 "$SECRETS_DIR" "$SECRETS_DIR/rabbitmq" "$SECRETS_DIR/postgres"
+PG_SUPERPASS="$(secret_read postgres postgres)"
+RABBIT_USER="$RABBIT_ADMIN"
+RABBIT_PASS="$(secret_read rabbitmq "$RABBIT_ADMIN")"
 
 OFFSET="${HROMADA_CLUSTER_PORT_OFFSET:-0}"
 INFRA_BASE="${HROMADA_CLUSTER_INFRA_BASE:-5760}"

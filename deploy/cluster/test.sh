@@ -7,9 +7,15 @@
 # Prints how long registrations stopped at each fault and how long the queues took to drain;
 # exits non-zero on any loss or duplicate.
 #
+# It starts from a fresh cluster (down.sh --purge, then up.sh), runs backup-restore-test.sh on the
+# quiet cluster after the checks, and stops the whole cluster at the end, pass or fail
+# (HROMADA_CLUSTER_KEEP=1 leaves it running for a look). The results and logs stay in
+# .hromada/cluster/test/ and .hromada/cluster/log/ until the next run.
+#
 #   HROMADA_CLUSTER_PORT_OFFSET (default 1000 here, so the single-node stack may run meanwhile)
 #   HROMADA_CLUSTER_TEST_RATE   appeals per second (50)
 #   HROMADA_CLUSTER_TEST_PHASE  seconds of load around each fault (20)
+#   HROMADA_CLUSTER_FRESH       1 (default): purge the cluster's state first; 0: reuse it
 set -euo pipefail
 export HROMADA_CLUSTER_PORT_OFFSET="${HROMADA_CLUSTER_PORT_OFFSET:-1000}"
 # shellcheck source=deploy/cluster/lib.sh
@@ -17,7 +23,23 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 RATE="${HROMADA_CLUSTER_TEST_RATE:-50}"
 PHASE="${HROMADA_CLUSTER_TEST_PHASE:-20}"
 started=$SECONDS
+# stop_cluster: every process the cluster scripts started, whatever happened (the EXIT trap).
+stop_cluster() {
+    local status=$?
+    if [[ -n "${LOADER:-}" ]]; then
+        touch "$RESULTS/stop" 2>/dev/null || true
+        kill "$LOADER" 2>/dev/null || true
+    fi
+    if [[ "${HROMADA_CLUSTER_KEEP:-0}" != 1 ]]; then
+        bash "$ROOT/deploy/cluster/down.sh" >>"$C_LOG/test-down.log" 2>&1 || log "WARNING: down.sh failed; see $C_LOG/test-down.log"
+    fi
+    exit "$status"
+}
+trap stop_cluster EXIT
+if [[ "${HROMADA_CLUSTER_FRESH:-1}" == 1 ]]; then bash "$ROOT/deploy/cluster/down.sh" --purge >/dev/null 2>&1 || true; fi
+mkdir -p "$C_RUN" "$C_LOG"
 bash "$ROOT/deploy/cluster/up.sh"
+up_seconds=$((SECONDS - started))
 RESULTS="$CLUSTER/test"
 rm -rf "$RESULTS" && mkdir -p "$RESULTS"
 SINK_API="http://127.0.0.1:$C_SMTP_HTTP_PORT"
@@ -62,7 +84,6 @@ while not os.path.exists(stop):
 time.sleep(15)
 PY
 LOADER=$!
-trap 'touch "$RESULTS/stop"; kill $LOADER 2>/dev/null || true' EXIT
 
 sleep "$PHASE"
 # 1. The RabbitMQ node leading hromada.routing.
@@ -108,7 +129,7 @@ sleep "$PHASE"
 touch "$RESULTS/stop"
 event "load stopped"
 wait "$LOADER" || true
-trap - EXIT
+LOADER=
 
 # Drain: every hromada.* queue empty and no outbox row left unpublished.
 drain_start=$SECONDS
@@ -177,10 +198,15 @@ print("sink_registration_email_duplicated", duplicated)
 print("sink_duplicates_with_one_message_id", same_message_resent)
 PY
 verify="$(curl -s -m 30 -H "Authorization: Bearer $(credential adminToken)" "http://127.0.0.1:${PUBLIC_PORT[audit]}/v1/verify" || true)"
+# A backup and a restore of the (now quiet) cluster, compared with the source.
+restore_start=$SECONDS
+if bash "$ROOT/deploy/cluster/backup-restore-test.sh" >"$RESULTS/backup-restore.log" 2>&1; then restore_failed=0; else restore_failed=1; fi
+event "backup-restore-test.sh: $([[ $restore_failed == 0 ]] && echo passed || echo FAILED) in $((SECONDS - restore_start)) s"
+echo "backup_restore_failed $restore_failed" >>"$RESULTS/checks.txt"
 
-python3 - "$RESULTS" "$DRAIN" "$((SECONDS - started))" "$verify" <<'PY'
+python3 - "$RESULTS" "$DRAIN" "$((SECONDS - started))" "$verify" "$up_seconds" <<'PY'
 import json, sys
-out, drain, total, verify = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+out, drain, total, verify, up = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
 accepted = sorted(float(line.split()[0]) for line in open(f"{out}/accepted.log"))
 events = [(float(l.split()[0]), l.split(None, 1)[1].strip()) for l in open(f"{out}/events.log")]
 def stopped(start, end):
@@ -193,7 +219,7 @@ for name in ("rabbitmq", "postgres", "replicas"):
     start = next(t for t, e in events if e.startswith(f"fault {name} start"))
     end = next(t for t, e in events if e.startswith(f"fault {name} end"))
     print(f"{name:10s} longest pause in registrations: {stopped(start, end):6.1f} s")
-print(f"queues drained {drain} s after the load stopped; test took {total} s")
+print(f"queues drained {drain} s after the load stopped; test took {total} s (up.sh {up} s)")
 bad = []
 for line in open(f"{out}/checks.txt"):
     parts = line.split()

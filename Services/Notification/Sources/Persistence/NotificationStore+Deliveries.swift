@@ -14,6 +14,8 @@ public struct ClaimedDelivery: Sendable {
     public let delivery: Delivery
 }
 
+extension NotificationStore: DeliveryStore {}
+
 /// Delivery rows. The `deliveries` table has no `sending` status: a `pending` row with a live
 /// lease (`lease_token`, `lease_until`) is `sending`; the SQL below mirrors `Delivery`'s rules.
 extension NotificationStore {
@@ -112,6 +114,21 @@ extension NotificationStore {
                     occurredAt: columns.sentAt ?? columns.failedAt ?? Date())
             }
             return true
+        }
+    }
+
+    /// Extends to `until` the lease `token` holds on each of `ids` that is still pending under it, and
+    /// returns those ids: a delivery missing from the answer was recorded already or taken over by
+    /// another sender after the lease lapsed (the sender must not start sending it).
+    public func renewLeases(token: UUID, ids: [UUID], until: Date) async throws -> Set<UUID> {
+        guard !ids.isEmpty else { return [] }
+        return try await database.withConnection { connection -> Set<UUID> in
+            let rows = try connection.query("""
+                UPDATE deliveries SET lease_until = \(until)
+                WHERE id = ANY(\(ids)) AND status = 'pending' AND lease_token = \(token)
+                RETURNING id
+                """)
+            return Set(try rows.map { try $0.decode(0, as: UUID.self) })
         }
     }
 

@@ -1,0 +1,107 @@
+import Dispatch
+import Foundation
+import HromadaContracts
+import HromadaPostgres
+import HromadaRuntime
+import HromadaTestSupport
+import Logging
+import Synchronization
+import XCTest
+@testable import Notification
+
+/// The sender against the real PostgreSQL, losing the database between the SMTP accept and the
+/// "sent" commit: its backends are terminated (`pg_terminate_backend`) and new connections refused
+/// (`CONNECTION LIMIT 0`) while the mail server holds the message. The sender keeps the outcome,
+/// retries, and records it once the database takes connections again; the row is never claimable
+/// meanwhile and the message goes out exactly once.
+final class DeliveryOutcomeDatabaseLossTests: XCTestCase {
+    func testSentMarkSurvivesTerminatedBackendsAndRefusedConnections() async throws {
+        try IntegrationEnvironment.requireServers()
+        let db = try await TestDatabase.create(schema: "notification")
+        let client = db.client(poolSize: 2)
+        let admin = db.adminClient(poolSize: 1)
+        addTeardownBlock {
+            try? await Self.connectionLimit(-1, of: db, via: admin)
+            try? await db.drop()
+        }
+        var logger = Logger(label: "test.delivery-outcome")
+        logger.logLevel = .critical
+        try await Migrator.migrate(RuntimeMigrations.all + NotificationMigrations.all, on: client, logger: logger)
+        let id = UUID()
+        try await client.execute("""
+            INSERT INTO deliveries (id, source_event_id, source_event_type, recipient_key, recipient_kind, channel,
+                appeal_id, registration_number, address, language, template, subject, body, status, next_attempt_at)
+            VALUES (\(id), \(UUID()), \(AppealRegistered.eventType), 'resident', 'resident', 'email', \(UUID()),
+                'MK-2026-000777', 'r777@example.org', 'uk', 'registered', 'Звернення MK-2026-000777 зареєстровано',
+                'Текст', 'pending', now() - interval '1 second')
+            """)
+
+        let transport = GatedTransport()
+        let settings = NotificationSettings(lease: .seconds(30), pollInterval: .milliseconds(100), senderThreads: 1)
+        let store = NotificationStore(work: UnitOfWork(database: client, producer: "hromada-notification"))
+        let sender = DeliverySender(
+            store: store, transport: transport, settings: settings, logger: logger, recordBackoffLimit: .milliseconds(200))
+        sender.threads.start()
+        addTeardownBlock { try? await sender.threads.shutdownGracefully() }
+
+        let round = Task { try await sender.round() }
+        let sending = await eventually(timeout: .seconds(20)) { transport.started == 1 }
+        XCTAssertTrue(sending, "the send never started")
+        // The mail server holds the message; the database goes away under the sender.
+        try await Self.connectionLimit(0, of: db, via: admin)
+        let terminated = try await admin.query("""
+            SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+            WHERE datname = current_database() AND usename = \(db.role) AND pid <> pg_backend_pid()
+            """)
+        XCTAssertGreaterThan(terminated.count, 0, "the sender's connections were not found")
+        transport.accept()
+
+        try await Task.sleep(for: .seconds(2))
+        let held = try await admin.query("SELECT status, lease_token IS NOT NULL, lease_until > now() FROM notification.deliveries")
+        XCTAssertEqual(try held.first?.decode(0, as: String.self), "pending", "nothing can be recorded yet")
+        XCTAssertEqual(try held.first?.decode(1, as: Bool.self), true, "the row must stay claimed")
+        XCTAssertEqual(try held.first?.decode(2, as: Bool.self), true, "the claim must stay valid")
+
+        try await Self.connectionLimit(-1, of: db, via: admin)
+        let claimed = try await round.value
+        XCTAssertEqual(claimed, 1)
+        let rows = try await admin.query("""
+            SELECT status, attempts, lease_token IS NULL, (SELECT count(*) FROM notification.outbox WHERE event_type LIKE 'notification.sent%')
+            FROM notification.deliveries
+            """)
+        XCTAssertEqual(try rows.first?.decode(0, as: String.self), "sent")
+        XCTAssertEqual(try rows.first?.decode(1, as: Int.self), 1)
+        XCTAssertEqual(try rows.first?.decode(2, as: Bool.self), true)
+        XCTAssertEqual(try rows.first?.decode(3, as: Int.self), 1, "one notification.sent in the outbox")
+        XCTAssertEqual(transport.sends, 1)
+
+        let again = try await sender.round()
+        XCTAssertEqual(again, 0)
+        XCTAssertEqual(transport.sends, 1, "the accepted message was sent again")
+    }
+
+    /// `ALTER DATABASE … CONNECTION LIMIT n` (the superuser is not subject to it). The name is the
+    /// test database's generated `t_<hex>`, so it is safe as an identifier.
+    static func connectionLimit(_ limit: Int, of db: TestDatabase, via admin: PostgresClient) async throws {
+        let sql = "ALTER DATABASE \(db.name) CONNECTION LIMIT \(limit)"
+        try await admin.withConnection { try $0.executeScript(sql) }
+    }
+}
+
+/// A mail server that holds each message until the test says `accept()`, then takes it.
+final class GatedTransport: MailTransport {
+    private let gate = DispatchSemaphore(value: 0)
+    private let state = Mutex<(started: Int, sends: Int)>((0, 0))
+
+    var started: Int { state.withLock { $0.started } }
+    var sends: Int { state.withLock { $0.sends } }
+
+    func accept() { gate.signal() }
+
+    func send(message: [UInt8], mailFrom: String, recipient: String) -> SendOutcome {
+        state.withLock { $0.started += 1 }
+        guard gate.wait(timeout: .now() + 60) == .success else { return .temporary(reason: "test gate timed out") }
+        state.withLock { $0.sends += 1 }
+        return .sent
+    }
+}
