@@ -101,6 +101,8 @@ final class RoutingDomainTests: XCTestCase {
             .accept: [.assigned, .reopened], .forward: [.assigned, .accepted], .extend: [.accepted],
             .answer: [.accepted, .reopened], .reopen: [.answered], .close: [.answered],
             .returnToAuthor: [.assigned, .accepted], .notConsidered: [.assigned, .accepted, .reopened],
+            .sign: [.accepted, .reopened], .rejectDraft: [.accepted, .reopened],
+            .restoreTerm: [.assigned, .accepted, .reopened],
         ]
         for action in TicketAction.allCases {
             for status in TicketStatus.allCases {

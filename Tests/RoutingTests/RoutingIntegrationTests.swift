@@ -48,9 +48,12 @@ final class RoutingIntegrationTests: XCTestCase {
         XCTAssertEqual(t["deadline"] as? String, "2026-12-27", "roads: 30 days")
         XCTAssertEqual(t["priority"] as? Bool, true)
         t = try await ticket(complaint)
-        XCTAssertEqual(t["authority"] as? String, "mayor-reception", "a complaint against zhkg never goes to zhkg")
+        // Art. 16 (issue 20): a complaint goes up the stored hierarchy to the body above the one complained
+        // about, here the executive committee, never sideways (these asserted the mayor's reception and a
+        // district administration before the hierarchy).
+        XCTAssertEqual(t["authority"] as? String, "executive-committee", "a complaint against zhkg never goes to zhkg")
         t = try await ticket(againstReception)
-        XCTAssertEqual(t["authority"] as? String, "tsentralnyi-administration")
+        XCTAssertEqual(t["authority"] as? String, "executive-committee")
         t = try await ticket(kyivDay)
         XCTAssertEqual(t["registeredOn"] as? String, "2026-11-28")
         XCTAssertEqual(t["deadline"] as? String, "2026-12-13")
@@ -64,7 +67,7 @@ final class RoutingIntegrationTests: XCTestCase {
         XCTAssertEqual(assigned.count, all.count)
         let keys = Set(assigned.map(\.routingKey))
         XCTAssertTrue(keys.contains("ticket.assigned.v1.korabelnyi-administration"), "\(keys)")
-        XCTAssertTrue(keys.contains("ticket.assigned.v1.mayor-reception"))
+        XCTAssertTrue(keys.contains("ticket.assigned.v1.executive-committee"))
         let studyEvent = try assigned.map { try $0.decode(TicketAssigned.self) }.first { $0.appealId == study.appealId }
         XCTAssertEqual(studyEvent?.deadline.description, "2026-12-27")
         XCTAssertEqual(studyEvent?.priority, true)
@@ -103,6 +106,8 @@ final class RoutingIntegrationTests: XCTestCase {
         let (_, health) = try await f.official(name: "Марія Шевченко", authority: "health")
         let (_, reception) = try await f.official(
             name: "Оксана Бондар", authority: "mayor-reception", role: "reception")
+        // Art. 15, 20: the official drafts answers and extensions; the head signs them.
+        let (headId, head) = try await f.official(name: "Петро Головко", authority: "zhkg", role: "head")
         let appeal = RoutingFixture.appeal(category: "heating", registeredAt: Self.registered)
         try await f.publish([try f.envelope(appeal)])
         let id = try await f.waitForTicket(appeal).uuidString.lowercased()
@@ -171,7 +176,15 @@ final class RoutingIntegrationTests: XCTestCase {
         XCTAssertEqual(r.firstError["field"] as? String, "newDeadline")
         r = try await f.call(
             "POST", "\(path)/extend", token: zhkg, json: ["newDeadline": "2027-01-11", "reason": "потрібна перевірка"])
+        XCTAssertEqual(r.status, 202, "an official's extension is a draft: \(r.text)")
+        XCTAssertEqual(r.object["deadline"] as? String, "2026-12-12", "nothing changes before the signature")
+        XCTAssertEqual((r.object["draft"] as? [String: Any])?["newDeadline"] as? String, "2027-01-11")
+        r = try await f.call("POST", "\(path)/sign", token: zhkg)
+        XCTAssertEqual(r.status, 403, "an official does not sign")
+        XCTAssertEqual(r.firstError["code"] as? String, "head_only")
+        r = try await f.call("POST", "\(path)/sign", token: head)
         XCTAssertEqual(r.status, 200, r.text)
+        XCTAssertNil(r.object["draft"])
         XCTAssertEqual(r.object["deadline"] as? String, "2027-01-11")
         XCTAssertEqual(r.object["extended"] as? Bool, true)
         r = try await f.call("POST", "\(path)/extend", token: zhkg, json: ["days": 1, "reason": "ще"])
@@ -193,8 +206,17 @@ final class RoutingIntegrationTests: XCTestCase {
         r = try await f.call(
             "POST", "\(path)/answer", token: zhkg,
             json: ["outcome": "resolved-positively", "text": "Опалення відновлено 28.11."])
+        XCTAssertEqual(r.status, 202, r.text)
+        XCTAssertEqual(r.object["status"] as? String, "accepted")
+        let queue = try await f.call("GET", "/v1/tickets?awaitingSignature=true", token: head)
+        let waiting = queue.object["tickets"] as? [[String: Any]]
+        XCTAssertEqual(waiting?.map { ($0["id"] as? String)?.lowercased() }, [id], "the head's queue")
+        XCTAssertEqual(waiting?.first?["awaitingSignature"] as? String, "answer")
+        r = try await f.call("POST", "\(path)/sign", token: head)
         XCTAssertEqual(r.status, 200, r.text)
         XCTAssertEqual(r.object["status"] as? String, "answered")
+        let emptyQueue = try await f.call("GET", "/v1/tickets?awaitingSignature=true", token: head)
+        XCTAssertEqual((emptyQueue.object["tickets"] as? [Any])?.count, 0)
         for action in ["accept", "answer", "extend", "forward"] {
             let illegal = try await f.call(
                 "POST", "\(path)/\(action)", token: zhkg,
@@ -211,7 +233,11 @@ final class RoutingIntegrationTests: XCTestCase {
         r = try await f.call(
             "POST", "\(path)/answer", token: zhkg,
             json: ["outcome": "explained", "text": "Роз'яснено порядок перерахунку."])
+        XCTAssertEqual(r.status, 202)
+        r = try await f.call("POST", "\(path)/sign", token: head)
         XCTAssertEqual(r.status, 200)
+        let signedBy = (r.object["history"] as? [[String: Any]])?.last?["actor"] as? String
+        XCTAssertEqual(signedBy?.lowercased(), headId.lowercased(), "the history names the signer")
         r = try await f.call("POST", "\(path)/close", token: reception)
         XCTAssertEqual(r.status, 200)
         XCTAssertEqual(r.object["status"] as? String, "closed")
@@ -272,8 +298,11 @@ final class RoutingIntegrationTests: XCTestCase {
         r = try await f.call("GET", "/v1/tickets/\(id)", token: health)
         XCTAssertEqual(r.status, 200)
 
+        // The complaint is held by the executive committee (Art. 16): an administrator tries the forward.
+        _ = reception
         r = try await f.call(
-            "POST", "/v1/tickets/\(complaintId)/forward", token: reception, json: ["to": "zhkg", "reason": "x"])
+            "POST", "/v1/tickets/\(complaintId)/forward", token: RoutingFixture.adminToken,
+            json: ["to": "zhkg", "reason": "x"])
         XCTAssertEqual(r.status, 422)
         XCTAssertEqual(r.firstError["code"] as? String, "complaint_against_authority")
 
@@ -483,6 +512,7 @@ final class RoutingIntegrationTests: XCTestCase {
         let clock = TestClock(Self.registered)
         let f = try await RoutingFixture.start(self, clock: clock)
         let (_, zhkg) = try await f.official(name: "Іван Коваль", authority: "zhkg")
+        let (_, head) = try await f.official(name: "Петро Головко", authority: "zhkg", role: "head")
         let a = RoutingFixture.appeal(category: "heating", registeredAt: Self.registered)
         let b = RoutingFixture.appeal(category: "water-supply", registeredAt: Self.registered)
         try await f.publish([try f.envelope(a), try f.envelope(b)])
@@ -494,6 +524,8 @@ final class RoutingIntegrationTests: XCTestCase {
         _ = try await eventually { try await f.count("SELECT count(*)::bigint FROM alerts") == 2 }
         r = try await f.call(
             "POST", "/v1/tickets/\(idA)/extend", token: zhkg, json: ["days": 10, "reason": "запит до водоканалу"])
+        XCTAssertEqual(r.status, 202, r.text)
+        r = try await f.call("POST", "/v1/tickets/\(idA)/sign", token: head)
         XCTAssertEqual(r.status, 200, r.text)
         clock.advance(days: 9)  // new deadline 2026-12-22, today 2026-12-18: approaching again (4 days → not yet)
         clock.advance(days: 1)  // 3 days left
@@ -507,6 +539,8 @@ final class RoutingIntegrationTests: XCTestCase {
         r = try await f.call(
             "POST", "/v1/tickets/\(idB)/answer", token: zhkg,
             json: ["outcome": "explained", "text": "Роз'яснено графік подачі води."])
+        XCTAssertEqual(r.status, 202)
+        r = try await f.call("POST", "/v1/tickets/\(idB)/sign", token: head)
         XCTAssertEqual(r.status, 200)
         clock.advance(days: 9)
         try await Task.sleep(for: .milliseconds(600))

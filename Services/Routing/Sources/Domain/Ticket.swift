@@ -202,8 +202,10 @@ extension Ticket {
         {
             return AppealRouter.Decision(authority: upper, reason: "complaint-upward")
         }
+        // Only a complaint has a body it must be kept away from (Art. 7).
         return AppealRouter.route(
-            category: appeal.category, district: appeal.district, against: appeal.against,
+            category: appeal.category, district: appeal.district,
+            against: appeal.kind == .complaint ? appeal.against : nil,
             rules: rules, categoryDefault: categoryDefault)
     }
 
@@ -228,7 +230,9 @@ extension Ticket {
         let permitted = action.isReceptionAction ? actor.canReopenAndClose : actor.canWork(ticketAuthority: authority)
         guard permitted else { throw .forbidden(action) }
         try Lifecycle.check(action, from: status)
-        if action.actsOnTheMerits, let missed = complaintTermMissed { throw .law(.complaintTermMissed(lastDay: missed)) }
+        if action.actsOnTheMerits, let missed = complaintTermMissed {
+            throw .law(.complaintTermMissed(lastDay: missed))
+        }
 
         var next = self
         next.status = action.resultingStatus ?? status
@@ -376,7 +380,8 @@ extension Ticket {
         case .notConsidered(let ground, let notice):
             let decided: (NotConsideredGround, String)
             do {
-                decided = try HeadRules.checkNotConsidered(by: actor, authority: authority, ground: ground, notice: notice)
+                decided = try HeadRules.checkNotConsidered(
+                    by: actor, authority: authority, ground: ground, notice: notice)
             } catch { throw .law(error) }
             if headPersonally { try checkSigner(actor) }
             next.closedAt = now

@@ -111,6 +111,7 @@ public struct RoutingAPI: Sendable {
         async throws -> TicketDetail
     {
         let command = TicketCommand(action, request)
+        let principal = try await stored(principal)
         let record = try await write { tx, now in
             let ticket = try RoutingStore.perform(command, ticketId: id, principal: principal, now: now, in: tx)
             try RoutingStore.recordAccess(
@@ -124,7 +125,15 @@ public struct RoutingAPI: Sendable {
         return TicketDetail(record, today: today)
     }
 
-    public func authorities() async throws -> [AuthorityInfo] {
+    /// The principal with the role stored for them. The web kit's principal knows no deputy (it
+    /// carries a deputy as `head`), but Art. 15 lets only the first head decide some appeals: so a
+    /// `head` is read again from the directory before the domain decides.
+    func stored(_ principal: Principal) async throws -> Principal {
+        guard principal.role == .head, let id = UUID(uuidString: principal.id) else { return principal }
+        return try await runtime.database.withConnection { c in try RoutingStore.official(id: id, on: c) } ?? principal
+    }
+
+        public func authorities() async throws -> [AuthorityInfo] {
         let today = self.today
         return try await runtime.database.withConnection { c in try RoutingStore.authorities(today: today, on: c) }
     }

@@ -246,6 +246,7 @@ public struct WebInbox: Sendable {
             }
             do {
                 let detail = try await web.api.ticket(id: id, principal: principal, purpose: "ticket.view")
+                let principal = try await web.api.stored(principal)
                 let done = request.uri.queryParameters.get("done").flatMap {
                     $0 == "draft" ? $0 : TicketAction(rawValue: $0)?.rawValue
                 }
