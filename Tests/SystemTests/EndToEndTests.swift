@@ -15,7 +15,8 @@ final class EndToEndTests: XCTestCase {
 
         // Seed through the admin APIs: a centre, an official of ЖКГ (heating → zhkg) and reception staff.
         let centreKey = try await system.seedCentre(id: "lib-central")
-        let official = try await system.seedOfficial(name: "Олена Коваль", authority: "zhkg", email: "official.zhkg@example.org")
+        // The head of ЖКГ: answers and extensions take effect under the head's signature (Art. 15, 20).
+        let official = try await system.seedOfficial(name: "Олена Коваль", authority: "zhkg", role: "head", email: "official.zhkg@example.org")
         _ = try await system.seedOfficial(name: "Приймальня", authority: "mayor-reception", role: "reception", email: "reception@example.org")
         // The directory reaches notification over the broker before the first ticket does.
         let knowsOfficials = try await eventually(timeout: .seconds(20)) {
