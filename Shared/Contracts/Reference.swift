@@ -165,6 +165,13 @@ public enum Reference {
         BenefitCategory(code: "pensioner-80plus", nameUk: "Пенсіонер віком понад 80 років", nameEn: "Pensioner aged over 80"),
         BenefitCategory(code: "hero-of-ukraine", nameUk: "Герой України", nameEn: "Hero of Ukraine"),
         BenefitCategory(code: "child-of-war", nameUk: "Дитина війни", nameEn: "Child of war"),
+        // Art. 15 of the law on appeals: considered by the first head personally (with hero-of-ukraine).
+        BenefitCategory(
+            code: "hero-of-soviet-union", nameUk: "Герой Радянського Союзу", nameEn: "Hero of the Soviet Union"),
+        BenefitCategory(
+            code: "hero-of-socialist-labour", nameUk: "Герой Соціалістичної Праці", nameEn: "Hero of Socialist Labour"),
+        BenefitCategory(
+            code: "war-disabled", nameUk: "Особа з інвалідністю внаслідок війни", nameEn: "Person disabled by war"),
     ]
 
     public static func district(code: String) -> District? { districts.first { $0.code == code } }

@@ -17,10 +17,19 @@ public enum Classification {
         public static let first = "first"
         public static let `repeat` = "repeat"
         public static let duplicate = "duplicate"
-        /// Valid values of the classifier that intake does not decide yet.
+        /// 858's "неодноразове": see `Classification.frequency(earlier:sameIssue:otherAuthorsOnIssue:today:)`.
         public static let multiple = "multiple"
+        /// 858's "масове": see `Classification.frequency(earlier:sameIssue:otherAuthorsOnIssue:today:)`.
         public static let mass = "mass"
     }
+
+    /// "Multiple" (неодноразове): the author's issue was already decided at least this many times
+    /// (answered or closed), and they write on it again: a repeat of a repeat.
+    public static let multipleAfterDecisions = 2
+    /// "Mass" (масове): at least this many other authors wrote on the same issue (same category,
+    /// similar text) within `massWindowDays` before this appeal.
+    public static let massOtherAuthors = 5
+    public static let massWindowDays = 30
 
     /// An earlier appeal of the same author on the same issue (same category, similar text).
     public struct Earlier: Sendable, Equatable {
@@ -63,6 +72,26 @@ public enum Classification {
         return Frequency.duplicate
     }
 
+    /// Resolution 858 lists five values (первинне, повторне, дублетне, неодноразове, масове) without
+    /// defining the last two; Hromada decides them by these rules (docs/law/registration.md):
+    /// - `mass`: the author's own first appeal on an issue that at least `massOtherAuthors` other
+    ///   authors raised (same category, similar text) within `massWindowDays`: many appeals on one
+    ///   issue. An author's own repeat or duplicate keeps that value (it says more about the author).
+    /// - `multiple`: a repeat (`frequency(earlier:today:)`) when the author's issue was already decided
+    ///   at least `multipleAfterDecisions` times (`sameIssue`: every earlier appeal of the author on
+    ///   the issue, the matched one included).
+    /// - otherwise first, repeat or duplicate as `frequency(earlier:today:)` says.
+    public static func frequency(
+        earlier: Earlier?, sameIssue: [Earlier], otherAuthorsOnIssue: Int, today: LocalDate
+    ) -> String {
+        let own = frequency(earlier: earlier, today: today)
+        if own == Frequency.first, otherAuthorsOnIssue >= massOtherAuthors { return Frequency.mass }
+        if own == Frequency.repeat, sameIssue.filter({ decided.contains($0.status) }).count >= multipleAfterDecisions {
+            return Frequency.multiple
+        }
+        return own
+    }
+
     /// The classifier's social category of the author, from the benefit category.
     public static let socialCategories: [String: String] = [
         "war-veteran": "combatant",
@@ -73,12 +102,19 @@ public enum Classification {
         "pensioner-80plus": "pensioner",
         "hero-of-ukraine": "hero-of-ukraine",
         "child-of-war": "child-of-war",
+        // Art. 15's categories (the classifier's own author categories of the same names).
+        "hero-of-soviet-union": "hero-of-soviet-union",
+        "hero-of-socialist-labour": "hero-of-socialist-labour",
+        "war-disabled": "war-disabled",
     ]
 
+    /// `sameIssue` and `otherAuthorsOnIssue` decide "multiple" and "mass" (empty and 0: never).
     public static func classify(
-        _ appeal: ValidAppeal, channel: String, earlier: Earlier?, today: LocalDate
+        _ appeal: ValidAppeal, channel: String, earlier: Earlier?, today: LocalDate, sameIssue: [Earlier] = [],
+        otherAuthorsOnIssue: Int = 0
     ) -> AppealRegistered.Classifier {
-        let frequency = frequency(earlier: earlier, today: today)
+        let frequency = frequency(
+            earlier: earlier, sameIssue: sameIssue, otherAuthorsOnIssue: otherAuthorsOnIssue, today: today)
         return AppealRegistered.Classifier(
             arrival: arrival(of: appeal, channel: channel), frequency: frequency,
             form: appeal.coSigners.isEmpty ? "individual" : "collective",
