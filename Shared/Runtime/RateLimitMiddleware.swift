@@ -86,7 +86,7 @@ public struct SignInThrottleMiddleware<Context: RequestContext>: RouterMiddlewar
                 throttle.succeeded(client)
             }
             return response
-        } catch let error as HTTPResponseError {
+        } catch let error as any HTTPResponseError {
             if [.unauthorized, .forbidden].contains(error.status) { throttle.failed(client) }
             throw error
         }

@@ -107,7 +107,7 @@ public final class Console: Sendable {
         }
     }
 
-    static let templateNames = ["login", "dashboard"]
+    static let templateNames = ["dashboard"]
 
     /// Takes one sample now (the sampler does this every interval).
     public func sample() async { state.record(await collector.collect()) }
@@ -118,8 +118,27 @@ public final class Console: Sendable {
 
     // MARK: Routes
 
-    /// The form of `POST /login`.
-    struct LoginForm: Decodable { var token: String? }
+    /// `GET|POST /login` (the operator token, or a one-time link `?once=` from `hromadactl console
+    /// --open`) and `POST /logout`: the web kit's sign-in routes.
+    func signInRoutes() -> SignInRoutes<WebRequestContext> {
+        let sessions = self.sessions
+        let operatorToken = Array(SHA256.hash(settings.operatorToken))
+        return site.signInRoutes(
+            SignInForm(title: "title", refused: "badToken", fields: [.init("token", label: "token")]),
+            signInPath: "/login", signOutPath: "/logout",
+            home: { request, _ in "/?lang=" + Language.of(request).rawValue },
+            afterSignOut: { _, _ in "/login" },
+            link: { request, _ in
+                guard let once = request.uri.queryParameters.get("once") else { return nil }
+                return sessions.redeemOneTimeLogin(String(once)) ? .signedIn(subject: ConsoleSessions.subject) : .refused
+            }
+        ) { attempt in
+            let given = attempt.fields["token"] ?? ""
+            guard !given.isEmpty, ConstantTime.equals(Array(SHA256.hash(given)), operatorToken) else { return .refused }
+            return .signedIn(subject: ConsoleSessions.subject)
+        }
+    }
+
     /// The form of `POST /dlq/replay` (the CSRF token is checked by the kit's middleware).
     struct ReplayForm: Decodable {
         var queue: String?
@@ -138,30 +157,7 @@ public final class Console: Sendable {
             try JSON.response(
                 HealthStatus(status: "live", service: "console", version: ServiceConfiguration.hromadaVersion))
         }
-        router.get("/login") { request, _ in
-            if let once = request.uri.queryParameters.get("once") {
-                guard self.sessions.redeemOneTimeLogin(once) else {
-                    return self.loginPage(request, error: true, status: .unauthorized)
-                }
-                return try await self.startSession(request)
-            }
-            return self.loginPage(request, error: false)
-        }
-        router.group().add(middleware: SignInThrottleMiddleware<WebRequestContext>())
-            .add(middleware: RateLimitMiddleware<WebRequestContext>(.signIn, requestsPerSecond: 1, burst: 10))
-            .post("/login") { request, _ in
-            let given = try await self.site.form(LoginForm.self, request).token ?? ""
-            guard !given.isEmpty,
-                ConstantTime.equals(Array(SHA256.hash(given)), Array(SHA256.hash(self.settings.operatorToken)))
-            else {
-                self.logger.notice("console login refused")
-                return self.loginPage(request, error: true, status: .unauthorized)
-            }
-            return try await self.startSession(request)
-        }
-        router.post("/logout") { _, context in
-            try await self.site.signOut(context, redirectTo: "/login")
-        }
+        signInRoutes().register(on: router)
         router.get("/") { request, context in
             guard let session = context.session, context.principal == .operator else {
                 return self.site.redirect("/login")
@@ -195,6 +191,7 @@ public final class Console: Sendable {
                 return self.site.redirect("/", query: [("lang", lang), ("replayError", error.code.description)])
             }
         }
+        ConsoleReports.install(on: router, console: self)  // /reports…: issue 18
         return router
     }
 
@@ -223,17 +220,6 @@ public final class Console: Sendable {
 
     // MARK: Pieces
 
-    func startSession(_ request: Request) async throws -> Response {
-        logger.info("console login")
-        return try await site.signIn(
-            subject: ConsoleSessions.subject, redirectTo: "/",
-            query: [("lang", Language.of(request).rawValue)])
-    }
-
-    func loginPage(_ request: Request, error: Bool, status: HTTPResponse.Status = .ok) -> Response {
-        site.page("login", LoginView(error: error), request: request, status: status)
-    }
-
     /// The JSON behind the auto-refresh: the last report and the chart.
     public struct Snapshot: Codable, Sendable {
         public var report: StatusReport?
@@ -253,11 +239,6 @@ public final class Console: Sendable {
             query: request.uri.queryParameters, strings: site.catalogue.strings(language))
         return site.page("dashboard", view, request: request)
     }
-}
-
-/// The login page's model.
-struct LoginView: Encodable, Sendable {
-    var error: Bool
 }
 
 /// The dashboard's model: every value already formatted for display.

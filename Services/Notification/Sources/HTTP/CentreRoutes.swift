@@ -23,7 +23,7 @@ public struct CentreRoutes: Sendable {
     let logger: Logger
 
     /// The pages this file renders (checked when the `WebSite` is built).
-    public static let templates = ["centre-login", "centre-notices"]
+    public static let templates = ["centre-notices"]
 
     public init(inbox: any CentreInbox, site: WebSite, clock: @escaping @Sendable () -> Date, logger: Logger) {
         self.inbox = inbox
@@ -46,6 +46,7 @@ public struct CentreRoutes: Sendable {
             on: router,
             bearer: { token, _ in try await principal(bearer: token) },
             session: { session, _ in try await principal(session: session) })
+        let signIn = signInRoutes(context: Context.self)
 
         router.get("/v1/centres/:centre/notices") { request, context in
             let centre = try context.parameters.require("centre")
@@ -73,32 +74,14 @@ public struct CentreRoutes: Sendable {
             let centre = try context.parameters.require("centre")
             guard context.principal?.centre == centre else {
                 let status: HTTPResponse.Status = BearerAuthenticator<Context>.token(request) == nil ? .ok : .unauthorized
-                return site.page("centre-login", loginView(centre, failed: false), request: request, status: status)
+                return signIn.page(request, context: context, status: status)
             }
             let all = request.uri.queryParameters.get("status") == "all"
             let list = try await inbox.notices(centre: centre, unreadOnly: !all)
             return site.page("centre-notices", noticesView(centre, all: all, list: list, csrf: context.session?.csrf),
                              request: request)
         }
-        router.group().add(middleware: SignInThrottleMiddleware<Context>())
-            .add(middleware: RateLimitMiddleware<Context>(.signIn, requestsPerSecond: 1, burst: 10))
-            .post("/centres/:centre/login") { request, context in
-            let centre = try context.parameters.require("centre")
-            let form = try await site.form(LoginForm.self, request)
-            let key = form.key ?? ""
-            guard !key.isEmpty, key.count <= 512, let hash = try await inbox.keyHash(centre: centre),
-                  TokenHash.verify(token: key, hash: hash)
-            else {
-                return site.page("centre-login", loginView(centre, failed: true), request: request, status: .unauthorized)
-            }
-            logger.info("centre signed in to its notices", metadata: ["centre.id": "\(centre)"])
-            return try await site.signIn(subject: Self.sessionSubject(centre: centre, keyHash: hash),
-                                         redirectTo: Self.noticesPath(centre))
-        }
-        router.post("/centres/:centre/logout") { _, context in
-            let centre = try context.parameters.require("centre")
-            return try await site.signOut(context, redirectTo: Self.noticesPath(centre))
-        }
+        signIn.register(on: router)
         router.post("/centres/:centre/notices/:notice/read") { _, context in
             let centre = try context.parameters.require("centre")
             guard context.principal?.centre == centre else { throw WebError.unauthorized("sign in first") }
@@ -109,8 +92,28 @@ public struct CentreRoutes: Sendable {
         }
     }
 
-    struct LoginForm: Decodable {
-        var key: String?
+    /// `GET|POST /centres/{id}/login` with the centre's key, `POST /centres/{id}/logout`: the web
+    /// kit's sign-in routes. The session remembers the key's hash (see `principal(session:)`).
+    func signInRoutes<Context: PrincipalRequestContext>(context: Context.Type) -> SignInRoutes<Context> {
+        let inbox = self.inbox
+        let logger = self.logger
+        return site.signInRoutes(
+            SignInForm(
+                title: "centreLoginHeading", refused: "centreKeyMismatch", fields: [.init("key", label: "centreKey")]),
+            signInPath: "/centres/:centre/login", signOutPath: "/centres/:centre/logout",
+            home: { _, context in Self.noticesPath(context.parameters.get("centre") ?? "") },
+            note: { _, context, language in
+                self.site.catalogue.string("centre", language) + ": " + (context.parameters.get("centre") ?? "")
+            }
+        ) { attempt in
+            let centre = try attempt.context.parameters.require("centre")
+            let key = attempt.fields["key"] ?? ""
+            guard !key.isEmpty, key.count <= 512, let hash = try await inbox.keyHash(centre: centre),
+                TokenHash.verify(token: key, hash: hash)
+            else { return .refused }
+            logger.info("centre signed in to its notices", metadata: ["centre.id": "\(centre)"])
+            return .signedIn(subject: Self.sessionSubject(centre: centre, keyHash: hash))
+        }
     }
 
     // MARK: - Who is asking
@@ -148,12 +151,6 @@ public struct CentreRoutes: Sendable {
 
     // MARK: - Pages
 
-    struct LoginView: Encodable, Sendable {
-        var centre: String
-        var failed: Bool
-        var loginAction: String
-    }
-
     struct NoticesView: Encodable, Sendable {
         var centre: String
         var all: Bool
@@ -175,10 +172,6 @@ public struct CentreRoutes: Sendable {
         var read: Bool
         var createdAt: String
         var readAction: String
-    }
-
-    func loginView(_ centre: String, failed: Bool) -> LoginView {
-        LoginView(centre: centre, failed: failed, loginAction: path(Self.centrePath(centre) + "/login"))
     }
 
     func noticesView(_ centre: String, all: Bool, list: [CentreNotice], csrf: String?) -> NoticesView {
