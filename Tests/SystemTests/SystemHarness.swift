@@ -173,6 +173,7 @@ final class SystemHarness: @unchecked Sendable {
         env["HROMADA_DATABASE_POOL_SIZE"] = "4"
         env["HROMADA_LOG_LEVEL"] = "info"
         env["HROMADA_ADMIN_TOKEN"] = adminToken
+        env["HROMADA_SEALING_KEYS"] = TestSealing.environmentValue  // issue 13: required by the services
         env["HROMADA_SMTP_URL"] = "smtp://127.0.0.1:\(smtpPort)"
         env["HROMADA_SMTP_RETRY_DELAYS"] = "0.5,1,2"
         env["HROMADA_SMTP_MAX_ATTEMPTS"] = "20"

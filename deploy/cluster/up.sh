@@ -256,6 +256,7 @@ start_replica() {
 start_service_replica() { # SERVICE N
     local svc=$1 extra=()
     [[ "$svc" == notification ]] && extra+=("HROMADA_SMTP_URL=smtp://127.0.0.1:$C_SMTP_PORT")
+    extra+=("HROMADA_SEALING_KEYS=$(sealing_keys)")  # issue 13: personal fields sealed on the bus
     start_replica "hromada-$svc" "$2" "$(replica_port "$svc" "$2")" HROMADA_DATABASE_URL="$(cluster_database_url "$svc")" \
         HROMADA_AMQP_URL="$(cluster_amqp_url "hromada-$svc")" "${extra[@]}" "$BIN/hromada-$svc"
 }

@@ -11,12 +11,17 @@ rnd() { openssl rand -hex 24; }
 BROKER_USERS=(hromada-admin hromada-intake hromada-routing hromada-notification hromada-audit
     hromada-observer hromada-monitor hromada-replay)
 for f in rabbitmq_erlang_cookie pg_superuser_password pg_replication_password pg_autoctl_node_password \
-         pg_intake_password pg_routing_password pg_notification_password pg_audit_password; do
+         pg_intake_password pg_routing_password pg_notification_password pg_audit_password \
+         pg_audit_owner_password; do
     [[ -s "$f" ]] || rnd >"$f"
 done
 for user in "${BROKER_USERS[@]}"; do
     [[ -s "rabbitmq_${user}_password" ]] || rnd >"rabbitmq_${user}_password"
 done
+# The keys that seal personal fields on the bus (docs/SECURITY.md): one ring, shared by the four
+# services, `<key id>:<base64url 32-byte key>`, the current key first.
+[[ -s sealing_keys ]] || printf 'k%s-%s:%s\n' "$(date -u +%Y%m%d)" "$(openssl rand -hex 3)" \
+    "$(openssl rand -base64 32 | tr '+/' '-_' | tr -d '=\n')" >sealing_keys
 [[ -s rabbitmq.env ]] || printf 'RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=-setcookie %s\nRABBITMQ_CTL_ERL_ARGS=-setcookie %s\n' \
     "$(cat rabbitmq_erlang_cookie)" "$(cat rabbitmq_erlang_cookie)" >rabbitmq.env
 
@@ -69,6 +74,13 @@ for s in intake routing notification audit; do
     # Both pg_auto_failover data nodes, the writable one chosen by libpq (deploy/cluster's URL).
     [[ -s "$s.env" ]] || printf 'HROMADA_DATABASE_URL=host=pg-node-1,pg-node-2 port=5432,5432 dbname=hromada user=hromada_%s password=%s target_session_attrs=read-write connect_timeout=3 sslmode=require\nHROMADA_AMQP_URL=%s\n' \
         "$s" "$(cat "pg_${s}_password")" "$urls" >"$s.env"
+    # Added to an env file written before these settings existed, too.
+    grep -q '^HROMADA_SEALING_KEYS=' "$s.env" || printf 'HROMADA_SEALING_KEYS=%s\n' "$(cat sealing_keys)" >>"$s.env"
+    if [[ "$s" == audit ]] && ! grep -q '^HROMADA_AUDIT_MIGRATION_DATABASE_URL=' "$s.env"; then
+        # The audit log's owner role migrates; the service then works as hromada_audit.
+        printf 'HROMADA_AUDIT_MIGRATION_DATABASE_URL=host=pg-node-1,pg-node-2 port=5432,5432 dbname=hromada user=hromada_audit_owner password=%s target_session_attrs=read-write connect_timeout=3 sslmode=require\n' \
+            "$(cat pg_audit_owner_password)" >>"$s.env"
+    fi
     i=$((i % 3 + 1))
 done
 echo "secrets written to $(pwd)"

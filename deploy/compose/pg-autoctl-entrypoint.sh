@@ -95,6 +95,9 @@ CONF
                 local_psql -d postgres -c "CREATE DATABASE hromada ENCODING 'UTF8' TEMPLATE template0"
             fi
             local_psql -d hromada -f /hromada-sql/bootstrap-database.sql
+            # The audit log's owner role apart from the service role (docs/SECURITY.md).
+            local_psql -d hromada -f /hromada-sql/audit-owner.sql
+            local_psql -d postgres -c "ALTER ROLE hromada_audit_owner PASSWORD '$(secret pg_audit_owner_password)'"
         fi
         touch "$ready_marker"
     ) &

@@ -253,3 +253,65 @@ rabbit_all_users() {
     for s in "${RABBIT_SERVICES[@]}"; do printf 'hromada-%s\n' "$s"; done
     printf '%s\n' "$RABBIT_OBSERVER" "$RABBIT_MONITOR" "$RABBIT_REPLAY"
 }
+
+# ------------------------------------------------------------ personal data sealed on the bus
+
+# The keys that seal residents' personal fields on the bus (HROMADA_SEALING_KEYS, read by the four
+# services, never by hromadactl): secrets/sealing/keys, 0600, `<key id>:<base64url 32-byte key>`
+# entries, comma-separated, the current key first (docs/SECURITY.md). Follows SECRETS_DIR (the
+# cluster set-up keeps secrets of its own).
+sealing_keys_file() { printf '%s/sealing/keys' "$SECRETS_DIR"; }
+
+# sealing_new_key: a fresh `<id>:<key>` entry (the id: the day it was made and a random tag).
+sealing_new_key() {
+    printf 'k%s-%s:%s' "$(date -u +%Y%m%d)" "$(openssl rand -hex 3)" "$(openssl rand -base64 32 | tr '+/' '-_' | tr -d '=\n')"
+}
+
+# sealing_keys: the ring, generated once (0600 in a 0700 folder).
+sealing_keys() {
+    local file
+    file="$(sealing_keys_file)"
+    mkdir -p "${file%/*}"
+    chmod 0700 "${file%/*}"
+    if [[ ! -s "$file" ]]; then
+        (umask 077 && sealing_new_key >"$file.tmp" && mv -f "$file.tmp" "$file")
+    fi
+    chmod 0600 "$file"
+    tr -d '\n' <"$file"
+}
+
+# sealing_keys_rotate [KEEP]: a new current key in front; the KEEP (default 1) newest older keys
+# stay so messages still queued open. Restart the services afterwards (up.sh passes the ring).
+sealing_keys_rotate() {
+    local keep=${1:-1} old file
+    file="$(sealing_keys_file)"
+    old="$(sealing_keys | tr ',' '\n' | head -n "$keep" | paste -sd,)"
+    (umask 077 && printf '%s,%s' "$(sealing_new_key)" "$old" >"$file.tmp" && mv -f "$file.tmp" "$file")
+}
+
+# ------------------------------------------------------------ the audit log's owner role
+
+# hromada_audit_owner owns the audit schema and runs audit's migrations; the service role
+# hromada_audit may only insert and read the log (docs/SECURITY.md). Password generated, 0600 in
+# secrets/postgres/hromada_audit_owner.
+AUDIT_OWNER_ROLE=hromada_audit_owner
+
+# audit_owner_ensure [DATABASE]: as the superuser, creates the owner role (or resets its password
+# to the generated one), hands it the audit schema and every object hromada_audit owned there, and
+# grants the service role what migration 300 grants (deploy/local/sql/audit-owner.sql). Idempotent;
+# run after `infra.sh start` (which creates the database and the service roles).
+audit_owner_ensure() {
+    local db=${1:-$PG_DATABASE} password superpass
+    password="$(secret_ensure postgres "$AUDIT_OWNER_ROLE")"
+    superpass="$(secret_read postgres "$PG_SUPERUSER")"
+    PGPASSWORD="${superpass:-$PG_SUPERPASS}" PGCONNECT_TIMEOUT=5 PGOPTIONS='-c client_min_messages=warning' \
+        "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U "$PG_SUPERUSER" -d "$db" \
+        -f "$ROOT/deploy/local/sql/audit-owner.sql" \
+        -c "ALTER ROLE $AUDIT_OWNER_ROLE PASSWORD '$password'" >/dev/null
+}
+
+# audit_owner_url [DATABASE]: the owner's connection (HROMADA_AUDIT_MIGRATION_DATABASE_URL).
+audit_owner_url() {
+    printf 'postgresql://%s:%s@127.0.0.1:%s/%s' "$AUDIT_OWNER_ROLE" "$(secret_read postgres "$AUDIT_OWNER_ROLE")" \
+        "$PG_PORT" "${1:-$PG_DATABASE}"
+}

@@ -46,6 +46,10 @@ PG_SUPERPASS="$(secret_read postgres "$PG_SUPERUSER")"
 RABBIT_USER="$RABBIT_ADMIN"
 RABBIT_PASS="$(secret_read rabbitmq "$RABBIT_ADMIN")"
 [[ -n "$PG_SUPERPASS" && -n "$RABBIT_PASS" ]] || die "infra.sh start left no generated passwords in $SECRETS_DIR"
+# The same stack as up.sh: the audit log's owner role (AuditRoleTests checks what the service role
+# cannot do there) and the keys that seal personal fields on the bus.
+audit_owner_ensure "$PG_DATABASE"
+sealing_keys >/dev/null
 
 # Tell the tests where the servers are (IntegrationEnvironment reads these; defaults match).
 export HROMADA_REQUIRE_INFRA=1

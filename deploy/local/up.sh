@@ -25,6 +25,11 @@ CONSOLE_PORT="${HROMADA_CONSOLE_PORT:-8090}"
 bash "$ROOT/deploy/local/infra.sh" install
 bash "$ROOT/deploy/local/infra.sh" start
 start_smtp_sink
+# The audit log's owner role (generated password) owns the audit schema; audit migrates as it and
+# works as hromada_audit, which may only insert and read the log (docs/SECURITY.md).
+audit_owner_ensure "$PG_DATABASE"
+# The keys that seal personal fields on the bus, generated once (secrets/sealing/keys, 0600).
+SEALING_KEYS="${HROMADA_SEALING_KEYS:-$(sealing_keys)}"
 
 # 2. Demo credentials, generated once; fields a newer version added are filled in, and the broker
 #    URLs always follow the generated passwords.
@@ -131,6 +136,9 @@ for svc in "${SERVICES[@]}"; do
     log "starting $exe on 127.0.0.1:$port (log: $LOG_DIR/$exe.log)"
     extra=()
     [[ "$svc" == notification ]] && extra+=("HROMADA_SMTP_URL=${HROMADA_SMTP_URL:-smtp://127.0.0.1:$SMTP_PORT}")
+    [[ "$svc" == audit ]] && extra+=("HROMADA_AUDIT_MIGRATION_DATABASE_URL=${HROMADA_AUDIT_MIGRATION_DATABASE_URL:-$(audit_owner_url)}")
+    # Only the four services get the sealing keys (not hromadactl: `dlq show` prints sealed bodies).
+    extra+=("HROMADA_SEALING_KEYS=$SEALING_KEYS")
     database_url="$(service_database_url "$svc")"
     amqp="$(service_amqp_url "$svc")"
     exec_without_inherited_fds env HROMADA_DATABASE_URL="$database_url" HROMADA_HTTP_PORT="$port" HROMADA_AMQP_URL="$amqp" \
