@@ -19,6 +19,7 @@ public enum EventCatalogue {
             NotificationSent.self, NotificationFailed.self,
             PersonalDataAccessed.self, PersonalDataErased.self, AuditCheckpoint.self,
             CentreUpdated.self, OfficialUpdated.self,
+            AppealPersonalDataErased.self, AppealPersonalDataErasureConfirmed.self,
         ]
     }
 

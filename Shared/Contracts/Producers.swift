@@ -38,6 +38,9 @@ public enum Producers {
         // Routing records officials' views of an appeal; audit records reads of the trail.
         PersonalDataAccessed.eventType: [routing, audit],
         PersonalDataErased.eventType: [audit],
+        // Intake owns the appeal and starts its erasure; every service confirms its own part.
+        AppealPersonalDataErased.eventType: [intake],
+        AppealPersonalDataErasureConfirmed.eventType: [intake, routing, notification, audit],
         AuditCheckpoint.eventType: [audit],
     ]
 

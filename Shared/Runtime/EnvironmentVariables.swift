@@ -106,6 +106,12 @@ public struct EnvironmentVariable: Sendable, Hashable, CustomStringConvertible {
     public static let notificationURL = EnvironmentVariable(
         "HROMADA_NOTIFICATION_URL", ["hromadactl"], "where notification is")
     public static let auditURL = EnvironmentVariable("HROMADA_AUDIT_URL", ["hromadactl"], "where audit is")
+    // Issue 19: how long residents' data lives (docs/RETENTION.md).
+    public static let appealRetentionYears = EnvironmentVariable(
+        "HROMADA_APPEAL_RETENTION_YEARS", ["intake"],
+        "years a closed appeal's file is kept, counted from 1 January after it closed; then its personal data is erased (5)")
+    public static let erasureSweepSeconds = EnvironmentVariable(
+        "HROMADA_ERASURE_SWEEP_SECONDS", ["intake"], "seconds between retention sweeps (3600; 0 = no sweep)")
     // Issue 18: the open-data export (docs/OPEN-DATA.md).
     public static let openDataThreshold = EnvironmentVariable(
         "HROMADA_OPEN_DATA_THRESHOLD", ["audit"],
@@ -123,6 +129,7 @@ public struct EnvironmentVariable: Sendable, Hashable, CustomStringConvertible {
         operatorToken, intakeURL, routingURL, notificationURL, auditURL,
         trustedProxies,
         sealingKeys,
+        appealRetentionYears, erasureSweepSeconds,
         openDataThreshold,
     ]
 

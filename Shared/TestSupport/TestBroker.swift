@@ -219,3 +219,46 @@ struct ManagementAPI: Sendable {
         throw Failure(description: "management API \(method) \(path) answered \(status)")
     }
 }
+
+// Issue 19: the "nothing left behind" check reads every message still held by the vhost.
+extension TestBroker {
+    /// Every ready message of every queue of this vhost, as text (payload as the broker holds it),
+    /// read through the management API and requeued: what an erasure check searches.
+    public func peekEveryMessage(perQueue limit: Int = 1000) async throws -> [String: [String]] {
+        let listing = try await api.send("GET", "/api/queues/\(ManagementAPI.encode(vhost))", json: nil)
+        let queues = (try JSONSerialization.jsonObject(with: listing) as? [[String: Any]] ?? [])
+            .compactMap { $0["name"] as? String }
+        var found: [String: [String]] = [:]
+        for queue in queues {
+            let path = "/api/queues/\(ManagementAPI.encode(vhost))/\(ManagementAPI.encode(queue))/get"
+            let body = try JSONSerialization.data(withJSONObject: [
+                "count": limit, "ackmode": "ack_requeue_true", "encoding": "auto", "truncate": 1_000_000,
+            ])
+            let data = try await api.post(path, body: body)
+            let messages = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []
+            found[queue] = messages.map { message in
+                let properties = (try? JSONSerialization.data(withJSONObject: message["properties"] ?? [:]))
+                    .map { String(decoding: $0, as: UTF8.self) } ?? ""
+                return "\(message["payload"] as? String ?? "") \(properties)"
+            }
+        }
+        return found
+    }
+}
+
+extension ManagementAPI {
+    /// POST with a JSON body of any shape.
+    func post(_ path: String, body: Data) async throws -> Data {
+        guard let url = URL(string: base + path) else { throw Failure(description: "invalid management API path \(path)") }
+        var request = URLRequest(url: url)
+        request.httpMethod = "POST"
+        request.setValue(authorization, forHTTPHeaderField: "Authorization")
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.timeoutInterval = 15
+        request.httpBody = body
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        guard (200..<300).contains(status) else { throw Failure(description: "management API POST \(path) answered \(status)") }
+        return data
+    }
+}

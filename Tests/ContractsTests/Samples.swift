@@ -156,6 +156,16 @@ enum Samples {
                     ground: "repeat-decided", notice: "Ваше звернення з цього питання вирішено по суті 01.10.2026.",
                     decidedBy: "head-3", decidedAt: at("2026-11-29T09:00:00.000Z")),
                 n: 20, producer: "hromada-routing"),
+            sample(
+                AppealPersonalDataErased(
+                    appealId: appealId, registrationNumber: number, trigger: .retention, erasedBy: "retention",
+                    erasedAt: at("2032-01-01T00:00:00.000Z")),
+                n: 21, causation: nil, producer: "hromada-intake"),
+            sample(
+                AppealPersonalDataErasureConfirmed(
+                    appealId: appealId, registrationNumber: number, service: "hromada-routing", erasureEventId: id(1021),
+                    confirmedAt: at("2032-01-01T00:00:01.000Z")),
+                n: 22, causation: id(1021), producer: "hromada-routing"),
         ]
     }
 }

@@ -38,7 +38,9 @@ public enum AuditService {
         try await runtime.prepare(migrations: AuditMigrations.all + ReportMigrations.all)
         runtime.addConsumer(
             queue: Topology.Queue.audit.rawValue, bindings: ["#"],
-            handler: AuditEventHandler(settings: settings, producer: configuration.producer),
+            handler: AuditErasureStep(
+                chain: AuditEventHandler(settings: settings, producer: configuration.producer),
+                producer: configuration.producer, clock: settings.clock),
             settings: consumerSettings)
         if settings.checkpointInterval > .zero {
             runtime.addService(AuditCheckpointer(runtime: runtime, settings: settings))

@@ -19,14 +19,21 @@ public enum IntakeService {
         settings: IntakeSettings = IntakeSettings()
     ) async throws -> (runtime: ServiceRuntime, router: Router<Context>) {
         let runtime = try ServiceRuntime(configuration: configuration, logger: logger, metricsRegistry: metricsRegistry)
-        try await runtime.prepare(migrations: [WebMigrations.sessions] + IntakeMigrations.all)
+        try await runtime.prepare(
+            migrations: [WebMigrations.sessions] + IntakeMigrations.all + IntakeErasureMigrations.all)
         let store = IntakeStore(runtime: runtime)
         try await store.seedReference()
         // Idempotency keys are remembered for `idempotencyRetention`, then swept with the inbox.
         try runtime.sweeper.register(
             table: "idempotency_keys", timestampColumn: "created_at", retention: settings.idempotencyRetention)
         runtime.addConsumer(
-            queue: Topology.Queue.intake.rawValue, bindings: TrackingProjection.bindings, handler: TrackingProjection())
+            queue: Topology.Queue.intake.rawValue, bindings: IntakeConsumer.bindings,
+            handler: IntakeConsumer.handler(producer: configuration.producer, logger: runtime.logger))
+        // Issue 19: the retention period's trigger (docs/RETENTION.md).
+        let sweep = try RetentionSweep.Settings.fromEnvironment(configuration.environment)
+        if sweep.interval > .zero {
+            runtime.addService(RetentionSweep(store: store, settings: sweep, clock: settings.clock, logger: runtime.logger))
+        }
         return (runtime, try await makeRouter(runtime: runtime, settings: settings))
     }
 
@@ -51,6 +58,7 @@ public enum IntakeService {
             })
         IntakeAPI(intake: intake).addRoutes(to: router)
         Open311API(intake: intake).addRoutes(to: router)
+        ErasureAPI(store: store, clock: settings.clock, maxBodyBytes: settings.maxBodyBytes).addRoutes(to: router)
         WebPages(intake: intake, site: site).addRoutes(to: router)
         return router
     }

@@ -23,7 +23,7 @@ public enum NotificationService {
         let settings = try settings
             ?? NotificationSettings.fromEnvironment(configuration.environment, port: configuration.httpPort)
         let runtime = try ServiceRuntime(configuration: configuration, logger: logger, metricsRegistry: metricsRegistry)
-        try await runtime.prepare(migrations: NotificationMigrations.all)
+        try await runtime.prepare(migrations: NotificationMigrations.all + NotificationErasure.migrations)
 
         let templates = try NotificationTemplates()
         let planner = NotificationPlanner(templates: templates, trackingURL: settings.trackingURL, officialLanguage: settings.officialLanguage)
@@ -31,7 +31,10 @@ public enum NotificationService {
         let sender = try DeliverySender(store: store, settings: settings, logger: runtime.logger)
         let handler = NotificationHandler(planner: planner, producer: configuration.producer, clock: settings.clock, logger: runtime.logger)
         runtime.addConsumer(
-            queue: Topology.Queue.notification.rawValue, bindings: NotificationHandler.bindings, handler: handler,
+            queue: Topology.Queue.notification.rawValue, bindings: NotificationHandler.bindings + [ErasureGate.binding],
+            handler: ErasureGate(
+                wrapping: handler, producer: configuration.producer, clock: settings.clock, logger: runtime.logger,
+                erase: NotificationErasure.erase),
             afterCommit: { sender.wake() }
         )
         runtime.addService(sender)

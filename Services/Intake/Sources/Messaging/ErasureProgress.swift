@@ -1,0 +1,51 @@
+import Foundation
+import HromadaContracts
+import HromadaPostgres
+import HromadaRuntime
+import Logging
+
+/// Intake's consumer of `hromada.intake`, erasure-aware: the services' erasure confirmations are
+/// counted (the operators' progress view), every other event goes to the tracking projection —
+/// unless its appeal was erased (`ErasureGate` drops it, so a late ticket event brings nothing
+/// back).
+public enum IntakeConsumer {
+    /// The tracking projection's routing keys and the confirmations'.
+    public static let bindings = TrackingProjection.bindings + [
+        Topology.routingKey(
+            type: AppealPersonalDataErasureConfirmed.eventType, version: AppealPersonalDataErasureConfirmed.version)
+    ]
+
+    public static func handler(producer: String, logger: Logger) -> ErasureGate {
+        ErasureGate(wrapping: ErasureProgress(tracking: TrackingProjection()), producer: producer, logger: logger) {
+            erasure, transaction in
+            // Intake erases its own rows when it decides the erasure; this only runs if the event
+            // ever reaches intake's queue, and is idempotent.
+            try IntakeStore.erasePersonalFields(
+                appealId: erasure.appealId, registrationNumber: erasure.registrationNumber, on: transaction.connection)
+        }
+    }
+}
+
+/// Records `appeal.personal-data-erasure-confirmed`; hands every other event to `tracking`.
+struct ErasureProgress: EventHandler {
+    let tracking: TrackingProjection
+
+    func handle(_ event: IncomingEvent, on connection: PostgresConnection) throws {
+        guard event.envelope.type == AppealPersonalDataErasureConfirmed.eventType else {
+            try tracking.handle(event, on: connection)
+            return
+        }
+        let confirmation: AppealPersonalDataErasureConfirmed
+        do {
+            confirmation = try event.envelope.decode(AppealPersonalDataErasureConfirmed.self)
+        } catch {
+            throw PermanentEventError("\(event.envelope.type): undecodable payload")
+        }
+        // A service confirms only for itself: the envelope's producer is checked by the consumer.
+        guard confirmation.service == event.envelope.producer else {
+            throw PermanentEventError("\(event.envelope.type): service differs from the producer")
+        }
+        try IntakeStore.recordConfirmation(
+            appealId: confirmation.appealId, service: confirmation.service, at: confirmation.confirmedAt, on: connection)
+    }
+}
