@@ -62,7 +62,10 @@ enum ReportProjection {
             let receivedOn =
                 p["termsStartOn"]?.stringValue.flatMap(LocalDate.init(string:))
                 ?? LocalDate(date: registeredAt, in: .kyiv)
-            let isRepeat = p["repeatOf"]?.stringValue != nil || p["classifier"]?["frequency"]?.stringValue == "repeat"
+            // Resolution 858's frequency when intake decided it (a duplicate links `repeatOf` too but is
+            // no repeat); events written before the classifier: a linked earlier appeal.
+            let frequency = p["classifier"]?["frequency"]?.stringValue
+            let isRepeat = frequency.map { $0 == "repeat" } ?? (p["repeatOf"]?.stringValue != nil)
             try connection.execute("""
                 INSERT INTO report_appeals (correlation_id, registration_number, registered_at, received_on, kind,
                                             category, district, centre, channel, repeat)

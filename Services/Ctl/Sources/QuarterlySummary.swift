@@ -1,0 +1,159 @@
+import Foundation
+import HromadaAPI
+import HromadaContracts
+
+/// The quarterly summary the council submits: the analysis of work with residents' appeals
+/// (docs/REPORTS.md names what the law and its instructions require and where), in Ukrainian, made
+/// from audit's reports for the quarter and the one before it.
+public struct QuarterlySummary: Sendable {
+    public var year: Int
+    public var quarter: Int
+    public var period: ReportPeriod
+    public var total: ReportJSON.Report
+    public var previous: ReportJSON.Figures?
+    public var byKind: [ReportJSON.Group]
+    public var byCategory: [ReportJSON.Group]
+    public var byDistrict: [ReportJSON.Group]
+    public var byAuthority: [ReportJSON.Group]
+    public var byCentre: [ReportJSON.Group]
+
+    /// The reports it is made of, read from audit.
+    public static func load(year: Int, quarter: Int, from admin: AdminClient) async throws -> QuarterlySummary {
+        guard let period = ReportPeriod.quarter(quarter, of: year) else {
+            throw CtlError(.configuration, "quarter must be 1–4")
+        }
+        let total = try await admin.report(period, by: .total)
+        var previous: ReportJSON.Figures?
+        if let before = period.previousQuarter() { previous = try await admin.report(before, by: .total).total }
+        return QuarterlySummary(
+            year: year, quarter: quarter, period: period, total: total, previous: previous,
+            byKind: try await admin.report(period, by: .kind).groups,
+            byCategory: try await admin.report(period, by: .category).groups,
+            byDistrict: try await admin.report(period, by: .district).groups,
+            byAuthority: try await admin.report(period, by: .authority).groups,
+            byCentre: try await admin.report(period, by: .centre).groups)
+    }
+
+    /// "I квартал 2026 року".
+    public var title: String {
+        let roman = ["I", "II", "III", "IV"][quarter - 1]
+        return "\(roman) квартал \(year) року"
+    }
+
+    /// The conclusions: what rose or fell, the most frequent questions, where terms were broken.
+    public var conclusions: [String] {
+        var lines: [String] = []
+        let f = total.total
+        if let previous {
+            let change = f.received - previous.received
+            let direction = change > 0 ? "збільшилася на \(change)" : change < 0 ? "зменшилася на \(-change)" : "не змінилася"
+            lines.append(
+                "Порівняно з попереднім кварталом кількість звернень \(direction) (\(previous.received) → \(f.received)).")
+        }
+        let top = byCategory.sorted { ($0.figures.received, $1.key) > ($1.figures.received, $0.key) }.prefix(3)
+        if !top.isEmpty {
+            lines.append(
+                "Найбільше звернень стосувалися таких питань: "
+                    + top.map { "\($0.nameUk.lowercased()) (\($0.figures.received))" }.joined(separator: ", ") + ".")
+        }
+        if let share = f.onTimeShare {
+            lines.append(String(format: "Вчасно розглянуто %.0f%% звернень, на які надано відповідь.", share * 100))
+        }
+        let late = byAuthority.filter { $0.figures.answeredLate + $0.figures.overdue > 0 }
+            .sorted { $0.figures.answeredLate + $0.figures.overdue > $1.figures.answeredLate + $1.figures.overdue }
+        if !late.isEmpty {
+            lines.append(
+                "Порушення строків розгляду (ст. 20 Закону) допущено: "
+                    + late.prefix(5).map {
+                        "\($0.nameUk) — \($0.figures.answeredLate) з порушенням строку, \($0.figures.overdue) прострочено"
+                    }.joined(separator: "; ") + ".")
+        } else if f.received > 0 {
+            lines.append("Порушень строків розгляду (ст. 20 Закону) не виявлено.")
+        }
+        if f.repeats > 0 {
+            lines.append(
+                "Надійшло \(f.repeats) повторних звернень: причини їх появи слід проаналізувати з органами-виконавцями.")
+        }
+        if f.received == 0 { lines.append("У звітному кварталі звернень не надходило.") }
+        return lines
+    }
+}
+
+/// The quarterly summary's page model (template `quarterly`), every number formatted.
+struct QuarterlyView: Encodable, Sendable {
+    struct Line: Encodable, Sendable {
+        var label: String
+        var value: String
+    }
+    struct Table: Encodable, Sendable {
+        var title: String
+        var rows: [FigureRow]
+        var hasRows: Bool
+    }
+
+    var title: String
+    var periodText: String
+    var generated: String
+    var inlineStyle: String?
+    /// The report pages' stylesheet link (in the console; the saved file inlines its style).
+    var reportsStyle: String?
+    var received: [Line]
+    var results: [Line]
+    var terms: [Line]
+    var tables: [Table]
+    var conclusions: [String]
+
+    init(_ summary: QuarterlySummary, inlineStyle: String?, reportsStyle: String? = nil) {
+        let f = summary.total.total
+        title = "Інформація про стан роботи зі зверненнями громадян за \(summary.title)"
+        periodText = "з \(Self.date(summary.period.from)) по \(Self.date(summary.period.to))"
+        generated = ISO8601.format(summary.total.asOf, in: .kyiv).prefix(16).replacingOccurrences(of: "T", with: " ")
+        self.inlineStyle = inlineStyle
+        self.reportsStyle = reportsStyle
+        func line(_ label: String, _ value: Int) -> Line { Line(label: label, value: String(value)) }
+        received = [line("Надійшло звернень, усього", f.received)]
+        if let previous = summary.previous {
+            received.append(line("у попередньому кварталі", previous.received))
+        }
+        received += [
+            line("з них повторних", f.repeats),
+            line("надіслано за належністю (ст. 7 Закону)", f.forwards),
+        ]
+        for group in summary.byKind { received.append(line("вид: \(group.nameUk)", group.figures.received)) }
+        results = [
+            line("Розглянуто (надано відповідь)", f.answered),
+            line("вирішено позитивно", f.outcomes.resolvedPositively),
+            line("відмовлено в задоволенні", f.outcomes.refused),
+            line("роз'яснено", f.outcomes.explained),
+            line("інше", f.outcomes.other),
+            line("повернуто автору (ст. 5 Закону)", f.returned),
+            line("залишено без розгляду (ст. 8 Закону)", f.notConsidered),
+            line("перебувають на розгляді", f.open),
+            line("оскаржено відповідей", f.disputes),
+        ]
+        terms = [
+            line("Розглянуто у встановлений строк", f.answeredOnTime),
+            line("Розглянуто з порушенням строку", f.answeredLate),
+            line("Строк розгляду продовжено (до 45 днів)", f.extensions),
+            line("Прострочено на дату звіту", f.overdue),
+            Line(label: "Середній строк розгляду, днів", value: f.averageDaysToAnswer.map { String(format: "%.1f", $0) } ?? "—"),
+            Line(label: "90% звернень розглянуто за, днів", value: f.p90DaysToAnswer.map(String.init) ?? "—"),
+        ]
+        func table(_ title: String, _ groups: [ReportJSON.Group]) -> Table {
+            let rows = groups.map { FigureRow(key: $0.key, name: $0.nameUk, $0.figures) }
+            return Table(title: title, rows: rows, hasRows: !rows.isEmpty)
+        }
+        tables = [
+            table("За тематикою (класифікатор звернень)", summary.byCategory),
+            table("За районами міста", summary.byDistrict),
+            table("За органами-виконавцями", summary.byAuthority),
+            table("За центрами обслуговування громадян (бібліотеки)", summary.byCentre),
+        ]
+        conclusions = summary.conclusions
+    }
+
+    /// `01.10.2026`.
+    static func date(_ day: LocalDate) -> String {
+        String(format: "%02d.%02d.%04d", day.day, day.month, day.year)
+    }
+}

@@ -1,0 +1,166 @@
+import ArgumentParser
+import Foundation
+import HromadaAPI
+import HromadaContracts
+import HromadaWeb
+
+// MARK: report, open-data
+
+extension HromadactlCommand {
+    public struct Report: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(
+            abstract: "Reports on appeals from audit: figures for a period, the quarterly summary.",
+            subcommands: [Appeals.self, Quarterly.self])
+        public init() {}
+
+        public struct Appeals: AsyncParsableCommand {
+            public static let configuration = CommandConfiguration(
+                abstract: "Received, answered on time and late, open, overdue, … for a period, by a breakdown.")
+            @OptionGroup public var options: CommonOptions
+            @Option(name: .long, help: "First day of receipt, YYYY-MM-DD (default: the 1st of this month).")
+            public var from: String?
+            @Option(name: .long, help: "Last day, YYYY-MM-DD (default: today).") public var to: String?
+            @Option(name: .long, help: "total, centre, district, category, authority, kind or day.")
+            public var by: String = "category"
+            @Flag(name: .long, help: "Print audit's CSV.") public var csv = false
+            public init() {}
+
+            public func run() async throws {
+                try await guarded {
+                    let period = try ReportPeriod.parse(from: from, to: to)
+                    guard let dimension = ReportJSON.Dimension(rawValue: by) else {
+                        throw CtlError(
+                            .configuration,
+                            "--by must be one of " + ReportJSON.Dimension.allCases.map(\.rawValue).joined(separator: ", "))
+                    }
+                    let admin = AdminClient(endpoints: try options.endpoints())
+                    if csv {
+                        FileHandle.standardOutput.write(try await admin.reportCSV(period, by: dimension))
+                        return
+                    }
+                    let report = try await admin.report(period, by: dimension)
+                    if options.json {
+                        try printJSON(report)
+                    } else {
+                        print(ReportText.render(report))
+                    }
+                }
+            }
+        }
+
+        public struct Quarterly: AsyncParsableCommand {
+            public static let configuration = CommandConfiguration(
+                abstract: "The quarterly summary on work with appeals, in Ukrainian, as a printable HTML file.")
+            @OptionGroup public var options: CommonOptions
+            @Option(name: .long, help: "Year (default: this year).") public var year: Int?
+            @Option(name: .long, help: "Quarter 1–4 (default: this quarter).") public var quarter: Int?
+            @Option(name: .long, help: "Output file (default: standard output).") public var output: String?
+            public init() {}
+
+            public func run() async throws {
+                try await guarded {
+                    let today = LocalDate.today()
+                    let admin = AdminClient(endpoints: try options.endpoints())
+                    let summary = try await QuarterlySummary.load(
+                        year: year ?? today.year, quarter: quarter ?? ((today.month - 1) / 3 + 1), from: admin)
+                    let html = try QuarterlyDocument.html(summary)
+                    if let output {
+                        guard FileManager.default.createFile(atPath: output, contents: Data(html.utf8)) else {
+                            throw CtlError(.configuration, "cannot write \(output)")
+                        }
+                        FileHandle.standardError.write(Data("wrote \(summary.title) to \(output)\n".utf8))
+                    } else {
+                        print(html)
+                    }
+                }
+            }
+        }
+    }
+
+    public struct OpenData: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(
+            commandName: "open-data", abstract: "The anonymised open-data export (docs/OPEN-DATA.md).",
+            subcommands: [Export.self])
+        public init() {}
+
+        public struct Export: AsyncParsableCommand {
+            public static let configuration = CommandConfiguration(
+                abstract: "Write one day's export as CSV and JSON files (small cells suppressed by audit).")
+            @OptionGroup public var options: CommonOptions
+            @Option(name: .long, help: "The day of receipt, YYYY-MM-DD (default: yesterday in Kyiv).")
+            public var day: String?
+            @Option(name: .long, help: "Folder to write hromada-appeals-<day>.{csv,json} into.")
+            public var outputDir: String = "."
+            public init() {}
+
+            public func run() async throws {
+                try await guarded {
+                    let date: LocalDate
+                    if let day {
+                        guard let parsed = LocalDate(string: day) else {
+                            throw CtlError(.configuration, "--day must be YYYY-MM-DD")
+                        }
+                        date = parsed
+                    } else {
+                        date = LocalDate.today().adding(days: -1)
+                    }
+                    let admin = AdminClient(endpoints: try options.endpoints())
+                    let export = try await admin.openData(day: date)
+                    let csv = try await admin.openDataCSV(day: date)
+                    try FileManager.default.createDirectory(atPath: outputDir, withIntermediateDirectories: true)
+                    let base = URL(fileURLWithPath: outputDir).appendingPathComponent("hromada-appeals-\(date)")
+                    try csv.write(to: base.appendingPathExtension("csv"))
+                    try export.jsonData().write(to: base.appendingPathExtension("json"))
+                    if options.json {
+                        try printJSON(export)
+                    } else {
+                        print(
+                            "\(date): \(export.cells.count) cell(s), \(export.suppressedCells) suppressed "
+                                + "(threshold \(export.threshold)); wrote \(base.path).csv and \(base.path).json")
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `hromadactl report appeals` as a text table: one row per group and the total.
+enum ReportText {
+    static func render(_ report: ReportJSON.Report) -> String {
+        let header = [
+            "key", "received", "answered", "on time", "late", "open", "overdue", "ext", "fwd", "repeat", "disputed",
+            "avg days", "p90",
+        ]
+        func row(_ key: String, _ f: ReportJSON.Figures) -> [String] {
+            let counts: [Int] = [
+                f.received, f.answered, f.answeredOnTime, f.answeredLate, f.open, f.overdue, f.extensions, f.forwards,
+                f.repeats, f.disputes,
+            ]
+            let average = f.averageDaysToAnswer.map { String(format: "%.1f", $0) } ?? "-"
+            let p90 = f.p90DaysToAnswer.map(String.init) ?? "-"
+            return [key] + counts.map(String.init) + [average, p90]
+        }
+        let rows = report.groups.map { row($0.key, $0.figures) } + [row("TOTAL", report.total)]
+        let outcomes = report.total.outcomes
+        let title = "appeals received \(report.from) … \(report.to), by \(report.by.rawValue), as of "
+            + ISO8601.format(report.asOf, in: .kyiv)
+        let table: String = TextTable.render(header, rows)
+        let results = "outcomes: resolved positively \(outcomes.resolvedPositively), refused \(outcomes.refused), "
+            + "explained \(outcomes.explained), other \(outcomes.other); returned \(report.total.returned), "
+            + "not considered \(report.total.notConsidered)"
+        return [title, table, results].joined(separator: "\n")
+    }
+}
+
+/// The quarterly summary as a self-contained HTML file (styles inlined: it prints the same anywhere).
+enum QuarterlyDocument {
+    static func html(_ summary: QuarterlySummary) throws -> String {
+        let templates = try TemplateLibrary(bundle: Bundle.module, names: ["quarterly"])
+        let css = try WebAssets.load(from: Bundle.module, names: ["quarterly-base.css", "reports.css"]).assets
+        let style = ["quarterly-base.css", "reports.css"].compactMap { css[$0] }
+            .map { String(decoding: $0.body, as: UTF8.self) }.joined(separator: "\n")
+        let catalogue = try StringCatalogue.load(from: Bundle.module)
+        return templates.render(
+            QuarterlyView(summary, inlineStyle: style), template: "quarterly", language: .uk, catalogue: catalogue)
+    }
+}

@@ -1,0 +1,196 @@
+import Foundation
+import HromadaAPI
+import HromadaContracts
+
+/// The words of the report pages in both languages (the console's own strings stay in its catalogue).
+enum ReportStrings {
+    static let uk: [String: String] = [
+        "title": "Звіти про звернення", "dashboard": "Панель", "from": "З", "to": "По", "by": "Розріз",
+        "show": "Показати", "csv": "Завантажити CSV", "print": "Версія для друку", "quarterly": "Квартальний звіт",
+        "openData": "Відкриті дані за день", "totals": "Підсумки за період", "perDay": "Надходження за днями",
+        "groups": "За розрізом", "key": "Код", "name": "Назва", "received": "Надійшло", "answered": "Розглянуто",
+        "onTime": "Вчасно", "late": "З порушенням строку", "open": "На розгляді", "overdue": "Прострочені зараз",
+        "extensions": "Строк продовжено", "forwards": "Надіслано за належністю", "repeats": "Повторні",
+        "returned": "Повернуто (ст. 5)", "notConsidered": "Не розглянуто (ст. 8)", "disputes": "Оскаржено",
+        "averageDays": "Середній строк, днів", "p90Days": "90-й перцентиль, днів",
+        "positive": "Вирішено позитивно", "refused": "Відмовлено", "explained": "Роз'яснено", "other": "Інше",
+        "outcomes": "Результати розгляду", "asOf": "Стан на", "period": "Період",
+        "auditUnavailable": "Сервіс аудиту недоступний", "printNow": "Друкувати", "back": "Назад до звітів",
+        "onTimeShare": "Частка вчасних відповідей", "logout": "Вийти",
+        "dim.total": "лише підсумки", "dim.centre": "центри (ЦОГ)", "dim.district": "райони",
+        "dim.category": "тематика", "dim.authority": "органи-виконавці", "dim.kind": "види звернень",
+        "dim.day": "дні", "year": "Рік", "quarterNumber": "Квартал", "day": "День",
+    ]
+    static let en: [String: String] = [
+        "title": "Appeal reports", "dashboard": "Dashboard", "from": "From", "to": "To", "by": "Breakdown",
+        "show": "Show", "csv": "Download CSV", "print": "Printable version", "quarterly": "Quarterly summary",
+        "openData": "Open data for a day", "totals": "Totals for the period", "perDay": "Received per day",
+        "groups": "Breakdown", "key": "Code", "name": "Name", "received": "Received", "answered": "Answered",
+        "onTime": "On time", "late": "Late", "open": "Open", "overdue": "Overdue now",
+        "extensions": "Term extended", "forwards": "Forwarded", "repeats": "Repeats",
+        "returned": "Returned (Art. 5)", "notConsidered": "Not considered (Art. 8)", "disputes": "Disputed",
+        "averageDays": "Average days", "p90Days": "90th percentile, days",
+        "positive": "Resolved positively", "refused": "Refused", "explained": "Explained", "other": "Other",
+        "outcomes": "Outcomes", "asOf": "As of", "period": "Period",
+        "auditUnavailable": "The audit service is unavailable", "printNow": "Print", "back": "Back to reports",
+        "onTimeShare": "Answered on time", "logout": "Sign out",
+        "dim.total": "totals only", "dim.centre": "centres", "dim.district": "districts",
+        "dim.category": "categories", "dim.authority": "authorities", "dim.kind": "kinds of appeal",
+        "dim.day": "days", "year": "Year", "quarterNumber": "Quarter", "day": "Day",
+    ]
+
+    static func of(_ language: Language) -> [String: String] { language == .en ? en : uk }
+}
+
+/// One row of figures, formatted for display.
+struct FigureRow: Encodable, Sendable, Equatable {
+    var key, name: String
+    var received, answered, onTime, late, open, overdue, extensions, forwards, repeats, returned: Int
+    var notConsidered, disputes, positive, refused, explained, other: Int
+    var averageDays, p90Days, onTimeShare: String
+    var hasOverdue: Bool
+
+    init(key: String, name: String, _ f: ReportJSON.Figures) {
+        self.key = key
+        self.name = name
+        received = f.received
+        answered = f.answered
+        onTime = f.answeredOnTime
+        late = f.answeredLate
+        open = f.open
+        overdue = f.overdue
+        extensions = f.extensions
+        forwards = f.forwards
+        repeats = f.repeats
+        returned = f.returned
+        notConsidered = f.notConsidered
+        disputes = f.disputes
+        positive = f.outcomes.resolvedPositively
+        refused = f.outcomes.refused
+        explained = f.outcomes.explained
+        other = f.outcomes.other
+        averageDays = f.averageDaysToAnswer.map { String(format: "%.1f", $0) } ?? "—"
+        p90Days = f.p90DaysToAnswer.map(String.init) ?? "—"
+        onTimeShare = f.onTimeShare.map { String(format: "%.0f%%", $0 * 100) } ?? "—"
+        hasOverdue = f.overdue > 0
+    }
+}
+
+/// A chart for `reports.js`: labels and series as JSON in data attributes (no inline script).
+struct ChartData: Encodable, Sendable {
+    var kind: String
+    var labels: String
+    var series: String
+
+    struct Series: Encodable {
+        var label: String
+        var values: [Int]
+    }
+
+    init(kind: String, labels: [String], series: [Series]) {
+        self.kind = kind
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        self.labels = String(decoding: (try? encoder.encode(labels)) ?? Data("[]".utf8), as: UTF8.self)
+        self.series = String(decoding: (try? encoder.encode(series)) ?? Data("[]".utf8), as: UTF8.self)
+    }
+}
+
+/// The model of the reports page and of its printable version.
+struct ReportPageView: Encodable, Sendable {
+    struct Option: Encodable, Sendable {
+        var value, label: String
+        var selected: Bool
+    }
+
+    var s: [String: String]
+    var csrf: String
+    var from, to, by: String
+    var query: String
+    var otherLangQuery: String
+    var dimensions: [Option]
+    var error: String?
+    var asOf: String
+    var total: FigureRow?
+    var groups: [FigureRow]
+    var hasGroups: Bool
+    var groupsTitle: String
+    var dayChart: ChartData?
+    var groupChart: ChartData?
+    var outcomeChart: ChartData?
+    var chartScript: String?
+    var reportsScript: String
+    var reportsStyle: String
+    var quarterYear: Int
+    var quarterNumber: Int
+    var openDataDay: String
+
+    init(
+        period: ReportPeriod, by dimension: ReportJSON.Dimension, report: ReportJSON.Report?,
+        days: ReportJSON.Report?, error: String?, language: Language, csrf: String, chartScript: String?,
+        reportsScript: String, reportsStyle: String
+    ) {
+        let s = ReportStrings.of(language)
+        self.s = s
+        self.csrf = csrf
+        from = period.from.description
+        to = period.to.description
+        by = dimension.rawValue
+        query = "from=\(period.from)&to=\(period.to)&by=\(dimension.rawValue)&lang=\(language.rawValue)"
+        otherLangQuery = "from=\(period.from)&to=\(period.to)&by=\(dimension.rawValue)&lang=\(language.other.rawValue)"
+        dimensions = ReportJSON.Dimension.allCases.map {
+            Option(value: $0.rawValue, label: s["dim.\($0.rawValue)"] ?? $0.rawValue, selected: $0 == dimension)
+        }
+        self.error = error
+        self.chartScript = chartScript
+        self.reportsScript = reportsScript
+        self.reportsStyle = reportsStyle
+        asOf = report.map { ISO8601.format($0.asOf, in: .kyiv).prefix(16).replacingOccurrences(of: "T", with: " ") }
+            ?? ""
+        total = report.map { FigureRow(key: "total", name: language == .en ? "Total" : "Усього", $0.total) }
+        groups = (report?.groups ?? []).map { FigureRow(key: $0.key, name: language == .en ? $0.nameEn : $0.nameUk, $0.figures) }
+        hasGroups = !groups.isEmpty
+        groupsTitle = "\(s["groups"] ?? ""): \(s["dim.\(dimension.rawValue)"] ?? "")"
+        if let days, !days.groups.isEmpty {
+            dayChart = ChartData(
+                kind: "line", labels: days.groups.map(\.key),
+                series: [
+                    .init(label: s["received"] ?? "", values: days.groups.map(\.figures.received)),
+                    .init(label: s["answered"] ?? "", values: days.groups.map(\.figures.answered)),
+                ])
+        }
+        if hasGroups {
+            groupChart = ChartData(
+                kind: "bar", labels: groups.map(\.name),
+                series: [
+                    .init(label: s["onTime"] ?? "", values: groups.map(\.onTime)),
+                    .init(label: s["late"] ?? "", values: groups.map(\.late)),
+                    .init(label: s["open"] ?? "", values: groups.map(\.open)),
+                ])
+        }
+        if let total {
+            outcomeChart = ChartData(
+                kind: "doughnut",
+                labels: ["positive", "refused", "explained", "other", "returned", "notConsidered"].map { s[$0] ?? $0 },
+                series: [
+                    .init(
+                        label: s["outcomes"] ?? "",
+                        values: [
+                            total.positive, total.refused, total.explained, total.other, total.returned,
+                            total.notConsidered,
+                        ])
+                ])
+        }
+        let quarter = ReportPeriod.quarterContaining(period.to)
+        quarterYear = quarter.year
+        quarterNumber = quarter.quarter
+        openDataDay = period.to.description
+    }
+}
+
+extension ReportPeriod {
+    /// The year and quarter (1…4) a day falls in.
+    static func quarterContaining(_ day: LocalDate) -> (year: Int, quarter: Int) {
+        (day.year, (day.month - 1) / 3 + 1)
+    }
+}
