@@ -61,7 +61,9 @@ def submit(i):
         "text": "No heating in the building since Monday.", "consent": True,
         "author": {"fullName": "Test Resident", "address": "Soborna 1", "email": f"r{i}@example.org", "preferredLanguage": "uk"}}).encode()
     idem = str(uuid.uuid4())
-    for attempt in range(120):   # the same Idempotency-Key on every retry: at most one appeal
+    delay = 0.5
+    give_up = time.time() + 180
+    while time.time() < give_up:   # the same Idempotency-Key on every retry: at most one appeal
         request = urllib.request.Request(base + "/v1/appeals", data=body, method="POST", headers={
             "Authorization": "Bearer " + key, "Content-Type": "application/json", "Idempotency-Key": idem})
         try:
@@ -73,7 +75,10 @@ def submit(i):
         except Exception as error:
             with lock:
                 failed.write(f"{time.time():.3f} {i} {getattr(error, 'code', type(error).__name__)}\n")
-            time.sleep(1.0)
+            # Back off like a real client (0.5, 1, 2, 2 … s): a retry storm of thousands of threads
+            # would starve the 2-core machine the cluster runs on.
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
 i = 0
 next_at = time.time()
 while not os.path.exists(stop):
@@ -158,44 +163,66 @@ SELECT 'unsent_outbox', (SELECT count(*) FROM intake.outbox) + (SELECT count(*) 
 " >"$RESULTS/checks.txt" 2>&1 || true
 # The resident emails as the SMTP sink received them (its control API): each accepted appeal's
 # registration email ("<number> ... зареєстровано" to the appeal's own address) exactly once.
-# Sending may trail the drained queues (SMTP retries): wait until the sink's count stops growing.
+# Sending may trail the drained queues: SMTP retries, and the rows the killed notification replica
+# had claimed wait for their lease (180 s from the claim) before the other replica sends them. So wait
+# until no email delivery is pending in the database and the sink's count has stopped growing.
 sink_count() { curl -fsS -m 120 "$SINK_API/messages" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
-accepted_count="$(wc -l <"$RESULTS/accepted.log")"
+pending_emails() {
+    primary_psql hromada -At -c "SELECT count(*) FROM notification.deliveries WHERE status = 'pending' AND channel = 'email'" \
+        2>/dev/null || echo -1
+}
 mail_start=$SECONDS
 previous=-1
 while :; do
     count="$(sink_count || echo -1)"
-    ((count >= accepted_count && count == previous)) && break
-    ((SECONDS - mail_start < 180)) || break
+    pending="$(pending_emails)"
+    [[ "$pending" == 0 ]] && ((count >= 0 && count == previous)) && break
+    ((SECONDS - mail_start < 300)) || break
     previous=$count
     sleep 5
 done
-event "SMTP sink holds $count messages ($((SECONDS - mail_start)) s after the drain)"
+event "SMTP sink holds $count messages, $pending email deliveries pending ($((SECONDS - mail_start)) s after the drain)"
 curl -fsS -m 120 "$SINK_API/messages" >"$RESULTS/sink-messages.json" || echo '[]' >"$RESULTS/sink-messages.json"
-python3 - "$RESULTS/accepted.log" "$RESULTS/sink-messages.json" >>"$RESULTS/checks.txt" <<'PY'
-import collections, email, email.policy, json, sys
+# A registration email received twice with one Message-ID is the same delivery sent again. Exactly one
+# case of that is expected and allowed: the notification replica killed with kill -9 may have had a
+# message accepted by the SMTP server and died before committing "sent" (at-least-once, the same
+# Message-ID lets a receiver drop the copy; docs/OPERATIONS.md). Such a first copy was received just
+# before the kill (within 10 s; at most one batch, 20). Any other repeat fails the test.
+kill_time="$(awk '/fault replicas start/ {print $1; exit}' "$RESULTS/events.log")"
+python3 - "$RESULTS/accepted.log" "$RESULTS/sink-messages.json" "$kill_time" >>"$RESULTS/checks.txt" <<'PY'
+import collections, datetime, email, email.policy, json, sys
 accepted = [line.split() for line in open(sys.argv[1]) if line.strip()]
 messages = json.load(open(sys.argv[2]))
-registration = collections.defaultdict(list)   # (recipient, number) -> [Message-ID]
+kill = float(sys.argv[3])
+registration = collections.defaultdict(list)   # (recipient, number) -> [(received, Message-ID)]
 for m in messages:
     subject = m.get("subject", "")
     if "зареєстровано" not in subject and "registered" not in subject:
         continue
     headers = email.message_from_string(m.get("raw", ""), policy=email.policy.default)
+    received = datetime.datetime.fromisoformat(m["receivedAt"].replace("Z", "+00:00")).timestamp()
     for recipient in m.get("rcptTo", []):
         for word in subject.split():
-            registration[(recipient.lower(), word)].append(str(headers.get("message-id", "")))
-missing = duplicated = same_message_resent = 0
+            registration[(recipient.lower(), word)].append((received, str(headers.get("message-id", ""))))
+missing = duplicated = resent = resent_after_kill = 0
 for fields in accepted:
     number, address = fields[2], fields[3].lower()
-    ids = registration.get((address, number), [])
-    missing += len(ids) == 0
-    duplicated += len(ids) > 1
-    same_message_resent += len(ids) > 1 and len(set(ids)) == 1
+    copies = sorted(registration.get((address, number), []))
+    missing += len(copies) == 0
+    if len(copies) < 2:
+        continue
+    if len({mid for _, mid in copies}) > 1:
+        duplicated += 1          # two different notices: a planning or delivery-row bug
+    elif len(copies) == 2 and kill - 10 <= copies[0][0] <= kill + 1:
+        resent_after_kill += 1   # sent by the replica that was killed before it could record it
+    else:
+        resent += 1              # one delivery sent again without a sender crash: the bug of run 2
 print("sink_messages_total", len(messages))
 print("sink_registration_email_missing", missing)
 print("sink_registration_email_duplicated", duplicated)
-print("sink_duplicates_with_one_message_id", same_message_resent)
+print("sink_resent_same_message_id", resent)
+print("sink_resent_after_sender_kill", resent_after_kill)
+print("sink_resent_after_sender_kill_over_20", max(0, resent_after_kill - 20))
 PY
 verify="$(curl -s -m 30 -H "Authorization: Bearer $(credential adminToken)" "http://127.0.0.1:${PUBLIC_PORT[audit]}/v1/verify" || true)"
 # A backup and a restore of the (now quiet) cluster, compared with the source.
@@ -224,7 +251,8 @@ bad = []
 for line in open(f"{out}/checks.txt"):
     parts = line.split()
     print("  " + line.rstrip())
-    if len(parts) >= 2 and parts[0] not in ("accepted", "sink_messages_total") and parts[1].isdigit() and int(parts[1]) != 0:
+    informational = ("accepted", "sink_messages_total", "sink_resent_after_sender_kill")
+    if len(parts) >= 2 and parts[0] not in informational and parts[1].isdigit() and int(parts[1]) != 0:
         bad.append(parts[0])
     if parts and parts[0] == "accepted" and parts[1] != parts[2]:
         bad.append("duplicate accepted ids")
