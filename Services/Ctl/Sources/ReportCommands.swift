@@ -124,6 +124,44 @@ extension HromadactlCommand {
     }
 }
 
+extension HromadactlCommand {
+    public struct Demo: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(
+            abstract: "Demo data for a fresh up.sh stack.", subcommands: [Month.self])
+        public init() {}
+
+        public struct Month: AsyncParsableCommand {
+            public static let configuration = CommandConfiguration(
+                abstract: "Register a month's volume of appeals at the demo centre and have the authorities act on them.",
+                discussion: """
+                    Uses the credentials file of up.sh (centreKey, adminToken) and the services' URLs. Appeals are \
+                    received today or, as paper appeals entered late, up to 10 days back (intake's limit); each \
+                    authority gets a demo head (role head) who accepts, extends, forwards, answers or returns them. \
+                    The same --seed gives the same month. See docs/REPORTS.md.
+                    """)
+            @OptionGroup public var options: CommonOptions
+            @Option(name: .long, help: "Appeals to register (Mykolaiv: about 630 a month).") public var appeals = 630
+            @Option(name: .long, help: "Seed of the plan.") public var seed: UInt64 = 2026
+            public init() {}
+
+            public func run() async throws {
+                try await guarded {
+                    guard (1...100_000).contains(appeals) else { throw CtlError(.configuration, "--appeals must be 1…100000") }
+                    let endpoints = try options.endpoints()
+                    guard let key = try options.loadCredentials()?.centreKey else {
+                        throw CtlError(.configuration, "the credentials file has no centreKey (run up.sh or hromadactl seed)")
+                    }
+                    let runner = DemoMonthRunner(endpoints: endpoints, centreKey: key) { line in
+                        FileHandle.standardError.write(Data("demo: \(line)\n".utf8))
+                    }
+                    let result = try await runner.run(DemoMonth(count: appeals, seed: seed))
+                    print("demo month: \(result.registered) appeal(s) registered, \(result.actions) action(s) taken")
+                }
+            }
+        }
+    }
+}
+
 /// `hromadactl report appeals` as a text table: one row per group and the total.
 enum ReportText {
     static func render(_ report: ReportJSON.Report) -> String {
