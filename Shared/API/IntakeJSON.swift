@@ -25,6 +25,19 @@ public enum IntakeJSON {
             self.registeredAt = registeredAt
             self.repeatOf = repeatOf
         }
+
+        enum CodingKeys: String, CodingKey { case id, registrationNumber, trackingToken, status, registeredAt, repeatOf }
+
+        /// The `id` is written lower-case, as every identifier on the wire.
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(id.uuidString.lowercased(), forKey: .id)
+            try c.encode(registrationNumber, forKey: .registrationNumber)
+            try c.encode(trackingToken, forKey: .trackingToken)
+            try c.encode(status, forKey: .status)
+            try c.encode(registeredAt, forKey: .registeredAt)
+            try c.encodeIfPresent(repeatOf, forKey: .repeatOf)
+        }
     }
 
     /// `GET /v1/appeals/{registrationNumber}?token=…`: status and history, no personal data.
@@ -118,6 +131,62 @@ public enum IntakeJSON {
             self.address = address
             self.key = key
             self.active = active
+        }
+    }
+
+    /// Body of `POST /v1/admin/centres/{id}/librarians`: a librarian's personal account. Without a
+    /// password one is generated and returned once.
+    public struct LibrarianCreate: Codable, Sendable, Equatable {
+        public var login: String
+        public var password: String?
+
+        public init(login: String, password: String? = nil) {
+            self.login = login
+            self.password = password
+        }
+    }
+
+    /// A librarian's account (never its password): `GET /v1/admin/centres/{id}/librarians` (an array).
+    public struct Librarian: Codable, Sendable, Equatable {
+        public var id: UUID
+        public var centre: String
+        public var login: String
+        public var active: Bool
+        public var createdAt: Date
+
+        public init(id: UUID, centre: String, login: String, active: Bool, createdAt: Date) {
+            self.id = id
+            self.centre = centre
+            self.login = login
+            self.active = active
+            self.createdAt = createdAt
+        }
+    }
+
+    /// `201` of `POST /v1/admin/centres/{id}/librarians`; `password` only when it was generated.
+    public struct LibrarianCreated: Codable, Sendable, Equatable {
+        public var librarian: Librarian
+        public var password: String?
+
+        public init(librarian: Librarian, password: String? = nil) {
+            self.librarian = librarian
+            self.password = password
+        }
+    }
+
+    /// Body of `PUT /v1/admin/centres/{id}/librarians/{login}`: create the account or set its password.
+    public struct LibrarianPassword: Codable, Sendable, Equatable {
+        public var password: String
+        public init(password: String) { self.password = password }
+    }
+
+    /// Answer of `PUT /v1/admin/centres/{id}/librarians/{login}`.
+    public struct LibrarianUpserted: Codable, Sendable, Equatable {
+        public var librarian: Librarian
+        public var created: Bool
+        public init(librarian: Librarian, created: Bool) {
+            self.librarian = librarian
+            self.created = created
         }
     }
 }

@@ -95,6 +95,9 @@ public struct AppealRegistered: DomainEvent {
     public var lateEntry: LateEntry?
     /// Consent given for what the law does not require; never a condition of registration.
     public var consents: Consents?
+    /// The librarian's account (its lower-case id, no personal data) that registered the appeal at
+    /// a centre's form; nil for the API, Open311 and events written before it (issue 13, item 7).
+    public var registeredBy: String?
 
     public init(
         appealId: UUID, registrationNumber: String, registeredAt: Date, kind: AppealKind, category: String,

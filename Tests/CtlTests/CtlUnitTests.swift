@@ -134,6 +134,7 @@ final class CtlUnitTests: XCTestCase {
         XCTAssertNotNil(empty.adminToken)
         XCTAssertNotNil(empty.operatorToken)
         XCTAssertEqual(Set(empty.officials?.map(\.authority) ?? []), ["mayor-reception", "zhkg"])
+        XCTAssertEqual(empty.librarians, [.init(centre: "demo-library", login: "demo-librarian", password: "tok-6")])
         let before = empty
         XCTAssertFalse(Seeder.complete(&empty) { "other" }, "a complete file is left alone")
         XCTAssertEqual(before, empty)

@@ -442,8 +442,10 @@ final class IntakeIntegrationTests: XCTestCase {
             if IntegrationEnvironment.infrastructureRequired { XCTFail("chromium missing") }
             throw XCTSkip("chromium not installed")
         }
+        let librarian = try await TestLibrarian.create(
+            on: env.harness, centre: "central-library", login: "oksana", adminToken: Self.adminToken)
         let login = try await env.harness.request("GET", "/")
-        XCTAssertTrue(login.text.contains("name=\"key\""))
+        XCTAssertTrue(login.text.contains("name=\"password\""))
         // Log in as the browser would (the redirect is not followed so the cookie can be read).
         final class NoRedirect: NSObject, URLSessionTaskDelegate {
             func urlSession(
@@ -454,7 +456,7 @@ final class IntakeIntegrationTests: XCTestCase {
         let session = URLSession(configuration: .ephemeral, delegate: NoRedirect(), delegateQueue: nil)
         var request = URLRequest(url: URL(string: env.harness.baseURL + "/form/login")!)
         request.httpMethod = "POST"
-        request.httpBody = Data("key=\(Self.centreKey)".utf8)
+        request.httpBody = Data(librarian.signInBody.utf8)
         request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
         request.httpShouldHandleCookies = false
         let (_, loginResponse) = try await session.data(for: request)

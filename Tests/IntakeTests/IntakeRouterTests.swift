@@ -143,7 +143,7 @@ final class IntakeRouterTests: XCTestCase {
             let login = try await client.execute(uri: "/?lang=en", method: .get)
             XCTAssertEqual(login.status, .ok)
             let html = String(buffer: login.body)
-            XCTAssertTrue(html.contains("name=\"key\""))
+            XCTAssertTrue(html.contains("name=\"login\"") && html.contains("name=\"password\""), "the librarian's sign-in")
             XCTAssertFalse(html.contains("<style"), "no inline stylesheet")
             XCTAssertFalse(html.contains("onclick"), "no inline script")
             let csp = try XCTUnwrap(login.headers[.contentSecurityPolicy])
@@ -169,16 +169,18 @@ final class IntakeRouterTests: XCTestCase {
             let submit = try await client.execute(
                 uri: "/form/appeals", method: .post, headers: form, body: ByteBuffer(string: "fullName=x"))
             XCTAssertEqual(submit.status, .unauthorized)
-            XCTAssertTrue(String(buffer: submit.body).contains("name=\"key\""))
+            XCTAssertTrue(String(buffer: submit.body).contains("name=\"password\""))
             let login2 = try await client.execute(
-                uri: "/form/login?lang=en", method: .post, headers: form, body: ByteBuffer(string: "key=short"))
+                uri: "/form/login?lang=en", method: .post, headers: form,
+                body: ByteBuffer(string: "centre=central-library&login=oksana&password=short"))
             XCTAssertEqual(login2.status, .unauthorized)
-            XCTAssertTrue(String(buffer: login2.body).contains("Wrong centre key"))
+            XCTAssertTrue(String(buffer: login2.body).contains("Wrong centre, login or password"))
             // A form posted from another site is refused before any route runs.
             var foreign = form
             foreign[.origin] = "https://evil.example"
             let csrf = try await client.execute(
-                uri: "/form/login", method: .post, headers: foreign, body: ByteBuffer(string: "key=short"))
+                uri: "/form/login", method: .post, headers: foreign,
+                body: ByteBuffer(string: "centre=central-library&login=oksana&password=short"))
             XCTAssertEqual(csrf.status, .forbidden)
         }
     }

@@ -58,6 +58,10 @@ credentials.setdefault("officials", [
 if not any(o.get("role") == "head" for o in credentials["officials"]):
     credentials["officials"].append(
         {"authority": "zhkg", "name": "Директор департаменту ЖКГ (демо)", "role": "head", "token": token()})
+# Issue 13: a demo librarian's personal account at the demo centre (intake's form signs in with it).
+credentials.setdefault("librarians", [
+    {"centre": "demo-library", "login": "demo-librarian", "password": token()},
+])
 credentials["amqpObserverUrl"] = os.environ["OBSERVER_URL"]
 credentials["rabbitmqApiUrl"] = os.environ["MONITOR_URL"]
 with open(path + ".tmp", "w", encoding="utf-8") as f:

@@ -123,6 +123,32 @@ public struct AdminClient: Sendable {
             as: IntakeJSON.Centre.self)
     }
 
+    /// `POST /v1/admin/centres/{id}/librarians`: a librarian's personal account (a generated
+    /// password comes back once when `password` is nil).
+    public func addLibrarian(centre: String, login: String, password: String?) async throws
+        -> IntakeJSON.LibrarianCreated
+    {
+        try await call(
+            "POST", "intake", "/v1/admin/centres/\(RabbitManagement.encode(centre))/librarians",
+            sending: IntakeJSON.LibrarianCreate(login: login, password: password), as: IntakeJSON.LibrarianCreated.self)
+    }
+
+    /// `PUT /v1/admin/centres/{id}/librarians/{login}` (create or set the password; idempotent).
+    public func putLibrarian(centre: String, login: String, password: String) async throws
+        -> IntakeJSON.LibrarianUpserted
+    {
+        try await call(
+            "PUT", "intake",
+            "/v1/admin/centres/\(RabbitManagement.encode(centre))/librarians/\(RabbitManagement.encode(login))",
+            sending: IntakeJSON.LibrarianPassword(password: password), as: IntakeJSON.LibrarianUpserted.self)
+    }
+
+    public func librarians(centre: String) async throws -> [IntakeJSON.Librarian] {
+        try await call(
+            "GET", "intake", "/v1/admin/centres/\(RabbitManagement.encode(centre))/librarians",
+            as: [IntakeJSON.Librarian].self)
+    }
+
     // MARK: Audit
 
     public func auditVerify() async throws -> AuditJSON.Verification {
@@ -150,6 +176,7 @@ public struct Seeder: Sendable {
     public static let demoCentreId = "demo-library"
     public static let demoCentreName = "ЦНАП у бібліотеці (демо)"
     public static let demoCentreAddress = "м. Миколаїв, вул. Адміральська, 14 (демо)"
+    public static let demoLibrarianLogin = "demo-librarian"
 
     public let admin: AdminClient
 
@@ -179,6 +206,10 @@ public struct Seeder: Sendable {
             officials.append(.init(authority: authority, name: name, token: newToken()))
             changed = true
         }
+        if credentials.librarians?.isEmpty ?? true {
+            credentials.librarians = [.init(centre: demoCentreId, login: demoLibrarianLogin, password: newToken())]
+            changed = true
+        }
         for index in officials.indices where officials[index].token.isEmpty {
             officials[index].token = newToken()
             changed = true
@@ -203,6 +234,12 @@ public struct Seeder: Sendable {
         _ = try await admin.putCentre(
             id: Self.demoCentreId, name: Self.demoCentreName, address: Self.demoCentreAddress, key: key)
         lines.append("centre \(Self.demoCentreId): in place (intake)")
+        for librarian in credentials.librarians ?? [] {
+            let put = try await admin.putLibrarian(
+                centre: librarian.centre, login: librarian.login, password: librarian.password)
+            lines.append(
+                "librarian \(librarian.login) at \(librarian.centre): \(put.created ? "created" : "in place, password set")")
+        }
         for official in credentials.officials ?? [] {
             let created = try await admin.upsertOfficial(
                 name: official.name, authority: official.authority,

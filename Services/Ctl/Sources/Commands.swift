@@ -21,8 +21,9 @@ public struct HromadactlCommand: AsyncParsableCommand {
         subcommands: [
             Status.self, DLQ.self, Authorities.self, Officials.self, RoutingRules.self, Centres.self, Audit.self,
             Seed.self, ConsoleCommand.self,
-            Report.self, OpenData.self, Demo.self,
+            Report.self, OpenData.self,
             EraseCommand.self, ErasureCommand.self,
+            Librarian.self,
         ]
     )
     public init() {}
@@ -91,8 +92,24 @@ func fail(_ error: any Error) -> ExitCode {
 }
 
 /// Runs `body`, turning a `CtlError` into a message on stderr and a non-zero exit.
-func guarded(_ body: () async throws -> Void) async throws {
-    do { try await body() } catch let error as CtlError { throw fail(error) }
+@discardableResult
+func guarded<T>(_ body: () async throws -> T) async throws -> T {
+    do { return try await body() } catch let error as CtlError { throw fail(error) }
+}
+
+extension CommonOptions {
+    /// The administrative commands' one shape: `call` the services with the administrator's client,
+    /// then print the answer as JSON with `--json`, else as `text(answer)`; returns the answer.
+    @discardableResult
+    func administer<Answer: Encodable>(
+        _ call: (AdminClient) async throws -> Answer, text: (Answer) throws -> String
+    ) async throws -> Answer {
+        try await guarded {
+            let answer = try await call(AdminClient(endpoints: try endpoints()))
+            if json { try printJSON(answer) } else { print(try text(answer)) }
+            return answer
+        }
+    }
 }
 
 // MARK: status
@@ -280,17 +297,11 @@ extension HromadactlCommand {
             @OptionGroup public var options: CommonOptions
             public init() {}
             public func run() async throws {
-                try await guarded {
-                    let list = try await AdminClient(endpoints: try options.endpoints()).authorities()
-                    if options.json {
-                        try printJSON(list)
-                        return
-                    }
-                    print(
-                        TextTable.render(
-                            ["code", "name", "open", "overdue"],
-                            list.map { [$0.code, $0.nameUk ?? "-", "\($0.openTickets)", "\($0.overdueTickets)"] },
-                            rightAligned: [2, 3]))
+                try await options.administer({ try await $0.authorities() }) { list in
+                    TextTable.render(
+                        ["code", "name", "open", "overdue"],
+                        list.map { [$0.code, $0.nameUk ?? "-", "\($0.openTickets)", "\($0.overdueTickets)"] },
+                        rightAligned: [2, 3])
                 }
             }
         }
@@ -305,21 +316,15 @@ extension HromadactlCommand {
             @OptionGroup public var options: CommonOptions
             public init() {}
             public func run() async throws {
-                try await guarded {
-                    let list = try await AdminClient(endpoints: try options.endpoints()).officials()
-                    if options.json {
-                        try printJSON(list)
-                        return
-                    }
-                    print(
-                        TextTable.render(
-                            ["id", "authority", "role", "name", "active", "token"],
-                            list.map { o in
-                                [
-                                    o.id.uuidString.lowercased(), o.authority, o.role, o.name, o.active ? "yes" : "no",
-                                    o.hasToken ? "yes" : "no",
-                                ]
-                            }))
+                try await options.administer({ try await $0.officials() }) { list in
+                    TextTable.render(
+                        ["id", "authority", "role", "name", "active", "token"],
+                        list.map { o in
+                            [
+                                o.id.uuidString.lowercased(), o.authority, o.role, o.name, o.active ? "yes" : "no",
+                                o.hasToken ? "yes" : "no",
+                            ]
+                        })
                 }
             }
         }
@@ -334,15 +339,9 @@ extension HromadactlCommand {
             @Option(name: .long) public var email: String?
             public init() {}
             public func run() async throws {
-                try await guarded {
-                    let created = try await AdminClient(endpoints: try options.endpoints()).addOfficial(
-                        name: name, authority: authority, role: role, email: email)
-                    if options.json {
-                        try printJSON(created)
-                        return
-                    }
-                    print("official \(created.id.uuidString.lowercased()) added; token (shown once): \(created.token)")
-                }
+                try await options.administer({
+                    try await $0.addOfficial(name: name, authority: authority, role: role, email: email)
+                }) { "official \($0.id.uuidString.lowercased()) added; token (shown once): \($0.token)" }
             }
         }
 
@@ -392,17 +391,11 @@ extension HromadactlCommand {
             @OptionGroup public var options: CommonOptions
             public init() {}
             public func run() async throws {
-                try await guarded {
-                    let rules = try await AdminClient(endpoints: try options.endpoints()).routingRules()
-                    if options.json {
-                        try printJSON(rules)
-                        return
-                    }
-                    print("version \(rules.version)")
-                    print(
-                        TextTable.render(
+                try await options.administer({ try await $0.routingRules() }) { rules in
+                    "version \(rules.version)\n"
+                        + TextTable.render(
                             ["category", "district", "authority"],
-                            rules.rules.map { [$0.category, $0.district ?? "*", $0.authority] }))
+                            rules.rules.map { [$0.category, $0.district ?? "*", $0.authority] })
                 }
             }
         }
@@ -415,17 +408,12 @@ extension HromadactlCommand {
             @Option(name: .long, help: "The rules file (JSON).") public var file: String
             public init() {}
             public func run() async throws {
-                try await guarded {
+                try await options.administer({ admin in
                     guard let data = FileManager.default.contents(atPath: file) else {
                         throw CtlError(.configuration, "cannot read \(file)")
                     }
-                    let result = try await AdminClient(endpoints: try options.endpoints()).setRoutingRules(data)
-                    if options.json {
-                        try printJSON(result)
-                        return
-                    }
-                    print("routing rules replaced; version \(result.version)")
-                }
+                    return try await admin.setRoutingRules(data)
+                }) { "routing rules replaced; version \($0.version)" }
             }
         }
     }
@@ -438,16 +426,10 @@ extension HromadactlCommand {
             @OptionGroup public var options: CommonOptions
             public init() {}
             public func run() async throws {
-                try await guarded {
-                    let list = try await AdminClient(endpoints: try options.endpoints()).centres()
-                    if options.json {
-                        try printJSON(list)
-                        return
-                    }
-                    print(
-                        TextTable.render(
-                            ["id", "name", "address", "active"],
-                            list.map { [$0.id, $0.name, $0.address, $0.active ? "yes" : "no"] }))
+                try await options.administer({ try await $0.centres() }) { list in
+                    TextTable.render(
+                        ["id", "name", "address", "active"],
+                        list.map { [$0.id, $0.name, $0.address, $0.active ? "yes" : "no"] })
                 }
             }
         }
@@ -463,16 +445,13 @@ extension HromadactlCommand {
             @Flag(name: .long, help: "Create it inactive.") public var inactive = false
             public init() {}
             public func run() async throws {
-                try await guarded {
-                    let key = self.key ?? SecureRandom.token(bytes: 24)
-                    let centre = try await AdminClient(endpoints: try options.endpoints()).putCentre(
-                        id: id, name: name, address: address, key: key, active: !inactive)
-                    if options.json {
-                        try printJSON(CentreAdded(centre: centre, key: key))
-                        return
-                    }
-                    print("centre \(id) in place" + (self.key == nil ? "; key (shown once): \(key)" : ""))
-                }
+                let key = self.key ?? SecureRandom.token(bytes: 24)
+                try await options.administer({
+                    CentreAdded(
+                        centre: try await $0.putCentre(
+                            id: id, name: name, address: address, key: key, active: !inactive),
+                        key: key)
+                }) { _ in "centre \(id) in place" + (self.key == nil ? "; key (shown once): \(key)" : "") }
             }
         }
     }
@@ -488,19 +467,13 @@ extension HromadactlCommand {
             @OptionGroup public var options: CommonOptions
             public init() {}
             public func run() async throws {
-                try await guarded {
-                    let result = try await AdminClient(endpoints: try options.endpoints()).auditVerify()
-                    if options.json {
-                        try printJSON(result)
-                    } else {
-                        print(
-                            result.ok
-                                ? "audit chain OK: \(result.entries) entries"
-                                : "audit chain BROKEN at sequence \(result.firstBadSequence.map(String.init) ?? "?") (\(result.reason ?? "-"))"
-                        )
-                    }
-                    if !result.ok { throw ExitCode(3) }
+                let result = try await options.administer({ try await $0.auditVerify() }) { result in
+                    result.ok
+                        ? "audit chain OK: \(result.entries) entries"
+                        : "audit chain BROKEN at sequence \(result.firstBadSequence.map(String.init) ?? "?") "
+                            + "(\(result.reason ?? "-"))"
                 }
+                if !result.ok { throw ExitCode(3) }
             }
         }
         public struct Trail: AsyncParsableCommand {
@@ -508,18 +481,10 @@ extension HromadactlCommand {
             @Argument(help: "Registration number, e.g. MK-2026-000001.") public var registrationNumber: String
             public init() {}
             public func run() async throws {
-                try await guarded {
-                    let trail = try await AdminClient(endpoints: try options.endpoints()).auditTrail(registrationNumber)
-                    if options.json {
-                        try printJSON(trail)
-                        return
-                    }
-                    print(
-                        TextTable.render(
-                            ["seq", "at", "type", "actor"],
-                            trail.entries.map { e in
-                                ["\(e.sequence)", ISO8601.format(e.occurredAt), e.type, e.actor]
-                            }))
+                try await options.administer({ try await $0.auditTrail(registrationNumber) }) { trail in
+                    TextTable.render(
+                        ["seq", "at", "type", "actor"],
+                        trail.entries.map { e in ["\(e.sequence)", ISO8601.format(e.occurredAt), e.type, e.actor] })
                 }
             }
         }
@@ -551,17 +516,10 @@ extension HromadactlCommand {
             @Argument(help: "Registration number.") public var registrationNumber: String
             public init() {}
             public func run() async throws {
-                try await guarded {
-                    let result = try await AdminClient(endpoints: try options.endpoints()).auditErase(
-                        registrationNumber)
-                    if options.json {
-                        try printJSON(result)
-                        return
-                    }
-                    print(
-                        result.alreadyErased
-                            ? "\(registrationNumber): already erased"
-                            : "\(registrationNumber): \(result.keysDestroyed) key(s) destroyed")
+                try await options.administer({ try await $0.auditErase(registrationNumber) }) { result in
+                    result.alreadyErased
+                        ? "\(registrationNumber): already erased"
+                        : "\(registrationNumber): \(result.keysDestroyed) key(s) destroyed"
                 }
             }
         }

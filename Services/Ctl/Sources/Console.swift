@@ -130,7 +130,8 @@ public final class Console: Sendable {
             afterSignOut: { _, _ in "/login" },
             link: { request, _ in
                 guard let once = request.uri.queryParameters.get("once") else { return nil }
-                return sessions.redeemOneTimeLogin(String(once)) ? .signedIn(subject: ConsoleSessions.subject) : .refused
+                guard sessions.redeemOneTimeLogin(String(once)) else { return .refused }
+                return .signedIn(subject: ConsoleSessions.subject)
             }
         ) { attempt in
             let given = attempt.fields["token"] ?? ""

@@ -122,10 +122,23 @@ public struct Credentials: Codable, Sendable, Equatable {
         }
     }
 
+    /// A librarian's personal account at a centre (intake's form).
+    public struct Librarian: Codable, Sendable, Equatable {
+        public var centre: String
+        public var login: String
+        public var password: String
+        public init(centre: String, login: String, password: String) {
+            self.centre = centre
+            self.login = login
+            self.password = password
+        }
+    }
+
     public var centreKey: String?
     public var adminToken: String?
     public var operatorToken: String?
     public var officials: [Official]?
+    public var librarians: [Librarian]?
 
     public init(
         centreKey: String? = nil, adminToken: String? = nil, operatorToken: String? = nil, officials: [Official]? = nil

@@ -43,7 +43,9 @@ public enum IntakeService {
         let store = IntakeStore(runtime: runtime)
         let site = try WebSite(
             settings: settings.web, bundle: .module, templates: WebPages.templates,
-            sessionStore: PostgresSessionStore(database: runtime.database, settings: settings.web))
+            sessionStore: PostgresSessionStore(database: runtime.database, settings: settings.web),
+            // The librarian's form is only ever reached from its own pages: a strict cookie.
+            sameSite: .strict)
         site.logStartup(runtime.logger)
         let intake = AppealIntake(store: store, settings: settings, strings: IntakeStrings(catalogue: site.catalogue))
         let router = runtime.makeRouter(context: Context.self)
@@ -52,9 +54,8 @@ public enum IntakeService {
             on: router,
             bearer: { token, _ in try await principal(token: token, adminToken: adminToken, store: store) },
             session: { session, _ in
-                // A deactivated centre's sessions end at once.
-                guard let centre = try await store.centre(id: session.subject), centre.active else { return nil }
-                return .librarian(centre: centre.id)
+                // A librarian's own account; a deactivated account or centre ends its sessions at once.
+                try await store.signedInLibrarian(subject: session.subject).map { .librarian(centre: $0.1.id) }
             })
         IntakeAPI(intake: intake).addRoutes(to: router)
         Open311API(intake: intake).addRoutes(to: router)

@@ -39,6 +39,8 @@ public struct AuditEntry: Sendable, Equatable {
     /// Payload keys naming who acted, in order of preference; else the producer.
     public static let actorKeys = [
         "officialId", "actorId", "erasedBy", "changedBy", "reopenedBy", "closedBy", "returnedBy",
+        // appeal.registered at a centre's form: the librarian's account id.
+        "registeredBy",
     ]
 
     public static func actor(of envelope: Envelope) -> String {

@@ -1,4 +1,5 @@
 import Foundation
+import HromadaAPI
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif

@@ -151,4 +151,6 @@ public struct ValidAppeal: Sendable, Equatable, Codable {
     public var publicationConsent = false
     /// "post" for a paper appeal; otherwise derived from the channel (see `Classification`).
     public var paper = false
+    /// The librarian's account that registered it at the form (from the session, never typed in).
+    public var registeredBy: UUID?
 }

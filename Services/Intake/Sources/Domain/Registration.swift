@@ -1,4 +1,5 @@
 import Foundation
+import HromadaAPI
 import HromadaContracts
 
 /// Registration numbers (Instruction 348: registered on the day it arrives; numbers never run
@@ -34,40 +35,9 @@ public enum RegistrationNumber {
     }
 }
 
-/// What a successful registration returns (201 body, receipt, Open311 response). The `id` is
-/// written lower-case, as every identifier on the wire.
-public struct RegistrationReceipt: Codable, Sendable, Equatable {
-    public var id: UUID
-    public var registrationNumber: String
-    public var trackingToken: String
-    public var status: String
-    public var registeredAt: Date
-    public var repeatOf: String?
-
-    public init(
-        id: UUID, registrationNumber: String, trackingToken: String, status: String, registeredAt: Date,
-        repeatOf: String?
-    ) {
-        self.id = id
-        self.registrationNumber = registrationNumber
-        self.trackingToken = trackingToken
-        self.status = status
-        self.registeredAt = registeredAt
-        self.repeatOf = repeatOf
-    }
-
-    enum CodingKeys: String, CodingKey { case id, registrationNumber, trackingToken, status, registeredAt, repeatOf }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id.uuidString.lowercased(), forKey: .id)
-        try c.encode(registrationNumber, forKey: .registrationNumber)
-        try c.encode(trackingToken, forKey: .trackingToken)
-        try c.encode(status, forKey: .status)
-        try c.encode(registeredAt, forKey: .registeredAt)
-        try c.encodeIfPresent(repeatOf, forKey: .repeatOf)
-    }
-}
+/// What a successful registration returns (201 body, receipt, Open311 response): HromadaAPI's type
+/// (one definition for the service and its clients), which writes the `id` lower-case.
+public typealias RegistrationReceipt = IntakeJSON.AppealRegistered
 
 /// The outcome of a registration attempt (with an idempotency key, possibly a replay).
 public enum RegistrationOutcome: Sendable, Equatable {
@@ -121,7 +91,7 @@ public struct NewAppeal: Sendable, Equatable {
 
     /// `appeal.registered`, as published through the outbox.
     public var event: AppealRegistered {
-        AppealRegistered(
+        var event = AppealRegistered(
             appealId: id, registrationNumber: registrationNumber, registeredAt: registeredAt, kind: appeal.kind,
             category: appeal.category, district: appeal.district, location: appeal.location, author: appeal.author,
             subject: appeal.subject, text: appeal.text, centreId: appeal.centreId, assistedBy: appeal.assistedBy,
@@ -130,6 +100,8 @@ public struct NewAppeal: Sendable, Equatable {
             coSigners: appeal.coSigners.isEmpty ? nil : appeal.coSigners, representative: appeal.representative,
             reception: appeal.reception, termsStartOn: termsStartOn, lateEntry: appeal.lateEntry,
             consents: AppealRegistered.Consents(publication: appeal.publicationConsent))
+        event.registeredBy = appeal.registeredBy?.uuidString.lowercased()
+        return event
     }
 
     public var receipt: RegistrationReceipt {

@@ -14,13 +14,14 @@ struct AppealIntake: Sendable {
     let strings: IntakeStrings
 
     func register(
-        _ submission: AppealSubmission, channel: String, centre: String?, idempotency: IdempotentRequest? = nil,
-        logger: Logger
+        _ submission: AppealSubmission, channel: String, centre: String?, registeredBy librarian: UUID? = nil,
+        idempotency: IdempotentRequest? = nil, logger: Logger
     ) async throws -> RegistrationOutcome {
-        let valid: ValidAppeal
+        var valid: ValidAppeal
         switch AppealValidator.validate(submission, channel: channel, authenticatedCentre: centre) {
         case .success(let appeal):
             valid = appeal
+            valid.registeredBy = librarian
         case .failure(let failure):
             for problem in failure.errors {
                 Counter(

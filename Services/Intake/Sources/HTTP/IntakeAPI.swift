@@ -36,6 +36,7 @@ struct IntakeAPI: Sendable {
         router.group("v1/admin")
             .put("centres/{id}") { request, context in try await self.putCentre(request, context: context) }
             .get("centres") { _, context in try await self.listCentres(context: context) }
+        LibrarianAPI(intake: intake).addRoutes(to: router)
     }
 
     // MARK: Centres

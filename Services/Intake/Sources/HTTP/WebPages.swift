@@ -5,9 +5,10 @@ import HromadaRuntime
 import HromadaWeb
 import Hummingbird
 
-/// The librarian's form (`GET /`), its sign-in, the printable receipt, and the resident's
-/// tracking page (`GET /track`). Server-rendered with the web kit: Ukrainian by default (`?lang=en`
-/// switches and is remembered), typed view models (Mustache escapes every `{{value}}`), the
+/// The librarian's form (`GET /`), its sign-in with the librarian's own account (the kit's
+/// sign-in routes), the printable receipt, and the resident's tracking page (`GET /track`).
+/// Server-rendered with the web kit: Ukrainian by default (`?lang=en` switches and is
+/// remembered), typed view models (Mustache escapes every `{{value}}`), the
 /// shared stylesheet and script, a server-side session (cookie `hromada_intake`) whose CSRF token
 /// every form posts back.
 struct WebPages: Sendable {
@@ -17,28 +18,41 @@ struct WebPages: Sendable {
     var store: IntakeStore { intake.store }
     var strings: IntakeStrings { IntakeStrings(catalogue: site.catalogue) }
 
-    static let templates = ["header", "login", "form", "receipt", "track"]
+    static let templates = ["header", "form", "receipt", "track"]
 
     func addRoutes(to router: Router<IntakeService.Context>) {
         router.get("/") { request, context in try await self.form(request, context: context) }
-        router.group().add(middleware: SignInThrottleMiddleware<IntakeService.Context>())
-            .add(middleware: RateLimitMiddleware<IntakeService.Context>(.signIn, requestsPerSecond: 1, burst: 10))
-            .post("/form/login") { request, _ in try await self.login(request) }
-        router.post("/form/logout") { request, context in
-            try await self.site.signOut(context, redirectTo: "/", query: [("lang", Language.of(request).rawValue)])
-        }
+        signIn.register(on: router)
         router.post("/form/appeals") { request, context in try await self.submit(request, context: context) }
         router.group()
             .add(middleware: RateLimitMiddleware<IntakeService.Context>(.tracking, requestsPerSecond: 2, burst: 20))
             .get("/track") { request, _ in try await self.track(request) }
     }
 
-    // MARK: View models
-
-    struct LoginView: Encodable, Sendable {
-        var error: String?
-        var centreName: String?
+    /// `GET|POST /form/login` (centre, login, password of the librarian's own account) and
+    /// `POST /form/logout`. The session names the account: the form records who helped from it.
+    var signIn: SignInRoutes<IntakeService.Context> {
+        let store = self.store
+        return site.signInRoutes(
+            SignInForm(
+                title: "loginTitle", refused: "wrongLibrarianLogin",
+                fields: [
+                    .init("centre", label: "centreId", secret: false, autocomplete: "organization"),
+                    .init("login", label: "librarianLogin", secret: false, autocomplete: "username"),
+                    .init("password", label: "password"),
+                ]),
+            signInPath: "/form/login", signOutPath: "/form/logout",
+            home: { request, _ in "/?lang=" + Language.of(request).rawValue }
+        ) { attempt in
+            guard
+                let librarian = try await store.authenticateLibrarian(
+                    centre: attempt["centre"], login: attempt["login"], password: attempt.fields["password"] ?? "")
+            else { return .refused }
+            return .signedIn(subject: librarian.sessionSubject)
+        }
     }
+
+    // MARK: View models
 
     struct Option: Encodable, Sendable {
         var code: String
@@ -49,7 +63,7 @@ struct WebPages: Sendable {
     /// What the librarian typed, for showing the form again.
     struct FormValues: Encodable, Sendable {
         var fullName, address, phone, email, preferredLanguage, benefitCategory: String?
-        var kind, against, category, district, subject, text, assistedBy: String?
+        var kind, against, category, district, subject, text: String?
         /// Co-signers, one a line: "full name; place of residence" (Art. 5).
         var coSigners: String?
         var repName, repAddress, repDocumentKind, repDocumentNumber, repDocumentDate: String?
@@ -72,6 +86,7 @@ struct WebPages: Sendable {
     struct FormView: Encodable, Sendable {
         var csrf: String
         var centreName: String?
+        var librarian: String?
         var v: FormValues
         var e: FieldMessages
         var hasErrors: Bool
@@ -82,6 +97,7 @@ struct WebPages: Sendable {
     struct ReceiptView: Encodable, Sendable {
         var csrf: String
         var centreName: String?
+        var librarian: String?
         var number, token, date, categoryName, authorityName, termDays: String
         var repeatOf: String?
         var trackURL: String
@@ -102,56 +118,43 @@ struct WebPages: Sendable {
     /// The form's fields as posted (`application/x-www-form-urlencoded`).
     struct AppealForm: Decodable, Sendable {
         var csrf, fullName, address, phone, email, preferredLanguage, benefitCategory: String?
-        var kind, against, category, district, subject, text, consent, confidential, assistedBy: String?
+        var kind, against, category, district, subject, text, consent, confidential: String?
         var coSigners, repName, repAddress, repDocumentKind, repDocumentNumber, repDocumentDate: String?
         var receivedOn, enteredBy, receptionHead, receptionDay: String?
     }
 
-    struct LoginForm: Decodable, Sendable { var key: String? }
-
     // MARK: Pages
 
-    /// The signed-in librarian's centre (its session's subject, checked active on every request).
-    func librarian(_ context: IntakeService.Context) async throws -> (session: WebSession, centre: Centre)? {
-        guard let session = context.session, case .librarian(let id)? = context.principal,
-            let centre = try await store.centre(id: id), centre.active
+    /// Who is signed in: the session, the librarian's account and its centre (both checked active
+    /// on every request).
+    struct SignedIn {
+        var session: WebSession
+        var librarian: Librarian
+        var centre: Centre
+    }
+
+    func signedIn(_ context: IntakeService.Context) async throws -> SignedIn? {
+        guard let session = context.session, case .librarian? = context.principal,
+            case let (librarian, centre)? = try await store.signedInLibrarian(subject: session.subject)
         else { return nil }
-        return (session, centre)
+        return SignedIn(session: session, librarian: librarian, centre: centre)
     }
 
     func form(_ request: Request, context: IntakeService.Context) async throws -> Response {
-        guard let (session, centre) = try await librarian(context).map({ ($0.session, $0.centre) }) else {
-            return site.page("login", LoginView(), request: request)
+        guard let who = try await signedIn(context) else {
+            return signIn.page(request, context: context)
         }
         let language = Language.of(request)
         return site.page(
-            "form", formView(FormValues(), errors: [], language: language, csrf: session.csrf, centreName: centre.name),
-            request: request)
-    }
-
-    func login(_ request: Request) async throws -> Response {
-        let language = Language.of(request)
-        let form = (try? await site.form(LoginForm.self, request, limit: 8 * 1024)) ?? LoginForm()
-        guard let centre = try await store.authenticateCentre(key: form.key) else {
-            return site.page(
-                "login", LoginView(error: strings.string("wrongCentreKey", language)), request: request,
-                status: .unauthorized)
-        }
-        let (_, cookie) = try await site.sessions.start(subject: centre.id)
-        // The librarian's form is only ever reached from its own pages: a strict cookie.
-        let strict = Cookie(
-            name: cookie.name, value: cookie.value, maxAge: cookie.maxAge, path: "/", secure: cookie.secure,
-            httpOnly: true, sameSite: .strict)
-        return site.redirect("/", query: [("lang", language.rawValue)], cookies: [strict])
+            "form", formView(FormValues(), errors: [], language: language, who: who), request: request)
     }
 
     func submit(_ request: Request, context: IntakeService.Context) async throws -> Response {
         let language = Language.of(request)
-        guard let (session, centre) = try await librarian(context) else {
-            return site.page(
-                "login", LoginView(error: strings.string("signInFirst", language)), request: request,
-                status: .unauthorized)
+        guard let who = try await signedIn(context) else {
+            return signIn.page(request, context: context, message: "signInFirst", status: .unauthorized)
         }
+        let session = who.session
         let form = try await site.form(AppealForm.self, request, limit: intake.settings.maxBodyBytes)
         // The middleware checked the token of a form-encoded post; a body sent as anything else is
         // checked here.
@@ -163,27 +166,29 @@ struct WebPages: Sendable {
                 fullName: values.fullName, address: values.address, email: values.email, phone: values.phone,
                 preferredLanguage: values.preferredLanguage, benefitCategory: values.benefitCategory),
             subject: values.subject, text: values.text, district: values.district, centreId: nil,
-            assistedBy: values.assistedBy, consent: values.consentChecked, confidential: values.confidentialChecked,
+            assistedBy: nil, consent: values.consentChecked, confidential: values.confidentialChecked,
             against: values.kind == AppealKind.complaint.rawValue ? values.against : nil,
             coSigners: Self.coSigners(values.coSigners), representative: Self.representative(values),
             reception: (values.receptionHead != nil || values.receptionDay != nil)
                 ? AppealSubmission.Reception(headName: values.receptionHead, heldOn: values.receptionDay) : nil,
             receivedOn: values.receivedOn,
-            enteredBy: values.enteredBy ?? (values.receivedOn != nil ? values.assistedBy : nil),
+            // A late paper entry names who entered it; by default the signed-in librarian.
+            enteredBy: values.enteredBy ?? (values.receivedOn != nil ? who.librarian.login : nil),
             // The only consent the form asks for is to publish the text (never a condition).
             publish: values.consentChecked ? true : nil)
         do {
             let outcome = try await intake.register(
-                submission, channel: AppealValidator.Channel.centre, centre: centre.id, logger: context.logger)
+                submission, channel: AppealValidator.Channel.centre, centre: who.centre.id,
+                registeredBy: who.librarian.id, logger: context.logger)
             guard case .registered(let receipt) = outcome else { throw IntakeError(code: .registrationFailed) }
             return site.page(
                 "receipt",
-                receiptView(receipt, submission: submission, language: language, session: session, centre: centre),
+                receiptView(receipt, submission: submission, language: language, who: who),
                 request: request, status: .created)
         } catch let error as APIError where error.status == .unprocessableContent {
             return site.page(
                 "form",
-                formView(values, errors: error.errors, language: language, csrf: session.csrf, centreName: centre.name),
+                formView(values, errors: error.errors, language: language, who: who),
                 request: request, status: .unprocessableContent)
         }
     }
@@ -196,7 +201,7 @@ struct WebPages: Sendable {
             email: present(form.email), preferredLanguage: present(form.preferredLanguage),
             benefitCategory: present(form.benefitCategory), kind: present(form.kind), against: present(form.against),
             category: present(form.category), district: present(form.district), subject: present(form.subject),
-            text: present(form.text), assistedBy: present(form.assistedBy))
+            text: present(form.text))
         v.coSigners = present(form.coSigners)
         v.repName = present(form.repName)
         v.repAddress = present(form.repAddress)
@@ -236,14 +241,14 @@ struct WebPages: Sendable {
     }
 
     func receiptView(
-        _ receipt: RegistrationReceipt, submission: AppealSubmission, language: Language, session: WebSession,
-        centre: Centre
+        _ receipt: RegistrationReceipt, submission: AppealSubmission, language: Language, who: SignedIn
     ) -> ReceiptView {
         let category = Reference.category(code: submission.category ?? "")
         let authority = category.flatMap { Reference.authority(code: $0.defaultAuthority) }
         let date = ISO8601.format(receipt.registeredAt, in: .kyiv).prefix(16).replacingOccurrences(of: "T", with: " ")
         return ReceiptView(
-            csrf: session.csrf, centreName: centre.name, number: receipt.registrationNumber,
+            csrf: who.session.csrf, centreName: who.centre.name, librarian: who.librarian.login,
+            number: receipt.registrationNumber,
             token: receipt.trackingToken, date: date,
             categoryName: (language == .uk ? category?.nameUk : category?.nameEn) ?? "",
             authorityName: (language == .uk ? authority?.nameUk : authority?.nameEn) ?? "",
@@ -252,7 +257,7 @@ struct WebPages: Sendable {
     }
 
     func formView(
-        _ values: FormValues, errors: [FieldError], language: Language, csrf: String, centreName: String
+        _ values: FormValues, errors: [FieldError], language: Language, who: SignedIn
     ) -> FormView {
         func message(_ e: FieldError) -> String { (language == .uk ? e.messageUk : nil) ?? e.message }
         var byField: [String: String] = [:]
@@ -276,7 +281,8 @@ struct WebPages: Sendable {
         }
         let uk = language == .uk
         return FormView(
-            csrf: csrf, centreName: centreName, v: values, e: fieldMessages, hasErrors: !errors.isEmpty,
+            csrf: who.session.csrf, centreName: who.centre.name, librarian: who.librarian.login, v: values,
+            e: fieldMessages, hasErrors: !errors.isEmpty,
             errors: errors.map { Message(message: message($0)) },
             kinds: options(
                 [

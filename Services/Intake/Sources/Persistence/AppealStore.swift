@@ -199,7 +199,7 @@ enum AppealRecords {
                 benefit_category, subject, body, confidential, against, lat, lon, location_address, is_repeat,
                 repeat_of, tracking_token_hash, status, updated_at, arrival, frequency, collective, social_category,
                 duplicate_of, co_signers, representative, reception, received_on, entered_by, terms_start_on,
-                publication_consent)
+                publication_consent, registered_by)
             VALUES (\(new.id), \(new.registrationNumber), \(new.registeredAt), \(new.registeredOn.description)::date,
                 \(new.channel), \(a.centreId), \(a.assistedBy), \(a.kind.rawValue), \(a.category), \(a.district),
                 \(new.authorKey), \(a.author.fullName), \(a.author.address), \(a.author.email), \(a.author.phone),
@@ -210,7 +210,7 @@ enum AppealRecords {
                 \(!a.coSigners.isEmpty), \(c.socialCategory), \(c.duplicateOf), \(try json(a.coSigners))::jsonb,
                 \(try json(a.representative))::jsonb, \(try json(a.reception))::jsonb,
                 \(a.lateEntry?.receivedOn.description)::date, \(a.lateEntry?.enteredBy),
-                \(new.termsStartOn.description)::date, \(a.publicationConsent))
+                \(new.termsStartOn.description)::date, \(a.publicationConsent), \(a.registeredBy))
             """
         )
         try connection.execute(

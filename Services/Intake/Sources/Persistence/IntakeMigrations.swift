@@ -128,5 +128,21 @@ public enum IntakeMigrations {
                     ADD COLUMN terms_start_on date,
                     ADD COLUMN publication_consent boolean NOT NULL DEFAULT false;
                 """),
+        // Issue 12/13 (intake's range 400-409): librarians' personal accounts; an appeal registered
+        // at the form names the account (`registered_by`), never a typed-in name.
+        Migration(
+            version: 400, name: "librarians",
+            sql: """
+                CREATE TABLE librarians (
+                    id uuid PRIMARY KEY,
+                    centre_id text NOT NULL REFERENCES centres (id),
+                    login text NOT NULL,
+                    password_hash text NOT NULL,
+                    active boolean NOT NULL DEFAULT true,
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    UNIQUE (centre_id, login)
+                );
+                ALTER TABLE appeals ADD COLUMN registered_by uuid REFERENCES librarians (id);
+                """),
     ]
 }

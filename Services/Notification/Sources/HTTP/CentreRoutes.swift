@@ -73,8 +73,8 @@ public struct CentreRoutes: Sendable {
         router.get("/centres/:centre/notices") { request, context in
             let centre = try context.parameters.require("centre")
             guard context.principal?.centre == centre else {
-                let status: HTTPResponse.Status = BearerAuthenticator<Context>.token(request) == nil ? .ok : .unauthorized
-                return signIn.page(request, context: context, status: status)
+                let tokenGiven = BearerAuthenticator<Context>.token(request) != nil
+                return signIn.page(request, context: context, status: tokenGiven ? .unauthorized : .ok)
             }
             let all = request.uri.queryParameters.get("status") == "all"
             let list = try await inbox.notices(centre: centre, unreadOnly: !all)
