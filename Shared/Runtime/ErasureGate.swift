@@ -48,7 +48,9 @@ public enum ErasureTombstones {
     /// The appeal ids an event may concern: its correlation id and the payload's `appealId`.
     public static func appealIds(of envelope: Envelope) -> [UUID] {
         var ids = [envelope.correlationId]
-        if let id = envelope.payload["appealId"]?.stringValue.flatMap(UUID.init(uuidString:)), id != envelope.correlationId {
+        if let id = envelope.payload["appealId"]?.stringValue.flatMap(UUID.init(uuidString:)),
+            id != envelope.correlationId
+        {
             ids.append(id)
         }
         return ids
@@ -116,7 +118,8 @@ public struct ErasureGate: EventHandler {
                 || ErasureTombstones.appealIds(of: event.envelope).allSatisfy { !erased.contains($0) }
         }
         if kept.count < events.count {
-            logger.debug("dropped events of erased appeals", metadata: ["erasure.dropped": "\(events.count - kept.count)"])
+            logger.debug(
+                "dropped events of erased appeals", metadata: ["erasure.dropped": "\(events.count - kept.count)"])
         }
         if !kept.isEmpty { try inner.handle(batch: kept, on: connection) }
     }

@@ -10,10 +10,15 @@ final class RetentionTests: XCTestCase {
     func testTheTermCountsFromTheFirstOfJanuaryAfterClosing() {
         let policy = RetentionPolicy.legal
         XCTAssertEqual(policy.years, 5)
-        XCTAssertEqual(policy.erasableFrom(closedOn: LocalDate(year: 2026, month: 1, day: 2)!), LocalDate(year: 2032, month: 1, day: 1)!)
-        XCTAssertEqual(policy.erasableFrom(closedOn: LocalDate(year: 2026, month: 12, day: 31)!), LocalDate(year: 2032, month: 1, day: 1)!)
-        XCTAssertEqual(RetentionPolicy(years: 10).erasableFrom(closedOn: LocalDate(year: 2026, month: 6, day: 1)!),
-                       LocalDate(year: 2037, month: 1, day: 1)!)
+        XCTAssertEqual(
+            policy.erasableFrom(closedOn: LocalDate(year: 2026, month: 1, day: 2)!),
+            LocalDate(year: 2032, month: 1, day: 1)!)
+        XCTAssertEqual(
+            policy.erasableFrom(closedOn: LocalDate(year: 2026, month: 12, day: 31)!),
+            LocalDate(year: 2032, month: 1, day: 1)!)
+        XCTAssertEqual(
+            RetentionPolicy(years: 10).erasableFrom(closedOn: LocalDate(year: 2026, month: 6, day: 1)!),
+            LocalDate(year: 2037, month: 1, day: 1)!)
     }
 
     func testTheSweepCutoffAgreesWithTheTerm() {
@@ -42,7 +47,8 @@ final class RetentionTests: XCTestCase {
         XCTAssertEqual(ErasureDecision.validate(reason: nil, decidedBy: "a"), .failure(.reasonMissing))
         XCTAssertEqual(ErasureDecision.validate(reason: "  \n", decidedBy: "a"), .failure(.reasonMissing))
         XCTAssertEqual(
-            ErasureDecision.validate(reason: String(repeating: "x", count: 1001), decidedBy: "a"), .failure(.reasonMissing))
+            ErasureDecision.validate(reason: String(repeating: "x", count: 1001), decidedBy: "a"),
+            .failure(.reasonMissing))
         XCTAssertEqual(
             ErasureDecision.validate(reason: " court decision 2-123/2031 ", decidedBy: "a"),
             .success(ErasureDecision(reason: "court decision 2-123/2031", decidedBy: "a")))

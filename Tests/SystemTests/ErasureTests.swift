@@ -65,7 +65,8 @@ final class ErasureTests: XCTestCase {
                 "location": ["lat": 46.97, "lon": 31.99, "address": resident.address],
             ]
             let r = try await http.json(
-                "POST", system.baseURL(.intake) + "/v1/appeals", appeal, headers: ["Authorization": "Bearer \(centreKey)"])
+                "POST", system.baseURL(.intake) + "/v1/appeals", appeal,
+                headers: ["Authorization": "Bearer \(centreKey)"])
             XCTAssertEqual(r.status, 201, r.text)
             numbers.append(try XCTUnwrap(try r.object()["registrationNumber"] as? String))
             tokens.append(try XCTUnwrap(try r.object()["trackingToken"] as? String))
@@ -108,6 +109,29 @@ final class ErasureTests: XCTestCase {
             XCTAssertTrue(closedInIntake, "intake never saw \(number) closed")
         }
         let (numberA, numberB, numberC) = (numbers[0], numbers[1], numbers[2])
+
+        // The resident's statement: what is held about the appeal and who viewed it (the head's
+        // actions recorded by routing as `personal-data.accessed`), as JSON and as a printable page.
+        let statementURL = system.baseURL(.intake) + "/v1/appeals/\(numberA)/statement?token=\(tokens[0])"
+        var statementText = ""
+        let viewed = try await eventually(timeout: .seconds(20), every: .milliseconds(300)) {
+            let r = try await http.request("GET", statementURL)
+            statementText = r.text
+            guard r.status == 200 else { return false }
+            let accesses = try r.object()["accesses"] as? [[String: Any]] ?? []
+            return accesses.contains { $0["purpose"] as? String == "ticket.answer" }
+        }
+        XCTAssertTrue(viewed, "the statement lists no access: \(statementText)")
+        XCTAssertTrue(statementText.contains(residents[0].email), statementText)
+        XCTAssertTrue(statementText.contains("erasableFrom"), "a closed appeal's statement says when it is erased")
+        let statementPage = try await http.request(
+            "GET", system.baseURL(.intake) + "/track/statement?number=\(numberA)&token=\(tokens[0])&lang=en")
+        XCTAssertEqual(statementPage.status, 200)
+        XCTAssertTrue(statementPage.text.contains(residents[0].phone), "the page shows the phone held")
+        XCTAssertTrue(statementPage.text.contains("ticket.answer"), "the page shows who viewed the data")
+        let wrongToken = try await http.request(
+            "GET", system.baseURL(.intake) + "/v1/appeals/\(numberA)/statement?token=\(tokens[1])")
+        XCTAssertEqual(wrongToken.status, 404, "another appeal's code opens nothing")
         let erase = system.baseURL(.intake) + "/v1/admin/appeals/"
 
         // Refusals: no reason; an open appeal; no administrator.
@@ -129,13 +153,16 @@ final class ErasureTests: XCTestCase {
 
         // B: its retention ends (closed eight years ago), and the sweep erases it by itself.
         _ = try await system.adminQuery(
-            "UPDATE intake.appeals SET last_event_at = now() - interval '8 years' WHERE registration_number = \(numberB)")
+            "UPDATE intake.appeals SET last_event_at = now() - interval '8 years' "
+                + "WHERE registration_number = \(numberB)"
+        )
 
         // Every service confirms both erasures.
         for number in [numberA, numberB] {
             var last = ""
             let complete = try await eventually(timeout: .seconds(40), every: .milliseconds(500)) {
-                let r = try await http.request("GET", system.baseURL(.intake) + "/v1/admin/erasures/\(number)", headers: admin)
+                let r = try await http.request(
+                    "GET", system.baseURL(.intake) + "/v1/admin/erasures/\(number)", headers: admin)
                 last = r.text
                 guard r.status == 200 else { return false }
                 return try r.object()["complete"] as? Bool == true
@@ -149,6 +176,10 @@ final class ErasureTests: XCTestCase {
         let triggers = (list["erasures"] as? [[String: Any]] ?? []).compactMap { $0["trigger"] as? String }.sorted()
         XCTAssertEqual(triggers, ["administrator", "retention"])
 
+        // The erased appeal's statement and tracking page open no more (the tracking code is gone).
+        let statementAfter = try await http.request("GET", statementURL)
+        XCTAssertEqual(statementAfter.status, 404, statementAfter.text)
+
         // A replayed ticket event of an erased appeal brings nothing back (tombstones).
         let replayed = try await replayAcceptance(of: numberA, ticket: try XCTUnwrap(tickets[numberA]), system: system)
         let replayConsumed = try await eventually(timeout: .seconds(20), every: .milliseconds(300)) {
@@ -158,7 +189,8 @@ final class ErasureTests: XCTestCase {
         let replayEffects = try await system.scalar(
             "SELECT count(*) FROM intake.appeal_history WHERE event_id = '\(replayed)'")
         XCTAssertEqual(replayEffects, 0, "the replayed event reached an erased appeal's history")
-        let statusA = try await system.adminQuery("SELECT status FROM intake.appeals WHERE registration_number = \(numberA)")
+        let statusA = try await system.adminQuery(
+            "SELECT status FROM intake.appeals WHERE registration_number = \(numberA)")
         XCTAssertEqual(try statusA.first?.decode(0, as: String.self), "closed")
 
         // Let everything settle: outboxes relayed, queues drained.
@@ -194,10 +226,14 @@ final class ErasureTests: XCTestCase {
         // The non-personal facts remain: the appeals and tickets are still counted; the chain verifies
         // and still holds the erased appeals' events, their fields shown as erased.
         let kept = try await system.scalar(
-            "SELECT count(*) FROM intake.appeals WHERE registration_number IN ('\(numberA)', '\(numberB)') AND category = 'heating'")
+            "SELECT count(*) FROM intake.appeals "
+                + "WHERE registration_number IN ('\(numberA)', '\(numberB)') AND category = 'heating'"
+        )
         XCTAssertEqual(kept, 2)
         let closedTickets = try await system.scalar(
-            "SELECT count(*) FROM routing.tickets WHERE registration_number IN ('\(numberA)', '\(numberB)') AND status = 'closed'")
+            "SELECT count(*) FROM routing.tickets "
+                + "WHERE registration_number IN ('\(numberA)', '\(numberB)') AND status = 'closed'"
+        )
         XCTAssertEqual(closedTickets, 2)
         let verify = try await http.request("GET", system.baseURL(.audit) + "/v1/verify", headers: admin)
         XCTAssertEqual(try verify.object()["ok"] as? Bool, true, verify.text)
@@ -228,7 +264,8 @@ final class ErasureTests: XCTestCase {
         let event = TicketAccepted(
             ticketId: try XCTUnwrap(UUID(uuidString: ticket)), appealId: appealId, registrationNumber: number,
             authority: "zhkg", officialId: "replay", acceptedAt: Date())
-        let envelope = try Envelope(event: event, correlationId: appealId, causationId: nil, producer: "hromada-routing")
+        let envelope = try Envelope(
+            event: event, correlationId: appealId, causationId: nil, producer: "hromada-routing")
         var logger = Logger(label: "hromada.erasure-test")
         logger.logLevel = .warning
         let client = AMQPClient(configuration: try system.broker.configuration(name: "erasure-replay"), logger: logger)
@@ -237,7 +274,8 @@ final class ErasureTests: XCTestCase {
                 AMQPOutgoingMessage(
                     exchange: Topology.eventsExchange, routingKey: envelope.routingKey, body: try envelope.encoded(),
                     properties: AMQPProperties(
-                        contentType: "application/json", deliveryMode: 2, messageID: envelope.id.uuidString.lowercased(),
+                        contentType: "application/json", deliveryMode: 2,
+                        messageID: envelope.id.uuidString.lowercased(),
                         type: envelope.type, correlationID: appealId.uuidString.lowercased(), appID: envelope.producer,
                         timestamp: envelope.occurredAt))
             ])

@@ -193,6 +193,7 @@ public final class Console: Sendable {
             }
         }
         ConsoleReports.install(on: router, console: self)  // /reports…: issue 18
+        ConsoleErasures.install(on: router, console: self)  // /erasures: issue 19
         return router
     }
 

@@ -38,7 +38,8 @@ extension AdminClient {
             _ = try await call(
                 "POST", "intake", "/v1/admin/appeals/\(RabbitManagement.encode(entry.registrationNumber))/erase",
                 sending: ErasureJSON.Request(
-                    reason: "erased again after a restore; first erased \(ISO8601.format(entry.erasedAt)): \(entry.reason)",
+                    reason:
+                        "erased again after a restore; first erased \(ISO8601.format(entry.erasedAt)): \(entry.reason)",
                     reapply: true),
                 as: ErasureJSON.Status.self)
             erased.append(entry.registrationNumber)
@@ -58,7 +59,8 @@ enum ErasureTable {
     static func render(_ list: ErasureJSON.List) -> String {
         let rows = list.erasures.map { e in
             [
-                e.registrationNumber, ISO8601.format(e.erasedAt), e.trigger, e.complete ? "erased everywhere" : "waiting",
+                e.registrationNumber, ISO8601.format(e.erasedAt), e.trigger,
+                e.complete ? "erased everywhere" : "waiting",
                 e.waiting.isEmpty ? "-" : e.waiting.joined(separator: ", "),
             ]
         }
@@ -156,7 +158,10 @@ extension HromadactlCommand {
                         again = try await client.reapply(ledger: list)
                     }
                     let republished = try await client.republishErasures()
-                    print("erased again from the ledger: \(again.count); erasures sent again to every service: \(republished)")
+                    print(
+                        "erased again from the ledger: \(again.count); "
+                            + "erasures sent again to every service: \(republished)"
+                    )
                 }
             }
         }

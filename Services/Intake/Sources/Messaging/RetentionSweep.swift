@@ -17,7 +17,8 @@ public struct RetentionSweep: Service {
         public var batchSize: Int
 
         public init(
-            policy: RetentionPolicy = .legal, interval: Duration = .seconds(3600), initialDelay: Duration = .seconds(30),
+            policy: RetentionPolicy = .legal, interval: Duration = .seconds(3600),
+            initialDelay: Duration = .seconds(30),
             batchSize: Int = 200
         ) {
             self.policy = policy

@@ -6,7 +6,8 @@ import HromadaRuntime
 
 /// Intake's side of erasing an appeal's personal data (issue 19, migrations 500–519): the
 /// erasure record with its legal reason, the services' confirmations, the retention sweep's
-/// query, and the statement that replaces the personal fields of intake's own rows.
+/// query, and the statement that replaces the personal fields of intake's own rows (and the
+/// accesses table the resident's statement reads, 502).
 public enum IntakeErasureMigrations {
     public static let all: [Migration] = [
         ErasureTombstones.migration,
@@ -33,6 +34,22 @@ public enum IntakeErasureMigrations {
                 CREATE INDEX appeals_final_last_event ON appeals (last_event_at)
                     WHERE status IN ('closed', 'returned', 'not-considered');
                 """),
+        // The resident's statement (IntakeStore+Statement): who viewed the appeal's personal data,
+        // from `personal-data.accessed` (no names: role, authority, purpose, service, time).
+        Migration(
+            version: 502, name: "accesses to an appeal's personal data",
+            sql: """
+                CREATE TABLE appeal_accesses (
+                    event_id    uuid        PRIMARY KEY,
+                    appeal_id   uuid        NOT NULL,
+                    role        text        NOT NULL,
+                    authority   text,
+                    purpose     text        NOT NULL,
+                    service     text        NOT NULL,
+                    accessed_at timestamptz NOT NULL
+                );
+                CREATE INDEX appeal_accesses_appeal ON appeal_accesses (appeal_id, accessed_at);
+                """),
     ]
 }
 
@@ -44,7 +61,9 @@ extension IntakeStore {
     /// the column allows it) and forgets the receipts remembered for idempotent retries (they
     /// hold the tracking code). Category, kind, district, dates, status and the classifier stay:
     /// they are the anonymised facts statistics count.
-    static func erasePersonalFields(appealId: UUID, registrationNumber: String, on connection: PostgresConnection) throws {
+    static func erasePersonalFields(appealId: UUID, registrationNumber: String, on connection: PostgresConnection)
+        throws
+    {
         let marker = ErasureTombstones.marker
         try connection.execute(
             """
@@ -69,24 +88,30 @@ extension IntakeStore {
         let connection = transaction.connection
         try erasePersonalFields(appealId: appealId, registrationNumber: registrationNumber, on: connection)
         let erasure = AppealPersonalDataErased(
-            appealId: appealId, registrationNumber: registrationNumber, trigger: trigger, erasedBy: decidedBy, erasedAt: now)
+            appealId: appealId, registrationNumber: registrationNumber, trigger: trigger, erasedBy: decidedBy,
+            erasedAt: now)
         let envelope = try transaction.publish(erasure, correlationId: appealId, occurredAt: now)
         try connection.execute(
             """
             INSERT INTO erasures (appeal_id, registration_number, trigger, reason, decided_by, erased_at, event_id)
-            VALUES (\(appealId), \(registrationNumber), \(trigger.rawValue), \(reason), \(decidedBy), \(now), \(envelope.id))
+            VALUES (\(appealId), \(registrationNumber), \(trigger.rawValue), \(reason), \(decidedBy), \(now),
+                    \(envelope.id))
             """)
         try ErasureTombstones.record(
-            appealId: appealId, registrationNumber: registrationNumber, erasedAt: now, eventId: envelope.id, on: connection)
+            appealId: appealId, registrationNumber: registrationNumber, erasedAt: now, eventId: envelope.id,
+            on: connection)
         try ErasureGate.confirm(erasure, event: envelope, in: transaction, at: now)
         try recordConfirmation(appealId: appealId, service: transaction.producer, at: now, on: connection)
     }
 
     /// A service's confirmation (idempotent).
-    static func recordConfirmation(appealId: UUID, service: String, at date: Date, on connection: PostgresConnection) throws {
+    static func recordConfirmation(appealId: UUID, service: String, at date: Date, on connection: PostgresConnection)
+        throws
+    {
         try connection.execute(
             """
-            INSERT INTO erasure_confirmations (appeal_id, service, confirmed_at) VALUES (\(appealId), \(service), \(date))
+            INSERT INTO erasure_confirmations (appeal_id, service, confirmed_at)
+            VALUES (\(appealId), \(service), \(date))
             ON CONFLICT (appeal_id, service) DO NOTHING
             """)
     }
@@ -99,9 +124,11 @@ extension IntakeStore {
     ) async throws -> Result<ErasureJSON.Status, ErasureRefusal> {
         try await unitOfWork.run { transaction -> Result<ErasureJSON.Status, ErasureRefusal> in
             let connection = transaction.connection
-            guard let row = try connection.query(
-                "SELECT id, status FROM appeals WHERE registration_number = \(registrationNumber) FOR UPDATE"
-            ).first else { return .failure(.unknownAppeal) }
+            guard
+                let row = try connection.query(
+                    "SELECT id, status FROM appeals WHERE registration_number = \(registrationNumber) FOR UPDATE"
+                ).first
+            else { return .failure(.unknownAppeal) }
             let appealId = try row.decode(0, as: UUID.self)
             if var existing = try Self.erasureStatus(registrationNumber: registrationNumber, on: connection) {
                 existing.erasedNow = false
@@ -193,8 +220,9 @@ extension IntakeStore {
             case .some(true): filter = "HAVING count(DISTINCT c.service) FILTER (WHERE c.service = ANY($1)) < $2"
             case .some(false): filter = "HAVING count(DISTINCT c.service) FILTER (WHERE c.service = ANY($1)) >= $2"
             }
-            var query = PostgresQuery(stringLiteral: Self.statusSelect + " GROUP BY e.appeal_id \(filter) "
-                + "ORDER BY e.erased_at DESC LIMIT $3")
+            var query = PostgresQuery(
+                stringLiteral: Self.statusSelect + " GROUP BY e.appeal_id \(filter) "
+                    + "ORDER BY e.erased_at DESC LIMIT $3")
             query.binds = [PostgresBind(expected), PostgresBind(expected.count), PostgresBind(limit)]
             let rows = try connection.query(query)
             let erasures = try rows.map(Self.status)
@@ -218,8 +246,11 @@ extension IntakeStore {
         FROM erasures e LEFT JOIN erasure_confirmations c ON c.appeal_id = e.appeal_id
         """
 
-    static func erasureStatus(registrationNumber: String, on connection: PostgresConnection) throws -> ErasureJSON.Status? {
-        var query = PostgresQuery(stringLiteral: statusSelect + " WHERE e.registration_number = $1 GROUP BY e.appeal_id")
+    static func erasureStatus(registrationNumber: String, on connection: PostgresConnection) throws -> ErasureJSON
+        .Status?
+    {
+        var query = PostgresQuery(
+            stringLiteral: statusSelect + " WHERE e.registration_number = $1 GROUP BY e.appeal_id")
         query.binds = [PostgresBind(registrationNumber)]
         return try connection.query(query).first.map(status)
     }

@@ -28,6 +28,8 @@ public enum RoutingErasure {
             WHERE appeal_id = \(appealId)
             """)
         try connection.execute(
-            "UPDATE ticket_history SET note = NULL WHERE ticket_id IN (SELECT id FROM tickets WHERE appeal_id = \(appealId))")
+            "UPDATE ticket_history SET note = NULL "
+                + "WHERE ticket_id IN (SELECT id FROM tickets WHERE appeal_id = \(appealId))"
+        )
     }
 }
