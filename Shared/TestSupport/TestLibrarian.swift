@@ -31,6 +31,16 @@ public struct TestLibrarian: Sendable {
         return TestLibrarian(id: id, centre: centre, login: login, password: String(password))
     }
 
+    /// A resident's valid appeal as the librarian's form posts it (`POST /form/appeals`), with the
+    /// session's CSRF token. It also sends the old free-text `assistedBy`, which the form ignores.
+    public static func appealForm(csrf: String) -> [(String, String)] {
+        [
+            ("csrf", csrf), ("fullName", "Коваленко Марія"), ("address", "вул. Нікольська, 20, кв. 7"),
+            ("kind", "application"), ("category", "heating"), ("subject", "Холодно"),
+            ("text", "Немає опалення в під'їзді вже тиждень."), ("assistedBy", "Вигадане ім'я"),
+        ]
+    }
+
     /// `a=1&b=2` with every value percent-encoded.
     public static func formBody(_ fields: [(String, String)]) -> String {
         var allowed = CharacterSet.alphanumerics

@@ -14,17 +14,6 @@ extension IntakeIntegrationTests {
 
     var admin: [String: String] { ["Authorization": "Bearer \(Self.adminToken)"] }
 
-    /// The valid form of a resident's appeal, with the session's token.
-    static func appealForm(csrf: String) -> [(String, String)] {
-        [
-            ("csrf", csrf), ("fullName", "Коваленко Марія"), ("address", "вул. Нікольська, 20, кв. 7"),
-            ("kind", "application"), ("category", "heating"), ("subject", "Холодно"),
-            ("text", "Немає опалення в під'їзді вже тиждень."),
-            // The old free-text field is ignored by the form: who helped comes from the session.
-            ("assistedBy", "Вигадане ім'я"),
-        ]
-    }
-
     func signIn(_ browser: FormBrowser, _ librarian: TestLibrarian) async throws -> String {
         let response = try await browser.post("/form/login?lang=en", librarian.signInFields)
         XCTAssertEqual(response.status, 303, response.text)
@@ -47,7 +36,7 @@ extension IntakeIntegrationTests {
         XCTAssertFalse(form.text.contains("name=\"assistedBy\""), "no free-text field for who helped")
         let csrf = try XCTUnwrap(FormBrowser.csrf(in: form.text))
 
-        let receipt = try await browser.post("/form/appeals", Self.appealForm(csrf: csrf), cookie: cookie)
+        let receipt = try await browser.post("/form/appeals", TestLibrarian.appealForm(csrf: csrf), cookie: cookie)
         XCTAssertEqual(receipt.status, 201, receipt.text)
         let delivery = try await awaitMessage(env, type: "appeal.registered")
         let event = try Envelope.decode(from: try XCTUnwrap(delivery).body).decode(AppealRegistered.self)
@@ -152,7 +141,7 @@ extension IntakeIntegrationTests {
         let page = try await browser.get("/", cookie: cookie)
         XCTAssertTrue(page.text.contains("name=\"password\""), "the old cookie shows the sign-in page")
         XCTAssertFalse(page.text.contains(csrf))
-        let late = try await browser.post("/form/appeals", Self.appealForm(csrf: csrf), cookie: cookie)
+        let late = try await browser.post("/form/appeals", TestLibrarian.appealForm(csrf: csrf), cookie: cookie)
         XCTAssertEqual(late.status, 401, "no appeal with an ended session")
         let rows = try await env.db.adminClient().query("SELECT count(*)::bigint FROM intake.web_sessions")
         XCTAssertEqual(try rows.first?.decode(0, as: Int.self), 0, "the server-side row is gone")
