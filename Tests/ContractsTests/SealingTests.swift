@@ -201,6 +201,36 @@ final class SealingTests: XCTestCase {
         }
     }
 
+    /// The golden sealed fixtures (Fixtures/sealed/, written by SecurityTests'
+    /// `PersonalDataSealingTests` with the test key, which also opens them back to the clear ones):
+    /// the documented shape, every other field as in the clear fixture, no personal value in clear.
+    func testTheGoldenSealedFixturesHaveTheSealedShape() throws {
+        for name in ["appeal.registered.v1.json", "ticket.answered.v1.json", "official.updated.v1.json"] {
+            let url = try XCTUnwrap(Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures/sealed"))
+            let bytes = Array(try Data(contentsOf: url))
+            let sealed = try Envelope.decode(from: bytes)
+            XCTAssertEqual(try sealed.encoded(), bytes, "\(name) is canonical")
+            let clearURL = try XCTUnwrap(Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures"))
+            let clear = try Envelope.decode(from: try Data(contentsOf: clearURL))
+            XCTAssertEqual(sealed.personalPathsInClear, [], name)
+            let box = try XCTUnwrap(sealed.payload[PersonalDataSealing.payloadKey]?.objectValue, name)
+            XCTAssertEqual(Set(box.keys), ["algorithm", "keyId", "data"])
+            XCTAssertEqual(box["algorithm"]?.stringValue, "AES-256-GCM")
+            XCTAssertEqual(box["keyId"]?.stringValue, "test-1")
+            // nonce (12) + ciphertext + tag (16)
+            XCTAssertGreaterThan(Data(base64Encoded: box["data"]?.stringValue ?? "")?.count ?? 0, 28)
+            var rest = sealed
+            _ = rest.payload.removing(path: [PersonalDataSealing.payloadKey])
+            var expected = clear
+            for path in PersonalFields.paths(for: clear.type) { _ = expected.payload.removing(path: path) }
+            XCTAssertEqual(rest, expected, "\(name): the fields that are not personal travel as before")
+            let text = String(decoding: bytes, as: UTF8.self)
+            for value in Self.personalStrings(clear) where value.count >= 4 {
+                XCTAssertFalse(text.contains(value), "\(name): a personal value in clear")
+            }
+        }
+    }
+
     private func assertSealedDataError(
         _ body: @autoclosure () throws -> Envelope, _ fragment: String, file: StaticString = #filePath, line: UInt = #line
     ) {

@@ -78,7 +78,8 @@ final class SecuritySystem: @unchecked Sendable {
         databases[name] = db
         let configuration = ServiceConfiguration(
             serviceName: name, httpHost: "127.0.0.1", httpPort: 0, amqpURL: broker.url, databaseURL: db.connectionString,
-            databasePoolSize: 4, logLevel: logger.logLevel, prefetch: 50, adminToken: Self.adminToken)
+            databasePoolSize: 4, logLevel: logger.logLevel, prefetch: 50, adminToken: Self.adminToken,
+            sealingKeys: TestSealing.keyring)  // issue 13: personal fields travel sealed, as in production
         let fast = { () -> EventConsumer.Settings in
             var s = EventConsumer.Settings()
             s.retryDelays = [.milliseconds(200), .milliseconds(400)]

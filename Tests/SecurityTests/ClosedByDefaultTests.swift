@@ -1,0 +1,57 @@
+import Foundation
+import HromadaRuntime
+import HromadaTestSupport
+import XCTest
+
+/// Issue 13, finding 9 ("wide open by default"): the defaults a service and deploy/local start
+/// with listen on loopback and carry no shared or guessable password.
+final class ClosedByDefaultTests: XCTestCase {
+    func testServicesListenOnLoopbackAndTheirDefaultURLsCarryNoPassword() throws {
+        for service in EnvironmentVariable.services {
+            let configuration = try ServiceConfiguration.fromEnvironment(serviceName: service, environment: [:])
+            XCTAssertEqual(configuration.httpHost, "127.0.0.1", service)
+            XCTAssertFalse(configuration.databaseURL.contains(":hromada_"), "\(service): no password in the default URL")
+            XCTAssertEqual(configuration.databaseURL, "postgresql://hromada_\(service)@127.0.0.1:5432/hromada")
+            XCTAssertEqual(configuration.amqpURL, "amqp://hromada-\(service)@127.0.0.1:5672/%2f")
+            XCTAssertNil(configuration.sealingKeys, "keys come only from HROMADA_SEALING_KEYS")
+        }
+    }
+
+    func testDeployLocalKeepsTheServersOnLoopbackAndGeneratesEverySecret() throws {
+        let root = IntegrationEnvironment.repositoryRoot
+        let infra = try String(contentsOf: root.appendingPathComponent("deploy/local/infra.sh"), encoding: .utf8)
+        XCTAssertTrue(infra.contains("listen_addresses = '127.0.0.1'"))
+        XCTAssertTrue(infra.contains("listeners.tcp.default = 127.0.0.1:$AMQP_PORT"))
+        XCTAssertTrue(infra.contains("management.tcp.ip = 127.0.0.1"))
+        let up = try String(contentsOf: root.appendingPathComponent("deploy/local/up.sh"), encoding: .utf8)
+        XCTAssertTrue(up.contains(#"HROMADA_HTTP_HOST="${HROMADA_HTTP_HOST:-127.0.0.1}""#))
+        // The generators: passwords and the sealing keyring, 0600 in a 0700 folder.
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("closed-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: state) }
+        let lib = root.appendingPathComponent("deploy/local/lib.sh").path
+        let (status, output) = try IntegrationEnvironment.run(
+            "/bin/bash",
+            ["-c", "source '\(lib)' && secret_ensure postgres postgres && echo && sealing_keys && echo && "
+                + "stat -c '%a %n' \"$SECRETS_DIR/postgres/postgres\" \"$(sealing_keys_file)\" \"$SECRETS_DIR/sealing\""],
+            environment: ["HROMADA_STATE": state.path, "PATH": "/usr/bin:/bin"])
+        XCTAssertEqual(status, 0, output)
+        let lines = output.split(whereSeparator: \.isNewline).map(String.init)
+        XCTAssertGreaterThanOrEqual(lines.count, 5, output)
+        XCTAssertEqual(lines[0].count, 32, "a 128-bit hex password")
+        XCTAssertNotEqual(lines[0], "postgres")
+        let ring = try SealingKeyringProbe.parse(lines[1])
+        XCTAssertEqual(ring, 1, "one generated sealing key")
+        XCTAssertTrue(lines[2].hasPrefix("600 "), lines[2])
+        XCTAssertTrue(lines[3].hasPrefix("600 "), lines[3])
+        XCTAssertTrue(lines[4].hasPrefix("700 "), lines[4])
+    }
+}
+
+/// The generated keyring parses as the services will parse it.
+enum SealingKeyringProbe {
+    static func parse(_ text: String) throws -> Int {
+        let configuration = try ServiceConfiguration.fromEnvironment(
+            serviceName: "intake", environment: [EnvironmentVariable.sealingKeys.name: text])
+        return configuration.sealingKeys?.keyIDs.count ?? 0
+    }
+}
