@@ -50,7 +50,7 @@ public enum ErasureJSON {
         }
     }
 
-    /// `GET /v1/admin/erasures[?state=waiting|complete][&limit=N]`.
+    /// `GET /v1/admin/erasures[?state=waiting|complete][&limit=N]` (N up to 100000, default 100).
     public struct List: Codable, Sendable, Equatable {
         public var erasures: [Status]
         /// Counts over all erasures (not only the listed ones).

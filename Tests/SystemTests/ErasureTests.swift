@@ -129,6 +129,9 @@ final class ErasureTests: XCTestCase {
         XCTAssertEqual(statementPage.status, 200)
         XCTAssertTrue(statementPage.text.contains(residents[0].phone), "the page shows the phone held")
         XCTAssertTrue(statementPage.text.contains("ticket.answer"), "the page shows who viewed the data")
+        let tracking = try await http.request(
+            "GET", system.baseURL(.intake) + "/track?number=\(numberA)&token=\(tokens[0])&lang=en")
+        XCTAssertTrue(tracking.text.contains("id=\"statement-link\""), "the tracking page links to the statement")
         let wrongToken = try await http.request(
             "GET", system.baseURL(.intake) + "/v1/appeals/\(numberA)/statement?token=\(tokens[1])")
         XCTAssertEqual(wrongToken.status, 404, "another appeal's code opens nothing")

@@ -60,7 +60,8 @@ public enum IntakeService {
         IntakeAPI(intake: intake).addRoutes(to: router)
         Open311API(intake: intake).addRoutes(to: router)
         ErasureAPI(store: store, clock: settings.clock, maxBodyBytes: settings.maxBodyBytes).addRoutes(to: router)
-        let retention = (try? RetentionSweep.Settings.fromEnvironment(runtime.configuration.environment))?.policy ?? .legal
+        let retention =
+            (try? RetentionSweep.Settings.fromEnvironment(runtime.configuration.environment))?.policy ?? .legal
         try StatementAPI(store: store, policy: retention, clock: settings.clock, site: site).addRoutes(to: router)
         WebPages(intake: intake, site: site).addRoutes(to: router)
         return router

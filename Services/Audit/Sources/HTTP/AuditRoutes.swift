@@ -17,7 +17,9 @@ import Logging
 /// - `GET /v1/checkpoints` → `[{sequence, headHash, entries, eventId, createdAt}]`
 /// - `GET /v1/trail/{registrationNumber}` → `{registrationNumber, entries:[…]}`; recorded as `personal-data.accessed`
 /// - `GET /v1/export?from=<seq>&limit=<n>` → JSON Lines of the stored (encrypted) entries
-/// - `POST /v1/erase/{registrationNumber}` → destroys the appeal's key, publishes `personal-data.erased`
+/// - `POST /v1/erase/{registrationNumber}` → destroys the appeal's key, publishes `personal-data.erased`: the
+///   audit step alone. An appeal's erasure everywhere starts at intake (`hromadactl erase`); audit's part of it
+///   is the same key destruction, run when it consumes `appeal.personal-data-erased` (`AuditErasureStep`).
 public struct AuditRoutes: Sendable {
     let queries: any AuditQueries
     let readers: AuditReaders

@@ -74,9 +74,9 @@ struct ErasureAPI: Sendable {
         }
         var limit = 100
         if let text = query.get("limit") {
-            guard let value = Int(text), (1...1000).contains(value) else {
+            guard let value = Int(text), (1...100_000).contains(value) else {
                 throw APIError.validation([
-                    FieldError(field: "limit", code: "invalid", message: "limit must be a whole number from 1 to 1000")
+                    FieldError(field: "limit", code: "invalid", message: "limit must be a whole number from 1 to 100000")
                 ])
             }
             limit = value
