@@ -126,7 +126,12 @@ final class PersonalDataProtectionTests: XCTestCase {
             location: .init(lat: 46.97, lon: 31.99, address: "вул. Соборна, 1"),
             author: .init(fullName: residentName, address: "вул. Велика Морська, 5", email: "olena@example.org", phone: "+380501234567", preferredLanguage: .uk, benefitCategory: nil),
             subject: "Немає опалення", text: "У квартирі холодно", centreId: "library-1", assistedBy: "librarian-7",
-            confidential: false, against: nil, repeatOf: nil, trackingToken: "tok-secret", channel: "centre")
+            confidential: false, against: nil, repeatOf: nil, trackingToken: "tok-secret", channel: "centre",
+            // Every declared personal field present (issue 13 added co-signers and the representative).
+            coSigners: [.init(fullName: "Петро Співпідписант", address: "вул. Садова, 3")],
+            representative: .init(
+                fullName: "Ганна Представниця", address: "вул. Миру, 9", documentKind: "power-of-attorney",
+                documentNumber: "ААА 000111", documentDate: LocalDate(string: "2026-10-01")!))
         return try Envelope(event: event, correlationId: event.appealId, causationId: nil, producer: "hromada-intake")
     }
 
@@ -146,7 +151,8 @@ final class PersonalDataProtectionTests: XCTestCase {
         var stored = envelope
         stored.payload = protected
         let text = String(decoding: try stored.encoded(), as: UTF8.self)
-        for secret in [residentName, "olena@example.org", "Немає опалення", "У квартирі холодно", "tok-secret", "Соборна"] {
+        for secret in [residentName, "olena@example.org", "Немає опалення", "У квартирі холодно", "tok-secret", "Соборна",
+                       "Петро Співпідписант", "ААА 000111"] {
             XCTAssertFalse(text.contains(secret), "\(secret.count)-char secret leaked")
         }
         // Round trip.
