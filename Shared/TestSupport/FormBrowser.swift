@@ -31,7 +31,8 @@ public struct FormBrowser: Sendable {
         )
     }
 
-    func send(
+    /// `method path` with a form body as given (nil: none), `cookie` and `origin` (none by default).
+    public func send(
         _ method: String, _ path: String, body: Data?, cookie: String?, origin: String? = nil
     ) async throws -> ServiceHarness.Response {
         guard let url = URL(string: baseURL + path) else {

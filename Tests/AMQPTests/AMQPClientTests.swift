@@ -264,24 +264,9 @@ final class AMQPClientTests: XCTestCase {
         let first = await eventually(within: 10) { collector.count == 1 && consumer.isConnected }
         XCTAssertTrue(first)
 
-        // The management API lists connections only after its next statistics round (up to ~5 s).
-        var closed = 0
-        let listed = try await eventually(within: 15) {
-            closed += try await broker.closeAllConnections()
-            return closed >= 2
-        }
-        XCTAssertTrue(listed, "closed \(closed) connection(s)")
         // The client may notice while idle or on the next call; a failed call is retryable.
-        var published = false
-        for _ in 0..<20 where !published {
-            do {
-                try await client.publish([message("events", "k", id: "after")])
-                published = true
-            } catch let error as AMQPError {
-                XCTAssertTrue(error.isRetryable, "\(error)")
-                try await Task.sleep(for: .milliseconds(100))
-            }
-        }
+        let (closed, published) = try await closeConnectionsThenPublish(broker, client: client, id: "after", attempts: 20)
+        XCTAssertTrue(closed, "the connections were listed and closed")
         XCTAssertTrue(published)
         let second = await eventually(within: 15) { collector.deliveries.contains { $0.properties.messageID == "after" } }
         XCTAssertTrue(second, "the consumer must reconnect and receive new messages")

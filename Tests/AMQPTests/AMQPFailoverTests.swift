@@ -60,22 +60,8 @@ final class AMQPFailoverTests: XCTestCase {
         let first = await eventually(within: 15) { collector.count == 1 && consumer.isConnected }
         XCTAssertTrue(first, "the consumer must reach the second node")
 
-        var closed = 0
-        let listed = try await eventually(within: 15) {
-            closed += try await broker.closeAllConnections()
-            return closed >= 2
-        }
-        XCTAssertTrue(listed, "closed \(closed) connection(s)")
-        var published = false
-        for _ in 0..<40 where !published {
-            do {
-                try await client.publish([message("events", "k", id: "after")])
-                published = true
-            } catch let error as AMQPError {
-                XCTAssertTrue(error.isRetryable, "\(error)")
-                try await Task.sleep(for: .milliseconds(100))
-            }
-        }
+        let (closed, published) = try await closeConnectionsThenPublish(broker, client: client, id: "after", attempts: 40)
+        XCTAssertTrue(closed, "the connections were listed and closed")
         XCTAssertTrue(published, "the client must move past the closed node back to the broker")
         let second = await eventually(within: 20) { collector.deliveries.contains { $0.properties.messageID == "after" } }
         XCTAssertTrue(second, "the consumer must reconnect through the node list and resume")

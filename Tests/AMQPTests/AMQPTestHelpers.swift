@@ -83,3 +83,27 @@ extension XCTestCase {
         return broker
     }
 }
+
+/// Closes every connection of the test's vhost through the management API (which lists them only
+/// after its next statistics round, up to ~5 s), then publishes `id` until the client is back: a
+/// failed call must be retryable. Returns whether the connections were closed and it published.
+func closeConnectionsThenPublish(
+    _ broker: TestBroker, client: AMQPClient, id: String, attempts: Int
+) async throws -> (closed: Bool, published: Bool) {
+    var closed = 0
+    let listed = try await eventually(within: 15) {
+        closed += try await broker.closeAllConnections()
+        return closed >= 2
+    }
+    var published = false
+    for _ in 0..<attempts where !published {
+        do {
+            try await client.publish([message("events", "k", id: id)])
+            published = true
+        } catch let error as AMQPError {
+            XCTAssertTrue(error.isRetryable, "\(error)")
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+    return (listed, published)
+}

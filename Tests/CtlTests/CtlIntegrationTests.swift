@@ -40,13 +40,13 @@ final class CtlIntegrationTests: XCTestCase {
                 databaseURL: db.connectionString, databasePoolSize: 2)
             let runtime = try ServiceRuntime(configuration: configuration, logger: CtlIntegrationTests.logger)
             try await runtime.prepare(migrations: [])
-            let box = Box()
+            let box = Locked<FaultyService?>(nil)
             var settings = EventConsumer.Settings()
             settings.retryDelays = [.milliseconds(100)]
             runtime.addConsumer(
                 queue: Topology.Queue.routing.rawValue, bindings: ["appeal.registered.v1"],
                 handler: ClosureEventHandler { event, _ in
-                    guard let service = box.service else { throw PermanentEventError("not started") }
+                    guard let service = box.value else { throw PermanentEventError("not started") }
                     if service.broken.withLock({ $0 }) {
                         throw PermanentEventError("no routing rule for category test-category")
                     }
@@ -54,7 +54,7 @@ final class CtlIntegrationTests: XCTestCase {
                 }, settings: settings)
             let harness = try await ServiceHarness.start(runtime: runtime, router: runtime.makeRouter())
             let service = FaultyService(harness: harness, db: db)
-            box.service = service
+            box.value = service
             // Ready = its consumer has declared the queues and is consuming.
             let ready = await eventually(timeout: .seconds(20), every: .milliseconds(100)) {
                 (try? await harness.request("GET", "/health/ready"))?.status == 200
@@ -66,23 +66,6 @@ final class CtlIntegrationTests: XCTestCase {
         func stop() async {
             await harness.stop()
             try? await db.drop()
-        }
-    }
-
-    final class Box: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value: FaultyService?
-        var service: FaultyService? {
-            get {
-                lock.lock()
-                defer { lock.unlock() }
-                return value
-            }
-            set {
-                lock.lock()
-                value = newValue
-                lock.unlock()
-            }
         }
     }
 

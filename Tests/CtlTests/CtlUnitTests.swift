@@ -174,21 +174,13 @@ final class CtlUnitTests: XCTestCase {
     }
 }
 
-final class Clock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Date
-    init(_ value: Date) { self.value = value }
+/// A clock the test moves.
+typealias Clock = Locked<Date>
+
+extension Locked where Value == Date {
     var now: Date {
-        get {
-            lock.lock()
-            defer { lock.unlock() }
-            return value
-        }
-        set {
-            lock.lock()
-            value = newValue
-            lock.unlock()
-        }
+        get { value }
+        set { value = newValue }
     }
 }
 

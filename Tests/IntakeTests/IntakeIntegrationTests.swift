@@ -14,8 +14,8 @@ import XCTest
 
 /// The intake service against the real PostgreSQL and RabbitMQ (throwaway database and vhost).
 final class IntakeIntegrationTests: XCTestCase {
-    static let adminToken = "admin-token-for-tests-0123456789"
-    static let centreKey = "centre-key-for-tests-0123456789"
+    static let adminToken = IntakeTestService.adminToken
+    static let centreKey = IntakeTestService.centreKey
     static let observeQueue = "test.observe"
 
     struct Env {
@@ -26,35 +26,20 @@ final class IntakeIntegrationTests: XCTestCase {
     }
 
     func start() async throws -> Env {
-        try IntegrationEnvironment.requireServers()
-        let db = try await TestDatabase.create(schema: "intake")
-        let broker = try await TestBroker.create()
-        var logger = Logger(label: "test.intake")
-        logger.logLevel = .warning
-        let configuration = ServiceConfiguration(
-            serviceName: "intake", httpHost: "127.0.0.1", httpPort: 0, amqpURL: broker.url,
-            databaseURL: db.connectionString, adminToken: Self.adminToken)
-        let client = AMQPClient(configuration: try broker.configuration(name: "observer"), logger: logger)
+        let intake = try await IntakeTestService.start(self)
+        let client = AMQPClient(configuration: try intake.broker.configuration(name: "observer"), logger: testLogger)
+        addTeardownBlock { await client.close() }
         try await client.declare(
             AMQPTopology(
                 exchanges: EventTopology.exchanges, queues: [.init(name: Self.observeQueue)],
                 bindings: [.init(queue: Self.observeQueue, exchange: Topology.eventsExchange, routingKey: "#")]))
-        let (runtime, router) = try await IntakeService.build(
-            configuration: configuration, logger: logger, metricsRegistry: nil)
-        let harness = try await ServiceHarness.start(runtime: runtime, router: router)
-        addTeardownBlock {
-            await harness.stop()
-            await client.close()
-            try? await db.drop()
-            try? await broker.delete()
-        }
-        let put = try await harness.request(
-            "PUT", "/v1/admin/centres/central-library",
-            json: [
-                "name": "ЦОГ Центральної бібліотеки", "address": "вул. Потьомкінська, 143а", "key": Self.centreKey,
-            ], headers: ["Authorization": "Bearer \(Self.adminToken)"])
-        XCTAssertEqual(put.status, 200, put.text)
-        return Env(harness: harness, client: client, broker: broker, db: db)
+        return Env(harness: intake.harness, client: client, broker: intake.broker, db: intake.db)
+    }
+
+    var testLogger: Logger {
+        var logger = Logger(label: "test.intake")
+        logger.logLevel = .warning
+        return logger
     }
 
     static func appeal(
@@ -447,35 +432,14 @@ final class IntakeIntegrationTests: XCTestCase {
         let login = try await env.harness.request("GET", "/")
         XCTAssertTrue(login.text.contains("name=\"password\""))
         // Log in as the browser would (the redirect is not followed so the cookie can be read).
-        final class NoRedirect: NSObject, URLSessionTaskDelegate {
-            func urlSession(
-                _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-                newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void
-            ) { completionHandler(nil) }
-        }
-        let session = URLSession(configuration: .ephemeral, delegate: NoRedirect(), delegateQueue: nil)
-        var request = URLRequest(url: URL(string: env.harness.baseURL + "/form/login")!)
-        request.httpMethod = "POST"
-        request.httpBody = Data(librarian.signInBody.utf8)
-        request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
-        request.httpShouldHandleCookies = false
-        let (_, loginResponse) = try await session.data(for: request)
-        let http = try XCTUnwrap(loginResponse as? HTTPURLResponse)
-        XCTAssertEqual(http.statusCode, 303)
-        let setCookie = try XCTUnwrap(http.value(forHTTPHeaderField: "Set-Cookie"))
+        let browser = FormBrowser(baseURL: env.harness.baseURL)
+        let signedIn = try await browser.post("/form/login", librarian.signInFields)
+        XCTAssertEqual(signedIn.status, 303)
+        let setCookie = try XCTUnwrap(signedIn.header("Set-Cookie"))
         XCTAssertTrue(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Strict"))
         let cookie = String(setCookie.split(separator: ";")[0])
-        func send(_ method: String, _ path: String, body: Data? = nil) async throws -> (
-            status: Int, text: String, body: Data
-        ) {
-            var r = URLRequest(url: URL(string: env.harness.baseURL + path)!)
-            r.httpMethod = method
-            r.httpBody = body
-            r.httpShouldHandleCookies = false
-            r.setValue(cookie, forHTTPHeaderField: "Cookie")
-            if body != nil { r.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type") }
-            let (data, response) = try await session.data(for: r)
-            return ((response as! HTTPURLResponse).statusCode, String(decoding: data, as: UTF8.self), data)
+        func send(_ method: String, _ path: String, body: Data? = nil) async throws -> ServiceHarness.Response {
+            try await browser.send(method, path, body: body, cookie: cookie)
         }
         let form = try await send("GET", "/")
         XCTAssertTrue(form.text.contains("name=\"fullName\""))

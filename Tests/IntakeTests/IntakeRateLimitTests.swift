@@ -11,23 +11,8 @@ import XCTest
 /// tracking answering.
 final class IntakeRateLimitTests: XCTestCase {
     func testReferenceDataBucketNeitherEscapesNorStarvesTracking() async throws {
-        try IntegrationEnvironment.requireServers()
         XCTAssertNil(ProcessInfo.processInfo.environment["HROMADA_TRUSTED_PROXIES"], "no proxy is trusted here")
-        let db = try await TestDatabase.create(schema: "intake")
-        let broker = try await TestBroker.create()
-        var logger = Logger(label: "test.intake.limits")
-        logger.logLevel = .warning
-        let configuration = ServiceConfiguration(
-            serviceName: "intake", httpHost: "127.0.0.1", httpPort: 0, amqpURL: broker.url,
-            databaseURL: db.connectionString, adminToken: "admin-token-for-tests-0123456789")
-        let (runtime, router) = try await IntakeService.build(
-            configuration: configuration, logger: logger, metricsRegistry: nil)
-        let harness = try await ServiceHarness.start(runtime: runtime, router: router)
-        addTeardownBlock {
-            await harness.stop()
-            try? await db.drop()
-            try? await broker.delete()
-        }
+        let harness = try await IntakeTestService.start(self, label: "test.intake.limits", withCentre: false).harness
         var limited: Int?
         for i in 0..<150 {
             let response = try await harness.request(

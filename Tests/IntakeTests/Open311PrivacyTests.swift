@@ -11,32 +11,10 @@ import XCTest
 /// from the centre API without `publish` is absent from lists and shows no text by number; with
 /// `publish` it is listed with its text and never its author; an Open311-filed request is listed.
 final class Open311PrivacyTests: XCTestCase {
-    static let adminToken = "admin-token-for-tests-0123456789"
-    static let centreKey = "centre-key-for-tests-0123456789"
+    static let centreKey = IntakeTestService.centreKey
 
     func start() async throws -> ServiceHarness {
-        try IntegrationEnvironment.requireServers()
-        let db = try await TestDatabase.create(schema: "intake")
-        let broker = try await TestBroker.create()
-        var logger = Logger(label: "test.intake.open311")
-        logger.logLevel = .warning
-        let configuration = ServiceConfiguration(
-            serviceName: "intake", httpHost: "127.0.0.1", httpPort: 0, amqpURL: broker.url,
-            databaseURL: db.connectionString, adminToken: Self.adminToken)
-        let (runtime, router) = try await IntakeService.build(
-            configuration: configuration, logger: logger, metricsRegistry: nil)
-        let harness = try await ServiceHarness.start(runtime: runtime, router: router)
-        addTeardownBlock {
-            await harness.stop()
-            try? await db.drop()
-            try? await broker.delete()
-        }
-        let put = try await harness.request(
-            "PUT", "/v1/admin/centres/central-library",
-            json: ["name": "ЦОГ Центральної бібліотеки", "address": "вул. Потьомкінська, 143а", "key": Self.centreKey],
-            headers: ["Authorization": "Bearer \(Self.adminToken)"])
-        XCTAssertEqual(put.status, 200, put.text)
-        return harness
+        try await IntakeTestService.start(self, label: "test.intake.open311").harness
     }
 
     static let name = "Шевченко Тарас Григорович"
