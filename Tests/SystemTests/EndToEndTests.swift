@@ -141,18 +141,25 @@ final class EndToEndTests: XCTestCase {
         reachedEnd = true
     }
 
-    /// The librarian's form: log in with the centre key, read the CSRF token from the form, post the
+    /// The librarian's form: log in with the librarian's account, read the CSRF token from the form, post the
     /// appeal exactly as the browser would; the receipt names the number and the appeal is routed.
     func testLibrarianFormSubmissionIsRegisteredAndRouted() async throws {
         try IntegrationEnvironment.requireServers()
         let system = try await SystemHarness.start(replicas: 1)
         addTeardownBlock { await system.cleanup() }
         let http = SystemHTTP.shared
-        let centreKey = try await system.seedCentre(id: "lib-branch-5", name: "ЦОГ бібліотеки-філії №5", address: "пр. Центральний, 10")
+        _ = try await system.seedCentre(id: "lib-branch-5", name: "ЦОГ бібліотеки-філії №5", address: "пр. Центральний, 10")
         let official = try await system.seedOfficial(name: "Іван Петренко", authority: "zhkg", email: "petrenko@example.org")
         let intake = system.baseURL(.intake)
 
-        let login = try await http.form(intake + "/form/login?lang=uk", [("key", centreKey)])
+        // Librarians sign in to the form with their own accounts (issue 13); the key is for machines.
+        let password = "librarian-" + UUID().uuidString.lowercased()
+        let account = try await http.json(
+            "PUT", intake + "/v1/admin/centres/lib-branch-5/librarians/oksana", ["password": password],
+            headers: system.adminHeaders)
+        XCTAssertEqual(account.status, 201, account.text)
+        let login = try await http.form(
+            intake + "/form/login?lang=uk", [("centre", "lib-branch-5"), ("login", "oksana"), ("password", password)])
         XCTAssertEqual(login.status, 303, login.text)
         let setCookie = try XCTUnwrap(login.header("Set-Cookie"), "no session cookie")
         let cookie = String(setCookie.prefix { $0 != ";" })
