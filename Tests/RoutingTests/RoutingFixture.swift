@@ -45,7 +45,7 @@ final class RoutingFixture: @unchecked Sendable {
     static func start(
         _ test: XCTestCase, replicas: Int = 1, clock: TestClock = TestClock(Date()),
         watcherInterval: Duration = .milliseconds(200),
-        prefetch: UInt16 = 50
+        prefetch: UInt16 = 50, httpPort: Int = 0
     ) async throws -> RoutingFixture {
         try IntegrationEnvironment.requireServers()
         var logger = Logger(label: "routing-test")
@@ -67,17 +67,23 @@ final class RoutingFixture: @unchecked Sendable {
             await fixture.stop()
         }
         for _ in 0..<replicas {
-            try await fixture.addReplica(watcherInterval: watcherInterval, prefetch: prefetch)
+            try await fixture.addReplica(watcherInterval: watcherInterval, prefetch: prefetch, httpPort: httpPort)
         }
         return fixture
     }
 
-    func addReplica(watcherInterval: Duration = .milliseconds(200), prefetch: UInt16 = 50) async throws {
+    /// `httpPort` 0: any free port; a fixed port also makes the web kit's public URL
+    /// `http://127.0.0.1:<port>`, so a real browser's `Origin` passes the same-origin check.
+    func addReplica(watcherInterval: Duration = .milliseconds(200), prefetch: UInt16 = 50, httpPort: Int = 0)
+        async throws
+    {
         let configuration = ServiceConfiguration(
-            serviceName: "routing", httpHost: "127.0.0.1", httpPort: 0, amqpURL: broker.url,
+            serviceName: "routing", httpHost: "127.0.0.1", httpPort: httpPort, amqpURL: broker.url,
             databaseURL: db.connectionString,
             databasePoolSize: 4, logLevel: .warning, prefetch: prefetch, adminToken: Self.adminToken)
-        let settings = RoutingSettings(clock: clock.clock, watcherInterval: watcherInterval)
+        let settings = RoutingSettings(
+            clock: clock.clock, watcherInterval: watcherInterval,
+            web: httpPort == 0 ? nil : .local(service: "routing", port: httpPort))
         let (runtime, router) = try await RoutingService.build(
             configuration: configuration, logger: logger, metricsRegistry: nil, settings: settings)
         let harness = try await ServiceHarness.start(runtime: runtime, router: router)
