@@ -258,6 +258,69 @@ final class ErasureTests: XCTestCase {
         reachedEnd = true
     }
 
+    /// docs/RETENTION.md, "Backups": a service restored from a backup taken before an erasure holds
+    /// the data again; republishing the recorded erasures erases it again. An erasure from the
+    /// ledger is applied even though the restored copy shows the appeal open.
+    func testARestoredServiceIsErasedAgain() async throws {
+        try IntegrationEnvironment.requireServers()
+        let system = try await SystemHarness.start(
+            replicas: 1, environment: ["HROMADA_SEALING_KEYS": TestSealing.environmentValue])
+        addTeardownBlock { await system.cleanup() }
+        var reachedEnd = false
+        defer { if !reachedEnd || (testRun?.failureCount ?? 0) > 0 { system.printLogs() } }
+        let http = SystemHTTP.shared
+        let admin = system.adminHeaders
+        let centreKey = try await system.seedCentre(id: "lib-restore")
+        let resident = Resident.make()
+        let appeal: [String: Any] = [
+            "kind": "proposal", "category": "roads",
+            "author": ["fullName": resident.fullName, "address": resident.address, "email": resident.email],
+            "subject": "Дорога \(resident.tag)", "text": "Ями на дорозі біля будинку, \(resident.fullName).",
+        ]
+        let r = try await http.json(
+            "POST", system.baseURL(.intake) + "/v1/appeals", appeal, headers: ["Authorization": "Bearer \(centreKey)"])
+        XCTAssertEqual(r.status, 201, r.text)
+        let number = try XCTUnwrap(try r.object()["registrationNumber"] as? String)
+        let copied = try await eventually(timeout: .seconds(20), every: .milliseconds(300)) {
+            try await system.scalar("SELECT count(*) FROM routing.appeals WHERE author_email = '\(resident.email)'") == 1
+        }
+        XCTAssertTrue(copied, "routing never got the appeal")
+
+        // The ledger's erasure is applied though the appeal is still open (as a restored copy may show it).
+        let refused = try await http.json(
+            "POST", system.baseURL(.intake) + "/v1/admin/appeals/\(number)/erase", ["reason": "court decision"],
+            headers: admin)
+        XCTAssertEqual(refused.status, 409, refused.text)
+        let reapplied = try await http.json(
+            "POST", system.baseURL(.intake) + "/v1/admin/appeals/\(number)/erase",
+            ["reason": "erased again after a restore: court decision", "reapply": true], headers: admin)
+        XCTAssertEqual(reapplied.status, 202, reapplied.text)
+        let erased = try await eventually(timeout: .seconds(30), every: .milliseconds(300)) {
+            try await system.scalar("SELECT count(*) FROM routing.appeals WHERE author_email = '\(resident.email)'") == 0
+        }
+        XCTAssertTrue(erased, "routing did not erase")
+
+        // Routing is "restored" from an older backup: the data and no tombstone.
+        _ = try await system.adminQuery(
+            "UPDATE routing.appeals SET author_name = \(resident.fullName), author_email = \(resident.email) "
+                + "WHERE registration_number = \(number)")
+        _ = try await system.adminQuery("DELETE FROM routing.erasure_tombstones WHERE registration_number = \(number)")
+        let republished = try await http.request(
+            "POST", system.baseURL(.intake) + "/v1/admin/erasures/republish", headers: admin)
+        XCTAssertEqual(republished.status, 200, republished.text)
+        XCTAssertEqual((try republished.object()["republished"] as? NSNumber)?.intValue, 1, republished.text)
+        let erasedAgain = try await eventually(timeout: .seconds(30), every: .milliseconds(300)) {
+            try await system.scalar(
+                "SELECT count(*) FROM routing.appeals WHERE author_email = '\(resident.email)' "
+                    + "OR author_name LIKE '%\(resident.tag)%'") == 0
+        }
+        XCTAssertTrue(erasedAgain, "the restored routing copy was not erased again")
+        let tombstone = try await system.scalar(
+            "SELECT count(*) FROM routing.erasure_tombstones WHERE registration_number = '\(number)'")
+        XCTAssertEqual(tombstone, 1, "the tombstone is back")
+        reachedEnd = true
+    }
+
     // MARK: Helpers
 
     /// Publishes a fresh `ticket.accepted` for an erased appeal, as routing would (a replay); returns its id.
