@@ -145,6 +145,28 @@ final class SealedBusTests: XCTestCase {
         }
         XCTAssertEqual(seen, [wrongKey.id.lowercaseUUID, tampered.id.lowercaseUUID])
     }
+
+    /// The upgrade decision (docs/SECURITY.md): an event published in clear before sealing, still
+    /// queued when the keyed version starts, is accepted for one release, not dead-lettered.
+    func testAnEventPublishedInClearBeforeTheUpgradeIsStillAccepted() async throws {
+        let system = try await SecuritySystem.start(self, services: ["routing"])
+        let appealId = UUID()
+        let number = "MK-2026-\(Int.random(in: 100_000...999_999))"
+        let event = AppealRegistered(
+            appealId: appealId, registrationNumber: number, registeredAt: Date(), kind: .application, category: "heating",
+            author: .init(fullName: "Давній Заявник", address: "вул. Стара, 1"), subject: "Стара тема",
+            text: "Звернення з черги до оновлення", trackingToken: "oldClearTrackingToken0123456789", channel: "api")
+        let clear = try Envelope(event: event, correlationId: appealId, causationId: nil, producer: Producers.intake)
+        XCTAssertFalse(clear.isSealed)
+        try await system.client.publish([try BrokerTrustTests.message(clear)])
+        let routing = system.databases["routing"]!.adminClient()
+        let ticketed = try await eventually(timeout: .seconds(30), every: .milliseconds(200)) {
+            try await routing.query("SELECT 1 FROM routing.tickets WHERE registration_number = \(number)").count == 1
+        }
+        XCTAssertTrue(ticketed, "a clear event from before the upgrade was not accepted")
+        let dead = try await system.broker.queueDepth("hromada.routing.dead")
+        XCTAssertEqual(dead, 0)
+    }
 }
 
 /// A stock AMQP client (pika) as the observer user: binds a server-named exclusive queue to
