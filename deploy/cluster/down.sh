@@ -16,6 +16,8 @@ for name in node2 node1 monitor; do
     [[ -s "$C_PG/$name/postmaster.pid" ]] && runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$C_PG/$name" -m fast -w stop >/dev/null 2>&1
 done
 for n in 3 2 1; do
+    # Only a running node: rabbitmqctl without the cluster's cookie folder crashes (erl_crash.dump).
+    pid_alive "$CLUSTER/rabbit$n/rabbit.pid" || continue
     ctl "$n" stop >/dev/null 2>&1 || true
     stop_pidfile "$CLUSTER/rabbit$n/rabbit.pid" "rabbit$n" 30
 done

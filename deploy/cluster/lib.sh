@@ -14,6 +14,8 @@ CLUSTER="$STATE/cluster"
 C_RUN="$CLUSTER/run"
 C_LOG="$CLUSTER/log"
 mkdir -p "$C_RUN" "$C_LOG"
+# An Erlang VM that fails (a node, rabbitmqctl) writes its crash dump to the logs, not the checkout.
+export ERL_CRASH_DUMP="$C_LOG/erl_crash.dump"
 
 # The cluster's own generated secrets (.hromada/cluster/secrets/): its PostgreSQL and RabbitMQ are
 # other servers than the single-node stack's, and the cluster scripts must never read or rewrite
