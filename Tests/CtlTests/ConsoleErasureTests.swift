@@ -100,6 +100,8 @@ final class ConsoleErasureTests: XCTestCase {
         XCTAssertTrue(page.text.contains(#"<tr data-number="MK-2026-000009">"#), page.text)
         XCTAssertTrue(page.text.contains("notification, routing"), page.text)
         XCTAssertFalse(page.text.contains("court decision"), "the legal reason stays with the administrators")
+        let dashboard = try await ServiceHarness.request("GET", base + "/?lang=en", headers: ["Cookie": cookie])
+        XCTAssertTrue(dashboard.text.contains(#"<a href="/erasures?lang=en">Erasures</a>"#), "the dashboard links to it")
         let waiting = try await ServiceHarness.request(
             "GET", base + "/erasures?state=waiting&lang=uk", headers: ["Cookie": cookie])
         XCTAssertEqual(waiting.status, 200)
