@@ -72,7 +72,8 @@ extension Envelope {
         }
         let sealed: (keyID: String, box: [UInt8])
         do {
-            sealed = try cipher.seal(try personal.canonicalBytes(), associatedData: PersonalDataSealing.associatedData(self))
+            sealed = try cipher.seal(
+                try personal.canonicalBytes(), associatedData: PersonalDataSealing.associatedData(self))
         } catch {
             throw PersonalDataSealing.failure("could not be sealed (\(error.redactedDescription))")
         }
@@ -94,18 +95,23 @@ extension Envelope {
     /// with or moved from another message, or the opened fields are not this type's personal ones.
     public func openingPersonalData(with cipher: (any PersonalDataCipher)?) throws -> Envelope {
         guard let sealed = payload[PersonalDataSealing.payloadKey] else { return self }
-        guard let cipher else { throw PersonalDataSealing.failure("this service holds no key to open sealed personal data") }
+        guard let cipher else {
+            throw PersonalDataSealing.failure("this service holds no key to open sealed personal data")
+        }
         guard case .object(let fields) = sealed else { throw PersonalDataSealing.failure("is not an object") }
         guard fields["algorithm"]?.stringValue == PersonalDataSealing.algorithm else {
             throw PersonalDataSealing.failure("algorithm must be \(PersonalDataSealing.algorithm)")
         }
-        guard let keyID = fields["keyId"]?.stringValue, !keyID.isEmpty else { throw PersonalDataSealing.failure("keyId is missing") }
+        guard let keyID = fields["keyId"]?.stringValue, !keyID.isEmpty else {
+            throw PersonalDataSealing.failure("keyId is missing")
+        }
         guard let text = fields["data"]?.stringValue, let box = Data(base64Encoded: text) else {
             throw PersonalDataSealing.failure("data is not base64")
         }
         let plaintext: [UInt8]
         do {
-            plaintext = try cipher.open(Array(box), keyID: keyID, associatedData: PersonalDataSealing.associatedData(self))
+            plaintext = try cipher.open(
+                Array(box), keyID: keyID, associatedData: PersonalDataSealing.associatedData(self))
         } catch {
             throw PersonalDataSealing.failure("cannot be opened (\(error.redactedDescription))")
         }
@@ -129,7 +135,9 @@ extension Envelope {
         } else {
             // A newer producer's type: the handlers skip it; put its fields back as they came.
             for (key, value) in opened.sorted(by: { $0.key < $1.key }) {
-                guard payload[key] == nil else { throw PersonalDataSealing.failure("opened field \(key) is also in clear") }
+                guard payload[key] == nil else {
+                    throw PersonalDataSealing.failure("opened field \(key) is also in clear")
+                }
                 payload.setting(value, at: [key])
             }
         }

@@ -21,9 +21,12 @@ public struct SealingKeyring: Sendable, CustomStringConvertible {
         var keys: [String: [UInt8]] = [:]
         var ids: [String] = []
         for (id, key) in [current] + older {
-            guard Self.isValidKeyID(id) else { throw Self.invalid("a key id must be 1–40 characters of A-Z a-z 0-9 . _ -") }
+            guard Self.isValidKeyID(id) else {
+                throw Self.invalid("a key id must be 1–40 characters of A-Z a-z 0-9 . _ -")
+            }
             guard key.count == AES256GCM.keyByteCount else {
-                throw CryptoError(code: .invalidKeyLength, function: "SealingKeyring", detail: "key \(id) is not 32 bytes")
+                throw CryptoError(
+                    code: .invalidKeyLength, function: "SealingKeyring", detail: "key \(id) is not 32 bytes")
             }
             guard keys[id] == nil else { throw Self.invalid("key id \(id) appears twice") }
             keys[id] = key
@@ -44,7 +47,9 @@ public struct SealingKeyring: Sendable, CustomStringConvertible {
             let parts = entry.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
             guard parts.count == 2 else { throw invalid("entry \(index + 1) is not <key id>:<key>") }
             let id = String(parts[0])
-            guard isValidKeyID(id) else { throw invalid("entry \(index + 1): a key id must be 1–40 characters of A-Z a-z 0-9 . _ -") }
+            guard isValidKeyID(id) else {
+                throw invalid("entry \(index + 1): a key id must be 1–40 characters of A-Z a-z 0-9 . _ -")
+            }
             guard let key = try? Base64URL.decode(String(parts[1])) else {
                 throw invalid("key \(id) is not base64url")
             }
@@ -84,7 +89,9 @@ public struct SealingKeyring: Sendable, CustomStringConvertible {
         return try AES256GCM.open(box, key: key, associatedData: associatedData)
     }
 
-    public var description: String { "SealingKeyring(current: \(currentKeyID), keys: \(keyIDs.joined(separator: ", ")))" }
+    public var description: String {
+        "SealingKeyring(current: \(currentKeyID), keys: \(keyIDs.joined(separator: ", ")))"
+    }
 
     static func isValidKeyID(_ id: String) -> Bool {
         guard (1...40).contains(id.utf8.count) else { return false }

@@ -72,7 +72,8 @@ final class SealingTests: XCTestCase {
             let reparsed = try Envelope.decode(from: try sealed.encoded())
             XCTAssertEqual(reparsed, sealed)
             XCTAssertEqual(reparsed.routingKey, clear.routingKey)
-            for (key, value) in clear.payload.objectValue ?? [:] where !PersonalFields.paths(for: sample.type).contains([key]) {
+            for (key, value) in clear.payload.objectValue ?? [:]
+            where !PersonalFields.paths(for: sample.type).contains([key]) {
                 XCTAssertEqual(reparsed.payload[key], value, "\(sample.type).\(key)")
             }
             let opened = try reparsed.openingPersonalData(with: cipher)
@@ -114,7 +115,8 @@ final class SealingTests: XCTestCase {
     func testATamperedOrMovedBoxIsRefused() throws {
         let sealed = try Samples.registered.envelope().sealingPersonalData(with: cipher)
         var tampered = sealed
-        var box = try XCTUnwrap(Data(base64Encoded: try XCTUnwrap(sealed.payload[path: ["sealed", "data"]]?.stringValue)))
+        var box = try XCTUnwrap(
+            Data(base64Encoded: try XCTUnwrap(sealed.payload[path: ["sealed", "data"]]?.stringValue)))
         box[box.count / 2] ^= 0x01
         tampered.payload.setting(.string(box.base64EncodedString()), at: ["sealed", "data"])
         assertSealedDataError(try tampered.openingPersonalData(with: cipher), "cannot be opened")
@@ -141,18 +143,26 @@ final class SealingTests: XCTestCase {
         var forged = clear
         forged.payload = payload
         let smuggled = JSONValue.object(["category": .string("roads"), "text": .string("x")])
-        let box = try cipher.seal(try smuggled.canonicalBytes(), associatedData: PersonalDataSealing.associatedData(forged))
+        let box = try cipher.seal(
+            try smuggled.canonicalBytes(), associatedData: PersonalDataSealing.associatedData(forged))
         forged.payload.setting(
-            .object(["algorithm": .string("AES-256-GCM"), "keyId": .string(box.keyID), "data": .string(Data(box.box).base64EncodedString())]),
+            .object([
+                "algorithm": .string("AES-256-GCM"), "keyId": .string(box.keyID),
+                "data": .string(Data(box.box).base64EncodedString()),
+            ]),
             at: ["sealed"])
         assertSealedDataError(try forged.openingPersonalData(with: cipher), "not personal")
         // Nor a personal field that is also in clear.
         var both = clear
         _ = both.payload.removing(path: ["text"])
         let textBox = try cipher.seal(
-            try JSONValue.object(["subject": .string("s")]).canonicalBytes(), associatedData: PersonalDataSealing.associatedData(both))
+            try JSONValue.object(["subject": .string("s")]).canonicalBytes(),
+            associatedData: PersonalDataSealing.associatedData(both))
         both.payload.setting(
-            .object(["algorithm": .string("AES-256-GCM"), "keyId": .string(textBox.keyID), "data": .string(Data(textBox.box).base64EncodedString())]),
+            .object([
+                "algorithm": .string("AES-256-GCM"), "keyId": .string(textBox.keyID),
+                "data": .string(Data(textBox.box).base64EncodedString()),
+            ]),
             at: ["sealed"])
         assertSealedDataError(try both.openingPersonalData(with: cipher), "also in clear")
     }
@@ -206,11 +216,13 @@ final class SealingTests: XCTestCase {
     /// the documented shape, every other field as in the clear fixture, no personal value in clear.
     func testTheGoldenSealedFixturesHaveTheSealedShape() throws {
         for name in ["appeal.registered.v1.json", "ticket.answered.v1.json", "official.updated.v1.json"] {
-            let url = try XCTUnwrap(Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures/sealed"))
+            let url = try XCTUnwrap(
+                Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures/sealed"))
             let bytes = Array(try Data(contentsOf: url))
             let sealed = try Envelope.decode(from: bytes)
             XCTAssertEqual(try sealed.encoded(), bytes, "\(name) is canonical")
-            let clearURL = try XCTUnwrap(Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures"))
+            let clearURL = try XCTUnwrap(
+                Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures"))
             let clear = try Envelope.decode(from: try Data(contentsOf: clearURL))
             XCTAssertEqual(sealed.personalPathsInClear, [], name)
             let box = try XCTUnwrap(sealed.payload[PersonalDataSealing.payloadKey]?.objectValue, name)
@@ -232,10 +244,13 @@ final class SealingTests: XCTestCase {
     }
 
     private func assertSealedDataError(
-        _ body: @autoclosure () throws -> Envelope, _ fragment: String, file: StaticString = #filePath, line: UInt = #line
+        _ body: @autoclosure () throws -> Envelope, _ fragment: String, file: StaticString = #filePath,
+        line: UInt = #line
     ) {
         XCTAssertThrowsError(try body(), file: file, line: line) { error in
-            guard let error = error as? ContractError else { return XCTFail("not a ContractError: \(error)", file: file, line: line) }
+            guard let error = error as? ContractError else {
+                return XCTFail("not a ContractError: \(error)", file: file, line: line)
+            }
             XCTAssertEqual(error.code, .sealedData, file: file, line: line)
             XCTAssertEqual(error.field, "payload.sealed", file: file, line: line)
             XCTAssertTrue(error.reason.contains(fragment), "\(error.reason)", file: file, line: line)

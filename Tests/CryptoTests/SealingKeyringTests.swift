@@ -16,7 +16,8 @@ final class SealingKeyringTests: XCTestCase {
         XCTAssertEqual(try SealingKeyring.parse(ring.textForm).keyIDs, ring.keyIDs)
         let sealed = try ring.seal(Array("Олена".utf8), associatedData: Array("ad".utf8))
         XCTAssertEqual(sealed.keyID, "2026-12")
-        XCTAssertEqual(try ring.open(sealed.box, keyID: sealed.keyID, associatedData: Array("ad".utf8)), Array("Олена".utf8))
+        XCTAssertEqual(
+            try ring.open(sealed.box, keyID: sealed.keyID, associatedData: Array("ad".utf8)), Array("Олена".utf8))
         // It is AES-256-GCM under key B: the plain API opens it too.
         XCTAssertEqual(try AES256GCM.open(sealed.box, key: keyB, associatedData: Array("ad".utf8)), Array("Олена".utf8))
     }
