@@ -423,30 +423,29 @@ final class RabbitConnection {
         }
     }
 
+    /// The reply code and text of a broker's `channel.close` or `connection.close` (0 and "" when the
+    /// method was not decoded).
+    private func closeReply<Close>(
+        _ decoded: UnsafeMutableRawPointer?, as type: Close.Type, _ code: KeyPath<Close, UInt16>,
+        _ text: KeyPath<Close, amqp_bytes_t>
+    ) -> (UInt16, String) {
+        guard let decoded else { return (0, "") }
+        let close = decoded.assumingMemoryBound(to: Close.self).pointee
+        return (close[keyPath: code], string(close[keyPath: text]))
+    }
+
     /// Acknowledges a broker-initiated channel.close or connection.close and returns the error.
     private func handleServerClose(methodID: UInt32, decoded: UnsafeMutableRawPointer?, channel closedChannel: UInt16, _ context: String) -> AMQPError {
         switch methodID {
         case AMQPMethodID.channelClose:
-            var replyCode: UInt16 = 0
-            var text = ""
-            if let decoded {
-                let close = decoded.assumingMemoryBound(to: amqp_channel_close_t.self).pointee
-                replyCode = close.reply_code
-                text = string(close.reply_text)
-            }
+            let (replyCode, text) = closeReply(decoded, as: amqp_channel_close_t.self, \.reply_code, \.reply_text)
             var ok = amqp_channel_close_ok_t()
             let status = amqp_send_method(state, closedChannel, AMQPMethodID.channelCloseOK, &ok)
             if status != AMQP_STATUS_OK.rawValue { isAlive = false }
             if closedChannel == channel { channel = 0 }
             return AMQPError(.channelClosed, replyCode: replyCode, "\(context): channel closed by broker: \(replyCode) \(text)")
         case AMQPMethodID.connectionClose:
-            var replyCode: UInt16 = 0
-            var text = ""
-            if let decoded {
-                let close = decoded.assumingMemoryBound(to: amqp_connection_close_t.self).pointee
-                replyCode = close.reply_code
-                text = string(close.reply_text)
-            }
+            let (replyCode, text) = closeReply(decoded, as: amqp_connection_close_t.self, \.reply_code, \.reply_text)
             var ok = amqp_connection_close_ok_t()
             _ = amqp_send_method(state, 0, AMQPMethodID.connectionCloseOK, &ok)
             isAlive = false

@@ -24,7 +24,7 @@ final class SecurityChecksTests: XCTestCase {
 
     func testInjectionIsInertHTMLEscapedTokensHashedAndNoPersonalDataLogged() async throws {
         let logs = CapturedLogs()
-        let system = try await SecuritySystem.start(self, logger: logs.logger(level: .info))
+        let system = try await SecuritySystem.start(self, logger: logs.logger(label: "security-capture", level: .info))
         let intake = system.harness("intake"), routing = system.harness("routing")
 
         // Register an appeal whose subject is an injection and whose author is distinctive.
@@ -94,7 +94,7 @@ final class SecurityChecksTests: XCTestCase {
         XCTAssertTrue(everything.contains(TokenHash.hash(token: system.officialToken)), "the official token's hash is not where it should be")
 
         // Logs at info and above: no personal data.
-        let lines = logs.all
+        let lines = logs.lines
         print("captured \(lines.count) log lines at info and above")
         XCTAssertGreaterThan(lines.count, 0, "the capture saw nothing: the check would prove nothing")
         for needle in [Self.piiName, "Зюзякевич", Self.piiEmail, Self.piiPhone, Self.piiAddress, "4242-Щ", "QX7", SecuritySystem.centreKey, system.officialToken, trackingToken] {

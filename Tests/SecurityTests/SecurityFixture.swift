@@ -148,37 +148,6 @@ final class SecuritySystem: @unchecked Sendable {
     }
 }
 
-/// Log lines captured in memory (message, level and metadata rendered as text).
-final class CapturedLogs: Sendable {
-    private let lines = Mutex<[String]>([])
-    func append(_ line: String) { lines.withLock { $0.append(line) } }
-    var all: [String] { lines.withLock { $0 } }
-
-    func logger(level: Logger.Level) -> Logger {
-        var logger = Logger(label: "security-capture") { label in CapturingHandler(label: label, sink: self) }
-        logger.logLevel = level
-        return logger
-    }
-}
-
-struct CapturingHandler: LogHandler {
-    let label: String
-    let sink: CapturedLogs
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .info
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
-        let merged = metadata.merging(explicit ?? [:]) { _, new in new }
-        let rendered = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        sink.append("\(level) \(label) \(message) \(rendered)")
-    }
-}
-
 /// HTTP/1.1 over a plain socket, for requests URLSession would refuse or rewrite: dot segments,
 /// invalid bytes, overlong headers, bodies of any size. One connection per request
 /// (`Connection: close`); the blocking socket calls run on a thread of their own.
