@@ -66,31 +66,21 @@ final class ConsoleRouterTests: XCTestCase {
             // A replay without the token, or from another site, is refused before anything moves.
             var headers = Self.form
             headers[.cookie] = cookie
-            try await client.execute(
-                uri: "/dlq/replay", method: .post, headers: headers,
-                body: ByteBuffer(string: "queue=hromada.routing")
-            ) {
-                XCTAssertEqual($0.status, .forbidden)
+            func replay(_ body: String, extra: HTTPFields = [:]) async throws -> TestResponse {
+                var all = headers
+                for field in extra { all[field.name] = field.value }
+                return try await client.execute(
+                    uri: "/dlq/replay", method: .post, headers: all, body: ByteBuffer(string: body))
             }
-            var foreign = headers
-            foreign[.origin] = "https://evil.example"
-            try await client.execute(
-                uri: "/dlq/replay", method: .post, headers: foreign,
-                body: ByteBuffer(string: "csrf=\(csrf)&queue=hromada.routing")
-            ) {
-                XCTAssertEqual($0.status, .forbidden)
-            }
+            let noToken = try await replay("queue=hromada.routing")
+            XCTAssertEqual(noToken.status, .forbidden)
+            let foreign = try await replay("csrf=\(csrf)&queue=hromada.routing", extra: [.origin: "https://evil.example"])
+            XCTAssertEqual(foreign.status, .forbidden)
             // A bad queue name with a good token is a field error (and a page for a browser).
-            var browser = headers
-            browser[.accept] = "text/html"
-            try await client.execute(
-                uri: "/dlq/replay", method: .post, headers: browser,
-                body: ByteBuffer(string: "csrf=\(csrf)&queue=other")
-            ) { response in
-                XCTAssertEqual(response.status, .unprocessableContent)
-                XCTAssertTrue(response.headers[.contentType]?.hasPrefix("text/html") ?? false)
-                XCTAssertTrue(String(buffer: response.body).contains("a hromada.* queue is required"))
-            }
+            let badQueue = try await replay("csrf=\(csrf)&queue=other", extra: [.accept: "text/html"])
+            XCTAssertEqual(badQueue.status, .unprocessableContent)
+            XCTAssertTrue(badQueue.headers[.contentType]?.hasPrefix("text/html") ?? false)
+            XCTAssertTrue(String(buffer: badQueue.body).contains("a hromada.* queue is required"))
             // Sign-out ends the session: the old cookie no longer opens the dashboard.
             try await client.execute(
                 uri: "/logout", method: .post, headers: headers,

@@ -58,13 +58,15 @@ final class RateLimitTests: XCTestCase {
         }
     }
 
-    func testBucketsAreSeparatePerKey() {
-        let limiter = RateLimiter(rate: 1, burst: 2)
+    func testBucketsAreSeparatePerKeyRefusePastTheBurstAndRefill() {
+        let limiter = RateLimiter(rate: 10, burst: 3)
         let t0 = ContinuousClock.now
-        XCTAssertEqual(limiter.take("reference|a:1.1.1.1", now: t0), 0)
-        XCTAssertEqual(limiter.take("reference|a:1.1.1.1", now: t0), 0)
-        XCTAssertGreaterThan(limiter.take("reference|a:1.1.1.1", now: t0), 0)
+        for _ in 0..<3 { XCTAssertEqual(limiter.take("reference|a:1.1.1.1", now: t0), 0) }
+        XCTAssertGreaterThan(
+            limiter.take("reference|a:1.1.1.1", now: t0), 0, "the fourth request in the same instant waits")
         XCTAssertEqual(limiter.take("reference|a:2.2.2.2", now: t0), 0, "another client has its own bucket")
+        XCTAssertEqual(
+            limiter.take("reference|a:1.1.1.1", now: t0 + .milliseconds(150)), 0, "a token is back after 1/rate")
     }
 
     func testIdleBucketsAreEvictedAndMemoryStaysBounded() {

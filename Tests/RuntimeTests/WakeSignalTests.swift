@@ -29,17 +29,6 @@ final class WakeSignalTests: XCTestCase {
         XCTAssertLessThan(ContinuousClock.now - start, .seconds(2))
     }
 
-    func testRateLimiterRefusesPastTheBurstAndRefills() {
-        let limiter = RateLimiter(rate: 10, burst: 3)
-        let t0 = ContinuousClock.now
-        XCTAssertEqual(limiter.take("a", now: t0), 0)
-        XCTAssertEqual(limiter.take("a", now: t0), 0)
-        XCTAssertEqual(limiter.take("a", now: t0), 0)
-        XCTAssertGreaterThan(limiter.take("a", now: t0), 0, "the fourth request in the same instant waits")
-        XCTAssertEqual(limiter.take("b", now: t0), 0, "other clients are not affected")
-        XCTAssertEqual(limiter.take("a", now: t0 + .milliseconds(150)), 0, "a token is back after 1/rate")
-    }
-
     func testConfigurationFromEnvironmentNamesTheBadVariable() {
         XCTAssertThrowsError(try ServiceConfiguration.fromEnvironment(serviceName: "intake", environment: ["HROMADA_HTTP_PORT": "eighty"])) { error in
             XCTAssertTrue("\(error)".contains("HROMADA_HTTP_PORT"))
