@@ -80,6 +80,42 @@ final class DeliveryOutcomeDatabaseLossTests: XCTestCase {
         XCTAssertEqual(transport.sends, 1, "the accepted message was sent again")
     }
 
+    /// The lease SQL on the real table: a renewal extends only the holder's rows, a release makes
+    /// them claimable at once, and nobody else claims them while the lease runs.
+    func testLeaseRenewalAndReleaseOnTheTable() async throws {
+        try IntegrationEnvironment.requireServers()
+        let db = try await TestDatabase.create(schema: "notification")
+        addTeardownBlock { try? await db.drop() }
+        let client = db.client(poolSize: 2)
+        var logger = Logger(label: "test.delivery-lease")
+        logger.logLevel = .critical
+        try await Migrator.migrate(RuntimeMigrations.all + NotificationMigrations.all, on: client, logger: logger)
+        let id = UUID()
+        try await client.execute("""
+            INSERT INTO deliveries (id, source_event_id, source_event_type, recipient_key, recipient_kind, channel,
+                address, language, template, subject, body, status, next_attempt_at)
+            VALUES (\(id), \(UUID()), \(AppealRegistered.eventType), 'resident', 'resident', 'email',
+                'r1@example.org', 'uk', 'registered', 'S', 'B', 'pending', now() - interval '1 second')
+            """)
+        let store = NotificationStore(work: UnitOfWork(database: client, producer: "hromada-notification"))
+        let policy = DeliveryPolicy(retryDelays: [.seconds(1)], maxAttempts: 3, lease: .seconds(2))
+        let holder = UUID()
+        let now = Date()
+        let claimed = try await store.claimDue(token: holder, at: now, policy: policy, limit: 10)
+        XCTAssertEqual(claimed.map(\.subject.notificationId), [id])
+        let held = try await store.renewLeases(token: holder, ids: [id], until: now.addingTimeInterval(60))
+        XCTAssertEqual(held, [id])
+        let stranger = try await store.renewLeases(token: UUID(), ids: [id], until: now.addingTimeInterval(600))
+        XCTAssertEqual(stranger, [], "only the holder renews")
+        let afterOldLease = try await store.claimDue(
+            token: UUID(), at: now.addingTimeInterval(10), policy: policy, limit: 10)
+        XCTAssertEqual(afterOldLease.count, 0, "the renewed lease (60 s) still holds after the first one (2 s) ended")
+        let released = try await store.releaseLeases(token: holder, ids: [id])
+        XCTAssertEqual(released, 1)
+        let next = try await store.claimDue(token: UUID(), at: now.addingTimeInterval(10), policy: policy, limit: 10)
+        XCTAssertEqual(next.map(\.subject.notificationId), [id], "claimable at once after the release")
+    }
+
     /// `ALTER DATABASE … CONNECTION LIMIT n` (the superuser is not subject to it). The name is the
     /// test database's generated `t_<hex>`, so it is safe as an identifier.
     static func connectionLimit(_ limit: Int, of db: TestDatabase, via admin: PostgresClient) async throws {

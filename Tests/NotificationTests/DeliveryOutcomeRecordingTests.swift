@@ -90,8 +90,9 @@ final class DeliveryOutcomeRecordingTests: XCTestCase {
         let sent = await store.delivery(first)
         guard case .sent = sent?.state else { return XCTFail("the accepted message was not recorded") }
         let untouched = await store.delivery(second)
-        guard case .sending = untouched?.state else { return XCTFail("the second row should stay claimed, unsent") }
+        guard case .pending = untouched?.state else { return XCTFail("the unsent row should be given back") }
         XCTAssertEqual(untouched?.attempts, 0)
+        XCTAssertEqual(untouched?.isClaimable(at: Date()), true, "claimable at once, not after the lease")
     }
 
     func waitUntil(_ condition: () async -> Bool) async -> Bool {
@@ -167,6 +168,17 @@ actor MemoryDeliveryStore: DeliveryStore {
         row.delivery = next
         rows[id] = row
         return true
+    }
+
+    func releaseLeases(token: UUID, ids: [UUID]) async throws -> Int {
+        var released = 0
+        for id in ids {
+            guard var row = rows[id], case .sending(let lease) = row.delivery.state, lease.token == token else { continue }
+            row.delivery.state = .pending(nextAttemptAt: Date().addingTimeInterval(-1))
+            rows[id] = row
+            released += 1
+        }
+        return released
     }
 
     func renewLeases(token: UUID, ids: [UUID], until: Date) async throws -> Set<UUID> {

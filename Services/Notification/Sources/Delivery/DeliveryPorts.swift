@@ -12,6 +12,8 @@ public protocol DeliveryStore: Sendable {
     func record(_ next: Delivery, for claimed: ClaimedDelivery, token: UUID) async throws -> Bool
     /// Extends the lease `token` holds on `ids` to `until`; returns the ids it still holds.
     func renewLeases(token: UUID, ids: [UUID], until: Date) async throws -> Set<UUID>
+    /// Gives back the lease `token` holds on `ids` (never sent): they are claimable again at once.
+    func releaseLeases(token: UUID, ids: [UUID]) async throws -> Int
 }
 
 /// Hands one rendered message to the mail server; blocking (run on the sender's threads).

@@ -20,7 +20,8 @@ import ServiceLifecycle
 /// renewing the round's lease (`RoundLease`), so no other sender can claim the row while its
 /// outcome is pending. The lease (180 s by default) is many times longer than a PostgreSQL failover
 /// (about 12 s under pg_auto_failover in deploy/cluster) because it must also cover the renewals
-/// that fail during one. A graceful shutdown starts no new send but still records what was sent.
+/// that fail during one. A graceful shutdown starts no new send but still records what was sent,
+/// and gives the rows it did not send back at once.
 ///
 /// What stays at-least-once: a sender that dies (kill -9, machine lost) between the SMTP accept and
 /// the commit, or a database outage longer than the lease left after the last renewal: then the
@@ -132,6 +133,21 @@ public final class DeliverySender: Service, Sendable {
                 }
             }
             group.cancelAll()
+        }
+        await giveBackUnsent(claimed, under: lease)
+    }
+
+    /// Rows the round claimed but did not send (shutting down, or too little lease left) are made
+    /// claimable again at once instead of waiting for the lease to end. One try: if the database is
+    /// away, the lease ends by itself.
+    func giveBackUnsent(_ claimed: [ClaimedDelivery], under lease: RoundLease) async {
+        let unsent = lease.neverStarted(of: claimed.map(\.subject.notificationId))
+        guard !unsent.isEmpty else { return }
+        do {
+            let released = try await store.releaseLeases(token: lease.token, ids: unsent)
+            logger.debug("unsent deliveries given back", metadata: ["deliveries": "\(released)"])
+        } catch {
+            logger.debug("could not give back unsent deliveries", metadata: ["error": "\(error.redactedDescription)"])
         }
     }
 

@@ -17,6 +17,8 @@ final class RoundLease: Sendable {
         var confirmedUntil: Date
         var inHand: Set<UUID>
         var lost: Set<UUID> = []
+        /// Handed to the mail server (whatever came of it).
+        var started: Set<UUID> = []
         /// Set when the service shuts down: no new sends; outcomes still get recorded while the lease lasts.
         var stopping = false
     }
@@ -34,11 +36,19 @@ final class RoundLease: Sendable {
 
     /// True when `id` may start an SMTP transaction at `now` that takes at most `allowance` seconds:
     /// the round still holds it and the confirmed lease outlasts the transaction.
+    /// When true, `id` counts as started.
     func mayStartSending(_ id: UUID, at now: Date, allowance: TimeInterval) -> Bool {
         state.withLock { state in
-            !state.stopping && state.inHand.contains(id) && !state.lost.contains(id)
+            let may = !state.stopping && state.inHand.contains(id) && !state.lost.contains(id)
                 && state.confirmedUntil.timeIntervalSince(now) >= allowance
+            if may { state.started.insert(id) }
+            return may
         }
+    }
+
+    /// Of `ids`, those never handed to the mail server and not taken over: their lease can be given back.
+    func neverStarted(of ids: [UUID]) -> [UUID] {
+        state.withLock { state in ids.filter { !state.started.contains($0) && !state.lost.contains($0) } }
     }
 
     /// The delivery is done with (outcome recorded, or not sent at all): its lease is no longer renewed.

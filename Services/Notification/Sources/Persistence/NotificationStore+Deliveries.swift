@@ -132,6 +132,18 @@ extension NotificationStore {
         }
     }
 
+    /// Clears the lease `token` holds on each of `ids` still pending under it (rows a sender claimed
+    /// but did not send, e.g. at shutdown), so another sender may claim them without waiting.
+    public func releaseLeases(token: UUID, ids: [UUID]) async throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        return try await database.withConnection { connection -> Int in
+            try connection.execute("""
+                UPDATE deliveries SET lease_token = NULL, lease_until = NULL
+                WHERE id = ANY(\(ids)) AND status = 'pending' AND lease_token = \(token)
+                """)
+        }
+    }
+
     /// A state as the table's columns.
     static func columns(_ delivery: Delivery) -> (status: String, sentAt: Date?, failedAt: Date?, lastError: String?) {
         switch delivery.state {
