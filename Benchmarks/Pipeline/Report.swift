@@ -97,6 +97,11 @@ enum Markdown {
         return String(format: "%.1f %%", part / whole * 100)
     }
 
+    /// A two-column Markdown table: the header row, its rule, one row per pair.
+    static func table(_ header: (String, String), _ rows: [(String, String)]) -> String {
+        "| \(header.0) | \(header.1) |\n|---|---|\n" + rows.map { "| \($0.0) | \($0.1) |\n" }.joined()
+    }
+
     static func render(_ report: BenchReport) -> String {
         var out = "## hromada-bench \(report.runTag) — \(report.startedAt)\n\n"
         let m = report.machine
@@ -105,12 +110,25 @@ enum Markdown {
         out += "Settings: " + report.settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ") + "\n\n"
 
         let c = report.ceilings
-        out += "### Ceilings (same run)\n\n| ceiling | rate |\n|---|---|\n"
-        out += "| broker: persistent 256 B publish (confirm batch 100) + consume (prefetch 500), quorum queue | \(number(c.brokerPublishConsumePerSecond)) msg/s |\n"
-        out += "| broker: publish side alone (confirmed) | \(number(c.brokerPublishConfirmedPerSecond)) msg/s |\n"
-        out += "| PostgreSQL single-row INSERT autocommit, 1 client | \(number(c.postgresInsert1ClientPerSecond)) rows/s |\n"
-        out += "| PostgreSQL single-row INSERT autocommit, 4 clients | \(number(c.postgresInsert4ClientsPerSecond)) rows/s |\n"
-        out += "| PostgreSQL INSERTs in one transaction | \(number(c.postgresInsertOneTransactionPerSecond)) rows/s |\n"
+        out += "### Ceilings (same run)\n\n"
+        out += table(
+            ("ceiling", "rate"),
+            [
+                (
+                    "broker: persistent 256 B publish (confirm batch 100) + consume (prefetch 500), quorum queue",
+                    "\(number(c.brokerPublishConsumePerSecond)) msg/s"
+                ),
+                ("broker: publish side alone (confirmed)", "\(number(c.brokerPublishConfirmedPerSecond)) msg/s"),
+                (
+                    "PostgreSQL single-row INSERT autocommit, 1 client",
+                    "\(number(c.postgresInsert1ClientPerSecond)) rows/s"
+                ),
+                (
+                    "PostgreSQL single-row INSERT autocommit, 4 clients",
+                    "\(number(c.postgresInsert4ClientsPerSecond)) rows/s"
+                ),
+                ("PostgreSQL INSERTs in one transaction", "\(number(c.postgresInsertOneTransactionPerSecond)) rows/s"),
+            ])
         for note in c.notes { out += "\nNote: \(note)\n" }
 
         for p in report.phases {
@@ -118,12 +136,24 @@ enum Markdown {
             out += "Offered \(p.offered), registered \(p.accepted)"
             if !p.refused.isEmpty { out += ", refused/failed " + p.refused.sorted { $0.key < $1.key }.map { "\($0.value)× \($0.key)" }.joined(separator: ", ") }
             out += "; completed end-to-end \(p.completed).\n\n"
-            out += "| measure | value |\n|---|---|\n"
-            out += "| registrations/s over HTTP (201s ÷ \(number(p.submitSeconds, 1)) s) | \(number(p.registrationsPerSecond, 1)) |\n"
-            out += "| appeals/s completed end-to-end (÷ \(number(p.endToEndSeconds, 1)) s) | \(number(p.endToEndPerSecond, 1)) |\n"
-            out += "| audit rows appended/s (\(p.auditRows) rows; peak second \(p.auditPeakPerSecond)) | \(number(p.auditAppendedPerSecond, 1)) |\n"
-            out += "| machine CPU busy (both cores) | \(number(p.machineBusyPercent, 0)) % |\n"
-            out += "| load average before → after | \(p.loadAverageBefore) → \(p.loadAverageAfter) |\n\n"
+            out += table(
+                ("measure", "value"),
+                [
+                    (
+                        "registrations/s over HTTP (201s ÷ \(number(p.submitSeconds, 1)) s)",
+                        number(p.registrationsPerSecond, 1)
+                    ),
+                    (
+                        "appeals/s completed end-to-end (÷ \(number(p.endToEndSeconds, 1)) s)",
+                        number(p.endToEndPerSecond, 1)
+                    ),
+                    (
+                        "audit rows appended/s (\(p.auditRows) rows; peak second \(p.auditPeakPerSecond))",
+                        number(p.auditAppendedPerSecond, 1)
+                    ),
+                    ("machine CPU busy (both cores)", "\(number(p.machineBusyPercent, 0)) %"),
+                    ("load average before → after", "\(p.loadAverageBefore) → \(p.loadAverageAfter)"),
+                ]) + "\n"
             out += "| latency (ms) | n | p50 | p95 | p99 | max |\n|---|---|---|---|---|---|\n"
             func row(_ name: String, _ value: Percentiles?) {
                 if let v = value {
@@ -138,13 +168,35 @@ enum Markdown {
             row("registered → audit appended (appeal.registered)", p.toAuditRegistered)
             row("registered → audit appended (ticket.assigned)", p.toAuditAssigned)
             row("registered → all of the above", p.toComplete)
-            out += "\n| ratio to the ceiling (same run) | value |\n|---|---|\n"
-            out += "| registrations/s ÷ PostgreSQL 4-client commit rate | \(ratio(p.registrationsPerSecond, c.postgresInsert4ClientsPerSecond)) |\n"
-            out += "| registrations/s ÷ PostgreSQL 1-client commit rate | \(ratio(p.registrationsPerSecond, c.postgresInsert1ClientPerSecond)) |\n"
-            out += "| events/s on hromada.events (= audit rows/s) ÷ broker publish+consume | \(ratio(p.auditAppendedPerSecond, c.brokerPublishConsumePerSecond)) |\n"
-            out += "| audit rows/s ÷ PostgreSQL 1-client insert rate | \(ratio(p.auditAppendedPerSecond, c.postgresInsert1ClientPerSecond)) |\n"
-            out += "| audit rows/s ÷ PostgreSQL one-transaction insert rate | \(ratio(p.auditAppendedPerSecond, c.postgresInsertOneTransactionPerSecond)) |\n"
-            out += "| appeals/s end-to-end ÷ PostgreSQL 4-client commit rate | \(ratio(p.endToEndPerSecond, c.postgresInsert4ClientsPerSecond)) |\n"
+            out += "\n"
+            out += table(
+                ("ratio to the ceiling (same run)", "value"),
+                [
+                    (
+                        "registrations/s ÷ PostgreSQL 4-client commit rate",
+                        ratio(p.registrationsPerSecond, c.postgresInsert4ClientsPerSecond)
+                    ),
+                    (
+                        "registrations/s ÷ PostgreSQL 1-client commit rate",
+                        ratio(p.registrationsPerSecond, c.postgresInsert1ClientPerSecond)
+                    ),
+                    (
+                        "events/s on hromada.events (= audit rows/s) ÷ broker publish+consume",
+                        ratio(p.auditAppendedPerSecond, c.brokerPublishConsumePerSecond)
+                    ),
+                    (
+                        "audit rows/s ÷ PostgreSQL 1-client insert rate",
+                        ratio(p.auditAppendedPerSecond, c.postgresInsert1ClientPerSecond)
+                    ),
+                    (
+                        "audit rows/s ÷ PostgreSQL one-transaction insert rate",
+                        ratio(p.auditAppendedPerSecond, c.postgresInsertOneTransactionPerSecond)
+                    ),
+                    (
+                        "appeals/s end-to-end ÷ PostgreSQL 4-client commit rate",
+                        ratio(p.endToEndPerSecond, c.postgresInsert4ClientsPerSecond)
+                    ),
+                ])
             out += "\n| process | CPU (% of one core) | peak RSS sampled (MiB) | VmHWM (MiB) |\n|---|---|---|---|\n"
             for u in p.processes {
                 out += "| \(u.name) | \(number(u.cpuPercent, 0)) | \(number(u.peakRSSMiB, 1)) | \(number(u.highWaterMiB, 1)) |\n"
