@@ -43,6 +43,35 @@ final class ConsoleErasureTests: XCTestCase {
                 status: .ok, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
+        // The restore path (`hromadactl erasure reapply`): intake knows only MK-2026-000007.
+        router.get("/v1/admin/erasures/{number}") { request, context -> Response in
+            guard request.headers[.authorization] == "Bearer \(adminToken)" else { throw HTTPError(.unauthorized) }
+            guard let known = list.erasures.first(where: { $0.registrationNumber == context.parameters.get("number") }),
+                known.complete
+            else { throw HTTPError(.notFound) }
+            let body = try APICoding.encoder().encode(known)
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        }
+        router.post("/v1/admin/appeals/{number}/erase") { request, context -> Response in
+            guard request.headers[.authorization] == "Bearer \(adminToken)" else { throw HTTPError(.unauthorized) }
+            let input = try APICoding.decode(
+                ErasureJSON.Request.self, from: Data(buffer: try await request.body.collect(upTo: 10_000)))
+            guard input.reapply == true, input.reason.contains("court decision"),
+                let entry = list.erasures.first(where: { $0.registrationNumber == context.parameters.get("number") })
+            else { throw HTTPError(.badRequest) }
+            let body = try APICoding.encoder().encode(entry)
+            return Response(
+                status: .accepted, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        }
+        router.post("/v1/admin/erasures/republish") { request, _ -> Response in
+            guard request.headers[.authorization] == "Bearer \(adminToken)" else { throw HTTPError(.unauthorized) }
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: #"{"republished":1}"#)))
+        }
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
@@ -101,7 +130,8 @@ final class ConsoleErasureTests: XCTestCase {
         XCTAssertTrue(page.text.contains("notification, routing"), page.text)
         XCTAssertFalse(page.text.contains("court decision"), "the legal reason stays with the administrators")
         let dashboard = try await ServiceHarness.request("GET", base + "/?lang=en", headers: ["Cookie": cookie])
-        XCTAssertTrue(dashboard.text.contains(#"<a href="/erasures?lang=en">Erasures</a>"#), "the dashboard links to it")
+        XCTAssertTrue(
+            dashboard.text.contains(#"<a href="/erasures?lang=en">Erasures</a>"#), "the dashboard links to it")
         let waiting = try await ServiceHarness.request(
             "GET", base + "/erasures?state=waiting&lang=uk", headers: ["Cookie": cookie])
         XCTAssertEqual(waiting.status, 200)
@@ -109,6 +139,22 @@ final class ConsoleErasureTests: XCTestCase {
         XCTAssertTrue(waiting.text.contains("Видалення персональних даних"))
 
         await group.triggerGracefulShutdown()
+        await intake.group.triggerGracefulShutdown()
+    }
+
+    func testReapplyErasesAgainWhatTheRestoredIntakeDoesNotKnow() async throws {
+        let intake = try await Self.startIntake()
+        let client = AdminClient(
+            endpoints: CtlEndpoints(
+                services: [("intake", intake.url)], rabbitMQAPI: "http://127.0.0.1:1",
+                amqpURL: "amqp://127.0.0.1:1/%2f",
+                adminToken: Self.adminToken))
+        let again = try await client.reapply(ledger: Self.list)
+        XCTAssertEqual(again, ["MK-2026-000009"], "only the erasure the restored intake lacks, with its reason")
+        let republished = try await client.republishErasures()
+        XCTAssertEqual(republished, 1)
+        let listed = try await client.erasures(state: "waiting", limit: 10)
+        XCTAssertEqual(listed.erasures.map(\.registrationNumber), ["MK-2026-000009"])
         await intake.group.triggerGracefulShutdown()
     }
 }
