@@ -13,37 +13,14 @@ import XCTest
 /// powers, and the head's personal reception (Art. 22), submits, and gets the receipt; the appeal
 /// is stored with every section and classified collective, arrived at a personal reception.
 final class CollectiveFormInBrowserTests: XCTestCase {
-    static let adminToken = "admin-token-for-form-browser-0123456789"
-    static let centreKey = "centre-key-for-form-browser-0123456789"
-
     func testCoSignersRepresentativeAndReceptionThroughTheFormInChromium() async throws {
-        try IntegrationEnvironment.requireServers()
         _ = try HeadlessBrowser.chromium()
-        let db = try await TestDatabase.create(schema: "intake")
-        let broker = try await TestBroker.create()
-        var logger = Logger(label: "test.intake.browser")
-        logger.logLevel = .warning
         // A known port: the browser's Origin must be the service's public URL (the kit's CSRF check).
-        let port = Int(try HeadlessBrowser.freePort())
-        let configuration = ServiceConfiguration(
-            serviceName: "intake", httpHost: "127.0.0.1", httpPort: port, amqpURL: broker.url,
-            databaseURL: db.connectionString, adminToken: Self.adminToken)
-        let (runtime, router) = try await IntakeService.build(
-            configuration: configuration, logger: logger, metricsRegistry: nil,
-            settings: IntakeSettings(web: .local(service: IntakeSettings.service, port: port)))
-        let harness = try await ServiceHarness.start(runtime: runtime, router: router)
-        addTeardownBlock {
-            await harness.stop()
-            try? await db.drop()
-            try? await broker.delete()
-        }
-        let centre = try await harness.request(
-            "PUT", "/v1/admin/centres/central-library",
-            json: ["name": "ЦОГ Центральної бібліотеки", "address": "вул. Потьомкінська, 143а", "key": Self.centreKey],
-            headers: ["Authorization": "Bearer \(Self.adminToken)"])
-        XCTAssertEqual(centre.status, 200, centre.text)
+        let server = try await IntakeTestServer.start(self, port: Int(try HeadlessBrowser.freePort()))
+        let harness = server.harness
+        let db = server.db
         let librarian = try await TestLibrarian.create(
-            on: harness, centre: "central-library", login: "oksana", adminToken: Self.adminToken)
+            on: harness, centre: "central-library", login: "oksana", adminToken: IntakeTestServer.adminToken)
 
         let browser = try await HeadlessBrowser.launch()
         defer { browser.close() }

@@ -69,10 +69,14 @@ public struct NewAppeal: Sendable, Equatable {
 
     public init(
         id: UUID = UUID(), appeal: ValidAppeal, channel: String, sequence: Int, registeredAt: Date,
-        trackingToken: String, repeatOf: String?, earlier: Classification.Earlier? = nil
+        trackingToken: String, repeatOf: String?, earlier: Classification.Earlier? = nil,
+        sameIssue: [Classification.Earlier] = [], otherAuthorsOnIssue: Int = 0
     ) {
         let today = LocalDate(date: registeredAt, in: .kyiv)
-        self.classifier = Classification.classify(appeal, channel: channel, earlier: earlier, today: today)
+        // "multiple" and "mass" (Resolution 858) from the counts the store found; see Classification.
+        self.classifier = Classification.classify(
+            appeal, channel: channel, earlier: earlier, today: today, sameIssue: sameIssue,
+            otherAuthorsOnIssue: otherAuthorsOnIssue)
         self.termsStartOn = appeal.lateEntry?.receivedOn ?? today
         let day = LocalDate(date: registeredAt, in: .kyiv)
         self.id = id

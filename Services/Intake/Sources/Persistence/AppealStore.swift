@@ -99,9 +99,14 @@ enum AppealRecords {
         let match = RepeatDetector.bestMatch(
             text: appeal.text, candidates: candidates.map { (number: $0.number, text: $0.text) })
         let earlier = candidates.first { $0.number == match }.map(\.earlier)
+        let sameIssue = candidates.filter {
+            RepeatDetector.similarity(appeal.text, $0.text) >= RepeatDetector.threshold
+        }.map(\.earlier)
+        let others = try otherAuthorsOnIssue(
+            authorKey: authorKey, category: appeal.category, text: appeal.text, now: now, on: connection)
         let new = NewAppeal(
             appeal: appeal, channel: channel, sequence: drawn, registeredAt: now, trackingToken: SecureRandom.token(),
-            repeatOf: match, earlier: earlier)
+            repeatOf: match, earlier: earlier, sameIssue: sameIssue, otherAuthorsOnIssue: others)
         try insert(new, on: connection)
         try tx.publish(new.event, correlationId: new.id, occurredAt: now)
         let receipt = new.receipt
