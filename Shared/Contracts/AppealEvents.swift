@@ -14,6 +14,8 @@ public struct AppealRegistered: DomainEvent {
     public static let personalFields: [[String]] = [
         ["author"], ["subject"], ["text"], ["location"], ["trackingToken"], ["assistedBy"], ["coSigners"],
         ["representative"],
+        // The author's social category (from the benefit category: e.g. a disability, displacement).
+        ["classifier", "socialCategory"],
     ]
 
     public struct Location: Codable, Sendable, Equatable {

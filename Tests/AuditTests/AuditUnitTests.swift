@@ -127,7 +127,9 @@ final class PersonalDataProtectionTests: XCTestCase {
             author: .init(fullName: residentName, address: "вул. Велика Морська, 5", email: "olena@example.org", phone: "+380501234567", preferredLanguage: .uk, benefitCategory: nil),
             subject: "Немає опалення", text: "У квартирі холодно", centreId: "library-1", assistedBy: "librarian-7",
             confidential: false, against: nil, repeatOf: nil, trackingToken: "tok-secret", channel: "centre",
-            // Every declared personal field present (issue 13 added co-signers and the representative).
+            // Every declared personal field present (issue 13 added co-signers, the representative and
+            // the classifier's social category).
+            classifier: .init(arrival: "centre", frequency: "first", form: "collective", socialCategory: "veteran"),
             coSigners: [.init(fullName: "Петро Співпідписант", address: "вул. Садова, 3")],
             representative: .init(
                 fullName: "Ганна Представниця", address: "вул. Миру, 9", documentKind: "power-of-attorney",

@@ -43,6 +43,7 @@ enum Samples {
         subject: "Немає опалення", text: "У квартирі +12°C.\nПрошу перевірити \"тепломережу\" \\ котельню.",
         centreId: "central-library", assistedBy: "librarian-7", confidential: true, against: "zhkg", repeatOf: "MK-2026-000042",
         trackingToken: "tQ3v9kX2pL8mN4rS7wY1zA6bC0dE5fGh", channel: "centre",
+        classifier: .init(arrival: "centre", frequency: "repeat", form: "collective", socialCategory: "idp"),
         coSigners: [.init(fullName: "Іван Степанович Мельник", address: "м. Миколаїв, вул. Соборна, 12/3, кв. 7")],
         representative: .init(
             fullName: "Марія Іванівна Бондар", address: "м. Миколаїв, просп. Центральний, 1",
