@@ -47,7 +47,8 @@ final class PersonalDataSealingTests: XCTestCase {
 
     func testTheGoldenSealedFixturesOpenExactlyToTheClearOnes() throws {
         for name in Self.sealedFixtures {
-            let bytes = try Data(contentsOf: Self.fixtures.appendingPathComponent("sealed").appendingPathComponent(name))
+            let bytes = try Data(
+                contentsOf: Self.fixtures.appendingPathComponent("sealed").appendingPathComponent(name))
             let sealed = try Envelope.decode(from: bytes)
             let clear = try Self.clear(name)
             XCTAssertTrue(sealed.isSealed, name)
@@ -125,6 +126,26 @@ final class PersonalDataSealingTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("HROMADA_SEALING_KEYS"), "\(error)")
             XCTAssertFalse("\(error)".contains("not-a-key"), "\(error)")
         }
+    }
+
+    /// The executables refuse to start without the keys (fail closed), and say which variable.
+    func testAServiceExecutableDoesNotStartWithoutTheKeys() throws {
+        let binary = IntegrationEnvironment.repositoryRoot.appendingPathComponent(".build/debug/hromada-routing")
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            throw XCTSkip("hromada-routing is not built (swift build --build-tests builds it)")
+        }
+        // The message goes to stderr; the runner keeps stdout only.
+        let withStderr = ["-c", "exec '\(binary.path)' 2>&1"]
+        let (status, output) = try IntegrationEnvironment.run(
+            "/bin/bash", withStderr, environment: ["PATH": "/usr/bin:/bin", "HROMADA_HTTP_PORT": "0"])
+        XCTAssertEqual(status, 2, output)
+        XCTAssertTrue(output.contains("HROMADA_SEALING_KEYS is required"), output)
+        let (badStatus, badOutput) = try IntegrationEnvironment.run(
+            "/bin/bash", withStderr,
+            environment: ["PATH": "/usr/bin:/bin", "HROMADA_HTTP_PORT": "0", "HROMADA_SEALING_KEYS": "k1:c2hvcnQ"])
+        XCTAssertEqual(badStatus, 2, badOutput)
+        XCTAssertTrue(badOutput.contains("invalid HROMADA_SEALING_KEYS"), badOutput)
+        XCTAssertFalse(badOutput.contains("c2hvcnQ"), "the key is never echoed")
     }
 
     private func assertRefused(
