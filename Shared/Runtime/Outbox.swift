@@ -6,7 +6,9 @@ import HromadaPostgres
 /// describes, and the `OutboxRelay` publishes it after the commit. Nothing is published that was
 /// not committed, and nothing committed is lost if the broker is down.
 public enum Outbox {
-    /// Adds `envelope` to the outbox on `connection`, inside the caller's transaction.
+    /// Adds `envelope` to the outbox on `connection`, inside the caller's transaction. The row keeps
+    /// the envelope as written (the producer's own schema); the `OutboxRelay` seals its personal
+    /// fields as it publishes, so callers never seal by hand.
     public static func enqueue(_ envelope: Envelope, on connection: PostgresConnection) throws {
         let body = try envelope.encoded()
         try connection.execute(
