@@ -27,5 +27,8 @@ final class DemoMonthTests: XCTestCase {
         let fresh = try XCTUnwrap(plan.appeals.first { $0.daysBack == 0 }).submission(today: today)
         XCTAssertNil(fresh["receivedOn"])
         XCTAssertNotNil(try? JSONSerialization.data(withJSONObject: body))
+        let complaint = try XCTUnwrap(plan.appeals.first { $0.kind == .complaint })
+        let against = try XCTUnwrap(complaint.submission(today: today)["against"] as? String)
+        XCTAssertNotEqual(against, complaint.category.defaultAuthority)
     }
 }

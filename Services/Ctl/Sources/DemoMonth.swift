@@ -41,6 +41,9 @@ public struct DemoMonth: Sendable {
                 "text": "\(category.descriptionUk) Прошу розглянути та вжити заходів. Демонстраційне звернення №\(index).",
                 "consent": true, "assistedBy": "Бібліотекар-консультант (демо)",
             ]
+            if kind == .complaint {  // a complaint names the body it is against (never routed to it)
+                body["against"] = category.defaultAuthority == "transport" ? "zhkg" : "transport"
+            }
             if daysBack > 0 {
                 body["receivedOn"] = today.adding(days: -daysBack).description
                 body["enteredBy"] = "demo-librarian"
@@ -161,9 +164,12 @@ public struct DemoMonthRunner: Sendable {
         var actions = 0
         var failures = 0
         var pending = fates
+        // Routing's own list (it holds bodies the reference data does not, e.g. the executive
+        // committee that complaints go up to).
+        let authorities = (try? await admin.authorities().map(\.code)) ?? Reference.authorities.map(\.code)
         let deadline = Date().addingTimeInterval(300)
         while !pending.isEmpty && Date() < deadline {
-            for authority in Reference.authorities.map(\.code) {
+            for authority in authorities {
                 let token = try await head(authority)
                 let list = try await http.expectOK("GET", routing + "/v1/tickets?status=assigned&limit=5000", bearer: token)
                 let tickets = (try? list.json() as? [String: Any])?["tickets"] as? [[String: Any]] ?? []

@@ -1,0 +1,171 @@
+import Foundation
+import HromadaTestSupport
+import XCTest
+
+/// The guides' pictures (docs/guide/), made from the running system so a guide never shows an old
+/// page: the four services as real processes, a centre with a librarian, the heads of ЖКГ and the
+/// mayor's reception, a demo month (`hromadactl demo month`, a smaller one), one appeal followed by
+/// its resident, `hromadactl console`; then headless chromium photographs the librarian's, the
+/// official's and the operator's pages (docs/guide/shoot.py) into docs/guide/img/.
+final class GuideScreenshotTests: XCTestCase {
+    func testGuideScreenshotsFromTheRunningSystem() async throws {
+        try IntegrationEnvironment.requireServers()
+        let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
+        guard let chromium else {
+            if IntegrationEnvironment.infrastructureRequired { XCTFail("chromium is not installed") }
+            throw XCTSkip("chromium is not installed")
+        }
+        let system = try await SystemHarness.start(replicas: 1)
+        addTeardownBlock { await system.cleanup() }
+        let http = SystemHTTP.shared
+        let root = IntegrationEnvironment.repositoryRoot
+
+        // The centre, its librarian, the heads of ЖКГ and the reception.
+        let centre = "lib-central"
+        let centreKey = try await system.seedCentre(id: centre, name: "ЦОГ Центральної бібліотеки")
+        let librarianPassword = "guide-" + UUID().uuidString.lowercased()
+        let librarian = try await http.json(
+            "PUT", system.baseURL(.intake) + "/v1/admin/centres/\(centre)/librarians/oksana",
+            ["password": librarianPassword], headers: system.adminHeaders)
+        XCTAssertTrue([200, 201].contains(librarian.status), librarian.text)
+        let head = try await system.seedOfficial(
+            name: "Олена Коваль", authority: "zhkg", role: "head", email: "head.zhkg@example.org")
+        let reception = try await system.seedOfficial(
+            name: "Приймальня", authority: "mayor-reception", role: "reception", email: "reception@example.org")
+
+        // One appeal the guides follow, by a fictional resident.
+        let submitted = try await http.json(
+            "POST", system.baseURL(.intake) + "/v1/appeals",
+            [
+                "kind": "application", "category": "heating", "district": "tsentralnyi",
+                "author": [
+                    "fullName": "Шевченко Марія Іванівна", "address": "м. Миколаїв, вул. Садова, 12, кв. 3",
+                    "preferredLanguage": "uk",
+                ],
+                "subject": "Немає опалення", "text": "У квартирі холодно вже тиждень, прошу перевірити тепломережу.",
+                "consent": true, "assistedBy": "oksana",
+            ], headers: ["Authorization": "Bearer \(centreKey)"])
+        XCTAssertEqual(submitted.status, 201, submitted.text)
+        let receipt = try submitted.object()
+        let number = try XCTUnwrap(receipt["registrationNumber"] as? String)
+        let tracking = try XCTUnwrap(receipt["trackingToken"] as? String)
+
+        // A demo month (smaller than the real ~630, to keep the test short) through hromadactl.
+        let ctl = try await SystemHarness.executablesDirectory().appendingPathComponent("hromadactl").path
+        let credentials = FileManager.default.temporaryDirectory.appendingPathComponent("guide-\(UUID()).json")
+        try JSONSerialization.data(withJSONObject: [
+            "centreKey": centreKey, "adminToken": system.adminToken, "operatorToken": "guide-operator",
+        ]).write(to: credentials)
+        defer { try? FileManager.default.removeItem(at: credentials) }
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("HROMADA_") }
+        env["HROMADA_INTAKE_URL"] = system.baseURL(.intake)
+        env["HROMADA_ROUTING_URL"] = system.baseURL(.routing)
+        env["HROMADA_NOTIFICATION_URL"] = system.baseURL(.notification)
+        env["HROMADA_AUDIT_URL"] = system.baseURL(.audit)
+        env["HROMADA_ADMIN_TOKEN"] = system.adminToken
+        env["HROMADA_AMQP_URL"] = system.broker.url
+        env["HROMADA_RABBITMQ_API"] = IntegrationEnvironment.rabbitMQAPI
+        let demo = try IntegrationEnvironment.run(
+            "/bin/sh", ["-c", "'\(ctl)' demo month --appeals 120 --credentials '\(credentials.path)' 2>&1"],
+            environment: env)
+        XCTAssertEqual(demo.status, 0, demo.output)
+        XCTAssertTrue(demo.output.contains("120 appeal(s) registered"), demo.output)
+
+        // The ticket the official's pictures show.
+        let tickets = try await http.request(
+            "GET", system.baseURL(.routing) + "/v1/tickets?limit=5000", headers: ["Authorization": "Bearer \(head.token)"])
+        let ticket = try XCTUnwrap(
+            (try tickets.object()["tickets"] as? [[String: Any]])?.first { $0["registrationNumber"] as? String == number })
+        let ticketId = try XCTUnwrap(ticket["id"] as? String)
+
+        // The console, as an operator runs it.
+        let consolePort = try SystemHarness.freePort()
+        var consoleEnv = env
+        consoleEnv["HROMADA_OPERATOR_TOKEN"] = "guide-operator"
+        let console = SystemHarness.cleanProcess(ctl, ["console", "--port", "\(consolePort)"])
+        console.environment = consoleEnv
+        console.standardOutput = FileHandle.nullDevice
+        console.standardError = FileHandle.nullDevice
+        try console.run()
+        defer { console.terminate() }
+        let consoleURL = "http://127.0.0.1:\(consolePort)"
+        let consoleUp = await eventually(timeout: .seconds(30), every: .milliseconds(200)) {
+            (try? await http.request("GET", consoleURL + "/health/live").status) == 200
+        }
+        XCTAssertTrue(consoleUp, "the console started")
+        // Let audit take in the month and the console take a sample.
+        try await Task.sleep(for: .seconds(6))
+
+        let today = ISO8601DateFormatter.kyivDay(Date())
+        let monthStart = String(today.prefix(8)) + "01"
+        let from = min(monthStart, ISO8601DateFormatter.kyivDay(Date().addingTimeInterval(-10 * 86_400)))
+        let quarter = ((Int(today.dropFirst(5).prefix(2)) ?? 1) - 1) / 3 + 1
+        let plan: [String: Any] = [
+            "chromium": chromium, "out": root.appendingPathComponent("docs/guide/img").path,
+            "sites": [
+                "intake": [
+                    "base": system.baseURL(.intake), "login": "/form/login",
+                    "fields": ["centre": centre, "login": "oksana", "password": librarianPassword],
+                ],
+                "resident": ["base": system.baseURL(.intake)],
+                "notices": [
+                    "base": system.baseURL(.notification), "login": "/centres/\(centre)/login", "fields": ["key": centreKey],
+                ],
+                "routing": ["base": system.baseURL(.routing), "login": "/login", "fields": ["token": head.token]],
+                "reception": ["base": system.baseURL(.routing), "login": "/login", "fields": ["token": reception.token]],
+                "console": ["base": consoleURL, "login": "/login", "fields": ["token": "guide-operator"]],
+            ],
+            "shots": [
+                ["name": "librarian-form-uk", "site": "intake", "path": "/?lang=uk", "height": 2200],
+                ["name": "librarian-form-en", "site": "intake", "path": "/?lang=en", "height": 2200],
+                ["name": "resident-status-uk", "site": "resident", "path": "/track?number=\(number)&token=\(tracking)&lang=uk"],
+                ["name": "resident-status-en", "site": "resident", "path": "/track?number=\(number)&token=\(tracking)&lang=en"],
+                ["name": "centre-notices-uk", "site": "notices", "path": "/centres/\(centre)/notices?lang=uk", "height": 1400],
+                ["name": "centre-notices-en", "site": "notices", "path": "/centres/\(centre)/notices?lang=en", "height": 1400],
+                ["name": "official-inbox-uk", "site": "routing", "path": "/?lang=uk", "height": 1400],
+                ["name": "official-inbox-en", "site": "routing", "path": "/?lang=en", "height": 1400],
+                ["name": "official-ticket-uk", "site": "routing", "path": "/tickets/\(ticketId)?lang=uk", "height": 2000],
+                ["name": "official-ticket-en", "site": "routing", "path": "/tickets/\(ticketId)?lang=en", "height": 2000],
+                ["name": "official-card-uk", "site": "routing", "path": "/tickets/\(ticketId)/card?lang=uk", "height": 1400],
+                ["name": "reception-inbox-uk", "site": "reception", "path": "/?lang=uk", "height": 1400],
+                ["name": "operator-dashboard-uk", "site": "console", "path": "/?lang=uk", "width": 1400, "height": 2200],
+                ["name": "operator-dashboard-en", "site": "console", "path": "/?lang=en", "width": 1400, "height": 2200],
+                [
+                    "name": "operator-reports-uk", "site": "console", "width": 1400, "height": 2600,
+                    "path": "/reports?from=\(from)&to=\(today)&by=category&lang=uk",
+                ],
+                [
+                    "name": "operator-reports-en", "site": "console", "width": 1400, "height": 2600,
+                    "path": "/reports?from=\(from)&to=\(today)&by=authority&lang=en",
+                ],
+                ["name": "operator-report-print-uk", "site": "console", "path": "/reports/print?from=\(from)&to=\(today)&by=district&lang=uk", "height": 1600],
+                ["name": "operator-quarterly-uk", "site": "console", "path": "/reports/quarterly?year=\(today.prefix(4))&quarter=\(quarter)", "height": 2400],
+            ],
+        ]
+        let planFile = FileManager.default.temporaryDirectory.appendingPathComponent("guide-plan-\(UUID()).json")
+        try JSONSerialization.data(withJSONObject: plan).write(to: planFile)
+        defer { try? FileManager.default.removeItem(at: planFile) }
+        let shot = try IntegrationEnvironment.run(
+            "/bin/sh", ["-c", "python3 \(root.appendingPathComponent("docs/guide/shoot.py").path) < \(planFile.path) 2>&1"],
+            environment: ProcessInfo.processInfo.environment)
+        XCTAssertEqual(shot.status, 0, shot.output)
+        for name in (plan["shots"] as? [[String: Any]] ?? []).compactMap({ $0["name"] as? String }) {
+            let file = root.appendingPathComponent("docs/guide/img/\(name).png")
+            let size = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? 0
+            XCTAssertGreaterThan(size, 10_000, "\(name).png was made from the running system")
+        }
+    }
+}
+
+extension ISO8601DateFormatter {
+    /// `YYYY-MM-DD` of an instant in Kyiv.
+    static func kyivDay(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "Europe/Kyiv") ?? TimeZone(identifier: "Europe/Kiev")
+        formatter.dateFormat = "yyyy-MM-dd"
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        return formatter.string(from: date)
+    }
+}
