@@ -59,8 +59,9 @@ extension IntakeStore {
 
     /// Replaces every personal field of the appeal's intake rows with the marker (or NULL where
     /// the column allows it) and forgets the receipts remembered for idempotent retries (they
-    /// hold the tracking code). Category, kind, district, dates, status and the classifier stay:
-    /// they are the anonymised facts statistics count.
+    /// hold the tracking code). The benefit and social category go too: they say something about
+    /// the person (the bus seals them). Category, kind, district, dates, status and the rest of the
+    /// classifier stay: they are the anonymised facts statistics count.
     static func erasePersonalFields(appealId: UUID, registrationNumber: String, on connection: PostgresConnection)
         throws
     {
@@ -71,7 +72,8 @@ extension IntakeStore {
                 full_name = \(marker), address = \(marker), email = NULL, phone = NULL, assisted_by = NULL,
                 author_key = \(marker), subject = \(marker), body = \(marker),
                 lat = NULL, lon = NULL, location_address = NULL, tracking_token_hash = \(marker),
-                co_signers = NULL, representative = NULL, updated_at = now()
+                co_signers = NULL, representative = NULL, benefit_category = NULL, social_category = NULL,
+                updated_at = now()
             WHERE id = \(appealId)
             """)
         try connection.execute("UPDATE appeal_history SET note = NULL WHERE appeal_id = \(appealId)")

@@ -18,7 +18,8 @@ public enum RoutingErasure {
             """
             UPDATE appeals SET
                 subject = \(marker), body = \(marker), author_name = \(marker), author_address = \(marker),
-                author_email = NULL, author_phone = NULL, location_address = NULL
+                author_email = NULL, author_phone = NULL, location_address = NULL,
+                benefit_category = NULL
             WHERE appeal_id = \(appealId)
             """)
         try connection.execute(
