@@ -51,6 +51,14 @@ final class ConsoleReportsTests: XCTestCase {
         return ReportJSON.Report(from: from, to: to, asOf: asOf, by: by, total: total, groups: groups)
     }
 
+    static let openData = ReportJSON.OpenDataDay(
+        day: LocalDate(string: "2026-11-03")!, generatedAt: asOf, threshold: 5, suppressedCells: 1,
+        cells: [
+            .init(district: "zavodskyi", category: "heating", suppressed: false, received: 7, kindProposal: 1,
+                  kindApplication: 6, kindComplaint: 0, answered: 3, answeredOnTime: 3, open: 4),
+            .init(district: "zavodskyi", category: "roads", suppressed: true),
+        ])
+
     /// An audit stand-in on a free port: the report and open-data routes with bearer checks.
     static func startAudit() async throws -> (url: String, group: ServiceGroup, task: Task<Void, any Error>) {
         let router = Router()
@@ -69,6 +77,16 @@ final class ConsoleReportsTests: XCTestCase {
         }
         router.get("/v1/reports/appeals.csv") { request, _ -> Response in
             Response(status: .ok, headers: [.contentType: "text/csv"], body: .init(byteBuffer: ByteBuffer(string: try checked(request).csv())))
+        }
+        router.get("/v1/open-data/:file") { request, context -> Response in
+            guard request.headers[.authorization] == "Bearer \(adminToken)" else { throw HTTPError(.unauthorized) }
+            let file = context.parameters.get("file") ?? ""
+            let export = openData
+            if file.hasSuffix(".csv") {
+                return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: export.csv())))
+            }
+            let body = try APICoding.encoder().encode(export)
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
@@ -187,6 +205,19 @@ final class ConsoleReportsTests: XCTestCase {
         let badQuarter = try await ServiceHarness.request(
             "GET", base + "/reports/quarterly?year=2026&quarter=5", headers: ["Cookie": cookie])
         XCTAssertEqual(badQuarter.status, 422)
+
+        // The day's open data, as downloads.
+        let openCSV = try await ServiceHarness.request(
+            "GET", base + "/reports/open-data/2026-11-03.csv", headers: ["Cookie": cookie])
+        XCTAssertEqual(openCSV.status, 200)
+        XCTAssertEqual(openCSV.text, Self.openData.csv())
+        XCTAssertTrue(openCSV.header("Content-Disposition")?.contains("hromada-appeals-2026-11-03.csv") ?? false)
+        let openJSON = try await ServiceHarness.request(
+            "GET", base + "/reports/open-data/2026-11-03.json", headers: ["Cookie": cookie])
+        XCTAssertEqual(try APICoding.decode(ReportJSON.OpenDataDay.self, from: openJSON.body), Self.openData)
+        let badDay = try await ServiceHarness.request(
+            "GET", base + "/reports/open-data/2026-13-03.csv", headers: ["Cookie": cookie])
+        XCTAssertEqual(badDay.status, 422)
 
         // Headless chromium draws the charts with the local Chart.js under the page's policy.
         let browser = try CtlIntegrationTests.chromium()

@@ -45,6 +45,7 @@ public enum AuditService {
         if settings.checkpointInterval > .zero {
             runtime.addService(AuditCheckpointer(runtime: runtime, settings: settings))
         }
+        runtime.addService(ReportBackfiller(runtime: runtime))
         let router = runtime.makeRouter(context: WebRequestContext.self)
         let store = AuditStore(work: runtime.unitOfWork, settings: settings)
         AuditRoutes(

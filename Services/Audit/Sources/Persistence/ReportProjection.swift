@@ -44,8 +44,48 @@ public enum ReportMigrations {
                 name text NOT NULL,
                 updated_at timestamptz NOT NULL
             );
-            """)
+            """),
+        // Entries appended before the projection existed are replayed into it by `ReportBackfill`.
+        // Applied together with 600 (an upgrade from a release without reports) the projection is
+        // empty and everything up to the chain head is replayed; applied after 600 had filled it,
+        // nothing is (the live projection has seen those events).
+        Migration(version: 601, name: "reports: replay of the log appended before the projection", sql: """
+            CREATE TABLE report_backfill (
+                id smallint PRIMARY KEY CHECK (id = 1),
+                through_seq bigint NOT NULL,
+                done_seq bigint NOT NULL DEFAULT 0
+            );
+            INSERT INTO report_backfill (id, through_seq)
+            SELECT 1, CASE WHEN EXISTS (SELECT 1 FROM report_appeals) OR EXISTS (SELECT 1 FROM report_centres)
+                           THEN 0 ELSE (SELECT seq FROM chain_head WHERE id = 1) END;
+            """),
     ]
+}
+
+/// Replays log entries appended before the projection existed (`report_backfill`), a page per
+/// transaction with its progress, so each entry is applied exactly once even across restarts and
+/// replicas (the row lock serialises them). The stored entries keep every non-personal field in
+/// clear, which is all the projection reads.
+enum ReportBackfill {
+    /// Applies up to `pageSize` entries; returns how many (0 when the replay is complete).
+    static func step(pageSize: Int, on connection: PostgresConnection) throws -> Int {
+        guard let row = try connection.query(
+            "SELECT through_seq, done_seq FROM report_backfill WHERE id = 1 FOR UPDATE"
+        ).first else { return 0 }
+        let through = try row.decode(0, as: Int64.self)
+        let done = try row.decode(1, as: Int64.self)
+        guard done < through else { return 0 }
+        let upTo = min(through, done + Int64(pageSize))
+        let entries = try connection.query(
+            "SELECT stored FROM log WHERE seq > \(done) AND seq <= \(upTo) ORDER BY seq")
+        for entry in entries {
+            // An entry that is no envelope (never written by this code) is skipped, not fatal.
+            guard let envelope = try? Envelope.decode(from: try entry.decode(0, as: [UInt8].self)) else { continue }
+            try ReportProjection.apply(envelope, on: connection)
+        }
+        try connection.execute("UPDATE report_backfill SET done_seq = \(upTo) WHERE id = 1")
+        return entries.count
+    }
 }
 
 enum ReportProjection {
