@@ -3,6 +3,7 @@ import HromadaAPI
 import HromadaContracts
 import HromadaWeb
 import XCTest
+
 @testable import Audit
 
 /// The report arithmetic in memory: every figure of a small known set of appeals, the percentile,
@@ -37,7 +38,8 @@ final class ReportCalculatorTests: XCTestCase {
         appeal(2, answered: "2026-11-11", outcome: .explained),  // 10 days, on time
         appeal(3, answered: "2026-11-16", outcome: .refused),  // 15 days, on time (the deadline day)
         appeal(4, answered: "2026-11-17", outcome: .explained),  // 16 days, late
-        appeal(5, deadline: "2026-11-30", answered: "2026-11-19", outcome: .other, extensions: 1),  // 18 days, on time after extension
+        // 18 days, on time after the extension
+        appeal(5, deadline: "2026-11-30", answered: "2026-11-19", outcome: .other, extensions: 1),
         appeal(6, category: "roads", deadline: "2026-12-01"),  // open, not overdue
         appeal(7, category: "roads", forwards: 1),  // open, overdue (16 < 20)
         appeal(8, answered: "2026-11-10", isRepeat: true, reopened: "2026-11-12"),  // reopened: open, overdue
@@ -71,7 +73,9 @@ final class ReportCalculatorTests: XCTestCase {
         XCTAssertEqual(ReportCalculator.percentile([7], 0.9), 7)
         XCTAssertEqual(ReportCalculator.percentile(Array(1...10), 0.9), 9)
         XCTAssertEqual(ReportCalculator.percentile(Array(1...11), 0.9), 10)
-        XCTAssertEqual(ReportCalculator.percentile([30, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19], 0.9), 18)
+        XCTAssertEqual(
+            ReportCalculator.percentile([30, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19], 0.9),
+            18)
         XCTAssertEqual(ReportCalculator.average([1, 2]), 1.5)
     }
 

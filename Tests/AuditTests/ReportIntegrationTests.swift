@@ -7,6 +7,7 @@ import HromadaRuntime
 import HromadaTestSupport
 import Logging
 import XCTest
+
 @testable import Audit
 
 /// Reports and open data end to end: a known set of appeals published as events on a real broker,
@@ -61,13 +62,14 @@ final class ReportIntegrationTests: XCTestCase {
     var auth: [String: String] { ["Authorization": "Bearer \(adminToken)"] }
 
     func publish(_ envelopes: [Envelope], on fixture: Fixture) async throws {
-        try await fixture.client.publish(envelopes.map { e in
-            AMQPOutgoingMessage(
-                exchange: Topology.eventsExchange, routingKey: e.routingKey, body: try e.encoded(),
-                properties: AMQPProperties(
-                    contentType: "application/json", deliveryMode: 2, messageID: e.id.uuidString, type: e.type,
-                    correlationID: e.correlationId.uuidString, appID: e.producer, timestamp: e.occurredAt))
-        })
+        try await fixture.client.publish(
+            envelopes.map { e in
+                AMQPOutgoingMessage(
+                    exchange: Topology.eventsExchange, routingKey: e.routingKey, body: try e.encoded(),
+                    properties: AMQPProperties(
+                        contentType: "application/json", deliveryMode: 2, messageID: e.id.uuidString, type: e.type,
+                        correlationID: e.correlationId.uuidString, appID: e.producer, timestamp: e.occurredAt))
+            })
         let expected = envelopes.count
         let reached = try await eventually(timeout: .seconds(20), every: .milliseconds(100)) {
             let rows = try await fixture.admin.query("SELECT count(*)::bigint FROM audit.log")
@@ -102,32 +104,38 @@ final class ReportIntegrationTests: XCTestCase {
                 district: district, author: .init(fullName: author, address: address, email: "r@example.org"),
                 subject: "Звернення", text: text, centreId: centre, repeatOf: repeatOf, trackingToken: "t-\(number)",
                 channel: "centre")
-            events.append(try Envelope(
-                event: event, occurredAt: at(registered), correlationId: id, causationId: nil,
-                producer: Producers.intake))
+            events.append(
+                try Envelope(
+                    event: event, occurredAt: at(registered), correlationId: id, causationId: nil,
+                    producer: Producers.intake))
         }
 
         private func at(_ day: String) -> Date { ReportIntegrationTests.at(day) }
 
         mutating func add<E: DomainEvent>(_ event: E, on day: String) throws {
-            events.append(try Envelope(
-                event: event, occurredAt: at(day), correlationId: id, causationId: events.first?.id,
-                producer: Producers.routing))
+            events.append(
+                try Envelope(
+                    event: event, occurredAt: at(day), correlationId: id, causationId: events.first?.id,
+                    producer: Producers.routing))
         }
 
         mutating func assign(_ authority: String, deadline: String, on day: String, category: String = "heating")
             throws
         {
-            try add(TicketAssigned(
-                ticketId: ticket, appealId: id, registrationNumber: number, authority: authority, category: category,
-                priority: false, deadline: ReportIntegrationTests.day(deadline), assignedAt: at(day), reason: "rule"),
+            try add(
+                TicketAssigned(
+                    ticketId: ticket, appealId: id, registrationNumber: number, authority: authority,
+                    category: category,
+                    priority: false, deadline: ReportIntegrationTests.day(deadline), assignedAt: at(day), reason: "rule"
+                ),
                 on: day)
         }
 
         mutating func answer(_ authority: String, _ outcome: AnswerOutcome, on day: String) throws {
-            try add(TicketAnswered(
-                ticketId: ticket, appealId: id, registrationNumber: number, authority: authority,
-                officialId: "official-1", outcome: outcome, answerText: "Відповідь", answeredAt: at(day)), on: day)
+            try add(
+                TicketAnswered(
+                    ticketId: ticket, appealId: id, registrationNumber: number, authority: authority,
+                    officialId: "official-1", outcome: outcome, answerText: "Відповідь", answeredAt: at(day)), on: day)
         }
     }
 
@@ -139,18 +147,20 @@ final class ReportIntegrationTests: XCTestCase {
 
         var a2 = try AppealEvents("MK-2026-100002", registered: "2026-11-02")
         try a2.assign("zhkg", deadline: "2026-11-17", on: "2026-11-02")
-        try a2.add(TicketExtended(
-            ticketId: a2.ticket, appealId: a2.id, registrationNumber: a2.number, authority: "zhkg",
-            officialId: "head-1", reason: "Обстеження", previousDeadline: Self.day("2026-11-17"),
-            newDeadline: Self.day("2026-12-02"), extendedAt: Self.at("2026-11-10")), on: "2026-11-10")
+        try a2.add(
+            TicketExtended(
+                ticketId: a2.ticket, appealId: a2.id, registrationNumber: a2.number, authority: "zhkg",
+                officialId: "head-1", reason: "Обстеження", previousDeadline: Self.day("2026-11-17"),
+                newDeadline: Self.day("2026-12-02"), extendedAt: Self.at("2026-11-10")), on: "2026-11-10")
         try a2.answer("zhkg", .explained, on: "2026-11-19")  // 17 days, on time after the extension
 
         var a3 = try AppealEvents("MK-2026-100003", registered: "2026-11-02", kind: .complaint)
         try a3.assign("zhkg", deadline: "2026-11-17", on: "2026-11-02")
-        try a3.add(TicketForwarded(
-            ticketId: a3.ticket, appealId: a3.id, registrationNumber: a3.number, authority: "transport",
-            fromAuthority: "zhkg", officialId: "official-1", reason: "Не наша", forwardedAt: Self.at("2026-11-04"),
-            deadline: Self.day("2026-11-17")), on: "2026-11-04")
+        try a3.add(
+            TicketForwarded(
+                ticketId: a3.ticket, appealId: a3.id, registrationNumber: a3.number, authority: "transport",
+                fromAuthority: "zhkg", officialId: "official-1", reason: "Не наша", forwardedAt: Self.at("2026-11-04"),
+                deadline: Self.day("2026-11-17")), on: "2026-11-04")
         try a3.answer("transport", .refused, on: "2026-11-18")  // 16 days, late
 
         var a4 = try AppealEvents(
@@ -164,15 +174,17 @@ final class ReportIntegrationTests: XCTestCase {
         var a6 = try AppealEvents("MK-2026-100006", registered: "2026-11-04", kind: .proposal)
         try a6.assign("zhkg", deadline: "2026-11-19", on: "2026-11-04")
         try a6.answer("zhkg", .explained, on: "2026-11-08")
-        try a6.add(TicketReopened(
-            ticketId: a6.ticket, appealId: a6.id, registrationNumber: a6.number, authority: "zhkg",
-            reopenedBy: "resident", reason: "Не згоден", reopenedAt: Self.at("2026-11-10"),
-            deadline: Self.day("2026-11-25")), on: "2026-11-10")  // disputed: open again, not overdue
+        try a6.add(
+            TicketReopened(
+                ticketId: a6.ticket, appealId: a6.id, registrationNumber: a6.number, authority: "zhkg",
+                reopenedBy: "resident", reason: "Не згоден", reopenedAt: Self.at("2026-11-10"),
+                deadline: Self.day("2026-11-25")), on: "2026-11-10")  // disputed: open again, not overdue
 
         var a7 = try AppealEvents("MK-2026-100007", registered: "2026-11-05")
-        try a7.add(AppealReturned(
-            appealId: a7.id, registrationNumber: a7.number, reason: "Немає адреси",
-            returnedAt: Self.at("2026-11-06")), on: "2026-11-06")
+        try a7.add(
+            AppealReturned(
+                appealId: a7.id, registrationNumber: a7.number, reason: "Немає адреси",
+                returnedAt: Self.at("2026-11-06")), on: "2026-11-06")
 
         var a8 = try AppealEvents("MK-2026-100008", registered: "2026-10-30")
         try a8.assign("zhkg", deadline: "2026-11-14", on: "2026-10-30")
@@ -257,10 +269,13 @@ final class ReportIntegrationTests: XCTestCase {
         XCTAssertEqual(anonymous.status, 401)
 
         // The projection holds no personal data, and erasure changes no figure.
-        let columns = try await fixture.admin.query("""
-            SELECT string_agg(column_name, ',' ORDER BY column_name) FROM information_schema.columns
-            WHERE table_schema = 'audit' AND table_name = 'report_appeals'
-            """).first?.decode(0, as: String.self) ?? ""
+        let columns =
+            try await fixture.admin.query(
+                """
+                SELECT string_agg(column_name, ',' ORDER BY column_name) FROM information_schema.columns
+                WHERE table_schema = 'audit' AND table_name = 'report_appeals'
+                """
+            ).first?.decode(0, as: String.self) ?? ""
         for column in columns.split(separator: ",") {
             XCTAssertNotEqual(column, "author")
             for personal in ["name", "address", "email", "phone", "text", "subject", "token", "assisted"] {
@@ -275,7 +290,8 @@ final class ReportIntegrationTests: XCTestCase {
         // A system upgraded from a release without reports: the projection is rebuilt from the log
         // (after the erasure too: the entries keep their non-personal fields in clear).
         let backfill = try await fixture.admin.query(
-            "SELECT through_seq, done_seq FROM audit.report_backfill").first
+            "SELECT through_seq, done_seq FROM audit.report_backfill"
+        ).first
         XCTAssertEqual(try backfill?.decode(0, as: Int64.self), 0, "a fresh system has nothing to replay")
         let replayed = try await fixture.admin.withTransaction { connection -> Int in
             try connection.execute("SET LOCAL search_path = audit")
@@ -296,7 +312,8 @@ final class ReportIntegrationTests: XCTestCase {
             let rebuilt = try await get(ReportJSON.Report.self, "/v1/reports/appeals?\(query)&by=\(by)", on: fixture)
             XCTAssertEqual(rebuilt.total, expected, by)
         }
-        let rebuiltByCentre = try await get(ReportJSON.Report.self, "/v1/reports/appeals?\(query)&by=centre", on: fixture)
+        let rebuiltByCentre = try await get(
+            ReportJSON.Report.self, "/v1/reports/appeals?\(query)&by=centre", on: fixture)
         XCTAssertEqual(rebuiltByCentre.groups, byCentre.groups)
     }
 
@@ -317,9 +334,10 @@ final class ReportIntegrationTests: XCTestCase {
             set.append(a)
         }
         // The one resident of a small cell: suppressed, and nowhere in the export.
-        set.append(try AppealEvents(
-            "MK-2026-300001", registered: "2026-11-07", category: "roads", district: "tsentralnyi",
-            author: name, address: street, text: text))
+        set.append(
+            try AppealEvents(
+                "MK-2026-300001", registered: "2026-11-07", category: "roads", district: "tsentralnyi",
+                author: name, address: street, text: text))
         try await publish(set.flatMap(\.events), on: fixture)
 
         let json = try await fixture.harness.request("GET", "/v1/open-data/2026-11-07.json", headers: auth)
@@ -327,7 +345,9 @@ final class ReportIntegrationTests: XCTestCase {
         let csv = try await fixture.harness.request("GET", "/v1/open-data/2026-11-07.csv", headers: auth)
         XCTAssertEqual(csv.status, 200, csv.text)
         for body in [json.text, csv.text] {
-            for secret in [name, "Унікальнова", street, "Неповторна", text, "MK-2026-300001", "Мешканець", "Велика", "c1"] {
+            for secret in [
+                name, "Унікальнова", street, "Неповторна", text, "MK-2026-300001", "Мешканець", "Велика", "c1",
+            ] {
                 XCTAssertFalse(body.contains(secret), "the export holds \(secret)")
             }
         }

@@ -39,13 +39,21 @@ final class ConsoleReportsTests: XCTestCase {
         case .total: break
         case .day:
             groups = [
-                .init(key: "2026-11-02", nameUk: "2026-11-02", nameEn: "2026-11-02", figures: figures(20, onTime: 15, late: 2, open: 3, overdue: 1)),
-                .init(key: "2026-11-03", nameUk: "2026-11-03", nameEn: "2026-11-03", figures: figures(22, onTime: 15, late: 2, open: 5, overdue: 2)),
+                .init(
+                    key: "2026-11-02", nameUk: "2026-11-02", nameEn: "2026-11-02",
+                    figures: figures(20, onTime: 15, late: 2, open: 3, overdue: 1)),
+                .init(
+                    key: "2026-11-03", nameUk: "2026-11-03", nameEn: "2026-11-03",
+                    figures: figures(22, onTime: 15, late: 2, open: 5, overdue: 2)),
             ]
         default:
             groups = [
-                .init(key: "heating", nameUk: "Теплопостачання", nameEn: "Heating", figures: figures(30, onTime: 20, late: 4, open: 6, overdue: 3)),
-                .init(key: "roads", nameUk: "Дороги та тротуари", nameEn: "Roads and pavements", figures: figures(12, onTime: 10, late: 0, open: 2, overdue: 0)),
+                .init(
+                    key: "heating", nameUk: "Теплопостачання", nameEn: "Heating",
+                    figures: figures(30, onTime: 20, late: 4, open: 6, overdue: 3)),
+                .init(
+                    key: "roads", nameUk: "Дороги та тротуари", nameEn: "Roads and pavements",
+                    figures: figures(12, onTime: 10, late: 0, open: 2, overdue: 0)),
             ]
         }
         return ReportJSON.Report(from: from, to: to, asOf: asOf, by: by, total: total, groups: groups)
@@ -54,8 +62,9 @@ final class ConsoleReportsTests: XCTestCase {
     static let openData = ReportJSON.OpenDataDay(
         day: LocalDate(string: "2026-11-03")!, generatedAt: asOf, threshold: 5, suppressedCells: 1,
         cells: [
-            .init(district: "zavodskyi", category: "heating", suppressed: false, received: 7, kindProposal: 1,
-                  kindApplication: 6, kindComplaint: 0, answered: 3, answeredOnTime: 3, open: 4),
+            .init(
+                district: "zavodskyi", category: "heating", suppressed: false, received: 7, kindProposal: 1,
+                kindApplication: 6, kindComplaint: 0, answered: 3, answeredOnTime: 3, open: 4),
             .init(district: "zavodskyi", category: "roads", suppressed: true),
         ])
 
@@ -73,10 +82,14 @@ final class ConsoleReportsTests: XCTestCase {
         }
         router.get("/v1/reports/appeals") { request, _ -> Response in
             let body = try APICoding.encoder().encode(try checked(request))
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
         router.get("/v1/reports/appeals.csv") { request, _ -> Response in
-            Response(status: .ok, headers: [.contentType: "text/csv"], body: .init(byteBuffer: ByteBuffer(string: try checked(request).csv())))
+            Response(
+                status: .ok, headers: [.contentType: "text/csv"],
+                body: .init(byteBuffer: ByteBuffer(string: try checked(request).csv())))
         }
         router.get("/v1/open-data/:file") { request, context -> Response in
             guard request.headers[.authorization] == "Bearer \(adminToken)" else { throw HTTPError(.unauthorized) }
@@ -86,7 +99,9 @@ final class ConsoleReportsTests: XCTestCase {
                 return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: export.csv())))
             }
             let body = try APICoding.encoder().encode(export)
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
@@ -123,14 +138,17 @@ final class ConsoleReportsTests: XCTestCase {
         XCTAssertTrue(text.contains("3 повторних"), text)
         let html = try? QuarterlyDocument.html(summary)
         XCTAssertNotNil(html)
-        XCTAssertTrue(html?.contains("<h1>Інформація про стан роботи зі зверненнями громадян за IV квартал 2026 року</h1>") ?? false)
+        XCTAssertTrue(
+            html?.contains("<h1>Інформація про стан роботи зі зверненнями громадян за IV квартал 2026 року</h1>")
+                ?? false)
         XCTAssertTrue(html?.contains("з 01.10.2026 по 31.12.2026") ?? false)
         XCTAssertTrue(html?.contains("@media print") ?? false, "the saved file carries its print styles")
         XCTAssertTrue(html?.contains("<th>Розглянуто з порушенням строку</th><td class=\"n\">4</td>") ?? false)
     }
 
     func testReportTextAndPeriodParsing() throws {
-        let report = Self.report(from: LocalDate(string: "2026-11-01")!, to: LocalDate(string: "2026-11-30")!, by: .category)
+        let report = Self.report(
+            from: LocalDate(string: "2026-11-01")!, to: LocalDate(string: "2026-11-30")!, by: .category)
         let text = ReportText.render(report)
         XCTAssertTrue(text.contains("heating"), text)
         XCTAssertTrue(text.contains("TOTAL"), text)
@@ -173,7 +191,8 @@ final class ConsoleReportsTests: XCTestCase {
 
         let cookie = try await Self.signIn(base: base, console: console)
         let query = "from=2026-11-01&to=2026-11-30&by=category"
-        let page = try await ServiceHarness.request("GET", base + "/reports?\(query)&lang=en", headers: ["Cookie": cookie])
+        let page = try await ServiceHarness.request(
+            "GET", base + "/reports?\(query)&lang=en", headers: ["Cookie": cookie])
         XCTAssertEqual(page.status, 200, page.text)
         XCTAssertTrue(page.text.contains("/assets/hromada.css?v="), "the shared stylesheet")
         XCTAssertTrue(page.text.contains("/reports/assets/chart.js?v="), "the local Chart.js")
@@ -181,18 +200,24 @@ final class ConsoleReportsTests: XCTestCase {
         XCTAssertFalse(page.text.contains("style=\""), "no inline style")
         XCTAssertFalse(page.header("Content-Security-Policy")?.contains("unsafe-inline") ?? true)
         XCTAssertTrue(page.text.contains(#"<b id="kpi-received">42</b>"#), "the total received")
-        XCTAssertTrue(page.text.contains(#"<tr data-key="heating"><td>Heating <small>heating</small></td><td class="n">30</td>"#))
+        XCTAssertTrue(
+            page.text.contains(#"<tr data-key="heating"><td>Heating <small>heating</small></td><td class="n">30</td>"#))
         XCTAssertTrue(page.text.contains("88%"), "the share answered on time")
         let chart = try await ServiceHarness.request("GET", base + "/reports/assets/chart.js")
         XCTAssertEqual(chart.status, 200)
         XCTAssertTrue(chart.text.contains("Chart.js"), "Debian's Chart.js, served by the console")
 
-        let csv = try await ServiceHarness.request("GET", base + "/reports/appeals.csv?\(query)", headers: ["Cookie": cookie])
+        let csv = try await ServiceHarness.request(
+            "GET", base + "/reports/appeals.csv?\(query)", headers: ["Cookie": cookie])
         XCTAssertEqual(csv.status, 200)
-        XCTAssertEqual(csv.text, Self.report(from: LocalDate(string: "2026-11-01")!, to: LocalDate(string: "2026-11-30")!, by: .category).csv())
+        XCTAssertEqual(
+            csv.text,
+            Self.report(from: LocalDate(string: "2026-11-01")!, to: LocalDate(string: "2026-11-30")!, by: .category)
+                .csv())
         XCTAssertTrue(csv.header("Content-Disposition")?.contains("attachment") ?? false)
 
-        let print = try await ServiceHarness.request("GET", base + "/reports/print?\(query)", headers: ["Cookie": cookie])
+        let print = try await ServiceHarness.request(
+            "GET", base + "/reports/print?\(query)", headers: ["Cookie": cookie])
         XCTAssertEqual(print.status, 200)
         XCTAssertTrue(print.text.contains("data-print"), "a print button")
         XCTAssertTrue(print.text.contains("/reports/assets/reports.css?v="), "print styles")
@@ -233,7 +258,8 @@ final class ConsoleReportsTests: XCTestCase {
     static func renderedReports(browser: String, base: String, console: Console, query: String) throws -> String {
         // Chromium keeps no cookies between runs: a one-time link signs in and lands on the dashboard;
         // the page itself is then opened with a cookie file through a tiny profile folder.
-        let profile = FileManager.default.temporaryDirectory.appendingPathComponent("hromada-chromium-\(UUID().uuidString)")
+        let profile = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "hromada-chromium-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: profile) }
         let common = [
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,2000",
@@ -244,7 +270,8 @@ final class ConsoleReportsTests: XCTestCase {
             environment: ProcessInfo.processInfo.environment)
         return try IntegrationEnvironment.run(
             browser, common + ["--dump-dom", "\(base)/reports?\(query)"],
-            environment: ProcessInfo.processInfo.environment).output
+            environment: ProcessInfo.processInfo.environment
+        ).output
     }
 
     /// The status of a GET without following redirects.
@@ -257,7 +284,8 @@ final class ConsoleReportsTests: XCTestCase {
     /// Signs in with a one-time link (curl: the redirect carries the cookie); returns the Cookie value.
     static func signIn(base: String, console: Console) async throws -> String {
         let result = try IntegrationEnvironment.run(
-            "/usr/bin/curl", ["-s", "-o", "/dev/null", "-D", "-", "\(base)/login?once=\(console.sessions.makeOneTimeLogin())"],
+            "/usr/bin/curl",
+            ["-s", "-o", "/dev/null", "-D", "-", "\(base)/login?once=\(console.sessions.makeOneTimeLogin())"],
             environment: [:])
         let line = try XCTUnwrap(
             result.output.split(separator: "\r\n").first { $0.lowercased().hasPrefix("set-cookie: hromada_console=") },

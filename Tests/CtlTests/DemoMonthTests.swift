@@ -16,7 +16,9 @@ final class DemoMonthTests: XCTestCase {
         XCTAssertEqual(Set(plan.appeals.map(\.district)), Set(Reference.districts.map(\.code)))
         XCTAssertEqual(Set(plan.appeals.map(\.kind)), Set(AppealKind.allCases))
         XCTAssertTrue(plan.appeals.allSatisfy { (0...10).contains($0.daysBack) })
-        let answered = plan.appeals.filter { [.answered, .extendedAndAnswered, .forwardedAndAnswered].contains($0.fate) }
+        let answered = plan.appeals.filter {
+            [.answered, .extendedAndAnswered, .forwardedAndAnswered].contains($0.fate)
+        }
         XCTAssertGreaterThan(answered.count, 630 / 2)
 
         let today = LocalDate(string: "2026-11-20")!

@@ -75,9 +75,12 @@ final class GuideScreenshotTests: XCTestCase {
 
         // The ticket the official's pictures show.
         let tickets = try await http.request(
-            "GET", system.baseURL(.routing) + "/v1/tickets?limit=5000", headers: ["Authorization": "Bearer \(head.token)"])
+            "GET", system.baseURL(.routing) + "/v1/tickets?limit=5000",
+            headers: ["Authorization": "Bearer \(head.token)"])
         let ticket = try XCTUnwrap(
-            (try tickets.object()["tickets"] as? [[String: Any]])?.first { $0["registrationNumber"] as? String == number })
+            (try tickets.object()["tickets"] as? [[String: Any]])?.first {
+                $0["registrationNumber"] as? String == number
+            })
         let ticketId = try XCTUnwrap(ticket["id"] as? String)
 
         // The console, as an operator runs it.
@@ -111,27 +114,57 @@ final class GuideScreenshotTests: XCTestCase {
                 ],
                 "resident": ["base": system.baseURL(.intake)],
                 "notices": [
-                    "base": system.baseURL(.notification), "login": "/centres/\(centre)/login", "fields": ["key": centreKey],
+                    "base": system.baseURL(.notification), "login": "/centres/\(centre)/login",
+                    "fields": ["key": centreKey],
                 ],
                 "routing": ["base": system.baseURL(.routing), "login": "/login", "fields": ["token": head.token]],
-                "reception": ["base": system.baseURL(.routing), "login": "/login", "fields": ["token": reception.token]],
+                "reception": [
+                    "base": system.baseURL(.routing), "login": "/login", "fields": ["token": reception.token],
+                ],
                 "console": ["base": consoleURL, "login": "/login", "fields": ["token": "guide-operator"]],
             ],
             "shots": [
                 ["name": "librarian-form-uk", "site": "intake", "path": "/?lang=uk", "height": 2200],
                 ["name": "librarian-form-en", "site": "intake", "path": "/?lang=en", "height": 2200],
-                ["name": "resident-status-uk", "site": "resident", "path": "/track?number=\(number)&token=\(tracking)&lang=uk"],
-                ["name": "resident-status-en", "site": "resident", "path": "/track?number=\(number)&token=\(tracking)&lang=en"],
-                ["name": "centre-notices-uk", "site": "notices", "path": "/centres/\(centre)/notices?lang=uk", "height": 1400],
-                ["name": "centre-notices-en", "site": "notices", "path": "/centres/\(centre)/notices?lang=en", "height": 1400],
+                [
+                    "name": "resident-status-uk", "site": "resident",
+                    "path": "/track?number=\(number)&token=\(tracking)&lang=uk",
+                ],
+                [
+                    "name": "resident-status-en", "site": "resident",
+                    "path": "/track?number=\(number)&token=\(tracking)&lang=en",
+                ],
+                [
+                    "name": "centre-notices-uk", "site": "notices", "path": "/centres/\(centre)/notices?lang=uk",
+                    "height": 1400,
+                ],
+                [
+                    "name": "centre-notices-en", "site": "notices", "path": "/centres/\(centre)/notices?lang=en",
+                    "height": 1400,
+                ],
                 ["name": "official-inbox-uk", "site": "routing", "path": "/?lang=uk", "height": 1400],
                 ["name": "official-inbox-en", "site": "routing", "path": "/?lang=en", "height": 1400],
-                ["name": "official-ticket-uk", "site": "routing", "path": "/tickets/\(ticketId)?lang=uk", "height": 2000],
-                ["name": "official-ticket-en", "site": "routing", "path": "/tickets/\(ticketId)?lang=en", "height": 2000],
-                ["name": "official-card-uk", "site": "routing", "path": "/tickets/\(ticketId)/card?lang=uk", "height": 1400],
+                [
+                    "name": "official-ticket-uk", "site": "routing", "path": "/tickets/\(ticketId)?lang=uk",
+                    "height": 2000,
+                ],
+                [
+                    "name": "official-ticket-en", "site": "routing", "path": "/tickets/\(ticketId)?lang=en",
+                    "height": 2000,
+                ],
+                [
+                    "name": "official-card-uk", "site": "routing", "path": "/tickets/\(ticketId)/card?lang=uk",
+                    "height": 1400,
+                ],
                 ["name": "reception-inbox-uk", "site": "reception", "path": "/?lang=uk", "height": 1400],
-                ["name": "operator-dashboard-uk", "site": "console", "path": "/?lang=uk", "width": 1400, "height": 2200],
-                ["name": "operator-dashboard-en", "site": "console", "path": "/?lang=en", "width": 1400, "height": 2200],
+                [
+                    "name": "operator-dashboard-uk", "site": "console", "path": "/?lang=uk", "width": 1400,
+                    "height": 2200,
+                ],
+                [
+                    "name": "operator-dashboard-en", "site": "console", "path": "/?lang=en", "width": 1400,
+                    "height": 2200,
+                ],
                 [
                     "name": "operator-reports-uk", "site": "console", "width": 1400, "height": 2600,
                     "path": "/reports?from=\(from)&to=\(today)&by=category&lang=uk",
@@ -140,15 +173,22 @@ final class GuideScreenshotTests: XCTestCase {
                     "name": "operator-reports-en", "site": "console", "width": 1400, "height": 2600,
                     "path": "/reports?from=\(from)&to=\(today)&by=authority&lang=en",
                 ],
-                ["name": "operator-report-print-uk", "site": "console", "path": "/reports/print?from=\(from)&to=\(today)&by=district&lang=uk", "height": 1600],
-                ["name": "operator-quarterly-uk", "site": "console", "path": "/reports/quarterly?year=\(today.prefix(4))&quarter=\(quarter)", "height": 2400],
+                [
+                    "name": "operator-report-print-uk", "site": "console",
+                    "path": "/reports/print?from=\(from)&to=\(today)&by=district&lang=uk", "height": 1600,
+                ],
+                [
+                    "name": "operator-quarterly-uk", "site": "console",
+                    "path": "/reports/quarterly?year=\(today.prefix(4))&quarter=\(quarter)", "height": 2400,
+                ],
             ],
         ]
         let planFile = FileManager.default.temporaryDirectory.appendingPathComponent("guide-plan-\(UUID()).json")
         try JSONSerialization.data(withJSONObject: plan).write(to: planFile)
         defer { try? FileManager.default.removeItem(at: planFile) }
         let shot = try IntegrationEnvironment.run(
-            "/bin/sh", ["-c", "python3 \(root.appendingPathComponent("docs/guide/shoot.py").path) < \(planFile.path) 2>&1"],
+            "/bin/sh",
+            ["-c", "python3 \(root.appendingPathComponent("docs/guide/shoot.py").path) < \(planFile.path) 2>&1"],
             environment: ProcessInfo.processInfo.environment)
         XCTAssertEqual(shot.status, 0, shot.output)
         for name in (plan["shots"] as? [[String: Any]] ?? []).compactMap({ $0["name"] as? String }) {

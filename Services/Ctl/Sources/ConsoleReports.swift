@@ -86,14 +86,16 @@ struct ConsoleReports: Sendable {
             try context.require(.operator)
             let (period, by) = try Self.parse(request)
             let csv = try await admin.reportCSV(period, by: by)
-            return Self.download(csv, type: "text/csv; charset=utf-8", name: "appeals-\(period.from)-\(period.to)-\(by).csv")
+            return Self.download(
+                csv, type: "text/csv; charset=utf-8", name: "appeals-\(period.from)-\(period.to)-\(by).csv")
         }
         router.get("/reports/quarterly") { request, context in
             guard context.principal == .operator else { return site.redirect("/login") }
             let (year, quarter) = try Self.quarter(request)
             let summary = try await QuarterlySummary.load(year: year, quarter: quarter, from: admin)
             let html = templates.render(
-                QuarterlyView(summary, inlineStyle: nil, reportsStyle: link("reports.css")), template: "quarterly", language: .uk,
+                QuarterlyView(summary, inlineStyle: nil, reportsStyle: link("reports.css")), template: "quarterly",
+                language: .uk,
                 catalogue: site.catalogue)
             return HTMLResponse.page(html)
         }
@@ -102,7 +104,9 @@ struct ConsoleReports: Sendable {
             let file = try context.parameters.require("file")
             let csv = file.hasSuffix(".csv")
             guard let day = LocalDate(string: String(file.dropLast(csv ? 4 : (file.hasSuffix(".json") ? 5 : 0)))) else {
-                throw WebError.validation([FieldError(field: "day", code: "invalid_value", message: "day must be YYYY-MM-DD")])
+                throw WebError.validation([
+                    FieldError(field: "day", code: "invalid_value", message: "day must be YYYY-MM-DD")
+                ])
             }
             let data = csv ? try await admin.openDataCSV(day: day) : try await admin.openData(day: day).jsonData()
             return Self.download(
@@ -163,8 +167,10 @@ struct ConsoleReports: Sendable {
         let year = q.get("year").flatMap { Int($0) } ?? today.year
         let quarter = q.get("quarter").flatMap { Int($0) } ?? ((today.month - 1) / 3 + 1)
         guard (2000...2200).contains(year), (1...4).contains(quarter) else {
-            throw WebError.validation([FieldError(
-                field: "quarter", code: "invalid_value", message: "year 2000–2200 and quarter 1–4 are required")])
+            throw WebError.validation([
+                FieldError(
+                    field: "quarter", code: "invalid_value", message: "year 2000–2200 and quarter 1–4 are required")
+            ])
         }
         return (year, quarter)
     }

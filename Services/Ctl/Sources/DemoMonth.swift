@@ -27,9 +27,13 @@ public struct DemoMonth: Sendable {
 
         /// The body `POST /v1/appeals` takes (synthetic resident; `demo` in the name).
         public func submission(today: LocalDate) -> [String: Any] {
-            let surnames = ["Коваленко", "Бондаренко", "Шевченко", "Мельник", "Ткаченко", "Кравченко", "Олійник", "Поліщук"]
+            let surnames = [
+                "Коваленко", "Бондаренко", "Шевченко", "Мельник", "Ткаченко", "Кравченко", "Олійник", "Поліщук",
+            ]
             let names = ["Олена", "Андрій", "Ірина", "Микола", "Тетяна", "Сергій", "Наталія", "Василь"]
-            let streets = ["вул. Соборна", "просп. Центральний", "вул. Велика Морська", "вул. Адміральська", "просп. Миру"]
+            let streets = [
+                "вул. Соборна", "просп. Центральний", "вул. Велика Морська", "вул. Адміральська", "просп. Миру",
+            ]
             var body: [String: Any] = [
                 "kind": kind.rawValue, "category": category.code, "district": district,
                 "author": [
@@ -38,7 +42,8 @@ public struct DemoMonth: Sendable {
                     "email": "demo-\(index)@example.org", "preferredLanguage": index % 6 == 0 ? "en" : "uk",
                 ],
                 "subject": "\(category.nameUk): звернення (демо)",
-                "text": "\(category.descriptionUk) Прошу розглянути та вжити заходів. Демонстраційне звернення №\(index).",
+                "text":
+                    "\(category.descriptionUk) Прошу розглянути та вжити заходів. Демонстраційне звернення №\(index).",
                 "consent": true, "assistedBy": "Бібліотекар-консультант (демо)",
             ]
             if kind == .complaint {  // a complaint names the body it is against (never routed to it)
@@ -77,7 +82,8 @@ public struct DemoMonth: Sendable {
                 }
             let outcomeRoll = random.next(100)
             let outcome: AnswerOutcome =
-                outcomeRoll < 45 ? .resolvedPositively : outcomeRoll < 60 ? .refused : outcomeRoll < 95 ? .explained : .other
+                outcomeRoll < 45
+                ? .resolvedPositively : outcomeRoll < 60 ? .refused : outcomeRoll < 95 ? .explained : .other
             let kindRoll = random.next(10)
             return Appeal(
                 index: index, category: categories[random.next(categories.count)],
@@ -142,7 +148,8 @@ public struct DemoMonthRunner: Sendable {
                 guard response.status == 201 || response.status == 200,
                     let number = (try? response.json() as? [String: Any])?["registrationNumber"] as? String
                 else {
-                    throw CtlError(.httpStatus, status: response.status, "appeal \(appeal.index): \(response.text.prefix(300))")
+                    throw CtlError(
+                        .httpStatus, status: response.status, "appeal \(appeal.index): \(response.text.prefix(300))")
                 }
                 fates[number] = appeal
                 break
@@ -171,7 +178,8 @@ public struct DemoMonthRunner: Sendable {
         while !pending.isEmpty && Date() < deadline {
             for authority in authorities {
                 let token = try await head(authority)
-                let list = try await http.expectOK("GET", routing + "/v1/tickets?status=assigned&limit=5000", bearer: token)
+                let list = try await http.expectOK(
+                    "GET", routing + "/v1/tickets?status=assigned&limit=5000", bearer: token)
                 let tickets = (try? list.json() as? [String: Any])?["tickets"] as? [[String: Any]] ?? []
                 for ticket in tickets {
                     guard let number = ticket["registrationNumber"] as? String, let appeal = pending[number],
@@ -201,7 +209,8 @@ public struct DemoMonthRunner: Sendable {
         var actions = 0
         func post(_ action: String, _ body: [String: Any] = [:], as bearer: String? = nil) async throws {
             let data = body.isEmpty ? nil : try JSONSerialization.data(withJSONObject: body)
-            _ = try await http.expectOK("POST", routing + "/v1/tickets/\(ticket)/\(action)", body: data, bearer: bearer ?? token)
+            _ = try await http.expectOK(
+                "POST", routing + "/v1/tickets/\(ticket)/\(action)", body: data, bearer: bearer ?? token)
             actions += 1
         }
         let answer: [String: Any] = [
@@ -223,7 +232,8 @@ public struct DemoMonthRunner: Sendable {
         case .forwardedAndAnswered:
             let target = appeal.forwardTo == authority ? Reference.defaultAuthority : appeal.forwardTo
             guard target != authority else { return actions }
-            try await post("forward", ["to": target, "reason": "Питання належить до повноважень іншого органу (демо)."])
+            try await post(
+                "forward", ["to": target, "reason": "Питання належить до повноважень іншого органу (демо)."])
             // The new holder's head answers once the forwarded ticket is theirs.
             let other = try await head(target)
             try await Task.sleep(for: .milliseconds(50))

@@ -46,9 +46,10 @@ public struct QuarterlySummary: Sendable {
         let f = total.total
         if let previous {
             let change = f.received - previous.received
-            let direction = change > 0 ? "збільшилася на \(change)" : change < 0 ? "зменшилася на \(-change)" : "не змінилася"
-            lines.append(
-                "Порівняно з попереднім кварталом кількість звернень \(direction) (\(previous.received) → \(f.received)).")
+            let direction =
+                change > 0 ? "збільшилася на \(change)" : change < 0 ? "зменшилася на \(-change)" : "не змінилася"
+            let counts = "(\(previous.received) → \(f.received))"
+            lines.append("Порівняно з попереднім кварталом кількість звернень \(direction) \(counts).")
         }
         let top = byCategory.sorted { ($0.figures.received, $1.key) > ($1.figures.received, $0.key) }.prefix(3)
         if !top.isEmpty {
@@ -65,14 +66,16 @@ public struct QuarterlySummary: Sendable {
             lines.append(
                 "Порушення строків розгляду (ст. 20 Закону) допущено: "
                     + late.prefix(5).map {
-                        "\($0.nameUk) — \($0.figures.answeredLate) з порушенням строку, \($0.figures.overdue) прострочено"
+                        let f = $0.figures
+                        return "\($0.nameUk) — \(f.answeredLate) з порушенням строку, \(f.overdue) прострочено"
                     }.joined(separator: "; ") + ".")
         } else if f.received > 0 {
             lines.append("Порушень строків розгляду (ст. 20 Закону) не виявлено.")
         }
         if f.repeats > 0 {
             lines.append(
-                "Надійшло \(f.repeats) повторних звернень: причини їх появи слід проаналізувати з органами-виконавцями.")
+                "Надійшло \(f.repeats) повторних звернень: причини їх появи слід проаналізувати з органами-виконавцями."
+            )
         }
         if f.received == 0 { lines.append("У звітному кварталі звернень не надходило.") }
         return lines
@@ -136,7 +139,9 @@ struct QuarterlyView: Encodable, Sendable {
             line("Розглянуто з порушенням строку", f.answeredLate),
             line("Строк розгляду продовжено (до 45 днів)", f.extensions),
             line("Прострочено на дату звіту", f.overdue),
-            Line(label: "Середній строк розгляду, днів", value: f.averageDaysToAnswer.map { String(format: "%.1f", $0) } ?? "—"),
+            Line(
+                label: "Середній строк розгляду, днів",
+                value: f.averageDaysToAnswer.map { String(format: "%.1f", $0) } ?? "—"),
             Line(label: "90% звернень розглянуто за, днів", value: f.p90DaysToAnswer.map(String.init) ?? "—"),
         ]
         func table(_ title: String, _ groups: [ReportJSON.Group]) -> Table {

@@ -31,7 +31,8 @@ extension HromadactlCommand {
                     guard let dimension = ReportJSON.Dimension(rawValue: by) else {
                         throw CtlError(
                             .configuration,
-                            "--by must be one of " + ReportJSON.Dimension.allCases.map(\.rawValue).joined(separator: ", "))
+                            "--by must be one of "
+                                + ReportJSON.Dimension.allCases.map(\.rawValue).joined(separator: ", "))
                     }
                     let admin = AdminClient(endpoints: try options.endpoints())
                     if csv {
@@ -132,7 +133,8 @@ extension HromadactlCommand {
 
         public struct Month: AsyncParsableCommand {
             public static let configuration = CommandConfiguration(
-                abstract: "Register a month's volume of appeals at the demo centre and have the authorities act on them.",
+                abstract:
+                    "Register a month's volume of appeals at the demo centre and have the authorities act on them.",
                 discussion: """
                     Uses the credentials file of up.sh (centreKey, adminToken) and the services' URLs. Appeals are \
                     received today or, as paper appeals entered late, up to 10 days back (intake's limit); each \
@@ -146,10 +148,13 @@ extension HromadactlCommand {
 
             public func run() async throws {
                 try await guarded {
-                    guard (1...100_000).contains(appeals) else { throw CtlError(.configuration, "--appeals must be 1…100000") }
+                    guard (1...100_000).contains(appeals) else {
+                        throw CtlError(.configuration, "--appeals must be 1…100000")
+                    }
                     let endpoints = try options.endpoints()
                     guard let key = try options.loadCredentials()?.centreKey else {
-                        throw CtlError(.configuration, "the credentials file has no centreKey (run up.sh or hromadactl seed)")
+                        throw CtlError(
+                            .configuration, "the credentials file has no centreKey (run up.sh or hromadactl seed)")
                     }
                     let runner = DemoMonthRunner(endpoints: endpoints, centreKey: key) { line in
                         FileHandle.standardError.write(Data("demo: \(line)\n".utf8))
@@ -180,10 +185,12 @@ enum ReportText {
         }
         let rows = report.groups.map { row($0.key, $0.figures) } + [row("TOTAL", report.total)]
         let outcomes = report.total.outcomes
-        let title = "appeals received \(report.from) … \(report.to), by \(report.by.rawValue), as of "
+        let title =
+            "appeals received \(report.from) … \(report.to), by \(report.by.rawValue), as of "
             + ISO8601.format(report.asOf, in: .kyiv)
         let table: String = TextTable.render(header, rows)
-        let results = "outcomes: resolved positively \(outcomes.resolvedPositively), refused \(outcomes.refused), "
+        let results =
+            "outcomes: resolved positively \(outcomes.resolvedPositively), refused \(outcomes.refused), "
             + "explained \(outcomes.explained), other \(outcomes.other); returned \(report.total.returned), "
             + "not considered \(report.total.notConsidered)"
         return [title, table, results].joined(separator: "\n")

@@ -145,10 +145,13 @@ struct ReportPageView: Encodable, Sendable {
         self.chartScript = chartScript
         self.reportsScript = reportsScript
         self.reportsStyle = reportsStyle
-        asOf = report.map { ISO8601.format($0.asOf, in: .kyiv).prefix(16).replacingOccurrences(of: "T", with: " ") }
+        asOf =
+            report.map { ISO8601.format($0.asOf, in: .kyiv).prefix(16).replacingOccurrences(of: "T", with: " ") }
             ?? ""
         total = report.map { FigureRow(key: "total", name: language == .en ? "Total" : "Усього", $0.total) }
-        groups = (report?.groups ?? []).map { FigureRow(key: $0.key, name: language == .en ? $0.nameEn : $0.nameUk, $0.figures) }
+        groups = (report?.groups ?? []).map {
+            FigureRow(key: $0.key, name: language == .en ? $0.nameEn : $0.nameUk, $0.figures)
+        }
         hasGroups = !groups.isEmpty
         groupsTitle = "\(s["groups"] ?? ""): \(s["dim.\(dimension.rawValue)"] ?? "")"
         if let days, !days.groups.isEmpty {
