@@ -10,7 +10,8 @@ final class ClosedByDefaultTests: XCTestCase {
         for service in EnvironmentVariable.services {
             let configuration = try ServiceConfiguration.fromEnvironment(serviceName: service, environment: [:])
             XCTAssertEqual(configuration.httpHost, "127.0.0.1", service)
-            XCTAssertFalse(configuration.databaseURL.contains(":hromada_"), "\(service): no password in the default URL")
+            XCTAssertFalse(
+                configuration.databaseURL.contains(":hromada_"), "\(service): no password in the default URL")
             XCTAssertEqual(configuration.databaseURL, "postgresql://hromada_\(service)@127.0.0.1:5432/hromada")
             XCTAssertEqual(configuration.amqpURL, "amqp://hromada-\(service)@127.0.0.1:5672/%2f")
             XCTAssertNil(configuration.sealingKeys, "keys come only from HROMADA_SEALING_KEYS")
@@ -31,8 +32,11 @@ final class ClosedByDefaultTests: XCTestCase {
         let lib = root.appendingPathComponent("deploy/local/lib.sh").path
         let (status, output) = try IntegrationEnvironment.run(
             "/bin/bash",
-            ["-c", "source '\(lib)' && secret_ensure postgres postgres && echo && sealing_keys && echo && "
-                + "stat -c '%a %n' \"$SECRETS_DIR/postgres/postgres\" \"$(sealing_keys_file)\" \"$SECRETS_DIR/sealing\""],
+            [
+                "-c",
+                "source '\(lib)' && secret_ensure postgres postgres && echo && sealing_keys && echo && "
+                    + "stat -c '%a %n' \"$SECRETS_DIR/postgres/postgres\" \"$(sealing_keys_file)\" \"$SECRETS_DIR/sealing\"",
+            ],
             environment: ["HROMADA_STATE": state.path, "PATH": "/usr/bin:/bin"])
         XCTAssertEqual(status, 0, output)
         let lines = output.split(whereSeparator: \.isNewline).map(String.init)

@@ -31,7 +31,8 @@ final class SealedBusTests: XCTestCase {
         let text = "Прошу перевірити ліфт, код \(tag), паспорт МК\(tag.suffix(6))."
         let created = try await system.request(
             "intake", "POST", "/v1/appeals",
-            json: SecuritySystem.appeal(subject: subject, name: name, email: email, phone: phone, address: address, text: text),
+            json: SecuritySystem.appeal(
+                subject: subject, name: name, email: email, phone: phone, address: address, text: text),
             headers: ["Authorization": "Bearer \(SecuritySystem.centreKey)"])
         XCTAssertEqual(created.status, 201, created.text)
         let receipt = try XCTUnwrap(try created.json() as? [String: Any])
@@ -87,14 +88,17 @@ final class SealedBusTests: XCTestCase {
         let system = try await SecuritySystem.start(self, services: ["routing"])
         let appealId = UUID()
         let event = AppealRegistered(
-            appealId: appealId, registrationNumber: "MK-2026-\(Int.random(in: 100_000...999_999))", registeredAt: Date(),
+            appealId: appealId, registrationNumber: "MK-2026-\(Int.random(in: 100_000...999_999))",
+            registeredAt: Date(),
             kind: .application, category: "heating",
             author: .init(fullName: "Остап Вишня-Тест", address: "вул. Закрита, 7", email: "ostap.sealed@example.org"),
             subject: "Закрита тема", text: "Закритий текст звернення", trackingToken: "sealedTrackingToken0123456789ab",
             channel: "api")
         let clear = try Envelope(event: event, correlationId: appealId, causationId: nil, producer: Producers.intake)
-        let personal = ["Остап Вишня-Тест", "вул. Закрита, 7", "ostap.sealed@example.org", "Закрита тема",
-                        "Закритий текст звернення", "sealedTrackingToken0123456789ab"]
+        let personal = [
+            "Остап Вишня-Тест", "вул. Закрита, 7", "ostap.sealed@example.org", "Закрита тема",
+            "Закритий текст звернення", "sealedTrackingToken0123456789ab",
+        ]
 
         // Sealed with a key routing does not hold, and sealed right but with one byte flipped.
         let wrongKey = try clear.sealingPersonalData(with: TestSealing.wrongKeyring)
@@ -109,7 +113,9 @@ final class SealedBusTests: XCTestCase {
             "data": .string(box.base64EncodedString()),
         ])
         tampered.payload = .object(payload)
-        try await system.client.publish([try BrokerTrustTests.message(wrongKey), try BrokerTrustTests.message(tampered)])
+        try await system.client.publish([
+            try BrokerTrustTests.message(wrongKey), try BrokerTrustTests.message(tampered),
+        ])
 
         let dead = "hromada.routing.dead"
         let arrived = try await eventually(timeout: .seconds(30), every: .milliseconds(200)) {
@@ -153,7 +159,8 @@ final class SealedBusTests: XCTestCase {
         let appealId = UUID()
         let number = "MK-2026-\(Int.random(in: 100_000...999_999))"
         let event = AppealRegistered(
-            appealId: appealId, registrationNumber: number, registeredAt: Date(), kind: .application, category: "heating",
+            appealId: appealId, registrationNumber: number, registeredAt: Date(), kind: .application,
+            category: "heating",
             author: .init(fullName: "Давній Заявник", address: "вул. Стара, 1"), subject: "Стара тема",
             text: "Звернення з черги до оновлення", trackingToken: "oldClearTrackingToken0123456789", channel: "api")
         let clear = try Envelope(event: event, correlationId: appealId, causationId: nil, producer: Producers.intake)
