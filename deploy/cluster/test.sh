@@ -15,6 +15,7 @@
 #   HROMADA_CLUSTER_PORT_OFFSET (default 1000 here, so the single-node stack may run meanwhile)
 #   HROMADA_CLUSTER_TEST_RATE   appeals per second (50)
 #   HROMADA_CLUSTER_TEST_PHASE  seconds of load around each fault (20)
+#   HROMADA_CLUSTER_TEST_CLIENTS appeals in flight at most (64)
 #   HROMADA_CLUSTER_FRESH       1 (default): purge the cluster's state first; 0: reuse it
 set -euo pipefail
 export HROMADA_CLUSTER_PORT_OFFSET="${HROMADA_CLUSTER_PORT_OFFSET:-1000}"
@@ -49,13 +50,19 @@ credential() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[s
 event() { printf '%s %s\n' "$(date +%s.%N)" "$*" >>"$RESULTS/events.log"; log "$*"; }
 
 # The loader: RATE appeals/s through haproxy, one line per accepted appeal (time, id, number).
-python3 - "http://127.0.0.1:${PUBLIC_PORT[intake]}" "$(credential centreKey)" "$RATE" "$RESULTS" <<'PY' &
-import json, sys, threading, time, urllib.request, uuid, os
-base, key, rate, out = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
+# Appeals are scheduled at RATE into a queue that a bounded pool of workers submits (at most
+# HROMADA_CLUSTER_TEST_CLIENTS, default 64, in flight): while the cluster is down the backlog waits
+# in the queue instead of as thousands of threads, which on a 2-core machine would starve the very
+# services under test (run 6: 7 400 threads, load average 950).
+python3 - "http://127.0.0.1:${PUBLIC_PORT[intake]}" "$(credential centreKey)" "$RATE" "$RESULTS" \
+    "${HROMADA_CLUSTER_TEST_CLIENTS:-64}" <<'PY' &
+import json, queue, sys, threading, time, urllib.request, uuid, os
+base, key, rate, out, clients = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4], int(sys.argv[5])
 lock = threading.Lock()
 accepted = open(os.path.join(out, "accepted.log"), "a", buffering=1)
 failed = open(os.path.join(out, "failed.log"), "a", buffering=1)
 stop = os.path.join(out, "stop")
+due = queue.Queue()
 def submit(i):
     body = json.dumps({"kind": "application", "category": "heating", "subject": "Heating",
         "text": "No heating in the building since Monday.", "consent": True,
@@ -75,15 +82,18 @@ def submit(i):
         except Exception as error:
             with lock:
                 failed.write(f"{time.time():.3f} {i} {getattr(error, 'code', type(error).__name__)}\n")
-            # Back off like a real client (0.5, 1, 2, 2 … s): a retry storm of thousands of threads
-            # would starve the 2-core machine the cluster runs on.
-            time.sleep(delay)
+            time.sleep(delay)   # back off like a real client: 0.5, 1, 2, 2 … s
             delay = min(delay * 2, 2.0)
+def worker():
+    while True:
+        submit(due.get())
+for _ in range(clients):
+    threading.Thread(target=worker, daemon=True).start()
 i = 0
 next_at = time.time()
 while not os.path.exists(stop):
     i += 1
-    threading.Thread(target=submit, args=(i,), daemon=True).start()
+    due.put(i)
     next_at += 1 / rate
     time.sleep(max(0, next_at - time.time()))
 time.sleep(15)
