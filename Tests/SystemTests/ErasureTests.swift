@@ -35,7 +35,7 @@ final class ErasureTests: XCTestCase {
         try IntegrationEnvironment.requireServers()
         let system = try await SystemHarness.start(
             replicas: 1,
-            environment: ["HROMADA_ERASURE_SWEEP_SECONDS": "2", "HROMADA_SEALING_KEYS": TestSealing.environmentValue])
+            environment: ["HROMADA_ERASURE_SWEEP_SECONDS": "2"])
         addTeardownBlock { await system.cleanup() }
         var reachedEnd = false
         defer { if !reachedEnd || (testRun?.failureCount ?? 0) > 0 { system.printLogs() } }
@@ -263,8 +263,7 @@ final class ErasureTests: XCTestCase {
     /// ledger is applied even though the restored copy shows the appeal open.
     func testARestoredServiceIsErasedAgain() async throws {
         try IntegrationEnvironment.requireServers()
-        let system = try await SystemHarness.start(
-            replicas: 1, environment: ["HROMADA_SEALING_KEYS": TestSealing.environmentValue])
+        let system = try await SystemHarness.start(replicas: 1)
         addTeardownBlock { await system.cleanup() }
         var reachedEnd = false
         defer { if !reachedEnd || (testRun?.failureCount ?? 0) > 0 { system.printLogs() } }
