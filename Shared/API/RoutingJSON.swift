@@ -3,7 +3,8 @@
 public import Foundation
 
 public enum RoutingJSON {
-    /// `GET /v1/tickets` (an array) — the fields ARCHITECTURE.md fixes, and the inbox's others.
+    /// `GET /v1/tickets` (`{"tickets": [...]}`): one line of the inbox, no personal data — the fields
+    /// ARCHITECTURE.md fixes, and the inbox's others. Routing's `TicketSummary` is this type.
     public struct Ticket: Codable, Sendable, Equatable {
         public var id: UUID
         public var registrationNumber: String
@@ -20,6 +21,217 @@ public enum RoutingJSON {
         public var extended: Bool?
         public var escalated: Bool?
         public var registeredAt: Date?
+        /// `answer` or `extension` when a draft waits for the head's signature (Art. 15, 20).
+        public var awaitingSignature: String?
+        /// Art. 15: the first head of the body considers it personally.
+        public var headPersonally: Bool?
+
+        public init(
+            id: UUID, registrationNumber: String, authority: String, status: String, priority: Bool,
+            deadline: String, overdue: Bool? = nil, daysLeft: Int? = nil, category: String? = nil,
+            kind: String? = nil, subject: String? = nil, extended: Bool? = nil, escalated: Bool? = nil,
+            registeredAt: Date? = nil, awaitingSignature: String? = nil, headPersonally: Bool? = nil
+        ) {
+            self.id = id
+            self.registrationNumber = registrationNumber
+            self.authority = authority
+            self.status = status
+            self.priority = priority
+            self.deadline = deadline
+            self.overdue = overdue
+            self.daysLeft = daysLeft
+            self.category = category
+            self.kind = kind
+            self.subject = subject
+            self.extended = extended
+            self.escalated = escalated
+            self.registeredAt = registeredAt
+            self.awaitingSignature = awaitingSignature
+            self.headPersonally = headPersonally
+        }
+    }
+
+    /// `GET /v1/tickets/{id}` and the answer of every action: the whole ticket with the law's limits
+    /// spelled out for the forms, routing's copy of the appeal (personal data: every view is
+    /// recorded) and the history. Routing's `TicketDetail` is this type.
+    public struct TicketDetail: Codable, Sendable, Equatable {
+        /// The appeal as officials need it.
+        public struct Appeal: Codable, Sendable, Equatable {
+            public struct Author: Codable, Sendable, Equatable {
+                public var fullName: String
+                public var address: String
+                public var email: String?
+                public var phone: String?
+                public var preferredLanguage: String
+                public var benefitCategory: String?
+
+                public init(
+                    fullName: String, address: String, email: String?, phone: String?, preferredLanguage: String,
+                    benefitCategory: String?
+                ) {
+                    self.fullName = fullName
+                    self.address = address
+                    self.email = email
+                    self.phone = phone
+                    self.preferredLanguage = preferredLanguage
+                    self.benefitCategory = benefitCategory
+                }
+            }
+            public var kind: String
+            public var category: String
+            public var district: String?
+            public var subject: String
+            public var text: String
+            public var author: Author
+            public var confidential: Bool
+            public var against: String?
+            public var centreId: String?
+            public var repeatOf: String?
+            public var locationAddress: String?
+            public var channel: String
+            public var registeredAt: Date
+
+            public init(
+                kind: String, category: String, district: String?, subject: String, text: String, author: Author,
+                confidential: Bool, against: String?, centreId: String?, repeatOf: String?,
+                locationAddress: String?, channel: String, registeredAt: Date
+            ) {
+                self.kind = kind
+                self.category = category
+                self.district = district
+                self.subject = subject
+                self.text = text
+                self.author = author
+                self.confidential = confidential
+                self.against = against
+                self.centreId = centreId
+                self.repeatOf = repeatOf
+                self.locationAddress = locationAddress
+                self.channel = channel
+                self.registeredAt = registeredAt
+            }
+        }
+
+        /// One line of the ticket's history (the registration card's moves).
+        public struct HistoryEntry: Codable, Sendable, Equatable {
+            public var at: Date
+            public var action: String
+            public var actor: String
+            public var fromStatus: String?
+            public var toStatus: String
+            public var authority: String
+            public var note: String?
+
+            public init(
+                at: Date, action: String, actor: String, fromStatus: String?, toStatus: String, authority: String,
+                note: String?
+            ) {
+                self.at = at
+                self.action = action
+                self.actor = actor
+                self.fromStatus = fromStatus
+                self.toStatus = toStatus
+                self.authority = authority
+                self.note = note
+            }
+        }
+
+        /// The answer or extension an official drafted, waiting for the head's signature.
+        public struct Draft: Codable, Sendable, Equatable {
+            /// `answer` | `extension`.
+            public var kind: String
+            public var outcome: String?
+            public var text: String?
+            /// `YYYY-MM-DD`.
+            public var newDeadline: String?
+            public var reason: String?
+            public var preparedBy: String
+            public var preparedByName: String
+            public var preparedAt: Date
+
+            public init(
+                kind: String, outcome: String?, text: String?, newDeadline: String?, reason: String?,
+                preparedBy: String, preparedByName: String, preparedAt: Date
+            ) {
+                self.kind = kind
+                self.outcome = outcome
+                self.text = text
+                self.newDeadline = newDeadline
+                self.reason = reason
+                self.preparedBy = preparedBy
+                self.preparedByName = preparedByName
+                self.preparedAt = preparedAt
+            }
+        }
+
+        public var id: UUID
+        public var appealId: UUID
+        public var registrationNumber: String
+        public var authority: String
+        public var status: String
+        public var priority: Bool
+        public var deadline: String
+        public var overdue: Bool
+        public var daysLeft: Int
+        public var extended: Bool
+        public var escalated: Bool
+        public var registeredAt: Date
+        /// Registration date in Kyiv.
+        public var registeredOn: String
+        /// Last day a forward is allowed (terms start + 5 days).
+        public var forwardAllowedUntil: String
+        public var forwardAllowed: Bool
+        /// Terms start + 45 days: no extension goes past it.
+        public var maxDeadline: String
+        public var outcome: String?
+        public var answerText: String?
+        public var answeredAt: Date?
+        public var closedAt: Date?
+        public var appeal: Appeal
+        public var history: [HistoryEntry]
+        /// The day terms count from (Art. 20: the day the appeal arrived).
+        public var termsStartOn: String?
+        public var draft: Draft?
+        /// Art. 15: the first head of the body considers it personally.
+        public var headPersonally: Bool?
+        /// Art. 17: the complaint was filed after this day and its term is not restored.
+        public var complaintTermMissed: String?
+
+        public init(
+            id: UUID, appealId: UUID, registrationNumber: String, authority: String, status: String, priority: Bool,
+            deadline: String, overdue: Bool, daysLeft: Int, extended: Bool, escalated: Bool, registeredAt: Date,
+            registeredOn: String, forwardAllowedUntil: String, forwardAllowed: Bool, maxDeadline: String,
+            outcome: String?, answerText: String?, answeredAt: Date?, closedAt: Date?, appeal: Appeal,
+            history: [HistoryEntry], termsStartOn: String? = nil, draft: Draft? = nil, headPersonally: Bool? = nil,
+            complaintTermMissed: String? = nil
+        ) {
+            self.id = id
+            self.appealId = appealId
+            self.registrationNumber = registrationNumber
+            self.authority = authority
+            self.status = status
+            self.priority = priority
+            self.deadline = deadline
+            self.overdue = overdue
+            self.daysLeft = daysLeft
+            self.extended = extended
+            self.escalated = escalated
+            self.registeredAt = registeredAt
+            self.registeredOn = registeredOn
+            self.forwardAllowedUntil = forwardAllowedUntil
+            self.forwardAllowed = forwardAllowed
+            self.maxDeadline = maxDeadline
+            self.outcome = outcome
+            self.answerText = answerText
+            self.answeredAt = answeredAt
+            self.closedAt = closedAt
+            self.appeal = appeal
+            self.history = history
+            self.termsStartOn = termsStartOn
+            self.draft = draft
+            self.headPersonally = headPersonally
+            self.complaintTermMissed = complaintTermMissed
+        }
     }
 
     /// Body of `POST /v1/tickets/{id}/{action}` (the fields an action uses).
@@ -31,10 +243,12 @@ public enum RoutingJSON {
         public var newDeadline: String?
         public var outcome: String?
         public var text: String?
+        /// `not-considered`: the Art. 8 ground.
+        public var ground: String?
 
         public init(
             to: String? = nil, reason: String? = nil, days: Int? = nil, newDeadline: String? = nil,
-            outcome: String? = nil, text: String? = nil
+            outcome: String? = nil, text: String? = nil, ground: String? = nil
         ) {
             self.to = to
             self.reason = reason
@@ -42,6 +256,7 @@ public enum RoutingJSON {
             self.newDeadline = newDeadline
             self.outcome = outcome
             self.text = text
+            self.ground = ground
         }
     }
 
@@ -106,13 +321,28 @@ public enum RoutingJSON {
         public var id: UUID
         public var name: String
         public var authority: String
-        /// `official`, `head`, `reception` or `administrator`.
+        /// `official`, `head`, `deputy`, `reception` or `administrator`.
         public var role: String
         public var email: String?
         public var active: Bool
         public var hasToken: Bool
         public var createdAt: Date?
         public var updatedAt: Date?
+
+        public init(
+            id: UUID, name: String, authority: String, role: String, email: String?, active: Bool, hasToken: Bool,
+            createdAt: Date?, updatedAt: Date?
+        ) {
+            self.id = id
+            self.name = name
+            self.authority = authority
+            self.role = role
+            self.email = email
+            self.active = active
+            self.hasToken = hasToken
+            self.createdAt = createdAt
+            self.updatedAt = updatedAt
+        }
     }
 
     /// Body of `POST /v1/officials` and `PUT /v1/officials/by-name`.
@@ -137,16 +367,28 @@ public enum RoutingJSON {
     public struct OfficialCreated: Codable, Sendable, Equatable {
         public var id: UUID
         public var token: String
+
+        public init(id: UUID, token: String) {
+            self.id = id
+            self.token = token
+        }
     }
 
     /// Answer of `PUT /v1/officials/by-name`.
     public struct OfficialUpserted: Codable, Sendable, Equatable {
         public var id: UUID
         public var created: Bool
+
+        public init(id: UUID, created: Bool) {
+            self.id = id
+            self.created = created
+        }
     }
 
     /// Answer of `POST /v1/officials/{id}/token`.
     public struct TokenIssued: Codable, Sendable, Equatable {
         public var token: String
+
+        public init(token: String) { self.token = token }
     }
 }

@@ -39,7 +39,7 @@ final class RoutingRouterTests: XCTestCase {
         {
             let created = try await runtime.transaction { tx in
                 try RoutingStore.createOfficial(
-                    OfficialRequest(name: name, authority: authority, role: role),
+                    OfficialRequest(name: name, authority: authority, role: role.rawValue),
                     now: registered, in: tx)
             }
             return (created.id, created.token)

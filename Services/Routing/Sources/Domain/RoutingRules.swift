@@ -1,17 +1,10 @@
 import Foundation
+public import HromadaAPI
 import HromadaContracts
 
-/// Routing rules: category (+ optional district) → authority.
-public struct RoutingRule: Codable, Sendable, Hashable {
-    public var category: String
-    public var district: String?
-    public var authority: String
-    public init(category: String, district: String? = nil, authority: String) {
-        self.category = category
-        self.district = district
-        self.authority = authority
-    }
-}
+/// Routing rules: category (+ optional district) → authority. One definition with the API's
+/// (`RoutingJSON.Rule`: the rules are exchanged as they are stored).
+public typealias RoutingRule = RoutingJSON.Rule
 
 /// How an appeal is routed. Lookup order: exact category + district rule, then the category's rule
 /// without a district, then the category's default authority from `Reference`, then the mayor's

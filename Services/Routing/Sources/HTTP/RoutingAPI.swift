@@ -69,6 +69,12 @@ public struct RoutingAPI: Sendable {
         }
     }
 
+    /// A JSON response with every UUID written lower-case (the API types are HromadaAPI's, whose
+    /// UUIDs are plain `UUID`s; ARCHITECTURE.md: identifiers are lower-case everywhere).
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        try JSON.response(LowercaseUUIDs(value), status: status)
+    }
+
     static func body<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
         let buffer = try await request.body.collect(upTo: 256 * 1024)
         return try JSON.decoder.decode(T.self, from: Data(buffer.readableBytesView))
@@ -133,7 +139,7 @@ public struct RoutingAPI: Sendable {
         return try await runtime.database.withConnection { c in try RoutingStore.official(id: id, on: c) } ?? principal
     }
 
-        public func authorities() async throws -> [AuthorityInfo] {
+    public func authorities() async throws -> [AuthorityInfo] {
         let today = self.today
         return try await runtime.database.withConnection { c in try RoutingStore.authorities(today: today, on: c) }
     }
@@ -166,14 +172,14 @@ public struct RoutingAPI: Sendable {
                 if let authority = query.get("authority"), !authority.isEmpty { filter.authority = authority }
                 if let limit = query.get("limit").flatMap(Int.init) { filter.limit = limit }
                 let tickets = try await api.tickets(principal: principal, filter: filter)
-                return try JSON.response(["tickets": tickets])
+                return try Self.json(["tickets": tickets])
             }
         }
         router.get("/v1/tickets/:id") { request, context -> Response in
             try await api.mapped {
                 let principal = try Self.principal(context)
                 let id = try Self.uuid(context)
-                return try JSON.response(try await api.ticket(id: id, principal: principal))
+                return try Self.json(try await api.ticket(id: id, principal: principal))
             }
         }
         router.post("/v1/tickets/:id/:action") { request, context -> Response in
@@ -191,7 +197,7 @@ public struct RoutingAPI: Sendable {
                 let detail = try await api.perform(action, id: id, request: body, principal: principal)
                 // An official's answer or extension is a draft: accepted, not yet in effect (Art. 15, 20).
                 let drafted = (action == .answer || action == .extend) && detail.draft != nil
-                return try JSON.response(detail, status: drafted ? .accepted : .ok)
+                return try Self.json(detail, status: drafted ? .accepted : .ok)
             }
         }
         router.get("/v1/routing-rules") { request, context -> Response in
@@ -200,7 +206,7 @@ public struct RoutingAPI: Sendable {
                 guard principal.seesAllTickets else {
                     throw APIError.forbidden("reception staff and administrators only")
                 }
-                return try JSON.response(
+                return try Self.json(
                     try await api.runtime.database.withConnection { c in try RoutingStore.currentRules(on: c) })
             }
         }
@@ -212,19 +218,19 @@ public struct RoutingAPI: Sendable {
                     try RoutingStore.replaceRules(update, changedBy: principal.id, now: now, in: tx)
                 }
                 api.runtime.logger.info("routing rules replaced", metadata: ["rules.version": "\(set.version)"])
-                return try JSON.response(set)
+                return try Self.json(set)
             }
         }
         router.get("/v1/authorities") { request, context -> Response in
             try await api.mapped {
                 _ = try Self.principal(context)
-                return try JSON.response(try await api.authorities())
+                return try Self.json(try await api.authorities())
             }
         }
         router.get("/v1/officials") { request, context -> Response in
             try await api.mapped {
                 _ = try Self.requireAdministrator(context)
-                return try JSON.response(
+                return try Self.json(
                     try await api.runtime.database.withConnection { c in try RoutingStore.officials(on: c) })
             }
         }
@@ -233,7 +239,7 @@ public struct RoutingAPI: Sendable {
                 _ = try Self.requireAdministrator(context)
                 let body = try await Self.body(OfficialRequest.self, request)
                 let created = try await api.write { tx, now in try RoutingStore.createOfficial(body, now: now, in: tx) }
-                return try JSON.response(created, status: .created)
+                return try Self.json(created, status: .created)
             }
         }
         router.put("/v1/officials/by-name") { request, context -> Response in
@@ -241,14 +247,14 @@ public struct RoutingAPI: Sendable {
                 _ = try Self.requireAdministrator(context)
                 let body = try await Self.body(OfficialRequest.self, request)
                 let result = try await api.write { tx, now in try RoutingStore.upsertOfficial(body, now: now, in: tx) }
-                return try JSON.response(result, status: result.created ? .created : .ok)
+                return try Self.json(result, status: result.created ? .created : .ok)
             }
         }
         router.post("/v1/officials/:id/token") { request, context -> Response in
             try await api.mapped {
                 _ = try Self.requireAdministrator(context)
                 let id = try Self.uuid(context, what: "official")
-                return try JSON.response(
+                return try Self.json(
                     try await api.write { tx, now in
                         try RoutingStore.issueToken(officialId: id, now: now, in: tx)
                     })

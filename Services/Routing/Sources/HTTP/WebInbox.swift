@@ -66,9 +66,9 @@ public struct WebInbox: Sendable {
             InboxView.Row(
                 id: t.id.uuidString.lowercased(), registrationNumber: t.registrationNumber,
                 authority: authorityName(t.authority, language), status: word("status", t.status, language),
-                priority: t.priority, deadline: t.deadline, overdue: t.overdue, daysLeft: t.daysLeft,
-                category: categoryName(t.category, language), kind: word("kind", t.kind, language), subject: t.subject,
-                escalated: t.escalated, extended: t.extended,
+                priority: t.priority, deadline: t.deadline, overdue: t.overdue ?? false, daysLeft: t.daysLeft ?? 0,
+                category: categoryName(t.category ?? "", language), kind: word("kind", t.kind ?? "", language),
+                subject: t.subject ?? "", escalated: t.escalated ?? false, extended: t.extended ?? false,
                 awaitingSignature: t.awaitingSignature.map { word("draft", $0, language) },
                 headPersonally: t.headPersonally ?? false)
         }
@@ -147,7 +147,7 @@ public struct WebInbox: Sendable {
                 kind: word("draft", $0.kind, language), isAnswer: $0.kind == TicketDraft.Kind.answer.rawValue,
                 outcome: $0.outcome.map { word("outcome", $0, language) }, text: $0.text, newDeadline: $0.newDeadline,
                 reason: $0.reason, preparedByName: $0.preparedByName, preparedBy: $0.preparedBy,
-                preparedAt: ISO8601.format($0.preparedAt, in: .kyiv).prefix(16).replacingOccurrences(of: "T", with: " "))
+                preparedAt: Self.minutes($0.preparedAt))
         }
         view.headPersonally = t.headPersonally ?? false
         view.complaintTermMissed = t.complaintTermMissed
@@ -163,6 +163,11 @@ public struct WebInbox: Sendable {
             view.resultNote = closing.note ?? word("action", closing.action, language)
         }
         return site.page(template, view, request: request, status: status)
+    }
+
+    /// `YYYY-MM-DD HH:MM` in Kyiv.
+    static func minutes(_ date: Date) -> String {
+        ISO8601.format(date, in: .kyiv).prefix(16).replacingOccurrences(of: "T", with: " ")
     }
 
     func notFound(_ request: Request) -> Response {

@@ -68,7 +68,8 @@ extension RoutingStore {
         ).map {
             OfficialInfo(
                 id: try $0.decode(0), name: try $0.decode(1), authority: try $0.decode(2),
-                role: OfficialRole(rawValue: try $0.decode(3, as: String.self)) ?? .official, email: try $0.decode(4),
+                role: (OfficialRole(rawValue: try $0.decode(3, as: String.self)) ?? .official).rawValue,
+                email: try $0.decode(4),
                 active: try $0.decode(5), hasToken: try $0.decode(6), createdAt: try $0.decode(7),
                 updatedAt: try $0.decode(8))
         }
@@ -86,6 +87,12 @@ extension RoutingStore {
             errors.append(
                 RoutingError(.invalid, code: "unknown_authority", field: "authority", message: "unknown authority code")
             )
+        }
+        if OfficialRole(rawValue: r.role) == nil {
+            errors.append(
+                RoutingError(
+                    .invalid, code: "unknown_role", field: "role",
+                    message: "role must be one of " + OfficialRole.allCases.map(\.rawValue).joined(separator: ", ")))
         }
         if let email = r.email, !email.isEmpty, !(email.contains("@") && email.count <= 254) {
             errors.append(
@@ -113,7 +120,7 @@ extension RoutingStore {
                 try c.execute(
                     """
                     INSERT INTO officials (id, name, authority, role, email, token_hash, active, created_at, updated_at)
-                    VALUES (\(id), \(r.name.trimmingCharacters(in: .whitespaces)), \(r.authority), \(r.role.rawValue),
+                    VALUES (\(id), \(r.name.trimmingCharacters(in: .whitespaces)), \(r.authority), \(r.role),
                         \(email),
                         \(TokenHash.hash(token: token)), true, \(now), \(now))
                     """)
@@ -140,7 +147,7 @@ extension RoutingStore {
         let row = try c.query(
             """
             INSERT INTO officials (id, name, authority, role, email, token_hash, active, created_at, updated_at)
-            VALUES (\(UUID()), \(name), \(r.authority), \(r.role.rawValue), \(email), \(hash), true, \(now), \(now))
+            VALUES (\(UUID()), \(name), \(r.authority), \(r.role), \(email), \(hash), true, \(now), \(now))
             ON CONFLICT (authority, name) DO UPDATE SET role = EXCLUDED.role, email = EXCLUDED.email,
                 token_hash = EXCLUDED.token_hash, active = true, updated_at = EXCLUDED.updated_at
             RETURNING id, (xmax = 0)
