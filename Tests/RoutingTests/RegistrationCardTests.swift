@@ -19,8 +19,9 @@ final class RegistrationCardTests: XCTestCase {
                 authorName: "Олена Коваль", authorAddress: "вул. Соборна, 12", authorEmail: "", authorPhone: "",
                 benefit: "", confidential: false, against: nil, repeatOf: nil),
             history: [
-                .init(at: "2026-11-28 10:00", action: "returned", actor: "head-1", status: "closed", authority: "ЖКГ",
-                      note: "Art. 5: returned to the author")
+                .init(
+                    at: "2026-11-28 10:00", action: "returned", actor: "head-1", status: "closed", authority: "ЖКГ",
+                    note: "Art. 5: returned to the author")
             ],
             csrf: "x", canAccept: false, canForward: false, canExtend: false, canAnswer: false, canReopen: false,
             canClose: false, forwardTargets: [], outcomes: [], message: nil, error: nil)
@@ -46,7 +47,8 @@ final class RegistrationCardTests: XCTestCase {
     func testTheHeadIsOfferedReturnAndNotConsideredForms() throws {
         let templates = try TemplateLibrary(bundle: Bundle.module, names: WebInbox.templateNames)
         let catalogue = try StringCatalogue.load(from: Bundle.module)
-        XCTAssertEqual(catalogue.string("done_not-considered", .en), "The appeal will not be considered; the author is told.")
+        XCTAssertEqual(
+            catalogue.string("done_not-considered", .en), "The appeal will not be considered; the author is told.")
         var view = Self.view()
         let plain = templates.render(view, template: "ticket", language: .en, catalogue: catalogue)
         XCTAssertFalse(plain.contains("/tickets/t-1/return"), "an official is not offered the head's decisions")
@@ -58,5 +60,30 @@ final class RegistrationCardTests: XCTestCase {
         XCTAssertTrue(head.contains("action=\"/tickets/t-1/not-considered\""), head)
         XCTAssertTrue(head.contains("<option value=\"anonymous\">anonymous</option>"), head)
         XCTAssertTrue(head.contains("/tickets/t-1/card"), "the ticket page links its card")
+    }
+
+    /// Art. 15: the card names who signed the answer and who drafted it; the history rows of the
+    /// signature and of a rejected draft are on it.
+    func testTheCardNamesTheSignerAndTheDrafter() throws {
+        let templates = try TemplateLibrary(bundle: Bundle.module, names: WebInbox.templateNames)
+        let catalogue = try StringCatalogue.load(from: Bundle.module)
+        var view = Self.view()
+        view.signedBy = "head-1 (drafted by official-7)"
+        view.history = [
+            .init(
+                at: "2026-11-28 09:00", action: "draft rejected", actor: "head-1", status: "accepted", authority: "ЖКГ",
+                note: "answer drafted by official-7: Уточніть розрахунок"),
+            .init(
+                at: "2026-11-28 10:00", action: "answered", actor: "head-1", status: "answered", authority: "ЖКГ",
+                note: "explained; signed; drafted by official-7"),
+        ]
+        let html = templates.render(view, template: "card", language: .en, catalogue: catalogue)
+        XCTAssertTrue(
+            html.contains("<dt>Answer signed by (Art. 15)</dt><dd>head-1 (drafted by official-7)</dd>"), html)
+        XCTAssertTrue(html.contains("answer drafted by official-7: Уточніть розрахунок"))
+        XCTAssertTrue(html.contains("explained; signed; drafted by official-7"))
+        XCTAssertFalse(
+            templates.render(Self.view(), template: "card", language: .en, catalogue: catalogue).contains("signed by"),
+            "no signature line before an answer")
     }
 }

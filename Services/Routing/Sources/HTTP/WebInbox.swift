@@ -154,6 +154,10 @@ public struct WebInbox: Sendable {
         view.canRestoreTerm =
             t.complaintTermMissed != nil && signer && TicketAction.restoreTerm.allowedFrom.contains(current)
         view.termsStartOn = t.termsStartOn ?? t.registeredOn
+        if let signed = t.history.last(where: { $0.action == "answered" }) {
+            view.signedBy = signed.actor + (signed.note.flatMap { $0.components(separatedBy: "; ").last }
+                .flatMap { $0.hasPrefix("drafted by ") ? " (\($0))" : nil } ?? "")
+        }
         view.grounds = NotConsideredGround.allCases.map {
             TicketView.Option(code: $0.rawValue, name: word("ground", $0.rawValue, language))
         }

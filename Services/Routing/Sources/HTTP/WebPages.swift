@@ -124,6 +124,8 @@ struct TicketView: Encodable, Sendable {
     var complaintTermMissed: String? = nil
     var canRestoreTerm = false
     var termsStartOn: String = ""
+    /// The card: who signed the answer (Art. 15) and who drafted it, from the history.
+    var signedBy: String? = nil
 
     struct Draft: Encodable, Sendable {
         var kind: String
