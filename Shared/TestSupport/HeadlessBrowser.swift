@@ -202,23 +202,7 @@ public final class HeadlessBrowser: @unchecked Sendable {
     }
 
     /// A loopback port nobody listens on now (for a server whose public URL must be known before it starts).
-    public static func freePort() throws -> UInt16 {
-        let fd = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw BrowserError(description: "no socket") }
-        defer { Foundation.close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
-            }
-        }
-        guard bound else { throw BrowserError(description: "no free port") }
-        return UInt16(bigEndian: address.sin_port)
-    }
+    public static func freePort() throws -> UInt16 { UInt16(try IntegrationEnvironment.freeLoopbackPort()) }
 }
 
 /// A minimal WebSocket client (RFC 6455) over a blocking loopback socket: text frames out (masked,

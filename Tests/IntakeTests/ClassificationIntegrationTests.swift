@@ -8,42 +8,10 @@ import XCTest
 
 @testable import Intake
 
-/// One intake service on a throwaway database and vhost, for the issue 20 tests of this folder.
-struct IntakeTestServer {
-    static let adminToken = "admin-token-for-issue-20-0123456789"
-    static let centreKey = "centre-key-for-issue-20-0123456789"
-    let harness: ServiceHarness
-    let db: TestDatabase
+/// The issue 20 tests' name for the folder's one intake fixture.
+typealias IntakeTestServer = IntakeTestService
 
-    /// `port` 0: any free port; a fixed one also makes it the pages' public URL (a real browser's
-    /// `Origin` must match it).
-    static func start(_ test: XCTestCase, port: Int = 0) async throws -> IntakeTestServer {
-        try IntegrationEnvironment.requireServers()
-        let db = try await TestDatabase.create(schema: "intake")
-        let broker = try await TestBroker.create()
-        var logger = Logger(label: "test.intake.issue20")
-        logger.logLevel = .warning
-        let configuration = ServiceConfiguration(
-            serviceName: "intake", httpHost: "127.0.0.1", httpPort: port, amqpURL: broker.url,
-            databaseURL: db.connectionString, adminToken: adminToken)
-        var settings = IntakeSettings()
-        if port != 0 { settings.web = .local(service: IntakeSettings.service, port: port) }
-        let (runtime, router) = try await IntakeService.build(
-            configuration: configuration, logger: logger, metricsRegistry: nil, settings: settings)
-        let harness = try await ServiceHarness.start(runtime: runtime, router: router)
-        test.addTeardownBlock {
-            await harness.stop()
-            try? await db.drop()
-            try? await broker.delete()
-        }
-        let centre = try await harness.request(
-            "PUT", "/v1/admin/centres/central-library",
-            json: ["name": "ЦОГ Центральної бібліотеки", "address": "вул. Потьомкінська, 143а", "key": centreKey],
-            headers: ["Authorization": "Bearer \(adminToken)"])
-        XCTAssertEqual(centre.status, 200, centre.text)
-        return IntakeTestServer(harness: harness, db: db)
-    }
-
+extension IntakeTestService {
     /// Registers through the centres' API; returns the registration number.
     func register(name: String, address: String, text: String) async throws -> String {
         let response = try await harness.request(

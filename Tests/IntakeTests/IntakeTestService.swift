@@ -17,21 +17,23 @@ struct IntakeTestService {
     let db: TestDatabase
     let broker: TestBroker
 
+    /// `port` 0: any free port; a fixed one also makes it the pages' public URL (a real browser's
+    /// `Origin` must match it).
     static func start(
-        _ test: XCTestCase, label: String = "test.intake", withCentre: Bool = true,
-        configure: (inout ServiceConfiguration) -> Void = { _ in }
+        _ test: XCTestCase, label: String = "test.intake", withCentre: Bool = true, port: Int = 0
     ) async throws -> IntakeTestService {
         try IntegrationEnvironment.requireServers()
         let db = try await TestDatabase.create(schema: "intake")
         let broker = try await TestBroker.create()
         var logger = Logger(label: label)
         logger.logLevel = .warning
-        var configuration = ServiceConfiguration(
-            serviceName: "intake", httpHost: "127.0.0.1", httpPort: 0, amqpURL: broker.url,
+        let configuration = ServiceConfiguration(
+            serviceName: "intake", httpHost: "127.0.0.1", httpPort: port, amqpURL: broker.url,
             databaseURL: db.connectionString, adminToken: adminToken)
-        configure(&configuration)
+        var settings = IntakeSettings()
+        if port != 0 { settings.web = .local(service: IntakeSettings.service, port: port) }
         let (runtime, router) = try await IntakeService.build(
-            configuration: configuration, logger: logger, metricsRegistry: nil)
+            configuration: configuration, logger: logger, metricsRegistry: nil, settings: settings)
         let harness = try await ServiceHarness.start(runtime: runtime, router: router)
         test.addTeardownBlock {
             await harness.stop()
