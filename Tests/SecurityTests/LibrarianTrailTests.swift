@@ -1,10 +1,11 @@
 import Foundation
+import HromadaCtl
 import HromadaTestSupport
 import XCTest
 
 /// Issue 13, item 7, across services: a librarian signs in to intake's form with their own account
 /// and registers an appeal; audit's trail of that appeal names the librarian's account (its id, not
-/// a name) as who registered it.
+/// a name) as who registered it. And hromadactl keeps the accounts (`seed`, `librarian add|list`).
 final class LibrarianTrailTests: XCTestCase {
     func testTheTrailShowsWhichLibrarianRegisteredTheAppeal() async throws {
         let system = try await SecuritySystem.start(self, services: ["intake", "audit"])
@@ -36,5 +37,41 @@ final class LibrarianTrailTests: XCTestCase {
         }
         XCTAssertTrue(recorded, "audit recorded the registration")
         XCTAssertEqual(actors["appeal.registered"], librarian.id, "the trail names the librarian's account")
+    }
+
+    func testHromadactlSeedsAndAddsLibrariansWhoCanSignIn() async throws {
+        let system = try await SecuritySystem.start(self, services: ["intake"])
+        let intake = system.harness("intake")
+        let admin = AdminClient(
+            endpoints: CtlEndpoints(services: [("intake", intake.baseURL)], adminToken: SecuritySystem.adminToken))
+        var credentials = Credentials(centreKey: "seed-centre-key-0123456789abcdef")
+        XCTAssertTrue(Seeder.complete(&credentials) { UUID().uuidString.lowercased() })
+        credentials.officials = []  // routing is not running here
+        let demo = try XCTUnwrap(credentials.librarians?.first)
+        let first = try await Seeder(admin: admin).seed(credentials)
+        XCTAssertTrue(first.contains("librarian demo-librarian at demo-library: created"), "\(first)")
+        let again = try await Seeder(admin: admin).seed(credentials)
+        XCTAssertTrue(again.contains("librarian demo-librarian at demo-library: in place, password set"), "\(again)")
+
+        let browser = FormBrowser(baseURL: intake.baseURL)
+        let fields = [("centre", demo.centre), ("login", demo.login), ("password", demo.password)]
+        let seeded = try await browser.post("/form/login", fields)
+        XCTAssertEqual(seeded.status, 303, "the seeded demo librarian signs in")
+
+        // `hromadactl librarian add` without a password: generated, shown once, and it works.
+        let added = try await admin.addLibrarian(centre: "demo-library", login: "petro", password: nil)
+        let generated = try XCTUnwrap(added.password)
+        XCTAssertEqual(added.librarian.login, "petro")
+        let list = try await admin.librarians(centre: "demo-library")
+        XCTAssertEqual(Set(list.map(\.login)), ["demo-librarian", "petro"])
+        let petro = try await browser.post(
+            "/form/login", [("centre", "demo-library"), ("login", "petro"), ("password", generated)])
+        XCTAssertEqual(petro.status, 303)
+        do {
+            _ = try await admin.addLibrarian(centre: "demo-library", login: "petro", password: nil)
+            XCTFail("a second account with the same login")
+        } catch let error as CtlError {
+            XCTAssertEqual(error.status, 409)
+        }
     }
 }
