@@ -9,6 +9,8 @@ public enum ReportJSON {
     /// receipt (the charts' time series).
     public enum Dimension: String, Codable, Sendable, CaseIterable {
         case total, centre, district, category, authority, kind, day
+        /// How the appeal arrived (Resolution 858): `centre`, `personal-reception`, `post`, `electronic`.
+        case arrival
     }
 
     /// Answers by outcome code (the registration card's: resolved positively, refused, explained,
@@ -54,6 +56,10 @@ public enum ReportJSON {
         public var notConsidered: Int
         /// Answers the resident disputed (the ticket reopened).
         public var disputes: Int
+        /// Collective appeals (Resolution 858: колективне).
+        public var collective: Int
+        /// Appeals of holders of legal benefits, handled first (Art. 20).
+        public var priority: Int
         /// Calendar days from receipt to answer: mean over answered appeals; nil when none.
         public var averageDaysToAnswer: Double?
         /// The 90th percentile (nearest rank) of the same; nil when none.
@@ -63,7 +69,8 @@ public enum ReportJSON {
         public init(
             received: Int = 0, answered: Int = 0, answeredOnTime: Int = 0, answeredLate: Int = 0, open: Int = 0,
             overdue: Int = 0, extensions: Int = 0, forwards: Int = 0, repeats: Int = 0, returned: Int = 0,
-            notConsidered: Int = 0, disputes: Int = 0, averageDaysToAnswer: Double? = nil,
+            notConsidered: Int = 0, disputes: Int = 0, collective: Int = 0, priority: Int = 0,
+            averageDaysToAnswer: Double? = nil,
             p90DaysToAnswer: Int? = nil, outcomes: Outcomes = Outcomes()
         ) {
             self.received = received
@@ -78,6 +85,8 @@ public enum ReportJSON {
             self.returned = returned
             self.notConsidered = notConsidered
             self.disputes = disputes
+            self.collective = collective
+            self.priority = priority
             self.averageDaysToAnswer = averageDaysToAnswer
             self.p90DaysToAnswer = p90DaysToAnswer
             self.outcomes = outcomes
@@ -238,7 +247,8 @@ extension ReportJSON.Figures {
     public static let csvHeader = [
         "received", "answered", "answered_on_time", "answered_late", "open", "overdue", "extensions", "forwards",
         "repeats", "returned", "not_considered", "disputes", "average_days_to_answer", "p90_days_to_answer",
-        "outcome_resolved_positively", "outcome_refused", "outcome_explained", "outcome_other",
+        "outcome_resolved_positively", "outcome_refused", "outcome_explained", "outcome_other", "collective",
+        "priority",
     ]
 
     var csvCells: [String] {
@@ -247,7 +257,8 @@ extension ReportJSON.Figures {
             notConsidered, disputes,
         ].map(String.init)
             + [averageDaysToAnswer.map { String(format: "%.1f", $0) } ?? "", p90DaysToAnswer.map(String.init) ?? ""]
-            + [outcomes.resolvedPositively, outcomes.refused, outcomes.explained, outcomes.other].map(String.init)
+            + [outcomes.resolvedPositively, outcomes.refused, outcomes.explained, outcomes.other, collective, priority]
+            .map(String.init)
     }
 }
 

@@ -19,12 +19,13 @@ final class ReportCalculatorTests: XCTestCase {
         kind: AppealKind = .application, deadline: String? = "2026-11-16", answered: String? = nil,
         outcome: AnswerOutcome = .explained, isRepeat: Bool = false, extensions: Int = 0, forwards: Int = 0,
         reopened: String? = nil, returned: String? = nil, notConsidered: String? = nil, centre: String? = "c1",
-        authority: String = "zhkg"
+        authority: String = "zhkg", collective: Bool = false, priority: Bool = false
     ) -> AppealFacts {
         AppealFacts(
             appealId: UUID(), registrationNumber: "MK-2026-\(String(format: "%06d", n))",
             registeredAt: noon(received), receivedOn: day(received), kind: kind.rawValue, category: category,
-            district: district, centre: centre, channel: "centre", isRepeat: isRepeat, authority: authority,
+            district: district, centre: centre, channel: "centre", isCollective: collective, isRepeat: isRepeat,
+            priority: priority, authority: authority,
             deadline: deadline.map(day), extensions: extensions, forwards: forwards,
             reopenings: reopened == nil ? 0 : 1, answeredAt: answered.map(noon),
             outcome: answered == nil ? nil : outcome.rawValue, reopenedAt: reopened.map(noon),
@@ -35,8 +36,8 @@ final class ReportCalculatorTests: XCTestCase {
     static let asOf = noon("2026-11-20")
     static let known: [AppealFacts] = [
         appeal(1, answered: "2026-11-05", outcome: .resolvedPositively),  // 4 days, on time
-        appeal(2, answered: "2026-11-11", outcome: .explained),  // 10 days, on time
-        appeal(3, answered: "2026-11-16", outcome: .refused),  // 15 days, on time (the deadline day)
+        appeal(2, answered: "2026-11-11", outcome: .explained, priority: true),  // 10 days, on time
+        appeal(3, answered: "2026-11-16", outcome: .refused, collective: true),  // 15 days, on time (deadline day)
         appeal(4, answered: "2026-11-17", outcome: .explained),  // 16 days, late
         // 18 days, on time after the extension
         appeal(5, deadline: "2026-11-30", answered: "2026-11-19", outcome: .other, extensions: 1),
@@ -61,6 +62,8 @@ final class ReportCalculatorTests: XCTestCase {
         XCTAssertEqual(f.returned, 1)
         XCTAssertEqual(f.notConsidered, 1)
         XCTAssertEqual(f.disputes, 1)
+        XCTAssertEqual(f.collective, 1)
+        XCTAssertEqual(f.priority, 1)
         XCTAssertEqual(f.averageDaysToAnswer!, (4 + 10 + 15 + 16 + 18) / 5.0, accuracy: 1e-9)
         XCTAssertEqual(f.p90DaysToAnswer, 18)
         XCTAssertEqual(f.outcomes, ReportJSON.Outcomes(resolvedPositively: 1, refused: 1, explained: 2, other: 1))
@@ -123,7 +126,7 @@ final class ReportCalculatorTests: XCTestCase {
         XCTAssertEqual(lines.count, 1 + 2 + 1)
         XCTAssertTrue(lines[0].hasPrefix("key,name_uk,name_en,received,answered,answered_on_time,answered_late,open"))
         XCTAssertEqual(
-            lines[3], "total,Усього,Total,10,5,4,1,3,2,1,1,1,1,1,1,12.6,18,1,1,2,1")
+            lines[3], "total,Усього,Total,10,5,4,1,3,2,1,1,1,1,1,1,12.6,18,1,1,2,1,1,1")
         XCTAssertEqual(CSV.field("a,b"), "\"a,b\"")
         XCTAssertEqual(CSV.field("say \"hi\""), "\"say \"\"hi\"\"\"")
         XCTAssertEqual(CSV.field("=SUM(A1)"), "'=SUM(A1)")

@@ -96,14 +96,15 @@ final class ReportIntegrationTests: XCTestCase {
         init(
             _ number: String, registered: String, category: String = "heating", district: String? = "zavodskyi",
             kind: AppealKind = .application, centre: String? = "c1", repeatOf: String? = nil,
-            author: String = "Іван Петренко", address: String = "вул. Соборна, 1", text: String = "Немає опалення"
+            author: String = "Іван Петренко", address: String = "вул. Соборна, 1", text: String = "Немає опалення",
+            classifier: AppealRegistered.Classifier? = nil
         ) throws {
             self.number = number
             let event = AppealRegistered(
                 appealId: id, registrationNumber: number, registeredAt: at(registered), kind: kind, category: category,
                 district: district, author: .init(fullName: author, address: address, email: "r@example.org"),
                 subject: "Звернення", text: text, centreId: centre, repeatOf: repeatOf, trackingToken: "t-\(number)",
-                channel: "centre")
+                channel: "centre", classifier: classifier)
             events.append(
                 try Envelope(
                     event: event, occurredAt: at(registered), correlationId: id, causationId: nil,
@@ -141,7 +142,9 @@ final class ReportIntegrationTests: XCTestCase {
 
     /// Received in November: seven appeals with known figures, and one in October outside the period.
     func knownSet() throws -> [AppealEvents] {
-        var a1 = try AppealEvents("MK-2026-100001", registered: "2026-11-02")
+        var a1 = try AppealEvents(
+            "MK-2026-100001", registered: "2026-11-02",
+            classifier: .init(arrival: "centre", frequency: "first", form: "individual"))
         try a1.assign("zhkg", deadline: "2026-11-17", on: "2026-11-02")
         try a1.answer("zhkg", .resolvedPositively, on: "2026-11-06")  // 4 days, on time
 
@@ -165,7 +168,7 @@ final class ReportIntegrationTests: XCTestCase {
 
         var a4 = try AppealEvents(
             "MK-2026-100004", registered: "2026-11-03", category: "roads", district: "inhulskyi",
-            repeatOf: "MK-2026-000099")
+            repeatOf: "MK-2026-000099", classifier: .init(arrival: "post", frequency: "repeat", form: "collective"))
         try a4.assign("zhkg", deadline: "2026-12-03", on: "2026-11-03", category: "roads")  // open
 
         var a5 = try AppealEvents("MK-2026-100005", registered: "2026-11-03", district: "inhulskyi", centre: nil)
@@ -209,7 +212,8 @@ final class ReportIntegrationTests: XCTestCase {
         let total = try await get(ReportJSON.Report.self, "/v1/reports/appeals?\(query)", on: fixture)
         let expected = ReportJSON.Figures(
             received: 7, answered: 3, answeredOnTime: 2, answeredLate: 1, open: 3, overdue: 1, extensions: 1,
-            forwards: 1, repeats: 1, returned: 1, notConsidered: 0, disputes: 1, averageDaysToAnswer: 37.0 / 3,
+            forwards: 1, repeats: 1, returned: 1, notConsidered: 0, disputes: 1, collective: 1,
+            averageDaysToAnswer: 37.0 / 3,
             p90DaysToAnswer: 17, outcomes: .init(resolvedPositively: 1, refused: 1, explained: 1, other: 0))
         XCTAssertEqual(total.total, expected)
         XCTAssertEqual(total.asOf, Self.now)
@@ -242,6 +246,12 @@ final class ReportIntegrationTests: XCTestCase {
         XCTAssertEqual(byDay.groups.map(\.key), ["2026-11-02", "2026-11-03", "2026-11-04", "2026-11-05"])
         XCTAssertEqual(byDay.groups.map(\.figures.received), [3, 2, 1, 1])
 
+        let byArrival = try await get(ReportJSON.Report.self, "/v1/reports/appeals?\(query)&by=arrival", on: fixture)
+        XCTAssertEqual(byArrival.groups.map(\.key), ["centre", "none", "post"])
+        XCTAssertEqual(byArrival.groups.map(\.figures.received), [1, 5, 1])
+        XCTAssertEqual(byArrival.groups[2].figures.collective, 1)
+        XCTAssertEqual(byArrival.groups[2].nameUk, "поштою (паперові)")
+
         let byCategory = try await get(
             ReportJSON.Report.self, "/v1/reports/appeals?\(query)&by=category", on: fixture)
         XCTAssertEqual(byCategory.groups.map(\.key), ["heating", "roads"])
@@ -259,7 +269,8 @@ final class ReportIntegrationTests: XCTestCase {
         XCTAssertEqual(csv.status, 200)
         XCTAssertEqual(csv.header("Content-Type"), "text/csv; charset=utf-8")
         XCTAssertEqual(csv.text, byDistrict.csv())
-        XCTAssertTrue(csv.text.hasSuffix("total,Усього,Total,7,3,2,1,3,1,1,1,1,1,0,1,12.3,17,1,1,1,0\r\n"), csv.text)
+        XCTAssertTrue(
+            csv.text.hasSuffix("total,Усього,Total,7,3,2,1,3,1,1,1,1,1,0,1,12.3,17,1,1,1,0,1,0\r\n"), csv.text)
 
         // Bad input names the field; no token, no report.
         let bad = try await fixture.harness.request("GET", "/v1/reports/appeals?from=2026-11-31", headers: auth)

@@ -16,6 +16,8 @@ public struct QuarterlySummary: Sendable {
     public var byDistrict: [ReportJSON.Group]
     public var byAuthority: [ReportJSON.Group]
     public var byCentre: [ReportJSON.Group]
+    /// How the appeals arrived (Resolution 858).
+    public var byArrival: [ReportJSON.Group] = []
 
     /// The reports it is made of, read from audit.
     public static func load(year: Int, quarter: Int, from admin: AdminClient) async throws -> QuarterlySummary {
@@ -31,7 +33,8 @@ public struct QuarterlySummary: Sendable {
             byCategory: try await admin.report(period, by: .category).groups,
             byDistrict: try await admin.report(period, by: .district).groups,
             byAuthority: try await admin.report(period, by: .authority).groups,
-            byCentre: try await admin.report(period, by: .centre).groups)
+            byCentre: try await admin.report(period, by: .centre).groups,
+            byArrival: try await admin.report(period, by: .arrival).groups)
     }
 
     /// "I квартал 2026 року".
@@ -120,9 +123,14 @@ struct QuarterlyView: Encodable, Sendable {
         }
         received += [
             line("з них повторних", f.repeats),
+            line("колективних", f.collective),
+            line("від осіб, що мають пільги (розглядаються першочергово, ст. 20)", f.priority),
             line("надіслано за належністю (ст. 7 Закону)", f.forwards),
         ]
         for group in summary.byKind { received.append(line("вид: \(group.nameUk)", group.figures.received)) }
+        for group in summary.byArrival where group.key != "none" {
+            received.append(line("надійшло \(group.nameUk)", group.figures.received))
+        }
         results = [
             line("Розглянуто (надано відповідь)", f.answered),
             line("вирішено позитивно", f.outcomes.resolvedPositively),

@@ -19,7 +19,7 @@ enum ReportStrings {
         "onTimeShare": "Частка вчасних відповідей", "logout": "Вийти",
         "dim.total": "лише підсумки", "dim.centre": "центри (ЦОГ)", "dim.district": "райони",
         "dim.category": "тематика", "dim.authority": "органи-виконавці", "dim.kind": "види звернень",
-        "dim.day": "дні", "year": "Рік", "quarterNumber": "Квартал", "day": "День",
+        "dim.day": "дні", "dim.arrival": "як надійшли", "year": "Рік", "quarterNumber": "Квартал", "day": "День",
     ]
     static let en: [String: String] = [
         "title": "Appeal reports", "dashboard": "Dashboard", "from": "From", "to": "To", "by": "Breakdown",
@@ -36,7 +36,7 @@ enum ReportStrings {
         "onTimeShare": "Answered on time", "logout": "Sign out",
         "dim.total": "totals only", "dim.centre": "centres", "dim.district": "districts",
         "dim.category": "categories", "dim.authority": "authorities", "dim.kind": "kinds of appeal",
-        "dim.day": "days", "year": "Year", "quarterNumber": "Quarter", "day": "Day",
+        "dim.day": "days", "dim.arrival": "how they arrived", "year": "Year", "quarterNumber": "Quarter", "day": "Day",
     ]
 
     static func of(_ language: Language) -> [String: String] { language == .en ? en : uk }

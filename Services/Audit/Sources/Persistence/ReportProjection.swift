@@ -59,6 +59,9 @@ public enum ReportMigrations {
             SELECT 1, CASE WHEN EXISTS (SELECT 1 FROM report_appeals) OR EXISTS (SELECT 1 FROM report_centres)
                            THEN 0 ELSE (SELECT seq FROM chain_head WHERE id = 1) END;
             """),
+        Migration(version: 602, name: "reports: arrival and collective appeals (Resolution 858)", sql: """
+            ALTER TABLE report_appeals ADD COLUMN arrival text, ADD COLUMN collective boolean NOT NULL DEFAULT false;
+            """),
     ]
 }
 
@@ -106,17 +109,22 @@ enum ReportProjection {
             // no repeat); events written before the classifier: a linked earlier appeal.
             let frequency = p["classifier"]?["frequency"]?.stringValue
             let isRepeat = frequency.map { $0 == "repeat" } ?? (p["repeatOf"]?.stringValue != nil)
+            let arrival = p["classifier"]?["arrival"]?.stringValue
+            let isCollective =
+                p["classifier"]?["form"]?.stringValue == "collective" || !(p["coSigners"]?.arrayValue ?? []).isEmpty
             try connection.execute("""
                 INSERT INTO report_appeals (correlation_id, registration_number, registered_at, received_on, kind,
-                                            category, district, centre, channel, repeat)
+                                            category, district, centre, channel, repeat, arrival, collective)
                 VALUES (\(id), \(number), \(registeredAt), \(receivedOn.description)::date,
                         \(p["kind"]?.stringValue), \(p["category"]?.stringValue), \(p["district"]?.stringValue),
-                        \(p["centreId"]?.stringValue), \(p["channel"]?.stringValue), \(isRepeat))
+                        \(p["centreId"]?.stringValue), \(p["channel"]?.stringValue), \(isRepeat),
+                        \(arrival), \(isCollective))
                 ON CONFLICT (correlation_id) DO UPDATE SET
                     registration_number = EXCLUDED.registration_number, registered_at = EXCLUDED.registered_at,
                     received_on = EXCLUDED.received_on, kind = EXCLUDED.kind,
                     category = COALESCE(report_appeals.category, EXCLUDED.category), district = EXCLUDED.district,
-                    centre = EXCLUDED.centre, channel = EXCLUDED.channel, repeat = EXCLUDED.repeat
+                    centre = EXCLUDED.centre, channel = EXCLUDED.channel, repeat = EXCLUDED.repeat,
+                    arrival = EXCLUDED.arrival, collective = EXCLUDED.collective
                 """)
         case TicketAssigned.eventType:
             try holder(id, p, at, on: connection)
@@ -229,7 +237,7 @@ struct ReportStore: ReportQueries {
         let rows = try connection.query("""
             SELECT correlation_id, registration_number, registered_at, received_on::text, kind, category, district,
                    centre, channel, repeat, priority, authority, deadline::text, extensions, forwards, reopenings,
-                   answered_at, outcome, reopened_at, returned_at, not_considered_at, closed_at
+                   answered_at, outcome, reopened_at, returned_at, not_considered_at, closed_at, arrival, collective
             FROM report_appeals
             WHERE received_on BETWEEN \(from.description)::date AND \(to.description)::date
             ORDER BY received_on, registered_at
@@ -242,7 +250,8 @@ struct ReportStore: ReportQueries {
                 receivedOn: try row.decode(3, as: String?.self).flatMap(LocalDate.init(string:)),
                 kind: try row.decode(4, as: String?.self), category: try row.decode(5, as: String?.self),
                 district: try row.decode(6, as: String?.self), centre: try row.decode(7, as: String?.self),
-                channel: try row.decode(8, as: String?.self), isRepeat: try row.decode(9, as: Bool.self),
+                channel: try row.decode(8, as: String?.self), arrival: try row.decode(22, as: String?.self),
+                isCollective: try row.decode(23, as: Bool.self), isRepeat: try row.decode(9, as: Bool.self),
                 priority: try row.decode(10, as: Bool.self), authority: try row.decode(11, as: String?.self),
                 deadline: try row.decode(12, as: String?.self).flatMap(LocalDate.init(string:)),
                 extensions: try row.decode(13, as: Int.self), forwards: try row.decode(14, as: Int.self),

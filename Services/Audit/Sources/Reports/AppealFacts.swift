@@ -16,6 +16,9 @@ public struct AppealFacts: Sendable, Equatable {
     public var district: String?
     public var centre: String?
     public var channel: String?
+    /// Resolution 858's arrival (`centre`, `personal-reception`, `post`, `electronic`).
+    public var arrival: String?
+    public var isCollective: Bool
     public var isRepeat: Bool
     public var priority: Bool
     /// The body holding the appeal now (or when it was answered).
@@ -36,7 +39,8 @@ public struct AppealFacts: Sendable, Equatable {
     public init(
         appealId: UUID, registrationNumber: String? = nil, registeredAt: Date? = nil, receivedOn: LocalDate? = nil,
         kind: String? = nil, category: String? = nil, district: String? = nil, centre: String? = nil,
-        channel: String? = nil, isRepeat: Bool = false, priority: Bool = false, authority: String? = nil,
+        channel: String? = nil, arrival: String? = nil, isCollective: Bool = false, isRepeat: Bool = false,
+        priority: Bool = false, authority: String? = nil,
         deadline: LocalDate? = nil, extensions: Int = 0, forwards: Int = 0, reopenings: Int = 0,
         answeredAt: Date? = nil, outcome: String? = nil, reopenedAt: Date? = nil, returnedAt: Date? = nil,
         notConsideredAt: Date? = nil, closedAt: Date? = nil
@@ -50,6 +54,8 @@ public struct AppealFacts: Sendable, Equatable {
         self.district = district
         self.centre = centre
         self.channel = channel
+        self.arrival = arrival
+        self.isCollective = isCollective
         self.isRepeat = isRepeat
         self.priority = priority
         self.authority = authority

@@ -17,6 +17,8 @@ public enum ReportCalculator {
         for appeal in facts {
             f.received += 1
             if appeal.isRepeat { f.repeats += 1 }
+            if appeal.isCollective { f.collective += 1 }
+            if appeal.priority { f.priority += 1 }
             if appeal.extensions > 0 { f.extensions += 1 }
             if appeal.forwards > 0 { f.forwards += 1 }
             if appeal.reopenings > 0 { f.disputes += 1 }
@@ -73,6 +75,7 @@ public enum ReportCalculator {
         case .authority: return appeal.authority ?? "none"
         case .kind: return appeal.kind ?? "none"
         case .day: return appeal.receivedOn?.description ?? "none"
+        case .arrival: return appeal.arrival ?? "none"
         }
     }
 
@@ -122,6 +125,14 @@ public enum ReportNames {
             }
         case .centre:
             if let name = centreNames[key] { return (name, name) }
+        case .arrival:
+            switch key {
+            case "centre": return ("через центр обслуговування громадян", "at a Citizen Service Centre")
+            case "personal-reception": return ("на особистому прийомі", "at a personal reception")
+            case "post": return ("поштою (паперові)", "by post (paper)")
+            case "electronic": return ("електронні", "electronic")
+            default: break
+            }
         case .total, .day: break
         }
         return (key, key)
