@@ -107,13 +107,13 @@ public struct SignInRoutes<Context: PrincipalRequestContext>: Sendable {
         let routes = self
         router.group()
             .add(middleware: SignInThrottleMiddleware<Context>(addresses: addresses))
-            .add(middleware: RateLimitMiddleware<Context>(.signIn, requestsPerSecond: 1, burst: 10, addresses: addresses))
+            .add(
+                middleware: RateLimitMiddleware<Context>(.signIn, requestsPerSecond: 1, burst: 10, addresses: addresses)
+            )
             .get(RouterPath(signInPath)) { request, context in try await routes.show(request, context: context) }
             .post(RouterPath(signInPath)) { request, context in try await routes.attempt(request, context: context) }
         router.post(RouterPath(signOutPath)) { request, context in
-            let cookie = try await routes.site.sessions.end(context.session)
-            return HTMLResponse.redirect(
-                routes.site.settings.publicURL.path(routes.afterSignOut(request, context)), cookies: [cookie])
+            try await routes.site.signOut(context, redirectTo: routes.afterSignOut(request, context))
         }
     }
 
@@ -162,10 +162,9 @@ public struct SignInRoutes<Context: PrincipalRequestContext>: Sendable {
         }
         // A session already open in this browser ends: one browser, one signed-in user.
         _ = try await site.sessions.end(context.session)
-        let (_, cookie) = try await site.sessions.start(subject: subject)
         context.logger.info("signed in", metadata: ["web.path": "\(signInPath)"])
-        let target = next.flatMap(Self.localPath) ?? home(request, context)
-        return HTMLResponse.redirect(site.settings.publicURL.path(target), cookies: [cookie])
+        return try await site.signIn(
+            subject: subject, redirectTo: next.flatMap(Self.localPath) ?? home(request, context))
     }
 
     /// `pattern` with each `:name` component replaced by the request's parameter of that name.
