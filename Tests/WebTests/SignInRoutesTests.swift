@@ -30,7 +30,9 @@ final class SignInRoutesTests: XCTestCase {
 
         func load(cookieValue: String, now: Date) async throws -> WebSession? { rows.withLock { $0[cookieValue] } }
         func delete(_ session: WebSession) async throws { _ = rows.withLock { $0.removeValue(forKey: session.id) } }
-        func deleteAll(subject: String) async throws { rows.withLock { $0 = $0.filter { $0.value.subject != subject } } }
+        func deleteAll(subject: String) async throws {
+            rows.withLock { $0 = $0.filter { $0.value.subject != subject } }
+        }
         var count: Int { rows.withLock { $0.count } }
     }
 
@@ -159,7 +161,8 @@ final class SignInRoutesTests: XCTestCase {
             let signedIn = try await client.execute(
                 uri: "/login", method: .post, headers: Self.form, body: Self.body([("token", Self.token)]))
             let cookie = try XCTUnwrap(Self.cookie(signedIn))
-            let who = String(buffer: try await client.execute(uri: "/whoami", method: .get, headers: [.cookie: cookie]).body)
+            let who = String(
+                buffer: try await client.execute(uri: "/whoami", method: .get, headers: [.cookie: cookie]).body)
             XCTAssertTrue(who.hasPrefix("centre:probe|"), who)
             let csrf = String(who.split(separator: "=").last ?? "")
             // Signed in, the sign-in form carries the session's token (the middleware asks for it).
@@ -212,7 +215,8 @@ final class SignInRoutesTests: XCTestCase {
             XCTAssertTrue(page.contains("action=\"/centres/cog-a/login?lang=en\""), page)
             XCTAssertTrue(page.contains("<p>Centre: cog-a</p>"))
             let signedIn = try await client.execute(
-                uri: "/centres/cog-a/login", method: .post, headers: Self.form, body: Self.body([("token", Self.token)]))
+                uri: "/centres/cog-a/login", method: .post, headers: Self.form, body: Self.body([("token", Self.token)])
+            )
             XCTAssertEqual(signedIn.headers[.location], "/centres/cog-a/page")
             XCTAssertEqual(store.rows.withLock { $0.values.map(\.subject) }, ["cog-a"])
 
@@ -228,9 +232,13 @@ final class SignInRoutesTests: XCTestCase {
 
     func testOnlyPathsOfThisServiceAreLocal() {
         typealias Routes = SignInRoutes<WebRequestContext>
-        for good in ["/", "/tickets/1?done=accept", "/centres/a%20b/notices"] { XCTAssertEqual(Routes.localPath(good), good) }
-        for bad in ["", "tickets", "//evil.example", "/\\evil", "https://evil.example", "/a\nb", "/a b",
-                    "/" + String(repeating: "a", count: 600)] {
+        for good in ["/", "/tickets/1?done=accept", "/centres/a%20b/notices"] {
+            XCTAssertEqual(Routes.localPath(good), good)
+        }
+        for bad in [
+            "", "tickets", "//evil.example", "/\\evil", "https://evil.example", "/a\nb", "/a b",
+            "/" + String(repeating: "a", count: 600),
+        ] {
             XCTAssertNil(Routes.localPath(bad), bad)
         }
     }
