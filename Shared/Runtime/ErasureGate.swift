@@ -2,6 +2,7 @@ import Foundation
 import HromadaContracts
 import HromadaPostgres
 import Logging
+import Metrics
 
 /// The tombstones of erased appeals in a service's schema: what keeps an erased appeal erased.
 /// A row per appeal (its id, registration number and when it was erased), written in the same
@@ -22,6 +23,12 @@ public enum ErasureTombstones {
             );
             CREATE INDEX IF NOT EXISTS erasure_tombstones_number ON erasure_tombstones (registration_number);
             """)
+
+    /// Erasures applied, per service (`hromada_erasures_applied_total{service}`); counted inside the
+    /// transaction, so a try that is rolled back and retried counts again.
+    public static func applied(by service: String) -> Counter {
+        Counter(label: "hromada_erasures_applied_total", dimensions: [("service", service)])
+    }
 
     /// The text that replaces a personal field that cannot be NULL.
     public static let marker = "[erased]"
@@ -137,6 +144,7 @@ public struct ErasureGate: EventHandler {
             appealId: erasure.appealId, registrationNumber: erasure.registrationNumber, erasedAt: erasure.erasedAt,
             eventId: envelope.id, on: connection)
         try Self.confirm(erasure, event: envelope, in: transaction, at: clock())
+        ErasureTombstones.applied(by: producer).increment()
         logger.info(
             "erased an appeal's personal data",
             metadata: ["appeal.registrationNumber": "\(erasure.registrationNumber)", "erasure.service": "\(producer)"])

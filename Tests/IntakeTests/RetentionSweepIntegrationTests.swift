@@ -29,7 +29,9 @@ final class RetentionSweepIntegrationTests: XCTestCase {
         // 24 closed (or returned) 8 years ago: past the term. 3 closed this year, 3 answered long
         // ago (still open: the resident may dispute): kept.
         for (i, number) in numbers.enumerated() {
-            let (status, age) = i < 24 ? (i % 4 == 0 ? "returned" : "closed", "8 years")
+            let (status, age) =
+                i < 24
+                ? (i % 4 == 0 ? "returned" : "closed", "8 years")
                 : (i < 27 ? ("closed", "1 day") : ("answered", "8 years"))
             _ = try await admin.execute(
                 "UPDATE intake.appeals SET status = \(status), last_event_at = now() - \(age)::interval "
@@ -38,7 +40,8 @@ final class RetentionSweepIntegrationTests: XCTestCase {
 
         var logger = Logger(label: "test.retention")
         logger.logLevel = .warning
-        let store = IntakeStore(unitOfWork: UnitOfWork(database: intake.db.client(poolSize: 4), producer: "hromada-intake"))
+        let store = IntakeStore(
+            unitOfWork: UnitOfWork(database: intake.db.client(poolSize: 4), producer: "hromada-intake"))
         let settings = RetentionSweep.Settings(policy: .legal, interval: .seconds(3600), batchSize: 4)
         let sweep = RetentionSweep(store: store, settings: settings, clock: { Date() }, logger: logger)
 
@@ -47,7 +50,8 @@ final class RetentionSweepIntegrationTests: XCTestCase {
         let holder = Task {
             try await admin.withConnection { connection in
                 try connection.execute("BEGIN")
-                _ = try connection.query("SELECT id FROM intake.appeals WHERE registration_number = ANY(\(held)) FOR UPDATE")
+                _ = try connection.query(
+                    "SELECT id FROM intake.appeals WHERE registration_number = ANY(\(held)) FOR UPDATE")
                 Thread.sleep(forTimeInterval: 3)
                 try connection.execute("ROLLBACK")
             }

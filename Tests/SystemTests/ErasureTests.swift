@@ -172,6 +172,12 @@ final class ErasureTests: XCTestCase {
             }
             XCTAssertTrue(complete, "erasure of \(number) incomplete: \(last)")
         }
+        let metrics = try await http.request("GET", system.baseURL(.routing) + "/metrics")
+        XCTAssertTrue(
+            metrics.text.split(separator: "\n").contains {
+                $0.hasPrefix("hromada_erasures_applied_total") && $0.hasSuffix(" 2")
+            },
+            "routing counts its two erasures")
         let listed = try await http.request("GET", system.baseURL(.intake) + "/v1/admin/erasures", headers: admin)
         let list = try listed.object()
         XCTAssertEqual((list["complete"] as? NSNumber)?.intValue, 2, listed.text)
@@ -281,7 +287,8 @@ final class ErasureTests: XCTestCase {
         XCTAssertEqual(r.status, 201, r.text)
         let number = try XCTUnwrap(try r.object()["registrationNumber"] as? String)
         let copied = try await eventually(timeout: .seconds(20), every: .milliseconds(300)) {
-            try await system.scalar("SELECT count(*) FROM routing.appeals WHERE author_email = '\(resident.email)'") == 1
+            try await system.scalar("SELECT count(*) FROM routing.appeals WHERE author_email = '\(resident.email)'")
+                == 1
         }
         XCTAssertTrue(copied, "routing never got the appeal")
 
@@ -295,7 +302,8 @@ final class ErasureTests: XCTestCase {
             ["reason": "erased again after a restore: court decision", "reapply": true], headers: admin)
         XCTAssertEqual(reapplied.status, 202, reapplied.text)
         let erased = try await eventually(timeout: .seconds(30), every: .milliseconds(300)) {
-            try await system.scalar("SELECT count(*) FROM routing.appeals WHERE author_email = '\(resident.email)'") == 0
+            try await system.scalar("SELECT count(*) FROM routing.appeals WHERE author_email = '\(resident.email)'")
+                == 0
         }
         XCTAssertTrue(erased, "routing did not erase")
 

@@ -38,6 +38,7 @@ public struct AuditErasureStep: EventHandler {
             try ErasureGate.confirm(
                 erasure, event: event.envelope,
                 in: UnitOfWork.Transaction(connection: connection, producer: producer), at: clock())
+            ErasureTombstones.applied(by: producer).increment()
         }
     }
 }

@@ -76,7 +76,8 @@ struct ErasureAPI: Sendable {
         if let text = query.get("limit") {
             guard let value = Int(text), (1...100_000).contains(value) else {
                 throw APIError.validation([
-                    FieldError(field: "limit", code: "invalid", message: "limit must be a whole number from 1 to 100000")
+                    FieldError(
+                        field: "limit", code: "invalid", message: "limit must be a whole number from 1 to 100000")
                 ])
             }
             limit = value

@@ -104,6 +104,7 @@ extension IntakeStore {
             on: connection)
         try ErasureGate.confirm(erasure, event: envelope, in: transaction, at: now)
         try recordConfirmation(appealId: appealId, service: transaction.producer, at: now, on: connection)
+        ErasureTombstones.applied(by: transaction.producer).increment()
     }
 
     /// A service's confirmation (idempotent).
