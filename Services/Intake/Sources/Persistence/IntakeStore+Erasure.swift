@@ -50,6 +50,13 @@ public enum IntakeErasureMigrations {
                 );
                 CREATE INDEX appeal_accesses_appeal ON appeal_accesses (appeal_id, accessed_at);
                 """),
+        // The sweep keeps an appeal while a later repeat or duplicate of it is kept.
+        Migration(
+            version: 503, name: "later repeats and duplicates by the appeal they refer to",
+            sql: """
+                CREATE INDEX appeals_repeat_of ON appeals (repeat_of) WHERE repeat_of IS NOT NULL;
+                CREATE INDEX appeals_duplicate_of ON appeals (duplicate_of) WHERE duplicate_of IS NOT NULL;
+                """),
     ]
 }
 
@@ -151,7 +158,9 @@ extension IntakeStore {
     }
 
     /// One sweep batch: erases up to `limit` final appeals closed before `closedBefore` that are
-    /// not erased yet, in one transaction. Rows another replica is erasing are skipped (`SKIP
+    /// not erased yet, in one transaction. An appeal that a later repeat or duplicate refers to is
+    /// kept as long as that one is (the standard list: repeated appeals are kept 5 years after the
+    /// last). Rows another replica is erasing are skipped (`SKIP
     /// LOCKED`); a crash rolls the batch back and the next sweep finds the same appeals again.
     func sweepRetention(closedBefore: Date, limit: Int, at now: Date) async throws -> Int {
         let statuses = RetentionPolicy.finalStatuses.map(\.rawValue).sorted()
@@ -161,6 +170,11 @@ extension IntakeStore {
                 SELECT a.id, a.registration_number FROM appeals a
                 WHERE a.status = ANY(\(statuses)) AND a.last_event_at < \(closedBefore)
                   AND NOT EXISTS (SELECT 1 FROM erasures e WHERE e.appeal_id = a.id)
+                  AND NOT EXISTS (
+                      SELECT 1 FROM appeals later
+                      WHERE (later.repeat_of = a.registration_number OR later.duplicate_of = a.registration_number)
+                        AND NOT EXISTS (SELECT 1 FROM erasures e WHERE e.appeal_id = later.id)
+                        AND NOT (later.status = ANY(\(statuses)) AND later.last_event_at < \(closedBefore)))
                 ORDER BY a.last_event_at
                 LIMIT \(limit)
                 FOR UPDATE OF a SKIP LOCKED
