@@ -82,7 +82,8 @@ final class RetentionSweepIntegrationTests: XCTestCase {
         let kept = try await admin.query(
             "SELECT count(*) FROM intake.appeals WHERE full_name LIKE 'Сплетенко Іван %'")
         XCTAssertEqual(
-            try kept.first?.decode(0, as: Int64.self), 7, "recent and still-open appeals, and the one repeated, keep their data")
+            try kept.first?.decode(0, as: Int64.self), 7,
+            "recent and still-open appeals, and the one repeated, keep their data")
         let tombstones = try await admin.query("SELECT count(*) FROM intake.erasure_tombstones")
         XCTAssertEqual(try tombstones.first?.decode(0, as: Int64.self), 23)
     }
