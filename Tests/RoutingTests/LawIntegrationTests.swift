@@ -153,4 +153,60 @@ final class LawIntegrationTests: XCTestCase {
         }
         XCTAssertEqual(assigned.first { $0.appealId == next.appealId }?.reason, "complaint-upward")
     }
+
+    func testReturnAndNotConsideredAreTheHeadsDecisionsOverTheAPI() async throws {
+        let clock = TestClock(Self.registered)
+        let f = try await RoutingFixture.start(self, clock: clock)
+        let (_, zhkg) = try await f.official(name: "Іван Коваль", authority: "zhkg")
+        let (headId, head) = try await f.official(name: "Петро Головко", authority: "zhkg", role: "head")
+        let defective = RoutingFixture.appeal(category: "heating", registeredAt: Self.registered)
+        let anonymous = RoutingFixture.appeal(category: "heating", registeredAt: Self.registered)
+        try await f.publish([try f.envelope(defective), try f.envelope(anonymous)])
+        let returnPath = "/v1/tickets/\(try await f.waitForTicket(defective).uuidString.lowercased())"
+        let declinePath = "/v1/tickets/\(try await f.waitForTicket(anonymous).uuidString.lowercased())"
+
+        // Art. 5, 7: only the head returns, with an explanation, within 10 days of arrival.
+        let explanation = "Не зрозуміло, про яку адресу і яке питання йдеться (ст. 5 Закону)."
+        var r = try await f.call("POST", "\(returnPath)/return", token: zhkg, json: ["text": explanation])
+        XCTAssertEqual(r.status, 403)
+        XCTAssertEqual(r.firstError["code"] as? String, "head_only")
+        r = try await f.call("POST", "\(returnPath)/return", token: head, json: ["text": "коротко"])
+        XCTAssertEqual(r.status, 422)
+        XCTAssertEqual(r.firstError["field"] as? String, "explanation")
+        clock.advance(days: 11)
+        r = try await f.call("POST", "\(returnPath)/return", token: head, json: ["text": explanation])
+        XCTAssertEqual(r.status, 409)
+        XCTAssertEqual(r.firstError["code"] as? String, "return_window_closed")
+        clock.set(Self.registered)
+        r = try await f.call("POST", "\(returnPath)/return", token: head, json: ["text": explanation])
+        XCTAssertEqual(r.status, 200, r.text)
+        XCTAssertEqual(r.object["status"] as? String, "closed")
+
+        // Art. 8: "not considered" on a known ground, with the written notice.
+        r = try await f.call(
+            "POST", "\(declinePath)/not-considered", token: head,
+            json: ["ground": "political-views", "text": "Звернення не розглядається з цієї причини."])
+        XCTAssertEqual(r.status, 422)
+        XCTAssertEqual(r.firstError["code"] as? String, "unknown_ground")
+        r = try await f.call(
+            "POST", "\(declinePath)/not-considered", token: head,
+            json: ["ground": "anonymous", "text": "Звернення без місця проживання не розглядається (ст. 8)."])
+        XCTAssertEqual(r.status, 200, r.text)
+        XCTAssertEqual((r.object["history"] as? [[String: Any]])?.last?["action"] as? String, "not-considered")
+
+        var returned: [AppealReturned] = []
+        var declined: [AppealNotConsidered] = []
+        _ = try await eventually {
+            returned = try await f.observed(type: "appeal.returned").map { try $0.decode(AppealReturned.self) }
+            declined = try await f.observed(type: "appeal.not-considered").map {
+                try $0.decode(AppealNotConsidered.self)
+            }
+            return !returned.isEmpty && !declined.isEmpty
+        }
+        XCTAssertEqual(returned.map(\.appealId), [defective.appealId])
+        XCTAssertEqual(returned.first?.returnedBy?.lowercased(), headId.lowercased())
+        XCTAssertEqual(returned.first?.reason, explanation)
+        XCTAssertEqual(declined.map(\.ground), ["anonymous"])
+        XCTAssertEqual(declined.first?.decidedBy.lowercased(), headId.lowercased())
+    }
 }

@@ -213,7 +213,9 @@ extension Ticket {
 
     /// Checks, in this order, that `actor` may see the ticket (else `notFound`), may do the action
     /// (else `forbidden`), that the action may start from the current status (else
-    /// `invalidTransition`), then the law's rules for the action and what was sent.
+    /// `invalidTransition`), then the law's rules for the action and what was sent. An answer or an
+    /// extension from someone who does not sign for the body (`signs`) becomes the ticket's draft
+    /// (`TicketDraft`): it takes effect when a head or deputy signs it (`TicketCommand.sign`).
     public func apply(
         _ command: TicketCommand, by actor: Principal, at now: Date, today: LocalDate
     ) -> Result<TicketTransition, TicketRefusal> {
