@@ -68,10 +68,10 @@ final class GuideScreenshotTests: XCTestCase {
         env["HROMADA_AMQP_URL"] = system.broker.url
         env["HROMADA_RABBITMQ_API"] = IntegrationEnvironment.rabbitMQAPI
         let demo = try IntegrationEnvironment.run(
-            "/bin/sh", ["-c", "'\(ctl)' demo month --appeals 120 --credentials '\(credentials.path)' 2>&1"],
+            "/bin/sh", ["-c", "'\(ctl)' demo month --appeals 60 --credentials '\(credentials.path)' 2>&1"],
             environment: env)
         XCTAssertEqual(demo.status, 0, demo.output)
-        XCTAssertTrue(demo.output.contains("120 appeal(s) registered"), demo.output)
+        XCTAssertTrue(demo.output.contains("60 appeal(s) registered"), demo.output)
 
         // The ticket the official's pictures show.
         let tickets = try await http.request(
