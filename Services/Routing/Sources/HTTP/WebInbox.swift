@@ -295,6 +295,7 @@ public struct WebInbox: Sendable {
             } catch let refusal as TicketRefusal {
                 let error = refusal.error
                 if error.kind == .notFound { return web.notFound(request) }
+                let principal = try await web.api.stored(principal)
                 let detail = try await web.api.ticket(id: id, principal: principal, purpose: "ticket.view")
                 let status: HTTPResponse.Status =
                     switch error.kind {
