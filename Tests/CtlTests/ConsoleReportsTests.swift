@@ -4,6 +4,7 @@ import HromadaContracts
 import HromadaTestSupport
 import HromadaWeb
 import Hummingbird
+import HummingbirdTesting
 import Logging
 import ServiceLifecycle
 import XCTest
@@ -146,6 +147,42 @@ final class ConsoleReportsTests: XCTestCase {
         XCTAssertTrue(html?.contains("<th>Розглянуто з порушенням строку</th><td class=\"n\">4</td>") ?? false)
     }
 
+    func testTheReportsPageSaysWhenAuditIsUnreachableAndNamesBadFields() async throws {
+        let endpoints = CtlEndpoints(
+            services: [("audit", "http://127.0.0.1:1")], rabbitMQAPI: "http://127.0.0.1:1",
+            amqpURL: "amqp://127.0.0.1:1/%2f", adminToken: "admin")
+        let console = try await Console(
+            settings: ConsoleSettings(host: "127.0.0.1", port: 8090, operatorToken: "operator", endpoints: endpoints),
+            logger: Self.logger)
+        let app = Application(router: console.makeRouter())
+        try await app.test(.router) { client in
+            let once = console.sessions.makeOneTimeLogin()
+            let cookie = try await client.execute(uri: "/login?once=\(once)", method: .get) { response in
+                String(try XCTUnwrap(response.headers[.setCookie]).split(separator: ";")[0])
+            }
+            try await client.execute(
+                uri: "/reports?from=2026-11-01&to=2026-11-30&lang=en", method: .get, headers: [.cookie: cookie]
+            ) { response in
+                XCTAssertEqual(response.status, .badGateway)
+                let html = String(buffer: response.body)
+                XCTAssertTrue(html.contains("The audit service is unavailable"), html)
+                XCTAssertTrue(html.contains(#"<input type="date" name="from" value="2026-11-01" required>"#))
+            }
+            try await client.execute(
+                uri: "/reports?from=2026-11-31", method: .get, headers: [.cookie: cookie, .accept: "application/json"]
+            ) { response in
+                XCTAssertEqual(response.status, .unprocessableContent)
+                XCTAssertTrue(String(buffer: response.body).contains(#""field":"from""#))
+            }
+            try await client.execute(
+                uri: "/reports?by=colour", method: .get, headers: [.cookie: cookie, .accept: "application/json"]
+            ) { response in
+                XCTAssertEqual(response.status, .unprocessableContent)
+                XCTAssertTrue(String(buffer: response.body).contains(#""field":"by""#))
+            }
+        }
+    }
+
     func testReportTextAndPeriodParsing() throws {
         let report = Self.report(
             from: LocalDate(string: "2026-11-01")!, to: LocalDate(string: "2026-11-30")!, by: .category)
@@ -163,7 +200,10 @@ final class ConsoleReportsTests: XCTestCase {
 
     func testReportPagesChartsCSVPrintAndQuarterly() async throws {
         let audit = try await Self.startAudit()
-        defer { audit.task.cancel() }
+        addTeardownBlock {
+            await audit.group.triggerGracefulShutdown()
+            _ = try? await audit.task.value
+        }
         let operatorToken = "operator-" + UUID().uuidString
         let settings = ConsoleSettings(
             host: "127.0.0.1", port: 0, operatorToken: operatorToken,
@@ -182,7 +222,10 @@ final class ConsoleReportsTests: XCTestCase {
         var port = 0
         for await p in ports { port = p }
         let base = "http://127.0.0.1:\(port)"
-        defer { task.cancel() }
+        addTeardownBlock {
+            await group.triggerGracefulShutdown()
+            _ = try? await task.value
+        }
 
         // Without a session: redirected to the login page; the CSV is refused.
         XCTAssertEqual(try Self.curlStatus(base + "/reports"), "303")
@@ -249,9 +292,6 @@ final class ConsoleReportsTests: XCTestCase {
         let drawn = try Self.renderedReports(browser: browser, base: base, console: console, query: query)
         XCTAssertTrue(drawn.contains("<canvas class=\"report-chart\""), String(drawn.prefix(500)))
         XCTAssertTrue(drawn.contains("box-sizing: border-box"), "Chart.js sized the canvases (it ran)")
-
-        await group.triggerGracefulShutdown()
-        await audit.group.triggerGracefulShutdown()
     }
 
     /// The reports page as the browser leaves it after its scripts ran (signed in with the cookie).
