@@ -3,9 +3,10 @@ import HromadaAPI
 import HromadaCrypto
 
 /// A librarian's personal account at one centre: they sign in to the form with it, and the appeals
-/// they register name the account (`registeredBy`), never a typed-in name. The password is kept
-/// only as `TokenHash` (the project's one hash of secrets, as for centre keys and officials'
-/// tokens), which is why it must be long: a generated one by default. The API's type is the domain's.
+/// they register name the account (`registeredBy`), never a typed-in name. A person may choose the
+/// password, so it is kept only as a salted, slow `PasswordHash` (PBKDF2), not as the fast
+/// `TokenHash` that suits generated secrets; at least 12 characters, a generated one by default.
+/// The API's type is the domain's.
 public typealias Librarian = IntakeJSON.Librarian
 
 extension Librarian {
@@ -48,7 +49,7 @@ public struct LibrarianRegistration: Sendable, Equatable {
         }
         guard problems.isEmpty else { return .failure(ValidationFailure(problems)) }
         return .success(
-            LibrarianRegistration(centre: centre, login: login, passwordHash: TokenHash.hash(token: password)))
+            LibrarianRegistration(centre: centre, login: login, passwordHash: PasswordHash.hash(password: password)))
     }
 
     public static func isLogin(_ s: String) -> Bool {
