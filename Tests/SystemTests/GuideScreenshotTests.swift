@@ -83,6 +83,30 @@ final class GuideScreenshotTests: XCTestCase {
             })
         let ticketId = try XCTUnwrap(ticket["id"] as? String)
 
+        // hromadactl's reports on the same system: the table, audit's CSV, the quarterly file, open data.
+        let day = ISO8601DateFormatter.kyivDay(Date())
+        func ctlRun(_ arguments: String) throws -> (status: Int32, output: String) {
+            try IntegrationEnvironment.run("/bin/sh", ["-c", "'\(ctl)' \(arguments) 2>&1"], environment: env)
+        }
+        try await Task.sleep(for: .seconds(3))  // audit takes in the last actions
+        let table = try ctlRun("report appeals --from \(day) --to \(day) --by category")
+        XCTAssertEqual(table.status, 0, table.output)
+        XCTAssertTrue(table.output.contains("TOTAL") && table.output.contains("heating"), table.output)
+        let csv = try ctlRun("report appeals --from \(day) --to \(day) --by district --csv")
+        XCTAssertTrue(csv.output.hasPrefix("key,name_uk,name_en,received,"), csv.output)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("guide-ctl-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let quarterly = try ctlRun("report quarterly --output '\(folder.path)-q.html'")
+        XCTAssertEqual(quarterly.status, 0, quarterly.output)
+        let html = (try? String(contentsOfFile: folder.path + "-q.html", encoding: .utf8)) ?? ""
+        XCTAssertTrue(html.contains("Інформація про стан роботи зі зверненнями громадян"), String(html.prefix(300)))
+        try? FileManager.default.removeItem(atPath: folder.path + "-q.html")
+        let openData = try ctlRun("open-data export --day \(day) --output-dir '\(folder.path)'")
+        XCTAssertEqual(openData.status, 0, openData.output)
+        let exported = (try? String(contentsOfFile: folder.path + "/hromada-appeals-\(day).csv", encoding: .utf8)) ?? ""
+        XCTAssertTrue(exported.hasPrefix("day,district,category,suppressed,"), exported)
+        XCTAssertFalse(exported.contains("Шевченко") || exported.contains("Садова"), "no resident in the open data")
+
         // The console, as an operator runs it.
         let consolePort = try SystemHarness.freePort()
         var consoleEnv = env
@@ -101,7 +125,7 @@ final class GuideScreenshotTests: XCTestCase {
         // Let audit take in the month and the console take a sample.
         try await Task.sleep(for: .seconds(6))
 
-        let today = ISO8601DateFormatter.kyivDay(Date())
+        let today = day
         let monthStart = String(today.prefix(8)) + "01"
         let from = min(monthStart, ISO8601DateFormatter.kyivDay(Date().addingTimeInterval(-10 * 86_400)))
         let quarter = ((Int(today.dropFirst(5).prefix(2)) ?? 1) - 1) / 3 + 1
