@@ -58,9 +58,11 @@ public struct DemoMonth: Sendable {
     }
 
     public let appeals: [Appeal]
+    public let seed: UInt64
 
     /// A plan of `count` appeals; the same `seed` gives the same plan.
     public init(count: Int, seed: UInt64) {
+        self.seed = seed
         var random = SplitMix64(seed: seed)
         // Heating, water and roads dominate a city's appeals; the weights give a plausible mix.
         let weights: [String: Int] = [
@@ -139,7 +141,7 @@ public struct DemoMonthRunner: Sendable {
             while true {
                 let response = try await http.send(
                     "POST", intake + "/v1/appeals", body: body, bearer: centreKey,
-                    headers: ["Idempotency-Key": "demo-month-\(appeal.index)-\(today)"])
+                    headers: ["Idempotency-Key": "demo-month-\(plan.seed)-\(appeal.index)-\(today)"])
                 if response.status == 429 && attempt < 20 {  // the centre key's rate limit
                     attempt += 1
                     try await Task.sleep(for: .milliseconds(250))
