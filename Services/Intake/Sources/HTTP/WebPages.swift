@@ -24,6 +24,9 @@ struct WebPages: Sendable {
         router.get("/") { request, context in try await self.form(request, context: context) }
         signIn.register(on: router)
         router.post("/form/appeals") { request, context in try await self.submit(request, context: context) }
+        // A refresh of a page that came from a post lands here (a link, Back/Forward): the form.
+        router.get("/form/appeals") { request, _ in self.site.redirect("/", query: [("lang", Language.of(request).rawValue)]) }
+        router.get("/form/receipt/:key") { request, context in try await self.receipt(request, context: context) }
         router.group()
             .add(middleware: RateLimitMiddleware<IntakeService.Context>(.tracking, requestsPerSecond: 2, burst: 20))
             .get("/track") { request, _ in try await self.track(request) }
@@ -70,6 +73,8 @@ struct WebPages: Sendable {
         var receivedOn, enteredBy: String?
         /// Art. 22: the head who held the personal reception and its day.
         var receptionHead, receptionDay: String?
+        /// Art. 17, a complaint only: the decision's day and the day the author learned of it.
+        var decidedOn, learnedOn: String?
         var consentChecked = false
         var confidentialChecked = false
         var langEn = false
@@ -79,12 +84,16 @@ struct WebPages: Sendable {
     struct FieldMessages: Encodable, Sendable {
         var fullName, address, phone, email, kind, against, category, subject, text, consent: String?
         var publish, coSigners, representative, receivedOn, reception: String?
+        var decidedOn, learnedOn: String?
     }
 
     struct Message: Encodable, Sendable { var message: String }
 
     struct FormView: Encodable, Sendable {
         var csrf: String
+        /// One registration per rendered form (post/redirect/get): a second post of it shows the
+        /// first receipt.
+        var formToken: String
         var centreName: String?
         var librarian: String?
         var v: FormValues
@@ -101,6 +110,8 @@ struct WebPages: Sendable {
         var number, token, date, categoryName, authorityName, termDays: String
         var repeatOf: String?
         var trackURL: String
+        /// The form was sent again (refresh, Back, double click): this is its first receipt.
+        var sentAgain = false
     }
 
     struct TrackView: Encodable, Sendable {
@@ -121,6 +132,8 @@ struct WebPages: Sendable {
         var kind, against, category, district, subject, text, consent, confidential: String?
         var coSigners, repName, repAddress, repDocumentKind, repDocumentNumber, repDocumentDate: String?
         var receivedOn, enteredBy, receptionHead, receptionDay: String?
+        var decidedOn, learnedOn: String?
+        var formToken, relanguage, hadErrors: String?
     }
 
     // MARK: Pages
@@ -146,7 +159,21 @@ struct WebPages: Sendable {
         }
         let language = Language.of(request)
         return site.page(
-            "form", formView(FormValues(), errors: [], language: language, who: who), request: request)
+            "form", formView(FormValues(), errors: [], language: language, who: who, formToken: Self.newFormToken()),
+            request: request)
+    }
+
+    /// A fresh one-time form token (256 random bits, hex).
+    static func newFormToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+    }
+
+    /// The idempotency key a form token registers under (scoped to the centre by `IdempotentRequest`).
+    static func formKey(centre: String, token: String, submission: AppealSubmission?) -> IdempotentRequest {
+        let key = "form:" + token
+        guard let submission else { return IdempotentRequest(centre: centre, key: key, requestHash: "") }
+        return IdempotentRequest(centre: centre, key: key, requestHash: IdempotentRequest.requestHash(of: submission))
     }
 
     func submit(_ request: Request, context: IntakeService.Context) async throws -> Response {
@@ -160,7 +187,7 @@ struct WebPages: Sendable {
         // checked here.
         try site.csrf.checkToken(form.csrf, session: session)
         let values = Self.values(form)
-        let submission = AppealSubmission(
+        var submission = AppealSubmission(
             kind: values.kind, category: values.category,
             author: AppealSubmission.Author(
                 fullName: values.fullName, address: values.address, email: values.email, phone: values.phone,
@@ -176,21 +203,89 @@ struct WebPages: Sendable {
             enteredBy: values.enteredBy ?? (values.receivedOn != nil ? who.librarian.login : nil),
             // The only consent the form asks for is to publish the text (never a condition).
             publish: values.consentChecked ? true : nil)
+        // Art. 17: a complaint's dates (other kinds do not send them: the fields belong to complaints).
+        if values.kind == AppealKind.complaint.rawValue {
+            submission.decidedOn = values.decidedOn
+            submission.learnedOn = values.learnedOn
+        }
+        // Every form the pages render carries a one-time token. A post without one (a scripted
+        // client, a form cached from before tokens) is registered once and answered with the
+        // receipt itself, as before: there is nothing to recognise a repeat by.
+        guard let formToken = form.formToken.flatMap({ Self.isFormToken($0) ? $0 : nil }) else {
+            return try await registerWithoutToken(submission, values: values, request: request, who: who, context: context)
+        }
+        if form.relanguage == "1" {
+            // The language switch of a filled form: the same form in the other language, nothing sent.
+            var errors: [FieldError] = []
+            if form.hadErrors == "1",
+                case .failure(let failure) = AppealValidator.validate(
+                    submission, channel: AppealValidator.Channel.centre, authenticatedCentre: who.centre.id)
+            {
+                errors = intake.strings.validationError(failure).errors
+            }
+            return site.page(
+                "form", formView(values, errors: errors, language: language, who: who, formToken: formToken),
+                request: request)
+        }
+        do {
+            let outcome = try await intake.register(
+                submission, channel: AppealValidator.Channel.centre, centre: who.centre.id,
+                registeredBy: who.librarian.id,
+                idempotency: Self.formKey(centre: who.centre.id, token: formToken, submission: submission),
+                logger: context.logger)
+            // Post/redirect/get: a refresh of the receipt reloads it and registers nothing.
+            let again = if case .registered = outcome { false } else { true }
+            return site.redirect(
+                "/form/receipt/" + formToken,
+                query: [("lang", language.rawValue)] + (again ? [("again", "1")] : []))
+        } catch let error as APIError where error.status == .unprocessableContent {
+            return site.page(
+                "form",
+                formView(values, errors: error.errors, language: language, who: who, formToken: formToken),
+                request: request, status: .unprocessableContent)
+        }
+    }
+
+    func registerWithoutToken(
+        _ submission: AppealSubmission, values: FormValues, request: Request, who: SignedIn,
+        context: IntakeService.Context
+    ) async throws -> Response {
+        let language = Language.of(request)
         do {
             let outcome = try await intake.register(
                 submission, channel: AppealValidator.Channel.centre, centre: who.centre.id,
                 registeredBy: who.librarian.id, logger: context.logger)
             guard case .registered(let receipt) = outcome else { throw IntakeError(code: .registrationFailed) }
+            let appeal = FormReceiptAppeal(
+                kind: submission.kind ?? "", category: submission.category ?? "", against: submission.against)
             return site.page(
-                "receipt",
-                receiptView(receipt, submission: submission, language: language, who: who),
+                "receipt", receiptView(receipt, appeal: appeal, language: language, who: who),
                 request: request, status: .created)
         } catch let error as APIError where error.status == .unprocessableContent {
             return site.page(
                 "form",
-                formView(values, errors: error.errors, language: language, who: who),
+                formView(values, errors: error.errors, language: language, who: who, formToken: Self.newFormToken()),
                 request: request, status: .unprocessableContent)
         }
+    }
+
+    static func isFormToken(_ s: String) -> Bool {
+        s.count == 64 && s.allSatisfy { $0.isHexDigit && !$0.isUppercase }
+    }
+
+    /// `GET /form/receipt/<form token>`: the receipt of the appeal that form registered, for a
+    /// librarian of the same centre (the key is bound to the centre).
+    func receipt(_ request: Request, context: IntakeService.Context) async throws -> Response {
+        guard let who = try await signedIn(context) else {
+            return signIn.page(request, context: context, message: "signInFirst", status: .unauthorized)
+        }
+        guard let token = context.parameters.get("key"), Self.isFormToken(token),
+            let (receipt, appeal) = try await store.formReceipt(
+                Self.formKey(centre: who.centre.id, token: token, submission: nil))
+        else { throw WebError.notFound("receipt") }
+        var view = receiptView(receipt, appeal: appeal, language: Language.of(request), who: who)
+        view.sentAgain = request.uri.queryParameters.get("again") == "1"
+        return site.page("receipt", view, request: request)
     }
 
     /// Empty fields are absent; checkboxes are ticked when posted as `true`.
@@ -212,6 +307,8 @@ struct WebPages: Sendable {
         v.enteredBy = present(form.enteredBy)
         v.receptionHead = present(form.receptionHead)
         v.receptionDay = present(form.receptionDay)
+        v.decidedOn = present(form.decidedOn)
+        v.learnedOn = present(form.learnedOn)
         v.consentChecked = form.consent == "true"
         v.confidentialChecked = form.confidential == "true"
         v.langEn = form.preferredLanguage == "en"
@@ -241,23 +338,30 @@ struct WebPages: Sendable {
     }
 
     func receiptView(
-        _ receipt: RegistrationReceipt, submission: AppealSubmission, language: Language, who: SignedIn
+        _ receipt: RegistrationReceipt, appeal: FormReceiptAppeal, language: Language, who: SignedIn
     ) -> ReceiptView {
-        let category = Reference.category(code: submission.category ?? "")
+        let category = Reference.category(code: appeal.category)
         let authority = category.flatMap { Reference.authority(code: $0.defaultAuthority) }
+        var authorityName = (language == .uk ? authority?.nameUk : authority?.nameEn) ?? ""
+        if appeal.kind == AppealKind.complaint.rawValue, let against = appeal.against {
+            // A complaint is never examined by the body it is against (Art. 16): routing sends it to
+            // the body above, which intake does not know; say so honestly instead of naming one.
+            let body = Reference.authority(code: against).map { language == .uk ? $0.nameUk : $0.nameEn } ?? against
+            authorityName = strings.string("authorityAbove", language).replacingOccurrences(of: "{body}", with: body)
+        }
         let date = ISO8601.format(receipt.registeredAt, in: .kyiv).prefix(16).replacingOccurrences(of: "T", with: " ")
         return ReceiptView(
             csrf: who.session.csrf, centreName: who.centre.name, librarian: who.librarian.login,
             number: receipt.registrationNumber,
             token: receipt.trackingToken, date: date,
             categoryName: (language == .uk ? category?.nameUk : category?.nameEn) ?? "",
-            authorityName: (language == .uk ? authority?.nameUk : authority?.nameEn) ?? "",
+            authorityName: authorityName,
             termDays: "\(category?.termDays ?? Law.studyTermDays)", repeatOf: receipt.repeatOf,
             trackURL: site.link("/track", query: [("number", receipt.registrationNumber)]))
     }
 
     func formView(
-        _ values: FormValues, errors: [FieldError], language: Language, who: SignedIn
+        _ values: FormValues, errors: [FieldError], language: Language, who: SignedIn, formToken: String
     ) -> FormView {
         func message(_ e: FieldError) -> String { (language == .uk ? e.messageUk : nil) ?? e.message }
         var byField: [String: String] = [:]
@@ -269,19 +373,22 @@ struct WebPages: Sendable {
             if key.hasPrefix("reception") { key = "reception" }
             byField[key] = byField[key].map { $0 + " " + message(e) } ?? message(e)
         }
-        let fieldMessages = FieldMessages(
+        var fieldMessages = FieldMessages(
             fullName: byField["fullName"], address: byField["address"], phone: byField["phone"],
             email: byField["email"], kind: byField["kind"], against: byField["against"],
             category: byField["category"], subject: byField["subject"], text: byField["text"],
             consent: byField["consent"], publish: byField["publish"], coSigners: byField["coSigners"],
             representative: byField["representative"], receivedOn: byField["receivedOn"],
             reception: byField["reception"])
+        fieldMessages.decidedOn = byField["decidedOn"]
+        fieldMessages.learnedOn = byField["learnedOn"]
         func options(_ items: [(String, String)], selected: String?) -> [Option] {
             items.map { Option(code: $0.0, name: $0.1, selected: $0.0 == selected) }
         }
         let uk = language == .uk
         return FormView(
-            csrf: who.session.csrf, centreName: who.centre.name, librarian: who.librarian.login, v: values,
+            csrf: who.session.csrf, formToken: formToken, centreName: who.centre.name,
+            librarian: who.librarian.login, v: values,
             e: fieldMessages, hasErrors: !errors.isEmpty,
             errors: errors.map { Message(message: message($0)) },
             kinds: options(

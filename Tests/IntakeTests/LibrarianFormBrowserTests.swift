@@ -1,0 +1,199 @@
+import Foundation
+import HromadaContracts
+import HromadaPostgres
+import HromadaRuntime
+import HromadaTestSupport
+import XCTest
+
+@testable import Intake
+
+/// The librarian's form in a real headless chromium, as issue 14 found it wanting: a refresh,
+/// Back or a second click never registers twice (post/redirect/get with a one-time form token);
+/// switching language on a form with errors or on the receipt keeps what was typed and never shows
+/// JSON; an unknown address is a page; a complaint's receipt does not name the body it is against;
+/// the form has a sign-out. Screenshots at 1,280 and 390 px under .hromada/screenshots/.
+final class LibrarianFormBrowserTests: XCTestCase {
+    struct Session {
+        let server: IntakeTestServer
+        let browser: HeadlessBrowser
+        var base: String { server.harness.baseURL }
+    }
+
+    /// A server on a known port (the browser's Origin must be its public URL) and a signed-in librarian.
+    func signedIn() async throws -> Session {
+        _ = try HeadlessBrowser.chromium()
+        let server = try await IntakeTestServer.start(self, port: Int(try HeadlessBrowser.freePort()))
+        let librarian = try await TestLibrarian.create(
+            on: server.harness, centre: "central-library", login: "oksana", adminToken: IntakeTestServer.adminToken)
+        let browser = try await HeadlessBrowser.launch()
+        try await browser.open(server.harness.baseURL + "/?lang=uk")
+        for (name, value) in librarian.signInFields { try browser.fill(name, value) }
+        try await browser.click("form:has(input[name=password]) button[type=submit]")
+        try await browser.wait(until: "document.querySelector('#appeal-form') !== null")
+        return Session(server: server, browser: browser)
+    }
+
+    static let appeal: [(String, String)] = [
+        ("fullName", "Коваленко Марʼяна Іванівна"), ("address", "вул. Нікольська, 20, кв. 7"),
+        ("kind", "application"), ("category", "heating"), ("subject", "Немає опалення в будинку «Затишок»"),
+        ("text", "У будинку на Нікольській, 20 немає опалення вже тиждень; просимо відновити 🙏."),
+    ]
+
+    func appealCount(_ server: IntakeTestServer) async throws -> Int {
+        let client = server.db.client(poolSize: 1)
+        defer { Task { await client.close() } }
+        return try await client.query("SELECT count(*)::int FROM appeals").first?.decode(0, as: Int.self) ?? -1
+    }
+
+    func number(in html: String) -> String? {
+        html.range(of: #"MK-\d{4}-\d{6,}"#, options: .regularExpression).map { String(html[$0]) }
+    }
+
+    /// Both widths the pages are checked at.
+    func screenshots(_ browser: HeadlessBrowser, _ name: String) throws {
+        for width in [1280, 390] {
+            try browser.call(
+                "Emulation.setDeviceMetricsOverride",
+                ["width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600])
+            try browser.screenshot("\(name)-\(width)")
+        }
+        try browser.call("Emulation.clearDeviceMetricsOverride")
+    }
+
+    // MARK: 1. One registration per form
+
+    func testRefreshBackAndASecondClickNeverRegisterTwice() async throws {
+        let s = try await signedIn()
+        defer { s.browser.close() }
+        let browser = s.browser
+        for (name, value) in Self.appeal { try browser.fill(name, value) }
+        // A second click while the first is on its way: the same form posted twice from the page.
+        let doubled = try browser.evaluate(
+            """
+            (async () => {
+              const form = document.getElementById('appeal-form');
+              const send = () => fetch(form.action, { method: 'POST', body: new URLSearchParams(new FormData(form)) });
+              const [a, b] = await Promise.all([send(), send()]);
+              return [a.url, b.url, await a.text(), await b.text()];
+            })()
+            """) as? [String]
+        let answers = try XCTUnwrap(doubled)
+        XCTAssertTrue(answers[0].contains("/form/receipt/") && answers[1].contains("/form/receipt/"), "\(answers[0])")
+        XCTAssertEqual(number(in: answers[2]), number(in: answers[3]), "both clicks show one receipt")
+        var count = try await appealCount(s.server)
+        XCTAssertEqual(count, 1, "two posts of one form register one appeal")
+
+        // The real click on the same form: the browser lands on the receipt's own address (a GET),
+        // told the form was sent before, with the first number.
+        try await browser.click("#appeal-form button[type=submit]")
+        let receiptURL = try browser.location()
+        XCTAssertTrue(receiptURL.contains("/form/receipt/"), "post/redirect/get: \(receiptURL)")
+        let first = try XCTUnwrap(number(in: answers[2]))
+        var page = try browser.html()
+        XCTAssertEqual(number(in: page), first)
+        XCTAssertTrue(page.contains("id=\"sent-again\""), "the repeat is flagged")
+        try screenshots(browser, "intake-receipt-sent-again")
+
+        // F5: the receipt is fetched again, nothing is posted.
+        try await browser.navigating("location.reload()")
+        XCTAssertEqual(number(in: try browser.html()), first)
+        // Back to the form and Forward again: no "Confirm form resubmission", the same receipt.
+        try await browser.navigating("history.back()")
+        try await browser.navigating("history.forward()")
+        page = try browser.html()
+        XCTAssertEqual(number(in: page), first, String(page.prefix(1500)))
+        count = try await appealCount(s.server)
+        XCTAssertEqual(count, 1, "refresh, Back and Forward register nothing")
+
+        // A new appeal from the form the receipt links to is a new registration.
+        try await browser.open(s.base + "/")
+        for (name, value) in Self.appeal { try browser.fill(name, value) }
+        try await browser.click("#appeal-form button[type=submit]")
+        page = try browser.html()
+        XCTAssertNotEqual(number(in: page), first)
+        XCTAssertFalse(page.contains("id=\"sent-again\""))
+        count = try await appealCount(s.server)
+        XCTAssertEqual(count, 2)
+    }
+
+    // MARK: 3. Language switches keep what was typed; unknown addresses are pages
+
+    func testSwitchingLanguageOnAFormWithErrorsAndOnTheReceiptKeepsEverything() async throws {
+        let s = try await signedIn()
+        defer { s.browser.close() }
+        let browser = s.browser
+        try browser.fill("fullName", "Коваленко Марʼяна Іванівна")
+        try browser.fill("subject", "Тема з апострофом ' і «лапками»")
+        // Sent without the browser's own checks, so the server's messages show.
+        try await browser.navigating("document.getElementById('appeal-form').submit()")
+        var page = try browser.html()
+        XCTAssertTrue(page.contains("id=\"errors\""), String(page.prefix(1500)))
+        try screenshots(browser, "intake-form-errors-uk")
+
+        try await browser.click("header button[name=relanguage]")
+        page = try browser.html()
+        XCTAssertFalse(page.contains("{\"errors\""), "no raw JSON: \(page.prefix(800))")
+        XCTAssertTrue(page.contains("<html lang=\"en\""), "the page is in English now")
+        XCTAssertTrue(page.contains("id=\"errors\""), "the errors are still shown")
+        XCTAssertEqual(try browser.evaluate("document.getElementById('fullName').value") as? String,
+                       "Коваленко Марʼяна Іванівна")
+        XCTAssertEqual(try browser.evaluate("document.getElementById('subject').value") as? String,
+                       "Тема з апострофом ' і «лапками»")
+        var count = try await appealCount(s.server)
+        XCTAssertEqual(count, 0, "switching language sends nothing")
+        try screenshots(browser, "intake-form-errors-en")
+
+        // The receipt: switching language shows the same receipt.
+        for (name, value) in Self.appeal { try browser.fill(name, value) }
+        try await browser.click("#appeal-form button[type=submit]")
+        let number = try XCTUnwrap(number(in: try browser.html()))
+        try await browser.click("header a[lang]")
+        page = try browser.html()
+        XCTAssertFalse(page.contains("{\"errors\""), "no raw JSON: \(page.prefix(800))")
+        XCTAssertEqual(self.number(in: page), number)
+        count = try await appealCount(s.server)
+        XCTAssertEqual(count, 1)
+
+        // An address that does not exist answers a page to a browser.
+        try await browser.open(s.base + "/no/such/page")
+        page = try browser.html()
+        XCTAssertFalse(page.contains("{\"errors\""), "no raw JSON: \(page.prefix(800))")
+        XCTAssertTrue(page.contains("<h1"), String(page.prefix(800)))
+        try screenshots(browser, "intake-not-found")
+    }
+
+    // MARK: 5. A complaint's receipt does not name the body it is against
+
+    func testAComplaintsReceiptNeverNamesTheBodyItIsAgainstAsTheAuthority() async throws {
+        let s = try await signedIn()
+        defer { s.browser.close() }
+        let browser = s.browser
+        try await browser.open(s.base + "/?lang=en")
+        for (name, value) in Self.appeal where name != "kind" && name != "category" { try browser.fill(name, value) }
+        try browser.fill("kind", "complaint")
+        try browser.fill("against", "transport")
+        try browser.fill("category", "public-transport")
+        try await browser.click("#appeal-form button[type=submit]")
+        let page = try browser.html()
+        XCTAssertNotNil(number(in: page), String(page.prefix(2000)))
+        let hint = try XCTUnwrap(
+            page.range(of: #"Expected authority: [^<]*"#, options: .regularExpression).map { String(page[$0]) })
+        XCTAssertTrue(hint.contains("the body above"), hint)
+        try screenshots(browser, "intake-receipt-complaint")
+    }
+
+    // MARK: 8. Sign-out on the shared PC
+
+    func testTheFormHasASignOutThatEndsTheSession() async throws {
+        let s = try await signedIn()
+        defer { s.browser.close() }
+        let browser = s.browser
+        try screenshots(browser, "intake-form-signed-in")
+        try await browser.click("header form[action^=\"/form/logout\"] button[type=submit]")
+        XCTAssertTrue(try browser.html().contains("name=\"password\""), "signed out: the sign-in page")
+        try await browser.open(s.base + "/")
+        let page = try browser.html()
+        XCTAssertTrue(page.contains("name=\"password\""), "the next person sees the sign-in page")
+        XCTAssertFalse(page.contains("id=\"appeal-form\""))
+    }
+}
