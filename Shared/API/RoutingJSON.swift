@@ -245,11 +245,14 @@ public enum RoutingJSON {
         public var text: String?
         /// `not-considered`: the Art. 8 ground.
         public var ground: String?
+        /// `dispute`: the day the resident learned of the answer disputed (`YYYY-MM-DD`, Art. 17).
+        public var learnedOn: String?
 
         public init(
             to: String? = nil, reason: String? = nil, days: Int? = nil, newDeadline: String? = nil,
-            outcome: String? = nil, text: String? = nil, ground: String? = nil
+            outcome: String? = nil, text: String? = nil, ground: String? = nil, learnedOn: String? = nil
         ) {
+            self.learnedOn = learnedOn
             self.to = to
             self.reason = reason
             self.days = days

@@ -100,6 +100,12 @@ public struct AppealRegistered: DomainEvent {
     /// The librarian's account (its lower-case id, no personal data) that registered the appeal at
     /// a centre's form; nil for the API, Open311 and events written before it (issue 13, item 7).
     public var registeredBy: String?
+    /// Art. 17, for a complaint: the day of the decision complained about and the day its author
+    /// learned of it, as the author stated them at registration (dates, not personal data); nil
+    /// when not given and in events written before them. Routing checks the complaint's term with
+    /// them, else with the decision it knows itself.
+    public var complaintDecidedOn: LocalDate?
+    public var complaintLearnedOn: LocalDate?
 
     public init(
         appealId: UUID, registrationNumber: String, registeredAt: Date, kind: AppealKind, category: String,

@@ -50,6 +50,7 @@ final class TicketLifecycleTests: XCTestCase {
         case .sign: .sign
         case .rejectDraft: .rejectDraft(reason: "Уточніть розрахунок")
         case .restoreTerm: .restoreTerm(reason: "Автор був на лікуванні, довідка додана.")
+        case .dispute: .dispute(reason: "мешканка не згодна з відповіддю", learnedOn: nil)
         }
     }
 
@@ -79,6 +80,7 @@ final class TicketLifecycleTests: XCTestCase {
         .returnToAuthor: ["appeal.returned", "ticket.closed"],
         .notConsidered: ["appeal.not-considered", "ticket.closed"],
         .sign: ["ticket.answered"], .rejectDraft: [], .restoreTerm: [],
+        .dispute: ["ticket.reopened", "ticket.assigned"],
     ]
 
     func apply(_ command: TicketCommand, to ticket: Ticket, by actor: Principal? = nil, today: LocalDate = today)
@@ -118,7 +120,7 @@ final class TicketLifecycleTests: XCTestCase {
             .answer: [.accepted, .reopened], .reopen: [.answered], .close: [.answered],
             .returnToAuthor: [.assigned, .accepted], .notConsidered: [.assigned, .accepted, .reopened],
             .sign: [.accepted, .reopened], .rejectDraft: [.accepted, .reopened],
-            .restoreTerm: [.assigned, .accepted, .reopened],
+            .restoreTerm: [.assigned, .accepted, .reopened], .dispute: [.answered, .closed],
         ]
         var allowed = 0
         for action in TicketAction.allCases {

@@ -62,6 +62,10 @@ public struct AppealSubmission: Codable, Sendable, Equatable {
     public var enteredBy: String?
     /// The author asks that the text be published; needs `consent` (publication is not a duty).
     public var publish: Bool?
+    /// Art. 17, a complaint only (optional): the day of the decision complained about and the day
+    /// the author learned of it (YYYY-MM-DD; not in the future; learned on or after the decision).
+    public var decidedOn: String?
+    public var learnedOn: String?
 
     /// A co-signer: full name and place of residence (Art. 5).
     public struct Person: Codable, Sendable, Equatable {
@@ -153,4 +157,7 @@ public struct ValidAppeal: Sendable, Equatable, Codable {
     public var paper = false
     /// The librarian's account that registered it at the form (from the session, never typed in).
     public var registeredBy: UUID?
+    /// Art. 17, a complaint only: the decision's day and the day the author learned of it.
+    public var complaintDecidedOn: LocalDate?
+    public var complaintLearnedOn: LocalDate?
 }

@@ -91,17 +91,21 @@ public enum AppealValidator {
         }
         let assistedBy = problems.length(submission.assistedBy, "assistedBy", assistedByLength, required: false)
         let against = problems.against(submission.against, kind: kind)
+        let complaintDates = problems.complaintDates(
+            decidedOn: submission.decidedOn, learnedOn: submission.learnedOn, kind: kind, today: today)
 
         guard problems.list.isEmpty, let kind, let category, let author, let subject, let text else {
             return .failure(ValidationFailure(problems.list))
         }
-        return .success(
-            ValidAppeal(
+        var valid = ValidAppeal(
                 kind: kind, category: category, author: author, subject: subject, text: text, district: district,
                 location: location, centreId: authenticatedCentre, assistedBy: assistedBy,
                 confidential: submission.confidential ?? false, against: against, coSigners: coSigners,
                 representative: representative, reception: reception, lateEntry: lateEntry,
-                publicationConsent: publish && submission.consent == true, paper: lateEntry != nil))
+                publicationConsent: publish && submission.consent == true, paper: lateEntry != nil)
+        valid.complaintDecidedOn = complaintDates.decidedOn
+        valid.complaintLearnedOn = complaintDates.learnedOn
+        return .success(valid)
     }
 
     public static let maximumCoSigners = 500
@@ -353,6 +357,26 @@ private struct Problems {
         if !(lon >= -180 && lon <= 180) { add("location.lon", "out_of_range", "errLonRange") }
         let address = length(given.address, "location.address", AppealValidator.locationAddressLength, required: false)
         return AppealRegistered.Location(lat: lat, lon: lon, address: address)
+    }
+
+    /// Art. 17, a complaint only: the day of the decision complained about and the day its author
+    /// learned of it, both optional. Each a real date, not in the future; the learned day not
+    /// before the decision. Another kind of appeal may not give them.
+    mutating func complaintDates(decidedOn: String?, learnedOn: String?, kind: AppealKind?, today: LocalDate)
+        -> (decidedOn: LocalDate?, learnedOn: LocalDate?)
+    {
+        let given = [("decidedOn", decidedOn), ("learnedOn", learnedOn)].filter { AppealValidator.clean($0.1) != nil }
+        guard kind == .complaint else {
+            if kind != nil {
+                for (field, _) in given { add(field, "not_allowed", "errComplaintDateNotAllowed", ["field": field]) }
+            }
+            return (nil, nil)
+        }
+        let decided = AppealValidator.clean(decidedOn) == nil ? nil : pastDate(decidedOn, "decidedOn", today: today)
+        let learned =
+            AppealValidator.clean(learnedOn) == nil
+            ? nil : pastDate(learnedOn, "learnedOn", today: today, earliest: decided)
+        return (decided, learned)
     }
 
     /// Complaints (Art. 7): name the authority complained about; only complaints may.

@@ -105,6 +105,8 @@ public struct NewAppeal: Sendable, Equatable {
             reception: appeal.reception, termsStartOn: termsStartOn, lateEntry: appeal.lateEntry,
             consents: AppealRegistered.Consents(publication: appeal.publicationConsent))
         event.registeredBy = appeal.registeredBy?.uuidString.lowercased()
+        event.complaintDecidedOn = appeal.complaintDecidedOn
+        event.complaintLearnedOn = appeal.complaintLearnedOn
         return event
     }
 

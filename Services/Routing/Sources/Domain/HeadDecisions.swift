@@ -21,9 +21,19 @@ public enum LawRefusal: Error, Sendable, Equatable, CustomStringConvertible {
     /// Art. 8, 17: the complaint was filed after `lastDay`; the head restores the term or decides
     /// it is not considered before anyone answers it.
     case complaintTermMissed(lastDay: LocalDate)
+    /// Art. 16: nothing stands above the body complained about; the author may go to court.
+    case noHigherBody(String)
+    /// A date given for a complaint that cannot be: in the future, or learned before the decision.
+    case dateOutOfRange(field: String, reason: String)
 
     public var error: RoutingError {
         switch self {
+        case .noHigherBody(let body):
+            RoutingError(
+                .conflict, code: "no_higher_body", field: "authority",
+                message: "no body stands above \(body): the author may go to court (Art. 16)")
+        case .dateOutOfRange(let field, let reason):
+            RoutingError(.invalid, code: "invalid_date", field: field, message: reason)
         case .headOnly:
             RoutingError(.forbidden, code: "head_only", message: "only the head of the body or a deputy may decide this")
         case .returnWindowClosed(let lastDay):

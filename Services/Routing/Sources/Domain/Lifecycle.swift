@@ -23,6 +23,9 @@ public enum TicketAction: String, Codable, Sendable, CaseIterable {
     case rejectDraft = "reject-draft"
     /// Art. 17: the head or a deputy restores a complaint's missed term for good cause.
     case restoreTerm = "restore-term"
+    /// Art. 16–17: reception registers a resident's dispute of an answer as a complaint; the ticket
+    /// goes to the body above the one that answered, with the decision's and learning's dates.
+    case dispute
 
     /// The statuses this action may start from.
     public var allowedFrom: Set<TicketStatus> {
@@ -37,6 +40,7 @@ public enum TicketAction: String, Codable, Sendable, CaseIterable {
         case .notConsidered: [.assigned, .accepted, .reopened]
         case .sign, .rejectDraft: [.accepted, .reopened]
         case .restoreTerm: [.assigned, .accepted, .reopened]
+        case .dispute: [.answered, .closed]
         }
     }
 
@@ -55,14 +59,15 @@ public enum TicketAction: String, Codable, Sendable, CaseIterable {
         case .forward: .assigned
         case .extend: .accepted
         case .answer: .answered
-        case .reopen: .reopened
+        case .reopen, .dispute: .reopened
         case .close, .returnToAuthor, .notConsidered: .closed
         case .sign, .rejectDraft, .restoreTerm: nil
         }
     }
 
-    /// Reopen and close belong to the mayor's reception; the rest to the holding authority.
-    public var isReceptionAction: Bool { self == .reopen || self == .close }
+    /// Reopen, close and a resident's dispute belong to the mayor's reception; the rest to the
+    /// holding authority.
+    public var isReceptionAction: Bool { self == .reopen || self == .close || self == .dispute }
 }
 
 /// The law's windows and limits, free of storage and time sources, so they can be unit-tested.

@@ -14,10 +14,11 @@ public struct Ticket: Sendable, Equatable {
     /// Benefit holders first (`Lifecycle.hasPriority`).
     public let priority: Bool
     public let category: String
-    public let kind: AppealKind
+    /// A dispute of an answer makes the ticket a complaint (Art. 16).
+    public private(set) var kind: AppealKind
     public let subject: String
-    /// For a complaint: the authority complained about.
-    public let against: String?
+    /// For a complaint: the authority complained about (after a dispute: the body that answered).
+    public private(set) var against: String?
     public let registeredAt: Date
     /// Registration date in Kyiv.
     public let registeredOn: LocalDate
@@ -103,6 +104,9 @@ public enum TicketCommand: Sendable, Equatable {
     case rejectDraft(reason: String?)
     /// Art. 17: the head or a deputy restores a complaint's missed term for good cause.
     case restoreTerm(reason: String?)
+    /// Art. 16–17: reception registers the resident's dispute of the answer, with the day the
+    /// resident learned of it (`YYYY-MM-DD`, optional: else the day of the answer).
+    case dispute(reason: String?, learnedOn: String?)
 
     public var action: TicketAction {
         switch self {
@@ -117,6 +121,7 @@ public enum TicketCommand: Sendable, Equatable {
         case .sign: .sign
         case .rejectDraft: .rejectDraft
         case .restoreTerm: .restoreTerm
+        case .dispute: .dispute
         }
     }
 }
@@ -149,7 +154,8 @@ extension Ticket {
     /// hierarchy, Art. 16), its deadline from the category's term counted from the day the appeal
     /// arrived (`termsStartOn`, Art. 20), priority for benefit holders, the first head personally
     /// for Art. 15's categories, a complaint's Art. 17 term checked against the decision it
-    /// complains about (`complaintDecidedOn`, when routing knows it), and `ticket.assigned`.
+    /// complains about (the author's `complaintDecidedOn`/`complaintLearnedOn` from intake, else
+    /// `complaintDecidedOn`, when routing knows it), and `ticket.assigned`.
     public static func open(
         for appeal: AppealRegistered, id: UUID, rules: [RoutingRule], categoryDefault: String?, termDays: Int,
         hierarchy: AuthorityHierarchy? = nil, complaintDecidedOn: LocalDate? = nil,
@@ -161,9 +167,11 @@ extension Ticket {
         let deadline = Lifecycle.initialDeadline(registeredOn: termsStartOn, termDays: termDays)
         let personally = HeadRules.requiresHeadPersonally(benefitCategory: appeal.author.benefitCategory)
         var missed: LocalDate?
-        if appeal.kind == .complaint, let decidedOn = complaintDecidedOn,
+        // The author's own dates (intake) win over what routing knows; without a learned day the
+        // author is taken to have learned of the decision the day it was made.
+        if appeal.kind == .complaint, let decidedOn = appeal.complaintDecidedOn ?? complaintDecidedOn,
             case .late(let lastDay) = ComplaintTerm.status(
-                decidedOn: decidedOn, learnedOn: decidedOn, filedOn: termsStartOn)
+                decidedOn: decidedOn, learnedOn: appeal.complaintLearnedOn ?? decidedOn, filedOn: termsStartOn)
         {
             missed = lastDay
         }
@@ -216,16 +224,19 @@ extension Ticket {
     /// `invalidTransition`), then the law's rules for the action and what was sent. An answer or an
     /// extension from someone who does not sign for the body (`signs`) becomes the ticket's draft
     /// (`TicketDraft`): it takes effect when a head or deputy signs it (`TicketCommand.sign`).
+    /// `hierarchy` (the stored one; the seed when not given) decides where a dispute goes.
     public func apply(
-        _ command: TicketCommand, by actor: Principal, at now: Date, today: LocalDate
+        _ command: TicketCommand, by actor: Principal, at now: Date, today: LocalDate,
+        hierarchy: AuthorityHierarchy = .seed
     ) -> Result<TicketTransition, TicketRefusal> {
         Result { () throws(TicketRefusal) -> TicketTransition in
-            try applying(command, by: actor, at: now, today: today)
+            try applying(command, by: actor, at: now, today: today, hierarchy: hierarchy)
         }
     }
 
     func applying(
-        _ command: TicketCommand, by actor: Principal, at now: Date, today: LocalDate
+        _ command: TicketCommand, by actor: Principal, at now: Date, today: LocalDate,
+        hierarchy: AuthorityHierarchy = .seed
     ) throws(TicketRefusal) -> TicketTransition {
         let action = command.action
         guard actor.canRead(ticketAuthority: authority) else { throw .notFound }
@@ -359,6 +370,9 @@ extension Ticket {
         case .close:
             return closed(by: by, at: now)
 
+        case .dispute(let reason, let learnedOn):
+            return try disputed(reason: reason, learnedOn: learnedOn, by: by, at: now, today: today, hierarchy: hierarchy)
+
         case .returnToAuthor(let explanation):
             let text: String
             do {
@@ -400,6 +414,78 @@ extension Ticket {
                         closedAt: now, closedBy: by),
                 ])
         }
+    }
+
+    // MARK: A resident's dispute of the answer (Art. 16–17)
+
+    /// The dates a dispute carries: the decision complained about is the answer (its day in Kyiv;
+    /// for a ticket closed without an answer, the day it closed), and the day the resident learned
+    /// of it (given, else the decision's day). Refuses a learned day that is not a date, lies in the
+    /// future or before the decision.
+    public func disputeDates(learnedOn: String?, today: LocalDate) throws(TicketRefusal)
+        -> (decidedOn: LocalDate, learnedOn: LocalDate)
+    {
+        let decidedOn = LocalDate(date: answeredAt ?? closedAt ?? registeredAt, in: .kyiv)
+        guard let text = learnedOn?.trimmingCharacters(in: .whitespaces), !text.isEmpty else {
+            return (decidedOn, decidedOn)
+        }
+        guard let learned = LocalDate(string: text) else { throw .invalidDate(field: "learnedOn") }
+        guard learned <= today else {
+            throw .law(.dateOutOfRange(field: "learnedOn", reason: "learnedOn cannot be in the future"))
+        }
+        guard learned >= decidedOn else {
+            throw .law(
+                .dateOutOfRange(
+                    field: "learnedOn", reason: "learnedOn cannot be before the answer disputed (\(decidedOn))"))
+        }
+        return (decidedOn, learned)
+    }
+
+    /// The dispute, registered by reception, is a complaint against the body that answered: the
+    /// ticket goes to the body directly above it in `hierarchy` (`ComplaintRoute`), reopened with
+    /// a fresh standard term; its Art. 17 term is checked (`ComplaintTerm`) with the decision's and
+    /// the learning's dates, and a late one waits for the head of the body above to restore the
+    /// term or decide it is not considered. At the top of the hierarchy it is refused (court).
+    func disputed(
+        reason: String?, learnedOn: String?, by: String, at now: Date, today: LocalDate, hierarchy: AuthorityHierarchy
+    ) throws(TicketRefusal) -> TicketTransition {
+        let reason = try Lifecycle.reason(reason)
+        let dates = try disputeDates(learnedOn: learnedOn, today: today)
+        guard case .higherBody(let upper) = ComplaintRoute.for(against: authority, in: hierarchy) else {
+            throw .law(.noHigherBody(authority))
+        }
+        let term = ComplaintTerm.status(decidedOn: dates.decidedOn, learnedOn: dates.learnedOn, filedOn: today)
+        var next = self
+        next.status = .reopened
+        next.kind = .complaint
+        next.against = authority
+        next.authority = upper
+        next.deadline = Lifecycle.reopenedDeadline(today: today)
+        next.escalated = false
+        next.closedAt = nil
+        next.draft = nil
+        var note =
+            "Art. 16–17: dispute of the answer of \(authority) (decided \(dates.decidedOn), learned "
+            + "\(dates.learnedOn)) sent to \(upper); "
+        switch term {
+        case .late(let lastDay):
+            next.complaintTermMissed = lastDay
+            note += "filed after its term (\(lastDay)): \(reason)"
+        case .inTime(let lastDay), .restored(let lastDay, _, _):
+            next.complaintTermMissed = nil
+            note += "in time (until \(lastDay)): \(reason)"
+        }
+        return next.transition(
+            action: "disputed", actor: by, from: status, at: now, note: note,
+            events: [
+                TicketReopened(
+                    ticketId: id, appealId: appealId, registrationNumber: registrationNumber,
+                    authority: upper, reopenedBy: by, reason: reason, reopenedAt: now, deadline: next.deadline),
+                TicketAssigned(
+                    ticketId: id, appealId: appealId, registrationNumber: registrationNumber,
+                    authority: upper, category: category, priority: priority, deadline: next.deadline,
+                    assignedAt: now, reason: "dispute-upward", previousAuthority: authority),
+            ])
     }
 
     // MARK: Drafts and signatures (Art. 15, 20)

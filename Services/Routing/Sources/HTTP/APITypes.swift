@@ -75,6 +75,7 @@ extension TicketCommand {
         case .sign: self = .sign
         case .rejectDraft: self = .rejectDraft(reason: request.reason)
         case .restoreTerm: self = .restoreTerm(reason: request.reason)
+        case .dispute: self = .dispute(reason: request.reason, learnedOn: request.learnedOn)
         }
     }
 }

@@ -154,6 +154,7 @@ public struct WebInbox: Sendable {
         view.canRestoreTerm =
             t.complaintTermMissed != nil && signer && TicketAction.restoreTerm.allowedFrom.contains(current)
         view.termsStartOn = t.termsStartOn ?? t.registeredOn
+        view.canDispute = allowed(.dispute)
         if let signed = t.history.last(where: { $0.action == "answered" }) {
             view.signedBy = signed.actor + (signed.note.flatMap { $0.components(separatedBy: "; ").last }
                 .flatMap { $0.hasPrefix("drafted by ") ? " (\($0))" : nil } ?? "")
@@ -217,6 +218,7 @@ public struct WebInbox: Sendable {
         var outcome: String?
         var text: String?
         var ground: String?
+        var learnedOn: String?
 
         var request: TicketActionRequest {
             func present(_ value: String?) -> String? { value.flatMap { $0.isEmpty ? nil : $0 } }
@@ -224,6 +226,7 @@ public struct WebInbox: Sendable {
                 to: present(to), reason: present(reason), newDeadline: present(newDeadline),
                 outcome: present(outcome), text: present(text))
             request.ground = present(ground)
+            request.learnedOn = present(learnedOn)
             return request
         }
     }

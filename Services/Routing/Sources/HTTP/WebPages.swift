@@ -123,6 +123,8 @@ struct TicketView: Encodable, Sendable {
     var headPersonally = false
     var complaintTermMissed: String? = nil
     var canRestoreTerm = false
+    /// Reception registers a resident's dispute of the answer (a complaint to the body above).
+    var canDispute = false
     var termsStartOn: String = ""
     /// The card: who signed the answer (Art. 15) and who drafted it, from the history.
     var signedBy: String? = nil

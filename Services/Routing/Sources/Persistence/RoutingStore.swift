@@ -104,7 +104,9 @@ public enum RoutingStore {
     ) throws -> Ticket {
         let c = tx.connection
         guard let ticket = try loadTicket(id: ticketId, forUpdate: true, on: c) else { throw TicketRefusal.notFound }
-        let transition = try ticket.apply(command, by: principal, at: now, today: LocalDate(date: now, in: .kyiv)).get()
+        let transition = try ticket.apply(
+            command, by: principal, at: now, today: LocalDate(date: now, in: .kyiv), hierarchy: try hierarchy(on: c)
+        ).get()
         try save(transition, causationId: nil, now: now, in: tx)
         return transition.ticket
     }
@@ -123,7 +125,8 @@ public enum RoutingStore {
                 deadline = \(t.deadline.description)::date, extended = \(t.extended), escalated = \(t.escalated),
                 outcome = \(t.outcome?.rawValue), answer_text = \(t.answerText), answered_at = \(t.answeredAt),
                 closed_at = \(t.closedAt), updated_at = \(now), draft = \(try draftJSON(t.draft))::jsonb,
-                complaint_term_missed = \(t.complaintTermMissed?.description)::date
+                complaint_term_missed = \(t.complaintTermMissed?.description)::date,
+                kind = \(t.kind.rawValue), against = \(t.against)
             WHERE id = \(t.id)
             """)
         try record(transition, causationId: causationId, in: tx)
