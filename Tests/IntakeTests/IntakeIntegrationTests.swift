@@ -340,6 +340,8 @@ final class IntakeIntegrationTests: XCTestCase {
             ("address_string", "вул. Соборна, 5, кв. 1"), ("first_name", "Леся"), ("last_name", "Українка"),
             ("email", "lesia@example.org"), ("description", "Не світить ліхтар біля будинку вже тиждень."),
             ("attribute[consent]", "true"), ("attribute[district]", "tsentralnyi"), ("jurisdiction_id", ""),
+            // Issue 15: the residence (Art. 5) is a required attribute; address_string is the place.
+            ("attribute[residence_address]", "вул. Соборна, 5, кв. 1"),
         ]
         let post = try await env.harness.request(
             "POST", "/open311/v2/requests.json", body: form(fields),

@@ -101,8 +101,8 @@ final class Open311PrivacyTests: XCTestCase {
         let body = [
             "api_key=\(Self.centreKey)", "service_code=street-lighting", "lat=46.9659", "long=31.9974",
             "first_name=Taras", "last_name=Shevchenko", "email=taras%40example.org",
-            // Intake still takes the residence (Art. 5) from address_string; keeping the
-            // problem's place apart from the residence is issue 15's.
+            // The residence (Art. 5) is the required attribute; address_string is the problem's place.
+            "attribute%5Bresidence_address%5D=Mykolaiv%2C%20Sadova%2012",
             "address_string=Mykolaiv%2C%20Nikolska%2017",
             "description=Lamp%20post%2017%20is%20dark",
         ].joined(separator: "&")
@@ -116,5 +116,6 @@ final class Open311PrivacyTests: XCTestCase {
         XCTAssertTrue(list.text.contains("Lamp post 17 is dark"))
         XCTAssertFalse(list.text.contains("Shevchenko"))
         XCTAssertFalse(list.text.contains("taras@example.org"))
+        XCTAssertFalse(list.text.contains("Sadova"), "never the residence")
     }
 }

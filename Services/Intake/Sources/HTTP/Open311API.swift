@@ -73,6 +73,7 @@ struct Open311API: Sendable {
                 switch name {
                 case "services": return try await self.services(format: format)
                 case "requests": return try await self.listRequests(query: query, format: format)
+                case "servicerequestupdates": return try await self.listUpdates(query: query, format: format)
                 default: throw Failure(status: .notFound, message: "unknown resource", format: format)
                 }
             }
@@ -91,13 +92,13 @@ struct Open311API: Sendable {
             }
         }
         group.get("requests/{file}") { request, context in
-            try await self.guarded(request, file: context.parameters.get("file") ?? "") { id, format, _ in
+            try await self.guarded(request, file: context.parameters.get("file") ?? "") { id, format, query in
                 let found = try await self.requests(
                     ids: [id], serviceCode: nil, start: nil, end: nil, status: nil, publishedOnly: false)
                 guard !found.isEmpty else {
                     throw Failure(status: .notFound, message: "service request not found", format: format)
                 }
-                return self.render(requests: found, format: format)
+                return try await self.render(requests: found, format: format, locale: query["locale"])
             }
         }
         group.get("tokens/{file}") { request, context in
@@ -164,33 +165,46 @@ struct Open311API: Sendable {
         let values: [(String, String)]
     }
 
+    /// The residence (Art. 5 of the law on appeals) is required and declared, so a client that fills
+    /// every required attribute (as FixMyStreet's does) can file; `address_string`, `lat` and `long`
+    /// are the problem's place, never the residence. First and last name suffice; the patronymic is
+    /// asked for, not required.
     static let attributes: [Attribute] = [
+        Attribute(
+            code: "residence_address", datatype: "string", required: true,
+            description: "Адреса місця проживання заявника (обов'язкова за ст. 5 Закону «Про звернення громадян»)"
+                + " / The applicant's residence address (required by Art. 5 of the law on citizens' appeals)",
+            order: 1, values: []),
+        Attribute(
+            code: "patronymic", datatype: "string", required: false,
+            description: "По батькові заявника (за наявності) / The applicant's patronymic (if any)", order: 2,
+            values: []),
         Attribute(
             // Not required: registration never depends on consent (Art. 7 of the law on appeals);
             // the consent recorded is to publish the text, which the law does not require.
             code: "consent", datatype: "singlevaluelist", required: false,
-            description: "Згода на оприлюднення тексту звернення / Consent to publish the appeal's text", order: 1,
+            description: "Згода на оприлюднення тексту звернення / Consent to publish the appeal's text", order: 3,
             values: [("true", "Так / Yes")]),
         Attribute(
             code: "kind", datatype: "singlevaluelist", required: false, description: "Вид звернення / Kind of appeal",
-            order: 2,
+            order: 4,
             values: AppealKind.allCases.map { ($0.rawValue, $0.rawValue) }),
         Attribute(
-            code: "district", datatype: "singlevaluelist", required: false, description: "Район / District", order: 3,
+            code: "district", datatype: "singlevaluelist", required: false, description: "Район / District", order: 5,
             values: Reference.districts.map { ($0.code, $0.nameUk) }),
         Attribute(
             code: "benefit_category", datatype: "singlevaluelist", required: false,
-            description: "Пільгова категорія / Benefit category", order: 4,
+            description: "Пільгова категорія / Benefit category", order: 6,
             values: Reference.benefitCategories.map { ($0.code, $0.nameUk) }),
         Attribute(
-            code: "subject", datatype: "string", required: false, description: "Тема / Subject", order: 5, values: []),
+            code: "subject", datatype: "string", required: false, description: "Тема / Subject", order: 7, values: []),
         Attribute(
             code: "against", datatype: "singlevaluelist", required: false,
-            description: "Для скарги: орган / For a complaint: the authority", order: 6,
+            description: "Для скарги: орган / For a complaint: the authority", order: 8,
             values: Reference.authorities.map { ($0.code, $0.nameUk) }),
         Attribute(
             code: "confidential", datatype: "singlevaluelist", required: false,
-            description: "Конфіденційно / Confidential", order: 7, values: [("true", "Так / Yes")]),
+            description: "Конфіденційно / Confidential", order: 9, values: [("true", "Так / Yes")]),
     ]
 
     func serviceDefinition(code: String, format: Format) async throws -> Response {
@@ -258,16 +272,39 @@ struct Open311API: Sendable {
             throw Failure(
                 status: .badRequest, message: "lat and long, address_string or address_id is required", format: format)
         }
-        let fullName = [form["first_name"], form["last_name"]].compactMap { $0?.trimmingCharacters(in: .whitespaces) }
-            .filter { !$0.isEmpty }.joined(separator: " ")
+        // First and last name as the client split them (FixMyStreet splits what the resident typed at
+        // the first space, so this gives it back), then the patronymic when given and not already there.
+        var nameParts = [form["first_name"], form["last_name"]].compactMap { $0?.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+        if let patronymic = attr("patronymic")?.trimmingCharacters(in: .whitespaces), !patronymic.isEmpty,
+            !nameParts.joined(separator: " ").lowercased().contains(patronymic.lowercased())
+        {
+            nameParts.append(patronymic)
+        }
+        let fullName = nameParts.joined(separator: " ")
+        let mediaURL = form["media_url"].map { $0.trimmingCharacters(in: .whitespaces) }
+            .flatMap { $0.isEmpty ? nil : $0 }
+        if let mediaURL, let problem = Open311Notes.mediaURLProblem(mediaURL) {
+            throw Failure(status: .badRequest, message: problem, format: format)
+        }
+        // The problem's place is the appeal's location; without coordinates the address the
+        // client gives is kept with the text, so it is never taken for the residence.
+        var text = form["description"]
+        var location: AppealSubmission.Location? = nil
+        if lat != nil || lon != nil {
+            location = AppealSubmission.Location(lat: lat, lon: lon, address: addressString)
+        } else if let addressString, let given = text, !given.trimmingCharacters(in: .whitespaces).isEmpty {
+            text = given + "\n\nМісце / Location: " + addressString
+        }
         let truthy: Set<String> = ["true", "yes", "1", "on", "так"]
         let submission = AppealSubmission(
             kind: attr("kind") ?? (attr("against") != nil ? "complaint" : "application"), category: category.code,
             author: AppealSubmission.Author(
-                fullName: fullName, address: addressString, email: form["email"], phone: form["phone"],
-                preferredLanguage: "uk", benefitCategory: attr("benefit_category")),
-            subject: attr("subject") ?? category.nameUk, text: form["description"], district: attr("district"),
-            location: (lat != nil || lon != nil) ? AppealSubmission.Location(lat: lat, lon: lon) : nil,
+                fullName: fullName, address: form["attribute[residence_address]"], email: form["email"],
+                phone: form["phone"], preferredLanguage: Open311Notes.Language(locale: form["locale"]).rawValue,
+                benefitCategory: attr("benefit_category")),
+            subject: attr("subject") ?? category.nameUk, text: text, district: attr("district"),
+            location: location,
             centreId: nil, assistedBy: attr("assisted_by"),
             consent: attr("consent").map { truthy.contains($0.lowercased()) } ?? false,
             confidential: attr("confidential").map { truthy.contains($0.lowercased()) }, against: attr("against"),
@@ -276,6 +313,9 @@ struct Open311API: Sendable {
             submission, channel: AppealValidator.Channel.open311, centre: centre.id, logger: context.logger)
         guard case .registered(let receipt) = outcome else {
             throw Failure(status: .internalServerError, message: "not registered", format: format)
+        }
+        if let mediaURL {
+            try await intake.store.saveOpen311Media(registrationNumber: receipt.registrationNumber, url: mediaURL)
         }
         let row: [String: String] = [
             "service_request_id": receipt.registrationNumber, "token": receipt.registrationNumber,
@@ -287,6 +327,50 @@ struct Open311API: Sendable {
         var response = renderList(root: "service_requests", item: "request", rows: [row], format: format)
         response.status = .created
         return response
+    }
+
+    // MARK: GET servicerequestupdates
+
+    /// The status changes of published requests in a window (`start_date`/`end_date`, both or
+    /// neither; by default the last day), as the `service_request_updates` extension that
+    /// FixMyStreet reads: the status (FixMyStreet's vocabulary) and a note on what it means.
+    func listUpdates(query: [String: String], format: Format) async throws -> Response {
+        func nonEmpty(_ name: String) -> String? { query[name].flatMap { $0.isEmpty ? nil : $0 } }
+        let given = (nonEmpty("start_date"), nonEmpty("end_date"))
+        let end: Date
+        let start: Date
+        switch given {
+        case (nil, nil):
+            end = intake.settings.clock()
+            start = end.addingTimeInterval(-86_400)
+        case (let s?, let e?):
+            guard let s = ISO8601.parse(s) else {
+                throw Failure(status: .badRequest, message: "start_date must be ISO 8601 with offset", format: format)
+            }
+            guard let e = ISO8601.parse(e) else {
+                throw Failure(status: .badRequest, message: "end_date must be ISO 8601 with offset", format: format)
+            }
+            start = s
+            end = e
+        default:
+            throw Failure(status: .badRequest, message: "start_date and end_date go together", format: format)
+        }
+        guard start <= end else {
+            throw Failure(status: .badRequest, message: "start_date is after end_date", format: format)
+        }
+        guard end.timeIntervalSince(start) <= Double(Self.maxRangeDays) * 86_400 else {
+            throw Failure(status: .badRequest, message: "the date range may span at most 90 days", format: format)
+        }
+        let language = Open311Notes.Language(locale: query["locale"])
+        let rows = try await intake.store.publicStatusChanges(from: start, to: end).map { c -> [String: String] in
+            let status = PublicStatus(rawValue: c.status)
+            return [
+                "update_id": "\(c.updateId)", "service_request_id": c.registrationNumber,
+                "status": Open311Notes.updateStatus(status), "updated_datetime": ISO8601.format(c.occurredAt),
+                "description": Open311Notes.statusNote(status, language: language), "media_url": "",
+            ]
+        }
+        return renderList(root: "service_request_updates", item: "request_update", rows: rows, format: format)
     }
 
     // MARK: GET requests
@@ -333,7 +417,7 @@ struct Open311API: Sendable {
         let rows = try await requests(
             ids: ids, serviceCode: query["service_code"].flatMap { $0.isEmpty ? nil : $0 }, start: start, end: end,
             status: status)
-        return render(requests: rows, format: format)
+        return try await render(requests: rows, format: format, locale: query["locale"])
     }
 
     func requests(
@@ -345,14 +429,18 @@ struct Open311API: Sendable {
             from: start, to: end, closed: status.map { $0 == "closed" }, publishedOnly: publishedOnly)
     }
 
-    func render(requests: [PublicAppeal], format: Format) -> Response {
+    /// The requests in the spec's shape. `status_notes` says what the state means, in `locale`'s
+    /// language (Ukrainian by default); `media_url`, description and place only when published.
+    func render(requests: [PublicAppeal], format: Format, locale: String?) async throws -> Response {
+        let language = Open311Notes.Language(locale: locale)
+        let media = try await intake.store.open311Media(numbers: requests.filter(\.published).map(\.registrationNumber))
         let rows = requests.map { r -> [String: String] in
             let category = Reference.category(code: r.category)
             let status = PublicStatus(rawValue: r.status)
             var row: [String: String] = [
                 "service_request_id": r.registrationNumber,
                 "status": status?.isClosed == true ? "closed" : "open",
-                "status_notes": r.status,
+                "status_notes": Open311Notes.statusNote(status, language: language),
                 "service_name": category?.nameUk ?? r.category,
                 "service_code": r.category,
                 "agency_responsible": r.authority.flatMap { Reference.authority(code: $0)?.nameUk } ?? "",
@@ -366,6 +454,7 @@ struct Open311API: Sendable {
                 "long": r.published ? (r.lon.map { "\($0)" } ?? "") : "",
             ]
             if r.published, let text = r.text { row["description"] = text }
+            row["media_url"] = r.published ? (media[r.registrationNumber] ?? "") : ""
             return row
         }
         return renderList(

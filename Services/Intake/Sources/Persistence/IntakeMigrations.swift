@@ -144,5 +144,16 @@ public enum IntakeMigrations {
                 );
                 ALTER TABLE appeals ADD COLUMN registered_by uuid REFERENCES librarians (id);
                 """),
+        // Issue 15 (intake's range 240-249): the link an Open311 client sends with a request
+        // (`media_url`), kept as given and never fetched; shown only while the appeal is published.
+        Migration(
+            version: 240, name: "open311 media links",
+            sql: """
+                CREATE TABLE open311_media (
+                    registration_number text PRIMARY KEY
+                        REFERENCES appeals (registration_number) ON DELETE CASCADE,
+                    url text NOT NULL CHECK (length(url) <= 2000 AND url ~* '^https?://')
+                );
+                """),
     ]
 }
