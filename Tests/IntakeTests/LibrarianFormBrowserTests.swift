@@ -116,6 +116,32 @@ final class LibrarianFormBrowserTests: XCTestCase {
         XCTAssertEqual(count, 2)
     }
 
+    // MARK: 2. The email's link
+
+    /// The link the resident's emails carry (notification's `TrackingLink`, checked there by
+    /// ResidentEmailLinkTests): `<public address>/track?number=<number>`. It opens the tracking page
+    /// with the number filled in; the resident types only the code.
+    func testTheEmailsTrackingLinkOpensTheTrackingPageWithTheNumber() async throws {
+        let s = try await signedIn()
+        defer { s.browser.close() }
+        let browser = s.browser
+        for (name, value) in Self.appeal { try browser.fill(name, value) }
+        try await browser.click("#appeal-form button[type=submit]")
+        let number = try XCTUnwrap(number(in: try browser.html()))
+        let token = try XCTUnwrap(
+            try browser.evaluate("document.getElementById('tracking-token').textContent") as? String)
+        // A resident's phone: no librarian's session.
+        let phone = try await HeadlessBrowser.launch()
+        defer { phone.close() }
+        try await phone.open(s.base + "/track?number=" + number)
+        XCTAssertEqual(try phone.evaluate("document.querySelector('[name=number]').value") as? String, number)
+        try phone.fill("token", token)
+        try await phone.click("form[action=\"/track\"] button[type=submit]")
+        let page = try phone.html()
+        XCTAssertTrue(page.contains("id=\"status\""), String(page.prefix(1500)))
+        try screenshots(phone, "intake-track-from-email")
+    }
+
     // MARK: 3. Language switches keep what was typed; unknown addresses are pages
 
     func testSwitchingLanguageOnAFormWithErrorsAndOnTheReceiptKeepsEverything() async throws {

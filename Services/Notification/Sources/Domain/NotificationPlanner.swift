@@ -270,6 +270,8 @@ public struct NotificationPlanner: Sendable {
         default:
             break
         }
+        // The tracking page with the number filled in (issue 14): every resident email links it.
+        c["trackingLink"] = TrackingLink.make(base: trackingURL, number: c["registrationNumber"] as? String ?? "")
         return c
     }
 
