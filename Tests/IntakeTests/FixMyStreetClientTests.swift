@@ -149,6 +149,20 @@ final class FixMyStreetClientTests: XCTestCase {
         XCTAssertTrue(ofFirst.allSatisfy { $0.child("update_id")?.text?.isEmpty == false })
         XCTAssertTrue(ofFirst.allSatisfy { $0.child("updated_datetime")?.text?.isEmpty == false })
         XCTAssertFalse(client.lastBody.contains(Self.residence))
+
+        // Erasing the author's personal data takes the photo link with it.
+        let eraser = service.db.client(poolSize: 1)
+        try await eraser.withConnection { connection in
+            let id = try XCTUnwrap(
+                try connection.query("SELECT id FROM appeals WHERE registration_number = \(first)").first
+            ).decode(0, as: UUID.self)
+            try IntakeStore.erasePersonalFields(appealId: id, registrationNumber: first, on: connection)
+        }
+        await eraser.close()
+        let erased = try await client.serviceRequests(["service_request_id": first])
+        XCTAssertEqual(erased.first?.child("service_request_id")?.text, first)
+        XCTAssertNil(erased.first?.child("media_url")?.text, "no link after erasure")
+        XCTAssertFalse(client.lastBody.contains("fixmystreet.example.org"))
     }
 
     func testWhatTheClientIsRefusedNamesTheField() async throws {
