@@ -140,6 +140,11 @@ final class FixMyStreetClientTests: XCTestCase {
         let english = try await client.serviceRequests(["service_request_id": first, "locale": "en_GB"])
         XCTAssertEqual(
             english.first?.child("status_notes")?.text, "The authority has accepted the appeal for consideration.")
+        XCTAssertEqual(english.first?.child("service_name")?.text, Reference.category(code: "street-lighting")?.nameEn)
+        let englishServices = try await client.get("services.xml", ["locale": "en"]).children("service")
+        XCTAssertEqual(
+            englishServices.first { $0.child("service_code")?.text == "street-lighting" }?.child("service_name")?.text,
+            Reference.category(code: "street-lighting")?.nameEn)
         let updates = try await client.serviceRequestUpdates(
             start: now.addingTimeInterval(-3600), end: Date().addingTimeInterval(60))
         let ofFirst = updates.filter { $0.child("service_request_id")?.text == first }

@@ -71,7 +71,7 @@ struct Open311API: Sendable {
         group.get("{file}") { request, context in
             try await self.guarded(request, file: context.parameters.get("file") ?? "") { name, format, query in
                 switch name {
-                case "services": return try await self.services(format: format)
+                case "services": return try await self.services(format: format, locale: query["locale"])
                 case "requests": return try await self.listRequests(query: query, format: format)
                 case "servicerequestupdates": return try await self.listUpdates(query: query, format: format)
                 default: throw Failure(status: .notFound, message: "unknown resource", format: format)
@@ -145,10 +145,13 @@ struct Open311API: Sendable {
 
     // MARK: Services
 
-    func services(format: Format) async throws -> Response {
+    /// The services, named in `locale`'s language (Ukrainian by default).
+    func services(format: Format, locale: String? = nil) async throws -> Response {
+        let english = Open311Notes.Language(locale: locale) == .en
         let rows = Reference.categories.map { c -> [String: String] in
             [
-                "service_code": c.code, "service_name": c.nameUk, "description": c.descriptionUk, "metadata": "true",
+                "service_code": c.code, "service_name": english ? c.nameEn : c.nameUk,
+                "description": english ? c.descriptionEn : c.descriptionUk, "metadata": "true",
                 "type": "realtime",
                 "keywords": c.nameEn.lowercased(), "group": c.needsStudy ? "30-day" : "15-day",
             ]
@@ -441,9 +444,11 @@ struct Open311API: Sendable {
                 "service_request_id": r.registrationNumber,
                 "status": status?.isClosed == true ? "closed" : "open",
                 "status_notes": Open311Notes.statusNote(status, language: language),
-                "service_name": category?.nameUk ?? r.category,
+                "service_name": (language == .en ? category?.nameEn : category?.nameUk) ?? r.category,
                 "service_code": r.category,
-                "agency_responsible": r.authority.flatMap { Reference.authority(code: $0)?.nameUk } ?? "",
+                "agency_responsible": r.authority.flatMap { code in
+                    Reference.authority(code: code).map { language == .en ? $0.nameEn : $0.nameUk }
+                } ?? "",
                 "service_notice": "",
                 "requested_datetime": ISO8601.format(r.registeredAt),
                 "updated_datetime": ISO8601.format(r.updatedAt),
