@@ -4,11 +4,11 @@ import HromadaPostgres
 import HromadaTestSupport
 import XCTest
 
+@testable import Intake
+
 #if canImport(FoundationXML)
     import FoundationXML
 #endif
-
-@testable import Intake
 
 /// Issue 15, item 1: a client that behaves as FixMyStreet's Open311 client does files, polls and
 /// reads against the real intake (PostgreSQL and RabbitMQ). The client below is written from that
@@ -46,7 +46,9 @@ final class FixMyStreetClientTests: XCTestCase {
         let lighting = try XCTUnwrap(services.first { $0.child("service_code")?.text == "street-lighting" })
         XCTAssertEqual(lighting.child("metadata")?.text, "true")
         let attributes = try await client.serviceDefinition("street-lighting")
-        let required = attributes.filter { $0.child("required")?.text == "true" && $0.child("variable")?.text == "true" }
+        let required = attributes.filter {
+            $0.child("required")?.text == "true" && $0.child("variable")?.text == "true"
+        }
         XCTAssertEqual(required.compactMap { $0.child("code")?.text }, ["residence_address"])
         let residence = try XCTUnwrap(attributes.first { $0.child("code")?.text == "residence_address" })
         XCTAssertEqual(residence.child("datatype")?.text, "string")
@@ -187,9 +189,10 @@ final class FixMyStreetClientTests: XCTestCase {
         XCTAssertTrue(refused.text.contains("<errors><error><code>422</code>"))
         XCTAssertTrue(refused.text.contains("author.address"), refused.text)
 
-        for bad in ["javascript:alert(1)", "file:///etc/passwd", "ftp://example.org/a.jpg", "https://",
-            "https://example.org/" + String(repeating: "a", count: 2001)]
-        {
+        for bad in [
+            "javascript:alert(1)", "file:///etc/passwd", "ftp://example.org/a.jpg", "https://",
+            "https://example.org/" + String(repeating: "a", count: 2001),
+        ] {
             var form = base
             form["media_url"] = bad
             let answer = try await client.post(form)
