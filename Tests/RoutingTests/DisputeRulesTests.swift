@@ -89,7 +89,8 @@ final class DisputeRulesTests: XCTestCase {
         // The body above now holds it: the answering body's official no longer may act on it.
         let answer = TicketCommand.answer(outcome: "explained", text: "Роз'яснено ще раз, докладніше.")
         XCTAssertEqual(
-            refusal(t.ticket.apply(answer, by: zhkgOfficial, at: Self.noon("2026-11-21"), today: Self.date("2026-11-21"))),
+            refusal(
+                t.ticket.apply(answer, by: zhkgOfficial, at: Self.noon("2026-11-21"), today: Self.date("2026-11-21"))),
             .notFound)
         let answered = try run(
             t.ticket.apply(answer, by: committeeHead, at: Self.noon("2026-11-21"), today: Self.date("2026-11-21")))
@@ -195,7 +196,8 @@ final class DisputeRulesTests: XCTestCase {
             "reasons_required")
         let restored = try run(late.apply(restore, by: committeeHead, at: at, today: today))
         XCTAssertNil(restored.ticket.complaintTermMissed)
-        XCTAssertEqual(try run(restored.ticket.apply(answer, by: committeeHead, at: at, today: today)).ticket.status,
+        XCTAssertEqual(
+            try run(restored.ticket.apply(answer, by: committeeHead, at: at, today: today)).ticket.status,
             .answered)
     }
 
@@ -213,11 +215,13 @@ final class DisputeRulesTests: XCTestCase {
             appeal.complaintLearnedOn = learned.map(Self.date)
             return Ticket.open(
                 for: appeal, id: UUID(), rules: AppealRouter.seedRules, categoryDefault: "zhkg", termDays: 15,
-                hierarchy: .seed, complaintDecidedOn: known.map(Self.date), by: "r", at: Self.noon(arrived)).ticket
+                hierarchy: .seed, complaintDecidedOn: known.map(Self.date), by: "r", at: Self.noon(arrived)
+            ).ticket
         }
         // Decided 31 January 2028, learned 10 February: in time until 10 March.
-        XCTAssertNil(open(decided: "2028-01-31", learned: "2028-02-10", known: nil, arrived: "2028-03-10")
-            .complaintTermMissed)
+        XCTAssertNil(
+            open(decided: "2028-01-31", learned: "2028-02-10", known: nil, arrived: "2028-03-10")
+                .complaintTermMissed)
         XCTAssertEqual(
             open(decided: "2028-01-31", learned: "2028-02-10", known: nil, arrived: "2028-03-11").complaintTermMissed,
             Self.date("2028-03-10"))
@@ -226,8 +230,9 @@ final class DisputeRulesTests: XCTestCase {
             open(decided: "2028-01-31", learned: nil, known: nil, arrived: "2028-03-01").complaintTermMissed,
             Self.date("2028-02-29"))
         // The author's decision day wins over the answer routing knows; without it routing's is used.
-        XCTAssertNil(open(decided: "2028-02-20", learned: nil, known: "2027-06-01", arrived: "2028-03-01")
-            .complaintTermMissed)
+        XCTAssertNil(
+            open(decided: "2028-02-20", learned: nil, known: "2027-06-01", arrived: "2028-03-01")
+                .complaintTermMissed)
         XCTAssertEqual(
             open(decided: nil, learned: nil, known: "2027-06-01", arrived: "2028-03-01").complaintTermMissed,
             Self.date("2027-07-01"))

@@ -102,7 +102,7 @@ final class RoutingDomainTests: XCTestCase {
             .answer: [.accepted, .reopened], .reopen: [.answered], .close: [.answered],
             .returnToAuthor: [.assigned, .accepted], .notConsidered: [.assigned, .accepted, .reopened],
             .sign: [.accepted, .reopened], .rejectDraft: [.accepted, .reopened],
-            .restoreTerm: [.assigned, .accepted, .reopened],
+            .restoreTerm: [.assigned, .accepted, .reopened], .dispute: [.answered, .closed],
         ]
         for action in TicketAction.allCases {
             for status in TicketStatus.allCases {

@@ -371,7 +371,8 @@ extension Ticket {
             return closed(by: by, at: now)
 
         case .dispute(let reason, let learnedOn):
-            return try disputed(reason: reason, learnedOn: learnedOn, by: by, at: now, today: today, hierarchy: hierarchy)
+            return try disputed(
+                reason: reason, learnedOn: learnedOn, by: by, at: now, today: today, hierarchy: hierarchy)
 
         case .returnToAuthor(let explanation):
             let text: String

@@ -37,6 +37,50 @@ public struct WebInbox: Sendable {
         return language == .en ? a.nameEn : a.nameUk
     }
 
+    func districtName(_ code: String, _ language: Language) -> String {
+        guard let d = Reference.district(code: code) else { return code }
+        return language == .en ? d.nameEn : d.nameUk
+    }
+
+    func benefitName(_ code: String, _ language: Language) -> String {
+        guard let b = Reference.benefitCategories.first(where: { $0.code == code }) else { return code }
+        return language == .en ? b.nameEn : b.nameUk
+    }
+
+    /// Who did it, as a person reads it: an official's name, "the system" for the service's own
+    /// steps (routing, deadline rules), never an internal id.
+    func actorName(_ id: String, names: [String: String], _ language: Language) -> String {
+        if let name = names[id] ?? names[id.lowercased()] { return name }
+        if id.hasPrefix("hromada-") || id == "system" || id.hasPrefix("rule") { return text("actor_system", language) }
+        if UUID(uuidString: id) != nil { return text("actor_unknownOfficial", language) }
+        return id
+    }
+
+    /// A history note in words: the routing rule that chose the body, the answer's outcome, "signed",
+    /// "drafted by <name>"; an official's own words stay as typed.
+    func noteText(_ note: String?, names: [String: String], _ language: Language) -> String {
+        guard let note, !note.isEmpty else { return "" }
+        return note.components(separatedBy: "; ").map { part -> String in
+            if part.hasPrefix("drafted by ") {
+                let rest = part.dropFirst("drafted by ".count)
+                let id = rest.split(separator: ":", maxSplits: 1).first.map(String.init) ?? String(rest)
+                let tail = rest.dropFirst(id.count)
+                return text("note_drafted_by", language) + " " + actorName(id, names: names, language) + tail
+            }
+            for prefix in ["routing", "outcome", "note"] {
+                let worded = word(prefix, part, language)
+                if worded != part { return worded }
+            }
+            return part
+        }.joined(separator: "; ")
+    }
+
+    /// Everyone who may appear in a ticket's history, by id (names for `actorName`).
+    func officialNames() async throws -> [String: String] {
+        let officials = try await api.runtime.database.withConnection { c in try RoutingStore.officials(on: c) }
+        return Dictionary(officials.map { ($0.id.uuidString.lowercased(), $0.name) }, uniquingKeysWith: { a, _ in a })
+    }
+
     func categoryName(_ code: String, _ language: Language) -> String {
         guard let c = Reference.category(code: code) else { return code }
         return language == .en ? c.nameEn : c.nameUk
@@ -87,9 +131,15 @@ public struct WebInbox: Sendable {
 
     func ticketPage(
         _ t: TicketDetail, principal: Principal, session: WebSession, request: Request, message: String? = nil,
-        error: String? = nil, status: HTTPResponse.Status = .ok, template: String = "ticket"
+        error: String? = nil, status: HTTPResponse.Status = .ok, template: String = "ticket",
+        names: [String: String] = [:]
     ) -> Response {
         let language = Language.of(request)
+        var names = names
+        names[principal.id] = principal.name
+        if let draft = t.draft { names[draft.preparedBy] = draft.preparedByName }
+        func actor(_ id: String) -> String { actorName(id, names: names, language) }
+        func note(_ text: String?) -> String { noteText(text, names: names, language) }
         let current = TicketStatus(rawValue: t.status) ?? .assigned
         let canWork = principal.canWork(ticketAuthority: t.authority)
         func allowed(_ action: TicketAction) -> Bool {
@@ -104,9 +154,9 @@ public struct WebInbox: Sendable {
         let history = t.history.map {
             TicketView.HistoryRow(
                 at: ISO8601.format($0.at, in: .kyiv).prefix(16).replacingOccurrences(of: "T", with: " "),
-                action: word("action", $0.action, language), actor: $0.actor,
+                action: word("action", $0.action, language), actor: actor($0.actor),
                 status: word("status", $0.toStatus, language),
-                authority: authorityName($0.authority, language), note: $0.note ?? "")
+                authority: authorityName($0.authority, language), note: note($0.note))
         }
         let a = t.appeal
         var view = TicketView(
@@ -119,9 +169,10 @@ public struct WebInbox: Sendable {
             outcome: t.outcome.map { word("outcome", $0, language) }, answerText: t.answerText ?? "",
             appeal: TicketView.Appeal(
                 kind: word("kind", a.kind, language), category: categoryName(a.category, language),
-                district: a.district ?? "", subject: a.subject, text: a.text, authorName: a.author.fullName,
+                district: a.district.map { districtName($0, language) } ?? "", subject: a.subject, text: a.text, authorName: a.author.fullName,
                 authorAddress: a.author.address, authorEmail: a.author.email ?? "", authorPhone: a.author.phone ?? "",
-                benefit: a.author.benefitCategory ?? "", confidential: a.confidential,
+                benefit: a.author.benefitCategory.map { benefitName($0, language) } ?? "",
+                confidential: a.confidential,
                 against: a.against.map { authorityName($0, language) },
                 repeatOf: a.repeatOf.flatMap { $0.isEmpty ? nil : $0 }),
             history: history, csrf: session.csrf,
@@ -156,16 +207,16 @@ public struct WebInbox: Sendable {
         view.termsStartOn = t.termsStartOn ?? t.registeredOn
         view.canDispute = allowed(.dispute)
         if let signed = t.history.last(where: { $0.action == "answered" }) {
-            view.signedBy = signed.actor + (signed.note.flatMap { $0.components(separatedBy: "; ").last }
-                .flatMap { $0.hasPrefix("drafted by ") ? " (\($0))" : nil } ?? "")
+            view.signedBy = actor(signed.actor) + (signed.note.flatMap { $0.components(separatedBy: "; ").last }
+                .flatMap { $0.hasPrefix("drafted by ") ? " (\(note($0)))" : nil } ?? "")
         }
         view.grounds = NotConsideredGround.allCases.map {
             TicketView.Option(code: $0.rawValue, name: word("ground", $0.rawValue, language))
         }
         if let closing = t.history.last(where: { $0.toStatus == TicketStatus.closed.rawValue }) {
-            view.offControlBy = closing.actor
+            view.offControlBy = actor(closing.actor)
             view.offControlAt = ISO8601.format(closing.at, in: .kyiv).prefix(16).replacingOccurrences(of: "T", with: " ")
-            view.resultNote = closing.note ?? word("action", closing.action, language)
+            view.resultNote = closing.note.map(note) ?? word("action", closing.action, language)
         }
         return site.page(template, view, request: request, status: status)
     }
@@ -264,7 +315,8 @@ public struct WebInbox: Sendable {
                 }
                 return web.ticketPage(
                     detail, principal: principal, session: session, request: request,
-                    message: done.map { web.text("done_\($0)", Language.of(request)) })
+                    message: done.map { web.text("done_\($0)", Language.of(request)) },
+                    names: try await web.officialNames())
             } catch TicketRefusal.notFound {
                 return web.notFound(request)
             }
@@ -277,7 +329,9 @@ public struct WebInbox: Sendable {
             }
             do {
                 let detail = try await web.api.ticket(id: id, principal: principal, purpose: "ticket.card")
-                return web.ticketPage(detail, principal: principal, session: session, request: request, template: "card")
+                return web.ticketPage(
+                    detail, principal: principal, session: session, request: request, template: "card",
+                    names: try await web.officialNames())
             } catch TicketRefusal.notFound {
                 return web.notFound(request)
             }
@@ -308,7 +362,8 @@ public struct WebInbox: Sendable {
                     }
                 return web.ticketPage(
                     detail, principal: principal, session: session, request: request,
-                    error: web.refusal(error, Language.of(request)), status: status)
+                    error: web.refusal(error, Language.of(request)), status: status,
+                    names: try await web.officialNames())
             }
         }
     }
