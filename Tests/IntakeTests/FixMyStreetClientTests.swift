@@ -240,6 +240,7 @@ final class FixMyStreetClientTests: XCTestCase {
         XCTAssertNotNil(Open311Notes.mediaURLProblem("https://exa mple.org/p.jpg"))
         XCTAssertNotNil(Open311Notes.mediaURLProblem("data:image/png;base64,AAAA"))
         XCTAssertNotNil(Open311Notes.mediaURLProblem("//example.org/p.jpg"))
+        XCTAssertNotNil(Open311Notes.mediaURLProblem("https://user:secret@example.org/p.jpg"))
     }
 }
 

@@ -70,6 +70,10 @@ enum Open311Notes {
         else {
             return "media_url: must be an http or https link"
         }
+        // A link is shown to anyone once published: one carrying a user name or password is refused.
+        guard url.user == nil, url.password == nil else {
+            return "media_url: must not carry a user name or password"
+        }
         return nil
     }
 }
