@@ -79,10 +79,10 @@ final class DisputeRulesTests: XCTestCase {
             t.history.note,
             "Art. 16–17: dispute of the answer of zhkg (decided 2026-11-10, learned 2026-11-12) sent to "
                 + "executive-committee; in time (until 2026-12-12): Мешканка не згодна з відповіддю")
-        XCTAssertEqual(t.events.map { type(of: $0).eventType }, ["ticket.reopened", "ticket.assigned"])
-        let reopened = try XCTUnwrap(t.events.first as? TicketReopened)
+        XCTAssertEqual(t.events.map { type(of: $0).eventType }, ["ticket.assigned", "ticket.reopened"])
+        let reopened = try XCTUnwrap(t.events.last as? TicketReopened)
         XCTAssertEqual(reopened.authority, "executive-committee")
-        let assigned = try XCTUnwrap(t.events.last as? TicketAssigned)
+        let assigned = try XCTUnwrap(t.events.first as? TicketAssigned)
         XCTAssertEqual(assigned.reason, "dispute-upward")
         XCTAssertEqual(assigned.previousAuthority, "zhkg")
         XCTAssertEqual(assigned.authority, "executive-committee")

@@ -80,7 +80,7 @@ final class TicketLifecycleTests: XCTestCase {
         .returnToAuthor: ["appeal.returned", "ticket.closed"],
         .notConsidered: ["appeal.not-considered", "ticket.closed"],
         .sign: ["ticket.answered"], .rejectDraft: [], .restoreTerm: [],
-        .dispute: ["ticket.reopened", "ticket.assigned"],
+        .dispute: ["ticket.assigned", "ticket.reopened"],
     ]
 
     func apply(_ command: TicketCommand, to ticket: Ticket, by actor: Principal? = nil, today: LocalDate = today)

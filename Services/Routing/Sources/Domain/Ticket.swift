@@ -476,16 +476,18 @@ extension Ticket {
             next.complaintTermMissed = nil
             note += "in time (until \(lastDay)): \(reason)"
         }
+        // Assigned to the body above, then reopened there: the resident's tracking ends on
+        // `reopened` at that body, as the ticket stands.
         return next.transition(
             action: "disputed", actor: by, from: status, at: now, note: note,
             events: [
-                TicketReopened(
-                    ticketId: id, appealId: appealId, registrationNumber: registrationNumber,
-                    authority: upper, reopenedBy: by, reason: reason, reopenedAt: now, deadline: next.deadline),
                 TicketAssigned(
                     ticketId: id, appealId: appealId, registrationNumber: registrationNumber,
                     authority: upper, category: category, priority: priority, deadline: next.deadline,
                     assignedAt: now, reason: "dispute-upward", previousAuthority: authority),
+                TicketReopened(
+                    ticketId: id, appealId: appealId, registrationNumber: registrationNumber,
+                    authority: upper, reopenedBy: by, reason: reason, reopenedAt: now, deadline: next.deadline),
             ])
     }
 
