@@ -40,7 +40,8 @@ final class DeliveryOutcomeDatabaseLossTests: XCTestCase {
         let settings = NotificationSettings(lease: .seconds(30), pollInterval: .milliseconds(100), senderThreads: 1)
         let store = NotificationStore(work: UnitOfWork(database: client, producer: "hromada-notification"))
         let sender = DeliverySender(
-            store: store, transport: transport, settings: settings, logger: logger, recordBackoffLimit: .milliseconds(200))
+            store: store, transport: transport, settings: settings, logger: logger,
+            recordBackoffLimit: .milliseconds(200))
         sender.threads.start()
         addTeardownBlock { try? await sender.threads.shutdownGracefully() }
 
@@ -57,7 +58,8 @@ final class DeliveryOutcomeDatabaseLossTests: XCTestCase {
         transport.accept()
 
         try await Task.sleep(for: .seconds(2))
-        let held = try await admin.query("SELECT status, lease_token IS NOT NULL, lease_until > now() FROM notification.deliveries")
+        let held = try await admin.query(
+            "SELECT status, lease_token IS NOT NULL, lease_until > now() FROM notification.deliveries")
         XCTAssertEqual(try held.first?.decode(0, as: String.self), "pending", "nothing can be recorded yet")
         XCTAssertEqual(try held.first?.decode(1, as: Bool.self), true, "the row must stay claimed")
         XCTAssertEqual(try held.first?.decode(2, as: Bool.self), true, "the claim must stay valid")
@@ -66,7 +68,8 @@ final class DeliveryOutcomeDatabaseLossTests: XCTestCase {
         let claimed = try await round.value
         XCTAssertEqual(claimed, 1)
         let rows = try await admin.query("""
-            SELECT status, attempts, lease_token IS NULL, (SELECT count(*) FROM notification.outbox WHERE event_type LIKE 'notification.sent%')
+            SELECT status, attempts, lease_token IS NULL,
+                (SELECT count(*) FROM notification.outbox WHERE event_type LIKE 'notification.sent%')
             FROM notification.deliveries
             """)
         XCTAssertEqual(try rows.first?.decode(0, as: String.self), "sent")

@@ -15,7 +15,8 @@ final class DeliveryOutcomeRecordingTests: XCTestCase {
         logger.logLevel = .critical
         let settings = NotificationSettings(lease: lease, pollInterval: .milliseconds(50), senderThreads: threads)
         let sender = DeliverySender(
-            store: store, transport: transport, settings: settings, logger: logger, recordBackoffLimit: .milliseconds(40))
+            store: store, transport: transport, settings: settings, logger: logger,
+            recordBackoffLimit: .milliseconds(40))
         sender.threads.start()
         addTeardownBlock { try? await sender.threads.shutdownGracefully() }
         return sender
@@ -34,7 +35,9 @@ final class DeliveryOutcomeRecordingTests: XCTestCase {
         let recordCalls = await store.recordCalls
         XCTAssertEqual(recordCalls, 5, "four refused writes, then the one that committed")
         let delivery = await store.delivery(id)
-        guard case .sent = delivery?.state else { return XCTFail("not recorded as sent: \(String(describing: delivery))") }
+        guard case .sent = delivery?.state else {
+            return XCTFail("not recorded as sent: \(String(describing: delivery))")
+        }
         XCTAssertEqual(delivery?.attempts, 1)
 
         let again = try await sender.round()
@@ -68,7 +71,9 @@ final class DeliveryOutcomeRecordingTests: XCTestCase {
         let renewals = await store.renewCalls
         XCTAssertGreaterThanOrEqual(renewals, 3, "the lease was renewed while the write was refused")
         let delivery = await store.delivery(id)
-        guard case .sent = delivery?.state else { return XCTFail("not recorded as sent: \(String(describing: delivery))") }
+        guard case .sent = delivery?.state else {
+            return XCTFail("not recorded as sent: \(String(describing: delivery))")
+        }
     }
 
     /// A graceful shutdown (the round's task cancelled) while the outcome cannot be written: the
@@ -164,7 +169,9 @@ actor MemoryDeliveryStore: DeliveryStore {
         }
         if let until = refuseRecordsUntil, Date() < until { throw Refused() }
         let id = claimed.subject.notificationId
-        guard var row = rows[id], case .sending(let lease) = row.delivery.state, lease.token == token else { return false }
+        guard var row = rows[id], case .sending(let lease) = row.delivery.state, lease.token == token else {
+            return false
+        }
         row.delivery = next
         rows[id] = row
         return true
@@ -173,7 +180,9 @@ actor MemoryDeliveryStore: DeliveryStore {
     func releaseLeases(token: UUID, ids: [UUID]) async throws -> Int {
         var released = 0
         for id in ids {
-            guard var row = rows[id], case .sending(let lease) = row.delivery.state, lease.token == token else { continue }
+            guard var row = rows[id], case .sending(let lease) = row.delivery.state, lease.token == token else {
+                continue
+            }
             row.delivery.state = .pending(nextAttemptAt: Date().addingTimeInterval(-1))
             rows[id] = row
             released += 1
@@ -185,7 +194,9 @@ actor MemoryDeliveryStore: DeliveryStore {
         renewCalls += 1
         var held: Set<UUID> = []
         for id in ids {
-            guard var row = rows[id], case .sending(let lease) = row.delivery.state, lease.token == token else { continue }
+            guard var row = rows[id], case .sending(let lease) = row.delivery.state, lease.token == token else {
+                continue
+            }
             row.delivery.state = .sending(DeliveryLease(token: token, until: until))
             rows[id] = row
             held.insert(id)

@@ -223,8 +223,9 @@ public final class DeliverySender: Service, Sendable {
                 failures += 1
                 recordRetriedCounter.increment()
                 if lease.shouldAbandon(at: settings.clock()) {
-                    logger.error("delivery outcome not recorded before shutdown; the lease expired, it may be sent again",
-                                 metadata: ["notification.id": "\(id)", "error": "\(error.redactedDescription)"])
+                    logger.error(
+                        "delivery outcome not recorded before shutdown; the lease expired, it may be sent again",
+                        metadata: ["notification.id": "\(id)", "error": "\(error.redactedDescription)"])
                     return
                 }
                 if failures == 1 || failures % 10 == 0 {
