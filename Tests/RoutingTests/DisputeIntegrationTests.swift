@@ -112,6 +112,41 @@ final class DisputeIntegrationTests: XCTestCase {
         XCTAssertEqual(Set(reopened.map(\.authority)), ["executive-committee"])
     }
 
+    func testReceptionRegistersADisputeOnTheTicketPage() async throws {
+        let clock = TestClock(Self.registered)
+        let f = try await RoutingFixture.start(self, clock: clock)
+        let (_, head) = try await f.official(name: "Петро Головко", authority: "zhkg", role: "head")
+        let (_, reception) = try await f.official(
+            name: "Оксана Бондар", authority: "mayor-reception", role: "reception")
+        let appeal = RoutingFixture.appeal(category: "heating", registeredAt: Self.registered)
+        try await f.publish([try f.envelope(appeal)])
+        let id = try await f.waitForTicket(appeal).uuidString.lowercased()
+        _ = try await f.call("POST", "/v1/tickets/\(id)/accept", token: head)
+        var r = try await f.call(
+            "POST", "/v1/tickets/\(id)/answer", token: head, json: ["outcome": "refused", "text": "Відмовлено: ремонт у плані на 2027 рік."])
+        XCTAssertEqual(r.status, 200, r.text)
+
+        let browser = FormBrowser(baseURL: f.api.baseURL)
+        let login = try await browser.post("/login?lang=en", [("token", reception)])
+        XCTAssertEqual(login.status, 303, login.text)
+        let cookie = try XCTUnwrap(FormBrowser.cookie("hromada_routing", in: login))
+        let page = try await browser.get("/tickets/\(id)?lang=en", cookie: cookie)
+        XCTAssertEqual(page.status, 200)
+        XCTAssertTrue(page.text.contains("action=\"/tickets/\(id)/dispute\""), "reception is offered the dispute")
+        XCTAssertTrue(page.text.contains("name=\"learnedOn\""))
+        let csrf = try XCTUnwrap(FormBrowser.csrf(in: page.text))
+        clock.advance(days: 3)
+        let posted = try await browser.post(
+            "/tickets/\(id)/dispute?lang=en",
+            [("csrf", csrf), ("reason", "Мешканка не згодна з відмовою"), ("learnedOn", "2026-11-28")], cookie: cookie)
+        XCTAssertEqual(posted.status, 303, posted.text)
+        r = try await f.call("GET", "/v1/tickets/\(id)", token: RoutingFixture.adminToken)
+        XCTAssertEqual(r.object["authority"] as? String, "executive-committee")
+        XCTAssertEqual((r.object["history"] as? [[String: Any]])?.last?["action"] as? String, "disputed")
+        let after = try await browser.get("/tickets/\(id)?lang=en", cookie: cookie)
+        XCTAssertFalse(after.text.contains("/dispute\""), "a reopened ticket is not disputed again")
+    }
+
     func testAComplaintsOwnDatesFromIntakeDecideItsTerm() async throws {
         let f = try await RoutingFixture.start(self, clock: TestClock(Self.registered))
         // Decided 1 September, learned 20 November: in time until 20 December.
