@@ -145,6 +145,11 @@ final class DisputeIntegrationTests: XCTestCase {
         XCTAssertEqual((r.object["history"] as? [[String: Any]])?.last?["action"] as? String, "disputed")
         let after = try await browser.get("/tickets/\(id)?lang=en", cookie: cookie)
         XCTAssertFalse(after.text.contains("/dispute\""), "a reopened ticket is not disputed again")
+        // The printable card (Instruction 348) carries the dispute in its history.
+        let card = try await browser.get("/tickets/\(id)/card?lang=en", cookie: cookie)
+        XCTAssertEqual(card.status, 200)
+        XCTAssertTrue(card.text.contains("disputed (sent to the body above)"), card.text)
+        XCTAssertTrue(card.text.contains("decided 2026-11-27, learned 2026-11-28"))
     }
 
     func testAComplaintsOwnDatesFromIntakeDecideItsTerm() async throws {
