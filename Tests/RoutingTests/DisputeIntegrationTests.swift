@@ -123,7 +123,8 @@ final class DisputeIntegrationTests: XCTestCase {
         let id = try await f.waitForTicket(appeal).uuidString.lowercased()
         _ = try await f.call("POST", "/v1/tickets/\(id)/accept", token: head)
         var r = try await f.call(
-            "POST", "/v1/tickets/\(id)/answer", token: head, json: ["outcome": "refused", "text": "Відмовлено: ремонт у плані на 2027 рік."])
+            "POST", "/v1/tickets/\(id)/answer", token: head,
+            json: ["outcome": "refused", "text": "Відмовлено: ремонт у плані на 2027 рік."])
         XCTAssertEqual(r.status, 200, r.text)
 
         let browser = FormBrowser(baseURL: f.api.baseURL)

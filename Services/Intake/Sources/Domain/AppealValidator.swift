@@ -98,11 +98,11 @@ public enum AppealValidator {
             return .failure(ValidationFailure(problems.list))
         }
         var valid = ValidAppeal(
-                kind: kind, category: category, author: author, subject: subject, text: text, district: district,
-                location: location, centreId: authenticatedCentre, assistedBy: assistedBy,
-                confidential: submission.confidential ?? false, against: against, coSigners: coSigners,
-                representative: representative, reception: reception, lateEntry: lateEntry,
-                publicationConsent: publish && submission.consent == true, paper: lateEntry != nil)
+            kind: kind, category: category, author: author, subject: subject, text: text, district: district,
+            location: location, centreId: authenticatedCentre, assistedBy: assistedBy,
+            confidential: submission.confidential ?? false, against: against, coSigners: coSigners,
+            representative: representative, reception: reception, lateEntry: lateEntry,
+            publicationConsent: publish && submission.consent == true, paper: lateEntry != nil)
         valid.complaintDecidedOn = complaintDates.decidedOn
         valid.complaintLearnedOn = complaintDates.learnedOn
         return .success(valid)
