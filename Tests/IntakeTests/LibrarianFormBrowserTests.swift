@@ -188,6 +188,56 @@ final class LibrarianFormBrowserTests: XCTestCase {
         try screenshots(browser, "intake-not-found")
     }
 
+    // MARK: 4. An expired session or form loses nothing
+
+    func testAnExpiredSessionOrFormKeepsWhatWasTyped() async throws {
+        let s = try await signedIn()
+        defer { s.browser.close() }
+        let browser = s.browser
+        for (name, value) in Self.appeal { try browser.fill(name, value) }
+        // The session ends while the librarian types (idle timeout, another tab signed out).
+        let client = s.server.db.client(poolSize: 1)
+        _ = try await client.query("DELETE FROM web_sessions")
+        await client.close()
+        try await browser.click("#appeal-form button[type=submit]")
+        var page = try browser.html()
+        XCTAssertFalse(page.contains("{\"errors\""), "no raw JSON: \(page.prefix(800))")
+        XCTAssertTrue(page.contains("name=\"password\""), "asked to sign in again")
+        try screenshots(browser, "intake-session-expired")
+        let librarian = try await TestLibrarian.create(
+            on: s.server.harness, centre: "central-library", login: "petro", adminToken: IntakeTestServer.adminToken)
+        for (name, value) in librarian.signInFields { try browser.fill(name, value) }
+        try await browser.click("form:has(input[name=password]) button[type=submit]")
+        try await browser.wait(until: "document.querySelector('#appeal-form') !== null")
+        for (name, value) in Self.appeal {
+            XCTAssertEqual(
+                try browser.evaluate("document.querySelector('[name=\(name)]').value") as? String, value,
+                "\(name) kept across the new sign-in")
+        }
+        var count = try await appealCount(s.server)
+        XCTAssertEqual(count, 0, "an expired form registers nothing")
+
+        // The form itself expired (its token no longer matches the session): a page, then the form
+        // again with everything typed.
+        try browser.evaluate("document.querySelector('#appeal-form [name=csrf]').value = 'expired'; true")
+        try await browser.click("#appeal-form button[type=submit]")
+        page = try browser.html()
+        XCTAssertFalse(page.contains("{\"errors\""), "no raw JSON: \(page.prefix(800))")
+        XCTAssertTrue(page.contains("<h1"), String(page.prefix(800)))
+        try screenshots(browser, "intake-form-expired")
+        count = try await appealCount(s.server)
+        XCTAssertEqual(count, 0, "an expired form registers nothing")
+        try await browser.open(s.base + "/")
+        XCTAssertEqual(try browser.evaluate("document.querySelector('[name=text]').value") as? String, Self.appeal[5].1)
+        try await browser.click("#appeal-form button[type=submit]")
+        XCTAssertNotNil(number(in: try browser.html()))
+        count = try await appealCount(s.server)
+        XCTAssertEqual(count, 1)
+        // Sent: the next blank form is blank (nothing of this resident kept in the tab).
+        try await browser.open(s.base + "/")
+        XCTAssertEqual(try browser.evaluate("document.querySelector('[name=fullName]').value") as? String, "")
+    }
+
     // MARK: 5. A complaint's receipt does not name the body it is against
 
     func testAComplaintsReceiptNeverNamesTheBodyItIsAgainstAsTheAuthority() async throws {

@@ -94,6 +94,9 @@ struct WebPages: Sendable {
         /// One registration per rendered form (post/redirect/get): a second post of it shows the
         /// first receipt.
         var formToken: String
+        /// A blank form (not one sent back with what was typed): the page script may refill it with
+        /// what this tab kept when a session or form expired.
+        var fresh = false
         var centreName: String?
         var librarian: String?
         var v: FormValues
@@ -158,9 +161,9 @@ struct WebPages: Sendable {
             return signIn.page(request, context: context)
         }
         let language = Language.of(request)
-        return site.page(
-            "form", formView(FormValues(), errors: [], language: language, who: who, formToken: Self.newFormToken()),
-            request: request)
+        var view = formView(FormValues(), errors: [], language: language, who: who, formToken: Self.newFormToken())
+        view.fresh = true
+        return site.page("form", view, request: request)
     }
 
     /// A fresh one-time form token (256 random bits, hex).
