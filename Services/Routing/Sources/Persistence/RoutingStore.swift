@@ -104,8 +104,10 @@ public enum RoutingStore {
     ) throws -> Ticket {
         let c = tx.connection
         guard let ticket = try loadTicket(id: ticketId, forUpdate: true, on: c) else { throw TicketRefusal.notFound }
+        // Only a dispute needs the stored hierarchy (it goes to the body above, Art. 16).
+        let bodies = command.action == .dispute ? try hierarchy(on: c) : .seed
         let transition = try ticket.apply(
-            command, by: principal, at: now, today: LocalDate(date: now, in: .kyiv), hierarchy: try hierarchy(on: c)
+            command, by: principal, at: now, today: LocalDate(date: now, in: .kyiv), hierarchy: bodies
         ).get()
         try save(transition, causationId: nil, now: now, in: tx)
         return transition.ticket
