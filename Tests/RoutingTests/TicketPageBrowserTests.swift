@@ -95,6 +95,8 @@ final class TicketPageBrowserTests: XCTestCase {
         try width(browser, 390)
         let phone = try edges(browser, "dl.facts dd")
         XCTAssertLessThanOrEqual(phone.right, 390, "the values fit a phone's width")
+        let pageWidth = try browser.evaluate("document.documentElement.scrollWidth") as? Double
+        XCTAssertLessThanOrEqual(pageWidth ?? .infinity, 390, "no horizontal scrolling at 390 px")
         try browser.screenshot("routing-ticket-answered-390")
         try browser.call("Emulation.clearDeviceMetricsOverride")
 
