@@ -205,6 +205,10 @@ if [[ "$(primary_psql postgres -Atc "SELECT 1 FROM pg_database WHERE datname = '
     primary_psql postgres -c "CREATE DATABASE \"$PG_DATABASE\" ENCODING 'UTF8' TEMPLATE template0" >/dev/null
 fi
 primary_psql "$PG_DATABASE" -f "$ROOT/deploy/local/sql/bootstrap-database.sql" >/dev/null
+# The audit log's owner role (docs/SECURITY.md): owns the audit schema and runs audit's migrations;
+# the service role may only insert and read the log. The same SQL as deploy/local.
+primary_psql "$PG_DATABASE" -f "$ROOT/deploy/local/sql/audit-owner.sql" \
+    -c "ALTER ROLE hromada_audit_owner PASSWORD '$(secret_ensure postgres hromada_audit_owner)'" >/dev/null
 
 # ------------------------------------------------------------------------------- services
 if [[ "${HROMADA_CLUSTER_RELEASE:-0}" == 1 ]]; then CONFIG=release; else CONFIG=debug; fi
@@ -257,6 +261,7 @@ start_service_replica() { # SERVICE N
     local svc=$1 extra=()
     [[ "$svc" == notification ]] && extra+=("HROMADA_SMTP_URL=smtp://127.0.0.1:$C_SMTP_PORT")
     extra+=("HROMADA_SEALING_KEYS=$(sealing_keys)")  # issue 13: personal fields sealed on the bus
+    [[ "$svc" == audit ]] && extra+=("HROMADA_AUDIT_MIGRATION_DATABASE_URL=$(cluster_database_url audit_owner)")
     start_replica "hromada-$svc" "$2" "$(replica_port "$svc" "$2")" HROMADA_DATABASE_URL="$(cluster_database_url "$svc")" \
         HROMADA_AMQP_URL="$(cluster_amqp_url "hromada-$svc")" "${extra[@]}" "$BIN/hromada-$svc"
 }
