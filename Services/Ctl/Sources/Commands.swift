@@ -21,7 +21,7 @@ public struct HromadactlCommand: AsyncParsableCommand {
         subcommands: [
             Status.self, DLQ.self, Authorities.self, Officials.self, RoutingRules.self, Centres.self, Audit.self,
             Seed.self, ConsoleCommand.self,
-            Report.self, OpenData.self,
+            Report.self, OpenData.self, Demo.self,
             EraseCommand.self, ErasureCommand.self,
             Librarian.self,
         ]
