@@ -176,6 +176,19 @@ public enum Reference {
 
     public static func district(code: String) -> District? { districts.first { $0.code == code } }
     public static func authority(code: String) -> Authority? { authorities.first { $0.code == code } }
+
+    /// The executive committee (headed by the mayor): above the departments, the district
+    /// administrations and the mayor's reception in the hierarchy of bodies (Art. 16). It receives
+    /// complaints and disputes, never routed appeals, so it is not one of `authorities`.
+    public static let executiveCommittee = Authority(
+        code: "executive-committee", nameUk: "Виконавчий комітет Миколаївської міської ради (міський голова)",
+        nameEn: "Executive Committee of Mykolaiv City Council (the mayor)", district: nil)
+
+    /// Any body a ticket, a notice or a report may name: the authorities and the executive committee.
+    /// For showing names; validating where an appeal may be routed uses `authority(code:)`.
+    public static func body(code: String) -> Authority? {
+        code == executiveCommittee.code ? executiveCommittee : authority(code: code)
+    }
     public static func category(code: String) -> Category? { categories.first { $0.code == code } }
     public static func benefitCategory(code: String) -> BenefitCategory? { benefitCategories.first { $0.code == code } }
 

@@ -319,6 +319,15 @@ final class ReferenceTests: XCTestCase {
         !s.isEmpty && s.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 }
     }
 
+    /// Complaints and disputes go up to the executive committee: every page, notice and report must
+    /// name it, yet no appeal may be routed to it directly.
+    func testTheExecutiveCommitteeHasANameButIsNoRoutingTarget() {
+        XCTAssertEqual(Reference.body(code: "executive-committee")?.nameUk.hasPrefix("Виконавчий комітет"), true)
+        XCTAssertEqual(Reference.body(code: "zhkg"), Reference.authority(code: "zhkg"))
+        XCTAssertNil(Reference.authority(code: "executive-committee"))
+        XCTAssertNil(Reference.body(code: "no-such-body"))
+    }
+
     func testReferenceDataIsConsistent() {
         XCTAssertEqual(Reference.districts.map(\.code), ["zavodskyi", "inhulskyi", "korabelnyi", "tsentralnyi"])
         XCTAssertEqual(Reference.authorities.count, 12)

@@ -85,6 +85,16 @@ final class PlannerRuleTests: XCTestCase {
         }
     }
 
+    /// A dispute or complaint that went up to the executive committee names it, not its code.
+    func testNoticesNameTheExecutiveCommittee() {
+        XCTAssertEqual(
+            NotificationPlanner.authorityName("executive-committee", language: "uk"),
+            Reference.executiveCommittee.nameUk)
+        XCTAssertEqual(
+            NotificationPlanner.authorityName("executive-committee", language: "en"),
+            Reference.executiveCommittee.nameEn)
+    }
+
     func testUnknownLanguageFallsBackToUkrainian() throws {
         let event = try residentEvents()[0]
         let notices = try planner().plan(event, resident: resident(language: "de"), officials: [], reception: [])

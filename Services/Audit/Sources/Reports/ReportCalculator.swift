@@ -115,7 +115,7 @@ public enum ReportNames {
         case .category:
             if let c = Reference.category(code: key) { return (c.nameUk, c.nameEn) }
         case .authority:
-            if let a = Reference.authority(code: key) { return (a.nameUk, a.nameEn) }
+            if let a = Reference.body(code: key) { return (a.nameUk, a.nameEn) }
         case .kind:
             switch AppealKind(rawValue: key) {
             case .proposal?: return ("пропозиція (зауваження)", "proposal (remark)")

@@ -105,7 +105,7 @@ public typealias AppealStatusView = IntakeJSON.AppealStatus
 /// Names of reference codes in the resident's language.
 public enum ReferenceNames {
     public static func authority(_ code: String?, in language: Language) -> String? {
-        code.flatMap { Reference.authority(code: $0) }.map { language == .uk ? $0.nameUk : $0.nameEn }
+        code.flatMap { Reference.body(code: $0) }.map { language == .uk ? $0.nameUk : $0.nameEn }
     }
 
     public static func category(_ code: String, in language: Language) -> String {

@@ -447,7 +447,7 @@ struct Open311API: Sendable {
                 "service_name": (language == .en ? category?.nameEn : category?.nameUk) ?? r.category,
                 "service_code": r.category,
                 "agency_responsible": r.authority.flatMap { code in
-                    Reference.authority(code: code).map { language == .en ? $0.nameEn : $0.nameUk }
+                    Reference.body(code: code).map { language == .en ? $0.nameEn : $0.nameUk }
                 } ?? "",
                 "service_notice": "",
                 "requested_datetime": ISO8601.format(r.registeredAt),

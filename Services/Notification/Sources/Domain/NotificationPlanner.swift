@@ -306,7 +306,7 @@ public struct NotificationPlanner: Sendable {
     }
 
     static func authorityName(_ code: String, language: String) -> String {
-        guard let authority = Reference.authorities.first(where: { $0.code == code }) else { return code }
+        guard let authority = Reference.body(code: code) else { return code }
         return language == "en" ? authority.nameEn : authority.nameUk
     }
 

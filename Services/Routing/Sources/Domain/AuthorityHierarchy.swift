@@ -17,8 +17,8 @@ public struct AuthorityHierarchy: Sendable, Equatable, Codable {
     }
 
     public static let executiveCommittee = Body(
-        code: "executive-committee", nameUk: "Виконавчий комітет Миколаївської міської ради (міський голова)",
-        nameEn: "Executive Committee of Mykolaiv City Council (the mayor)")
+        code: Reference.executiveCommittee.code, nameUk: Reference.executiveCommittee.nameUk,
+        nameEn: Reference.executiveCommittee.nameEn)
 
     /// Bodies that exist only in the hierarchy (they receive complaints, not routed appeals).
     public static let extraBodies: [Body] = [executiveCommittee]
