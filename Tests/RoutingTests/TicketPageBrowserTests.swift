@@ -59,6 +59,16 @@ final class TicketPageBrowserTests: XCTestCase {
         try await browser.navigating("document.querySelector('form[action$=\"/answer\"]').submit()")
         let refused = try browser.html()
         XCTAssertTrue(refused.contains("at least 10 characters"), String(refused.prefix(3000)))
+        let typed = "document.getElementById('answer-text').value"
+        XCTAssertEqual(try browser.evaluate(typed) as? String, "Коротко", "the refused answer is still there")
+        // Its language link (the page's address is the post's): the ticket in Ukrainian, typing kept.
+        try await browser.click("header a[lang]")
+        let switched = try browser.html()
+        XCTAssertFalse(switched.contains("{\"errors\""), String(switched.prefix(800)))
+        let address = try browser.location()
+        XCTAssertTrue(address.hasSuffix("/tickets/\(id)?lang=uk"), address)
+        XCTAssertEqual(try browser.evaluate(typed) as? String, "Коротко")
+        try await browser.open(base + "/tickets/\(id)?lang=en")
 
         let answer = String(
             repeating: "Теплопостачання відновлено після ремонту на тепловій мережі; перерахунок зроблено. ", count: 12)

@@ -336,6 +336,15 @@ public struct WebInbox: Sendable {
                 return web.notFound(request)
             }
         }
+        // The address a refused action's page was posted to, reached by its language link, a
+        // refresh or Back: the ticket's own page (what was typed is kept by the page script).
+        router.get("/tickets/:id/:action") { request, context -> Response in
+            guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else {
+                return web.notFound(request)
+            }
+            return web.site.redirect(
+                "/tickets/\(id.uuidString.lowercased())", query: [("lang", Language.of(request).rawValue)])
+        }
         router.post("/tickets/:id/:action") { request, context -> Response in
             guard let (principal, session) = Self.signedIn(context) else { return web.site.redirect("/") }
             guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)),
