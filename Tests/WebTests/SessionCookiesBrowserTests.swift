@@ -16,7 +16,9 @@ final class SessionCookiesBrowserTests: XCTestCase {
 
     /// A kit site for `service` on a known loopback port: `/login` (one token field), `/logout`,
     /// and `/whoami`, which shows the session's subject or the sign-in page.
-    static func start(service: String) async throws -> (base: String, group: ServiceGroup, task: Task<Void, any Error>) {
+    static func start(service: String) async throws
+        -> (base: String, group: ServiceGroup, task: Task<Void, any Error>)
+    {
         let port = Int(try HeadlessBrowser.freePort())
         let base = "http://127.0.0.1:\(port)"
         let settings = WebSettings(service: service, publicURL: try PublicURL(base))

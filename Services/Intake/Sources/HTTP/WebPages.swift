@@ -25,7 +25,9 @@ struct WebPages: Sendable {
         signIn.register(on: router)
         router.post("/form/appeals") { request, context in try await self.submit(request, context: context) }
         // A refresh of a page that came from a post lands here (a link, Back/Forward): the form.
-        router.get("/form/appeals") { request, _ in self.site.redirect("/", query: [("lang", Language.of(request).rawValue)]) }
+        router.get("/form/appeals") { request, _ in
+            self.site.redirect("/", query: [("lang", Language.of(request).rawValue)])
+        }
         router.get("/form/receipt/:key") { request, context in try await self.receipt(request, context: context) }
         router.group()
             .add(middleware: RateLimitMiddleware<IntakeService.Context>(.tracking, requestsPerSecond: 2, burst: 20))
@@ -215,7 +217,8 @@ struct WebPages: Sendable {
         // client, a form cached from before tokens) is registered once and answered with the
         // receipt itself, as before: there is nothing to recognise a repeat by.
         guard let formToken = form.formToken.flatMap({ Self.isFormToken($0) ? $0 : nil }) else {
-            return try await registerWithoutToken(submission, values: values, request: request, who: who, context: context)
+            return try await registerWithoutToken(
+                submission, values: values, request: request, who: who, context: context)
         }
         if form.relanguage == "1" {
             // The language switch of a filled form: the same form in the other language, nothing sent.

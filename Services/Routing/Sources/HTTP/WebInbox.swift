@@ -169,7 +169,8 @@ public struct WebInbox: Sendable {
             outcome: t.outcome.map { word("outcome", $0, language) }, answerText: t.answerText ?? "",
             appeal: TicketView.Appeal(
                 kind: word("kind", a.kind, language), category: categoryName(a.category, language),
-                district: a.district.map { districtName($0, language) } ?? "", subject: a.subject, text: a.text, authorName: a.author.fullName,
+                district: a.district.map { districtName($0, language) } ?? "", subject: a.subject, text: a.text,
+                authorName: a.author.fullName,
                 authorAddress: a.author.address, authorEmail: a.author.email ?? "", authorPhone: a.author.phone ?? "",
                 benefit: a.author.benefitCategory.map { benefitName($0, language) } ?? "",
                 confidential: a.confidential,
