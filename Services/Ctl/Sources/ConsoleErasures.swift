@@ -1,6 +1,7 @@
 import Foundation
 import HromadaAPI
 import HromadaContracts
+import HromadaCore
 import HromadaWeb
 import Hummingbird
 import Logging
@@ -26,7 +27,8 @@ struct ConsoleErasures: Sendable {
                 templates: templates
             ).add(to: router)
         } catch {
-            console.logger.error("the erasure page cannot be loaded", metadata: ["error": "\(error)"])
+            console.logger.error(
+                "the erasure page cannot be loaded", metadata: ["error": "\(error.redactedDescription)"])
         }
     }
 
@@ -40,7 +42,7 @@ struct ConsoleErasures: Sendable {
             do {
                 list = try await admin.erasures(state: waitingOnly ? "waiting" : nil, limit: 500)
             } catch {
-                logger.warning("erasures unavailable", metadata: ["error": "\(error)"])
+                logger.warning("erasures unavailable", metadata: ["error": "\(error.redactedDescription)"])
                 failure = "\(ErasurePageView.text(language).unavailable): \(error)"
             }
             let view = ErasurePageView(list: list, waitingOnly: waitingOnly, error: failure, language: language)

@@ -1,6 +1,7 @@
 import Foundation
 import HromadaAPI
 import HromadaContracts
+import HromadaCore
 import HromadaCrypto
 import HromadaRuntime
 import HromadaWeb
@@ -65,7 +66,8 @@ struct ConsoleReports: Sendable {
             try ConsoleReports(site: console.site, endpoints: console.settings.endpoints, logger: console.logger)
                 .add(to: router)
         } catch {
-            console.logger.error("the report pages cannot be loaded", metadata: ["error": "\(error)"])
+            console.logger.error(
+                "the report pages cannot be loaded", metadata: ["error": "\(error.redactedDescription)"])
         }
     }
 
@@ -136,7 +138,7 @@ struct ConsoleReports: Sendable {
             report = try await admin.report(period, by: by)
             days = by == .day ? report : try await admin.report(period, by: .day)
         } catch {
-            logger.warning("reports unavailable", metadata: ["error": "\(error)"])
+            logger.warning("reports unavailable", metadata: ["error": "\(error.redactedDescription)"])
             failure = "\(ReportStrings.of(language)["auditUnavailable"] ?? ""): \(error)"
         }
         let view = ReportPageView(
