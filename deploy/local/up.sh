@@ -58,6 +58,10 @@ credentials.setdefault("officials", [
 if not any(o.get("role") == "head" for o in credentials["officials"]):
     credentials["officials"].append(
         {"authority": "zhkg", "name": "Директор департаменту ЖКГ (демо)", "role": "head", "token": token()})
+# Every official names its role (ARCHITECTURE.md: official|head|reception); the reception's demo
+# official is reception staff, as hromadactl seed registers it.
+for official in credentials["officials"]:
+    official.setdefault("role", "reception" if official["authority"] == "mayor-reception" else "official")
 # Issue 13: a demo librarian's personal account at the demo centre (intake's form signs in with it).
 credentials.setdefault("librarians", [
     {"centre": "demo-library", "login": "demo-librarian", "password": token()},
