@@ -1,4 +1,5 @@
 import COpenSSL
+import Dispatch
 import HromadaCore
 
 /// Hashes of passwords people choose (librarians' accounts): PBKDF2-HMAC-SHA-256 with a random
@@ -32,6 +33,23 @@ public enum PasswordHash {
             return false
         }
         return ConstantTime.equals(derive(password, salt: parsed.salt, iterations: parsed.iterations), parsed.hash)
+    }
+
+    /// `hash` on a thread outside Swift's cooperative pool: one derivation takes a few hundred
+    /// milliseconds of CPU, and the pool has one thread per core, so it must not run there.
+    public static func hashOffThePool(password: String) async -> String {
+        await offThePool { hash(password: password) }
+    }
+
+    /// `verify` on a thread outside the cooperative pool (see `hashOffThePool`).
+    public static func verifyOffThePool(password: String, hash stored: String) async -> Bool {
+        await offThePool { verify(password: password, hash: stored) }
+    }
+
+    private static func offThePool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async { continuation.resume(returning: work()) }
+        }
     }
 
     /// True when the stored hash is ours but weaker than today's work factor (rehash on next sign-in).

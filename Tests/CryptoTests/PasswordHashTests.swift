@@ -41,6 +41,15 @@ final class PasswordHashTests: XCTestCase {
         }
     }
 
+    func testTheOffThePoolFormsAgreeWithTheDirectOnes() async {
+        let stored = await PasswordHash.hashOffThePool(password: "a password of length")
+        XCTAssertTrue(PasswordHash.verify(password: "a password of length", hash: stored))
+        let matches = await PasswordHash.verifyOffThePool(password: "a password of length", hash: stored)
+        let wrong = await PasswordHash.verifyOffThePool(password: "another password!!", hash: stored)
+        XCTAssertTrue(matches)
+        XCTAssertFalse(wrong)
+    }
+
     func testAWeakerStoredWorkFactorAsksForARehash() {
         XCTAssertTrue(PasswordHash.needsRehash(PasswordHash.hash(password: "p" + String(repeating: "x", count: 12), iterations: iterations)))
         XCTAssertTrue(PasswordHash.needsRehash("not ours"))

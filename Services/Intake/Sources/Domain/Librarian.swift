@@ -32,7 +32,8 @@ public struct LibrarianRegistration: Sendable, Equatable {
     public let passwordHash: String
 
     /// `login` is lower-cased; it must be 2–64 ASCII letters, digits, `.`, `_` or `-`.
-    public static func validate(centre: String, login: String, password: String)
+    /// The password is hashed off the cooperative pool (`PasswordHash.hashOffThePool`).
+    public static func validate(centre: String, login: String, password: String) async
         -> Result<LibrarianRegistration, ValidationFailure>
     {
         var problems: [FieldProblem] = []
@@ -48,8 +49,8 @@ public struct LibrarianRegistration: Sendable, Equatable {
                 FieldProblem(field: "password", code: "invalid_length", messageKey: "errLibrarianPassword"))
         }
         guard problems.isEmpty else { return .failure(ValidationFailure(problems)) }
-        return .success(
-            LibrarianRegistration(centre: centre, login: login, passwordHash: PasswordHash.hash(password: password)))
+        let passwordHash = await PasswordHash.hashOffThePool(password: password)
+        return .success(LibrarianRegistration(centre: centre, login: login, passwordHash: passwordHash))
     }
 
     public static func isLogin(_ s: String) -> Bool {

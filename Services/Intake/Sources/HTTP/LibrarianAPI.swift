@@ -43,7 +43,7 @@ struct LibrarianAPI: Sendable {
         let centre = try Self.centre(context)
         let body = try await request.body.collect(upTo: intake.settings.maxBodyBytes)
         let input = try JSON.decoder.decode(IntakeJSON.LibrarianPassword.self, from: Data(buffer: body))
-        switch LibrarianRegistration.validate(
+        switch await LibrarianRegistration.validate(
             centre: centre, login: context.parameters.get("login") ?? "", password: input.password)
         {
         case .failure(let failure):
@@ -74,7 +74,7 @@ struct LibrarianAPI: Sendable {
         let body = try await request.body.collect(upTo: intake.settings.maxBodyBytes)
         let input = try JSON.decoder.decode(IntakeJSON.LibrarianCreate.self, from: Data(buffer: body))
         let password = input.password ?? LibrarianRegistration.generatedPassword()
-        switch LibrarianRegistration.validate(centre: centre, login: input.login, password: password) {
+        switch await LibrarianRegistration.validate(centre: centre, login: input.login, password: password) {
         case .failure(let failure):
             throw strings.validationError(failure)
         case .success(let registration):

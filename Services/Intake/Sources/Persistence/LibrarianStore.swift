@@ -68,10 +68,8 @@ extension IntakeStore {
             """)
         // An unknown login costs the same hashing work as a wrong password, so neither can be told apart.
         let stored = try rows.first?.decode(5, as: String.self) ?? ""
-        guard let row = rows.first, Self.passwordMatches(password, stored: stored) else {
-            if rows.isEmpty { _ = PasswordHash.verify(password: password, hash: stored) }
-            return nil
-        }
+        // (An empty stored hash is no valid hash: `PasswordHash` does the same work and answers false.)
+        guard await Self.passwordMatches(password, stored: stored), let row = rows.first else { return nil }
         return try Self.librarian(row)
     }
 
@@ -101,9 +99,9 @@ extension IntakeStore {
 
     /// `PasswordHash`; a 64-hex `TokenHash` is still read for accounts made before passwords were
     /// salted (they should be given a new password; `hromadactl librarian add` over the same login does).
-    static func passwordMatches(_ password: String, stored: String) -> Bool {
+    static func passwordMatches(_ password: String, stored: String) async -> Bool {
         if stored.count == 64, stored.allSatisfy(\.isHexDigit) { return TokenHash.verify(token: password, hash: stored) }
-        return PasswordHash.verify(password: password, hash: stored)
+        return await PasswordHash.verifyOffThePool(password: password, hash: stored)
     }
 
     static func librarian(_ row: PostgresRow) throws -> Librarian {
