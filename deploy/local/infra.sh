@@ -29,7 +29,8 @@ SQL_DIR="$ROOT/deploy/local/sql"
 APT_PACKAGES=(rabbitmq-server librabbitmq-dev amqp-tools postgresql postgresql-contrib libpq-dev
     libssl-dev libcurl4-openssl-dev pkg-config python3 python3-pip chromium
     curl ca-certificates openssl procps iproute2 util-linux
-    libjs-chart.js)
+    libjs-chart.js
+    libvips-dev libexif-dev libqrencode-dev libjs-leaflet kannel kannel-extras)
 
 cmd_install() {
     local missing=() p status
