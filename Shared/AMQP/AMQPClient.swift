@@ -65,7 +65,9 @@ public final class AMQPClient: Sendable {
 
     public func nack(_ delivery: AMQPDelivery, requeue: Bool) async throws {
         let core = self.core
-        try await worker.run { try core.settle(delivery) { try $0.nack(delivery.deliveryTag, multiple: false, requeue: requeue) } }
+        try await worker.run {
+            try core.settle(delivery) { try $0.nack(delivery.deliveryTag, multiple: false, requeue: requeue) }
+        }
     }
 
     public func reject(_ delivery: AMQPDelivery, requeue: Bool) async throws {
@@ -170,7 +172,8 @@ final class ClientCore: @unchecked Sendable {
             Thread.sleep(forTimeInterval: delay)
         }
         do {
-            let connection = try RabbitConnection.openFailingOver(configuration, confirms: true, logger: logger, node: &node)
+            let connection = try RabbitConnection.openFailingOver(
+                configuration, confirms: true, logger: logger, node: &node)
             do {
                 if !topology.isEmpty { try connection.declare(topology) }
             } catch {
@@ -180,16 +183,20 @@ final class ClientCore: @unchecked Sendable {
             connectionSerial += 1
             if connectionSerial > 1 {
                 metrics.reconnects.increment()
-                logger.info("AMQP connection re-established", metadata: ["amqp.broker": .string(configuration.redactedURL)])
+                logger.info(
+                    "AMQP connection re-established", metadata: ["amqp.broker": .string(configuration.redactedURL)])
             } else {
-                logger.debug("AMQP connection established", metadata: ["amqp.broker": .string(configuration.redactedURL)])
+                logger.debug(
+                    "AMQP connection established", metadata: ["amqp.broker": .string(configuration.redactedURL)])
             }
             consecutiveFailures = 0
             self.connection = connection
             return connection
         } catch {
             consecutiveFailures += 1
-            logger.warning("AMQP connection failed", metadata: ["amqp.error": .string("\(error)"), "amqp.attempt": .stringConvertible(consecutiveFailures)])
+            logger.warning(
+                "AMQP connection failed",
+                metadata: ["amqp.error": .string("\(error)"), "amqp.attempt": .stringConvertible(consecutiveFailures)])
             throw error
         }
     }
@@ -215,7 +222,10 @@ final class ClientCore: @unchecked Sendable {
         if outcome.nacked > 0 { metrics.nacked.increment(by: Int64(outcome.nacked)) }
         if !outcome.returns.isEmpty {
             metrics.returned.increment(by: Int64(outcome.returns.count))
-            throw AMQPError(.returned, replyCode: 312, "\(outcome.returns.count) mandatory message(s) unroutable: \(outcome.returns.prefix(3).joined(separator: ", "))")
+            throw AMQPError(
+                .returned, replyCode: 312,
+                "\(outcome.returns.count) mandatory message(s) unroutable: \(outcome.returns.prefix(3).joined(separator: ", "))"
+            )
         }
         if outcome.nacked > 0 {
             throw AMQPError(.nacked, "the broker nacked \(outcome.nacked) of \(messages.count) message(s)")
@@ -226,9 +236,10 @@ final class ClientCore: @unchecked Sendable {
         try withConnection { connection in
             guard let raw = try connection.get(queue) else { return nil }
             metrics.consumed.increment()
-            return AMQPDelivery(deliveryTag: raw.deliveryTag, connectionGeneration: generation, exchange: raw.exchange,
-                                routingKey: raw.routingKey, redelivered: raw.redelivered, body: raw.body,
-                                properties: raw.properties, queue: queue)
+            return AMQPDelivery(
+                deliveryTag: raw.deliveryTag, connectionGeneration: generation, exchange: raw.exchange,
+                routingKey: raw.routingKey, redelivered: raw.redelivered, body: raw.body,
+                properties: raw.properties, queue: queue)
         }
     }
 
@@ -236,8 +247,11 @@ final class ClientCore: @unchecked Sendable {
     /// when that connection or channel is gone (the broker redelivers the message).
     func settle(_ delivery: AMQPDelivery, _ body: (RabbitConnection) throws -> Void) throws {
         guard !isShutDown else { throw AMQPError(.closed, "the AMQP client is closed") }
-        guard let connection, connection.isAlive, connection.channel != 0, delivery.connectionGeneration == generation else {
-            logger.debug("dropping acknowledgement for a delivery of an earlier connection", metadata: ["amqp.queue": .string(delivery.queue)])
+        guard let connection, connection.isAlive, connection.channel != 0, delivery.connectionGeneration == generation
+        else {
+            logger.debug(
+                "dropping acknowledgement for a delivery of an earlier connection",
+                metadata: ["amqp.queue": .string(delivery.queue)])
             return
         }
         do {

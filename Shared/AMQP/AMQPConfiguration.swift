@@ -41,8 +41,10 @@ public struct AMQPConfiguration: Sendable {
     }
 
     public init(
-        host: String = "127.0.0.1", port: Int? = nil, user: String = "guest", password: String = "guest", vhost: String = "/",
-        useTLS: Bool = false, caCertificatePath: String? = nil, clientCertificatePath: String? = nil, clientKeyPath: String? = nil,
+        host: String = "127.0.0.1", port: Int? = nil, user: String = "guest", password: String = "guest",
+        vhost: String = "/",
+        useTLS: Bool = false, caCertificatePath: String? = nil, clientCertificatePath: String? = nil,
+        clientKeyPath: String? = nil,
         verifyPeer: Bool = true, heartbeatSeconds: Int = 30, connectionName: String = "hromada",
         connectTimeoutSeconds: Double = 5, rpcTimeoutSeconds: Double = 30, frameMax: Int = 131_072
     ) {
@@ -109,8 +111,11 @@ public struct AMQPConfiguration: Sendable {
             let userInfo = authority[..<at]
             authority = authority[authority.index(after: at)...]
             if let colon = userInfo.firstIndex(of: ":") {
-                user = try Self.percentDecoded(userInfo[..<colon]) ?? { throw invalid("bad percent-encoding in user") }()
-                password = try Self.percentDecoded(userInfo[userInfo.index(after: colon)...]) ?? { throw invalid("bad percent-encoding in password") }()
+                user =
+                    try Self.percentDecoded(userInfo[..<colon]) ?? { throw invalid("bad percent-encoding in user") }()
+                password =
+                    try Self.percentDecoded(userInfo[userInfo.index(after: colon)...])
+                    ?? { throw invalid("bad percent-encoding in password") }()
             } else {
                 user = try Self.percentDecoded(userInfo) ?? { throw invalid("bad percent-encoding in user") }()
             }
@@ -122,7 +127,11 @@ public struct AMQPConfiguration: Sendable {
             guard let close = authority.firstIndex(of: "]") else { throw invalid("unterminated IPv6 address") }
             host = String(authority[authority.index(after: authority.startIndex)..<close])
             let after = authority[authority.index(after: close)...]
-            if after.hasPrefix(":") { portText = after.dropFirst() } else if !after.isEmpty { throw invalid("junk after IPv6 address") }
+            if after.hasPrefix(":") {
+                portText = after.dropFirst()
+            } else if !after.isEmpty {
+                throw invalid("junk after IPv6 address")
+            }
         } else if let colon = authority.lastIndex(of: ":") {
             host = String(authority[..<colon])
             portText = authority[authority.index(after: colon)...]
@@ -143,7 +152,9 @@ public struct AMQPConfiguration: Sendable {
             vhost = try Self.percentDecoded(path) ?? { throw invalid("bad percent-encoding in vhost") }()
         }
 
-        self.init(host: host, port: port, user: user, password: password, vhost: vhost, useTLS: useTLS, connectionName: connectionName)
+        self.init(
+            host: host, port: port, user: user, password: password, vhost: vhost, useTLS: useTLS,
+            connectionName: connectionName)
 
         for pair in query.split(separator: "&") where !pair.isEmpty {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
@@ -169,7 +180,9 @@ public struct AMQPConfiguration: Sendable {
                 guard value == "producer" else { throw invalid("user_id must be producer") }
                 userIDPolicy = .producer
             case "connection_timeout":
-                guard let milliseconds = Double(value), milliseconds > 0 else { throw invalid("bad connection_timeout") }
+                guard let milliseconds = Double(value), milliseconds > 0 else {
+                    throw invalid("bad connection_timeout")
+                }
                 connectTimeoutSeconds = milliseconds / 1000
             default:
                 continue
@@ -189,7 +202,9 @@ public struct AMQPConfiguration: Sendable {
     public var url: String {
         let scheme = useTLS ? "amqps" : "amqp"
         let hostPart = host.contains(":") ? "[\(host)]" : host
-        func encode(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: Self.unreserved) ?? text }
+        func encode(_ text: String) -> String {
+            text.addingPercentEncoding(withAllowedCharacters: Self.unreserved) ?? text
+        }
         let query = userIDPolicy == .producer ? "?user_id=producer" : ""
         return "\(scheme)://\(encode(user)):\(encode(password))@\(hostPart):\(port)/\(encode(vhost))\(query)"
     }
@@ -203,14 +218,16 @@ public struct AMQPConfiguration: Sendable {
         case .producer:
             if let appID = message.properties.appID, !appID.isEmpty { return appID }
             if let object = try? JSONSerialization.jsonObject(with: Data(message.body)) as? [String: Any],
-               let producer = object["producer"] as? String, !producer.isEmpty {
+                let producer = object["producer"] as? String, !producer.isEmpty
+            {
                 return producer
             }
             return user
         }
     }
 
-    private static let unreserved = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
+    private static let unreserved = CharacterSet(
+        charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
 
     /// Strict percent-decoding of UTF-8; nil when a `%` escape is malformed.
     static func percentDecoded(_ text: Substring) -> String? {
@@ -220,7 +237,8 @@ public struct AMQPConfiguration: Sendable {
         while let byte = utf8.popFirst() {
             if byte == UInt8(ascii: "%") {
                 guard let high = utf8.popFirst(), let low = utf8.popFirst(),
-                      let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) else { return nil }
+                    let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16)
+                else { return nil }
                 bytes.append(value)
             } else {
                 bytes.append(byte)

@@ -25,15 +25,18 @@ public final class AMQPConsumer: AsyncSequence, Sendable {
     private let shared: ConsumerShared
     public let queue: String
 
-    public init(configuration: AMQPConfiguration, queue: String, prefetch: UInt16 = 100, topology: AMQPTopology? = nil,
-                consumerTag: String? = nil, logger: Logger) {
+    public init(
+        configuration: AMQPConfiguration, queue: String, prefetch: UInt16 = 100, topology: AMQPTopology? = nil,
+        consumerTag: String? = nil, logger: Logger
+    ) {
         let (stream, continuation) = AsyncStream.makeStream(of: AMQPDelivery.self, bufferingPolicy: .unbounded)
         self.stream = stream
         self.queue = queue
         let shared = ConsumerShared()
         self.shared = shared
-        let core = ConsumerCore(configuration: configuration, queue: queue, prefetch: prefetch, topology: topology,
-                                consumerTag: consumerTag, logger: logger, shared: shared, continuation: continuation)
+        let core = ConsumerCore(
+            configuration: configuration, queue: queue, prefetch: prefetch, topology: topology,
+            consumerTag: consumerTag, logger: logger, shared: shared, continuation: continuation)
         let thread = Thread { core.run() }
         thread.name = "amqp-consumer-\(queue)"
         thread.start()
@@ -136,8 +139,11 @@ final class ConsumerCore: @unchecked Sendable {
     /// How long one wait for a delivery may block: acks queued meanwhile wait at most this long.
     private let pollInterval = 0.01
 
-    init(configuration: AMQPConfiguration, queue: String, prefetch: UInt16, topology: AMQPTopology?, consumerTag: String?,
-         logger: Logger, shared: ConsumerShared, continuation: AsyncStream<AMQPDelivery>.Continuation) {
+    init(
+        configuration: AMQPConfiguration, queue: String, prefetch: UInt16, topology: AMQPTopology?,
+        consumerTag: String?,
+        logger: Logger, shared: ConsumerShared, continuation: AsyncStream<AMQPDelivery>.Continuation
+    ) {
         self.configuration = configuration
         self.queue = queue
         self.prefetch = prefetch
@@ -167,7 +173,9 @@ final class ConsumerCore: @unchecked Sendable {
                     failures = 0
                 } catch {
                     failures += 1
-                    logger.warning("AMQP consumer cannot connect", metadata: ["amqp.error": .string("\(error)"), "amqp.attempt": .stringConvertible(failures)])
+                    logger.warning(
+                        "AMQP consumer cannot connect",
+                        metadata: ["amqp.error": .string("\(error)"), "amqp.attempt": .stringConvertible(failures)])
                     continue
                 }
             }
@@ -177,16 +185,19 @@ final class ConsumerCore: @unchecked Sendable {
                 switch try connection.consumeMessage(timeout: pollInterval) {
                 case .delivery(let raw):
                     metrics.consumed.increment()
-                    continuation.yield(AMQPDelivery(
-                        deliveryTag: raw.deliveryTag, connectionGeneration: generation, exchange: raw.exchange, routingKey: raw.routingKey,
-                        redelivered: raw.redelivered, body: raw.body, properties: raw.properties, queue: queue))
+                    continuation.yield(
+                        AMQPDelivery(
+                            deliveryTag: raw.deliveryTag, connectionGeneration: generation, exchange: raw.exchange,
+                            routingKey: raw.routingKey,
+                            redelivered: raw.redelivered, body: raw.body, properties: raw.properties, queue: queue))
                 case .timeout:
                     break
                 case .cancelledByBroker:
                     throw AMQPError(.channelClosed, "the broker cancelled the consumer (queue deleted?)")
                 }
             } catch {
-                logger.warning("AMQP consumer lost its connection; reconnecting", metadata: ["amqp.error": .string("\(error)")])
+                logger.warning(
+                    "AMQP consumer lost its connection; reconnecting", metadata: ["amqp.error": .string("\(error)")])
                 disconnect()
                 failures = 1
             }
@@ -195,7 +206,8 @@ final class ConsumerCore: @unchecked Sendable {
     }
 
     private func connect() throws {
-        let connection = try RabbitConnection.openFailingOver(configuration, confirms: false, logger: logger, node: &node)
+        let connection = try RabbitConnection.openFailingOver(
+            configuration, confirms: false, logger: logger, node: &node)
         do {
             if let topology, !topology.isEmpty { try connection.declare(topology) }
             try connection.qos(prefetch: prefetch)

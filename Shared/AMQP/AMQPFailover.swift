@@ -43,9 +43,11 @@ extension AMQPConfiguration {
         var first = parsed[0]
         for (index, other) in parsed.enumerated().dropFirst() {
             guard other.useTLS == first.useTLS, other.user == first.user, other.password == first.password,
-                  other.vhost == first.vhost else {
-                throw AMQPError(.connectionFailed,
-                                "invalid AMQP URL: node \(index + 1) differs from node 1 in scheme, user, password or vhost")
+                other.vhost == first.vhost
+            else {
+                throw AMQPError(
+                    .connectionFailed,
+                    "invalid AMQP URL: node \(index + 1) differs from node 1 in scheme, user, password or vhost")
             }
             first.failoverNodes.append(AMQPNode(host: other.host, port: other.port))
         }
@@ -65,8 +67,10 @@ extension RabbitConnection {
     /// `configuration.nodes`, kept across calls so a reconnect moves on from the node that failed)
     /// and trying each node once. On success `node` names the node connected to; on failure it
     /// has moved on by one, and the last node's error is thrown.
-    static func openFailingOver(_ configuration: AMQPConfiguration, confirms: Bool, logger: Logger,
-                                node: inout Int) throws -> RabbitConnection {
+    static func openFailingOver(
+        _ configuration: AMQPConfiguration, confirms: Bool, logger: Logger,
+        node: inout Int
+    ) throws -> RabbitConnection {
         let count = configuration.nodes.count
         var lastError: any Error = AMQPError(.connectionFailed, "no broker node configured")
         for attempt in 0..<count {
@@ -75,15 +79,17 @@ extension RabbitConnection {
             do {
                 let connection = try RabbitConnection.open(target, confirms: confirms, logger: logger)
                 if count > 1 {
-                    logger.debug("AMQP connected to a cluster node", metadata: ["amqp.node": .string("\(target.nodes[0])")])
+                    logger.debug(
+                        "AMQP connected to a cluster node", metadata: ["amqp.node": .string("\(target.nodes[0])")])
                 }
                 node = index
                 return connection
             } catch {
                 lastError = error
                 if count > 1 {
-                    logger.warning("AMQP node refused the connection; trying the next one",
-                                   metadata: ["amqp.node": .string("\(target.nodes[0])"), "amqp.error": .string("\(error)")])
+                    logger.warning(
+                        "AMQP node refused the connection; trying the next one",
+                        metadata: ["amqp.node": .string("\(target.nodes[0])"), "amqp.error": .string("\(error)")])
                 }
             }
         }

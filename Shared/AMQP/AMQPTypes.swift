@@ -89,7 +89,10 @@ public struct AMQPOutgoingMessage: Sendable {
     /// When true an unroutable message is returned by the broker and `publish` throws `.returned`.
     public var mandatory: Bool
 
-    public init(exchange: String, routingKey: String, body: [UInt8], properties: AMQPProperties = AMQPProperties(), mandatory: Bool = false) {
+    public init(
+        exchange: String, routingKey: String, body: [UInt8], properties: AMQPProperties = AMQPProperties(),
+        mandatory: Bool = false
+    ) {
         self.exchange = exchange
         self.routingKey = routingKey
         self.body = body
@@ -111,7 +114,10 @@ public struct AMQPDelivery: Sendable {
     public let properties: AMQPProperties
     public let queue: String
 
-    public init(deliveryTag: UInt64, connectionGeneration: UInt64, exchange: String, routingKey: String, redelivered: Bool, body: [UInt8], properties: AMQPProperties, queue: String) {
+    public init(
+        deliveryTag: UInt64, connectionGeneration: UInt64, exchange: String, routingKey: String, redelivered: Bool,
+        body: [UInt8], properties: AMQPProperties, queue: String
+    ) {
         self.deliveryTag = deliveryTag
         self.connectionGeneration = connectionGeneration
         self.exchange = exchange
@@ -137,7 +143,8 @@ public struct AMQPTopology: Sendable {
         /// so a service can rely on exchanges a deploy step declared.
         public var passive: Bool = false
 
-        public init(name: String, type: String, durable: Bool = true, arguments: AMQPTable = [:], passive: Bool = false) {
+        public init(name: String, type: String, durable: Bool = true, arguments: AMQPTable = [:], passive: Bool = false)
+        {
             self.name = name
             self.type = type
             self.durable = durable
@@ -177,7 +184,8 @@ public struct AMQPTopology: Sendable {
     /// Bindings an earlier version declared that must go (unbinding a missing one is a no-op).
     public var unbindings: [Binding]
 
-    public init(exchanges: [Exchange] = [], queues: [Queue] = [], bindings: [Binding] = [], unbindings: [Binding] = []) {
+    public init(exchanges: [Exchange] = [], queues: [Queue] = [], bindings: [Binding] = [], unbindings: [Binding] = [])
+    {
         self.exchanges = exchanges
         self.queues = queues
         self.bindings = bindings

@@ -65,12 +65,12 @@ private func errorCode(forStatus status: Int32) -> AMQPError.Code {
     case AMQP_STATUS_TIMEOUT.rawValue:
         return .timeout
     case AMQP_STATUS_SSL_ERROR.rawValue, AMQP_STATUS_SSL_HOSTNAME_VERIFY_FAILED.rawValue,
-         AMQP_STATUS_SSL_PEER_VERIFY_FAILED.rawValue, AMQP_STATUS_SSL_CONNECTION_FAILED.rawValue,
-         AMQP_STATUS_SSL_SET_ENGINE_FAILED.rawValue:
+        AMQP_STATUS_SSL_PEER_VERIFY_FAILED.rawValue, AMQP_STATUS_SSL_CONNECTION_FAILED.rawValue,
+        AMQP_STATUS_SSL_SET_ENGINE_FAILED.rawValue:
         return .tls
     case AMQP_STATUS_SOCKET_ERROR.rawValue, AMQP_STATUS_CONNECTION_CLOSED.rawValue,
-         AMQP_STATUS_HEARTBEAT_TIMEOUT.rawValue, AMQP_STATUS_SOCKET_CLOSED.rawValue,
-         AMQP_STATUS_SOCKET_INUSE.rawValue, AMQP_STATUS_TCP_ERROR.rawValue:
+        AMQP_STATUS_HEARTBEAT_TIMEOUT.rawValue, AMQP_STATUS_SOCKET_CLOSED.rawValue,
+        AMQP_STATUS_SOCKET_INUSE.rawValue, AMQP_STATUS_TCP_ERROR.rawValue:
         return .connectionClosed
     case AMQP_STATUS_HOSTNAME_RESOLUTION_FAILED.rawValue:
         return .connectionFailed
@@ -167,22 +167,58 @@ final class CArena {
     func properties(_ properties: AMQPProperties) -> amqp_basic_properties_t {
         var result = amqp_basic_properties_t()
         var flags: UInt32 = 0
-        if let value = properties.contentType { result.content_type = bytes(value); flags |= PropertyFlag.contentType }
-        if let value = properties.contentEncoding { result.content_encoding = bytes(value); flags |= PropertyFlag.contentEncoding }
-        if !properties.headers.isEmpty { result.headers = table(properties.headers); flags |= PropertyFlag.headers }
-        if let value = properties.deliveryMode { result.delivery_mode = value; flags |= PropertyFlag.deliveryMode }
-        if let value = properties.priority { result.priority = value; flags |= PropertyFlag.priority }
-        if let value = properties.correlationID { result.correlation_id = bytes(value); flags |= PropertyFlag.correlationID }
-        if let value = properties.replyTo { result.reply_to = bytes(value); flags |= PropertyFlag.replyTo }
-        if let value = properties.expiration { result.expiration = bytes(value); flags |= PropertyFlag.expiration }
-        if let value = properties.messageID { result.message_id = bytes(value); flags |= PropertyFlag.messageID }
+        if let value = properties.contentType {
+            result.content_type = bytes(value)
+            flags |= PropertyFlag.contentType
+        }
+        if let value = properties.contentEncoding {
+            result.content_encoding = bytes(value)
+            flags |= PropertyFlag.contentEncoding
+        }
+        if !properties.headers.isEmpty {
+            result.headers = table(properties.headers)
+            flags |= PropertyFlag.headers
+        }
+        if let value = properties.deliveryMode {
+            result.delivery_mode = value
+            flags |= PropertyFlag.deliveryMode
+        }
+        if let value = properties.priority {
+            result.priority = value
+            flags |= PropertyFlag.priority
+        }
+        if let value = properties.correlationID {
+            result.correlation_id = bytes(value)
+            flags |= PropertyFlag.correlationID
+        }
+        if let value = properties.replyTo {
+            result.reply_to = bytes(value)
+            flags |= PropertyFlag.replyTo
+        }
+        if let value = properties.expiration {
+            result.expiration = bytes(value)
+            flags |= PropertyFlag.expiration
+        }
+        if let value = properties.messageID {
+            result.message_id = bytes(value)
+            flags |= PropertyFlag.messageID
+        }
         if let value = properties.timestamp {
             result.timestamp = UInt64(max(0, value.timeIntervalSince1970.rounded(.down)))
             flags |= PropertyFlag.timestamp
         }
-        if let value = properties.type { result.type = bytes(value); flags |= PropertyFlag.type }
-        if let value = properties.userID { result.user_id = bytes(value); flags |= PropertyFlag.userID }
-        if let value = properties.appID { result.app_id = bytes(value); flags |= PropertyFlag.appID }
+        if let value = properties.type {
+            result.type = bytes(value)
+            flags |= PropertyFlag.type
+        }
+        if let value = properties.userID {
+            result.user_id = bytes(value)
+            flags |= PropertyFlag.userID
+        }
+        if let value = properties.appID {
+            result.app_id = bytes(value)
+            flags |= PropertyFlag.appID
+        }
         result._flags = flags
         return result
     }
@@ -248,7 +284,8 @@ enum AMQPDecoding {
             type: text(PropertyFlag.type, raw.type),
             correlationID: text(PropertyFlag.correlationID, raw.correlation_id),
             appID: text(PropertyFlag.appID, raw.app_id),
-            timestamp: flags & PropertyFlag.timestamp != 0 ? Date(timeIntervalSince1970: TimeInterval(raw.timestamp)) : nil,
+            timestamp: flags & PropertyFlag.timestamp != 0
+                ? Date(timeIntervalSince1970: TimeInterval(raw.timestamp)) : nil,
             headers: flags & PropertyFlag.headers != 0 ? table(raw.headers) : [:],
             expiration: text(PropertyFlag.expiration, raw.expiration),
             priority: flags & PropertyFlag.priority != 0 ? raw.priority : nil,
@@ -352,8 +389,11 @@ final class RabbitConnection {
 
     /// Connects, logs in, opens a channel (in confirm mode when `confirms`).
     static func open(_ configuration: AMQPConfiguration, confirms: Bool, logger: Logger) throws -> RabbitConnection {
-        guard let state = amqp_new_connection() else { throw AMQPError(.connectionFailed, "amqp_new_connection failed") }
-        let connection = RabbitConnection(state: state, confirms: confirms, rpcTimeout: configuration.rpcTimeoutSeconds, logger: logger)
+        guard let state = amqp_new_connection() else {
+            throw AMQPError(.connectionFailed, "amqp_new_connection failed")
+        }
+        let connection = RabbitConnection(
+            state: state, confirms: confirms, rpcTimeout: configuration.rpcTimeoutSeconds, logger: logger)
         let target = "\(configuration.host):\(configuration.port)"
         let socket: OpaquePointer?
         if configuration.useTLS {
@@ -361,11 +401,15 @@ final class RabbitConnection {
             guard let socket else { throw AMQPError(.tls, "amqp_ssl_socket_new failed") }
             if let path = configuration.caCertificatePath {
                 let status = amqp_ssl_socket_set_cacert(socket, path)
-                guard status == AMQP_STATUS_OK.rawValue else { throw AMQPError(.tls, "cannot load CA certificate: \(statusText(status))") }
+                guard status == AMQP_STATUS_OK.rawValue else {
+                    throw AMQPError(.tls, "cannot load CA certificate: \(statusText(status))")
+                }
             }
             if let certificate = configuration.clientCertificatePath, let key = configuration.clientKeyPath {
                 let status = amqp_ssl_socket_set_key(socket, certificate, key)
-                guard status == AMQP_STATUS_OK.rawValue else { throw AMQPError(.tls, "cannot load client certificate/key: \(statusText(status))") }
+                guard status == AMQP_STATUS_OK.rawValue else {
+                    throw AMQPError(.tls, "cannot load client certificate/key: \(statusText(status))")
+                }
             }
             amqp_ssl_socket_set_verify_peer(socket, configuration.verifyPeer ? 1 : 0)
             amqp_ssl_socket_set_verify_hostname(socket, configuration.verifyPeer ? 1 : 0)
@@ -379,7 +423,8 @@ final class RabbitConnection {
         guard status == AMQP_STATUS_OK.rawValue else {
             connection.isAlive = false
             let code = errorCode(forStatus: status)
-            throw AMQPError(code == .tls ? .tls : .connectionFailed, "cannot connect to \(target): \(statusText(status))")
+            throw AMQPError(
+                code == .tls ? .tls : .connectionFailed, "cannot connect to \(target): \(statusText(status))")
         }
         _ = amqp_set_handshake_timeout(state, &connectTimeout)
         var rpc = makeTimeval(seconds: configuration.rpcTimeoutSeconds)
@@ -435,7 +480,9 @@ final class RabbitConnection {
     }
 
     /// Acknowledges a broker-initiated channel.close or connection.close and returns the error.
-    private func handleServerClose(methodID: UInt32, decoded: UnsafeMutableRawPointer?, channel closedChannel: UInt16, _ context: String) -> AMQPError {
+    private func handleServerClose(
+        methodID: UInt32, decoded: UnsafeMutableRawPointer?, channel closedChannel: UInt16, _ context: String
+    ) -> AMQPError {
         switch methodID {
         case AMQPMethodID.channelClose:
             let (replyCode, text) = closeReply(decoded, as: amqp_channel_close_t.self, \.reply_code, \.reply_text)
@@ -443,14 +490,17 @@ final class RabbitConnection {
             let status = amqp_send_method(state, closedChannel, AMQPMethodID.channelCloseOK, &ok)
             if status != AMQP_STATUS_OK.rawValue { isAlive = false }
             if closedChannel == channel { channel = 0 }
-            return AMQPError(.channelClosed, replyCode: replyCode, "\(context): channel closed by broker: \(replyCode) \(text)")
+            return AMQPError(
+                .channelClosed, replyCode: replyCode, "\(context): channel closed by broker: \(replyCode) \(text)")
         case AMQPMethodID.connectionClose:
             let (replyCode, text) = closeReply(decoded, as: amqp_connection_close_t.self, \.reply_code, \.reply_text)
             var ok = amqp_connection_close_ok_t()
             _ = amqp_send_method(state, 0, AMQPMethodID.connectionCloseOK, &ok)
             isAlive = false
             channel = 0
-            return AMQPError(.connectionClosed, replyCode: replyCode, "\(context): connection closed by broker: \(replyCode) \(text)")
+            return AMQPError(
+                .connectionClosed, replyCode: replyCode, "\(context): connection closed by broker: \(replyCode) \(text)"
+            )
         default:
             isAlive = false
             return AMQPError(.protocolError, "\(context): unexpected method 0x\(String(methodID, radix: 16))")
@@ -497,25 +547,29 @@ final class RabbitConnection {
         try ensureChannel()
         for exchange in topology.exchanges {
             let arena = CArena()
-            _ = amqp_exchange_declare(state, channel, arena.bytes(exchange.name), arena.bytes(exchange.type), exchange.passive ? 1 : 0,
-                                      exchange.durable ? 1 : 0, 0, 0, arena.table(exchange.arguments))
+            _ = amqp_exchange_declare(
+                state, channel, arena.bytes(exchange.name), arena.bytes(exchange.type), exchange.passive ? 1 : 0,
+                exchange.durable ? 1 : 0, 0, 0, arena.table(exchange.arguments))
             try check(rpcReply(), "exchange.declare '\(exchange.name)'")
         }
         for queue in topology.queues {
             let arena = CArena()
-            _ = amqp_queue_declare(state, channel, arena.bytes(queue.name), 0, queue.durable ? 1 : 0, 0, 0, arena.table(queue.arguments))
+            _ = amqp_queue_declare(
+                state, channel, arena.bytes(queue.name), 0, queue.durable ? 1 : 0, 0, 0, arena.table(queue.arguments))
             try check(rpcReply(), "queue.declare '\(queue.name)'")
         }
         for binding in topology.bindings {
             let arena = CArena()
-            _ = amqp_queue_bind(state, channel, arena.bytes(binding.queue), arena.bytes(binding.exchange),
-                                arena.bytes(binding.routingKey), amqp_table_t(num_entries: 0, entries: nil))
+            _ = amqp_queue_bind(
+                state, channel, arena.bytes(binding.queue), arena.bytes(binding.exchange),
+                arena.bytes(binding.routingKey), amqp_table_t(num_entries: 0, entries: nil))
             try check(rpcReply(), "queue.bind '\(binding.queue)' to '\(binding.exchange)'")
         }
         for binding in topology.unbindings {
             let arena = CArena()
-            _ = amqp_queue_unbind(state, channel, arena.bytes(binding.queue), arena.bytes(binding.exchange),
-                                  arena.bytes(binding.routingKey), amqp_table_t(num_entries: 0, entries: nil))
+            _ = amqp_queue_unbind(
+                state, channel, arena.bytes(binding.queue), arena.bytes(binding.exchange),
+                arena.bytes(binding.routingKey), amqp_table_t(num_entries: 0, entries: nil))
             try check(rpcReply(), "queue.unbind '\(binding.queue)' from '\(binding.exchange)'")
         }
         releaseBuffers()
@@ -525,7 +579,8 @@ final class RabbitConnection {
     func queueState(_ queue: String) throws -> (messages: UInt32, consumers: UInt32) {
         try ensureChannel()
         let arena = CArena()
-        let ok = amqp_queue_declare(state, channel, arena.bytes(queue), 1, 0, 0, 0, amqp_table_t(num_entries: 0, entries: nil))
+        let ok = amqp_queue_declare(
+            state, channel, arena.bytes(queue), 1, 0, 0, 0, amqp_table_t(num_entries: 0, entries: nil))
         try check(rpcReply(), "queue.declare passive '\(queue)'")
         guard let ok else { throw AMQPError(.protocolError, "queue.declare passive '\(queue)': no reply") }
         let result = (ok.pointee.message_count, ok.pointee.consumer_count)
@@ -568,8 +623,9 @@ final class RabbitConnection {
             let exchange = arena.bytes(message.exchange)
             let routingKey = arena.bytes(message.routingKey)
             let status = message.body.withUnsafeBytes { body in
-                amqp_basic_publish(state, publishChannel, exchange, routingKey, message.mandatory ? 1 : 0, 0, &properties,
-                                   amqp_bytes_t(len: body.count, bytes: UnsafeMutableRawPointer(mutating: body.baseAddress)))
+                amqp_basic_publish(
+                    state, publishChannel, exchange, routingKey, message.mandatory ? 1 : 0, 0, &properties,
+                    amqp_bytes_t(len: body.count, bytes: UnsafeMutableRawPointer(mutating: body.baseAddress)))
             }
             try checkStatus(status, "basic.publish to '\(message.exchange)'")
             nextPublishSequence += 1
@@ -603,7 +659,8 @@ final class RabbitConnection {
             let left = deadline.timeIntervalSinceNow
             guard left > 0 else {
                 isAlive = false  // confirms are lost with this connection; the owner replaces it
-                throw AMQPError(.timeout, "no publisher confirm for \(remaining) message(s) within \(Int(rpcTimeout)) s")
+                throw AMQPError(
+                    .timeout, "no publisher confirm for \(remaining) message(s) within \(Int(rpcTimeout)) s")
             }
             var frame = amqp_frame_t()
             var wait = makeTimeval(seconds: left)
@@ -613,7 +670,8 @@ final class RabbitConnection {
             guard frame.frame_type == frameMethod else { continue }
             let method = frame.payload.method
             if frame.channel == 0 && method.id == AMQPMethodID.connectionClose {
-                throw handleServerClose(methodID: method.id, decoded: method.decoded, channel: 0, "waiting for publisher confirms")
+                throw handleServerClose(
+                    methodID: method.id, decoded: method.decoded, channel: 0, "waiting for publisher confirms")
             }
             guard frame.channel == publishChannel else { continue }  // stale frames of an earlier channel
             switch method.id {
@@ -625,13 +683,16 @@ final class RabbitConnection {
                 settle(nack.delivery_tag, multiple: nack.multiple != 0, nack: true)
             case AMQPMethodID.basicReturn:
                 let returned = method.decoded!.assumingMemoryBound(to: amqp_basic_return_t.self).pointee
-                outcome.returns.append("'\(string(returned.exchange))'/'\(string(returned.routing_key))' (\(returned.reply_code) \(string(returned.reply_text)))")
+                outcome.returns.append(
+                    "'\(string(returned.exchange))'/'\(string(returned.routing_key))' (\(returned.reply_code) \(string(returned.reply_text)))"
+                )
                 var content = amqp_message_t()
                 let reply = amqp_read_message(state, publishChannel, &content, 0)
                 try check(reply, "reading a returned message")
                 amqp_destroy_message(&content)
             case AMQPMethodID.channelClose:
-                throw handleServerClose(methodID: method.id, decoded: method.decoded, channel: publishChannel, "publishing")
+                throw handleServerClose(
+                    methodID: method.id, decoded: method.decoded, channel: publishChannel, "publishing")
             default:
                 continue
             }
@@ -656,8 +717,9 @@ final class RabbitConnection {
             throw AMQPError(.protocolError, "basic.get '\(queue)': unexpected reply")
         }
         let ok = decoded.assumingMemoryBound(to: amqp_basic_get_ok_t.self).pointee
-        var delivery = RawDelivery(deliveryTag: ok.delivery_tag, exchange: string(ok.exchange), routingKey: string(ok.routing_key),
-                                   redelivered: ok.redelivered != 0, body: [], properties: AMQPProperties())
+        var delivery = RawDelivery(
+            deliveryTag: ok.delivery_tag, exchange: string(ok.exchange), routingKey: string(ok.routing_key),
+            redelivered: ok.redelivered != 0, body: [], properties: AMQPProperties())
         var message = amqp_message_t()
         try check(amqp_read_message(state, channel, &message, 0), "reading message from '\(queue)'")
         delivery.body = byteArray(message.body)
@@ -694,8 +756,9 @@ final class RabbitConnection {
     func consume(_ queue: String, consumerTag: String?) throws -> String {
         try ensureChannel()
         let arena = CArena()
-        let ok = amqp_basic_consume(state, channel, arena.bytes(queue), arena.bytes(consumerTag ?? ""), 0, 0, 0,
-                                    amqp_table_t(num_entries: 0, entries: nil))
+        let ok = amqp_basic_consume(
+            state, channel, arena.bytes(queue), arena.bytes(consumerTag ?? ""), 0, 0, 0,
+            amqp_table_t(num_entries: 0, entries: nil))
         try check(rpcReply(), "basic.consume '\(queue)'")
         guard let ok else { throw AMQPError(.protocolError, "basic.consume '\(queue)': no reply") }
         return string(ok.pointee.consumer_tag)
@@ -716,7 +779,8 @@ final class RabbitConnection {
         switch reply.reply_type {
         case AMQP_RESPONSE_NORMAL:
             let delivery = RawDelivery(
-                deliveryTag: envelope.delivery_tag, exchange: string(envelope.exchange), routingKey: string(envelope.routing_key),
+                deliveryTag: envelope.delivery_tag, exchange: string(envelope.exchange),
+                routingKey: string(envelope.routing_key),
                 redelivered: envelope.redelivered != 0, body: byteArray(envelope.message.body),
                 properties: AMQPDecoding.properties(envelope.message.properties)
             )

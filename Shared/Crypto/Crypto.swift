@@ -121,7 +121,8 @@ public enum AES256GCM {
     public static func generateKey() -> [UInt8] { SecureRandom.bytes(keyByteCount) }
 
     public static func seal(_ plaintext: [UInt8], key: [UInt8], associatedData: [UInt8] = []) throws -> [UInt8] {
-        try LibCrypto.aesGCMSeal(plaintext, key: key, nonce: SecureRandom.bytes(nonceByteCount), associatedData: associatedData)
+        try LibCrypto.aesGCMSeal(
+            plaintext, key: key, nonce: SecureRandom.bytes(nonceByteCount), associatedData: associatedData)
     }
 
     /// Throws `.authenticationFailed` when the key, associated data, nonce, ciphertext or tag do not match.

@@ -7,7 +7,9 @@ public enum Hex {
     /// Accepts upper- and lowercase digits; throws `.invalidHex` on an odd length or a non-hex character.
     public static func decode(_ string: String) throws -> [UInt8] {
         let utf8 = Array(string.utf8)
-        guard utf8.count % 2 == 0 else { throw CryptoError(code: .invalidHex, function: "Hex.decode", detail: "odd length") }
+        guard utf8.count % 2 == 0 else {
+            throw CryptoError(code: .invalidHex, function: "Hex.decode", detail: "odd length")
+        }
         guard let bytes = HexCoding.decode(utf8: utf8) else {
             throw CryptoError(code: .invalidHex, function: "Hex.decode", detail: "not a hex digit")
         }
@@ -25,17 +27,21 @@ public enum Base64URL {
         var index = 0
         while index + 3 <= bytes.count {
             let n = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
-            out.append(alphabet[Int(n >> 18 & 63)]); out.append(alphabet[Int(n >> 12 & 63)])
-            out.append(alphabet[Int(n >> 6 & 63)]); out.append(alphabet[Int(n & 63)])
+            out.append(alphabet[Int(n >> 18 & 63)])
+            out.append(alphabet[Int(n >> 12 & 63)])
+            out.append(alphabet[Int(n >> 6 & 63)])
+            out.append(alphabet[Int(n & 63)])
             index += 3
         }
         switch bytes.count - index {
         case 1:
             let n = UInt32(bytes[index]) << 16
-            out.append(alphabet[Int(n >> 18 & 63)]); out.append(alphabet[Int(n >> 12 & 63)])
+            out.append(alphabet[Int(n >> 18 & 63)])
+            out.append(alphabet[Int(n >> 12 & 63)])
         case 2:
             let n = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8
-            out.append(alphabet[Int(n >> 18 & 63)]); out.append(alphabet[Int(n >> 12 & 63)])
+            out.append(alphabet[Int(n >> 18 & 63)])
+            out.append(alphabet[Int(n >> 12 & 63)])
             out.append(alphabet[Int(n >> 6 & 63)])
         default: break
         }
@@ -46,13 +52,18 @@ public enum Base64URL {
     public static func decode(_ string: String) throws -> [UInt8] {
         var utf8 = Array(string.utf8)
         while utf8.last == UInt8(ascii: "=") { utf8.removeLast() }
-        guard utf8.count % 4 != 1 else { throw CryptoError(code: .invalidBase64, function: "Base64URL.decode", detail: "impossible length") }
+        guard utf8.count % 4 != 1 else {
+            throw CryptoError(code: .invalidBase64, function: "Base64URL.decode", detail: "impossible length")
+        }
         var out = [UInt8]()
         out.reserveCapacity(utf8.count * 3 / 4)
         var buffer: UInt32 = 0
         var bits = 0
         for c in utf8 {
-            guard let v = value(c) else { throw CryptoError(code: .invalidBase64, function: "Base64URL.decode", detail: "not a base64url character") }
+            guard let v = value(c) else {
+                throw CryptoError(
+                    code: .invalidBase64, function: "Base64URL.decode", detail: "not a base64url character")
+            }
             buffer = buffer << 6 | UInt32(v)
             bits += 6
             if bits >= 8 {

@@ -37,7 +37,9 @@ enum LibCrypto {
         var out = [UInt8](repeating: 0, count: sha256Length)
         var length: UInt32 = 0
         let rc = withBytes(bytes) { pointer, count in
-            out.withUnsafeMutableBufferPointer { EVP_Digest(pointer, count, $0.baseAddress, &length, EVP_sha256(), nil) }
+            out.withUnsafeMutableBufferPointer {
+                EVP_Digest(pointer, count, $0.baseAddress, &length, EVP_sha256(), nil)
+            }
         }
         guard rc == 1, length == UInt32(sha256Length) else { throw failure("EVP_Digest") }
         return out
@@ -79,8 +81,12 @@ enum LibCrypto {
             let finished = try copy()
             var out = [UInt8](repeating: 0, count: LibCrypto.sha256Length)
             var length: UInt32 = 0
-            let rc = out.withUnsafeMutableBufferPointer { EVP_DigestFinal_ex(finished.pointer, $0.baseAddress, &length) }
-            guard rc == 1, length == UInt32(LibCrypto.sha256Length) else { throw LibCrypto.failure("EVP_DigestFinal_ex") }
+            let rc = out.withUnsafeMutableBufferPointer {
+                EVP_DigestFinal_ex(finished.pointer, $0.baseAddress, &length)
+            }
+            guard rc == 1, length == UInt32(LibCrypto.sha256Length) else {
+                throw LibCrypto.failure("EVP_DigestFinal_ex")
+            }
             return out
         }
     }
@@ -93,7 +99,9 @@ enum LibCrypto {
         let result = withBytes(key) { keyPointer, keyCount in
             withBytes(message) { messagePointer, messageCount in
                 out.withUnsafeMutableBufferPointer {
-                    HMAC(EVP_sha256(), keyPointer, Int32(keyCount), messagePointer, messageCount, $0.baseAddress, &length)
+                    HMAC(
+                        EVP_sha256(), keyPointer, Int32(keyCount), messagePointer, messageCount, $0.baseAddress, &length
+                    )
                 }
             }
         }
@@ -105,7 +113,9 @@ enum LibCrypto {
 
     static func randomBytes(_ count: Int) throws -> [UInt8] {
         guard count > 0 else { return [] }
-        guard count <= Int(Int32.max) else { throw CryptoError(code: .invalidInput, function: "RAND_bytes", detail: "count too large") }
+        guard count <= Int(Int32.max) else {
+            throw CryptoError(code: .invalidInput, function: "RAND_bytes", detail: "count too large")
+        }
         var out = [UInt8](repeating: 0, count: count)
         let rc = out.withUnsafeMutableBufferPointer { RAND_bytes($0.baseAddress, Int32(count)) }
         guard rc == 1 else { throw failure("RAND_bytes") }
@@ -139,23 +149,35 @@ enum LibCrypto {
     }
 
     /// Returns nonce ‖ ciphertext ‖ tag.
-    static func aesGCMSeal(_ plaintext: [UInt8], key: [UInt8], nonce: [UInt8], associatedData: [UInt8]) throws -> [UInt8] {
-        guard key.count == aes256KeyLength else { throw CryptoError(code: .invalidKeyLength, function: "AES256GCM.seal") }
-        guard nonce.count == gcmNonceLength else { throw CryptoError(code: .invalidInput, function: "AES256GCM.seal", detail: "nonce must be 12 bytes") }
+    static func aesGCMSeal(_ plaintext: [UInt8], key: [UInt8], nonce: [UInt8], associatedData: [UInt8]) throws
+        -> [UInt8]
+    {
+        guard key.count == aes256KeyLength else {
+            throw CryptoError(code: .invalidKeyLength, function: "AES256GCM.seal")
+        }
+        guard nonce.count == gcmNonceLength else {
+            throw CryptoError(code: .invalidInput, function: "AES256GCM.seal", detail: "nonce must be 12 bytes")
+        }
         guard plaintext.count <= Int(Int32.max) - 64, associatedData.count <= Int(Int32.max) else {
             throw CryptoError(code: .invalidInput, function: "AES256GCM.seal", detail: "input too large")
         }
         let ctx = try CipherContext()
-        guard EVP_EncryptInit_ex(ctx.pointer, EVP_aes_256_gcm(), nil, nil, nil) == 1 else { throw failure("EVP_EncryptInit_ex") }
+        guard EVP_EncryptInit_ex(ctx.pointer, EVP_aes_256_gcm(), nil, nil, nil) == 1 else {
+            throw failure("EVP_EncryptInit_ex")
+        }
         guard EVP_CIPHER_CTX_ctrl(ctx.pointer, EVP_CTRL_AEAD_SET_IVLEN, Int32(gcmNonceLength), nil) == 1 else {
             throw failure("EVP_CIPHER_CTX_ctrl(SET_IVLEN)")
         }
-        let keyed = withBytes(key) { k, _ in withBytes(nonce) { n, _ in EVP_EncryptInit_ex(ctx.pointer, nil, nil, k, n) } }
+        let keyed = withBytes(key) { k, _ in
+            withBytes(nonce) { n, _ in EVP_EncryptInit_ex(ctx.pointer, nil, nil, k, n) }
+        }
         guard keyed == 1 else { throw failure("EVP_EncryptInit_ex") }
 
         var outLength: Int32 = 0
         if !associatedData.isEmpty {
-            let rc = withBytes(associatedData) { a, count in EVP_EncryptUpdate(ctx.pointer, nil, &outLength, a, Int32(count)) }
+            let rc = withBytes(associatedData) { a, count in
+                EVP_EncryptUpdate(ctx.pointer, nil, &outLength, a, Int32(count))
+            }
             guard rc == 1 else { throw failure("EVP_EncryptUpdate(AAD)") }
         }
         var out = [UInt8](repeating: 0, count: gcmNonceLength + plaintext.count + 16 + gcmTagLength)
@@ -163,7 +185,9 @@ enum LibCrypto {
         var written = 0
         if !plaintext.isEmpty {
             let rc = withBytes(plaintext) { p, count in
-                out.withUnsafeMutableBufferPointer { EVP_EncryptUpdate(ctx.pointer, $0.baseAddress! + gcmNonceLength, &outLength, p, Int32(count)) }
+                out.withUnsafeMutableBufferPointer {
+                    EVP_EncryptUpdate(ctx.pointer, $0.baseAddress! + gcmNonceLength, &outLength, p, Int32(count))
+                }
             }
             guard rc == 1 else { throw failure("EVP_EncryptUpdate") }
             written += Int(outLength)
@@ -173,9 +197,13 @@ enum LibCrypto {
         }
         guard finalRC == 1 else { throw failure("EVP_EncryptFinal_ex") }
         written += Int(outLength)
-        guard written == plaintext.count else { throw CryptoError(code: .openSSLFailure, function: "EVP_EncryptFinal_ex", detail: "unexpected output length") }
+        guard written == plaintext.count else {
+            throw CryptoError(
+                code: .openSSLFailure, function: "EVP_EncryptFinal_ex", detail: "unexpected output length")
+        }
         let tagRC = out.withUnsafeMutableBufferPointer {
-            EVP_CIPHER_CTX_ctrl(ctx.pointer, EVP_CTRL_AEAD_GET_TAG, Int32(gcmTagLength), $0.baseAddress! + gcmNonceLength + written)
+            EVP_CIPHER_CTX_ctrl(
+                ctx.pointer, EVP_CTRL_AEAD_GET_TAG, Int32(gcmTagLength), $0.baseAddress! + gcmNonceLength + written)
         }
         guard tagRC == 1 else { throw failure("EVP_CIPHER_CTX_ctrl(GET_TAG)") }
         out.removeSubrange((gcmNonceLength + written + gcmTagLength)...)
@@ -183,32 +211,45 @@ enum LibCrypto {
     }
 
     static func aesGCMOpen(_ sealed: [UInt8], key: [UInt8], associatedData: [UInt8]) throws -> [UInt8] {
-        guard key.count == aes256KeyLength else { throw CryptoError(code: .invalidKeyLength, function: "AES256GCM.open") }
-        guard sealed.count >= gcmNonceLength + gcmTagLength, sealed.count <= Int(Int32.max), associatedData.count <= Int(Int32.max) else {
-            throw CryptoError(code: .invalidInput, function: "AES256GCM.open", detail: "sealed box has the wrong length")
+        guard key.count == aes256KeyLength else {
+            throw CryptoError(code: .invalidKeyLength, function: "AES256GCM.open")
+        }
+        guard sealed.count >= gcmNonceLength + gcmTagLength, sealed.count <= Int(Int32.max),
+            associatedData.count <= Int(Int32.max)
+        else {
+            throw CryptoError(
+                code: .invalidInput, function: "AES256GCM.open", detail: "sealed box has the wrong length")
         }
         let nonce = Array(sealed[0..<gcmNonceLength])
         var tag = Array(sealed[(sealed.count - gcmTagLength)...])
         let ciphertext = Array(sealed[gcmNonceLength..<(sealed.count - gcmTagLength)])
 
         let ctx = try CipherContext()
-        guard EVP_DecryptInit_ex(ctx.pointer, EVP_aes_256_gcm(), nil, nil, nil) == 1 else { throw failure("EVP_DecryptInit_ex") }
+        guard EVP_DecryptInit_ex(ctx.pointer, EVP_aes_256_gcm(), nil, nil, nil) == 1 else {
+            throw failure("EVP_DecryptInit_ex")
+        }
         guard EVP_CIPHER_CTX_ctrl(ctx.pointer, EVP_CTRL_AEAD_SET_IVLEN, Int32(gcmNonceLength), nil) == 1 else {
             throw failure("EVP_CIPHER_CTX_ctrl(SET_IVLEN)")
         }
-        let keyed = withBytes(key) { k, _ in withBytes(nonce) { n, _ in EVP_DecryptInit_ex(ctx.pointer, nil, nil, k, n) } }
+        let keyed = withBytes(key) { k, _ in
+            withBytes(nonce) { n, _ in EVP_DecryptInit_ex(ctx.pointer, nil, nil, k, n) }
+        }
         guard keyed == 1 else { throw failure("EVP_DecryptInit_ex") }
 
         var outLength: Int32 = 0
         if !associatedData.isEmpty {
-            let rc = withBytes(associatedData) { a, count in EVP_DecryptUpdate(ctx.pointer, nil, &outLength, a, Int32(count)) }
+            let rc = withBytes(associatedData) { a, count in
+                EVP_DecryptUpdate(ctx.pointer, nil, &outLength, a, Int32(count))
+            }
             guard rc == 1 else { throw failure("EVP_DecryptUpdate(AAD)") }
         }
         var out = [UInt8](repeating: 0, count: ciphertext.count + 16)
         var written = 0
         if !ciphertext.isEmpty {
             let rc = withBytes(ciphertext) { c, count in
-                out.withUnsafeMutableBufferPointer { EVP_DecryptUpdate(ctx.pointer, $0.baseAddress!, &outLength, c, Int32(count)) }
+                out.withUnsafeMutableBufferPointer {
+                    EVP_DecryptUpdate(ctx.pointer, $0.baseAddress!, &outLength, c, Int32(count))
+                }
             }
             guard rc == 1 else { throw failure("EVP_DecryptUpdate") }
             written += Int(outLength)
@@ -217,7 +258,9 @@ enum LibCrypto {
             EVP_CIPHER_CTX_ctrl(ctx.pointer, EVP_CTRL_AEAD_SET_TAG, Int32(gcmTagLength), $0.baseAddress)
         }
         guard tagRC == 1 else { throw failure("EVP_CIPHER_CTX_ctrl(SET_TAG)") }
-        let finalRC = out.withUnsafeMutableBufferPointer { EVP_DecryptFinal_ex(ctx.pointer, $0.baseAddress! + written, &outLength) }
+        let finalRC = out.withUnsafeMutableBufferPointer {
+            EVP_DecryptFinal_ex(ctx.pointer, $0.baseAddress! + written, &outLength)
+        }
         guard finalRC == 1 else {
             ERR_clear_error()
             throw CryptoError(code: .authenticationFailed, function: "EVP_DecryptFinal_ex")

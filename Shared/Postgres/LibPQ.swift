@@ -1,11 +1,11 @@
 import CLibPQ
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The only place that calls libpq. Every return code becomes a thrown `PostgresError`.
@@ -22,7 +22,9 @@ final class LibPQConnection {
     /// Blocking connect (PQconnectdbParams). The connection string is expanded as libpq's `dbname`,
     /// so a conninfo or a URI works; `connect_timeout` and `fallback_application_name` come before it
     /// (the string may override them) and `client_encoding=UTF8` after it (always wins).
-    static func connect(connectionString: String, applicationName: String?, connectTimeoutSeconds: Int) throws -> LibPQConnection {
+    static func connect(connectionString: String, applicationName: String?, connectTimeoutSeconds: Int) throws
+        -> LibPQConnection
+    {
         var pairs: [(String, String)] = [("connect_timeout", String(max(connectTimeoutSeconds, 2)))]
         if let applicationName { pairs.append(("fallback_application_name", applicationName)) }
         pairs.append(("dbname", connectionString))
@@ -48,13 +50,15 @@ final class LibPQConnection {
         let connection = LibPQConnection(handle: handle)
         // Notices (e.g. "relation already exists, skipping") would go to stderr by default. A FATAL
         // arriving while idle (pg_terminate_backend, server shutdown) means the server is closing it.
-        PQsetNoticeReceiver(handle, { argument, result in
-            guard let argument, let result else { return }
-            let severity = PQresultErrorField(result, Int32(UInt8(ascii: "V"))).map { String(cString: $0) }
-            if severity == "FATAL" || severity == "PANIC" {
-                Unmanaged<LibPQConnection>.fromOpaque(argument).takeUnretainedValue().serverSaidFatal = true
-            }
-        }, Unmanaged.passUnretained(connection).toOpaque())
+        PQsetNoticeReceiver(
+            handle,
+            { argument, result in
+                guard let argument, let result else { return }
+                let severity = PQresultErrorField(result, Int32(UInt8(ascii: "V"))).map { String(cString: $0) }
+                if severity == "FATAL" || severity == "PANIC" {
+                    Unmanaged<LibPQConnection>.fromOpaque(argument).takeUnretainedValue().serverSaidFatal = true
+                }
+            }, Unmanaged.passUnretained(connection).toOpaque())
         return connection
     }
 
@@ -109,7 +113,10 @@ final class LibPQConnection {
         for (index, bind) in binds.enumerated() {
             if let error = bind.encodingError { throw error }
             types.append(bind.dataType.oid)
-            guard let text = bind.text else { storage.append(nil); continue }
+            guard let text = bind.text else {
+                storage.append(nil)
+                continue
+            }
             guard !text.utf8.contains(0) else {
                 throw PostgresError(code: .encodingFailed, context: "parameter $\(index + 1) contains a NUL byte")
             }
@@ -144,13 +151,16 @@ final class LibPQConnection {
         guard let result else {
             // No result at all: out of memory or the connection is gone.
             let lost = PQstatus(handle) != CONNECTION_OK
-            throw PostgresError(code: lost ? .connectionLost : .queryFailed, context: "no result", serverMessage: Self.message(PQerrorMessage(handle)))
+            throw PostgresError(
+                code: lost ? .connectionLost : .queryFailed, context: "no result",
+                serverMessage: Self.message(PQerrorMessage(handle)))
         }
         defer { PQclear(result) }
         let status = PQresultStatus(result)
         switch status {
         case PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
-            return PostgresRows(storage: .init(columns: [], values: [], rowCount: 0), affectedRows: Self.affectedRows(result))
+            return PostgresRows(
+                storage: .init(columns: [], values: [], rowCount: 0), affectedRows: Self.affectedRows(result))
         case PGRES_TUPLES_OK, PGRES_SINGLE_TUPLE:
             return PostgresRows(storage: Self.copyRows(result), affectedRows: Self.affectedRows(result))
         default:
@@ -158,7 +168,8 @@ final class LibPQConnection {
             var message = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) }
             if message == nil { message = Self.message(PQresultErrorMessage(result)) }
             let lost = PQstatus(handle) != CONNECTION_OK
-            throw PostgresError(code: lost ? .connectionLost : .queryFailed, sqlState: sqlState, context: nil, serverMessage: message)
+            throw PostgresError(
+                code: lost ? .connectionLost : .queryFailed, sqlState: sqlState, context: nil, serverMessage: message)
         }
     }
 
@@ -184,7 +195,10 @@ final class LibPQConnection {
                     continue
                 }
                 let length = Int(PQgetlength(result, row, column))
-                guard let pointer = PQgetvalue(result, row, column) else { values.append(""); continue }
+                guard let pointer = PQgetvalue(result, row, column) else {
+                    values.append("")
+                    continue
+                }
                 let bytes = UnsafeRawBufferPointer(start: pointer, count: length)
                 values.append(String(decoding: bytes, as: UTF8.self))
             }

@@ -52,7 +52,9 @@ public enum Migrator {
             .map { try $0.decode(0, as: Int.self) }
             .filter { !known.contains($0) }
         if !unknown.isEmpty {
-            logger.warning("database has migrations this release does not know", metadata: ["postgres.migrations.unknown": "\(unknown)"])
+            logger.warning(
+                "database has migrations this release does not know",
+                metadata: ["postgres.migrations.unknown": "\(unknown)"])
         }
 
         // 2. Apply what is missing, one transaction each; another replica may have applied it meanwhile.
@@ -71,14 +73,20 @@ public enum Migrator {
                 return true
             }
             if didApply {
-                logger.info("migration applied", metadata: ["postgres.migration.version": "\(migration.version)", "postgres.migration.name": "\(migration.name)"])
+                logger.info(
+                    "migration applied",
+                    metadata: [
+                        "postgres.migration.version": "\(migration.version)",
+                        "postgres.migration.name": "\(migration.name)",
+                    ])
             }
         }
     }
 
     /// Waits for the schema's migration lock (held until the transaction ends).
     private static func lock(_ connection: PostgresConnection) throws {
-        try connection.query("SELECT pg_advisory_xact_lock(hashtext('hromada.migrations.' || coalesce(current_schema(), '')))")
+        try connection.query(
+            "SELECT pg_advisory_xact_lock(hashtext('hromada.migrations.' || coalesce(current_schema(), '')))")
     }
 
     /// True if the migration is applied with the same name and checksum; false if not applied; throws on a mismatch.
@@ -91,10 +99,13 @@ public enum Migrator {
         )
         guard let row = rows.first else { return false }
         guard try row.decode("name", as: String.self) == migration.name else {
-            throw PostgresError(code: .migrationMismatch, context: "version \(migration.version) was applied under another name")
+            throw PostgresError(
+                code: .migrationMismatch, context: "version \(migration.version) was applied under another name")
         }
         guard try row.decode("same", as: Bool.self) else {
-            throw PostgresError(code: .migrationMismatch, context: "version \(migration.version) (\(migration.name)) changed since it was applied")
+            throw PostgresError(
+                code: .migrationMismatch,
+                context: "version \(migration.version) (\(migration.name)) changed since it was applied")
         }
         return true
     }

@@ -28,7 +28,9 @@ public final class PostgresClient: Sendable {
     /// Runs `body` with a connection on the connection's thread. A transaction left open by `body`
     /// is rolled back before the connection goes back to the pool.
     @discardableResult
-    public func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+    public func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws
+        -> T
+    {
         try await run(timeout: configuration.checkoutTimeout, isolation: nil, body)
     }
 
@@ -134,7 +136,8 @@ public final class PostgresClient: Sendable {
             return state.nextWaiterID
         }
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<ConnectionSlot, any Error>) in
+            try await withCheckedThrowingContinuation {
+                (continuation: CheckedContinuation<ConnectionSlot, any Error>) in
                 let outcome = state.withLock { state -> LeaseOutcome in
                     if Task.isCancelled { return .failure(CancellationError()) }
                     let outcome = lease(&state)
@@ -181,7 +184,8 @@ public final class PostgresClient: Sendable {
             return .slot(slot)
         }
         if state.slots.count < configuration.poolSize {
-            let slot = ConnectionSlot(id: state.slots.count, configuration: configuration, instruments: instruments, logger: logger)
+            let slot = ConnectionSlot(
+                id: state.slots.count, configuration: configuration, instruments: instruments, logger: logger)
             state.slots.append(slot)
             state.leased += 1
             return .slot(slot)
@@ -192,12 +196,15 @@ public final class PostgresClient: Sendable {
     private func expireWaiter(_ id: Int) {
         guard let waiter = state.withLock({ $0.removeWaiter(id) }) else { return }
         instruments.poolTimeout()
-        logger.warning("postgres pool checkout timed out", metadata: ["postgres.pool.size": "\(configuration.poolSize)"])
-        waiter.continuation.resume(throwing: PostgresError(code: .poolTimeout, context: "no free connection within the checkout timeout"))
+        logger.warning(
+            "postgres pool checkout timed out", metadata: ["postgres.pool.size": "\(configuration.poolSize)"])
+        waiter.continuation.resume(
+            throwing: PostgresError(code: .poolTimeout, context: "no free connection within the checkout timeout"))
     }
 
     private func release(_ slot: ConnectionSlot, open: Bool?) {
-        let (waiter, closeWaiters) = state.withLock { state -> (PoolState.Waiter?, [CheckedContinuation<Void, Never>]) in
+        let (waiter, closeWaiters) = state.withLock {
+            state -> (PoolState.Waiter?, [CheckedContinuation<Void, Never>]) in
             if let open { state.open[slot.id] = open }
             if !state.waiters.isEmpty {
                 return (state.waiters.removeFirst(), [])  // handed over: still leased
@@ -290,7 +297,9 @@ final class ConnectionSlot: @unchecked Sendable {
         try await thread.runIfActive { self.runOnThread(isolation: isolation, body) }
     }
 
-    private func runOnThread<T>(isolation: PostgresIsolation?, _ body: (PostgresConnection) throws -> T) -> (result: Result<T, any Error>, open: Bool) {
+    private func runOnThread<T>(isolation: PostgresIsolation?, _ body: (PostgresConnection) throws -> T) -> (
+        result: Result<T, any Error>, open: Bool
+    ) {
         var connection: PostgresConnection
         do {
             connection = try healthyConnection()
@@ -354,7 +363,8 @@ final class ConnectionSlot: @unchecked Sendable {
             throw error
         }
         let connection = PostgresConnection(libpq: libpq, instruments: instruments, logger: logger)
-        var setup: PostgresQuery = "SELECT set_config('DateStyle', 'ISO, MDY', false), set_config('bytea_output', 'hex', false)"
+        var setup: PostgresQuery =
+            "SELECT set_config('DateStyle', 'ISO, MDY', false), set_config('bytea_output', 'hex', false)"
         if let searchPath = configuration.searchPath {
             setup.append(", set_config('search_path', \(searchPath), false)")
         }
@@ -371,7 +381,12 @@ final class ConnectionSlot: @unchecked Sendable {
     }
 
     func shutdown() async {
-        guard !stopped.withLock({ stopped in defer { stopped = true }; return stopped }) else { return }
+        guard
+            !stopped.withLock({ stopped in
+                defer { stopped = true }
+                return stopped
+            })
+        else { return }
         _ = try? await thread.runIfActive {
             self.connection?.libpq.finish()
             self.connection = nil

@@ -147,7 +147,9 @@ extension Date: PostgresEncodable, PostgresDecodable {
     /// Sent as timestamptz, ISO 8601 with microseconds and an explicit UTC offset.
     public static var postgresDataType: PostgresDataType { .timestamptz }
     public func encodePostgresText() throws -> String? {
-        guard timeIntervalSince1970.isFinite else { throw PostgresError(code: .encodingFailed, context: "non-finite Date") }
+        guard timeIntervalSince1970.isFinite else {
+            throw PostgresError(code: .encodingFailed, context: "non-finite Date")
+        }
         return PostgresDateText.format(self)
     }
     /// Reads timestamptz (any offset), timestamp (taken as UTC) and date (midnight UTC) in ISO DateStyle,
@@ -164,11 +166,15 @@ enum PostgresDateText {
         let perDay: Int64 = 86_400_000_000
         var days = micros / perDay
         var ofDay = micros % perDay
-        if ofDay < 0 { ofDay += perDay; days -= 1 }
+        if ofDay < 0 {
+            ofDay += perDay
+            days -= 1
+        }
         let (year, month, day) = civil(fromDays: Int(days))
         let second = ofDay / 1_000_000
         let fraction = ofDay % 1_000_000
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(Int(second / 3600), 2)):\(pad(Int(second / 60 % 60), 2)):\(pad(Int(second % 60), 2)).\(pad(Int(fraction), 6))+00:00"
+        return
+            "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(Int(second / 3600), 2)):\(pad(Int(second / 60 % 60), 2)):\(pad(Int(second % 60), 2)).\(pad(Int(fraction), 6))+00:00"
     }
 
     static func parse(_ text: String) -> Date? {
@@ -176,17 +182,17 @@ enum PostgresDateText {
         if text == "-infinity" { return .distantPast }
         var scanner = Scanner(Array(text.utf8))
         guard let year = scanner.number(minDigits: 4), scanner.skip("-"),
-              let month = scanner.number(minDigits: 2, maxDigits: 2), scanner.skip("-"),
-              let day = scanner.number(minDigits: 2, maxDigits: 2),
-              (1...12).contains(month), (1...31).contains(day)
+            let month = scanner.number(minDigits: 2, maxDigits: 2), scanner.skip("-"),
+            let day = scanner.number(minDigits: 2, maxDigits: 2),
+            (1...12).contains(month), (1...31).contains(day)
         else { return nil }
         var micros = Int64(days(fromYear: year, month: month, day: day)) * 86_400_000_000
         if scanner.atEnd { return Date(timeIntervalSince1970: Double(micros) / 1_000_000) }
         guard scanner.skip(" ") || scanner.skip("T"),
-              let hour = scanner.number(minDigits: 2, maxDigits: 2), scanner.skip(":"),
-              let minute = scanner.number(minDigits: 2, maxDigits: 2), scanner.skip(":"),
-              let second = scanner.number(minDigits: 2, maxDigits: 2),
-              hour <= 24, minute < 60, second <= 60
+            let hour = scanner.number(minDigits: 2, maxDigits: 2), scanner.skip(":"),
+            let minute = scanner.number(minDigits: 2, maxDigits: 2), scanner.skip(":"),
+            let second = scanner.number(minDigits: 2, maxDigits: 2),
+            hour <= 24, minute < 60, second <= 60
         else { return nil }
         micros += Int64(hour * 3600 + minute * 60 + second) * 1_000_000
         if scanner.skip(".") {
@@ -230,7 +236,9 @@ enum PostgresDateText {
             return true
         }
         mutating func digit() -> Int? {
-            guard index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) else { return nil }
+            guard index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) else {
+                return nil
+            }
             defer { index += 1 }
             return Int(bytes[index] - UInt8(ascii: "0"))
         }
@@ -282,7 +290,7 @@ enum PostgresHex {
     static func decode(_ text: String) throws -> [UInt8] {
         let utf8 = Array(text.utf8)
         guard utf8.count >= 2, utf8[0] == UInt8(ascii: "\\"), utf8[1] == UInt8(ascii: "x"),
-              let bytes = HexCoding.decode(utf8: utf8.dropFirst(2))
+            let bytes = HexCoding.decode(utf8: utf8.dropFirst(2))
         else {
             throw PostgresError(code: .decodingFailed, context: "bytea not in hex format")
         }
@@ -311,7 +319,10 @@ extension PostgresArrayElement where Self: PostgresEncodable & PostgresDecodable
         var out = "{"
         for (index, element) in elements.enumerated() {
             if index > 0 { out += "," }
-            guard let text = try element.encodePostgresText() else { out += "NULL"; continue }
+            guard let text = try element.encodePostgresText() else {
+                out += "NULL"
+                continue
+            }
             out += "\""
             for character in text.unicodeScalars {
                 if character == "\"" || character == "\\" { out += "\\" }

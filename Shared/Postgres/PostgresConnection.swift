@@ -2,9 +2,9 @@ import Logging
 import Metrics
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// One open connection. Only used inside a `withConnection`/`withTransaction` closure, on the
@@ -80,7 +80,8 @@ public final class PostgresConnection {
     func commit() throws {
         if libpq.transactionStatus == .inError {
             try? libpq.executeScript("ROLLBACK")
-            throw PostgresError(code: .transactionAborted, context: "a statement in the transaction failed; rolled back")
+            throw PostgresError(
+                code: .transactionAborted, context: "a statement in the transaction failed; rolled back")
         }
         try executeScript("COMMIT")
     }
@@ -131,18 +132,26 @@ struct PostgresInstruments: Sendable {
 
     init(pool: String) {
         self.pool = pool
-        queryDuration = Timer(label: "hromada_postgres_query_duration", dimensions: [("pool", pool), ("operation", "query")])
-        scriptDuration = Timer(label: "hromada_postgres_query_duration", dimensions: [("pool", pool), ("operation", "script")])
+        queryDuration = Timer(
+            label: "hromada_postgres_query_duration", dimensions: [("pool", pool), ("operation", "query")])
+        scriptDuration = Timer(
+            label: "hromada_postgres_query_duration", dimensions: [("pool", pool), ("operation", "script")])
     }
 
     func duration(_ operation: String) -> Timer { operation == "script" ? scriptDuration : queryDuration }
 
     func failed(_ error: PostgresError) {
-        Counter(label: "hromada_postgres_errors_total", dimensions: [("pool", pool), ("code", error.code.rawValue), ("sqlstate", error.sqlState ?? "")]).increment()
+        Counter(
+            label: "hromada_postgres_errors_total",
+            dimensions: [("pool", pool), ("code", error.code.rawValue), ("sqlstate", error.sqlState ?? "")]
+        ).increment()
     }
 
     func poolTimeout() {
-        Counter(label: "hromada_postgres_errors_total", dimensions: [("pool", pool), ("code", PostgresError.Code.poolTimeout.rawValue), ("sqlstate", "")]).increment()
+        Counter(
+            label: "hromada_postgres_errors_total",
+            dimensions: [("pool", pool), ("code", PostgresError.Code.poolTimeout.rawValue), ("sqlstate", "")]
+        ).increment()
     }
 
     func connected() {

@@ -82,10 +82,18 @@ public struct PostgresQuery: ExpressibleByStringInterpolation, Sendable, CustomS
                 result.append(character)
                 continue
             }
-            guard character == "$" else { result.append(character); continue }
+            guard character == "$" else {
+                result.append(character)
+                continue
+            }
             var digits = ""
             while let next = characters.next() {
-                if next.isASCII, next.isNumber { digits.append(next) } else { pending = next; break }
+                if next.isASCII, next.isNumber {
+                    digits.append(next)
+                } else {
+                    pending = next
+                    break
+                }
             }
             if let number = Int(digits) {
                 result += "$\(number + offset)"

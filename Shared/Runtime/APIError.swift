@@ -1,8 +1,8 @@
 import Foundation
-import HromadaCore
-import Hummingbird
 import HromadaContracts
+import HromadaCore
 import HromadaPostgres
+import Hummingbird
 import Logging
 import NIOCore
 
@@ -34,13 +34,17 @@ public struct APIError: HTTPResponseError, CustomStringConvertible, Sendable {
         self.headers = headers
     }
 
-    public init(_ status: HTTPResponse.Status, code: String, message: String, field: String? = nil, messageUk: String? = nil) {
+    public init(
+        _ status: HTTPResponse.Status, code: String, message: String, field: String? = nil, messageUk: String? = nil
+    ) {
         self.init(status, errors: [FieldError(field: field, code: code, message: message, messageUk: messageUk)])
     }
 
     public static func unauthorized(_ message: String = "a valid bearer token is required") -> APIError {
-        APIError(.unauthorized, errors: [FieldError(code: "unauthorized", message: message, messageUk: "Потрібен дійсний токен доступу")],
-                 headers: [.wwwAuthenticate: "Bearer"])
+        APIError(
+            .unauthorized,
+            errors: [FieldError(code: "unauthorized", message: message, messageUk: "Потрібен дійсний токен доступу")],
+            headers: [.wwwAuthenticate: "Bearer"])
     }
     public static func forbidden(_ message: String = "this role may not do that") -> APIError {
         APIError(.forbidden, code: "forbidden", message: message, messageUk: "Недостатньо прав")
@@ -48,7 +52,9 @@ public struct APIError: HTTPResponseError, CustomStringConvertible, Sendable {
     public static func notFound(_ what: String = "resource") -> APIError {
         APIError(.notFound, code: "not_found", message: "\(what) not found", messageUk: "Не знайдено")
     }
-    public static func validation(_ errors: [FieldError]) -> APIError { APIError(.unprocessableContent, errors: errors) }
+    public static func validation(_ errors: [FieldError]) -> APIError {
+        APIError(.unprocessableContent, errors: errors)
+    }
 
     public var description: String { "\(status.code) \(errors.map(\.code).joined(separator: ","))" }
 
@@ -66,31 +72,42 @@ public struct APIError: HTTPResponseError, CustomStringConvertible, Sendable {
 public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     public init() {}
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
+        async throws -> Response
+    {
         do {
             return try await next(request, context)
         } catch let error as APIError {
             throw error
         } catch let error as HTTPError {
-            throw APIError(error.status, headers: error.headers, errorCode: Self.code(for: error.status), message: error.body ?? error.status.reasonPhrase)
+            throw APIError(
+                error.status, headers: error.headers, errorCode: Self.code(for: error.status),
+                message: error.body ?? error.status.reasonPhrase)
         } catch let error as DecodingError {
             throw APIError(.badRequest, errors: [Self.describe(error)])
         } catch is NIOTooManyBytesError {
             // `request.body.collect(upTo:)` past its limit: Hummingbird would answer a bare 413.
-            throw APIError(.contentTooLarge, code: "payload_too_large", message: "the request body is too large",
-                           messageUk: "Запит завеликий")
-        } catch let error as PostgresError where error.code == .encodingFailed || error.sqlState?.hasPrefix("22") == true {
+            throw APIError(
+                .contentTooLarge, code: "payload_too_large", message: "the request body is too large",
+                messageUk: "Запит завеликий")
+        } catch let error as PostgresError
+            where error.code == .encodingFailed || error.sqlState?.hasPrefix("22") == true
+        {
             // A value the database cannot hold — a NUL character (refused before it is sent), or a
             // data exception of class 22 (out of range, bad encoding) — came from the client:
             // the client's error, not ours.
-            context.logger.notice("request value refused by the database", metadata: ["error": "\(error.redactedDescription)"])
-            throw APIError(.badRequest, code: "invalid_value", message: "a value in the request cannot be stored",
-                           messageUk: "Значення в запиті неможливо зберегти")
+            context.logger.notice(
+                "request value refused by the database", metadata: ["error": "\(error.redactedDescription)"])
+            throw APIError(
+                .badRequest, code: "invalid_value", message: "a value in the request cannot be stored",
+                messageUk: "Значення в запиті неможливо зберегти")
         } catch let error as any HTTPResponseError {
             throw error
         } catch {
             context.logger.error("unhandled error", metadata: ["error": "\(error.redactedDescription)"])
-            throw APIError(.internalServerError, code: "internal_error", message: "the request could not be completed; it has been logged")
+            throw APIError(
+                .internalServerError, code: "internal_error",
+                message: "the request could not be completed; it has been logged")
         }
     }
 
@@ -118,14 +135,18 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         switch error {
         case .keyNotFound(let key, let context):
             let field = (path(context.codingPath).map { $0 + "." } ?? "") + key.stringValue
-            return FieldError(field: field, code: "required", message: "\(field) is required", messageUk: "Поле \(field) обов'язкове")
+            return FieldError(
+                field: field, code: "required", message: "\(field) is required", messageUk: "Поле \(field) обов'язкове")
         case .typeMismatch(let type, let context):
             return FieldError(field: path(context.codingPath), code: "invalid_type", message: "expected \(type)")
         case .valueNotFound(let type, let context):
-            return FieldError(field: path(context.codingPath), code: "required", message: "expected \(type), found null")
+            return FieldError(
+                field: path(context.codingPath), code: "required", message: "expected \(type), found null")
         case .dataCorrupted(let context):
             if context.codingPath.isEmpty {
-                return FieldError(code: "malformed_json", message: "the body is not valid JSON", messageUk: "Тіло запиту не є коректним JSON")
+                return FieldError(
+                    code: "malformed_json", message: "the body is not valid JSON",
+                    messageUk: "Тіло запиту не є коректним JSON")
             }
             return FieldError(field: path(context.codingPath), code: "invalid_value", message: "invalid value")
         @unknown default:
@@ -165,7 +186,9 @@ public enum JSON {
     }()
 
     /// Encodes `value` as a JSON response.
-    public static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+    public static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:])
+        throws -> Response
+    {
         var headers = headers
         headers[.contentType] = "application/json; charset=utf-8"
         let body = try encoder.encode(value)

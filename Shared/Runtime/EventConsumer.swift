@@ -172,7 +172,9 @@ public final class EventConsumer: Service, Sendable {
                 return .applied(duplicates: duplicates)
             } catch let error as PostgresError where error.isRetryable {
                 if Task.isCancelled || Task.isShuttingDownGracefully { return .stopped }
-                logger.warning("database unavailable; holding the batch", metadata: ["error": "\(error.redactedDescription)", "retry.in": "\(backoff)"])
+                logger.warning(
+                    "database unavailable; holding the batch",
+                    metadata: ["error": "\(error.redactedDescription)", "retry.in": "\(backoff)"])
                 try? await Task.sleep(for: backoff)
                 backoff = min(backoff * 2, settings.maximumBackoff)
             } catch {
@@ -182,7 +184,9 @@ public final class EventConsumer: Service, Sendable {
     }
 
     /// Sends a failed message on to its next try (`retry`), or to the dead letters.
-    private func fail(_ delivery: AMQPDelivery, error: any Error, permanent: Bool, attempt: Int = 1, consumer: AMQPConsumer) async {
+    private func fail(
+        _ delivery: AMQPDelivery, error: any Error, permanent: Bool, attempt: Int = 1, consumer: AMQPConsumer
+    ) async {
         // Documented as free of personal data: the redacted form, never the error's description.
         let reason = String(error.redactedDescription.prefix(500))
         if permanent {
@@ -202,9 +206,12 @@ public final class EventConsumer: Service, Sendable {
         let extra = Duration.milliseconds(policy.delayMilliseconds(tier: tier) - policy.delayMilliseconds(tier: 0))
         held.hold(delivery, until: ContinuousClock.now + max(extra, .zero))
         metrics.retried.increment()
-        logger.warning("message will be retried", metadata: [
-            "amqp.message_id": "\(delivery.properties.messageID ?? "-")", "error": "\(reason)", "attempt": "\(attempt)",
-        ])
+        logger.warning(
+            "message will be retried",
+            metadata: [
+                "amqp.message_id": "\(delivery.properties.messageID ?? "-")", "error": "\(reason)",
+                "attempt": "\(attempt)",
+            ])
     }
 
     /// Publishes a copy to `<queue>.dead` with the reason in its headers, then acknowledges the
@@ -232,11 +239,16 @@ public final class EventConsumer: Service, Sendable {
             try await publisher.publish([message])
             consumer.ack(delivery)
             metrics.deadLettered.increment()
-            logger.error("message dead-lettered", metadata: [
-                "amqp.message_id": "\(delivery.properties.messageID ?? "-")", "error": "\(reason)", "attempts": "\(attempt)",
-            ])
+            logger.error(
+                "message dead-lettered",
+                metadata: [
+                    "amqp.message_id": "\(delivery.properties.messageID ?? "-")", "error": "\(reason)",
+                    "attempts": "\(attempt)",
+                ])
         } catch {
-            logger.error("could not move a failed message; it stays on the queue", metadata: ["error": "\(error.redactedDescription)"])
+            logger.error(
+                "could not move a failed message; it stays on the queue",
+                metadata: ["error": "\(error.redactedDescription)"])
             consumer.nack(delivery, requeue: true)
             try? await Task.sleep(for: .milliseconds(500))
         }
@@ -277,7 +289,9 @@ public final class EventConsumer: Service, Sendable {
     /// the key id and the reason, never a value). The dead copy keeps the body as it came, sealed.
     private func incomingEvent(_ delivery: AMQPDelivery) throws -> IncomingEvent {
         let received = try Envelope.decode(from: delivery.body)
-        if let reason = Producers.distrust(type: received.type, producer: received.producer, userID: delivery.properties.userID) {
+        if let reason = Producers.distrust(
+            type: received.type, producer: received.producer, userID: delivery.properties.userID)
+        {
             throw UntrustedEventError(reason: reason)
         }
         if !received.isSealed, !received.personalPathsInClear.isEmpty {
@@ -288,7 +302,8 @@ public final class EventConsumer: Service, Sendable {
         let envelope = try received.openingPersonalData(with: sealing)
         let attempt = Self.failedDeliveries(delivery.properties, queue: queue) + 1
         let routingKey = Self.original(delivery, queue: queue).routingKey
-        return IncomingEvent(envelope: envelope, routingKey: routingKey, attempt: attempt, redelivered: delivery.redelivered)
+        return IncomingEvent(
+            envelope: envelope, routingKey: routingKey, attempt: attempt, redelivered: delivery.redelivered)
     }
 }
 
@@ -321,7 +336,12 @@ final class HeldRejects: Sendable {
     }
 
     /// Stops the reject loop; what is still held stays unacknowledged and is redelivered.
-    func finish() { state.withLock { $0.finished = true; $0.items.removeAll() } }
+    func finish() {
+        state.withLock {
+            $0.finished = true
+            $0.items.removeAll()
+        }
+    }
     var isFinished: Bool { state.withLock { $0.finished } }
 }
 
@@ -339,12 +359,15 @@ struct ConsumerMetrics: Sendable {
         retried = Counter(label: "hromada_messages_retried_total", dimensions: [("queue", queue)])
         deadLettered = Counter(label: "hromada_messages_dead_lettered_total", dimensions: [("queue", queue)])
         unsealed = Counter(label: "hromada_messages_unsealed_total", dimensions: [("queue", queue)])
-        batchDuration = Metrics.Timer(label: "hromada_message_batch_duration_seconds", dimensions: [("queue", queue)], preferredDisplayUnit: .seconds)
+        batchDuration = Metrics.Timer(
+            label: "hromada_message_batch_duration_seconds", dimensions: [("queue", queue)],
+            preferredDisplayUnit: .seconds)
     }
 
     func record(batch: Int, duplicates dup: Int, duration: Duration) {
         consumed.increment(by: batch)
         if dup > 0 { duplicates.increment(by: dup) }
-        batchDuration.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        batchDuration.recordNanoseconds(
+            duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 }

@@ -17,15 +17,19 @@ public enum EventTopology {
 
     public static func make(queue: String, bindings: [String], retryDelays: [Duration]) -> AMQPTopology {
         var queues: [AMQPTopology.Queue] = [
-            AMQPTopology.Queue(name: queue, durable: true, arguments: [
-                "x-queue-type": .string("quorum"),
-                "x-dead-letter-exchange": .string(Topology.deadLetterExchange),
-                "x-dead-letter-routing-key": .string(queue),
-                "x-delivery-limit": .int(deliveryLimit),
-            ]),
-            AMQPTopology.Queue(name: deadLetterQueue(queue), durable: true, arguments: [
-                "x-queue-type": .string("quorum"),
-            ]),
+            AMQPTopology.Queue(
+                name: queue, durable: true,
+                arguments: [
+                    "x-queue-type": .string("quorum"),
+                    "x-dead-letter-exchange": .string(Topology.deadLetterExchange),
+                    "x-dead-letter-routing-key": .string(queue),
+                    "x-delivery-limit": .int(deliveryLimit),
+                ]),
+            AMQPTopology.Queue(
+                name: deadLetterQueue(queue), durable: true,
+                arguments: [
+                    "x-queue-type": .string("quorum")
+                ]),
         ]
         // Retries go through the broker's own dead-lettering, so a retried message keeps every
         // property, `user_id` included: the consumer rejects it, the queue dead-letters it to
@@ -37,26 +41,36 @@ public enum EventTopology {
         // queue (tier 0); the consumer waits the difference to a later tier's delay before it
         // rejects (see EventConsumer).
         if let delay = retryDelays.first {
-            queues.append(AMQPTopology.Queue(name: retryQueue(queue, tier: 0), durable: true, arguments: [
-                "x-queue-type": .string("classic"),
-                "x-message-ttl": .int(milliseconds(delay)),
-                "x-dead-letter-exchange": .string(Topology.deadLetterExchange),
-                "x-dead-letter-routing-key": .string(retryReturnRoutingKey(queue)),
-            ]))
+            queues.append(
+                AMQPTopology.Queue(
+                    name: retryQueue(queue, tier: 0), durable: true,
+                    arguments: [
+                        "x-queue-type": .string("classic"),
+                        "x-message-ttl": .int(milliseconds(delay)),
+                        "x-dead-letter-exchange": .string(Topology.deadLetterExchange),
+                        "x-dead-letter-routing-key": .string(retryReturnRoutingKey(queue)),
+                    ]))
         }
         var topologyBindings = bindings.map {
             AMQPTopology.Binding(queue: queue, exchange: Topology.eventsExchange, routingKey: $0)
         }
         if !retryDelays.isEmpty {
-            topologyBindings.append(AMQPTopology.Binding(
-                queue: retryQueue(queue, tier: 0), exchange: Topology.deadLetterExchange, routingKey: queue))
-            topologyBindings.append(AMQPTopology.Binding(
-                queue: queue, exchange: Topology.deadLetterExchange, routingKey: retryReturnRoutingKey(queue)))
+            topologyBindings.append(
+                AMQPTopology.Binding(
+                    queue: retryQueue(queue, tier: 0), exchange: Topology.deadLetterExchange, routingKey: queue))
+            topologyBindings.append(
+                AMQPTopology.Binding(
+                    queue: queue, exchange: Topology.deadLetterExchange, routingKey: retryReturnRoutingKey(queue)))
         }
-        topologyBindings.append(AMQPTopology.Binding(
-            queue: deadLetterQueue(queue), exchange: Topology.deadLetterExchange, routingKey: deadLetterRoutingKey(queue)))
+        topologyBindings.append(
+            AMQPTopology.Binding(
+                queue: deadLetterQueue(queue), exchange: Topology.deadLetterExchange,
+                routingKey: deadLetterRoutingKey(queue)))
         // Before retries went through the broker, `<queue>.dead` took the queue's own name.
-        let obsolete = [AMQPTopology.Binding(queue: deadLetterQueue(queue), exchange: Topology.deadLetterExchange, routingKey: queue)]
+        let obsolete = [
+            AMQPTopology.Binding(
+                queue: deadLetterQueue(queue), exchange: Topology.deadLetterExchange, routingKey: queue)
+        ]
         return AMQPTopology(exchanges: exchanges, queues: queues, bindings: topologyBindings, unbindings: obsolete)
     }
 

@@ -58,7 +58,9 @@ public enum HealthRoutes {
             var lag: OutboxLag?
             if let outboxLag { lag = try? await withTimeout(.seconds(2)) { try await outboxLag() } }
             return try JSON.response(
-                Status(status: ready ? "ready" : "not ready", service: service, version: version, checks: results, outbox: lag),
+                Status(
+                    status: ready ? "ready" : "not ready", service: service, version: version, checks: results,
+                    outbox: lag),
                 status: ready ? .ok : .serviceUnavailable
             )
         }
@@ -76,7 +78,9 @@ public enum HealthRoutes {
 struct TimeoutError: Error {}
 
 /// Runs `operation`, giving up after `timeout`.
-func withTimeout<T: Sendable>(_ timeout: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+func withTimeout<T: Sendable>(_ timeout: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws
+    -> T
+{
     try await withThrowingTaskGroup(of: T.self) { group in
         group.addTask { try await operation() }
         group.addTask {

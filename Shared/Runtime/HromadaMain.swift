@@ -22,7 +22,8 @@ public enum HromadaMain {
         // Personal fields travel sealed: a service that publishes or reads them does not start
         // without the keys (docs/SECURITY.md, "Personal data on the bus").
         if EnvironmentVariable.sealingKeys.readers.contains(service), configuration.sealingKeys == nil {
-            let message = "\(EnvironmentVariable.sealingKeys.name) is required: the keys that seal personal data on the bus"
+            let message =
+                "\(EnvironmentVariable.sealingKeys.name) is required: the keys that seal personal data on the bus"
             FileHandle.standardError.write(Data("hromada-\(service): \(message)\n".utf8))
             exit(2)
         }

@@ -6,7 +6,8 @@ import HromadaPostgres
 public enum Inbox {
     /// Records every event of a batch in one statement and returns those not processed before,
     /// in their order (a message delivered twice within the batch counts once).
-    public static func claim(batch events: [IncomingEvent], on connection: PostgresConnection) throws -> [IncomingEvent] {
+    public static func claim(batch events: [IncomingEvent], on connection: PostgresConnection) throws -> [IncomingEvent]
+    {
         guard !events.isEmpty else { return [] }
         let ids = events.map(\.envelope.id)
         let types = events.map(\.envelope.type)

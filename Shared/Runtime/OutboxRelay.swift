@@ -1,7 +1,7 @@
 import Foundation
-import HromadaCore
 import HromadaAMQP
 import HromadaContracts
+import HromadaCore
 import HromadaPostgres
 import Logging
 import Metrics
@@ -73,7 +73,9 @@ public final class OutboxRelay: Service, Sendable {
                 }
             } catch {
                 failures.increment()
-                logger.warning("outbox relay failed; retrying", metadata: ["error": "\(error.redactedDescription)", "retry.in": "\(backoff)"])
+                logger.warning(
+                    "outbox relay failed; retrying",
+                    metadata: ["error": "\(error.redactedDescription)", "retry.in": "\(backoff)"])
                 let delay = backoff
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
                 backoff = min(backoff * 2, settings.maximumBackoff)
@@ -82,7 +84,9 @@ public final class OutboxRelay: Service, Sendable {
         do {
             while try await relayOnce() > 0 {}
         } catch {
-            logger.warning("outbox not fully flushed at shutdown; the rows stay for the next start", metadata: ["error": "\(error.redactedDescription)"])
+            logger.warning(
+                "outbox not fully flushed at shutdown; the rows stay for the next start",
+                metadata: ["error": "\(error.redactedDescription)"])
         }
     }
 

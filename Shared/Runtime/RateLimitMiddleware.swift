@@ -95,7 +95,10 @@ public struct SignInThrottleMiddleware<Context: RequestContext>: RouterMiddlewar
 
 /// Failures per key with an exponential delay after the free ones; idle records are evicted.
 public final class FailureThrottle: Sendable {
-    private struct Record { var failures: Int; var last: ContinuousClock.Instant }
+    private struct Record {
+        var failures: Int
+        var last: ContinuousClock.Instant
+    }
     private let records = Mutex<[String: Record]>([:])
     let freeFailures: Int
     let maxDelay: Double
@@ -142,7 +145,10 @@ public final class FailureThrottle: Sendable {
 /// Memory is bounded: at `capacity` keys, buckets that have refilled (idle clients, which a fresh
 /// bucket would treat the same) are evicted, and if that frees nothing the fullest tenth.
 public final class RateLimiter: Sendable {
-    private struct Bucket { var tokens: Double; var updated: ContinuousClock.Instant }
+    private struct Bucket {
+        var tokens: Double
+        var updated: ContinuousClock.Instant
+    }
     private let buckets = Mutex<[String: Bucket]>([:])
     private let rate: Double
     private let burst: Double

@@ -9,26 +9,26 @@ public enum RuntimeMigrations {
             version: 1,
             name: "runtime: outbox and inbox",
             sql: """
-            CREATE TABLE outbox (
-                seq            bigserial PRIMARY KEY,
-                event_id       uuid        NOT NULL UNIQUE,
-                event_type     text        NOT NULL,
-                exchange       text        NOT NULL,
-                routing_key    text        NOT NULL,
-                correlation_id uuid        NOT NULL,
-                body           bytea       NOT NULL,
-                created_at     timestamptz NOT NULL DEFAULT now(),
-                claimed_until  timestamptz
-            );
-            -- Rows leave the outbox when the broker has confirmed them, so the table only holds
-            -- what is still to be published: its size and oldest row are the outbox lag.
-            CREATE TABLE inbox (
-                message_id  uuid        PRIMARY KEY,
-                event_type  text        NOT NULL,
-                received_at timestamptz NOT NULL DEFAULT now()
-            );
-            CREATE INDEX inbox_received_at ON inbox (received_at);
-            """
-        ),
+                CREATE TABLE outbox (
+                    seq            bigserial PRIMARY KEY,
+                    event_id       uuid        NOT NULL UNIQUE,
+                    event_type     text        NOT NULL,
+                    exchange       text        NOT NULL,
+                    routing_key    text        NOT NULL,
+                    correlation_id uuid        NOT NULL,
+                    body           bytea       NOT NULL,
+                    created_at     timestamptz NOT NULL DEFAULT now(),
+                    claimed_until  timestamptz
+                );
+                -- Rows leave the outbox when the broker has confirmed them, so the table only holds
+                -- what is still to be published: its size and oldest row are the outbox lag.
+                CREATE TABLE inbox (
+                    message_id  uuid        PRIMARY KEY,
+                    event_type  text        NOT NULL,
+                    received_at timestamptz NOT NULL DEFAULT now()
+                );
+                CREATE INDEX inbox_received_at ON inbox (received_at);
+                """
+        )
     ]
 }

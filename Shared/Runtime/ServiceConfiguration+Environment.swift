@@ -22,7 +22,8 @@ extension ServiceConfiguration {
         )
         if let port = env.string(.httpPort) {
             guard let p = Int(port), (0...65535).contains(p) else {
-                throw ConfigurationError(variable: EnvironmentVariable.httpPort.name, reason: "must be a port number 0–65535")
+                throw ConfigurationError(
+                    variable: EnvironmentVariable.httpPort.name, reason: "must be a port number 0–65535")
             }
             configuration.httpPort = p
         }
@@ -38,7 +39,9 @@ extension ServiceConfiguration {
             configuration.logLevel = parsed
         }
         if let size = try env.integer(.databasePoolSize, in: 1...200) { configuration.databasePoolSize = size }
-        if let prefetch = try env.integer(.prefetch, in: 1...Int(UInt16.max)) { configuration.prefetch = UInt16(prefetch) }
+        if let prefetch = try env.integer(.prefetch, in: 1...Int(UInt16.max)) {
+            configuration.prefetch = UInt16(prefetch)
+        }
         if let days = try env.integer(.retentionDays, in: 1...3650) {
             let retention = Duration.seconds(days * 86_400)
             try Sweeper.validate(retention: retention, variable: EnvironmentVariable.retentionDays.name)
@@ -50,7 +53,8 @@ extension ServiceConfiguration {
                 configuration.sealingKeys = try SealingKeyring.parse(keys)
             } catch {
                 // The keyring's errors name entries and key ids, never a key.
-                throw ConfigurationError(variable: EnvironmentVariable.sealingKeys.name, reason: error.redactedDescription)
+                throw ConfigurationError(
+                    variable: EnvironmentVariable.sealingKeys.name, reason: error.redactedDescription)
             }
         }
         return configuration

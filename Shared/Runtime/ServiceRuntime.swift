@@ -1,7 +1,7 @@
 import Foundation
-import HromadaCore
 import HromadaAMQP
 import HromadaContracts
+import HromadaCore
 import HromadaPostgres
 import Hummingbird
 import Logging
@@ -78,7 +78,8 @@ public final class ServiceRuntime: Sendable {
                 try await publisher.declare(AMQPTopology(exchanges: EventTopology.exchanges))
                 return
             } catch let error where Self.isTransient(error) && ContinuousClock.now < deadline {
-                logger.warning("waiting for the database and the broker", metadata: ["error": "\(error.redactedDescription)"])
+                logger.warning(
+                    "waiting for the database and the broker", metadata: ["error": "\(error.redactedDescription)"])
                 try await Task.sleep(for: backoff)
                 backoff = min(backoff * 2, .seconds(5))
             }
@@ -139,9 +140,10 @@ public final class ServiceRuntime: Sendable {
             },
         ]
         for consumer in consumers {
-            checks.append(ReadinessCheck("consumer:\(consumer.queue)") {
-                guard consumer.isConnected else { throw ConsumerNotConnected() }
-            })
+            checks.append(
+                ReadinessCheck("consumer:\(consumer.queue)") {
+                    guard consumer.isConnected else { throw ConsumerNotConnected() }
+                })
         }
         return checks + extra
     }
@@ -150,7 +152,8 @@ public final class ServiceRuntime: Sendable {
 
     /// A router with the shared middleware (errors in the contract's shape, HTTP metrics) and the
     /// health and metrics routes. Add the service's routes to it.
-    public func makeRouter<Context: RequestContext>(context: Context.Type = BasicRequestContext.self) -> Router<Context> {
+    public func makeRouter<Context: RequestContext>(context: Context.Type = BasicRequestContext.self) -> Router<Context>
+    {
         let router = Router(context: Context.self)
         router.middlewares.add(MetricsMiddleware())
         router.middlewares.add(ErrorMiddleware())
@@ -172,7 +175,8 @@ public final class ServiceRuntime: Sendable {
     public func makeApplication<Builder: HTTPResponderBuilder>(
         router: Builder,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
-    ) -> Application<Builder.Responder> where Builder.Responder.Context: InitializableFromSource<ApplicationRequestContextSource> {
+    ) -> Application<Builder.Responder>
+    where Builder.Responder.Context: InitializableFromSource<ApplicationRequestContextSource> {
         Application(
             router: router,
             configuration: ApplicationConfiguration(
@@ -185,21 +189,26 @@ public final class ServiceRuntime: Sendable {
     }
 
     /// Every part in dependency order; the group shuts them down in reverse.
-    public func makeServiceGroup(application: some Service, gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint]) -> ServiceGroup {
+    public func makeServiceGroup(
+        application: some Service, gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint]
+    ) -> ServiceGroup {
         let (consumers, services) = parts.withLock { ($0.consumers, $0.services) }
-        let all: [any Service] = [ConnectionsLifetime(database: database, publisher: publisher), outboxRelay, sweeper]
+        let all: [any Service] =
+            [ConnectionsLifetime(database: database, publisher: publisher), outboxRelay, sweeper]
             + consumers.map { $0 as any Service } + services + [application]
-        return ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: all.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
-            gracefulShutdownSignals: gracefulShutdownSignals,
-            cancellationSignals: [],
-            logger: logger
-        ))
+        return ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: all.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+                gracefulShutdownSignals: gracefulShutdownSignals,
+                cancellationSignals: [],
+                logger: logger
+            ))
     }
 
     /// Runs until SIGTERM/SIGINT, then drains and returns.
     public func run(application: some Service) async throws {
-        logger.info("starting", metadata: ["http.port": "\(configuration.httpPort)", "version": "\(configuration.version)"])
+        logger.info(
+            "starting", metadata: ["http.port": "\(configuration.httpPort)", "version": "\(configuration.version)"])
         try await makeServiceGroup(application: application).run()
         logger.info("stopped")
     }

@@ -80,11 +80,13 @@ public final class Sweeper: Service, Sendable {
     public func register(table: String, timestampColumn: String, retention: Duration? = nil) throws {
         for (what, identifier) in [("table", table), ("timestampColumn", timestampColumn)] {
             guard Self.isPlainIdentifier(identifier) else {
-                throw ConfigurationError(variable: "Sweeper.register(\(what))", reason: "must be a lower-case SQL identifier")
+                throw ConfigurationError(
+                    variable: "Sweeper.register(\(what))", reason: "must be a lower-case SQL identifier")
             }
         }
         if let retention, retention < .seconds(3600) {
-            throw ConfigurationError(variable: "Sweeper.register(retention) for \(table)", reason: "must be at least an hour")
+            throw ConfigurationError(
+                variable: "Sweeper.register(retention) for \(table)", reason: "must be at least an hour")
         }
         let entry = Table(name: table, timestampColumn: timestampColumn, retention: retention)
         registered.withLock { tables in
@@ -97,7 +99,9 @@ public final class Sweeper: Service, Sendable {
     public var tables: [Table] { registered.withLock { $0 } }
 
     static func isPlainIdentifier(_ name: String) -> Bool {
-        guard let first = name.utf8.first, name.utf8.count <= 63, !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) else {
+        guard let first = name.utf8.first, name.utf8.count <= 63,
+            !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first)
+        else {
             return false
         }
         return name.utf8.allSatisfy { c in
@@ -120,12 +124,13 @@ public final class Sweeper: Service, Sendable {
         let retention = table.retention ?? settings.retention
         let seconds = Double(retention.components.seconds)
         // Identifiers checked by `register`; the values are binds.
-        var statement = PostgresQuery(stringLiteral: """
-            DELETE FROM \(table.name) WHERE ctid = ANY(ARRAY(
-                SELECT ctid FROM \(table.name)
-                WHERE \(table.timestampColumn) < now() - make_interval(secs => $1)
-                LIMIT $2 FOR UPDATE SKIP LOCKED))
-            """)
+        var statement = PostgresQuery(
+            stringLiteral: """
+                DELETE FROM \(table.name) WHERE ctid = ANY(ARRAY(
+                    SELECT ctid FROM \(table.name)
+                    WHERE \(table.timestampColumn) < now() - make_interval(secs => $1)
+                    LIMIT $2 FOR UPDATE SKIP LOCKED))
+                """)
         statement.binds = [PostgresBind(seconds), PostgresBind(settings.batchSize)]
         var total = 0
         while true {
@@ -134,7 +139,9 @@ public final class Sweeper: Service, Sendable {
             if count > 0 { deleted.increment(by: count) }
             if count < settings.batchSize || Task.isCancelled { break }
         }
-        if total > 0 { logger.info("swept old rows", metadata: ["sweeper.table": "\(table.name)", "sweeper.rows": "\(total)"]) }
+        if total > 0 {
+            logger.info("swept old rows", metadata: ["sweeper.table": "\(table.name)", "sweeper.rows": "\(total)"])
+        }
         return total
     }
 
@@ -150,7 +157,9 @@ public final class Sweeper: Service, Sendable {
             do {
                 try await sweepOnce()
             } catch {
-                logger.warning("sweep failed; trying again at the next interval", metadata: ["error": "\(error.redactedDescription)"])
+                logger.warning(
+                    "sweep failed; trying again at the next interval",
+                    metadata: ["error": "\(error.redactedDescription)"])
             }
             wait = settings.interval
         }

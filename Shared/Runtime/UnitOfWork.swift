@@ -79,7 +79,9 @@ public struct UnitOfWork: Sendable {
 
         /// An event caused by an incoming one: same correlation (the appeal), causation = its id.
         @discardableResult
-        public func publish<E: DomainEvent>(_ event: E, causedBy cause: Envelope, occurredAt: Date = Date()) throws -> Envelope {
+        public func publish<E: DomainEvent>(_ event: E, causedBy cause: Envelope, occurredAt: Date = Date()) throws
+            -> Envelope
+        {
             try publish(event, correlationId: cause.correlationId, causationId: cause.id, occurredAt: occurredAt)
         }
 

@@ -31,7 +31,8 @@ final class AMQPBrokerRestartTests: XCTestCase {
             }
             throw XCTSkip("no way to restart RabbitMQ here (deploy/local/infra.sh missing)")
         }
-        let closeInherited = "for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ \"$fd\" -gt 2 ] 2>/dev/null && eval \"exec $fd>&-\" 2>/dev/null; done; "
+        let closeInherited =
+            "for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ \"$fd\" -gt 2 ] 2>/dev/null && eval \"exec $fd>&-\" 2>/dev/null; done; "
         let status = try spawnAndWait(["/bin/bash", "-c", closeInherited + command])
         guard status == 0 else {
             throw RestartFailed(description: "restarting RabbitMQ exited \(status)")
@@ -65,8 +66,9 @@ final class AMQPBrokerRestartTests: XCTestCase {
         let topology = standardTopology()
         let client = AMQPClient(configuration: try broker.configuration(name: "restart-producer"), logger: testLogger())
         try await client.declare(topology)
-        let consumer = AMQPConsumer(configuration: try broker.configuration(name: "restart-consumer"), queue: "q", prefetch: 50,
-                                    topology: topology, logger: testLogger())
+        let consumer = AMQPConsumer(
+            configuration: try broker.configuration(name: "restart-consumer"), queue: "q", prefetch: 50,
+            topology: topology, logger: testLogger())
         let collector = Collector(consumer, ack: true)
 
         let total = 500
@@ -76,7 +78,9 @@ final class AMQPBrokerRestartTests: XCTestCase {
             var batch = 0
             let deadline = Date(timeIntervalSinceNow: 120)
             while batch * batchSize < total && Date() < deadline && !Task.isCancelled {
-                let messages = (0..<batchSize).map { message("events", "appeal.registered.v1", id: "r-\(batch * batchSize + $0)") }
+                let messages = (0..<batchSize).map {
+                    message("events", "appeal.registered.v1", id: "r-\(batch * batchSize + $0)")
+                }
                 do {
                     try await client.publish(messages)
                     batch += 1
@@ -114,13 +118,17 @@ final class AMQPBrokerRestartTests: XCTestCase {
         XCTAssertGreaterThan(state.failures, 0, "the restart should have interrupted the producer at least once")
 
         let expected = Set((0..<total).map { "r-\($0)" })
-        let complete = await eventually(within: 60) { Set(collector.deliveries.compactMap(\.properties.messageID)).isSuperset(of: expected) }
+        let complete = await eventually(within: 60) {
+            Set(collector.deliveries.compactMap(\.properties.messageID)).isSuperset(of: expected)
+        }
         let ids = collector.deliveries.compactMap(\.properties.messageID)
         let missing = expected.subtracting(ids)
         XCTAssertTrue(complete, "lost \(missing.count) message(s), e.g. \(missing.sorted().prefix(5))")
         let reconnected = await eventually(within: 30) { consumer.isConnected }
         XCTAssertTrue(reconnected)
-        print("broker restart: \(ids.count) deliveries for \(Set(ids).count) ids (\(ids.count - Set(ids).count) duplicates), \(state.failures) failed publish attempts")
+        print(
+            "broker restart: \(ids.count) deliveries for \(Set(ids).count) ids (\(ids.count - Set(ids).count) duplicates), \(state.failures) failed publish attempts"
+        )
         await consumer.close()
         await client.close()
     }

@@ -53,11 +53,14 @@ final class AMQPClientTests: XCTestCase {
         let small = Array("{\"kind\":\"proposal\",\"text\":\"Прохання відремонтувати дах\"}".utf8)
         let large = (0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         try await client.publish([
-            AMQPOutgoingMessage(exchange: "events", routingKey: "appeal.registered.v1", body: small, properties: properties),
-            AMQPOutgoingMessage(exchange: "events", routingKey: "appeal.registered.v1", body: large, properties: properties),
+            AMQPOutgoingMessage(
+                exchange: "events", routingKey: "appeal.registered.v1", body: small, properties: properties),
+            AMQPOutgoingMessage(
+                exchange: "events", routingKey: "appeal.registered.v1", body: large, properties: properties),
         ])
 
-        let consumer = AMQPConsumer(configuration: try broker.configuration(name: "roundtrip-consumer"), queue: "q", logger: testLogger())
+        let consumer = AMQPConsumer(
+            configuration: try broker.configuration(name: "roundtrip-consumer"), queue: "q", logger: testLogger())
         let collector = Collector(consumer, ack: true)
         let arrived = await eventually(within: 10) { collector.count == 2 }
         XCTAssertTrue(arrived)
@@ -87,7 +90,9 @@ final class AMQPClientTests: XCTestCase {
         let broker = try await makeBroker()
         let client = AMQPClient(configuration: try broker.configuration(name: "bulk"), logger: testLogger())
         try await client.declare(standardTopology())
-        let consumer = AMQPConsumer(configuration: try broker.configuration(name: "bulk-consumer"), queue: "q", prefetch: 200, logger: testLogger())
+        let consumer = AMQPConsumer(
+            configuration: try broker.configuration(name: "bulk-consumer"), queue: "q", prefetch: 200,
+            logger: testLogger())
         let collector = Collector(consumer, ack: true)
 
         for batch in 0..<20 {
@@ -132,13 +137,17 @@ final class AMQPClientTests: XCTestCase {
     func testMandatoryUnroutableMessageIsReturned() async throws {
         let broker = try await makeBroker()
         let client = AMQPClient(configuration: try broker.configuration(name: "mandatory"), logger: testLogger())
-        try await client.declare(AMQPTopology(
-            exchanges: [.init(name: "direct", type: "direct")],
-            queues: [.init(name: "bound")],
-            bindings: [.init(queue: "bound", exchange: "direct", routingKey: "yes")]
-        ))
+        try await client.declare(
+            AMQPTopology(
+                exchanges: [.init(name: "direct", type: "direct")],
+                queues: [.init(name: "bound")],
+                bindings: [.init(queue: "bound", exchange: "direct", routingKey: "yes")]
+            ))
         do {
-            try await client.publish([message("direct", "yes", id: "1", mandatory: true), message("direct", "nobody", id: "2", mandatory: true)])
+            try await client.publish([
+                message("direct", "yes", id: "1", mandatory: true),
+                message("direct", "nobody", id: "2", mandatory: true),
+            ])
             XCTFail("an unroutable mandatory message must throw")
         } catch let error as AMQPError {
             XCTAssertEqual(error.code, .returned)
@@ -176,7 +185,7 @@ final class AMQPClientTests: XCTestCase {
         XCTAssertEqual(remaining["m3"]?.redelivered, false)
         try await client.ack(XCTUnwrap(remaining["m2"]))
         try await client.reject(XCTUnwrap(remaining["m3"]), requeue: false)  // → dlx → q.dead
-        try await client.nack(XCTUnwrap(remaining["m4"]), requeue: false)    // → dlx → q.dead
+        try await client.nack(XCTUnwrap(remaining["m4"]), requeue: false)  // → dlx → q.dead
 
         let deadlettered = try await eventually(within: 5) { try await broker.queueDepth("q.dead") == 2 }
         XCTAssertTrue(deadlettered)
@@ -184,7 +193,8 @@ final class AMQPClientTests: XCTestCase {
         XCTAssertEqual(left, 0)
         let dead = try await client.get(queue: "q.dead")
         XCTAssertEqual(dead?.properties.messageID, "m3")
-        guard case .array(let deaths)? = dead?.properties.headers["x-death"], case .table(let death)? = deaths.first else {
+        guard case .array(let deaths)? = dead?.properties.headers["x-death"], case .table(let death)? = deaths.first
+        else {
             return XCTFail("a dead-lettered message carries x-death")
         }
         XCTAssertEqual(death["reason"], .string("rejected"))
@@ -192,8 +202,12 @@ final class AMQPClientTests: XCTestCase {
 
         // Consumer-side nack with requeue: redelivered to the consumer.
         try await client.publish([message("events", "k", id: "c1")])
-        let consumer = AMQPConsumer(configuration: try broker.configuration(name: "acks-consumer"), queue: "q", logger: testLogger())
-        let watchdog = Task { try await Task.sleep(for: .seconds(20)); await consumer.close() }  // fail, never hang
+        let consumer = AMQPConsumer(
+            configuration: try broker.configuration(name: "acks-consumer"), queue: "q", logger: testLogger())
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(20))
+            await consumer.close()
+        }  // fail, never hang
         defer { watchdog.cancel() }
         var iterator = consumer.makeAsyncIterator()
         let next1 = await iterator.next()
@@ -258,17 +272,21 @@ final class AMQPClientTests: XCTestCase {
         let broker = try await makeBroker()
         let client = AMQPClient(configuration: try broker.configuration(name: "forced"), logger: testLogger())
         try await client.declare(standardTopology())
-        let consumer = AMQPConsumer(configuration: try broker.configuration(name: "forced-consumer"), queue: "q", logger: testLogger())
+        let consumer = AMQPConsumer(
+            configuration: try broker.configuration(name: "forced-consumer"), queue: "q", logger: testLogger())
         let collector = Collector(consumer, ack: true)
         try await client.publish([message("events", "k", id: "before")])
         let first = await eventually(within: 10) { collector.count == 1 && consumer.isConnected }
         XCTAssertTrue(first)
 
         // The client may notice while idle or on the next call; a failed call is retryable.
-        let (closed, published) = try await closeConnectionsThenPublish(broker, client: client, id: "after", attempts: 20)
+        let (closed, published) = try await closeConnectionsThenPublish(
+            broker, client: client, id: "after", attempts: 20)
         XCTAssertTrue(closed, "the connections were listed and closed")
         XCTAssertTrue(published)
-        let second = await eventually(within: 15) { collector.deliveries.contains { $0.properties.messageID == "after" } }
+        let second = await eventually(within: 15) {
+            collector.deliveries.contains { $0.properties.messageID == "after" }
+        }
         XCTAssertTrue(second, "the consumer must reconnect and receive new messages")
         XCTAssertTrue(consumer.isConnected)
         await consumer.close()
@@ -279,7 +297,8 @@ final class AMQPClientTests: XCTestCase {
         let broker = try await makeBroker()
         let client = AMQPClient(configuration: try broker.configuration(name: "close"), logger: testLogger())
         try await client.declare(standardTopology())
-        let consumer = AMQPConsumer(configuration: try broker.configuration(name: "close-consumer"), queue: "q", logger: testLogger())
+        let consumer = AMQPConsumer(
+            configuration: try broker.configuration(name: "close-consumer"), queue: "q", logger: testLogger())
         let collector = Collector(consumer, ack: true)
         let connected = await eventually(within: 10) { consumer.isConnected }
         XCTAssertTrue(connected)
@@ -314,7 +333,8 @@ final class AMQPClientTests: XCTestCase {
         try await client.publish([message("events", "k", id: "2")])
         let got2 = try await client.get(queue: "q")
         let second = try XCTUnwrap(got2)
-        XCTAssertEqual(second.connectionGeneration, first.connectionGeneration, "the connection must not have been replaced")
+        XCTAssertEqual(
+            second.connectionGeneration, first.connectionGeneration, "the connection must not have been replaced")
         XCTAssertEqual(second.properties.messageID, "2", "the first message must have been acked, not redelivered")
         try await client.ack(second)
         await client.close()

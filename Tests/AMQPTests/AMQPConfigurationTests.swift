@@ -18,7 +18,8 @@ final class AMQPConfigurationTests: XCTestCase {
     }
 
     func testFullURLWithPercentEncodedParts() throws {
-        let configuration = try AMQPConfiguration(url: "amqp://us%40er:p%3Ass%2Fw@broker.example:5673/%2f", connectionName: "intake")
+        let configuration = try AMQPConfiguration(
+            url: "amqp://us%40er:p%3Ass%2Fw@broker.example:5673/%2f", connectionName: "intake")
         XCTAssertEqual(configuration.user, "us@er")
         XCTAssertEqual(configuration.password, "p:ss/w")
         XCTAssertEqual(configuration.host, "broker.example")
@@ -36,7 +37,8 @@ final class AMQPConfigurationTests: XCTestCase {
 
     func testAMQPSDefaultsAndQueryParameters() throws {
         let configuration = try AMQPConfiguration(
-            url: "amqps://svc:secret@rmq.local/prod?cacertfile=%2Fetc%2Fca.pem&certfile=/etc/c.pem&keyfile=/etc/k.pem&verify=verify_none&heartbeat=10&connection_timeout=2500&unknown=1"
+            url:
+                "amqps://svc:secret@rmq.local/prod?cacertfile=%2Fetc%2Fca.pem&certfile=/etc/c.pem&keyfile=/etc/k.pem&verify=verify_none&heartbeat=10&connection_timeout=2500&unknown=1"
         )
         XCTAssertTrue(configuration.useTLS)
         XCTAssertEqual(configuration.port, 5671)
@@ -58,7 +60,10 @@ final class AMQPConfigurationTests: XCTestCase {
     }
 
     func testInvalidURLsThrowWithoutLeakingThePassword() {
-        for url in ["http://h", "amqp://u:hunter2@h:99999/", "amqp://u:hunter2@h/?verify=maybe", "amqp://u:hunter2@h/%zz", "amqp://h?heartbeat=-1"] {
+        for url in [
+            "http://h", "amqp://u:hunter2@h:99999/", "amqp://u:hunter2@h/?verify=maybe", "amqp://u:hunter2@h/%zz",
+            "amqp://h?heartbeat=-1",
+        ] {
             XCTAssertThrowsError(try AMQPConfiguration(url: url), url) { error in
                 XCTAssertEqual((error as? AMQPError)?.code, .connectionFailed)
                 XCTAssertFalse("\(error)".contains("hunter2"))

@@ -47,8 +47,8 @@ final class AMQPFieldTableTests: XCTestCase {
         func bigEndian<T: FixedWidthInteger>(_ value: T) -> [UInt8] {
             withUnsafeBytes(of: value.bigEndian) { Array($0) }
         }
-        entry("b", "b", [0xFE])                                   // int8 -2
-        entry("B", "B", [0xFE])                                   // uint8 254
+        entry("b", "b", [0xFE])  // int8 -2
+        entry("B", "B", [0xFE])  // uint8 254
         entry("s", "s", bigEndian(Int16(-300)))
         entry("u", "u", bigEndian(UInt16(60_000)))
         entry("I", "I", bigEndian(Int32(-70_000)))
@@ -57,7 +57,7 @@ final class AMQPFieldTableTests: XCTestCase {
         entry("L", "L", bigEndian(UInt64(5_000_000_000)))
         entry("f", "f", bigEndian(Float(1.5).bitPattern))
         entry("d", "d", bigEndian(Double(-2.25).bitPattern))
-        entry("D", "D", [2] + bigEndian(UInt32(125)))             // 1.25
+        entry("D", "D", [2] + bigEndian(UInt32(125)))  // 1.25
         entry("t", "t", [1])
         entry("T", "T", bigEndian(UInt64(1_700_000_000)))
         entry("S", "S", bigEndian(UInt32(3)) + Array("abc".utf8))

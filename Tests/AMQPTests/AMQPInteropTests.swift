@@ -12,7 +12,8 @@ final class AMQPInteropTests: XCTestCase {
     /// Runs python3 with `arguments`; returns (status, stdout).
     private func python(_ arguments: [String]) throws -> (status: Int32, output: String) {
         // Not Foundation's Process: its waitUntilExit() can hang inside the test process on Linux.
-        try IntegrationEnvironment.run("/usr/bin/env", ["python3"] + arguments, environment: ProcessInfo.processInfo.environment)
+        try IntegrationEnvironment.run(
+            "/usr/bin/env", ["python3"] + arguments, environment: ProcessInfo.processInfo.environment)
     }
 
     private func requirePika() throws {
@@ -27,25 +28,30 @@ final class AMQPInteropTests: XCTestCase {
     func testPikaReadsWhatSwiftPublished() async throws {
         let broker = try await makeBroker()
         try requirePika()
-        let client = AMQPClient(configuration: try broker.configuration(name: "interop-publisher"), logger: testLogger())
+        let client = AMQPClient(
+            configuration: try broker.configuration(name: "interop-publisher"), logger: testLogger())
         try await client.declare(standardTopology())
         let id = UUID().uuidString
         let correlation = UUID().uuidString
         let body = "{\"id\":\"\(id)\",\"text\":\"Звернення\"}"
-        try await client.publish([AMQPOutgoingMessage(
-            exchange: "events", routingKey: "appeal.registered.v1", body: Array(body.utf8),
-            properties: AMQPProperties(
-                contentType: "application/json", contentEncoding: "utf-8", deliveryMode: 2, messageID: id, type: "appeal.registered",
-                correlationID: correlation, appID: "hromada-intake", timestamp: Date(timeIntervalSince1970: 1_767_225_600),
-                headers: [
-                    "long": .string(String(repeating: "ї", count: 300)),
-                    "attempt": .int(2),
-                    "flag": .bool(true),
-                    "nested": .table(["authority": "zhkg", "list": .array([.int(1), .string("two")])]),
-                ],
-                priority: 3
+        try await client.publish([
+            AMQPOutgoingMessage(
+                exchange: "events", routingKey: "appeal.registered.v1", body: Array(body.utf8),
+                properties: AMQPProperties(
+                    contentType: "application/json", contentEncoding: "utf-8", deliveryMode: 2, messageID: id,
+                    type: "appeal.registered",
+                    correlationID: correlation, appID: "hromada-intake",
+                    timestamp: Date(timeIntervalSince1970: 1_767_225_600),
+                    headers: [
+                        "long": .string(String(repeating: "ї", count: 300)),
+                        "attempt": .int(2),
+                        "flag": .bool(true),
+                        "nested": .table(["authority": "zhkg", "list": .array([.int(1), .string("two")])]),
+                    ],
+                    priority: 3
+                )
             )
-        )])
+        ])
 
         let result = try python([script, "consume", broker.administratorConfiguration().url, "q"])
         XCTAssertEqual(result.status, 0)
@@ -59,7 +65,8 @@ final class AMQPInteropTests: XCTestCase {
         XCTAssertEqual(json["type"] as? String, "appeal.registered")
         XCTAssertEqual(json["correlation_id"] as? String, correlation)
         XCTAssertEqual(json["app_id"] as? String, "hromada-intake")
-        XCTAssertEqual(json["user_id"] as? String, "hromada-intake", "user_id = the producer's broker user, readable by pika")
+        XCTAssertEqual(
+            json["user_id"] as? String, "hromada-intake", "user_id = the producer's broker user, readable by pika")
         XCTAssertEqual(json["timestamp"] as? Int, 1_767_225_600)
         XCTAssertEqual(json["priority"] as? Int, 3)
         XCTAssertEqual(json["body"] as? String, body)
@@ -82,13 +89,19 @@ final class AMQPInteropTests: XCTestCase {
         try requirePika()
         let client = AMQPClient(configuration: try broker.configuration(name: "interop-setup"), logger: testLogger())
         try await client.declare(standardTopology())
-        let result = try python([script, "publish", broker.administratorConfiguration().url, "events", "appeal.registered.v1"])
+        let result = try python([
+            script, "publish", broker.administratorConfiguration().url, "events", "appeal.registered.v1",
+        ])
         XCTAssertEqual(result.status, 0)
         XCTAssertEqual(result.output.trimmingCharacters(in: .whitespacesAndNewlines), "published")
 
-        let consumer = AMQPConsumer(configuration: try broker.configuration(name: "interop-consumer"), queue: "q", logger: testLogger())
+        let consumer = AMQPConsumer(
+            configuration: try broker.configuration(name: "interop-consumer"), queue: "q", logger: testLogger())
         // Should the message never come, closing the consumer ends the sequence and the test fails instead of hanging.
-        let watchdog = Task { try await Task.sleep(for: .seconds(20)); await consumer.close() }
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(20))
+            await consumer.close()
+        }
         defer { watchdog.cancel() }
         var iterator = consumer.makeAsyncIterator()
         let next = await iterator.next()
@@ -121,7 +134,8 @@ final class AMQPInteropTests: XCTestCase {
         XCTAssertEqual(headers["when"], .timestamp(Date(timeIntervalSince1970: 1_767_225_600)))
         XCTAssertEqual(headers["raw"], .bytes([0, 1, 0xFE]))
         XCTAssertEqual(headers["nothing"], .void)
-        XCTAssertEqual(headers["nested"], .table(["authority": "zhkg", "ids": .array([.int(1), .string("two"), .bool(false)])]))
+        XCTAssertEqual(
+            headers["nested"], .table(["authority": "zhkg", "ids": .array([.int(1), .string("two"), .bool(false)])]))
         XCTAssertEqual(headers.count, 11)
         await consumer.close()
         let depth = try await broker.queueDepth("q")

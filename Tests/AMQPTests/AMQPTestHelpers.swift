@@ -49,10 +49,13 @@ func eventually(within seconds: Double, _ condition: () async throws -> Bool) as
     return try await condition()
 }
 
-func message(_ exchange: String, _ routingKey: String, id: String, body: String? = nil, mandatory: Bool = false) -> AMQPOutgoingMessage {
+func message(_ exchange: String, _ routingKey: String, id: String, body: String? = nil, mandatory: Bool = false)
+    -> AMQPOutgoingMessage
+{
     AMQPOutgoingMessage(
         exchange: exchange, routingKey: routingKey, body: Array((body ?? "{\"id\":\"\(id)\"}").utf8),
-        properties: AMQPProperties(contentType: "application/json", deliveryMode: 2, messageID: id), mandatory: mandatory
+        properties: AMQPProperties(contentType: "application/json", deliveryMode: 2, messageID: id),
+        mandatory: mandatory
     )
 }
 

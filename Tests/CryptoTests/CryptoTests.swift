@@ -79,13 +79,15 @@ final class HMACTests: XCTestCase {
     }
 
     func testRFC4231Case2() {
-        let mac = HMACSHA256.authenticationCode(key: Array("Jefe".utf8), message: Array("what do ya want for nothing?".utf8))
+        let mac = HMACSHA256.authenticationCode(
+            key: Array("Jefe".utf8), message: Array("what do ya want for nothing?".utf8))
         XCTAssertEqual(Hex.encode(mac), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
     }
 
     func testRFC4231Case6KeyLongerThanBlock() {
         let key = [UInt8](repeating: 0xaa, count: 131)
-        let mac = HMACSHA256.authenticationCode(key: key, message: Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8))
+        let mac = HMACSHA256.authenticationCode(
+            key: key, message: Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8))
         XCTAssertEqual(Hex.encode(mac), "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
     }
 
@@ -103,23 +105,27 @@ final class AESGCMTests: XCTestCase {
         let key = try Hex.decode("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308")
         let nonce = try Hex.decode("cafebabefacedbaddecaf888")
         let plaintext = try Hex.decode(
-            "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39")
+            "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39"
+        )
         let aad = try Hex.decode("feedfacedeadbeeffeedfacedeadbeefabaddad2")
         let sealed = try AES256GCM.seal(plaintext, key: key, nonce: nonce, associatedData: aad)
         let expectedCiphertext =
             "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662"
-        XCTAssertEqual(Hex.encode(sealed), "cafebabefacedbaddecaf888" + expectedCiphertext + "76fc6ece0f4e1768cddf8853bb2d551b")
+        XCTAssertEqual(
+            Hex.encode(sealed), "cafebabefacedbaddecaf888" + expectedCiphertext + "76fc6ece0f4e1768cddf8853bb2d551b")
         XCTAssertEqual(try AES256GCM.open(sealed, key: key, associatedData: aad), plaintext)
     }
 
     // Test cases 13 and 14: zero key and nonce, empty and 16-zero-byte plaintext.
     func testKnownAnswerTestCases13And14() throws {
-        let key = [UInt8](repeating: 0, count: 32), nonce = [UInt8](repeating: 0, count: 12)
+        let key = [UInt8](repeating: 0, count: 32)
+        let nonce = [UInt8](repeating: 0, count: 12)
         XCTAssertEqual(
             Hex.encode(try AES256GCM.seal([], key: key, nonce: nonce, associatedData: [])),
             Hex.encode(nonce) + "530f8afbc74536b9a963b4f1c4cb738b")
         XCTAssertEqual(
-            Hex.encode(try AES256GCM.seal([UInt8](repeating: 0, count: 16), key: key, nonce: nonce, associatedData: [])),
+            Hex.encode(
+                try AES256GCM.seal([UInt8](repeating: 0, count: 16), key: key, nonce: nonce, associatedData: [])),
             Hex.encode(nonce) + "cea7403d4d606b6e074ec5d3baf39d18" + "d0d1c8a799996bf0265b98b5d48ab919")
     }
 
@@ -143,15 +149,19 @@ final class AESGCMTests: XCTestCase {
                 XCTAssertEqual((error as? CryptoError)?.code, .authenticationFailed, what)
             }
         }
-        var nonceFlip = sealed; nonceFlip[0] ^= 1
-        var cipherFlip = sealed; cipherFlip[12] ^= 0x80
-        var tagFlip = sealed; tagFlip[sealed.count - 1] ^= 1
+        var nonceFlip = sealed
+        nonceFlip[0] ^= 1
+        var cipherFlip = sealed
+        cipherFlip[12] ^= 0x80
+        var tagFlip = sealed
+        tagFlip[sealed.count - 1] ^= 1
         assertRejected(nonceFlip, key: key, aad: aad, "nonce")
         assertRejected(cipherFlip, key: key, aad: aad, "ciphertext")
         assertRejected(tagFlip, key: key, aad: aad, "tag")
         assertRejected(sealed, key: key, aad: Array("ctx2".utf8), "associated data")
         assertRejected(sealed, key: key, aad: [], "missing associated data")
-        var otherKey = key; otherKey[5] ^= 1
+        var otherKey = key
+        otherKey[5] ^= 1
         assertRejected(sealed, key: otherKey, aad: aad, "wrong key")
         XCTAssertEqual(try AES256GCM.open(sealed, key: key, associatedData: aad), Array("secret text".utf8))
     }
@@ -160,7 +170,9 @@ final class AESGCMTests: XCTestCase {
         XCTAssertThrowsError(try AES256GCM.seal([1], key: [UInt8](repeating: 0, count: 16))) {
             XCTAssertEqual(($0 as? CryptoError)?.code, .invalidKeyLength)
         }
-        XCTAssertThrowsError(try AES256GCM.open([UInt8](repeating: 0, count: 27), key: [UInt8](repeating: 0, count: 32))) {
+        XCTAssertThrowsError(
+            try AES256GCM.open([UInt8](repeating: 0, count: 27), key: [UInt8](repeating: 0, count: 32))
+        ) {
             XCTAssertEqual(($0 as? CryptoError)?.code, .invalidInput)
             XCTAssertFalse("\($0)".isEmpty)
         }
@@ -236,7 +248,9 @@ final class EncodingTests: XCTestCase {
     }
 
     func testBase64URLRFC4648Vectors() throws {
-        let vectors = ["": "", "f": "Zg", "fo": "Zm8", "foo": "Zm9v", "foob": "Zm9vYg", "fooba": "Zm9vYmE", "foobar": "Zm9vYmFy"]
+        let vectors = [
+            "": "", "f": "Zg", "fo": "Zm8", "foo": "Zm9v", "foob": "Zm9vYg", "fooba": "Zm9vYmE", "foobar": "Zm9vYmFy",
+        ]
         for (plain, encoded) in vectors {
             XCTAssertEqual(Base64URL.encode(Array(plain.utf8)), encoded)
             XCTAssertEqual(try Base64URL.decode(encoded), Array(plain.utf8))
@@ -244,7 +258,9 @@ final class EncodingTests: XCTestCase {
         XCTAssertEqual(Base64URL.encode([0xfb, 0xff]), "-_8")
         XCTAssertEqual(try Base64URL.decode("-_8="), [0xfb, 0xff])
         XCTAssertThrowsError(try Base64URL.decode("+/8")) { XCTAssertEqual(($0 as? CryptoError)?.code, .invalidBase64) }
-        XCTAssertThrowsError(try Base64URL.decode("Zm9vY")) { XCTAssertEqual(($0 as? CryptoError)?.code, .invalidBase64) }
+        XCTAssertThrowsError(try Base64URL.decode("Zm9vY")) {
+            XCTAssertEqual(($0 as? CryptoError)?.code, .invalidBase64)
+        }
         XCTAssertThrowsError(try Base64URL.decode("Zh")) { XCTAssertEqual(($0 as? CryptoError)?.code, .invalidBase64) }
         for n in 0..<40 {
             let bytes = SecureRandom.bytes(n)

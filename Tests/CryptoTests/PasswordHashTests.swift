@@ -27,7 +27,8 @@ final class PasswordHashTests: XCTestCase {
 
     /// RFC 7914 §11's PBKDF2-HMAC-SHA-256 vector ("passwd", "salt", c = 1, dkLen = 64), first 32 bytes.
     func testTheDerivationIsPBKDF2HMACSHA256() throws {
-        let derived = try LibCrypto.pbkdf2SHA256(Array("passwd".utf8), salt: Array("salt".utf8), iterations: 1, count: 32)
+        let derived = try LibCrypto.pbkdf2SHA256(
+            Array("passwd".utf8), salt: Array("salt".utf8), iterations: 1, count: 32)
         XCTAssertEqual(Hex.encode(derived), "55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc")
     }
 
@@ -51,7 +52,9 @@ final class PasswordHashTests: XCTestCase {
     }
 
     func testAWeakerStoredWorkFactorAsksForARehash() {
-        XCTAssertTrue(PasswordHash.needsRehash(PasswordHash.hash(password: "p" + String(repeating: "x", count: 12), iterations: iterations)))
+        XCTAssertTrue(
+            PasswordHash.needsRehash(
+                PasswordHash.hash(password: "p" + String(repeating: "x", count: 12), iterations: iterations)))
         XCTAssertTrue(PasswordHash.needsRehash("not ours"))
         XCTAssertGreaterThanOrEqual(PasswordHash.defaultIterations, 600_000)
     }

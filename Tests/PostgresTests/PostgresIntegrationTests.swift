@@ -6,7 +6,7 @@ import Synchronization
 import XCTest
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Against the real server (deploy/local/infra.sh start), each test in its own throwaway database.
@@ -93,7 +93,9 @@ final class PostgresIntegrationTests: XCTestCase {
             XCTAssertEqual(try row.decode("d", as: Double.self), 3.141592653589793)
             XCTAssertEqual(try row.decode("b", as: Bool.self), true)
             XCTAssertEqual(try row.decode("u", as: UUID.self), uuid)
-            XCTAssertEqual(try row.decode("ts", as: Date.self).timeIntervalSince1970, when.timeIntervalSince1970, accuracy: 0.000001)
+            XCTAssertEqual(
+                try row.decode("ts", as: Date.self).timeIntervalSince1970, when.timeIntervalSince1970,
+                accuracy: 0.000001)
             XCTAssertEqual(try row.decode("bytes", as: [UInt8].self), bytes)
             XCTAssertEqual(try row.decode("data", as: Data.self), data)
             XCTAssertEqual(try row.decode("names", as: [String].self), names)
@@ -119,7 +121,9 @@ final class PostgresIntegrationTests: XCTestCase {
             XCTAssertThrowsError(try row.decode("s", as: Int.self))
 
             // = ANY(array) with each array type.
-            let matched = try await client.query("SELECT count(*) FROM everything WHERE u = ANY(\([uuid, UUID()])) AND s = ANY(\([text])) AND i = ANY(\([Int64.max]))")
+            let matched = try await client.query(
+                "SELECT count(*) FROM everything WHERE u = ANY(\([uuid, UUID()])) AND s = ANY(\([text])) AND i = ANY(\([Int64.max]))"
+            )
             XCTAssertEqual(try matched.first?.decode(0, as: Int.self), 1)
         }
     }
@@ -147,10 +151,14 @@ final class PostgresIntegrationTests: XCTestCase {
             let kyiv = try await client.withConnection { connection in
                 try connection.executeScript("SET TimeZone TO 'Europe/Kyiv'")
                 defer { try? connection.executeScript("RESET TimeZone") }
-                return try connection.query("SELECT \(Date(timeIntervalSince1970: 1_719_835_200.25))::timestamptz AS t, \(Date(timeIntervalSince1970: 1_719_835_200.25))::timestamptz::text AS s")
+                return try connection.query(
+                    "SELECT \(Date(timeIntervalSince1970: 1_719_835_200.25))::timestamptz AS t, \(Date(timeIntervalSince1970: 1_719_835_200.25))::timestamptz::text AS s"
+                )
             }
             XCTAssertEqual(try kyiv.first?.decode("s", as: String.self), "2024-07-01 15:00:00.25+03")
-            XCTAssertEqual(try XCTUnwrap(kyiv.first?.decode("t", as: Date.self)).timeIntervalSince1970, 1_719_835_200.25, accuracy: 1e-6)
+            XCTAssertEqual(
+                try XCTUnwrap(kyiv.first?.decode("t", as: Date.self)).timeIntervalSince1970, 1_719_835_200.25,
+                accuracy: 1e-6)
         }
     }
 
@@ -171,14 +179,18 @@ final class PostgresIntegrationTests: XCTestCase {
                 }
                 XCTFail("the body's error must be rethrown")
             } catch is Abort {}
-            let names = try await client.query("SELECT name FROM items ORDER BY name").map { try $0.decode(0, as: String.self) }
+            let names = try await client.query("SELECT name FROM items ORDER BY name").map {
+                try $0.decode(0, as: String.self)
+            }
             XCTAssertEqual(names, ["committed"])
 
             // A statement error swallowed by the body does not turn into a silent "commit".
-            await assertPostgresError(try await client.withTransaction(isolation: .serializable) { connection in
-                try connection.execute("INSERT INTO items VALUES (\("lost"))")
-                _ = try? connection.execute("INSERT INTO items VALUES (\("committed"))")  // unique violation, ignored
-            }) { error in
+            await assertPostgresError(
+                try await client.withTransaction(isolation: .serializable) { connection in
+                    try connection.execute("INSERT INTO items VALUES (\("lost"))")
+                    _ = try? connection.execute("INSERT INTO items VALUES (\("committed"))")  // unique violation, ignored
+                }
+            ) { error in
                 XCTAssertEqual(error.code, .transactionAborted)
             }
             let count = try await client.query("SELECT count(*) FROM items").first?.decode(0, as: Int.self)
@@ -200,12 +212,15 @@ final class PostgresIntegrationTests: XCTestCase {
             try await client.execute("CREATE TABLE items (name text PRIMARY KEY)")
             try await client.withTransaction { connection in
                 try connection.execute("INSERT INTO items VALUES ('a')")
-                XCTAssertThrowsError(try connection.savepoint {
-                    try connection.execute("INSERT INTO items VALUES ('b')")
-                    throw Inner()
-                })
+                XCTAssertThrowsError(
+                    try connection.savepoint {
+                        try connection.execute("INSERT INTO items VALUES ('b')")
+                        throw Inner()
+                    })
                 // A failing statement inside a savepoint leaves the transaction usable.
-                XCTAssertThrowsError(try connection.savepoint { try connection.execute("INSERT INTO items VALUES ('a')") }) { error in
+                XCTAssertThrowsError(
+                    try connection.savepoint { try connection.execute("INSERT INTO items VALUES ('a')") }
+                ) { error in
                     XCTAssertTrue((error as? PostgresError)?.isUniqueViolation ?? false)
                 }
                 let nested: Int = try connection.savepoint {
@@ -214,7 +229,9 @@ final class PostgresIntegrationTests: XCTestCase {
                 }
                 XCTAssertEqual(nested, 1)
             }
-            let names = try await client.query("SELECT name FROM items ORDER BY name").map { try $0.decode(0, as: String.self) }
+            let names = try await client.query("SELECT name FROM items ORDER BY name").map {
+                try $0.decode(0, as: String.self)
+            }
             XCTAssertEqual(names, ["a", "c", "d"])
         }
     }
@@ -222,11 +239,13 @@ final class PostgresIntegrationTests: XCTestCase {
     func testThousandInsertsInOneTransaction() async throws {
         try await withDatabase { database in
             let client = database.client()
-            try await client.execute("CREATE TABLE events (id uuid PRIMARY KEY, n integer NOT NULL, body text NOT NULL)")
+            try await client.execute(
+                "CREATE TABLE events (id uuid PRIMARY KEY, n integer NOT NULL, body text NOT NULL)")
             let inserted = try await client.withTransaction { connection -> Int in
                 var total = 0
                 for n in 0..<1000 {
-                    total += try connection.execute("INSERT INTO events VALUES (\(UUID()), \(Int32(n)), \("подія \(n)"))")
+                    total += try connection.execute(
+                        "INSERT INTO events VALUES (\(UUID()), \(Int32(n)), \("подія \(n)"))")
                 }
                 return total
             }
@@ -244,15 +263,19 @@ final class PostgresIntegrationTests: XCTestCase {
             let client = database.client()
             try await client.execute("CREATE TABLE residents (email text PRIMARY KEY)")
             try await client.execute("INSERT INTO residents VALUES (\("olena@example.com"))")
-            await assertPostgresError(try await client.execute("INSERT INTO residents VALUES (\("olena@example.com"))")) { error in
+            await assertPostgresError(try await client.execute("INSERT INTO residents VALUES (\("olena@example.com"))"))
+            { error in
                 XCTAssertTrue(error.isUniqueViolation)
                 XCTAssertEqual(error.code, .queryFailed)
                 XCTAssertEqual(error.sqlState, "23505")
                 XCTAssertFalse(error.isRetryable)
                 XCTAssertTrue(error.description.contains("23505"))
                 XCTAssertFalse(error.safeDescription.contains("olena"))
-                XCTAssertFalse(error.description.contains("residents_pkey"), "the server's message stays out of description")
-                XCTAssertTrue(error.debugDescription.contains("residents_pkey"), "debugDescription has it: \(error.debugDescription)")
+                XCTAssertFalse(
+                    error.description.contains("residents_pkey"), "the server's message stays out of description")
+                XCTAssertTrue(
+                    error.debugDescription.contains("residents_pkey"),
+                    "debugDescription has it: \(error.debugDescription)")
             }
             await assertPostgresError(try await client.execute("SELEC nonsense")) { error in
                 XCTAssertEqual(error.sqlState, "42601")
@@ -268,13 +291,19 @@ final class PostgresIntegrationTests: XCTestCase {
         try await withDatabase { database in
             let client = database.client()
             try await client.execute("CREATE TABLE x (value text)")
-            let attacks = ["'; DROP TABLE x; --", "Robert'); --", "Robert'); DROP TABLE x;--", "$1", "\\'; SELECT 1; --", "\"x\"; --"]
+            let attacks = [
+                "'; DROP TABLE x; --", "Robert'); --", "Robert'); DROP TABLE x;--", "$1", "\\'; SELECT 1; --",
+                "\"x\"; --",
+            ]
             for attack in attacks {
                 try await client.execute("INSERT INTO x (value) VALUES (\(attack))")
             }
-            let stored = try await client.query("SELECT value FROM x WHERE value = ANY(\(attacks))").map { try $0.decode(0, as: String.self) }
+            let stored = try await client.query("SELECT value FROM x WHERE value = ANY(\(attacks))").map {
+                try $0.decode(0, as: String.self)
+            }
             XCTAssertEqual(Set(stored), Set(attacks))
-            let found = try await client.query("SELECT count(*) FROM x WHERE value = \("Robert'); --")").first?.decode(0, as: Int.self)
+            let found = try await client.query("SELECT count(*) FROM x WHERE value = \("Robert'); --")").first?.decode(
+                0, as: Int.self)
             XCTAssertEqual(found, 1)
             await assertPostgresError(try await client.execute("INSERT INTO x VALUES (\("nul\u{0}byte"))")) { error in
                 XCTAssertEqual(error.code, .encodingFailed)
@@ -313,7 +342,9 @@ final class PostgresIntegrationTests: XCTestCase {
     func testWrongPasswordIsConnectionFailed() async throws {
         try IntegrationEnvironment.requireServers()
         let client = PostgresClient(
-            configuration: PostgresConfiguration(connectionString: "host=127.0.0.1 port=5432 dbname=postgres user=hromada_intake password=wrong", poolSize: 1),
+            configuration: PostgresConfiguration(
+                connectionString: "host=127.0.0.1 port=5432 dbname=postgres user=hromada_intake password=wrong",
+                poolSize: 1),
             logger: Logger(label: "test")
         )
         await assertPostgresError(try await client.ping()) { error in
@@ -367,7 +398,8 @@ final class PostgresIntegrationTests: XCTestCase {
 
     func testCheckoutTimesOutWhenThePoolIsBusy() async throws {
         try await withDatabase { database in
-            var configuration = PostgresConfiguration(connectionString: database.connectionString, poolSize: 1, searchPath: "intake")
+            var configuration = PostgresConfiguration(
+                connectionString: database.connectionString, poolSize: 1, searchPath: "intake")
             configuration.checkoutTimeout = .milliseconds(200)
             let client = PostgresClient(configuration: configuration, logger: Logger(label: "test"))
             async let holder: Void = client.withConnection { connection in
@@ -437,13 +469,15 @@ final class PostgresIntegrationTests: XCTestCase {
             let admin = database.adminClient()
             let firstPID = try await client.query("SELECT pg_backend_pid()").first!.decode(0, as: Int32.self)
             // With a timeout, pg_terminate_backend waits until the backend has exited (PostgreSQL 14+).
-            let terminated = try await admin.query("SELECT pg_terminate_backend(\(firstPID), 5000)").first?.decode(0, as: Bool.self)
+            let terminated = try await admin.query("SELECT pg_terminate_backend(\(firstPID), 5000)").first?.decode(
+                0, as: Bool.self)
             XCTAssertEqual(terminated, true)
             let secondPID = try await client.query("SELECT pg_backend_pid()").first!.decode(0, as: Int32.self)
             XCTAssertNotEqual(firstPID, secondPID)
             XCTAssertEqual(client.statistics.open, 1)
             // The new connection has the configured search_path too.
-            let value6 = try await client.query("SELECT current_setting('search_path')").first?.decode(0, as: String.self)
+            let value6 = try await client.query("SELECT current_setting('search_path')").first?.decode(
+                0, as: String.self)
             XCTAssertEqual(value6, "intake")
         }
     }
@@ -452,10 +486,12 @@ final class PostgresIntegrationTests: XCTestCase {
         try await withDatabase { database in
             let client = database.client(poolSize: 1)
             try await client.execute("CREATE TABLE items (n integer)")
-            await assertPostgresError(try await client.withTransaction { connection in
-                try connection.execute("INSERT INTO items VALUES (1)")
-                try connection.query("SELECT pg_terminate_backend(pg_backend_pid())")
-            }) { error in
+            await assertPostgresError(
+                try await client.withTransaction { connection in
+                    try connection.execute("INSERT INTO items VALUES (1)")
+                    try connection.query("SELECT pg_terminate_backend(pg_backend_pid())")
+                }
+            ) { error in
                 XCTAssertEqual(error.code, .connectionLost)
                 XCTAssertTrue(error.isRetryable)
             }
@@ -476,12 +512,15 @@ final class PostgresIntegrationTests: XCTestCase {
             let password = IntegrationEnvironment.secret("postgres", role) ?? role
             let client = PostgresClient(
                 configuration: PostgresConfiguration(
-                    connectionString: "host=127.0.0.1,127.0.0.1 port=1,5432 dbname=\(name) user=\(role) password=\(password) target_session_attrs=read-write",
+                    connectionString:
+                        "host=127.0.0.1,127.0.0.1 port=1,5432 dbname=\(name) user=\(role) password=\(password) target_session_attrs=read-write",
                     poolSize: 1, searchPath: "intake", applicationName: "failover-test"
                 ),
                 logger: Logger(label: "test")
             )
-            let row = try await client.query("SELECT inet_server_port(), current_setting('application_name'), current_setting('client_encoding')").first
+            let row = try await client.query(
+                "SELECT inet_server_port(), current_setting('application_name'), current_setting('client_encoding')"
+            ).first
             XCTAssertEqual(try row?.decode(0, as: Int.self), 5432)
             XCTAssertEqual(try row?.decode(1, as: String.self), "failover-test")
             XCTAssertEqual(try row?.decode(2, as: String.self), "UTF8")
@@ -490,7 +529,9 @@ final class PostgresIntegrationTests: XCTestCase {
 
             // A URI works the same way.
             let uri = PostgresClient(
-                configuration: PostgresConfiguration(connectionString: "postgresql://\(role):\(password)@127.0.0.1:1,127.0.0.1:5432/\(name)", poolSize: 1),
+                configuration: PostgresConfiguration(
+                    connectionString: "postgresql://\(role):\(password)@127.0.0.1:1,127.0.0.1:5432/\(name)", poolSize: 1
+                ),
                 logger: Logger(label: "test")
             )
             let value7 = try await uri.query("SELECT current_user").first?.decode(0, as: String.self)
@@ -502,8 +543,14 @@ final class PostgresIntegrationTests: XCTestCase {
     // MARK: Migrations
 
     private let migrations = [
-        Migration(version: 1, name: "appeals", sql: "CREATE TABLE appeals (id uuid PRIMARY KEY, subject text NOT NULL); CREATE INDEX appeals_subject ON appeals (subject);"),
-        Migration(version: 2, name: "appeal status", sql: "ALTER TABLE appeals ADD COLUMN status text NOT NULL DEFAULT 'registered'"),
+        Migration(
+            version: 1, name: "appeals",
+            sql:
+                "CREATE TABLE appeals (id uuid PRIMARY KEY, subject text NOT NULL); CREATE INDEX appeals_subject ON appeals (subject);"
+        ),
+        Migration(
+            version: 2, name: "appeal status",
+            sql: "ALTER TABLE appeals ADD COLUMN status text NOT NULL DEFAULT 'registered'"),
     ]
 
     func testMigrationsApplyOnceAndAreIdempotent() async throws {
@@ -519,11 +566,18 @@ final class PostgresIntegrationTests: XCTestCase {
             let value8 = try await client.query("SELECT status FROM appeals").first?.decode(0, as: String.self)
             XCTAssertEqual(value8, "registered")
             // The tables are in the service's schema.
-            let schemas = try await client.query("SELECT table_schema FROM information_schema.tables WHERE table_name IN ('appeals', 'schema_migrations')")
+            let schemas = try await client.query(
+                "SELECT table_schema FROM information_schema.tables WHERE table_name IN ('appeals', 'schema_migrations')"
+            )
             XCTAssertEqual(Set(try schemas.map { try $0.decode(0, as: String.self) }), ["intake"])
 
             // A third migration is applied on top.
-            let more = migrations + [Migration(version: 3, name: "priority", sql: "ALTER TABLE appeals ADD COLUMN priority boolean NOT NULL DEFAULT false")]
+            let more =
+                migrations + [
+                    Migration(
+                        version: 3, name: "priority",
+                        sql: "ALTER TABLE appeals ADD COLUMN priority boolean NOT NULL DEFAULT false")
+                ]
             try await Migrator.migrate(more, on: client, logger: logger)
             let value9 = try await client.query("SELECT count(*) FROM schema_migrations").first?.decode(0, as: Int.self)
             XCTAssertEqual(value9, 3)
@@ -554,7 +608,8 @@ final class PostgresIntegrationTests: XCTestCase {
             try await Migrator.migrate(migrations, on: client, logger: logger)
 
             var changedSQL = migrations
-            changedSQL[1] = Migration(version: 2, name: "appeal status", sql: "ALTER TABLE appeals ADD COLUMN status text")
+            changedSQL[1] = Migration(
+                version: 2, name: "appeal status", sql: "ALTER TABLE appeals ADD COLUMN status text")
             await assertPostgresError(try await Migrator.migrate(changedSQL, on: client, logger: logger)) { error in
                 XCTAssertEqual(error.code, .migrationMismatch)
             }
@@ -564,18 +619,22 @@ final class PostgresIntegrationTests: XCTestCase {
                 XCTAssertEqual(error.code, .migrationMismatch)
             }
             // Nothing of a failing migration stays behind.
-            let broken = migrations + [Migration(version: 3, name: "broken", sql: "CREATE TABLE half (id integer); SELECT no_such_function()")]
+            let broken =
+                migrations + [
+                    Migration(
+                        version: 3, name: "broken", sql: "CREATE TABLE half (id integer); SELECT no_such_function()")
+                ]
             await assertPostgresError(try await Migrator.migrate(broken, on: client, logger: logger)) { error in
                 XCTAssertEqual(error.sqlState, "42883")
             }
-            let value11 = try await client.query("SELECT count(*) FROM schema_migrations").first?.decode(0, as: Int.self)
+            let value11 = try await client.query("SELECT count(*) FROM schema_migrations").first?.decode(
+                0, as: Int.self)
             XCTAssertEqual(value11, 2)
             let value12 = try await client.query("SELECT to_regclass('half') IS NULL").first?.decode(0, as: Bool.self)
             XCTAssertEqual(value12, true)
         }
     }
 }
-
 
 /// A thread-safe set for values recorded inside closures.
 final class Recorder<Value: Hashable & Sendable>: Sendable {

@@ -1,7 +1,7 @@
 import Foundation
+import HromadaCore
 import XCTest
 
-import HromadaCore
 @testable import HromadaPostgres
 
 /// Unit tests without a server: query building, text formats.
@@ -52,9 +52,12 @@ final class PostgresQueryTests: XCTestCase {
         XCTAssertEqual(try Date(postgresText: "2024-03-10 08:30:00+02"), expected)
         XCTAssertEqual(try Date(postgresText: "2024-03-10 06:30:00"), expected)
         XCTAssertEqual(try Date(postgresText: "2024-03-10T06:30:00Z"), expected)
-        XCTAssertEqual(try Date(postgresText: "2024-03-10 06:30:00.25+00").timeIntervalSince1970, 1_710_052_200.25, accuracy: 1e-6)
+        XCTAssertEqual(
+            try Date(postgresText: "2024-03-10 06:30:00.25+00").timeIntervalSince1970, 1_710_052_200.25, accuracy: 1e-6)
         XCTAssertEqual(try Date(postgresText: "2024-03-10"), Date(timeIntervalSince1970: 1_710_028_800))
-        XCTAssertEqual(try Date(postgresText: "1901-12-13 20:45:52+00:09:21").timeIntervalSince1970, -2_147_483_648 - 561, accuracy: 1e-6)
+        XCTAssertEqual(
+            try Date(postgresText: "1901-12-13 20:45:52+00:09:21").timeIntervalSince1970, -2_147_483_648 - 561,
+            accuracy: 1e-6)
         XCTAssertEqual(try Date(postgresText: "infinity"), .distantFuture)
         XCTAssertThrowsError(try Date(postgresText: "0044-03-15 BC"))
         XCTAssertThrowsError(try Date(postgresText: "yesterday"))
@@ -83,11 +86,13 @@ final class PostgresQueryTests: XCTestCase {
     }
 
     func testErrorDescriptionsKeepServerMessageOutOfSafeDescription() {
-        let error = PostgresError(code: .queryFailed, sqlState: "23505", serverMessage: "duplicate key value (email)=(olena@example.com)")
+        let error = PostgresError(
+            code: .queryFailed, sqlState: "23505", serverMessage: "duplicate key value (email)=(olena@example.com)")
         XCTAssertTrue(error.isUniqueViolation)
         XCTAssertFalse(error.isRetryable)
         XCTAssertTrue(error.description.contains("23505"))
-        XCTAssertTrue(error.debugDescription.contains("olena@example.com"), "the server's message only in debugDescription")
+        XCTAssertTrue(
+            error.debugDescription.contains("olena@example.com"), "the server's message only in debugDescription")
         XCTAssertFalse(error.description.contains("olena"), "description is redacted by default")
         XCTAssertFalse("\(error)".contains("olena"))
         XCTAssertFalse(String(describing: error).contains("olena"))

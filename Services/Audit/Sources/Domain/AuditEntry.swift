@@ -61,7 +61,8 @@ public struct AuditEntry: Sendable, Equatable {
         guard envelope.type == PersonalDataErased.eventType else { return [] }
         var ids = [envelope.correlationId]
         if let appealId = envelope.payload["appealId"]?.stringValue.flatMap(UUID.init(uuidString:)),
-           appealId != envelope.correlationId {
+            appealId != envelope.correlationId
+        {
             ids.append(appealId)
         }
         return ids

@@ -1,6 +1,6 @@
 import Foundation
-import HromadaCore
 import HromadaContracts
+import HromadaCore
 import HromadaCrypto
 
 /// Encrypts the personal fields of an event (the key paths `PersonalFields.paths(for:)` lists)
@@ -32,7 +32,8 @@ public enum PersonalDataProtection {
             guard let value = payload[path: path], !value.isNull else { continue }
             let replacement: JSONValue
             if let key {
-                let sealed = try AES256GCM.seal(try value.canonicalBytes(), key: key, associatedData: associatedData(eventId))
+                let sealed = try AES256GCM.seal(
+                    try value.canonicalBytes(), key: key, associatedData: associatedData(eventId))
                 replacement = .object([encryptedKey: .string(Data(sealed).base64EncodedString())])
             } else {
                 replacement = erasedPlaceholder
@@ -48,7 +49,8 @@ public enum PersonalDataProtection {
         var result = payload
         for path in PersonalFields.paths(for: type) {
             guard let value = payload[path: path], let sealedText = value[encryptedKey]?.stringValue,
-                  value.objectValue?.count == 1 else { continue }
+                value.objectValue?.count == 1
+            else { continue }
             let replacement: JSONValue
             if let key {
                 guard let sealed = Data(base64Encoded: sealedText) else {
@@ -58,7 +60,8 @@ public enum PersonalDataProtection {
                 do {
                     plaintext = try AES256GCM.open(Array(sealed), key: key, associatedData: associatedData(eventId))
                 } catch {
-                    throw AuditError(code: .decryptionFailed, reason: "personal field does not open with the appeal's key")
+                    throw AuditError(
+                        code: .decryptionFailed, reason: "personal field does not open with the appeal's key")
                 }
                 replacement = try JSONValue.parse(plaintext)
             } else {

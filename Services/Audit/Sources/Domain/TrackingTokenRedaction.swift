@@ -16,7 +16,8 @@ public enum TrackingTokenRedaction {
     /// is already a hash, an encrypted field (an object) or absent is left as it is.
     public static func hashed(_ payload: JSONValue) -> JSONValue {
         guard case .object(var object) = payload, let token = object[field]?.stringValue,
-              !token.hasPrefix(prefix) else { return payload }
+            !token.hasPrefix(prefix)
+        else { return payload }
         object[field] = .string(prefix + TokenHash.hash(token: token))
         return .object(object)
     }

@@ -45,12 +45,14 @@ struct AuditStore: AuditQueries {
     /// its events one after the other. What the entry holds is decided by `AuditEntry.make`.
     @discardableResult
     static func append(
-        _ envelope: Envelope, after head: inout ChainHead, settings: AuditSettings, in transaction: UnitOfWork.Transaction
+        _ envelope: Envelope, after head: inout ChainHead, settings: AuditSettings,
+        in transaction: UnitOfWork.Transaction
     ) throws -> Int64? {
         let connection = transaction.connection
         var registrationNumber = envelope.payload["registrationNumber"]?.stringValue
         if let number = registrationNumber {
-            try connection.execute("""
+            try connection.execute(
+                """
                 INSERT INTO appeals (correlation_id, registration_number) VALUES (\(envelope.correlationId), \(number))
                 ON CONFLICT (correlation_id) DO NOTHING
                 """)
@@ -97,18 +99,20 @@ struct AuditStore: AuditQueries {
         // One statement: the new key if this is the appeal's first event, else the stored one
         // (NULL once erased). The SELECT runs on the statement's snapshot, so exactly one of the
         // two branches has a row.
-        guard let row = try connection.query(
-            """
-            WITH created AS (
-                INSERT INTO appeal_keys (correlation_id, key) VALUES (\(correlationId), \(AES256GCM.generateKey()))
-                ON CONFLICT (correlation_id) DO NOTHING
-                RETURNING key)
-            SELECT key FROM created
-            UNION ALL
-            SELECT key FROM appeal_keys WHERE correlation_id = \(correlationId)
-            LIMIT 1
-            """
-        ).first else {
+        guard
+            let row = try connection.query(
+                """
+                WITH created AS (
+                    INSERT INTO appeal_keys (correlation_id, key) VALUES (\(correlationId), \(AES256GCM.generateKey()))
+                    ON CONFLICT (correlation_id) DO NOTHING
+                    RETURNING key)
+                SELECT key FROM created
+                UNION ALL
+                SELECT key FROM appeal_keys WHERE correlation_id = \(correlationId)
+                LIMIT 1
+                """
+            ).first
+        else {
             throw AuditError(code: .corruptEntry, reason: "appeal key vanished")
         }
         return try row.decode(0, as: [UInt8]?.self)
@@ -140,7 +144,8 @@ struct AuditStore: AuditQueries {
             sequence: head.sequence, headHash: Hex.encode(head.hash), entries: head.sequence, createdAt: now)
         let envelope = try transaction.publish(
             event, correlationId: chainCorrelationId, causationId: causationId, occurredAt: now)
-        try transaction.connection.execute("""
+        try transaction.connection.execute(
+            """
             INSERT INTO checkpoints (seq, hash, entries, event_id, created_at)
             VALUES (\(head.sequence), \(head.hash), \(head.sequence), \(envelope.id), \(now))
             ON CONFLICT (seq) DO NOTHING
@@ -153,22 +158,28 @@ struct AuditStore: AuditQueries {
     static func checkpointIfAdvanced(settings: AuditSettings, in transaction: UnitOfWork.Transaction) throws -> Bool {
         let connection = transaction.connection
         let head = try lockHead(on: connection)
-        let last = try connection.query("SELECT COALESCE(max(seq), 0)::bigint FROM checkpoints")
+        let last =
+            try connection.query("SELECT COALESCE(max(seq), 0)::bigint FROM checkpoints")
             .first?.decode(0, as: Int64.self) ?? 0
-        let fresh = try connection.query(
-            "SELECT count(*)::bigint FROM log WHERE seq > \(last) AND event_type <> \(AuditCheckpoint.eventType)"
-        ).first?.decode(0, as: Int64.self) ?? 0
-        guard CheckpointPolicy.isTimedCheckpointDue(head: head.sequence, lastCheckpoint: last, freshEntriesSinceLast: fresh)
+        let fresh =
+            try connection.query(
+                "SELECT count(*)::bigint FROM log WHERE seq > \(last) AND event_type <> \(AuditCheckpoint.eventType)"
+            ).first?.decode(0, as: Int64.self) ?? 0
+        guard
+            CheckpointPolicy.isTimedCheckpointDue(
+                head: head.sequence, lastCheckpoint: last, freshEntriesSinceLast: fresh)
         else { return false }
         try createCheckpoint(head: head, causationId: nil, settings: settings, in: transaction)
         return true
     }
 
     static func checkpoints(on connection: PostgresConnection) throws -> [AuditCheckpointRecord] {
-        try connection.query("SELECT seq, hash, entries, event_id, created_at FROM checkpoints ORDER BY seq").map { row in
+        try connection.query("SELECT seq, hash, entries, event_id, created_at FROM checkpoints ORDER BY seq").map {
+            row in
             AuditCheckpointRecord(
                 sequence: try row.decode(0, as: Int64.self), headHash: Hex.encode(try row.decode(1, as: [UInt8].self)),
-                entries: try row.decode(2, as: Int64.self), eventId: try row.decode(3, as: UUID.self), createdAt: try row.decode(4, as: Date.self))
+                entries: try row.decode(2, as: Int64.self), eventId: try row.decode(3, as: UUID.self),
+                createdAt: try row.decode(4, as: Date.self))
         }
     }
 
@@ -187,7 +198,9 @@ struct AuditStore: AuditQueries {
         let ids = try correlationIds(registrationNumber: registrationNumber, on: connection)
         guard !ids.isEmpty else { return [] }
         var keys: [UUID: [UInt8]] = [:]
-        for row in try connection.query("SELECT correlation_id, key FROM appeal_keys WHERE correlation_id = ANY(\(ids)) AND key IS NOT NULL") {
+        for row in try connection.query(
+            "SELECT correlation_id, key FROM appeal_keys WHERE correlation_id = ANY(\(ids)) AND key IS NOT NULL")
+        {
             keys[try row.decode(0, as: UUID.self)] = try row.decode(1, as: [UInt8].self)
         }
         let rows = try connection.query(
@@ -205,12 +218,15 @@ struct AuditStore: AuditQueries {
             return AuditTrailEntry(
                 sequence: try row.decode(0, as: Int64.self), eventId: eventId, type: type, correlationId: correlationId,
                 occurredAt: try row.decode(4, as: Date.self), recordedAt: try row.decode(5, as: Date.self),
-                actor: try row.decode(6, as: String.self), hash: Hex.encode(try row.decode(7, as: [UInt8].self)), payload: payload)
+                actor: try row.decode(6, as: String.self), hash: Hex.encode(try row.decode(7, as: [UInt8].self)),
+                payload: payload)
         }
     }
 
     /// Up to `limit` stored entries from `sequence` on, for JSON Lines export.
-    static func exportPage(from sequence: Int64, limit: Int, on connection: PostgresConnection) throws -> [AuditExportLine] {
+    static func exportPage(from sequence: Int64, limit: Int, on connection: PostgresConnection) throws
+        -> [AuditExportLine]
+    {
         try connection.query(
             """
             SELECT seq, event_id, event_type, correlation_id, registration_number, actor, occurred_at, recorded_at, prev_hash, hash, stored
@@ -222,19 +238,24 @@ struct AuditStore: AuditQueries {
                 type: try row.decode(2, as: String.self), correlationId: try row.decode(3, as: UUID.self),
                 registrationNumber: try row.decode(4, as: String?.self), actor: try row.decode(5, as: String.self),
                 occurredAt: try row.decode(6, as: Date.self), recordedAt: try row.decode(7, as: Date.self),
-                prevHash: Hex.encode(try row.decode(8, as: [UInt8].self)), hash: Hex.encode(try row.decode(9, as: [UInt8].self)),
+                prevHash: Hex.encode(try row.decode(8, as: [UInt8].self)),
+                hash: Hex.encode(try row.decode(9, as: [UInt8].self)),
                 stored: String(decoding: try row.decode(10, as: [UInt8].self), as: UTF8.self))
         }
     }
 
     /// Recomputes the whole chain from one snapshot (call inside a REPEATABLE READ transaction),
     /// streaming `pageSize` rows per query.
-    static func verify(pageSize: Int, extraCheckpoints: [CheckpointMark], on connection: PostgresConnection) throws -> AuditVerification {
+    static func verify(pageSize: Int, extraCheckpoints: [CheckpointMark], on connection: PostgresConnection) throws
+        -> AuditVerification
+    {
         var marks = extraCheckpoints
         for row in try connection.query("SELECT seq, hash FROM checkpoints") {
-            marks.append(CheckpointMark(sequence: try row.decode(0, as: Int64.self), hash: try row.decode(1, as: [UInt8].self)))
+            marks.append(
+                CheckpointMark(sequence: try row.decode(0, as: Int64.self), hash: try row.decode(1, as: [UInt8].self)))
         }
-        let headSequence = try connection.query("SELECT seq FROM chain_head WHERE id = 1").first?.decode(0, as: Int64.self)
+        let headSequence = try connection.query("SELECT seq FROM chain_head WHERE id = 1").first?.decode(
+            0, as: Int64.self)
         var verifier = ChainVerifier(checkpoints: marks)
         var after: Int64 = Int64.min
         paging: while true {
@@ -255,7 +276,8 @@ struct AuditStore: AuditQueries {
         let entries = try connection.query("SELECT count(*)::bigint FROM log").first?.decode(0, as: Int64.self) ?? 0
         return AuditVerification(
             ok: !verifier.isBroken, entries: entries, firstBadSequence: verifier.firstBadSequence,
-            reason: verifier.reason?.rawValue, checkpointsChecked: Set(marks.map(\.sequence)).count, headSequence: headSequence ?? 0)
+            reason: verifier.reason?.rawValue, checkpointsChecked: Set(marks.map(\.sequence)).count,
+            headSequence: headSequence ?? 0)
     }
 }
 
@@ -296,9 +318,10 @@ extension AuditStore {
             let ids = try Self.correlationIds(registrationNumber: registrationNumber, on: connection)
             guard let appealId = ids.first else { return nil }
             let now = clock()
-            let live = try connection.query(
-                "SELECT count(*)::bigint FROM appeal_keys WHERE correlation_id = ANY(\(ids)) AND key IS NOT NULL"
-            ).first?.decode(0, as: Int64.self) ?? 0
+            let live =
+                try connection.query(
+                    "SELECT count(*)::bigint FROM appeal_keys WHERE correlation_id = ANY(\(ids)) AND key IS NOT NULL"
+                ).first?.decode(0, as: Int64.self) ?? 0
             let erasedBefore = try connection.query(
                 "SELECT min(erased_at) FROM appeal_keys WHERE correlation_id = ANY(\(ids)) AND key IS NULL"
             ).first?.decode(0, as: Date?.self)

@@ -11,57 +11,63 @@ import HromadaPostgres
 /// an event that happened later than the one that set it.
 public enum ReportMigrations {
     public static let all: [Migration] = [
-        Migration(version: 600, name: "reports: non-personal facts per appeal, centres' names", sql: """
-            CREATE TABLE report_appeals (
-                correlation_id uuid PRIMARY KEY,
-                registration_number text,
-                registered_at timestamptz,
-                received_on date,
-                kind text,
-                category text,
-                district text,
-                centre text,
-                channel text,
-                repeat boolean NOT NULL DEFAULT false,
-                priority boolean NOT NULL DEFAULT false,
-                authority text,
-                authority_at timestamptz,
-                deadline date,
-                deadline_at timestamptz,
-                extensions integer NOT NULL DEFAULT 0,
-                forwards integer NOT NULL DEFAULT 0,
-                reopenings integer NOT NULL DEFAULT 0,
-                answered_at timestamptz,
-                outcome text,
-                reopened_at timestamptz,
-                returned_at timestamptz,
-                not_considered_at timestamptz,
-                closed_at timestamptz
-            );
-            CREATE INDEX report_appeals_received_on ON report_appeals (received_on);
-            CREATE TABLE report_centres (
-                centre_id text PRIMARY KEY,
-                name text NOT NULL,
-                updated_at timestamptz NOT NULL
-            );
-            """),
+        Migration(
+            version: 600, name: "reports: non-personal facts per appeal, centres' names",
+            sql: """
+                CREATE TABLE report_appeals (
+                    correlation_id uuid PRIMARY KEY,
+                    registration_number text,
+                    registered_at timestamptz,
+                    received_on date,
+                    kind text,
+                    category text,
+                    district text,
+                    centre text,
+                    channel text,
+                    repeat boolean NOT NULL DEFAULT false,
+                    priority boolean NOT NULL DEFAULT false,
+                    authority text,
+                    authority_at timestamptz,
+                    deadline date,
+                    deadline_at timestamptz,
+                    extensions integer NOT NULL DEFAULT 0,
+                    forwards integer NOT NULL DEFAULT 0,
+                    reopenings integer NOT NULL DEFAULT 0,
+                    answered_at timestamptz,
+                    outcome text,
+                    reopened_at timestamptz,
+                    returned_at timestamptz,
+                    not_considered_at timestamptz,
+                    closed_at timestamptz
+                );
+                CREATE INDEX report_appeals_received_on ON report_appeals (received_on);
+                CREATE TABLE report_centres (
+                    centre_id text PRIMARY KEY,
+                    name text NOT NULL,
+                    updated_at timestamptz NOT NULL
+                );
+                """),
         // Entries appended before the projection existed are replayed into it by `ReportBackfill`.
         // Applied together with 600 (an upgrade from a release without reports) the projection is
         // empty and everything up to the chain head is replayed; applied after 600 had filled it,
         // nothing is (the live projection has seen those events).
-        Migration(version: 601, name: "reports: replay of the log appended before the projection", sql: """
-            CREATE TABLE report_backfill (
-                id smallint PRIMARY KEY CHECK (id = 1),
-                through_seq bigint NOT NULL,
-                done_seq bigint NOT NULL DEFAULT 0
-            );
-            INSERT INTO report_backfill (id, through_seq)
-            SELECT 1, CASE WHEN EXISTS (SELECT 1 FROM report_appeals) OR EXISTS (SELECT 1 FROM report_centres)
-                           THEN 0 ELSE (SELECT seq FROM chain_head WHERE id = 1) END;
-            """),
-        Migration(version: 602, name: "reports: arrival and collective appeals (Resolution 858)", sql: """
-            ALTER TABLE report_appeals ADD COLUMN arrival text, ADD COLUMN collective boolean NOT NULL DEFAULT false;
-            """),
+        Migration(
+            version: 601, name: "reports: replay of the log appended before the projection",
+            sql: """
+                CREATE TABLE report_backfill (
+                    id smallint PRIMARY KEY CHECK (id = 1),
+                    through_seq bigint NOT NULL,
+                    done_seq bigint NOT NULL DEFAULT 0
+                );
+                INSERT INTO report_backfill (id, through_seq)
+                SELECT 1, CASE WHEN EXISTS (SELECT 1 FROM report_appeals) OR EXISTS (SELECT 1 FROM report_centres)
+                               THEN 0 ELSE (SELECT seq FROM chain_head WHERE id = 1) END;
+                """),
+        Migration(
+            version: 602, name: "reports: arrival and collective appeals (Resolution 858)",
+            sql: """
+                ALTER TABLE report_appeals ADD COLUMN arrival text, ADD COLUMN collective boolean NOT NULL DEFAULT false;
+                """),
     ]
 }
 
@@ -72,9 +78,11 @@ public enum ReportMigrations {
 enum ReportBackfill {
     /// Applies up to `pageSize` entries; returns how many (0 when the replay is complete).
     static func step(pageSize: Int, on connection: PostgresConnection) throws -> Int {
-        guard let row = try connection.query(
-            "SELECT through_seq, done_seq FROM report_backfill WHERE id = 1 FOR UPDATE"
-        ).first else { return 0 }
+        guard
+            let row = try connection.query(
+                "SELECT through_seq, done_seq FROM report_backfill WHERE id = 1 FOR UPDATE"
+            ).first
+        else { return 0 }
         let through = try row.decode(0, as: Int64.self)
         let done = try row.decode(1, as: Int64.self)
         guard done < through else { return 0 }
@@ -112,7 +120,8 @@ enum ReportProjection {
             let arrival = p["classifier"]?["arrival"]?.stringValue
             let isCollective =
                 p["classifier"]?["form"]?.stringValue == "collective" || !(p["coSigners"]?.arrayValue ?? []).isEmpty
-            try connection.execute("""
+            try connection.execute(
+                """
                 INSERT INTO report_appeals (correlation_id, registration_number, registered_at, received_on, kind,
                                             category, district, centre, channel, repeat, arrival, collective)
                 VALUES (\(id), \(number), \(registeredAt), \(receivedOn.description)::date,
@@ -128,7 +137,8 @@ enum ReportProjection {
                 """)
         case TicketAssigned.eventType:
             try holder(id, p, at, on: connection)
-            try connection.execute("""
+            try connection.execute(
+                """
                 UPDATE report_appeals SET priority = priority OR \(p["priority"]?.boolValue ?? false),
                     category = COALESCE(category, \(p["category"]?.stringValue))
                 WHERE correlation_id = \(id)
@@ -141,7 +151,8 @@ enum ReportProjection {
             try connection.execute("UPDATE report_appeals SET extensions = extensions + 1 WHERE correlation_id = \(id)")
         case TicketReopened.eventType:
             try holder(id, p, at, on: connection)
-            try connection.execute("""
+            try connection.execute(
+                """
                 UPDATE report_appeals SET reopenings = reopenings + 1,
                     reopened_at = GREATEST(reopened_at, \(at)), closed_at = NULL
                 WHERE correlation_id = \(id)
@@ -149,7 +160,8 @@ enum ReportProjection {
         case TicketAnswered.eventType:
             try holder(id, p, at, on: connection)
             let answeredAt = p["answeredAt"]?.stringValue.flatMap(ISO8601.parse) ?? at
-            try connection.execute("""
+            try connection.execute(
+                """
                 UPDATE report_appeals SET
                     outcome = CASE WHEN answered_at IS NULL OR answered_at <= \(answeredAt)
                                    THEN \(p["outcome"]?.stringValue) ELSE outcome END,
@@ -166,14 +178,16 @@ enum ReportProjection {
                 "UPDATE report_appeals SET returned_at = GREATEST(returned_at, \(at)) WHERE correlation_id = \(id)")
         case AppealNotConsidered.eventType:
             try ensureRow(id, on: connection)
-            try connection.execute("""
+            try connection.execute(
+                """
                 UPDATE report_appeals SET not_considered_at = GREATEST(not_considered_at, \(at)),
                     authority = \(p["authority"]?.stringValue)
                 WHERE correlation_id = \(id)
                 """)
         case CentreUpdated.eventType:
             guard let centre = p["centreId"]?.stringValue, let name = p["name"]?.stringValue else { return }
-            try connection.execute("""
+            try connection.execute(
+                """
                 INSERT INTO report_centres (centre_id, name, updated_at) VALUES (\(centre), \(name), \(at))
                 ON CONFLICT (centre_id) DO UPDATE SET name = EXCLUDED.name, updated_at = EXCLUDED.updated_at
                 WHERE report_centres.updated_at <= EXCLUDED.updated_at
@@ -195,7 +209,8 @@ enum ReportProjection {
     ) throws {
         try ensureRow(id, on: connection)
         let deadline = p[deadlineKey]?.stringValue.flatMap(LocalDate.init(string:))?.description
-        try connection.execute("""
+        try connection.execute(
+            """
             UPDATE report_appeals SET
                 authority = CASE WHEN authority_at IS NULL OR authority_at <= \(at)
                                  THEN COALESCE(\(p["authority"]?.stringValue), authority) ELSE authority END,
@@ -234,7 +249,8 @@ struct ReportStore: ReportQueries {
     }
 
     static func facts(from: LocalDate, to: LocalDate, on connection: PostgresConnection) throws -> [AppealFacts] {
-        let rows = try connection.query("""
+        let rows = try connection.query(
+            """
             SELECT correlation_id, registration_number, registered_at, received_on::text, kind, category, district,
                    centre, channel, repeat, priority, authority, deadline::text, extensions, forwards, reopenings,
                    answered_at, outcome, reopened_at, returned_at, not_considered_at, closed_at, arrival, collective
