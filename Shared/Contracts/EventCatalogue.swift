@@ -20,6 +20,7 @@ public enum EventCatalogue {
             PersonalDataAccessed.self, PersonalDataErased.self, AuditCheckpoint.self,
             CentreUpdated.self, OfficialUpdated.self,
             AppealPersonalDataErased.self, AppealPersonalDataErasureConfirmed.self,
+            AppealAnswerRated.self, AppealDisputed.self, AppealDisputeAccepted.self, AppealDisputeRefused.self,
         ]
     }
 

@@ -42,6 +42,9 @@ public enum Producers {
         AppealPersonalDataErased.eventType: [intake],
         AppealPersonalDataErasureConfirmed.eventType: [intake, routing, notification, audit],
         AuditCheckpoint.eventType: [audit],
+        // The resident's say on an answer (ResidentEvents.swift): intake records it, routing decides a dispute.
+        AppealAnswerRated.eventType: [intake], AppealDisputed.eventType: [intake],
+        AppealDisputeAccepted.eventType: [routing], AppealDisputeRefused.eventType: [routing],
     ]
 
     /// The services allowed to publish `type` (empty for an unknown type).

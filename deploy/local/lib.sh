@@ -203,8 +203,8 @@ stop_smtp_sink() { stop_pidfile "$SMTP_SINK_PID" smtp-sink 15; }
 # The event types each service produces: the same table as Shared/Contracts/Producers.swift
 # (SecurityTests.BrokerTrustTests checks that the two agree).
 declare -A RABBIT_PRODUCES=(
-    [intake]="appeal.registered appeal.returned centre.updated appeal.personal-data-erased appeal.personal-data-erasure-confirmed"
-    [routing]="official.updated routing-rules.changed ticket.accepted ticket.assigned ticket.closed ticket.deadline-approaching ticket.extended ticket.forwarded ticket.overdue ticket.reopened personal-data.accessed ticket.answered appeal.returned appeal.not-considered appeal.personal-data-erasure-confirmed"
+    [intake]="appeal.registered appeal.returned centre.updated appeal.personal-data-erased appeal.personal-data-erasure-confirmed appeal.answer-rated appeal.disputed"
+    [routing]="official.updated routing-rules.changed ticket.accepted ticket.assigned ticket.closed ticket.deadline-approaching ticket.extended ticket.forwarded ticket.overdue ticket.reopened personal-data.accessed ticket.answered appeal.returned appeal.not-considered appeal.personal-data-erasure-confirmed appeal.dispute-accepted appeal.dispute-refused"
     [notification]="notification.failed notification.sent appeal.personal-data-erasure-confirmed"
     [audit]="audit.checkpoint personal-data.accessed personal-data.erased appeal.personal-data-erasure-confirmed"
 )

@@ -18,7 +18,7 @@ public struct RoutingEventHandler: EventHandler {
         self.logger = logger
     }
 
-    public static let bindings = ["appeal.registered.v1", "appeal.returned.v1"]
+    public static let bindings = ["appeal.registered.v1", "appeal.returned.v1", "appeal.disputed.v1"]
 
     public func handle(_ event: IncomingEvent, on connection: PostgresConnection) throws {
         let envelope = event.envelope
@@ -38,6 +38,9 @@ public struct RoutingEventHandler: EventHandler {
         case AppealReturned.eventType:
             let returned = try Self.decode(AppealReturned.self, from: envelope)
             try RoutingStore.closeReturned(returned, eventId: envelope.id, now: clock(), in: tx)
+        case AppealDisputed.eventType:
+            // The resident's dispute of an answer (issue 15): ResidentDispute.swift.
+            try ResidentDispute.handle(envelope, now: clock(), in: tx)
         default:
             return
         }
