@@ -29,7 +29,7 @@ final class DecisionNoticeTests: XCTestCase {
         XCTAssertEqual(en.target, .email("r@example.org"))
         XCTAssertEqual(en.subject, "Appeal MK-2026-000778 returned to you")
         XCTAssertTrue(en.body.contains("No place of residence is given."), en.body)
-        XCTAssertTrue(en.body.contains("2026-11-30"), en.body)
+        XCTAssertTrue(en.body.contains("30 Nov 2026"), en.body)
         let uk = try XCTUnwrap(try plan(returned, language: "uk").first)
         XCTAssertTrue(uk.body.contains("30.11.2026"), uk.body)
         XCTAssertTrue(uk.body.contains("статті 5"), uk.body)

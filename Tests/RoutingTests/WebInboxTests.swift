@@ -131,7 +131,7 @@ final class WebInboxTests: XCTestCase {
         // The ticket page shows the law's limits; viewing it is recorded.
         let page = try await f.api.request("GET", "/tickets/\(urgentId)", headers: ["Cookie": cookie])
         XCTAssertEqual(page.status, 200)
-        XCTAssertTrue(page.text.contains("2026-12-02"), "forward allowed until registration + 5")
+        XCTAssertTrue(page.text.contains("02.12.2026"), "forward allowed until registration + 5")
         XCTAssertTrue(page.text.contains("Олена Петренко"))
         XCTAssertTrue(page.text.contains("action=\"/tickets/\(urgentId)/forward\""))
         let ticketRender = try Self.render(page.text, name: "routing-ticket")
@@ -151,7 +151,7 @@ final class WebInboxTests: XCTestCase {
         // 303 to the ticket page (URLSession may follow it).
         XCTAssertTrue([200, 303].contains(accepted.status), "\(accepted.status)")
         let afterAccept = try await f.api.request("GET", "/tickets/\(urgentId)", headers: ["Cookie": cookie])
-        XCTAssertTrue(afterAccept.text.contains("на розгляді"), "status now accepted")
+        XCTAssertTrue(afterAccept.text.contains("Прийнято до розгляду"), "status now accepted")
         // The extend form shows the 45-day cap as the date input's max.
         XCTAssertTrue(afterAccept.text.contains("max=\"2027-01-11\""))
         // An extension past the cap is refused on the page with the law's words.

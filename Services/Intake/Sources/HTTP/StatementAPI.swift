@@ -84,9 +84,7 @@ struct StatementPage: Encodable, Sendable {
 
     init(number: String, statement: StatementJSON.Statement?, notFound: Bool, language: Language) {
         let uk = language == .uk
-        func minutes(_ date: Date) -> String {
-            String(ISO8601.format(date, in: .kyiv).prefix(16)).replacingOccurrences(of: "T", with: " ")
-        }
+        func minutes(_ date: Date) -> String { PeopleDates.minute(date, language) }
         title = uk ? "Ваші персональні дані у зверненні" : "Your personal data in the appeal"
         self.number = number
         notFoundText = uk ? "Звернення з таким номером і кодом не знайдено." : "No appeal with this number and code."

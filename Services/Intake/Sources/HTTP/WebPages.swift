@@ -29,6 +29,7 @@ struct WebPages: Sendable {
             self.site.redirect("/", query: [("lang", Language.of(request).rawValue)])
         }
         router.get("/form/receipt/:key") { request, context in try await self.receipt(request, context: context) }
+        addTodayRoutes(to: router)
         router.group()
             .add(middleware: RateLimitMiddleware<IntakeService.Context>(.tracking, requestsPerSecond: 2, burst: 20))
             .get("/track") { request, _ in try await self.track(request) }
@@ -105,6 +106,11 @@ struct WebPages: Sendable {
         var e: FieldMessages
         var hasErrors: Bool
         var errors: [Message]
+        /// The header's links (TodayPages.swift); the error summary as links in the form's field order.
+        var nav: LibrarianNav?
+        var summary: [SummaryItem] = []
+        /// The text's limit: the validator's one constant (the textarea's maxlength and counter).
+        var textLimit = AppealValidator.textLength.upperBound
         var kinds, categories, districts, authorities, benefits: [Option]
     }
 
@@ -115,6 +121,7 @@ struct WebPages: Sendable {
         var number, token, date, categoryName, authorityName, termDays: String
         var repeatOf: String?
         var trackURL: String
+        var nav: LibrarianNav?
         /// The form was sent again (refresh, Back, double click): this is its first receipt.
         var sentAgain = false
     }
@@ -187,7 +194,7 @@ struct WebPages: Sendable {
             return signIn.page(request, context: context, message: "signInFirst", status: .unauthorized)
         }
         let session = who.session
-        let form = try await site.form(AppealForm.self, request, limit: intake.settings.maxBodyBytes)
+        let form = try await site.form(AppealForm.self, request, limit: Self.formBodyLimit(intake.settings))
         // The middleware checked the token of a form-encoded post; a body sent as anything else is
         // checked here.
         try site.csrf.checkToken(form.csrf, session: session)
@@ -355,7 +362,7 @@ struct WebPages: Sendable {
             let body = Reference.authority(code: against).map { language == .uk ? $0.nameUk : $0.nameEn } ?? against
             authorityName = strings.string("authorityAbove", language).replacingOccurrences(of: "{body}", with: body)
         }
-        let date = ISO8601.format(receipt.registeredAt, in: .kyiv).prefix(16).replacingOccurrences(of: "T", with: " ")
+        let date = PeopleDates.minute(receipt.registeredAt, language)
         return ReceiptView(
             csrf: who.session.csrf, centreName: who.centre.name, librarian: who.librarian.login,
             number: receipt.registrationNumber,
@@ -363,7 +370,8 @@ struct WebPages: Sendable {
             categoryName: (language == .uk ? category?.nameUk : category?.nameEn) ?? "",
             authorityName: authorityName,
             termDays: "\(category?.termDays ?? Law.studyTermDays)", repeatOf: receipt.repeatOf,
-            trackURL: site.link("/track", query: [("number", receipt.registrationNumber)]))
+            trackURL: site.link("/track", query: [("number", receipt.registrationNumber)]),
+            nav: nav(who, language: language))
     }
 
     func formView(
@@ -372,11 +380,7 @@ struct WebPages: Sendable {
         func message(_ e: FieldError) -> String { (language == .uk ? e.messageUk : nil) ?? e.message }
         var byField: [String: String] = [:]
         for e in errors {
-            var key = (e.field ?? "").replacingOccurrences(of: "author.", with: "")
-            if key.hasPrefix("coSigners") { key = "coSigners" }
-            if key.hasPrefix("representative") { key = "representative" }
-            if key == "enteredBy" { key = "receivedOn" }
-            if key.hasPrefix("reception") { key = "reception" }
+            let key = Self.fieldKey(e)
             byField[key] = byField[key].map { $0 + " " + message(e) } ?? message(e)
         }
         var fieldMessages = FieldMessages(
@@ -397,6 +401,7 @@ struct WebPages: Sendable {
             librarian: who.librarian.login, v: values,
             e: fieldMessages, hasErrors: !errors.isEmpty,
             errors: errors.map { Message(message: message($0)) },
+            nav: nav(who, language: language, onForm: true), summary: Self.summary(errors, message: message),
             kinds: options(
                 [
                     ("application", strings.string("kindApplication", language)),
@@ -423,14 +428,15 @@ struct WebPages: Sendable {
         guard let view = try await intake.track(number: number, token: token, language: language) else {
             return site.page("track", TrackView(number: number, notFound: true), request: request, status: .notFound)
         }
-        func statusName(_ status: String) -> String { strings.string("status_\(status)", language) }
-        func minutes(_ date: Date) -> String {
-            String(ISO8601.format(date, in: .kyiv).prefix(16)).replacingOccurrences(of: "T", with: " ")
+        // The kit's words for the states (`status_not_considered`): one vocabulary on every page.
+        func statusName(_ status: String) -> String {
+            strings.string("status_" + status.replacingOccurrences(of: "-", with: "_"), language)
         }
+        func minutes(_ date: Date) -> String { PeopleDates.minute(date, language) }
         let status = TrackView.Status(
             registrationNumber: view.registrationNumber, statusName: statusName(view.status),
             categoryName: view.categoryName, authorityName: view.authorityName ?? "—",
-            deadline: view.deadline?.description ?? "—",
+            deadline: view.deadline.map { PeopleDates.day($0, language) } ?? "—",
             history: view.history.map {
                 TrackView.Entry(
                     at: minutes($0.at), statusName: statusName($0.status), authorityName: $0.authorityName ?? "")

@@ -1,5 +1,6 @@
 import Foundation
 import HromadaContracts
+import HromadaWeb
 
 /// A resident's contact, kept from `appeal.registered` (ticket events carry none).
 public struct ResidentContact: Sendable, Equatable {
@@ -315,10 +316,8 @@ public struct NotificationPlanner: Sendable {
         return language == "en" ? category.nameEn : category.nameUk
     }
 
-    /// `27.11.2026` in Ukrainian, `2026-11-27` in English.
+    /// `27.11.2026` in Ukrainian, `27 Nov 2026` in English: the kit's one format (docs/VOCABULARY.md).
     static func format(_ date: LocalDate, language: String) -> String {
-        if language == "en" { return date.description }
-        let pad = { (n: Int) in n < 10 ? "0\(n)" : "\(n)" }
-        return "\(pad(date.day)).\(pad(date.month)).\(date.year)"
+        PeopleDates.day(date, languageCode: language)
     }
 }

@@ -78,7 +78,9 @@ public struct CentreRoutes: Sendable {
             }
             let all = request.uri.queryParameters.get("status") == "all"
             let list = try await inbox.notices(centre: centre, unreadOnly: !all)
-            return site.page("centre-notices", noticesView(centre, all: all, list: list, csrf: context.session?.csrf),
+            let view = noticesView(
+                centre, all: all, list: list, csrf: context.session?.csrf, language: Language.of(request))
+            return site.page("centre-notices", view,
                              request: request)
         }
         signIn.register(on: router)
@@ -174,7 +176,9 @@ public struct CentreRoutes: Sendable {
         var readAction: String
     }
 
-    func noticesView(_ centre: String, all: Bool, list: [CentreNotice], csrf: String?) -> NoticesView {
+    func noticesView(
+        _ centre: String, all: Bool, list: [CentreNotice], csrf: String?, language: Language = .uk
+    ) -> NoticesView {
         let notices = Self.noticesPath(centre)
         return NoticesView(
             centre: centre, all: all, csrf: csrf ?? "",
@@ -185,7 +189,7 @@ public struct CentreRoutes: Sendable {
                 return NoticeView(
                     id: id, registrationNumber: n.registrationNumber ?? "", residentName: n.residentName ?? "",
                     phone: n.phone ?? "", language: n.language, subject: n.subject, text: n.text, read: n.readAt != nil,
-                    createdAt: Self.display(n.createdAt), readAction: path(notices + "/\(id)/read"))
+                    createdAt: PeopleDates.minute(n.createdAt, language), readAction: path(notices + "/\(id)/read"))
             })
     }
 
@@ -197,14 +201,6 @@ public struct CentreRoutes: Sendable {
     static func centrePath(_ centre: String) -> String { "/centres/\(PublicURL.encode(centre))" }
 
     static func noticesPath(_ centre: String) -> String { centrePath(centre) + "/notices" }
-
-    static func display(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = .kyiv
-        formatter.dateFormat = "dd.MM.yyyy HH:mm"
-        return formatter.string(from: date)
-    }
 }
 
 /// What the centre routes need from the database: the PostgreSQL store in the service, a memory

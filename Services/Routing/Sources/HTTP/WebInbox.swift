@@ -110,7 +110,8 @@ public struct WebInbox: Sendable {
             InboxView.Row(
                 id: t.id.uuidString.lowercased(), registrationNumber: t.registrationNumber,
                 authority: authorityName(t.authority, language), status: word("status", t.status, language),
-                priority: t.priority, deadline: t.deadline, overdue: t.overdue ?? false, daysLeft: t.daysLeft ?? 0,
+                priority: t.priority, deadline: PeopleDates.day(t.deadline, language), overdue: t.overdue ?? false,
+                daysLeft: t.daysLeft ?? 0,
                 category: categoryName(t.category ?? "", language), kind: word("kind", t.kind ?? "", language),
                 subject: t.subject ?? "", escalated: t.escalated ?? false, extended: t.extended ?? false,
                 awaitingSignature: t.awaitingSignature.map { word("draft", $0, language) },
@@ -153,7 +154,7 @@ public struct WebInbox: Sendable {
             .map { TicketView.Option(code: $0.code, name: language == .en ? $0.nameEn : $0.nameUk) }
         let history = t.history.map {
             TicketView.HistoryRow(
-                at: ISO8601.format($0.at, in: .kyiv).prefix(16).replacingOccurrences(of: "T", with: " "),
+                at: PeopleDates.minute($0.at, language),
                 action: word("action", $0.action, language), actor: actor($0.actor),
                 status: word("status", $0.toStatus, language),
                 authority: authorityName($0.authority, language), note: note($0.note))
@@ -162,9 +163,11 @@ public struct WebInbox: Sendable {
         var view = TicketView(
             id: t.id.uuidString.lowercased(), registrationNumber: t.registrationNumber,
             authority: authorityName(t.authority, language), status: word("status", t.status, language),
-            priority: t.priority, deadline: t.deadline, overdue: t.overdue, daysLeft: t.daysLeft,
-            extended: t.extended, escalated: t.escalated, registeredOn: t.registeredOn,
-            forwardAllowedUntil: t.forwardAllowedUntil, forwardWindowOpen: t.forwardAllowed, maxDeadline: t.maxDeadline,
+            priority: t.priority, deadline: PeopleDates.day(t.deadline, language), overdue: t.overdue,
+            daysLeft: t.daysLeft, extended: t.extended, escalated: t.escalated,
+            registeredOn: PeopleDates.day(t.registeredOn, language),
+            forwardAllowedUntil: PeopleDates.day(t.forwardAllowedUntil, language), forwardWindowOpen: t.forwardAllowed,
+            maxDeadline: t.maxDeadline,
             minDeadline: LocalDate(string: t.deadline)?.adding(days: 1).description ?? t.deadline,
             outcome: t.outcome.map { word("outcome", $0, language) }, answerText: t.answerText ?? "",
             appeal: TicketView.Appeal(
@@ -197,15 +200,17 @@ public struct WebInbox: Sendable {
         view.draft = t.draft.map {
             TicketView.Draft(
                 kind: word("draft", $0.kind, language), isAnswer: $0.kind == TicketDraft.Kind.answer.rawValue,
-                outcome: $0.outcome.map { word("outcome", $0, language) }, text: $0.text, newDeadline: $0.newDeadline,
+                outcome: $0.outcome.map { word("outcome", $0, language) }, text: $0.text,
+                newDeadline: $0.newDeadline.map { PeopleDates.day($0, language) },
                 reason: $0.reason, preparedByName: $0.preparedByName, preparedBy: $0.preparedBy,
-                preparedAt: Self.minutes($0.preparedAt))
+                preparedAt: PeopleDates.minute($0.preparedAt, language))
         }
         view.headPersonally = t.headPersonally ?? false
-        view.complaintTermMissed = t.complaintTermMissed
+        view.complaintTermMissed = t.complaintTermMissed.map { PeopleDates.day($0, language) }
+        view.maxDeadlineText = PeopleDates.day(t.maxDeadline, language)
         view.canRestoreTerm =
             t.complaintTermMissed != nil && signer && TicketAction.restoreTerm.allowedFrom.contains(current)
-        view.termsStartOn = t.termsStartOn ?? t.registeredOn
+        view.termsStartOn = PeopleDates.day(t.termsStartOn ?? t.registeredOn, language)
         view.canDispute = allowed(.dispute)
         if let signed = t.history.last(where: { $0.action == "answered" }) {
             view.signedBy = actor(signed.actor) + (signed.note.flatMap { $0.components(separatedBy: "; ").last }
@@ -216,7 +221,7 @@ public struct WebInbox: Sendable {
         }
         if let closing = t.history.last(where: { $0.toStatus == TicketStatus.closed.rawValue }) {
             view.offControlBy = actor(closing.actor)
-            view.offControlAt = ISO8601.format(closing.at, in: .kyiv).prefix(16).replacingOccurrences(of: "T", with: " ")
+            view.offControlAt = PeopleDates.minute(closing.at, language)
             view.resultNote = closing.note.map(note) ?? word("action", closing.action, language)
         }
         return site.page(template, view, request: request, status: status)

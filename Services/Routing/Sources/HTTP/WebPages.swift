@@ -91,6 +91,8 @@ struct TicketView: Encodable, Sendable {
     var forwardWindowOpen: Bool
     var maxDeadline: String
     var minDeadline: String
+    /// `maxDeadline` as people read it (the field itself stays ISO for the date input's `max`).
+    var maxDeadlineText: String = ""
     var outcome: String?
     var answerText: String
     var appeal: Appeal
