@@ -32,10 +32,20 @@ public enum PeopleDates {
 
     /// An instant to the minute, in Kyiv: `30.11.2026 14:05` (uk), `30 Nov 2026, 14:05` (en).
     public static func minute(_ instant: Date, _ language: Language) -> String {
+        dateTime(instant, language, seconds: false)
+    }
+
+    /// An instant to the second, in Kyiv (the console's sampling time): `30.11.2026 14:05:09`.
+    public static func second(_ instant: Date, _ language: Language) -> String {
+        dateTime(instant, language, seconds: true)
+    }
+
+    static func dateTime(_ instant: Date, _ language: Language, seconds withSeconds: Bool) -> String {
         let local = instant.addingTimeInterval(TimeInterval(TimeZone.kyiv.secondsFromGMT(for: instant)))
         let seconds = Int(floor(local.timeIntervalSince1970))
         let secondOfDay = ((seconds % 86_400) + 86_400) % 86_400
-        let time = "\(pad(secondOfDay / 3600)):\(pad(secondOfDay / 60 % 60))"
+        var time = "\(pad(secondOfDay / 3600)):\(pad(secondOfDay / 60 % 60))"
+        if withSeconds { time += ":\(pad(secondOfDay % 60))" }
         let date = day(LocalDate(date: instant, in: .kyiv), language)
         return language == .uk ? "\(date) \(time)" : "\(date), \(time)"
     }

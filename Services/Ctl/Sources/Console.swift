@@ -312,7 +312,7 @@ struct DashboardView: Encodable, Sendable {
                     swatch: "series-\(index % DepthChart.palette.count)")
             })
         let report = snapshot.report
-        sampledAt = report.map { ISO8601DateFormatter().string(from: $0.generatedAt) }
+        sampledAt = report.map { PeopleDates.second($0.generatedAt, language) }
         healthy = report?.healthy ?? false
         problems = report?.problems ?? []
         warnings = report?.warnings ?? []

@@ -92,7 +92,7 @@ struct ErasurePageView: Encodable, Sendable {
         summary = "\(complete) \(t.fullyErased), \(waiting) \(t.stillWaiting)"
         rows = (list?.erasures ?? []).map { e in
             Row(
-                number: e.registrationNumber, erasedAt: ISO8601.format(e.erasedAt),
+                number: e.registrationNumber, erasedAt: PeopleDates.minute(e.erasedAt, language),
                 trigger: e.trigger == ErasureTrigger.retention.rawValue ? t.retention : t.administrator,
                 state: e.complete ? t.erasedEverywhere : t.waitingState, complete: e.complete,
                 confirmed: Self.services(e.confirmed), waiting: e.waiting.isEmpty ? "—" : Self.services(e.waiting))

@@ -1,6 +1,7 @@
 import Foundation
 import HromadaAPI
 import HromadaContracts
+import HromadaWeb
 
 /// The quarterly summary the council submits: the analysis of work with residents' appeals
 /// (docs/REPORTS.md names what the law and its instructions require and where), in Ukrainian, made
@@ -113,7 +114,7 @@ struct QuarterlyView: Encodable, Sendable {
         let f = summary.total.total
         title = "Інформація про стан роботи зі зверненнями громадян за \(summary.title)"
         periodText = "з \(Self.date(summary.period.from)) по \(Self.date(summary.period.to))"
-        generated = ISO8601.format(summary.total.asOf, in: .kyiv).prefix(16).replacingOccurrences(of: "T", with: " ")
+        generated = PeopleDates.minute(summary.total.asOf, .uk)
         self.inlineStyle = inlineStyle
         self.reportsStyle = reportsStyle
         func line(_ label: String, _ value: Int) -> Line { Line(label: label, value: String(value)) }
@@ -135,7 +136,7 @@ struct QuarterlyView: Encodable, Sendable {
             line("Розглянуто (надано відповідь)", f.answered),
             line("вирішено позитивно", f.outcomes.resolvedPositively),
             line("відмовлено в задоволенні", f.outcomes.refused),
-            line("роз'яснено", f.outcomes.explained),
+            line("розʼяснено", f.outcomes.explained),
             line("інше", f.outcomes.other),
             line("повернуто автору (ст. 5 Закону)", f.returned),
             line("залишено без розгляду (ст. 8 Закону)", f.notConsidered),
@@ -167,6 +168,6 @@ struct QuarterlyView: Encodable, Sendable {
 
     /// `01.10.2026`.
     static func date(_ day: LocalDate) -> String {
-        String(format: "%02d.%02d.%04d", day.day, day.month, day.year)
+        PeopleDates.day(day, .uk)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HromadaAPI
 import HromadaContracts
+import HromadaWeb
 
 /// The words of the report pages in both languages (the console's own strings stay in its catalogue).
 enum ReportStrings {
@@ -13,7 +14,7 @@ enum ReportStrings {
         "extensions": "Строк продовжено", "forwards": "Надіслано за належністю", "repeats": "Повторні",
         "returned": "Повернуто (ст. 5)", "notConsidered": "Не розглянуто (ст. 8)", "disputes": "Оскаржено",
         "averageDays": "Середній строк, днів", "p90Days": "90-й перцентиль, днів",
-        "positive": "Вирішено позитивно", "refused": "Відмовлено", "explained": "Роз'яснено", "other": "Інше",
+        "positive": "Вирішено позитивно", "refused": "Відмовлено", "explained": "Розʼяснено", "other": "Інше",
         "outcomes": "Результати розгляду", "asOf": "Стан на", "period": "Період",
         "auditUnavailable": "Сервіс аудиту недоступний", "printNow": "Друкувати", "back": "Назад до звітів",
         "onTimeShare": "Частка вчасних відповідей", "logout": "Вийти",
@@ -106,6 +107,8 @@ struct ReportPageView: Encodable, Sendable {
     var s: [String: String]
     var csrf: String
     var from, to, by: String
+    /// The period as people read it (`from`/`to` stay ISO for the date inputs and links).
+    var fromText = "", toText = ""
     var query: String
     var otherLangQuery: String
     var dimensions: [Option]
@@ -145,9 +148,9 @@ struct ReportPageView: Encodable, Sendable {
         self.chartScript = chartScript
         self.reportsScript = reportsScript
         self.reportsStyle = reportsStyle
-        asOf =
-            report.map { ISO8601.format($0.asOf, in: .kyiv).prefix(16).replacingOccurrences(of: "T", with: " ") }
-            ?? ""
+        asOf = report.map { PeopleDates.minute($0.asOf, language) } ?? ""
+        fromText = PeopleDates.day(period.from, language)
+        toText = PeopleDates.day(period.to, language)
         total = report.map { FigureRow(key: "total", name: language == .en ? "Total" : "Усього", $0.total) }
         groups = (report?.groups ?? []).map {
             FigureRow(key: $0.key, name: language == .en ? $0.nameEn : $0.nameUk, $0.figures)
@@ -156,7 +159,7 @@ struct ReportPageView: Encodable, Sendable {
         groupsTitle = "\(s["groups"] ?? ""): \(s["dim.\(dimension.rawValue)"] ?? "")"
         if let days, !days.groups.isEmpty {
             dayChart = ChartData(
-                kind: "line", labels: days.groups.map(\.key),
+                kind: "line", labels: days.groups.map { PeopleDates.day($0.key, language) },
                 series: [
                     .init(label: s["received"] ?? "", values: days.groups.map(\.figures.received)),
                     .init(label: s["answered"] ?? "", values: days.groups.map(\.figures.answered)),

@@ -3,6 +3,20 @@
 // <noscript> refresh reloads it).
 (function () {
   var ns = "http://www.w3.org/2000/svg";
+  var months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  // The sampling time as the page writes it (the kit's PeopleDates.second): Kyiv time, never UTC;
+  // `30.11.2026 14:05:09` in Ukrainian, `30 Nov 2026, 14:05:09` in English.
+  function kyivTime(iso) {
+    var parts = {};
+    new Intl.DateTimeFormat("en-GB", { timeZone: "Europe/Kyiv", year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" })
+      .formatToParts(new Date(iso)).forEach(function (p) { parts[p.type] = p.value; });
+    var time = parts.hour + ":" + parts.minute + ":" + parts.second;
+    if (document.documentElement.lang === "en") {
+      return Number(parts.day) + " " + months[Number(parts.month) - 1] + " " + parts.year + ", " + time;
+    }
+    return parts.day + "." + parts.month + "." + parts.year + " " + time;
+  }
   function refresh() {
     fetch("/api/snapshot", { credentials: "same-origin" }).then(function (r) {
       if (r.status === 401) { location.href = "/login"; return null; }
@@ -10,7 +24,7 @@
     }).then(function (s) {
       if (!s || !s.report) return;
       var rep = s.report, q = rep.queues || [], known = true;
-      document.getElementById("sampled").textContent = rep.generatedAt;
+      document.getElementById("sampled").textContent = kyivTime(rep.generatedAt);
       q.forEach(function (x) {
         var row = document.querySelector('tr[data-queue="' + x.name.replace(/"/g, "") + '"]');
         if (!row) { known = false; return; }
