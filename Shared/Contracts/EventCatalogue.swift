@@ -21,6 +21,7 @@ public enum EventCatalogue {
             CentreUpdated.self, OfficialUpdated.self,
             AppealPersonalDataErased.self, AppealPersonalDataErasureConfirmed.self,
             AppealAnswerRated.self, AppealDisputed.self, AppealDisputeAccepted.self, AppealDisputeRefused.self,
+            TicketNoteAdded.self, TicketDelegated.self, TicketGrouped.self,
         ]
     }
 

@@ -36,7 +36,8 @@ public enum Producers {
         NotificationSent.eventType: [notification],
         NotificationFailed.eventType: [notification],
         // Routing records officials' views of an appeal; audit records reads of the trail.
-        PersonalDataAccessed.eventType: [routing, audit],
+        // … and intake records every full-size view of an appeal's photo (issue 15).
+        PersonalDataAccessed.eventType: [routing, audit, intake],
         PersonalDataErased.eventType: [audit],
         // Intake owns the appeal and starts its erasure; every service confirms its own part.
         AppealPersonalDataErased.eventType: [intake],
@@ -45,6 +46,8 @@ public enum Producers {
         // The resident's say on an answer (ResidentEvents.swift): intake records it, routing decides a dispute.
         AppealAnswerRated.eventType: [intake], AppealDisputed.eventType: [intake],
         AppealDisputeAccepted.eventType: [routing], AppealDisputeRefused.eventType: [routing],
+        // The officials' inbox (InboxEvents.swift): notes, delegation and groups, for the audit trail.
+        TicketNoteAdded.eventType: [routing], TicketDelegated.eventType: [routing], TicketGrouped.eventType: [routing],
     ]
 
     /// The services allowed to publish `type` (empty for an unknown type).

@@ -19,7 +19,7 @@ public struct WebInbox: Sendable {
         self.site = site
     }
 
-    static let templateNames = ["header", "footer", "inbox", "ticket", "card", "notfound"]
+    static let templateNames = ["header", "footer", "inbox", "ticket", "card", "notfound", "inbox-work"]
 
     // MARK: Words
 
@@ -95,45 +95,10 @@ public struct WebInbox: Sendable {
 
     // MARK: Pages
 
-    func inboxPage(principal: Principal, session: WebSession, request: Request) async throws -> Response {
-        let language = Language.of(request)
-        var filter = RoutingStore.InboxFilter()
-        let query = request.uri.queryParameters
-        if let status = query.get("status").flatMap(TicketStatus.init(rawValue:)) { filter.status = status }
-        filter.overdueOnly = query.get("overdue") == "true"
-        filter.awaitingSignature = query.get("awaitingSignature") == "true"
-        if principal.seesAllTickets, let authority = query.get("authority"), !authority.isEmpty {
-            filter.authority = authority
-        }
-        let tickets = try await api.tickets(principal: principal, filter: filter)
-        let rows = tickets.map { t in
-            InboxView.Row(
-                id: t.id.uuidString.lowercased(), registrationNumber: t.registrationNumber,
-                authority: authorityName(t.authority, language), status: word("status", t.status, language),
-                priority: t.priority, deadline: PeopleDates.day(t.deadline, language), overdue: t.overdue ?? false,
-                daysLeft: t.daysLeft ?? 0,
-                category: categoryName(t.category ?? "", language), kind: word("kind", t.kind ?? "", language),
-                subject: t.subject ?? "", escalated: t.escalated ?? false, extended: t.extended ?? false,
-                awaitingSignature: t.awaitingSignature.map { word("draft", $0, language) },
-                headPersonally: t.headPersonally ?? false)
-        }
-        let statuses = TicketStatus.allCases.filter { $0 != .forwarded && $0 != .extended }.map {
-            InboxView.Option(
-                code: $0.rawValue, name: word("status", $0.rawValue, language), selected: filter.status == $0)
-        }
-        let view = InboxView(
-            official: principal.name, authority: principal.authority.map { authorityName($0, language) } ?? "—",
-            tickets: rows, empty: rows.isEmpty, count: rows.count, csrf: session.csrf, statuses: statuses,
-            overdueOnly: filter.overdueOnly, seesAll: principal.seesAllTickets,
-            awaitingSignatureOnly: filter.awaitingSignature,
-            signs: principal.authority.map { HeadRules.mayDecide(principal, forAuthority: $0) } ?? false)
-        return site.page("inbox", view, request: request)
-    }
-
     func ticketPage(
         _ t: TicketDetail, principal: Principal, session: WebSession, request: Request, message: String? = nil,
         error: String? = nil, status: HTTPResponse.Status = .ok, template: String = "ticket",
-        names: [String: String] = [:]
+        names: [String: String] = [:], work: InboxTicketWork? = nil
     ) -> Response {
         let language = Language.of(request)
         var names = names
@@ -224,6 +189,7 @@ public struct WebInbox: Sendable {
             view.offControlAt = PeopleDates.minute(closing.at, language)
             view.resultNote = closing.note.map(note) ?? word("action", closing.action, language)
         }
+        view.inbox = work
         return site.page(template, view, request: request, status: status)
     }
 
@@ -305,7 +271,7 @@ public struct WebInbox: Sendable {
             guard let (principal, session) = Self.signedIn(context) else {
                 return signIn.page(request, context: context)
             }
-            return try await web.inboxPage(principal: principal, session: session, request: request)
+            return try await web.inboxListPage(principal: principal, session: session, request: request)
         }
         signIn.register(on: router)
         router.get("/tickets/:id") { request, context -> Response in
@@ -317,12 +283,17 @@ public struct WebInbox: Sendable {
                 let detail = try await web.api.ticket(id: id, principal: principal, purpose: "ticket.view")
                 let principal = try await web.api.stored(principal)
                 let done = request.uri.queryParameters.get("done").flatMap {
-                    $0 == "draft" ? $0 : TicketAction(rawValue: $0)?.rawValue
+                    $0 == "draft" || $0 == "note" || $0 == "assign" ? $0 : TicketAction(rawValue: $0)?.rawValue
                 }
+                let language = Language.of(request)
+                // A refused action came back here by post/redirect/get: its words by code (the
+                // page's script refills what was typed).
+                let refused = request.uri.queryParameters.get("refused").map { web.refusalText(code: $0, language) }
                 return web.ticketPage(
                     detail, principal: principal, session: session, request: request,
-                    message: done.map { web.text("done_\($0)", Language.of(request)) },
-                    names: try await web.officialNames())
+                    message: done.map { web.text("done_\($0)", language) }, error: refused,
+                    names: try await web.officialNames(),
+                    work: try await web.inboxWork(detail, principal: principal, csrf: session.csrf, language: language))
             } catch TicketRefusal.notFound {
                 return web.notFound(request)
             }
@@ -352,7 +323,7 @@ public struct WebInbox: Sendable {
                 "/tickets/\(id.uuidString.lowercased())", query: [("lang", Language.of(request).rawValue)])
         }
         router.post("/tickets/:id/:action") { request, context -> Response in
-            guard let (principal, session) = Self.signedIn(context) else { return web.site.redirect("/") }
+            guard let (principal, _) = Self.signedIn(context) else { return web.site.redirect("/") }
             guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)),
                 let action = context.parameters.get("action").flatMap(TicketAction.init(rawValue:))
             else {
@@ -367,20 +338,14 @@ public struct WebInbox: Sendable {
             } catch let refusal as TicketRefusal {
                 let error = refusal.error
                 if error.kind == .notFound { return web.notFound(request) }
-                let principal = try await web.api.stored(principal)
-                let detail = try await web.api.ticket(id: id, principal: principal, purpose: "ticket.view")
-                let status: HTTPResponse.Status =
-                    switch error.kind {
-                    case .conflict: .conflict
-                    case .forbidden: .forbidden
-                    default: .unprocessableContent
-                    }
-                return web.ticketPage(
-                    detail, principal: principal, session: session, request: request,
-                    error: web.refusal(error, Language.of(request)), status: status,
-                    names: try await web.officialNames())
+                // Post/redirect/get: the refusal is shown on the ticket's own address, so a refresh
+                // never sends the form again; what was typed is kept by the page's script.
+                return web.site.redirect(
+                    "/tickets/\(id.uuidString.lowercased())",
+                    query: [("refused", error.code), ("lang", Language.of(request).rawValue)])
             }
         }
+        web.registerInbox(on: router)
     }
 }
 

@@ -155,7 +155,7 @@ public enum RoutingMigrations {
                 -- The heads' queue: tickets of an authority with a draft waiting for a signature.
                 CREATE INDEX tickets_drafts ON tickets (authority) WHERE draft IS NOT NULL;
                 """),
-    ]
+    ] + InboxMigrations.all
 
     static var executive: AuthorityHierarchy.Body { AuthorityHierarchy.executiveCommittee }
 

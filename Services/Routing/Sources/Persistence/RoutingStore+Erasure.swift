@@ -28,6 +28,11 @@ public enum RoutingErasure {
                 answer_text = CASE WHEN answer_text IS NULL THEN NULL ELSE \(marker) END, draft = NULL
             WHERE appeal_id = \(appealId)
             """)
+        // The inbox's internal notes (migration 231); the search column of `appeals` (230) is generated
+        // from the fields replaced above, so it now holds only the marker and the number.
+        try connection.execute(
+            "UPDATE ticket_notes SET body = \(marker) "
+                + "WHERE ticket_id IN (SELECT id FROM tickets WHERE appeal_id = \(appealId))")
         try connection.execute(
             "UPDATE ticket_history SET note = NULL "
                 + "WHERE ticket_id IN (SELECT id FROM tickets WHERE appeal_id = \(appealId))"

@@ -1,0 +1,56 @@
+import Foundation
+import HromadaContracts
+import HromadaPostgres
+import HromadaRuntime
+
+/// The inbox's operations, shared by the web inbox and the tests: a page of the list, the CSV
+/// export (a personal-data access, recorded per ticket like a view), assignment and notes.
+extension RoutingAPI {
+    /// The most rows one export writes (and records as accessed); a larger list asks for a filter.
+    public static let exportLimit = 5_000
+
+    public func inbox(_ query: InboxQuery, principal: Principal) async throws -> InboxPage {
+        let today = self.today
+        return try await runtime.database.withConnection { c in
+            try RoutingStore.inboxPage(query, principal: principal, today: today, on: c)
+        }
+    }
+
+    /// The filtered list's rows for the export (at most `exportLimit`), each recorded as
+    /// `personal-data.accessed` with purpose `inbox.export` in the same transaction.
+    public func exportRows(_ query: InboxQuery, principal: Principal) async throws -> [InboxRow] {
+        let today = self.today
+        return try await write { tx, now in
+            let rows = try RoutingStore.inboxRows(
+                query, principal: principal, today: today, limit: Self.exportLimit, on: tx.connection)
+            for row in rows {
+                try RoutingStore.recordAccess(to: row.ticket, by: principal, purpose: "inbox.export", now: now, in: tx)
+            }
+            return rows
+        }
+    }
+
+    public func assign(ticketId: UUID, to assignee: UUID?, principal: Principal) async throws {
+        _ = try await write { tx, now in
+            try RoutingStore.assign(ticketId: ticketId, to: assignee, principal: principal, now: now, in: tx)
+        }
+    }
+
+    public func addNote(ticketId: UUID, text: String, principal: Principal) async throws {
+        try await write { tx, now in
+            try RoutingStore.addNote(ticketId: ticketId, text: text, principal: principal, now: now, in: tx)
+        }
+    }
+
+    /// What the ticket page shows of the inbox's work: notes, the assignee and who may take it.
+    public func inboxWork(ticketId: UUID, authority: String) async throws
+        -> (notes: [InboxNote], assignee: UUID?, colleagues: [Colleague])
+    {
+        try await runtime.database.withConnection { c in
+            (
+                try RoutingStore.notes(ticketId: ticketId, on: c), try RoutingStore.assignee(ticketId: ticketId, on: c),
+                try RoutingStore.colleagues(of: authority, on: c)
+            )
+        }
+    }
+}
