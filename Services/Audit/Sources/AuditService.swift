@@ -59,6 +59,7 @@ public enum AuditService {
                 openDataThreshold: reportSettings.openDataThreshold),
             logger: runtime.logger
         ).add(to: router)
+        RatingRoutes(database: runtime.unitOfWork.database, clock: settings.clock).add(to: router)
         return (runtime, router)
     }
 

@@ -68,6 +68,8 @@ public enum ReportMigrations {
             sql: """
                 ALTER TABLE report_appeals ADD COLUMN arrival text, ADD COLUMN collective boolean NOT NULL DEFAULT false;
                 """),
+        // Issue 15: residents' ratings of answers (Reports/RatingReport.swift).
+        RatingProjection.migration,
     ]
 }
 
@@ -105,6 +107,8 @@ enum ReportProjection {
         let p = envelope.payload
         let id = envelope.correlationId
         let at = envelope.occurredAt
+        // Issue 15: a resident's rating of an answer (Reports/RatingReport.swift).
+        try RatingProjection.apply(envelope, on: connection)
         switch envelope.type {
         case AppealRegistered.eventType:
             guard let number = p["registrationNumber"]?.stringValue,

@@ -1,0 +1,91 @@
+import Foundation
+import HromadaAPI
+import HromadaContracts
+import HromadaPostgres
+import HromadaRuntime
+import HromadaWeb
+import Hummingbird
+import Logging
+
+/// Residents' ratings of answers per authority (issue 15, audit migrations 620–629): the chain
+/// writer hands every appended `appeal.answer-rated` to `RatingProjection.apply` (through
+/// `ReportProjection.apply`, so the backfill replays them too); `GET /v1/reports/ratings` counts them.
+/// A rating holds no personal data: the appeal, the body that answered, the value and the times.
+enum RatingProjection {
+    static let migration = Migration(
+        version: 620, name: "reports: residents' ratings of answers",
+        sql: """
+            CREATE TABLE report_ratings (
+                correlation_id uuid        NOT NULL,
+                answered_at    timestamptz NOT NULL,
+                authority      text        NOT NULL,
+                rating         integer     NOT NULL CHECK (rating BETWEEN 1 AND 5),
+                via            text,
+                rated_at       timestamptz NOT NULL,
+                rated_on       date        NOT NULL,
+                PRIMARY KEY (correlation_id, answered_at)
+            );
+            CREATE INDEX report_ratings_rated_on ON report_ratings (rated_on);
+            """)
+
+    /// Records one rating; a second for the same answer (intake refuses those) changes nothing.
+    static func apply(_ envelope: Envelope, on connection: PostgresConnection) throws {
+        guard envelope.type == AppealAnswerRated.eventType,
+            let rating = try? envelope.decode(AppealAnswerRated.self),
+            AppealAnswerRated.ratings.contains(rating.rating)
+        else { return }
+        try connection.execute(
+            """
+            INSERT INTO report_ratings (correlation_id, answered_at, authority, rating, via, rated_at, rated_on)
+            VALUES (\(rating.appealId), \(rating.answeredAt ?? rating.ratedAt), \(rating.authority), \(rating.rating),
+                    \(rating.via.rawValue), \(rating.ratedAt), \(LocalDate(date: rating.ratedAt, in: .kyiv).description)::date)
+            ON CONFLICT (correlation_id, answered_at) DO NOTHING
+            """)
+    }
+
+    /// The ratings given from `from` to `to` (Kyiv days), per authority (sorted by code) and in total.
+    static func report(from: LocalDate, to: LocalDate, asOf: Date, on connection: PostgresConnection) throws
+        -> RatingJSON.Report
+    {
+        var byAuthority: [String: [Int]] = [:]
+        for row in try connection.query(
+            """
+            SELECT authority, rating FROM report_ratings
+            WHERE rated_on BETWEEN \(from.description)::date AND \(to.description)::date
+            """)
+        {
+            byAuthority[try row.decode(0, as: String.self), default: []].append(try row.decode(1, as: Int.self))
+        }
+        return RatingJSON.Report(
+            from: from, to: to, asOf: asOf,
+            authorities: byAuthority.keys.sorted().map { RatingJSON.Figures.of(byAuthority[$0]!, authority: $0) },
+            total: RatingJSON.Figures.of(byAuthority.values.flatMap { $0 }, authority: nil))
+    }
+}
+
+/// `GET /v1/reports/ratings?from=YYYY-MM-DD&to=YYYY-MM-DD` → `RatingJSON.Report` (the same readers as
+/// every report; `from`/`to` default and are limited as for `/v1/reports/appeals`).
+public struct RatingRoutes: Sendable {
+    let database: PostgresClient
+    let clock: @Sendable () -> Date
+
+    public init(database: PostgresClient, clock: @escaping @Sendable () -> Date) {
+        self.database = database
+        self.clock = clock
+    }
+
+    /// Adds the route; `AuditRoutes.add(to:)` must have run first (its middlewares authenticate).
+    public func add<Context: PrincipalRequestContext>(to router: Router<Context>) {
+        router.get("/v1/reports/ratings") { request, context in
+            _ = try AuditReaders.caller(context)
+            let now = clock()
+            let query = try ReportQuery.parse(
+                from: request.uri.queryParameters.get("from"), to: request.uri.queryParameters.get("to"), by: nil,
+                today: LocalDate(date: now, in: .kyiv))
+            let report = try await database.withConnection { connection in
+                try RatingProjection.report(from: query.from, to: query.to, asOf: now, on: connection)
+            }
+            return try JSON.response(report)
+        }
+    }
+}
