@@ -20,7 +20,7 @@ import Logging
 struct ConsoleReports: Sendable {
     /// Where Debian's libjs-chart.js puts the browser build.
     static let chartPath = "/usr/share/javascript/chart.js/chart.min.js"
-    static let templateNames = ["reports", "report-print", "report-table", "quarterly"]
+    static let templateNames = ["reports", "report-print", "report-table", "quarterly", "rating-table"]
 
     let site: WebSite
     let admin: AdminClient
@@ -141,10 +141,11 @@ struct ConsoleReports: Sendable {
             logger.warning("reports unavailable", metadata: ["error": "\(error.redactedDescription)"])
             failure = "\(ReportStrings.of(language)["auditUnavailable"] ?? ""): \(error)"
         }
-        let view = ReportPageView(
+        var view = ReportPageView(
             period: period, by: by, report: report, days: days, error: failure, language: language, csrf: csrf,
             chartScript: link("chart.js"), reportsScript: link("reports.js") ?? "",
             reportsStyle: link("reports.css") ?? "")
+        view.ratings = await RatingSection.load(admin, period: period, language: language, logger: logger)
         let html = templates.render(view, template: template, language: language, catalogue: site.catalogue)
         return HTMLResponse.page(html, status: failure == nil ? .ok : .badGateway)
     }

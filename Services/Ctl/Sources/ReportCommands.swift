@@ -10,7 +10,7 @@ extension HromadactlCommand {
     public struct Report: AsyncParsableCommand {
         public static let configuration = CommandConfiguration(
             abstract: "Reports on appeals from audit: figures for a period, the quarterly summary.",
-            subcommands: [Appeals.self, Quarterly.self])
+            subcommands: [Appeals.self, Quarterly.self, Ratings.self])
         public init() {}
 
         public struct Appeals: AsyncParsableCommand {

@@ -127,6 +127,8 @@ struct ReportPageView: Encodable, Sendable {
     var quarterYear: Int
     var quarterNumber: Int
     var openDataDay: String
+    /// Residents' ratings of answers per authority (RatingSection.swift).
+    var ratings: RatingSection?
 
     init(
         period: ReportPeriod, by dimension: ReportJSON.Dimension, report: ReportJSON.Report?,
