@@ -101,10 +101,14 @@ public struct EnvironmentVariable: Sendable, Hashable, CustomStringConvertible {
     public static let trustedProxies = EnvironmentVariable(
         "HROMADA_TRUSTED_PROXIES", services + ["hromadactl"],
         "comma-separated addresses or CIDRs whose X-Forwarded-For is believed (none)")
-    public static let intakeURL = EnvironmentVariable("HROMADA_INTAKE_URL", ["hromadactl"], "where intake is")
+    public static let intakeURL = EnvironmentVariable(
+        "HROMADA_INTAKE_URL", ["hromadactl", "notification", "routing"],
+        "where intake is; notification: the librarian's form its centre pages link back to; "
+            + "routing: intake's public address, which officials' browsers fetch appeals' photos from")
     public static let routingURL = EnvironmentVariable("HROMADA_ROUTING_URL", ["hromadactl"], "where routing is")
     public static let notificationURL = EnvironmentVariable(
-        "HROMADA_NOTIFICATION_URL", ["hromadactl"], "where notification is")
+        "HROMADA_NOTIFICATION_URL", ["hromadactl", "intake"],
+        "where notification is; intake: the centre's notices the librarian's form links to")
     public static let auditURL = EnvironmentVariable("HROMADA_AUDIT_URL", ["hromadactl"], "where audit is")
     // Issue 19: how long residents' data lives (docs/RETENTION.md).
     public static let appealRetentionYears = EnvironmentVariable(

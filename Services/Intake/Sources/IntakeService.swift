@@ -42,7 +42,7 @@ public enum IntakeService {
     public static func makeRouter(runtime: ServiceRuntime, settings: IntakeSettings) async throws -> Router<Context> {
         let store = IntakeStore(runtime: runtime)
         let site = try WebSite(
-            settings: settings.web, bundle: .module, templates: WebPages.templates,
+            settings: settings.web, bundle: .module, templates: WebPages.templates + WebPages.templatesOfTheDay,
             sessionStore: PostgresSessionStore(database: runtime.database, settings: settings.web),
             // The librarian's form is only ever reached from its own pages: a strict cookie.
             sameSite: .strict)

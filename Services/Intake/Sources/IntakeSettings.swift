@@ -24,6 +24,9 @@ public struct IntakeSettings: Sendable {
     /// How long an idempotency key is remembered: longer than any client's retry window (and than
     /// the broker's redelivery window plus a day, which the sweeper checks at start).
     public var idempotencyRetention: Duration
+    /// Where the centre's notices (notification) are reached (`HROMADA_NOTIFICATION_URL`): the form's
+    /// header links them. Never built from the request's `Host`.
+    public var notificationURL: PublicURL = .local(port: 8082)
 
     public static let service = "intake"
     public static let defaultIdempotencyRetentionHours = 48
@@ -54,6 +57,9 @@ public struct IntakeSettings: Sendable {
                     variable: retention.name, reason: "must be longer than the broker's redelivery window plus a day")
             }
             settings.idempotencyRetention = hours
+        }
+        if let url = environment.string(.notificationURL) {
+            settings.notificationURL = try PublicURL(url, variable: EnvironmentVariable.notificationURL.name)
         }
         return settings
     }
