@@ -23,7 +23,8 @@ public enum NotificationService {
         let settings = try settings
             ?? NotificationSettings.fromEnvironment(configuration.environment, port: configuration.httpPort)
         let runtime = try ServiceRuntime(configuration: configuration, logger: logger, metricsRegistry: metricsRegistry)
-        try await runtime.prepare(migrations: NotificationMigrations.all + NotificationErasure.migrations)
+        try await runtime.prepare(
+            migrations: NotificationMigrations.all + NotificationErasure.migrations + AnswerLetters.migrations)
 
         let templates = try NotificationTemplates()
         let planner = NotificationPlanner(templates: templates, trackingURL: settings.trackingURL, officialLanguage: settings.officialLanguage)
@@ -45,7 +46,9 @@ public enum NotificationService {
             sessionStore: PostgresSessionStore(database: runtime.database, settings: web))
         site.logStartup(runtime.logger)
         let router = runtime.makeRouter(context: WebRequestContext.self)
-        CentreRoutes(inbox: store, site: site, clock: settings.clock, logger: runtime.logger).add(to: router)
+        CentreRoutes(
+            inbox: store, site: site, clock: settings.clock, logger: runtime.logger, intakeURL: settings.intakeURL
+        ).add(to: router)
         return (runtime, router, sender)
     }
 

@@ -31,6 +31,9 @@ public struct NotificationSettings: Sendable {
     /// The centre pages' web settings (`HROMADA_PUBLIC_URL`, `HROMADA_SESSION_SECRET` in hex,
     /// shared by replicas). Nil: the local default for the service's port with a random secret.
     public var web: WebSettings?
+    /// Where the librarian's form (intake) is reached (`HROMADA_INTAKE_URL`): the centre pages link
+    /// back to it. Never built from the request's `Host`.
+    public var intakeURL: PublicURL = .local(port: 8080)
     /// "Now", injectable for tests.
     public var clock: @Sendable () -> Date
 
@@ -111,6 +114,7 @@ public struct NotificationSettings: Sendable {
         }
         if let url = value("HROMADA_TRACKING_URL") { settings.trackingURL = url }
         settings.web = try WebSettings.fromEnvironment(service: "notification", port: port, environment: environment)
+        if let url = value("HROMADA_INTAKE_URL") { settings.intakeURL = try PublicURL(url, variable: "HROMADA_INTAKE_URL") }
         return settings
     }
 }

@@ -21,15 +21,21 @@ public struct CentreRoutes: Sendable {
     let site: WebSite
     let clock: @Sendable () -> Date
     let logger: Logger
+    /// Where the librarian's form is (`HROMADA_INTAKE_URL`): the pages' header links back to it.
+    let intakeURL: PublicURL
 
     /// The pages this file renders (checked when the `WebSite` is built).
-    public static let templates = ["centre-notices"]
+    public static let templates = ["centre-notices", "centre-header", "answer-letter"]
 
-    public init(inbox: any CentreInbox, site: WebSite, clock: @escaping @Sendable () -> Date, logger: Logger) {
+    public init(
+        inbox: any CentreInbox, site: WebSite, clock: @escaping @Sendable () -> Date, logger: Logger,
+        intakeURL: PublicURL = .local(port: 8080)
+    ) {
         self.inbox = inbox
         self.site = site
         self.clock = clock
         self.logger = logger
+        self.intakeURL = intakeURL
     }
 
     /// One notice as the JSON API returns it.
@@ -79,9 +85,22 @@ public struct CentreRoutes: Sendable {
             let all = request.uri.queryParameters.get("status") == "all"
             let list = try await inbox.notices(centre: centre, unreadOnly: !all)
             let view = noticesView(
-                centre, all: all, list: list, csrf: context.session?.csrf, language: Language.of(request))
-            return site.page("centre-notices", view,
-                             request: request)
+                centre, all: all, list: list, csrf: context.session?.csrf, language: Language.of(request),
+                centreName: try await inbox.centreDetails(centre: centre)?.name,
+                letters: try await inbox.noticesWithLetters(centre: centre))
+            return site.page("centre-notices", view, request: request)
+        }
+        router.get("/centres/:centre/notices/:notice/letter") { request, context in
+            let centre = try context.parameters.require("centre")
+            guard context.principal?.centre == centre else {
+                return signIn.page(request, context: context, status: .unauthorized)
+            }
+            guard let id = UUID(uuidString: try context.parameters.require("notice")),
+                let letter = try await inbox.answerLetter(centre: centre, notice: id)
+            else { throw WebError.notFound("letter") }
+            return site.page(
+                "answer-letter", letterView(letter, centre: centre, csrf: context.session?.csrf ?? "", request: request),
+                request: request)
         }
         signIn.register(on: router)
         router.post("/centres/:centre/notices/:notice/read") { _, context in
@@ -153,6 +172,13 @@ public struct CentreRoutes: Sendable {
 
     // MARK: - Pages
 
+    /// The header's links (centre-header.mustache): the form and today's appeals on intake, the
+    /// notices here; the centre by its name.
+    struct CentreNav: Encodable, Sendable {
+        var formLink, todayLink, noticesLink, logoutAction: String
+        var centreName: String
+    }
+
     struct NoticesView: Encodable, Sendable {
         var centre: String
         var all: Bool
@@ -160,6 +186,7 @@ public struct CentreRoutes: Sendable {
         var allLink: String
         var unreadLink: String
         var logoutAction: String
+        var nav: CentreNav
         var notices: [NoticeView]
     }
 
@@ -174,23 +201,45 @@ public struct CentreRoutes: Sendable {
         var read: Bool
         var createdAt: String
         var readAction: String
+        /// "Print the answer letter" (an answered appeal handed over at the centre).
+        var letterLink: String?
+    }
+
+    func nav(_ centre: String, centreName: String?, language: Language) -> CentreNav {
+        let lang = [("lang", language.rawValue)]
+        return CentreNav(
+            formLink: intakeURL.link(path: "/", query: lang), todayLink: intakeURL.link(path: "/form/today", query: lang),
+            noticesLink: path(Self.noticesPath(centre), query: lang),
+            logoutAction: path(Self.centrePath(centre) + "/logout"), centreName: centreName ?? centre)
     }
 
     func noticesView(
-        _ centre: String, all: Bool, list: [CentreNotice], csrf: String?, language: Language = .uk
+        _ centre: String, all: Bool, list: [CentreNotice], csrf: String?, language: Language = .uk,
+        centreName: String? = nil, letters: Set<UUID> = []
     ) -> NoticesView {
         let notices = Self.noticesPath(centre)
         return NoticesView(
-            centre: centre, all: all, csrf: csrf ?? "",
+            centre: centreName ?? centre, all: all, csrf: csrf ?? "",
             allLink: path(notices, query: [("status", "all")]), unreadLink: path(notices, query: [("status", "unread")]),
             logoutAction: path(Self.centrePath(centre) + "/logout"),
+            nav: nav(centre, centreName: centreName, language: language),
             notices: list.map { n in
                 let id = n.id.uuidString.lowercased()
                 return NoticeView(
                     id: id, registrationNumber: n.registrationNumber ?? "", residentName: n.residentName ?? "",
-                    phone: n.phone ?? "", language: n.language, subject: n.subject, text: n.text, read: n.readAt != nil,
-                    createdAt: PeopleDates.minute(n.createdAt, language), readAction: path(notices + "/\(id)/read"))
+                    phone: n.phone ?? "", language: languageName(n.language, in: language), subject: n.subject,
+                    text: n.text, read: n.readAt != nil, createdAt: PeopleDates.minute(n.createdAt, language),
+                    readAction: path(notices + "/\(id)/read"),
+                    letterLink: letters.contains(n.id)
+                        ? path(notices + "/\(id)/letter", query: [("lang", n.language)]) : nil)
             })
+    }
+
+    /// «Українська», «Англійська» (in the page's language), not the code.
+    func languageName(_ code: String, in language: Language) -> String {
+        let key = "language_" + code
+        let name = site.catalogue.string(key, language)
+        return name == key || name.isEmpty ? code : name
     }
 
     /// A path within the service under the configured public URL's base path.
@@ -214,4 +263,17 @@ public protocol CentreInbox: Sendable {
     func notices(centre: String, unreadOnly: Bool) async throws -> [CentreNotice]
     /// Marks one of the centre's notices read (once); nil when the centre has no such notice.
     func markRead(centre: String, notice: UUID, at now: Date) async throws -> Date?
+    /// The centre's name and address (nil: unknown).
+    func centreDetails(centre: String) async throws -> CentreDetails?
+    /// The answer letter behind one of the centre's notices (AnswerLetters.swift).
+    func answerLetter(centre: String, notice: UUID) async throws -> AnswerLetter?
+    /// Which of the centre's notices have an answer letter.
+    func noticesWithLetters(centre: String) async throws -> Set<UUID>
+}
+
+/// Inboxes without names or letters (the router tests' memory inbox) show codes and no letters.
+extension CentreInbox {
+    public func centreDetails(centre: String) async throws -> CentreDetails? { nil }
+    public func answerLetter(centre: String, notice: UUID) async throws -> AnswerLetter? { nil }
+    public func noticesWithLetters(centre: String) async throws -> Set<UUID> { [] }
 }

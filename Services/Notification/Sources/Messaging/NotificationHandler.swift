@@ -47,6 +47,7 @@ public struct NotificationHandler: EventHandler {
         case AppealRegistered.eventType:
             let registered = try decode(envelope, AppealRegistered.self)
             try NotificationStore.saveResident(registered, on: connection)
+            try AnswerLetters.saveAddress(registered, on: connection)
             try notify(
                 envelope, appealId: registered.appealId, registrationNumber: registered.registrationNumber,
                 on: connection)
@@ -88,6 +89,8 @@ public struct NotificationHandler: EventHandler {
                 authority: nil, role: OfficialRole.reception.rawValue, on: connection)
         }
         let notices = try planner.plan(envelope, resident: resident, officials: officials, reception: reception)
+        // An answer handed over at a centre keeps its parts for the printable letter (issue 14).
+        try AnswerLetters.save(envelope, resident: resident, on: connection)
         let now = clock()
         // The consumer's inbox transaction: the rows and their events commit together, and the
         // consumer wakes the relay after the commit.

@@ -15,6 +15,7 @@ public enum NotificationErasure {
         let marker = ErasureTombstones.marker
         let appealId = erasure.appealId
         try connection.execute("DELETE FROM recipients WHERE appeal_id = \(appealId)")
+        try AnswerLetters.erase(appealId: appealId, on: connection)
         try connection.execute(
             """
             UPDATE deliveries SET

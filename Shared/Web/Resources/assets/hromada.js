@@ -53,3 +53,51 @@ document.addEventListener("click", function (event) {
     form.addEventListener("change", save);
   });
 })();
+
+// ---- The librarian's day (issue 14): counter, error summary, skip link ----
+// A field with `data-counter="<id>"` and `maxlength` shows "used of limit" in the element <id>,
+// and warns from 90 % of the limit on (`data-counter-used`, `-near`, `-over`: texts with {used},
+// {limit}, {left}, {over}). Counted as the browser counts `maxlength`, so the two agree.
+(function () {
+  document.querySelectorAll("[data-counter]").forEach(function (field) {
+    var out = document.getElementById(field.getAttribute("data-counter"));
+    var limit = parseInt(field.getAttribute("maxlength"), 10);
+    if (!out || !(limit > 0)) { return; }
+    function fill(template, used) {
+      return (template || "").replace("{used}", used).replace("{limit}", limit)
+        .replace("{left}", Math.max(0, limit - used)).replace("{over}", Math.max(0, used - limit));
+    }
+    function update() {
+      var used = field.value.length;
+      var state = used > limit ? "over" : (used >= Math.floor(limit * 0.9) ? "near" : "used");
+      var text = fill(field.getAttribute("data-counter-used"), used);
+      if (state !== "used") { text += " — " + fill(field.getAttribute("data-counter-" + state), used); }
+      out.textContent = text;
+      out.setAttribute("data-state", state);
+      out.className = "hint counter" + (state === "used" ? "" : " " + (state === "over" ? "bad" : "warn"));
+    }
+    field.addEventListener("input", update);
+    update();
+  });
+})();
+// An error summary (`data-error-summary`) takes the focus when the page opens; its links move the
+// focus to their field (not only scroll to it).
+(function () {
+  var summary = document.querySelector("[data-error-summary]");
+  if (!summary) { return; }
+  summary.focus();
+  summary.addEventListener("click", function (event) {
+    var link = event.target instanceof Element ? event.target.closest("a[href^='#']") : null;
+    var field = link ? document.getElementById(link.getAttribute("href").slice(1)) : null;
+    if (!field) { return; }
+    event.preventDefault();
+    field.scrollIntoView({ block: "center" });
+    field.focus();
+  });
+})();
+// The skip link's target: a page whose <main> has no id still gets one.
+(function () {
+  if (document.getElementById("main")) { return; }
+  var main = document.querySelector("main");
+  if (main) { main.id = "main"; }
+})();
