@@ -263,7 +263,7 @@ final class ConsoleReportsTests: XCTestCase {
             "GET", base + "/reports/print?\(query)", headers: ["Cookie": cookie])
         XCTAssertEqual(print.status, 200)
         XCTAssertTrue(print.text.contains("data-print"), "a print button")
-        XCTAssertTrue(print.text.contains("/reports/assets/reports.css?v="), "print styles")
+        XCTAssertTrue(print.text.contains("/assets/hromada.css?v="), "print styles: the kit's one stylesheet")
 
         let quarterly = try await ServiceHarness.request(
             "GET", base + "/reports/quarterly?year=2026&quarter=4", headers: ["Cookie": cookie])

@@ -394,7 +394,7 @@ final class NotificationIntegrationTests: XCTestCase {
         XCTAssertTrue(three)
         messages = try await f.sink.messages()
         let escalation = try XCTUnwrap(messages.first { $0.rcptTo == ["reception@city.example"] })
-        XCTAssertTrue(escalation.subject?.hasPrefix("Ескалація") ?? false)
+        XCTAssertTrue(escalation.subject?.hasPrefix("На контроль приймальні") ?? false)
         XCTAssertEqual(messages.filter { $0.rcptTo == ["ivan@zhkg.example"] }.count, 2)
         XCTAssertFalse(messages.contains { $0.rcptTo == ["t@transport.example"] })
     }

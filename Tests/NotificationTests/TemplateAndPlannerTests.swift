@@ -91,7 +91,7 @@ final class TemplateAndPlannerTests: XCTestCase {
         XCTAssertEqual(notices.map(\.recipientKey), ["official:a", "reception:r"])
         XCTAssertEqual(notices.map(\.recipientKind), [.official, .reception])
         XCTAssertTrue(notices[0].body.contains("27.11.2026"))
-        XCTAssertTrue(notices[1].subject.contains("Ескалація"))
+        XCTAssertTrue(notices[1].subject.contains("На контроль приймальні"))
     }
 
     func testResidentNotToldAboutAssignment() throws {

@@ -47,10 +47,9 @@ struct ConsoleReports: Sendable {
         self.admin = AdminClient(endpoints: endpoints)
         self.logger = logger
         self.templates = try TemplateLibrary(bundle: Bundle.module, names: Self.templateNames)
-        let own = try WebAssets.load(from: Bundle.module, names: ["reports.js", "reports.css"]).assets
+        let own = try WebAssets.load(from: Bundle.module, names: ["reports.js"]).assets
         var served = [
             "reports.js": ServedFile(body: own["reports.js"]?.body ?? []),
-            "reports.css": ServedFile(body: own["reports.css"]?.body ?? [], contentType: "text/css; charset=utf-8"),
         ]
         if let data = FileManager.default.contents(atPath: chartPath) {
             served["chart.js"] = ServedFile(body: [UInt8](data))
@@ -96,7 +95,7 @@ struct ConsoleReports: Sendable {
             let (year, quarter) = try Self.quarter(request)
             let summary = try await QuarterlySummary.load(year: year, quarter: quarter, from: admin)
             let html = templates.render(
-                QuarterlyView(summary, inlineStyle: nil, reportsStyle: link("reports.css")), template: "quarterly",
+                QuarterlyView(summary, inlineStyle: nil), template: "quarterly",
                 language: .uk,
                 catalogue: site.catalogue)
             return HTMLResponse.page(html)
@@ -143,8 +142,7 @@ struct ConsoleReports: Sendable {
         }
         var view = ReportPageView(
             period: period, by: by, report: report, days: days, error: failure, language: language, csrf: csrf,
-            chartScript: link("chart.js"), reportsScript: link("reports.js") ?? "",
-            reportsStyle: link("reports.css") ?? "")
+            chartScript: link("chart.js"), reportsScript: link("reports.js") ?? "")
         view.ratings = await RatingSection.load(admin, period: period, language: language, logger: logger)
         let html = templates.render(view, template: template, language: language, catalogue: site.catalogue)
         return HTMLResponse.page(html, status: failure == nil ? .ok : .badGateway)

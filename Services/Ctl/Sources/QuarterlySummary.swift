@@ -102,21 +102,18 @@ struct QuarterlyView: Encodable, Sendable {
     var periodText: String
     var generated: String
     var inlineStyle: String?
-    /// The report pages' stylesheet link (in the console; the saved file inlines its style).
-    var reportsStyle: String?
     var received: [Line]
     var results: [Line]
     var terms: [Line]
     var tables: [Table]
     var conclusions: [String]
 
-    init(_ summary: QuarterlySummary, inlineStyle: String?, reportsStyle: String? = nil) {
+    init(_ summary: QuarterlySummary, inlineStyle: String?) {
         let f = summary.total.total
         title = "Інформація про стан роботи зі зверненнями громадян за \(summary.title)"
         periodText = "з \(Self.date(summary.period.from)) по \(Self.date(summary.period.to))"
         generated = PeopleDates.minute(summary.total.asOf, .uk)
         self.inlineStyle = inlineStyle
-        self.reportsStyle = reportsStyle
         func line(_ label: String, _ value: Int) -> Line { Line(label: label, value: String(value)) }
         received = [line("Надійшло звернень, усього", f.received)]
         if let previous = summary.previous {

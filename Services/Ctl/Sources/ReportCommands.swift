@@ -197,13 +197,12 @@ enum ReportText {
     }
 }
 
-/// The quarterly summary as a self-contained HTML file (styles inlined: it prints the same anywhere).
+/// The quarterly summary as a self-contained HTML file (the kit's styles inlined: it prints the same anywhere).
 enum QuarterlyDocument {
     static func html(_ summary: QuarterlySummary) throws -> String {
         let templates = try TemplateLibrary(bundle: Bundle.module, names: ["quarterly"])
-        let css = try WebAssets.load(from: Bundle.module, names: ["quarterly-base.css", "reports.css"]).assets
-        let style = ["quarterly-base.css", "reports.css"].compactMap { css[$0] }
-            .map { String(decoding: $0.body, as: UTF8.self) }.joined(separator: "\n")
+        // The kit's one stylesheet, inlined: the file looks and prints like the console's page.
+        let style = try WebAssets.kitStylesheetText()
         let catalogue = try StringCatalogue.load(from: Bundle.module)
         return templates.render(
             QuarterlyView(summary, inlineStyle: style), template: "quarterly", language: .uk, catalogue: catalogue)

@@ -123,7 +123,6 @@ struct ReportPageView: Encodable, Sendable {
     var outcomeChart: ChartData?
     var chartScript: String?
     var reportsScript: String
-    var reportsStyle: String
     var quarterYear: Int
     var quarterNumber: Int
     var openDataDay: String
@@ -133,7 +132,7 @@ struct ReportPageView: Encodable, Sendable {
     init(
         period: ReportPeriod, by dimension: ReportJSON.Dimension, report: ReportJSON.Report?,
         days: ReportJSON.Report?, error: String?, language: Language, csrf: String, chartScript: String?,
-        reportsScript: String, reportsStyle: String
+        reportsScript: String
     ) {
         let s = ReportStrings.of(language)
         self.s = s
@@ -149,7 +148,6 @@ struct ReportPageView: Encodable, Sendable {
         self.error = error
         self.chartScript = chartScript
         self.reportsScript = reportsScript
-        self.reportsStyle = reportsStyle
         asOf = report.map { PeopleDates.minute($0.asOf, language) } ?? ""
         fromText = PeopleDates.day(period.from, language)
         toText = PeopleDates.day(period.to, language)
