@@ -91,6 +91,17 @@ public struct TrackingUpdate: Sendable, Equatable {
         }
     }
 
+    /// The resident's own text an event carries, kept apart from the public facts above and shown
+    /// only with the code (issue 14): the answer's text, the reason for an extension. Nil for
+    /// every other event, known or not (new `ticket.*` types from other work are ignored).
+    public static func residentText(_ envelope: Envelope) throws -> String? {
+        switch envelope.type {
+        case TicketAnswered.eventType: try envelope.decode(TicketAnswered.self).answerText
+        case TicketExtended.eventType: try envelope.decode(TicketExtended.self).reason
+        default: nil
+        }
+    }
+
     /// Events may arrive out of order (retries): the latest by occurrence sets the status. An
     /// older one only fills an authority or deadline not known yet.
     public func setsCurrentState(lastEventAt: Date?) -> Bool {
@@ -106,6 +117,17 @@ public typealias AppealStatusView = IntakeJSON.AppealStatus
 public enum ReferenceNames {
     public static func authority(_ code: String?, in language: Language) -> String? {
         code.flatMap { Reference.body(code: $0) }.map { language == .uk ? $0.nameUk : $0.nameEn }
+    }
+
+    /// An answer's outcome in words (the registration card's outcome codes), nil for an unknown code.
+    public static func outcome(_ code: String, in language: Language) -> String? {
+        let names: [String: (uk: String, en: String)] = [
+            AnswerOutcome.resolvedPositively.rawValue: ("Вирішено позитивно", "Resolved positively"),
+            AnswerOutcome.refused.rawValue: ("Відмовлено", "Refused"),
+            AnswerOutcome.explained.rawValue: ("Розʼяснено", "Explained"),
+            AnswerOutcome.other.rawValue: ("Інше", "Other"),
+        ]
+        return names[code].map { language == .uk ? $0.uk : $0.en }
     }
 
     public static func category(_ code: String, in language: Language) -> String {

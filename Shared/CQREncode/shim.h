@@ -1,0 +1,3 @@
+#pragma once
+// libqrencode (Debian's libqrencode-dev): QR codes for the receipt's tracking link (issue 14).
+#include <qrencode.h>
