@@ -30,7 +30,8 @@ APT_PACKAGES=(rabbitmq-server librabbitmq-dev amqp-tools postgresql postgresql-c
     libssl-dev libcurl4-openssl-dev pkg-config python3 python3-pip chromium
     curl ca-certificates openssl procps iproute2 util-linux
     libjs-chart.js
-    libvips-dev libexif-dev libqrencode-dev libjs-leaflet kannel kannel-extras)
+    libvips-dev libexif-dev libqrencode-dev libjs-leaflet kannel kannel-extras
+    zbar-tools)
 
 cmd_install() {
     local missing=() p status
