@@ -141,6 +141,8 @@ public struct NotificationPlanner: Sendable {
     /// Event types whose notices go to the holding authority's officials.
     public static let officialEvents: Set<String> = [
         TicketAssigned.eventType, TicketDeadlineApproaching.eventType, TicketOverdue.eventType,
+        // Issue 15: a resident disputed the answer of `authority` (the complaint went to the body above).
+        AppealDisputeAccepted.eventType,
     ]
     /// Event types that also go to the reception (escalations).
     public static let receptionEvents: Set<String> = [TicketOverdue.eventType]
@@ -300,6 +302,12 @@ public struct NotificationPlanner: Sendable {
             c["escalatedToName"] = Self.authorityName(e.escalatedTo, language: language)
             c["deadline"] = Self.format(e.deadline, language: language)
             c["daysOverdue"] = e.daysOverdue
+        case AppealDisputeAccepted.eventType:
+            let e = try envelope.decode(AppealDisputeAccepted.self)
+            c["registrationNumber"] = e.registrationNumber
+            c["authorityName"] = Self.authorityName(e.authority, language: language)
+            c["complaintToName"] = Self.authorityName(e.complaintTo, language: language)
+            c["lastDay"] = Self.format(e.lastDay, language: language)
         default:
             break
         }

@@ -27,6 +27,8 @@ public struct NotificationHandler: EventHandler {
         "ticket.assigned.v1.*", "ticket.forwarded.v1.*", "ticket.extended.v1.*", "ticket.answered.v1.*",
         "ticket.reopened.v1.*", "ticket.deadline-approaching.v1.*", "ticket.overdue.v1.*", "ticket.closed.v1.*",
         "centre.updated.v1", "official.updated.v1",
+        // Issue 15: the officials of the body whose answer a resident disputed are told.
+        "appeal.dispute-accepted.v1",
     ]
 
     /// A ticket event about an appeal whose `appeal.registered` has not arrived yet (they come from
@@ -53,7 +55,7 @@ public struct NotificationHandler: EventHandler {
                 on: connection)
         case TicketAssigned.eventType, TicketForwarded.eventType, TicketExtended.eventType, TicketAnswered.eventType,
              TicketReopened.eventType, TicketClosed.eventType, TicketDeadlineApproaching.eventType,
-             TicketOverdue.eventType:
+             TicketOverdue.eventType, AppealDisputeAccepted.eventType:
             guard case .string(let number)? = envelope.payload["registrationNumber"],
                   case .string(let appeal)? = envelope.payload["appealId"], let appealId = UUID(uuidString: appeal)
             else { throw PermanentEventError("ticket event without appealId/registrationNumber") }
