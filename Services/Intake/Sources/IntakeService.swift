@@ -20,7 +20,7 @@ public enum IntakeService {
     ) async throws -> (runtime: ServiceRuntime, router: Router<Context>) {
         let runtime = try ServiceRuntime(configuration: configuration, logger: logger, metricsRegistry: metricsRegistry)
         try await runtime.prepare(
-            migrations: [WebMigrations.sessions] + IntakeMigrations.all + IntakeErasureMigrations.all)
+            migrations: [WebMigrations.sessions] + IntakeMigrations.all + IntakeErasureMigrations.all + SayMigrations.all)
         let store = IntakeStore(runtime: runtime)
         try await store.seedReference()
         // Idempotency keys are remembered for `idempotencyRetention`, then swept with the inbox.

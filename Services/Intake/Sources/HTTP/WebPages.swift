@@ -18,7 +18,7 @@ struct WebPages: Sendable {
     var store: IntakeStore { intake.store }
     var strings: IntakeStrings { IntakeStrings(catalogue: site.catalogue) }
 
-    static let templates = ["header", "form", "receipt", "track"]
+    static let templates = ["header", "form", "receipt", "track"] + sayTemplates
 
     func addRoutes(to router: Router<IntakeService.Context>) {
         router.get("/") { request, context in try await self.form(request, context: context) }
@@ -30,6 +30,7 @@ struct WebPages: Sendable {
         }
         router.get("/form/receipt/:key") { request, context in try await self.receipt(request, context: context) }
         addTodayRoutes(to: router)
+        addSayRoutes(to: router)
         router.group()
             .add(middleware: RateLimitMiddleware<IntakeService.Context>(.tracking, requestsPerSecond: 2, burst: 20))
             .get("/track") { request, _ in try await self.track(request) }

@@ -16,10 +16,13 @@ public enum IntakeConsumer {
                 type: AppealPersonalDataErasureConfirmed.eventType,
                 version: AppealPersonalDataErasureConfirmed.version),
             Topology.routingKey(type: PersonalDataAccessed.eventType, version: PersonalDataAccessed.version),
-        ]
+        ] + DisputeDecisions.bindings
 
     public static func handler(producer: String, logger: Logger) -> ErasureGate {
-        ErasureGate(wrapping: ErasureProgress(tracking: TrackingProjection()), producer: producer, logger: logger) {
+        ErasureGate(
+            wrapping: DisputeDecisions(next: ErasureProgress(tracking: TrackingProjection())), producer: producer,
+            logger: logger
+        ) {
             erasure, transaction in
             // Intake erases its own rows when it decides the erasure; this only runs if the event
             // ever reaches intake's queue, and is idempotent.

@@ -84,6 +84,8 @@ extension IntakeStore {
             WHERE id = \(appealId)
             """)
         try connection.execute("UPDATE appeal_history SET note = NULL WHERE appeal_id = \(appealId)")
+        // Issue 15: a dispute's reason is the resident's own words (SayStore).
+        try eraseSay(appealId: appealId, on: connection)
         // Issue 15: the photo link an Open311 client sent may show the person or their home.
         try connection.execute("DELETE FROM open311_media WHERE registration_number = \(registrationNumber)")
         try connection.execute(
