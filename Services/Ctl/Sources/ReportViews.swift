@@ -15,7 +15,7 @@ enum ReportStrings {
         "returned": "Повернуто (ст. 5)", "notConsidered": "Не розглянуто (ст. 8)", "disputes": "Оскаржено",
         "averageDays": "Середній строк, днів", "p90Days": "90-й перцентиль, днів",
         "positive": "Вирішено позитивно", "refused": "Відмовлено", "explained": "Розʼяснено", "other": "Інше",
-        "outcomes": "Результати розгляду", "asOf": "Стан на", "period": "Період",
+        "outcomes": "Результати розгляду", "asOf": "Станом на", "period": "Період",
         "auditUnavailable": "Сервіс аудиту недоступний", "printNow": "Друкувати", "back": "Назад до звітів",
         "onTimeShare": "Частка вчасних відповідей", "logout": "Вийти",
         "dim.total": "лише підсумки", "dim.centre": "центри (ЦОГ)", "dim.district": "райони",
@@ -126,6 +126,7 @@ struct ReportPageView: Encodable, Sendable {
     var quarterYear: Int
     var quarterNumber: Int
     var openDataDay: String
+    var openDataDayText = ""
     /// Residents' ratings of answers per authority (RatingSection.swift).
     var ratings: RatingSection?
 
@@ -191,6 +192,7 @@ struct ReportPageView: Encodable, Sendable {
         quarterYear = quarter.year
         quarterNumber = quarter.quarter
         openDataDay = period.to.description
+        openDataDayText = PeopleDates.day(period.to, language)
     }
 }
 

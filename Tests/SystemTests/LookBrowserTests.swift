@@ -1,0 +1,197 @@
+import Foundation
+import HromadaTestSupport
+import XCTest
+
+/// One look for the four UIs (issue 14): every page people use — the librarian's form, receipt and
+/// the resident's tracking (intake), the officials' inbox, ticket and card (routing), the centre's
+/// notices (notification) and the operators' console — opened in Debian's chromium on the running
+/// system at 1,280 px and at 390 px. Each page must fit its width (no horizontal page scroll:
+/// `scrollWidth <= innerWidth`; tables scroll inside their own box) and carry the kit's header
+/// (`header.site`), except the printable documents (report, quarterly summary), and print no ISO
+/// date to a person (docs/VOCABULARY.md). The screenshots are kept in docs/screenshots/look/ and
+/// rewritten by every run, like the guides' pictures.
+final class LookBrowserTests: XCTestCase {
+    struct Page {
+        let name: String
+        let url: String
+        /// A printable document without the site header (a report, the quarterly summary).
+        var document = false
+    }
+
+    func testEveryPageHasTheHeaderAndFits1280And390() async throws {
+        try IntegrationEnvironment.requireServers()
+        _ = try HeadlessBrowser.chromium()
+        let system = try await SystemHarness.start(replicas: 1)
+        addTeardownBlock { await system.cleanup() }
+        let http = SystemHTTP.shared
+        let intake = system.baseURL(.intake), routing = system.baseURL(.routing)
+        let notification = system.baseURL(.notification)
+
+        let centre = "lib-look"
+        let centreKey = try await system.seedCentre(id: centre, name: "ЦОГ Центральної бібліотеки")
+        let password = "look-" + UUID().uuidString.lowercased()
+        let librarian = try await http.json(
+            "PUT", intake + "/v1/admin/centres/\(centre)/librarians/oksana", ["password": password],
+            headers: system.adminHeaders)
+        XCTAssertTrue([200, 201].contains(librarian.status), librarian.text)
+        let head = try await system.seedOfficial(
+            name: "Олена Коваль", authority: "zhkg", role: "head", email: "head.zhkg@example.org")
+
+        // The console, as an operator runs it.
+        let ctl = try await SystemHarness.executablesDirectory().appendingPathComponent("hromadactl").path
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("HROMADA_") }
+        env["HROMADA_INTAKE_URL"] = intake
+        env["HROMADA_ROUTING_URL"] = routing
+        env["HROMADA_NOTIFICATION_URL"] = notification
+        env["HROMADA_AUDIT_URL"] = system.baseURL(.audit)
+        env["HROMADA_ADMIN_TOKEN"] = system.adminToken
+        env["HROMADA_AMQP_URL"] = system.broker.url
+        env["HROMADA_RABBITMQ_API"] = IntegrationEnvironment.rabbitMQAPI
+        env["HROMADA_OPERATOR_TOKEN"] = "look-operator"
+        let consolePort = try SystemHarness.freePort()
+        let console = SystemHarness.cleanProcess(ctl, ["console", "--port", "\(consolePort)"])
+        console.environment = env
+        console.standardOutput = FileHandle.nullDevice
+        console.standardError = FileHandle.nullDevice
+        try console.run()
+        defer { console.terminate() }
+        let consoleURL = "http://127.0.0.1:\(consolePort)"
+        let consoleUp = await eventually(timeout: .seconds(30), every: .milliseconds(200)) {
+            (try? await http.request("GET", consoleURL + "/health/live").status) == 200
+        }
+        XCTAssertTrue(consoleUp, "the console started")
+
+        let browser = try await HeadlessBrowser.launch()
+        defer { browser.close() }
+        var pages: [Page] = []
+
+        // The librarian: sign-in, the form, a registered appeal's receipt.
+        pages.append(Page(name: "intake-sign-in", url: intake + "/form/login?lang=uk"))
+        try await browser.open(intake + "/form/login?lang=uk")
+        try browser.fill("centre", centre)
+        try browser.fill("login", "oksana")
+        try browser.fill("password", password)
+        try await browser.click("main form button[type=submit]")
+        pages.append(Page(name: "intake-form", url: intake + "/?lang=uk"))
+        try await browser.open(intake + "/?lang=uk")
+        for (field, value) in [
+            ("fullName", "Шевченко Марія Іванівна"), ("address", "м. Миколаїв, вул. Садова, 12, кв. 3"),
+            ("category", "heating"), ("district", "tsentralnyi"), ("subject", "Немає опалення"),
+            ("text", "У квартирі холодно вже тиждень, прошу перевірити тепломережу біля будинку."),
+        ] {
+            try browser.fill(field, value)
+        }
+        try await browser.click("#appeal-form button[type=submit]")
+        let receiptURL = try browser.location()
+        let receipt = try browser.html()
+        let number = try XCTUnwrap(
+            receipt.range(of: #"MK-\d{4}-\d{6,}"#, options: .regularExpression).map { String(receipt[$0]) },
+            String(receipt.prefix(2000)))
+        pages.append(Page(name: "intake-receipt", url: receiptURL))
+
+        // The resident: tracking with the number and the code from the receipt.
+        let code =
+            try browser.evaluate(
+                "(document.getElementById('tracking-token') || document.getElementById('tracking-code'))"
+                    + "?.textContent.trim() ?? ''") as? String ?? ""
+        XCTAssertFalse(code.isEmpty, "the receipt shows the tracking code")
+        try await browser.open(intake + "/track?lang=uk")
+        try browser.fill("number", number)
+        if (try? browser.fill("token", code)) == nil { try browser.fill("code", code) }
+        try await browser.click("main form:has(input[name=number]) button[type=submit]")
+        pages.append(Page(name: "intake-tracking", url: try browser.location()))
+        pages.append(Page(name: "intake-tracking-empty", url: intake + "/track?lang=uk"))
+        pages.append(Page(name: "intake-not-found", url: intake + "/no/such/page?lang=uk"))
+
+        // The official: the inbox, the ticket and its card.
+        var ticketId: String?
+        _ = await eventually(timeout: .seconds(30), every: .milliseconds(300)) {
+            let list = try? await http.request(
+                "GET", routing + "/v1/tickets", headers: ["Authorization": "Bearer \(head.token)"])
+            let tickets = (try? list?.object()["tickets"] as? [[String: Any]]) ?? nil
+            ticketId = tickets?.first { $0["registrationNumber"] as? String == number }?["id"] as? String
+            return ticketId != nil
+        }
+        let ticket = try XCTUnwrap(ticketId, "routing made the ticket")
+        pages.append(Page(name: "routing-sign-in", url: routing + "/?lang=uk"))
+        try await browser.open(routing + "/?lang=uk")
+        try browser.fill("token", head.token)
+        try await browser.click("form:has(input[name=token]) button[type=submit]")
+        pages += [
+            Page(name: "routing-inbox", url: routing + "/?lang=uk"),
+            Page(name: "routing-inbox-en", url: routing + "/?lang=en"),
+            Page(name: "routing-ticket", url: routing + "/tickets/\(ticket)?lang=uk"),
+            Page(name: "routing-card", url: routing + "/tickets/\(ticket)/card?lang=uk"),
+        ]
+
+        // The centre: its notices (the resident has no email, so the centre is told).
+        let notices = notification + "/centres/\(centre)/notices"
+        pages.append(Page(name: "notices-sign-in", url: notices + "?lang=uk"))
+        try await browser.open(notices + "?lang=uk")
+        try browser.fill("key", centreKey)
+        try await browser.click("main form button[type=submit]")
+        pages.append(Page(name: "notices", url: notices + "?status=all&lang=uk"))
+
+        // The operator: the dashboard, reports, the printable report and quarterly summary, erasures.
+        pages.append(Page(name: "console-sign-in", url: consoleURL + "/login?lang=uk"))
+        try await browser.open(consoleURL + "/login?lang=uk")
+        try browser.fill("token", "look-operator")
+        try await browser.click("main form button[type=submit]")
+        let today = ISO8601DateFormatter.kyivDay(Date())
+        let quarter = ((Int(today.dropFirst(5).prefix(2)) ?? 1) - 1) / 3 + 1
+        try await Task.sleep(for: .seconds(6))  // the console takes its first sample
+        pages += [
+            Page(name: "console-dashboard", url: consoleURL + "/?lang=uk"),
+            Page(name: "console-dashboard-en", url: consoleURL + "/?lang=en"),
+            Page(name: "console-reports", url: consoleURL + "/reports?from=\(today)&to=\(today)&by=category&lang=uk"),
+            Page(
+                name: "console-report-print", url: consoleURL + "/reports/print?from=\(today)&to=\(today)&lang=uk",
+                document: true),
+            Page(
+                name: "console-quarterly", url: consoleURL + "/reports/quarterly?year=\(today.prefix(4))&quarter=\(quarter)",
+                document: true),
+            Page(name: "console-erasures", url: consoleURL + "/erasures?lang=uk"),
+        ]
+
+        // Every page at both widths: the header, no horizontal scrolling, a screenshot kept.
+        let folder = IntegrationEnvironment.repositoryRoot.appendingPathComponent("docs/screenshots/look")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var problems: [String] = []
+        for width in [1280, 390] {
+            try browser.call(
+                "Emulation.setDeviceMetricsOverride",
+                ["width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600])
+            for page in pages {
+                try await browser.open(page.url)
+                let facts = try browser.evaluate(
+                    """
+                    JSON.stringify({scroll: document.documentElement.scrollWidth, inner: window.innerWidth,
+                      header: !!document.querySelector('header.site'),
+                      raw: document.body.innerText.trim().startsWith('{"errors"'),
+                      iso: (document.body.innerText.match(/(^|[^\\w-])20\\d\\d-\\d\\d-\\d\\d(T[\\d:.]+)?/g) || []).slice(0, 3),
+                      wide: [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right
+                        > window.innerWidth + 1 && !e.closest('table, .table-scroll, pre, svg'))
+                        .slice(0, 3).map(e => e.tagName + '.' + e.className)})
+                    """) as? String ?? "{}"
+                let fact = try JSONSerialization.jsonObject(with: Data(facts.utf8)) as? [String: Any] ?? [:]
+                let scroll = fact["scroll"] as? Int ?? .max, inner = fact["inner"] as? Int ?? 0
+                if scroll > inner {
+                    problems.append("\(page.name) at \(width) px scrolls sideways: \(scroll) > \(inner) \(fact["wide"] ?? "")")
+                }
+                if !page.document, fact["header"] as? Bool != true {
+                    problems.append("\(page.name) at \(width) px has no header.site")
+                }
+                if fact["raw"] as? Bool == true { problems.append("\(page.name) shows raw JSON") }
+                if let iso = fact["iso"] as? [String], !iso.isEmpty, width == 1280 {
+                    problems.append("\(page.name) prints ISO dates to people: \(iso)")
+                }
+                let shot = try browser.screenshot("look-\(page.name)-\(width)")
+                let kept = folder.appendingPathComponent("\(page.name)-\(width).png")
+                try? FileManager.default.removeItem(at: kept)
+                try FileManager.default.copyItem(at: shot, to: kept)
+            }
+        }
+        XCTAssertEqual(problems, [], problems.joined(separator: "\n"))
+        XCTAssertGreaterThanOrEqual(pages.count, 18, "every page of the four UIs")
+    }
+}
