@@ -85,22 +85,21 @@ extension IntakeStore {
 
     /// Checks `code` for `number` (both as typed), counting wrong codes per number and per
     /// `client` within `limits.window`. Over a limit the answer is `.limited` before any
-    /// comparison. A right code takes its attempt back, so polling with the right code never
-    /// locks anyone out.
+    /// comparison. The number's count goes up before the comparison (concurrent guesses on one
+    /// number queue on its row) and a right code takes its attempt back, so polling with the right
+    /// code never locks anyone out; the client's count goes up only on a failure, so right lookups
+    /// of one's own appeal never buy guesses on others.
     public func checkTracking(
         number typedNumber: String, code: String, client: String, limits: TrackingLimits = .standard, now: Date
     ) async throws -> TrackingCheck {
         let number = RegistrationNumber.typed(typedNumber)
         let clientSubject = "client:" + SHA256.hex(client)
         let numberSubject = number.map { "number:" + $0 }
-        let subjects = [clientSubject] + (numberSubject.map { [$0] } ?? [])
         let cutoff = now.addingTimeInterval(-limits.window)
         let presented = (1...200).contains(code.count) ? code : ""
         return try await database.withTransaction { connection -> TrackingCheck in
-            var until: Date?
-            for subject in subjects.sorted() {
-                let limit = subject == clientSubject ? limits.failuresPerClient : limits.failuresPerNumber
-                let row = try connection.query(
+            func count(_ subject: String) throws {
+                try connection.execute(
                     """
                     INSERT INTO tracking_failures AS f (subject, window_started_at, failures)
                     VALUES (\(subject), \(now), 1)
@@ -108,16 +107,27 @@ extension IntakeStore {
                         failures = CASE WHEN f.window_started_at <= \(cutoff) THEN 1 ELSE f.failures + 1 END,
                         window_started_at = CASE WHEN f.window_started_at <= \(cutoff) THEN \(now)
                                                  ELSE f.window_started_at END
-                    RETURNING failures, window_started_at
-                    """
-                ).first
-                let failures = try row?.decode(0, as: Int32.self) ?? 1
-                let started = try row?.decode(1, as: Date.self) ?? now
-                if Int(failures) > limit {
-                    let end = started.addingTimeInterval(limits.window)
-                    until = max(until ?? end, end)
-                }
+                    """)
             }
+            /// The end of `subject`'s window when its count is over `limit`.
+            func blocked(_ subject: String, limit: Int) throws -> Date? {
+                guard
+                    let row = try connection.query(
+                        """
+                        SELECT failures, window_started_at FROM tracking_failures
+                        WHERE subject = \(subject) AND window_started_at > \(cutoff)
+                        """
+                    ).first
+                else { return nil }
+                let started = try row.decode(1, as: Date.self)
+                return Int(try row.decode(0, as: Int32.self)) > limit ? started.addingTimeInterval(limits.window) : nil
+            }
+            if let numberSubject { try count(numberSubject) }
+            let until = [
+                try numberSubject.flatMap { try blocked($0, limit: limits.failuresPerNumber) },
+                // The client's own failures so far: at the limit, the next one is refused.
+                try blocked(clientSubject, limit: limits.failuresPerClient - 1),
+            ].compactMap { $0 }.max()
             if let until { return .limited(until: until) }
             let stored =
                 try number.flatMap { number in
@@ -126,7 +136,8 @@ extension IntakeStore {
                     ).first.map { try $0.decode(0, as: String.self) }
                 } ?? Self.absentHash
             let matches = TrackingCode.verify(presented.isEmpty ? "x" : presented, hash: stored)
-            guard matches, let number else {
+            guard matches, let number, let numberSubject else {
+                try count(clientSubject)
                 // Old windows go as new failures come.
                 try connection.execute(
                     "DELETE FROM tracking_failures WHERE window_started_at < \(now.addingTimeInterval(-86_400))")
@@ -134,8 +145,7 @@ extension IntakeStore {
             }
             try connection.execute(
                 """
-                UPDATE tracking_failures SET failures = failures - 1
-                WHERE subject = ANY(\(subjects)) AND failures > 0
+                UPDATE tracking_failures SET failures = failures - 1 WHERE subject = \(numberSubject) AND failures > 0
                 """)
             return .verified(number: number, hash: stored)
         }
