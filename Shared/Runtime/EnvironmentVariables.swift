@@ -121,6 +121,11 @@ public struct EnvironmentVariable: Sendable, Hashable, CustomStringConvertible {
         "HROMADA_OPEN_DATA_THRESHOLD", ["audit"],
         "open-data cells (district × category × day) with fewer appeals are published suppressed (5)")
 
+    // Issue 15: the librarian's form's map (its tiles; the page works without them).
+    public static let mapTileURL = EnvironmentVariable(
+        "HROMADA_MAP_TILE_URL", ["intake"],
+        "the map's tile server, {z}/{x}/{y} (and {s}) placeholders (https://tile.openstreetmap.org/{z}/{x}/{y}.png)")
+
     /// Every variable any Hromada executable reads.
     public static let known: [EnvironmentVariable] = [
         amqpURL, databaseURL, httpPort, httpHost, logLevel, smtpURL, smsURL, rabbitMQAPI,
@@ -135,6 +140,7 @@ public struct EnvironmentVariable: Sendable, Hashable, CustomStringConvertible {
         sealingKeys,
         appealRetentionYears, erasureSweepSeconds,
         openDataThreshold,
+        mapTileURL,
     ]
 
     /// The known variable with this name.

@@ -33,7 +33,12 @@ public struct WebAssets: Sendable {
     /// Reads `names` from `bundle`'s `Resources/<folder>`; a missing file fails at start.
     public static func load(from bundle: Bundle, folder: String = "assets", names: [String]) throws -> WebAssets {
         guard let first = names.first else { return WebAssets(assets: [:]) }
-        let directory = try Resources.folder(in: bundle, named: folder, probe: first)
+        return try load(directory: try Resources.folder(in: bundle, named: folder, probe: first), names: names)
+    }
+
+    /// Reads `names` from `directory` (files a system package installs, e.g. Debian's Leaflet); a
+    /// missing file is an error.
+    public static func load(directory: URL, names: [String]) throws -> WebAssets {
         var assets: [String: Asset] = [:]
         for name in names {
             guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent(name).path) else {
@@ -56,10 +61,11 @@ public struct WebAssets: Sendable {
 
     var links: AssetLinks { AssetLinks(stylesheet: link("hromada.css"), script: link("hromada.js")) }
 
-    /// `GET /assets/:name`: the file, cached a year when the link's hash matches, else revalidated.
-    public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
+    /// `GET /assets/:name` (or `<prefix>/:name`): the file, cached a year when the link's hash
+    /// matches, else revalidated.
+    public func addRoutes<Context: RequestContext>(to router: Router<Context>, under prefix: String = "/assets") {
         let assets = self.assets
-        router.get("/assets/:name") { request, context -> Response in
+        router.get("\(prefix)/:name") { request, context -> Response in
             guard let name = context.parameters.get("name"), let asset = assets[name] else {
                 throw WebError.notFound("asset")
             }

@@ -20,7 +20,8 @@ struct IntakeTestService {
     /// `port` 0: any free port; a fixed one also makes it the pages' public URL (a real browser's
     /// `Origin` must match it).
     static func start(
-        _ test: XCTestCase, label: String = "test.intake", withCentre: Bool = true, port: Int = 0
+        _ test: XCTestCase, label: String = "test.intake", withCentre: Bool = true, port: Int = 0,
+        configure: (inout IntakeSettings) -> Void = { _ in }
     ) async throws -> IntakeTestService {
         try IntegrationEnvironment.requireServers()
         let db = try await TestDatabase.create(schema: "intake")
@@ -32,6 +33,7 @@ struct IntakeTestService {
             databaseURL: db.connectionString, adminToken: adminToken)
         var settings = IntakeSettings()
         if port != 0 { settings.web = .local(service: IntakeSettings.service, port: port) }
+        configure(&settings)
         let (runtime, router) = try await IntakeService.build(
             configuration: configuration, logger: logger, metricsRegistry: nil, settings: settings)
         let harness = try await ServiceHarness.start(runtime: runtime, router: router)

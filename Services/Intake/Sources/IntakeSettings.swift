@@ -11,6 +11,7 @@ import HromadaWeb
 /// | `HROMADA_PUBLIC_URL` | `http://127.0.0.1:<port>` | where residents reach intake: receipt links, origins |
 /// | `HROMADA_SESSION_SECRET` | random per process | hex, ≥ 32 bytes: signs the session cookie; replicas share it |
 /// | `HROMADA_INTAKE_IDEMPOTENCY_RETENTION_HOURS` | 48 | how long an `Idempotency-Key` is remembered |
+/// | `HROMADA_MAP_TILE_URL` | OpenStreetMap's tiles | the form's map tiles (`MapSettings`) |
 ///
 /// A value that cannot be used is an error naming the variable, never a silent default.
 public struct IntakeSettings: Sendable {
@@ -24,6 +25,8 @@ public struct IntakeSettings: Sendable {
     /// How long an idempotency key is remembered: longer than any client's retry window (and than
     /// the broker's redelivery window plus a day, which the sweeper checks at start).
     public var idempotencyRetention: Duration
+    /// The form's map: its tile server (`HROMADA_MAP_TILE_URL`) and Debian's Leaflet.
+    public var map = MapSettings()
     /// Where the centre's notices (notification) are reached (`HROMADA_NOTIFICATION_URL`): the form's
     /// header links them. Never built from the request's `Host`.
     public var notificationURL: PublicURL = .local(port: 8082)
@@ -61,6 +64,7 @@ public struct IntakeSettings: Sendable {
         if let url = environment.string(.notificationURL) {
             settings.notificationURL = try PublicURL(url, variable: EnvironmentVariable.notificationURL.name)
         }
+        settings.map = try MapSettings.fromEnvironment(configuration.environment)
         return settings
     }
 }

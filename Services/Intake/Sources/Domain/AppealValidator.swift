@@ -98,7 +98,9 @@ public enum AppealValidator {
             return .failure(ValidationFailure(problems.list))
         }
         var valid = ValidAppeal(
-            kind: kind, category: category, author: author, subject: subject, text: text, district: district,
+            kind: kind, category: category, author: author, subject: subject, text: text,
+            // A district chosen by hand wins; else the one the point lies in (approximate outlines).
+            district: district ?? location.flatMap { DistrictOutlines.mykolaiv?.district(containing: $0.point) },
             location: location, centreId: authenticatedCentre, assistedBy: assistedBy,
             confidential: submission.confidential ?? false, against: against, coSigners: coSigners,
             representative: representative, reception: reception, lateEntry: lateEntry,
@@ -353,8 +355,21 @@ private struct Problems {
             }
             return nil
         }
-        if !(lat >= -90 && lat <= 90) { add("location.lat", "out_of_range", "errLatRange") }
-        if !(lon >= -180 && lon <= 180) { add("location.lon", "out_of_range", "errLonRange") }
+        // Text that is no number arrives as NaN (`MapCoordinate.parse`): "not a number", not "out of range".
+        if !lat.isFinite {
+            add("location.lat", "not_a_number", "errLatNotNumber")
+        } else if !(lat >= -90 && lat <= 90) {
+            add("location.lat", "out_of_range", "errLatRange")
+        }
+        if !lon.isFinite {
+            add("location.lon", "not_a_number", "errLonNotNumber")
+        } else if !(lon >= -180 && lon <= 180) {
+            add("location.lon", "out_of_range", "errLonRange")
+        }
+        let point = MapPoint(lat: lat, lon: lon)
+        if lat.isFinite, lon.isFinite, abs(lat) <= 90, abs(lon) <= 180, !CityBounds.contains(point) {
+            add("location", "outside_city", "errLocationOutsideCity")
+        }
         let address = length(given.address, "location.address", AppealValidator.locationAddressLength, required: false)
         return AppealRegistered.Location(lat: lat, lon: lon, address: address)
     }

@@ -268,8 +268,10 @@ struct Open311API: Sendable {
             throw Failure(status: .badRequest, message: "unknown service_code", format: format)
         }
         func attr(_ name: String) -> String? { form["attribute[\(name)]"].flatMap { $0.isEmpty ? nil : $0 } }
-        let lat = form["lat"].flatMap(Double.init)
-        let lon = form["long"].flatMap(Double.init)
+        // Text that is no number (or NaN) is NaN here, so the validator names `location.lat`/`.lon`
+        // instead of the point vanishing; outside the city is `location` (CityBounds).
+        let lat = MapCoordinate.parse(form["lat"])
+        let lon = MapCoordinate.parse(form["long"])
         let addressString = form["address_string"].flatMap { $0.isEmpty ? nil : $0 }
         if (lat == nil || lon == nil) && addressString == nil && (form["address_id"] ?? "").isEmpty {
             throw Failure(

@@ -18,12 +18,16 @@ struct WebPages: Sendable {
     var store: IntakeStore { intake.store }
     var strings: IntakeStrings { IntakeStrings(catalogue: site.catalogue) }
 
-    static let templates = ["header", "form", "receipt", "track"] + sayTemplates
+    static let templates = ["header", "form", "receipt", "track"] + sayTemplates + ["form-map"]
 
     func addRoutes(to router: Router<IntakeService.Context>) {
-        router.get("/") { request, context in try await self.form(request, context: context) }
+        // The form's pages allow the map's tiles in their CSP (MapPage.swift).
+        router.get("/") { request, context in self.allowingMapTiles(try await self.form(request, context: context)) }
         signIn.register(on: router)
-        router.post("/form/appeals") { request, context in try await self.submit(request, context: context) }
+        router.post("/form/appeals") { request, context in
+            self.allowingMapTiles(try await self.submit(request, context: context))
+        }
+        mapAssets.addRoutes(to: router)
         // A refresh of a page that came from a post lands here (a link, Back/Forward): the form.
         router.get("/form/appeals") { request, _ in
             self.site.redirect("/", query: [("lang", Language.of(request).rawValue)])
@@ -79,6 +83,8 @@ struct WebPages: Sendable {
         var receptionHead, receptionDay: String?
         /// Art. 17, a complaint only: the decision's day and the day the author learned of it.
         var decidedOn, learnedOn: String?
+        /// The point on the map, as typed or set by a click (MapPage.swift).
+        var lat, lon: String?
         var consentChecked = false
         var confidentialChecked = false
         var langEn = false
@@ -89,6 +95,8 @@ struct WebPages: Sendable {
         var fullName, address, phone, email, kind, against, category, subject, text, consent: String?
         var publish, coSigners, representative, receivedOn, reception: String?
         var decidedOn, learnedOn: String?
+        /// The point's problems (bounds, not a number), next to its inputs.
+        var location: String?
     }
 
     struct Message: Encodable, Sendable { var message: String }
@@ -113,6 +121,8 @@ struct WebPages: Sendable {
         /// The text's limit: the validator's one constant (the textarea's maxlength and counter).
         var textLimit = AppealValidator.textLength.upperBound
         var kinds, categories, districts, authorities, benefits: [Option]
+        /// The location picker (MapPage.swift).
+        var map: MapAssets.View?
     }
 
     struct ReceiptView: Encodable, Sendable {
@@ -146,6 +156,7 @@ struct WebPages: Sendable {
         var coSigners, repName, repAddress, repDocumentKind, repDocumentNumber, repDocumentDate: String?
         var receivedOn, enteredBy, receptionHead, receptionDay: String?
         var decidedOn, learnedOn: String?
+        var lat, lon: String?
         var formToken, relanguage, hadErrors: String?
     }
 
@@ -221,6 +232,7 @@ struct WebPages: Sendable {
             submission.decidedOn = values.decidedOn
             submission.learnedOn = values.learnedOn
         }
+        submission.location = Self.location(values)
         // Every form the pages render carries a one-time token. A post without one (a scripted
         // client, a form cached from before tokens) is registered once and answered with the
         // receipt itself, as before: there is nothing to recognise a repeat by.
@@ -323,6 +335,8 @@ struct WebPages: Sendable {
         v.receptionDay = present(form.receptionDay)
         v.decidedOn = present(form.decidedOn)
         v.learnedOn = present(form.learnedOn)
+        v.lat = present(form.lat)
+        v.lon = present(form.lon)
         v.consentChecked = form.consent == "true"
         v.confidentialChecked = form.confidential == "true"
         v.langEn = form.preferredLanguage == "en"
@@ -393,6 +407,7 @@ struct WebPages: Sendable {
             reception: byField["reception"])
         fieldMessages.decidedOn = byField["decidedOn"]
         fieldMessages.learnedOn = byField["learnedOn"]
+        fieldMessages.location = Self.locationMessage(byField)
         func options(_ items: [(String, String)], selected: String?) -> [Option] {
             items.map { Option(code: $0.0, name: $0.1, selected: $0.0 == selected) }
         }
@@ -417,7 +432,7 @@ struct WebPages: Sendable {
                 Reference.authorities.map { ($0.code, uk ? $0.nameUk : $0.nameEn) }, selected: values.against),
             benefits: options(
                 Reference.benefitCategories.map { ($0.code, uk ? $0.nameUk : $0.nameEn) },
-                selected: values.benefitCategory))
+                selected: values.benefitCategory), map: mapView)
     }
 
     func track(_ request: Request) async throws -> Response {
