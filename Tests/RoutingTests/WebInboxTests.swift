@@ -135,7 +135,7 @@ final class WebInboxTests: XCTestCase {
         XCTAssertTrue(page.text.contains("Олена Петренко"))
         XCTAssertTrue(page.text.contains("action=\"/tickets/\(urgentId)/forward\""))
         let ticketRender = try Self.render(page.text, name: "routing-ticket")
-        XCTAssertTrue(ticketRender.dom.contains("Переслати за належністю"))
+        XCTAssertTrue(ticketRender.dom.contains("Надіслати за належністю"))
 
         // Post the accept form as the browser would: without the CSRF token it is refused.
         let csrf =
