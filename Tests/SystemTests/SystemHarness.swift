@@ -178,6 +178,10 @@ final class SystemHarness: @unchecked Sendable {
         env["HROMADA_SMTP_RETRY_DELAYS"] = "0.5,1,2"
         env["HROMADA_SMTP_MAX_ATTEMPTS"] = "20"
         env["HROMADA_TRACKING_URL"] = baseURLIfKnown(.intake) ?? "http://127.0.0.1:8080/"
+        // The librarian's pages link each other (issue 14): each one's address once its port is known
+        // (intake starts first: `restart(.intake)` gives it notification's).
+        if let url = baseURLIfKnown(.intake) { env["HROMADA_INTAKE_URL"] = url }
+        if let url = baseURLIfKnown(.notification) { env["HROMADA_NOTIFICATION_URL"] = url }
         // Shared by the replicas so a web session is valid on either.
         // Hex, at least 32 bytes (the web kit refuses anything else); shared by every replica.
         env["HROMADA_SESSION_SECRET"] = String(repeating: "5e55104e", count: 8)
