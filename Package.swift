@@ -49,6 +49,7 @@ let package = Package(
         .executable(name: "hromada-audit", targets: ["hromada-audit"]),
         .executable(name: "hromadactl", targets: ["hromadactl"]),
         .executable(name: "hromada-bench", targets: ["hromada-bench"]),
+        .executable(name: "hromada-inbox-bench", targets: ["hromada-inbox-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -137,6 +138,12 @@ let package = Package(
             name: "hromada-bench",
             dependencies: ["HromadaAMQP", "HromadaPostgres", "HromadaContracts", "HromadaRuntime", argumentParser, logging],
             path: "Benchmarks/Pipeline", swiftSettings: swiftSettings
+        ),
+        // The officials' inbox at 100,000 tickets per authority (issue 14; BENCHMARKS.md).
+        .executableTarget(
+            name: "hromada-inbox-bench",
+            dependencies: ["Routing", "HromadaPostgres", "HromadaContracts", "HromadaRuntime", argumentParser, logging],
+            path: "Benchmarks/Inbox", swiftSettings: swiftSettings
         ),
 
         // MARK: Tests (unit tests in memory; integration tests against the real servers)

@@ -167,6 +167,25 @@ enum Samples {
                     appealId: appealId, registrationNumber: number, service: "hromada-routing", erasureEventId: id(1021),
                     confirmedAt: at("2032-01-01T00:00:01.000Z")),
                 n: 22, causation: id(1021), producer: "hromada-routing"),
+            // The officials' inbox (InboxEvents.swift).
+            sample(
+                TicketNoteAdded(
+                    ticketId: ticketId, appealId: appealId, registrationNumber: number, authority: "zhkg",
+                    author: "official-12", text: "Телефонував заявник, просить зателефонувати після 18:00.",
+                    addedAt: at("2026-11-28T09:30:00.000Z")),
+                n: 30, causation: nil, producer: "hromada-routing"),
+            sample(
+                TicketDelegated(
+                    ticketId: ticketId, appealId: appealId, registrationNumber: number, authority: "zhkg",
+                    assignee: id(31), previousAssignee: nil, delegatedBy: "head-3",
+                    delegatedAt: at("2026-11-28T09:31:00.000Z")),
+                n: 31, causation: nil, producer: "hromada-routing"),
+            sample(
+                TicketGrouped(
+                    ticketId: ticketId, appealId: appealId, registrationNumber: number, authority: "zhkg",
+                    groupId: id(32), groupTitle: "Порив водогону, вул. Соборна", groupedBy: "official-12",
+                    groupedAt: at("2026-11-28T09:32:00.000Z")),
+                n: 32, causation: nil, producer: "hromada-routing"),
         ]
     }
 }

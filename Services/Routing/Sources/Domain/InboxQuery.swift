@@ -67,8 +67,9 @@ public struct InboxQuery: Sendable, Equatable {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { return nil }
         let compact = trimmed.uppercased().filter { !$0.isWhitespace }
-        // `MK-2026-000123`, `mk 2026 123`, `2026-123`: a number, normalised to the stored form.
-        let parts = compact.split(whereSeparator: { $0 == "-" || $0 == "/" }).map(String.init)
+        // `MK-2026-000123`, `mk 2026 123`: a number, normalised to the stored form.
+        let parts = trimmed.uppercased().split(whereSeparator: { $0 == "-" || $0 == "/" || $0.isWhitespace })
+            .map(String.init)
         func digits(_ s: String) -> Bool { !s.isEmpty && s.allSatisfy { $0.isASCII && $0.isNumber } }
         if parts.count == 3, parts[0].allSatisfy({ $0.isASCII && $0.isLetter }), digits(parts[1]), digits(parts[2]),
             parts[1].count == 4, parts[2].count <= 6

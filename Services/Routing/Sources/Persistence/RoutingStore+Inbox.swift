@@ -29,6 +29,8 @@ public enum InboxMigrations {
             CREATE INDEX tickets_inbox_registered ON tickets (authority, registered_at DESC, id DESC);
             CREATE INDEX tickets_inbox_number ON tickets (authority, registration_number, id);
             CREATE INDEX tickets_number ON tickets (registration_number);
+            -- A number's serial typed alone (`54321`): the last six characters, any year.
+            CREATE INDEX tickets_serial ON tickets (right(registration_number, 6));
             CREATE INDEX tickets_inbox_category ON tickets (authority, category, deadline);
             """)
 
@@ -98,15 +100,16 @@ extension RoutingStore {
     static let qualifiedTicketColumns = ticketColumns.split(separator: ",")
         .map { "t." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")
 
-    /// `FROM tickets t JOIN appeals a … WHERE …` for `query` in `principal`'s scope, or nil when the
-    /// principal sees nothing.
-    static func inboxWhere(
-        _ query: InboxQuery, principal: Principal, today: LocalDate, withAssignee: Bool = false
-    ) -> PostgresQuery? {
+    /// `FROM tickets t [JOIN appeals a …] WHERE …` for `query` in `principal`'s scope, or nil when
+    /// the principal sees nothing.
+    static func inboxWhere(_ query: InboxQuery, principal: Principal, today: LocalDate) -> PostgresQuery? {
         guard let scope = principal.inboxScope(requested: query.authority) else { return nil }
-        var sql: PostgresQuery = "FROM tickets t JOIN appeals a ON a.appeal_id = t.appeal_id"
-        // The assignee's name for the list's column (the count needs no join).
-        if withAssignee { sql.append(" LEFT JOIN officials o ON o.id = t.assignee") }
+        // The appeal's copy is joined only when a filter reads it (the count of a large list is
+        // then an index scan of `tickets` alone).
+        var needsAppeal = query.district != nil
+        if case .words = query.search { needsAppeal = true }
+        var sql: PostgresQuery =
+            needsAppeal ? "FROM tickets t JOIN appeals a ON a.appeal_id = t.appeal_id" : "FROM tickets t"
         sql.append(" WHERE true")
         if let authority = scope.authority { sql.append(" AND t.authority = \(authority)") }
         let open = PostgresQuery(stringLiteral: " AND t." + isOpenCondition)
@@ -130,7 +133,7 @@ extension RoutingStore {
         switch query.search {
         case .none: break
         case .number(let number): sql.append(" AND t.registration_number = \(number)")
-        case .serial(let serial): sql.append(" AND t.registration_number LIKE \("%-" + serial)")
+        case .serial(let serial): sql.append(" AND right(t.registration_number, 6) = \(serial)")
         case .words(let words):
             // Each word as a quoted prefix (`'коваленк':*`); the words hold only letters, digits and ʼ.
             let tsquery = words.map { "'\($0)':*" }.joined(separator: " & ")
@@ -155,18 +158,23 @@ extension RoutingStore {
     }
 
     /// The rows of `query` (the page it names, or up to `limit` rows from the first for an export).
-    static func inboxRows(
+    public static func inboxRows(
         _ query: InboxQuery, principal: Principal, today: LocalDate, limit: Int? = nil, on c: PostgresConnection
     ) throws -> [InboxRow] {
-        guard let from = inboxWhere(query, principal: principal, today: today, withAssignee: true) else { return [] }
-        let columns = "SELECT \(qualifiedTicketColumns), a.district, t.assignee, o.name, t.group_id, "
-            + "a.author_name, a.author_address "
-        var sql = PostgresQuery(stringLiteral: columns) + from + PostgresQuery(stringLiteral: inboxOrder(query.sort))
+        // The page's ids first (only the joins its filters need, so a deep offset walks one index),
+        // then their columns with the appeal's copy and the assignee's name.
+        guard let from = inboxWhere(query, principal: principal, today: today) else { return [] }
+        let order = inboxOrder(query.sort)
+        var ids = PostgresQuery(stringLiteral: "SELECT t.id ") + from + PostgresQuery(stringLiteral: order)
         if let limit {
-            sql.append(" LIMIT \(limit)")
+            ids.append(" LIMIT \(limit)")
         } else {
-            sql.append(" LIMIT \(query.pageSize) OFFSET \((query.page - 1) * query.pageSize)")
+            ids.append(" LIMIT \(query.pageSize) OFFSET \((query.page - 1) * query.pageSize)")
         }
+        let columns = "SELECT \(qualifiedTicketColumns), a.district, t.assignee, o.name, t.group_id, "
+            + "a.author_name, a.author_address FROM tickets t JOIN appeals a ON a.appeal_id = t.appeal_id "
+            + "LEFT JOIN officials o ON o.id = t.assignee WHERE t.id IN ("
+        let sql = PostgresQuery(stringLiteral: columns) + ids + PostgresQuery(stringLiteral: ")" + order)
         return try c.query(sql).map(inboxRow(from:))
     }
 
