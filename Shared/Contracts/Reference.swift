@@ -71,12 +71,12 @@ public enum Reference {
         Authority(code: "mayor-reception", nameUk: "Приймальня міського голови", nameEn: "Mayor's Reception", district: nil),
         Authority(code: "zhkg", nameUk: "Департамент житлово-комунального господарства", nameEn: "Department of Housing and Utilities", district: nil),
         Authority(
-            code: "transport", nameUk: "Управління транспортного комплексу, зв'язку та телекомунікацій",
+            code: "transport", nameUk: "Управління транспортного комплексу, звʼязку та телекомунікацій",
             nameEn: "Department of Transport", district: nil),
         Authority(
             code: "social-protection", nameUk: "Департамент праці та соціального захисту населення",
             nameEn: "Department of Labour and Social Protection", district: nil),
-        Authority(code: "health", nameUk: "Управління охорони здоров'я", nameEn: "Health Care Department", district: nil),
+        Authority(code: "health", nameUk: "Управління охорони здоровʼя", nameEn: "Health Care Department", district: nil),
         Authority(code: "education", nameUk: "Управління освіти", nameEn: "Department of Education", district: nil),
         Authority(
             code: "architecture", nameUk: "Управління містобудування та архітектури",
@@ -133,7 +133,7 @@ public enum Reference {
             descriptionEn: "Benefits, housing subsidies, allowances, social services.",
             defaultAuthority: "social-protection", termDays: 30),
         Category(
-            code: "health-care", nameUk: "Охорона здоров'я", nameEn: "Health care",
+            code: "health-care", nameUk: "Охорона здоровʼя", nameEn: "Health care",
             descriptionUk: "Робота міських лікарень і амбулаторій, ліки, доступ до лікаря.",
             descriptionEn: "City hospitals and clinics, medicines, access to doctors.",
             defaultAuthority: "health", termDays: 30),
@@ -160,7 +160,7 @@ public enum Reference {
         BenefitCategory(code: "person-with-disability", nameUk: "Особа з інвалідністю", nameEn: "Person with a disability"),
         BenefitCategory(
             code: "chornobyl", nameUk: "Постраждалий внаслідок Чорнобильської катастрофи", nameEn: "Chornobyl disaster victim"),
-        BenefitCategory(code: "large-family", nameUk: "Багатодітна сім'я", nameEn: "Large family"),
+        BenefitCategory(code: "large-family", nameUk: "Багатодітна сімʼя", nameEn: "Large family"),
         BenefitCategory(code: "idp", nameUk: "Внутрішньо переміщена особа", nameEn: "Internally displaced person"),
         BenefitCategory(code: "pensioner-80plus", nameUk: "Пенсіонер віком понад 80 років", nameEn: "Pensioner aged over 80"),
         BenefitCategory(code: "hero-of-ukraine", nameUk: "Герой України", nameEn: "Hero of Ukraine"),

@@ -136,7 +136,7 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         case .keyNotFound(let key, let context):
             let field = (path(context.codingPath).map { $0 + "." } ?? "") + key.stringValue
             return FieldError(
-                field: field, code: "required", message: "\(field) is required", messageUk: "Поле \(field) обов'язкове")
+                field: field, code: "required", message: "\(field) is required", messageUk: "Поле \(field) обовʼязкове")
         case .typeMismatch(let type, let context):
             return FieldError(field: path(context.codingPath), code: "invalid_type", message: "expected \(type)")
         case .valueNotFound(let type, let context):

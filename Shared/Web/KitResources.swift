@@ -8,7 +8,9 @@ struct KitResources: Sendable {
     let templates: TemplateLibrary
     let assets: WebAssets
 
-    static let templateNames = ["error", "hromada-head", "hromada-lang", "hromada-sign-in", "hromada-skip"]
+    static let templateNames = [
+        "error", "hromada-head", "hromada-lang", "hromada-sign-in", "hromada-skip", "hromada-header",
+    ]
     static let assetNames = ["hromada.css", "hromada.js"]
 
     static let shared: Result<KitResources, any Error> = Result {

@@ -72,7 +72,7 @@ public enum WebForm {
             let field = (path(context.codingPath).map { $0 + "." } ?? "") + key.stringValue
             return FieldError(
                 field: field, code: "required", message: "\(field) is required",
-                messageUk: "Поле \(field) обов'язкове")
+                messageUk: "Поле \(field) обовʼязкове")
         case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
             return FieldError(
                 field: path(context.codingPath), code: "invalid_value", message: "invalid value",

@@ -175,7 +175,7 @@ struct Open311API: Sendable {
     static let attributes: [Attribute] = [
         Attribute(
             code: "residence_address", datatype: "string", required: true,
-            description: "Адреса місця проживання заявника (обов'язкова за ст. 5 Закону «Про звернення громадян»)"
+            description: "Адреса місця проживання заявника (обовʼязкова за ст. 5 Закону «Про звернення громадян»)"
                 + " / The applicant's residence address (required by Art. 5 of the law on citizens' appeals)",
             order: 1, values: []),
         Attribute(
