@@ -98,7 +98,7 @@ struct StatementPage: Encodable, Sendable {
                 number: s.registrationNumber, registeredAt: minutes(s.registeredAt),
                 generatedAt: minutes(s.generatedAt),
                 purposeText: uk
-                    ? "Мета: розгляд звернення за Законом України «Про звернення громадян» (обов'язок органу, ст. 7); "
+                    ? "Мета: розгляд звернення за Законом України «Про звернення громадян» (обовʼязок органу, ст. 7); "
                         + "дані зберігаються, як вимагає Інструкція 348, а потім видаляються."
                     : s.purpose,
                 retentionText: s.erasableFrom.map {
@@ -129,7 +129,7 @@ struct StatementPage: Encodable, Sendable {
 
     static func label(_ field: String, uk: Bool) -> String {
         let labels: [String: (String, String)] = [
-            "author.fullName": ("Прізвище, ім'я, по батькові", "Full name"),
+            "author.fullName": ("Прізвище, імʼя, по батькові", "Full name"),
             "author.address": ("Місце проживання", "Address"),
             "author.email": ("Електронна пошта", "Email"),
             "author.phone": ("Телефон", "Phone"),
