@@ -38,9 +38,12 @@ public struct AppealRegistered: DomainEvent {
         public var preferredLanguage: Language
         /// A `Reference.benefitCategories` code; any value means priority handling.
         public var benefitCategory: String?
+        /// "sms" when the author asked to be told by SMS (issue 15); nil when not asked and in
+        /// events written before it (then a phone without an email still gets SMS).
+        public var notifyBy: String?
         public init(
             fullName: String, address: String, email: String? = nil, phone: String? = nil, preferredLanguage: Language = .uk,
-            benefitCategory: String? = nil
+            benefitCategory: String? = nil, notifyBy: String? = nil
         ) {
             self.fullName = fullName
             self.address = address
@@ -48,6 +51,7 @@ public struct AppealRegistered: DomainEvent {
             self.phone = phone
             self.preferredLanguage = preferredLanguage
             self.benefitCategory = benefitCategory
+            self.notifyBy = notifyBy
         }
     }
 

@@ -1,6 +1,6 @@
 import Foundation
 
-public enum NotificationChannel: String, Codable, Sendable, CaseIterable { case email, centre }
+public enum NotificationChannel: String, Codable, Sendable, CaseIterable { case email, centre, sms }
 
 public enum RecipientKind: String, Codable, Sendable, CaseIterable { case resident, official, centre, reception }
 

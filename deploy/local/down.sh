@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Stops what deploy/local/up.sh started: every service with a pid file in .hromada/run
-# (SIGTERM, up to 15 s, then SIGKILL), the SMTP sink, then RabbitMQ and PostgreSQL.
+# (SIGTERM, up to 15 s, then SIGKILL), the SMTP sink, Kannel, then RabbitMQ and PostgreSQL.
 # Servers this checkout did not start (reused from elsewhere) are left running unless --all.
 # Safe when nothing runs.
 set -euo pipefail
@@ -27,12 +27,13 @@ stop_children() {
 }
 for file in "$RUN_DIR"/*.pid; do
     name="$(basename "$file" .pid)"
-    [[ "$name" == smtp-sink ]] && continue
+    [[ "$name" == smtp-sink || "$name" == kannel-* ]] && continue
     stop_children "$file" "$name" 15
     stop_pidfile "$file" "$name" 15
 done
 stop_children "$SMTP_SINK_PID" smtp-sink 15
 stop_smtp_sink
+stop_kannel
 
 if ((all)); then
     bash "$ROOT/deploy/local/infra.sh" stop

@@ -198,6 +198,29 @@ start_smtp_sink() {
 
 stop_smtp_sink() { stop_pidfile "$SMTP_SINK_PID" smtp-sink 15; }
 
+# ------------------------------------------------------------------ Kannel, the SMS gateway
+
+# bearerbox with a fake SMSC, Kannel's fakesmsc (every SMS it receives is a line of
+# $LOG_DIR/fakesmsc.log) and smsbox with the sendsms user `hromada`, whose password is generated
+# 0600 in secrets/kannel/hromada (deploy/local/kannel/kannel.sh; pid files in $RUN_DIR).
+KANNEL_SENDSMS_PORT="${HROMADA_KANNEL_SENDSMS_PORT:-13013}"
+kannel_password() {
+    mkdir -p "$SECRETS_DIR/kannel"
+    chmod 0700 "$SECRETS_DIR/kannel"
+    secret_ensure kannel hromada
+}
+kannel_script() {
+    env KANNEL_STATE_DIR="$STATE/kannel" KANNEL_RUN_DIR="$RUN_DIR" KANNEL_LOG_DIR="$LOG_DIR" \
+        KANNEL_ADMIN_PORT="${HROMADA_KANNEL_ADMIN_PORT:-13000}" KANNEL_SMSBOX_PORT="${HROMADA_KANNEL_SMSBOX_PORT:-13001}" \
+        KANNEL_SMSC_PORT="${HROMADA_KANNEL_SMSC_PORT:-13002}" KANNEL_SENDSMS_PORT="$KANNEL_SENDSMS_PORT" \
+        KANNEL_SENDSMS_USER=hromada KANNEL_SENDSMS_PASSWORD="$(kannel_password)" \
+        bash "$ROOT/deploy/local/kannel/kannel.sh" "$@"
+}
+start_kannel() { kannel_script start; }
+stop_kannel() { kannel_script stop; }
+# sms_url: HROMADA_SMS_URL for this Kannel (the password as user info).
+sms_url() { printf 'http://hromada:%s@127.0.0.1:%s/cgi-bin/sendsms' "$(kannel_password)" "$KANNEL_SENDSMS_PORT"; }
+
 # ------------------------------------------------------------------ broker users' rights
 
 # The event types each service produces: the same table as Shared/Contracts/Producers.swift

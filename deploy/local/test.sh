@@ -40,6 +40,10 @@ bash "$ROOT/deploy/local/infra.sh" start
 bash "$ROOT/deploy/local/infra.sh" status
 phase "SMTP sink"
 start_smtp_sink
+# The tests start private gateways (Shared/TestSupport/TestSMSGateway.swift); this checks that the
+# local one starts too.
+phase "Kannel (SMS gateway)"
+start_kannel
 
 # infra.sh start generated (or migrated to) the passwords: read them now, not before.
 PG_SUPERPASS="$(secret_read postgres "$PG_SUPERUSER")"

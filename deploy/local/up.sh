@@ -25,6 +25,8 @@ CONSOLE_PORT="${HROMADA_CONSOLE_PORT:-8090}"
 bash "$ROOT/deploy/local/infra.sh" install
 bash "$ROOT/deploy/local/infra.sh" start
 start_smtp_sink
+# The SMS gateway (Kannel with a fake SMSC); HROMADA_SMS_URL= (set and empty) turns SMS off.
+start_kannel
 # The audit log's owner role (generated password) owns the audit schema; audit migrates as it and
 # works as hromada_audit, which may only insert and read the log (docs/SECURITY.md).
 audit_owner_ensure "$PG_DATABASE"
@@ -144,6 +146,7 @@ for svc in "${SERVICES[@]}"; do
     log "starting $exe on 127.0.0.1:$port (log: $LOG_DIR/$exe.log)"
     extra=()
     [[ "$svc" == notification ]] && extra+=("HROMADA_SMTP_URL=${HROMADA_SMTP_URL:-smtp://127.0.0.1:$SMTP_PORT}")
+    [[ "$svc" == notification ]] && extra+=("HROMADA_SMS_URL=${HROMADA_SMS_URL-$(sms_url)}")
     [[ "$svc" == audit ]] && extra+=("HROMADA_AUDIT_MIGRATION_DATABASE_URL=${HROMADA_AUDIT_MIGRATION_DATABASE_URL:-$(audit_owner_url)}")
     # Only the four services get the sealing keys (not hromadactl: `dlq show` prints sealed bodies).
     extra+=("HROMADA_SEALING_KEYS=$SEALING_KEYS")
@@ -215,6 +218,7 @@ Hromada is $( ((${#failed[@]})) && echo "PARTLY up (see NOT READY below)" || ech
                         $RABBIT_ADMIN, password in $SECRETS_DIR/rabbitmq/)
   PostgreSQL            127.0.0.1:$PG_PORT, database $PG_DATABASE (passwords in $SECRETS_DIR/postgres/)
   mail sink             $MAIL_DIR (API http://127.0.0.1:$SMTP_HTTP_PORT/messages)
+  SMS gateway           Kannel sendsms on 127.0.0.1:$KANNEL_SENDSMS_PORT, fake SMSC: $LOG_DIR/fakesmsc.log
   logs                  $LOG_DIR
 
 Demo credentials ($CREDENTIALS):

@@ -24,11 +24,17 @@ public enum NotificationService {
             ?? NotificationSettings.fromEnvironment(configuration.environment, port: configuration.httpPort)
         let runtime = try ServiceRuntime(configuration: configuration, logger: logger, metricsRegistry: metricsRegistry)
         try await runtime.prepare(
-            migrations: NotificationMigrations.all + NotificationErasure.migrations + AnswerLetters.migrations)
+            migrations: NotificationMigrations.all + NotificationErasure.migrations + AnswerLetters.migrations
+                + SMSMigrations.all)
 
         let templates = try NotificationTemplates()
-        let planner = NotificationPlanner(templates: templates, trackingURL: settings.trackingURL, officialLanguage: settings.officialLanguage)
         let store = NotificationStore(work: runtime.unitOfWork)
+        // Issue 15: nil unless HROMADA_SMS_URL is set.
+        let sms = try SMSChannel.make(
+            store: store, settings: settings, httpPort: configuration.httpPort, logger: runtime.logger)
+        let planner = NotificationPlanner(
+            templates: templates, trackingURL: settings.trackingURL, officialLanguage: settings.officialLanguage,
+            sms: sms?.templates)
         let sender = try DeliverySender(store: store, settings: settings, logger: runtime.logger)
         let handler = NotificationHandler(planner: planner, producer: configuration.producer, clock: settings.clock, logger: runtime.logger)
         runtime.addConsumer(
@@ -36,9 +42,13 @@ public enum NotificationService {
             handler: ErasureGate(
                 wrapping: handler, producer: configuration.producer, clock: settings.clock, logger: runtime.logger,
                 erase: NotificationErasure.erase),
-            afterCommit: { sender.wake() }
+            afterCommit: {
+                sender.wake()
+                sms?.sender.wake()
+            }
         )
         runtime.addService(sender)
+        if let sms { runtime.addService(sms.sender) }
 
         let web = settings.web ?? WebSettings.local(service: "notification", port: configuration.httpPort)
         let site = try WebSite(
@@ -49,6 +59,9 @@ public enum NotificationService {
         CentreRoutes(
             inbox: store, site: site, clock: settings.clock, logger: runtime.logger, intakeURL: settings.intakeURL
         ).add(to: router)
+        if let sms {
+            SMSReportRoutes(store: store, links: sms.links, clock: settings.clock, logger: runtime.logger).add(to: router)
+        }
         return (runtime, router, sender)
     }
 

@@ -34,6 +34,12 @@ public struct NotificationSettings: Sendable {
     /// Where the librarian's form (intake) is reached (`HROMADA_INTAKE_URL`): the centre pages link
     /// back to it. Never built from the request's `Host`.
     public var intakeURL: PublicURL = .local(port: 8080)
+    /// The SMS gateway's `sendsms` URL with its user and password (`HROMADA_SMS_URL`); nil: the SMS
+    /// channel is off. Never logged (`SMSGatewayEndpoint.description` leaves the password out).
+    public var smsURL: String? = nil
+    /// Where the gateway sends delivery reports (absolute, `…/v1/sms/delivery-report`); nil: this
+    /// service's public URL (`HROMADA_PUBLIC_URL`) with that path.
+    public var smsReportURL: String? = nil
     /// "Now", injectable for tests.
     public var clock: @Sendable () -> Date
 
@@ -113,6 +119,12 @@ public struct NotificationSettings: Sendable {
             settings.maxAttempts = n
         }
         if let url = value("HROMADA_TRACKING_URL") { settings.trackingURL = url }
+        if let url = value("HROMADA_SMS_URL") {
+            do { _ = try SMSGatewayEndpoint(url: url) } catch let error as SMSGatewayEndpoint.InvalidURL {
+                throw ConfigurationError(variable: "HROMADA_SMS_URL", reason: error.reason)
+            }
+            settings.smsURL = url
+        }
         settings.web = try WebSettings.fromEnvironment(service: "notification", port: port, environment: environment)
         if let url = value("HROMADA_INTAKE_URL") { settings.intakeURL = try PublicURL(url, variable: "HROMADA_INTAKE_URL") }
         return settings

@@ -140,3 +140,67 @@ private let debugCallback: @convention(c) (OpaquePointer?, curl_infotype, Unsafe
     }
     return 0
 }
+
+/// One HTTP GET through the same libcurl (the SMS gateway's `sendsms`), blocking: call it from a
+/// thread you own. Redirects are not followed; the body is kept up to 4 KiB.
+public enum CurlHTTP {
+    public struct Response: Sendable, Equatable {
+        /// 0 when the transfer failed (`curlCode` says why).
+        public var status: Int
+        public var body: String
+        public var curlCode: Int
+        /// libcurl's error text (no URL, so no credentials in it) when `curlCode` is not 0.
+        public var error: String
+    }
+
+    public static func get(url: String, connectTimeoutSeconds: Int, timeoutSeconds: Int) -> Response {
+        SMTPTransport.initializeOnce()
+        guard let handle = curl_easy_init() else {
+            return Response(status: 0, body: "", curlCode: -1, error: "libcurl could not be initialised")
+        }
+        defer { curl_easy_cleanup(handle) }
+        let sink = ResponseBody()
+        let sinkPointer = Unmanaged.passRetained(sink)
+        defer { sinkPointer.release() }
+        var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        let result: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { errorPointer in
+            var code = CURLE_OK
+            func set(_ result: CURLcode) { if code == CURLE_OK { code = result } }
+            set(hromada_curl_setopt_string(handle, CURLOPT_URL, url))
+            set(hromada_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1))
+            set(hromada_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, connectTimeoutSeconds))
+            set(hromada_curl_setopt_long(handle, CURLOPT_TIMEOUT, timeoutSeconds))
+            set(hromada_curl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0))
+            set(hromada_curl_setopt_pointer(
+                handle, CURLOPT_WRITEFUNCTION, unsafeBitCast(writeCallback, to: UnsafeMutableRawPointer.self)))
+            set(hromada_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, sinkPointer.toOpaque()))
+            set(hromada_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(errorPointer.baseAddress)))
+            guard code == CURLE_OK else { return code }
+            return curl_easy_perform(handle)
+        }
+        var status = 0
+        _ = hromada_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        let message = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        return Response(
+            status: result == CURLE_OK ? status : 0, body: String(decoding: sink.bytes, as: UTF8.self),
+            curlCode: Int(result.rawValue), error: result == CURLE_OK ? "" : message)
+    }
+}
+
+/// The response body libcurl writes, kept up to a limit.
+private final class ResponseBody {
+    var bytes: [UInt8] = []
+    static let limit = 4096
+}
+
+private let writeCallback: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int = {
+    data, size, count, userdata in
+    guard let data, let userdata else { return 0 }
+    let sink = Unmanaged<ResponseBody>.fromOpaque(userdata).takeUnretainedValue()
+    let n = size * count
+    let room = max(0, ResponseBody.limit - sink.bytes.count)
+    if room > 0 {
+        sink.bytes.append(contentsOf: UnsafeRawBufferPointer(start: data, count: min(n, room)))
+    }
+    return n
+}

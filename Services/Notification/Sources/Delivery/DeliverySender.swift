@@ -27,22 +27,27 @@ import ServiceLifecycle
 /// the commit, or a database outage longer than the lease left after the last renewal: then the
 /// lease expires and another sender sends the email again. The `Message-ID` is the row's id, so a
 /// receiving system can drop the copy (docs/OPERATIONS.md).
+///
+/// The same sender, with its own instance, sends the SMS deliveries (`channel: .sms`, through the
+/// gateway's HTTP interface): the same leases, retries and at-least-once (see `KannelSMSTransport`).
 public final class DeliverySender: Service, Sendable {
     let store: any DeliveryStore
     let settings: NotificationSettings
-    let transport: any MailTransport
-    let mailFrom: String
+    /// The deliveries this sender claims, and how it hands one over.
+    let channel: NotificationChannel
+    let transport: any NoticeTransport
+    /// The longest one hand-over may take (the transport's connect and transfer limits).
+    let sendLimitSeconds: TimeInterval
     let logger: Logger
     let wakeSignal = WakeSignal()
     let threads: NIOThreadPool
     /// The longest pause between two tries to record an outcome.
     let recordBackoffLimit: Duration
-    let sentCounter = Counter(label: "hromada_notifications_sent_total", dimensions: [("channel", "email")])
-    let failedCounter = Counter(label: "hromada_notifications_failed_total", dimensions: [("channel", "email")])
-    let retriedCounter = Counter(label: "hromada_notifications_retried_total", dimensions: [("channel", "email")])
-    let recordRetriedCounter = Counter(
-        label: "hromada_notifications_outcome_record_retries_total", dimensions: [("channel", "email")])
-    let sendTimer = Metrics.Timer(label: "hromada_smtp_send_duration_seconds", preferredDisplayUnit: .seconds)
+    let sentCounter: Counter
+    let failedCounter: Counter
+    let retriedCounter: Counter
+    let recordRetriedCounter: Counter
+    let sendTimer: Metrics.Timer
 
     public convenience init(store: NotificationStore, settings: NotificationSettings, logger: Logger) throws {
         let transport = SMTPTransport(
@@ -52,17 +57,38 @@ public final class DeliverySender: Service, Sendable {
     }
 
     /// Any store and transport (tests give in-memory ones).
-    public init(
+    public convenience init(
         store: any DeliveryStore, transport: any MailTransport, settings: NotificationSettings, logger: Logger,
+        recordBackoffLimit: Duration = .seconds(5)
+    ) {
+        self.init(
+            store: store, channel: .email, transport: EmailNoticeTransport(mail: transport, from: settings.from),
+            sendLimitSeconds: Double(settings.smtpConnectTimeoutSeconds + settings.smtpTimeoutSeconds),
+            settings: settings, logger: logger, recordBackoffLimit: recordBackoffLimit)
+    }
+
+    /// A sender of `channel`'s deliveries through `transport`.
+    public init(
+        store: any DeliveryStore, channel: NotificationChannel, transport: any NoticeTransport,
+        sendLimitSeconds: TimeInterval, settings: NotificationSettings, logger: Logger,
         recordBackoffLimit: Duration = .seconds(5)
     ) {
         self.store = store
         self.settings = settings
+        self.channel = channel
         self.transport = transport
-        self.mailFrom = MIMEMessage.address(in: settings.from) ?? "no-reply@hromada.mkrada.gov.ua"
+        self.sendLimitSeconds = sendLimitSeconds
         self.logger = logger
         self.threads = NIOThreadPool(numberOfThreads: max(1, settings.senderThreads))
         self.recordBackoffLimit = recordBackoffLimit
+        let dimensions = [("channel", channel.rawValue)]
+        sentCounter = Counter(label: "hromada_notifications_sent_total", dimensions: dimensions)
+        failedCounter = Counter(label: "hromada_notifications_failed_total", dimensions: dimensions)
+        retriedCounter = Counter(label: "hromada_notifications_retried_total", dimensions: dimensions)
+        recordRetriedCounter = Counter(label: "hromada_notifications_outcome_record_retries_total", dimensions: dimensions)
+        sendTimer = Metrics.Timer(
+            label: channel == .email ? "hromada_smtp_send_duration_seconds" : "hromada_\(channel.rawValue)_send_duration_seconds",
+            preferredDisplayUnit: .seconds)
     }
 
     /// Starts a round now (called after a consumer batch commits).
@@ -87,7 +113,7 @@ public final class DeliverySender: Service, Sendable {
     /// Seconds of confirmed lease a send needs left before it starts: the SMTP transaction's own
     /// limits and a margin, but at most half the lease (a short lease in tests still sends).
     var sendAllowance: TimeInterval {
-        min(Double(settings.smtpConnectTimeoutSeconds + settings.smtpTimeoutSeconds) + 5, settings.lease.seconds / 2)
+        min(sendLimitSeconds + 5, settings.lease.seconds / 2)
     }
 
     /// How often a round renews its lease: four times per lease, so three renewals in a row may fail.
@@ -100,7 +126,7 @@ public final class DeliverySender: Service, Sendable {
         let token = UUID()
         let now = settings.clock()
         let claimed = try await store.claimDue(
-            token: token, at: now, policy: settings.deliveryPolicy, limit: settings.batchSize)
+            channel: channel, token: token, at: now, policy: settings.deliveryPolicy, limit: settings.batchSize)
         guard !claimed.isEmpty else { return 0 }
         var until = now.addingTimeInterval(settings.lease.seconds)
         if case .sending(let lease) = claimed[0].delivery.state { until = lease.until }
@@ -183,18 +209,11 @@ public final class DeliverySender: Service, Sendable {
             logger.debug("delivery not started: no lease to send under", metadata: ["notification.id": "\(id)"])
             return
         }
-        let message = MIMEMessage(
-            from: settings.from, to: row.address, subject: row.title, body: row.body,
-            messageID: "\(id)@hromada", date: row.createdAt
-        ).rendered()
         let transport = self.transport
-        let mailFrom = self.mailFrom
         let start = ContinuousClock.now
         let outcome: SendOutcome
         do {
-            outcome = try await threads.runIfActive {
-                transport.send(message: message, mailFrom: mailFrom, recipient: row.address)
-            }
+            outcome = try await threads.runIfActive { transport.send(row) }
         } catch {
             return  // the threads are gone (shutting down): the lease expires and the row is tried again
         }

@@ -80,7 +80,7 @@ public struct Delivery: Sendable, Equatable {
     /// The first state of a planned notice, written at `now`.
     public static func initial(for target: NoticeTarget, at now: Date) -> Delivery {
         switch target {
-        case .email: return Delivery(state: .pending(nextAttemptAt: now))
+        case .email, .sms: return Delivery(state: .pending(nextAttemptAt: now))
         case .centre: return Delivery(state: .sent(at: now))
         case .unreachable: return Delivery(state: .failed(at: now, reason: noContactReason))
         }

@@ -14,9 +14,12 @@ public struct ResidentContact: Sendable, Equatable {
     public var confidential: Bool
     public var subject: String
     public var trackingToken: String?
+    /// "sms" when the resident asked to be told by SMS (`author.notifyBy`), else nil.
+    public var notifyBy: String?
 
     public init(appealId: UUID, registrationNumber: String, fullName: String, email: String?, phone: String?, language: String,
-                centreId: String?, confidential: Bool, subject: String = "", trackingToken: String? = nil) {
+                centreId: String?, confidential: Bool, subject: String = "", trackingToken: String? = nil,
+                notifyBy: String? = nil) {
         self.appealId = appealId
         self.registrationNumber = registrationNumber
         self.fullName = fullName
@@ -27,6 +30,7 @@ public struct ResidentContact: Sendable, Equatable {
         self.confidential = confidential
         self.subject = subject
         self.trackingToken = trackingToken
+        self.notifyBy = notifyBy
     }
 }
 
@@ -51,6 +55,8 @@ public struct OfficialContact: Sendable, Equatable {
 public enum NoticeTarget: Sendable, Equatable {
     case email(String)
     case centre(String)
+    /// An SMS to this number through the gateway (`NotificationPlanner+SMS.swift`).
+    case sms(String)
     /// Nobody can be reached: recorded as failed at once.
     case unreachable
 }
@@ -70,6 +76,7 @@ public struct PlannedNotice: Sendable, Equatable {
     /// resident, whose email notice fails at once).
     public var channel: NotificationChannel {
         if case .centre = target { return .centre }
+        if case .sms = target { return .sms }
         return .email
     }
 
@@ -124,11 +131,15 @@ public struct NotificationPlanner: Sendable {
     public let templates: NotificationTemplates
     public let trackingURL: String
     public let officialLanguage: String
+    /// The SMS texts (`Resources/sms/`); nil when the SMS channel is off (no `HROMADA_SMS_URL`).
+    public let sms: NotificationTemplates?
 
-    public init(templates: NotificationTemplates, trackingURL: String, officialLanguage: String = "uk") {
+    public init(templates: NotificationTemplates, trackingURL: String, officialLanguage: String = "uk",
+                sms: NotificationTemplates? = nil) {
         self.templates = templates
         self.trackingURL = trackingURL
         self.officialLanguage = officialLanguage
+        self.sms = sms
     }
 
     /// Event types whose notices go to the resident.
@@ -181,12 +192,19 @@ public struct NotificationPlanner: Sendable {
         let type = envelope.type
         if Self.residentEvents.contains(type), let resident {
             let language = Language(rawValue: resident.language)?.rawValue ?? "uk"
-            let target = Self.target(for: resident)
-            var context = try residentContext(envelope, resident: resident, language: language)
-            if case .centre = target, resident.confidential { context["withholdText"] = true }
-            let rendered = try templates.render(type, language: language, context: context)
-            notices.append(PlannedNotice(recipientKey: "resident", recipientKind: .resident, target: target, language: language,
-                                         template: type, subject: rendered.subject, body: rendered.body))
+            // Usually one target; two when a resident with an email also asked for SMS.
+            for (index, target) in Self.targets(for: resident, smsEnabled: sms != nil).enumerated() {
+                let key = index == 0 ? "resident" : "resident:sms"
+                if case .sms = target {
+                    notices.append(try smsNotice(envelope, resident: resident, target: target, language: language, key: key))
+                    continue
+                }
+                var context = try residentContext(envelope, resident: resident, language: language)
+                if case .centre = target, resident.confidential { context["withholdText"] = true }
+                let rendered = try templates.render(type, language: language, context: context)
+                notices.append(PlannedNotice(recipientKey: key, recipientKind: .resident, target: target, language: language,
+                                             template: type, subject: rendered.subject, body: rendered.body))
+            }
         }
         if Self.officialEvents.contains(type) {
             let base = try officialContext(envelope, language: officialLanguage)

@@ -33,6 +33,7 @@ extension NotificationStore {
         var centreId: String?
         switch notice.target {
         case .email(let email): address = email
+        case .sms(let phone): address = phone
         case .centre(let centre): centreId = centre
         case .unreachable: break
         }
@@ -60,13 +61,20 @@ extension NotificationStore {
     /// and due, or under an expired lease) for the sender holding `token`. `SKIP LOCKED`: two
     /// senders never claim the same row.
     public func claimDue(token: UUID, at now: Date, policy: DeliveryPolicy, limit: Int) async throws -> [ClaimedDelivery] {
+        try await claimDue(channel: .email, token: token, at: now, policy: policy, limit: limit)
+    }
+
+    /// The same for the deliveries of `channel` (email or SMS: each has its own sender).
+    public func claimDue(
+        channel: NotificationChannel, token: UUID, at now: Date, policy: DeliveryPolicy, limit: Int
+    ) async throws -> [ClaimedDelivery] {
         try await work.run { transaction in
             let connection = transaction.connection
             let leaseUntil = now.addingTimeInterval(policy.lease.seconds)
             let rows = try connection.query("""
                 WITH due AS (
                     SELECT id FROM deliveries
-                    WHERE status = 'pending' AND channel = 'email' AND next_attempt_at <= \(now)
+                    WHERE status = 'pending' AND channel = \(channel.rawValue) AND next_attempt_at <= \(now)
                       AND (lease_until IS NULL OR lease_until < \(now))
                     ORDER BY next_attempt_at
                     LIMIT \(limit)
@@ -81,7 +89,7 @@ extension NotificationStore {
                 let appealId = try row.decode(4, as: UUID?.self)
                 let subject = Delivery.Subject(
                     notificationId: try row.decode(0), sourceEventId: try row.decode(1), sourceEventType: try row.decode(2),
-                    appealId: appealId, registrationNumber: try row.decode(5, as: String?.self), channel: .email,
+                    appealId: appealId, registrationNumber: try row.decode(5, as: String?.self), channel: channel,
                     recipientKind: RecipientKind(rawValue: try row.decode(3)) ?? .resident)
                 return ClaimedDelivery(
                     subject: subject, correlationId: try appealId ?? row.decode(1, as: UUID.self),
@@ -108,6 +116,10 @@ extension NotificationStore {
                 WHERE id = \(id) AND status = 'pending' AND lease_token = \(token)
                 """)
             guard changed == 1 else { return false }
+            if claimed.subject.channel == .sms, case .sent = next.state,
+               try Self.applyEarlySMSFailure(claimed, in: transaction) {
+                return true  // the operator's failure report came before this commit: failed, announced
+            }
             if let event = next.event(about: claimed.subject) {
                 try transaction.publish(
                     event, correlationId: claimed.correlationId, causationId: claimed.subject.sourceEventId,

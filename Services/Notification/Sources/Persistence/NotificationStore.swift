@@ -45,22 +45,24 @@ extension NotificationStore {
     static func saveResident(_ e: AppealRegistered, on connection: PostgresConnection) throws {
         try connection.execute("""
             INSERT INTO recipients (appeal_id, registration_number, full_name, email, phone, language, centre_id,
-                                    confidential, registered_at)
+                                    confidential, registered_at, notify_by)
             VALUES (\(e.appealId), \(e.registrationNumber), \(e.author.fullName), \(e.author.email), \(e.author.phone),
-                    \(e.author.preferredLanguage.rawValue), \(e.centreId), \(e.confidential), \(e.registeredAt))
+                    \(e.author.preferredLanguage.rawValue), \(e.centreId), \(e.confidential), \(e.registeredAt),
+                    \(e.author.notifyBy == "sms" ? "sms" : nil))
             ON CONFLICT (appeal_id) DO NOTHING
             """)
     }
 
     static func loadResident(appealId: UUID, on connection: PostgresConnection) throws -> ResidentContact? {
         guard let row = try connection.query("""
-            SELECT registration_number, full_name, email, phone, language, centre_id, confidential
+            SELECT registration_number, full_name, email, phone, language, centre_id, confidential, notify_by
             FROM recipients WHERE appeal_id = \(appealId)
             """).first else { return nil }
         return ResidentContact(
             appealId: appealId, registrationNumber: try row.decode(0), fullName: try row.decode(1),
             email: try row.decode(2, as: String?.self), phone: try row.decode(3, as: String?.self),
-            language: try row.decode(4), centreId: try row.decode(5, as: String?.self), confidential: try row.decode(6))
+            language: try row.decode(4), centreId: try row.decode(5, as: String?.self), confidential: try row.decode(6),
+            notifyBy: try row.decode(7, as: String?.self))
     }
 
     /// The active officials with an email: of `authority`, or else of `role`.
