@@ -45,7 +45,9 @@ final class DistrictOutlinesTests: XCTestCase {
         for step in stride(from: CityBounds.south, through: CityBounds.north, by: 0.002) {
             for lonStep in stride(from: CityBounds.west, through: CityBounds.east, by: 0.002) {
                 let point = MapPoint(lat: step, lon: lonStep)
-                let containing = outlines.outlines.filter { $0.polygons.contains { DistrictOutlines.contains($0, point) } }
+                let containing = outlines.outlines.filter {
+                    $0.polygons.contains { DistrictOutlines.contains($0, point) }
+                }
                 XCTAssertLessThanOrEqual(containing.count, 1, "\(point) is in \(containing.map(\.code))")
                 inSome += containing.count
             }

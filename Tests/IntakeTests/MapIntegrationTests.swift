@@ -146,4 +146,70 @@ final class MapIntegrationTests: XCTestCase {
         XCTAssertEqual(response.status, 422, response.text)
         XCTAssertTrue(response.text.contains("<errors><error><code>422</code><description>location:"), response.text)
     }
+
+    /// Without Debian's Leaflet the form says so and keeps the two coordinate inputs, which work
+    /// with no script at all: text that is no number comes back next to them, a decimal comma is
+    /// read, and the district comes from the point.
+    func testWithoutLeafletTheFormsCoordinatesStillWork() async throws {
+        let service = try await IntakeTestService.start(self) { $0.map.leafletDirectory = "/nonexistent/leaflet" }
+        let librarian = try await TestLibrarian.create(
+            on: service.harness, centre: "central-library", login: "oksana", adminToken: IntakeTestService.adminToken)
+        let browser = FormBrowser(baseURL: service.harness.baseURL)
+        let signedIn = try await browser.post("/form/login?lang=en", librarian.signInFields)
+        XCTAssertEqual(signedIn.status, 303, signedIn.text)
+        let cookie = try XCTUnwrap(FormBrowser.cookie("hromada_intake", in: signedIn))
+        let form = try await browser.get("/?lang=en", cookie: cookie)
+        XCTAssertEqual(form.status, 200, form.text)
+        XCTAssertTrue(form.text.contains("id=\"map-unavailable\""), "the page says the map is missing")
+        XCTAssertTrue(form.text.contains("name=\"lat\"") && form.text.contains("name=\"lon\""))
+        XCTAssertFalse(form.text.contains("leaflet.js"))
+        let policy = try XCTUnwrap(form.header("Content-Security-Policy"))
+        XCTAssertTrue(policy.contains("img-src 'self' data: https://tile.openstreetmap.org"), policy)
+        let leaflet = try await browser.get("/assets/leaflet/leaflet.js")
+        XCTAssertEqual(leaflet.status, 404)
+
+        let csrf = try XCTUnwrap(FormBrowser.csrf(in: form.text))
+        let wrong = try await browser.post(
+            "/form/appeals?lang=en", TestLibrarian.appealForm(csrf: csrf) + [("lat", "abc"), ("lon", "31.99")],
+            cookie: cookie)
+        XCTAssertEqual(wrong.status, 422, wrong.text)
+        XCTAssertTrue(wrong.text.contains("id=\"location-error\">lat must be a number"), wrong.text)
+        XCTAssertTrue(wrong.text.contains("value=\"abc\""), "what was typed is shown again")
+        let outside = try await browser.post(
+            "/form/appeals?lang=uk", TestLibrarian.appealForm(csrf: csrf) + [("lat", "50.45"), ("lon", "30.52")],
+            cookie: cookie)
+        XCTAssertEqual(outside.status, 422, outside.text)
+        XCTAssertTrue(outside.text.contains("Точка має бути в Миколаєві"), outside.text)
+
+        let sent = try await browser.post(
+            "/form/appeals?lang=en", TestLibrarian.appealForm(csrf: csrf) + [("lat", "46,88"), ("lon", " 32,0 ")],
+            cookie: cookie)
+        XCTAssertEqual(sent.status, 201, sent.text)
+        let number = try XCTUnwrap(
+            sent.text.range(of: #"MK-\d{4}-\d{6,}"#, options: .regularExpression).map { String(sent.text[$0]) })
+        let (district, lat, lon) = try await stored(service, number)
+        XCTAssertEqual(district, "korabelnyi")
+        XCTAssertEqual(lat, 46.88)
+        XCTAssertEqual(lon, 32.0)
+    }
+
+    /// Leaflet (from Debian's folder, images included) and the map's own files are served by intake.
+    func testLeafletAndTheMapsFilesAreServedLocally() async throws {
+        guard FileManager.default.fileExists(atPath: MapSettings.debianLeaflet + "/leaflet.js") else {
+            throw XCTSkip("Debian's libjs-leaflet is not installed (deploy/local/infra.sh installs it)")
+        }
+        let service = try await IntakeTestService.start(self, withCentre: false)
+        for (path, type) in [
+            ("/assets/leaflet/leaflet.js", "text/javascript"), ("/assets/leaflet/leaflet.css", "text/css"),
+            ("/assets/leaflet/images/marker-icon.png", "image/png"), ("/assets/map/hromada-map.js", "text/javascript"),
+            ("/assets/map/hromada-map.css", "text/css"), ("/assets/map/mykolaiv-districts.geojson", ""),
+        ] {
+            let response = try await service.harness.request("GET", path)
+            XCTAssertEqual(response.status, 200, path)
+            XCTAssertTrue(response.header("Content-Type")?.hasPrefix(type) == true, "\(path): \(response.headers)")
+        }
+        let outlines = try await service.harness.request("GET", "/assets/map/mykolaiv-districts.geojson")
+        XCTAssertEqual(try DistrictOutlines(geoJSON: outlines.body).outlines.count, 4)
+        XCTAssertTrue(outlines.text.contains("APPROXIMATE"))
+    }
 }

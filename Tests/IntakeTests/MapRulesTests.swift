@@ -64,7 +64,8 @@ final class MapRulesTests: XCTestCase {
         ] {
             if case .failure(let failure) = validate({ $0.location = location }) { problems += failure.errors }
         }
-        XCTAssertEqual(Set(problems.map(\.messageKey)), ["errLocationOutsideCity", "errLatNotNumber", "errLonNotNumber"])
+        XCTAssertEqual(
+            Set(problems.map(\.messageKey)), ["errLocationOutsideCity", "errLatNotNumber", "errLonNotNumber"])
         for problem in problems {
             let error = strings.fieldError(problem)
             XCTAssertFalse(error.message.contains("{"), error.message)

@@ -15,7 +15,9 @@ public struct MapSettings: Sendable {
     /// The folder holding `leaflet.js`, `leaflet.css` and `images/`.
     public var leafletDirectory: String
 
-    public init(tileURL: String = MapSettings.openStreetMapTiles, leafletDirectory: String = MapSettings.debianLeaflet) {
+    public init(
+        tileURL: String = MapSettings.openStreetMapTiles, leafletDirectory: String = MapSettings.debianLeaflet
+    ) {
         self.tileURL = tileURL
         self.leafletDirectory = leafletDirectory
     }

@@ -13,7 +13,9 @@ struct MapAssets: Sendable {
     static let leafletImagesPrefix = "/assets/leaflet/images"
     static let ownPrefix = "/assets/map"
     static let leafletFiles = ["leaflet.js", "leaflet.css"]
-    static let leafletImages = ["layers.png", "layers-2x.png", "marker-icon.png", "marker-icon-2x.png", "marker-shadow.png"]
+    static let leafletImages = [
+        "layers.png", "layers-2x.png", "marker-icon.png", "marker-icon-2x.png", "marker-shadow.png",
+    ]
     static let ownFiles = [MapResources.scriptName, "hromada-map.css", MapResources.districtsName]
 
     /// nil when Debian's Leaflet is not installed.
