@@ -27,7 +27,8 @@ final class SayOnTheAnswerTests: XCTestCase {
     func testADisputeNeedsAReason() {
         for text in [nil, "", "   ", "ні"] {
             XCTAssertThrowsError(
-                try SayOnTheAnswer.dispute(reason: text, learnedOn: nil, answer: Self.answer, today: Self.day("2026-12-01"))
+                try SayOnTheAnswer.dispute(
+                    reason: text, learnedOn: nil, answer: Self.answer, today: Self.day("2026-12-01"))
             ) { error in
                 XCTAssertEqual((error as? SayOnTheAnswer.Refusal)?.field, "reason")
             }
@@ -44,7 +45,8 @@ final class SayOnTheAnswerTests: XCTestCase {
         XCTAssertEqual(inTime.lastDay, Self.day("2026-12-27"))
         XCTAssertEqual(inTime.reason, reason)
         XCTAssertThrowsError(
-            try SayOnTheAnswer.dispute(reason: reason, learnedOn: nil, answer: Self.answer, today: Self.day("2026-12-28"))
+            try SayOnTheAnswer.dispute(
+                reason: reason, learnedOn: nil, answer: Self.answer, today: Self.day("2026-12-28"))
         ) { error in
             let refusal = error as? SayOnTheAnswer.Refusal
             XCTAssertEqual(refusal?.code, DisputeRefusalCode.late.rawValue)
@@ -73,8 +75,10 @@ final class SayOnTheAnswerTests: XCTestCase {
 
     func testTheWindowCountsCalendarMonthsAndTheYearLimit() {
         // 31 January + one month = 28 February (29 in a leap year).
-        XCTAssertEqual(DisputeWindow.lastDay(answeredOn: Self.day("2027-01-31"), learnedOn: nil), Self.day("2027-02-28"))
-        XCTAssertEqual(DisputeWindow.lastDay(answeredOn: Self.day("2028-01-31"), learnedOn: nil), Self.day("2028-02-29"))
+        XCTAssertEqual(
+            DisputeWindow.lastDay(answeredOn: Self.day("2027-01-31"), learnedOn: nil), Self.day("2027-02-28"))
+        XCTAssertEqual(
+            DisputeWindow.lastDay(answeredOn: Self.day("2028-01-31"), learnedOn: nil), Self.day("2028-02-29"))
         // Learned of it eleven and a half months later: still no more than a year after the answer.
         XCTAssertEqual(
             DisputeWindow.lastDay(answeredOn: Self.day("2026-11-27"), learnedOn: Self.day("2027-11-15")),

@@ -12,7 +12,8 @@ final class DisputeByResidentTests: XCTestCase {
     static func noon(_ day: String) -> Date { ISO8601.parse("\(day)T12:00:00+02:00")! }
 
     static func ticket(
-        answeredOn: String, authority: String = "zhkg", status: TicketStatus = .answered, kind: AppealKind = .application,
+        answeredOn: String, authority: String = "zhkg", status: TicketStatus = .answered,
+        kind: AppealKind = .application,
         against: String? = nil
     ) -> Ticket {
         let registered = LocalDate(string: answeredOn)!.adding(days: -10)
@@ -21,7 +22,8 @@ final class DisputeByResidentTests: XCTestCase {
             priority: false, category: "heating", kind: kind, subject: "Немає опалення", against: against,
             registeredAt: noon(registered.description), registeredOn: registered,
             deadline: registered.adding(days: 15), outcome: .refused, answerText: "Відмовлено: ремонт у 2027 році.",
-            answeredAt: noon(answeredOn), closedAt: status == .closed ? noon(answeredOn).addingTimeInterval(86_400) : nil)
+            answeredAt: noon(answeredOn),
+            closedAt: status == .closed ? noon(answeredOn).addingTimeInterval(86_400) : nil)
     }
 
     static func dispute(_ ticket: Ticket, on day: String, learnedOn: String? = nil) -> AppealDisputed {
@@ -139,7 +141,8 @@ final class DisputeByResidentTests: XCTestCase {
             for learned in [nil, day.adding(days: 3)] {
                 XCTAssertEqual(
                     DisputeWindow.lastDay(answeredOn: day, learnedOn: learned),
-                    ComplaintTerm.lastDay(decidedOn: day, learnedOn: learned ?? day), "\(day) \(String(describing: learned))")
+                    ComplaintTerm.lastDay(decidedOn: day, learnedOn: learned ?? day),
+                    "\(day) \(String(describing: learned))")
             }
             day = day.adding(days: 1)
         }

@@ -122,7 +122,8 @@ final class SayIntegrationTests: XCTestCase {
             let above = try await self.count(
                 notification,
                 """
-                SELECT count(*)::int FROM deliveries d JOIN officials o ON d.recipient_key = 'official:' || o.official_id
+                SELECT count(*)::int FROM deliveries d
+                JOIN officials o ON d.recipient_key = 'official:' || o.official_id
                 WHERE d.source_event_type = 'ticket.assigned' AND o.authority = 'executive-committee'
                 """)
             return answered == 1 && above == 1
@@ -218,7 +219,8 @@ final class SayIntegrationTests: XCTestCase {
         }
         let path = "/v1/tickets/\(try XCTUnwrap(ticket).uuidString.lowercased())"
         var r = try await system.request(
-            "routing", "POST", "\(path)/accept", json: [:], headers: ["Authorization": "Bearer \(system.officialToken)"])
+            "routing", "POST", "\(path)/accept", json: [:], headers: ["Authorization": "Bearer \(system.officialToken)"]
+        )
         XCTAssertEqual(r.status, 200, r.text)
         r = try await system.request(
             "routing", "POST", "\(path)/answer", json: ["outcome": "refused", "text": text],
@@ -227,7 +229,8 @@ final class SayIntegrationTests: XCTestCase {
         let tracked = try await eventually(timeout: .seconds(30), every: .milliseconds(200)) {
             try await self.count(
                 intake,
-                "SELECT count(*)::int FROM appeals WHERE registration_number = \(appeal.number) AND status = 'answered'")
+                "SELECT count(*)::int FROM appeals WHERE registration_number = \(appeal.number) AND status = 'answered'"
+            )
                 == 1
         }
         XCTAssertTrue(tracked, "intake's tracking shows the answer")

@@ -34,11 +34,12 @@ enum RatingProjection {
             let rating = try? envelope.decode(AppealAnswerRated.self),
             AppealAnswerRated.ratings.contains(rating.rating)
         else { return }
+        let ratedOn = LocalDate(date: rating.ratedAt, in: .kyiv).description
         try connection.execute(
             """
             INSERT INTO report_ratings (correlation_id, answered_at, authority, rating, via, rated_at, rated_on)
             VALUES (\(rating.appealId), \(rating.answeredAt ?? rating.ratedAt), \(rating.authority), \(rating.rating),
-                    \(rating.via.rawValue), \(rating.ratedAt), \(LocalDate(date: rating.ratedAt, in: .kyiv).description)::date)
+                    \(rating.via.rawValue), \(rating.ratedAt), \(ratedOn)::date)
             ON CONFLICT (correlation_id, answered_at) DO NOTHING
             """)
     }

@@ -40,16 +40,20 @@ public enum SayOnTheAnswer {
         /// Art. 17's last day, for a late dispute.
         public var lastDay: LocalDate?
 
-        public var fieldError: FieldError { FieldError(field: field, code: code, message: message, messageUk: messageUk) }
+        public var fieldError: FieldError {
+            FieldError(field: field, code: code, message: message, messageUk: messageUk)
+        }
 
         static let noAnswer = Refusal(
-            field: nil, code: DisputeRefusalCode.notAnswered.rawValue, message: "there is no answer to rate or dispute yet",
+            field: nil, code: DisputeRefusalCode.notAnswered.rawValue,
+            message: "there is no answer to rate or dispute yet",
             messageUk: "відповіді ще немає: оцінити чи оскаржити нічого")
         static let alreadyRated = Refusal(
             field: "rating", code: "already-rated", message: "this answer is already rated",
             messageUk: "цю відповідь уже оцінено")
         static let alreadyDisputed = Refusal(
-            field: "reason", code: DisputeRefusalCode.alreadyDisputed.rawValue, message: "this answer is already disputed",
+            field: "reason", code: DisputeRefusalCode.alreadyDisputed.rawValue,
+            message: "this answer is already disputed",
             messageUk: "цю відповідь уже оскаржено")
     }
 
@@ -57,7 +61,9 @@ public enum SayOnTheAnswer {
     public static func rating(_ text: String?) throws(Refusal) -> Int {
         let trimmed = text?.trimmingCharacters(in: .whitespaces) ?? ""
         guard !trimmed.isEmpty else {
-            throw Refusal(field: "rating", code: "required", message: "rating: choose 1 to 5", messageUk: "оцінка: оберіть від 1 до 5")
+            throw Refusal(
+                field: "rating", code: "required", message: "rating: choose 1 to 5",
+                messageUk: "оцінка: оберіть від 1 до 5")
         }
         guard let value = Int(trimmed), AppealAnswerRated.ratings.contains(value) else {
             throw Refusal(

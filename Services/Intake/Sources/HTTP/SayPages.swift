@@ -33,7 +33,8 @@ extension WebPages {
             }
         }
         router.get("/form/say") { request, context in try await self.librarianSay(request, context) }
-        router.post("/form/say/rating") { request, context in try await self.librarianRecord(.rating, request, context) }
+        router.post("/form/say/rating") { request, context in try await self.librarianRecord(.rating, request, context)
+        }
         router.post("/form/say/dispute") { request, context in
             try await self.librarianRecord(.dispute, request, context)
         }
@@ -82,6 +83,8 @@ extension WebPages {
         var csrf: String
         var centreName: String?
         var librarian: String?
+        /// The header's links (TodayPages.swift).
+        var nav: LibrarianNav?
         var done: String?
         var error: String?
         var number, token, reason, learnedOn: String?
@@ -118,11 +121,11 @@ extension WebPages {
         switch DisputeWindow.check(answeredOn: answer.answeredOn, learnedOn: nil, today: today) {
         case .inTime(let lastDay):
             section.canDispute = true
-            section.disputeUntil = lastDay.description
+            section.disputeUntil = PeopleDates.day(lastDay, language)
         case .late(let lastDay):
             // A resident who received the answer later may still be in time: they name the day.
             section.canDispute = true
-            section.disputeClosedUntil = lastDay.description
+            section.disputeClosedUntil = PeopleDates.day(lastDay, language)
         case .learnedOnInvalid:
             break
         }
@@ -188,8 +191,11 @@ extension WebPages {
         switch kind {
         case .rating:
             let value: Int
-            do throws(SayOnTheAnswer.Refusal) { value = try SayOnTheAnswer.rating(form.rating) } catch { return .failure(error) }
-            return try await store.rate(number: normalised, rating: value, via: via, registeredBy: registeredBy, now: now)
+            do throws(SayOnTheAnswer.Refusal) { value = try SayOnTheAnswer.rating(form.rating) } catch {
+                return .failure(error)
+            }
+            return try await store.rate(
+                number: normalised, rating: value, via: via, registeredBy: registeredBy, now: now)
         case .dispute:
             return try await store.dispute(
                 number: normalised, reason: form.reason, learnedOn: form.learnedOn, via: via,
@@ -207,14 +213,15 @@ extension WebPages {
         let done = request.uri.queryParameters.get("done").flatMap {
             ["rated", "disputed", "again"].contains($0) ? strings.string("sayDone_\($0)", language) : nil
         }
-        return site.page("say-librarian", librarianView(who, done: done), request: request)
+        return site.page("say-librarian", librarianView(who, language: language, done: done), request: request)
     }
 
-    func librarianView(_ who: SignedIn, done: String? = nil, error: String? = nil, form: SayForm? = nil)
-        -> SayLibrarianView
-    {
+    func librarianView(
+        _ who: SignedIn, language: Language, done: String? = nil, error: String? = nil, form: SayForm? = nil
+    ) -> SayLibrarianView {
         SayLibrarianView(
-            csrf: who.session.csrf, centreName: who.centre.name, librarian: who.librarian.login, done: done,
+            csrf: who.session.csrf, centreName: who.centre.name, librarian: who.librarian.login,
+            nav: nav(who, language: language), done: done,
             error: error, number: form?.number, token: nil, reason: form?.reason, learnedOn: form?.learnedOn,
             ratings: AppealAnswerRated.ratings.map { RatingOption(value: $0, checked: "\($0)" == form?.rating) })
     }
@@ -227,18 +234,19 @@ extension WebPages {
             return signIn.page(request, context: context, message: "signInFirst", status: .unauthorized)
         }
         let form = try await site.form(SayForm.self, request, limit: intake.settings.maxBodyBytes)
+        func refused(_ message: String, _ status: HTTPResponse.Status) -> Response {
+            site.page(
+                "say-librarian", librarianView(who, language: language, error: message, form: form), request: request,
+                status: status)
+        }
         let number: String
         switch try await checkCode(form, request: request, context: context) {
         case .verified(let normalised, _):
             number = normalised
         case .notFound:
-            return site.page(
-                "say-librarian", librarianView(who, error: strings.string("notFound", language), form: form),
-                request: request, status: .notFound)
+            return refused(strings.string("notFound", language), .notFound)
         case .limited:
-            return site.page(
-                "say-librarian", librarianView(who, error: strings.string("trackLimited", language), form: form),
-                request: request, status: .tooManyRequests)
+            return refused(strings.string("trackLimited", language), .tooManyRequests)
         }
         let outcome = try await record(
             kind, form: form, number: number, via: .centre, registeredBy: who.librarian.id.uuidString.lowercased())
@@ -247,10 +255,7 @@ extension WebPages {
             let what = said == .alreadyRecorded ? "again" : (kind == .rating ? "rated" : "disputed")
             return site.redirect("/form/say", query: [("done", what), ("lang", language.rawValue)])
         case .failure(let refusal):
-            let message = language == .uk ? refusal.messageUk : refusal.message
-            return site.page(
-                "say-librarian", librarianView(who, error: message, form: form), request: request,
-                status: .unprocessableContent)
+            return refused(language == .uk ? refusal.messageUk : refusal.message, .unprocessableContent)
         }
     }
 }
