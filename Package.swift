@@ -79,6 +79,8 @@ let package = Package(
             name: "CCurl", path: "Shared/CCurl", pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        // libvips for the photos of appeals (issue 15); its shim wraps the C-variadic calls.
+        .systemLibrary(name: "CVips", path: "Shared/CVips", pkgConfig: "vips", providers: [.apt(["libvips-dev"])]),
         // What Swift cannot call directly: the C-variadic amqp_login, curl_easy_setopt.
         .target(name: "CHromadaShims", dependencies: ["CRabbitMQ", "CCurl"], path: "Shared/CHromadaShims"),
 
@@ -114,14 +116,17 @@ let package = Package(
             dependencies: ["HromadaRuntime", "HromadaContracts", "HromadaCrypto", "HromadaPostgres", hummingbird, mustache, logging],
             path: "Shared/Web", exclude: ["README.md"], resources: [.copy("Resources")], swiftSettings: swiftSettings
         ),
+        // Photos: libvips calls (Imaging) and the signed links intake serves them by (Photos).
+        .target(name: "HromadaImaging", dependencies: ["CVips"], path: "Shared/Imaging", swiftSettings: swiftSettings),
+        .target(name: "HromadaPhotos", dependencies: ["HromadaCore", "HromadaCrypto"], path: "Shared/Photos", swiftSettings: swiftSettings),
         .target(
             name: "HromadaTestSupport",
             dependencies: ["HromadaRuntime", "HromadaAMQP", "HromadaPostgres", "HromadaContracts", hummingbird, logging, lifecycle, nioCore],
             path: "Shared/TestSupport", swiftSettings: swiftSettings
         ),
     ]
-    + service("Intake", executable: "hromada-intake", extra: [mustache], resources: [.copy("Resources")])
-    + service("Routing", executable: "hromada-routing", extra: [mustache], resources: [.copy("Resources")])
+    + service("Intake", executable: "hromada-intake", extra: [mustache, "HromadaImaging", "HromadaPhotos"], resources: [.copy("Resources")])
+    + service("Routing", executable: "hromada-routing", extra: [mustache, "HromadaPhotos"], resources: [.copy("Resources")])
     + service("Notification", executable: "hromada-notification", extra: [mustache, "CCurl", "CHromadaShims"], resources: [.copy("Resources")])
     + service("Audit", executable: "hromada-audit")
     + [
@@ -149,6 +154,11 @@ let package = Package(
         // MARK: Tests (unit tests in memory; integration tests against the real servers)
         .testTarget(name: "CoreTests", dependencies: ["HromadaCore"], path: "Tests/CoreTests", swiftSettings: swiftSettings),
         .testTarget(name: "ContractsTests", dependencies: ["HromadaContracts"], path: "Tests/ContractsTests", resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PhotoTests",
+            dependencies: ["HromadaImaging", "HromadaPhotos", "Intake", "Routing", "Audit", "HromadaTestSupport", "HromadaAMQP"],
+            path: "Tests/PhotoTests", swiftSettings: swiftSettings
+        ),
         .testTarget(name: "CryptoTests", dependencies: ["HromadaCrypto"], path: "Tests/CryptoTests", swiftSettings: swiftSettings),
         .testTarget(name: "AMQPTests", dependencies: ["HromadaAMQP", "HromadaTestSupport"], path: "Tests/AMQPTests", swiftSettings: swiftSettings),
         .testTarget(name: "PostgresTests", dependencies: ["HromadaPostgres", "HromadaTestSupport"], path: "Tests/PostgresTests", swiftSettings: swiftSettings),

@@ -110,6 +110,27 @@ public struct AppealRegistered: DomainEvent {
     /// them, else with the decision it knows itself.
     public var complaintDecidedOn: LocalDate?
     public var complaintLearnedOn: LocalDate?
+    /// Issue 15: the appeal's photos as references only (id, SHA-256 of the stored bytes, type,
+    /// size), never the bytes; intake serves them through short-lived signed links. Nil when the
+    /// appeal has none and in events written before photos.
+    public var photos: [Photo]?
+
+    /// A reference to one of the appeal's photos (the re-encoded image intake stores).
+    public struct Photo: Codable, Sendable, Equatable {
+        public var id: UUID
+        /// Lower-case hex SHA-256 of the stored image bytes.
+        public var sha256: String
+        public var contentType: String
+        public var width: Int
+        public var height: Int
+        public init(id: UUID, sha256: String, contentType: String, width: Int, height: Int) {
+            self.id = id
+            self.sha256 = sha256
+            self.contentType = contentType
+            self.width = width
+            self.height = height
+        }
+    }
 
     public init(
         appealId: UUID, registrationNumber: String, registeredAt: Date, kind: AppealKind, category: String,

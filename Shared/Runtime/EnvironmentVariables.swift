@@ -121,6 +121,11 @@ public struct EnvironmentVariable: Sendable, Hashable, CustomStringConvertible {
         "HROMADA_OPEN_DATA_THRESHOLD", ["audit"],
         "open-data cells (district × category × day) with fewer appeals are published suppressed (5)")
 
+    // Issue 15: the key of the short-lived signed links to appeals' photos.
+    public static let photoLinkKey = EnvironmentVariable(
+        "HROMADA_PHOTO_LINK_KEY", ["intake", "routing"],
+        "hex key (≥ 32 bytes) signing the short-lived links to appeals' photos; intake and routing share it")
+
     // Issue 15: the librarian's form's map (its tiles; the page works without them).
     public static let mapTileURL = EnvironmentVariable(
         "HROMADA_MAP_TILE_URL", ["intake"],
@@ -140,6 +145,7 @@ public struct EnvironmentVariable: Sendable, Hashable, CustomStringConvertible {
         sealingKeys,
         appealRetentionYears, erasureSweepSeconds,
         openDataThreshold,
+        photoLinkKey,
         mapTileURL,
     ]
 

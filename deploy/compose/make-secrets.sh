@@ -22,6 +22,8 @@ done
 # services, `<key id>:<base64url 32-byte key>`, the current key first.
 [[ -s sealing_keys ]] || printf 'k%s-%s:%s\n' "$(date -u +%Y%m%d)" "$(openssl rand -hex 3)" \
     "$(openssl rand -base64 32 | tr '+/' '-_' | tr -d '=\n')" >sealing_keys
+# The key of the short-lived signed links to appeals' photos: intake and routing only (issue 15).
+[[ -s photo_link_key ]] || openssl rand -hex 32 >photo_link_key
 [[ -s rabbitmq.env ]] || printf 'RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=-setcookie %s\nRABBITMQ_CTL_ERL_ARGS=-setcookie %s\n' \
     "$(cat rabbitmq_erlang_cookie)" "$(cat rabbitmq_erlang_cookie)" >rabbitmq.env
 
@@ -76,6 +78,9 @@ for s in intake routing notification audit; do
         "$s" "$(cat "pg_${s}_password")" "$urls" >"$s.env"
     # Added to an env file written before these settings existed, too.
     grep -q '^HROMADA_SEALING_KEYS=' "$s.env" || printf 'HROMADA_SEALING_KEYS=%s\n' "$(cat sealing_keys)" >>"$s.env"
+    if [[ "$s" == intake || "$s" == routing ]] && ! grep -q '^HROMADA_PHOTO_LINK_KEY=' "$s.env"; then
+        printf 'HROMADA_PHOTO_LINK_KEY=%s\n' "$(cat photo_link_key)" >>"$s.env"
+    fi
     if [[ "$s" == audit ]] && ! grep -q '^HROMADA_AUDIT_MIGRATION_DATABASE_URL=' "$s.env"; then
         # The audit log's owner role migrates; the service then works as hromada_audit.
         printf 'HROMADA_AUDIT_MIGRATION_DATABASE_URL=host=pg-node-1,pg-node-2 port=5432,5432 dbname=hromada user=hromada_audit_owner password=%s target_session_attrs=read-write connect_timeout=3 sslmode=require\n' \

@@ -226,7 +226,7 @@ sms_url() { printf 'http://hromada:%s@127.0.0.1:%s/cgi-bin/sendsms' "$(kannel_pa
 # The event types each service produces: the same table as Shared/Contracts/Producers.swift
 # (SecurityTests.BrokerTrustTests checks that the two agree).
 declare -A RABBIT_PRODUCES=(
-    [intake]="appeal.registered appeal.returned centre.updated appeal.personal-data-erased appeal.personal-data-erasure-confirmed appeal.answer-rated appeal.disputed"
+    [intake]="appeal.registered appeal.returned centre.updated appeal.personal-data-erased appeal.personal-data-erasure-confirmed appeal.answer-rated appeal.disputed personal-data.accessed"
     [routing]="official.updated routing-rules.changed ticket.accepted ticket.assigned ticket.closed ticket.deadline-approaching ticket.extended ticket.forwarded ticket.overdue ticket.reopened personal-data.accessed ticket.answered appeal.returned appeal.not-considered appeal.personal-data-erasure-confirmed appeal.dispute-accepted appeal.dispute-refused"
     [notification]="notification.failed notification.sent appeal.personal-data-erasure-confirmed"
     [audit]="audit.checkpoint personal-data.accessed personal-data.erased appeal.personal-data-erasure-confirmed"
@@ -310,6 +310,22 @@ sealing_keys_rotate() {
     file="$(sealing_keys_file)"
     old="$(sealing_keys | tr ',' '\n' | head -n "$keep" | paste -sd,)"
     (umask 077 && printf '%s,%s' "$(sealing_new_key)" "$old" >"$file.tmp" && mv -f "$file.tmp" "$file")
+}
+
+# ------------------------------------------------------------ signed links to appeals' photos
+
+# photo_link_key: the key of the short-lived signed links to appeals' photos
+# (HROMADA_PHOTO_LINK_KEY, read by intake and routing only): 32 random bytes as hex, generated once,
+# 0600 in secrets/photos/link_key (a 0700 folder). Follows SECRETS_DIR.
+photo_link_key() {
+    local file="$SECRETS_DIR/photos/link_key"
+    mkdir -p "${file%/*}"
+    chmod 0700 "${file%/*}"
+    if [[ ! -s "$file" ]]; then
+        (umask 077 && openssl rand -hex 32 >"$file.tmp" && mv -f "$file.tmp" "$file")
+    fi
+    chmod 0600 "$file"
+    tr -d '\n' <"$file"
 }
 
 # ------------------------------------------------------------ the audit log's owner role

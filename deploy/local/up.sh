@@ -32,6 +32,7 @@ start_kannel
 audit_owner_ensure "$PG_DATABASE"
 # The keys that seal personal fields on the bus, generated once (secrets/sealing/keys, 0600).
 SEALING_KEYS="${HROMADA_SEALING_KEYS:-$(sealing_keys)}"
+PHOTO_LINK_KEY="${HROMADA_PHOTO_LINK_KEY:-$(photo_link_key)}"
 
 # 2. Demo credentials, generated once; fields a newer version added are filled in, and the broker
 #    URLs always follow the generated passwords.
@@ -150,6 +151,9 @@ for svc in "${SERVICES[@]}"; do
     [[ "$svc" == audit ]] && extra+=("HROMADA_AUDIT_MIGRATION_DATABASE_URL=${HROMADA_AUDIT_MIGRATION_DATABASE_URL:-$(audit_owner_url)}")
     # Only the four services get the sealing keys (not hromadactl: `dlq show` prints sealed bodies).
     extra+=("HROMADA_SEALING_KEYS=$SEALING_KEYS")
+    # Issue 15: intake serves the photos by signed links that routing makes; only they share the key.
+    [[ "$svc" == intake || "$svc" == routing ]] && extra+=("HROMADA_PHOTO_LINK_KEY=$PHOTO_LINK_KEY")
+    [[ "$svc" == routing ]] && extra+=("HROMADA_INTAKE_URL=${HROMADA_INTAKE_URL:-http://127.0.0.1:$(service_port intake)}")
     database_url="$(service_database_url "$svc")"
     amqp="$(service_amqp_url "$svc")"
     exec_without_inherited_fds env HROMADA_DATABASE_URL="$database_url" HROMADA_HTTP_PORT="$port" HROMADA_AMQP_URL="$amqp" \

@@ -20,7 +20,8 @@ public enum IntakeService {
     ) async throws -> (runtime: ServiceRuntime, router: Router<Context>) {
         let runtime = try ServiceRuntime(configuration: configuration, logger: logger, metricsRegistry: metricsRegistry)
         try await runtime.prepare(
-            migrations: [WebMigrations.sessions] + IntakeMigrations.all + IntakeErasureMigrations.all + SayMigrations.all)
+            migrations: [WebMigrations.sessions] + IntakeMigrations.all + IntakeErasureMigrations.all + SayMigrations.all
+                + PhotoMigrations.all)
         let store = IntakeStore(runtime: runtime)
         try await store.seedReference()
         // Idempotency keys are remembered for `idempotencyRetention`, then swept with the inbox.
@@ -58,6 +59,9 @@ public enum IntakeService {
                 try await store.signedInLibrarian(subject: session.subject).map { .librarian(centre: $0.1.id) }
             })
         IntakeAPI(intake: intake).addRoutes(to: router)
+        PhotoRoutes(
+            store: store, settings: settings.photos, producer: runtime.configuration.producer, clock: settings.clock
+        ).addRoutes(to: router)
         Open311API(intake: intake).addRoutes(to: router)
         ErasureAPI(store: store, clock: settings.clock, maxBodyBytes: settings.maxBodyBytes).addRoutes(to: router)
         let retention =

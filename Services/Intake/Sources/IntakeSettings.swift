@@ -30,6 +30,8 @@ public struct IntakeSettings: Sendable {
     /// Where the centre's notices (notification) are reached (`HROMADA_NOTIFICATION_URL`): the form's
     /// header links them. Never built from the request's `Host`.
     public var notificationURL: PublicURL = .local(port: 8082)
+    /// Photos of appeals: upload rules and the signed links' key (`HROMADA_PHOTO_LINK_KEY`).
+    public var photos = PhotoSettings()
 
     public static let service = "intake"
     public static let defaultIdempotencyRetentionHours = 48
@@ -61,6 +63,7 @@ public struct IntakeSettings: Sendable {
             }
             settings.idempotencyRetention = hours
         }
+        settings.photos = try PhotoSettings.fromEnvironment(configuration.environment)
         if let url = environment.string(.notificationURL) {
             settings.notificationURL = try PublicURL(url, variable: EnvironmentVariable.notificationURL.name)
         }

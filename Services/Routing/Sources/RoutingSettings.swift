@@ -15,6 +15,8 @@ public struct RoutingSettings: Sendable {
     /// The web inbox's public URL and session secret; nil = the local default for the service's
     /// port (`http://127.0.0.1:<port>`, a random secret per process).
     public var web: WebSettings?
+    /// Issue 15: the photo links' key and intake's public address (PhotoLinks.swift).
+    public var photos = RoutingPhotoSettings()
 
     public init(
         clock: @escaping @Sendable () -> Date = { Date() },
@@ -36,6 +38,7 @@ public struct RoutingSettings: Sendable {
     /// the common ones into `ServiceConfiguration`).
     public static let variables: [EnvironmentVariable] = [
         .routingWatchIntervalMilliseconds, .routingAutoCloseDays, .publicURL, .sessionSecret,
+        .photoLinkKey, .intakeURL,
     ]
 
     /// `HROMADA_ROUTING_WATCH_INTERVAL_MS` (50 ms to a day), `HROMADA_ROUTING_AUTO_CLOSE_DAYS` (1–3650),
@@ -54,6 +57,7 @@ public struct RoutingSettings: Sendable {
             settings.autoCloseDays = days
         }
         settings.web = try WebSettings.fromEnvironment(service: "routing", port: httpPort, environment: environment)
+        settings.photos = try RoutingPhotoSettings.fromEnvironment(environment)
         return settings
     }
 }

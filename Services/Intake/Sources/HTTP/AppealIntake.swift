@@ -15,7 +15,7 @@ struct AppealIntake: Sendable {
 
     func register(
         _ submission: AppealSubmission, channel: String, centre: String?, registeredBy librarian: UUID? = nil,
-        idempotency: IdempotentRequest? = nil, logger: Logger
+        idempotency: IdempotentRequest? = nil, photos: [PreparedPhoto] = [], logger: Logger
     ) async throws -> RegistrationOutcome {
         var valid: ValidAppeal
         switch AppealValidator.validate(submission, channel: channel, authenticatedCentre: centre) {
@@ -31,7 +31,8 @@ struct AppealIntake: Sendable {
             }
             throw strings.validationError(failure)
         }
-        let outcome = try await store.register(valid, channel: channel, at: settings.clock(), idempotency: idempotency)
+        let outcome = try await store.register(
+            valid, channel: channel, at: settings.clock(), idempotency: idempotency, photos: photos)
         if case .registered(let receipt) = outcome {
             Counter(label: "hromada_appeals_registered_total", dimensions: [("channel", channel)]).increment()
             if receipt.repeatOf != nil {

@@ -72,20 +72,21 @@ struct IntakeAPI: Sendable {
         guard case .centre(let centre)? = context.principal else {
             throw APIError.unauthorized(strings.string("errCentreKeyRequired", .en))
         }
-        let body = try await request.body.collect(upTo: settings.maxBodyBytes)
-        let submission = try JSON.decoder.decode(AppealSubmission.self, from: Data(buffer: body))
+        // JSON as before, or multipart with photos (PhotoAPI.swift).
+        let posted = try await self.submission(request, centre: centre)
+        let submission = posted.submission
         var idempotency: IdempotentRequest?
         if let key = request.headers[Self.idempotencyKey] {
-            guard let request = IdempotentRequest(centre: centre, key: key, submission: submission) else {
+            guard IdempotentRequest.keyLength.contains(key.count) else {
                 throw strings.error(
                     .badRequest, code: "invalid_idempotency_key", key: "errIdempotencyKeyInvalid",
                     field: "Idempotency-Key")
             }
-            idempotency = request
+            idempotency = IdempotentRequest(centre: centre, key: key, requestHash: posted.requestHash())
         }
         let outcome = try await intake.register(
             submission, channel: AppealValidator.Channel.api, centre: centre, idempotency: idempotency,
-            logger: context.logger)
+            photos: posted.photos, logger: context.logger)
         switch outcome {
         case .registered(let receipt):
             return try JSON.response(receipt, status: .created, headers: [.location: Self.location(receipt)])

@@ -18,7 +18,7 @@ struct WebPages: Sendable {
     var store: IntakeStore { intake.store }
     var strings: IntakeStrings { IntakeStrings(catalogue: site.catalogue) }
 
-    static let templates = ["header", "form", "receipt", "track"] + sayTemplates + ["form-map"]
+    static let templates = ["header", "form", "receipt", "track"] + sayTemplates + photoTemplates + ["form-map"]
 
     func addRoutes(to router: Router<IntakeService.Context>) {
         // The form's pages allow the map's tiles in their CSP (MapPage.swift).
@@ -94,6 +94,8 @@ struct WebPages: Sendable {
     struct FieldMessages: Encodable, Sendable {
         var fullName, address, phone, email, kind, against, category, subject, text, consent: String?
         var publish, coSigners, representative, receivedOn, reception: String?
+        /// The photos' problems, and "choose them again" after any error (PhotoForm.swift).
+        var photos: String?
         var decidedOn, learnedOn: String?
         /// The point's problems (bounds, not a number), next to its inputs.
         var location: String?
@@ -206,7 +208,9 @@ struct WebPages: Sendable {
             return signIn.page(request, context: context, message: "signInFirst", status: .unauthorized)
         }
         let session = who.session
-        let form = try await site.form(AppealForm.self, request, limit: Self.formBodyLimit(intake.settings))
+        // Form-encoded, or multipart when photos are attached (PhotoForm.swift).
+        let posted = try await postedForm(request, limit: Self.formBodyLimit(intake.settings))
+        let form = posted.form
         // The middleware checked the token of a form-encoded post; a body sent as anything else is
         // checked here.
         try site.csrf.checkToken(form.csrf, session: session)
@@ -238,11 +242,14 @@ struct WebPages: Sendable {
         // receipt itself, as before: there is nothing to recognise a repeat by.
         guard let formToken = form.formToken.flatMap({ Self.isFormToken($0) ? $0 : nil }) else {
             return try await registerWithoutToken(
-                submission, values: values, request: request, who: who, context: context)
+            errors = Self.photosChooseAgain(errors, uploads: posted.uploads)
+                submission, values: values, request: request, who: who, context: context, uploads: posted.uploads)
         }
         if form.relanguage == "1" {
             // The language switch of a filled form: the same form in the other language, nothing sent.
             var errors: [FieldError] = []
+            let photos = try await intake.preparePhotos(
+                posted.uploads, for: submission, channel: AppealValidator.Channel.centre, centre: who.centre.id)
             if form.hadErrors == "1",
                 case .failure(let failure) = AppealValidator.validate(
                     submission, channel: AppealValidator.Channel.centre, authenticatedCentre: who.centre.id)
@@ -257,8 +264,9 @@ struct WebPages: Sendable {
             let outcome = try await intake.register(
                 submission, channel: AppealValidator.Channel.centre, centre: who.centre.id,
                 registeredBy: who.librarian.id,
-                idempotency: Self.formKey(centre: who.centre.id, token: formToken, submission: submission),
-                logger: context.logger)
+                idempotency: Self.formKey(
+                    centre: who.centre.id, token: formToken, submission: submission, uploads: posted.uploads),
+                photos: photos, logger: context.logger)
             // Post/redirect/get: a refresh of the receipt reloads it and registers nothing.
             let again = if case .registered = outcome { false } else { true }
             return site.redirect(
@@ -267,20 +275,24 @@ struct WebPages: Sendable {
         } catch let error as APIError where error.status == .unprocessableContent {
             return site.page(
                 "form",
-                formView(values, errors: error.errors, language: language, who: who, formToken: formToken),
+                formView(
+                    values, errors: Self.photosChooseAgain(error.errors, uploads: posted.uploads), language: language,
+            let photos = try await intake.preparePhotos(
+                uploads, for: submission, channel: AppealValidator.Channel.centre, centre: who.centre.id)
+                    who: who, formToken: formToken),
                 request: request, status: .unprocessableContent)
         }
     }
 
     func registerWithoutToken(
         _ submission: AppealSubmission, values: FormValues, request: Request, who: SignedIn,
-        context: IntakeService.Context
+        context: IntakeService.Context, uploads: [[UInt8]] = []
     ) async throws -> Response {
         let language = Language.of(request)
         do {
             let outcome = try await intake.register(
                 submission, channel: AppealValidator.Channel.centre, centre: who.centre.id,
-                registeredBy: who.librarian.id, logger: context.logger)
+                registeredBy: who.librarian.id, photos: photos, logger: context.logger)
             guard case .registered(let receipt) = outcome else { throw IntakeError(code: .registrationFailed) }
             let appeal = FormReceiptAppeal(
                 kind: submission.kind ?? "", category: submission.category ?? "", against: submission.against)
@@ -290,7 +302,9 @@ struct WebPages: Sendable {
         } catch let error as APIError where error.status == .unprocessableContent {
             return site.page(
                 "form",
-                formView(values, errors: error.errors, language: language, who: who, formToken: Self.newFormToken()),
+                formView(
+                    values, errors: Self.photosChooseAgain(error.errors, uploads: uploads), language: language, who: who,
+                    formToken: Self.newFormToken()),
                 request: request, status: .unprocessableContent)
         }
     }
@@ -397,6 +411,7 @@ struct WebPages: Sendable {
         for e in errors {
             let key = Self.fieldKey(e)
             byField[key] = byField[key].map { $0 + " " + message(e) } ?? message(e)
+        fieldMessages.photos = Self.photoMessages(byField)
         }
         var fieldMessages = FieldMessages(
             fullName: byField["fullName"], address: byField["address"], phone: byField["phone"],

@@ -13,7 +13,8 @@ extension IntakeStore {
     /// year's counter row is locked for that statement only and registrations run in parallel. A
     /// retry whose key is already known draws nothing: it gets its first answer back.
     public func register(
-        _ appeal: ValidAppeal, channel: String, at now: Date, idempotency: IdempotentRequest?
+        _ appeal: ValidAppeal, channel: String, at now: Date, idempotency: IdempotentRequest?,
+        photos: [PreparedPhoto] = []
     ) async throws -> RegistrationOutcome {
         let year = LocalDate(date: now, in: .kyiv).year
         var known = false
@@ -28,7 +29,8 @@ extension IntakeStore {
             }
         return try await unitOfWork.run { tx in
             try AppealRecords.register(
-                appeal, channel: channel, now: now, idempotency: idempotency, sequence: sequence, in: tx)
+                appeal, channel: channel, now: now, idempotency: idempotency, sequence: sequence, photos: photos,
+                in: tx)
         }
     }
 
@@ -84,7 +86,7 @@ public struct PublicAppeal: Sendable, Equatable {
 enum AppealRecords {
     static func register(
         _ appeal: ValidAppeal, channel: String, now: Date, idempotency: IdempotentRequest?, sequence: Int?,
-        in tx: UnitOfWork.Transaction
+        photos: [PreparedPhoto] = [], in tx: UnitOfWork.Transaction
     ) throws -> RegistrationOutcome {
         let connection = tx.connection
         if let idempotency, let earlier = try claim(idempotency, on: connection) {
@@ -108,7 +110,11 @@ enum AppealRecords {
             appeal: appeal, channel: channel, sequence: drawn, registeredAt: now, trackingToken: SecureRandom.token(),
             repeatOf: match, earlier: earlier, sameIssue: sameIssue, otherAuthorsOnIssue: others)
         try insert(new, on: connection)
-        try tx.publish(new.event, correlationId: new.id, occurredAt: now)
+        // Issue 15: the photos in the same transaction; the event carries their references only.
+        try PhotoRecords.insert(photos, appealId: new.id, at: now, on: connection)
+        var event = new.event
+        event.photos = photos.isEmpty ? nil : photos.map(\.reference)
+        try tx.publish(event, correlationId: new.id, occurredAt: now)
         let receipt = new.receipt
         if let idempotency {
             try connection.execute(

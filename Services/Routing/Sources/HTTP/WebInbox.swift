@@ -19,7 +19,7 @@ public struct WebInbox: Sendable {
         self.site = site
     }
 
-    static let templateNames = ["header", "footer", "inbox", "ticket", "card", "notfound", "inbox-work"]
+    static let templateNames = ["header", "footer", "inbox", "ticket", "card", "notfound", "inbox-work"] + ["ticket-photos"]
 
     // MARK: Words
 
@@ -98,7 +98,7 @@ public struct WebInbox: Sendable {
     func ticketPage(
         _ t: TicketDetail, principal: Principal, session: WebSession, request: Request, message: String? = nil,
         error: String? = nil, status: HTTPResponse.Status = .ok, template: String = "ticket",
-        names: [String: String] = [:], work: InboxTicketWork? = nil
+        names: [String: String] = [:], work: InboxTicketWork? = nil, photos: TicketPhotos? = nil
     ) -> Response {
         let language = Language.of(request)
         var names = names
@@ -190,7 +190,10 @@ public struct WebInbox: Sendable {
             view.resultNote = closing.note.map(note) ?? word("action", closing.action, language)
         }
         view.inbox = work
-        return site.page(template, view, request: request, status: status)
+        view.photos = photos
+        return Self.allowingPhotos(
+            site.page(template, view, request: request, status: status), photos: photos,
+            intake: api.settings.photos.intakeURL)
     }
 
     /// `YYYY-MM-DD HH:MM` in Kyiv.
@@ -293,7 +296,8 @@ public struct WebInbox: Sendable {
                     detail, principal: principal, session: session, request: request,
                     message: done.map { web.text("done_\($0)", language) }, error: refused,
                     names: try await web.officialNames(),
-                    work: try await web.inboxWork(detail, principal: principal, csrf: session.csrf, language: language))
+                    work: try await web.inboxWork(detail, principal: principal, csrf: session.csrf, language: language),
+                    photos: try await web.ticketPhotos(detail, principal: principal))
             } catch TicketRefusal.notFound {
                 return web.notFound(request)
             }

@@ -130,6 +130,8 @@ struct TicketView: Encodable, Sendable {
     var termsStartOn: String = ""
     /// The card: who signed the answer (Art. 15) and who drafted it, from the history.
     var signedBy: String? = nil
+    /// Issue 15: the appeal's photos through signed links to intake (PhotoLinks.swift).
+    var photos: TicketPhotos? = nil
     /// The inbox's internal notes and assignment (InboxPages.swift, `inbox-work.mustache`).
     var inbox: InboxTicketWork? = nil
 

@@ -27,6 +27,8 @@ public struct RoutingEventHandler: EventHandler {
         case AppealRegistered.eventType:
             let appeal = try Self.decode(AppealRegistered.self, from: envelope)
             let ticket = try RoutingStore.createTicket(from: appeal, eventId: envelope.id, now: clock(), in: tx)
+            // Issue 15: the photos' references (ids and hashes; intake keeps the images).
+            try PhotoReferenceRecords.store(appeal, on: connection)
             if let ticket {
                 logger.debug(
                     "ticket created",

@@ -1,0 +1,63 @@
+import Foundation
+import HromadaContracts
+import HromadaPostgres
+
+/// The references to an appeal's photos that `appeal.registered` carries (issue 15, routing's
+/// migrations 260–269): ids, SHA-256 hashes, type and size, never the bytes. Intake keeps the
+/// images; routing only makes the signed links officials' browsers fetch them by.
+public enum PhotoReferenceMigrations {
+    public static let all: [Migration] = [
+        Migration(
+            version: 260, name: "references to appeals' photos",
+            sql: """
+                CREATE TABLE appeal_photos (
+                    photo_id     uuid PRIMARY KEY,
+                    appeal_id    uuid NOT NULL,
+                    position     int  NOT NULL,
+                    sha256       text NOT NULL,
+                    content_type text NOT NULL,
+                    width        int  NOT NULL,
+                    height       int  NOT NULL
+                );
+                CREATE INDEX appeal_photos_appeal ON appeal_photos (appeal_id, position);
+                """),
+    ]
+}
+
+/// One photo reference as the ticket page uses it.
+public struct PhotoReference: Sendable, Equatable {
+    public var id: UUID
+    public var position: Int
+    public var sha256: String
+    public var width: Int
+    public var height: Int
+}
+
+public enum PhotoReferenceRecords {
+    /// Stores the event's photo references (once: a redelivery inserts nothing new).
+    public static func store(_ event: AppealRegistered, on connection: PostgresConnection) throws {
+        for (position, photo) in (event.photos ?? []).enumerated() {
+            try connection.execute(
+                """
+                INSERT INTO appeal_photos (photo_id, appeal_id, position, sha256, content_type, width, height)
+                VALUES (\(photo.id), \(event.appealId), \(position), \(photo.sha256), \(photo.contentType),
+                    \(photo.width), \(photo.height))
+                ON CONFLICT (photo_id) DO NOTHING
+                """)
+        }
+    }
+
+    /// The appeal's photo references, in order.
+    public static func photos(appealId: UUID, on connection: PostgresConnection) throws -> [PhotoReference] {
+        try connection.query(
+            """
+            SELECT photo_id, position, sha256, width, height FROM appeal_photos
+            WHERE appeal_id = \(appealId) ORDER BY position
+            """
+        ).map { row in
+            PhotoReference(
+                id: try row.decode(0), position: try row.decode(1), sha256: try row.decode(2), width: try row.decode(3),
+                height: try row.decode(4))
+        }
+    }
+}

@@ -1,0 +1,178 @@
+import Audit
+import Foundation
+import HromadaAMQP
+import HromadaContracts
+import HromadaImaging
+import HromadaRuntime
+import HromadaTestSupport
+import Intake
+import Logging
+import Routing
+import Synchronization
+import XCTest
+
+/// Intake, routing and audit in this process on one throwaway vhost (events flow between them as
+/// in production), each on its own throwaway database, intake and routing sharing one photo link
+/// key and on fixed loopback ports (so their public URLs, which links and CSRF origins use, are
+/// real). Intake's clock can be moved forward to expire links.
+final class PhotoSystem: @unchecked Sendable {
+    static let adminToken = "photo-admin-token-5d1e9a7c3b2f4e6a"
+    static let centreKey = "photo-centre-key-8c2a4e6f1b3d5a7c"
+    static let centreId = "central-library"
+    static let linkKey = String(repeating: "5a", count: 32)
+    static let observeQueue = "test.photos.observe"
+
+    let broker: TestBroker
+    let client: AMQPClient
+    let clockOffset = ClockOffset()
+    private(set) var databases: [TestDatabase] = []
+    private(set) var harnesses: [String: ServiceHarness] = [:]
+
+    private init(broker: TestBroker, client: AMQPClient) {
+        self.broker = broker
+        self.client = client
+    }
+
+    var intake: ServiceHarness { harnesses["intake"]! }
+    var routing: ServiceHarness { harnesses["routing"]! }
+    var audit: ServiceHarness { harnesses["audit"]! }
+
+    /// Moves intake's "now" (the links' expiry check) forward.
+    func advanceIntakeClock(by seconds: TimeInterval) { clockOffset.seconds.withLock { $0 += seconds } }
+
+    static func start(_ test: XCTestCase, services: [String] = ["audit", "intake", "routing"]) async throws
+        -> PhotoSystem
+    {
+        try IntegrationEnvironment.requireServers()
+        var logger = Logger(label: "photo-test")
+        logger.logLevel = .warning
+        let broker = try await TestBroker.create()
+        let client = AMQPClient(configuration: try broker.configuration(name: "photo-test"), logger: logger)
+        let system = PhotoSystem(broker: broker, client: client)
+        test.addTeardownBlock { await system.stop() }
+        try await client.declare(
+            AMQPTopology(
+                exchanges: EventTopology.exchanges, queues: [.init(name: observeQueue)],
+                bindings: [.init(queue: observeQueue, exchange: Topology.eventsExchange, routingKey: "#")]))
+        let intakePort = try IntegrationEnvironment.freeLoopbackPort()
+        for name in services { try await system.startService(name, intakePort: intakePort, logger: logger) }
+        if services.contains("intake") {
+            let put = try await system.intake.request(
+                "PUT", "/v1/admin/centres/\(centreId)",
+                json: ["name": "ЦОГ Центральної бібліотеки", "address": "вул. Потьомкінська, 143а", "key": centreKey],
+                headers: ["Authorization": "Bearer \(adminToken)"])
+            XCTAssertEqual(put.status, 200, put.text)
+        }
+        return system
+    }
+
+    func startService(_ name: String, intakePort: Int, logger: Logger) async throws {
+        let db = try await TestDatabase.create(schema: name)
+        databases.append(db)
+        let port = name == "intake" ? intakePort : (name == "routing" ? try IntegrationEnvironment.freeLoopbackPort() : 0)
+        let configuration = ServiceConfiguration(
+            serviceName: name, httpHost: "127.0.0.1", httpPort: port, amqpURL: broker.url,
+            databaseURL: db.connectionString, databasePoolSize: 4, logLevel: logger.logLevel, prefetch: 50,
+            adminToken: Self.adminToken, sealingKeys: TestSealing.keyring)
+        let keyEnvironment = [EnvironmentVariable.photoLinkKey.name: Self.linkKey]
+        let harness: ServiceHarness
+        switch name {
+        case "intake":
+            var settings = IntakeSettings()
+            settings.web = .local(service: IntakeSettings.service, port: port)
+            settings.photos = try PhotoSettings.fromEnvironment(keyEnvironment)
+            let offset = clockOffset
+            settings.clock = { Date().addingTimeInterval(offset.seconds.withLock { $0 }) }
+            let built = try await IntakeService.build(
+                configuration: configuration, logger: logger, metricsRegistry: nil, settings: settings)
+            harness = try await ServiceHarness.start(runtime: built.runtime, router: built.router)
+        case "routing":
+            var settings = RoutingSettings(watcherInterval: .seconds(5))
+            settings.web = .local(service: "routing", port: port)
+            settings.photos = try RoutingPhotoSettings.fromEnvironment(
+                keyEnvironment.merging(
+                    [EnvironmentVariable.intakeURL.name: "http://127.0.0.1:\(intakePort)"], uniquingKeysWith: { $1 }))
+            let built = try await RoutingService.build(
+                configuration: configuration, logger: logger, metricsRegistry: nil, settings: settings)
+            harness = try await ServiceHarness.start(runtime: built.runtime, router: built.router)
+        case "audit":
+            var fast = EventConsumer.Settings()
+            fast.retryDelays = [.milliseconds(200), .milliseconds(400)]
+            let built = try await AuditService.build(
+                configuration: configuration, settings: AuditSettings(), logger: logger, metricsRegistry: nil,
+                consumerSettings: fast)
+            harness = try await ServiceHarness.start(runtime: built.runtime, router: built.router)
+        default:
+            throw XCTSkip("unknown service \(name)")
+        }
+        harnesses[name] = harness
+        let queue = "hromada.\(name)"
+        let client = self.client
+        let ready = await eventually(timeout: .seconds(30), every: .milliseconds(100)) {
+            ((try? await client.queueState(queue))?.consumers ?? 0) >= 1
+        }
+        XCTAssertTrue(ready, "the \(name) consumer did not start")
+    }
+
+    func stop() async {
+        for (_, harness) in harnesses { await harness.stop() }
+        harnesses = [:]
+        await client.close()
+        for db in databases { try? await db.drop() }
+        try? await broker.delete()
+    }
+
+    /// Reads observed messages until one of `type` arrives.
+    func awaitMessage(type: String) async throws -> AMQPDelivery? {
+        var found: AMQPDelivery?
+        _ = try await eventually(timeout: .seconds(15)) {
+            while let delivery = try await self.client.get(queue: Self.observeQueue) {
+                try await self.client.ack(delivery)
+                if delivery.properties.type == type {
+                    found = delivery
+                    return true
+                }
+            }
+            return false
+        }
+        return found
+    }
+
+    /// A valid appeal as the API takes it.
+    static func appeal(subject: String = "Яма на дорозі") -> [String: Any] {
+        [
+            "kind": "application", "category": "heating",
+            "author": ["fullName": "Шевченко Тарас Григорович", "address": "вул. Садова, 12, кв. 3", "preferredLanguage": "uk"],
+            "subject": subject, "text": "Біля під'їзду велика яма, на фото видно її розмір.",
+        ]
+    }
+
+    /// A `multipart/form-data` body: the `appeal` part as JSON and a part per `(name, filename,
+    /// declared type, bytes)`.
+    static func multipart(appeal: [String: Any]?, files: [(String, String, String, [UInt8])]) throws
+        -> (body: Data, contentType: String)
+    {
+        let boundary = "----hromada-\(UUID().uuidString)"
+        var body = Data()
+        func add(_ text: String) { body.append(Data(text.utf8)) }
+        if let appeal {
+            add("--\(boundary)\r\nContent-Disposition: form-data; name=\"appeal\"\r\n")
+            add("Content-Type: application/json\r\n\r\n")
+            body.append(try JSONSerialization.data(withJSONObject: appeal))
+            add("\r\n")
+        }
+        for (name, filename, type, bytes) in files {
+            add("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"; filename=\"\(filename)\"\r\n")
+            add("Content-Type: \(type)\r\n\r\n")
+            body.append(Data(bytes))
+            add("\r\n")
+        }
+        add("--\(boundary)--\r\n")
+        return (body, "multipart/form-data; boundary=\(boundary)")
+    }
+}
+
+/// How far intake's clock runs ahead of the wall clock.
+final class ClockOffset: Sendable {
+    let seconds = Mutex<TimeInterval>(0)
+}
