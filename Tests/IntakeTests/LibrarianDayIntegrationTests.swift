@@ -50,7 +50,8 @@ final class LibrarianDayIntegrationTests: XCTestCase {
             headers: admin)
         XCTAssertEqual(put.status, 200, put.text)
         let oksana = try await TestLibrarian.create(
-            on: server.harness, centre: IntakeTestServer.centreId, login: "oksana", adminToken: IntakeTestServer.adminToken)
+            on: server.harness, centre: IntakeTestServer.centreId, login: "oksana",
+            adminToken: IntakeTestServer.adminToken)
         let petro = try await TestLibrarian.create(
             on: server.harness, centre: Self.centreB, login: "petro", adminToken: IntakeTestServer.adminToken)
         let browser = FormBrowser(baseURL: server.harness.baseURL)
@@ -115,12 +116,14 @@ final class LibrarianDayIntegrationTests: XCTestCase {
     func testTextPastTheLimitIsRefusedNamingTheLimitAndNeverCut() async throws {
         let server = try await IntakeTestServer.start(self)
         let oksana = try await TestLibrarian.create(
-            on: server.harness, centre: IntakeTestServer.centreId, login: "oksana", adminToken: IntakeTestServer.adminToken)
+            on: server.harness, centre: IntakeTestServer.centreId, login: "oksana",
+            adminToken: IntakeTestServer.adminToken)
         let browser = FormBrowser(baseURL: server.harness.baseURL)
         let cookie = try await signIn(browser, oksana)
         let form = try await browser.get("/?lang=uk", cookie: cookie)
         let limit = AppealValidator.textLength.upperBound
-        XCTAssertTrue(form.text.contains("maxlength=\"\(limit)\" aria-describedby"), "the textarea's limit is the validator's")
+        XCTAssertTrue(
+            form.text.contains("maxlength=\"\(limit)\" aria-describedby"), "the textarea's limit is the validator's")
         XCTAssertTrue(form.text.contains("data-counter=\"text-counter\"") && form.text.contains("id=\"text-counter\""))
         let csrf = try XCTUnwrap(FormBrowser.csrf(in: form.text))
 
@@ -150,7 +153,8 @@ final class LibrarianDayIntegrationTests: XCTestCase {
     func testTheErrorSummaryListsLinksInTheFormsOrderAndEachErrorIsTiedToItsField() async throws {
         let server = try await IntakeTestServer.start(self)
         let oksana = try await TestLibrarian.create(
-            on: server.harness, centre: IntakeTestServer.centreId, login: "oksana", adminToken: IntakeTestServer.adminToken)
+            on: server.harness, centre: IntakeTestServer.centreId, login: "oksana",
+            adminToken: IntakeTestServer.adminToken)
         let browser = FormBrowser(baseURL: server.harness.baseURL)
         let cookie = try await signIn(browser, oksana)
         let form = try await browser.get("/?lang=uk", cookie: cookie)
@@ -163,12 +167,13 @@ final class LibrarianDayIntegrationTests: XCTestCase {
         let html = refused.text
         let summary = try XCTUnwrap(html.components(separatedBy: "data-error-summary>").dropFirst().first?
             .components(separatedBy: "</ul>").first)
-        let targets = summary.components(separatedBy: "<a href=\"#").dropFirst().compactMap { $0.split(separator: "\"").first }
-            .map(String.init)
+        let targets = summary.components(separatedBy: "<a href=\"#").dropFirst()
+            .compactMap { $0.split(separator: "\"").first }.map(String.init)
         let order = WebPages.fieldOrder.map(\.target)
         XCTAssertEqual(targets, targets.sorted { order.firstIndex(of: $0)! < order.firstIndex(of: $1)! }, "\(targets)")
         XCTAssertEqual(targets.first, "fullName")
-        XCTAssertTrue(targets.contains("email") && targets.contains("text") && targets.contains("category"), "\(targets)")
+        XCTAssertTrue(
+            targets.contains("email") && targets.contains("text") && targets.contains("category"), "\(targets)")
         for field in ["fullName", "address", "email", "category", "subject"] {
             XCTAssertTrue(
                 html.contains("id=\"\(field)\" aria-invalid=\"true\" aria-describedby=\"\(field)-error\""), field)

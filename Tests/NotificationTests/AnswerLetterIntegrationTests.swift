@@ -70,7 +70,9 @@ final class AnswerLetterIntegrationTests: XCTestCase {
         ])
     }
 
-    func registered(_ number: String, language: Language, name: String, confidential: Bool = false) -> AppealRegistered {
+    func registered(
+        _ number: String, language: Language, name: String, confidential: Bool = false
+    ) -> AppealRegistered {
         AppealRegistered(
             appealId: UUID(), registrationNumber: number, registeredAt: Date(), kind: .application, category: "heating",
             author: .init(
@@ -86,7 +88,8 @@ final class AnswerLetterIntegrationTests: XCTestCase {
 
     func testTheAnswerLetterCarriesTheAnswerNumberAndLawForTheCentresOwnNoticeAndErasureClearsIt() async throws {
         let f = try await start()
-        for (id, name, key) in [("cog-a", "ЦОГ Центральної бібліотеки", Self.keyA), ("cog-b", "ЦОГ Північний", Self.keyB)] {
+        let centres = [("cog-a", "ЦОГ Центральної бібліотеки", Self.keyA), ("cog-b", "ЦОГ Північний", Self.keyB)]
+        for (id, name, key) in centres {
             try await publish(
                 CentreUpdated(
                     centreId: id, name: name, address: "вул. Потьомкінська, 143а", keyHash: TokenHash.hash(token: key),
@@ -113,7 +116,8 @@ final class AnswerLetterIntegrationTests: XCTestCase {
 
         var html = ""
         let arrived = await eventually(timeout: .seconds(20)) {
-            guard let response = try? await self.page(f, "/centres/cog-a/notices?status=all&lang=uk") else { return false }
+            let response = try? await self.page(f, "/centres/cog-a/notices?status=all&lang=uk")
+            guard let response else { return false }
             html = response.text
             return html.components(separatedBy: "<article").count - 1 == 5
         }
@@ -165,7 +169,8 @@ final class AnswerLetterIntegrationTests: XCTestCase {
         }
         XCTAssertTrue(erased, "the letter is gone after erasure")
         let rows = try await f.database.query(
-            "SELECT count(*)::int FROM answer_letters WHERE appeal_id = \(appeal.appealId)").first?.decode(0, as: Int.self)
+            "SELECT count(*)::int FROM answer_letters WHERE appeal_id = \(appeal.appealId)"
+        ).first?.decode(0, as: Int.self)
         XCTAssertEqual(rows, 0)
         let addresses = try await f.database.query(
             "SELECT count(*)::int FROM recipients WHERE address LIKE '%Нікольська%'").first?.decode(0, as: Int.self)

@@ -38,7 +38,8 @@ final class LibrarianDayBrowserTests: XCTestCase {
             [
                 "kind": "application", "category": "heating",
                 "author": [
-                    "fullName": "Шевченко Марія Іванівна", "address": "вул. Садова, 12, кв. 3", "preferredLanguage": "uk",
+                    "fullName": "Шевченко Марія Іванівна", "address": "вул. Садова, 12, кв. 3",
+                    "preferredLanguage": "uk",
                 ],
                 "subject": "Немає опалення", "text": "У квартирі холодно вже тиждень, прошу перевірити тепломережу.",
             ] as [String: Any],
@@ -54,7 +55,8 @@ final class LibrarianDayBrowserTests: XCTestCase {
             return ticketId != nil
         }
         let ticket = try XCTUnwrap(ticketId, "routing made the ticket")
-        let accepted = try await http.json("POST", routing + "/v1/tickets/\(ticket)/accept", [String: Any](), headers: auth)
+        let accepted = try await http.json(
+            "POST", routing + "/v1/tickets/\(ticket)/accept", [String: Any](), headers: auth)
         XCTAssertEqual(accepted.status, 200, accepted.text)
         let answerText = "Опалення відновлено 2 грудня після ремонту тепломережі.\nПерерахунок зроблено."
         let answered = try await http.json(
@@ -84,7 +86,8 @@ final class LibrarianDayBrowserTests: XCTestCase {
         try browser.fill("password", password)
         try await browser.click("main form button[type=submit]")
         try await browser.open(intake + "/?lang=uk")
-        XCTAssertEqual(try browser.evaluate("document.querySelector('a.skip')?.getAttribute('href')") as? String, "#main")
+        XCTAssertEqual(
+            try browser.evaluate("document.querySelector('a.skip')?.getAttribute('href')") as? String, "#main")
         XCTAssertEqual(try browser.evaluate("document.getElementById('main')?.tagName") as? String, "MAIN")
 
         // The counter counts, as the browser counts maxlength, and warns near the limit.
@@ -94,7 +97,8 @@ final class LibrarianDayBrowserTests: XCTestCase {
         XCTAssertTrue(used.contains("10 з 10000"), used)
         try browser.fill("text", String(repeating: "ї", count: 9_500))
         XCTAssertEqual(
-            try browser.evaluate("document.getElementById('text-counter').getAttribute('data-state')") as? String, "near")
+            try browser.evaluate("document.getElementById('text-counter').getAttribute('data-state')") as? String,
+            "near")
         let near = try browser.evaluate("document.getElementById('text-counter').textContent") as? String ?? ""
         XCTAssertTrue(near.contains("9500 з 10000") && near.contains("500"), near)
         try shots("form")

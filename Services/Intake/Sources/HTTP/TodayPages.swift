@@ -108,7 +108,8 @@ extension WebPages {
             registeredAt: appeal.registeredAt, repeatOf: appeal.repeatOf)
         let view = ReceiptCopyView(
             receipt: receiptView(
-                receipt, appeal: FormReceiptAppeal(kind: appeal.kind, category: appeal.category, against: appeal.against),
+                receipt,
+                appeal: FormReceiptAppeal(kind: appeal.kind, category: appeal.category, against: appeal.against),
                 language: language, who: who),
             nav: nav(who, language: language), csrf: who.session.csrf, centreName: who.centre.name,
             librarian: who.librarian.login)

@@ -98,9 +98,8 @@ public struct CentreRoutes: Sendable {
             guard let id = UUID(uuidString: try context.parameters.require("notice")),
                 let letter = try await inbox.answerLetter(centre: centre, notice: id)
             else { throw WebError.notFound("letter") }
-            return site.page(
-                "answer-letter", letterView(letter, centre: centre, csrf: context.session?.csrf ?? "", request: request),
-                request: request)
+            let view = letterView(letter, centre: centre, csrf: context.session?.csrf ?? "", request: request)
+            return site.page("answer-letter", view, request: request)
         }
         signIn.register(on: router)
         router.post("/centres/:centre/notices/:notice/read") { _, context in
@@ -208,7 +207,8 @@ public struct CentreRoutes: Sendable {
     func nav(_ centre: String, centreName: String?, language: Language) -> CentreNav {
         let lang = [("lang", language.rawValue)]
         return CentreNav(
-            formLink: intakeURL.link(path: "/", query: lang), todayLink: intakeURL.link(path: "/form/today", query: lang),
+            formLink: intakeURL.link(path: "/", query: lang),
+            todayLink: intakeURL.link(path: "/form/today", query: lang),
             noticesLink: path(Self.noticesPath(centre), query: lang),
             logoutAction: path(Self.centrePath(centre) + "/logout"), centreName: centreName ?? centre)
     }
@@ -220,7 +220,8 @@ public struct CentreRoutes: Sendable {
         let notices = Self.noticesPath(centre)
         return NoticesView(
             centre: centreName ?? centre, all: all, csrf: csrf ?? "",
-            allLink: path(notices, query: [("status", "all")]), unreadLink: path(notices, query: [("status", "unread")]),
+            allLink: path(notices, query: [("status", "all")]),
+            unreadLink: path(notices, query: [("status", "unread")]),
             logoutAction: path(Self.centrePath(centre) + "/logout"),
             nav: nav(centre, centreName: centreName, language: language),
             notices: list.map { n in
