@@ -12,9 +12,12 @@ public struct AppealSubmission: Codable, Sendable, Equatable {
         public var phone: String?
         public var preferredLanguage: String?
         public var benefitCategory: String?
+        /// `"sms"`: tell the resident by SMS too (issue 15; needs a phone). Absent: email when
+        /// given, else SMS to the phone when the SMS channel is on, else the centre's notices.
+        public var notifyBy: String?
         public init(
             fullName: String? = nil, address: String? = nil, email: String? = nil, phone: String? = nil,
-            preferredLanguage: String? = nil, benefitCategory: String? = nil
+            preferredLanguage: String? = nil, benefitCategory: String? = nil, notifyBy: String? = nil
         ) {
             self.fullName = fullName
             self.address = address
@@ -22,6 +25,7 @@ public struct AppealSubmission: Codable, Sendable, Equatable {
             self.phone = phone
             self.preferredLanguage = preferredLanguage
             self.benefitCategory = benefitCategory
+            self.notifyBy = notifyBy
         }
     }
     public struct Location: Codable, Sendable, Equatable {

@@ -228,6 +228,13 @@ private struct Problems {
         if let benefit, Reference.benefitCategory(code: benefit) == nil {
             add("author.benefitCategory", "unknown_benefit_category", "errBenefitUnknown")
         }
+        // Issue 15: "sms" asks for SMS notices (to the phone, which it needs); "email" is the default.
+        let notifyBy = AppealValidator.clean(author.notifyBy)?.lowercased()
+        if let notifyBy, notifyBy != "sms", notifyBy != "email" {
+            add("author.notifyBy", "invalid_value", "errNotifyByInvalid")
+        } else if notifyBy == "sms", phone == nil {
+            add("author.notifyBy", "phone_required", "errNotifyBySMSNeedsPhone")
+        }
         // Art. 5: an electronic appeal also gives an email address. Appeals filed at a centre (the
         // librarian helps; the resident may have no email) and Open311 requests (also sent with a
         // centre's key) are not electronic appeals by the resident. A partner app on the JSON API
@@ -238,7 +245,8 @@ private struct Problems {
         guard let fullName, let address else { return nil }
         return AppealRegistered.Author(
             fullName: AppealValidator.collapse(fullName), address: AppealValidator.collapse(address), email: email,
-            phone: phone.map(AppealValidator.normalisePhone), preferredLanguage: language, benefitCategory: benefit)
+            phone: phone.map(AppealValidator.normalisePhone), preferredLanguage: language, benefitCategory: benefit,
+            notifyBy: notifyBy == "sms" ? "sms" : nil)
     }
 
     /// Art. 5: each co-signer gives a full name (two words) and a place of residence.

@@ -18,7 +18,7 @@ struct WebPages: Sendable {
     var store: IntakeStore { intake.store }
     var strings: IntakeStrings { IntakeStrings(catalogue: site.catalogue) }
 
-    static let templates = ["header", "form", "receipt", "track"] + sayTemplates + photoTemplates + ["form-map"]
+    static let templates = ["header", "form", "receipt", "track"] + sayTemplates + photoTemplates + ["form-map"] + smsTemplates
 
     func addRoutes(to router: Router<IntakeService.Context>) {
         // The form's pages allow the map's tiles in their CSP (MapPage.swift).
@@ -88,6 +88,8 @@ struct WebPages: Sendable {
         var consentChecked = false
         var confidentialChecked = false
         var langEn = false
+        /// "Повідомляти SMS" (issue 15, SMSChoice.swift).
+        var notifySMS = false
     }
 
     /// One message per form field (`author.` dropped from the path).
@@ -159,6 +161,8 @@ struct WebPages: Sendable {
         var receivedOn, enteredBy, receptionHead, receptionDay: String?
         var decidedOn, learnedOn: String?
         var lat, lon: String?
+        /// The SMS checkbox: `sms` when ticked (SMSChoice.swift).
+        var notifyBy: String?
         var formToken, relanguage, hadErrors: String?
     }
 
@@ -237,6 +241,7 @@ struct WebPages: Sendable {
             submission.learnedOn = values.learnedOn
         }
         submission.location = Self.location(values)
+        submission.author?.notifyBy = Self.notifyBy(values)
         // Every form the pages render carries a one-time token. A post without one (a scripted
         // client, a form cached from before tokens) is registered once and answered with the
         // receipt itself, as before: there is nothing to recognise a repeat by.
@@ -354,6 +359,7 @@ struct WebPages: Sendable {
         v.consentChecked = form.consent == "true"
         v.confidentialChecked = form.confidential == "true"
         v.langEn = form.preferredLanguage == "en"
+        v.notifySMS = form.notifyBy == "sms"
         return v
     }
 
