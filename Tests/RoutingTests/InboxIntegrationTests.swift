@@ -207,4 +207,82 @@ final class InboxIntegrationTests: XCTestCase {
         }
         XCTAssertFalse(afterNotes.contains { $0.text.contains("обіду") }, "erasure replaced the note")
     }
+
+    func testAGroupIsAnsweredAtOnceEachResidentOnceAndTemplatesStayWithTheirBody() async throws {
+        let f = try await RoutingFixture.start(self, clock: TestClock(Self.registered))
+        let appeals = (0..<3).map {
+            appeal(
+                $0, name: "Мешканець \($0)", address: "вул. Соборна, \($0 + 1)", district: "tsentralnyi",
+                text: "Прорив водогону на вулиці Соборній.")
+        }
+        try await f.publish(try appeals.map(f.envelope))
+        var ids: [UUID] = []
+        for a in appeals { ids.append(try await f.waitForTicket(a)) }
+        let (officialId, _) = try await f.official(name: "Оксана Левченко", authority: "zhkg")
+        let (headId, _) = try await f.official(name: "Голова Департаменту", authority: "zhkg", role: "head")
+        let (otherId, _) = try await f.official(name: "Чужий Урядовець", authority: "transport")
+        let official = Principal(id: officialId, name: "Оксана Левченко", role: .official, authority: "zhkg")
+        let head = Principal(id: headId, name: "Голова Департаменту", role: .head, authority: "zhkg")
+        let other = Principal(id: otherId, name: "Чужий Урядовець", role: .official, authority: "transport")
+        let api = RoutingAPI(runtime: f.runtimes[0], settings: RoutingSettings(clock: f.clock.clock))
+
+        // Another body cannot group these; a group needs at least two appeals.
+        do {
+            _ = try await api.createGroup(title: "Порив", ticketIds: ids, principal: other)
+            XCTFail("another body grouped the tickets")
+        } catch let error as RoutingError { XCTAssertEqual(error.code, "not_own_ticket") }
+        do {
+            _ = try await api.createGroup(title: "Порив", ticketIds: [ids[0]], principal: official)
+            XCTFail("a group of one")
+        } catch let error as RoutingError { XCTAssertEqual(error.field, "ticket") }
+        let groupId = try await api.createGroup(title: "Порив на Соборній", ticketIds: ids, principal: official)
+        let listed = try await page(f, official, [])
+        XCTAssertTrue(listed.rows.allSatisfy { $0.groupId == groupId })
+
+        // The official's group answer: a draft on each ticket (Art. 15), nothing answered yet.
+        let text = "Аварійна бригада усунула порив водогону 28.11.2026."
+        let drafted = try await api.performOnGroup(
+            .answer, groupId: groupId, request: TicketActionRequest(outcome: "resolved-positively", text: text),
+            principal: official)
+        XCTAssertEqual(drafted.changed.count, 3)
+        // The head signs the whole group at once: each ticket answered once.
+        let signed = try await api.performOnGroup(
+            .sign, groupId: groupId, request: TicketActionRequest(), principal: head)
+        XCTAssertEqual(Set(signed.changed), Set(appeals.map(\.registrationNumber)))
+        // Sent again (a double click, a resent form): nothing left to sign or answer, nobody answered twice.
+        let again = try await api.performOnGroup(.sign, groupId: groupId, request: TicketActionRequest(), principal: head)
+        XCTAssertEqual(again.changed, [])
+        XCTAssertEqual(again.skipped.count, 3)
+        let answerAgain = try await api.performOnGroup(
+            .answer, groupId: groupId, request: TicketActionRequest(outcome: "explained", text: text), principal: head)
+        XCTAssertEqual(answerAgain.changed, [])
+
+        let answeredOnce = try await eventually(timeout: .seconds(20)) {
+            let answered = try await f.observed(type: TicketAnswered.eventType)
+            let grouped = try await f.observed(type: TicketGrouped.eventType)
+            return answered.count >= 3 && grouped.count >= 3
+        }
+        XCTAssertTrue(answeredOnce)
+        let answered = try await f.observed(type: TicketAnswered.eventType).map { try $0.decode(TicketAnswered.self) }
+        XCTAssertEqual(answered.map(\.ticketId).sorted { $0.uuidString < $1.uuidString },
+                       ids.sorted { $0.uuidString < $1.uuidString }, "one ticket.answered per resident")
+        expectEqual(try await f.observed(type: TicketGrouped.eventType).count, 3)
+        let finished = try await page(f, official, [("status", "finished")])
+        expectEqual(finished.total, 3)
+
+        // Answer templates: kept by the body's officials, per body.
+        try await api.saveTemplate(title: "Порив водогону", body: text, principal: official)
+        try await api.saveTemplate(title: "Порив водогону", body: text + " Дякуємо.", principal: head)
+        do {
+            try await api.saveTemplate(title: "Закоротко", body: "ні", principal: official)
+            XCTFail("a template shorter than an answer")
+        } catch let error as RoutingError { XCTAssertEqual(error.field, "body") }
+        let zhkgTemplates = try await api.templates(authority: "zhkg")
+        XCTAssertEqual(zhkgTemplates.map(\.body), [text + " Дякуємо."], "the same title replaces the text")
+        expectEqual(try await api.templates(authority: "transport").count, 0)
+        try await api.deleteTemplate(id: zhkgTemplates[0].id, principal: other)
+        expectEqual(try await api.templates(authority: "zhkg").count, 1, "another body cannot delete it")
+        try await api.deleteTemplate(id: zhkgTemplates[0].id, principal: official)
+        expectEqual(try await api.templates(authority: "zhkg").count, 0)
+    }
 }

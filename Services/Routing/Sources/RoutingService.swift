@@ -45,6 +45,8 @@ public enum RoutingService {
         let web = settings.web ?? WebSettings.local(service: "routing", port: runtime.configuration.httpPort)
         let site = try WebSite(
             settings: web, bundle: Bundle.module, templates: WebInbox.templateNames,
+            // The inbox's answer templates are inserted by a script file (no inline script).
+            assets: WebInbox.assetNames,
             sessionStore: PostgresSessionStore(database: runtime.database, settings: web),
             // Officials' actions change legal records: no cross-site request carries the session.
             sameSite: .strict)

@@ -54,3 +54,55 @@ extension RoutingAPI {
         }
     }
 }
+
+extension RoutingAPI {
+    public func templates(authority: String) async throws -> [AnswerTemplate] {
+        try await runtime.database.withConnection { c in try RoutingStore.templates(authority: authority, on: c) }
+    }
+
+    public func saveTemplate(title: String, body: String, principal: Principal) async throws {
+        let now = settings.clock()
+        try await runtime.database.withConnection { c in
+            try RoutingStore.saveTemplate(title: title, body: body, principal: principal, now: now, on: c)
+        }
+    }
+
+    public func deleteTemplate(id: UUID, principal: Principal) async throws {
+        try await runtime.database.withConnection { c in try RoutingStore.deleteTemplate(id: id, principal: principal, on: c) }
+    }
+
+    public func createGroup(title: String, ticketIds: [UUID], principal: Principal) async throws -> UUID {
+        try await write { tx, now in
+            try RoutingStore.createGroup(title: title, ticketIds: ticketIds, principal: principal, now: now, in: tx)
+        }
+    }
+
+    public func group(id: UUID, principal: Principal) async throws -> TicketGroup {
+        try await runtime.database.withConnection { c in try RoutingStore.group(id: id, principal: principal, on: c) }
+    }
+
+    /// Answers (or, for the head, signs) every ticket of a group in one transaction.
+    public func performOnGroup(_ action: TicketAction, groupId: UUID, request: TicketActionRequest, principal: Principal)
+        async throws -> GroupActionResult
+    {
+        let command = TicketCommand(action, request)
+        let principal = try await stored(principal)
+        let result = try await write { tx, now in
+            try RoutingStore.performOnGroup(command, groupId: groupId, principal: principal, now: now, in: tx)
+        }
+        runtime.logger.info(
+            "group action",
+            metadata: [
+                "group.id": "\(groupId.uuidString.lowercased())", "ticket.action": "\(action.rawValue)",
+                "group.changed": "\(result.changed.count)",
+            ])
+        return result
+    }
+
+    public func openGroups(principal: Principal) async throws -> [(UUID, String, Int)] {
+        guard let scope = principal.inboxScope(requested: nil) else { return [] }
+        return try await runtime.database.withConnection { c in
+            try RoutingStore.openGroups(authority: scope.authority, on: c)
+        }
+    }
+}

@@ -74,6 +74,18 @@ struct InboxListView: Encodable, Sendable {
     /// A bad parameter: the list is shown unfiltered with the field errors above the form.
     var errors: [FieldMessage]
     var hasErrors: Bool
+    /// Grouping appeals about one incident: offered to the authority's own officials.
+    var canGroup = false
+    /// A refused grouping comes back here (`?refused=<code>`).
+    var refusal: String? = nil
+    var groups: [GroupLink] = []
+    var hasGroups = false
+
+    struct GroupLink: Encodable, Sendable {
+        var href: String
+        var title: String
+        var open: Int
+    }
 
     struct FieldMessage: Encodable, Sendable {
         var field: String
@@ -166,7 +178,14 @@ extension WebInbox {
             },
             overdueOnly: query.overdue, dueThisWeekOnly: query.dueThisWeek, mineOnly: query.mine,
             awaitingSignatureOnly: query.awaitingSignature, errors: errors, hasErrors: !errors.isEmpty)
-        return site.page("inbox", view, request: request, status: status)
+        var withGroups = view
+        withGroups.canGroup = principal.authority.map { RoutingStore.worksFor(principal, authority: $0) } ?? false
+        withGroups.groups = try await api.openGroups(principal: principal).map {
+            .init(href: "/inbox/groups/\($0.0.uuidString.lowercased())", title: $0.1, open: $0.2)
+        }
+        withGroups.hasGroups = !withGroups.groups.isEmpty
+        withGroups.refusal = request.uri.queryParameters.get("refused").map { refusalText(code: $0, language) }
+        return site.page("inbox", withGroups, request: request, status: status)
     }
 
     /// The address's query as name/value pairs, in order (percent- and `+`-decoded).
@@ -234,6 +253,16 @@ struct InboxTicketWork: Encodable, Sendable {
     var canAssign: Bool
     var colleagues: [Colleague]
     var maxNoteLength: Int
+    /// The authority's answer templates for the answer form, and the script that inserts them.
+    var templates: [Template] = []
+    var hasTemplates = false
+    var script = ""
+
+    struct Template: Encodable, Sendable {
+        var id: String
+        var title: String
+        var body: String
+    }
 }
 
 extension WebInbox {
@@ -251,6 +280,7 @@ extension WebInbox {
         let work = try await api.inboxWork(ticketId: t.id, authority: t.authority)
         let names = Dictionary(work.colleagues.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
         let everyone = try await officialNames()
+        let templates = try await api.templates(authority: t.authority)
         return InboxTicketWork(
             ticketId: t.id.uuidString.lowercased(), csrf: csrf,
             notes: work.notes.map {
@@ -263,7 +293,9 @@ extension WebInbox {
             colleagues: work.colleagues.map {
                 .init(id: $0.id.uuidString.lowercased(), name: $0.name, selected: $0.id == work.assignee)
             },
-            maxNoteLength: RoutingStore.maxNoteLength)
+            maxNoteLength: RoutingStore.maxNoteLength,
+            templates: templates.map { .init(id: $0.id.uuidString.lowercased(), title: $0.title, body: $0.body) },
+            hasTemplates: !templates.isEmpty, script: site.assets.assets["inbox.js"]?.link ?? "")
     }
 
     /// The inbox's own routes: the CSV export, notes and assignment (each form posts, then
@@ -317,5 +349,6 @@ extension WebInbox {
             }
             try await web.api.assign(ticketId: id, to: UUID(uuidString: raw), principal: principal)
         }
+        registerInboxGroups(on: router)
     }
 }

@@ -19,7 +19,7 @@ public struct WebInbox: Sendable {
         self.site = site
     }
 
-    static let templateNames = ["header", "footer", "inbox", "ticket", "card", "notfound", "inbox-work"] + ["ticket-photos"]
+    static let templateNames = ["header", "footer", "inbox", "ticket", "card", "notfound", "inbox-work"] + Self.inboxTemplates + ["ticket-photos"]
 
     // MARK: Words
 
@@ -312,7 +312,9 @@ public struct WebInbox: Sendable {
                 let detail = try await web.api.ticket(id: id, principal: principal, purpose: "ticket.card")
                 return web.ticketPage(
                     detail, principal: principal, session: session, request: request, template: "card",
-                    names: try await web.officialNames())
+                    names: try await web.officialNames(),
+                    work: try await web.inboxWork(
+                        detail, principal: principal, csrf: session.csrf, language: Language.of(request)))
             } catch TicketRefusal.notFound {
                 return web.notFound(request)
             }
