@@ -186,6 +186,30 @@ enum Samples {
                     groupId: id(32), groupTitle: "Порив водогону, вул. Соборна", groupedBy: "official-12",
                     groupedAt: at("2026-11-28T09:32:00.000Z")),
                 n: 32, causation: nil, producer: "hromada-routing"),
+            // The resident's say on an answer (ResidentEvents.swift).
+            sample(
+                AppealAnswerRated(
+                    appealId: appealId, registrationNumber: number, authority: "zhkg", rating: 4, via: .resident,
+                    answeredAt: at("2026-12-15T14:45:10.250Z"), ratedAt: at("2026-12-16T08:00:00.000Z")),
+                n: 40, causation: nil, producer: "hromada-intake"),
+            sample(
+                AppealDisputed(
+                    appealId: appealId, registrationNumber: number, authority: "zhkg",
+                    reason: "Не згодна з відмовою: батареї холодні.", learnedOn: day("2026-12-18"), via: .centre,
+                    registeredBy: id(41).uuidString.lowercased(), disputedAt: at("2026-12-20T09:00:00.000Z")),
+                n: 41, causation: nil, producer: "hromada-intake"),
+            sample(
+                AppealDisputeAccepted(
+                    appealId: appealId, registrationNumber: number, ticketId: ticketId, authority: "zhkg",
+                    complaintTo: "executive-committee", disputeId: id(1041), lastDay: day("2027-01-18"),
+                    acceptedAt: at("2026-12-20T09:00:01.000Z")),
+                n: 42, causation: id(1041), producer: "hromada-routing"),
+            sample(
+                AppealDisputeRefused(
+                    appealId: appealId, registrationNumber: number, authority: "zhkg", disputeId: id(1043),
+                    code: "dispute-late", message: "Art. 17: the answer could be disputed until 2027-01-18",
+                    lastDay: day("2027-01-18"), refusedAt: at("2027-02-01T09:00:01.000Z")),
+                n: 43, causation: id(1043), producer: "hromada-routing"),
         ]
     }
 }
