@@ -101,6 +101,7 @@ final class LookBrowserTests: XCTestCase {
         try await browser.click("main form:has(input[name=number]) button[type=submit]")
         pages.append(Page(name: "intake-tracking", url: try browser.location()))
         pages.append(Page(name: "intake-tracking-empty", url: intake + "/track?lang=uk"))
+        pages.append(Page(name: "intake-statement", url: intake + "/track/statement?lang=uk"))
         pages.append(Page(name: "intake-not-found", url: intake + "/no/such/page?lang=uk"))
 
         // The official: the inbox, the ticket and its card.
@@ -166,7 +167,7 @@ final class LookBrowserTests: XCTestCase {
                 let facts = try browser.evaluate(
                     """
                     JSON.stringify({scroll: document.documentElement.scrollWidth, inner: window.innerWidth,
-                      header: !!document.querySelector('header.site'),
+                      header: !!document.querySelector('header.site a.brand'),
                       raw: document.body.innerText.trim().startsWith('{"errors"'),
                       iso: (document.body.innerText.match(/(^|[^\\w-])20\\d\\d-\\d\\d-\\d\\d(T[\\d:.]+)?/g) || []).slice(0, 3),
                       wide: [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right
@@ -179,7 +180,7 @@ final class LookBrowserTests: XCTestCase {
                     problems.append("\(page.name) at \(width) px scrolls sideways: \(scroll) > \(inner) \(fact["wide"] ?? "")")
                 }
                 if !page.document, fact["header"] as? Bool != true {
-                    problems.append("\(page.name) at \(width) px has no header.site")
+                    problems.append("\(page.name) at \(width) px has not the kit's header (header.site a.brand)")
                 }
                 if fact["raw"] as? Bool == true { problems.append("\(page.name) shows raw JSON") }
                 if let iso = fact["iso"] as? [String], !iso.isEmpty, width == 1280 {
