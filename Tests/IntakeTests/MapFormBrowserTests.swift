@@ -72,7 +72,8 @@ final class MapFormBrowserTests: XCTestCase {
         try browser.evaluate("document.getElementById('map-clear').click()")
         XCTAssertEqual(try browser.evaluate("document.getElementById('lat').value") as? String, "")
         XCTAssertEqual(try browser.evaluate("document.querySelectorAll('.leaflet-marker-icon').length") as? Int, 0)
-        XCTAssertEqual(try browser.evaluate("document.getElementById('map-clear').hidden") as? Bool, true)
+        XCTAssertEqual(
+            try browser.evaluate("getComputedStyle(document.getElementById('map-clear')).display") as? String, "none")
         try click(browser, Self.southern)
         try await browser.wait(until: "document.getElementById('lat').value !== ''")
 
