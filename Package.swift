@@ -81,6 +81,11 @@ let package = Package(
         ),
         // libvips for the photos of appeals (issue 15); its shim wraps the C-variadic calls.
         .systemLibrary(name: "CVips", path: "Shared/CVips", pkgConfig: "vips", providers: [.apt(["libvips-dev"])]),
+        // libqrencode for the receipt's QR code (issue 14); HromadaQRCode draws it as inline SVG.
+        .systemLibrary(
+            name: "CQREncode", path: "Shared/CQREncode", pkgConfig: "libqrencode",
+            providers: [.apt(["libqrencode-dev"])]
+        ),
         // What Swift cannot call directly: the C-variadic amqp_login, curl_easy_setopt.
         .target(name: "CHromadaShims", dependencies: ["CRabbitMQ", "CCurl"], path: "Shared/CHromadaShims"),
 
@@ -119,13 +124,14 @@ let package = Package(
         // Photos: libvips calls (Imaging) and the signed links intake serves them by (Photos).
         .target(name: "HromadaImaging", dependencies: ["CVips"], path: "Shared/Imaging", swiftSettings: swiftSettings),
         .target(name: "HromadaPhotos", dependencies: ["HromadaCore", "HromadaCrypto"], path: "Shared/Photos", swiftSettings: swiftSettings),
+        .target(name: "HromadaQRCode", dependencies: ["CQREncode"], path: "Shared/QRCode", swiftSettings: swiftSettings),
         .target(
             name: "HromadaTestSupport",
             dependencies: ["HromadaRuntime", "HromadaAMQP", "HromadaPostgres", "HromadaContracts", hummingbird, logging, lifecycle, nioCore],
             path: "Shared/TestSupport", swiftSettings: swiftSettings
         ),
     ]
-    + service("Intake", executable: "hromada-intake", extra: [mustache, "HromadaImaging", "HromadaPhotos"], resources: [.copy("Resources")])
+    + service("Intake", executable: "hromada-intake", extra: [mustache, "HromadaImaging", "HromadaPhotos", "HromadaQRCode"], resources: [.copy("Resources")])
     + service("Routing", executable: "hromada-routing", extra: [mustache, "HromadaPhotos"], resources: [.copy("Resources")])
     + service("Notification", executable: "hromada-notification", extra: [mustache, "CCurl", "CHromadaShims"], resources: [.copy("Resources")])
     + service("Audit", executable: "hromada-audit")
@@ -163,7 +169,7 @@ let package = Package(
         .testTarget(name: "AMQPTests", dependencies: ["HromadaAMQP", "HromadaTestSupport"], path: "Tests/AMQPTests", swiftSettings: swiftSettings),
         .testTarget(name: "PostgresTests", dependencies: ["HromadaPostgres", "HromadaTestSupport"], path: "Tests/PostgresTests", swiftSettings: swiftSettings),
         .testTarget(name: "RuntimeTests", dependencies: ["HromadaRuntime", "HromadaTestSupport"], path: "Tests/RuntimeTests", swiftSettings: swiftSettings),
-        .testTarget(name: "IntakeTests", dependencies: ["Intake", "HromadaTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")], path: "Tests/IntakeTests", swiftSettings: swiftSettings),
+        .testTarget(name: "IntakeTests", dependencies: ["Intake", "HromadaTestSupport", "HromadaQRCode", .product(name: "HummingbirdTesting", package: "hummingbird")], path: "Tests/IntakeTests", swiftSettings: swiftSettings),
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "HromadaTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")], path: "Tests/RoutingTests", swiftSettings: swiftSettings),
         .testTarget(name: "NotificationTests", dependencies: ["Notification", "HromadaTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")], path: "Tests/NotificationTests", swiftSettings: swiftSettings),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "HromadaTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")], path: "Tests/AuditTests", swiftSettings: swiftSettings),

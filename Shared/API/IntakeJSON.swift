@@ -75,6 +75,51 @@ public enum IntakeJSON {
         public var deadline: LocalDate?
         public var repeatOf: String?
         public var history: [HistoryEntry]
+        /// The latest answer (issue 14: the resident with the code may read their own answer).
+        public var answer: Answer?
+        /// The latest extension of the term and its reason.
+        public var extension_: Extension?
+
+        /// An answer: its text, outcome code and the outcome's name in the asked language.
+        public struct Answer: Codable, Sendable, Equatable {
+            public var text: String
+            public var outcome: String?
+            public var outcomeName: String?
+            public var answeredAt: Date
+            public var authority: String?
+            public var authorityName: String?
+
+            public init(
+                text: String, outcome: String?, outcomeName: String?, answeredAt: Date, authority: String?,
+                authorityName: String?
+            ) {
+                self.text = text
+                self.outcome = outcome
+                self.outcomeName = outcomeName
+                self.answeredAt = answeredAt
+                self.authority = authority
+                self.authorityName = authorityName
+            }
+        }
+
+        /// An extension: why, until when, when it was decided.
+        public struct Extension: Codable, Sendable, Equatable {
+            public var reason: String
+            public var deadline: LocalDate?
+            public var extendedAt: Date
+
+            public init(reason: String, deadline: LocalDate?, extendedAt: Date) {
+                self.reason = reason
+                self.deadline = deadline
+                self.extendedAt = extendedAt
+            }
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case registrationNumber, status, kind, category, categoryName, registeredAt, authority, authorityName
+            case deadline, repeatOf, history, answer
+            case extension_ = "extension"
+        }
 
         public init(
             registrationNumber: String, status: String, kind: String, category: String, categoryName: String,

@@ -303,8 +303,15 @@ final class IntakeIntegrationTests: XCTestCase {
         XCTAssertFalse(r.text.contains("official-secret-id"))
         XCTAssertFalse(r.text.contains("Шевченко"))
 
-        let page = try await env.harness.request(
-            "GET", "/track?number=\(receipt.registrationNumber)&token=\(receipt.trackingToken)&lang=en")
+        // Issue 14: an old link with the code proves it and leaves the address at once (303 to a
+        // clean /track with the tracking page's proof cookie); the page then shows the status.
+        let forms = FormBrowser(baseURL: env.harness.baseURL)
+        let link = try await forms.get(
+            "/track?number=\(receipt.registrationNumber)&token=\(receipt.trackingToken)&lang=en")
+        XCTAssertEqual(link.status, 303)
+        XCTAssertFalse(link.header("Location")?.contains(receipt.trackingToken) ?? true)
+        let proof = try XCTUnwrap(FormBrowser.cookie(TrackingProof.cookieName, in: link))
+        let page = try await forms.get(link.header("Location") ?? "/track?lang=en", cookie: proof)
         XCTAssertEqual(page.status, 200)
         XCTAssertTrue(page.text.contains("Answered"))
         let badPage = try await env.harness.request("GET", "/track?number=\(receipt.registrationNumber)&token=wrong")

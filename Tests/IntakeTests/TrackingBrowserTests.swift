@@ -36,7 +36,8 @@ final class TrackingBrowserTests: XCTestCase {
     func register(_ browser: HeadlessBrowser) async throws -> (number: String, code: String) {
         for (name, value) in LibrarianFormBrowserTests.appeal { try browser.fill(name, value) }
         try await browser.click("#appeal-form button[type=submit]")
-        let number = try XCTUnwrap(browser.evaluate("document.getElementById('registration-number').textContent") as? String)
+        let number = try XCTUnwrap(
+            browser.evaluate("document.getElementById('registration-number').textContent") as? String)
         let code = try XCTUnwrap(browser.evaluate("document.getElementById('tracking-token').textContent") as? String)
         return (number, code)
     }
@@ -95,7 +96,8 @@ final class TrackingBrowserTests: XCTestCase {
              "marginRight": 0.4, "printBackground": false])
         let pdf = try XCTUnwrap((result["data"] as? String).flatMap { Data(base64Encoded: $0) })
         let text = String(decoding: pdf, as: UTF8.self)
-        return text.components(separatedBy: "/Type /Page").count - 1 - (text.components(separatedBy: "/Type /Pages").count - 1)
+        let pagesAndTrees = text.components(separatedBy: "/Type /Page").count - 1
+        return pagesAndTrees - (text.components(separatedBy: "/Type /Pages").count - 1)
     }
 
     // MARK: At the centre's PC
@@ -118,6 +120,11 @@ final class TrackingBrowserTests: XCTestCase {
         XCTAssertEqual(try printedPages(browser, width: 8.27, height: 11.69), 1, "the receipt prints on one A4 page")
         XCTAssertEqual(try printedPages(browser, width: 5.83, height: 8.27), 1, "the receipt prints on one A5 page")
         try screenshots(browser, "intake-receipt-qr")
+        // A repeat of the same appeal names the earlier one (the line is there only for a repeat).
+        try await browser.open(s.base + "/?lang=uk")
+        _ = try await register(browser)
+        let repeatLine = try browser.evaluate("document.getElementById('repeat-of')?.textContent") as? String
+        XCTAssertTrue(repeatLine?.contains(number) == true, "«\(repeatLine ?? "no line")»")
 
         // The lookup, typed as a person would: lower case, spaces, no dash.
         try await browser.open(s.base + "/track?lang=uk")

@@ -68,7 +68,8 @@ final class TrackingCodeTests: XCTestCase {
         XCTAssertTrue(TrackingCode.hasLookAlike("k7qfm-29xm0"))
         XCTAssertTrue(TrackingCode.hasLookAlike("O7QFM29XMH"))
         XCTAssertFalse(TrackingCode.hasLookAlike("K7QFM-29XMH"))
-        XCTAssertFalse(TrackingCode.hasLookAlike("a-32-character-old-token-0OIl1__"), "an old token is not a short code")
+        XCTAssertFalse(
+            TrackingCode.hasLookAlike("a-32-character-old-token-0OIl1__"), "an old token is not a short code")
     }
 
     /// Codes issued before short codes (32 characters of base64url, case-sensitive, with `-` and

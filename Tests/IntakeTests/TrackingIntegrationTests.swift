@@ -29,7 +29,8 @@ final class TrackingIntegrationTests: XCTestCase {
     }
 
     func register(_ env: Env) async throws -> RegistrationReceipt {
-        let r = try await env.harness.request("POST", "/v1/appeals", json: IntakeIntegrationTests.appeal(), headers: auth)
+        let r = try await env.harness.request(
+            "POST", "/v1/appeals", json: IntakeIntegrationTests.appeal(), headers: auth)
         XCTAssertEqual(r.status, 201, r.text)
         return try r.decode(RegistrationReceipt.self)
     }
@@ -78,10 +79,12 @@ final class TrackingIntegrationTests: XCTestCase {
         XCTAssertEqual(r.status, 200, r.text)
         r = try await env.harness.request("GET", "/v1/appeals/\(receipt.registrationNumber)/statement?token=\(encoded)")
         XCTAssertEqual(r.status, 200, r.text)
-        r = try await env.harness.request("GET", "/v1/appeals/\(receipt.registrationNumber)?token=\(encoded.lowercased())")
+        r = try await env.harness.request(
+            "GET", "/v1/appeals/\(receipt.registrationNumber)?token=\(encoded.lowercased())")
         XCTAssertEqual(r.status, 404, "an old token stays case-sensitive")
         // The page: posted, and as an old link (which leaves the address at once).
-        let posted = try await env.forms.post("/track", [("number", receipt.registrationNumber), ("token", String(old))])
+        let posted = try await env.forms.post(
+            "/track", [("number", receipt.registrationNumber), ("token", String(old))])
         XCTAssertEqual(posted.status, 303)
         let cookie = try XCTUnwrap(FormBrowser.cookie(TrackingProof.cookieName, in: posted))
         let page = try await env.forms.get("/track", cookie: cookie)
@@ -120,7 +123,8 @@ final class TrackingIntegrationTests: XCTestCase {
             "GET", "/v1/appeals/\(other.registrationNumber)?token=\(other.trackingToken)")
         XCTAssertEqual(fine.status, 200)
         // The window passes (moved back here, not waited for): the right code works again.
-        _ = try await sql(env, "UPDATE tracking_failures SET window_started_at = window_started_at - interval '2 hours'")
+        _ = try await sql(
+            env, "UPDATE tracking_failures SET window_started_at = window_started_at - interval '2 hours'")
         let again = try await env.harness.request("GET", path + receipt.trackingToken)
         XCTAssertEqual(again.status, 200)
     }
@@ -187,7 +191,8 @@ final class TrackingIntegrationTests: XCTestCase {
         let wrong = try await env.forms.post("/track", [("number", typedNumber), ("token", "K7QFM-29XM0")])
         XCTAssertEqual(wrong.status, 303)
         let location = try XCTUnwrap(wrong.header("Location"))
-        XCTAssertTrue(location.contains("problem=look-alike") && location.contains(receipt.registrationNumber), location)
+        XCTAssertTrue(
+            location.contains("problem=look-alike") && location.contains(receipt.registrationNumber), location)
         page = try await env.forms.get(location)
         XCTAssertEqual(page.status, 404)
         XCTAssertTrue(page.text.contains("id=\"not-found\""))
@@ -222,7 +227,8 @@ final class TrackingIntegrationTests: XCTestCase {
             TicketExtended(
                 ticketId: ticket, appealId: receipt.id, registrationNumber: receipt.registrationNumber,
                 authority: "zhkg", officialId: "official-secret-id", reason: "Потрібна перевірка тепломережі на місці.",
-                previousDeadline: deadline, newDeadline: deadline.adding(days: 15), extendedAt: now.addingTimeInterval(2)))
+                previousDeadline: deadline, newDeadline: deadline.adding(days: 15),
+                extendedAt: now.addingTimeInterval(2)))
         // An event type this projection does not know (other work of this session): ignored.
         var unknown = try Envelope(
             event: TicketAccepted(

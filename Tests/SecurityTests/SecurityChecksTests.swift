@@ -43,9 +43,11 @@ final class SecurityChecksTests: XCTestCase {
         XCTAssertEqual(stored.first?.text(0), Self.injection)
 
         // The resident's tracking page.
-        let track = try await RawHTTP.send(port: intake.port, method: "GET", path: "/track?number=\(number)&token=\(trackingToken)")
-        XCTAssertEqual(track?.status, 200)
-        XCTAssertFalse(track?.text.contains("<script>alert") ?? true, "raw script on the tracking page")
+        // Issue 14: the old link proves the code and redirects to a clean address (the proof cookie).
+        let track = try await TrackingPageClient.get("http://127.0.0.1:\(intake.port)/track?number=\(number)&token=\(trackingToken)")
+        XCTAssertEqual(track.status, 200)
+        XCTAssertTrue(track.text.contains("id=\"status\""), "the result is shown")
+        XCTAssertFalse(track.text.contains("<script>alert"), "raw script on the tracking page")
 
         // The ticket reaches routing; the official's inbox and ticket page show it escaped.
         let routingAdmin = system.databases["routing"]!.adminClient()

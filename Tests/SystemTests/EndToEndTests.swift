@@ -108,7 +108,8 @@ final class EndToEndTests: XCTestCase {
         XCTAssertTrue(statuses.contains("extended") || statuses.filter { $0 == "accepted" }.count >= 2, "no extension step: \(statuses)")
         let wrongToken = try await http.request("GET", system.baseURL(.intake) + "/v1/appeals/\(number)?token=wrong-token")
         XCTAssertEqual(wrongToken.status, 404)
-        let page = try await http.request("GET", system.baseURL(.intake) + "/track?number=\(number)&token=\(trackingToken)&lang=en")
+        // Issue 14: the old link proves the code and redirects to a clean address (the proof cookie).
+        let page = try await TrackingPageClient.get(system.baseURL(.intake) + "/track?number=\(number)&token=\(trackingToken)&lang=en")
         XCTAssertEqual(page.status, 200)
         XCTAssertTrue(page.text.contains(number))
 

@@ -124,13 +124,13 @@ final class ErasureTests: XCTestCase {
         XCTAssertTrue(viewed, "the statement lists no access: \(statementText)")
         XCTAssertTrue(statementText.contains(residents[0].email), statementText)
         XCTAssertTrue(statementText.contains("erasableFrom"), "a closed appeal's statement says when it is erased")
-        let statementPage = try await http.request(
-            "GET", system.baseURL(.intake) + "/track/statement?number=\(numberA)&token=\(tokens[0])&lang=en")
+        let statementPage = try await TrackingPageClient.get(
+            system.baseURL(.intake) + "/track/statement?number=\(numberA)&token=\(tokens[0])&lang=en")
         XCTAssertEqual(statementPage.status, 200)
         XCTAssertTrue(statementPage.text.contains(residents[0].phone), "the page shows the phone held")
         XCTAssertTrue(statementPage.text.contains("ticket.answer"), "the page shows who viewed the data")
-        let tracking = try await http.request(
-            "GET", system.baseURL(.intake) + "/track?number=\(numberA)&token=\(tokens[0])&lang=en")
+        let tracking = try await TrackingPageClient.get(
+            system.baseURL(.intake) + "/track?number=\(numberA)&token=\(tokens[0])&lang=en")
         XCTAssertTrue(tracking.text.contains("id=\"statement-link\""), "the tracking page links to the statement")
         let wrongToken = try await http.request(
             "GET", system.baseURL(.intake) + "/v1/appeals/\(numberA)/statement?token=\(tokens[1])")

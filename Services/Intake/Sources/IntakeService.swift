@@ -21,7 +21,8 @@ public enum IntakeService {
         let runtime = try ServiceRuntime(configuration: configuration, logger: logger, metricsRegistry: metricsRegistry)
         try await runtime.prepare(
             migrations: [WebMigrations.sessions] + IntakeMigrations.all + IntakeErasureMigrations.all + SayMigrations.all
-                + PhotoMigrations.all)
+                + PhotoMigrations.all
+                + TrackingMigrations.all)
         let store = IntakeStore(runtime: runtime)
         try await store.seedReference()
         // Idempotency keys are remembered for `idempotencyRetention`, then swept with the inbox.
@@ -44,6 +45,8 @@ public enum IntakeService {
         let store = IntakeStore(runtime: runtime)
         let site = try WebSite(
             settings: settings.web, bundle: .module, templates: WebPages.templates + WebPages.templatesOfTheDay,
+            // The tracking page's own script and styles (TrackingPages.swift).
+            assets: WebPages.trackingAssets,
             sessionStore: PostgresSessionStore(database: runtime.database, settings: settings.web),
             // The librarian's form is only ever reached from its own pages: a strict cookie.
             sameSite: .strict)

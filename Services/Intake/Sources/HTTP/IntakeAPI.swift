@@ -110,10 +110,22 @@ struct IntakeAPI: Sendable {
         let number = context.parameters.get("number") ?? ""
         let query = request.uri.queryParameters
         let language: Language = query.get("lang") == "uk" ? .uk : .en
-        guard let view = try await intake.track(number: number, token: query.get("token") ?? "", language: language)
-        else {
+        // The number in any case and spacing; the code short (any case, dash or not) or an older token;
+        // wrong codes counted per number and per client (TrackingPages.swift).
+        let code = query.get("token") ?? ""
+        let check = try await TrackingAccess.check(
+            store: store, number: number, code: code, request: request, context: context)
+        switch check {
+        case .limited(let until):
+            throw TrackingAccess.limitedError(until: until)
+        case .notFound:
             throw APIError.notFound("appeal")  // the same for an unknown number and a wrong token
+        case .verified(let normalised, _):
+            guard
+                let view = try await store.statusView(
+                    number: normalised, accept: { TrackingCode.verify(code, hash: $0) }, language: language)
+            else { throw APIError.notFound("appeal") }
+            return try JSON.response(view, headers: [.cacheControl: "no-store"])
         }
-        return try JSON.response(view, headers: [.cacheControl: "no-store"])
     }
 }

@@ -19,9 +19,11 @@ struct StatementAPI: Sendable {
     let clock: @Sendable () -> Date
     let catalogue: StringCatalogue
     let templates: TemplateLibrary
+    let site: WebSite
 
     init(store: IntakeStore, policy: RetentionPolicy, clock: @escaping @Sendable () -> Date, site: WebSite) throws {
         self.store = store
+        self.site = site
         self.policy = policy
         self.clock = clock
         self.catalogue = site.catalogue
@@ -32,26 +34,52 @@ struct StatementAPI: Sendable {
         let limited = router.group()
             .add(middleware: RateLimitMiddleware<IntakeService.Context>(.tracking, requestsPerSecond: 2, burst: 20))
         limited.get("v1/appeals/{number}/statement") { request, context in
-            guard
-                let statement = try await self.statement(
-                    number: context.parameters.get("number") ?? "",
-                    token: request.uri.queryParameters.get("token") ?? "")
-            else { throw APIError.notFound("appeal") }
-            return try JSON.response(statement, headers: [.cacheControl: "no-store"])
+            // The number and code as the tracking page takes them, wrong codes counted (TrackingPages.swift).
+            let code = request.uri.queryParameters.get("token") ?? ""
+            let check = try await TrackingAccess.check(
+                store: store, number: context.parameters.get("number") ?? "", code: code, request: request,
+                context: context)
+            switch check {
+            case .limited(let until): throw TrackingAccess.limitedError(until: until)
+            case .notFound: throw APIError.notFound("appeal")
+            case .verified(let number, _):
+                guard let statement = try await self.statement(number: number, token: code) else {
+                    throw APIError.notFound("appeal")
+                }
+                return try JSON.response(statement, headers: [.cacheControl: "no-store"])
+            }
         }
-        limited.get("track/statement") { request, _ in
+        // The page: number and code posted (never in the address), then the statement from the
+        // tracking page's proof cookie; old links with `token=` prove it and leave the address.
+        limited.get("track/statement") { request, context in
+            let access = TrackingAccess(store: store, site: site)
+            let path = "/track/statement"
+            if let redirect = try await access.oldLink(request, context: context, site: site, path: path) {
+                return redirect
+            }
             let query = request.uri.queryParameters
-            let number = query.get("number") ?? ""
+            let typed = query.get("number").map { RegistrationNumber.typed($0) ?? String($0.prefix(40)) }
             let language = Language.of(request)
             var found: StatementJSON.Statement?
-            var notFound = false
-            if let token = query.get("token"), !token.isEmpty {
-                found = try await self.statement(number: number, token: token)
-                notFound = found == nil
+            if let proof = access.proof(request), typed == nil || typed == proof.number {
+                found = try await self.statement(number: proof.number, token: proof.code)
             }
-            let view = StatementPage(number: number, statement: found, notFound: notFound, language: language)
+            let problem = query.get("problem")
+            var view = StatementPage(
+                number: found?.registrationNumber ?? typed ?? "", statement: found,
+                notFound: problem == "not-found" || problem == "look-alike", language: language)
+            view.csrf = context.session?.csrf
+            view.limited = problem == "limited"
             let html = templates.render(view, template: "statement", language: language, catalogue: catalogue)
-            return HTMLResponse.page(html, status: notFound ? .notFound : .ok)
+            return HTMLResponse.page(
+                html, status: view.notFound ? .notFound : view.limited ? .tooManyRequests : .ok,
+                cookies: Language.rememberCookie(request).map { [$0] } ?? [])
+        }
+        limited.post("track/statement") { request, context in
+            let form = try await site.form(WebPages.TrackForm.self, request, limit: 16 * 1024)
+            return try await TrackingAccess(store: store, site: site).lookUp(
+                number: form.number ?? "", code: form.token ?? form.code ?? "", request: request, context: context,
+                site: site, path: "/track/statement")
         }
     }
 
@@ -81,6 +109,10 @@ struct StatementPage: Encodable, Sendable {
     let title, number, notFoundText, numberLabel, tokenLabel, showLabel: String
     let notFound: Bool
     let statement: Shown?
+    /// The librarian's session token (the lookup form posts it back when there is a session).
+    var csrf: String?
+    /// Too many wrong codes lately (TrackingLimits).
+    var limited = false
 
     init(number: String, statement: StatementJSON.Statement?, notFound: Bool, language: Language) {
         let uk = language == .uk

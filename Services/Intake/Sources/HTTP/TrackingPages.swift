@@ -42,7 +42,13 @@ struct TrackingAccess: Sendable {
         store: IntakeStore, number: String, code: String, request: Request, context: IntakeService.Context,
         limits: TrackingLimits = .standard
     ) async throws -> TrackingCheck {
-        try await store.checkTracking(
+        // No code, or a number that cannot exist: nothing to guess and nothing to look up (the
+        // same hash comparison as a wrong code, no database).
+        guard (1...200).contains(code.count), RegistrationNumber.typed(number) != nil else {
+            _ = TrackingCode.verify("x", hash: IntakeStore.absentHash)
+            return .notFound
+        }
+        return try await store.checkTracking(
             number: number, code: code, client: client(request, context: context), limits: limits, now: Date())
     }
 

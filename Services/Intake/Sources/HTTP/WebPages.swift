@@ -35,9 +35,8 @@ struct WebPages: Sendable {
         router.get("/form/receipt/:key") { request, context in try await self.receipt(request, context: context) }
         addTodayRoutes(to: router)
         addSayRoutes(to: router)
-        router.group()
-            .add(middleware: RateLimitMiddleware<IntakeService.Context>(.tracking, requestsPerSecond: 2, burst: 20))
-            .get("/track") { request, _ in try await self.track(request) }
+        // The resident's tracking page (TrackingPages.swift).
+        addTrackingRoutes(to: router)
     }
 
     /// `GET|POST /form/login` (centre, login, password of the librarian's own account) and
@@ -96,9 +95,9 @@ struct WebPages: Sendable {
     struct FieldMessages: Encodable, Sendable {
         var fullName, address, phone, email, kind, against, category, subject, text, consent: String?
         var publish, coSigners, representative, receivedOn, reception: String?
+        var decidedOn, learnedOn: String?
         /// The photos' problems, and "choose them again" after any error (PhotoForm.swift).
         var photos: String?
-        var decidedOn, learnedOn: String?
         /// The point's problems (bounds, not a number), next to its inputs.
         var location: String?
     }
@@ -136,21 +135,11 @@ struct WebPages: Sendable {
         var number, token, date, categoryName, authorityName, termDays: String
         var repeatOf: String?
         var trackURL: String
+        /// The QR code (inline SVG, TrackingPages.swift) opening tracking on the resident's phone.
+        var qr: String?
         var nav: LibrarianNav?
         /// The form was sent again (refresh, Back, double click): this is its first receipt.
         var sentAgain = false
-    }
-
-    struct TrackView: Encodable, Sendable {
-        struct Entry: Encodable, Sendable { var at, statusName, authorityName: String }
-        struct Status: Encodable, Sendable {
-            var registrationNumber, statusName, categoryName, authorityName, deadline: String
-            var history: [Entry]
-        }
-        var centreName: String?
-        var number: String
-        var notFound: Bool
-        var view: Status?
     }
 
     /// The form's fields as posted (`application/x-www-form-urlencoded`).
@@ -247,25 +236,25 @@ struct WebPages: Sendable {
         // receipt itself, as before: there is nothing to recognise a repeat by.
         guard let formToken = form.formToken.flatMap({ Self.isFormToken($0) ? $0 : nil }) else {
             return try await registerWithoutToken(
-            errors = Self.photosChooseAgain(errors, uploads: posted.uploads)
                 submission, values: values, request: request, who: who, context: context, uploads: posted.uploads)
         }
         if form.relanguage == "1" {
             // The language switch of a filled form: the same form in the other language, nothing sent.
             var errors: [FieldError] = []
-            let photos = try await intake.preparePhotos(
-                posted.uploads, for: submission, channel: AppealValidator.Channel.centre, centre: who.centre.id)
             if form.hadErrors == "1",
                 case .failure(let failure) = AppealValidator.validate(
                     submission, channel: AppealValidator.Channel.centre, authenticatedCentre: who.centre.id)
             {
                 errors = intake.strings.validationError(failure).errors
             }
+            errors = Self.photosChooseAgain(errors, uploads: posted.uploads)
             return site.page(
                 "form", formView(values, errors: errors, language: language, who: who, formToken: formToken),
                 request: request)
         }
         do {
+            let photos = try await intake.preparePhotos(
+                posted.uploads, for: submission, channel: AppealValidator.Channel.centre, centre: who.centre.id)
             let outcome = try await intake.register(
                 submission, channel: AppealValidator.Channel.centre, centre: who.centre.id,
                 registeredBy: who.librarian.id,
@@ -282,8 +271,6 @@ struct WebPages: Sendable {
                 "form",
                 formView(
                     values, errors: Self.photosChooseAgain(error.errors, uploads: posted.uploads), language: language,
-            let photos = try await intake.preparePhotos(
-                uploads, for: submission, channel: AppealValidator.Channel.centre, centre: who.centre.id)
                     who: who, formToken: formToken),
                 request: request, status: .unprocessableContent)
         }
@@ -295,6 +282,8 @@ struct WebPages: Sendable {
     ) async throws -> Response {
         let language = Language.of(request)
         do {
+            let photos = try await intake.preparePhotos(
+                uploads, for: submission, channel: AppealValidator.Channel.centre, centre: who.centre.id)
             let outcome = try await intake.register(
                 submission, channel: AppealValidator.Channel.centre, centre: who.centre.id,
                 registeredBy: who.librarian.id, photos: photos, logger: context.logger)
@@ -406,6 +395,7 @@ struct WebPages: Sendable {
             authorityName: authorityName,
             termDays: "\(category?.termDays ?? Law.studyTermDays)", repeatOf: receipt.repeatOf,
             trackURL: site.link("/track", query: [("number", receipt.registrationNumber)]),
+            qr: receiptQR(receipt, language: language),
             nav: nav(who, language: language))
     }
 
@@ -417,7 +407,6 @@ struct WebPages: Sendable {
         for e in errors {
             let key = Self.fieldKey(e)
             byField[key] = byField[key].map { $0 + " " + message(e) } ?? message(e)
-        fieldMessages.photos = Self.photoMessages(byField)
         }
         var fieldMessages = FieldMessages(
             fullName: byField["fullName"], address: byField["address"], phone: byField["phone"],
@@ -428,6 +417,7 @@ struct WebPages: Sendable {
             reception: byField["reception"])
         fieldMessages.decidedOn = byField["decidedOn"]
         fieldMessages.learnedOn = byField["learnedOn"]
+        fieldMessages.photos = Self.photoMessages(byField)
         fieldMessages.location = Self.locationMessage(byField)
         func options(_ items: [(String, String)], selected: String?) -> [Option] {
             items.map { Option(code: $0.0, name: $0.1, selected: $0.0 == selected) }
@@ -454,30 +444,5 @@ struct WebPages: Sendable {
             benefits: options(
                 Reference.benefitCategories.map { ($0.code, uk ? $0.nameUk : $0.nameEn) },
                 selected: values.benefitCategory), map: mapView)
-    }
-
-    func track(_ request: Request) async throws -> Response {
-        let language = Language.of(request)
-        let number = request.uri.queryParameters.get("number") ?? ""
-        guard let token = request.uri.queryParameters.get("token"), !token.isEmpty else {
-            return site.page("track", TrackView(number: number, notFound: false), request: request)
-        }
-        guard let view = try await intake.track(number: number, token: token, language: language) else {
-            return site.page("track", TrackView(number: number, notFound: true), request: request, status: .notFound)
-        }
-        // The kit's words for the states (`status_not_considered`): one vocabulary on every page.
-        func statusName(_ status: String) -> String {
-            strings.string("status_" + status.replacingOccurrences(of: "-", with: "_"), language)
-        }
-        func minutes(_ date: Date) -> String { PeopleDates.minute(date, language) }
-        let status = TrackView.Status(
-            registrationNumber: view.registrationNumber, statusName: statusName(view.status),
-            categoryName: view.categoryName, authorityName: view.authorityName ?? "—",
-            deadline: view.deadline.map { PeopleDates.day($0, language) } ?? "—",
-            history: view.history.map {
-                TrackView.Entry(
-                    at: minutes($0.at), statusName: statusName($0.status), authorityName: $0.authorityName ?? "")
-            })
-        return site.page("track", TrackView(number: number, notFound: false, view: status), request: request)
     }
 }

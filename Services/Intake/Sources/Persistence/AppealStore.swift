@@ -107,7 +107,8 @@ enum AppealRecords {
         let others = try otherAuthorsOnIssue(
             authorKey: authorKey, category: appeal.category, text: appeal.text, now: now, on: connection)
         let new = NewAppeal(
-            appeal: appeal, channel: channel, sequence: drawn, registeredAt: now, trackingToken: SecureRandom.token(),
+            appeal: appeal, channel: channel, sequence: drawn, registeredAt: now,
+            trackingToken: TrackingCode.generate(),
             repeatOf: match, earlier: earlier, sameIssue: sameIssue, otherAuthorsOnIssue: others)
         try insert(new, on: connection)
         // Issue 15: the photos in the same transaction; the event carries their references only.
@@ -216,7 +217,7 @@ enum AppealRecords {
                 \(new.authorKey), \(a.author.fullName), \(a.author.address), \(a.author.email), \(a.author.phone),
                 \(a.author.preferredLanguage.rawValue), \(a.author.benefitCategory), \(a.subject), \(a.text),
                 \(a.confidential), \(a.against), \(a.location?.lat), \(a.location?.lon), \(a.location?.address),
-                \(new.repeatOf != nil), \(new.repeatOf), \(TokenHash.hash(token: new.trackingToken)),
+                \(new.repeatOf != nil), \(new.repeatOf), \(TrackingCode.hash(new.trackingToken)),
                 \(PublicStatus.registered.rawValue), \(new.registeredAt), \(c.arrival), \(c.frequency),
                 \(!a.coSigners.isEmpty), \(c.socialCategory), \(c.duplicateOf), \(try json(a.coSigners))::jsonb,
                 \(try json(a.representative))::jsonb, \(try json(a.reception))::jsonb,

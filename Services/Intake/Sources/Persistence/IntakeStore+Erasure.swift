@@ -83,7 +83,9 @@ extension IntakeStore {
                 updated_at = now()
             WHERE id = \(appealId)
             """)
-        try connection.execute("UPDATE appeal_history SET note = NULL WHERE appeal_id = \(appealId)")
+        // Issue 14: the answer's text and an extension's reason the tracking page shows go too.
+        try connection.execute(
+            "UPDATE appeal_history SET note = NULL, resident_text = NULL WHERE appeal_id = \(appealId)")
         // Issue 15: a dispute's reason is the resident's own words (SayStore).
         try eraseSay(appealId: appealId, on: connection)
         // Issue 15: the photo link an Open311 client sent may show the person or their home.

@@ -25,6 +25,14 @@ extension IntakeStore {
     func statement(number: String, token: String, policy: RetentionPolicy, at now: Date) async throws
         -> StatementJSON.Statement?
     {
+        try await statement(number: number, accept: { TrackingCode.verify(token, hash: $0) }, policy: policy, at: now)
+    }
+
+    /// The statement when `accept` accepts the stored code hash (a right code, or the tracking
+    /// page's proof naming that hash), else nil.
+    func statement(
+        number: String, accept: @escaping @Sendable (String) -> Bool, policy: RetentionPolicy, at now: Date
+    ) async throws -> StatementJSON.Statement? {
         try await database.withConnection { connection -> StatementJSON.Statement? in
             let row = try connection.query(
                 """
@@ -36,7 +44,7 @@ extension IntakeStore {
                 """
             ).first
             let storedHash = try row?.decode(1, as: String.self) ?? String(repeating: "0", count: 64)
-            guard TokenHash.verify(token: token, hash: storedHash), let row else { return nil }
+            guard accept(storedHash), let row else { return nil }
             let appealId = try row.decode(0, as: UUID.self)
             var items: [StatementJSON.Item] = []
             func add(_ field: String, _ column: Int) throws {
