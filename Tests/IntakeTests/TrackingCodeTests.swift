@@ -157,7 +157,7 @@ final class TrackingCodeTests: XCTestCase {
                 ticketId: ticket, appealId: appeal, registrationNumber: "MK-2026-000042", authority: "zhkg",
                 officialId: "o", acceptedAt: at))
         for type in [
-            "ticket.note-added", "ticket.assigned-to-colleague", "ticket.grouped", "ticket.group-answered",
+            "ticket.note-added", "ticket.delegated", "ticket.grouped", "ticket.group-answered",
             "appeal.photo-added", "appeal.answer-rated", "appeal.something-new",
         ] {
             var unknown = base
