@@ -12,7 +12,10 @@ import Logging
 /// - `GET /centres/{id}/notices`: a printable HTML page, behind the same key given either in the
 ///   Authorization header or once in a login form that opens a server-side session (cookie
 ///   `hromada_notification`; never a key in the query). "Mark read" and sign-out are forms with
-///   the session's CSRF token.
+///   the session's CSRF token. The page's header (centre-header.mustache) names the centre and links
+///   the librarian's form and today's appeals on intake (`HROMADA_INTAKE_URL`);
+/// - `GET /centres/{id}/notices/{noticeId}/letter`: the printable answer letter of one of the centre's
+///   notices of an answer (AnswerLetterPage.swift, AnswerLetters.swift).
 ///
 /// Who is asking comes from the web kit's authenticators (`principal(bearer:)`,
 /// `principal(session:)`): a valid centre key is `.centre(id)`, a live session `.librarian(centre)`.
