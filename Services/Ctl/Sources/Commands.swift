@@ -484,7 +484,9 @@ extension HromadactlCommand {
                 try await options.administer({ try await $0.auditTrail(registrationNumber) }) { trail in
                     TextTable.render(
                         ["seq", "at", "type", "actor"],
-                        trail.entries.map { e in ["\(e.sequence)", ISO8601.format(e.occurredAt), e.type, e.actor] })
+                        trail.entries.map { e in
+                            ["\(e.sequence)", PeopleDates.minute(e.occurredAt, .en), e.type, e.actor]
+                        })
                 }
             }
         }

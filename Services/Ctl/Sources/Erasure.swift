@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HromadaAPI
 import HromadaContracts
+import HromadaWeb
 
 // `hromadactl erase` and `hromadactl erasure status`: an administrator's erasure of an appeal's
 // personal data with its legal reason, and the operators' view of which erasures every service
@@ -59,7 +60,7 @@ enum ErasureTable {
     static func render(_ list: ErasureJSON.List) -> String {
         let rows = list.erasures.map { e in
             [
-                e.registrationNumber, ISO8601.format(e.erasedAt), e.trigger,
+                e.registrationNumber, PeopleDates.minute(e.erasedAt, .en), e.trigger,
                 e.complete ? "erased everywhere" : "waiting",
                 e.waiting.isEmpty ? "-" : e.waiting.joined(separator: ", "),
             ]
@@ -91,7 +92,7 @@ extension HromadactlCommand {
                     try printJSON(status)
                     return
                 }
-                let when = ISO8601.format(status.erasedAt)
+                let when = PeopleDates.minute(status.erasedAt, .en)
                 print(
                     status.erasedNow == false
                         ? "\(status.registrationNumber) was already erased at \(when)"
