@@ -8,7 +8,8 @@ import Prometheus
 
 /// `hromada-notification`: tells residents, officials and centres what happened to an appeal.
 /// Consumes the appeal and ticket events into delivery rows (inbox transaction), sends the email
-/// rows over SMTP with retries (`DeliverySender`), and serves the centres' inbox.
+/// rows over SMTP with retries (`DeliverySender`) and, when `HROMADA_SMS_URL` is set, the SMS rows
+/// through Kannel (`SMSChannel`), takes the gateway's delivery reports, and serves the centres' inbox.
 ///
 /// Layout: `Domain/` who is told what and the delivery state machine (pure), `Persistence/` the
 /// store and migrations (the only SQL), `Messaging/` the event handler, `Delivery/` the sender and

@@ -72,7 +72,7 @@ public struct PlannedNotice: Sendable, Equatable {
     public var subject: String
     public var body: String
 
-    /// The channel it travels by: the centre's inbox, else email (also for an unreachable
+    /// The channel it travels by: the centre's inbox, an SMS, else email (also for an unreachable
     /// resident, whose email notice fails at once).
     public var channel: NotificationChannel {
         if case .centre = target { return .centre }
