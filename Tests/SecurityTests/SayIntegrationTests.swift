@@ -27,7 +27,7 @@ final class SayIntegrationTests: XCTestCase {
         let head = try await official(system, name: "Петро Головко", authority: "zhkg", role: "head")
         _ = try await official(
             system, name: "Ганна Мельник", authority: "zhkg", role: "official", email: "melnyk@zhkg.example.org")
-        _ = try await official(
+        let mayor = try await official(
             system, name: "Олег Мер", authority: "executive-committee", role: "head", email: "mayor@city.example.org")
         // Capture `appeal.disputed` as it travels (sealed), to redeliver and forge it below.
         try await system.client.declare(
@@ -175,6 +175,45 @@ final class SayIntegrationTests: XCTestCase {
         let accepted = try await count(
             intake, "SELECT count(*)::int FROM answer_disputes WHERE outcome <> 'pending'")
         XCTAssertEqual(accepted, 1)
+
+        // The committee answers the complaint. Nothing stands above it: intake's month is open, but
+        // routing refuses the next dispute (Art. 16: the court) and the tracking page says why.
+        let ticketRows = try await routing.query("SELECT id FROM tickets WHERE registration_number = \(first.number)")
+        let ticket = try XCTUnwrap(try ticketRows.first?.decode(0, as: UUID.self)).uuidString.lowercased()
+        let answer = try await system.request(
+            "routing", "POST", "/v1/tickets/\(ticket)/answer",
+            json: ["outcome": "explained", "text": "Пояснюємо: ремонт мережі заплановано на травень 2027 року."],
+            headers: ["Authorization": "Bearer \(mayor)"])
+        XCTAssertEqual(answer.status, 200, answer.text)
+        let answeredAbove = try await eventually(timeout: .seconds(30), every: .milliseconds(200)) {
+            try await self.count(
+                intake,
+                """
+                SELECT count(*)::int FROM appeal_history h JOIN appeals a ON a.id = h.appeal_id
+                WHERE a.registration_number = \(first.number) AND h.status = 'answered'
+                  AND h.authority = 'executive-committee'
+                """) == 1
+        }
+        XCTAssertTrue(answeredAbove)
+        r = try await post(
+            system, "/track/dispute",
+            ["number": first.number, "token": first.token, "reason": "І з цією відповіддю я не згодна."])
+        XCTAssertEqual(r.status, 303, "intake's own check lets it through: \(r.text)")
+        let refusedAbove = try await eventually(timeout: .seconds(30), every: .milliseconds(200)) {
+            try await self.count(
+                intake,
+                "SELECT count(*)::int FROM answer_disputes WHERE outcome = 'refused' AND refusal_code = 'no-higher-body'"
+            )
+                == 1
+        }
+        XCTAssertTrue(refusedAbove, "routing's refusal reaches intake")
+        let lookup = try await post(system, "/track", ["number": first.number, "token": first.token])
+        let cookie = try XCTUnwrap(lookup.headers["set-cookie"]?.split(separator: ";").first.map(String.init))
+        let sent = await RawHTTP.send(
+            port: system.harness("intake").port, method: "GET", path: "/track?lang=uk", headers: [("Cookie", cookie)])
+        let page = try XCTUnwrap(sent)
+        XCTAssertTrue(page.text.contains("id=\"say-dispute-state\""), page.text)
+        XCTAssertTrue(page.text.contains("до суду"), "the page gives routing's reason")
     }
 
     // MARK: Helpers
