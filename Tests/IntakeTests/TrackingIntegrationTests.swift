@@ -175,6 +175,8 @@ final class TrackingIntegrationTests: XCTestCase {
         XCTAssertTrue(page.text.contains(receipt.registrationNumber))
         XCTAssertTrue(page.text.contains("id=\"status\""))
         XCTAssertTrue(page.text.contains("<html lang=\"en\""), "the language link keeps the result")
+        // The registration has no authority yet: its history line names none (not the page's «—»).
+        XCTAssertFalse(page.text.contains("class=\"who\""), page.text)
         // The statement rides on the same proof.
         page = try await env.forms.get("/track/statement", cookie: cookie)
         XCTAssertEqual(page.status, 200)

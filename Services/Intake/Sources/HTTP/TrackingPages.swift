@@ -138,19 +138,21 @@ extension WebPages {
     static let trackingAssets = ["track.js", "track.css"]
 
     struct TrackPage: Encodable, Sendable {
+        // Names differ from the enclosing `Status`'s: Mustache looks a missing (nil) value up in
+        // the enclosing context, so a nil `authorityName` here would show the status's.
         struct Entry: Encodable, Sendable {
             var at, statusName: String
-            var authorityName: String?
+            var who: String?
         }
         struct Answer: Encodable, Sendable {
             var at: String
             var outcomeName: String?
-            var authorityName: String?
+            var answeredBy: String?
             var paragraphs: [String]
         }
         struct Extension: Encodable, Sendable {
             var at: String
-            var deadline: String?
+            var newDeadline: String?
             var paragraphs: [String]
         }
         struct Status: Encodable, Sendable {
@@ -254,17 +256,17 @@ extension WebPages {
             history: view.history.map {
                 TrackPage.Entry(
                     at: PeopleDates.minute($0.at, language), statusName: statusName($0.status),
-                    authorityName: $0.authorityName.flatMap { $0.isEmpty ? nil : $0 })
+                    who: $0.authorityName.flatMap { $0.isEmpty ? nil : $0 })
             },
             answer: view.answer.map {
                 TrackPage.Answer(
                     at: PeopleDates.minute($0.answeredAt, language), outcomeName: $0.outcomeName,
-                    authorityName: $0.authorityName, paragraphs: paragraphs($0.text))
+                    answeredBy: $0.authorityName, paragraphs: paragraphs($0.text))
             },
             extensionOfTerm: view.extension_.map {
                 TrackPage.Extension(
                     at: PeopleDates.minute($0.extendedAt, language),
-                    deadline: $0.deadline.map { PeopleDates.day($0, language) }, paragraphs: paragraphs($0.reason))
+                    newDeadline: $0.deadline.map { PeopleDates.day($0, language) }, paragraphs: paragraphs($0.reason))
             })
     }
 }
