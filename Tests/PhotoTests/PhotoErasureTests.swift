@@ -23,7 +23,7 @@ final class PhotoErasureTests: XCTestCase {
         }
         let erased = try await register("Стерти")
         let kept = try await register("Залишити")
-        let db = try XCTUnwrap(system.databases.first)
+        let db = try XCTUnwrap(system.databases["intake"])
         let client = db.client(poolSize: 1)
         defer { Task { await client.close() } }
         func photos(_ number: String) async throws -> [UUID] {
@@ -55,5 +55,29 @@ final class PhotoErasureTests: XCTestCase {
         XCTAssertEqual(gone.status, 404, "a valid link to an erased photo finds nothing")
         let other = try await photos(kept)
         XCTAssertEqual(other.count, 2, "another appeal's photos stay")
+    }
+
+    func testRoutingForgetsThePhotosReferencesWhenTheAppealIsErased() async throws {
+        let system = try await PhotoSystem.start(self, services: ["intake", "routing"])
+        let jpeg = try ImageFixtures.image(width: 120, height: 90)
+        let form = try PhotoSystem.multipart(appeal: PhotoSystem.appeal(), files: [("photo", "a.jpg", "image/jpeg", jpeg)])
+        let created = try await system.intake.request(
+            "POST", "/v1/appeals", body: form.body,
+            headers: ["Authorization": "Bearer \(PhotoSystem.centreKey)", "Content-Type": form.contentType])
+        XCTAssertEqual(created.status, 201, created.text)
+        let number = try XCTUnwrap((try created.json() as? [String: Any])?["registrationNumber"] as? String)
+        let routing = try XCTUnwrap(system.databases["routing"]).client(poolSize: 1)
+        defer { Task { await routing.close() } }
+        func references() async throws -> Int {
+            try await routing.query("SELECT count(*)::int FROM appeal_photos").first?.decode(0, as: Int.self) ?? -1
+        }
+        let stored = try await eventually(timeout: .seconds(20), every: .milliseconds(200)) { try await references() == 1 }
+        XCTAssertTrue(stored, "routing stored the reference")
+        let erasure = try await system.intake.request(
+            "POST", "/v1/admin/appeals/\(number)/erase", json: ["reason": "the resident's request (test)", "reapply": true],
+            headers: ["Authorization": "Bearer \(PhotoSystem.adminToken)"])
+        XCTAssertEqual(erasure.status, 202, erasure.text)
+        let forgotten = try await eventually(timeout: .seconds(20), every: .milliseconds(200)) { try await references() == 0 }
+        XCTAssertTrue(forgotten, "routing erased the reference with the appeal")
     }
 }

@@ -25,7 +25,7 @@ final class PhotoSystem: @unchecked Sendable {
     let broker: TestBroker
     let client: AMQPClient
     let clockOffset = ClockOffset()
-    private(set) var databases: [TestDatabase] = []
+    private(set) var databases: [String: TestDatabase] = [:]
     private(set) var harnesses: [String: ServiceHarness] = [:]
 
     private init(broker: TestBroker, client: AMQPClient) {
@@ -68,7 +68,7 @@ final class PhotoSystem: @unchecked Sendable {
 
     func startService(_ name: String, intakePort: Int, logger: Logger) async throws {
         let db = try await TestDatabase.create(schema: name)
-        databases.append(db)
+        databases[name] = db
         let port = name == "intake" ? intakePort : (name == "routing" ? try IntegrationEnvironment.freeLoopbackPort() : 0)
         let configuration = ServiceConfiguration(
             serviceName: name, httpHost: "127.0.0.1", httpPort: port, amqpURL: broker.url,
@@ -118,7 +118,7 @@ final class PhotoSystem: @unchecked Sendable {
         for (_, harness) in harnesses { await harness.stop() }
         harnesses = [:]
         await client.close()
-        for db in databases { try? await db.drop() }
+        for (_, db) in databases { try? await db.drop() }
         try? await broker.delete()
     }
 

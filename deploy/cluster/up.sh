@@ -266,6 +266,7 @@ start_service_replica() { # SERVICE N
     [[ "$svc" == notification ]] && extra+=("HROMADA_INTAKE_URL=http://127.0.0.1:${PUBLIC_PORT[intake]}")
     # Issue 15: the photo links' key, shared by intake (serves) and routing (signs) only.
     [[ "$svc" == intake || "$svc" == routing ]] && extra+=("HROMADA_PHOTO_LINK_KEY=$(photo_link_key)")
+    [[ "$svc" == routing ]] && extra+=("HROMADA_INTAKE_URL=http://127.0.0.1:${PUBLIC_PORT[intake]}")
     [[ "$svc" == audit ]] && extra+=("HROMADA_AUDIT_MIGRATION_DATABASE_URL=$(cluster_database_url audit_owner)")
     start_replica "hromada-$svc" "$2" "$(replica_port "$svc" "$2")" HROMADA_DATABASE_URL="$(cluster_database_url "$svc")" \
         HROMADA_AMQP_URL="$(cluster_amqp_url "hromada-$svc")" "${extra[@]}" "$BIN/hromada-$svc"

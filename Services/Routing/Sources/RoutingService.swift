@@ -26,7 +26,7 @@ public enum RoutingService {
                 wrapping: RoutingEventHandler(
                     producer: configuration.producer, clock: settings.clock, logger: runtime.logger),
                 producer: configuration.producer, clock: settings.clock, logger: runtime.logger,
-                erase: RoutingErasure.erase)
+                erase: PhotoReferenceRecords.eraseWithReferences)
         )
         if settings.runWatcher {
             runtime.addService(

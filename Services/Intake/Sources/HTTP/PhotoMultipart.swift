@@ -41,11 +41,10 @@ struct MultipartForm: Sendable {
     /// The boundary of a `multipart/form-data; boundary=…` type (quoted or not), nil when absent or
     /// not 1–70 characters.
     static func boundary(contentType: String) -> String? {
-        for parameter in contentType.split(separator: ";").dropFirst() {
+        for parameter in splitParameters(contentType).dropFirst() {
             let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard pair.count == 2, pair[0].lowercased() == "boundary" else { continue }
-            var value = pair[1]
-            if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = String(value.dropFirst().dropLast()) }
+            let value = unquote(pair[1])
             return (1...70).contains(value.utf8.count) ? value : nil
         }
         return nil
@@ -95,7 +94,7 @@ struct MultipartForm: Sendable {
             }
             let headerText = String(decoding: body[cursor..<headersEnd], as: UTF8.self)
             let contentStart = headersEnd + 2
-            guard let contentEnd = find(separator, in: body, from: contentStart) else { return nil }
+            guard let contentEnd = nextDelimiter(separator, in: body, from: contentStart) else { return nil }
             guard var part = Self.part(headers: headerText) else { return nil }
             part.body = Array(body[contentStart..<contentEnd])
             parts.append(part)
@@ -170,6 +169,22 @@ struct MultipartForm: Sendable {
             }
         }
         return result
+    }
+
+    /// The next delimiter line (`separator` then "--", or optional spaces and CRLF) at or after
+    /// `start`; the same bytes followed by anything else are content (RFC 2046, 5.1.1).
+    static func nextDelimiter(_ separator: [UInt8], in body: [UInt8], from start: Int) -> Int? {
+        var from = start
+        while let index = find(separator, in: body, from: from) {
+            var after = index + separator.count
+            if body.count >= after + 2, body[after] == UInt8(ascii: "-"), body[after + 1] == UInt8(ascii: "-") {
+                return index
+            }
+            while after < body.count, body[after] == 0x20 || body[after] == 0x09 { after += 1 }
+            if body.count >= after + 2, body[after] == 0x0D, body[after + 1] == 0x0A { return index }
+            from = index + 1
+        }
+        return nil
     }
 
     /// The first index of `needle` in `haystack` at or after `start`.

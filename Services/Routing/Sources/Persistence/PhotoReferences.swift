@@ -1,6 +1,7 @@
 import Foundation
 import HromadaContracts
 import HromadaPostgres
+import HromadaRuntime
 
 /// The references to an appeal's photos that `appeal.registered` carries (issue 15, routing's
 /// migrations 260–269): ids, SHA-256 hashes, type and size, never the bytes. Intake keeps the
@@ -59,5 +60,14 @@ public enum PhotoReferenceRecords {
                 id: try row.decode(0), position: try row.decode(1), sha256: try row.decode(2), width: try row.decode(3),
                 height: try row.decode(4))
         }
+    }
+}
+
+extension PhotoReferenceRecords {
+    /// Routing's erasure with the photos' references: after intake deleted the images, their ids
+    /// and hashes say nothing useful and go too (a hash could still recognise a copy of a photo).
+    public static let eraseWithReferences: ErasureGate.Erase = { erasure, transaction in
+        try RoutingErasure.erase(erasure, in: transaction)
+        try transaction.connection.execute("DELETE FROM appeal_photos WHERE appeal_id = \(erasure.appealId)")
     }
 }
