@@ -12,6 +12,7 @@
 #                                         RabbitMQ amqps on 127.0.0.1:5671 (restarts it only when the listener or
 #                                         the certificates change), PostgreSQL ssl=on (reload); 5672/5432 unchanged
 #   infra.sh tls-status                   whether both TLS endpoints answer (exit non-zero if not)
+#   infra.sh start-kannel | stop-kannel | kannel-status   the SMS gateway (deploy/local/kannel/, lib.sh)
 #
 # Every start returns only when the server really serves; every stop only when its port is closed.
 # A server already listening on our port that this checkout did not start (e.g. from another
@@ -656,6 +657,9 @@ main() {
         bootstrap-database) [[ $# -eq 1 ]] || usage; pg_locate; ensure_roles "$1" ;;
         enable-tls) [[ $# -eq 1 && -d "$1" ]] || usage; cmd_enable_tls "$(cd "$1" && pwd -P)" ;;
         tls-status) cmd_tls_status ;;
+        start-kannel) start_kannel ;;
+        stop-kannel) stop_kannel ;;
+        kannel-status) kannel_script status ;;
         -h|--help|help) usage ;;
         *) usage ;;
     esac
