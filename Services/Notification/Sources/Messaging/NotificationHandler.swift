@@ -92,7 +92,7 @@ public struct NotificationHandler: EventHandler {
         }
         let notices = try planner.plan(envelope, resident: resident, officials: officials, reception: reception)
         // An answer handed over at a centre keeps its parts for the printable letter (issue 14).
-        try AnswerLetters.save(envelope, resident: resident, on: connection)
+        try AnswerLetters.save(envelope, resident: resident, notices: notices, on: connection)
         let now = clock()
         // The consumer's inbox transaction: the rows and their events commit together, and the
         // consumer wakes the relay after the commit.

@@ -39,10 +39,16 @@ public enum AnswerLetters {
             "UPDATE recipients SET address = \(e.author.address) WHERE appeal_id = \(e.appealId) AND address IS NULL")
     }
 
-    /// Keeps a `ticket.answered` whose notice goes to the resident's centre (no usable email).
-    static func save(_ envelope: Envelope, resident: ResidentContact?, on connection: PostgresConnection) throws {
+    /// Keeps a `ticket.answered` whose resident's notice goes to a centre (no usable email, no SMS):
+    /// `notices` are the ones just planned for the event.
+    static func save(
+        _ envelope: Envelope, resident: ResidentContact?, notices: [PlannedNotice], on connection: PostgresConnection
+    ) throws {
         guard envelope.type == TicketAnswered.eventType, let resident, !resident.confidential,
-            case .centre(let centre) = NotificationPlanner.target(for: resident)
+            let centre = notices.lazy.compactMap({ notice -> String? in
+                guard notice.recipientKind == .resident, case .centre(let centre) = notice.target else { return nil }
+                return centre
+            }).first
         else { return }
         let e = try envelope.decode(TicketAnswered.self)
         try connection.execute(
