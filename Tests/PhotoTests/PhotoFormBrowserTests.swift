@@ -87,3 +87,48 @@ final class PhotoFormBrowserTests: XCTestCase {
         XCTAssertEqual([size.width, size.height], [1600, 1200])
     }
 }
+
+/// The official's ticket page in headless chromium: the thumbnails come from intake (another
+/// origin) and load under the page's Content-Security-Policy; the full image opens.
+final class PhotoTicketPageBrowserTests: XCTestCase {
+    func testTheTicketPageShowsThePhotosFromIntake() async throws {
+        _ = try HeadlessBrowser.chromium()
+        let system = try await PhotoSystem.start(self, services: ["intake", "routing"])
+        let png = try ImageFixtures.image(width: 900, height: 600, suffix: ".png")
+        let form = try PhotoSystem.multipart(appeal: PhotoSystem.appeal(), files: [("photo", "p.png", "image/png", png)])
+        let created = try await system.intake.request(
+            "POST", "/v1/appeals", body: form.body,
+            headers: ["Authorization": "Bearer \(PhotoSystem.centreKey)", "Content-Type": form.contentType])
+        XCTAssertEqual(created.status, 201, created.text)
+        let official = try await system.routing.request(
+            "POST", "/v1/officials", json: ["name": "Інспектор Фото", "authority": "zhkg", "role": "official"],
+            headers: ["Authorization": "Bearer \(PhotoSystem.adminToken)"])
+        let token = try XCTUnwrap((try official.json() as? [String: Any])?["token"] as? String)
+        var ticket: String?
+        _ = try await eventually(timeout: .seconds(20), every: .milliseconds(200)) {
+            let list = try await system.routing.request("GET", "/v1/tickets", headers: ["Authorization": "Bearer \(token)"])
+            let json = try? list.json()
+            let tickets = json as? [[String: Any]] ?? (json as? [String: Any])?["tickets"] as? [[String: Any]] ?? []
+            ticket = tickets.first?["id"] as? String
+            return ticket != nil
+        }
+        let id = try XCTUnwrap(ticket)
+
+        let browser = try await HeadlessBrowser.launch()
+        defer { browser.close() }
+        let base = system.routing.baseURL
+        try await browser.open(base + "/?lang=en")
+        try browser.fill("token", token)
+        try await browser.click("form:has(input[name=token]) button[type=submit]")
+        try await browser.open(base + "/tickets/\(id)?lang=en")
+        try await browser.wait(until: "document.querySelector('#photos img') !== null")
+        try await browser.wait(until: "document.querySelector('#photos img').complete")
+        XCTAssertEqual(try browser.evaluate("document.querySelector('#photos img').naturalWidth") as? Int, 320)
+        let src = try XCTUnwrap(try browser.evaluate("document.querySelector('#photos img').src") as? String)
+        XCTAssertTrue(src.hasPrefix(system.intake.baseURL + "/photos/"), src)
+        try browser.screenshot("photos-ticket-page")
+        let full = try XCTUnwrap(try browser.evaluate("document.querySelector('#photos a').href") as? String)
+        try await browser.open(full)
+        XCTAssertEqual(try browser.evaluate("document.contentType") as? String, "image/jpeg")
+    }
+}
