@@ -94,7 +94,7 @@ final class TrackingCodeTests: XCTestCase {
         XCTAssertFalse(value.contains("K7QFM"), "the code is sealed, not readable in the cookie")
         let proof = try XCTUnwrap(TrackingProof.open(value, now: now, secret: secret))
         XCTAssertEqual(proof.number, "MK-2026-000123")
-        XCTAssertEqual(proof.code, "K7QFM29XMH")
+        XCTAssertEqual(proof.code, "K7QFM-29XMH")
         XCTAssertNil(TrackingProof.open(value, now: now.addingTimeInterval(TrackingProof.lifetime + 1), secret: secret))
         XCTAssertNil(TrackingProof.open(value, now: now, secret: SecureRandom.bytes(32)), "another secret")
         var tampered = Array(value)

@@ -48,10 +48,11 @@ public enum TrackingCode {
         return kept
     }
 
-    /// What to compare with the stored hash: a short code in its canonical form, else (a code
-    /// issued before short codes) the input without surrounding spaces.
+    /// What to compare with the stored hash: a short code as issued (`K7QFM-29XMH`, so the hash is
+    /// the one audit keeps of `appeal.registered.trackingToken`), else (a code issued before short
+    /// codes) the input without surrounding spaces.
     public static func comparable(_ typed: String) -> String {
-        parse(typed) ?? typed.trimmingCharacters(in: .whitespacesAndNewlines)
+        parse(typed).map(grouped) ?? typed.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// The stored hash of a code as issued or typed (SHA-256 of `comparable`, as tokens were).

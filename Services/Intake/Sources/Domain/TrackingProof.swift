@@ -12,7 +12,7 @@ import HromadaCrypto
 /// resident's rating and dispute) and a cookie store on a shared PC must not show it.
 public struct TrackingProof: Sendable, Equatable {
     public var number: String
-    /// The code as it was accepted (a short code's canonical form, or an older token).
+    /// The code as it was accepted (a short code grouped, `K7QFM-29XMH`, or an older token).
     public var code: String
     public var expiresAt: Date
 

@@ -276,7 +276,7 @@ extension WebPages {
     /// the number, and the code only in the fragment (`#code=…`): a browser never sends a fragment
     /// to any server; the page's script (`track.js`) posts it and takes it out of the address.
     func receiptQRLink(number: String, code: String) -> String {
-        site.link("/track", query: [("number", number)]) + "#code=" + TrackingCode.comparable(code)
+        site.link("/track", query: [("number", number)]) + "#code=" + (TrackingCode.parse(code) ?? code)
     }
 
     /// The receipt's QR code as inline SVG, nil if it cannot be drawn (the receipt still prints).
