@@ -108,6 +108,17 @@ final class SayIntegrationTests: XCTestCase {
                 """) == 1
         }
         XCTAssertTrue(shown, "intake recorded the acceptance for the tracking page")
+        let reopened = try await eventually(timeout: .seconds(30), every: .milliseconds(200)) {
+            try await self.count(
+                intake,
+                "SELECT count(*)::int FROM appeals WHERE registration_number = \(first.number) AND status = 'reopened'")
+                == 1
+        }
+        XCTAssertTrue(reopened, "the tracking status follows the ticket at the body above")
+        let considered = try await trackingPage(system, first)
+        XCTAssertTrue(considered.contains("передано вищому органу"), "what was said still shows: \(considered)")
+        XCTAssertFalse(considered.contains("id=\"say-dispute-form\""), "no new dispute while it is considered")
+        XCTAssertFalse(considered.contains("id=\"say-rating-form\""))
 
         // The officials of the body that answered are told; the body above gets its new ticket.
         let notification = system.databases["notification"]!.client(poolSize: 1)
@@ -207,16 +218,21 @@ final class SayIntegrationTests: XCTestCase {
                 == 1
         }
         XCTAssertTrue(refusedAbove, "routing's refusal reaches intake")
-        let lookup = try await post(system, "/track", ["number": first.number, "token": first.token])
-        let cookie = try XCTUnwrap(lookup.headers["set-cookie"]?.split(separator: ";").first.map(String.init))
-        let sent = await RawHTTP.send(
-            port: system.harness("intake").port, method: "GET", path: "/track?lang=uk", headers: [("Cookie", cookie)])
-        let page = try XCTUnwrap(sent)
-        XCTAssertTrue(page.text.contains("id=\"say-dispute-state\""), page.text)
-        XCTAssertTrue(page.text.contains("до суду"), "the page gives routing's reason")
+        let page = try await trackingPage(system, first)
+        XCTAssertTrue(page.contains("id=\"say-dispute-state\""), page)
+        XCTAssertTrue(page.contains("до суду"), "the page gives routing's reason")
     }
 
     // MARK: Helpers
+
+    /// The tracking page as the resident sees it after looking the appeal up (the proof cookie).
+    func trackingPage(_ system: SecuritySystem, _ appeal: Appeal) async throws -> String {
+        let lookup = try await post(system, "/track", ["number": appeal.number, "token": appeal.token])
+        let cookie = try XCTUnwrap(lookup.headers["set-cookie"]?.split(separator: ";").first.map(String.init))
+        let sent = await RawHTTP.send(
+            port: system.harness("intake").port, method: "GET", path: "/track?lang=uk", headers: [("Cookie", cookie)])
+        return try XCTUnwrap(sent).text
+    }
 
     func official(
         _ system: SecuritySystem, name: String, authority: String, role: String, email: String? = nil

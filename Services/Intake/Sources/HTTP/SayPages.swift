@@ -98,12 +98,15 @@ extension WebPages {
         -> SaySection?
     {
         let state = try await store.sayState(number: RegistrationNumber.normalised(number))
-        guard let answer = state.answer else { return nil }
+        // Nothing to say yet (no answer), or nothing to show while the appeal is considered again.
+        guard let answer = state.answer, state.open || state.rating != nil || state.dispute != nil else {
+            return nil
+        }
         let today = LocalDate(date: intake.settings.clock(), in: .kyiv)
         var section = SaySection(
             number: answer.registrationNumber, token: token, csrf: csrf,
             authorityName: ReferenceNames.authority(answer.authority, in: language) ?? answer.authority,
-            canRate: state.rating == nil, rated: state.rating,
+            canRate: state.open && state.rating == nil, rated: state.rating,
             ratings: AppealAnswerRated.ratings.map { RatingOption(value: $0, checked: false) },
             canDispute: false)
         if let dispute = state.dispute {
@@ -118,6 +121,7 @@ extension WebPages {
             }
             return section
         }
+        guard state.open else { return section }
         switch DisputeWindow.check(answeredOn: answer.answeredOn, learnedOn: nil, today: today) {
         case .inTime(let lastDay):
             section.canDispute = true

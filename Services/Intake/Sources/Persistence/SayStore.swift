@@ -47,6 +47,9 @@ public enum SayMigrations {
 /// What was already said about the latest answer, for the tracking page and the librarian.
 public struct SayState: Sendable, Equatable {
     public var answer: SayOnTheAnswer.AnswerOnRecord?
+    /// The appeal stands answered or closed: the answer may be rated and disputed. False while it is
+    /// considered again (a dispute accepted, reopened): what was said still shows.
+    public var open = false
     public var rating: Int?
     public var dispute: Dispute?
 
@@ -65,9 +68,10 @@ public enum SayOutcome: Sendable, Equatable {
 }
 
 extension IntakeStore {
-    /// The latest answer of the appeal `number`, when the appeal stands answered or closed.
+    /// The latest answer of the appeal `number`, and whether the appeal stands answered or closed
+    /// (only then may the answer be rated or disputed).
     static func answerOnRecord(number: String, on c: PostgresConnection, lock: Bool) throws
-        -> SayOnTheAnswer.AnswerOnRecord?
+        -> (answer: SayOnTheAnswer.AnswerOnRecord, open: Bool)?
     {
         let query: PostgresQuery =
             lock
@@ -76,7 +80,7 @@ extension IntakeStore {
         guard let appeal = try c.query(query).first else { return nil }
         let id = try appeal.decode(0, as: UUID.self)
         let status = try appeal.decode(1, as: String.self)
-        guard status == PublicStatus.answered.rawValue || status == PublicStatus.closed.rawValue,
+        guard
             let row = try c.query(
                 """
                 SELECT authority, occurred_at FROM appeal_history
@@ -85,18 +89,19 @@ extension IntakeStore {
                 """
             ).first
         else { return nil }
-        return SayOnTheAnswer.AnswerOnRecord(
+        let answer = SayOnTheAnswer.AnswerOnRecord(
             appealId: id, registrationNumber: number, authority: try row.decode(0, as: String.self),
             answeredAt: try row.decode(1, as: Date.self))
+        return (answer, status == PublicStatus.answered.rawValue || status == PublicStatus.closed.rawValue)
     }
 
     /// What was said about the latest answer of `number` (the caller has checked the code).
     public func sayState(number: String) async throws -> SayState {
         try await database.withConnection { c in
-            guard let answer = try Self.answerOnRecord(number: number, on: c, lock: false) else {
+            guard let (answer, open) = try Self.answerOnRecord(number: number, on: c, lock: false) else {
                 return SayState()
             }
-            var state = SayState(answer: answer)
+            var state = SayState(answer: answer, open: open)
             state.rating = try c.query(
                 """
                 SELECT rating FROM answer_ratings
@@ -124,7 +129,7 @@ extension IntakeStore {
     ) async throws -> Result<SayOutcome, SayOnTheAnswer.Refusal> {
         try await unitOfWork.run { tx in
             let c = tx.connection
-            guard let answer = try Self.answerOnRecord(number: number, on: c, lock: true) else {
+            guard let (answer, open) = try Self.answerOnRecord(number: number, on: c, lock: true), open else {
                 return .failure(.noAnswer)
             }
             if let earlier = try c.query(
@@ -158,7 +163,7 @@ extension IntakeStore {
     ) async throws -> Result<SayOutcome, SayOnTheAnswer.Refusal> {
         try await unitOfWork.run { tx in
             let c = tx.connection
-            guard let answer = try Self.answerOnRecord(number: number, on: c, lock: true) else {
+            guard let (answer, open) = try Self.answerOnRecord(number: number, on: c, lock: true), open else {
                 return .failure(.noAnswer)
             }
             let checked: (reason: String, learnedOn: LocalDate?, lastDay: LocalDate)
