@@ -42,7 +42,8 @@ final class PhotoErasureTests: XCTestCase {
         XCTAssertEqual(served.status, 200)
 
         let erasure = try await system.intake.request(
-            "POST", "/v1/admin/appeals/\(erased)/erase", json: ["reason": "the resident's request (test)", "reapply": true],
+            "POST", "/v1/admin/appeals/\(erased)/erase",
+            json: ["reason": "the resident's request (test)", "reapply": true],
             headers: ["Authorization": "Bearer \(PhotoSystem.adminToken)"])
         XCTAssertEqual(erasure.status, 202, erasure.text)  // intake erased; the others confirm later
         let after = try await photos(erased)
@@ -60,7 +61,8 @@ final class PhotoErasureTests: XCTestCase {
     func testRoutingForgetsThePhotosReferencesWhenTheAppealIsErased() async throws {
         let system = try await PhotoSystem.start(self, services: ["intake", "routing"])
         let jpeg = try ImageFixtures.image(width: 120, height: 90)
-        let form = try PhotoSystem.multipart(appeal: PhotoSystem.appeal(), files: [("photo", "a.jpg", "image/jpeg", jpeg)])
+        let form = try PhotoSystem.multipart(
+            appeal: PhotoSystem.appeal(), files: [("photo", "a.jpg", "image/jpeg", jpeg)])
         let created = try await system.intake.request(
             "POST", "/v1/appeals", body: form.body,
             headers: ["Authorization": "Bearer \(PhotoSystem.centreKey)", "Content-Type": form.contentType])
@@ -71,13 +73,18 @@ final class PhotoErasureTests: XCTestCase {
         func references() async throws -> Int {
             try await routing.query("SELECT count(*)::int FROM appeal_photos").first?.decode(0, as: Int.self) ?? -1
         }
-        let stored = try await eventually(timeout: .seconds(20), every: .milliseconds(200)) { try await references() == 1 }
+        let stored = try await eventually(timeout: .seconds(20), every: .milliseconds(200)) {
+            try await references() == 1
+        }
         XCTAssertTrue(stored, "routing stored the reference")
         let erasure = try await system.intake.request(
-            "POST", "/v1/admin/appeals/\(number)/erase", json: ["reason": "the resident's request (test)", "reapply": true],
+            "POST", "/v1/admin/appeals/\(number)/erase",
+            json: ["reason": "the resident's request (test)", "reapply": true],
             headers: ["Authorization": "Bearer \(PhotoSystem.adminToken)"])
         XCTAssertEqual(erasure.status, 202, erasure.text)
-        let forgotten = try await eventually(timeout: .seconds(20), every: .milliseconds(200)) { try await references() == 0 }
+        let forgotten = try await eventually(timeout: .seconds(20), every: .milliseconds(200)) {
+            try await references() == 0
+        }
         XCTAssertTrue(forgotten, "routing erased the reference with the appeal")
     }
 }

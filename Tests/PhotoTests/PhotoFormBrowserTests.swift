@@ -35,8 +35,10 @@ final class PhotoFormBrowserTests: XCTestCase {
         addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
         // A photo with the camera model and GPS in its EXIF, named as something else.
         let photo = folder.appendingPathComponent("труба.txt")
-        try Data(try ImageFixtures.image(width: 1600, height: 1200, blobs: [("exif-data", ImageFixtures.exifWithGPS())]))
-            .write(to: photo)
+        try Data(
+            try ImageFixtures.image(width: 1600, height: 1200, blobs: [("exif-data", ImageFixtures.exifWithGPS())])
+        )
+        .write(to: photo)
 
         let browser = try await HeadlessBrowser.launch()
         defer { browser.close() }
@@ -68,7 +70,8 @@ final class PhotoFormBrowserTests: XCTestCase {
         let receipt = try browser.html()
         let number = try XCTUnwrap(
             receipt.range(of: #"MK-\d{4}-\d{6,}"#, options: .regularExpression).map { String(receipt[$0]) }, receipt)
-        let token = try XCTUnwrap(try browser.evaluate("document.getElementById('tracking-token').textContent") as? String)
+        let token = try XCTUnwrap(
+            try browser.evaluate("document.getElementById('tracking-token').textContent") as? String)
 
         // The resident's tracking page shows the thumbnail (it loads under the page's CSP) and links
         // the full image, which is the re-encoded JPEG without EXIF.
@@ -95,7 +98,8 @@ final class PhotoTicketPageBrowserTests: XCTestCase {
         _ = try HeadlessBrowser.chromium()
         let system = try await PhotoSystem.start(self, services: ["intake", "routing"])
         let png = try ImageFixtures.image(width: 900, height: 600, suffix: ".png")
-        let form = try PhotoSystem.multipart(appeal: PhotoSystem.appeal(), files: [("photo", "p.png", "image/png", png)])
+        let form = try PhotoSystem.multipart(
+            appeal: PhotoSystem.appeal(), files: [("photo", "p.png", "image/png", png)])
         let created = try await system.intake.request(
             "POST", "/v1/appeals", body: form.body,
             headers: ["Authorization": "Bearer \(PhotoSystem.centreKey)", "Content-Type": form.contentType])
@@ -106,7 +110,8 @@ final class PhotoTicketPageBrowserTests: XCTestCase {
         let token = try XCTUnwrap((try official.json() as? [String: Any])?["token"] as? String)
         var ticket: String?
         _ = try await eventually(timeout: .seconds(20), every: .milliseconds(200)) {
-            let list = try await system.routing.request("GET", "/v1/tickets", headers: ["Authorization": "Bearer \(token)"])
+            let list = try await system.routing.request(
+                "GET", "/v1/tickets", headers: ["Authorization": "Bearer \(token)"])
             let json = try? list.json()
             let tickets = json as? [[String: Any]] ?? (json as? [String: Any])?["tickets"] as? [[String: Any]] ?? []
             ticket = tickets.first?["id"] as? String

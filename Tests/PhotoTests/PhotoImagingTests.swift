@@ -40,12 +40,18 @@ final class PhotoImagingTests: XCTestCase {
 
     func testOtherFormatsAndNonImagesAreRefusedByContent() throws {
         let gif = try ImageFixtures.image(width: 10, height: 10, suffix: ".gif")
-        XCTAssertThrowsError(try Imaging.prepare(gif)) { XCTAssertEqual($0 as? ImagingError, ImagingError(.unsupportedType)) }
+        XCTAssertThrowsError(try Imaging.prepare(gif)) {
+            XCTAssertEqual($0 as? ImagingError, ImagingError(.unsupportedType))
+        }
         let svg = Array("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"></svg>".utf8)
-        XCTAssertThrowsError(try Imaging.prepare(svg)) { XCTAssertEqual($0 as? ImagingError, ImagingError(.unsupportedType)) }
+        XCTAssertThrowsError(try Imaging.prepare(svg)) {
+            XCTAssertEqual($0 as? ImagingError, ImagingError(.unsupportedType))
+        }
         let text = Array("GIF89a is not what this is".utf8)
         XCTAssertThrowsError(try Imaging.prepare(text)) { XCTAssertNotNil($0 as? ImagingError) }
-        XCTAssertThrowsError(try Imaging.prepare([])) { XCTAssertEqual($0 as? ImagingError, ImagingError(.unsupportedType)) }
+        XCTAssertThrowsError(try Imaging.prepare([])) {
+            XCTAssertEqual($0 as? ImagingError, ImagingError(.unsupportedType))
+        }
     }
 
     func testATruncatedJPEGIsUnreadable() throws {

@@ -13,7 +13,8 @@ import XCTest
 final class PhotoIntegrationTests: XCTestCase {
     var centre: [String: String] { ["Authorization": "Bearer \(PhotoSystem.centreKey)"] }
 
-    func post(_ system: PhotoSystem, _ form: (body: Data, contentType: String)) async throws -> ServiceHarness.Response {
+    func post(_ system: PhotoSystem, _ form: (body: Data, contentType: String)) async throws -> ServiceHarness.Response
+    {
         try await system.intake.request(
             "POST", "/v1/appeals", body: form.body, headers: centre.merging(["Content-Type": form.contentType]) { $1 })
     }
@@ -59,7 +60,8 @@ final class PhotoIntegrationTests: XCTestCase {
         var ticketId: String?
         var lastList = ""
         _ = try await eventually(timeout: .seconds(20), every: .milliseconds(200)) {
-            let list = try await system.routing.request("GET", "/v1/tickets", headers: ["Authorization": "Bearer \(token)"])
+            let list = try await system.routing.request(
+                "GET", "/v1/tickets", headers: ["Authorization": "Bearer \(token)"])
             lastList = list.text
             let json = try? list.json()
             let tickets = json as? [[String: Any]] ?? (json as? [String: Any])?["tickets"] as? [[String: Any]] ?? []
@@ -78,8 +80,10 @@ final class PhotoIntegrationTests: XCTestCase {
             page.header("Content-Security-Policy")?.contains("img-src 'self' \(intakeOrigin)") == true,
             page.header("Content-Security-Policy") ?? "no CSP")
         let links = Self.links(in: page.text, prefix: intakeOrigin + "/photos/")
-        let full = try XCTUnwrap(links.first { !$0.contains("size=thumb") && $0.contains(photos[0].id.uuidString.lowercased()) })
-        let thumb = try XCTUnwrap(links.first { $0.contains("size=thumb") && $0.contains(photos[0].id.uuidString.lowercased()) })
+        let full = try XCTUnwrap(
+            links.first { !$0.contains("size=thumb") && $0.contains(photos[0].id.uuidString.lowercased()) })
+        let thumb = try XCTUnwrap(
+            links.first { $0.contains("size=thumb") && $0.contains(photos[0].id.uuidString.lowercased()) })
         XCTAssertTrue(full.contains("v=o.\(officialId)"), full)
 
         // The link works: the stored re-encoded JPEG, its hash the event's, no metadata left.
@@ -148,36 +152,42 @@ final class PhotoIntegrationTests: XCTestCase {
                 ]))
         XCTAssertEqual(wrong.status, 422, wrong.text)
         XCTAssertEqual(
-            try errors(wrong), ["photos[1]": "unsupported_type", "photos[2]": "unsupported_type", "photos[3]": "unreadable"])
+            try errors(wrong),
+            ["photos[1]": "unsupported_type", "photos[2]": "unsupported_type", "photos[3]": "unreadable"])
         // Six photos: the count.
         let six = try await post(
             system,
             try PhotoSystem.multipart(
-                appeal: PhotoSystem.appeal(), files: Array(repeating: ("photo", "x.jpg", "image/jpeg", jpeg), count: 6)))
+                appeal: PhotoSystem.appeal(), files: Array(repeating: ("photo", "x.jpg", "image/jpeg", jpeg), count: 6))
+        )
         XCTAssertEqual(six.status, 422)
         XCTAssertEqual(try errors(six), ["photos": "too_many"])
         // A photo over 10 MB: the size (nothing decoded).
         let large = try await post(
             system,
             try PhotoSystem.multipart(
-                appeal: PhotoSystem.appeal(), files: [("photo", "x.jpg", "image/jpeg", jpeg + [UInt8](repeating: 0, count: 10 * 1024 * 1024))]))
+                appeal: PhotoSystem.appeal(),
+                files: [("photo", "x.jpg", "image/jpeg", jpeg + [UInt8](repeating: 0, count: 10 * 1024 * 1024))]))
         XCTAssertEqual(large.status, 422)
         XCTAssertEqual(try errors(large), ["photos[0]": "too_large"])
         // A photo problem and an appeal problem are reported together.
         var bad = PhotoSystem.appeal()
         bad["subject"] = ""
-        let both = try await post(system, try PhotoSystem.multipart(appeal: bad, files: [("photo", "g.gif", "image/gif", gif)]))
+        let both = try await post(
+            system, try PhotoSystem.multipart(appeal: bad, files: [("photo", "g.gif", "image/gif", gif)]))
         XCTAssertEqual(both.status, 422)
         XCTAssertEqual(try errors(both)["photos[0]"], "unsupported_type")
         XCTAssertNotNil(try errors(both)["subject"], both.text)
         // No `appeal` part.
-        let missing = try await post(system, try PhotoSystem.multipart(appeal: nil, files: [("photo", "a.jpg", "image/jpeg", jpeg)]))
+        let missing = try await post(
+            system, try PhotoSystem.multipart(appeal: nil, files: [("photo", "a.jpg", "image/jpeg", jpeg)]))
         XCTAssertEqual(missing.status, 422)
         XCTAssertEqual(try errors(missing), ["appeal": "required"])
         // JSON-only posts work unchanged, and so does multipart without photos.
         let json = try await system.intake.request("POST", "/v1/appeals", json: PhotoSystem.appeal(), headers: centre)
         XCTAssertEqual(json.status, 201, json.text)
-        let bare = try await post(system, try PhotoSystem.multipart(appeal: PhotoSystem.appeal(subject: "Без фото"), files: []))
+        let bare = try await post(
+            system, try PhotoSystem.multipart(appeal: PhotoSystem.appeal(subject: "Без фото"), files: []))
         XCTAssertEqual(bare.status, 201, bare.text)
         // A link to an unknown photo or with no signature: the same refusal.
         let unsigned = try await system.intake.request("GET", "/photos/\(UUID().uuidString.lowercased())")
@@ -189,7 +199,8 @@ final class PhotoIntegrationTests: XCTestCase {
         let a = try ImageFixtures.image(width: 80, height: 60, suffix: ".jpg")
         let b = try ImageFixtures.image(width: 60, height: 80, suffix: ".png")
         func send(_ photo: [UInt8]) async throws -> ServiceHarness.Response {
-            let form = try PhotoSystem.multipart(appeal: PhotoSystem.appeal(), files: [("photo", "p", "image/jpeg", photo)])
+            let form = try PhotoSystem.multipart(
+                appeal: PhotoSystem.appeal(), files: [("photo", "p", "image/jpeg", photo)])
             return try await system.intake.request(
                 "POST", "/v1/appeals", body: form.body,
                 headers: centre.merging(["Content-Type": form.contentType, "Idempotency-Key": "photo-key-1"]) { $1 })

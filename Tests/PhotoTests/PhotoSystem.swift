@@ -69,7 +69,8 @@ final class PhotoSystem: @unchecked Sendable {
     func startService(_ name: String, intakePort: Int, logger: Logger) async throws {
         let db = try await TestDatabase.create(schema: name)
         databases[name] = db
-        let port = name == "intake" ? intakePort : (name == "routing" ? try IntegrationEnvironment.freeLoopbackPort() : 0)
+        let port =
+            name == "intake" ? intakePort : (name == "routing" ? try IntegrationEnvironment.freeLoopbackPort() : 0)
         let configuration = ServiceConfiguration(
             serviceName: name, httpHost: "127.0.0.1", httpPort: port, amqpURL: broker.url,
             databaseURL: db.connectionString, databasePoolSize: 4, logLevel: logger.logLevel, prefetch: 50,
@@ -142,7 +143,9 @@ final class PhotoSystem: @unchecked Sendable {
     static func appeal(subject: String = "Яма на дорозі") -> [String: Any] {
         [
             "kind": "application", "category": "heating",
-            "author": ["fullName": "Шевченко Тарас Григорович", "address": "вул. Садова, 12, кв. 3", "preferredLanguage": "uk"],
+            "author": [
+                "fullName": "Шевченко Тарас Григорович", "address": "вул. Садова, 12, кв. 3", "preferredLanguage": "uk",
+            ],
             "subject": subject, "text": "Біля під'їзду велика яма, на фото видно її розмір.",
         ]
     }

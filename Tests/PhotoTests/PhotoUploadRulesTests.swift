@@ -16,16 +16,24 @@ final class PhotoUploadRulesTests: XCTestCase {
 
     func testMultipartPartsNamesFilesAndQuotedBoundaries() throws {
         XCTAssertEqual(MultipartForm.boundary(contentType: "multipart/form-data; boundary=abc"), "abc")
-        XCTAssertEqual(MultipartForm.boundary(contentType: "multipart/form-data; charset=utf-8; boundary=\"a b;c\""), "a b;c")
+        XCTAssertEqual(
+            MultipartForm.boundary(contentType: "multipart/form-data; charset=utf-8; boundary=\"a b;c\""), "a b;c")
         XCTAssertNil(MultipartForm.boundary(contentType: "multipart/form-data"))
-        XCTAssertNil(MultipartForm.boundary(contentType: "multipart/form-data; boundary=" + String(repeating: "x", count: 71)))
+        XCTAssertNil(
+            MultipartForm.boundary(contentType: "multipart/form-data; boundary=" + String(repeating: "x", count: 71)))
         let form = try XCTUnwrap(
             MultipartForm.parse(
                 body(
                     "XyZ",
                     [
-                        ("Content-Disposition: form-data; name=\"appeal\"\r\nContent-Type: application/json", "{\"a\":1}"),
-                        ("Content-Disposition: form-data; name=\"photo\"; filename=\"a;b.jpg\"", "\r\n--XyZnot-a-boundary"),
+                        (
+                            "Content-Disposition: form-data; name=\"appeal\"\r\nContent-Type: application/json",
+                            "{\"a\":1}"
+                        ),
+                        (
+                            "Content-Disposition: form-data; name=\"photo\"; filename=\"a;b.jpg\"",
+                            "\r\n--XyZnot-a-boundary"
+                        ),
                         ("content-disposition: form-data; name=photo; filename=\"\"", ""),
                     ], preamble: "ignored preamble\r\n"),
                 boundary: "XyZ"))
@@ -33,17 +41,23 @@ final class PhotoUploadRulesTests: XCTestCase {
         XCTAssertEqual(form.first("appeal")?.text, "{\"a\":1}")
         XCTAssertEqual(form.first("appeal")?.contentType, "application/json")
         XCTAssertEqual(form.all("photo").map(\.filename), ["a;b.jpg", ""])
-        XCTAssertEqual(form.all("photo")[0].text, "\r\n--XyZnot-a-boundary", "a boundary-like line inside a part is content")
+        XCTAssertEqual(
+            form.all("photo")[0].text, "\r\n--XyZnot-a-boundary", "a boundary-like line inside a part is content")
         XCTAssertEqual(form.fields, ["appeal": "{\"a\":1}"])
     }
 
     func testBrokenFramingIsRefused() {
         XCTAssertNil(MultipartForm.parse(Array("no boundary here".utf8), boundary: "b"))
-        XCTAssertNil(MultipartForm.parse(Array("--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\nvalue".utf8), boundary: "b"),
-                     "no closing delimiter")
-        XCTAssertNil(MultipartForm.parse(Array("--b\r\nContent-Type: text/plain\r\n\r\nv\r\n--b--".utf8), boundary: "b"),
-                     "a part without a form-data name")
-        let many = (0...MultipartForm.maxParts).map { _ in (headers: "Content-Disposition: form-data; name=\"x\"", body: "1") }
+        XCTAssertNil(
+            MultipartForm.parse(
+                Array("--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\nvalue".utf8), boundary: "b"),
+            "no closing delimiter")
+        XCTAssertNil(
+            MultipartForm.parse(Array("--b\r\nContent-Type: text/plain\r\n\r\nv\r\n--b--".utf8), boundary: "b"),
+            "a part without a form-data name")
+        let many = (0...MultipartForm.maxParts).map { _ in
+            (headers: "Content-Disposition: form-data; name=\"x\"", body: "1")
+        }
         XCTAssertNil(MultipartForm.parse(body("b", many), boundary: "b"), "too many parts")
     }
 
@@ -53,7 +67,8 @@ final class PhotoUploadRulesTests: XCTestCase {
         let huge = try ImageFixtures.image(width: 1200, height: 1000, suffix: ".png")
         let gif = try ImageFixtures.image(width: 10, height: 10, suffix: ".gif")
         let tooLarge = jpeg + [UInt8](repeating: 0, count: 200_000)
-        guard case .refused(let errors) = await rules.prepare([jpeg, gif, huge, tooLarge, Array(jpeg.prefix(50))]) else {
+        guard case .refused(let errors) = await rules.prepare([jpeg, gif, huge, tooLarge, Array(jpeg.prefix(50))])
+        else {
             return XCTFail("refused")
         }
         XCTAssertEqual(errors.map(\.field), ["photos[1]", "photos[2]", "photos[3]", "photos[4]"])
@@ -75,8 +90,10 @@ final class PhotoUploadRulesTests: XCTestCase {
         let submission = AppealSubmission(kind: "application", category: "heating")
         let bare = SubmissionWithPhotos(submission: submission, photos: [], uploadDigest: nil)
         XCTAssertEqual(bare.requestHash(), IdempotentRequest.requestHash(of: submission), "unchanged without photos")
-        let one = SubmissionWithPhotos(submission: submission, photos: [], uploadDigest: SubmissionWithPhotos.digest([[1, 2]]))
-        let other = SubmissionWithPhotos(submission: submission, photos: [], uploadDigest: SubmissionWithPhotos.digest([[1, 3]]))
+        let one = SubmissionWithPhotos(
+            submission: submission, photos: [], uploadDigest: SubmissionWithPhotos.digest([[1, 2]]))
+        let other = SubmissionWithPhotos(
+            submission: submission, photos: [], uploadDigest: SubmissionWithPhotos.digest([[1, 3]]))
         XCTAssertNotEqual(one.requestHash(), bare.requestHash())
         XCTAssertNotEqual(one.requestHash(), other.requestHash())
     }

@@ -94,7 +94,8 @@ public struct PhotoRules: Sendable {
             case .unreadable, .encodingFailed, .libraryUnavailable:
                 ("the image cannot be read", "зображення не вдається прочитати")
             }
-        let code = error.code == .encodingFailed || error.code == .libraryUnavailable ? "unreadable" : error.code.rawValue
+        let code =
+            error.code == .encodingFailed || error.code == .libraryUnavailable ? "unreadable" : error.code.rawValue
         let field = "\(Self.field)[\(position)]"
         return FieldError(field: field, code: code, message: "\(field): \(en)", messageUk: "\(field): \(uk)")
     }

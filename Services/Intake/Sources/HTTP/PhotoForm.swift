@@ -97,7 +97,8 @@ extension WebPages {
         // Paths on intake's own origin (the page's `img-src 'self'` allows them).
         func link(_ id: UUID, _ size: PhotoLinkSigner.Size) -> String {
             site.settings.publicURL.path(
-                "/photos/" + id.uuidString.lowercased(), query: signer.query(photo: id, size: size, viewer: .resident, now: now))
+                "/photos/" + id.uuidString.lowercased(),
+                query: signer.query(photo: id, size: size, viewer: .resident, now: now))
         }
         let items = try await store.photos(registrationNumber: RegistrationNumber.normalised(number)).map { photo in
             TrackPhoto(

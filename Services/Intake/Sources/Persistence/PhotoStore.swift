@@ -28,7 +28,7 @@ public enum PhotoMigrations {
                     created_at       timestamptz NOT NULL,
                     UNIQUE (appeal_id, position)
                 );
-                """),
+                """)
     ]
 }
 

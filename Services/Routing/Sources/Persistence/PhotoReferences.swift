@@ -21,7 +21,7 @@ public enum PhotoReferenceMigrations {
                     height       int  NOT NULL
                 );
                 CREATE INDEX appeal_photos_appeal ON appeal_photos (appeal_id, position);
-                """),
+                """)
     ]
 }
 
