@@ -213,9 +213,10 @@ final class SayIntegrationTests: XCTestCase {
         let refusedAbove = try await eventually(timeout: .seconds(30), every: .milliseconds(200)) {
             try await self.count(
                 intake,
-                "SELECT count(*)::int FROM answer_disputes WHERE outcome = 'refused' AND refusal_code = 'no-higher-body'"
-            )
-                == 1
+                """
+                SELECT count(*)::int FROM answer_disputes
+                WHERE outcome = 'refused' AND refusal_code = 'no-higher-body'
+                """) == 1
         }
         XCTAssertTrue(refusedAbove, "routing's refusal reaches intake")
         let page = try await trackingPage(system, first)
