@@ -101,3 +101,20 @@ document.addEventListener("click", function (event) {
   var main = document.querySelector("main");
   if (main) { main.id = "main"; }
 })();
+// One look (issue 14): a table wider than its box (many columns on a laptop, any table on a phone)
+// scrolls inside its own box instead of widening the page; one that fits keeps its full width.
+(function () {
+  function fit() {
+    document.querySelectorAll("main table").forEach(function (table) {
+      table.classList.remove("scrolls");
+      var box = table.parentElement;
+      if (!box) { return; }
+      var style = getComputedStyle(box);
+      var room = box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+      if (table.getBoundingClientRect().width > room + 1) { table.classList.add("scrolls"); }
+    });
+  }
+  fit();
+  var pending;
+  window.addEventListener("resize", function () { clearTimeout(pending); pending = setTimeout(fit, 100); });
+})();
