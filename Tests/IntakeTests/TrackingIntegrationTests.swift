@@ -137,6 +137,8 @@ final class TrackingIntegrationTests: XCTestCase {
             let r = try await env.harness.request("GET", path)
             XCTAssertEqual(r.status, 200, "a centre's system polling with the right code")
         }
+        let rows = try await sql(env, "SELECT count(*)::int FROM tracking_failures")
+        XCTAssertEqual(try rows.first?.decode(0, as: Int.self), 0, "right codes leave no rows behind")
     }
 
     func testWrongCodesAreLimitedPerClient() async throws {

@@ -143,10 +143,13 @@ extension IntakeStore {
                     "DELETE FROM tracking_failures WHERE window_started_at < \(now.addingTimeInterval(-86_400))")
                 return .notFound
             }
+            // The attempt given back; a number without failures keeps no row.
             try connection.execute(
                 """
                 UPDATE tracking_failures SET failures = failures - 1 WHERE subject = \(numberSubject) AND failures > 0
                 """)
+            try connection.execute(
+                "DELETE FROM tracking_failures WHERE subject = \(numberSubject) AND failures <= 0")
             return .verified(number: number, hash: stored)
         }
     }
