@@ -102,7 +102,7 @@ cmd_start() {
         done
         write_conf
         log "starting bearerbox (fake SMSC on 127.0.0.1:$SMSC_PORT)"
-        detach "$RUN_DIR/kannel-bearerbox.pid" "$LOG_DIR/kannel-bearerbox.out" "$BEARERBOX" "$CONF"
+        detach "$RUN_DIR/kannel-bearerbox.pid" "$LOG_DIR/kannel-bearerbox.out" "$BEARERBOX" -v 1 "$CONF"
         wait_port "$SMSBOX_PORT" 20 && wait_port "$SMSC_PORT" 20 \
             || { tail -n 20 "$LOG_DIR/kannel-bearerbox.log" >&2 || true; die "bearerbox did not start"; }
     fi
@@ -114,7 +114,7 @@ cmd_start() {
         port_open "$SENDSMS_PORT" && die "port $SENDSMS_PORT is taken by something that is not this Kannel"
         [[ -s "$CONF" ]] || write_conf
         log "starting smsbox (sendsms on 127.0.0.1:$SENDSMS_PORT)"
-        detach "$RUN_DIR/kannel-smsbox.pid" "$LOG_DIR/kannel-smsbox.out" "$SMSBOX" "$CONF"
+        detach "$RUN_DIR/kannel-smsbox.pid" "$LOG_DIR/kannel-smsbox.out" "$SMSBOX" -v 2 "$CONF"
     fi
     wait_port "$SENDSMS_PORT" 20 || { tail -n 20 "$LOG_DIR/kannel-smsbox.log" >&2 || true; die "smsbox did not start"; }
 }
