@@ -73,6 +73,7 @@ final class LookBrowserTests: XCTestCase {
         try browser.fill("password", password)
         try await browser.click("main form button[type=submit]")
         pages.append(Page(name: "intake-form", url: intake + "/?lang=uk"))
+        pages.append(Page(name: "intake-form-en", url: intake + "/?lang=en"))
         try await browser.open(intake + "/?lang=uk")
         for (field, value) in [
             ("fullName", "Шевченко Марія Іванівна"), ("address", "м. Миколаїв, вул. Садова, 12, кв. 3"),
@@ -122,6 +123,7 @@ final class LookBrowserTests: XCTestCase {
             Page(name: "routing-inbox", url: routing + "/?lang=uk"),
             Page(name: "routing-inbox-en", url: routing + "/?lang=en"),
             Page(name: "routing-ticket", url: routing + "/tickets/\(ticket)?lang=uk"),
+            Page(name: "routing-ticket-en", url: routing + "/tickets/\(ticket)?lang=en"),
             Page(name: "routing-card", url: routing + "/tickets/\(ticket)/card?lang=uk"),
         ]
 
@@ -132,6 +134,7 @@ final class LookBrowserTests: XCTestCase {
         try browser.fill("key", centreKey)
         try await browser.click("main form button[type=submit]")
         pages.append(Page(name: "notices", url: notices + "?status=all&lang=uk"))
+        pages.append(Page(name: "notices-en", url: notices + "?status=all&lang=en"))
 
         // The operator: the dashboard, reports, the printable report and quarterly summary, erasures.
         pages.append(Page(name: "console-sign-in", url: consoleURL + "/login?lang=uk"))
@@ -149,8 +152,12 @@ final class LookBrowserTests: XCTestCase {
                 name: "console-report-print", url: consoleURL + "/reports/print?from=\(today)&to=\(today)&lang=uk",
                 document: true),
             Page(
-                name: "console-quarterly", url: consoleURL + "/reports/quarterly?year=\(today.prefix(4))&quarter=\(quarter)",
+                name: "console-quarterly",
+                url: consoleURL + "/reports/quarterly?year=\(today.prefix(4))&quarter=\(quarter)",
                 document: true),
+            Page(
+                name: "console-reports-en",
+                url: consoleURL + "/reports?from=\(today)&to=\(today)&by=authority&lang=en"),
             Page(name: "console-erasures", url: consoleURL + "/erasures?lang=uk"),
         ]
 
@@ -169,7 +176,8 @@ final class LookBrowserTests: XCTestCase {
                     JSON.stringify({scroll: document.documentElement.scrollWidth, inner: window.innerWidth,
                       header: !!document.querySelector('header.site a.brand'),
                       raw: document.body.innerText.trim().startsWith('{"errors"'),
-                      iso: (document.body.innerText.match(/(^|[^\\w-])20\\d\\d-\\d\\d-\\d\\d(T[\\d:.]+)?/g) || []).slice(0, 3),
+                      iso: (document.body.innerText.match(/(^|[^\\w-])20\\d\\d-\\d\\d-\\d\\d(T[\\d:.]+)?/g) || [])
+                        .slice(0, 3),
                       wide: [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right
                         > window.innerWidth + 1 && !e.closest('table, .table-scroll, pre, svg'))
                         .slice(0, 3).map(e => e.tagName + '.' + e.className)})
@@ -177,7 +185,8 @@ final class LookBrowserTests: XCTestCase {
                 let fact = try JSONSerialization.jsonObject(with: Data(facts.utf8)) as? [String: Any] ?? [:]
                 let scroll = fact["scroll"] as? Int ?? .max, inner = fact["inner"] as? Int ?? 0
                 if scroll > inner {
-                    problems.append("\(page.name) at \(width) px scrolls sideways: \(scroll) > \(inner) \(fact["wide"] ?? "")")
+                    let wide = fact["wide"] ?? ""
+                    problems.append("\(page.name) at \(width) px scrolls sideways: \(scroll) > \(inner) \(wide)")
                 }
                 if !page.document, fact["header"] as? Bool != true {
                     problems.append("\(page.name) at \(width) px has not the kit's header (header.site a.brand)")

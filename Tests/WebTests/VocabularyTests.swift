@@ -39,7 +39,8 @@ final class VocabularyTests: XCTestCase {
         for file in files {
             let text = try String(contentsOf: file, encoding: .utf8)
             for match in typewriter.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
-                found.append("\(file.path.dropFirst(Self.root.path.count)): \((text as NSString).substring(with: match.range))")
+                let letters = (text as NSString).substring(with: match.range)
+                found.append("\(file.path.dropFirst(Self.root.path.count)): \(letters)")
             }
         }
         XCTAssertEqual(found, [], "write ʼ (U+02BC) between Ukrainian letters:\n" + found.joined(separator: "\n"))
