@@ -131,4 +131,55 @@ final class InboxRouterTests: XCTestCase {
             XCTAssertTrue(list.contains("<td>Марта Колега</td>"), "the list shows the assignee")
         }
     }
+
+    func testTemplatesAndAGroupThroughTheirPages() async throws {
+        let f = try await RoutingRouterTests.makeFixture(for: self)
+        let first = try await f.ticket(category: "heating")
+        let second = try await f.ticket(category: "heating")
+        let (_, token) = try await f.official("Іван Коваль", authority: "zhkg")
+        try await f.app.test(.router) { client in
+            let (cookie, csrf) = try await Self.signIn(client, token: token)
+            var headers = Web.formHeaders
+            headers[.cookie] = cookie
+
+            // A template: saved on its page, refused when too short, by post/redirect/get.
+            let saved = try await client.execute(
+                uri: "/inbox/templates", method: .post, headers: headers,
+                body: Web.form([("csrf", csrf), ("title", "Опалення"), ("body", "Опалення відновлено, дякуємо.")]))
+            XCTAssertEqual(saved.status, .seeOther)
+            XCTAssertTrue(saved.headers[.location]?.hasPrefix("/inbox/templates?done=saved") ?? false)
+            let short = try await client.execute(
+                uri: "/inbox/templates", method: .post, headers: headers,
+                body: Web.form([("csrf", csrf), ("title", "Коротко"), ("body", "ні")]))
+            XCTAssertTrue(short.headers[.location]?.contains("refused=template_length") ?? false)
+            let templates = String(
+                buffer: try await client.execute(uri: "/inbox/templates", method: .get, headers: [.cookie: cookie]).body)
+            XCTAssertTrue(templates.contains("Опалення відновлено, дякуємо."))
+            XCTAssertFalse(templates.contains(">Коротко<"))
+
+            // The list offers grouping; one appeal is not a group; two are.
+            let list = String(buffer: try await client.execute(uri: "/", method: .get, headers: [.cookie: cookie]).body)
+            XCTAssertTrue(list.contains("form=\"group-form\" name=\"ticket[]\""))
+            let one = try await client.execute(
+                uri: "/inbox/groups", method: .post, headers: headers,
+                body: Web.form([("csrf", csrf), ("title", "Порив"), ("ticket[]", first.uuidString.lowercased())]))
+            XCTAssertTrue(one.headers[.location]?.hasPrefix("/?refused=group_size") ?? false, "\(one.headers)")
+            let group = try await client.execute(
+                uri: "/inbox/groups", method: .post, headers: headers,
+                body: Web.form([
+                    ("csrf", csrf), ("title", "Порив на Соборній"), ("ticket[]", first.uuidString.lowercased()),
+                    ("ticket[]", second.uuidString.lowercased()),
+                ]))
+            XCTAssertEqual(group.status, .seeOther)
+            let location = try XCTUnwrap(group.headers[.location])
+            XCTAssertTrue(location.hasPrefix("/inbox/groups/"), location)
+            let page = String(buffer: try await client.execute(uri: location, method: .get, headers: [.cookie: cookie]).body)
+            XCTAssertTrue(page.contains("Порив на Соборній"))
+            XCTAssertTrue(page.contains("Звернень у групі: <strong>2</strong>"))
+            XCTAssertTrue(page.contains("data-template-target=\"answer-text\""), "the group answer offers templates")
+            XCTAssertTrue(page.contains("<script src=\"/assets/inbox.js?v="), "the script is a file")
+            let listed = String(buffer: try await client.execute(uri: "/", method: .get, headers: [.cookie: cookie]).body)
+            XCTAssertTrue(listed.contains("Порив на Соборній"), "the list links the open group")
+        }
+    }
 }
