@@ -107,5 +107,21 @@ final class InboxBrowserTests: XCTestCase {
             "Опалення у вашому будинку відновлено, дякуємо за звернення.")
         // The forward select starts empty (defect 18).
         XCTAssertEqual(try browser.evaluate("document.getElementById('to').value") as? String, "")
+
+        // A refused answer (too short, defect 15): the browser lands on a GET address with the
+        // refusal, the text is still there, and a refresh sends nothing again.
+        try browser.fill("outcome", "explained")
+        try browser.fill("text", "Коротко")
+        try await browser.navigating("document.querySelector('form[action$=\"/answer\"]').submit()")
+        let refusedAt = try browser.location()
+        XCTAssertTrue(refusedAt.contains("/tickets/\(first)?refused="), refusedAt)
+        XCTAssertNotNil(try browser.evaluate("document.querySelector('p.err[role=alert]')?.textContent") as? String)
+        XCTAssertEqual(try browser.evaluate("document.getElementById('answer-text').value") as? String, "Коротко")
+        let historyRows = "document.querySelectorAll('table:last-of-type tbody tr').length"
+        let before = try browser.evaluate(historyRows) as? Double
+        try await browser.navigating("location.reload()")
+        XCTAssertEqual(try browser.location(), refusedAt, "a refresh is a GET of the same address")
+        XCTAssertEqual(try browser.evaluate(historyRows) as? Double, before, "nothing was sent again")
+        XCTAssertEqual(try browser.evaluate("document.getElementById('answer-text').value") as? String, "Коротко")
     }
 }
