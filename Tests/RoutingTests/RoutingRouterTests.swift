@@ -64,7 +64,10 @@ final class RoutingRouterTests: XCTestCase {
             await runtime.database.close()
             try? await db.drop()
         }
-        try await Migrator.migrate(RuntimeMigrations.all + RoutingMigrations.all, on: runtime.database, logger: logger)
+        // The service's own list (RoutingService.prepare): the ticket page reads the photos' references.
+        try await Migrator.migrate(
+            RuntimeMigrations.all + RoutingMigrations.all + RoutingErasure.migrations + PhotoReferenceMigrations.all,
+            on: runtime.database, logger: logger)
         try await runtime.transaction { tx in try RoutingStore.seed(now: Self.registered, in: tx) }
         let clock = TestClock(Self.registered)
         let router = try await RoutingService.makeRouter(
