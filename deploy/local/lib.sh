@@ -227,7 +227,7 @@ sms_url() { printf 'http://hromada:%s@127.0.0.1:%s/cgi-bin/sendsms' "$(kannel_pa
 # (SecurityTests.BrokerTrustTests checks that the two agree).
 declare -A RABBIT_PRODUCES=(
     [intake]="appeal.registered appeal.returned centre.updated appeal.personal-data-erased appeal.personal-data-erasure-confirmed appeal.answer-rated appeal.disputed personal-data.accessed"
-    [routing]="official.updated routing-rules.changed ticket.accepted ticket.assigned ticket.closed ticket.deadline-approaching ticket.extended ticket.forwarded ticket.overdue ticket.reopened personal-data.accessed ticket.answered appeal.returned appeal.not-considered appeal.personal-data-erasure-confirmed appeal.dispute-accepted appeal.dispute-refused"
+    [routing]="official.updated routing-rules.changed ticket.accepted ticket.assigned ticket.closed ticket.deadline-approaching ticket.extended ticket.forwarded ticket.overdue ticket.reopened personal-data.accessed ticket.answered appeal.returned appeal.not-considered appeal.personal-data-erasure-confirmed appeal.dispute-accepted appeal.dispute-refused ticket.note-added ticket.delegated ticket.grouped"
     [notification]="notification.failed notification.sent appeal.personal-data-erasure-confirmed"
     [audit]="audit.checkpoint personal-data.accessed personal-data.erased appeal.personal-data-erasure-confirmed"
 )
