@@ -89,6 +89,11 @@ final class LookBrowserTests: XCTestCase {
             receipt.range(of: #"MK-\d{4}-\d{6,}"#, options: .regularExpression).map { String(receipt[$0]) },
             String(receipt.prefix(2000)))
         pages.append(Page(name: "intake-receipt", url: receiptURL))
+        pages += [
+            Page(name: "intake-today", url: intake + "/form/today?lang=uk"),
+            Page(name: "intake-receipt-copy", url: intake + "/form/today/\(number)?lang=uk"),
+            Page(name: "intake-say", url: intake + "/form/say?lang=uk"),
+        ]
 
         // The resident: tracking with the number and the code from the receipt.
         let code =
@@ -125,6 +130,7 @@ final class LookBrowserTests: XCTestCase {
             Page(name: "routing-ticket", url: routing + "/tickets/\(ticket)?lang=uk"),
             Page(name: "routing-ticket-en", url: routing + "/tickets/\(ticket)?lang=en"),
             Page(name: "routing-card", url: routing + "/tickets/\(ticket)/card?lang=uk"),
+            Page(name: "routing-templates", url: routing + "/inbox/templates?lang=uk"),
         ]
 
         // The centre: its notices (the resident has no email, so the centre is told).
