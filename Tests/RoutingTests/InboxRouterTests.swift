@@ -180,6 +180,11 @@ final class InboxRouterTests: XCTestCase {
             XCTAssertTrue(page.contains("<script src=\"/assets/inbox.js?v="), "the script is a file")
             let listed = String(buffer: try await client.execute(uri: "/", method: .get, headers: [.cookie: cookie]).body)
             XCTAssertTrue(listed.contains("Порив на Соборній"), "the list links the open group")
+            let ticket = String(
+                buffer: try await client.execute(
+                    uri: "/tickets/\(first.uuidString.lowercased())", method: .get, headers: [.cookie: cookie]
+                ).body)
+            XCTAssertTrue(ticket.contains("<a href=\"\(location.split(separator: "?")[0])\">Порив на Соборній</a>"))
         }
     }
 }

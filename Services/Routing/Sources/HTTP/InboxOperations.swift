@@ -44,12 +44,12 @@ extension RoutingAPI {
 
     /// What the ticket page shows of the inbox's work: notes, the assignee and who may take it.
     public func inboxWork(ticketId: UUID, authority: String) async throws
-        -> (notes: [InboxNote], assignee: UUID?, colleagues: [Colleague])
+        -> (notes: [InboxNote], assignee: UUID?, colleagues: [Colleague], group: (UUID, String)?)
     {
         try await runtime.database.withConnection { c in
             (
                 try RoutingStore.notes(ticketId: ticketId, on: c), try RoutingStore.assignee(ticketId: ticketId, on: c),
-                try RoutingStore.colleagues(of: authority, on: c)
+                try RoutingStore.colleagues(of: authority, on: c), try RoutingStore.groupOf(ticketId: ticketId, on: c)
             )
         }
     }

@@ -260,6 +260,8 @@ struct InboxTicketWork: Encodable, Sendable {
     var templates: [Template] = []
     var hasTemplates = false
     var script = ""
+    /// The group of appeals about one incident this ticket is in.
+    var group: InboxListView.GroupLink? = nil
 
     struct Template: Encodable, Sendable {
         var id: String
@@ -298,7 +300,8 @@ extension WebInbox {
             },
             maxNoteLength: RoutingStore.maxNoteLength,
             templates: templates.map { .init(id: $0.id.uuidString.lowercased(), title: $0.title, body: $0.body) },
-            hasTemplates: !templates.isEmpty, script: site.assets.assets["inbox.js"]?.link ?? "")
+            hasTemplates: !templates.isEmpty, script: site.assets.assets["inbox.js"]?.link ?? "",
+            group: work.group.map { .init(href: "/inbox/groups/\($0.0.uuidString.lowercased())", title: $0.1, open: 0) })
     }
 
     /// The inbox's own routes: the CSV export, notes and assignment (each form posts, then

@@ -106,4 +106,11 @@ extension RoutingStore {
     public static func assignee(ticketId: UUID, on c: PostgresConnection) throws -> UUID? {
         try c.query("SELECT assignee FROM tickets WHERE id = \(ticketId)").first?.decode(0, as: UUID?.self)
     }
+
+    /// The group the ticket belongs to (id and title), if any.
+    public static func groupOf(ticketId: UUID, on c: PostgresConnection) throws -> (UUID, String)? {
+        try c.query(
+            "SELECT g.id, g.title FROM tickets t JOIN ticket_groups g ON g.id = t.group_id WHERE t.id = \(ticketId)"
+        ).first.map { (try $0.decode(0, as: UUID.self), try $0.decode(1, as: String.self)) }
+    }
 }
