@@ -47,7 +47,7 @@ public struct DepthChart: Codable, Sendable, Equatable {
     public var series: [Series]
     public var spanSeconds: Int
 
-    static let palette = ["#1f5fbf", "#c0392b", "#1e8449", "#8e44ad", "#b9770e", "#117a65", "#7b241c", "#2e4053"]
+    static let palette = ["#0b4f8a", "#c0392b", "#1e8449", "#8e44ad", "#b9770e", "#117a65", "#7b241c", "#2e4053"]
 
     /// One line per queue that is a main or dead-letter queue, over `samples`.
     public static func make(_ samples: [QueueHistory.Sample], width: Int = 860, height: Int = 220) -> DepthChart {

@@ -3,7 +3,7 @@
 // Debian's Chart.js served by the console itself. Without Chart.js the tables show every figure.
 (function () {
   if (typeof Chart === "undefined") return;
-  var palette = ["#1f5fbf", "#c0392b", "#1e8449", "#8e44ad", "#b9770e", "#117a65", "#7b241c", "#2e4053"];
+  var palette = ["#0b4f8a", "#c0392b", "#1e8449", "#8e44ad", "#b9770e", "#117a65", "#7b241c", "#2e4053"];
   document.querySelectorAll("canvas.report-chart").forEach(function (canvas) {
     var kind = canvas.getAttribute("data-kind") || "bar";
     var labels = JSON.parse(canvas.getAttribute("data-labels") || "[]");
