@@ -187,4 +187,28 @@ final class InboxRouterTests: XCTestCase {
             XCTAssertTrue(ticket.contains("<a href=\"\(location.split(separator: "?")[0])\">Порив на Соборній</a>"))
         }
     }
+
+    func testTheInboxAsJSONForAPIClients() async throws {
+        let f = try await RoutingRouterTests.makeFixture(for: self)
+        for _ in 0..<3 { _ = try await f.ticket(category: "heating") }
+        let (_, token) = try await f.official("Іван Коваль", authority: "zhkg")
+        try await f.app.test(.router) { client in
+            let bearer: HTTPFields = [.authorization: "Bearer \(token)"]
+            let page = try await client.execute(
+                uri: "/v1/inbox?q=%D0%9F%D0%B5%D1%82%D1%80%D0%B5%D0%BD%D0%BA%D0%BE&size=10&sort=number",
+                method: .get, headers: bearer)
+            XCTAssertEqual(page.status, .ok)
+            let body = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(buffer: page.body)) as? [String: Any])
+            XCTAssertEqual(body["total"] as? Int, 3)
+            XCTAssertEqual(body["pages"] as? Int, 1)
+            XCTAssertEqual(body["pageSize"] as? Int, 10)
+            XCTAssertEqual((body["tickets"] as? [Any])?.count, 3)
+            let bad = try await client.execute(uri: "/v1/inbox?size=7&status=lost", method: .get, headers: bearer)
+            XCTAssertEqual(bad.status, .unprocessableContent)
+            let errors = String(buffer: bad.body)
+            XCTAssertTrue(errors.contains("\"field\":\"size\"") && errors.contains("\"field\":\"status\""), errors)
+            let anonymous = try await client.execute(uri: "/v1/inbox", method: .get)
+            XCTAssertEqual(anonymous.status, .unauthorized)
+        }
+    }
 }

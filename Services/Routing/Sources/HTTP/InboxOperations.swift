@@ -2,6 +2,8 @@ import Foundation
 import HromadaContracts
 import HromadaPostgres
 import HromadaRuntime
+import HromadaWeb
+import Hummingbird
 
 /// The inbox's operations, shared by the web inbox and the tests: a page of the list, the CSV
 /// export (a personal-data access, recorded per ticket like a view), assignment and notes.
@@ -103,6 +105,52 @@ extension RoutingAPI {
         guard let scope = principal.inboxScope(requested: nil) else { return [] }
         return try await runtime.database.withConnection { c in
             try RoutingStore.openGroups(authority: scope.authority, on: c)
+        }
+    }
+}
+
+/// `GET /v1/inbox`: the inbox's page for API clients, with the web page's parameters (`q`,
+/// `status`, `category`, `district`, `kind`, `authority`, `overdue`, `week`, `mine`,
+/// `awaitingSignature`, `sort`, `page`, `size`); a bad one is a 422 naming the field.
+public struct InboxPageJSON: Encodable, Sendable {
+    public struct Row: Encodable, Sendable {
+        public var ticket: TicketSummary
+        public var district: String?
+        public var assignee: UUID?
+        public var groupId: UUID?
+    }
+
+    public var total: Int
+    public var page: Int
+    public var pages: Int
+    public var pageSize: Int
+    public var open: Int
+    public var overdue: Int
+    public var dueThisWeek: Int
+    public var mine: Int
+    public var tickets: [Row]
+}
+
+extension RoutingAPI {
+    func registerInboxAPI(on router: Router<WebRequestContext>) {
+        let api = self
+        router.get("/v1/inbox") { request, context -> Response in
+            try await api.mapped {
+                let principal = try Self.principal(context)
+                let query = try InboxQuery.parse(WebInbox.queryPairs(request)).get()
+                let page = try await api.inbox(query, principal: principal)
+                let today = api.today
+                return try Self.json(
+                    InboxPageJSON(
+                        total: page.total, page: query.page, pages: query.pageCount(total: page.total),
+                        pageSize: query.pageSize, open: page.open, overdue: page.overdue,
+                        dueThisWeek: page.dueThisWeek, mine: page.mine,
+                        tickets: page.rows.map {
+                            .init(
+                                ticket: TicketSummary($0.ticket, today: today), district: $0.district,
+                                assignee: $0.assignee, groupId: $0.groupId)
+                        }))
+            }
         }
     }
 }

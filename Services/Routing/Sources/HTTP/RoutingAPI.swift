@@ -156,6 +156,7 @@ public struct RoutingAPI: Sendable {
     public func register(on router: Router<WebRequestContext>) {
         let api = self
         registerHierarchy(on: router)
+        registerInboxAPI(on: router)
         router.get("/v1/tickets") { request, context -> Response in
             try await api.mapped {
                 let principal = try Self.principal(context)
