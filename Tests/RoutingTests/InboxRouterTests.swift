@@ -93,7 +93,7 @@ final class InboxRouterTests: XCTestCase {
             let location = try XCTUnwrap(forward.headers[.location])
             XCTAssertTrue(location.hasPrefix("\(path)?refused="), location)
             let shown = String(buffer: try await client.execute(uri: location, method: .get, headers: [.cookie: cookie]).body)
-            XCTAssertTrue(shown.contains("class=\"err\" role=\"alert\""), "the refusal is shown")
+            XCTAssertTrue(shown.contains("class=\"err\" role=\"alert\">Кому надіслати: "), "the refusal names the field")
             XCTAssertFalse(shown.contains("data-sent="), "what was typed is not forgotten")
             // An answer that is too short: the same, and the form keeps its text (data-keep).
             let answer = try await client.execute(

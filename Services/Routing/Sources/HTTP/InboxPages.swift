@@ -271,12 +271,19 @@ struct InboxTicketWork: Encodable, Sendable {
 }
 
 extension WebInbox {
-    /// A refusal's words from its code (the catalogue's `refusal_<code>`, else a general sentence).
-    func refusalText(code: String, _ language: Language) -> String {
+    /// A refusal's words from its code (the catalogue's `refusal_<code>`, else a general sentence),
+    /// after the label of the form field it concerns when that is known (`Кому надіслати: …`).
+    func refusalText(code: String, field: String? = nil, _ language: Language) -> String {
         let safe = String(code.prefix(64).filter { $0.isLetter || $0.isNumber || $0 == "_" })
         let key = "refusal_" + safe
         let value = text(key, language)
-        return value == key ? text("refusal_general", language) : value
+        let sentence = value == key ? text("refusal_general", language) : value
+        let labels = [
+            "to": "forwardTo", "reason": "reason", "newDeadline": "newDeadline", "outcome": "outcome",
+            "text": "inbox_answerTextLabel", "note": "inbox_addNote", "assignee": "inbox_assignee",
+        ]
+        guard let field, let label = labels[field] else { return sentence }
+        return text(label, language) + ": " + sentence
     }
 
     func inboxWork(_ t: TicketDetail, principal: Principal, csrf: String, language: Language) async throws

@@ -291,7 +291,9 @@ public struct WebInbox: Sendable {
                 let language = Language.of(request)
                 // A refused action came back here by post/redirect/get: its words by code (the
                 // page's script refills what was typed).
-                let refused = request.uri.queryParameters.get("refused").map { web.refusalText(code: $0, language) }
+                let refused = request.uri.queryParameters.get("refused").map {
+                    web.refusalText(code: $0, field: request.uri.queryParameters.get("field"), language)
+                }
                 return web.ticketPage(
                     detail, principal: principal, session: session, request: request,
                     message: done.map { web.text("done_\($0)", language) }, error: refused,
@@ -348,7 +350,8 @@ public struct WebInbox: Sendable {
                 // never sends the form again; what was typed is kept by the page's script.
                 return web.site.redirect(
                     "/tickets/\(id.uuidString.lowercased())",
-                    query: [("refused", error.code), ("lang", Language.of(request).rawValue)])
+                    query: [("refused", error.code)] + (error.field.map { [("field", $0)] } ?? [])
+                        + [("lang", Language.of(request).rawValue)])
             }
         }
         web.registerInbox(on: router)
