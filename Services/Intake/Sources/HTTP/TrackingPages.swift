@@ -135,7 +135,7 @@ extension WebPages {
     var trackingAccess: TrackingAccess { TrackingAccess(store: store, site: site) }
 
     /// Intake's own files under `Resources/assets` (served at `/assets/<name>`).
-    static let trackingAssets = ["track.js", "track.css"]
+    static let trackingAssets = ["track.js"]
 
     struct TrackPage: Encodable, Sendable {
         // Names differ from the enclosing `Status`'s: Mustache looks a missing (nil) value up in
@@ -177,8 +177,6 @@ extension WebPages {
         var photos: TrackPhotos?
         /// `/assets/track.js?v=…`: reads a code from the QR code's fragment.
         var trackScript: String
-        /// `/assets/track.css?v=…`: the history list, long words in answers.
-        var trackStyle: String
     }
 
     func addTrackingRoutes(to router: Router<IntakeService.Context>) {
@@ -217,7 +215,7 @@ extension WebPages {
         let typed = query.get("number").map { RegistrationNumber.typed($0) ?? String($0.prefix(40)) }
         var page = TrackPage(
             centreName: nil, csrf: context.session?.csrf, number: typed ?? "",
-            trackScript: site.assets.link("track.js"), trackStyle: site.assets.link("track.css"))
+            trackScript: site.assets.link("track.js"))
         switch query.get("problem") {
         case "not-found": page.notFound = true
         case "look-alike": (page.notFound, page.lookAlike) = (true, true)

@@ -54,7 +54,7 @@ struct InboxGroupView: Encodable, Sendable {
 
 extension WebInbox {
     static let inboxTemplates = ["inbox-templates", "inbox-group", "inbox-answer-templates"]
-    static let assetNames = ["inbox.js", "inbox.css"]
+    static let assetNames = ["inbox.js"]
 
     func templatesPage(principal: Principal, session: WebSession, request: Request) async throws -> Response {
         let language = Language.of(request)

@@ -76,8 +76,6 @@ struct InboxListView: Encodable, Sendable {
     var hasErrors: Bool
     /// Grouping appeals about one incident: offered to the authority's own officials.
     var canGroup = false
-    /// The inbox's own stylesheet (`assets/inbox.css`, content-hashed).
-    var style = ""
     /// A refused grouping comes back here (`?refused=<code>`).
     var refusal: String? = nil
     var groups: [GroupLink] = []
@@ -186,7 +184,6 @@ extension WebInbox {
             .init(href: "/inbox/groups/\($0.0.uuidString.lowercased())", title: $0.1, open: $0.2)
         }
         withGroups.hasGroups = !withGroups.groups.isEmpty
-        withGroups.style = site.assets.assets["inbox.css"]?.link ?? ""
         withGroups.refusal = request.uri.queryParameters.get("refused").map { refusalText(code: $0, language) }
         return site.page("inbox", withGroups, request: request, status: status)
     }
