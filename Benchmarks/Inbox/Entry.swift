@@ -17,7 +17,8 @@ struct InboxBench: AsyncParsableCommand {
         commandName: "hromada-inbox-bench",
         abstract: "Seeds 100,000 tickets for one authority into a scratch database and times inbox pages.")
 
-    @Option(help: "PostgreSQL superuser URL; default: postgres on 127.0.0.1:5432 with .hromada/secrets/postgres/postgres.")
+    @Option(
+        help: "PostgreSQL superuser URL; default: postgres on 127.0.0.1:5432 with .hromada/secrets/postgres/postgres.")
     var pgAdminURL: String?
     @Option(help: "Scratch database (dropped and created).") var database = "hromada_inbox_bench"
     @Option(help: "Tickets of the measured authority (zhkg).") var tickets = 100_000
@@ -30,7 +31,8 @@ struct InboxBench: AsyncParsableCommand {
         logger.logLevel = .warning
         let adminURL = try pgAdminURL ?? Self.localAdminURL()
         let admin = PostgresClient(
-            configuration: PostgresConfiguration(connectionString: adminURL, poolSize: 1, applicationName: "inbox-bench"),
+            configuration: PostgresConfiguration(
+                connectionString: adminURL, poolSize: 1, applicationName: "inbox-bench"),
             logger: logger)
         try await admin.withConnection { c in
             try c.executeScript("DROP DATABASE IF EXISTS \(database) WITH (FORCE)")
@@ -47,9 +49,11 @@ struct InboxBench: AsyncParsableCommand {
         let seedStart = Date()
         try await seed(db)
         let seeded = Date().timeIntervalSince(seedStart)
-        print("Seeded \(tickets) zhkg tickets + \(others) others in \(String(format: "%.1f", seeded)) s (incl. ANALYZE).")
+        print(
+            "Seeded \(tickets) zhkg tickets + \(others) others in \(String(format: "%.1f", seeded)) s (incl. ANALYZE).")
 
-        let official = Principal(id: Self.officialId.uuidString.lowercased(), name: "Bench", role: .official, authority: "zhkg")
+        let official = Principal(
+            id: Self.officialId.uuidString.lowercased(), name: "Bench", role: .official, authority: "zhkg")
         let today = LocalDate(string: "2026-11-30")!
         print("")
         print("| scenario | rows on page | matching | p50 ms | p95 ms | p99 ms | max ms |")
@@ -90,7 +94,9 @@ struct InboxBench: AsyncParsableCommand {
         }
         await db.close()
         if !keep {
-            try await admin.withConnection { c in try c.executeScript("DROP DATABASE IF EXISTS \(database) WITH (FORCE)") }
+            try await admin.withConnection { c in
+                try c.executeScript("DROP DATABASE IF EXISTS \(database) WITH (FORCE)")
+            }
         }
         await admin.close()
     }
@@ -103,7 +109,10 @@ struct InboxBench: AsyncParsableCommand {
         ("open, by deadline, page 100", [("page", "100")]),
         ("all, newest first, page 1", [("status", "all"), ("sort", "registered")]),
         ("all, by number, page 2000 (offset 49,975)", [("status", "all"), ("sort", "number"), ("page", "2000")]),
-        ("finished, district, newest first", [("status", "finished"), ("district", "korabelnyi"), ("sort", "registered")]),
+        (
+            "finished, district, newest first",
+            [("status", "finished"), ("district", "korabelnyi"), ("sort", "registered")]
+        ),
         ("all, category + kind", [("status", "all"), ("category", "water-supply"), ("kind", "complaint")]),
         ("overdue", [("overdue", "true")]),
         ("due this week", [("week", "true")]),
@@ -113,7 +122,10 @@ struct InboxBench: AsyncParsableCommand {
         ("search a word of the text, open", [("q", "підвал")]),
         ("search a number", [("q", "MK-2026-054321"), ("status", "all")]),
         ("search a serial", [("q", "54321"), ("status", "all")]),
-        ("search + district + newest, all", [("q", "бондар"), ("district", "zavodskyi"), ("status", "all"), ("sort", "registered")]),
+        (
+            "search + district + newest, all",
+            [("q", "бондар"), ("district", "zavodskyi"), ("status", "all"), ("sort", "registered")]
+        ),
     ]
 
     static let exports: [(String, [(String, String)])] = [
@@ -137,7 +149,9 @@ struct InboxBench: AsyncParsableCommand {
         func p(_ q: Double) -> String {
             String(format: "%.1f", sorted[min(sorted.count - 1, Int((Double(sorted.count) * q).rounded(.up)) - 1)])
         }
-        return "| \(name) | \(rows) | \(total) | \(p(0.50)) | \(p(0.95)) | \(p(0.99)) | \(String(format: "%.1f", sorted.last ?? 0)) |"
+        return
+            "| \(name) | \(rows) | \(total) | \(p(0.50)) | \(p(0.95)) | \(p(0.99)) | "
+            + "\(String(format: "%.1f", sorted.last ?? 0)) |"
     }
 
     /// A year of work: registered over 365 days; about 12 % still open (some overdue), the rest

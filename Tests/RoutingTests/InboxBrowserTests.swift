@@ -64,10 +64,12 @@ final class InboxBrowserTests: XCTestCase {
         let rows = try browser.evaluate("document.querySelectorAll('#inbox-list tbody tr').length") as? Double
         XCTAssertEqual(rows, 25)
         try width(browser, 1280)
-        let wide = try browser.evaluate(
-            "[...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > 1280)"
-                + ".slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().width))"
-                + ".join(', ')") as? String ?? ""
+        let wide =
+            try browser.evaluate(
+                "[...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > 1280)"
+                    + ".slice(0, 5).map(e => e.tagName + '.' + e.className + ' '"
+                    + " + Math.round(e.getBoundingClientRect().width))"
+                    + ".join(', ')") as? String ?? ""
         XCTAssertLessThanOrEqual(try scrollWidth(browser), 1280, "the inbox fits a 1,280 px screen: \(wide)")
         _ = try browser.screenshot("routing-inbox-1280")
         try width(browser, 390)

@@ -14,12 +14,15 @@ final class InboxIntegrationTests: XCTestCase {
     static let registered = ISO8601.parse("2026-11-27T10:00:00+02:00")!
     static let today = LocalDate(string: "2026-11-30")!
 
-    func appeal(_ n: Int, name: String, address: String, district: String?, kind: AppealKind = .application,
-                category: String = "heating", text: String = "У квартирі немає опалення з понеділка.")
+    func appeal(
+        _ n: Int, name: String, address: String, district: String?, kind: AppealKind = .application,
+        category: String = "heating", text: String = "У квартирі немає опалення з понеділка."
+    )
         -> AppealRegistered
     {
         var a = RoutingFixture.appeal(
-            category: category, district: district, kind: kind, registeredAt: Self.registered.addingTimeInterval(
+            category: category, district: district, kind: kind,
+            registeredAt: Self.registered.addingTimeInterval(
                 Double(n) * 60), number: 500_000 + n)
         a.author.fullName = name
         a.author.address = address
@@ -57,7 +60,8 @@ final class InboxIntegrationTests: XCTestCase {
                     text: n == 5 ? "Прорвало трубу біля будинку, вода у підвалі." : "Немає опалення."))
         }
         // And one for another body (roads), which a zhkg official never sees.
-        let elsewhere = appeal(99, name: "Іван Коваленко", address: "вул. Морехідна, 7", district: nil, category: "public-transport")
+        let elsewhere = appeal(
+            99, name: "Іван Коваленко", address: "вул. Морехідна, 7", district: nil, category: "public-transport")
         try await f.publish(try (appeals + [elsewhere]).map(f.envelope))
         for a in appeals + [elsewhere] { _ = try await f.waitForTicket(a) }
 
@@ -80,8 +84,9 @@ final class InboxIntegrationTests: XCTestCase {
         expectEqual(try await page(f, a, [("q", "Морехідна Коваленко")]).total, 8)
         expectEqual(try await page(f, a, [("q", "трубу")]).total, 1)
         expectEqual(try await page(f, a, [("q", "Прорвало")]).rows.first?.ticket.registrationNumber, "MK-2026-500005")
-        expectEqual(try await page(f, a, [("q", "mk-2026-500007")]).rows.map(\.ticket.registrationNumber),
-                       ["MK-2026-500007"])
+        expectEqual(
+            try await page(f, a, [("q", "mk-2026-500007")]).rows.map(\.ticket.registrationNumber),
+            ["MK-2026-500007"])
         expectEqual(try await page(f, a, [("q", "500007")]).total, 1)
         expectEqual(try await page(f, a, [("q", "нічого-такого")]).total, 0)
         expectEqual(try await page(f, c, [("q", "коваленко")]).total, 0, "another body's official sees none")
@@ -250,7 +255,8 @@ final class InboxIntegrationTests: XCTestCase {
             .sign, groupId: groupId, request: TicketActionRequest(), principal: head)
         XCTAssertEqual(Set(signed.changed), Set(appeals.map(\.registrationNumber)))
         // Sent again (a double click, a resent form): nothing left to sign or answer, nobody answered twice.
-        let again = try await api.performOnGroup(.sign, groupId: groupId, request: TicketActionRequest(), principal: head)
+        let again = try await api.performOnGroup(
+            .sign, groupId: groupId, request: TicketActionRequest(), principal: head)
         XCTAssertEqual(again.changed, [])
         XCTAssertEqual(again.skipped.count, 3)
         let answerAgain = try await api.performOnGroup(
@@ -264,8 +270,9 @@ final class InboxIntegrationTests: XCTestCase {
         }
         XCTAssertTrue(answeredOnce)
         let answered = try await f.observed(type: TicketAnswered.eventType).map { try $0.decode(TicketAnswered.self) }
-        XCTAssertEqual(answered.map(\.ticketId).sorted { $0.uuidString < $1.uuidString },
-                       ids.sorted { $0.uuidString < $1.uuidString }, "one ticket.answered per resident")
+        XCTAssertEqual(
+            answered.map(\.ticketId).sorted { $0.uuidString < $1.uuidString },
+            ids.sorted { $0.uuidString < $1.uuidString }, "one ticket.answered per resident")
         expectEqual(try await f.observed(type: TicketGrouped.eventType).count, 3)
         let finished = try await page(f, official, [("status", "finished")])
         expectEqual(finished.total, 3)

@@ -15,7 +15,8 @@ import XCTest
 final class InboxRouterTests: XCTestCase {
     typealias Web = RoutingWebRouterTests
 
-    static func signIn(_ client: some TestClientProtocol, token: String) async throws -> (cookie: String, csrf: String) {
+    static func signIn(_ client: some TestClientProtocol, token: String) async throws -> (cookie: String, csrf: String)
+    {
         let signedIn = try await client.execute(
             uri: "/login", method: .post, headers: Web.formHeaders, body: Web.form([("token", token)]))
         let cookie = try XCTUnwrap(Web.cookie(signedIn))
@@ -47,7 +48,8 @@ final class InboxRouterTests: XCTestCase {
             let filteredHTML = String(buffer: filtered.body)
             XCTAssertTrue(filteredHTML.contains("Знайдено звернень: <strong>0</strong>"))
             XCTAssertTrue(filteredHTML.contains("<option value=\"korabelnyi\" selected>"), "the form shows the filter")
-            XCTAssertTrue(filteredHTML.contains("/inbox.csv?status=all&amp;district=korabelnyi&amp;sort=number&amp;size=10"))
+            XCTAssertTrue(
+                filteredHTML.contains("/inbox.csv?status=all&amp;district=korabelnyi&amp;sort=number&amp;size=10"))
 
             // A bad value: the list without it, and the field named — never a 500.
             let bad = try await client.execute(uri: "/?status=lost&size=7", method: .get, headers: [.cookie: cookie])
@@ -82,9 +84,11 @@ final class InboxRouterTests: XCTestCase {
             let (cookie, csrf) = try await Self.signIn(client, token: token)
             var headers = Web.formHeaders
             headers[.cookie] = cookie
-            let page = String(buffer: try await client.execute(uri: path, method: .get, headers: [.cookie: cookie]).body)
+            let page = String(
+                buffer: try await client.execute(uri: path, method: .get, headers: [.cookie: cookie]).body)
             // Defect 18: no authority is pre-selected for forwarding.
-            XCTAssertTrue(page.contains("<select id=\"to\" name=\"to\" required><option value=\"\">— оберіть —</option>"))
+            XCTAssertTrue(
+                page.contains("<select id=\"to\" name=\"to\" required><option value=\"\">— оберіть —</option>"))
             // A forward without a body chosen: refused, and the browser lands on a GET address.
             let forward = try await client.execute(
                 uri: "\(path)/forward", method: .post, headers: headers,
@@ -92,8 +96,10 @@ final class InboxRouterTests: XCTestCase {
             XCTAssertEqual(forward.status, .seeOther)
             let location = try XCTUnwrap(forward.headers[.location])
             XCTAssertTrue(location.hasPrefix("\(path)?refused="), location)
-            let shown = String(buffer: try await client.execute(uri: location, method: .get, headers: [.cookie: cookie]).body)
-            XCTAssertTrue(shown.contains("class=\"err\" role=\"alert\">Кому надіслати: "), "the refusal names the field")
+            let shown = String(
+                buffer: try await client.execute(uri: location, method: .get, headers: [.cookie: cookie]).body)
+            XCTAssertTrue(
+                shown.contains("class=\"err\" role=\"alert\">Кому надіслати: "), "the refusal names the field")
             XCTAssertFalse(shown.contains("data-sent="), "what was typed is not forgotten")
             // An answer that is too short: the same, and the form keeps its text (data-keep).
             let answer = try await client.execute(
@@ -108,7 +114,8 @@ final class InboxRouterTests: XCTestCase {
                 body: Web.form([("csrf", csrf), ("note", "Зателефонувати після 18:00")]))
             XCTAssertEqual(note.status, .seeOther)
             XCTAssertTrue(note.headers[.location]?.contains("done=note") ?? false)
-            let withNote = String(buffer: try await client.execute(uri: path, method: .get, headers: [.cookie: cookie]).body)
+            let withNote = String(
+                buffer: try await client.execute(uri: path, method: .get, headers: [.cookie: cookie]).body)
             XCTAssertTrue(withNote.contains("Зателефонувати після 18:00"))
             XCTAssertTrue(withNote.contains("<strong>Іван Коваль</strong>"))
             let empty = try await client.execute(
@@ -153,7 +160,8 @@ final class InboxRouterTests: XCTestCase {
                 body: Web.form([("csrf", csrf), ("title", "Коротко"), ("body", "ні")]))
             XCTAssertTrue(short.headers[.location]?.contains("refused=template_length") ?? false)
             let templates = String(
-                buffer: try await client.execute(uri: "/inbox/templates", method: .get, headers: [.cookie: cookie]).body)
+                buffer: try await client.execute(uri: "/inbox/templates", method: .get, headers: [.cookie: cookie]).body
+            )
             XCTAssertTrue(templates.contains("Опалення відновлено, дякуємо."))
             XCTAssertFalse(templates.contains(">Коротко<"))
 
@@ -173,12 +181,14 @@ final class InboxRouterTests: XCTestCase {
             XCTAssertEqual(group.status, .seeOther)
             let location = try XCTUnwrap(group.headers[.location])
             XCTAssertTrue(location.hasPrefix("/inbox/groups/"), location)
-            let page = String(buffer: try await client.execute(uri: location, method: .get, headers: [.cookie: cookie]).body)
+            let page = String(
+                buffer: try await client.execute(uri: location, method: .get, headers: [.cookie: cookie]).body)
             XCTAssertTrue(page.contains("Порив на Соборній"))
             XCTAssertTrue(page.contains("Звернень у групі: <strong>2</strong>"))
             XCTAssertTrue(page.contains("data-template-target=\"answer-text\""), "the group answer offers templates")
             XCTAssertTrue(page.contains("<script src=\"/assets/inbox.js?v="), "the script is a file")
-            let listed = String(buffer: try await client.execute(uri: "/", method: .get, headers: [.cookie: cookie]).body)
+            let listed = String(
+                buffer: try await client.execute(uri: "/", method: .get, headers: [.cookie: cookie]).body)
             XCTAssertTrue(listed.contains("Порив на Соборній"), "the list links the open group")
             let ticket = String(
                 buffer: try await client.execute(

@@ -131,28 +131,40 @@ public struct InboxQuery: Sendable, Equatable {
                 case "finished": q.state = .finished
                 case "all": q.state = .all
                 default:
-                    if let s = TicketStatus(rawValue: value) { q.state = .status(s) } else {
+                    if let s = TicketStatus(rawValue: value) {
+                        q.state = .status(s)
+                    } else {
                         invalid("status", "unknown_status", "unknown status")
                     }
                 }
             case "category":
-                if value.isEmpty { q.category = nil } else if Reference.category(code: value) != nil {
+                if value.isEmpty {
+                    q.category = nil
+                } else if Reference.category(code: value) != nil {
                     q.category = value
                 } else {
                     invalid("category", "unknown_category", "unknown category")
                 }
             case "district":
-                if value.isEmpty { q.district = nil } else if Reference.district(code: value) != nil {
+                if value.isEmpty {
+                    q.district = nil
+                } else if Reference.district(code: value) != nil {
                     q.district = value
                 } else {
                     invalid("district", "unknown_district", "unknown district")
                 }
             case "kind":
-                if value.isEmpty { q.kind = nil } else if let k = AppealKind(rawValue: value) { q.kind = k } else {
+                if value.isEmpty {
+                    q.kind = nil
+                } else if let k = AppealKind(rawValue: value) {
+                    q.kind = k
+                } else {
                     invalid("kind", "unknown_kind", "unknown kind of appeal")
                 }
             case "authority":
-                if value.isEmpty { q.authority = nil } else if Reference.authority(code: value) != nil {
+                if value.isEmpty {
+                    q.authority = nil
+                } else if Reference.authority(code: value) != nil {
                     q.authority = value
                 } else {
                     invalid("authority", "unknown_authority", "unknown authority")
@@ -162,15 +174,25 @@ public struct InboxQuery: Sendable, Equatable {
             case "awaitingSignature": q.awaitingSignature = flag(name, value)
             case "mine": q.mine = flag(name, value)
             case "sort":
-                if value.isEmpty { q.sort = .deadline } else if let s = Sort(rawValue: value) { q.sort = s } else {
+                if value.isEmpty {
+                    q.sort = .deadline
+                } else if let s = Sort(rawValue: value) {
+                    q.sort = s
+                } else {
                     invalid("sort", "unknown_sort", "sort by deadline, registered or number")
                 }
             case "page":
-                if value.isEmpty { q.page = 1 } else if let n = Int(value), n >= 1, n <= 100_000 { q.page = n } else {
+                if value.isEmpty {
+                    q.page = 1
+                } else if let n = Int(value), n >= 1, n <= 100_000 {
+                    q.page = n
+                } else {
                     invalid("page", "invalid_page", "the page is a whole number from 1")
                 }
             case "size":
-                if value.isEmpty { q.pageSize = defaultPageSize } else if let n = Int(value), pageSizes.contains(n) {
+                if value.isEmpty {
+                    q.pageSize = defaultPageSize
+                } else if let n = Int(value), pageSizes.contains(n) {
                     q.pageSize = n
                 } else {
                     invalid("size", "invalid_page_size", "the page size is one of 10, 25, 50, 100")

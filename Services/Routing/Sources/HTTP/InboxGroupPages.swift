@@ -89,7 +89,8 @@ extension WebInbox {
             tickets: group.tickets.map {
                 .init(
                     id: $0.id.uuidString.lowercased(), registrationNumber: $0.registrationNumber,
-                    status: word("status", $0.status.rawValue, language), deadline: PeopleDates.day($0.deadline, language),
+                    status: word("status", $0.status.rawValue, language),
+                    deadline: PeopleDates.day($0.deadline, language),
                     subject: $0.subject, open: $0.status.isOpen, awaitingSignature: $0.draft != nil)
             },
             total: group.tickets.count, open: open.count,
@@ -163,7 +164,8 @@ extension WebInbox {
             let lang = ("lang", Language.of(request).rawValue)
             do {
                 let id = try await web.api.createGroup(title: form.title ?? "", ticketIds: ids, principal: principal)
-                return web.site.redirect("/inbox/groups/\(id.uuidString.lowercased())", query: [("done", "created"), lang])
+                return web.site.redirect(
+                    "/inbox/groups/\(id.uuidString.lowercased())", query: [("done", "created"), lang])
             } catch let error as RoutingError {
                 return web.site.redirect("/", query: [("refused", error.code), lang])
             }
@@ -189,7 +191,8 @@ extension WebInbox {
                 let present = { (value: String?) in value.flatMap { $0.isEmpty ? nil : $0 } }
                 let body = TicketActionRequest(outcome: present(form.outcome), text: present(form.text))
                 return try await web.redirecting("/inbox/groups/\(id.uuidString.lowercased())", request) {
-                    let result = try await web.api.performOnGroup(action, groupId: id, request: body, principal: principal)
+                    let result = try await web.api.performOnGroup(
+                        action, groupId: id, request: body, principal: principal)
                     return [("done", action.rawValue), ("changed", String(result.changed.count))]
                 }
             }

@@ -70,7 +70,9 @@ extension RoutingAPI {
     }
 
     public func deleteTemplate(id: UUID, principal: Principal) async throws {
-        try await runtime.database.withConnection { c in try RoutingStore.deleteTemplate(id: id, principal: principal, on: c) }
+        try await runtime.database.withConnection { c in
+            try RoutingStore.deleteTemplate(id: id, principal: principal, on: c)
+        }
     }
 
     public func createGroup(title: String, ticketIds: [UUID], principal: Principal) async throws -> UUID {
@@ -84,7 +86,9 @@ extension RoutingAPI {
     }
 
     /// Answers (or, for the head, signs) every ticket of a group in one transaction.
-    public func performOnGroup(_ action: TicketAction, groupId: UUID, request: TicketActionRequest, principal: Principal)
+    public func performOnGroup(
+        _ action: TicketAction, groupId: UUID, request: TicketActionRequest, principal: Principal
+    )
         async throws -> GroupActionResult
     {
         let command = TicketCommand(action, request)

@@ -127,7 +127,8 @@ extension WebInbox {
             return InboxListView.Row(
                 id: t.id.uuidString.lowercased(), registrationNumber: t.registrationNumber,
                 authority: authorityName(t.authority, language), status: word("status", t.status.rawValue, language),
-                priority: t.priority, deadline: PeopleDates.day(t.deadline, language), overdue: t.isOverdue(today: today),
+                priority: t.priority, deadline: PeopleDates.day(t.deadline, language),
+                overdue: t.isOverdue(today: today),
                 daysLeft: t.daysLeft(today: today), category: categoryName(t.category, language),
                 district: r.district.map { districtName($0, language) } ?? "",
                 kind: word("kind", t.kind.rawValue, language), subject: t.subject, escalated: t.escalated,
@@ -297,7 +298,8 @@ extension WebInbox {
                     at: PeopleDates.minute($0.at, language),
                     author: $0.authorName ?? actorName($0.author, names: everyone, language), text: $0.text)
             },
-            hasNotes: !work.notes.isEmpty, assignee: work.assignee.flatMap { names[$0] ?? everyone[$0.uuidString.lowercased()] },
+            hasNotes: !work.notes.isEmpty,
+            assignee: work.assignee.flatMap { names[$0] ?? everyone[$0.uuidString.lowercased()] },
             canAssign: principal.canWork(ticketAuthority: t.authority),
             colleagues: work.colleagues.map {
                 .init(id: $0.id.uuidString.lowercased(), name: $0.name, selected: $0.id == work.assignee)
@@ -305,7 +307,9 @@ extension WebInbox {
             maxNoteLength: RoutingStore.maxNoteLength,
             templates: templates.map { .init(id: $0.id.uuidString.lowercased(), title: $0.title, body: $0.body) },
             hasTemplates: !templates.isEmpty, script: site.assets.assets["inbox.js"]?.link ?? "",
-            group: work.group.map { .init(href: "/inbox/groups/\($0.0.uuidString.lowercased())", title: $0.1, open: 0) })
+            group: work.group.map {
+                .init(href: "/inbox/groups/\($0.0.uuidString.lowercased())", title: $0.1, open: 0)
+            })
     }
 
     /// The inbox's own routes: the CSV export, notes and assignment (each form posts, then

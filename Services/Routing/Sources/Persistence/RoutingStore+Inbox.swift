@@ -171,7 +171,8 @@ extension RoutingStore {
         } else {
             ids.append(" LIMIT \(query.pageSize) OFFSET \((query.page - 1) * query.pageSize)")
         }
-        let columns = "SELECT \(qualifiedTicketColumns), a.district, t.assignee, o.name, t.group_id, "
+        let columns =
+            "SELECT \(qualifiedTicketColumns), a.district, t.assignee, o.name, t.group_id, "
             + "a.author_name, a.author_address FROM tickets t JOIN appeals a ON a.appeal_id = t.appeal_id "
             + "LEFT JOIN officials o ON o.id = t.assignee WHERE t.id IN ("
         let sql = PostgresQuery(stringLiteral: columns) + ids + PostgresQuery(stringLiteral: ")" + order)

@@ -42,7 +42,8 @@ extension RoutingStore {
         try c.query(
             "SELECT id, authority, title, body FROM answer_templates WHERE authority = \(authority) ORDER BY title"
         ).map {
-            AnswerTemplate(id: try $0.decode(0), authority: try $0.decode(1), title: try $0.decode(2), body: try $0.decode(3))
+            AnswerTemplate(
+                id: try $0.decode(0), authority: try $0.decode(1), title: try $0.decode(2), body: try $0.decode(3))
         }
     }
 
@@ -51,7 +52,8 @@ extension RoutingStore {
         title: String, body: String, principal: Principal, now: Date, on c: PostgresConnection
     ) throws {
         guard let authority = principal.authority, worksFor(principal, authority: authority) else {
-            throw RoutingError(.forbidden, code: "forbidden", message: "only an authority's officials keep its templates")
+            throw RoutingError(
+                .forbidden, code: "forbidden", message: "only an authority's officials keep its templates")
         }
         let title = title.trimmingCharacters(in: .whitespacesAndNewlines)
         let body = body.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -80,7 +82,8 @@ extension RoutingStore {
 
     public static func deleteTemplate(id: UUID, principal: Principal, on c: PostgresConnection) throws {
         guard let authority = principal.authority, worksFor(principal, authority: authority) else {
-            throw RoutingError(.forbidden, code: "forbidden", message: "only an authority's officials keep its templates")
+            throw RoutingError(
+                .forbidden, code: "forbidden", message: "only an authority's officials keep its templates")
         }
         try c.execute("DELETE FROM answer_templates WHERE id = \(id) AND authority = \(authority)")
     }
@@ -94,12 +97,14 @@ extension RoutingStore {
     ) throws -> UUID {
         let c = tx.connection
         guard let authority = principal.authority, worksFor(principal, authority: authority) else {
-            throw RoutingError(.forbidden, code: "forbidden", message: "only an authority's officials group its tickets")
+            throw RoutingError(
+                .forbidden, code: "forbidden", message: "only an authority's officials group its tickets")
         }
         let title = title.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !title.isEmpty, title.count <= maxGroupTitle else {
             throw RoutingError(
-                .invalid, code: "required", field: "title", message: "the group's title has 1 to \(maxGroupTitle) characters")
+                .invalid, code: "required", field: "title",
+                message: "the group's title has 1 to \(maxGroupTitle) characters")
         }
         let ids = Array(Set(ticketIds))
         guard ids.count >= 2, ids.count <= maxGroupSize else {
@@ -115,7 +120,8 @@ extension RoutingStore {
         for ticketId in ids.sorted(by: { $0.uuidString < $1.uuidString }) {
             guard let t = try loadTicket(id: ticketId, forUpdate: true, on: c), t.authority == authority else {
                 throw RoutingError(
-                    .invalid, code: "not_own_ticket", field: "ticket", message: "only the authority's own tickets group")
+                    .invalid, code: "not_own_ticket", field: "ticket", message: "only the authority's own tickets group"
+                )
             }
             try c.execute("UPDATE tickets SET group_id = \(id), updated_at = \(now) WHERE id = \(ticketId)")
             try tx.publish(
@@ -133,7 +139,8 @@ extension RoutingStore {
             let row = try c.query("SELECT authority, title FROM ticket_groups WHERE id = \(id)").first,
             principal.canRead(ticketAuthority: try row.decode(0, as: String.self))
         else { throw TicketRefusal.notFound }
-        let tickets = try c.query(selectTickets("WHERE group_id = \(id) ORDER BY registration_number")).map(ticket(from:))
+        let tickets = try c.query(selectTickets("WHERE group_id = \(id) ORDER BY registration_number")).map(
+            ticket(from:))
         return TicketGroup(id: id, authority: try row.decode(0), title: try row.decode(1), tickets: tickets)
     }
 
@@ -151,7 +158,8 @@ extension RoutingStore {
         for t in group.tickets {
             // Answering the group takes the tickets not yet taken (an `accept` of its own, as the
             // official would do one by one), then answers each.
-            let accepting = command.action == .answer && TicketAction.accept.allowedFrom.contains(t.status)
+            let accepting =
+                command.action == .answer && TicketAction.accept.allowedFrom.contains(t.status)
                 && t.status != .reopened
             guard accepting || command.action.allowedFrom.contains(t.status),
                 command.action != .sign || t.draft != nil, command.action != .answer || t.draft == nil

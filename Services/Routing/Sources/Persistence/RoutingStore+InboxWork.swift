@@ -82,7 +82,8 @@ extension RoutingStore {
         else { throw TicketRefusal.notFound }
         try c.execute(
             """
-            INSERT INTO ticket_notes (ticket_id, at, author, body) VALUES (\(ticketId), \(now), \(principal.id), \(text))
+            INSERT INTO ticket_notes (ticket_id, at, author, body)
+            VALUES (\(ticketId), \(now), \(principal.id), \(text))
             """)
         try tx.publish(
             TicketNoteAdded(
@@ -99,7 +100,10 @@ extension RoutingStore {
             LEFT JOIN officials o ON o.id::text = n.author
             WHERE n.ticket_id = \(ticketId) ORDER BY n.id
             """
-        ).map { InboxNote(at: try $0.decode(0), author: try $0.decode(1), authorName: try $0.decode(2), text: try $0.decode(3)) }
+        ).map {
+            InboxNote(
+                at: try $0.decode(0), author: try $0.decode(1), authorName: try $0.decode(2), text: try $0.decode(3))
+        }
     }
 
     /// Who the ticket is assigned to (nil: nobody).
