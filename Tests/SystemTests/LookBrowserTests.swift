@@ -171,6 +171,7 @@ final class LookBrowserTests: XCTestCase {
         let folder = IntegrationEnvironment.repositoryRoot.appendingPathComponent("docs/screenshots/look")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var problems: [String] = []
+        var texts: [String: String] = [:]
         for width in [1280, 390] {
             try browser.call(
                 "Emulation.setDeviceMetricsOverride",
@@ -201,6 +202,7 @@ final class LookBrowserTests: XCTestCase {
                 if let iso = fact["iso"] as? [String], !iso.isEmpty, width == 1280 {
                     problems.append("\(page.name) prints ISO dates to people: \(iso)")
                 }
+                if width == 1280 { texts[page.name] = try browser.evaluate("document.body.innerText") as? String }
                 let shot = try browser.screenshot("look-\(page.name)-\(width)")
                 let kept = folder.appendingPathComponent("\(page.name)-\(width).png")
                 try? FileManager.default.removeItem(at: kept)
@@ -208,6 +210,22 @@ final class LookBrowserTests: XCTestCase {
             }
         }
         XCTAssertEqual(problems, [], problems.joined(separator: "\n"))
+
+        // One vocabulary: the resident, the official and the librarian read the same state's name and
+        // the same date for the same appeal (docs/VOCABULARY.md).
+        let ticketText = texts["routing-ticket"] ?? ""
+        let deadline = try XCTUnwrap(
+            ticketText.range(of: #"\d\d\.\d\d\.20\d\d \("#, options: .regularExpression)
+                .map { String(ticketText[$0].dropLast(2)) }, "the ticket's deadline as 30.11.2026")
+        for name in ["intake-tracking", "routing-inbox", "routing-ticket"] {
+            let text = texts[name] ?? ""
+            XCTAssertTrue(text.contains("Передано на розгляд"), "\(name) names the state as the kit does")
+            XCTAssertTrue(text.contains(deadline), "\(name) writes the deadline \(deadline)")
+        }
+        XCTAssertTrue(texts["routing-inbox-en"]?.contains("Sent for consideration") ?? false, "the English name")
+        XCTAssertTrue(
+            texts["routing-ticket-en"]?.range(of: #"\d{1,2} [A-Z][a-z]{2} 20\d\d"#, options: .regularExpression) != nil,
+            "English dates as 30 Nov 2026")
         XCTAssertGreaterThanOrEqual(pages.count, 18, "every page of the four UIs")
     }
 }
