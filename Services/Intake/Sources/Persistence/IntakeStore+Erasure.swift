@@ -90,10 +90,10 @@ extension IntakeStore {
         try eraseSay(appealId: appealId, on: connection)
         // Issue 15: the photo link an Open311 client sent may show the person or their home.
         try connection.execute("DELETE FROM open311_media WHERE registration_number = \(registrationNumber)")
-        try connection.execute(
-            "DELETE FROM idempotency_keys WHERE response IS NOT NULL AND strpos(response, \(registrationNumber)) > 0")
         // Issue 15: the appeal's photos (image and thumbnail) go whole.
         try PhotoRecords.erase(appealId: appealId, on: connection)
+        try connection.execute(
+            "DELETE FROM idempotency_keys WHERE response IS NOT NULL AND strpos(response, \(registrationNumber)) > 0")
     }
 
     /// Erases one appeal in `transaction`: intake's own fields, the erasure record, the tombstone,
