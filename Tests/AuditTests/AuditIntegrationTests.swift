@@ -159,8 +159,12 @@ final class AuditIntegrationTests: XCTestCase {
         XCTAssertEqual(first.entries.map(\.sequence), first.entries.map(\.sequence).sorted())
         XCTAssertEqual(first.entries[0].payload[path: ["author", "fullName"]], .string(a.name))
         XCTAssertEqual(first.entries[0].payload["text"], "Третій день холодно в квартирі")
-        // Issue 13 item 5: the tracking token is never in the trail, only its hash.
-        XCTAssertEqual(first.entries[0].payload["trackingToken"], .string("sha256:" + TokenHash.hash(token: "track-\(a.number)")))
+        // Issue 13 item 5: the tracking code is never in the trail, only its HMAC under the appeal's key.
+        let shownCode = try XCTUnwrap(first.entries[0].payload["trackingToken"]?.stringValue)
+        XCTAssertTrue(shownCode.hasPrefix("hmac-sha256:"), shownCode)
+        XCTAssertEqual(shownCode.count, "hmac-sha256:".count + 64)
+        XCTAssertFalse(shownCode.contains("track-\(a.number)"))
+        XCTAssertNotEqual(shownCode, "hmac-sha256:" + TokenHash.hash(token: "track-\(a.number)"))
         XCTAssertEqual(first.entries[3].payload["reason"], "Потрібне обстеження будинку")
         XCTAssertEqual(first.entries[4].payload["answerText"]?.stringValue?.contains(a.name), true)
         XCTAssertEqual(first.entries[2].actor, "official-zhkg-1")

@@ -76,10 +76,11 @@ public struct AuditEntry: Sendable, Equatable {
         _ envelope: Envelope, after head: ChainHead, registrationNumber: String?, key: [UInt8]?
     ) throws -> AuditEntry {
         var kept = envelope
-        kept.payload = TrackingTokenRedaction.hashed(envelope.payload)
+        // The code is replaced first, so what is sealed below is its keyed hash, never the code.
+        kept.payload = TrackingTokenRedaction.hashed(envelope.payload, key: key)
         if needsKey(kept) {
             kept.payload = try PersonalDataProtection.protect(
-                payload: envelope.payload, type: envelope.type, eventId: envelope.id, key: key)
+                payload: kept.payload, type: envelope.type, eventId: envelope.id, key: key)
         }
         let stored = try kept.encoded()
         return AuditEntry(
@@ -98,8 +99,8 @@ public struct AuditEntry: Sendable, Equatable {
         let envelope = try JSONValue.parse(stored)
         let revealed = try PersonalDataProtection.reveal(
             payload: envelope["payload"] ?? .null, type: type, eventId: eventId, key: key)
-        // Entries stored before tokens were hashed hold the token itself: a trail shows its hash.
-        return TrackingTokenRedaction.hashed(revealed)
+        // Entries stored before codes were hashed hold the code itself: a trail shows its keyed hash.
+        return TrackingTokenRedaction.hashed(revealed, key: key)
     }
 }
 
