@@ -63,7 +63,11 @@ final class RoutingKeyTests: XCTestCase {
         XCTAssertTrue(EventCatalogue.isKnown(type: "ticket.deadline-approaching", version: 1))
         XCTAssertFalse(EventCatalogue.isKnown(type: "ticket.deadline-approaching", version: 2))
         XCTAssertFalse(EventCatalogue.isKnown(type: "ticket.unknown", version: 1))
-        XCTAssertEqual(EventCatalogue.entries.filter(\.routingKeyCarriesAuthority).count, 9)
+        // The nine lifecycle events, and the inbox's notes, delegations and groups (issue 14).
+        XCTAssertEqual(EventCatalogue.entries.filter(\.routingKeyCarriesAuthority).count, 12)
+        for name in ["ticket.note-added", "ticket.delegated", "ticket.grouped"] {
+            XCTAssertTrue(EventCatalogue.entries.contains { $0.type == name && $0.routingKeyCarriesAuthority }, name)
+        }
         XCTAssertTrue(EventCatalogue.entries.allSatisfy { $0.routingKeyCarriesAuthority == $0.type.hasPrefix("ticket.") })
         for name in ["appeal.registered", "appeal.returned", "ticket.assigned", "ticket.accepted", "ticket.forwarded",
                      "ticket.extended", "ticket.answered", "ticket.reopened", "ticket.deadline-approaching", "ticket.overdue",

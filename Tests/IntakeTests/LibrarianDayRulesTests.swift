@@ -27,15 +27,18 @@ final class LibrarianDayRulesTests: XCTestCase {
     func testTheSummaryFollowsTheFormsOrderAndLinksEachField() {
         let errors = [
             FieldError(field: "text", code: "too_long", message: "text"),
-            FieldError(field: "photos.0", code: "invalid", message: "photo"),
+            FieldError(field: "somethingNew", code: "invalid", message: "new"),
+            FieldError(field: "photos[0]", code: "unsupported_type", message: "photo"),
             FieldError(field: "representative.fullName", code: "required", message: "rep"),
+            FieldError(field: "location.lat", code: "not_a_number", message: "point"),
             FieldError(field: "author.fullName", code: "required", message: "name"),
             FieldError(field: "publish", code: "invalid", message: "publish"),
             FieldError(field: "author.email", code: "invalid", message: "email"),
         ]
         let summary = WebPages.summary(errors) { $0.message }
-        XCTAssertEqual(summary.map(\.message), ["name", "email", "text", "rep", "publish", "photo"])
-        XCTAssertEqual(summary.map(\.target), ["fullName", "email", "text", "repName", "consent", "appeal-form"])
+        XCTAssertEqual(summary.map(\.message), ["name", "email", "point", "text", "rep", "publish", "photo", "new"])
+        XCTAssertEqual(
+            summary.map(\.target), ["fullName", "email", "lat", "text", "repName", "consent", "photos", "appeal-form"])
     }
 
     func testAFormWithATextPastItsLimitFitsTheBody() {

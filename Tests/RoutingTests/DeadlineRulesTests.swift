@@ -235,7 +235,7 @@ final class RoutingSettingsTests: XCTestCase {
             Set(RoutingSettings.variables.map(\.name)),
             [
                 "HROMADA_ROUTING_WATCH_INTERVAL_MS", "HROMADA_ROUTING_AUTO_CLOSE_DAYS", "HROMADA_PUBLIC_URL",
-                "HROMADA_SESSION_SECRET",
+                "HROMADA_SESSION_SECRET", "HROMADA_PHOTO_LINK_KEY", "HROMADA_INTAKE_URL",
             ])
     }
 

@@ -185,6 +185,8 @@ extension WebPages {
         if key.hasPrefix("representative") { key = "representative" }
         if key == "enteredBy" { key = "receivedOn" }
         if key.hasPrefix("reception") { key = "reception" }
+        if key.hasPrefix("location") { key = "location" }
+        if key.hasPrefix("photos") { key = "photos" }
         return key
     }
 
@@ -192,10 +194,11 @@ extension WebPages {
     /// link focuses. A slot not listed (a field added later) comes last and links the form.
     static let fieldOrder: [(key: String, target: String)] = [
         ("fullName", "fullName"), ("address", "address"), ("phone", "phone"), ("email", "email"),
-        ("kind", "kind"), ("against", "against"), ("decidedOn", "decidedOn"), ("learnedOn", "learnedOn"),
-        ("category", "category"), ("subject", "subject"), ("text", "text"), ("coSigners", "coSigners"),
+        ("notifyBy", "notifyBy"), ("kind", "kind"), ("against", "against"), ("decidedOn", "decidedOn"),
+        ("learnedOn", "learnedOn"), ("category", "category"), ("district", "district"), ("location", "lat"),
+        ("subject", "subject"), ("text", "text"), ("coSigners", "coSigners"),
         ("representative", "repName"), ("receivedOn", "receivedOn"), ("reception", "receptionHead"),
-        ("publish", "consent"), ("consent", "consent"),
+        ("publish", "consent"), ("consent", "consent"), ("photos", "photos"),
     ]
 
     static func summary(_ errors: [FieldError], message: (FieldError) -> String) -> [SummaryItem] {
