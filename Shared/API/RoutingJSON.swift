@@ -1,6 +1,7 @@
 // HromadaAPI — routing's JSON (port 8081): tickets, routing rules, authorities with their backlog,
 // and the administrators' officials.
 public import Foundation
+public import HromadaContracts
 
 public enum RoutingJSON {
     /// `GET /v1/tickets` (`{"tickets": [...]}`): one line of the inbox, no personal data — the fields
@@ -90,6 +91,14 @@ public enum RoutingJSON {
             public var locationAddress: String?
             public var channel: String
             public var registeredAt: Date
+            /// Issue 15: the problem's place (coordinates and the address text, when given) and an
+            /// Open311 client's photo link (http or https; officials' browsers open it, no server
+            /// fetches it). Nil when absent and in answers of servers before them.
+            public var location: Location?
+            public var mediaURL: String?
+
+            /// `{lat, lon, address}`, as `appeal.registered` carries it.
+            public typealias Location = HromadaContracts.AppealRegistered.Location
 
             public init(
                 kind: String, category: String, district: String?, subject: String, text: String, author: Author,

@@ -16,6 +16,8 @@ public struct AppealRegistered: DomainEvent {
         ["representative"],
         // The author's social category (from the benefit category: e.g. a disability, displacement).
         ["classifier", "socialCategory"],
+        // An Open311 client's photo link: it may show the person or their home.
+        ["mediaURL"],
     ]
 
     public struct Location: Codable, Sendable, Equatable {
@@ -114,6 +116,10 @@ public struct AppealRegistered: DomainEvent {
     /// size), never the bytes; intake serves them through short-lived signed links. Nil when the
     /// appeal has none and in events written before photos.
     public var photos: [Photo]?
+    /// Issue 15: the link an Open311 client sent (`media_url`, http or https only), shown to officials
+    /// as a link their browser opens and never fetched by a server. Nil when none was sent and in
+    /// events written before it.
+    public var mediaURL: String?
 
     /// A reference to one of the appeal's photos (the re-encoded image intake stores).
     public struct Photo: Codable, Sendable, Equatable {

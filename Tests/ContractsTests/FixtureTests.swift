@@ -52,7 +52,7 @@ final class FixtureTests: XCTestCase {
                 XCTAssertNotNil(sample.envelope.payload[path: path], "\(sample.type): \(path) not in payload")
             }
         }
-        XCTAssertEqual(PersonalFields.paths(for: "appeal.registered").count, 9)
+        XCTAssertEqual(PersonalFields.paths(for: "appeal.registered").count, 10)
         XCTAssertTrue(PersonalFields.paths(for: "appeal.registered").contains(["author"]))
         XCTAssertTrue(PersonalFields.paths(for: "appeal.registered").contains(["coSigners"]))
         XCTAssertTrue(PersonalFields.paths(for: "appeal.registered").contains(["representative"]))

@@ -33,7 +33,7 @@ enum Samples {
         }
     }
 
-    static let registered = AppealRegistered(
+    static let registered = withMediaURL(AppealRegistered(
         appealId: appealId, registrationNumber: number, registeredAt: at("2026-11-27T10:15:30.123Z"), kind: .complaint,
         category: "heating", district: "tsentralnyi",
         location: .init(lat: 46.975033, lon: 31.994583, address: "вул. Соборна, 12/3"),
@@ -47,7 +47,14 @@ enum Samples {
         coSigners: [.init(fullName: "Іван Степанович Мельник", address: "м. Миколаїв, вул. Соборна, 12/3, кв. 7")],
         representative: .init(
             fullName: "Марія Іванівна Бондар", address: "м. Миколаїв, просп. Центральний, 1",
-            documentKind: "power-of-attorney", documentNumber: "НАА 123456", documentDate: day("2026-10-01")))
+            documentKind: "power-of-attorney", documentNumber: "НАА 123456", documentDate: day("2026-10-01"))))
+
+    /// Issue 15: an Open311 client's photo link (a personal field: sealed, so present in the sample).
+    static func withMediaURL(_ event: AppealRegistered) -> AppealRegistered {
+        var event = event
+        event.mediaURL = "https://fms.example.org/photo/17.full.jpeg"
+        return event
+    }
 
     static var all: [Sample] {
         [

@@ -66,7 +66,8 @@ final class RoutingRouterTests: XCTestCase {
         }
         // The service's own list (RoutingService.prepare): the ticket page reads the photos' references.
         try await Migrator.migrate(
-            RuntimeMigrations.all + RoutingMigrations.all + RoutingErasure.migrations + PhotoReferenceMigrations.all,
+            RuntimeMigrations.all + RoutingMigrations.all + RoutingErasure.migrations + PhotoReferenceMigrations.all
+                + TicketPlaceMigrations.all,
             on: runtime.database, logger: logger)
         try await runtime.transaction { tx in try RoutingStore.seed(now: Self.registered, in: tx) }
         let clock = TestClock(Self.registered)

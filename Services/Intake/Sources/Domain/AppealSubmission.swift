@@ -164,4 +164,6 @@ public struct ValidAppeal: Sendable, Equatable, Codable {
     /// Art. 17, a complaint only: the decision's day and the day the author learned of it.
     public var complaintDecidedOn: LocalDate?
     public var complaintLearnedOn: LocalDate?
+    /// Issue 15: an Open311 client's `media_url`, already checked (http or https), for the event.
+    public var mediaURL: String?
 }

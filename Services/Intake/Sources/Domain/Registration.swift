@@ -107,6 +107,7 @@ public struct NewAppeal: Sendable, Equatable {
         event.registeredBy = appeal.registeredBy?.uuidString.lowercased()
         event.complaintDecidedOn = appeal.complaintDecidedOn
         event.complaintLearnedOn = appeal.complaintLearnedOn
+        event.mediaURL = appeal.mediaURL
         return event
     }
 

@@ -15,13 +15,14 @@ struct AppealIntake: Sendable {
 
     func register(
         _ submission: AppealSubmission, channel: String, centre: String?, registeredBy librarian: UUID? = nil,
-        idempotency: IdempotentRequest? = nil, photos: [PreparedPhoto] = [], logger: Logger
+        idempotency: IdempotentRequest? = nil, photos: [PreparedPhoto] = [], mediaURL: String? = nil, logger: Logger
     ) async throws -> RegistrationOutcome {
         var valid: ValidAppeal
         switch AppealValidator.validate(submission, channel: channel, authenticatedCentre: centre) {
         case .success(let appeal):
             valid = appeal
             valid.registeredBy = librarian
+            valid.mediaURL = mediaURL
         case .failure(let failure):
             for problem in failure.errors {
                 Counter(

@@ -315,7 +315,8 @@ struct Open311API: Sendable {
             confidential: attr("confidential").map { truthy.contains($0.lowercased()) }, against: attr("against"),
             publish: attr("consent").map { truthy.contains($0.lowercased()) })
         let outcome = try await intake.register(
-            submission, channel: AppealValidator.Channel.open311, centre: centre.id, logger: context.logger)
+            submission, channel: AppealValidator.Channel.open311, centre: centre.id, mediaURL: mediaURL,
+            logger: context.logger)
         guard case .registered(let receipt) = outcome else {
             throw Failure(status: .internalServerError, message: "not registered", format: format)
         }

@@ -106,9 +106,12 @@ public struct RoutingAPI: Sendable {
         let record = try await write { tx, now in
             let record = try RoutingStore.ticketRecord(id: id, principal: principal, on: tx.connection)
             try RoutingStore.recordAccess(to: record.ticket, by: principal, purpose: purpose, now: now, in: tx)
-            return record
+            // Issue 15: the point and the Open311 photo link (TicketPlaceRecords.swift).
+            return (record, try TicketPlaceRecords.place(appealId: record.ticket.appealId, on: tx.connection))
         }
-        return TicketDetail(record, today: today)
+        var detail = TicketDetail(record.0, today: today)
+        detail.add(record.1)
+        return detail
     }
 
     /// Applies `action` through the domain and returns the ticket as the actor now sees it (the

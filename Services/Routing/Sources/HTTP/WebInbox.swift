@@ -20,6 +20,7 @@ public struct WebInbox: Sendable {
     }
 
     static let templateNames = ["header", "footer", "inbox", "ticket", "card", "notfound", "inbox-work"] + Self.inboxTemplates + ["ticket-photos"]
+        + ["ticket-place"]
 
     // MARK: Words
 
@@ -191,6 +192,7 @@ public struct WebInbox: Sendable {
         }
         view.inbox = work
         view.photos = photos
+        view.place = TicketPlaceView(t.appeal, districtName: t.appeal.district.map { districtName($0, language) })
         return Self.allowingPhotos(
             site.page(template, view, request: request, status: status), photos: photos,
             intake: api.settings.photos.intakeURL)

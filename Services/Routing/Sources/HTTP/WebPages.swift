@@ -132,6 +132,8 @@ struct TicketView: Encodable, Sendable {
     var signedBy: String? = nil
     /// Issue 15: the appeal's photos through signed links to intake (PhotoLinks.swift).
     var photos: TicketPhotos? = nil
+    /// Issue 15: the problem's place and an Open311 photo link (TicketPlaceView.swift).
+    var place: TicketPlaceView? = nil
     /// The inbox's internal notes and assignment (InboxPages.swift, `inbox-work.mustache`).
     var inbox: InboxTicketWork? = nil
 

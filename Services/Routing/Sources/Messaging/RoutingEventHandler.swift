@@ -29,6 +29,8 @@ public struct RoutingEventHandler: EventHandler {
             let ticket = try RoutingStore.createTicket(from: appeal, eventId: envelope.id, now: clock(), in: tx)
             // Issue 15: the photos' references (ids and hashes; intake keeps the images).
             try PhotoReferenceRecords.store(appeal, on: connection)
+            // The problem's point and an Open311 photo link (TicketPlaceRecords.swift).
+            try TicketPlaceRecords.store(appeal, on: connection)
             if let ticket {
                 logger.debug(
                     "ticket created",

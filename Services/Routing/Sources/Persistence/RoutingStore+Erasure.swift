@@ -37,5 +37,7 @@ public enum RoutingErasure {
             "UPDATE ticket_history SET note = NULL "
                 + "WHERE ticket_id IN (SELECT id FROM tickets WHERE appeal_id = \(appealId))"
         )
+        // Issue 15: the problem's point and the Open311 photo link (migration 270).
+        try TicketPlaceRecords.erase(appealId: appealId, on: connection)
     }
 }
