@@ -183,6 +183,7 @@ final class LookBrowserTests: XCTestCase {
                     JSON.stringify({scroll: document.documentElement.scrollWidth, inner: window.innerWidth,
                       header: !!document.querySelector('header.site a.brand'),
                       raw: document.body.innerText.trim().startsWith('{"errors"'),
+                      failed: /\\(5\\d\\d\\)/.test(document.querySelector('h1')?.innerText ?? ''),
                       iso: (document.body.innerText.match(/(^|[^\\w-])20\\d\\d-\\d\\d-\\d\\d(T[\\d:.]+)?/g) || [])
                         .slice(0, 3),
                       wide: [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right
@@ -199,6 +200,7 @@ final class LookBrowserTests: XCTestCase {
                     problems.append("\(page.name) at \(width) px has not the kit's header (header.site a.brand)")
                 }
                 if fact["raw"] as? Bool == true { problems.append("\(page.name) shows raw JSON") }
+                if fact["failed"] as? Bool == true { problems.append("\(page.name) answers a server error") }
                 if let iso = fact["iso"] as? [String], !iso.isEmpty, width == 1280 {
                     problems.append("\(page.name) prints ISO dates to people: \(iso)")
                 }
@@ -209,6 +211,7 @@ final class LookBrowserTests: XCTestCase {
                 try FileManager.default.copyItem(at: shot, to: kept)
             }
         }
+        if !problems.isEmpty { system.printLogs(lines: 40) }
         XCTAssertEqual(problems, [], problems.joined(separator: "\n"))
 
         // One vocabulary: the resident, the official and the librarian read the same state's name and
