@@ -21,10 +21,13 @@ extension AppealRecords {
             ORDER BY registered_at DESC LIMIT \(massCandidateLimit)
             """)
         var authors = Set<String>()
+        // The new text's trigrams once, not once per candidate (this loop was intake's hottest code).
+        let mine = RepeatDetector.Trigrams(text)
         for row in rows {
             let key = try row.decode(0, as: String.self)
             guard !authors.contains(key) else { continue }
-            if RepeatDetector.similarity(text, try row.decode(1, as: String.self)) >= RepeatDetector.threshold {
+            let theirs = RepeatDetector.Trigrams(try row.decode(1, as: String.self))
+            if mine.similarity(to: theirs) >= RepeatDetector.threshold {
                 authors.insert(key)
             }
         }
