@@ -32,7 +32,7 @@ APT_PACKAGES=(rabbitmq-server librabbitmq-dev amqp-tools postgresql postgresql-c
     curl ca-certificates openssl procps iproute2 util-linux
     libjs-chart.js
     libvips-dev libexif-dev libqrencode-dev libjs-leaflet kannel kannel-extras
-    zbar-tools)
+    zbar-tools linux-perf)
 
 cmd_install() {
     local missing=() p status
