@@ -134,7 +134,10 @@ final class PersonalDataProtectionTests: XCTestCase {
             representative: .init(
                 fullName: "Ганна Представниця", address: "вул. Миру, 9", documentKind: "power-of-attorney",
                 documentNumber: "ААА 000111", documentDate: LocalDate(string: "2026-10-01")!))
-        return try Envelope(event: event, correlationId: event.appealId, causationId: nil, producer: "hromada-intake")
+        // Issue 15: an Open311 client's photo link (it may show the person or their home).
+        var withLink = event
+        withLink.mediaURL = "https://photos.example.org/yama.jpg"
+        return try Envelope(event: withLink, correlationId: event.appealId, causationId: nil, producer: "hromada-intake")
     }
 
     func testEncryptsExactlyThePersonalPaths() throws {

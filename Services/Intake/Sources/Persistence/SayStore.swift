@@ -129,9 +129,11 @@ extension IntakeStore {
     ) async throws -> Result<SayOutcome, SayOnTheAnswer.Refusal> {
         try await unitOfWork.run { tx in
             let c = tx.connection
-            guard let (answer, open) = try Self.answerOnRecord(number: number, on: c, lock: true), open else {
+            guard let (answer, open) = try Self.answerOnRecord(number: number, on: c, lock: true) else {
                 return .failure(.noAnswer)
             }
+            // Looked for before `open`: a repeat (a refresh, a second click) finds what was recorded
+            // even once the appeal is considered again, and changes nothing.
             if let earlier = try c.query(
                 """
                 SELECT rating FROM answer_ratings
@@ -140,6 +142,7 @@ extension IntakeStore {
             ).first?.decode(0, as: Int.self) {
                 return earlier == rating ? .success(.alreadyRecorded) : .failure(.alreadyRated)
             }
+            guard open else { return .failure(.noAnswer) }
             let event = AppealAnswerRated(
                 appealId: answer.appealId, registrationNumber: number, authority: answer.authority, rating: rating,
                 via: via, answeredAt: answer.answeredAt, registeredBy: registeredBy, ratedAt: now)
@@ -163,9 +166,23 @@ extension IntakeStore {
     ) async throws -> Result<SayOutcome, SayOnTheAnswer.Refusal> {
         try await unitOfWork.run { tx in
             let c = tx.connection
-            guard let (answer, open) = try Self.answerOnRecord(number: number, on: c, lock: true), open else {
+            guard let (answer, open) = try Self.answerOnRecord(number: number, on: c, lock: true) else {
                 return .failure(.noAnswer)
             }
+            let earlier = try c.query(
+                """
+                SELECT reason FROM answer_disputes
+                WHERE appeal_id = \(answer.appealId) AND answered_at = \(answer.answeredAt)
+                """
+            ).first?.decode(0, as: String?.self)
+            // A repeat (a refresh, a second click) may come after routing has already accepted the
+            // dispute and reopened the appeal (so it is no longer `open`): it finds what was recorded
+            // and changes nothing.
+            if !open, let earlier {
+                let typed = reason?.trimmingCharacters(in: .whitespacesAndNewlines)
+                return earlier == typed ? .success(.alreadyRecorded) : .failure(.alreadyDisputed)
+            }
+            guard open else { return .failure(.noAnswer) }
             let checked: (reason: String, learnedOn: LocalDate?, lastDay: LocalDate)
             do throws(SayOnTheAnswer.Refusal) {
                 checked = try SayOnTheAnswer.dispute(
@@ -173,12 +190,7 @@ extension IntakeStore {
             } catch {
                 return .failure(error)
             }
-            if let earlier = try c.query(
-                """
-                SELECT reason FROM answer_disputes
-                WHERE appeal_id = \(answer.appealId) AND answered_at = \(answer.answeredAt)
-                """
-            ).first?.decode(0, as: String?.self) {
+            if let earlier {
                 return earlier == checked.reason ? .success(.alreadyRecorded) : .failure(.alreadyDisputed)
             }
             let event = AppealDisputed(
