@@ -198,12 +198,16 @@ final class SMSIntegrationTests: XCTestCase {
         let links = SMSReportLinks(gatewayURL: stack.gateway.url, base: "unused")
         let id = row.id.uuidString.lowercased()
         let path = SMSReportLinks.path
+        // The genuine signature with its last character changed (to another one: a fixed "A" was
+        // the genuine one whenever the signature ended in "A").
+        let genuine = links.signature(for: row.id)
+        let tampered = String(genuine.dropLast()) + (genuine.hasSuffix("A") ? "B" : "A")
 
         // Unsigned, signed for another delivery, tampered, or signed with another gateway password: 403.
         let forgeries = [
             "\(path)?d=\(id)&s=2",
             "\(path)?d=\(id)&s=2&sig=\(links.signature(for: UUID()))",
-            "\(path)?d=\(id)&s=2&sig=\(links.signature(for: row.id).dropLast())A",
+            "\(path)?d=\(id)&s=2&sig=\(tampered)",
             "\(path)?d=\(id)&s=2&sig=\(SMSReportLinks(gatewayURL: "http://x:y@h/", base: "").signature(for: row.id))",
             "\(path)?s=2&sig=\(links.signature(for: row.id))",
         ]
