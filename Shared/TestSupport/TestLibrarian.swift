@@ -49,3 +49,13 @@ public struct TestLibrarian: Sendable {
             .joined(separator: "&")
     }
 }
+
+extension HeadlessBrowser {
+    /// Signs `librarian` in on the librarian's sign-in page already open in this browser; returns
+    /// once the appeal form is shown (every browser test of the form starts here).
+    public func signIn(_ librarian: TestLibrarian) async throws {
+        for (name, value) in librarian.signInFields { try fill(name, value) }
+        try await click("form:has(input[name=password]) button[type=submit]")
+        try await wait(until: "document.querySelector('#appeal-form') !== null")
+    }
+}

@@ -20,16 +20,17 @@ final class LibrarianFormBrowserTests: XCTestCase {
     }
 
     /// A server on a known port (the browser's Origin must be its public URL) and a signed-in librarian.
-    func signedIn() async throws -> Session {
+    func signedIn() async throws -> Session { try await Self.signedIn(self) }
+
+    /// The same for another test class of the form (tracking starts from a registered appeal).
+    static func signedIn(_ test: XCTestCase) async throws -> Session {
         _ = try HeadlessBrowser.chromium()
-        let server = try await IntakeTestServer.start(self, port: Int(try HeadlessBrowser.freePort()))
+        let server = try await IntakeTestServer.start(test, port: Int(try HeadlessBrowser.freePort()))
         let librarian = try await TestLibrarian.create(
             on: server.harness, centre: "central-library", login: "oksana", adminToken: IntakeTestServer.adminToken)
         let browser = try await HeadlessBrowser.launch()
         try await browser.open(server.harness.baseURL + "/?lang=uk")
-        for (name, value) in librarian.signInFields { try browser.fill(name, value) }
-        try await browser.click("form:has(input[name=password]) button[type=submit]")
-        try await browser.wait(until: "document.querySelector('#appeal-form') !== null")
+        try await browser.signIn(librarian)
         return Session(server: server, browser: browser)
     }
 
@@ -206,9 +207,7 @@ final class LibrarianFormBrowserTests: XCTestCase {
         try screenshots(browser, "intake-session-expired")
         let librarian = try await TestLibrarian.create(
             on: s.server.harness, centre: "central-library", login: "petro", adminToken: IntakeTestServer.adminToken)
-        for (name, value) in librarian.signInFields { try browser.fill(name, value) }
-        try await browser.click("form:has(input[name=password]) button[type=submit]")
-        try await browser.wait(until: "document.querySelector('#appeal-form') !== null")
+        try await browser.signIn(librarian)
         for (name, value) in Self.appeal {
             XCTAssertEqual(
                 try browser.evaluate("document.querySelector('[name=\(name)]').value") as? String, value,

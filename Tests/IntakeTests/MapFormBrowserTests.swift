@@ -29,9 +29,7 @@ final class MapFormBrowserTests: XCTestCase {
         let browser = try await HeadlessBrowser.launch()
         defer { browser.close() }
         try await browser.open(server.harness.baseURL + "/?lang=uk")
-        for (name, value) in librarian.signInFields { try browser.fill(name, value) }
-        try await browser.click("form:has(input[name=password]) button[type=submit]")
-        try await browser.wait(until: "document.querySelector('#appeal-form') !== null")
+        try await browser.signIn(librarian)
 
         // The map comes up from intake's own files and draws the district outlines.
         try await browser.wait(until: "document.getElementById('map')?.getAttribute('data-ready') === 'districts'")

@@ -16,9 +16,7 @@ final class SMSChoiceBrowserTests: XCTestCase {
         let browser = try await HeadlessBrowser.launch()
         defer { browser.close() }
         try await browser.open(server.harness.baseURL + "/?lang=uk")
-        for (name, value) in librarian.signInFields { try browser.fill(name, value) }
-        try await browser.click("form:has(input[name=password]) button[type=submit]")
-        try await browser.wait(until: "document.querySelector('#appeal-form') !== null")
+        try await browser.signIn(librarian)
 
         XCTAssertEqual(try browser.evaluate("document.querySelector('label[for=notifyBy]').textContent") as? String,
                        "Повідомляти SMS")

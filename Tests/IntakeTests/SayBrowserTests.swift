@@ -180,9 +180,7 @@ final class SayBrowserTests: XCTestCase {
         let browser = try await HeadlessBrowser.launch()
         defer { browser.close() }
         try await browser.open(server.harness.baseURL + "/?lang=uk")
-        for (name, value) in librarian.signInFields { try browser.fill(name, value) }
-        try await browser.click("form:has(input[name=password]) button[type=submit]")
-        try await browser.wait(until: "document.querySelector('#appeal-form') !== null")
+        try await browser.signIn(librarian)
 
         try await browser.click("#nav-say")
         try await browser.wait(until: "document.getElementById('say-rating-form') !== null")

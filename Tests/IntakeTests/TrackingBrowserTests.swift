@@ -13,24 +13,9 @@ import XCTest
 /// The receipt: its QR code decodes to the tracking link, no empty "repeat of" line, one printed
 /// page. Screenshots at 1,280 and 390 px under .hromada/screenshots/.
 final class TrackingBrowserTests: XCTestCase {
-    struct Session {
-        let server: IntakeTestServer
-        let browser: HeadlessBrowser
-        var base: String { server.harness.baseURL }
-    }
+    typealias Session = LibrarianFormBrowserTests.Session
 
-    func signedIn() async throws -> Session {
-        _ = try HeadlessBrowser.chromium()
-        let server = try await IntakeTestServer.start(self, port: Int(try HeadlessBrowser.freePort()))
-        let librarian = try await TestLibrarian.create(
-            on: server.harness, centre: "central-library", login: "oksana", adminToken: IntakeTestServer.adminToken)
-        let browser = try await HeadlessBrowser.launch()
-        try await browser.open(server.harness.baseURL + "/?lang=uk")
-        for (name, value) in librarian.signInFields { try browser.fill(name, value) }
-        try await browser.click("form:has(input[name=password]) button[type=submit]")
-        try await browser.wait(until: "document.querySelector('#appeal-form') !== null")
-        return Session(server: server, browser: browser)
-    }
+    func signedIn() async throws -> Session { try await LibrarianFormBrowserTests.signedIn(self) }
 
     /// Registers an appeal at the form; returns the receipt's number and code.
     func register(_ browser: HeadlessBrowser) async throws -> (number: String, code: String) {

@@ -44,9 +44,7 @@ final class PhotoFormBrowserTests: XCTestCase {
         defer { browser.close() }
         let base = system.intake.baseURL
         try await browser.open(base + "/?lang=en")
-        for (name, value) in librarian.signInFields { try browser.fill(name, value) }
-        try await browser.click("form:has(input[name=password]) button[type=submit]")
-        try await browser.wait(until: "document.querySelector('#appeal-form') !== null")
+        try await browser.signIn(librarian)
         XCTAssertEqual(
             try browser.evaluate("document.getElementById('appeal-form').enctype") as? String, "multipart/form-data")
         XCTAssertEqual(try browser.evaluate("document.getElementById('photos').accept") as? String, "image/*")
