@@ -25,11 +25,7 @@ final class GuideScreenshotTests: XCTestCase {
         // The centre, its librarian, the heads of ЖКГ and the reception.
         let centre = "lib-central"
         let centreKey = try await system.seedCentre(id: centre, name: "ЦОГ Центральної бібліотеки")
-        let librarianPassword = "guide-" + UUID().uuidString.lowercased()
-        let librarian = try await http.json(
-            "PUT", system.baseURL(.intake) + "/v1/admin/centres/\(centre)/librarians/oksana",
-            ["password": librarianPassword], headers: system.adminHeaders)
-        XCTAssertTrue([200, 201].contains(librarian.status), librarian.text)
+        let librarianPassword = try await system.seedLibrarian(centre: centre, prefix: "guide")
         let head = try await system.seedOfficial(
             name: "Олена Коваль", authority: "zhkg", role: "head", email: "head.zhkg@example.org")
         let reception = try await system.seedOfficial(
@@ -108,20 +104,10 @@ final class GuideScreenshotTests: XCTestCase {
         XCTAssertFalse(exported.contains("Шевченко") || exported.contains("Садова"), "no resident in the open data")
 
         // The console, as an operator runs it.
-        let consolePort = try SystemHarness.freePort()
         var consoleEnv = env
         consoleEnv["HROMADA_OPERATOR_TOKEN"] = "guide-operator"
-        let console = SystemHarness.cleanProcess(ctl, ["console", "--port", "\(consolePort)"])
-        console.environment = consoleEnv
-        console.standardOutput = FileHandle.nullDevice
-        console.standardError = FileHandle.nullDevice
-        try console.run()
+        let (consoleURL, console) = try await SystemHarness.startConsole(environment: consoleEnv)
         defer { console.terminate() }
-        let consoleURL = "http://127.0.0.1:\(consolePort)"
-        let consoleUp = await eventually(timeout: .seconds(30), every: .milliseconds(200)) {
-            (try? await http.request("GET", consoleURL + "/health/live").status) == 200
-        }
-        XCTAssertTrue(consoleUp, "the console started")
         // Let audit take in the month and the console take a sample.
         try await Task.sleep(for: .seconds(6))
 

@@ -22,11 +22,7 @@ final class LibrarianDayBrowserTests: XCTestCase {
 
         let centre = "lib-day"
         let centreKey = try await system.seedCentre(id: centre, name: "ЦОГ бібліотеки ім. Гмирьова")
-        let password = "day-" + UUID().uuidString.lowercased()
-        let librarian = try await http.json(
-            "PUT", intake + "/v1/admin/centres/\(centre)/librarians/oksana", ["password": password],
-            headers: system.adminHeaders)
-        XCTAssertTrue([200, 201].contains(librarian.status), librarian.text)
+        let password = try await system.seedLibrarian(centre: centre, prefix: "day")
         let head = try await system.seedOfficial(
             name: "Олена Коваль", authority: "zhkg", role: "head", email: "head.zhkg@example.org")
         _ = try await system.seedOfficial(

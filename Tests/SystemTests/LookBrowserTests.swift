@@ -29,16 +29,11 @@ final class LookBrowserTests: XCTestCase {
 
         let centre = "lib-look"
         let centreKey = try await system.seedCentre(id: centre, name: "ЦОГ Центральної бібліотеки")
-        let password = "look-" + UUID().uuidString.lowercased()
-        let librarian = try await http.json(
-            "PUT", intake + "/v1/admin/centres/\(centre)/librarians/oksana", ["password": password],
-            headers: system.adminHeaders)
-        XCTAssertTrue([200, 201].contains(librarian.status), librarian.text)
+        let password = try await system.seedLibrarian(centre: centre, prefix: "look")
         let head = try await system.seedOfficial(
             name: "Олена Коваль", authority: "zhkg", role: "head", email: "head.zhkg@example.org")
 
         // The console, as an operator runs it.
-        let ctl = try await SystemHarness.executablesDirectory().appendingPathComponent("hromadactl").path
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("HROMADA_") }
         env["HROMADA_INTAKE_URL"] = intake
         env["HROMADA_ROUTING_URL"] = routing
@@ -48,18 +43,8 @@ final class LookBrowserTests: XCTestCase {
         env["HROMADA_AMQP_URL"] = system.broker.url
         env["HROMADA_RABBITMQ_API"] = IntegrationEnvironment.rabbitMQAPI
         env["HROMADA_OPERATOR_TOKEN"] = "look-operator"
-        let consolePort = try SystemHarness.freePort()
-        let console = SystemHarness.cleanProcess(ctl, ["console", "--port", "\(consolePort)"])
-        console.environment = env
-        console.standardOutput = FileHandle.nullDevice
-        console.standardError = FileHandle.nullDevice
-        try console.run()
+        let (consoleURL, console) = try await SystemHarness.startConsole(environment: env)
         defer { console.terminate() }
-        let consoleURL = "http://127.0.0.1:\(consolePort)"
-        let consoleUp = await eventually(timeout: .seconds(30), every: .milliseconds(200)) {
-            (try? await http.request("GET", consoleURL + "/health/live").status) == 200
-        }
-        XCTAssertTrue(consoleUp, "the console started")
 
         let browser = try await HeadlessBrowser.launch()
         defer { browser.close() }

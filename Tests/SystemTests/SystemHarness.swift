@@ -319,6 +319,39 @@ final class SystemHarness: @unchecked Sendable {
         return key
     }
 
+    /// `PUT /v1/admin/centres/{centre}/librarians/{login}` on intake; returns the new password.
+    func seedLibrarian(centre: String, login: String = "oksana", prefix: String = "librarian") async throws -> String {
+        let password = "\(prefix)-" + UUID().uuidString.lowercased()
+        let r = try await SystemHTTP.shared.json(
+            "PUT", baseURL(.intake) + "/v1/admin/centres/\(centre)/librarians/\(login)", ["password": password],
+            headers: adminHeaders)
+        guard r.status == 200 || r.status == 201 else {
+            throw SystemTestError("seeding librarian \(login)@\(centre): \(r.status) \(r.text.prefix(300))")
+        }
+        return password
+    }
+
+    /// `hromadactl console` on a free port with `environment`, as an operator runs it; returns its
+    /// address once `/health/live` answers (the caller terminates the process).
+    static func startConsole(environment: [String: String]) async throws -> (url: String, process: Process) {
+        let ctl = try await executablesDirectory().appendingPathComponent("hromadactl").path
+        let port = try freePort()
+        let console = cleanProcess(ctl, ["console", "--port", "\(port)"])
+        console.environment = environment
+        console.standardOutput = FileHandle.nullDevice
+        console.standardError = FileHandle.nullDevice
+        try console.run()
+        let url = "http://127.0.0.1:\(port)"
+        let up = await eventually(timeout: .seconds(30), every: .milliseconds(200)) {
+            (try? await SystemHTTP.shared.request("GET", url + "/health/live").status) == 200
+        }
+        guard up else {
+            console.terminate()
+            throw SystemTestError("the console did not start on \(url)")
+        }
+        return (url, console)
+    }
+
     struct Official: Sendable {
         let id: String
         let token: String
