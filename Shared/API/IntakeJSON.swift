@@ -26,7 +26,9 @@ public enum IntakeJSON {
             self.repeatOf = repeatOf
         }
 
-        enum CodingKeys: String, CodingKey { case id, registrationNumber, trackingToken, status, registeredAt, repeatOf }
+        enum CodingKeys: String, CodingKey {
+            case id, registrationNumber, trackingToken, status, registeredAt, repeatOf
+        }
 
         /// The `id` is written lower-case, as every identifier on the wire.
         public func encode(to encoder: any Encoder) throws {

@@ -139,8 +139,9 @@ public enum ReportJSON {
         public func csv() -> String {
             var lines = [(["key", "name_uk", "name_en"] + Figures.csvHeader).joined(separator: ",")]
             for group in groups {
-                lines.append(([group.key, group.nameUk, group.nameEn].map(CSV.field) + group.figures.csvCells)
-                    .joined(separator: ","))
+                lines.append(
+                    ([group.key, group.nameUk, group.nameEn].map(CSV.field) + group.figures.csvCells)
+                        .joined(separator: ","))
             }
             lines.append((["total", "Усього", "Total"] + total.csvCells).joined(separator: ","))
             return lines.joined(separator: "\r\n") + "\r\n"

@@ -44,7 +44,8 @@ public struct AppealRegistered: DomainEvent {
         /// events written before it (then a phone without an email still gets SMS).
         public var notifyBy: String?
         public init(
-            fullName: String, address: String, email: String? = nil, phone: String? = nil, preferredLanguage: Language = .uk,
+            fullName: String, address: String, email: String? = nil, phone: String? = nil,
+            preferredLanguage: Language = .uk,
             benefitCategory: String? = nil, notifyBy: String? = nil
         ) {
             self.fullName = fullName
@@ -271,7 +272,8 @@ public struct AppealReturned: DomainEvent {
     public var returnedAt: Date
     public var returnedBy: String?
 
-    public init(appealId: UUID, registrationNumber: String, reason: String, returnedAt: Date, returnedBy: String? = nil) {
+    public init(appealId: UUID, registrationNumber: String, reason: String, returnedAt: Date, returnedBy: String? = nil)
+    {
         self.appealId = appealId
         self.registrationNumber = registrationNumber
         self.reason = reason

@@ -6,7 +6,8 @@ import HromadaCore
 public struct ContractError: Error, CustomStringConvertible, Sendable, Equatable, PrivacySafeError {
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable, Hashable {
-            case malformedJSON, missingField, invalidField, invalidDate, eventTypeMismatch, versionMismatch, unknownEvent, encodingFailed
+            case malformedJSON, missingField, invalidField, invalidDate, eventTypeMismatch, versionMismatch,
+                unknownEvent, encodingFailed
             case sealedData
         }
         private let base: Base
@@ -74,7 +75,8 @@ extension ContractError {
         }
         switch error {
         case .keyNotFound(let key, let context):
-            return ContractError(code: .missingField, field: path(context.codingPath, key), reason: "required field is missing")
+            return ContractError(
+                code: .missingField, field: path(context.codingPath, key), reason: "required field is missing")
         case .valueNotFound(_, let context):
             return ContractError(code: .missingField, field: path(context.codingPath), reason: "required field is null")
         case .typeMismatch(let type, let context):

@@ -4,7 +4,8 @@ import HromadaCore
 extension TimeZone {
     /// Mykolaiv's (and Ukraine's) civil time zone, "Europe/Kyiv" — "Europe/Kiev" on older tz data.
     public static let kyiv: TimeZone =
-        TimeZone(identifier: "Europe/Kyiv") ?? TimeZone(identifier: "Europe/Kiev") ?? TimeZone(secondsFromGMT: 2 * 3600)!
+        TimeZone(identifier: "Europe/Kyiv") ?? TimeZone(identifier: "Europe/Kiev") ?? TimeZone(
+            secondsFromGMT: 2 * 3600)!
 }
 
 /// Civil-calendar arithmetic on day numbers: the shared `CivilDate` (also behind PostgreSQL's
@@ -39,10 +40,14 @@ public enum ISO8601 {
         let day = Civil.floorDiv(ms, 86_400_000)
         let msOfDay = Int(ms - day * 86_400_000)
         let (y, m, d) = Civil.date(dayNumber: Int(day))
-        let hour = msOfDay / 3_600_000, minute = msOfDay / 60_000 % 60, second = msOfDay / 1000 % 60, milli = msOfDay % 1000
+        let hour = msOfDay / 3_600_000
+        let minute = msOfDay / 60_000 % 60
+        let second = msOfDay / 1000 % 60
+        let milli = msOfDay % 1000
         let sign = offsetSeconds < 0 ? "-" : "+"
         let offsetMinutes = abs(offsetSeconds) / 60
-        return "\(Civil.pad(y, 4))-\(Civil.pad(m, 2))-\(Civil.pad(d, 2))T\(Civil.pad(hour, 2)):\(Civil.pad(minute, 2)):\(Civil.pad(second, 2)).\(Civil.pad(milli, 3))"
+        return
+            "\(Civil.pad(y, 4))-\(Civil.pad(m, 2))-\(Civil.pad(d, 2))T\(Civil.pad(hour, 2)):\(Civil.pad(minute, 2)):\(Civil.pad(second, 2)).\(Civil.pad(milli, 3))"
             + "\(sign)\(Civil.pad(offsetMinutes / 60, 2)):\(Civil.pad(offsetMinutes % 60, 2))"
     }
 
@@ -51,17 +56,21 @@ public enum ISO8601 {
     public static func parse(_ string: String) -> Date? {
         var scanner = DigitScanner(Array(string.utf8))
         guard let year = scanner.number(4), scanner.expect("-"), let month = scanner.number(2), scanner.expect("-"),
-              let day = scanner.number(2), (1...12).contains(month), (1...Civil.daysInMonth(year: year, month: month)).contains(day)
+            let day = scanner.number(2), (1...12).contains(month),
+            (1...Civil.daysInMonth(year: year, month: month)).contains(day)
         else { return nil }
         guard scanner.expect("T") || scanner.expect("t") || scanner.expect(" ") else { return nil }
-        guard let hour = scanner.number(2), hour < 24, scanner.expect(":"), let minute = scanner.number(2), minute < 60 else { return nil }
+        guard let hour = scanner.number(2), hour < 24, scanner.expect(":"), let minute = scanner.number(2), minute < 60
+        else { return nil }
         var second = 0
         var fractionMilliseconds = 0.0
         if scanner.expect(":") {
             guard let s = scanner.number(2), s < 60 else { return nil }
             second = s
             if scanner.expect(".") || scanner.expect(",") {
-                var digits = 0, value = 0.0, scale = 100.0
+                var digits = 0
+                var value = 0.0
+                var scale = 100.0
                 while let d = scanner.digit() {
                     value += Double(d) * scale
                     scale /= 10
@@ -103,7 +112,9 @@ struct DigitScanner {
     var atEnd: Bool { index == bytes.count }
 
     mutating func digit() -> Int? {
-        guard index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") else { return nil }
+        guard index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") else {
+            return nil
+        }
         defer { index += 1 }
         return Int(bytes[index] - UInt8(ascii: "0"))
     }
@@ -113,7 +124,10 @@ struct DigitScanner {
         let start = index
         var value = 0
         for _ in 0..<count {
-            guard let d = digit() else { index = start; return nil }
+            guard let d = digit() else {
+                index = start
+                return nil
+            }
             value = value * 10 + d
         }
         return value
@@ -140,7 +154,9 @@ public struct LocalDate: Codable, Sendable, Hashable, Comparable, CustomStringCo
     public let day: Int
 
     public init?(year: Int, month: Int, day: Int) {
-        guard (1...9999).contains(year), (1...12).contains(month), (1...Civil.daysInMonth(year: year, month: month)).contains(day) else {
+        guard (1...9999).contains(year), (1...12).contains(month),
+            (1...Civil.daysInMonth(year: year, month: month)).contains(day)
+        else {
             return nil
         }
         self.year = year
@@ -152,7 +168,7 @@ public struct LocalDate: Codable, Sendable, Hashable, Comparable, CustomStringCo
     public init?(string: String) {
         var scanner = DigitScanner(Array(string.utf8))
         guard let y = scanner.number(4), scanner.expect("-"), let m = scanner.number(2), scanner.expect("-"),
-              let d = scanner.number(2), scanner.atEnd
+            let d = scanner.number(2), scanner.atEnd
         else { return nil }
         self.init(year: y, month: m, day: d)
     }
@@ -204,9 +220,10 @@ public struct LocalDate: Codable, Sendable, Hashable, Comparable, CustomStringCo
         let container = try decoder.singleValueContainer()
         let string = try container.decode(String.self)
         guard let value = LocalDate(string: string) else {
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: decoder.codingPath, debugDescription: "not a YYYY-MM-DD date",
-                underlyingError: ContractError(code: .invalidDate, reason: "not a YYYY-MM-DD date")))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath, debugDescription: "not a YYYY-MM-DD date",
+                    underlyingError: ContractError(code: .invalidDate, reason: "not a YYYY-MM-DD date")))
         }
         self = value
     }

@@ -35,7 +35,10 @@ public struct OfficialUpdated: DomainEvent {
     public var active: Bool
     public var updatedAt: Date
 
-    public init(officialId: UUID, name: String, authority: String, role: OfficialRole, email: String? = nil, active: Bool, updatedAt: Date) {
+    public init(
+        officialId: UUID, name: String, authority: String, role: OfficialRole, email: String? = nil, active: Bool,
+        updatedAt: Date
+    ) {
         self.officialId = officialId
         self.name = name
         self.authority = authority

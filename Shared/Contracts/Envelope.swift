@@ -20,7 +20,9 @@ extension DomainEvent {
     public static var personalFields: [[String]] { [] }
 
     /// `"<type>.v<version>"` + `".<suffix>"`, e.g. `"ticket.assigned.v1.zhkg"`.
-    public var routingKey: String { Topology.routingKey(type: Self.eventType, version: Self.version, suffix: routingKeySuffix) }
+    public var routingKey: String {
+        Topology.routingKey(type: Self.eventType, version: Self.version, suffix: routingKeySuffix)
+    }
 }
 
 /// The wire envelope: `{id, type, version, occurredAt, correlationId, causationId, producer, payload}`.
@@ -35,7 +37,11 @@ public struct Envelope: Codable, Sendable, Equatable {
     public var type: String
     public var version: Int
     public var occurredAt: Date {
-        didSet { if occurredAt != ISO8601.roundedToMilliseconds(occurredAt) { occurredAt = ISO8601.roundedToMilliseconds(occurredAt) } }
+        didSet {
+            if occurredAt != ISO8601.roundedToMilliseconds(occurredAt) {
+                occurredAt = ISO8601.roundedToMilliseconds(occurredAt)
+            }
+        }
     }
     /// The appeal's id for everything about one appeal.
     public var correlationId: UUID
@@ -61,7 +67,8 @@ public struct Envelope: Codable, Sendable, Equatable {
 
     /// Wraps an event. Throws `ContractError` (`.encodingFailed`) if the event cannot be encoded.
     public init<E: DomainEvent>(
-        event: E, id: UUID = UUID(), occurredAt: Date = Date(), correlationId: UUID, causationId: UUID?, producer: String
+        event: E, id: UUID = UUID(), occurredAt: Date = Date(), correlationId: UUID, causationId: UUID?,
+        producer: String
     ) throws {
         self.init(
             id: id, type: E.eventType, version: E.version, occurredAt: occurredAt, correlationId: correlationId,
@@ -73,10 +80,13 @@ public struct Envelope: Codable, Sendable, Equatable {
     /// path, e.g. `payload.deadline`) when the payload does not fit. Unknown extra keys are ignored.
     public func decode<E: DomainEvent>(_ type: E.Type) throws -> E {
         guard self.type == E.eventType else {
-            throw ContractError(code: .eventTypeMismatch, field: "type", reason: "envelope carries another event type than \(E.eventType)")
+            throw ContractError(
+                code: .eventTypeMismatch, field: "type",
+                reason: "envelope carries another event type than \(E.eventType)")
         }
         guard version == E.version else {
-            throw ContractError(code: .versionMismatch, field: "version", reason: "\(E.eventType) expects version \(E.version)")
+            throw ContractError(
+                code: .versionMismatch, field: "version", reason: "\(E.eventType) expects version \(E.version)")
         }
         return try ContractCoding.decode(E.self, from: payload, fieldPrefix: "payload")
     }
@@ -111,10 +121,16 @@ public struct Envelope: Codable, Sendable, Equatable {
     /// types are accepted here (see `EventCatalogue.isKnown`); unknown extra fields are ignored.
     public static func decode(from bytes: [UInt8]) throws -> Envelope {
         let value = try JSONValue.parse(bytes)
-        guard case .object = value else { throw ContractError(code: .malformedJSON, reason: "envelope is not a JSON object") }
+        guard case .object = value else {
+            throw ContractError(code: .malformedJSON, reason: "envelope is not a JSON object")
+        }
         let envelope = try ContractCoding.decode(Envelope.self, from: value)
-        guard !envelope.type.isEmpty else { throw ContractError(code: .invalidField, field: "type", reason: "empty event type") }
-        guard envelope.version >= 1 else { throw ContractError(code: .invalidField, field: "version", reason: "version must be at least 1") }
+        guard !envelope.type.isEmpty else {
+            throw ContractError(code: .invalidField, field: "type", reason: "empty event type")
+        }
+        guard envelope.version >= 1 else {
+            throw ContractError(code: .invalidField, field: "version", reason: "version must be at least 1")
+        }
         return envelope
     }
 
@@ -131,9 +147,11 @@ public struct Envelope: Codable, Sendable, Equatable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let occurred = try container.decode(String.self, forKey: .occurredAt)
         guard let occurredAt = ISO8601.parse(occurred) else {
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: container.codingPath + [CodingKeys.occurredAt], debugDescription: "not an ISO 8601 instant with offset",
-                underlyingError: ContractError(code: .invalidDate, reason: "not an ISO 8601 instant with offset")))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: container.codingPath + [CodingKeys.occurredAt],
+                    debugDescription: "not an ISO 8601 instant with offset",
+                    underlyingError: ContractError(code: .invalidDate, reason: "not an ISO 8601 instant with offset")))
         }
         self.init(
             id: try container.decode(UUID.self, forKey: .id),

@@ -69,7 +69,8 @@ public enum JSONValue: Codable, Sendable, Hashable {
         case (.bool(let a), .bool(let b)): a == b
         case (.int(let a), .int(let b)): a == b
         case (.double(let a), .double(let b)): a == b
-        case (.int(let a), .double(let b)), (.double(let b), .int(let a)): b.rounded() == b && abs(b) < 9.2e18 && Int64(b) == a
+        case (.int(let a), .double(let b)), (.double(let b), .int(let a)):
+            b.rounded() == b && abs(b) < 9.2e18 && Int64(b) == a
         case (.string(let a), .string(let b)): a == b
         case (.array(let a), .array(let b)): a == b
         case (.object(let a), .object(let b)): a == b
@@ -80,13 +81,29 @@ public enum JSONValue: Codable, Sendable, Hashable {
     public func hash(into hasher: inout Hasher) {
         switch self {
         case .null: hasher.combine(0)
-        case .bool(let b): hasher.combine(1); hasher.combine(b)
-        case .int(let i): hasher.combine(2); hasher.combine(i)
+        case .bool(let b):
+            hasher.combine(1)
+            hasher.combine(b)
+        case .int(let i):
+            hasher.combine(2)
+            hasher.combine(i)
         case .double(let d):
-            if let i = JSONValue.double(d).intValue { hasher.combine(2); hasher.combine(i) } else { hasher.combine(3); hasher.combine(d) }
-        case .string(let s): hasher.combine(4); hasher.combine(s)
-        case .array(let a): hasher.combine(5); hasher.combine(a)
-        case .object(let o): hasher.combine(6); hasher.combine(o)
+            if let i = JSONValue.double(d).intValue {
+                hasher.combine(2)
+                hasher.combine(i)
+            } else {
+                hasher.combine(3)
+                hasher.combine(d)
+            }
+        case .string(let s):
+            hasher.combine(4)
+            hasher.combine(s)
+        case .array(let a):
+            hasher.combine(5)
+            hasher.combine(a)
+        case .object(let o):
+            hasher.combine(6)
+            hasher.combine(o)
         }
     }
 
@@ -158,7 +175,9 @@ public enum JSONValue: Codable, Sendable, Hashable {
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
         case .int(let i): out.append(contentsOf: String(i).utf8)
         case .double(let d):
-            guard d.isFinite else { throw ContractError(code: .encodingFailed, reason: "NaN or infinity cannot be written as JSON") }
+            guard d.isFinite else {
+                throw ContractError(code: .encodingFailed, reason: "NaN or infinity cannot be written as JSON")
+            }
             if d.rounded() == d, abs(d) < 9.007_199_254_740_992e15 {
                 out.append(contentsOf: String(Int64(d)).utf8)
             } else {
@@ -247,9 +266,11 @@ public enum ContractCoding {
             let container = try decoder.singleValueContainer()
             let string = try container.decode(String.self)
             guard let date = ISO8601.parse(string) else {
-                throw DecodingError.dataCorrupted(.init(
-                    codingPath: decoder.codingPath, debugDescription: "not an ISO 8601 instant with offset",
-                    underlyingError: ContractError(code: .invalidDate, reason: "not an ISO 8601 instant with offset")))
+                throw DecodingError.dataCorrupted(
+                    .init(
+                        codingPath: decoder.codingPath, debugDescription: "not an ISO 8601 instant with offset",
+                        underlyingError: ContractError(
+                            code: .invalidDate, reason: "not an ISO 8601 instant with offset")))
             }
             return date
         }
@@ -268,7 +289,9 @@ public enum ContractCoding {
     }
 
     /// A JSONValue as any Decodable; errors become `ContractError` with the field's key path.
-    public static func decode<T: Decodable>(_ type: T.Type, from value: JSONValue, fieldPrefix: String? = nil) throws -> T {
+    public static func decode<T: Decodable>(_ type: T.Type, from value: JSONValue, fieldPrefix: String? = nil) throws
+        -> T
+    {
         do {
             return try makeDecoder().decode(T.self, from: Data(try value.canonicalBytes()))
         } catch {

@@ -33,7 +33,7 @@ private enum Lowercasing {
     static func isLeaf(_ value: Any) -> Bool {
         switch value {
         case is String, is Bool, is Double, is Float, is Int, is Int8, is Int16, is Int32, is Int64,
-             is UInt, is UInt8, is UInt16, is UInt32, is UInt64, is Date, is Data, is URL, is Decimal:
+            is UInt, is UInt8, is UInt16, is UInt32, is UInt64, is Date, is Data, is URL, is Decimal:
             true
         default:
             false
@@ -101,7 +101,9 @@ private struct KeyedLowercasing<Key: CodingKey>: KeyedEncodingContainerProtocol 
     }
 
     mutating func superEncoder() -> any Encoder { LowercasingEncoder(base: base.superEncoder()) }
-    mutating func superEncoder(forKey key: Key) -> any Encoder { LowercasingEncoder(base: base.superEncoder(forKey: key)) }
+    mutating func superEncoder(forKey key: Key) -> any Encoder {
+        LowercasingEncoder(base: base.superEncoder(forKey: key))
+    }
 }
 
 private struct UnkeyedLowercasing: UnkeyedEncodingContainer {
@@ -135,7 +137,9 @@ private struct UnkeyedLowercasing: UnkeyedEncodingContainer {
     mutating func encode(_ value: UInt32) throws { try base.encode(value) }
     mutating func encode(_ value: UInt64) throws { try base.encode(value) }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<
+        NestedKey
+    > {
         KeyedEncodingContainer(KeyedLowercasing<NestedKey>(base: base.nestedContainer(keyedBy: keyType)))
     }
 

@@ -16,7 +16,9 @@ public enum Law {
     public static let repeatWindowDays = 30
 
     /// The deadline of an appeal registered on `registeredOn` with a term of `termDays`.
-    public static func deadline(registeredOn: LocalDate, termDays: Int) -> LocalDate { registeredOn.adding(days: termDays) }
+    public static func deadline(registeredOn: LocalDate, termDays: Int) -> LocalDate {
+        registeredOn.adding(days: termDays)
+    }
 
     /// The latest possible deadline (after any extension) of an appeal registered on `registeredOn`.
     public static func latestDeadline(registeredOn: LocalDate) -> LocalDate { registeredOn.adding(days: maxTermDays) }
@@ -68,20 +70,26 @@ public enum Reference {
     ]
 
     public static let authorities: [Authority] = [
-        Authority(code: "mayor-reception", nameUk: "Приймальня міського голови", nameEn: "Mayor's Reception", district: nil),
-        Authority(code: "zhkg", nameUk: "Департамент житлово-комунального господарства", nameEn: "Department of Housing and Utilities", district: nil),
+        Authority(
+            code: "mayor-reception", nameUk: "Приймальня міського голови", nameEn: "Mayor's Reception", district: nil),
+        Authority(
+            code: "zhkg", nameUk: "Департамент житлово-комунального господарства",
+            nameEn: "Department of Housing and Utilities", district: nil),
         Authority(
             code: "transport", nameUk: "Управління транспортного комплексу, звʼязку та телекомунікацій",
             nameEn: "Department of Transport", district: nil),
         Authority(
             code: "social-protection", nameUk: "Департамент праці та соціального захисту населення",
             nameEn: "Department of Labour and Social Protection", district: nil),
-        Authority(code: "health", nameUk: "Управління охорони здоровʼя", nameEn: "Health Care Department", district: nil),
+        Authority(
+            code: "health", nameUk: "Управління охорони здоровʼя", nameEn: "Health Care Department", district: nil),
         Authority(code: "education", nameUk: "Управління освіти", nameEn: "Department of Education", district: nil),
         Authority(
             code: "architecture", nameUk: "Управління містобудування та архітектури",
             nameEn: "Department of Urban Planning and Architecture", district: nil),
-        Authority(code: "land-resources", nameUk: "Управління земельних ресурсів", nameEn: "Department of Land Resources", district: nil),
+        Authority(
+            code: "land-resources", nameUk: "Управління земельних ресурсів", nameEn: "Department of Land Resources",
+            district: nil),
         Authority(
             code: "zavodskyi-administration", nameUk: "Адміністрація Заводського району",
             nameEn: "Zavodskyi District Administration", district: "zavodskyi"),
@@ -156,13 +164,17 @@ public enum Reference {
 
     /// Holders of legal benefits; any of them makes an appeal a priority (Art. 20).
     public static let benefitCategories: [BenefitCategory] = [
-        BenefitCategory(code: "war-veteran", nameUk: "Учасник бойових дій / ветеран війни", nameEn: "Combatant / war veteran"),
-        BenefitCategory(code: "person-with-disability", nameUk: "Особа з інвалідністю", nameEn: "Person with a disability"),
         BenefitCategory(
-            code: "chornobyl", nameUk: "Постраждалий внаслідок Чорнобильської катастрофи", nameEn: "Chornobyl disaster victim"),
+            code: "war-veteran", nameUk: "Учасник бойових дій / ветеран війни", nameEn: "Combatant / war veteran"),
+        BenefitCategory(
+            code: "person-with-disability", nameUk: "Особа з інвалідністю", nameEn: "Person with a disability"),
+        BenefitCategory(
+            code: "chornobyl", nameUk: "Постраждалий внаслідок Чорнобильської катастрофи",
+            nameEn: "Chornobyl disaster victim"),
         BenefitCategory(code: "large-family", nameUk: "Багатодітна сімʼя", nameEn: "Large family"),
         BenefitCategory(code: "idp", nameUk: "Внутрішньо переміщена особа", nameEn: "Internally displaced person"),
-        BenefitCategory(code: "pensioner-80plus", nameUk: "Пенсіонер віком понад 80 років", nameEn: "Pensioner aged over 80"),
+        BenefitCategory(
+            code: "pensioner-80plus", nameUk: "Пенсіонер віком понад 80 років", nameEn: "Pensioner aged over 80"),
         BenefitCategory(code: "hero-of-ukraine", nameUk: "Герой України", nameEn: "Hero of Ukraine"),
         BenefitCategory(code: "child-of-war", nameUk: "Дитина війни", nameEn: "Child of war"),
         // Art. 15 of the law on appeals: considered by the first head personally (with hero-of-ukraine).
@@ -193,5 +205,7 @@ public enum Reference {
     public static func benefitCategory(code: String) -> BenefitCategory? { benefitCategories.first { $0.code == code } }
 
     /// The district administration of a district, if any.
-    public static func administration(ofDistrict district: String) -> Authority? { authorities.first { $0.district == district } }
+    public static func administration(ofDistrict district: String) -> Authority? {
+        authorities.first { $0.district == district }
+    }
 }

@@ -68,7 +68,10 @@ public struct TicketAccepted: TicketEvent {
     public var officialId: String
     public var acceptedAt: Date
 
-    public init(ticketId: UUID, appealId: UUID, registrationNumber: String, authority: String, officialId: String, acceptedAt: Date) {
+    public init(
+        ticketId: UUID, appealId: UUID, registrationNumber: String, authority: String, officialId: String,
+        acceptedAt: Date
+    ) {
         self.ticketId = ticketId
         self.appealId = appealId
         self.registrationNumber = registrationNumber
@@ -131,7 +134,8 @@ public struct TicketExtended: TicketEvent {
     public var extendedAt: Date
 
     public init(
-        ticketId: UUID, appealId: UUID, registrationNumber: String, authority: String, officialId: String, reason: String,
+        ticketId: UUID, appealId: UUID, registrationNumber: String, authority: String, officialId: String,
+        reason: String,
         previousDeadline: LocalDate, newDeadline: LocalDate, extendedAt: Date
     ) {
         self.ticketId = ticketId
@@ -196,7 +200,8 @@ public struct TicketReopened: TicketEvent {
     public var deadline: LocalDate
 
     public init(
-        ticketId: UUID, appealId: UUID, registrationNumber: String, authority: String, reopenedBy: String, reason: String,
+        ticketId: UUID, appealId: UUID, registrationNumber: String, authority: String, reopenedBy: String,
+        reason: String,
         reopenedAt: Date, deadline: LocalDate
     ) {
         self.ticketId = ticketId
@@ -222,7 +227,9 @@ public struct TicketClosed: TicketEvent {
     public var closedAt: Date
     public var closedBy: String
 
-    public init(ticketId: UUID, appealId: UUID, registrationNumber: String, authority: String, closedAt: Date, closedBy: String) {
+    public init(
+        ticketId: UUID, appealId: UUID, registrationNumber: String, authority: String, closedAt: Date, closedBy: String
+    ) {
         self.ticketId = ticketId
         self.appealId = appealId
         self.registrationNumber = registrationNumber
@@ -246,7 +253,8 @@ public struct TicketDeadlineApproaching: TicketEvent {
     public var raisedAt: Date
 
     public init(
-        ticketId: UUID, appealId: UUID, registrationNumber: String, authority: String, deadline: LocalDate, daysLeft: Int,
+        ticketId: UUID, appealId: UUID, registrationNumber: String, authority: String, deadline: LocalDate,
+        daysLeft: Int,
         raisedAt: Date
     ) {
         self.ticketId = ticketId

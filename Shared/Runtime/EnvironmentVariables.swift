@@ -95,7 +95,8 @@ public struct EnvironmentVariable: Sendable, Hashable, CustomStringConvertible {
         "the audit schema owner's connection, used only to run migrations (unset: the service role runs them)")
     public static let sealingKeys = EnvironmentVariable(
         "HROMADA_SEALING_KEYS", services,
-        "keys sealing personal fields on the bus: `<id>:<base64url 32 bytes>`, comma-separated, current first (required)")
+        "keys sealing personal fields on the bus: `<id>:<base64url 32 bytes>`, comma-separated, current first (required)"
+    )
     public static let operatorToken = EnvironmentVariable(
         "HROMADA_OPERATOR_TOKEN", ["hromadactl"], "operators' dashboard login")
     public static let trustedProxies = EnvironmentVariable(
@@ -113,7 +114,8 @@ public struct EnvironmentVariable: Sendable, Hashable, CustomStringConvertible {
     // Issue 19: how long residents' data lives (docs/RETENTION.md).
     public static let appealRetentionYears = EnvironmentVariable(
         "HROMADA_APPEAL_RETENTION_YEARS", ["intake"],
-        "years a closed appeal's file is kept, counted from 1 January after it closed; then its personal data is erased (5)")
+        "years a closed appeal's file is kept, counted from 1 January after it closed; then its personal data is erased (5)"
+    )
     public static let erasureSweepSeconds = EnvironmentVariable(
         "HROMADA_ERASURE_SWEEP_SECONDS", ["intake"], "seconds between retention sweeps (3600; 0 = no sweep)")
     // Issue 18: the open-data export (docs/OPEN-DATA.md).
@@ -195,7 +197,9 @@ public struct EnvironmentReader: Sendable {
 
     /// A whole number of `unit`s (e.g. `.seconds(1)`, `.milliseconds(1)`, `.seconds(86_400)` for
     /// days) within `range`, as a duration.
-    public func duration(_ variable: EnvironmentVariable, unit: Duration, in range: ClosedRange<Int>) throws -> Duration? {
+    public func duration(_ variable: EnvironmentVariable, unit: Duration, in range: ClosedRange<Int>) throws
+        -> Duration?
+    {
         try integer(variable, in: range).map { unit * $0 }
     }
 

@@ -54,10 +54,14 @@ public enum IntegrationEnvironment {
     /// Call at the start of an integration test. Throws XCTSkip when the servers are absent and
     /// not required; fails loudly when they are required.
     public static func requireServers(file: StaticString = #filePath, line: UInt = #line) throws {
-        let up = isListening(port: port(of: postgresAdminURL, default: 5432)) && isListening(port: port(of: amqpURL, default: 5672))
+        let up =
+            isListening(port: port(of: postgresAdminURL, default: 5432))
+            && isListening(port: port(of: amqpURL, default: 5672))
         if up { return }
         if infrastructureRequired {
-            XCTFail("PostgreSQL (5432) or RabbitMQ (5672) is not running: start them with deploy/local/infra.sh start", file: file, line: line)
+            XCTFail(
+                "PostgreSQL (5432) or RabbitMQ (5672) is not running: start them with deploy/local/infra.sh start",
+                file: file, line: line)
             throw XCTSkip("servers missing")
         }
         throw XCTSkip("PostgreSQL or RabbitMQ not running; run deploy/local/infra.sh start")
@@ -71,8 +75,10 @@ public enum IntegrationEnvironment {
     /// under `posix_spawn` + `waitpid` instead, with every inherited descriptor above stderr closed.
     public static func infra(_ arguments: String...) throws {
         let script = repositoryRoot.appendingPathComponent("deploy/local/infra.sh").path
-        let quoted = arguments.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
-        let closeInherited = "for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ \"$fd\" -gt 2 ] 2>/dev/null && eval \"exec $fd>&-\" 2>/dev/null; done; "
+        let quoted = arguments.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(
+            separator: " ")
+        let closeInherited =
+            "for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ \"$fd\" -gt 2 ] 2>/dev/null && eval \"exec $fd>&-\" 2>/dev/null; done; "
         let status = try spawnAndWait(["/bin/bash", "-c", closeInherited + "exec /bin/bash '\(script)' \(quoted)"])
         guard status == 0 else {
             throw InfraCommandFailed(command: arguments.joined(separator: " "), status: status)
@@ -82,12 +88,17 @@ public enum IntegrationEnvironment {
     /// Runs `executable` with `arguments` and exactly `environment`, waits for it, and returns its
     /// exit status and standard output. posix_spawn + waitpid, for the same reason as `infra`:
     /// Foundation's `Process` can hang in `waitUntilExit()` inside a test process on Linux.
-    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> (status: Int32, output: String) {
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("hromada-run-\(UUID().uuidString).out")
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> (
+        status: Int32, output: String
+    ) {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "hromada-run-\(UUID().uuidString).out")
         defer { try? FileManager.default.removeItem(at: output) }
         func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-        let assignments = environment.sorted { $0.key < $1.key }.map { quote("\($0.key)=\($0.value)") }.joined(separator: " ")
-        let command = "exec /usr/bin/env -i \(assignments) \(quote(executable)) \(arguments.map(quote).joined(separator: " ")) > \(quote(output.path)) 2>/dev/null </dev/null"
+        let assignments = environment.sorted { $0.key < $1.key }.map { quote("\($0.key)=\($0.value)") }.joined(
+            separator: " ")
+        let command =
+            "exec /usr/bin/env -i \(assignments) \(quote(executable)) \(arguments.map(quote).joined(separator: " ")) > \(quote(output.path)) 2>/dev/null </dev/null"
         let status = try spawnAndWait(["/bin/bash", "-c", command])
         let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
         return (status, text)
@@ -130,7 +141,9 @@ public enum IntegrationEnvironment {
         address.sin_port = port.bigEndian
         inet_pton(AF_INET, host, &address.sin_addr)
         let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         return result == 0
     }

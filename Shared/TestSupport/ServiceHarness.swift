@@ -1,12 +1,13 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import HromadaRuntime
 import Hummingbird
 import Logging
 import NIOCore
 import ServiceLifecycle
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// Runs a whole service in the test process — its database pool, outbox relay, consumers and
 /// HTTP server on a free port — exactly as its executable would, and talks to it over real HTTP.
@@ -32,7 +33,8 @@ public final class ServiceHarness: Sendable {
     public static func start<Builder: HTTPResponderBuilder>(
         runtime: ServiceRuntime,
         router: Builder
-    ) async throws -> ServiceHarness where Builder.Responder.Context: InitializableFromSource<ApplicationRequestContextSource> {
+    ) async throws -> ServiceHarness
+    where Builder.Responder.Context: InitializableFromSource<ApplicationRequestContextSource> {
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let application = runtime.makeApplication(router: router) { channel in
             portContinuation.yield(channel.localAddress?.port ?? 0)
@@ -68,19 +70,25 @@ public final class ServiceHarness: Sendable {
         }
     }
 
-    public func request(_ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:]) async throws -> Response {
+    public func request(_ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:])
+        async throws -> Response
+    {
         try await Self.request(method, baseURL + path, body: body, headers: headers)
     }
 
     /// Sends `json` (any JSON-serialisable value or an Encodable) as the body.
-    public func request(_ method: String, _ path: String, json: Any, headers: [String: String] = [:]) async throws -> Response {
+    public func request(_ method: String, _ path: String, json: Any, headers: [String: String] = [:]) async throws
+        -> Response
+    {
         var headers = headers
         headers["Content-Type"] = "application/json"
         return try await request(method, path, body: try JSONSerialization.data(withJSONObject: json), headers: headers)
     }
 
     /// A plain HTTP request to any URL (another harness, a sink's control API).
-    public static func request(_ method: String, _ url: String, body: Data? = nil, headers: [String: String] = [:]) async throws -> Response {
+    public static func request(_ method: String, _ url: String, body: Data? = nil, headers: [String: String] = [:])
+        async throws -> Response
+    {
         guard let target = URL(string: url) else { throw HarnessError(description: "bad URL \(url)") }
         var request = URLRequest(url: target)
         request.httpMethod = method
@@ -111,7 +119,9 @@ public final class ServiceHarness: Sendable {
 
 /// Polls `condition` until it holds or `timeout` passes: for effects that travel through the
 /// broker. Returns whether it held.
-public func eventually(timeout: Duration = .seconds(10), every interval: Duration = .milliseconds(50), _ condition: () async throws -> Bool) async rethrows -> Bool {
+public func eventually(
+    timeout: Duration = .seconds(10), every interval: Duration = .milliseconds(50), _ condition: () async throws -> Bool
+) async rethrows -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try await condition() { return true }

@@ -1,12 +1,13 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 public import HromadaAMQP
 import HromadaContracts
 import HromadaRuntime
 import Logging
 import Synchronization
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// A throwaway RabbitMQ vhost `t-<random>` for one test, created through the management API
 /// (`IntegrationEnvironment.rabbitMQAPI`, the administrator), so tests never see each other's
@@ -33,7 +34,10 @@ public final class TestBroker: Sendable {
     private let administrator: AMQPConfiguration
     private let granted = Mutex<Set<String>>([])
 
-    private init(vhost: String, url: String, relayUser: String, api: ManagementAPI, inspector: AMQPClient, administrator: AMQPConfiguration) {
+    private init(
+        vhost: String, url: String, relayUser: String, api: ManagementAPI, inspector: AMQPClient,
+        administrator: AMQPConfiguration
+    ) {
         self.vhost = vhost
         self.url = url
         self.relayUser = relayUser
@@ -49,13 +53,17 @@ public final class TestBroker: Sendable {
         let api = try ManagementAPI(base: IntegrationEnvironment.rabbitMQAPI)
         let encoded = ManagementAPI.encode(vhost)
         try await api.send("PUT", "/api/vhosts/\(encoded)", json: [:])
-        try await api.send("PUT", "/api/permissions/\(encoded)/\(ManagementAPI.encode(administrator.user))",
-                           json: ["configure": ".*", "write": ".*", "read": ".*"])
+        try await api.send(
+            "PUT", "/api/permissions/\(encoded)/\(ManagementAPI.encode(administrator.user))",
+            json: ["configure": ".*", "write": ".*", "read": ".*"])
         let relayUser = "hromada-test-\(vhost)"
         let password = (0..<4).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 16) }.joined()
-        try await api.send("PUT", "/api/users/\(ManagementAPI.encode(relayUser))", json: ["password": password, "tags": "impersonator"])
-        try await api.send("PUT", "/api/permissions/\(encoded)/\(ManagementAPI.encode(relayUser))",
-                           json: ["configure": ".*", "write": ".*", "read": ".*"])
+        try await api.send(
+            "PUT", "/api/users/\(ManagementAPI.encode(relayUser))",
+            json: ["password": password, "tags": "impersonator"])
+        try await api.send(
+            "PUT", "/api/permissions/\(encoded)/\(ManagementAPI.encode(relayUser))",
+            json: ["configure": ".*", "write": ".*", "read": ".*"])
         var logger = Logger(label: "hromada.test-broker")
         logger.logLevel = .warning
         let inspector = AMQPClient(configuration: administrator, logger: logger)
@@ -64,7 +72,9 @@ public final class TestBroker: Sendable {
         relay.user = relayUser
         relay.password = password
         relay.userIDPolicy = .producer
-        return TestBroker(vhost: vhost, url: relay.url, relayUser: relayUser, api: api, inspector: inspector, administrator: administrator)
+        return TestBroker(
+            vhost: vhost, url: relay.url, relayUser: relayUser, api: api, inspector: inspector,
+            administrator: administrator)
     }
 
     /// A configuration for this vhost as the relay user; `name` becomes the connection name.
@@ -84,18 +94,22 @@ public final class TestBroker: Sendable {
     /// gives it on `/` (`BrokerGrants`). Its password is deploy/local's generated one.
     public func url(asUser user: String) async throws -> String {
         guard let password = IntegrationEnvironment.secret("rabbitmq", user) else {
-            throw ManagementAPI.Failure(description: "no generated password for broker user \(user): run deploy/local/infra.sh start")
+            throw ManagementAPI.Failure(
+                description: "no generated password for broker user \(user): run deploy/local/infra.sh start")
         }
         guard let grant = BrokerGrants.permissions(for: user) else {
             throw ManagementAPI.Failure(description: "\(user) is not a deploy/local broker user")
         }
         if !granted.withLock({ $0.contains(user) }) {
-            let encoded = ManagementAPI.encode(vhost), name = ManagementAPI.encode(user)
-            try await api.send("PUT", "/api/permissions/\(encoded)/\(name)",
-                               json: ["configure": grant.configure, "write": grant.write, "read": grant.read])
+            let encoded = ManagementAPI.encode(vhost)
+            let name = ManagementAPI.encode(user)
+            try await api.send(
+                "PUT", "/api/permissions/\(encoded)/\(name)",
+                json: ["configure": grant.configure, "write": grant.write, "read": grant.read])
             if let topic = BrokerGrants.topicWrite(for: user) {
-                try await api.send("PUT", "/api/topic-permissions/\(encoded)/\(name)",
-                                   json: ["exchange": Topology.eventsExchange, "write": topic, "read": ".*"])
+                try await api.send(
+                    "PUT", "/api/topic-permissions/\(encoded)/\(name)",
+                    json: ["exchange": Topology.eventsExchange, "write": topic, "read": ".*"])
             }
             granted.withLock { _ = $0.insert(user) }
         }
@@ -125,7 +139,8 @@ public final class TestBroker: Sendable {
         var closed = 0
         for connection in list {
             guard let name = connection["name"] as? String else { continue }
-            try await api.send("DELETE", "/api/connections/\(ManagementAPI.encode(name))", json: nil, allowNotFound: true)
+            try await api.send(
+                "DELETE", "/api/connections/\(ManagementAPI.encode(name))", json: nil, allowNotFound: true)
             closed += 1
         }
         return closed
@@ -149,19 +164,26 @@ public enum BrokerGrants {
     }
 
     public static let services = ["intake", "routing", "notification", "audit"]
-    public static let users = ["hromada-admin"] + services.map { "hromada-\($0)" } + ["hromada-observer", "hromada-monitor", "hromada-replay"]
+    public static let users =
+        ["hromada-admin"] + services.map { "hromada-\($0)" } + [
+            "hromada-observer", "hromada-monitor", "hromada-replay",
+        ]
 
     public static func permissions(for user: String) -> Grant? {
         if user.hasPrefix("hromada-"), services.contains(String(user.dropFirst("hromada-".count))) {
             let q = "hromada\\." + user.dropFirst("hromada-".count)
-            return Grant(configure: "^\(q)(\\.retry\\.[0-9]+|\\.dead)?$",
-                         write: "^(hromada\\.events|hromada\\.dlx|\(q)(\\.retry\\.[0-9]+|\\.dead)?)$",
-                         read: "^(hromada\\.events|hromada\\.dlx|\(q)(\\.retry\\.[0-9]+)?)$")
+            return Grant(
+                configure: "^\(q)(\\.retry\\.[0-9]+|\\.dead)?$",
+                write: "^(hromada\\.events|hromada\\.dlx|\(q)(\\.retry\\.[0-9]+|\\.dead)?)$",
+                read: "^(hromada\\.events|hromada\\.dlx|\(q)(\\.retry\\.[0-9]+)?)$")
         }
         switch user {
-        case "hromada-observer": return Grant(configure: #"^amq\.gen-.*$"#, write: #"^amq\.gen-.*$"#, read: #"^(amq\.gen-.*|hromada\.events)$"#)
+        case "hromada-observer":
+            return Grant(
+                configure: #"^amq\.gen-.*$"#, write: #"^amq\.gen-.*$"#, read: #"^(amq\.gen-.*|hromada\.events)$"#)
         case "hromada-monitor": return Grant(configure: "^$", write: "^$", read: #"^hromada\.[a-z-]+\.dead$"#)
-        case "hromada-replay": return Grant(configure: "^$", write: #"^amq\.default$"#, read: #"^hromada\.[a-z-]+\.dead$"#)
+        case "hromada-replay":
+            return Grant(configure: "^$", write: #"^amq\.default$"#, read: #"^hromada\.[a-z-]+\.dead$"#)
         case "hromada-admin": return Grant(configure: ".*", write: ".*", read: ".*")
         default: return nil
         }
@@ -199,12 +221,18 @@ struct ManagementAPI: Sendable {
     }
 
     static func encode(_ segment: String) -> String {
-        segment.addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")) ?? segment
+        segment.addingPercentEncoding(
+            withAllowedCharacters: CharacterSet(
+                charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")) ?? segment
     }
 
     @discardableResult
-    func send(_ method: String, _ path: String, json: [String: String]?, allowNotFound: Bool = false) async throws -> Data {
-        guard let url = URL(string: base + path) else { throw Failure(description: "invalid management API path \(path)") }
+    func send(_ method: String, _ path: String, json: [String: String]?, allowNotFound: Bool = false) async throws
+        -> Data
+    {
+        guard let url = URL(string: base + path) else {
+            throw Failure(description: "invalid management API path \(path)")
+        }
         var request = URLRequest(url: url)
         request.httpMethod = method
         request.setValue(authorization, forHTTPHeaderField: "Authorization")
@@ -237,7 +265,8 @@ extension TestBroker {
             let data = try await api.post(path, body: body)
             let messages = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []
             found[queue] = messages.map { message in
-                let properties = (try? JSONSerialization.data(withJSONObject: message["properties"] ?? [:]))
+                let properties =
+                    (try? JSONSerialization.data(withJSONObject: message["properties"] ?? [:]))
                     .map { String(decoding: $0, as: UTF8.self) } ?? ""
                 return "\(message["payload"] as? String ?? "") \(properties)"
             }
@@ -249,7 +278,9 @@ extension TestBroker {
 extension ManagementAPI {
     /// POST with a JSON body of any shape.
     func post(_ path: String, body: Data) async throws -> Data {
-        guard let url = URL(string: base + path) else { throw Failure(description: "invalid management API path \(path)") }
+        guard let url = URL(string: base + path) else {
+            throw Failure(description: "invalid management API path \(path)")
+        }
         var request = URLRequest(url: url)
         request.httpMethod = "POST"
         request.setValue(authorization, forHTTPHeaderField: "Authorization")
@@ -258,7 +289,9 @@ extension ManagementAPI {
         request.httpBody = body
         let (data, response) = try await URLSession.shared.data(for: request)
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        guard (200..<300).contains(status) else { throw Failure(description: "management API POST \(path) answered \(status)") }
+        guard (200..<300).contains(status) else {
+            throw Failure(description: "management API POST \(path) answered \(status)")
+        }
         return data
     }
 }

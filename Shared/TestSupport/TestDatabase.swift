@@ -49,7 +49,8 @@ public final class TestDatabase: Sendable {
             try ensureRole(role, on: connection)
             // Identifiers cannot be parameters; `name` is generated here and `role` checked above.
             try connection.executeScript("CREATE DATABASE \(name)")
-            try connection.executeScript("REVOKE ALL ON DATABASE \(name) FROM PUBLIC; GRANT CONNECT, TEMPORARY ON DATABASE \(name) TO \(role)")
+            try connection.executeScript(
+                "REVOKE ALL ON DATABASE \(name) FROM PUBLIC; GRANT CONNECT, TEMPORARY ON DATABASE \(name) TO \(role)")
         }
         do {
             try await database.createSchema(schema, role: role)
@@ -94,7 +95,11 @@ public final class TestDatabase: Sendable {
 
     /// A superuser pool into this database; closed by `drop()`.
     public func adminClient(poolSize: Int = 2) -> PostgresClient {
-        track(PostgresClient(configuration: PostgresConfiguration(connectionString: adminConnectionString, poolSize: poolSize, applicationName: "hromada-test-admin"), logger: Self.logger))
+        track(
+            PostgresClient(
+                configuration: PostgresConfiguration(
+                    connectionString: adminConnectionString, poolSize: poolSize, applicationName: "hromada-test-admin"),
+                logger: Self.logger))
     }
 
     /// Connection string for `role` into this database, e.g. for a service under test.
@@ -111,7 +116,9 @@ public final class TestDatabase: Sendable {
         for client in made { await client.close() }
         let name = self.name
         try await Self.withAdmin(IntegrationEnvironment.postgresAdminURL) { connection in
-            try connection.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = \(name) AND pid <> pg_backend_pid()")
+            try connection.query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = \(name) AND pid <> pg_backend_pid()"
+            )
             try connection.executeScript("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
         }
     }
@@ -129,9 +136,12 @@ public final class TestDatabase: Sendable {
         return logger
     }()
 
-    private static func withAdmin(_ connectionString: String, _ body: @escaping @Sendable (PostgresConnection) throws -> Void) async throws {
+    private static func withAdmin(
+        _ connectionString: String, _ body: @escaping @Sendable (PostgresConnection) throws -> Void
+    ) async throws {
         let admin = PostgresClient(
-            configuration: PostgresConfiguration(connectionString: connectionString, poolSize: 1, applicationName: "hromada-test-admin"),
+            configuration: PostgresConfiguration(
+                connectionString: connectionString, poolSize: 1, applicationName: "hromada-test-admin"),
             logger: logger
         )
         do {
@@ -154,8 +164,12 @@ public final class TestDatabase: Sendable {
     }
 
     private static func requireIdentifier(_ identifier: String) throws {
-        let allowed = identifier.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
-        guard allowed, let first = identifier.unicodeScalars.first, ("a"..."z").contains(first) || first == "_", identifier.count < 64 else {
+        let allowed = identifier.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_"
+        }
+        guard allowed, let first = identifier.unicodeScalars.first, ("a"..."z").contains(first) || first == "_",
+            identifier.count < 64
+        else {
             throw PostgresError(code: .invalidConfiguration, context: "not a plain lower-case identifier")
         }
     }
@@ -169,7 +183,8 @@ public final class TestDatabase: Sendable {
     /// Host and port of a URI or conninfo (127.0.0.1:5432 when absent).
     static func hostAndPort(of connectionString: String) -> (String, Int) {
         if connectionString.hasPrefix("postgres://") || connectionString.hasPrefix("postgresql://"),
-           let components = URLComponents(string: connectionString) {
+            let components = URLComponents(string: connectionString)
+        {
             return (components.host ?? "127.0.0.1", components.port ?? 5432)
         }
         var host = "127.0.0.1"
@@ -186,7 +201,8 @@ public final class TestDatabase: Sendable {
     /// The same connection string pointed at another database.
     static func replacingDatabase(in connectionString: String, with database: String) -> String {
         if connectionString.hasPrefix("postgres://") || connectionString.hasPrefix("postgresql://"),
-           var components = URLComponents(string: connectionString) {
+            var components = URLComponents(string: connectionString)
+        {
             components.path = "/" + database
             if let string = components.string { return string }
         }

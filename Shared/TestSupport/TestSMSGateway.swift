@@ -33,12 +33,14 @@ public final class TestSMSGateway: @unchecked Sendable {
             if IntegrationEnvironment.infrastructureRequired { XCTFail(why, file: file, line: line) }
             throw XCTSkip(why)
         }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hromada-kannel-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "hromada-kannel-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let password = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         let gateway = TestSMSGateway(
             directory: directory, adminPort: try IntegrationEnvironment.freeLoopbackPort(),
-            smsboxPort: try IntegrationEnvironment.freeLoopbackPort(), smscPort: try IntegrationEnvironment.freeLoopbackPort(),
+            smsboxPort: try IntegrationEnvironment.freeLoopbackPort(),
+            smscPort: try IntegrationEnvironment.freeLoopbackPort(),
             sendsmsPort: try IntegrationEnvironment.freeLoopbackPort(), password: password)
         try gateway.startKannel()
         return gateway
@@ -68,17 +70,21 @@ public final class TestSMSGateway: @unchecked Sendable {
     private func script(_ command: String) throws {
         let path = IntegrationEnvironment.repositoryRoot.appendingPathComponent("deploy/local/kannel/kannel.sh").path
         let environment = [
-            "KANNEL_STATE_DIR": directory.path, "KANNEL_ADMIN_PORT": "\(adminPort)", "KANNEL_SMSBOX_PORT": "\(smsboxPort)",
+            "KANNEL_STATE_DIR": directory.path, "KANNEL_ADMIN_PORT": "\(adminPort)",
+            "KANNEL_SMSBOX_PORT": "\(smsboxPort)",
             "KANNEL_SMSC_PORT": "\(smscPort)", "KANNEL_SENDSMS_PORT": "\(sendsmsPort)", "KANNEL_SENDSMS_USER": username,
             "KANNEL_SENDSMS_PASSWORD": password, "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
         ]
         func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-        let assignments = environment.sorted { $0.key < $1.key }.map { quote("\($0.key)=\($0.value)") }.joined(separator: " ")
+        let assignments = environment.sorted { $0.key < $1.key }.map { quote("\($0.key)=\($0.value)") }.joined(
+            separator: " ")
         let log = directory.appendingPathComponent("kannel-script.log").path
-        let closeInherited = "for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ \"$fd\" -gt 2 ] 2>/dev/null && eval \"exec $fd>&-\" 2>/dev/null; done; "
+        let closeInherited =
+            "for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ \"$fd\" -gt 2 ] 2>/dev/null && eval \"exec $fd>&-\" 2>/dev/null; done; "
         let status = try Self.spawnWithDefaultSignals([
             "/bin/bash", "-c",
-            closeInherited + "exec /usr/bin/env -i \(assignments) /bin/bash \(quote(path)) \(command) >>\(quote(log)) 2>&1 </dev/null",
+            closeInherited
+                + "exec /usr/bin/env -i \(assignments) /bin/bash \(quote(path)) \(command) >>\(quote(log)) 2>&1 </dev/null",
         ])
         guard status == 0 else {
             throw Unavailable(description: "kannel.sh \(command) exited with \(status); logs in \(directory.path)")
@@ -135,15 +141,20 @@ public final class TestSMSGateway: @unchecked Sendable {
         var pending: [String: (first: Int, total: Int, parts: [Int: [UInt8]], from: String, to: String)] = [:]
         for line in text.split(separator: "\n") {
             guard let start = line.range(of: "Got message "), let open = line[start.upperBound...].firstIndex(of: "<"),
-                  line.hasSuffix(">")
+                line.hasSuffix(">")
             else { continue }
             let body = line[line.index(after: open)..<line.index(before: line.endIndex)]
             let fields = body.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
             guard fields.count >= 4 else { continue }
-            let from = fields[0], to = fields[1], type = fields[2]
+            let from = fields[0]
+            let to = fields[1]
+            let type = fields[2]
             switch type {
             case "ucs-2", "ucs2":
-                result.append(Message(from: from, to: to, text: decodeUCS2(percentDecoded(fields[3...].joined(separator: " "))), parts: 1))
+                result.append(
+                    Message(
+                        from: from, to: to, text: decodeUCS2(percentDecoded(fields[3...].joined(separator: " "))),
+                        parts: 1))
             case "text":
                 let bytes = percentDecoded(fields[3...].joined(separator: " "))
                 result.append(Message(from: from, to: to, text: String(decoding: bytes, as: UTF8.self), parts: 1))
@@ -175,7 +186,8 @@ public final class TestSMSGateway: @unchecked Sendable {
         var i = 0
         while i < bytes.count {
             if bytes[i] == UInt8(ascii: "%"), i + 2 < bytes.count,
-               let value = UInt8(String(decoding: bytes[(i + 1)...(i + 2)], as: UTF8.self), radix: 16) {
+                let value = UInt8(String(decoding: bytes[(i + 1)...(i + 2)], as: UTF8.self), radix: 16)
+            {
                 out.append(value)
                 i += 3
             } else {

@@ -6,12 +6,14 @@ import XCTest
 final class RoutingKeyTests: XCTestCase {
     func testEventRoutingKeys() {
         let assigned = TicketAssigned(
-            ticketId: UUID(), appealId: UUID(), registrationNumber: "MK-2026-000001", authority: "zhkg", category: "heating",
+            ticketId: UUID(), appealId: UUID(), registrationNumber: "MK-2026-000001", authority: "zhkg",
+            category: "heating",
             priority: false, deadline: LocalDate(string: "2026-12-01")!, assignedAt: Date())
         XCTAssertEqual(assigned.routingKey, "ticket.assigned.v1.zhkg")
         XCTAssertEqual(Samples.registered.routingKey, "appeal.registered.v1")
         XCTAssertEqual(
-            AuditCheckpoint(sequence: 1, headHash: "00", entries: 1, createdAt: Date()).routingKey, "audit.checkpoint.v1")
+            AuditCheckpoint(sequence: 1, headHash: "00", entries: 1, createdAt: Date()).routingKey,
+            "audit.checkpoint.v1")
     }
 
     func testEnvelopeRoutingKeyMatchesTheEvent() {
@@ -24,7 +26,9 @@ final class RoutingKeyTests: XCTestCase {
             }
             XCTAssertEqual(sample.envelope.routingKey, expected)
         }
-        XCTAssertEqual(Samples.all.first { $0.type == "ticket.forwarded" }?.envelope.routingKey, "ticket.forwarded.v1.tsentralnyi-administration")
+        XCTAssertEqual(
+            Samples.all.first { $0.type == "ticket.forwarded" }?.envelope.routingKey,
+            "ticket.forwarded.v1.tsentralnyi-administration")
         XCTAssertEqual(Samples.all.first { $0.type == "official.updated" }?.envelope.routingKey, "official.updated.v1")
     }
 
@@ -33,8 +37,11 @@ final class RoutingKeyTests: XCTestCase {
         XCTAssertEqual(Topology.deadLetterExchange, "hromada.dlx")
         XCTAssertEqual(Topology.deadLetterQueue(.audit), "hromada.audit.dead")
         XCTAssertEqual(Topology.retryQueue(.routing, tier: 2), "hromada.routing.retry.2")
-        XCTAssertEqual(Topology.retryQueues(.intake), ["hromada.intake.retry.0"], "one broker retry queue per consumer queue")
-        XCTAssertEqual(Topology.Queue.allCases.map(\.rawValue), ["hromada.intake", "hromada.routing", "hromada.notification", "hromada.audit"])
+        XCTAssertEqual(
+            Topology.retryQueues(.intake), ["hromada.intake.retry.0"], "one broker retry queue per consumer queue")
+        XCTAssertEqual(
+            Topology.Queue.allCases.map(\.rawValue),
+            ["hromada.intake", "hromada.routing", "hromada.notification", "hromada.audit"])
         XCTAssertEqual(Topology.retryDelayMilliseconds(tier: 0), 1000)
         XCTAssertEqual(Topology.retryDelayMilliseconds(tier: 2), 30_000)
         XCTAssertEqual(Topology.deadLetterQueue("hromada.routing"), "hromada.routing.dead")
@@ -55,11 +62,13 @@ final class RoutingKeyTests: XCTestCase {
         XCTAssertEqual((1...3).map { short.tier(afterFailedAttempt: $0) }, [0, 1, nil])
         XCTAssertEqual(short.delayMilliseconds(tier: 1), 250)
         XCTAssertEqual(short.delayMilliseconds(tier: 7), 250, "tiers beyond the last use the last delay")
-        XCTAssertEqual(RetryPolicy(delays: []).tier(afterFailedAttempt: 1), nil, "no delays: the first failure is final")
+        XCTAssertEqual(
+            RetryPolicy(delays: []).tier(afterFailedAttempt: 1), nil, "no delays: the first failure is final")
     }
 
     func testCatalogue() {
-        XCTAssertEqual(Set(EventCatalogue.entries.map(\.type)).count, EventCatalogue.entries.count, "duplicate event types")
+        XCTAssertEqual(
+            Set(EventCatalogue.entries.map(\.type)).count, EventCatalogue.entries.count, "duplicate event types")
         XCTAssertTrue(EventCatalogue.isKnown(type: "ticket.deadline-approaching", version: 1))
         XCTAssertFalse(EventCatalogue.isKnown(type: "ticket.deadline-approaching", version: 2))
         XCTAssertFalse(EventCatalogue.isKnown(type: "ticket.unknown", version: 1))
@@ -68,19 +77,27 @@ final class RoutingKeyTests: XCTestCase {
         for name in ["ticket.note-added", "ticket.delegated", "ticket.grouped"] {
             XCTAssertTrue(EventCatalogue.entries.contains { $0.type == name && $0.routingKeyCarriesAuthority }, name)
         }
-        XCTAssertTrue(EventCatalogue.entries.allSatisfy { $0.routingKeyCarriesAuthority == $0.type.hasPrefix("ticket.") })
-        for name in ["appeal.registered", "appeal.returned", "ticket.assigned", "ticket.accepted", "ticket.forwarded",
-                     "ticket.extended", "ticket.answered", "ticket.reopened", "ticket.deadline-approaching", "ticket.overdue",
-                     "notification.sent", "notification.failed", "personal-data.accessed", "audit.checkpoint"] {
+        XCTAssertTrue(
+            EventCatalogue.entries.allSatisfy { $0.routingKeyCarriesAuthority == $0.type.hasPrefix("ticket.") })
+        for name in [
+            "appeal.registered", "appeal.returned", "ticket.assigned", "ticket.accepted", "ticket.forwarded",
+            "ticket.extended", "ticket.answered", "ticket.reopened", "ticket.deadline-approaching", "ticket.overdue",
+            "notification.sent", "notification.failed", "personal-data.accessed", "audit.checkpoint",
+        ] {
             XCTAssertTrue(EventCatalogue.isKnown(type: name, version: 1), name)
         }
     }
 }
 
 final class EnvelopeDecodingTests: XCTestCase {
-    private func assertContractError(_ bytes: String, _ code: ContractError.Code, field: String? = nil, file: StaticString = #filePath, line: UInt = #line) {
+    private func assertContractError(
+        _ bytes: String, _ code: ContractError.Code, field: String? = nil, file: StaticString = #filePath,
+        line: UInt = #line
+    ) {
         XCTAssertThrowsError(try Envelope.decode(from: Array(bytes.utf8)), file: file, line: line) { error in
-            guard let error = error as? ContractError else { return XCTFail("not a ContractError: \(error)", file: file, line: line) }
+            guard let error = error as? ContractError else {
+                return XCTFail("not a ContractError: \(error)", file: file, line: line)
+            }
             XCTAssertEqual(error.code, code, "\(error)", file: file, line: line)
             if let field { XCTAssertEqual(error.field, field, "\(error)", file: file, line: line) }
         }
@@ -145,15 +162,21 @@ final class EnvelopeDecodingTests: XCTestCase {
         let envelope = try Envelope.decode(from: Array(text.utf8))
         XCTAssertEqual(envelope.id, UUID(uuidString: "6F9619FF-8B86-D011-B42D-00C04FC964FF"))
         XCTAssertEqual(envelope.occurredAt, Samples.all[3].envelope.occurredAt)
-        XCTAssertTrue(String(decoding: try envelope.encoded(), as: UTF8.self).contains("\"occurredAt\":\"2026-11-27T10:15:30.123+00:00\""))
+        XCTAssertTrue(
+            String(decoding: try envelope.encoded(), as: UTF8.self).contains(
+                "\"occurredAt\":\"2026-11-27T10:15:30.123+00:00\""))
     }
 
     func testTypedDecodeChecksTypeVersionAndPayload() throws {
         let envelope = Samples.all[3].envelope
-        XCTAssertThrowsError(try envelope.decode(TicketAccepted.self)) { XCTAssertEqual(($0 as? ContractError)?.code, .eventTypeMismatch) }
+        XCTAssertThrowsError(try envelope.decode(TicketAccepted.self)) {
+            XCTAssertEqual(($0 as? ContractError)?.code, .eventTypeMismatch)
+        }
         var future = envelope
         future.version = 2
-        XCTAssertThrowsError(try future.decode(TicketAssigned.self)) { XCTAssertEqual(($0 as? ContractError)?.code, .versionMismatch) }
+        XCTAssertThrowsError(try future.decode(TicketAssigned.self)) {
+            XCTAssertEqual(($0 as? ContractError)?.code, .versionMismatch)
+        }
 
         var broken = envelope
         broken.payload["deadline"] = "12.12.2026"
@@ -184,7 +207,9 @@ final class EnvelopeDecodingTests: XCTestCase {
 
     func testEncodingIsDeterministicAndRoundTrips() throws {
         let event = Samples.registered
-        let a = try Envelope(event: event, occurredAt: Date(), correlationId: event.appealId, causationId: nil, producer: "hromada-intake")
+        let a = try Envelope(
+            event: event, occurredAt: Date(), correlationId: event.appealId, causationId: nil,
+            producer: "hromada-intake")
         let bytes = try a.encoded()
         XCTAssertEqual(try a.encoded(), bytes)
         let b = try Envelope.decode(from: bytes)
@@ -201,7 +226,9 @@ final class EnvelopeDecodingTests: XCTestCase {
 
 final class JSONValueTests: XCTestCase {
     func testCanonicalForm() throws {
-        let value: JSONValue = ["b": 1, "a": ["z": true, "y": nil, "é": "x"], "B": [1.5, -0.25, 3.0, 1e21, "a/b\"c\\\n\t\u{01}"]]
+        let value: JSONValue = [
+            "b": 1, "a": ["z": true, "y": nil, "é": "x"], "B": [1.5, -0.25, 3.0, 1e21, "a/b\"c\\\n\t\u{01}"],
+        ]
         XCTAssertEqual(
             try value.canonicalString(),
             #"{"B":[1.5,-0.25,3,1e+21,"a/b\"c\\\n\t\u0001"],"a":{"y":null,"z":true,"é":"x"},"b":1}"#)
@@ -215,10 +242,13 @@ final class JSONValueTests: XCTestCase {
         XCTAssertEqual(Set<JSONValue>([.int(2), .double(2.0)]).count, 1)
         XCTAssertNotEqual(JSONValue.int(2), JSONValue.double(2.5))
         XCTAssertEqual(JSONValue.number(3), .int(3))
-        XCTAssertEqual(try JSONValue.parse(Array("9007199254740993".utf8)), .int(9_007_199_254_740_993), "integers stay exact")
+        XCTAssertEqual(
+            try JSONValue.parse(Array("9007199254740993".utf8)), .int(9_007_199_254_740_993), "integers stay exact")
         XCTAssertEqual(try JSONValue.int(9_007_199_254_740_993).canonicalString(), "9007199254740993")
         XCTAssertEqual(try JSONValue.parse(Array("46.975033".utf8)).doubleValue, 46.975033)
-        XCTAssertThrowsError(try JSONValue.double(.nan).canonicalBytes()) { XCTAssertEqual(($0 as? ContractError)?.code, .encodingFailed) }
+        XCTAssertThrowsError(try JSONValue.double(.nan).canonicalBytes()) {
+            XCTAssertEqual(($0 as? ContractError)?.code, .encodingFailed)
+        }
         XCTAssertThrowsError(try JSONValue.double(.infinity).canonicalBytes())
     }
 
@@ -238,7 +268,8 @@ final class DateTests: XCTestCase {
         let date = ISO8601.parse("2026-11-27T10:15:30.123Z")!
         XCTAssertEqual(ISO8601.format(date), "2026-11-27T10:15:30.123+00:00")
         XCTAssertEqual(ISO8601.format(date, in: .kyiv), "2026-11-27T12:15:30.123+02:00")
-        XCTAssertEqual(ISO8601.format(ISO8601.parse("2026-07-01T00:00:00+03:00")!, in: .kyiv), "2026-07-01T00:00:00.000+03:00")
+        XCTAssertEqual(
+            ISO8601.format(ISO8601.parse("2026-07-01T00:00:00+03:00")!, in: .kyiv), "2026-07-01T00:00:00.000+03:00")
         XCTAssertEqual(ISO8601.format(Date(timeIntervalSince1970: 0)), "1970-01-01T00:00:00.000+00:00")
         XCTAssertEqual(ISO8601.format(Date(timeIntervalSince1970: -0.001)), "1969-12-31T23:59:59.999+00:00")
         XCTAssertEqual(date.timeIntervalSince1970, 1_795_774_530.123, accuracy: 0.0005)  // Python: datetime(2026,11,27,10,15,30,123000,utc).timestamp()
@@ -254,8 +285,11 @@ final class DateTests: XCTestCase {
         XCTAssertEqual(ISO8601.parse("2026-11-27T10:15:30Z"), ISO8601.parse("2026-11-27T10:15:30.000+00:00"))
         XCTAssertEqual(ISO8601.parse("2026-11-27 10:15Z"), ISO8601.parse("2026-11-27T10:15:00.000Z"))
         XCTAssertEqual(ISO8601.parse("2028-02-29T00:00:00Z")?.timeIntervalSince1970, 1_835_395_200)
-        for bad in ["", "2026-11-27", "2026-11-27T10:15:30", "2026-13-01T00:00:00Z", "2026-02-29T00:00:00Z", "2026-11-27T24:00:00Z",
-                    "2026-11-27T10:15:30.Z", "2026-11-27T10:15:30Zjunk", "26-11-27T10:15:30Z", "2026-11-27T10:15:30+2:00"] {
+        for bad in [
+            "", "2026-11-27", "2026-11-27T10:15:30", "2026-13-01T00:00:00Z", "2026-02-29T00:00:00Z",
+            "2026-11-27T24:00:00Z",
+            "2026-11-27T10:15:30.Z", "2026-11-27T10:15:30Zjunk", "26-11-27T10:15:30Z", "2026-11-27T10:15:30+2:00",
+        ] {
             XCTAssertNil(ISO8601.parse(bad), bad)
         }
         let now = Date()
@@ -269,7 +303,8 @@ final class DateTests: XCTestCase {
         XCTAssertNotNil(LocalDate(string: "2028-02-29"))
         XCTAssertNil(LocalDate(string: "2026-1-27"))
         XCTAssertNil(LocalDate(string: "2026-11-27T00:00"))
-        XCTAssertEqual(try JSONValue.parse(Array(try JSONEncoder().encode([LocalDate(string: "2026-01-05")!]))), ["2026-01-05"])
+        XCTAssertEqual(
+            try JSONValue.parse(Array(try JSONEncoder().encode([LocalDate(string: "2026-01-05")!]))), ["2026-01-05"])
         XCTAssertThrowsError(try JSONDecoder().decode([LocalDate].self, from: Data(#"["05.01.2026"]"#.utf8)))
     }
 
@@ -298,7 +333,9 @@ final class DateTests: XCTestCase {
         // 22:30 UTC in winter is 00:30 next day in Kyiv.
         XCTAssertEqual(LocalDate(date: ISO8601.parse("2026-11-27T22:30:00Z")!).description, "2026-11-28")
         XCTAssertEqual(LocalDate(date: ISO8601.parse("2026-11-27T21:59:59.999Z")!).description, "2026-11-27")
-        XCTAssertEqual(LocalDate(date: ISO8601.parse("2026-11-27T22:30:00Z")!, in: TimeZone(identifier: "UTC")!).description, "2026-11-27")
+        XCTAssertEqual(
+            LocalDate(date: ISO8601.parse("2026-11-27T22:30:00Z")!, in: TimeZone(identifier: "UTC")!).description,
+            "2026-11-27")
         // Summer: +03:00.
         XCTAssertEqual(LocalDate(date: ISO8601.parse("2026-07-01T21:00:00Z")!).description, "2026-07-02")
         XCTAssertEqual(LocalDate(date: ISO8601.parse("2026-07-01T20:59:59Z")!).description, "2026-07-01")
@@ -339,8 +376,10 @@ final class ReferenceTests: XCTestCase {
         XCTAssertNotNil(Reference.authority(code: Reference.defaultAuthority))
         XCTAssertEqual(Reference.authority(code: "mayor-reception")?.nameUk, "Приймальня міського голови")
         XCTAssertEqual(Reference.administration(ofDistrict: "korabelnyi")?.code, "korabelnyi-administration")
-        for list in [Reference.districts.map(\.code), Reference.authorities.map(\.code), Reference.categories.map(\.code),
-                     Reference.benefitCategories.map(\.code)] {
+        for list in [
+            Reference.districts.map(\.code), Reference.authorities.map(\.code), Reference.categories.map(\.code),
+            Reference.benefitCategories.map(\.code),
+        ] {
             XCTAssertEqual(Set(list).count, list.count, "duplicate codes")
             XCTAssertTrue(list.allSatisfy(isSlug), "\(list)")
         }
@@ -361,8 +400,10 @@ final class ReferenceTests: XCTestCase {
         XCTAssertNotNil(Reference.benefitCategory(code: "idp"))
         XCTAssertNil(Reference.category(code: "nope"))
         XCTAssertEqual(
-            [Law.standardTermDays, Law.studyTermDays, Law.maxTermDays, Law.forwardWindowDays, Law.returnWindowDays,
-             Law.deadlineWarningDays, Law.repeatWindowDays], [15, 30, 45, 5, 10, 3, 30])
+            [
+                Law.standardTermDays, Law.studyTermDays, Law.maxTermDays, Law.forwardWindowDays, Law.returnWindowDays,
+                Law.deadlineWarningDays, Law.repeatWindowDays,
+            ], [15, 30, 45, 5, 10, 3, 30])
     }
 }
 

@@ -7,10 +7,14 @@ import XCTest
 /// To regenerate after an intended, versioned change: `HROMADA_WRITE_FIXTURES=1 swift test --filter FixtureTests`
 /// (writes into the source tree), then review the diff.
 final class FixtureTests: XCTestCase {
-    private var sourceFixtures: URL { URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures") }
+    private var sourceFixtures: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+    }
 
     private func fixture(_ name: String) throws -> [UInt8] {
-        let url = try XCTUnwrap(Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures"), "missing fixture \(name)")
+        let url = try XCTUnwrap(
+            Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures"),
+            "missing fixture \(name)")
         return Array(try Data(contentsOf: url))
     }
 

@@ -12,7 +12,8 @@ final class LowercaseUUIDTests: XCTestCase {
         let event = TicketAccepted(
             ticketId: upper, appealId: appealId, registrationNumber: "MK-2026-000001", authority: "zhkg",
             officialId: "official-1", acceptedAt: Date(timeIntervalSince1970: 1_800_000_000))
-        let envelope = try Envelope(event: event, id: upper, correlationId: appealId, causationId: other, producer: "hromada-routing")
+        let envelope = try Envelope(
+            event: event, id: upper, correlationId: appealId, causationId: other, producer: "hromada-routing")
         let text = String(decoding: try envelope.encoded(), as: UTF8.self)
         XCTAssertFalse(text.contains("6F9619FF"), text)
         XCTAssertFalse(text.contains("ABCDEF01"), text)
@@ -29,12 +30,18 @@ final class LowercaseUUIDTests: XCTestCase {
     }
 
     func testEitherCaseIsAccepted() throws {
-        let event = AppealReturned(appealId: upper, registrationNumber: "MK-2026-000001", reason: "r", returnedAt: Date(), returnedBy: nil)
-        let envelope = try Envelope(event: event, id: other, correlationId: upper, causationId: nil, producer: "hromada-intake")
+        let event = AppealReturned(
+            appealId: upper, registrationNumber: "MK-2026-000001", reason: "r", returnedAt: Date(), returnedBy: nil)
+        let envelope = try Envelope(
+            event: event, id: other, correlationId: upper, causationId: nil, producer: "hromada-intake")
         let lower = String(decoding: try envelope.encoded(), as: UTF8.self)
-        let shouted = lower
-            .replacingOccurrences(of: "6f9619ff-8b86-d011-b42d-00c04fc964ff", with: "6F9619FF-8B86-D011-B42D-00C04FC964FF")
-            .replacingOccurrences(of: "abcdef01-2345-4678-9abc-def012345678", with: "ABCDEF01-2345-4678-9ABC-DEF012345678")
+        let shouted =
+            lower
+            .replacingOccurrences(
+                of: "6f9619ff-8b86-d011-b42d-00c04fc964ff", with: "6F9619FF-8B86-D011-B42D-00C04FC964FF"
+            )
+            .replacingOccurrences(
+                of: "abcdef01-2345-4678-9abc-def012345678", with: "ABCDEF01-2345-4678-9ABC-DEF012345678")
         XCTAssertNotEqual(shouted, lower)
         let decoded = try Envelope.decode(from: Array(shouted.utf8))
         XCTAssertEqual(decoded.id, envelope.id)
@@ -49,7 +56,11 @@ final class LowercaseUUIDTests: XCTestCase {
     /// The encoder services use for their own JSON: every UUID lower-case wherever it sits, and
     /// everything else exactly as a plain JSONEncoder writes it.
     func testTheSharedEncoderLowercasesNestedOptionalAndCollectionUUIDs() throws {
-        struct Inner: Codable, Equatable { var id: UUID; var maybe: UUID?; var none: UUID? }
+        struct Inner: Codable, Equatable {
+            var id: UUID
+            var maybe: UUID?
+            var none: UUID?
+        }
         struct Outer: Codable, Equatable {
             var id: UUID
             var ids: [UUID]
@@ -63,7 +74,8 @@ final class LowercaseUUIDTests: XCTestCase {
         }
         let value = Outer(
             id: upper, ids: [upper, other], byName: ["a": other], inner: Inner(id: other, maybe: upper, none: nil),
-            inners: [Inner(id: upper, maybe: nil, none: nil)], when: Date(timeIntervalSince1970: 0), bytes: Data([1, 2]),
+            inners: [Inner(id: upper, maybe: nil, none: nil)], when: Date(timeIntervalSince1970: 0),
+            bytes: Data([1, 2]),
             name: "Олена 6F9619FF", count: 3)
 
         let encoder = LowercaseUUIDJSONEncoder()
@@ -82,14 +94,21 @@ final class LowercaseUUIDTests: XCTestCase {
         plain.dateEncodingStrategy = .secondsSince1970
         let plainText = String(decoding: try plain.encode(value), as: UTF8.self)
         XCTAssertNotEqual(plainText, text, "Foundation alone writes upper-case")
-        XCTAssertEqual(text, plainText
-            .replacingOccurrences(of: "6F9619FF-8B86-D011-B42D-00C04FC964FF", with: "6f9619ff-8b86-d011-b42d-00c04fc964ff")
-            .replacingOccurrences(of: "ABCDEF01-2345-4678-9ABC-DEF012345678", with: "abcdef01-2345-4678-9abc-def012345678"))
+        XCTAssertEqual(
+            text,
+            plainText
+                .replacingOccurrences(
+                    of: "6F9619FF-8B86-D011-B42D-00C04FC964FF", with: "6f9619ff-8b86-d011-b42d-00c04fc964ff"
+                )
+                .replacingOccurrences(
+                    of: "ABCDEF01-2345-4678-9ABC-DEF012345678", with: "abcdef01-2345-4678-9abc-def012345678"))
         XCTAssertEqual(try JSONDecoder().decode(Outer.self, from: Data(text.utf8)).inner, value.inner)
 
         // A bare UUID and an array at the top level.
-        XCTAssertEqual(String(decoding: try encoder.encode(upper), as: UTF8.self), #""6f9619ff-8b86-d011-b42d-00c04fc964ff""#)
-        XCTAssertEqual(String(decoding: try encoder.encode([other]), as: UTF8.self), #"["abcdef01-2345-4678-9abc-def012345678"]"#)
+        XCTAssertEqual(
+            String(decoding: try encoder.encode(upper), as: UTF8.self), #""6f9619ff-8b86-d011-b42d-00c04fc964ff""#)
+        XCTAssertEqual(
+            String(decoding: try encoder.encode([other]), as: UTF8.self), #"["abcdef01-2345-4678-9abc-def012345678"]"#)
         // The contract's own encoder is one of them.
         XCTAssertTrue(ContractCoding.makeEncoder() is LowercaseUUIDJSONEncoder)
         let json = try ContractCoding.jsonValue(value.inner)

@@ -151,7 +151,8 @@ final class SealingTests: XCTestCase {
 
     /// Seals `fields` as the box of `envelope` by hand, bypassing what `sealingPersonalData` checks.
     private func put(_ fields: JSONValue, sealedInto envelope: inout Envelope) throws {
-        let box = try cipher.seal(try fields.canonicalBytes(), associatedData: PersonalDataSealing.associatedData(envelope))
+        let box = try cipher.seal(
+            try fields.canonicalBytes(), associatedData: PersonalDataSealing.associatedData(envelope))
         envelope.payload.setting(
             .object([
                 "algorithm": .string("AES-256-GCM"), "keyId": .string(box.keyID),

@@ -74,7 +74,8 @@ final class ConsoleRouterTests: XCTestCase {
             }
             let noToken = try await replay("queue=hromada.routing")
             XCTAssertEqual(noToken.status, .forbidden)
-            let foreign = try await replay("csrf=\(csrf)&queue=hromada.routing", extra: [.origin: "https://evil.example"])
+            let foreign = try await replay(
+                "csrf=\(csrf)&queue=hromada.routing", extra: [.origin: "https://evil.example"])
             XCTAssertEqual(foreign.status, .forbidden)
             // A bad queue name with a good token is a field error (and a page for a browser).
             let badQueue = try await replay("csrf=\(csrf)&queue=other", extra: [.accept: "text/html"])

@@ -19,7 +19,8 @@ final class ConfigurationAgreementTests: XCTestCase {
     static func names(in text: String) -> Set<String> {
         let regex = try! NSRegularExpression(pattern: "HROMADA_[A-Z0-9_]*[A-Z0-9]")
         let range = NSRange(text.startIndex..., in: text)
-        return Set(regex.matches(in: text, range: range).compactMap { Range($0.range, in: text).map { String(text[$0]) } })
+        return Set(
+            regex.matches(in: text, range: range).compactMap { Range($0.range, in: text).map { String(text[$0]) } })
     }
 
     /// Variables the tests and the deploy scripts use themselves (where the state folder is, whether
@@ -54,11 +55,15 @@ final class ConfigurationAgreementTests: XCTestCase {
         // ARCHITECTURE.md's "Environment" table.
         XCTAssertEqual(
             Set(EnvironmentVariable.known.filter(\.isContract).map(\.name)),
-            ["HROMADA_AMQP_URL", "HROMADA_DATABASE_URL", "HROMADA_HTTP_PORT", "HROMADA_LOG_LEVEL", "HROMADA_SMTP_URL",
-             "HROMADA_SMS_URL", "HROMADA_RABBITMQ_API", "HROMADA_HTTP_HOST"])
+            [
+                "HROMADA_AMQP_URL", "HROMADA_DATABASE_URL", "HROMADA_HTTP_PORT", "HROMADA_LOG_LEVEL",
+                "HROMADA_SMTP_URL",
+                "HROMADA_SMS_URL", "HROMADA_RABBITMQ_API", "HROMADA_HTTP_HOST",
+            ])
         XCTAssertTrue(EnvironmentVariable.read(by: "notification").contains(.trackingURL))
         XCTAssertEqual(EnvironmentVariable.named("HROMADA_TRACKING_URL"), .trackingURL)
-        XCTAssertNil(EnvironmentVariable.named("HROMADA_NOTIFICATION_TRACKING_URL"), "the code's name is HROMADA_TRACKING_URL")
+        XCTAssertNil(
+            EnvironmentVariable.named("HROMADA_NOTIFICATION_TRACKING_URL"), "the code's name is HROMADA_TRACKING_URL")
     }
 
     func testTheREADMETableDocumentsExactlyTheKnownVariables() throws {
@@ -84,7 +89,8 @@ final class ConfigurationAgreementTests: XCTestCase {
         }
         XCTAssertTrue(seen.contains("HROMADA_TRACKING_URL"), "compose/k8s set the tracking URL under the code's name")
         XCTAssertFalse(seen.contains("HROMADA_NOTIFICATION_TRACKING_URL"))
-        XCTAssertTrue(seen.isSuperset(of: ["HROMADA_AMQP_URL", "HROMADA_DATABASE_URL", "HROMADA_LOG_LEVEL"]), "\(seen)")
+        XCTAssertTrue(
+            seen.isSuperset(of: ["HROMADA_AMQP_URL", "HROMADA_DATABASE_URL", "HROMADA_LOG_LEVEL"]), "\(seen)")
     }
 
     /// Every settings parser reads only variables of the list: any `"HROMADA_…"` name in the
@@ -94,8 +100,11 @@ final class ConfigurationAgreementTests: XCTestCase {
         var scanned = 0
         for folder in ["Services", "Shared", "Benchmarks"] {
             let base = Self.root.appendingPathComponent(folder)
-            guard let files = FileManager.default.enumerator(at: base, includingPropertiesForKeys: nil) else { continue }
-            for case let url as URL in files where url.pathExtension == "swift" && !url.path.contains("/Shared/TestSupport/") {
+            guard let files = FileManager.default.enumerator(at: base, includingPropertiesForKeys: nil) else {
+                continue
+            }
+            for case let url as URL in files
+            where url.pathExtension == "swift" && !url.path.contains("/Shared/TestSupport/") {
                 scanned += 1
                 let names = Self.names(in: try String(contentsOf: url, encoding: .utf8))
                     .subtracting(Self.known).subtracting(Self.testOnly)
@@ -103,7 +112,8 @@ final class ConfigurationAgreementTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(scanned, 20, "the sources were found")
-        XCTAssertEqual(unknown, [:], "variables read outside EnvironmentVariable.known: add them there and to the README")
+        XCTAssertEqual(
+            unknown, [:], "variables read outside EnvironmentVariable.known: add them there and to the README")
     }
 
     /// Variables of the contract that no executable reads yet (ARCHITECTURE.md fixes the name).
@@ -116,43 +126,58 @@ final class ConfigurationAgreementTests: XCTestCase {
     func testEveryKnownVariableIsReadSomewhere() throws {
         let listFile = Self.root.appendingPathComponent("Shared/Runtime/EnvironmentVariables.swift")
         let list = try String(contentsOf: listFile, encoding: .utf8)
-        let declaration = try NSRegularExpression(pattern: #"static let (\w+) = EnvironmentVariable\(\s*"(HROMADA_\w+)""#)
+        let declaration = try NSRegularExpression(
+            pattern: #"static let (\w+) = EnvironmentVariable\(\s*"(HROMADA_\w+)""#)
         var constants: [String: String] = [:]
         for match in declaration.matches(in: list, range: NSRange(list.startIndex..., in: list)) {
-            constants[String(list[Range(match.range(at: 2), in: list)!])] = String(list[Range(match.range(at: 1), in: list)!])
+            constants[String(list[Range(match.range(at: 2), in: list)!])] = String(
+                list[Range(match.range(at: 1), in: list)!])
         }
         XCTAssertEqual(Set(constants.keys), Self.known, "every known variable has its constant")
         var sources = ""
         for folder in ["Services", "Shared", "Benchmarks"] {
             let base = Self.root.appendingPathComponent(folder)
-            guard let files = FileManager.default.enumerator(at: base, includingPropertiesForKeys: nil) else { continue }
-            for case let url as URL in files where url.pathExtension == "swift" && url.lastPathComponent != listFile.lastPathComponent
-                && !url.path.contains("/Shared/TestSupport/") {
+            guard let files = FileManager.default.enumerator(at: base, includingPropertiesForKeys: nil) else {
+                continue
+            }
+            for case let url as URL in files
+            where url.pathExtension == "swift" && url.lastPathComponent != listFile.lastPathComponent
+                && !url.path.contains("/Shared/TestSupport/")
+            {
                 sources += try String(contentsOf: url, encoding: .utf8) + "\n"
             }
         }
         var unread: Set<String> = []
         for (name, constant) in constants {
-            let used = Self.names(in: sources).contains(name) || sources.contains("(.\(constant))")
+            let used =
+                Self.names(in: sources).contains(name) || sources.contains("(.\(constant))")
                 || sources.contains("(.\(constant),") || sources.contains("EnvironmentVariable.\(constant)")
             if !used { unread.insert(name) }
         }
-        XCTAssertEqual(unread.subtracting(Self.contractButNotYetRead), [], "listed (and documented) but read by no code")
+        XCTAssertEqual(
+            unread.subtracting(Self.contractButNotYetRead), [], "listed (and documented) but read by no code")
     }
 
     func testSharedVariablesAreParsedInOnePlace() throws {
         let configuration = try ServiceConfiguration.fromEnvironment(
             serviceName: "intake",
-            environment: ["HROMADA_RETENTION_DAYS": "30", "HROMADA_PREFETCH": "50", "HROMADA_DATABASE_POOL_SIZE": " 12 "])
+            environment: [
+                "HROMADA_RETENTION_DAYS": "30", "HROMADA_PREFETCH": "50", "HROMADA_DATABASE_POOL_SIZE": " 12 ",
+            ])
         XCTAssertEqual(configuration.retention, .seconds(30 * 86_400))
         XCTAssertEqual(configuration.prefetch, 50)
         XCTAssertEqual(configuration.databasePoolSize, 12)
-        XCTAssertEqual(try ServiceConfiguration.fromEnvironment(serviceName: "audit", environment: [:]).retention, .seconds(14 * 86_400))
+        XCTAssertEqual(
+            try ServiceConfiguration.fromEnvironment(serviceName: "audit", environment: [:]).retention,
+            .seconds(14 * 86_400))
         for (name, value) in [
             ("HROMADA_RETENTION_DAYS", "1"), ("HROMADA_RETENTION_DAYS", "two"), ("HROMADA_PREFETCH", "0"),
-            ("HROMADA_PREFETCH", "70000"), ("HROMADA_DATABASE_POOL_SIZE", "0"), ("HROMADA_AMQP_URL", "http://secret@host"),
+            ("HROMADA_PREFETCH", "70000"), ("HROMADA_DATABASE_POOL_SIZE", "0"),
+            ("HROMADA_AMQP_URL", "http://secret@host"),
         ] {
-            XCTAssertThrowsError(try ServiceConfiguration.fromEnvironment(serviceName: "intake", environment: [name: value])) { error in
+            XCTAssertThrowsError(
+                try ServiceConfiguration.fromEnvironment(serviceName: "intake", environment: [name: value])
+            ) { error in
                 XCTAssertTrue("\(error)".contains(name), "\(error)")
                 XCTAssertFalse("\(error)".contains("secret"), "the value is never echoed")
             }
@@ -172,7 +197,9 @@ final class ConfigurationAgreementTests: XCTestCase {
         XCTAssertThrowsError(try env.url(.smtpURL, schemes: ["smtp"]))
         XCTAssertEqual(try env.integer(.smtpMaxAttempts, in: 1...100), 7)
         XCTAssertThrowsError(try env.integer(.smtpMaxAttempts, in: 1...5))
-        XCTAssertEqual(try env.duration(.routingWatchIntervalMilliseconds, unit: .milliseconds(1), in: 50...60_000), .milliseconds(250))
+        XCTAssertEqual(
+            try env.duration(.routingWatchIntervalMilliseconds, unit: .milliseconds(1), in: 50...60_000),
+            .milliseconds(250))
         XCTAssertThrowsError(try env.hexSecret(.adminToken)) { error in
             XCTAssertTrue("\(error)".contains("HROMADA_ADMIN_TOKEN"))
             XCTAssertFalse("\(error)".contains("abc"))
@@ -190,6 +217,7 @@ final class ConfigurationAgreementTests: XCTestCase {
         // The queues the runtime declares are the contract's names.
         let topology = EventTopology.make(queue: "hromada.audit", bindings: ["#"], retryDelays: Topology.retryDelays)
         let declared = topology.queues.map(\.name)
-        XCTAssertEqual(Set(declared), Set(["hromada.audit", Topology.deadLetterQueue(.audit)] + Topology.retryQueues(.audit)))
+        XCTAssertEqual(
+            Set(declared), Set(["hromada.audit", Topology.deadLetterQueue(.audit)] + Topology.retryQueues(.audit)))
     }
 }

@@ -9,11 +9,14 @@ import XCTest
 final class EventConsumerTests: XCTestCase {
     static let queue = RuntimeFixture.serviceQueue
 
-    private func start(_ fixture: RuntimeFixture, retryDelays: [Duration] = [.milliseconds(100), .milliseconds(200)]) async throws -> ServiceHarness {
+    private func start(_ fixture: RuntimeFixture, retryDelays: [Duration] = [.milliseconds(100), .milliseconds(200)])
+        async throws -> ServiceHarness
+    {
         var settings = EventConsumer.Settings()
         settings.retryDelays = retryDelays
         settings.prefetch = 50
-        fixture.runtime.addConsumer(queue: Self.queue, bindings: ["appeal.returned.v1"], handler: RecordingHandler(), settings: settings)
+        fixture.runtime.addConsumer(
+            queue: Self.queue, bindings: ["appeal.returned.v1"], handler: RecordingHandler(), settings: settings)
         let harness = try await ServiceHarness.start(runtime: fixture.runtime, router: fixture.runtime.makeRouter())
         let ready = try await eventually(timeout: .seconds(15)) {
             try await harness.request("GET", "/health/ready").status == 200
@@ -25,7 +28,10 @@ final class EventConsumerTests: XCTestCase {
     func testTheSameMessageDeliveredTwiceHasOneEffect() async throws {
         let fixture = try await RuntimeFixture.make()
         let harness = try await start(fixture)
-        addTeardownBlock { await harness.stop(); await fixture.tearDown() }
+        addTeardownBlock {
+            await harness.stop()
+            await fixture.tearDown()
+        }
 
         let envelope = try RuntimeFixture.envelope(note: "once")
         try await fixture.publish(envelope)
@@ -41,7 +47,10 @@ final class EventConsumerTests: XCTestCase {
     func testAPoisonMessageEndsInTheDeadLetterQueueAfterItsTriesWhileOthersFlow() async throws {
         let fixture = try await RuntimeFixture.make()
         let harness = try await start(fixture)
-        addTeardownBlock { await harness.stop(); await fixture.tearDown() }
+        addTeardownBlock {
+            await harness.stop()
+            await fixture.tearDown()
+        }
 
         let poison = try RuntimeFixture.envelope(note: "poison-1")
         try await fixture.publish(poison)
@@ -57,7 +66,8 @@ final class EventConsumerTests: XCTestCase {
         }
         let message = try XCTUnwrap(dead, "the poison message is dead-lettered")
         XCTAssertEqual(message.properties.messageID, poison.id.uuidString.lowercased())
-        XCTAssertEqual(message.properties.headers[Topology.Header.attempts], .int(3), "tried 1 + retryDelays.count times")
+        XCTAssertEqual(
+            message.properties.headers[Topology.Header.attempts], .int(3), "tried 1 + retryDelays.count times")
         guard case .string(let reason)? = message.properties.headers[Topology.Header.lastError] else {
             return XCTFail("the dead letter says why it died")
         }
@@ -71,7 +81,10 @@ final class EventConsumerTests: XCTestCase {
     func testABodyThatIsNoEnvelopeIsDeadLetteredAtOnce() async throws {
         let fixture = try await RuntimeFixture.make()
         let harness = try await start(fixture, retryDelays: [.seconds(30)])
-        addTeardownBlock { await harness.stop(); await fixture.tearDown() }
+        addTeardownBlock {
+            await harness.stop()
+            await fixture.tearDown()
+        }
 
         let envelope = try RuntimeFixture.envelope(note: "shell")
         try await fixture.publish(envelope, body: Array("{not json at all".utf8))
@@ -90,7 +103,10 @@ final class EventConsumerTests: XCTestCase {
     func testHealthAndMetricsEndpoints() async throws {
         let fixture = try await RuntimeFixture.make()
         let harness = try await start(fixture)
-        addTeardownBlock { await harness.stop(); await fixture.tearDown() }
+        addTeardownBlock {
+            await harness.stop()
+            await fixture.tearDown()
+        }
 
         let live = try await harness.request("GET", "/health/live")
         XCTAssertEqual(live.status, 200)
@@ -113,7 +129,8 @@ final class EventConsumerTests: XCTestCase {
         let envelope = try RuntimeFixture.envelope(note: "last words")
         try await fixture.runtime.database.withTransaction { try Outbox.enqueue(envelope, on: $0) }
         await harness.stop()
-        let reopened = AMQPClient(configuration: try fixture.broker.configuration(name: "after-stop"), logger: fixture.runtime.logger)
+        let reopened = AMQPClient(
+            configuration: try fixture.broker.configuration(name: "after-stop"), logger: fixture.runtime.logger)
         var ids: [String] = []
         while let delivery = try await reopened.get(queue: RuntimeFixture.observerQueue) {
             ids.append(delivery.properties.messageID ?? "")

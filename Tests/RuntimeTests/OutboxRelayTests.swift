@@ -66,14 +66,30 @@ final class OutboxRelayTests: XCTestCase {
         let fixture = try await RuntimeFixture.make()
         addTeardownBlock { await fixture.tearDown() }
         let runtime = fixture.runtime
-        let second = OutboxRelay(database: runtime.database, publisher: AMQPClient(configuration: runtime.amqp, logger: runtime.logger), service: "routing-2", logger: runtime.logger)
+        let second = OutboxRelay(
+            database: runtime.database, publisher: AMQPClient(configuration: runtime.amqp, logger: runtime.logger),
+            service: "routing-2", logger: runtime.logger)
 
         let envelopes = try (0..<600).map { try RuntimeFixture.envelope(note: "n\($0)") }
         try await runtime.database.withTransaction { connection in
             for envelope in envelopes { try Outbox.enqueue(envelope, on: connection) }
         }
-        async let a: Int = { var total = 0; while true { let n = try await runtime.outboxRelay.relayOnce(); if n == 0 { return total }; total += n } }()
-        async let b: Int = { var total = 0; while true { let n = try await second.relayOnce(); if n == 0 { return total }; total += n } }()
+        async let a: Int = {
+            var total = 0
+            while true {
+                let n = try await runtime.outboxRelay.relayOnce()
+                if n == 0 { return total }
+                total += n
+            }
+        }()
+        async let b: Int = {
+            var total = 0
+            while true {
+                let n = try await second.relayOnce()
+                if n == 0 { return total }
+                total += n
+            }
+        }()
         let (countA, countB) = try await (a, b)
         XCTAssertEqual(countA + countB, 600)
         let ids = try await fixture.drainObserved().compactMap { $0.properties.messageID }

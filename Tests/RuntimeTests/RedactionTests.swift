@@ -30,15 +30,23 @@ final class RedactionTests: XCTestCase {
         settings.retryDelays = [.milliseconds(50)]
         settings.prefetch = 10
         fixture.runtime.addConsumer(
-            queue: RuntimeFixture.serviceQueue, bindings: ["appeal.returned.v1"], handler: EchoingHandler(), settings: settings)
+            queue: RuntimeFixture.serviceQueue, bindings: ["appeal.returned.v1"], handler: EchoingHandler(),
+            settings: settings)
         let harness = try await ServiceHarness.start(runtime: fixture.runtime, router: fixture.runtime.makeRouter())
-        addTeardownBlock { await harness.stop(); await fixture.tearDown() }
-        let ready = try await eventually(timeout: .seconds(15)) { try await harness.request("GET", "/health/ready").status == 200 }
+        addTeardownBlock {
+            await harness.stop()
+            await fixture.tearDown()
+        }
+        let ready = try await eventually(timeout: .seconds(15)) {
+            try await harness.request("GET", "/health/ready").status == 200
+        }
         XCTAssertTrue(ready)
 
         // The premise: the server's message does quote the value.
         do {
-            _ = try await fixture.runtime.database.withConnection { try $0.query("SELECT \(Self.residentName)::int").count }
+            _ = try await fixture.runtime.database.withConnection {
+                try $0.query("SELECT \(Self.residentName)::int").count
+            }
             XCTFail("the cast must fail")
         } catch let error as PostgresError {
             XCTAssertTrue(error.debugDescription.contains(Self.residentName), error.debugDescription)
@@ -65,7 +73,8 @@ final class RedactionTests: XCTestCase {
         let visible = logs.all.filter { $0.level > .debug }
         XCTAssertTrue(visible.contains { $0.text.contains("dead-lettered") }, "the dead-lettering is logged")
         for entry in visible {
-            XCTAssertFalse(entry.text.contains("Олена") || entry.text.contains("Петренко"), "\(entry.level): \(entry.text)")
+            XCTAssertFalse(
+                entry.text.contains("Олена") || entry.text.contains("Петренко"), "\(entry.level): \(entry.text)")
         }
     }
 
@@ -74,8 +83,10 @@ final class RedactionTests: XCTestCase {
             code: .queryFailed, sqlState: "23505", serverMessage: "Key (email)=(olena@example.com) already exists.")
         XCTAssertFalse(postgres.redactedDescription.contains("olena"))
         XCTAssertTrue(postgres.redactedDescription.contains("23505"))
-        let contract: any Error = ContractError(code: .missingField, field: "payload.author", reason: "required field is missing")
-        XCTAssertEqual(contract.redactedDescription, "ContractError(missingField) at payload.author: required field is missing")
+        let contract: any Error = ContractError(
+            code: .missingField, field: "payload.author", reason: "required field is missing")
+        XCTAssertEqual(
+            contract.redactedDescription, "ContractError(missingField) at payload.author: required field is missing")
         let permanent: any Error = PermanentEventError("ticket.assigned v1 does not match the contract")
         XCTAssertEqual(permanent.redactedDescription, "ticket.assigned v1 does not match the contract")
         struct Unknown: Error, CustomStringConvertible { var description: String { "value: Олена" } }

@@ -20,21 +20,27 @@ final class RuntimeFixture: @unchecked Sendable {
     static let serviceQueue = "hromada.routing"
 
     static let migrations = [
-        Migration(version: 100, name: "test effects", sql: """
-            CREATE TABLE effects (event_id uuid NOT NULL, note text NOT NULL);
-            """),
+        Migration(
+            version: 100, name: "test effects",
+            sql: """
+                CREATE TABLE effects (event_id uuid NOT NULL, note text NOT NULL);
+                """)
     ]
 
     /// `logger`: the runtime's (default: warnings and above to the console).
-    static func make(relay: OutboxRelay.Settings = OutboxRelay.Settings(), logger: Logger? = nil) async throws -> RuntimeFixture {
+    static func make(relay: OutboxRelay.Settings = OutboxRelay.Settings(), logger: Logger? = nil) async throws
+        -> RuntimeFixture
+    {
         try IntegrationEnvironment.requireServers()
         let database = try await TestDatabase.create(schema: "routing")
         let broker = try await TestBroker.create()
-        let logger = logger ?? {
-            var logger = Logger(label: "test.runtime")
-            logger.logLevel = .warning
-            return logger
-        }()
+        let logger =
+            logger
+            ?? {
+                var logger = Logger(label: "test.runtime")
+                logger.logLevel = .warning
+                return logger
+            }()
         let configuration = ServiceConfiguration(
             serviceName: "routing", httpHost: "127.0.0.1", httpPort: 0,
             amqpURL: broker.url, databaseURL: database.connectionString, databasePoolSize: 4
@@ -42,11 +48,14 @@ final class RuntimeFixture: @unchecked Sendable {
         let runtime = try ServiceRuntime(configuration: configuration, logger: logger, relaySettings: relay)
         try await runtime.prepare(migrations: migrations, patience: .seconds(30))
         let observer = AMQPClient(configuration: try broker.configuration(name: "observer"), logger: logger)
-        try await observer.declare(AMQPTopology(
-            exchanges: EventTopology.exchanges,
-            queues: [AMQPTopology.Queue(name: observerQueue, durable: true, arguments: [:])],
-            bindings: [AMQPTopology.Binding(queue: observerQueue, exchange: Topology.eventsExchange, routingKey: "#")]
-        ))
+        try await observer.declare(
+            AMQPTopology(
+                exchanges: EventTopology.exchanges,
+                queues: [AMQPTopology.Queue(name: observerQueue, durable: true, arguments: [:])],
+                bindings: [
+                    AMQPTopology.Binding(queue: observerQueue, exchange: Topology.eventsExchange, routingKey: "#")
+                ]
+            ))
         return RuntimeFixture(database: database, broker: broker, runtime: runtime, observer: observer)
     }
 
@@ -86,7 +95,8 @@ final class RuntimeFixture: @unchecked Sendable {
     /// An `appeal.returned` envelope: small, and its payload carries a note we can look for.
     static func envelope(note: String, id: UUID = UUID()) throws -> Envelope {
         let appealId = UUID()
-        let event = AppealReturned(appealId: appealId, registrationNumber: "MK-2026-000001", reason: note, returnedAt: Date(), returnedBy: nil)
+        let event = AppealReturned(
+            appealId: appealId, registrationNumber: "MK-2026-000001", reason: note, returnedAt: Date(), returnedBy: nil)
         return try Envelope(event: event, id: id, correlationId: appealId, causationId: nil, producer: "hromada-intake")
     }
 
@@ -94,7 +104,9 @@ final class RuntimeFixture: @unchecked Sendable {
     func publish(_ envelope: Envelope, body: [UInt8]? = nil) async throws {
         let message = AMQPOutgoingMessage(
             exchange: Topology.eventsExchange, routingKey: envelope.routingKey, body: try body ?? envelope.encoded(),
-            properties: AMQPProperties(contentType: "application/json", deliveryMode: 2, messageID: envelope.id.uuidString.lowercased(), type: envelope.type)
+            properties: AMQPProperties(
+                contentType: "application/json", deliveryMode: 2, messageID: envelope.id.uuidString.lowercased(),
+                type: envelope.type)
         )
         try await observer.publish([message])
     }
@@ -108,5 +120,7 @@ struct RecordingHandler: EventHandler {
         try connection.execute("INSERT INTO effects (event_id, note) VALUES (\(event.envelope.id), \(returned.reason))")
     }
     /// Fixed text, so it may show in the dead-letter header (`PrivacySafeError`).
-    struct PoisonError: PrivacySafeError, CustomStringConvertible { var description: String { "poison note refused by the test handler" } }
+    struct PoisonError: PrivacySafeError, CustomStringConvertible {
+        var description: String { "poison note refused by the test handler" }
+    }
 }

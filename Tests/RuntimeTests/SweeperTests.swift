@@ -14,27 +14,33 @@ final class SweeperTests: XCTestCase {
         addTeardownBlock { await fixture.tearDown() }
         let database = fixture.runtime.database
         try await database.withTransaction { c in
-            try c.execute("CREATE TABLE idempotency_keys (key text PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT now())")
+            try c.execute(
+                "CREATE TABLE idempotency_keys (key text PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT now())")
             // Inbox: 30 ids from 20 days ago, 5 from 13 days ago, 5 from now.
-            try c.execute("""
+            try c.execute(
+                """
                 INSERT INTO inbox (message_id, event_type, received_at)
                 SELECT gen_random_uuid(), 'appeal.returned', now() - make_interval(days => 20) FROM generate_series(1, 30)
                 """)
-            try c.execute("""
+            try c.execute(
+                """
                 INSERT INTO inbox (message_id, event_type, received_at)
                 SELECT gen_random_uuid(), 'appeal.returned', now() - make_interval(days => 13) FROM generate_series(1, 5)
                 """)
-            try c.execute("""
+            try c.execute(
+                """
                 INSERT INTO inbox (message_id, event_type) SELECT gen_random_uuid(), 'appeal.returned' FROM generate_series(1, 5)
                 """)
-            try c.execute("""
+            try c.execute(
+                """
                 INSERT INTO idempotency_keys (key, created_at)
                 VALUES ('old-1', now() - interval '3 days'), ('old-2', now() - interval '49 hours'), ('new', now() - interval '1 hour')
                 """)
         }
         var settings = Sweeper.Settings()
         settings.batchSize = 7  // several batches for the 30 old inbox rows
-        let sweeper = try Sweeper(database: database, service: "routing", settings: settings, logger: fixture.runtime.logger)
+        let sweeper = try Sweeper(
+            database: database, service: "routing", settings: settings, logger: fixture.runtime.logger)
         try sweeper.register(table: "idempotency_keys", timestampColumn: "created_at", retention: .seconds(48 * 3600))
         XCTAssertEqual(sweeper.tables.map(\.name), ["inbox", "idempotency_keys"])
 
@@ -58,7 +64,8 @@ final class SweeperTests: XCTestCase {
         let fixture = try await RuntimeFixture.make()
         addTeardownBlock { await fixture.tearDown() }
         let database = fixture.runtime.database
-        try await database.execute("""
+        try await database.execute(
+            """
             INSERT INTO inbox (message_id, event_type, received_at)
             SELECT gen_random_uuid(), 'appeal.returned', now() - make_interval(days => 30) FROM generate_series(1, 2000)
             """)
@@ -80,16 +87,20 @@ final class SweeperTests: XCTestCase {
         let fixture = try await RuntimeFixture.make()
         addTeardownBlock { await fixture.tearDown() }
         let database = fixture.runtime.database
-        try await database.execute("""
+        try await database.execute(
+            """
             INSERT INTO inbox (message_id, event_type, received_at) VALUES (gen_random_uuid(), 'x', now() - interval '40 days')
             """)
         var settings = Sweeper.Settings()
         settings.initialDelay = .milliseconds(10)
         settings.interval = .milliseconds(100)
-        let sweeper = try Sweeper(database: database, service: "routing", settings: settings, logger: fixture.runtime.logger)
+        let sweeper = try Sweeper(
+            database: database, service: "routing", settings: settings, logger: fixture.runtime.logger)
         let task = Task { try await sweeper.run() }
         let emptied = try await eventually(timeout: .seconds(5)) {
-            try await database.withConnection { c in try c.query("SELECT count(*)::bigint FROM inbox").first!.decode(0, as: Int64.self) } == 0
+            try await database.withConnection { c in
+                try c.query("SELECT count(*)::bigint FROM inbox").first!.decode(0, as: Int64.self)
+            } == 0
         }
         task.cancel()
         _ = try? await task.value
@@ -99,17 +110,21 @@ final class SweeperTests: XCTestCase {
     /// The retention must outlast every redelivery; table names are identifiers, never SQL.
     func testSettingsAreValidated() async throws {
         XCTAssertGreaterThan(Sweeper.minimumRetention, Topology.retryPolicy.redeliveryWindow)
-        let client = PostgresClient(configuration: PostgresConfiguration(connectionString: "postgresql://nobody@127.0.0.1:1/none"), logger: .init(label: "t"))
+        let client = PostgresClient(
+            configuration: PostgresConfiguration(connectionString: "postgresql://nobody@127.0.0.1:1/none"),
+            logger: .init(label: "t"))
         var short = Sweeper.Settings()
         short.retention = .seconds(3600)
-        XCTAssertThrowsError(try Sweeper(database: client, service: "x", settings: short, logger: .init(label: "t"))) { error in
+        XCTAssertThrowsError(try Sweeper(database: client, service: "x", settings: short, logger: .init(label: "t"))) {
+            error in
             XCTAssertTrue("\(error)".contains("HROMADA_RETENTION_DAYS"), "\(error)")
         }
         let sweeper = try Sweeper(database: client, service: "x", logger: .init(label: "t"))
         XCTAssertThrowsError(try sweeper.register(table: "inbox; DROP TABLE outbox", timestampColumn: "created_at"))
         XCTAssertThrowsError(try sweeper.register(table: "Keys", timestampColumn: "created_at"))
         XCTAssertThrowsError(try sweeper.register(table: "keys", timestampColumn: "1st"))
-        XCTAssertThrowsError(try sweeper.register(table: "keys", timestampColumn: "created_at", retention: .seconds(60)))
+        XCTAssertThrowsError(
+            try sweeper.register(table: "keys", timestampColumn: "created_at", retention: .seconds(60)))
         XCTAssertNoThrow(try sweeper.register(table: "idempotency_keys", timestampColumn: "created_at"))
         await client.close()
     }

@@ -26,10 +26,12 @@ final class UnitOfWorkTests: XCTestCase {
         let fixture = try await RuntimeFixture.make()
         addTeardownBlock { await fixture.tearDown() }
         let commits = CommitCounter()
-        let unit = UnitOfWork(database: fixture.runtime.database, producer: "hromada-routing", onCommitted: { commits.increment() })
+        let unit = UnitOfWork(
+            database: fixture.runtime.database, producer: "hromada-routing", onCommitted: { commits.increment() })
 
         let appealId = UUID()
-        let event = AppealReturned(appealId: appealId, registrationNumber: "MK-2026-000007", reason: "r", returnedAt: Date(), returnedBy: nil)
+        let event = AppealReturned(
+            appealId: appealId, registrationNumber: "MK-2026-000007", reason: "r", returnedAt: Date(), returnedBy: nil)
         let envelope = try await unit.run { tx -> Envelope in
             let envelope = try tx.publish(event, correlationId: appealId)
             try tx.connection.execute("INSERT INTO effects (event_id, note) VALUES (\(envelope.id), 'committed')")
@@ -79,7 +81,9 @@ final class UnitOfWorkTests: XCTestCase {
         let fixture = try await RuntimeFixture.make()
         addTeardownBlock { await fixture.tearDown() }
         let cause = try RuntimeFixture.envelope(note: "cause")
-        let returned = AppealReturned(appealId: cause.correlationId, registrationNumber: "MK-2026-000008", reason: "x", returnedAt: Date(), returnedBy: nil)
+        let returned = AppealReturned(
+            appealId: cause.correlationId, registrationNumber: "MK-2026-000008", reason: "x", returnedAt: Date(),
+            returnedBy: nil)
         let effect = try await fixture.runtime.transaction { tx in try tx.publish(returned, causedBy: cause) }
         XCTAssertEqual(effect.correlationId, cause.correlationId)
         XCTAssertEqual(effect.causationId, cause.id)
@@ -99,7 +103,9 @@ final class UnitOfWorkTests: XCTestCase {
         try await Task.sleep(for: .milliseconds(500))
 
         let appealId = UUID()
-        let event = AppealReturned(appealId: appealId, registrationNumber: "MK-2026-000009", reason: "wake", returnedAt: Date(), returnedBy: nil)
+        let event = AppealReturned(
+            appealId: appealId, registrationNumber: "MK-2026-000009", reason: "wake", returnedAt: Date(),
+            returnedBy: nil)
         let started = ContinuousClock.now
         let envelope = try await runtime.transaction { tx in try tx.publish(event, correlationId: appealId) }
         var ids: [String] = []

@@ -30,17 +30,23 @@ final class WakeSignalTests: XCTestCase {
     }
 
     func testConfigurationFromEnvironmentNamesTheBadVariable() {
-        XCTAssertThrowsError(try ServiceConfiguration.fromEnvironment(serviceName: "intake", environment: ["HROMADA_HTTP_PORT": "eighty"])) { error in
+        XCTAssertThrowsError(
+            try ServiceConfiguration.fromEnvironment(
+                serviceName: "intake", environment: ["HROMADA_HTTP_PORT": "eighty"])
+        ) { error in
             XCTAssertTrue("\(error)".contains("HROMADA_HTTP_PORT"))
         }
-        XCTAssertThrowsError(try ServiceConfiguration.fromEnvironment(serviceName: "intake", environment: ["HROMADA_AMQP_URL": "http://x"]))
+        XCTAssertThrowsError(
+            try ServiceConfiguration.fromEnvironment(
+                serviceName: "intake", environment: ["HROMADA_AMQP_URL": "http://x"]))
         let c = try? ServiceConfiguration.fromEnvironment(serviceName: "routing", environment: [:])
         XCTAssertEqual(c?.httpPort, 8081)
         // No password in the default: each role's password is generated (issue 13: it was the role's name).
         XCTAssertEqual(c?.databaseURL, "postgresql://hromada_routing@127.0.0.1:5432/hromada")
         XCTAssertEqual(c?.amqpURL, "amqp://hromada-routing@127.0.0.1:5672/%2f")
         XCTAssertEqual(c?.httpHost, "127.0.0.1")
-        let d = try? ServiceConfiguration.fromEnvironment(serviceName: "audit", environment: ["HROMADA_HTTP_PORT": "9000", "HROMADA_LOG_LEVEL": "debug"])
+        let d = try? ServiceConfiguration.fromEnvironment(
+            serviceName: "audit", environment: ["HROMADA_HTTP_PORT": "9000", "HROMADA_LOG_LEVEL": "debug"])
         XCTAssertEqual(d?.httpPort, 9000)
         XCTAssertEqual(d?.logLevel, .debug)
     }

@@ -34,9 +34,11 @@ final class AuditRoleTests: XCTestCase {
     func testOnTheStackTheScriptsBuildTheServiceRoleCannotRewriteTheLog() async throws {
         try IntegrationEnvironment.requireServers()
         guard let ownerPassword = IntegrationEnvironment.secret("postgres", Self.owner),
-              let servicePassword = IntegrationEnvironment.secret("postgres", Self.service) else {
+            let servicePassword = IntegrationEnvironment.secret("postgres", Self.service)
+        else {
             if IntegrationEnvironment.infrastructureRequired {
-                XCTFail("deploy/local/test.sh creates \(Self.owner) with a generated password (lib.sh audit_owner_ensure)")
+                XCTFail(
+                    "deploy/local/test.sh creates \(Self.owner) with a generated password (lib.sh audit_owner_ensure)")
             }
             throw XCTSkip("no generated password for \(Self.owner): run deploy/local/test.sh or up.sh")
         }
@@ -63,7 +65,8 @@ final class AuditRoleTests: XCTestCase {
                 await superuser.close()
             }
         }
-        let owner = try await superuser.query("""
+        let owner = try await superuser.query(
+            """
             SELECT nspowner::regrole::text, r.rolsuper, r.rolcanlogin
             FROM pg_namespace n JOIN pg_roles r ON r.rolname = \(Self.owner) WHERE n.nspname = 'audit'
             """)
@@ -81,7 +84,8 @@ final class AuditRoleTests: XCTestCase {
 
         // The service role may insert (rolled back: the real chain stays as it is) and read.
         try await service.withConnection { connection in
-            try connection.executeScript("""
+            try connection.executeScript(
+                """
                 BEGIN;
                 INSERT INTO log (seq, event_id, event_type, correlation_id, actor, occurred_at, stored, prev_hash, hash)
                 VALUES (-1, gen_random_uuid(), 'test.event', gen_random_uuid(), 'test', now(), '\\x7b7d', '\\x00', '\\x01');
@@ -132,7 +136,8 @@ final class AuditRoleTests: XCTestCase {
 
         // INSERT and SELECT work.
         try await service.withConnection { connection in
-            try connection.executeScript("""
+            try connection.executeScript(
+                """
                 INSERT INTO log (seq, event_id, event_type, correlation_id, actor, occurred_at, stored, prev_hash, hash)
                 VALUES (1, gen_random_uuid(), 'test.event', gen_random_uuid(), 'test', now(), '\\x7b7d', '\\x00', '\\x01')
                 """)
@@ -170,8 +175,11 @@ final class AuditRoleTests: XCTestCase {
     private func assertOnlyInsertAndSelectAfterTryingToGrantMore(
         service: PostgresClient, superuser: PostgresClient
     ) async throws {
-        _ = try? await service.withConnection { try $0.executeScript("GRANT UPDATE, DELETE, TRUNCATE ON log TO hromada_audit") }
-        let rights = try await superuser.query("""
+        _ = try? await service.withConnection {
+            try $0.executeScript("GRANT UPDATE, DELETE, TRUNCATE ON log TO hromada_audit")
+        }
+        let rights = try await superuser.query(
+            """
             SELECT has_table_privilege('hromada_audit', 'audit.log', 'UPDATE'),
                    has_table_privilege('hromada_audit', 'audit.log', 'DELETE'),
                    has_table_privilege('hromada_audit', 'audit.log', 'TRUNCATE'),

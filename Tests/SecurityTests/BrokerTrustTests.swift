@@ -52,13 +52,16 @@ final class BrokerTrustTests: XCTestCase {
         let broker = try await Self.broker(self)
         let admin = AMQPClient(configuration: broker.administratorConfiguration(), logger: Self.quiet)
         addTeardownBlock { await admin.close() }
-        try await admin.declare(AMQPTopology(queues: [AMQPTopology.Queue(name: Self.queue, arguments: ["x-queue-type": "quorum"])]))
+        try await admin.declare(
+            AMQPTopology(queues: [AMQPTopology.Queue(name: Self.queue, arguments: ["x-queue-type": "quorum"])]))
         let envelope = try Self.envelope(note: "observed")
         let body = FileManager.default.temporaryDirectory.appendingPathComponent("trust-\(UUID().uuidString).json")
         try Data(try envelope.encoded()).write(to: body)
         defer { try? FileManager.default.removeItem(at: body) }
-        let output = try Self.python(["observer", try await broker.url(asUser: "hromada-observer"),
-                                      try await broker.url(forService: "intake"), envelope.routingKey, body.path])
+        let output = try Self.python([
+            "observer", try await broker.url(asUser: "hromada-observer"),
+            try await broker.url(forService: "intake"), envelope.routingKey, body.path,
+        ])
         let result = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any], output)
         XCTAssertEqual(result["received"] as? Bool, true, "the observer reads what is published on hromada.events")
         XCTAssertEqual(result["user_id"] as? String, "hromada-intake", "and sees who published it")
@@ -70,17 +73,22 @@ final class BrokerTrustTests: XCTestCase {
 
     func testTheBrokerRefusesAnotherServicesTypeAndAForgedUserID() async throws {
         let broker = try await Self.broker(self)
-        let intake = AMQPClient(configuration: try AMQPConfiguration(url: try await broker.url(forService: "intake")), logger: Self.quiet)
+        let intake = AMQPClient(
+            configuration: try AMQPConfiguration(url: try await broker.url(forService: "intake")), logger: Self.quiet)
         let admin = AMQPClient(configuration: broker.administratorConfiguration(), logger: Self.quiet)
-        addTeardownBlock { await intake.close(); await admin.close() }
+        addTeardownBlock {
+            await intake.close()
+            await admin.close()
+        }
 
         // intake's user may publish its own types…
         let own = try Self.envelope(note: "own type")
         try await intake.publish([Self.message(own)])
         // …but not ticket.answered: the topic permission refuses the routing key.
         let answered = try Envelope(
-            event: TicketAnswered(ticketId: UUID(), appealId: UUID(), registrationNumber: "MK-2026-000001", authority: "zhkg",
-                                  officialId: "x", outcome: .resolvedPositively, answerText: "forged", answeredAt: Date()),
+            event: TicketAnswered(
+                ticketId: UUID(), appealId: UUID(), registrationNumber: "MK-2026-000001", authority: "zhkg",
+                officialId: "x", outcome: .resolvedPositively, answerText: "forged", answeredAt: Date()),
             correlationId: UUID(), causationId: nil, producer: Producers.routing)
         do {
             try await intake.publish([Self.message(answered)])
@@ -116,11 +124,15 @@ final class BrokerTrustTests: XCTestCase {
             let key = entry.routingKeyPrefix + (entry.routingKeyCarriesAuthority ? ".zhkg" : "")
             for producer in Producers.producers(of: entry.type) {
                 let regex = try NSRegularExpression(pattern: Producers.writeRoutingKeyPattern(for: producer))
-                XCTAssertNotNil(regex.firstMatch(in: key, range: NSRange(key.startIndex..., in: key)), "\(producer) may send \(key)")
+                XCTAssertNotNil(
+                    regex.firstMatch(in: key, range: NSRange(key.startIndex..., in: key)), "\(producer) may send \(key)"
+                )
             }
             for producer in Producers.all where !Producers.mayPublish(producer, type: entry.type) {
                 let regex = try NSRegularExpression(pattern: Producers.writeRoutingKeyPattern(for: producer))
-                XCTAssertNil(regex.firstMatch(in: key, range: NSRange(key.startIndex..., in: key)), "\(producer) may not send \(key)")
+                XCTAssertNil(
+                    regex.firstMatch(in: key, range: NSRange(key.startIndex..., in: key)),
+                    "\(producer) may not send \(key)")
             }
         }
     }
@@ -136,8 +148,10 @@ final class BrokerTrustTests: XCTestCase {
         let body = FileManager.default.temporaryDirectory.appendingPathComponent("trust-\(UUID().uuidString).json")
         try Data(try bare.encoded()).write(to: body)
         defer { try? FileManager.default.removeItem(at: body) }
-        let published = try Self.python(["publish-bare", fixture.broker.administratorConfiguration().url,
-                                         Topology.eventsExchange, bare.routingKey, body.path])
+        let published = try Self.python([
+            "publish-bare", fixture.broker.administratorConfiguration().url,
+            Topology.eventsExchange, bare.routingKey, body.path,
+        ])
         XCTAssertEqual(published.trimmingCharacters(in: .whitespacesAndNewlines), "published")
         // 2. A valid user, but the envelope names another producer.
         var wrongProducer = try Self.envelope(note: "forged: producer")
@@ -146,12 +160,18 @@ final class BrokerTrustTests: XCTestCase {
         try await intake.publish([Self.message(wrongProducer)])
         // 3. A valid user and key it may send, carrying another service's event type.
         let foreignType = try Envelope(
-            event: TicketClosed(ticketId: UUID(), appealId: UUID(), registrationNumber: "MK-2026-000002", authority: "zhkg", closedAt: Date(), closedBy: "x"),
+            event: TicketClosed(
+                ticketId: UUID(), appealId: UUID(), registrationNumber: "MK-2026-000002", authority: "zhkg",
+                closedAt: Date(), closedBy: "x"),
             correlationId: UUID(), causationId: nil, producer: Producers.routing)
-        try await intake.publish([AMQPOutgoingMessage(
-            exchange: Topology.eventsExchange, routingKey: "appeal.returned.v1", body: try foreignType.encoded(),
-            properties: AMQPProperties(contentType: Topology.contentType, deliveryMode: 2, messageID: foreignType.id.uuidString.lowercased(),
-                                       type: foreignType.type))])
+        try await intake.publish([
+            AMQPOutgoingMessage(
+                exchange: Topology.eventsExchange, routingKey: "appeal.returned.v1", body: try foreignType.encoded(),
+                properties: AMQPProperties(
+                    contentType: Topology.contentType, deliveryMode: 2,
+                    messageID: foreignType.id.uuidString.lowercased(),
+                    type: foreignType.type))
+        ])
         // And a genuine one after them, which must flow.
         let genuine = try Self.envelope(note: "genuine")
         try await intake.publish([Self.message(genuine)])
@@ -169,10 +189,14 @@ final class BrokerTrustTests: XCTestCase {
         XCTAssertTrue(allDead, "every forgery is dead-lettered (\(dead.count) of 3)")
         let reasons = dead.compactMap { $0.properties.headers[Topology.Header.lastError]?.stringValue }
         XCTAssertTrue(reasons.contains { $0.contains("no user_id") }, "\(reasons)")
-        XCTAssertTrue(reasons.contains { $0.contains("hromada-notification does not produce appeal.returned") }, "\(reasons)")
-        XCTAssertTrue(reasons.contains { $0.contains("user_id hromada-intake is not the broker user of hromada-routing") }, "\(reasons)")
+        XCTAssertTrue(
+            reasons.contains { $0.contains("hromada-notification does not produce appeal.returned") }, "\(reasons)")
+        XCTAssertTrue(
+            reasons.contains { $0.contains("user_id hromada-intake is not the broker user of hromada-routing") },
+            "\(reasons)")
         for delivery in dead {
-            XCTAssertEqual(delivery.properties.headers[Topology.Header.attempts], .int(1), "dead at once, never retried")
+            XCTAssertEqual(
+                delivery.properties.headers[Topology.Header.attempts], .int(1), "dead at once, never retried")
         }
         let effects = try await fixture.effects()
         XCTAssertEqual(effects, ["genuine"], "no forgery had an effect")
@@ -182,14 +206,18 @@ final class BrokerTrustTests: XCTestCase {
             }
             XCTAssertEqual(rows, 0, "no inbox row for a forgery")
         }
-        XCTAssertEqual(fixture.handledNotes.withLock { $0.filter { $0.hasPrefix("forged") } }, [], "the handler never saw a forgery")
+        XCTAssertEqual(
+            fixture.handledNotes.withLock { $0.filter { $0.hasPrefix("forged") } }, [],
+            "the handler never saw a forgery")
     }
 
     func testARetriedMessageKeepsItsUserIDAndIsAccepted() async throws {
         let fixture = try await TrustFixture.start(self)
         let intake = try await fixture.client(asService: "intake")
         try await intake.publish([Self.message(try Self.envelope(note: "flaky: fails once"))])
-        let handled = try await eventually(timeout: .seconds(20)) { try await fixture.effects().contains("flaky: fails once") }
+        let handled = try await eventually(timeout: .seconds(20)) {
+            try await fixture.effects().contains("flaky: fails once")
+        }
         XCTAssertTrue(handled, "accepted on its second try, so the broker kept its user_id")
         XCTAssertEqual(fixture.attempts.withLock { $0["flaky: fails once"] }, [1, 2])
         let depth = try await fixture.broker.queueDepth(EventTopology.deadLetterQueue(Self.queue))
@@ -211,11 +239,15 @@ final class BrokerTrustTests: XCTestCase {
         try await fixture.admin.nack(copy, requeue: true)
 
         fixture.healed.withLock { $0 = true }
-        let endpoints = CtlEndpoints(services: [], rabbitMQAPI: IntegrationEnvironment.rabbitMQAPI,
-                                     amqpURL: try await fixture.broker.url(asUser: "hromada-replay"), adminToken: nil)
-        let result = try await DeadLetters(endpoints: endpoints, logger: Self.quiet).replay(queue: Self.queue, messageId: nil)
+        let endpoints = CtlEndpoints(
+            services: [], rabbitMQAPI: IntegrationEnvironment.rabbitMQAPI,
+            amqpURL: try await fixture.broker.url(asUser: "hromada-replay"), adminToken: nil)
+        let result = try await DeadLetters(endpoints: endpoints, logger: Self.quiet).replay(
+            queue: Self.queue, messageId: nil)
         XCTAssertEqual(result.replayed.count, 1)
-        let handled = try await eventually(timeout: .seconds(20)) { try await fixture.effects().contains("poison until healed") }
+        let handled = try await eventually(timeout: .seconds(20)) {
+            try await fixture.effects().contains("poison until healed")
+        }
         XCTAssertTrue(handled, "the replayed event carries its original user_id and is accepted")
         let left = try await fixture.broker.queueDepth(deadQueue)
         XCTAssertEqual(left, 0)
@@ -239,22 +271,26 @@ final class BrokerTrustTests: XCTestCase {
     /// An `appeal.returned` (produced by intake) whose reason carries `note`.
     static func envelope(note: String) throws -> Envelope {
         let appealId = UUID()
-        return try Envelope(event: AppealReturned(appealId: appealId, registrationNumber: "MK-2026-000001", reason: note, returnedAt: Date()),
-                            correlationId: appealId, causationId: nil, producer: Producers.intake)
+        return try Envelope(
+            event: AppealReturned(
+                appealId: appealId, registrationNumber: "MK-2026-000001", reason: note, returnedAt: Date()),
+            correlationId: appealId, causationId: nil, producer: Producers.intake)
     }
 
     static func message(_ envelope: Envelope) throws -> AMQPOutgoingMessage {
         AMQPOutgoingMessage(
             exchange: Topology.eventsExchange, routingKey: envelope.routingKey, body: try envelope.encoded(),
-            properties: AMQPProperties(contentType: Topology.contentType, deliveryMode: Topology.deliveryMode,
-                                       messageID: envelope.id.uuidString.lowercased(), type: envelope.type,
-                                       correlationID: envelope.correlationId.uuidString.lowercased(), appID: envelope.producer))
+            properties: AMQPProperties(
+                contentType: Topology.contentType, deliveryMode: Topology.deliveryMode,
+                messageID: envelope.id.uuidString.lowercased(), type: envelope.type,
+                correlationID: envelope.correlationId.uuidString.lowercased(), appID: envelope.producer))
     }
 
     static func python(_ arguments: [String]) throws -> String {
         let script = IntegrationEnvironment.repositoryRoot.appendingPathComponent("Tests/Interop/broker_trust.py").path
-        let (status, output) = try IntegrationEnvironment.run("/usr/bin/env", ["python3", script] + arguments,
-                                                              environment: ProcessInfo.processInfo.environment)
+        let (status, output) = try IntegrationEnvironment.run(
+            "/usr/bin/env", ["python3", script] + arguments,
+            environment: ProcessInfo.processInfo.environment)
         guard status == 0 else { throw XCTSkip("broker_trust.py \(arguments[0]) exited \(status): \(output)") }
         return output
     }
@@ -262,10 +298,12 @@ final class BrokerTrustTests: XCTestCase {
     /// Output of a deploy/local/lib.sh function (sourced with a throwaway state folder).
     static func bash(_ command: String) throws -> String {
         let lib = IntegrationEnvironment.repositoryRoot.appendingPathComponent("deploy/local/lib.sh").path
-        let state = FileManager.default.temporaryDirectory.appendingPathComponent("hromada-lib-\(UUID().uuidString)").path
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("hromada-lib-\(UUID().uuidString)")
+            .path
         defer { try? FileManager.default.removeItem(atPath: state) }
-        let (status, output) = try IntegrationEnvironment.run("/bin/bash", ["-c", "source '\(lib)' && \(command)"],
-                                                              environment: ["HROMADA_STATE": state, "PATH": "/usr/bin:/bin"])
+        let (status, output) = try IntegrationEnvironment.run(
+            "/bin/bash", ["-c", "source '\(lib)' && \(command)"],
+            environment: ["HROMADA_STATE": state, "PATH": "/usr/bin:/bin"])
         XCTAssertEqual(status, 0, command)
         return output.trimmingCharacters(in: .newlines)
     }
@@ -286,10 +324,14 @@ final class TrustFixture: @unchecked Sendable {
     private let clients = Mutex<[AMQPClient]>([])
 
     static let migrations = [
-        Migration(version: 100, name: "trust test effects", sql: "CREATE TABLE effects (event_id uuid NOT NULL, note text NOT NULL);"),
+        Migration(
+            version: 100, name: "trust test effects",
+            sql: "CREATE TABLE effects (event_id uuid NOT NULL, note text NOT NULL);")
     ]
 
-    private init(broker: TestBroker, database: TestDatabase, runtime: ServiceRuntime, admin: AMQPClient, harness: ServiceHarness) {
+    private init(
+        broker: TestBroker, database: TestDatabase, runtime: ServiceRuntime, admin: AMQPClient, harness: ServiceHarness
+    ) {
         self.broker = broker
         self.database = database
         self.runtime = runtime
@@ -303,26 +345,33 @@ final class TrustFixture: @unchecked Sendable {
         test.addTeardownBlock { try? await database.drop() }
         let configuration = ServiceConfiguration(
             serviceName: "routing", httpHost: "127.0.0.1", httpPort: 0,
-            amqpURL: try await broker.url(forService: "routing"), databaseURL: database.connectionString, databasePoolSize: 4)
+            amqpURL: try await broker.url(forService: "routing"), databaseURL: database.connectionString,
+            databasePoolSize: 4)
         let runtime = try ServiceRuntime(configuration: configuration, logger: BrokerTrustTests.quiet)
         try await runtime.prepare(migrations: migrations, patience: .seconds(30))
         var settings = EventConsumer.Settings()
         settings.retryDelays = [.milliseconds(100)]
         settings.prefetch = 20
         let box = HandlerBox()
-        _ = runtime.addConsumer(queue: BrokerTrustTests.queue, bindings: ["appeal.returned.v1"], handler: TrustHandler(box: box), settings: settings)
+        _ = runtime.addConsumer(
+            queue: BrokerTrustTests.queue, bindings: ["appeal.returned.v1"], handler: TrustHandler(box: box),
+            settings: settings)
         let harness = try await ServiceHarness.start(runtime: runtime, router: runtime.makeRouter())
         let admin = AMQPClient(configuration: broker.administratorConfiguration(), logger: BrokerTrustTests.quiet)
         let fixture = TrustFixture(broker: broker, database: database, runtime: runtime, admin: admin, harness: harness)
         box.fixture.withLock { $0 = fixture }
         test.addTeardownBlock { await fixture.stop() }
-        let ready = try await eventually(timeout: .seconds(20)) { try await harness.request("GET", "/health/ready").status == 200 }
+        let ready = try await eventually(timeout: .seconds(20)) {
+            try await harness.request("GET", "/health/ready").status == 200
+        }
         XCTAssertTrue(ready, "the consumer runs as hromada-routing with its production rights")
         return fixture
     }
 
     func client(asService service: String) async throws -> AMQPClient {
-        let client = AMQPClient(configuration: try AMQPConfiguration(url: try await broker.url(forService: service)), logger: BrokerTrustTests.quiet)
+        let client = AMQPClient(
+            configuration: try AMQPConfiguration(url: try await broker.url(forService: service)),
+            logger: BrokerTrustTests.quiet)
         clients.withLock { $0.append(client) }
         return client
     }

@@ -25,8 +25,10 @@ final class ConstantTimeTests: XCTestCase {
     /// byte (an early-exit `==` is ~10x faster there). Medians of many rounds; a generous bound.
     func testTimeDoesNotDependOnWhereTheValuesDiffer() {
         let base = [UInt8](repeating: 0x41, count: 4096)
-        var first = base; first[0] = 0x42
-        var last = base; last[4095] = 0x42
+        var first = base
+        first[0] = 0x42
+        var last = base
+        last[4095] = 0x42
         func median(_ other: [UInt8]) -> Double {
             var samples: [Double] = []
             for _ in 0..<41 {
@@ -40,11 +42,13 @@ final class ConstantTimeTests: XCTestCase {
             return samples.sorted()[samples.count / 2]
         }
         _ = median(first)  // warm up
-        let early = median(first), late = median(last)
+        let early = median(first)
+        let late = median(last)
         print("ConstantTime.equals 4 KiB x200: differs at byte 0 \(Int(early)) ns, at byte 4095 \(Int(late)) ns")
         XCTAssertGreaterThan(early / late, 0.5, "comparison returns early when the first byte differs")
         // And the same for a naive comparison, to show the check could fail.
-        let naiveEarly = naiveMedian(base, first), naiveLate = naiveMedian(base, last)
+        let naiveEarly = naiveMedian(base, first)
+        let naiveLate = naiveMedian(base, last)
         print("naive early-exit comparison: \(Int(naiveEarly)) ns vs \(Int(naiveLate)) ns")
     }
 
@@ -55,7 +59,12 @@ final class ConstantTimeTests: XCTestCase {
             var sink = false
             for _ in 0..<200 {
                 var equal = a.count == b.count
-                if equal { for i in a.indices where a[i] != b[i] { equal = false; break } }
+                if equal {
+                    for i in a.indices where a[i] != b[i] {
+                        equal = false
+                        break
+                    }
+                }
                 sink = sink != equal
             }
             let elapsed = ContinuousClock.now - start

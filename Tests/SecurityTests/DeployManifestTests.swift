@@ -25,7 +25,8 @@ final class DeployManifestTests: XCTestCase {
     }
 
     func testValidatorRejectsBrokenManifests() throws {
-        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("hromada-deploy-\(UUID().uuidString.prefix(8))")
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "hromada-deploy-\(UUID().uuidString.prefix(8))")
         try FileManager.default.copyItem(at: Self.deploy, to: copy)
         addTeardownBlock { try? FileManager.default.removeItem(at: copy) }
         let services = copy.appendingPathComponent("k8s/40-services.yaml")

@@ -25,11 +25,15 @@ final class SecurityChecksTests: XCTestCase {
     func testInjectionIsInertHTMLEscapedTokensHashedAndNoPersonalDataLogged() async throws {
         let logs = CapturedLogs()
         let system = try await SecuritySystem.start(self, logger: logs.logger(label: "security-capture", level: .info))
-        let intake = system.harness("intake"), routing = system.harness("routing")
+        let intake = system.harness("intake")
+        let routing = system.harness("routing")
 
         // Register an appeal whose subject is an injection and whose author is distinctive.
-        let created = try await intake.request("POST", "/v1/appeals", json: SecuritySystem.appeal(
-            subject: Self.injection, name: Self.piiName, email: Self.piiEmail, phone: Self.piiPhone, address: Self.piiAddress, text: Self.piiText),
+        let created = try await intake.request(
+            "POST", "/v1/appeals",
+            json: SecuritySystem.appeal(
+                subject: Self.injection, name: Self.piiName, email: Self.piiEmail, phone: Self.piiPhone,
+                address: Self.piiAddress, text: Self.piiText),
             headers: ["Authorization": "Bearer \(SecuritySystem.centreKey)"])
         XCTAssertEqual(created.status, 201, created.text)
         let receipt = try XCTUnwrap(try created.json() as? [String: Any])
@@ -38,13 +42,15 @@ final class SecurityChecksTests: XCTestCase {
 
         // Stored as it was typed, and the table is still there.
         let intakeAdmin = system.databases["intake"]!.adminClient()
-        let stored = try await intakeAdmin.query("SELECT subject FROM intake.appeals WHERE registration_number = \(number)")
+        let stored = try await intakeAdmin.query(
+            "SELECT subject FROM intake.appeals WHERE registration_number = \(number)")
         XCTAssertEqual(stored.count, 1)
         XCTAssertEqual(stored.first?.text(0), Self.injection)
 
         // The resident's tracking page.
         // Issue 14: the old link proves the code and redirects to a clean address (the proof cookie).
-        let track = try await TrackingPageClient.get("http://127.0.0.1:\(intake.port)/track?number=\(number)&token=\(trackingToken)")
+        let track = try await TrackingPageClient.get(
+            "http://127.0.0.1:\(intake.port)/track?number=\(number)&token=\(trackingToken)")
         XCTAssertEqual(track.status, 200)
         XCTAssertTrue(track.text.contains("id=\"status\""), "the result is shown")
         XCTAssertFalse(track.text.contains("<script>alert"), "raw script on the tracking page")
@@ -53,53 +59,71 @@ final class SecurityChecksTests: XCTestCase {
         let routingAdmin = system.databases["routing"]!.adminClient()
         var ticketID: String?
         let routed = try await eventually(timeout: .seconds(20), every: .milliseconds(200)) {
-            ticketID = try await routingAdmin.query("SELECT id::text FROM routing.tickets WHERE registration_number = \(number)").first?.text(0)
+            ticketID = try await routingAdmin.query(
+                "SELECT id::text FROM routing.tickets WHERE registration_number = \(number)"
+            ).first?.text(0)
             return ticketID != nil
         }
         XCTAssertTrue(routed, "no ticket for the appeal")
-        let login = try await RawHTTP.send(port: routing.port, method: "POST", path: "/login",
-                                           headers: [("Content-Type", "application/x-www-form-urlencoded")],
-                                           body: Array("token=\(SecuritySystem.adminToken)".utf8))
+        let login = try await RawHTTP.send(
+            port: routing.port, method: "POST", path: "/login",
+            headers: [("Content-Type", "application/x-www-form-urlencoded")],
+            body: Array("token=\(SecuritySystem.adminToken)".utf8))
         XCTAssertEqual(login?.status, 303)
         let cookie = try XCTUnwrap(login?.headers["set-cookie"]?.split(separator: ";").first.map(String.init))
         for path in ["/", "/tickets/\(ticketID ?? "")"] {
-            let fetched = await RawHTTP.send(port: routing.port, method: "GET", path: path, headers: [("Cookie", cookie)])
+            let fetched = await RawHTTP.send(
+                port: routing.port, method: "GET", path: path, headers: [("Cookie", cookie)])
             let page = try XCTUnwrap(fetched)
             XCTAssertEqual(page.status, 200, "routing \(path)")
             XCTAssertFalse(page.text.contains("<script>alert"), "raw script on routing \(path)")
             XCTAssertTrue(page.text.contains(Self.escapedScript), "routing \(path) does not show the subject escaped")
         }
-        let json = try await routing.request("GET", "/v1/tickets/\(ticketID ?? "")", headers: ["Authorization": "Bearer \(SecuritySystem.adminToken)"])
+        let json = try await routing.request(
+            "GET", "/v1/tickets/\(ticketID ?? "")", headers: ["Authorization": "Bearer \(SecuritySystem.adminToken)"])
         XCTAssertEqual(json.status, 200)
-        XCTAssertTrue(json.text.contains("DROP TABLE appeals"), "the JSON API carries the subject as data: \(json.text.prefix(300))")
+        XCTAssertTrue(
+            json.text.contains("DROP TABLE appeals"),
+            "the JSON API carries the subject as data: \(json.text.prefix(300))")
 
         // Let notification and audit handle the events too (their logs count as well).
         let audited = try await eventually(timeout: .seconds(20), every: .milliseconds(200)) {
-            try await system.databases["audit"]!.adminClient().query("SELECT count(*) FROM audit.inbox").first?.decode(0, as: Int.self) ?? 0 >= 2
+            try await system.databases["audit"]!.adminClient().query("SELECT count(*) FROM audit.inbox").first?.decode(
+                0, as: Int.self) ?? 0 >= 2
         }
         XCTAssertTrue(audited, "audit did not record the events")
         _ = await eventually(timeout: .seconds(10), every: .milliseconds(200)) {
-            ((try? await system.databases["notification"]!.adminClient().query("SELECT count(*) FROM notification.inbox").first?.decode(0, as: Int.self)) ?? 0) >= 2
+            ((try? await system.databases["notification"]!.adminClient().query(
+                "SELECT count(*) FROM notification.inbox"
+            ).first?.decode(0, as: Int.self)) ?? 0) >= 2
         }
 
         // Tokens: only hashes at rest, in every table of every service (outboxes and audit included).
         var everything = ""
         for (service, db) in system.databases {
             let rows = try await db.adminClient().query(
-                "SELECT table_name, query_to_xml(format('SELECT * FROM %I.%I', table_schema, table_name), true, false, '')::text FROM information_schema.tables WHERE table_schema = \(service) AND table_type = 'BASE TABLE'")
+                "SELECT table_name, query_to_xml(format('SELECT * FROM %I.%I', table_schema, table_name), true, false, '')::text FROM information_schema.tables WHERE table_schema = \(service) AND table_type = 'BASE TABLE'"
+            )
             for row in rows { everything += "\n[\(service).\(row.text(0) ?? "")]\n" + (row.text(1) ?? "") }
         }
         XCTAssertFalse(everything.contains(SecuritySystem.centreKey), "a centre key is stored in plaintext")
         XCTAssertFalse(everything.contains(SecuritySystem.adminToken), "the admin token is stored in plaintext")
         XCTAssertFalse(everything.contains(system.officialToken), "an official's token is stored in plaintext")
-        XCTAssertTrue(everything.contains(TokenHash.hash(token: SecuritySystem.centreKey)), "the centre key's hash is not where it should be")
-        XCTAssertTrue(everything.contains(TokenHash.hash(token: system.officialToken)), "the official token's hash is not where it should be")
+        XCTAssertTrue(
+            everything.contains(TokenHash.hash(token: SecuritySystem.centreKey)),
+            "the centre key's hash is not where it should be")
+        XCTAssertTrue(
+            everything.contains(TokenHash.hash(token: system.officialToken)),
+            "the official token's hash is not where it should be")
 
         // Logs at info and above: no personal data.
         let lines = logs.lines
         print("captured \(lines.count) log lines at info and above")
         XCTAssertGreaterThan(lines.count, 0, "the capture saw nothing: the check would prove nothing")
-        for needle in [Self.piiName, "Зюзякевич", Self.piiEmail, Self.piiPhone, Self.piiAddress, "4242-Щ", "QX7", SecuritySystem.centreKey, system.officialToken, trackingToken] {
+        for needle in [
+            Self.piiName, "Зюзякевич", Self.piiEmail, Self.piiPhone, Self.piiAddress, "4242-Щ", "QX7",
+            SecuritySystem.centreKey, system.officialToken, trackingToken,
+        ] {
             let hits = lines.filter { $0.contains(needle) }
             XCTAssertTrue(hits.isEmpty, "personal data or a secret in the logs: \(hits.prefix(3))")
         }
@@ -112,8 +136,14 @@ final class SecurityChecksTests: XCTestCase {
             var limited: RawHTTP.Response?
             var passed = 0
             for _ in 0..<160 {
-                guard let response = await RawHTTP.send(port: port, method: "GET", path: path, headers: [("X-Forwarded-For", "203.0.113.7")]) else { continue }
-                if response.status == 429 { limited = response; break }
+                guard
+                    let response = await RawHTTP.send(
+                        port: port, method: "GET", path: path, headers: [("X-Forwarded-For", "203.0.113.7")])
+                else { continue }
+                if response.status == 429 {
+                    limited = response
+                    break
+                }
                 if response.status == 200 { passed += 1 }
             }
             let response = try XCTUnwrap(limited, "\(path): 160 requests in a burst were never limited")
@@ -122,7 +152,8 @@ final class SecurityChecksTests: XCTestCase {
             XCTAssertNotNil(response.headers["retry-after"].flatMap(Int.init), "429 without a numeric Retry-After")
             if path.hasPrefix("/v1") { XCTAssertTrue(HTTPFuzzTests.hasErrorShape(response.body), response.text) }
             // Another client is not affected.
-            let other = await RawHTTP.send(port: port, method: "GET", path: path, headers: [("X-Forwarded-For", "198.51.100.9")])
+            let other = await RawHTTP.send(
+                port: port, method: "GET", path: path, headers: [("X-Forwarded-For", "198.51.100.9")])
             XCTAssertEqual(other?.status, 200)
         }
     }
@@ -137,28 +168,46 @@ final class SecurityChecksTests: XCTestCase {
         for service in SecuritySystem.services {
             let queue = "hromada.\(service)"
             let garbage: [[UInt8]] = [
-                Array("not json at all".utf8), Array("{}".utf8), Array(#"{"id":"x","type":5}"#.utf8), [0xFF, 0xFE, 0x00, 0xC0],
-                Array(#"{"id":"6f1c1a52-0000-4000-8000-000000000000","type":"appeal.registered","version":1,"occurredAt":"yesterday","correlationId":"x","producer":"p","payload":{}}"#.utf8),
+                Array("not json at all".utf8), Array("{}".utf8), Array(#"{"id":"x","type":5}"#.utf8),
+                [0xFF, 0xFE, 0x00, 0xC0],
+                Array(
+                    #"{"id":"6f1c1a52-0000-4000-8000-000000000000","type":"appeal.registered","version":1,"occurredAt":"yesterday","correlationId":"x","producer":"p","payload":{}}"#
+                        .utf8),
                 generator.bytes(300),
             ]
             let marker = UUID().uuidString
             for (i, body) in garbage.enumerated() {
-                try await system.client.publish([AMQPOutgoingMessage(exchange: "", routingKey: queue, body: body,
-                    properties: AMQPProperties(contentType: "application/json", deliveryMode: 2, messageID: "\(marker)-\(i)", type: "garbage"))])
+                try await system.client.publish([
+                    AMQPOutgoingMessage(
+                        exchange: "", routingKey: queue, body: body,
+                        properties: AMQPProperties(
+                            contentType: "application/json", deliveryMode: 2, messageID: "\(marker)-\(i)",
+                            type: "garbage"))
+                ])
             }
             let unknown = try (0..<2).map { _ in
-                Envelope(id: UUID(), type: "hromada.unknown-event", version: 7, correlationId: UUID(), causationId: nil, producer: Producers.intake,
-                         payload: .object(["x": .string(Self.injection)]))
+                Envelope(
+                    id: UUID(), type: "hromada.unknown-event", version: 7, correlationId: UUID(), causationId: nil,
+                    producer: Producers.intake,
+                    payload: .object(["x": .string(Self.injection)]))
             }
             _ = unknown
-            let valid = try Envelope(event: AppealReturned(appealId: UUID(), registrationNumber: "MK-2026-999999", reason: "test", returnedAt: Date()),
-                                     correlationId: UUID(), causationId: nil, producer: Producers.intake)
+            let valid = try Envelope(
+                event: AppealReturned(
+                    appealId: UUID(), registrationNumber: "MK-2026-999999", reason: "test", returnedAt: Date()),
+                correlationId: UUID(), causationId: nil, producer: Producers.intake)
             for envelope in unknown + [valid] {
-                try await system.client.publish([AMQPOutgoingMessage(exchange: "", routingKey: queue, body: try envelope.encoded(),
-                    properties: AMQPProperties(contentType: "application/json", deliveryMode: 2, messageID: envelope.id.uuidString, type: envelope.type))])
+                try await system.client.publish([
+                    AMQPOutgoingMessage(
+                        exchange: "", routingKey: queue, body: try envelope.encoded(),
+                        properties: AMQPProperties(
+                            contentType: "application/json", deliveryMode: 2, messageID: envelope.id.uuidString,
+                            type: envelope.type))
+                ])
             }
             let own = system.databases[service]!.client(poolSize: 1)  // the service's role, search_path = its schema
-            let validID = valid.id, unknownIDs = unknown.map(\.id)
+            let validID = valid.id
+            let unknownIDs = unknown.map(\.id)
             let processed = try await eventually(timeout: .seconds(20), every: .milliseconds(200)) {
                 try await own.query("SELECT 1 FROM inbox WHERE message_id = \(validID)").count == 1
             }
@@ -181,7 +230,9 @@ final class SecurityChecksTests: XCTestCase {
             XCTAssertTrue(dead.allSatisfy { d in garbage.contains(d.body) }, "dead-lettered bodies were altered")
             let unknownDead = try await system.client.queueState("\(queue).dead").messages
             XCTAssertEqual(unknownDead, 0, "\(queue): an unknown event type was dead-lettered instead of skipped")
-            counts.append("\(queue): \(dead.count) garbage dead-lettered (reason e.g. \"\(dead.first?.properties.headers[Topology.Header.lastError]?.stringValue?.prefix(60) ?? "")\"), 2 unknown skipped, valid processed")
+            counts.append(
+                "\(queue): \(dead.count) garbage dead-lettered (reason e.g. \"\(dead.first?.properties.headers[Topology.Header.lastError]?.stringValue?.prefix(60) ?? "")\"), 2 unknown skipped, valid processed"
+            )
         }
         print(counts.joined(separator: "\n"))
     }
@@ -193,44 +244,63 @@ final class SecurityChecksTests: XCTestCase {
         let name = "t_roles_" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
         try IntegrationEnvironment.infra("bootstrap-database", name)
         let url = URLComponents(string: IntegrationEnvironment.postgresAdminURL)
-        let host = url?.host ?? "127.0.0.1", port = url?.port ?? 5432
+        let host = url?.host ?? "127.0.0.1"
+        let port = url?.port ?? 5432
         let quiet: Logger = {
             var logger = Logger(label: "roles-test")
             logger.logLevel = .critical
             return logger
         }()
-        let admin = PostgresClient(configuration: PostgresConfiguration(
-            connectionString: "host=\(host) port=\(port) dbname=\(name) user=postgres password=\(IntegrationEnvironment.secret("postgres", "postgres") ?? "postgres")", poolSize: 1), logger: quiet)
+        let admin = PostgresClient(
+            configuration: PostgresConfiguration(
+                connectionString:
+                    "host=\(host) port=\(port) dbname=\(name) user=postgres password=\(IntegrationEnvironment.secret("postgres", "postgres") ?? "postgres")",
+                poolSize: 1), logger: quiet)
         addTeardownBlock {
             await admin.close()
-            let root = PostgresClient(configuration: PostgresConfiguration(connectionString: IntegrationEnvironment.postgresAdminURL, poolSize: 1), logger: quiet)
+            let root = PostgresClient(
+                configuration: PostgresConfiguration(
+                    connectionString: IntegrationEnvironment.postgresAdminURL, poolSize: 1), logger: quiet)
             try? await root.withConnection { c in try c.executeScript("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
             await root.close()
         }
         let services = SecuritySystem.services
         try await admin.withConnection { c in
             for s in services {
-                try c.executeScript("CREATE TABLE \(s).probe (x int); ALTER TABLE \(s).probe OWNER TO hromada_\(s); INSERT INTO \(s).probe VALUES (1)")
+                try c.executeScript(
+                    "CREATE TABLE \(s).probe (x int); ALTER TABLE \(s).probe OWNER TO hromada_\(s); INSERT INTO \(s).probe VALUES (1)"
+                )
             }
         }
         var refused = 0
         for role in services {
-            let client = PostgresClient(configuration: PostgresConfiguration(
-                connectionString: "host=\(host) port=\(port) dbname=\(name) user=hromada_\(role) password=\(IntegrationEnvironment.secret("postgres", "hromada_\(role)") ?? "hromada_\(role)")", poolSize: 1), logger: quiet)
+            let client = PostgresClient(
+                configuration: PostgresConfiguration(
+                    connectionString:
+                        "host=\(host) port=\(port) dbname=\(name) user=hromada_\(role) password=\(IntegrationEnvironment.secret("postgres", "hromada_\(role)") ?? "hromada_\(role)")",
+                    poolSize: 1), logger: quiet)
             let outcome = try await client.withConnection { c -> [String] in
                 var problems: [String] = []
                 // Its own schema works.
                 do {
-                    try c.executeScript("CREATE TABLE \(role).mine (x int); INSERT INTO \(role).mine VALUES (1); SELECT * FROM \(role).probe")
+                    try c.executeScript(
+                        "CREATE TABLE \(role).mine (x int); INSERT INTO \(role).mine VALUES (1); SELECT * FROM \(role).probe"
+                    )
                 } catch { problems.append("\(role) cannot use its own schema: \(error)") }
                 for other in services where other != role {
-                    for sql in ["SELECT * FROM \(other).probe", "INSERT INTO \(other).probe VALUES (2)", "CREATE TABLE \(other).intruder (x int)",
-                                "UPDATE \(other).probe SET x = 3", "DELETE FROM \(other).probe", "DROP TABLE \(other).probe"] {
+                    for sql in [
+                        "SELECT * FROM \(other).probe", "INSERT INTO \(other).probe VALUES (2)",
+                        "CREATE TABLE \(other).intruder (x int)",
+                        "UPDATE \(other).probe SET x = 3", "DELETE FROM \(other).probe", "DROP TABLE \(other).probe",
+                    ] {
                         do {
                             try c.executeScript(sql)
                             problems.append("hromada_\(role) may: \(sql)")
                         } catch let error as PostgresError {
-                            if error.sqlState != "42501" { problems.append("hromada_\(role): \(sql) failed with \(error.sqlState ?? "?") instead of 42501") }
+                            if error.sqlState != "42501" {
+                                problems.append(
+                                    "hromada_\(role): \(sql) failed with \(error.sqlState ?? "?") instead of 42501")
+                            }
                         }
                     }
                 }
@@ -247,9 +317,13 @@ final class SecurityChecksTests: XCTestCase {
             refused += (services.count - 1) * 6 + 2 - outcome.count
         }
         // The same in the shared `hromada` database, by privilege (no object is touched there).
-        let shared = PostgresClient(configuration: PostgresConfiguration(
-            connectionString: "host=\(host) port=\(port) dbname=hromada user=postgres password=\(IntegrationEnvironment.secret("postgres", "postgres") ?? "postgres")", poolSize: 1), logger: quiet)
-        let leaks = try await shared.query("""
+        let shared = PostgresClient(
+            configuration: PostgresConfiguration(
+                connectionString:
+                    "host=\(host) port=\(port) dbname=hromada user=postgres password=\(IntegrationEnvironment.secret("postgres", "postgres") ?? "postgres")",
+                poolSize: 1), logger: quiet)
+        let leaks = try await shared.query(
+            """
             SELECT r.s || ' -> ' || n.s FROM unnest(ARRAY['intake','routing','notification','audit']) AS r(s)
             CROSS JOIN unnest(ARRAY['intake','routing','notification','audit']) AS n(s)
             WHERE r.s <> n.s AND EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = n.s)

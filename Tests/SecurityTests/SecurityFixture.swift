@@ -33,7 +33,9 @@ final class SecuritySystem: @unchecked Sendable {
     }
 
     /// Waits for RabbitMQ (another test may be restarting it), then starts `services`.
-    static func start(_ test: XCTestCase, services: [String] = SecuritySystem.services, logger: Logger? = nil) async throws -> SecuritySystem {
+    static func start(_ test: XCTestCase, services: [String] = SecuritySystem.services, logger: Logger? = nil)
+        async throws -> SecuritySystem
+    {
         try IntegrationEnvironment.requireServers()
         _ = await eventually(timeout: .seconds(90), every: .milliseconds(500)) {
             IntegrationEnvironment.isListening(port: 5672) && IntegrationEnvironment.isListening(port: 15672)
@@ -43,7 +45,10 @@ final class SecuritySystem: @unchecked Sendable {
         let logger = logger ?? quiet
         var broker: TestBroker?
         for attempt in 0..<10 {  // the management API may still be coming back
-            do { broker = try await TestBroker.create(); break } catch {
+            do {
+                broker = try await TestBroker.create()
+                break
+            } catch {
                 if attempt == 9 { throw error }
                 try await Task.sleep(for: .seconds(2))
             }
@@ -57,15 +62,19 @@ final class SecuritySystem: @unchecked Sendable {
         test.addTeardownBlock { unsetenv(EnvironmentVariable.trustedProxies.name) }
         for name in services { try await system.startService(name, logger: logger) }
         if services.contains("intake") {
-            let put = try await system.request("intake", "PUT", "/v1/admin/centres/\(centreId)", json: [
-                "name": "ЦОГ Центральної бібліотеки", "address": "вул. Потьомкінська, 143а", "key": centreKey,
-            ], headers: ["Authorization": "Bearer \(adminToken)"])
+            let put = try await system.request(
+                "intake", "PUT", "/v1/admin/centres/\(centreId)",
+                json: [
+                    "name": "ЦОГ Центральної бібліотеки", "address": "вул. Потьомкінська, 143а", "key": centreKey,
+                ], headers: ["Authorization": "Bearer \(adminToken)"])
             XCTAssertEqual(put.status, 200, put.text)
         }
         if services.contains("routing") {
-            let created = try await system.request("routing", "POST", "/v1/officials", json: [
-                "name": "Інспектор Тестовий", "authority": "zhkg", "role": "official",
-            ], headers: ["Authorization": "Bearer \(adminToken)"])
+            let created = try await system.request(
+                "routing", "POST", "/v1/officials",
+                json: [
+                    "name": "Інспектор Тестовий", "authority": "zhkg", "role": "official",
+                ], headers: ["Authorization": "Bearer \(adminToken)"])
             XCTAssertEqual(created.status, 201, created.text)
             let object = try XCTUnwrap(try created.json() as? [String: Any])
             system.officialToken = try XCTUnwrap(object["token"] as? String)
@@ -77,7 +86,8 @@ final class SecuritySystem: @unchecked Sendable {
         let db = try await TestDatabase.create(schema: name)
         databases[name] = db
         let configuration = ServiceConfiguration(
-            serviceName: name, httpHost: "127.0.0.1", httpPort: 0, amqpURL: broker.url, databaseURL: db.connectionString,
+            serviceName: name, httpHost: "127.0.0.1", httpPort: 0, amqpURL: broker.url,
+            databaseURL: db.connectionString,
             databasePoolSize: 4, logLevel: logger.logLevel, prefetch: 50, adminToken: Self.adminToken,
             sealingKeys: TestSealing.keyring)  // issue 13: personal fields travel sealed, as in production
         let fast = { () -> EventConsumer.Settings in
@@ -90,23 +100,27 @@ final class SecuritySystem: @unchecked Sendable {
         let harness: ServiceHarness
         switch name {
         case "intake":
-            let built = try await IntakeService.build(configuration: configuration, logger: logger, metricsRegistry: nil)
+            let built = try await IntakeService.build(
+                configuration: configuration, logger: logger, metricsRegistry: nil)
             runtime = built.runtime
             harness = try await ServiceHarness.start(runtime: built.runtime, router: built.router)
         case "routing":
-            let built = try await RoutingService.build(configuration: configuration, logger: logger, metricsRegistry: nil,
-                                                       settings: RoutingSettings(watcherInterval: .seconds(5)))
+            let built = try await RoutingService.build(
+                configuration: configuration, logger: logger, metricsRegistry: nil,
+                settings: RoutingSettings(watcherInterval: .seconds(5)))
             runtime = built.runtime
             harness = try await ServiceHarness.start(runtime: built.runtime, router: built.router)
         case "notification":
             let smtp = ProcessInfo.processInfo.environment["HROMADA_TEST_SMTP_URL"] ?? "smtp://127.0.0.1:2525"
-            let built = try await NotificationService.build(configuration: configuration, logger: logger, metricsRegistry: nil,
-                                                            settings: NotificationSettings(smtpURL: smtp, pollInterval: .milliseconds(500)))
+            let built = try await NotificationService.build(
+                configuration: configuration, logger: logger, metricsRegistry: nil,
+                settings: NotificationSettings(smtpURL: smtp, pollInterval: .milliseconds(500)))
             runtime = built.runtime
             harness = try await ServiceHarness.start(runtime: built.runtime, router: built.router)
         case "audit":
-            let built = try await AuditService.build(configuration: configuration, settings: AuditSettings(), logger: logger,
-                                                     metricsRegistry: nil, consumerSettings: fast)
+            let built = try await AuditService.build(
+                configuration: configuration, settings: AuditSettings(), logger: logger,
+                metricsRegistry: nil, consumerSettings: fast)
             runtime = built.runtime
             harness = try await ServiceHarness.start(runtime: built.runtime, router: built.router)
         default:
@@ -125,7 +139,9 @@ final class SecuritySystem: @unchecked Sendable {
 
     func harness(_ service: String) -> ServiceHarness { harnesses[service]! }
 
-    func request(_ service: String, _ method: String, _ path: String, json: Any, headers: [String: String] = [:]) async throws -> ServiceHarness.Response {
+    func request(_ service: String, _ method: String, _ path: String, json: Any, headers: [String: String] = [:])
+        async throws -> ServiceHarness.Response
+    {
         try await harness(service).request(method, path, json: json, headers: headers)
     }
 
@@ -138,13 +154,18 @@ final class SecuritySystem: @unchecked Sendable {
     }
 
     /// A valid appeal submission.
-    static func appeal(subject: String = "Немає опалення", name: String = "Шевченко Тарас Григорович",
-                       email: String? = nil, phone: String? = nil, address: String = "вул. Садова, 12, кв. 3",
-                       text: String = "У квартирі немає опалення вже третій тиждень, прошу допомогти.") -> [String: Any] {
+    static func appeal(
+        subject: String = "Немає опалення", name: String = "Шевченко Тарас Григорович",
+        email: String? = nil, phone: String? = nil, address: String = "вул. Садова, 12, кв. 3",
+        text: String = "У квартирі немає опалення вже третій тиждень, прошу допомогти."
+    ) -> [String: Any] {
         var author: [String: Any] = ["fullName": name, "address": address, "preferredLanguage": "uk"]
         if let email { author["email"] = email }
         if let phone { author["phone"] = phone }
-        return ["kind": "application", "category": "heating", "author": author, "subject": subject, "text": text, "consent": true]
+        return [
+            "kind": "application", "category": "heating", "author": author, "subject": subject, "text": text,
+            "consent": true,
+        ]
     }
 }
 
@@ -160,8 +181,10 @@ enum RawHTTP {
     }
 
     /// nil when the server closed the connection without an answer.
-    static func send(port: Int, method: String, path: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
-                     rawHeaderBlock: [UInt8]? = nil) async -> Response? {
+    static func send(
+        port: Int, method: String, path: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
+        rawHeaderBlock: [UInt8]? = nil
+    ) async -> Response? {
         var head = Array("\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n".utf8)
         for (name, value) in headers { head += Array("\(name): \(value)\r\n".utf8) }
         if let rawHeaderBlock { head += rawHeaderBlock }
@@ -187,7 +210,9 @@ enum RawHTTP {
         address.sin_port = UInt16(port).bigEndian
         inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard connected == 0 else { return nil }
         // Send while watching for an early answer: a server that refuses a large body (413)
@@ -198,9 +223,13 @@ enum RawHTTP {
             while offset < raw.count {
                 var descriptor = pollfd(fd: fd, events: Int16(POLLIN | POLLOUT), revents: 0)
                 guard poll(&descriptor, 1, 30_000) > 0 else { break }
-                if descriptor.revents & Int16(POLLIN) != 0 { answered = true; break }
+                if descriptor.revents & Int16(POLLIN) != 0 {
+                    answered = true
+                    break
+                }
                 if descriptor.revents & Int16(POLLERR | POLLHUP) != 0 { break }
-                let n = Glibc.send(fd, raw.baseAddress! + offset, min(raw.count - offset, 65536), Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+                let n = Glibc.send(
+                    fd, raw.baseAddress! + offset, min(raw.count - offset, 65536), Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
                 if n > 0 { offset += n } else if errno != EAGAIN && errno != EWOULDBLOCK { break }
             }
         }
@@ -223,7 +252,9 @@ enum RawHTTP {
         let head = String(decoding: data[..<end.lowerBound], as: UTF8.self).lowercased()
         let bodyCount = data.count - end.upperBound
         for line in head.components(separatedBy: "\r\n") where line.hasPrefix("content-length:") {
-            if let length = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) { return bodyCount >= length }
+            if let length = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) {
+                return bodyCount >= length
+            }
         }
         if head.contains("transfer-encoding: chunked") { return data.suffix(5) == [48, 13, 10, 13, 10] }
         return false
@@ -240,7 +271,8 @@ enum RawHTTP {
         var headers: [String: String] = [:]
         for line in lines {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                in: .whitespaces)
         }
         var body = Array(data[end.upperBound...])
         if headers["transfer-encoding"]?.lowercased().contains("chunked") == true { body = dechunk(body) }
@@ -252,7 +284,8 @@ enum RawHTTP {
         var index = 0
         while index < data.count {
             guard let lineEnd = data[index...].firstRange(of: [13, 10]) else { break }
-            let sizeText = String(decoding: data[index..<lineEnd.lowerBound], as: UTF8.self).split(separator: ";").first ?? ""
+            let sizeText =
+                String(decoding: data[index..<lineEnd.lowerBound], as: UTF8.self).split(separator: ";").first ?? ""
             guard let size = Int(sizeText.trimmingCharacters(in: .whitespaces), radix: 16), size > 0 else { break }
             let start = lineEnd.upperBound
             let stop = min(start + size, data.count)

@@ -66,10 +66,12 @@ final class SessionHardeningTests: XCTestCase {
             on: harnesses["intake"]!, centre: Self.centreId, login: "oksana", adminToken: Self.adminToken)
 
         let pages = [
-            Pages(service: "intake", login: "/form/login", credential: librarian.signInFields, page: "/",
-                  logout: "/form/logout"),
-            Pages(service: "routing", login: "/login", credential: [("token", officialToken)], page: "/",
-                  logout: "/logout"),
+            Pages(
+                service: "intake", login: "/form/login", credential: librarian.signInFields, page: "/",
+                logout: "/form/logout"),
+            Pages(
+                service: "routing", login: "/login", credential: [("token", officialToken)], page: "/",
+                logout: "/logout"),
             // Notification's centre pages are checked the same way in NotificationTests.CentreRouterTests;
             // here its sign-in waited on the centre.updated event through the in-process broker,
             // which this fixture does not deliver yet (polling the form tripped the sign-in throttle).
@@ -82,12 +84,15 @@ final class SessionHardeningTests: XCTestCase {
         let port = harnesses[service]!.port
         let cookieName = "hromada_\(service)"
         func post(_ path: String, _ fields: [(String, String)], origin: String?, cookie: String? = nil) async throws
-            -> RawHTTP.Response {
+            -> RawHTTP.Response
+        {
             var headers = [("Content-Type", "application/x-www-form-urlencoded")]
             if let origin { headers.append(("Origin", origin)) }
             if let cookie { headers.append(("Cookie", cookie)) }
-            let body = fields.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
-                .joined(separator: "&")
+            let body = fields.map {
+                "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
+            }
+            .joined(separator: "&")
             let response = await RawHTTP.send(
                 port: port, method: "POST", path: path, headers: headers, body: Array(body.utf8))
             return try XCTUnwrap(response, "\(service) \(path): no answer")
@@ -119,7 +124,8 @@ final class SessionHardeningTests: XCTestCase {
 
         let page = try await get(pages.page, cookie: cookie)
         XCTAssertEqual(page.status, 200, "\(service): \(pages.page) with the session")
-        let csrf = page.text.components(separatedBy: "name=\"csrf\" value=\"").dropFirst().first?
+        let csrf =
+            page.text.components(separatedBy: "name=\"csrf\" value=\"").dropFirst().first?
             .split(separator: "\"").first.map(String.init) ?? ""
         XCTAssertFalse(csrf.isEmpty, "\(service): the page's forms carry the CSRF token")
 
@@ -135,8 +141,9 @@ final class SessionHardeningTests: XCTestCase {
         XCTAssertEqual(out.status, 303, "\(service): sign-out")
         let replayed = try await get(pages.page, cookie: cookie)
         XCTAssertFalse(replayed.text.contains(csrf), "\(service): the old cookie no longer opens the page")
-        XCTAssertFalse(replayed.status == 200 && replayed.text.contains("name=\"csrf\""),
-                       "\(service): no signed-in form after sign-out")
+        XCTAssertFalse(
+            replayed.status == 200 && replayed.text.contains("name=\"csrf\""),
+            "\(service): no signed-in form after sign-out")
         // The schema name is one of the three fixed service names, so it may stand in the text.
         let count = PostgresQuery(stringLiteral: "SELECT count(*)::bigint FROM \(service).web_sessions")
         let rows = try await databases[service]!.adminClient().query(count)

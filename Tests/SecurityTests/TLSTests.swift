@@ -24,7 +24,8 @@ final class TLSTests: XCTestCase {
     func enableTLS() async throws {
         try IntegrationEnvironment.requireServers()
         let make = IntegrationEnvironment.repositoryRoot.appendingPathComponent("deploy/tls/make-certs.sh").path
-        XCTAssertEqual(try IntegrationEnvironment.spawnAndWait(["/bin/bash", make, Self.certificates]), 0, "make-certs.sh failed")
+        XCTAssertEqual(
+            try IntegrationEnvironment.spawnAndWait(["/bin/bash", make, Self.certificates]), 0, "make-certs.sh failed")
         try await waitForBroker()
         var lastError: (any Error)?
         for _ in 0..<3 {  // a colleague's restart of RabbitMQ can race with ours
@@ -69,7 +70,8 @@ final class TLSTests: XCTestCase {
         addTeardownBlock { try? await broker.delete() }
 
         // Through TLS with the right CA: declare, publish with confirms, get.
-        let configuration = try AMQPConfiguration(url: amqpsURL(vhost: broker.vhost, ca: caFile), connectionName: "tls-test")
+        let configuration = try AMQPConfiguration(
+            url: amqpsURL(vhost: broker.vhost, ca: caFile), connectionName: "tls-test")
         XCTAssertTrue(configuration.useTLS)
         XCTAssertTrue(configuration.verifyPeer)
         XCTAssertEqual(configuration.port, Self.amqpsPort)
@@ -80,8 +82,11 @@ final class TLSTests: XCTestCase {
         let ok = await eventually(timeout: .seconds(60), every: .seconds(1)) {
             do {
                 try await client.declare(AMQPTopology(queues: [.init(name: queue, durable: true)]))
-                try await client.publish([AMQPOutgoingMessage(exchange: "", routingKey: queue, body: Array("over TLS".utf8),
-                                                              properties: AMQPProperties(contentType: "text/plain"))])
+                try await client.publish([
+                    AMQPOutgoingMessage(
+                        exchange: "", routingKey: queue, body: Array("over TLS".utf8),
+                        properties: AMQPProperties(contentType: "text/plain"))
+                ])
                 received = try await client.get(queue: queue)
                 return received != nil
             } catch {
@@ -104,7 +109,9 @@ final class TLSTests: XCTestCase {
 
         // A CA that did not sign the broker's certificate: a TLS error, never a connection.
         let wrongCA = try makeWrongCA()
-        let wrong = AMQPClient(configuration: try AMQPConfiguration(url: amqpsURL(vhost: broker.vhost, ca: wrongCA), connectionName: "tls-wrong"), logger: logger)
+        let wrong = AMQPClient(
+            configuration: try AMQPConfiguration(
+                url: amqpsURL(vhost: broker.vhost, ca: wrongCA), connectionName: "tls-wrong"), logger: logger)
         do {
             try await wrong.checkConnection()
             XCTFail("connected although the CA does not match")
@@ -116,7 +123,10 @@ final class TLSTests: XCTestCase {
         // The right CA but a name the certificate does not carry (this machine's host name, when it
         // resolves to 127.0.0.1 as on the CI machines): host name verification refuses.
         if let name = Self.loopbackAliasNotInCertificate() {
-            let misnamed = AMQPClient(configuration: try AMQPConfiguration(url: amqpsURL(vhost: broker.vhost, ca: caFile, host: name), connectionName: "tls-name"), logger: logger)
+            let misnamed = AMQPClient(
+                configuration: try AMQPConfiguration(
+                    url: amqpsURL(vhost: broker.vhost, ca: caFile, host: name), connectionName: "tls-name"),
+                logger: logger)
             do {
                 try await misnamed.checkConnection()
                 XCTFail("connected as \(name), a name the certificate does not carry")
@@ -133,9 +143,11 @@ final class TLSTests: XCTestCase {
         try await enableTLS()
         let (host, port) = Self.pgHostAndPort()
         _ = host
-        let base = "host=localhost port=\(port) dbname=postgres user=postgres password=\(IntegrationEnvironment.secret("postgres", "postgres") ?? "postgres") connect_timeout=5"
-        let client = PostgresClient(configuration: PostgresConfiguration(
-            connectionString: base + " sslmode=verify-full sslrootcert=\(caFile)", poolSize: 1), logger: logger)
+        let base =
+            "host=localhost port=\(port) dbname=postgres user=postgres password=\(IntegrationEnvironment.secret("postgres", "postgres") ?? "postgres") connect_timeout=5"
+        let client = PostgresClient(
+            configuration: PostgresConfiguration(
+                connectionString: base + " sslmode=verify-full sslrootcert=\(caFile)", poolSize: 1), logger: logger)
         let rows = try await client.query("SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
         XCTAssertEqual(rows.count, 1)
         XCTAssertEqual(try rows[0].decode(0, as: Bool.self), true, "the session is not encrypted")
@@ -143,14 +155,18 @@ final class TLSTests: XCTestCase {
         await client.close()
 
         // Plain connections are untouched.
-        let plain = PostgresClient(configuration: PostgresConfiguration(connectionString: base.replacingOccurrences(of: "host=localhost", with: "host=127.0.0.1") + " sslmode=disable", poolSize: 1), logger: logger)
+        let plain = PostgresClient(
+            configuration: PostgresConfiguration(
+                connectionString: base.replacingOccurrences(of: "host=localhost", with: "host=127.0.0.1")
+                    + " sslmode=disable", poolSize: 1), logger: logger)
         let plainRows = try await plain.query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
         XCTAssertEqual(try plainRows[0].decode(0, as: Bool.self), false)
         await plain.close()
 
         let wrongCA = try makeWrongCA()
-        let wrong = PostgresClient(configuration: PostgresConfiguration(
-            connectionString: base + " sslmode=verify-full sslrootcert=\(wrongCA)", poolSize: 1), logger: logger)
+        let wrong = PostgresClient(
+            configuration: PostgresConfiguration(
+                connectionString: base + " sslmode=verify-full sslrootcert=\(wrongCA)", poolSize: 1), logger: logger)
         do {
             _ = try await wrong.query("SELECT 1")
             XCTFail("connected although the CA does not match")
@@ -161,13 +177,19 @@ final class TLSTests: XCTestCase {
         await wrong.close()
 
         // verify-full also checks the name: 127.0.0.2 is not in the certificate.
-        let misnamed = PostgresClient(configuration: PostgresConfiguration(
-            connectionString: base.replacingOccurrences(of: "host=localhost", with: "host=127.0.0.1 hostaddr=127.0.0.1") + " sslmode=verify-full sslrootcert=\(caFile)", poolSize: 1), logger: logger)
+        let misnamed = PostgresClient(
+            configuration: PostgresConfiguration(
+                connectionString: base.replacingOccurrences(
+                    of: "host=localhost", with: "host=127.0.0.1 hostaddr=127.0.0.1")
+                    + " sslmode=verify-full sslrootcert=\(caFile)", poolSize: 1), logger: logger)
         // 127.0.0.1 IS in the certificate (IP SAN), so this one connects…
         _ = try await misnamed.query("SELECT 1")
         await misnamed.close()
-        let other = PostgresClient(configuration: PostgresConfiguration(
-            connectionString: base.replacingOccurrences(of: "host=localhost", with: "host=hromada-not-in-cert hostaddr=127.0.0.1") + " sslmode=verify-full sslrootcert=\(caFile)", poolSize: 1), logger: logger)
+        let other = PostgresClient(
+            configuration: PostgresConfiguration(
+                connectionString: base.replacingOccurrences(
+                    of: "host=localhost", with: "host=hromada-not-in-cert hostaddr=127.0.0.1")
+                    + " sslmode=verify-full sslrootcert=\(caFile)", poolSize: 1), logger: logger)
         do {
             _ = try await other.query("SELECT 1")
             XCTFail("connected to a host name the certificate does not name")
@@ -188,7 +210,8 @@ final class TLSTests: XCTestCase {
             amqpURL: amqpsURL(vhost: broker.vhost, ca: caFile),
             databaseURL: db.connectionString + " host=localhost sslmode=verify-full sslrootcert=\(caFile)",
             databasePoolSize: 2, adminToken: "tls-admin-token-0123456789")
-        let (runtime, router) = try await AuditService.build(configuration: configuration, settings: AuditSettings(), logger: logger, metricsRegistry: nil)
+        let (runtime, router) = try await AuditService.build(
+            configuration: configuration, settings: AuditSettings(), logger: logger, metricsRegistry: nil)
         let harness = try await ServiceHarness.start(runtime: runtime, router: router)
         let admin = db.adminClient()
         addTeardownBlock {
@@ -203,11 +226,17 @@ final class TLSTests: XCTestCase {
 
         // An event published over plain AMQP reaches the service's TLS consumer.
         let publisher = AMQPClient(configuration: try broker.configuration(name: "tls-feeder"), logger: logger)
-        let envelope = try Envelope(event: AppealReturned(appealId: UUID(), registrationNumber: "MK-2026-000001", reason: "test", returnedAt: Date()),
-                                    correlationId: UUID(), causationId: nil, producer: Producers.intake)
-        try await publisher.publish([AMQPOutgoingMessage(
-            exchange: Topology.eventsExchange, routingKey: envelope.routingKey, body: try envelope.encoded(),
-            properties: AMQPProperties(contentType: Topology.contentType, deliveryMode: Topology.deliveryMode, messageID: envelope.id.uuidString, type: envelope.type))])
+        let envelope = try Envelope(
+            event: AppealReturned(
+                appealId: UUID(), registrationNumber: "MK-2026-000001", reason: "test", returnedAt: Date()),
+            correlationId: UUID(), causationId: nil, producer: Producers.intake)
+        try await publisher.publish([
+            AMQPOutgoingMessage(
+                exchange: Topology.eventsExchange, routingKey: envelope.routingKey, body: try envelope.encoded(),
+                properties: AMQPProperties(
+                    contentType: Topology.contentType, deliveryMode: Topology.deliveryMode,
+                    messageID: envelope.id.uuidString, type: envelope.type))
+        ])
         await publisher.close()
         let id = envelope.id
         let consumed = try await eventually(timeout: .seconds(20), every: .milliseconds(200)) {
@@ -217,8 +246,10 @@ final class TLSTests: XCTestCase {
 
         let name = db.name
         let sessions = try await admin.query(
-            "SELECT count(*) FILTER (WHERE s.ssl), count(*) FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) WHERE a.datname = \(name) AND a.usename = 'hromada_audit'")
-        let encrypted = try sessions[0].decode(0, as: Int.self), total = try sessions[0].decode(1, as: Int.self)
+            "SELECT count(*) FILTER (WHERE s.ssl), count(*) FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) WHERE a.datname = \(name) AND a.usename = 'hromada_audit'"
+        )
+        let encrypted = try sessions[0].decode(0, as: Int.self)
+        let total = try sessions[0].decode(1, as: Int.self)
         print("audit service sessions: \(encrypted) of \(total) encrypted")
         XCTAssertGreaterThan(total, 0)
         XCTAssertEqual(encrypted, total, "a service session is not encrypted")
@@ -228,7 +259,9 @@ final class TLSTests: XCTestCase {
 
     /// A fresh CA that signed nothing the servers use.
     func makeWrongCA() throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hromada-wrong-ca-\(UUID().uuidString.prefix(8))").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "hromada-wrong-ca-\(UUID().uuidString.prefix(8))"
+        ).path
         let make = IntegrationEnvironment.repositoryRoot.appendingPathComponent("deploy/tls/make-certs.sh").path
         XCTAssertEqual(try IntegrationEnvironment.spawnAndWait(["/bin/bash", make, "--ca-only", dir]), 0)
         addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
@@ -246,7 +279,9 @@ final class TLSTests: XCTestCase {
         var result: UnsafeMutablePointer<addrinfo>?
         guard getaddrinfo(name, nil, &hints, &result) == 0, let first = result else { return nil }
         defer { freeaddrinfo(result) }
-        let address = first.pointee.ai_addr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr.s_addr }
+        let address = first.pointee.ai_addr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+            $0.pointee.sin_addr.s_addr
+        }
         return UInt32(bigEndian: address) == 0x7F00_0001 ? name : nil
     }
 

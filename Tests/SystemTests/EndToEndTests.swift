@@ -16,8 +16,10 @@ final class EndToEndTests: XCTestCase {
         // Seed through the admin APIs: a centre, an official of ЖКГ (heating → zhkg) and reception staff.
         let centreKey = try await system.seedCentre(id: "lib-central")
         // The head of ЖКГ: answers and extensions take effect under the head's signature (Art. 15, 20).
-        let official = try await system.seedOfficial(name: "Олена Коваль", authority: "zhkg", role: "head", email: "official.zhkg@example.org")
-        _ = try await system.seedOfficial(name: "Приймальня", authority: "mayor-reception", role: "reception", email: "reception@example.org")
+        let official = try await system.seedOfficial(
+            name: "Олена Коваль", authority: "zhkg", role: "head", email: "official.zhkg@example.org")
+        _ = try await system.seedOfficial(
+            name: "Приймальня", authority: "mayor-reception", role: "reception", email: "reception@example.org")
         // The directory reaches notification over the broker before the first ticket does.
         let knowsOfficials = try await eventually(timeout: .seconds(20)) {
             try await system.scalar("SELECT count(*) FROM notification.officials") >= 2
@@ -28,13 +30,17 @@ final class EndToEndTests: XCTestCase {
         let resident = "resident.\(UUID().uuidString.prefix(8).lowercased())@example.org"
         let appeal: [String: Any] = [
             "kind": "application", "category": "heating",
-            "author": ["fullName": "Шевченко Тарас Григорович", "address": "вул. Садова, 12, кв. 3", "email": resident, "preferredLanguage": "uk"],
+            "author": [
+                "fullName": "Шевченко Тарас Григорович", "address": "вул. Садова, 12, кв. 3", "email": resident,
+                "preferredLanguage": "uk",
+            ],
             "subject": "Немає опалення", "text": "У квартирі немає опалення вже третій тиждень, прошу допомогти.",
             "consent": true, "assistedBy": "Оксана",
         ]
         let auth = ["Authorization": "Bearer \(centreKey)"]
-        let submitted = try await http.json("POST", system.baseURL(.intake) + "/v1/appeals", appeal,
-                                            headers: auth.merging(["Idempotency-Key": UUID().uuidString]) { a, _ in a })
+        let submitted = try await http.json(
+            "POST", system.baseURL(.intake) + "/v1/appeals", appeal,
+            headers: auth.merging(["Idempotency-Key": UUID().uuidString]) { a, _ in a })
         XCTAssertEqual(submitted.status, 201, submitted.text)
         let receipt = try submitted.object()
         let number = try XCTUnwrap(receipt["registrationNumber"] as? String)
@@ -55,47 +61,64 @@ final class EndToEndTests: XCTestCase {
 
         // The resident got the registration notice with the number.
         let registrationMail = try await awaitMails(system, to: resident, count: 1)
-        XCTAssertTrue(registrationMail.first.map { $0.subject.contains(number) || $0.text.contains(number) } ?? false,
-                      "registration email lacks the number: \(registrationMail.first?.subject ?? "none")")
+        XCTAssertTrue(
+            registrationMail.first.map { $0.subject.contains(number) || $0.text.contains(number) } ?? false,
+            "registration email lacks the number: \(registrationMail.first?.subject ?? "none")")
         // The official was told about the new ticket.
         let officialMail = try await awaitMails(system, to: official.email, count: 1)
         XCTAssertFalse(officialMail.isEmpty)
 
         // 3. The official views (personal data access), accepts, extends and answers.
-        let view = try await http.request("GET", system.baseURL(.routing) + "/v1/tickets/\(ticket)", headers: officialAuth)
+        let view = try await http.request(
+            "GET", system.baseURL(.routing) + "/v1/tickets/\(ticket)", headers: officialAuth)
         XCTAssertEqual(view.status, 200, view.text)
         let detail = try view.object()
         XCTAssertEqual(detail["registrationNumber"] as? String, number)
         XCTAssertEqual(detail["authority"] as? String, "zhkg")
         let firstDeadline = try XCTUnwrap(detail["deadline"] as? String)
 
-        let accepted = try await http.json("POST", system.baseURL(.routing) + "/v1/tickets/\(ticket)/accept", [String: Any](), headers: officialAuth)
+        let accepted = try await http.json(
+            "POST", system.baseURL(.routing) + "/v1/tickets/\(ticket)/accept", [String: Any](), headers: officialAuth)
         XCTAssertEqual(accepted.status, 200, accepted.text)
         XCTAssertEqual(try accepted.object()["status"] as? String, "accepted")
 
-        let extended = try await http.json("POST", system.baseURL(.routing) + "/v1/tickets/\(ticket)/extend",
-                                           ["days": 15, "reason": "Потрібна перевірка тепломережі"], headers: officialAuth)
+        let extended = try await http.json(
+            "POST", system.baseURL(.routing) + "/v1/tickets/\(ticket)/extend",
+            ["days": 15, "reason": "Потрібна перевірка тепломережі"], headers: officialAuth)
         XCTAssertEqual(extended.status, 200, extended.text)
         let newDeadline = try XCTUnwrap(try extended.object()["deadline"] as? String)
         XCTAssertGreaterThan(newDeadline, firstDeadline)
         let extensionMails = try await awaitMails(system, to: resident, count: 2)
-        XCTAssertTrue(extensionMails.dropFirst().contains { $0.text.contains(newDeadline) || $0.text.contains(Self.dotted(newDeadline)) },
-                      "the extension email does not name the new deadline \(newDeadline): \(extensionMails.map(\.subject))")
+        XCTAssertTrue(
+            extensionMails.dropFirst().contains {
+                $0.text.contains(newDeadline) || $0.text.contains(Self.dotted(newDeadline))
+            },
+            "the extension email does not name the new deadline \(newDeadline): \(extensionMails.map(\.subject))")
 
         let answerText = "Опалення відновлено після ремонту ділянки тепломережі."
-        let answered = try await http.json("POST", system.baseURL(.routing) + "/v1/tickets/\(ticket)/answer",
-                                           ["outcome": "resolved-positively", "text": answerText], headers: officialAuth)
+        let answered = try await http.json(
+            "POST", system.baseURL(.routing) + "/v1/tickets/\(ticket)/answer",
+            ["outcome": "resolved-positively", "text": answerText], headers: officialAuth)
         XCTAssertEqual(answered.status, 200, answered.text)
         XCTAssertEqual(try answered.object()["status"] as? String, "answered")
         let allMails = try await awaitMails(system, to: resident, count: 3)
-        XCTAssertTrue(allMails.contains { $0.text.contains(answerText) }, "the answer email does not carry the answer: \(allMails.map(\.subject))")
-        XCTAssertEqual(allMails.count, 3, "exactly one email per resident notice (registration, extension, answer): \(allMails.map(\.subject))")
-        for mail in allMails { XCTAssertTrue(mail.subject.contains(number) || mail.text.contains(number), "email without the number: \(mail.subject)") }
+        XCTAssertTrue(
+            allMails.contains { $0.text.contains(answerText) },
+            "the answer email does not carry the answer: \(allMails.map(\.subject))")
+        XCTAssertEqual(
+            allMails.count, 3,
+            "exactly one email per resident notice (registration, extension, answer): \(allMails.map(\.subject))")
+        for mail in allMails {
+            XCTAssertTrue(
+                mail.subject.contains(number) || mail.text.contains(number), "email without the number: \(mail.subject)"
+            )
+        }
 
         // 4. Tracking (JSON and the resident's page) shows every step.
         var statuses: [String] = []
         let tracked = try await eventually(timeout: .seconds(15), every: .milliseconds(200)) {
-            let r = try await http.request("GET", system.baseURL(.intake) + "/v1/appeals/\(number)?token=\(trackingToken)")
+            let r = try await http.request(
+                "GET", system.baseURL(.intake) + "/v1/appeals/\(number)?token=\(trackingToken)")
             guard r.status == 200 else { return false }
             let body = try r.object()
             statuses = ((body["history"] as? [[String: Any]]) ?? []).compactMap { $0["status"] as? String }
@@ -105,11 +128,15 @@ final class EndToEndTests: XCTestCase {
         for step in ["registered", "assigned", "accepted", "answered"] {
             XCTAssertTrue(statuses.contains(step), "tracking history lacks \(step): \(statuses)")
         }
-        XCTAssertTrue(statuses.contains("extended") || statuses.filter { $0 == "accepted" }.count >= 2, "no extension step: \(statuses)")
-        let wrongToken = try await http.request("GET", system.baseURL(.intake) + "/v1/appeals/\(number)?token=wrong-token")
+        XCTAssertTrue(
+            statuses.contains("extended") || statuses.filter { $0 == "accepted" }.count >= 2,
+            "no extension step: \(statuses)")
+        let wrongToken = try await http.request(
+            "GET", system.baseURL(.intake) + "/v1/appeals/\(number)?token=wrong-token")
         XCTAssertEqual(wrongToken.status, 404)
         // Issue 14: the old link proves the code and redirects to a clean address (the proof cookie).
-        let page = try await TrackingPageClient.get(system.baseURL(.intake) + "/track?number=\(number)&token=\(trackingToken)&lang=en")
+        let page = try await TrackingPageClient.get(
+            system.baseURL(.intake) + "/track?number=\(number)&token=\(trackingToken)&lang=en")
         XCTAssertEqual(page.status, 200)
         XCTAssertTrue(page.text.contains(number))
 
@@ -122,12 +149,20 @@ final class EndToEndTests: XCTestCase {
             let sequences = entries.compactMap { ($0["sequence"] as? NSNumber)?.int64Value }
             XCTAssertEqual(sequences, sequences.sorted(), "trail not in chain order")
             types = entries.compactMap { $0["type"] as? String }
-            return ["appeal.registered", "ticket.assigned", "ticket.accepted", "ticket.extended", "ticket.answered", "personal-data.accessed"]
-                .allSatisfy(types.contains) && types.filter { $0 == "notification.sent" }.count >= 3
+            return [
+                "appeal.registered", "ticket.assigned", "ticket.accepted", "ticket.extended", "ticket.answered",
+                "personal-data.accessed",
+            ]
+            .allSatisfy(types.contains) && types.filter { $0 == "notification.sent" }.count >= 3
         }
         XCTAssertTrue(complete, "incomplete trail: \(types)")
-        let lifecycle = types.filter { ["appeal.registered", "ticket.assigned", "ticket.accepted", "ticket.extended", "ticket.answered"].contains($0) }
-        XCTAssertEqual(lifecycle, ["appeal.registered", "ticket.assigned", "ticket.accepted", "ticket.extended", "ticket.answered"])
+        let lifecycle = types.filter {
+            ["appeal.registered", "ticket.assigned", "ticket.accepted", "ticket.extended", "ticket.answered"].contains(
+                $0)
+        }
+        XCTAssertEqual(
+            lifecycle,
+            ["appeal.registered", "ticket.assigned", "ticket.accepted", "ticket.extended", "ticket.answered"])
         let verify = try await http.request("GET", system.baseURL(.audit) + "/v1/verify", headers: adminAuth)
         XCTAssertEqual(verify.status, 200)
         let verification = try verify.object()
@@ -149,8 +184,10 @@ final class EndToEndTests: XCTestCase {
         let system = try await SystemHarness.start(replicas: 1)
         addTeardownBlock { await system.cleanup() }
         let http = SystemHTTP.shared
-        _ = try await system.seedCentre(id: "lib-branch-5", name: "ЦОГ бібліотеки-філії №5", address: "пр. Центральний, 10")
-        let official = try await system.seedOfficial(name: "Іван Петренко", authority: "zhkg", email: "petrenko@example.org")
+        _ = try await system.seedCentre(
+            id: "lib-branch-5", name: "ЦОГ бібліотеки-філії №5", address: "пр. Центральний, 10")
+        let official = try await system.seedOfficial(
+            name: "Іван Петренко", authority: "zhkg", email: "petrenko@example.org")
         let intake = system.baseURL(.intake)
 
         // Librarians sign in to the form with their own accounts (issue 13); the key is for machines.
@@ -166,24 +203,32 @@ final class EndToEndTests: XCTestCase {
         let cookie = String(setCookie.prefix { $0 != ";" })
         let form = try await http.request("GET", intake + "/?lang=uk", headers: ["Cookie": cookie])
         XCTAssertEqual(form.status, 200)
-        let csrf = try XCTUnwrap(Self.attribute(in: form.text, after: "name=\"csrf\" value=\""), "no CSRF field in the form")
+        let csrf = try XCTUnwrap(
+            Self.attribute(in: form.text, after: "name=\"csrf\" value=\""), "no CSRF field in the form")
         let resident = "form.resident@example.org"
-        let submitted = try await http.form(intake + "/form/appeals?lang=uk", [
-            ("csrf", csrf), ("fullName", "Коваленко Марія Іванівна"), ("address", "вул. Соборна, 5, кв. 8"),
-            ("email", resident), ("preferredLanguage", "uk"), ("kind", "application"), ("category", "heating"),
-            ("subject", "Холодні батареї"), ("text", "Батареї в під'їзді холодні з початку сезону, прошу перевірити."),
-            ("consent", "true"), ("assistedBy", "Бібліотекарка Ніна"),
-        ], headers: ["Cookie": cookie])
+        let submitted = try await http.form(
+            intake + "/form/appeals?lang=uk",
+            [
+                ("csrf", csrf), ("fullName", "Коваленко Марія Іванівна"), ("address", "вул. Соборна, 5, кв. 8"),
+                ("email", resident), ("preferredLanguage", "uk"), ("kind", "application"), ("category", "heating"),
+                ("subject", "Холодні батареї"),
+                ("text", "Батареї в під'їзді холодні з початку сезону, прошу перевірити."),
+                ("consent", "true"), ("assistedBy", "Бібліотекарка Ніна"),
+            ], headers: ["Cookie": cookie])
         XCTAssertEqual(submitted.status, 201, String(submitted.text.prefix(2000)))
-        let number = try XCTUnwrap(Self.element(in: submitted.text, id: "registration-number"), "receipt without a number")
+        let number = try XCTUnwrap(
+            Self.element(in: submitted.text, id: "registration-number"), "receipt without a number")
         XCTAssertFalse(number.isEmpty)
-        let fromForm = try await system.scalar("SELECT count(*) FROM intake.appeals WHERE channel = 'centre' AND centre_id = 'lib-branch-5'")
+        let fromForm = try await system.scalar(
+            "SELECT count(*) FROM intake.appeals WHERE channel = 'centre' AND centre_id = 'lib-branch-5'")
         XCTAssertEqual(fromForm, 1)
 
         let officialAuth = ["Authorization": "Bearer \(official.token)"]
         let routed = try await eventually(timeout: .seconds(20), every: .milliseconds(200)) {
             let r = try await http.request("GET", system.baseURL(.routing) + "/v1/tickets", headers: officialAuth)
-            return (try? r.object()["tickets"] as? [[String: Any]])??.contains { $0["registrationNumber"] as? String == number } ?? false
+            return (try? r.object()["tickets"] as? [[String: Any]])??.contains {
+                $0["registrationNumber"] as? String == number
+            } ?? false
         }
         XCTAssertTrue(routed, "the form's appeal \(number) was not routed")
         let mails = try await awaitMails(system, to: resident, count: 1)
@@ -193,7 +238,9 @@ final class EndToEndTests: XCTestCase {
     // MARK: Helpers
 
     /// Waits until `address` has at least `count` emails; returns them oldest first.
-    func awaitMails(_ system: SystemHarness, to address: String, count: Int, timeout: Duration = .seconds(30)) async throws -> [SystemHarness.Mail] {
+    func awaitMails(_ system: SystemHarness, to address: String, count: Int, timeout: Duration = .seconds(30))
+        async throws -> [SystemHarness.Mail]
+    {
         var mails: [SystemHarness.Mail] = []
         _ = try await eventually(timeout: timeout, every: .milliseconds(250)) {
             mails = try await system.mails(to: address)

@@ -14,11 +14,15 @@ final class FaultTests: XCTestCase {
         var reachedEnd = false
         defer { if !reachedEnd || (testRun?.failureCount ?? 0) > 0 { system.printLogs(lines: 80) } }
         let began = ContinuousClock.now
-        func log(_ message: String) { print("[fault +\(Int((ContinuousClock.now - began).components.seconds))s] \(message)") }
+        func log(_ message: String) {
+            print("[fault +\(Int((ContinuousClock.now - began).components.seconds))s] \(message)")
+        }
 
         let centreKey = try await system.seedCentre(id: "lib-central")
         _ = try await system.seedOfficial(name: "Олена Коваль", authority: "zhkg", email: "official.zhkg@example.org")
-        let known = try await eventually(timeout: .seconds(20)) { try await system.scalar("SELECT count(*) FROM notification.officials") >= 1 }
+        let known = try await eventually(timeout: .seconds(20)) {
+            try await system.scalar("SELECT count(*) FROM notification.officials") >= 1
+        }
         XCTAssertTrue(known, "official.updated did not reach notification")
 
         let stream = AppealStream(intakeURLs: system.baseURLs(.intake), centreKey: centreKey, rate: 20)
@@ -47,7 +51,9 @@ final class FaultTests: XCTestCase {
 
         await stream.stop()
         let stats = stream.snapshot
-        log("stream stopped: started \(stats.started), accepted \(stats.accepted.count), replays \(stats.replays), retries \(stats.retries), gave up \(stats.gaveUp), refused \(stats.refused.count)")
+        log(
+            "stream stopped: started \(stats.started), accepted \(stats.accepted.count), replays \(stats.replays), retries \(stats.retries), gave up \(stats.gaveUp), refused \(stats.refused.count)"
+        )
         XCTAssertTrue(stats.refused.isEmpty, "appeals refused: \(stats.refused.prefix(5))")
         XCTAssertEqual(stats.gaveUp, 0, "appeals never accepted")
         for service in SystemHarness.Service.allCases {
@@ -63,7 +69,8 @@ final class FaultTests: XCTestCase {
         let counts = try await ExactlyOnce.count(system, accepted: Array(stats.accepted.values))
         print(counts)
         ExactlyOnce.assertExactlyOnce(counts, officialsPerTicket: 1)
-        XCTAssertEqual(Set(stats.accepted.values).count, stats.accepted.count, "two accepted appeals share a registration number")
+        XCTAssertEqual(
+            Set(stats.accepted.values).count, stats.accepted.count, "two accepted appeals share a registration number")
         reachedEnd = true
     }
 
@@ -78,7 +85,9 @@ final class FaultTests: XCTestCase {
 
         let centreKey = try await system.seedCentre(id: "lib-central")
         _ = try await system.seedOfficial(name: "Олена Коваль", authority: "zhkg", email: "official.zhkg@example.org")
-        let known = try await eventually(timeout: .seconds(20)) { try await system.scalar("SELECT count(*) FROM notification.officials") >= 1 }
+        let known = try await eventually(timeout: .seconds(20)) {
+            try await system.scalar("SELECT count(*) FROM notification.officials") >= 1
+        }
         XCTAssertTrue(known)
 
         let total = 300

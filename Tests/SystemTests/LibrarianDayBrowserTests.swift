@@ -17,7 +17,8 @@ final class LibrarianDayBrowserTests: XCTestCase {
         _ = await system.terminate(.intake)
         try await system.restart(.intake)
         let http = SystemHTTP.shared
-        let intake = system.baseURL(.intake), routing = system.baseURL(.routing)
+        let intake = system.baseURL(.intake)
+        let routing = system.baseURL(.routing)
         let notification = system.baseURL(.notification)
 
         let centre = "lib-day"
@@ -104,8 +105,10 @@ final class LibrarianDayBrowserTests: XCTestCase {
         try browser.fill("fullName", "Шевченко Марія Іванівна")
         try await browser.navigating("document.getElementById('appeal-form').submit()")
         XCTAssertEqual(try browser.evaluate("document.activeElement?.id") as? String, "errors")
-        let targets = try browser.evaluate(
-            "[...document.querySelectorAll('#errors a')].map(a => a.getAttribute('href')).join(' ')") as? String ?? ""
+        let targets =
+            try browser.evaluate(
+                "[...document.querySelectorAll('#errors a')].map(a => a.getAttribute('href')).join(' ')") as? String
+            ?? ""
         XCTAssertTrue(targets.hasPrefix("#address"), "in the form's order: \(targets)")
         for target in ["text", "category", "address"] {
             try browser.evaluate("document.querySelector('#errors a[href=\"#\(target)\"]').click(); true")
@@ -151,17 +154,20 @@ final class LibrarianDayBrowserTests: XCTestCase {
         // The answer letter, printed: A4, only the letter.
         try await browser.click("a.letter-link")
         let letter = try browser.html()
-        for expected in [number, "Шевченко Марія Іванівна", "вул. Садова, 12, кв. 3", "Перерахунок зроблено.",
-                         "вирішено позитивно", "статей 15 і 20", "статті 16, 17"] {
+        for expected in [
+            number, "Шевченко Марія Іванівна", "вул. Садова, 12, кв. 3", "Перерахунок зроблено.",
+            "вирішено позитивно", "статей 15 і 20", "статті 16, 17",
+        ] {
             XCTAssertTrue(letter.contains(expected), "the letter shows \(expected)")
         }
         try shots("letter")
         try browser.call("Emulation.setEmulatedMedia", ["media": "print"])
-        let hidden = try browser.evaluate(
-            """
-            ['header.site', 'a.skip', 'main > p.noprint', 'button'].every(s =>
-              [...document.querySelectorAll(s)].every(e => getComputedStyle(e).display === 'none'))
-            """) as? Bool
+        let hidden =
+            try browser.evaluate(
+                """
+                ['header.site', 'a.skip', 'main > p.noprint', 'button'].every(s =>
+                  [...document.querySelectorAll(s)].every(e => getComputedStyle(e).display === 'none'))
+                """) as? Bool
         XCTAssertEqual(hidden, true, "no header, skip link or buttons in print")
         XCTAssertEqual(
             try browser.evaluate("getComputedStyle(document.getElementById('answer-letter')).display") as? String,

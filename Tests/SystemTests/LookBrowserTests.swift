@@ -24,7 +24,8 @@ final class LookBrowserTests: XCTestCase {
         let system = try await SystemHarness.start(replicas: 1)
         addTeardownBlock { await system.cleanup() }
         let http = SystemHTTP.shared
-        let intake = system.baseURL(.intake), routing = system.baseURL(.routing)
+        let intake = system.baseURL(.intake)
+        let routing = system.baseURL(.routing)
         let notification = system.baseURL(.notification)
 
         let centre = "lib-look"
@@ -163,20 +164,22 @@ final class LookBrowserTests: XCTestCase {
                 ["width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600])
             for page in pages {
                 try await browser.open(page.url)
-                let facts = try browser.evaluate(
-                    """
-                    JSON.stringify({scroll: document.documentElement.scrollWidth, inner: window.innerWidth,
-                      header: !!document.querySelector('header.site a.brand'),
-                      raw: document.body.innerText.trim().startsWith('{"errors"'),
-                      failed: /\\(5\\d\\d\\)/.test(document.querySelector('h1')?.innerText ?? ''),
-                      iso: (document.body.innerText.match(/(^|[^\\w-])20\\d\\d-\\d\\d-\\d\\d(T[\\d:.]+)?/g) || [])
-                        .slice(0, 3),
-                      wide: [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right
-                        > window.innerWidth + 1 && !e.closest('table, .table-scroll, pre, svg'))
-                        .slice(0, 3).map(e => e.tagName + '.' + e.className)})
-                    """) as? String ?? "{}"
+                let facts =
+                    try browser.evaluate(
+                        """
+                        JSON.stringify({scroll: document.documentElement.scrollWidth, inner: window.innerWidth,
+                          header: !!document.querySelector('header.site a.brand'),
+                          raw: document.body.innerText.trim().startsWith('{"errors"'),
+                          failed: /\\(5\\d\\d\\)/.test(document.querySelector('h1')?.innerText ?? ''),
+                          iso: (document.body.innerText.match(/(^|[^\\w-])20\\d\\d-\\d\\d-\\d\\d(T[\\d:.]+)?/g) || [])
+                            .slice(0, 3),
+                          wide: [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right
+                            > window.innerWidth + 1 && !e.closest('table, .table-scroll, pre, svg'))
+                            .slice(0, 3).map(e => e.tagName + '.' + e.className)})
+                        """) as? String ?? "{}"
                 let fact = try JSONSerialization.jsonObject(with: Data(facts.utf8)) as? [String: Any] ?? [:]
-                let scroll = fact["scroll"] as? Int ?? .max, inner = fact["inner"] as? Int ?? 0
+                let scroll = fact["scroll"] as? Int ?? .max
+                let inner = fact["inner"] as? Int ?? 0
                 if scroll > inner {
                     let wide = fact["wide"] ?? ""
                     problems.append("\(page.name) at \(width) px scrolls sideways: \(scroll) > \(inner) \(wide)")

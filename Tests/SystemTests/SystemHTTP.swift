@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// A plain HTTP client for the system tests: never follows redirects (so a `303` and its
@@ -32,11 +33,15 @@ final class SystemHTTP: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
         func header(_ name: String) -> String? { headers.first { $0.key.lowercased() == name.lowercased() }?.value }
         func json() throws -> Any { try JSONSerialization.jsonObject(with: body) }
         func object() throws -> [String: Any] {
-            guard let object = try json() as? [String: Any] else { throw SystemTestError("expected a JSON object, got: \(text.prefix(300))") }
+            guard let object = try json() as? [String: Any] else {
+                throw SystemTestError("expected a JSON object, got: \(text.prefix(300))")
+            }
             return object
         }
         func array() throws -> [[String: Any]] {
-            guard let array = try json() as? [[String: Any]] else { throw SystemTestError("expected a JSON array, got: \(text.prefix(300))") }
+            guard let array = try json() as? [[String: Any]] else {
+                throw SystemTestError("expected a JSON array, got: \(text.prefix(300))")
+            }
             return array
         }
     }
@@ -45,7 +50,9 @@ final class SystemHTTP: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
         let description: String
     }
 
-    func request(_ method: String, _ url: String, body: Data? = nil, headers: [String: String] = [:], timeout: TimeInterval = 15) async throws -> Response {
+    func request(
+        _ method: String, _ url: String, body: Data? = nil, headers: [String: String] = [:], timeout: TimeInterval = 15
+    ) async throws -> Response {
         guard let target = URL(string: url) else { throw SystemTestError("bad URL \(url)") }
         var request = URLRequest(url: target)
         request.httpMethod = method
@@ -56,11 +63,14 @@ final class SystemHTTP: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
         return try await withCheckedThrowingContinuation { continuation in
             let task = session.dataTask(with: request) { data, response, error in
                 if let error {
-                    continuation.resume(throwing: TransportError(description: "\(method) \(target.path): \(error.localizedDescription)"))
+                    continuation.resume(
+                        throwing: TransportError(description: "\(method) \(target.path): \(error.localizedDescription)")
+                    )
                     return
                 }
                 guard let http = response as? HTTPURLResponse else {
-                    continuation.resume(throwing: TransportError(description: "\(method) \(target.path): not an HTTP response"))
+                    continuation.resume(
+                        throwing: TransportError(description: "\(method) \(target.path): not an HTTP response"))
                     return
                 }
                 var fields: [String: String] = [:]
@@ -71,10 +81,13 @@ final class SystemHTTP: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
         }
     }
 
-    func json(_ method: String, _ url: String, _ value: Any, headers: [String: String] = [:], timeout: TimeInterval = 15) async throws -> Response {
+    func json(
+        _ method: String, _ url: String, _ value: Any, headers: [String: String] = [:], timeout: TimeInterval = 15
+    ) async throws -> Response {
         var headers = headers
         headers["Content-Type"] = "application/json"
-        return try await request(method, url, body: try JSONSerialization.data(withJSONObject: value), headers: headers, timeout: timeout)
+        return try await request(
+            method, url, body: try JSONSerialization.data(withJSONObject: value), headers: headers, timeout: timeout)
     }
 
     /// `application/x-www-form-urlencoded`, as a browser posts a form.
@@ -85,15 +98,19 @@ final class SystemHTTP: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
         allowed.insert(charactersIn: "-._*")
         let body = fields.map { key, value in
             let k = key.addingPercentEncoding(withAllowedCharacters: allowed) ?? key
-            let v = (value.addingPercentEncoding(withAllowedCharacters: allowed.union(CharacterSet(charactersIn: " "))) ?? value)
+            let v =
+                (value.addingPercentEncoding(withAllowedCharacters: allowed.union(CharacterSet(charactersIn: " ")))
+                ?? value)
                 .replacingOccurrences(of: " ", with: "+")
             return "\(k)=\(v)"
         }.joined(separator: "&")
         return try await request("POST", url, body: Data(body.utf8), headers: headers)
     }
 
-    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-                    newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+        newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void
+    ) {
         completionHandler(nil)
     }
 }

@@ -1,12 +1,13 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import HromadaAMQP
 import HromadaPostgres
 import HromadaTestSupport
 import Logging
 import XCTest
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// The whole system as real processes: the four service executables built by `swift build`
 /// (`hromada-intake`, `-routing`, `-notification`, `-audit`), each with 1 or 2 replicas, against
@@ -61,8 +62,10 @@ final class SystemHarness: @unchecked Sendable {
     private var extraEnvironment: [String: String]
     private var cleanedUp = false
 
-    private init(replicas: Int, workDirectory: URL, database: TestDatabase, broker: TestBroker, adminToken: String,
-                 binDirectory: URL, smtpPort: Int, smtpHTTPPort: Int, sinkProcess: Process, extraEnvironment: [String: String]) {
+    private init(
+        replicas: Int, workDirectory: URL, database: TestDatabase, broker: TestBroker, adminToken: String,
+        binDirectory: URL, smtpPort: Int, smtpHTTPPort: Int, sinkProcess: Process, extraEnvironment: [String: String]
+    ) {
         self.replicas = replicas
         self.workDirectory = workDirectory
         self.database = database
@@ -82,13 +85,16 @@ final class SystemHarness: @unchecked Sendable {
     static func start(replicas: Int = 1, environment: [String: String] = [:]) async throws -> SystemHarness {
         precondition((1...2).contains(replicas))
         let binDirectory = try await executablesDirectory()
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("hromada-system-\(UUID().uuidString.prefix(8))")
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "hromada-system-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
 
         let database = try await TestDatabase.create(schema: "intake")
         let broker: TestBroker
         do {
-            for service in Service.allCases where service != .intake { try await database.createSchema(service.rawValue) }
+            for service in Service.allCases where service != .intake {
+                try await database.createSchema(service.rawValue)
+            }
             // The same hardening as production (deploy/local/sql/bootstrap-database.sql).
             try await infraInBackground("bootstrap-database", database.name)
             broker = try await TestBroker.create()
@@ -98,8 +104,9 @@ final class SystemHarness: @unchecked Sendable {
         }
         let sink: (Process, Int, Int)
         do {
-            sink = try await startSink(directory: work.appendingPathComponent("mail"), log: work.appendingPathComponent("smtp-sink.log"),
-                                       ports: work.appendingPathComponent("smtp-sink.ports"))
+            sink = try await startSink(
+                directory: work.appendingPathComponent("mail"), log: work.appendingPathComponent("smtp-sink.log"),
+                ports: work.appendingPathComponent("smtp-sink.ports"))
         } catch {
             try? await database.drop()
             try? await broker.delete()
@@ -115,7 +122,8 @@ final class SystemHarness: @unchecked Sendable {
             for replica in 0..<replicas {
                 for service in Service.allCases {
                     let key = Key(service: service, replica: replica)
-                    let process = ServiceProcess(key: key, port: try freePort(), logURL: work.appendingPathComponent("\(key).log"))
+                    let process = ServiceProcess(
+                        key: key, port: try freePort(), logURL: work.appendingPathComponent("\(key).log"))
                     harness.lock.withLock { harness.processes[key] = process }
                     try harness.launch(process)
                 }
@@ -146,7 +154,9 @@ final class SystemHarness: @unchecked Sendable {
         if sinkProcess.isRunning {
             kill(sinkProcess.processIdentifier, SIGTERM)
             let deadline = ContinuousClock.now + .seconds(5)
-            while sinkProcess.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+            while sinkProcess.isRunning && ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(50))
+            }
             if sinkProcess.isRunning { kill(sinkProcess.processIdentifier, SIGKILL) }
         }
         try? await database.drop()
@@ -219,12 +229,19 @@ final class SystemHarness: @unchecked Sendable {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let p = entry.process, !p.isRunning {
-                throw SystemTestError("\(key) exited with status \(p.terminationStatus) before it was ready; log: \(entry.logURL.path)\n\(tail(entry.logURL))")
+                throw SystemTestError(
+                    "\(key) exited with status \(p.terminationStatus) before it was ready; log: \(entry.logURL.path)\n\(tail(entry.logURL))"
+                )
             }
-            if let r = try? await SystemHTTP.shared.request("GET", entry.baseURL + "/health/ready", timeout: 3), r.status == 200 { return }
+            if let r = try? await SystemHTTP.shared.request("GET", entry.baseURL + "/health/ready", timeout: 3),
+                r.status == 200
+            {
+                return
+            }
             try await Task.sleep(for: .milliseconds(200))
         }
-        throw SystemTestError("\(key) was not ready within \(timeout); log: \(entry.logURL.path)\n\(tail(entry.logURL))")
+        throw SystemTestError(
+            "\(key) was not ready within \(timeout); log: \(entry.logURL.path)\n\(tail(entry.logURL))")
     }
 
     /// `kill -9`: no chance to drain anything.
@@ -270,18 +287,22 @@ final class SystemHarness: @unchecked Sendable {
             appendLog(entry, "===== \(Date()) SIGTERM not honoured within \(grace): SIGKILL =====")
             return .timedOut
         }
-        let result: Termination = p.terminationReason == .exit ? .exited(p.terminationStatus) : .signalled(p.terminationStatus)
+        let result: Termination =
+            p.terminationReason == .exit ? .exited(p.terminationStatus) : .signalled(p.terminationStatus)
         appendLog(entry, "===== \(Date()) SIGTERM: \(result) =====")
         return result
     }
 
     /// Whether the process is running (it may have crashed on its own).
-    func isRunning(_ service: Service, _ replica: Int = 0) -> Bool { process(service, replica).process?.isRunning ?? false }
+    func isRunning(_ service: Service, _ replica: Int = 0) -> Bool {
+        process(service, replica).process?.isRunning ?? false
+    }
 
     // MARK: Logs
 
     func printLogs(lines: Int = 60) {
-        for entry in lock.withLock({ Array(processes.values) }).sorted(by: { $0.key.description < $1.key.description }) {
+        for entry in lock.withLock({ Array(processes.values) }).sorted(by: { $0.key.description < $1.key.description })
+        {
             print("----- \(entry.key) (\(entry.logURL.path)) -----\n\(tail(entry.logURL, lines: lines))")
         }
     }
@@ -311,11 +332,16 @@ final class SystemHarness: @unchecked Sendable {
     var adminHeaders: [String: String] { ["Authorization": "Bearer \(adminToken)"] }
 
     /// `PUT /v1/admin/centres/{id}` on intake; returns the centre key.
-    func seedCentre(id: String, name: String = "ЦОГ центральної бібліотеки", address: String = "вул. Потьомкінська, 143а") async throws -> String {
+    func seedCentre(
+        id: String, name: String = "ЦОГ центральної бібліотеки", address: String = "вул. Потьомкінська, 143а"
+    ) async throws -> String {
         let key = "centre-" + UUID().uuidString.lowercased()
-        let r = try await SystemHTTP.shared.json("PUT", baseURL(.intake) + "/v1/admin/centres/\(id)",
-                                                 ["name": name, "address": address, "key": key], headers: adminHeaders)
-        guard r.status == 200 || r.status == 201 else { throw SystemTestError("seeding centre \(id): \(r.status) \(r.text.prefix(300))") }
+        let r = try await SystemHTTP.shared.json(
+            "PUT", baseURL(.intake) + "/v1/admin/centres/\(id)",
+            ["name": name, "address": address, "key": key], headers: adminHeaders)
+        guard r.status == 200 || r.status == 201 else {
+            throw SystemTestError("seeding centre \(id): \(r.status) \(r.text.prefix(300))")
+        }
         return key
     }
 
@@ -360,10 +386,15 @@ final class SystemHarness: @unchecked Sendable {
     }
 
     /// `POST /v1/officials` on routing; returns the official's id and token.
-    func seedOfficial(name: String, authority: String, role: String = "official", email: String) async throws -> Official {
-        let r = try await SystemHTTP.shared.json("POST", baseURL(.routing) + "/v1/officials",
-                                                 ["name": name, "authority": authority, "role": role, "email": email], headers: adminHeaders)
-        guard r.status == 201, let body = try? r.object(), let id = body["id"] as? String, let token = body["token"] as? String else {
+    func seedOfficial(name: String, authority: String, role: String = "official", email: String) async throws
+        -> Official
+    {
+        let r = try await SystemHTTP.shared.json(
+            "POST", baseURL(.routing) + "/v1/officials",
+            ["name": name, "authority": authority, "role": role, "email": email], headers: adminHeaders)
+        guard r.status == 201, let body = try? r.object(), let id = body["id"] as? String,
+            let token = body["token"] as? String
+        else {
             throw SystemTestError("seeding official \(authority): \(r.status) \(r.text.prefix(300))")
         }
         return Official(id: id, token: token, authority: authority, email: email)
@@ -381,11 +412,15 @@ final class SystemHarness: @unchecked Sendable {
 
     func mails(to address: String? = nil) async throws -> [Mail] {
         var url = smtpAPI + "/messages"
-        if let address { url += "?to=" + (address.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? address) }
+        if let address {
+            url += "?to=" + (address.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? address)
+        }
         let r = try await SystemHTTP.shared.request("GET", url)
         guard r.status == 200 else { throw SystemTestError("sink /messages: \(r.status)") }
         return try r.array().map { m in
-            Mail(to: (m["rcptTo"] as? [String]) ?? [], subject: MailDecoding.decodeHeader((m["subject"] as? String) ?? ""), raw: (m["raw"] as? String) ?? "")
+            Mail(
+                to: (m["rcptTo"] as? [String]) ?? [],
+                subject: MailDecoding.decodeHeader((m["subject"] as? String) ?? ""), raw: (m["raw"] as? String) ?? "")
         }
     }
 
@@ -403,7 +438,8 @@ final class SystemHarness: @unchecked Sendable {
         logger.logLevel = .warning
         // A new connection each time: the server may have been restarted since the last query.
         let client = PostgresClient(
-            configuration: PostgresConfiguration(connectionString: database.adminConnectionString, poolSize: 1, applicationName: "hromada-system-test"),
+            configuration: PostgresConfiguration(
+                connectionString: database.adminConnectionString, poolSize: 1, applicationName: "hromada-system-test"),
             logger: logger)
         do {
             let rows = try await client.query(query)
@@ -417,7 +453,8 @@ final class SystemHarness: @unchecked Sendable {
 
     /// Rows still waiting in each service's outbox.
     func outboxBacklog() async throws -> Int {
-        try await scalar("""
+        try await scalar(
+            """
             SELECT (SELECT count(*) FROM intake.outbox) + (SELECT count(*) FROM routing.outbox)
                  + (SELECT count(*) FROM notification.outbox) + (SELECT count(*) FROM audit.outbox)
             """)
@@ -459,9 +496,14 @@ final class SystemHarness: @unchecked Sendable {
         candidates.append(Bundle.main.bundleURL.deletingLastPathComponent())
         candidates.append(IntegrationEnvironment.repositoryRoot.appendingPathComponent(".build/debug"))
         let names = Service.allCases.map(\.executable)
-        func complete(_ dir: URL) -> Bool { names.allSatisfy { FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent($0).path) } }
+        func complete(_ dir: URL) -> Bool {
+            names.allSatisfy { FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent($0).path) }
+        }
         if let found = candidates.first(where: complete) { return found }
-        let dir = candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("hromadaPackageTests.xctest").path) }
+        let dir =
+            candidates.first {
+                FileManager.default.fileExists(atPath: $0.appendingPathComponent("hromadaPackageTests.xctest").path)
+            }
             ?? IntegrationEnvironment.repositoryRoot.appendingPathComponent(".build/debug")
         for name in names where !FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent(name).path) {
             print("system harness: building \(name) (swift build --product \(name))")
@@ -482,7 +524,8 @@ final class SystemHarness: @unchecked Sendable {
     /// threads) and ignored SIGPIPE, so a tiny launcher clears both and then `exec`s the program.
     /// Without it a child never sees SIGTERM and the graceful-drain check would test nothing.
     static func cleanProcess(_ executable: String, _ arguments: [String]) -> Process {
-        let launcher = "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); "
+        let launcher =
+            "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); "
             + "signal.signal(signal.SIGPIPE, signal.SIG_DFL); signal.signal(signal.SIGTERM, signal.SIG_DFL); "
             + "signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])"
         let p = Process()
@@ -501,7 +544,9 @@ final class SystemHarness: @unchecked Sendable {
         address.sin_port = 0
         inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard bound == 0 else { throw SystemTestError("bind() failed") }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
@@ -516,8 +561,13 @@ final class SystemHarness: @unchecked Sendable {
     static func startSink(directory: URL, log: URL, ports: URL) async throws -> (Process, Int, Int) {
         FileManager.default.createFile(atPath: ports.path, contents: nil)
         FileManager.default.createFile(atPath: log.path, contents: nil)
-        let p = cleanProcess("/usr/bin/env", ["python3", IntegrationEnvironment.repositoryRoot.appendingPathComponent("deploy/local/smtp-sink.py").path,
-                                              "--smtp-port", "0", "--http-port", "0", "--dir", directory.path])
+        let p = cleanProcess(
+            "/usr/bin/env",
+            [
+                "python3",
+                IntegrationEnvironment.repositoryRoot.appendingPathComponent("deploy/local/smtp-sink.py").path,
+                "--smtp-port", "0", "--http-port", "0", "--dir", directory.path,
+            ])
         p.standardOutput = try FileHandle(forWritingTo: ports)
         p.standardError = try FileHandle(forWritingTo: log)
         p.standardInput = FileHandle.nullDevice
@@ -525,8 +575,9 @@ final class SystemHarness: @unchecked Sendable {
         let deadline = ContinuousClock.now + .seconds(15)
         while ContinuousClock.now < deadline {
             if let text = try? String(contentsOf: ports, encoding: .utf8), let line = text.split(separator: "\n").first,
-               let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-               let smtp = object["smtpPort"] as? Int, let http = object["httpPort"] as? Int {
+                let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                let smtp = object["smtpPort"] as? Int, let http = object["httpPort"] as? Int
+            {
                 return (p, smtp, http)
             }
             if !p.isRunning { break }
@@ -559,7 +610,8 @@ enum MailDecoding {
             if encoding == "B" || encoding == "b", let data = Data(base64Encoded: payload) {
                 result += String(decoding: data, as: UTF8.self)
             } else {
-                result += String(decoding: quotedPrintable(payload.replacingOccurrences(of: "_", with: " ")), as: UTF8.self)
+                result += String(
+                    decoding: quotedPrintable(payload.replacingOccurrences(of: "_", with: " ")), as: UTF8.self)
             }
             rest = parts[3].dropFirst()
             lastWasEncoded = true
@@ -570,11 +622,13 @@ enum MailDecoding {
 
     static func quotedPrintable(_ text: String) -> [UInt8] {
         var bytes: [UInt8] = []
-        let source = Array(text.replacingOccurrences(of: "=\r\n", with: "").replacingOccurrences(of: "=\n", with: "").utf8)
+        let source = Array(
+            text.replacingOccurrences(of: "=\r\n", with: "").replacingOccurrences(of: "=\n", with: "").utf8)
         var i = 0
         while i < source.count {
             if source[i] == UInt8(ascii: "="), i + 2 < source.count,
-               let value = UInt8(String(decoding: source[(i + 1)...(i + 2)], as: UTF8.self), radix: 16) {
+                let value = UInt8(String(decoding: source[(i + 1)...(i + 2)], as: UTF8.self), radix: 16)
+            {
                 bytes.append(value)
                 i += 3
             } else {
@@ -597,7 +651,10 @@ enum MailDecoding {
                 // The boundary keeps its case in the original headers.
                 let original = part[part.startIndex..<split.lowerBound]
                 let offset = headers.distance(from: headers.startIndex, to: boundaryRange.upperBound)
-                var boundary = String(original[original.index(original.startIndex, offsetBy: offset)...].prefix { $0 != "\n" && $0 != ";" })
+                var boundary = String(
+                    original[original.index(original.startIndex, offsetBy: offset)...].prefix {
+                        $0 != "\n" && $0 != ";"
+                    })
                 boundary = boundary.trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
                 for sub in body.components(separatedBy: "--\(boundary)").dropFirst() where !sub.hasPrefix("--") {
                     decodePart(String(sub.drop { $0 == "\n" }))

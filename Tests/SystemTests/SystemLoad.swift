@@ -9,11 +9,11 @@ import XCTest
 final class AppealStream: @unchecked Sendable {
     struct Stats: Sendable {
         var started = 0
-        var accepted: [String: String] = [:]   // idempotency key → registration number
+        var accepted: [String: String] = [:]  // idempotency key → registration number
         var replays = 0
         var retries = 0
         var gaveUp = 0
-        var refused: [String] = []            // 4xx other than 429: a bug, reported
+        var refused: [String] = []  // 4xx other than 429: a bug, reported
     }
 
     private let lock = NSLock()
@@ -64,7 +64,10 @@ final class AppealStream: @unchecked Sendable {
     /// Waits until the stream has sent `limit` appeals and finished them.
     func finish() async { await task?.value }
 
-    static let surnames = ["Шевченко", "Коваленко", "Бондаренко", "Ткаченко", "Кравченко", "Олійник", "Шевчук", "Поліщук", "Бойко", "Мельник"]
+    static let surnames = [
+        "Шевченко", "Коваленко", "Бондаренко", "Ткаченко", "Кравченко", "Олійник", "Шевчук", "Поліщук", "Бойко",
+        "Мельник",
+    ]
     static let names = ["Тарас", "Марія", "Олена", "Іван", "Петро", "Оксана", "Андрій", "Наталія", "Василь", "Ірина"]
 
     private func send(_ i: Int) async {
@@ -72,8 +75,11 @@ final class AppealStream: @unchecked Sendable {
         let url = intakeURLs[i % intakeURLs.count] + "/v1/appeals"
         let body: [String: Any] = [
             "kind": "application", "category": "heating",
-            "author": ["fullName": "\(Self.surnames[i % 10]) \(Self.names[(i / 10) % 10]) Мешканець", "address": "вул. Садова, \(i + 1), кв. \(i % 90 + 1)",
-                       "email": "r\(i)@example.org", "preferredLanguage": i % 3 == 0 ? "en" : "uk"],
+            "author": [
+                "fullName": "\(Self.surnames[i % 10]) \(Self.names[(i / 10) % 10]) Мешканець",
+                "address": "вул. Садова, \(i + 1), кв. \(i % 90 + 1)",
+                "email": "r\(i)@example.org", "preferredLanguage": i % 3 == 0 ? "en" : "uk",
+            ],
             "subject": "Немає опалення", "text": "У квартирі немає опалення, прошу допомогти. Звернення номер \(i).",
             "consent": true,
         ]
@@ -110,27 +116,33 @@ final class AppealStream: @unchecked Sendable {
 enum ExactlyOnce {
     struct Counts: CustomStringConvertible {
         var accepted = 0
-        var acceptedMissing = 0          // accepted numbers not registered in intake
-        var registered = 0               // intake.appeals
+        var acceptedMissing = 0  // accepted numbers not registered in intake
+        var registered = 0  // intake.appeals
         var tickets = 0
         var appealsWithoutTicket = 0
         var ticketDuplicates = 0
         var deliveries = 0
-        var deliveryDuplicates = 0       // by (source event, recipient)
+        var deliveryDuplicates = 0  // by (source event, recipient)
         var residentRegistrationNotices = 0
         var officialAssignmentNotices = 0
         var deliveriesNotSent = 0
         var sinkMessages = 0
         var auditEntries = 0
-        var auditDuplicates = 0          // by event id
+        var auditDuplicates = 0  // by event id
         var auditRegistered = 0
         var auditAssigned = 0
         var auditNotificationSent = 0
         var chainOK = false
         var chainEntries = 0
 
-        var lost: Int { acceptedMissing + appealsWithoutTicket + max(0, registered - residentRegistrationNotices) + max(0, registered - auditRegistered) }
-        var duplicated: Int { ticketDuplicates + deliveryDuplicates + auditDuplicates + max(0, auditRegistered - registered) + max(0, tickets - registered) }
+        var lost: Int {
+            acceptedMissing + appealsWithoutTicket + max(0, registered - residentRegistrationNotices)
+                + max(0, registered - auditRegistered)
+        }
+        var duplicated: Int {
+            ticketDuplicates + deliveryDuplicates + auditDuplicates + max(0, auditRegistered - registered)
+                + max(0, tickets - registered)
+        }
 
         var description: String {
             """
@@ -162,19 +174,28 @@ enum ExactlyOnce {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let outbox = try? await system.outboxBacklog(), outbox == 0,
-               let queues = try? await system.queueBacklog(), queues == 0,
-               let state = try? await system.adminQuery("""
-                   SELECT (SELECT count(*) FROM intake.appeals), (SELECT count(*) FROM routing.tickets),
-                          (SELECT count(*) FROM notification.deliveries WHERE status = 'pending'),
-                          (SELECT count(*) FROM notification.deliveries), (SELECT count(*) FROM audit.log),
-                          (SELECT count(*) FROM audit.log WHERE event_type = 'appeal.registered')
-                   """).first,
-               let registered = try? state.decode(0, as: Int64.self), let tickets = try? state.decode(1, as: Int64.self),
-               let pending = try? state.decode(2, as: Int64.self), let audited = try? state.decode(5, as: Int64.self),
-               registered == tickets, pending == 0, audited == registered {
+                let queues = try? await system.queueBacklog(), queues == 0,
+                let state = try? await system.adminQuery(
+                    """
+                    SELECT (SELECT count(*) FROM intake.appeals), (SELECT count(*) FROM routing.tickets),
+                           (SELECT count(*) FROM notification.deliveries WHERE status = 'pending'),
+                           (SELECT count(*) FROM notification.deliveries), (SELECT count(*) FROM audit.log),
+                           (SELECT count(*) FROM audit.log WHERE event_type = 'appeal.registered')
+                    """
+                ).first,
+                let registered = try? state.decode(0, as: Int64.self),
+                let tickets = try? state.decode(1, as: Int64.self),
+                let pending = try? state.decode(2, as: Int64.self), let audited = try? state.decode(5, as: Int64.self),
+                registered == tickets, pending == 0, audited == registered
+            {
                 let fingerprint = (0..<6).map { state.text($0) ?? "-" }.joined(separator: ",")
-                if fingerprint == previous, let since = stableSince, ContinuousClock.now - since >= .seconds(3) { return true }
-                if fingerprint != previous { previous = fingerprint; stableSince = .now }
+                if fingerprint == previous, let since = stableSince, ContinuousClock.now - since >= .seconds(3) {
+                    return true
+                }
+                if fingerprint != previous {
+                    previous = fingerprint
+                    stableSince = .now
+                }
             } else {
                 previous = ""
                 stableSince = nil
@@ -188,18 +209,27 @@ enum ExactlyOnce {
         var c = Counts()
         c.accepted = accepted.count
         func n(_ sql: String) async throws -> Int { try await system.scalar(sql) }
-        c.acceptedMissing = accepted.count - Int(try await system.adminQuery(
-            "SELECT count(*) FROM intake.appeals WHERE registration_number = ANY(\(accepted))").first?.decode(0, as: Int64.self) ?? 0)
+        c.acceptedMissing =
+            accepted.count
+            - Int(
+                try await system.adminQuery(
+                    "SELECT count(*) FROM intake.appeals WHERE registration_number = ANY(\(accepted))"
+                ).first?.decode(0, as: Int64.self) ?? 0)
         c.registered = try await n("SELECT count(*) FROM intake.appeals")
         c.tickets = try await n("SELECT count(*) FROM routing.tickets")
-        c.appealsWithoutTicket = try await n("SELECT count(*) FROM intake.appeals a WHERE NOT EXISTS (SELECT 1 FROM routing.tickets t WHERE t.appeal_id = a.id)")
+        c.appealsWithoutTicket = try await n(
+            "SELECT count(*) FROM intake.appeals a WHERE NOT EXISTS (SELECT 1 FROM routing.tickets t WHERE t.appeal_id = a.id)"
+        )
         c.ticketDuplicates = try await n("SELECT count(*) - count(DISTINCT appeal_id) FROM routing.tickets")
         c.deliveries = try await n("SELECT count(*) FROM notification.deliveries")
-        c.deliveryDuplicates = try await n("SELECT count(*) - count(DISTINCT (source_event_id, recipient_key)) FROM notification.deliveries")
+        c.deliveryDuplicates = try await n(
+            "SELECT count(*) - count(DISTINCT (source_event_id, recipient_key)) FROM notification.deliveries")
         c.residentRegistrationNotices = try await n(
-            "SELECT count(*) FROM notification.deliveries WHERE source_event_type = 'appeal.registered' AND recipient_kind = 'resident'")
+            "SELECT count(*) FROM notification.deliveries WHERE source_event_type = 'appeal.registered' AND recipient_kind = 'resident'"
+        )
         c.officialAssignmentNotices = try await n(
-            "SELECT count(*) FROM notification.deliveries WHERE source_event_type = 'ticket.assigned' AND recipient_kind = 'official'")
+            "SELECT count(*) FROM notification.deliveries WHERE source_event_type = 'ticket.assigned' AND recipient_kind = 'official'"
+        )
         c.deliveriesNotSent = try await n("SELECT count(*) FROM notification.deliveries WHERE status <> 'sent'")
         c.sinkMessages = (try? await system.mails().count) ?? -1
         c.auditEntries = try await n("SELECT count(*) FROM audit.log")
@@ -207,7 +237,8 @@ enum ExactlyOnce {
         c.auditRegistered = try await n("SELECT count(*) FROM audit.log WHERE event_type = 'appeal.registered'")
         c.auditAssigned = try await n("SELECT count(*) FROM audit.log WHERE event_type = 'ticket.assigned'")
         c.auditNotificationSent = try await n("SELECT count(*) FROM audit.log WHERE event_type = 'notification.sent'")
-        let verify = try await SystemHTTP.shared.request("GET", system.baseURL(.audit) + "/v1/verify", headers: system.adminHeaders, timeout: 60)
+        let verify = try await SystemHTTP.shared.request(
+            "GET", system.baseURL(.audit) + "/v1/verify", headers: system.adminHeaders, timeout: 60)
         if verify.status == 200, let body = try? verify.object() {
             c.chainOK = body["ok"] as? Bool ?? false
             c.chainEntries = (body["entries"] as? NSNumber)?.intValue ?? 0
@@ -216,7 +247,9 @@ enum ExactlyOnce {
     }
 
     /// The assertions: zero lost, zero duplicated, every event audited once, the chain verifies.
-    static func assertExactlyOnce(_ c: Counts, officialsPerTicket: Int, file: StaticString = #filePath, line: UInt = #line) {
+    static func assertExactlyOnce(
+        _ c: Counts, officialsPerTicket: Int, file: StaticString = #filePath, line: UInt = #line
+    ) {
         XCTAssertGreaterThan(c.accepted, 0, "no appeal was accepted", file: file, line: line)
         XCTAssertEqual(c.acceptedMissing, 0, "accepted appeals missing from intake", file: file, line: line)
         XCTAssertGreaterThanOrEqual(c.registered, c.accepted, file: file, line: line)
@@ -224,14 +257,20 @@ enum ExactlyOnce {
         XCTAssertEqual(c.appealsWithoutTicket, 0, file: file, line: line)
         XCTAssertEqual(c.ticketDuplicates, 0, file: file, line: line)
         XCTAssertEqual(c.deliveryDuplicates, 0, file: file, line: line)
-        XCTAssertEqual(c.residentRegistrationNotices, c.registered, "one registration notice per appeal", file: file, line: line)
-        XCTAssertEqual(c.officialAssignmentNotices, c.tickets * officialsPerTicket, "one assignment notice per ticket and official", file: file, line: line)
+        XCTAssertEqual(
+            c.residentRegistrationNotices, c.registered, "one registration notice per appeal", file: file, line: line)
+        XCTAssertEqual(
+            c.officialAssignmentNotices, c.tickets * officialsPerTicket,
+            "one assignment notice per ticket and official", file: file, line: line)
         XCTAssertEqual(c.deliveriesNotSent, 0, "emails not sent", file: file, line: line)
-        XCTAssertGreaterThanOrEqual(c.sinkMessages, c.deliveries, "the sink received fewer emails than were marked sent", file: file, line: line)
+        XCTAssertGreaterThanOrEqual(
+            c.sinkMessages, c.deliveries, "the sink received fewer emails than were marked sent", file: file, line: line
+        )
         XCTAssertEqual(c.auditDuplicates, 0, file: file, line: line)
         XCTAssertEqual(c.auditRegistered, c.registered, "one audit entry per appeal.registered", file: file, line: line)
         XCTAssertEqual(c.auditAssigned, c.tickets, "one audit entry per ticket.assigned", file: file, line: line)
-        XCTAssertEqual(c.auditNotificationSent, c.deliveries, "one audit entry per notification.sent", file: file, line: line)
+        XCTAssertEqual(
+            c.auditNotificationSent, c.deliveries, "one audit entry per notification.sent", file: file, line: line)
         XCTAssertTrue(c.chainOK, "the audit chain does not verify", file: file, line: line)
         XCTAssertEqual(c.chainEntries, c.auditEntries, file: file, line: line)
         XCTAssertEqual(c.lost, 0, "lost", file: file, line: line)

@@ -15,7 +15,9 @@ final class VocabularyTests: XCTestCase {
     static func ukrainianTexts() throws -> [URL] {
         let fm = FileManager.default
         var files: [URL] = []
-        let folders = ["Shared/Web/Resources"] + ((try? fm.contentsOfDirectory(atPath: root.path + "/Services")) ?? [])
+        let folders =
+            ["Shared/Web/Resources"]
+            + ((try? fm.contentsOfDirectory(atPath: root.path + "/Services")) ?? [])
             .map { "Services/\($0)/Sources/Resources" }
         for folder in folders {
             guard let walker = fm.enumerator(at: root.appendingPathComponent(folder), includingPropertiesForKeys: nil)

@@ -431,7 +431,8 @@ final class WebKitTests: XCTestCase {
                 XCTAssertTrue(csp.contains("script-src 'self'"))
                 XCTAssertTrue(csp.contains("frame-ancestors 'none'"))
                 XCTAssertEqual(response.headers[.init("X-Content-Type-Options")!], "nosniff")
-                XCTAssertEqual(response.headers[.init("Referrer-Policy")!], "same-origin", "no URL leaks to other sites")
+                XCTAssertEqual(
+                    response.headers[.init("Referrer-Policy")!], "same-origin", "no URL leaks to other sites")
                 XCTAssertEqual(response.headers[.cacheControl], "no-store")
             }
             try await client.execute(uri: "/page?lang=en", method: .get) { response in

@@ -238,7 +238,8 @@ public struct Seeder: Sendable {
             let put = try await admin.putLibrarian(
                 centre: librarian.centre, login: librarian.login, password: librarian.password)
             lines.append(
-                "librarian \(librarian.login) at \(librarian.centre): \(put.created ? "created" : "in place, password set")")
+                "librarian \(librarian.login) at \(librarian.centre): \(put.created ? "created" : "in place, password set")"
+            )
         }
         for official in credentials.officials ?? [] {
             let created = try await admin.upsertOfficial(

@@ -49,7 +49,7 @@ struct ConsoleReports: Sendable {
         self.templates = try TemplateLibrary(bundle: Bundle.module, names: Self.templateNames)
         let own = try WebAssets.load(from: Bundle.module, names: ["reports.js"]).assets
         var served = [
-            "reports.js": ServedFile(body: own["reports.js"]?.body ?? []),
+            "reports.js": ServedFile(body: own["reports.js"]?.body ?? [])
         ]
         if let data = FileManager.default.contents(atPath: chartPath) {
             served["chart.js"] = ServedFile(body: [UInt8](data))
