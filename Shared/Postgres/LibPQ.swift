@@ -102,9 +102,124 @@ final class LibPQConnection {
         handle = nil
     }
 
-    /// One statement with text-format parameters ($1…) and text-format results (PQexecParams).
+    /// One statement with text-format parameters ($1…) and text-format results. A statement that
+    /// runs again on this connection is prepared once (`PQprepare`) and then run by name
+    /// (`PQexecPrepared`), so the server parses and analyses it once per connection instead of on
+    /// every run (see `PreparedStatementCache` for the policy). Errors are the ones `PQexecParams`
+    /// reports: a failing `PQprepare` fails at the same Parse step with the same SQLSTATE and message,
+    /// and is never cached.
     func execute(_ sql: String, binds: [PostgresBind]) throws -> PostgresRows {
         let handle = try openHandle()
+        return try withParameters(binds) { types, values in
+            // In a failed transaction every statement fails with 25P02 anyway: take today's path unchanged.
+            guard statements.isEnabled, transactionStatus != .inError else {
+                return try executeUnnamed(sql, types: types, values: values, handle: handle)
+            }
+            deallocatePendingIfIdle(handle)
+            let key = PreparedStatementCache.Key(sql: sql, types: types)
+            if let name = statements.name(for: key) {
+                let wasIdle = transactionStatus == .idle
+                do {
+                    return try executePrepared(name, values: values, handle: handle)
+                } catch let error as PostgresError where Self.invalidatesStatement(error) {
+                    if error.sqlState == Self.noSuchPreparedStatement {
+                        statements.forgetAll()
+                    } else {
+                        statements.invalidate(key)
+                    }
+                    // Outside a transaction the failed statement had no effect (it failed before running,
+                    // and an autocommit statement is atomic anyway): prepare it afresh and run it once
+                    // more. Inside one the transaction is now aborted: the caller's unit of work retries,
+                    // and its next attempt prepares the statement afresh.
+                    guard wasIdle, transactionStatus == .idle else { throw error }
+                    deallocatePendingIfIdle(handle)
+                    return try prepareAndExecute(key, values: values, handle: handle)
+                }
+            }
+            guard statements.shouldPrepare(key) else {
+                return try executeUnnamed(sql, types: types, values: values, handle: handle)
+            }
+            return try prepareAndExecute(key, values: values, handle: handle)
+        }
+    }
+
+    /// What this connection has done, for tests and measurements.
+    struct Statistics: Equatable {
+        /// Calls that waited for the server: one per PQexec, PQexecParams, PQprepare, PQexecPrepared.
+        var roundTrips = 0
+        var prepares = 0
+        var preparedExecutions = 0
+        var unnamedExecutions = 0
+        var deallocations = 0
+    }
+
+    private(set) var statistics = Statistics()
+    private var statements = PreparedStatementCache(capacity: 0)
+
+    /// Statements prepared on the server right now (as this connection believes).
+    var preparedStatementCount: Int { statements.count }
+
+    /// Turns preparing on (`capacity` > 0) or off. A new connection starts with it off and empty.
+    func configurePreparedStatements(capacity: Int) {
+        statements = PreparedStatementCache(capacity: capacity)
+    }
+
+    /// "cached plan must not change result type" (a `SELECT *` whose table's columns changed since it was
+    /// prepared) is raised as feature_not_supported; "prepared statement does not exist" means the
+    /// server forgot our statements (someone ran `DEALLOCATE ALL` or `DISCARD ALL`).
+    private static let featureNotSupported = "0A000"
+    private static let noSuchPreparedStatement = "26000"
+
+    private static func invalidatesStatement(_ error: PostgresError) -> Bool {
+        error.code == .queryFailed
+            && (error.sqlState == featureNotSupported || error.sqlState == noSuchPreparedStatement)
+    }
+
+    private func executeUnnamed(
+        _ sql: String, types: [Oid], values: [UnsafePointer<CChar>?], handle: OpaquePointer
+    ) throws -> PostgresRows {
+        statistics.roundTrips += 1
+        statistics.unnamedExecutions += 1
+        let result = PQexecParams(handle, sql, Int32(types.count), types, values, nil, nil, 0)
+        return try consume(result, handle: handle)
+    }
+
+    private func executePrepared(
+        _ name: String, values: [UnsafePointer<CChar>?], handle: OpaquePointer
+    ) throws -> PostgresRows {
+        statistics.roundTrips += 1
+        statistics.preparedExecutions += 1
+        return try consume(PQexecPrepared(handle, name, Int32(values.count), values, nil, nil, 0), handle: handle)
+    }
+
+    private func prepareAndExecute(
+        _ key: PreparedStatementCache.Key, values: [UnsafePointer<CChar>?], handle: OpaquePointer
+    ) throws -> PostgresRows {
+        let name = statements.newName()
+        statistics.roundTrips += 1
+        statistics.prepares += 1
+        // Throws exactly what PQexecParams would have thrown at its own Parse step; nothing is cached then.
+        _ = try consume(PQprepare(handle, name, key.sql, Int32(key.types.count), key.types), handle: handle)
+        statements.insert(key, name: name)
+        return try executePrepared(name, values: values, handle: handle)
+    }
+
+    /// Sends `DEALLOCATE` for evicted statements, only while no transaction is open, so it can never
+    /// abort a caller's transaction. A failure is ignored: at worst the server keeps a statement until
+    /// the connection closes; a broken connection shows up in the caller's own statement next.
+    private func deallocatePendingIfIdle(_ handle: OpaquePointer) {
+        guard !statements.pendingDeallocations.isEmpty, transactionStatus == .idle else { return }
+        let names = statements.takePendingDeallocations()
+        statistics.roundTrips += 1
+        statistics.deallocations += names.count
+        let result = PQexec(handle, names.map { "DEALLOCATE \($0)" }.joined(separator: "; "))
+        if let result { PQclear(result) }
+    }
+
+    /// Copies the binds into C strings for the duration of `body` (type oids and value pointers).
+    private func withParameters<T>(
+        _ binds: [PostgresBind], _ body: ([Oid], [UnsafePointer<CChar>?]) throws -> T
+    ) throws -> T {
         var types: [Oid] = []
         types.reserveCapacity(binds.count)
         var storage: [UnsafeMutablePointer<CChar>?] = []
@@ -125,9 +240,7 @@ final class LibPQConnection {
             }
             storage.append(copy)
         }
-        let pointers = storage.map { UnsafePointer($0) }
-        let result = PQexecParams(handle, sql, Int32(binds.count), types, pointers, nil, nil, 0)
-        return try consume(result, handle: handle)
+        return try body(types, storage.map { UnsafePointer($0) })
     }
 
     /// Several statements, no parameters (PQexec). Stops at the first failing statement.
@@ -136,6 +249,8 @@ final class LibPQConnection {
         guard !sql.utf8.contains(0) else {
             throw PostgresError(code: .encodingFailed, context: "script contains a NUL byte")
         }
+        deallocatePendingIfIdle(handle)
+        statistics.roundTrips += 1
         _ = try consume(PQexec(handle, sql), handle: handle)
     }
 

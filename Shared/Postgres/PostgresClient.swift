@@ -374,6 +374,7 @@ final class ConnectionSlot: @unchecked Sendable {
             libpq.finish()
             throw error
         }
+        libpq.configurePreparedStatements(capacity: configuration.preparedStatementCacheSize)
         instruments.connected()
         logger.debug("postgres connection opened", metadata: ["postgres.backend_pid": "\(libpq.backendPID)"])
         self.connection = connection

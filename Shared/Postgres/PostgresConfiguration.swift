@@ -16,6 +16,11 @@ public struct PostgresConfiguration: Sendable {
     public var checkoutTimeout: Duration = .seconds(10)
     /// How long `PostgresClient.ping()` waits for a free connection. Default 2 s.
     public var pingTimeout: Duration = .seconds(2)
+    /// How many statements each connection keeps prepared on the server (least recently used evicted),
+    /// so a statement that repeats is parsed and analysed once per connection, not on every run.
+    /// 0 sends every statement unnamed (`PQexecParams`), e.g. behind a pooler in transaction mode that
+    /// cannot keep named statements. Default 256.
+    public var preparedStatementCacheSize = 256
 
     public init(
         connectionString: String,

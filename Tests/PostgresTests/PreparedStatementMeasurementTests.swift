@@ -1,0 +1,174 @@
+import Foundation
+import HromadaTestSupport
+import Logging
+import XCTest
+
+@testable import HromadaPostgres
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What preparing saves, on a typical service statement: an INSERT with 8 binds (in transactions of
+/// 100, as a batch handler writes) and a SELECT by primary key, each `runs` times, with the cache off
+/// (every statement parsed, analysed and planned by the server) and on. Prints, per statement: the
+/// client's wall time, the server backend's CPU time (utime + stime from /proc, when the server runs on
+/// this machine) and the round trips. Also the cost of a BEGIN + COMMIT pair on its own.
+///
+/// `HROMADA_TEST_STATEMENT_RUNS=20000` for the full measurement (default 2,000, ~10 s in debug).
+/// The assertions are on counts (round trips, prepares), never on times: the machine is shared.
+final class PreparedStatementMeasurementTests: XCTestCase {
+    private struct Sample {
+        var wallMicroseconds = 0.0
+        var serverCPUMicroseconds: Double?
+        var roundTrips = 0
+        var prepares = 0
+        var preparedExecutions = 0
+    }
+
+    func testPreparedStatementsKeepOneRoundTripPerStatementAndSaveServerWork() async throws {
+        try IntegrationEnvironment.requireServers()
+        let runs = ProcessInfo.processInfo.environment["HROMADA_TEST_STATEMENT_RUNS"].flatMap { Int($0) } ?? 2_000
+        let database = try await TestDatabase.create(schema: "intake")
+        do {
+            try await measure(database, runs: runs)
+        } catch {
+            try? await database.drop()
+            throw error
+        }
+        try await database.drop()
+    }
+
+    private func measure(_ database: TestDatabase, runs: Int) async throws {
+        var results: [String: (insert: Sample, select: Sample)] = [:]
+        // Off, on, off, on: each mode measured twice, the second run reported (warm caches and buffers).
+        for (round, cacheSize) in [0, 256, 0, 256].enumerated() {
+            var configuration = PostgresConfiguration(
+                connectionString: database.connectionString(role: database.role), poolSize: 1,
+                searchPath: database.schema, applicationName: "hromada-measure")
+            configuration.preparedStatementCacheSize = cacheSize
+            let client = PostgresClient(configuration: configuration, logger: Logger(label: "measure"))
+            try await client.execute("DROP TABLE IF EXISTS appeals")
+            try await client.execute(
+                """
+                CREATE TABLE appeals (
+                    id uuid PRIMARY KEY, number text UNIQUE, kind text NOT NULL, category text NOT NULL,
+                    subject text NOT NULL, author text, registered_at timestamptz NOT NULL, confidential boolean)
+                """)
+            let ids = (0..<runs).map { _ in UUID() }
+            let insert = try await Self.insertAll(client, ids: ids)
+            let select = try await Self.selectAll(client, ids: ids)
+            await client.close()
+            if round >= 2 { results[cacheSize == 0 ? "unnamed" : "prepared"] = (insert, select) }
+            if round >= 2 {
+                let mode = cacheSize == 0 ? "unnamed (PQexecParams)" : "prepared (cache 256)"
+                for (name, sample) in [("INSERT 8 binds", insert), ("SELECT by id", select)] {
+                    print(Self.line(mode: mode, statement: name, sample, runs: runs))
+                }
+            }
+        }
+        let begin = try await Self.beginCommitPairs(database, runs: runs)
+        print(Self.line(mode: "BEGIN + COMMIT, nothing in between", statement: "pair", begin, runs: runs))
+
+        let unnamed = try XCTUnwrap(results["unnamed"])
+        let prepared = try XCTUnwrap(results["prepared"])
+        // Round trips: one per statement either way, plus BEGIN/COMMIT per 100 inserts and one PQprepare
+        // per statement text with the cache.
+        let transactions = (runs + 99) / 100
+        XCTAssertEqual(unnamed.insert.roundTrips, runs + 2 * transactions)
+        XCTAssertEqual(prepared.insert.roundTrips, runs + 2 * transactions + 1)
+        XCTAssertEqual(unnamed.select.roundTrips, runs)
+        XCTAssertEqual(prepared.select.roundTrips, runs + 1)
+        XCTAssertEqual(unnamed.insert.prepares + unnamed.select.prepares, 0)
+        XCTAssertEqual(prepared.insert.prepares, 1)
+        XCTAssertEqual(prepared.select.prepares, 1)
+        XCTAssertEqual(prepared.insert.preparedExecutions, runs - 1)
+        XCTAssertEqual(prepared.select.preparedExecutions, runs - 1)
+    }
+
+    private static func line(mode: String, statement: String, _ sample: Sample, runs: Int) -> String {
+        let wall = String(format: "%.1f", sample.wallMicroseconds / Double(runs))
+        let server = sample.serverCPUMicroseconds.map { String(format: "%.1f", $0 / Double(runs)) } ?? "n/a"
+        let trips = String(format: "%.3f", Double(sample.roundTrips) / Double(runs))
+        return "[measure] \(mode) \(statement) x\(runs): \(wall) µs wall, \(server) µs server CPU, \(trips) round trips"
+            + " per statement"
+    }
+
+    private static func insertAll(_ client: PostgresClient, ids: [UUID]) async throws -> Sample {
+        try await measured(client) { client in
+            for start in stride(from: 0, to: ids.count, by: 100) {
+                let chunk = Array(ids[start..<min(start + 100, ids.count)])
+                try await client.withTransaction { connection in
+                    let when = Date()
+                    let author: String? = nil
+                    for id in chunk {
+                        try connection.execute(
+                            """
+                            INSERT INTO appeals (id, number, kind, category, subject, author, registered_at,
+                                confidential)
+                            VALUES (\(id), \(id.uuidString), \("complaint"), \("heating"), \("Опалення не працює"),
+                                \(author), \(when), \(false))
+                            """)
+                    }
+                }
+            }
+        }
+    }
+
+    private static func selectAll(_ client: PostgresClient, ids: [UUID]) async throws -> Sample {
+        try await measured(client) { client in
+            try await client.withConnection { connection in
+                for id in ids {
+                    let rows = try connection.query(
+                        """
+                        SELECT id, number, kind, category, subject, author, registered_at, confidential
+                        FROM appeals WHERE id = \(id)
+                        """)
+                    guard rows.count == 1 else { throw PostgresError(code: .queryFailed, context: "row missing") }
+                }
+            }
+        }
+    }
+
+    private static func beginCommitPairs(_ database: TestDatabase, runs: Int) async throws -> Sample {
+        let client = database.client(poolSize: 1)
+        return try await measured(client) { client in
+            try await client.withConnection { connection in
+                for _ in 0..<runs {
+                    try connection.executeScript("BEGIN ISOLATION LEVEL READ COMMITTED")
+                    try connection.executeScript("COMMIT")
+                }
+            }
+        }
+    }
+
+    /// Runs `body`, reading the backend's CPU time and the connection's counters before and after.
+    private static func measured(
+        _ client: PostgresClient, _ body: (PostgresClient) async throws -> Void
+    ) async throws -> Sample {
+        let (pid, before) = try await client.withConnection { ($0.backendPID, $0.libpq.statistics) }
+        let cpuBefore = serverCPUMicroseconds(pid: pid)
+        let start = DispatchTimeNanos.now()
+        try await body(client)
+        let wall = Double(DispatchTimeNanos.now() - start) / 1_000
+        let cpuAfter = serverCPUMicroseconds(pid: pid)
+        let (samePID, after) = try await client.withConnection { ($0.backendPID, $0.libpq.statistics) }
+        XCTAssertEqual(samePID, pid, "one connection throughout")
+        var sample = Sample(wallMicroseconds: wall)
+        if let cpuBefore, let cpuAfter { sample.serverCPUMicroseconds = cpuAfter - cpuBefore }
+        sample.roundTrips = after.roundTrips - before.roundTrips
+        sample.prepares = after.prepares - before.prepares
+        sample.preparedExecutions = after.preparedExecutions - before.preparedExecutions
+        return sample
+    }
+
+    /// utime + stime of a local process, from /proc/<pid>/stat (nil when it is not on this machine).
+    private static func serverCPUMicroseconds(pid: Int32) -> Double? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let end = stat.lastIndex(of: ")")
+        else { return nil }
+        let fields = stat[stat.index(after: end)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) * 1_000_000 / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+}
