@@ -91,6 +91,8 @@ public struct AuditError: Error, CustomStringConvertible, PrivacySafeError, Send
         public var description: String { rawValue }
         public static let decryptionFailed = Code("decryption_failed")
         public static let corruptEntry = Code("corrupt_entry")
+        /// The chain's state changed under a batch being appended (it is rolled back and tried again).
+        public static let concurrentChange = Code("concurrent_change")
         public static let http = Code("http")
         public static let badResponse = Code("bad_response")
     }

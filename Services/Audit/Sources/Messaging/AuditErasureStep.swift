@@ -8,7 +8,7 @@ import HromadaRuntime
 /// what `POST /v1/erase` does — then confirms with `appeal.personal-data-erasure-confirmed`, in
 /// the same inbox transaction. The destroyed key is audit's tombstone: the row stays with its
 /// `erased_at`, and any later event of the appeal (a replay, a late ticket event) is chained
-/// without its personal fields (`AuditStore.keyForAppending` gives no key).
+/// without its personal fields (`ChainBatch` gives it no key).
 public struct AuditErasureStep: EventHandler {
     let chain: AuditEventHandler
     let producer: String

@@ -2,8 +2,8 @@ import HromadaPostgres
 import HromadaRuntime
 
 /// Appends each event to the chain, inside the consumer's batch transaction (with its inbox row).
-/// The chain head's row lock makes this the single writer: events of one batch are appended one
-/// after another, and a second replica waits for the lock.
+/// The chain head's row lock makes this the single writer: a batch's events are appended in their
+/// order with one multi-row insert, and a second replica waits for the lock.
 public struct AuditEventHandler: EventHandler {
     let settings: AuditSettings
     let producer: String
@@ -14,22 +14,17 @@ public struct AuditEventHandler: EventHandler {
     }
 
     public func handle(_ event: IncomingEvent, on connection: PostgresConnection) throws {
-        if try AuditStore.append(event.envelope, settings: settings, in: transaction(connection)) != nil {
-            try ReportProjection.apply(event.envelope, on: connection)
-        }
+        try handle(batch: [event], on: connection)
     }
 
     /// The single chain writer: the head is locked once per batch (a second replica waits for
-    /// the commit) and the batch's events are chained one after the other.
+    /// the commit) and the whole batch is appended in a few statements (`AuditStore.append(batch:)`);
+    /// the report projection sees every appended event, never one the log already held.
     public func handle(batch events: [IncomingEvent], on connection: PostgresConnection) throws {
         guard !events.isEmpty else { return }
-        let transaction = transaction(connection)
-        var head = try AuditStore.lockHead(on: connection)
-        for event in events {
-            if try AuditStore.append(event.envelope, after: &head, settings: settings, in: transaction) != nil {
-                try ReportProjection.apply(event.envelope, on: connection)
-            }
-        }
+        let batch = try AuditStore.append(
+            batch: events.map(\.envelope), settings: settings, in: transaction(connection))
+        try ReportProjection.apply(batch.appended, on: connection)
     }
 
     /// The consumer's inbox transaction, to publish checkpoints in (the consumer wakes the relay

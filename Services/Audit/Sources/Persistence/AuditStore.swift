@@ -30,92 +30,156 @@ struct AuditStore: AuditQueries {
         return ChainHead(sequence: try row.decode(0, as: Int64.self), hash: try row.decode(1, as: [UInt8].self))
     }
 
-    /// Appends `envelope` to the chain. Returns its sequence, or nil if that event id is already
-    /// in the log (a redelivery the inbox no longer remembers).
+    /// Appends `envelope` to the chain (a batch of one). Returns its sequence, or nil if that
+    /// event id is already in the log (a redelivery the inbox no longer remembers).
     @discardableResult
     static func append(
         _ envelope: Envelope, settings: AuditSettings, in transaction: UnitOfWork.Transaction
     ) throws -> Int64? {
-        var head = try lockHead(on: transaction.connection)
-        return try append(envelope, after: &head, settings: settings, in: transaction)
+        try append(batch: [envelope], settings: settings, in: transaction).entries.first?.sequence
     }
 
-    /// Appends `envelope` after `head`, which the caller has locked in this transaction
-    /// (`lockHead`), and moves `head` to the new entry. A batch locks the head once and appends
-    /// its events one after the other. What the entry holds is decided by `AuditEntry.make`.
+    /// Appends a consumer batch's events, in their order, as the single chain writer. Round trips,
+    /// whatever the batch's size: lock the head; read what the log knows of the batch (appeal
+    /// numbers, keys, event ids already logged) while mapping the new appeals; write the keys the
+    /// batch creates or destroys (only if any); insert every entry and move the head. The hashes
+    /// are computed here (`ChainBatch`, `AuditEntry.make`) between the reads and the writes,
+    /// all inside the caller's transaction: a crash anywhere leaves the chain as it was, and a
+    /// second replica waits on the head's row lock until the commit, then reads the new head.
+    /// Returns the plan: the entries appended and their envelopes (not those already logged).
     @discardableResult
     static func append(
-        _ envelope: Envelope, after head: inout ChainHead, settings: AuditSettings,
-        in transaction: UnitOfWork.Transaction
-    ) throws -> Int64? {
+        batch envelopes: [Envelope], settings: AuditSettings, in transaction: UnitOfWork.Transaction
+    ) throws -> ChainBatch {
         let connection = transaction.connection
-        var registrationNumber = envelope.payload["registrationNumber"]?.stringValue
-        if let number = registrationNumber {
-            try connection.execute(
-                """
-                INSERT INTO appeals (correlation_id, registration_number) VALUES (\(envelope.correlationId), \(number))
-                ON CONFLICT (correlation_id) DO NOTHING
-                """)
-        } else {
-            registrationNumber = try connection.query(
-                "SELECT registration_number FROM appeals WHERE correlation_id = \(envelope.correlationId)"
-            ).first?.decode(0, as: String.self)
+        // Its own statement: under READ COMMITTED the reads below then see what the previous
+        // holder of the lock committed (a statement that waited for the lock would not).
+        let head = try lockHead(on: connection)
+        let lookups = ChainBatch.lookups(for: envelopes)
+        let known = try readKnown(lookups, on: connection)
+        let batch = try ChainBatch(envelopes, after: head, known: known, newKey: { AES256GCM.generateKey() })
+        try writeKeys(created: batch.createdKeys, destroyed: batch.destroyedKeys, on: connection)
+        guard !batch.entries.isEmpty else { return batch }
+        try insert(batch.entries, movingHeadFrom: head, recordedAt: settings.clock(), on: connection)
+        appended.increment(by: batch.entries.count)
+        let policy = CheckpointPolicy(every: settings.checkpointEvery)
+        for (entry, envelope) in zip(batch.entries, batch.appended) where policy.isDue(afterAppending: entry.sequence) {
+            try createCheckpoint(head: entry.head, causationId: envelope.id, settings: settings, in: transaction)
         }
-        let erased = AuditEntry.keysErased(by: envelope)
-        if !erased.isEmpty { try destroyKeys(erased, at: envelope.occurredAt, on: connection) }
+        return batch
+    }
 
-        let key = AuditEntry.needsKey(envelope) ? try keyForAppending(envelope.correlationId, on: connection) : nil
-        let entry = try AuditEntry.make(envelope, after: head, registrationNumber: registrationNumber, key: key)
-        // One round trip appends the entry and moves the head. An event id already in the log (a
-        // redelivery the inbox no longer remembers) inserts nothing, so the head stays where it
-        // is; everything done above for it (the appeals map, the key) was idempotent.
-        let moved = try connection.query(
+    /// One statement: maps the batch's appeals to their registration numbers (first number wins)
+    /// and reads, from the snapshot before that, the numbers, keys and logged event ids the batch
+    /// needs. `ChainBatch` replays the mapping in batch order, so an event sees exactly the
+    /// numbers the events before it had mapped.
+    static func readKnown(_ lookups: ChainBatch.Lookups, on connection: PostgresConnection) throws -> ChainBatch.Known {
+        let rows = try connection.query(
+            """
+            WITH mapped AS (
+                INSERT INTO appeals (correlation_id, registration_number)
+                SELECT * FROM unnest(\(lookups.mapped.map(\.0))::uuid[], \(lookups.mapped.map(\.1))::text[])
+                ON CONFLICT (correlation_id) DO NOTHING)
+            SELECT 'number', correlation_id, registration_number, NULL::bytea FROM appeals
+            WHERE correlation_id = ANY(\(lookups.numbersOf))
+            UNION ALL
+            SELECT CASE WHEN key IS NULL THEN 'erased' ELSE 'key' END, correlation_id, NULL, key FROM appeal_keys
+            WHERE correlation_id = ANY(\(lookups.keysOf))
+            UNION ALL
+            SELECT 'logged', event_id, NULL, NULL FROM log WHERE event_id = ANY(\(lookups.eventIds))
+            """)
+        var known = ChainBatch.Known()
+        for row in rows {
+            let id = try row.decode(1, as: UUID.self)
+            switch try row.decode(0, as: String.self) {
+            case "number": known.numbers[id] = try row.decode(2, as: String.self)
+            case "key": known.keys[id] = .live(try row.decode(3, as: [UInt8].self))
+            case "erased": known.keys[id] = .erased
+            default: known.logged.insert(id)
+            }
+        }
+        return known
+    }
+
+    /// One statement (none when there is nothing to write): stores the keys the batch created and
+    /// marks the destroyed ones erased (a live key loses its bytes; an appeal without a row gets a
+    /// tombstone; one already erased keeps its first erasure time), as `destroyKeys` does.
+    static func writeKeys(
+        created: [(UUID, [UInt8])], destroyed: [(UUID, Date)], on connection: PostgresConnection
+    ) throws {
+        guard !created.isEmpty || !destroyed.isEmpty else { return }
+        let createdIds = created.map(\.0)
+        let createdKeys = created.map { Hex.encode($0.1) }
+        let destroyedIds = destroyed.map(\.0)
+        let erasedAt = try destroyed.map { try $0.1.encodePostgresText() ?? "" }
+        let stored = try connection.query(
+            """
+            WITH created AS (
+                INSERT INTO appeal_keys (correlation_id, key)
+                SELECT id, decode(hex, 'hex') FROM unnest(\(createdIds)::uuid[], \(createdKeys)::text[]) AS k(id, hex)
+                ON CONFLICT (correlation_id) DO NOTHING
+                RETURNING 1),
+            destroyed AS (
+                INSERT INTO appeal_keys (correlation_id, key, erased_at)
+                SELECT id, NULL, at::timestamptz FROM unnest(\(destroyedIds)::uuid[], \(erasedAt)::text[]) AS d(id, at)
+                ON CONFLICT (correlation_id) DO UPDATE SET key = NULL, erased_at = EXCLUDED.erased_at
+                WHERE appeal_keys.key IS NOT NULL)
+            SELECT count(*)::bigint FROM created
+            """
+        ).first?.decode(0, as: Int64.self)
+        // Only this writer creates keys, under the head's lock; a row that appeared since the read
+        // is an erasure through the API in between. The batch sealed fields with a key that was
+        // not stored: undo it all, the consumer tries again and then finds the tombstone.
+        guard stored == Int64(created.count) else {
+            throw AuditError(code: .concurrentChange, reason: "an appeal key was written while a batch was appended")
+        }
+    }
+
+    /// One statement: inserts the entries (consecutive sequences after `head`) and moves the head
+    /// to the last one, only if the head is still `head` and every entry went in; else it throws
+    /// and the transaction is rolled back (no gap, no fork).
+    static func insert(
+        _ entries: [AuditEntry], movingHeadFrom head: ChainHead, recordedAt: Date, on connection: PostgresConnection
+    ) throws {
+        guard let last = entries.last else { return }
+        let sequences = entries.map(\.sequence)
+        let eventIds = entries.map(\.eventId)
+        let types = entries.map(\.type)
+        let correlationIds = entries.map(\.correlationId)
+        // text[] has no NULL element here: a flag says which entries have a number.
+        let numbered = entries.map { $0.registrationNumber != nil }
+        let numbers = entries.map { $0.registrationNumber ?? "" }
+        let actors = entries.map(\.actor)
+        let occurredAt = try entries.map { try $0.occurredAt.encodePostgresText() ?? "" }
+        let stored = entries.map { Hex.encode($0.stored) }
+        let prevHashes = entries.map { Hex.encode($0.prevHash) }
+        let hashes = entries.map { Hex.encode($0.hash) }
+        let counts = try connection.query(
             """
             WITH entry AS (
                 INSERT INTO log (seq, event_id, event_type, correlation_id, registration_number, actor, occurred_at,
                                  recorded_at, stored, prev_hash, hash)
-                VALUES (\(entry.sequence), \(entry.eventId), \(entry.type), \(entry.correlationId),
-                        \(entry.registrationNumber), \(entry.actor), \(entry.occurredAt), \(settings.clock()),
-                        \(entry.stored), \(entry.prevHash), \(entry.hash))
-                ON CONFLICT (event_id) DO NOTHING
-                RETURNING seq, hash)
-            UPDATE chain_head SET seq = entry.seq, hash = entry.hash, updated_at = now()
-            FROM entry WHERE chain_head.id = 1
-            RETURNING chain_head.seq
+                SELECT seq, event_id, event_type, correlation_id, CASE WHEN numbered THEN number END, actor,
+                       occurred_at::timestamptz, \(recordedAt), decode(stored, 'hex'), decode(prev_hash, 'hex'),
+                       decode(hash, 'hex')
+                FROM unnest(\(sequences)::bigint[], \(eventIds)::uuid[], \(types)::text[], \(correlationIds)::uuid[],
+                            \(numbered)::bool[], \(numbers)::text[], \(actors)::text[], \(occurredAt)::text[],
+                            \(stored)::text[], \(prevHashes)::text[], \(hashes)::text[])
+                    AS e(seq, event_id, event_type, correlation_id, numbered, number, actor, occurred_at, stored,
+                         prev_hash, hash)
+                RETURNING 1),
+            moved AS (
+                UPDATE chain_head SET seq = \(last.sequence), hash = \(last.hash), updated_at = now()
+                WHERE id = 1 AND seq = \(head.sequence) AND hash = \(head.hash)
+                RETURNING 1)
+            SELECT (SELECT count(*) FROM entry)::bigint, (SELECT count(*) FROM moved)::bigint
             """
-        )
-        guard !moved.isEmpty else { return nil }
-        head = entry.head
-        appended.increment()
-        if CheckpointPolicy(every: settings.checkpointEvery).isDue(afterAppending: entry.sequence) {
-            try createCheckpoint(head: entry.head, causationId: envelope.id, settings: settings, in: transaction)
+        ).first
+        let inserted = try counts?.decode(0, as: Int64.self)
+        let moved = try counts?.decode(1, as: Int64.self)
+        guard inserted == Int64(entries.count), moved == 1 else {
+            throw AuditError(code: .concurrentChange, reason: "the chain head moved while a batch was appended")
         }
-        return entry.sequence
-    }
-
-    /// The appeal's key, created on first use. Nil when the key was destroyed (erased appeal):
-    /// then the personal fields are not stored at all.
-    static func keyForAppending(_ correlationId: UUID, on connection: PostgresConnection) throws -> [UInt8]? {
-        // One statement: the new key if this is the appeal's first event, else the stored one
-        // (NULL once erased). The SELECT runs on the statement's snapshot, so exactly one of the
-        // two branches has a row.
-        guard
-            let row = try connection.query(
-                """
-                WITH created AS (
-                    INSERT INTO appeal_keys (correlation_id, key) VALUES (\(correlationId), \(AES256GCM.generateKey()))
-                    ON CONFLICT (correlation_id) DO NOTHING
-                    RETURNING key)
-                SELECT key FROM created
-                UNION ALL
-                SELECT key FROM appeal_keys WHERE correlation_id = \(correlationId)
-                LIMIT 1
-                """
-            ).first
-        else {
-            throw AuditError(code: .corruptEntry, reason: "appeal key vanished")
-        }
-        return try row.decode(0, as: [UInt8]?.self)
     }
 
     /// Destroys the keys of `correlationIds` (idempotent). A key that never existed is recorded as

@@ -70,6 +70,8 @@ public enum ReportMigrations {
                 """),
         // Issue 15: residents' ratings of answers (Reports/RatingReport.swift).
         RatingProjection.migration,
+        // Issue 16: one statement per batch instead of up to three per event.
+        ReportProjection.applyFunction,
     ]
 }
 
@@ -91,141 +93,229 @@ enum ReportBackfill {
         let upTo = min(through, done + Int64(pageSize))
         let entries = try connection.query(
             "SELECT stored FROM log WHERE seq > \(done) AND seq <= \(upTo) ORDER BY seq")
-        for entry in entries {
-            // An entry that is no envelope (never written by this code) is skipped, not fatal.
-            guard let envelope = try? Envelope.decode(from: try entry.decode(0, as: [UInt8].self)) else { continue }
-            try ReportProjection.apply(envelope, on: connection)
-        }
+        // An entry that is no envelope (never written by this code) is skipped, not fatal.
+        let envelopes = try entries.compactMap { try? Envelope.decode(from: try $0.decode(0, as: [UInt8].self)) }
+        try ReportProjection.apply(envelopes, on: connection)
         try connection.execute("UPDATE report_backfill SET done_seq = \(upTo) WHERE id = 1")
         return entries.count
     }
 }
 
+/// What one appended event changes in the projection, computed in Swift from its payload and
+/// applied by `report_apply` (migration 630) in the batch's order.
+struct ReportChange: Codable, Sendable, Equatable {
+    enum Kind: String, Codable, Sendable {
+        case registered, assigned, forwarded, extended, reopened, answered, closed, returned, notConsidered
+        case centre, rated
+    }
+    var kind: Kind
+    /// The appeal (correlation id; the rated appeal for `rated`).
+    var id: UUID?
+    /// When the event happened, timestamps as PostgreSQL text (microseconds, as a bind would send).
+    var at: String?
+    var number: String?
+    var registeredAt: String?
+    var receivedOn: String?
+    var appealKind: String?
+    var category: String?
+    var district: String?
+    var centre: String?
+    var channel: String?
+    var isRepeat: Bool?
+    var arrival: String?
+    var collective: Bool?
+    var authority: String?
+    var deadline: String?
+    var priority: Bool?
+    var answeredAt: String?
+    var outcome: String?
+    var name: String?
+    var rating: Int?
+    var via: String?
+    var ratedAt: String?
+    var ratedOn: String?
+
+    init(_ kind: Kind, id: UUID?, at: Date?) throws {
+        self.kind = kind
+        self.id = id
+        self.at = try at.flatMap { try $0.encodePostgresText() }
+    }
+}
+
 enum ReportProjection {
-    /// Applies one appended event. Events that say nothing a report counts are skipped.
-    static func apply(_ envelope: Envelope, on connection: PostgresConnection) throws {
+    /// Applies appended events, in their order, with one statement (none when no event counts).
+    static func apply(_ envelopes: [Envelope], on connection: PostgresConnection) throws {
+        let changes = try envelopes.compactMap(change(for:))
+        guard !changes.isEmpty else { return }
+        try connection.execute("SELECT report_apply(\(PostgresJSON(changes))::jsonb)")
+    }
+
+    /// What `envelope` changes; nil for events that say nothing a report counts.
+    static func change(for envelope: Envelope) throws -> ReportChange? {
         let p = envelope.payload
         let id = envelope.correlationId
         let at = envelope.occurredAt
         // Issue 15: a resident's rating of an answer (Reports/RatingReport.swift).
-        try RatingProjection.apply(envelope, on: connection)
+        if let rated = try RatingProjection.change(for: envelope) { return rated }
         switch envelope.type {
         case AppealRegistered.eventType:
             guard let number = p["registrationNumber"]?.stringValue,
                 let registeredAt = p["registeredAt"]?.stringValue.flatMap(ISO8601.parse)
-            else { return }
+            else { return nil }
             let receivedOn =
                 p["termsStartOn"]?.stringValue.flatMap(LocalDate.init(string:))
                 ?? LocalDate(date: registeredAt, in: .kyiv)
             // Resolution 858's frequency when intake decided it (a duplicate links `repeatOf` too but is
             // no repeat); events written before the classifier: a linked earlier appeal.
             let frequency = p["classifier"]?["frequency"]?.stringValue
-            let isRepeat = frequency.map { $0 == "repeat" } ?? (p["repeatOf"]?.stringValue != nil)
-            let arrival = p["classifier"]?["arrival"]?.stringValue
-            let isCollective =
+            var change = try ReportChange(.registered, id: id, at: at)
+            change.number = number
+            change.registeredAt = try registeredAt.encodePostgresText()
+            change.receivedOn = receivedOn.description
+            change.appealKind = p["kind"]?.stringValue
+            change.category = p["category"]?.stringValue
+            change.district = p["district"]?.stringValue
+            change.centre = p["centreId"]?.stringValue
+            change.channel = p["channel"]?.stringValue
+            change.isRepeat = frequency.map { $0 == "repeat" } ?? (p["repeatOf"]?.stringValue != nil)
+            change.arrival = p["classifier"]?["arrival"]?.stringValue
+            change.collective =
                 p["classifier"]?["form"]?.stringValue == "collective" || !(p["coSigners"]?.arrayValue ?? []).isEmpty
-            try connection.execute(
-                """
-                INSERT INTO report_appeals (correlation_id, registration_number, registered_at, received_on, kind,
-                                            category, district, centre, channel, repeat, arrival, collective)
-                VALUES (\(id), \(number), \(registeredAt), \(receivedOn.description)::date,
-                        \(p["kind"]?.stringValue), \(p["category"]?.stringValue), \(p["district"]?.stringValue),
-                        \(p["centreId"]?.stringValue), \(p["channel"]?.stringValue), \(isRepeat),
-                        \(arrival), \(isCollective))
-                ON CONFLICT (correlation_id) DO UPDATE SET
-                    registration_number = EXCLUDED.registration_number, registered_at = EXCLUDED.registered_at,
-                    received_on = EXCLUDED.received_on, kind = EXCLUDED.kind,
-                    category = COALESCE(report_appeals.category, EXCLUDED.category), district = EXCLUDED.district,
-                    centre = EXCLUDED.centre, channel = EXCLUDED.channel, repeat = EXCLUDED.repeat,
-                    arrival = EXCLUDED.arrival, collective = EXCLUDED.collective
-                """)
-        case TicketAssigned.eventType:
-            try holder(id, p, at, on: connection)
-            try connection.execute(
-                """
-                UPDATE report_appeals SET priority = priority OR \(p["priority"]?.boolValue ?? false),
-                    category = COALESCE(category, \(p["category"]?.stringValue))
-                WHERE correlation_id = \(id)
-                """)
-        case TicketForwarded.eventType:
-            try holder(id, p, at, on: connection)
-            try connection.execute("UPDATE report_appeals SET forwards = forwards + 1 WHERE correlation_id = \(id)")
-        case TicketExtended.eventType:
-            try holder(id, p, at, deadlineKey: "newDeadline", on: connection)
-            try connection.execute("UPDATE report_appeals SET extensions = extensions + 1 WHERE correlation_id = \(id)")
-        case TicketReopened.eventType:
-            try holder(id, p, at, on: connection)
-            try connection.execute(
-                """
-                UPDATE report_appeals SET reopenings = reopenings + 1,
-                    reopened_at = GREATEST(reopened_at, \(at)), closed_at = NULL
-                WHERE correlation_id = \(id)
-                """)
-        case TicketAnswered.eventType:
-            try holder(id, p, at, on: connection)
-            let answeredAt = p["answeredAt"]?.stringValue.flatMap(ISO8601.parse) ?? at
-            try connection.execute(
-                """
-                UPDATE report_appeals SET
-                    outcome = CASE WHEN answered_at IS NULL OR answered_at <= \(answeredAt)
-                                   THEN \(p["outcome"]?.stringValue) ELSE outcome END,
-                    answered_at = GREATEST(answered_at, \(answeredAt))
-                WHERE correlation_id = \(id)
-                """)
-        case TicketClosed.eventType:
-            try ensureRow(id, on: connection)
-            try connection.execute(
-                "UPDATE report_appeals SET closed_at = GREATEST(closed_at, \(at)) WHERE correlation_id = \(id)")
-        case AppealReturned.eventType:
-            try ensureRow(id, on: connection)
-            try connection.execute(
-                "UPDATE report_appeals SET returned_at = GREATEST(returned_at, \(at)) WHERE correlation_id = \(id)")
+            return change
+        case TicketAssigned.eventType, TicketForwarded.eventType, TicketExtended.eventType, TicketReopened.eventType,
+            TicketAnswered.eventType:
+            let kinds: [String: ReportChange.Kind] = [
+                TicketAssigned.eventType: .assigned, TicketForwarded.eventType: .forwarded,
+                TicketExtended.eventType: .extended, TicketReopened.eventType: .reopened,
+                TicketAnswered.eventType: .answered,
+            ]
+            // The holding authority and the deadline in force, replaced only by a later event.
+            var change = try ReportChange(kinds[envelope.type]!, id: id, at: at)
+            change.authority = p["authority"]?.stringValue
+            let deadlineKey = envelope.type == TicketExtended.eventType ? "newDeadline" : "deadline"
+            change.deadline = p[deadlineKey]?.stringValue.flatMap(LocalDate.init(string:))?.description
+            if envelope.type == TicketAssigned.eventType {
+                change.priority = p["priority"]?.boolValue ?? false
+                change.category = p["category"]?.stringValue
+            }
+            if envelope.type == TicketAnswered.eventType {
+                change.answeredAt = try (p["answeredAt"]?.stringValue.flatMap(ISO8601.parse) ?? at).encodePostgresText()
+                change.outcome = p["outcome"]?.stringValue
+            }
+            return change
+        case TicketClosed.eventType: return try ReportChange(.closed, id: id, at: at)
+        case AppealReturned.eventType: return try ReportChange(.returned, id: id, at: at)
         case AppealNotConsidered.eventType:
-            try ensureRow(id, on: connection)
-            try connection.execute(
-                """
-                UPDATE report_appeals SET not_considered_at = GREATEST(not_considered_at, \(at)),
-                    authority = \(p["authority"]?.stringValue)
-                WHERE correlation_id = \(id)
-                """)
+            var change = try ReportChange(.notConsidered, id: id, at: at)
+            change.authority = p["authority"]?.stringValue
+            return change
         case CentreUpdated.eventType:
-            guard let centre = p["centreId"]?.stringValue, let name = p["name"]?.stringValue else { return }
-            try connection.execute(
-                """
-                INSERT INTO report_centres (centre_id, name, updated_at) VALUES (\(centre), \(name), \(at))
-                ON CONFLICT (centre_id) DO UPDATE SET name = EXCLUDED.name, updated_at = EXCLUDED.updated_at
-                WHERE report_centres.updated_at <= EXCLUDED.updated_at
-                """)
+            guard let centre = p["centreId"]?.stringValue, let name = p["name"]?.stringValue else { return nil }
+            var change = try ReportChange(.centre, id: nil, at: at)
+            change.centre = centre
+            change.name = name
+            return change
         default:
-            return
+            return nil
         }
     }
 
-    /// A row for an appeal whose registration has not been seen yet (a ticket event first).
-    private static func ensureRow(_ id: UUID, on connection: PostgresConnection) throws {
-        try connection.execute(
-            "INSERT INTO report_appeals (correlation_id) VALUES (\(id)) ON CONFLICT (correlation_id) DO NOTHING")
-    }
-
-    /// The holding authority and the deadline in force, replaced only by a later event.
-    private static func holder(
-        _ id: UUID, _ p: JSONValue, _ at: Date, deadlineKey: String = "deadline", on connection: PostgresConnection
-    ) throws {
-        try ensureRow(id, on: connection)
-        let deadline = p[deadlineKey]?.stringValue.flatMap(LocalDate.init(string:))?.description
-        try connection.execute(
-            """
-            UPDATE report_appeals SET
-                authority = CASE WHEN authority_at IS NULL OR authority_at <= \(at)
-                                 THEN COALESCE(\(p["authority"]?.stringValue), authority) ELSE authority END,
-                authority_at = GREATEST(authority_at, \(at)),
-                deadline = CASE WHEN \(deadline)::date IS NOT NULL AND (deadline_at IS NULL OR deadline_at <= \(at))
-                                THEN \(deadline)::date ELSE deadline END,
-                deadline_at = CASE WHEN \(deadline)::date IS NOT NULL THEN GREATEST(deadline_at, \(at))
-                                   ELSE deadline_at END
-            WHERE correlation_id = \(id)
+    /// `report_apply(changes jsonb)`: each change in array order, exactly as one statement per
+    /// event did before (so the order of an appeal's events within a batch still matters where
+    /// it did: a reopening clears `closed_at`, a later closing sets it). Events of one appeal may
+    /// arrive out of order (retries): counters only add, times keep the latest (`GREATEST`), and
+    /// a "latest" value (authority, deadline, outcome) is replaced only by an event that happened
+    /// later than the one that set it.
+    static let applyFunction = Migration(
+        version: 630, name: "reports: the projection applied a batch at a time (report_apply)",
+        sql: """
+            CREATE FUNCTION report_apply(changes jsonb) RETURNS void LANGUAGE plpgsql AS $report$
+            DECLARE
+                c jsonb;
+                c_kind text;
+                c_id uuid;
+                c_at timestamptz;
+                c_deadline date;
+            BEGIN
+                FOR c IN SELECT value FROM jsonb_array_elements(changes) LOOP
+                    c_kind := c->>'kind';
+                    c_id := (c->>'id')::uuid;
+                    c_at := (c->>'at')::timestamptz;
+                    c_deadline := (c->>'deadline')::date;
+                    IF c_kind = 'rated' THEN
+                        INSERT INTO report_ratings (correlation_id, answered_at, authority, rating, via, rated_at,
+                                                    rated_on)
+                        VALUES (c_id, (c->>'answeredAt')::timestamptz, c->>'authority', (c->>'rating')::integer,
+                                c->>'via', (c->>'ratedAt')::timestamptz, (c->>'ratedOn')::date)
+                        ON CONFLICT (correlation_id, answered_at) DO NOTHING;
+                    ELSIF c_kind = 'registered' THEN
+                        INSERT INTO report_appeals (correlation_id, registration_number, registered_at, received_on,
+                                                    kind, category, district, centre, channel, repeat, arrival,
+                                                    collective)
+                        VALUES (c_id, c->>'number', (c->>'registeredAt')::timestamptz, (c->>'receivedOn')::date,
+                                c->>'appealKind', c->>'category', c->>'district', c->>'centre', c->>'channel',
+                                (c->>'isRepeat')::boolean, c->>'arrival', (c->>'collective')::boolean)
+                        ON CONFLICT (correlation_id) DO UPDATE SET
+                            registration_number = EXCLUDED.registration_number, registered_at = EXCLUDED.registered_at,
+                            received_on = EXCLUDED.received_on, kind = EXCLUDED.kind,
+                            category = COALESCE(report_appeals.category, EXCLUDED.category),
+                            district = EXCLUDED.district,
+                            centre = EXCLUDED.centre, channel = EXCLUDED.channel, repeat = EXCLUDED.repeat,
+                            arrival = EXCLUDED.arrival, collective = EXCLUDED.collective;
+                    ELSIF c_kind = 'centre' THEN
+                        INSERT INTO report_centres (centre_id, name, updated_at) VALUES (c->>'centre', c->>'name', c_at)
+                        ON CONFLICT (centre_id) DO UPDATE SET name = EXCLUDED.name, updated_at = EXCLUDED.updated_at
+                        WHERE report_centres.updated_at <= EXCLUDED.updated_at;
+                    ELSE
+                        -- A row for an appeal whose registration has not been seen yet (a ticket event first).
+                        INSERT INTO report_appeals (correlation_id) VALUES (c_id)
+                        ON CONFLICT (correlation_id) DO NOTHING;
+                        IF c_kind IN ('assigned', 'forwarded', 'extended', 'reopened', 'answered') THEN
+                            UPDATE report_appeals SET
+                                authority = CASE WHEN authority_at IS NULL OR authority_at <= c_at
+                                                 THEN COALESCE(c->>'authority', authority) ELSE authority END,
+                                authority_at = GREATEST(authority_at, c_at),
+                                deadline = CASE WHEN c_deadline IS NOT NULL
+                                                     AND (deadline_at IS NULL OR deadline_at <= c_at)
+                                                THEN c_deadline ELSE deadline END,
+                                deadline_at = CASE WHEN c_deadline IS NOT NULL THEN GREATEST(deadline_at, c_at)
+                                                   ELSE deadline_at END
+                            WHERE correlation_id = c_id;
+                        END IF;
+                        IF c_kind = 'assigned' THEN
+                            UPDATE report_appeals SET priority = priority OR (c->>'priority')::boolean,
+                                category = COALESCE(category, c->>'category')
+                            WHERE correlation_id = c_id;
+                        ELSIF c_kind = 'forwarded' THEN
+                            UPDATE report_appeals SET forwards = forwards + 1 WHERE correlation_id = c_id;
+                        ELSIF c_kind = 'extended' THEN
+                            UPDATE report_appeals SET extensions = extensions + 1 WHERE correlation_id = c_id;
+                        ELSIF c_kind = 'reopened' THEN
+                            UPDATE report_appeals SET reopenings = reopenings + 1,
+                                reopened_at = GREATEST(reopened_at, c_at), closed_at = NULL
+                            WHERE correlation_id = c_id;
+                        ELSIF c_kind = 'answered' THEN
+                            UPDATE report_appeals SET
+                                outcome = CASE WHEN answered_at IS NULL
+                                                    OR answered_at <= (c->>'answeredAt')::timestamptz
+                                               THEN c->>'outcome' ELSE outcome END,
+                                answered_at = GREATEST(answered_at, (c->>'answeredAt')::timestamptz)
+                            WHERE correlation_id = c_id;
+                        ELSIF c_kind = 'closed' THEN
+                            UPDATE report_appeals SET closed_at = GREATEST(closed_at, c_at) WHERE correlation_id = c_id;
+                        ELSIF c_kind = 'returned' THEN
+                            UPDATE report_appeals SET returned_at = GREATEST(returned_at, c_at)
+                            WHERE correlation_id = c_id;
+                        ELSIF c_kind = 'notConsidered' THEN
+                            UPDATE report_appeals SET not_considered_at = GREATEST(not_considered_at, c_at),
+                                authority = c->>'authority'
+                            WHERE correlation_id = c_id;
+                        END IF;
+                    END IF;
+                END LOOP;
+            END
+            $report$;
             """)
-    }
 }
 
 /// Reads the projection for the HTTP API.

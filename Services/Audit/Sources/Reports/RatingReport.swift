@@ -28,20 +28,21 @@ enum RatingProjection {
             CREATE INDEX report_ratings_rated_on ON report_ratings (rated_on);
             """)
 
-    /// Records one rating; a second for the same answer (intake refuses those) changes nothing.
-    static func apply(_ envelope: Envelope, on connection: PostgresConnection) throws {
+    /// The rating `envelope` records (applied by `report_apply`, migration 630: a second for the
+    /// same answer, which intake refuses, changes nothing); nil for any other event.
+    static func change(for envelope: Envelope) throws -> ReportChange? {
         guard envelope.type == AppealAnswerRated.eventType,
             let rating = try? envelope.decode(AppealAnswerRated.self),
             AppealAnswerRated.ratings.contains(rating.rating)
-        else { return }
-        let ratedOn = LocalDate(date: rating.ratedAt, in: .kyiv).description
-        try connection.execute(
-            """
-            INSERT INTO report_ratings (correlation_id, answered_at, authority, rating, via, rated_at, rated_on)
-            VALUES (\(rating.appealId), \(rating.answeredAt ?? rating.ratedAt), \(rating.authority), \(rating.rating),
-                    \(rating.via.rawValue), \(rating.ratedAt), \(ratedOn)::date)
-            ON CONFLICT (correlation_id, answered_at) DO NOTHING
-            """)
+        else { return nil }
+        var change = try ReportChange(.rated, id: rating.appealId, at: nil)
+        change.answeredAt = try (rating.answeredAt ?? rating.ratedAt).encodePostgresText()
+        change.authority = rating.authority
+        change.rating = rating.rating
+        change.via = rating.via.rawValue
+        change.ratedAt = try rating.ratedAt.encodePostgresText()
+        change.ratedOn = LocalDate(date: rating.ratedAt, in: .kyiv).description
+        return change
     }
 
     /// The ratings given from `from` to `to` (Kyiv days), per authority (sorted by code) and in total.
