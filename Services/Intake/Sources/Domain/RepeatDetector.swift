@@ -85,6 +85,10 @@ public enum RepeatDetector {
             self.packed = Self.packScalars(text) ?? Self.pack(RepeatDetector.normalise(text))
         }
 
+        /// The packed set as a sorted array (what the mass check keeps per recent appeal), nil
+        /// when the text has no packed form (then only `similarity(to:)` with the text is exact).
+        public var packedForm: PackedTrigrams? { packed.map(PackedTrigrams.init) }
+
         /// Jaccard similarity of the two texts' trigram sets, 0…1 (1 when both have none).
         public func similarity(to other: Trigrams) -> Double {
             if let mine = packed, let theirs = other.packed {
@@ -191,5 +195,41 @@ public enum RepeatDetector {
             }
             return table
         }()
+    }
+
+    /// A text's packed trigrams (`Trigrams`) as a sorted array of distinct integers: compared with
+    /// another by one merge, no hashing, with the same Jaccard similarity as the sets (the same
+    /// count of common elements over the same union). The mass check keeps one per recent appeal
+    /// (`MassCandidateCache`) instead of re-reading and re-tokenising the appeal's text.
+    public struct PackedTrigrams: Sendable, Equatable {
+        let values: [UInt64]
+
+        init(_ set: Set<UInt64>) { values = set.sorted() }
+
+        /// How many integers it holds (the cache's measure of size).
+        var count: Int { values.count }
+
+        /// `Trigrams.jaccard` of the two sets, by a merge of the sorted arrays.
+        public func similarity(to other: PackedTrigrams) -> Double {
+            let a = values
+            let b = other.values
+            if a.isEmpty && b.isEmpty { return 1 }
+            var i = 0
+            var j = 0
+            var common = 0
+            while i < a.count && j < b.count {
+                if a[i] == b[j] {
+                    common += 1
+                    i += 1
+                    j += 1
+                } else if a[i] < b[j] {
+                    i += 1
+                } else {
+                    j += 1
+                }
+            }
+            let union = a.count + b.count - common
+            return union == 0 ? 0 : Double(common) / Double(union)
+        }
     }
 }

@@ -1,36 +1,154 @@
 import Foundation
 import HromadaContracts
 import HromadaPostgres
+import HromadaRuntime
 
-/// Resolution 858's "mass" (масове): how many other authors raised the same issue lately.
+/// Resolution 858's "repeat", "multiple" and "mass" (масове): what a registration compares its
+/// text with. The candidates are read in one statement (plus one for texts not cached), then
+/// compared after the connection is back in the pool (`RegistrationChecks`).
 extension AppealRecords {
     /// At most this many recent appeals of the category are compared (newest first), so a busy
     /// category costs a bounded amount per registration.
     static let massCandidateLimit = 500
 
-    /// The number of distinct other authors with an appeal in `category` registered in the last
-    /// `Classification.massWindowDays` days whose text is similar to `text` (`RepeatDetector`).
-    static func otherAuthorsOnIssue(
-        authorKey: String, category: String, text: String, now: Date, on connection: PostgresConnection
-    ) throws -> Int {
+    /// The author's own earlier appeal in the category (repeat detection).
+    struct OwnCandidate: Sendable {
+        let number: String
+        let text: String
+        let earlier: Classification.Earlier
+    }
+
+    /// Another author's recent appeal in the category: its trigrams (from `MassCandidateCache`) or
+    /// its text (read from the database).
+    struct OtherCandidate: Sendable {
+        let id: UUID
+        let authorKey: String
+        let trigrams: RepeatDetector.PackedTrigrams?
+        let text: String?
+    }
+
+    /// What one registration's checks compare with, as read from the database.
+    struct Candidates: Sendable {
+        var own: [OwnCandidate] = []
+        var others: [OtherCandidate] = []
+    }
+
+    /// Reads the candidates: the author's `RepeatDetector.candidateLimit` newest appeals of the
+    /// category, and the category's `massCandidateLimit` newest appeals of other authors of the last
+    /// `Classification.massWindowDays` days — their ids and author keys, and then, in a second
+    /// statement, the texts of those not in `cache`. An erased appeal (author key and text replaced by
+    /// the marker) is always read and dropped from the cache. With `textsOnly` (the new text has no
+    /// packed form, so only texts compare exactly) every text is read and the cache is not used.
+    static func candidates(
+        authorKey: String, category: String, now: Date, textsOnly: Bool, cache: MassCandidateCache,
+        on connection: PostgresConnection
+    ) throws -> Candidates {
         let since = now.addingTimeInterval(-Double(Classification.massWindowDays) * 86_400)
         let rows = try connection.query(
             """
-            SELECT author_key, body FROM appeals
-            WHERE category = \(category) AND author_key <> \(authorKey) AND registered_at >= \(since)
-            ORDER BY registered_at DESC LIMIT \(massCandidateLimit)
+            SELECT * FROM (
+                (SELECT true AS own, id, registration_number, author_key, body, status, deadline::text, registered_at
+                 FROM appeals WHERE author_key = \(authorKey) AND category = \(category)
+                 ORDER BY registered_at DESC LIMIT \(RepeatDetector.candidateLimit))
+                UNION ALL
+                (SELECT false, id, NULL, author_key, CASE WHEN \(textsOnly) THEN body END, NULL, NULL, registered_at
+                 FROM appeals
+                 WHERE category = \(category) AND author_key <> \(authorKey) AND registered_at >= \(since)
+                 ORDER BY registered_at DESC LIMIT \(massCandidateLimit))
+            ) AS candidates ORDER BY own DESC, registered_at DESC
             """)
-        var authors = Set<String>()
-        // The new text's trigrams once, not once per candidate (this loop was intake's hottest code).
-        let mine = RepeatDetector.Trigrams(text)
+        var result = Candidates()
+        var missing: [UUID] = []
+        let erased = ErasureTombstones.marker
         for row in rows {
-            let key = try row.decode(0, as: String.self)
-            guard !authors.contains(key) else { continue }
-            let theirs = RepeatDetector.Trigrams(try row.decode(1, as: String.self))
-            if mine.similarity(to: theirs) >= RepeatDetector.threshold {
-                authors.insert(key)
+            if try row.decode(0, as: Bool.self) {
+                let number = try row.decode(2, as: String.self)
+                let status = PublicStatus(rawValue: try row.decode(5, as: String.self)) ?? .registered
+                let deadline = try row.decode(6, as: String?.self).flatMap(LocalDate.init(string:))
+                result.own.append(
+                    OwnCandidate(
+                        number: number, text: try row.decode(4, as: String.self),
+                        earlier: Classification.Earlier(registrationNumber: number, status: status, deadline: deadline)))
+                continue
             }
+            let id = try row.decode(1, as: UUID.self)
+            let key = try row.decode(3, as: String.self)
+            var trigrams: RepeatDetector.PackedTrigrams?
+            if key == erased {
+                cache.forget(id)
+            } else if !textsOnly {
+                trigrams = cache.trigrams(of: id)
+            }
+            if trigrams == nil, !textsOnly { missing.append(id) }
+            result.others.append(
+                OtherCandidate(id: id, authorKey: key, trigrams: trigrams, text: try row.decode(4, as: String?.self)))
+        }
+        guard !missing.isEmpty else { return result }
+        var texts: [UUID: String] = [:]
+        for row in try connection.query("SELECT id, body FROM appeals WHERE id = ANY(\(missing))") {
+            texts[try row.decode(0, as: UUID.self)] = try row.decode(1, as: String.self)
+        }
+        result.others = result.others.compactMap { other in
+            guard other.trigrams == nil, other.text == nil else { return other }
+            // Gone between the two statements (not possible today: appeals are never deleted).
+            guard let text = texts[other.id] else { return nil }
+            return OtherCandidate(id: other.id, authorKey: other.authorKey, trigrams: nil, text: text)
+        }
+        return result
+    }
+
+    /// The number of distinct other authors with an appeal in the candidates whose text is similar
+    /// to `mine` (`RepeatDetector.threshold`). A text read from the database is added to `cache`
+    /// (unless erased, or without a packed form).
+    static func otherAuthorsOnIssue(
+        _ mine: RepeatDetector.Trigrams, candidates: [OtherCandidate], cache: MassCandidateCache
+    ) -> Int {
+        let minePacked = mine.packedForm
+        var authors = Set<String>()
+        for candidate in candidates {
+            var similarity = 0.0
+            if let theirs = candidate.trigrams, let minePacked {
+                guard !authors.contains(candidate.authorKey) else { continue }
+                similarity = minePacked.similarity(to: theirs)
+            } else if let text = candidate.text {
+                let theirs = RepeatDetector.Trigrams(text)
+                if candidate.authorKey != ErasureTombstones.marker, let packed = theirs.packedForm {
+                    cache.insert(packed, for: candidate.id)
+                }
+                guard !authors.contains(candidate.authorKey) else { continue }
+                similarity = mine.similarity(to: theirs)
+            }
+            if similarity >= RepeatDetector.threshold { authors.insert(candidate.authorKey) }
         }
         return authors.count
+    }
+}
+
+/// What the registration's checks found (computed from `AppealRecords.Candidates`, outside any
+/// connection): the repeat it refers to, the author's earlier appeals on the same issue, and how
+/// many other authors raised it lately.
+struct RegistrationChecks: Sendable {
+    var repeatOf: String?
+    var earlier: Classification.Earlier?
+    var sameIssue: [Classification.Earlier]
+    var otherAuthorsOnIssue: Int
+
+    /// `RepeatDetector.bestMatch` over the author's own candidates (the most similar at or above the
+    /// threshold, the newest on a tie), the same similarities for `sameIssue`, and
+    /// `AppealRecords.otherAuthorsOnIssue` over the others.
+    init(text mine: RepeatDetector.Trigrams, candidates: AppealRecords.Candidates, cache: MassCandidateCache) {
+        var best: (candidate: AppealRecords.OwnCandidate, similarity: Double)?
+        var sameIssue: [Classification.Earlier] = []
+        for candidate in candidates.own {
+            let similarity = mine.similarity(to: RepeatDetector.Trigrams(candidate.text))
+            guard similarity >= RepeatDetector.threshold else { continue }
+            sameIssue.append(candidate.earlier)
+            if similarity > (best?.similarity ?? -1) { best = (candidate, similarity) }
+        }
+        self.repeatOf = best?.candidate.number
+        self.earlier = best?.candidate.earlier
+        self.sameIssue = sameIssue
+        self.otherAuthorsOnIssue = AppealRecords.otherAuthorsOnIssue(
+            mine, candidates: candidates.others, cache: cache)
     }
 }

@@ -12,26 +12,40 @@ extension IntakeStore {
     /// The number is drawn before the registering transaction, in a statement of its own, so the
     /// year's counter row is locked for that statement only and registrations run in parallel. A
     /// retry whose key is already known draws nothing: it gets its first answer back.
+    ///
+    /// The repeat and mass checks only read: their candidates are read on the same pooled
+    /// connection right after the draw, and compared after it is back in the pool, so no
+    /// connection is held while comparing and the transaction holds only the writes. Under READ
+    /// COMMITTED the transaction would see the same committed appeals a moment later; what was
+    /// found is what is stored with the appeal and published.
     public func register(
         _ appeal: ValidAppeal, channel: String, at now: Date, idempotency: IdempotentRequest?,
         photos: [PreparedPhoto] = []
     ) async throws -> RegistrationOutcome {
         let year = LocalDate(date: now, in: .kyiv).year
-        var known = false
-        if let idempotency {
-            known = try await database.withConnection { try AppealRecords.isKnown(idempotency, on: $0) }
+        let authorKey = RepeatDetector.authorKeyHash(fullName: appeal.author.fullName, address: appeal.author.address)
+        let mine = RepeatDetector.Trigrams(appeal.text)
+        let cache = MassCandidateCache.shared
+        let read = try await database.withConnection { connection -> (sequence: Int, AppealRecords.Candidates)? in
+            guard let sequence = try AppealRecords.drawSequence(year: year, unlessKnown: idempotency, on: connection)
+            else { return nil }
+            let candidates = try AppealRecords.candidates(
+                authorKey: authorKey, category: appeal.category, now: now, textsOnly: mine.packedForm == nil,
+                cache: cache, on: connection)
+            return (sequence, candidates)
         }
-        let sequence: Int? =
-            known
-            ? nil
-            : try await database.withConnection { connection in
-                try AppealRecords.drawSequence(year: year, on: connection)
-            }
-        return try await unitOfWork.run { tx in
+        let prepared = read.map { read in
+            (sequence: read.sequence, checks: RegistrationChecks(text: mine, candidates: read.1, cache: cache))
+        }
+        let outcome = try await unitOfWork.run { tx in
             try AppealRecords.register(
-                appeal, channel: channel, now: now, idempotency: idempotency, sequence: sequence, photos: photos,
+                appeal, channel: channel, now: now, idempotency: idempotency, prepared: prepared, photos: photos,
                 in: tx)
         }
+        if case .registered(let receipt) = outcome, let packed = mine.packedForm {
+            cache.insert(packed, for: receipt.id)
+        }
+        return outcome
     }
 
     /// Appeals as Open311 shows them. An appeal is published when it came through Open311 (the
@@ -84,57 +98,76 @@ public struct PublicAppeal: Sendable, Equatable {
 
 /// The statements of a registration, on the caller's connection.
 enum AppealRecords {
+    /// Writes the registration in `tx`. `prepared` is the number drawn and the checks found before
+    /// the transaction (`IntakeStore.register`); nil when the idempotency key was known then, and
+    /// the key's first outcome is returned — unless the key has gone since (expired), when the
+    /// number is drawn and the checks are made here, as before.
     static func register(
-        _ appeal: ValidAppeal, channel: String, now: Date, idempotency: IdempotentRequest?, sequence: Int?,
-        photos: [PreparedPhoto] = [], in tx: UnitOfWork.Transaction
+        _ appeal: ValidAppeal, channel: String, now: Date, idempotency: IdempotentRequest?,
+        prepared: (sequence: Int, checks: RegistrationChecks)?, photos: [PreparedPhoto] = [],
+        in tx: UnitOfWork.Transaction
     ) throws -> RegistrationOutcome {
         let connection = tx.connection
-        if let idempotency, let earlier = try claim(idempotency, on: connection) {
-            return earlier
+        let new: NewAppeal
+        if let prepared {
+            new = newAppeal(appeal, channel: channel, now: now, sequence: prepared.sequence, checks: prepared.checks)
+            // The key and its answer in one statement (the answer is known before anything is written).
+            if let idempotency, let earlier = try claim(idempotency, response: new.receipt, on: connection) {
+                return earlier
+            }
+        } else {
+            if let idempotency, let earlier = try claim(idempotency, response: nil, on: connection) {
+                return earlier
+            }
+            let year = LocalDate(date: now, in: .kyiv).year
+            let drawn = try drawSequence(year: year, on: connection)
+            let authorKey = RepeatDetector.authorKeyHash(
+                fullName: appeal.author.fullName, address: appeal.author.address)
+            let mine = RepeatDetector.Trigrams(appeal.text)
+            let candidates = try candidates(
+                authorKey: authorKey, category: appeal.category, now: now, textsOnly: mine.packedForm == nil,
+                cache: .shared, on: connection)
+            new = newAppeal(
+                appeal, channel: channel, now: now, sequence: drawn,
+                checks: RegistrationChecks(text: mine, candidates: candidates, cache: .shared))
+            if let idempotency {
+                try connection.execute(
+                    """
+                    UPDATE idempotency_keys SET response = \(try idempotency.seal(new.receipt))
+                    WHERE centre_id = \(idempotency.centre) AND key = \(idempotency.storedKey)
+                    """)
+            }
         }
-        let year = LocalDate(date: now, in: .kyiv).year
-        let drawn = try sequence ?? drawSequence(year: year, on: connection)
-        let authorKey = RepeatDetector.authorKeyHash(fullName: appeal.author.fullName, address: appeal.author.address)
-        // Art. 8 sets no window: any earlier appeal of the author on the issue counts (the newest
-        // `RepeatDetector.candidateLimit` of the category are compared).
-        let candidates = try repeatCandidates(authorKey: authorKey, category: appeal.category, on: connection)
-        let match = RepeatDetector.bestMatch(
-            text: appeal.text, candidates: candidates.map { (number: $0.number, text: $0.text) })
-        let earlier = candidates.first { $0.number == match }.map(\.earlier)
-        let sameIssue = candidates.filter {
-            RepeatDetector.similarity(appeal.text, $0.text) >= RepeatDetector.threshold
-        }.map(\.earlier)
-        let others = try otherAuthorsOnIssue(
-            authorKey: authorKey, category: appeal.category, text: appeal.text, now: now, on: connection)
-        let new = NewAppeal(
-            appeal: appeal, channel: channel, sequence: drawn, registeredAt: now,
-            trackingToken: TrackingCode.generate(),
-            repeatOf: match, earlier: earlier, sameIssue: sameIssue, otherAuthorsOnIssue: others)
         try insert(new, on: connection)
         // Issue 15: the photos in the same transaction; the event carries their references only.
         try PhotoRecords.insert(photos, appealId: new.id, at: now, on: connection)
         var event = new.event
         event.photos = photos.isEmpty ? nil : photos.map(\.reference)
         try tx.publish(event, correlationId: new.id, occurredAt: now)
-        let receipt = new.receipt
-        if let idempotency {
-            try connection.execute(
-                """
-                UPDATE idempotency_keys SET response = \(try idempotency.seal(receipt))
-                WHERE centre_id = \(idempotency.centre) AND key = \(idempotency.storedKey)
-                """)
-        }
-        return .registered(receipt)
+        return .registered(new.receipt)
     }
 
-    /// Claims the key for this registration; when it was claimed before, the earlier outcome.
-    static func claim(_ idempotency: IdempotentRequest, on connection: PostgresConnection) throws
-        -> RegistrationOutcome?
-    {
+    static func newAppeal(
+        _ appeal: ValidAppeal, channel: String, now: Date, sequence: Int, checks: RegistrationChecks
+    ) -> NewAppeal {
+        NewAppeal(
+            appeal: appeal, channel: channel, sequence: sequence, registeredAt: now,
+            trackingToken: TrackingCode.generate(), repeatOf: checks.repeatOf, earlier: checks.earlier,
+            sameIssue: checks.sameIssue, otherAuthorsOnIssue: checks.otherAuthorsOnIssue)
+    }
+
+    /// Claims the key for this registration, storing `response` (the sealed receipt) with it when
+    /// given; when it was claimed before, the earlier outcome. A concurrent registration with the
+    /// same key waits on the key's row until that one commits or rolls back.
+    static func claim(
+        _ idempotency: IdempotentRequest, response: RegistrationReceipt?, on connection: PostgresConnection
+    ) throws -> RegistrationOutcome? {
+        let sealed = try response.map { try idempotency.seal($0) }
         let inserted = try connection.execute(
             """
-            INSERT INTO idempotency_keys (centre_id, key, request_hash)
-            VALUES (\(idempotency.centre), \(idempotency.storedKey), \(idempotency.requestHash)) ON CONFLICT DO NOTHING
+            INSERT INTO idempotency_keys (centre_id, key, request_hash, response)
+            VALUES (\(idempotency.centre), \(idempotency.storedKey), \(idempotency.requestHash), \(sealed))
+            ON CONFLICT DO NOTHING
             """)
         guard inserted == 0 else { return nil }
         guard
@@ -150,11 +183,20 @@ enum AppealRecords {
         return .replayed(try idempotency.open(stored))
     }
 
-    /// Whether a registration with this idempotency key already exists (then no number is drawn).
-    static func isKnown(_ idempotency: IdempotentRequest, on connection: PostgresConnection) throws -> Bool {
-        try connection.query(
-            "SELECT 1 FROM idempotency_keys WHERE centre_id = \(idempotency.centre) AND key = \(idempotency.storedKey)"
-        ).first != nil
+    /// `drawSequence`, in one statement with the check that `idempotency`'s key is not known yet:
+    /// nil (nothing drawn) when it is — a retry gets its first answer back.
+    static func drawSequence(
+        year: Int, unlessKnown idempotency: IdempotentRequest?, on connection: PostgresConnection
+    ) throws -> Int? {
+        guard let idempotency else { return try drawSequence(year: year, on: connection) }
+        return try connection.query(
+            """
+            INSERT INTO registration_counter (year, last)
+            SELECT \(year), 1 WHERE NOT EXISTS (
+                SELECT 1 FROM idempotency_keys WHERE centre_id = \(idempotency.centre) AND key = \(idempotency.storedKey))
+            ON CONFLICT (year) DO UPDATE SET last = registration_counter.last + 1 RETURNING last
+            """
+        ).first.map { try $0.decode(0, as: Int.self) }
     }
 
     /// Draws the next number of `year` from the per-year counter. Run it outside the registering
@@ -173,27 +215,6 @@ enum AppealRecords {
         return sequence
     }
 
-    /// The same author's appeals in the same category, newest first, with their state.
-    static func repeatCandidates(
-        authorKey: String, category: String, on connection: PostgresConnection
-    ) throws -> [(number: String, text: String, earlier: Classification.Earlier)] {
-        try connection.query(
-            """
-            SELECT registration_number, body, status, deadline::text FROM appeals
-            WHERE author_key = \(authorKey) AND category = \(category)
-            ORDER BY registered_at DESC LIMIT \(RepeatDetector.candidateLimit)
-            """
-        ).map { row in
-            let number = try row.decode(0, as: String.self)
-            let status = PublicStatus(rawValue: try row.decode(2, as: String.self)) ?? .registered
-            let deadline = try row.decode(3, as: String?.self).flatMap(LocalDate.init(string:))
-            return (
-                number: number, text: try row.decode(1, as: String.self),
-                earlier: Classification.Earlier(registrationNumber: number, status: status, deadline: deadline)
-            )
-        }
-    }
-
     /// A value as JSON text for a jsonb column; nil (SQL NULL) for nil or an empty list.
     static func json<T: Encodable>(_ value: T?) throws -> String? {
         guard let value else { return nil }
@@ -201,11 +222,13 @@ enum AppealRecords {
         return String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
     }
 
+    /// The appeal row and its first history entry, in one statement.
     static func insert(_ new: NewAppeal, on connection: PostgresConnection) throws {
         let a = new.appeal
         let c = new.classifier
         try connection.execute(
             """
+            WITH appeal AS (
             INSERT INTO appeals (id, registration_number, registered_at, registered_on, channel, centre_id, assisted_by,
                 kind, category, district, author_key, full_name, address, email, phone, preferred_language,
                 benefit_category, subject, body, confidential, against, lat, lon, location_address, is_repeat,
@@ -223,13 +246,11 @@ enum AppealRecords {
                 \(try json(a.representative))::jsonb, \(try json(a.reception))::jsonb,
                 \(a.lateEntry?.receivedOn.description)::date, \(a.lateEntry?.enteredBy),
                 \(new.termsStartOn.description)::date, \(a.publicationConsent), \(a.registeredBy))
-            """
-        )
-        try connection.execute(
-            """
+                RETURNING id)
             INSERT INTO appeal_history (appeal_id, event_type, status, note, occurred_at)
-            VALUES (\(new.id), \(AppealRegistered.eventType), \(PublicStatus.registered.rawValue), \(new.historyNote),
-                \(new.registeredAt))
+            SELECT id, \(AppealRegistered.eventType), \(PublicStatus.registered.rawValue), \(new.historyNote),
+                \(new.registeredAt)
+            FROM appeal
             """
         )
     }

@@ -73,6 +73,9 @@ extension IntakeStore {
         throws
     {
         let marker = ErasureTombstones.marker
+        // The mass check's trigrams of the text are derived from it: they go with it (on other
+        // replicas when their next check finds the appeal erased, `AppealRecords.candidates`).
+        MassCandidateCache.shared.forget(appealId)
         try connection.execute(
             """
             UPDATE appeals SET

@@ -1,0 +1,108 @@
+import Foundation
+import HromadaPostgres
+import HromadaRuntime
+import HromadaTestSupport
+import XCTest
+
+@testable import Intake
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What one registration through `IntakeStore.register` costs with a category already holding
+/// more than `AppealRecords.massCandidateLimit` recent appeals (a city's steady state): statements
+/// sent to PostgreSQL (from the server's statement log of this test's one connection), CPU of this
+/// process and of that connection's backend. A measurement, not a regular test: it runs only when
+/// `HROMADA_TEST_POSTGRES_LOG` names the server's log file (`.hromada/log/postgres.log` locally)
+/// and reads it, so it needs the superuser the integration environment already uses.
+final class RegistrationCostTests: XCTestCase {
+    static let existing = 600
+    static let measured = 40
+
+    static func text(_ i: Int) -> String {
+        let streets = ["вул. Соборна", "просп. Центральний", "вул. Велика Морська", "вул. Адміральська", "просп. Миру"]
+        return "Звернення №\(i): прошу перевірити стан об'єкта за адресою \(streets[i % streets.count]), "
+            + "\(1 + i % 150). Проблема триває вже \(2 + i % 20) днів; сусіди також скаржаться. Код \(UUID())."
+    }
+
+    static func appeal(_ i: Int) throws -> ValidAppeal {
+        let submission = AppealSubmission(
+            kind: "application", category: "heating",
+            author: .init(fullName: "Бенч Автор\(i)", address: "м. Миколаїв, вул. Садова, \(i)"),
+            subject: "Навантажувальний тест №\(i)", text: text(i))
+        return try AppealValidator.validate(submission, channel: "centre", authenticatedCentre: nil).get()
+    }
+
+    static func processCPU() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
+
+    /// utime + stime of a server process, in seconds (clock ticks of 100 Hz).
+    static func backendCPU(_ pid: Int32) throws -> Double {
+        let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+        guard let close = stat.lastIndex(of: ")") else { return 0 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        return (Double(fields[11]) ?? 0) / 100 + (Double(fields[12]) ?? 0) / 100
+    }
+
+    func testStatementsAndCPUPerRegistration() async throws {
+        guard let logPath = ProcessInfo.processInfo.environment["HROMADA_TEST_POSTGRES_LOG"] else {
+            throw XCTSkip("a measurement: set HROMADA_TEST_POSTGRES_LOG to the server's log file")
+        }
+        let server = try await IntakeTestService.start(self)
+        let fill = IntakeStore(
+            unitOfWork: UnitOfWork(database: server.db.client(poolSize: 2), producer: "hromada-intake"))
+        for i in 0..<Self.existing {
+            _ = try await fill.register(try Self.appeal(i), channel: "centre", at: Date(), idempotency: nil)
+        }
+        let name = server.db.name
+        try await server.db.adminClient(poolSize: 1).withConnection { connection in
+            try connection.executeScript("ALTER DATABASE \(name) SET log_statement = 'all'")
+        }
+        let client = server.db.client(poolSize: 1)
+        let store = IntakeStore(unitOfWork: UnitOfWork(database: client, producer: "hromada-intake"))
+        let pid = try await client.withConnection { $0.backendPID }
+
+        func measure(_ label: String, count: Int, offset: Int, forgetFirst: Bool) async throws {
+            if forgetFirst {
+                for row in try await server.sql("SELECT id FROM appeals") {
+                    MassCandidateCache.shared.forget(try row.decode(0, as: UUID.self))
+                }
+            }
+            let logStart = (try FileManager.default.attributesOfItem(atPath: logPath)[.size] as? Int) ?? 0
+            let cpu = Self.processCPU()
+            let backend = try Self.backendCPU(pid)
+            for i in offset..<(offset + count) {
+                let key = IdempotentRequest(centre: IntakeTestService.centreId, key: "k\(i)", requestHash: "h\(i)")
+                guard case .registered = try await store.register(
+                    try Self.appeal(i), channel: "centre", at: Date(), idempotency: key)
+                else { return XCTFail("not registered") }
+            }
+            let cpuPer = (Self.processCPU() - cpu) / Double(count) * 1e6
+            let backendPer = (try Self.backendCPU(pid) - backend) / Double(count) * 1e6
+            try await Task.sleep(for: .milliseconds(300))  // the server's log is written asynchronously
+            let handle = try XCTUnwrap(FileHandle(forReadingAtPath: logPath))
+            try handle.seek(toOffset: UInt64(logStart))
+            let log = String(decoding: try handle.readToEnd() ?? Data(), as: UTF8.self)
+            let mine = log.split(separator: "\n").filter {
+                $0.contains("[\(pid)] LOG:  statement:") || $0.contains("[\(pid)] LOG:  execute")
+            }
+            let kinds = Dictionary(grouping: mine) { line -> String in
+                let text = line.components(separatedBy: ": ").dropFirst(2).joined(separator: ": ")
+                return String(text.prefix(40))
+            }.mapValues(\.count).sorted { $0.key < $1.key }
+            print("[registration cost] \(label): \(count) registrations, \(mine.count) statements = "
+                + String(format: "%.2f", Double(mine.count) / Double(count)) + " per registration; "
+                + String(format: "process CPU %.0f µs, its PostgreSQL backend %.0f µs", cpuPer, backendPer)
+                + " per registration (debug build)")
+            for (text, n) in kinds { print("[registration cost]   \(n) × \(text)") }
+            XCTAssertGreaterThanOrEqual(mine.count, count * 4, "a registration is at least BEGIN, 2 writes, COMMIT")
+        }
+        try await measure("warm cache", count: Self.measured, offset: 10_000, forgetFirst: false)
+        try await measure("cold cache, first", count: 1, offset: 20_000, forgetFirst: true)
+    }
+}
