@@ -11,15 +11,7 @@ import XCTest
 final class DeliveryOutcomeRecordingTests: XCTestCase {
     func sender(_ store: MemoryDeliveryStore, _ transport: CountingTransport, lease: Duration = .seconds(180),
                 threads: Int = 2) -> DeliverySender {
-        var logger = Logger(label: "test.delivery-sender")
-        logger.logLevel = .critical
-        let settings = NotificationSettings(lease: lease, pollInterval: .milliseconds(50), senderThreads: threads)
-        let sender = DeliverySender(
-            store: store, transport: transport, settings: settings, logger: logger,
-            recordBackoffLimit: .milliseconds(40))
-        sender.threads.start()
-        addTeardownBlock { try? await sender.threads.shutdownGracefully() }
-        return sender
+        memorySender(store, transport, lease: lease, threads: threads)
     }
 
     func testAcceptedMessageIsRecordedAfterTheStoreFailsNTimesAndIsSentOnce() async throws {
@@ -98,6 +90,25 @@ final class DeliveryOutcomeRecordingTests: XCTestCase {
         guard case .pending = untouched?.state else { return XCTFail("the unsent row should be given back") }
         XCTAssertEqual(untouched?.attempts, 0)
         XCTAssertEqual(untouched?.isClaimable(at: Date()), true, "claimable at once, not after the lease")
+    }
+}
+
+extension XCTestCase {
+    /// A `DeliverySender` over in-memory doubles, its threads started (and stopped at teardown).
+    func memorySender(
+        _ store: any DeliveryStore, _ transport: any MailTransport, lease: Duration = .seconds(180), threads: Int = 2,
+        batchSize: Int = 20
+    ) -> DeliverySender {
+        var logger = Logger(label: "test.delivery-sender")
+        logger.logLevel = .critical
+        let settings = NotificationSettings(
+            lease: lease, pollInterval: .milliseconds(50), batchSize: batchSize, senderThreads: threads)
+        let sender = DeliverySender(
+            store: store, transport: transport, settings: settings, logger: logger,
+            recordBackoffLimit: .milliseconds(40))
+        sender.threads.start()
+        addTeardownBlock { try? await sender.threads.shutdownGracefully() }
+        return sender
     }
 
     func waitUntil(_ condition: () async -> Bool) async -> Bool {

@@ -2,7 +2,7 @@ import CCurl
 import CHromadaShims
 import Foundation
 
-/// The only file that touches libcurl: one SMTP transaction per call, blocking. Call it from a
+/// With `SMTPConnection`, the only files that touch libcurl: one SMTP transaction per call, blocking. Call it from a
 /// thread you own (the sender's thread pool), never from Swift's cooperative pool.
 public struct SMTPTransport: Sendable {
     /// 5xx → permanent, 4xx and connection trouble → temporary (`classify`).
@@ -23,70 +23,14 @@ public struct SMTPTransport: Sendable {
         curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
     }()
 
-    static func initializeOnce() { _ = globalInit }
+    @discardableResult static func initializeOnce() -> Bool { globalInit }
 
-    /// Sends `message` (already rendered, CRLF) from `mailFrom` to `recipient`. Blocking.
+    /// Sends `message` (already rendered, CRLF) from `mailFrom` to `recipient` on a connection of
+    /// its own, closed afterwards. Blocking. A sender reuses connections instead (`SMTPConnection`).
     public func send(message: [UInt8], mailFrom: String, recipient: String) -> Outcome {
-        guard Self.globalInit, let handle = curl_easy_init() else {
-            return .temporary(reason: "libcurl could not be initialised")
-        }
-        defer { curl_easy_cleanup(handle) }
-
-        let upload = UploadState(bytes: message)
-        let uploadPointer = Unmanaged.passRetained(upload)
-        defer { uploadPointer.release() }
-        let replies = ReplyLog()
-        let repliesPointer = Unmanaged.passRetained(replies)
-        defer { repliesPointer.release() }
-
-        var recipients: UnsafeMutablePointer<curl_slist>? = nil
-        recipients = curl_slist_append(recipients, "<\(recipient)>")
-        defer { curl_slist_free_all(recipients) }
-        var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
-
-        let configured: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { errorPointer in
-            var code = CURLE_OK
-            func set(_ result: CURLcode) { if code == CURLE_OK { code = result } }
-            set(hromada_curl_setopt_string(handle, CURLOPT_URL, endpoint.url))
-            set(hromada_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1))
-            set(hromada_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, connectTimeoutSeconds))
-            set(hromada_curl_setopt_long(handle, CURLOPT_TIMEOUT, timeoutSeconds))
-            set(hromada_curl_setopt_string(handle, CURLOPT_MAIL_FROM, "<\(mailFrom)>"))
-            set(hromada_curl_setopt_pointer(handle, CURLOPT_MAIL_RCPT, UnsafeMutableRawPointer(recipients)))
-            set(hromada_curl_setopt_long(handle, CURLOPT_UPLOAD, 1))
-            set(hromada_curl_setopt_long(handle, CURLOPT_INFILESIZE, message.count))
-            set(hromada_curl_setopt_read_function(handle, readCallback))
-            set(hromada_curl_setopt_pointer(handle, CURLOPT_READDATA, uploadPointer.toOpaque()))
-            set(hromada_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(errorPointer.baseAddress)))
-            // The server's replies, to give a refusal's own words as the failure reason.
-            set(hromada_curl_setopt_long(handle, CURLOPT_VERBOSE, 1))
-            set(hromada_curl_setopt_pointer(handle, CURLOPT_DEBUGFUNCTION, unsafeBitCast(debugCallback, to: UnsafeMutableRawPointer.self)))
-            set(hromada_curl_setopt_pointer(handle, CURLOPT_DEBUGDATA, repliesPointer.toOpaque()))
-            switch endpoint.tls {
-            case .none: break
-            case .opportunistic: set(hromada_curl_setopt_long(handle, CURLOPT_USE_SSL, Int(CURLUSESSL_TRY.rawValue)))
-            case .startTLSRequired, .implicit: set(hromada_curl_setopt_long(handle, CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue)))
-            }
-            if let ca = endpoint.caFile { set(hromada_curl_setopt_string(handle, CURLOPT_CAINFO, ca)) }
-            if !endpoint.verifyPeer {
-                set(hromada_curl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 0))
-                set(hromada_curl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 0))
-            }
-            if let user = endpoint.username { set(hromada_curl_setopt_string(handle, CURLOPT_USERNAME, user)) }
-            if let password = endpoint.password { set(hromada_curl_setopt_string(handle, CURLOPT_PASSWORD, password)) }
-            guard code == CURLE_OK else { return code }
-            return curl_easy_perform(handle)
-        }
-
-        var responseCode = 0
-        _ = hromada_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &responseCode)
-        if configured == CURLE_OK { return .sent }
-        let curlMessage = errorBuffer.withUnsafeBufferPointer { pointer in
-            String(cString: pointer.baseAddress!)
-        }
-        let reply = replies.last ?? ""
-        let reason = reply.isEmpty ? "curl \(configured.rawValue): \(curlMessage)" : reply
-        return Self.classify(curlCode: Int(configured.rawValue), smtpCode: responseCode, reason: reason)
+        let connection = SMTPConnection(transport: self)
+        defer { connection.close() }
+        return connection.send(message: message, mailFrom: mailFrom, recipient: recipient)
     }
 
     /// 5xx from the server → permanent; 4xx, connection and timeout trouble → temporary; a
@@ -103,18 +47,18 @@ public struct SMTPTransport: Sendable {
 }
 
 /// The message bytes libcurl reads from while it uploads DATA.
-private final class UploadState {
+final class UploadState {
     let bytes: [UInt8]
     var offset = 0
     init(bytes: [UInt8]) { self.bytes = bytes }
 }
 
 /// The last error-class reply line (4xx/5xx) the server sent, from libcurl's debug stream.
-private final class ReplyLog {
+final class ReplyLog {
     var last: String?
 }
 
-private let readCallback: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int = {
+let readCallback: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int = {
     buffer, size, count, userdata in
     guard let buffer, let userdata else { return 0 }
     let state = Unmanaged<UploadState>.fromOpaque(userdata).takeUnretainedValue()
@@ -130,7 +74,7 @@ private let readCallback: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int
     return n
 }
 
-private let debugCallback: @convention(c) (OpaquePointer?, curl_infotype, UnsafeMutablePointer<CChar>?, Int, UnsafeMutableRawPointer?) -> Int32 = {
+let debugCallback: @convention(c) (OpaquePointer?, curl_infotype, UnsafeMutablePointer<CChar>?, Int, UnsafeMutableRawPointer?) -> Int32 = {
     _, type, data, size, userdata in
     guard type == CURLINFO_HEADER_IN, let data, let userdata else { return 0 }
     let line = String(decoding: UnsafeRawBufferPointer(start: data, count: size), as: UTF8.self)

@@ -19,14 +19,67 @@ public protocol DeliveryStore: Sendable {
     func renewLeases(token: UUID, ids: [UUID], until: Date) async throws -> Set<UUID>
     /// Gives back the lease `token` holds on `ids` (never sent): they are claimable again at once.
     func releaseLeases(token: UUID, ids: [UUID]) async throws -> Int
+    /// Writes a whole round's outcomes in one transaction (each as `record` would, only where `token`
+    /// still holds the lease); returns the ids written. All or nothing: a throw wrote none of them.
+    func recordAll(_ outcomes: [RecordedOutcome], token: UUID) async throws -> Set<UUID>
+}
+
+/// One delivery's outcome to write: the state `Delivery.recording` returned, and the claimed row.
+public struct RecordedOutcome: Sendable {
+    public let next: Delivery
+    public let claimed: ClaimedDelivery
+    public init(next: Delivery, claimed: ClaimedDelivery) {
+        self.next = next
+        self.claimed = claimed
+    }
+}
+
+extension DeliveryStore {
+    /// One `record` per outcome (stores without a batched write, e.g. test doubles); not one
+    /// transaction, so `NotificationStore` has its own.
+    public func recordAll(_ outcomes: [RecordedOutcome], token: UUID) async throws -> Set<UUID> {
+        var written: Set<UUID> = []
+        for outcome in outcomes where try await record(outcome.next, for: outcome.claimed, token: token) {
+            written.insert(outcome.claimed.subject.notificationId)
+        }
+        return written
+    }
 }
 
 /// Hands one rendered message to the mail server; blocking (run on the sender's threads).
 public protocol MailTransport: Sendable {
     func send(message: [UInt8], mailFrom: String, recipient: String) -> SendOutcome
+    /// A connection for consecutive messages from one thread at a time (kept open between them).
+    func openConnection() -> any MailConnection
 }
 
-extension SMTPTransport: MailTransport {}
+/// Consecutive messages over one connection to the mail server; blocking, one thread at a time.
+public protocol MailConnection: AnyObject, Sendable {
+    func send(message: [UInt8], mailFrom: String, recipient: String) -> SendOutcome
+    func close()
+}
+
+extension MailTransport {
+    /// No connection to keep: every message goes through `send` (test doubles).
+    public func openConnection() -> any MailConnection { OneShotMailConnection(transport: self) }
+}
+
+/// A "connection" that hands each message to its transport's `send`.
+final class OneShotMailConnection: MailConnection {
+    let transport: any MailTransport
+    init(transport: any MailTransport) { self.transport = transport }
+    func send(message: [UInt8], mailFrom: String, recipient: String) -> SendOutcome {
+        transport.send(message: message, mailFrom: mailFrom, recipient: recipient)
+    }
+    func close() {}
+}
+
+extension SMTPTransport: MailTransport {
+    /// A libcurl handle kept across messages: one TCP (and TLS) connection for many.
+    public func openConnection() -> any MailConnection { SMTPConnection(transport: self) }
+}
+
+extension SMTPConnection: MailConnection {}
 
 extension DeliveryStore {
     public func claimDue(
@@ -41,6 +94,26 @@ extension DeliveryStore {
 /// the sender's threads).
 public protocol NoticeTransport: Sendable {
     func send(_ delivery: ClaimedDelivery) -> SendOutcome
+    /// A session for consecutive deliveries from one thread at a time (a kept connection).
+    func openSession() -> any NoticeSession
+}
+
+/// Consecutive deliveries through one session of a transport; blocking, one thread at a time.
+public protocol NoticeSession: AnyObject, Sendable {
+    func send(_ delivery: ClaimedDelivery) -> SendOutcome
+    func close()
+}
+
+extension NoticeTransport {
+    /// Nothing to keep between deliveries (the SMS gateway's HTTP requests): each one is `send`.
+    public func openSession() -> any NoticeSession { OneShotNoticeSession(transport: self) }
+}
+
+final class OneShotNoticeSession: NoticeSession {
+    let transport: any NoticeTransport
+    init(transport: any NoticeTransport) { self.transport = transport }
+    func send(_ delivery: ClaimedDelivery) -> SendOutcome { transport.send(delivery) }
+    func close() {}
 }
 
 /// Email: the delivery rendered as a MIME message (its `Message-ID` the row's id) and sent over SMTP.
@@ -56,11 +129,30 @@ public struct EmailNoticeTransport: NoticeTransport {
     }
 
     public func send(_ row: ClaimedDelivery) -> SendOutcome {
+        mail.send(message: message(for: row), mailFrom: mailFrom, recipient: row.address)
+    }
+
+    public func openSession() -> any NoticeSession { EmailSession(transport: self, connection: mail.openConnection()) }
+
+    func message(for row: ClaimedDelivery) -> [UInt8] {
         let id = row.subject.notificationId.uuidString.lowercased()
-        let message = MIMEMessage(
+        return MIMEMessage(
             from: from, to: row.address, subject: row.title, body: row.body, messageID: "\(id)@hromada",
             date: row.createdAt
         ).rendered()
-        return mail.send(message: message, mailFrom: mailFrom, recipient: row.address)
     }
+}
+
+/// Emails over one kept SMTP connection.
+final class EmailSession: NoticeSession {
+    let transport: EmailNoticeTransport
+    let connection: any MailConnection
+    init(transport: EmailNoticeTransport, connection: any MailConnection) {
+        self.transport = transport
+        self.connection = connection
+    }
+    func send(_ row: ClaimedDelivery) -> SendOutcome {
+        connection.send(message: transport.message(for: row), mailFrom: transport.mailFrom, recipient: row.address)
+    }
+    func close() { connection.close() }
 }

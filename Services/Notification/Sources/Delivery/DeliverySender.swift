@@ -7,11 +7,13 @@ import Logging
 import Metrics
 import NIOPosix
 import ServiceLifecycle
+import Synchronization
 
 /// Sends the pending email deliveries. Each round claims due rows (`DeliveryStore.claimDue`: one
 /// lease for the round, so two replicas never hold the same row), sends them on its own threads
-/// (libcurl blocks), then records each outcome as `Delivery.recording` decides, together with the
-/// `notification.sent` / `notification.failed` event, only if it still holds the lease.
+/// (libcurl blocks; `senderThreads` lanes, each over one kept SMTP connection), then records all the
+/// round's outcomes as `Delivery.recording` decides, together with their `notification.sent` /
+/// `notification.failed` events, in one transaction, only where it still holds the lease.
 ///
 /// SMTP has no idempotency, so once the mail server has accepted a message the sender must not
 /// lose that fact: it keeps the outcome in memory and retries recording it (backoff up to
@@ -24,7 +26,8 @@ import ServiceLifecycle
 /// and gives the rows it did not send back at once.
 ///
 /// What stays at-least-once: a sender that dies (kill -9, machine lost) between the SMTP accept and
-/// the commit, or a database outage longer than the lease left after the last renewal: then the
+/// the commit (the round's one commit: at most the round's `batchSize` emails, see `recordUntilDone`),
+/// or a database outage longer than the lease left after the last renewal: then the
 /// lease expires and another sender sends the email again. The `Message-ID` is the row's id, so a
 /// receiving system can drop the copy (docs/OPERATIONS.md).
 ///
@@ -41,6 +44,8 @@ public final class DeliverySender: Service, Sendable {
     let logger: Logger
     let wakeSignal = WakeSignal()
     let threads: NIOThreadPool
+    /// The transport's sessions (kept SMTP connections) between rounds, one per lane at most.
+    let sessions = SessionPool()
     /// The longest pause between two tries to record an outcome.
     let recordBackoffLimit: Duration
     let sentCounter: Counter
@@ -108,6 +113,7 @@ public final class DeliverySender: Service, Sendable {
             }
         }
         try? await threads.shutdownGracefully()
+        sessions.closeAll()
     }
 
     /// Seconds of confirmed lease a send needs left before it starts: the SMTP transaction's own
@@ -143,24 +149,43 @@ public final class DeliverySender: Service, Sendable {
         return claimed.count
     }
 
+    /// Sends the round's deliveries on up to `senderThreads` lanes, each over one kept connection
+    /// (`NoticeSession`), then records every outcome in one transaction (`recordUntilDone`), renewing
+    /// the lease meanwhile.
     func send(_ claimed: [ClaimedDelivery], under lease: RoundLease) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.keepRenewing(lease) }
-            await withTaskGroup(of: Void.self) { sends in
-                let width = max(1, settings.senderThreads)
-                var iterator = claimed.makeIterator()
-                for _ in 0..<width {
-                    guard let next = iterator.next() else { break }
-                    sends.addTask { await self.deliver(next, under: lease) }
-                }
-                while await sends.next() != nil {
-                    guard let next = iterator.next() else { continue }
-                    sends.addTask { await self.deliver(next, under: lease) }
-                }
-            }
+            let outcomes = await sendOnLanes(claimed, under: lease)
+            await recordUntilDone(outcomes, under: lease)
             group.cancelAll()
         }
         await giveBackUnsent(claimed, under: lease)
+    }
+
+    /// Sends the rows, `senderThreads` at a time: each lane takes the next row not yet taken and sends
+    /// it over its own session, so consecutive emails of a lane share one SMTP connection. Returns the
+    /// outcomes to record (rows not sent are left out and leave the round's lease).
+    func sendOnLanes(_ claimed: [ClaimedDelivery], under lease: RoundLease) async -> [RecordedOutcome] {
+        let queue = RowQueue(claimed)
+        let width = min(max(1, settings.senderThreads), claimed.count)
+        return await withTaskGroup(of: [RecordedOutcome].self) { lanes in
+            for _ in 0..<width {
+                lanes.addTask {
+                    let session = self.sessions.take(opening: self.transport)
+                    defer { self.sessions.give(back: session) }
+                    var outcomes: [RecordedOutcome] = []
+                    while let row = queue.next() {
+                        if let outcome = await self.deliver(row, over: session, under: lease) {
+                            outcomes.append(outcome)
+                        }
+                    }
+                    return outcomes
+                }
+            }
+            var all: [RecordedOutcome] = []
+            for await outcomes in lanes { all += outcomes }
+            return all
+        }
     }
 
     /// Rows the round claimed but did not send (shutting down, or too little lease left) are made
@@ -199,23 +224,28 @@ public final class DeliverySender: Service, Sendable {
         }
     }
 
-    func deliver(_ row: ClaimedDelivery, under lease: RoundLease) async {
+    /// Sends one row over `session` and returns the outcome to record, or nil when it was not sent
+    /// (then it leaves the round: no lease, shutting down).
+    func deliver(_ row: ClaimedDelivery, over session: any NoticeSession, under lease: RoundLease) async
+        -> RecordedOutcome?
+    {
         let notificationId = row.subject.notificationId
-        defer { lease.release(notificationId) }
         let id = notificationId.uuidString.lowercased()
         guard lease.mayStartSending(notificationId, at: settings.clock(), allowance: sendAllowance) else {
             // Shutting down, or the claim is too close to its end (renewals failing): leave the row;
-            // it is claimed again once its lease expires.
+            // it is claimed again once its lease expires (or given back at the end of the round).
             logger.debug("delivery not started: no lease to send under", metadata: ["notification.id": "\(id)"])
-            return
+            lease.release(notificationId)
+            return nil
         }
-        let transport = self.transport
         let start = ContinuousClock.now
         let outcome: SendOutcome
         do {
-            outcome = try await threads.runIfActive { transport.send(row) }
+            outcome = try await threads.runIfActive { session.send(row) }
         } catch {
-            return  // the threads are gone (shutting down): the lease expires and the row is tried again
+            // The threads are gone (shutting down): the lease expires and the row is tried again.
+            lease.release(notificationId)
+            return nil
         }
         let elapsed = ContinuousClock.now - start
         sendTimer.recordNanoseconds(
@@ -223,33 +253,48 @@ public final class DeliverySender: Service, Sendable {
         // The outcome is fixed now (its time included) and written as it is, however many tries it takes.
         let policy = settings.deliveryPolicy
         guard let next = row.delivery.recording(outcome, token: lease.token, at: settings.clock(), policy: policy)
-        else { return }
-        await recordUntilDone(next, for: row, under: lease)
+        else {
+            lease.release(notificationId)
+            return nil
+        }
+        return RecordedOutcome(next: next, claimed: row)
     }
 
-    /// Writes `next` until the database has it (or says the lease was taken over). Gives up only
-    /// when shutting down and the lease has run out: then another sender may send it again.
-    func recordUntilDone(_ next: Delivery, for row: ClaimedDelivery, under lease: RoundLease) async {
-        let id = row.subject.notificationId.uuidString.lowercased()
+    /// Writes the round's outcomes, all in one transaction, until the database has them (or says the
+    /// lease was taken over). Gives up only when shutting down and the lease has run out: then another
+    /// sender may send them again.
+    ///
+    /// At-least-once window: the outcomes of a round are committed together after its last send, so
+    /// a sender killed (kill -9, machine lost) after the mail server accepted a round's first email
+    /// and before this commit has all of that round's accepted emails sent again by another sender
+    /// once the lease expires: at most one round, `batchSize` emails (20 by default). Before this one
+    /// transaction per round it was at most the email in flight on each sender thread.
+    func recordUntilDone(_ outcomes: [RecordedOutcome], under lease: RoundLease) async {
+        guard !outcomes.isEmpty else { return }
+        defer { for outcome in outcomes { lease.release(outcome.claimed.subject.notificationId) } }
         var backoff = min(Duration.milliseconds(100), recordBackoffLimit)
         var failures = 0
         while true {
             do {
-                let recorded = try await store.record(next, for: row, token: lease.token)
-                report(next, recorded: recorded, for: row, afterFailures: failures)
+                let written = try await store.recordAll(outcomes, token: lease.token)
+                for outcome in outcomes {
+                    let recorded = written.contains(outcome.claimed.subject.notificationId)
+                    report(outcome.next, recorded: recorded, for: outcome.claimed, afterFailures: failures)
+                }
                 return
             } catch {
                 failures += 1
                 recordRetriedCounter.increment()
                 if lease.shouldAbandon(at: settings.clock()) {
                     logger.error(
-                        "delivery outcome not recorded before shutdown; the lease expired, it may be sent again",
-                        metadata: ["notification.id": "\(id)", "error": "\(error.redactedDescription)"])
+                        "delivery outcomes not recorded before shutdown; the lease expired, they may be sent again",
+                        metadata: ["deliveries": "\(outcomes.count)", "error": "\(error.redactedDescription)"])
                     return
                 }
                 if failures == 1 || failures % 10 == 0 {
-                    logger.warning("could not record a delivery outcome; retrying", metadata: [
-                        "notification.id": "\(id)", "failures": "\(failures)", "error": "\(error.redactedDescription)",
+                    logger.warning("could not record delivery outcomes; retrying", metadata: [
+                        "deliveries": "\(outcomes.count)", "failures": "\(failures)",
+                        "error": "\(error.redactedDescription)",
                     ])
                 }
                 try? await Task.sleep(for: backoff)
@@ -289,4 +334,28 @@ public final class DeliverySender: Service, Sendable {
             break
         }
     }
+}
+
+/// Sessions of a sender's transport kept between rounds (an SMTP connection stays open for the next
+/// round); a lane takes one, or opens one when none is free, and gives it back when the round ends.
+final class SessionPool: Sendable {
+    private let idle = Mutex<[any NoticeSession]>([])
+
+    func take(opening transport: any NoticeTransport) -> any NoticeSession {
+        idle.withLock { $0.popLast() } ?? transport.openSession()
+    }
+
+    func give(back session: any NoticeSession) { idle.withLock { $0.append(session) } }
+
+    /// Closes the idle sessions (at shutdown, when no round runs).
+    func closeAll() {
+        for session in idle.withLock({ sessions in defer { sessions = [] }; return sessions }) { session.close() }
+    }
+}
+
+/// The rows of a round not yet taken by a lane.
+final class RowQueue: Sendable {
+    private let rows: Mutex<IndexingIterator<[ClaimedDelivery]>>
+    init(_ rows: [ClaimedDelivery]) { self.rows = Mutex(rows.makeIterator()) }
+    func next() -> ClaimedDelivery? { rows.withLock { $0.next() } }
 }

@@ -40,6 +40,23 @@ public struct NotificationHandler: EventHandler {
     }
 
     public func handle(_ event: IncomingEvent, on connection: PostgresConnection) throws {
+        try handle(batch: [event], on: connection)
+    }
+
+    /// The events of one consumer batch in order; the delivery rows they plan are written together at
+    /// the end in one multi-row insert (`NotificationStore.insertAll`), in the same transaction.
+    public func handle(batch events: [IncomingEvent], on connection: PostgresConnection) throws {
+        var planned: [NotificationStore.NoticeRow] = []
+        for event in events { try apply(event, planning: &planned, on: connection) }
+        let transaction = UnitOfWork.Transaction(connection: connection, producer: producer)
+        // The consumer's inbox transaction: the rows and their events commit together, and the
+        // consumer wakes the relay after the commit.
+        try NotificationStore.insertAll(planned, at: clock(), in: transaction)
+    }
+
+    private func apply(
+        _ event: IncomingEvent, planning planned: inout [NotificationStore.NoticeRow], on connection: PostgresConnection
+    ) throws {
         let envelope = event.envelope
         switch envelope.type {
         case CentreUpdated.eventType:
@@ -52,14 +69,14 @@ public struct NotificationHandler: EventHandler {
             try AnswerLetters.saveAddress(registered, on: connection)
             try notify(
                 envelope, appealId: registered.appealId, registrationNumber: registered.registrationNumber,
-                on: connection)
+                planning: &planned, on: connection)
         case TicketAssigned.eventType, TicketForwarded.eventType, TicketExtended.eventType, TicketAnswered.eventType,
              TicketReopened.eventType, TicketClosed.eventType, TicketDeadlineApproaching.eventType,
              TicketOverdue.eventType, AppealDisputeAccepted.eventType:
             guard case .string(let number)? = envelope.payload["registrationNumber"],
                   case .string(let appeal)? = envelope.payload["appealId"], let appealId = UUID(uuidString: appeal)
             else { throw PermanentEventError("ticket event without appealId/registrationNumber") }
-            try notify(envelope, appealId: appealId, registrationNumber: number, on: connection)
+            try notify(envelope, appealId: appealId, registrationNumber: number, planning: &planned, on: connection)
         default:
             return
         }
@@ -71,9 +88,10 @@ public struct NotificationHandler: EventHandler {
         }
     }
 
-    /// Looks up who the planner needs, plans, and writes one delivery per notice.
+    /// Looks up who the planner needs, plans, and adds one delivery row per notice to `planned`.
     func notify(
-        _ envelope: Envelope, appealId: UUID, registrationNumber: String, on connection: PostgresConnection
+        _ envelope: Envelope, appealId: UUID, registrationNumber: String,
+        planning planned: inout [NotificationStore.NoticeRow], on connection: PostgresConnection
     ) throws {
         let needs = NotificationPlanner.recipients(of: envelope)
         var resident: ResidentContact?
@@ -93,14 +111,9 @@ public struct NotificationHandler: EventHandler {
         let notices = try planner.plan(envelope, resident: resident, officials: officials, reception: reception)
         // An answer handed over at a centre keeps its parts for the printable letter (issue 14).
         try AnswerLetters.save(envelope, resident: resident, notices: notices, on: connection)
-        let now = clock()
-        // The consumer's inbox transaction: the rows and their events commit together, and the
-        // consumer wakes the relay after the commit.
-        let transaction = UnitOfWork.Transaction(connection: connection, producer: producer)
-        for notice in notices {
-            try NotificationStore.insert(
-                notice, from: envelope, appealId: appealId, registrationNumber: registrationNumber, at: now,
-                in: transaction)
+        planned += notices.map {
+            NotificationStore.NoticeRow(
+                notice: $0, envelope: envelope, appealId: appealId, registrationNumber: registrationNumber)
         }
         logger.debug("notices planned", metadata: [
             "event.id": "\(envelope.id.uuidString.lowercased())", "event.type": "\(envelope.type)",

@@ -19,41 +19,64 @@ extension NotificationStore: DeliveryStore {}
 /// Delivery rows. The `deliveries` table has no `sending` status: a `pending` row with a live
 /// lease (`lease_token`, `lease_until`) is `sending`; the SQL below mirrors `Delivery`'s rules.
 extension NotificationStore {
-    /// Writes one planned notice in its first state (`Delivery.initial`), and its event when that
-    /// state is final, inside the consumer's transaction. A notice already written for this
-    /// (source event, recipient) is left alone.
-    static func insert(
-        _ notice: PlannedNotice, from envelope: Envelope, appealId: UUID, registrationNumber: String, at now: Date,
-        in transaction: UnitOfWork.Transaction
-    ) throws {
-        let connection = transaction.connection
-        let id = UUID()
-        let delivery = Delivery.initial(for: notice.target, at: now)
-        var address: String?
-        var centreId: String?
-        switch notice.target {
-        case .email(let email): address = email
-        case .sms(let phone): address = phone
-        case .centre(let centre): centreId = centre
-        case .unreachable: break
+    /// One notice to write for a source event (what `insertAll` takes).
+    struct NoticeRow {
+        let notice: PlannedNotice
+        let envelope: Envelope
+        let appealId: UUID
+        let registrationNumber: String
+    }
+
+    /// Writes the planned notices of a whole consumer batch in one multi-row `INSERT` (what `insert`
+    /// does for one), inside the consumer's transaction, then the events of the rows written whose
+    /// first state is final. A notice already written for its (source event, recipient) is left alone.
+    static func insertAll(_ rows: [NoticeRow], at now: Date, in transaction: UnitOfWork.Transaction) throws {
+        guard !rows.isEmpty else { return }
+        func text(_ date: Date?) -> String { date.flatMap { try? $0.encodePostgresText() } ?? "" }
+        let ids = rows.map { _ in UUID() }
+        let deliveries = rows.map { Delivery.initial(for: $0.notice.target, at: now) }
+        let columns = deliveries.map { Self.columns($0) }
+        var addresses: [String] = [], centreIds: [String] = []
+        for row in rows {
+            switch row.notice.target {
+            case .email(let email): addresses.append(email); centreIds.append("")
+            case .sms(let phone): addresses.append(phone); centreIds.append("")
+            case .centre(let centre): addresses.append(""); centreIds.append(centre)
+            case .unreachable: addresses.append(""); centreIds.append("")
+            }
         }
-        let columns = Self.columns(delivery)
-        let inserted = try connection.execute("""
+        // Arrays carry no NULLs: '' stands for NULL in the optional columns (none is ever '' itself).
+        let written = try transaction.connection.query("""
             INSERT INTO deliveries (id, source_event_id, source_event_type, recipient_key, recipient_kind, channel,
                 appeal_id, registration_number, address, centre_id, language, template, subject, body, status,
                 next_attempt_at, sent_at, failed_at, last_error, created_at)
-            VALUES (\(id), \(envelope.id), \(envelope.type), \(notice.recipientKey), \(notice.deliveredTo.rawValue),
-                \(notice.channel.rawValue), \(appealId), \(registrationNumber), \(address), \(centreId), \(notice.language),
-                \(notice.template), \(notice.subject), \(notice.body), \(columns.status), \(now), \(columns.sentAt),
-                \(columns.failedAt), \(columns.lastError), \(now))
+            SELECT id, source_event_id, source_event_type, recipient_key, recipient_kind, channel, appeal_id,
+                registration_number, NULLIF(address, ''), NULLIF(centre_id, ''), language, template, subject, body,
+                status, \(now), NULLIF(sent_at, '')::timestamptz, NULLIF(failed_at, '')::timestamptz,
+                NULLIF(last_error, ''), \(now)
+            FROM unnest(\(ids)::uuid[], \(rows.map(\.envelope.id))::uuid[], \(rows.map(\.envelope.type))::text[],
+                \(rows.map(\.notice.recipientKey))::text[], \(rows.map(\.notice.deliveredTo.rawValue))::text[],
+                \(rows.map(\.notice.channel.rawValue))::text[], \(rows.map(\.appealId))::uuid[],
+                \(rows.map(\.registrationNumber))::text[], \(addresses)::text[], \(centreIds)::text[],
+                \(rows.map(\.notice.language))::text[], \(rows.map(\.notice.template))::text[],
+                \(rows.map(\.notice.subject))::text[], \(rows.map(\.notice.body))::text[],
+                \(columns.map(\.status))::text[], \(columns.map { text($0.sentAt) })::text[],
+                \(columns.map { text($0.failedAt) })::text[], \(columns.map { $0.lastError ?? "" })::text[])
+                AS n(id, source_event_id, source_event_type, recipient_key, recipient_kind, channel, appeal_id,
+                     registration_number, address, centre_id, language, template, subject, body, status,
+                     sent_at, failed_at, last_error)
             ON CONFLICT (source_event_id, recipient_key) DO NOTHING
+            RETURNING id
             """)
-        guard inserted == 1 else { return }
-        let subject = Delivery.Subject(
-            notificationId: id, sourceEventId: envelope.id, sourceEventType: envelope.type, appealId: appealId,
-            registrationNumber: registrationNumber, channel: notice.channel, recipientKind: notice.deliveredTo)
-        if let event = delivery.event(about: subject) {
-            try transaction.publish(event, causedBy: envelope, occurredAt: now)
+        let inserted = Set(try written.map { try $0.decode(0, as: UUID.self) })
+        for (index, row) in rows.enumerated() where inserted.contains(ids[index]) {
+            let subject = Delivery.Subject(
+                notificationId: ids[index], sourceEventId: row.envelope.id, sourceEventType: row.envelope.type,
+                appealId: row.appealId, registrationNumber: row.registrationNumber, channel: row.notice.channel,
+                recipientKind: row.notice.deliveredTo)
+            if let event = deliveries[index].event(about: subject) {
+                try transaction.publish(event, causedBy: row.envelope, occurredAt: now)
+            }
         }
     }
 
@@ -126,6 +149,58 @@ extension NotificationStore {
                     occurredAt: columns.sentAt ?? columns.failedAt ?? Date())
             }
             return true
+        }
+    }
+
+    /// Writes a round's outcomes in one transaction: one multi-row `UPDATE` (only the rows `token`
+    /// still holds), then each written row's event (and an SMS's early failure report) as `record`
+    /// does. One commit per round instead of one per delivery.
+    public func recordAll(_ outcomes: [RecordedOutcome], token: UUID) async throws -> Set<UUID> {
+        guard !outcomes.isEmpty else { return [] }
+        func text(_ date: Date?) -> String { date.flatMap { try? $0.encodePostgresText() } ?? "" }
+        var ids: [UUID] = [], statuses: [String] = [], attempts: [Int] = [], nextAttempts: [String] = []
+        var sentAts: [String] = [], failedAts: [String] = [], errors: [String] = [], hasError: [Bool] = []
+        for outcome in outcomes {
+            let columns = Self.columns(outcome.next)
+            ids.append(outcome.claimed.subject.notificationId)
+            statuses.append(columns.status)
+            attempts.append(outcome.next.attempts)
+            if case .pending(let at) = outcome.next.state { nextAttempts.append(text(at)) } else { nextAttempts.append("") }
+            sentAts.append(text(columns.sentAt))
+            failedAts.append(text(columns.failedAt))
+            errors.append(columns.lastError ?? "")
+            hasError.append(columns.lastError != nil)
+        }
+        return try await work.run {
+            [ids, statuses, attempts, nextAttempts, sentAts, failedAts, errors, hasError] transaction -> Set<UUID> in
+            // Arrays carry no NULLs here: '' stands for NULL in the date columns, `has_error` for the reason.
+            let rows = try transaction.connection.query("""
+                UPDATE deliveries d SET status = o.status, attempts = o.attempts,
+                    next_attempt_at = COALESCE(NULLIF(o.next_attempt_at, '')::timestamptz, d.next_attempt_at),
+                    sent_at = NULLIF(o.sent_at, '')::timestamptz, failed_at = NULLIF(o.failed_at, '')::timestamptz,
+                    last_error = CASE WHEN o.has_error THEN o.last_error END,
+                    lease_token = NULL, lease_until = NULL
+                FROM unnest(\(ids)::uuid[], \(statuses)::text[], \(attempts)::bigint[], \(nextAttempts)::text[],
+                            \(sentAts)::text[], \(failedAts)::text[], \(errors)::text[], \(hasError)::boolean[])
+                    AS o(id, status, attempts, next_attempt_at, sent_at, failed_at, last_error, has_error)
+                WHERE d.id = o.id AND d.status = 'pending' AND d.lease_token = \(token)
+                RETURNING d.id
+                """)
+            let written = Set(try rows.map { try $0.decode(0, as: UUID.self) })
+            for outcome in outcomes where written.contains(outcome.claimed.subject.notificationId) {
+                let (next, claimed) = (outcome.next, outcome.claimed)
+                if claimed.subject.channel == .sms, case .sent = next.state,
+                   try Self.applyEarlySMSFailure(claimed, in: transaction) {
+                    continue  // the operator's failure report came before this commit: failed, announced
+                }
+                if let event = next.event(about: claimed.subject) {
+                    let columns = Self.columns(next)
+                    try transaction.publish(
+                        event, correlationId: claimed.correlationId, causationId: claimed.subject.sourceEventId,
+                        occurredAt: columns.sentAt ?? columns.failedAt ?? Date())
+                }
+            }
+            return written
         }
     }
 

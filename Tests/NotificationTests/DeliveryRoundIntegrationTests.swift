@@ -1,0 +1,159 @@
+import Foundation
+import HromadaContracts
+import HromadaPostgres
+import HromadaRuntime
+import HromadaTestSupport
+import Logging
+import XCTest
+@testable import Notification
+
+/// The sender against PostgreSQL and a real SMTP server: a round is one transaction on the table, its
+/// emails go over kept connections, and a connection the server drops never makes it send an email
+/// twice knowingly.
+final class DeliveryRoundIntegrationTests: XCTestCase {
+    struct Fixture {
+        let db: TestDatabase
+        let client: PostgresClient
+        let store: NotificationStore
+        let logger: Logger
+    }
+
+    func fixture() async throws -> Fixture {
+        try IntegrationEnvironment.requireServers()
+        let db = try await TestDatabase.create(schema: "notification")
+        addTeardownBlock { try? await db.drop() }
+        let client = db.client(poolSize: 3)
+        var logger = Logger(label: "test.delivery-round")
+        logger.logLevel = .critical
+        try await Migrator.migrate(RuntimeMigrations.all + NotificationMigrations.all, on: client, logger: logger)
+        let store = NotificationStore(work: UnitOfWork(database: client, producer: "hromada-notification"))
+        return Fixture(db: db, client: client, store: store, logger: logger)
+    }
+
+    /// `count` due email deliveries, oldest first in id order of the returned list.
+    @discardableResult
+    func addDeliveries(_ count: Int, to fixture: Fixture) async throws -> [UUID] {
+        let ids = (0..<count).map { _ in UUID() }
+        let order = (0..<count).map { $0 }
+        try await fixture.client.execute("""
+            INSERT INTO deliveries (id, source_event_id, source_event_type, recipient_key, recipient_kind, channel,
+                appeal_id, registration_number, address, language, template, subject, body, status, next_attempt_at)
+            SELECT id, gen_random_uuid(), \(AppealRegistered.eventType), 'resident', 'resident', 'email',
+                gen_random_uuid(), 'MK-2026-000' || n, 'r' || n || '@example.org', 'uk', 'registered',
+                'Звернення зареєстровано', 'Текст', 'pending', now() - interval '1 hour' + n * interval '1 millisecond'
+            FROM unnest(\(ids)::uuid[], \(order)::bigint[]) AS d(id, n)
+            """)
+        return ids
+    }
+
+    func sender(_ fixture: Fixture, smtpURL: String, threads: Int, batchSize: Int) throws -> DeliverySender {
+        let settings = NotificationSettings(
+            smtpURL: smtpURL, retryDelays: [.seconds(600)], lease: .seconds(60), pollInterval: .milliseconds(100),
+            batchSize: batchSize, senderThreads: threads, smtpConnectTimeoutSeconds: 5, smtpTimeoutSeconds: 10)
+        let sender = try DeliverySender(store: fixture.store, settings: settings, logger: fixture.logger)
+        sender.threads.start()
+        addTeardownBlock { try? await sender.threads.shutdownGracefully() }
+        return sender
+    }
+
+    /// (status, count) of the deliveries, and how many transactions last wrote them (distinct `xmin`).
+    func statuses(_ fixture: Fixture) async throws -> (counts: [String: Int], writers: Int) {
+        let rows = try await fixture.client.query("SELECT status, count(*) FROM deliveries GROUP BY status")
+        var counts: [String: Int] = [:]
+        for row in rows { counts[try row.decode(0, as: String.self)] = try row.decode(1, as: Int.self) }
+        let writers = try await fixture.client.query(
+            "SELECT count(DISTINCT xmin::text) FROM deliveries WHERE status <> 'pending' OR attempts > 0")
+        return (counts, try writers.first?.decode(0, as: Int.self) ?? -1)
+    }
+
+    func testARoundIsOneTransactionAndItsEmailsShareTheLanesConnections() async throws {
+        let fixture = try await fixture()
+        try await addDeliveries(30, to: fixture)
+        let server = try DroppingSMTPServer()
+        addTeardownBlock { server.stop() }
+        let sender = try sender(fixture, smtpURL: server.url, threads: 2, batchSize: 30)
+
+        let claimed = try await sender.round()
+        XCTAssertEqual(claimed, 30)
+        let (counts, writers) = try await statuses(fixture)
+        XCTAssertEqual(counts, ["sent": 30])
+        XCTAssertEqual(writers, 1, "all thirty outcomes were written by one transaction")
+        let events = try await fixture.client.query(
+            "SELECT count(*) FROM outbox WHERE event_type LIKE 'notification.sent%'")
+        XCTAssertEqual(try events.first?.decode(0, as: Int.self), 30, "one notification.sent per email")
+        XCTAssertEqual(server.received.count, 30)
+        XCTAssertEqual(Set(server.recipients), Set((0..<30).map { "<r\($0)@example.org>" }), "each to its own address")
+        XCTAssertEqual(Set(server.received).count, 30, "no email twice")
+        XCTAssertLessThanOrEqual(server.connections, 2, "one connection per lane, not one per email")
+    }
+
+    /// A server that closes every connection after its third message (after the 250): the sender
+    /// reconnects, and every email arrives exactly once and is recorded sent.
+    func testAConnectionClosedAfterEveryThirdMessageSendsEachEmailOnce() async throws {
+        let fixture = try await fixture()
+        try await addDeliveries(10, to: fixture)
+        let server = try DroppingSMTPServer(closeAfter: 3, drop: .afterReply)
+        addTeardownBlock { server.stop() }
+        let sender = try sender(fixture, smtpURL: server.url, threads: 1, batchSize: 10)
+
+        let claimed = try await sender.round()
+        XCTAssertEqual(claimed, 10)
+        let (counts, _) = try await statuses(fixture)
+        XCTAssertEqual(counts, ["sent": 10])
+        XCTAssertEqual(server.received.count, 10)
+        XCTAssertEqual(Set(server.received).count, 10, "no email twice")
+        XCTAssertEqual(server.connections, 4, "a fresh connection after each dropped one (3 + 3 + 3 + 1)")
+    }
+
+    /// A server that takes every third message and drops the connection without answering: the
+    /// sender cannot know whether it was accepted, so it does not send it again in the round (no
+    /// known double) but records it as a temporary failure, retried later; the others are sent once.
+    func testAConnectionDroppedBeforeTheReplyLeavesThatEmailForRetryAndSendsNoneTwice() async throws {
+        let fixture = try await fixture()
+        try await addDeliveries(10, to: fixture)
+        let server = try DroppingSMTPServer(closeAfter: 3, drop: .beforeReply)
+        addTeardownBlock { server.stop() }
+        let sender = try sender(fixture, smtpURL: server.url, threads: 1, batchSize: 10)
+
+        let claimed = try await sender.round()
+        XCTAssertEqual(claimed, 10)
+        let (counts, writers) = try await statuses(fixture)
+        XCTAssertEqual(counts, ["sent": 7, "pending": 3], "the 3rd, 6th and 9th wait for their retry")
+        XCTAssertEqual(writers, 1)
+        let retries = try await fixture.client.query("""
+            SELECT count(*) FROM deliveries
+            WHERE status = 'pending' AND attempts = 1 AND lease_token IS NULL AND next_attempt_at > now()
+            """)
+        XCTAssertEqual(try retries.first?.decode(0, as: Int.self), 3)
+        XCTAssertEqual(server.received.count, 10, "each email was handed over once in the round")
+        XCTAssertEqual(Set(server.received).count, 10, "none twice")
+    }
+
+    /// `SMTPConnection` alone: a kept connection the server closed after its 250 is replaced and the
+    /// next message goes through once; one dropped before its reply is not sent again (unknown fate).
+    func testAKeptConnectionRetriesOnlyWhatCannotHaveBeenAccepted() throws {
+        func message(_ n: Int) -> [UInt8] { Array("Message-ID: <m\(n)@test>\r\nSubject: s\r\n\r\nbody\r\n".utf8) }
+        let closing = try DroppingSMTPServer(closeAfter: 2, drop: .afterReply)
+        defer { closing.stop() }
+        let kept = SMTPConnection(transport: SMTPTransport(
+            endpoint: try SMTPEndpoint(url: closing.url), connectTimeoutSeconds: 5, timeoutSeconds: 10))
+        defer { kept.close() }
+        for n in 0..<5 {
+            XCTAssertEqual(kept.send(message: message(n), mailFrom: "a@example.org", recipient: "b@example.org"), .sent)
+        }
+        XCTAssertEqual(closing.received, (0..<5).map { "<m\($0)@test>" }, "each once, in order")
+        XCTAssertEqual(closing.connections, 3)
+
+        let dropping = try DroppingSMTPServer(closeAfter: 2, drop: .beforeReply)
+        defer { dropping.stop() }
+        let second = SMTPConnection(transport: SMTPTransport(
+            endpoint: try SMTPEndpoint(url: dropping.url), connectTimeoutSeconds: 5, timeoutSeconds: 10))
+        defer { second.close() }
+        let outcomes = (0..<3).map { second.send(message: message($0), mailFrom: "a@example.org", recipient: "b@example.org") }
+        XCTAssertEqual(outcomes[0], .sent)
+        guard case .temporary = outcomes[1] else { return XCTFail("an unanswered message is a temporary failure") }
+        XCTAssertEqual(outcomes[2], .sent)
+        XCTAssertEqual(dropping.received, ["<m0@test>", "<m1@test>", "<m2@test>"], "the unanswered one not sent again")
+        XCTAssertEqual(second.reconnects, 0)
+    }
+}
