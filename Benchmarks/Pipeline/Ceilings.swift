@@ -18,6 +18,8 @@ struct Ceilings: Codable, Sendable {
     var postgresInsert4ClientsPerSecond: Double?
     /// Single-row INSERTs inside one transaction (one client).
     var postgresInsertOneTransactionPerSecond: Double?
+    /// SMTP acceptance (messages/s): the pipeline's server first, then any compared with it.
+    var smtp: [SMTPCeiling.Result] = []
     var notes: [String] = []
 }
 

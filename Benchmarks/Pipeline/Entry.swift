@@ -31,9 +31,28 @@ struct Entry: AsyncParsableCommand {
     @Option(help: "Fixed rate of the second phase, appeals/s (open loop); 0 skips it.") var rate = 200.0
     @Option(help: "Seconds of the fixed-rate phase.") var rateSeconds = 15.0
     @Option(help: "Connections available to the fixed-rate phase.") var rateConnections = 64
-    @Option(help: "Phases to run, comma-separated: max, rate.") var phases = "max,rate"
-    @Option(help: "Benchmark centres to register (each centre key is rate-limited to 50 appeals/s by the intake).")
+    @Option(help: "Fixed rate of the sustained phase, appeals/s (open loop).") var sustainedRate = 1000.0
+    @Option(help: "Seconds of the sustained phase (the issue's target needs ≥ 60).") var sustainedSeconds = 60.0
+    @Option(help: "Fixed rate of the soak phase, appeals/s (open loop).") var soakRate = 300.0
+    @Option(help: "Seconds of the soak phase.") var soakSeconds = 600.0
+    @Option(help: "Seconds per soak window (the issue's rule compares the first and the last minute).")
+    var soakWindowSeconds = 60.0
+    @Option(help: "Phases to run, comma-separated: max, sustained, rate, soak (empty: ceilings only).")
+    var phases = "max,rate"
+    @Option(help: ArgumentHelp("Benchmark centres to register (each centre key is rate-limited to 50 appeals/s by the intake; "
+        + "raised automatically so that no centre is offered more than 40/s)."))
     var centres = 40
+    @Option(help: "Ceilings to measure, comma-separated: broker, postgres, smtp.") var ceilings = "broker,postgres,smtp"
+    @Option(help: "The SMTP server the notification service sends to (its HROMADA_SMTP_URL).")
+    var smtpURL = ProcessInfo.processInfo.environment["HROMADA_SMTP_URL"] ?? "smtp://127.0.0.1:2525"
+    @Option(help: "More SMTP servers (comma-separated smtp:// URLs) to measure the same way, for comparison.")
+    var smtpCompare = ""
+    @Option(help: ArgumentHelp("SMTP connections of the ceiling: the notification service's (NotificationSettings.senderThreads, "
+        + "one libcurl transaction per sender thread at a time; 2 by default)."))
+    var smtpConnections = 2
+    @Option(help: "Seconds per SMTP ceiling measurement.") var smtpSeconds = 10.0
+    @Flag(help: "Open a new SMTP connection per message in the ceiling (as libcurl without connection reuse).")
+    var smtpReconnect = false
     @Option(help: "Seconds to wait for the pipeline to finish after the last submission.") var drainTimeout = 180.0
     @Option(help: "Seconds per PostgreSQL ceiling measurement.") var ceilingSeconds = 5.0
     @Flag(help: "Skip the ceiling measurements.") var skipCeilings = false
@@ -50,7 +69,111 @@ struct Entry: AsyncParsableCommand {
         let runTag = String(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(8)).lowercased()
         let startedAt = ISO8601.format(Date())
         func say(_ text: String) { FileHandle.standardError.write(Data("[bench] \(text)\n".utf8)) }
+        let phaseList = phases.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        for phase in phaseList where !["max", "sustained", "rate", "soak"].contains(phase) {
+            throw ValidationError("unknown phase \(phase) (max, sustained, rate, soak)")
+        }
+        let ceilingList = Set(ceilings.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        for ceiling in ceilingList where !["broker", "postgres", "smtp"].contains(ceiling) {
+            throw ValidationError("unknown ceiling \(ceiling) (broker, postgres, smtp)")
+        }
+        // The intake limits each centre key to 50 registrations/s (burst 100; IntakeAPI, not configurable):
+        // offer no centre more than 40/s.
+        let peakRate = phaseList.map { phase -> Double in
+            switch phase {
+            case "rate": rate
+            case "sustained": sustainedRate
+            case "soak": soakRate
+            default: 0
+            }
+        }.max() ?? 0
+        let centreCount = max(centres, Int((peakRate / 40).rounded(.up)))
+        if centreCount > centres { say("raising the benchmark centres from \(centres) to \(centreCount) for \(Int(peakRate))/s") }
 
+        let amqp = try AMQPConfiguration(url: amqpURL, connectionName: "hromada-bench")
+        let databaseURL = CeilingBench.replacingDatabase(in: pgAdminURL, with: database)
+        let db = PostgresClient(configuration: PostgresConfiguration(connectionString: databaseURL, poolSize: 1, applicationName: "hromada-bench"), logger: logger)
+        defer { Task { await db.close() } }
+        let machine = await Self.machineInfo(db: db, managementURL: rabbitmqAPI)
+        let measured = await measureCeilings(ceilingList, amqp: amqp, runTag: runTag, logger: logger, say: say)
+
+        var reports: [PhaseReport] = []
+        if !phaseList.isEmpty {
+            reports = try await runPhases(phaseList, centreCount: centreCount, amqp: amqp, db: db, runTag: runTag,
+                                          logger: logger, say: say)
+        }
+        var settings: [String: String] = [
+            "appeals": "\(appeals)", "concurrency": "\(concurrency)", "rate": "\(rate)", "rateSeconds": "\(rateSeconds)",
+            "sustainedRate": "\(sustainedRate)", "sustainedSeconds": "\(sustainedSeconds)", "soakRate": "\(soakRate)",
+            "soakSeconds": "\(soakSeconds)", "soakWindowSeconds": "\(soakWindowSeconds)",
+            "centres": "\(centreCount)", "phases": phases, "smtpURL": smtpURL, "smtpConnections": "\(smtpConnections)",
+            "intake rate limit": "50 registrations/s per centre key (burst 100; fixed in IntakeAPI, no setting): "
+                + "the load is spread over \(centreCount) centres",
+        ]
+        for name in ["HROMADA_PREFETCH", "HROMADA_DATABASE_POOL_SIZE"] {
+            settings[name] = ProcessInfo.processInfo.environment[name] ?? "(service default)"
+        }
+        var report = BenchReport(startedAt: startedAt, runTag: runTag, machine: machine, settings: settings, ceilings: measured,
+                                 phases: reports)
+        report.targets = TargetTable.evaluate(report)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let jsonData = try encoder.encode(report)
+        if let output { try jsonData.write(to: URL(fileURLWithPath: output)) }
+        if json {
+            print(String(decoding: jsonData, as: UTF8.self))
+        } else {
+            print(Markdown.render(report))
+        }
+    }
+
+    /// The ceilings of `which`, measured while the pipeline is idle.
+    func measureCeilings(_ which: Set<String>, amqp: AMQPConfiguration, runTag: String, logger: Logger,
+                         say: (String) -> Void) async -> Ceilings {
+        var ceilings = Ceilings()
+        guard !skipCeilings else { return ceilings }
+        if which.contains("broker") {
+            say("ceiling: broker publish+consume (20,000 × 256 B, confirm batch 100, prefetch 500, quorum queue)")
+            do {
+                let broker = try await CeilingBench.broker(amqp: amqp, runTag: runTag, logger: logger)
+                ceilings.brokerPublishConsumePerSecond = broker.total
+                ceilings.brokerPublishConfirmedPerSecond = broker.publish
+            } catch {
+                ceilings.notes.append("broker ceiling failed: \(error)")
+            }
+        }
+        if which.contains("postgres") {
+            say("ceiling: PostgreSQL single-row INSERT (1 and 4 clients, \(ceilingSeconds) s each) and one transaction")
+            do {
+                let pg = try await CeilingBench.postgres(adminURL: pgAdminURL, runTag: runTag, seconds: ceilingSeconds, logger: logger)
+                ceilings.postgresInsert1ClientPerSecond = pg.one
+                ceilings.postgresInsert4ClientsPerSecond = pg.four
+                ceilings.postgresInsertOneTransactionPerSecond = pg.oneTransaction
+            } catch {
+                ceilings.notes.append("PostgreSQL ceiling failed: \(error)")
+            }
+        }
+        if which.contains("smtp") {
+            let others = smtpCompare.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            for url in [smtpURL] + others {
+                say("ceiling: SMTP acceptance at \(url), \(smtpConnections) connections, \(smtpSeconds) s")
+                do {
+                    let result = try await SMTPCeiling.measure(url: url, connections: smtpConnections, seconds: smtpSeconds,
+                                                               reconnectEachMessage: smtpReconnect, runTag: runTag)
+                    if result.accepted == 0 { ceilings.notes.append("SMTP ceiling at \(url): nothing accepted (\(result.firstError ?? "?"))") }
+                    ceilings.smtp.append(result)
+                } catch {
+                    ceilings.notes.append("SMTP ceiling at \(url) failed: \(error)")
+                }
+            }
+        }
+        return ceilings
+    }
+
+    /// Registers the benchmark centres, then runs each phase with the observer and the sampler.
+    func runPhases(_ phaseList: [String], centreCount: Int, amqp: AMQPConfiguration, db: PostgresClient, runTag: String,
+                   logger: Logger, say: @escaping (String) -> Void) async throws -> [PhaseReport] {
+        let centres = centreCount
         // Credentials and the system's readiness.
         guard let data = FileManager.default.contents(atPath: credentials),
               let creds = try JSONSerialization.jsonObject(with: data) as? [String: Any],
@@ -91,34 +214,6 @@ struct Entry: AsyncParsableCommand {
         }
         admin.close()
 
-        let amqp = try AMQPConfiguration(url: amqpURL, connectionName: "hromada-bench")
-        let databaseURL = CeilingBench.replacingDatabase(in: pgAdminURL, with: database)
-        let db = PostgresClient(configuration: PostgresConfiguration(connectionString: databaseURL, poolSize: 1, applicationName: "hromada-bench"), logger: logger)
-        defer { Task { await db.close() } }
-        let machine = await Self.machineInfo(db: db, managementURL: rabbitmqAPI)
-
-        // Ceilings first, while the pipeline is idle.
-        var ceilings = Ceilings()
-        if !skipCeilings {
-            say("ceiling: broker publish+consume (20,000 × 256 B, confirm batch 100, prefetch 500, quorum queue)")
-            do {
-                let broker = try await CeilingBench.broker(amqp: amqp, runTag: runTag, logger: logger)
-                ceilings.brokerPublishConsumePerSecond = broker.total
-                ceilings.brokerPublishConfirmedPerSecond = broker.publish
-            } catch {
-                ceilings.notes.append("broker ceiling failed: \(error)")
-            }
-            say("ceiling: PostgreSQL single-row INSERT (1 and 4 clients, \(ceilingSeconds) s each) and one transaction")
-            do {
-                let pg = try await CeilingBench.postgres(adminURL: pgAdminURL, runTag: runTag, seconds: ceilingSeconds, logger: logger)
-                ceilings.postgresInsert1ClientPerSecond = pg.one
-                ceilings.postgresInsert4ClientsPerSecond = pg.four
-                ceilings.postgresInsertOneTransactionPerSecond = pg.oneTransaction
-            } catch {
-                ceilings.notes.append("PostgreSQL ceiling failed: \(error)")
-            }
-        }
-
         // The observer queue, then the phases.
         let observer = try await EventObserver(amqp: amqp, runTag: runTag, logger: logger)
         var watched = ["intake", "routing", "notification", "audit"].map {
@@ -127,17 +222,30 @@ struct Entry: AsyncParsableCommand {
         watched.append(WatchedProcess(name: "postgres (all backends)", selector: .command("postgres")))
         watched.append(WatchedProcess(name: "rabbitmq (beam.smp)", selector: .command("beam.smp")))
         watched.append(WatchedProcess(name: "smtp sink", selector: .pidFile("\(runDir)/smtp-sink.pid")))
+        watched.append(WatchedProcess(name: "postfix (all processes)", selector: .commands(Self.postfixProcesses)))
         watched.append(WatchedProcess(name: "hromada-bench", selector: .command("hromada-bench")))
         var metricsPorts: [String: UInt16] = [:]
         for (service, port) in ports { metricsPorts[service] = port }
         let sampler = Sampler(processes: watched, interval: 0.25, managementURL: rabbitmqAPI, vhost: amqp.vhost, metricsPorts: metricsPorts)
         let factory = AppealFactory(runTag: runTag)
 
+        let management = try? ManagementAPI(url: rabbitmqAPI)
+        func counters() async -> PhaseCounters? {
+            guard let messages = await management?.settledVhostMessageCounts(amqp.vhost),
+                  let commits = await db.commits(of: database) else { return nil }
+            let events = observer.eventCounts()
+            return PhaseCounters(publishes: messages.publishes, deliveries: messages.deliveries, commits: commits,
+                                 observed: events.values.reduce(0, +), notificationsSent: events["notification.sent"] ?? 0)
+        }
+
         var reports: [PhaseReport] = []
         var offset = 0
-        for phase in phases.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+        say("reading the broker's and the database's counters (they settle in a few seconds)")
+        var before = await counters()
+        for phase in phaseList {
             let shape: LoadShape
             let count: Int
+            var window: Double?
             switch phase {
             case "max":
                 shape = .closed(workers: concurrency)
@@ -146,45 +254,41 @@ struct Entry: AsyncParsableCommand {
                 guard rate > 0 else { continue }
                 shape = .open(rate: rate, workers: rateConnections)
                 count = Int(rate * rateSeconds)
-            default:
-                throw ValidationError("unknown phase \(phase)")
+            case "sustained":
+                shape = .open(rate: sustainedRate, workers: rateConnections)
+                count = Int(sustainedRate * sustainedSeconds)
+            default:  // soak
+                shape = .open(rate: soakRate, workers: rateConnections)
+                count = Int(soakRate * soakSeconds)
+                window = soakWindowSeconds
             }
             say("phase \(phase): \(count) appeals, \(shape)")
             let generator = LoadGenerator(host: intake.host, port: intake.port, keys: keys, factory: factory, indexOffset: offset)
             offset += count
-            let report = try await runPhase(name: phase, shape: shape, count: count, generator: generator, observer: observer,
-                                            sampler: sampler, db: db, say: say)
+            var report = try await runPhase(name: phase, shape: shape, count: count, generator: generator, observer: observer,
+                                            sampler: sampler, db: db, windowSeconds: window, say: say)
+            // Also lets the system settle between phases.
+            let after = await counters()
+            report.cost = PerAppealCost(before: before, after: after, completed: report.completed)
+            if report.cost == nil { say("phase \(phase): broker or database counters unavailable; no cost per appeal") }
+            before = after
             reports.append(report)
-            // Let the system settle between phases.
-            try await Task.sleep(for: .seconds(3))
         }
         await observer.close()
-
-        var settings: [String: String] = [
-            "appeals": "\(appeals)", "concurrency": "\(concurrency)", "rate": "\(rate)", "rateSeconds": "\(rateSeconds)",
-            "centres": "\(centres)", "phases": phases,
-        ]
-        for name in ["HROMADA_PREFETCH", "HROMADA_DATABASE_POOL_SIZE"] {
-            settings[name] = ProcessInfo.processInfo.environment[name] ?? "(service default)"
-        }
-        let report = BenchReport(startedAt: startedAt, runTag: runTag, machine: machine, settings: settings, ceilings: ceilings, phases: reports)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let jsonData = try encoder.encode(report)
-        if let output { try jsonData.write(to: URL(fileURLWithPath: output)) }
-        if json {
-            print(String(decoding: jsonData, as: UTF8.self))
-        } else {
-            print(Markdown.render(report))
-        }
+        return reports
     }
+
+    /// The process names of a postfix instance (deploy/bench/postfix.sh), watched as one group.
+    static let postfixProcesses = ["master", "smtpd", "cleanup", "qmgr", "trivial-rewrite", "discard", "anvil",
+                                   "proxymap", "scache", "postlogd", "bounce"]
 
     // MARK: One phase
 
     func runPhase(name: String, shape: LoadShape, count: Int, generator: LoadGenerator, observer: EventObserver, sampler: Sampler,
-                  db: PostgresClient, say: (String) -> Void) async throws -> PhaseReport {
+                  db: PostgresClient, windowSeconds: Double?, say: (String) -> Void) async throws -> PhaseReport {
         let loadBefore = Self.loadAverage()
         let phaseStart = Date()
+        let audit = try await AuditReader.startingNow(db: db)
         sampler.start()
         let submissions = await generator.run(count: count, shape: shape)
         let accepted = submissions.filter { $0.status == 201 && $0.appealId != nil && $0.registeredAt != nil }
@@ -198,18 +302,17 @@ struct Entry: AsyncParsableCommand {
         // Drain: wait until every accepted appeal's ticket and resident notice were seen and both
         // events are in the audit log (or the timeout passes).
         let ids = Set(accepted.compactMap(\.appealId))
-        var audit: [UUID: (registered: Date?, assigned: Date?)] = [:]
         let drainDeadline = Date().addingTimeInterval(drainTimeout)
         var lastProgress = Date()
         while true {
             let timelines = observer.snapshot()
             let seen = ids.filter { timelines[$0]?.assigned != nil && timelines[$0]?.residentNotified != nil }.count
             do {
-                audit = try await Self.auditEntries(db: db, since: phaseStart.addingTimeInterval(-1), ids: ids)
+                try await audit.refresh(ids: ids)
             } catch {
                 say("reading audit.log failed (\(error)); retrying")
             }
-            let audited = ids.filter { audit[$0]?.registered != nil && audit[$0]?.assigned != nil }.count
+            let audited = ids.filter { audit.entries[$0]?.registered != nil && audit.entries[$0]?.assigned != nil }.count
             if Date().timeIntervalSince(lastProgress) >= 10 {
                 lastProgress = Date()
                 let assignedOnly = ids.filter { timelines[$0]?.assigned != nil }.count
@@ -232,12 +335,15 @@ struct Entry: AsyncParsableCommand {
         var auditRegistered: [Double] = []
         var auditAssigned: [Double] = []
         var complete: [Double] = []
+        var outcomes: [SoakAnalysis.Outcome] = []
         var lastCompletion = firstDue
         for s in submissions { if s.status == 201 { http.append(s.latency) } }
-        for s in accepted {
-            guard let id = s.appealId, let t0 = s.registeredAt else { continue }
+        for s in submissions {
+            var outcome = SoakAnalysis.Outcome(due: s.dueWall, registered: s.status == 201, registrationSeconds: s.latency)
+            defer { outcomes.append(outcome) }
+            guard s.status == 201, let id = s.appealId, let t0 = s.registeredAt else { continue }
             let timeline = timelines[id]
-            let entries = audit[id]
+            let entries = audit.entries[id]
             if let a = timeline?.assigned { assigned.append(a.timeIntervalSince(t0)) }
             if let n = timeline?.residentNotified { notified.append(n.timeIntervalSince(t0)) }
             if let r = entries?.registered { auditRegistered.append(r.timeIntervalSince(t0)) }
@@ -245,6 +351,8 @@ struct Entry: AsyncParsableCommand {
             if let a = timeline?.assigned, let n = timeline?.residentNotified, let r1 = entries?.registered, let r2 = entries?.assigned {
                 let done = max(a, n, r1, r2)
                 complete.append(done.timeIntervalSince(t0))
+                outcome.endToEndSeconds = done.timeIntervalSince(t0)
+                outcome.completedAt = done
                 if done > lastCompletion { lastCompletion = done }
             }
         }
@@ -260,7 +368,7 @@ struct Entry: AsyncParsableCommand {
         }
         let submitSeconds = max(lastAnswer.timeIntervalSince(firstDue), 0.001)
         let e2eSeconds = max(lastCompletion.timeIntervalSince(firstDue), 0.001)
-        return PhaseReport(
+        var report = PhaseReport(
             name: name, shape: "\(shape)", offered: count, accepted: accepted.count, refused: refused,
             submitSeconds: submitSeconds, registrationsPerSecond: Double(accepted.count) / submitSeconds,
             completed: complete.count, endToEndSeconds: e2eSeconds, endToEndPerSecond: Double(complete.count) / e2eSeconds,
@@ -271,26 +379,23 @@ struct Entry: AsyncParsableCommand {
             processes: usage.usage, peakQueueDepth: usage.queueDepth, peakOutboxLag: usage.outboxLag,
             machineBusyPercent: usage.machineBusyPercent, loadAverageBefore: loadBefore, loadAverageAfter: loadAfter,
             observedEvents: observer.eventCounts())
-    }
-
-    /// recorded_at of each appeal's appeal.registered and ticket.assigned entries in audit.log,
-    /// read as the superuser (the audit service's own append time, set in the appending transaction).
-    static func auditEntries(db: PostgresClient, since: Date, ids: Set<UUID>) async throws -> [UUID: (registered: Date?, assigned: Date?)] {
-        let rows = try await db.query("""
-            SELECT correlation_id, event_type, recorded_at FROM audit.log
-            WHERE recorded_at >= \(since) AND event_type IN ('appeal.registered', 'ticket.assigned')
-            """)
-        var result: [UUID: (registered: Date?, assigned: Date?)] = [:]
-        for row in rows {
-            let id = try row.decode(0, as: UUID.self)
-            guard ids.contains(id) else { continue }
-            let type = try row.decode(1, as: String.self)
-            let at = try row.decode(2, as: Date.self)
-            var entry = result[id] ?? (nil, nil)
-            if type == "appeal.registered" { entry.registered = at } else { entry.assigned = at }
-            result[id] = entry
+        if case .open(let offeredRate, _) = shape {
+            // Sustained throughput: appeals completed while the load was being offered, per second of it.
+            let window = Double(count) / offeredRate
+            let end = firstDue.addingTimeInterval(window)
+            report.offeredRate = offeredRate
+            report.offeredSeconds = window
+            report.sustainedPerSecond = Double(outcomes.filter { ($0.completedAt.map { $0 < end }) ?? false }.count) / window
         }
-        return result
+        if let windowSeconds {
+            let windowCount = max(1, Int(((report.offeredSeconds ?? submitSeconds) / windowSeconds).rounded(.up)))
+            let perWindow = sampler.windows(from: firstDue, seconds: windowSeconds, count: windowCount)
+            let windows = SoakAnalysis.windows(outcomes: outcomes, start: firstDue, seconds: windowSeconds, count: windowCount,
+                                               usage: perWindow)
+            report.windows = windows
+            report.soak = SoakVerdict(windows: windows, services: ["intake", "routing", "notification", "audit"].map { "hromada-\($0)" })
+        }
+        return report
     }
 
     /// Rows appended to audit.log since `from`: count, rate over their span, busiest second.
@@ -322,19 +427,9 @@ struct Entry: AsyncParsableCommand {
         let pgVersion = try? await db.query("SHOW server_version").first?.decode(0, as: String.self)
         var rabbit: String?
         var erlang: String?
-        if let base = try? parseHTTPBase(managementURL) {
-            var auth = "guest:guest"
-            if let schemeEnd = managementURL.range(of: "://"), let at = managementURL.range(of: "@", range: schemeEnd.upperBound..<managementURL.endIndex) {
-                auth = String(managementURL[schemeEnd.upperBound..<at.lowerBound])
-            }
-            let connection = BlockingHTTPConnection(host: base.host, port: base.port, timeoutSeconds: 5)
-            if let response = try? connection.request(method: "GET", path: "/api/overview",
-                                                      headers: [("Authorization", "Basic \(Data(auth.utf8).base64EncodedString())")]),
-               let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] {
-                rabbit = object["rabbitmq_version"] as? String
-                erlang = object["erlang_version"] as? String
-            }
-            connection.close()
+        if let overview = (try? ManagementAPI(url: managementURL))?.get("/api/overview") as? [String: Any] {
+            rabbit = overview["rabbitmq_version"] as? String
+            erlang = overview["erlang_version"] as? String
         }
         #if DEBUG
         let build = "debug"

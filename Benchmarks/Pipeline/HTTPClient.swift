@@ -16,11 +16,6 @@ struct HTTPResponse: Sendable {
     }
 }
 
-struct HTTPClientError: Error, CustomStringConvertible, Sendable {
-    var code: String
-    var description: String
-}
-
 /// A minimal HTTP/1.1 keep-alive client over one blocking IPv4 TCP socket. Owned by one thread
 /// (the benchmark's worker threads; never Swift's cooperative pool). Enough for a load generator
 /// against 127.0.0.1: Content-Length and chunked bodies, reconnect when the server closed the
@@ -28,9 +23,7 @@ struct HTTPClientError: Error, CustomStringConvertible, Sendable {
 final class BlockingHTTPConnection {
     let host: String
     let port: UInt16
-    private var fd: Int32 = -1
-    private var buffer: [UInt8] = []
-    private var readIndex = 0
+    private var socket: BlockingSocket?
     private var requestsOnConnection = 0
     private let timeoutSeconds: Int
 
@@ -40,8 +33,6 @@ final class BlockingHTTPConnection {
         self.timeoutSeconds = timeoutSeconds
     }
 
-    deinit { closeSocket() }
-
     /// Sends one request and reads its response. A request on a reused keep-alive connection that
     /// the server had already closed is sent once more on a fresh connection (the benchmark's POSTs
     /// carry an Idempotency-Key, so a resend never registers twice).
@@ -49,7 +40,10 @@ final class BlockingHTTPConnection {
         var attempt = 0
         while true {
             attempt += 1
-            if fd < 0 { try connectSocket() }
+            if socket == nil {
+                socket = try BlockingSocket(host: host, port: port, timeoutSeconds: timeoutSeconds)
+                requestsOnConnection = 0
+            }
             let reused = requestsOnConnection > 0
             do {
                 try send(method: method, path: path, headers: headers, body: body)
@@ -69,47 +63,8 @@ final class BlockingHTTPConnection {
 
     func close() { closeSocket() }
 
-    // MARK: Socket
-
-    private func connectSocket() throws {
-        #if canImport(Glibc)
-        let socketType = Int32(SOCK_STREAM.rawValue)
-        #else
-        let socketType = SOCK_STREAM
-        #endif
-        let descriptor = socket(AF_INET, socketType, 0)
-        guard descriptor >= 0 else { throw HTTPClientError(code: "socket", description: "socket() failed: errno \(errno)") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else {
-            _ = Glibc.close(descriptor)
-            throw HTTPClientError(code: "address", description: "only IPv4 literals are supported, not \(host)")
-        }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard result == 0 else {
-            let code = errno
-            _ = Glibc.close(descriptor)
-            throw HTTPClientError(code: "connect", description: "connect to \(host):\(port) failed: errno \(code)")
-        }
-        var one: Int32 = 1
-        _ = setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
-        _ = setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        _ = setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        fd = descriptor
-        buffer.removeAll(keepingCapacity: true)
-        readIndex = 0
-        requestsOnConnection = 0
-    }
-
     private func closeSocket() {
-        if fd >= 0 { _ = Glibc.close(fd) }
-        fd = -1
-        buffer.removeAll(keepingCapacity: true)
-        readIndex = 0
+        socket = nil
         requestsOnConnection = 0
     }
 
@@ -120,64 +75,16 @@ final class BlockingHTTPConnection {
         head += "\r\n"
         var bytes = Array(head.utf8)
         bytes.append(contentsOf: body)
-        var offset = 0
-        while offset < bytes.count {
-            let sent = bytes.withUnsafeBytes { raw in
-                Glibc.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
-            }
-            if sent < 0 {
-                if errno == EINTR { continue }
-                throw HTTPClientError(code: "send", description: "send failed: errno \(errno)")
-            }
-            offset += sent
-        }
+        try connected().send(bytes)
     }
 
-    /// Reads more bytes into the buffer; throws `closed` at EOF.
-    private func fill() throws {
-        if readIndex > 0 && readIndex == buffer.count {
-            buffer.removeAll(keepingCapacity: true)
-            readIndex = 0
-        } else if readIndex > 65_536 {
-            buffer.removeFirst(readIndex)
-            readIndex = 0
-        }
-        var chunk = [UInt8](repeating: 0, count: 16_384)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
-            if count > 0 {
-                buffer.append(contentsOf: chunk[0..<count])
-                return
-            }
-            if count == 0 { throw HTTPClientError(code: "closed", description: "connection closed by the server") }
-            if errno == EINTR { continue }
-            if errno == EAGAIN || errno == EWOULDBLOCK { throw HTTPClientError(code: "timeout", description: "no response within \(timeoutSeconds) s") }
-            throw HTTPClientError(code: "recv", description: "recv failed: errno \(errno)")
-        }
+    private func connected() throws -> BlockingSocket {
+        guard let socket else { throw HTTPClientError(code: "closed", description: "not connected") }
+        return socket
     }
 
-    /// Index just past the next CRLF at or after `from`, filling as needed.
-    private func line() throws -> String {
-        while true {
-            var i = readIndex
-            while i + 1 < buffer.count {
-                if buffer[i] == 13 && buffer[i + 1] == 10 {
-                    let text = String(decoding: buffer[readIndex..<i], as: UTF8.self)
-                    readIndex = i + 2
-                    return text
-                }
-                i += 1
-            }
-            try fill()
-        }
-    }
-
-    private func take(_ count: Int) throws -> [UInt8] {
-        while buffer.count - readIndex < count { try fill() }
-        let bytes = Array(buffer[readIndex..<(readIndex + count)])
-        readIndex += count
-        return bytes
-    }
+    private func line() throws -> String { try connected().line() }
+    private func take(_ count: Int) throws -> [UInt8] { try connected().take(count) }
 
     private func readResponse() throws -> HTTPResponse {
         let statusLine = try line()

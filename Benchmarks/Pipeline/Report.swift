@@ -65,6 +65,16 @@ struct PhaseReport: Codable, Sendable {
     var loadAverageBefore: String
     var loadAverageAfter: String
     var observedEvents: [String: Int]
+    /// Broker publishes, deliveries and database commits per completed appeal in this phase.
+    var cost: PerAppealCost? = nil
+    /// Open loop: the offered rate and the seconds it was offered for.
+    var offeredRate: Double? = nil
+    var offeredSeconds: Double? = nil
+    /// Open loop: appeals completed end to end while the load was offered, per second of it.
+    var sustainedPerSecond: Double? = nil
+    /// Soak: per window, and the flatness verdict.
+    var windows: [SoakWindow]? = nil
+    var soak: SoakVerdict? = nil
 }
 
 struct MachineInfo: Codable, Sendable {
@@ -84,6 +94,7 @@ struct BenchReport: Codable, Sendable {
     var settings: [String: String]
     var ceilings: Ceilings
     var phases: [PhaseReport]
+    var targets: [TargetRow] = []
 }
 
 enum Markdown {
@@ -128,8 +139,16 @@ enum Markdown {
                     "\(number(c.postgresInsert4ClientsPerSecond)) rows/s"
                 ),
                 ("PostgreSQL INSERTs in one transaction", "\(number(c.postgresInsertOneTransactionPerSecond)) rows/s"),
-            ])
+            ] + c.smtp.enumerated().map { index, smtp in
+                (
+                    "SMTP acceptance\(index == 0 ? " (the pipeline's server)" : " (compared)"): \(smtp.url), "
+                        + "\(smtp.connections) connections\(smtp.reconnectEachMessage ? ", new connection per message" : ""), "
+                        + "\(smtp.accepted) in \(number(smtp.seconds, 1)) s\(smtp.failed > 0 ? ", \(smtp.failed) failed" : "")",
+                    "\(number(smtp.perSecond)) msg/s"
+                )
+            })
         for note in c.notes { out += "\nNote: \(note)\n" }
+        out += renderTargets(report)
 
         for p in report.phases {
             out += "\n### Phase \(p.name): \(p.shape)\n\n"
@@ -208,6 +227,55 @@ enum Markdown {
             if !p.peakOutboxLag.isEmpty {
                 out += "\nPeak outbox lag (rows): " + p.peakOutboxLag.sorted { $0.key < $1.key }.map { "\($0.key) \(number($0.value))" }.joined(separator: ", ") + "\n"
             }
+            if let rate = p.sustainedPerSecond, let seconds = p.offeredSeconds {
+                out += "\nSustained end to end: \(number(rate, 1)) appeals/s completed while \(number(p.offeredRate))/s was "
+                    + "offered for \(number(seconds, 1)) s.\n"
+            }
+            if let cost = p.cost {
+                out += "\nPer completed appeal (\(cost.completed)): broker publishes \(number(cost.publishesPerAppeal, 2)) "
+                    + "(\(cost.publishes)), deliveries to the services' queues \(number(cost.deliveriesPerAppeal, 2)) "
+                    + "(\(cost.deliveries)), database commits \(number(cost.commitsPerAppeal, 2)) (\(cost.commits): every "
+                    + "transaction of the database, the services' polling and the benchmark's reads included), notifications sent \(number(cost.notificationsPerAppeal, 2)).\n"
+            }
+            if let windows = p.windows { out += renderWindows(windows, verdict: p.soak) }
+        }
+        return out
+    }
+
+    static func renderTargets(_ report: BenchReport) -> String {
+        var out = ""
+        let conversions = TargetTable.conversions(report)
+        if !conversions.isEmpty {
+            out += "\n### Ceilings in appeals/s (counts of phase \(TargetTable.costPhase(report)?.name ?? "?"))\n\n"
+            out += "| ceiling | rate | per appeal | appeals/s | bounds the pipeline | arithmetic |\n|---|---|---|---|---|---|\n"
+            for c in conversions {
+                out += "| \(c.ceiling) | \(number(c.rate)) \(c.unit) | \(number(c.perAppeal, 2)) | \(number(c.appealsPerSecond)) | "
+                    + "\(c.bounds ? "yes" : "no (the services commit on several connections)") | \(c.arithmetic) |\n"
+            }
+        }
+        guard !report.targets.isEmpty else { return out }
+        out += "\n### Targets (issue 16)\n\n| target | measured | ratio | met | note |\n|---|---|---|---|---|\n"
+        for t in report.targets {
+            let met = t.met.map { $0 ? "**met**" : "**not met**" } ?? "not measured"
+            out += "| \(t.target) | \(t.measured) | \(t.ratioPercent.map { number($0, 1) + " %" } ?? "—") | \(met) | \(t.note) |\n"
+        }
+        return out
+    }
+
+    static func renderWindows(_ windows: [SoakWindow], verdict: SoakVerdict?) -> String {
+        let services = TargetTable.services
+        var out = "\n| window | offered | registered | completed in window | registration p99 (ms) | end-to-end p99 (ms) | "
+            + services.map { "\($0.dropFirst("hromada-".count)) RSS MiB / CPU %" }.joined(separator: " | ") + " |\n"
+        out += "|" + String(repeating: "---|", count: 6 + services.count) + "\n"
+        for w in windows {
+            out += "| \(w.index + 1) (from \(number(w.startSecond)) s) | \(w.offered) | \(w.registered) | \(w.completed) | "
+                + "\(number(w.registrationP99, 1)) | \(number(w.endToEndP99, 1)) | "
+                + services.map { "\(number(w.rssMiB[$0], 1)) / \(number(w.cpuPercent[$0], 0))" }.joined(separator: " | ") + " |\n"
+        }
+        if let verdict {
+            out += "\nSoak verdict (last window within \(number(verdict.tolerance * 100)) % of the first): end-to-end p99 "
+                + "\(verdict.p99Flat ? "flat" : "NOT flat") (\(number(verdict.firstP99, 1)) → \(number(verdict.lastP99, 1)) ms), "
+                + "memory \(verdict.memoryFlat ? "flat" : "NOT flat"); overall **\(verdict.flat ? "flat" : "not flat")**.\n"
         }
         return out
     }

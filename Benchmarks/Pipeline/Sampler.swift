@@ -7,6 +7,8 @@ struct WatchedProcess: Sendable {
         case pidFile(String)
         /// Every process whose /proc/<pid>/comm is this name.
         case command(String)
+        /// Every process whose /proc/<pid>/comm is one of these names.
+        case commands([String])
     }
     var name: String
     var selector: Selector
@@ -41,6 +43,15 @@ final class Sampler: Sendable {
         var machineIdleStart: UInt64 = 0
         var machineEndTicks: UInt64 = 0
         var machineIdleEnd: UInt64 = 0
+        /// Every memory sample with its time: the soak's per-window RSS and CPU.
+        var series: [ProcessSample] = []
+    }
+
+    /// One /proc sample: per watched process, its RSS (kB, summed over a group) and each pid's CPU ticks.
+    struct ProcessSample {
+        var wall: Date
+        var rss: [String: Int]
+        var ticks: [String: [Int32: UInt64]]
     }
 
     let processes: [WatchedProcess]
@@ -134,6 +145,35 @@ final class Sampler: Sendable {
         }
     }
 
+    /// Per window of `seconds` from `start` (`count` windows): each process's highest sampled RSS (MiB)
+    /// and its CPU (% of one core) between the samples closest to the window's ends.
+    func windows(from start: Date, seconds: Double, count: Int) -> [[String: (rssMiB: Double, cpuPercent: Double)]] {
+        let series = state.withLock { $0.series }
+        return (0..<count).map { index in
+            let from = start.addingTimeInterval(Double(index) * seconds)
+            let to = from.addingTimeInterval(seconds)
+            let inside = series.filter { $0.wall >= from && $0.wall < to }
+            let first = series.last { $0.wall <= from } ?? inside.first
+            let last = inside.last
+            var result: [String: (rssMiB: Double, cpuPercent: Double)] = [:]
+            for process in processes {
+                let rss = inside.map { $0.rss[process.name] ?? 0 }.max() ?? 0
+                var cpu = 0.0
+                if let first, let last, last.wall > first.wall {
+                    let before = first.ticks[process.name] ?? [:]
+                    var ticks: UInt64 = 0
+                    for (pid, value) in last.ticks[process.name] ?? [:] {
+                        let base = before[pid] ?? 0
+                        ticks += value >= base ? value - base : 0
+                    }
+                    cpu = Double(ticks) / Self.clockTicks / last.wall.timeIntervalSince(first.wall) * 100
+                }
+                result[process.name] = (Double(rss) / 1024, cpu)
+            }
+            return result
+        }
+    }
+
     // MARK: /proc
 
     private func pids(for process: WatchedProcess) -> [Int32] {
@@ -144,10 +184,17 @@ final class Sampler: Sendable {
                   FileManager.default.fileExists(atPath: "/proc/\(pid)") else { return [] }
             return [pid]
         case .command(let name):
-            guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
-            return entries.compactMap { Int32($0) }.filter { pid in
-                (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) == name
-            }
+            return Self.pids(named: [name])
+        case .commands(let names):
+            return Self.pids(named: Set(names))
+        }
+    }
+
+    private static func pids(named names: Set<String>) -> [Int32] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        return entries.compactMap { Int32($0) }.filter { pid in
+            guard let comm = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8) else { return false }
+            return names.contains(comm.trimmingCharacters(in: .whitespacesAndNewlines))
         }
     }
 
@@ -166,12 +213,18 @@ final class Sampler: Sendable {
     private func sampleMemory() {
         var rss: [String: Int] = [:]
         var seen: [String: Set<Int32>] = [:]
+        var ticks: [String: [Int32: UInt64]] = [:]
         for process in processes {
             let list = pids(for: process)
             rss[process.name] = list.reduce(0) { $0 + (Self.status($1)?.rss ?? 0) }
             seen[process.name] = Set(list)
+            var map: [Int32: UInt64] = [:]
+            for pid in list { if let t = Self.cpuTicks(pid) { map[pid] = t } }
+            ticks[process.name] = map
         }
+        let sample = ProcessSample(wall: Date(), rss: rss, ticks: ticks)
         state.withLock { state in
+            if state.running { state.series.append(sample) }
             for (name, value) in rss { state.peakRSS[name] = max(state.peakRSS[name] ?? 0, value) }
             for (name, set) in seen { state.pids[name, default: []].formUnion(set) }
         }

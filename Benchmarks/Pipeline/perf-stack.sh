@@ -13,7 +13,12 @@
 #
 # PERF_BIN (the build's bin folder, default /work/perf-build/release), PERF_DIR (pid files, logs,
 # credentials; default /tmp/perf), PERF_PORT_BASE (default 18080: intake, +1 routing, +2
-# notification, +3 audit; +4/+5 the sink's SMTP and control ports), PERF_DB, PERF_VHOST.
+# notification, +3 audit; +4/+5 the sink's SMTP and control ports; +6 postfix), PERF_DB, PERF_VHOST,
+# PERF_SMTP: `sink` (default: the Python sink of deploy/local) or `postfix` (a real MTA on loopback
+# that accepts and discards: deploy/bench/postfix.sh); the notification service sends to it and
+# `bench` measures its SMTP ceiling, with the other one measured for comparison.
+# The intake's per-centre rate limit (50 registrations/s, burst 100) has no setting: `bench` spreads
+# the load over enough benchmark centres instead (hromada-bench --centres, raised automatically).
 set -euo pipefail
 # shellcheck source=deploy/local/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../../deploy/local/lib.sh"
@@ -28,10 +33,21 @@ SERVICES=(intake routing notification audit)
 declare -A PORT=([intake]=$BASE [routing]=$((BASE + 1)) [notification]=$((BASE + 2)) [audit]=$((BASE + 3)))
 SMTP=$((BASE + 4))
 SMTP_API=$((BASE + 5))
+POSTFIX_PORT=$((BASE + 6))
 RUN="$PERF_DIR/run"
 LOGS="$PERF_DIR/log"
 mkdir -p "$RUN" "$LOGS" "$PERF_DIR/mail"
 chmod 0700 "$PERF_DIR"
+# The SMTP server of the running stack (start records it; stop and bench read it).
+SMTP_SERVER="${PERF_SMTP:-$(cat "$RUN/smtp-server" 2>/dev/null || echo sink)}"
+[[ $SMTP_SERVER == sink || $SMTP_SERVER == postfix ]] || die "PERF_SMTP must be sink or postfix"
+postfix_sh() { BENCH_POSTFIX_PORT="$POSTFIX_PORT" bash "$ROOT/deploy/bench/postfix.sh" "$@"; }
+smtp_url() { if [[ $SMTP_SERVER == postfix ]]; then echo "smtp://127.0.0.1:$POSTFIX_PORT"; else echo "smtp://127.0.0.1:$SMTP"; fi; }
+other_smtp_url() {   # the other server, when it is running
+    local port=$POSTFIX_PORT
+    [[ $SMTP_SERVER == postfix ]] && port=$SMTP
+    if port_open "$port"; then echo "smtp://127.0.0.1:$port"; fi
+}
 
 ADMIN_PASS="$(secret_read rabbitmq "$RABBIT_ADMIN")"
 api() {   # api METHOD PATH [JSON] as the broker's administrator; credentials via curl's stdin config
@@ -90,6 +106,8 @@ start() {
         echo $! >"$RUN/smtp-sink.pid"
         wait_port_open "$SMTP" 15 || die "the sink did not start"
     fi
+    if [[ $SMTP_SERVER == postfix ]]; then postfix_sh start >/dev/null; fi
+    echo "$SMTP_SERVER" >"$RUN/smtp-server"
     local svc exe url extra
     for svc in "${SERVICES[@]}"; do
         exe="hromada-$svc"
@@ -99,7 +117,7 @@ start() {
         extra=(HROMADA_SEALING_KEYS="$(sealing_keys)")
         [[ $svc == intake || $svc == routing ]] && extra+=(HROMADA_PHOTO_LINK_KEY="$(photo_link_key)")
         [[ $svc == routing ]] && extra+=(HROMADA_INTAKE_URL="http://127.0.0.1:${PORT[intake]}")
-        [[ $svc == notification ]] && extra+=(HROMADA_SMTP_URL="smtp://127.0.0.1:$SMTP" HROMADA_SMS_URL=)
+        [[ $svc == notification ]] && extra+=(HROMADA_SMTP_URL="$(smtp_url)" HROMADA_SMS_URL=)
         [[ $svc == audit ]] && extra+=(HROMADA_AUDIT_MIGRATION_DATABASE_URL="$(audit_owner_url "$PERF_DB")")
         log "starting $exe on ${PORT[$svc]} (log $LOGS/$exe.log)"
         exec_without_inherited_fds env HROMADA_DATABASE_URL="$url" HROMADA_HTTP_PORT="${PORT[$svc]}" \
@@ -123,6 +141,8 @@ stop() {
     local svc
     for svc in "${SERVICES[@]}"; do stop_pidfile "$RUN/hromada-$svc.pid" "hromada-$svc" 20; done
     stop_pidfile "$RUN/smtp-sink.pid" smtp-sink 10
+    if [[ $SMTP_SERVER == postfix ]]; then postfix_sh stop; fi
+    rm -f "$RUN/smtp-server"
 }
 
 bench() {
@@ -131,7 +151,8 @@ bench() {
         --credentials "$PERF_DIR/credentials.json" --run-dir "$RUN" \
         --amqp-url "$(amqp_url "$RABBIT_ADMIN" "$PERF_VHOST")" \
         --rabbitmq-api "http://$RABBIT_MONITOR:$(secret_read rabbitmq "$RABBIT_MONITOR")@127.0.0.1:$RABBIT_MGMT_PORT" \
-        --pg-admin-url "postgresql://$PG_SUPERUSER:$PG_SUPERPASS@127.0.0.1:$PG_PORT/postgres" --database "$PERF_DB" "$@"
+        --pg-admin-url "postgresql://$PG_SUPERUSER:$PG_SUPERPASS@127.0.0.1:$PG_PORT/postgres" --database "$PERF_DB" \
+        --smtp-url "$(smtp_url)" --smtp-compare "$(other_smtp_url)" "$@"
 }
 
 case "${1:-}" in
