@@ -21,6 +21,7 @@ final class PreparedStatementMeasurementTests: XCTestCase {
     private struct Sample {
         var wallMicroseconds = 0.0
         var serverCPUMicroseconds: Double?
+        var clientCPUMicroseconds = 0.0
         var roundTrips = 0
         var prepares = 0
         var preparedExecutions = 0
@@ -89,9 +90,10 @@ final class PreparedStatementMeasurementTests: XCTestCase {
     private static func line(mode: String, statement: String, _ sample: Sample, runs: Int) -> String {
         let wall = String(format: "%.1f", sample.wallMicroseconds / Double(runs))
         let server = sample.serverCPUMicroseconds.map { String(format: "%.1f", $0 / Double(runs)) } ?? "n/a"
+        let client = String(format: "%.1f", sample.clientCPUMicroseconds / Double(runs))
         let trips = String(format: "%.3f", Double(sample.roundTrips) / Double(runs))
-        return "[measure] \(mode) \(statement) x\(runs): \(wall) µs wall, \(server) µs server CPU, \(trips) round trips"
-            + " per statement"
+        return "[measure] \(mode) \(statement) x\(runs): \(wall) µs wall, \(server) µs server CPU, "
+            + "\(client) µs client CPU (debug build), \(trips) round trips per statement"
     }
 
     private static func insertAll(_ client: PostgresClient, ids: [UUID]) async throws -> Sample {
@@ -148,18 +150,28 @@ final class PreparedStatementMeasurementTests: XCTestCase {
     ) async throws -> Sample {
         let (pid, before) = try await client.withConnection { ($0.backendPID, $0.libpq.statistics) }
         let cpuBefore = serverCPUMicroseconds(pid: pid)
+        let clientBefore = clientCPUMicroseconds()
         let start = DispatchTimeNanos.now()
         try await body(client)
         let wall = Double(DispatchTimeNanos.now() - start) / 1_000
+        let clientAfter = clientCPUMicroseconds()
         let cpuAfter = serverCPUMicroseconds(pid: pid)
         let (samePID, after) = try await client.withConnection { ($0.backendPID, $0.libpq.statistics) }
         XCTAssertEqual(samePID, pid, "one connection throughout")
-        var sample = Sample(wallMicroseconds: wall)
+        var sample = Sample(wallMicroseconds: wall, clientCPUMicroseconds: clientAfter - clientBefore)
         if let cpuBefore, let cpuAfter { sample.serverCPUMicroseconds = cpuAfter - cpuBefore }
         sample.roundTrips = after.roundTrips - before.roundTrips
         sample.prepares = after.prepares - before.prepares
         sample.preparedExecutions = after.preparedExecutions - before.preparedExecutions
         return sample
+    }
+
+    /// This test process's CPU time (user + system, every thread).
+    private static func clientCPUMicroseconds() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        let user = Double(usage.ru_utime.tv_sec) * 1_000_000 + Double(usage.ru_utime.tv_usec)
+        return user + Double(usage.ru_stime.tv_sec) * 1_000_000 + Double(usage.ru_stime.tv_usec)
     }
 
     /// utime + stime of a local process, from /proc/<pid>/stat (nil when it is not on this machine).
