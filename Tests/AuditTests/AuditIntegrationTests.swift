@@ -272,6 +272,35 @@ final class AuditIntegrationTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(report.entries, 14)
     }
 
+    /// Issue 16: the real consumer with a batch holding one event its handler refuses (an erasure
+    /// whose payload does not decode): the batch is rolled back, split, every other event appended
+    /// in publishing order, the poison one dead-lettered, and the chain verifies without a gap.
+    func testAPoisonEventInAPublishedBatchIsSplitOffWithoutAFork() async throws {
+        let fixture = try await start(checkpointEvery: 1000)
+        let suffix = String(Int.random(in: 100_000...999_999))
+        let a = Appeal(number: "MK-2026-\(suffix)", name: "Олена Тестова-Шевчук")
+        let b = Appeal(number: "MK-2026-\(suffix)B", name: "Петро Іншенко")
+        let poison = Envelope(
+            type: AppealPersonalDataErased.eventType, version: 1, correlationId: a.id, causationId: nil,
+            producer: Producers.intake, payload: ["appealId": "not a uuid"])
+        var events = try lifecycle(a) + [try registered(b)]
+        let good = events
+        events.insert(poison, at: 4)
+        try await publish(events, on: fixture)
+        try await waitForEntries(fixture, Int64(good.count))
+        let logged = try await fixture.admin.query("SELECT event_id FROM audit.log ORDER BY seq").map {
+            try $0.decode(0, as: UUID.self)
+        }
+        XCTAssertEqual(logged, good.map(\.id))
+        let dead = await eventually(timeout: .seconds(20), every: .milliseconds(100)) {
+            ((try? await fixture.client.queueState("\(Topology.Queue.audit.rawValue).dead"))?.messages ?? 0) >= 1
+        }
+        XCTAssertTrue(dead, "the poison event is dead-lettered")
+        let report = try await verify(fixture)
+        XCTAssertTrue(report.ok, "\(report)")
+        XCTAssertEqual(report.entries, Int64(good.count))
+    }
+
     func testAppendOnlyForTheRoleAndTamperingIsDetected() async throws {
         let fixture = try await start(checkpointEvery: 5)
         let a = Appeal(number: "MK-2026-\(Int.random(in: 100_000...999_999))", name: "Марія Перевірна")

@@ -41,7 +41,8 @@ final class ChainBatchIntegrationTests: XCTestCase {
                 event: AppealRegistered(
                     appealId: id, registrationNumber: number, registeredAt: Date(), kind: .complaint,
                     category: "heating",
-                    author: .init(fullName: "Мешканка \(index)", address: "вул. Соборна, \(index)", email: "r@example.org"),
+                    author: .init(
+                        fullName: "Мешканка \(index)", address: "вул. Соборна, \(index)", email: "r@example.org"),
                     subject: "Немає опалення", text: "Холодно", trackingToken: "tok-\(number)", channel: "centre"),
                 correlationId: id, causationId: nil, producer: Producers.intake)
             registered.append(registration)
@@ -49,7 +50,8 @@ final class ChainBatchIntegrationTests: XCTestCase {
                 try Envelope(
                     event: TicketAssigned(
                         ticketId: UUID(), appealId: id, registrationNumber: number, authority: "zhkg",
-                        category: "heating", priority: index % 3 == 0, deadline: LocalDate(date: Date()).adding(days: 15),
+                        category: "heating", priority: index % 3 == 0,
+                        deadline: LocalDate(date: Date()).adding(days: 15),
                         assignedAt: Date(), reason: "rule"),
                     correlationId: id, causationId: registration.id, producer: Producers.routing))
             notified.append(
@@ -146,7 +148,9 @@ final class ChainBatchIntegrationTests: XCTestCase {
             }
             let writes = try await admin.query(
                 "SELECT tbl || ' ' || op, count(*)::bigint FROM public.statement_counts GROUP BY 1"
-            ).reduce(into: [String: Int64]()) { $0[try $1.decode(0, as: String.self)] = try $1.decode(1, as: Int64.self) }
+            ).reduce(into: [String: Int64]()) {
+                $0[try $1.decode(0, as: String.self)] = try $1.decode(1, as: Int64.self)
+            }
             XCTAssertEqual(
                 writes,
                 [
@@ -276,6 +280,29 @@ final class ChainBatchIntegrationTests: XCTestCase {
         XCTAssertEqual(report.entries, Int64(events.count))
     }
 
+    /// An erasure through the API that writes an appeal's key row between the batch's read and its
+    /// write: the batch sealed fields with a key that cannot be stored, so it is refused (and the
+    /// consumer tries again, then finds the tombstone) instead of leaving unreadable fields behind.
+    func testAKeyWrittenUnderTheBatchRefusesIt() async throws {
+        let (_, client) = try await database()
+        let appeal = UUID()
+        let erasedAt = Date()
+        try await client.withConnection { connection in
+            try AuditStore.destroyKeys([appeal], at: erasedAt, on: connection)
+        }
+        do {
+            try await client.withTransaction { connection in
+                try AuditStore.writeKeys(
+                    created: [(appeal, [UInt8](repeating: 1, count: 32))], destroyed: [], on: connection)
+            }
+            XCTFail("a key row written since the read refuses the batch")
+        } catch let error as AuditError {
+            XCTAssertEqual(error.code, .concurrentChange)
+        }
+        let key = try await client.query("SELECT key FROM appeal_keys WHERE correlation_id = \(appeal)")
+        XCTAssertEqual(try key.first?.decode(0, as: [UInt8]?.self), .some(nil), "the tombstone stays")
+    }
+
     // MARK: Measurement (skipped unless asked for)
 
     /// Statements, server time and CPU per event of what the consumer does with `N` events in
@@ -314,11 +341,17 @@ final class ChainBatchIntegrationTests: XCTestCase {
         let processBefore = ProcessInfo.processInfo.systemUptime
         var usageBefore = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usageBefore)
+        // Production's checkpoint interval (the other tests checkpoint every 25 entries).
+        let handler = AuditErasureStep(
+            chain: AuditEventHandler(settings: AuditSettings(checkpointInterval: .zero), producer: Producers.audit),
+            producer: Producers.audit, clock: { Date() })
         var index = 0
         while index < events.count {
-            try await consume(Array(events[index..<min(index + 100, events.count)]), on: client)
+            let batch = Array(events[index..<min(index + 100, events.count)])
+            try await Self.consume(batch, handler: handler, on: client)
             index += 100
         }
+        let logEnd = logPath.flatMap { try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int } ?? 0
         var usageAfter = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usageAfter)
         let wall = ProcessInfo.processInfo.systemUptime - processBefore
@@ -337,7 +370,7 @@ final class ChainBatchIntegrationTests: XCTestCase {
             clientSeconds * 1e6 / Double(events.count))
         if let logPath, let handle = FileHandle(forReadingAtPath: logPath) {
             try handle.seek(toOffset: UInt64(logStart))
-            let text = String(decoding: try handle.readToEnd() ?? Data(), as: UTF8.self)
+            let text = String(decoding: try handle.read(upToCount: logEnd - logStart) ?? Data(), as: UTF8.self)
             var count: [String: Int] = [:]
             var milliseconds: [String: Double] = [:]
             for line in text.split(separator: "\n") where line.contains("[\(backend)]") && line.contains("duration: ") {

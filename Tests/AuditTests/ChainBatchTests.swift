@@ -29,8 +29,10 @@ final class ChainBatchTests: XCTestCase {
         let event = AppealRegistered(
             appealId: a.id, registrationNumber: a.number, registeredAt: start + at, kind: .complaint,
             category: "heating",
-            author: .init(fullName: "Олена Тестова", address: "вул. Велика Морська, 5", email: "o@example.org"),
-            subject: "Немає опалення", text: "У квартирі холодно", trackingToken: "tok-\(a.number)", channel: "centre")
+            author: .init(
+                fullName: "Олена Тестова", address: "вул. Велика Морська, 5", email: "o@example.org"),
+            subject: "Немає опалення", text: "У квартирі холодно", trackingToken: "tok-\(a.number)",
+            channel: "centre")
         return try Envelope(event: event, correlationId: a.id, causationId: nil, producer: Producers.intake)
     }
 
@@ -119,7 +121,8 @@ final class ChainBatchTests: XCTestCase {
         return [
             unnumbered(a),  // before its registration: no number known yet
             try registered(a), try registered(b), unnumbered(a), try answered(b), try registered(c),
-            try erased(b), try answered(b, "після стирання"), try answered(a), unnumbered(c), try erased(c),
+            try erased(b), try answered(b, "після стирання"), try answered(a), unnumbered(c),
+            try erased(c),
         ]
     }
 
@@ -154,7 +157,8 @@ final class ChainBatchTests: XCTestCase {
         let old = Appeal(number: "MK-2026-000202")
         let oldKey = AES256GCM.generateKey()
         let events = [
-            try registered(a), try answered(a, "до стирання"), try erased(a), try answered(a, "після стирання"),
+            try registered(a), try answered(a, "до стирання"), try erased(a),
+            try answered(a, "після стирання"),
             try answered(old, "старий ключ"), try erased(old),
         ]
         let batch = try ChainBatch(
