@@ -15,7 +15,8 @@ import XCTest
 /// client's wall time, the server backend's CPU time (utime + stime from /proc, when the server runs on
 /// this machine) and the round trips. Also the cost of a BEGIN + COMMIT pair on its own.
 ///
-/// `HROMADA_TEST_STATEMENT_RUNS=20000` for the full measurement (default 2,000, ~10 s in debug).
+/// `HROMADA_TEST_STATEMENT_RUNS=20000` for the full measurement (default 2,000, a few seconds in debug);
+/// each mode runs twice that many of each statement.
 /// The assertions are on counts (round trips, prepares), never on times: the machine is shared.
 final class PreparedStatementMeasurementTests: XCTestCase {
     private struct Sample {
@@ -25,6 +26,21 @@ final class PreparedStatementMeasurementTests: XCTestCase {
         var roundTrips = 0
         var prepares = 0
         var preparedExecutions = 0
+
+        static func + (lhs: Sample, rhs: Sample) -> Sample {
+            var sum = lhs
+            sum.wallMicroseconds += rhs.wallMicroseconds
+            if let left = lhs.serverCPUMicroseconds, let right = rhs.serverCPUMicroseconds {
+                sum.serverCPUMicroseconds = left + right
+            } else {
+                sum.serverCPUMicroseconds = nil
+            }
+            sum.clientCPUMicroseconds += rhs.clientCPUMicroseconds
+            sum.roundTrips += rhs.roundTrips
+            sum.prepares += rhs.prepares
+            sum.preparedExecutions += rhs.preparedExecutions
+            return sum
+        }
     }
 
     func testPreparedStatementsKeepOneRoundTripPerStatementAndSaveServerWork() async throws {
@@ -41,9 +57,10 @@ final class PreparedStatementMeasurementTests: XCTestCase {
     }
 
     private func measure(_ database: TestDatabase, runs: Int) async throws {
-        var results: [String: (insert: Sample, select: Sample)] = [:]
-        // Off, on, off, on: each mode measured twice, the second run reported (warm caches and buffers).
-        for (round, cacheSize) in [0, 256, 0, 256].enumerated() {
+        var results: [Int: (insert: Sample, select: Sample)] = [:]
+        // A warm-up round of each mode, then off, on, on, off (so a drift of the machine's load or of the
+        // server's state over time weighs on both modes alike); each mode's two rounds are summed.
+        for (round, cacheSize) in [0, 256, 0, 256, 256, 0].enumerated() {
             var configuration = PostgresConfiguration(
                 connectionString: database.connectionString(role: database.role), poolSize: 1,
                 searchPath: database.schema, applicationName: "hromada-measure")
@@ -60,31 +77,32 @@ final class PreparedStatementMeasurementTests: XCTestCase {
             let insert = try await Self.insertAll(client, ids: ids)
             let select = try await Self.selectAll(client, ids: ids)
             await client.close()
-            if round >= 2 { results[cacheSize == 0 ? "unnamed" : "prepared"] = (insert, select) }
-            if round >= 2 {
-                let mode = cacheSize == 0 ? "unnamed (PQexecParams)" : "prepared (cache 256)"
-                for (name, sample) in [("INSERT 8 binds", insert), ("SELECT by id", select)] {
-                    print(Self.line(mode: mode, statement: name, sample, runs: runs))
-                }
-            }
+            guard round >= 2 else { continue }
+            let sum = results[cacheSize].map { ($0.insert + insert, $0.select + select) } ?? (insert, select)
+            results[cacheSize] = sum
+        }
+        for (cacheSize, mode) in [(0, "unnamed (PQexecParams)"), (256, "prepared (cache 256)")] {
+            let sample = try XCTUnwrap(results[cacheSize])
+            print(Self.line(mode: mode, statement: "INSERT 8 binds", sample.insert, runs: 2 * runs))
+            print(Self.line(mode: mode, statement: "SELECT by id", sample.select, runs: 2 * runs))
         }
         let begin = try await Self.beginCommitPairs(database, runs: runs)
         print(Self.line(mode: "BEGIN + COMMIT, nothing in between", statement: "pair", begin, runs: runs))
 
-        let unnamed = try XCTUnwrap(results["unnamed"])
-        let prepared = try XCTUnwrap(results["prepared"])
+        let unnamed = try XCTUnwrap(results[0])
+        let prepared = try XCTUnwrap(results[256])
         // Round trips: one per statement either way, plus BEGIN/COMMIT per 100 inserts and one PQprepare
         // per statement text with the cache.
         let transactions = (runs + 99) / 100
-        XCTAssertEqual(unnamed.insert.roundTrips, runs + 2 * transactions)
-        XCTAssertEqual(prepared.insert.roundTrips, runs + 2 * transactions + 1)
-        XCTAssertEqual(unnamed.select.roundTrips, runs)
-        XCTAssertEqual(prepared.select.roundTrips, runs + 1)
+        XCTAssertEqual(unnamed.insert.roundTrips, 2 * (runs + 2 * transactions))
+        XCTAssertEqual(prepared.insert.roundTrips, 2 * (runs + 2 * transactions + 1))
+        XCTAssertEqual(unnamed.select.roundTrips, 2 * runs)
+        XCTAssertEqual(prepared.select.roundTrips, 2 * (runs + 1))
         XCTAssertEqual(unnamed.insert.prepares + unnamed.select.prepares, 0)
-        XCTAssertEqual(prepared.insert.prepares, 1)
-        XCTAssertEqual(prepared.select.prepares, 1)
-        XCTAssertEqual(prepared.insert.preparedExecutions, runs - 1)
-        XCTAssertEqual(prepared.select.preparedExecutions, runs - 1)
+        XCTAssertEqual(prepared.insert.prepares, 2)
+        XCTAssertEqual(prepared.select.prepares, 2)
+        XCTAssertEqual(prepared.insert.preparedExecutions, 2 * (runs - 1))
+        XCTAssertEqual(prepared.select.preparedExecutions, 2 * (runs - 1))
     }
 
     private static func line(mode: String, statement: String, _ sample: Sample, runs: Int) -> String {
