@@ -101,6 +101,14 @@ final class MassCheckIntegrationTests: XCTestCase {
                 appealId: second.id, registrationNumber: second.registrationNumber, on: connection)
         }
         XCTAssertNil(cache.trigrams(of: second.id))
+        // The mass check's narrow copy (migration 880) follows: both erased keys are the marker.
+        let keys = try await f.client.query(
+            """
+            SELECT m.author_key FROM mass_candidates m JOIN appeals a ON a.id = m.appeal_id
+            WHERE a.id = ANY(\([receipts[0].id, second.id])) AND m.author_key = a.author_key
+            """
+        ).map { try $0.decode(0, as: String.self) }
+        XCTAssertEqual(keys, [marker, marker])
         let body = try await f.client.query("SELECT body FROM appeals WHERE id = \(second.id)").first?.decode(
             0, as: String.self)
         XCTAssertEqual(body, marker)
@@ -144,6 +152,13 @@ final class MassCheckIntegrationTests: XCTestCase {
         XCTAssertEqual(reused, .keyReused)
         let count = try await f.client.query("SELECT count(*) FROM appeals").first?.decode(0, as: Int64.self)
         XCTAssertEqual(count, 2)
+        let copied = try await f.client.query(
+            """
+            SELECT count(*) FROM mass_candidates m JOIN appeals a ON a.id = m.appeal_id
+            WHERE m.category = a.category AND m.registered_at = a.registered_at AND m.author_key = a.author_key
+            """
+        ).first?.decode(0, as: Int64.self)
+        XCTAssertEqual(copied, 2, "every appeal in the mass check's copy, as registered")
         let stored = try await f.client.query(
             "SELECT count(*) FROM idempotency_keys WHERE response IS NOT NULL"
         ).first?.decode(0, as: Int64.self)

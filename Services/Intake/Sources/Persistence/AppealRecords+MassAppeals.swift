@@ -43,20 +43,8 @@ extension AppealRecords {
         authorKey: String, category: String, now: Date, textsOnly: Bool, cache: MassCandidateCache,
         on connection: PostgresConnection
     ) throws -> Candidates {
-        let since = now.addingTimeInterval(-Double(Classification.massWindowDays) * 86_400)
         let rows = try connection.query(
-            """
-            SELECT * FROM (
-                (SELECT true AS own, id, registration_number, author_key, body, status, deadline::text, registered_at
-                 FROM appeals WHERE author_key = \(authorKey) AND category = \(category)
-                 ORDER BY registered_at DESC LIMIT \(RepeatDetector.candidateLimit))
-                UNION ALL
-                (SELECT false, id, NULL, author_key, CASE WHEN \(textsOnly) THEN body END, NULL, NULL, registered_at
-                 FROM appeals
-                 WHERE category = \(category) AND author_key <> \(authorKey) AND registered_at >= \(since)
-                 ORDER BY registered_at DESC LIMIT \(massCandidateLimit))
-            ) AS candidates ORDER BY own DESC, registered_at DESC
-            """)
+            candidatesQuery(authorKey: authorKey, category: category, now: now, textsOnly: textsOnly))
         var result = Candidates()
         var missing: [UUID] = []
         let erased = ErasureTombstones.marker
@@ -95,6 +83,26 @@ extension AppealRecords {
             return OtherCandidate(id: other.id, authorKey: other.authorKey, trigrams: nil, text: text)
         }
         return result
+    }
+
+    /// The candidates' statement (`candidates`): the author's own appeals first, newest first; the
+    /// others from `mass_candidates` (migration 880), the narrow copy of `appeals` kept for this.
+    static func candidatesQuery(authorKey: String, category: String, now: Date, textsOnly: Bool) -> PostgresQuery {
+        let since = now.addingTimeInterval(-Double(Classification.massWindowDays) * 86_400)
+        return """
+            SELECT * FROM (
+                (SELECT true AS own, id, registration_number, author_key, body, status, deadline::text, registered_at
+                 FROM appeals WHERE author_key = \(authorKey) AND category = \(category)
+                 ORDER BY registered_at DESC LIMIT \(RepeatDetector.candidateLimit))
+                UNION ALL
+                (SELECT false, appeal_id, NULL, author_key,
+                        CASE WHEN \(textsOnly) THEN (SELECT body FROM appeals WHERE id = appeal_id) END,
+                        NULL, NULL, registered_at
+                 FROM mass_candidates
+                 WHERE category = \(category) AND author_key <> \(authorKey) AND registered_at >= \(since)
+                 ORDER BY registered_at DESC LIMIT \(massCandidateLimit))
+            ) AS candidates ORDER BY own DESC, registered_at DESC
+            """
     }
 
     /// The number of distinct other authors with an appeal in the candidates whose text is similar

@@ -162,5 +162,41 @@ public enum IntakeMigrations {
         Migration(
             version: 870, name: "appeals by category, newest first",
             sql: "CREATE INDEX appeals_category_registered_at_idx ON appeals (category, registered_at);"),
+        // Issue 16 (intake's range 880-899): the mass check reads only each candidate's id and author
+        // key (their texts' trigrams are kept in memory, `MassCandidateCache`), but from `appeals` that
+        // still meant one wide heap row per candidate, ~460 pages for 500 of them. This narrow copy of
+        // the four columns packs them ~60 to a page. A trigger keeps it (every insert, however made,
+        // and erasure's new author key), so it can never disagree with `appeals`; the existing rows
+        // are copied once here. No foreign key: appeals are never deleted, and it would cost a lookup
+        // per registration.
+        Migration(
+            version: 880, name: "mass check candidates",
+            sql: """
+                CREATE TABLE mass_candidates (
+                    appeal_id     uuid        PRIMARY KEY,
+                    category      text        NOT NULL,
+                    registered_at timestamptz NOT NULL,
+                    author_key    text        NOT NULL
+                );
+                CREATE INDEX mass_candidates_recent ON mass_candidates (category, registered_at);
+                CREATE FUNCTION mass_candidates_follow() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF TG_OP = 'INSERT' THEN
+                        INSERT INTO mass_candidates (appeal_id, category, registered_at, author_key)
+                        VALUES (NEW.id, NEW.category, NEW.registered_at, NEW.author_key);
+                    ELSE
+                        UPDATE mass_candidates
+                        SET category = NEW.category, registered_at = NEW.registered_at, author_key = NEW.author_key
+                        WHERE appeal_id = NEW.id;
+                    END IF;
+                    RETURN NULL;
+                END
+                $$;
+                CREATE TRIGGER appeals_mass_candidates
+                    AFTER INSERT OR UPDATE OF category, registered_at, author_key ON appeals
+                    FOR EACH ROW EXECUTE FUNCTION mass_candidates_follow();
+                INSERT INTO mass_candidates (appeal_id, category, registered_at, author_key)
+                SELECT id, category, registered_at, author_key FROM appeals;
+                """),
     ]
 }
