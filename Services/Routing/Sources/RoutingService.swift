@@ -23,17 +23,23 @@ public enum RoutingService {
         runtime.addConsumer(
             queue: Topology.Queue.routing.rawValue,
             bindings: RoutingEventHandler.bindings + [ErasureGate.binding],
-            handler: ErasureGate(
-                wrapping: RoutingEventHandler(
-                    producer: configuration.producer, clock: settings.clock, logger: runtime.logger),
-                producer: configuration.producer, clock: settings.clock, logger: runtime.logger,
-                erase: PhotoReferenceRecords.eraseWithReferences)
+            handler: eventHandler(producer: configuration.producer, clock: settings.clock, logger: runtime.logger)
         )
         if settings.runWatcher {
             runtime.addService(
                 DeadlineWatcher(unitOfWork: runtime.unitOfWork, settings: settings, logger: runtime.logger))
         }
         return (runtime, try await makeRouter(runtime: runtime, settings: settings))
+    }
+
+    /// What the routing queue's consumer runs: the erasure gate around `RoutingEventHandler` (also
+    /// what tests drive batch by batch).
+    public static func eventHandler(
+        producer: String, clock: @escaping @Sendable () -> Date, logger: Logger
+    ) -> any EventHandler {
+        ErasureGate(
+            wrapping: RoutingEventHandler(producer: producer, clock: clock, logger: logger),
+            producer: producer, clock: clock, logger: logger, erase: PhotoReferenceRecords.eraseWithReferences)
     }
 
     /// The runtime's router (health, metrics, errors) with the web kit's middlewares (errors as

@@ -4,9 +4,10 @@ import HromadaPostgres
 import HromadaRuntime
 import Logging
 
-/// Consumes `appeal.registered` (one ticket per appeal) and `appeal.returned` (closes the ticket):
-/// decode → domain (through the store: `Ticket.open`, `Ticket.returned`) → store. Runs inside the
-/// consumer's transaction, which also records the inbox row and wakes the relay after the commit.
+/// Consumes `appeal.registered` (one ticket per appeal), `appeal.returned` (closes the ticket) and
+/// `appeal.disputed`: decode → domain (through the store: `Ticket.open`, `Ticket.returned`) → store.
+/// Runs inside the consumer's transaction, which also records the inbox rows and wakes the relay
+/// after the commit; a batch's registrations are written together (issue 16).
 public struct RoutingEventHandler: EventHandler {
     public let producer: String
     public let clock: @Sendable () -> Date
@@ -21,24 +22,50 @@ public struct RoutingEventHandler: EventHandler {
     public static let bindings = ["appeal.registered.v1", "appeal.returned.v1", "appeal.disputed.v1"]
 
     public func handle(_ event: IncomingEvent, on connection: PostgresConnection) throws {
-        let envelope = event.envelope
+        try handle(batch: [event], on: connection)
+    }
+
+    /// The batch in delivery order. Each run of consecutive `appeal.registered` is handled together
+    /// (`RoutingStore.createTickets`: a fixed number of statements per run, whatever its length);
+    /// any other event is handled alone at its place, so an appeal returned or disputed after its
+    /// registration in the same batch still finds its ticket. A payload that cannot be decoded
+    /// throws before anything of its run is written; the consumer then splits the batch and handles
+    /// each event alone, so only that event fails.
+    public func handle(batch events: [IncomingEvent], on connection: PostgresConnection) throws {
         let tx = UnitOfWork.Transaction(connection: connection, producer: producer)
-        switch envelope.type {
-        case AppealRegistered.eventType:
-            let appeal = try Self.decode(AppealRegistered.self, from: envelope)
-            let ticket = try RoutingStore.createTicket(from: appeal, eventId: envelope.id, now: clock(), in: tx)
-            // Issue 15: the photos' references (ids and hashes; intake keeps the images).
-            try PhotoReferenceRecords.store(appeal, on: connection)
-            // The problem's point and an Open311 photo link (TicketPlaceRecords.swift).
-            try TicketPlaceRecords.store(appeal, on: connection)
-            if let ticket {
-                logger.debug(
-                    "ticket created",
-                    metadata: [
-                        "appeal.id": "\(appeal.appealId.uuidString.lowercased())",
-                        "ticket.id": "\(ticket.uuidString.lowercased())",
-                    ])
+        var registrations: [RoutingStore.Registration] = []
+        for event in events {
+            let envelope = event.envelope
+            if envelope.type == AppealRegistered.eventType {
+                let appeal = try Self.decode(AppealRegistered.self, from: envelope)
+                registrations.append(.init(appeal: appeal, eventId: envelope.id, now: clock()))
+                continue
             }
+            try register(registrations, in: tx)
+            registrations = []
+            try handleOther(envelope, in: tx)
+        }
+        try register(registrations, in: tx)
+    }
+
+    private func register(_ registrations: [RoutingStore.Registration], in tx: UnitOfWork.Transaction) throws {
+        guard !registrations.isEmpty else { return }
+        // Issue 15's photos' references and the problem's point are stored by `createTickets` too.
+        let tickets = try RoutingStore.createTickets(from: registrations, in: tx)
+        guard logger.logLevel <= .debug else { return }
+        for (registration, ticket) in zip(registrations, tickets) {
+            guard let ticket else { continue }
+            logger.debug(
+                "ticket created",
+                metadata: [
+                    "appeal.id": "\(registration.appeal.appealId.uuidString.lowercased())",
+                    "ticket.id": "\(ticket.uuidString.lowercased())",
+                ])
+        }
+    }
+
+    private func handleOther(_ envelope: Envelope, in tx: UnitOfWork.Transaction) throws {
+        switch envelope.type {
         case AppealReturned.eventType:
             let returned = try Self.decode(AppealReturned.self, from: envelope)
             try RoutingStore.closeReturned(returned, eventId: envelope.id, now: clock(), in: tx)

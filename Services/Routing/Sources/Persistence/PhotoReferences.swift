@@ -48,6 +48,27 @@ public enum PhotoReferenceRecords {
         }
     }
 
+    /// `store` for a batch of events in one statement, in their order (a photo already stored, or
+    /// met earlier in the batch, is skipped).
+    public static func store(batch events: [AppealRegistered], on connection: PostgresConnection) throws {
+        let rows = events.flatMap { event in
+            (event.photos ?? []).enumerated().map { (appealId: event.appealId, position: $0.offset, photo: $0.element) }
+        }
+        guard !rows.isEmpty else { return }
+        try connection.execute(
+            """
+            INSERT INTO appeal_photos (photo_id, appeal_id, position, sha256, content_type, width, height)
+            SELECT photo_id, appeal_id, position, sha256, content_type, width, height
+            FROM unnest(\(rows.map(\.photo.id))::uuid[], \(rows.map(\.appealId))::uuid[],
+                \(rows.map(\.position))::int[],
+                \(rows.map(\.photo.sha256))::text[], \(rows.map(\.photo.contentType))::text[],
+                \(rows.map(\.photo.width))::int[], \(rows.map(\.photo.height))::int[])
+                WITH ORDINALITY AS p(photo_id, appeal_id, position, sha256, content_type, width, height, ord)
+            ORDER BY ord
+            ON CONFLICT (photo_id) DO NOTHING
+            """)
+    }
+
     /// The appeal's photo references, in order.
     public static func photos(appealId: UUID, on connection: PostgresConnection) throws -> [PhotoReference] {
         try connection.query(

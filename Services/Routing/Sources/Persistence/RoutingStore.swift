@@ -10,78 +10,14 @@ import HromadaRuntime
 public enum RoutingStore {
     // MARK: Tickets from appeals
 
-    /// Creates the appeal's copy and its one ticket, and enqueues `ticket.assigned`. A second
-    /// registration of the same appeal (another message id) finds the appeal and changes nothing.
+    /// Creates the appeal's copy and its one ticket, and enqueues `ticket.assigned` (with the photos'
+    /// references and the place): `createTickets` for one registration. A second registration of the
+    /// same appeal (another message id) finds the appeal and changes nothing.
     @discardableResult
     public static func createTicket(
         from e: AppealRegistered, eventId: UUID, now: Date, in tx: UnitOfWork.Transaction
     ) throws -> UUID? {
-        let c = tx.connection
-        let inserted = try c.execute(
-            """
-            INSERT INTO appeals (appeal_id, registration_number, kind, category, district, subject, body, author_name,
-                author_address, author_email, author_phone, preferred_language, benefit_category, confidential, against,
-                centre_id, repeat_of, location_address, channel, registered_at, source_event_id)
-            VALUES (\(e.appealId), \(e.registrationNumber), \(e.kind.rawValue), \(e.category), \(e.district),
-                \(e.subject),
-                \(e.text), \(e.author.fullName), \(e.author.address), \(e.author.email), \(e.author.phone),
-                \(e.author.preferredLanguage.rawValue), \(e.author.benefitCategory), \(e.confidential), \(e.against),
-                \(e.centreId), \(e.repeatOf), \(e.location?.address), \(e.channel), \(e.registeredAt), \(eventId))
-            ON CONFLICT (appeal_id) DO NOTHING
-            """)
-        guard inserted == 1 else { return nil }
-        let categoryRow = try c.query("SELECT default_authority, term_days FROM categories WHERE code = \(e.category)")
-            .first
-        let opened = Ticket.open(
-            for: e, id: UUID(), rules: try currentRules(on: c).rules,
-            categoryDefault: try categoryRow?.decode(0, as: String.self),
-            termDays: try categoryRow?.decode(1, as: Int.self) ?? Law.studyTermDays,
-            hierarchy: try hierarchy(on: c), complaintDecidedOn: try decisionComplainedAbout(e, on: c),
-            by: tx.producer, at: now)
-        let t = opened.ticket
-        try c.execute(
-            """
-            INSERT INTO tickets (id, appeal_id, registration_number, authority, status, priority, category, kind,
-                subject,
-                against, registered_at, registered_on, deadline, created_at, updated_at, terms_start_on,
-                head_personally, complaint_term_missed)
-            VALUES (\(t.id), \(t.appealId), \(t.registrationNumber), \(t.authority), \(t.status.rawValue),
-                \(t.priority),
-                \(t.category), \(t.kind.rawValue), \(t.subject), \(t.against), \(t.registeredAt),
-                \(t.registeredOn.description)::date, \(t.deadline.description)::date, \(now), \(now),
-                \(t.termsStartOn.description)::date, \(t.headPersonally), \(t.complaintTermMissed?.description)::date)
-            """)
-        try record(opened, causationId: eventId, in: tx)
-        return t.id
-    }
-
-    /// Art. 17: the day of the decision a complaint complains about, as far as routing knows it:
-    /// the answer of the appeal it repeats (`repeatOf`), else the latest answer the body complained
-    /// about gave the same author (same name and address). Nil for other appeals or when unknown.
-    static func decisionComplainedAbout(_ e: AppealRegistered, on c: PostgresConnection) throws -> LocalDate? {
-        guard e.kind == .complaint else { return nil }
-        var row: PostgresRow?
-        if let earlier = e.repeatOf, !earlier.isEmpty {
-            row = try c.query(
-                """
-                SELECT answered_at FROM tickets
-                WHERE registration_number = \(earlier) AND answered_at IS NOT NULL
-                """
-            ).first
-        }
-        if row == nil, let against = e.against {
-            row = try c.query(
-                """
-                SELECT t.answered_at FROM tickets t
-                JOIN appeals a ON a.appeal_id = t.appeal_id
-                WHERE t.authority = \(against) AND t.answered_at IS NOT NULL
-                  AND a.author_name = \(e.author.fullName) AND a.author_address = \(e.author.address)
-                  AND a.appeal_id <> \(e.appealId)
-                ORDER BY t.answered_at DESC LIMIT 1
-                """
-            ).first
-        }
-        return try row.map { LocalDate(date: try $0.decode(0, as: Date.self), in: .kyiv) }
+        try createTickets(from: [Registration(appeal: e, eventId: eventId, now: now)], in: tx)[0]
     }
 
     /// An appeal returned as defective by intake: its ticket is closed (unless it is already).

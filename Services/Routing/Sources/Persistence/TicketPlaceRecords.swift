@@ -51,6 +51,29 @@ public enum TicketPlaceRecords {
             """)
     }
 
+    /// `store` for a batch of events in one statement, in their order (the first place of an appeal
+    /// wins, as when they are stored one by one).
+    public static func store(batch events: [AppealRegistered], on connection: PostgresConnection) throws {
+        let rows = events.compactMap { event -> (appealId: UUID, lat: Double?, lon: Double?, link: String?)? in
+            let point = event.location.flatMap { $0.lat.isFinite && $0.lon.isFinite ? $0 : nil }
+            let link = event.mediaURL.flatMap { $0.isEmpty ? nil : $0 }
+            guard point != nil || link != nil else { return nil }
+            return (event.appealId, point?.lat, point?.lon, link)
+        }
+        guard !rows.isEmpty else { return }
+        try connection.execute(
+            """
+            INSERT INTO appeal_places (appeal_id, lat, lon, media_url)
+            SELECT appeal_id, lat, lon, media_url
+            FROM unnest(\(rows.map(\.appealId))::uuid[], \(PostgresNullable.array(rows.map(\.lat)))::float8[],
+                \(PostgresNullable.array(rows.map(\.lon)))::float8[],
+                \(PostgresNullable.array(rows.map(\.link)))::text[])
+                WITH ORDINALITY AS p(appeal_id, lat, lon, media_url, ord)
+            ORDER BY ord
+            ON CONFLICT (appeal_id) DO NOTHING
+            """)
+    }
+
     /// The appeal's point and link, or nil when it has neither (or they were erased).
     public static func place(appealId: UUID, on connection: PostgresConnection) throws -> TicketPlace? {
         try connection.query(

@@ -1,0 +1,272 @@
+import Foundation
+import HromadaContracts
+import HromadaPostgres
+import HromadaRuntime
+
+/// Tickets for a consumer batch of `appeal.registered` (issue 16): a fixed number of statements per
+/// batch, whatever its size — the reference data read once, then one multi-row statement each for
+/// the appeals' copies, the complaints' earlier decisions, the tickets, their history, their events,
+/// the photos' references and the places. The effects are those of `createTicket` applied to each
+/// registration in order (same tickets, deadlines, history, events and event order).
+extension RoutingStore {
+    /// One `appeal.registered` of a batch: the payload, its message id (the ticket's cause) and the
+    /// handler's clock when it was taken.
+    public struct Registration: Sendable {
+        public var appeal: AppealRegistered
+        public var eventId: UUID
+        public var now: Date
+
+        public init(appeal: AppealRegistered, eventId: UUID, now: Date) {
+            self.appeal = appeal
+            self.eventId = eventId
+            self.now = now
+        }
+    }
+
+    /// For each registration, in order, the ticket it created, or nil when its appeal was already
+    /// known (a second registration of the same appeal, in this batch or before, changes nothing).
+    @discardableResult
+    public static func createTickets(
+        from registrations: [Registration], in tx: UnitOfWork.Transaction
+    ) throws -> [UUID?] {
+        guard !registrations.isEmpty else { return [] }
+        let c = tx.connection
+        // The first registration of each appeal inserts its copy; a later one in the batch is a repeat.
+        var seen = Set<UUID>()
+        let firsts = registrations.indices.filter { seen.insert(registrations[$0].appeal.appealId).inserted }
+        let inserted = try insertAppeals(firsts.map { registrations[$0] }, on: c)
+        let fresh = firsts.filter { inserted.contains(registrations[$0].appeal.appealId) }
+        var tickets = [UUID?](repeating: nil, count: registrations.count)
+        if !fresh.isEmpty {
+            // Read in this transaction, so every replica routes with the committed rules, categories
+            // and hierarchy (a change committed by an administrator is seen by the next batch).
+            let reference = try RoutingReference.read(on: c)
+            let decided = try decisionsComplainedAbout(fresh.map { registrations[$0].appeal }, on: c)
+            var opened: [(transition: TicketTransition, cause: Registration)] = []
+            for index in fresh {
+                let r = registrations[index]
+                let category = reference.categories[r.appeal.category]
+                let transition = Ticket.open(
+                    for: r.appeal, id: UUID(), rules: reference.rules.rules,
+                    categoryDefault: category?.defaultAuthority,
+                    termDays: category?.termDays ?? Law.studyTermDays, hierarchy: reference.hierarchy,
+                    complaintDecidedOn: decided[r.appeal.appealId], by: tx.producer, at: r.now)
+                opened.append((transition, r))
+                tickets[index] = transition.ticket.id
+            }
+            try insertTickets(opened.map { ($0.transition.ticket, $0.cause.now) }, on: c)
+            try record(batch: opened.map { ($0.transition, $0.cause.eventId) }, in: tx)
+        }
+        // As before, for every registration (the stores ignore what is already there).
+        try PhotoReferenceRecords.store(batch: registrations.map(\.appeal), on: c)
+        try TicketPlaceRecords.store(batch: registrations.map(\.appeal), on: c)
+        return tickets
+    }
+
+    /// Inserts the appeals' copies (each id once); returns the ids inserted now.
+    static func insertAppeals(_ registrations: [Registration], on c: PostgresConnection) throws -> Set<UUID> {
+        let appeals = registrations.map(\.appeal)
+        let rows = try c.query(
+            """
+            INSERT INTO appeals (appeal_id, registration_number, kind, category, district, subject, body, author_name,
+                author_address, author_email, author_phone, preferred_language, benefit_category, confidential, against,
+                centre_id, repeat_of, location_address, channel, registered_at, source_event_id)
+            SELECT appeal_id, registration_number, kind, category, district, subject, body, author_name,
+                author_address, author_email, author_phone, preferred_language, benefit_category, confidential, against,
+                centre_id, repeat_of, location_address, channel, registered_at, source_event_id
+            FROM unnest(\(appeals.map(\.appealId))::uuid[], \(appeals.map(\.registrationNumber))::text[],
+                \(appeals.map(\.kind.rawValue))::text[], \(appeals.map(\.category))::text[],
+                \(PostgresNullable.array(appeals.map(\.district)))::text[], \(appeals.map(\.subject))::text[],
+                \(appeals.map(\.text))::text[], \(appeals.map(\.author.fullName))::text[],
+                \(appeals.map(\.author.address))::text[],
+                \(PostgresNullable.array(appeals.map(\.author.email)))::text[],
+                \(PostgresNullable.array(appeals.map(\.author.phone)))::text[],
+                \(appeals.map(\.author.preferredLanguage.rawValue))::text[],
+                \(PostgresNullable.array(appeals.map(\.author.benefitCategory)))::text[],
+                \(appeals.map(\.confidential))::boolean[], \(PostgresNullable.array(appeals.map(\.against)))::text[],
+                \(PostgresNullable.array(appeals.map(\.centreId)))::text[],
+                \(PostgresNullable.array(appeals.map(\.repeatOf)))::text[],
+                \(PostgresNullable.array(appeals.map(\.location?.address)))::text[], \(appeals.map(\.channel))::text[],
+                \(try appeals.map { try timestampText($0.registeredAt) })::timestamptz[],
+                \(registrations.map(\.eventId))::uuid[])
+                WITH ORDINALITY AS a(appeal_id, registration_number, kind, category, district, subject, body,
+                    author_name, author_address, author_email, author_phone, preferred_language, benefit_category,
+                    confidential, against, centre_id, repeat_of, location_address, channel, registered_at,
+                    source_event_id, position)
+            ORDER BY position
+            ON CONFLICT (appeal_id) DO NOTHING
+            RETURNING appeal_id
+            """)
+        return Set(try rows.map { try $0.decode(0, as: UUID.self) })
+    }
+
+    /// Art. 17: the day of the decision a complaint complains about, as far as routing knows it: the
+    /// answer of the appeal it repeats (`repeatOf`), else the latest answer the body complained about
+    /// gave the same author (same name and address). For every complaint among `appeals` that does
+    /// not state the day itself, in one statement: the appeal's id → that day (absent when unknown).
+    static func decisionsComplainedAbout(
+        _ appeals: [AppealRegistered], on c: PostgresConnection
+    ) throws -> [UUID: LocalDate] {
+        // The author's own date wins in `Ticket.open`: routing's is not needed then.
+        let complaints = appeals.filter { $0.kind == .complaint && $0.complaintDecidedOn == nil }
+        guard !complaints.isEmpty else { return [:] }
+        let rows = try c.query(
+            """
+            SELECT q.appeal_id, COALESCE(
+                (SELECT t.answered_at FROM tickets t
+                 WHERE q.repeat_of <> '' AND t.registration_number = q.repeat_of AND t.answered_at IS NOT NULL
+                 LIMIT 1),
+                (SELECT t.answered_at FROM tickets t
+                 JOIN appeals a ON a.appeal_id = t.appeal_id
+                 WHERE t.authority = q.against AND t.answered_at IS NOT NULL
+                   AND a.author_name = q.author_name AND a.author_address = q.author_address
+                   AND a.appeal_id <> q.appeal_id
+                 ORDER BY t.answered_at DESC LIMIT 1))
+            FROM unnest(\(complaints.map(\.appealId))::uuid[],
+                \(PostgresNullable.array(complaints.map(\.repeatOf)))::text[],
+                \(PostgresNullable.array(complaints.map(\.against)))::text[],
+                \(complaints.map(\.author.fullName))::text[], \(complaints.map(\.author.address))::text[])
+                AS q(appeal_id, repeat_of, against, author_name, author_address)
+            """)
+        var decided: [UUID: LocalDate] = [:]
+        for row in rows {
+            guard let answeredAt = try row.decode(1, as: Date?.self) else { continue }
+            decided[try row.decode(0, as: UUID.self)] = LocalDate(date: answeredAt, in: .kyiv)
+        }
+        return decided
+    }
+
+    /// The new tickets, each created and updated at its registration's `now`.
+    static func insertTickets(_ tickets: [(ticket: Ticket, now: Date)], on c: PostgresConnection) throws {
+        let t = tickets.map(\.ticket)
+        let times = try tickets.map { try timestampText($0.now) }
+        try c.execute(
+            """
+            INSERT INTO tickets (id, appeal_id, registration_number, authority, status, priority, category, kind,
+                subject, against, registered_at, registered_on, deadline, created_at, updated_at, terms_start_on,
+                head_personally, complaint_term_missed)
+            SELECT id, appeal_id, registration_number, authority, status, priority, category, kind, subject, against,
+                registered_at, registered_on, deadline, at, at, terms_start_on, head_personally, complaint_term_missed
+            FROM unnest(\(t.map(\.id))::uuid[], \(t.map(\.appealId))::uuid[], \(t.map(\.registrationNumber))::text[],
+                \(t.map(\.authority))::text[], \(t.map(\.status.rawValue))::text[], \(t.map(\.priority))::boolean[],
+                \(t.map(\.category))::text[], \(t.map(\.kind.rawValue))::text[], \(t.map(\.subject))::text[],
+                \(PostgresNullable.array(t.map(\.against)))::text[],
+                \(try t.map { try timestampText($0.registeredAt) })::timestamptz[],
+                \(t.map(\.registeredOn.description))::date[], \(t.map(\.deadline.description))::date[],
+                \(times)::timestamptz[], \(t.map(\.termsStartOn.description))::date[],
+                \(t.map(\.headPersonally))::boolean[],
+                \(PostgresNullable.array(t.map { $0.complaintTermMissed?.description }))::date[])
+                WITH ORDINALITY AS n(id, appeal_id, registration_number, authority, status, priority, category, kind,
+                    subject, against, registered_at, registered_on, deadline, at, terms_start_on, head_personally,
+                    complaint_term_missed, position)
+            ORDER BY position
+            """)
+    }
+
+    /// `record` for many transitions: their history rows in one statement, then all their events in
+    /// one statement, in the transitions' order (each transition's events in its own order).
+    static func record(
+        batch transitions: [(transition: TicketTransition, causationId: UUID?)], in tx: UnitOfWork.Transaction
+    ) throws {
+        let c = tx.connection
+        let recorded = transitions.map(\.transition).filter(\.recordsHistory)
+        if !recorded.isEmpty {
+            let h = recorded.map(\.history)
+            try c.execute(
+                """
+                INSERT INTO ticket_history (ticket_id, at, action, actor, from_status, to_status, authority, note)
+                SELECT ticket_id, at, action, actor, from_status, to_status, authority, note
+                FROM unnest(\(recorded.map(\.ticket.id))::uuid[],
+                    \(try h.map { try timestampText($0.at) })::timestamptz[],
+                    \(h.map(\.action))::text[], \(h.map(\.actor))::text[],
+                    \(PostgresNullable.array(h.map { $0.from?.rawValue }))::text[], \(h.map(\.to.rawValue))::text[],
+                    \(h.map(\.authority))::text[], \(PostgresNullable.array(h.map(\.note)))::text[])
+                    WITH ORDINALITY AS r(ticket_id, at, action, actor, from_status, to_status, authority, note,
+                        position)
+                ORDER BY position
+                """)
+        }
+        var envelopes: [Envelope] = []
+        for (transition, causationId) in transitions {
+            for event in transition.events {
+                envelopes.append(
+                    try Envelope(
+                        event: event, occurredAt: transition.history.at, correlationId: transition.ticket.appealId,
+                        causationId: causationId, producer: tx.producer))
+            }
+        }
+        try Outbox.enqueue(batch: envelopes, on: c)
+    }
+}
+
+/// What opening a ticket reads besides the appeal: the current rule set, each category's default
+/// authority and term, and the hierarchy of bodies — in one statement.
+struct RoutingReference: Sendable {
+    struct Category: Sendable {
+        var defaultAuthority: String
+        var termDays: Int
+    }
+
+    var rules: RuleSet
+    var categories: [String: Category]
+    var hierarchy: AuthorityHierarchy
+
+    static func read(on c: PostgresConnection) throws -> RoutingReference {
+        // part 0: the newest version's rules in order; 1: categories; 2: the hierarchy; 3: the version.
+        let rows = try c.query(
+            """
+            SELECT part, a, b, c, n FROM (
+                SELECT 0 AS part, position AS ord, category AS a, district AS b, authority AS c, version AS n
+                FROM rules WHERE version = (SELECT COALESCE(max(version), 0) FROM rule_sets)
+                UNION ALL SELECT 1, 0, code, default_authority, NULL, term_days FROM categories
+                UNION ALL SELECT 2, 0, code, parent, NULL, NULL FROM authority_hierarchy
+                UNION ALL SELECT 3, 0, NULL, NULL, NULL, COALESCE(max(version), 0) FROM rule_sets
+            ) reference
+            ORDER BY part, ord
+            """)
+        var rules: [RoutingRule] = []
+        var version = 0
+        var categories: [String: Category] = [:]
+        var parents: [String: String] = [:]
+        for row in rows {
+            switch try row.decode(0, as: Int.self) {
+            case 0:
+                rules.append(
+                    RoutingRule(
+                        category: try row.decode(1, as: String.self), district: try row.decode(2, as: String?.self),
+                        authority: try row.decode(3, as: String.self)))
+            case 1:
+                categories[try row.decode(1, as: String.self)] = Category(
+                    defaultAuthority: try row.decode(2, as: String.self), termDays: try row.decode(4, as: Int.self))
+            case 2:
+                parents[try row.decode(1, as: String.self)] = try row.decode(2, as: String.self)
+            default:
+                version = try row.decode(4, as: Int.self)
+            }
+        }
+        return RoutingReference(
+            rules: RuleSet(version: version, rules: rules), categories: categories,
+            hierarchy: AuthorityHierarchy(parents: parents))
+    }
+}
+
+/// A value that may be SQL NULL inside an array parameter (the shared `[T]` encoding writes every
+/// element; `Optional` is no array element).
+struct PostgresNullable<Wrapped: PostgresArrayElement & PostgresEncodable & PostgresDecodable>: PostgresArrayElement,
+    PostgresEncodable, PostgresDecodable
+{
+    var value: Wrapped?
+
+    static var postgresDataType: PostgresDataType { Wrapped.postgresDataType }
+    static var postgresArrayDataType: PostgresDataType { Wrapped.postgresArrayDataType }
+    func encodePostgresText() throws -> String? { try value?.encodePostgresText() }
+    init(value: Wrapped?) { self.value = value }
+    init(postgresText text: String) throws { value = try Wrapped(postgresText: text) }
+    static func postgresNull() throws -> Self { Self(value: nil) }
+
+    /// `[T?]` as an array parameter whose nils are NULL.
+    static func array(_ values: [Wrapped?]) -> [Self] { values.map(Self.init(value:)) }
+}
+
+/// A timestamp's text exactly as a `Date` parameter sends it, for a `::timestamptz[]` array.
+func timestampText(_ date: Date) throws -> String { try date.encodePostgresText() ?? "" }
