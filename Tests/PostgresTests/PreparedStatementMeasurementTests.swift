@@ -56,6 +56,63 @@ final class PreparedStatementMeasurementTests: XCTestCase {
         try await database.drop()
     }
 
+    /// The server memory a prepared statement holds (its plan source, query tree and plan), so the
+    /// cache's bound can be turned into bytes per connection: 256 × this at the very most.
+    func testAPreparedStatementHoldsLittleServerMemory() async throws {
+        try IntegrationEnvironment.requireServers()
+        let database = try await TestDatabase.create(schema: "intake")
+        do {
+            // A superuser may read its own backend's memory contexts.
+            let perStatement = try await database.adminClient(poolSize: 1).withConnection { connection in
+                try connection.executeScript(
+                    """
+                    CREATE TABLE appeals (
+                        id uuid PRIMARY KEY, number text UNIQUE, kind text NOT NULL, category text NOT NULL,
+                        subject text NOT NULL, author text, registered_at timestamptz NOT NULL, confidential boolean)
+                    """)
+                let planMemory: PostgresQuery = """
+                    SELECT coalesce(sum(total_bytes), 0)::bigint FROM pg_backend_memory_contexts
+                    WHERE name IN ('CachedPlan', 'CachedPlanSource', 'CachedPlanQuery')
+                    """
+                let before = try connection.query(planMemory).first!.decode(0, as: Int.self)
+                let statements = 50
+                for number in 0..<statements {
+                    for _ in 0..<8 {  // past the 5 custom plans, so a generic plan is cached too
+                        var insert = PostgresQuery(
+                            stringLiteral: """
+                                INSERT INTO appeals (id, number, kind, category, subject, author, registered_at,
+                                    confidential) VALUES ($1, $2, $3, $4, $5, $6, $7, $8 OR \(number) < 0)
+                                ON CONFLICT DO NOTHING
+                                """)
+                        insert.binds = [
+                            PostgresBind(UUID()), PostgresBind(UUID().uuidString), PostgresBind("complaint"),
+                            PostgresBind("heating"), PostgresBind("subject"), PostgresBind(nil as String?),
+                            PostgresBind(Date()), PostgresBind(false),
+                        ]
+                        try connection.execute(insert)
+                        var select = PostgresQuery(
+                            stringLiteral: """
+                                SELECT id, number, kind, category, subject, author, registered_at, confidential
+                                FROM appeals WHERE id = $1 AND \(number) >= 0
+                                """)
+                        select.binds = [PostgresBind(UUID())]
+                        try connection.query(select)
+                    }
+                }
+                XCTAssertEqual(connection.libpq.preparedStatementCount, 2 * statements)
+                let after = try connection.query(planMemory).first!.decode(0, as: Int.self)
+                return (after - before) / (2 * statements)
+            }
+            print("[measure] server memory per prepared statement (INSERT 8 binds / SELECT by id): \(perStatement) bytes")
+            XCTAssertGreaterThan(perStatement, 0)
+            XCTAssertLessThan(perStatement, 64 * 1024, "256 of them stay well under 16 MB per connection")
+        } catch {
+            try? await database.drop()
+            throw error
+        }
+        try await database.drop()
+    }
+
     private func measure(_ database: TestDatabase, runs: Int) async throws {
         var results: [Int: (insert: Sample, select: Sample)] = [:]
         // A warm-up round of each mode, then off, on, on, off (so a drift of the machine's load or of the
