@@ -214,4 +214,9 @@ final class ChainBatchTests: XCTestCase {
         XCTAssertEqual(lookups.keysOf.count, 3)
         XCTAssertEqual(lookups.mapped.count, events.count - 3)
     }
+
+    func testByteaArrayIsPostgreSQLsArrayLiteralOfHexByteStrings() throws {
+        XCTAssertEqual(try ByteaArray([[0x00, 0xff, 0x0a], []]).encodePostgresText(), #"{"\\x00ff0a","\\x"}"#)
+        XCTAssertEqual(try ByteaArray([]).encodePostgresText(), "{}")
+    }
 }

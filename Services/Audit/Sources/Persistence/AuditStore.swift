@@ -109,14 +109,14 @@ struct AuditStore: AuditQueries {
     ) throws {
         guard !created.isEmpty || !destroyed.isEmpty else { return }
         let createdIds = created.map(\.0)
-        let createdKeys = created.map { Hex.encode($0.1) }
+        let createdKeys = ByteaArray(created.map(\.1))
         let destroyedIds = destroyed.map(\.0)
         let erasedAt = try destroyed.map { try $0.1.encodePostgresText() ?? "" }
         let stored = try connection.query(
             """
             WITH created AS (
                 INSERT INTO appeal_keys (correlation_id, key)
-                SELECT id, decode(hex, 'hex') FROM unnest(\(createdIds)::uuid[], \(createdKeys)::text[]) AS k(id, hex)
+                SELECT * FROM unnest(\(createdIds)::uuid[], \(createdKeys)::bytea[])
                 ON CONFLICT (correlation_id) DO NOTHING
                 RETURNING 1),
             destroyed AS (
@@ -151,20 +151,19 @@ struct AuditStore: AuditQueries {
         let numbers = entries.map { $0.registrationNumber ?? "" }
         let actors = entries.map(\.actor)
         let occurredAt = try entries.map { try $0.occurredAt.encodePostgresText() ?? "" }
-        let stored = entries.map { Hex.encode($0.stored) }
-        let prevHashes = entries.map { Hex.encode($0.prevHash) }
-        let hashes = entries.map { Hex.encode($0.hash) }
+        let stored = ByteaArray(entries.map(\.stored))
+        let prevHashes = ByteaArray(entries.map(\.prevHash))
+        let hashes = ByteaArray(entries.map(\.hash))
         let counts = try connection.query(
             """
             WITH entry AS (
                 INSERT INTO log (seq, event_id, event_type, correlation_id, registration_number, actor, occurred_at,
                                  recorded_at, stored, prev_hash, hash)
                 SELECT seq, event_id, event_type, correlation_id, CASE WHEN numbered THEN number END, actor,
-                       occurred_at::timestamptz, \(recordedAt), decode(stored, 'hex'), decode(prev_hash, 'hex'),
-                       decode(hash, 'hex')
+                       occurred_at::timestamptz, \(recordedAt), stored, prev_hash, hash
                 FROM unnest(\(sequences)::bigint[], \(eventIds)::uuid[], \(types)::text[], \(correlationIds)::uuid[],
                             \(numbered)::bool[], \(numbers)::text[], \(actors)::text[], \(occurredAt)::text[],
-                            \(stored)::text[], \(prevHashes)::text[], \(hashes)::text[])
+                            \(stored)::bytea[], \(prevHashes)::bytea[], \(hashes)::bytea[])
                     AS e(seq, event_id, event_type, correlation_id, numbered, number, actor, occurred_at, stored,
                          prev_hash, hash)
                 RETURNING 1),
