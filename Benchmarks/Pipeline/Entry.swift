@@ -232,9 +232,9 @@ struct Entry: AsyncParsableCommand {
         let management = try? ManagementAPI(url: rabbitmqAPI)
         func counters() async -> PhaseCounters? {
             guard let messages = await management?.settledVhostMessageCounts(amqp.vhost),
-                  let commits = await db.commits(of: database) else { return nil }
+                  let commits = await db.commits(of: database), let xid = await db.nextTransactionId() else { return nil }
             let events = observer.eventCounts()
-            return PhaseCounters(publishes: messages.publishes, deliveries: messages.deliveries, commits: commits,
+            return PhaseCounters(publishes: messages.publishes, deliveries: messages.deliveries, commits: commits, writeTransactions: xid,
                                  observed: events.values.reduce(0, +), notificationsSent: events["notification.sent"] ?? 0)
         }
 

@@ -9,8 +9,13 @@ struct PhaseCounters: Codable, Sendable {
     var publishes: Int
     /// Messages delivered to consumers or fetched (`message_stats.deliver_get`).
     var deliveries: Int
-    /// `pg_stat_database.xact_commit` of the system's database.
+    /// `pg_stat_database.xact_commit` of the system's database: every transaction, read-only ones
+    /// (polling, autocommit SELECTs) included.
     var commits: Int
+    /// Transaction ids assigned on the whole server (the next xid): write transactions only, the ones
+    /// that flush WAL at commit as the ceiling's INSERTs do. Server-wide: exact on a quiet machine,
+    /// an over-count when other databases write at the same time.
+    var writeTransactions: Int
     /// Events the benchmark's own observer queue received (its deliveries are not the pipeline's).
     var observed: Int
     /// notification.sent events seen (emails and other notices the pipeline sent).
@@ -23,11 +28,13 @@ struct PerAppealCost: Codable, Sendable {
     var publishes: Int
     var deliveries: Int
     var commits: Int
+    var writeTransactions: Int
     var notificationsSent: Int
     var publishesPerAppeal: Double
     /// Deliveries to the services' own queues (the observer's subtracted).
     var deliveriesPerAppeal: Double
     var commitsPerAppeal: Double
+    var writeTransactionsPerAppeal: Double
     var notificationsPerAppeal: Double
 
     init?(before: PhaseCounters?, after: PhaseCounters?, completed: Int) {
@@ -38,10 +45,12 @@ struct PerAppealCost: Codable, Sendable {
         publishes = after.publishes - before.publishes
         deliveries = (after.deliveries - before.deliveries) - (after.observed - before.observed)
         commits = after.commits - before.commits
+        writeTransactions = after.writeTransactions - before.writeTransactions
         notificationsSent = after.notificationsSent - before.notificationsSent
         publishesPerAppeal = Double(publishes) / Double(completed)
         deliveriesPerAppeal = Double(deliveries) / Double(completed)
         commitsPerAppeal = Double(commits) / Double(completed)
+        writeTransactionsPerAppeal = Double(writeTransactions) / Double(completed)
         notificationsPerAppeal = Double(notificationsSent) / Double(completed)
     }
 }
@@ -99,6 +108,12 @@ extension PostgresClient {
     func commits(of database: String) async -> Int? {
         guard let row = try? await query("SELECT xact_commit FROM pg_stat_database WHERE datname = \(database)").first
         else { return nil }
+        return try? Int(row.decode(0, as: Int64.self))
+    }
+
+    /// The next transaction id of the server (assigns none itself).
+    func nextTransactionId() async -> Int? {
+        guard let row = try? await query("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint").first else { return nil }
         return try? Int(row.decode(0, as: Int64.self))
     }
 }

@@ -235,7 +235,8 @@ enum Markdown {
                 out += "\nPer completed appeal (\(cost.completed)): broker publishes \(number(cost.publishesPerAppeal, 2)) "
                     + "(\(cost.publishes)), deliveries to the services' queues \(number(cost.deliveriesPerAppeal, 2)) "
                     + "(\(cost.deliveries)), database commits \(number(cost.commitsPerAppeal, 2)) (\(cost.commits): every "
-                    + "transaction of the database, the services' polling and the benchmark's reads included), notifications sent \(number(cost.notificationsPerAppeal, 2)).\n"
+                    + "transaction of the database, the services' polling and the benchmark's reads included), write "
+                    + "transactions \(number(cost.writeTransactionsPerAppeal, 2)) (\(cost.writeTransactions) xids, server-wide), notifications sent \(number(cost.notificationsPerAppeal, 2)).\n"
             }
             if let windows = p.windows { out += renderWindows(windows, verdict: p.soak) }
         }
