@@ -27,7 +27,9 @@ public final class PostgresConnection {
     /// False once libpq saw the connection break; the pool replaces it after the closure returns.
     public var isOpen: Bool { libpq.isOpen }
 
-    /// Runs one statement with its binds; returns every row (text format, copied).
+    /// Runs one statement with its binds; returns every row (text format, copied). A statement that runs
+    /// again on this connection is sent as a prepared statement (`PostgresConfiguration.preparedStatementCacheSize`);
+    /// rows and errors are the same either way.
     @discardableResult
     public func query(_ query: PostgresQuery) throws -> PostgresRows {
         try measured("query") { try libpq.execute(query.sql, binds: query.binds) }

@@ -103,7 +103,7 @@ final class PreparedStatementMeasurementTests: XCTestCase {
                 let after = try connection.query(planMemory).first!.decode(0, as: Int.self)
                 return (after - before) / (2 * statements)
             }
-            print("[measure] server memory per prepared statement (INSERT 8 binds / SELECT by id): \(perStatement) bytes")
+            print("[measure] server memory per prepared statement (INSERT 8 binds / SELECT by id): \(perStatement) B")
             XCTAssertGreaterThan(perStatement, 0)
             XCTAssertLessThan(perStatement, 64 * 1024, "256 of them stay well under 16 MB per connection")
         } catch {
