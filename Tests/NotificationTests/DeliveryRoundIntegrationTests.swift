@@ -25,7 +25,9 @@ final class DeliveryRoundIntegrationTests: XCTestCase {
         let client = db.client(poolSize: 3)
         var logger = Logger(label: "test.delivery-round")
         logger.logLevel = .critical
-        try await Migrator.migrate(RuntimeMigrations.all + NotificationMigrations.all, on: client, logger: logger)
+        let migrations = RuntimeMigrations.all + NotificationMigrations.all + NotificationErasure.migrations
+            + AnswerLetters.migrations + SMSMigrations.all
+        try await Migrator.migrate(migrations, on: client, logger: logger)
         let store = NotificationStore(work: UnitOfWork(database: client, producer: "hromada-notification"))
         return Fixture(db: db, client: client, store: store, logger: logger)
     }
@@ -149,11 +151,67 @@ final class DeliveryRoundIntegrationTests: XCTestCase {
         let second = SMTPConnection(transport: SMTPTransport(
             endpoint: try SMTPEndpoint(url: dropping.url), connectTimeoutSeconds: 5, timeoutSeconds: 10))
         defer { second.close() }
-        let outcomes = (0..<3).map { second.send(message: message($0), mailFrom: "a@example.org", recipient: "b@example.org") }
+        let outcomes = (0..<3).map {
+            second.send(message: message($0), mailFrom: "a@example.org", recipient: "b@example.org")
+        }
         XCTAssertEqual(outcomes[0], .sent)
         guard case .temporary = outcomes[1] else { return XCTFail("an unanswered message is a temporary failure") }
         XCTAssertEqual(outcomes[2], .sent)
         XCTAssertEqual(dropping.received, ["<m0@test>", "<m1@test>", "<m2@test>"], "the unanswered one not sent again")
         XCTAssertEqual(second.reconnects, 0)
+    }
+
+    /// A consumer batch of registrations (email, centre-only and unreachable residents) writes its
+    /// delivery rows with one statement (one command id, `cmin`, in the batch's transaction), with
+    /// NULLs where a column has nothing, and the events of the rows that start final; handling the
+    /// same batch again writes nothing new.
+    func testAConsumerBatchWritesItsDeliveriesWithOneInsert() async throws {
+        let fixture = try await fixture()
+        let handler = NotificationHandler(
+            planner: NotificationPlanner(
+                templates: try NotificationTemplates(), trackingURL: "https://hromada.example/t"),
+            producer: "hromada-notification", clock: { Date() }, logger: fixture.logger)
+        func registered(_ n: Int, email: String?, centre: String?) throws -> IncomingEvent {
+            let appealId = UUID()
+            let event = AppealRegistered(
+                appealId: appealId, registrationNumber: "MK-2026-00010\(n)", registeredAt: Date(), kind: .proposal,
+                category: "roads", author: .init(fullName: "Олена \(n)", address: "Миколаїв", email: email),
+                subject: "Яма", text: "…", centreId: centre, trackingToken: "T\(n)", channel: "centre")
+            let envelope = try Envelope(
+                event: event, correlationId: appealId, causationId: nil, producer: "hromada-intake")
+            return IncomingEvent(envelope: envelope, routingKey: "appeal.registered.v1")
+        }
+        let batch = [
+            try registered(1, email: "r1@example.org", centre: "cog-1"),
+            try registered(2, email: "r2@example.org", centre: nil),
+            try registered(3, email: nil, centre: "cog-1"),
+            try registered(4, email: nil, centre: nil),
+        ]
+        try await fixture.client.withTransaction { try handler.handle(batch: batch, on: $0) }
+
+        let rows = try await fixture.client.query("""
+            SELECT count(*), count(DISTINCT cmin::text), count(*) FILTER (WHERE status IN ('sent', 'failed')),
+                count(*) FILTER (WHERE address = '' OR centre_id = '' OR last_error = ''),
+                count(*) FILTER (WHERE channel = 'centre' AND address IS NULL AND centre_id = 'cog-1'),
+                count(*) FILTER (WHERE channel = 'email' AND address IS NOT NULL AND centre_id IS NULL
+                                 AND status = 'pending' AND last_error IS NULL AND sent_at IS NULL)
+            FROM deliveries
+            """)
+        let row = try XCTUnwrap(rows.first)
+        XCTAssertEqual(try row.decode(0, as: Int.self), 4, "one notice per resident")
+        XCTAssertEqual(try row.decode(1, as: Int.self), 1, "all four rows written by one statement")
+        let final = try row.decode(2, as: Int.self)
+        XCTAssertEqual(try row.decode(3, as: Int.self), 0, "no empty string for a missing value")
+        XCTAssertEqual(try row.decode(4, as: Int.self), 1, "the centre-only resident's notice")
+        XCTAssertEqual(try row.decode(5, as: Int.self), 2, "the two emails wait for the sender")
+        let events = try await fixture.client.query("SELECT count(*) FROM outbox")
+        XCTAssertEqual(try events.first?.decode(0, as: Int.self), final, "one event per row that starts final")
+        XCTAssertEqual(final, 2)
+
+        try await fixture.client.withTransaction { try handler.handle(batch: batch, on: $0) }
+        let again = try await fixture.client.query(
+            "SELECT (SELECT count(*) FROM deliveries), (SELECT count(*) FROM outbox)")
+        XCTAssertEqual(try again.first?.decode(0, as: Int.self), 4, "nothing written twice")
+        XCTAssertEqual(try again.first?.decode(1, as: Int.self), final, "no event twice")
     }
 }

@@ -4,6 +4,7 @@ import HromadaPostgres
 import HromadaRuntime
 import HromadaTestSupport
 import Logging
+import Synchronization
 import XCTest
 @testable import Notification
 
@@ -17,13 +18,17 @@ final class DeliveryRoundMeasurementTests: XCTestCase {
         var commits = 0
         var clientMicroseconds = 0.0
         var serverMicroseconds: Double?
+        var sinkMicroseconds: Double?
+        var storeTransactions = 0
         var wallSeconds = 0.0
 
         func line(_ emails: Int) -> String {
             let n = Double(emails)
             let server = serverMicroseconds.map { String(format: "%.0f", $0 / n) } ?? "n/a"
-            return String(format: "%.3f commits, %.0f µs test-process CPU, ", Double(commits) / n, clientMicroseconds / n)
-                + "\(server) µs PostgreSQL backend CPU per email; "
+            let sink = sinkMicroseconds.map { String(format: "%.0f", $0 / n) } ?? "n/a"
+            return String(format: "%.3f commits (%.3f store transactions), %.0f µs test-process CPU, ",
+                Double(commits) / n, Double(storeTransactions) / n, clientMicroseconds / n)
+                + "\(server) µs PostgreSQL backend CPU, \(sink) µs SMTP sink CPU per email; "
                 + String(format: "%.0f emails/s wall (%d emails)", n / wallSeconds, emails)
         }
     }
@@ -37,34 +42,61 @@ final class DeliveryRoundMeasurementTests: XCTestCase {
         var logger = Logger(label: "test.delivery-measure")
         logger.logLevel = .critical
         try await Migrator.migrate(RuntimeMigrations.all + NotificationMigrations.all, on: client, logger: logger)
+        // Autovacuum's own transactions would count in the database's commits.
+        try await client.execute("ALTER TABLE deliveries SET (autovacuum_enabled = false)")
+        try await client.execute("ALTER TABLE outbox SET (autovacuum_enabled = false)")
         let sink = try SMTPSink.start()
         addTeardownBlock { sink.stop() }
         let store = NotificationStore(work: UnitOfWork(database: client, producer: "hromada-notification"))
-        let settings = NotificationSettings(
+        let sinkPID = sink.process.processIdentifier
+        let oneRound = NotificationSettings(
             smtpURL: sink.url, lease: .seconds(120), batchSize: emails, senderThreads: 2)
+        let defaultRounds = NotificationSettings(smtpURL: sink.url, lease: .seconds(120))  // rounds of 20, 2 threads
         let smtp = SMTPTransport(endpoint: try SMTPEndpoint(url: sink.url))
 
+        let perEmail = OneTransactionPerEmail(inner: store)
         let before = try await measure(
             DeliverySender(
-                store: OneTransactionPerEmail(inner: store), transport: ConnectionPerEmail(inner: smtp),
-                settings: settings, logger: logger),
-            emails: emails, client: client)
+                store: perEmail, transport: ConnectionPerEmail(inner: smtp), settings: oneRound, logger: logger),
+            store: perEmail, emails: emails, client: client, sinkPID: sinkPID)
+        let batched = TransactionCountingStore(inner: store)
         let now = try await measure(
-            DeliverySender(store: store, transport: smtp, settings: settings, logger: logger),
-            emails: emails, client: client)
-        print("[measure] notification round of \(emails), one commit and connection per email: \(before.line(emails))")
-        print("[measure] notification round of \(emails), one commit per round, kept connections: \(now.line(emails))")
+            DeliverySender(store: batched, transport: smtp, settings: oneRound, logger: logger),
+            store: batched, emails: emails, client: client, sinkPID: sinkPID)
+        let perEmailIn20s = OneTransactionPerEmail(inner: store)
+        let beforeIn20s = try await measure(
+            DeliverySender(
+                store: perEmailIn20s, transport: ConnectionPerEmail(inner: smtp), settings: defaultRounds,
+                logger: logger),
+            store: perEmailIn20s, emails: emails, client: client, sinkPID: sinkPID)
+        let batchedIn20s = TransactionCountingStore(inner: store)
+        let nowIn20s = try await measure(
+            DeliverySender(store: batchedIn20s, transport: smtp, settings: defaultRounds, logger: logger),
+            store: batchedIn20s, emails: emails, client: client, sinkPID: sinkPID)
+        print("[measure] notification, one round of \(emails), a commit and connection per email:", before.line(emails))
+        print("[measure] notification, one round of \(emails), a commit per round, kept connections:", now.line(emails))
+        print("[measure] notification, rounds of 20, a commit and connection per email: \(beforeIn20s.line(emails))")
+        print("[measure] notification, rounds of 20, a commit per round, kept connections: \(nowIn20s.line(emails))")
 
         let sent = try await client.query("SELECT count(*) FROM deliveries WHERE status = 'sent'")
-        XCTAssertEqual(try sent.first?.decode(0, as: Int.self), 2 * emails)
+        XCTAssertEqual(try sent.first?.decode(0, as: Int.self), 4 * emails)
         let received = try await sink.messages()
-        XCTAssertEqual(received.count, 2 * emails)
-        // Claim, the round's record, the measurement's own statements: a handful, not one per email.
-        XCTAssertLessThanOrEqual(now.commits, 6)
-        XCTAssertGreaterThanOrEqual(before.commits, emails)
+        XCTAssertEqual(received.count, 4 * emails)
+        // Rounds of 20: a claim and a record per round (0.1 per email) against 1.05 before.
+        XCTAssertLessThanOrEqual(Double(batchedIn20s.transactions) / Double(emails), 0.11)
+        XCTAssertGreaterThanOrEqual(perEmailIn20s.transactions, emails + 25)
+        // The store's transactions: the claim and the round's record (renewals may add one or two on a
+        // slow machine), against the claim and one per email before.
+        XCTAssertLessThanOrEqual(batched.transactions, 4)
+        XCTAssertGreaterThanOrEqual(perEmail.transactions, emails + 1)
+        // The database's commits (the two measurement reads included): the same picture.
+        XCTAssertLessThan(now.commits, before.commits / 10)
     }
 
-    private func measure(_ sender: DeliverySender, emails: Int, client: PostgresClient) async throws -> Sample {
+    /// Adds `emails` due deliveries and runs `sender`'s rounds until it has claimed them all.
+    private func measure(
+        _ sender: DeliverySender, store: TransactionCountingStore, emails: Int, client: PostgresClient, sinkPID: Int32
+    ) async throws -> Sample {
         sender.threads.start()
         addTeardownBlock { try? await sender.threads.shutdownGracefully() }
         let order = Array(0..<emails)
@@ -80,14 +112,26 @@ final class DeliveryRoundMeasurementTests: XCTestCase {
         let pid = try await backendPID(client)
         let commitsBefore = try await commits(client)
         let serverBefore = ProcessCPU.microseconds(pid: pid)
+        let sinkBefore = ProcessCPU.microseconds(pid: sinkPID)
         let clientBefore = ProcessCPU.ownMicroseconds()
         let start = ContinuousClock.now
-        let claimed = try await sender.round()
+        var claimed = 0
+        while claimed < emails {
+            let round = try await sender.round()
+            guard round > 0 else { break }
+            claimed += round
+        }
         let wall = ContinuousClock.now - start
         var sample = Sample()
         sample.wallSeconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
         sample.clientMicroseconds = ProcessCPU.ownMicroseconds() - clientBefore
-        if let serverBefore, let after = ProcessCPU.microseconds(pid: pid) { sample.serverMicroseconds = after - serverBefore }
+        if let serverBefore, let after = ProcessCPU.microseconds(pid: pid) {
+            sample.serverMicroseconds = after - serverBefore
+        }
+        if let sinkBefore, let after = ProcessCPU.microseconds(pid: sinkPID) {
+            sample.sinkMicroseconds = after - sinkBefore
+        }
+        sample.storeTransactions = store.transactions
         sample.commits = try await commits(client) - commitsBefore
         XCTAssertEqual(claimed, emails)
         let samePID = try await backendPID(client)
@@ -110,20 +154,46 @@ final class DeliveryRoundMeasurementTests: XCTestCase {
     }
 }
 
-/// The store as the sender used it before: each outcome in its own transaction (`record`).
-struct OneTransactionPerEmail: DeliveryStore {
+/// `NotificationStore` counting the transactions it is asked for (each method is one).
+class TransactionCountingStore: DeliveryStore, @unchecked Sendable {
     let inner: NotificationStore
+    private let count = Mutex(0)
+    init(inner: NotificationStore) { self.inner = inner }
+
+    var transactions: Int { count.withLock { $0 } }
+    func counted() { count.withLock { $0 += 1 } }
+
     func claimDue(token: UUID, at now: Date, policy: DeliveryPolicy, limit: Int) async throws -> [ClaimedDelivery] {
-        try await inner.claimDue(token: token, at: now, policy: policy, limit: limit)
+        counted()
+        return try await inner.claimDue(token: token, at: now, policy: policy, limit: limit)
     }
     func record(_ next: Delivery, for claimed: ClaimedDelivery, token: UUID) async throws -> Bool {
-        try await inner.record(next, for: claimed, token: token)
+        counted()
+        return try await inner.record(next, for: claimed, token: token)
+    }
+    func recordAll(_ outcomes: [RecordedOutcome], token: UUID) async throws -> Set<UUID> {
+        counted()
+        return try await inner.recordAll(outcomes, token: token)
     }
     func renewLeases(token: UUID, ids: [UUID], until: Date) async throws -> Set<UUID> {
-        try await inner.renewLeases(token: token, ids: ids, until: until)
+        counted()
+        return try await inner.renewLeases(token: token, ids: ids, until: until)
     }
     func releaseLeases(token: UUID, ids: [UUID]) async throws -> Int {
-        try await inner.releaseLeases(token: token, ids: ids)
+        counted()
+        return try await inner.releaseLeases(token: token, ids: ids)
+    }
+}
+
+/// The store as the sender used it before: each outcome in its own transaction (`record`, one per
+/// email, through the protocol's default `recordAll`).
+final class OneTransactionPerEmail: TransactionCountingStore, @unchecked Sendable {
+    override func recordAll(_ outcomes: [RecordedOutcome], token: UUID) async throws -> Set<UUID> {
+        var written: Set<UUID> = []
+        for outcome in outcomes where try await record(outcome.next, for: outcome.claimed, token: token) {
+            written.insert(outcome.claimed.subject.notificationId)
+        }
+        return written
     }
 }
 

@@ -61,7 +61,8 @@ public final class SMTPConnection: @unchecked Sendable {
 
     private func transfer(message: [UInt8], mailFrom: String, recipient: String) -> Attempt {
         guard SMTPTransport.initializeOnce(), let handle = handle ?? curl_easy_init() else {
-            return Attempt(outcome: .temporary(reason: "libcurl could not be initialised"), uploadedBytes: 0, replyLine: nil)
+            let outcome = SendOutcome.temporary(reason: "libcurl could not be initialised")
+            return Attempt(outcome: outcome, uploadedBytes: 0, replyLine: nil)
         }
         self.handle = handle
         let endpoint = transport.endpoint

@@ -165,7 +165,9 @@ extension NotificationStore {
             ids.append(outcome.claimed.subject.notificationId)
             statuses.append(columns.status)
             attempts.append(outcome.next.attempts)
-            if case .pending(let at) = outcome.next.state { nextAttempts.append(text(at)) } else { nextAttempts.append("") }
+            if case .pending(let at) = outcome.next.state { nextAttempts.append(text(at)) } else {
+                nextAttempts.append("")
+            }
             sentAts.append(text(columns.sentAt))
             failedAts.append(text(columns.failedAt))
             errors.append(columns.lastError ?? "")
