@@ -280,6 +280,81 @@ final class ChainBatchIntegrationTests: XCTestCase {
         XCTAssertEqual(report.entries, Int64(events.count))
     }
 
+    /// The report projection applied a batch at a time gives the facts it gave one event at a time,
+    /// order included (a reopening clears `closed_at`, the later closing sets it again), for an
+    /// appeal whose whole life arrives in one batch, ticket events before its registration first.
+    func testTheReportProjectionOfABatchIsTheOneOfItsEventsOneByOne() async throws {
+        let (_, client) = try await database()
+        let start = Date(timeIntervalSince1970: 1_790_000_000)
+        func life(_ tag: String) throws -> [Envelope] {
+            let id = UUID()
+            let ticket = UUID()
+            let number = "MK-2026-\(tag)"
+            let today = LocalDate(date: start)
+            var at = start
+            func next<E: DomainEvent>(_ event: E, _ producer: String) throws -> Envelope {
+                at += 60
+                return try Envelope(event: event, occurredAt: at, correlationId: id, causationId: nil, producer: producer)
+            }
+            let registration = try next(
+                AppealRegistered(
+                    appealId: id, registrationNumber: number, registeredAt: start, kind: .complaint,
+                    category: "heating", author: .init(fullName: "Мешканка", address: "вул. Соборна, 1"),
+                    subject: "Немає опалення", text: "Холодно", trackingToken: "tok-\(number)", channel: "centre"),
+                Producers.intake)
+            let routing = Producers.routing
+            let assigned = try next(
+                TicketAssigned(
+                    ticketId: ticket, appealId: id, registrationNumber: number, authority: "zhkg",
+                    category: "heating", priority: true, deadline: today.adding(days: 15), assignedAt: at), routing)
+            return [
+                assigned, registration,
+                try next(
+                    TicketForwarded(
+                        ticketId: ticket, appealId: id, registrationNumber: number, authority: "transport",
+                        fromAuthority: "zhkg", officialId: "o-1", reason: "не наше", forwardedAt: at,
+                        deadline: today.adding(days: 20)), routing),
+                try next(
+                    TicketExtended(
+                        ticketId: ticket, appealId: id, registrationNumber: number, authority: "transport",
+                        officialId: "o-2", reason: "обстеження", previousDeadline: today.adding(days: 20),
+                        newDeadline: today.adding(days: 45), extendedAt: at), routing),
+                try next(
+                    TicketAnswered(
+                        ticketId: ticket, appealId: id, registrationNumber: number, authority: "transport",
+                        officialId: "o-2", outcome: .explained, answerText: "Пояснено", answeredAt: at), routing),
+                try next(
+                    TicketClosed(
+                        ticketId: ticket, appealId: id, registrationNumber: number, authority: "transport",
+                        closedAt: at, closedBy: "o-2"), routing),
+                try next(
+                    TicketReopened(
+                        ticketId: ticket, appealId: id, registrationNumber: number, authority: "transport",
+                        reopenedBy: "o-3", reason: "скарга", reopenedAt: at, deadline: today.adding(days: 60)),
+                    routing),
+                try next(
+                    TicketClosed(
+                        ticketId: ticket, appealId: id, registrationNumber: number, authority: "transport",
+                        closedAt: at, closedBy: "o-3"), routing),
+            ]
+        }
+        let together = try life("700001")
+        let oneByOne = try life("700002")
+        try await consume(together, on: client)
+        for event in oneByOne { try await consume([event], on: client) }
+        let facts = try await client.query(
+            """
+            SELECT registration_number, concat_ws('|', registered_at, received_on, kind, category, channel, repeat,
+                   priority, authority, authority_at, deadline, deadline_at, extensions, forwards, reopenings,
+                   answered_at, outcome, reopened_at, returned_at, not_considered_at, closed_at, arrival, collective)
+            FROM report_appeals ORDER BY registration_number
+            """
+        ).map { try $0.decode(1, as: String.self) }
+        XCTAssertEqual(facts.count, 2)
+        XCTAssertEqual(facts.first, facts.last)
+        XCTAssertTrue(facts.first?.contains("|1|1|1|") == true, facts.first ?? "")  // extensions, forwards, reopenings
+    }
+
     /// An erasure through the API that writes an appeal's key row between the batch's read and its
     /// write: the batch sealed fields with a key that cannot be stored, so it is refused (and the
     /// consumer tries again, then finds the tombstone) instead of leaving unreadable fields behind.
