@@ -164,4 +164,28 @@ final class MassCheckIntegrationTests: XCTestCase {
         ).first?.decode(0, as: Int64.self)
         XCTAssertEqual(stored, 2)
     }
+
+    /// Retries racing with the same key (the key and its answer are now written in one statement):
+    /// exactly one registers, every other gets its receipt back, one appeal and one history entry exist.
+    func testConcurrentRetriesWithOneKeyRegisterOnce() async throws {
+        let f = try await start()
+        let key = IdempotentRequest(centre: IntakeTestService.centreId, key: "racing", requestHash: "same")
+        let appeal = try Self.appeal(1)
+        let outcomes = try await withThrowingTaskGroup(of: RegistrationOutcome.self) { group in
+            for _ in 0..<6 {
+                group.addTask { try await f.store.register(appeal, channel: "centre", at: Date(), idempotency: key) }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let registered = outcomes.compactMap { outcome -> RegistrationReceipt? in
+            if case .registered(let receipt) = outcome { return receipt } else { return nil }
+        }
+        XCTAssertEqual(registered.count, 1, "\(outcomes)")
+        let receipt = try XCTUnwrap(registered.first)
+        XCTAssertEqual(outcomes.filter { $0 == .replayed(receipt) }.count, 5, "\(outcomes)")
+        let appeals = try await f.client.query("SELECT count(*) FROM appeals").first?.decode(0, as: Int64.self)
+        XCTAssertEqual(appeals, 1)
+        let history = try await f.client.query("SELECT count(*) FROM appeal_history").first?.decode(0, as: Int64.self)
+        XCTAssertEqual(history, 1)
+    }
 }
