@@ -13,9 +13,10 @@
 #
 # OUT (default /tmp/perf/full-<UTC time>), PERF_BIN (default /work/perf-build/release), PERF_SMTP
 # (postfix by default; `sink` for the Python sink), and perf-stack.sh's other variables.
-# Takes about 20–25 minutes when the pipeline keeps up (ceilings ~1 min, max ~1 min, sustained and
-# rate ~2 min each with their drains, soak 10 min + drain, ~12 s of counter settling per phase);
-# each drain waits at most --drain-timeout (300 s here) for a pipeline that falls behind.
+# Takes about 15–17 minutes when the pipeline keeps up (stack start/stop ~30 s, ceilings ~1 min,
+# max < 1 min, sustained ~1.5 min, rate ~1 min, soak ~10.5 min, ~12 s of counter settling per phase);
+# each drain waits at most --drain-timeout (300 s here) for a pipeline that falls behind, so at worst
+# ~35 minutes. Run it on a quiet machine: the write-transaction count per appeal is server-wide.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 root="$(cd "$here/../.." && pwd -P)"
