@@ -35,27 +35,15 @@ public struct PhotoReference: Sendable, Equatable {
 }
 
 public enum PhotoReferenceRecords {
-    /// Stores the event's photo references (once: a redelivery inserts nothing new).
-    public static func store(_ event: AppealRegistered, on connection: PostgresConnection) throws {
-        for (position, photo) in (event.photos ?? []).enumerated() {
-            try connection.execute(
-                """
-                INSERT INTO appeal_photos (photo_id, appeal_id, position, sha256, content_type, width, height)
-                VALUES (\(photo.id), \(event.appealId), \(position), \(photo.sha256), \(photo.contentType),
-                    \(photo.width), \(photo.height))
-                ON CONFLICT (photo_id) DO NOTHING
-                """)
-        }
-    }
-
-    /// `store` for a batch of events in one statement, in their order (a photo already stored, or
-    /// met earlier in the batch, is skipped).
-    public static func store(batch events: [AppealRegistered], on connection: PostgresConnection) throws {
+    /// The photos' references of a batch of events as one statement, in their order (a photo already
+    /// stored, or met earlier in the batch, is skipped: a redelivery inserts nothing new); nil when
+    /// none has photos. `RoutingStore.createTickets` runs it with the appeals' copies.
+    static func insertStatement(batch events: [AppealRegistered]) -> PostgresQuery? {
         let rows = events.flatMap { event in
             (event.photos ?? []).enumerated().map { (appealId: event.appealId, position: $0.offset, photo: $0.element) }
         }
-        guard !rows.isEmpty else { return }
-        try connection.execute(
+        guard !rows.isEmpty else { return nil }
+        return
             """
             INSERT INTO appeal_photos (photo_id, appeal_id, position, sha256, content_type, width, height)
             SELECT photo_id, appeal_id, position, sha256, content_type, width, height
@@ -66,7 +54,7 @@ public enum PhotoReferenceRecords {
                 WITH ORDINALITY AS p(photo_id, appeal_id, position, sha256, content_type, width, height, ord)
             ORDER BY ord
             ON CONFLICT (photo_id) DO NOTHING
-            """)
+            """
     }
 
     /// The appeal's photo references, in order.

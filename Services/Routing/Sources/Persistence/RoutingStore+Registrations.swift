@@ -3,11 +3,11 @@ import HromadaContracts
 import HromadaPostgres
 import HromadaRuntime
 
-/// Tickets for a consumer batch of `appeal.registered` (issue 16): a fixed number of statements per
-/// batch, whatever its size — the reference data read once, then one multi-row statement each for
-/// the appeals' copies, the complaints' earlier decisions, the tickets, their history, their events,
-/// the photos' references and the places. The effects are those of `createTicket` applied to each
-/// registration in order (same tickets, deadlines, history, events and event order).
+/// Tickets for a consumer batch of `appeal.registered` (issue 16): at most four statements per batch,
+/// whatever its size — the appeals' copies with the photos' references and places; the reference
+/// data; the complaints' earlier decisions (only when there are complaints); the tickets with their
+/// history and events. The effects are those of `createTicket` applied to each registration in order
+/// (same tickets, deadlines, history, events and event order).
 extension RoutingStore {
     /// One `appeal.registered` of a batch: the payload, its message id (the ticket's cause) and the
     /// handler's clock when it was taken.
@@ -34,7 +34,8 @@ extension RoutingStore {
         // The first registration of each appeal inserts its copy; a later one in the batch is a repeat.
         var seen = Set<UUID>()
         let firsts = registrations.indices.filter { seen.insert(registrations[$0].appeal.appealId).inserted }
-        let inserted = try insertAppeals(firsts.map { registrations[$0] }, on: c)
+        let inserted = try insertAppeals(
+            firsts.map { registrations[$0] }, with: registrations.map(\.appeal), on: c)
         let fresh = firsts.filter { inserted.contains(registrations[$0].appeal.appealId) }
         var tickets = [UUID?](repeating: nil, count: registrations.count)
         if !fresh.isEmpty {
@@ -54,19 +55,23 @@ extension RoutingStore {
                 opened.append((transition, r))
                 tickets[index] = transition.ticket.id
             }
-            try insertTickets(opened.map { ($0.transition.ticket, $0.cause.now) }, on: c)
-            try record(batch: opened.map { ($0.transition, $0.cause.eventId) }, in: tx)
+            // The tickets, their history rows and their events: one statement.
+            let written: [PostgresQuery?] =
+                [try ticketsInsert(opened.map { ($0.transition.ticket, $0.cause.now) })]
+                + (try recordStatements(batch: opened.map { ($0.transition, $0.cause.eventId) }, producer: tx.producer))
+            try c.execute(try oneStatement(written))
         }
-        // As before, for every registration (the stores ignore what is already there).
-        try PhotoReferenceRecords.store(batch: registrations.map(\.appeal), on: c)
-        try TicketPlaceRecords.store(batch: registrations.map(\.appeal), on: c)
         return tickets
     }
 
-    /// Inserts the appeals' copies (each id once); returns the ids inserted now.
-    static func insertAppeals(_ registrations: [Registration], on c: PostgresConnection) throws -> Set<UUID> {
+    /// Inserts the appeals' copies (each id once) and, in the same statement, the photos' references
+    /// and places of every event in `events` (as before: for each registration, the stores skipping
+    /// what is already there); returns the ids of the appeals inserted now.
+    static func insertAppeals(
+        _ registrations: [Registration], with events: [AppealRegistered], on c: PostgresConnection
+    ) throws -> Set<UUID> {
         let appeals = registrations.map(\.appeal)
-        let rows = try c.query(
+        let insert: PostgresQuery =
             """
             INSERT INTO appeals (appeal_id, registration_number, kind, category, district, subject, body, author_name,
                 author_address, author_email, author_phone, preferred_language, benefit_category, confidential, against,
@@ -96,8 +101,12 @@ extension RoutingStore {
             ORDER BY position
             ON CONFLICT (appeal_id) DO NOTHING
             RETURNING appeal_id
-            """)
-        return Set(try rows.map { try $0.decode(0, as: UUID.self) })
+            """
+        let statement = try oneStatement([
+            PhotoReferenceRecords.insertStatement(batch: events), TicketPlaceRecords.insertStatement(batch: events),
+            insert,
+        ])
+        return Set(try c.query(statement).map { try $0.decode(0, as: UUID.self) })
     }
 
     /// Art. 17: the day of the decision a complaint complains about, as far as routing knows it: the
@@ -136,11 +145,11 @@ extension RoutingStore {
         return decided
     }
 
-    /// The new tickets, each created and updated at its registration's `now`.
-    static func insertTickets(_ tickets: [(ticket: Ticket, now: Date)], on c: PostgresConnection) throws {
+    /// The new tickets' `INSERT`, each created and updated at its registration's `now`.
+    static func ticketsInsert(_ tickets: [(ticket: Ticket, now: Date)]) throws -> PostgresQuery {
         let t = tickets.map(\.ticket)
         let times = try tickets.map { try timestampText($0.now) }
-        try c.execute(
+        return
             """
             INSERT INTO tickets (id, appeal_id, registration_number, authority, status, priority, category, kind,
                 subject, against, registered_at, registered_on, deadline, created_at, updated_at, terms_start_on,
@@ -160,19 +169,19 @@ extension RoutingStore {
                     subject, against, registered_at, registered_on, deadline, at, terms_start_on, head_personally,
                     complaint_term_missed, position)
             ORDER BY position
-            """)
+            """
     }
 
-    /// `record` for many transitions: their history rows in one statement, then all their events in
-    /// one statement, in the transitions' order (each transition's events in its own order).
-    static func record(
-        batch transitions: [(transition: TicketTransition, causationId: UUID?)], in tx: UnitOfWork.Transaction
-    ) throws {
-        let c = tx.connection
+    /// `record` for many transitions as statements to run together: their history rows, then all their
+    /// events, in the transitions' order (each transition's events in its own order).
+    static func recordStatements(
+        batch transitions: [(transition: TicketTransition, causationId: UUID?)], producer: String
+    ) throws -> [PostgresQuery?] {
+        var history: PostgresQuery?
         let recorded = transitions.map(\.transition).filter(\.recordsHistory)
         if !recorded.isEmpty {
             let h = recorded.map(\.history)
-            try c.execute(
+            history =
                 """
                 INSERT INTO ticket_history (ticket_id, at, action, actor, from_status, to_status, authority, note)
                 SELECT ticket_id, at, action, actor, from_status, to_status, authority, note
@@ -184,7 +193,7 @@ extension RoutingStore {
                     WITH ORDINALITY AS r(ticket_id, at, action, actor, from_status, to_status, authority, note,
                         position)
                 ORDER BY position
-                """)
+                """
         }
         var envelopes: [Envelope] = []
         for (transition, causationId) in transitions {
@@ -192,10 +201,30 @@ extension RoutingStore {
                 envelopes.append(
                     try Envelope(
                         event: event, occurredAt: transition.history.at, correlationId: transition.ticket.appealId,
-                        causationId: causationId, producer: tx.producer))
+                        causationId: causationId, producer: producer))
             }
         }
-        try Outbox.enqueue(batch: envelopes, on: c)
+        return [history, try Outbox.insertStatement(batch: envelopes)]
+    }
+
+    /// `parts` as ONE statement, one round trip: all but the last as data-modifying `WITH` queries (each
+    /// runs once and in full, whether or not the last reads it), the last as the statement itself.
+    /// Each part sees the tables as they were before the statement: none may depend on another's rows
+    /// (a foreign key between them is fine: it is checked at the statement's end).
+    static func oneStatement(_ parts: [PostgresQuery?]) throws -> PostgresQuery {
+        let parts = parts.compactMap { $0 }
+        guard let last = parts.last else {
+            throw RoutingError(.invalid, code: "empty_statement", message: "no statement to run")
+        }
+        var statement: PostgresQuery = ""
+        for (index, part) in parts.dropLast().enumerated() {
+            statement.append(PostgresQuery(stringLiteral: index == 0 ? "WITH part0 AS (\n" : ",\npart\(index) AS (\n"))
+            statement.append(part)
+            statement.append("\n)")
+        }
+        statement.append(PostgresQuery(stringLiteral: parts.count > 1 ? "\n" : ""))
+        statement.append(last)
+        return statement
     }
 }
 

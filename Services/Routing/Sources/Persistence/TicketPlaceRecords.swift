@@ -37,31 +37,18 @@ public struct TicketPlace: Sendable, Equatable {
 }
 
 public enum TicketPlaceRecords {
-    /// Stores the event's point and link (once: a redelivery changes nothing). Nothing is stored
-    /// when the appeal has neither.
-    public static func store(_ event: AppealRegistered, on connection: PostgresConnection) throws {
-        let point = event.location.flatMap { $0.lat.isFinite && $0.lon.isFinite ? $0 : nil }
-        let link = event.mediaURL.flatMap { $0.isEmpty ? nil : $0 }
-        guard point != nil || link != nil else { return }
-        try connection.execute(
-            """
-            INSERT INTO appeal_places (appeal_id, lat, lon, media_url)
-            VALUES (\(event.appealId), \(point?.lat), \(point?.lon), \(link))
-            ON CONFLICT (appeal_id) DO NOTHING
-            """)
-    }
-
-    /// `store` for a batch of events in one statement, in their order (the first place of an appeal
-    /// wins, as when they are stored one by one).
-    public static func store(batch events: [AppealRegistered], on connection: PostgresConnection) throws {
+    /// The events' points and links as one statement, in their order (the first place of an appeal
+    /// wins: a redelivery changes nothing); nil when none has a point or a link.
+    /// `RoutingStore.createTickets` runs it with the appeals' copies.
+    static func insertStatement(batch events: [AppealRegistered]) -> PostgresQuery? {
         let rows = events.compactMap { event -> (appealId: UUID, lat: Double?, lon: Double?, link: String?)? in
             let point = event.location.flatMap { $0.lat.isFinite && $0.lon.isFinite ? $0 : nil }
             let link = event.mediaURL.flatMap { $0.isEmpty ? nil : $0 }
             guard point != nil || link != nil else { return nil }
             return (event.appealId, point?.lat, point?.lon, link)
         }
-        guard !rows.isEmpty else { return }
-        try connection.execute(
+        guard !rows.isEmpty else { return nil }
+        return
             """
             INSERT INTO appeal_places (appeal_id, lat, lon, media_url)
             SELECT appeal_id, lat, lon, media_url
@@ -71,7 +58,7 @@ public enum TicketPlaceRecords {
                 WITH ORDINALITY AS p(appeal_id, lat, lon, media_url, ord)
             ORDER BY ord
             ON CONFLICT (appeal_id) DO NOTHING
-            """)
+            """
     }
 
     /// The appeal's point and link, or nil when it has neither (or they were erased).
