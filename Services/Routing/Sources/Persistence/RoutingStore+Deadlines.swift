@@ -46,10 +46,13 @@ extension RoutingStore {
                 ticket.deadlineApproaching(today: today, at: now), correlationId: ticket.appealId, occurredAt: now)
             pass.approaching += 1
         }
+        // 'answered' is written as a literal, not a bind, so that even a generic plan of this (prepared)
+        // statement can use the partial index tickets_answered (… WHERE status = 'answered').
+        assert(TicketStatus.answered.rawValue == "answered")
         let answered = try c.query(
             selectTickets(
                 """
-                WHERE status = \(TicketStatus.answered.rawValue) AND answered_at <= \(window.closeAnsweredBefore)
+                WHERE status = 'answered' AND answered_at <= \(window.closeAnsweredBefore)
                 ORDER BY answered_at LIMIT \(batch) FOR UPDATE SKIP LOCKED
                 """)
         ).map(ticket(from:))
