@@ -214,4 +214,29 @@ final class DeliveryRoundIntegrationTests: XCTestCase {
         XCTAssertEqual(try again.first?.decode(0, as: Int.self), 4, "nothing written twice")
         XCTAssertEqual(try again.first?.decode(1, as: Int.self), final, "no event twice")
     }
+
+    /// The contact `saveResident` hands back (so the handler does not read it again) is what
+    /// `loadResident` reads from the row, the address is written with it; a second save writes nothing
+    /// and hands back nil.
+    func testTheSavedResidentIsWhatLoadingItReturns() async throws {
+        let fixture = try await fixture()
+        let appealId = UUID()
+        let event = AppealRegistered(
+            appealId: appealId, registrationNumber: "MK-2026-000201", registeredAt: Date(), kind: .complaint,
+            category: "roads",
+            author: .init(
+                fullName: "Olena P", address: "Mykolaiv", email: "o@example.org", phone: "+380501112233",
+                preferredLanguage: .en, notifyBy: "sms"),
+            subject: "Pothole", text: "…", centreId: "cog-2", confidential: true, trackingToken: "T", channel: "centre")
+        let (saved, loaded, again) = try await fixture.client.withTransaction { connection in
+            let saved = try NotificationStore.saveResident(event, on: connection)
+            let loaded = try NotificationStore.loadResident(appealId: appealId, on: connection)
+            return (saved, loaded, try NotificationStore.saveResident(event, on: connection))
+        }
+        XCTAssertNotNil(saved)
+        XCTAssertEqual(saved, loaded)
+        XCTAssertNil(again, "a row already there is read, not assumed")
+        let address = try await fixture.client.query("SELECT address FROM recipients WHERE appeal_id = \(appealId)")
+        XCTAssertEqual(try address.first?.decode(0, as: String?.self), "Mykolaiv", "the letter's address, in the insert")
+    }
 }

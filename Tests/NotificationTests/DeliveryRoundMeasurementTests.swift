@@ -1,6 +1,6 @@
 import Foundation
 import HromadaContracts
-import HromadaPostgres
+@testable import HromadaPostgres
 import HromadaRuntime
 import HromadaTestSupport
 import Logging
@@ -91,6 +91,70 @@ final class DeliveryRoundMeasurementTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(perEmail.transactions, emails + 1)
         // The database's commits (the two measurement reads included): the same picture.
         XCTAssertLessThan(now.commits, before.commits / 10)
+    }
+
+    /// The consumer's side: 400 `appeal.registered` (residents with an email: one notice each) through
+    /// the inbox claim and the handler in one transaction per consumer batch of 50, with the delivery
+    /// rows written per event (each event handled alone, as before) and per batch (one insert).
+    /// Round trips on the connection (BEGIN, COMMIT and every statement) and the backend's CPU.
+    func testRoundTripsPerRegistrationOfAConsumerBatch() async throws {
+        try IntegrationEnvironment.requireServers()
+        let db = try await TestDatabase.create(schema: "notification")
+        addTeardownBlock { try? await db.drop() }
+        let client = db.client(poolSize: 1)
+        var logger = Logger(label: "test.handler-measure")
+        logger.logLevel = .critical
+        let migrations = RuntimeMigrations.all + NotificationMigrations.all + NotificationErasure.migrations
+            + AnswerLetters.migrations + SMSMigrations.all
+        try await Migrator.migrate(migrations, on: client, logger: logger)
+        let handler = NotificationHandler(
+            planner: NotificationPlanner(templates: try NotificationTemplates(), trackingURL: "https://hromada.example/t"),
+            producer: "hromada-notification", clock: { Date() }, logger: logger)
+        func events(_ count: Int) throws -> [IncomingEvent] {
+            try (0..<count).map { n in
+                let appealId = UUID()
+                let event = AppealRegistered(
+                    appealId: appealId, registrationNumber: "MK-2026-\(n)", registeredAt: Date(), kind: .proposal,
+                    category: "roads", author: .init(fullName: "Олена \(n)", address: "Миколаїв", email: "r\(n)@example.org"),
+                    subject: "Яма", text: "…", trackingToken: "T\(n)", channel: "centre")
+                let envelope = try Envelope(event: event, correlationId: appealId, causationId: nil, producer: "hromada-intake")
+                return IncomingEvent(envelope: envelope, routingKey: "appeal.registered.v1")
+            }
+        }
+        func roundTrips() async throws -> Int { try await client.withConnection { $0.libpq.statistics.roundTrips } }
+        /// Round trips and backend CPU (µs) per event for `events` in consumer batches of 50.
+        func run(_ all: [IncomingEvent], perEvent: Bool) async throws -> (Double, Double?) {
+            let pid = try await client.withConnection { $0.backendPID }
+            let cpuBefore = ProcessCPU.microseconds(pid: pid)
+            let before = try await roundTrips()
+            for first in stride(from: 0, to: all.count, by: 50) {
+                let batch = Array(all[first..<min(first + 50, all.count)])
+                try await client.withTransaction { connection in
+                    let fresh = try Inbox.claim(batch: batch, on: connection)
+                    if perEvent {
+                        for event in fresh { try handler.handle(event, on: connection) }
+                    } else {
+                        try handler.handle(batch: fresh, on: connection)
+                    }
+                }
+            }
+            let trips = Double(try await roundTrips() - before - 1) / Double(all.count)
+            let cpu = ProcessCPU.microseconds(pid: pid).flatMap { after in cpuBefore.map { (after - $0) / Double(all.count) } }
+            return (trips, cpu)
+        }
+        _ = try await run(try events(50), perEvent: false)  // warm-up: connection, plans
+        let before = try await run(try events(400), perEvent: true)
+        let now = try await run(try events(400), perEvent: false)
+        func line(_ sample: (Double, Double?)) -> String {
+            String(format: "%.2f round trips, ", sample.0) + (sample.1.map { String(format: "%.0f", $0) } ?? "n/a")
+                + " µs PostgreSQL backend CPU per registration"
+        }
+        print("[measure] notification consumer, batches of 50, a delivery insert per event:", line(before))
+        print("[measure] notification consumer, batches of 50, one delivery insert per batch:", line(now))
+        let rows = try await client.query("SELECT count(*) FROM deliveries")
+        XCTAssertEqual(try rows.first?.decode(0, as: Int.self), 850)
+        // One insert per batch instead of one per event: 49 fewer round trips per batch of 50.
+        XCTAssertEqual(before.0 - now.0, 49.0 / 50.0, accuracy: 0.01)
     }
 
     /// Adds `emails` due deliveries and runs `sender`'s rounds until it has claimed them all.

@@ -65,11 +65,11 @@ public struct NotificationHandler: EventHandler {
             try NotificationStore.saveOfficial(try decode(envelope, OfficialUpdated.self), on: connection)
         case AppealRegistered.eventType:
             let registered = try decode(envelope, AppealRegistered.self)
-            try NotificationStore.saveResident(registered, on: connection)
-            try AnswerLetters.saveAddress(registered, on: connection)
+            let saved = try NotificationStore.saveResident(registered, on: connection)
+            if saved == nil { try AnswerLetters.saveAddress(registered, on: connection) }
             try notify(
                 envelope, appealId: registered.appealId, registrationNumber: registered.registrationNumber,
-                planning: &planned, on: connection)
+                justSaved: saved, planning: &planned, on: connection)
         case TicketAssigned.eventType, TicketForwarded.eventType, TicketExtended.eventType, TicketAnswered.eventType,
              TicketReopened.eventType, TicketClosed.eventType, TicketDeadlineApproaching.eventType,
              TicketOverdue.eventType, AppealDisputeAccepted.eventType:
@@ -89,14 +89,15 @@ public struct NotificationHandler: EventHandler {
     }
 
     /// Looks up who the planner needs, plans, and adds one delivery row per notice to `planned`.
+    /// `justSaved`: the resident's contact this transaction has just written (not read back).
     func notify(
-        _ envelope: Envelope, appealId: UUID, registrationNumber: String,
+        _ envelope: Envelope, appealId: UUID, registrationNumber: String, justSaved: ResidentContact? = nil,
         planning planned: inout [NotificationStore.NoticeRow], on connection: PostgresConnection
     ) throws {
         let needs = NotificationPlanner.recipients(of: envelope)
         var resident: ResidentContact?
         if needs.resident {
-            resident = try NotificationStore.loadResident(appealId: appealId, on: connection)
+            resident = try justSaved ?? NotificationStore.loadResident(appealId: appealId, on: connection)
             guard resident != nil else { throw ResidentNotYetKnown(appealId: appealId) }
         }
         var officials: [OfficialContact] = []

@@ -33,7 +33,8 @@ public enum AnswerLetters {
             """),
     ]
 
-    /// Keeps the author's address from `appeal.registered` (after `saveResident` wrote the row).
+    /// Keeps the author's address from `appeal.registered` when `saveResident` found the row there
+    /// already (a new row gets it in `saveResident`'s insert).
     static func saveAddress(_ e: AppealRegistered, on connection: PostgresConnection) throws {
         try connection.execute(
             "UPDATE recipients SET address = \(e.author.address) WHERE appeal_id = \(e.appealId) AND address IS NULL")

@@ -42,15 +42,27 @@ extension NotificationStore {
             """)
     }
 
-    static func saveResident(_ e: AppealRegistered, on connection: PostgresConnection) throws {
-        try connection.execute("""
+    /// Keeps the resident's contact (and the address `AnswerLetters` prints) from `appeal.registered`;
+    /// returns it as `loadResident` would read it back when this call wrote the row (so the handler
+    /// need not read it), nil when a row was there already (then `AnswerLetters.saveAddress` fills a
+    /// missing address, as before).
+    @discardableResult
+    static func saveResident(_ e: AppealRegistered, on connection: PostgresConnection) throws -> ResidentContact? {
+        let language = e.author.preferredLanguage.rawValue
+        let notifyBy: String? = e.author.notifyBy == "sms" ? "sms" : nil
+        let inserted = try connection.execute("""
             INSERT INTO recipients (appeal_id, registration_number, full_name, email, phone, language, centre_id,
-                                    confidential, registered_at, notify_by)
+                                    confidential, registered_at, notify_by, address)
             VALUES (\(e.appealId), \(e.registrationNumber), \(e.author.fullName), \(e.author.email), \(e.author.phone),
-                    \(e.author.preferredLanguage.rawValue), \(e.centreId), \(e.confidential), \(e.registeredAt),
-                    \(e.author.notifyBy == "sms" ? "sms" : nil))
+                    \(language), \(e.centreId), \(e.confidential), \(e.registeredAt), \(notifyBy),
+                    \(e.author.address))
             ON CONFLICT (appeal_id) DO NOTHING
             """)
+        guard inserted == 1 else { return nil }
+        return ResidentContact(
+            appealId: e.appealId, registrationNumber: e.registrationNumber, fullName: e.author.fullName,
+            email: e.author.email, phone: e.author.phone, language: language, centreId: e.centreId,
+            confidential: e.confidential, notifyBy: notifyBy)
     }
 
     static func loadResident(appealId: UUID, on connection: PostgresConnection) throws -> ResidentContact? {
