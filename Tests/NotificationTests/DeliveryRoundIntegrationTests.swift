@@ -11,26 +11,9 @@ import XCTest
 /// emails go over kept connections, and a connection the server drops never makes it send an email
 /// twice knowingly.
 final class DeliveryRoundIntegrationTests: XCTestCase {
-    struct Fixture {
-        let db: TestDatabase
-        let client: PostgresClient
-        let store: NotificationStore
-        let logger: Logger
-    }
+    typealias Fixture = NotificationDatabase
 
-    func fixture() async throws -> Fixture {
-        try IntegrationEnvironment.requireServers()
-        let db = try await TestDatabase.create(schema: "notification")
-        addTeardownBlock { try? await db.drop() }
-        let client = db.client(poolSize: 3)
-        var logger = Logger(label: "test.delivery-round")
-        logger.logLevel = .critical
-        let migrations = RuntimeMigrations.all + NotificationMigrations.all + NotificationErasure.migrations
-            + AnswerLetters.migrations + SMSMigrations.all
-        try await Migrator.migrate(migrations, on: client, logger: logger)
-        let store = NotificationStore(work: UnitOfWork(database: client, producer: "hromada-notification"))
-        return Fixture(db: db, client: client, store: store, logger: logger)
-    }
+    func fixture() async throws -> Fixture { try await notificationDatabase(poolSize: 3) }
 
     /// `count` due email deliveries, oldest first in id order of the returned list.
     @discardableResult
@@ -238,5 +221,29 @@ final class DeliveryRoundIntegrationTests: XCTestCase {
         XCTAssertNil(again, "a row already there is read, not assumed")
         let address = try await fixture.client.query("SELECT address FROM recipients WHERE appeal_id = \(appealId)")
         XCTAssertEqual(try address.first?.decode(0, as: String?.self), "Mykolaiv", "the letter's address, in the insert")
+    }
+}
+
+/// A fresh database with the notification schema migrated as the service does, and its store.
+struct NotificationDatabase {
+    let db: TestDatabase
+    let client: PostgresClient
+    let store: NotificationStore
+    let logger: Logger
+}
+
+extension XCTestCase {
+    func notificationDatabase(poolSize: Int) async throws -> NotificationDatabase {
+        try IntegrationEnvironment.requireServers()
+        let db = try await TestDatabase.create(schema: "notification")
+        addTeardownBlock { try? await db.drop() }
+        let client = db.client(poolSize: poolSize)
+        var logger = Logger(label: "test.notification-database")
+        logger.logLevel = .critical
+        let migrations = RuntimeMigrations.all + NotificationMigrations.all + NotificationErasure.migrations
+            + AnswerLetters.migrations + SMSMigrations.all
+        try await Migrator.migrate(migrations, on: client, logger: logger)
+        let store = NotificationStore(work: UnitOfWork(database: client, producer: "hromada-notification"))
+        return NotificationDatabase(db: db, client: client, store: store, logger: logger)
     }
 }

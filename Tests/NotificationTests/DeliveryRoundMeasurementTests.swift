@@ -34,20 +34,14 @@ final class DeliveryRoundMeasurementTests: XCTestCase {
     }
 
     func testCommitsAndCPUPerEmailOfARoundOf500() async throws {
-        try IntegrationEnvironment.requireServers()
         let emails = 500
-        let db = try await TestDatabase.create(schema: "notification")
-        addTeardownBlock { try? await db.drop() }
-        let client = db.client(poolSize: 1)  // one backend: its CPU is the sender's database work
-        var logger = Logger(label: "test.delivery-measure")
-        logger.logLevel = .critical
-        try await Migrator.migrate(RuntimeMigrations.all + NotificationMigrations.all, on: client, logger: logger)
+        let database = try await notificationDatabase(poolSize: 1)  // one backend: the sender's database work
+        let (client, store, logger) = (database.client, database.store, database.logger)
         // Autovacuum's own transactions would count in the database's commits.
         try await client.execute("ALTER TABLE deliveries SET (autovacuum_enabled = false)")
         try await client.execute("ALTER TABLE outbox SET (autovacuum_enabled = false)")
         let sink = try SMTPSink.start()
         addTeardownBlock { sink.stop() }
-        let store = NotificationStore(work: UnitOfWork(database: client, producer: "hromada-notification"))
         let sinkPID = sink.process.processIdentifier
         let oneRound = NotificationSettings(
             smtpURL: sink.url, lease: .seconds(120), batchSize: emails, senderThreads: 2)
@@ -98,15 +92,8 @@ final class DeliveryRoundMeasurementTests: XCTestCase {
     /// rows written per event (each event handled alone, as before) and per batch (one insert).
     /// Round trips on the connection (BEGIN, COMMIT and every statement) and the backend's CPU.
     func testRoundTripsPerRegistrationOfAConsumerBatch() async throws {
-        try IntegrationEnvironment.requireServers()
-        let db = try await TestDatabase.create(schema: "notification")
-        addTeardownBlock { try? await db.drop() }
-        let client = db.client(poolSize: 1)
-        var logger = Logger(label: "test.handler-measure")
-        logger.logLevel = .critical
-        let migrations = RuntimeMigrations.all + NotificationMigrations.all + NotificationErasure.migrations
-            + AnswerLetters.migrations + SMSMigrations.all
-        try await Migrator.migrate(migrations, on: client, logger: logger)
+        let database = try await notificationDatabase(poolSize: 1)
+        let (client, logger) = (database.client, database.logger)
         let handler = NotificationHandler(
             planner: NotificationPlanner(templates: try NotificationTemplates(), trackingURL: "https://hromada.example/t"),
             producer: "hromada-notification", clock: { Date() }, logger: logger)
