@@ -286,21 +286,30 @@ public final class DeliverySender: Service, Sendable {
                 failures += 1
                 recordRetriedCounter.increment()
                 if lease.shouldAbandon(at: settings.clock()) {
+                    // The phrase operators search for (docs/OPERATIONS.md); the ids name the possible copies.
                     logger.error(
-                        "delivery outcomes not recorded before shutdown; the lease expired, they may be sent again",
-                        metadata: ["deliveries": "\(outcomes.count)", "error": "\(error.redactedDescription)"])
+                        "delivery outcome not recorded before shutdown; the lease expired, it may be sent again",
+                        metadata: [
+                            "deliveries": "\(outcomes.count)", "notification.ids": "\(ids(of: outcomes))",
+                            "error": "\(error.redactedDescription)",
+                        ])
                     return
                 }
                 if failures == 1 || failures % 10 == 0 {
-                    logger.warning("could not record delivery outcomes; retrying", metadata: [
-                        "deliveries": "\(outcomes.count)", "failures": "\(failures)",
-                        "error": "\(error.redactedDescription)",
+                    logger.warning("could not record a delivery outcome; retrying", metadata: [
+                        "deliveries": "\(outcomes.count)", "notification.ids": "\(ids(of: outcomes))",
+                        "failures": "\(failures)", "error": "\(error.redactedDescription)",
                     ])
                 }
                 try? await Task.sleep(for: backoff)
                 backoff = min(backoff * 2, recordBackoffLimit)
             }
         }
+    }
+
+    /// The lower-case ids of a round's outcomes, comma-separated (no personal data), for its logs.
+    func ids(of outcomes: [RecordedOutcome]) -> String {
+        outcomes.map { $0.claimed.subject.notificationId.uuidString.lowercased() }.joined(separator: ",")
     }
 
     /// Metrics and logs of a written outcome (`recorded` false: the lease was not ours any more).
