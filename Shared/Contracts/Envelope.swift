@@ -121,10 +121,12 @@ public struct Envelope: Codable, Sendable, Equatable {
     /// types are accepted here (see `EventCatalogue.isKnown`); unknown extra fields are ignored.
     public static func decode(from bytes: [UInt8]) throws -> Envelope {
         let value = try JSONValue.parse(bytes)
-        guard case .object = value else {
+        guard case .object(let fields) = value else {
             throw ContractError(code: .malformedJSON, reason: "envelope is not a JSON object")
         }
-        let envelope = try ContractCoding.decode(Envelope.self, from: value)
+        // A well-formed envelope is read straight from its fields; anything else goes through the
+        // Decodable path, which names the field that is missing or wrong.
+        let envelope = try Envelope(wellFormed: fields) ?? ContractCoding.decode(Envelope.self, from: value)
         guard !envelope.type.isEmpty else {
             throw ContractError(code: .invalidField, field: "type", reason: "empty event type")
         }
@@ -132,6 +134,30 @@ public struct Envelope: Codable, Sendable, Equatable {
             throw ContractError(code: .invalidField, field: "version", reason: "version must be at least 1")
         }
         return envelope
+    }
+
+    /// The envelope `fields` describe when every field is present with its type, else nil.
+    private init?(wellFormed fields: [String: JSONValue]) {
+        guard case .string(let id)? = fields["id"], let id = UUID(uuidString: id),
+            case .string(let type)? = fields["type"],
+            case .int(let version)? = fields["version"], let version = Int(exactly: version),
+            case .string(let occurred)? = fields["occurredAt"], let occurredAt = ISO8601.parse(occurred),
+            case .string(let correlation)? = fields["correlationId"],
+            let correlationId = UUID(uuidString: correlation),
+            case .string(let producer)? = fields["producer"],
+            let payload = fields["payload"]
+        else { return nil }
+        var causationId: UUID?
+        switch fields["causationId"] {
+        case nil, .null?: causationId = nil
+        case .string(let causation)?:
+            guard let causation = UUID(uuidString: causation) else { return nil }
+            causationId = causation
+        default: return nil
+        }
+        self.init(
+            id: id, type: type, version: version, occurredAt: occurredAt, correlationId: correlationId,
+            causationId: causationId, producer: producer, payload: payload)
     }
 
     /// `decode(from:)` for a `Data` body.

@@ -163,7 +163,7 @@ public enum JSONValue: Codable, Sendable, Hashable {
     /// Parses JSON bytes. Throws `ContractError` (`.malformedJSON`) on anything that is not JSON.
     public static func parse(_ bytes: [UInt8]) throws -> JSONValue {
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+            return try JSONParser.parse(bytes)
         } catch {
             throw ContractError(code: .malformedJSON, reason: "not valid JSON")
         }
@@ -285,7 +285,7 @@ public enum ContractCoding {
         } catch {
             throw ContractError(code: .encodingFailed, reason: "value cannot be encoded as JSON")
         }
-        return try makeDecoder().decode(JSONValue.self, from: data)
+        return try JSONValue.parse([UInt8](data))
     }
 
     /// A JSONValue as any Decodable; errors become `ContractError` with the field's key path.
