@@ -23,7 +23,7 @@ extension AppealRecords {
     struct OtherCandidate: Sendable {
         let id: UUID
         let authorKey: String
-        let trigrams: RepeatDetector.PackedTrigrams?
+        var trigrams: RepeatDetector.PackedTrigrams?
         let text: String?
     }
 
@@ -61,15 +61,17 @@ extension AppealRecords {
             }
             let id = try row.decode(1, as: UUID.self)
             let key = try row.decode(3, as: String.self)
-            var trigrams: RepeatDetector.PackedTrigrams?
-            if key == erased {
-                cache.forget(id)
-            } else if !textsOnly {
-                trigrams = cache.trigrams(of: id)
-            }
-            if trigrams == nil, !textsOnly { missing.append(id) }
+            if key == erased { cache.forget(id) }
             result.others.append(
-                OtherCandidate(id: id, authorKey: key, trigrams: trigrams, text: try row.decode(4, as: String?.self)))
+                OtherCandidate(id: id, authorKey: key, trigrams: nil, text: try row.decode(4, as: String?.self)))
+        }
+        if !textsOnly {
+            // One lookup for all candidates (one lock), then the ids still to read.
+            let cached = cache.trigrams(of: result.others.map(\.id))
+            for index in result.others.indices where result.others[index].authorKey != erased {
+                result.others[index].trigrams = cached[index]
+            }
+            missing = result.others.filter { $0.trigrams == nil }.map(\.id)
         }
         guard !missing.isEmpty else { return result }
         var texts: [UUID: String] = [:]
