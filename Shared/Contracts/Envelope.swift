@@ -1,4 +1,5 @@
 import Foundation
+import HromadaCore
 
 /// An event: past tense, `Codable & Sendable`, with a stable versioned type name.
 public protocol DomainEvent: Codable, Sendable, Equatable {
@@ -138,12 +139,12 @@ public struct Envelope: Codable, Sendable, Equatable {
 
     /// The envelope `fields` describe when every field is present with its type, else nil.
     private init?(wellFormed fields: [String: JSONValue]) {
-        guard case .string(let id)? = fields["id"], let id = UUID(uuidString: id),
+        guard case .string(let id)? = fields["id"], let id = UUID(text: id),
             case .string(let type)? = fields["type"],
             case .int(let version)? = fields["version"], let version = Int(exactly: version),
             case .string(let occurred)? = fields["occurredAt"], let occurredAt = ISO8601.parse(occurred),
             case .string(let correlation)? = fields["correlationId"],
-            let correlationId = UUID(uuidString: correlation),
+            let correlationId = UUID(text: correlation),
             case .string(let producer)? = fields["producer"],
             let payload = fields["payload"]
         else { return nil }
@@ -151,7 +152,7 @@ public struct Envelope: Codable, Sendable, Equatable {
         switch fields["causationId"] {
         case nil, .null?: causationId = nil
         case .string(let causation)?:
-            guard let causation = UUID(uuidString: causation) else { return nil }
+            guard let causation = UUID(text: causation) else { return nil }
             causationId = causation
         default: return nil
         }

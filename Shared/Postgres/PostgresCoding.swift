@@ -136,7 +136,7 @@ extension UUID: PostgresEncodable, PostgresDecodable {
     public static var postgresDataType: PostgresDataType { .uuid }
     public func encodePostgresText() throws -> String? { uuidString.lowercased() }
     public init(postgresText text: String) throws {
-        guard let value = UUID(uuidString: text) else { throw decodingError(UUID.self) }
+        guard let value = UUID(text: text) else { throw decodingError(UUID.self) }
         self = value
     }
 }
