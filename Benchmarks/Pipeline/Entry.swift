@@ -48,8 +48,8 @@ struct Entry: AsyncParsableCommand {
     @Option(help: "More SMTP servers (comma-separated smtp:// URLs) to measure the same way, for comparison.")
     var smtpCompare = ""
     @Option(help: ArgumentHelp("SMTP connections of the ceiling: the notification service's (NotificationSettings.senderThreads, "
-        + "one libcurl transaction per sender thread at a time; 2 by default)."))
-    var smtpConnections = 2
+        + "one kept libcurl connection per sender thread; 4 by default)."))
+    var smtpConnections = 4
     @Option(help: "Seconds per SMTP ceiling measurement.") var smtpSeconds = 10.0
     @Flag(help: "Open a new SMTP connection per message in the ceiling (as libcurl without connection reuse).")
     var smtpReconnect = false
