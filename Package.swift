@@ -107,7 +107,7 @@ let package = Package(
         .target(
             name: "HromadaRuntime",
             dependencies: [
-                "HromadaCore", "HromadaContracts", "HromadaAMQP", "HromadaPostgres", "HromadaCrypto",
+                "HromadaCore", "HromadaContracts", "HromadaAMQP", "HromadaPostgres", "HromadaCrypto", "CHromadaShims",
                 hummingbird, logging, metrics, lifecycle, unixSignals, nioCore,
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],

@@ -40,3 +40,16 @@ CURLcode hromada_curl_setopt_read_function(CURL *curl,
 CURLcode hromada_curl_getinfo_long(CURL *curl, CURLINFO info, long *value) {
     return curl_easy_getinfo(curl, info, value);
 }
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+int hromada_limit_malloc_arenas(int arenas) {
+#ifdef __GLIBC__
+    return mallopt(M_ARENA_MAX, arenas);
+#else
+    (void)arenas;
+    return 0;
+#endif
+}

@@ -1,3 +1,4 @@
+import CHromadaShims
 import Foundation
 import HromadaCore
 import Logging
@@ -12,6 +13,7 @@ public enum HromadaMain {
         service: String,
         _ body: @Sendable (ServiceConfiguration, Logger, PrometheusCollectorRegistry) async throws -> Void
     ) async {
+        limitMallocArenas()
         let configuration: ServiceConfiguration
         do {
             configuration = try ServiceConfiguration.fromEnvironment(serviceName: service)
@@ -43,4 +45,14 @@ public enum HromadaMain {
             exit(1)
         }
     }
+}
+
+/// glibc gives each contending thread its own malloc arena, up to 8 per core, and keeps what is
+/// freed in each: with the event loop, the database pool's threads and the broker's, a service's
+/// resident memory grew with its thread count, not its work (issue 16 sets ≤ 100 MB per service
+/// under load). Two arenas are what `MALLOC_ARENA_MAX=2` gives; an operator's own
+/// `MALLOC_ARENA_MAX` is left to glibc.
+private func limitMallocArenas() {
+    guard ProcessInfo.processInfo.environment["MALLOC_ARENA_MAX"] == nil else { return }
+    _ = hromada_limit_malloc_arenas(2)
 }

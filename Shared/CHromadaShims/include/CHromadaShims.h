@@ -23,3 +23,7 @@ CURLcode hromada_curl_setopt_pointer(CURL *curl, CURLoption option, void *value)
 CURLcode hromada_curl_setopt_read_function(CURL *curl,
     size_t (*callback)(char *buffer, size_t size, size_t nitems, void *userdata));
 CURLcode hromada_curl_getinfo_long(CURL *curl, CURLINFO info, long *value);
+
+/// mallopt(M_ARENA_MAX, arenas) where the C library is glibc (malloc.h is not in Swift's Glibc
+/// module); returns 1 on success, 0 on failure or elsewhere.
+int hromada_limit_malloc_arenas(int arenas);
