@@ -405,17 +405,10 @@ final class ChainBatchIntegrationTests: XCTestCase {
         let backend = try await client.withConnection { $0.backendPID }
         let logPath = environment["HROMADA_AUDIT_MEASURE_LOG"]
         let logStart = logPath.flatMap { try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int } ?? 0
-        let serverCPU = { () -> Double in
-            guard let stat = try? String(contentsOfFile: "/proc/\(backend)/stat", encoding: .utf8),
-                let close = stat.lastIndex(of: ")")
-            else { return .nan }
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            return (Double(fields[11]) ?? .nan) / 100 + (Double(fields[12]) ?? .nan) / 100
-        }
+        let serverCPU = { (ProcessCPU.microseconds(pid: backend) ?? .nan) / 1_000_000 }
         let cpuBefore = serverCPU()
         let processBefore = ProcessInfo.processInfo.systemUptime
-        var usageBefore = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usageBefore)
+        let clientBefore = ProcessCPU.ownMicroseconds()
         // Production's checkpoint interval (the other tests checkpoint every 25 entries).
         let handler = AuditErasureStep(
             chain: AuditEventHandler(settings: AuditSettings(checkpointInterval: .zero), producer: Producers.audit),
@@ -427,14 +420,10 @@ final class ChainBatchIntegrationTests: XCTestCase {
             index += 100
         }
         let logEnd = logPath.flatMap { try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int } ?? 0
-        var usageAfter = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usageAfter)
+        let clientAfter = ProcessCPU.ownMicroseconds()
         let wall = ProcessInfo.processInfo.systemUptime - processBefore
         let serverSeconds = serverCPU() - cpuBefore
-        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1_000_000 }
-        let clientSeconds =
-            seconds(usageAfter.ru_utime) + seconds(usageAfter.ru_stime) - seconds(usageBefore.ru_utime)
-            - seconds(usageBefore.ru_stime)
+        let clientSeconds = (clientAfter - clientBefore) / 1_000_000
         let report = try await verify(client)
         XCTAssertTrue(report.ok)
         XCTAssertEqual(report.entries, Int64(events.count))

@@ -6,10 +6,6 @@ import XCTest
 
 @testable import Intake
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// What one registration through `IntakeStore.register` costs with a category already holding
 /// more than `AppealRecords.massCandidateLimit` recent appeals (a city's steady state): statements
 /// sent to PostgreSQL (from the server's statement log of this test's one connection), CPU of this
@@ -34,20 +30,11 @@ final class RegistrationCostTests: XCTestCase {
         return try AppealValidator.validate(submission, channel: "centre", authenticatedCentre: nil).get()
     }
 
-    static func processCPU() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
-            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
-    }
+    /// This process's CPU, in seconds.
+    static func processCPU() -> Double { ProcessCPU.ownMicroseconds() / 1e6 }
 
-    /// utime + stime of a server process, in seconds (clock ticks of 100 Hz).
-    static func backendCPU(_ pid: Int32) throws -> Double {
-        let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
-        guard let close = stat.lastIndex(of: ")") else { return 0 }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        return (Double(fields[11]) ?? 0) / 100 + (Double(fields[12]) ?? 0) / 100
-    }
+    /// utime + stime of a server process, in seconds.
+    static func backendCPU(_ pid: Int32) throws -> Double { (ProcessCPU.microseconds(pid: pid) ?? 0) / 1e6 }
 
     func testStatementsAndCPUPerRegistration() async throws {
         guard let logPath = ProcessInfo.processInfo.environment["HROMADA_TEST_POSTGRES_LOG"] else {

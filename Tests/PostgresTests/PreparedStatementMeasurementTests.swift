@@ -5,10 +5,6 @@ import XCTest
 
 @testable import HromadaPostgres
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// What preparing saves, on a typical service statement: an INSERT with 8 binds (in transactions of
 /// 100, as a batch handler writes) and a SELECT by primary key, each `runs` times, with the cache off
 /// (every statement parsed, analysed and planned by the server) and on. Prints, per statement: the
@@ -224,13 +220,13 @@ final class PreparedStatementMeasurementTests: XCTestCase {
         _ client: PostgresClient, _ body: (PostgresClient) async throws -> Void
     ) async throws -> Sample {
         let (pid, before) = try await client.withConnection { ($0.backendPID, $0.libpq.statistics) }
-        let cpuBefore = serverCPUMicroseconds(pid: pid)
-        let clientBefore = clientCPUMicroseconds()
+        let cpuBefore = ProcessCPU.microseconds(pid: pid)
+        let clientBefore = ProcessCPU.ownMicroseconds()
         let start = DispatchTimeNanos.now()
         try await body(client)
         let wall = Double(DispatchTimeNanos.now() - start) / 1_000
-        let clientAfter = clientCPUMicroseconds()
-        let cpuAfter = serverCPUMicroseconds(pid: pid)
+        let clientAfter = ProcessCPU.ownMicroseconds()
+        let cpuAfter = ProcessCPU.microseconds(pid: pid)
         let (samePID, after) = try await client.withConnection { ($0.backendPID, $0.libpq.statistics) }
         XCTAssertEqual(samePID, pid, "one connection throughout")
         var sample = Sample(wallMicroseconds: wall, clientCPUMicroseconds: clientAfter - clientBefore)
@@ -239,23 +235,5 @@ final class PreparedStatementMeasurementTests: XCTestCase {
         sample.prepares = after.prepares - before.prepares
         sample.preparedExecutions = after.preparedExecutions - before.preparedExecutions
         return sample
-    }
-
-    /// This test process's CPU time (user + system, every thread).
-    private static func clientCPUMicroseconds() -> Double {
-        var usage = rusage()
-        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-        let user = Double(usage.ru_utime.tv_sec) * 1_000_000 + Double(usage.ru_utime.tv_usec)
-        return user + Double(usage.ru_stime.tv_sec) * 1_000_000 + Double(usage.ru_stime.tv_usec)
-    }
-
-    /// utime + stime of a local process, from /proc/<pid>/stat (nil when it is not on this machine).
-    private static func serverCPUMicroseconds(pid: Int32) -> Double? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let end = stat.lastIndex(of: ")")
-        else { return nil }
-        let fields = stat[stat.index(after: end)...].split(separator: " ")
-        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
-        return (user + system) * 1_000_000 / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 }
