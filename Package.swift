@@ -7,7 +7,7 @@ import PackageDescription
 
 /// One settings array for every target (STYLE habit 1).
 let swiftSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
@@ -21,11 +21,16 @@ let mustache: Target.Dependency = .product(name: "Mustache", package: "swift-mus
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 
 /// A service's library and its thin executable, laid out the same way for every service.
-func service(_ name: String, executable: String, extra: [Target.Dependency] = [], resources: [Resource]? = nil) -> [Target] {
+func service(_ name: String, executable: String, extra: [Target.Dependency] = [], resources: [Resource]? = nil)
+    -> [Target]
+{
     [
         .target(
             name: name,
-            dependencies: ["HromadaRuntime", "HromadaContracts", "HromadaPostgres", "HromadaAMQP", "HromadaCrypto", "HromadaWeb", "HromadaAPI", hummingbird, logging, metrics, lifecycle] + extra,
+            dependencies: [
+                "HromadaRuntime", "HromadaContracts", "HromadaPostgres", "HromadaAMQP", "HromadaCrypto", "HromadaWeb",
+                "HromadaAPI", hummingbird, logging, metrics, lifecycle,
+            ] + extra,
             path: "Services/\(name)/Sources",
             resources: resources,
             swiftSettings: swiftSettings
@@ -92,8 +97,12 @@ let package = Package(
         // MARK: Shared libraries
         // Hex, civil-date arithmetic and error redaction: the one copy the libraries below share.
         .target(name: "HromadaCore", path: "Shared/Core", swiftSettings: swiftSettings),
-        .target(name: "HromadaContracts", dependencies: ["HromadaCore"], path: "Shared/Contracts", swiftSettings: swiftSettings),
-        .target(name: "HromadaCrypto", dependencies: ["COpenSSL", "HromadaCore"], path: "Shared/Crypto", swiftSettings: swiftSettings),
+        .target(
+            name: "HromadaContracts", dependencies: ["HromadaCore"], path: "Shared/Contracts",
+            swiftSettings: swiftSettings),
+        .target(
+            name: "HromadaCrypto", dependencies: ["COpenSSL", "HromadaCore"], path: "Shared/Crypto",
+            swiftSettings: swiftSettings),
         .target(
             name: "HromadaAMQP",
             dependencies: ["CRabbitMQ", "CHromadaShims", logging, metrics, nioPosix],
@@ -115,71 +124,140 @@ let package = Package(
         ),
         // The web kit (context, principal, errors, sessions, CSRF, forms, templates, strings, assets)
         // and the JSON types of the services' APIs; Shared/Web/README.md says how a service adopts them.
-        .target(name: "HromadaAPI", dependencies: ["HromadaContracts"], path: "Shared/API", swiftSettings: swiftSettings),
+        .target(
+            name: "HromadaAPI", dependencies: ["HromadaContracts"], path: "Shared/API", swiftSettings: swiftSettings),
         .target(
             name: "HromadaWeb",
-            dependencies: ["HromadaRuntime", "HromadaContracts", "HromadaCrypto", "HromadaPostgres", hummingbird, mustache, logging],
+            dependencies: [
+                "HromadaRuntime", "HromadaContracts", "HromadaCrypto", "HromadaPostgres", hummingbird, mustache,
+                logging,
+            ],
             path: "Shared/Web", exclude: ["README.md"], resources: [.copy("Resources")], swiftSettings: swiftSettings
         ),
         // Photos: libvips calls (Imaging) and the signed links intake serves them by (Photos).
         .target(name: "HromadaImaging", dependencies: ["CVips"], path: "Shared/Imaging", swiftSettings: swiftSettings),
-        .target(name: "HromadaPhotos", dependencies: ["HromadaCore", "HromadaCrypto"], path: "Shared/Photos", swiftSettings: swiftSettings),
-        .target(name: "HromadaQRCode", dependencies: ["CQREncode"], path: "Shared/QRCode", swiftSettings: swiftSettings),
+        .target(
+            name: "HromadaPhotos", dependencies: ["HromadaCore", "HromadaCrypto"], path: "Shared/Photos",
+            swiftSettings: swiftSettings),
+        .target(
+            name: "HromadaQRCode", dependencies: ["CQREncode"], path: "Shared/QRCode", swiftSettings: swiftSettings),
         .target(
             name: "HromadaTestSupport",
-            dependencies: ["HromadaRuntime", "HromadaAMQP", "HromadaPostgres", "HromadaContracts", hummingbird, logging, lifecycle, nioCore],
+            dependencies: [
+                "HromadaRuntime", "HromadaAMQP", "HromadaPostgres", "HromadaContracts", hummingbird, logging, lifecycle,
+                nioCore,
+            ],
             path: "Shared/TestSupport", swiftSettings: swiftSettings
         ),
     ]
-    + service("Intake", executable: "hromada-intake", extra: [mustache, "HromadaImaging", "HromadaPhotos", "HromadaQRCode"], resources: [.copy("Resources")])
-    + service("Routing", executable: "hromada-routing", extra: [mustache, "HromadaPhotos"], resources: [.copy("Resources")])
-    + service("Notification", executable: "hromada-notification", extra: [mustache, "CCurl", "CHromadaShims"], resources: [.copy("Resources")])
-    + service("Audit", executable: "hromada-audit")
-    + [
-        .target(
-            name: "HromadaCtl",
-            dependencies: ["HromadaRuntime", "HromadaContracts", "HromadaPostgres", "HromadaAMQP", "HromadaCrypto", "HromadaAPI", "HromadaWeb", hummingbird, mustache, argumentParser, logging, lifecycle],
-            path: "Services/Ctl/Sources", resources: [.copy("Resources")], swiftSettings: swiftSettings
-        ),
-        .executableTarget(
-            name: "hromadactl", dependencies: ["HromadaCtl", argumentParser],
-            path: "Services/Ctl/Main", swiftSettings: swiftSettings
-        ),
-        .executableTarget(
-            name: "hromada-bench",
-            dependencies: ["HromadaAMQP", "HromadaPostgres", "HromadaContracts", "HromadaRuntime", argumentParser, logging],
-            path: "Benchmarks/Pipeline", swiftSettings: swiftSettings
-        ),
-        // The officials' inbox at 100,000 tickets per authority (issue 14; BENCHMARKS.md).
-        .executableTarget(
-            name: "hromada-inbox-bench",
-            dependencies: ["Routing", "HromadaPostgres", "HromadaContracts", "HromadaRuntime", argumentParser, logging],
-            path: "Benchmarks/Inbox", swiftSettings: swiftSettings
-        ),
+        + service(
+            "Intake", executable: "hromada-intake",
+            extra: [mustache, "HromadaImaging", "HromadaPhotos", "HromadaQRCode"], resources: [.copy("Resources")])
+        + service(
+            "Routing", executable: "hromada-routing", extra: [mustache, "HromadaPhotos"],
+            resources: [.copy("Resources")])
+        + service(
+            "Notification", executable: "hromada-notification", extra: [mustache, "CCurl", "CHromadaShims"],
+            resources: [.copy("Resources")])
+        + service("Audit", executable: "hromada-audit")
+        + [
+            .target(
+                name: "HromadaCtl",
+                dependencies: [
+                    "HromadaRuntime", "HromadaContracts", "HromadaPostgres", "HromadaAMQP", "HromadaCrypto",
+                    "HromadaAPI", "HromadaWeb", hummingbird, mustache, argumentParser, logging, lifecycle,
+                ],
+                path: "Services/Ctl/Sources", resources: [.copy("Resources")], swiftSettings: swiftSettings
+            ),
+            .executableTarget(
+                name: "hromadactl", dependencies: ["HromadaCtl", argumentParser],
+                path: "Services/Ctl/Main", swiftSettings: swiftSettings
+            ),
+            .executableTarget(
+                name: "hromada-bench",
+                dependencies: [
+                    "HromadaAMQP", "HromadaPostgres", "HromadaContracts", "HromadaRuntime", argumentParser, logging,
+                ],
+                path: "Benchmarks/Pipeline", swiftSettings: swiftSettings
+            ),
+            // The officials' inbox at 100,000 tickets per authority (issue 14; BENCHMARKS.md).
+            .executableTarget(
+                name: "hromada-inbox-bench",
+                dependencies: [
+                    "Routing", "HromadaPostgres", "HromadaContracts", "HromadaRuntime", argumentParser, logging,
+                ],
+                path: "Benchmarks/Inbox", swiftSettings: swiftSettings
+            ),
 
-        // MARK: Tests (unit tests in memory; integration tests against the real servers)
-        .testTarget(name: "CoreTests", dependencies: ["HromadaCore"], path: "Tests/CoreTests", swiftSettings: swiftSettings),
-        .testTarget(name: "ContractsTests", dependencies: ["HromadaContracts"], path: "Tests/ContractsTests", resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
-        .testTarget(
-            name: "PhotoTests",
-            dependencies: ["HromadaImaging", "HromadaPhotos", "Intake", "Routing", "Audit", "HromadaTestSupport", "HromadaAMQP"],
-            path: "Tests/PhotoTests", swiftSettings: swiftSettings
-        ),
-        .testTarget(name: "CryptoTests", dependencies: ["HromadaCrypto"], path: "Tests/CryptoTests", swiftSettings: swiftSettings),
-        .testTarget(name: "AMQPTests", dependencies: ["HromadaAMQP", "HromadaTestSupport"], path: "Tests/AMQPTests", swiftSettings: swiftSettings),
-        .testTarget(name: "PostgresTests", dependencies: ["HromadaPostgres", "HromadaTestSupport"], path: "Tests/PostgresTests", swiftSettings: swiftSettings),
-        .testTarget(name: "RuntimeTests", dependencies: ["HromadaRuntime", "HromadaTestSupport"], path: "Tests/RuntimeTests", swiftSettings: swiftSettings),
-        .testTarget(name: "IntakeTests", dependencies: ["Intake", "HromadaTestSupport", "HromadaQRCode", .product(name: "HummingbirdTesting", package: "hummingbird")], path: "Tests/IntakeTests", swiftSettings: swiftSettings),
-        .testTarget(name: "RoutingTests", dependencies: ["Routing", "HromadaTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")], path: "Tests/RoutingTests", swiftSettings: swiftSettings),
-        .testTarget(name: "NotificationTests", dependencies: ["Notification", "HromadaTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")], path: "Tests/NotificationTests", swiftSettings: swiftSettings),
-        .testTarget(name: "AuditTests", dependencies: ["Audit", "HromadaTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")], path: "Tests/AuditTests", swiftSettings: swiftSettings),
-        .testTarget(
-            name: "WebTests",
-            dependencies: ["HromadaWeb", "HromadaTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
-            path: "Tests/WebTests", resources: [.copy("Resources")], swiftSettings: swiftSettings
-        ),
-        .testTarget(name: "CtlTests", dependencies: ["HromadaCtl", "HromadaTestSupport", "HromadaWeb", "HromadaAPI", .product(name: "HummingbirdTesting", package: "hummingbird")], path: "Tests/CtlTests", swiftSettings: swiftSettings),
-        .testTarget(name: "SecurityTests", dependencies: ["Intake", "Routing", "Notification", "Audit", "HromadaCtl", "HromadaTestSupport", "HromadaAMQP", "HromadaPostgres", "HromadaCrypto"], path: "Tests/SecurityTests", swiftSettings: swiftSettings),
-        .testTarget(name: "SystemTests", dependencies: ["HromadaTestSupport", "HromadaContracts", "HromadaAMQP", "HromadaPostgres"], path: "Tests/SystemTests", swiftSettings: swiftSettings),
-    ]
+            // MARK: Tests (unit tests in memory; integration tests against the real servers)
+            .testTarget(
+                name: "CoreTests", dependencies: ["HromadaCore"], path: "Tests/CoreTests", swiftSettings: swiftSettings),
+            .testTarget(
+                name: "ContractsTests", dependencies: ["HromadaContracts"], path: "Tests/ContractsTests",
+                resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+            .testTarget(
+                name: "PhotoTests",
+                dependencies: [
+                    "HromadaImaging", "HromadaPhotos", "Intake", "Routing", "Audit", "HromadaTestSupport",
+                    "HromadaAMQP",
+                ],
+                path: "Tests/PhotoTests", swiftSettings: swiftSettings
+            ),
+            .testTarget(
+                name: "CryptoTests", dependencies: ["HromadaCrypto"], path: "Tests/CryptoTests",
+                swiftSettings: swiftSettings),
+            .testTarget(
+                name: "AMQPTests", dependencies: ["HromadaAMQP", "HromadaTestSupport"], path: "Tests/AMQPTests",
+                swiftSettings: swiftSettings),
+            .testTarget(
+                name: "PostgresTests", dependencies: ["HromadaPostgres", "HromadaTestSupport"],
+                path: "Tests/PostgresTests", swiftSettings: swiftSettings),
+            .testTarget(
+                name: "RuntimeTests", dependencies: ["HromadaRuntime", "HromadaTestSupport"],
+                path: "Tests/RuntimeTests", swiftSettings: swiftSettings),
+            .testTarget(
+                name: "IntakeTests",
+                dependencies: [
+                    "Intake", "HromadaTestSupport", "HromadaQRCode",
+                    .product(name: "HummingbirdTesting", package: "hummingbird"),
+                ], path: "Tests/IntakeTests", swiftSettings: swiftSettings),
+            .testTarget(
+                name: "RoutingTests",
+                dependencies: [
+                    "Routing", "HromadaTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                ], path: "Tests/RoutingTests", swiftSettings: swiftSettings),
+            .testTarget(
+                name: "NotificationTests",
+                dependencies: [
+                    "Notification", "HromadaTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                ], path: "Tests/NotificationTests", swiftSettings: swiftSettings),
+            .testTarget(
+                name: "AuditTests",
+                dependencies: [
+                    "Audit", "HromadaTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                ], path: "Tests/AuditTests", swiftSettings: swiftSettings),
+            .testTarget(
+                name: "WebTests",
+                dependencies: [
+                    "HromadaWeb", "HromadaTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                ],
+                path: "Tests/WebTests", resources: [.copy("Resources")], swiftSettings: swiftSettings
+            ),
+            .testTarget(
+                name: "CtlTests",
+                dependencies: [
+                    "HromadaCtl", "HromadaTestSupport", "HromadaWeb", "HromadaAPI",
+                    .product(name: "HummingbirdTesting", package: "hummingbird"),
+                ], path: "Tests/CtlTests", swiftSettings: swiftSettings),
+            .testTarget(
+                name: "SecurityTests",
+                dependencies: [
+                    "Intake", "Routing", "Notification", "Audit", "HromadaCtl", "HromadaTestSupport", "HromadaAMQP",
+                    "HromadaPostgres", "HromadaCrypto",
+                ], path: "Tests/SecurityTests", swiftSettings: swiftSettings),
+            .testTarget(
+                name: "SystemTests",
+                dependencies: ["HromadaTestSupport", "HromadaContracts", "HromadaAMQP", "HromadaPostgres"],
+                path: "Tests/SystemTests", swiftSettings: swiftSettings),
+        ]
 )

@@ -24,7 +24,8 @@ final class AuditReader {
 
     /// Reads what was appended since the last call; keeps only `ids`.
     func refresh(ids: Set<UUID>) async throws {
-        let rows = try await db.query("""
+        let rows = try await db.query(
+            """
             SELECT seq, correlation_id, event_type, recorded_at FROM audit.log
             WHERE seq > \(lastSeq) AND event_type IN ('appeal.registered', 'ticket.assigned')
             ORDER BY seq

@@ -1,8 +1,9 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 struct HTTPClientError: Error, CustomStringConvertible, Sendable {
@@ -26,12 +27,14 @@ final class BlockingSocket {
         self.port = port
         self.timeoutSeconds = timeoutSeconds
         #if canImport(Glibc)
-        let socketType = Int32(SOCK_STREAM.rawValue)
+            let socketType = Int32(SOCK_STREAM.rawValue)
         #else
-        let socketType = SOCK_STREAM
+            let socketType = SOCK_STREAM
         #endif
         let descriptor = socket(AF_INET, socketType, 0)
-        guard descriptor >= 0 else { throw HTTPClientError(code: "socket", description: "socket() failed: errno \(errno)") }
+        guard descriptor >= 0 else {
+            throw HTTPClientError(code: "socket", description: "socket() failed: errno \(errno)")
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian

@@ -26,8 +26,10 @@ struct Ceilings: Codable, Sendable {
 enum CeilingBench {
     /// Publishes `count` persistent messages of `size` bytes in confirm batches of `batch` to a
     /// throwaway quorum queue while consuming them with prefetch `prefetch`.
-    static func broker(amqp: AMQPConfiguration, runTag: String, count: Int = 20_000, size: Int = 256, batch: Int = 100,
-                       prefetch: UInt16 = 500, logger: Logger) async throws -> (total: Double, publish: Double) {
+    static func broker(
+        amqp: AMQPConfiguration, runTag: String, count: Int = 20_000, size: Int = 256, batch: Int = 100,
+        prefetch: UInt16 = 500, logger: Logger
+    ) async throws -> (total: Double, publish: Double) {
         let queue = "hromada.bench.ceiling.\(runTag)"
         let topology = AMQPTopology(queues: [.init(name: queue, durable: true, arguments: ["x-queue-type": "quorum"])])
         let client = AMQPClient(configuration: amqp, logger: logger)
@@ -53,8 +55,9 @@ enum CeilingBench {
         while sent < count {
             let n = min(batch, count - sent)
             let messages = (0..<n).map { _ in
-                AMQPOutgoingMessage(exchange: "", routingKey: queue, body: body,
-                                    properties: AMQPProperties(contentType: "application/octet-stream", deliveryMode: 2))
+                AMQPOutgoingMessage(
+                    exchange: "", routingKey: queue, body: body,
+                    properties: AMQPProperties(contentType: "application/octet-stream", deliveryMode: 2))
             }
             try await client.publish(messages)
             sent += n
@@ -80,23 +83,31 @@ enum CeilingBench {
 
     /// Single-row INSERT rates in a throwaway database created as the superuser.
     static func postgres(adminURL: String, runTag: String, seconds: Double = 5, logger: Logger) async throws
-        -> (one: Double, four: Double, oneTransaction: Double) {
+        -> (one: Double, four: Double, oneTransaction: Double)
+    {
         let database = "hromada_bench_\(runTag.lowercased())"
-        let admin = PostgresClient(configuration: PostgresConfiguration(connectionString: adminURL, poolSize: 1, applicationName: "hromada-bench"), logger: logger)
+        let admin = PostgresClient(
+            configuration: PostgresConfiguration(
+                connectionString: adminURL, poolSize: 1, applicationName: "hromada-bench"), logger: logger)
         try await admin.withConnection { connection in
             try connection.executeScript("DROP DATABASE IF EXISTS \(database)")
             try connection.executeScript("CREATE DATABASE \(database)")
         }
         func dropDatabase() async {
-            _ = try? await admin.withConnection { connection in try connection.executeScript("DROP DATABASE IF EXISTS \(database) WITH (FORCE)") }
+            _ = try? await admin.withConnection { connection in
+                try connection.executeScript("DROP DATABASE IF EXISTS \(database) WITH (FORCE)")
+            }
             await admin.close()
         }
         do {
             let url = replacingDatabase(in: adminURL, with: database)
-            let pool = PostgresClient(configuration: PostgresConfiguration(connectionString: url, poolSize: 4, applicationName: "hromada-bench"), logger: logger)
+            let pool = PostgresClient(
+                configuration: PostgresConfiguration(
+                    connectionString: url, poolSize: 4, applicationName: "hromada-bench"), logger: logger)
             try await pool.withConnection { connection in
                 try connection.executeScript(
-                    "CREATE TABLE bench_rows (id bigserial PRIMARY KEY, payload text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())")
+                    "CREATE TABLE bench_rows (id bigserial PRIMARY KEY, payload text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())"
+                )
             }
             let payload = String(repeating: "п", count: 128)  // 256 bytes of UTF-8
             @Sendable func insertLoop(_ connection: PostgresConnection, until end: Double) throws -> Int {

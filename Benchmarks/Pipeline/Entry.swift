@@ -11,7 +11,8 @@ import Logging
 struct Entry: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hromada-bench",
-        abstract: "Submits appeals over HTTP to a running Hromada and measures registration and end-to-end latency, throughput, "
+        abstract:
+            "Submits appeals over HTTP to a running Hromada and measures registration and end-to-end latency, throughput, "
             + "the broker and PostgreSQL ceilings of the same run, and each service's CPU and memory.")
 
     @Option(help: "Intake base URL.") var intakeURL = "http://127.0.0.1:8080"
@@ -20,8 +21,10 @@ struct Entry: AsyncParsableCommand {
     @Option(help: "Demo credentials written by up.sh (adminToken is used to register benchmark centres).")
     var credentials = ".hromada/credentials.json"
     @Option(help: "Folder of the services' pid files.") var runDir = ".hromada/run"
-    @Option(help: "Broker the services use.") var amqpURL = ProcessInfo.processInfo.environment["HROMADA_AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5672/%2f"
-    @Option(help: "RabbitMQ management API.") var rabbitmqAPI = ProcessInfo.processInfo.environment["HROMADA_RABBITMQ_API"] ?? "http://guest:guest@127.0.0.1:15672"
+    @Option(help: "Broker the services use.") var amqpURL =
+        ProcessInfo.processInfo.environment["HROMADA_AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5672/%2f"
+    @Option(help: "RabbitMQ management API.") var rabbitmqAPI =
+        ProcessInfo.processInfo.environment["HROMADA_RABBITMQ_API"] ?? "http://guest:guest@127.0.0.1:15672"
     @Option(help: "PostgreSQL superuser URL (throwaway ceiling database; reads audit.log).")
     var pgAdminURL = "postgresql://postgres:postgres@127.0.0.1:5432/postgres"
     @Option(help: "The system's database (holds the audit schema).") var database = "hromada"
@@ -39,16 +42,20 @@ struct Entry: AsyncParsableCommand {
     var soakWindowSeconds = 60.0
     @Option(help: "Phases to run, comma-separated: max, sustained, rate, soak (empty: ceilings only).")
     var phases = "max,rate"
-    @Option(help: ArgumentHelp("Benchmark centres to register (each centre key is rate-limited to 50 appeals/s by the intake; "
-        + "raised automatically so that no centre is offered more than 40/s)."))
+    @Option(
+        help: ArgumentHelp(
+            "Benchmark centres to register (each centre key is rate-limited to 50 appeals/s by the intake; "
+                + "raised automatically so that no centre is offered more than 40/s)."))
     var centres = 40
     @Option(help: "Ceilings to measure, comma-separated: broker, postgres, smtp.") var ceilings = "broker,postgres,smtp"
     @Option(help: "The SMTP server the notification service sends to (its HROMADA_SMTP_URL).")
     var smtpURL = ProcessInfo.processInfo.environment["HROMADA_SMTP_URL"] ?? "smtp://127.0.0.1:2525"
     @Option(help: "More SMTP servers (comma-separated smtp:// URLs) to measure the same way, for comparison.")
     var smtpCompare = ""
-    @Option(help: ArgumentHelp("SMTP connections of the ceiling: the notification service's (NotificationSettings.senderThreads, "
-        + "one kept libcurl connection per sender thread; 4 by default)."))
+    @Option(
+        help: ArgumentHelp(
+            "SMTP connections of the ceiling: the notification service's (NotificationSettings.senderThreads, "
+                + "one kept libcurl connection per sender thread; 4 by default)."))
     var smtpConnections = 4
     @Option(help: "Seconds per SMTP ceiling measurement.") var smtpSeconds = 10.0
     @Flag(help: "Open a new SMTP connection per message in the ceiling (as libcurl without connection reuse).")
@@ -69,41 +76,51 @@ struct Entry: AsyncParsableCommand {
         let runTag = String(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(8)).lowercased()
         let startedAt = ISO8601.format(Date())
         func say(_ text: String) { FileHandle.standardError.write(Data("[bench] \(text)\n".utf8)) }
-        let phaseList = phases.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let phaseList = phases.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+            !$0.isEmpty
+        }
         for phase in phaseList where !["max", "sustained", "rate", "soak"].contains(phase) {
             throw ValidationError("unknown phase \(phase) (max, sustained, rate, soak)")
         }
-        let ceilingList = Set(ceilings.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        let ceilingList = Set(
+            ceilings.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
         for ceiling in ceilingList where !["broker", "postgres", "smtp"].contains(ceiling) {
             throw ValidationError("unknown ceiling \(ceiling) (broker, postgres, smtp)")
         }
         // The intake limits each centre key to 50 registrations/s (burst 100; IntakeAPI, not configurable):
         // offer no centre more than 40/s.
-        let peakRate = phaseList.map { phase -> Double in
-            switch phase {
-            case "rate": rate
-            case "sustained": sustainedRate
-            case "soak": soakRate
-            default: 0
-            }
-        }.max() ?? 0
+        let peakRate =
+            phaseList.map { phase -> Double in
+                switch phase {
+                case "rate": rate
+                case "sustained": sustainedRate
+                case "soak": soakRate
+                default: 0
+                }
+            }.max() ?? 0
         let centreCount = max(centres, Int((peakRate / 40).rounded(.up)))
-        if centreCount > centres { say("raising the benchmark centres from \(centres) to \(centreCount) for \(Int(peakRate))/s") }
+        if centreCount > centres {
+            say("raising the benchmark centres from \(centres) to \(centreCount) for \(Int(peakRate))/s")
+        }
 
         let amqp = try AMQPConfiguration(url: amqpURL, connectionName: "hromada-bench")
         let databaseURL = CeilingBench.replacingDatabase(in: pgAdminURL, with: database)
-        let db = PostgresClient(configuration: PostgresConfiguration(connectionString: databaseURL, poolSize: 1, applicationName: "hromada-bench"), logger: logger)
+        let db = PostgresClient(
+            configuration: PostgresConfiguration(
+                connectionString: databaseURL, poolSize: 1, applicationName: "hromada-bench"), logger: logger)
         defer { Task { await db.close() } }
         let machine = await Self.machineInfo(db: db, managementURL: rabbitmqAPI)
         let measured = await measureCeilings(ceilingList, amqp: amqp, runTag: runTag, logger: logger, say: say)
 
         var reports: [PhaseReport] = []
         if !phaseList.isEmpty {
-            reports = try await runPhases(phaseList, centreCount: centreCount, amqp: amqp, db: db, runTag: runTag,
-                                          logger: logger, say: say)
+            reports = try await runPhases(
+                phaseList, centreCount: centreCount, amqp: amqp, db: db, runTag: runTag,
+                logger: logger, say: say)
         }
         var settings: [String: String] = [
-            "appeals": "\(appeals)", "concurrency": "\(concurrency)", "rate": "\(rate)", "rateSeconds": "\(rateSeconds)",
+            "appeals": "\(appeals)", "concurrency": "\(concurrency)", "rate": "\(rate)",
+            "rateSeconds": "\(rateSeconds)",
             "sustainedRate": "\(sustainedRate)", "sustainedSeconds": "\(sustainedSeconds)", "soakRate": "\(soakRate)",
             "soakSeconds": "\(soakSeconds)", "soakWindowSeconds": "\(soakWindowSeconds)",
             "centres": "\(centreCount)", "phases": phases, "smtpURL": smtpURL, "smtpConnections": "\(smtpConnections)",
@@ -113,8 +130,9 @@ struct Entry: AsyncParsableCommand {
         for name in ["HROMADA_PREFETCH", "HROMADA_DATABASE_POOL_SIZE"] {
             settings[name] = ProcessInfo.processInfo.environment[name] ?? "(service default)"
         }
-        var report = BenchReport(startedAt: startedAt, runTag: runTag, machine: machine, settings: settings, ceilings: measured,
-                                 phases: reports)
+        var report = BenchReport(
+            startedAt: startedAt, runTag: runTag, machine: machine, settings: settings, ceilings: measured,
+            phases: reports)
         report.targets = TargetTable.evaluate(report)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -128,8 +146,10 @@ struct Entry: AsyncParsableCommand {
     }
 
     /// The ceilings of `which`, measured while the pipeline is idle.
-    func measureCeilings(_ which: Set<String>, amqp: AMQPConfiguration, runTag: String, logger: Logger,
-                         say: (String) -> Void) async -> Ceilings {
+    func measureCeilings(
+        _ which: Set<String>, amqp: AMQPConfiguration, runTag: String, logger: Logger,
+        say: (String) -> Void
+    ) async -> Ceilings {
         var ceilings = Ceilings()
         guard !skipCeilings else { return ceilings }
         if which.contains("broker") {
@@ -145,7 +165,8 @@ struct Entry: AsyncParsableCommand {
         if which.contains("postgres") {
             say("ceiling: PostgreSQL single-row INSERT (1 and 4 clients, \(ceilingSeconds) s each) and one transaction")
             do {
-                let pg = try await CeilingBench.postgres(adminURL: pgAdminURL, runTag: runTag, seconds: ceilingSeconds, logger: logger)
+                let pg = try await CeilingBench.postgres(
+                    adminURL: pgAdminURL, runTag: runTag, seconds: ceilingSeconds, logger: logger)
                 ceilings.postgresInsert1ClientPerSecond = pg.one
                 ceilings.postgresInsert4ClientsPerSecond = pg.four
                 ceilings.postgresInsertOneTransactionPerSecond = pg.oneTransaction
@@ -154,13 +175,18 @@ struct Entry: AsyncParsableCommand {
             }
         }
         if which.contains("smtp") {
-            let others = smtpCompare.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            let others = smtpCompare.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                !$0.isEmpty
+            }
             for url in [smtpURL] + others {
                 say("ceiling: SMTP acceptance at \(url), \(smtpConnections) connections, \(smtpSeconds) s")
                 do {
-                    let result = try await SMTPCeiling.measure(url: url, connections: smtpConnections, seconds: smtpSeconds,
-                                                               reconnectEachMessage: smtpReconnect, runTag: runTag)
-                    if result.accepted == 0 { ceilings.notes.append("SMTP ceiling at \(url): nothing accepted (\(result.firstError ?? "?"))") }
+                    let result = try await SMTPCeiling.measure(
+                        url: url, connections: smtpConnections, seconds: smtpSeconds,
+                        reconnectEachMessage: smtpReconnect, runTag: runTag)
+                    if result.accepted == 0 {
+                        ceilings.notes.append("SMTP ceiling at \(url): nothing accepted (\(result.firstError ?? "?"))")
+                    }
                     ceilings.smtp.append(result)
                 } catch {
                     ceilings.notes.append("SMTP ceiling at \(url) failed: \(error)")
@@ -171,13 +197,16 @@ struct Entry: AsyncParsableCommand {
     }
 
     /// Registers the benchmark centres, then runs each phase with the observer and the sampler.
-    func runPhases(_ phaseList: [String], centreCount: Int, amqp: AMQPConfiguration, db: PostgresClient, runTag: String,
-                   logger: Logger, say: @escaping (String) -> Void) async throws -> [PhaseReport] {
+    func runPhases(
+        _ phaseList: [String], centreCount: Int, amqp: AMQPConfiguration, db: PostgresClient, runTag: String,
+        logger: Logger, say: @escaping (String) -> Void
+    ) async throws -> [PhaseReport] {
         let centres = centreCount
         // Credentials and the system's readiness.
         guard let data = FileManager.default.contents(atPath: credentials),
-              let creds = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let adminToken = creds["adminToken"] as? String else {
+            let creds = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let adminToken = creds["adminToken"] as? String
+        else {
             throw ValidationError("cannot read adminToken from \(credentials); run deploy/local/up.sh first")
         }
         let intake = try parseHTTPBase(intakeURL)
@@ -190,7 +219,10 @@ struct Entry: AsyncParsableCommand {
             let connection = BlockingHTTPConnection(host: intake.host, port: port, timeoutSeconds: 5)
             let status = (try? connection.request(method: "GET", path: "/health/ready").status) ?? 0
             connection.close()
-            if status != 200 { throw ValidationError("hromada-\(service) on port \(port) is not ready (status \(status)); run deploy/local/up.sh") }
+            if status != 200 {
+                throw ValidationError(
+                    "hromada-\(service) on port \(port) is not ready (status \(status)); run deploy/local/up.sh")
+            }
         }
 
         // Benchmark centres: the intake limits each centre key to 50 requests/s (burst 100), as a
@@ -205,10 +237,14 @@ struct Entry: AsyncParsableCommand {
             let body = try JSONSerialization.data(withJSONObject: [
                 "name": "Бенчмарк-центр \(n)", "address": "м. Миколаїв, вул. Тестова, \(n + 1)", "key": key,
             ])
-            let response = try admin.request(method: "PUT", path: "/v1/admin/centres/\(id)",
-                                             headers: [("Authorization", "Bearer \(adminToken)"), ("Content-Type", "application/json")], body: Array(body))
+            let response = try admin.request(
+                method: "PUT", path: "/v1/admin/centres/\(id)",
+                headers: [("Authorization", "Bearer \(adminToken)"), ("Content-Type", "application/json")],
+                body: Array(body))
             guard response.status == 200 || response.status == 201 else {
-                throw ValidationError("PUT /v1/admin/centres/\(id) answered \(response.status): \(String(decoding: response.body, as: UTF8.self))")
+                throw ValidationError(
+                    "PUT /v1/admin/centres/\(id) answered \(response.status): \(String(decoding: response.body, as: UTF8.self))"
+                )
             }
             keys.append(key)
         }
@@ -226,16 +262,21 @@ struct Entry: AsyncParsableCommand {
         watched.append(WatchedProcess(name: "hromada-bench", selector: .command("hromada-bench")))
         var metricsPorts: [String: UInt16] = [:]
         for (service, port) in ports { metricsPorts[service] = port }
-        let sampler = Sampler(processes: watched, interval: 0.25, managementURL: rabbitmqAPI, vhost: amqp.vhost, metricsPorts: metricsPorts)
+        let sampler = Sampler(
+            processes: watched, interval: 0.25, managementURL: rabbitmqAPI, vhost: amqp.vhost,
+            metricsPorts: metricsPorts)
         let factory = AppealFactory(runTag: runTag)
 
         let management = try? ManagementAPI(url: rabbitmqAPI)
         func counters() async -> PhaseCounters? {
             guard let messages = await management?.settledVhostMessageCounts(amqp.vhost),
-                  let commits = await db.commits(of: database), let xid = await db.nextTransactionId() else { return nil }
+                let commits = await db.commits(of: database), let xid = await db.nextTransactionId()
+            else { return nil }
             let events = observer.eventCounts()
-            return PhaseCounters(publishes: messages.publishes, deliveries: messages.deliveries, commits: commits, writeTransactions: xid,
-                                 observed: events.values.reduce(0, +), notificationsSent: events["notification.sent"] ?? 0)
+            return PhaseCounters(
+                publishes: messages.publishes, deliveries: messages.deliveries, commits: commits,
+                writeTransactions: xid,
+                observed: events.values.reduce(0, +), notificationsSent: events["notification.sent"] ?? 0)
         }
 
         var reports: [PhaseReport] = []
@@ -263,10 +304,12 @@ struct Entry: AsyncParsableCommand {
                 window = soakWindowSeconds
             }
             say("phase \(phase): \(count) appeals, \(shape)")
-            let generator = LoadGenerator(host: intake.host, port: intake.port, keys: keys, factory: factory, indexOffset: offset)
+            let generator = LoadGenerator(
+                host: intake.host, port: intake.port, keys: keys, factory: factory, indexOffset: offset)
             offset += count
-            var report = try await runPhase(name: phase, shape: shape, count: count, generator: generator, observer: observer,
-                                            sampler: sampler, db: db, windowSeconds: window, say: say)
+            var report = try await runPhase(
+                name: phase, shape: shape, count: count, generator: generator, observer: observer,
+                sampler: sampler, db: db, windowSeconds: window, say: say)
             // Also lets the system settle between phases.
             let after = await counters()
             report.cost = PerAppealCost(before: before, after: after, completed: report.completed)
@@ -279,13 +322,17 @@ struct Entry: AsyncParsableCommand {
     }
 
     /// The process names of a postfix instance (deploy/bench/postfix.sh), watched as one group.
-    static let postfixProcesses = ["master", "smtpd", "cleanup", "qmgr", "trivial-rewrite", "discard", "anvil",
-                                   "proxymap", "scache", "postlogd", "bounce"]
+    static let postfixProcesses = [
+        "master", "smtpd", "cleanup", "qmgr", "trivial-rewrite", "discard", "anvil",
+        "proxymap", "scache", "postlogd", "bounce",
+    ]
 
     // MARK: One phase
 
-    func runPhase(name: String, shape: LoadShape, count: Int, generator: LoadGenerator, observer: EventObserver, sampler: Sampler,
-                  db: PostgresClient, windowSeconds: Double?, say: (String) -> Void) async throws -> PhaseReport {
+    func runPhase(
+        name: String, shape: LoadShape, count: Int, generator: LoadGenerator, observer: EventObserver, sampler: Sampler,
+        db: PostgresClient, windowSeconds: Double?, say: (String) -> Void
+    ) async throws -> PhaseReport {
         let loadBefore = Self.loadAverage()
         let phaseStart = Date()
         let audit = try await AuditReader.startingNow(db: db)
@@ -293,11 +340,19 @@ struct Entry: AsyncParsableCommand {
         let submissions = await generator.run(count: count, shape: shape)
         let accepted = submissions.filter { $0.status == 201 && $0.appealId != nil && $0.registeredAt != nil }
         var refused: [String: Int] = [:]
-        for s in submissions where !(s.status == 201 && s.appealId != nil) { refused[s.error ?? "HTTP \(s.status)", default: 0] += 1 }
+        for s in submissions where !(s.status == 201 && s.appealId != nil) {
+            refused[s.error ?? "HTTP \(s.status)", default: 0] += 1
+        }
         let firstDue = submissions.map(\.dueWall).min() ?? phaseStart
         let lastAnswer = submissions.map { $0.dueWall.addingTimeInterval($0.latency) }.max() ?? phaseStart
-        if !refused.isEmpty { say("phase \(name): refused/failed: \(refused.sorted { $0.key < $1.key }.map { "\($0.value)× \($0.key)" }.joined(separator: ", "))") }
-        say("phase \(name): \(accepted.count) of \(count) registered in \(String(format: "%.1f", lastAnswer.timeIntervalSince(firstDue))) s; draining")
+        if !refused.isEmpty {
+            say(
+                "phase \(name): refused/failed: \(refused.sorted { $0.key < $1.key }.map { "\($0.value)× \($0.key)" }.joined(separator: ", "))"
+            )
+        }
+        say(
+            "phase \(name): \(accepted.count) of \(count) registered in \(String(format: "%.1f", lastAnswer.timeIntervalSince(firstDue))) s; draining"
+        )
 
         // Drain: wait until every accepted appeal's ticket and resident notice were seen and both
         // events are in the audit log (or the timeout passes).
@@ -312,15 +367,20 @@ struct Entry: AsyncParsableCommand {
             } catch {
                 say("reading audit.log failed (\(error)); retrying")
             }
-            let audited = ids.filter { audit.entries[$0]?.registered != nil && audit.entries[$0]?.assigned != nil }.count
+            let audited = ids.filter { audit.entries[$0]?.registered != nil && audit.entries[$0]?.assigned != nil }
+                .count
             if Date().timeIntervalSince(lastProgress) >= 10 {
                 lastProgress = Date()
                 let assignedOnly = ids.filter { timelines[$0]?.assigned != nil }.count
                 let notifiedOnly = ids.filter { timelines[$0]?.residentNotified != nil }.count
-                say("phase \(name): draining — of \(ids.count): ticket.assigned \(assignedOnly), resident notified \(notifiedOnly), audited \(audited)")
+                say(
+                    "phase \(name): draining — of \(ids.count): ticket.assigned \(assignedOnly), resident notified \(notifiedOnly), audited \(audited)"
+                )
             }
             if (seen == ids.count && audited == ids.count) || Date() > drainDeadline {
-                if Date() > drainDeadline { say("phase \(name): drain timeout — events seen \(seen), audited \(audited) of \(ids.count)") }
+                if Date() > drainDeadline {
+                    say("phase \(name): drain timeout — events seen \(seen), audited \(audited) of \(ids.count)")
+                }
                 break
             }
             try await Task.sleep(for: .milliseconds(500))
@@ -339,7 +399,8 @@ struct Entry: AsyncParsableCommand {
         var lastCompletion = firstDue
         for s in submissions { if s.status == 201 { http.append(s.latency) } }
         for s in submissions {
-            var outcome = SoakAnalysis.Outcome(due: s.dueWall, registered: s.status == 201, registrationSeconds: s.latency)
+            var outcome = SoakAnalysis.Outcome(
+                due: s.dueWall, registered: s.status == 201, registrationSeconds: s.latency)
             defer { outcomes.append(outcome) }
             guard s.status == 201, let id = s.appealId, let t0 = s.registeredAt else { continue }
             let timeline = timelines[id]
@@ -348,7 +409,9 @@ struct Entry: AsyncParsableCommand {
             if let n = timeline?.residentNotified { notified.append(n.timeIntervalSince(t0)) }
             if let r = entries?.registered { auditRegistered.append(r.timeIntervalSince(t0)) }
             if let r = entries?.assigned { auditAssigned.append(r.timeIntervalSince(t0)) }
-            if let a = timeline?.assigned, let n = timeline?.residentNotified, let r1 = entries?.registered, let r2 = entries?.assigned {
+            if let a = timeline?.assigned, let n = timeline?.residentNotified, let r1 = entries?.registered,
+                let r2 = entries?.assigned
+            {
                 let done = max(a, n, r1, r2)
                 complete.append(done.timeIntervalSince(t0))
                 outcome.endToEndSeconds = done.timeIntervalSince(t0)
@@ -371,9 +434,11 @@ struct Entry: AsyncParsableCommand {
         var report = PhaseReport(
             name: name, shape: "\(shape)", offered: count, accepted: accepted.count, refused: refused,
             submitSeconds: submitSeconds, registrationsPerSecond: Double(accepted.count) / submitSeconds,
-            completed: complete.count, endToEndSeconds: e2eSeconds, endToEndPerSecond: Double(complete.count) / e2eSeconds,
+            completed: complete.count, endToEndSeconds: e2eSeconds,
+            endToEndPerSecond: Double(complete.count) / e2eSeconds,
             registration: Percentiles(seconds: http), toTicketAssigned: Percentiles(seconds: assigned),
-            toResidentNotified: Percentiles(seconds: notified), toAuditRegistered: Percentiles(seconds: auditRegistered),
+            toResidentNotified: Percentiles(seconds: notified),
+            toAuditRegistered: Percentiles(seconds: auditRegistered),
             toAuditAssigned: Percentiles(seconds: auditAssigned), toComplete: Percentiles(seconds: complete),
             auditRows: rows.rows, auditAppendedPerSecond: rows.perSecond, auditPeakPerSecond: rows.peak,
             processes: usage.usage, peakQueueDepth: usage.queueDepth, peakOutboxLag: usage.outboxLag,
@@ -385,22 +450,26 @@ struct Entry: AsyncParsableCommand {
             let end = firstDue.addingTimeInterval(window)
             report.offeredRate = offeredRate
             report.offeredSeconds = window
-            report.sustainedPerSecond = Double(outcomes.filter { ($0.completedAt.map { $0 < end }) ?? false }.count) / window
+            report.sustainedPerSecond =
+                Double(outcomes.filter { ($0.completedAt.map { $0 < end }) ?? false }.count) / window
         }
         if let windowSeconds {
             let windowCount = max(1, Int(((report.offeredSeconds ?? submitSeconds) / windowSeconds).rounded(.up)))
             let perWindow = sampler.windows(from: firstDue, seconds: windowSeconds, count: windowCount)
-            let windows = SoakAnalysis.windows(outcomes: outcomes, start: firstDue, seconds: windowSeconds, count: windowCount,
-                                               usage: perWindow)
+            let windows = SoakAnalysis.windows(
+                outcomes: outcomes, start: firstDue, seconds: windowSeconds, count: windowCount,
+                usage: perWindow)
             report.windows = windows
-            report.soak = SoakVerdict(windows: windows, services: ["intake", "routing", "notification", "audit"].map { "hromada-\($0)" })
+            report.soak = SoakVerdict(
+                windows: windows, services: ["intake", "routing", "notification", "audit"].map { "hromada-\($0)" })
         }
         return report
     }
 
     /// Rows appended to audit.log since `from`: count, rate over their span, busiest second.
     static func auditRate(db: PostgresClient, from: Date) async throws -> (rows: Int, perSecond: Double, peak: Int) {
-        let rows = try await db.query("""
+        let rows = try await db.query(
+            """
             SELECT count(*)::bigint, COALESCE(EXTRACT(EPOCH FROM max(recorded_at) - min(recorded_at)), 0)::float8,
                    COALESCE((SELECT max(n) FROM (SELECT count(*) AS n FROM audit.log WHERE recorded_at >= \(from)
                                                   GROUP BY date_trunc('second', recorded_at)) s), 0)::bigint
@@ -414,13 +483,16 @@ struct Entry: AsyncParsableCommand {
     }
 
     static func loadAverage() -> String {
-        ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "").split(separator: " ").prefix(3).joined(separator: " ")
+        ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "").split(separator: " ").prefix(3).joined(
+            separator: " ")
     }
 
     static func machineInfo(db: PostgresClient, managementURL: String) async -> MachineInfo {
         let meminfo = (try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8)) ?? ""
-        let memKB = meminfo.split(separator: "\n").first { $0.hasPrefix("MemTotal:") }
-            .flatMap { $0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first }.flatMap { Int($0) } ?? 0
+        let memKB =
+            meminfo.split(separator: "\n").first { $0.hasPrefix("MemTotal:") }
+            .flatMap { $0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first }.flatMap { Int($0) }
+            ?? 0
         var uts = utsname()
         uname(&uts)
         let release = withUnsafeBytes(of: &uts.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
@@ -432,11 +504,13 @@ struct Entry: AsyncParsableCommand {
             erlang = overview["erlang_version"] as? String
         }
         #if DEBUG
-        let build = "debug"
+            let build = "debug"
         #else
-        let build = "release"
+            let build = "release"
         #endif
-        return MachineInfo(processors: ProcessInfo.processInfo.activeProcessorCount, memoryMiB: memKB / 1024, kernel: "Linux \(release)",
-                           postgresVersion: pgVersion, rabbitmqVersion: rabbit, erlangVersion: erlang, swiftBuild: build)
+        return MachineInfo(
+            processors: ProcessInfo.processInfo.activeProcessorCount, memoryMiB: memKB / 1024,
+            kernel: "Linux \(release)",
+            postgresVersion: pgVersion, rabbitmqVersion: rabbit, erlangVersion: erlang, swiftBuild: build)
     }
 }

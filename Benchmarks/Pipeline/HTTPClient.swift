@@ -1,8 +1,9 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A response of `BlockingHTTPConnection`.
@@ -36,7 +37,9 @@ final class BlockingHTTPConnection {
     /// Sends one request and reads its response. A request on a reused keep-alive connection that
     /// the server had already closed is sent once more on a fresh connection (the benchmark's POSTs
     /// carry an Idempotency-Key, so a resend never registers twice).
-    func request(method: String, path: String, headers: [(String, String)] = [], body: [UInt8] = []) throws -> HTTPResponse {
+    func request(method: String, path: String, headers: [(String, String)] = [], body: [UInt8] = []) throws
+        -> HTTPResponse
+    {
         var attempt = 0
         while true {
             attempt += 1
@@ -51,7 +54,9 @@ final class BlockingHTTPConnection {
                 requestsOnConnection += 1
                 if response.header("Connection")?.lowercased() == "close" { closeSocket() }
                 return response
-            } catch let error as HTTPClientError where reused && attempt == 1 && (error.code == "closed" || error.code == "send") {
+            } catch let error as HTTPClientError
+                where reused && attempt == 1 && (error.code == "closed" || error.code == "send")
+            {
                 closeSocket()
                 continue
             } catch {
@@ -97,7 +102,8 @@ final class BlockingHTTPConnection {
             let header = try line()
             if header.isEmpty { break }
             guard let colon = header.firstIndex(of: ":") else { continue }
-            headers.append((String(header[..<colon]), header[header.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+            headers.append(
+                (String(header[..<colon]), header[header.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
         }
         let response = HTTPResponse(status: status, headers: headers, body: [])
         var body: [UInt8] = []

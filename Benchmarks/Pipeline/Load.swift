@@ -42,9 +42,13 @@ enum LoadShape: Sendable, CustomStringConvertible {
 struct AppealFactory: Sendable {
     let runTag: String
 
-    private static let streets = ["вул. Соборна", "просп. Центральний", "вул. Велика Морська", "вул. Адміральська", "просп. Миру",
-                                  "вул. Космонавтів", "вул. Погранична", "просп. Богоявленський", "вул. Потьомкінська", "вул. Садова"]
-    private static let surnames = ["Коваленко", "Бондаренко", "Шевченко", "Мельник", "Ткаченко", "Кравченко", "Олійник", "Поліщук"]
+    private static let streets = [
+        "вул. Соборна", "просп. Центральний", "вул. Велика Морська", "вул. Адміральська", "просп. Миру",
+        "вул. Космонавтів", "вул. Погранична", "просп. Богоявленський", "вул. Потьомкінська", "вул. Садова",
+    ]
+    private static let surnames = [
+        "Коваленко", "Бондаренко", "Шевченко", "Мельник", "Ткаченко", "Кравченко", "Олійник", "Поліщук",
+    ]
     private static let names = ["Олена", "Андрій", "Ірина", "Микола", "Тетяна", "Сергій", "Наталія", "Василь"]
 
     func body(_ index: Int) -> [UInt8] {
@@ -53,7 +57,8 @@ struct AppealFactory: Sendable {
         let category = categories[index % categories.count].code
         let district = districts[(index / categories.count) % districts.count].code
         let street = Self.streets[index % Self.streets.count]
-        let name = "\(Self.surnames[index % Self.surnames.count]) \(Self.names[(index / 7) % Self.names.count]) Бенч\(runTag)x\(index)"
+        let name =
+            "\(Self.surnames[index % Self.surnames.count]) \(Self.names[(index / 7) % Self.names.count]) Бенч\(runTag)x\(index)"
         let object: [String: Any] = [
             "kind": index % 3 == 0 ? "application" : "proposal",
             "category": category,
@@ -64,7 +69,8 @@ struct AppealFactory: Sendable {
                 "preferredLanguage": index % 5 == 0 ? "en" : "uk",
             ],
             "subject": "Навантажувальний тест \(runTag) №\(index)",
-            "text": "Звернення №\(index) серії \(runTag): прошу перевірити стан об'єкта за адресою \(street), \(1 + index % 150). "
+            "text":
+                "Звернення №\(index) серії \(runTag): прошу перевірити стан об'єкта за адресою \(street), \(1 + index % 150). "
                 + "Проблема триває вже \(2 + index % 20) днів; сусіди також скаржаться. Код перевірки \(UUID().uuidString).",
             "district": district,
             "consent": true,
@@ -97,8 +103,12 @@ final class LoadGenerator: Sendable {
         let workers: Int
         let rate: Double?
         switch shape {
-        case .closed(let w): workers = w; rate = nil
-        case .open(let r, let w): workers = w; rate = r
+        case .closed(let w):
+            workers = w
+            rate = nil
+        case .open(let r, let w):
+            workers = w
+            rate = r
         }
         let startMono = monotonicSeconds()
         let startWall = Date()
@@ -118,11 +128,16 @@ final class LoadGenerator: Sendable {
                             let wait = dueMono - monotonicSeconds()
                             if wait > 0 { Thread.sleep(forTimeInterval: wait) }
                         }
-                        local.append(self.submit(i, dueMono: dueMono, startMono: startMono, startWall: startWall, connection: connection))
+                        local.append(
+                            self.submit(
+                                i, dueMono: dueMono, startMono: startMono, startWall: startWall, connection: connection)
+                        )
                     }
                     connection.close()
                     results.withLock { $0.append(contentsOf: local) }
-                    if remaining.wrappingSubtract(1, ordering: .acquiringAndReleasing).oldValue == 1 { continuation.resume() }
+                    if remaining.wrappingSubtract(1, ordering: .acquiringAndReleasing).oldValue == 1 {
+                        continuation.resume()
+                    }
                 }
                 thread.name = "bench-http-\(worker)"
                 thread.stackSize = 1 << 20
@@ -132,22 +147,27 @@ final class LoadGenerator: Sendable {
         return results.withLock { $0 }.sorted { $0.index < $1.index }
     }
 
-    private func submit(_ i: Int, dueMono: Double, startMono: Double, startWall: Date, connection: BlockingHTTPConnection) -> Submission {
+    private func submit(
+        _ i: Int, dueMono: Double, startMono: Double, startWall: Date, connection: BlockingHTTPConnection
+    ) -> Submission {
         let global = indexOffset + i
         var outcome = Submission(index: global)
         outcome.dueWall = startWall.addingTimeInterval(dueMono - startMono)
         let key = keys[global % keys.count]
         let body = factory.body(global)
         do {
-            let response = try connection.request(method: "POST", path: "/v1/appeals", headers: [
-                ("Authorization", "Bearer \(key)"),
-                ("Content-Type", "application/json"),
-                ("Idempotency-Key", "bench-\(factory.runTag)-\(global)"),
-            ], body: body)
+            let response = try connection.request(
+                method: "POST", path: "/v1/appeals",
+                headers: [
+                    ("Authorization", "Bearer \(key)"),
+                    ("Content-Type", "application/json"),
+                    ("Idempotency-Key", "bench-\(factory.runTag)-\(global)"),
+                ], body: body)
             outcome.latency = monotonicSeconds() - dueMono
             outcome.status = response.status
             if response.status == 201,
-               let json = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] {
+                let json = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
+            {
                 outcome.appealId = (json["id"] as? String).flatMap(UUID.init(uuidString:))
                 outcome.registeredAt = (json["registeredAt"] as? String).flatMap(ISO8601.parse)
             } else if response.status != 201 {

@@ -30,11 +30,14 @@ final class EventObserver: Sendable {
             switch envelope.type {
             case "ticket.assigned":
                 timelines.withLock { map in
-                    if map[envelope.correlationId]?.assigned == nil { map[envelope.correlationId, default: Timeline()].assigned = envelope.occurredAt }
+                    if map[envelope.correlationId]?.assigned == nil {
+                        map[envelope.correlationId, default: Timeline()].assigned = envelope.occurredAt
+                    }
                 }
             case "notification.sent":
                 guard envelope.payload["sourceEventType"]?.stringValue == "appeal.registered",
-                      envelope.payload["recipientKind"]?.stringValue == "resident" else { return }
+                    envelope.payload["recipientKind"]?.stringValue == "resident"
+                else { return }
                 timelines.withLock { map in
                     if map[envelope.correlationId]?.residentNotified == nil {
                         map[envelope.correlationId, default: Timeline()].residentNotified = envelope.occurredAt

@@ -40,7 +40,8 @@ struct PerAppealCost: Codable, Sendable {
     init?(before: PhaseCounters?, after: PhaseCounters?, completed: Int) {
         // A broker restart resets the management statistics: no cost across it.
         guard let before, let after, completed > 0, after.publishes >= before.publishes,
-              after.deliveries >= before.deliveries, after.commits >= before.commits else { return nil }
+            after.deliveries >= before.deliveries, after.commits >= before.commits
+        else { return nil }
         self.completed = completed
         publishes = after.publishes - before.publishes
         deliveries = (after.deliveries - before.deliveries) - (after.observed - before.observed)
@@ -64,7 +65,8 @@ struct ManagementAPI: Sendable {
     init(url: String) throws {
         (host, port) = try parseHTTPBase(url)
         var auth = "guest:guest"
-        if let schemeEnd = url.range(of: "://"), let at = url.range(of: "@", range: schemeEnd.upperBound..<url.endIndex) {
+        if let schemeEnd = url.range(of: "://"), let at = url.range(of: "@", range: schemeEnd.upperBound..<url.endIndex)
+        {
             auth = String(url[schemeEnd.upperBound..<at.lowerBound])
         }
         authorization = "Basic " + Data(auth.utf8).base64EncodedString()
@@ -73,16 +75,22 @@ struct ManagementAPI: Sendable {
     func get(_ path: String) -> Any? {
         let connection = BlockingHTTPConnection(host: host, port: port, timeoutSeconds: 5)
         defer { connection.close() }
-        guard let response = try? connection.request(method: "GET", path: path, headers: [("Authorization", authorization)]),
-              response.status == 200 else { return nil }
+        guard
+            let response = try? connection.request(
+                method: "GET", path: path, headers: [("Authorization", authorization)]),
+            response.status == 200
+        else { return nil }
         return try? JSONSerialization.jsonObject(with: Data(response.body))
     }
 
     /// The vhost's cumulative publish and deliver_get counts (from the list of vhosts: the monitoring
     /// user may list them, while GET /api/vhosts/<name> is for administrators).
     func vhostMessageCounts(_ vhost: String) -> (publishes: Int, deliveries: Int)? {
-        guard let list = get("/api/vhosts?columns=name,message_stats.publish,message_stats.deliver_get") as? [[String: Any]],
-              let object = list.first(where: { $0["name"] as? String == vhost }) else { return nil }
+        guard
+            let list = get("/api/vhosts?columns=name,message_stats.publish,message_stats.deliver_get")
+                as? [[String: Any]],
+            let object = list.first(where: { $0["name"] as? String == vhost })
+        else { return nil }
         let stats = object["message_stats"] as? [String: Any] ?? [:]
         return ((stats["publish"] as? Int) ?? 0, (stats["deliver_get"] as? Int) ?? 0)
     }
@@ -91,7 +99,8 @@ struct ManagementAPI: Sendable {
     /// few seconds (5 s by default), so read until two readings `interval` apart agree (at most
     /// `attempts` times). Only meaningful while the pipeline is idle (before or after a phase).
     func settledVhostMessageCounts(_ vhost: String, interval: Double = 5.5, attempts: Int = 4) async
-        -> (publishes: Int, deliveries: Int)? {
+        -> (publishes: Int, deliveries: Int)?
+    {
         var last = vhostMessageCounts(vhost)
         for _ in 0..<attempts {
             try? await Task.sleep(for: .seconds(interval))
@@ -113,7 +122,9 @@ extension PostgresClient {
 
     /// The next transaction id of the server (assigns none itself).
     func nextTransactionId() async -> Int? {
-        guard let row = try? await query("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint").first else { return nil }
+        guard let row = try? await query("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint").first else {
+            return nil
+        }
         return try? Int(row.decode(0, as: Int64.self))
     }
 }

@@ -116,9 +116,13 @@ enum Markdown {
     static func render(_ report: BenchReport) -> String {
         var out = "## hromada-bench \(report.runTag) — \(report.startedAt)\n\n"
         let m = report.machine
-        out += "Machine: \(m.processors) CPUs, \(m.memoryMiB) MiB, \(m.kernel); PostgreSQL \(m.postgresVersion ?? "?"), "
+        out +=
+            "Machine: \(m.processors) CPUs, \(m.memoryMiB) MiB, \(m.kernel); PostgreSQL \(m.postgresVersion ?? "?"), "
         out += "RabbitMQ \(m.rabbitmqVersion ?? "?") (Erlang \(m.erlangVersion ?? "?")); bench built \(m.swiftBuild).\n"
-        out += "Settings: " + report.settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ") + "\n\n"
+        out +=
+            "Settings: "
+            + report.settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
+            + "\n\n"
 
         let c = report.ceilings
         out += "### Ceilings (same run)\n\n"
@@ -139,44 +143,51 @@ enum Markdown {
                     "\(number(c.postgresInsert4ClientsPerSecond)) rows/s"
                 ),
                 ("PostgreSQL INSERTs in one transaction", "\(number(c.postgresInsertOneTransactionPerSecond)) rows/s"),
-            ] + c.smtp.enumerated().map { index, smtp in
-                (
-                    "SMTP acceptance\(index == 0 ? " (the pipeline's server)" : " (compared)"): \(smtp.url), "
-                        + "\(smtp.connections) connections\(smtp.reconnectEachMessage ? ", new connection per message" : ""), "
-                        + "\(smtp.accepted) in \(number(smtp.seconds, 1)) s\(smtp.failed > 0 ? ", \(smtp.failed) failed" : "")",
-                    "\(number(smtp.perSecond)) msg/s"
-                )
-            })
+            ]
+                + c.smtp.enumerated().map { index, smtp in
+                    (
+                        "SMTP acceptance\(index == 0 ? " (the pipeline's server)" : " (compared)"): \(smtp.url), "
+                            + "\(smtp.connections) connections\(smtp.reconnectEachMessage ? ", new connection per message" : ""), "
+                            + "\(smtp.accepted) in \(number(smtp.seconds, 1)) s\(smtp.failed > 0 ? ", \(smtp.failed) failed" : "")",
+                        "\(number(smtp.perSecond)) msg/s"
+                    )
+                })
         for note in c.notes { out += "\nNote: \(note)\n" }
         out += renderTargets(report)
 
         for p in report.phases {
             out += "\n### Phase \(p.name): \(p.shape)\n\n"
             out += "Offered \(p.offered), registered \(p.accepted)"
-            if !p.refused.isEmpty { out += ", refused/failed " + p.refused.sorted { $0.key < $1.key }.map { "\($0.value)× \($0.key)" }.joined(separator: ", ") }
+            if !p.refused.isEmpty {
+                out +=
+                    ", refused/failed "
+                    + p.refused.sorted { $0.key < $1.key }.map { "\($0.value)× \($0.key)" }.joined(separator: ", ")
+            }
             out += "; completed end-to-end \(p.completed).\n\n"
-            out += table(
-                ("measure", "value"),
-                [
-                    (
-                        "registrations/s over HTTP (201s ÷ \(number(p.submitSeconds, 1)) s)",
-                        number(p.registrationsPerSecond, 1)
-                    ),
-                    (
-                        "appeals/s completed end-to-end (÷ \(number(p.endToEndSeconds, 1)) s)",
-                        number(p.endToEndPerSecond, 1)
-                    ),
-                    (
-                        "audit rows appended/s (\(p.auditRows) rows; peak second \(p.auditPeakPerSecond))",
-                        number(p.auditAppendedPerSecond, 1)
-                    ),
-                    ("machine CPU busy (both cores)", "\(number(p.machineBusyPercent, 0)) %"),
-                    ("load average before → after", "\(p.loadAverageBefore) → \(p.loadAverageAfter)"),
-                ]) + "\n"
+            out +=
+                table(
+                    ("measure", "value"),
+                    [
+                        (
+                            "registrations/s over HTTP (201s ÷ \(number(p.submitSeconds, 1)) s)",
+                            number(p.registrationsPerSecond, 1)
+                        ),
+                        (
+                            "appeals/s completed end-to-end (÷ \(number(p.endToEndSeconds, 1)) s)",
+                            number(p.endToEndPerSecond, 1)
+                        ),
+                        (
+                            "audit rows appended/s (\(p.auditRows) rows; peak second \(p.auditPeakPerSecond))",
+                            number(p.auditAppendedPerSecond, 1)
+                        ),
+                        ("machine CPU busy (both cores)", "\(number(p.machineBusyPercent, 0)) %"),
+                        ("load average before → after", "\(p.loadAverageBefore) → \(p.loadAverageAfter)"),
+                    ]) + "\n"
             out += "| latency (ms) | n | p50 | p95 | p99 | max |\n|---|---|---|---|---|---|\n"
             func row(_ name: String, _ value: Percentiles?) {
                 if let v = value {
-                    out += "| \(name) | \(v.count) | \(number(v.p50, 1)) | \(number(v.p95, 1)) | \(number(v.p99, 1)) | \(number(v.max, 1)) |\n"
+                    out +=
+                        "| \(name) | \(v.count) | \(number(v.p50, 1)) | \(number(v.p95, 1)) | \(number(v.p99, 1)) | \(number(v.max, 1)) |\n"
                 } else {
                     out += "| \(name) | 0 | — | — | — | — |\n"
                 }
@@ -218,21 +229,31 @@ enum Markdown {
                 ])
             out += "\n| process | CPU (% of one core) | peak RSS sampled (MiB) | VmHWM (MiB) |\n|---|---|---|---|\n"
             for u in p.processes {
-                out += "| \(u.name) | \(number(u.cpuPercent, 0)) | \(number(u.peakRSSMiB, 1)) | \(number(u.highWaterMiB, 1)) |\n"
+                out +=
+                    "| \(u.name) | \(number(u.cpuPercent, 0)) | \(number(u.peakRSSMiB, 1)) | \(number(u.highWaterMiB, 1)) |\n"
             }
             if !p.peakQueueDepth.isEmpty {
-                out += "\nPeak queue depth (ready + unacked): " + p.peakQueueDepth.sorted { $0.key < $1.key }.filter { $0.value > 0 || !$0.key.contains(".retry") && !$0.key.hasSuffix(".dead") }
+                out +=
+                    "\nPeak queue depth (ready + unacked): "
+                    + p.peakQueueDepth.sorted { $0.key < $1.key }.filter {
+                        $0.value > 0 || !$0.key.contains(".retry") && !$0.key.hasSuffix(".dead")
+                    }
                     .map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
             }
             if !p.peakOutboxLag.isEmpty {
-                out += "\nPeak outbox lag (rows): " + p.peakOutboxLag.sorted { $0.key < $1.key }.map { "\($0.key) \(number($0.value))" }.joined(separator: ", ") + "\n"
+                out +=
+                    "\nPeak outbox lag (rows): "
+                    + p.peakOutboxLag.sorted { $0.key < $1.key }.map { "\($0.key) \(number($0.value))" }.joined(
+                        separator: ", ") + "\n"
             }
             if let rate = p.sustainedPerSecond, let seconds = p.offeredSeconds {
-                out += "\nSustained end to end: \(number(rate, 1)) appeals/s completed while \(number(p.offeredRate))/s was "
+                out +=
+                    "\nSustained end to end: \(number(rate, 1)) appeals/s completed while \(number(p.offeredRate))/s was "
                     + "offered for \(number(seconds, 1)) s.\n"
             }
             if let cost = p.cost {
-                out += "\nPer completed appeal (\(cost.completed)): broker publishes \(number(cost.publishesPerAppeal, 2)) "
+                out +=
+                    "\nPer completed appeal (\(cost.completed)): broker publishes \(number(cost.publishesPerAppeal, 2)) "
                     + "(\(cost.publishes)), deliveries to the services' queues \(number(cost.deliveriesPerAppeal, 2)) "
                     + "(\(cost.deliveries)), database commits \(number(cost.commitsPerAppeal, 2)) (\(cost.commits): every "
                     + "transaction of the database, the services' polling and the benchmark's reads included), write "
@@ -248,9 +269,11 @@ enum Markdown {
         let conversions = TargetTable.conversions(report)
         if !conversions.isEmpty {
             out += "\n### Ceilings in appeals/s (counts of phase \(TargetTable.costPhase(report)?.name ?? "?"))\n\n"
-            out += "| ceiling | rate | per appeal | appeals/s | bounds the pipeline | arithmetic |\n|---|---|---|---|---|---|\n"
+            out +=
+                "| ceiling | rate | per appeal | appeals/s | bounds the pipeline | arithmetic |\n|---|---|---|---|---|---|\n"
             for c in conversions {
-                out += "| \(c.ceiling) | \(number(c.rate)) \(c.unit) | \(number(c.perAppeal, 2)) | \(number(c.appealsPerSecond)) | "
+                out +=
+                    "| \(c.ceiling) | \(number(c.rate)) \(c.unit) | \(number(c.perAppeal, 2)) | \(number(c.appealsPerSecond)) | "
                     + "\(c.bounds ? "yes" : "no (the services commit on several connections)") | \(c.arithmetic) |\n"
             }
         }
@@ -258,23 +281,28 @@ enum Markdown {
         out += "\n### Targets (issue 16)\n\n| target | measured | ratio | met | note |\n|---|---|---|---|---|\n"
         for t in report.targets {
             let met = t.met.map { $0 ? "**met**" : "**not met**" } ?? "not measured"
-            out += "| \(t.target) | \(t.measured) | \(t.ratioPercent.map { number($0, 1) + " %" } ?? "—") | \(met) | \(t.note) |\n"
+            out +=
+                "| \(t.target) | \(t.measured) | \(t.ratioPercent.map { number($0, 1) + " %" } ?? "—") | \(met) | \(t.note) |\n"
         }
         return out
     }
 
     static func renderWindows(_ windows: [SoakWindow], verdict: SoakVerdict?) -> String {
         let services = TargetTable.services
-        var out = "\n| window | offered | registered | completed in window | registration p99 (ms) | end-to-end p99 (ms) | "
+        var out =
+            "\n| window | offered | registered | completed in window | registration p99 (ms) | end-to-end p99 (ms) | "
             + services.map { "\($0.dropFirst("hromada-".count)) RSS MiB / CPU %" }.joined(separator: " | ") + " |\n"
         out += "|" + String(repeating: "---|", count: 6 + services.count) + "\n"
         for w in windows {
-            out += "| \(w.index + 1) (from \(number(w.startSecond)) s) | \(w.offered) | \(w.registered) | \(w.completed) | "
+            out +=
+                "| \(w.index + 1) (from \(number(w.startSecond)) s) | \(w.offered) | \(w.registered) | \(w.completed) | "
                 + "\(number(w.registrationP99, 1)) | \(number(w.endToEndP99, 1)) | "
-                + services.map { "\(number(w.rssMiB[$0], 1)) / \(number(w.cpuPercent[$0], 0))" }.joined(separator: " | ") + " |\n"
+                + services.map { "\(number(w.rssMiB[$0], 1)) / \(number(w.cpuPercent[$0], 0))" }.joined(
+                    separator: " | ") + " |\n"
         }
         if let verdict {
-            out += "\nSoak verdict (last window within \(number(verdict.tolerance * 100)) % of the first): end-to-end p99 "
+            out +=
+                "\nSoak verdict (last window within \(number(verdict.tolerance * 100)) % of the first): end-to-end p99 "
                 + "\(verdict.p99Flat ? "flat" : "NOT flat") (\(number(verdict.firstP99, 1)) → \(number(verdict.lastP99, 1)) ms), "
                 + "memory \(verdict.memoryFlat ? "flat" : "NOT flat"); overall **\(verdict.flat ? "flat" : "not flat")**.\n"
         }

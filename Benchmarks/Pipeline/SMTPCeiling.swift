@@ -52,8 +52,10 @@ enum SMTPCeiling {
         return Array(lines.joined(separator: "\r\n").utf8)
     }
 
-    static func measure(url: String, connections: Int, seconds: Double, reconnectEachMessage: Bool = false,
-                        runTag: String) async throws -> Result {
+    static func measure(
+        url: String, connections: Int, seconds: Double, reconnectEachMessage: Bool = false,
+        runTag: String
+    ) async throws -> Result {
         let (host, port) = try endpoint(url)
         let data = message(runTag: runTag)
         let accepted = Atomic<Int>(0)
@@ -93,9 +95,10 @@ enum SMTPCeiling {
         }
         let elapsed = monotonicSeconds() - start
         let count = accepted.load(ordering: .relaxed)
-        return Result(url: url, connections: connections, seconds: elapsed, accepted: count,
-                      failed: failed.load(ordering: .relaxed), perSecond: Double(count) / elapsed,
-                      reconnectEachMessage: reconnectEachMessage, firstError: firstError.withLock { $0 })
+        return Result(
+            url: url, connections: connections, seconds: elapsed, accepted: count,
+            failed: failed.load(ordering: .relaxed), perSecond: Double(count) / elapsed,
+            reconnectEachMessage: reconnectEachMessage, firstError: firstError.withLock { $0 })
     }
 
     private static func open(host: String, port: UInt16) throws -> BlockingSocket {

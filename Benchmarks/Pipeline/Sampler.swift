@@ -62,7 +62,10 @@ final class Sampler: Sendable {
     let metricsPorts: [String: UInt16]
     private let state = Mutex(State())
 
-    init(processes: [WatchedProcess], interval: Double, managementURL: String, vhost: String, metricsPorts: [String: UInt16]) {
+    init(
+        processes: [WatchedProcess], interval: Double, managementURL: String, vhost: String,
+        metricsPorts: [String: UInt16]
+    ) {
         self.processes = processes
         self.interval = interval
         self.vhost = vhost
@@ -70,7 +73,9 @@ final class Sampler: Sendable {
         // http://user:pass@host:port
         var base = managementURL
         var auth = "guest:guest"
-        if let schemeEnd = base.range(of: "://"), let at = base.range(of: "@", range: schemeEnd.upperBound..<base.endIndex) {
+        if let schemeEnd = base.range(of: "://"),
+            let at = base.range(of: "@", range: schemeEnd.upperBound..<base.endIndex)
+        {
             auth = String(base[schemeEnd.upperBound..<at.lowerBound])
             base = String(base[..<schemeEnd.upperBound]) + String(base[at.upperBound...])
         }
@@ -101,8 +106,12 @@ final class Sampler: Sendable {
         procThread.start()
         let brokerThread = Thread { [self] in
             let management = try? parseHTTPBase(managementBase)
-            let managementConnection = management.map { BlockingHTTPConnection(host: $0.host, port: $0.port, timeoutSeconds: 5) }
-            let metricConnections = metricsPorts.mapValues { BlockingHTTPConnection(host: "127.0.0.1", port: $0, timeoutSeconds: 5) }
+            let managementConnection = management.map {
+                BlockingHTTPConnection(host: $0.host, port: $0.port, timeoutSeconds: 5)
+            }
+            let metricConnections = metricsPorts.mapValues {
+                BlockingHTTPConnection(host: "127.0.0.1", port: $0, timeoutSeconds: 5)
+            }
             while state.withLock({ $0.running }) {
                 if let managementConnection { sampleQueues(managementConnection) }
                 for (service, connection) in metricConnections { sampleOutbox(service: service, connection) }
@@ -114,7 +123,9 @@ final class Sampler: Sendable {
     }
 
     /// Stops sampling and returns the usage of each watched process over the phase.
-    func stop() -> (usage: [ProcessUsage], queueDepth: [String: Int], outboxLag: [String: Double], machineBusyPercent: Double) {
+    func stop() -> (
+        usage: [ProcessUsage], queueDepth: [String: Int], outboxLag: [String: Double], machineBusyPercent: Double
+    ) {
         sampleMemory()
         let end = currentTicks()
         let machine = Self.machineTicks()
@@ -133,10 +144,13 @@ final class Sampler: Sendable {
                 }
                 let pids = Array((state.pids[process.name] ?? []).union(end.pids[process.name] ?? [])).sorted()
                 var hwm: Double?
-                if case .pidFile = process.selector, let pid = pids.first, let status = Self.status(pid) { hwm = Double(status.hwm) / 1024 }
-                usage.append(ProcessUsage(
-                    name: process.name, pids: pids, cpuPercent: Double(ticks) / Self.clockTicks / seconds * 100,
-                    peakRSSMiB: Double(state.peakRSS[process.name] ?? 0) / 1024, highWaterMiB: hwm))
+                if case .pidFile = process.selector, let pid = pids.first, let status = Self.status(pid) {
+                    hwm = Double(status.hwm) / 1024
+                }
+                usage.append(
+                    ProcessUsage(
+                        name: process.name, pids: pids, cpuPercent: Double(ticks) / Self.clockTicks / seconds * 100,
+                        peakRSSMiB: Double(state.peakRSS[process.name] ?? 0) / 1024, highWaterMiB: hwm))
             }
             let total = Double(machine.total &- state.machineStartTicks)
             let idle = Double(machine.idle &- state.machineIdleStart)
@@ -180,8 +194,9 @@ final class Sampler: Sendable {
         switch process.selector {
         case .pidFile(let path):
             guard let text = try? String(contentsOfFile: path, encoding: .utf8),
-                  let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
-                  FileManager.default.fileExists(atPath: "/proc/\(pid)") else { return [] }
+                let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+                FileManager.default.fileExists(atPath: "/proc/\(pid)")
+            else { return [] }
             return [pid]
         case .command(let name):
             return Self.pids(named: [name])
@@ -233,7 +248,8 @@ final class Sampler: Sendable {
     /// utime + stime of a process, in clock ticks.
     static func cpuTicks(_ pid: Int32) -> UInt64? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = text.lastIndex(of: ")") else { return nil }
+            let close = text.lastIndex(of: ")")
+        else { return nil }
         let fields = text[text.index(after: close)...].split(separator: " ")
         // After the command: state(0) ppid(1) … utime(11) stime(12).
         guard fields.count > 12, let user = UInt64(fields[11]), let system = UInt64(fields[12]) else { return nil }
@@ -246,8 +262,12 @@ final class Sampler: Sendable {
         var rss = 0
         var hwm = 0
         for line in text.split(separator: "\n") {
-            if line.hasPrefix("VmRSS:") { rss = Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]) ?? 0 }
-            if line.hasPrefix("VmHWM:") { hwm = Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]) ?? 0 }
+            if line.hasPrefix("VmRSS:") {
+                rss = Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]) ?? 0
+            }
+            if line.hasPrefix("VmHWM:") {
+                hwm = Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]) ?? 0
+            }
         }
         return (rss, hwm)
     }
@@ -255,7 +275,8 @@ final class Sampler: Sendable {
     /// All CPUs' jiffies and idle+iowait jiffies from /proc/stat.
     static func machineTicks() -> (total: UInt64, idle: UInt64) {
         guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") }) else { return (0, 0) }
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") })
+        else { return (0, 0) }
         let values = line.split(separator: " ").dropFirst().compactMap { UInt64($0) }
         guard values.count >= 5 else { return (0, 0) }
         return (values.reduce(0, +), values[3] + values[4])
@@ -265,13 +286,17 @@ final class Sampler: Sendable {
 
     private func sampleQueues(_ connection: BlockingHTTPConnection) {
         let encodedVhost = vhost.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "%2F"
-        guard let response = try? connection.request(
-            method: "GET", path: "/api/queues/\(encodedVhost)?columns=name,messages", headers: [("Authorization", "Basic \(managementAuth)")]),
-              response.status == 200,
-              let list = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [[String: Any]] else { return }
+        guard
+            let response = try? connection.request(
+                method: "GET", path: "/api/queues/\(encodedVhost)?columns=name,messages",
+                headers: [("Authorization", "Basic \(managementAuth)")]),
+            response.status == 200,
+            let list = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [[String: Any]]
+        else { return }
         var depths: [String: Int] = [:]
         for queue in list {
-            guard let name = queue["name"] as? String, name.hasPrefix("hromada."), !name.hasPrefix("hromada.bench") else { continue }
+            guard let name = queue["name"] as? String, name.hasPrefix("hromada."), !name.hasPrefix("hromada.bench")
+            else { continue }
             depths[name] = (queue["messages"] as? Int) ?? 0
         }
         state.withLock { state in
@@ -280,7 +305,9 @@ final class Sampler: Sendable {
     }
 
     private func sampleOutbox(service: String, _ connection: BlockingHTTPConnection) {
-        guard let response = try? connection.request(method: "GET", path: "/metrics"), response.status == 200 else { return }
+        guard let response = try? connection.request(method: "GET", path: "/metrics"), response.status == 200 else {
+            return
+        }
         let text = String(decoding: response.body, as: UTF8.self)
         var lag = 0.0
         for line in text.split(separator: "\n") where line.hasPrefix("hromada_outbox_lag_rows") {

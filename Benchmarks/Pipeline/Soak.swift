@@ -36,7 +36,11 @@ struct SoakVerdict: Codable, Sendable {
         let last = windows.last
         firstP99 = first?.endToEndP99
         lastP99 = last?.endToEndP99
-        if let a = firstP99, let b = lastP99, windows.count >= 2 { p99Flat = b <= a * (1 + tolerance) } else { p99Flat = false }
+        if let a = firstP99, let b = lastP99, windows.count >= 2 {
+            p99Flat = b <= a * (1 + tolerance)
+        } else {
+            p99Flat = false
+        }
         firstRSS = [:]
         lastRSS = [:]
         var memory = windows.count >= 2
@@ -61,8 +65,10 @@ enum SoakAnalysis {
         var completedAt: Date?
     }
 
-    static func windows(outcomes: [Outcome], start: Date, seconds: Double, count: Int,
-                        usage: [[String: (rssMiB: Double, cpuPercent: Double)]]) -> [SoakWindow] {
+    static func windows(
+        outcomes: [Outcome], start: Date, seconds: Double, count: Int,
+        usage: [[String: (rssMiB: Double, cpuPercent: Double)]]
+    ) -> [SoakWindow] {
         (0..<count).map { index in
             let from = start.addingTimeInterval(Double(index) * seconds)
             let to = from.addingTimeInterval(seconds)

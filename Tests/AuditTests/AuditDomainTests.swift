@@ -2,6 +2,7 @@ import Foundation
 import HromadaContracts
 import HromadaCrypto
 import XCTest
+
 @testable import Audit
 
 /// A log kept in memory with the domain's own rules (`AuditEntry.make`, `ChainVerifier`): what
@@ -41,7 +42,8 @@ final class AuditDomainTests: XCTestCase {
 
     func registered() throws -> Envelope {
         let event = AppealRegistered(
-            appealId: appealId, registrationNumber: "MK-2026-000042", registeredAt: Date(timeIntervalSince1970: 1_790_000_000),
+            appealId: appealId, registrationNumber: "MK-2026-000042",
+            registeredAt: Date(timeIntervalSince1970: 1_790_000_000),
             kind: .complaint, category: "heating",
             author: .init(fullName: residentName, address: "вул. Велика Морська, 5", email: "olena@example.org"),
             subject: "Немає опалення", text: "У квартирі холодно", trackingToken: "tok-secret", channel: "centre")
@@ -50,16 +52,18 @@ final class AuditDomainTests: XCTestCase {
 
     func accepted(by official: String = "official-9") throws -> Envelope {
         try Envelope(
-            event: TicketAccepted(ticketId: UUID(), appealId: appealId, registrationNumber: "MK-2026-000042",
-                                  authority: "zhkg", officialId: official, acceptedAt: Date(timeIntervalSince1970: 1_790_000_100)),
+            event: TicketAccepted(
+                ticketId: UUID(), appealId: appealId, registrationNumber: "MK-2026-000042",
+                authority: "zhkg", officialId: official, acceptedAt: Date(timeIntervalSince1970: 1_790_000_100)),
             correlationId: appealId, causationId: nil, producer: "hromada-routing")
     }
 
     func answered() throws -> Envelope {
         try Envelope(
-            event: TicketAnswered(ticketId: UUID(), appealId: appealId, registrationNumber: "MK-2026-000042",
-                                  authority: "zhkg", officialId: "official-9", outcome: .explained,
-                                  answerText: "Тепло відновлено", answeredAt: Date(timeIntervalSince1970: 1_790_000_200)),
+            event: TicketAnswered(
+                ticketId: UUID(), appealId: appealId, registrationNumber: "MK-2026-000042",
+                authority: "zhkg", officialId: "official-9", outcome: .explained,
+                answerText: "Тепло відновлено", answeredAt: Date(timeIntervalSince1970: 1_790_000_200)),
             correlationId: appealId, causationId: nil, producer: "hromada-routing")
     }
 
@@ -104,8 +108,9 @@ final class AuditDomainTests: XCTestCase {
         // The canonical form is deterministic: the same envelope, head and key give the same bytes.
         let key = AES256GCM.generateKey()
         let envelope = try accepted()
-        XCTAssertEqual(try AuditEntry.make(envelope, after: chain.head, registrationNumber: nil, key: key).stored,
-                       try AuditEntry.make(envelope, after: chain.head, registrationNumber: nil, key: key).stored)
+        XCTAssertEqual(
+            try AuditEntry.make(envelope, after: chain.head, registrationNumber: nil, key: key).stored,
+            try AuditEntry.make(envelope, after: chain.head, registrationNumber: nil, key: key).stored)
         // And it opens with the appeal's key.
         let revealed = try AuditEntry.revealedPayload(
             stored: first.stored, type: first.type, eventId: first.eventId, key: chain.keys[appealId] ?? nil)
@@ -118,8 +123,9 @@ final class AuditDomainTests: XCTestCase {
         XCTAssertFalse(CheckpointPolicy(every: 0).isDue(afterAppending: 3))
         XCTAssertTrue(CheckpointPolicy.isTimedCheckpointDue(head: 10, lastCheckpoint: 6, freshEntriesSinceLast: 2))
         XCTAssertFalse(CheckpointPolicy.isTimedCheckpointDue(head: 10, lastCheckpoint: 10, freshEntriesSinceLast: 0))
-        XCTAssertFalse(CheckpointPolicy.isTimedCheckpointDue(head: 11, lastCheckpoint: 10, freshEntriesSinceLast: 0),
-                       "only checkpoint events since the last one")
+        XCTAssertFalse(
+            CheckpointPolicy.isTimedCheckpointDue(head: 11, lastCheckpoint: 10, freshEntriesSinceLast: 0),
+            "only checkpoint events since the last one")
         XCTAssertFalse(CheckpointPolicy.isTimedCheckpointDue(head: 0, lastCheckpoint: 0, freshEntriesSinceLast: 0))
     }
 
@@ -177,8 +183,9 @@ final class AuditDomainTests: XCTestCase {
         var chain = try chain()
         let before = chain.entries
         let erased = try Envelope(
-            event: PersonalDataErased(appealId: appealId, registrationNumber: "MK-2026-000042", erasedBy: "administrator",
-                                      erasedAt: Date(timeIntervalSince1970: 1_790_001_000)),
+            event: PersonalDataErased(
+                appealId: appealId, registrationNumber: "MK-2026-000042", erasedBy: "administrator",
+                erasedAt: Date(timeIntervalSince1970: 1_790_001_000)),
             correlationId: appealId, causationId: nil, producer: "hromada-audit")
         XCTAssertEqual(AuditEntry.keysErased(by: erased), [appealId])
         try chain.append(erased)
@@ -193,10 +200,12 @@ final class AuditDomainTests: XCTestCase {
         XCTAssertEqual(result.entries, 7)
         // Readers see the placeholder where the personal fields were.
         let first = chain.entries[0]
-        let revealed = try AuditEntry.revealedPayload(stored: first.stored, type: first.type, eventId: first.eventId, key: nil)
+        let revealed = try AuditEntry.revealedPayload(
+            stored: first.stored, type: first.type, eventId: first.eventId, key: nil)
         XCTAssertEqual(revealed["author"], PersonalDataProtection.erasedPlaceholder)
         XCTAssertEqual(revealed["registrationNumber"], "MK-2026-000042")
-        let lateRevealed = try AuditEntry.revealedPayload(stored: late.stored, type: late.type, eventId: late.eventId, key: nil)
+        let lateRevealed = try AuditEntry.revealedPayload(
+            stored: late.stored, type: late.type, eventId: late.eventId, key: nil)
         XCTAssertEqual(lateRevealed["answerText"], PersonalDataProtection.erasedPlaceholder)
     }
 
@@ -204,8 +213,9 @@ final class AuditDomainTests: XCTestCase {
         XCTAssertEqual(AuditEntry.keysErased(by: try accepted()), [])
         let other = UUID()
         let erased = try Envelope(
-            event: PersonalDataErased(appealId: other, registrationNumber: "MK-2026-000042", erasedBy: "administrator",
-                                      erasedAt: Date()),
+            event: PersonalDataErased(
+                appealId: other, registrationNumber: "MK-2026-000042", erasedBy: "administrator",
+                erasedAt: Date()),
             correlationId: appealId, causationId: nil, producer: "hromada-audit")
         XCTAssertEqual(AuditEntry.keysErased(by: erased), [appealId, other])
     }

@@ -7,6 +7,7 @@ import HromadaRuntime
 import HromadaTestSupport
 import Logging
 import XCTest
+
 @testable import Audit
 
 /// The audit service against real RabbitMQ and PostgreSQL: events published on `hromada.events`
@@ -32,15 +33,21 @@ final class AuditIntegrationTests: XCTestCase {
         logger.logLevel = .warning
         let client = AMQPClient(configuration: try broker.configuration(name: "audit-test"), logger: logger)
         // Our own copy of the published checkpoints, as another party would keep it.
-        try await client.declare(AMQPTopology(
-            exchanges: EventTopology.exchanges,
-            queues: [AMQPTopology.Queue(name: Self.captureQueue, durable: true)],
-            bindings: [AMQPTopology.Binding(queue: Self.captureQueue, exchange: Topology.eventsExchange, routingKey: "audit.checkpoint.#")]))
+        try await client.declare(
+            AMQPTopology(
+                exchanges: EventTopology.exchanges,
+                queues: [AMQPTopology.Queue(name: Self.captureQueue, durable: true)],
+                bindings: [
+                    AMQPTopology.Binding(
+                        queue: Self.captureQueue, exchange: Topology.eventsExchange, routingKey: "audit.checkpoint.#")
+                ]))
         let configuration = ServiceConfiguration(
             serviceName: "audit", httpHost: "127.0.0.1", httpPort: 0, amqpURL: broker.url,
-            databaseURL: db.connectionString, databasePoolSize: 4, logLevel: .warning, prefetch: 100, adminToken: adminToken)
+            databaseURL: db.connectionString, databasePoolSize: 4, logLevel: .warning, prefetch: 100,
+            adminToken: adminToken)
         let settings = AuditSettings(checkpointEvery: checkpointEvery, checkpointInterval: .zero)
-        let (runtime, router) = try await AuditService.build(configuration: configuration, settings: settings, logger: logger, metricsRegistry: nil)
+        let (runtime, router) = try await AuditService.build(
+            configuration: configuration, settings: settings, logger: logger, metricsRegistry: nil)
         let harness = try await ServiceHarness.start(runtime: runtime, router: router)
         let admin = db.adminClient()
         // Events published before the service's queue exists would be dropped by the exchange.
@@ -82,7 +89,9 @@ final class AuditIntegrationTests: XCTestCase {
         return try response.decode(AuditTrail.self)
     }
 
-    func waitForEntries(_ fixture: Fixture, _ count: Int64, file: StaticString = #filePath, line: UInt = #line) async throws {
+    func waitForEntries(_ fixture: Fixture, _ count: Int64, file: StaticString = #filePath, line: UInt = #line)
+        async throws
+    {
         let reached = try await eventually(timeout: .seconds(20), every: .milliseconds(100)) {
             try await verify(fixture).entries >= count
         }
@@ -110,8 +119,11 @@ final class AuditIntegrationTests: XCTestCase {
     func registered(_ a: Appeal) throws -> Envelope {
         let event = AppealRegistered(
             appealId: a.id, registrationNumber: a.number, registeredAt: Date(), kind: .complaint, category: "heating",
-            author: .init(fullName: a.name, address: "вул. Нікольська, 10, кв. 3", email: "resident@example.org", preferredLanguage: .uk),
-            subject: "Немає опалення", text: "Третій день холодно в квартирі", trackingToken: "track-\(a.number)", channel: "centre")
+            author: .init(
+                fullName: a.name, address: "вул. Нікольська, 10, кв. 3", email: "resident@example.org",
+                preferredLanguage: .uk),
+            subject: "Немає опалення", text: "Третій день холодно в квартирі", trackingToken: "track-\(a.number)",
+            channel: "centre")
         return try Envelope(event: event, correlationId: a.id, causationId: nil, producer: "hromada-intake")
     }
 
@@ -123,17 +135,39 @@ final class AuditIntegrationTests: XCTestCase {
         let today = LocalDate(date: Date())
         return [
             reg,
-            try wrap(TicketAssigned(ticketId: a.ticket, appealId: a.id, registrationNumber: a.number, authority: "zhkg", category: "heating",
-                                    priority: false, deadline: today.adding(days: 15), assignedAt: Date(), reason: "rule"), "hromada-routing"),
-            try wrap(TicketAccepted(ticketId: a.ticket, appealId: a.id, registrationNumber: a.number, authority: "zhkg", officialId: "official-zhkg-1", acceptedAt: Date()), "hromada-routing"),
-            try wrap(TicketExtended(ticketId: a.ticket, appealId: a.id, registrationNumber: a.number, authority: "zhkg", officialId: "official-zhkg-1",
-                                    reason: "Потрібне обстеження будинку", previousDeadline: today.adding(days: 15), newDeadline: today.adding(days: 45), extendedAt: Date()), "hromada-routing"),
-            try wrap(TicketAnswered(ticketId: a.ticket, appealId: a.id, registrationNumber: a.number, authority: "zhkg", officialId: "official-zhkg-1",
-                                    outcome: .resolvedPositively, answerText: "Шановна \(a.name), опалення відновлено.", answeredAt: Date()), "hromada-routing"),
-            try wrap(NotificationSent(notificationId: UUID(), sourceEventId: UUID(), sourceEventType: TicketAnswered.eventType, appealId: a.id,
-                                      registrationNumber: a.number, channel: .email, recipientKind: .resident, sentAt: Date()), "hromada-notification"),
-            try wrap(PersonalDataAccessed(appealId: a.id, registrationNumber: a.number, actorId: "official-zhkg-1", actorRole: "official",
-                                          authority: "zhkg", purpose: "ticket.view", service: "hromada-routing", accessedAt: Date()), "hromada-routing"),
+            try wrap(
+                TicketAssigned(
+                    ticketId: a.ticket, appealId: a.id, registrationNumber: a.number, authority: "zhkg",
+                    category: "heating",
+                    priority: false, deadline: today.adding(days: 15), assignedAt: Date(), reason: "rule"),
+                "hromada-routing"),
+            try wrap(
+                TicketAccepted(
+                    ticketId: a.ticket, appealId: a.id, registrationNumber: a.number, authority: "zhkg",
+                    officialId: "official-zhkg-1", acceptedAt: Date()), "hromada-routing"),
+            try wrap(
+                TicketExtended(
+                    ticketId: a.ticket, appealId: a.id, registrationNumber: a.number, authority: "zhkg",
+                    officialId: "official-zhkg-1",
+                    reason: "Потрібне обстеження будинку", previousDeadline: today.adding(days: 15),
+                    newDeadline: today.adding(days: 45), extendedAt: Date()), "hromada-routing"),
+            try wrap(
+                TicketAnswered(
+                    ticketId: a.ticket, appealId: a.id, registrationNumber: a.number, authority: "zhkg",
+                    officialId: "official-zhkg-1",
+                    outcome: .resolvedPositively, answerText: "Шановна \(a.name), опалення відновлено.",
+                    answeredAt: Date()), "hromada-routing"),
+            try wrap(
+                NotificationSent(
+                    notificationId: UUID(), sourceEventId: UUID(), sourceEventType: TicketAnswered.eventType,
+                    appealId: a.id,
+                    registrationNumber: a.number, channel: .email, recipientKind: .resident, sentAt: Date()),
+                "hromada-notification"),
+            try wrap(
+                PersonalDataAccessed(
+                    appealId: a.id, registrationNumber: a.number, actorId: "official-zhkg-1", actorRole: "official",
+                    authority: "zhkg", purpose: "ticket.view", service: "hromada-routing", accessedAt: Date()),
+                "hromada-routing"),
         ]
     }
 
@@ -147,7 +181,9 @@ final class AuditIntegrationTests: XCTestCase {
         let events = try lifecycle(a)
         // A type the catalogue does not know yet, from a known service (consumers accept unknown types
         // only from one of the producing services: `Producers.distrust`).
-        let unknown = Envelope(type: "x-test.unknown-thing", version: 3, correlationId: b.id, causationId: nil, producer: Producers.routing, payload: ["anything": [1, 2.5, "x"]])
+        let unknown = Envelope(
+            type: "x-test.unknown-thing", version: 3, correlationId: b.id, causationId: nil,
+            producer: Producers.routing, payload: ["anything": [1, 2.5, "x"]])
         try await publish(events + [try registered(b), unknown], on: fixture)
         try await waitForEntries(fixture, 9)
 
@@ -192,21 +228,30 @@ final class AuditIntegrationTests: XCTestCase {
 
         // A redelivered event (same message id) is appended once.
         let sentinel = try Envelope(
-            event: TicketClosed(ticketId: a.ticket, appealId: a.id, registrationNumber: a.number, authority: "zhkg", closedAt: Date(), closedBy: "official-zhkg-1"),
+            event: TicketClosed(
+                ticketId: a.ticket, appealId: a.id, registrationNumber: a.number, authority: "zhkg", closedAt: Date(),
+                closedBy: "official-zhkg-1"),
             correlationId: a.id, causationId: nil, producer: "hromada-routing")
         try await publish([events[2], events[2], sentinel], on: fixture)
         try await waitForEntries(fixture, 12)
-        let copies = try await fixture.admin.query("SELECT count(*)::bigint FROM audit.log WHERE event_id = \(events[2].id)").first?.decode(0, as: Int64.self)
+        let copies = try await fixture.admin.query(
+            "SELECT count(*)::bigint FROM audit.log WHERE event_id = \(events[2].id)"
+        ).first?.decode(0, as: Int64.self)
         XCTAssertEqual(copies, 1)
-        let sentinelSeq = try await fixture.admin.query("SELECT seq FROM audit.log WHERE event_id = \(sentinel.id)").first?.decode(0, as: Int64.self)
+        let sentinelSeq = try await fixture.admin.query("SELECT seq FROM audit.log WHERE event_id = \(sentinel.id)")
+            .first?.decode(0, as: Int64.self)
         XCTAssertEqual(sentinelSeq, 12)
         // The registration number column was filled (from the payload, or the appeals map for the unknown event).
-        let numbered = try await fixture.admin.query("SELECT count(*)::bigint FROM audit.log WHERE registration_number = \(b.number)").first?.decode(0, as: Int64.self)
+        let numbered = try await fixture.admin.query(
+            "SELECT count(*)::bigint FROM audit.log WHERE registration_number = \(b.number)"
+        ).first?.decode(0, as: Int64.self)
         XCTAssertEqual(numbered, 2)
 
         // No plaintext personal data in the stored bytes.
         for stored in try await rawStored(fixture) {
-            XCTAssertFalse(stored.contains(a.name) || stored.contains(b.name) || stored.contains("Третій день"), "plaintext in the log")
+            XCTAssertFalse(
+                stored.contains(a.name) || stored.contains(b.name) || stored.contains("Третій день"),
+                "plaintext in the log")
         }
 
         // Export: JSON Lines that verify offline.
@@ -221,7 +266,8 @@ final class AuditIntegrationTests: XCTestCase {
             XCTAssertEqual(Hex.encode(hash), line.hash, "export line \(line.sequence) verifies offline")
             previous = hash
         }
-        let partial = try AuditClient.parseExport(try await fixture.harness.request("GET", "/v1/export?from=5&limit=3", headers: auth).body)
+        let partial = try AuditClient.parseExport(
+            try await fixture.harness.request("GET", "/v1/export?from=5&limit=3", headers: auth).body)
         XCTAssertEqual(partial.map(\.sequence), [5, 6, 7])
 
         var report = try await verify(fixture)
@@ -244,8 +290,10 @@ final class AuditIntegrationTests: XCTestCase {
 
         // A late event with personal data for the erased appeal stores none.
         let late = try Envelope(
-            event: TicketReopened(ticketId: a.ticket, appealId: a.id, registrationNumber: a.number, authority: "zhkg", reopenedBy: "official-zhkg-1",
-                                  reason: "late secret reason", reopenedAt: Date(), deadline: LocalDate(date: Date()).adding(days: 15)),
+            event: TicketReopened(
+                ticketId: a.ticket, appealId: a.id, registrationNumber: a.number, authority: "zhkg",
+                reopenedBy: "official-zhkg-1",
+                reason: "late secret reason", reopenedAt: Date(), deadline: LocalDate(date: Date()).adding(days: 15)),
             correlationId: a.id, causationId: nil, producer: "hromada-routing")
         try await publish([late], on: fixture)
         try await waitForEntries(fixture, 14)
@@ -259,9 +307,12 @@ final class AuditIntegrationTests: XCTestCase {
         let erasedEntry = try XCTUnwrap(after.entries.first { $0.type == PersonalDataErased.eventType })
         XCTAssertEqual(erasedEntry.payload["erasedBy"], "administrator")
         for stored in try await rawStored(fixture) {
-            XCTAssertFalse(stored.contains(a.name) || stored.contains("late secret"), "plaintext in the log after erasure")
+            XCTAssertFalse(
+                stored.contains(a.name) || stored.contains("late secret"), "plaintext in the log after erasure")
         }
-        let keyGone = try await fixture.admin.query("SELECT key IS NULL AND erased_at IS NOT NULL FROM audit.appeal_keys WHERE correlation_id = \(a.id)").first?.decode(0, as: Bool.self)
+        let keyGone = try await fixture.admin.query(
+            "SELECT key IS NULL AND erased_at IS NOT NULL FROM audit.appeal_keys WHERE correlation_id = \(a.id)"
+        ).first?.decode(0, as: Bool.self)
         XCTAssertEqual(keyGone, true)
         // The other appeal still reads; the chain still verifies.
         let other = try await trail(fixture, b.number)
@@ -307,20 +358,25 @@ final class AuditIntegrationTests: XCTestCase {
         let events = try lifecycle(a)
         var more: [Envelope] = []
         for i in 0..<3 {
-            more.append(try Envelope(
-                event: PersonalDataAccessed(appealId: a.id, registrationNumber: a.number, actorId: "official-\(i)", actorRole: "official",
-                                            purpose: "ticket.view", service: "hromada-routing", accessedAt: Date()),
-                correlationId: a.id, causationId: nil, producer: "hromada-routing"))
+            more.append(
+                try Envelope(
+                    event: PersonalDataAccessed(
+                        appealId: a.id, registrationNumber: a.number, actorId: "official-\(i)", actorRole: "official",
+                        purpose: "ticket.view", service: "hromada-routing", accessedAt: Date()),
+                    correlationId: a.id, causationId: nil, producer: "hromada-routing"))
         }
         try await publish(events + more, on: fixture)  // 10 events; checkpoints at 5 and 10 add 2 entries
         try await waitForEntries(fixture, 12)
-        let checkpoints = try await fixture.harness.request("GET", "/v1/checkpoints", headers: auth).decode([AuditCheckpointRecord].self)
+        let checkpoints = try await fixture.harness.request("GET", "/v1/checkpoints", headers: auth).decode(
+            [AuditCheckpointRecord].self)
         XCTAssertEqual(checkpoints.map(\.sequence), [5, 10])
         // The copies another party kept, from the broker.
         var captured: [AuditCheckpoint] = []
         _ = await eventually(timeout: .seconds(10)) {
             while let delivery = try? await fixture.client.get(queue: Self.captureQueue) {
-                if let event = try? Envelope.decode(from: delivery.body).decode(AuditCheckpoint.self) { captured.append(event) }
+                if let event = try? Envelope.decode(from: delivery.body).decode(AuditCheckpoint.self) {
+                    captured.append(event)
+                }
                 try? await fixture.client.ack(delivery)
             }
             return captured.count >= 2
@@ -334,8 +390,10 @@ final class AuditIntegrationTests: XCTestCase {
 
         // The audit role: INSERT and SELECT only; the trigger stops even an owner who re-grants.
         let role = fixture.db.client()
-        for statement: PostgresQuery in ["UPDATE log SET actor = 'x' WHERE seq = 1", "DELETE FROM log WHERE seq = 1", "TRUNCATE log",
-                                          "UPDATE checkpoints SET entries = 0", "DELETE FROM checkpoints"] {
+        for statement: PostgresQuery in [
+            "UPDATE log SET actor = 'x' WHERE seq = 1", "DELETE FROM log WHERE seq = 1", "TRUNCATE log",
+            "UPDATE checkpoints SET entries = 0", "DELETE FROM checkpoints",
+        ] {
             do {
                 try await role.execute(statement)
                 XCTFail("\(statement.sql) should fail for the audit role")
@@ -357,7 +415,8 @@ final class AuditIntegrationTests: XCTestCase {
 
         // Tampering as the superuser (triggers off with session_replication_role = replica).
         try await fixture.admin.withConnection { c in
-            try c.executeScript("""
+            try c.executeScript(
+                """
                 CREATE TABLE public.log_copy AS SELECT * FROM audit.log;
                 CREATE TABLE public.cp_copy AS SELECT * FROM audit.checkpoints;
                 CREATE TABLE public.head_copy AS SELECT * FROM audit.chain_head;
@@ -369,7 +428,8 @@ final class AuditIntegrationTests: XCTestCase {
             }
         }
         func restore() async throws {
-            try await tamper("""
+            try await tamper(
+                """
                 DELETE FROM audit.log; INSERT INTO audit.log SELECT * FROM public.log_copy;
                 DELETE FROM audit.checkpoints; INSERT INTO audit.checkpoints SELECT * FROM public.cp_copy;
                 DELETE FROM audit.chain_head; INSERT INTO audit.chain_head SELECT * FROM public.head_copy;
@@ -378,23 +438,35 @@ final class AuditIntegrationTests: XCTestCase {
             XCTAssertTrue(healed.ok, "restored chain verifies")
         }
         let cases: [(String, String, Int64, ChainBreak)] = [
-            ("changed stored bytes", "UPDATE audit.log SET stored = stored || '\\x20'::bytea WHERE seq = 3;", 3, .hashMismatch),
+            (
+                "changed stored bytes", "UPDATE audit.log SET stored = stored || '\\x20'::bytea WHERE seq = 3;", 3,
+                .hashMismatch
+            ),
             ("changed hash", "UPDATE audit.log SET hash = sha256('forged'::bytea) WHERE seq = 4;", 4, .hashMismatch),
             ("deleted row", "DELETE FROM audit.log WHERE seq = 5;", 5, .sequenceGap),
             ("deleted last row", "DELETE FROM audit.log WHERE seq = \(total);", total, .headMismatch),
-            ("inserted row with a bad hash", """
+            (
+                "inserted row with a bad hash",
+                """
                 INSERT INTO audit.log SELECT seq + 1, gen_random_uuid(), event_type, correlation_id, registration_number, 'forger',
                     occurred_at, recorded_at, stored, hash, sha256('forged'::bytea) FROM audit.log WHERE seq = \(total);
-                """, total + 1, .hashMismatch),
-            ("inserted row with a correct hash", """
+                """, total + 1, .hashMismatch
+            ),
+            (
+                "inserted row with a correct hash",
+                """
                 INSERT INTO audit.log SELECT seq + 1, gen_random_uuid(), event_type, correlation_id, registration_number, 'forger',
                     occurred_at, recorded_at, stored, hash, sha256(hash || stored) FROM audit.log WHERE seq = \(total);
-                """, total + 1, .headMismatch),
-            ("swapped rows", """
+                """, total + 1, .headMismatch
+            ),
+            (
+                "swapped rows",
+                """
                 UPDATE audit.log SET seq = -2 WHERE seq = 2;
                 UPDATE audit.log SET seq = 2 WHERE seq = 6;
                 UPDATE audit.log SET seq = 6 WHERE seq = -2;
-                """, 2, .previousHashMismatch),
+                """, 2, .previousHashMismatch
+            ),
         ]
         for (name, sql, expected, reason) in cases {
             try await tamper(sql)
@@ -427,7 +499,8 @@ final class AuditIntegrationTests: XCTestCase {
         try await fixture.admin.withTransaction { c in
             try c.execute("SET LOCAL session_replication_role = replica")
             for (seq, stored, prev, hash) in updates {
-                try c.execute("UPDATE audit.log SET stored = \(stored), prev_hash = \(prev), hash = \(hash) WHERE seq = \(seq)")
+                try c.execute(
+                    "UPDATE audit.log SET stored = \(stored), prev_hash = \(prev), hash = \(hash) WHERE seq = \(seq)")
             }
             try c.execute("UPDATE audit.chain_head SET hash = \(newHead)")
         }
@@ -439,8 +512,11 @@ final class AuditIntegrationTests: XCTestCase {
         try await tamper("UPDATE audit.checkpoints SET hash = decode('\(Hex.encode(newTen))', 'hex') WHERE seq = 10;")
         report = try await verify(fixture)
         XCTAssertTrue(report.ok, "a full rewrite including the local checkpoints fools the local check")
-        let external = AuditVerifyRequest(checkpoints: captured.map { .init(sequence: $0.sequence, headHash: $0.headHash) })
-        let response = try await fixture.harness.request("POST", "/v1/verify", body: try JSON.encoder.encode(external), headers: auth.merging(["Content-Type": "application/json"]) { a, _ in a })
+        let external = AuditVerifyRequest(
+            checkpoints: captured.map { .init(sequence: $0.sequence, headHash: $0.headHash) })
+        let response = try await fixture.harness.request(
+            "POST", "/v1/verify", body: try JSON.encoder.encode(external),
+            headers: auth.merging(["Content-Type": "application/json"]) { a, _ in a })
         XCTAssertEqual(response.status, 200, response.text)
         report = try response.decode(AuditVerification.self)
         XCTAssertFalse(report.ok, "the rewritten table disagrees with the checkpoints captured from the broker")

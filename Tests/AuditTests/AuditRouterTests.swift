@@ -8,6 +8,7 @@ import HummingbirdTesting
 import NIOCore
 import Synchronization
 import XCTest
+
 @testable import Audit
 
 /// The audit API over a log in memory (`MemoryChain`), for the router tests.
@@ -21,7 +22,8 @@ final class MemoryAuditQueries: AuditQueries {
         chain.withLock { chain in
             let verifier = chain.verify(checkpoints: extraCheckpoints)
             return AuditVerification(
-                ok: !verifier.isBroken, entries: Int64(chain.entries.count), firstBadSequence: verifier.firstBadSequence,
+                ok: !verifier.isBroken, entries: Int64(chain.entries.count),
+                firstBadSequence: verifier.firstBadSequence,
                 reason: verifier.reason?.rawValue, checkpointsChecked: Set(extraCheckpoints.map(\.sequence)).count,
                 headSequence: chain.head.sequence)
         }
@@ -33,7 +35,8 @@ final class MemoryAuditQueries: AuditQueries {
         let entries = try chain.withLock { chain in
             try chain.entries.filter { $0.registrationNumber == registrationNumber }.map { entry in
                 AuditTrailEntry(
-                    sequence: entry.sequence, eventId: entry.eventId, type: entry.type, correlationId: entry.correlationId,
+                    sequence: entry.sequence, eventId: entry.eventId, type: entry.type,
+                    correlationId: entry.correlationId,
                     occurredAt: entry.occurredAt, recordedAt: entry.occurredAt, actor: entry.actor,
                     hash: Hex.encode(entry.hash),
                     payload: try AuditEntry.revealedPayload(
@@ -67,11 +70,14 @@ final class AuditRouterTests: XCTestCase {
             appealId: appealId, registrationNumber: "MK-2026-000042", registeredAt: Date(), kind: .complaint,
             category: "heating", author: .init(fullName: "Олена Петренко", address: "Миколаїв"),
             subject: "Немає опалення", text: "Холодно", trackingToken: "tok", channel: "centre")
-        try chain.append(try Envelope(event: registered, correlationId: appealId, causationId: nil, producer: "hromada-intake"))
-        try chain.append(try Envelope(
-            event: TicketAccepted(ticketId: UUID(), appealId: appealId, registrationNumber: "MK-2026-000042",
-                                  authority: "zhkg", officialId: "official-9", acceptedAt: Date()),
-            correlationId: appealId, causationId: nil, producer: "hromada-routing"))
+        try chain.append(
+            try Envelope(event: registered, correlationId: appealId, causationId: nil, producer: "hromada-intake"))
+        try chain.append(
+            try Envelope(
+                event: TicketAccepted(
+                    ticketId: UUID(), appealId: appealId, registrationNumber: "MK-2026-000042",
+                    authority: "zhkg", officialId: "official-9", acceptedAt: Date()),
+                correlationId: appealId, causationId: nil, producer: "hromada-routing"))
         return MemoryAuditQueries(chain)
     }
 
@@ -97,7 +103,8 @@ final class AuditRouterTests: XCTestCase {
     func testVerifyAnswersTheContractShape() async throws {
         let queries = try queries()
         try await app(queries).test(.router) { client in
-            try await client.execute(uri: "/v1/verify", method: .get, headers: Self.bearer(Self.readerToken)) { response in
+            try await client.execute(uri: "/v1/verify", method: .get, headers: Self.bearer(Self.readerToken)) {
+                response in
                 XCTAssertEqual(response.status, .ok)
                 let body = try Self.json(response.body)
                 XCTAssertEqual(body["ok"] as? Bool, true)
@@ -107,7 +114,8 @@ final class AuditRouterTests: XCTestCase {
                 XCTAssertEqual(body["headSequence"] as? Int, 2)
             }
             queries.tamper(2)
-            try await client.execute(uri: "/v1/verify", method: .get, headers: Self.bearer(Self.adminToken)) { response in
+            try await client.execute(uri: "/v1/verify", method: .get, headers: Self.bearer(Self.adminToken)) {
+                response in
                 let body = try Self.json(response.body)
                 XCTAssertEqual(body["ok"] as? Bool, false)
                 XCTAssertEqual(body["firstBadSequence"] as? Int, 2)
@@ -118,9 +126,11 @@ final class AuditRouterTests: XCTestCase {
 
     func testEveryRouteNeedsAToken() async throws {
         try await app(try queries()).test(.router) { client in
-            for (method, uri) in [(HTTPRequest.Method.get, "/v1/verify"), (.get, "/v1/checkpoints"),
-                                  (.get, "/v1/trail/MK-2026-000042"), (.get, "/v1/export"),
-                                  (.post, "/v1/erase/MK-2026-000042")] {
+            for (method, uri) in [
+                (HTTPRequest.Method.get, "/v1/verify"), (.get, "/v1/checkpoints"),
+                (.get, "/v1/trail/MK-2026-000042"), (.get, "/v1/export"),
+                (.post, "/v1/erase/MK-2026-000042"),
+            ] {
                 try await client.execute(uri: uri, method: method) { response in
                     XCTAssertEqual(response.status, .unauthorized, uri)
                 }
@@ -128,8 +138,10 @@ final class AuditRouterTests: XCTestCase {
                     XCTAssertEqual(response.status, .unauthorized, uri)
                 }
             }
-            try await client.execute(uri: "/v1/erase/MK-2026-000042", method: .post,
-                                     headers: Self.bearer(Self.readerToken)) { response in
+            try await client.execute(
+                uri: "/v1/erase/MK-2026-000042", method: .post,
+                headers: Self.bearer(Self.readerToken)
+            ) { response in
                 XCTAssertEqual(response.status, .forbidden, "only the administrator erases")
             }
         }
@@ -138,8 +150,10 @@ final class AuditRouterTests: XCTestCase {
     func testTrailIsFoundRecordedOrNotFound() async throws {
         let queries = try queries()
         try await app(queries).test(.router) { client in
-            try await client.execute(uri: "/v1/trail/MK-1999-000000", method: .get,
-                                     headers: Self.bearer(Self.adminToken)) { response in
+            try await client.execute(
+                uri: "/v1/trail/MK-1999-000000", method: .get,
+                headers: Self.bearer(Self.adminToken)
+            ) { response in
                 XCTAssertEqual(response.status, .notFound)
                 XCTAssertTrue(String(buffer: response.body).contains("\"errors\""))
             }
@@ -147,8 +161,10 @@ final class AuditRouterTests: XCTestCase {
             try await client.execute(uri: "/v1/trail/\(long)", method: .get, headers: Self.bearer(Self.adminToken)) {
                 XCTAssertEqual($0.status, .notFound)
             }
-            try await client.execute(uri: "/v1/trail/MK-2026-000042", method: .get,
-                                     headers: Self.bearer(Self.readerToken)) { response in
+            try await client.execute(
+                uri: "/v1/trail/MK-2026-000042", method: .get,
+                headers: Self.bearer(Self.readerToken)
+            ) { response in
                 XCTAssertEqual(response.status, .ok)
                 let body = try Self.json(response.body)
                 XCTAssertEqual(body["registrationNumber"] as? String, "MK-2026-000042")
@@ -175,9 +191,11 @@ final class AuditRouterTests: XCTestCase {
                 XCTAssertTrue(String(buffer: $0.body).contains("\"field\":\"limit\""))
             }
             let body = ByteBuffer(string: #"{"checkpoints":[{"sequence":0,"headHash":"zz"}]}"#)
-            try await client.execute(uri: "/v1/verify", method: .post,
-                                     headers: [.authorization: "Bearer \(Self.adminToken)", .contentType: "application/json"],
-                                     body: body) {
+            try await client.execute(
+                uri: "/v1/verify", method: .post,
+                headers: [.authorization: "Bearer \(Self.adminToken)", .contentType: "application/json"],
+                body: body
+            ) {
                 XCTAssertEqual($0.status, .unprocessableContent)
                 XCTAssertTrue(String(buffer: $0.body).contains("checkpoints[0]"))
             }

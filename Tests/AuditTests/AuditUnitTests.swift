@@ -2,14 +2,16 @@ import Foundation
 import HromadaContracts
 import HromadaCrypto
 import XCTest
+
 @testable import Audit
 
 final class AuditChainTests: XCTestCase {
     func testLinkIsSHA256OfPreviousThenStored() {
         XCTAssertEqual(AuditChain.genesis, [UInt8](repeating: 0, count: 32))
         // python3: hashlib.sha256(bytes(32) + b"abc").hexdigest()
-        XCTAssertEqual(Hex.encode(AuditChain.link(previous: AuditChain.genesis, stored: Array("abc".utf8))),
-                       "365aa7d8f7f9402c4b9434502b4cc89ddb09fe50d7cd95b493b834c62d5a5370")
+        XCTAssertEqual(
+            Hex.encode(AuditChain.link(previous: AuditChain.genesis, stored: Array("abc".utf8))),
+            "365aa7d8f7f9402c4b9434502b4cc89ddb09fe50d7cd95b493b834c62d5a5370")
         let a = AuditChain.link(previous: AuditChain.genesis, stored: [1, 2, 3])
         XCTAssertEqual(a, SHA256.hash(AuditChain.genesis + [1, 2, 3]))
         XCTAssertNotEqual(AuditChain.link(previous: a, stored: [1, 2, 3]), a)
@@ -84,20 +86,28 @@ final class AuditChainTests: XCTestCase {
         var rows = makeChain(10)
         // Forged row at the end, correctly linked: only the head betrays it.
         let stored = Array("{\"forged\":true}".utf8)
-        rows.append(ChainRow(sequence: 11, prevHash: rows[9].hash, hash: AuditChain.link(previous: rows[9].hash, stored: stored), stored: stored))
+        rows.append(
+            ChainRow(
+                sequence: 11, prevHash: rows[9].hash, hash: AuditChain.link(previous: rows[9].hash, stored: stored),
+                stored: stored))
         let result = verify(rows, head: 10)
         XCTAssertEqual(result.firstBadSequence, 11)
         XCTAssertEqual(result.reason, .headMismatch)
         // Forged row squeezed in the middle (later rows renumbered): its successor's prev_hash breaks.
         var middle = makeChain(10)
         for i in 5..<10 { middle[i].sequence += 1 }
-        middle.insert(ChainRow(sequence: 6, prevHash: middle[4].hash, hash: AuditChain.link(previous: middle[4].hash, stored: stored), stored: stored), at: 5)
+        middle.insert(
+            ChainRow(
+                sequence: 6, prevHash: middle[4].hash, hash: AuditChain.link(previous: middle[4].hash, stored: stored),
+                stored: stored), at: 5)
         XCTAssertEqual(verify(middle, head: 11).firstBadSequence, 7)
     }
 
     func testConsistentRewriteIsCaughtByCheckpoints() {
         let original = makeChain(12)
-        let checkpoints = [CheckpointMark(sequence: 5, hash: original[4].hash), CheckpointMark(sequence: 10, hash: original[9].hash)]
+        let checkpoints = [
+            CheckpointMark(sequence: 5, hash: original[4].hash), CheckpointMark(sequence: 10, hash: original[9].hash),
+        ]
         // Rewrite entry 7 and recompute every later hash: internally consistent.
         var rows = original
         rows[6].stored = Array("{\"n\":700}".utf8)
@@ -121,10 +131,13 @@ final class PersonalDataProtectionTests: XCTestCase {
 
     func registered() throws -> Envelope {
         let event = AppealRegistered(
-            appealId: UUID(), registrationNumber: "MK-2026-000001", registeredAt: Date(timeIntervalSince1970: 1_790_000_000),
+            appealId: UUID(), registrationNumber: "MK-2026-000001",
+            registeredAt: Date(timeIntervalSince1970: 1_790_000_000),
             kind: .complaint, category: "heating", district: "tsentralnyi",
             location: .init(lat: 46.97, lon: 31.99, address: "вул. Соборна, 1"),
-            author: .init(fullName: residentName, address: "вул. Велика Морська, 5", email: "olena@example.org", phone: "+380501234567", preferredLanguage: .uk, benefitCategory: nil),
+            author: .init(
+                fullName: residentName, address: "вул. Велика Морська, 5", email: "olena@example.org",
+                phone: "+380501234567", preferredLanguage: .uk, benefitCategory: nil),
             subject: "Немає опалення", text: "У квартирі холодно", centreId: "library-1", assistedBy: "librarian-7",
             confidential: false, against: nil, repeatOf: nil, trackingToken: "tok-secret", channel: "centre",
             // Every declared personal field present (issue 13 added co-signers, the representative and
@@ -137,13 +150,15 @@ final class PersonalDataProtectionTests: XCTestCase {
         // Issue 15: an Open311 client's photo link (it may show the person or their home).
         var withLink = event
         withLink.mediaURL = "https://photos.example.org/yama.jpg"
-        return try Envelope(event: withLink, correlationId: event.appealId, causationId: nil, producer: "hromada-intake")
+        return try Envelope(
+            event: withLink, correlationId: event.appealId, causationId: nil, producer: "hromada-intake")
     }
 
     func testEncryptsExactlyThePersonalPaths() throws {
         let envelope = try registered()
         let key = AES256GCM.generateKey()
-        let protected = try PersonalDataProtection.protect(payload: envelope.payload, type: envelope.type, eventId: envelope.id, key: key)
+        let protected = try PersonalDataProtection.protect(
+            payload: envelope.payload, type: envelope.type, eventId: envelope.id, key: key)
         for path in PersonalFields.paths(for: envelope.type) {
             let value = try XCTUnwrap(protected[path: path], "\(path)")
             XCTAssertNotNil(value["enc"]?.stringValue, "\(path) is encrypted")
@@ -156,43 +171,56 @@ final class PersonalDataProtectionTests: XCTestCase {
         var stored = envelope
         stored.payload = protected
         let text = String(decoding: try stored.encoded(), as: UTF8.self)
-        for secret in [residentName, "olena@example.org", "Немає опалення", "У квартирі холодно", "tok-secret", "Соборна",
-                       "Петро Співпідписант", "ААА 000111"] {
+        for secret in [
+            residentName, "olena@example.org", "Немає опалення", "У квартирі холодно", "tok-secret", "Соборна",
+            "Петро Співпідписант", "ААА 000111",
+        ] {
             XCTAssertFalse(text.contains(secret), "\(secret.count)-char secret leaked")
         }
         // Round trip.
-        let revealed = try PersonalDataProtection.reveal(payload: protected, type: envelope.type, eventId: envelope.id, key: key)
+        let revealed = try PersonalDataProtection.reveal(
+            payload: protected, type: envelope.type, eventId: envelope.id, key: key)
         XCTAssertEqual(revealed, envelope.payload)
     }
 
     func testWrongKeyOrMovedCiphertextFails() throws {
         let envelope = try registered()
         let key = AES256GCM.generateKey()
-        let protected = try PersonalDataProtection.protect(payload: envelope.payload, type: envelope.type, eventId: envelope.id, key: key)
-        XCTAssertThrowsError(try PersonalDataProtection.reveal(payload: protected, type: envelope.type, eventId: envelope.id, key: AES256GCM.generateKey())) {
+        let protected = try PersonalDataProtection.protect(
+            payload: envelope.payload, type: envelope.type, eventId: envelope.id, key: key)
+        XCTAssertThrowsError(
+            try PersonalDataProtection.reveal(
+                payload: protected, type: envelope.type, eventId: envelope.id, key: AES256GCM.generateKey())
+        ) {
             XCTAssertEqual(($0 as? AuditError)?.code, .decryptionFailed)
         }
-        XCTAssertThrowsError(try PersonalDataProtection.reveal(payload: protected, type: envelope.type, eventId: UUID(), key: key))
+        XCTAssertThrowsError(
+            try PersonalDataProtection.reveal(payload: protected, type: envelope.type, eventId: UUID(), key: key))
     }
 
     func testDestroyedKeyShowsPlaceholder() throws {
         let envelope = try registered()
-        let protected = try PersonalDataProtection.protect(payload: envelope.payload, type: envelope.type, eventId: envelope.id, key: AES256GCM.generateKey())
-        let revealed = try PersonalDataProtection.reveal(payload: protected, type: envelope.type, eventId: envelope.id, key: nil)
+        let protected = try PersonalDataProtection.protect(
+            payload: envelope.payload, type: envelope.type, eventId: envelope.id, key: AES256GCM.generateKey())
+        let revealed = try PersonalDataProtection.reveal(
+            payload: protected, type: envelope.type, eventId: envelope.id, key: nil)
         XCTAssertEqual(revealed["author"], "[erased]")
         XCTAssertEqual(revealed["text"], "[erased]")
         XCTAssertEqual(revealed["registrationNumber"], "MK-2026-000001")
         // Arriving after erasure: the personal data is not stored at all.
-        let dropped = try PersonalDataProtection.protect(payload: envelope.payload, type: envelope.type, eventId: envelope.id, key: nil)
+        let dropped = try PersonalDataProtection.protect(
+            payload: envelope.payload, type: envelope.type, eventId: envelope.id, key: nil)
         XCTAssertEqual(dropped["author"], "[erased]")
     }
 
     func testAbsentAndNullFieldsAndNestedPathsAreLeftAlone() throws {
         let payload: JSONValue = ["reason": nil, "officialId": "o-1"]
         XCTAssertFalse(PersonalDataProtection.hasPersonalData(type: TicketExtended.eventType, payload: payload))
-        let same = try PersonalDataProtection.protect(payload: payload, type: TicketExtended.eventType, eventId: UUID(), key: AES256GCM.generateKey())
+        let same = try PersonalDataProtection.protect(
+            payload: payload, type: TicketExtended.eventType, eventId: UUID(), key: AES256GCM.generateKey())
         XCTAssertEqual(same, payload)
-        XCTAssertEqual(PersonalDataProtection.setting(["a": ["b": 1, "c": 2]], at: ["a", "b"], to: "x"), ["a": ["b": "x", "c": 2]])
+        XCTAssertEqual(
+            PersonalDataProtection.setting(["a": ["b": 1, "c": 2]], at: ["a", "b"], to: "x"), ["a": ["b": "x", "c": 2]])
         XCTAssertEqual(PersonalDataProtection.setting(["a": 1], at: ["missing", "b"], to: "x"), ["a": 1])
         // Unknown event types have no personal paths.
         XCTAssertFalse(PersonalDataProtection.hasPersonalData(type: "something.new", payload: ["text": "hi"]))
@@ -200,7 +228,9 @@ final class PersonalDataProtectionTests: XCTestCase {
 
     func testCanonicalStoredBytesAreDeterministic() throws {
         let a: JSONValue = ["b": 1, "a": ["y": "ї", "x": [true, nil]]]
-        let b: JSONValue = .object(["a": .object(["x": .array([.bool(true), .null]), "y": .string("ї")]), "b": .int(1)])
+        let b: JSONValue = .object([
+            "a": .object(["x": .array([.bool(true), .null]), "y": .string("ї")]), "b": .int(1),
+        ])
         XCTAssertEqual(try a.canonicalBytes(), try b.canonicalBytes())
         XCTAssertEqual(try a.canonicalString(), #"{"a":{"x":[true,null],"y":"ї"},"b":1}"#)
         let envelope = try registered()
@@ -208,13 +238,18 @@ final class PersonalDataProtectionTests: XCTestCase {
     }
 
     func testActorAndSettings() throws {
-        let env = Envelope(type: "ticket.accepted", version: 1, correlationId: UUID(), causationId: nil, producer: "hromada-routing", payload: ["officialId": "official-9"])
+        let env = Envelope(
+            type: "ticket.accepted", version: 1, correlationId: UUID(), causationId: nil, producer: "hromada-routing",
+            payload: ["officialId": "official-9"])
         XCTAssertEqual(AuditEntry.actor(of: env), "official-9")
-        let plain = Envelope(type: "ticket.overdue", version: 1, correlationId: UUID(), causationId: nil, producer: "hromada-routing", payload: [:])
+        let plain = Envelope(
+            type: "ticket.overdue", version: 1, correlationId: UUID(), causationId: nil, producer: "hromada-routing",
+            payload: [:])
         XCTAssertEqual(AuditEntry.actor(of: plain), "hromada-routing")
         let hash = TokenHash.hash(token: "reader")
         let settings = try AuditSettings.fromEnvironment([
-            "HROMADA_AUDIT_CHECKPOINT_EVERY": "50", "HROMADA_AUDIT_CHECKPOINT_SECONDS": "0", "HROMADA_AUDIT_READER_TOKENS": hash.uppercased(),
+            "HROMADA_AUDIT_CHECKPOINT_EVERY": "50", "HROMADA_AUDIT_CHECKPOINT_SECONDS": "0",
+            "HROMADA_AUDIT_READER_TOKENS": hash.uppercased(),
         ])
         XCTAssertEqual(settings.checkpointEvery, 50)
         XCTAssertEqual(settings.checkpointInterval, .zero)
@@ -224,7 +259,11 @@ final class PersonalDataProtectionTests: XCTestCase {
     }
 
     func testVerificationEncodesNullFirstBadSequence() throws {
-        let json = String(decoding: try JSONEncoder().encode(AuditVerification(ok: true, entries: 3, firstBadSequence: nil, reason: nil, checkpointsChecked: 0, headSequence: 3)), as: UTF8.self)
+        let json = String(
+            decoding: try JSONEncoder().encode(
+                AuditVerification(
+                    ok: true, entries: 3, firstBadSequence: nil, reason: nil, checkpointsChecked: 0, headSequence: 3)),
+            as: UTF8.self)
         XCTAssertTrue(json.contains("\"firstBadSequence\":null"), json)
     }
 }

@@ -294,7 +294,8 @@ final class ChainBatchIntegrationTests: XCTestCase {
             var at = start
             func next<E: DomainEvent>(_ event: E, _ producer: String) throws -> Envelope {
                 at += 60
-                return try Envelope(event: event, occurredAt: at, correlationId: id, causationId: nil, producer: producer)
+                return try Envelope(
+                    event: event, occurredAt: at, correlationId: id, causationId: nil, producer: producer)
             }
             let registration = try next(
                 AppealRegistered(

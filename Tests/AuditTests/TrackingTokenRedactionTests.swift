@@ -2,6 +2,7 @@ import Foundation
 import HromadaContracts
 import HromadaCrypto
 import XCTest
+
 @testable import Audit
 
 /// Issue 13, item 5: the resident's tracking code (a password to the status page) never enters
@@ -33,7 +34,8 @@ final class TrackingTokenRedactionTests: XCTestCase {
             payload: stored["payload"] ?? .null, type: entry.type, eventId: entry.eventId, key: key)
         XCTAssertEqual(opened["trackingToken"], .string(expected))
         // Opened with the appeal's key (what a trail does), the field is the hash, not the token.
-        let payload = try AuditEntry.revealedPayload(stored: entry.stored, type: entry.type, eventId: entry.eventId, key: key)
+        let payload = try AuditEntry.revealedPayload(
+            stored: entry.stored, type: entry.type, eventId: entry.eventId, key: key)
         XCTAssertEqual(payload["trackingToken"], .string(expected))
         XCTAssertNotEqual(
             TrackingTokenRedaction.keyedHash(token: token, key: AES256GCM.generateKey()),
@@ -58,12 +60,15 @@ final class TrackingTokenRedactionTests: XCTestCase {
             payload: envelope.payload, type: envelope.type, eventId: envelope.id, key: key)
         let stored = try old.encoded()
 
-        let payload = try AuditEntry.revealedPayload(stored: stored, type: envelope.type, eventId: envelope.id, key: key)
+        let payload = try AuditEntry.revealedPayload(
+            stored: stored, type: envelope.type, eventId: envelope.id, key: key)
         XCTAssertEqual(
-            payload["trackingToken"], .string("hmac-sha256:" + TrackingTokenRedaction.keyedHash(token: token, key: key)))
+            payload["trackingToken"], .string("hmac-sha256:" + TrackingTokenRedaction.keyedHash(token: token, key: key))
+        )
         // Erased (no key): the placeholder, never the code.
         let erased = try AuditEntry.make(envelope, after: .empty, registrationNumber: nil, key: nil)
-        let shown = try AuditEntry.revealedPayload(stored: erased.stored, type: erased.type, eventId: erased.eventId, key: nil)
+        let shown = try AuditEntry.revealedPayload(
+            stored: erased.stored, type: erased.type, eventId: erased.eventId, key: nil)
         XCTAssertEqual(shown["trackingToken"], PersonalDataProtection.erasedPlaceholder)
     }
 

@@ -29,10 +29,13 @@ final class AppealRulesTests: XCTestCase {
             ("subject", "required", { $0.subject = nil }),
             ("text", "required", { $0.text = nil }),
             // Issue 20: consent is no longer required (Art. 7); asking to publish needs it.
-            ("publish", "consent_required_for_publication", {
-                $0.consent = nil
-                $0.publish = true
-            }),
+            (
+                "publish", "consent_required_for_publication",
+                {
+                    $0.consent = nil
+                    $0.publish = true
+                }
+            ),
         ]
         for (field, code, strip) in cases {
             var s = Self.valid()

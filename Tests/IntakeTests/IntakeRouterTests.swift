@@ -143,7 +143,8 @@ final class IntakeRouterTests: XCTestCase {
             let login = try await client.execute(uri: "/?lang=en", method: .get)
             XCTAssertEqual(login.status, .ok)
             let html = String(buffer: login.body)
-            XCTAssertTrue(html.contains("name=\"login\"") && html.contains("name=\"password\""), "the librarian's sign-in")
+            XCTAssertTrue(
+                html.contains("name=\"login\"") && html.contains("name=\"password\""), "the librarian's sign-in")
             XCTAssertFalse(html.contains("<style"), "no inline stylesheet")
             XCTAssertFalse(html.contains("onclick"), "no inline script")
             let csp = try XCTUnwrap(login.headers[.contentSecurityPolicy])
@@ -257,7 +258,9 @@ final class IntakeRouterTests: XCTestCase {
                 let codes = (definition["attributes"] as? [[String: Any]])?.compactMap { $0["code"] as? String } ?? []
                 XCTAssertTrue(codes.contains("consent") && codes.contains("district"), "\(codes)")
                 // Issue 20: no attribute about consent is required (Art. 7).
-                let consent = (definition["attributes"] as? [[String: Any]])?.first { $0["code"] as? String == "consent" }
+                let consent = (definition["attributes"] as? [[String: Any]])?.first {
+                    $0["code"] as? String == "consent"
+                }
                 XCTAssertEqual(consent?["required"] as? Bool, false)
             }
             try await client.execute(

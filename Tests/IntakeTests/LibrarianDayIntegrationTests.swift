@@ -134,8 +134,9 @@ final class LibrarianDayIntegrationTests: XCTestCase {
         XCTAssertEqual(refused.status, 422, String(refused.text.prefix(500)))
         let html = refused.text
         XCTAssertTrue(html.contains("id=\"text-error\""), "the error sits at its field")
-        let error = try XCTUnwrap(html.components(separatedBy: "id=\"text-error\">").dropFirst().first?
-            .components(separatedBy: "</p>").first)
+        let error = try XCTUnwrap(
+            html.components(separatedBy: "id=\"text-error\">").dropFirst().first?
+                .components(separatedBy: "</p>").first)
         XCTAssertTrue(error.contains("\(limit)"), "the error names the limit: \(error)")
         XCTAssertTrue(html.contains("aria-describedby=\"text-error text-counter\" aria-invalid=\"true\""))
         XCTAssertTrue(html.contains("<a href=\"#text\">"), "the summary links the field")
@@ -165,8 +166,9 @@ final class LibrarianDayIntegrationTests: XCTestCase {
             cookie: cookie)
         XCTAssertEqual(refused.status, 422)
         let html = refused.text
-        let summary = try XCTUnwrap(html.components(separatedBy: "data-error-summary>").dropFirst().first?
-            .components(separatedBy: "</ul>").first)
+        let summary = try XCTUnwrap(
+            html.components(separatedBy: "data-error-summary>").dropFirst().first?
+                .components(separatedBy: "</ul>").first)
         let targets = summary.components(separatedBy: "<a href=\"#").dropFirst()
             .compactMap { $0.split(separator: "\"").first }.map(String.init)
         let order = WebPages.fieldOrder.map(\.target)

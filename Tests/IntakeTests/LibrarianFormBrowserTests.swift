@@ -69,15 +69,16 @@ final class LibrarianFormBrowserTests: XCTestCase {
         let browser = s.browser
         for (name, value) in Self.appeal { try browser.fill(name, value) }
         // A second click while the first is on its way: the same form posted twice from the page.
-        let doubled = try browser.evaluate(
-            """
-            (async () => {
-              const form = document.getElementById('appeal-form');
-              const send = () => fetch(form.action, { method: 'POST', body: new URLSearchParams(new FormData(form)) });
-              const [a, b] = await Promise.all([send(), send()]);
-              return [a.url, b.url, await a.text(), await b.text()];
-            })()
-            """) as? [String]
+        let doubled =
+            try browser.evaluate(
+                """
+                (async () => {
+                  const form = document.getElementById('appeal-form');
+                  const send = () => fetch(form.action, { method: 'POST', body: new URLSearchParams(new FormData(form)) });
+                  const [a, b] = await Promise.all([send(), send()]);
+                  return [a.url, b.url, await a.text(), await b.text()];
+                })()
+                """) as? [String]
         let answers = try XCTUnwrap(doubled)
         XCTAssertTrue(answers[0].contains("/form/receipt/") && answers[1].contains("/form/receipt/"), "\(answers[0])")
         XCTAssertEqual(number(in: answers[2]), number(in: answers[3]), "both clicks show one receipt")
@@ -162,10 +163,12 @@ final class LibrarianFormBrowserTests: XCTestCase {
         XCTAssertFalse(page.contains("{\"errors\""), "no raw JSON: \(page.prefix(800))")
         XCTAssertTrue(page.contains("<html lang=\"en\""), "the page is in English now")
         XCTAssertTrue(page.contains("id=\"errors\""), "the errors are still shown")
-        XCTAssertEqual(try browser.evaluate("document.getElementById('fullName').value") as? String,
-                       "Коваленко Марʼяна Іванівна")
-        XCTAssertEqual(try browser.evaluate("document.getElementById('subject').value") as? String,
-                       "Тема з апострофом ' і «лапками»")
+        XCTAssertEqual(
+            try browser.evaluate("document.getElementById('fullName').value") as? String,
+            "Коваленко Марʼяна Іванівна")
+        XCTAssertEqual(
+            try browser.evaluate("document.getElementById('subject').value") as? String,
+            "Тема з апострофом ' і «лапками»")
         var count = try await appealCount(s.server)
         XCTAssertEqual(count, 0, "switching language sends nothing")
         try screenshots(browser, "intake-form-errors-en")

@@ -35,8 +35,9 @@ final class MapFormBrowserTests: XCTestCase {
         try await browser.wait(until: "document.getElementById('map')?.getAttribute('data-ready') === 'districts'")
         let paths = try browser.evaluate("document.querySelectorAll('#map svg path').length") as? Int
         XCTAssertGreaterThanOrEqual(paths ?? 0, 4, "the four districts are drawn on the blank map")
-        let policy = try browser.evaluate(
-            "fetch('/?lang=uk', {credentials: 'same-origin'}).then(r => r.headers.get('content-security-policy'))")
+        let policy =
+            try browser.evaluate(
+                "fetch('/?lang=uk', {credentials: 'same-origin'}).then(r => r.headers.get('content-security-policy'))")
             as? String ?? ""
         XCTAssertTrue(policy.contains("img-src 'self' data: http://127.0.0.1:\(closedPort)"), policy)
         XCTAssertFalse(policy.contains("unsafe-inline"), policy)
@@ -61,8 +62,9 @@ final class MapFormBrowserTests: XCTestCase {
         XCTAssertEqual(try browser.evaluate("document.getElementById('district').value") as? String, "korabelnyi")
         XCTAssertEqual(try browser.evaluate("document.querySelectorAll('.leaflet-marker-icon').length") as? Int, 1)
         // The tab keeps the point with the rest of what was typed.
-        let kept = try browser.evaluate(
-            "JSON.parse(sessionStorage.getItem('hromada.keep.appeal') || '{}').lat") as? String
+        let kept =
+            try browser.evaluate(
+                "JSON.parse(sessionStorage.getItem('hromada.keep.appeal') || '{}').lat") as? String
         XCTAssertEqual(kept, try browser.evaluate("document.getElementById('lat').value") as? String)
         try mapShot(browser, "intake-form-map-point")
 
@@ -112,16 +114,19 @@ final class MapFormBrowserTests: XCTestCase {
 
     /// A PNG of the map's part of the form alone, `.hromada/screenshots/<name>.png`.
     func mapShot(_ browser: HeadlessBrowser, _ name: String) throws {
-        let box = try browser.evaluate(
-            """
-            (() => { const b = document.getElementById('map-field').getBoundingClientRect();
-              return [b.left + scrollX, b.top + scrollY, b.width, b.height]; })()
-            """) as? [Double] ?? []
+        let box =
+            try browser.evaluate(
+                """
+                (() => { const b = document.getElementById('map-field').getBoundingClientRect();
+                  return [b.left + scrollX, b.top + scrollY, b.width, b.height]; })()
+                """) as? [Double] ?? []
         guard box.count == 4 else { return }
         let result = try browser.call(
             "Page.captureScreenshot",
-            ["format": "png", "captureBeyondViewport": true,
-             "clip": ["x": box[0], "y": box[1], "width": box[2], "height": box[3], "scale": 1]])
+            [
+                "format": "png", "captureBeyondViewport": true,
+                "clip": ["x": box[0], "y": box[1], "width": box[2], "height": box[3], "scale": 1],
+            ])
         guard let data = (result["data"] as? String).flatMap({ Data(base64Encoded: $0) }) else { return }
         let folder = IntegrationEnvironment.repositoryRoot.appendingPathComponent(".hromada/screenshots")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -130,16 +135,17 @@ final class MapFormBrowserTests: XCTestCase {
 
     /// A real mouse click (Chromium's input events) on the map where `point` is.
     func click(_ browser: HeadlessBrowser, _ point: MapPoint) throws {
-        let position = try browser.evaluate(
-            """
-            (() => {
-              const element = document.getElementById('map');
-              element.scrollIntoView({block: 'center'});
-              const box = element.getBoundingClientRect();
-              const p = element.hromadaMap.latLngToContainerPoint([\(point.lat), \(point.lon)]);
-              return [box.left + p.x, box.top + p.y];
-            })()
-            """) as? [Double]
+        let position =
+            try browser.evaluate(
+                """
+                (() => {
+                  const element = document.getElementById('map');
+                  element.scrollIntoView({block: 'center'});
+                  const box = element.getBoundingClientRect();
+                  const p = element.hromadaMap.latLngToContainerPoint([\(point.lat), \(point.lon)]);
+                  return [box.left + p.x, box.top + p.y];
+                })()
+                """) as? [Double]
         let xy = try XCTUnwrap(position)
         for type in ["mouseMoved", "mousePressed", "mouseReleased"] {
             try browser.call(

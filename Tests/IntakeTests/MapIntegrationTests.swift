@@ -20,8 +20,10 @@ final class MapIntegrationTests: XCTestCase {
             "SELECT district, lat, lon FROM appeals WHERE registration_number = \(number)"
         ).first
         let found = try XCTUnwrap(row, "appeal \(number) stored")
-        return (try found.decode(0, as: String?.self), try found.decode(1, as: Double?.self),
-                try found.decode(2, as: Double?.self))
+        return (
+            try found.decode(0, as: String?.self), try found.decode(1, as: Double?.self),
+            try found.decode(2, as: Double?.self)
+        )
     }
 
     func appeal(location: Any?, district: String? = nil) -> [String: Any] {

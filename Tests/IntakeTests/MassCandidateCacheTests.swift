@@ -27,8 +27,10 @@ final class MassCandidateCacheTests: XCTestCase {
 
     func testTheStoredFormGivesTheTextsSimilarity() throws {
         var inputs = texts
-        let words = ["опалення", "вода", "дах", "підвал", "ліфт", "сміття", "дорога", "школа", "світло", "тиск",
-                     "батарея", "двір", "зупинка", "міст", "парк", "ґанок", "їжак", "єдність", "Heating", "№12"]
+        let words = [
+            "опалення", "вода", "дах", "підвал", "ліфт", "сміття", "дорога", "школа", "світло", "тиск",
+            "батарея", "двір", "зупинка", "міст", "парк", "ґанок", "їжак", "єдність", "Heating", "№12",
+        ]
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<150 {
             let count = Int.random(in: 1...14, using: &generator)

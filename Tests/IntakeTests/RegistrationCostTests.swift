@@ -78,8 +78,9 @@ final class RegistrationCostTests: XCTestCase {
             let backend = try Self.backendCPU(pid)
             for i in offset..<(offset + count) {
                 let key = IdempotentRequest(centre: IntakeTestService.centreId, key: "k\(i)", requestHash: "h\(i)")
-                guard case .registered = try await store.register(
-                    try Self.appeal(i), channel: "centre", at: Date(), idempotency: key)
+                guard
+                    case .registered = try await store.register(
+                        try Self.appeal(i), channel: "centre", at: Date(), idempotency: key)
                 else { return XCTFail("not registered") }
             }
             let cpuPer = (Self.processCPU() - cpu) / Double(count) * 1e6
@@ -95,10 +96,11 @@ final class RegistrationCostTests: XCTestCase {
                 let text = line.components(separatedBy: ": ").dropFirst(2).joined(separator: ": ")
                 return String(text.prefix(40))
             }.mapValues(\.count).sorted { $0.key < $1.key }
-            print("[registration cost] \(label): \(count) registrations, \(mine.count) statements = "
-                + String(format: "%.2f", Double(mine.count) / Double(count)) + " per registration; "
-                + String(format: "process CPU %.0f µs, its PostgreSQL backend %.0f µs", cpuPer, backendPer)
-                + " per registration (debug build)")
+            print(
+                "[registration cost] \(label): \(count) registrations, \(mine.count) statements = "
+                    + String(format: "%.2f", Double(mine.count) / Double(count)) + " per registration; "
+                    + String(format: "process CPU %.0f µs, its PostgreSQL backend %.0f µs", cpuPer, backendPer)
+                    + " per registration (debug build)")
             for (text, n) in kinds { print("[registration cost]   \(n) × \(text)") }
             XCTAssertGreaterThanOrEqual(mine.count, count * 4, "a registration is at least BEGIN, 2 writes, COMMIT")
         }
@@ -107,6 +109,8 @@ final class RegistrationCostTests: XCTestCase {
         var explain = AppealRecords.candidatesQuery(
             authorKey: "someone-else", category: "heating", now: Date(), textsOnly: false)
         explain.sql = "EXPLAIN (ANALYZE, BUFFERS) " + explain.sql
-        for row in try await server.sql(explain) { print("[registration cost] plan: " + (try row.decode(0, as: String.self))) }
+        for row in try await server.sql(explain) {
+            print("[registration cost] plan: " + (try row.decode(0, as: String.self)))
+        }
     }
 }

@@ -218,7 +218,10 @@ final class RegistrationLawTests: XCTestCase {
         let people = try XCTUnwrap(WebPages.coSigners("Коваленко Марія; вул. Садова, 1\n\nБондар Іван\n"))
         XCTAssertEqual(
             people,
-            [.init(fullName: "Коваленко Марія", address: "вул. Садова, 1"), .init(fullName: "Бондар Іван", address: nil)])
+            [
+                .init(fullName: "Коваленко Марія", address: "вул. Садова, 1"),
+                .init(fullName: "Бондар Іван", address: nil),
+            ])
         var s = Self.valid()
         s.coSigners = people
         XCTAssertEqual(codes(s), ["coSigners[1].address": "required"])

@@ -18,11 +18,13 @@ final class SMSChoiceBrowserTests: XCTestCase {
         try await browser.open(server.harness.baseURL + "/?lang=uk")
         try await browser.signIn(librarian)
 
-        XCTAssertEqual(try browser.evaluate("document.querySelector('label[for=notifyBy]').textContent") as? String,
-                       "Повідомляти SMS")
+        XCTAssertEqual(
+            try browser.evaluate("document.querySelector('label[for=notifyBy]').textContent") as? String,
+            "Повідомляти SMS")
         XCTAssertEqual(try browser.evaluate("document.getElementById('notifyBy').checked") as? Bool, false)
         XCTAssertEqual(
-            try browser.evaluate("document.querySelector('label[for=notifyBy]').click(); document.getElementById('notifyBy').checked")
+            try browser.evaluate(
+                "document.querySelector('label[for=notifyBy]').click(); document.getElementById('notifyBy').checked")
                 as? Bool, true, "the label ticks the box")
         let hint = try browser.evaluate(
             "document.getElementById(document.getElementById('notifyBy').getAttribute('aria-describedby')).textContent")
@@ -33,7 +35,8 @@ final class SMSChoiceBrowserTests: XCTestCase {
         try await browser.click("#appeal-form button[type=submit]")
         var page = try browser.html()
         XCTAssertTrue(page.contains("Для повідомлень SMS вкажіть телефон"), String(page.prefix(2000)))
-        XCTAssertEqual(try browser.evaluate("document.getElementById('notifyBy').checked") as? Bool, true, "kept ticked")
+        XCTAssertEqual(
+            try browser.evaluate("document.getElementById('notifyBy').checked") as? Bool, true, "kept ticked")
 
         try browser.fill("phone", "+380 67 123 45 67")
         try await browser.click("#appeal-form button[type=submit]")

@@ -31,7 +31,8 @@ extension IntakeIntegrationTests {
 
         let ticked = try await browser.post(
             "/form/appeals?lang=en",
-            TestLibrarian.appealForm(csrf: csrf) + [("phone", "+380 67 123 45 67"), ("notifyBy", "sms")], cookie: cookie)
+            TestLibrarian.appealForm(csrf: csrf) + [("phone", "+380 67 123 45 67"), ("notifyBy", "sms")], cookie: cookie
+        )
         XCTAssertEqual(ticked.status, 201, ticked.text)
         let delivery = try await awaitMessage(env, type: "appeal.registered")
         let event = try Envelope.decode(from: try XCTUnwrap(delivery).body).decode(AppealRegistered.self)
@@ -39,10 +40,12 @@ extension IntakeIntegrationTests {
         XCTAssertEqual(event.author.phone, "+380671234567")
 
         let plain = try await browser.post(
-            "/form/appeals?lang=en", TestLibrarian.appealForm(csrf: csrf) + [("phone", "+380671234568")], cookie: cookie)
+            "/form/appeals?lang=en", TestLibrarian.appealForm(csrf: csrf) + [("phone", "+380671234568")], cookie: cookie
+        )
         XCTAssertEqual(plain.status, 201, plain.text)
         let second = try await awaitMessage(env, type: "appeal.registered")
-        XCTAssertNil(try Envelope.decode(from: try XCTUnwrap(second).body).decode(AppealRegistered.self).author.notifyBy)
+        XCTAssertNil(
+            try Envelope.decode(from: try XCTUnwrap(second).body).decode(AppealRegistered.self).author.notifyBy)
     }
 
     func testTheAPITakesNotifyByAndNamesAWrongOne() async throws {
@@ -55,9 +58,13 @@ extension IntakeIntegrationTests {
         let accepted = try await env.harness.request("POST", "/v1/appeals", json: appeal, headers: auth)
         XCTAssertEqual(accepted.status, 201, accepted.text)
         let delivery = try await awaitMessage(env, type: "appeal.registered")
-        XCTAssertEqual(try Envelope.decode(from: try XCTUnwrap(delivery).body).decode(AppealRegistered.self).author.notifyBy, "sms")
+        XCTAssertEqual(
+            try Envelope.decode(from: try XCTUnwrap(delivery).body).decode(AppealRegistered.self).author.notifyBy, "sms"
+        )
 
-        appeal["author"] = ["fullName": "Шевченко Тарас Григорович", "address": "вул. Садова, 12, кв. 3", "notifyBy": "pigeon"]
+        appeal["author"] = [
+            "fullName": "Шевченко Тарас Григорович", "address": "вул. Садова, 12, кв. 3", "notifyBy": "pigeon",
+        ]
         let refused = try await env.harness.request("POST", "/v1/appeals", json: appeal, headers: auth)
         XCTAssertEqual(refused.status, 422, refused.text)
         XCTAssertTrue(refused.text.contains("author.notifyBy"), refused.text)

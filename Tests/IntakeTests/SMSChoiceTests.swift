@@ -9,7 +9,9 @@ import XCTest
 /// "Повідомляти SMS" box on the librarian's form); `appeal.registered` carries the choice.
 final class SMSChoiceTests: XCTestCase {
     /// The validated author, or the problems found.
-    func validated(_ notifyBy: String?, phone: String? = "+380 67 123 45 67") -> (AppealRegistered.Author?, [FieldProblem]) {
+    func validated(_ notifyBy: String?, phone: String? = "+380 67 123 45 67") -> (
+        AppealRegistered.Author?, [FieldProblem]
+    ) {
         var s = ValidationTests.valid()
         s.author?.phone = phone
         s.author?.notifyBy = notifyBy

@@ -77,8 +77,10 @@ final class TrackingBrowserTests: XCTestCase {
     func printedPages(_ browser: HeadlessBrowser, width: Double, height: Double) throws -> Int {
         let result = try browser.call(
             "Page.printToPDF",
-            ["paperWidth": width, "paperHeight": height, "marginTop": 0.4, "marginBottom": 0.4, "marginLeft": 0.4,
-             "marginRight": 0.4, "printBackground": false])
+            [
+                "paperWidth": width, "paperHeight": height, "marginTop": 0.4, "marginBottom": 0.4, "marginLeft": 0.4,
+                "marginRight": 0.4, "printBackground": false,
+            ])
         let pdf = try XCTUnwrap((result["data"] as? String).flatMap { Data(base64Encoded: $0) })
         let text = String(decoding: pdf, as: UTF8.self)
         let pagesAndTrees = text.components(separatedBy: "/Type /Page").count - 1

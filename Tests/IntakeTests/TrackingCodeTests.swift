@@ -20,9 +20,10 @@ final class TrackingCodeTests: XCTestCase {
             XCTAssertEqual(RegistrationNumber.typed(typed), stored, "«\(typed)»")
         }
         XCTAssertEqual(RegistrationNumber.typed("mk-2026-1234567"), "MK-2026-1234567", "numbers never run out")
-        for garbage in ["", "   ", "MK-26-000123", "XX-2026-000123", "MK-2026-12", "MK-2026-00012a", "MK-2026-000123-1",
-            String(repeating: "9", count: 500)]
-        {
+        for garbage in [
+            "", "   ", "MK-26-000123", "XX-2026-000123", "MK-2026-12", "MK-2026-00012a", "MK-2026-000123-1",
+            String(repeating: "9", count: 500),
+        ] {
             XCTAssertNil(RegistrationNumber.typed(garbage), "«\(garbage)»")
         }
     }

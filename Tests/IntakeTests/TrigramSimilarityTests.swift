@@ -62,13 +62,16 @@ final class TrigramSimilarityTests: XCTestCase {
 
     func testGeneratedTextsMatchTheReference() {
         // Texts sharing words in varying amounts, around the 0.5 threshold.
-        let words = ["опалення", "вода", "дах", "підвал", "ліфт", "сміття", "дорога", "школа", "світло", "тиск",
-                     "батарея", "двір", "зупинка", "міст", "парк", "ґанок", "їжак", "єдність"]
+        let words = [
+            "опалення", "вода", "дах", "підвал", "ліфт", "сміття", "дорога", "школа", "світло", "тиск",
+            "батарея", "двір", "зупинка", "міст", "парк", "ґанок", "їжак", "єдність",
+        ]
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<200 {
             let a = (0..<Int.random(in: 1...12, using: &generator)).map { _ in words.randomElement(using: &generator)! }
             let b = (0..<Int.random(in: 1...12, using: &generator)).map { _ in words.randomElement(using: &generator)! }
-            let ta = a.joined(separator: " "), tb = b.joined(separator: ", ")
+            let ta = a.joined(separator: " ")
+            let tb = b.joined(separator: ", ")
             XCTAssertEqual(RepeatDetector.similarity(ta, tb), reference(ta, tb), "\(ta) / \(tb)")
         }
     }
@@ -93,10 +96,12 @@ final class TrigramSimilarityTests: XCTestCase {
     /// one-pass path assumes (CR LF, one grapheme of two separators, is the one pair that joins).
     func testSupportedScalarsNeverJoinIntoOneCharacter() {
         let table = RepeatDetector.Trigrams.scalarTable
-        let lowered = Set(supported.map { scalar -> UInt32 in
-            let entry = table[Int(scalar.value)]
-            return entry >= 0 ? UInt32(entry) : scalar.value
-        }).sorted().compactMap(Unicode.Scalar.init)
+        let lowered = Set(
+            supported.map { scalar -> UInt32 in
+                let entry = table[Int(scalar.value)]
+                return entry >= 0 ? UInt32(entry) : scalar.value
+            }
+        ).sorted().compactMap(Unicode.Scalar.init)
         XCTAssertGreaterThan(lowered.count, 200)
         var joined: [String] = []
         var pairs = 0
@@ -106,7 +111,9 @@ final class TrigramSimilarityTests: XCTestCase {
                 pair.append(a)
                 pair.append(b)
                 pairs += 1
-                if String(pair).count != 2 { joined.append("U+\(String(a.value, radix: 16)) U+\(String(b.value, radix: 16))") }
+                if String(pair).count != 2 {
+                    joined.append("U+\(String(a.value, radix: 16)) U+\(String(b.value, radix: 16))")
+                }
             }
         }
         XCTAssertEqual(joined, [])

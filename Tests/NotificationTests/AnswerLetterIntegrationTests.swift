@@ -66,7 +66,7 @@ final class AnswerLetterIntegrationTests: XCTestCase {
                 properties: AMQPProperties(
                     contentType: "application/json", deliveryMode: 2, messageID: envelope.id.uuidString.lowercased(),
                     type: envelope.type, correlationID: envelope.correlationId.uuidString.lowercased(),
-                    appID: envelope.producer, timestamp: envelope.occurredAt)),
+                    appID: envelope.producer, timestamp: envelope.occurredAt))
         ])
     }
 
@@ -173,7 +173,8 @@ final class AnswerLetterIntegrationTests: XCTestCase {
         ).first?.decode(0, as: Int.self)
         XCTAssertEqual(rows, 0)
         let addresses = try await f.database.query(
-            "SELECT count(*)::int FROM recipients WHERE address LIKE '%Нікольська%'").first?.decode(0, as: Int.self)
+            "SELECT count(*)::int FROM recipients WHERE address LIKE '%Нікольська%'"
+        ).first?.decode(0, as: Int.self)
         XCTAssertEqual(addresses, 2, "the other two residents keep theirs")
     }
 }

@@ -15,7 +15,8 @@ final class DecisionNoticeTests: XCTestCase {
         let resident = ResidentContact(
             appealId: appealId, registrationNumber: "MK-2026-000778", fullName: "Olena Petrenko",
             email: "r@example.org", phone: nil, language: language, centreId: nil, confidential: false)
-        let envelope = try Envelope(event: event, correlationId: appealId, causationId: nil, producer: "hromada-routing")
+        let envelope = try Envelope(
+            event: event, correlationId: appealId, causationId: nil, producer: "hromada-routing")
         XCTAssertTrue(NotificationPlanner.recipients(of: envelope).resident)
         return try planner.plan(envelope, resident: resident, officials: [], reception: [])
     }

@@ -7,6 +7,7 @@ import HromadaTestSupport
 import Logging
 import Synchronization
 import XCTest
+
 @testable import Notification
 
 /// The sender against the real PostgreSQL, losing the database between the SMTP accept and the
@@ -28,7 +29,8 @@ final class DeliveryOutcomeDatabaseLossTests: XCTestCase {
         logger.logLevel = .critical
         try await Migrator.migrate(RuntimeMigrations.all + NotificationMigrations.all, on: client, logger: logger)
         let id = UUID()
-        try await client.execute("""
+        try await client.execute(
+            """
             INSERT INTO deliveries (id, source_event_id, source_event_type, recipient_key, recipient_kind, channel,
                 appeal_id, registration_number, address, language, template, subject, body, status, next_attempt_at)
             VALUES (\(id), \(UUID()), \(AppealRegistered.eventType), 'resident', 'resident', 'email', \(UUID()),
@@ -50,7 +52,8 @@ final class DeliveryOutcomeDatabaseLossTests: XCTestCase {
         XCTAssertTrue(sending, "the send never started")
         // The mail server holds the message; the database goes away under the sender.
         try await Self.connectionLimit(0, of: db, via: admin)
-        let terminated = try await admin.query("""
+        let terminated = try await admin.query(
+            """
             SELECT pg_terminate_backend(pid) FROM pg_stat_activity
             WHERE datname = current_database() AND usename = \(db.role) AND pid <> pg_backend_pid()
             """)
@@ -67,7 +70,8 @@ final class DeliveryOutcomeDatabaseLossTests: XCTestCase {
         try await Self.connectionLimit(-1, of: db, via: admin)
         let claimed = try await round.value
         XCTAssertEqual(claimed, 1)
-        let rows = try await admin.query("""
+        let rows = try await admin.query(
+            """
             SELECT status, attempts, lease_token IS NULL,
                 (SELECT count(*) FROM notification.outbox WHERE event_type LIKE 'notification.sent%')
             FROM notification.deliveries
@@ -94,7 +98,8 @@ final class DeliveryOutcomeDatabaseLossTests: XCTestCase {
         logger.logLevel = .critical
         try await Migrator.migrate(RuntimeMigrations.all + NotificationMigrations.all, on: client, logger: logger)
         let id = UUID()
-        try await client.execute("""
+        try await client.execute(
+            """
             INSERT INTO deliveries (id, source_event_id, source_event_type, recipient_key, recipient_kind, channel,
                 address, language, template, subject, body, status, next_attempt_at)
             VALUES (\(id), \(UUID()), \(AppealRegistered.eventType), 'resident', 'resident', 'email',

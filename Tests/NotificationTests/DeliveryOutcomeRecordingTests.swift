@@ -3,14 +3,17 @@ import HromadaContracts
 import Logging
 import Synchronization
 import XCTest
+
 @testable import Notification
 
 /// `DeliverySender` in memory: once the mail server has accepted a message, its outcome is kept and
 /// recorded however long the database refuses, the claim stays the sender's meanwhile, and the
 /// message is sent exactly once.
 final class DeliveryOutcomeRecordingTests: XCTestCase {
-    func sender(_ store: MemoryDeliveryStore, _ transport: CountingTransport, lease: Duration = .seconds(180),
-                threads: Int = 2) -> DeliverySender {
+    func sender(
+        _ store: MemoryDeliveryStore, _ transport: CountingTransport, lease: Duration = .seconds(180),
+        threads: Int = 2
+    ) -> DeliverySender {
         memorySender(store, transport, lease: lease, threads: threads)
     }
 

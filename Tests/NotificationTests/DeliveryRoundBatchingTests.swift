@@ -3,6 +3,7 @@ import HromadaContracts
 import Logging
 import Synchronization
 import XCTest
+
 @testable import Notification
 
 /// A round's outcomes are written in one transaction, its emails share the lanes' connections, and a

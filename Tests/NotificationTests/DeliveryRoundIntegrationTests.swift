@@ -5,6 +5,7 @@ import HromadaRuntime
 import HromadaTestSupport
 import Logging
 import XCTest
+
 @testable import Notification
 
 /// The sender against PostgreSQL and a real SMTP server: a round is one transaction on the table, its
@@ -20,7 +21,8 @@ final class DeliveryRoundIntegrationTests: XCTestCase {
     func addDeliveries(_ count: Int, to fixture: Fixture) async throws -> [UUID] {
         let ids = (0..<count).map { _ in UUID() }
         let order = (0..<count).map { $0 }
-        try await fixture.client.execute("""
+        try await fixture.client.execute(
+            """
             INSERT INTO deliveries (id, source_event_id, source_event_type, recipient_key, recipient_kind, channel,
                 appeal_id, registration_number, address, language, template, subject, body, status, next_attempt_at)
             SELECT id, gen_random_uuid(), \(AppealRegistered.eventType), 'resident', 'resident', 'email',
@@ -105,7 +107,8 @@ final class DeliveryRoundIntegrationTests: XCTestCase {
         let (counts, writers) = try await statuses(fixture)
         XCTAssertEqual(counts, ["sent": 7, "pending": 3], "the 3rd, 6th and 9th wait for their retry")
         XCTAssertEqual(writers, 1)
-        let retries = try await fixture.client.query("""
+        let retries = try await fixture.client.query(
+            """
             SELECT count(*) FROM deliveries
             WHERE status = 'pending' AND attempts = 1 AND lease_token IS NULL AND next_attempt_at > now()
             """)
@@ -120,8 +123,9 @@ final class DeliveryRoundIntegrationTests: XCTestCase {
         func message(_ n: Int) -> [UInt8] { Array("Message-ID: <m\(n)@test>\r\nSubject: s\r\n\r\nbody\r\n".utf8) }
         let closing = try DroppingSMTPServer(closeAfter: 2, drop: .afterReply)
         defer { closing.stop() }
-        let kept = SMTPConnection(transport: SMTPTransport(
-            endpoint: try SMTPEndpoint(url: closing.url), connectTimeoutSeconds: 5, timeoutSeconds: 10))
+        let kept = SMTPConnection(
+            transport: SMTPTransport(
+                endpoint: try SMTPEndpoint(url: closing.url), connectTimeoutSeconds: 5, timeoutSeconds: 10))
         defer { kept.close() }
         for n in 0..<5 {
             XCTAssertEqual(kept.send(message: message(n), mailFrom: "a@example.org", recipient: "b@example.org"), .sent)
@@ -131,8 +135,9 @@ final class DeliveryRoundIntegrationTests: XCTestCase {
 
         let dropping = try DroppingSMTPServer(closeAfter: 2, drop: .beforeReply)
         defer { dropping.stop() }
-        let second = SMTPConnection(transport: SMTPTransport(
-            endpoint: try SMTPEndpoint(url: dropping.url), connectTimeoutSeconds: 5, timeoutSeconds: 10))
+        let second = SMTPConnection(
+            transport: SMTPTransport(
+                endpoint: try SMTPEndpoint(url: dropping.url), connectTimeoutSeconds: 5, timeoutSeconds: 10))
         defer { second.close() }
         let outcomes = (0..<3).map {
             second.send(message: message($0), mailFrom: "a@example.org", recipient: "b@example.org")
@@ -172,7 +177,8 @@ final class DeliveryRoundIntegrationTests: XCTestCase {
         ]
         try await fixture.client.withTransaction { try handler.handle(batch: batch, on: $0) }
 
-        let rows = try await fixture.client.query("""
+        let rows = try await fixture.client.query(
+            """
             SELECT count(*), count(DISTINCT cmin::text), count(*) FILTER (WHERE status IN ('sent', 'failed')),
                 count(*) FILTER (WHERE address = '' OR centre_id = '' OR last_error = ''),
                 count(*) FILTER (WHERE channel = 'centre' AND address IS NULL AND centre_id = 'cog-1'),
@@ -220,7 +226,8 @@ final class DeliveryRoundIntegrationTests: XCTestCase {
         XCTAssertEqual(saved, loaded)
         XCTAssertNil(again, "a row already there is read, not assumed")
         let address = try await fixture.client.query("SELECT address FROM recipients WHERE appeal_id = \(appealId)")
-        XCTAssertEqual(try address.first?.decode(0, as: String?.self), "Mykolaiv", "the letter's address, in the insert")
+        XCTAssertEqual(
+            try address.first?.decode(0, as: String?.self), "Mykolaiv", "the letter's address, in the insert")
     }
 }
 
@@ -240,7 +247,8 @@ extension XCTestCase {
         let client = db.client(poolSize: poolSize)
         var logger = Logger(label: "test.notification-database")
         logger.logLevel = .critical
-        let migrations = RuntimeMigrations.all + NotificationMigrations.all + NotificationErasure.migrations
+        let migrations =
+            RuntimeMigrations.all + NotificationMigrations.all + NotificationErasure.migrations
             + AnswerLetters.migrations + SMSMigrations.all
         try await Migrator.migrate(migrations, on: client, logger: logger)
         let store = NotificationStore(work: UnitOfWork(database: client, producer: "hromada-notification"))

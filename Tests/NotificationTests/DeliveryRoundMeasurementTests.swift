@@ -1,11 +1,12 @@
 import Foundation
 import HromadaContracts
-@testable import HromadaPostgres
 import HromadaRuntime
 import HromadaTestSupport
 import Logging
 import Synchronization
 import XCTest
+
+@testable import HromadaPostgres
 @testable import Notification
 
 /// What sending a round of 500 emails to the tests' SMTP sink costs, recorded as the sender does now
@@ -26,7 +27,8 @@ final class DeliveryRoundMeasurementTests: XCTestCase {
             let n = Double(emails)
             let server = serverMicroseconds.map { String(format: "%.0f", $0 / n) } ?? "n/a"
             let sink = sinkMicroseconds.map { String(format: "%.0f", $0 / n) } ?? "n/a"
-            return String(format: "%.3f commits (%.3f store transactions), %.0f µs test-process CPU, ",
+            return String(
+                format: "%.3f commits (%.3f store transactions), %.0f µs test-process CPU, ",
                 Double(commits) / n, Double(storeTransactions) / n, clientMicroseconds / n)
                 + "\(server) µs PostgreSQL backend CPU, \(sink) µs SMTP sink CPU per email; "
                 + String(format: "%.0f emails/s wall (%d emails)", n / wallSeconds, emails)
@@ -95,16 +97,19 @@ final class DeliveryRoundMeasurementTests: XCTestCase {
         let database = try await notificationDatabase(poolSize: 1)
         let (client, logger) = (database.client, database.logger)
         let handler = NotificationHandler(
-            planner: NotificationPlanner(templates: try NotificationTemplates(), trackingURL: "https://hromada.example/t"),
+            planner: NotificationPlanner(
+                templates: try NotificationTemplates(), trackingURL: "https://hromada.example/t"),
             producer: "hromada-notification", clock: { Date() }, logger: logger)
         func events(_ count: Int) throws -> [IncomingEvent] {
             try (0..<count).map { n in
                 let appealId = UUID()
                 let event = AppealRegistered(
                     appealId: appealId, registrationNumber: "MK-2026-\(n)", registeredAt: Date(), kind: .proposal,
-                    category: "roads", author: .init(fullName: "Олена \(n)", address: "Миколаїв", email: "r\(n)@example.org"),
+                    category: "roads",
+                    author: .init(fullName: "Олена \(n)", address: "Миколаїв", email: "r\(n)@example.org"),
                     subject: "Яма", text: "…", trackingToken: "T\(n)", channel: "centre")
-                let envelope = try Envelope(event: event, correlationId: appealId, causationId: nil, producer: "hromada-intake")
+                let envelope = try Envelope(
+                    event: event, correlationId: appealId, causationId: nil, producer: "hromada-intake")
                 return IncomingEvent(envelope: envelope, routingKey: "appeal.registered.v1")
             }
         }
@@ -126,7 +131,9 @@ final class DeliveryRoundMeasurementTests: XCTestCase {
                 }
             }
             let trips = Double(try await roundTrips() - before - 1) / Double(all.count)
-            let cpu = ProcessCPU.microseconds(pid: pid).flatMap { after in cpuBefore.map { (after - $0) / Double(all.count) } }
+            let cpu = ProcessCPU.microseconds(pid: pid).flatMap { after in
+                cpuBefore.map { (after - $0) / Double(all.count) }
+            }
             return (trips, cpu)
         }
         _ = try await run(try events(50), perEvent: false)  // warm-up: connection, plans
@@ -152,7 +159,8 @@ final class DeliveryRoundMeasurementTests: XCTestCase {
         addTeardownBlock { try? await sender.threads.shutdownGracefully() }
         let order = Array(0..<emails)
         let ids = order.map { _ in UUID() }
-        try await client.execute("""
+        try await client.execute(
+            """
             INSERT INTO deliveries (id, source_event_id, source_event_type, recipient_key, recipient_kind, channel,
                 appeal_id, registration_number, address, language, template, subject, body, status, next_attempt_at)
             SELECT id, gen_random_uuid(), \(AppealRegistered.eventType), 'resident', 'resident', 'email',

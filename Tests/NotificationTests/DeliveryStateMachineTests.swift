@@ -1,6 +1,7 @@
 import Foundation
 import HromadaContracts
 import XCTest
+
 @testable import Notification
 
 /// `Delivery`'s rules in memory: pending → sending (lease) → sent / retry / failed.
@@ -12,15 +13,17 @@ final class DeliveryStateMachineTests: XCTestCase {
         registrationNumber: "MK-2026-000123", channel: .email, recipientKind: .resident)
 
     func sending(attempts: Int = 0, token: UUID, at now: Date) throws -> Delivery {
-        try XCTUnwrap(Delivery(state: .pending(nextAttemptAt: now), attempts: attempts)
-            .claimed(token: token, at: now, policy: policy))
+        try XCTUnwrap(
+            Delivery(state: .pending(nextAttemptAt: now), attempts: attempts)
+                .claimed(token: token, at: now, policy: policy))
     }
 
     func testInitialStateFollowsTheTarget() {
         XCTAssertEqual(Delivery.initial(for: .email("r@example.org"), at: t0).state, .pending(nextAttemptAt: t0))
         XCTAssertEqual(Delivery.initial(for: .centre("cog-1"), at: t0).state, .sent(at: t0))
-        XCTAssertEqual(Delivery.initial(for: .unreachable, at: t0).state,
-                       .failed(at: t0, reason: Delivery.noContactReason))
+        XCTAssertEqual(
+            Delivery.initial(for: .unreachable, at: t0).state,
+            .failed(at: t0, reason: Delivery.noContactReason))
         XCTAssertEqual(Delivery.initial(for: .unreachable, at: t0).attempts, 0)
     }
 
@@ -48,7 +51,8 @@ final class DeliveryStateMachineTests: XCTestCase {
 
     func testSentRaisesNotificationSent() throws {
         let token = UUID()
-        let sent = try XCTUnwrap(try sending(token: token, at: t0).recording(.sent, token: token, at: t0, policy: policy))
+        let sent = try XCTUnwrap(
+            try sending(token: token, at: t0).recording(.sent, token: token, at: t0, policy: policy))
         XCTAssertEqual(sent.state, .sent(at: t0))
         XCTAssertEqual(sent.attempts, 1)
         let event = try XCTUnwrap(sent.event(about: subject) as? NotificationSent)
@@ -64,8 +68,10 @@ final class DeliveryStateMachineTests: XCTestCase {
         for attempt in 1...3 {
             let token = UUID()
             delivery = try XCTUnwrap(delivery.claimed(token: token, at: now, policy: policy))
-            delivery = try XCTUnwrap(delivery.recording(.temporary(reason: "451 try later"), token: token, at: now,
-                                                        policy: policy))
+            delivery = try XCTUnwrap(
+                delivery.recording(
+                    .temporary(reason: "451 try later"), token: token, at: now,
+                    policy: policy))
             XCTAssertEqual(delivery.attempts, attempt)
             if case .pending(let next) = delivery.state {
                 XCTAssertNil(delivery.event(about: subject), "no event while it waits")
@@ -75,8 +81,9 @@ final class DeliveryStateMachineTests: XCTestCase {
             }
         }
         XCTAssertEqual(expectedRetries, [t0.addingTimeInterval(2), t0.addingTimeInterval(12)])
-        XCTAssertEqual(delivery.state, .failed(at: t0.addingTimeInterval(12), reason: "451 try later"),
-                       "the third temporary refusal is the last try")
+        XCTAssertEqual(
+            delivery.state, .failed(at: t0.addingTimeInterval(12), reason: "451 try later"),
+            "the third temporary refusal is the last try")
         let failed = try XCTUnwrap(delivery.event(about: subject) as? NotificationFailed)
         XCTAssertEqual(failed.attempts, 3)
         XCTAssertEqual(failed.reason, "451 try later")
@@ -84,8 +91,9 @@ final class DeliveryStateMachineTests: XCTestCase {
 
     func testPermanentRefusalFailsAtOnce() throws {
         let token = UUID()
-        let failed = try XCTUnwrap(try sending(token: token, at: t0)
-            .recording(.permanent(reason: "550 no such user"), token: token, at: t0, policy: policy))
+        let failed = try XCTUnwrap(
+            try sending(token: token, at: t0)
+                .recording(.permanent(reason: "550 no such user"), token: token, at: t0, policy: policy))
         XCTAssertEqual(failed.state, .failed(at: t0, reason: "550 no such user"))
         XCTAssertEqual(failed.attempts, 1)
         XCTAssertNotNil(failed.event(about: subject) as? NotificationFailed)
@@ -94,16 +102,20 @@ final class DeliveryStateMachineTests: XCTestCase {
     func testReasonIsCutTo500Characters() throws {
         let token = UUID()
         let long = String(repeating: "x", count: 2000)
-        let failed = try XCTUnwrap(try sending(token: token, at: t0)
-            .recording(.permanent(reason: long), token: token, at: t0, policy: policy))
+        let failed = try XCTUnwrap(
+            try sending(token: token, at: t0)
+                .recording(.permanent(reason: long), token: token, at: t0, policy: policy))
         guard case .failed(_, let reason) = failed.state else { return XCTFail("failed expected") }
         XCTAssertEqual(reason.count, 500)
     }
 
     func testSMTPRepliesAreClassified() {
-        XCTAssertEqual(SMTPTransport.classify(curlCode: 55, smtpCode: 451, reason: "451 later"), .temporary(reason: "451 later"))
-        XCTAssertEqual(SMTPTransport.classify(curlCode: 55, smtpCode: 550, reason: "550 no"), .permanent(reason: "550 no"))
-        XCTAssertEqual(SMTPTransport.classify(curlCode: 7, smtpCode: 0, reason: "refused"), .temporary(reason: "refused"))
+        XCTAssertEqual(
+            SMTPTransport.classify(curlCode: 55, smtpCode: 451, reason: "451 later"), .temporary(reason: "451 later"))
+        XCTAssertEqual(
+            SMTPTransport.classify(curlCode: 55, smtpCode: 550, reason: "550 no"), .permanent(reason: "550 no"))
+        XCTAssertEqual(
+            SMTPTransport.classify(curlCode: 7, smtpCode: 0, reason: "refused"), .temporary(reason: "refused"))
     }
 
     func testCentreAndUnreachableNoticesAnnounceThemselves() throws {
@@ -122,11 +134,12 @@ final class DeliveryStateMachineTests: XCTestCase {
 final class NotificationSettingsTests: XCTestCase {
     func testEnvironmentIsParsedInOnePlace() throws {
         let secret = String(repeating: "ab", count: 32)
-        let settings = try NotificationSettings.fromEnvironment([
-            "HROMADA_TRACKING_URL": "https://hromada.example/track", "HROMADA_SMTP_MAX_ATTEMPTS": "4",
-            "HROMADA_SMTP_RETRY_DELAYS": "1, 5", "HROMADA_SESSION_SECRET": secret,
-            "HROMADA_PUBLIC_URL": "https://notices.example",
-        ], port: 8082)
+        let settings = try NotificationSettings.fromEnvironment(
+            [
+                "HROMADA_TRACKING_URL": "https://hromada.example/track", "HROMADA_SMTP_MAX_ATTEMPTS": "4",
+                "HROMADA_SMTP_RETRY_DELAYS": "1, 5", "HROMADA_SESSION_SECRET": secret,
+                "HROMADA_PUBLIC_URL": "https://notices.example",
+            ], port: 8082)
         XCTAssertEqual(settings.trackingURL, "https://hromada.example/track")
         XCTAssertEqual(settings.deliveryPolicy.maxAttempts, 4)
         XCTAssertEqual(settings.deliveryPolicy.retryDelays, [.seconds(1), .seconds(5)])
@@ -134,10 +147,13 @@ final class NotificationSettingsTests: XCTestCase {
         XCTAssertEqual(web.cookieName, "hromada_notification")
         XCTAssertEqual(web.sessionSecret.bytes, Array(repeating: 0xab, count: 32))
         XCTAssertFalse(web.sessionSecret.isRandom)
-        XCTAssertEqual(web.publicURL.link(path: "/centres/cog-1/notices"), "https://notices.example/centres/cog-1/notices")
+        XCTAssertEqual(
+            web.publicURL.link(path: "/centres/cog-1/notices"), "https://notices.example/centres/cog-1/notices")
         XCTAssertTrue(try NotificationSettings.fromEnvironment([:]).web?.sessionSecret.isRandom ?? false)
-        for (name, value) in [("HROMADA_SESSION_SECRET", "not-hex-secret"), ("HROMADA_SMTP_MAX_ATTEMPTS", "-3"),
-                              ("HROMADA_SMTP_URL", "http://mail"), ("HROMADA_SMTP_RETRY_DELAYS", "soon")] {
+        for (name, value) in [
+            ("HROMADA_SESSION_SECRET", "not-hex-secret"), ("HROMADA_SMTP_MAX_ATTEMPTS", "-3"),
+            ("HROMADA_SMTP_URL", "http://mail"), ("HROMADA_SMTP_RETRY_DELAYS", "soon"),
+        ] {
             XCTAssertThrowsError(try NotificationSettings.fromEnvironment([name: value])) { error in
                 XCTAssertTrue("\(error)".contains(name), "\(error)")
                 XCTAssertFalse("\(error)".contains(value), "the value is never echoed")

@@ -1,11 +1,13 @@
 import Foundation
 import XCTest
+
 @testable import Notification
 
 final class MIMEMessageTests: XCTestCase {
     func message(subject: String, body: String = "Текст\nрядок 2", to: String = "resident@example.org") -> String {
-        let m = MIMEMessage(from: "Громада <no-reply@hromada.mkrada.gov.ua>", to: to, subject: subject, body: body,
-                            messageID: "abc@hromada", date: Date(timeIntervalSince1970: 1_795_000_000))
+        let m = MIMEMessage(
+            from: "Громада <no-reply@hromada.mkrada.gov.ua>", to: to, subject: subject, body: body,
+            messageID: "abc@hromada", date: Date(timeIntervalSince1970: 1_795_000_000))
         return String(decoding: m.rendered(), as: UTF8.self)
     }
 
@@ -32,7 +34,10 @@ final class MIMEMessageTests: XCTestCase {
         XCTAssertTrue(headers.contains("<no-reply@hromada.mkrada.gov.ua>"))
         // RFC 5322 date in Kyiv time (EET/EEST).
         let date = headers.components(separatedBy: "\r\n").first { $0.hasPrefix("Date: ") }
-        XCTAssertNotNil(date?.range(of: #"^Date: [A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} \+0[23]00$"#, options: .regularExpression), date ?? "")
+        XCTAssertNotNil(
+            date?.range(
+                of: #"^Date: [A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} \+0[23]00$"#,
+                options: .regularExpression), date ?? "")
     }
 
     func testNonASCIISubjectIsEncodedWordsThatDecodeBack() {
@@ -42,7 +47,8 @@ final class MIMEMessageTests: XCTestCase {
         XCTAssertEqual(decoded, subject)
         let raw = MIMETestDecoder.rawHeader("Subject", in: text)!
         XCTAssertTrue(raw.contains("\r\n "), "long subject not folded")
-        for word in raw.replacingOccurrences(of: "\r\n ", with: " ").dropFirst("Subject: ".count).split(separator: " ") {
+        for word in raw.replacingOccurrences(of: "\r\n ", with: " ").dropFirst("Subject: ".count).split(separator: " ")
+        {
             XCTAssertTrue(word.hasPrefix("=?UTF-8?B?") && word.hasSuffix("?="), String(word))
             XCTAssertLessThanOrEqual(word.count, 75, "encoded word longer than RFC 2047 allows")
         }
@@ -74,7 +80,8 @@ final class MIMEMessageTests: XCTestCase {
     }
 
     func testAddressParsing() {
-        XCTAssertEqual(MIMEMessage.address(in: "Hromada <no-reply@hromada.mkrada.gov.ua>"), "no-reply@hromada.mkrada.gov.ua")
+        XCTAssertEqual(
+            MIMEMessage.address(in: "Hromada <no-reply@hromada.mkrada.gov.ua>"), "no-reply@hromada.mkrada.gov.ua")
         XCTAssertEqual(MIMEMessage.address(in: "a@b.c"), "a@b.c")
         XCTAssertNil(MIMEMessage.address(in: "not an address"))
         XCTAssertNil(MIMEMessage.address(in: "a@b@c"))
@@ -100,9 +107,15 @@ final class MIMEMessageTests: XCTestCase {
     }
 
     func testFailureClassification() {
-        XCTAssertEqual(SMTPTransport.classify(curlCode: 55, smtpCode: 554, reason: "554 5.7.1 Rejected"), .permanent(reason: "554 5.7.1 Rejected"))
-        XCTAssertEqual(SMTPTransport.classify(curlCode: 55, smtpCode: 451, reason: "451 4.3.0 Temporary failure"), .temporary(reason: "451 4.3.0 Temporary failure"))
-        XCTAssertEqual(SMTPTransport.classify(curlCode: 7, smtpCode: 0, reason: "curl 7: connection refused"), .temporary(reason: "curl 7: connection refused"))
+        XCTAssertEqual(
+            SMTPTransport.classify(curlCode: 55, smtpCode: 554, reason: "554 5.7.1 Rejected"),
+            .permanent(reason: "554 5.7.1 Rejected"))
+        XCTAssertEqual(
+            SMTPTransport.classify(curlCode: 55, smtpCode: 451, reason: "451 4.3.0 Temporary failure"),
+            .temporary(reason: "451 4.3.0 Temporary failure"))
+        XCTAssertEqual(
+            SMTPTransport.classify(curlCode: 7, smtpCode: 0, reason: "curl 7: connection refused"),
+            .temporary(reason: "curl 7: connection refused"))
     }
 
     func testRetryDelaysGrowAndRepeatTheLast() {
@@ -133,7 +146,8 @@ enum MIMETestDecoder {
 
     static func header(_ name: String, in message: String) -> String? {
         guard let raw = rawHeader(name, in: message) else { return nil }
-        let value = raw.dropFirst(name.count + 1).replacingOccurrences(of: "\r\n", with: "").trimmingCharacters(in: .whitespaces)
+        let value = raw.dropFirst(name.count + 1).replacingOccurrences(of: "\r\n", with: "").trimmingCharacters(
+            in: .whitespaces)
         let tokens = value.split(separator: " ", omittingEmptySubsequences: true)
         guard tokens.allSatisfy({ $0.hasPrefix("=?UTF-8?B?") && $0.hasSuffix("?=") }) else { return value }
         var bytes = Data()

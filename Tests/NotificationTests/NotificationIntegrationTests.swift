@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import HromadaAMQP
 import HromadaContracts
 import HromadaCrypto
@@ -10,7 +7,12 @@ import HromadaRuntime
 import HromadaTestSupport
 import Logging
 import XCTest
+
 @testable import Notification
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// The whole service against real PostgreSQL, RabbitMQ and an SMTP sink: events in over AMQP,
 /// emails out over SMTP, `notification.*` events observed on the broker, the centre inbox over HTTP.
@@ -26,7 +28,9 @@ final class NotificationIntegrationTests: XCTestCase {
         let database: PostgresClient
     }
 
-    func start(retryDelays: [Duration] = [.milliseconds(200), .milliseconds(300)], maxAttempts: Int = 5) async throws -> Fixture {
+    func start(retryDelays: [Duration] = [.milliseconds(200), .milliseconds(300)], maxAttempts: Int = 5) async throws
+        -> Fixture
+    {
         try IntegrationEnvironment.requireServers()
         let sink: SMTPSink
         do { sink = try SMTPSink.start() } catch {
@@ -38,25 +42,32 @@ final class NotificationIntegrationTests: XCTestCase {
         var logger = Logger(label: "test.notification")
         logger.logLevel = .warning
         let configuration = ServiceConfiguration(
-            serviceName: "notification", httpHost: "127.0.0.1", httpPort: 0, amqpURL: broker.url, databaseURL: db.connectionString,
+            serviceName: "notification", httpHost: "127.0.0.1", httpPort: 0, amqpURL: broker.url,
+            databaseURL: db.connectionString,
             databasePoolSize: 4, prefetch: 50)
         let settings = NotificationSettings(
-            smtpURL: sink.url, retryDelays: retryDelays, maxAttempts: maxAttempts, lease: .seconds(30), pollInterval: .milliseconds(200),
+            smtpURL: sink.url, retryDelays: retryDelays, maxAttempts: maxAttempts, lease: .seconds(30),
+            pollInterval: .milliseconds(200),
             smtpConnectTimeoutSeconds: 5, smtpTimeoutSeconds: 15, trackingURL: "http://127.0.0.1:8080/track")
         let (runtime, router, _) = try await NotificationService.build(
             configuration: configuration, logger: logger, metricsRegistry: nil, settings: settings)
         let harness = try await ServiceHarness.start(runtime: runtime, router: router)
         let client = AMQPClient(configuration: try broker.configuration(name: "notification-test"), logger: logger)
-        try await client.declare(AMQPTopology(
-            exchanges: [AMQPTopology.Exchange(name: Topology.eventsExchange, type: "topic")],
-            queues: [AMQPTopology.Queue(name: Self.observeQueue, durable: false)],
-            bindings: [AMQPTopology.Binding(queue: Self.observeQueue, exchange: Topology.eventsExchange, routingKey: "notification.#")]))
+        try await client.declare(
+            AMQPTopology(
+                exchanges: [AMQPTopology.Exchange(name: Topology.eventsExchange, type: "topic")],
+                queues: [AMQPTopology.Queue(name: Self.observeQueue, durable: false)],
+                bindings: [
+                    AMQPTopology.Binding(
+                        queue: Self.observeQueue, exchange: Topology.eventsExchange, routingKey: "notification.#")
+                ]))
         // Input is only routed once the service's queue exists and is consumed.
         let ready = await eventually(timeout: .seconds(20)) {
             (try? await harness.request("GET", "/health/ready").status) == 200
         }
         XCTAssertTrue(ready, "the service never became ready")
-        let fixture = Fixture(db: db, broker: broker, sink: sink, harness: harness, client: client, database: db.client())
+        let fixture = Fixture(
+            db: db, broker: broker, sink: sink, harness: harness, client: client, database: db.client())
         addTeardownBlock {
             await harness.stop()
             await client.close()
@@ -69,18 +80,22 @@ final class NotificationIntegrationTests: XCTestCase {
     }
 
     func publish(_ envelope: Envelope, via client: AMQPClient) async throws {
-        try await client.publish([AMQPOutgoingMessage(
-            exchange: Topology.eventsExchange, routingKey: envelope.routingKey, body: try envelope.encoded(),
-            properties: AMQPProperties(contentType: "application/json", deliveryMode: 2, messageID: envelope.id.uuidString.lowercased(),
-                                       type: envelope.type, correlationID: envelope.correlationId.uuidString.lowercased(),
-                                       appID: envelope.producer, timestamp: envelope.occurredAt))])
+        try await client.publish([
+            AMQPOutgoingMessage(
+                exchange: Topology.eventsExchange, routingKey: envelope.routingKey, body: try envelope.encoded(),
+                properties: AMQPProperties(
+                    contentType: "application/json", deliveryMode: 2, messageID: envelope.id.uuidString.lowercased(),
+                    type: envelope.type, correlationID: envelope.correlationId.uuidString.lowercased(),
+                    appID: envelope.producer, timestamp: envelope.occurredAt))
+        ])
     }
 
     func envelope<E: DomainEvent>(_ event: E, correlation: UUID = UUID()) throws -> Envelope {
         // Published as the service that produces the type: consumers accept an event type only from
         // its producer (`Producers`), and the test broker sets `user_id` to the producer.
-        try Envelope(event: event, correlationId: correlation, causationId: nil,
-                     producer: Producers.producers(of: E.eventType).sorted().first ?? "hromada-test")
+        try Envelope(
+            event: event, correlationId: correlation, causationId: nil,
+            producer: Producers.producers(of: E.eventType).sorted().first ?? "hromada-test")
     }
 
     /// Everything on the observation queue so far.
@@ -94,18 +109,29 @@ final class NotificationIntegrationTests: XCTestCase {
     }
 
     func registered(
-        _ number: String, email: String?, language: Language, centre: String? = nil, name: String = "Олена Петренко", phone: String? = "+380501112233"
+        _ number: String, email: String?, language: Language, centre: String? = nil, name: String = "Олена Петренко",
+        phone: String? = "+380501112233"
     ) -> AppealRegistered {
         AppealRegistered(
             appealId: UUID(), registrationNumber: number, registeredAt: Date(), kind: .complaint, category: "heating",
-            author: .init(fullName: name, address: "вул. Потьомкінська, 143а", email: email, phone: phone, preferredLanguage: language),
-            subject: "Немає опалення", text: "У квартирі холодно", centreId: centre, trackingToken: "TRK-\(number)", channel: "centre")
+            author: .init(
+                fullName: name, address: "вул. Потьомкінська, 143а", email: email, phone: phone,
+                preferredLanguage: language),
+            subject: "Немає опалення", text: "У квартирі холодно", centreId: centre, trackingToken: "TRK-\(number)",
+            channel: "centre")
     }
 
-    func deliveryRows(_ fixture: Fixture) async throws -> [(status: String, attempts: Int, recipientKey: String, lastError: String?)] {
+    func deliveryRows(_ fixture: Fixture) async throws -> [(
+        status: String, attempts: Int, recipientKey: String, lastError: String?
+    )] {
         try await fixture.database.withConnection { connection in
-            try connection.query("SELECT status, attempts, recipient_key, last_error FROM deliveries ORDER BY created_at, id").map {
-                (try $0.decode(0, as: String.self), try $0.decode(1, as: Int.self), try $0.decode(2, as: String.self), try $0.decode(3, as: String?.self))
+            try connection.query(
+                "SELECT status, attempts, recipient_key, last_error FROM deliveries ORDER BY created_at, id"
+            ).map {
+                (
+                    try $0.decode(0, as: String.self), try $0.decode(1, as: Int.self),
+                    try $0.decode(2, as: String.self), try $0.decode(3, as: String?.self)
+                )
             }
         }
     }
@@ -184,7 +210,8 @@ final class NotificationIntegrationTests: XCTestCase {
         XCTAssertEqual(sent.count, 1)
         // The unique key holds even without the inbox: a second insert for the same event and recipient is ignored.
         let inserted = try await f.database.withTransaction { connection in
-            try connection.execute("""
+            try connection.execute(
+                """
                 INSERT INTO deliveries (id, source_event_id, source_event_type, recipient_key, recipient_kind, channel, address, language,
                     template, subject, body, status)
                 VALUES (\(UUID()), \(env.id), \(env.type), 'resident', 'resident', 'email', 'x@example.org', 'uk', 't', 's', 'b', 'pending')
@@ -223,7 +250,8 @@ final class NotificationIntegrationTests: XCTestCase {
             return seen.contains { $0.type == NotificationFailed.eventType }
         }
         XCTAssertTrue(failed)
-        let event2 = try XCTUnwrap(seen.first { $0.type == NotificationFailed.eventType }).decode(NotificationFailed.self)
+        let event2 = try XCTUnwrap(seen.first { $0.type == NotificationFailed.eventType }).decode(
+            NotificationFailed.self)
         XCTAssertEqual(event2.attempts, 2)
         XCTAssertTrue(event2.reason.hasPrefix("451"), event2.reason)
     }
@@ -263,16 +291,22 @@ final class NotificationIntegrationTests: XCTestCase {
         let keyA = "centre-key-A-\(UUID().uuidString)"
         let keyB = "centre-key-B-\(UUID().uuidString)"
         for (id, key) in [("cog-a", keyA), ("cog-b", keyB)] {
-            try await publish(try envelope(CentreUpdated(centreId: id, name: "ЦОГ \(id)", address: "Миколаїв", keyHash: TokenHash.hash(token: key),
-                                                         active: true, updatedAt: Date())), via: f.client)
+            try await publish(
+                try envelope(
+                    CentreUpdated(
+                        centreId: id, name: "ЦОГ \(id)", address: "Миколаїв", keyHash: TokenHash.hash(token: key),
+                        active: true, updatedAt: Date())), via: f.client)
         }
         let event = registered("MK-2026-000501", email: nil, language: .uk, centre: "cog-a", name: "Марія Коваль")
         try await publish(try envelope(event, correlation: event.appealId), via: f.client)
 
         var notices: [CentreRoutes.Notice] = []
         let appeared = await eventually(timeout: .seconds(20)) {
-            guard let response = try? await f.harness.request("GET", "/v1/centres/cog-a/notices", headers: ["Authorization": "Bearer \(keyA)"]),
-                  response.status == 200, let list = try? response.decode([CentreRoutes.Notice].self) else { return false }
+            guard
+                let response = try? await f.harness.request(
+                    "GET", "/v1/centres/cog-a/notices", headers: ["Authorization": "Bearer \(keyA)"]),
+                response.status == 200, let list = try? response.decode([CentreRoutes.Notice].self)
+            else { return false }
             notices = list
             return !list.isEmpty
         }
@@ -290,27 +324,35 @@ final class NotificationIntegrationTests: XCTestCase {
         XCTAssertEqual(v3.count, 0, "no email for a resident without one")
 
         // Another centre's key, no key, or a wrong centre: nothing.
-        let other = try await f.harness.request("GET", "/v1/centres/cog-a/notices", headers: ["Authorization": "Bearer \(keyB)"])
+        let other = try await f.harness.request(
+            "GET", "/v1/centres/cog-a/notices", headers: ["Authorization": "Bearer \(keyB)"])
         XCTAssertEqual(other.status, 401)
         XCTAssertFalse(other.text.contains("MK-2026-000501"))
         let noKey = try await f.harness.request("GET", "/v1/centres/cog-a/notices")
         XCTAssertEqual(noKey.status, 401)
-        let bList = try await f.harness.request("GET", "/v1/centres/cog-b/notices", headers: ["Authorization": "Bearer \(keyB)"])
+        let bList = try await f.harness.request(
+            "GET", "/v1/centres/cog-b/notices", headers: ["Authorization": "Bearer \(keyB)"])
         XCTAssertEqual(bList.status, 200)
         XCTAssertEqual(try bList.decode([CentreRoutes.Notice].self).count, 0)
         // The key is not accepted in the query string.
         let queryKey = try await f.harness.request("GET", "/v1/centres/cog-a/notices?key=\(keyA)")
         XCTAssertEqual(queryKey.status, 401)
         // Centre B cannot mark A's notice.
-        let steal = try await f.harness.request("POST", "/v1/centres/cog-b/notices/\(notice.id.uuidString)/read", headers: ["Authorization": "Bearer \(keyB)"])
+        let steal = try await f.harness.request(
+            "POST", "/v1/centres/cog-b/notices/\(notice.id.uuidString)/read",
+            headers: ["Authorization": "Bearer \(keyB)"])
         XCTAssertEqual(steal.status, 404)
 
         // Mark read: gone from unread, still in all.
-        let read = try await f.harness.request("POST", "/v1/centres/cog-a/notices/\(notice.id.uuidString)/read", headers: ["Authorization": "Bearer \(keyA)"])
+        let read = try await f.harness.request(
+            "POST", "/v1/centres/cog-a/notices/\(notice.id.uuidString)/read",
+            headers: ["Authorization": "Bearer \(keyA)"])
         XCTAssertEqual(read.status, 200)
-        let unread = try await f.harness.request("GET", "/v1/centres/cog-a/notices?status=unread", headers: ["Authorization": "Bearer \(keyA)"])
+        let unread = try await f.harness.request(
+            "GET", "/v1/centres/cog-a/notices?status=unread", headers: ["Authorization": "Bearer \(keyA)"])
         XCTAssertEqual(try unread.decode([CentreRoutes.Notice].self).count, 0)
-        let all = try await f.harness.request("GET", "/v1/centres/cog-a/notices?status=all", headers: ["Authorization": "Bearer \(keyA)"])
+        let all = try await f.harness.request(
+            "GET", "/v1/centres/cog-a/notices?status=all", headers: ["Authorization": "Bearer \(keyA)"])
         XCTAssertNotNil(try all.decode([CentreRoutes.Notice].self).first?.readAt)
 
         // A centre notice counts as delivered: notification.sent with channel centre.
@@ -320,17 +362,20 @@ final class NotificationIntegrationTests: XCTestCase {
             return seen.contains { $0.type == NotificationSent.eventType }
         }
         XCTAssertTrue(sent)
-        XCTAssertEqual(try seen.first { $0.type == NotificationSent.eventType }?.decode(NotificationSent.self).channel, .centre)
+        XCTAssertEqual(
+            try seen.first { $0.type == NotificationSent.eventType }?.decode(NotificationSent.self).channel, .centre)
 
         // The printable page: login form without credentials, the notices with the signed cookie.
         let login = try await f.harness.request("GET", "/centres/cog-a/notices?status=all")
         XCTAssertEqual(login.status, 200)
         XCTAssertTrue(login.text.contains("<label for=\"key\">"))
         XCTAssertFalse(login.text.contains("MK-2026-000501"))
-        let wrong = try await f.harness.request("POST", "/centres/cog-a/login", body: Data("key=\(keyB)".utf8),
-                                                headers: ["Content-Type": "application/x-www-form-urlencoded"])
+        let wrong = try await f.harness.request(
+            "POST", "/centres/cog-a/login", body: Data("key=\(keyB)".utf8),
+            headers: ["Content-Type": "application/x-www-form-urlencoded"])
         XCTAssertEqual(wrong.status, 401)
-        let page = try await f.harness.request("GET", "/centres/cog-a/notices?status=all", headers: ["Authorization": "Bearer \(keyA)"])
+        let page = try await f.harness.request(
+            "GET", "/centres/cog-a/notices?status=all", headers: ["Authorization": "Bearer \(keyA)"])
         XCTAssertEqual(page.status, 200)
         XCTAssertTrue(page.text.contains("MK-2026-000501"))
         XCTAssertTrue(page.text.contains("Марія Коваль"))
@@ -353,12 +398,14 @@ final class NotificationIntegrationTests: XCTestCase {
         XCTAssertTrue(setCookie.contains("HttpOnly"))
         let cookie = String(setCookie.split(separator: ";")[0])
         XCTAssertTrue(cookie.hasPrefix("hromada_notification="), "the kit names the cookie per service")
-        let page = try await f.harness.request("GET", "/centres/cog-a/notices?status=all&lang=en", headers: ["Cookie": cookie])
+        let page = try await f.harness.request(
+            "GET", "/centres/cog-a/notices?status=all&lang=en", headers: ["Cookie": cookie])
         XCTAssertEqual(page.status, 200)
         XCTAssertTrue(page.text.contains("MK-2026-000501"))
         XCTAssertTrue(page.text.contains("Notices for residents"), "English page expected")
         // A tampered cookie is refused.
-        let tampered = try await f.harness.request("GET", "/centres/cog-a/notices?status=all", headers: ["Cookie": cookie + "0"])
+        let tampered = try await f.harness.request(
+            "GET", "/centres/cog-a/notices?status=all", headers: ["Cookie": cookie + "0"])
         XCTAssertFalse(tampered.text.contains("MK-2026-000501"))
     }
 
@@ -366,17 +413,30 @@ final class NotificationIntegrationTests: XCTestCase {
 
     func testOfficialsOfTheAuthorityGetAssignedAndReceptionGetsOverdue() async throws {
         let f = try await start()
-        let zhkg1 = UUID(), zhkg2 = UUID(), transport = UUID(), reception = UUID()
+        let zhkg1 = UUID()
+        let zhkg2 = UUID()
+        let transport = UUID()
+        let reception = UUID()
         let officials: [OfficialUpdated] = [
-            OfficialUpdated(officialId: zhkg1, name: "Іван Шевченко", authority: "zhkg", role: .official, email: "ivan@zhkg.example", active: true, updatedAt: Date()),
-            OfficialUpdated(officialId: zhkg2, name: "Без пошти", authority: "zhkg", role: .official, email: nil, active: true, updatedAt: Date()),
-            OfficialUpdated(officialId: transport, name: "Transport", authority: "transport", role: .official, email: "t@transport.example", active: true, updatedAt: Date()),
-            OfficialUpdated(officialId: reception, name: "Приймальня", authority: "mayor-reception", role: .reception, email: "reception@city.example", active: true, updatedAt: Date()),
+            OfficialUpdated(
+                officialId: zhkg1, name: "Іван Шевченко", authority: "zhkg", role: .official,
+                email: "ivan@zhkg.example", active: true, updatedAt: Date()),
+            OfficialUpdated(
+                officialId: zhkg2, name: "Без пошти", authority: "zhkg", role: .official, email: nil, active: true,
+                updatedAt: Date()),
+            OfficialUpdated(
+                officialId: transport, name: "Transport", authority: "transport", role: .official,
+                email: "t@transport.example", active: true, updatedAt: Date()),
+            OfficialUpdated(
+                officialId: reception, name: "Приймальня", authority: "mayor-reception", role: .reception,
+                email: "reception@city.example", active: true, updatedAt: Date()),
         ]
         for official in officials { try await publish(try envelope(official), via: f.client) }
         let appealId = UUID()
-        let assigned = TicketAssigned(ticketId: UUID(), appealId: appealId, registrationNumber: "MK-2026-000601", authority: "zhkg",
-                                      category: "heating", priority: true, deadline: LocalDate(string: "2026-12-12")!, assignedAt: Date(), reason: "rule")
+        let assigned = TicketAssigned(
+            ticketId: UUID(), appealId: appealId, registrationNumber: "MK-2026-000601", authority: "zhkg",
+            category: "heating", priority: true, deadline: LocalDate(string: "2026-12-12")!, assignedAt: Date(),
+            reason: "rule")
         try await publish(try envelope(assigned, correlation: appealId), via: f.client)
         let one = await eventually(timeout: .seconds(20)) { (try? await f.sink.messages().count) == 1 }
         XCTAssertTrue(one)
@@ -387,8 +447,9 @@ final class NotificationIntegrationTests: XCTestCase {
         XCTAssertEqual(messages.first?.subject, "Нове звернення MK-2026-000601 (пріоритетне)")
         XCTAssertTrue(messages.first?.body?.contains("12.12.2026") ?? false)
 
-        let overdue = TicketOverdue(ticketId: assigned.ticketId, appealId: appealId, registrationNumber: "MK-2026-000601", authority: "zhkg",
-                                    deadline: LocalDate(string: "2026-12-12")!, daysOverdue: 1, raisedAt: Date())
+        let overdue = TicketOverdue(
+            ticketId: assigned.ticketId, appealId: appealId, registrationNumber: "MK-2026-000601", authority: "zhkg",
+            deadline: LocalDate(string: "2026-12-12")!, daysOverdue: 1, raisedAt: Date())
         try await publish(try envelope(overdue, correlation: appealId), via: f.client)
         let three = await eventually(timeout: .seconds(20)) { (try? await f.sink.messages().count) == 3 }
         XCTAssertTrue(three)
@@ -401,8 +462,10 @@ final class NotificationIntegrationTests: XCTestCase {
 }
 
 final class NoRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
-    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-                    newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+        newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void
+    ) {
         completionHandler(nil)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HromadaContracts
 import XCTest
+
 @testable import Notification
 
 /// `NotificationPlanner`'s rules in memory, one event kind at a time: who is told, in which
@@ -12,18 +13,22 @@ final class PlannerRuleTests: XCTestCase {
     let now = Date(timeIntervalSince1970: 1_795_000_000)
 
     func planner(officialLanguage: String = "uk") throws -> NotificationPlanner {
-        NotificationPlanner(templates: try NotificationTemplates(), trackingURL: "https://hromada.example/track",
-                            officialLanguage: officialLanguage)
+        NotificationPlanner(
+            templates: try NotificationTemplates(), trackingURL: "https://hromada.example/track",
+            officialLanguage: officialLanguage)
     }
 
     func envelope<E: DomainEvent>(_ event: E) throws -> Envelope {
         try Envelope(event: event, correlationId: appealId, causationId: nil, producer: "test")
     }
 
-    func resident(email: String? = "r@example.org", language: String = "en", centre: String? = "cog-1",
-                  confidential: Bool = false) -> ResidentContact {
-        ResidentContact(appealId: appealId, registrationNumber: number, fullName: "Olena Petrenko", email: email,
-                        phone: "+380501112233", language: language, centreId: centre, confidential: confidential)
+    func resident(
+        email: String? = "r@example.org", language: String = "en", centre: String? = "cog-1",
+        confidential: Bool = false
+    ) -> ResidentContact {
+        ResidentContact(
+            appealId: appealId, registrationNumber: number, fullName: "Olena Petrenko", email: email,
+            phone: "+380501112233", language: language, centreId: centre, confidential: confidential)
     }
 
     let officials = [
@@ -32,7 +37,8 @@ final class PlannerRuleTests: XCTestCase {
         OfficialContact(officialId: "c", name: "C", authority: "zhkg", role: "official", email: "not an address"),
     ]
     let reception = [
-        OfficialContact(officialId: "r", name: "R", authority: "mayor-reception", role: "reception", email: "r@city.example"),
+        OfficialContact(
+            officialId: "r", name: "R", authority: "mayor-reception", role: "reception", email: "r@city.example"),
         // Also an official of the authority: told once.
         OfficialContact(officialId: "a", name: "A", authority: "zhkg", role: "reception", email: "a@city.example"),
     ]
@@ -41,26 +47,36 @@ final class PlannerRuleTests: XCTestCase {
     func residentEvents() throws -> [Envelope] {
         let ticket = UUID()
         return [
-            try envelope(AppealRegistered(
-                appealId: appealId, registrationNumber: number, registeredAt: now, kind: .complaint, category: "heating",
-                author: .init(fullName: "Olena Petrenko", address: "Mykolaiv", preferredLanguage: .en),
-                subject: "No heating", text: "Cold", trackingToken: "TRK-1", channel: "centre")),
-            try envelope(TicketForwarded(
-                ticketId: ticket, appealId: appealId, registrationNumber: number, authority: "transport",
-                fromAuthority: "zhkg", officialId: "o1", reason: "not ours", forwardedAt: now, deadline: deadline)),
-            try envelope(TicketExtended(
-                ticketId: ticket, appealId: appealId, registrationNumber: number, authority: "zhkg", officialId: "o1",
-                reason: "site visit", previousDeadline: deadline, newDeadline: LocalDate(string: "2026-12-30")!,
-                extendedAt: now)),
-            try envelope(TicketAnswered(
-                ticketId: ticket, appealId: appealId, registrationNumber: number, authority: "zhkg", officialId: "o1",
-                outcome: .explained, answerText: "THE ANSWER", answeredAt: now)),
-            try envelope(TicketReopened(
-                ticketId: ticket, appealId: appealId, registrationNumber: number, authority: "zhkg", reopenedBy: "o2",
-                reason: "incomplete", reopenedAt: now, deadline: deadline)),
-            try envelope(TicketClosed(
-                ticketId: ticket, appealId: appealId, registrationNumber: number, authority: "zhkg", closedAt: now,
-                closedBy: "o1")),
+            try envelope(
+                AppealRegistered(
+                    appealId: appealId, registrationNumber: number, registeredAt: now, kind: .complaint,
+                    category: "heating",
+                    author: .init(fullName: "Olena Petrenko", address: "Mykolaiv", preferredLanguage: .en),
+                    subject: "No heating", text: "Cold", trackingToken: "TRK-1", channel: "centre")),
+            try envelope(
+                TicketForwarded(
+                    ticketId: ticket, appealId: appealId, registrationNumber: number, authority: "transport",
+                    fromAuthority: "zhkg", officialId: "o1", reason: "not ours", forwardedAt: now, deadline: deadline)),
+            try envelope(
+                TicketExtended(
+                    ticketId: ticket, appealId: appealId, registrationNumber: number, authority: "zhkg",
+                    officialId: "o1",
+                    reason: "site visit", previousDeadline: deadline, newDeadline: LocalDate(string: "2026-12-30")!,
+                    extendedAt: now)),
+            try envelope(
+                TicketAnswered(
+                    ticketId: ticket, appealId: appealId, registrationNumber: number, authority: "zhkg",
+                    officialId: "o1",
+                    outcome: .explained, answerText: "THE ANSWER", answeredAt: now)),
+            try envelope(
+                TicketReopened(
+                    ticketId: ticket, appealId: appealId, registrationNumber: number, authority: "zhkg",
+                    reopenedBy: "o2",
+                    reason: "incomplete", reopenedAt: now, deadline: deadline)),
+            try envelope(
+                TicketClosed(
+                    ticketId: ticket, appealId: appealId, registrationNumber: number, authority: "zhkg", closedAt: now,
+                    closedBy: "o1")),
         ]
     }
 
@@ -69,8 +85,9 @@ final class PlannerRuleTests: XCTestCase {
             for language in ["uk", "en"] {
                 let needs = NotificationPlanner.recipients(of: event)
                 XCTAssertEqual(needs, .init(resident: true, authority: nil, reception: false), event.type)
-                let notices = try planner().plan(event, resident: resident(language: language), officials: officials,
-                                                 reception: reception)
+                let notices = try planner().plan(
+                    event, resident: resident(language: language), officials: officials,
+                    reception: reception)
                 XCTAssertEqual(notices.count, 1, event.type)
                 let notice = try XCTUnwrap(notices.first)
                 XCTAssertEqual(notice.recipientKey, "resident")
@@ -110,16 +127,18 @@ final class PlannerRuleTests: XCTestCase {
             XCTAssertEqual(notices.first?.deliveredTo, .centre)
             XCTAssertEqual(notices.first?.recipientKey, "resident")
         }
-        let nowhere = try planner().plan(try residentEvents()[0], resident: resident(email: " ", centre: nil),
-                                         officials: [], reception: [])
+        let nowhere = try planner().plan(
+            try residentEvents()[0], resident: resident(email: " ", centre: nil),
+            officials: [], reception: [])
         XCTAssertEqual(nowhere.first?.target, .unreachable)
         XCTAssertEqual(nowhere.first?.channel, .email)
     }
 
     func testConfidentialAnswerIsWithheldOnlyFromTheCentre() throws {
         let answered = try residentEvents()[3]
-        let byCentre = try planner().plan(answered, resident: resident(email: nil, confidential: true), officials: [],
-                                          reception: [])
+        let byCentre = try planner().plan(
+            answered, resident: resident(email: nil, confidential: true), officials: [],
+            reception: [])
         XCTAssertFalse(byCentre[0].body.contains("THE ANSWER"))
         XCTAssertTrue(byCentre[0].subject.contains(number))
         let byEmail = try planner().plan(answered, resident: resident(confidential: true), officials: [], reception: [])
@@ -131,18 +150,24 @@ final class PlannerRuleTests: XCTestCase {
     func testOfficialEventsTellTheAuthoritysOfficialsWithAPlausibleEmail() throws {
         let ticket = UUID()
         let events = [
-            try envelope(TicketAssigned(
-                ticketId: ticket, appealId: appealId, registrationNumber: number, authority: "zhkg", category: "heating",
-                priority: false, deadline: deadline, assignedAt: now)),
-            try envelope(TicketDeadlineApproaching(
-                ticketId: ticket, appealId: appealId, registrationNumber: number, authority: "zhkg", deadline: deadline,
-                daysLeft: 2, raisedAt: now)),
+            try envelope(
+                TicketAssigned(
+                    ticketId: ticket, appealId: appealId, registrationNumber: number, authority: "zhkg",
+                    category: "heating",
+                    priority: false, deadline: deadline, assignedAt: now)),
+            try envelope(
+                TicketDeadlineApproaching(
+                    ticketId: ticket, appealId: appealId, registrationNumber: number, authority: "zhkg",
+                    deadline: deadline,
+                    daysLeft: 2, raisedAt: now)),
         ]
         for event in events {
-            XCTAssertEqual(NotificationPlanner.recipients(of: event),
-                           .init(resident: false, authority: "zhkg", reception: false), event.type)
-            let notices = try planner(officialLanguage: "en").plan(event, resident: resident(), officials: officials,
-                                                                   reception: reception)
+            XCTAssertEqual(
+                NotificationPlanner.recipients(of: event),
+                .init(resident: false, authority: "zhkg", reception: false), event.type)
+            let notices = try planner(officialLanguage: "en").plan(
+                event, resident: resident(), officials: officials,
+                reception: reception)
             XCTAssertEqual(notices.map(\.recipientKey), ["official:a", "official:b"], event.type)
             XCTAssertEqual(Set(notices.map(\.recipientKind)), [.official])
             XCTAssertEqual(Set(notices.map(\.language)), ["en"])
@@ -152,10 +177,12 @@ final class PlannerRuleTests: XCTestCase {
     }
 
     func testOverdueAlsoEscalatesToTheReceptionOncePerPerson() throws {
-        let event = try envelope(TicketOverdue(
-            ticketId: UUID(), appealId: appealId, registrationNumber: number, authority: "zhkg", deadline: deadline,
-            daysOverdue: 3, raisedAt: now))
-        XCTAssertEqual(NotificationPlanner.recipients(of: event), .init(resident: false, authority: "zhkg", reception: true))
+        let event = try envelope(
+            TicketOverdue(
+                ticketId: UUID(), appealId: appealId, registrationNumber: number, authority: "zhkg", deadline: deadline,
+                daysOverdue: 3, raisedAt: now))
+        XCTAssertEqual(
+            NotificationPlanner.recipients(of: event), .init(resident: false, authority: "zhkg", reception: true))
         let notices = try planner().plan(event, resident: nil, officials: officials, reception: reception)
         XCTAssertEqual(notices.map(\.recipientKey), ["official:a", "official:b", "reception:r"])
         XCTAssertEqual(notices.last?.recipientKind, .reception)
@@ -164,10 +191,13 @@ final class PlannerRuleTests: XCTestCase {
     }
 
     func testEventsNobodyIsToldAbout() throws {
-        let accepted = try envelope(TicketAccepted(
-            ticketId: UUID(), appealId: appealId, registrationNumber: number, authority: "zhkg", officialId: "o1",
-            acceptedAt: now))
-        XCTAssertEqual(NotificationPlanner.recipients(of: accepted), .init(resident: false, authority: nil, reception: false))
-        XCTAssertEqual(try planner().plan(accepted, resident: resident(), officials: officials, reception: reception), [])
+        let accepted = try envelope(
+            TicketAccepted(
+                ticketId: UUID(), appealId: appealId, registrationNumber: number, authority: "zhkg", officialId: "o1",
+                acceptedAt: now))
+        XCTAssertEqual(
+            NotificationPlanner.recipients(of: accepted), .init(resident: false, authority: nil, reception: false))
+        XCTAssertEqual(
+            try planner().plan(accepted, resident: resident(), officials: officials, reception: reception), [])
     }
 }

@@ -3,6 +3,7 @@ import HromadaContracts
 import HromadaRuntime
 import HromadaTestSupport
 import XCTest
+
 @testable import Notification
 
 /// The gateway's side in memory: `HROMADA_SMS_URL` parsing (the password never shown), the
@@ -25,9 +26,12 @@ final class SMSGatewayTests: XCTestCase {
 
     func testSettingsReadTheURLAndRefuseABadOneNamingTheVariable() throws {
         XCTAssertNil(try NotificationSettings.fromEnvironment([:]).smsURL)
-        let on = try NotificationSettings.fromEnvironment(["HROMADA_SMS_URL": "http://u:p@127.0.0.1:13013/cgi-bin/sendsms"])
+        let on = try NotificationSettings.fromEnvironment([
+            "HROMADA_SMS_URL": "http://u:p@127.0.0.1:13013/cgi-bin/sendsms"
+        ])
         XCTAssertEqual(on.smsURL, "http://u:p@127.0.0.1:13013/cgi-bin/sendsms")
-        XCTAssertThrowsError(try NotificationSettings.fromEnvironment(["HROMADA_SMS_URL": "http://127.0.0.1:13013/"])) { error in
+        XCTAssertThrowsError(try NotificationSettings.fromEnvironment(["HROMADA_SMS_URL": "http://127.0.0.1:13013/"])) {
+            error in
             XCTAssertTrue("\(error)".contains("HROMADA_SMS_URL"), "\(error)")
         }
     }
@@ -71,16 +75,21 @@ final class SMSGatewayTests: XCTestCase {
         XCTAssertEqual(KannelSMSTransport.classify(response(202, "0: Accepted for delivery")), .sent)
         XCTAssertEqual(KannelSMSTransport.classify(response(202, "3: Queued for later delivery")), .sent)
         guard case .temporary = KannelSMSTransport.classify(response(0, curl: 7)) else { return XCTFail("refused") }
-        guard case .temporary = KannelSMSTransport.classify(response(503, "Sendsms queue full")) else { return XCTFail("503") }
+        guard case .temporary = KannelSMSTransport.classify(response(503, "Sendsms queue full")) else {
+            return XCTFail("503")
+        }
         guard case .permanent(let why) = KannelSMSTransport.classify(response(403, "Authorization failed for sendsms"))
         else { return XCTFail("403") }
         XCTAssertTrue(why.contains("403"))
-        guard case .permanent = KannelSMSTransport.classify(response(400, "Missing receiver number")) else { return XCTFail("400") }
+        guard case .permanent = KannelSMSTransport.classify(response(400, "Missing receiver number")) else {
+            return XCTFail("400")
+        }
     }
 
     func testReportLinksAreSignedPerDeliveryAndGateway() {
         let links = SMSReportLinks(gatewayURL: "http://u:p@127.0.0.1:13013/cgi-bin/sendsms", base: "http://x/r")
-        let id = UUID(), other = UUID()
+        let id = UUID()
+        let other = UUID()
         let signature = links.signature(for: id)
         XCTAssertEqual(signature.count, 22)
         XCTAssertTrue(links.isValid(signature, for: id))

@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import HromadaAMQP
 import HromadaContracts
 import HromadaPostgres
@@ -9,7 +6,12 @@ import HromadaRuntime
 import HromadaTestSupport
 import Logging
 import XCTest
+
 @testable import Notification
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// The SMS channel end to end against real PostgreSQL, RabbitMQ and a real Kannel (bearerbox,
 /// smsbox, fakesmsc): `appeal.registered` in over AMQP, the exact SMS out at fakesmsc, Kannel's
@@ -36,11 +38,14 @@ final class SMSIntegrationTests: XCTestCase {
         let db = try await TestDatabase.create(schema: "notification")
         let broker = try await TestBroker.create()
         let client = AMQPClient(configuration: try broker.configuration(name: "sms-test"), logger: quietLogger)
-        try await client.declare(AMQPTopology(
-            exchanges: [AMQPTopology.Exchange(name: Topology.eventsExchange, type: "topic")],
-            queues: [AMQPTopology.Queue(name: Self.observeQueue, durable: false)],
-            bindings: [AMQPTopology.Binding(
-                queue: Self.observeQueue, exchange: Topology.eventsExchange, routingKey: "notification.#")]))
+        try await client.declare(
+            AMQPTopology(
+                exchanges: [AMQPTopology.Exchange(name: Topology.eventsExchange, type: "topic")],
+                queues: [AMQPTopology.Queue(name: Self.observeQueue, durable: false)],
+                bindings: [
+                    AMQPTopology.Binding(
+                        queue: Self.observeQueue, exchange: Topology.eventsExchange, routingKey: "notification.#")
+                ]))
         let stack = Stack(
             db: db, broker: broker, gateway: gateway, mail: mail, client: client, database: db.client(),
             port: try IntegrationEnvironment.freeLoopbackPort())
@@ -84,12 +89,14 @@ final class SMSIntegrationTests: XCTestCase {
     }
 
     func publish(_ envelope: Envelope, _ stack: Stack) async throws {
-        try await stack.client.publish([AMQPOutgoingMessage(
-            exchange: Topology.eventsExchange, routingKey: envelope.routingKey, body: try envelope.encoded(),
-            properties: AMQPProperties(
-                contentType: "application/json", deliveryMode: 2, messageID: envelope.id.uuidString.lowercased(),
-                type: envelope.type, correlationID: envelope.correlationId.uuidString.lowercased(),
-                appID: envelope.producer, timestamp: envelope.occurredAt))])
+        try await stack.client.publish([
+            AMQPOutgoingMessage(
+                exchange: Topology.eventsExchange, routingKey: envelope.routingKey, body: try envelope.encoded(),
+                properties: AMQPProperties(
+                    contentType: "application/json", deliveryMode: 2, messageID: envelope.id.uuidString.lowercased(),
+                    type: envelope.type, correlationID: envelope.correlationId.uuidString.lowercased(),
+                    appID: envelope.producer, timestamp: envelope.occurredAt))
+        ])
     }
 
     func registered(
@@ -98,8 +105,9 @@ final class SMSIntegrationTests: XCTestCase {
     ) throws -> Envelope {
         let event = AppealRegistered(
             appealId: UUID(), registrationNumber: number, registeredAt: Date(), kind: .complaint, category: "heating",
-            author: .init(fullName: "Олена Петренко", address: "вул. Потьомкінська, 143а", email: email, phone: phone,
-                          preferredLanguage: language, notifyBy: notifyBy),
+            author: .init(
+                fullName: "Олена Петренко", address: "вул. Потьомкінська, 143а", email: email, phone: phone,
+                preferredLanguage: language, notifyBy: notifyBy),
             subject: "Немає опалення", text: "У квартирі холодно", centreId: "cog-a", trackingToken: "TRK-\(number)",
             channel: "centre")
         return try Envelope(
@@ -119,10 +127,14 @@ final class SMSIntegrationTests: XCTestCase {
 
     func rows(_ stack: Stack) async throws -> [Row] {
         try await stack.database.withConnection { connection in
-            try connection.query("""
+            try connection.query(
+                """
                 SELECT id, channel, status, attempts, address, sms_report, last_error FROM deliveries ORDER BY created_at, id
-                """).map {
-                Row(id: try $0.decode(0), channel: try $0.decode(1), status: try $0.decode(2), attempts: try $0.decode(3),
+                """
+            ).map {
+                Row(
+                    id: try $0.decode(0), channel: try $0.decode(1), status: try $0.decode(2),
+                    attempts: try $0.decode(3),
                     address: try $0.decode(4, as: String?.self), report: try $0.decode(5, as: String?.self),
                     lastError: try $0.decode(6, as: String?.self))
             }
@@ -154,7 +166,8 @@ final class SMSIntegrationTests: XCTestCase {
         XCTAssertEqual(sms.to, "+380671234567")
         XCTAssertEqual(
             sms.text,
-            "Звернення MK-2026-000901 зареєстровано. Стан розгляду: https://hromada.mkrada.gov.ua/track?number=MK-2026-000901")
+            "Звернення MK-2026-000901 зареєстровано. Стан розгляду: https://hromada.mkrada.gov.ua/track?number=MK-2026-000901"
+        )
         XCTAssertEqual(sms.parts, 2, "UCS-2, more than 70 characters: two concatenated segments")
 
         // fakesmsc's SMSC reports "at the SMSC" (8) and "delivered" (1); the row ends delivered.
@@ -228,7 +241,8 @@ final class SMSIntegrationTests: XCTestCase {
         // A genuine "not delivered" report on an SMS the gateway accepted: failed, notification.failed once.
         let pendingId = UUID()
         try await stack.database.withTransaction { connection in
-            try connection.execute("""
+            try connection.execute(
+                """
                 INSERT INTO deliveries (id, source_event_id, source_event_type, recipient_key, recipient_kind, channel,
                     appeal_id, registration_number, address, language, template, subject, body, status, attempts, sent_at)
                 VALUES (\(pendingId), \(UUID()), 'appeal.registered', 'resident', 'resident', 'sms', \(UUID()),
@@ -308,7 +322,9 @@ final class SMSIntegrationTests: XCTestCase {
         XCTAssertTrue(arrived, "sent once the gateway is back")
         let sms = try XCTUnwrap(try stack.gateway.messages().first)
         XCTAssertEqual(
-            sms.text, "Appeal MK-2026-000905 is registered. Follow it at https://hromada.mkrada.gov.ua/track?number=MK-2026-000905")
+            sms.text,
+            "Appeal MK-2026-000905 is registered. Follow it at https://hromada.mkrada.gov.ua/track?number=MK-2026-000905"
+        )
         let sent = await eventually(timeout: .seconds(10)) { (try? await self.rows(stack).first?.status) == "sent" }
         XCTAssertTrue(sent)
         try await Task.sleep(for: .seconds(2))
@@ -330,7 +346,8 @@ final class SMSIntegrationTests: XCTestCase {
         XCTAssertEqual(channels, ["email", "sms"])
         XCTAssertTrue(try stack.gateway.messages().first?.text.contains("MK-2026-000906") == true)
         // A phone number that is no phone: no SMS, the email alone.
-        try await publish(try registered("MK-2026-000907", email: "o2@example.org", phone: "n/a", notifyBy: "sms"), stack)
+        try await publish(
+            try registered("MK-2026-000907", email: "o2@example.org", phone: "n/a", notifyBy: "sms"), stack)
         let email = await eventually(timeout: .seconds(20)) { (try? await stack.mail.messages().count) == 2 }
         XCTAssertTrue(email)
         XCTAssertEqual(smsCount(stack), 1)

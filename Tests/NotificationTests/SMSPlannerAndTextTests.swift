@@ -1,6 +1,7 @@
 import Foundation
 import HromadaContracts
 import XCTest
+
 @testable import Notification
 
 /// The SMS channel in memory: who gets an SMS, the texts (short, UCS-2, with the number and the
@@ -36,32 +37,44 @@ final class SMSPlannerAndTextTests: XCTestCase {
     func residentEvents() throws -> [Envelope] {
         let ticket = UUID()
         return [
-            try envelope(AppealRegistered(
-                appealId: appealId, registrationNumber: number, registeredAt: now, kind: .complaint, category: "heating",
-                author: .init(fullName: "Олена Петренко", address: "Миколаїв", phone: "+380501112233"),
-                subject: "Немає опалення", text: "Холодно", trackingToken: "TRK-SECRET-CODE", channel: "centre")),
-            try envelope(TicketForwarded(
-                ticketId: ticket, appealId: appealId, registrationNumber: number, authority: "transport",
-                fromAuthority: "zhkg", officialId: "o1", reason: "not ours", forwardedAt: now, deadline: deadline)),
-            try envelope(TicketExtended(
-                ticketId: ticket, appealId: appealId, registrationNumber: number, authority: "zhkg", officialId: "o1",
-                reason: "site visit", previousDeadline: deadline, newDeadline: LocalDate(string: "2026-12-30")!,
-                extendedAt: now)),
-            try envelope(TicketAnswered(
-                ticketId: ticket, appealId: appealId, registrationNumber: number, authority: "zhkg", officialId: "o1",
-                outcome: .explained, answerText: "THE ANSWER TEXT", answeredAt: now)),
-            try envelope(TicketReopened(
-                ticketId: ticket, appealId: appealId, registrationNumber: number, authority: "zhkg", reopenedBy: "o2",
-                reason: "incomplete", reopenedAt: now, deadline: deadline)),
-            try envelope(TicketClosed(
-                ticketId: ticket, appealId: appealId, registrationNumber: number, authority: "zhkg", closedAt: now,
-                closedBy: "o1")),
-            try envelope(AppealReturned(
-                appealId: appealId, registrationNumber: number, reason: "No place of residence is given.",
-                returnedAt: now, returnedBy: "head-1")),
-            try envelope(AppealNotConsidered(
-                appealId: appealId, registrationNumber: number, ticketId: ticket, authority: "zhkg",
-                ground: "repeat-decided", notice: "Decided on the merits.", decidedBy: "head-1", decidedAt: now)),
+            try envelope(
+                AppealRegistered(
+                    appealId: appealId, registrationNumber: number, registeredAt: now, kind: .complaint,
+                    category: "heating",
+                    author: .init(fullName: "Олена Петренко", address: "Миколаїв", phone: "+380501112233"),
+                    subject: "Немає опалення", text: "Холодно", trackingToken: "TRK-SECRET-CODE", channel: "centre")),
+            try envelope(
+                TicketForwarded(
+                    ticketId: ticket, appealId: appealId, registrationNumber: number, authority: "transport",
+                    fromAuthority: "zhkg", officialId: "o1", reason: "not ours", forwardedAt: now, deadline: deadline)),
+            try envelope(
+                TicketExtended(
+                    ticketId: ticket, appealId: appealId, registrationNumber: number, authority: "zhkg",
+                    officialId: "o1",
+                    reason: "site visit", previousDeadline: deadline, newDeadline: LocalDate(string: "2026-12-30")!,
+                    extendedAt: now)),
+            try envelope(
+                TicketAnswered(
+                    ticketId: ticket, appealId: appealId, registrationNumber: number, authority: "zhkg",
+                    officialId: "o1",
+                    outcome: .explained, answerText: "THE ANSWER TEXT", answeredAt: now)),
+            try envelope(
+                TicketReopened(
+                    ticketId: ticket, appealId: appealId, registrationNumber: number, authority: "zhkg",
+                    reopenedBy: "o2",
+                    reason: "incomplete", reopenedAt: now, deadline: deadline)),
+            try envelope(
+                TicketClosed(
+                    ticketId: ticket, appealId: appealId, registrationNumber: number, authority: "zhkg", closedAt: now,
+                    closedBy: "o1")),
+            try envelope(
+                AppealReturned(
+                    appealId: appealId, registrationNumber: number, reason: "No place of residence is given.",
+                    returnedAt: now, returnedBy: "head-1")),
+            try envelope(
+                AppealNotConsidered(
+                    appealId: appealId, registrationNumber: number, ticketId: ticket, authority: "zhkg",
+                    ground: "repeat-decided", notice: "Decided on the merits.", decidedBy: "head-1", decidedAt: now)),
         ]
     }
 
@@ -79,14 +92,17 @@ final class SMSPlannerAndTextTests: XCTestCase {
     }
 
     func testWithTheChannelOffAPhoneWithoutEmailStillGoesToTheCentre() throws {
-        let notices = try planner(sms: false).plan(try residentEvents()[0], resident: resident(), officials: [], reception: [])
+        let notices = try planner(sms: false).plan(
+            try residentEvents()[0], resident: resident(), officials: [], reception: [])
         XCTAssertEqual(notices.map(\.target), [.centre("cog-1")])
-        XCTAssertEqual(NotificationPlanner.targets(for: resident(notifyBy: "sms"), smsEnabled: false), [.centre("cog-1")])
+        XCTAssertEqual(
+            NotificationPlanner.targets(for: resident(notifyBy: "sms"), smsEnabled: false), [.centre("cog-1")])
     }
 
     func testEmailStaysTheChannelUnlessSMSIsAskedForThenBoth() throws {
         let event = try residentEvents()[0]
-        let emailOnly = try planner().plan(event, resident: resident(email: "o@example.org"), officials: [], reception: [])
+        let emailOnly = try planner().plan(
+            event, resident: resident(email: "o@example.org"), officials: [], reception: [])
         XCTAssertEqual(emailOnly.map(\.target), [.email("o@example.org")])
         let both = try planner().plan(
             event, resident: resident(email: "o@example.org", notifyBy: "sms"), officials: [], reception: [])
@@ -99,9 +115,11 @@ final class SMSPlannerAndTextTests: XCTestCase {
     }
 
     func testNoPlausiblePhoneMeansNoSMS() throws {
-        XCTAssertEqual(NotificationPlanner.targets(for: resident(phone: "дзвоніть сусідці"), smsEnabled: true), [.centre("cog-1")])
+        XCTAssertEqual(
+            NotificationPlanner.targets(for: resident(phone: "дзвоніть сусідці"), smsEnabled: true), [.centre("cog-1")])
         XCTAssertEqual(NotificationPlanner.targets(for: resident(phone: "123"), smsEnabled: true), [.centre("cog-1")])
-        XCTAssertEqual(NotificationPlanner.targets(for: resident(phone: nil, centre: nil), smsEnabled: true), [.unreachable])
+        XCTAssertEqual(
+            NotificationPlanner.targets(for: resident(phone: nil, centre: nil), smsEnabled: true), [.unreachable])
         XCTAssertEqual(SMSNumber.normalised("+380 (50) 111-22-33"), "+380501112233")
         XCTAssertEqual(SMSNumber.normalised("0501112233"), "0501112233")
         XCTAssertNil(SMSNumber.normalised("+38050111223344556677"))
@@ -109,10 +127,14 @@ final class SMSPlannerAndTextTests: XCTestCase {
     }
 
     func testOfficialsAreNeverSentSMS() throws {
-        let assigned = try envelope(TicketAssigned(
-            ticketId: UUID(), appealId: appealId, registrationNumber: number, authority: "zhkg", category: "heating",
-            priority: false, deadline: deadline, assignedAt: now))
-        let officials = [OfficialContact(officialId: "a", name: "A", authority: "zhkg", role: "official", email: "a@c.example")]
+        let assigned = try envelope(
+            TicketAssigned(
+                ticketId: UUID(), appealId: appealId, registrationNumber: number, authority: "zhkg",
+                category: "heating",
+                priority: false, deadline: deadline, assignedAt: now))
+        let officials = [
+            OfficialContact(officialId: "a", name: "A", authority: "zhkg", role: "official", email: "a@c.example")
+        ]
         let notices = try planner().plan(assigned, resident: resident(), officials: officials, reception: [])
         XCTAssertEqual(notices.map(\.channel), [.email])
     }
@@ -123,7 +145,8 @@ final class SMSPlannerAndTextTests: XCTestCase {
         let link = "https://hromada.mkrada.gov.ua/track?number=\(number)"
         for event in try residentEvents() {
             for language in ["uk", "en"] {
-                let notices = try planner().plan(event, resident: resident(language: language), officials: [], reception: [])
+                let notices = try planner().plan(
+                    event, resident: resident(language: language), officials: [], reception: [])
                 let sms = try XCTUnwrap(notices.first, event.type)
                 XCTAssertEqual(sms.channel, .sms)
                 XCTAssertTrue(sms.body.contains(number), "\(event.type).\(language): \(sms.body)")
@@ -136,7 +159,8 @@ final class SMSPlannerAndTextTests: XCTestCase {
                 XCTAssertLessThanOrEqual(SMSText.segments(sms.body), 2)
                 XCTAssertEqual(sms.body, SMSText.sanitized(sms.body), "stored as sent")
                 if language == "uk" {
-                    XCTAssertNotNil(sms.body.range(of: "[А-Яа-яІіЇїЄєҐґ]", options: .regularExpression), "Ukrainian letters")
+                    XCTAssertNotNil(
+                        sms.body.range(of: "[А-Яа-яІіЇїЄєҐґ]", options: .regularExpression), "Ukrainian letters")
                 }
             }
         }
@@ -146,7 +170,8 @@ final class SMSPlannerAndTextTests: XCTestCase {
         let notices = try planner().plan(try residentEvents()[0], resident: resident(), officials: [], reception: [])
         XCTAssertEqual(
             notices.first?.body,
-            "Звернення MK-2026-1234567 зареєстровано. Стан розгляду: https://hromada.mkrada.gov.ua/track?number=MK-2026-1234567")
+            "Звернення MK-2026-1234567 зареєстровано. Стан розгляду: https://hromada.mkrada.gov.ua/track?number=MK-2026-1234567"
+        )
     }
 
     func testAnOverlongConfiguredLinkIsCutToTwoSegments() throws {
@@ -154,7 +179,8 @@ final class SMSPlannerAndTextTests: XCTestCase {
             templates: try NotificationTemplates(),
             trackingURL: "https://hromada.mkrada.gov.ua/" + String(repeating: "very-long-path/", count: 10) + "track",
             sms: try SMSChannel.bundledTemplates())
-        let sms = try XCTUnwrap(try planner.plan(try residentEvents()[0], resident: resident(), officials: [], reception: []).first)
+        let sms = try XCTUnwrap(
+            try planner.plan(try residentEvents()[0], resident: resident(), officials: [], reception: []).first)
         XCTAssertEqual(SMSText.length(sms.body), SMSText.limit)
         XCTAssertTrue(sms.body.hasSuffix("…"))
     }
@@ -166,7 +192,8 @@ final class SMSPlannerAndTextTests: XCTestCase {
         XCTAssertEqual(SMSText.sanitized("Дякуємо 😀👍🏽 за «звернення» ❤️"), "Дякуємо за «звернення» ❤")
         XCTAssertEqual(SMSText.sanitized("👩‍👩‍👧"), "")
         XCTAssertEqual(SMSText.length(SMSText.sanitized("a😀b")), 2)
-        XCTAssertTrue(SMSText.sanitized("x😀y").utf16.allSatisfy { !UTF16.isLeadSurrogate($0) && !UTF16.isTrailSurrogate($0) })
+        XCTAssertTrue(
+            SMSText.sanitized("x😀y").utf16.allSatisfy { !UTF16.isLeadSurrogate($0) && !UTF16.isTrailSurrogate($0) })
         XCTAssertEqual(SMSText.sanitized("рядок\nі\tще  пробіли "), "рядок і ще пробіли")
     }
 

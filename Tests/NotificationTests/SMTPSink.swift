@@ -13,8 +13,11 @@ final class SMTPSink: @unchecked Sendable {
 
     static func start() throws -> SMTPSink {
         let script = IntegrationEnvironment.repositoryRoot.appendingPathComponent("deploy/local/smtp-sink.py")
-        guard FileManager.default.fileExists(atPath: script.path) else { throw Unavailable(description: "deploy/local/smtp-sink.py is missing") }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hromada-sink-\(UUID().uuidString)")
+        guard FileManager.default.fileExists(atPath: script.path) else {
+            throw Unavailable(description: "deploy/local/smtp-sink.py is missing")
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "hromada-sink-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -31,7 +34,7 @@ final class SMTPSink: @unchecked Sendable {
             line += byte
         }
         guard let json = try? JSONSerialization.jsonObject(with: line) as? [String: Any],
-              let smtp = json["smtpPort"] as? Int, let http = json["httpPort"] as? Int
+            let smtp = json["smtpPort"] as? Int, let http = json["httpPort"] as? Int
         else {
             process.terminate()
             throw Unavailable(description: "the SMTP sink did not report its ports")
@@ -62,13 +65,16 @@ final class SMTPSink: @unchecked Sendable {
         let response = try await ServiceHarness.request("GET", control + "/messages")
         guard let list = try response.json() as? [[String: Any]] else { return [] }
         return list.map {
-            Message(mailFrom: $0["mailFrom"] as? String ?? "", rcptTo: $0["rcptTo"] as? [String] ?? [], raw: $0["raw"] as? String ?? "")
+            Message(
+                mailFrom: $0["mailFrom"] as? String ?? "", rcptTo: $0["rcptTo"] as? [String] ?? [],
+                raw: $0["raw"] as? String ?? "")
         }
     }
 
     func fault(_ mode: String, count: Int) async throws {
         let body = try JSONSerialization.data(withJSONObject: ["mode": mode, "count": count])
-        let response = try await ServiceHarness.request("POST", control + "/fault", body: body, headers: ["Content-Type": "application/json"])
+        let response = try await ServiceHarness.request(
+            "POST", control + "/fault", body: body, headers: ["Content-Type": "application/json"])
         guard response.status == 200 else { throw Unavailable(description: "fault API answered \(response.status)") }
     }
 

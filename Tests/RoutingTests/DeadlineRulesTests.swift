@@ -132,7 +132,8 @@ final class DeadlineRulesTests: XCTestCase {
         // Instruction 348 (issue 20): no anonymous "system" — the card names the rule that took the
         // ticket off control (this asserted "system" before).
         XCTAssertEqual(closed.history.actor, "rule:answered-undisputed")
-        XCTAssertEqual(closed.history.note, "taken off control by rule rule:answered-undisputed: answered, not disputed")
+        XCTAssertEqual(
+            closed.history.note, "taken off control by rule rule:answered-undisputed: answered, not disputed")
         XCTAssertEqual((closed.events.first as? TicketClosed)?.closedBy, "rule:answered-undisputed")
     }
 

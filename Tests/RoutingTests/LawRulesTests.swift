@@ -24,7 +24,8 @@ final class LawRulesTests: XCTestCase {
             ("2026-08-31", 6, "2027-02-28"), ("2026-03-31", -1, "2026-02-28"),
         ]
         for (start, months, end) in cases {
-            XCTAssertEqual(LawCalendar.adding(months: months, to: Self.date(start)), Self.date(end), "\(start) + \(months)")
+            XCTAssertEqual(
+                LawCalendar.adding(months: months, to: Self.date(start)), Self.date(end), "\(start) + \(months)")
         }
         XCTAssertEqual(LawCalendar.adding(years: 1, to: Self.date("2028-02-29")), Self.date("2029-02-28"))
         XCTAssertEqual(LawCalendar.adding(years: 4, to: Self.date("2028-02-29")), Self.date("2032-02-29"))
@@ -70,9 +71,11 @@ final class LawRulesTests: XCTestCase {
         XCTAssertEqual(Set(errors.map(\.field)), ["parents.zhkg", "parents.transport", "parents.health"])
         XCTAssertTrue(errors.allSatisfy { $0.code == "cycle" && $0.kind == .invalid })
         // A deeper chain without a cycle is fine.
-        let chain = AuthorityHierarchy(parents: [
-            "zhkg-district": "executive-committee", "zhkg": "mayor-reception", "mayor-reception": "executive-committee",
-        ].filter { $0.key != "zhkg-district" })
+        let chain = AuthorityHierarchy(
+            parents: [
+                "zhkg-district": "executive-committee", "zhkg": "mayor-reception",
+                "mayor-reception": "executive-committee",
+            ].filter { $0.key != "zhkg-district" })
         XCTAssertTrue(AuthorityHierarchy.validate(chain).isEmpty)
         XCTAssertEqual(chain.ancestors(of: "zhkg"), ["mayor-reception", "executive-committee"])
     }
@@ -113,7 +116,8 @@ final class LawRulesTests: XCTestCase {
         XCTAssertEqual(
             ComplaintTerm.lastDay(decidedOn: decided, learnedOn: Self.date("2027-01-20")), Self.date("2027-01-31"))
         // Unknown learning date: only the year; a leap day decision ends on 28 February.
-        XCTAssertEqual(ComplaintTerm.lastDay(decidedOn: Self.date("2028-02-29"), learnedOn: nil), Self.date("2029-02-28"))
+        XCTAssertEqual(
+            ComplaintTerm.lastDay(decidedOn: Self.date("2028-02-29"), learnedOn: nil), Self.date("2029-02-28"))
         XCTAssertFalse(
             ComplaintTerm.status(decidedOn: decided, learnedOn: nil, filedOn: Self.date("2027-02-01")).mayBeConsidered)
     }
@@ -129,7 +133,8 @@ final class LawRulesTests: XCTestCase {
         XCTAssertThrowsError(try ComplaintTerm.restore(late, by: Self.official, forAuthority: "zhkg", reason: reason)) {
             XCTAssertEqual($0 as? LawRefusal, .headOnly)
         }
-        XCTAssertThrowsError(try ComplaintTerm.restore(late, by: Self.otherHead, forAuthority: "zhkg", reason: reason)) {
+        XCTAssertThrowsError(try ComplaintTerm.restore(late, by: Self.otherHead, forAuthority: "zhkg", reason: reason))
+        {
             XCTAssertEqual($0 as? LawRefusal, .headOnly)
         }
         XCTAssertThrowsError(try ComplaintTerm.restore(late, by: Self.head, forAuthority: "zhkg", reason: "  ")) {

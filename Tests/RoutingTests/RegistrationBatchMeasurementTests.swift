@@ -48,7 +48,8 @@ final class RegistrationBatchMeasurementTests: XCTestCase {
         func line(appeals: Int) -> String {
             let n = Double(appeals)
             let server = serverMicroseconds.map { String(format: "%.0f", $0 / n) } ?? "n/a"
-            return String(format: "%.2f round trips, %.0f µs test-process CPU, ", Double(roundTrips) / n,
+            return String(
+                format: "%.2f round trips, %.0f µs test-process CPU, ", Double(roundTrips) / n,
                 clientMicroseconds / n) + "\(server) µs PostgreSQL backend CPU, "
                 + String(format: "%.0f µs wall per appeal (%d appeals)", wallMicroseconds / n, appeals)
         }

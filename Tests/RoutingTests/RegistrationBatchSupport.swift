@@ -97,7 +97,8 @@ struct RegistrationBatchBench {
         }
         if index % 20 == 3 {
             appeal.photos = [
-                .init(id: UUID(), sha256: String(repeating: "ab", count: 32), contentType: "image/jpeg", width: 8,
+                .init(
+                    id: UUID(), sha256: String(repeating: "ab", count: 32), contentType: "image/jpeg", width: 8,
                     height: 6)
             ]
         }

@@ -137,7 +137,8 @@ final class RegistrationBatchTests: XCTestCase {
         let inbox = try await bench.count("SELECT count(*)::bigint FROM inbox")
         XCTAssertEqual(inbox, 6)
         let outbox = try await bench.outbox()
-        XCTAssertEqual(outbox.map(\.appealId), [a, b, c, d].map(\.appealId), "one ticket.assigned per appeal, in order")
+        XCTAssertEqual(
+            outbox.map(\.appealId), [a, b, c, d].map(\.appealId), "one ticket.assigned per appeal, in order")
         XCTAssertEqual(outbox.map(\.envelope.causationId), [ea.id, eb.id, ec.id, ed.id], "caused by the first")
         let sources = try await bench.client.query(
             "SELECT source_event_id FROM appeals WHERE appeal_id = ANY(\([b.appealId, c.appealId]))"

@@ -26,11 +26,12 @@ final class TicketPageBrowserTests: XCTestCase {
     /// The right edge (px) of the widest of `selector`'s elements, and the narrowest's width.
     func edges(_ browser: HeadlessBrowser, _ selector: String) throws -> (right: Double, narrowest: Double) {
         let json = String(decoding: try JSONSerialization.data(withJSONObject: [selector]), as: UTF8.self)
-        let values = try browser.evaluate(
-            """
-            (() => { const r = [...document.querySelectorAll(\(json)[0])].map(e => e.getBoundingClientRect());
-              return [Math.max(...r.map(x => x.right)), Math.min(...r.map(x => x.width))]; })()
-            """) as? [Double]
+        let values =
+            try browser.evaluate(
+                """
+                (() => { const r = [...document.querySelectorAll(\(json)[0])].map(e => e.getBoundingClientRect());
+                  return [Math.max(...r.map(x => x.right)), Math.min(...r.map(x => x.width))]; })()
+                """) as? [Double]
         return (values?.first ?? .infinity, values?.last ?? 0)
     }
 
@@ -89,8 +90,10 @@ final class TicketPageBrowserTests: XCTestCase {
         XCTAssertFalse(history.lowercased().contains(headId.lowercased()), "no official's id: \(history)")
         XCTAssertTrue(history.contains("Петро Головко"), history)
         XCTAssertFalse(history.contains("resolved-positively"), history)
-        let notes = try browser.evaluate(
-            "[...document.querySelectorAll('table tbody td:last-child')].map(td => td.textContent.trim())") as? [String]
+        let notes =
+            try browser.evaluate(
+                "[...document.querySelectorAll('table tbody td:last-child')].map(td => td.textContent.trim())")
+            as? [String]
         XCTAssertFalse(notes?.contains("rule") ?? true, "the routing note in words: \(notes ?? [])")
         XCTAssertTrue(notes?.contains("by the category rule") ?? false, "\(notes ?? [])")
 

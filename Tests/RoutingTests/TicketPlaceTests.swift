@@ -13,11 +13,11 @@ import XCTest
 final class TicketPlaceTests: XCTestCase {
     static let registered = ISO8601.parse("2026-11-27T10:00:00+02:00")!
 
-    static func appeal(mediaURL: String?, lat: Double? = 46.975033, lon: Double? = 31.994583) -> TicketDetail.Appeal
-    {
+    static func appeal(mediaURL: String?, lat: Double? = 46.975033, lon: Double? = 31.994583) -> TicketDetail.Appeal {
         var appeal = TicketDetail.Appeal(
             kind: "application", category: "street-lighting", district: "tsentralnyi", subject: "Ліхтар",
-            text: "Не світить", author: .init(
+            text: "Не світить",
+            author: .init(
                 fullName: "Тарас Шевченко", address: "вул. Садова, 12", email: nil, phone: nil,
                 preferredLanguage: "uk", benefitCategory: nil),
             confidential: false, against: nil, centreId: nil, repeatOf: nil, locationAddress: "вул. Нікольська, 17",

@@ -48,20 +48,25 @@ public struct AuditSettings: Sendable {
         }
         if let every = value("HROMADA_AUDIT_CHECKPOINT_EVERY") {
             guard let n = Int64(every), n >= 0 else {
-                throw ConfigurationError(variable: "HROMADA_AUDIT_CHECKPOINT_EVERY", reason: "must be a whole number ≥ 0")
+                throw ConfigurationError(
+                    variable: "HROMADA_AUDIT_CHECKPOINT_EVERY", reason: "must be a whole number ≥ 0")
             }
             settings.checkpointEvery = n
         }
         if let seconds = value("HROMADA_AUDIT_CHECKPOINT_SECONDS") {
             guard let n = Int64(seconds), n >= 0 else {
-                throw ConfigurationError(variable: "HROMADA_AUDIT_CHECKPOINT_SECONDS", reason: "must be a whole number ≥ 0")
+                throw ConfigurationError(
+                    variable: "HROMADA_AUDIT_CHECKPOINT_SECONDS", reason: "must be a whole number ≥ 0")
             }
             settings.checkpointInterval = .seconds(n)
         }
         if let tokens = value("HROMADA_AUDIT_READER_TOKENS") {
-            let hashes = tokens.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
+            let hashes = tokens.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+                .filter { !$0.isEmpty }
             guard hashes.allSatisfy({ $0.count == 64 && $0.allSatisfy(\.isHexDigit) }) else {
-                throw ConfigurationError(variable: "HROMADA_AUDIT_READER_TOKENS", reason: "must be comma-separated SHA-256 hex hashes of tokens")
+                throw ConfigurationError(
+                    variable: "HROMADA_AUDIT_READER_TOKENS",
+                    reason: "must be comma-separated SHA-256 hex hashes of tokens")
             }
             settings.readerTokenHashes = hashes
         }

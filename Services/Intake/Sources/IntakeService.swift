@@ -20,7 +20,8 @@ public enum IntakeService {
     ) async throws -> (runtime: ServiceRuntime, router: Router<Context>) {
         let runtime = try ServiceRuntime(configuration: configuration, logger: logger, metricsRegistry: metricsRegistry)
         try await runtime.prepare(
-            migrations: [WebMigrations.sessions] + IntakeMigrations.all + IntakeErasureMigrations.all + SayMigrations.all
+            migrations: [WebMigrations.sessions] + IntakeMigrations.all + IntakeErasureMigrations.all
+                + SayMigrations.all
                 + PhotoMigrations.all
                 + TrackingMigrations.all)
         let store = IntakeStore(runtime: runtime)
@@ -34,7 +35,8 @@ public enum IntakeService {
         // Issue 19: the retention period's trigger (docs/RETENTION.md).
         let sweep = try RetentionSweep.Settings.fromEnvironment(configuration.environment)
         if sweep.interval > .zero {
-            runtime.addService(RetentionSweep(store: store, settings: sweep, clock: settings.clock, logger: runtime.logger))
+            runtime.addService(
+                RetentionSweep(store: store, settings: sweep, clock: settings.clock, logger: runtime.logger))
         }
         return (runtime, try await makeRouter(runtime: runtime, settings: settings))
     }

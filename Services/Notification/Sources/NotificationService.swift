@@ -21,7 +21,8 @@ public enum NotificationService {
         metricsRegistry: PrometheusCollectorRegistry?,
         settings: NotificationSettings? = nil
     ) async throws -> (runtime: ServiceRuntime, router: Router<WebRequestContext>, sender: DeliverySender) {
-        let settings = try settings
+        let settings =
+            try settings
             ?? NotificationSettings.fromEnvironment(configuration.environment, port: configuration.httpPort)
         let runtime = try ServiceRuntime(configuration: configuration, logger: logger, metricsRegistry: metricsRegistry)
         try await runtime.prepare(
@@ -37,7 +38,8 @@ public enum NotificationService {
             templates: templates, trackingURL: settings.trackingURL, officialLanguage: settings.officialLanguage,
             sms: sms?.templates)
         let sender = try DeliverySender(store: store, settings: settings, logger: runtime.logger)
-        let handler = NotificationHandler(planner: planner, producer: configuration.producer, clock: settings.clock, logger: runtime.logger)
+        let handler = NotificationHandler(
+            planner: planner, producer: configuration.producer, clock: settings.clock, logger: runtime.logger)
         runtime.addConsumer(
             queue: Topology.Queue.notification.rawValue, bindings: NotificationHandler.bindings + [ErasureGate.binding],
             handler: ErasureGate(
@@ -61,13 +63,17 @@ public enum NotificationService {
             inbox: store, site: site, clock: settings.clock, logger: runtime.logger, intakeURL: settings.intakeURL
         ).add(to: router)
         if let sms {
-            SMSReportRoutes(store: store, links: sms.links, clock: settings.clock, logger: runtime.logger).add(to: router)
+            SMSReportRoutes(store: store, links: sms.links, clock: settings.clock, logger: runtime.logger).add(
+                to: router)
         }
         return (runtime, router, sender)
     }
 
-    public static func run(configuration: ServiceConfiguration, logger: Logger, metricsRegistry: PrometheusCollectorRegistry?) async throws {
-        let (runtime, router, _) = try await build(configuration: configuration, logger: logger, metricsRegistry: metricsRegistry)
+    public static func run(
+        configuration: ServiceConfiguration, logger: Logger, metricsRegistry: PrometheusCollectorRegistry?
+    ) async throws {
+        let (runtime, router, _) = try await build(
+            configuration: configuration, logger: logger, metricsRegistry: metricsRegistry)
         try await runtime.run(application: runtime.makeApplication(router: router))
     }
 }

@@ -90,7 +90,8 @@ public struct NotificationSettings: Sendable {
     /// seconds), `HROMADA_SMTP_MAX_ATTEMPTS`, `HROMADA_TRACKING_URL`, and the web kit's
     /// `HROMADA_PUBLIC_URL` and `HROMADA_SESSION_SECRET` over the defaults. `port` is the HTTP
     /// port (the public URL's default).
-    public static func fromEnvironment(_ environment: [String: String], port: Int = 8082) throws -> NotificationSettings {
+    public static func fromEnvironment(_ environment: [String: String], port: Int = 8082) throws -> NotificationSettings
+    {
         func value(_ name: String) -> String? {
             guard let v = environment[name]?.trimmingCharacters(in: .whitespaces), !v.isEmpty else { return nil }
             return v
@@ -98,20 +99,23 @@ public struct NotificationSettings: Sendable {
         var settings = NotificationSettings()
         if let url = value("HROMADA_SMTP_URL") {
             do { _ = try SMTPEndpoint(url: url) } catch {
-                throw ConfigurationError(variable: "HROMADA_SMTP_URL", reason: "must be smtp://host[:port] or smtps://host[:port]")
+                throw ConfigurationError(
+                    variable: "HROMADA_SMTP_URL", reason: "must be smtp://host[:port] or smtps://host[:port]")
             }
             settings.smtpURL = url
         }
         if let from = value("HROMADA_SMTP_FROM") {
             guard MIMEMessage.address(in: from) != nil else {
-                throw ConfigurationError(variable: "HROMADA_SMTP_FROM", reason: "must be an address or \"Name <address>\"")
+                throw ConfigurationError(
+                    variable: "HROMADA_SMTP_FROM", reason: "must be an address or \"Name <address>\"")
             }
             settings.from = from
         }
         if let delays = value("HROMADA_SMTP_RETRY_DELAYS") {
             let parsed = delays.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
             guard !parsed.isEmpty, parsed.allSatisfy({ ($0 ?? -1) >= 0 }) else {
-                throw ConfigurationError(variable: "HROMADA_SMTP_RETRY_DELAYS", reason: "must be comma-separated seconds")
+                throw ConfigurationError(
+                    variable: "HROMADA_SMTP_RETRY_DELAYS", reason: "must be comma-separated seconds")
             }
             settings.retryDelays = parsed.map { .milliseconds(Int64($0! * 1000)) }
         }
@@ -129,7 +133,9 @@ public struct NotificationSettings: Sendable {
             settings.smsURL = url
         }
         settings.web = try WebSettings.fromEnvironment(service: "notification", port: port, environment: environment)
-        if let url = value("HROMADA_INTAKE_URL") { settings.intakeURL = try PublicURL(url, variable: "HROMADA_INTAKE_URL") }
+        if let url = value("HROMADA_INTAKE_URL") {
+            settings.intakeURL = try PublicURL(url, variable: "HROMADA_INTAKE_URL")
+        }
         return settings
     }
 }

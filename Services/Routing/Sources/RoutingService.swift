@@ -16,8 +16,9 @@ public enum RoutingService {
         settings: RoutingSettings = RoutingSettings()
     ) async throws -> (runtime: ServiceRuntime, router: Router<WebRequestContext>) {
         let runtime = try ServiceRuntime(configuration: configuration, logger: logger, metricsRegistry: metricsRegistry)
-        try await runtime.prepare(migrations: RoutingMigrations.all + RoutingErasure.migrations + PhotoReferenceMigrations.all
-            + TicketPlaceMigrations.all)
+        try await runtime.prepare(
+            migrations: RoutingMigrations.all + RoutingErasure.migrations + PhotoReferenceMigrations.all
+                + TicketPlaceMigrations.all)
         let now = settings.clock()
         try await runtime.transaction { tx in try RoutingStore.seed(now: now, in: tx) }
         runtime.addConsumer(

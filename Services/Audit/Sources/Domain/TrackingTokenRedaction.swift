@@ -28,7 +28,8 @@ public enum TrackingTokenRedaction {
             token != PersonalDataProtection.erasedPlaceholder.stringValue,
             !redactedPrefixes.contains(where: { token.hasPrefix($0) })
         else { return payload }
-        object[field] = key.map { .string(prefix + keyedHash(token: token, key: $0)) }
+        object[field] =
+            key.map { .string(prefix + keyedHash(token: token, key: $0)) }
             ?? PersonalDataProtection.erasedPlaceholder
         return .object(object)
     }

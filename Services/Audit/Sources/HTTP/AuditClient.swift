@@ -1,9 +1,10 @@
 import Foundation
 import HromadaAPI
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import HromadaRuntime
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// A small client of the audit HTTP API, for `hromadactl audit verify|export|erase|trail`.
 ///
@@ -47,11 +48,14 @@ public struct AuditClient: Sendable {
 
     /// Parses JSON Lines from `export`.
     public static func parseExport(_ data: Data) throws -> [AuditExportLine] {
-        try data.split(separator: UInt8(ascii: "\n")).map { try JSON.decoder.decode(AuditExportLine.self, from: Data($0)) }
+        try data.split(separator: UInt8(ascii: "\n")).map {
+            try JSON.decoder.decode(AuditExportLine.self, from: Data($0))
+        }
     }
 
     static func escape(_ segment: String) -> String {
-        segment.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? segment
+        segment.addingPercentEncoding(
+            withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? segment
     }
 
     func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T {
@@ -63,7 +67,9 @@ public struct AuditClient: Sendable {
     }
 
     func send(_ method: String, _ path: String, body: Data? = nil) async throws -> Data {
-        guard let url = URL(string: baseURL.absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + path) else {
+        guard
+            let url = URL(string: baseURL.absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + path)
+        else {
             throw AuditError(code: .http, reason: "bad URL")
         }
         var request = URLRequest(url: url)
@@ -73,9 +79,12 @@ public struct AuditClient: Sendable {
         request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
         if body != nil { request.setValue("application/json", forHTTPHeaderField: "Content-Type") }
         let (data, response) = try await URLSession.shared.data(for: request)
-        guard let http = response as? HTTPURLResponse else { throw AuditError(code: .http, reason: "not an HTTP response") }
+        guard let http = response as? HTTPURLResponse else {
+            throw AuditError(code: .http, reason: "not an HTTP response")
+        }
         guard (200..<300).contains(http.statusCode) else {
-            let codes = ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any])?["errors"]
+            let codes =
+                ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any])?["errors"]
                 .flatMap { $0 as? [[String: Any]] }?.compactMap { $0["code"] as? String }.joined(separator: ",") ?? ""
             throw AuditError(code: .http, reason: "HTTP \(http.statusCode) \(codes)")
         }

@@ -47,9 +47,11 @@ public struct AuditRoutes: Sendable {
             var marks: [CheckpointMark] = []
             for (index, checkpoint) in input.checkpoints.enumerated() {
                 guard let hash = try? Hex.decode(checkpoint.headHash), hash.count == 32, checkpoint.sequence >= 1 else {
-                    throw WebError.validation([FieldError(
-                        field: "checkpoints[\(index)]", code: "invalid_value",
-                        message: "sequence ≥ 1 and a 64-digit hex headHash are required")])
+                    throw WebError.validation([
+                        FieldError(
+                            field: "checkpoints[\(index)]", code: "invalid_value",
+                            message: "sequence ≥ 1 and a 64-digit hex headHash are required")
+                    ])
                 }
                 marks.append(CheckpointMark(sequence: checkpoint.sequence, hash: hash))
             }
@@ -66,8 +68,9 @@ public struct AuditRoutes: Sendable {
         }
         router.get("/v1/export") { request, context in
             _ = try AuditReaders.caller(context)
-            let from = try Self.number(
-                request, "from", minimum: 0, message: "from must be a sequence number ≥ 0") ?? 1
+            let from =
+                try Self.number(
+                    request, "from", minimum: 0, message: "from must be a sequence number ≥ 0") ?? 1
             let limit = try Self.number(request, "limit", minimum: 1, message: "limit must be ≥ 1")
             return export(from: from, limit: limit)
         }
@@ -91,22 +94,26 @@ public struct AuditRoutes: Sendable {
 
     func trail(_ registrationNumber: String, caller: AuditReaders.Caller) async throws -> AuditTrail {
         guard registrationNumber.count <= 64,
-              let entries = try await queries.readTrail(registrationNumber: registrationNumber, actorId: caller.actorId)
+            let entries = try await queries.readTrail(registrationNumber: registrationNumber, actorId: caller.actorId)
         else { throw WebError.notFound("appeal") }
-        logger.info("audit trail read", metadata: [
-            "audit.actor": "\(caller.actorId)", "audit.entries": "\(entries.count)",
-        ])
+        logger.info(
+            "audit trail read",
+            metadata: [
+                "audit.actor": "\(caller.actorId)", "audit.entries": "\(entries.count)",
+            ])
         return AuditTrail(registrationNumber: registrationNumber, entries: entries)
     }
 
     func erase(_ registrationNumber: String, caller: AuditReaders.Caller) async throws -> AuditErasure {
         guard registrationNumber.count <= 64,
-              let result = try await queries.erase(registrationNumber: registrationNumber, actorId: caller.actorId)
+            let result = try await queries.erase(registrationNumber: registrationNumber, actorId: caller.actorId)
         else { throw WebError.notFound("appeal") }
         if !result.alreadyErased {
-            logger.notice("appeal personal data erased from the audit log", metadata: [
-                "audit.actor": "\(caller.actorId)", "audit.keys_destroyed": "\(result.keysDestroyed)",
-            ])
+            logger.notice(
+                "appeal personal data erased from the audit log",
+                metadata: [
+                    "audit.actor": "\(caller.actorId)", "audit.keys_destroyed": "\(result.keysDestroyed)",
+                ])
         }
         return result
     }
@@ -188,8 +195,10 @@ public struct AuditReaders: Sendable {
         var matched = false
         for allowed in readerTokenHashes where ConstantTime.equals(hash, allowed) { matched = true }
         guard matched else { return nil }
-        return .official(.init(id: "audit-reader:\(hash.prefix(12))", name: "audit reader",
-                               authority: Self.readerAuthority, role: .official))
+        return .official(
+            .init(
+                id: "audit-reader:\(hash.prefix(12))", name: "audit reader",
+                authority: Self.readerAuthority, role: .official))
     }
 
     /// Who may read the log: the administrator or a configured reader.

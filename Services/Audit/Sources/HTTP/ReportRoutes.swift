@@ -60,8 +60,11 @@ public struct ReportRoutes: Sendable {
             name = name.dropLast(5)
         }
         guard let day = LocalDate(string: String(name)) else {
-            throw WebError.validation([FieldError(
-                field: "day", code: "invalid_value", message: "the day must be YYYY-MM-DD, optionally .json or .csv")])
+            throw WebError.validation([
+                FieldError(
+                    field: "day", code: "invalid_value", message: "the day must be YYYY-MM-DD, optionally .json or .csv"
+                )
+            ])
         }
         return (day, format)
     }
@@ -126,9 +129,10 @@ public struct ReportQuery: Sendable, Equatable {
             if end < start {
                 errors.append(FieldError(field: "to", code: "invalid_value", message: "to must not be before from"))
             } else if start.days(until: end) >= ReportRoutes.maxDays {
-                errors.append(FieldError(
-                    field: "to", code: "invalid_value",
-                    message: "a report covers at most \(ReportRoutes.maxDays) days"))
+                errors.append(
+                    FieldError(
+                        field: "to", code: "invalid_value",
+                        message: "a report covers at most \(ReportRoutes.maxDays) days"))
             }
         }
         guard errors.isEmpty else { throw WebError.validation(errors) }

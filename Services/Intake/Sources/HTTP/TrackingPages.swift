@@ -2,9 +2,9 @@ import Foundation
 import HromadaAPI
 import HromadaContracts
 import HromadaCrypto
+import HromadaQRCode
 import HromadaRuntime
 import HromadaWeb
-import HromadaQRCode
 import Hummingbird
 
 /// Looking an appeal up with its number and code, for the JSON API, the tracking page and the
@@ -69,8 +69,9 @@ struct TrackingAccess: Sendable {
 
     /// The cookie that proves `code` for `number` for `TrackingProof.lifetime`.
     func proofCookie(number: String, code: String) -> Cookie {
-        cookie(TrackingProof.seal(number: number, code: code, now: Date(), secret: secret),
-               maxAge: Int(TrackingProof.lifetime))
+        cookie(
+            TrackingProof.seal(number: number, code: code, now: Date(), secret: secret),
+            maxAge: Int(TrackingProof.lifetime))
     }
 
     /// The cookie that ends the proof ("Done").

@@ -18,7 +18,8 @@ struct WebPages: Sendable {
     var store: IntakeStore { intake.store }
     var strings: IntakeStrings { IntakeStrings(catalogue: site.catalogue) }
 
-    static let templates = ["header", "form", "receipt", "track"] + sayTemplates + photoTemplates + ["form-map"] + smsTemplates
+    static let templates =
+        ["header", "form", "receipt", "track"] + sayTemplates + photoTemplates + ["form-map"] + smsTemplates
 
     func addRoutes(to router: Router<IntakeService.Context>) {
         // The form's pages allow the map's tiles in their CSP (MapPage.swift).
@@ -297,7 +298,8 @@ struct WebPages: Sendable {
             return site.page(
                 "form",
                 formView(
-                    values, errors: Self.photosChooseAgain(error.errors, uploads: uploads), language: language, who: who,
+                    values, errors: Self.photosChooseAgain(error.errors, uploads: uploads), language: language,
+                    who: who,
                     formToken: Self.newFormToken()),
                 request: request, status: .unprocessableContent)
         }

@@ -56,7 +56,8 @@ extension AppealRecords {
                 result.own.append(
                     OwnCandidate(
                         number: number, text: try row.decode(4, as: String.self),
-                        earlier: Classification.Earlier(registrationNumber: number, status: status, deadline: deadline)))
+                        earlier: Classification.Earlier(registrationNumber: number, status: status, deadline: deadline))
+                )
                 continue
             }
             let id = try row.decode(1, as: UUID.self)

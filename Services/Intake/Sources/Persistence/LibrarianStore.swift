@@ -100,7 +100,9 @@ extension IntakeStore {
     /// `PasswordHash`; a 64-hex `TokenHash` is still read for accounts made before passwords were
     /// salted (they should be given a new password; `hromadactl librarian add` over the same login does).
     static func passwordMatches(_ password: String, stored: String) async -> Bool {
-        if stored.count == 64, stored.allSatisfy(\.isHexDigit) { return TokenHash.verify(token: password, hash: stored) }
+        if stored.count == 64, stored.allSatisfy(\.isHexDigit) {
+            return TokenHash.verify(token: password, hash: stored)
+        }
         return await PasswordHash.verifyOffThePool(password: password, hash: stored)
     }
 

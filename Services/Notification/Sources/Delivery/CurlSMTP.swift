@@ -74,16 +74,18 @@ let readCallback: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, Unsafe
     return n
 }
 
-let debugCallback: @convention(c) (OpaquePointer?, curl_infotype, UnsafeMutablePointer<CChar>?, Int, UnsafeMutableRawPointer?) -> Int32 = {
-    _, type, data, size, userdata in
-    guard type == CURLINFO_HEADER_IN, let data, let userdata else { return 0 }
-    let line = String(decoding: UnsafeRawBufferPointer(start: data, count: size), as: UTF8.self)
-        .trimmingCharacters(in: .whitespacesAndNewlines)
-    if let first = line.first, first == "4" || first == "5" {
-        Unmanaged<ReplyLog>.fromOpaque(userdata).takeUnretainedValue().last = String(line.prefix(300))
-    }
-    return 0
-}
+let debugCallback:
+    @convention(c) (OpaquePointer?, curl_infotype, UnsafeMutablePointer<CChar>?, Int, UnsafeMutableRawPointer?) -> Int32 =
+        {
+            _, type, data, size, userdata in
+            guard type == CURLINFO_HEADER_IN, let data, let userdata else { return 0 }
+            let line = String(decoding: UnsafeRawBufferPointer(start: data, count: size), as: UTF8.self)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            if let first = line.first, first == "4" || first == "5" {
+                Unmanaged<ReplyLog>.fromOpaque(userdata).takeUnretainedValue().last = String(line.prefix(300))
+            }
+            return 0
+        }
 
 /// One HTTP GET through the same libcurl (the SMS gateway's `sendsms`), blocking: call it from a
 /// thread you own. Redirects are not followed; the body is kept up to 4 KiB.
@@ -115,10 +117,13 @@ public enum CurlHTTP {
             set(hromada_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, connectTimeoutSeconds))
             set(hromada_curl_setopt_long(handle, CURLOPT_TIMEOUT, timeoutSeconds))
             set(hromada_curl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0))
-            set(hromada_curl_setopt_pointer(
-                handle, CURLOPT_WRITEFUNCTION, unsafeBitCast(writeCallback, to: UnsafeMutableRawPointer.self)))
+            set(
+                hromada_curl_setopt_pointer(
+                    handle, CURLOPT_WRITEFUNCTION, unsafeBitCast(writeCallback, to: UnsafeMutableRawPointer.self)))
             set(hromada_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, sinkPointer.toOpaque()))
-            set(hromada_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(errorPointer.baseAddress)))
+            set(
+                hromada_curl_setopt_pointer(
+                    handle, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(errorPointer.baseAddress)))
             guard code == CURLE_OK else { return code }
             return curl_easy_perform(handle)
         }

@@ -90,9 +90,11 @@ public final class DeliverySender: Service, Sendable {
         sentCounter = Counter(label: "hromada_notifications_sent_total", dimensions: dimensions)
         failedCounter = Counter(label: "hromada_notifications_failed_total", dimensions: dimensions)
         retriedCounter = Counter(label: "hromada_notifications_retried_total", dimensions: dimensions)
-        recordRetriedCounter = Counter(label: "hromada_notifications_outcome_record_retries_total", dimensions: dimensions)
+        recordRetriedCounter = Counter(
+            label: "hromada_notifications_outcome_record_retries_total", dimensions: dimensions)
         sendTimer = Metrics.Timer(
-            label: channel == .email ? "hromada_smtp_send_duration_seconds" : "hromada_\(channel.rawValue)_send_duration_seconds",
+            label: channel == .email
+                ? "hromada_smtp_send_duration_seconds" : "hromada_\(channel.rawValue)_send_duration_seconds",
             preferredDisplayUnit: .seconds)
     }
 
@@ -216,10 +218,12 @@ public final class DeliverySender: Service, Sendable {
                 lease.renewed(ids, held: held, until: until)
             } catch {
                 guard !Task.isCancelled else { return }
-                logger.warning("could not renew the lease of claimed deliveries", metadata: [
-                    "deliveries": "\(ids.count)", "lease.until": "\(ISO8601.format(lease.confirmedUntil))",
-                    "error": "\(error.redactedDescription)",
-                ])
+                logger.warning(
+                    "could not renew the lease of claimed deliveries",
+                    metadata: [
+                        "deliveries": "\(ids.count)", "lease.until": "\(ISO8601.format(lease.confirmedUntil))",
+                        "error": "\(error.redactedDescription)",
+                    ])
             }
         }
     }
@@ -296,10 +300,12 @@ public final class DeliverySender: Service, Sendable {
                     return
                 }
                 if failures == 1 || failures % 10 == 0 {
-                    logger.warning("could not record a delivery outcome; retrying", metadata: [
-                        "deliveries": "\(outcomes.count)", "notification.ids": "\(ids(of: outcomes))",
-                        "failures": "\(failures)", "error": "\(error.redactedDescription)",
-                    ])
+                    logger.warning(
+                        "could not record a delivery outcome; retrying",
+                        metadata: [
+                            "deliveries": "\(outcomes.count)", "notification.ids": "\(ids(of: outcomes))",
+                            "failures": "\(failures)", "error": "\(error.redactedDescription)",
+                        ])
                 }
                 try? await Task.sleep(for: backoff)
                 backoff = min(backoff * 2, recordBackoffLimit)
@@ -316,29 +322,38 @@ public final class DeliverySender: Service, Sendable {
     func report(_ next: Delivery, recorded: Bool, for row: ClaimedDelivery, afterFailures failures: Int) {
         let id = row.subject.notificationId.uuidString.lowercased()
         if !recorded {
-            logger.notice("delivery outcome not written: the lease is no longer this sender's", metadata: [
-                "notification.id": "\(id)", "failures": "\(failures)",
-            ])
+            logger.notice(
+                "delivery outcome not written: the lease is no longer this sender's",
+                metadata: [
+                    "notification.id": "\(id)", "failures": "\(failures)",
+                ])
             return
         }
         switch next.state {
         case .sent:
             sentCounter.increment()
-            logger.info("notification sent", metadata: [
-                "notification.id": "\(id)", "event.type": "\(row.subject.sourceEventType)",
-                "attempts": "\(next.attempts)", "record.failures": "\(failures)",
-            ])
+            logger.info(
+                "notification sent",
+                metadata: [
+                    "notification.id": "\(id)", "event.type": "\(row.subject.sourceEventType)",
+                    "attempts": "\(next.attempts)", "record.failures": "\(failures)",
+                ])
         case .pending(let retryAt):
             retriedCounter.increment()
-            logger.info("notification will be retried", metadata: [
-                "notification.id": "\(id)", "attempts": "\(next.attempts)", "retry.at": "\(ISO8601.format(retryAt))",
-            ])
+            logger.info(
+                "notification will be retried",
+                metadata: [
+                    "notification.id": "\(id)", "attempts": "\(next.attempts)",
+                    "retry.at": "\(ISO8601.format(retryAt))",
+                ])
         case .failed(_, let reason):
             failedCounter.increment()
             // The SMTP reply may quote the address: only the code at warning level.
-            logger.warning("notification failed", metadata: [
-                "notification.id": "\(id)", "attempts": "\(next.attempts)", "smtp.reply": "\(reason.prefix(3))",
-            ])
+            logger.warning(
+                "notification failed",
+                metadata: [
+                    "notification.id": "\(id)", "attempts": "\(next.attempts)", "smtp.reply": "\(reason.prefix(3))",
+                ])
         case .sending:
             break
         }
@@ -358,7 +373,10 @@ final class SessionPool: Sendable {
 
     /// Closes the idle sessions (at shutdown, when no round runs).
     func closeAll() {
-        for session in idle.withLock({ sessions in defer { sessions = [] }; return sessions }) { session.close() }
+        for session in idle.withLock({ sessions in
+            defer { sessions = [] }
+            return sessions
+        }) { session.close() }
     }
 }
 

@@ -23,7 +23,7 @@ public struct SMSGatewayEndpoint: Sendable, Equatable, CustomStringConvertible {
 
     public init(url string: String) throws {
         guard let components = URLComponents(string: string), let scheme = components.scheme?.lowercased(),
-              scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty
+            scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty
         else { throw InvalidURL(reason: "is not an http:// or https:// URL") }
         var username = components.percentEncodedUser.flatMap { $0.removingPercentEncoding }
         var password = components.percentEncodedPassword.flatMap { $0.removingPercentEncoding }
@@ -71,13 +71,15 @@ public struct SMSReportLinks: Sendable {
     public static let path = "/v1/sms/delivery-report"
 
     public init(gatewayURL: String, base: String) {
-        key = HMACSHA256.authenticationCode(key: Array(gatewayURL.utf8), message: Array("hromada sms delivery reports v1".utf8))
+        key = HMACSHA256.authenticationCode(
+            key: Array(gatewayURL.utf8), message: Array("hromada sms delivery reports v1".utf8))
         self.base = base
     }
 
     /// 128 bits of HMAC-SHA-256 over the delivery id, base64url (22 characters).
     public func signature(for id: UUID) -> String {
-        let code = HMACSHA256.authenticationCode(key: key, message: Array("sms-report:\(id.uuidString.lowercased())".utf8))
+        let code = HMACSHA256.authenticationCode(
+            key: key, message: Array("sms-report:\(id.uuidString.lowercased())".utf8))
         return Base64URL.encode(Array(code.prefix(16)))
     }
 
@@ -111,7 +113,9 @@ public struct KannelSMSTransport: NoticeTransport {
     /// Kannel's dlr-mask: 1 + 2 + 8 + 16.
     public static let reportMask = 27
 
-    public init(endpoint: SMSGatewayEndpoint, reports: SMSReportLinks, connectTimeoutSeconds: Int = 5, timeoutSeconds: Int = 20) {
+    public init(
+        endpoint: SMSGatewayEndpoint, reports: SMSReportLinks, connectTimeoutSeconds: Int = 5, timeoutSeconds: Int = 20
+    ) {
         self.endpoint = endpoint
         self.reports = reports
         self.connectTimeoutSeconds = connectTimeoutSeconds
@@ -149,7 +153,8 @@ public struct KannelSMSTransport: NoticeTransport {
 
     /// Percent-encodes everything but RFC 3986's unreserved characters (`+` and `%` included).
     static func encode(_ value: String) -> String {
-        let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+        let unreserved = CharacterSet(
+            charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
         return value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? value
     }
 }

@@ -43,16 +43,20 @@ public struct MIMEMessage: Sendable, Equatable {
     static func rfc5322Date(_ date: Date) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "Europe/Kyiv") ?? TimeZone(identifier: "Europe/Kiev") ?? TimeZone(secondsFromGMT: 7200)!
+        formatter.timeZone =
+            TimeZone(identifier: "Europe/Kyiv") ?? TimeZone(identifier: "Europe/Kiev") ?? TimeZone(
+                secondsFromGMT: 7200)!
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
         return formatter.string(from: date)
     }
 
     /// Removes CR and LF (and other controls) so no value can start a header of its own.
     static func singleLine(_ value: String) -> String {
-        String(String.UnicodeScalarView(value.unicodeScalars.map { scalar in
-            scalar.properties.generalCategory == .control ? " " : scalar
-        }))
+        String(
+            String.UnicodeScalarView(
+                value.unicodeScalars.map { scalar in
+                    scalar.properties.generalCategory == .control ? " " : scalar
+                }))
     }
 
     static func isPlainASCII(_ value: String) -> Bool {
@@ -103,7 +107,11 @@ public struct MIMEMessage: Sendable, Equatable {
         if isPlainASCII(display) {
             let specials = CharacterSet(charactersIn: "()<>[]:;@\\,.\"")
             let needsQuotes = display.unicodeScalars.contains { specials.contains($0) }
-            let shown = needsQuotes ? "\"" + display.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" : display
+            let shown =
+                needsQuotes
+                ? "\""
+                    + display.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                    + "\"" : display
             return "\(name): \(shown) <\(address)>"
         }
         return "\(name): " + encodedWords(display).joined(separator: "\r\n ") + "\r\n <\(address)>"

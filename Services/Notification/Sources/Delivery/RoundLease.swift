@@ -39,7 +39,8 @@ final class RoundLease: Sendable {
     /// When true, `id` counts as started.
     func mayStartSending(_ id: UUID, at now: Date, allowance: TimeInterval) -> Bool {
         state.withLock { state in
-            let may = !state.stopping && state.inHand.contains(id) && !state.lost.contains(id)
+            let may =
+                !state.stopping && state.inHand.contains(id) && !state.lost.contains(id)
                 && state.confirmedUntil.timeIntervalSince(now) >= allowance
             if may { state.started.insert(id) }
             return may

@@ -30,7 +30,8 @@ public struct SMSChannel: Sendable {
         let base = settings.smsReportURL ?? web.publicURL.link(path: SMSReportLinks.path)
         let links = SMSReportLinks(gatewayURL: url, base: base)
         let transport = KannelSMSTransport(
-            endpoint: endpoint, reports: links, connectTimeoutSeconds: connectTimeoutSeconds, timeoutSeconds: timeoutSeconds)
+            endpoint: endpoint, reports: links, connectTimeoutSeconds: connectTimeoutSeconds,
+            timeoutSeconds: timeoutSeconds)
         let sender = DeliverySender(
             store: store, channel: .sms, transport: transport,
             sendLimitSeconds: Double(connectTimeoutSeconds + timeoutSeconds), settings: settings, logger: logger)

@@ -98,12 +98,14 @@ public final class SMTPConnection: @unchecked Sendable {
             set(hromada_curl_setopt_long(handle, CURLOPT_INFILESIZE, message.count))
             set(hromada_curl_setopt_read_function(handle, readCallback))
             set(hromada_curl_setopt_pointer(handle, CURLOPT_READDATA, uploadPointer.toOpaque()))
-            set(hromada_curl_setopt_pointer(
-                handle, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(errorPointer.baseAddress)))
+            set(
+                hromada_curl_setopt_pointer(
+                    handle, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(errorPointer.baseAddress)))
             // The server's replies, to give a refusal's own words as the failure reason.
             set(hromada_curl_setopt_long(handle, CURLOPT_VERBOSE, 1))
-            set(hromada_curl_setopt_pointer(
-                handle, CURLOPT_DEBUGFUNCTION, unsafeBitCast(debugCallback, to: UnsafeMutableRawPointer.self)))
+            set(
+                hromada_curl_setopt_pointer(
+                    handle, CURLOPT_DEBUGFUNCTION, unsafeBitCast(debugCallback, to: UnsafeMutableRawPointer.self)))
             set(hromada_curl_setopt_pointer(handle, CURLOPT_DEBUGDATA, repliesPointer.toOpaque()))
             switch endpoint.tls {
             case .none: break

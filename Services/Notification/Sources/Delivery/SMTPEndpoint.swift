@@ -21,14 +21,16 @@ public struct SMTPEndpoint: Sendable, Equatable {
 
     public init(url string: String) throws {
         guard let components = URLComponents(string: string), let scheme = components.scheme?.lowercased(),
-              scheme == "smtp" || scheme == "smtps", let host = components.host, !host.isEmpty
+            scheme == "smtp" || scheme == "smtps", let host = components.host, !host.isEmpty
         else { throw InvalidURL() }
         let port = components.port ?? (scheme == "smtps" ? 465 : 25)
         let shownHost = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
         url = "\(scheme)://\(shownHost):\(port)"
         username = components.percentEncodedUser.flatMap { $0.removingPercentEncoding }
         password = components.percentEncodedPassword.flatMap { $0.removingPercentEncoding }
-        let query = Dictionary((components.queryItems ?? []).map { ($0.name.lowercased(), $0.value ?? "") }, uniquingKeysWith: { _, b in b })
+        let query = Dictionary(
+            (components.queryItems ?? []).map { ($0.name.lowercased(), $0.value ?? "") },
+            uniquingKeysWith: { _, b in b })
         if scheme == "smtps" {
             tls = .implicit
         } else {

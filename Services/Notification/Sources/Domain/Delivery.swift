@@ -114,8 +114,9 @@ public struct Delivery: Sendable, Equatable {
             return Delivery(state: .sent(at: now), attempts: attempts)
         case .temporary(let reason) where attempts < policy.maxAttempts:
             let next = now.addingTimeInterval(policy.delay(afterAttempts: attempts).seconds)
-            return Delivery(state: .pending(nextAttemptAt: next), attempts: attempts,
-                            lastError: String(reason.prefix(Self.reasonLimit)))
+            return Delivery(
+                state: .pending(nextAttemptAt: next), attempts: attempts,
+                lastError: String(reason.prefix(Self.reasonLimit)))
         case .temporary(let reason), .permanent(let reason):
             let kept = String(reason.prefix(Self.reasonLimit))
             return Delivery(state: .failed(at: now, reason: kept), attempts: attempts)
@@ -132,8 +133,10 @@ public struct Delivery: Sendable, Equatable {
         public var channel: NotificationChannel
         public var recipientKind: RecipientKind
 
-        public init(notificationId: UUID, sourceEventId: UUID, sourceEventType: String, appealId: UUID?,
-                    registrationNumber: String?, channel: NotificationChannel, recipientKind: RecipientKind) {
+        public init(
+            notificationId: UUID, sourceEventId: UUID, sourceEventType: String, appealId: UUID?,
+            registrationNumber: String?, channel: NotificationChannel, recipientKind: RecipientKind
+        ) {
             self.notificationId = notificationId
             self.sourceEventId = sourceEventId
             self.sourceEventType = sourceEventType

@@ -17,9 +17,11 @@ public struct ResidentContact: Sendable, Equatable {
     /// "sms" when the resident asked to be told by SMS (`author.notifyBy`), else nil.
     public var notifyBy: String?
 
-    public init(appealId: UUID, registrationNumber: String, fullName: String, email: String?, phone: String?, language: String,
-                centreId: String?, confidential: Bool, subject: String = "", trackingToken: String? = nil,
-                notifyBy: String? = nil) {
+    public init(
+        appealId: UUID, registrationNumber: String, fullName: String, email: String?, phone: String?, language: String,
+        centreId: String?, confidential: Bool, subject: String = "", trackingToken: String? = nil,
+        notifyBy: String? = nil
+    ) {
         self.appealId = appealId
         self.registrationNumber = registrationNumber
         self.fullName = fullName
@@ -99,8 +101,10 @@ public struct CentreNotice: Codable, Sendable, Equatable {
     public var createdAt: Date
     public var readAt: Date?
 
-    public init(id: UUID, registrationNumber: String?, residentName: String?, phone: String?, language: String,
-                subject: String, text: String, createdAt: Date, readAt: Date?) {
+    public init(
+        id: UUID, registrationNumber: String?, residentName: String?, phone: String?, language: String,
+        subject: String, text: String, createdAt: Date, readAt: Date?
+    ) {
         self.id = id
         self.registrationNumber = registrationNumber
         self.residentName = residentName
@@ -134,8 +138,10 @@ public struct NotificationPlanner: Sendable {
     /// The SMS texts (`Resources/sms/`); nil when the SMS channel is off (no `HROMADA_SMS_URL`).
     public let sms: NotificationTemplates?
 
-    public init(templates: NotificationTemplates, trackingURL: String, officialLanguage: String = "uk",
-                sms: NotificationTemplates? = nil) {
+    public init(
+        templates: NotificationTemplates, trackingURL: String, officialLanguage: String = "uk",
+        sms: NotificationTemplates? = nil
+    ) {
         self.templates = templates
         self.trackingURL = trackingURL
         self.officialLanguage = officialLanguage
@@ -196,37 +202,50 @@ public struct NotificationPlanner: Sendable {
             for (index, target) in Self.targets(for: resident, smsEnabled: sms != nil).enumerated() {
                 let key = index == 0 ? "resident" : "resident:sms"
                 if case .sms = target {
-                    notices.append(try smsNotice(envelope, resident: resident, target: target, language: language, key: key))
+                    notices.append(
+                        try smsNotice(envelope, resident: resident, target: target, language: language, key: key))
                     continue
                 }
                 var context = try residentContext(envelope, resident: resident, language: language)
                 if case .centre = target, resident.confidential { context["withholdText"] = true }
                 let rendered = try templates.render(type, language: language, context: context)
-                notices.append(PlannedNotice(recipientKey: key, recipientKind: .resident, target: target, language: language,
-                                             template: type, subject: rendered.subject, body: rendered.body))
+                notices.append(
+                    PlannedNotice(
+                        recipientKey: key, recipientKind: .resident, target: target, language: language,
+                        template: type, subject: rendered.subject, body: rendered.body))
             }
         }
         if Self.officialEvents.contains(type) {
             let base = try officialContext(envelope, language: officialLanguage)
             var seen = Set<String>()
             for official in officials {
-                guard let email = official.email, EmailAddress.isPlausible(email), seen.insert(official.officialId).inserted else { continue }
+                guard let email = official.email, EmailAddress.isPlausible(email),
+                    seen.insert(official.officialId).inserted
+                else { continue }
                 var context = base
                 context["officialName"] = official.name
                 let name = "\(type).official"
                 let rendered = try templates.render(name, language: officialLanguage, context: context)
-                notices.append(PlannedNotice(recipientKey: "official:\(official.officialId)", recipientKind: .official, target: .email(email),
-                                             language: officialLanguage, template: name, subject: rendered.subject, body: rendered.body))
+                notices.append(
+                    PlannedNotice(
+                        recipientKey: "official:\(official.officialId)", recipientKind: .official,
+                        target: .email(email),
+                        language: officialLanguage, template: name, subject: rendered.subject, body: rendered.body))
             }
             if Self.receptionEvents.contains(type) {
                 for official in reception {
-                    guard let email = official.email, EmailAddress.isPlausible(email), seen.insert(official.officialId).inserted else { continue }
+                    guard let email = official.email, EmailAddress.isPlausible(email),
+                        seen.insert(official.officialId).inserted
+                    else { continue }
                     var context = base
                     context["officialName"] = official.name
                     let name = "\(type).reception"
                     let rendered = try templates.render(name, language: officialLanguage, context: context)
-                    notices.append(PlannedNotice(recipientKey: "reception:\(official.officialId)", recipientKind: .reception, target: .email(email),
-                                                 language: officialLanguage, template: name, subject: rendered.subject, body: rendered.body))
+                    notices.append(
+                        PlannedNotice(
+                            recipientKey: "reception:\(official.officialId)", recipientKind: .reception,
+                            target: .email(email),
+                            language: officialLanguage, template: name, subject: rendered.subject, body: rendered.body))
                 }
             }
         }
@@ -306,7 +325,9 @@ public struct NotificationPlanner: Sendable {
             c["categoryName"] = Self.categoryName(e.category, language: language)
             c["priority"] = e.priority
             c["deadline"] = Self.format(e.deadline, language: language)
-            if let previous = e.previousAuthority { c["previousAuthorityName"] = Self.authorityName(previous, language: language) }
+            if let previous = e.previousAuthority {
+                c["previousAuthorityName"] = Self.authorityName(previous, language: language)
+            }
         case TicketDeadlineApproaching.eventType:
             let e = try envelope.decode(TicketDeadlineApproaching.self)
             c["registrationNumber"] = e.registrationNumber

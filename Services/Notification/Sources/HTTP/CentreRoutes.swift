@@ -63,7 +63,7 @@ public struct CentreRoutes: Sendable {
             let status = request.uri.queryParameters.get("status") ?? "unread"
             guard status == "unread" || status == "all" else {
                 throw WebError.validation([
-                    FieldError(field: "status", code: "invalid_value", message: "status must be unread or all"),
+                    FieldError(field: "status", code: "invalid_value", message: "status must be unread or all")
                 ])
             }
             let list = try await inbox.notices(centre: centre, unreadOnly: status == "unread")
@@ -73,7 +73,7 @@ public struct CentreRoutes: Sendable {
             let centre = try context.parameters.require("centre")
             try requireCentreSystem(context, centre: centre)
             guard let id = UUID(uuidString: try context.parameters.require("notice")),
-                  let readAt = try await inbox.markRead(centre: centre, notice: id, at: clock())
+                let readAt = try await inbox.markRead(centre: centre, notice: id, at: clock())
             else { throw WebError.notFound("notice") }
             return try JSON.response(LowercaseUUIDs(ReadResult(id: id, readAt: readAt)))
         }
@@ -150,8 +150,8 @@ public struct CentreRoutes: Sendable {
     /// issuing a new key ends every session opened with the old one.
     func principal(session: WebSession) async throws -> Principal? {
         guard let (centre, hash) = Self.parseSessionSubject(session.subject),
-              let current = try await inbox.keyHash(centre: centre),
-              ConstantTime.equals(current, hash)
+            let current = try await inbox.keyHash(centre: centre),
+            ConstantTime.equals(current, hash)
         else { return nil }
         return .librarian(centre: centre)
     }

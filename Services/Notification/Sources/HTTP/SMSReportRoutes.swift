@@ -14,7 +14,8 @@ public struct SMSReportRoutes: Sendable {
     let clock: @Sendable () -> Date
     let logger: Logger
 
-    public init(store: NotificationStore, links: SMSReportLinks, clock: @escaping @Sendable () -> Date, logger: Logger) {
+    public init(store: NotificationStore, links: SMSReportLinks, clock: @escaping @Sendable () -> Date, logger: Logger)
+    {
         self.store = store
         self.links = links
         self.clock = clock
@@ -25,22 +26,24 @@ public struct SMSReportRoutes: Sendable {
         router.get(RouterPath(stringLiteral: SMSReportLinks.path)) { request, _ -> String in
             let query = request.uri.queryParameters
             guard let d = query.get("d"), let id = UUID(uuidString: d), let signature = query.get("sig"),
-                  links.isValid(signature, for: id)
+                links.isValid(signature, for: id)
             else {
                 logger.notice("sms delivery report refused: not signed for its delivery")
                 throw WebError.forbidden("the report is not signed for this delivery")
             }
             guard let s = query.get("s"), let type = Int(s), let report = SMSReport(kannelType: type) else {
                 throw WebError.validation([
-                    FieldError(field: "s", code: "invalid_value", message: "s must be a report type: 1, 2, 4, 8 or 16"),
+                    FieldError(field: "s", code: "invalid_value", message: "s must be a report type: 1, 2, 4, 8 or 16")
                 ])
             }
             let outcome = try await store.recordSMSReport(deliveryId: id, report: report, kannelType: type, at: clock())
             guard outcome != .unknown else { throw WebError.notFound("delivery") }
-            logger.info("sms delivery report", metadata: [
-                "notification.id": "\(id.uuidString.lowercased())", "sms.report": "\(report.rawValue)",
-                "changed": "\(outcome == .recorded)",
-            ])
+            logger.info(
+                "sms delivery report",
+                metadata: [
+                    "notification.id": "\(id.uuidString.lowercased())", "sms.report": "\(report.rawValue)",
+                    "changed": "\(outcome == .recorded)",
+                ])
             return "ok"
         }
     }

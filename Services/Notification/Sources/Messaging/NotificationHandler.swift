@@ -71,10 +71,10 @@ public struct NotificationHandler: EventHandler {
                 envelope, appealId: registered.appealId, registrationNumber: registered.registrationNumber,
                 justSaved: saved, planning: &planned, on: connection)
         case TicketAssigned.eventType, TicketForwarded.eventType, TicketExtended.eventType, TicketAnswered.eventType,
-             TicketReopened.eventType, TicketClosed.eventType, TicketDeadlineApproaching.eventType,
-             TicketOverdue.eventType, AppealDisputeAccepted.eventType:
+            TicketReopened.eventType, TicketClosed.eventType, TicketDeadlineApproaching.eventType,
+            TicketOverdue.eventType, AppealDisputeAccepted.eventType:
             guard case .string(let number)? = envelope.payload["registrationNumber"],
-                  case .string(let appeal)? = envelope.payload["appealId"], let appealId = UUID(uuidString: appeal)
+                case .string(let appeal)? = envelope.payload["appealId"], let appealId = UUID(uuidString: appeal)
             else { throw PermanentEventError("ticket event without appealId/registrationNumber") }
             try notify(envelope, appealId: appealId, registrationNumber: number, planning: &planned, on: connection)
         default:
@@ -116,9 +116,11 @@ public struct NotificationHandler: EventHandler {
             NotificationStore.NoticeRow(
                 notice: $0, envelope: envelope, appealId: appealId, registrationNumber: registrationNumber)
         }
-        logger.debug("notices planned", metadata: [
-            "event.id": "\(envelope.id.uuidString.lowercased())", "event.type": "\(envelope.type)",
-            "notices": "\(notices.count)",
-        ])
+        logger.debug(
+            "notices planned",
+            metadata: [
+                "event.id": "\(envelope.id.uuidString.lowercased())", "event.type": "\(envelope.type)",
+                "notices": "\(notices.count)",
+            ])
     }
 }

@@ -16,21 +16,21 @@ public enum AnswerLetters {
             version: 740,
             name: "notification: answer letters for residents without email",
             sql: """
-            -- The author's place of residence (Art. 5), for the letter's address block.
-            ALTER TABLE recipients ADD COLUMN IF NOT EXISTS address text;
-            -- One row per answer a centre hands over (the source event is the ticket.answered).
-            CREATE TABLE answer_letters (
-                source_event_id uuid        PRIMARY KEY,
-                appeal_id       uuid        NOT NULL,
-                centre_id       text        NOT NULL,
-                authority       text        NOT NULL,
-                official_id     text        NOT NULL,
-                outcome         text        NOT NULL,
-                answer_text     text        NOT NULL,
-                answered_at     timestamptz NOT NULL
-            );
-            CREATE INDEX answer_letters_appeal ON answer_letters (appeal_id);
-            """),
+                -- The author's place of residence (Art. 5), for the letter's address block.
+                ALTER TABLE recipients ADD COLUMN IF NOT EXISTS address text;
+                -- One row per answer a centre hands over (the source event is the ticket.answered).
+                CREATE TABLE answer_letters (
+                    source_event_id uuid        PRIMARY KEY,
+                    appeal_id       uuid        NOT NULL,
+                    centre_id       text        NOT NULL,
+                    authority       text        NOT NULL,
+                    official_id     text        NOT NULL,
+                    outcome         text        NOT NULL,
+                    answer_text     text        NOT NULL,
+                    answered_at     timestamptz NOT NULL
+                );
+                CREATE INDEX answer_letters_appeal ON answer_letters (appeal_id);
+                """)
     ]
 
     /// Keeps the author's address from `appeal.registered` when `saveResident` found the row there

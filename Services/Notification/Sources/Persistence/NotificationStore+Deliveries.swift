@@ -36,17 +36,27 @@ extension NotificationStore {
         let ids = rows.map { _ in UUID() }
         let deliveries = rows.map { Delivery.initial(for: $0.notice.target, at: now) }
         let columns = deliveries.map { Self.columns($0) }
-        var addresses: [String] = [], centreIds: [String] = []
+        var addresses: [String] = []
+        var centreIds: [String] = []
         for row in rows {
             switch row.notice.target {
-            case .email(let email): addresses.append(email); centreIds.append("")
-            case .sms(let phone): addresses.append(phone); centreIds.append("")
-            case .centre(let centre): addresses.append(""); centreIds.append(centre)
-            case .unreachable: addresses.append(""); centreIds.append("")
+            case .email(let email):
+                addresses.append(email)
+                centreIds.append("")
+            case .sms(let phone):
+                addresses.append(phone)
+                centreIds.append("")
+            case .centre(let centre):
+                addresses.append("")
+                centreIds.append(centre)
+            case .unreachable:
+                addresses.append("")
+                centreIds.append("")
             }
         }
         // Arrays carry no NULLs: '' stands for NULL in the optional columns (none is ever '' itself).
-        let written = try transaction.connection.query("""
+        let written = try transaction.connection.query(
+            """
             INSERT INTO deliveries (id, source_event_id, source_event_type, recipient_key, recipient_kind, channel,
                 appeal_id, registration_number, address, centre_id, language, template, subject, body, status,
                 next_attempt_at, sent_at, failed_at, last_error, created_at)
@@ -83,7 +93,9 @@ extension NotificationStore {
     /// Claims up to `limit` email deliveries claimable at `now` (`Delivery.isClaimable`: pending
     /// and due, or under an expired lease) for the sender holding `token`. `SKIP LOCKED`: two
     /// senders never claim the same row.
-    public func claimDue(token: UUID, at now: Date, policy: DeliveryPolicy, limit: Int) async throws -> [ClaimedDelivery] {
+    public func claimDue(token: UUID, at now: Date, policy: DeliveryPolicy, limit: Int) async throws
+        -> [ClaimedDelivery]
+    {
         try await claimDue(channel: .email, token: token, at: now, policy: policy, limit: limit)
     }
 
@@ -94,7 +106,8 @@ extension NotificationStore {
         try await work.run { transaction in
             let connection = transaction.connection
             let leaseUntil = now.addingTimeInterval(policy.lease.seconds)
-            let rows = try connection.query("""
+            let rows = try connection.query(
+                """
                 WITH due AS (
                     SELECT id FROM deliveries
                     WHERE status = 'pending' AND channel = \(channel.rawValue) AND next_attempt_at <= \(now)
@@ -111,7 +124,8 @@ extension NotificationStore {
             return try rows.map { row in
                 let appealId = try row.decode(4, as: UUID?.self)
                 let subject = Delivery.Subject(
-                    notificationId: try row.decode(0), sourceEventId: try row.decode(1), sourceEventType: try row.decode(2),
+                    notificationId: try row.decode(0), sourceEventId: try row.decode(1),
+                    sourceEventType: try row.decode(2),
                     appealId: appealId, registrationNumber: try row.decode(5, as: String?.self), channel: channel,
                     recipientKind: RecipientKind(rawValue: try row.decode(3)) ?? .resident)
                 return ClaimedDelivery(
@@ -131,7 +145,8 @@ extension NotificationStore {
         let columns = Self.columns(next)
         let nextAttempt: Date? = if case .pending(let at) = next.state { at } else { nil }
         return try await work.run { transaction -> Bool in
-            let changed = try transaction.connection.execute("""
+            let changed = try transaction.connection.execute(
+                """
                 UPDATE deliveries SET status = \(columns.status), attempts = \(next.attempts),
                     next_attempt_at = COALESCE(\(nextAttempt), next_attempt_at),
                     sent_at = \(columns.sentAt), failed_at = \(columns.failedAt), last_error = \(columns.lastError),
@@ -140,7 +155,8 @@ extension NotificationStore {
                 """)
             guard changed == 1 else { return false }
             if claimed.subject.channel == .sms, case .sent = next.state,
-               try Self.applyEarlySMSFailure(claimed, in: transaction) {
+                try Self.applyEarlySMSFailure(claimed, in: transaction)
+            {
                 return true  // the operator's failure report came before this commit: failed, announced
             }
             if let event = next.event(about: claimed.subject) {
@@ -158,14 +174,22 @@ extension NotificationStore {
     public func recordAll(_ outcomes: [RecordedOutcome], token: UUID) async throws -> Set<UUID> {
         guard !outcomes.isEmpty else { return [] }
         func text(_ date: Date?) -> String { date.flatMap { try? $0.encodePostgresText() } ?? "" }
-        var ids: [UUID] = [], statuses: [String] = [], attempts: [Int] = [], nextAttempts: [String] = []
-        var sentAts: [String] = [], failedAts: [String] = [], errors: [String] = [], hasError: [Bool] = []
+        var ids: [UUID] = []
+        var statuses: [String] = []
+        var attempts: [Int] = []
+        var nextAttempts: [String] = []
+        var sentAts: [String] = []
+        var failedAts: [String] = []
+        var errors: [String] = []
+        var hasError: [Bool] = []
         for outcome in outcomes {
             let columns = Self.columns(outcome.next)
             ids.append(outcome.claimed.subject.notificationId)
             statuses.append(columns.status)
             attempts.append(outcome.next.attempts)
-            if case .pending(let at) = outcome.next.state { nextAttempts.append(text(at)) } else {
+            if case .pending(let at) = outcome.next.state {
+                nextAttempts.append(text(at))
+            } else {
                 nextAttempts.append("")
             }
             sentAts.append(text(columns.sentAt))
@@ -176,7 +200,8 @@ extension NotificationStore {
         return try await work.run {
             [ids, statuses, attempts, nextAttempts, sentAts, failedAts, errors, hasError] transaction -> Set<UUID> in
             // Arrays carry no NULLs here: '' stands for NULL in the date columns, `has_error` for the reason.
-            let rows = try transaction.connection.query("""
+            let rows = try transaction.connection.query(
+                """
                 UPDATE deliveries d SET status = o.status, attempts = o.attempts,
                     next_attempt_at = COALESCE(NULLIF(o.next_attempt_at, '')::timestamptz, d.next_attempt_at),
                     sent_at = NULLIF(o.sent_at, '')::timestamptz, failed_at = NULLIF(o.failed_at, '')::timestamptz,
@@ -192,7 +217,8 @@ extension NotificationStore {
             for outcome in outcomes where written.contains(outcome.claimed.subject.notificationId) {
                 let (next, claimed) = (outcome.next, outcome.claimed)
                 if claimed.subject.channel == .sms, case .sent = next.state,
-                   try Self.applyEarlySMSFailure(claimed, in: transaction) {
+                    try Self.applyEarlySMSFailure(claimed, in: transaction)
+                {
                     continue  // the operator's failure report came before this commit: failed, announced
                 }
                 if let event = next.event(about: claimed.subject) {
@@ -212,7 +238,8 @@ extension NotificationStore {
     public func renewLeases(token: UUID, ids: [UUID], until: Date) async throws -> Set<UUID> {
         guard !ids.isEmpty else { return [] }
         return try await database.withConnection { connection -> Set<UUID> in
-            let rows = try connection.query("""
+            let rows = try connection.query(
+                """
                 UPDATE deliveries SET lease_until = \(until)
                 WHERE id = ANY(\(ids)) AND status = 'pending' AND lease_token = \(token)
                 RETURNING id
@@ -226,7 +253,8 @@ extension NotificationStore {
     public func releaseLeases(token: UUID, ids: [UUID]) async throws -> Int {
         guard !ids.isEmpty else { return 0 }
         return try await database.withConnection { connection -> Int in
-            try connection.execute("""
+            try connection.execute(
+                """
                 UPDATE deliveries SET lease_token = NULL, lease_until = NULL
                 WHERE id = ANY(\(ids)) AND status = 'pending' AND lease_token = \(token)
                 """)

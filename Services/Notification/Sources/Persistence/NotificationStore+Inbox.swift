@@ -13,15 +13,18 @@ extension NotificationStore: CentreInbox {
 
     public func centre(keyHash: String) async throws -> String? {
         try await database.withConnection { connection in
-            try connection.query("""
+            try connection.query(
+                """
                 SELECT centre_id FROM centres WHERE key_hash = \(keyHash.lowercased()) AND active ORDER BY centre_id LIMIT 1
-                """).first?.decode(0, as: String.self)
+                """
+            ).first?.decode(0, as: String.self)
         }
     }
 
     public func notices(centre: String, unreadOnly: Bool) async throws -> [CentreNotice] {
         try await database.withConnection { connection in
-            let rows = try connection.query("""
+            let rows = try connection.query(
+                """
                 SELECT d.id, d.registration_number, r.full_name, r.phone, d.language, d.subject, d.body, d.created_at,
                        d.read_at
                 FROM deliveries d LEFT JOIN recipients r ON r.appeal_id = d.appeal_id
@@ -41,11 +44,13 @@ extension NotificationStore: CentreInbox {
 
     public func markRead(centre: String, notice: UUID, at now: Date) async throws -> Date? {
         try await work.run { transaction in
-            try transaction.connection.query("""
+            try transaction.connection.query(
+                """
                 UPDATE deliveries SET read_at = COALESCE(read_at, \(now))
                 WHERE id = \(notice) AND channel = 'centre' AND centre_id = \(centre)
                 RETURNING read_at
-                """).first?.decode(0, as: Date.self)
+                """
+            ).first?.decode(0, as: Date.self)
         }
     }
 }

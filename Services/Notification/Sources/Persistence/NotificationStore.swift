@@ -20,7 +20,8 @@ public struct NotificationStore: Sendable {
 
 extension NotificationStore {
     static func saveCentre(_ centre: CentreUpdated, on connection: PostgresConnection) throws {
-        try connection.execute("""
+        try connection.execute(
+            """
             INSERT INTO centres (centre_id, name, address, key_hash, active, updated_at)
             VALUES (\(centre.centreId), \(centre.name), \(centre.address), \(centre.keyHash.lowercased()), \(centre.active),
                     \(centre.updatedAt))
@@ -32,7 +33,8 @@ extension NotificationStore {
 
     static func saveOfficial(_ official: OfficialUpdated, on connection: PostgresConnection) throws {
         let id = official.officialId.uuidString.lowercased()
-        try connection.execute("""
+        try connection.execute(
+            """
             INSERT INTO officials (official_id, name, authority, role, email, active, updated_at)
             VALUES (\(id), \(official.name), \(official.authority), \(official.role.rawValue), \(official.email),
                     \(official.active), \(official.updatedAt))
@@ -50,7 +52,8 @@ extension NotificationStore {
     static func saveResident(_ e: AppealRegistered, on connection: PostgresConnection) throws -> ResidentContact? {
         let language = e.author.preferredLanguage.rawValue
         let notifyBy: String? = e.author.notifyBy == "sms" ? "sms" : nil
-        let inserted = try connection.execute("""
+        let inserted = try connection.execute(
+            """
             INSERT INTO recipients (appeal_id, registration_number, full_name, email, phone, language, centre_id,
                                     confidential, registered_at, notify_by, address)
             VALUES (\(e.appealId), \(e.registrationNumber), \(e.author.fullName), \(e.author.email), \(e.author.phone),
@@ -66,10 +69,14 @@ extension NotificationStore {
     }
 
     static func loadResident(appealId: UUID, on connection: PostgresConnection) throws -> ResidentContact? {
-        guard let row = try connection.query("""
-            SELECT registration_number, full_name, email, phone, language, centre_id, confidential, notify_by
-            FROM recipients WHERE appeal_id = \(appealId)
-            """).first else { return nil }
+        guard
+            let row = try connection.query(
+                """
+                SELECT registration_number, full_name, email, phone, language, centre_id, confidential, notify_by
+                FROM recipients WHERE appeal_id = \(appealId)
+                """
+            ).first
+        else { return nil }
         return ResidentContact(
             appealId: appealId, registrationNumber: try row.decode(0), fullName: try row.decode(1),
             email: try row.decode(2, as: String?.self), phone: try row.decode(3, as: String?.self),
@@ -78,22 +85,27 @@ extension NotificationStore {
     }
 
     /// The active officials with an email: of `authority`, or else of `role`.
-    static func loadOfficials(authority: String?, role: String?, on connection: PostgresConnection) throws -> [OfficialContact] {
+    static func loadOfficials(authority: String?, role: String?, on connection: PostgresConnection) throws
+        -> [OfficialContact]
+    {
         let rows: PostgresRows
         if let authority {
-            rows = try connection.query("""
+            rows = try connection.query(
+                """
                 SELECT official_id, name, authority, role, email FROM officials
                 WHERE active AND email IS NOT NULL AND authority = \(authority) ORDER BY official_id
                 """)
         } else {
-            rows = try connection.query("""
+            rows = try connection.query(
+                """
                 SELECT official_id, name, authority, role, email FROM officials
                 WHERE active AND email IS NOT NULL AND role = \(role ?? "reception") ORDER BY official_id
                 """)
         }
         return try rows.map { row in
-            OfficialContact(officialId: try row.decode(0), name: try row.decode(1), authority: try row.decode(2),
-                            role: try row.decode(3), email: try row.decode(4, as: String?.self))
+            OfficialContact(
+                officialId: try row.decode(0), name: try row.decode(1), authority: try row.decode(2),
+                role: try row.decode(3), email: try row.decode(4, as: String?.self))
         }
     }
 }

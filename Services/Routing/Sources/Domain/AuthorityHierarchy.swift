@@ -66,11 +66,13 @@ public struct AuthorityHierarchy: Sendable, Equatable, Codable {
         for (child, parent) in hierarchy.parents.sorted(by: { $0.key < $1.key }) {
             let field = "parents.\(child)"
             if !known.contains(child) {
-                errors.append(RoutingError(.invalid, code: "unknown_authority", field: field, message: "unknown body code"))
+                errors.append(
+                    RoutingError(.invalid, code: "unknown_authority", field: field, message: "unknown body code"))
             }
             if !known.contains(parent) {
                 errors.append(
-                    RoutingError(.invalid, code: "unknown_authority", field: field, message: "unknown parent body code"))
+                    RoutingError(.invalid, code: "unknown_authority", field: field, message: "unknown parent body code")
+                )
             }
             if child == parent {
                 errors.append(

@@ -35,7 +35,8 @@ public enum LawRefusal: Error, Sendable, Equatable, CustomStringConvertible {
         case .dateOutOfRange(let field, let reason):
             RoutingError(.invalid, code: "invalid_date", field: field, message: reason)
         case .headOnly:
-            RoutingError(.forbidden, code: "head_only", message: "only the head of the body or a deputy may decide this")
+            RoutingError(
+                .forbidden, code: "head_only", message: "only the head of the body or a deputy may decide this")
         case .returnWindowClosed(let lastDay):
             RoutingError(
                 .conflict, code: "return_window_closed", field: "registeredOn",
@@ -47,7 +48,8 @@ public enum LawRefusal: Error, Sendable, Equatable, CustomStringConvertible {
         case .unknownGround:
             RoutingError(
                 .invalid, code: "unknown_ground", field: "ground",
-                message: "ground must be one of " + NotConsideredGround.allCases.map(\.rawValue).joined(separator: ", "))
+                message: "ground must be one of " + NotConsideredGround.allCases.map(\.rawValue).joined(separator: ", ")
+            )
         case .notLate:
             RoutingError(.conflict, code: "not_late", field: "filedOn", message: "the complaint was filed in time")
         case .headPersonally:

@@ -19,7 +19,10 @@ public struct WebInbox: Sendable {
         self.site = site
     }
 
-    static let templateNames = ["header", "footer", "inbox", "ticket", "card", "notfound", "inbox-work"] + Self.inboxTemplates + ["ticket-photos"]
+    static let templateNames =
+        ["header", "footer", "inbox", "ticket", "card", "notfound", "inbox-work"] + Self.inboxTemplates + [
+            "ticket-photos"
+        ]
         + ["ticket-place"]
 
     // MARK: Words
@@ -179,8 +182,10 @@ public struct WebInbox: Sendable {
         view.termsStartOn = PeopleDates.day(t.termsStartOn ?? t.registeredOn, language)
         view.canDispute = allowed(.dispute)
         if let signed = t.history.last(where: { $0.action == "answered" }) {
-            view.signedBy = actor(signed.actor) + (signed.note.flatMap { $0.components(separatedBy: "; ").last }
-                .flatMap { $0.hasPrefix("drafted by ") ? " (\(note($0)))" : nil } ?? "")
+            view.signedBy =
+                actor(signed.actor)
+                + (signed.note.flatMap { $0.components(separatedBy: "; ").last }
+                    .flatMap { $0.hasPrefix("drafted by ") ? " (\(note($0)))" : nil } ?? "")
         }
         view.grounds = NotConsideredGround.allCases.map {
             TicketView.Option(code: $0.rawValue, name: word("ground", $0.rawValue, language))

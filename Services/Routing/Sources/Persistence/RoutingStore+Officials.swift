@@ -13,13 +13,13 @@ extension RoutingStore {
             stringLiteral: "WITH t AS (SELECT authority, deadline FROM tickets WHERE \(isOpenCondition)) ")
         let query =
             openTickets
-            + """
-            SELECT a.code, a.name_uk, a.name_en, a.district,
-                   (SELECT count(*) FROM t WHERE t.authority = a.code)::bigint,
-                   (SELECT count(*) FROM t
-                    WHERE t.authority = a.code AND t.deadline < \(today.description)::date)::bigint
-            FROM authorities a ORDER BY a.code
-            """
+                + """
+                SELECT a.code, a.name_uk, a.name_en, a.district,
+                       (SELECT count(*) FROM t WHERE t.authority = a.code)::bigint,
+                       (SELECT count(*) FROM t
+                        WHERE t.authority = a.code AND t.deadline < \(today.description)::date)::bigint
+                FROM authorities a ORDER BY a.code
+                """
         return try c.query(query).map {
             AuthorityInfo(
                 code: try $0.decode(0), nameUk: try $0.decode(1), nameEn: try $0.decode(2), district: try $0.decode(3),

@@ -143,7 +143,8 @@ public enum RoutingStore {
             draft: try r.decode(20, as: String?.self).map {
                 try ContractCoding.makeDecoder().decode(TicketDraft.self, from: Data($0.utf8))
             },
-            headPersonally: try r.decode(21), complaintTermMissed: try r.decode(22, as: String?.self).flatMap(
+            headPersonally: try r.decode(21),
+            complaintTermMissed: try r.decode(22, as: String?.self).flatMap(
                 LocalDate.init(string:)))
     }
 
