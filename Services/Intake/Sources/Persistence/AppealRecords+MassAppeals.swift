@@ -88,6 +88,16 @@ extension AppealRecords {
         return result
     }
 
+    /// `candidates` for `appeal` (its author's key, its category), whose text's trigrams are `mine`.
+    static func candidates(
+        of appeal: ValidAppeal, text mine: RepeatDetector.Trigrams, now: Date, cache: MassCandidateCache,
+        on connection: PostgresConnection
+    ) throws -> Candidates {
+        try candidates(
+            authorKey: RepeatDetector.authorKeyHash(fullName: appeal.author.fullName, address: appeal.author.address),
+            category: appeal.category, now: now, textsOnly: mine.packedForm == nil, cache: cache, on: connection)
+    }
+
     /// The candidates' statement (`candidates`): the author's own appeals first, newest first; the
     /// others from `mass_candidates` (migration 880), the narrow copy of `appeals` kept for this.
     static func candidatesQuery(authorKey: String, category: String, now: Date, textsOnly: Bool) -> PostgresQuery {

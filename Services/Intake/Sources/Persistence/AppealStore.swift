@@ -23,16 +23,14 @@ extension IntakeStore {
         photos: [PreparedPhoto] = []
     ) async throws -> RegistrationOutcome {
         let year = LocalDate(date: now, in: .kyiv).year
-        let authorKey = RepeatDetector.authorKeyHash(fullName: appeal.author.fullName, address: appeal.author.address)
         let mine = RepeatDetector.Trigrams(appeal.text)
         let cache = MassCandidateCache.shared
         let read = try await database.withConnection { connection -> (sequence: Int, AppealRecords.Candidates)? in
             guard let sequence = try AppealRecords.drawSequence(year: year, unlessKnown: idempotency, on: connection)
             else { return nil }
-            let candidates = try AppealRecords.candidates(
-                authorKey: authorKey, category: appeal.category, now: now, textsOnly: mine.packedForm == nil,
-                cache: cache, on: connection)
-            return (sequence, candidates)
+            return (
+                sequence, try AppealRecords.candidates(of: appeal, text: mine, now: now, cache: cache, on: connection)
+            )
         }
         let prepared = read.map { read in
             (sequence: read.sequence, checks: RegistrationChecks(text: mine, candidates: read.1, cache: cache))
@@ -121,12 +119,8 @@ enum AppealRecords {
             }
             let year = LocalDate(date: now, in: .kyiv).year
             let drawn = try drawSequence(year: year, on: connection)
-            let authorKey = RepeatDetector.authorKeyHash(
-                fullName: appeal.author.fullName, address: appeal.author.address)
             let mine = RepeatDetector.Trigrams(appeal.text)
-            let candidates = try candidates(
-                authorKey: authorKey, category: appeal.category, now: now, textsOnly: mine.packedForm == nil,
-                cache: .shared, on: connection)
+            let candidates = try candidates(of: appeal, text: mine, now: now, cache: .shared, on: connection)
             new = newAppeal(
                 appeal, channel: channel, now: now, sequence: drawn,
                 checks: RegistrationChecks(text: mine, candidates: candidates, cache: .shared))
