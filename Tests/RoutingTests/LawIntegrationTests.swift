@@ -68,11 +68,7 @@ final class LawIntegrationTests: XCTestCase {
         XCTAssertEqual(r.firstError["code"] as? String, "no_draft")
 
         // Only the signed answer went out: one ticket.answered, by the head, and no ticket.extended.
-        var answered: [TicketAnswered] = []
-        _ = try await eventually {
-            answered = try await f.observed(type: "ticket.answered").map { try $0.decode(TicketAnswered.self) }
-            return !answered.isEmpty
-        }
+        let answered = try await f.events(TicketAnswered.self)
         XCTAssertEqual(answered.map { $0.officialId.lowercased() }, [headId.lowercased()])
         let extended = try await f.observed(type: "ticket.extended")
         XCTAssertTrue(extended.isEmpty)
@@ -146,11 +142,7 @@ final class LawIntegrationTests: XCTestCase {
         let nextId = try await f.waitForTicket(next)
         r = try await f.call("GET", "/v1/tickets/\(nextId.uuidString.lowercased())", token: RoutingFixture.adminToken)
         XCTAssertEqual(r.object["authority"] as? String, "mayor-reception")
-        var assigned: [TicketAssigned] = []
-        _ = try await eventually {
-            assigned = try await f.observed(type: "ticket.assigned").map { try $0.decode(TicketAssigned.self) }
-            return assigned.contains { $0.appealId == next.appealId }
-        }
+        let assigned = try await f.events(TicketAssigned.self) { seen in seen.contains { $0.appealId == next.appealId } }
         XCTAssertEqual(assigned.first { $0.appealId == next.appealId }?.reason, "complaint-upward")
     }
 
@@ -194,15 +186,8 @@ final class LawIntegrationTests: XCTestCase {
         XCTAssertEqual(r.status, 200, r.text)
         XCTAssertEqual((r.object["history"] as? [[String: Any]])?.last?["action"] as? String, "not-considered")
 
-        var returned: [AppealReturned] = []
-        var declined: [AppealNotConsidered] = []
-        _ = try await eventually {
-            returned = try await f.observed(type: "appeal.returned").map { try $0.decode(AppealReturned.self) }
-            declined = try await f.observed(type: "appeal.not-considered").map {
-                try $0.decode(AppealNotConsidered.self)
-            }
-            return !returned.isEmpty && !declined.isEmpty
-        }
+        let returned = try await f.events(AppealReturned.self)
+        let declined = try await f.events(AppealNotConsidered.self)
         XCTAssertEqual(returned.map(\.appealId), [defective.appealId])
         XCTAssertEqual(returned.first?.returnedBy?.lowercased(), headId.lowercased())
         XCTAssertEqual(returned.first?.reason, explanation)

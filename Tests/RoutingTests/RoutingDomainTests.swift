@@ -97,13 +97,7 @@ final class RoutingDomainTests: XCTestCase {
     }
 
     func testEveryIllegalTransitionIsRefusedNamingTheState() {
-        let legal: [TicketAction: Set<TicketStatus>] = [
-            .accept: [.assigned, .reopened], .forward: [.assigned, .accepted], .extend: [.accepted],
-            .answer: [.accepted, .reopened], .reopen: [.answered], .close: [.answered],
-            .returnToAuthor: [.assigned, .accepted], .notConsidered: [.assigned, .accepted, .reopened],
-            .sign: [.accepted, .reopened], .rejectDraft: [.accepted, .reopened],
-            .restoreTerm: [.assigned, .accepted, .reopened], .dispute: [.answered, .closed],
-        ]
+        let legal = LegalTransitions.from
         for action in TicketAction.allCases {
             for status in TicketStatus.allCases {
                 if legal[action]!.contains(status) {

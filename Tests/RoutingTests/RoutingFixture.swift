@@ -166,6 +166,19 @@ final class RoutingFixture: @unchecked Sendable {
 
     func observed(type: String) async throws -> [Envelope] { try await observed().filter { $0.type == type } }
 
+    /// The observed events of type `T`, decoded, once `enough` holds for them (by default: once
+    /// there is one), or what had arrived when `timeout` passed, for the caller's assertions to show.
+    func events<T: DomainEvent>(
+        _: T.Type, timeout: Duration = .seconds(10), until enough: ([T]) -> Bool = { !$0.isEmpty }
+    ) async throws -> [T] {
+        var events: [T] = []
+        _ = try await eventually(timeout: timeout) {
+            events = try await observed(type: T.eventType).map { try $0.decode(T.self) }
+            return enough(events)
+        }
+        return events
+    }
+
     // MARK: Database
 
     func count(_ sql: PostgresQuery) async throws -> Int {

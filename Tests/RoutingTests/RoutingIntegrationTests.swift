@@ -147,13 +147,7 @@ final class RoutingIntegrationTests: XCTestCase {
             (view.object["appeal"] as? [String: Any]).flatMap {
                 ($0["author"] as? [String: Any])?["fullName"] as? String
             }, "Олена Петренко")
-        var accessed: [PersonalDataAccessed] = []
-        _ = try await eventually {
-            accessed = try await f.observed(type: "personal-data.accessed").map {
-                try $0.decode(PersonalDataAccessed.self)
-            }
-            return accessed.contains { $0.actorId == zhkgId }
-        }
+        let accessed = try await f.events(PersonalDataAccessed.self) { seen in seen.contains { $0.actorId == zhkgId } }
         let access = accessed.first { $0.actorId == zhkgId }
         XCTAssertEqual(access?.purpose, "ticket.view")
         XCTAssertEqual(access?.authority, "zhkg")
@@ -308,11 +302,7 @@ final class RoutingIntegrationTests: XCTestCase {
         XCTAssertEqual(r.status, 422)
         XCTAssertEqual(r.firstError["code"] as? String, "complaint_against_authority")
 
-        var forwarded: [TicketForwarded] = []
-        _ = try await eventually {
-            forwarded = try await f.observed(type: "ticket.forwarded").map { try $0.decode(TicketForwarded.self) }
-            return !forwarded.isEmpty
-        }
+        let forwarded = try await f.events(TicketForwarded.self)
         XCTAssertEqual(forwarded.first?.fromAuthority, "zhkg")
         XCTAssertEqual(forwarded.first?.authority, "health")
         let keys = try await f.observed(type: "ticket.forwarded").map(\.routingKey)
@@ -373,13 +363,7 @@ final class RoutingIntegrationTests: XCTestCase {
         r = try await f.call("GET", "/v1/tickets/\(id.uuidString)", token: admin)
         XCTAssertEqual(r.object["authority"] as? String, "zavodskyi-administration")
 
-        var changes: [RoutingRulesChanged] = []
-        _ = try await eventually {
-            changes = try await f.observed(type: "routing-rules.changed").map {
-                try $0.decode(RoutingRulesChanged.self)
-            }
-            return changes.count >= 2
-        }
+        let changes = try await f.events(RoutingRulesChanged.self) { $0.count >= 2 }
         XCTAssertEqual(changes.map(\.version), [1, 2])
         XCTAssertEqual(changes.last?.rules.count, 2)
     }
@@ -429,11 +413,7 @@ final class RoutingIntegrationTests: XCTestCase {
         // The stored hash is not the token.
         let stored = try await f.count("SELECT count(*)::bigint FROM officials WHERE token_hash = \(seedToken)")
         XCTAssertEqual(stored, 0)
-        var updates: [OfficialUpdated] = []
-        _ = try await eventually {
-            updates = try await f.observed(type: "official.updated").map { try $0.decode(OfficialUpdated.self) }
-            return updates.count >= 5
-        }
+        let updates = try await f.events(OfficialUpdated.self) { $0.count >= 5 }
         XCTAssertEqual(updates.count, 5)
         XCTAssertEqual(
             updates.filter { $0.officialId.uuidString.lowercased() == id.lowercased() }.map(\.active),
@@ -474,14 +454,11 @@ final class RoutingIntegrationTests: XCTestCase {
         await f.harnesses[1].stop()
         try await f.addReplica()
         try await Task.sleep(for: .seconds(1))
-        var approachingEvents: [Envelope] = []
-        _ = try await eventually(timeout: .seconds(20)) {
-            approachingEvents = try await f.observed(type: "ticket.deadline-approaching")
-            return approachingEvents.count >= 200
+        let approachingEvents = try await f.events(TicketDeadlineApproaching.self, timeout: .seconds(20)) {
+            $0.count >= 200
         }
         XCTAssertEqual(approachingEvents.count, 200)
-        XCTAssertEqual(
-            Set(try approachingEvents.map { try $0.decode(TicketDeadlineApproaching.self).ticketId }).count, 200)
+        XCTAssertEqual(Set(approachingEvents.map(\.ticketId)).count, 200)
         let approachingRows = try await f.count(
             "SELECT count(*)::bigint FROM alerts WHERE kind = 'deadline-approaching'")
         XCTAssertEqual(approachingRows, 200)
@@ -493,11 +470,7 @@ final class RoutingIntegrationTests: XCTestCase {
         }
         XCTAssertTrue(overdue)
         try await Task.sleep(for: .seconds(1))
-        var overdueEvents: [TicketOverdue] = []
-        _ = try await eventually(timeout: .seconds(20)) {
-            overdueEvents = try await f.observed(type: "ticket.overdue").map { try $0.decode(TicketOverdue.self) }
-            return overdueEvents.count >= 200
-        }
+        let overdueEvents = try await f.events(TicketOverdue.self, timeout: .seconds(20)) { $0.count >= 200 }
         XCTAssertEqual(overdueEvents.count, 200)
         XCTAssertEqual(Set(overdueEvents.map(\.ticketId)).count, 200)
         XCTAssertTrue(overdueEvents.allSatisfy { $0.escalatedTo == "mayor-reception" && $0.daysOverdue == 1 })
@@ -554,11 +527,7 @@ final class RoutingIntegrationTests: XCTestCase {
             return t.object["status"] as? String == "closed"
         }
         XCTAssertTrue(closed)
-        var closedEvents: [TicketClosed] = []
-        _ = try await eventually {
-            closedEvents = try await f.observed(type: "ticket.closed").map { try $0.decode(TicketClosed.self) }
-            return !closedEvents.isEmpty
-        }
+        let closedEvents = try await f.events(TicketClosed.self)
         XCTAssertEqual(closedEvents.map(\.closedBy), ["rule:answered-undisputed"], "the card names the rule")
     }
 }

@@ -78,11 +78,7 @@ final class SigningInBrowserTests: XCTestCase {
         XCTAssertEqual(last?["action"] as? String, "answered")
         XCTAssertEqual((last?["actor"] as? String)?.lowercased(), headId.lowercased())
         XCTAssertTrue((last?["note"] as? String ?? "").contains("signed; drafted by"))
-        var answered: [TicketAnswered] = []
-        _ = try await eventually {
-            answered = try await f.observed(type: "ticket.answered").map { try $0.decode(TicketAnswered.self) }
-            return !answered.isEmpty
-        }
+        let answered = try await f.events(TicketAnswered.self)
         XCTAssertEqual(answered.map { $0.officialId.lowercased() }, [headId.lowercased()])
         XCTAssertEqual(answered.first?.answerText, "Роз'яснено порядок перерахунку за опалення.")
     }

@@ -115,13 +115,7 @@ final class TicketLifecycleTests: XCTestCase {
     // MARK: The state machine
 
     func testEveryActionFromEveryStateIsAllowedOrRefusedWithTheTypedRefusal() throws {
-        let legal: [TicketAction: Set<TicketStatus>] = [
-            .accept: [.assigned, .reopened], .forward: [.assigned, .accepted], .extend: [.accepted],
-            .answer: [.accepted, .reopened], .reopen: [.answered], .close: [.answered],
-            .returnToAuthor: [.assigned, .accepted], .notConsidered: [.assigned, .accepted, .reopened],
-            .sign: [.accepted, .reopened], .rejectDraft: [.accepted, .reopened],
-            .restoreTerm: [.assigned, .accepted, .reopened], .dispute: [.answered, .closed],
-        ]
+        let legal = LegalTransitions.from
         var allowed = 0
         for action in TicketAction.allCases {
             // Returns and "not considered" are the head's decisions (Art. 5, 8), and so are answers

@@ -5,46 +5,6 @@ import Foundation
 
 struct NotFoundView: Encodable, Sendable {}
 
-struct InboxView: Encodable, Sendable {
-    struct Row: Encodable, Sendable {
-        var id: String
-        var registrationNumber: String
-        var authority: String
-        var status: String
-        var priority: Bool
-        var deadline: String
-        var overdue: Bool
-        var daysLeft: Int
-        var category: String
-        var kind: String
-        var subject: String
-        var escalated: Bool
-        var extended: Bool
-        /// A draft waits for the head's signature (answer or extension, in words).
-        var awaitingSignature: String? = nil
-        var headPersonally = false
-    }
-
-    struct Option: Encodable, Sendable {
-        var code: String
-        var name: String
-        var selected: Bool
-    }
-
-    var official: String
-    var authority: String
-    var tickets: [Row]
-    var empty: Bool
-    var count: Int
-    var csrf: String
-    var statuses: [Option]
-    var overdueOnly: Bool
-    var seesAll: Bool
-    /// The head's queue (drafts waiting for a signature) is open, and the person signs for a body.
-    var awaitingSignatureOnly = false
-    var signs = false
-}
-
 struct TicketView: Encodable, Sendable {
     struct Appeal: Encodable, Sendable {
         var kind: String
