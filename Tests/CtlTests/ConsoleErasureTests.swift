@@ -38,10 +38,7 @@ final class ConsoleErasureTests: XCTestCase {
             if request.uri.queryParameters.get("state") == "waiting" {
                 shown.erasures = list.erasures.filter { !$0.complete }
             }
-            let body = try APICoding.encoder().encode(shown)
-            return Response(
-                status: .ok, headers: [.contentType: "application/json"],
-                body: .init(byteBuffer: ByteBuffer(bytes: body)))
+            return try TestServers.json(shown)
         }
         // The restore path (`hromadactl erasure reapply`): intake knows only MK-2026-000007.
         router.get("/v1/admin/erasures/{number}") { request, context -> Response in
@@ -49,10 +46,7 @@ final class ConsoleErasureTests: XCTestCase {
             guard let known = list.erasures.first(where: { $0.registrationNumber == context.parameters.get("number") }),
                 known.complete
             else { throw HTTPError(.notFound) }
-            let body = try APICoding.encoder().encode(known)
-            return Response(
-                status: .ok, headers: [.contentType: "application/json"],
-                body: .init(byteBuffer: ByteBuffer(bytes: body)))
+            return try TestServers.json(known)
         }
         router.post("/v1/admin/appeals/{number}/erase") { request, context -> Response in
             guard request.headers[.authorization] == "Bearer \(adminToken)" else { throw HTTPError(.unauthorized) }
@@ -61,10 +55,7 @@ final class ConsoleErasureTests: XCTestCase {
             guard input.reapply == true, input.reason.contains("court decision"),
                 let entry = list.erasures.first(where: { $0.registrationNumber == context.parameters.get("number") })
             else { throw HTTPError(.badRequest) }
-            let body = try APICoding.encoder().encode(entry)
-            return Response(
-                status: .accepted, headers: [.contentType: "application/json"],
-                body: .init(byteBuffer: ByteBuffer(bytes: body)))
+            return try TestServers.json(entry, status: .accepted)
         }
         router.post("/v1/admin/erasures/republish") { request, _ -> Response in
             guard request.headers[.authorization] == "Bearer \(adminToken)" else { throw HTTPError(.unauthorized) }
@@ -72,19 +63,8 @@ final class ConsoleErasureTests: XCTestCase {
                 status: .ok, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(string: #"{"republished":1}"#)))
         }
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                continuation.yield(channel.localAddress?.port ?? 0)
-                continuation.finish()
-            }, logger: ConsoleReportsTests.logger)
-        let group = ServiceGroup(
-            configuration: .init(services: [.init(service: app)], logger: ConsoleReportsTests.logger))
-        Task { try await group.run() }
-        var port = 0
-        for await p in ports { port = p }
-        return ("http://127.0.0.1:\(port)", group)
+        let server = await TestServers.standIn(router, logger: ConsoleReportsTests.logger)
+        return (server.url, server.group)
     }
 
     func testTheTableSaysWhoIsStillWaiting() {
@@ -109,17 +89,9 @@ final class ConsoleErasureTests: XCTestCase {
                 adminToken: Self.adminToken),
             sampleInterval: .seconds(60))
         let console = try await Console(settings: settings, logger: ConsoleReportsTests.logger)
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let app = console.makeApplication { channel in
-            continuation.yield(channel.localAddress?.port ?? 0)
-            continuation.finish()
+        let (base, group, _) = await TestServers.run(logger: ConsoleReportsTests.logger) {
+            console.makeApplication(onServerRunning: $0)
         }
-        let group = ServiceGroup(
-            configuration: .init(services: [.init(service: app)], logger: ConsoleReportsTests.logger))
-        Task { try await group.run() }
-        var port = 0
-        for await p in ports { port = p }
-        let base = "http://127.0.0.1:\(port)"
 
         XCTAssertEqual(try ConsoleReportsTests.curlStatus(base + "/erasures"), "303", "no session: to the login page")
         let cookie = try await ConsoleReportsTests.signIn(base: base, console: console)

@@ -82,10 +82,7 @@ final class ConsoleReportsTests: XCTestCase {
             return report(from: from, to: to, by: by)
         }
         router.get("/v1/reports/appeals") { request, _ -> Response in
-            let body = try APICoding.encoder().encode(try checked(request))
-            return Response(
-                status: .ok, headers: [.contentType: "application/json"],
-                body: .init(byteBuffer: ByteBuffer(bytes: body)))
+            try TestServers.json(try checked(request))
         }
         router.get("/v1/reports/appeals.csv") { request, _ -> Response in
             Response(
@@ -99,23 +96,9 @@ final class ConsoleReportsTests: XCTestCase {
             if file.hasSuffix(".csv") {
                 return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: export.csv())))
             }
-            let body = try APICoding.encoder().encode(export)
-            return Response(
-                status: .ok, headers: [.contentType: "application/json"],
-                body: .init(byteBuffer: ByteBuffer(bytes: body)))
+            return try TestServers.json(export)
         }
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                continuation.yield(channel.localAddress?.port ?? 0)
-                continuation.finish()
-            }, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [.init(service: app)], logger: logger))
-        let task = Task { try await group.run() }
-        var port = 0
-        for await p in ports { port = p }
-        return ("http://127.0.0.1:\(port)", group, task)
+        return await TestServers.standIn(router, logger: logger)
     }
 
     func testQuarterlySummaryConclusionsInUkrainian() {
@@ -156,10 +139,7 @@ final class ConsoleReportsTests: XCTestCase {
             logger: Self.logger)
         let app = Application(router: console.makeRouter())
         try await app.test(.router) { client in
-            let once = console.sessions.makeOneTimeLogin()
-            let cookie = try await client.execute(uri: "/login?once=\(once)", method: .get) { response in
-                String(try XCTUnwrap(response.headers[.setCookie]).split(separator: ";")[0])
-            }
+            let cookie = try await TestServers.signIn(client, console: console)
             try await client.execute(
                 uri: "/reports?from=2026-11-01&to=2026-11-30&lang=en", method: .get, headers: [.cookie: cookie]
             ) { response in
@@ -212,16 +192,9 @@ final class ConsoleReportsTests: XCTestCase {
                 adminToken: Self.adminToken),
             sampleInterval: .seconds(60))
         let console = try await Console(settings: settings, logger: Self.logger)
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let app = console.makeApplication { channel in
-            continuation.yield(channel.localAddress?.port ?? 0)
-            continuation.finish()
+        let (base, group, task) = await TestServers.run(logger: Self.logger) {
+            console.makeApplication(onServerRunning: $0)
         }
-        let group = ServiceGroup(configuration: .init(services: [.init(service: app)], logger: Self.logger))
-        let task = Task { try await group.run() }
-        var port = 0
-        for await p in ports { port = p }
-        let base = "http://127.0.0.1:\(port)"
         addTeardownBlock {
             await group.triggerGracefulShutdown()
             _ = try? await task.value

@@ -326,17 +326,9 @@ final class CtlIntegrationTests: XCTestCase {
                 broker, services: [("routing", service.harness.baseURL), ("audit", "http://127.0.0.1:1")]),
             sampleInterval: .milliseconds(700))
         let console = try await Console(settings: settings, logger: Self.logger)
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let app = console.makeApplication { channel in
-            continuation.yield(channel.localAddress?.port ?? 0)
-            continuation.finish()
+        let (base, group, task) = await TestServers.run(after: [console.sampler], logger: Self.logger) {
+            console.makeApplication(onServerRunning: $0)
         }
-        let group = ServiceGroup(
-            configuration: .init(services: [.init(service: console.sampler), .init(service: app)], logger: Self.logger))
-        let task = Task { try await group.run() }
-        var port = 0
-        for await p in ports { port = p }
-        let base = "http://127.0.0.1:\(port)"
 
         // Wait until the samples show the real numbers (management statistics lag a few seconds).
         let sampled = await eventually(timeout: .seconds(30), every: .milliseconds(500)) {

@@ -28,19 +28,14 @@ final class RatingConsoleTests: XCTestCase {
             else { throw HTTPError(.unprocessableContent) }
             return (from, to)
         }
-        @Sendable func json(_ value: some Encodable) throws -> Response {
-            Response(
-                status: .ok, headers: [.contentType: "application/json"],
-                body: .init(byteBuffer: ByteBuffer(bytes: try APICoding.encoder().encode(value))))
-        }
         router.get("/v1/reports/appeals") { request, _ -> Response in
             let (from, to) = try authorised(request)
             let by = request.uri.queryParameters.get("by").flatMap(ReportJSON.Dimension.init(rawValue:)) ?? .total
-            return try json(ConsoleReportsTests.report(from: from, to: to, by: by))
+            return try TestServers.json(ConsoleReportsTests.report(from: from, to: to, by: by))
         }
         router.get("/v1/reports/ratings") { request, _ -> Response in
             let (from, to) = try authorised(request)
-            return try json(
+            return try TestServers.json(
                 RatingJSON.Report(
                     from: from, to: to, asOf: Date(),
                     authorities: [
@@ -48,19 +43,7 @@ final class RatingConsoleTests: XCTestCase {
                     ],
                     total: .of([5, 4, 4, 1, 2], authority: nil)))
         }
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                continuation.yield(channel.localAddress?.port ?? 0)
-                continuation.finish()
-            }, logger: ConsoleReportsTests.logger)
-        let group = ServiceGroup(
-            configuration: .init(services: [.init(service: app)], logger: ConsoleReportsTests.logger))
-        let task = Task { try await group.run() }
-        var port = 0
-        for await p in ports { port = p }
-        return ("http://127.0.0.1:\(port)", group, task)
+        return await TestServers.standIn(router, logger: ConsoleReportsTests.logger)
     }
 
     func testTheReportsPageAndTheCommandShowRatingsPerAuthority() async throws {
@@ -86,10 +69,7 @@ final class RatingConsoleTests: XCTestCase {
             logger: ConsoleReportsTests.logger)
         let app = Application(router: console.makeRouter())
         try await app.test(.router) { client in
-            let once = console.sessions.makeOneTimeLogin()
-            let cookie = try await client.execute(uri: "/login?once=\(once)", method: .get) { response in
-                String(try XCTUnwrap(response.headers[.setCookie]).split(separator: ";")[0])
-            }
+            let cookie = try await TestServers.signIn(client, console: console)
             for (lang, title) in [("en", "Residents&#39; ratings of answers"), ("uk", "Оцінки відповідей мешканцями")] {
                 try await client.execute(
                     uri: "/reports?from=2026-11-01&to=2026-11-30&by=authority&lang=\(lang)", method: .get,

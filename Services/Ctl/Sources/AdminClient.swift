@@ -84,8 +84,8 @@ public struct AdminClient: Sendable {
         try await call("GET", "routing", "/v1/routing-rules", as: RoutingJSON.RuleSet.self)
     }
 
-    /// `PUT /v1/routing-rules` with the file's JSON: `{"expectedVersion"?: n, "rules":[{category, district?, authority}]}`
-    /// (a bare array of rules is accepted too).
+    /// `PUT /v1/routing-rules` with the file's JSON:
+    /// `{"expectedVersion"?: n, "rules":[{category, district?, authority}]}` (a bare array of rules is accepted too).
     public func setRoutingRules(_ data: Data) async throws -> RoutingJSON.RuleSet {
         try await call(
             "PUT", "routing", "/v1/routing-rules", sending: try Self.ruleSetUpdate(data), as: RoutingJSON.RuleSet.self)
@@ -237,17 +237,15 @@ public struct Seeder: Sendable {
         for librarian in credentials.librarians ?? [] {
             let put = try await admin.putLibrarian(
                 centre: librarian.centre, login: librarian.login, password: librarian.password)
-            lines.append(
-                "librarian \(librarian.login) at \(librarian.centre): \(put.created ? "created" : "in place, password set")"
-            )
+            let state = put.created ? "created" : "in place, password set"
+            lines.append("librarian \(librarian.login) at \(librarian.centre): \(state)")
         }
         for official in credentials.officials ?? [] {
             let created = try await admin.upsertOfficial(
                 name: official.name, authority: official.authority,
                 role: Self.role(for: official), token: official.token)
-            lines.append(
-                "official \(official.authority) (\(Self.role(for: official))): \(created ? "created" : "already present, token set")"
-            )
+            let state = created ? "created" : "already present, token set"
+            lines.append("official \(official.authority) (\(Self.role(for: official))): \(state)")
         }
         return lines
     }

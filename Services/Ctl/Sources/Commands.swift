@@ -402,7 +402,8 @@ extension HromadactlCommand {
         public struct Set: AsyncParsableCommand {
             public static let configuration = CommandConfiguration(
                 abstract:
-                    "Replace the rules with a file: {\"expectedVersion\"?: n, \"rules\": [{category, district?, authority}]}."
+                    "Replace the rules with a file: "
+                    + "{\"expectedVersion\"?: n, \"rules\": [{category, district?, authority}]}."
             )
             @OptionGroup public var options: CommonOptions
             @Option(name: .long, help: "The rules file (JSON).") public var file: String
@@ -530,7 +531,8 @@ extension HromadactlCommand {
     public struct Seed: AsyncParsableCommand {
         public static let configuration = CommandConfiguration(
             abstract:
-                "Idempotently create the demo centre and demo officials from the credentials file (missing tokens are generated and saved)."
+                "Idempotently create the demo centre and demo officials from the credentials file "
+                + "(missing tokens are generated and saved)."
         )
         @Option(name: .long, help: "The credentials file.") public var credentials: String = ".hromada/credentials.json"
         @Option(name: .long, help: "Administrator token (else HROMADA_ADMIN_TOKEN, else the file's adminToken).") public

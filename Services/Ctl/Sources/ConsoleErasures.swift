@@ -104,37 +104,13 @@ struct ErasurePageView: Encodable, Sendable {
         names.map { $0.hasPrefix("hromada-") ? String($0.dropFirst("hromada-".count)) : $0 }.joined(separator: ", ")
     }
 
+    /// The page's words in one language (`Resources/erasure-strings/<lang>.json`): `t.title` reads
+    /// the key `title`, and a missing key shows as itself.
+    @dynamicMemberLookup
     struct Text {
-        let title, back, all, onlyWaiting, how, fullyErased, stillWaiting, unavailable: String
-        let hNumber, hErasedAt, hTrigger, hState, hConfirmed, hWaiting: String
-        let retention, administrator, erasedEverywhere, waitingState: String
+        let strings: [String: String]
+        subscript(dynamicMember key: String) -> String { strings[key] ?? key }
     }
 
-    static func text(_ language: Language) -> Text {
-        switch language {
-        case .uk:
-            Text(
-                title: "Видалення персональних даних", back: "← Панель", all: "Усі", onlyWaiting: "Лише незавершені",
-                how:
-                    "Видалення запускає адміністратор (hromadactl erase MK-… --reason \"…\") "
-                    + "або щоденна перевірка строків "
-                    + "зберігання; кожна служба підтверджує свою частину.",
-                fullyErased: "видалено в усіх службах", stillWaiting: "чекають підтвердження служби",
-                unavailable: "Служба прийому недоступна", hNumber: "Реєстраційний номер", hErasedAt: "Видалено",
-                hTrigger: "Підстава", hState: "Стан", hConfirmed: "Підтвердили", hWaiting: "Чекаємо на",
-                retention: "строк зберігання", administrator: "рішення адміністратора",
-                erasedEverywhere: "видалено скрізь", waitingState: "очікує")
-        case .en:
-            Text(
-                title: "Erasure of personal data", back: "← Dashboard", all: "All", onlyWaiting: "Waiting only",
-                how:
-                    "An administrator starts an erasure (hromadactl erase MK-… --reason \"…\"), or the retention sweep "
-                    + "does; every service confirms its part.",
-                fullyErased: "erased in every service", stillWaiting: "waiting for a service",
-                unavailable: "Intake is unavailable", hNumber: "Registration number", hErasedAt: "Erased at",
-                hTrigger: "Trigger", hState: "State", hConfirmed: "Confirmed by", hWaiting: "Waiting for",
-                retention: "retention period", administrator: "administrator's decision",
-                erasedEverywhere: "erased everywhere", waitingState: "waiting")
-        }
-    }
+    static func text(_ language: Language) -> Text { Text(strings: PageStrings.erasures.of(language)) }
 }

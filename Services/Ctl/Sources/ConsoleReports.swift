@@ -138,7 +138,7 @@ struct ConsoleReports: Sendable {
             days = by == .day ? report : try await admin.report(period, by: .day)
         } catch {
             logger.warning("reports unavailable", metadata: ["error": "\(error.redactedDescription)"])
-            failure = "\(ReportStrings.of(language)["auditUnavailable"] ?? ""): \(error)"
+            failure = "\(PageStrings.reports.of(language)["auditUnavailable"] ?? ""): \(error)"
         }
         var view = ReportPageView(
             period: period, by: by, report: report, days: days, error: failure, language: language, csrf: csrf,

@@ -254,8 +254,8 @@ public struct HTTPClient: Sendable {
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         }
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let where_ =
-            "\(method) \(target.scheme ?? "http")://\(target.host ?? "?")\(target.port.map { ":\($0)" } ?? "")\(target.path)"
+        let port = target.port.map { ":\($0)" } ?? ""
+        let where_ = "\(method) \(target.scheme ?? "http")://\(target.host ?? "?")\(port)\(target.path)"
         do {
             let (data, response) = try await URLSession.shared.data(for: request)
             guard let http = response as? HTTPURLResponse else {

@@ -124,9 +124,9 @@ public struct DeadLetters: Sendable {
             } catch {
                 try? await client.nack(delivery, requeue: true)
                 for h in held { try? await client.nack(h, requeue: true) }
+                let code = (error as? AMQPError)?.code.description ?? "error"
                 throw CtlError(
-                    .refused,
-                    "replay stopped: publishing to \(main) was not confirmed (\((error as? AMQPError)?.code.description ?? "error")); the dead copy is kept"
+                    .refused, "replay stopped: publishing to \(main) was not confirmed (\(code)); the dead copy is kept"
                 )
             }
             try await client.ack(delivery)

@@ -105,8 +105,8 @@ public struct RabbitManagement: Sendable {
     public func queues(prefix: String = "hromada.") async throws -> [QueueInfo] {
         let response = try await http.expectOK(
             "GET",
-            "\(base)/api/queues/\(Self.encode(vhost))?columns=name,messages_ready,messages_unacknowledged,consumers,message_stats"
-        )
+            "\(base)/api/queues/\(Self.encode(vhost))"
+                + "?columns=name,messages_ready,messages_unacknowledged,consumers,message_stats")
         guard let list = try response.json() as? [[String: Any]] else {
             throw CtlError(.badResponse, "the management API's queue list is not an array")
         }

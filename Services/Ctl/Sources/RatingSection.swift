@@ -18,24 +18,13 @@ struct RatingSection: Encodable, Sendable {
     var empty: Bool
     var error: String?
 
-    static let uk = [
-        "title": "Оцінки відповідей мешканцями", "authority": "Орган", "count": "Оцінок", "average": "Середня",
-        "none": "За період оцінок немає.", "unavailable": "Оцінки недоступні", "total": "Усього",
-        "scale": "1 — погано … 5 — відмінно",
-    ]
-    static let en = [
-        "title": "Residents' ratings of answers", "authority": "Authority", "count": "Ratings", "average": "Average",
-        "none": "No ratings in this period.", "unavailable": "Ratings unavailable", "total": "Total",
-        "scale": "1 = poor … 5 = excellent",
-    ]
-
     init(_ report: RatingJSON.Report, language: Language) {
         func row(_ f: RatingJSON.Figures, key: String, name: String) -> Row {
             Row(
                 key: key, name: name, count: "\(f.count)", average: RatingText.average(f.average),
                 distribution: f.distribution.map(String.init))
         }
-        let strings = language == .en ? Self.en : Self.uk
+        let strings = PageStrings.ratings.of(language)
         s = strings
         rows = report.authorities.map {
             row($0, key: $0.authority ?? "", name: (language == .en ? $0.nameEn : $0.nameUk) ?? $0.authority ?? "")
@@ -45,7 +34,7 @@ struct RatingSection: Encodable, Sendable {
     }
 
     init(error: String, language: Language) {
-        s = language == .en ? Self.en : Self.uk
+        s = PageStrings.ratings.of(language)
         rows = []
         total = Row(key: "", name: "", count: "0", average: "—", distribution: [])
         empty = false

@@ -3,46 +3,6 @@ import HromadaAPI
 import HromadaContracts
 import HromadaWeb
 
-/// The words of the report pages in both languages (the console's own strings stay in its catalogue).
-enum ReportStrings {
-    static let uk: [String: String] = [
-        "title": "Звіти про звернення", "dashboard": "Панель", "from": "З", "to": "По", "by": "Розріз",
-        "show": "Показати", "csv": "Завантажити CSV", "print": "Версія для друку", "quarterly": "Квартальний звіт",
-        "openData": "Відкриті дані за день", "totals": "Підсумки за період", "perDay": "Надходження за днями",
-        "groups": "За розрізом", "key": "Код", "name": "Назва", "received": "Надійшло", "answered": "Розглянуто",
-        "onTime": "Вчасно", "late": "З порушенням строку", "open": "На розгляді", "overdue": "Прострочені зараз",
-        "extensions": "Строк продовжено", "forwards": "Надіслано за належністю", "repeats": "Повторні",
-        "returned": "Повернуто (ст. 5)", "notConsidered": "Не підлягає розгляду (ст. 8)", "disputes": "Оскаржено",
-        "averageDays": "Середній строк, днів", "p90Days": "90-й перцентиль, днів",
-        "positive": "Вирішено позитивно", "refused": "Відмовлено", "explained": "Розʼяснено", "other": "Інше",
-        "outcomes": "Результати розгляду", "asOf": "Станом на", "period": "Період",
-        "auditUnavailable": "Сервіс аудиту недоступний", "printNow": "Надрукувати", "back": "Назад до звітів",
-        "onTimeShare": "Частка вчасних відповідей", "logout": "Вийти",
-        "dim.total": "лише підсумки", "dim.centre": "центри (ЦОГ)", "dim.district": "райони",
-        "dim.category": "тематика", "dim.authority": "органи-виконавці", "dim.kind": "види звернень",
-        "dim.day": "дні", "dim.arrival": "як надійшли", "year": "Рік", "quarterNumber": "Квартал", "day": "День",
-    ]
-    static let en: [String: String] = [
-        "title": "Appeal reports", "dashboard": "Dashboard", "from": "From", "to": "To", "by": "Breakdown",
-        "show": "Show", "csv": "Download CSV", "print": "Printable version", "quarterly": "Quarterly summary",
-        "openData": "Open data for a day", "totals": "Totals for the period", "perDay": "Received per day",
-        "groups": "Breakdown", "key": "Code", "name": "Name", "received": "Received", "answered": "Answered",
-        "onTime": "On time", "late": "Late", "open": "Open", "overdue": "Overdue now",
-        "extensions": "Term extended", "forwards": "Forwarded", "repeats": "Repeats",
-        "returned": "Returned (Art. 5)", "notConsidered": "Not considered (Art. 8)", "disputes": "Disputed",
-        "averageDays": "Average days", "p90Days": "90th percentile, days",
-        "positive": "Resolved positively", "refused": "Refused", "explained": "Explained", "other": "Other",
-        "outcomes": "Outcomes", "asOf": "As of", "period": "Period",
-        "auditUnavailable": "The audit service is unavailable", "printNow": "Print", "back": "Back to reports",
-        "onTimeShare": "Answered on time", "logout": "Sign out",
-        "dim.total": "totals only", "dim.centre": "centres", "dim.district": "districts",
-        "dim.category": "categories", "dim.authority": "authorities", "dim.kind": "kinds of appeal",
-        "dim.day": "days", "dim.arrival": "how they arrived", "year": "Year", "quarterNumber": "Quarter", "day": "Day",
-    ]
-
-    static func of(_ language: Language) -> [String: String] { language == .en ? en : uk }
-}
-
 /// One row of figures, formatted for display.
 struct FigureRow: Encodable, Sendable, Equatable {
     var key, name: String
@@ -135,7 +95,7 @@ struct ReportPageView: Encodable, Sendable {
         days: ReportJSON.Report?, error: String?, language: Language, csrf: String, chartScript: String?,
         reportsScript: String
     ) {
-        let s = ReportStrings.of(language)
+        let s = PageStrings.reports.of(language)
         self.s = s
         self.csrf = csrf
         from = period.from.description
