@@ -43,7 +43,8 @@ public struct WebError: HTTPResponseError, CustomStringConvertible, Sendable {
     public static func csrf() -> WebError {
         WebError(
             .forbidden, code: "csrf", message: "the form has expired or came from another site; reload the page",
-            messageUk: "Форма застаріла або надіслана з іншого сайту; оновіть сторінку")
+            messageUk: "Форма застаріла або надіслана з іншого сайту; "
+                + "оновіть сторінку")
     }
 
     public var description: String { "\(status.code) \(errors.map(\.code).joined(separator: ","))" }

@@ -43,14 +43,17 @@ extension IntakeTestService {
 
 /// Resolution 858's "mass" and "multiple" decided at registration against the real PostgreSQL.
 final class ClassificationIntegrationTests: XCTestCase {
-    static let issue = "У будинку на вулиці Садовій, 12 немає опалення вже тиждень, батареї холодні."
+    static let issue =
+        "У будинку на вулиці Садовій, 12 "
+        + "немає опалення вже тиждень, батареї холодні."
 
     func testMassAndMultipleAreRecordedAtRegistration() async throws {
         let server = try await IntakeTestServer.start(self)
         // Five other authors on one issue: the sixth author's first appeal is "mass".
         for i in 1...5 {
             let number = try await server.register(
-                name: "Мешканець Номер\(i)", address: "вул. Садова, 12, кв. \(i)", text: Self.issue)
+                name: "Мешканець Номер\(i)", address: "вул. Садова, 12, кв. \(i)",
+                text: Self.issue)
             let recorded = try await server.frequency(number)
             XCTAssertEqual(recorded, "first", "\(i) authors so far: not yet mass")
         }
@@ -60,13 +63,16 @@ final class ClassificationIntegrationTests: XCTestCase {
         XCTAssertEqual(sixthFrequency, "mass")
         let unrelated = try await server.register(
             name: "Коваль Ольга", address: "вул. Садова, 14, кв. 2",
-            text: "Прошу пояснити порядок перерахунку плати за тепло за жовтень місяць.")
+            text: "Прошу пояснити порядок перерахунку "
+                + "плати за тепло за жовтень місяць.")
         let unrelatedFrequency = try await server.frequency(unrelated)
         XCTAssertEqual(unrelatedFrequency, "first", "another issue in the same category")
 
         // One author whose issue was decided twice: the third time is "multiple".
         let author = ("Шевченко Тарас Григорович", "вул. Садова, 12, кв. 3")
-        let text = "Прошу відновити освітлення у дворі будинку на Садовій, 12: ліхтарі не світять."
+        let text =
+            "Прошу відновити освітлення у дворі будинку "
+            + "на Садовій, 12: ліхтарі не світять."
         let first = try await server.register(name: author.0, address: author.1, text: text)
         _ = try await server.sql("UPDATE appeals SET status = 'answered' WHERE registration_number = \(first)")
         let second = try await server.register(name: author.0, address: author.1, text: text)

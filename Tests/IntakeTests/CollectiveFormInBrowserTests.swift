@@ -31,17 +31,26 @@ final class CollectiveFormInBrowserTests: XCTestCase {
 
         let today = LocalDate(date: Date(), in: .kyiv)
         let fields: [(String, String)] = [
-            ("fullName", "Коваленко Марія Іванівна"), ("address", "вул. Нікольська, 20, кв. 7"),
-            ("kind", "application"), ("category", "heating"), ("subject", "Немає опалення в будинку"),
-            ("text", "У будинку на Нікольській, 20 немає опалення вже тиждень; просимо відновити."),
+            ("fullName", "Коваленко Марія Іванівна"),
+            ("address", "вул. Нікольська, 20, кв. 7"),
+            ("kind", "application"), ("category", "heating"),
+            ("subject", "Немає опалення в будинку"),
+            (
+                "text",
+                "У будинку на Нікольській, 20 немає опалення вже тиждень; "
+                    + "просимо відновити."
+            ),
             (
                 "coSigners",
-                "Петренко Олег Васильович; вул. Нікольська, 20, кв. 9\nСидоренко Ганна; вул. Нікольська, 20, кв. 12"
+                "Петренко Олег Васильович; вул. Нікольська, 20, кв. 9\n"
+                    + "Сидоренко Ганна; вул. Нікольська, 20, кв. 12"
             ),
-            ("repName", "Бондар Ірина Петрівна"), ("repAddress", "вул. Соборна, 5, кв. 1"),
+            ("repName", "Бондар Ірина Петрівна"),
+            ("repAddress", "вул. Соборна, 5, кв. 1"),
             ("repDocumentKind", "power-of-attorney"), ("repDocumentNumber", "ННН 123456"),
             ("repDocumentDate", today.adding(days: -30).description),
-            ("receptionHead", "Сєнкевич Олександр Федорович"), ("receptionDay", today.description),
+            ("receptionHead", "Сєнкевич Олександр Федорович"),
+            ("receptionDay", today.description),
         ]
         for (name, value) in fields { try browser.fill(name, value) }
         try browser.screenshot("intake-form-collective-filled")
@@ -65,7 +74,9 @@ final class CollectiveFormInBrowserTests: XCTestCase {
         await client.close()
         let stored = try XCTUnwrap(row)
         let coSigners = try stored.decode(0, as: String.self)
-        XCTAssertTrue(coSigners.contains("Петренко Олег Васильович") && coSigners.contains("Сидоренко Ганна"))
+        XCTAssertTrue(
+            coSigners.contains("Петренко Олег Васильович")
+                && coSigners.contains("Сидоренко Ганна"))
         let representative = try stored.decode(1, as: String.self)
         XCTAssertTrue(representative.contains("ННН 123456") && representative.contains("power-of-attorney"))
         XCTAssertTrue(try stored.decode(2, as: String.self).contains("Сєнкевич"))

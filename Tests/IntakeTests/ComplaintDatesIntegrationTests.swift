@@ -17,8 +17,12 @@ final class ComplaintDatesIntegrationTests: XCTestCase {
     static func complaint(decidedOn: String?, learnedOn: String?) -> [String: Any] {
         var body: [String: Any] = [
             "kind": "complaint", "against": "zhkg", "category": "heating",
-            "author": ["fullName": "Олена Петренко", "address": "вул. Соборна, 1", "preferredLanguage": "uk"],
-            "subject": "Скарга на відповідь", "text": "Не згодна з відповіддю департаменту про опалення.",
+            "author": [
+                "fullName": "Олена Петренко", "address": "вул. Соборна, 1",
+                "preferredLanguage": "uk",
+            ],
+            "subject": "Скарга на відповідь",
+            "text": "Не згодна з відповіддю департаменту про опалення.",
         ]
         body["decidedOn"] = decidedOn
         body["learnedOn"] = learnedOn
@@ -27,14 +31,7 @@ final class ComplaintDatesIntegrationTests: XCTestCase {
 
     func testTheAPIRefusesBadDatesNamingTheFieldAndCarriesGoodOnesInTheEvent() async throws {
         let intake = try await IntakeTestService.start(self)
-        var logger = Logger(label: "test.intake.complaint-dates")
-        logger.logLevel = .warning
-        let client = AMQPClient(configuration: try intake.broker.configuration(name: "observer"), logger: logger)
-        addTeardownBlock { await client.close() }
-        try await client.declare(
-            AMQPTopology(
-                exchanges: EventTopology.exchanges, queues: [.init(name: Self.queue)],
-                bindings: [.init(queue: Self.queue, exchange: Topology.eventsExchange, routingKey: "#")]))
+        let client = try await intake.observer(queue: Self.queue, test: self, label: "test.intake.complaint-dates")
         let auth = ["Authorization": "Bearer \(IntakeTestService.centreKey)"]
         let today = LocalDate.today()
 

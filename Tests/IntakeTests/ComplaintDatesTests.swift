@@ -83,17 +83,22 @@ final class ComplaintDatesTests: XCTestCase {
         let error = strings.fieldError(try XCTUnwrap(early.first))
         XCTAssertEqual(error.field, "learnedOn")
         XCTAssertTrue(error.message.contains("2028-02-29"), error.message)
-        XCTAssertTrue(error.messageUk?.contains("Дата, коли автор дізнався про рішення") == true, "\(error)")
+        XCTAssertTrue(
+            error.messageUk?.contains(
+                "Дата, коли автор дізнався про рішення") == true, "\(error)")
         var application = ValidationTests.valid()
         application.decidedOn = "2028-02-01"
         let notAllowed = strings.fieldError(try XCTUnwrap(problems(application).first))
         XCTAssertEqual(notAllowed.message, "decidedOn: only a complaint gives this date")
-        XCTAssertEqual(notAllowed.messageUk, "«Дата оскаржуваного рішення»: зазначають лише для скарги")
+        XCTAssertEqual(
+            notAllowed.messageUk,
+            "«Дата оскаржуваного рішення»: зазначають лише для скарги")
     }
 
     func testTheAPIDecodesTheFieldsFromJSON() throws {
         let body = """
-            {"kind":"complaint","against":"zhkg","category":"heating","subject":"Скарга","text":"Не згодна.",
+            {"kind":"complaint","against":"zhkg","category":"heating",
+             "subject":"Скарга","text":"Не згодна.",
              "author":{"fullName":"Олена Петренко","address":"вул. Соборна, 1"},
              "decidedOn":"2028-01-31","learnedOn":"2028-02-10"}
             """

@@ -63,7 +63,8 @@ final class FixMyStreetClientTests: XCTestCase {
 
         // A report placed on the map, with a photo link, no patronymic, consent to publish.
         let mapped = Report(
-            name: "Тарас Шевченко", email: Self.email, detail: "Не світить ліхтар біля зупинки на Нікольській.",
+            name: "Тарас Шевченко", email: Self.email,
+            detail: "Не світить ліхтар біля зупинки на Нікольській.",
             latitude: 46.9659, longitude: 31.9974, postcode: nil,
             imageURL: "https://fixmystreet.example.org/photo/42.0.jpeg",
             extra: ["residence_address": Self.residence, "consent": "true"])
@@ -71,7 +72,8 @@ final class FixMyStreetClientTests: XCTestCase {
         XCTAssertTrue(first.hasPrefix("MK-"), first)
         // A report with a typed place and no coordinates: the place is the problem's, not the residence.
         let typed = Report(
-            name: "Леся Українка", email: "lesia@example.org", detail: "Темно на всій вулиці вночі.",
+            name: "Леся Українка", email: "lesia@example.org",
+            detail: "Темно на всій вулиці вночі.",
             latitude: nil, longitude: nil, postcode: "вул. Соборна, 5", imageURL: nil,
             extra: ["residence_address": "просп. Центральний, 20, кв. 7"])
         let second = try await client.send(typed, serviceCode: "street-lighting", definition: attributes)
@@ -100,7 +102,8 @@ final class FixMyStreetClientTests: XCTestCase {
         XCTAssertEqual(stored[first]?.lat, 46.9659)
         XCTAssertNil(stored[first]?.place)
         XCTAssertEqual(stored[second]?.address, "просп. Центральний, 20, кв. 7")
-        XCTAssertTrue(stored[second]?.body.contains("вул. Соборна, 5") == true, "the typed place stays with the text")
+        XCTAssertTrue(
+            stored[second]?.body.contains("вул. Соборна, 5") == true, "the typed place stays with the text")
 
         // Read back by a list of ids.
         let byIds = try await client.serviceRequests(["service_request_id": "\(first),\(second)"])
@@ -114,7 +117,10 @@ final class FixMyStreetClientTests: XCTestCase {
             firstRow.child("status_notes")?.text, Open311Notes.statusNote(.registered, language: .uk))
         XCTAssertTrue(firstRow.child("status_notes")?.text?.contains("зареєстровано") == true)
         for text in [client.lastBody] {
-            for secret in [Self.residence, "Садова", "Центральний, 20", "Шевченко", Self.email, "lesia@"] {
+            for secret in [
+                Self.residence, "Садова", "Центральний, 20", "Шевченко", Self.email,
+                "lesia@",
+            ] {
                 XCTAssertFalse(text.contains(secret), "Open311 shows \(secret)")
             }
         }
@@ -176,7 +182,8 @@ final class FixMyStreetClientTests: XCTestCase {
         let service = try await IntakeTestService.start(self, label: "test.intake.fixmystreet")
         let client = FixMyStreetLikeClient(harness: service.harness, apiKey: IntakeTestService.centreKey)
         var base: [String: String] = [
-            "service_code": "street-lighting", "description": "Не світить ліхтар.", "first_name": "Тарас",
+            "service_code": "street-lighting", "description": "Не світить ліхтар.",
+            "first_name": "Тарас",
             "last_name": "Шевченко", "email": Self.email, "lat": "46.9659", "long": "31.9974",
             "attribute[residence_address]": Self.residence,
         ]

@@ -27,24 +27,14 @@ final class IntakeIntegrationTests: XCTestCase {
 
     func start() async throws -> Env {
         let intake = try await IntakeTestService.start(self)
-        let client = AMQPClient(configuration: try intake.broker.configuration(name: "observer"), logger: testLogger)
-        addTeardownBlock { await client.close() }
-        try await client.declare(
-            AMQPTopology(
-                exchanges: EventTopology.exchanges, queues: [.init(name: Self.observeQueue)],
-                bindings: [.init(queue: Self.observeQueue, exchange: Topology.eventsExchange, routingKey: "#")]))
+        let client = try await intake.observer(queue: Self.observeQueue, test: self)
         return Env(harness: intake.harness, client: client, broker: intake.broker, db: intake.db)
-    }
-
-    var testLogger: Logger {
-        var logger = Logger(label: "test.intake")
-        logger.logLevel = .warning
-        return logger
     }
 
     static func appeal(
         name: String = "Шевченко Тарас Григорович",
-        text: String = "У квартирі немає опалення вже третій тиждень, прошу допомогти."
+        text: String = "У квартирі немає опалення вже третій тиждень, "
+            + "прошу допомогти."
     ) -> [String: Any] {
         [
             "kind": "application", "category": "heating",
@@ -122,7 +112,9 @@ final class IntakeIntegrationTests: XCTestCase {
         let b = try second.decode(RegistrationReceipt.self)
         XCTAssertEqual(a, b)
         let other = try await env.harness.request(
-            "POST", "/v1/appeals", json: Self.appeal(text: "Зовсім інший текст звернення про дороги."), headers: headers
+            "POST", "/v1/appeals",
+            json: Self.appeal(text: "Зовсім інший текст звернення про дороги."),
+            headers: headers
         )
         XCTAssertEqual(other.status, 422)
         XCTAssertTrue(other.text.contains("idempotency_key_reused"))
@@ -144,7 +136,8 @@ final class IntakeIntegrationTests: XCTestCase {
                 group.addTask {
                     let body = Self.appeal(
                         name: "Мешканець Номер \(i)",
-                        text: "Звернення номер \(i): прошу відремонтувати дорогу біля будинку.")
+                        text: "Звернення номер \(i): "
+                            + "прошу відремонтувати дорогу біля будинку.")
                     let response = try await env.harness.request("POST", "/v1/appeals", json: body, headers: headers)
                     XCTAssertEqual(response.status, 201, response.text)
                     return try response.decode(RegistrationReceipt.self).registrationNumber
@@ -219,15 +212,22 @@ final class IntakeIntegrationTests: XCTestCase {
         let first = try await env.harness.request("POST", "/v1/appeals", json: Self.appeal(), headers: auth).decode(
             RegistrationReceipt.self)
         var again = Self.appeal(
-            name: "шевченко  Тарас Григорович", text: "У квартирі немає опалення третій тиждень. Прошу допомогти!")
-        again["author"] = ["fullName": "шевченко  Тарас Григорович", "address": "вул. Садова 12, кв. 3"]
+            name: "шевченко  Тарас Григорович",
+            text: "У квартирі немає опалення третій тиждень. "
+                + "Прошу допомогти!")
+        again["author"] = [
+            "fullName": "шевченко  Тарас Григорович",
+            "address": "вул. Садова 12, кв. 3",
+        ]
         let second = try await env.harness.request("POST", "/v1/appeals", json: again, headers: auth)
         XCTAssertEqual(second.status, 201)
         let receipt = try second.decode(RegistrationReceipt.self)
         XCTAssertEqual(receipt.repeatOf, first.registrationNumber)
         XCTAssertNotEqual(receipt.registrationNumber, first.registrationNumber)
         let unrelated = try await env.harness.request(
-            "POST", "/v1/appeals", json: Self.appeal(text: "Прошу встановити ліхтар біля під'їзду номер два."),
+            "POST", "/v1/appeals",
+            json: Self.appeal(
+                text: "Прошу встановити ліхтар біля під'їзду номер два."),
             headers: auth)
         XCTAssertNil(try unrelated.decode(RegistrationReceipt.self).repeatOf)
     }
@@ -293,7 +293,8 @@ final class IntakeIntegrationTests: XCTestCase {
             TicketAnswered(
                 ticketId: ticket, appealId: receipt.id, registrationNumber: receipt.registrationNumber,
                 authority: "zhkg",
-                officialId: "official-secret-id", outcome: .resolvedPositively, answerText: "Опалення відновлено.",
+                officialId: "official-secret-id", outcome: .resolvedPositively,
+                answerText: "Опалення відновлено.",
                 answeredAt: now.addingTimeInterval(3)))
         let answered = try await eventually { try await status().status == "answered" }
         XCTAssertTrue(answered)
@@ -334,18 +335,19 @@ final class IntakeIntegrationTests: XCTestCase {
         XCTAssertEqual(badJurisdiction.status, 404)
         XCTAssertTrue(badJurisdiction.text.contains("\"code\":404"))
 
+        /// The fields form-urlencoded, names included (Open311's `attribute[consent]`).
         func form(_ pairs: [(String, String)]) -> Data {
             var allowed = CharacterSet.alphanumerics
             allowed.insert(charactersIn: "-._~")
-            return Data(
-                pairs.map {
-                    "\($0.0.addingPercentEncoding(withAllowedCharacters: allowed)!)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)"
-                }.joined(separator: "&").utf8)
+            func encoded(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: allowed)! }
+            return Data(pairs.map { "\(encoded($0.0))=\(encoded($0.1))" }.joined(separator: "&").utf8)
         }
         let fields: [(String, String)] = [
             ("api_key", Self.centreKey), ("service_code", "street-lighting"), ("lat", "46.9659"), ("long", "31.9974"),
-            ("address_string", "вул. Соборна, 5, кв. 1"), ("first_name", "Леся"), ("last_name", "Українка"),
-            ("email", "lesia@example.org"), ("description", "Не світить ліхтар біля будинку вже тиждень."),
+            ("address_string", "вул. Соборна, 5, кв. 1"), ("first_name", "Леся"),
+            ("last_name", "Українка"),
+            ("email", "lesia@example.org"),
+            ("description", "Не світить ліхтар біля будинку вже тиждень."),
             ("attribute[consent]", "true"), ("attribute[district]", "tsentralnyi"), ("jurisdiction_id", ""),
             // Issue 15: the residence (Art. 5) is a required attribute; address_string is the place.
             ("attribute[residence_address]", "вул. Соборна, 5, кв. 1"),
@@ -464,17 +466,21 @@ final class IntakeIntegrationTests: XCTestCase {
         let formFile = dir.appendingPathComponent("intake-form.html")
         try form.body.write(to: formFile)
 
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        func enc(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: allowed)! }
         // Art. 5 errors re-render the form.
-        let invalid =
-            "csrf=\(enc(String(csrf)))&fullName=\(enc("Тарас"))&address=&kind=application&category=heating&subject=\(enc("Тема"))&text=\(enc("Текст звернення довгий"))"
+        let invalid = TestLibrarian.formBody([
+            ("csrf", String(csrf)), ("fullName", "Тарас"), ("address", ""), ("kind", "application"),
+            ("category", "heating"), ("subject", "Тема"), ("text", "Текст звернення довгий"),
+        ])
         let rejected = try await send("POST", "/form/appeals", body: Data(invalid.utf8))
         XCTAssertEqual(rejected.status, 422)
         XCTAssertTrue(rejected.text.contains("class=\"error\""))
-        let valid =
-            "csrf=\(enc(String(csrf)))&fullName=\(enc("Коваленко Марія"))&address=\(enc("вул. Нікольська, 20, кв. 7"))&kind=application&category=heating&subject=\(enc("Холодно <script>"))&text=\(enc("Немає опалення в під'їзді вже тиждень."))&consent=true&assistedBy=\(enc("Оксана"))"
+        let valid = TestLibrarian.formBody([
+            ("csrf", String(csrf)), ("fullName", "Коваленко Марія"),
+            ("address", "вул. Нікольська, 20, кв. 7"), ("kind", "application"), ("category", "heating"),
+            ("subject", "Холодно <script>"),
+            ("text", "Немає опалення в під'їзді вже тиждень."),
+            ("consent", "true"), ("assistedBy", "Оксана"),
+        ])
         let receipt = try await send("POST", "/form/appeals", body: Data(valid.utf8))
         XCTAssertEqual(receipt.status, 201, receipt.text)
         XCTAssertTrue(receipt.text.contains("id=\"registration-number\">MK-"))

@@ -1,4 +1,6 @@
 import Foundation
+import HromadaAMQP
+import HromadaContracts
 import HromadaRuntime
 import HromadaTestSupport
 import Intake
@@ -43,12 +45,47 @@ struct IntakeTestService {
             try? await broker.delete()
         }
         if withCentre {
-            let put = try await harness.request(
-                "PUT", "/v1/admin/centres/\(centreId)",
-                json: ["name": "ЦОГ Центральної бібліотеки", "address": "вул. Потьомкінська, 143а", "key": centreKey],
-                headers: ["Authorization": "Bearer \(adminToken)"])
-            XCTAssertEqual(put.status, 200, put.text)
+            try await addCentre(
+                centreId, name: "ЦОГ Центральної бібліотеки",
+                address: "вул. Потьомкінська, 143а", key: centreKey,
+                on: harness)
         }
         return IntakeTestService(harness: harness, db: db, broker: broker)
+    }
+
+    /// A second centre, for tests of what one centre must not see of another's.
+    static let northCentre = "north-library"
+    static let northCentreKey = "centre-key-b-for-tests-0123456789"
+
+    /// Adds (or replaces) a centre through intake's admin API.
+    static func addCentre(
+        _ id: String, name: String, address: String, key: String, on harness: ServiceHarness
+    ) async throws {
+        let put = try await harness.request(
+            "PUT", "/v1/admin/centres/\(id)", json: ["name": name, "address": address, "key": key],
+            headers: ["Authorization": "Bearer \(adminToken)"])
+        XCTAssertEqual(put.status, 200, put.text)
+    }
+
+    /// Adds the north library as the second centre.
+    static func addNorthCentre(on harness: ServiceHarness) async throws {
+        try await addCentre(
+            northCentre, name: "ЦОГ Північної бібліотеки", address: "вул. Кобера, 9",
+            key: northCentreKey,
+            on: harness)
+    }
+
+    /// A client of the broker's observer user with `queue` bound to every event of
+    /// `hromada.events`, so a test reads what intake publishes; closed when the test ends.
+    func observer(queue: String, test: XCTestCase, label: String = "test.intake") async throws -> AMQPClient {
+        var logger = Logger(label: label)
+        logger.logLevel = .warning
+        let client = AMQPClient(configuration: try broker.configuration(name: "observer"), logger: logger)
+        test.addTeardownBlock { await client.close() }
+        try await client.declare(
+            AMQPTopology(
+                exchanges: EventTopology.exchanges, queues: [.init(name: queue)],
+                bindings: [.init(queue: queue, exchange: Topology.eventsExchange, routingKey: "#")]))
+        return client
     }
 }

@@ -9,8 +9,8 @@ import XCTest
 /// their own accounts, the appeal and its `appeal.registered` name the account (not a typed-in
 /// name), an account opens only its own centre's form, and sign-out or deactivation ends the session.
 extension IntakeIntegrationTests {
-    static let centreB = "north-library"
-    static let centreKeyB = "centre-key-b-for-tests-0123456789"
+    static let centreB = IntakeTestService.northCentre
+    static let centreKeyB = IntakeTestService.northCentreKey
 
     var admin: [String: String] { ["Authorization": "Bearer \(Self.adminToken)"] }
 
@@ -59,11 +59,7 @@ extension IntakeIntegrationTests {
 
     func testAnAccountOpensOnlyItsOwnCentresForm() async throws {
         let env = try await start()
-        let put = try await env.harness.request(
-            "PUT", "/v1/admin/centres/\(Self.centreB)",
-            json: ["name": "ЦОГ Північної бібліотеки", "address": "вул. Кобера, 9", "key": Self.centreKeyB],
-            headers: admin)
-        XCTAssertEqual(put.status, 200, put.text)
+        try await IntakeTestService.addNorthCentre(on: env.harness)
         let a = try await TestLibrarian.create(
             on: env.harness, centre: "central-library", login: "oksana", adminToken: Self.adminToken)
         let b = try await TestLibrarian.create(

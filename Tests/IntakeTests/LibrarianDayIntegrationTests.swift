@@ -11,8 +11,7 @@ import XCTest
 /// the header's links, and the text's limit (refused past it with the field's error naming the
 /// limit, never cut; the textarea's maxlength is the validator's constant).
 final class LibrarianDayIntegrationTests: XCTestCase {
-    static let centreB = "north-library"
-    static let centreKeyB = "centre-key-b-for-tests-0123456789"
+    static let centreB = IntakeTestService.northCentre
 
     /// `2026-11-30T09:15` in Kyiv and the like (UTC+2 in winter).
     static func kyiv(_ text: String) -> Date {
@@ -23,6 +22,18 @@ final class LibrarianDayIntegrationTests: XCTestCase {
         let response = try await browser.post("/form/login?lang=uk", librarian.signInFields)
         XCTAssertEqual(response.status, 303, response.text)
         return try XCTUnwrap(FormBrowser.cookie("hromada_intake", in: response), "a session cookie")
+    }
+
+    /// Oksana, a new librarian of the test centre, signed in with the Ukrainian form open.
+    func oksanaAtTheForm(
+        _ server: IntakeTestServer
+    ) async throws -> (browser: FormBrowser, cookie: String, form: ServiceHarness.Response) {
+        let oksana = try await TestLibrarian.create(
+            on: server.harness, centre: IntakeTestServer.centreId, login: "oksana",
+            adminToken: IntakeTestServer.adminToken)
+        let browser = FormBrowser(baseURL: server.harness.baseURL)
+        let cookie = try await signIn(browser, oksana)
+        return (browser, cookie, try await browser.get("/?lang=uk", cookie: cookie))
     }
 
     /// Registers the test librarian's usual appeal through the form; returns its number.
@@ -43,12 +54,7 @@ final class LibrarianDayIntegrationTests: XCTestCase {
             settings.clock = { now.value }
             settings.notificationURL = try! PublicURL("https://notices.example.test")
         }
-        let admin = ["Authorization": "Bearer \(IntakeTestServer.adminToken)"]
-        let put = try await server.harness.request(
-            "PUT", "/v1/admin/centres/\(Self.centreB)",
-            json: ["name": "ЦОГ Північної бібліотеки", "address": "вул. Кобера, 9", "key": Self.centreKeyB],
-            headers: admin)
-        XCTAssertEqual(put.status, 200, put.text)
+        try await IntakeTestService.addNorthCentre(on: server.harness)
         let oksana = try await TestLibrarian.create(
             on: server.harness, centre: IntakeTestServer.centreId, login: "oksana",
             adminToken: IntakeTestServer.adminToken)
@@ -63,8 +69,10 @@ final class LibrarianDayIntegrationTests: XCTestCase {
         now.value = Self.kyiv("2026-11-30T00:30")
         let justAfterMidnight = try await register(browser, cookie: cookieA, subject: "Після півночі")
         now.value = Self.kyiv("2026-11-30T09:15")
-        let morning = try await register(browser, cookie: cookieA, subject: "Ранкове звернення «Затишок»")
-        let otherCentre = try await register(browser, cookie: cookieB, subject: "Звернення іншого центру")
+        let morning = try await register(
+            browser, cookie: cookieA, subject: "Ранкове звернення «Затишок»")
+        let otherCentre = try await register(
+            browser, cookie: cookieB, subject: "Звернення іншого центру")
 
         let page = try await browser.get("/form/today?lang=uk", cookie: cookieA)
         XCTAssertEqual(page.status, 200, page.text)
@@ -115,12 +123,7 @@ final class LibrarianDayIntegrationTests: XCTestCase {
 
     func testTextPastTheLimitIsRefusedNamingTheLimitAndNeverCut() async throws {
         let server = try await IntakeTestServer.start(self)
-        let oksana = try await TestLibrarian.create(
-            on: server.harness, centre: IntakeTestServer.centreId, login: "oksana",
-            adminToken: IntakeTestServer.adminToken)
-        let browser = FormBrowser(baseURL: server.harness.baseURL)
-        let cookie = try await signIn(browser, oksana)
-        let form = try await browser.get("/?lang=uk", cookie: cookie)
+        let (browser, cookie, form) = try await oksanaAtTheForm(server)
         let limit = AppealValidator.textLength.upperBound
         XCTAssertTrue(
             form.text.contains("maxlength=\"\(limit)\" aria-describedby"), "the textarea's limit is the validator's")
@@ -153,12 +156,7 @@ final class LibrarianDayIntegrationTests: XCTestCase {
 
     func testTheErrorSummaryListsLinksInTheFormsOrderAndEachErrorIsTiedToItsField() async throws {
         let server = try await IntakeTestServer.start(self)
-        let oksana = try await TestLibrarian.create(
-            on: server.harness, centre: IntakeTestServer.centreId, login: "oksana",
-            adminToken: IntakeTestServer.adminToken)
-        let browser = FormBrowser(baseURL: server.harness.baseURL)
-        let cookie = try await signIn(browser, oksana)
-        let form = try await browser.get("/?lang=uk", cookie: cookie)
+        let (browser, cookie, form) = try await oksanaAtTheForm(server)
         let csrf = try XCTUnwrap(FormBrowser.csrf(in: form.text))
         let refused = try await browser.post(
             "/form/appeals?lang=uk",

@@ -35,9 +35,15 @@ final class LibrarianFormBrowserTests: XCTestCase {
     }
 
     static let appeal: [(String, String)] = [
-        ("fullName", "Коваленко Марʼяна Іванівна"), ("address", "вул. Нікольська, 20, кв. 7"),
-        ("kind", "application"), ("category", "heating"), ("subject", "Немає опалення в будинку «Затишок»"),
-        ("text", "У будинку на Нікольській, 20 немає опалення вже тиждень; просимо відновити 🙏."),
+        ("fullName", "Коваленко Марʼяна Іванівна"),
+        ("address", "вул. Нікольська, 20, кв. 7"),
+        ("kind", "application"), ("category", "heating"),
+        ("subject", "Немає опалення в будинку «Затишок»"),
+        (
+            "text",
+            "У будинку на Нікольській, 20 немає опалення вже тиждень; "
+                + "просимо відновити 🙏."
+        ),
     ]
 
     func appealCount(_ server: IntakeTestServer) async throws -> Int {
@@ -48,17 +54,6 @@ final class LibrarianFormBrowserTests: XCTestCase {
 
     func number(in html: String) -> String? {
         html.range(of: #"MK-\d{4}-\d{6,}"#, options: .regularExpression).map { String(html[$0]) }
-    }
-
-    /// Both widths the pages are checked at.
-    func screenshots(_ browser: HeadlessBrowser, _ name: String) throws {
-        for width in [1280, 390] {
-            try browser.call(
-                "Emulation.setDeviceMetricsOverride",
-                ["width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600])
-            try browser.screenshot("\(name)-\(width)")
-        }
-        try browser.call("Emulation.clearDeviceMetricsOverride")
     }
 
     // MARK: 1. One registration per form
@@ -74,7 +69,8 @@ final class LibrarianFormBrowserTests: XCTestCase {
                 """
                 (async () => {
                   const form = document.getElementById('appeal-form');
-                  const send = () => fetch(form.action, { method: 'POST', body: new URLSearchParams(new FormData(form)) });
+                  const send = () => fetch(
+                      form.action, { method: 'POST', body: new URLSearchParams(new FormData(form)) });
                   const [a, b] = await Promise.all([send(), send()]);
                   return [a.url, b.url, await a.text(), await b.text()];
                 })()
@@ -94,7 +90,7 @@ final class LibrarianFormBrowserTests: XCTestCase {
         var page = try browser.html()
         XCTAssertEqual(number(in: page), first)
         XCTAssertTrue(page.contains("id=\"sent-again\""), "the repeat is flagged")
-        try screenshots(browser, "intake-receipt-sent-again")
+        try browser.screenshotsAtBothWidths("intake-receipt-sent-again")
 
         // F5: the receipt is fetched again, nothing is posted.
         try await browser.navigating("location.reload()")
@@ -141,7 +137,7 @@ final class LibrarianFormBrowserTests: XCTestCase {
         try await phone.click("form[action=\"/track\"] button[type=submit]")
         let page = try phone.html()
         XCTAssertTrue(page.contains("id=\"status\""), String(page.prefix(1500)))
-        try screenshots(phone, "intake-track-from-email")
+        try phone.screenshotsAtBothWidths("intake-track-from-email")
     }
 
     // MARK: 3. Language switches keep what was typed; unknown addresses are pages
@@ -156,7 +152,7 @@ final class LibrarianFormBrowserTests: XCTestCase {
         try await browser.navigating("document.getElementById('appeal-form').submit()")
         var page = try browser.html()
         XCTAssertTrue(page.contains("id=\"errors\""), String(page.prefix(1500)))
-        try screenshots(browser, "intake-form-errors-uk")
+        try browser.screenshotsAtBothWidths("intake-form-errors-uk")
 
         try await browser.click("header button[name=relanguage]")
         page = try browser.html()
@@ -171,7 +167,7 @@ final class LibrarianFormBrowserTests: XCTestCase {
             "Тема з апострофом ' і «лапками»")
         var count = try await appealCount(s.server)
         XCTAssertEqual(count, 0, "switching language sends nothing")
-        try screenshots(browser, "intake-form-errors-en")
+        try browser.screenshotsAtBothWidths("intake-form-errors-en")
 
         // The receipt: switching language shows the same receipt.
         for (name, value) in Self.appeal { try browser.fill(name, value) }
@@ -189,7 +185,7 @@ final class LibrarianFormBrowserTests: XCTestCase {
         page = try browser.html()
         XCTAssertFalse(page.contains("{\"errors\""), "no raw JSON: \(page.prefix(800))")
         XCTAssertTrue(page.contains("<h1"), String(page.prefix(800)))
-        try screenshots(browser, "intake-not-found")
+        try browser.screenshotsAtBothWidths("intake-not-found")
     }
 
     // MARK: 4. An expired session or form loses nothing
@@ -207,7 +203,7 @@ final class LibrarianFormBrowserTests: XCTestCase {
         var page = try browser.html()
         XCTAssertFalse(page.contains("{\"errors\""), "no raw JSON: \(page.prefix(800))")
         XCTAssertTrue(page.contains("name=\"password\""), "asked to sign in again")
-        try screenshots(browser, "intake-session-expired")
+        try browser.screenshotsAtBothWidths("intake-session-expired")
         let librarian = try await TestLibrarian.create(
             on: s.server.harness, centre: "central-library", login: "petro", adminToken: IntakeTestServer.adminToken)
         try await browser.signIn(librarian)
@@ -226,7 +222,7 @@ final class LibrarianFormBrowserTests: XCTestCase {
         page = try browser.html()
         XCTAssertFalse(page.contains("{\"errors\""), "no raw JSON: \(page.prefix(800))")
         XCTAssertTrue(page.contains("<h1"), String(page.prefix(800)))
-        try screenshots(browser, "intake-form-expired")
+        try browser.screenshotsAtBothWidths("intake-form-expired")
         count = try await appealCount(s.server)
         XCTAssertEqual(count, 0, "an expired form registers nothing")
         try await browser.open(s.base + "/")
@@ -257,7 +253,7 @@ final class LibrarianFormBrowserTests: XCTestCase {
         let hint = try XCTUnwrap(
             page.range(of: #"Expected authority: [^<]*"#, options: .regularExpression).map { String(page[$0]) })
         XCTAssertTrue(hint.contains("the body above"), hint)
-        try screenshots(browser, "intake-receipt-complaint")
+        try browser.screenshotsAtBothWidths("intake-receipt-complaint")
     }
 
     // MARK: 8. Sign-out on the shared PC
@@ -266,7 +262,7 @@ final class LibrarianFormBrowserTests: XCTestCase {
         let s = try await signedIn()
         defer { s.browser.close() }
         let browser = s.browser
-        try screenshots(browser, "intake-form-signed-in")
+        try browser.screenshotsAtBothWidths("intake-form-signed-in")
         try await browser.click("header form[action^=\"/form/logout\"] button[type=submit]")
         XCTAssertTrue(try browser.html().contains("name=\"password\""), "signed out: the sign-in page")
         try await browser.open(s.base + "/")

@@ -85,8 +85,7 @@ final class MapFormBrowserTests: XCTestCase {
         try await browser.wait(until: "document.querySelectorAll('.leaflet-marker-icon').length === 1")
 
         // A phone's width: the map fits, nothing scrolls sideways.
-        try browser.call(
-            "Emulation.setDeviceMetricsOverride", ["width": 390, "height": 900, "deviceScaleFactor": 1, "mobile": true])
+        try browser.emulate(width: 390)
         try await Task.sleep(for: .milliseconds(300))
         let scroll = try browser.evaluate("document.documentElement.scrollWidth") as? Int ?? .max
         let inner = try browser.evaluate("window.innerWidth") as? Int ?? 0

@@ -16,7 +16,8 @@ final class MassCheckIntegrationTests: XCTestCase {
     static func appeal(_ i: Int, text: String = issue) throws -> ValidAppeal {
         let submission = AppealSubmission(
             kind: "application", category: "heating",
-            author: .init(fullName: "Мешканець Номер\(i)", address: "вул. Садова, 12, кв. \(i)"),
+            author: .init(
+                fullName: "Мешканець Номер\(i)", address: "вул. Садова, 12, кв. \(i)"),
             subject: "Немає опалення", text: text)
         return try AppealValidator.validate(submission, channel: "centre", authenticatedCentre: nil).get()
     }
@@ -68,7 +69,9 @@ final class MassCheckIntegrationTests: XCTestCase {
         XCTAssertEqual(fromTextsFrequency, "mass")
         for receipt in first + [fromCache] { XCTAssertNotNil(cache.trigrams(of: receipt.id), "kept once read") }
         // Another issue in the category: not mass, from the cache or not.
-        let other = "Прошу пояснити порядок перерахунку плати за тепло за жовтень місяць."
+        let other =
+            "Прошу пояснити порядок перерахунку "
+            + "плати за тепло за жовтень місяць."
         let unrelated = try await f.register(8, text: other)
         let unrelatedFrequency = try await f.frequency(unrelated)
         XCTAssertEqual(unrelatedFrequency, "first")

@@ -17,15 +17,22 @@ final class RegistrationCostTests: XCTestCase {
     static let measured = 200
 
     static func text(_ i: Int) -> String {
-        let streets = ["вул. Соборна", "просп. Центральний", "вул. Велика Морська", "вул. Адміральська", "просп. Миру"]
-        return "Звернення №\(i): прошу перевірити стан об'єкта за адресою \(streets[i % streets.count]), "
-            + "\(1 + i % 150). Проблема триває вже \(2 + i % 20) днів; сусіди також скаржаться. Код \(UUID())."
+        let streets = [
+            "вул. Соборна", "просп. Центральний", "вул. Велика Морська",
+            "вул. Адміральська", "просп. Миру",
+        ]
+        let street = streets[i % streets.count]
+        return "Звернення №\(i): прошу перевірити стан об'єкта "
+            + "за адресою \(street), "
+            + "\(1 + i % 150). Проблема триває вже \(2 + i % 20) днів; "
+            + "сусіди також скаржаться. Код \(UUID())."
     }
 
     static func appeal(_ i: Int) throws -> ValidAppeal {
         let submission = AppealSubmission(
             kind: "application", category: "heating",
-            author: .init(fullName: "Бенч Автор\(i)", address: "м. Миколаїв, вул. Садова, \(i)"),
+            author: .init(
+                fullName: "Бенч Автор\(i)", address: "м. Миколаїв, вул. Садова, \(i)"),
             subject: "Навантажувальний тест №\(i)", text: text(i))
         return try AppealValidator.validate(submission, channel: "centre", authenticatedCentre: nil).get()
     }
@@ -52,9 +59,10 @@ final class RegistrationCostTests: XCTestCase {
                 now() - (i % 20) * interval '1 day' - i * interval '1 second', current_date, 'api', 'application',
                 CASE WHEN i % 11 = 0 THEN 'heating' ELSE 'other-' || (i % 11) END, md5('author' || i),
                 'Автор ' || i, 'вул. Садова, ' || i, 'uk', 'Тема',
-                'Звернення №' || i || ': прошу перевірити стан об''єкта за адресою вул. Соборна, ' || (1 + i % 150)
-                    || '. Проблема триває вже ' || (2 + i % 20) || ' днів; сусіди також скаржаться. Код '
-                    || md5(i::text) || '.',
+                'Звернення №' || i || ': прошу перевірити стан об''єкта '
+                    || 'за адресою вул. Соборна, ' || (1 + i % 150)
+                    || '. Проблема триває вже ' || (2 + i % 20)
+                    || ' днів; сусіди також скаржаться. Код ' || md5(i::text) || '.',
                 false, md5('t' || i), now()
             FROM generate_series(1, \(Self.existing * 11)) AS i
             """)

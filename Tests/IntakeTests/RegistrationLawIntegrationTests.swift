@@ -20,7 +20,9 @@ extension IntakeIntegrationTests {
         XCTAssertEqual(first.status, 201, first.text)
         XCTAssertEqual(try first.decode(RegistrationReceipt.self).registrationNumber, "MK-\(year)-999999")
         let second = try await env.harness.request(
-            "POST", "/v1/appeals", json: Self.appeal(text: "Прошу встановити ліхтар біля під'їзду номер два."),
+            "POST", "/v1/appeals",
+            json: Self.appeal(
+                text: "Прошу встановити ліхтар біля під'їзду номер два."),
             headers: auth)
         XCTAssertEqual(second.status, 201, second.text)
         let number = try second.decode(RegistrationReceipt.self).registrationNumber
@@ -42,14 +44,16 @@ extension IntakeIntegrationTests {
             ["fullName": "Бондар Іван", "address": "вул. Садова, 12, кв. 5"],
         ]
         body["representative"] = [
-            "fullName": "Мельник Ольга", "address": "вул. Миру, 3", "documentKind": "power-of-attorney",
+            "fullName": "Мельник Ольга", "address": "вул. Миру, 3",
+            "documentKind": "power-of-attorney",
             "documentNumber": "НОА 123456", "documentDate": today.adding(days: -30).description,
         ]
         body["receivedOn"] = today.adding(days: -3).description
         body["enteredBy"] = "Оксана Бойко"
         var bad = body
         bad["coSigners"] = [
-            ["fullName": "Коваленко Марія", "address": "вул. Садова, 12, кв. 4"], ["fullName": "Іван"],
+            ["fullName": "Коваленко Марія", "address": "вул. Садова, 12, кв. 4"],
+            ["fullName": "Іван"],
         ]
         let refused = try await env.harness.request("POST", "/v1/appeals", json: bad, headers: auth)
         XCTAssertEqual(refused.status, 422)

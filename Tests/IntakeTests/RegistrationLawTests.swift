@@ -11,8 +11,11 @@ final class RegistrationLawTests: XCTestCase {
     static func valid() -> AppealSubmission {
         AppealSubmission(
             kind: "application", category: "heating",
-            author: .init(fullName: "Шевченко Тарас Григорович", address: "вул. Потьомкінська, 143а, кв. 5"),
-            subject: "Немає опалення", text: "У квартирі немає опалення вже третій тиждень.")
+            author: .init(
+                fullName: "Шевченко Тарас Григорович",
+                address: "вул. Потьомкінська, 143а, кв. 5"),
+            subject: "Немає опалення",
+            text: "У квартирі немає опалення вже третій тиждень.")
     }
 
     func validate(_ s: AppealSubmission, channel: String = "centre") -> Result<ValidAppeal, ValidationFailure> {
@@ -64,7 +67,9 @@ final class RegistrationLawTests: XCTestCase {
             appeal: appeal, channel: "centre", sequence: 1, registeredAt: Date(), trackingToken: "t", repeatOf: nil)
         XCTAssertEqual(new.classifier.form, "collective")
         XCTAssertEqual(new.event.coSigners?.count, 3)
-        XCTAssertEqual(new.event.author.fullName, "Шевченко Тарас Григорович", "the first signer is the contact")
+        XCTAssertEqual(
+            new.event.author.fullName, "Шевченко Тарас Григорович",
+            "the first signer is the contact")
         s.coSigners = Array(repeating: .init(fullName: "А Б", address: "вул. Садова, 1"), count: 501)
         XCTAssertEqual(codes(s)["coSigners"], "too_many")
         s.coSigners = []
@@ -97,7 +102,8 @@ final class RegistrationLawTests: XCTestCase {
         XCTAssertEqual(
             appeal.representative,
             .init(
-                fullName: "Мельник Ольга", address: "вул. Миру, 3", documentKind: "power-of-attorney",
+                fullName: "Мельник Ольга", address: "вул. Миру, 3",
+                documentKind: "power-of-attorney",
                 documentNumber: "НОА 123456", documentDate: LocalDate(year: 2025, month: 6, day: 15)!))
         let event = NewAppeal(
             appeal: appeal, channel: "api", sequence: 1, registeredAt: Date(), trackingToken: "t", repeatOf: nil
@@ -121,7 +127,8 @@ final class RegistrationLawTests: XCTestCase {
             trackingToken: "t", repeatOf: nil)
         XCTAssertEqual(new.classifier.arrival, "personal-reception")
         XCTAssertEqual(
-            new.event.reception, .init(headName: "Сєнкевич Олександр", heldOn: LocalDate(string: "2026-11-27")!))
+            new.event.reception,
+            .init(headName: "Сєнкевич Олександр", heldOn: LocalDate(string: "2026-11-27")!))
         XCTAssertEqual(new.event.channel, "reception")
     }
 
@@ -138,7 +145,8 @@ final class RegistrationLawTests: XCTestCase {
         XCTAssertEqual(codes(s), ["receivedOn": "required"])
         s.receivedOn = "2026-11-20"  // exactly ten days back: accepted
         let appeal = try valid(s)
-        XCTAssertEqual(appeal.lateEntry, .init(receivedOn: LocalDate(string: "2026-11-20")!, enteredBy: "Оксана Бойко"))
+        XCTAssertEqual(
+            appeal.lateEntry, .init(receivedOn: LocalDate(string: "2026-11-20")!, enteredBy: "Оксана Бойко"))
         let registeredAt = Self.today.startOfDay().addingTimeInterval(3600)
         let new = NewAppeal(
             appeal: appeal, channel: "centre", sequence: 5, registeredAt: registeredAt, trackingToken: "t",
@@ -215,7 +223,8 @@ final class RegistrationLawTests: XCTestCase {
     func testFormCoSignerLinesAndRepresentativeSection() throws {
         XCTAssertNil(WebPages.coSigners(nil))
         XCTAssertNil(WebPages.coSigners(" \n \n"))
-        let people = try XCTUnwrap(WebPages.coSigners("Коваленко Марія; вул. Садова, 1\n\nБондар Іван\n"))
+        let people = try XCTUnwrap(
+            WebPages.coSigners("Коваленко Марія; вул. Садова, 1\n\nБондар Іван\n"))
         XCTAssertEqual(
             people,
             [
@@ -248,7 +257,8 @@ final class RegistrationLawTests: XCTestCase {
             {"appealId":"7d3c4a5e-1111-4222-8333-944455556666","registrationNumber":"MK-2026-000001",
              "registeredAt":"2026-03-01T10:00:00.000Z","kind":"application","category":"heating",
              "author":{"fullName":"А Б","address":"вул. Садова, 1","preferredLanguage":"uk"},
-             "subject":"Тема","text":"Текст звернення","confidential":false,"trackingToken":"t","channel":"centre"}
+             "subject":"Тема","text":"Текст звернення",
+             "confidential":false,"trackingToken":"t","channel":"centre"}
             """.data(using: .utf8))
         let event = try ContractCoding.makeDecoder().decode(AppealRegistered.self, from: old)
         XCTAssertNil(event.classifier)

@@ -34,9 +34,10 @@ final class RegistrationRulesTests: XCTestCase {
     /// the client's JSON do not matter, any change of content does.
     func testIdempotencyRequestHashIsCanonical() throws {
         let a = try Self.submission(
-            from:
-                #"{"kind":"application","category":"heating","author":{"fullName":"Т Ш","address":"вул. 1"},"text":"t"}"#
-        )
+            from: """
+                {"kind":"application","category":"heating",
+                 "author":{"fullName":"Т Ш","address":"вул. 1"},"text":"t"}
+                """)
         let b = try Self.submission(
             from: """
                 {
@@ -46,9 +47,10 @@ final class RegistrationRulesTests: XCTestCase {
                 """)
         XCTAssertEqual(IdempotentRequest.requestHash(of: a), IdempotentRequest.requestHash(of: b))
         let c = try Self.submission(
-            from:
-                #"{"kind":"application","category":"heating","author":{"fullName":"Т Ш","address":"вул. 2"},"text":"t"}"#
-        )
+            from: """
+                {"kind":"application","category":"heating",
+                 "author":{"fullName":"Т Ш","address":"вул. 2"},"text":"t"}
+                """)
         XCTAssertNotEqual(IdempotentRequest.requestHash(of: a), IdempotentRequest.requestHash(of: c))
         // The canonical form: sorted keys, absent fields left out, no spaces.
         let small = AppealSubmission(kind: "application", category: "heating")
@@ -133,12 +135,20 @@ final class RegistrationRulesTests: XCTestCase {
         let now = Date(timeIntervalSince1970: 1_790_000_000)
         XCTAssertEqual(
             now.timeIntervalSince(RepeatDetector.windowStart(now: now)), Double(Law.repeatWindowDays) * 86_400)
-        let text = "У квартирі немає опалення вже третій тиждень, прошу допомогти."
+        let text =
+            "У квартирі немає опалення вже третій тиждень, "
+            + "прошу допомогти."
         XCTAssertNil(RepeatDetector.bestMatch(text: text, candidates: []))
         XCTAssertNil(
-            RepeatDetector.bestMatch(text: text, candidates: [("MK-1", "Прошу відремонтувати дорогу біля школи.")]))
+            RepeatDetector.bestMatch(
+                text: text,
+                candidates: [
+                    ("MK-1", "Прошу відремонтувати дорогу біля школи.")
+                ]))
         // The most similar wins, not the first.
-        let close = "У квартирі немає опалення третій тиждень. Прошу допомогти!"
+        let close =
+            "У квартирі немає опалення третій тиждень. "
+            + "Прошу допомогти!"
         XCTAssertEqual(
             RepeatDetector.bestMatch(
                 text: text,

@@ -20,7 +20,8 @@ final class RetentionSweepIntegrationTests: XCTestCase {
         for i in 0..<30 {
             let r = try await intake.harness.request(
                 "POST", "/v1/appeals",
-                json: IntakeIntegrationTests.appeal(name: "Сплетенко Іван \(i)", text: "Текст звернення номер \(i)."),
+                json: IntakeIntegrationTests.appeal(
+                    name: "Сплетенко Іван \(i)", text: "Текст звернення номер \(i)."),
                 headers: auth)
             XCTAssertEqual(r.status, 201, r.text)
             numbers.append(try XCTUnwrap(try r.json() as? [String: Any])["registrationNumber"] as! String)

@@ -28,13 +28,15 @@ final class SMSChoiceBrowserTests: XCTestCase {
                 as? Bool, true, "the label ticks the box")
         let hint = try browser.evaluate(
             "document.getElementById(document.getElementById('notifyBy').getAttribute('aria-describedby')).textContent")
-        XCTAssertTrue((hint as? String)?.contains("код для відстеження") == true, "\(hint ?? "no hint")")
+        XCTAssertTrue(
+            (hint as? String)?.contains("код для відстеження") == true, "\(hint ?? "no hint")")
         try browser.screenshot("intake-form-sms-box")
 
         for (name, value) in LibrarianFormBrowserTests.appeal { try browser.fill(name, value) }
         try await browser.click("#appeal-form button[type=submit]")
         var page = try browser.html()
-        XCTAssertTrue(page.contains("Для повідомлень SMS вкажіть телефон"), String(page.prefix(2000)))
+        XCTAssertTrue(
+            page.contains("Для повідомлень SMS вкажіть телефон"), String(page.prefix(2000)))
         XCTAssertEqual(
             try browser.evaluate("document.getElementById('notifyBy').checked") as? Bool, true, "kept ticked")
 

@@ -52,7 +52,8 @@ extension IntakeIntegrationTests {
         let env = try await start()
         var appeal = Self.appeal()
         appeal["author"] = [
-            "fullName": "Шевченко Тарас Григорович", "address": "вул. Садова, 12, кв. 3", "phone": "+380671234567",
+            "fullName": "Шевченко Тарас Григорович",
+            "address": "вул. Садова, 12, кв. 3", "phone": "+380671234567",
             "notifyBy": "sms",
         ]
         let accepted = try await env.harness.request("POST", "/v1/appeals", json: appeal, headers: auth)
@@ -63,7 +64,8 @@ extension IntakeIntegrationTests {
         )
 
         appeal["author"] = [
-            "fullName": "Шевченко Тарас Григорович", "address": "вул. Садова, 12, кв. 3", "notifyBy": "pigeon",
+            "fullName": "Шевченко Тарас Григорович",
+            "address": "вул. Садова, 12, кв. 3", "notifyBy": "pigeon",
         ]
         let refused = try await env.harness.request("POST", "/v1/appeals", json: appeal, headers: auth)
         XCTAssertEqual(refused.status, 422, refused.text)

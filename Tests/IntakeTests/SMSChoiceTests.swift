@@ -39,7 +39,10 @@ final class SMSChoiceTests: XCTestCase {
     }
 
     func testTheJSONFieldDecodesAndTheEventKeepsItOnlyWhenAsked() throws {
-        let json = #"{"fullName":"Шевченко Тарас","address":"Миколаїв","phone":"+380671234567","notifyBy":"sms"}"#
+        let json = """
+            {"fullName":"Шевченко Тарас","address":"Миколаїв",
+             "phone":"+380671234567","notifyBy":"sms"}
+            """
         let author = try JSONDecoder().decode(AppealSubmission.Author.self, from: Data(json.utf8))
         XCTAssertEqual(author.notifyBy, "sms")
         let asked = AppealRegistered.Author(fullName: "Ш Т", address: "М", phone: "+380671234567", notifyBy: "sms")

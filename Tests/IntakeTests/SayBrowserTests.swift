@@ -24,9 +24,11 @@ final class SayBrowserTests: XCTestCase {
             "POST", "/v1/appeals",
             json: [
                 "kind": "application", "category": "heating", "subject": "Немає опалення",
-                "text": "У квартирі немає опалення з понеділка, батареї холодні.",
+                "text": "У квартирі немає опалення з понеділка, "
+                    + "батареї холодні.",
                 "author": [
-                    "fullName": "Олена Петренко", "address": "вул. Соборна, 1, Миколаїв", "preferredLanguage": "uk",
+                    "fullName": "Олена Петренко", "address": "вул. Соборна, 1, Миколаїв",
+                    "preferredLanguage": "uk",
                 ],
             ], headers: ["Authorization": "Bearer \(IntakeTestServer.centreKey)"])
         XCTAssertEqual(created.status, 201, created.text)
@@ -45,7 +47,8 @@ final class SayBrowserTests: XCTestCase {
         try await routing.publish(
             TicketAnswered(
                 ticketId: ticket, appealId: appeal.id, registrationNumber: appeal.number, authority: "zhkg",
-                officialId: "o", outcome: .refused, answerText: "Відмовлено: ремонт тепломережі у 2027 році.",
+                officialId: "o", outcome: .refused,
+                answerText: "Відмовлено: ремонт тепломережі у 2027 році.",
                 answeredAt: now.addingTimeInterval(2)), appeal: appeal.id)
         let store = server.db.client(poolSize: 1)
         defer { Task { await store.close() } }
@@ -184,24 +187,23 @@ final class SayBrowserTests: XCTestCase {
 
         try await browser.click("#nav-say")
         try await browser.wait(until: "document.getElementById('say-rating-form') !== null")
+        /// Fills the header's rating form with the appeal's number, `code` and five stars, and sends it.
+        func rate(code: String) async throws {
+            try browser.evaluate(
+                """
+                (() => {
+                    const f = document.getElementById('say-rating-form');
+                    f.querySelector('[name=number]').value = '\(appeal.number)';
+                    f.querySelector('[name=token]').value = '\(code)';
+                    document.getElementById('rating-5').checked = true; return true
+                })()
+                """)
+            try await browser.click("#say-rate")
+        }
         // A wrong code is refused, naming nothing about the appeal.
-        try browser.evaluate(
-            """
-            const f = document.getElementById('say-rating-form');
-            f.querySelector('[name=number]').value = '\(appeal.number)';
-            f.querySelector('[name=token]').value = 'AAAAA-AAAAA';
-            document.getElementById('rating-5').checked = true; true
-            """)
-        try await browser.click("#say-rate")
+        try await rate(code: "AAAAA-AAAAA")
         XCTAssertTrue(try browser.evaluate("document.querySelector('.errors') !== null") as? Bool == true)
-        try browser.evaluate(
-            """
-            const g = document.getElementById('say-rating-form');
-            g.querySelector('[name=number]').value = '\(appeal.number)';
-            g.querySelector('[name=token]').value = '\(appeal.code)';
-            document.getElementById('rating-5').checked = true; true
-            """)
-        try await browser.click("#say-rate")
+        try await rate(code: appeal.code)
         let rated = try text(browser, "say-message")
         XCTAssertTrue(rated.contains("оцінку"), rated)
         let store = server.db.client(poolSize: 1)

@@ -52,20 +52,9 @@ final class TrackingBrowserTests: XCTestCase {
         try browser.evaluate("document.getElementById('status') !== null") as? Bool == true
     }
 
-    func screenshots(_ browser: HeadlessBrowser, _ name: String) throws {
-        for width in [1280, 390] {
-            try browser.call(
-                "Emulation.setDeviceMetricsOverride",
-                ["width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600])
-            try browser.screenshot("\(name)-\(width)")
-        }
-        try browser.call("Emulation.clearDeviceMetricsOverride")
-    }
-
     /// At 390 px the page is no wider than the screen.
     func assertFitsAPhone(_ browser: HeadlessBrowser, file: StaticString = #filePath, line: UInt = #line) throws {
-        try browser.call(
-            "Emulation.setDeviceMetricsOverride", ["width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": true])
+        try browser.emulate(width: 390, height: 844)
         defer { _ = try? browser.call("Emulation.clearDeviceMetricsOverride") }
         let widths = try XCTUnwrap(
             browser.evaluate("[document.documentElement.scrollWidth, window.innerWidth]") as? [Int], file: file,
@@ -106,7 +95,7 @@ final class TrackingBrowserTests: XCTestCase {
         try QRCheck.assertHolds(svg, s.base + "/track?number=\(number)#code=\(canonical)")
         XCTAssertEqual(try printedPages(browser, width: 8.27, height: 11.69), 1, "the receipt prints on one A4 page")
         XCTAssertEqual(try printedPages(browser, width: 5.83, height: 8.27), 1, "the receipt prints on one A5 page")
-        try screenshots(browser, "intake-receipt-qr")
+        try browser.screenshotsAtBothWidths("intake-receipt-qr")
         // A repeat of the same appeal names the earlier one (the line is there only for a repeat).
         try await browser.open(s.base + "/?lang=uk")
         _ = try await register(browser)
@@ -121,7 +110,7 @@ final class TrackingBrowserTests: XCTestCase {
         let found = try hasResult(browser)
         XCTAssertTrue(found, String((try? browser.html())?.prefix(1500) ?? ""))
         try assertNoCode(browser, code)
-        try screenshots(browser, "intake-track-centre")
+        try browser.screenshotsAtBothWidths("intake-track-centre")
         try assertFitsAPhone(browser)
 
         // Refresh, the language link and Back keep the result.
@@ -183,12 +172,15 @@ final class TrackingBrowserTests: XCTestCase {
         try await routing.publish(
             TicketExtended(
                 ticketId: ticket, appealId: appealId, registrationNumber: number, authority: "zhkg",
-                officialId: "o", reason: "Потрібна перевірка тепломережі на місці разом з «Миколаївтеплоенерго».",
+                officialId: "o",
+                reason: "Потрібна перевірка тепломережі на "
+                    + "місці разом з «Миколаївтеплоенерго».",
                 previousDeadline: deadline, newDeadline: deadline.adding(days: 15),
                 extendedAt: now.addingTimeInterval(2)), appeal: appealId)
         let answer =
             "Опалення у будинку на Нікольській, 20 відновлено 02.12.2026.\n"
-            + "Подробиці: https://mkrada.gov.ua/news/teplopostachannia-nikolska-20-vidnovleno-pislia-remontu-merezhi"
+            + "Подробиці: "
+            + "https://mkrada.gov.ua/news/teplopostachannia-nikolska-20-vidnovleno-pislia-remontu-merezhi"
         try await routing.publish(
             TicketAnswered(
                 ticketId: ticket, appealId: appealId, registrationNumber: number, authority: "zhkg",
@@ -207,15 +199,17 @@ final class TrackingBrowserTests: XCTestCase {
         // The resident's own phone: a fresh browser opening the QR code's link.
         let phone = try await HeadlessBrowser.launch()
         defer { phone.close() }
-        try phone.call(
-            "Emulation.setDeviceMetricsOverride", ["width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": true])
+        try phone.emulate(width: 390, height: 844)
         try await phone.open(link)
         try await phone.wait(until: "document.getElementById('status') !== null")
         try assertNoCode(phone, code)
         let text = try XCTUnwrap(phone.evaluate("document.querySelector('main').innerText") as? String)
-        XCTAssertTrue(text.contains("Опалення у будинку на Нікольській, 20 відновлено"), text)
+        XCTAssertTrue(
+            text.contains(
+                "Опалення у будинку на Нікольській, 20 відновлено"), text)
         XCTAssertEqual(
-            try phone.evaluate("document.getElementById('outcome').textContent") as? String, "Вирішено позитивно")
+            try phone.evaluate("document.getElementById('outcome').textContent") as? String,
+            "Вирішено позитивно")
         XCTAssertTrue(
             (try phone.evaluate("document.getElementById('extension-reason').textContent") as? String)?.contains(
                 "Потрібна перевірка тепломережі на місці") == true)
@@ -231,6 +225,6 @@ final class TrackingBrowserTests: XCTestCase {
                 """) as? [Double])
         XCTAssertLessThanOrEqual(history[0], history[1], "the history stays inside its box")
         try phone.call("Emulation.clearDeviceMetricsOverride")
-        try screenshots(phone, "intake-track-phone-answer")
+        try phone.screenshotsAtBothWidths("intake-track-phone-answer")
     }
 }

@@ -15,7 +15,8 @@ final class TrackingCodeTests: XCTestCase {
         let stored = "MK-2026-000123"
         for typed in [
             "MK-2026-000123", "mk-2026-000123", "  MK-2026-000123  ", "mk 2026 000123", "Mk - 2026 - 000123",
-            "MK2026000123", "mk2026 000123", "МК-2026-000123", "мк-2026-000123", "MK–2026–000123", "\tMK-2026-000123\n",
+            "MK2026000123", "mk2026 000123", "МК-2026-000123", "мк-2026-000123", "MK–2026–000123",
+            "\tMK-2026-000123\n",
         ] {
             XCTAssertEqual(RegistrationNumber.typed(typed), stored, "«\(typed)»")
         }
@@ -129,9 +130,12 @@ final class TrackingCodeTests: XCTestCase {
         let answered = try envelope(
             TicketAnswered(
                 ticketId: ticket, appealId: appeal, registrationNumber: "MK-2026-000042", authority: "zhkg",
-                officialId: "o", outcome: .refused, answerText: "Відмовлено: ремонт у плані на 2027 рік.",
+                officialId: "o", outcome: .refused,
+                answerText: "Відмовлено: ремонт у плані на 2027 рік.",
                 answeredAt: at))
-        XCTAssertEqual(try TrackingUpdate.residentText(answered), "Відмовлено: ремонт у плані на 2027 рік.")
+        XCTAssertEqual(
+            try TrackingUpdate.residentText(
+                answered), "Відмовлено: ремонт у плані на 2027 рік.")
         XCTAssertFalse("\(try XCTUnwrap(TrackingUpdate.from(answered)))".contains("ремонт"))
         let extended = try envelope(
             TicketExtended(
@@ -139,7 +143,8 @@ final class TrackingCodeTests: XCTestCase {
                 officialId: "o", reason: "Потрібна перевірка на місці.",
                 previousDeadline: LocalDate(string: "2026-10-01")!, newDeadline: LocalDate(string: "2026-10-31")!,
                 extendedAt: at))
-        XCTAssertEqual(try TrackingUpdate.residentText(extended), "Потрібна перевірка на місці.")
+        XCTAssertEqual(
+            try TrackingUpdate.residentText(extended), "Потрібна перевірка на місці.")
         let accepted = try envelope(
             TicketAccepted(
                 ticketId: ticket, appealId: appeal, registrationNumber: "MK-2026-000042", authority: "zhkg",

@@ -230,7 +230,8 @@ final class TrackingIntegrationTests: XCTestCase {
         try await publish(
             TicketExtended(
                 ticketId: ticket, appealId: receipt.id, registrationNumber: receipt.registrationNumber,
-                authority: "zhkg", officialId: "official-secret-id", reason: "Потрібна перевірка тепломережі на місці.",
+                authority: "zhkg", officialId: "official-secret-id",
+                reason: "Потрібна перевірка тепломережі на місці.",
                 previousDeadline: deadline, newDeadline: deadline.adding(days: 15),
                 extendedAt: now.addingTimeInterval(2)))
         // An event type this projection does not know (other work of this session): ignored.
@@ -245,7 +246,8 @@ final class TrackingIntegrationTests: XCTestCase {
             TicketAnswered(
                 ticketId: ticket, appealId: receipt.id, registrationNumber: receipt.registrationNumber,
                 authority: "zhkg", officialId: "official-secret-id", outcome: .refused,
-                answerText: "Ремонт тепломережі внесено до плану на 2027 рік.\nДо того — тимчасове підключення.",
+                answerText: "Ремонт тепломережі внесено до плану на "
+                    + "2027 рік.\nДо того — тимчасове підключення.",
                 answeredAt: now.addingTimeInterval(3)))
         let path = "/v1/appeals/\(receipt.registrationNumber)?token=\(receipt.trackingToken)&lang=uk"
         func status() async throws -> AppealStatusView {
@@ -258,7 +260,8 @@ final class TrackingIntegrationTests: XCTestCase {
         XCTAssertEqual(view.answer?.outcomeName, "Відмовлено")
         XCTAssertEqual(view.answer?.authorityName, Reference.body(code: "zhkg")?.nameUk)
         XCTAssertTrue(view.answer?.text.hasPrefix("Ремонт тепломережі") == true)
-        XCTAssertEqual(view.extension_?.reason, "Потрібна перевірка тепломережі на місці.")
+        XCTAssertEqual(
+            view.extension_?.reason, "Потрібна перевірка тепломережі на місці.")
         XCTAssertEqual(view.extension_?.deadline, deadline.adding(days: 15))
         let json = try await env.harness.request("GET", path).text
         XCTAssertTrue(json.contains("\"extension\""), json)
@@ -274,7 +277,8 @@ final class TrackingIntegrationTests: XCTestCase {
         let cookie = try XCTUnwrap(FormBrowser.cookie(TrackingProof.cookieName, in: posted))
         let page = try await env.forms.get("/track?lang=uk", cookie: cookie).text
         XCTAssertTrue(page.contains("id=\"answer-text\""), page)
-        XCTAssertTrue(page.contains("Ремонт тепломережі внесено до плану на 2027 рік."))
+        XCTAssertTrue(
+            page.contains("Ремонт тепломережі внесено до плану на 2027 рік."))
         XCTAssertTrue(page.contains("<dd id=\"outcome\">Відмовлено</dd>"), page)
         XCTAssertTrue(page.contains("Потрібна перевірка тепломережі на місці."))
         XCTAssertFalse(page.contains(">refused<") || page.contains(">zhkg<"), "names, never codes")

@@ -17,18 +17,23 @@ final class TrigramSimilarityTests: XCTestCase {
     }
 
     private let texts = [
-        "У квартирі немає опалення вже третій тиждень, прошу допомогти.",
+        "У квартирі немає опалення вже третій тиждень, "
+            + "прошу допомогти.",
         "У квартирі немає опалення третій тиждень. Прошу допомогти!",
         "Прошу відремонтувати дорогу на вулиці Соборній біля школи.",
-        "прошу ВІДРЕМОНТУВАТИ дорогу — на вулиці Соборній, біля школи № 5",
-        "Пам'ятник на Соборній пошкоджено; м’яка зупинка, комʼюнальна служба",
+        "прошу ВІДРЕМОНТУВАТИ дорогу — "
+            + "на вулиці Соборній, біля школи № 5",
+        "Пам'ятник на Соборній пошкоджено; "
+            + "м’яка зупинка, комʼюнальна служба",
         "Heating is off at Sobornа street 12 since 2026-11-01",
         "",
         "   ,,, !!! ",
         "а",
         "я я я я",
         // The same words with decomposed letters (й = и + U+0306, ї = і + U+0308): canonically equal.
-        "У квартирі немає опалення вже третій тиждень, прошу допомогти.".decomposedStringWithCanonicalMapping,
+        ("У квартирі немає опалення вже третій тиждень, "
+            + "прошу допомогти.")
+            .decomposedStringWithCanonicalMapping,
         "Київ, Миколаїв, Херсон",
         "Киі\u{308}в, Миколаі\u{308}в, Херсон",
         // A singleton that NFC maps to another letter (Angstrom sign → Å), and the letter itself.
@@ -63,8 +68,10 @@ final class TrigramSimilarityTests: XCTestCase {
     func testGeneratedTextsMatchTheReference() {
         // Texts sharing words in varying amounts, around the 0.5 threshold.
         let words = [
-            "опалення", "вода", "дах", "підвал", "ліфт", "сміття", "дорога", "школа", "світло", "тиск",
-            "батарея", "двір", "зупинка", "міст", "парк", "ґанок", "їжак", "єдність",
+            "опалення", "вода", "дах", "підвал", "ліфт", "сміття", "дорога",
+            "школа", "світло", "тиск",
+            "батарея", "двір", "зупинка", "міст", "парк", "ґанок", "їжак",
+            "єдність",
         ]
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<200 {
@@ -84,7 +91,10 @@ final class TrigramSimilarityTests: XCTestCase {
     }
 
     func testTheTableCoversUkrainianTextAndPunctuation() {
-        for text in ["Київ ґанок Єва їжак ІНША 'ʼ’` «лапки» — тире – № 5, 3.14; 20%", "\t\r\n\u{00A0}"] {
+        for text in [
+            "Київ ґанок Єва їжак ІНША 'ʼ’` «лапки» — "
+                + "тире – № 5, 3.14; 20%", "\t\r\n\u{00A0}",
+        ] {
             XCTAssertNotNil(RepeatDetector.Trigrams.packScalars(text), text)
         }
         XCTAssertNil(RepeatDetector.Trigrams.packScalars("кут і\u{20DD}"))

@@ -9,9 +9,11 @@ final class ValidationTests: XCTestCase {
         AppealSubmission(
             kind: "application", category: "heating",
             author: .init(
-                fullName: "Шевченко Тарас Григорович", address: "вул. Потьомкінська, 143а, кв. 5",
+                fullName: "Шевченко Тарас Григорович",
+                address: "вул. Потьомкінська, 143а, кв. 5",
                 preferredLanguage: "uk"),
-            subject: "Немає опалення", text: "У квартирі немає опалення вже третій тиждень.", consent: true)
+            subject: "Немає опалення",
+            text: "У квартирі немає опалення вже третій тиждень.", consent: true)
     }
 
     func codes(_ s: AppealSubmission, channel: String = "api", centre: String? = "c1") -> [String: String] {
@@ -118,15 +120,23 @@ final class ValidationTests: XCTestCase {
     }
 
     func testSimilarity() {
-        let a = "У квартирі немає опалення вже третій тиждень, прошу допомогти."
-        let b = "У квартирі немає опалення третій тиждень. Прошу допомогти!"
+        let a =
+            "У квартирі немає опалення вже третій тиждень, "
+            + "прошу допомогти."
+        let b =
+            "У квартирі немає опалення третій тиждень. "
+            + "Прошу допомогти!"
         XCTAssertGreaterThanOrEqual(RepeatDetector.similarity(a, b), 0.5)
         XCTAssertLessThan(
-            RepeatDetector.similarity(a, "Прошу відремонтувати дорогу на вулиці Соборній біля школи."), 0.5)
+            RepeatDetector.similarity(
+                a,
+                "Прошу відремонтувати дорогу "
+                    + "на вулиці Соборній біля школи."), 0.5)
         XCTAssertEqual(
             RepeatDetector.authorKey(fullName: "Шевченко  Тарас", address: "вул. Садова, 1"),
             RepeatDetector.authorKey(fullName: "шевченко тарас", address: "Вул Садова 1"))
-        XCTAssertEqual(RepeatDetector.bestMatch(text: a, candidates: [("MK-1", "інше зовсім"), ("MK-2", b)]), "MK-2")
+        XCTAssertEqual(
+            RepeatDetector.bestMatch(text: a, candidates: [("MK-1", "інше зовсім"), ("MK-2", b)]), "MK-2")
     }
 
     func testCentreCorrelationIdIsStable() {

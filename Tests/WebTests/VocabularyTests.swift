@@ -50,8 +50,10 @@ final class VocabularyTests: XCTestCase {
 
     /// Words the review replaced (docs/VOCABULARY.md gives the right ones).
     static let calques = [
-        "токен", "живий", "мертві листи", "мертвих листів", "ескалац", "ескальов", "на протязі", "в якості",
-        "приймати участь", "слідуюч", "являється", "співпада", "закрито", "передано виконавцю",
+        "токен", "живий", "мертві листи", "мертвих листів", "ескалац",
+        "ескальов", "на протязі", "в якості",
+        "приймати участь", "слідуюч", "являється", "співпада", "закрито",
+        "передано виконавцю",
     ]
 
     func testNoUkrainianTextUsesAForbiddenCalque() throws {
@@ -70,9 +72,12 @@ final class VocabularyTests: XCTestCase {
         let kit = try Self.catalogue("Shared/Web/Resources/strings/uk.json")
         let kitEn = try Self.catalogue("Shared/Web/Resources/strings/en.json")
         let law: [String: String] = [
-            "registered": "Зареєстровано", "assigned": "Передано на розгляд", "accepted": "Прийнято до розгляду",
-            "forwarded": "Надіслано за належністю", "extended": "Строк продовжено", "answered": "Надано відповідь",
-            "reopened": "Розгляд відновлено", "closed": "Знято з контролю", "returned": "Повернуто автору",
+            "registered": "Зареєстровано", "assigned": "Передано на розгляд",
+            "accepted": "Прийнято до розгляду",
+            "forwarded": "Надіслано за належністю", "extended": "Строк продовжено",
+            "answered": "Надано відповідь",
+            "reopened": "Розгляд відновлено", "closed": "Знято з контролю",
+            "returned": "Повернуто автору",
             "not_considered": "Не підлягає розгляду",
         ]
         for (state, word) in law {

@@ -60,7 +60,8 @@ final class WebKitTests: XCTestCase {
         }
         router.get("/page") { request, context -> Response in
             site.page(
-                "probe", ProbeModel(name: "<b>Тарас</b>", note: nil, items: ["a", "b"], csrf: context.session?.csrf),
+                "probe",
+                ProbeModel(name: "<b>Тарас</b>", note: nil, items: ["a", "b"], csrf: context.session?.csrf),
                 request: request)
         }
         router.post("/login") { _, _ in try await site.signIn(subject: "centre:demo", redirectTo: "/page") }

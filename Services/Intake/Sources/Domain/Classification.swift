@@ -17,7 +17,8 @@ public enum Classification {
         public static let first = "first"
         public static let `repeat` = "repeat"
         public static let duplicate = "duplicate"
-        /// 858's "неодноразове": see `Classification.frequency(earlier:sameIssue:otherAuthorsOnIssue:today:)`.
+        /// 858's "неодноразове": see
+        /// `Classification.frequency(earlier:sameIssue:otherAuthorsOnIssue:today:)`.
         public static let multiple = "multiple"
         /// 858's "масове": see `Classification.frequency(earlier:sameIssue:otherAuthorsOnIssue:today:)`.
         public static let mass = "mass"
@@ -72,8 +73,9 @@ public enum Classification {
         return Frequency.duplicate
     }
 
-    /// Resolution 858 lists five values (первинне, повторне, дублетне, неодноразове, масове) without
-    /// defining the last two; Hromada decides them by these rules (docs/law/registration.md):
+    /// Resolution 858 lists five values (первинне, повторне, дублетне,
+    /// неодноразове, масове) without defining the last two; Hromada decides them by these
+    /// rules (docs/law/registration.md):
     /// - `mass`: the author's own first appeal on an issue that at least `massOtherAuthors` other
     ///   authors raised (same category, similar text) within `massWindowDays`: many appeals on one
     ///   issue. An author's own repeat or duplicate keeps that value (it says more about the author).

@@ -83,7 +83,8 @@ public enum SayOnTheAnswer {
             throw Refusal(
                 field: "reason", code: text.isEmpty ? "required" : "too_short",
                 message: "reason: say why the answer is disputed (at least \(minimumReasonLength) characters)",
-                messageUk: "причина: напишіть, чому оскаржуєте відповідь (щонайменше \(minimumReasonLength) символів)")
+                messageUk: "причина: напишіть, чому оскаржуєте відповідь "
+                    + "(щонайменше \(minimumReasonLength) символів)")
         }
         guard text.count <= maximumReasonLength else {
             throw Refusal(
@@ -106,12 +107,14 @@ public enum SayOnTheAnswer {
             throw Refusal(
                 field: "learnedOn", code: DisputeRefusalCode.learnedOnInvalid.rawValue,
                 message: "learnedOn: not before the answer (\(answer.answeredOn)) and not in the future",
-                messageUk: "дата, коли дізналися: не раніше відповіді (\(answer.answeredOn)) і не в майбутньому")
+                messageUk: "дата, коли дізналися: не раніше відповіді "
+                    + "(\(answer.answeredOn)) і не в майбутньому")
         case .late(let lastDay):
             throw Refusal(
                 field: "learnedOn", code: DisputeRefusalCode.late.rawValue,
                 message: "Art. 17: the answer could be disputed until \(lastDay), one month after it was received",
-                messageUk: "ст. 17: відповідь можна було оскаржити до \(lastDay), протягом місяця після її отримання",
+                messageUk: "ст. 17: відповідь можна було оскаржити до \(lastDay), "
+                    + "протягом місяця після її отримання",
                 lastDay: lastDay)
         }
     }

@@ -38,7 +38,8 @@ struct ErasureAPI: Sendable {
                 FieldError(
                     field: "reason", code: "required",
                     message: "the legal reason for the erasure is required (at most 1000 characters)",
-                    messageUk: "Потрібна правова підстава видалення (до 1000 символів)")
+                    messageUk: "Потрібна правова підстава видалення "
+                        + "(до 1000 символів)")
             ])
         case .success(let decision):
             switch try await store.eraseByAdministrator(

@@ -175,32 +175,37 @@ struct Open311API: Sendable {
     static let attributes: [Attribute] = [
         Attribute(
             code: "residence_address", datatype: "string", required: true,
-            description: "Адреса місця проживання заявника (обовʼязкова за ст. 5 Закону «Про звернення громадян»)"
+            description: "Адреса місця проживання заявника "
+                + "(обовʼязкова за ст. 5 Закону «Про звернення громадян»)"
                 + " / The applicant's residence address (required by Art. 5 of the law on citizens' appeals)",
             order: 1, values: []),
         Attribute(
             code: "patronymic", datatype: "string", required: false,
-            description: "По батькові заявника (за наявності) / The applicant's patronymic (if any)", order: 2,
-            values: []),
+            description: "По батькові заявника (за наявності)"
+                + " / The applicant's patronymic (if any)",
+            order: 2, values: []),
         Attribute(
             // Not required: registration never depends on consent (Art. 7 of the law on appeals);
             // the consent recorded is to publish the text, which the law does not require.
             code: "consent", datatype: "singlevaluelist", required: false,
-            description: "Згода на оприлюднення тексту звернення / Consent to publish the appeal's text", order: 3,
-            values: [("true", "Так / Yes")]),
+            description: "Згода на оприлюднення тексту звернення"
+                + " / Consent to publish the appeal's text",
+            order: 3, values: [("true", "Так / Yes")]),
         Attribute(
-            code: "kind", datatype: "singlevaluelist", required: false, description: "Вид звернення / Kind of appeal",
-            order: 4,
+            code: "kind", datatype: "singlevaluelist", required: false,
+            description: "Вид звернення / Kind of appeal", order: 4,
             values: AppealKind.allCases.map { ($0.rawValue, $0.rawValue) }),
         Attribute(
-            code: "district", datatype: "singlevaluelist", required: false, description: "Район / District", order: 5,
+            code: "district", datatype: "singlevaluelist", required: false,
+            description: "Район / District", order: 5,
             values: Reference.districts.map { ($0.code, $0.nameUk) }),
         Attribute(
             code: "benefit_category", datatype: "singlevaluelist", required: false,
             description: "Пільгова категорія / Benefit category", order: 6,
             values: Reference.benefitCategories.map { ($0.code, $0.nameUk) }),
         Attribute(
-            code: "subject", datatype: "string", required: false, description: "Тема / Subject", order: 7, values: []),
+            code: "subject", datatype: "string", required: false,
+            description: "Тема / Subject", order: 7, values: []),
         Attribute(
             code: "against", datatype: "singlevaluelist", required: false,
             description: "Для скарги: орган / For a complaint: the authority", order: 8,

@@ -20,26 +20,36 @@ enum Open311Notes {
             return language == .uk ? "Стан уточнюється." : "The status is being updated."
         }
         switch (status, language) {
-        case (.registered, .uk): return "Звернення зареєстровано; його передають до органу, що має розглянути."
+        case (.registered, .uk):
+            return "Звернення зареєстровано; "
+                + "його передають до органу, що має розглянути."
         case (.registered, .en): return "The appeal is registered; it is being passed to the authority to consider it."
         case (.assigned, .uk): return "Звернення передано до органу для розгляду."
         case (.assigned, .en): return "The appeal has been passed to the authority for consideration."
         case (.accepted, .uk): return "Орган прийняв звернення до розгляду."
         case (.accepted, .en): return "The authority has accepted the appeal for consideration."
         case (.forwarded, .uk):
-            return "Звернення надіслано за належністю до органу, до повноважень якого належить питання."
+            return "Звернення надіслано за належністю до органу, "
+                + "до повноважень якого належить питання."
         case (.forwarded, .en): return "The appeal has been forwarded to the authority whose remit covers it."
-        case (.extended, .uk): return "Строк розгляду продовжено; автора повідомлено."
+        case (.extended, .uk):
+            return "Строк розгляду продовжено; автора повідомлено."
         case (.extended, .en): return "The time for consideration has been extended; the author has been told."
         case (.answered, .uk): return "Надано відповідь автору звернення."
         case (.answered, .en): return "An answer has been given to the author."
         case (.reopened, .uk): return "Розгляд звернення відновлено."
         case (.reopened, .en): return "Consideration of the appeal has been reopened."
-        case (.closed, .uk): return "Розгляд звернення завершено, звернення знято з контролю."
+        case (.closed, .uk):
+            return "Розгляд звернення завершено, "
+                + "звернення знято з контролю."
         case (.closed, .en): return "Consideration of the appeal is complete."
-        case (.returned, .uk): return "Звернення повернуто автору з поясненням (ст. 5 Закону про звернення)."
+        case (.returned, .uk):
+            return "Звернення повернуто автору з поясненням "
+                + "(ст. 5 Закону про звернення)."
         case (.returned, .en): return "The appeal was returned to the author with an explanation (Art. 5 of the law)."
-        case (.notConsidered, .uk): return "Звернення не підлягає розгляду (ст. 8 Закону про звернення)."
+        case (.notConsidered, .uk):
+            return "Звернення не підлягає розгляду "
+                + "(ст. 8 Закону про звернення)."
         case (.notConsidered, .en): return "The appeal was left without consideration (Art. 8 of the law)."
         }
     }

@@ -36,7 +36,8 @@ extension WebPages {
             .map { Self.formEscape($0.key) + "=" + Self.formEscape($0.value) }.joined(separator: "&")
         guard encoded.utf8.count <= limit else {
             throw APIError(
-                .contentTooLarge, code: "too_large", message: "the form is too large", messageUk: "Форма завелика")
+                .contentTooLarge, code: "too_large", message: "the form is too large",
+                messageUk: "Форма завелика")
         }
         // A browser sends one empty part with an empty file name when no file was chosen.
         let uploads = multipart.all("photos").filter { !($0.body.isEmpty && ($0.filename ?? "").isEmpty) }.map(\.body)
@@ -60,7 +61,8 @@ extension WebPages {
             FieldError(
                 field: PhotoRules.field, code: "choose_again",
                 message: "The \(n) photo(s) sent were not kept: choose them again before sending.",
-                messageUk: "Надіслані фото (\(n)) не збережено: оберіть їх ще раз перед надсиланням.")
+                messageUk: "Надіслані фото (\(n)) не збережено: "
+                    + "оберіть їх ще раз перед надсиланням.")
         ]
     }
 

@@ -117,9 +117,15 @@ struct StatementPage: Encodable, Sendable {
     init(number: String, statement: StatementJSON.Statement?, notFound: Bool, language: Language) {
         let uk = language == .uk
         func minutes(_ date: Date) -> String { PeopleDates.minute(date, language) }
-        title = uk ? "Ваші персональні дані у зверненні" : "Your personal data in the appeal"
+        title =
+            uk
+            ? "Ваші персональні дані у зверненні"
+            : "Your personal data in the appeal"
         self.number = number
-        notFoundText = uk ? "Звернення з таким номером і кодом не знайдено." : "No appeal with this number and code."
+        notFoundText =
+            uk
+            ? "Звернення з таким номером і кодом не знайдено."
+            : "No appeal with this number and code."
         let numberText = uk ? "Реєстраційний номер" : "Registration number"
         numberLabel = numberText
         tokenLabel = uk ? "Код для перевірки" : "Tracking code"
@@ -130,8 +136,10 @@ struct StatementPage: Encodable, Sendable {
                 number: s.registrationNumber, registeredAt: minutes(s.registeredAt),
                 generatedAt: minutes(s.generatedAt),
                 purposeText: uk
-                    ? "Мета: розгляд звернення за Законом України «Про звернення громадян» (обовʼязок органу, ст. 7); "
-                        + "дані зберігаються, як вимагає Інструкція 348, а потім видаляються."
+                    ? "Мета: розгляд звернення за Законом України "
+                        + "«Про звернення громадян» (обовʼязок органу, ст. 7); "
+                        + "дані зберігаються, як вимагає Інструкція 348, "
+                        + "а потім видаляються."
                     : s.purpose,
                 retentionText: s.erasableFrom.map {
                     uk
@@ -139,16 +147,22 @@ struct StatementPage: Encodable, Sendable {
                         : "The personal data will be erased by \($0)."
                 }
                     ?? (uk
-                        ? "Звернення ще розглядається; після закриття дані зберігаються 5 років "
+                        ? "Звернення ще розглядається; "
+                            + "після закриття дані зберігаються 5 років "
                             + "від 1 січня наступного року."
                         : "The appeal is still open; once closed its data is kept 5 years from the next 1 January."),
                 numberLabel: numberText, registeredLabel: uk ? "Зареєстровано" : "Registered",
                 generatedLabel: uk ? "Довідку складено" : "Statement made",
-                heldTitle: uk ? "Які дані про вас зберігає Громада" : "What Hromada holds about you",
+                heldTitle: uk
+                    ? "Які дані про вас зберігає Громада" : "What Hromada holds about you",
                 accessTitle: uk ? "Хто переглядав ці дані" : "Who viewed this data",
-                whenLabel: uk ? "Коли" : "When", whoLabel: uk ? "Хто" : "Who", whyLabel: uk ? "Для чого" : "What for",
-                noAccesses: uk ? "Ніхто, крім системи, ще не переглядав ці дані." : "Nobody has viewed this data yet.",
-                whyTitle: uk ? "Навіщо і як довго" : "Why and for how long", printLabel: uk ? "Друкувати" : "Print",
+                whenLabel: uk ? "Коли" : "When", whoLabel: uk ? "Хто" : "Who",
+                whyLabel: uk ? "Для чого" : "What for",
+                noAccesses: uk
+                    ? "Ніхто, крім системи, ще не переглядав ці дані."
+                    : "Nobody has viewed this data yet.",
+                whyTitle: uk ? "Навіщо і як довго" : "Why and for how long",
+                printLabel: uk ? "Друкувати" : "Print",
                 items: s.personalData.map { Row(label: Self.label($0.field, uk: uk), value: $0.value) },
                 accesses: s.accesses.map { a in
                     AccessRow(

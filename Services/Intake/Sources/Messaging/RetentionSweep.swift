@@ -73,22 +73,9 @@ public struct RetentionSweep: Service {
 
     public func run() async throws {
         guard settings.interval > .zero else { return }
-        var wait = settings.initialDelay
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let delay = wait
-            do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
-            } catch {
-                return
-            }
-            do {
-                try await sweepOnce()
-            } catch {
-                logger.warning(
-                    "retention sweep failed; trying again at the next interval",
-                    metadata: ["error": "\(error.redactedDescription)"])
-            }
-            wait = settings.interval
-        }
+        await runPeriodically(
+            initialDelay: settings.initialDelay, interval: settings.interval, logger: logger,
+            failure: "retention sweep failed; trying again at the next interval"
+        ) { try await sweepOnce() }
     }
 }

@@ -187,7 +187,8 @@ enum AppealRecords {
             """
             INSERT INTO registration_counter (year, last)
             SELECT \(year), 1 WHERE NOT EXISTS (
-                SELECT 1 FROM idempotency_keys WHERE centre_id = \(idempotency.centre) AND key = \(idempotency.storedKey))
+                SELECT 1 FROM idempotency_keys
+                WHERE centre_id = \(idempotency.centre) AND key = \(idempotency.storedKey))
             ON CONFLICT (year) DO UPDATE SET last = registration_counter.last + 1 RETURNING last
             """
         ).first.map { try $0.decode(0, as: Int.self) }

@@ -1,6 +1,7 @@
 import Foundation
 import HromadaContracts
 import HromadaPostgres
+import HromadaWeb
 
 extension IntakeStore {
     public func categories() async throws -> [CategoryEntry] {
@@ -41,22 +42,7 @@ extension IntakeStore {
 /// Seeds the reference tables from `Reference` idempotently (upsert by code).
 public enum ReferenceSeed {
     public static func seed(on connection: PostgresConnection) throws {
-        for d in Reference.districts {
-            try connection.execute(
-                """
-                INSERT INTO districts (code, name_uk, name_en) VALUES (\(d.code), \(d.nameUk), \(d.nameEn))
-                ON CONFLICT (code) DO UPDATE SET name_uk = EXCLUDED.name_uk, name_en = EXCLUDED.name_en
-                """)
-        }
-        for a in Reference.authorities {
-            try connection.execute(
-                """
-                INSERT INTO authorities (code, name_uk, name_en, district)
-                VALUES (\(a.code), \(a.nameUk), \(a.nameEn), \(a.district))
-                ON CONFLICT (code) DO UPDATE SET name_uk = EXCLUDED.name_uk, name_en = EXCLUDED.name_en,
-                    district = EXCLUDED.district
-                """)
-        }
+        try ReferenceTables.upsertDistrictsAndAuthorities(on: connection)
         for (i, c) in Reference.categories.enumerated() {
             try connection.execute(
                 """
