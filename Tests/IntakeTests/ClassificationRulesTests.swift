@@ -49,15 +49,8 @@ final class ClassificationRulesTests: XCTestCase {
     }
 
     func testTheClassifierCarriesMultipleAndMass() throws {
-        let submission = AppealSubmission(
-            kind: "application", category: "heating",
-            author: .init(
-                fullName: "Шевченко Тарас Григорович",
-                address: "вул. Потьомкінська, 143а, кв. 5"),
-            subject: "Немає опалення",
-            text: "У квартирі немає опалення вже третій тиждень.")
         let appeal = try AppealValidator.validate(
-            submission, channel: "centre", authenticatedCentre: nil, today: Self.today
+            RegistrationLawTests.valid(), channel: "centre", authenticatedCentre: nil, today: Self.today
         ).get()
         let mass = Classification.classify(
             appeal, channel: "centre", earlier: nil, today: Self.today, otherAuthorsOnIssue: 7)

@@ -21,81 +21,69 @@ final class TrackingRulesTests: XCTestCase {
         try TrackingUpdate.from(envelope(event))
     }
 
+    /// The public fact expected for this test's appeal at `at`.
+    func fact(
+        _ status: PublicStatus, authority: String? = "zhkg", deadline: LocalDate? = nil, note: String? = nil
+    ) -> TrackingUpdate {
+        TrackingUpdate(
+            registrationNumber: number, status: status, authority: authority, deadline: deadline, note: note,
+            occurredAt: at)
+    }
+
+    /// `event`'s update, checked to be `expected`.
+    func update<E: DomainEvent>(
+        _ event: E, is expected: TrackingUpdate, line: UInt = #line
+    ) throws -> TrackingUpdate {
+        let update = try XCTUnwrap(update(event), line: line)
+        XCTAssertEqual(update, expected, line: line)
+        return update
+    }
+
     func testEveryRoutingEventMapsToItsPublicStatus() throws {
-        let assigned = try XCTUnwrap(
-            update(
-                TicketAssigned(
-                    ticketId: ticket, appealId: appeal, registrationNumber: number, authority: "zhkg",
-                    category: "heating",
-                    priority: false, deadline: deadline, assignedAt: at, reason: "rule")))
-        XCTAssertEqual(
-            assigned,
-            TrackingUpdate(
-                registrationNumber: number, status: .assigned, authority: "zhkg",
-                deadline: deadline, note: "reason:rule", occurredAt: at))
-        let accepted = try XCTUnwrap(
-            update(
-                TicketAccepted(
-                    ticketId: ticket, appealId: appeal, registrationNumber: number, authority: "zhkg",
-                    officialId: "secret-official",
-                    acceptedAt: at)))
-        XCTAssertEqual(
-            accepted, TrackingUpdate(registrationNumber: number, status: .accepted, authority: "zhkg", occurredAt: at))
-        let forwarded = try XCTUnwrap(
-            update(
-                TicketForwarded(
-                    ticketId: ticket, appealId: appeal, registrationNumber: number, authority: "transport",
-                    fromAuthority: "zhkg",
-                    officialId: "secret-official", reason: "private reason", forwardedAt: at, deadline: deadline)))
-        XCTAssertEqual(
-            forwarded,
-            TrackingUpdate(
-                registrationNumber: number, status: .forwarded, authority: "transport",
-                deadline: deadline, note: "from:zhkg", occurredAt: at))
+        let assigned = try update(
+            TicketAssigned(
+                ticketId: ticket, appealId: appeal, registrationNumber: number, authority: "zhkg",
+                category: "heating", priority: false, deadline: deadline, assignedAt: at, reason: "rule"),
+            is: fact(.assigned, deadline: deadline, note: "reason:rule"))
+        let accepted = try update(
+            TicketAccepted(
+                ticketId: ticket, appealId: appeal, registrationNumber: number, authority: "zhkg",
+                officialId: "secret-official", acceptedAt: at),
+            is: fact(.accepted))
+        let forwarded = try update(
+            TicketForwarded(
+                ticketId: ticket, appealId: appeal, registrationNumber: number, authority: "transport",
+                fromAuthority: "zhkg", officialId: "secret-official", reason: "private reason", forwardedAt: at,
+                deadline: deadline),
+            is: fact(.forwarded, authority: "transport", deadline: deadline, note: "from:zhkg"))
         let later = deadline.adding(days: 15)
-        let extended = try XCTUnwrap(
-            update(
-                TicketExtended(
-                    ticketId: ticket, appealId: appeal, registrationNumber: number, authority: "zhkg",
-                    officialId: "secret-official",
-                    reason: "private reason", previousDeadline: deadline, newDeadline: later, extendedAt: at)))
-        XCTAssertEqual(
-            extended,
-            TrackingUpdate(
-                registrationNumber: number, status: .extended, authority: "zhkg",
-                deadline: later, note: "previous-deadline:\(deadline)", occurredAt: at))
-        let answered = try XCTUnwrap(
-            update(
-                TicketAnswered(
-                    ticketId: ticket, appealId: appeal, registrationNumber: number, authority: "zhkg",
-                    officialId: "secret-official",
-                    outcome: .resolvedPositively, answerText: "private answer", answeredAt: at)))
-        XCTAssertEqual(answered.status, .answered)
-        XCTAssertEqual(answered.note, "outcome:\(AnswerOutcome.resolvedPositively.rawValue)")
-        let reopened = try XCTUnwrap(
-            update(
-                TicketReopened(
-                    ticketId: ticket, appealId: appeal, registrationNumber: number, authority: "zhkg",
-                    reopenedBy: "secret-official",
-                    reason: "private reason", reopenedAt: at, deadline: later)))
-        XCTAssertEqual(
-            reopened,
-            TrackingUpdate(
-                registrationNumber: number, status: .reopened, authority: "zhkg",
-                deadline: later, occurredAt: at))
-        let closed = try XCTUnwrap(
-            update(
-                TicketClosed(
-                    ticketId: ticket, appealId: appeal, registrationNumber: number, authority: "zhkg", closedAt: at,
-                    closedBy: "secret-official")))
-        XCTAssertEqual(
-            closed, TrackingUpdate(registrationNumber: number, status: .closed, authority: "zhkg", occurredAt: at))
-        let returned = try XCTUnwrap(
-            update(
-                AppealReturned(
-                    appealId: appeal, registrationNumber: number, reason: "private reason", returnedAt: at,
-                    returnedBy: "secret")))
-        XCTAssertEqual(returned, TrackingUpdate(registrationNumber: number, status: .returned, occurredAt: at))
+        let extended = try update(
+            TicketExtended(
+                ticketId: ticket, appealId: appeal, registrationNumber: number, authority: "zhkg",
+                officialId: "secret-official", reason: "private reason", previousDeadline: deadline,
+                newDeadline: later, extendedAt: at),
+            is: fact(.extended, deadline: later, note: "previous-deadline:\(deadline)"))
+        let answered = try update(
+            TicketAnswered(
+                ticketId: ticket, appealId: appeal, registrationNumber: number, authority: "zhkg",
+                officialId: "secret-official", outcome: .resolvedPositively, answerText: "private answer",
+                answeredAt: at),
+            is: fact(.answered, note: "outcome:\(AnswerOutcome.resolvedPositively.rawValue)"))
+        let reopened = try update(
+            TicketReopened(
+                ticketId: ticket, appealId: appeal, registrationNumber: number, authority: "zhkg",
+                reopenedBy: "secret-official", reason: "private reason", reopenedAt: at, deadline: later),
+            is: fact(.reopened, deadline: later))
+        let closed = try update(
+            TicketClosed(
+                ticketId: ticket, appealId: appeal, registrationNumber: number, authority: "zhkg", closedAt: at,
+                closedBy: "secret-official"),
+            is: fact(.closed))
+        let returned = try update(
+            AppealReturned(
+                appealId: appeal, registrationNumber: number, reason: "private reason", returnedAt: at,
+                returnedBy: "secret"),
+            is: fact(.returned, authority: nil))
 
         // No private fact leaks into the resident's view.
         for u in [assigned, accepted, forwarded, extended, answered, reopened, closed, returned] {

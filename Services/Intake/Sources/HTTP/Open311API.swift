@@ -164,56 +164,64 @@ struct Open311API: Sendable {
         let datatype: String
         let required: Bool
         let description: String
-        let order: Int
         let values: [(String, String)]
+        /// Open311's `order`: the attribute's 1-based place in `attributes`.
+        var order = 0
+
+        /// A free-text attribute (`string`).
+        static func text(_ code: String, required: Bool = false, _ description: String) -> Attribute {
+            Attribute(code: code, datatype: "string", required: required, description: description, values: [])
+        }
+
+        /// A choice among `values` (key, name) (`singlevaluelist`); never required.
+        static func choice(_ code: String, _ description: String, _ values: [(String, String)]) -> Attribute {
+            Attribute(
+                code: code, datatype: "singlevaluelist", required: false, description: description, values: values)
+        }
     }
 
     /// The residence (Art. 5 of the law on appeals) is required and declared, so a client that fills
     /// every required attribute (as FixMyStreet's does) can file; `address_string`, `lat` and `long`
     /// are the problem's place, never the residence. First and last name suffice; the patronymic is
     /// asked for, not required.
-    static let attributes: [Attribute] = [
-        Attribute(
-            code: "residence_address", datatype: "string", required: true,
-            description: "Адреса місця проживання заявника "
+    static let attributes: [Attribute] = numbered([
+        .text(
+            "residence_address", required: true,
+            "Адреса місця проживання заявника "
                 + "(обовʼязкова за ст. 5 Закону «Про звернення громадян»)"
-                + " / The applicant's residence address (required by Art. 5 of the law on citizens' appeals)",
-            order: 1, values: []),
-        Attribute(
-            code: "patronymic", datatype: "string", required: false,
-            description: "По батькові заявника (за наявності)"
-                + " / The applicant's patronymic (if any)",
-            order: 2, values: []),
-        Attribute(
-            // Not required: registration never depends on consent (Art. 7 of the law on appeals);
-            // the consent recorded is to publish the text, which the law does not require.
-            code: "consent", datatype: "singlevaluelist", required: false,
-            description: "Згода на оприлюднення тексту звернення"
+                + " / The applicant's residence address (required by Art. 5 of the law on citizens' appeals)"),
+        .text(
+            "patronymic",
+            "По батькові заявника (за наявності)"
+                + " / The applicant's patronymic (if any)"),
+        // Not required: registration never depends on consent (Art. 7 of the law on appeals);
+        // the consent recorded is to publish the text, which the law does not require.
+        .choice(
+            "consent",
+            "Згода на оприлюднення тексту звернення"
                 + " / Consent to publish the appeal's text",
-            order: 3, values: [("true", "Так / Yes")]),
-        Attribute(
-            code: "kind", datatype: "singlevaluelist", required: false,
-            description: "Вид звернення / Kind of appeal", order: 4,
-            values: AppealKind.allCases.map { ($0.rawValue, $0.rawValue) }),
-        Attribute(
-            code: "district", datatype: "singlevaluelist", required: false,
-            description: "Район / District", order: 5,
-            values: Reference.districts.map { ($0.code, $0.nameUk) }),
-        Attribute(
-            code: "benefit_category", datatype: "singlevaluelist", required: false,
-            description: "Пільгова категорія / Benefit category", order: 6,
-            values: Reference.benefitCategories.map { ($0.code, $0.nameUk) }),
-        Attribute(
-            code: "subject", datatype: "string", required: false,
-            description: "Тема / Subject", order: 7, values: []),
-        Attribute(
-            code: "against", datatype: "singlevaluelist", required: false,
-            description: "Для скарги: орган / For a complaint: the authority", order: 8,
-            values: Reference.authorities.map { ($0.code, $0.nameUk) }),
-        Attribute(
-            code: "confidential", datatype: "singlevaluelist", required: false,
-            description: "Конфіденційно / Confidential", order: 9, values: [("true", "Так / Yes")]),
-    ]
+            [("true", "Так / Yes")]),
+        .choice(
+            "kind", "Вид звернення / Kind of appeal",
+            AppealKind.allCases.map { ($0.rawValue, $0.rawValue) }),
+        .choice("district", "Район / District", Reference.districts.map { ($0.code, $0.nameUk) }),
+        .choice(
+            "benefit_category", "Пільгова категорія / Benefit category",
+            Reference.benefitCategories.map { ($0.code, $0.nameUk) }),
+        .text("subject", "Тема / Subject"),
+        .choice(
+            "against", "Для скарги: орган / For a complaint: the authority",
+            Reference.authorities.map { ($0.code, $0.nameUk) }),
+        .choice("confidential", "Конфіденційно / Confidential", [("true", "Так / Yes")]),
+    ])
+
+    private static func numbered(_ attributes: [Attribute]) -> [Attribute] {
+        attributes.enumerated().map { place, attribute in
+            var attribute = attribute
+            attribute.order = place + 1
+            return attribute
+        }
+    }
 
     func serviceDefinition(code: String, format: Format) async throws -> Response {
         guard Reference.category(code: code) != nil else {
