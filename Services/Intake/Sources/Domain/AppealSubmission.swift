@@ -3,7 +3,8 @@ import HromadaContracts
 
 /// An appeal as a client sends it (ARCHITECTURE.md "Appeal submission"). Every field is optional
 /// here so that validation can name every missing or wrong field at once instead of failing on
-/// the first one during decoding.
+/// the first one during decoding. Code in this module (forms, Open311) builds one with the
+/// memberwise initialisers, every argument defaulting to nil; clients send JSON.
 public struct AppealSubmission: Codable, Sendable, Equatable {
     public struct Author: Codable, Sendable, Equatable {
         public var fullName: String?
@@ -15,28 +16,11 @@ public struct AppealSubmission: Codable, Sendable, Equatable {
         /// `"sms"`: tell the resident by SMS too (issue 15; needs a phone). Absent: email when
         /// given, else SMS to the phone when the SMS channel is on, else the centre's notices.
         public var notifyBy: String?
-        public init(
-            fullName: String? = nil, address: String? = nil, email: String? = nil, phone: String? = nil,
-            preferredLanguage: String? = nil, benefitCategory: String? = nil, notifyBy: String? = nil
-        ) {
-            self.fullName = fullName
-            self.address = address
-            self.email = email
-            self.phone = phone
-            self.preferredLanguage = preferredLanguage
-            self.benefitCategory = benefitCategory
-            self.notifyBy = notifyBy
-        }
     }
     public struct Location: Codable, Sendable, Equatable {
         public var lat: Double?
         public var lon: Double?
         public var address: String?
-        public init(lat: Double? = nil, lon: Double? = nil, address: String? = nil) {
-            self.lat = lat
-            self.lon = lon
-            self.address = address
-        }
     }
 
     public var kind: String?
@@ -75,10 +59,6 @@ public struct AppealSubmission: Codable, Sendable, Equatable {
     public struct Person: Codable, Sendable, Equatable {
         public var fullName: String?
         public var address: String?
-        public init(fullName: String? = nil, address: String? = nil) {
-            self.fullName = fullName
-            self.address = address
-        }
     }
     public struct Representative: Codable, Sendable, Equatable {
         public var fullName: String?
@@ -87,54 +67,11 @@ public struct AppealSubmission: Codable, Sendable, Equatable {
         public var documentNumber: String?
         /// YYYY-MM-DD.
         public var documentDate: String?
-        public init(
-            fullName: String? = nil, address: String? = nil, documentKind: String? = nil,
-            documentNumber: String? = nil, documentDate: String? = nil
-        ) {
-            self.fullName = fullName
-            self.address = address
-            self.documentKind = documentKind
-            self.documentNumber = documentNumber
-            self.documentDate = documentDate
-        }
     }
     public struct Reception: Codable, Sendable, Equatable {
         public var headName: String?
         /// YYYY-MM-DD.
         public var heldOn: String?
-        public init(headName: String? = nil, heldOn: String? = nil) {
-            self.headName = headName
-            self.heldOn = heldOn
-        }
-    }
-
-    public init(
-        kind: String? = nil, category: String? = nil, author: Author? = nil, subject: String? = nil,
-        text: String? = nil,
-        district: String? = nil, location: Location? = nil, centreId: String? = nil, assistedBy: String? = nil,
-        consent: Bool? = nil, confidential: Bool? = nil, against: String? = nil, electronic: Bool? = nil,
-        coSigners: [Person]? = nil, representative: Representative? = nil, reception: Reception? = nil,
-        receivedOn: String? = nil, enteredBy: String? = nil, publish: Bool? = nil
-    ) {
-        self.coSigners = coSigners
-        self.representative = representative
-        self.reception = reception
-        self.receivedOn = receivedOn
-        self.enteredBy = enteredBy
-        self.publish = publish
-        self.kind = kind
-        self.category = category
-        self.author = author
-        self.subject = subject
-        self.text = text
-        self.district = district
-        self.location = location
-        self.centreId = centreId
-        self.assistedBy = assistedBy
-        self.consent = consent
-        self.confidential = confidential
-        self.against = against
-        self.electronic = electronic
     }
 }
 
