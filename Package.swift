@@ -20,6 +20,15 @@ let unixSignals: Target.Dependency = .product(name: "UnixSignals", package: "swi
 let mustache: Target.Dependency = .product(name: "Mustache", package: "swift-mustache")
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 
+let hummingbirdTesting: Target.Dependency = .product(name: "HummingbirdTesting", package: "hummingbird")
+
+/// A test target: its sources in `Tests/<name>`, the one settings array.
+func tests(_ name: String, _ dependencies: [Target.Dependency], resources: [Resource]? = nil) -> Target {
+    .testTarget(
+        name: name, dependencies: dependencies, path: "Tests/\(name)", resources: resources,
+        swiftSettings: swiftSettings)
+}
+
 /// A service's library and its thin executable, laid out the same way for every service.
 func service(_ name: String, executable: String, extra: [Target.Dependency] = [], resources: [Resource]? = nil)
     -> [Target]
@@ -116,8 +125,8 @@ let package = Package(
         .target(
             name: "HromadaRuntime",
             dependencies: [
-                "HromadaCore", "HromadaContracts", "HromadaAMQP", "HromadaPostgres", "HromadaCrypto", "CHromadaShims",
-                hummingbird, logging, metrics, lifecycle, unixSignals, nioCore,
+                "HromadaCore", "HromadaContracts", "HromadaAPI", "HromadaAMQP", "HromadaPostgres", "HromadaCrypto",
+                "CHromadaShims", hummingbird, logging, metrics, lifecycle, unixSignals, nioCore,
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Shared/Runtime", swiftSettings: swiftSettings
@@ -190,74 +199,28 @@ let package = Package(
             ),
 
             // MARK: Tests (unit tests in memory; integration tests against the real servers)
-            .testTarget(
-                name: "CoreTests", dependencies: ["HromadaCore"], path: "Tests/CoreTests", swiftSettings: swiftSettings),
-            .testTarget(
-                name: "ContractsTests", dependencies: ["HromadaContracts"], path: "Tests/ContractsTests",
-                resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
-            .testTarget(
-                name: "PhotoTests",
-                dependencies: [
-                    "HromadaImaging", "HromadaPhotos", "Intake", "Routing", "Audit", "HromadaTestSupport",
-                    "HromadaAMQP",
-                ],
-                path: "Tests/PhotoTests", swiftSettings: swiftSettings
-            ),
-            .testTarget(
-                name: "CryptoTests", dependencies: ["HromadaCrypto"], path: "Tests/CryptoTests",
-                swiftSettings: swiftSettings),
-            .testTarget(
-                name: "AMQPTests", dependencies: ["HromadaAMQP", "HromadaTestSupport"], path: "Tests/AMQPTests",
-                swiftSettings: swiftSettings),
-            .testTarget(
-                name: "PostgresTests", dependencies: ["HromadaPostgres", "HromadaTestSupport"],
-                path: "Tests/PostgresTests", swiftSettings: swiftSettings),
-            .testTarget(
-                name: "RuntimeTests", dependencies: ["HromadaRuntime", "HromadaTestSupport"],
-                path: "Tests/RuntimeTests", swiftSettings: swiftSettings),
-            .testTarget(
-                name: "IntakeTests",
-                dependencies: [
-                    "Intake", "HromadaTestSupport", "HromadaQRCode",
-                    .product(name: "HummingbirdTesting", package: "hummingbird"),
-                ], path: "Tests/IntakeTests", swiftSettings: swiftSettings),
-            .testTarget(
-                name: "RoutingTests",
-                dependencies: [
-                    "Routing", "HromadaTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
-                ], path: "Tests/RoutingTests", swiftSettings: swiftSettings),
-            .testTarget(
-                name: "NotificationTests",
-                dependencies: [
-                    "Notification", "HromadaTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
-                ], path: "Tests/NotificationTests", swiftSettings: swiftSettings),
-            .testTarget(
-                name: "AuditTests",
-                dependencies: [
-                    "Audit", "HromadaTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
-                ], path: "Tests/AuditTests", swiftSettings: swiftSettings),
-            .testTarget(
-                name: "WebTests",
-                dependencies: [
-                    "HromadaWeb", "HromadaTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
-                ],
-                path: "Tests/WebTests", resources: [.copy("Resources")], swiftSettings: swiftSettings
-            ),
-            .testTarget(
-                name: "CtlTests",
-                dependencies: [
-                    "HromadaCtl", "HromadaTestSupport", "HromadaWeb", "HromadaAPI",
-                    .product(name: "HummingbirdTesting", package: "hummingbird"),
-                ], path: "Tests/CtlTests", swiftSettings: swiftSettings),
-            .testTarget(
-                name: "SecurityTests",
-                dependencies: [
+            tests("CoreTests", ["HromadaCore"]),
+            tests("ContractsTests", ["HromadaContracts"], resources: [.copy("Fixtures")]),
+            tests(
+                "PhotoTests",
+                ["HromadaImaging", "HromadaPhotos", "Intake", "Routing", "Audit", "HromadaTestSupport", "HromadaAMQP"]),
+            tests("CryptoTests", ["HromadaCrypto"]),
+            tests("AMQPTests", ["HromadaAMQP", "HromadaTestSupport"]),
+            tests("PostgresTests", ["HromadaPostgres", "HromadaTestSupport"]),
+            tests("RuntimeTests", ["HromadaRuntime", "HromadaTestSupport"]),
+            tests("IntakeTests", ["Intake", "HromadaTestSupport", "HromadaQRCode", hummingbirdTesting]),
+            tests("RoutingTests", ["Routing", "HromadaTestSupport", hummingbirdTesting]),
+            tests("NotificationTests", ["Notification", "HromadaTestSupport", hummingbirdTesting]),
+            tests("AuditTests", ["Audit", "HromadaTestSupport", hummingbirdTesting]),
+            tests(
+                "WebTests", ["HromadaWeb", "HromadaTestSupport", hummingbirdTesting], resources: [.copy("Resources")]),
+            tests("CtlTests", ["HromadaCtl", "HromadaTestSupport", "HromadaWeb", "HromadaAPI", hummingbirdTesting]),
+            tests(
+                "SecurityTests",
+                [
                     "Intake", "Routing", "Notification", "Audit", "HromadaCtl", "HromadaTestSupport", "HromadaAMQP",
                     "HromadaPostgres", "HromadaCrypto",
-                ], path: "Tests/SecurityTests", swiftSettings: swiftSettings),
-            .testTarget(
-                name: "SystemTests",
-                dependencies: ["HromadaTestSupport", "HromadaContracts", "HromadaAMQP", "HromadaPostgres"],
-                path: "Tests/SystemTests", swiftSettings: swiftSettings),
+                ]),
+            tests("SystemTests", ["HromadaTestSupport", "HromadaContracts", "HromadaAMQP", "HromadaPostgres"]),
         ]
 )

@@ -222,10 +222,9 @@ final class ClientCore: @unchecked Sendable {
         if outcome.nacked > 0 { metrics.nacked.increment(by: Int64(outcome.nacked)) }
         if !outcome.returns.isEmpty {
             metrics.returned.increment(by: Int64(outcome.returns.count))
+            let examples = outcome.returns.prefix(3).joined(separator: ", ")
             throw AMQPError(
-                .returned, replyCode: 312,
-                "\(outcome.returns.count) mandatory message(s) unroutable: \(outcome.returns.prefix(3).joined(separator: ", "))"
-            )
+                .returned, replyCode: 312, "\(outcome.returns.count) mandatory message(s) unroutable: \(examples)")
         }
         if outcome.nacked > 0 {
             throw AMQPError(.nacked, "the broker nacked \(outcome.nacked) of \(messages.count) message(s)")

@@ -153,7 +153,8 @@ public struct AMQPTopology: Sendable {
         }
     }
 
-    /// e.g. `arguments: ["x-queue-type": "quorum", "x-dead-letter-exchange": "hromada.dlx", "x-message-ttl": .int(5000)]`
+    /// e.g. `arguments: ["x-queue-type": "quorum", "x-dead-letter-exchange": "hromada.dlx",
+    /// "x-message-ttl": .int(5000)]`
     public struct Queue: Sendable {
         public var name: String
         public var durable: Bool = true
@@ -240,7 +241,8 @@ public struct AMQPError: Error, CustomStringConvertible, Sendable {
         public static let authenticationFailed = Code("authenticationFailed")
         /// The connection was lost or closed by the broker (e.g. restart): retry.
         public static let connectionClosed = Code("connectionClosed")
-        /// The broker closed the channel (404 no such exchange/queue, 406 precondition failed, …); `replyCode` says which.
+        /// The broker closed the channel (404 no such exchange/queue, 406 precondition failed, …);
+        /// `replyCode` says which.
         public static let channelClosed = Code("channelClosed")
         /// The broker nacked at least one published message.
         public static let nacked = Code("nacked")

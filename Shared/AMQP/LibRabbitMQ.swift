@@ -38,6 +38,26 @@ private enum PropertyFlag {
     static let appID: UInt32 = 1 << 3
 }
 
+/// A short-string property: its presence flag and where it lives in `AMQPProperties` and in
+/// librabbitmq's struct. Encoding and decoding both walk `all`, so the two cannot disagree.
+private struct TextProperty: Sendable {
+    let flag: UInt32
+    let field: any WritableKeyPath<AMQPProperties, String?> & Sendable
+    let raw: any WritableKeyPath<amqp_basic_properties_t, amqp_bytes_t> & Sendable
+
+    static let all = [
+        TextProperty(flag: PropertyFlag.contentType, field: \.contentType, raw: \.content_type),
+        TextProperty(flag: PropertyFlag.contentEncoding, field: \.contentEncoding, raw: \.content_encoding),
+        TextProperty(flag: PropertyFlag.correlationID, field: \.correlationID, raw: \.correlation_id),
+        TextProperty(flag: PropertyFlag.replyTo, field: \.replyTo, raw: \.reply_to),
+        TextProperty(flag: PropertyFlag.expiration, field: \.expiration, raw: \.expiration),
+        TextProperty(flag: PropertyFlag.messageID, field: \.messageID, raw: \.message_id),
+        TextProperty(flag: PropertyFlag.type, field: \.type, raw: \.type),
+        TextProperty(flag: PropertyFlag.userID, field: \.userID, raw: \.user_id),
+        TextProperty(flag: PropertyFlag.appID, field: \.appID, raw: \.app_id),
+    ]
+}
+
 private let frameMethod: UInt8 = 1
 private let replySuccess: Int32 = 200
 /// Channel numbers are never reused on one connection (stale confirms of a closed channel cannot
@@ -167,13 +187,10 @@ final class CArena {
     func properties(_ properties: AMQPProperties) -> amqp_basic_properties_t {
         var result = amqp_basic_properties_t()
         var flags: UInt32 = 0
-        if let value = properties.contentType {
-            result.content_type = bytes(value)
-            flags |= PropertyFlag.contentType
-        }
-        if let value = properties.contentEncoding {
-            result.content_encoding = bytes(value)
-            flags |= PropertyFlag.contentEncoding
+        for property in TextProperty.all {
+            guard let value = properties[keyPath: property.field] else { continue }
+            result[keyPath: property.raw] = bytes(value)
+            flags |= property.flag
         }
         if !properties.headers.isEmpty {
             result.headers = table(properties.headers)
@@ -187,37 +204,9 @@ final class CArena {
             result.priority = value
             flags |= PropertyFlag.priority
         }
-        if let value = properties.correlationID {
-            result.correlation_id = bytes(value)
-            flags |= PropertyFlag.correlationID
-        }
-        if let value = properties.replyTo {
-            result.reply_to = bytes(value)
-            flags |= PropertyFlag.replyTo
-        }
-        if let value = properties.expiration {
-            result.expiration = bytes(value)
-            flags |= PropertyFlag.expiration
-        }
-        if let value = properties.messageID {
-            result.message_id = bytes(value)
-            flags |= PropertyFlag.messageID
-        }
         if let value = properties.timestamp {
             result.timestamp = UInt64(max(0, value.timeIntervalSince1970.rounded(.down)))
             flags |= PropertyFlag.timestamp
-        }
-        if let value = properties.type {
-            result.type = bytes(value)
-            flags |= PropertyFlag.type
-        }
-        if let value = properties.userID {
-            result.user_id = bytes(value)
-            flags |= PropertyFlag.userID
-        }
-        if let value = properties.appID {
-            result.app_id = bytes(value)
-            flags |= PropertyFlag.appID
         }
         result._flags = flags
         return result
@@ -275,23 +264,17 @@ enum AMQPDecoding {
 
     static func properties(_ raw: amqp_basic_properties_t) -> AMQPProperties {
         let flags = raw._flags
-        func text(_ flag: UInt32, _ value: amqp_bytes_t) -> String? { flags & flag != 0 ? string(value) : nil }
-        return AMQPProperties(
-            contentType: text(PropertyFlag.contentType, raw.content_type),
-            contentEncoding: text(PropertyFlag.contentEncoding, raw.content_encoding),
-            deliveryMode: flags & PropertyFlag.deliveryMode != 0 ? raw.delivery_mode : nil,
-            messageID: text(PropertyFlag.messageID, raw.message_id),
-            type: text(PropertyFlag.type, raw.type),
-            correlationID: text(PropertyFlag.correlationID, raw.correlation_id),
-            appID: text(PropertyFlag.appID, raw.app_id),
-            timestamp: flags & PropertyFlag.timestamp != 0
-                ? Date(timeIntervalSince1970: TimeInterval(raw.timestamp)) : nil,
-            headers: flags & PropertyFlag.headers != 0 ? table(raw.headers) : [:],
-            expiration: text(PropertyFlag.expiration, raw.expiration),
-            priority: flags & PropertyFlag.priority != 0 ? raw.priority : nil,
-            replyTo: text(PropertyFlag.replyTo, raw.reply_to),
-            userID: text(PropertyFlag.userID, raw.user_id)
-        )
+        var result = AMQPProperties()
+        for property in TextProperty.all where flags & property.flag != 0 {
+            result[keyPath: property.field] = string(raw[keyPath: property.raw])
+        }
+        if flags & PropertyFlag.headers != 0 { result.headers = table(raw.headers) }
+        if flags & PropertyFlag.deliveryMode != 0 { result.deliveryMode = raw.delivery_mode }
+        if flags & PropertyFlag.priority != 0 { result.priority = raw.priority }
+        if flags & PropertyFlag.timestamp != 0 {
+            result.timestamp = Date(timeIntervalSince1970: TimeInterval(raw.timestamp))
+        }
+        return result
     }
 }
 
@@ -683,9 +666,8 @@ final class RabbitConnection {
                 settle(nack.delivery_tag, multiple: nack.multiple != 0, nack: true)
             case AMQPMethodID.basicReturn:
                 let returned = method.decoded!.assumingMemoryBound(to: amqp_basic_return_t.self).pointee
-                outcome.returns.append(
-                    "'\(string(returned.exchange))'/'\(string(returned.routing_key))' (\(returned.reply_code) \(string(returned.reply_text)))"
-                )
+                let destination = "'\(string(returned.exchange))'/'\(string(returned.routing_key))'"
+                outcome.returns.append("\(destination) (\(returned.reply_code) \(string(returned.reply_text)))")
                 var content = amqp_message_t()
                 let reply = amqp_read_message(state, publishChannel, &content, 0)
                 try check(reply, "reading a returned message")

@@ -67,7 +67,8 @@ public enum Migrator {
                 try connection.execute(
                     """
                     INSERT INTO schema_migrations (version, name, checksum)
-                    VALUES (\(migration.version), \(migration.name), encode(sha256(convert_to(\(migration.sql), 'UTF8')), 'hex'))
+                    VALUES (\(migration.version), \(migration.name),
+                            encode(sha256(convert_to(\(migration.sql), 'UTF8')), 'hex'))
                     """
                 )
                 return true

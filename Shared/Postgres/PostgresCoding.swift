@@ -61,40 +61,32 @@ extension Substring: PostgresEncodable {
 
 // MARK: Integers
 
-extension Int: PostgresEncodable, PostgresDecodable {
-    public static var postgresDataType: PostgresDataType { .int8 }
+/// Every integer width writes and reads its decimal text; each says only which column type it is.
+extension PostgresEncodable where Self: FixedWidthInteger {
     public func encodePostgresText() throws -> String? { String(self) }
+}
+
+extension PostgresDecodable where Self: FixedWidthInteger {
     public init(postgresText text: String) throws {
-        guard let value = Int(text) else { throw decodingError(Int.self) }
+        guard let value = Self(text) else { throw decodingError(Self.self) }
         self = value
     }
+}
+
+extension Int: PostgresEncodable, PostgresDecodable {
+    public static var postgresDataType: PostgresDataType { .int8 }
 }
 
 extension Int64: PostgresEncodable, PostgresDecodable {
     public static var postgresDataType: PostgresDataType { .int8 }
-    public func encodePostgresText() throws -> String? { String(self) }
-    public init(postgresText text: String) throws {
-        guard let value = Int64(text) else { throw decodingError(Int64.self) }
-        self = value
-    }
 }
 
 extension Int32: PostgresEncodable, PostgresDecodable {
     public static var postgresDataType: PostgresDataType { .int4 }
-    public func encodePostgresText() throws -> String? { String(self) }
-    public init(postgresText text: String) throws {
-        guard let value = Int32(text) else { throw decodingError(Int32.self) }
-        self = value
-    }
 }
 
 extension Int16: PostgresEncodable, PostgresDecodable {
     public static var postgresDataType: PostgresDataType { .int2 }
-    public func encodePostgresText() throws -> String? { String(self) }
-    public init(postgresText text: String) throws {
-        guard let value = Int16(text) else { throw decodingError(Int16.self) }
-        self = value
-    }
 }
 
 // MARK: Double, Bool
@@ -173,8 +165,9 @@ enum PostgresDateText {
         let (year, month, day) = civil(fromDays: Int(days))
         let second = ofDay / 1_000_000
         let fraction = ofDay % 1_000_000
-        return
-            "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(Int(second / 3600), 2)):\(pad(Int(second / 60 % 60), 2)):\(pad(Int(second % 60), 2)).\(pad(Int(fraction), 6))+00:00"
+        let date = "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
+        let time = "\(pad(Int(second / 3600), 2)):\(pad(Int(second / 60 % 60), 2)):\(pad(Int(second % 60), 2))"
+        return "\(date)T\(time).\(pad(Int(fraction), 6))+00:00"
     }
 
     static func parse(_ text: String) -> Date? {

@@ -1,4 +1,5 @@
 import Foundation
+import HromadaAPI
 import HromadaContracts
 import HromadaCore
 import HromadaPostgres
@@ -6,21 +7,9 @@ import Hummingbird
 import Logging
 import NIOCore
 
-/// One problem with a request, as ARCHITECTURE.md fixes it: `{"field"?, "code", "message"}`.
-public struct FieldError: Codable, Sendable, Equatable {
-    public var field: String?
-    public var code: String
-    public var message: String
-    /// The same message in Ukrainian, for the librarian's form and residents (optional).
-    public var messageUk: String?
-
-    public init(field: String? = nil, code: String, message: String, messageUk: String? = nil) {
-        self.field = field
-        self.code = code
-        self.message = message
-        self.messageUk = messageUk
-    }
-}
+/// One problem with a request, as ARCHITECTURE.md fixes it: `{"field"?, "code", "message"}` (and the
+/// Ukrainian message, where the service gives one). The wire type clients decode, HromadaAPI's.
+public typealias FieldError = ErrorBody.Item
 
 /// Every error a Hromada HTTP API returns outside Open311: a status and `{"errors": [...]}`.
 public struct APIError: HTTPResponseError, CustomStringConvertible, Sendable {
@@ -41,10 +30,10 @@ public struct APIError: HTTPResponseError, CustomStringConvertible, Sendable {
     }
 
     public static func unauthorized(_ message: String = "a valid bearer token is required") -> APIError {
-        APIError(
-            .unauthorized,
-            errors: [FieldError(code: "unauthorized", message: message, messageUk: "Потрібен дійсний токен доступу")],
-            headers: [.wwwAuthenticate: "Bearer"])
+        let error = FieldError(
+            code: "unauthorized", message: message,
+            messageUk: "Потрібен дійсний токен доступу")
+        return APIError(.unauthorized, errors: [error], headers: [.wwwAuthenticate: "Bearer"])
     }
     public static func forbidden(_ message: String = "this role may not do that") -> APIError {
         APIError(.forbidden, code: "forbidden", message: message, messageUk: "Недостатньо прав")
@@ -136,7 +125,8 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         case .keyNotFound(let key, let context):
             let field = (path(context.codingPath).map { $0 + "." } ?? "") + key.stringValue
             return FieldError(
-                field: field, code: "required", message: "\(field) is required", messageUk: "Поле \(field) обовʼязкове")
+                field: field, code: "required", message: "\(field) is required",
+                messageUk: "Поле \(field) обовʼязкове")
         case .typeMismatch(let type, let context):
             return FieldError(field: path(context.codingPath), code: "invalid_type", message: "expected \(type)")
         case .valueNotFound(let type, let context):

@@ -95,8 +95,8 @@ public struct EnvironmentVariable: Sendable, Hashable, CustomStringConvertible {
         "the audit schema owner's connection, used only to run migrations (unset: the service role runs them)")
     public static let sealingKeys = EnvironmentVariable(
         "HROMADA_SEALING_KEYS", services,
-        "keys sealing personal fields on the bus: `<id>:<base64url 32 bytes>`, comma-separated, current first (required)"
-    )
+        "keys sealing personal fields on the bus: `<id>:<base64url 32 bytes>`, comma-separated, "
+            + "current first (required)")
     public static let operatorToken = EnvironmentVariable(
         "HROMADA_OPERATOR_TOKEN", ["hromadactl"], "operators' dashboard login")
     public static let trustedProxies = EnvironmentVariable(
@@ -114,8 +114,8 @@ public struct EnvironmentVariable: Sendable, Hashable, CustomStringConvertible {
     // Issue 19: how long residents' data lives (docs/RETENTION.md).
     public static let appealRetentionYears = EnvironmentVariable(
         "HROMADA_APPEAL_RETENTION_YEARS", ["intake"],
-        "years a closed appeal's file is kept, counted from 1 January after it closed; then its personal data is erased (5)"
-    )
+        "years a closed appeal's file is kept, counted from 1 January after it closed; "
+            + "then its personal data is erased (5)")
     public static let erasureSweepSeconds = EnvironmentVariable(
         "HROMADA_ERASURE_SWEEP_SECONDS", ["intake"], "seconds between retention sweeps (3600; 0 = no sweep)")
     // Issue 18: the open-data export (docs/OPEN-DATA.md).

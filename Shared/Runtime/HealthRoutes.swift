@@ -1,4 +1,5 @@
 import Foundation
+import HromadaAPI
 import Hummingbird
 import Prometheus
 
@@ -14,23 +15,10 @@ public struct ReadinessCheck: Sendable {
 
 /// `GET /health/live`, `GET /health/ready` and `GET /metrics`, the same on every service.
 public enum HealthRoutes {
-    public struct Status: Codable, Sendable {
-        public var status: String
-        public var service: String
-        public var version: String
-        public var checks: [String: String]?
-        /// Events committed but not yet confirmed by the broker (ready only).
-        public var outbox: OutboxLag?
-    }
-
-    public struct OutboxLag: Codable, Sendable {
-        public var rows: Int
-        public var oldestSeconds: Double
-        public init(rows: Int, oldestSeconds: Double) {
-            self.rows = rows
-            self.oldestSeconds = oldestSeconds
-        }
-    }
+    /// The answer of both health routes: the wire type clients decode, HromadaAPI's.
+    public typealias Status = HealthStatus
+    /// Events committed but not yet confirmed by the broker (ready only).
+    public typealias OutboxLag = HealthStatus.OutboxLag
 
     public static func add<Context: RequestContext>(
         to router: Router<Context>,

@@ -14,7 +14,8 @@ public enum Outbox {
         try connection.execute(
             """
             INSERT INTO outbox (event_id, event_type, exchange, routing_key, correlation_id, body)
-            VALUES (\(envelope.id), \(envelope.type), \(Topology.eventsExchange), \(envelope.routingKey), \(envelope.correlationId), \(body))
+            VALUES (\(envelope.id), \(envelope.type), \(Topology.eventsExchange), \(envelope.routingKey),
+                    \(envelope.correlationId), \(body))
             """
         )
     }
