@@ -106,8 +106,10 @@ enum CeilingBench {
                     connectionString: url, poolSize: 4, applicationName: "hromada-bench"), logger: logger)
             try await pool.withConnection { connection in
                 try connection.executeScript(
-                    "CREATE TABLE bench_rows (id bigserial PRIMARY KEY, payload text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())"
-                )
+                    """
+                    CREATE TABLE bench_rows (
+                        id bigserial PRIMARY KEY, payload text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())
+                    """)
             }
             let payload = String(repeating: "п", count: 128)  // 256 bytes of UTF-8
             @Sendable func insertLoop(_ connection: PostgresConnection, until end: Double) throws -> Int {

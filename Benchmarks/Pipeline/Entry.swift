@@ -12,8 +12,8 @@ struct Entry: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hromada-bench",
         abstract:
-            "Submits appeals over HTTP to a running Hromada and measures registration and end-to-end latency, throughput, "
-            + "the broker and PostgreSQL ceilings of the same run, and each service's CPU and memory.")
+            "Submits appeals over HTTP to a running Hromada and measures registration and end-to-end latency, "
+            + "throughput, the broker and PostgreSQL ceilings of the same run, and each service's CPU and memory.")
 
     @Option(help: "Intake base URL.") var intakeURL = "http://127.0.0.1:8080"
     @Option(help: "Ports of the routing, notification and audit services (for /metrics and readiness).")
@@ -235,16 +235,17 @@ struct Entry: AsyncParsableCommand {
             // The intake rate-limits by the key's first 12 characters: start with the random part.
             let key = "\(UUID().uuidString.lowercased())-bench-\(runTag)-\(n)"
             let body = try JSONSerialization.data(withJSONObject: [
-                "name": "Бенчмарк-центр \(n)", "address": "м. Миколаїв, вул. Тестова, \(n + 1)", "key": key,
+                "name": "Бенчмарк-центр \(n)",
+                "address": "м. Миколаїв, вул. Тестова, \(n + 1)",
+                "key": key,
             ])
             let response = try admin.request(
                 method: "PUT", path: "/v1/admin/centres/\(id)",
                 headers: [("Authorization", "Bearer \(adminToken)"), ("Content-Type", "application/json")],
                 body: Array(body))
             guard response.status == 200 || response.status == 201 else {
-                throw ValidationError(
-                    "PUT /v1/admin/centres/\(id) answered \(response.status): \(String(decoding: response.body, as: UTF8.self))"
-                )
+                let answer = String(decoding: response.body, as: UTF8.self)
+                throw ValidationError("PUT /v1/admin/centres/\(id) answered \(response.status): \(answer)")
             }
             keys.append(key)
         }
@@ -346,13 +347,11 @@ struct Entry: AsyncParsableCommand {
         let firstDue = submissions.map(\.dueWall).min() ?? phaseStart
         let lastAnswer = submissions.map { $0.dueWall.addingTimeInterval($0.latency) }.max() ?? phaseStart
         if !refused.isEmpty {
-            say(
-                "phase \(name): refused/failed: \(refused.sorted { $0.key < $1.key }.map { "\($0.value)× \($0.key)" }.joined(separator: ", "))"
-            )
+            let counts = refused.sorted { $0.key < $1.key }.map { "\($0.value)× \($0.key)" }
+            say("phase \(name): refused/failed: \(counts.joined(separator: ", "))")
         }
-        say(
-            "phase \(name): \(accepted.count) of \(count) registered in \(String(format: "%.1f", lastAnswer.timeIntervalSince(firstDue))) s; draining"
-        )
+        let submitting = String(format: "%.1f", lastAnswer.timeIntervalSince(firstDue))
+        say("phase \(name): \(accepted.count) of \(count) registered in \(submitting) s; draining")
 
         // Drain: wait until every accepted appeal's ticket and resident notice were seen and both
         // events are in the audit log (or the timeout passes).
@@ -374,8 +373,8 @@ struct Entry: AsyncParsableCommand {
                 let assignedOnly = ids.filter { timelines[$0]?.assigned != nil }.count
                 let notifiedOnly = ids.filter { timelines[$0]?.residentNotified != nil }.count
                 say(
-                    "phase \(name): draining — of \(ids.count): ticket.assigned \(assignedOnly), resident notified \(notifiedOnly), audited \(audited)"
-                )
+                    "phase \(name): draining — of \(ids.count): ticket.assigned \(assignedOnly), "
+                        + "resident notified \(notifiedOnly), audited \(audited)")
             }
             if (seen == ids.count && audited == ids.count) || Date() > drainDeadline {
                 if Date() > drainDeadline {

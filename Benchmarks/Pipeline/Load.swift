@@ -43,13 +43,19 @@ struct AppealFactory: Sendable {
     let runTag: String
 
     private static let streets = [
-        "вул. Соборна", "просп. Центральний", "вул. Велика Морська", "вул. Адміральська", "просп. Миру",
-        "вул. Космонавтів", "вул. Погранична", "просп. Богоявленський", "вул. Потьомкінська", "вул. Садова",
+        "вул. Соборна", "просп. Центральний", "вул. Велика Морська",
+        "вул. Адміральська", "просп. Миру", "вул. Космонавтів",
+        "вул. Погранична", "просп. Богоявленський",
+        "вул. Потьомкінська", "вул. Садова",
     ]
     private static let surnames = [
-        "Коваленко", "Бондаренко", "Шевченко", "Мельник", "Ткаченко", "Кравченко", "Олійник", "Поліщук",
+        "Коваленко", "Бондаренко", "Шевченко", "Мельник",
+        "Ткаченко", "Кравченко", "Олійник", "Поліщук",
     ]
-    private static let names = ["Олена", "Андрій", "Ірина", "Микола", "Тетяна", "Сергій", "Наталія", "Василь"]
+    private static let names = [
+        "Олена", "Андрій", "Ірина", "Микола", "Тетяна", "Сергій", "Наталія",
+        "Василь",
+    ]
 
     func body(_ index: Int) -> [UInt8] {
         let categories = Reference.categories
@@ -57,8 +63,8 @@ struct AppealFactory: Sendable {
         let category = categories[index % categories.count].code
         let district = districts[(index / categories.count) % districts.count].code
         let street = Self.streets[index % Self.streets.count]
-        let name =
-            "\(Self.surnames[index % Self.surnames.count]) \(Self.names[(index / 7) % Self.names.count]) Бенч\(runTag)x\(index)"
+        let surname = Self.surnames[index % Self.surnames.count]
+        let name = "\(surname) \(Self.names[(index / 7) % Self.names.count]) Бенч\(runTag)x\(index)"
         let object: [String: Any] = [
             "kind": index % 3 == 0 ? "application" : "proposal",
             "category": category,
@@ -70,8 +76,12 @@ struct AppealFactory: Sendable {
             ],
             "subject": "Навантажувальний тест \(runTag) №\(index)",
             "text":
-                "Звернення №\(index) серії \(runTag): прошу перевірити стан об'єкта за адресою \(street), \(1 + index % 150). "
-                + "Проблема триває вже \(2 + index % 20) днів; сусіди також скаржаться. Код перевірки \(UUID().uuidString).",
+                "Звернення №\(index) серії \(runTag): "
+                + "прошу перевірити стан об'єкта "
+                + "за адресою \(street), \(1 + index % 150). "
+                + "Проблема триває вже \(2 + index % 20) днів; "
+                + "сусіди також скаржаться. "
+                + "Код перевірки \(UUID().uuidString).",
             "district": district,
             "consent": true,
             "assistedBy": "Бібліотекар-консультант \(index % 12)",

@@ -108,9 +108,15 @@ enum Markdown {
         return String(format: "%.1f %%", part / whole * 100)
     }
 
-    /// A two-column Markdown table: the header row, its rule, one row per pair.
+    /// A Markdown table: the header row, its rule, one row per entry (each as many cells as the header).
+    static func table(_ header: [String], _ rows: [[String]]) -> String {
+        func line(_ cells: [String]) -> String { "| " + cells.joined(separator: " | ") + " |\n" }
+        return line(header) + "|" + String(repeating: "---|", count: header.count) + "\n" + rows.map(line).joined()
+    }
+
+    /// A two-column Markdown table.
     static func table(_ header: (String, String), _ rows: [(String, String)]) -> String {
-        "| \(header.0) | \(header.1) |\n|---|---|\n" + rows.map { "| \($0.0) | \($0.1) |\n" }.joined()
+        table([header.0, header.1], rows.map { [$0.0, $0.1] })
     }
 
     static func render(_ report: BenchReport) -> String {
@@ -145,10 +151,12 @@ enum Markdown {
                 ("PostgreSQL INSERTs in one transaction", "\(number(c.postgresInsertOneTransactionPerSecond)) rows/s"),
             ]
                 + c.smtp.enumerated().map { index, smtp in
-                    (
-                        "SMTP acceptance\(index == 0 ? " (the pipeline's server)" : " (compared)"): \(smtp.url), "
-                            + "\(smtp.connections) connections\(smtp.reconnectEachMessage ? ", new connection per message" : ""), "
-                            + "\(smtp.accepted) in \(number(smtp.seconds, 1)) s\(smtp.failed > 0 ? ", \(smtp.failed) failed" : "")",
+                    let server = index == 0 ? " (the pipeline's server)" : " (compared)"
+                    let reconnecting = smtp.reconnectEachMessage ? ", new connection per message" : ""
+                    let failed = smtp.failed > 0 ? ", \(smtp.failed) failed" : ""
+                    return (
+                        "SMTP acceptance\(server): \(smtp.url), \(smtp.connections) connections\(reconnecting), "
+                            + "\(smtp.accepted) in \(number(smtp.seconds, 1)) s\(failed)",
                         "\(number(smtp.perSecond)) msg/s"
                     )
                 })
@@ -183,21 +191,19 @@ enum Markdown {
                         ("machine CPU busy (both cores)", "\(number(p.machineBusyPercent, 0)) %"),
                         ("load average before → after", "\(p.loadAverageBefore) → \(p.loadAverageAfter)"),
                     ]) + "\n"
-            out += "| latency (ms) | n | p50 | p95 | p99 | max |\n|---|---|---|---|---|---|\n"
-            func row(_ name: String, _ value: Percentiles?) {
-                if let v = value {
-                    out +=
-                        "| \(name) | \(v.count) | \(number(v.p50, 1)) | \(number(v.p95, 1)) | \(number(v.p99, 1)) | \(number(v.max, 1)) |\n"
-                } else {
-                    out += "| \(name) | 0 | — | — | — | — |\n"
-                }
-            }
-            row("registration (HTTP round trip)", p.registration)
-            row("registered → ticket.assigned", p.toTicketAssigned)
-            row("registered → resident notification.sent", p.toResidentNotified)
-            row("registered → audit appended (appeal.registered)", p.toAuditRegistered)
-            row("registered → audit appended (ticket.assigned)", p.toAuditAssigned)
-            row("registered → all of the above", p.toComplete)
+            let latencies: [(String, Percentiles?)] = [
+                ("registration (HTTP round trip)", p.registration),
+                ("registered → ticket.assigned", p.toTicketAssigned),
+                ("registered → resident notification.sent", p.toResidentNotified),
+                ("registered → audit appended (appeal.registered)", p.toAuditRegistered),
+                ("registered → audit appended (ticket.assigned)", p.toAuditAssigned),
+                ("registered → all of the above", p.toComplete),
+            ]
+            out += table(
+                ["latency (ms)", "n", "p50", "p95", "p99", "max"],
+                latencies.map { name, v in
+                    [name, "\(v?.count ?? 0)"] + [v?.p50, v?.p95, v?.p99, v?.max].map { number($0, 1) }
+                })
             out += "\n"
             out += table(
                 ("ratio to the ceiling (same run)", "value"),
@@ -227,11 +233,13 @@ enum Markdown {
                         ratio(p.endToEndPerSecond, c.postgresInsert4ClientsPerSecond)
                     ),
                 ])
-            out += "\n| process | CPU (% of one core) | peak RSS sampled (MiB) | VmHWM (MiB) |\n|---|---|---|---|\n"
-            for u in p.processes {
-                out +=
-                    "| \(u.name) | \(number(u.cpuPercent, 0)) | \(number(u.peakRSSMiB, 1)) | \(number(u.highWaterMiB, 1)) |\n"
-            }
+            out +=
+                "\n"
+                + table(
+                    ["process", "CPU (% of one core)", "peak RSS sampled (MiB)", "VmHWM (MiB)"],
+                    p.processes.map {
+                        [$0.name, number($0.cpuPercent, 0), number($0.peakRSSMiB, 1), number($0.highWaterMiB, 1)]
+                    })
             if !p.peakQueueDepth.isEmpty {
                 out +=
                     "\nPeak queue depth (ready + unacked): "
@@ -248,16 +256,19 @@ enum Markdown {
             }
             if let rate = p.sustainedPerSecond, let seconds = p.offeredSeconds {
                 out +=
-                    "\nSustained end to end: \(number(rate, 1)) appeals/s completed while \(number(p.offeredRate))/s was "
-                    + "offered for \(number(seconds, 1)) s.\n"
+                    "\nSustained end to end: \(number(rate, 1)) appeals/s completed while "
+                    + "\(number(p.offeredRate))/s was offered for \(number(seconds, 1)) s.\n"
             }
             if let cost = p.cost {
                 out +=
-                    "\nPer completed appeal (\(cost.completed)): broker publishes \(number(cost.publishesPerAppeal, 2)) "
-                    + "(\(cost.publishes)), deliveries to the services' queues \(number(cost.deliveriesPerAppeal, 2)) "
-                    + "(\(cost.deliveries)), database commits \(number(cost.commitsPerAppeal, 2)) (\(cost.commits): every "
-                    + "transaction of the database, the services' polling and the benchmark's reads included), write "
-                    + "transactions \(number(cost.writeTransactionsPerAppeal, 2)) (\(cost.writeTransactions) xids, server-wide), notifications sent \(number(cost.notificationsPerAppeal, 2)).\n"
+                    "\nPer completed appeal (\(cost.completed)): "
+                    + "broker publishes \(number(cost.publishesPerAppeal, 2)) (\(cost.publishes)), "
+                    + "deliveries to the services' queues \(number(cost.deliveriesPerAppeal, 2)) (\(cost.deliveries)), "
+                    + "database commits \(number(cost.commitsPerAppeal, 2)) (\(cost.commits): every "
+                    + "transaction of the database, the services' polling and the benchmark's reads included), "
+                    + "write transactions \(number(cost.writeTransactionsPerAppeal, 2)) "
+                    + "(\(cost.writeTransactions) xids, server-wide), "
+                    + "notifications sent \(number(cost.notificationsPerAppeal, 2)).\n"
             }
             if let windows = p.windows { out += renderWindows(windows, verdict: p.soak) }
         }
@@ -269,42 +280,48 @@ enum Markdown {
         let conversions = TargetTable.conversions(report)
         if !conversions.isEmpty {
             out += "\n### Ceilings in appeals/s (counts of phase \(TargetTable.costPhase(report)?.name ?? "?"))\n\n"
-            out +=
-                "| ceiling | rate | per appeal | appeals/s | bounds the pipeline | arithmetic |\n|---|---|---|---|---|---|\n"
-            for c in conversions {
-                out +=
-                    "| \(c.ceiling) | \(number(c.rate)) \(c.unit) | \(number(c.perAppeal, 2)) | \(number(c.appealsPerSecond)) | "
-                    + "\(c.bounds ? "yes" : "no (the services commit on several connections)") | \(c.arithmetic) |\n"
-            }
+            out += table(
+                ["ceiling", "rate", "per appeal", "appeals/s", "bounds the pipeline", "arithmetic"],
+                conversions.map { c in
+                    [
+                        c.ceiling, "\(number(c.rate)) \(c.unit)", number(c.perAppeal, 2), number(c.appealsPerSecond),
+                        c.bounds ? "yes" : "no (the services commit on several connections)", c.arithmetic,
+                    ]
+                })
         }
         guard !report.targets.isEmpty else { return out }
-        out += "\n### Targets (issue 16)\n\n| target | measured | ratio | met | note |\n|---|---|---|---|---|\n"
-        for t in report.targets {
-            let met = t.met.map { $0 ? "**met**" : "**not met**" } ?? "not measured"
-            out +=
-                "| \(t.target) | \(t.measured) | \(t.ratioPercent.map { number($0, 1) + " %" } ?? "—") | \(met) | \(t.note) |\n"
-        }
+        out += "\n### Targets (issue 16)\n\n"
+        out += table(
+            ["target", "measured", "ratio", "met", "note"],
+            report.targets.map { t in
+                let met = t.met.map { $0 ? "**met**" : "**not met**" } ?? "not measured"
+                return [t.target, t.measured, t.ratioPercent.map { number($0, 1) + " %" } ?? "—", met, t.note]
+            })
         return out
     }
 
     static func renderWindows(_ windows: [SoakWindow], verdict: SoakVerdict?) -> String {
         let services = TargetTable.services
+        let header = [
+            "window", "offered", "registered", "completed in window", "registration p99 (ms)", "end-to-end p99 (ms)",
+        ]
         var out =
-            "\n| window | offered | registered | completed in window | registration p99 (ms) | end-to-end p99 (ms) | "
-            + services.map { "\($0.dropFirst("hromada-".count)) RSS MiB / CPU %" }.joined(separator: " | ") + " |\n"
-        out += "|" + String(repeating: "---|", count: 6 + services.count) + "\n"
-        for w in windows {
-            out +=
-                "| \(w.index + 1) (from \(number(w.startSecond)) s) | \(w.offered) | \(w.registered) | \(w.completed) | "
-                + "\(number(w.registrationP99, 1)) | \(number(w.endToEndP99, 1)) | "
-                + services.map { "\(number(w.rssMiB[$0], 1)) / \(number(w.cpuPercent[$0], 0))" }.joined(
-                    separator: " | ") + " |\n"
-        }
+            "\n"
+            + table(
+                header + services.map { "\($0.dropFirst("hromada-".count)) RSS MiB / CPU %" },
+                windows.map { w in
+                    [
+                        "\(w.index + 1) (from \(number(w.startSecond)) s)", "\(w.offered)", "\(w.registered)",
+                        "\(w.completed)", number(w.registrationP99, 1), number(w.endToEndP99, 1),
+                    ] + services.map { "\(number(w.rssMiB[$0], 1)) / \(number(w.cpuPercent[$0], 0))" }
+                })
         if let verdict {
             out +=
                 "\nSoak verdict (last window within \(number(verdict.tolerance * 100)) % of the first): end-to-end p99 "
-                + "\(verdict.p99Flat ? "flat" : "NOT flat") (\(number(verdict.firstP99, 1)) → \(number(verdict.lastP99, 1)) ms), "
-                + "memory \(verdict.memoryFlat ? "flat" : "NOT flat"); overall **\(verdict.flat ? "flat" : "not flat")**.\n"
+                + "\(verdict.p99Flat ? "flat" : "NOT flat") "
+                + "(\(number(verdict.firstP99, 1)) → \(number(verdict.lastP99, 1)) ms), "
+                + "memory \(verdict.memoryFlat ? "flat" : "NOT flat"); "
+                + "overall **\(verdict.flat ? "flat" : "not flat")**.\n"
         }
         return out
     }

@@ -41,7 +41,9 @@ enum SMTPCeiling {
     /// A message of the size and shape of a registration notice.
     static func message(runTag: String) -> [UInt8] {
         let text = String(
-            repeating: "Ваше звернення зареєстровано. Номер, строк розгляду та посилання для відстеження. ", count: 14)
+            repeating: "Ваше звернення зареєстровано. "
+                + "Номер, строк розгляду та посилання для відстеження. ",
+            count: 14)
         let body = Data(text.utf8).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn])
         let lines = [
             "From: Hromada <no-reply@hromada.mkrada.gov.ua>", "To: <bench-\(runTag)@example.org>",

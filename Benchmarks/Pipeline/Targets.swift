@@ -9,6 +9,11 @@ struct TargetRow: Codable, Sendable {
     /// nil: not measured in this run.
     var met: Bool?
     var note: String
+
+    /// A target this run did not measure, and what would measure it.
+    static func notMeasured(_ target: String, note: String) -> TargetRow {
+        TargetRow(target: target, measured: "not measured", ratioPercent: nil, met: nil, note: note)
+    }
 }
 
 /// A ceiling of the run converted to appeals/s with the per-appeal counts of the same run.
@@ -45,10 +50,12 @@ enum TargetTable {
                     ceiling: "broker publish+consume", rate: broker, unit: "msg/s", perAppeal: messages,
                     appealsPerSecond: broker / messages,
                     arithmetic: "a ceiling message is 1 publish + 1 delivery; an appeal (phase \(phase.name)) is "
-                        + "\(cost.publishes) publishes ÷ \(cost.completed) = \(f(cost.publishesPerAppeal, 2)) publishes and "
-                        + "\(cost.deliveries) deliveries ÷ \(cost.completed) = \(f(cost.deliveriesPerAppeal, 2)) deliveries "
-                        + "(observer's own subtracted) = (\(f(cost.publishesPerAppeal, 2)) + \(f(cost.deliveriesPerAppeal, 2))) ÷ 2 = "
-                        + "\(f(messages, 2)) ceiling messages; \(f(broker)) ÷ \(f(messages, 2)) = \(f(broker / messages)) appeals/s",
+                        + "\(cost.publishes) publishes ÷ \(cost.completed) = \(f(cost.publishesPerAppeal, 2)) "
+                        + "publishes and \(cost.deliveries) deliveries ÷ \(cost.completed) = "
+                        + "\(f(cost.deliveriesPerAppeal, 2)) deliveries (observer's own subtracted) = "
+                        + "(\(f(cost.publishesPerAppeal, 2)) + \(f(cost.deliveriesPerAppeal, 2))) ÷ 2 = "
+                        + "\(f(messages, 2)) ceiling messages; "
+                        + "\(f(broker)) ÷ \(f(messages, 2)) = \(f(broker / messages)) appeals/s",
                     bounds: true))
         }
         for (name, value, bounds) in [
@@ -77,18 +84,15 @@ enum TargetTable {
                     ceiling: "SMTP acceptance (\(smtp.url), \(smtp.connections) connections)", rate: smtp.perSecond,
                     unit: "msg/s", perAppeal: emails, appealsPerSecond: smtp.perSecond / emails,
                     arithmetic: "\(cost.notificationsSent) notification.sent ÷ \(cost.completed) appeals = "
-                        + "\(f(cost.notificationsPerAppeal, 2)) emails per appeal (at least 1); \(f(smtp.perSecond)) ÷ "
-                        + "\(f(emails, 2)) = \(f(smtp.perSecond / emails)) appeals/s",
+                        + "\(f(cost.notificationsPerAppeal, 2)) emails per appeal (at least 1); "
+                        + "\(f(smtp.perSecond)) ÷ \(f(emails, 2)) = \(f(smtp.perSecond / emails)) appeals/s",
                     bounds: true))
         }
         return rows
     }
 
     static func evaluate(_ report: BenchReport) -> [TargetRow] {
-        func f(_ value: Double?, _ digits: Int = 0) -> String {
-            guard let value, value.isFinite else { return "—" }
-            return String(format: "%.\(digits)f", value)
-        }
+        func f(_ value: Double?, _ digits: Int = 0) -> String { Markdown.number(value, digits) }
         var rows: [TargetRow] = []
         let conversions = Self.conversions(report)
         let binding = conversions.filter(\.bounds).min { $0.appealsPerSecond < $1.appealsPerSecond }
@@ -103,13 +107,11 @@ enum TargetTable {
                         + "(offered \(f(s.offeredRate))/s)",
                     ratioPercent: rate / 1000 * 100, met: rate >= 1000 && seconds >= 60,
                     note:
-                        "completed end to end while the load was offered ÷ its seconds; all \(s.completed) of \(s.accepted) "
-                        + "completed by the end of the drain"))
+                        "completed end to end while the load was offered ÷ its seconds; "
+                        + "all \(s.completed) of \(s.accepted) completed by the end of the drain"))
         } else {
             rows.append(
-                TargetRow(
-                    target: "≥ 1,000 appeals/s sustained ≥ 60 s end to end", measured: "not measured",
-                    ratioPercent: nil, met: nil, note: "run the phase `sustained`"))
+                .notMeasured("≥ 1,000 appeals/s sustained ≥ 60 s end to end", note: "run the phase `sustained`"))
         }
         // 2. Or 50 % of the binding ceiling where that makes 1,000/s impossible.
         if let binding {
@@ -119,8 +121,8 @@ enum TargetTable {
             rows.append(
                 TargetRow(
                     target:
-                        "or ≥ 50 % of the binding ceiling in appeals/s (\(binding.ceiling): \(f(binding.appealsPerSecond)) "
-                        + "→ \(f(goal)) appeals/s)",
+                        "or ≥ 50 % of the binding ceiling in appeals/s "
+                        + "(\(binding.ceiling): \(f(binding.appealsPerSecond)) → \(f(goal)) appeals/s)",
                     measured: rate.map { "\(f($0)) appeals/s" } ?? "not measured",
                     ratioPercent: rate.map { $0 / goal * 100 }, met: rate.map { $0 >= goal },
                     note: applies
@@ -147,9 +149,9 @@ enum TargetTable {
                     note: rateNote))
         } else {
             rows.append(
-                TargetRow(
-                    target: "p99 end to end ≤ 250 ms and registration p99 ≤ 50 ms at 200/s",
-                    measured: "not measured", ratioPercent: nil, met: nil, note: "run the phase `rate` at 200/s"))
+                .notMeasured(
+                    "p99 end to end ≤ 250 ms and registration p99 ≤ 50 ms at 200/s",
+                    note: "run the phase `rate` at 200/s"))
         }
         // 5. Half the lowest ceiling.
         let best = report.phases.compactMap { $0.name == "max" ? $0.endToEndPerSecond : $0.sustainedPerSecond }.max()
@@ -157,16 +159,16 @@ enum TargetTable {
             rows.append(
                 TargetRow(
                     target: "≥ 50 % of the lowest ceiling that bounds the pipeline",
-                    measured: "\(f(best)) appeals/s ÷ "
-                        + "\(f(binding.appealsPerSecond)) (\(binding.ceiling)) = \(f(best / binding.appealsPerSecond * 100, 1)) %",
+                    measured: "\(f(best)) appeals/s ÷ \(f(binding.appealsPerSecond)) (\(binding.ceiling)) = "
+                        + "\(f(best / binding.appealsPerSecond * 100, 1)) %",
                     ratioPercent: best / binding.appealsPerSecond / 0.5 * 100,
                     met: best >= binding.appealsPerSecond * 0.5,
                     note: "the best end-to-end rate of the run (sustained phase, or the max phase's)"))
         } else {
             rows.append(
-                TargetRow(
-                    target: "≥ 50 % of the lowest ceiling that bounds the pipeline", measured: "not measured",
-                    ratioPercent: nil, met: nil, note: "needs the ceilings and a phase's counts"))
+                .notMeasured(
+                    "≥ 50 % of the lowest ceiling that bounds the pipeline",
+                    note: "needs the ceilings and a phase's counts"))
         }
         // 6. Memory.
         for service in services {
@@ -186,20 +188,18 @@ enum TargetTable {
             rows.append(
                 TargetRow(
                     target:
-                        "soak at \(f(soak.offeredRate))/s for \(f(soak.offeredSeconds)) s: p99 and memory flat (last window "
-                        + "within 20 % of the first)",
+                        "soak at \(f(soak.offeredRate))/s for \(f(soak.offeredSeconds)) s: "
+                        + "p99 and memory flat (last window within 20 % of the first)",
                     measured: "end-to-end p99 \(f(verdict.firstP99, 1)) → \(f(verdict.lastP99, 1)) ms; RSS MiB "
                         + memory.joined(separator: ", "),
                     ratioPercent: verdict.firstP99.flatMap { a in verdict.lastP99.map { $0 / a * 100 } },
                     met: verdict.flat,
                     note:
-                        "p99 \(verdict.p99Flat ? "flat" : "NOT flat"), memory \(verdict.memoryFlat ? "flat" : "NOT flat"); "
+                        "p99 \(verdict.p99Flat ? "flat" : "NOT flat"), "
+                        + "memory \(verdict.memoryFlat ? "flat" : "NOT flat"); "
                         + "\(soak.windows?.count ?? 0) windows; the issue asks for 600 s at 300/s"))
         } else {
-            rows.append(
-                TargetRow(
-                    target: "10-minute soak at 300/s, p99 and memory flat", measured: "not measured",
-                    ratioPercent: nil, met: nil, note: "run the phase `soak`"))
+            rows.append(.notMeasured("10-minute soak at 300/s, p99 and memory flat", note: "run the phase `soak`"))
         }
         return rows
     }
