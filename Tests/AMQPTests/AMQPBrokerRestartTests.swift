@@ -32,7 +32,8 @@ final class AMQPBrokerRestartTests: XCTestCase {
             throw XCTSkip("no way to restart RabbitMQ here (deploy/local/infra.sh missing)")
         }
         let closeInherited =
-            "for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ \"$fd\" -gt 2 ] 2>/dev/null && eval \"exec $fd>&-\" 2>/dev/null; done; "
+            "for fd in /proc/$$/fd/*; do fd=${fd##*/}; "
+            + "[ \"$fd\" -gt 2 ] 2>/dev/null && eval \"exec $fd>&-\" 2>/dev/null; done; "
         let status = try spawnAndWait(["/bin/bash", "-c", closeInherited + command])
         guard status == 0 else {
             throw RestartFailed(description: "restarting RabbitMQ exited \(status)")
@@ -126,9 +127,10 @@ final class AMQPBrokerRestartTests: XCTestCase {
         XCTAssertTrue(complete, "lost \(missing.count) message(s), e.g. \(missing.sorted().prefix(5))")
         let reconnected = await eventually(within: 30) { consumer.isConnected }
         XCTAssertTrue(reconnected)
+        let distinct = Set(ids).count
         print(
-            "broker restart: \(ids.count) deliveries for \(Set(ids).count) ids (\(ids.count - Set(ids).count) duplicates), \(state.failures) failed publish attempts"
-        )
+            "broker restart: \(ids.count) deliveries for \(distinct) ids (\(ids.count - distinct) duplicates), "
+                + "\(state.failures) failed publish attempts")
         await consumer.close()
         await client.close()
     }

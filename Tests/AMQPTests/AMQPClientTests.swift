@@ -50,7 +50,7 @@ final class AMQPClientTests: XCTestCase {
             ],
             expiration: "600000", priority: 4, replyTo: "replies"
         )
-        let small = Array("{\"kind\":\"proposal\",\"text\":\"Прохання відремонтувати дах\"}".utf8)
+        let small = Array(#"{"kind":"proposal","text":"Прохання відремонтувати дах"}"#.utf8)
         let large = (0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         try await client.publish([
             AMQPOutgoingMessage(
@@ -220,7 +220,8 @@ final class AMQPClientTests: XCTestCase {
         XCTAssertEqual(redelivery.properties.messageID, "c1")
         XCTAssertTrue(redelivery.redelivered)
         consumer.reject(redelivery, requeue: false)
-        let deadAgain = try await eventually(within: 5) { try await broker.queueDepth("q.dead") == 2 }  // m4 + c1 (m3 unacked on client)
+        // m4 + c1 (m3 unacked on client)
+        let deadAgain = try await eventually(within: 5) { try await broker.queueDepth("q.dead") == 2 }
         XCTAssertTrue(deadAgain)
         await consumer.close()
         await client.close()

@@ -37,8 +37,8 @@ final class AMQPConfigurationTests: XCTestCase {
 
     func testAMQPSDefaultsAndQueryParameters() throws {
         let configuration = try AMQPConfiguration(
-            url:
-                "amqps://svc:secret@rmq.local/prod?cacertfile=%2Fetc%2Fca.pem&certfile=/etc/c.pem&keyfile=/etc/k.pem&verify=verify_none&heartbeat=10&connection_timeout=2500&unknown=1"
+            url: "amqps://svc:secret@rmq.local/prod?cacertfile=%2Fetc%2Fca.pem&certfile=/etc/c.pem&keyfile=/etc/k.pem"
+                + "&verify=verify_none&heartbeat=10&connection_timeout=2500&unknown=1"
         )
         XCTAssertTrue(configuration.useTLS)
         XCTAssertEqual(configuration.port, 5671)

@@ -15,11 +15,8 @@ final class PhotoErasureTests: XCTestCase {
             let form = try PhotoSystem.multipart(
                 appeal: PhotoSystem.appeal(subject: subject),
                 files: [("photo", "a.jpg", "image/jpeg", jpeg), ("photo", "b.jpg", "image/jpeg", jpeg)])
-            let created = try await system.intake.request(
-                "POST", "/v1/appeals", body: form.body,
-                headers: ["Authorization": "Bearer \(PhotoSystem.centreKey)", "Content-Type": form.contentType])
-            XCTAssertEqual(created.status, 201, created.text)
-            return try XCTUnwrap((try created.json() as? [String: Any])?["registrationNumber"] as? String)
+            let created = try await system.register(form)
+            return try XCTUnwrap(created["registrationNumber"] as? String)
         }
         let erased = try await register("Стерти")
         let kept = try await register("Залишити")
@@ -63,11 +60,8 @@ final class PhotoErasureTests: XCTestCase {
         let jpeg = try ImageFixtures.image(width: 120, height: 90)
         let form = try PhotoSystem.multipart(
             appeal: PhotoSystem.appeal(), files: [("photo", "a.jpg", "image/jpeg", jpeg)])
-        let created = try await system.intake.request(
-            "POST", "/v1/appeals", body: form.body,
-            headers: ["Authorization": "Bearer \(PhotoSystem.centreKey)", "Content-Type": form.contentType])
-        XCTAssertEqual(created.status, 201, created.text)
-        let number = try XCTUnwrap((try created.json() as? [String: Any])?["registrationNumber"] as? String)
+        let created = try await system.register(form)
+        let number = try XCTUnwrap(created["registrationNumber"] as? String)
         let routing = try XCTUnwrap(system.databases["routing"]).client(poolSize: 1)
         defer { Task { await routing.close() } }
         func references() async throws -> Int {

@@ -9,9 +9,13 @@ import XCTest
 /// must be chosen again; the registered appeal's photo shows on the resident's tracking page.
 final class PhotoFormBrowserTests: XCTestCase {
     static let appeal: [(String, String)] = [
-        ("fullName", "Коваленко Марʼяна Іванівна"), ("address", "вул. Нікольська, 20, кв. 7"),
+        ("fullName", "Коваленко Марʼяна Іванівна"),
+        ("address", "вул. Нікольська, 20, кв. 7"),
         ("kind", "application"), ("category", "heating"),
-        ("text", "Біля будинку на Нікольській, 20 прорвало трубу; фото додаю."),
+        (
+            "text",
+            "Біля будинку на Нікольській, 20 прорвало трубу; фото додаю."
+        ),
     ]
 
     /// Sets the file input `#photos` to `files` (paths), as choosing them in the dialog would.
@@ -98,14 +102,9 @@ final class PhotoTicketPageBrowserTests: XCTestCase {
         let png = try ImageFixtures.image(width: 900, height: 600, suffix: ".png")
         let form = try PhotoSystem.multipart(
             appeal: PhotoSystem.appeal(), files: [("photo", "p.png", "image/png", png)])
-        let created = try await system.intake.request(
-            "POST", "/v1/appeals", body: form.body,
-            headers: ["Authorization": "Bearer \(PhotoSystem.centreKey)", "Content-Type": form.contentType])
-        XCTAssertEqual(created.status, 201, created.text)
-        let official = try await system.routing.request(
-            "POST", "/v1/officials", json: ["name": "Інспектор Фото", "authority": "zhkg", "role": "official"],
-            headers: ["Authorization": "Bearer \(PhotoSystem.adminToken)"])
-        let token = try XCTUnwrap((try official.json() as? [String: Any])?["token"] as? String)
+        _ = try await system.register(form)
+        let official = try await system.createOfficial(name: "Інспектор Фото")
+        let token = try XCTUnwrap(official["token"] as? String)
         var ticket: String?
         _ = try await eventually(timeout: .seconds(20), every: .milliseconds(200)) {
             let list = try await system.routing.request(

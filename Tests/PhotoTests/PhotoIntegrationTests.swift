@@ -50,11 +50,7 @@ final class PhotoIntegrationTests: XCTestCase {
         XCTAssertFalse(bodyText.contains("/9j/"), "no base64 JPEG in the event")
 
         // Routing stored the references; the official's ticket page links them through intake.
-        let official = try await system.routing.request(
-            "POST", "/v1/officials", json: ["name": "Інспектор Фото", "authority": "zhkg", "role": "official"],
-            headers: ["Authorization": "Bearer \(PhotoSystem.adminToken)"])
-        XCTAssertEqual(official.status, 201, official.text)
-        let officialObject = try XCTUnwrap(try official.json() as? [String: Any])
+        let officialObject = try await system.createOfficial(name: "Інспектор Фото")
         let token = try XCTUnwrap(officialObject["token"] as? String)
         let officialId = try XCTUnwrap(officialObject["id"] as? String).lowercased()
         var ticketId: String?
@@ -111,11 +107,7 @@ final class PhotoIntegrationTests: XCTestCase {
         // Audit: the full-size view, by that official, served by intake.
         var views: [[String: Any]] = []
         let recorded = try await eventually(timeout: .seconds(30), every: .milliseconds(300)) {
-            let trail = try await system.audit.request(
-                "GET", "/v1/trail/\(number)", headers: ["Authorization": "Bearer \(PhotoSystem.adminToken)"])
-            guard trail.status == 200, let body = try trail.json() as? [String: Any],
-                let entries = body["entries"] as? [[String: Any]]
-            else { return false }
+            guard let entries = try await system.trailEntries(of: number) else { return false }
             views = entries.filter {
                 $0["type"] as? String == "personal-data.accessed"
                     && ($0["payload"] as? [String: Any])?["purpose"] as? String == "photo.view"

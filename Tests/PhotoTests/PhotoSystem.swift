@@ -59,7 +59,11 @@ final class PhotoSystem: @unchecked Sendable {
         if services.contains("intake") {
             let put = try await system.intake.request(
                 "PUT", "/v1/admin/centres/\(centreId)",
-                json: ["name": "ЦОГ Центральної бібліотеки", "address": "вул. Потьомкінська, 143а", "key": centreKey],
+                json: [
+                    "name": "ЦОГ Центральної бібліотеки",
+                    "address": "вул. Потьомкінська, 143а",
+                    "key": centreKey,
+                ],
                 headers: ["Authorization": "Bearer \(adminToken)"])
             XCTAssertEqual(put.status, 200, put.text)
         }
@@ -123,6 +127,34 @@ final class PhotoSystem: @unchecked Sendable {
         try? await broker.delete()
     }
 
+    /// Registers an appeal with photos as the centre (a `multipart` body); checks the 201 and
+    /// returns its answer.
+    func register(_ form: (body: Data, contentType: String)) async throws -> [String: Any] {
+        let created = try await intake.request(
+            "POST", "/v1/appeals", body: form.body,
+            headers: ["Authorization": "Bearer \(Self.centreKey)", "Content-Type": form.contentType])
+        XCTAssertEqual(created.status, 201, created.text)
+        return try XCTUnwrap(try created.json() as? [String: Any])
+    }
+
+    /// Creates an official of `authority` through routing's admin API; checks the 201 and returns
+    /// the answer (with its `token`).
+    func createOfficial(name: String, authority: String = "zhkg") async throws -> [String: Any] {
+        let official = try await routing.request(
+            "POST", "/v1/officials", json: ["name": name, "authority": authority, "role": "official"],
+            headers: ["Authorization": "Bearer \(Self.adminToken)"])
+        XCTAssertEqual(official.status, 201, official.text)
+        return try XCTUnwrap(try official.json() as? [String: Any])
+    }
+
+    /// The appeal's audit trail, nil while audit cannot answer for it yet.
+    func trailEntries(of registrationNumber: String) async throws -> [[String: Any]]? {
+        let trail = try await audit.request(
+            "GET", "/v1/trail/\(registrationNumber)", headers: ["Authorization": "Bearer \(Self.adminToken)"])
+        guard trail.status == 200, let body = try trail.json() as? [String: Any] else { return nil }
+        return body["entries"] as? [[String: Any]]
+    }
+
     /// Reads observed messages until one of `type` arrives.
     func awaitMessage(type: String) async throws -> AMQPDelivery? {
         var found: AMQPDelivery?
@@ -144,9 +176,12 @@ final class PhotoSystem: @unchecked Sendable {
         [
             "kind": "application", "category": "heating",
             "author": [
-                "fullName": "Шевченко Тарас Григорович", "address": "вул. Садова, 12, кв. 3", "preferredLanguage": "uk",
+                "fullName": "Шевченко Тарас Григорович",
+                "address": "вул. Садова, 12, кв. 3",
+                "preferredLanguage": "uk",
             ],
-            "subject": subject, "text": "Біля під'їзду велика яма, на фото видно її розмір.",
+            "subject": subject,
+            "text": "Біля під'їзду велика яма, на фото видно її розмір.",
         ]
     }
 

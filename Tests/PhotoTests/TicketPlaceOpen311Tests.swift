@@ -40,11 +40,8 @@ final class TicketPlaceOpen311Tests: XCTestCase {
         XCTAssertEqual(event.location?.lat, 46.9659)
 
         // The official's ticket.
-        let official = try await system.routing.request(
-            "POST", "/v1/officials", json: ["name": "Інспектор Місця", "authority": "zhkg", "role": "official"],
-            headers: ["Authorization": "Bearer \(PhotoSystem.adminToken)"])
-        XCTAssertEqual(official.status, 201, official.text)
-        let token = try XCTUnwrap((try official.json() as? [String: Any])?["token"] as? String)
+        let official = try await system.createOfficial(name: "Інспектор Місця")
+        let token = try XCTUnwrap(official["token"] as? String)
         var ticketId: String?
         _ = try await eventually(timeout: .seconds(20), every: .milliseconds(200)) {
             let list = try await system.routing.request(
@@ -75,7 +72,10 @@ final class TicketPlaceOpen311Tests: XCTestCase {
         let osm = "https://www.openstreetmap.org/?mlat=46.965900&amp;mlon=31.997400#map=17/46.965900/31.997400"
         for (path, label) in [
             ("/tickets/\(ticket)?lang=en", "Photo from the Open311 client (external link)"),
-            ("/tickets/\(ticket)/card?lang=uk", "Фото від клієнта Open311 (зовнішнє посилання)"),
+            (
+                "/tickets/\(ticket)/card?lang=uk",
+                "Фото від клієнта Open311 (зовнішнє посилання)"
+            ),
         ] {
             let page = try await browser.get(path, cookie: cookie)
             XCTAssertEqual(page.status, 200, page.text)
@@ -96,11 +96,7 @@ final class TicketPlaceOpen311Tests: XCTestCase {
 
         // Viewing the ticket is recorded as a personal-data access.
         let recorded = try await eventually(timeout: .seconds(30), every: .milliseconds(300)) {
-            let trail = try await system.audit.request(
-                "GET", "/v1/trail/\(number)", headers: ["Authorization": "Bearer \(PhotoSystem.adminToken)"])
-            guard trail.status == 200, let body = try trail.json() as? [String: Any],
-                let entries = body["entries"] as? [[String: Any]]
-            else { return false }
+            guard let entries = try await system.trailEntries(of: number) else { return false }
             return entries.contains {
                 $0["type"] as? String == "personal-data.accessed"
                     && ($0["payload"] as? [String: Any])?["purpose"] as? String == "ticket.view"

@@ -47,8 +47,9 @@ final class PostgresIntegrationTests: XCTestCase {
                 try connection.executeScript(
                     """
                     CREATE TABLE everything (
-                        id serial PRIMARY KEY, s text, i bigint, i64 bigint, i32 integer, i16 smallint, d double precision,
-                        b boolean, u uuid, ts timestamptz, bytes bytea, data bytea, names text[], ids uuid[], nums bigint[], doc jsonb
+                        id serial PRIMARY KEY, s text, i bigint, i64 bigint, i32 integer, i16 smallint,
+                        d double precision, b boolean, u uuid, ts timestamptz, bytes bytea, data bytea,
+                        names text[], ids uuid[], nums bigint[], doc jsonb
                     )
                     """
                 )
@@ -60,7 +61,9 @@ final class PostgresIntegrationTests: XCTestCase {
             let uuid = UUID()
             let ids = [UUID(), UUID()]
             let when = Date(timeIntervalSince1970: 1_767_225_600.654321)
-            let text = "Звернення: опалення не працює — вул. Потьомкінська, 143а «ЦОГ» ї є ґ ' \" \\ 😀"
+            let text =
+                "Звернення: опалення не працює — "
+                + "вул. Потьомкінська, 143а «ЦОГ» ї є ґ ' \" \\ 😀"
             let bytes: [UInt8] = [0, 0, 1, 2, 0, 255, 0]
             let data = Data([0, 0x5C, 0x78, 0])
             let names = ["Олена", "with \"quote\"", "comma, inside", "back\\slash", "NULL", ""]
@@ -68,8 +71,9 @@ final class PostgresIntegrationTests: XCTestCase {
             try await client.execute(
                 """
                 INSERT INTO everything (s, i, i64, i32, i16, d, b, u, ts, bytes, data, names, ids, nums, doc)
-                VALUES (\(text), \(Int.max), \(Int64.min), \(Int32.max), \(Int16.min), \(3.141592653589793), \(true), \(uuid),
-                        \(when), \(bytes), \(data), \(names), \(ids), \([Int64(1), -2, 3]), \(PostgresJSON(doc)))
+                VALUES (\(text), \(Int.max), \(Int64.min), \(Int32.max), \(Int16.min), \(3.141592653589793),
+                        \(true), \(uuid), \(when), \(bytes), \(data), \(names), \(ids), \([Int64(1), -2, 3]),
+                        \(PostgresJSON(doc)))
                 """
             )
             let none: String? = nil
@@ -80,7 +84,10 @@ final class PostgresIntegrationTests: XCTestCase {
             let noBool: Bool? = nil
             let noDouble: Double? = nil
             try await client.execute(
-                "INSERT INTO everything (s, i, u, ts, bytes, b, d) VALUES (\(none), \(noInt), \(noUUID), \(noDate), \(noBytes), \(noBool), \(noDouble))"
+                """
+                INSERT INTO everything (s, i, u, ts, bytes, b, d)
+                VALUES (\(none), \(noInt), \(noUUID), \(noDate), \(noBytes), \(noBool), \(noDouble))
+                """
             )
             let rows = try await client.query("SELECT * FROM everything ORDER BY id")
             XCTAssertEqual(rows.count, 2)
@@ -122,7 +129,10 @@ final class PostgresIntegrationTests: XCTestCase {
 
             // = ANY(array) with each array type.
             let matched = try await client.query(
-                "SELECT count(*) FROM everything WHERE u = ANY(\([uuid, UUID()])) AND s = ANY(\([text])) AND i = ANY(\([Int64.max]))"
+                """
+                SELECT count(*) FROM everything
+                WHERE u = ANY(\([uuid, UUID()])) AND s = ANY(\([text])) AND i = ANY(\([Int64.max]))
+                """
             )
             XCTAssertEqual(try matched.first?.decode(0, as: Int.self), 1)
         }
@@ -136,8 +146,10 @@ final class PostgresIntegrationTests: XCTestCase {
                 defer { try? connection.executeScript("RESET TimeZone") }
                 return try connection.query(
                     """
-                    SELECT '2024-03-10 12:00:00+05:30'::timestamptz AS a, '2024-03-10 08:30:00.5+02'::timestamptz::text AS a_text,
-                           '2024-03-10 06:30:00'::timestamp AS b, '2024-03-10'::date AS c, \(Date(timeIntervalSince1970: 1_710_052_200))::timestamptz AS d
+                    SELECT '2024-03-10 12:00:00+05:30'::timestamptz AS a,
+                           '2024-03-10 08:30:00.5+02'::timestamptz::text AS a_text,
+                           '2024-03-10 06:30:00'::timestamp AS b, '2024-03-10'::date AS c,
+                           \(Date(timeIntervalSince1970: 1_710_052_200))::timestamptz AS d
                     """
                 )
             }
@@ -151,9 +163,9 @@ final class PostgresIntegrationTests: XCTestCase {
             let kyiv = try await client.withConnection { connection in
                 try connection.executeScript("SET TimeZone TO 'Europe/Kyiv'")
                 defer { try? connection.executeScript("RESET TimeZone") }
+                let instant = Date(timeIntervalSince1970: 1_719_835_200.25)
                 return try connection.query(
-                    "SELECT \(Date(timeIntervalSince1970: 1_719_835_200.25))::timestamptz AS t, \(Date(timeIntervalSince1970: 1_719_835_200.25))::timestamptz::text AS s"
-                )
+                    "SELECT \(instant)::timestamptz AS t, \(instant)::timestamptz::text AS s")
             }
             XCTAssertEqual(try kyiv.first?.decode("s", as: String.self), "2024-07-01 15:00:00.25+03")
             XCTAssertEqual(
@@ -188,7 +200,8 @@ final class PostgresIntegrationTests: XCTestCase {
             await assertPostgresError(
                 try await client.withTransaction(isolation: .serializable) { connection in
                     try connection.execute("INSERT INTO items VALUES (\("lost"))")
-                    _ = try? connection.execute("INSERT INTO items VALUES (\("committed"))")  // unique violation, ignored
+                    // A unique violation, ignored.
+                    _ = try? connection.execute("INSERT INTO items VALUES (\("committed"))")
                 }
             ) { error in
                 XCTAssertEqual(error.code, .transactionAborted)
@@ -512,8 +525,8 @@ final class PostgresIntegrationTests: XCTestCase {
             let password = IntegrationEnvironment.secret("postgres", role) ?? role
             let client = PostgresClient(
                 configuration: PostgresConfiguration(
-                    connectionString:
-                        "host=127.0.0.1,127.0.0.1 port=1,5432 dbname=\(name) user=\(role) password=\(password) target_session_attrs=read-write",
+                    connectionString: "host=127.0.0.1,127.0.0.1 port=1,5432 dbname=\(name) user=\(role) "
+                        + "password=\(password) target_session_attrs=read-write",
                     poolSize: 1, searchPath: "intake", applicationName: "failover-test"
                 ),
                 logger: Logger(label: "test")
@@ -545,8 +558,8 @@ final class PostgresIntegrationTests: XCTestCase {
     private let migrations = [
         Migration(
             version: 1, name: "appeals",
-            sql:
-                "CREATE TABLE appeals (id uuid PRIMARY KEY, subject text NOT NULL); CREATE INDEX appeals_subject ON appeals (subject);"
+            sql: "CREATE TABLE appeals (id uuid PRIMARY KEY, subject text NOT NULL); "
+                + "CREATE INDEX appeals_subject ON appeals (subject);"
         ),
         Migration(
             version: 2, name: "appeal status",
@@ -567,8 +580,10 @@ final class PostgresIntegrationTests: XCTestCase {
             XCTAssertEqual(value8, "registered")
             // The tables are in the service's schema.
             let schemas = try await client.query(
-                "SELECT table_schema FROM information_schema.tables WHERE table_name IN ('appeals', 'schema_migrations')"
-            )
+                """
+                SELECT table_schema FROM information_schema.tables
+                WHERE table_name IN ('appeals', 'schema_migrations')
+                """)
             XCTAssertEqual(Set(try schemas.map { try $0.decode(0, as: String.self) }), ["intake"])
 
             // A third migration is applied on top.

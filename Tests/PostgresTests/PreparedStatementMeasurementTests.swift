@@ -179,8 +179,8 @@ final class PreparedStatementMeasurementTests: XCTestCase {
                             """
                             INSERT INTO appeals (id, number, kind, category, subject, author, registered_at,
                                 confidential)
-                            VALUES (\(id), \(id.uuidString), \("complaint"), \("heating"), \("Опалення не працює"),
-                                \(author), \(when), \(false))
+                            VALUES (\(id), \(id.uuidString), \("complaint"), \("heating"),
+                                \("Опалення не працює"), \(author), \(when), \(false))
                             """)
                     }
                 }

@@ -17,24 +17,22 @@ final class SweeperTests: XCTestCase {
             try c.execute(
                 "CREATE TABLE idempotency_keys (key text PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT now())")
             // Inbox: 30 ids from 20 days ago, 5 from 13 days ago, 5 from now.
-            try c.execute(
-                """
-                INSERT INTO inbox (message_id, event_type, received_at)
-                SELECT gen_random_uuid(), 'appeal.returned', now() - make_interval(days => 20) FROM generate_series(1, 30)
-                """)
-            try c.execute(
-                """
-                INSERT INTO inbox (message_id, event_type, received_at)
-                SELECT gen_random_uuid(), 'appeal.returned', now() - make_interval(days => 13) FROM generate_series(1, 5)
-                """)
-            try c.execute(
-                """
-                INSERT INTO inbox (message_id, event_type) SELECT gen_random_uuid(), 'appeal.returned' FROM generate_series(1, 5)
-                """)
+            func receive(_ count: Int32, daysAgo: Int32) throws {
+                try c.execute(
+                    """
+                    INSERT INTO inbox (message_id, event_type, received_at)
+                    SELECT gen_random_uuid(), 'appeal.returned', now() - make_interval(days => \(daysAgo))
+                    FROM generate_series(1, \(count))
+                    """)
+            }
+            try receive(30, daysAgo: 20)
+            try receive(5, daysAgo: 13)
+            try receive(5, daysAgo: 0)
             try c.execute(
                 """
                 INSERT INTO idempotency_keys (key, created_at)
-                VALUES ('old-1', now() - interval '3 days'), ('old-2', now() - interval '49 hours'), ('new', now() - interval '1 hour')
+                VALUES ('old-1', now() - interval '3 days'), ('old-2', now() - interval '49 hours'),
+                       ('new', now() - interval '1 hour')
                 """)
         }
         var settings = Sweeper.Settings()
@@ -89,7 +87,8 @@ final class SweeperTests: XCTestCase {
         let database = fixture.runtime.database
         try await database.execute(
             """
-            INSERT INTO inbox (message_id, event_type, received_at) VALUES (gen_random_uuid(), 'x', now() - interval '40 days')
+            INSERT INTO inbox (message_id, event_type, received_at)
+            VALUES (gen_random_uuid(), 'x', now() - interval '40 days')
             """)
         var settings = Sweeper.Settings()
         settings.initialDelay = .milliseconds(10)
