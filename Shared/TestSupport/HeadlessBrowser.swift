@@ -48,19 +48,11 @@ public final class HeadlessBrowser: @unchecked Sendable {
             "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=\(port)", "--remote-allow-origins=*",
             "--user-data-dir=\(profile.path)", "--window-size=1280,1600", "about:blank",
         ]
-        func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-        // Inherited descriptors closed (as IntegrationEnvironment.infra does), output discarded.
-        let closeInherited =
-            "for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ \"$fd\" -gt 2 ] 2>/dev/null && eval \"exec $fd>&-\" "
-            + "2>/dev/null; done; "
+        // Inherited descriptors closed (as IntegrationEnvironment.infra does), output to the profile's log.
         let command =
-            closeInherited
-            + "exec \(quote(binary)) \(flags.map(quote).joined(separator: " ")) >\(quote(profile.path))/chromium.log 2>&1 </dev/null"
-        var pid = pid_t()
-        let words: [String] = ["/bin/bash", "-c", command]
-        let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
-        defer { for argument in argv { free(argument) } }
-        guard posix_spawn(&pid, "/bin/bash", nil, nil, argv, environ) == 0 else {
+            Shell.closingInheritedDescriptors
+            + "exec \(Shell.quote([binary] + flags)) >\(Shell.quote(profile.path))/chromium.log 2>&1 </dev/null"
+        guard let pid = try? Shell.spawn(["/bin/bash", "-c", command]) else {
             throw BrowserError(description: "chromium could not be started")
         }
         // Wait for the DevTools endpoint and find the page's WebSocket.
@@ -212,24 +204,8 @@ final class DevToolsSocket: @unchecked Sendable {
     var buffer: [UInt8] = []
 
     init(port: UInt16, path: String) throws {
-        fd = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw HeadlessBrowser.BrowserError(description: "no socket") }
         // Never hang a test: a read waits at most 30 s.
-        var timeout = timeval(tv_sec: 30, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = port.bigEndian
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
-        guard connected else {
-            Foundation.close(fd)
-            throw HeadlessBrowser.BrowserError(description: "DevTools socket refused")
-        }
+        fd = try Self.connectLoopback(port: port, readTimeoutSeconds: 30)
         let key = Data((0..<16).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
         let upgrade =
             "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -244,12 +220,11 @@ final class DevToolsSocket: @unchecked Sendable {
 
     func close() { Foundation.close(fd) }
 
-    /// A plain HTTP GET on loopback (DevTools' `/json/list`): the body, or nil when nothing answers.
-    static func get(port: UInt16, path: String) -> Data? {
+    /// A TCP socket connected to `127.0.0.1:port` whose reads give up after `readTimeoutSeconds`.
+    static func connectLoopback(port: UInt16, readTimeoutSeconds: Int) throws -> Int32 {
         let fd = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        defer { Foundation.close(fd) }
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        guard fd >= 0 else { throw HeadlessBrowser.BrowserError(description: "no socket") }
+        var timeout = timeval(tv_sec: readTimeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -260,7 +235,17 @@ final class DevToolsSocket: @unchecked Sendable {
                 connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
             }
         }
-        guard connected else { return nil }
+        guard connected else {
+            Foundation.close(fd)
+            throw HeadlessBrowser.BrowserError(description: "DevTools socket refused")
+        }
+        return fd
+    }
+
+    /// A plain HTTP GET on loopback (DevTools' `/json/list`): the body, or nil when nothing answers.
+    static func get(port: UInt16, path: String) -> Data? {
+        guard let fd = try? connectLoopback(port: port, readTimeoutSeconds: 5) else { return nil }
+        defer { Foundation.close(fd) }
         let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\r\n".utf8)
         guard
             request.withUnsafeBytes({ Foundation.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) })

@@ -75,11 +75,8 @@ public enum IntegrationEnvironment {
     /// under `posix_spawn` + `waitpid` instead, with every inherited descriptor above stderr closed.
     public static func infra(_ arguments: String...) throws {
         let script = repositoryRoot.appendingPathComponent("deploy/local/infra.sh").path
-        let quoted = arguments.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(
-            separator: " ")
-        let closeInherited =
-            "for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ \"$fd\" -gt 2 ] 2>/dev/null && eval \"exec $fd>&-\" 2>/dev/null; done; "
-        let status = try spawnAndWait(["/bin/bash", "-c", closeInherited + "exec /bin/bash '\(script)' \(quoted)"])
+        let command = "exec /bin/bash \(Shell.quote(script)) \(Shell.quote(arguments))"
+        let status = try spawnAndWait(["/bin/bash", "-c", Shell.closingInheritedDescriptors + command])
         guard status == 0 else {
             throw InfraCommandFailed(command: arguments.joined(separator: " "), status: status)
         }
@@ -94,11 +91,9 @@ public enum IntegrationEnvironment {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent(
             "hromada-run-\(UUID().uuidString).out")
         defer { try? FileManager.default.removeItem(at: output) }
-        func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-        let assignments = environment.sorted { $0.key < $1.key }.map { quote("\($0.key)=\($0.value)") }.joined(
-            separator: " ")
         let command =
-            "exec /usr/bin/env -i \(assignments) \(quote(executable)) \(arguments.map(quote).joined(separator: " ")) > \(quote(output.path)) 2>/dev/null </dev/null"
+            "exec /usr/bin/env -i \(Shell.assignments(environment)) \(Shell.quote([executable] + arguments))"
+            + " > \(Shell.quote(output.path)) 2>/dev/null </dev/null"
         let status = try spawnAndWait(["/bin/bash", "-c", command])
         let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
         return (status, text)
@@ -106,19 +101,7 @@ public enum IntegrationEnvironment {
 
     /// Runs a program and waits for it (posix_spawn + waitpid); returns its exit status.
     public static func spawnAndWait(_ arguments: [String]) throws -> Int32 {
-        var pid = pid_t()
-        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { for argument in argv { free(argument) } }
-        let spawned = posix_spawn(&pid, arguments[0], nil, nil, argv, environ)
-        guard spawned == 0 else {
-            throw InfraCommandFailed(command: arguments.joined(separator: " "), status: spawned)
-        }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
-            guard errno == EINTR else { return -1 }
-        }
-        // WIFEXITED / WEXITSTATUS by hand (the macros do not import).
-        return status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        Shell.waitForExit(try Shell.spawn(arguments))
     }
 
     /// The port of a URL (`postgresql://…:5433/…`), or `fallback` when it names none.

@@ -13,7 +13,8 @@ import ServiceLifecycle
 /// HTTP server on a free port — exactly as its executable would, and talks to it over real HTTP.
 ///
 ///     let harness = try await ServiceHarness.start(runtime: runtime, router: router)
-///     let response = try await harness.request("POST", "/v1/appeals", json: body, headers: ["Authorization": "Bearer …"])
+///     let response = try await harness.request(
+///         "POST", "/v1/appeals", json: body, headers: ["Authorization": "Bearer …"])
 ///     await harness.stop()
 public final class ServiceHarness: Sendable {
     public let baseURL: String

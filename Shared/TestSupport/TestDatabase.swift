@@ -117,8 +117,10 @@ public final class TestDatabase: Sendable {
         let name = self.name
         try await Self.withAdmin(IntegrationEnvironment.postgresAdminURL) { connection in
             try connection.query(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = \(name) AND pid <> pg_backend_pid()"
-            )
+                """
+                SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                WHERE datname = \(name) AND pid <> pg_backend_pid()
+                """)
             try connection.executeScript("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
         }
     }
@@ -177,7 +179,8 @@ public final class TestDatabase: Sendable {
     /// The role's password: deploy/local's generated one for the service roles
     /// (`secrets/postgres/<role>`), the role's name for a role only tests create.
     private static func connectionString(host: String, port: Int, database: String, role: String) -> String {
-        "host=\(host) port=\(port) dbname=\(database) user=\(role) password=\(IntegrationEnvironment.secret("postgres", role) ?? role)"
+        let password = IntegrationEnvironment.secret("postgres", role) ?? role
+        return "host=\(host) port=\(port) dbname=\(database) user=\(role) password=\(password)"
     }
 
     /// Host and port of a URI or conninfo (127.0.0.1:5432 when absent).

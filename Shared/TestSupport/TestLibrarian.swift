@@ -35,9 +35,11 @@ public struct TestLibrarian: Sendable {
     /// session's CSRF token. It also sends the old free-text `assistedBy`, which the form ignores.
     public static func appealForm(csrf: String) -> [(String, String)] {
         [
-            ("csrf", csrf), ("fullName", "Коваленко Марія"), ("address", "вул. Нікольська, 20, кв. 7"),
+            ("csrf", csrf), ("fullName", "Коваленко Марія"),
+            ("address", "вул. Нікольська, 20, кв. 7"),
             ("kind", "application"), ("category", "heating"), ("subject", "Холодно"),
-            ("text", "Немає опалення в під'їзді вже тиждень."), ("assistedBy", "Вигадане ім'я"),
+            ("text", "Немає опалення в під'їзді вже тиждень."),
+            ("assistedBy", "Вигадане ім'я"),
         ]
     }
 

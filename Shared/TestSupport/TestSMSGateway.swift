@@ -75,16 +75,12 @@ public final class TestSMSGateway: @unchecked Sendable {
             "KANNEL_SMSC_PORT": "\(smscPort)", "KANNEL_SENDSMS_PORT": "\(sendsmsPort)", "KANNEL_SENDSMS_USER": username,
             "KANNEL_SENDSMS_PASSWORD": password, "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
         ]
-        func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-        let assignments = environment.sorted { $0.key < $1.key }.map { quote("\($0.key)=\($0.value)") }.joined(
-            separator: " ")
         let log = directory.appendingPathComponent("kannel-script.log").path
-        let closeInherited =
-            "for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ \"$fd\" -gt 2 ] 2>/dev/null && eval \"exec $fd>&-\" 2>/dev/null; done; "
         let status = try Self.spawnWithDefaultSignals([
             "/bin/bash", "-c",
-            closeInherited
-                + "exec /usr/bin/env -i \(assignments) /bin/bash \(quote(path)) \(command) >>\(quote(log)) 2>&1 </dev/null",
+            Shell.closingInheritedDescriptors
+                + "exec /usr/bin/env -i \(Shell.assignments(environment)) /bin/bash \(Shell.quote(path)) \(command)"
+                + " >>\(Shell.quote(log)) 2>&1 </dev/null",
         ])
         guard status == 0 else {
             throw Unavailable(description: "kannel.sh \(command) exited with \(status); logs in \(directory.path)")
@@ -106,16 +102,7 @@ public final class TestSMSGateway: @unchecked Sendable {
         for signal in [SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGPIPE] { sigaddset(&defaults, signal) }
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var pid = pid_t()
-        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { for argument in argv { free(argument) } }
-        let spawned = posix_spawn(&pid, arguments[0], nil, &attributes, argv, environ)
-        guard spawned == 0 else { throw Unavailable(description: "posix_spawn failed: \(spawned)") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
-            guard errno == EINTR else { return -1 }
-        }
-        return status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        return Shell.waitForExit(try Shell.spawn(arguments, attributes: &attributes))
     }
 
     /// One SMS as the phone would show it.
@@ -181,21 +168,7 @@ public final class TestSMSGateway: @unchecked Sendable {
 
     /// fakesmsc prints payloads URL-encoded (`+` for a space).
     static func percentDecoded(_ text: String) -> [UInt8] {
-        var out: [UInt8] = []
-        let bytes = Array(text.utf8)
-        var i = 0
-        while i < bytes.count {
-            if bytes[i] == UInt8(ascii: "%"), i + 2 < bytes.count,
-                let value = UInt8(String(decoding: bytes[(i + 1)...(i + 2)], as: UTF8.self), radix: 16)
-            {
-                out.append(value)
-                i += 3
-            } else {
-                out.append(bytes[i] == UInt8(ascii: "+") ? 0x20 : bytes[i])
-                i += 1
-            }
-        }
-        return out
+        HexEscapes.decode(text.replacingOccurrences(of: "+", with: " "), escape: "%")
     }
 
     static func decodeUCS2(_ bytes: [UInt8]) -> String {

@@ -45,7 +45,8 @@ final class AuditRoleTests: XCTestCase {
         let admin = try XCTUnwrap(URLComponents(string: IntegrationEnvironment.postgresAdminURL))
         let database = ProcessInfo.processInfo.environment["HROMADA_PG_DATABASE"] ?? "hromada"
         func url(_ role: String, _ password: String) -> String {
-            "host=\(admin.host ?? "127.0.0.1") port=\(admin.port ?? 5432) dbname=\(database) user=\(role) password=\(password)"
+            "host=\(admin.host ?? "127.0.0.1") port=\(admin.port ?? 5432) dbname=\(database)"
+                + " user=\(role) password=\(password)"
         }
         var logger = Logger(label: "test.audit-roles.stack")
         logger.logLevel = .warning
@@ -88,7 +89,8 @@ final class AuditRoleTests: XCTestCase {
                 """
                 BEGIN;
                 INSERT INTO log (seq, event_id, event_type, correlation_id, actor, occurred_at, stored, prev_hash, hash)
-                VALUES (-1, gen_random_uuid(), 'test.event', gen_random_uuid(), 'test', now(), '\\x7b7d', '\\x00', '\\x01');
+                VALUES (-1, gen_random_uuid(), 'test.event', gen_random_uuid(), 'test', now(),
+                        '\\x7b7d', '\\x00', '\\x01');
                 ROLLBACK;
                 """)
         }
@@ -139,7 +141,8 @@ final class AuditRoleTests: XCTestCase {
             try connection.executeScript(
                 """
                 INSERT INTO log (seq, event_id, event_type, correlation_id, actor, occurred_at, stored, prev_hash, hash)
-                VALUES (1, gen_random_uuid(), 'test.event', gen_random_uuid(), 'test', now(), '\\x7b7d', '\\x00', '\\x01')
+                VALUES (1, gen_random_uuid(), 'test.event', gen_random_uuid(), 'test', now(),
+                        '\\x7b7d', '\\x00', '\\x01')
                 """)
         }
         let count = try await service.query("SELECT count(*) FROM log")

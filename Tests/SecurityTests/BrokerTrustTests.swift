@@ -277,6 +277,7 @@ final class BrokerTrustTests: XCTestCase {
             correlationId: appealId, causationId: nil, producer: Producers.intake)
     }
 
+    /// `envelope` as its producer publishes it (also the say and sealed-bus tests' publisher).
     static func message(_ envelope: Envelope) throws -> AMQPOutgoingMessage {
         AMQPOutgoingMessage(
             exchange: Topology.eventsExchange, routingKey: envelope.routingKey, body: try envelope.encoded(),

@@ -35,7 +35,8 @@ final class ClosedByDefaultTests: XCTestCase {
             [
                 "-c",
                 "source '\(lib)' && secret_ensure postgres postgres && echo && sealing_keys && echo && "
-                    + "stat -c '%a %n' \"$SECRETS_DIR/postgres/postgres\" \"$(sealing_keys_file)\" \"$SECRETS_DIR/sealing\"",
+                    + "stat -c '%a %n' \"$SECRETS_DIR/postgres/postgres\" \"$(sealing_keys_file)\""
+                    + " \"$SECRETS_DIR/sealing\"",
             ],
             environment: ["HROMADA_STATE": state.path, "PATH": "/usr/bin:/bin"])
         XCTAssertEqual(status, 0, output)

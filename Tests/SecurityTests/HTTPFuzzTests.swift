@@ -16,8 +16,18 @@ final class HTTPFuzzTests: XCTestCase {
         /// `{p}` is replaced with a hostile path segment in the path-parameter rounds.
         let path: String
         let kind: Kind
+        /// The `Authorization` header sent with it, none by default.
         let auth: String?
         var takesBody: Bool { method == "POST" || method == "PUT" }
+
+        /// A JSON endpoint unless `kind` says otherwise.
+        init(_ service: String, _ method: String, _ path: String, _ kind: Kind = .json, _ auth: String? = nil) {
+            self.service = service
+            self.method = method
+            self.path = path
+            self.kind = kind
+            self.auth = auth
+        }
     }
 
     static let admin = "Bearer \(SecuritySystem.adminToken)"
@@ -27,93 +37,71 @@ final class HTTPFuzzTests: XCTestCase {
     func endpoints(official: String) -> [Endpoint] {
         let officialAuth = "Bearer \(official)"
         let ticket = "00000000-0000-4000-8000-000000000001"
+        let centreId = SecuritySystem.centreId
         return [
             // intake: JSON API, admin API, Open311, librarian's form and tracking page
-            Endpoint(service: "intake", method: "GET", path: "/v1/categories", kind: .json, auth: nil),
-            Endpoint(service: "intake", method: "GET", path: "/v1/authorities", kind: .json, auth: nil),
-            Endpoint(service: "intake", method: "GET", path: "/v1/districts", kind: .json, auth: nil),
-            Endpoint(service: "intake", method: "POST", path: "/v1/appeals", kind: .json, auth: Self.centre),
-            Endpoint(service: "intake", method: "POST", path: "/v1/appeals", kind: .json, auth: nil),
-            Endpoint(service: "intake", method: "GET", path: "/v1/appeals/{p}", kind: .json, auth: nil),
-            Endpoint(service: "intake", method: "PUT", path: "/v1/admin/centres/{p}", kind: .json, auth: Self.admin),
-            Endpoint(service: "intake", method: "GET", path: "/v1/admin/centres", kind: .json, auth: Self.admin),
-            Endpoint(
-                service: "intake", method: "POST", path: "/v1/admin/centres/{p}/librarians", kind: .json,
-                auth: Self.admin),
-            Endpoint(
-                service: "intake", method: "GET", path: "/v1/admin/centres/{p}/librarians", kind: .json,
-                auth: Self.centre),
-            Endpoint(
-                service: "intake", method: "PUT", path: "/v1/admin/centres/{p}/librarians/{p}", kind: .json,
-                auth: Self.admin),
-            Endpoint(
-                service: "intake", method: "DELETE", path: "/v1/admin/centres/{p}/librarians/{p}", kind: .json,
-                auth: Self.admin),
-            Endpoint(service: "intake", method: "GET", path: "/open311/v2/services.json", kind: .open311, auth: nil),
-            Endpoint(service: "intake", method: "GET", path: "/open311/v2/services.xml", kind: .open311, auth: nil),
-            Endpoint(
-                service: "intake", method: "GET", path: "/open311/v2/services/{p}.json", kind: .open311, auth: nil),
-            Endpoint(service: "intake", method: "GET", path: "/open311/v2/requests.json", kind: .open311, auth: nil),
-            Endpoint(service: "intake", method: "POST", path: "/open311/v2/requests.json", kind: .open311, auth: nil),
-            Endpoint(service: "intake", method: "POST", path: "/open311/v2/requests.xml", kind: .open311, auth: nil),
-            Endpoint(service: "intake", method: "GET", path: "/open311/v2/requests/{p}.xml", kind: .open311, auth: nil),
-            Endpoint(service: "intake", method: "GET", path: "/open311/v2/tokens/{p}.json", kind: .open311, auth: nil),
-            Endpoint(service: "intake", method: "GET", path: "/", kind: .html, auth: nil),
-            Endpoint(service: "intake", method: "GET", path: "/form/login?next={p}", kind: .html, auth: nil),
-            Endpoint(service: "intake", method: "POST", path: "/form/login", kind: .html, auth: nil),
-            Endpoint(service: "intake", method: "POST", path: "/form/logout", kind: .html, auth: nil),
-            Endpoint(service: "intake", method: "POST", path: "/form/appeals", kind: .html, auth: nil),
-            Endpoint(service: "intake", method: "GET", path: "/track?number={p}&token={p}", kind: .html, auth: nil),
+            Endpoint("intake", "GET", "/v1/categories"),
+            Endpoint("intake", "GET", "/v1/authorities"),
+            Endpoint("intake", "GET", "/v1/districts"),
+            Endpoint("intake", "POST", "/v1/appeals", .json, Self.centre),
+            Endpoint("intake", "POST", "/v1/appeals"),
+            Endpoint("intake", "GET", "/v1/appeals/{p}"),
+            Endpoint("intake", "PUT", "/v1/admin/centres/{p}", .json, Self.admin),
+            Endpoint("intake", "GET", "/v1/admin/centres", .json, Self.admin),
+            Endpoint("intake", "POST", "/v1/admin/centres/{p}/librarians", .json, Self.admin),
+            Endpoint("intake", "GET", "/v1/admin/centres/{p}/librarians", .json, Self.centre),
+            Endpoint("intake", "PUT", "/v1/admin/centres/{p}/librarians/{p}", .json, Self.admin),
+            Endpoint("intake", "DELETE", "/v1/admin/centres/{p}/librarians/{p}", .json, Self.admin),
+            Endpoint("intake", "GET", "/open311/v2/services.json", .open311),
+            Endpoint("intake", "GET", "/open311/v2/services.xml", .open311),
+            Endpoint("intake", "GET", "/open311/v2/services/{p}.json", .open311),
+            Endpoint("intake", "GET", "/open311/v2/requests.json", .open311),
+            Endpoint("intake", "POST", "/open311/v2/requests.json", .open311),
+            Endpoint("intake", "POST", "/open311/v2/requests.xml", .open311),
+            Endpoint("intake", "GET", "/open311/v2/requests/{p}.xml", .open311),
+            Endpoint("intake", "GET", "/open311/v2/tokens/{p}.json", .open311),
+            Endpoint("intake", "GET", "/", .html),
+            Endpoint("intake", "GET", "/form/login?next={p}", .html),
+            Endpoint("intake", "POST", "/form/login", .html),
+            Endpoint("intake", "POST", "/form/logout", .html),
+            Endpoint("intake", "POST", "/form/appeals", .html),
+            Endpoint("intake", "GET", "/track?number={p}&token={p}", .html),
             // routing: officials' API (as an official and as the administrator) and web inbox
-            Endpoint(
-                service: "routing", method: "GET", path: "/v1/tickets?status={p}&limit={p}&authority={p}", kind: .json,
-                auth: officialAuth),
-            Endpoint(service: "routing", method: "GET", path: "/v1/tickets/{p}", kind: .json, auth: Self.admin),
-            Endpoint(
-                service: "routing", method: "POST", path: "/v1/tickets/\(ticket)/accept", kind: .json,
-                auth: officialAuth),
-            Endpoint(
-                service: "routing", method: "POST", path: "/v1/tickets/\(ticket)/forward", kind: .json, auth: Self.admin
-            ),
-            Endpoint(service: "routing", method: "POST", path: "/v1/tickets/{p}/{p}", kind: .json, auth: Self.admin),
-            Endpoint(service: "routing", method: "GET", path: "/v1/routing-rules", kind: .json, auth: Self.admin),
-            Endpoint(service: "routing", method: "PUT", path: "/v1/routing-rules", kind: .json, auth: Self.admin),
-            Endpoint(service: "routing", method: "GET", path: "/v1/authorities", kind: .json, auth: officialAuth),
-            Endpoint(service: "routing", method: "GET", path: "/v1/officials", kind: .json, auth: Self.admin),
-            Endpoint(service: "routing", method: "POST", path: "/v1/officials", kind: .json, auth: Self.admin),
-            Endpoint(service: "routing", method: "PUT", path: "/v1/officials/by-name", kind: .json, auth: Self.admin),
-            Endpoint(
-                service: "routing", method: "POST", path: "/v1/officials/{p}/token", kind: .json, auth: Self.admin),
-            Endpoint(
-                service: "routing", method: "DELETE", path: "/v1/officials/{p}/token", kind: .json, auth: Self.admin),
-            Endpoint(service: "routing", method: "GET", path: "/", kind: .html, auth: nil),
-            Endpoint(service: "routing", method: "GET", path: "/login?next={p}", kind: .html, auth: nil),
-            Endpoint(service: "routing", method: "POST", path: "/login", kind: .html, auth: nil),
-            Endpoint(service: "routing", method: "POST", path: "/logout", kind: .html, auth: nil),
-            Endpoint(service: "routing", method: "GET", path: "/tickets/{p}", kind: .html, auth: nil),
-            Endpoint(service: "routing", method: "POST", path: "/tickets/{p}/{p}", kind: .html, auth: nil),
+            Endpoint("routing", "GET", "/v1/tickets?status={p}&limit={p}&authority={p}", .json, officialAuth),
+            Endpoint("routing", "GET", "/v1/tickets/{p}", .json, Self.admin),
+            Endpoint("routing", "POST", "/v1/tickets/\(ticket)/accept", .json, officialAuth),
+            Endpoint("routing", "POST", "/v1/tickets/\(ticket)/forward", .json, Self.admin),
+            Endpoint("routing", "POST", "/v1/tickets/{p}/{p}", .json, Self.admin),
+            Endpoint("routing", "GET", "/v1/routing-rules", .json, Self.admin),
+            Endpoint("routing", "PUT", "/v1/routing-rules", .json, Self.admin),
+            Endpoint("routing", "GET", "/v1/authorities", .json, officialAuth),
+            Endpoint("routing", "GET", "/v1/officials", .json, Self.admin),
+            Endpoint("routing", "POST", "/v1/officials", .json, Self.admin),
+            Endpoint("routing", "PUT", "/v1/officials/by-name", .json, Self.admin),
+            Endpoint("routing", "POST", "/v1/officials/{p}/token", .json, Self.admin),
+            Endpoint("routing", "DELETE", "/v1/officials/{p}/token", .json, Self.admin),
+            Endpoint("routing", "GET", "/", .html),
+            Endpoint("routing", "GET", "/login?next={p}", .html),
+            Endpoint("routing", "POST", "/login", .html),
+            Endpoint("routing", "POST", "/logout", .html),
+            Endpoint("routing", "GET", "/tickets/{p}", .html),
+            Endpoint("routing", "POST", "/tickets/{p}/{p}", .html),
             // notification: centre inbox JSON and HTML
-            Endpoint(
-                service: "notification", method: "GET", path: "/v1/centres/{p}/notices?status={p}", kind: .json,
-                auth: Self.centre),
-            Endpoint(
-                service: "notification", method: "POST",
-                path: "/v1/centres/\(SecuritySystem.centreId)/notices/{p}/read", kind: .json, auth: Self.centre),
-            Endpoint(service: "notification", method: "GET", path: "/centres/{p}/notices", kind: .html, auth: nil),
-            Endpoint(service: "notification", method: "GET", path: "/centres/{p}/login", kind: .html, auth: nil),
-            Endpoint(service: "notification", method: "POST", path: "/centres/{p}/login", kind: .html, auth: nil),
-            Endpoint(service: "notification", method: "POST", path: "/centres/{p}/logout", kind: .html, auth: nil),
-            Endpoint(
-                service: "notification", method: "POST", path: "/centres/{p}/notices/{p}/read", kind: .html, auth: nil),
+            Endpoint("notification", "GET", "/v1/centres/{p}/notices?status={p}", .json, Self.centre),
+            Endpoint("notification", "POST", "/v1/centres/\(centreId)/notices/{p}/read", .json, Self.centre),
+            Endpoint("notification", "GET", "/centres/{p}/notices", .html),
+            Endpoint("notification", "GET", "/centres/{p}/login", .html),
+            Endpoint("notification", "POST", "/centres/{p}/login", .html),
+            Endpoint("notification", "POST", "/centres/{p}/logout", .html),
+            Endpoint("notification", "POST", "/centres/{p}/notices/{p}/read", .html),
             // audit
-            Endpoint(service: "audit", method: "GET", path: "/v1/verify", kind: .json, auth: Self.admin),
-            Endpoint(service: "audit", method: "POST", path: "/v1/verify", kind: .json, auth: Self.admin),
-            Endpoint(service: "audit", method: "GET", path: "/v1/checkpoints", kind: .json, auth: Self.admin),
-            Endpoint(service: "audit", method: "GET", path: "/v1/trail/{p}", kind: .json, auth: Self.admin),
-            Endpoint(
-                service: "audit", method: "GET", path: "/v1/export?from={p}&to={p}", kind: .json, auth: Self.admin),
-            Endpoint(service: "audit", method: "POST", path: "/v1/erase/{p}", kind: .json, auth: Self.admin),
-            Endpoint(service: "audit", method: "POST", path: "/v1/erase/{p}", kind: .json, auth: nil),
+            Endpoint("audit", "GET", "/v1/verify", .json, Self.admin),
+            Endpoint("audit", "POST", "/v1/verify", .json, Self.admin),
+            Endpoint("audit", "GET", "/v1/checkpoints", .json, Self.admin),
+            Endpoint("audit", "GET", "/v1/trail/{p}", .json, Self.admin),
+            Endpoint("audit", "GET", "/v1/export?from={p}&to={p}", .json, Self.admin),
+            Endpoint("audit", "POST", "/v1/erase/{p}", .json, Self.admin),
+            Endpoint("audit", "POST", "/v1/erase/{p}"),
         ]
     }
 
@@ -129,9 +117,43 @@ final class HTTPFuzzTests: XCTestCase {
     /// Hostile bodies: name and bytes.
     static func hostileBodies(seed: UInt64) -> [(String, [UInt8], contentType: String)] {
         let sqlAppeal =
-            #"{"kind":"application","category":"heating' OR '1'='1","author":{"fullName":"Robert'); DROP TABLE appeals;--","address":"1' UNION SELECT key_hash FROM centres--","preferredLanguage":"uk"},"subject":"'; DROP TABLE appeals; --","text":"x' AND pg_sleep(5)--","consent":true,"district":"'; SELECT pg_sleep(5);--","against":"zhkg' --"}"#
+            #"{"kind":"application","category":"heating' OR '1'='1","#
+            + #""author":{"fullName":"Robert'); DROP TABLE appeals;--","#
+            + #""address":"1' UNION SELECT key_hash FROM centres--","preferredLanguage":"uk"},"#
+            + #""subject":"'; DROP TABLE appeals; --","text":"x' AND pg_sleep(5)--","consent":true,"#
+            + #""district":"'; SELECT pg_sleep(5);--","against":"zhkg' --"}"#
         let htmlAppeal =
-            #"{"kind":"application","category":"heating","author":{"fullName":"<script>alert(1)</script> Тест Тестович","address":"<img src=x onerror=alert(1)>","preferredLanguage":"uk"},"subject":"<script>alert(1)</script>","text":"<iframe src=javascript:alert(1)></iframe> достатньо довгий текст звернення","consent":true}"#
+            #"{"kind":"application","category":"heating","#
+            + #""author":{"fullName":"<script>alert(1)</script> Тест Тестович","#
+            + #""address":"<img src=x onerror=alert(1)>","preferredLanguage":"uk"},"#
+            + #""subject":"<script>alert(1)</script>","#
+            + #""text":"<iframe src=javascript:alert(1)></iframe> "#
+            + #"достатньо довгий текст звернення","#
+            + #""consent":true}"#
+        let wrongTypes =
+            #"{"kind":5,"category":[],"author":"me","subject":{},"text":true,"consent":"yes","name":1,"#
+            + #""authority":{},"role":[],"rules":"all","to":7,"newDeadline":"yesterday","key":null,"token":12}"#
+        let hugeNumbers =
+            #"{"kind":"application","category":"heating","author":{"fullName":"А Б","address":"x","#
+            + #""preferredLanguage":"uk"},"subject":"s","text":"tttttttttttttttttttt","consent":true,"#
+            + #""location":{"lat":1e400,"lon":-1e400},"version":99999999999999999999999}"#
+        let xxe =
+            #"<?xml version="1.0"?><!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><appeal><subject>"#
+            + #"&xxe;</subject></appeal>"#
+        let xmlBomb =
+            #"<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">"#
+            + #"<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><l>&c;</l>"#
+        let nulEscaped =
+            #"{"kind":"application","category":"heating","author":{"fullName":"Нуль\u0000Нульович","#
+            + #""address":"a\u0000b","preferredLanguage":"uk"},"subject":"a\u0000b","#
+            + #""text":"текст\u0000 звернення достатньої довжини","consent":true,"#
+            + #""name":"x\u0000y","authority":"zhkg","role":"official"}"#
+        let loneSurrogate =
+            #"{"kind":"application","category":"heating","author":{"fullName":"\ud800 Тест","address":"x","#
+            + #""preferredLanguage":"uk"},"subject":"\udfff","#
+            + #""text":"текст звернення достатньої довжини","consent":true}"#
+        let formSQL =
+            "token=' OR '1'='1&key=' OR 1=1--&service_code=heating'--&api_key=x' OR 'a'='a&description=%3Cscript%3E"
         var deepArray = [UInt8](repeating: UInt8(ascii: "["), count: 10_000)
         deepArray += [UInt8](repeating: UInt8(ascii: "]"), count: 10_000)
         var deepObject: [UInt8] = []
@@ -145,47 +167,17 @@ final class HTTPFuzzTests: XCTestCase {
             ("null", Array("null".utf8), "application/json"),
             ("string", Array("\"x\"".utf8), "application/json"),
             ("empty", [], "application/json"),
-            (
-                "wrong types",
-                Array(
-                    #"{"kind":5,"category":[],"author":"me","subject":{},"text":true,"consent":"yes","name":1,"authority":{},"role":[],"rules":"all","to":7,"newDeadline":"yesterday","key":null,"token":12}"#
-                        .utf8), "application/json"
-            ),
-            (
-                "huge numbers",
-                Array(
-                    #"{"kind":"application","category":"heating","author":{"fullName":"А Б","address":"x","preferredLanguage":"uk"},"subject":"s","text":"tttttttttttttttttttt","consent":true,"location":{"lat":1e400,"lon":-1e400},"version":99999999999999999999999}"#
-                        .utf8), "application/json"
-            ),
-            (
-                "xml",
-                Array(
-                    #"<?xml version="1.0"?><!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><appeal><subject>&xxe;</subject></appeal>"#
-                        .utf8), "application/xml"
-            ),
-            (
-                "xml bomb",
-                Array(
-                    #"<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><l>&c;</l>"#
-                        .utf8), "text/xml"
-            ),
+            ("wrong types", Array(wrongTypes.utf8), "application/json"),
+            ("huge numbers", Array(hugeNumbers.utf8), "application/json"),
+            ("xml", Array(xxe.utf8), "application/xml"),
+            ("xml bomb", Array(xmlBomb.utf8), "text/xml"),
             (
                 "invalid utf-8",
                 Array(#"{"subject":""#.utf8) + [0xFF, 0xFE, 0xC0, 0xAF, 0xED, 0xA0, 0x80]
                     + Array(#"","kind":"application"}"#.utf8), "application/json"
             ),
-            (
-                "nul escaped",
-                Array(
-                    #"{"kind":"application","category":"heating","author":{"fullName":"Нуль\u0000Нульович","address":"a\u0000b","preferredLanguage":"uk"},"subject":"a\u0000b","text":"текст\u0000 звернення достатньої довжини","consent":true,"name":"x\u0000y","authority":"zhkg","role":"official"}"#
-                        .utf8), "application/json"
-            ),
-            (
-                "lone surrogate",
-                Array(
-                    #"{"kind":"application","category":"heating","author":{"fullName":"\ud800 Тест","address":"x","preferredLanguage":"uk"},"subject":"\udfff","text":"текст звернення достатньої довжини","consent":true}"#
-                        .utf8), "application/json"
-            ),
+            ("nul escaped", Array(nulEscaped.utf8), "application/json"),
+            ("lone surrogate", Array(loneSurrogate.utf8), "application/json"),
             ("sql injection", Array(sqlAppeal.utf8), "application/json"),
             ("html injection", Array(htmlAppeal.utf8), "application/json"),
             ("deeply nested array", deepArray, "application/json"),
@@ -194,12 +186,7 @@ final class HTTPFuzzTests: XCTestCase {
                 "form garbage", Array("token=%ff%fe%00&key=%27%20OR%201%3D1--&csrf=%&number=<script>&=&&==".utf8),
                 "application/x-www-form-urlencoded"
             ),
-            (
-                "form sql",
-                Array(
-                    "token=' OR '1'='1&key=' OR 1=1--&service_code=heating'--&api_key=x' OR 'a'='a&description=%3Cscript%3E"
-                        .utf8), "application/x-www-form-urlencoded"
-            ),
+            ("form sql", Array(formSQL.utf8), "application/x-www-form-urlencoded"),
             (
                 "1 MB",
                 Array(#"{"subject":""#.utf8) + [UInt8](repeating: UInt8(ascii: "a"), count: 1_048_576)
@@ -244,7 +231,8 @@ final class HTTPFuzzTests: XCTestCase {
             return
         }
         XCTAssertLessThan(
-            response.status, 500, "\(label) → \(response.status): \(response.text.prefix(300))", file: file, line: line)
+            response.status, 500, "\(label) → \(response.status): \(response.text.prefix(300))",
+            file: file, line: line)
         XCTAssertFalse(response.text.contains("root:x:0:0"), "\(label) leaked /etc/passwd", file: file, line: line)
         guard response.status >= 400 else { return }
         // Refused by the HTTP parser before any route runs (header block over NIO's limit): a bare
@@ -361,7 +349,8 @@ final class HTTPFuzzTests: XCTestCase {
                     [
                         (
                             "Cookie",
-                            "hromada_session=%ff%fe.'--; hromada_centre=<script>alert(1)</script>; lang=<script>; hromada_lang=../../etc"
+                            "hromada_session=%ff%fe.'--; hromada_centre=<script>alert(1)</script>; lang=<script>; "
+                                + "hromada_lang=../../etc"
                         ), forwarded(),
                     ], false
                 ),
@@ -394,7 +383,7 @@ final class HTTPFuzzTests: XCTestCase {
         // Traversal outside any route, and raw bytes in the request line, on every service.
         for service in SecuritySystem.services {
             let port = system.harness(service).port
-            let probe = Endpoint(service: service, method: "GET", path: "(traversal)", kind: .json, auth: nil)
+            let probe = Endpoint(service, "GET", "(traversal)")
             for path in [
                 "/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
                 "/static/..%2f..%2f..%2fetc%2fpasswd",
@@ -418,11 +407,8 @@ final class HTTPFuzzTests: XCTestCase {
                     ("Content-Type", "application/json"), forwarded(),
                 ], body: big)
             check(
-                response,
-                Endpoint(
-                    service: service, method: "POST", path: target, kind: service == "notification" ? .html : .json,
-                    auth: nil),
-                "10 MB", mayDrop: true, tally: &tally)
+                response, Endpoint(service, "POST", target, service == "notification" ? .html : .json), "10 MB",
+                mayDrop: true, tally: &tally)
             // Random request lines and header blocks.
             for i in 0..<10 {
                 let junk = generator.bytes(Int.random(in: 1...512, using: &generator)).map {
@@ -441,10 +427,11 @@ final class HTTPFuzzTests: XCTestCase {
         }
 
         let elapsed = ContinuousClock.now - started
-        let histogram = tally.statuses.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: " ")
+        let histogram = tally.statuses.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }
+            .joined(separator: " ")
         print(
-            "HTTP fuzz: \(tally.requests) requests to \(endpoints(official: "").count) endpoints in \(elapsed); statuses \(histogram); closed without answer: \(tally.dropped)"
-        )
+            "HTTP fuzz: \(tally.requests) requests to \(endpoints(official: "").count) endpoints in \(elapsed);"
+                + " statuses \(histogram); closed without answer: \(tally.dropped)")
         XCTAssertNil(tally.statuses.keys.first { $0 >= 500 }, "a 5xx was answered")
         XCTAssertGreaterThan(
             tally.statuses[400, default: 0] + tally.statuses[422, default: 0], 50,

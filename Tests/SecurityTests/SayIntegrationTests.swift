@@ -26,9 +26,11 @@ final class SayIntegrationTests: XCTestCase {
         // A head who signs zhkg's answers, and officials with email at zhkg and the executive committee.
         let head = try await official(system, name: "Петро Головко", authority: "zhkg", role: "head")
         _ = try await official(
-            system, name: "Ганна Мельник", authority: "zhkg", role: "official", email: "melnyk@zhkg.example.org")
+            system, name: "Ганна Мельник", authority: "zhkg", role: "official",
+            email: "melnyk@zhkg.example.org")
         let mayor = try await official(
-            system, name: "Олег Мер", authority: "executive-committee", role: "head", email: "mayor@city.example.org")
+            system, name: "Олег Мер", authority: "executive-committee", role: "head",
+            email: "mayor@city.example.org")
         // Capture `appeal.disputed` as it travels (sealed), to redeliver and forge it below.
         try await system.client.declare(
             AMQPTopology(
@@ -38,8 +40,10 @@ final class SayIntegrationTests: XCTestCase {
                         queue: Self.observeQueue, exchange: Topology.eventsExchange, routingKey: "appeal.disputed.v1")
                 ]))
 
-        let first = try await answeredAppeal(system, head: head, text: "Відмовлено: ремонт мережі у 2027 році.")
-        let second = try await answeredAppeal(system, head: head, text: "Роз'яснено порядок подання заявки.")
+        let first = try await answeredAppeal(
+            system, head: head, text: "Відмовлено: ремонт мережі у 2027 році.")
+        let second = try await answeredAppeal(
+            system, head: head, text: "Роз'яснено порядок подання заявки.")
 
         // Ratings: once per answer; the same again lands on the same result, another is refused.
         var r = try await post(system, "/track/rating", ["number": first.number, "token": first.token, "rating": "4"])
@@ -86,37 +90,32 @@ final class SayIntegrationTests: XCTestCase {
         // Routing: the ticket went up to the executive committee as a complaint against zhkg.
         let routing = system.databases["routing"]!.client(poolSize: 1)
         defer { Task { await routing.close() } }
-        let wentUp = try await eventually(timeout: .seconds(30), every: .milliseconds(200)) {
-            try await self.count(
-                routing,
-                """
-                SELECT count(*)::int FROM tickets WHERE registration_number = \(first.number)
-                  AND authority = 'executive-committee' AND kind = 'complaint' AND against = 'zhkg'
-                  AND status = 'reopened'
-                """) == 1
-        }
+        let wentUp = try await oneRowEventually(
+            routing,
+            """
+            SELECT count(*)::int FROM tickets WHERE registration_number = \(first.number)
+              AND authority = 'executive-committee' AND kind = 'complaint' AND against = 'zhkg'
+              AND status = 'reopened'
+            """)
         XCTAssertTrue(wentUp, "the complaint went to the body above the one that answered")
         // Intake shows routing's decision.
         let intake = system.databases["intake"]!.client(poolSize: 1)
         defer { Task { await intake.close() } }
-        let shown = try await eventually(timeout: .seconds(30), every: .milliseconds(200)) {
-            try await self.count(
-                intake,
-                """
-                SELECT count(*)::int FROM answer_disputes
-                WHERE outcome = 'accepted' AND complaint_to = 'executive-committee'
-                """) == 1
-        }
+        let shown = try await oneRowEventually(
+            intake,
+            """
+            SELECT count(*)::int FROM answer_disputes
+            WHERE outcome = 'accepted' AND complaint_to = 'executive-committee'
+            """)
         XCTAssertTrue(shown, "intake recorded the acceptance for the tracking page")
-        let reopened = try await eventually(timeout: .seconds(30), every: .milliseconds(200)) {
-            try await self.count(
-                intake,
-                "SELECT count(*)::int FROM appeals WHERE registration_number = \(first.number) AND status = 'reopened'")
-                == 1
-        }
+        let reopened = try await oneRowEventually(
+            intake,
+            "SELECT count(*)::int FROM appeals WHERE registration_number = \(first.number) AND status = 'reopened'")
         XCTAssertTrue(reopened, "the tracking status follows the ticket at the body above")
         let considered = try await trackingPage(system, first)
-        XCTAssertTrue(considered.contains("передано вищому органу"), "what was said still shows: \(considered)")
+        XCTAssertTrue(
+            considered.contains("передано вищому органу"),
+            "what was said still shows: \(considered)")
         XCTAssertFalse(considered.contains("id=\"say-dispute-form\""), "no new dispute while it is considered")
         XCTAssertFalse(considered.contains("id=\"say-rating-form\""))
 
@@ -155,12 +154,12 @@ final class SayIntegrationTests: XCTestCase {
 
         // A redelivery of the same `appeal.disputed` (same message id, as intake) has no second effect.
         let captured = try await capturedDispute(system)
-        try await system.client.publish([message(captured)])
+        try await system.client.publish([BrokerTrustTests.message(captured)])
         // A forgery: the same event claiming another producer (a new id) is dead-lettered, no effect.
         var forged = try Envelope.decode(from: try captured.encoded())
         forged.id = UUID()
         forged.producer = Producers.notification
-        try await system.client.publish([message(forged)])
+        try await system.client.publish([BrokerTrustTests.message(forged)])
         let dead = EventTopology.deadLetterQueue(Topology.Queue.routing.rawValue)
         var reasons: [String] = []
         let refused = try await eventually(timeout: .seconds(30), every: .milliseconds(200)) {
@@ -193,31 +192,34 @@ final class SayIntegrationTests: XCTestCase {
         let ticket = try XCTUnwrap(try ticketRows.first?.decode(0, as: UUID.self)).uuidString.lowercased()
         let answer = try await system.request(
             "routing", "POST", "/v1/tickets/\(ticket)/answer",
-            json: ["outcome": "explained", "text": "Пояснюємо: ремонт мережі заплановано на травень 2027 року."],
+            json: [
+                "outcome": "explained",
+                "text": "Пояснюємо: ремонт мережі "
+                    + "заплановано на травень 2027 року.",
+            ],
             headers: ["Authorization": "Bearer \(mayor)"])
         XCTAssertEqual(answer.status, 200, answer.text)
-        let answeredAbove = try await eventually(timeout: .seconds(30), every: .milliseconds(200)) {
-            try await self.count(
-                intake,
-                """
-                SELECT count(*)::int FROM appeal_history h JOIN appeals a ON a.id = h.appeal_id
-                WHERE a.registration_number = \(first.number) AND h.status = 'answered'
-                  AND h.authority = 'executive-committee'
-                """) == 1
-        }
+        let answeredAbove = try await oneRowEventually(
+            intake,
+            """
+            SELECT count(*)::int FROM appeal_history h JOIN appeals a ON a.id = h.appeal_id
+            WHERE a.registration_number = \(first.number) AND h.status = 'answered'
+              AND h.authority = 'executive-committee'
+            """)
         XCTAssertTrue(answeredAbove)
         r = try await post(
             system, "/track/dispute",
-            ["number": first.number, "token": first.token, "reason": "І з цією відповіддю я не згодна."])
+            [
+                "number": first.number, "token": first.token,
+                "reason": "І з цією відповіддю я не згодна.",
+            ])
         XCTAssertEqual(r.status, 303, "intake's own check lets it through: \(r.text)")
-        let refusedAbove = try await eventually(timeout: .seconds(30), every: .milliseconds(200)) {
-            try await self.count(
-                intake,
-                """
-                SELECT count(*)::int FROM answer_disputes
-                WHERE outcome = 'refused' AND refusal_code = 'no-higher-body'
-                """) == 1
-        }
+        let refusedAbove = try await oneRowEventually(
+            intake,
+            """
+            SELECT count(*)::int FROM answer_disputes
+            WHERE outcome = 'refused' AND refusal_code = 'no-higher-body'
+            """)
         XCTAssertTrue(refusedAbove, "routing's refusal reaches intake")
         let page = try await trackingPage(system, first)
         XCTAssertTrue(page.contains("id=\"say-dispute-state\""), page)
@@ -282,13 +284,9 @@ final class SayIntegrationTests: XCTestCase {
             "routing", "POST", "\(path)/answer", json: ["outcome": "refused", "text": text],
             headers: ["Authorization": "Bearer \(head)"])
         XCTAssertEqual(r.status, 200, r.text)
-        let tracked = try await eventually(timeout: .seconds(30), every: .milliseconds(200)) {
-            try await self.count(
-                intake,
-                "SELECT count(*)::int FROM appeals WHERE registration_number = \(appeal.number) AND status = 'answered'"
-            )
-                == 1
-        }
+        let tracked = try await oneRowEventually(
+            intake,
+            "SELECT count(*)::int FROM appeals WHERE registration_number = \(appeal.number) AND status = 'answered'")
         XCTAssertTrue(tracked, "intake's tracking shows the answer")
         return appeal
     }
@@ -312,6 +310,12 @@ final class SayIntegrationTests: XCTestCase {
         try await client.query(sql).first?.decode(0, as: Int.self) ?? 0
     }
 
+    /// Whether `sql` (a `count(*)`) counts exactly one within 30 s: for an effect that travels
+    /// through the broker to another service's schema.
+    func oneRowEventually(_ client: PostgresClient, _ sql: PostgresQuery) async throws -> Bool {
+        try await eventually(timeout: .seconds(30), every: .milliseconds(200)) { try await count(client, sql) == 1 }
+    }
+
     func capturedDispute(_ system: SecuritySystem) async throws -> Envelope {
         var found: Envelope?
         _ = try await eventually(timeout: .seconds(10), every: .milliseconds(100)) {
@@ -322,14 +326,5 @@ final class SayIntegrationTests: XCTestCase {
             return found != nil
         }
         return try XCTUnwrap(found, "appeal.disputed was observed on the bus")
-    }
-
-    func message(_ envelope: Envelope) throws -> AMQPOutgoingMessage {
-        AMQPOutgoingMessage(
-            exchange: Topology.eventsExchange, routingKey: envelope.routingKey, body: try envelope.encoded(),
-            properties: AMQPProperties(
-                contentType: Topology.contentType, deliveryMode: Topology.deliveryMode,
-                messageID: envelope.id.uuidString.lowercased(), type: envelope.type,
-                correlationID: envelope.correlationId.uuidString.lowercased(), appID: envelope.producer))
     }
 }

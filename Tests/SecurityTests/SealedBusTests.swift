@@ -91,12 +91,15 @@ final class SealedBusTests: XCTestCase {
             appealId: appealId, registrationNumber: "MK-2026-\(Int.random(in: 100_000...999_999))",
             registeredAt: Date(),
             kind: .application, category: "heating",
-            author: .init(fullName: "Остап Вишня-Тест", address: "вул. Закрита, 7", email: "ostap.sealed@example.org"),
-            subject: "Закрита тема", text: "Закритий текст звернення", trackingToken: "sealedTrackingToken0123456789ab",
-            channel: "api")
+            author: .init(
+                fullName: "Остап Вишня-Тест", address: "вул. Закрита, 7",
+                email: "ostap.sealed@example.org"),
+            subject: "Закрита тема", text: "Закритий текст звернення",
+            trackingToken: "sealedTrackingToken0123456789ab", channel: "api")
         let clear = try Envelope(event: event, correlationId: appealId, causationId: nil, producer: Producers.intake)
         let personal = [
-            "Остап Вишня-Тест", "вул. Закрита, 7", "ostap.sealed@example.org", "Закрита тема",
+            "Остап Вишня-Тест", "вул. Закрита, 7", "ostap.sealed@example.org",
+            "Закрита тема",
             "Закритий текст звернення", "sealedTrackingToken0123456789ab",
         ]
 
@@ -161,8 +164,9 @@ final class SealedBusTests: XCTestCase {
         let event = AppealRegistered(
             appealId: appealId, registrationNumber: number, registeredAt: Date(), kind: .application,
             category: "heating",
-            author: .init(fullName: "Давній Заявник", address: "вул. Стара, 1"), subject: "Стара тема",
-            text: "Звернення з черги до оновлення", trackingToken: "oldClearTrackingToken0123456789", channel: "api")
+            author: .init(fullName: "Давній Заявник", address: "вул. Стара, 1"),
+            subject: "Стара тема", text: "Звернення з черги до оновлення",
+            trackingToken: "oldClearTrackingToken0123456789", channel: "api")
         let clear = try Envelope(event: event, correlationId: appealId, causationId: nil, producer: Producers.intake)
         XCTAssertFalse(clear.isSealed)
         try await system.client.publish([try BrokerTrustTests.message(clear)])

@@ -20,7 +20,9 @@ final class SecurityChecksTests: XCTestCase {
     static let piiEmail = "zyuzyakevych.pii.probe@example.org"
     static let piiPhone = "+380509876543"
     static let piiAddress = "вул. Неіснуюча, 4242-Щ, кв. 97"
-    static let piiText = "Унікальний-текст-звернення-QX7 про відсутність опалення в будинку вже тиждень."
+    static let piiText =
+        "Унікальний-текст-звернення-QX7 про відсутність "
+        + "опалення в будинку вже тиждень."
 
     func testInjectionIsInertHTMLEscapedTokensHashedAndNoPersonalDataLogged() async throws {
         let logs = CapturedLogs()
@@ -102,8 +104,11 @@ final class SecurityChecksTests: XCTestCase {
         var everything = ""
         for (service, db) in system.databases {
             let rows = try await db.adminClient().query(
-                "SELECT table_name, query_to_xml(format('SELECT * FROM %I.%I', table_schema, table_name), true, false, '')::text FROM information_schema.tables WHERE table_schema = \(service) AND table_type = 'BASE TABLE'"
-            )
+                """
+                SELECT table_name,
+                       query_to_xml(format('SELECT * FROM %I.%I', table_schema, table_name), true, false, '')::text
+                FROM information_schema.tables WHERE table_schema = \(service) AND table_type = 'BASE TABLE'
+                """)
             for row in rows { everything += "\n[\(service).\(row.text(0) ?? "")]\n" + (row.text(1) ?? "") }
         }
         XCTAssertFalse(everything.contains(SecuritySystem.centreKey), "a centre key is stored in plaintext")
@@ -171,8 +176,8 @@ final class SecurityChecksTests: XCTestCase {
                 Array("not json at all".utf8), Array("{}".utf8), Array(#"{"id":"x","type":5}"#.utf8),
                 [0xFF, 0xFE, 0x00, 0xC0],
                 Array(
-                    #"{"id":"6f1c1a52-0000-4000-8000-000000000000","type":"appeal.registered","version":1,"occurredAt":"yesterday","correlationId":"x","producer":"p","payload":{}}"#
-                        .utf8),
+                    (#"{"id":"6f1c1a52-0000-4000-8000-000000000000","type":"appeal.registered","version":1,"#
+                        + #""occurredAt":"yesterday","correlationId":"x","producer":"p","payload":{}}"#).utf8),
                 generator.bytes(300),
             ]
             let marker = UUID().uuidString
@@ -230,9 +235,10 @@ final class SecurityChecksTests: XCTestCase {
             XCTAssertTrue(dead.allSatisfy { d in garbage.contains(d.body) }, "dead-lettered bodies were altered")
             let unknownDead = try await system.client.queueState("\(queue).dead").messages
             XCTAssertEqual(unknownDead, 0, "\(queue): an unknown event type was dead-lettered instead of skipped")
+            let example = dead.first?.properties.headers[Topology.Header.lastError]?.stringValue?.prefix(60) ?? ""
             counts.append(
-                "\(queue): \(dead.count) garbage dead-lettered (reason e.g. \"\(dead.first?.properties.headers[Topology.Header.lastError]?.stringValue?.prefix(60) ?? "")\"), 2 unknown skipped, valid processed"
-            )
+                "\(queue): \(dead.count) garbage dead-lettered (reason e.g. \"\(example)\"), 2 unknown skipped,"
+                    + " valid processed")
         }
         print(counts.joined(separator: "\n"))
     }
@@ -246,6 +252,11 @@ final class SecurityChecksTests: XCTestCase {
         let url = URLComponents(string: IntegrationEnvironment.postgresAdminURL)
         let host = url?.host ?? "127.0.0.1"
         let port = url?.port ?? 5432
+        /// `role` on `database` with its generated password (the role's name where none was generated).
+        func conninfo(_ database: String, _ role: String) -> String {
+            let password = IntegrationEnvironment.secret("postgres", role) ?? role
+            return "host=\(host) port=\(port) dbname=\(database) user=\(role) password=\(password)"
+        }
         let quiet: Logger = {
             var logger = Logger(label: "roles-test")
             logger.logLevel = .critical
@@ -253,9 +264,7 @@ final class SecurityChecksTests: XCTestCase {
         }()
         let admin = PostgresClient(
             configuration: PostgresConfiguration(
-                connectionString:
-                    "host=\(host) port=\(port) dbname=\(name) user=postgres password=\(IntegrationEnvironment.secret("postgres", "postgres") ?? "postgres")",
-                poolSize: 1), logger: quiet)
+                connectionString: conninfo(name, "postgres"), poolSize: 1), logger: quiet)
         addTeardownBlock {
             await admin.close()
             let root = PostgresClient(
@@ -268,24 +277,26 @@ final class SecurityChecksTests: XCTestCase {
         try await admin.withConnection { c in
             for s in services {
                 try c.executeScript(
-                    "CREATE TABLE \(s).probe (x int); ALTER TABLE \(s).probe OWNER TO hromada_\(s); INSERT INTO \(s).probe VALUES (1)"
-                )
+                    """
+                    CREATE TABLE \(s).probe (x int); ALTER TABLE \(s).probe OWNER TO hromada_\(s);
+                    INSERT INTO \(s).probe VALUES (1)
+                    """)
             }
         }
         var refused = 0
         for role in services {
             let client = PostgresClient(
                 configuration: PostgresConfiguration(
-                    connectionString:
-                        "host=\(host) port=\(port) dbname=\(name) user=hromada_\(role) password=\(IntegrationEnvironment.secret("postgres", "hromada_\(role)") ?? "hromada_\(role)")",
-                    poolSize: 1), logger: quiet)
+                    connectionString: conninfo(name, "hromada_\(role)"), poolSize: 1), logger: quiet)
             let outcome = try await client.withConnection { c -> [String] in
                 var problems: [String] = []
                 // Its own schema works.
                 do {
                     try c.executeScript(
-                        "CREATE TABLE \(role).mine (x int); INSERT INTO \(role).mine VALUES (1); SELECT * FROM \(role).probe"
-                    )
+                        """
+                        CREATE TABLE \(role).mine (x int); INSERT INTO \(role).mine VALUES (1);
+                        SELECT * FROM \(role).probe
+                        """)
                 } catch { problems.append("\(role) cannot use its own schema: \(error)") }
                 for other in services where other != role {
                     for sql in [
@@ -319,15 +330,14 @@ final class SecurityChecksTests: XCTestCase {
         // The same in the shared `hromada` database, by privilege (no object is touched there).
         let shared = PostgresClient(
             configuration: PostgresConfiguration(
-                connectionString:
-                    "host=\(host) port=\(port) dbname=hromada user=postgres password=\(IntegrationEnvironment.secret("postgres", "postgres") ?? "postgres")",
-                poolSize: 1), logger: quiet)
+                connectionString: conninfo("hromada", "postgres"), poolSize: 1), logger: quiet)
         let leaks = try await shared.query(
             """
             SELECT r.s || ' -> ' || n.s FROM unnest(ARRAY['intake','routing','notification','audit']) AS r(s)
             CROSS JOIN unnest(ARRAY['intake','routing','notification','audit']) AS n(s)
             WHERE r.s <> n.s AND EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = n.s)
-              AND (has_schema_privilege('hromada_' || r.s, n.s, 'USAGE') OR has_schema_privilege('hromada_' || r.s, n.s, 'CREATE'))
+              AND (has_schema_privilege('hromada_' || r.s, n.s, 'USAGE')
+                   OR has_schema_privilege('hromada_' || r.s, n.s, 'CREATE'))
             """)
         await shared.close()
         XCTAssertEqual(leaks.map { $0.text(0) ?? "" }, [], "roles with access to another schema in `hromada`")

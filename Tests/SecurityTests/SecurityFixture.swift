@@ -65,7 +65,9 @@ final class SecuritySystem: @unchecked Sendable {
             let put = try await system.request(
                 "intake", "PUT", "/v1/admin/centres/\(centreId)",
                 json: [
-                    "name": "ЦОГ Центральної бібліотеки", "address": "вул. Потьомкінська, 143а", "key": centreKey,
+                    "name": "ЦОГ Центральної бібліотеки",
+                    "address": "вул. Потьомкінська, 143а",
+                    "key": centreKey,
                 ], headers: ["Authorization": "Bearer \(adminToken)"])
             XCTAssertEqual(put.status, 200, put.text)
         }
@@ -128,12 +130,7 @@ final class SecuritySystem: @unchecked Sendable {
         }
         _ = runtime
         harnesses[name] = harness
-        // The consumer declares its queue in the background: wait until it consumes.
-        let queue = "hromada.\(name)"
-        let client = self.client
-        let ready = await eventually(timeout: .seconds(30), every: .milliseconds(100)) {
-            ((try? await client.queueState(queue))?.consumers ?? 0) >= 1
-        }
+        let ready = await client.hasConsumer(on: "hromada.\(name)")
         XCTAssertTrue(ready, "the \(name) consumer did not start")
     }
 
@@ -155,9 +152,11 @@ final class SecuritySystem: @unchecked Sendable {
 
     /// A valid appeal submission.
     static func appeal(
-        subject: String = "Немає опалення", name: String = "Шевченко Тарас Григорович",
+        subject: String = "Немає опалення",
+        name: String = "Шевченко Тарас Григорович",
         email: String? = nil, phone: String? = nil, address: String = "вул. Садова, 12, кв. 3",
-        text: String = "У квартирі немає опалення вже третій тиждень, прошу допомогти."
+        text: String = "У квартирі немає опалення вже третій тиждень, "
+            + "прошу допомогти."
     ) -> [String: Any] {
         var author: [String: Any] = ["fullName": name, "address": address, "preferredLanguage": "uk"]
         if let email { author["email"] = email }

@@ -53,11 +53,16 @@ final class SessionHardeningTests: XCTestCase {
 
         let put = try await harnesses["intake"]!.request(
             "PUT", "/v1/admin/centres/\(Self.centreId)",
-            json: ["name": "ЦОГ Центральної бібліотеки", "address": "вул. Потьомкінська, 143а", "key": Self.centreKey],
+            json: [
+                "name": "ЦОГ Центральної бібліотеки",
+                "address": "вул. Потьомкінська, 143а",
+                "key": Self.centreKey,
+            ],
             headers: ["Authorization": "Bearer \(Self.adminToken)"])
         XCTAssertEqual(put.status, 200, put.text)
         let created = try await harnesses["routing"]!.request(
-            "POST", "/v1/officials", json: ["name": "Інспектор Тестовий", "authority": "zhkg", "role": "official"],
+            "POST", "/v1/officials",
+            json: ["name": "Інспектор Тестовий", "authority": "zhkg", "role": "official"],
             headers: ["Authorization": "Bearer \(Self.adminToken)"])
         XCTAssertEqual(created.status, 201, created.text)
         let officialToken = try XCTUnwrap((try created.json() as? [String: Any])?["token"] as? String)

@@ -143,11 +143,17 @@ final class TLSTests: XCTestCase {
         try await enableTLS()
         let (host, port) = Self.pgHostAndPort()
         _ = host
-        let base =
-            "host=localhost port=\(port) dbname=postgres user=postgres password=\(IntegrationEnvironment.secret("postgres", "postgres") ?? "postgres") connect_timeout=5"
-        let client = PostgresClient(
-            configuration: PostgresConfiguration(
-                connectionString: base + " sslmode=verify-full sslrootcert=\(caFile)", poolSize: 1), logger: logger)
+        let password = IntegrationEnvironment.secret("postgres", "postgres") ?? "postgres"
+        /// `postgres` on the local server, reached at `address` (`host=…`, maybe `hostaddr=…`), with
+        /// the TLS settings `ssl`.
+        func postgres(at address: String = "host=localhost", _ ssl: String) -> PostgresClient {
+            let connection =
+                "\(address) port=\(port) dbname=postgres user=postgres password=\(password) connect_timeout=5"
+            return PostgresClient(
+                configuration: PostgresConfiguration(connectionString: connection + " " + ssl, poolSize: 1),
+                logger: logger)
+        }
+        let client = postgres("sslmode=verify-full sslrootcert=\(caFile)")
         let rows = try await client.query("SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
         XCTAssertEqual(rows.count, 1)
         XCTAssertEqual(try rows[0].decode(0, as: Bool.self), true, "the session is not encrypted")
@@ -155,18 +161,13 @@ final class TLSTests: XCTestCase {
         await client.close()
 
         // Plain connections are untouched.
-        let plain = PostgresClient(
-            configuration: PostgresConfiguration(
-                connectionString: base.replacingOccurrences(of: "host=localhost", with: "host=127.0.0.1")
-                    + " sslmode=disable", poolSize: 1), logger: logger)
+        let plain = postgres(at: "host=127.0.0.1", "sslmode=disable")
         let plainRows = try await plain.query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
         XCTAssertEqual(try plainRows[0].decode(0, as: Bool.self), false)
         await plain.close()
 
         let wrongCA = try makeWrongCA()
-        let wrong = PostgresClient(
-            configuration: PostgresConfiguration(
-                connectionString: base + " sslmode=verify-full sslrootcert=\(wrongCA)", poolSize: 1), logger: logger)
+        let wrong = postgres("sslmode=verify-full sslrootcert=\(wrongCA)")
         do {
             _ = try await wrong.query("SELECT 1")
             XCTFail("connected although the CA does not match")
@@ -177,19 +178,12 @@ final class TLSTests: XCTestCase {
         await wrong.close()
 
         // verify-full also checks the name: 127.0.0.2 is not in the certificate.
-        let misnamed = PostgresClient(
-            configuration: PostgresConfiguration(
-                connectionString: base.replacingOccurrences(
-                    of: "host=localhost", with: "host=127.0.0.1 hostaddr=127.0.0.1")
-                    + " sslmode=verify-full sslrootcert=\(caFile)", poolSize: 1), logger: logger)
+        let misnamed = postgres(at: "host=127.0.0.1 hostaddr=127.0.0.1", "sslmode=verify-full sslrootcert=\(caFile)")
         // 127.0.0.1 IS in the certificate (IP SAN), so this one connects…
         _ = try await misnamed.query("SELECT 1")
         await misnamed.close()
-        let other = PostgresClient(
-            configuration: PostgresConfiguration(
-                connectionString: base.replacingOccurrences(
-                    of: "host=localhost", with: "host=hromada-not-in-cert hostaddr=127.0.0.1")
-                    + " sslmode=verify-full sslrootcert=\(caFile)", poolSize: 1), logger: logger)
+        let other = postgres(
+            at: "host=hromada-not-in-cert hostaddr=127.0.0.1", "sslmode=verify-full sslrootcert=\(caFile)")
         do {
             _ = try await other.query("SELECT 1")
             XCTFail("connected to a host name the certificate does not name")
@@ -246,8 +240,10 @@ final class TLSTests: XCTestCase {
 
         let name = db.name
         let sessions = try await admin.query(
-            "SELECT count(*) FILTER (WHERE s.ssl), count(*) FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) WHERE a.datname = \(name) AND a.usename = 'hromada_audit'"
-        )
+            """
+            SELECT count(*) FILTER (WHERE s.ssl), count(*) FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid)
+            WHERE a.datname = \(name) AND a.usename = 'hromada_audit'
+            """)
         let encrypted = try sessions[0].decode(0, as: Int.self)
         let total = try sessions[0].decode(1, as: Int.self)
         print("audit service sessions: \(encrypted) of \(total) encrypted")
