@@ -27,20 +27,9 @@ public struct CategoryEntry: Codable, Sendable, Equatable {
 public struct AuthorityEntry: Codable, Sendable, Equatable {
     public let code, nameUk, nameEn: String
     public let district: String?
-    public init(code: String, nameUk: String, nameEn: String, district: String?) {
-        self.code = code
-        self.nameUk = nameUk
-        self.nameEn = nameEn
-        self.district = district
-    }
 }
 
 /// A district as the API lists it (`GET /v1/districts`).
 public struct DistrictEntry: Codable, Sendable, Equatable {
     public let code, nameUk, nameEn: String
-    public init(code: String, nameUk: String, nameEn: String) {
-        self.code = code
-        self.nameUk = nameUk
-        self.nameEn = nameEn
-    }
 }

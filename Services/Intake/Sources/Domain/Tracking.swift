@@ -23,18 +23,6 @@ public struct TrackingUpdate: Sendable, Equatable {
     public var note: String?
     public var occurredAt: Date
 
-    public init(
-        registrationNumber: String, status: PublicStatus, authority: String? = nil, deadline: LocalDate? = nil,
-        note: String? = nil, occurredAt: Date
-    ) {
-        self.registrationNumber = registrationNumber
-        self.status = status
-        self.authority = authority
-        self.deadline = deadline
-        self.note = note
-        self.occurredAt = occurredAt
-    }
-
     /// The events the projection listens to on `hromada.intake`.
     public static let bindings = ["ticket.#", "appeal.returned.#", "appeal.not-considered.#"]
 
