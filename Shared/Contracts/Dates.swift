@@ -46,9 +46,10 @@ public enum ISO8601 {
         let milli = msOfDay % 1000
         let sign = offsetSeconds < 0 ? "-" : "+"
         let offsetMinutes = abs(offsetSeconds) / 60
-        return
-            "\(Civil.pad(y, 4))-\(Civil.pad(m, 2))-\(Civil.pad(d, 2))T\(Civil.pad(hour, 2)):\(Civil.pad(minute, 2)):\(Civil.pad(second, 2)).\(Civil.pad(milli, 3))"
-            + "\(sign)\(Civil.pad(offsetMinutes / 60, 2)):\(Civil.pad(offsetMinutes % 60, 2))"
+        let date = "\(Civil.pad(y, 4))-\(Civil.pad(m, 2))-\(Civil.pad(d, 2))"
+        let time = "\(Civil.pad(hour, 2)):\(Civil.pad(minute, 2)):\(Civil.pad(second, 2)).\(Civil.pad(milli, 3))"
+        let offset = "\(sign)\(Civil.pad(offsetMinutes / 60, 2)):\(Civil.pad(offsetMinutes % 60, 2))"
+        return "\(date)T\(time)\(offset)"
     }
 
     /// Parses `YYYY-MM-DD(T| )HH:MM[:SS[.fraction]]` followed by `Z`, `±hh:mm`, `±hhmm` or `±hh`.

@@ -97,3 +97,16 @@ final class RedactionTests: XCTestCase {
         XCTAssertEqual(own.redactedDescription, "OwnSafeText(redacted)")
     }
 }
+
+final class SplitMix64Tests: XCTestCase {
+    /// The reference outputs of SplitMix64 for seed 0, and the same sequence again from the same seed.
+    func testGivesTheReferenceSequenceAgainFromItsSeed() {
+        var generator = SplitMix64(seed: 0)
+        let first = (0..<3).map { _ in generator.next() }
+        XCTAssertEqual(first, [0xE220_A839_7B1D_CDAF, 0x6E78_9E6A_A1B9_65F4, 0x06C4_5D18_8009_454F])
+        var again = SplitMix64(seed: 0)
+        XCTAssertEqual((0..<3).map { _ in again.next() }, first)
+        var other = SplitMix64(seed: 1)
+        XCTAssertNotEqual(other.next(), first[0])
+    }
+}

@@ -24,8 +24,8 @@ final class APITypesTests: XCTestCase {
         let errors = try APICoding.decode(
             ErrorBody.self,
             from: Data(
-                #"{"errors":[{"field":"author.fullName","code":"required","message":"author.fullName is required"},{"code":"x","message":"y"}]}"#
-                    .utf8))
+                (#"{"errors":[{"field":"author.fullName","code":"required","message":"author.fullName is required"},"#
+                    + #"{"code":"x","message":"y"}]}"#).utf8))
         XCTAssertEqual(errors.errors.map(\.code), ["required", "x"])
         XCTAssertEqual(errors.errors.first?.field, "author.fullName")
         XCTAssertNil(errors.errors.last?.field)
@@ -38,7 +38,8 @@ final class APITypesTests: XCTestCase {
             IntakeJSON.AppealRegistered.self,
             from: Data(
                 """
-                {"id":"0b9c3c6e-5d1f-4c1a-9d7e-3a2b1c0d9e8f","registrationNumber":"MK-2026-000007","trackingToken":"483920",
+                {"id":"0b9c3c6e-5d1f-4c1a-9d7e-3a2b1c0d9e8f","registrationNumber":"MK-2026-000007",\
+                "trackingToken":"483920",
                  "status":"registered","registeredAt":"2026-11-30T10:15:00.000+02:00"}
                 """.utf8))
         XCTAssertEqual(registered.registrationNumber, "MK-2026-000007")
@@ -66,7 +67,8 @@ final class APITypesTests: XCTestCase {
             AuditJSON.Verification.self,
             from: Data(
                 """
-                {"ok":false,"entries":12,"firstBadSequence":7,"reason":"hash-mismatch","checkpointsChecked":2,"headSequence":12}
+                {"ok":false,"entries":12,"firstBadSequence":7,"reason":"hash-mismatch",\
+                "checkpointsChecked":2,"headSequence":12}
                 """.utf8))
         XCTAssertEqual(broken.firstBadSequence, 7)
         XCTAssertEqual(broken.reason, "hash-mismatch")
@@ -75,9 +77,11 @@ final class APITypesTests: XCTestCase {
             AuditJSON.Trail.self,
             from: Data(
                 """
-                {"registrationNumber":"MK-2026-000007","entries":[{"sequence":1,"eventId":"0B9C3C6E-5D1F-4C1A-9D7E-3A2B1C0D9E8F",
+                {"registrationNumber":"MK-2026-000007",\
+                "entries":[{"sequence":1,"eventId":"0B9C3C6E-5D1F-4C1A-9D7E-3A2B1C0D9E8F",
                  "type":"appeal.registered","correlationId":"0b9c3c6e-5d1f-4c1a-9d7e-3a2b1c0d9e8f",
-                 "occurredAt":"2026-11-30T10:15:00+02:00","recordedAt":"2026-11-30T10:15:01+02:00","actor":"hromada-intake",
+                 "occurredAt":"2026-11-30T10:15:00+02:00","recordedAt":"2026-11-30T10:15:01+02:00",\
+                "actor":"hromada-intake",
                  "hash":"ab","payload":{"author":"[erased]"}}]}
                 """.utf8))
         XCTAssertEqual(trail.entries.first?.payload, .object(["author": .string("[erased]")]))
@@ -90,7 +94,8 @@ final class APITypesTests: XCTestCase {
             [RoutingJSON.Official].self,
             from: Data(
                 """
-                [{"id":"0b9c3c6e-5d1f-4c1a-9d7e-3a2b1c0d9e8f","name":"Іван","authority":"zhkg","role":"head","active":true,
+                [{"id":"0b9c3c6e-5d1f-4c1a-9d7e-3a2b1c0d9e8f","name":"Іван","authority":"zhkg","role":"head",\
+                "active":true,
                   "hasToken":true,"createdAt":"2026-11-30T10:15:00+02:00","updatedAt":"2026-11-30T10:15:00+02:00"}]
                 """.utf8))
         XCTAssertEqual(officials.first?.role, "head")
@@ -102,7 +107,8 @@ final class APITypesTests: XCTestCase {
             IntakeJSON.Centre.self,
             from: Data(
                 """
-                {"id":"demo-library","name":"ЦНАП","address":"вул. Адміральська, 14","active":true,"updatedAt":"2026-11-30T10:15:00+02:00"}
+                {"id":"demo-library","name":"ЦНАП","address":"вул. Адміральська, 14","active":true,\
+                "updatedAt":"2026-11-30T10:15:00+02:00"}
                 """.utf8))
         XCTAssertEqual(centre.id, "demo-library")
         XCTAssertTrue(centre.active)

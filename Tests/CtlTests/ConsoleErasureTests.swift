@@ -33,7 +33,7 @@ final class ConsoleErasureTests: XCTestCase {
     static func startIntake() async throws -> (url: String, group: ServiceGroup) {
         let router = Router()
         router.get("/v1/admin/erasures") { request, _ -> Response in
-            guard request.headers[.authorization] == "Bearer \(adminToken)" else { throw HTTPError(.unauthorized) }
+            try TestServers.requireBearer(adminToken, request)
             var shown = list
             if request.uri.queryParameters.get("state") == "waiting" {
                 shown.erasures = list.erasures.filter { !$0.complete }
@@ -42,14 +42,14 @@ final class ConsoleErasureTests: XCTestCase {
         }
         // The restore path (`hromadactl erasure reapply`): intake knows only MK-2026-000007.
         router.get("/v1/admin/erasures/{number}") { request, context -> Response in
-            guard request.headers[.authorization] == "Bearer \(adminToken)" else { throw HTTPError(.unauthorized) }
+            try TestServers.requireBearer(adminToken, request)
             guard let known = list.erasures.first(where: { $0.registrationNumber == context.parameters.get("number") }),
                 known.complete
             else { throw HTTPError(.notFound) }
             return try TestServers.json(known)
         }
         router.post("/v1/admin/appeals/{number}/erase") { request, context -> Response in
-            guard request.headers[.authorization] == "Bearer \(adminToken)" else { throw HTTPError(.unauthorized) }
+            try TestServers.requireBearer(adminToken, request)
             let input = try APICoding.decode(
                 ErasureJSON.Request.self, from: Data(buffer: try await request.body.collect(upTo: 10_000)))
             guard input.reapply == true, input.reason.contains("court decision"),
@@ -58,7 +58,7 @@ final class ConsoleErasureTests: XCTestCase {
             return try TestServers.json(entry, status: .accepted)
         }
         router.post("/v1/admin/erasures/republish") { request, _ -> Response in
-            guard request.headers[.authorization] == "Bearer \(adminToken)" else { throw HTTPError(.unauthorized) }
+            try TestServers.requireBearer(adminToken, request)
             return Response(
                 status: .ok, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(string: #"{"republished":1}"#)))

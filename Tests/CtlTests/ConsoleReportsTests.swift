@@ -73,7 +73,7 @@ final class ConsoleReportsTests: XCTestCase {
     static func startAudit() async throws -> (url: String, group: ServiceGroup, task: Task<Void, any Error>) {
         let router = Router()
         @Sendable func checked(_ request: Request) throws -> ReportJSON.Report {
-            guard request.headers[.authorization] == "Bearer \(adminToken)" else { throw HTTPError(.unauthorized) }
+            try TestServers.requireBearer(adminToken, request)
             let q = request.uri.queryParameters
             guard let from = q.get("from").flatMap(LocalDate.init(string:)),
                 let to = q.get("to").flatMap(LocalDate.init(string:)),
@@ -90,7 +90,7 @@ final class ConsoleReportsTests: XCTestCase {
                 body: .init(byteBuffer: ByteBuffer(string: try checked(request).csv())))
         }
         router.get("/v1/open-data/:file") { request, context -> Response in
-            guard request.headers[.authorization] == "Bearer \(adminToken)" else { throw HTTPError(.unauthorized) }
+            try TestServers.requireBearer(adminToken, request)
             let file = context.parameters.get("file") ?? ""
             let export = openData
             if file.hasSuffix(".csv") {
@@ -134,12 +134,7 @@ final class ConsoleReportsTests: XCTestCase {
         let endpoints = CtlEndpoints(
             services: [("audit", "http://127.0.0.1:1")], rabbitMQAPI: "http://127.0.0.1:1",
             amqpURL: "amqp://127.0.0.1:1/%2f", adminToken: "admin")
-        let console = try await Console(
-            settings: ConsoleSettings(host: "127.0.0.1", port: 8090, operatorToken: "operator", endpoints: endpoints),
-            logger: Self.logger)
-        let app = Application(router: console.makeRouter())
-        try await app.test(.router) { client in
-            let cookie = try await TestServers.signIn(client, console: console)
+        try await TestServers.withSignedInConsole(endpoints: endpoints, logger: Self.logger) { client, cookie in
             try await client.execute(
                 uri: "/reports?from=2026-11-01&to=2026-11-30&lang=en", method: .get, headers: [.cookie: cookie]
             ) { response in

@@ -21,7 +21,7 @@ final class RatingConsoleTests: XCTestCase {
     static func startAudit() async throws -> (url: String, group: ServiceGroup, task: Task<Void, any Error>) {
         let router = Router()
         @Sendable func authorised(_ request: Request) throws -> (LocalDate, LocalDate) {
-            guard request.headers[.authorization] == "Bearer \(adminToken)" else { throw HTTPError(.unauthorized) }
+            try TestServers.requireBearer(adminToken, request)
             let q = request.uri.queryParameters
             guard let from = q.get("from").flatMap(LocalDate.init(string:)),
                 let to = q.get("to").flatMap(LocalDate.init(string:))
@@ -64,12 +64,8 @@ final class RatingConsoleTests: XCTestCase {
         XCTAssertTrue(RatingText.render(report).contains("3.50"), RatingText.render(report))
 
         // The console's reports page: the ratings' table under the figures.
-        let console = try await Console(
-            settings: ConsoleSettings(host: "127.0.0.1", port: 8090, operatorToken: "operator", endpoints: endpoints),
-            logger: ConsoleReportsTests.logger)
-        let app = Application(router: console.makeRouter())
-        try await app.test(.router) { client in
-            let cookie = try await TestServers.signIn(client, console: console)
+        try await TestServers.withSignedInConsole(endpoints: endpoints, logger: ConsoleReportsTests.logger) {
+            client, cookie in
             for (lang, title) in [("en", "Residents&#39; ratings of answers"), ("uk", "Оцінки відповідей мешканцями")] {
                 try await client.execute(
                     uri: "/reports?from=2026-11-01&to=2026-11-30&by=authority&lang=\(lang)", method: .get,

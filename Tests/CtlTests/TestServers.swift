@@ -42,6 +42,11 @@ enum TestServers {
         }
     }
 
+    /// Refuses `request` unless it carries `token` as its bearer, as the services do.
+    static func requireBearer(_ token: String, _ request: Request) throws {
+        guard request.headers[.authorization] == "Bearer \(token)" else { throw HTTPError(.unauthorized) }
+    }
+
     /// `value` as the services answer it: JSON in the API's coding.
     static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
         Response(
@@ -49,11 +54,21 @@ enum TestServers {
             body: .init(byteBuffer: ByteBuffer(bytes: try APICoding.encoder().encode(value))))
     }
 
-    /// Signs in to the console served in memory with a one-time login; the session's cookie.
-    static func signIn(_ client: some TestClientProtocol, console: Console) async throws -> String {
-        let once = console.sessions.makeOneTimeLogin()
-        return try await client.execute(uri: "/login?once=\(once)", method: .get) { response in
-            String(try XCTUnwrap(response.headers[.setCookie]).split(separator: ";")[0])
+    /// A console over `endpoints` with its routes served in memory (HummingbirdTesting), signed in
+    /// with a one-time login: `body` gets the client and the session's cookie.
+    static func withSignedInConsole(
+        endpoints: CtlEndpoints, logger: Logger,
+        _ body: @escaping @Sendable (any TestClientProtocol, String) async throws -> Void
+    ) async throws {
+        let console = try await Console(
+            settings: ConsoleSettings(host: "127.0.0.1", port: 8090, operatorToken: "operator", endpoints: endpoints),
+            logger: logger)
+        try await Application(router: console.makeRouter()).test(.router) { client in
+            let once = console.sessions.makeOneTimeLogin()
+            let cookie = try await client.execute(uri: "/login?once=\(once)", method: .get) { response in
+                String(try XCTUnwrap(response.headers[.setCookie]).split(separator: ";")[0])
+            }
+            try await body(client, cookie)
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HromadaAPI
 import HromadaContracts
+import HromadaCore
 
 /// `hromadactl demo month`: fills a demo system with a month's volume of Mykolaiv's appeals
 /// (7,591 a year reach the city's contact centre: about 630 a month) through the real APIs — the
@@ -97,20 +98,9 @@ public struct DemoMonth: Sendable {
     }
 }
 
-/// A small deterministic generator (SplitMix64), so a demo month can be made again the same.
-struct SplitMix64: Sendable {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A number in `0..<bound`.
+extension SplitMix64 {
+    /// A number in `0..<bound` (the remainder: what a demo month was made with, kept so a seed
+    /// still gives the same month).
     mutating func next(_ bound: Int) -> Int { Int(next() % UInt64(max(1, bound))) }
 }
 
