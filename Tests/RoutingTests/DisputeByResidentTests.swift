@@ -21,7 +21,8 @@ final class DisputeByResidentTests: XCTestCase {
             id: UUID(), appealId: UUID(), registrationNumber: "MK-2026-000015", authority: authority, status: status,
             priority: false, category: "heating", kind: kind, subject: "Немає опалення", against: against,
             registeredAt: noon(registered.description), registeredOn: registered,
-            deadline: registered.adding(days: 15), outcome: .refused, answerText: "Відмовлено: ремонт у 2027 році.",
+            deadline: registered.adding(days: 15), outcome: .refused,
+            answerText: "Відмовлено: ремонт у 2027 році.",
             answeredAt: noon(answeredOn),
             closedAt: status == .closed ? noon(answeredOn).addingTimeInterval(86_400) : nil)
     }
@@ -29,7 +30,8 @@ final class DisputeByResidentTests: XCTestCase {
     static func dispute(_ ticket: Ticket, on day: String, learnedOn: String? = nil) -> AppealDisputed {
         AppealDisputed(
             appealId: ticket.appealId, registrationNumber: ticket.registrationNumber, authority: ticket.authority,
-            reason: "Не згодна: батареї холодні досі.", learnedOn: learnedOn.flatMap(LocalDate.init(string:)),
+            reason: "Не згодна: батареї холодні досі.",
+            learnedOn: learnedOn.flatMap(LocalDate.init(string:)),
             via: .resident, disputedAt: noon(day))
     }
 

@@ -18,7 +18,8 @@ final class DisputeIntegrationTests: XCTestCase {
         let f = try await RoutingFixture.start(self, clock: clock)
         let (_, zhkg) = try await f.official(name: "Іван Коваль", authority: "zhkg")
         let (_, head) = try await f.official(name: "Петро Головко", authority: "zhkg", role: "head")
-        let (_, mayor) = try await f.official(name: "Міський голова", authority: "executive-committee", role: "head")
+        let (_, mayor) = try await f.official(
+            name: "Міський голова", authority: "executive-committee", role: "head")
         let (_, reception) = try await f.official(
             name: "Оксана Бондар", authority: "mayor-reception", role: "reception")
 
@@ -31,13 +32,15 @@ final class DisputeIntegrationTests: XCTestCase {
         for p in [path, latePath] {
             _ = try await f.call("POST", "\(p)/accept", token: zhkg)
             let r = try await f.call(
-                "POST", "\(p)/answer", token: head, json: ["outcome": "refused", "text": "Відмовлено: ремонт у 2027."])
+                "POST", "\(p)/answer", token: head,
+                json: ["outcome": "refused", "text": "Відмовлено: ремонт у 2027."])
             XCTAssertEqual(r.status, 200, r.text)
         }
 
         // Five days later the resident disputes the first answer at reception.
         clock.advance(days: 5)
-        var r = try await f.call("POST", "\(path)/dispute", token: zhkg, json: ["reason": "не згодна з відмовою"])
+        var r = try await f.call(
+            "POST", "\(path)/dispute", token: zhkg, json: ["reason": "не згодна з відмовою"])
         XCTAssertEqual(r.status, 403, "reception registers a dispute, not the body that answered")
         for (learned, why) in [("2026-11-26", "before the answer"), ("2026-12-03", "in the future"), ("28.11", "")] {
             r = try await f.call(
@@ -70,27 +73,33 @@ final class DisputeIntegrationTests: XCTestCase {
             """)
         XCTAssertEqual(storedAsComplaint, 1)
         r = try await f.call(
-            "POST", "\(path)/answer", token: mayor, json: ["outcome": "explained", "text": "Пояснюємо план ремонту."])
+            "POST", "\(path)/answer", token: mayor,
+            json: ["outcome": "explained", "text": "Пояснюємо план ремонту."])
         XCTAssertEqual(r.status, 200, r.text)
         // The executive committee's own answer: nothing stands above it (Art. 16: the court).
-        r = try await f.call("POST", "\(path)/dispute", token: reception, json: ["reason": "знову не згодна"])
+        r = try await f.call(
+            "POST", "\(path)/dispute", token: reception, json: ["reason": "знову не згодна"])
         XCTAssertEqual(r.status, 409)
         XCTAssertEqual(r.firstError["code"] as? String, "no_higher_body")
 
         // The second answer disputed more than a month after it: late, waits for the mayor.
         clock.advance(days: 30)
-        r = try await f.call("POST", "\(latePath)/dispute", token: reception, json: ["reason": "не згодна з відмовою"])
+        r = try await f.call(
+            "POST", "\(latePath)/dispute", token: reception, json: ["reason": "не згодна з відмовою"])
         XCTAssertEqual(r.status, 200, r.text)
         XCTAssertEqual(r.object["complaintTermMissed"] as? String, "2026-12-27")
         r = try await f.call(
-            "POST", "\(latePath)/answer", token: mayor, json: ["outcome": "explained", "text": "Пояснюємо план."])
+            "POST", "\(latePath)/answer", token: mayor,
+            json: ["outcome": "explained", "text": "Пояснюємо план."])
         XCTAssertEqual(r.status, 409)
         XCTAssertEqual(r.firstError["code"] as? String, "complaint_term_missed")
         r = try await f.call(
-            "POST", "\(latePath)/restore-term", token: mayor, json: ["reason": "Авторка була в лікарні, довідка є."])
+            "POST", "\(latePath)/restore-term", token: mayor,
+            json: ["reason": "Авторка була в лікарні, довідка є."])
         XCTAssertEqual(r.status, 200, r.text)
         r = try await f.call(
-            "POST", "\(latePath)/answer", token: mayor, json: ["outcome": "explained", "text": "Пояснюємо план."])
+            "POST", "\(latePath)/answer", token: mayor,
+            json: ["outcome": "explained", "text": "Пояснюємо план."])
         XCTAssertEqual(r.status, 200, r.text)
 
         // The trail: each dispute is a reopening at, and an assignment to, the body above.
@@ -139,7 +148,10 @@ final class DisputeIntegrationTests: XCTestCase {
         clock.advance(days: 3)
         let posted = try await browser.post(
             "/tickets/\(id)/dispute?lang=en",
-            [("csrf", csrf), ("reason", "Мешканка не згодна з відмовою"), ("learnedOn", "2026-11-28")], cookie: cookie)
+            [
+                ("csrf", csrf), ("reason", "Мешканка не згодна з відмовою"),
+                ("learnedOn", "2026-11-28"),
+            ], cookie: cookie)
         XCTAssertEqual(posted.status, 303, posted.text)
         r = try await f.call("GET", "/v1/tickets/\(id)", token: RoutingFixture.adminToken)
         XCTAssertEqual(r.object["authority"] as? String, "executive-committee")

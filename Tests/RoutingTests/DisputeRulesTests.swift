@@ -10,7 +10,8 @@ import XCTest
 /// dates from intake win over what routing knows. In memory, no servers.
 final class DisputeRulesTests: XCTestCase {
     let reception = Principal(
-        id: "d1500000-0000-4000-8000-000000000001", name: "Оксана", role: .reception, authority: "mayor-reception")
+        id: "d1500000-0000-4000-8000-000000000001", name: "Оксана", role: .reception,
+        authority: "mayor-reception")
     let zhkgOfficial = Principal(
         id: "d1500000-0000-4000-8000-000000000002", name: "Іван", role: .official, authority: "zhkg")
     let committeeHead = Principal(
@@ -30,7 +31,8 @@ final class DisputeRulesTests: XCTestCase {
         let registered = date(answeredOn).adding(days: -10)
         return Ticket(
             id: UUID(), appealId: UUID(), registrationNumber: "MK-2026-000009", authority: authority, status: status,
-            priority: false, category: "heating", kind: .application, subject: "Немає опалення", against: nil,
+            priority: false, category: "heating", kind: .application, subject: "Немає опалення",
+            against: nil,
             registeredAt: noon(registered.description), registeredOn: registered,
             deadline: registered.adding(days: 15), outcome: .explained, answerText: "Роз'яснено.",
             answeredAt: noon(answeredOn), closedAt: status == .closed ? noon(answeredOn) : nil)
@@ -41,7 +43,8 @@ final class DisputeRulesTests: XCTestCase {
         hierarchy: AuthorityHierarchy = .seed
     ) -> Result<TicketTransition, TicketRefusal> {
         ticket.apply(
-            .dispute(reason: "Мешканка не згодна з відповіддю", learnedOn: learnedOn), by: actor ?? reception,
+            .dispute(reason: "Мешканка не згодна з відповіддю", learnedOn: learnedOn),
+            by: actor ?? reception,
             at: Self.noon(day), today: Self.date(day), hierarchy: hierarchy)
     }
 
@@ -78,7 +81,8 @@ final class DisputeRulesTests: XCTestCase {
         XCTAssertEqual(
             t.history.note,
             "Art. 16–17: dispute of the answer of zhkg (decided 2026-11-10, learned 2026-11-12) sent to "
-                + "executive-committee; in time (until 2026-12-12): Мешканка не згодна з відповіддю")
+                + "executive-committee; in time (until 2026-12-12): "
+                + "Мешканка не згодна з відповіддю")
         XCTAssertEqual(t.events.map { type(of: $0).eventType }, ["ticket.assigned", "ticket.reopened"])
         let reopened = try XCTUnwrap(t.events.last as? TicketReopened)
         XCTAssertEqual(reopened.authority, "executive-committee")
@@ -87,7 +91,8 @@ final class DisputeRulesTests: XCTestCase {
         XCTAssertEqual(assigned.previousAuthority, "zhkg")
         XCTAssertEqual(assigned.authority, "executive-committee")
         // The body above now holds it: the answering body's official no longer may act on it.
-        let answer = TicketCommand.answer(outcome: "explained", text: "Роз'яснено ще раз, докладніше.")
+        let answer = TicketCommand.answer(
+            outcome: "explained", text: "Роз'яснено ще раз, докладніше.")
         XCTAssertEqual(
             refusal(
                 t.ticket.apply(answer, by: zhkgOfficial, at: Self.noon("2026-11-21"), today: Self.date("2026-11-21"))),
@@ -183,13 +188,15 @@ final class DisputeRulesTests: XCTestCase {
     func testALateDisputeWaitsForTheHeadAboveToRestoreTheTermForGoodCause() throws {
         let late = try run(dispute(Self.answered(on: "2027-01-31"), on: "2027-03-05")).ticket
         XCTAssertEqual(late.complaintTermMissed, Self.date("2027-02-28"))
-        let answer = TicketCommand.answer(outcome: "explained", text: "Роз'яснено ще раз, докладніше.")
+        let answer = TicketCommand.answer(
+            outcome: "explained", text: "Роз'яснено ще раз, докладніше.")
         let today = Self.date("2027-03-06")
         let at = Self.noon("2027-03-06")
         XCTAssertEqual(
             refusal(late.apply(answer, by: committeeHead, at: at, today: today)),
             .law(.complaintTermMissed(lastDay: Self.date("2027-02-28"))))
-        let restore = TicketCommand.restoreTerm(reason: "Автор був на лікуванні, довідка додана.")
+        let restore = TicketCommand.restoreTerm(
+            reason: "Автор був на лікуванні, довідка додана.")
         XCTAssertEqual(refusal(late.apply(restore, by: committeeOfficial, at: at, today: today)), .law(.headOnly))
         XCTAssertEqual(
             refusal(late.apply(.restoreTerm(reason: "хворів"), by: committeeHead, at: at, today: today))?.code,
@@ -208,8 +215,11 @@ final class DisputeRulesTests: XCTestCase {
             var appeal = AppealRegistered(
                 appealId: UUID(), registrationNumber: "MK-2027-000010", registeredAt: Self.noon(arrived),
                 kind: .complaint, category: "heating",
-                author: .init(fullName: "Олена Петренко", address: "вул. Соборна, 1", preferredLanguage: .uk),
-                subject: "Скарга", text: "Не згодна з відповіддю.", against: "zhkg", trackingToken: "trk",
+                author: .init(
+                    fullName: "Олена Петренко", address: "вул. Соборна, 1",
+                    preferredLanguage: .uk),
+                subject: "Скарга", text: "Не згодна з відповіддю.", against: "zhkg",
+                trackingToken: "trk",
                 channel: "centre")
             appeal.complaintDecidedOn = decided.map(Self.date)
             appeal.complaintLearnedOn = learned.map(Self.date)

@@ -10,7 +10,7 @@ import XCTest
 final class DraftAndSignTests: XCTestCase {
     static let registeredOn = LocalDate(string: "2026-11-27")!
     /// 2026-11-27 10:00 Kyiv.
-    static let now = ISO8601.parse("2026-11-27T10:00:00+02:00")!
+    static let now = TicketSamples.now
     static let later = ISO8601.parse("2026-11-28T09:00:00+02:00")!
 
     let official = Principal(
@@ -28,7 +28,8 @@ final class DraftAndSignTests: XCTestCase {
         Ticket(
             id: UUID(), appealId: UUID(), registrationNumber: "MK-2026-000001", authority: "zhkg", status: status,
             priority: false, category: "heating", kind: complaintTermMissed == nil ? .application : .complaint,
-            subject: "Немає опалення", against: complaintTermMissed == nil ? nil : "health", registeredAt: now,
+            subject: "Немає опалення", against: complaintTermMissed == nil ? nil : "health",
+            registeredAt: now,
             registeredOn: registeredOn, deadline: registeredOn.adding(days: 15), draft: draft,
             headPersonally: headPersonally, complaintTermMissed: complaintTermMissed)
     }
@@ -47,7 +48,8 @@ final class DraftAndSignTests: XCTestCase {
         return nil
     }
 
-    static let answer = TicketCommand.answer(outcome: "explained", text: "Роз'яснено порядок перерахунку.")
+    static let answer = TicketCommand.answer(
+        outcome: "explained", text: "Роз'яснено порядок перерахунку.")
 
     // MARK: Officials draft, heads sign
 
@@ -80,7 +82,8 @@ final class DraftAndSignTests: XCTestCase {
 
     func testADeputySignsAnExtensionDraftedByAnOfficial() throws {
         let drafted = try run(
-            .extend(days: 10, newDeadline: nil, reason: "запит до водоканалу"), Self.ticket(), by: official)
+            .extend(days: 10, newDeadline: nil, reason: "запит до водоканалу"), Self.ticket(),
+            by: official)
         XCTAssertEqual(drafted.ticket.deadline, Self.registeredOn.adding(days: 15), "the deadline waits")
         XCTAssertFalse(drafted.ticket.extended)
         XCTAssertEqual(drafted.ticket.draft?.kind, .extension)
@@ -93,7 +96,8 @@ final class DraftAndSignTests: XCTestCase {
         XCTAssertEqual(signed.ticket.status, .accepted)
         XCTAssertEqual(signed.history.action, "extended")
         XCTAssertEqual(
-            signed.history.note, "2026-12-12 → 2026-12-22: запит до водоканалу; signed; drafted by \(official.id)")
+            signed.history.note,
+            "2026-12-12 → 2026-12-22: запит до водоканалу; signed; drafted by \(official.id)")
         let event = try XCTUnwrap(signed.events.first as? TicketExtended)
         XCTAssertEqual(event.officialId, deputy.id)
         XCTAssertEqual(event.newDeadline, Self.registeredOn.adding(days: 25))
@@ -102,7 +106,7 @@ final class DraftAndSignTests: XCTestCase {
     func testTheHeadsOwnAnswerTakesEffectAtOnce() throws {
         let t = try run(Self.answer, Self.ticket(), by: head)
         XCTAssertEqual(t.ticket.status, .answered)
-        XCTAssertEqual(Self.types(t.events), ["ticket.answered"])
+        XCTAssertEqual(TicketSamples.types(t.events), ["ticket.answered"])
         XCTAssertEqual(t.history.note, "explained")
     }
 
@@ -133,10 +137,13 @@ final class DraftAndSignTests: XCTestCase {
         XCTAssertEqual(
             refusal(.sign, Self.ticket(.answered), by: head), .invalidTransition(from: .answered, action: .sign))
         // A new draft replaces the waiting one.
-        let second = try run(.answer(outcome: "other", text: "Інша відповідь на звернення."), drafted, by: official)
+        let second = try run(
+            .answer(outcome: "other", text: "Інша відповідь на звернення."),
+            drafted, by: official)
         XCTAssertEqual(second.ticket.draft?.outcome, .other)
         // A forward drops the draft: the new body answers for itself.
-        let forwarded = try run(.forward(to: "health", reason: "не наша компетенція"), drafted, by: official)
+        let forwarded = try run(
+            .forward(to: "health", reason: "не наша компетенція"), drafted, by: official)
         XCTAssertNil(forwarded.ticket.draft)
     }
 
@@ -162,13 +169,13 @@ final class DraftAndSignTests: XCTestCase {
     func testHeroesAndPersonsDisabledByWarGoToTheFirstHeadPersonally() throws {
         for benefit in ["hero-of-ukraine", "hero-of-soviet-union", "hero-of-socialist-labour", "war-disabled"] {
             let opened = Ticket.open(
-                for: Self.appeal(benefit: benefit), id: UUID(), rules: AppealRouter.seedRules,
+                for: TicketSamples.appeal(benefit: benefit), id: UUID(), rules: AppealRouter.seedRules,
                 categoryDefault: "zhkg", termDays: 15, hierarchy: .seed, by: "hromada-routing", at: Self.now)
             XCTAssertTrue(opened.ticket.headPersonally, benefit)
             XCTAssertEqual(opened.history.note, "rule; Art. 15: the first head personally")
         }
         let veteran = Ticket.open(
-            for: Self.appeal(benefit: "war-veteran"), id: UUID(), rules: AppealRouter.seedRules,
+            for: TicketSamples.appeal(benefit: "war-veteran"), id: UUID(), rules: AppealRouter.seedRules,
             categoryDefault: "zhkg", termDays: 15, hierarchy: .seed, by: "r", at: Self.now)
         XCTAssertFalse(veteran.ticket.headPersonally, "priority, but not the head personally")
 
@@ -179,7 +186,8 @@ final class DraftAndSignTests: XCTestCase {
         XCTAssertEqual(refusal(.sign, byDeputy.ticket, by: deputy)?.code, "head_personally")
         XCTAssertEqual(refusal(.sign, byDeputy.ticket, by: official), .law(.headOnly))
         XCTAssertEqual(try run(.sign, byDeputy.ticket, by: head).ticket.status, .answered)
-        let deputyReturn = TicketCommand.returnToAuthor(explanation: "Не зазначено місце проживання (ст. 5).")
+        let deputyReturn = TicketCommand.returnToAuthor(
+            explanation: "Не зазначено місце проживання (ст. 5).")
         XCTAssertEqual(refusal(deputyReturn, personal, by: deputy), .law(.headPersonally))
     }
 
@@ -190,24 +198,25 @@ final class DraftAndSignTests: XCTestCase {
             "zhkg": "mayor-reception", "mayor-reception": "executive-committee",
         ])
         let complaint = Ticket.open(
-            for: Self.appeal(kind: .complaint, against: "zhkg"), id: UUID(), rules: AppealRouter.seedRules,
+            for: TicketSamples.appeal(kind: .complaint, against: "zhkg"), id: UUID(), rules: AppealRouter.seedRules,
             categoryDefault: "zhkg", termDays: 15, hierarchy: hierarchy, by: "r", at: Self.now)
         XCTAssertEqual(complaint.ticket.authority, "mayor-reception")
         XCTAssertEqual(complaint.history.note, "complaint-upward")
         XCTAssertEqual((complaint.events.first as? TicketAssigned)?.reason, "complaint-upward")
         let seeded = Ticket.open(
-            for: Self.appeal(kind: .complaint, against: "mayor-reception"), id: UUID(), rules: AppealRouter.seedRules,
+            for: TicketSamples.appeal(kind: .complaint, against: "mayor-reception"), id: UUID(),
+            rules: AppealRouter.seedRules,
             categoryDefault: "mayor-reception", termDays: 15, hierarchy: .seed, by: "r", at: Self.now)
         XCTAssertEqual(seeded.ticket.authority, "executive-committee", "never sideways to a district administration")
         // At the top nothing stands above: AppealRouter's rule keeps it away from the body itself.
         let top = Ticket.open(
-            for: Self.appeal(kind: .complaint, against: "executive-committee"), id: UUID(),
+            for: TicketSamples.appeal(kind: .complaint, against: "executive-committee"), id: UUID(),
             rules: AppealRouter.seedRules, categoryDefault: "zhkg", termDays: 15, hierarchy: .seed, by: "r",
             at: Self.now)
         XCTAssertEqual(top.ticket.authority, "zhkg")
         // An application naming a body is not a complaint: it is routed by the rules.
         let application = Ticket.open(
-            for: Self.appeal(kind: .application, against: "zhkg"), id: UUID(), rules: AppealRouter.seedRules,
+            for: TicketSamples.appeal(kind: .application, against: "zhkg"), id: UUID(), rules: AppealRouter.seedRules,
             categoryDefault: "zhkg", termDays: 15, hierarchy: .seed, by: "r", at: Self.now)
         XCTAssertEqual(application.ticket.authority, "zhkg")
     }
@@ -216,13 +225,13 @@ final class DraftAndSignTests: XCTestCase {
         // Decided (answered) 1 September; filed 27 November: more than one month after learning of it.
         let decided = LocalDate(string: "2026-09-01")!
         let opened = Ticket.open(
-            for: Self.appeal(kind: .complaint, against: "zhkg"), id: UUID(), rules: AppealRouter.seedRules,
+            for: TicketSamples.appeal(kind: .complaint, against: "zhkg"), id: UUID(), rules: AppealRouter.seedRules,
             categoryDefault: "zhkg", termDays: 15, hierarchy: .seed, complaintDecidedOn: decided, by: "r",
             at: Self.now)
         XCTAssertEqual(opened.ticket.complaintTermMissed?.description, "2026-10-01")
         XCTAssertEqual(opened.history.note, "complaint-upward; Art. 17: complaint filed after 2026-10-01")
         let inTime = Ticket.open(
-            for: Self.appeal(kind: .complaint, against: "zhkg"), id: UUID(), rules: AppealRouter.seedRules,
+            for: TicketSamples.appeal(kind: .complaint, against: "zhkg"), id: UUID(), rules: AppealRouter.seedRules,
             categoryDefault: "zhkg", termDays: 15, hierarchy: .seed,
             complaintDecidedOn: LocalDate(string: "2026-11-01")!, by: "r", at: Self.now)
         XCTAssertNil(inTime.ticket.complaintTermMissed)
@@ -234,26 +243,33 @@ final class DraftAndSignTests: XCTestCase {
         XCTAssertEqual(blocked?.kind, .conflict)
         XCTAssertEqual(refusal(Self.answer, late, by: official)?.code, "complaint_term_missed", "no draft either")
         // Restored by the head for good cause (Art. 17), then considered.
-        XCTAssertEqual(refusal(.restoreTerm(reason: "Автор був на лікуванні."), late, by: official), .law(.headOnly))
+        XCTAssertEqual(
+            refusal(.restoreTerm(reason: "Автор був на лікуванні."), late, by: official),
+            .law(.headOnly))
         XCTAssertEqual(refusal(.restoreTerm(reason: "хворів"), late, by: head)?.code, "reasons_required")
-        let restored = try run(.restoreTerm(reason: "Автор був на лікуванні, довідка додана."), late, by: head)
+        let restored = try run(
+            .restoreTerm(reason: "Автор був на лікуванні, довідка додана."),
+            late, by: head)
         XCTAssertNil(restored.ticket.complaintTermMissed)
         XCTAssertEqual(restored.history.action, "term-restored")
         XCTAssertEqual(
             restored.history.note,
-            "Art. 17: the term missed on 2026-10-01 restored: Автор був на лікуванні, довідка додана.")
+            "Art. 17: the term missed on 2026-10-01 restored: "
+                + "Автор був на лікуванні, довідка додана.")
         XCTAssertEqual(try run(Self.answer, restored.ticket, by: head).ticket.status, .answered)
         XCTAssertEqual(refusal(.restoreTerm(reason: "x"), Self.ticket(), by: head), .law(.notLate))
         // Or the head decides it is not considered (Art. 8).
         let declined = try run(
-            .notConsidered(ground: "complaint-late", notice: "Скаргу подано після строку (ст. 17)."), late, by: head)
+            .notConsidered(
+                ground: "complaint-late",
+                notice: "Скаргу подано після строку (ст. 17)."), late, by: head)
         XCTAssertEqual(declined.ticket.status, .closed)
     }
 
     // MARK: Terms from the day of arrival (Art. 20)
 
     func testTermsCountFromTheDayTheAppealArrived() throws {
-        var appeal = Self.appeal()
+        var appeal = TicketSamples.appeal()
         appeal.termsStartOn = LocalDate(string: "2026-11-20")!
         let opened = Ticket.open(
             for: appeal, id: UUID(), rules: AppealRouter.seedRules, categoryDefault: "zhkg", termDays: 15,
@@ -276,25 +292,11 @@ final class DraftAndSignTests: XCTestCase {
         XCTAssertEqual(month.ticket.deadline.description, "2027-02-28")
         // Without the field (events written before it) terms count from the registration day.
         let old = Ticket.open(
-            for: Self.appeal(), id: UUID(), rules: AppealRouter.seedRules, categoryDefault: "zhkg", termDays: 15,
+            for: TicketSamples.appeal(), id: UUID(), rules: AppealRouter.seedRules, categoryDefault: "zhkg",
+            termDays: 15,
             by: "r", at: Self.now)
         XCTAssertEqual(old.ticket.termsStartOn, old.ticket.registeredOn)
     }
 
     // MARK: Helpers
-
-    static func types(_ events: [any DomainEvent]) -> [String] { events.map { type(of: $0).eventType } }
-
-    static func appeal(kind: AppealKind = .application, against: String? = nil, benefit: String? = nil)
-        -> AppealRegistered
-    {
-        AppealRegistered(
-            appealId: UUID(), registrationNumber: "MK-2026-000002", registeredAt: now, kind: kind,
-            category: "heating",
-            author: .init(
-                fullName: "Олена Петренко", address: "вул. Соборна, 1", preferredLanguage: .uk,
-                benefitCategory: benefit),
-            subject: "Немає опалення", text: "У квартирі немає опалення.", against: against, trackingToken: "trk",
-            channel: "centre")
-    }
 }

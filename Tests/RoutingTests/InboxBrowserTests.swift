@@ -13,12 +13,6 @@ import XCTest
 final class InboxBrowserTests: XCTestCase {
     static let registered = ISO8601.parse("2026-11-27T10:00:00+02:00")!
 
-    func width(_ browser: HeadlessBrowser, _ width: Int) throws {
-        try browser.call(
-            "Emulation.setDeviceMetricsOverride",
-            ["width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600])
-    }
-
     func scrollWidth(_ browser: HeadlessBrowser) throws -> Double {
         try browser.evaluate("document.documentElement.scrollWidth") as? Double ?? .infinity
     }
@@ -34,7 +28,9 @@ final class InboxBrowserTests: XCTestCase {
                 category: n % 2 == 0 ? "heating" : "water-supply", district: n % 3 == 0 ? "korabelnyi" : "zavodskyi",
                 registeredAt: Self.registered.addingTimeInterval(Double(n) * 60), number: 700_000 + n)
             a.author.fullName = n == 7 ? "Богдана Вʼюнник" : "Олена Петренко"
-            a.subject = "Довга тема звернення про відсутність опалення в будинку номер \(n) на вулиці Соборній"
+            a.subject =
+                "Довга тема звернення про відсутність опалення "
+                + "в будинку номер \(n) на вулиці Соборній"
             appeals.append(a)
         }
         try await f.publish(try appeals.map(f.envelope))
@@ -44,7 +40,9 @@ final class InboxBrowserTests: XCTestCase {
         let headPrincipal = Principal(id: headId, name: "Петро Головко", role: .head, authority: "zhkg")
         try await f.runtimes[0].database.withConnection { c in
             try RoutingStore.saveTemplate(
-                title: "Опалення відновлено", body: "Опалення у вашому будинку відновлено, дякуємо за звернення.",
+                title: "Опалення відновлено",
+                body: "Опалення у вашому будинку відновлено, "
+                    + "дякуємо за звернення.",
                 principal: headPrincipal, now: Self.registered, on: c)
         }
         let base = f.api.baseURL
@@ -63,7 +61,7 @@ final class InboxBrowserTests: XCTestCase {
         XCTAssertTrue(found.contains("Сторінка 1 з 2"), found)
         let rows = try browser.evaluate("document.querySelectorAll('#inbox-list tbody tr').length") as? Double
         XCTAssertEqual(rows, 25)
-        try width(browser, 1280)
+        try browser.emulate(width: 1280)
         let wide =
             try browser.evaluate(
                 "[...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > 1280)"
@@ -72,7 +70,7 @@ final class InboxBrowserTests: XCTestCase {
                     + ".join(', ')") as? String ?? ""
         XCTAssertLessThanOrEqual(try scrollWidth(browser), 1280, "the inbox fits a 1,280 px screen: \(wide)")
         _ = try browser.screenshot("routing-inbox-1280")
-        try width(browser, 390)
+        try browser.emulate(width: 390)
         XCTAssertLessThanOrEqual(try scrollWidth(browser), 390, "no horizontal scrolling at 390 px")
         _ = try browser.screenshot("routing-inbox-390")
         try browser.call("Emulation.clearDeviceMetricsOverride")
@@ -106,7 +104,8 @@ final class InboxBrowserTests: XCTestCase {
         try await browser.wait(until: "document.getElementById('answer-text').value.length > 0")
         XCTAssertEqual(
             try browser.evaluate("document.getElementById('answer-text').value") as? String,
-            "Опалення у вашому будинку відновлено, дякуємо за звернення.")
+            "Опалення у вашому будинку відновлено, "
+                + "дякуємо за звернення.")
         // The forward select starts empty (defect 18).
         XCTAssertEqual(try browser.evaluate("document.getElementById('to').value") as? String, "")
 
@@ -118,12 +117,14 @@ final class InboxBrowserTests: XCTestCase {
         let refusedAt = try browser.location()
         XCTAssertTrue(refusedAt.contains("/tickets/\(first)?refused="), refusedAt)
         XCTAssertNotNil(try browser.evaluate("document.querySelector('p.err[role=alert]')?.textContent") as? String)
-        XCTAssertEqual(try browser.evaluate("document.getElementById('answer-text').value") as? String, "Коротко")
+        XCTAssertEqual(
+            try browser.evaluate("document.getElementById('answer-text').value") as? String, "Коротко")
         let historyRows = "document.querySelectorAll('table:last-of-type tbody tr').length"
         let before = try browser.evaluate(historyRows) as? Double
         try await browser.navigating("location.reload()")
         XCTAssertEqual(try browser.location(), refusedAt, "a refresh is a GET of the same address")
         XCTAssertEqual(try browser.evaluate(historyRows) as? Double, before, "nothing was sent again")
-        XCTAssertEqual(try browser.evaluate("document.getElementById('answer-text').value") as? String, "Коротко")
+        XCTAssertEqual(
+            try browser.evaluate("document.getElementById('answer-text').value") as? String, "Коротко")
     }
 }

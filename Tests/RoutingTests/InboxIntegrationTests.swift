@@ -16,7 +16,8 @@ final class InboxIntegrationTests: XCTestCase {
 
     func appeal(
         _ n: Int, name: String, address: String, district: String?, kind: AppealKind = .application,
-        category: String = "heating", text: String = "У квартирі немає опалення з понеділка."
+        category: String = "heating",
+        text: String = "У квартирі немає опалення з понеділка."
     )
         -> AppealRegistered
     {
@@ -57,20 +58,25 @@ final class InboxIntegrationTests: XCTestCase {
                     n, name: kovalenko ? "Іван Коваленко" : "Марія Шевчук",
                     address: kovalenko ? "вул. Морехідна, 7" : "просп. Центральний, 12",
                     district: kovalenko ? "korabelnyi" : "tsentralnyi", kind: kovalenko ? .complaint : .application,
-                    text: n == 5 ? "Прорвало трубу біля будинку, вода у підвалі." : "Немає опалення."))
+                    text: n == 5
+                        ? "Прорвало трубу біля будинку, вода у підвалі."
+                        : "Немає опалення."))
         }
         // And one for another body (roads), which a zhkg official never sees.
         let elsewhere = appeal(
-            99, name: "Іван Коваленко", address: "вул. Морехідна, 7", district: nil, category: "public-transport")
+            99, name: "Іван Коваленко", address: "вул. Морехідна, 7", district: nil,
+            category: "public-transport")
         try await f.publish(try (appeals + [elsewhere]).map(f.envelope))
         for a in appeals + [elsewhere] { _ = try await f.waitForTicket(a) }
 
         let (aId, _) = try await f.official(name: "Оксана Левченко", authority: "zhkg")
         let (bId, _) = try await f.official(name: "Петро Гнатюк", authority: "zhkg")
-        let (cId, _) = try await f.official(name: "Чужий Урядовець", authority: "korabelnyi-administration")
+        let (cId, _) = try await f.official(
+            name: "Чужий Урядовець", authority: "korabelnyi-administration")
         let a = Principal(id: aId, name: "Оксана Левченко", role: .official, authority: "zhkg")
         let b = Principal(id: bId, name: "Петро Гнатюк", role: .official, authority: "zhkg")
-        let c = Principal(id: cId, name: "Чужий Урядовець", role: .official, authority: "korabelnyi-administration")
+        let c = Principal(
+            id: cId, name: "Чужий Урядовець", role: .official, authority: "korabelnyi-administration")
 
         // The default list: this authority's open tickets, with labelled counts.
         let all = try await page(f, a, [])
@@ -83,7 +89,8 @@ final class InboxIntegrationTests: XCTestCase {
         expectEqual(try await page(f, a, [("q", "коваленк")]).total, 8)
         expectEqual(try await page(f, a, [("q", "Морехідна Коваленко")]).total, 8)
         expectEqual(try await page(f, a, [("q", "трубу")]).total, 1)
-        expectEqual(try await page(f, a, [("q", "Прорвало")]).rows.first?.ticket.registrationNumber, "MK-2026-500005")
+        expectEqual(
+            try await page(f, a, [("q", "Прорвало")]).rows.first?.ticket.registrationNumber, "MK-2026-500005")
         expectEqual(
             try await page(f, a, [("q", "mk-2026-500007")]).rows.map(\.ticket.registrationNumber),
             ["MK-2026-500007"])
@@ -157,7 +164,8 @@ final class InboxIntegrationTests: XCTestCase {
         }
         do {
             try await runtime.transaction { tx in
-                try RoutingStore.addNote(ticketId: ticketId, text: "чужа нотатка", principal: c, now: now, in: tx)
+                try RoutingStore.addNote(
+                    ticketId: ticketId, text: "чужа нотатка", principal: c, now: now, in: tx)
             }
             XCTFail("another body's official added a note")
         } catch TicketRefusal.notFound {}
@@ -217,18 +225,22 @@ final class InboxIntegrationTests: XCTestCase {
         let f = try await RoutingFixture.start(self, clock: TestClock(Self.registered))
         let appeals = (0..<3).map {
             appeal(
-                $0, name: "Мешканець \($0)", address: "вул. Соборна, \($0 + 1)", district: "tsentralnyi",
+                $0, name: "Мешканець \($0)", address: "вул. Соборна, \($0 + 1)",
+                district: "tsentralnyi",
                 text: "Прорив водогону на вулиці Соборній.")
         }
         try await f.publish(try appeals.map(f.envelope))
         var ids: [UUID] = []
         for a in appeals { ids.append(try await f.waitForTicket(a)) }
         let (officialId, _) = try await f.official(name: "Оксана Левченко", authority: "zhkg")
-        let (headId, _) = try await f.official(name: "Голова Департаменту", authority: "zhkg", role: "head")
+        let (headId, _) = try await f.official(
+            name: "Голова Департаменту", authority: "zhkg", role: "head")
         let (otherId, _) = try await f.official(name: "Чужий Урядовець", authority: "transport")
-        let official = Principal(id: officialId, name: "Оксана Левченко", role: .official, authority: "zhkg")
+        let official = Principal(
+            id: officialId, name: "Оксана Левченко", role: .official, authority: "zhkg")
         let head = Principal(id: headId, name: "Голова Департаменту", role: .head, authority: "zhkg")
-        let other = Principal(id: otherId, name: "Чужий Урядовець", role: .official, authority: "transport")
+        let other = Principal(
+            id: otherId, name: "Чужий Урядовець", role: .official, authority: "transport")
         let api = RoutingAPI(runtime: f.runtimes[0], settings: RoutingSettings(clock: f.clock.clock))
 
         // Another body cannot group these; a group needs at least two appeals.
@@ -240,7 +252,8 @@ final class InboxIntegrationTests: XCTestCase {
             _ = try await api.createGroup(title: "Порив", ticketIds: [ids[0]], principal: official)
             XCTFail("a group of one")
         } catch let error as RoutingError { XCTAssertEqual(error.field, "ticket") }
-        let groupId = try await api.createGroup(title: "Порив на Соборній", ticketIds: ids, principal: official)
+        let groupId = try await api.createGroup(
+            title: "Порив на Соборній", ticketIds: ids, principal: official)
         let listed = try await page(f, official, [])
         XCTAssertTrue(listed.rows.allSatisfy { $0.groupId == groupId })
 
@@ -279,7 +292,8 @@ final class InboxIntegrationTests: XCTestCase {
 
         // Answer templates: kept by the body's officials, per body.
         try await api.saveTemplate(title: "Порив водогону", body: text, principal: official)
-        try await api.saveTemplate(title: "Порив водогону", body: text + " Дякуємо.", principal: head)
+        try await api.saveTemplate(
+            title: "Порив водогону", body: text + " Дякуємо.", principal: head)
         do {
             try await api.saveTemplate(title: "Закоротко", body: "ні", principal: official)
             XCTFail("a template shorter than an answer")

@@ -20,7 +20,8 @@ final class InboxQueryTests: XCTestCase {
 
     func testEveryFilterIsReadAndWrittenBack() throws {
         let pairs = [
-            ("q", "Коваленко Соборна"), ("status", "finished"), ("category", "heating"), ("district", "korabelnyi"),
+            ("q", "Коваленко Соборна"), ("status", "finished"), ("category", "heating"),
+            ("district", "korabelnyi"),
             ("kind", "complaint"), ("overdue", "true"), ("week", "on"), ("mine", "1"), ("awaitingSignature", "true"),
             ("sort", "number"), ("size", "50"), ("page", "3"), ("lang", "en"),
         ]
@@ -66,7 +67,8 @@ final class InboxQueryTests: XCTestCase {
         XCTAssertEqual(InboxQuery.search("  mk 2026-123 "), .number("MK-2026-000123"))
         XCTAssertEqual(InboxQuery.search("123"), .serial("000123"))
         XCTAssertEqual(InboxQuery.search("обʼєкт"), .words(["обʼєкт"]))
-        XCTAssertEqual(InboxQuery.search("об'єкт"), .words(["обʼєкт"]), "a typewriter apostrophe reads as ʼ")
+        XCTAssertEqual(
+            InboxQuery.search("об'єкт"), .words(["обʼєкт"]), "a typewriter apostrophe reads as ʼ")
         // Query syntax characters never reach the query: they separate words.
         XCTAssertEqual(InboxQuery.search("a & b | !c:* 'd'"), .words(["a", "b", "c", "d"]))
         XCTAssertNil(InboxQuery.search(" & | ! "))
@@ -92,17 +94,23 @@ final class InboxQueryTests: XCTestCase {
     // MARK: CSV
 
     func testCSVIsExcelFriendlyAndFormulaSafe() {
-        XCTAssertEqual(InboxCSV.cell("просто"), "просто")
-        XCTAssertEqual(InboxCSV.cell("a;b"), "\"a;b\"")
-        XCTAssertEqual(InboxCSV.cell("він сказав \"ні\""), "\"він сказав \"\"ні\"\"\"")
-        XCTAssertEqual(InboxCSV.cell("рядок\nще"), "\"рядок\nще\"")
-        XCTAssertEqual(InboxCSV.cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"")
-        XCTAssertEqual(InboxCSV.cell("+380501234567"), "'+380501234567")
-        XCTAssertEqual(InboxCSV.cell("-1"), "'-1")
-        XCTAssertEqual(InboxCSV.cell("@SUM(A1)"), "'@SUM(A1)")
-        XCTAssertEqual(InboxCSV.cell("\tx"), "'\tx")
-        XCTAssertEqual(InboxCSV.cell("30.11.2026"), "30.11.2026")
-        let document = InboxCSV.document(header: ["Номер", "Суть"], rows: [["MK-2026-000001", "Вода; світло"]])
+        let cells: [(value: String, cell: String)] = [
+            ("просто", "просто"),
+            ("a;b", "\"a;b\""),
+            ("він сказав \"ні\"", "\"він сказав \"\"ні\"\"\""),
+            ("рядок\nще", "\"рядок\nще\""),
+            ("=HYPERLINK(\"x\")", "\"'=HYPERLINK(\"\"x\"\")\""),
+            ("+380501234567", "'+380501234567"),
+            ("-1", "'-1"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("30.11.2026", "30.11.2026"),
+        ]
+        for (value, cell) in cells {
+            XCTAssertEqual(InboxCSV.cell(value), cell, value)
+        }
+        let document = InboxCSV.document(
+            header: ["Номер", "Суть"], rows: [["MK-2026-000001", "Вода; світло"]])
         XCTAssertTrue(document.hasPrefix("\u{FEFF}Номер;Суть\r\n"), "BOM, `;` and CRLF for Excel")
         XCTAssertTrue(document.hasSuffix("MK-2026-000001;\"Вода; світло\"\r\n"))
     }

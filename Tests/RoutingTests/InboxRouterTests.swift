@@ -59,12 +59,15 @@ final class InboxRouterTests: XCTestCase {
             XCTAssertTrue(badHTML.contains("На сторінці: 10, 25, 50 або 100."))
 
             // The export: Excel's CSV, the filters applied, no cache.
-            let csv = try await client.execute(uri: "/inbox.csv?q=Петренко", method: .get, headers: [.cookie: cookie])
+            let csv = try await client.execute(
+                uri: "/inbox.csv?q=Петренко", method: .get, headers: [.cookie: cookie])
             XCTAssertEqual(csv.status, .ok)
             XCTAssertEqual(csv.headers[.contentType], "text/csv; charset=utf-8")
             XCTAssertEqual(csv.headers[.cacheControl], "no-store")
             let text = String(buffer: csv.body)
-            XCTAssertTrue(text.hasPrefix("\u{FEFF}Номер;Зареєстровано;Строк;"), text.prefix(80).description)
+            XCTAssertTrue(
+                text.hasPrefix("\u{FEFF}Номер;Зареєстровано;Строк;"),
+                text.prefix(80).description)
             XCTAssertEqual(text.components(separatedBy: "\r\n").filter { !$0.isEmpty }.count, 4, "header + 3 rows")
             XCTAssertTrue(text.contains("Олена Петренко"))
             // Without a session: the sign-in page, not the data.
@@ -88,7 +91,9 @@ final class InboxRouterTests: XCTestCase {
                 buffer: try await client.execute(uri: path, method: .get, headers: [.cookie: cookie]).body)
             // Defect 18: no authority is pre-selected for forwarding.
             XCTAssertTrue(
-                page.contains("<select id=\"to\" name=\"to\" required><option value=\"\">— оберіть —</option>"))
+                page.contains(
+                    "<select id=\"to\" name=\"to\" required>"
+                        + "<option value=\"\">— оберіть —</option>"))
             // A forward without a body chosen: refused, and the browser lands on a GET address.
             let forward = try await client.execute(
                 uri: "\(path)/forward", method: .post, headers: headers,
@@ -99,7 +104,8 @@ final class InboxRouterTests: XCTestCase {
             let shown = String(
                 buffer: try await client.execute(uri: location, method: .get, headers: [.cookie: cookie]).body)
             XCTAssertTrue(
-                shown.contains("class=\"err\" role=\"alert\">Кому надіслати: "), "the refusal names the field")
+                shown.contains("class=\"err\" role=\"alert\">Кому надіслати: "),
+                "the refusal names the field")
             XCTAssertFalse(shown.contains("data-sent="), "what was typed is not forgotten")
             // An answer that is too short: the same, and the form keeps its text (data-keep).
             let answer = try await client.execute(
@@ -124,7 +130,8 @@ final class InboxRouterTests: XCTestCase {
             XCTAssertTrue(empty.headers[.location]?.contains("refused=required") ?? false)
 
             // Assignment: to a colleague of the body, never to another body's official.
-            XCTAssertTrue(withNote.contains("<option value=\"\(colleague.uuidString.lowercased())\">Марта Колега"))
+            XCTAssertTrue(
+                withNote.contains("<option value=\"\(colleague.uuidString.lowercased())\">Марта Колега"))
             XCTAssertFalse(withNote.contains("Чужий Орган"), "only the body's own officials are offered")
             let foreign = try await client.execute(
                 uri: "/inbox/tickets/\(id.uuidString.lowercased())/assign", method: .post, headers: headers,
@@ -152,7 +159,10 @@ final class InboxRouterTests: XCTestCase {
             // A template: saved on its page, refused when too short, by post/redirect/get.
             let saved = try await client.execute(
                 uri: "/inbox/templates", method: .post, headers: headers,
-                body: Web.form([("csrf", csrf), ("title", "Опалення"), ("body", "Опалення відновлено, дякуємо.")]))
+                body: Web.form([
+                    ("csrf", csrf), ("title", "Опалення"),
+                    ("body", "Опалення відновлено, дякуємо."),
+                ]))
             XCTAssertEqual(saved.status, .seeOther)
             XCTAssertTrue(saved.headers[.location]?.hasPrefix("/inbox/templates?done=saved") ?? false)
             let short = try await client.execute(
@@ -175,7 +185,8 @@ final class InboxRouterTests: XCTestCase {
             let group = try await client.execute(
                 uri: "/inbox/groups", method: .post, headers: headers,
                 body: Web.form([
-                    ("csrf", csrf), ("title", "Порив на Соборній"), ("ticket[]", first.uuidString.lowercased()),
+                    ("csrf", csrf), ("title", "Порив на Соборній"),
+                    ("ticket[]", first.uuidString.lowercased()),
                     ("ticket[]", second.uuidString.lowercased()),
                 ]))
             XCTAssertEqual(group.status, .seeOther)
@@ -194,7 +205,9 @@ final class InboxRouterTests: XCTestCase {
                 buffer: try await client.execute(
                     uri: "/tickets/\(first.uuidString.lowercased())", method: .get, headers: [.cookie: cookie]
                 ).body)
-            XCTAssertTrue(ticket.contains("<a href=\"\(location.split(separator: "?")[0])\">Порив на Соборній</a>"))
+            XCTAssertTrue(
+                ticket.contains(
+                    "<a href=\"\(location.split(separator: "?")[0])\">Порив на Соборній</a>"))
         }
     }
 

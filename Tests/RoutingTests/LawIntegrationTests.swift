@@ -54,9 +54,12 @@ final class LawIntegrationTests: XCTestCase {
 
         // A draft rejected by the head: recorded in the history, nothing else changes.
         r = try await f.call("POST", "\(paperPath)/accept", token: zhkg)
-        r = try await f.call("POST", "\(paperPath)/extend", token: zhkg, json: ["days": 5, "reason": "перевірка"])
+        r = try await f.call(
+            "POST", "\(paperPath)/extend", token: zhkg, json: ["days": 5, "reason": "перевірка"])
         XCTAssertEqual(r.status, 202, r.text)
-        r = try await f.call("POST", "\(paperPath)/reject-draft", token: head, json: ["reason": "Відповідайте в строк"])
+        r = try await f.call(
+            "POST", "\(paperPath)/reject-draft", token: head,
+            json: ["reason": "Відповідайте в строк"])
         XCTAssertEqual(r.status, 200, r.text)
         XCTAssertNil(r.object["draft"])
         XCTAssertEqual(r.object["deadline"] as? String, "2026-12-05")
@@ -81,7 +84,8 @@ final class LawIntegrationTests: XCTestCase {
         let f = try await RoutingFixture.start(self, clock: clock)
         let (_, zhkg) = try await f.official(name: "Іван Коваль", authority: "zhkg")
         let (_, head) = try await f.official(name: "Петро Головко", authority: "zhkg", role: "head")
-        let (_, mayor) = try await f.official(name: "Міський голова", authority: "executive-committee", role: "head")
+        let (_, mayor) = try await f.official(
+            name: "Міський голова", authority: "executive-committee", role: "head")
 
         // The decision complained about: zhkg's answer of 27 November (signed by its head).
         let first = RoutingFixture.appeal(category: "heating", registeredAt: Self.registered)
@@ -122,7 +126,8 @@ final class LawIntegrationTests: XCTestCase {
         XCTAssertEqual(r.status, 409)
         XCTAssertEqual(r.firstError["code"] as? String, "complaint_term_missed")
         r = try await f.call(
-            "POST", "\(latePath)/restore-term", token: mayor, json: ["reason": "Автор був на лікуванні, довідка є."])
+            "POST", "\(latePath)/restore-term", token: mayor,
+            json: ["reason": "Автор був на лікуванні, довідка є."])
         XCTAssertEqual(r.status, 200, r.text)
         XCTAssertNil(r.object["complaintTermMissed"])
         XCTAssertEqual((r.object["history"] as? [[String: Any]])?.last?["action"] as? String, "term-restored")
@@ -142,7 +147,9 @@ final class LawIntegrationTests: XCTestCase {
         let nextId = try await f.waitForTicket(next)
         r = try await f.call("GET", "/v1/tickets/\(nextId.uuidString.lowercased())", token: RoutingFixture.adminToken)
         XCTAssertEqual(r.object["authority"] as? String, "mayor-reception")
-        let assigned = try await f.events(TicketAssigned.self) { seen in seen.contains { $0.appealId == next.appealId } }
+        let assigned = try await f.events(TicketAssigned.self) { seen in
+            seen.contains { $0.appealId == next.appealId }
+        }
         XCTAssertEqual(assigned.first { $0.appealId == next.appealId }?.reason, "complaint-upward")
     }
 
@@ -158,7 +165,9 @@ final class LawIntegrationTests: XCTestCase {
         let declinePath = "/v1/tickets/\(try await f.waitForTicket(anonymous).uuidString.lowercased())"
 
         // Art. 5, 7: only the head returns, with an explanation, within 10 days of arrival.
-        let explanation = "Не зрозуміло, про яку адресу і яке питання йдеться (ст. 5 Закону)."
+        let explanation =
+            "Не зрозуміло, про яку адресу і яке питання "
+            + "йдеться (ст. 5 Закону)."
         var r = try await f.call("POST", "\(returnPath)/return", token: zhkg, json: ["text": explanation])
         XCTAssertEqual(r.status, 403)
         XCTAssertEqual(r.firstError["code"] as? String, "head_only")
@@ -177,12 +186,19 @@ final class LawIntegrationTests: XCTestCase {
         // Art. 8: "not considered" on a known ground, with the written notice.
         r = try await f.call(
             "POST", "\(declinePath)/not-considered", token: head,
-            json: ["ground": "political-views", "text": "Звернення не розглядається з цієї причини."])
+            json: [
+                "ground": "political-views",
+                "text": "Звернення не розглядається з цієї причини.",
+            ])
         XCTAssertEqual(r.status, 422)
         XCTAssertEqual(r.firstError["code"] as? String, "unknown_ground")
         r = try await f.call(
             "POST", "\(declinePath)/not-considered", token: head,
-            json: ["ground": "anonymous", "text": "Звернення без місця проживання не розглядається (ст. 8)."])
+            json: [
+                "ground": "anonymous",
+                "text": "Звернення без місця проживання не розглядається "
+                    + "(ст. 8).",
+            ])
         XCTAssertEqual(r.status, 200, r.text)
         XCTAssertEqual((r.object["history"] as? [[String: Any]])?.last?["action"] as? String, "not-considered")
 

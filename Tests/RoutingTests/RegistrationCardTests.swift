@@ -15,8 +15,10 @@ final class RegistrationCardTests: XCTestCase {
             registeredOn: "2026-11-27", forwardAllowedUntil: "2026-12-02", forwardWindowOpen: false,
             maxDeadline: "2027-01-11", minDeadline: "2026-12-28", outcome: nil, answerText: "",
             appeal: .init(
-                kind: "complaint", category: "heating", district: "", subject: "Немає опалення", text: "…",
-                authorName: "Олена Коваль", authorAddress: "вул. Соборна, 12", authorEmail: "", authorPhone: "",
+                kind: "complaint", category: "heating", district: "", subject: "Немає опалення",
+                text: "…",
+                authorName: "Олена Коваль", authorAddress: "вул. Соборна, 12", authorEmail: "",
+                authorPhone: "",
                 benefit: "", confidential: false, against: nil, repeatOf: nil),
             history: [
                 .init(
@@ -71,7 +73,8 @@ final class RegistrationCardTests: XCTestCase {
         view.signedBy = "head-1 (drafted by official-7)"
         view.history = [
             .init(
-                at: "2026-11-28 09:00", action: "draft rejected", actor: "head-1", status: "accepted", authority: "ЖКГ",
+                at: "2026-11-28 09:00", action: "draft rejected", actor: "head-1", status: "accepted",
+                authority: "ЖКГ",
                 note: "answer drafted by official-7: Уточніть розрахунок"),
             .init(
                 at: "2026-11-28 10:00", action: "answered", actor: "head-1", status: "answered", authority: "ЖКГ",

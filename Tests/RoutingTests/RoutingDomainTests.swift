@@ -118,14 +118,18 @@ final class RoutingDomainTests: XCTestCase {
         XCTAssertThrowsError(try Lifecycle.validateAnswer(outcome: "refused", text: "Ні, бо ні.")) {
             XCTAssertEqual(($0 as? TicketRefusal)?.code, "reasons_required")
         }
-        XCTAssertThrowsError(try Lifecycle.validateAnswer(outcome: "maybe", text: "Достатньо довгий текст")) {
+        XCTAssertThrowsError(
+            try Lifecycle.validateAnswer(
+                outcome: "maybe", text: "Достатньо довгий текст")
+        ) {
             XCTAssertEqual(($0 as? TicketRefusal)?.field, "outcome")
         }
         XCTAssertThrowsError(try Lifecycle.validateAnswer(outcome: "explained", text: "коротко")) {
             XCTAssertEqual(($0 as? TicketRefusal)?.code, "too_short")
         }
         let (outcome, text) = try Lifecycle.validateAnswer(
-            outcome: "refused", text: "  Відмовлено: ділянка не належить місту, див. ст. 12.  ")
+            outcome: "refused",
+            text: "  Відмовлено: ділянка не належить місту, див. ст. 12.  ")
         XCTAssertEqual(outcome, .refused)
         XCTAssertFalse(text.hasPrefix(" "))
     }

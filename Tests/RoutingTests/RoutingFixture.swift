@@ -129,9 +129,12 @@ final class RoutingFixture: @unchecked Sendable {
             kind: kind,
             category: category, district: district,
             author: .init(
-                fullName: "Олена Петренко", address: "вул. Соборна, 1, Миколаїв", email: "olena@example.org",
+                fullName: "Олена Петренко", address: "вул. Соборна, 1, Миколаїв",
+                email: "olena@example.org",
                 preferredLanguage: .uk, benefitCategory: benefit),
-            subject: "Немає опалення", text: "У квартирі немає опалення з понеділка.", centreId: "central-library",
+            subject: "Немає опалення",
+            text: "У квартирі немає опалення з понеділка.",
+            centreId: "central-library",
             against: against, trackingToken: "trk-\(UUID().uuidString.prefix(8))", channel: "centre")
     }
 

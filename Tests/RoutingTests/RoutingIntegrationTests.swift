@@ -147,7 +147,9 @@ final class RoutingIntegrationTests: XCTestCase {
             (view.object["appeal"] as? [String: Any]).flatMap {
                 ($0["author"] as? [String: Any])?["fullName"] as? String
             }, "Олена Петренко")
-        let accessed = try await f.events(PersonalDataAccessed.self) { seen in seen.contains { $0.actorId == zhkgId } }
+        let accessed = try await f.events(PersonalDataAccessed.self) { seen in
+            seen.contains { $0.actorId == zhkgId }
+        }
         let access = accessed.first { $0.actorId == zhkgId }
         XCTAssertEqual(access?.purpose, "ticket.view")
         XCTAssertEqual(access?.authority, "zhkg")
@@ -164,12 +166,14 @@ final class RoutingIntegrationTests: XCTestCase {
 
         // Extend: past 45 days refused, then a legal extension.
         r = try await f.call(
-            "POST", "\(path)/extend", token: zhkg, json: ["newDeadline": "2027-01-12", "reason": "потрібна перевірка"])
+            "POST", "\(path)/extend", token: zhkg,
+            json: ["newDeadline": "2027-01-12", "reason": "потрібна перевірка"])
         XCTAssertEqual(r.status, 422)
         XCTAssertEqual(r.firstError["code"] as? String, "beyond_legal_maximum")
         XCTAssertEqual(r.firstError["field"] as? String, "newDeadline")
         r = try await f.call(
-            "POST", "\(path)/extend", token: zhkg, json: ["newDeadline": "2027-01-11", "reason": "потрібна перевірка"])
+            "POST", "\(path)/extend", token: zhkg,
+            json: ["newDeadline": "2027-01-11", "reason": "потрібна перевірка"])
         XCTAssertEqual(r.status, 202, "an official's extension is a draft: \(r.text)")
         XCTAssertEqual(r.object["deadline"] as? String, "2026-12-12", "nothing changes before the signature")
         XCTAssertEqual((r.object["draft"] as? [String: Any])?["newDeadline"] as? String, "2027-01-11")
@@ -187,7 +191,8 @@ final class RoutingIntegrationTests: XCTestCase {
         // Forward window: 6 days after registration it is closed.
         clock.advance(days: 6)
         r = try await f.call(
-            "POST", "\(path)/forward", token: zhkg, json: ["to": "health", "reason": "не наша компетенція"])
+            "POST", "\(path)/forward", token: zhkg,
+            json: ["to": "health", "reason": "не наша компетенція"])
         XCTAssertEqual(r.status, 409)
         XCTAssertEqual(r.firstError["code"] as? String, "forward_window_closed")
         clock.set(Self.registered)
@@ -214,13 +219,18 @@ final class RoutingIntegrationTests: XCTestCase {
         for action in ["accept", "answer", "extend", "forward"] {
             let illegal = try await f.call(
                 "POST", "\(path)/\(action)", token: zhkg,
-                json: ["to": "health", "reason": "x", "days": 1, "outcome": "other", "text": "довгий текст відповіді"])
+                json: [
+                    "to": "health", "reason": "x", "days": 1, "outcome": "other",
+                    "text": "довгий текст відповіді",
+                ])
             XCTAssertEqual(illegal.status, 409, action)
             XCTAssertEqual(illegal.firstError["message"] as? String, "ticket is answered; \(action) is not allowed")
         }
-        r = try await f.call("POST", "\(path)/reopen", token: zhkg, json: ["reason": "мешканка не згодна"])
+        r = try await f.call(
+            "POST", "\(path)/reopen", token: zhkg, json: ["reason": "мешканка не згодна"])
         XCTAssertEqual(r.status, 403)
-        r = try await f.call("POST", "\(path)/reopen", token: reception, json: ["reason": "мешканка не згодна"])
+        r = try await f.call(
+            "POST", "\(path)/reopen", token: reception, json: ["reason": "мешканка не згодна"])
         XCTAssertEqual(r.status, 200, r.text)
         XCTAssertEqual(r.object["status"] as? String, "reopened")
         XCTAssertEqual(r.object["deadline"] as? String, "2026-12-12", "reopened: today + 15")
@@ -240,7 +250,10 @@ final class RoutingIntegrationTests: XCTestCase {
         for action in TicketAction.allCases where action != .dispute {
             let illegal = try await f.call(
                 "POST", "\(path)/\(action.rawValue)", token: RoutingFixture.adminToken,
-                json: ["to": "health", "reason": "x", "days": 1, "outcome": "other", "text": "довгий текст відповіді"])
+                json: [
+                    "to": "health", "reason": "x", "days": 1, "outcome": "other",
+                    "text": "довгий текст відповіді",
+                ])
             XCTAssertEqual(illegal.status, 409, action.rawValue)
             XCTAssertEqual(
                 illegal.firstError["message"] as? String, "ticket is closed; \(action.rawValue) is not allowed")
@@ -283,7 +296,8 @@ final class RoutingIntegrationTests: XCTestCase {
         r = try await f.call("POST", "/v1/tickets/\(id)/forward", token: zhkg, json: ["to": "atlantis", "reason": "x"])
         XCTAssertEqual(r.firstError["field"] as? String, "to")
         r = try await f.call(
-            "POST", "/v1/tickets/\(id)/forward", token: zhkg, json: ["to": "health", "reason": "медичне питання"])
+            "POST", "/v1/tickets/\(id)/forward", token: zhkg,
+            json: ["to": "health", "reason": "медичне питання"])
         XCTAssertEqual(r.status, 200, r.text)
         XCTAssertEqual(r.object["authority"] as? String, "health")
         XCTAssertEqual(r.object["status"] as? String, "assigned")
@@ -498,7 +512,8 @@ final class RoutingIntegrationTests: XCTestCase {
         clock.advance(days: 12)  // 3 days left for both
         _ = try await eventually { try await f.count("SELECT count(*)::bigint FROM alerts") == 2 }
         r = try await f.call(
-            "POST", "/v1/tickets/\(idA)/extend", token: zhkg, json: ["days": 10, "reason": "запит до водоканалу"])
+            "POST", "/v1/tickets/\(idA)/extend", token: zhkg,
+            json: ["days": 10, "reason": "запит до водоканалу"])
         XCTAssertEqual(r.status, 202, r.text)
         r = try await f.call("POST", "/v1/tickets/\(idA)/sign", token: head)
         XCTAssertEqual(r.status, 200, r.text)

@@ -159,7 +159,10 @@ final class RoutingRouterTests: XCTestCase {
                 XCTAssertEqual(response.status, .ok)
             }
             let cases: [(String, [String: Any], String, String)] = [
-                ("extend", ["newDeadline": "2026-13-45", "reason": "перевірка"], "newDeadline", "invalid_date"),
+                (
+                    "extend", ["newDeadline": "2026-13-45", "reason": "перевірка"], "newDeadline",
+                    "invalid_date"
+                ),
                 ("extend", ["days": 0, "reason": "перевірка"], "days", "invalid_value"),
                 ("extend", ["days": 5], "reason", "required"),
                 (
@@ -446,7 +449,9 @@ final class RoutingWebRouterTests: XCTestCase {
                 uri: "/logout", method: .post, headers: headers, body: Self.form([("csrf", csrf)]))
             XCTAssertEqual(out.status, .seeOther)
             let after = try await client.execute(uri: "/", method: .get, headers: [.cookie: cookie])
-            XCTAssertTrue(String(buffer: after.body).contains("Вхід для посадових осіб"), "signed out for good")
+            XCTAssertTrue(
+                String(buffer: after.body).contains("Вхід для посадових осіб"),
+                "signed out for good")
             let left = try await f.runtime.database.query("SELECT count(*)::bigint FROM web_sessions").first?.decode(
                 0, as: Int.self)
             XCTAssertEqual(left, 0)

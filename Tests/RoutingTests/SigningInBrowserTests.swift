@@ -80,6 +80,8 @@ final class SigningInBrowserTests: XCTestCase {
         XCTAssertTrue((last?["note"] as? String ?? "").contains("signed; drafted by"))
         let answered = try await f.events(TicketAnswered.self)
         XCTAssertEqual(answered.map { $0.officialId.lowercased() }, [headId.lowercased()])
-        XCTAssertEqual(answered.first?.answerText, "Роз'яснено порядок перерахунку за опалення.")
+        XCTAssertEqual(
+            answered.first?.answerText,
+            "Роз'яснено порядок перерахунку за опалення.")
     }
 }

@@ -9,7 +9,7 @@ import XCTest
 final class TicketLifecycleTests: XCTestCase {
     static let registeredOn = LocalDate(string: "2026-11-27")!
     /// 2026-11-27 10:00 Kyiv.
-    static let now = ISO8601.parse("2026-11-27T10:00:00+02:00")!
+    static let now = TicketSamples.now
     static let today = registeredOn
 
     let admin = Principal.bootstrapAdministrator
@@ -44,12 +44,17 @@ final class TicketLifecycleTests: XCTestCase {
         case .answer: .answer(outcome: "explained", text: "Роз'яснено порядок перерахунку.")
         case .reopen: .reopen(reason: "мешканка не згодна")
         case .close: .close
-        case .returnToAuthor: .returnToAuthor(explanation: "Не зазначено місце проживання (ст. 5 Закону).")
+        case .returnToAuthor:
+            .returnToAuthor(
+                explanation: "Не зазначено місце проживання (ст. 5 Закону).")
         case .notConsidered:
-            .notConsidered(ground: "anonymous", notice: "Звернення анонімне і не розглядається (ст. 8).")
+            .notConsidered(
+                ground: "anonymous",
+                notice: "Звернення анонімне і не розглядається (ст. 8).")
         case .sign: .sign
         case .rejectDraft: .rejectDraft(reason: "Уточніть розрахунок")
-        case .restoreTerm: .restoreTerm(reason: "Автор був на лікуванні, довідка додана.")
+        case .restoreTerm:
+            .restoreTerm(reason: "Автор був на лікуванні, довідка додана.")
         case .dispute: .dispute(reason: "мешканка не згодна з відповіддю", learnedOn: nil)
         }
     }
@@ -110,8 +115,6 @@ final class TicketLifecycleTests: XCTestCase {
         }
     }
 
-    static func types(_ events: [any DomainEvent]) -> [String] { events.map { type(of: $0).eventType } }
-
     // MARK: The state machine
 
     func testEveryActionFromEveryStateIsAllowedOrRefusedWithTheTypedRefusal() throws {
@@ -134,7 +137,7 @@ final class TicketLifecycleTests: XCTestCase {
                     XCTAssertEqual(t.history.to, expected)
                     XCTAssertEqual(t.history.actor, actor.id)
                     XCTAssertEqual(t.history.at, Self.now)
-                    XCTAssertEqual(Self.types(t.events), Self.eventTypes[action], "\(action)")
+                    XCTAssertEqual(TicketSamples.types(t.events), Self.eventTypes[action], "\(action)")
                     let ticketEvents = t.events.compactMap { $0 as? any TicketEvent }
                     XCTAssertTrue(
                         ticketEvents.allSatisfy { $0.ticketId == ticket.id && $0.appealId == ticket.appealId })
@@ -334,7 +337,9 @@ final class TicketLifecycleTests: XCTestCase {
         XCTAssertEqual(
             refusal(apply(.answer(outcome: nil, text: "Достатньо довгий текст"), to: ticket)),
             .required(field: "outcome"))
-        let unknown = refusal(apply(.answer(outcome: "maybe", text: "Достатньо довгий текст"), to: ticket))
+        let unknown = refusal(
+            apply(
+                .answer(outcome: "maybe", text: "Достатньо довгий текст"), to: ticket))
         XCTAssertEqual(unknown, .unknownOutcome)
         XCTAssertEqual(unknown?.field, "outcome")
         let empty = refusal(apply(.answer(outcome: "explained", text: "   "), to: ticket))
@@ -404,24 +409,10 @@ final class TicketLifecycleTests: XCTestCase {
 
     // MARK: A new ticket
 
-    static func appeal(
-        category: String = "heating", district: String? = nil, kind: AppealKind = .application, against: String? = nil,
-        benefit: String? = nil, registeredAt: Date = now
-    ) -> AppealRegistered {
-        AppealRegistered(
-            appealId: UUID(), registrationNumber: "MK-2026-000042", registeredAt: registeredAt, kind: kind,
-            category: category, district: district,
-            author: .init(
-                fullName: "Олена Петренко", address: "вул. Соборна, 1", preferredLanguage: .uk,
-                benefitCategory: benefit),
-            subject: "Немає опалення", text: "У квартирі немає опалення.", against: against, trackingToken: "trk",
-            channel: "centre")
-    }
-
     func testOpeningATicketRoutesDatesAndPrioritises() throws {
         let rules = AppealRouter.seedRules
         let plain = Ticket.open(
-            for: Self.appeal(), id: UUID(), rules: rules, categoryDefault: "zhkg", termDays: 15,
+            for: TicketSamples.appeal(), id: UUID(), rules: rules, categoryDefault: "zhkg", termDays: 15,
             by: "hromada-routing", at: Self.now)
         XCTAssertEqual(plain.ticket.status, .assigned)
         XCTAssertEqual(plain.ticket.authority, "zhkg")
@@ -430,28 +421,28 @@ final class TicketLifecycleTests: XCTestCase {
         XCTAssertEqual(plain.history.note, "rule")
         XCTAssertNil(plain.history.from)
         XCTAssertEqual(plain.history.actor, "hromada-routing")
-        XCTAssertEqual(Self.types(plain.events), ["ticket.assigned"])
+        XCTAssertEqual(TicketSamples.types(plain.events), ["ticket.assigned"])
 
         let veteran = Ticket.open(
-            for: Self.appeal(benefit: "war-veteran"), id: UUID(), rules: rules,
+            for: TicketSamples.appeal(benefit: "war-veteran"), id: UUID(), rules: rules,
             categoryDefault: "zhkg", termDays: 30, by: "hromada-routing", at: Self.now)
         XCTAssertTrue(veteran.ticket.priority, "benefit holders first")
         XCTAssertEqual((veteran.events.first as? TicketAssigned)?.priority, true)
         XCTAssertEqual(veteran.ticket.deadline.description, "2026-12-27")
         let blank = Ticket.open(
-            for: Self.appeal(benefit: ""), id: UUID(), rules: rules, categoryDefault: nil,
+            for: TicketSamples.appeal(benefit: ""), id: UUID(), rules: rules, categoryDefault: nil,
             termDays: 15, by: "r", at: Self.now)
         XCTAssertFalse(blank.ticket.priority, "an empty benefit category is none")
 
         let complaint = Ticket.open(
-            for: Self.appeal(kind: .complaint, against: "zhkg"), id: UUID(), rules: rules,
+            for: TicketSamples.appeal(kind: .complaint, against: "zhkg"), id: UUID(), rules: rules,
             categoryDefault: "zhkg", termDays: 15, by: "r", at: Self.now)
         XCTAssertEqual(complaint.ticket.authority, "mayor-reception")
         XCTAssertEqual(complaint.history.note, "complaint-rerouted")
 
         // 23:30 UTC is already the next day in Kyiv: the legal windows count from there.
         let late = Ticket.open(
-            for: Self.appeal(registeredAt: ISO8601.parse("2026-11-27T23:30:00+00:00")!), id: UUID(),
+            for: TicketSamples.appeal(registeredAt: ISO8601.parse("2026-11-27T23:30:00+00:00")!), id: UUID(),
             rules: rules, categoryDefault: "zhkg", termDays: 15, by: "r", at: Self.now)
         XCTAssertEqual(late.ticket.registeredOn.description, "2026-11-28")
         XCTAssertEqual(late.ticket.deadline.description, "2026-12-13")
@@ -525,19 +516,25 @@ final class TicketLifecycleTests: XCTestCase {
         XCTAssertEqual(
             refusal(
                 apply(
-                    .notConsidered(ground: "dull", notice: "Звернення анонімне і не розглядається."),
+                    .notConsidered(
+                        ground: "dull",
+                        notice: "Звернення анонімне і не розглядається."),
                     to: ticket, by: zhkgHead))?.field, "ground")
         let declined = try XCTUnwrap(
             transition(
                 apply(
-                    .notConsidered(ground: "repeat-decided", notice: "Питання вирішено по суті 01.10.2026 р."),
+                    .notConsidered(
+                        ground: "repeat-decided",
+                        notice: "Питання вирішено по суті 01.10.2026 р."),
                     to: Self.ticket(.reopened), by: zhkgHead)))
         XCTAssertEqual(declined.history.note, "Art. 8: not considered (repeat-decided)")
         XCTAssertEqual((declined.events.first as? AppealNotConsidered)?.decidedBy, zhkgHead.id)
         XCTAssertEqual(
             refusal(
                 apply(
-                    .notConsidered(ground: "anonymous", notice: "Звернення анонімне, не розглядається."),
+                    .notConsidered(
+                        ground: "anonymous",
+                        notice: "Звернення анонімне, не розглядається."),
                     to: Self.ticket(.answered), by: zhkgHead)),
             .invalidTransition(from: .answered, action: .notConsidered))
     }

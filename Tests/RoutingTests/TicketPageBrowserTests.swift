@@ -17,12 +17,6 @@ final class TicketPageBrowserTests: XCTestCase {
         XCTAssertTrue(try browser.html().contains("action=\"/logout\""), "signed in")
     }
 
-    func width(_ browser: HeadlessBrowser, _ width: Int) throws {
-        try browser.call(
-            "Emulation.setDeviceMetricsOverride",
-            ["width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600])
-    }
-
     /// The right edge (px) of the widest of `selector`'s elements, and the narrowest's width.
     func edges(_ browser: HeadlessBrowser, _ selector: String) throws -> (right: Double, narrowest: Double) {
         let json = String(decoding: try JSONSerialization.data(withJSONObject: [selector]), as: UTF8.self)
@@ -72,7 +66,9 @@ final class TicketPageBrowserTests: XCTestCase {
         try await browser.open(base + "/tickets/\(id)?lang=en")
 
         let answer = String(
-            repeating: "Теплопостачання відновлено після ремонту на тепловій мережі; перерахунок зроблено. ", count: 12)
+            repeating: "Теплопостачання відновлено після ремонту "
+                + "на тепловій мережі; перерахунок зроблено. ",
+            count: 12)
         try browser.fill("outcome", "resolved-positively")
         try browser.fill("text", answer)
         try await browser.click("form[action=\"/tickets/\(id)/answer\"] button[type=submit]")
@@ -98,14 +94,14 @@ final class TicketPageBrowserTests: XCTestCase {
         XCTAssertTrue(notes?.contains("by the category rule") ?? false, "\(notes ?? [])")
 
         // 1,280 px: the label column stays narrow, the answer gets the room.
-        try width(browser, 1280)
+        try browser.emulate(width: 1280)
         let labels = try edges(browser, "dl.facts dt")
         let values = try edges(browser, "dl.facts dd")
         XCTAssertLessThan(labels.right, 420, "the labels' column")
         XCTAssertGreaterThan(values.narrowest, 600, "the values' column")
         try browser.screenshot("routing-ticket-answered-1280")
         // 390 px: nothing of the facts is off screen.
-        try width(browser, 390)
+        try browser.emulate(width: 390)
         let phone = try edges(browser, "dl.facts dd")
         XCTAssertLessThanOrEqual(phone.right, 390, "the values fit a phone's width")
         let pageWidth = try browser.evaluate("document.documentElement.scrollWidth") as? Double

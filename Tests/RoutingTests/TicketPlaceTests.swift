@@ -20,7 +20,8 @@ final class TicketPlaceTests: XCTestCase {
             author: .init(
                 fullName: "Тарас Шевченко", address: "вул. Садова, 12", email: nil, phone: nil,
                 preferredLanguage: "uk", benefitCategory: nil),
-            confidential: false, against: nil, centreId: nil, repeatOf: nil, locationAddress: "вул. Нікольська, 17",
+            confidential: false, against: nil, centreId: nil, repeatOf: nil,
+            locationAddress: "вул. Нікольська, 17",
             channel: "open311", registeredAt: registered)
         if let lat, let lon { appeal.location = .init(lat: lat, lon: lon, address: "вул. Нікольська, 17") }
         appeal.mediaURL = mediaURL
@@ -57,7 +58,8 @@ final class TicketPlaceTests: XCTestCase {
         let catalogue = try StringCatalogue.load(from: Bundle.module)
         for template in ["ticket", "card"] {
             var view = RegistrationCardTests.view()
-            view.place = TicketPlaceView(Self.appeal(mediaURL: "javascript:alert(1)"), districtName: "Центральний")
+            view.place = TicketPlaceView(
+                Self.appeal(mediaURL: "javascript:alert(1)"), districtName: "Центральний")
             let html = templates.render(view, template: template, language: .en, catalogue: catalogue)
             XCTAssertFalse(html.lowercased().contains("javascript:"), template)
             XCTAssertFalse(html.contains("Photo from the Open311 client"), template)
@@ -117,7 +119,8 @@ final class TicketPlaceTests: XCTestCase {
         XCTAssertEqual(location["lon"] as? Double, 31.994583)
         XCTAssertEqual(location["address"] as? String, "вул. Нікольська, 17")
         let typed = try JSON.decoder.decode(TicketDetail.self, from: detail.body)
-        XCTAssertEqual(typed.appeal.location, .init(lat: 46.975033, lon: 31.994583, address: "вул. Нікольська, 17"))
+        XCTAssertEqual(
+            typed.appeal.location, .init(lat: 46.975033, lon: 31.994583, address: "вул. Нікольська, 17"))
 
         // An appeal without either: the fields are absent, nothing is stored.
         let other = try await f.call("GET", "/v1/tickets/\(plainTicket.uuidString.lowercased())", token: token)

@@ -2,8 +2,8 @@ import Foundation
 import HromadaContracts
 
 /// Terms counted in months and years as the law counts them (Civil Code Art. 253–254, which the
-/// Law «Про звернення громадян» relies on): a term of N months ends on the date of the same number
-/// in the N-th month after the start; when that month has no such date (31 January + one month),
+/// Law «Про звернення громадян» relies on): a term of N months ends on the date of the same
+/// number in the N-th month after the start; when that month has no such date (31 January + one month),
 /// the term ends on that month's last day (28 or 29 February). Terms in days stay in days.
 public enum LawCalendar {
     /// `date` moved forward (or back, for negative `months`) by whole calendar months.

@@ -156,21 +156,12 @@ extension WebInbox {
             exportLimited: page.total > RoutingAPI.exportLimit,
             q: query.text,
             states: stateCodes.map { .init(code: $0.0, name: $0.1, selected: query.state.code == $0.0) },
-            categories: Reference.categories.map {
-                .init(
-                    code: $0.code, name: language == .en ? $0.nameEn : $0.nameUk, selected: query.category == $0.code)
-            },
-            districts: Reference.districts.map {
-                .init(
-                    code: $0.code, name: language == .en ? $0.nameEn : $0.nameUk, selected: query.district == $0.code)
-            },
+            categories: Self.options(Reference.categories, selected: query.category, language),
+            districts: Self.options(Reference.districts, selected: query.district, language),
             kinds: AppealKind.allCases.map {
                 .init(code: $0.rawValue, name: word("kind", $0.rawValue, language), selected: query.kind == $0)
             },
-            authorities: Reference.authorities.map {
-                .init(
-                    code: $0.code, name: language == .en ? $0.nameEn : $0.nameUk, selected: query.authority == $0.code)
-            },
+            authorities: Self.options(Reference.authorities, selected: query.authority, language),
             sorts: InboxQuery.Sort.allCases.map {
                 .init(code: $0.rawValue, name: text("inbox_sort_" + $0.rawValue, language), selected: query.sort == $0)
             },
@@ -187,6 +178,13 @@ extension WebInbox {
         withGroups.hasGroups = !withGroups.groups.isEmpty
         withGroups.refusal = request.uri.queryParameters.get("refused").map { refusalText(code: $0, language) }
         return site.page("inbox", withGroups, request: request, status: status)
+    }
+
+    /// A filter's options: the reference list's entries named in `language`, `selected` marked.
+    static func options(
+        _ entries: [some BilingualReference], selected: String?, _ language: Language
+    ) -> [InboxListView.Option] {
+        entries.map { .init(code: $0.code, name: $0.name(language), selected: selected == $0.code) }
     }
 
     /// The address's query as name/value pairs, in order (percent- and `+`-decoded).

@@ -36,19 +36,21 @@ public struct WebInbox: Sendable {
         return value == key ? code : value
     }
 
+    /// A reference code's name in `language` (the code itself when the reference data lacks it).
     func authorityName(_ code: String, _ language: Language) -> String {
-        guard let a = Reference.authority(code: code) else { return code }
-        return language == .en ? a.nameEn : a.nameUk
+        Reference.authority(code: code)?.name(language) ?? code
     }
 
     func districtName(_ code: String, _ language: Language) -> String {
-        guard let d = Reference.district(code: code) else { return code }
-        return language == .en ? d.nameEn : d.nameUk
+        Reference.district(code: code)?.name(language) ?? code
     }
 
     func benefitName(_ code: String, _ language: Language) -> String {
-        guard let b = Reference.benefitCategories.first(where: { $0.code == code }) else { return code }
-        return language == .en ? b.nameEn : b.nameUk
+        Reference.benefitCategory(code: code)?.name(language) ?? code
+    }
+
+    func categoryName(_ code: String, _ language: Language) -> String {
+        Reference.category(code: code)?.name(language) ?? code
     }
 
     /// Who did it, as a person reads it: an official's name, "the system" for the service's own
@@ -85,11 +87,6 @@ public struct WebInbox: Sendable {
         return Dictionary(officials.map { ($0.id.uuidString.lowercased(), $0.name) }, uniquingKeysWith: { a, _ in a })
     }
 
-    func categoryName(_ code: String, _ language: Language) -> String {
-        guard let c = Reference.category(code: code) else { return code }
-        return language == .en ? c.nameEn : c.nameUk
-    }
-
     /// A refusal in the page's language (the catalogue's sentence for its code, else its message).
     func refusal(_ error: RoutingError, _ language: Language) -> String {
         let key = "refusal_" + error.code
@@ -120,7 +117,7 @@ public struct WebInbox: Sendable {
                 $0.code != t.authority
                     && !(t.appeal.kind == AppealKind.complaint.rawValue && $0.code == t.appeal.against)
             }
-            .map { TicketView.Option(code: $0.code, name: language == .en ? $0.nameEn : $0.nameUk) }
+            .map { TicketView.Option(code: $0.code, name: $0.name(language)) }
         let history = t.history.map {
             TicketView.HistoryRow(
                 at: PeopleDates.minute($0.at, language),
@@ -236,11 +233,11 @@ public struct WebInbox: Sendable {
         let web = self
         return site.signInRoutes(
             SignInForm(title: "loginTitle", refused: "loginError", fields: [.init("token", label: "tokenLabel")]),
-            signInPath: "/login", signOutPath: "/logout", home: { _, _ in "/" }
-        ) { attempt in
-            guard let principal = try await web.principal(token: attempt["token"]) else { return .refused }
-            return .signedIn(subject: principal.id)
-        }
+            signInPath: "/login", signOutPath: "/logout", home: { _, _ in "/" },
+            check: { attempt in
+                guard let principal = try await web.principal(token: attempt["token"]) else { return .refused }
+                return .signedIn(subject: principal.id)
+            })
     }
 
     /// The fields of a ticket form (each action uses some of them; empty means absent).

@@ -3,6 +3,7 @@ import HromadaContracts
 import HromadaCrypto
 import HromadaPostgres
 import HromadaRuntime
+import HromadaWeb
 
 /// Reference data and the versioned routing rules.
 extension RoutingStore {
@@ -13,22 +14,8 @@ extension RoutingStore {
     /// the version is the primary key). Publishes `routing-rules.changed` for the seed.
     public static func seed(now: Date, in tx: UnitOfWork.Transaction) throws {
         let c = tx.connection
-        for d in Reference.districts {
-            try c.execute(
-                """
-                INSERT INTO districts (code, name_uk, name_en) VALUES (\(d.code), \(d.nameUk), \(d.nameEn))
-                ON CONFLICT (code) DO UPDATE SET name_uk = EXCLUDED.name_uk, name_en = EXCLUDED.name_en
-                """)
-        }
-        for a in Reference.authorities {
-            try c.execute(
-                """
-                INSERT INTO authorities (code, name_uk, name_en, district)
-                VALUES (\(a.code), \(a.nameUk), \(a.nameEn), \(a.district))
-                ON CONFLICT (code) DO UPDATE SET name_uk = EXCLUDED.name_uk, name_en = EXCLUDED.name_en,
-                    district = EXCLUDED.district
-                """)
-        }
+        // Districts and authorities are the same tables as intake's; categories are routing's own.
+        try ReferenceTables.upsertDistrictsAndAuthorities(on: c)
         for cat in Reference.categories {
             try c.execute(
                 """
