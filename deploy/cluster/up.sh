@@ -140,15 +140,8 @@ pg_start_keeper monitor "$C_PG/monitor"
 deadline=$((SECONDS + 60))
 until pg_ready "$PG_MONITOR_PORT"; do ((SECONDS < deadline)) || die "the monitor did not start; see $C_LOG/pg-monitor.log"; sleep 0.3; done
 # Detect a lost node within a few seconds (defaults: 20 s unhealthy, 30 s demote).
-runuser -u postgres -- "$PG_BIN/psql" -X -q -h "$PG_SOCKETS" -p "$PG_MONITOR_PORT" -d postgres >/dev/null <<'SQL'
-ALTER SYSTEM SET pgautofailover.health_check_period = '1s';
-ALTER SYSTEM SET pgautofailover.health_check_timeout = '1s';
-ALTER SYSTEM SET pgautofailover.health_check_max_retries = 1;
-ALTER SYSTEM SET pgautofailover.health_check_retry_delay = '1s';
-ALTER SYSTEM SET pgautofailover.node_considered_unhealthy_timeout = '4s';
-ALTER SYSTEM SET pgautofailover.primary_demote_timeout = '6s';
-SELECT pg_reload_conf();
-SQL
+runuser -u postgres -- "$PG_BIN/psql" -X -q -h "$PG_SOCKETS" -p "$PG_MONITOR_PORT" -d postgres >/dev/null \
+    <"$ROOT/deploy/local/sql/pg-auto-failover-health.sql"
 
 for n in "${PG_NODES[@]}"; do
     data="$C_PG/node$n"

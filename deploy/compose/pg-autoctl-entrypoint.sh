@@ -44,20 +44,14 @@ monitor)
             --auth scram-sha-256 --ssl-self-signed
         local_peer_first
     fi
-    # After start: the data nodes' password, and the health checks of deploy/cluster/up.sh
-    # (a lost node is noticed within seconds; the defaults wait 20 s and 30 s).
+    # After start: the data nodes' password, and the health checks deploy/cluster/up.sh sets too
+    # (deploy/local/sql, mounted at /hromada-sql: a lost node is noticed within seconds).
     (
         wait_local
         local_psql -d pg_auto_failover <<SQL
 ALTER USER autoctl_node PASSWORD '$autoctl_password';
-ALTER SYSTEM SET pgautofailover.health_check_period = '1s';
-ALTER SYSTEM SET pgautofailover.health_check_timeout = '1s';
-ALTER SYSTEM SET pgautofailover.health_check_max_retries = 1;
-ALTER SYSTEM SET pgautofailover.health_check_retry_delay = '1s';
-ALTER SYSTEM SET pgautofailover.node_considered_unhealthy_timeout = '4s';
-ALTER SYSTEM SET pgautofailover.primary_demote_timeout = '6s';
-SELECT pg_reload_conf();
 SQL
+        local_psql -d pg_auto_failover -f /hromada-sql/pg-auto-failover-health.sql
         touch "$ready_marker"
     ) &
     exec pg_autoctl run --pgdata "$PGDATA"

@@ -103,37 +103,38 @@ port_open() {
     timeout 2 bash -c "exec 3<>/dev/tcp/${2:-127.0.0.1}/$1" 2>/dev/null
 }
 
-# wait_port_open PORT SECONDS / wait_port_closed PORT SECONDS
-wait_port_open() {
-    local port=$1 deadline=$((SECONDS + $2))
-    until port_open "$port"; do
+# wait_port open|closed PORT SECONDS: true once the port is open (closed), false after SECONDS.
+wait_port() {
+    local want=$1 port=$2 deadline=$((SECONDS + $3)) now
+    while :; do
+        if port_open "$port"; then now=open; else now=closed; fi
+        [[ "$now" == "$want" ]] && return 0
         ((SECONDS < deadline)) || return 1
         sleep 0.2
     done
 }
-wait_port_closed() {
-    local port=$1 deadline=$((SECONDS + $2))
-    while port_open "$port"; do
-        ((SECONDS < deadline)) || return 1
-        sleep 0.2
+wait_port_open() { wait_port open "$@"; }
+wait_port_closed() { wait_port closed "$@"; }
+
+# exec_without_inherited_fds CMD...: closes every descriptor above stderr and execs CMD in this
+# process. Daemons (postgres, RabbitMQ, the sink, the services) must not keep a pipe or socket of
+# whoever called us: Foundation's Process on Linux waits for such a descriptor to close, so a test
+# calling infra.sh would otherwise hang until the daemon stops. Called with `&` it runs in the
+# background child itself, so `$!` is CMD's own pid.
+exec_without_inherited_fds() {
+    local fd
+    for fd in /proc/$BASHPID/fd/*; do
+        fd=${fd##*/}
+        if [[ "$fd" =~ ^[0-9]+$ ]] && ((fd > 2)); then
+            eval "exec $fd>&-" 2>/dev/null || true
+        fi
     done
+    exec "$@"
 }
 
-# without_inherited_fds CMD...: runs CMD with every descriptor above stderr closed. Daemons
-# (postgres, RabbitMQ, the sink, the services) must not keep a pipe or socket of whoever called
-# us: Foundation's Process on Linux waits for such a descriptor to close, so a test calling
-# infra.sh would otherwise hang until the daemon stops.
-without_inherited_fds() {
-    (
-        for fd in /proc/$BASHPID/fd/*; do
-            fd=${fd##*/}
-            if [[ "$fd" =~ ^[0-9]+$ ]] && ((fd > 2)); then
-                eval "exec $fd>&-" 2>/dev/null || true
-            fi
-        done
-        exec "$@"
-    )
-}
+# without_inherited_fds CMD...: the same in a subshell, for a CMD that daemonizes itself (with `&`,
+# `$!` would be the subshell's pid, not the program's: use exec_without_inherited_fds there).
+without_inherited_fds() { (exec_without_inherited_fds "$@"); }
 
 # pid_alive PIDFILE: true when the file names a live process.
 pid_alive() {

@@ -116,21 +116,6 @@ service_amqp_url() {
     echo "${!var:-${HROMADA_AMQP_URL:-$(amqp_url "hromada-$1")}}"
 }
 
-# Called with `&`: runs in the background child itself, closes the descriptors inherited from
-# our caller (see without_inherited_fds in lib.sh) and execs CMD, so `$!` is CMD's own pid.
-# (lib.sh's without_inherited_fds adds a subshell of its own: with `&` the recorded pid was that
-# subshell's, the program its child, and down.sh stopped the subshell but not the program.)
-exec_without_inherited_fds() {
-    local fd
-    for fd in /proc/$BASHPID/fd/*; do
-        fd=${fd##*/}
-        if [[ "$fd" =~ ^[0-9]+$ ]] && ((fd > 2)); then
-            eval "exec $fd>&-" 2>/dev/null || true
-        fi
-    done
-    exec "$@"
-}
-
 # 4. The services, each only if not already running.
 for svc in "${SERVICES[@]}"; do
     exe="hromada-$svc"
