@@ -45,8 +45,11 @@ final class AuditDomainTests: XCTestCase {
             appealId: appealId, registrationNumber: "MK-2026-000042",
             registeredAt: Date(timeIntervalSince1970: 1_790_000_000),
             kind: .complaint, category: "heating",
-            author: .init(fullName: residentName, address: "вул. Велика Морська, 5", email: "olena@example.org"),
-            subject: "Немає опалення", text: "У квартирі холодно", trackingToken: "tok-secret", channel: "centre")
+            author: .init(
+                fullName: residentName, address: "вул. Велика Морська, 5",
+                email: "olena@example.org"),
+            subject: "Немає опалення", text: "У квартирі холодно",
+            trackingToken: "tok-secret", channel: "centre")
         return try Envelope(event: event, correlationId: appealId, causationId: nil, producer: "hromada-intake")
     }
 
@@ -131,48 +134,50 @@ final class AuditDomainTests: XCTestCase {
 
     // MARK: - Each kind of tampering
 
-    func testChangedFieldIsDetected() throws {
+    /// The test chain's verification after `tamper` changed its rows (the recorded head unchanged).
+    func verifyTampered(_ tamper: (inout [ChainRow]) -> Void) throws -> ChainVerifier {
         let chain = try chain()
         var rows = chain.entries.map(\.chainRow)
-        let text = String(decoding: rows[1].stored, as: UTF8.self)
-        XCTAssertTrue(text.contains("official-9"))
-        rows[1].stored = Array(text.replacingOccurrences(of: "official-9", with: "official-8").utf8)
-        let result = chain.verify(rows)
+        tamper(&rows)
+        return chain.verify(rows)
+    }
+
+    func testChangedFieldIsDetected() throws {
+        let result = try verifyTampered { rows in
+            let text = String(decoding: rows[1].stored, as: UTF8.self)
+            XCTAssertTrue(text.contains("official-9"))
+            rows[1].stored = Array(text.replacingOccurrences(of: "official-9", with: "official-8").utf8)
+        }
         XCTAssertEqual(result.firstBadSequence, 2)
         XCTAssertEqual(result.reason, .hashMismatch)
     }
 
     func testDeletedEntryIsDetected() throws {
-        let chain = try chain()
-        var rows = chain.entries.map(\.chainRow)
-        rows.remove(at: 2)
-        let result = chain.verify(rows)
+        let result = try verifyTampered { _ = $0.remove(at: 2) }
         XCTAssertEqual(result.firstBadSequence, 3)
         XCTAssertEqual(result.reason, .sequenceGap)
         // The last entry deleted: the recorded head betrays it.
-        let tail = chain.verify(Array(chain.entries.map(\.chainRow).dropLast()))
+        let tail = try verifyTampered { _ = $0.removeLast() }
         XCTAssertEqual(tail.firstBadSequence, 5)
         XCTAssertEqual(tail.reason, .headMismatch)
     }
 
     func testReorderedEntriesAreDetected() throws {
-        let chain = try chain()
-        var rows = chain.entries.map(\.chainRow)
-        rows.swapAt(1, 3)
-        rows[1].sequence = 2
-        rows[3].sequence = 4
-        let result = chain.verify(rows)
+        let result = try verifyTampered { rows in
+            rows.swapAt(1, 3)
+            rows[1].sequence = 2
+            rows[3].sequence = 4
+        }
         XCTAssertEqual(result.firstBadSequence, 2)
         XCTAssertEqual(result.reason, .previousHashMismatch)
     }
 
     func testBrokenPreviousHashIsDetected() throws {
-        let chain = try chain()
-        var rows = chain.entries.map(\.chainRow)
-        rows[3].prevHash = SHA256.hash("not the previous entry")
-        // Even with its own hash recomputed over the forged link.
-        rows[3].hash = AuditChain.link(previous: rows[3].prevHash, stored: rows[3].stored)
-        let result = chain.verify(rows)
+        let result = try verifyTampered { rows in
+            rows[3].prevHash = SHA256.hash("not the previous entry")
+            // Even with its own hash recomputed over the forged link.
+            rows[3].hash = AuditChain.link(previous: rows[3].prevHash, stored: rows[3].stored)
+        }
         XCTAssertEqual(result.firstBadSequence, 4)
         XCTAssertEqual(result.reason, .previousHashMismatch)
     }

@@ -5,7 +5,6 @@ import HromadaCrypto
 import HromadaPostgres
 import HromadaRuntime
 import HromadaTestSupport
-import Logging
 import XCTest
 
 @testable import Audit
@@ -15,66 +14,28 @@ import XCTest
 final class AuditIntegrationTests: XCTestCase {
     let adminToken = "audit-test-admin-\(UUID().uuidString)"
 
-    struct Fixture {
-        let db: TestDatabase
-        let broker: TestBroker
-        let harness: ServiceHarness
-        let client: AMQPClient
-        let admin: PostgresClient
-    }
+    typealias Fixture = AuditServiceFixture
 
     static let captureQueue = "test.audit.checkpoints"
 
     func start(checkpointEvery: Int64) async throws -> Fixture {
-        try IntegrationEnvironment.requireServers()
-        let db = try await TestDatabase.create(schema: "audit")
-        let broker = try await TestBroker.create()
-        var logger = Logger(label: "audit-test")
-        logger.logLevel = .warning
-        let client = AMQPClient(configuration: try broker.configuration(name: "audit-test"), logger: logger)
         // Our own copy of the published checkpoints, as another party would keep it.
-        try await client.declare(
-            AMQPTopology(
+        try await Fixture.start(
+            for: self, label: "audit-test", adminToken: adminToken,
+            settings: AuditSettings(checkpointEvery: checkpointEvery, checkpointInterval: .zero),
+            topology: AMQPTopology(
                 exchanges: EventTopology.exchanges,
                 queues: [AMQPTopology.Queue(name: Self.captureQueue, durable: true)],
                 bindings: [
                     AMQPTopology.Binding(
                         queue: Self.captureQueue, exchange: Topology.eventsExchange, routingKey: "audit.checkpoint.#")
                 ]))
-        let configuration = ServiceConfiguration(
-            serviceName: "audit", httpHost: "127.0.0.1", httpPort: 0, amqpURL: broker.url,
-            databaseURL: db.connectionString, databasePoolSize: 4, logLevel: .warning, prefetch: 100,
-            adminToken: adminToken)
-        let settings = AuditSettings(checkpointEvery: checkpointEvery, checkpointInterval: .zero)
-        let (runtime, router) = try await AuditService.build(
-            configuration: configuration, settings: settings, logger: logger, metricsRegistry: nil)
-        let harness = try await ServiceHarness.start(runtime: runtime, router: router)
-        let admin = db.adminClient()
-        // Events published before the service's queue exists would be dropped by the exchange.
-        let consuming = await eventually(timeout: .seconds(20), every: .milliseconds(100)) {
-            ((try? await client.queueState(Topology.Queue.audit.rawValue))?.consumers ?? 0) >= 1
-        }
-        XCTAssertTrue(consuming, "the audit consumer is attached to its queue")
-        addTeardownBlock {
-            await harness.stop()
-            await client.close()
-            try? await db.drop()
-            try? await broker.delete()
-        }
-        return Fixture(db: db, broker: broker, harness: harness, client: client, admin: admin)
     }
 
     var auth: [String: String] { ["Authorization": "Bearer \(adminToken)"] }
 
     func publish(_ envelopes: [Envelope], on fixture: Fixture) async throws {
-        let messages = try envelopes.map { e in
-            AMQPOutgoingMessage(
-                exchange: Topology.eventsExchange, routingKey: e.routingKey, body: try e.encoded(),
-                properties: AMQPProperties(
-                    contentType: "application/json", deliveryMode: 2, messageID: e.id.uuidString, type: e.type,
-                    correlationID: e.correlationId.uuidString, appID: e.producer, timestamp: e.occurredAt))
-        }
-        try await fixture.client.publish(messages)
+        try await fixture.client.publish(envelopes.map(AMQPOutgoingMessage.init(publishing:)))
     }
 
     func verify(_ fixture: Fixture) async throws -> AuditVerification {
@@ -122,7 +83,8 @@ final class AuditIntegrationTests: XCTestCase {
             author: .init(
                 fullName: a.name, address: "вул. Нікольська, 10, кв. 3", email: "resident@example.org",
                 preferredLanguage: .uk),
-            subject: "Немає опалення", text: "Третій день холодно в квартирі", trackingToken: "track-\(a.number)",
+            subject: "Немає опалення", text: "Третій день холодно в квартирі",
+            trackingToken: "track-\(a.number)",
             channel: "centre")
         return try Envelope(event: event, correlationId: a.id, causationId: nil, producer: "hromada-intake")
     }
@@ -149,13 +111,15 @@ final class AuditIntegrationTests: XCTestCase {
                 TicketExtended(
                     ticketId: a.ticket, appealId: a.id, registrationNumber: a.number, authority: "zhkg",
                     officialId: "official-zhkg-1",
-                    reason: "Потрібне обстеження будинку", previousDeadline: today.adding(days: 15),
+                    reason: "Потрібне обстеження будинку",
+                    previousDeadline: today.adding(days: 15),
                     newDeadline: today.adding(days: 45), extendedAt: Date()), "hromada-routing"),
             try wrap(
                 TicketAnswered(
                     ticketId: a.ticket, appealId: a.id, registrationNumber: a.number, authority: "zhkg",
                     officialId: "official-zhkg-1",
-                    outcome: .resolvedPositively, answerText: "Шановна \(a.name), опалення відновлено.",
+                    outcome: .resolvedPositively,
+                    answerText: "Шановна \(a.name), опалення відновлено.",
                     answeredAt: Date()), "hromada-routing"),
             try wrap(
                 NotificationSent(
@@ -448,15 +412,19 @@ final class AuditIntegrationTests: XCTestCase {
             (
                 "inserted row with a bad hash",
                 """
-                INSERT INTO audit.log SELECT seq + 1, gen_random_uuid(), event_type, correlation_id, registration_number, 'forger',
-                    occurred_at, recorded_at, stored, hash, sha256('forged'::bytea) FROM audit.log WHERE seq = \(total);
+                INSERT INTO audit.log
+                SELECT seq + 1, gen_random_uuid(), event_type, correlation_id, registration_number, 'forger',
+                    occurred_at, recorded_at, stored, hash, sha256('forged'::bytea)
+                FROM audit.log WHERE seq = \(total);
                 """, total + 1, .hashMismatch
             ),
             (
                 "inserted row with a correct hash",
                 """
-                INSERT INTO audit.log SELECT seq + 1, gen_random_uuid(), event_type, correlation_id, registration_number, 'forger',
-                    occurred_at, recorded_at, stored, hash, sha256(hash || stored) FROM audit.log WHERE seq = \(total);
+                INSERT INTO audit.log
+                SELECT seq + 1, gen_random_uuid(), event_type, correlation_id, registration_number, 'forger',
+                    occurred_at, recorded_at, stored, hash, sha256(hash || stored)
+                FROM audit.log WHERE seq = \(total);
                 """, total + 1, .headMismatch
             ),
             (

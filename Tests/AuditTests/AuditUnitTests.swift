@@ -138,14 +138,16 @@ final class PersonalDataProtectionTests: XCTestCase {
             author: .init(
                 fullName: residentName, address: "вул. Велика Морська, 5", email: "olena@example.org",
                 phone: "+380501234567", preferredLanguage: .uk, benefitCategory: nil),
-            subject: "Немає опалення", text: "У квартирі холодно", centreId: "library-1", assistedBy: "librarian-7",
+            subject: "Немає опалення", text: "У квартирі холодно", centreId: "library-1",
+            assistedBy: "librarian-7",
             confidential: false, against: nil, repeatOf: nil, trackingToken: "tok-secret", channel: "centre",
             // Every declared personal field present (issue 13 added co-signers, the representative and
             // the classifier's social category).
             classifier: .init(arrival: "centre", frequency: "first", form: "collective", socialCategory: "veteran"),
             coSigners: [.init(fullName: "Петро Співпідписант", address: "вул. Садова, 3")],
             representative: .init(
-                fullName: "Ганна Представниця", address: "вул. Миру, 9", documentKind: "power-of-attorney",
+                fullName: "Ганна Представниця", address: "вул. Миру, 9",
+                documentKind: "power-of-attorney",
                 documentNumber: "ААА 000111", documentDate: LocalDate(string: "2026-10-01")!))
         // Issue 15: an Open311 client's photo link (it may show the person or their home).
         var withLink = event
@@ -172,7 +174,8 @@ final class PersonalDataProtectionTests: XCTestCase {
         stored.payload = protected
         let text = String(decoding: try stored.encoded(), as: UTF8.self)
         for secret in [
-            residentName, "olena@example.org", "Немає опалення", "У квартирі холодно", "tok-secret", "Соборна",
+            residentName, "olena@example.org", "Немає опалення", "У квартирі холодно",
+            "tok-secret", "Соборна",
             "Петро Співпідписант", "ААА 000111",
         ] {
             XCTAssertFalse(text.contains(secret), "\(secret.count)-char secret leaked")

@@ -42,8 +42,10 @@ final class ChainBatchIntegrationTests: XCTestCase {
                     appealId: id, registrationNumber: number, registeredAt: Date(), kind: .complaint,
                     category: "heating",
                     author: .init(
-                        fullName: "Мешканка \(index)", address: "вул. Соборна, \(index)", email: "r@example.org"),
-                    subject: "Немає опалення", text: "Холодно", trackingToken: "tok-\(number)", channel: "centre"),
+                        fullName: "Мешканка \(index)", address: "вул. Соборна, \(index)",
+                        email: "r@example.org"),
+                    subject: "Немає опалення", text: "Холодно", trackingToken: "tok-\(number)",
+                    channel: "centre"),
                 correlationId: id, causationId: nil, producer: Producers.intake)
             registered.append(registration)
             assigned.append(
@@ -300,8 +302,12 @@ final class ChainBatchIntegrationTests: XCTestCase {
             let registration = try next(
                 AppealRegistered(
                     appealId: id, registrationNumber: number, registeredAt: start, kind: .complaint,
-                    category: "heating", author: .init(fullName: "Мешканка", address: "вул. Соборна, 1"),
-                    subject: "Немає опалення", text: "Холодно", trackingToken: "tok-\(number)", channel: "centre"),
+                    category: "heating",
+                    author: .init(
+                        fullName: "Мешканка",
+                        address: "вул. Соборна, 1"),
+                    subject: "Немає опалення", text: "Холодно", trackingToken: "tok-\(number)",
+                    channel: "centre"),
                 Producers.intake)
             let routing = Producers.routing
             let assigned = try next(
@@ -323,7 +329,8 @@ final class ChainBatchIntegrationTests: XCTestCase {
                 try next(
                     TicketAnswered(
                         ticketId: ticket, appealId: id, registrationNumber: number, authority: "transport",
-                        officialId: "o-2", outcome: .explained, answerText: "Пояснено", answeredAt: at), routing),
+                        officialId: "o-2", outcome: .explained, answerText: "Пояснено", answeredAt: at),
+                    routing),
                 try next(
                     TicketClosed(
                         ticketId: ticket, appealId: id, registrationNumber: number, authority: "transport",

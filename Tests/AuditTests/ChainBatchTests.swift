@@ -30,8 +30,10 @@ final class ChainBatchTests: XCTestCase {
             appealId: a.id, registrationNumber: a.number, registeredAt: start + at, kind: .complaint,
             category: "heating",
             author: .init(
-                fullName: "Олена Тестова", address: "вул. Велика Морська, 5", email: "o@example.org"),
-            subject: "Немає опалення", text: "У квартирі холодно", trackingToken: "tok-\(a.number)",
+                fullName: "Олена Тестова", address: "вул. Велика Морська, 5",
+                email: "o@example.org"),
+            subject: "Немає опалення", text: "У квартирі холодно",
+            trackingToken: "tok-\(a.number)",
             channel: "centre")
         return try Envelope(event: event, correlationId: a.id, causationId: nil, producer: Producers.intake)
     }

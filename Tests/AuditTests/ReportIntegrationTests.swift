@@ -5,7 +5,6 @@ import HromadaContracts
 import HromadaPostgres
 import HromadaRuntime
 import HromadaTestSupport
-import Logging
 import XCTest
 
 @testable import Audit
@@ -22,54 +21,20 @@ final class ReportIntegrationTests: XCTestCase {
     /// 10:00 in Kyiv on `text`.
     static func at(_ text: String) -> Date { day(text).startOfDay(in: .kyiv).addingTimeInterval(10 * 3600) }
 
-    struct Fixture {
-        let db: TestDatabase
-        let harness: ServiceHarness
-        let client: AMQPClient
-        let admin: PostgresClient
-    }
+    typealias Fixture = AuditServiceFixture
 
     func start() async throws -> Fixture {
-        try IntegrationEnvironment.requireServers()
-        let db = try await TestDatabase.create(schema: "audit")
-        let broker = try await TestBroker.create()
-        var logger = Logger(label: "report-test")
-        logger.logLevel = .warning
-        let client = AMQPClient(configuration: try broker.configuration(name: "report-test"), logger: logger)
-        try await client.declare(AMQPTopology(exchanges: EventTopology.exchanges, queues: [], bindings: []))
-        let configuration = ServiceConfiguration(
-            serviceName: "audit", httpHost: "127.0.0.1", httpPort: 0, amqpURL: broker.url,
-            databaseURL: db.connectionString, databasePoolSize: 4, logLevel: .warning, prefetch: 100,
-            adminToken: adminToken)
         let now = Self.now
-        let settings = AuditSettings(clock: { now }, checkpointEvery: 0, checkpointInterval: .zero)
-        let (runtime, router) = try await AuditService.build(
-            configuration: configuration, settings: settings, logger: logger, metricsRegistry: nil)
-        let harness = try await ServiceHarness.start(runtime: runtime, router: router)
-        let consuming = await eventually(timeout: .seconds(20), every: .milliseconds(100)) {
-            ((try? await client.queueState(Topology.Queue.audit.rawValue))?.consumers ?? 0) >= 1
-        }
-        XCTAssertTrue(consuming, "the audit consumer is attached to its queue")
-        addTeardownBlock {
-            await harness.stop()
-            await client.close()
-            try? await db.drop()
-            try? await broker.delete()
-        }
-        return Fixture(db: db, harness: harness, client: client, admin: db.adminClient())
+        return try await Fixture.start(
+            for: self, label: "report-test", adminToken: adminToken,
+            settings: AuditSettings(clock: { now }, checkpointEvery: 0, checkpointInterval: .zero),
+            topology: AMQPTopology(exchanges: EventTopology.exchanges, queues: [], bindings: []))
     }
 
     var auth: [String: String] { ["Authorization": "Bearer \(adminToken)"] }
 
     func publish(_ envelopes: [Envelope], on fixture: Fixture) async throws {
-        try await fixture.client.publish(
-            envelopes.map { e in
-                AMQPOutgoingMessage(
-                    exchange: Topology.eventsExchange, routingKey: e.routingKey, body: try e.encoded(),
-                    properties: AMQPProperties(
-                        contentType: "application/json", deliveryMode: 2, messageID: e.id.uuidString, type: e.type,
-                        correlationID: e.correlationId.uuidString, appID: e.producer, timestamp: e.occurredAt))
-            })
+        try await fixture.client.publish(envelopes.map(AMQPOutgoingMessage.init(publishing:)))
         let expected = envelopes.count
         let reached = try await eventually(timeout: .seconds(20), every: .milliseconds(100)) {
             let rows = try await fixture.admin.query("SELECT count(*)::bigint FROM audit.log")
@@ -96,14 +61,16 @@ final class ReportIntegrationTests: XCTestCase {
         init(
             _ number: String, registered: String, category: String = "heating", district: String? = "zavodskyi",
             kind: AppealKind = .application, centre: String? = "c1", repeatOf: String? = nil,
-            author: String = "Іван Петренко", address: String = "вул. Соборна, 1", text: String = "Немає опалення",
+            author: String = "Іван Петренко", address: String = "вул. Соборна, 1",
+            text: String = "Немає опалення",
             classifier: AppealRegistered.Classifier? = nil
         ) throws {
             self.number = number
             let event = AppealRegistered(
                 appealId: id, registrationNumber: number, registeredAt: at(registered), kind: kind, category: category,
                 district: district, author: .init(fullName: author, address: address, email: "r@example.org"),
-                subject: "Звернення", text: text, centreId: centre, repeatOf: repeatOf, trackingToken: "t-\(number)",
+                subject: "Звернення", text: text, centreId: centre, repeatOf: repeatOf,
+                trackingToken: "t-\(number)",
                 channel: "centre", classifier: classifier)
             events.append(
                 try Envelope(
@@ -136,7 +103,8 @@ final class ReportIntegrationTests: XCTestCase {
             try add(
                 TicketAnswered(
                     ticketId: ticket, appealId: id, registrationNumber: number, authority: authority,
-                    officialId: "official-1", outcome: outcome, answerText: "Відповідь", answeredAt: at(day)), on: day)
+                    officialId: "official-1", outcome: outcome, answerText: "Відповідь", answeredAt: at(day)),
+                on: day)
         }
     }
 
@@ -162,7 +130,8 @@ final class ReportIntegrationTests: XCTestCase {
         try a3.add(
             TicketForwarded(
                 ticketId: a3.ticket, appealId: a3.id, registrationNumber: a3.number, authority: "transport",
-                fromAuthority: "zhkg", officialId: "official-1", reason: "Не наша", forwardedAt: Self.at("2026-11-04"),
+                fromAuthority: "zhkg", officialId: "official-1", reason: "Не наша",
+                forwardedAt: Self.at("2026-11-04"),
                 deadline: Self.day("2026-11-17")), on: "2026-11-04")
         try a3.answer("transport", .refused, on: "2026-11-18")  // 16 days, late
 
@@ -199,7 +168,8 @@ final class ReportIntegrationTests: XCTestCase {
         let set = try knownSet()
         let centre = try Envelope(
             event: CentreUpdated(
-                centreId: "c1", name: "ЦОГ Центральної бібліотеки", address: "вул. Потьомкінська, 143а",
+                centreId: "c1", name: "ЦОГ Центральної бібліотеки",
+                address: "вул. Потьомкінська, 143а",
                 keyHash: String(repeating: "a", count: 64), active: true, updatedAt: Self.at("2026-10-01")),
             occurredAt: Self.at("2026-10-01"), correlationId: CentreUpdated.correlationId(centreId: "c1"),
             causationId: nil, producer: Producers.intake)
@@ -357,7 +327,8 @@ final class ReportIntegrationTests: XCTestCase {
         XCTAssertEqual(csv.status, 200, csv.text)
         for body in [json.text, csv.text] {
             for secret in [
-                name, "Унікальнова", street, "Неповторна", text, "MK-2026-300001", "Мешканець", "Велика", "c1",
+                name, "Унікальнова", street, "Неповторна", text, "MK-2026-300001",
+                "Мешканець", "Велика", "c1",
             ] {
                 XCTAssertFalse(body.contains(secret), "the export holds \(secret)")
             }

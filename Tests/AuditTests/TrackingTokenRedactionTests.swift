@@ -15,7 +15,10 @@ final class TrackingTokenRedactionTests: XCTestCase {
     func registered(token: String) throws -> Envelope {
         let event = AppealRegistered(
             appealId: appealId, registrationNumber: "MK-2026-000077", registeredAt: Date(), kind: .complaint,
-            category: "heating", author: .init(fullName: "Олена Тестова", address: "вул. Соборна, 1"),
+            category: "heating",
+            author: .init(
+                fullName: "Олена Тестова",
+                address: "вул. Соборна, 1"),
             subject: "Немає опалення", text: "Холодно", trackingToken: token, channel: "centre")
         return try Envelope(event: event, correlationId: appealId, causationId: nil, producer: "hromada-intake")
     }

@@ -60,26 +60,16 @@ final class AnswerLetterIntegrationTests: XCTestCase {
         let envelope = try Envelope(
             event: event, correlationId: correlation, causationId: nil,
             producer: Producers.producers(of: E.eventType).sorted().first ?? "hromada-test")
-        try await client.publish([
-            AMQPOutgoingMessage(
-                exchange: Topology.eventsExchange, routingKey: envelope.routingKey, body: try envelope.encoded(),
-                properties: AMQPProperties(
-                    contentType: "application/json", deliveryMode: 2, messageID: envelope.id.uuidString.lowercased(),
-                    type: envelope.type, correlationID: envelope.correlationId.uuidString.lowercased(),
-                    appID: envelope.producer, timestamp: envelope.occurredAt))
-        ])
+        try await client.publish([AMQPOutgoingMessage(publishing: envelope)])
     }
 
     func registered(
         _ number: String, language: Language, name: String, confidential: Bool = false
     ) -> AppealRegistered {
-        AppealRegistered(
-            appealId: UUID(), registrationNumber: number, registeredAt: Date(), kind: .application, category: "heating",
-            author: .init(
-                fullName: name, address: "вул. Нікольська, 20, кв. 7", email: nil, phone: "+380501112233",
-                preferredLanguage: language),
-            subject: "Немає опалення", text: "У квартирі холодно", centreId: "cog-a", confidential: confidential,
-            trackingToken: "TRK-\(number)", channel: "centre")
+        sampleRegistration(
+            number, name: name, address: "вул. Нікольська, 20, кв. 7", email: nil,
+            phone: "+380501112233",
+            language: language, centre: "cog-a", kind: .application, confidential: confidential)
     }
 
     func page(_ f: Fixture, _ path: String, key: String = keyA) async throws -> ServiceHarness.Response {
@@ -88,11 +78,18 @@ final class AnswerLetterIntegrationTests: XCTestCase {
 
     func testTheAnswerLetterCarriesTheAnswerNumberAndLawForTheCentresOwnNoticeAndErasureClearsIt() async throws {
         let f = try await start()
-        let centres = [("cog-a", "ЦОГ Центральної бібліотеки", Self.keyA), ("cog-b", "ЦОГ Північний", Self.keyB)]
+        let centres = [
+            ("cog-a", "ЦОГ Центральної бібліотеки", Self.keyA),
+            (
+                "cog-b",
+                "ЦОГ Північний", Self.keyB
+            ),
+        ]
         for (id, name, key) in centres {
             try await publish(
                 CentreUpdated(
-                    centreId: id, name: name, address: "вул. Потьомкінська, 143а", keyHash: TokenHash.hash(token: key),
+                    centreId: id, name: name, address: "вул. Потьомкінська, 143а",
+                    keyHash: TokenHash.hash(token: key),
                     active: true, updatedAt: Date()), via: f.client)
         }
         let official = UUID()
@@ -106,7 +103,9 @@ final class AnswerLetterIntegrationTests: XCTestCase {
         try await publish(english, correlation: english.appealId, via: f.client)
         let secret = registered("MK-2026-000779", language: .uk, name: "Таємна Особа", confidential: true)
         try await publish(secret, correlation: secret.appealId, via: f.client)
-        let answerText = "Теплопостачання відновлено 2 грудня.\nПерерахунок плати зроблено за весь тиждень."
+        let answerText =
+            "Теплопостачання відновлено 2 грудня.\n"
+            + "Перерахунок плати зроблено за весь тиждень."
         for (a, text) in [(appeal, answerText), (secret, "Конфіденційна відповідь")] {
             let answered = TicketAnswered(
                 ticketId: UUID(), appealId: a.appealId, registrationNumber: a.registrationNumber, authority: "zhkg",
@@ -123,7 +122,9 @@ final class AnswerLetterIntegrationTests: XCTestCase {
         }
         XCTAssertTrue(arrived, "five notices: three registrations, two answers\n\(html.prefix(3000))")
         // Names, not codes (defect 17); the shared header with links back to the form.
-        XCTAssertTrue(html.contains("id=\"centre-name\">ЦОГ Центральної бібліотеки<"), String(html.prefix(1500)))
+        XCTAssertTrue(
+            html.contains("id=\"centre-name\">ЦОГ Центральної бібліотеки<"),
+            String(html.prefix(1500)))
         XCTAssertTrue(html.contains("<dd>Англійська</dd>") && html.contains("<dd>Українська</dd>"))
         XCTAssertFalse(html.contains("<dd>en</dd>") || html.contains("<dd>uk</dd>"))
         XCTAssertTrue(html.contains("href=\"https://form.example.test/?lang=uk\""), "the form, at intake's address")
@@ -139,8 +140,10 @@ final class AnswerLetterIntegrationTests: XCTestCase {
         XCTAssertEqual(letter.status, 200, letter.text)
         let text = letter.text
         for expected in [
-            "MK-2026-000777", "Марія Коваль", "вул. Нікольська, 20, кв. 7", "ЦОГ Центральної бібліотеки",
-            "Перерахунок плати зроблено за весь тиждень.", "Ірина Бондар", "статей 15 і 20",
+            "MK-2026-000777", "Марія Коваль", "вул. Нікольська, 20, кв. 7",
+            "ЦОГ Центральної бібліотеки",
+            "Перерахунок плати зроблено за весь тиждень.",
+            "Ірина Бондар", "статей 15 і 20",
             "статті 16, 17", "«Про звернення громадян»", "відмовлено",
         ] {
             XCTAssertTrue(text.contains(expected), "the letter shows \(expected)")

@@ -73,7 +73,8 @@ final class CentreRouterTests: XCTestCase {
     static let keyA = "key-of-centre-a"
     static let keyB = "key-of-centre-b"
     static let noticeA = CentreNotice(
-        id: UUID(), registrationNumber: "MK-2026-000501", residentName: "Марія Коваль", phone: "+380501112233",
+        id: UUID(), registrationNumber: "MK-2026-000501", residentName: "Марія Коваль",
+        phone: "+380501112233",
         language: "uk", subject: "Звернення MK-2026-000501 зареєстровано", text: "…",
         createdAt: Date(timeIntervalSince1970: 1_795_000_000), readAt: nil)
 

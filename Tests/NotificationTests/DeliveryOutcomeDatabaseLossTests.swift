@@ -34,8 +34,9 @@ final class DeliveryOutcomeDatabaseLossTests: XCTestCase {
             INSERT INTO deliveries (id, source_event_id, source_event_type, recipient_key, recipient_kind, channel,
                 appeal_id, registration_number, address, language, template, subject, body, status, next_attempt_at)
             VALUES (\(id), \(UUID()), \(AppealRegistered.eventType), 'resident', 'resident', 'email', \(UUID()),
-                'MK-2026-000777', 'r777@example.org', 'uk', 'registered', 'Звернення MK-2026-000777 зареєстровано',
-                'Текст', 'pending', now() - interval '1 second')
+                'MK-2026-000777', 'r777@example.org', 'uk', 'registered',
+                'Звернення MK-2026-000777 зареєстровано', 'Текст', 'pending',
+                now() - interval '1 second')
             """)
 
         let transport = GatedTransport()

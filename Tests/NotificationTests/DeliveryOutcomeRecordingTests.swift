@@ -148,7 +148,8 @@ actor MemoryDeliveryStore: DeliveryStore {
             registrationNumber: "MK-2026-000001", channel: .email, recipientKind: .resident)
         let delivery = Delivery(state: .pending(nextAttemptAt: Date().addingTimeInterval(-1 + offset)))
         let claimed = ClaimedDelivery(
-            subject: subject, correlationId: UUID(), address: address, title: "Звернення зареєстровано",
+            subject: subject, correlationId: UUID(), address: address,
+            title: "Звернення зареєстровано",
             body: "Текст", createdAt: Date(), delivery: delivery)
         rows[id] = Row(claimed: claimed, delivery: delivery)
         order.append(id)

@@ -27,7 +27,8 @@ final class DeliveryRoundIntegrationTests: XCTestCase {
                 appeal_id, registration_number, address, language, template, subject, body, status, next_attempt_at)
             SELECT id, gen_random_uuid(), \(AppealRegistered.eventType), 'resident', 'resident', 'email',
                 gen_random_uuid(), 'MK-2026-000' || n, 'r' || n || '@example.org', 'uk', 'registered',
-                'Звернення зареєстровано', 'Текст', 'pending', now() - interval '1 hour' + n * interval '1 millisecond'
+                'Звернення зареєстровано', 'Текст', 'pending',
+                now() - interval '1 hour' + n * interval '1 millisecond'
             FROM unnest(\(ids)::uuid[], \(order)::bigint[]) AS d(id, n)
             """)
         return ids
@@ -163,7 +164,10 @@ final class DeliveryRoundIntegrationTests: XCTestCase {
             let appealId = UUID()
             let event = AppealRegistered(
                 appealId: appealId, registrationNumber: "MK-2026-00010\(n)", registeredAt: Date(), kind: .proposal,
-                category: "roads", author: .init(fullName: "Олена \(n)", address: "Миколаїв", email: email),
+                category: "roads",
+                author: .init(
+                    fullName: "Олена \(n)", address: "Миколаїв",
+                    email: email),
                 subject: "Яма", text: "…", centreId: centre, trackingToken: "T\(n)", channel: "centre")
             let envelope = try Envelope(
                 event: event, correlationId: appealId, causationId: nil, producer: "hromada-intake")
@@ -216,7 +220,8 @@ final class DeliveryRoundIntegrationTests: XCTestCase {
             author: .init(
                 fullName: "Olena P", address: "Mykolaiv", email: "o@example.org", phone: "+380501112233",
                 preferredLanguage: .en, notifyBy: "sms"),
-            subject: "Pothole", text: "…", centreId: "cog-2", confidential: true, trackingToken: "T", channel: "centre")
+            subject: "Pothole", text: "…", centreId: "cog-2", confidential: true, trackingToken: "T",
+            channel: "centre")
         let (saved, loaded, again) = try await fixture.client.withTransaction { connection in
             let saved = try NotificationStore.saveResident(event, on: connection)
             let loaded = try NotificationStore.loadResident(appealId: appealId, on: connection)

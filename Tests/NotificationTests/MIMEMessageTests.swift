@@ -4,7 +4,10 @@ import XCTest
 @testable import Notification
 
 final class MIMEMessageTests: XCTestCase {
-    func message(subject: String, body: String = "Текст\nрядок 2", to: String = "resident@example.org") -> String {
+    func message(
+        subject: String, body: String = "Текст\nрядок 2",
+        to: String = "resident@example.org"
+    ) -> String {
         let m = MIMEMessage(
             from: "Громада <no-reply@hromada.mkrada.gov.ua>", to: to, subject: subject, body: body,
             messageID: "abc@hromada", date: Date(timeIntervalSince1970: 1_795_000_000))
@@ -12,7 +15,10 @@ final class MIMEMessageTests: XCTestCase {
     }
 
     func testEveryLineEndsWithCRLFAndIsShort() {
-        let text = message(subject: String(repeating: "Звернення MK-2026-000123 зареєстровано ", count: 4))
+        let text = message(
+            subject: String(
+                repeating: "Звернення MK-2026-000123 зареєстровано ",
+                count: 4))
         XCTAssertFalse(text.replacingOccurrences(of: "\r\n", with: "").contains("\n"), "bare LF found")
         XCTAssertFalse(text.replacingOccurrences(of: "\r\n", with: "").contains("\r"), "bare CR found")
         for line in text.components(separatedBy: "\r\n") {
@@ -41,7 +47,9 @@ final class MIMEMessageTests: XCTestCase {
     }
 
     func testNonASCIISubjectIsEncodedWordsThatDecodeBack() {
-        let subject = "Звернення MK-2026-000123 зареєстровано — «тепло» у будинку на вулиці Потьомкінській"
+        let subject =
+            "Звернення MK-2026-000123 зареєстровано — «тепло» "
+            + "у будинку на вулиці Потьомкінській"
         let text = message(subject: subject)
         let decoded = MIMETestDecoder.header("Subject", in: text)
         XCTAssertEqual(decoded, subject)

@@ -53,14 +53,7 @@ final class NotificationIntegrationTests: XCTestCase {
             configuration: configuration, logger: logger, metricsRegistry: nil, settings: settings)
         let harness = try await ServiceHarness.start(runtime: runtime, router: router)
         let client = AMQPClient(configuration: try broker.configuration(name: "notification-test"), logger: logger)
-        try await client.declare(
-            AMQPTopology(
-                exchanges: [AMQPTopology.Exchange(name: Topology.eventsExchange, type: "topic")],
-                queues: [AMQPTopology.Queue(name: Self.observeQueue, durable: false)],
-                bindings: [
-                    AMQPTopology.Binding(
-                        queue: Self.observeQueue, exchange: Topology.eventsExchange, routingKey: "notification.#")
-                ]))
+        try await client.observeNotificationEvents(on: Self.observeQueue)
         // Input is only routed once the service's queue exists and is consumed.
         let ready = await eventually(timeout: .seconds(20)) {
             (try? await harness.request("GET", "/health/ready").status) == 200
@@ -80,14 +73,7 @@ final class NotificationIntegrationTests: XCTestCase {
     }
 
     func publish(_ envelope: Envelope, via client: AMQPClient) async throws {
-        try await client.publish([
-            AMQPOutgoingMessage(
-                exchange: Topology.eventsExchange, routingKey: envelope.routingKey, body: try envelope.encoded(),
-                properties: AMQPProperties(
-                    contentType: "application/json", deliveryMode: 2, messageID: envelope.id.uuidString.lowercased(),
-                    type: envelope.type, correlationID: envelope.correlationId.uuidString.lowercased(),
-                    appID: envelope.producer, timestamp: envelope.occurredAt))
-        ])
+        try await client.publish([AMQPOutgoingMessage(publishing: envelope)])
     }
 
     func envelope<E: DomainEvent>(_ event: E, correlation: UUID = UUID()) throws -> Envelope {
@@ -100,25 +86,15 @@ final class NotificationIntegrationTests: XCTestCase {
 
     /// Everything on the observation queue so far.
     func observed(_ client: AMQPClient) async throws -> [Envelope] {
-        var result: [Envelope] = []
-        while let delivery = try await client.get(queue: Self.observeQueue) {
-            try await client.ack(delivery)
-            result.append(try Envelope.decode(from: delivery.body))
-        }
-        return result
+        try await client.takeEnvelopes(from: Self.observeQueue)
     }
 
     func registered(
-        _ number: String, email: String?, language: Language, centre: String? = nil, name: String = "Олена Петренко",
+        _ number: String, email: String?, language: Language, centre: String? = nil,
+        name: String = "Олена Петренко",
         phone: String? = "+380501112233"
     ) -> AppealRegistered {
-        AppealRegistered(
-            appealId: UUID(), registrationNumber: number, registeredAt: Date(), kind: .complaint, category: "heating",
-            author: .init(
-                fullName: name, address: "вул. Потьомкінська, 143а", email: email, phone: phone,
-                preferredLanguage: language),
-            subject: "Немає опалення", text: "У квартирі холодно", centreId: centre, trackingToken: "TRK-\(number)",
-            channel: "centre")
+        sampleRegistration(number, name: name, email: email, phone: phone, language: language, centre: centre)
     }
 
     func deliveryRows(_ fixture: Fixture) async throws -> [(
@@ -212,9 +188,10 @@ final class NotificationIntegrationTests: XCTestCase {
         let inserted = try await f.database.withTransaction { connection in
             try connection.execute(
                 """
-                INSERT INTO deliveries (id, source_event_id, source_event_type, recipient_key, recipient_kind, channel, address, language,
-                    template, subject, body, status)
-                VALUES (\(UUID()), \(env.id), \(env.type), 'resident', 'resident', 'email', 'x@example.org', 'uk', 't', 's', 'b', 'pending')
+                INSERT INTO deliveries (id, source_event_id, source_event_type, recipient_key, recipient_kind, channel,
+                    address, language, template, subject, body, status)
+                VALUES (\(UUID()), \(env.id), \(env.type), 'resident', 'resident', 'email', 'x@example.org', 'uk',
+                    't', 's', 'b', 'pending')
                 ON CONFLICT (source_event_id, recipient_key) DO NOTHING
                 """)
         }
@@ -294,10 +271,13 @@ final class NotificationIntegrationTests: XCTestCase {
             try await publish(
                 try envelope(
                     CentreUpdated(
-                        centreId: id, name: "ЦОГ \(id)", address: "Миколаїв", keyHash: TokenHash.hash(token: key),
+                        centreId: id, name: "ЦОГ \(id)", address: "Миколаїв",
+                        keyHash: TokenHash.hash(token: key),
                         active: true, updatedAt: Date())), via: f.client)
         }
-        let event = registered("MK-2026-000501", email: nil, language: .uk, centre: "cog-a", name: "Марія Коваль")
+        let event = registered(
+            "MK-2026-000501", email: nil, language: .uk, centre: "cog-a",
+            name: "Марія Коваль")
         try await publish(try envelope(event, correlation: event.appealId), via: f.client)
 
         var notices: [CentreRoutes.Notice] = []
@@ -422,7 +402,8 @@ final class NotificationIntegrationTests: XCTestCase {
                 officialId: zhkg1, name: "Іван Шевченко", authority: "zhkg", role: .official,
                 email: "ivan@zhkg.example", active: true, updatedAt: Date()),
             OfficialUpdated(
-                officialId: zhkg2, name: "Без пошти", authority: "zhkg", role: .official, email: nil, active: true,
+                officialId: zhkg2, name: "Без пошти", authority: "zhkg", role: .official, email: nil,
+                active: true,
                 updatedAt: Date()),
             OfficialUpdated(
                 officialId: transport, name: "Transport", authority: "transport", role: .official,

@@ -45,39 +45,13 @@ final class PlannerRuleTests: XCTestCase {
 
     /// Every event that concerns the resident.
     func residentEvents() throws -> [Envelope] {
-        let ticket = UUID()
-        return [
-            try envelope(
-                AppealRegistered(
-                    appealId: appealId, registrationNumber: number, registeredAt: now, kind: .complaint,
-                    category: "heating",
-                    author: .init(fullName: "Olena Petrenko", address: "Mykolaiv", preferredLanguage: .en),
-                    subject: "No heating", text: "Cold", trackingToken: "TRK-1", channel: "centre")),
-            try envelope(
-                TicketForwarded(
-                    ticketId: ticket, appealId: appealId, registrationNumber: number, authority: "transport",
-                    fromAuthority: "zhkg", officialId: "o1", reason: "not ours", forwardedAt: now, deadline: deadline)),
-            try envelope(
-                TicketExtended(
-                    ticketId: ticket, appealId: appealId, registrationNumber: number, authority: "zhkg",
-                    officialId: "o1",
-                    reason: "site visit", previousDeadline: deadline, newDeadline: LocalDate(string: "2026-12-30")!,
-                    extendedAt: now)),
-            try envelope(
-                TicketAnswered(
-                    ticketId: ticket, appealId: appealId, registrationNumber: number, authority: "zhkg",
-                    officialId: "o1",
-                    outcome: .explained, answerText: "THE ANSWER", answeredAt: now)),
-            try envelope(
-                TicketReopened(
-                    ticketId: ticket, appealId: appealId, registrationNumber: number, authority: "zhkg",
-                    reopenedBy: "o2",
-                    reason: "incomplete", reopenedAt: now, deadline: deadline)),
-            try envelope(
-                TicketClosed(
-                    ticketId: ticket, appealId: appealId, registrationNumber: number, authority: "zhkg", closedAt: now,
-                    closedBy: "o1")),
-        ]
+        let registered = AppealRegistered(
+            appealId: appealId, registrationNumber: number, registeredAt: now, kind: .complaint, category: "heating",
+            author: .init(fullName: "Olena Petrenko", address: "Mykolaiv", preferredLanguage: .en),
+            subject: "No heating", text: "Cold", trackingToken: "TRK-1", channel: "centre")
+        let ticketEvents = residentTicketEvents(
+            appealId: appealId, number: number, deadline: deadline, now: now, answerText: "THE ANSWER")
+        return try ([registered] + ticketEvents).map { try envelope($0) }
     }
 
     func testEveryResidentEventTellsOnlyTheResidentInTheirLanguageByEmail() throws {

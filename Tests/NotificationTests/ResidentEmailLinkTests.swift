@@ -21,7 +21,9 @@ final class ResidentEmailLinkTests: XCTestCase {
                 event: AppealRegistered(
                     appealId: appealId, registrationNumber: number, registeredAt: now, kind: .application,
                     category: "heating",
-                    author: .init(fullName: "Олена Петренко", address: "Миколаїв", email: "r@example.org"),
+                    author: .init(
+                        fullName: "Олена Петренко", address: "Миколаїв",
+                        email: "r@example.org"),
                     subject: "Немає опалення", text: "…", trackingToken: "TRACK-123", channel: "centre"),
                 correlationId: appealId, causationId: nil, producer: "test"),
             try Envelope(
@@ -37,7 +39,8 @@ final class ResidentEmailLinkTests: XCTestCase {
                 correlationId: appealId, causationId: nil, producer: "test"),
         ]
         let resident = ResidentContact(
-            appealId: appealId, registrationNumber: number, fullName: "Олена Петренко", email: "r@example.org",
+            appealId: appealId, registrationNumber: number, fullName: "Олена Петренко",
+            email: "r@example.org",
             phone: nil, language: "uk", centreId: "cog-1", confidential: false)
         return try events.flatMap { try planner.plan($0, resident: resident, officials: [], reception: []) }
     }

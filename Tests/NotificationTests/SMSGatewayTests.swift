@@ -116,9 +116,11 @@ final class SMSGatewayTests: XCTestCase {
 
     func testFakesmscLogIsReadWithConcatenatedPartsJoined() {
         let log = """
-            2026-11-30 15:02:58 [1] [0] DEBUG: Got message 1: <Hromada +380501112233 udh %05%00%03%07%02%01 data %04%1F%02%BC>
+            2026-11-30 15:02:58 [1] [0] DEBUG: Got message 1: \
+            <Hromada +380501112233 udh %05%00%03%07%02%01 data %04%1F%02%BC>
             2026-11-30 15:02:58 [1] [0] DEBUG: Got message 2: <Hromada +380501112233 ucs-2 %00%AB%00a%00%BB>
-            2026-11-30 15:02:58 [1] [0] DEBUG: Got message 3: <Hromada +380501112233 udh %05%00%03%07%02%02 data %04O%00+%00%2B>
+            2026-11-30 15:02:58 [1] [0] DEBUG: Got message 3: \
+            <Hromada +380501112233 udh %05%00%03%07%02%02 data %04O%00+%00%2B>
             """
         let messages = TestSMSGateway.parse(fakesmscLog: log)
         XCTAssertEqual(messages.map(\.text), ["«a»", "Пʼя +"])

@@ -38,14 +38,7 @@ final class SMSIntegrationTests: XCTestCase {
         let db = try await TestDatabase.create(schema: "notification")
         let broker = try await TestBroker.create()
         let client = AMQPClient(configuration: try broker.configuration(name: "sms-test"), logger: quietLogger)
-        try await client.declare(
-            AMQPTopology(
-                exchanges: [AMQPTopology.Exchange(name: Topology.eventsExchange, type: "topic")],
-                queues: [AMQPTopology.Queue(name: Self.observeQueue, durable: false)],
-                bindings: [
-                    AMQPTopology.Binding(
-                        queue: Self.observeQueue, exchange: Topology.eventsExchange, routingKey: "notification.#")
-                ]))
+        try await client.observeNotificationEvents(on: Self.observeQueue)
         let stack = Stack(
             db: db, broker: broker, gateway: gateway, mail: mail, client: client, database: db.client(),
             port: try IntegrationEnvironment.freeLoopbackPort())
@@ -89,27 +82,15 @@ final class SMSIntegrationTests: XCTestCase {
     }
 
     func publish(_ envelope: Envelope, _ stack: Stack) async throws {
-        try await stack.client.publish([
-            AMQPOutgoingMessage(
-                exchange: Topology.eventsExchange, routingKey: envelope.routingKey, body: try envelope.encoded(),
-                properties: AMQPProperties(
-                    contentType: "application/json", deliveryMode: 2, messageID: envelope.id.uuidString.lowercased(),
-                    type: envelope.type, correlationID: envelope.correlationId.uuidString.lowercased(),
-                    appID: envelope.producer, timestamp: envelope.occurredAt))
-        ])
+        try await stack.client.publish([AMQPOutgoingMessage(publishing: envelope)])
     }
 
     func registered(
         _ number: String, email: String? = nil, phone: String? = "+380671234567", language: Language = .uk,
         notifyBy: String? = nil
     ) throws -> Envelope {
-        let event = AppealRegistered(
-            appealId: UUID(), registrationNumber: number, registeredAt: Date(), kind: .complaint, category: "heating",
-            author: .init(
-                fullName: "Олена Петренко", address: "вул. Потьомкінська, 143а", email: email, phone: phone,
-                preferredLanguage: language, notifyBy: notifyBy),
-            subject: "Немає опалення", text: "У квартирі холодно", centreId: "cog-a", trackingToken: "TRK-\(number)",
-            channel: "centre")
+        let event = sampleRegistration(
+            number, email: email, phone: phone, language: language, notifyBy: notifyBy, centre: "cog-a")
         return try Envelope(
             event: event, correlationId: event.appealId, causationId: nil,
             producer: Producers.producers(of: AppealRegistered.eventType).sorted().first ?? "hromada-intake")
@@ -129,7 +110,8 @@ final class SMSIntegrationTests: XCTestCase {
         try await stack.database.withConnection { connection in
             try connection.query(
                 """
-                SELECT id, channel, status, attempts, address, sms_report, last_error FROM deliveries ORDER BY created_at, id
+                SELECT id, channel, status, attempts, address, sms_report, last_error FROM deliveries
+                ORDER BY created_at, id
                 """
             ).map {
                 Row(
@@ -142,12 +124,7 @@ final class SMSIntegrationTests: XCTestCase {
     }
 
     func observed(_ stack: Stack) async throws -> [Envelope] {
-        var result: [Envelope] = []
-        while let delivery = try await stack.client.get(queue: Self.observeQueue) {
-            try await stack.client.ack(delivery)
-            result.append(try Envelope.decode(from: delivery.body))
-        }
-        return result
+        try await stack.client.takeEnvelopes(from: Self.observeQueue)
     }
 
     func smsCount(_ stack: Stack) -> Int { (try? stack.gateway.messages().count) ?? -1 }
@@ -166,7 +143,8 @@ final class SMSIntegrationTests: XCTestCase {
         XCTAssertEqual(sms.to, "+380671234567")
         XCTAssertEqual(
             sms.text,
-            "Звернення MK-2026-000901 зареєстровано. Стан розгляду: https://hromada.mkrada.gov.ua/track?number=MK-2026-000901"
+            "Звернення MK-2026-000901 зареєстровано. Стан розгляду: "
+                + "https://hromada.mkrada.gov.ua/track?number=MK-2026-000901"
         )
         XCTAssertEqual(sms.parts, 2, "UCS-2, more than 70 characters: two concatenated segments")
 
@@ -244,7 +222,8 @@ final class SMSIntegrationTests: XCTestCase {
             try connection.execute(
                 """
                 INSERT INTO deliveries (id, source_event_id, source_event_type, recipient_key, recipient_kind, channel,
-                    appeal_id, registration_number, address, language, template, subject, body, status, attempts, sent_at)
+                    appeal_id, registration_number, address, language, template, subject, body, status, attempts,
+                    sent_at)
                 VALUES (\(pendingId), \(UUID()), 'appeal.registered', 'resident', 'resident', 'sms', \(UUID()),
                     'MK-2026-000903', '+380671234568', 'uk', 'appeal.registered.sms', 's', 'b', 'sent', 1, now())
                 """)
@@ -323,7 +302,8 @@ final class SMSIntegrationTests: XCTestCase {
         let sms = try XCTUnwrap(try stack.gateway.messages().first)
         XCTAssertEqual(
             sms.text,
-            "Appeal MK-2026-000905 is registered. Follow it at https://hromada.mkrada.gov.ua/track?number=MK-2026-000905"
+            "Appeal MK-2026-000905 is registered. Follow it at "
+                + "https://hromada.mkrada.gov.ua/track?number=MK-2026-000905"
         )
         let sent = await eventually(timeout: .seconds(10)) { (try? await self.rows(stack).first?.status) == "sent" }
         XCTAssertTrue(sent)

@@ -35,47 +35,23 @@ final class SMSPlannerAndTextTests: XCTestCase {
 
     /// Every event whose notice goes to the resident.
     func residentEvents() throws -> [Envelope] {
-        let ticket = UUID()
-        return [
-            try envelope(
-                AppealRegistered(
-                    appealId: appealId, registrationNumber: number, registeredAt: now, kind: .complaint,
-                    category: "heating",
-                    author: .init(fullName: "Олена Петренко", address: "Миколаїв", phone: "+380501112233"),
-                    subject: "Немає опалення", text: "Холодно", trackingToken: "TRK-SECRET-CODE", channel: "centre")),
-            try envelope(
-                TicketForwarded(
-                    ticketId: ticket, appealId: appealId, registrationNumber: number, authority: "transport",
-                    fromAuthority: "zhkg", officialId: "o1", reason: "not ours", forwardedAt: now, deadline: deadline)),
-            try envelope(
-                TicketExtended(
-                    ticketId: ticket, appealId: appealId, registrationNumber: number, authority: "zhkg",
-                    officialId: "o1",
-                    reason: "site visit", previousDeadline: deadline, newDeadline: LocalDate(string: "2026-12-30")!,
-                    extendedAt: now)),
-            try envelope(
-                TicketAnswered(
-                    ticketId: ticket, appealId: appealId, registrationNumber: number, authority: "zhkg",
-                    officialId: "o1",
-                    outcome: .explained, answerText: "THE ANSWER TEXT", answeredAt: now)),
-            try envelope(
-                TicketReopened(
-                    ticketId: ticket, appealId: appealId, registrationNumber: number, authority: "zhkg",
-                    reopenedBy: "o2",
-                    reason: "incomplete", reopenedAt: now, deadline: deadline)),
-            try envelope(
-                TicketClosed(
-                    ticketId: ticket, appealId: appealId, registrationNumber: number, authority: "zhkg", closedAt: now,
-                    closedBy: "o1")),
-            try envelope(
-                AppealReturned(
-                    appealId: appealId, registrationNumber: number, reason: "No place of residence is given.",
-                    returnedAt: now, returnedBy: "head-1")),
-            try envelope(
-                AppealNotConsidered(
-                    appealId: appealId, registrationNumber: number, ticketId: ticket, authority: "zhkg",
-                    ground: "repeat-decided", notice: "Decided on the merits.", decidedBy: "head-1", decidedAt: now)),
+        let registered = AppealRegistered(
+            appealId: appealId, registrationNumber: number, registeredAt: now, kind: .complaint, category: "heating",
+            author: .init(fullName: "Олена Петренко", address: "Миколаїв", phone: "+380501112233"),
+            subject: "Немає опалення", text: "Холодно", trackingToken: "TRK-SECRET-CODE",
+            channel: "centre")
+        let ticketEvents = residentTicketEvents(
+            appealId: appealId, number: number, deadline: deadline, now: now, answerText: "THE ANSWER TEXT")
+        // The head's decisions (Art. 5, 8) are told to the resident too.
+        let decisions: [any DomainEvent] = [
+            AppealReturned(
+                appealId: appealId, registrationNumber: number, reason: "No place of residence is given.",
+                returnedAt: now, returnedBy: "head-1"),
+            AppealNotConsidered(
+                appealId: appealId, registrationNumber: number, ticketId: UUID(), authority: "zhkg",
+                ground: "repeat-decided", notice: "Decided on the merits.", decidedBy: "head-1", decidedAt: now),
         ]
+        return try ([registered] + ticketEvents + decisions).map { try envelope($0) }
     }
 
     // MARK: - Who gets an SMS
@@ -116,7 +92,8 @@ final class SMSPlannerAndTextTests: XCTestCase {
 
     func testNoPlausiblePhoneMeansNoSMS() throws {
         XCTAssertEqual(
-            NotificationPlanner.targets(for: resident(phone: "дзвоніть сусідці"), smsEnabled: true), [.centre("cog-1")])
+            NotificationPlanner.targets(for: resident(phone: "дзвоніть сусідці"), smsEnabled: true),
+            [.centre("cog-1")])
         XCTAssertEqual(NotificationPlanner.targets(for: resident(phone: "123"), smsEnabled: true), [.centre("cog-1")])
         XCTAssertEqual(
             NotificationPlanner.targets(for: resident(phone: nil, centre: nil), smsEnabled: true), [.unreachable])
@@ -160,7 +137,8 @@ final class SMSPlannerAndTextTests: XCTestCase {
                 XCTAssertEqual(sms.body, SMSText.sanitized(sms.body), "stored as sent")
                 if language == "uk" {
                     XCTAssertNotNil(
-                        sms.body.range(of: "[А-Яа-яІіЇїЄєҐґ]", options: .regularExpression), "Ukrainian letters")
+                        sms.body.range(of: "[А-Яа-яІіЇїЄєҐґ]", options: .regularExpression),
+                        "Ukrainian letters")
                 }
             }
         }
@@ -170,7 +148,8 @@ final class SMSPlannerAndTextTests: XCTestCase {
         let notices = try planner().plan(try residentEvents()[0], resident: resident(), officials: [], reception: [])
         XCTAssertEqual(
             notices.first?.body,
-            "Звернення MK-2026-1234567 зареєстровано. Стан розгляду: https://hromada.mkrada.gov.ua/track?number=MK-2026-1234567"
+            "Звернення MK-2026-1234567 зареєстровано. Стан розгляду: "
+                + "https://hromada.mkrada.gov.ua/track?number=MK-2026-1234567"
         )
     }
 
@@ -189,7 +168,9 @@ final class SMSPlannerAndTextTests: XCTestCase {
         XCTAssertEqual(SMSText.ucs2("ʼ«»"), [0x02, 0xBC, 0x00, 0xAB, 0x00, 0xBB])
         XCTAssertEqual(SMSText.ucs2("Пʼять"), [0x04, 0x1F, 0x02, 0xBC, 0x04, 0x4F, 0x04, 0x42, 0x04, 0x4C])
         // An emoji (outside UCS-2) and its joiners and selectors are dropped; the rest is intact.
-        XCTAssertEqual(SMSText.sanitized("Дякуємо 😀👍🏽 за «звернення» ❤️"), "Дякуємо за «звернення» ❤")
+        XCTAssertEqual(
+            SMSText.sanitized("Дякуємо 😀👍🏽 за «звернення» ❤️"),
+            "Дякуємо за «звернення» ❤")
         XCTAssertEqual(SMSText.sanitized("👩‍👩‍👧"), "")
         XCTAssertEqual(SMSText.length(SMSText.sanitized("a😀b")), 2)
         XCTAssertTrue(
@@ -207,7 +188,8 @@ final class SMSPlannerAndTextTests: XCTestCase {
 
     func testANameWithEmojiDoesNotBreakTheText() throws {
         let notices = try planner().plan(
-            try residentEvents()[0], resident: resident(name: "Олена 🌻 Петренко"), officials: [], reception: [])
+            try residentEvents()[0], resident: resident(name: "Олена 🌻 Петренко"), officials: [],
+            reception: [])
         let body = try XCTUnwrap(notices.first?.body)
         XCTAssertTrue(body.utf16.allSatisfy { !UTF16.isLeadSurrogate($0) })
         XCTAssertTrue(body.contains(number))

@@ -19,7 +19,8 @@ final class TemplateAndPlannerTests: XCTestCase {
         email: String? = "r@example.org", language: String = "uk", centre: String? = "cog-1", confidential: Bool = false
     ) -> ResidentContact {
         ResidentContact(
-            appealId: appealId, registrationNumber: "MK-2026-000123", fullName: "Олена Петренко", email: email,
+            appealId: appealId, registrationNumber: "MK-2026-000123", fullName: "Олена Петренко",
+            email: email,
             phone: "+380501112233",
             language: language, centreId: centre, confidential: confidential)
     }

@@ -15,7 +15,8 @@ import Logging
 /// - `GET /v1/verify` → `{ok, entries, firstBadSequence, reason, checkpointsChecked, headSequence}`
 /// - `POST /v1/verify` with `{"checkpoints":[{"sequence","headHash"}]}`: also against checkpoints kept elsewhere
 /// - `GET /v1/checkpoints` → `[{sequence, headHash, entries, eventId, createdAt}]`
-/// - `GET /v1/trail/{registrationNumber}` → `{registrationNumber, entries:[…]}`; recorded as `personal-data.accessed`
+/// - `GET /v1/trail/{registrationNumber}` → `{registrationNumber, entries:[…]}`; recorded as
+///   `personal-data.accessed`
 /// - `GET /v1/export?from=<seq>&limit=<n>` → JSON Lines of the stored (encrypted) entries
 /// - `POST /v1/erase/{registrationNumber}` → destroys the appeal's key, publishes `personal-data.erased`: the
 ///   audit step alone. An appeal's erasure everywhere starts at intake (`hromadactl erase`); audit's part of it

@@ -189,11 +189,15 @@ struct AuditStore: AuditQueries {
         var destroyed = 0
         for id in correlationIds {
             destroyed += try connection.execute(
-                "UPDATE appeal_keys SET key = NULL, erased_at = \(date) WHERE correlation_id = \(id) AND key IS NOT NULL"
-            )
+                """
+                UPDATE appeal_keys SET key = NULL, erased_at = \(date)
+                WHERE correlation_id = \(id) AND key IS NOT NULL
+                """)
             try connection.execute(
-                "INSERT INTO appeal_keys (correlation_id, key, erased_at) VALUES (\(id), NULL, \(date)) ON CONFLICT (correlation_id) DO NOTHING"
-            )
+                """
+                INSERT INTO appeal_keys (correlation_id, key, erased_at) VALUES (\(id), NULL, \(date))
+                ON CONFLICT (correlation_id) DO NOTHING
+                """)
         }
         return destroyed
     }
@@ -292,7 +296,8 @@ struct AuditStore: AuditQueries {
     {
         try connection.query(
             """
-            SELECT seq, event_id, event_type, correlation_id, registration_number, actor, occurred_at, recorded_at, prev_hash, hash, stored
+            SELECT seq, event_id, event_type, correlation_id, registration_number, actor, occurred_at, recorded_at,
+                   prev_hash, hash, stored
             FROM log WHERE seq >= \(sequence) ORDER BY seq LIMIT \(limit)
             """
         ).map { row in

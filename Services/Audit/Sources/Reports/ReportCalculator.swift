@@ -127,7 +127,11 @@ public enum ReportNames {
             if let name = centreNames[key] { return (name, name) }
         case .arrival:
             switch key {
-            case "centre": return ("через центр обслуговування громадян", "at a Citizen Service Centre")
+            case "centre":
+                return (
+                    "через центр обслуговування громадян",
+                    "at a Citizen Service Centre"
+                )
             case "personal-reception": return ("на особистому прийомі", "at a personal reception")
             case "post": return ("поштою (паперові)", "by post (paper)")
             case "electronic": return ("електронні", "electronic")

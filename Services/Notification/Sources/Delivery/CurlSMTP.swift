@@ -74,18 +74,23 @@ let readCallback: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, Unsafe
     return n
 }
 
-let debugCallback:
-    @convention(c) (OpaquePointer?, curl_infotype, UnsafeMutablePointer<CChar>?, Int, UnsafeMutableRawPointer?) -> Int32 =
-        {
-            _, type, data, size, userdata in
-            guard type == CURLINFO_HEADER_IN, let data, let userdata else { return 0 }
-            let line = String(decoding: UnsafeRawBufferPointer(start: data, count: size), as: UTF8.self)
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-            if let first = line.first, first == "4" || first == "5" {
-                Unmanaged<ReplyLog>.fromOpaque(userdata).takeUnretainedValue().last = String(line.prefix(300))
-            }
-            return 0
+/// libcurl's `CURLOPT_DEBUGFUNCTION`: handle, kind of data, data, size, user pointer.
+typealias CurlDebugFunction =
+    @convention(c) (
+        OpaquePointer?, curl_infotype, UnsafeMutablePointer<CChar>?, Int, UnsafeMutableRawPointer?
+    ) -> Int32
+
+let debugCallback: CurlDebugFunction =
+    {
+        _, type, data, size, userdata in
+        guard type == CURLINFO_HEADER_IN, let data, let userdata else { return 0 }
+        let line = String(decoding: UnsafeRawBufferPointer(start: data, count: size), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        if let first = line.first, first == "4" || first == "5" {
+            Unmanaged<ReplyLog>.fromOpaque(userdata).takeUnretainedValue().last = String(line.prefix(300))
         }
+        return 0
+    }
 
 /// One HTTP GET through the same libcurl (the SMS gateway's `sendsms`), blocking: call it from a
 /// thread you own. Redirects are not followed; the body is kept up to 4 KiB.

@@ -132,19 +132,6 @@ public struct Delivery: Sendable, Equatable {
         public var registrationNumber: String?
         public var channel: NotificationChannel
         public var recipientKind: RecipientKind
-
-        public init(
-            notificationId: UUID, sourceEventId: UUID, sourceEventType: String, appealId: UUID?,
-            registrationNumber: String?, channel: NotificationChannel, recipientKind: RecipientKind
-        ) {
-            self.notificationId = notificationId
-            self.sourceEventId = sourceEventId
-            self.sourceEventType = sourceEventType
-            self.appealId = appealId
-            self.registrationNumber = registrationNumber
-            self.channel = channel
-            self.recipientKind = recipientKind
-        }
     }
 
     /// The event this state announces: `notification.sent` or `notification.failed` once final,

@@ -12,28 +12,10 @@ public struct ResidentContact: Sendable, Equatable {
     public var language: String
     public var centreId: String?
     public var confidential: Bool
-    public var subject: String
+    public var subject: String = ""
     public var trackingToken: String?
     /// "sms" when the resident asked to be told by SMS (`author.notifyBy`), else nil.
     public var notifyBy: String?
-
-    public init(
-        appealId: UUID, registrationNumber: String, fullName: String, email: String?, phone: String?, language: String,
-        centreId: String?, confidential: Bool, subject: String = "", trackingToken: String? = nil,
-        notifyBy: String? = nil
-    ) {
-        self.appealId = appealId
-        self.registrationNumber = registrationNumber
-        self.fullName = fullName
-        self.email = email
-        self.phone = phone
-        self.language = language
-        self.centreId = centreId
-        self.confidential = confidential
-        self.subject = subject
-        self.trackingToken = trackingToken
-        self.notifyBy = notifyBy
-    }
 }
 
 /// An official from the directory (`official.updated`).
@@ -43,14 +25,6 @@ public struct OfficialContact: Sendable, Equatable {
     public var authority: String
     public var role: String
     public var email: String?
-
-    public init(officialId: String, name: String, authority: String, role: String, email: String?) {
-        self.officialId = officialId
-        self.name = name
-        self.authority = authority
-        self.role = role
-        self.email = email
-    }
 }
 
 /// Where one notice goes.
@@ -100,21 +74,6 @@ public struct CentreNotice: Codable, Sendable, Equatable {
     public var text: String
     public var createdAt: Date
     public var readAt: Date?
-
-    public init(
-        id: UUID, registrationNumber: String?, residentName: String?, phone: String?, language: String,
-        subject: String, text: String, createdAt: Date, readAt: Date?
-    ) {
-        self.id = id
-        self.registrationNumber = registrationNumber
-        self.residentName = residentName
-        self.phone = phone
-        self.language = language
-        self.subject = subject
-        self.text = text
-        self.createdAt = createdAt
-        self.readAt = readAt
-    }
 }
 
 /// Email addresses as the planner accepts them.
@@ -218,36 +177,35 @@ public struct NotificationPlanner: Sendable {
         if Self.officialEvents.contains(type) {
             let base = try officialContext(envelope, language: officialLanguage)
             var seen = Set<String>()
-            for official in officials {
-                guard let email = official.email, EmailAddress.isPlausible(email),
-                    seen.insert(official.officialId).inserted
-                else { continue }
-                var context = base
-                context["officialName"] = official.name
-                let name = "\(type).official"
-                let rendered = try templates.render(name, language: officialLanguage, context: context)
-                notices.append(
-                    PlannedNotice(
-                        recipientKey: "official:\(official.officialId)", recipientKind: .official,
-                        target: .email(email),
-                        language: officialLanguage, template: name, subject: rendered.subject, body: rendered.body))
-            }
+            notices += try officialNotices(type, to: officials, as: .official, base: base, seen: &seen)
             if Self.receptionEvents.contains(type) {
-                for official in reception {
-                    guard let email = official.email, EmailAddress.isPlausible(email),
-                        seen.insert(official.officialId).inserted
-                    else { continue }
-                    var context = base
-                    context["officialName"] = official.name
-                    let name = "\(type).reception"
-                    let rendered = try templates.render(name, language: officialLanguage, context: context)
-                    notices.append(
-                        PlannedNotice(
-                            recipientKey: "reception:\(official.officialId)", recipientKind: .reception,
-                            target: .email(email),
-                            language: officialLanguage, template: name, subject: rendered.subject, body: rendered.body))
-                }
+                notices += try officialNotices(type, to: reception, as: .reception, base: base, seen: &seen)
             }
+        }
+        return notices
+    }
+
+    /// One email per official with a plausible address who is not in `seen` yet (shared by the
+    /// authority's officials and the reception, so nobody in both gets two): template
+    /// `<type>.<kind>`, recipient key `<kind>:<official id>`.
+    private func officialNotices(
+        _ type: String, to contacts: [OfficialContact], as kind: RecipientKind, base: [String: Any],
+        seen: inout Set<String>
+    ) throws -> [PlannedNotice] {
+        let template = "\(type).\(kind.rawValue)"
+        var notices: [PlannedNotice] = []
+        for official in contacts {
+            guard let email = official.email, EmailAddress.isPlausible(email),
+                seen.insert(official.officialId).inserted
+            else { continue }
+            var context = base
+            context["officialName"] = official.name
+            let rendered = try templates.render(template, language: officialLanguage, context: context)
+            notices.append(
+                PlannedNotice(
+                    recipientKey: "\(kind.rawValue):\(official.officialId)", recipientKind: kind,
+                    target: .email(email), language: officialLanguage, template: template,
+                    subject: rendered.subject, body: rendered.body))
         }
         return notices
     }

@@ -82,36 +82,12 @@ public struct AnswerLetter: Sendable, Equatable {
     public var outcome: AnswerOutcome
     public var answerText: String
     public var answeredAt: Date
-
-    public init(
-        registrationNumber: String, registeredAt: Date, residentName: String, residentAddress: String?,
-        language: String, centreName: String, centreAddress: String?, authority: String, officialName: String?,
-        outcome: AnswerOutcome, answerText: String, answeredAt: Date
-    ) {
-        self.registrationNumber = registrationNumber
-        self.registeredAt = registeredAt
-        self.residentName = residentName
-        self.residentAddress = residentAddress
-        self.language = language
-        self.centreName = centreName
-        self.centreAddress = centreAddress
-        self.authority = authority
-        self.officialName = officialName
-        self.outcome = outcome
-        self.answerText = answerText
-        self.answeredAt = answeredAt
-    }
 }
 
 /// A centre as its pages name it.
 public struct CentreDetails: Sendable, Equatable {
     public var name: String
     public var address: String?
-
-    public init(name: String, address: String?) {
-        self.name = name
-        self.address = address
-    }
 }
 
 extension NotificationStore {

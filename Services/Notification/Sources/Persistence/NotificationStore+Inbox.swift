@@ -15,7 +15,8 @@ extension NotificationStore: CentreInbox {
         try await database.withConnection { connection in
             try connection.query(
                 """
-                SELECT centre_id FROM centres WHERE key_hash = \(keyHash.lowercased()) AND active ORDER BY centre_id LIMIT 1
+                SELECT centre_id FROM centres WHERE key_hash = \(keyHash.lowercased()) AND active
+                ORDER BY centre_id LIMIT 1
                 """
             ).first?.decode(0, as: String.self)
         }

@@ -24,8 +24,8 @@ extension NotificationStore {
             guard
                 let row = try connection.query(
                     """
-                    SELECT status, sms_report, attempts, source_event_id, source_event_type, appeal_id, registration_number,
-                           recipient_kind
+                    SELECT status, sms_report, attempts, source_event_id, source_event_type, appeal_id,
+                           registration_number, recipient_kind
                     FROM deliveries WHERE id = \(deliveryId) AND channel = 'sms' FOR UPDATE
                     """
                 ).first
@@ -43,7 +43,8 @@ extension NotificationStore {
             let reason = SMSReport.undeliveredReason(kannelType: kannelType)
             try connection.execute(
                 """
-                UPDATE deliveries SET status = 'failed', failed_at = \(now), last_error = \(reason) WHERE id = \(deliveryId)
+                UPDATE deliveries SET status = 'failed', failed_at = \(now), last_error = \(reason)
+                WHERE id = \(deliveryId)
                 """)
             let appealId = try row.decode(5, as: UUID?.self)
             let sourceEventId: UUID = try row.decode(3)

@@ -5,8 +5,9 @@ import HromadaRuntime
 
 /// The notification schema's store, the only place with SQL. The `static` functions run on a
 /// connection inside the caller's transaction (the consumer's inbox transaction); the instance
-/// methods open their own (writes through the `UnitOfWork`). Split by concern: the directory copies (this file), the deliveries
-/// (`NotificationStore+Deliveries.swift`) and the centres' inbox (`NotificationStore+Inbox.swift`).
+/// methods open their own (writes through the `UnitOfWork`). Split by concern: the directory copies
+/// (this file), the deliveries (`NotificationStore+Deliveries.swift`) and the centres' inbox
+/// (`NotificationStore+Inbox.swift`).
 public struct NotificationStore: Sendable {
     /// Every write goes through it: one transaction, the relay woken after the commit.
     let work: UnitOfWork
@@ -23,8 +24,8 @@ extension NotificationStore {
         try connection.execute(
             """
             INSERT INTO centres (centre_id, name, address, key_hash, active, updated_at)
-            VALUES (\(centre.centreId), \(centre.name), \(centre.address), \(centre.keyHash.lowercased()), \(centre.active),
-                    \(centre.updatedAt))
+            VALUES (\(centre.centreId), \(centre.name), \(centre.address), \(centre.keyHash.lowercased()),
+                    \(centre.active), \(centre.updatedAt))
             ON CONFLICT (centre_id) DO UPDATE SET name = EXCLUDED.name, address = EXCLUDED.address,
                 key_hash = EXCLUDED.key_hash, active = EXCLUDED.active, updated_at = EXCLUDED.updated_at
             WHERE centres.updated_at <= EXCLUDED.updated_at
