@@ -16,10 +16,8 @@ final class EndToEndTests: XCTestCase {
         // Seed through the admin APIs: a centre, an official of ЖКГ (heating → zhkg) and reception staff.
         let centreKey = try await system.seedCentre(id: "lib-central")
         // The head of ЖКГ: answers and extensions take effect under the head's signature (Art. 15, 20).
-        let official = try await system.seedOfficial(
-            name: "Олена Коваль", authority: "zhkg", role: "head", email: "official.zhkg@example.org")
-        _ = try await system.seedOfficial(
-            name: "Приймальня", authority: "mayor-reception", role: "reception", email: "reception@example.org")
+        let official = try await system.seedHousingOfficial(email: "official.zhkg@example.org")
+        _ = try await system.seedReception()
         // The directory reaches notification over the broker before the first ticket does.
         let knowsOfficials = try await eventually(timeout: .seconds(20)) {
             try await system.scalar("SELECT count(*) FROM notification.officials") >= 2
@@ -31,10 +29,13 @@ final class EndToEndTests: XCTestCase {
         let appeal: [String: Any] = [
             "kind": "application", "category": "heating",
             "author": [
-                "fullName": "Шевченко Тарас Григорович", "address": "вул. Садова, 12, кв. 3", "email": resident,
+                "fullName": "Шевченко Тарас Григорович",
+                "address": "вул. Садова, 12, кв. 3", "email": resident,
                 "preferredLanguage": "uk",
             ],
-            "subject": "Немає опалення", "text": "У квартирі немає опалення вже третій тиждень, прошу допомогти.",
+            "subject": "Немає опалення",
+            "text": "У квартирі немає опалення вже третій тиждень, "
+                + "прошу допомогти.",
             "consent": true, "assistedBy": "Оксана",
         ]
         let auth = ["Authorization": "Bearer \(centreKey)"]
@@ -95,7 +96,8 @@ final class EndToEndTests: XCTestCase {
             },
             "the extension email does not name the new deadline \(newDeadline): \(extensionMails.map(\.subject))")
 
-        let answerText = "Опалення відновлено після ремонту ділянки тепломережі."
+        let answerText =
+            "Опалення відновлено після ремонту ділянки тепломережі."
         let answered = try await http.json(
             "POST", system.baseURL(.routing) + "/v1/tickets/\(ticket)/answer",
             ["outcome": "resolved-positively", "text": answerText], headers: officialAuth)
@@ -185,7 +187,8 @@ final class EndToEndTests: XCTestCase {
         addTeardownBlock { await system.cleanup() }
         let http = SystemHTTP.shared
         _ = try await system.seedCentre(
-            id: "lib-branch-5", name: "ЦОГ бібліотеки-філії №5", address: "пр. Центральний, 10")
+            id: "lib-branch-5", name: "ЦОГ бібліотеки-філії №5",
+            address: "пр. Центральний, 10")
         let official = try await system.seedOfficial(
             name: "Іван Петренко", authority: "zhkg", email: "petrenko@example.org")
         let intake = system.baseURL(.intake)
@@ -209,10 +212,15 @@ final class EndToEndTests: XCTestCase {
         let submitted = try await http.form(
             intake + "/form/appeals?lang=uk",
             [
-                ("csrf", csrf), ("fullName", "Коваленко Марія Іванівна"), ("address", "вул. Соборна, 5, кв. 8"),
+                ("csrf", csrf), ("fullName", "Коваленко Марія Іванівна"),
+                ("address", "вул. Соборна, 5, кв. 8"),
                 ("email", resident), ("preferredLanguage", "uk"), ("kind", "application"), ("category", "heating"),
                 ("subject", "Холодні батареї"),
-                ("text", "Батареї в під'їзді холодні з початку сезону, прошу перевірити."),
+                (
+                    "text",
+                    "Батареї в під'їзді холодні з початку сезону, "
+                        + "прошу перевірити."
+                ),
                 ("consent", "true"), ("assistedBy", "Бібліотекарка Ніна"),
             ], headers: ["Cookie": cookie])
         XCTAssertEqual(submitted.status, 201, String(submitted.text.prefix(2000)))

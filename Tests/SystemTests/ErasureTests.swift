@@ -60,7 +60,8 @@ final class ErasureTests: XCTestCase {
                     "fullName": resident.fullName, "address": resident.address, "email": resident.email,
                     "phone": resident.phone, "preferredLanguage": "uk",
                 ],
-                "subject": "Опалення \(resident.tag)", "text": "Прошу перевірити опалення, \(resident.fullName).",
+                "subject": "Опалення \(resident.tag)",
+                "text": "Прошу перевірити опалення, \(resident.fullName).",
                 "consent": true, "assistedBy": "Бібліотекарка \(resident.tag)",
                 "location": ["lat": 46.97, "lon": 31.99, "address": resident.address],
             ]
@@ -90,8 +91,8 @@ final class ErasureTests: XCTestCase {
             let accepted = try await http.json("POST", base + "/accept", [String: Any](), headers: headAuth)
             XCTAssertEqual(accepted.status, 200, accepted.text)
             let answered = try await http.json(
-                "POST", base + "/answer", ["outcome": "resolved-positively", "text": "Відповідь для \(number)."],
-                headers: headAuth)
+                "POST", base + "/answer",
+                ["outcome": "resolved-positively", "text": "Відповідь для \(number)."], headers: headAuth)
             XCTAssertEqual(answered.status, 200, answered.text)
             if try answered.object()["status"] as? String != "answered" {
                 let signed = try await http.json("POST", base + "/sign", [String: Any](), headers: headAuth)
@@ -280,7 +281,8 @@ final class ErasureTests: XCTestCase {
         let appeal: [String: Any] = [
             "kind": "proposal", "category": "roads",
             "author": ["fullName": resident.fullName, "address": resident.address, "email": resident.email],
-            "subject": "Дорога \(resident.tag)", "text": "Ями на дорозі біля будинку, \(resident.fullName).",
+            "subject": "Дорога \(resident.tag)",
+            "text": "Ями на дорозі біля будинку, \(resident.fullName).",
         ]
         let r = try await http.json(
             "POST", system.baseURL(.intake) + "/v1/appeals", appeal, headers: ["Authorization": "Bearer \(centreKey)"])

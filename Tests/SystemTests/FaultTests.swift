@@ -19,7 +19,7 @@ final class FaultTests: XCTestCase {
         }
 
         let centreKey = try await system.seedCentre(id: "lib-central")
-        _ = try await system.seedOfficial(name: "Олена Коваль", authority: "zhkg", email: "official.zhkg@example.org")
+        _ = try await system.seedHousingOfficial(role: "official", email: "official.zhkg@example.org")
         let known = try await eventually(timeout: .seconds(20)) {
             try await system.scalar("SELECT count(*) FROM notification.officials") >= 1
         }
@@ -52,8 +52,8 @@ final class FaultTests: XCTestCase {
         await stream.stop()
         let stats = stream.snapshot
         log(
-            "stream stopped: started \(stats.started), accepted \(stats.accepted.count), replays \(stats.replays), retries \(stats.retries), gave up \(stats.gaveUp), refused \(stats.refused.count)"
-        )
+            "stream stopped: started \(stats.started), accepted \(stats.accepted.count), replays \(stats.replays),"
+                + " retries \(stats.retries), gave up \(stats.gaveUp), refused \(stats.refused.count)")
         XCTAssertTrue(stats.refused.isEmpty, "appeals refused: \(stats.refused.prefix(5))")
         XCTAssertEqual(stats.gaveUp, 0, "appeals never accepted")
         for service in SystemHarness.Service.allCases {
@@ -84,7 +84,7 @@ final class FaultTests: XCTestCase {
         defer { if !reachedEnd || (testRun?.failureCount ?? 0) > 0 { system.printLogs(lines: 60) } }
 
         let centreKey = try await system.seedCentre(id: "lib-central")
-        _ = try await system.seedOfficial(name: "Олена Коваль", authority: "zhkg", email: "official.zhkg@example.org")
+        _ = try await system.seedHousingOfficial(role: "official", email: "official.zhkg@example.org")
         let known = try await eventually(timeout: .seconds(20)) {
             try await system.scalar("SELECT count(*) FROM notification.officials") >= 1
         }

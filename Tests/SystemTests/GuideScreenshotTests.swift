@@ -24,12 +24,11 @@ final class GuideScreenshotTests: XCTestCase {
 
         // The centre, its librarian, the heads of ЖКГ and the reception.
         let centre = "lib-central"
-        let centreKey = try await system.seedCentre(id: centre, name: "ЦОГ Центральної бібліотеки")
+        let centreKey = try await system.seedCentre(
+            id: centre, name: "ЦОГ Центральної бібліотеки")
         let librarianPassword = try await system.seedLibrarian(centre: centre, prefix: "guide")
-        let head = try await system.seedOfficial(
-            name: "Олена Коваль", authority: "zhkg", role: "head", email: "head.zhkg@example.org")
-        let reception = try await system.seedOfficial(
-            name: "Приймальня", authority: "mayor-reception", role: "reception", email: "reception@example.org")
+        let head = try await system.seedHousingOfficial()
+        let reception = try await system.seedReception()
 
         // One appeal the guides follow, by a fictional resident.
         let submitted = try await http.json(
@@ -37,10 +36,13 @@ final class GuideScreenshotTests: XCTestCase {
             [
                 "kind": "application", "category": "heating", "district": "tsentralnyi",
                 "author": [
-                    "fullName": "Шевченко Марія Іванівна", "address": "м. Миколаїв, вул. Садова, 12, кв. 3",
+                    "fullName": "Шевченко Марія Іванівна",
+                    "address": "м. Миколаїв, вул. Садова, 12, кв. 3",
                     "preferredLanguage": "uk",
                 ],
-                "subject": "Немає опалення", "text": "У квартирі холодно вже тиждень, прошу перевірити тепломережу.",
+                "subject": "Немає опалення",
+                "text": "У квартирі холодно вже тиждень, "
+                    + "прошу перевірити тепломережу.",
                 "consent": true, "assistedBy": "oksana",
             ], headers: ["Authorization": "Bearer \(centreKey)"])
         XCTAssertEqual(submitted.status, 201, submitted.text)
@@ -95,13 +97,17 @@ final class GuideScreenshotTests: XCTestCase {
         let quarterly = try ctlRun("report quarterly --output '\(folder.path)-q.html'")
         XCTAssertEqual(quarterly.status, 0, quarterly.output)
         let html = (try? String(contentsOfFile: folder.path + "-q.html", encoding: .utf8)) ?? ""
-        XCTAssertTrue(html.contains("Інформація про стан роботи зі зверненнями громадян"), String(html.prefix(300)))
+        XCTAssertTrue(
+            html.contains(
+                "Інформація про стан роботи зі зверненнями громадян"),
+            String(html.prefix(300)))
         try? FileManager.default.removeItem(atPath: folder.path + "-q.html")
         let openData = try ctlRun("open-data export --day \(day) --output-dir '\(folder.path)'")
         XCTAssertEqual(openData.status, 0, openData.output)
         let exported = (try? String(contentsOfFile: folder.path + "/hromada-appeals-\(day).csv", encoding: .utf8)) ?? ""
         XCTAssertTrue(exported.hasPrefix("day,district,category,suppressed,"), exported)
-        XCTAssertFalse(exported.contains("Шевченко") || exported.contains("Садова"), "no resident in the open data")
+        XCTAssertFalse(
+            exported.contains("Шевченко") || exported.contains("Садова"), "no resident in the open data")
 
         // The console, as an operator runs it.
         var consoleEnv = env

@@ -22,12 +22,11 @@ final class LibrarianDayBrowserTests: XCTestCase {
         let notification = system.baseURL(.notification)
 
         let centre = "lib-day"
-        let centreKey = try await system.seedCentre(id: centre, name: "ЦОГ бібліотеки ім. Гмирьова")
+        let centreKey = try await system.seedCentre(
+            id: centre, name: "ЦОГ бібліотеки ім. Гмирьова")
         let password = try await system.seedLibrarian(centre: centre, prefix: "day")
-        let head = try await system.seedOfficial(
-            name: "Олена Коваль", authority: "zhkg", role: "head", email: "head.zhkg@example.org")
-        _ = try await system.seedOfficial(
-            name: "Приймальня", authority: "mayor-reception", role: "reception", email: "reception@example.org")
+        let head = try await system.seedHousingOfficial()
+        _ = try await system.seedReception()
 
         // A resident without email, registered at the centre and answered by the head of ЖКГ.
         let submitted = try await http.json(
@@ -35,10 +34,13 @@ final class LibrarianDayBrowserTests: XCTestCase {
             [
                 "kind": "application", "category": "heating",
                 "author": [
-                    "fullName": "Шевченко Марія Іванівна", "address": "вул. Садова, 12, кв. 3",
+                    "fullName": "Шевченко Марія Іванівна",
+                    "address": "вул. Садова, 12, кв. 3",
                     "preferredLanguage": "uk",
                 ],
-                "subject": "Немає опалення", "text": "У квартирі холодно вже тиждень, прошу перевірити тепломережу.",
+                "subject": "Немає опалення",
+                "text": "У квартирі холодно вже тиждень, "
+                    + "прошу перевірити тепломережу.",
             ] as [String: Any],
             headers: ["Authorization": "Bearer \(centreKey)", "Idempotency-Key": UUID().uuidString])
         XCTAssertEqual(submitted.status, 201, submitted.text)
@@ -55,7 +57,9 @@ final class LibrarianDayBrowserTests: XCTestCase {
         let accepted = try await http.json(
             "POST", routing + "/v1/tickets/\(ticket)/accept", [String: Any](), headers: auth)
         XCTAssertEqual(accepted.status, 200, accepted.text)
-        let answerText = "Опалення відновлено 2 грудня після ремонту тепломережі.\nПерерахунок зроблено."
+        let answerText =
+            "Опалення відновлено 2 грудня після ремонту тепломережі.\n"
+            + "Перерахунок зроблено."
         let answered = try await http.json(
             "POST", routing + "/v1/tickets/\(ticket)/answer", ["outcome": "resolved-positively", "text": answerText],
             headers: auth)
@@ -65,9 +69,7 @@ final class LibrarianDayBrowserTests: XCTestCase {
         defer { browser.close() }
         func shots(_ name: String) throws {
             for width in [1280, 390] {
-                try browser.call(
-                    "Emulation.setDeviceMetricsOverride",
-                    ["width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600])
+                try browser.emulate(width: width)
                 let scroll = try browser.evaluate("document.documentElement.scrollWidth") as? Int ?? .max
                 let inner = try browser.evaluate("window.innerWidth") as? Int ?? 0
                 XCTAssertLessThanOrEqual(scroll, inner, "\(name) at \(width) px scrolls sideways")
@@ -77,11 +79,7 @@ final class LibrarianDayBrowserTests: XCTestCase {
         }
 
         // Sign in at the form.
-        try await browser.open(intake + "/form/login?lang=uk")
-        try browser.fill("centre", centre)
-        try browser.fill("login", "oksana")
-        try browser.fill("password", password)
-        try await browser.click("main form button[type=submit]")
+        try await browser.signInAtIntake(intake, centre: centre, password: password)
         try await browser.open(intake + "/?lang=uk")
         XCTAssertEqual(
             try browser.evaluate("document.querySelector('a.skip')?.getAttribute('href')") as? String, "#main")
@@ -155,7 +153,8 @@ final class LibrarianDayBrowserTests: XCTestCase {
         try await browser.click("a.letter-link")
         let letter = try browser.html()
         for expected in [
-            number, "Шевченко Марія Іванівна", "вул. Садова, 12, кв. 3", "Перерахунок зроблено.",
+            number, "Шевченко Марія Іванівна", "вул. Садова, 12, кв. 3",
+            "Перерахунок зроблено.",
             "вирішено позитивно", "статей 15 і 20", "статті 16, 17",
         ] {
             XCTAssertTrue(letter.contains(expected), "the letter shows \(expected)")

@@ -29,10 +29,10 @@ final class LookBrowserTests: XCTestCase {
         let notification = system.baseURL(.notification)
 
         let centre = "lib-look"
-        let centreKey = try await system.seedCentre(id: centre, name: "ЦОГ Центральної бібліотеки")
+        let centreKey = try await system.seedCentre(
+            id: centre, name: "ЦОГ Центральної бібліотеки")
         let password = try await system.seedLibrarian(centre: centre, prefix: "look")
-        let head = try await system.seedOfficial(
-            name: "Олена Коваль", authority: "zhkg", role: "head", email: "head.zhkg@example.org")
+        let head = try await system.seedHousingOfficial()
 
         // The console, as an operator runs it.
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("HROMADA_") }
@@ -53,18 +53,19 @@ final class LookBrowserTests: XCTestCase {
 
         // The librarian: sign-in, the form, a registered appeal's receipt.
         pages.append(Page(name: "intake-sign-in", url: intake + "/form/login?lang=uk"))
-        try await browser.open(intake + "/form/login?lang=uk")
-        try browser.fill("centre", centre)
-        try browser.fill("login", "oksana")
-        try browser.fill("password", password)
-        try await browser.click("main form button[type=submit]")
+        try await browser.signInAtIntake(intake, centre: centre, password: password)
         pages.append(Page(name: "intake-form", url: intake + "/?lang=uk"))
         pages.append(Page(name: "intake-form-en", url: intake + "/?lang=en"))
         try await browser.open(intake + "/?lang=uk")
         for (field, value) in [
-            ("fullName", "Шевченко Марія Іванівна"), ("address", "м. Миколаїв, вул. Садова, 12, кв. 3"),
+            ("fullName", "Шевченко Марія Іванівна"),
+            ("address", "м. Миколаїв, вул. Садова, 12, кв. 3"),
             ("category", "heating"), ("district", "tsentralnyi"), ("subject", "Немає опалення"),
-            ("text", "У квартирі холодно вже тиждень, прошу перевірити тепломережу біля будинку."),
+            (
+                "text",
+                "У квартирі холодно вже тиждень, прошу перевірити "
+                    + "тепломережу біля будинку."
+            ),
         ] {
             try browser.fill(field, value)
         }
@@ -159,9 +160,7 @@ final class LookBrowserTests: XCTestCase {
         var problems: [String] = []
         var texts: [String: String] = [:]
         for width in [1280, 390] {
-            try browser.call(
-                "Emulation.setDeviceMetricsOverride",
-                ["width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600])
+            try browser.emulate(width: width)
             for page in pages {
                 try await browser.open(page.url)
                 let facts =
@@ -210,7 +209,8 @@ final class LookBrowserTests: XCTestCase {
                 .map { String(ticketText[$0].dropLast(2)) }, "the ticket's deadline as 30.11.2026")
         for name in ["intake-tracking", "routing-inbox", "routing-ticket"] {
             let text = texts[name] ?? ""
-            XCTAssertTrue(text.contains("Передано на розгляд"), "\(name) names the state as the kit does")
+            XCTAssertTrue(
+                text.contains("Передано на розгляд"), "\(name) names the state as the kit does")
             XCTAssertTrue(text.contains(deadline), "\(name) writes the deadline \(deadline)")
         }
         XCTAssertTrue(texts["routing-inbox-en"]?.contains("Sent for consideration") ?? false, "the English name")

@@ -19,10 +19,13 @@ final class SMSEndToEndTests: XCTestCase {
         let appeal: [String: Any] = [
             "kind": "application", "category": "heating",
             "author": [
-                "fullName": "Шевченко Тарас Григорович", "address": "вул. Садова, 12, кв. 3",
+                "fullName": "Шевченко Тарас Григорович",
+                "address": "вул. Садова, 12, кв. 3",
                 "phone": "+380 67 765 43 21",
             ],
-            "subject": "Немає опалення", "text": "У квартирі немає опалення вже третій тиждень, прошу допомогти.",
+            "subject": "Немає опалення",
+            "text": "У квартирі немає опалення вже третій тиждень, "
+                + "прошу допомогти.",
             "consent": true, "assistedBy": "Оксана",
         ]
         let submitted = try await SystemHTTP.shared.json(
@@ -39,19 +42,23 @@ final class SMSEndToEndTests: XCTestCase {
         XCTAssertEqual(sms.to, "+380677654321")
         XCTAssertEqual(
             sms.text,
-            "Звернення \(number) зареєстровано. Стан розгляду: \(system.baseURL(.intake))/track?number=\(number)")
+            "Звернення \(number) зареєстровано. "
+                + "Стан розгляду: \(system.baseURL(.intake))/track?number=\(number)")
 
         let delivered = try await eventually(timeout: .seconds(20), every: .milliseconds(200)) {
             try await system.scalar(
                 """
                 SELECT count(*) FROM notification.deliveries
-                WHERE channel = 'sms' AND status = 'sent' AND sms_report = 'delivered' AND registration_number = '\(number)'
+                WHERE channel = 'sms' AND status = 'sent' AND sms_report = 'delivered'
+                  AND registration_number = '\(number)'
                 """) == 1
         }
         XCTAssertTrue(delivered, "Kannel's delivery report did not mark the SMS delivered")
         let centreNotices = try await system.scalar(
-            "SELECT count(*) FROM notification.deliveries WHERE channel = 'centre' AND registration_number = '\(number)'"
-        )
+            """
+            SELECT count(*) FROM notification.deliveries
+            WHERE channel = 'centre' AND registration_number = '\(number)'
+            """)
         XCTAssertEqual(centreNotices, 0, "an SMS instead of the centre's notice")
         reachedEnd = true
     }

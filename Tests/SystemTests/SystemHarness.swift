@@ -230,8 +230,8 @@ final class SystemHarness: @unchecked Sendable {
         while ContinuousClock.now < deadline {
             if let p = entry.process, !p.isRunning {
                 throw SystemTestError(
-                    "\(key) exited with status \(p.terminationStatus) before it was ready; log: \(entry.logURL.path)\n\(tail(entry.logURL))"
-                )
+                    "\(key) exited with status \(p.terminationStatus) before it was ready;"
+                        + " log: \(entry.logURL.path)\n\(tail(entry.logURL))")
             }
             if let r = try? await SystemHTTP.shared.request("GET", entry.baseURL + "/health/ready", timeout: 3),
                 r.status == 200
@@ -333,7 +333,8 @@ final class SystemHarness: @unchecked Sendable {
 
     /// `PUT /v1/admin/centres/{id}` on intake; returns the centre key.
     func seedCentre(
-        id: String, name: String = "ЦОГ центральної бібліотеки", address: String = "вул. Потьомкінська, 143а"
+        id: String, name: String = "ЦОГ центральної бібліотеки",
+        address: String = "вул. Потьомкінська, 143а"
     ) async throws -> String {
         let key = "centre-" + UUID().uuidString.lowercased()
         let r = try await SystemHTTP.shared.json(
@@ -383,6 +384,20 @@ final class SystemHarness: @unchecked Sendable {
         let token: String
         let authority: String
         let email: String
+    }
+
+    /// Олена Коваль at ЖКГ (`zhkg`): by default its head, who signs its answers.
+    func seedHousingOfficial(role: String = "head", email: String = "head.zhkg@example.org") async throws
+        -> Official
+    {
+        try await seedOfficial(name: "Олена Коваль", authority: "zhkg", role: role, email: email)
+    }
+
+    /// The mayor's reception (`mayor-reception`), which answers appeals to the mayor.
+    func seedReception() async throws -> Official {
+        try await seedOfficial(
+            name: "Приймальня", authority: "mayor-reception", role: "reception",
+            email: "reception@example.org")
     }
 
     /// `POST /v1/officials` on routing; returns the official's id and token.
@@ -588,6 +603,18 @@ final class SystemHarness: @unchecked Sendable {
     }
 }
 
+extension HeadlessBrowser {
+    /// Opens intake's sign-in page (in Ukrainian) and signs `login` of `centre` in, as a librarian
+    /// seeded by `SystemHarness.seedLibrarian` would.
+    func signInAtIntake(_ intake: String, centre: String, login: String = "oksana", password: String) async throws {
+        try await open(intake + "/form/login?lang=uk")
+        try fill("centre", centre)
+        try fill("login", login)
+        try fill("password", password)
+        try await click("main form button[type=submit]")
+    }
+}
+
 /// Just enough MIME decoding to read the notices the services send.
 enum MailDecoding {
     /// `=?UTF-8?B?…?=` / `=?UTF-8?Q?…?=` encoded words in a header (the sink already decodes
@@ -620,23 +647,10 @@ enum MailDecoding {
         return result
     }
 
+    /// Quoted-printable: soft line breaks (`=` at a line's end) removed, `=XX` escapes decoded.
     static func quotedPrintable(_ text: String) -> [UInt8] {
-        var bytes: [UInt8] = []
-        let source = Array(
-            text.replacingOccurrences(of: "=\r\n", with: "").replacingOccurrences(of: "=\n", with: "").utf8)
-        var i = 0
-        while i < source.count {
-            if source[i] == UInt8(ascii: "="), i + 2 < source.count,
-                let value = UInt8(String(decoding: source[(i + 1)...(i + 2)], as: UTF8.self), radix: 16)
-            {
-                bytes.append(value)
-                i += 3
-            } else {
-                bytes.append(source[i])
-                i += 1
-            }
-        }
-        return bytes
+        let joined = text.replacingOccurrences(of: "=\r\n", with: "").replacingOccurrences(of: "=\n", with: "")
+        return HexEscapes.decode(joined, escape: "=")
     }
 
     /// The decoded bodies of every text part (a single-part message is one part).

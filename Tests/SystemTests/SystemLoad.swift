@@ -65,10 +65,13 @@ final class AppealStream: @unchecked Sendable {
     func finish() async { await task?.value }
 
     static let surnames = [
-        "Шевченко", "Коваленко", "Бондаренко", "Ткаченко", "Кравченко", "Олійник", "Шевчук", "Поліщук", "Бойко",
-        "Мельник",
+        "Шевченко", "Коваленко", "Бондаренко", "Ткаченко", "Кравченко",
+        "Олійник", "Шевчук", "Поліщук", "Бойко", "Мельник",
     ]
-    static let names = ["Тарас", "Марія", "Олена", "Іван", "Петро", "Оксана", "Андрій", "Наталія", "Василь", "Ірина"]
+    static let names = [
+        "Тарас", "Марія", "Олена", "Іван", "Петро",
+        "Оксана", "Андрій", "Наталія", "Василь", "Ірина",
+    ]
 
     private func send(_ i: Int) async {
         let key = UUID().uuidString
@@ -80,7 +83,9 @@ final class AppealStream: @unchecked Sendable {
                 "address": "вул. Садова, \(i + 1), кв. \(i % 90 + 1)",
                 "email": "r\(i)@example.org", "preferredLanguage": i % 3 == 0 ? "en" : "uk",
             ],
-            "subject": "Немає опалення", "text": "У квартирі немає опалення, прошу допомогти. Звернення номер \(i).",
+            "subject": "Немає опалення",
+            "text": "У квартирі немає опалення, прошу допомогти. "
+                + "Звернення номер \(i).",
             "consent": true,
         ]
         let headers = ["Authorization": "Bearer \(centreKey)", "Idempotency-Key": key]
@@ -149,8 +154,10 @@ enum ExactlyOnce {
             ================ Hromada exactly-once counts ================
             accepted appeals (201)            \(accepted)
             registered in intake              \(registered)   (accepted but missing: \(acceptedMissing))
-            tickets (routing)                 \(tickets)   (appeals without ticket: \(appealsWithoutTicket), duplicate tickets: \(ticketDuplicates))
-            notifications (rows)              \(deliveries)   (duplicates by event+recipient: \(deliveryDuplicates), not sent: \(deliveriesNotSent))
+            tickets (routing)                 \(tickets)   (appeals without ticket: \(appealsWithoutTicket), \
+            duplicate tickets: \(ticketDuplicates))
+            notifications (rows)              \(deliveries)   (duplicates by event+recipient: \(deliveryDuplicates), \
+            not sent: \(deliveriesNotSent))
               resident registration notices   \(residentRegistrationNotices)
               official assignment notices     \(officialAssignmentNotices)
               emails received by the sink     \(sinkMessages)
@@ -218,18 +225,24 @@ enum ExactlyOnce {
         c.registered = try await n("SELECT count(*) FROM intake.appeals")
         c.tickets = try await n("SELECT count(*) FROM routing.tickets")
         c.appealsWithoutTicket = try await n(
-            "SELECT count(*) FROM intake.appeals a WHERE NOT EXISTS (SELECT 1 FROM routing.tickets t WHERE t.appeal_id = a.id)"
-        )
+            """
+            SELECT count(*) FROM intake.appeals a
+            WHERE NOT EXISTS (SELECT 1 FROM routing.tickets t WHERE t.appeal_id = a.id)
+            """)
         c.ticketDuplicates = try await n("SELECT count(*) - count(DISTINCT appeal_id) FROM routing.tickets")
         c.deliveries = try await n("SELECT count(*) FROM notification.deliveries")
         c.deliveryDuplicates = try await n(
             "SELECT count(*) - count(DISTINCT (source_event_id, recipient_key)) FROM notification.deliveries")
         c.residentRegistrationNotices = try await n(
-            "SELECT count(*) FROM notification.deliveries WHERE source_event_type = 'appeal.registered' AND recipient_kind = 'resident'"
-        )
+            """
+            SELECT count(*) FROM notification.deliveries
+            WHERE source_event_type = 'appeal.registered' AND recipient_kind = 'resident'
+            """)
         c.officialAssignmentNotices = try await n(
-            "SELECT count(*) FROM notification.deliveries WHERE source_event_type = 'ticket.assigned' AND recipient_kind = 'official'"
-        )
+            """
+            SELECT count(*) FROM notification.deliveries
+            WHERE source_event_type = 'ticket.assigned' AND recipient_kind = 'official'
+            """)
         c.deliveriesNotSent = try await n("SELECT count(*) FROM notification.deliveries WHERE status <> 'sent'")
         c.sinkMessages = (try? await system.mails().count) ?? -1
         c.auditEntries = try await n("SELECT count(*) FROM audit.log")
