@@ -96,12 +96,18 @@ final class CtlIntegrationTests: XCTestCase {
         await client.close()
     }
 
-    // MARK: status: backlog and consumers
-
-    func testStatusReportsBacklogThenConsumerCount() async throws {
+    /// A broker vhost of this test's own on the real servers, deleted after the test.
+    private func ownBroker() async throws -> TestBroker {
         try IntegrationEnvironment.requireServers()
         let broker = try await TestBroker.create()
         addTeardownBlock { try? await broker.delete() }
+        return broker
+    }
+
+    // MARK: status: backlog and consumers
+
+    func testStatusReportsBacklogThenConsumerCount() async throws {
+        let broker = try await ownBroker()
         let queue = Topology.Queue.notification.rawValue
         let client = AMQPClient(configuration: try broker.configuration(name: "ctl-backlog"), logger: Self.logger)
         try await client.declare(EventTopology.make(queue: queue, bindings: ["#"], retryDelays: [.seconds(1)]))
@@ -146,9 +152,7 @@ final class CtlIntegrationTests: XCTestCase {
     // MARK: dead letters
 
     func testPoisonMessageListedWithReasonThenReplayedOnceAfterFix() async throws {
-        try IntegrationEnvironment.requireServers()
-        let broker = try await TestBroker.create()
-        addTeardownBlock { try? await broker.delete() }
+        let broker = try await ownBroker()
         let service = try await FaultyService.start(broker: broker)
         let ctl = endpoints(broker, services: [("routing", service.harness.baseURL)])
         let deadLetters = DeadLetters(endpoints: ctl, logger: Self.logger)
@@ -236,9 +240,7 @@ final class CtlIntegrationTests: XCTestCase {
     // MARK: status exits non-zero when a service is down
 
     func testStatusExitsNonZeroWhenAServiceIsDown() async throws {
-        try IntegrationEnvironment.requireServers()
-        let broker = try await TestBroker.create()
-        addTeardownBlock { try? await broker.delete() }
+        let broker = try await ownBroker()
         let service = try await FaultyService.start(broker: broker)
         let closedPort = "http://127.0.0.1:1"
         let up = await StatusCollector(endpoints: endpoints(broker, services: [("routing", service.harness.baseURL)]))
@@ -296,10 +298,8 @@ final class CtlIntegrationTests: XCTestCase {
     // MARK: the dashboard in headless chromium
 
     func testDashboardRendersRealNumbersInHeadlessChromium() async throws {
-        try IntegrationEnvironment.requireServers()
+        let broker = try await ownBroker()
         let browser = try Self.chromium()
-        let broker = try await TestBroker.create()
-        addTeardownBlock { try? await broker.delete() }
         let service = try await FaultyService.start(broker: broker)
         // A backlog of 4 on a queue without consumers, and one dead letter in routing.
         let backlogQueue = Topology.Queue.audit.rawValue
