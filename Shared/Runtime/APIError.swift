@@ -123,10 +123,7 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         switch error {
         case .keyNotFound(let key, let context):
-            let field = (path(context.codingPath).map { $0 + "." } ?? "") + key.stringValue
-            return FieldError(
-                field: field, code: "required", message: "\(field) is required",
-                messageUk: "Поле \(field) обовʼязкове")
+            return .required((path(context.codingPath).map { $0 + "." } ?? "") + key.stringValue)
         case .typeMismatch(let type, let context):
             return FieldError(field: path(context.codingPath), code: "invalid_type", message: "expected \(type)")
         case .valueNotFound(let type, let context):
@@ -142,6 +139,15 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         @unknown default:
             return FieldError(code: "malformed_json", message: "the body could not be read")
         }
+    }
+}
+
+extension FieldError {
+    /// `field` is missing: the one wording, in English and Ukrainian, of a required field.
+    public static func required(_ field: String) -> FieldError {
+        FieldError(
+            field: field, code: "required", message: "\(field) is required",
+            messageUk: "Поле \(field) обовʼязкове")
     }
 }
 

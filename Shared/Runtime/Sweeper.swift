@@ -146,22 +146,9 @@ public final class Sweeper: Service, Sendable {
     }
 
     public func run() async throws {
-        var wait = settings.initialDelay
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let delay = wait
-            do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
-            } catch {
-                return  // shutting down
-            }
-            do {
-                try await sweepOnce()
-            } catch {
-                logger.warning(
-                    "sweep failed; trying again at the next interval",
-                    metadata: ["error": "\(error.redactedDescription)"])
-            }
-            wait = settings.interval
-        }
+        await runPeriodically(
+            initialDelay: settings.initialDelay, interval: settings.interval, logger: logger,
+            failure: "sweep failed; trying again at the next interval"
+        ) { try await sweepOnce() }
     }
 }

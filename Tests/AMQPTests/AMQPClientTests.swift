@@ -35,8 +35,7 @@ final class AMQPClientTests: XCTestCase {
 
     func testRoundTripKeepsEveryPropertyAndLargeBodies() async throws {
         let broker = try await makeBroker()
-        let client = AMQPClient(configuration: try broker.configuration(name: "roundtrip"), logger: testLogger())
-        try await client.declare(standardTopology())
+        let client = try await standardClient(on: broker, name: "roundtrip")
         let properties = AMQPProperties(
             contentType: "application/json", contentEncoding: "utf-8", deliveryMode: 2, messageID: UUID().uuidString,
             type: "appeal.registered", correlationID: UUID().uuidString, appID: "hromada-intake",
@@ -59,8 +58,7 @@ final class AMQPClientTests: XCTestCase {
                 exchange: "events", routingKey: "appeal.registered.v1", body: large, properties: properties),
         ])
 
-        let consumer = AMQPConsumer(
-            configuration: try broker.configuration(name: "roundtrip-consumer"), queue: "q", logger: testLogger())
+        let consumer = try standardConsumer(on: broker, name: "roundtrip-consumer")
         let collector = Collector(consumer, ack: true)
         let arrived = await eventually(within: 10) { collector.count == 2 }
         XCTAssertTrue(arrived)
@@ -88,11 +86,8 @@ final class AMQPClientTests: XCTestCase {
 
     func testTwoThousandMessagesInBatchesAreConfirmedAndConsumedExactlyOnce() async throws {
         let broker = try await makeBroker()
-        let client = AMQPClient(configuration: try broker.configuration(name: "bulk"), logger: testLogger())
-        try await client.declare(standardTopology())
-        let consumer = AMQPConsumer(
-            configuration: try broker.configuration(name: "bulk-consumer"), queue: "q", prefetch: 200,
-            logger: testLogger())
+        let client = try await standardClient(on: broker, name: "bulk")
+        let consumer = try standardConsumer(on: broker, name: "bulk-consumer", prefetch: 200)
         let collector = Collector(consumer, ack: true)
 
         for batch in 0..<20 {
@@ -115,8 +110,7 @@ final class AMQPClientTests: XCTestCase {
 
     func testPublishToMissingExchangeThrowsAndTheClientRecovers() async throws {
         let broker = try await makeBroker()
-        let client = AMQPClient(configuration: try broker.configuration(name: "missing"), logger: testLogger())
-        try await client.declare(standardTopology())
+        let client = try await standardClient(on: broker, name: "missing")
         do {
             try await client.publish([message("no-such-exchange", "x", id: "lost")])
             XCTFail("publishing to a missing exchange must throw")
@@ -163,8 +157,7 @@ final class AMQPClientTests: XCTestCase {
 
     func testAckNackRejectAndDeadLettering() async throws {
         let broker = try await makeBroker()
-        let client = AMQPClient(configuration: try broker.configuration(name: "acks"), logger: testLogger())
-        try await client.declare(standardTopology())
+        let client = try await standardClient(on: broker, name: "acks")
         try await client.publish((1...4).map { message("events", "k", id: "m\($0)") })
 
         let first = try await client.get(queue: "q")
@@ -202,8 +195,7 @@ final class AMQPClientTests: XCTestCase {
 
         // Consumer-side nack with requeue: redelivered to the consumer.
         try await client.publish([message("events", "k", id: "c1")])
-        let consumer = AMQPConsumer(
-            configuration: try broker.configuration(name: "acks-consumer"), queue: "q", logger: testLogger())
+        let consumer = try standardConsumer(on: broker, name: "acks-consumer")
         let watchdog = Task {
             try await Task.sleep(for: .seconds(20))
             await consumer.close()
@@ -271,10 +263,8 @@ final class AMQPClientTests: XCTestCase {
 
     func testClientAndConsumerSurviveForcedConnectionClose() async throws {
         let broker = try await makeBroker()
-        let client = AMQPClient(configuration: try broker.configuration(name: "forced"), logger: testLogger())
-        try await client.declare(standardTopology())
-        let consumer = AMQPConsumer(
-            configuration: try broker.configuration(name: "forced-consumer"), queue: "q", logger: testLogger())
+        let client = try await standardClient(on: broker, name: "forced")
+        let consumer = try standardConsumer(on: broker, name: "forced-consumer")
         let collector = Collector(consumer, ack: true)
         try await client.publish([message("events", "k", id: "before")])
         let first = await eventually(within: 10) { collector.count == 1 && consumer.isConnected }
@@ -296,10 +286,8 @@ final class AMQPClientTests: XCTestCase {
 
     func testClosingAConsumerFinishesTheSequence() async throws {
         let broker = try await makeBroker()
-        let client = AMQPClient(configuration: try broker.configuration(name: "close"), logger: testLogger())
-        try await client.declare(standardTopology())
-        let consumer = AMQPConsumer(
-            configuration: try broker.configuration(name: "close-consumer"), queue: "q", logger: testLogger())
+        let client = try await standardClient(on: broker, name: "close")
+        let consumer = try standardConsumer(on: broker, name: "close-consumer")
         let collector = Collector(consumer, ack: true)
         let connected = await eventually(within: 10) { consumer.isConnected }
         XCTAssertTrue(connected)

@@ -87,16 +87,14 @@ final class AMQPInteropTests: XCTestCase {
     func testSwiftReadsWhatPikaPublished() async throws {
         let broker = try await makeBroker()
         try requirePika()
-        let client = AMQPClient(configuration: try broker.configuration(name: "interop-setup"), logger: testLogger())
-        try await client.declare(standardTopology())
+        let client = try await standardClient(on: broker, name: "interop-setup")
         let result = try python([
             script, "publish", broker.administratorConfiguration().url, "events", "appeal.registered.v1",
         ])
         XCTAssertEqual(result.status, 0)
         XCTAssertEqual(result.output.trimmingCharacters(in: .whitespacesAndNewlines), "published")
 
-        let consumer = AMQPConsumer(
-            configuration: try broker.configuration(name: "interop-consumer"), queue: "q", logger: testLogger())
+        let consumer = try standardConsumer(on: broker, name: "interop-consumer")
         // Should the message never come, closing the consumer ends the sequence and the test fails instead of hanging.
         let watchdog = Task {
             try await Task.sleep(for: .seconds(20))

@@ -85,6 +85,19 @@ extension XCTestCase {
         addTeardownBlock { try? await broker.delete() }
         return broker
     }
+
+    /// A client named `name` on `broker`, the standard topology declared.
+    func standardClient(on broker: TestBroker, name: String) async throws -> AMQPClient {
+        let client = AMQPClient(configuration: try broker.configuration(name: name), logger: testLogger())
+        try await client.declare(standardTopology())
+        return client
+    }
+
+    /// A consumer named `name` of the standard topology's queue `q`.
+    func standardConsumer(on broker: TestBroker, name: String, prefetch: UInt16 = 100) throws -> AMQPConsumer {
+        AMQPConsumer(
+            configuration: try broker.configuration(name: name), queue: "q", prefetch: prefetch, logger: testLogger())
+    }
 }
 
 /// Closes every connection of the test's vhost through the management API (which lists them only

@@ -9,8 +9,21 @@ import XCTest
 final class EventConsumerTests: XCTestCase {
     static let queue = RuntimeFixture.serviceQueue
 
-    private func start(_ fixture: RuntimeFixture, retryDelays: [Duration] = [.milliseconds(100), .milliseconds(200)])
-        async throws -> ServiceHarness
+    static let retryDelays: [Duration] = [.milliseconds(100), .milliseconds(200)]
+
+    /// A fresh fixture with the consumer started; both stop when the test ends.
+    private func started(retryDelays: [Duration] = retryDelays) async throws -> (RuntimeFixture, ServiceHarness) {
+        let fixture = try await RuntimeFixture.make()
+        let harness = try await start(fixture, retryDelays: retryDelays)
+        addTeardownBlock {
+            await harness.stop()
+            await fixture.tearDown()
+        }
+        return (fixture, harness)
+    }
+
+    private func start(_ fixture: RuntimeFixture, retryDelays: [Duration] = retryDelays) async throws
+        -> ServiceHarness
     {
         var settings = EventConsumer.Settings()
         settings.retryDelays = retryDelays
@@ -26,12 +39,7 @@ final class EventConsumerTests: XCTestCase {
     }
 
     func testTheSameMessageDeliveredTwiceHasOneEffect() async throws {
-        let fixture = try await RuntimeFixture.make()
-        let harness = try await start(fixture)
-        addTeardownBlock {
-            await harness.stop()
-            await fixture.tearDown()
-        }
+        let (fixture, _) = try await started()
 
         let envelope = try RuntimeFixture.envelope(note: "once")
         try await fixture.publish(envelope)
@@ -45,12 +53,7 @@ final class EventConsumerTests: XCTestCase {
     }
 
     func testAPoisonMessageEndsInTheDeadLetterQueueAfterItsTriesWhileOthersFlow() async throws {
-        let fixture = try await RuntimeFixture.make()
-        let harness = try await start(fixture)
-        addTeardownBlock {
-            await harness.stop()
-            await fixture.tearDown()
-        }
+        let (fixture, _) = try await started()
 
         let poison = try RuntimeFixture.envelope(note: "poison-1")
         try await fixture.publish(poison)
@@ -79,12 +82,7 @@ final class EventConsumerTests: XCTestCase {
     }
 
     func testABodyThatIsNoEnvelopeIsDeadLetteredAtOnce() async throws {
-        let fixture = try await RuntimeFixture.make()
-        let harness = try await start(fixture, retryDelays: [.seconds(30)])
-        addTeardownBlock {
-            await harness.stop()
-            await fixture.tearDown()
-        }
+        let (fixture, _) = try await started(retryDelays: [.seconds(30)])
 
         let envelope = try RuntimeFixture.envelope(note: "shell")
         try await fixture.publish(envelope, body: Array("{not json at all".utf8))
@@ -101,12 +99,7 @@ final class EventConsumerTests: XCTestCase {
     }
 
     func testHealthAndMetricsEndpoints() async throws {
-        let fixture = try await RuntimeFixture.make()
-        let harness = try await start(fixture)
-        addTeardownBlock {
-            await harness.stop()
-            await fixture.tearDown()
-        }
+        let (fixture, harness) = try await started()
 
         let live = try await harness.request("GET", "/health/live")
         XCTAssertEqual(live.status, 200)
