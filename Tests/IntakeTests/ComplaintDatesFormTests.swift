@@ -10,10 +10,7 @@ import XCTest
 extension IntakeIntegrationTests {
     func testTheFormAsksAComplaintsDatesAndNamesTheWrongOne() async throws {
         let env = try await start()
-        let librarian = try await TestLibrarian.create(
-            on: env.harness, centre: "central-library", login: "olena", adminToken: Self.adminToken)
-        let browser = FormBrowser(baseURL: env.harness.baseURL)
-        let cookie = try await signIn(browser, librarian)
+        let (browser, cookie) = try await signedInLibrarian(env, login: "olena")
         let form = try await browser.get("/?lang=en", cookie: cookie)
         XCTAssertTrue(form.text.contains("name=\"decidedOn\"") && form.text.contains("name=\"learnedOn\""))
         XCTAssertTrue(form.text.contains("Date the author learned of the decision"))

@@ -53,6 +53,22 @@ struct IntakeTestService {
         return IntakeTestService(harness: harness, db: db, broker: broker)
     }
 
+    /// A headless browser at the Ukrainian form with a new librarian `login` of the central library
+    /// signed in; the caller closes it.
+    func browserSignedIn(as login: String = "oksana") async throws -> HeadlessBrowser {
+        let librarian = try await TestLibrarian.create(
+            on: harness, centre: Self.centreId, login: login, adminToken: Self.adminToken)
+        let browser = try await HeadlessBrowser.launch()
+        do {
+            try await browser.open(harness.baseURL + "/?lang=uk")
+            try await browser.signIn(librarian)
+        } catch {
+            browser.close()
+            throw error
+        }
+        return browser
+    }
+
     /// A second centre, for tests of what one centre must not see of another's.
     static let northCentre = "north-library"
     static let northCentreKey = "centre-key-b-for-tests-0123456789"

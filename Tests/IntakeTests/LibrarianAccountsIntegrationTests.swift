@@ -20,6 +20,14 @@ extension IntakeIntegrationTests {
         return try XCTUnwrap(FormBrowser.cookie("hromada_intake", in: response), "a session cookie")
     }
 
+    /// A new librarian `login` of the central library, signed in: a browser and its session cookie.
+    func signedInLibrarian(_ env: Env, login: String) async throws -> (browser: FormBrowser, cookie: String) {
+        let librarian = try await TestLibrarian.create(
+            on: env.harness, centre: "central-library", login: login, adminToken: Self.adminToken)
+        let browser = FormBrowser(baseURL: env.harness.baseURL)
+        return (browser, try await signIn(browser, librarian))
+    }
+
     func testALibrarianSignsInAsThemselvesAndTheAppealNamesTheirAccount() async throws {
         let env = try await start()
         let librarian = try await TestLibrarian.create(
@@ -123,10 +131,7 @@ extension IntakeIntegrationTests {
 
     func testSignOutEndsTheLibrariansSession() async throws {
         let env = try await start()
-        let librarian = try await TestLibrarian.create(
-            on: env.harness, centre: "central-library", login: "oksana", adminToken: Self.adminToken)
-        let browser = FormBrowser(baseURL: env.harness.baseURL)
-        let cookie = try await signIn(browser, librarian)
+        let (browser, cookie) = try await signedInLibrarian(env, login: "oksana")
         let signedIn = try await browser.get("/", cookie: cookie)
         let csrf = try XCTUnwrap(FormBrowser.csrf(in: signedIn.text))
 

@@ -26,12 +26,7 @@ final class LibrarianFormBrowserTests: XCTestCase {
     static func signedIn(_ test: XCTestCase) async throws -> Session {
         _ = try HeadlessBrowser.chromium()
         let server = try await IntakeTestServer.start(test, port: Int(try HeadlessBrowser.freePort()))
-        let librarian = try await TestLibrarian.create(
-            on: server.harness, centre: "central-library", login: "oksana", adminToken: IntakeTestServer.adminToken)
-        let browser = try await HeadlessBrowser.launch()
-        try await browser.open(server.harness.baseURL + "/?lang=uk")
-        try await browser.signIn(librarian)
-        return Session(server: server, browser: browser)
+        return Session(server: server, browser: try await server.browserSignedIn())
     }
 
     static let appeal: [(String, String)] = [

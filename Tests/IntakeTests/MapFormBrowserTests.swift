@@ -24,12 +24,8 @@ final class MapFormBrowserTests: XCTestCase {
         let server = try await IntakeTestService.start(self, port: Int(try HeadlessBrowser.freePort())) {
             $0.map.tileURL = "http://127.0.0.1:\(closedPort)/{z}/{x}/{y}.png"
         }
-        let librarian = try await TestLibrarian.create(
-            on: server.harness, centre: "central-library", login: "oksana", adminToken: IntakeTestService.adminToken)
-        let browser = try await HeadlessBrowser.launch()
+        let browser = try await server.browserSignedIn()
         defer { browser.close() }
-        try await browser.open(server.harness.baseURL + "/?lang=uk")
-        try await browser.signIn(librarian)
 
         // The map comes up from intake's own files and draws the district outlines.
         try await browser.wait(until: "document.getElementById('map')?.getAttribute('data-ready') === 'districts'")

@@ -11,12 +11,8 @@ final class SMSChoiceBrowserTests: XCTestCase {
     func testTheSMSBoxWorksInABrowser() async throws {
         _ = try HeadlessBrowser.chromium()
         let server = try await IntakeTestServer.start(self, port: Int(try HeadlessBrowser.freePort()))
-        let librarian = try await TestLibrarian.create(
-            on: server.harness, centre: "central-library", login: "iryna", adminToken: IntakeTestServer.adminToken)
-        let browser = try await HeadlessBrowser.launch()
+        let browser = try await server.browserSignedIn(as: "iryna")
         defer { browser.close() }
-        try await browser.open(server.harness.baseURL + "/?lang=uk")
-        try await browser.signIn(librarian)
 
         XCTAssertEqual(
             try browser.evaluate("document.querySelector('label[for=notifyBy]').textContent") as? String,

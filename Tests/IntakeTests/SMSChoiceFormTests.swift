@@ -10,10 +10,7 @@ import XCTest
 extension IntakeIntegrationTests {
     func testTheFormsSMSBoxTravelsInAppealRegistered() async throws {
         let env = try await start()
-        let librarian = try await TestLibrarian.create(
-            on: env.harness, centre: "central-library", login: "halyna", adminToken: Self.adminToken)
-        let browser = FormBrowser(baseURL: env.harness.baseURL)
-        let cookie = try await signIn(browser, librarian)
+        let (browser, cookie) = try await signedInLibrarian(env, login: "halyna")
         let uk = try await browser.get("/?lang=uk", cookie: cookie)
         XCTAssertTrue(uk.text.contains(#"name="notifyBy" value="sms""#), "the box is on the form")
         XCTAssertTrue(uk.text.contains("Повідомляти SMS"))

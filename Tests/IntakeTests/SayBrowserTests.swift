@@ -178,12 +178,8 @@ final class SayBrowserTests: XCTestCase {
         let server = try await IntakeTestServer.start(self, port: Int(try HeadlessBrowser.freePort()))
         let routing = try await RoutingEvents.connect(server, test: self)
         let appeal = try await answeredAppeal(server, routing)
-        let librarian = try await TestLibrarian.create(
-            on: server.harness, centre: "central-library", login: "oksana", adminToken: IntakeTestServer.adminToken)
-        let browser = try await HeadlessBrowser.launch()
+        let browser = try await server.browserSignedIn()
         defer { browser.close() }
-        try await browser.open(server.harness.baseURL + "/?lang=uk")
-        try await browser.signIn(librarian)
 
         try await browser.click("#nav-say")
         try await browser.wait(until: "document.getElementById('say-rating-form') !== null")
