@@ -171,14 +171,8 @@ extension WebInbox {
             }
         }
         router.get("/inbox/groups/:id") { request, context -> Response in
-            guard let (principal, session) = Self.signedIn(context) else { return web.site.redirect("/") }
-            guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else {
-                return web.notFound(request)
-            }
-            do {
-                return try await web.groupPage(id: id, principal: principal, session: session, request: request)
-            } catch TicketRefusal.notFound {
-                return web.notFound(request)
+            try await web.withSignedInId(request, context) { id, principal, session in
+                try await web.groupPage(id: id, principal: principal, session: session, request: request)
             }
         }
         for action in [TicketAction.answer, .sign] {

@@ -333,19 +333,15 @@ extension WebInbox {
             _ body: @escaping @Sendable (Request, UUID, Principal) async throws -> Void
         ) {
             router.post("/inbox/tickets/:id/\(action)") { request, context -> Response in
-                guard let (principal, _) = Self.signedIn(context) else { return web.site.redirect("/") }
-                guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else {
-                    return web.notFound(request)
-                }
-                let path = "/tickets/\(id.uuidString.lowercased())"
-                let lang = ("lang", Language.of(request).rawValue)
-                do {
-                    try await body(request, id, principal)
-                    return web.site.redirect(path, query: [("done", action), lang])
-                } catch TicketRefusal.notFound {
-                    return web.notFound(request)
-                } catch let error as RoutingError {
-                    return web.site.redirect(path, query: [("refused", error.code), lang])
+                try await web.withSignedInId(request, context) { id, principal, _ in
+                    let path = "/tickets/\(id.uuidString.lowercased())"
+                    let lang = ("lang", Language.of(request).rawValue)
+                    do {
+                        try await body(request, id, principal)
+                        return web.site.redirect(path, query: [("done", action), lang])
+                    } catch let error as RoutingError {
+                        return web.site.redirect(path, query: [("refused", error.code), lang])
+                    }
                 }
             }
         }

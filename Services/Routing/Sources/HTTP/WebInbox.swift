@@ -269,6 +269,24 @@ public struct WebInbox: Sendable {
         return (principal, session)
     }
 
+    /// Answers a request about the thing the address's `:id` names (a ticket, a group) for a
+    /// signed-in official: without a session, a redirect home; with a malformed id, or one
+    /// `respond` finds nothing for (`TicketRefusal.notFound`), the not-found page.
+    func withSignedInId(
+        _ request: Request, _ context: WebRequestContext,
+        _ respond: (UUID, Principal, WebSession) async throws -> Response
+    ) async throws -> Response {
+        guard let (principal, session) = Self.signedIn(context) else { return site.redirect("/") }
+        guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else {
+            return notFound(request)
+        }
+        do {
+            return try await respond(id, principal, session)
+        } catch TicketRefusal.notFound {
+            return notFound(request)
+        }
+    }
+
     // MARK: Routes
 
     public func register(on router: Router<WebRequestContext>) {
@@ -282,11 +300,7 @@ public struct WebInbox: Sendable {
         }
         signIn.register(on: router)
         router.get("/tickets/:id") { request, context -> Response in
-            guard let (principal, session) = Self.signedIn(context) else { return web.site.redirect("/") }
-            guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else {
-                return web.notFound(request)
-            }
-            do {
+            try await web.withSignedInId(request, context) { id, principal, session in
                 let detail = try await web.api.ticket(id: id, principal: principal, purpose: "ticket.view")
                 let principal = try await web.api.stored(principal)
                 let done = request.uri.queryParameters.get("done").flatMap {
@@ -304,25 +318,17 @@ public struct WebInbox: Sendable {
                     names: try await web.officialNames(),
                     work: try await web.inboxWork(detail, principal: principal, csrf: session.csrf, language: language),
                     photos: try await web.ticketPhotos(detail, principal: principal))
-            } catch TicketRefusal.notFound {
-                return web.notFound(request)
             }
         }
         // The printable registration card (Instruction 348); the kit's print styles hide the chrome.
         router.get("/tickets/:id/card") { request, context -> Response in
-            guard let (principal, session) = Self.signedIn(context) else { return web.site.redirect("/") }
-            guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else {
-                return web.notFound(request)
-            }
-            do {
+            try await web.withSignedInId(request, context) { id, principal, session in
                 let detail = try await web.api.ticket(id: id, principal: principal, purpose: "ticket.card")
                 return web.ticketPage(
                     detail, principal: principal, session: session, request: request, template: "card",
                     names: try await web.officialNames(),
                     work: try await web.inboxWork(
                         detail, principal: principal, csrf: session.csrf, language: Language.of(request)))
-            } catch TicketRefusal.notFound {
-                return web.notFound(request)
             }
         }
         // The address a refused action's page was posted to, reached by its language link, a
