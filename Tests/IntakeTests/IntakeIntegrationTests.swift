@@ -178,24 +178,18 @@ final class IntakeIntegrationTests: XCTestCase {
         noConsent["consent"] = false
         r = try await post(noConsent)
         XCTAssertEqual(r.status, 201, r.text)
-        noConsent["publish"] = true
-        r = try await post(noConsent)
-        XCTAssertEqual(try fields(r)["publish"], "consent_required_for_publication")
-        var complaint = Self.appeal()
-        complaint["kind"] = "complaint"
-        r = try await post(complaint)
-        XCTAssertEqual(try fields(r)["against"], "required")
-        complaint["against"] = "nobody"
-        r = try await post(complaint)
-        XCTAssertEqual(try fields(r)["against"], "unknown_authority")
-        var badCategory = Self.appeal()
-        badCategory["category"] = "unicorns"
-        r = try await post(badCategory)
-        XCTAssertEqual(try fields(r)["category"], "unknown_category")
-        var short = Self.appeal()
-        short["text"] = "коротко"
-        r = try await post(short)
-        XCTAssertEqual(try fields(r)["text"], "too_short")
+        // Each of these changes to a valid appeal is refused, naming the field and the reason.
+        let refusals: [(change: [String: Any], field: String, code: String)] = [
+            (["consent": false, "publish": true], "publish", "consent_required_for_publication"),
+            (["kind": "complaint"], "against", "required"),
+            (["kind": "complaint", "against": "nobody"], "against", "unknown_authority"),
+            (["category": "unicorns"], "category", "unknown_category"),
+            (["text": "коротко"], "text", "too_short"),
+        ]
+        for refusal in refusals {
+            r = try await post(Self.appeal().merging(refusal.change) { _, changed in changed })
+            XCTAssertEqual(try fields(r)[refusal.field], refusal.code, "\(refusal.change)")
+        }
         r = try await env.harness.request("POST", "/v1/appeals", body: Data("{\"kind\": ".utf8), headers: auth)
         XCTAssertEqual(r.status, 400)
         r = try await env.harness.request(
