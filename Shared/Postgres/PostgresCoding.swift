@@ -251,10 +251,8 @@ enum PostgresDateText {
         }
     }
 
-    private static func pad(_ value: Int, _ width: Int) -> String {
-        let digits = String(value)
-        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
-    }
+    /// Zero-padded decimal (`CivilDate`'s, shared with the contracts).
+    private static let pad = CivilDate.pad
 
     /// Days since 1970-01-01 → proleptic Gregorian date (`CivilDate`, shared with the contracts).
     static func civil(fromDays days: Int) -> (Int, Int, Int) {

@@ -9,25 +9,33 @@ import XCTest
 /// Nothing grows without bound: the sweeper deletes rows past their retention from the inbox and
 /// from registered tables, and leaves recent ones.
 final class SweeperTests: XCTestCase {
+    /// `count` processed message ids received `daysAgo` days ago.
+    private func receive(_ count: Int32, daysAgo: Int32, into database: PostgresClient) async throws {
+        try await database.execute(
+            """
+            INSERT INTO inbox (message_id, event_type, received_at)
+            SELECT gen_random_uuid(), 'appeal.returned', now() - make_interval(days => \(daysAgo))
+            FROM generate_series(1, \(count))
+            """)
+    }
+
+    private func inboxCount(_ database: PostgresClient) async throws -> Int64 {
+        try await database.withConnection { c in
+            try c.query("SELECT count(*)::bigint FROM inbox").first!.decode(0, as: Int64.self)
+        }
+    }
+
     func testOldRowsGoAndRecentRowsStayInTheInboxAndARegisteredTable() async throws {
         let fixture = try await RuntimeFixture.make()
         addTeardownBlock { await fixture.tearDown() }
         let database = fixture.runtime.database
+        // Inbox: 30 ids from 20 days ago, 5 from 13 days ago, 5 from now.
+        try await receive(30, daysAgo: 20, into: database)
+        try await receive(5, daysAgo: 13, into: database)
+        try await receive(5, daysAgo: 0, into: database)
         try await database.withTransaction { c in
             try c.execute(
                 "CREATE TABLE idempotency_keys (key text PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT now())")
-            // Inbox: 30 ids from 20 days ago, 5 from 13 days ago, 5 from now.
-            func receive(_ count: Int32, daysAgo: Int32) throws {
-                try c.execute(
-                    """
-                    INSERT INTO inbox (message_id, event_type, received_at)
-                    SELECT gen_random_uuid(), 'appeal.returned', now() - make_interval(days => \(daysAgo))
-                    FROM generate_series(1, \(count))
-                    """)
-            }
-            try receive(30, daysAgo: 20)
-            try receive(5, daysAgo: 13)
-            try receive(5, daysAgo: 0)
             try c.execute(
                 """
                 INSERT INTO idempotency_keys (key, created_at)
@@ -45,9 +53,7 @@ final class SweeperTests: XCTestCase {
         let swept = try await sweeper.sweepOnce()
         XCTAssertEqual(swept["inbox"], 30, "ids older than 14 days go")
         XCTAssertEqual(swept["idempotency_keys"], 2)
-        let inbox = try await database.withConnection { c in
-            try c.query("SELECT count(*)::bigint FROM inbox").first!.decode(0, as: Int64.self)
-        }
+        let inbox = try await inboxCount(database)
         XCTAssertEqual(inbox, 10, "ids within the retention stay")
         let keys = try await database.withConnection { c in
             try c.query("SELECT key FROM idempotency_keys").map { try $0.decode(0, as: String.self) }
@@ -62,11 +68,7 @@ final class SweeperTests: XCTestCase {
         let fixture = try await RuntimeFixture.make()
         addTeardownBlock { await fixture.tearDown() }
         let database = fixture.runtime.database
-        try await database.execute(
-            """
-            INSERT INTO inbox (message_id, event_type, received_at)
-            SELECT gen_random_uuid(), 'appeal.returned', now() - make_interval(days => 30) FROM generate_series(1, 2000)
-            """)
+        try await receive(2000, daysAgo: 30, into: database)
         var settings = Sweeper.Settings()
         settings.batchSize = 100
         let a = try Sweeper(database: database, service: "routing", settings: settings, logger: fixture.runtime.logger)
@@ -75,9 +77,7 @@ final class SweeperTests: XCTestCase {
         async let second = b.sweepOnce()
         let (x, y) = try await (first, second)
         XCTAssertEqual((x["inbox"] ?? 0) + (y["inbox"] ?? 0), 2000)
-        let left = try await database.withConnection { c in
-            try c.query("SELECT count(*)::bigint FROM inbox").first!.decode(0, as: Int64.self)
-        }
+        let left = try await inboxCount(database)
         XCTAssertEqual(left, 0)
     }
 
@@ -85,22 +85,14 @@ final class SweeperTests: XCTestCase {
         let fixture = try await RuntimeFixture.make()
         addTeardownBlock { await fixture.tearDown() }
         let database = fixture.runtime.database
-        try await database.execute(
-            """
-            INSERT INTO inbox (message_id, event_type, received_at)
-            VALUES (gen_random_uuid(), 'x', now() - interval '40 days')
-            """)
+        try await receive(1, daysAgo: 40, into: database)
         var settings = Sweeper.Settings()
         settings.initialDelay = .milliseconds(10)
         settings.interval = .milliseconds(100)
         let sweeper = try Sweeper(
             database: database, service: "routing", settings: settings, logger: fixture.runtime.logger)
         let task = Task { try await sweeper.run() }
-        let emptied = try await eventually(timeout: .seconds(5)) {
-            try await database.withConnection { c in
-                try c.query("SELECT count(*)::bigint FROM inbox").first!.decode(0, as: Int64.self)
-            } == 0
-        }
+        let emptied = try await eventually(timeout: .seconds(5)) { try await self.inboxCount(database) == 0 }
         task.cancel()
         _ = try? await task.value
         XCTAssertTrue(emptied, "the running sweeper pruned the inbox")
