@@ -27,8 +27,8 @@ final class DisputeIntegrationTests: XCTestCase {
         let first = RoutingFixture.appeal(category: "heating", registeredAt: Self.registered)
         let second = RoutingFixture.appeal(category: "heating", registeredAt: Self.registered)
         try await f.publish([try f.envelope(first), try f.envelope(second)])
-        let path = "/v1/tickets/\(try await f.waitForTicket(first).uuidString.lowercased())"
-        let latePath = "/v1/tickets/\(try await f.waitForTicket(second).uuidString.lowercased())"
+        let path = try await f.ticketPath(first)
+        let latePath = try await f.ticketPath(second)
         for p in [path, latePath] {
             _ = try await f.call("POST", "\(p)/accept", token: zhkg)
             let r = try await f.call(

@@ -23,8 +23,8 @@ final class LawIntegrationTests: XCTestCase {
         paper.termsStartOn = LocalDate(string: "2026-11-20")!
         paper.lateEntry = .init(receivedOn: LocalDate(string: "2026-11-20")!, enteredBy: "librarian-7")
         try await f.publish([try f.envelope(hero), try f.envelope(paper)])
-        let heroPath = "/v1/tickets/\(try await f.waitForTicket(hero).uuidString.lowercased())"
-        let paperPath = "/v1/tickets/\(try await f.waitForTicket(paper).uuidString.lowercased())"
+        let heroPath = try await f.ticketPath(hero)
+        let paperPath = try await f.ticketPath(paper)
 
         // Art. 20: terms from the day the paper appeal arrived, not from its registration.
         var r = try await f.call("GET", paperPath, token: zhkg)
@@ -90,7 +90,7 @@ final class LawIntegrationTests: XCTestCase {
         // The decision complained about: zhkg's answer of 27 November (signed by its head).
         let first = RoutingFixture.appeal(category: "heating", registeredAt: Self.registered)
         try await f.publish([try f.envelope(first)])
-        let firstPath = "/v1/tickets/\(try await f.waitForTicket(first).uuidString.lowercased())"
+        let firstPath = try await f.ticketPath(first)
         _ = try await f.call("POST", "\(firstPath)/accept", token: zhkg)
         var r = try await f.call(
             "POST", "\(firstPath)/answer", token: head,
@@ -107,8 +107,8 @@ final class LawIntegrationTests: XCTestCase {
         let late = RoutingFixture.appeal(
             category: "heating", kind: .complaint, against: "zhkg", registeredAt: clock.now)
         try await f.publish([try f.envelope(inTime), try f.envelope(late)])
-        let inTimePath = "/v1/tickets/\(try await f.waitForTicket(inTime).uuidString.lowercased())"
-        let latePath = "/v1/tickets/\(try await f.waitForTicket(late).uuidString.lowercased())"
+        let inTimePath = try await f.ticketPath(inTime)
+        let latePath = try await f.ticketPath(late)
         r = try await f.call("GET", inTimePath, token: mayor)
         XCTAssertEqual(r.status, 200, "the executive committee holds it")
         XCTAssertEqual(r.object["authority"] as? String, "executive-committee")
@@ -161,8 +161,8 @@ final class LawIntegrationTests: XCTestCase {
         let defective = RoutingFixture.appeal(category: "heating", registeredAt: Self.registered)
         let anonymous = RoutingFixture.appeal(category: "heating", registeredAt: Self.registered)
         try await f.publish([try f.envelope(defective), try f.envelope(anonymous)])
-        let returnPath = "/v1/tickets/\(try await f.waitForTicket(defective).uuidString.lowercased())"
-        let declinePath = "/v1/tickets/\(try await f.waitForTicket(anonymous).uuidString.lowercased())"
+        let returnPath = try await f.ticketPath(defective)
+        let declinePath = try await f.ticketPath(anonymous)
 
         // Art. 5, 7: only the head returns, with an explanation, within 10 days of arrival.
         let explanation =

@@ -198,6 +198,11 @@ final class RoutingFixture: @unchecked Sendable {
             0, as: UUID.self)
     }
 
+    /// The API address (`/v1/tickets/<id>`) of the ticket `appeal` opened, once it exists.
+    func ticketPath(_ appeal: AppealRegistered) async throws -> String {
+        "/v1/tickets/\(try await waitForTicket(appeal).uuidString.lowercased())"
+    }
+
     /// Waits until the appeal's ticket exists.
     func waitForTicket(_ appeal: AppealRegistered) async throws -> UUID {
         var id: UUID?
