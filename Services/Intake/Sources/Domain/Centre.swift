@@ -9,14 +9,6 @@ public struct Centre: Codable, Sendable, Equatable {
     public var address: String
     public var active: Bool
     public var updatedAt: Date
-
-    public init(id: String, name: String, address: String, active: Bool, updatedAt: Date) {
-        self.id = id
-        self.name = name
-        self.address = address
-        self.active = active
-        self.updatedAt = updatedAt
-    }
 }
 
 /// A centre as an administrator registers or changes it, checked: the id is a slug, the name and

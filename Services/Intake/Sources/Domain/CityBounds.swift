@@ -5,10 +5,6 @@ import HromadaContracts
 public struct MapPoint: Sendable, Equatable {
     public var lat: Double
     public var lon: Double
-    public init(lat: Double, lon: Double) {
-        self.lat = lat
-        self.lon = lon
-    }
 }
 
 /// Mykolaiv's extent: a point outside it cannot be a place in the city, so an appeal that gives

@@ -16,12 +16,6 @@ public struct TrackingProof: Sendable, Equatable {
     public var code: String
     public var expiresAt: Date
 
-    public init(number: String, code: String, expiresAt: Date) {
-        self.number = number
-        self.code = code
-        self.expiresAt = expiresAt
-    }
-
     /// The cookie's name (distinct from the librarian's session cookie `hromada_intake`).
     public static let cookieName = "hromada_intake_track"
     /// How long a proof lasts: long enough to read, print, switch language; short on a shared PC.
