@@ -17,17 +17,11 @@ import XCTest
 /// meanwhile and the message goes out exactly once.
 final class DeliveryOutcomeDatabaseLossTests: XCTestCase {
     func testSentMarkSurvivesTerminatedBackendsAndRefusedConnections() async throws {
-        try IntegrationEnvironment.requireServers()
-        let db = try await TestDatabase.create(schema: "notification")
-        let client = db.client(poolSize: 2)
+        let database = try await notificationDatabase(poolSize: 2)
+        let (db, client, store) = (database.db, database.client, database.store)
         let admin = db.adminClient(poolSize: 1)
-        addTeardownBlock {
-            try? await Self.connectionLimit(-1, of: db, via: admin)
-            try? await db.drop()
-        }
-        var logger = Logger(label: "test.delivery-outcome")
-        logger.logLevel = .critical
-        try await Migrator.migrate(RuntimeMigrations.all + NotificationMigrations.all, on: client, logger: logger)
+        // Before the database is dropped (teardown blocks run last-added first).
+        addTeardownBlock { try? await Self.connectionLimit(-1, of: db, via: admin) }
         let id = UUID()
         try await client.execute(
             """
@@ -41,9 +35,8 @@ final class DeliveryOutcomeDatabaseLossTests: XCTestCase {
 
         let transport = GatedTransport()
         let settings = NotificationSettings(lease: .seconds(30), pollInterval: .milliseconds(100), senderThreads: 1)
-        let store = NotificationStore(work: UnitOfWork(database: client, producer: "hromada-notification"))
         let sender = DeliverySender(
-            store: store, transport: transport, settings: settings, logger: logger,
+            store: store, transport: transport, settings: settings, logger: database.logger,
             recordBackoffLimit: .milliseconds(200))
         sender.threads.start()
         addTeardownBlock { try? await sender.threads.shutdownGracefully() }
@@ -91,13 +84,8 @@ final class DeliveryOutcomeDatabaseLossTests: XCTestCase {
     /// The lease SQL on the real table: a renewal extends only the holder's rows, a release makes
     /// them claimable at once, and nobody else claims them while the lease runs.
     func testLeaseRenewalAndReleaseOnTheTable() async throws {
-        try IntegrationEnvironment.requireServers()
-        let db = try await TestDatabase.create(schema: "notification")
-        addTeardownBlock { try? await db.drop() }
-        let client = db.client(poolSize: 2)
-        var logger = Logger(label: "test.delivery-lease")
-        logger.logLevel = .critical
-        try await Migrator.migrate(RuntimeMigrations.all + NotificationMigrations.all, on: client, logger: logger)
+        let database = try await notificationDatabase(poolSize: 2)
+        let (client, store) = (database.client, database.store)
         let id = UUID()
         try await client.execute(
             """
@@ -106,7 +94,6 @@ final class DeliveryOutcomeDatabaseLossTests: XCTestCase {
             VALUES (\(id), \(UUID()), \(AppealRegistered.eventType), 'resident', 'resident', 'email',
                 'r1@example.org', 'uk', 'registered', 'S', 'B', 'pending', now() - interval '1 second')
             """)
-        let store = NotificationStore(work: UnitOfWork(database: client, producer: "hromada-notification"))
         let policy = DeliveryPolicy(retryDelays: [.seconds(1)], maxAttempts: 3, lease: .seconds(2))
         let holder = UUID()
         let now = Date()

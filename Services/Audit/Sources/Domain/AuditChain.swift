@@ -24,23 +24,10 @@ public struct ChainRow: Sendable {
     public var prevHash: [UInt8]
     public var hash: [UInt8]
     public var stored: [UInt8]
-    public init(sequence: Int64, prevHash: [UInt8], hash: [UInt8], stored: [UInt8]) {
-        self.sequence = sequence
-        self.prevHash = prevHash
-        self.hash = hash
-        self.stored = stored
-    }
 }
 
 /// A chain head someone recorded: entry `sequence` had hash `hash`.
-public struct CheckpointMark: Sendable, Hashable {
-    public var sequence: Int64
-    public var hash: [UInt8]
-    public init(sequence: Int64, hash: [UInt8]) {
-        self.sequence = sequence
-        self.hash = hash
-    }
-}
+public typealias CheckpointMark = ChainHead
 
 /// Why a chain does not verify.
 public enum ChainBreak: String, Codable, Sendable {

@@ -2,14 +2,9 @@ import Foundation
 import HromadaContracts
 
 /// The chain's last entry: its sequence and hash (sequence 0 and the genesis hash when empty).
-public struct ChainHead: Sendable, Equatable {
+public struct ChainHead: Sendable, Hashable {
     public var sequence: Int64
     public var hash: [UInt8]
-
-    public init(sequence: Int64, hash: [UInt8]) {
-        self.sequence = sequence
-        self.hash = hash
-    }
 
     /// The head of an empty log.
     public static let empty = ChainHead(sequence: 0, hash: AuditChain.genesis)

@@ -14,13 +14,6 @@ public struct NotificationHandler: EventHandler {
     let clock: @Sendable () -> Date
     let logger: Logger
 
-    public init(planner: NotificationPlanner, producer: String, clock: @escaping @Sendable () -> Date, logger: Logger) {
-        self.planner = planner
-        self.producer = producer
-        self.clock = clock
-        self.logger = logger
-    }
-
     /// The routing keys the service's queue is bound to.
     public static let bindings: [String] = [
         "appeal.registered.v1", "appeal.returned.v1", "appeal.not-considered.v1",
