@@ -1,6 +1,7 @@
 import Foundation
 
-/// Kinds of appeal in the law (Art. 3): пропозиція/зауваження, заява/клопотання, скарга.
+/// Kinds of appeal in the law (Art. 3):
+/// пропозиція/зауваження, заява/клопотання, скарга.
 public enum AppealKind: String, Codable, Sendable, CaseIterable { case proposal, application, complaint }
 
 /// Languages a resident can be answered in.

@@ -364,7 +364,8 @@ final class ReferenceTests: XCTestCase {
     /// Complaints and disputes go up to the executive committee: every page, notice and report must
     /// name it, yet no appeal may be routed to it directly.
     func testTheExecutiveCommitteeHasANameButIsNoRoutingTarget() {
-        XCTAssertEqual(Reference.body(code: "executive-committee")?.nameUk.hasPrefix("Виконавчий комітет"), true)
+        XCTAssertEqual(
+            Reference.body(code: "executive-committee")?.nameUk.hasPrefix("Виконавчий комітет"), true)
         XCTAssertEqual(Reference.body(code: "zhkg"), Reference.authority(code: "zhkg"))
         XCTAssertNil(Reference.authority(code: "executive-committee"))
         XCTAssertNil(Reference.body(code: "no-such-body"))
@@ -375,7 +376,8 @@ final class ReferenceTests: XCTestCase {
         XCTAssertEqual(Reference.authorities.count, 12)
         XCTAssertEqual(Reference.categories.count, 11)
         XCTAssertNotNil(Reference.authority(code: Reference.defaultAuthority))
-        XCTAssertEqual(Reference.authority(code: "mayor-reception")?.nameUk, "Приймальня міського голови")
+        XCTAssertEqual(
+            Reference.authority(code: "mayor-reception")?.nameUk, "Приймальня міського голови")
         XCTAssertEqual(Reference.administration(ofDistrict: "korabelnyi")?.code, "korabelnyi-administration")
         for list in [
             Reference.districts.map(\.code), Reference.authorities.map(\.code), Reference.categories.map(\.code),

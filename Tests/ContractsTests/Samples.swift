@@ -42,17 +42,25 @@ enum Samples {
             category: "heating", district: "tsentralnyi",
             location: .init(lat: 46.975033, lon: 31.994583, address: "вул. Соборна, 12/3"),
             author: .init(
-                fullName: "Олена Петрівна Коваль", address: "м. Миколаїв, вул. Соборна, 12/3, кв. 5",
+                fullName: "Олена Петрівна Коваль",
+                address: "м. Миколаїв, вул. Соборна, 12/3, кв. 5",
                 email: "olena@example.org",
                 phone: "+380 67 000 00 00", preferredLanguage: .uk, benefitCategory: "idp"),
-            subject: "Немає опалення", text: "У квартирі +12°C.\nПрошу перевірити \"тепломережу\" \\ котельню.",
+            subject: "Немає опалення",
+            text: "У квартирі +12°C.\n"
+                + "Прошу перевірити \"тепломережу\" \\ котельню.",
             centreId: "central-library", assistedBy: "librarian-7", confidential: true, against: "zhkg",
             repeatOf: "MK-2026-000042",
             trackingToken: "tQ3v9kX2pL8mN4rS7wY1zA6bC0dE5fGh", channel: "centre",
             classifier: .init(arrival: "centre", frequency: "repeat", form: "collective", socialCategory: "idp"),
-            coSigners: [.init(fullName: "Іван Степанович Мельник", address: "м. Миколаїв, вул. Соборна, 12/3, кв. 7")],
+            coSigners: [
+                .init(
+                    fullName: "Іван Степанович Мельник",
+                    address: "м. Миколаїв, вул. Соборна, 12/3, кв. 7")
+            ],
             representative: .init(
-                fullName: "Марія Іванівна Бондар", address: "м. Миколаїв, просп. Центральний, 1",
+                fullName: "Марія Іванівна Бондар",
+                address: "м. Миколаїв, просп. Центральний, 1",
                 documentKind: "power-of-attorney", documentNumber: "НАА 123456", documentDate: day("2026-10-01"))))
 
     /// Issue 15: an Open311 client's photo link (a personal field: sealed, so present in the sample).
@@ -67,7 +75,8 @@ enum Samples {
             sample(registered, n: 1, causation: nil, producer: "hromada-intake"),
             sample(
                 AppealReturned(
-                    appealId: appealId, registrationNumber: number, reason: "Не зазначено адресу проживання.",
+                    appealId: appealId, registrationNumber: number,
+                    reason: "Не зазначено адресу проживання.",
                     returnedAt: at("2026-11-28T08:00:00.000Z"), returnedBy: "reception-1"),
                 n: 2, producer: "hromada-routing"),
             sample(
@@ -120,7 +129,8 @@ enum Samples {
                 TicketReopened(
                     ticketId: ticketId, appealId: appealId, registrationNumber: number,
                     authority: "tsentralnyi-administration",
-                    reopenedBy: "reception-1", reason: "Мешканка повідомила, що батареї холодні.",
+                    reopenedBy: "reception-1",
+                    reason: "Мешканка повідомила, що батареї холодні.",
                     reopenedAt: at("2026-12-17T10:00:00.000Z"), deadline: day("2027-01-01")),
                 n: 9, producer: "hromada-routing"),
             sample(
@@ -190,7 +200,9 @@ enum Samples {
             sample(
                 AppealNotConsidered(
                     appealId: appealId, registrationNumber: number, ticketId: ticketId, authority: "zhkg",
-                    ground: "repeat-decided", notice: "Ваше звернення з цього питання вирішено по суті 01.10.2026.",
+                    ground: "repeat-decided",
+                    notice: "Ваше звернення з цього питання "
+                        + "вирішено по суті 01.10.2026.",
                     decidedBy: "head-3", decidedAt: at("2026-11-29T09:00:00.000Z")),
                 n: 20, producer: "hromada-routing"),
             sample(
@@ -208,7 +220,9 @@ enum Samples {
             sample(
                 TicketNoteAdded(
                     ticketId: ticketId, appealId: appealId, registrationNumber: number, authority: "zhkg",
-                    author: "official-12", text: "Телефонував заявник, просить зателефонувати після 18:00.",
+                    author: "official-12",
+                    text: "Телефонував заявник, "
+                        + "просить зателефонувати після 18:00.",
                     addedAt: at("2026-11-28T09:30:00.000Z")),
                 n: 30, causation: nil, producer: "hromada-routing"),
             sample(
@@ -220,7 +234,8 @@ enum Samples {
             sample(
                 TicketGrouped(
                     ticketId: ticketId, appealId: appealId, registrationNumber: number, authority: "zhkg",
-                    groupId: id(32), groupTitle: "Порив водогону, вул. Соборна", groupedBy: "official-12",
+                    groupId: id(32), groupTitle: "Порив водогону, вул. Соборна",
+                    groupedBy: "official-12",
                     groupedAt: at("2026-11-28T09:32:00.000Z")),
                 n: 32, causation: nil, producer: "hromada-routing"),
             // The resident's say on an answer (ResidentEvents.swift).
@@ -232,7 +247,8 @@ enum Samples {
             sample(
                 AppealDisputed(
                     appealId: appealId, registrationNumber: number, authority: "zhkg",
-                    reason: "Не згодна з відмовою: батареї холодні.", learnedOn: day("2026-12-18"), via: .centre,
+                    reason: "Не згодна з відмовою: батареї холодні.",
+                    learnedOn: day("2026-12-18"), via: .centre,
                     registeredBy: id(41).uuidString.lowercased(), disputedAt: at("2026-12-20T09:00:00.000Z")),
                 n: 41, causation: nil, producer: "hromada-intake"),
             sample(

@@ -19,7 +19,8 @@ final class SealingKeyringTests: XCTestCase {
         XCTAssertEqual(
             try ring.open(sealed.box, keyID: sealed.keyID, associatedData: Array("ad".utf8)), Array("Олена".utf8))
         // It is AES-256-GCM under key B: the plain API opens it too.
-        XCTAssertEqual(try AES256GCM.open(sealed.box, key: keyB, associatedData: Array("ad".utf8)), Array("Олена".utf8))
+        XCTAssertEqual(
+            try AES256GCM.open(sealed.box, key: keyB, associatedData: Array("ad".utf8)), Array("Олена".utf8))
     }
 
     func testRotationKeepsOpeningWhatTheOldKeySealed() throws {

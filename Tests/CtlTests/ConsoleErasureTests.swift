@@ -76,7 +76,9 @@ final class ConsoleErasureTests: XCTestCase {
         let view = ErasurePageView(list: Self.list, waitingOnly: false, error: nil, language: .uk)
         XCTAssertFalse(view.allComplete)
         XCTAssertEqual(view.rows.map(\.waiting), ["—", "notification, routing"])
-        XCTAssertEqual(view.rows.map(\.trigger), ["строк зберігання", "рішення адміністратора"])
+        XCTAssertEqual(
+            view.rows.map(\.trigger),
+            ["строк зберігання", "рішення адміністратора"])
     }
 
     func testTheConsolePageShowsProgressToSignedInOperatorsOnly() async throws {

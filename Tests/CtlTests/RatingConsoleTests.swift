@@ -66,7 +66,10 @@ final class RatingConsoleTests: XCTestCase {
         // The console's reports page: the ratings' table under the figures.
         try await TestServers.withSignedInConsole(endpoints: endpoints, logger: ConsoleReportsTests.logger) {
             client, cookie in
-            for (lang, title) in [("en", "Residents&#39; ratings of answers"), ("uk", "Оцінки відповідей мешканцями")] {
+            for (lang, title) in [
+                ("en", "Residents&#39; ratings of answers"),
+                ("uk", "Оцінки відповідей мешканцями"),
+            ] {
                 try await client.execute(
                     uri: "/reports?from=2026-11-01&to=2026-11-30&by=authority&lang=\(lang)", method: .get,
                     headers: [.cookie: cookie]

@@ -200,7 +200,8 @@ public struct Seeder: Sendable {
         }
         var officials = credentials.officials ?? []
         for (authority, name) in [
-            ("mayor-reception", "Приймальня міського голови (демо)"), ("zhkg", "Департамент ЖКГ (демо)"),
+            ("mayor-reception", "Приймальня міського голови (демо)"),
+            ("zhkg", "Департамент ЖКГ (демо)"),
         ]
         where !officials.contains(where: { $0.authority == authority }) {
             officials.append(.init(authority: authority, name: name, token: newToken()))

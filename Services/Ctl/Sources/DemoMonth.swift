@@ -29,22 +29,29 @@ public struct DemoMonth: Sendable {
         /// The body `POST /v1/appeals` takes (synthetic resident; `demo` in the name).
         public func submission(today: LocalDate) -> [String: Any] {
             let surnames = [
-                "Коваленко", "Бондаренко", "Шевченко", "Мельник", "Ткаченко", "Кравченко", "Олійник", "Поліщук",
+                "Коваленко", "Бондаренко", "Шевченко", "Мельник",
+                "Ткаченко", "Кравченко", "Олійник", "Поліщук",
             ]
-            let names = ["Олена", "Андрій", "Ірина", "Микола", "Тетяна", "Сергій", "Наталія", "Василь"]
+            let names = [
+                "Олена", "Андрій", "Ірина", "Микола",
+                "Тетяна", "Сергій", "Наталія", "Василь",
+            ]
             let streets = [
-                "вул. Соборна", "просп. Центральний", "вул. Велика Морська", "вул. Адміральська", "просп. Миру",
+                "вул. Соборна", "просп. Центральний", "вул. Велика Морська",
+                "вул. Адміральська", "просп. Миру",
             ]
+            let fullName = "\(surnames[index % surnames.count]) \(names[index / 3 % names.count])"
             var body: [String: Any] = [
                 "kind": kind.rawValue, "category": category.code, "district": district,
                 "author": [
-                    "fullName": "\(surnames[index % surnames.count]) \(names[index / 3 % names.count]) (демо \(index))",
+                    "fullName": "\(fullName) (демо \(index))",
                     "address": "м. Миколаїв, \(streets[index % streets.count]), \(1 + index % 120)",
                     "email": "demo-\(index)@example.org", "preferredLanguage": index % 6 == 0 ? "en" : "uk",
                 ],
                 "subject": "\(category.nameUk): звернення (демо)",
                 "text":
-                    "\(category.descriptionUk) Прошу розглянути та вжити заходів. Демонстраційне звернення №\(index).",
+                    "\(category.descriptionUk) Прошу розглянути та вжити заходів. "
+                    + "Демонстраційне звернення №\(index).",
                 "consent": true, "assistedBy": "Бібліотекар-консультант (демо)",
             ]
             if kind == .complaint {  // a complaint names the body it is against (never routed to it)
@@ -208,7 +215,8 @@ public struct DemoMonthRunner: Sendable {
         let answer: [String: Any] = [
             "outcome": appeal.outcome.rawValue,
             "text": appeal.outcome == .refused
-                ? "Відмовлено: питання не належить до повноважень органу; рішення можна оскаржити до вищого органу."
+                ? "Відмовлено: питання не належить до повноважень "
+                    + "органу; рішення можна оскаржити до вищого органу."
                 : "Звернення розглянуто, вжито заходів (демо).",
         ]
         switch appeal.fate {
@@ -219,20 +227,25 @@ public struct DemoMonthRunner: Sendable {
             try await post("answer", answer)
         case .extended, .extendedAndAnswered:
             try await post("accept")
-            try await post("extend", ["days": 15, "reason": "Потрібне додаткове вивчення (демо)."])
+            try await post(
+                "extend", ["days": 15, "reason": "Потрібне додаткове вивчення (демо)."])
             if appeal.fate == .extendedAndAnswered { try await post("answer", answer) }
         case .forwardedAndAnswered:
             let target = appeal.forwardTo == authority ? Reference.defaultAuthority : appeal.forwardTo
             guard target != authority else { return actions }
-            try await post(
-                "forward", ["to": target, "reason": "Питання належить до повноважень іншого органу (демо)."])
+            let reason =
+                "Питання належить до повноважень іншого органу (демо)."
+            try await post("forward", ["to": target, "reason": reason])
             // The new holder's head answers once the forwarded ticket is theirs.
             let other = try await head(target)
             try await Task.sleep(for: .milliseconds(50))
             try await post("accept", as: other)
             try await post("answer", answer, as: other)
         case .returned:
-            try await post("return", ["reason": "Не зазначено місце проживання (ст. 5); повертається автору (демо)."])
+            let reason =
+                "Не зазначено місце проживання (ст. 5); "
+                + "повертається автору (демо)."
+            try await post("return", ["reason": reason])
         }
         return actions
     }

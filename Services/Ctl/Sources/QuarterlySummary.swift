@@ -51,9 +51,15 @@ public struct QuarterlySummary: Sendable {
         if let previous {
             let change = f.received - previous.received
             let direction =
-                change > 0 ? "збільшилася на \(change)" : change < 0 ? "зменшилася на \(-change)" : "не змінилася"
+                switch change {
+                case 1...: "збільшилася на \(change)"
+                case ..<0: "зменшилася на \(-change)"
+                default: "не змінилася"
+                }
             let counts = "(\(previous.received) → \(f.received))"
-            lines.append("Порівняно з попереднім кварталом кількість звернень \(direction) \(counts).")
+            lines.append(
+                "Порівняно з попереднім кварталом "
+                    + "кількість звернень \(direction) \(counts).")
         }
         let top = byCategory.sorted { ($0.figures.received, $1.key) > ($1.figures.received, $0.key) }.prefix(3)
         if !top.isEmpty {
@@ -62,7 +68,10 @@ public struct QuarterlySummary: Sendable {
                     + top.map { "\($0.nameUk.lowercased()) (\($0.figures.received))" }.joined(separator: ", ") + ".")
         }
         if let share = f.onTimeShare {
-            lines.append(String(format: "Вчасно розглянуто %.0f%% звернень, на які надано відповідь.", share * 100))
+            let percent = String(format: "%.0f%%", share * 100)
+            lines.append(
+                "Вчасно розглянуто \(percent) звернень, "
+                    + "на які надано відповідь.")
         }
         let late = byAuthority.filter { $0.figures.answeredLate + $0.figures.overdue > 0 }
             .sorted { $0.figures.answeredLate + $0.figures.overdue > $1.figures.answeredLate + $1.figures.overdue }
@@ -71,17 +80,22 @@ public struct QuarterlySummary: Sendable {
                 "Порушення строків розгляду (ст. 20 Закону) допущено: "
                     + late.prefix(5).map {
                         let f = $0.figures
-                        return "\($0.nameUk) — \(f.answeredLate) з порушенням строку, \(f.overdue) прострочено"
+                        return "\($0.nameUk) — \(f.answeredLate) з порушенням строку, "
+                            + "\(f.overdue) прострочено"
                     }.joined(separator: "; ") + ".")
         } else if f.received > 0 {
-            lines.append("Порушень строків розгляду (ст. 20 Закону) не виявлено.")
+            lines.append(
+                "Порушень строків розгляду (ст. 20 Закону) не виявлено.")
         }
         if f.repeats > 0 {
             lines.append(
-                "Надійшло \(f.repeats) повторних звернень: причини їх появи слід проаналізувати з органами-виконавцями."
-            )
+                "Надійшло \(f.repeats) повторних звернень: "
+                    + "причини їх появи слід проаналізувати "
+                    + "з органами-виконавцями.")
         }
-        if f.received == 0 { lines.append("У звітному кварталі звернень не надходило.") }
+        if f.received == 0 {
+            lines.append("У звітному кварталі звернень не надходило.")
+        }
         return lines
     }
 }
@@ -110,7 +124,9 @@ struct QuarterlyView: Encodable, Sendable {
 
     init(_ summary: QuarterlySummary, inlineStyle: String?) {
         let f = summary.total.total
-        title = "Інформація про стан роботи зі зверненнями громадян за \(summary.title)"
+        title =
+            "Інформація про стан роботи зі зверненнями громадян "
+            + "за \(summary.title)"
         periodText = "з \(Self.date(summary.period.from)) по \(Self.date(summary.period.to))"
         generated = PeopleDates.minute(summary.total.asOf, .uk)
         self.inlineStyle = inlineStyle
@@ -122,7 +138,10 @@ struct QuarterlyView: Encodable, Sendable {
         received += [
             line("з них повторних", f.repeats),
             line("колективних", f.collective),
-            line("від осіб, що мають пільги (розглядаються першочергово, ст. 20)", f.priority),
+            line(
+                "від осіб, що мають пільги "
+                    + "(розглядаються першочергово, ст. 20)",
+                f.priority),
             line("надіслано за належністю (ст. 7 Закону)", f.forwards),
         ]
         for group in summary.byKind { received.append(line("вид: \(group.nameUk)", group.figures.received)) }
@@ -148,7 +167,9 @@ struct QuarterlyView: Encodable, Sendable {
             Line(
                 label: "Середній строк розгляду, днів",
                 value: f.averageDaysToAnswer.map { String(format: "%.1f", $0) } ?? "—"),
-            Line(label: "90% звернень розглянуто за, днів", value: f.p90DaysToAnswer.map(String.init) ?? "—"),
+            Line(
+                label: "90% звернень розглянуто за, днів",
+                value: f.p90DaysToAnswer.map(String.init) ?? "—"),
         ]
         func table(_ title: String, _ groups: [ReportJSON.Group]) -> Table {
             let rows = groups.map { FigureRow(key: $0.key, name: $0.nameUk, $0.figures) }
@@ -158,7 +179,9 @@ struct QuarterlyView: Encodable, Sendable {
             table("За тематикою (класифікатор звернень)", summary.byCategory),
             table("За районами міста", summary.byDistrict),
             table("За органами-виконавцями", summary.byAuthority),
-            table("За центрами обслуговування громадян (бібліотеки)", summary.byCentre),
+            table(
+                "За центрами обслуговування громадян (бібліотеки)",
+                summary.byCentre),
         ]
         conclusions = summary.conclusions
     }
