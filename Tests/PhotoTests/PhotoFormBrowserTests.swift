@@ -105,16 +105,7 @@ final class PhotoTicketPageBrowserTests: XCTestCase {
         _ = try await system.register(form)
         let official = try await system.createOfficial(name: "Інспектор Фото")
         let token = try XCTUnwrap(official["token"] as? String)
-        var ticket: String?
-        _ = try await eventually(timeout: .seconds(20), every: .milliseconds(200)) {
-            let list = try await system.routing.request(
-                "GET", "/v1/tickets", headers: ["Authorization": "Bearer \(token)"])
-            let json = try? list.json()
-            let tickets = json as? [[String: Any]] ?? (json as? [String: Any])?["tickets"] as? [[String: Any]] ?? []
-            ticket = tickets.first?["id"] as? String
-            return ticket != nil
-        }
-        let id = try XCTUnwrap(ticket)
+        let id = try await system.ticket(token: token)
 
         let browser = try await HeadlessBrowser.launch()
         defer { browser.close() }

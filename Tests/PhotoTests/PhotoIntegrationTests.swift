@@ -53,18 +53,7 @@ final class PhotoIntegrationTests: XCTestCase {
         let officialObject = try await system.createOfficial(name: "Інспектор Фото")
         let token = try XCTUnwrap(officialObject["token"] as? String)
         let officialId = try XCTUnwrap(officialObject["id"] as? String).lowercased()
-        var ticketId: String?
-        var lastList = ""
-        _ = try await eventually(timeout: .seconds(20), every: .milliseconds(200)) {
-            let list = try await system.routing.request(
-                "GET", "/v1/tickets", headers: ["Authorization": "Bearer \(token)"])
-            lastList = list.text
-            let json = try? list.json()
-            let tickets = json as? [[String: Any]] ?? (json as? [String: Any])?["tickets"] as? [[String: Any]] ?? []
-            ticketId = tickets.first { $0["registrationNumber"] as? String == number }?["id"] as? String
-            return ticketId != nil
-        }
-        let ticket = try XCTUnwrap(ticketId, "routing made the ticket: \(lastList.prefix(500))")
+        let ticket = try await system.ticket(token: token, of: number)
         let browser = FormBrowser(baseURL: system.routing.baseURL, origin: system.routing.baseURL)
         let signedIn = try await browser.post("/login", [("token", token)])
         XCTAssertEqual(signedIn.status, 303, signedIn.text)

@@ -147,6 +147,26 @@ final class PhotoSystem: @unchecked Sendable {
         return try XCTUnwrap(try official.json() as? [String: Any])
     }
 
+    /// The id of the ticket routing lists for the official with `token` (of appeal
+    /// `registrationNumber` when given), waiting up to 20 s for it; fails the test when none comes.
+    func ticket(token: String, of registrationNumber: String? = nil) async throws -> String {
+        var ticketId: String?
+        var lastList = ""
+        _ = try await eventually(timeout: .seconds(20), every: .milliseconds(200)) {
+            let list = try await self.routing.request(
+                "GET", "/v1/tickets", headers: ["Authorization": "Bearer \(token)"])
+            lastList = list.text
+            let json = try? list.json()
+            let tickets = json as? [[String: Any]] ?? (json as? [String: Any])?["tickets"] as? [[String: Any]] ?? []
+            let ticket = tickets.first {
+                registrationNumber == nil || $0["registrationNumber"] as? String == registrationNumber
+            }
+            ticketId = ticket?["id"] as? String
+            return ticketId != nil
+        }
+        return try XCTUnwrap(ticketId, "routing made the ticket: \(lastList.prefix(500))")
+    }
+
     /// The appeal's audit trail, nil while audit cannot answer for it yet.
     func trailEntries(of registrationNumber: String) async throws -> [[String: Any]]? {
         let trail = try await audit.request(

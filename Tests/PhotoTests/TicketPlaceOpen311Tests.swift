@@ -42,15 +42,7 @@ final class TicketPlaceOpen311Tests: XCTestCase {
         // The official's ticket.
         let official = try await system.createOfficial(name: "Інспектор Місця")
         let token = try XCTUnwrap(official["token"] as? String)
-        var ticketId: String?
-        _ = try await eventually(timeout: .seconds(20), every: .milliseconds(200)) {
-            let list = try await system.routing.request(
-                "GET", "/v1/tickets", headers: ["Authorization": "Bearer \(token)"])
-            let tickets = (try? list.json() as? [String: Any])?["tickets"] as? [[String: Any]] ?? []
-            ticketId = tickets.first { $0["registrationNumber"] as? String == number }?["id"] as? String
-            return ticketId != nil
-        }
-        let ticket = try XCTUnwrap(ticketId, "routing made the ticket")
+        let ticket = try await system.ticket(token: token, of: number)
 
         // The JSON API: both, typed.
         let detail = try await system.routing.request(
