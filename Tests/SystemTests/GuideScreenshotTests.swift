@@ -23,11 +23,8 @@ final class GuideScreenshotTests: XCTestCase {
         let root = IntegrationEnvironment.repositoryRoot
 
         // The centre, its librarian, the heads of ЖКГ and the reception.
-        let centre = "lib-central"
-        let centreKey = try await system.seedCentre(
-            id: centre, name: "ЦОГ Центральної бібліотеки")
-        let librarianPassword = try await system.seedLibrarian(centre: centre, prefix: "guide")
-        let head = try await system.seedHousingOfficial()
+        let library = try await system.seedLibrary(
+            centre: "lib-central", name: "ЦОГ Центральної бібліотеки", passwordPrefix: "guide")
         let reception = try await system.seedReception()
 
         // One appeal the guides follow, by a fictional resident.
@@ -44,7 +41,7 @@ final class GuideScreenshotTests: XCTestCase {
                 "text": "У квартирі холодно вже тиждень, "
                     + "прошу перевірити тепломережу.",
                 "consent": true, "assistedBy": "oksana",
-            ], headers: ["Authorization": "Bearer \(centreKey)"])
+            ], headers: ["Authorization": "Bearer \(library.key)"])
         XCTAssertEqual(submitted.status, 201, submitted.text)
         let receipt = try submitted.object()
         let number = try XCTUnwrap(receipt["registrationNumber"] as? String)
@@ -54,7 +51,7 @@ final class GuideScreenshotTests: XCTestCase {
         let ctl = try await SystemHarness.executablesDirectory().appendingPathComponent("hromadactl").path
         let credentials = FileManager.default.temporaryDirectory.appendingPathComponent("guide-\(UUID()).json")
         try JSONSerialization.data(withJSONObject: [
-            "centreKey": centreKey, "adminToken": system.adminToken, "operatorToken": "guide-operator",
+            "centreKey": library.key, "adminToken": system.adminToken, "operatorToken": "guide-operator",
         ]).write(to: credentials)
         defer { try? FileManager.default.removeItem(at: credentials) }
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("HROMADA_") }
@@ -74,7 +71,7 @@ final class GuideScreenshotTests: XCTestCase {
         // The ticket the official's pictures show.
         let tickets = try await http.request(
             "GET", system.baseURL(.routing) + "/v1/tickets?limit=5000",
-            headers: ["Authorization": "Bearer \(head.token)"])
+            headers: ["Authorization": "Bearer \(library.head.token)"])
         let ticket = try XCTUnwrap(
             (try tickets.object()["tickets"] as? [[String: Any]])?.first {
                 $0["registrationNumber"] as? String == number
@@ -126,14 +123,16 @@ final class GuideScreenshotTests: XCTestCase {
             "sites": [
                 "intake": [
                     "base": system.baseURL(.intake), "login": "/form/login",
-                    "fields": ["centre": centre, "login": "oksana", "password": librarianPassword],
+                    "fields": ["centre": library.centre, "login": "oksana", "password": library.librarianPassword],
                 ],
                 "resident": ["base": system.baseURL(.intake)],
                 "notices": [
-                    "base": system.baseURL(.notification), "login": "/centres/\(centre)/login",
-                    "fields": ["key": centreKey],
+                    "base": system.baseURL(.notification), "login": "/centres/\(library.centre)/login",
+                    "fields": ["key": library.key],
                 ],
-                "routing": ["base": system.baseURL(.routing), "login": "/login", "fields": ["token": head.token]],
+                "routing": [
+                    "base": system.baseURL(.routing), "login": "/login", "fields": ["token": library.head.token],
+                ],
                 "reception": [
                     "base": system.baseURL(.routing), "login": "/login", "fields": ["token": reception.token],
                 ],
@@ -151,11 +150,13 @@ final class GuideScreenshotTests: XCTestCase {
                     "path": "/track?number=\(number)&token=\(tracking)&lang=en",
                 ],
                 [
-                    "name": "centre-notices-uk", "site": "notices", "path": "/centres/\(centre)/notices?lang=uk",
+                    "name": "centre-notices-uk", "site": "notices",
+                    "path": "/centres/\(library.centre)/notices?lang=uk",
                     "height": 1400,
                 ],
                 [
-                    "name": "centre-notices-en", "site": "notices", "path": "/centres/\(centre)/notices?lang=en",
+                    "name": "centre-notices-en", "site": "notices",
+                    "path": "/centres/\(library.centre)/notices?lang=en",
                     "height": 1400,
                 ],
                 ["name": "official-inbox-uk", "site": "routing", "path": "/?lang=uk", "height": 1400],

@@ -21,11 +21,8 @@ final class LibrarianDayBrowserTests: XCTestCase {
         let routing = system.baseURL(.routing)
         let notification = system.baseURL(.notification)
 
-        let centre = "lib-day"
-        let centreKey = try await system.seedCentre(
-            id: centre, name: "ЦОГ бібліотеки ім. Гмирьова")
-        let password = try await system.seedLibrarian(centre: centre, prefix: "day")
-        let head = try await system.seedHousingOfficial()
+        let library = try await system.seedLibrary(
+            centre: "lib-day", name: "ЦОГ бібліотеки ім. Гмирьова", passwordPrefix: "day")
         _ = try await system.seedReception()
 
         // A resident without email, registered at the centre and answered by the head of ЖКГ.
@@ -42,10 +39,10 @@ final class LibrarianDayBrowserTests: XCTestCase {
                 "text": "У квартирі холодно вже тиждень, "
                     + "прошу перевірити тепломережу.",
             ] as [String: Any],
-            headers: ["Authorization": "Bearer \(centreKey)", "Idempotency-Key": UUID().uuidString])
+            headers: ["Authorization": "Bearer \(library.key)", "Idempotency-Key": UUID().uuidString])
         XCTAssertEqual(submitted.status, 201, submitted.text)
         let number = try XCTUnwrap(try submitted.object()["registrationNumber"] as? String)
-        let auth = ["Authorization": "Bearer \(head.token)"]
+        let auth = ["Authorization": "Bearer \(library.head.token)"]
         var ticketId: String?
         _ = await eventually(timeout: .seconds(30), every: .milliseconds(300)) {
             let list = try? await http.request("GET", routing + "/v1/tickets", headers: auth)
@@ -79,7 +76,7 @@ final class LibrarianDayBrowserTests: XCTestCase {
         }
 
         // Sign in at the form.
-        try await browser.signInAtIntake(intake, centre: centre, password: password)
+        try await browser.signInAtIntake(intake, library)
         try await browser.open(intake + "/?lang=uk")
         XCTAssertEqual(
             try browser.evaluate("document.querySelector('a.skip')?.getAttribute('href')") as? String, "#main")
@@ -128,16 +125,16 @@ final class LibrarianDayBrowserTests: XCTestCase {
 
         // To the centre's notices (notification, its own sign-in with the centre's key) and back.
         try await browser.click("#nav-notices")
-        XCTAssertTrue(try browser.location().hasPrefix(notification + "/centres/\(centre)/notices"))
-        try browser.fill("key", centreKey)
+        XCTAssertTrue(try browser.location().hasPrefix(notification + "/centres/\(library.centre)/notices"))
+        try browser.fill("key", library.key)
         try await browser.click("main form button[type=submit]")
-        try await browser.open(notification + "/centres/\(centre)/notices?status=all&lang=uk")
+        try await browser.open(notification + "/centres/\(library.centre)/notices?status=all&lang=uk")
         var appeared = false
         for _ in 0..<40 where !appeared {
             appeared = (try browser.evaluate("document.querySelector('a.letter-link') !== null") as? Bool) == true
             if !appeared {
                 try await Task.sleep(for: .milliseconds(500))
-                try await browser.open(notification + "/centres/\(centre)/notices?status=all&lang=uk")
+                try await browser.open(notification + "/centres/\(library.centre)/notices?status=all&lang=uk")
             }
         }
         XCTAssertTrue(appeared, "the answer's notice offers the letter")

@@ -28,11 +28,8 @@ final class LookBrowserTests: XCTestCase {
         let routing = system.baseURL(.routing)
         let notification = system.baseURL(.notification)
 
-        let centre = "lib-look"
-        let centreKey = try await system.seedCentre(
-            id: centre, name: "ЦОГ Центральної бібліотеки")
-        let password = try await system.seedLibrarian(centre: centre, prefix: "look")
-        let head = try await system.seedHousingOfficial()
+        let library = try await system.seedLibrary(
+            centre: "lib-look", name: "ЦОГ Центральної бібліотеки", passwordPrefix: "look")
 
         // The console, as an operator runs it.
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("HROMADA_") }
@@ -53,7 +50,7 @@ final class LookBrowserTests: XCTestCase {
 
         // The librarian: sign-in, the form, a registered appeal's receipt.
         pages.append(Page(name: "intake-sign-in", url: intake + "/form/login?lang=uk"))
-        try await browser.signInAtIntake(intake, centre: centre, password: password)
+        try await browser.signInAtIntake(intake, library)
         pages.append(Page(name: "intake-form", url: intake + "/?lang=uk"))
         pages.append(Page(name: "intake-form-en", url: intake + "/?lang=en"))
         try await browser.open(intake + "/?lang=uk")
@@ -101,7 +98,7 @@ final class LookBrowserTests: XCTestCase {
         var ticketId: String?
         _ = await eventually(timeout: .seconds(30), every: .milliseconds(300)) {
             let list = try? await http.request(
-                "GET", routing + "/v1/tickets", headers: ["Authorization": "Bearer \(head.token)"])
+                "GET", routing + "/v1/tickets", headers: ["Authorization": "Bearer \(library.head.token)"])
             let tickets = (try? list?.object()["tickets"] as? [[String: Any]]) ?? nil
             ticketId = tickets?.first { $0["registrationNumber"] as? String == number }?["id"] as? String
             return ticketId != nil
@@ -109,7 +106,7 @@ final class LookBrowserTests: XCTestCase {
         let ticket = try XCTUnwrap(ticketId, "routing made the ticket")
         pages.append(Page(name: "routing-sign-in", url: routing + "/?lang=uk"))
         try await browser.open(routing + "/?lang=uk")
-        try browser.fill("token", head.token)
+        try browser.fill("token", library.head.token)
         try await browser.click("form:has(input[name=token]) button[type=submit]")
         pages += [
             Page(name: "routing-inbox", url: routing + "/?lang=uk"),
@@ -121,10 +118,10 @@ final class LookBrowserTests: XCTestCase {
         ]
 
         // The centre: its notices (the resident has no email, so the centre is told).
-        let notices = notification + "/centres/\(centre)/notices"
+        let notices = notification + "/centres/\(library.centre)/notices"
         pages.append(Page(name: "notices-sign-in", url: notices + "?lang=uk"))
         try await browser.open(notices + "?lang=uk")
-        try browser.fill("key", centreKey)
+        try browser.fill("key", library.key)
         try await browser.click("main form button[type=submit]")
         pages.append(Page(name: "notices", url: notices + "?status=all&lang=uk"))
         pages.append(Page(name: "notices-en", url: notices + "?status=all&lang=en"))

@@ -386,6 +386,24 @@ final class SystemHarness: @unchecked Sendable {
         let email: String
     }
 
+    /// What the browser tests and the guides start from: a centre, its librarian and ЖКГ's head.
+    struct Library {
+        let centre: String
+        /// The centre's API key (also its key at the notices' sign-in).
+        let key: String
+        /// The librarian `oksana`'s password at intake's form.
+        let librarianPassword: String
+        let head: Official
+    }
+
+    /// Seeds the centre `centre` called `name`, its librarian `oksana` (a password starting with
+    /// `passwordPrefix`) and ЖКГ's head.
+    func seedLibrary(centre: String, name: String, passwordPrefix: String) async throws -> Library {
+        let key = try await seedCentre(id: centre, name: name)
+        let password = try await seedLibrarian(centre: centre, prefix: passwordPrefix)
+        return Library(centre: centre, key: key, librarianPassword: password, head: try await seedHousingOfficial())
+    }
+
     /// Олена Коваль at ЖКГ (`zhkg`): by default its head, who signs its answers.
     func seedHousingOfficial(role: String = "head", email: String = "head.zhkg@example.org") async throws
         -> Official
@@ -604,13 +622,12 @@ final class SystemHarness: @unchecked Sendable {
 }
 
 extension HeadlessBrowser {
-    /// Opens intake's sign-in page (in Ukrainian) and signs `login` of `centre` in, as a librarian
-    /// seeded by `SystemHarness.seedLibrarian` would.
-    func signInAtIntake(_ intake: String, centre: String, login: String = "oksana", password: String) async throws {
+    /// Opens intake's sign-in page (in Ukrainian) and signs the library's librarian `oksana` in.
+    func signInAtIntake(_ intake: String, _ library: SystemHarness.Library) async throws {
         try await open(intake + "/form/login?lang=uk")
-        try fill("centre", centre)
-        try fill("login", login)
-        try fill("password", password)
+        try fill("centre", library.centre)
+        try fill("login", "oksana")
+        try fill("password", library.librarianPassword)
         try await click("main form button[type=submit]")
     }
 }
