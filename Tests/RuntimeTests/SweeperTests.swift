@@ -19,6 +19,13 @@ final class SweeperTests: XCTestCase {
             """)
     }
 
+    /// A fresh runtime fixture, torn down when the test ends.
+    private func makeFixture() async throws -> RuntimeFixture {
+        let fixture = try await RuntimeFixture.make()
+        addTeardownBlock { await fixture.tearDown() }
+        return fixture
+    }
+
     private func inboxCount(_ database: PostgresClient) async throws -> Int64 {
         try await database.withConnection { c in
             try c.query("SELECT count(*)::bigint FROM inbox").first!.decode(0, as: Int64.self)
@@ -26,8 +33,7 @@ final class SweeperTests: XCTestCase {
     }
 
     func testOldRowsGoAndRecentRowsStayInTheInboxAndARegisteredTable() async throws {
-        let fixture = try await RuntimeFixture.make()
-        addTeardownBlock { await fixture.tearDown() }
+        let fixture = try await makeFixture()
         let database = fixture.runtime.database
         // Inbox: 30 ids from 20 days ago, 5 from 13 days ago, 5 from now.
         try await receive(30, daysAgo: 20, into: database)
@@ -65,8 +71,7 @@ final class SweeperTests: XCTestCase {
 
     /// Two replicas sweeping the same tables at once delete each old row once, between them.
     func testTwoSweepersAtOnceShareTheWork() async throws {
-        let fixture = try await RuntimeFixture.make()
-        addTeardownBlock { await fixture.tearDown() }
+        let fixture = try await makeFixture()
         let database = fixture.runtime.database
         try await receive(2000, daysAgo: 30, into: database)
         var settings = Sweeper.Settings()
@@ -82,8 +87,7 @@ final class SweeperTests: XCTestCase {
     }
 
     func testTheServiceRunsOnItsScheduleAndStopsOnShutdown() async throws {
-        let fixture = try await RuntimeFixture.make()
-        addTeardownBlock { await fixture.tearDown() }
+        let fixture = try await makeFixture()
         let database = fixture.runtime.database
         try await receive(1, daysAgo: 40, into: database)
         var settings = Sweeper.Settings()
