@@ -36,23 +36,19 @@ public final class TestSMSGateway: @unchecked Sendable {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "hromada-kannel-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let password = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        let gateway = TestSMSGateway(
-            directory: directory, adminPort: try IntegrationEnvironment.freeLoopbackPort(),
-            smsboxPort: try IntegrationEnvironment.freeLoopbackPort(),
-            smscPort: try IntegrationEnvironment.freeLoopbackPort(),
-            sendsmsPort: try IntegrationEnvironment.freeLoopbackPort(), password: password)
+        let gateway = try TestSMSGateway(directory: directory)
         try gateway.startKannel()
         return gateway
     }
 
-    private init(directory: URL, adminPort: Int, smsboxPort: Int, smscPort: Int, sendsmsPort: Int, password: String) {
+    /// A gateway in `directory` on four free loopback ports, with a random sendsms password.
+    private init(directory: URL) throws {
         self.directory = directory
-        self.adminPort = adminPort
-        self.smsboxPort = smsboxPort
-        self.smscPort = smscPort
-        self.sendsmsPort = sendsmsPort
-        self.password = password
+        adminPort = try IntegrationEnvironment.freeLoopbackPort()
+        smsboxPort = try IntegrationEnvironment.freeLoopbackPort()
+        smscPort = try IntegrationEnvironment.freeLoopbackPort()
+        sendsmsPort = try IntegrationEnvironment.freeLoopbackPort()
+        password = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
     }
 
     /// Starts bearerbox, fakesmsc and smsbox (whichever is not running); returns once sendsms answers.
