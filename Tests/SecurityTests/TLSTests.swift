@@ -109,31 +109,15 @@ final class TLSTests: XCTestCase {
 
         // A CA that did not sign the broker's certificate: a TLS error, never a connection.
         let wrongCA = try makeWrongCA()
-        let wrong = AMQPClient(
-            configuration: try AMQPConfiguration(
-                url: amqpsURL(vhost: broker.vhost, ca: wrongCA), connectionName: "tls-wrong"), logger: logger)
-        do {
-            try await wrong.checkConnection()
-            XCTFail("connected although the CA does not match")
-        } catch let error as AMQPError {
-            XCTAssertEqual(error.code, .tls, "expected a TLS error, got \(error)")
-        }
-        await wrong.close()
+        try await assertRefusedByTLS(
+            amqpsURL(vhost: broker.vhost, ca: wrongCA), "tls-wrong", "connected although the CA does not match")
 
         // The right CA but a name the certificate does not carry (this machine's host name, when it
         // resolves to 127.0.0.1 as on the CI machines): host name verification refuses.
         if let name = Self.loopbackAliasNotInCertificate() {
-            let misnamed = AMQPClient(
-                configuration: try AMQPConfiguration(
-                    url: amqpsURL(vhost: broker.vhost, ca: caFile, host: name), connectionName: "tls-name"),
-                logger: logger)
-            do {
-                try await misnamed.checkConnection()
-                XCTFail("connected as \(name), a name the certificate does not carry")
-            } catch let error as AMQPError {
-                XCTAssertEqual(error.code, .tls, "expected a TLS (host name) error, got \(error)")
-            }
-            await misnamed.close()
+            try await assertRefusedByTLS(
+                amqpsURL(vhost: broker.vhost, ca: caFile, host: name), "tls-name",
+                "connected as \(name), a name the certificate does not carry")
         } else {
             print("no loopback alias outside the certificate here: host name verification of amqps not exercised")
         }
@@ -254,6 +238,20 @@ final class TLSTests: XCTestCase {
     // MARK: Helpers
 
     /// A fresh CA that signed nothing the servers use.
+    /// Connecting to `url` fails with a TLS error (a CA that did not sign the broker's certificate,
+    /// or a host name it does not carry); `connected` is the failure when it connects.
+    func assertRefusedByTLS(_ url: String, _ connectionName: String, _ connected: String) async throws {
+        let client = AMQPClient(
+            configuration: try AMQPConfiguration(url: url, connectionName: connectionName), logger: logger)
+        do {
+            try await client.checkConnection()
+            XCTFail(connected)
+        } catch let error as AMQPError {
+            XCTAssertEqual(error.code, .tls, "expected a TLS error, got \(error)")
+        }
+        await client.close()
+    }
+
     func makeWrongCA() throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
             "hromada-wrong-ca-\(UUID().uuidString.prefix(8))"
