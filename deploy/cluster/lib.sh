@@ -93,6 +93,18 @@ pg_as() {
     runuser -u postgres -- env PATH="$PG_BIN:$PATH" XDG_CONFIG_HOME="$C_PG/xdg/config" XDG_DATA_HOME="$C_PG/xdg/data" \
         XDG_RUNTIME_DIR="$C_PG/xdg/run" PG_CONFIG="$PG_BIN/pg_config" "$@"
 }
+# pg_keeper_alive NAME: true while the pg_autoctl keeper NAME (monitor | node1 | node2) runs.
+pg_keeper_alive() { pid_alive "$C_RUN/pg-$1.pid"; }
+# pg_start_keeper NAME PGDATA: starts the keeper unless it runs, as the postgres user, logging to
+# log/pg-NAME.log. exec in the background child itself: $! is runuser's pid (pg_autoctl its child).
+pg_start_keeper() {
+    pg_keeper_alive "$1" && return 0
+    touch "$C_LOG/pg-$1.log" && chown postgres "$C_LOG/pg-$1.log"
+    exec_without_inherited_fds runuser -u postgres -- env PATH="$PG_BIN:$PATH" XDG_CONFIG_HOME="$C_PG/xdg/config" \
+        XDG_DATA_HOME="$C_PG/xdg/data" XDG_RUNTIME_DIR="$C_PG/xdg/run" \
+        "$PG_AUTOCTL" run --pgdata "$2" </dev/null >>"$C_LOG/pg-$1.log" 2>&1 &
+    echo $! >"$C_RUN/pg-$1.pid"
+}
 # primary_psql DB [PSQL ARGS...]: psql on the current primary as the superuser (local sockets).
 # (libpq does not try the next host after a "database does not exist": name the primary alone.)
 primary_port() {

@@ -124,14 +124,7 @@ kill -9 $(descendants "$(cat "$C_RUN/pg-$primary.pid")") "$(head -n1 "$C_PG/$pri
 sleep "$PHASE"
 event "fault postgres end: restarting $primary"
 rm -f "$C_RUN/pg-$primary.pid"
-touch "$C_LOG/pg-$primary.log"
-(
-    for fd in /proc/$BASHPID/fd/*; do fd=${fd##*/}; [[ "$fd" =~ ^[0-9]+$ ]] && ((fd > 2)) && eval "exec $fd>&-" 2>/dev/null; done
-    exec runuser -u postgres -- env PATH="$PG_BIN:$PATH" XDG_CONFIG_HOME="$C_PG/xdg/config" \
-        XDG_DATA_HOME="$C_PG/xdg/data" XDG_RUNTIME_DIR="$C_PG/xdg/run" \
-        "$PG_AUTOCTL" run --pgdata "$C_PG/$primary" </dev/null >>"$C_LOG/pg-$primary.log" 2>&1
-) &
-echo $! >"$C_RUN/pg-$primary.pid"
+pg_start_keeper "$primary" "$C_PG/$primary"
 sleep "$PHASE"
 
 # 3. One replica of each service.

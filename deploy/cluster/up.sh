@@ -115,19 +115,6 @@ chown -R postgres:postgres "$C_PG" "$PG_SOCKETS"
 chmod 700 "$C_PG/xdg/run"
 MONITOR_URI="postgres://autoctl_node@127.0.0.1:$PG_MONITOR_PORT/pg_auto_failover?sslmode=disable"
 
-pg_keeper_alive() { pid_alive "$C_RUN/pg-$1.pid"; }   # monitor | node1 | node2
-pg_start_keeper() { # NAME PGDATA
-    pg_keeper_alive "$1" && return 0
-    touch "$C_LOG/pg-$1.log" && chown postgres "$C_LOG/pg-$1.log"
-    # exec in the background child itself: $! is runuser's pid (pg_autoctl is its child).
-    (
-        for fd in /proc/$BASHPID/fd/*; do fd=${fd##*/}; [[ "$fd" =~ ^[0-9]+$ ]] && ((fd > 2)) && eval "exec $fd>&-" 2>/dev/null; done
-        exec runuser -u postgres -- env PATH="$PG_BIN:$PATH" XDG_CONFIG_HOME="$C_PG/xdg/config" \
-            XDG_DATA_HOME="$C_PG/xdg/data" XDG_RUNTIME_DIR="$C_PG/xdg/run" \
-            "$PG_AUTOCTL" run --pgdata "$2" </dev/null >>"$C_LOG/pg-$1.log" 2>&1
-    ) &
-    echo $! >"$C_RUN/pg-$1.pid"
-}
 pg_ready() { "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$1" -t 2; }
 
 if [[ ! -s "$C_PG/monitor/PG_VERSION" ]]; then
@@ -213,11 +200,8 @@ fi
 
 # The SMTP sink of the cluster (its own ports).
 if ! pid_alive "$C_RUN/smtp-sink.pid"; then
-    (
-        for fd in /proc/$BASHPID/fd/*; do fd=${fd##*/}; [[ "$fd" =~ ^[0-9]+$ ]] && ((fd > 2)) && eval "exec $fd>&-" 2>/dev/null; done
-        exec python3 "$ROOT/deploy/local/smtp-sink.py" --smtp-port "$C_SMTP_PORT" --http-port "$C_SMTP_HTTP_PORT" \
-            --dir "$CLUSTER/mail" </dev/null >>"$C_LOG/smtp-sink.log" 2>&1
-    ) &
+    exec_without_inherited_fds python3 "$ROOT/deploy/local/smtp-sink.py" --smtp-port "$C_SMTP_PORT" \
+        --http-port "$C_SMTP_HTTP_PORT" --dir "$CLUSTER/mail" </dev/null >>"$C_LOG/smtp-sink.log" 2>&1 &
     echo $! >"$C_RUN/smtp-sink.pid"
     wait_port_open "$C_SMTP_PORT" 15 || die "the SMTP sink did not start"
 fi
@@ -244,10 +228,7 @@ start_replica() {
     shift 3
     pid_alive "$C_RUN/$name-$n.pid" && return 0
     port_open "$port" && die "port $port (for $name replica $n) is taken"
-    (
-        for fd in /proc/$BASHPID/fd/*; do fd=${fd##*/}; [[ "$fd" =~ ^[0-9]+$ ]] && ((fd > 2)) && eval "exec $fd>&-" 2>/dev/null; done
-        exec env HROMADA_HTTP_PORT="$port" "$@" </dev/null >>"$C_LOG/$name-$n.log" 2>&1
-    ) &
+    exec_without_inherited_fds env HROMADA_HTTP_PORT="$port" "$@" </dev/null >>"$C_LOG/$name-$n.log" 2>&1 &
     echo $! >"$C_RUN/$name-$n.pid"
 }
 start_service_replica() { # SERVICE N
