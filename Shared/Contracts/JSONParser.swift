@@ -52,14 +52,9 @@ struct JSONParser {
     }
 
     private mutating func object(depth: Int) throws(Failure) -> JSONValue {
-        index += 1
         var members: [String: JSONValue] = [:]
-        skipWhitespace()
-        if peek(UInt8(ascii: "}")) {
-            index += 1
-            return .object(members)
-        }
-        while true {
+        if openEmpty(closedBy: UInt8(ascii: "}")) { return .object(members) }
+        repeat {
             skipWhitespace()
             guard peek(UInt8(ascii: "\"")) else { throw Failure() }
             let key = try string()
@@ -68,43 +63,42 @@ struct JSONParser {
             skipWhitespace()
             let member = try value(depth: depth + 1)
             if members[key] == nil { members[key] = member }
-            skipWhitespace()
-            if peek(UInt8(ascii: ",")) {
-                index += 1
-                skipWhitespace()
-                if peek(UInt8(ascii: "}")) { break }
-                continue
-            }
-            try expect(UInt8(ascii: "}"))
-            return .object(members)
-        }
-        index += 1
+        } while try another(before: UInt8(ascii: "}"))
         return .object(members)
     }
 
     private mutating func array(depth: Int) throws(Failure) -> JSONValue {
-        index += 1
         var elements: [JSONValue] = []
-        skipWhitespace()
-        if peek(UInt8(ascii: "]")) {
-            index += 1
-            return .array(elements)
-        }
-        while true {
+        if openEmpty(closedBy: UInt8(ascii: "]")) { return .array(elements) }
+        repeat {
             skipWhitespace()
             elements.append(try value(depth: depth + 1))
-            skipWhitespace()
-            if peek(UInt8(ascii: ",")) {
-                index += 1
-                skipWhitespace()
-                if peek(UInt8(ascii: "]")) { break }
-                continue
-            }
-            try expect(UInt8(ascii: "]"))
-            return .array(elements)
-        }
-        index += 1
+        } while try another(before: UInt8(ascii: "]"))
         return .array(elements)
+    }
+
+    /// Steps over an object's or array's opening bracket; true when it is empty (`close` follows,
+    /// consumed too).
+    private mutating func openEmpty(closedBy close: UInt8) -> Bool {
+        index += 1
+        skipWhitespace()
+        guard peek(close) else { return false }
+        index += 1
+        return true
+    }
+
+    /// After a member or an element: true when a comma says another follows; false when `close`
+    /// ends the object or array (consumed here), also after one trailing comma, as `JSONDecoder`
+    /// accepts it.
+    private mutating func another(before close: UInt8) throws(Failure) -> Bool {
+        skipWhitespace()
+        if peek(UInt8(ascii: ",")) {
+            index += 1
+            skipWhitespace()
+            if !peek(close) { return true }
+        }
+        try expect(close)
+        return false
     }
 
     /// A string token; `index` is at its opening quote.
