@@ -32,28 +32,19 @@ final class AnswerLetterIntegrationTests: XCTestCase {
         let broker = try await TestBroker.create()
         var logger = Logger(label: "test.notification.letters")
         logger.logLevel = .warning
-        let configuration = ServiceConfiguration(
-            serviceName: "notification", httpHost: "127.0.0.1", httpPort: 0, amqpURL: broker.url,
-            databaseURL: db.connectionString, databasePoolSize: 4, prefetch: 20)
-        var settings = NotificationSettings(smtpURL: "smtp://127.0.0.1:9", pollInterval: .milliseconds(200))
-        settings.intakeURL = try PublicURL("https://form.example.test")
-        let (runtime, router, _) = try await NotificationService.build(
-            configuration: configuration, logger: logger, metricsRegistry: nil, settings: settings)
-        let harness = try await ServiceHarness.start(runtime: runtime, router: router)
         let client = AMQPClient(configuration: try broker.configuration(name: "letters-test"), logger: logger)
-        let ready = await eventually(timeout: .seconds(20)) {
-            (try? await harness.request("GET", "/health/ready").status) == 200
-        }
-        XCTAssertTrue(ready, "the service never became ready")
-        let fixture = Fixture(harness: harness, client: client, database: db.client())
+        let database = db.client()
         addTeardownBlock {
-            await harness.stop()
             await client.close()
-            await fixture.database.close()
+            await database.close()
             try? await db.drop()
             try? await broker.delete()
         }
-        return fixture
+        var settings = NotificationSettings(smtpURL: "smtp://127.0.0.1:9", pollInterval: .milliseconds(200))
+        settings.intakeURL = try PublicURL("https://form.example.test")
+        let harness = try await startNotificationService(
+            db: db, broker: broker, settings: settings, logger: logger, prefetch: 20)
+        return Fixture(harness: harness, client: client, database: database)
     }
 
     func publish<E: DomainEvent>(_ event: E, correlation: UUID = UUID(), via client: AMQPClient) async throws {

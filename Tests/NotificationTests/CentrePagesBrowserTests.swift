@@ -14,20 +14,15 @@ final class CentrePagesBrowserTests: XCTestCase {
         try IntegrationEnvironment.requireServers()
         let db = try await TestDatabase.create(schema: "notification")
         let broker = try await TestBroker.create()
-        var logger = Logger(label: "test.notification.pages")
-        logger.logLevel = .warning
-        let configuration = ServiceConfiguration(
-            serviceName: "notification", httpHost: "127.0.0.1", httpPort: 0, amqpURL: broker.url,
-            databaseURL: db.connectionString, databasePoolSize: 2, prefetch: 10)
-        let (runtime, router, _) = try await NotificationService.build(
-            configuration: configuration, logger: logger, metricsRegistry: nil,
-            settings: NotificationSettings(smtpURL: "smtp://127.0.0.1:9"))
-        let harness = try await ServiceHarness.start(runtime: runtime, router: router)
         addTeardownBlock {
-            await harness.stop()
             try? await db.drop()
             try? await broker.delete()
         }
+        var logger = Logger(label: "test.notification.pages")
+        logger.logLevel = .warning
+        let harness = try await startNotificationService(
+            db: db, broker: broker, settings: NotificationSettings(smtpURL: "smtp://127.0.0.1:9"), logger: logger,
+            databasePoolSize: 2, prefetch: 10)
         let browser = try await HeadlessBrowser.launch()
         defer { browser.close() }
         try await browser.open(harness.baseURL + "/no/such/page?lang=en")

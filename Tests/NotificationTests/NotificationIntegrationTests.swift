@@ -41,35 +41,22 @@ final class NotificationIntegrationTests: XCTestCase {
         let broker = try await TestBroker.create()
         var logger = Logger(label: "test.notification")
         logger.logLevel = .warning
-        let configuration = ServiceConfiguration(
-            serviceName: "notification", httpHost: "127.0.0.1", httpPort: 0, amqpURL: broker.url,
-            databaseURL: db.connectionString,
-            databasePoolSize: 4, prefetch: 50)
-        let settings = NotificationSettings(
-            smtpURL: sink.url, retryDelays: retryDelays, maxAttempts: maxAttempts, lease: .seconds(30),
-            pollInterval: .milliseconds(200),
-            smtpConnectTimeoutSeconds: 5, smtpTimeoutSeconds: 15, trackingURL: "http://127.0.0.1:8080/track")
-        let (runtime, router, _) = try await NotificationService.build(
-            configuration: configuration, logger: logger, metricsRegistry: nil, settings: settings)
-        let harness = try await ServiceHarness.start(runtime: runtime, router: router)
         let client = AMQPClient(configuration: try broker.configuration(name: "notification-test"), logger: logger)
-        try await client.observeNotificationEvents(on: Self.observeQueue)
-        // Input is only routed once the service's queue exists and is consumed.
-        let ready = await eventually(timeout: .seconds(20)) {
-            (try? await harness.request("GET", "/health/ready").status) == 200
-        }
-        XCTAssertTrue(ready, "the service never became ready")
-        let fixture = Fixture(
-            db: db, broker: broker, sink: sink, harness: harness, client: client, database: db.client())
+        let database = db.client()
         addTeardownBlock {
-            await harness.stop()
             await client.close()
-            await fixture.database.close()
+            await database.close()
             sink.stop()
             try? await db.drop()
             try? await broker.delete()
         }
-        return fixture
+        try await client.observeNotificationEvents(on: Self.observeQueue)
+        let settings = NotificationSettings(
+            smtpURL: sink.url, retryDelays: retryDelays, maxAttempts: maxAttempts, lease: .seconds(30),
+            pollInterval: .milliseconds(200),
+            smtpConnectTimeoutSeconds: 5, smtpTimeoutSeconds: 15, trackingURL: "http://127.0.0.1:8080/track")
+        let harness = try await startNotificationService(db: db, broker: broker, settings: settings, logger: logger)
+        return Fixture(db: db, broker: broker, sink: sink, harness: harness, client: client, database: database)
     }
 
     func publish(_ envelope: Envelope, via client: AMQPClient) async throws {

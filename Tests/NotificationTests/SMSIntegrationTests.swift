@@ -61,24 +61,14 @@ final class SMSIntegrationTests: XCTestCase {
 
     /// One notification service on the stack (a second call after `stop()` is a restart).
     func startService(_ stack: Stack, retryDelays: [Duration] = [.milliseconds(300)]) async throws -> ServiceHarness {
-        let configuration = ServiceConfiguration(
-            serviceName: "notification", httpHost: "127.0.0.1", httpPort: stack.port, amqpURL: stack.broker.url,
-            databaseURL: stack.db.connectionString, databasePoolSize: 4, prefetch: 50)
         var settings = NotificationSettings(
             smtpURL: stack.mail.url, retryDelays: retryDelays, maxAttempts: 20, lease: .seconds(30),
             pollInterval: .milliseconds(200), smtpConnectTimeoutSeconds: 5, smtpTimeoutSeconds: 15,
             trackingURL: Self.trackingURL)
         settings.smsURL = stack.gateway.url
         settings.smsReportURL = "http://127.0.0.1:\(stack.port)\(SMSReportLinks.path)"
-        let (runtime, router, _) = try await NotificationService.build(
-            configuration: configuration, logger: quietLogger, metricsRegistry: nil, settings: settings)
-        let harness = try await ServiceHarness.start(runtime: runtime, router: router)
-        addTeardownBlock { await harness.stop() }
-        let ready = await eventually(timeout: .seconds(20)) {
-            (try? await harness.request("GET", "/health/ready").status) == 200
-        }
-        XCTAssertTrue(ready, "the service never became ready")
-        return harness
+        return try await startNotificationService(
+            db: stack.db, broker: stack.broker, settings: settings, logger: quietLogger, port: stack.port)
     }
 
     func publish(_ envelope: Envelope, _ stack: Stack) async throws {
