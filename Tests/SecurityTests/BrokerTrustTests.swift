@@ -180,10 +180,7 @@ final class BrokerTrustTests: XCTestCase {
         XCTAssertTrue(arrived, "the genuine event after the forgeries was handled")
         var dead: [AMQPDelivery] = []
         let allDead = try await eventually(timeout: .seconds(20)) {
-            while let delivery = try await fixture.admin.get(queue: EventTopology.deadLetterQueue(Self.queue)) {
-                try await fixture.admin.ack(delivery)
-                dead.append(delivery)
-            }
+            dead += try await fixture.admin.drain(EventTopology.deadLetterQueue(Self.queue))
             return dead.count >= 3
         }
         XCTAssertTrue(allDead, "every forgery is dead-lettered (\(dead.count) of 3)")

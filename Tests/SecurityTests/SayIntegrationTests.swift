@@ -163,9 +163,8 @@ final class SayIntegrationTests: XCTestCase {
         let dead = EventTopology.deadLetterQueue(Topology.Queue.routing.rawValue)
         var reasons: [String] = []
         let refused = try await eventually(timeout: .seconds(30), every: .milliseconds(200)) {
-            while let delivery = try await system.client.get(queue: dead) {
-                try await system.client.ack(delivery)
-                reasons.append(delivery.properties.headers[Topology.Header.lastError]?.stringValue ?? "")
+            reasons += try await system.client.drain(dead).map {
+                $0.properties.headers[Topology.Header.lastError]?.stringValue ?? ""
             }
             return reasons.contains { $0.contains("hromada-notification does not produce appeal.disputed") }
         }
