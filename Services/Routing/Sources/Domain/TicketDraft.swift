@@ -23,17 +23,5 @@ public struct TicketDraft: Sendable, Equatable, Codable {
     public var preparedByName: String
     public var preparedAt: Date
 
-    public init(
-        kind: Kind, outcome: AnswerOutcome? = nil, text: String? = nil, newDeadline: LocalDate? = nil,
-        reason: String? = nil, preparedBy: String, preparedByName: String, preparedAt: Date
-    ) {
-        self.kind = kind
-        self.outcome = outcome
-        self.text = text
-        self.newDeadline = newDeadline
-        self.reason = reason
-        self.preparedBy = preparedBy
-        self.preparedByName = preparedByName
-        self.preparedAt = preparedAt
-    }
+    // Made only by `Ticket.apply` (and decoded from the ticket row): the memberwise init will do.
 }

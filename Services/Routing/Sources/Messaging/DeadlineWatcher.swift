@@ -11,21 +11,15 @@ import ServiceLifecycle
 /// `ticket.overdue` once per ticket, threshold and deadline, and closes answered tickets nobody
 /// disputed in time. What is due is decided by `DeadlineWatch` (Domain), stored by
 /// `RoutingStore.watchDeadlines` (Persistence); this type only schedules, counts and logs.
-public struct DeadlineWatcher: Service {
+struct DeadlineWatcher: Service {
     /// Each batch is one unit of work: its changes and events commit together, the relay is woken after.
-    public let unitOfWork: UnitOfWork
-    public let settings: RoutingSettings
-    public let logger: Logger
+    let unitOfWork: UnitOfWork
+    let settings: RoutingSettings
+    let logger: Logger
 
-    public init(unitOfWork: UnitOfWork, settings: RoutingSettings, logger: Logger) {
-        self.unitOfWork = unitOfWork
-        self.settings = settings
-        self.logger = logger
-    }
+    typealias Pass = RoutingStore.WatchPass
 
-    public typealias Pass = RoutingStore.WatchPass
-
-    public func run() async throws {
+    func run() async throws {
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
@@ -42,7 +36,7 @@ public struct DeadlineWatcher: Service {
     }
 
     /// One pass; batches of `batchSize` until nothing is left.
-    public func runOnce() async throws -> Pass {
+    func runOnce() async throws -> Pass {
         var total = Pass()
         while true {
             let now = settings.clock()

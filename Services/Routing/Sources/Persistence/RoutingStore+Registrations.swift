@@ -11,22 +11,16 @@ import HromadaRuntime
 extension RoutingStore {
     /// One `appeal.registered` of a batch: the payload, its message id (the ticket's cause) and the
     /// handler's clock when it was taken.
-    public struct Registration: Sendable {
-        public var appeal: AppealRegistered
-        public var eventId: UUID
-        public var now: Date
-
-        public init(appeal: AppealRegistered, eventId: UUID, now: Date) {
-            self.appeal = appeal
-            self.eventId = eventId
-            self.now = now
-        }
+    struct Registration: Sendable {
+        var appeal: AppealRegistered
+        var eventId: UUID
+        var now: Date
     }
 
     /// For each registration, in order, the ticket it created, or nil when its appeal was already
     /// known (a second registration of the same appeal, in this batch or before, changes nothing).
     @discardableResult
-    public static func createTickets(
+    static func createTickets(
         from registrations: [Registration], in tx: UnitOfWork.Transaction
     ) throws -> [UUID?] {
         guard !registrations.isEmpty else { return [] }
