@@ -297,12 +297,14 @@ extension HromadactlCommand {
             @OptionGroup public var options: CommonOptions
             public init() {}
             public func run() async throws {
-                try await options.administer({ try await $0.authorities() }) { list in
-                    TextTable.render(
-                        ["code", "name", "open", "overdue"],
-                        list.map { [$0.code, $0.nameUk ?? "-", "\($0.openTickets)", "\($0.overdueTickets)"] },
-                        rightAligned: [2, 3])
-                }
+                try await options.administer(
+                    { try await $0.authorities() },
+                    text: { list in
+                        TextTable.render(
+                            ["code", "name", "open", "overdue"],
+                            list.map { [$0.code, $0.nameUk ?? "-", "\($0.openTickets)", "\($0.overdueTickets)"] },
+                            rightAligned: [2, 3])
+                    })
             }
         }
     }
@@ -316,16 +318,18 @@ extension HromadactlCommand {
             @OptionGroup public var options: CommonOptions
             public init() {}
             public func run() async throws {
-                try await options.administer({ try await $0.officials() }) { list in
-                    TextTable.render(
-                        ["id", "authority", "role", "name", "active", "token"],
-                        list.map { o in
-                            [
-                                o.id.uuidString.lowercased(), o.authority, o.role, o.name, o.active ? "yes" : "no",
-                                o.hasToken ? "yes" : "no",
-                            ]
-                        })
-                }
+                try await options.administer(
+                    { try await $0.officials() },
+                    text: { list in
+                        TextTable.render(
+                            ["id", "authority", "role", "name", "active", "token"],
+                            list.map { o in
+                                [
+                                    o.id.uuidString.lowercased(), o.authority, o.role, o.name, o.active ? "yes" : "no",
+                                    o.hasToken ? "yes" : "no",
+                                ]
+                            })
+                    })
             }
         }
 
@@ -339,9 +343,10 @@ extension HromadactlCommand {
             @Option(name: .long) public var email: String?
             public init() {}
             public func run() async throws {
-                try await options.administer({
-                    try await $0.addOfficial(name: name, authority: authority, role: role, email: email)
-                }) { "official \($0.id.uuidString.lowercased()) added; token (shown once): \($0.token)" }
+                try await options.administer(
+                    {
+                        try await $0.addOfficial(name: name, authority: authority, role: role, email: email)
+                    }, text: { "official \($0.id.uuidString.lowercased()) added; token (shown once): \($0.token)" })
             }
         }
 
@@ -391,12 +396,14 @@ extension HromadactlCommand {
             @OptionGroup public var options: CommonOptions
             public init() {}
             public func run() async throws {
-                try await options.administer({ try await $0.routingRules() }) { rules in
-                    "version \(rules.version)\n"
-                        + TextTable.render(
-                            ["category", "district", "authority"],
-                            rules.rules.map { [$0.category, $0.district ?? "*", $0.authority] })
-                }
+                try await options.administer(
+                    { try await $0.routingRules() },
+                    text: { rules in
+                        "version \(rules.version)\n"
+                            + TextTable.render(
+                                ["category", "district", "authority"],
+                                rules.rules.map { [$0.category, $0.district ?? "*", $0.authority] })
+                    })
             }
         }
         public struct Set: AsyncParsableCommand {
@@ -409,12 +416,13 @@ extension HromadactlCommand {
             @Option(name: .long, help: "The rules file (JSON).") public var file: String
             public init() {}
             public func run() async throws {
-                try await options.administer({ admin in
-                    guard let data = FileManager.default.contents(atPath: file) else {
-                        throw CtlError(.configuration, "cannot read \(file)")
-                    }
-                    return try await admin.setRoutingRules(data)
-                }) { "routing rules replaced; version \($0.version)" }
+                try await options.administer(
+                    { admin in
+                        guard let data = FileManager.default.contents(atPath: file) else {
+                            throw CtlError(.configuration, "cannot read \(file)")
+                        }
+                        return try await admin.setRoutingRules(data)
+                    }, text: { "routing rules replaced; version \($0.version)" })
             }
         }
     }
@@ -427,11 +435,13 @@ extension HromadactlCommand {
             @OptionGroup public var options: CommonOptions
             public init() {}
             public func run() async throws {
-                try await options.administer({ try await $0.centres() }) { list in
-                    TextTable.render(
-                        ["id", "name", "address", "active"],
-                        list.map { [$0.id, $0.name, $0.address, $0.active ? "yes" : "no"] })
-                }
+                try await options.administer(
+                    { try await $0.centres() },
+                    text: { list in
+                        TextTable.render(
+                            ["id", "name", "address", "active"],
+                            list.map { [$0.id, $0.name, $0.address, $0.active ? "yes" : "no"] })
+                    })
             }
         }
         public struct Add: AsyncParsableCommand {
@@ -447,12 +457,13 @@ extension HromadactlCommand {
             public init() {}
             public func run() async throws {
                 let key = self.key ?? SecureRandom.token(bytes: 24)
-                try await options.administer({
-                    CentreAdded(
-                        centre: try await $0.putCentre(
-                            id: id, name: name, address: address, key: key, active: !inactive),
-                        key: key)
-                }) { _ in "centre \(id) in place" + (self.key == nil ? "; key (shown once): \(key)" : "") }
+                try await options.administer(
+                    {
+                        CentreAdded(
+                            centre: try await $0.putCentre(
+                                id: id, name: name, address: address, key: key, active: !inactive),
+                            key: key)
+                    }, text: { _ in "centre \(id) in place" + (self.key == nil ? "; key (shown once): \(key)" : "") })
             }
         }
     }
@@ -468,12 +479,14 @@ extension HromadactlCommand {
             @OptionGroup public var options: CommonOptions
             public init() {}
             public func run() async throws {
-                let result = try await options.administer({ try await $0.auditVerify() }) { result in
-                    result.ok
-                        ? "audit chain OK: \(result.entries) entries"
-                        : "audit chain BROKEN at sequence \(result.firstBadSequence.map(String.init) ?? "?") "
-                            + "(\(result.reason ?? "-"))"
-                }
+                let result = try await options.administer(
+                    { try await $0.auditVerify() },
+                    text: { result in
+                        result.ok
+                            ? "audit chain OK: \(result.entries) entries"
+                            : "audit chain BROKEN at sequence \(result.firstBadSequence.map(String.init) ?? "?") "
+                                + "(\(result.reason ?? "-"))"
+                    })
                 if !result.ok { throw ExitCode(3) }
             }
         }
@@ -482,13 +495,15 @@ extension HromadactlCommand {
             @Argument(help: "Registration number, e.g. MK-2026-000001.") public var registrationNumber: String
             public init() {}
             public func run() async throws {
-                try await options.administer({ try await $0.auditTrail(registrationNumber) }) { trail in
-                    TextTable.render(
-                        ["seq", "at", "type", "actor"],
-                        trail.entries.map { e in
-                            ["\(e.sequence)", PeopleDates.minute(e.occurredAt, .en), e.type, e.actor]
-                        })
-                }
+                try await options.administer(
+                    { try await $0.auditTrail(registrationNumber) },
+                    text: { trail in
+                        TextTable.render(
+                            ["seq", "at", "type", "actor"],
+                            trail.entries.map { e in
+                                ["\(e.sequence)", PeopleDates.minute(e.occurredAt, .en), e.type, e.actor]
+                            })
+                    })
             }
         }
         public struct Export: AsyncParsableCommand {
@@ -519,11 +534,13 @@ extension HromadactlCommand {
             @Argument(help: "Registration number.") public var registrationNumber: String
             public init() {}
             public func run() async throws {
-                try await options.administer({ try await $0.auditErase(registrationNumber) }) { result in
-                    result.alreadyErased
-                        ? "\(registrationNumber): already erased"
-                        : "\(registrationNumber): \(result.keysDestroyed) key(s) destroyed"
-                }
+                try await options.administer(
+                    { try await $0.auditErase(registrationNumber) },
+                    text: { result in
+                        result.alreadyErased
+                            ? "\(registrationNumber): already erased"
+                            : "\(registrationNumber): \(result.keysDestroyed) key(s) destroyed"
+                    })
             }
         }
     }

@@ -132,12 +132,14 @@ public final class Console: Sendable {
                 guard let once = request.uri.queryParameters.get("once") else { return nil }
                 guard sessions.redeemOneTimeLogin(String(once)) else { return .refused }
                 return .signedIn(subject: ConsoleSessions.subject)
-            }
-        ) { attempt in
-            let given = attempt.fields["token"] ?? ""
-            guard !given.isEmpty, ConstantTime.equals(Array(SHA256.hash(given)), operatorToken) else { return .refused }
-            return .signedIn(subject: ConsoleSessions.subject)
-        }
+            },
+            check: { attempt in
+                let given = attempt.fields["token"] ?? ""
+                guard !given.isEmpty, ConstantTime.equals(Array(SHA256.hash(given)), operatorToken) else {
+                    return .refused
+                }
+                return .signedIn(subject: ConsoleSessions.subject)
+            })
     }
 
     /// The form of `POST /dlq/replay` (the CSRF token is checked by the kit's middleware).

@@ -26,12 +26,14 @@ extension HromadactlCommand {
 
             public func run() async throws {
                 let password = generate ? nil : try await guarded { try Self.promptPassword() }
-                try await options.administer({
-                    try await $0.addLibrarian(centre: centre, login: login, password: password)
-                }) { created in
-                    "librarian \(created.librarian.login) at \(created.librarian.centre) created"
-                        + (created.password.map { "; password (shown once): \($0)" } ?? "")
-                }
+                try await options.administer(
+                    {
+                        try await $0.addLibrarian(centre: centre, login: login, password: password)
+                    },
+                    text: { created in
+                        "librarian \(created.librarian.login) at \(created.librarian.centre) created"
+                            + (created.password.map { "; password (shown once): \($0)" } ?? "")
+                    })
             }
 
             /// Asks twice on the terminal without echo; nil (generate one) when stdin is no terminal.
@@ -50,11 +52,13 @@ extension HromadactlCommand {
             @Option(name: .long, help: "The centre's id.") public var centre: String
             public init() {}
             public func run() async throws {
-                try await options.administer({ try await $0.librarians(centre: centre) }) { list in
-                    TextTable.render(
-                        ["login", "id", "active"],
-                        list.map { [$0.login, $0.id.uuidString.lowercased(), $0.active ? "yes" : "no"] })
-                }
+                try await options.administer(
+                    { try await $0.librarians(centre: centre) },
+                    text: { list in
+                        TextTable.render(
+                            ["login", "id", "active"],
+                            list.map { [$0.login, $0.id.uuidString.lowercased(), $0.active ? "yes" : "no"] })
+                    })
             }
         }
     }
