@@ -27,24 +27,12 @@ final class AnswerLetterIntegrationTests: XCTestCase {
     static let keyB = "centre-key-B-for-letters-0123456789"
 
     func start() async throws -> Fixture {
-        try IntegrationEnvironment.requireServers()
-        let db = try await TestDatabase.create(schema: "notification")
-        let broker = try await TestBroker.create()
-        var logger = Logger(label: "test.notification.letters")
-        logger.logLevel = .warning
-        let client = AMQPClient(configuration: try broker.configuration(name: "letters-test"), logger: logger)
-        let database = db.client()
-        addTeardownBlock {
-            await client.close()
-            await database.close()
-            try? await db.drop()
-            try? await broker.delete()
-        }
+        let servers = try await NotificationTestServers.create(for: self, label: "test.notification.letters")
         var settings = NotificationSettings(smtpURL: "smtp://127.0.0.1:9", pollInterval: .milliseconds(200))
         settings.intakeURL = try PublicURL("https://form.example.test")
         let harness = try await startNotificationService(
-            db: db, broker: broker, settings: settings, logger: logger, prefetch: 20)
-        return Fixture(harness: harness, client: client, database: database)
+            db: servers.db, broker: servers.broker, settings: settings, logger: servers.logger, prefetch: 20)
+        return Fixture(harness: harness, client: servers.client, database: servers.database)
     }
 
     func publish<E: DomainEvent>(_ event: E, correlation: UUID = UUID(), via client: AMQPClient) async throws {

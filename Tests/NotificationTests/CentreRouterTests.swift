@@ -240,20 +240,18 @@ final class CentreRouterTests: XCTestCase {
             // "Mark read" without the token, with a wrong one, or from another site: refused.
             var headers = Self.form
             headers[.cookie] = cookie
-            let noToken = try await client.execute(
-                uri: "/centres/cog-a/notices/\(id)/read", method: .post,
-                headers: headers, body: ByteBuffer(string: ""))
-            XCTAssertEqual(noToken.status, .forbidden)
-            let badToken = try await client.execute(
-                uri: "/centres/cog-a/notices/\(id)/read", method: .post,
-                headers: headers, body: ByteBuffer(string: "csrf=forged"))
-            XCTAssertEqual(badToken.status, .forbidden)
             var foreign = headers
             foreign[.origin] = "https://evil.example"
-            let crossSite = try await client.execute(
-                uri: "/centres/cog-a/notices/\(id)/read", method: .post,
-                headers: foreign, body: ByteBuffer(string: "csrf=\(csrf)"))
-            XCTAssertEqual(crossSite.status, .forbidden)
+            let refusals = [
+                ("no token", headers, ""), ("wrong token", headers, "csrf=forged"),
+                ("other site", foreign, "csrf=\(csrf)"),
+            ]
+            for (why, requestHeaders, body) in refusals {
+                let refused = try await client.execute(
+                    uri: "/centres/cog-a/notices/\(id)/read", method: .post,
+                    headers: requestHeaders, body: ByteBuffer(string: body))
+                XCTAssertEqual(refused.status, .forbidden, why)
+            }
             let unread = try await client.execute(
                 uri: "/centres/cog-a/notices", method: .get, headers: [.cookie: cookie])
             XCTAssertTrue(String(buffer: unread.body).contains("MK-2026-000501"), "still unread")

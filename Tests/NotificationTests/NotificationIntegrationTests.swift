@@ -37,26 +37,18 @@ final class NotificationIntegrationTests: XCTestCase {
             if IntegrationEnvironment.infrastructureRequired { XCTFail("\(error)") }
             throw XCTSkip("\(error)")
         }
-        let db = try await TestDatabase.create(schema: "notification")
-        let broker = try await TestBroker.create()
-        var logger = Logger(label: "test.notification")
-        logger.logLevel = .warning
-        let client = AMQPClient(configuration: try broker.configuration(name: "notification-test"), logger: logger)
-        let database = db.client()
-        addTeardownBlock {
-            await client.close()
-            await database.close()
-            sink.stop()
-            try? await db.drop()
-            try? await broker.delete()
-        }
-        try await client.observeNotificationEvents(on: Self.observeQueue)
+        addTeardownBlock { sink.stop() }
+        let servers = try await NotificationTestServers.create(for: self, label: "test.notification")
+        try await servers.client.observeNotificationEvents(on: Self.observeQueue)
         let settings = NotificationSettings(
             smtpURL: sink.url, retryDelays: retryDelays, maxAttempts: maxAttempts, lease: .seconds(30),
             pollInterval: .milliseconds(200),
             smtpConnectTimeoutSeconds: 5, smtpTimeoutSeconds: 15, trackingURL: "http://127.0.0.1:8080/track")
-        let harness = try await startNotificationService(db: db, broker: broker, settings: settings, logger: logger)
-        return Fixture(db: db, broker: broker, sink: sink, harness: harness, client: client, database: database)
+        let harness = try await startNotificationService(
+            db: servers.db, broker: servers.broker, settings: settings, logger: servers.logger)
+        return Fixture(
+            db: servers.db, broker: servers.broker, sink: sink, harness: harness, client: servers.client,
+            database: servers.database)
     }
 
     func publish(_ envelope: Envelope, via client: AMQPClient) async throws {

@@ -1,3 +1,5 @@
+import HromadaAMQP
+import HromadaPostgres
 import HromadaRuntime
 import HromadaTestSupport
 import Logging
@@ -26,5 +28,33 @@ extension XCTestCase {
         }
         XCTAssertTrue(ready, "the service never became ready")
         return harness
+    }
+}
+
+/// What a notification integration test runs against: a throwaway database and vhost, a broker
+/// client of the vhost and a database client; closed and dropped when the test ends.
+struct NotificationTestServers {
+    let db: TestDatabase
+    let broker: TestBroker
+    let client: AMQPClient
+    let database: PostgresClient
+    let logger: Logger
+
+    /// `label` names the logger (at warning level) and the broker connection.
+    static func create(for test: XCTestCase, label: String) async throws -> NotificationTestServers {
+        try IntegrationEnvironment.requireServers()
+        let db = try await TestDatabase.create(schema: "notification")
+        let broker = try await TestBroker.create()
+        var logger = Logger(label: label)
+        logger.logLevel = .warning
+        let client = AMQPClient(configuration: try broker.configuration(name: label), logger: logger)
+        let database = db.client()
+        test.addTeardownBlock {
+            await client.close()
+            await database.close()
+            try? await db.drop()
+            try? await broker.delete()
+        }
+        return NotificationTestServers(db: db, broker: broker, client: client, database: database, logger: logger)
     }
 }

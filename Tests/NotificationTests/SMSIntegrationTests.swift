@@ -21,12 +21,9 @@ final class SMSIntegrationTests: XCTestCase {
     static let trackingURL = "https://hromada.mkrada.gov.ua/track"
 
     struct Stack {
-        let db: TestDatabase
-        let broker: TestBroker
+        let servers: NotificationTestServers
         let gateway: TestSMSGateway
         let mail: SMTPSink
-        let client: AMQPClient
-        let database: PostgresClient
         /// The service's HTTP port, fixed so the report URL Kannel is given stays right across restarts.
         let port: Int
     }
@@ -35,28 +32,14 @@ final class SMSIntegrationTests: XCTestCase {
         try IntegrationEnvironment.requireServers()
         let gateway = try TestSMSGateway.start()
         let mail = try SMTPSink.start()
-        let db = try await TestDatabase.create(schema: "notification")
-        let broker = try await TestBroker.create()
-        let client = AMQPClient(configuration: try broker.configuration(name: "sms-test"), logger: quietLogger)
-        try await client.observeNotificationEvents(on: Self.observeQueue)
-        let stack = Stack(
-            db: db, broker: broker, gateway: gateway, mail: mail, client: client, database: db.client(),
-            port: try IntegrationEnvironment.freeLoopbackPort())
         addTeardownBlock {
-            await client.close()
-            await stack.database.close()
             gateway.stop()
             mail.stop()
-            try? await db.drop()
-            try? await broker.delete()
         }
-        return stack
-    }
-
-    var quietLogger: Logger {
-        var logger = Logger(label: "test.sms")
-        logger.logLevel = .warning
-        return logger
+        let servers = try await NotificationTestServers.create(for: self, label: "test.sms")
+        try await servers.client.observeNotificationEvents(on: Self.observeQueue)
+        return Stack(
+            servers: servers, gateway: gateway, mail: mail, port: try IntegrationEnvironment.freeLoopbackPort())
     }
 
     /// One notification service on the stack (a second call after `stop()` is a restart).
@@ -68,11 +51,12 @@ final class SMSIntegrationTests: XCTestCase {
         settings.smsURL = stack.gateway.url
         settings.smsReportURL = "http://127.0.0.1:\(stack.port)\(SMSReportLinks.path)"
         return try await startNotificationService(
-            db: stack.db, broker: stack.broker, settings: settings, logger: quietLogger, port: stack.port)
+            db: stack.servers.db, broker: stack.servers.broker, settings: settings, logger: stack.servers.logger,
+            port: stack.port)
     }
 
     func publish(_ envelope: Envelope, _ stack: Stack) async throws {
-        try await stack.client.publish([AMQPOutgoingMessage(publishing: envelope)])
+        try await stack.servers.client.publish([AMQPOutgoingMessage(publishing: envelope)])
     }
 
     func registered(
@@ -97,7 +81,7 @@ final class SMSIntegrationTests: XCTestCase {
     }
 
     func rows(_ stack: Stack) async throws -> [Row] {
-        try await stack.database.withConnection { connection in
+        try await stack.servers.database.withConnection { connection in
             try connection.query(
                 """
                 SELECT id, channel, status, attempts, address, sms_report, last_error FROM deliveries
@@ -114,7 +98,7 @@ final class SMSIntegrationTests: XCTestCase {
     }
 
     func observed(_ stack: Stack) async throws -> [Envelope] {
-        try await stack.client.takeEnvelopes(from: Self.observeQueue)
+        try await stack.servers.client.takeEnvelopes(from: Self.observeQueue)
     }
 
     func smsCount(_ stack: Stack) -> Int { (try? stack.gateway.messages().count) ?? -1 }
@@ -208,7 +192,7 @@ final class SMSIntegrationTests: XCTestCase {
 
         // A genuine "not delivered" report on an SMS the gateway accepted: failed, notification.failed once.
         let pendingId = UUID()
-        try await stack.database.withTransaction { connection in
+        try await stack.servers.database.withTransaction { connection in
             try connection.execute(
                 """
                 INSERT INTO deliveries (id, source_event_id, source_event_type, recipient_key, recipient_kind, channel,
