@@ -191,6 +191,11 @@ final class RoutingFixture: @unchecked Sendable {
         return try rows.first?.decode(0, as: Int.self) ?? -1
     }
 
+    /// How many deadline alerts of `kind` (`deadline-approaching`, `overdue`) have been recorded.
+    func alerts(kind: String) async throws -> Int {
+        try await count("SELECT count(*)::bigint FROM alerts WHERE kind = \(kind)")
+    }
+
     func ticketId(appealId: UUID) async throws -> UUID? {
         let client = db.client(poolSize: 1)
         defer { Task { await client.close() } }

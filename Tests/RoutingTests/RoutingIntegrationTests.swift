@@ -460,7 +460,7 @@ final class RoutingIntegrationTests: XCTestCase {
         // Deadline 2026-12-12; on 2026-12-10 two days are left: approaching.
         clock.advance(days: 13)
         let approaching = try await eventually(timeout: .seconds(30)) {
-            try await f.count("SELECT count(*)::bigint FROM alerts WHERE kind = 'deadline-approaching'") == 200
+            try await f.alerts(kind: "deadline-approaching") == 200
         }
         XCTAssertTrue(approaching)
         // Several more watcher passes of both replicas, then a restart of one of them.
@@ -473,15 +473,12 @@ final class RoutingIntegrationTests: XCTestCase {
         }
         XCTAssertEqual(approachingEvents.count, 200)
         XCTAssertEqual(Set(approachingEvents.map(\.ticketId)).count, 200)
-        let approachingRows = try await f.count(
-            "SELECT count(*)::bigint FROM alerts WHERE kind = 'deadline-approaching'")
+        let approachingRows = try await f.alerts(kind: "deadline-approaching")
         XCTAssertEqual(approachingRows, 200)
 
         // 2026-12-13: overdue, escalated to the mayor's reception.
         clock.advance(days: 3)
-        let overdue = try await eventually(timeout: .seconds(30)) {
-            try await f.count("SELECT count(*)::bigint FROM alerts WHERE kind = 'overdue'") == 200
-        }
+        let overdue = try await eventually(timeout: .seconds(30)) { try await f.alerts(kind: "overdue") == 200 }
         XCTAssertTrue(overdue)
         try await Task.sleep(for: .seconds(1))
         let overdueEvents = try await f.events(TicketOverdue.self, timeout: .seconds(20)) { $0.count >= 200 }

@@ -149,19 +149,19 @@ public enum RoutingStore {
     }
 
     static func loadTicket(id: UUID, forUpdate: Bool, on c: PostgresConnection) throws -> Ticket? {
-        let rows =
-            forUpdate
-            ? try c.query(selectTickets("WHERE id = \(id) FOR UPDATE"))
-            : try c.query(selectTickets("WHERE id = \(id)"))
-        return try rows.first.map(ticket(from:))
+        try loadTicket("WHERE id = \(id)", forUpdate: forUpdate, on: c)
     }
 
     static func loadTicket(appealId: UUID, forUpdate: Bool, on c: PostgresConnection) throws -> Ticket? {
-        let rows =
-            forUpdate
-            ? try c.query(selectTickets("WHERE appeal_id = \(appealId) FOR UPDATE"))
-            : try c.query(selectTickets("WHERE appeal_id = \(appealId)"))
-        return try rows.first.map(ticket(from:))
+        try loadTicket("WHERE appeal_id = \(appealId)", forUpdate: forUpdate, on: c)
+    }
+
+    /// The ticket `condition` selects; with `forUpdate`, its row stays locked until the transaction ends.
+    private static func loadTicket(
+        _ condition: PostgresQuery, forUpdate: Bool, on c: PostgresConnection
+    ) throws -> Ticket? {
+        let lock: PostgresQuery = forUpdate ? " FOR UPDATE" : ""
+        return try c.query(selectTickets(condition + lock)).first.map(ticket(from:))
     }
 
     public struct InboxFilter: Sendable {
