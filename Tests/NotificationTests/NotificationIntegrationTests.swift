@@ -20,8 +20,6 @@ final class NotificationIntegrationTests: XCTestCase {
     static let observeQueue = "test.notification-events"
 
     struct Fixture {
-        let db: TestDatabase
-        let broker: TestBroker
         let sink: SMTPSink
         let harness: ServiceHarness
         let client: AMQPClient
@@ -46,9 +44,7 @@ final class NotificationIntegrationTests: XCTestCase {
             smtpConnectTimeoutSeconds: 5, smtpTimeoutSeconds: 15, trackingURL: "http://127.0.0.1:8080/track")
         let harness = try await startNotificationService(
             db: servers.db, broker: servers.broker, settings: settings, logger: servers.logger)
-        return Fixture(
-            db: servers.db, broker: servers.broker, sink: sink, harness: harness, client: servers.client,
-            database: servers.database)
+        return Fixture(sink: sink, harness: harness, client: servers.client, database: servers.database)
     }
 
     func publish(_ envelope: Envelope, via client: AMQPClient) async throws {

@@ -11,15 +11,6 @@ public struct MIMEMessage: Sendable, Equatable {
     public var messageID: String
     public var date: Date
 
-    public init(from: String, to: String, subject: String, body: String, messageID: String, date: Date) {
-        self.from = from
-        self.to = to
-        self.subject = subject
-        self.body = body
-        self.messageID = messageID
-        self.date = date
-    }
-
     /// The message as it goes over SMTP DATA (libcurl dot-stuffs it).
     public func rendered() -> [UInt8] {
         var lines: [String] = []

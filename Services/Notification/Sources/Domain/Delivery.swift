@@ -19,12 +19,6 @@ public struct DeliveryPolicy: Sendable, Equatable {
     /// How long a claimed delivery is reserved for one sender.
     public var lease: Duration
 
-    public init(retryDelays: [Duration], maxAttempts: Int, lease: Duration) {
-        self.retryDelays = retryDelays
-        self.maxAttempts = maxAttempts
-        self.lease = lease
-    }
-
     /// The delay before try number `attempts + 1`, after `attempts` failed tries.
     public func delay(afterAttempts attempts: Int) -> Duration {
         guard !retryDelays.isEmpty else { return .seconds(60) }
@@ -36,11 +30,6 @@ public struct DeliveryPolicy: Sendable, Equatable {
 public struct DeliveryLease: Sendable, Equatable {
     public var token: UUID
     public var until: Date
-
-    public init(token: UUID, until: Date) {
-        self.token = token
-        self.until = until
-    }
 }
 
 /// One notice's delivery and its state machine:
