@@ -14,12 +14,6 @@ public struct AuditErasureStep: EventHandler {
     let producer: String
     let clock: @Sendable () -> Date
 
-    public init(chain: AuditEventHandler, producer: String, clock: @escaping @Sendable () -> Date) {
-        self.chain = chain
-        self.producer = producer
-        self.clock = clock
-    }
-
     public func handle(_ event: IncomingEvent, on connection: PostgresConnection) throws {
         try handle(batch: [event], on: connection)
     }

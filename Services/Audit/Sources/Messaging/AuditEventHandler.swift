@@ -8,11 +8,6 @@ public struct AuditEventHandler: EventHandler {
     let settings: AuditSettings
     let producer: String
 
-    public init(settings: AuditSettings, producer: String) {
-        self.settings = settings
-        self.producer = producer
-    }
-
     public func handle(_ event: IncomingEvent, on connection: PostgresConnection) throws {
         try handle(batch: [event], on: connection)
     }
