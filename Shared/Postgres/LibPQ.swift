@@ -33,8 +33,7 @@ final class LibPQConnection {
         let keywords = pairs.map { strdup($0.0) }
         let values = pairs.map { strdup($0.1) }
         defer {
-            keywords.forEach { free($0) }
-            values.forEach { free($0) }
+            for pointer in keywords + values { free(pointer) }
         }
         let keywordPointers = keywords.map { UnsafePointer($0) } + [nil]
         let valuePointers = values.map { UnsafePointer($0) } + [nil]
@@ -224,7 +223,7 @@ final class LibPQConnection {
         types.reserveCapacity(binds.count)
         var storage: [UnsafeMutablePointer<CChar>?] = []
         storage.reserveCapacity(binds.count)
-        defer { storage.forEach { free($0) } }
+        defer { for pointer in storage { free(pointer) } }
         for (index, bind) in binds.enumerated() {
             if let error = bind.encodingError { throw error }
             types.append(bind.dataType.oid)

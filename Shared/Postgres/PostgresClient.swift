@@ -219,7 +219,7 @@ public final class PostgresClient: Sendable {
             waiter.timer?.cancel()
             waiter.continuation.resume(returning: slot)
         }
-        closeWaiters.forEach { $0.resume() }
+        for closeWaiter in closeWaiters { closeWaiter.resume() }
     }
 }
 
