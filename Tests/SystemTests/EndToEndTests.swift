@@ -50,15 +50,8 @@ final class EndToEndTests: XCTestCase {
 
         // 2. Routed: the ticket is in the official's inbox.
         let officialAuth = ["Authorization": "Bearer \(official.token)"]
-        var ticketId: String?
-        let routed = try await eventually(timeout: .seconds(20), every: .milliseconds(200)) {
-            let r = try await http.request("GET", system.baseURL(.routing) + "/v1/tickets", headers: officialAuth)
-            guard r.status == 200, let tickets = try r.object()["tickets"] as? [[String: Any]] else { return false }
-            ticketId = tickets.first { $0["registrationNumber"] as? String == number }?["id"] as? String
-            return ticketId != nil
-        }
-        XCTAssertTrue(routed, "no ticket for \(number) in the zhkg inbox")
-        let ticket = try XCTUnwrap(ticketId)
+        let ticketId = await system.ticketId(for: number, seenBy: official, timeout: .seconds(20))
+        let ticket = try XCTUnwrap(ticketId, "no ticket for \(number) in the zhkg inbox")
 
         // The resident got the registration notice with the number.
         let registrationMail = try await awaitMails(system, to: resident, count: 1)
@@ -231,14 +224,8 @@ final class EndToEndTests: XCTestCase {
             "SELECT count(*) FROM intake.appeals WHERE channel = 'centre' AND centre_id = 'lib-branch-5'")
         XCTAssertEqual(fromForm, 1)
 
-        let officialAuth = ["Authorization": "Bearer \(official.token)"]
-        let routed = try await eventually(timeout: .seconds(20), every: .milliseconds(200)) {
-            let r = try await http.request("GET", system.baseURL(.routing) + "/v1/tickets", headers: officialAuth)
-            return (try? r.object()["tickets"] as? [[String: Any]])??.contains {
-                $0["registrationNumber"] as? String == number
-            } ?? false
-        }
-        XCTAssertTrue(routed, "the form's appeal \(number) was not routed")
+        let routed = await system.ticketId(for: number, seenBy: official, timeout: .seconds(20))
+        XCTAssertNotNil(routed, "the form's appeal \(number) was not routed")
         let mails = try await awaitMails(system, to: resident, count: 1)
         XCTAssertTrue(mails.contains { $0.subject.contains(number) || $0.text.contains(number) })
     }

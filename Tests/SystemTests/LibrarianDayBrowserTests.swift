@@ -43,13 +43,7 @@ final class LibrarianDayBrowserTests: XCTestCase {
         XCTAssertEqual(submitted.status, 201, submitted.text)
         let number = try XCTUnwrap(try submitted.object()["registrationNumber"] as? String)
         let auth = ["Authorization": "Bearer \(library.head.token)"]
-        var ticketId: String?
-        _ = await eventually(timeout: .seconds(30), every: .milliseconds(300)) {
-            let list = try? await http.request("GET", routing + "/v1/tickets", headers: auth)
-            let tickets = (try? list?.object()["tickets"] as? [[String: Any]]) ?? nil
-            ticketId = tickets?.first { $0["registrationNumber"] as? String == number }?["id"] as? String
-            return ticketId != nil
-        }
+        let ticketId = await system.ticketId(for: number, seenBy: library.head)
         let ticket = try XCTUnwrap(ticketId, "routing made the ticket")
         let accepted = try await http.json(
             "POST", routing + "/v1/tickets/\(ticket)/accept", [String: Any](), headers: auth)

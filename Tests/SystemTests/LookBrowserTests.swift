@@ -23,7 +23,6 @@ final class LookBrowserTests: XCTestCase {
         _ = try HeadlessBrowser.chromium()
         let system = try await SystemHarness.start(replicas: 1)
         addTeardownBlock { await system.cleanup() }
-        let http = SystemHTTP.shared
         let intake = system.baseURL(.intake)
         let routing = system.baseURL(.routing)
         let notification = system.baseURL(.notification)
@@ -95,14 +94,7 @@ final class LookBrowserTests: XCTestCase {
         pages.append(Page(name: "intake-not-found", url: intake + "/no/such/page?lang=uk"))
 
         // The official: the inbox, the ticket and its card.
-        var ticketId: String?
-        _ = await eventually(timeout: .seconds(30), every: .milliseconds(300)) {
-            let list = try? await http.request(
-                "GET", routing + "/v1/tickets", headers: ["Authorization": "Bearer \(library.head.token)"])
-            let tickets = (try? list?.object()["tickets"] as? [[String: Any]]) ?? nil
-            ticketId = tickets?.first { $0["registrationNumber"] as? String == number }?["id"] as? String
-            return ticketId != nil
-        }
+        let ticketId = await system.ticketId(for: number, seenBy: library.head)
         let ticket = try XCTUnwrap(ticketId, "routing made the ticket")
         pages.append(Page(name: "routing-sign-in", url: routing + "/?lang=uk"))
         try await browser.open(routing + "/?lang=uk")

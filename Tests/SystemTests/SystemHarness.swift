@@ -404,6 +404,20 @@ final class SystemHarness: @unchecked Sendable {
         return Library(centre: centre, key: key, librarianPassword: password, head: try await seedHousingOfficial())
     }
 
+    /// The id of the ticket routing made for the appeal `number`, once `official` sees it in the
+    /// inbox (`GET /v1/tickets`); nil when it is not there within `timeout`.
+    func ticketId(for number: String, seenBy official: Official, timeout: Duration = .seconds(30)) async -> String? {
+        let auth = ["Authorization": "Bearer \(official.token)"]
+        var found: String?
+        _ = await eventually(timeout: timeout, every: .milliseconds(300)) {
+            let list = try? await SystemHTTP.shared.request("GET", baseURL(.routing) + "/v1/tickets", headers: auth)
+            let tickets = (try? list?.object()["tickets"] as? [[String: Any]]) ?? nil
+            found = tickets?.first { $0["registrationNumber"] as? String == number }?["id"] as? String
+            return found != nil
+        }
+        return found
+    }
+
     /// Олена Коваль at ЖКГ (`zhkg`): by default its head, who signs its answers.
     func seedHousingOfficial(role: String = "head", email: String = "head.zhkg@example.org") async throws
         -> Official
