@@ -1,5 +1,6 @@
 import HromadaAMQP
 import HromadaContracts
+import HromadaTestSupport
 
 /// The `notification.*` events the service publishes, captured on a queue of the test's own as
 /// another consumer of `hromada.events` would receive them.
@@ -17,11 +18,6 @@ extension AMQPClient {
 
     /// Every envelope waiting on `queue`, acknowledged.
     func takeEnvelopes(from queue: String) async throws -> [Envelope] {
-        var result: [Envelope] = []
-        while let delivery = try await get(queue: queue) {
-            try await ack(delivery)
-            result.append(try Envelope.decode(from: delivery.body))
-        }
-        return result
+        try await drain(queue).map { try Envelope.decode(from: $0.body) }
     }
 }
