@@ -116,6 +116,14 @@ public struct InboxQuery: Sendable, Equatable {
                 return false
             }
         }
+        /// A reference code (category, district, authority): empty is none; an unknown one is a field
+        /// error (and the query is refused, so what it leaves in `q` is never used).
+        func referenceCode(_ field: String, _ value: String, known: (String) -> Bool) -> String? {
+            if value.isEmpty { return nil }
+            if known(value) { return value }
+            invalid(field, "unknown_\(field)", "unknown \(field)")
+            return nil
+        }
         for (name, raw) in parameters {
             let value = raw.trimmingCharacters(in: .whitespaces)
             switch name {
@@ -137,22 +145,8 @@ public struct InboxQuery: Sendable, Equatable {
                         invalid("status", "unknown_status", "unknown status")
                     }
                 }
-            case "category":
-                if value.isEmpty {
-                    q.category = nil
-                } else if Reference.category(code: value) != nil {
-                    q.category = value
-                } else {
-                    invalid("category", "unknown_category", "unknown category")
-                }
-            case "district":
-                if value.isEmpty {
-                    q.district = nil
-                } else if Reference.district(code: value) != nil {
-                    q.district = value
-                } else {
-                    invalid("district", "unknown_district", "unknown district")
-                }
+            case "category": q.category = referenceCode(name, value) { Reference.category(code: $0) != nil }
+            case "district": q.district = referenceCode(name, value) { Reference.district(code: $0) != nil }
             case "kind":
                 if value.isEmpty {
                     q.kind = nil
@@ -161,14 +155,7 @@ public struct InboxQuery: Sendable, Equatable {
                 } else {
                     invalid("kind", "unknown_kind", "unknown kind of appeal")
                 }
-            case "authority":
-                if value.isEmpty {
-                    q.authority = nil
-                } else if Reference.authority(code: value) != nil {
-                    q.authority = value
-                } else {
-                    invalid("authority", "unknown_authority", "unknown authority")
-                }
+            case "authority": q.authority = referenceCode(name, value) { Reference.authority(code: $0) != nil }
             case "overdue": q.overdue = flag(name, value)
             case "week": q.dueThisWeek = flag(name, value)
             case "awaitingSignature": q.awaitingSignature = flag(name, value)
