@@ -26,20 +26,9 @@ final class WebInboxTests: XCTestCase {
         return CommandResult(status: status, output: output)
     }
 
-    static func chromium() throws -> String {
-        for path in ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-        where FileManager.default.isExecutableFile(atPath: path) {
-            return path
-        }
-        if IntegrationEnvironment.infrastructureRequired {
-            XCTFail("chromium is not installed (deploy/local/infra.sh install)")
-        }
-        throw XCTSkip("chromium is not installed")
-    }
-
     /// Renders `html` (self-contained: inline CSS only) in headless chromium: a screenshot and the DOM.
     static func render(_ html: String, name: String) throws -> (screenshot: URL, dom: String) {
-        let browser = try chromium()
+        let browser = try HeadlessBrowser.chromium()
         let folder = IntegrationEnvironment.repositoryRoot.appendingPathComponent(".hromada/screenshots")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let page = folder.appendingPathComponent("\(name).html")
