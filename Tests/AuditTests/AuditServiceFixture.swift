@@ -3,7 +3,6 @@ import HromadaContracts
 import HromadaPostgres
 import HromadaRuntime
 import HromadaTestSupport
-import Logging
 import XCTest
 
 @testable import Audit
@@ -24,30 +23,19 @@ struct AuditServiceFixture {
     static func start(
         for test: XCTestCase, label: String, adminToken: String, settings: AuditSettings, topology: AMQPTopology
     ) async throws -> AuditServiceFixture {
-        try IntegrationEnvironment.requireServers()
-        let db = try await TestDatabase.create(schema: "audit")
-        let broker = try await TestBroker.create()
-        var logger = Logger(label: label)
-        logger.logLevel = .warning
-        let client = AMQPClient(configuration: try broker.configuration(name: label), logger: logger)
+        let servers = try await ServiceTestServers.create(for: test, schema: "audit", label: label)
+        let (db, broker, client) = (servers.db, servers.broker, servers.client)
         try await client.declare(topology)
         let configuration = ServiceConfiguration(
             serviceName: "audit", httpHost: "127.0.0.1", httpPort: 0, amqpURL: broker.url,
             databaseURL: db.connectionString, databasePoolSize: 4, logLevel: .warning, prefetch: 100,
             adminToken: adminToken)
         let (runtime, router) = try await AuditService.build(
-            configuration: configuration, settings: settings, logger: logger, metricsRegistry: nil)
+            configuration: configuration, settings: settings, logger: servers.logger, metricsRegistry: nil)
         let harness = try await ServiceHarness.start(runtime: runtime, router: router)
-        let consuming = await eventually(timeout: .seconds(20), every: .milliseconds(100)) {
-            ((try? await client.queueState(Topology.Queue.audit.rawValue))?.consumers ?? 0) >= 1
-        }
+        test.addTeardownBlock { await harness.stop() }
+        let consuming = await client.hasConsumer(on: Topology.Queue.audit.rawValue, within: .seconds(20))
         XCTAssertTrue(consuming, "the audit consumer is attached to its queue")
-        test.addTeardownBlock {
-            await harness.stop()
-            await client.close()
-            try? await db.drop()
-            try? await broker.delete()
-        }
         return AuditServiceFixture(db: db, broker: broker, harness: harness, client: client, admin: db.adminClient())
     }
 }

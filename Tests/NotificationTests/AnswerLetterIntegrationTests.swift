@@ -27,12 +27,13 @@ final class AnswerLetterIntegrationTests: XCTestCase {
     static let keyB = "centre-key-B-for-letters-0123456789"
 
     func start() async throws -> Fixture {
-        let servers = try await NotificationTestServers.create(for: self, label: "test.notification.letters")
+        let (servers, database) = try await ServiceTestServers.notification(
+            for: self, label: "test.notification.letters")
         var settings = NotificationSettings(smtpURL: "smtp://127.0.0.1:9", pollInterval: .milliseconds(200))
         settings.intakeURL = try PublicURL("https://form.example.test")
         let harness = try await startNotificationService(
             db: servers.db, broker: servers.broker, settings: settings, logger: servers.logger, prefetch: 20)
-        return Fixture(harness: harness, client: servers.client, database: servers.database)
+        return Fixture(harness: harness, client: servers.client, database: database)
     }
 
     func publish<E: DomainEvent>(_ event: E, correlation: UUID = UUID(), via client: AMQPClient) async throws {

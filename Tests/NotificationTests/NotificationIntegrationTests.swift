@@ -36,7 +36,7 @@ final class NotificationIntegrationTests: XCTestCase {
             throw XCTSkip("\(error)")
         }
         addTeardownBlock { sink.stop() }
-        let servers = try await NotificationTestServers.create(for: self, label: "test.notification")
+        let (servers, database) = try await ServiceTestServers.notification(for: self, label: "test.notification")
         try await servers.client.observeNotificationEvents(on: Self.observeQueue)
         let settings = NotificationSettings(
             smtpURL: sink.url, retryDelays: retryDelays, maxAttempts: maxAttempts, lease: .seconds(30),
@@ -44,7 +44,7 @@ final class NotificationIntegrationTests: XCTestCase {
             smtpConnectTimeoutSeconds: 5, smtpTimeoutSeconds: 15, trackingURL: "http://127.0.0.1:8080/track")
         let harness = try await startNotificationService(
             db: servers.db, broker: servers.broker, settings: settings, logger: servers.logger)
-        return Fixture(sink: sink, harness: harness, client: servers.client, database: servers.database)
+        return Fixture(sink: sink, harness: harness, client: servers.client, database: database)
     }
 
     func publish(_ envelope: Envelope, via client: AMQPClient) async throws {

@@ -1,4 +1,3 @@
-import HromadaAMQP
 import HromadaPostgres
 import HromadaRuntime
 import HromadaTestSupport
@@ -31,30 +30,13 @@ extension XCTestCase {
     }
 }
 
-/// What a notification integration test runs against: a throwaway database and vhost, a broker
-/// client of the vhost and a database client; closed and dropped when the test ends.
-struct NotificationTestServers {
-    let db: TestDatabase
-    let broker: TestBroker
-    let client: AMQPClient
-    let database: PostgresClient
-    let logger: Logger
-
-    /// `label` names the logger (at warning level) and the broker connection.
-    static func create(for test: XCTestCase, label: String) async throws -> NotificationTestServers {
-        try IntegrationEnvironment.requireServers()
-        let db = try await TestDatabase.create(schema: "notification")
-        let broker = try await TestBroker.create()
-        var logger = Logger(label: label)
-        logger.logLevel = .warning
-        let client = AMQPClient(configuration: try broker.configuration(name: label), logger: logger)
-        let database = db.client()
-        test.addTeardownBlock {
-            await client.close()
-            await database.close()
-            try? await db.drop()
-            try? await broker.delete()
-        }
-        return NotificationTestServers(db: db, broker: broker, client: client, database: database, logger: logger)
+extension ServiceTestServers {
+    /// The test's servers for the notification service, and a database client of its role (closed
+    /// before the database is dropped).
+    static func notification(for test: XCTestCase, label: String) async throws -> (ServiceTestServers, PostgresClient) {
+        let servers = try await ServiceTestServers.create(for: test, schema: "notification", label: label)
+        let database = servers.db.client()
+        test.addTeardownBlock { await database.close() }
+        return (servers, database)
     }
 }

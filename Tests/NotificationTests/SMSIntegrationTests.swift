@@ -21,7 +21,8 @@ final class SMSIntegrationTests: XCTestCase {
     static let trackingURL = "https://hromada.mkrada.gov.ua/track"
 
     struct Stack {
-        let servers: NotificationTestServers
+        let servers: ServiceTestServers
+        let database: PostgresClient
         let gateway: TestSMSGateway
         let mail: SMTPSink
         /// The service's HTTP port, fixed so the report URL Kannel is given stays right across restarts.
@@ -36,10 +37,11 @@ final class SMSIntegrationTests: XCTestCase {
             gateway.stop()
             mail.stop()
         }
-        let servers = try await NotificationTestServers.create(for: self, label: "test.sms")
+        let (servers, database) = try await ServiceTestServers.notification(for: self, label: "test.sms")
         try await servers.client.observeNotificationEvents(on: Self.observeQueue)
         return Stack(
-            servers: servers, gateway: gateway, mail: mail, port: try IntegrationEnvironment.freeLoopbackPort())
+            servers: servers, database: database, gateway: gateway, mail: mail,
+            port: try IntegrationEnvironment.freeLoopbackPort())
     }
 
     /// One notification service on the stack (a second call after `stop()` is a restart).
@@ -81,7 +83,7 @@ final class SMSIntegrationTests: XCTestCase {
     }
 
     func rows(_ stack: Stack) async throws -> [Row] {
-        try await stack.servers.database.withConnection { connection in
+        try await stack.database.withConnection { connection in
             try connection.query(
                 """
                 SELECT id, channel, status, attempts, address, sms_report, last_error FROM deliveries
@@ -192,7 +194,7 @@ final class SMSIntegrationTests: XCTestCase {
 
         // A genuine "not delivered" report on an SMS the gateway accepted: failed, notification.failed once.
         let pendingId = UUID()
-        try await stack.servers.database.withTransaction { connection in
+        try await stack.database.withTransaction { connection in
             try connection.execute(
                 """
                 INSERT INTO deliveries (id, source_event_id, source_event_type, recipient_key, recipient_kind, channel,
