@@ -31,10 +31,11 @@ final class SessionCookiesBrowserTests: XCTestCase {
         let signIn = site.signInRoutes(
             SignInForm(title: "probeSignIn", refused: "probeRefused", fields: [.init("token", label: "probeToken")]),
             context: WebRequestContext.self, signInPath: "/login", signOutPath: "/logout",
-            home: { _, _ in "/whoami" }, afterSignOut: { _, _ in "/whoami" }
-        ) { attempt in
-            attempt["token"] == token ? .signedIn(subject: "\(service)-user") : .refused
-        }
+            home: { _, _ in "/whoami" }, afterSignOut: { _, _ in "/whoami" },
+            check: { attempt in
+                attempt["token"] == token ? .signedIn(subject: "\(service)-user") : .refused
+            }
+        )
         signIn.register(on: router)
         router.get("/whoami") { request, context -> Response in
             guard let session = context.session, context.principal != nil else {

@@ -48,10 +48,11 @@ final class SignInRoutesTests: XCTestCase {
             title: "probeSignIn", refused: "probeRefused", fields: [.init("token", label: "probeToken")])
         let signIn = site.signInRoutes(
             probe, context: WebRequestContext.self, signInPath: "/login", signOutPath: "/logout",
-            home: { _, _ in "/home" }, afterSignOut: { _, _ in "/bye" }
-        ) { attempt in
-            attempt["token"] == token ? .signedIn(subject: "probe") : .refused
-        }
+            home: { _, _ in "/home" }, afterSignOut: { _, _ in "/bye" },
+            check: { attempt in
+                attempt["token"] == token ? .signedIn(subject: "probe") : .refused
+            }
+        )
         signIn.register(on: router)
         site.signInRoutes(
             probe, context: WebRequestContext.self, signInPath: "/centres/:centre/login",
@@ -63,10 +64,12 @@ final class SignInRoutesTests: XCTestCase {
             link: { request, _ in
                 guard let once = request.uri.queryParameters.get("once") else { return nil }
                 return once == "good" ? .signedIn(subject: "linked") : .refused
+            },
+            check: { attempt in
+                attempt["token"] == token
+                    ? .signedIn(subject: try attempt.context.parameters.require("centre")) : .refused
             }
-        ) { attempt in
-            attempt["token"] == token ? .signedIn(subject: try attempt.context.parameters.require("centre")) : .refused
-        }.register(on: router)
+        ).register(on: router)
         router.get("/whoami") { request, context -> Response in
             guard let principal = context.principal else {
                 return signIn.page(request, context: context, message: "probeSignInFirst", status: .unauthorized)

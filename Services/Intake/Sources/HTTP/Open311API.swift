@@ -6,7 +6,7 @@ import HromadaWeb
 import Hummingbird
 import NIOCore
 
-/// Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2) under `/open311/v2/`.
+/// Open311 GeoReport v2 under `/open311/v2/` (what is served and how it maps: README, "Filing through Open311").
 /// Services are the categories; a request is an appeal (service_request_id = registration
 /// number). Public output never carries the author's name, address, email or phone. Lists hold only
 /// published appeals (filed through Open311, or their author asked to publish, and not confidential),

@@ -53,14 +53,15 @@ struct WebPages: Sendable {
                     .init("password", label: "password"),
                 ]),
             signInPath: "/form/login", signOutPath: "/form/logout",
-            home: { request, _ in "/?lang=" + Language.of(request).rawValue }
-        ) { attempt in
-            guard
-                let librarian = try await store.authenticateLibrarian(
-                    centre: attempt["centre"], login: attempt["login"], password: attempt.fields["password"] ?? "")
-            else { return .refused }
-            return .signedIn(subject: librarian.sessionSubject)
-        }
+            home: { request, _ in "/?lang=" + Language.of(request).rawValue },
+            check: { attempt in
+                guard
+                    let librarian = try await store.authenticateLibrarian(
+                        centre: attempt["centre"], login: attempt["login"], password: attempt.fields["password"] ?? "")
+                else { return .refused }
+                return .signedIn(subject: librarian.sessionSubject)
+            }
+        )
     }
 
     // MARK: View models

@@ -127,16 +127,17 @@ public struct CentreRoutes: Sendable {
             home: { _, context in Self.noticesPath(context.parameters.get("centre") ?? "") },
             note: { _, context, language in
                 self.site.catalogue.string("centre", language) + ": " + (context.parameters.get("centre") ?? "")
+            },
+            check: { attempt in
+                let centre = try attempt.context.parameters.require("centre")
+                let key = attempt.fields["key"] ?? ""
+                guard !key.isEmpty, key.count <= 512, let hash = try await inbox.keyHash(centre: centre),
+                    TokenHash.verify(token: key, hash: hash)
+                else { return .refused }
+                logger.info("centre signed in to its notices", metadata: ["centre.id": "\(centre)"])
+                return .signedIn(subject: Self.sessionSubject(centre: centre, keyHash: hash))
             }
-        ) { attempt in
-            let centre = try attempt.context.parameters.require("centre")
-            let key = attempt.fields["key"] ?? ""
-            guard !key.isEmpty, key.count <= 512, let hash = try await inbox.keyHash(centre: centre),
-                TokenHash.verify(token: key, hash: hash)
-            else { return .refused }
-            logger.info("centre signed in to its notices", metadata: ["centre.id": "\(centre)"])
-            return .signedIn(subject: Self.sessionSubject(centre: centre, keyHash: hash))
-        }
+        )
     }
 
     // MARK: - Who is asking
