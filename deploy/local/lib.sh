@@ -184,7 +184,7 @@ start_smtp_sink() {
         die "port $SMTP_PORT is held by something that is not our SMTP sink; set HROMADA_SMTP_PORT"
     fi
     log "starting the SMTP sink on 127.0.0.1:$SMTP_PORT (control API $SMTP_HTTP_PORT, mail in $MAIL_DIR)"
-    without_inherited_fds nohup python3 "$ROOT/deploy/local/smtp-sink.py" --smtp-port "$SMTP_PORT" --http-port "$SMTP_HTTP_PORT" \
+    exec_without_inherited_fds nohup python3 "$ROOT/deploy/local/smtp-sink.py" --smtp-port "$SMTP_PORT" --http-port "$SMTP_HTTP_PORT" \
         --dir "$MAIL_DIR" </dev/null >>"$LOG_DIR/smtp-sink.log" 2>&1 &
     echo $! >"$SMTP_SINK_PID"
     local deadline=$((SECONDS + 15))

@@ -1,7 +1,7 @@
 import Foundation
 import HromadaContracts
 import HromadaPostgres
-import HromadaWeb
+import HromadaRuntime
 
 extension IntakeStore {
     public func categories() async throws -> [CategoryEntry] {

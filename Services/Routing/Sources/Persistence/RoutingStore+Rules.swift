@@ -3,7 +3,6 @@ import HromadaContracts
 import HromadaCrypto
 import HromadaPostgres
 import HromadaRuntime
-import HromadaWeb
 
 /// Reference data and the versioned routing rules.
 extension RoutingStore {
