@@ -542,20 +542,27 @@ final class RabbitConnection {
             try check(rpcReply(), "queue.declare '\(queue.name)'")
         }
         for binding in topology.bindings {
-            let arena = CArena()
-            _ = amqp_queue_bind(
-                state, channel, arena.bytes(binding.queue), arena.bytes(binding.exchange),
-                arena.bytes(binding.routingKey), amqp_table_t(num_entries: 0, entries: nil))
-            try check(rpcReply(), "queue.bind '\(binding.queue)' to '\(binding.exchange)'")
+            try call(amqp_queue_bind, on: binding, "queue.bind '\(binding.queue)' to '\(binding.exchange)'")
         }
         for binding in topology.unbindings {
-            let arena = CArena()
-            _ = amqp_queue_unbind(
-                state, channel, arena.bytes(binding.queue), arena.bytes(binding.exchange),
-                arena.bytes(binding.routingKey), amqp_table_t(num_entries: 0, entries: nil))
-            try check(rpcReply(), "queue.unbind '\(binding.queue)' from '\(binding.exchange)'")
+            try call(amqp_queue_unbind, on: binding, "queue.unbind '\(binding.queue)' from '\(binding.exchange)'")
         }
         releaseBuffers()
+    }
+
+    /// Calls `method` (`amqp_queue_bind` or `amqp_queue_unbind`, which take the same arguments) for
+    /// `binding`, without binding arguments, and checks the broker's reply.
+    private func call<Reply>(
+        _ method: (
+            amqp_connection_state_t?, amqp_channel_t, amqp_bytes_t, amqp_bytes_t, amqp_bytes_t, amqp_table_t
+        ) -> UnsafeMutablePointer<Reply>?,
+        on binding: AMQPTopology.Binding, _ context: @autoclosure () -> String
+    ) throws {
+        let arena = CArena()
+        _ = method(
+            state, channel, arena.bytes(binding.queue), arena.bytes(binding.exchange),
+            arena.bytes(binding.routingKey), amqp_table_t(num_entries: 0, entries: nil))
+        try check(rpcReply(), context())
     }
 
     /// Passive declare: (messages ready, consumers). Throws channelClosed 404 when the queue is absent.
