@@ -148,6 +148,69 @@ enum LibCrypto {
         deinit { EVP_CIPHER_CTX_free(pointer) }
     }
 
+    /// One direction of AES-256-GCM: OpenSSL's Encrypt or Decrypt calls (the same arguments) and
+    /// their names, which errors report.
+    private struct GCMDirection: Sendable {
+        let initialise:
+            @Sendable (
+                OpaquePointer?, OpaquePointer?, OpaquePointer?, UnsafePointer<UInt8>?, UnsafePointer<UInt8>?
+            ) -> Int32
+        let initialiseName: String
+        let update:
+            @Sendable (
+                OpaquePointer?, UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<Int32>?, UnsafePointer<UInt8>?, Int32
+            ) -> Int32
+        let updateName: String
+
+        static let seal = GCMDirection(
+            initialise: EVP_EncryptInit_ex, initialiseName: "EVP_EncryptInit_ex",
+            update: EVP_EncryptUpdate, updateName: "EVP_EncryptUpdate")
+        static let open = GCMDirection(
+            initialise: EVP_DecryptInit_ex, initialiseName: "EVP_DecryptInit_ex",
+            update: EVP_DecryptUpdate, updateName: "EVP_DecryptUpdate")
+    }
+
+    /// A context for `direction` with AES-256-GCM, `key` and the 12-byte `nonce` set and
+    /// `associatedData` fed in.
+    private static func gcmContext(
+        _ direction: GCMDirection, key: [UInt8], nonce: [UInt8], associatedData: [UInt8]
+    ) throws -> CipherContext {
+        let ctx = try CipherContext()
+        guard direction.initialise(ctx.pointer, EVP_aes_256_gcm(), nil, nil, nil) == 1 else {
+            throw failure(direction.initialiseName)
+        }
+        guard EVP_CIPHER_CTX_ctrl(ctx.pointer, EVP_CTRL_AEAD_SET_IVLEN, Int32(gcmNonceLength), nil) == 1 else {
+            throw failure("EVP_CIPHER_CTX_ctrl(SET_IVLEN)")
+        }
+        let keyed = withBytes(key) { k, _ in
+            withBytes(nonce) { n, _ in direction.initialise(ctx.pointer, nil, nil, k, n) }
+        }
+        guard keyed == 1 else { throw failure(direction.initialiseName) }
+        if !associatedData.isEmpty {
+            var outLength: Int32 = 0
+            let rc = withBytes(associatedData) { a, count in
+                direction.update(ctx.pointer, nil, &outLength, a, Int32(count))
+            }
+            guard rc == 1 else { throw failure("\(direction.updateName)(AAD)") }
+        }
+        return ctx
+    }
+
+    /// Runs `input` through `ctx`, writing from `out[offset]` on; returns how many bytes it wrote.
+    private static func gcmUpdate(
+        _ direction: GCMDirection, _ ctx: CipherContext, _ input: [UInt8], into out: inout [UInt8], at offset: Int
+    ) throws -> Int {
+        guard !input.isEmpty else { return 0 }
+        var outLength: Int32 = 0
+        let rc = withBytes(input) { p, count in
+            out.withUnsafeMutableBufferPointer {
+                direction.update(ctx.pointer, $0.baseAddress! + offset, &outLength, p, Int32(count))
+            }
+        }
+        guard rc == 1 else { throw failure(direction.updateName) }
+        return Int(outLength)
+    }
+
     /// Returns nonce ‖ ciphertext ‖ tag.
     static func aesGCMSeal(_ plaintext: [UInt8], key: [UInt8], nonce: [UInt8], associatedData: [UInt8]) throws
         -> [UInt8]
@@ -161,37 +224,11 @@ enum LibCrypto {
         guard plaintext.count <= Int(Int32.max) - 64, associatedData.count <= Int(Int32.max) else {
             throw CryptoError(code: .invalidInput, function: "AES256GCM.seal", detail: "input too large")
         }
-        let ctx = try CipherContext()
-        guard EVP_EncryptInit_ex(ctx.pointer, EVP_aes_256_gcm(), nil, nil, nil) == 1 else {
-            throw failure("EVP_EncryptInit_ex")
-        }
-        guard EVP_CIPHER_CTX_ctrl(ctx.pointer, EVP_CTRL_AEAD_SET_IVLEN, Int32(gcmNonceLength), nil) == 1 else {
-            throw failure("EVP_CIPHER_CTX_ctrl(SET_IVLEN)")
-        }
-        let keyed = withBytes(key) { k, _ in
-            withBytes(nonce) { n, _ in EVP_EncryptInit_ex(ctx.pointer, nil, nil, k, n) }
-        }
-        guard keyed == 1 else { throw failure("EVP_EncryptInit_ex") }
-
-        var outLength: Int32 = 0
-        if !associatedData.isEmpty {
-            let rc = withBytes(associatedData) { a, count in
-                EVP_EncryptUpdate(ctx.pointer, nil, &outLength, a, Int32(count))
-            }
-            guard rc == 1 else { throw failure("EVP_EncryptUpdate(AAD)") }
-        }
+        let ctx = try gcmContext(.seal, key: key, nonce: nonce, associatedData: associatedData)
         var out = [UInt8](repeating: 0, count: gcmNonceLength + plaintext.count + 16 + gcmTagLength)
         out.replaceSubrange(0..<gcmNonceLength, with: nonce)
-        var written = 0
-        if !plaintext.isEmpty {
-            let rc = withBytes(plaintext) { p, count in
-                out.withUnsafeMutableBufferPointer {
-                    EVP_EncryptUpdate(ctx.pointer, $0.baseAddress! + gcmNonceLength, &outLength, p, Int32(count))
-                }
-            }
-            guard rc == 1 else { throw failure("EVP_EncryptUpdate") }
-            written += Int(outLength)
-        }
+        var written = try gcmUpdate(.seal, ctx, plaintext, into: &out, at: gcmNonceLength)
+        var outLength: Int32 = 0
         let finalRC = out.withUnsafeMutableBufferPointer {
             EVP_EncryptFinal_ex(ctx.pointer, $0.baseAddress! + gcmNonceLength + written, &outLength)
         }
@@ -224,40 +261,14 @@ enum LibCrypto {
         var tag = Array(sealed[(sealed.count - gcmTagLength)...])
         let ciphertext = Array(sealed[gcmNonceLength..<(sealed.count - gcmTagLength)])
 
-        let ctx = try CipherContext()
-        guard EVP_DecryptInit_ex(ctx.pointer, EVP_aes_256_gcm(), nil, nil, nil) == 1 else {
-            throw failure("EVP_DecryptInit_ex")
-        }
-        guard EVP_CIPHER_CTX_ctrl(ctx.pointer, EVP_CTRL_AEAD_SET_IVLEN, Int32(gcmNonceLength), nil) == 1 else {
-            throw failure("EVP_CIPHER_CTX_ctrl(SET_IVLEN)")
-        }
-        let keyed = withBytes(key) { k, _ in
-            withBytes(nonce) { n, _ in EVP_DecryptInit_ex(ctx.pointer, nil, nil, k, n) }
-        }
-        guard keyed == 1 else { throw failure("EVP_DecryptInit_ex") }
-
-        var outLength: Int32 = 0
-        if !associatedData.isEmpty {
-            let rc = withBytes(associatedData) { a, count in
-                EVP_DecryptUpdate(ctx.pointer, nil, &outLength, a, Int32(count))
-            }
-            guard rc == 1 else { throw failure("EVP_DecryptUpdate(AAD)") }
-        }
+        let ctx = try gcmContext(.open, key: key, nonce: nonce, associatedData: associatedData)
         var out = [UInt8](repeating: 0, count: ciphertext.count + 16)
-        var written = 0
-        if !ciphertext.isEmpty {
-            let rc = withBytes(ciphertext) { c, count in
-                out.withUnsafeMutableBufferPointer {
-                    EVP_DecryptUpdate(ctx.pointer, $0.baseAddress!, &outLength, c, Int32(count))
-                }
-            }
-            guard rc == 1 else { throw failure("EVP_DecryptUpdate") }
-            written += Int(outLength)
-        }
+        var written = try gcmUpdate(.open, ctx, ciphertext, into: &out, at: 0)
         let tagRC = tag.withUnsafeMutableBufferPointer {
             EVP_CIPHER_CTX_ctrl(ctx.pointer, EVP_CTRL_AEAD_SET_TAG, Int32(gcmTagLength), $0.baseAddress)
         }
         guard tagRC == 1 else { throw failure("EVP_CIPHER_CTX_ctrl(SET_TAG)") }
+        var outLength: Int32 = 0
         let finalRC = out.withUnsafeMutableBufferPointer {
             EVP_DecryptFinal_ex(ctx.pointer, $0.baseAddress! + written, &outLength)
         }
