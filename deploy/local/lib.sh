@@ -98,74 +98,9 @@ mkdir -p "$RUN_DIR" "$LOG_DIR" "$MAIL_DIR" "$RABBIT_DIR" "$PG_DIR"
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
-# port_open PORT [HOST]: true when something accepts TCP connections there.
-port_open() {
-    timeout 2 bash -c "exec 3<>/dev/tcp/${2:-127.0.0.1}/$1" 2>/dev/null
-}
-
-# wait_port open|closed PORT SECONDS: true once the port is open (closed), false after SECONDS.
-wait_port() {
-    local want=$1 port=$2 deadline=$((SECONDS + $3)) now
-    while :; do
-        if port_open "$port"; then now=open; else now=closed; fi
-        [[ "$now" == "$want" ]] && return 0
-        ((SECONDS < deadline)) || return 1
-        sleep 0.2
-    done
-}
-wait_port_open() { wait_port open "$@"; }
-wait_port_closed() { wait_port closed "$@"; }
-
-# exec_without_inherited_fds CMD...: closes every descriptor above stderr and execs CMD in this
-# process. Daemons (postgres, RabbitMQ, the sink, the services) must not keep a pipe or socket of
-# whoever called us: Foundation's Process on Linux waits for such a descriptor to close, so a test
-# calling infra.sh would otherwise hang until the daemon stops. Called with `&` it runs in the
-# background child itself, so `$!` is CMD's own pid.
-exec_without_inherited_fds() {
-    local fd
-    for fd in /proc/$BASHPID/fd/*; do
-        fd=${fd##*/}
-        if [[ "$fd" =~ ^[0-9]+$ ]] && ((fd > 2)); then
-            eval "exec $fd>&-" 2>/dev/null || true
-        fi
-    done
-    exec "$@"
-}
-
-# without_inherited_fds CMD...: the same in a subshell, for a CMD that daemonizes itself (with `&`,
-# `$!` would be the subshell's pid, not the program's: use exec_without_inherited_fds there).
-without_inherited_fds() { (exec_without_inherited_fds "$@"); }
-
-# pid_alive PIDFILE: true when the file names a live process.
-pid_alive() {
-    local pid
-    [[ -s "$1" ]] || return 1
-    pid="$(head -n1 "$1" | tr -dc 0-9)"
-    [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null
-}
-
-# stop_pidfile PIDFILE NAME [SECONDS]: SIGTERM, wait, then SIGKILL. Safe when nothing runs.
-stop_pidfile() {
-    local file=$1 name=$2 grace=${3:-15} pid deadline
-    if ! pid_alive "$file"; then
-        rm -f "$file"
-        return 0
-    fi
-    pid="$(head -n1 "$file" | tr -dc 0-9)"
-    log "stopping $name (pid $pid)"
-    kill -TERM "$pid" 2>/dev/null || true
-    deadline=$((SECONDS + grace))
-    while kill -0 "$pid" 2>/dev/null; do
-        if ((SECONDS >= deadline)); then
-            log "$name did not stop within ${grace}s: SIGKILL"
-            kill -KILL "$pid" 2>/dev/null || true
-            sleep 0.5
-            break
-        fi
-        sleep 0.2
-    done
-    rm -f "$file"
-}
+# port_open, wait_port, exec_without_inherited_fds, pid_alive, stop_pidfile (shared with kannel.sh).
+# shellcheck source=deploy/local/processes.sh
+source "$ROOT/deploy/local/processes.sh"
 
 # --------------------------------------------------------------------------- the SMTP sink
 

@@ -30,50 +30,16 @@ CONF="$STATE_DIR/kannel.conf"
 
 log() { printf '[%s] kannel: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'error: kannel: %s\n' "$*" >&2; exit 1; }
-port_open() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
-wait_port() {
-    local deadline=$((SECONDS + $2))
-    until port_open "$1"; do
-        ((SECONDS < deadline)) || return 1
-        sleep 0.2
-    done
-}
-pid_alive() {
-    local pid
-    [[ -s "$1" ]] || return 1
-    pid="$(head -n1 "$1" | tr -dc 0-9)"
-    [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && [[ "$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null)" != Z ]]
-}
+# port_open, wait_port_open, exec_without_inherited_fds, pid_alive, stop_pidfile: the local set-up's.
+# shellcheck source=deploy/local/processes.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../processes.sh"
 # detach PIDFILE LOGFILE CMD...: runs CMD in the background, in a session of its own, with no
 # descriptor of the caller above stderr (a test process waits on those), and records its pid.
 detach() {
     local pidfile=$1 logfile=$2
     shift 2
-    (
-        for fd in /proc/$BASHPID/fd/*; do
-            fd=${fd##*/}
-            if [[ "$fd" =~ ^[0-9]+$ ]] && ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
-        done
-        exec setsid "$@" </dev/null >>"$logfile" 2>&1
-    ) &
+    exec_without_inherited_fds setsid "$@" </dev/null >>"$logfile" 2>&1 &
     echo $! >"$pidfile"
-}
-stop_pid() {
-    local file=$1 name=$2 pid deadline
-    if ! pid_alive "$file"; then rm -f "$file"; return 0; fi
-    pid="$(head -n1 "$file" | tr -dc 0-9)"
-    kill -TERM "$pid" 2>/dev/null || true
-    deadline=$((SECONDS + 10))
-    while pid_alive "$file"; do
-        if ((SECONDS >= deadline)); then
-            log "$name did not stop within 10 s: SIGKILL"
-            kill -KILL "$pid" 2>/dev/null || true
-            sleep 0.3
-            break
-        fi
-        sleep 0.2
-    done
-    rm -f "$file"
 }
 
 write_conf() {
@@ -103,7 +69,7 @@ cmd_start() {
         write_conf
         log "starting bearerbox (fake SMSC on 127.0.0.1:$SMSC_PORT)"
         detach "$RUN_DIR/kannel-bearerbox.pid" "$LOG_DIR/kannel-bearerbox.out" "$BEARERBOX" -v 1 "$CONF"
-        wait_port "$SMSBOX_PORT" 20 && wait_port "$SMSC_PORT" 20 \
+        wait_port_open "$SMSBOX_PORT" 20 && wait_port_open "$SMSC_PORT" 20 \
             || { tail -n 20 "$LOG_DIR/kannel-bearerbox.log" >&2 || true; die "bearerbox did not start"; }
     fi
     if ! pid_alive "$RUN_DIR/kannel-fakesmsc.pid"; then
@@ -116,13 +82,14 @@ cmd_start() {
         log "starting smsbox (sendsms on 127.0.0.1:$SENDSMS_PORT)"
         detach "$RUN_DIR/kannel-smsbox.pid" "$LOG_DIR/kannel-smsbox.out" "$SMSBOX" -v 2 "$CONF"
     fi
-    wait_port "$SENDSMS_PORT" 20 || { tail -n 20 "$LOG_DIR/kannel-smsbox.log" >&2 || true; die "smsbox did not start"; }
+    wait_port_open "$SENDSMS_PORT" 20 \
+        || { tail -n 20 "$LOG_DIR/kannel-smsbox.log" >&2 || true; die "smsbox did not start"; }
 }
 
 cmd_stop() {
-    stop_pid "$RUN_DIR/kannel-smsbox.pid" smsbox
-    stop_pid "$RUN_DIR/kannel-fakesmsc.pid" fakesmsc
-    stop_pid "$RUN_DIR/kannel-bearerbox.pid" bearerbox
+    stop_pidfile "$RUN_DIR/kannel-smsbox.pid" smsbox 10
+    stop_pidfile "$RUN_DIR/kannel-fakesmsc.pid" fakesmsc 10
+    stop_pidfile "$RUN_DIR/kannel-bearerbox.pid" bearerbox 10
 }
 
 cmd_status() {
