@@ -79,31 +79,21 @@ public enum JSONValue: Codable, Sendable, Hashable {
     }
 
     public func hash(into hasher: inout Hasher) {
+        /// A case's tag, then its value.
+        func combine(_ tag: Int, _ value: some Hashable) {
+            hasher.combine(tag)
+            hasher.combine(value)
+        }
         switch self {
         case .null: hasher.combine(0)
-        case .bool(let b):
-            hasher.combine(1)
-            hasher.combine(b)
-        case .int(let i):
-            hasher.combine(2)
-            hasher.combine(i)
+        case .bool(let b): combine(1, b)
+        case .int(let i): combine(2, i)
         case .double(let d):
-            if let i = JSONValue.double(d).intValue {
-                hasher.combine(2)
-                hasher.combine(i)
-            } else {
-                hasher.combine(3)
-                hasher.combine(d)
-            }
-        case .string(let s):
-            hasher.combine(4)
-            hasher.combine(s)
-        case .array(let a):
-            hasher.combine(5)
-            hasher.combine(a)
-        case .object(let o):
-            hasher.combine(6)
-            hasher.combine(o)
+            // A whole number hashes as the `.int` it equals.
+            if let i = JSONValue.double(d).intValue { combine(2, i) } else { combine(3, d) }
+        case .string(let s): combine(4, s)
+        case .array(let a): combine(5, a)
+        case .object(let o): combine(6, o)
         }
     }
 

@@ -106,7 +106,7 @@ private struct KeyedLowercasing<Key: CodingKey>: KeyedEncodingContainerProtocol 
     }
 }
 
-private struct UnkeyedLowercasing: UnkeyedEncodingContainer {
+private struct UnkeyedLowercasing: UnkeyedEncodingContainer, PassesPrimitivesThrough {
     var base: any UnkeyedEncodingContainer
     var codingPath: [any CodingKey] { base.codingPath }
     var count: Int { base.count }
@@ -115,27 +115,14 @@ private struct UnkeyedLowercasing: UnkeyedEncodingContainer {
         if let uuid = value as? UUID {
             try base.encode(uuid.uuidString.lowercased())
         } else if Lowercasing.isLeaf(value) {
-            try base.encode(value)
+            try passThrough(value)
         } else {
             try value.encode(to: LowercasingEncoder(base: base.superEncoder()))
         }
     }
 
     mutating func encodeNil() throws { try base.encodeNil() }
-    mutating func encode(_ value: Bool) throws { try base.encode(value) }
-    mutating func encode(_ value: String) throws { try base.encode(value) }
-    mutating func encode(_ value: Double) throws { try base.encode(value) }
-    mutating func encode(_ value: Float) throws { try base.encode(value) }
-    mutating func encode(_ value: Int) throws { try base.encode(value) }
-    mutating func encode(_ value: Int8) throws { try base.encode(value) }
-    mutating func encode(_ value: Int16) throws { try base.encode(value) }
-    mutating func encode(_ value: Int32) throws { try base.encode(value) }
-    mutating func encode(_ value: Int64) throws { try base.encode(value) }
-    mutating func encode(_ value: UInt) throws { try base.encode(value) }
-    mutating func encode(_ value: UInt8) throws { try base.encode(value) }
-    mutating func encode(_ value: UInt16) throws { try base.encode(value) }
-    mutating func encode(_ value: UInt32) throws { try base.encode(value) }
-    mutating func encode(_ value: UInt64) throws { try base.encode(value) }
+    mutating func passThrough<T: Encodable>(_ value: T) throws { try base.encode(value) }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<
         NestedKey
@@ -150,7 +137,7 @@ private struct UnkeyedLowercasing: UnkeyedEncodingContainer {
     mutating func superEncoder() -> any Encoder { LowercasingEncoder(base: base.superEncoder()) }
 }
 
-private struct SingleValueLowercasing: SingleValueEncodingContainer {
+private struct SingleValueLowercasing: SingleValueEncodingContainer, PassesPrimitivesThrough {
     var base: any SingleValueEncodingContainer
     /// The encoder `base` came from: a composite value is encoded into it through the proxy.
     let encoder: any Encoder
@@ -160,25 +147,37 @@ private struct SingleValueLowercasing: SingleValueEncodingContainer {
         if let uuid = value as? UUID {
             try base.encode(uuid.uuidString.lowercased())
         } else if Lowercasing.isLeaf(value) {
-            try base.encode(value)
+            try passThrough(value)
         } else {
             try value.encode(to: LowercasingEncoder(base: encoder))
         }
     }
 
     mutating func encodeNil() throws { try base.encodeNil() }
-    mutating func encode(_ value: Bool) throws { try base.encode(value) }
-    mutating func encode(_ value: String) throws { try base.encode(value) }
-    mutating func encode(_ value: Double) throws { try base.encode(value) }
-    mutating func encode(_ value: Float) throws { try base.encode(value) }
-    mutating func encode(_ value: Int) throws { try base.encode(value) }
-    mutating func encode(_ value: Int8) throws { try base.encode(value) }
-    mutating func encode(_ value: Int16) throws { try base.encode(value) }
-    mutating func encode(_ value: Int32) throws { try base.encode(value) }
-    mutating func encode(_ value: Int64) throws { try base.encode(value) }
-    mutating func encode(_ value: UInt) throws { try base.encode(value) }
-    mutating func encode(_ value: UInt8) throws { try base.encode(value) }
-    mutating func encode(_ value: UInt16) throws { try base.encode(value) }
-    mutating func encode(_ value: UInt32) throws { try base.encode(value) }
-    mutating func encode(_ value: UInt64) throws { try base.encode(value) }
+    mutating func passThrough<T: Encodable>(_ value: T) throws { try base.encode(value) }
+}
+
+/// The primitive overloads the unkeyed and single-value containers share: a primitive cannot hold a
+/// UUID, so each goes to the underlying container as it is (its own strategies, e.g. for floats,
+/// apply there).
+private protocol PassesPrimitivesThrough {
+    /// Hands `value` to the underlying container unchanged.
+    mutating func passThrough<T: Encodable>(_ value: T) throws
+}
+
+extension PassesPrimitivesThrough {
+    mutating func encode(_ value: Bool) throws { try passThrough(value) }
+    mutating func encode(_ value: String) throws { try passThrough(value) }
+    mutating func encode(_ value: Double) throws { try passThrough(value) }
+    mutating func encode(_ value: Float) throws { try passThrough(value) }
+    mutating func encode(_ value: Int) throws { try passThrough(value) }
+    mutating func encode(_ value: Int8) throws { try passThrough(value) }
+    mutating func encode(_ value: Int16) throws { try passThrough(value) }
+    mutating func encode(_ value: Int32) throws { try passThrough(value) }
+    mutating func encode(_ value: Int64) throws { try passThrough(value) }
+    mutating func encode(_ value: UInt) throws { try passThrough(value) }
+    mutating func encode(_ value: UInt8) throws { try passThrough(value) }
+    mutating func encode(_ value: UInt16) throws { try passThrough(value) }
+    mutating func encode(_ value: UInt32) throws { try passThrough(value) }
+    mutating func encode(_ value: UInt64) throws { try passThrough(value) }
 }
