@@ -272,17 +272,9 @@ public enum RoutingJSON {
         }
     }
 
-    public struct Rule: Codable, Sendable, Hashable {
-        public var category: String
-        public var district: String?
-        public var authority: String
-
-        public init(category: String, district: String? = nil, authority: String) {
-            self.category = category
-            self.district = district
-            self.authority = authority
-        }
-    }
+    /// One rule, `{category, district?, authority}` (no district: any district): the very rule
+    /// `routing-rules.changed` carries.
+    public typealias Rule = RoutingRulesChanged.Rule
 
     /// `GET /v1/routing-rules` and the answer of `PUT`.
     public struct RuleSet: Codable, Sendable, Equatable {
