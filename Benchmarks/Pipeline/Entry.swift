@@ -76,14 +76,11 @@ struct Entry: AsyncParsableCommand {
         let runTag = String(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(8)).lowercased()
         let startedAt = ISO8601.format(Date())
         func say(_ text: String) { FileHandle.standardError.write(Data("[bench] \(text)\n".utf8)) }
-        let phaseList = phases.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
-            !$0.isEmpty
-        }
+        let phaseList = Self.items(phases)
         for phase in phaseList where !["max", "sustained", "rate", "soak"].contains(phase) {
             throw ValidationError("unknown phase \(phase) (max, sustained, rate, soak)")
         }
-        let ceilingList = Set(
-            ceilings.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        let ceilingList = Set(Self.items(ceilings))
         for ceiling in ceilingList where !["broker", "postgres", "smtp"].contains(ceiling) {
             throw ValidationError("unknown ceiling \(ceiling) (broker, postgres, smtp)")
         }
@@ -175,10 +172,7 @@ struct Entry: AsyncParsableCommand {
             }
         }
         if which.contains("smtp") {
-            let others = smtpCompare.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
-                !$0.isEmpty
-            }
-            for url in [smtpURL] + others {
+            for url in [smtpURL] + Self.items(smtpCompare) {
                 say("ceiling: SMTP acceptance at \(url), \(smtpConnections) connections, \(smtpSeconds) s")
                 do {
                     let result = try await SMTPCeiling.measure(
@@ -253,9 +247,7 @@ struct Entry: AsyncParsableCommand {
 
         // The observer queue, then the phases.
         let observer = try await EventObserver(amqp: amqp, runTag: runTag, logger: logger)
-        var watched = ["intake", "routing", "notification", "audit"].map {
-            WatchedProcess(name: "hromada-\($0)", selector: .pidFile("\(runDir)/hromada-\($0).pid"))
-        }
+        var watched = TargetTable.services.map { WatchedProcess(name: $0, selector: .pidFile("\(runDir)/\($0).pid")) }
         watched.append(WatchedProcess(name: "postgres (all backends)", selector: .command("postgres")))
         watched.append(WatchedProcess(name: "rabbitmq (beam.smp)", selector: .command("beam.smp")))
         watched.append(WatchedProcess(name: "smtp sink", selector: .pidFile("\(runDir)/smtp-sink.pid")))
@@ -322,6 +314,11 @@ struct Entry: AsyncParsableCommand {
         return reports
     }
 
+    /// The non-empty items of a comma-separated option, trimmed.
+    static func items(_ option: String) -> [String] {
+        option.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
     /// The process names of a postfix instance (deploy/bench/postfix.sh), watched as one group.
     static let postfixProcesses = [
         "master", "smtpd", "cleanup", "qmgr", "trivial-rewrite", "discard", "anvil",
@@ -346,10 +343,7 @@ struct Entry: AsyncParsableCommand {
         }
         let firstDue = submissions.map(\.dueWall).min() ?? phaseStart
         let lastAnswer = submissions.map { $0.dueWall.addingTimeInterval($0.latency) }.max() ?? phaseStart
-        if !refused.isEmpty {
-            let counts = refused.sorted { $0.key < $1.key }.map { "\($0.value)× \($0.key)" }
-            say("phase \(name): refused/failed: \(counts.joined(separator: ", "))")
-        }
+        if !refused.isEmpty { say("phase \(name): refused/failed: \(Markdown.refusals(refused))") }
         let submitting = String(format: "%.1f", lastAnswer.timeIntervalSince(firstDue))
         say("phase \(name): \(accepted.count) of \(count) registered in \(submitting) s; draining")
 
@@ -388,15 +382,10 @@ struct Entry: AsyncParsableCommand {
         let loadAfter = Self.loadAverage()
         let timelines = observer.snapshot()
 
-        var http: [Double] = []
-        var assigned: [Double] = []
-        var notified: [Double] = []
-        var auditRegistered: [Double] = []
-        var auditAssigned: [Double] = []
-        var complete: [Double] = []
+        // Seconds of each latency of the report, by the field that keeps it.
+        var samples: [LatencyField: [Double]] = [\.registration: submissions.filter { $0.status == 201 }.map(\.latency)]
         var outcomes: [SoakAnalysis.Outcome] = []
         var lastCompletion = firstDue
-        for s in submissions { if s.status == 201 { http.append(s.latency) } }
         for s in submissions {
             var outcome = SoakAnalysis.Outcome(
                 due: s.dueWall, registered: s.status == 201, registrationSeconds: s.latency)
@@ -404,15 +393,17 @@ struct Entry: AsyncParsableCommand {
             guard s.status == 201, let id = s.appealId, let t0 = s.registeredAt else { continue }
             let timeline = timelines[id]
             let entries = audit.entries[id]
-            if let a = timeline?.assigned { assigned.append(a.timeIntervalSince(t0)) }
-            if let n = timeline?.residentNotified { notified.append(n.timeIntervalSince(t0)) }
-            if let r = entries?.registered { auditRegistered.append(r.timeIntervalSince(t0)) }
-            if let r = entries?.assigned { auditAssigned.append(r.timeIntervalSince(t0)) }
-            if let a = timeline?.assigned, let n = timeline?.residentNotified, let r1 = entries?.registered,
-                let r2 = entries?.assigned
-            {
-                let done = max(a, n, r1, r2)
-                complete.append(done.timeIntervalSince(t0))
+            // The four stages after registration; the appeal is complete when it reached all of them.
+            let stages: [(field: LatencyField, reached: Date?)] = [
+                (\.toTicketAssigned, timeline?.assigned), (\.toResidentNotified, timeline?.residentNotified),
+                (\.toAuditRegistered, entries?.registered), (\.toAuditAssigned, entries?.assigned),
+            ]
+            for case let (field, reached?) in stages {
+                samples[field, default: []].append(reached.timeIntervalSince(t0))
+            }
+            let reached = stages.compactMap(\.reached)
+            if reached.count == stages.count, let done = reached.max() {
+                samples[\.toComplete, default: []].append(done.timeIntervalSince(t0))
                 outcome.endToEndSeconds = done.timeIntervalSince(t0)
                 outcome.completedAt = done
                 if done > lastCompletion { lastCompletion = done }
@@ -430,19 +421,16 @@ struct Entry: AsyncParsableCommand {
         }
         let submitSeconds = max(lastAnswer.timeIntervalSince(firstDue), 0.001)
         let e2eSeconds = max(lastCompletion.timeIntervalSince(firstDue), 0.001)
+        let completed = samples[\.toComplete]?.count ?? 0
         var report = PhaseReport(
             name: name, shape: "\(shape)", offered: count, accepted: accepted.count, refused: refused,
             submitSeconds: submitSeconds, registrationsPerSecond: Double(accepted.count) / submitSeconds,
-            completed: complete.count, endToEndSeconds: e2eSeconds,
-            endToEndPerSecond: Double(complete.count) / e2eSeconds,
-            registration: Percentiles(seconds: http), toTicketAssigned: Percentiles(seconds: assigned),
-            toResidentNotified: Percentiles(seconds: notified),
-            toAuditRegistered: Percentiles(seconds: auditRegistered),
-            toAuditAssigned: Percentiles(seconds: auditAssigned), toComplete: Percentiles(seconds: complete),
+            completed: completed, endToEndSeconds: e2eSeconds, endToEndPerSecond: Double(completed) / e2eSeconds,
             auditRows: rows.rows, auditAppendedPerSecond: rows.perSecond, auditPeakPerSecond: rows.peak,
             processes: usage.usage, peakQueueDepth: usage.queueDepth, peakOutboxLag: usage.outboxLag,
             machineBusyPercent: usage.machineBusyPercent, loadAverageBefore: loadBefore, loadAverageAfter: loadAfter,
             observedEvents: observer.eventCounts())
+        for (field, seconds) in samples { report[keyPath: field] = Percentiles(seconds: seconds) }
         if case .open(let offeredRate, _) = shape {
             // Sustained throughput: appeals completed while the load was being offered, per second of it.
             let window = Double(count) / offeredRate
@@ -459,8 +447,7 @@ struct Entry: AsyncParsableCommand {
                 outcomes: outcomes, start: firstDue, seconds: windowSeconds, count: windowCount,
                 usage: perWindow)
             report.windows = windows
-            report.soak = SoakVerdict(
-                windows: windows, services: ["intake", "routing", "notification", "audit"].map { "hromada-\($0)" })
+            report.soak = SoakVerdict(windows: windows, services: TargetTable.services)
         }
         return report
     }

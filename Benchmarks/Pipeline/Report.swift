@@ -75,7 +75,22 @@ struct PhaseReport: Codable, Sendable {
     /// Soak: per window, and the flatness verdict.
     var windows: [SoakWindow]? = nil
     var soak: SoakVerdict? = nil
+
+    /// The latencies above, in the order of the report's table, with their labels.
+    static var latencies: [(label: String, field: LatencyField)] {
+        [
+            ("registration (HTTP round trip)", \.registration),
+            ("registered → ticket.assigned", \.toTicketAssigned),
+            ("registered → resident notification.sent", \.toResidentNotified),
+            ("registered → audit appended (appeal.registered)", \.toAuditRegistered),
+            ("registered → audit appended (ticket.assigned)", \.toAuditAssigned),
+            ("registered → all of the above", \.toComplete),
+        ]
+    }
 }
+
+/// Where a phase report keeps one latency.
+typealias LatencyField = WritableKeyPath<PhaseReport, Percentiles?>
 
 struct MachineInfo: Codable, Sendable {
     var processors: Int
@@ -108,6 +123,14 @@ enum Markdown {
         return String(format: "%.1f %%", part / whole * 100)
     }
 
+    /// The entries of `dictionary` by key, each written by `item`, separated by commas.
+    static func list<Value>(_ dictionary: [String: Value], _ item: (String, Value) -> String) -> String {
+        dictionary.sorted { $0.key < $1.key }.map { item($0.key, $0.value) }.joined(separator: ", ")
+    }
+
+    /// Refused or failed submissions by kind: `7× HTTP 429, 3× connect`.
+    static func refusals(_ refused: [String: Int]) -> String { list(refused) { "\($1)× \($0)" } }
+
     /// A Markdown table: the header row, its rule, one row per entry (each as many cells as the header).
     static func table(_ header: [String], _ rows: [[String]]) -> String {
         func line(_ cells: [String]) -> String { "| " + cells.joined(separator: " | ") + " |\n" }
@@ -125,10 +148,7 @@ enum Markdown {
         out +=
             "Machine: \(m.processors) CPUs, \(m.memoryMiB) MiB, \(m.kernel); PostgreSQL \(m.postgresVersion ?? "?"), "
         out += "RabbitMQ \(m.rabbitmqVersion ?? "?") (Erlang \(m.erlangVersion ?? "?")); bench built \(m.swiftBuild).\n"
-        out +=
-            "Settings: "
-            + report.settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
-            + "\n\n"
+        out += "Settings: " + list(report.settings) { "\($0)=\($1)" } + "\n\n"
 
         let c = report.ceilings
         out += "### Ceilings (same run)\n\n"
@@ -166,11 +186,7 @@ enum Markdown {
         for p in report.phases {
             out += "\n### Phase \(p.name): \(p.shape)\n\n"
             out += "Offered \(p.offered), registered \(p.accepted)"
-            if !p.refused.isEmpty {
-                out +=
-                    ", refused/failed "
-                    + p.refused.sorted { $0.key < $1.key }.map { "\($0.value)× \($0.key)" }.joined(separator: ", ")
-            }
+            if !p.refused.isEmpty { out += ", refused/failed " + refusals(p.refused) }
             out += "; completed end-to-end \(p.completed).\n\n"
             out +=
                 table(
@@ -191,18 +207,11 @@ enum Markdown {
                         ("machine CPU busy (both cores)", "\(number(p.machineBusyPercent, 0)) %"),
                         ("load average before → after", "\(p.loadAverageBefore) → \(p.loadAverageAfter)"),
                     ]) + "\n"
-            let latencies: [(String, Percentiles?)] = [
-                ("registration (HTTP round trip)", p.registration),
-                ("registered → ticket.assigned", p.toTicketAssigned),
-                ("registered → resident notification.sent", p.toResidentNotified),
-                ("registered → audit appended (appeal.registered)", p.toAuditRegistered),
-                ("registered → audit appended (ticket.assigned)", p.toAuditAssigned),
-                ("registered → all of the above", p.toComplete),
-            ]
             out += table(
                 ["latency (ms)", "n", "p50", "p95", "p99", "max"],
-                latencies.map { name, v in
-                    [name, "\(v?.count ?? 0)"] + [v?.p50, v?.p95, v?.p99, v?.max].map { number($0, 1) }
+                PhaseReport.latencies.map { label, field in
+                    let v = p[keyPath: field]
+                    return [label, "\(v?.count ?? 0)"] + [v?.p50, v?.p95, v?.p99, v?.max].map { number($0, 1) }
                 })
             out += "\n"
             out += table(
@@ -241,18 +250,14 @@ enum Markdown {
                         [$0.name, number($0.cpuPercent, 0), number($0.peakRSSMiB, 1), number($0.highWaterMiB, 1)]
                     })
             if !p.peakQueueDepth.isEmpty {
-                out +=
-                    "\nPeak queue depth (ready + unacked): "
-                    + p.peakQueueDepth.sorted { $0.key < $1.key }.filter {
-                        $0.value > 0 || !$0.key.contains(".retry") && !$0.key.hasSuffix(".dead")
-                    }
-                    .map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
+                // Retry and dead-letter queues only when something reached them.
+                let queues = p.peakQueueDepth.filter {
+                    $0.value > 0 || !$0.key.contains(".retry") && !$0.key.hasSuffix(".dead")
+                }
+                out += "\nPeak queue depth (ready + unacked): " + list(queues) { "\($0) \($1)" } + "\n"
             }
             if !p.peakOutboxLag.isEmpty {
-                out +=
-                    "\nPeak outbox lag (rows): "
-                    + p.peakOutboxLag.sorted { $0.key < $1.key }.map { "\($0.key) \(number($0.value))" }.joined(
-                        separator: ", ") + "\n"
+                out += "\nPeak outbox lag (rows): " + list(p.peakOutboxLag) { "\($0) \(number($1))" } + "\n"
             }
             if let rate = p.sustainedPerSecond, let seconds = p.offeredSeconds {
                 out +=
@@ -318,9 +323,9 @@ enum Markdown {
         if let verdict {
             out +=
                 "\nSoak verdict (last window within \(number(verdict.tolerance * 100)) % of the first): end-to-end p99 "
-                + "\(verdict.p99Flat ? "flat" : "NOT flat") "
+                + "\(SoakVerdict.word(verdict.p99Flat)) "
                 + "(\(number(verdict.firstP99, 1)) → \(number(verdict.lastP99, 1)) ms), "
-                + "memory \(verdict.memoryFlat ? "flat" : "NOT flat"); "
+                + "memory \(SoakVerdict.word(verdict.memoryFlat)); "
                 + "overall **\(verdict.flat ? "flat" : "not flat")**.\n"
         }
         return out

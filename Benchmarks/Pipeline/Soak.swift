@@ -30,6 +30,9 @@ struct SoakVerdict: Codable, Sendable {
     var memoryFlat: Bool
     var flat: Bool { p99Flat && memoryFlat }
 
+    /// How the report words one half of the verdict.
+    static func word(_ flat: Bool) -> String { flat ? "flat" : "NOT flat" }
+
     init(windows: [SoakWindow], services: [String], tolerance: Double = 0.2) {
         self.tolerance = tolerance
         let first = windows.first

@@ -195,8 +195,7 @@ enum TargetTable {
                     ratioPercent: verdict.firstP99.flatMap { a in verdict.lastP99.map { $0 / a * 100 } },
                     met: verdict.flat,
                     note:
-                        "p99 \(verdict.p99Flat ? "flat" : "NOT flat"), "
-                        + "memory \(verdict.memoryFlat ? "flat" : "NOT flat"); "
+                        "p99 \(SoakVerdict.word(verdict.p99Flat)), memory \(SoakVerdict.word(verdict.memoryFlat)); "
                         + "\(soak.windows?.count ?? 0) windows; the issue asks for 600 s at 300/s"))
         } else {
             rows.append(.notMeasured("10-minute soak at 300/s, p99 and memory flat", note: "run the phase `soak`"))
