@@ -72,9 +72,18 @@ struct ManagementAPI: Sendable {
         authorization = "Basic " + Data(auth.utf8).base64EncodedString()
     }
 
+    /// A new keep-alive connection to the API.
+    func connect() -> BlockingHTTPConnection { BlockingHTTPConnection(host: host, port: port, timeoutSeconds: 5) }
+
+    /// GET `path` on a connection of its own, closed afterwards.
     func get(_ path: String) -> Any? {
-        let connection = BlockingHTTPConnection(host: host, port: port, timeoutSeconds: 5)
+        let connection = connect()
         defer { connection.close() }
+        return get(path, on: connection)
+    }
+
+    /// GET `path` on `connection`: the decoded JSON of a 200 answer, else nil.
+    func get(_ path: String, on connection: BlockingHTTPConnection) -> Any? {
         guard
             let response = try? connection.request(
                 method: "GET", path: path, headers: [("Authorization", authorization)]),

@@ -56,8 +56,8 @@ final class Sampler: Sendable {
 
     let processes: [WatchedProcess]
     let interval: Double
-    let managementBase: String
-    let managementAuth: String
+    /// The broker's management API (queue depths); nil when its URL is not usable.
+    let management: ManagementAPI?
     let vhost: String
     let metricsPorts: [String: UInt16]
     private let state = Mutex(State())
@@ -70,17 +70,7 @@ final class Sampler: Sendable {
         self.interval = interval
         self.vhost = vhost
         self.metricsPorts = metricsPorts
-        // http://user:pass@host:port
-        var base = managementURL
-        var auth = "guest:guest"
-        if let schemeEnd = base.range(of: "://"),
-            let at = base.range(of: "@", range: schemeEnd.upperBound..<base.endIndex)
-        {
-            auth = String(base[schemeEnd.upperBound..<at.lowerBound])
-            base = String(base[..<schemeEnd.upperBound]) + String(base[at.upperBound...])
-        }
-        managementBase = base
-        managementAuth = Data(auth.utf8).base64EncodedString()
+        management = try? ManagementAPI(url: managementURL)
     }
 
     static let clockTicks = Double(sysconf(Int32(_SC_CLK_TCK)))
@@ -105,10 +95,7 @@ final class Sampler: Sendable {
         procThread.name = "bench-sampler-proc"
         procThread.start()
         let brokerThread = Thread { [self] in
-            let management = try? parseHTTPBase(managementBase)
-            let managementConnection = management.map {
-                BlockingHTTPConnection(host: $0.host, port: $0.port, timeoutSeconds: 5)
-            }
+            let managementConnection = management?.connect()
             let metricConnections = metricsPorts.mapValues {
                 BlockingHTTPConnection(host: "127.0.0.1", port: $0, timeoutSeconds: 5)
             }
@@ -135,13 +122,7 @@ final class Sampler: Sendable {
             let seconds = max(state.stopped - state.started, 0.001)
             var usage: [ProcessUsage] = []
             for process in processes {
-                let before = state.startTicks[process.name] ?? [:]
-                let after = end.ticks[process.name] ?? [:]
-                var ticks: UInt64 = 0
-                for (pid, value) in after {
-                    // A process that appeared during the phase counts from zero.
-                    ticks += value >= (before[pid] ?? 0) ? value - (before[pid] ?? 0) : 0
-                }
+                let ticks = Self.ticks(from: state.startTicks[process.name] ?? [:], to: end.ticks[process.name] ?? [:])
                 let pids = Array((state.pids[process.name] ?? []).union(end.pids[process.name] ?? [])).sorted()
                 var hwm: Double?
                 if case .pidFile = process.selector, let pid = pids.first, let status = Self.status(pid) {
@@ -174,12 +155,7 @@ final class Sampler: Sendable {
                 let rss = inside.map { $0.rss[process.name] ?? 0 }.max() ?? 0
                 var cpu = 0.0
                 if let first, let last, last.wall > first.wall {
-                    let before = first.ticks[process.name] ?? [:]
-                    var ticks: UInt64 = 0
-                    for (pid, value) in last.ticks[process.name] ?? [:] {
-                        let base = before[pid] ?? 0
-                        ticks += value >= base ? value - base : 0
-                    }
+                    let ticks = Self.ticks(from: first.ticks[process.name] ?? [:], to: last.ticks[process.name] ?? [:])
                     cpu = Double(ticks) / Self.clockTicks / last.wall.timeIntervalSince(first.wall) * 100
                 }
                 result[process.name] = (Double(rss) / 1024, cpu)
@@ -217,8 +193,7 @@ final class Sampler: Sendable {
         var ticks: [String: [Int32: UInt64]] = [:]
         var all: [String: Set<Int32>] = [:]
         for process in processes {
-            var map: [Int32: UInt64] = [:]
-            for pid in pids(for: process) { if let t = Self.cpuTicks(pid) { map[pid] = t } }
+            let map = Self.cpuTicks(of: pids(for: process))
             ticks[process.name] = map
             all[process.name] = Set(map.keys)
         }
@@ -233,9 +208,7 @@ final class Sampler: Sendable {
             let list = pids(for: process)
             rss[process.name] = list.reduce(0) { $0 + (Self.status($1)?.rss ?? 0) }
             seen[process.name] = Set(list)
-            var map: [Int32: UInt64] = [:]
-            for pid in list { if let t = Self.cpuTicks(pid) { map[pid] = t } }
-            ticks[process.name] = map
+            ticks[process.name] = Self.cpuTicks(of: list)
         }
         let sample = ProcessSample(wall: Date(), rss: rss, ticks: ticks)
         state.withLock { state in
@@ -243,6 +216,24 @@ final class Sampler: Sendable {
             for (name, value) in rss { state.peakRSS[name] = max(state.peakRSS[name] ?? 0, value) }
             for (name, set) in seen { state.pids[name, default: []].formUnion(set) }
         }
+    }
+
+    /// The CPU ticks of each of `pids` still running.
+    static func cpuTicks(of pids: [Int32]) -> [Int32: UInt64] {
+        var ticks: [Int32: UInt64] = [:]
+        for pid in pids { ticks[pid] = cpuTicks(pid) }
+        return ticks
+    }
+
+    /// The ticks spent between two readings of a group; a process that appeared between them counts
+    /// from zero.
+    static func ticks(from before: [Int32: UInt64], to after: [Int32: UInt64]) -> UInt64 {
+        var ticks: UInt64 = 0
+        for (pid, value) in after {
+            let base = before[pid] ?? 0
+            ticks += value >= base ? value - base : 0
+        }
+        return ticks
     }
 
     /// utime + stime of a process, in clock ticks.
@@ -259,17 +250,12 @@ final class Sampler: Sendable {
     /// VmRSS and VmHWM in kB.
     static func status(_ pid: Int32) -> (rss: Int, hwm: Int)? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
-        var rss = 0
-        var hwm = 0
-        for line in text.split(separator: "\n") {
-            if line.hasPrefix("VmRSS:") {
-                rss = Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]) ?? 0
-            }
-            if line.hasPrefix("VmHWM:") {
-                hwm = Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]) ?? 0
-            }
+        let lines = text.split(separator: "\n")
+        func kilobytes(_ field: String) -> Int {
+            guard let line = lines.first(where: { $0.hasPrefix(field) }) else { return 0 }
+            return Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]) ?? 0
         }
-        return (rss, hwm)
+        return (kilobytes("VmRSS:"), kilobytes("VmHWM:"))
     }
 
     /// All CPUs' jiffies and idle+iowait jiffies from /proc/stat.
@@ -287,11 +273,8 @@ final class Sampler: Sendable {
     private func sampleQueues(_ connection: BlockingHTTPConnection) {
         let encodedVhost = vhost.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "%2F"
         guard
-            let response = try? connection.request(
-                method: "GET", path: "/api/queues/\(encodedVhost)?columns=name,messages",
-                headers: [("Authorization", "Basic \(managementAuth)")]),
-            response.status == 200,
-            let list = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [[String: Any]]
+            let list = management?.get("/api/queues/\(encodedVhost)?columns=name,messages", on: connection)
+                as? [[String: Any]]
         else { return }
         var depths: [String: Int] = [:]
         for queue in list {
