@@ -11,6 +11,20 @@ struct HTTPClientError: Error, CustomStringConvertible, Sendable {
     var description: String
 }
 
+/// `<scheme>://[user:password@]host[:port][/…]` → host and port (`defaultPort` when it names none).
+func parseEndpoint(_ url: String, scheme: String, defaultPort: UInt16) throws -> (host: String, port: UInt16) {
+    let prefix = scheme + "://"
+    guard url.hasPrefix(prefix) else { throw HTTPClientError(code: "url", description: "only \(prefix) URLs: \(url)") }
+    var rest = url.dropFirst(prefix.count)
+    if let slash = rest.firstIndex(of: "/") { rest = rest[..<slash] }
+    if let at = rest.lastIndex(of: "@") { rest = rest[rest.index(after: at)...] }
+    guard let colon = rest.lastIndex(of: ":") else { return (String(rest), defaultPort) }
+    guard let port = UInt16(rest[rest.index(after: colon)...]) else {
+        throw HTTPClientError(code: "url", description: "bad port in \(url)")
+    }
+    return (String(rest[..<colon]), port)
+}
+
 /// One blocking IPv4 TCP connection with a read buffer and CRLF line reading: what the benchmark's
 /// HTTP and SMTP clients share. Owned by one thread (never Swift's cooperative pool).
 final class BlockingSocket {

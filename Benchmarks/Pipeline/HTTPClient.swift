@@ -132,12 +132,5 @@ final class BlockingHTTPConnection {
 
 /// Splits `http://host:port` into host and port.
 func parseHTTPBase(_ url: String) throws -> (host: String, port: UInt16) {
-    guard url.hasPrefix("http://") else { throw HTTPClientError(code: "url", description: "only http:// URLs: \(url)") }
-    var rest = url.dropFirst("http://".count)
-    if let slash = rest.firstIndex(of: "/") { rest = rest[..<slash] }
-    if let at = rest.lastIndex(of: "@") { rest = rest[rest.index(after: at)...] }
-    if let colon = rest.lastIndex(of: ":"), let port = UInt16(rest[rest.index(after: colon)...]) {
-        return (String(rest[..<colon]), port)
-    }
-    return (String(rest), 80)
+    try parseEndpoint(url, scheme: "http", defaultPort: 80)
 }

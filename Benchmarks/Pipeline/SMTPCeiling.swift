@@ -23,21 +23,6 @@ enum SMTPCeiling {
         var description: String
     }
 
-    /// `smtp://host:port` → host and port (default 25).
-    static func endpoint(_ url: String) throws -> (host: String, port: UInt16) {
-        guard url.hasPrefix("smtp://") else { throw ProtocolError(description: "only smtp:// URLs: \(url)") }
-        var rest = url.dropFirst("smtp://".count)
-        if let slash = rest.firstIndex(of: "/") { rest = rest[..<slash] }
-        if let at = rest.lastIndex(of: "@") { rest = rest[rest.index(after: at)...] }
-        if let colon = rest.lastIndex(of: ":") {
-            guard let port = UInt16(rest[rest.index(after: colon)...]) else {
-                throw ProtocolError(description: "bad port in \(url)")
-            }
-            return (String(rest[..<colon]), port)
-        }
-        return (String(rest), 25)
-    }
-
     /// A message of the size and shape of a registration notice.
     static func message(runTag: String) -> [UInt8] {
         let text = String(
@@ -58,7 +43,7 @@ enum SMTPCeiling {
         url: String, connections: Int, seconds: Double, reconnectEachMessage: Bool = false,
         runTag: String
     ) async throws -> Result {
-        let (host, port) = try endpoint(url)
+        let (host, port) = try parseEndpoint(url, scheme: "smtp", defaultPort: 25)
         let data = message(runTag: runTag)
         let accepted = Atomic<Int>(0)
         let failed = Atomic<Int>(0)
