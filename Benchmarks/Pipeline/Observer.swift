@@ -29,22 +29,23 @@ final class EventObserver: Sendable {
             counts.withLock { $0[envelope.type, default: 0] += 1 }
             switch envelope.type {
             case "ticket.assigned":
-                timelines.withLock { map in
-                    if map[envelope.correlationId]?.assigned == nil {
-                        map[envelope.correlationId, default: Timeline()].assigned = envelope.occurredAt
-                    }
-                }
+                keepFirst(\.assigned, of: envelope)
             case "notification.sent":
                 guard envelope.payload["sourceEventType"]?.stringValue == "appeal.registered",
                     envelope.payload["recipientKind"]?.stringValue == "resident"
                 else { return }
-                timelines.withLock { map in
-                    if map[envelope.correlationId]?.residentNotified == nil {
-                        map[envelope.correlationId, default: Timeline()].residentNotified = envelope.occurredAt
-                    }
-                }
+                keepFirst(\.residentNotified, of: envelope)
             default:
                 break
+            }
+        }
+
+        /// Sets `stage` of the envelope's appeal to its `occurredAt` unless an earlier event set it.
+        private func keepFirst(_ stage: WritableKeyPath<Timeline, Date?>, of envelope: Envelope) {
+            timelines.withLock { map in
+                if map[envelope.correlationId]?[keyPath: stage] == nil {
+                    map[envelope.correlationId, default: Timeline()][keyPath: stage] = envelope.occurredAt
+                }
             }
         }
     }
