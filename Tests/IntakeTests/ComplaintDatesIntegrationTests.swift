@@ -62,19 +62,11 @@ final class ComplaintDatesIntegrationTests: XCTestCase {
             "POST", "/v1/appeals", json: Self.complaint(decidedOn: decided, learnedOn: learned), headers: auth)
         XCTAssertEqual(r.status, 201, r.text)
         let receipt = try r.decode(RegistrationReceipt.self)
-        var event: AppealRegistered?
-        var raw = ""
-        _ = try await eventually(timeout: .seconds(10)) {
-            while let d = try await client.get(queue: Self.queue) {
-                try await client.ack(d)
-                guard d.properties.type == AppealRegistered.eventType else { continue }
-                raw = String(decoding: d.body, as: UTF8.self)
-                event = try Envelope.decode(from: d.body).decode(AppealRegistered.self)
-                return true
-            }
-            return false
-        }
-        let registered = try XCTUnwrap(event)
+        let delivery = try await client.awaitMessage(
+            type: AppealRegistered.eventType, in: Self.queue, within: .seconds(10))
+        let d = try XCTUnwrap(delivery)
+        let raw = String(decoding: d.body, as: UTF8.self)
+        let registered = try Envelope.decode(from: d.body).decode(AppealRegistered.self)
         XCTAssertEqual(registered.registrationNumber, receipt.registrationNumber)
         XCTAssertEqual(registered.complaintDecidedOn?.description, decided)
         XCTAssertEqual(registered.complaintLearnedOn?.description, learned)

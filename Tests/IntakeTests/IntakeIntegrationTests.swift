@@ -21,14 +21,13 @@ final class IntakeIntegrationTests: XCTestCase {
     struct Env {
         let harness: ServiceHarness
         let client: AMQPClient
-        let broker: TestBroker
         let db: TestDatabase
     }
 
     func start() async throws -> Env {
         let intake = try await IntakeTestService.start(self)
         let client = try await intake.observer(queue: Self.observeQueue, test: self)
-        return Env(harness: intake.harness, client: client, broker: intake.broker, db: intake.db)
+        return Env(harness: intake.harness, client: client, db: intake.db)
     }
 
     static func appeal(
@@ -47,18 +46,7 @@ final class IntakeIntegrationTests: XCTestCase {
 
     /// Reads observed messages until one of `type` arrives.
     func awaitMessage(_ env: Env, type: String) async throws -> AMQPDelivery? {
-        var found: AMQPDelivery?
-        _ = try await eventually(timeout: .seconds(10)) {
-            while let d = try await env.client.get(queue: Self.observeQueue) {
-                try await env.client.ack(d)
-                if d.properties.type == type {
-                    found = d
-                    return true
-                }
-            }
-            return false
-        }
-        return found
+        try await env.client.awaitMessage(type: type, in: Self.observeQueue, within: .seconds(10))
     }
 
     func testRegistrationPublishesEventWithContractProperties() async throws {
