@@ -30,11 +30,7 @@ final class DisputeIntegrationTests: XCTestCase {
         let path = try await f.ticketPath(first)
         let latePath = try await f.ticketPath(second)
         for p in [path, latePath] {
-            _ = try await f.call("POST", "\(p)/accept", token: zhkg)
-            let r = try await f.call(
-                "POST", "\(p)/answer", token: head,
-                json: ["outcome": "refused", "text": "Відмовлено: ремонт у 2027."])
-            XCTAssertEqual(r.status, 200, r.text)
+            try await f.refuse(p, acceptedBy: zhkg, head: head, reasons: "Відмовлено: ремонт у 2027.")
         }
 
         // Five days later the resident disputes the first answer at reception.
@@ -130,11 +126,9 @@ final class DisputeIntegrationTests: XCTestCase {
         let appeal = RoutingFixture.appeal(category: "heating", registeredAt: Self.registered)
         try await f.publish([try f.envelope(appeal)])
         let id = try await f.waitForTicket(appeal).uuidString.lowercased()
-        _ = try await f.call("POST", "/v1/tickets/\(id)/accept", token: head)
-        var r = try await f.call(
-            "POST", "/v1/tickets/\(id)/answer", token: head,
-            json: ["outcome": "refused", "text": "Відмовлено: ремонт у плані на 2027 рік."])
-        XCTAssertEqual(r.status, 200, r.text)
+        try await f.refuse(
+            "/v1/tickets/\(id)", acceptedBy: head, head: head,
+            reasons: "Відмовлено: ремонт у плані на 2027 рік.")
 
         let browser = FormBrowser(baseURL: f.api.baseURL)
         let login = try await browser.post("/login?lang=en", [("token", reception)])
@@ -153,7 +147,7 @@ final class DisputeIntegrationTests: XCTestCase {
                 ("learnedOn", "2026-11-28"),
             ], cookie: cookie)
         XCTAssertEqual(posted.status, 303, posted.text)
-        r = try await f.call("GET", "/v1/tickets/\(id)", token: RoutingFixture.adminToken)
+        let r = try await f.call("GET", "/v1/tickets/\(id)", token: RoutingFixture.adminToken)
         XCTAssertEqual(r.object["authority"] as? String, "executive-committee")
         XCTAssertEqual((r.object["history"] as? [[String: Any]])?.last?["action"] as? String, "disputed")
         let after = try await browser.get("/tickets/\(id)?lang=en", cookie: cookie)

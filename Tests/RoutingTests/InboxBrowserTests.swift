@@ -18,9 +18,7 @@ final class InboxBrowserTests: XCTestCase {
     }
 
     func testTheInboxFitsFiltersByAddressPagesAndInsertsATemplate() async throws {
-        _ = try HeadlessBrowser.chromium()
-        let f = try await RoutingFixture.start(
-            self, clock: TestClock(Self.registered), httpPort: Int(try HeadlessBrowser.freePort()))
+        let f = try await RoutingFixture.startForBrowser(self, at: Self.registered)
         let (headId, head) = try await f.official(name: "Петро Головко", authority: "zhkg", role: "head")
         var appeals: [AppealRegistered] = []
         for n in 0..<30 {
@@ -49,10 +47,7 @@ final class InboxBrowserTests: XCTestCase {
 
         let browser = try await HeadlessBrowser.launch()
         defer { browser.close() }
-        try await browser.open(base + "/?lang=uk")
-        try browser.fill("token", head)
-        try await browser.click("form:has(input[name=token]) button[type=submit]")
-        XCTAssertTrue(try browser.html().contains("action=\"/logout\""), "signed in")
+        try await f.signIn(browser, token: head, language: "uk")
 
         // The default list: 25 of 30, labelled, page 1 of 2; it fits 1,280 px and 390 px.
         try await browser.open(base + "/?lang=uk")

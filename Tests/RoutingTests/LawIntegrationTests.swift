@@ -91,11 +91,9 @@ final class LawIntegrationTests: XCTestCase {
         let first = RoutingFixture.appeal(category: "heating", registeredAt: Self.registered)
         try await f.publish([try f.envelope(first)])
         let firstPath = try await f.ticketPath(first)
-        _ = try await f.call("POST", "\(firstPath)/accept", token: zhkg)
-        var r = try await f.call(
-            "POST", "\(firstPath)/answer", token: head,
-            json: ["outcome": "refused", "text": "Відмовлено: ремонт у плані на 2027 рік."])
-        XCTAssertEqual(r.status, 200, r.text)
+        try await f.refuse(
+            firstPath, acceptedBy: zhkg, head: head,
+            reasons: "Відмовлено: ремонт у плані на 2027 рік.")
 
         // In time (two weeks later): up the seeded hierarchy to the executive committee.
         clock.advance(days: 14)
@@ -109,7 +107,7 @@ final class LawIntegrationTests: XCTestCase {
         try await f.publish([try f.envelope(inTime), try f.envelope(late)])
         let inTimePath = try await f.ticketPath(inTime)
         let latePath = try await f.ticketPath(late)
-        r = try await f.call("GET", inTimePath, token: mayor)
+        var r = try await f.call("GET", inTimePath, token: mayor)
         XCTAssertEqual(r.status, 200, "the executive committee holds it")
         XCTAssertEqual(r.object["authority"] as? String, "executive-committee")
         XCTAssertNil(r.object["complaintTermMissed"])

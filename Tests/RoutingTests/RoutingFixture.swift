@@ -93,10 +93,7 @@ final class RoutingFixture: @unchecked Sendable {
         // published now would find no queue.
         let expected = harnesses.count
         let client = self.client
-        let ready = await eventually(timeout: .seconds(20), every: .milliseconds(100)) {
-            let state = try? await client.queueState(Topology.Queue.routing.rawValue)
-            return (state?.consumers ?? 0) >= 1
-        }
+        let ready = await client.hasConsumer(on: Topology.Queue.routing.rawValue, within: .seconds(20))
         if !ready { throw FixtureError(description: "the routing consumer did not start") }
         if expected > 1 {
             _ = await eventually(timeout: .seconds(5), every: .milliseconds(100)) {
@@ -158,8 +155,7 @@ final class RoutingFixture: @unchecked Sendable {
 
     /// Drains the observation queue and returns every event seen so far (with its routing key).
     func observed() async throws -> [Envelope] {
-        while let delivery = try await client.get(queue: Self.observeQueue) {
-            try await client.ack(delivery)
+        for delivery in try await client.drain(Self.observeQueue) {
             if let e = try? Envelope.decode(from: delivery.body) {
                 seen.withLock { $0.append(e) }
             }
@@ -226,6 +222,37 @@ final class RoutingFixture: @unchecked Sendable {
         let headers = ["Authorization": "Bearer \(token)"]
         if let json { return try await api.request(method, path, json: json, headers: headers) }
         return try await api.request(method, path, headers: headers)
+    }
+
+    /// Accepts the ticket at `path` (`/v1/tickets/<id>`) as `accepter`, then answers it as `head`
+    /// with a refusal giving `reasons`, signed at once: checks the 200.
+    func refuse(
+        _ path: String, acceptedBy accepter: String, head: String, reasons: String,
+        file: StaticString = #filePath, line: UInt = #line
+    ) async throws {
+        _ = try await call("POST", "\(path)/accept", token: accepter)
+        let r = try await call("POST", "\(path)/answer", token: head, json: ["outcome": "refused", "text": reasons])
+        XCTAssertEqual(r.status, 200, r.text, file: file, line: line)
+    }
+
+    // MARK: A real browser
+
+    /// A fixture for a headless chromium (skipped without one), its clock at `now`, on a known port:
+    /// the browser's `Origin` must be the service's public URL (the kit's CSRF check).
+    static func startForBrowser(_ test: XCTestCase, at now: Date) async throws -> RoutingFixture {
+        _ = try HeadlessBrowser.chromium()
+        return try await start(test, clock: TestClock(now), httpPort: Int(try HeadlessBrowser.freePort()))
+    }
+
+    /// Signs `browser` in with an official's `token` on the sign-in form in `language`; checks that
+    /// the page then offers to sign out.
+    func signIn(_ browser: HeadlessBrowser, token: String, language: String) async throws {
+        try await browser.open(api.baseURL + "/?lang=\(language)")
+        try browser.fill("token", token)
+        try await browser.click("form:has(input[name=token]) button[type=submit]")
+        let page = try browser.html()
+        let address = try browser.location()
+        XCTAssertTrue(page.contains("action=\"/logout\""), "signed in: \(address) \(page.suffix(1500))")
     }
 
     /// Creates an official through the admin API and returns (id, token).

@@ -10,19 +10,8 @@ import XCTest
 final class SigningInBrowserTests: XCTestCase {
     static let registered = ISO8601.parse("2026-11-27T10:00:00+02:00")!
 
-    func signIn(_ browser: HeadlessBrowser, base: String, token: String) async throws {
-        try await browser.open(base + "/?lang=en")
-        try browser.fill("token", token)
-        try await browser.click("form:has(input[name=token]) button[type=submit]")
-        let page = try browser.html()
-        let address = try browser.location()
-        XCTAssertTrue(page.contains("action=\"/logout\""), "signed in: \(address) \(page.suffix(1500))")
-    }
-
     func testAnOfficialDraftsAndTheHeadSignsInTheBrowser() async throws {
-        // A known port: the browser's Origin must be the service's public URL (the kit's CSRF check).
-        let f = try await RoutingFixture.start(
-            self, clock: TestClock(Self.registered), httpPort: Int(try HeadlessBrowser.freePort()))
+        let f = try await RoutingFixture.startForBrowser(self, at: Self.registered)
         let (_, official) = try await f.official(name: "Іван Коваль", authority: "zhkg")
         let (headId, head) = try await f.official(name: "Петро Головко", authority: "zhkg", role: "head")
         let appeal = RoutingFixture.appeal(category: "heating", registeredAt: Self.registered)
@@ -34,7 +23,7 @@ final class SigningInBrowserTests: XCTestCase {
         // The official: the answer form makes a draft, shown on the ticket page.
         let desk = try await HeadlessBrowser.launch()
         defer { desk.close() }
-        try await signIn(desk, base: base, token: official)
+        try await f.signIn(desk, token: official, language: "en")
         try await desk.open(base + "/tickets/\(id)?lang=en")
         let ticketPage = try desk.html()
         let where_ = try desk.location()
@@ -56,7 +45,7 @@ final class SigningInBrowserTests: XCTestCase {
         // The head: the queue of drafts, the ticket, the signature.
         let office = try await HeadlessBrowser.launch()
         defer { office.close() }
-        try await signIn(office, base: base, token: head)
+        try await f.signIn(office, token: head, language: "en")
         try office.fill("awaitingSignature", "true")
         try await office.click("form[method=get] button[type=submit]")
         page = try office.html()

@@ -10,13 +10,6 @@ import XCTest
 final class TicketPageBrowserTests: XCTestCase {
     static let registered = ISO8601.parse("2026-11-27T10:00:00+02:00")!
 
-    func signIn(_ browser: HeadlessBrowser, base: String, token: String) async throws {
-        try await browser.open(base + "/?lang=uk")
-        try browser.fill("token", token)
-        try await browser.click("form:has(input[name=token]) button[type=submit]")
-        XCTAssertTrue(try browser.html().contains("action=\"/logout\""), "signed in")
-    }
-
     /// The right edge (px) of the widest of `selector`'s elements, and the narrowest's width.
     func edges(_ browser: HeadlessBrowser, _ selector: String) throws -> (right: Double, narrowest: Double) {
         let json = String(decoding: try JSONSerialization.data(withJSONObject: [selector]), as: UTF8.self)
@@ -30,9 +23,7 @@ final class TicketPageBrowserTests: XCTestCase {
     }
 
     func testAnAnsweredTicketReadsInNamesAndFitsAt1280And390() async throws {
-        _ = try HeadlessBrowser.chromium()
-        let f = try await RoutingFixture.start(
-            self, clock: TestClock(Self.registered), httpPort: Int(try HeadlessBrowser.freePort()))
+        let f = try await RoutingFixture.startForBrowser(self, at: Self.registered)
         let (headId, head) = try await f.official(name: "Петро Головко", authority: "zhkg", role: "head")
         let appeal = RoutingFixture.appeal(
             category: "heating", district: "zavodskyi", benefit: "idp", registeredAt: Self.registered)
@@ -43,7 +34,7 @@ final class TicketPageBrowserTests: XCTestCase {
 
         let browser = try await HeadlessBrowser.launch()
         defer { browser.close() }
-        try await signIn(browser, base: base, token: head)
+        try await f.signIn(browser, token: head, language: "uk")
         try await browser.open(base + "/tickets/\(id)?lang=en")
 
         // The label and the error agree: a 7-character answer is refused for the length the label gives.

@@ -11,9 +11,7 @@ final class TicketPlaceBrowserTests: XCTestCase {
     static let registered = ISO8601.parse("2026-11-27T10:00:00+02:00")!
 
     func testThePageLinksThePhotoAndThePointAndLoadsNothingFromElsewhere() async throws {
-        _ = try HeadlessBrowser.chromium()
-        let f = try await RoutingFixture.start(
-            self, clock: TestClock(Self.registered), httpPort: Int(try HeadlessBrowser.freePort()))
+        let f = try await RoutingFixture.startForBrowser(self, at: Self.registered)
         let (_, token) = try await f.official(name: "Ольга Мапова", authority: "zhkg")
         var appeal = RoutingFixture.appeal(category: "heating", district: "tsentralnyi", registeredAt: Self.registered)
         appeal.channel = "open311"
@@ -25,10 +23,7 @@ final class TicketPlaceBrowserTests: XCTestCase {
 
         let browser = try await HeadlessBrowser.launch()
         defer { browser.close() }
-        try await browser.open(base + "/?lang=en")
-        try browser.fill("token", token)
-        try await browser.click("form:has(input[name=token]) button[type=submit]")
-        XCTAssertTrue(try browser.html().contains("action=\"/logout\""), "signed in")
+        try await f.signIn(browser, token: token, language: "en")
         try browser.call("Network.enable")
         for path in ["/tickets/\(id)?lang=en", "/tickets/\(id)/card?lang=en"] {
             try await browser.open(base + path)
