@@ -44,6 +44,18 @@ final class DeliveryRoundIntegrationTests: XCTestCase {
         return sender
     }
 
+    /// `count` due emails sent in one round through `server` (stopped when the test ends) by a
+    /// sender with `threads` lanes; checks that the round claimed them all.
+    func sendOneRound(of count: Int, through server: DroppingSMTPServer, threads: Int) async throws -> Fixture {
+        addTeardownBlock { server.stop() }
+        let fixture = try await fixture()
+        try await addDeliveries(count, to: fixture)
+        let sender = try sender(fixture, smtpURL: server.url, threads: threads, batchSize: count)
+        let claimed = try await sender.round()
+        XCTAssertEqual(claimed, count)
+        return fixture
+    }
+
     /// (status, count) of the deliveries, and how many transactions last wrote them (distinct `xmin`).
     func statuses(_ fixture: Fixture) async throws -> (counts: [String: Int], writers: Int) {
         let rows = try await fixture.client.query("SELECT status, count(*) FROM deliveries GROUP BY status")
@@ -55,14 +67,8 @@ final class DeliveryRoundIntegrationTests: XCTestCase {
     }
 
     func testARoundIsOneTransactionAndItsEmailsShareTheLanesConnections() async throws {
-        let fixture = try await fixture()
-        try await addDeliveries(30, to: fixture)
         let server = try DroppingSMTPServer()
-        addTeardownBlock { server.stop() }
-        let sender = try sender(fixture, smtpURL: server.url, threads: 2, batchSize: 30)
-
-        let claimed = try await sender.round()
-        XCTAssertEqual(claimed, 30)
+        let fixture = try await sendOneRound(of: 30, through: server, threads: 2)
         let (counts, writers) = try await statuses(fixture)
         XCTAssertEqual(counts, ["sent": 30])
         XCTAssertEqual(writers, 1, "all thirty outcomes were written by one transaction")
@@ -78,14 +84,8 @@ final class DeliveryRoundIntegrationTests: XCTestCase {
     /// A server that closes every connection after its third message (after the 250): the sender
     /// reconnects, and every email arrives exactly once and is recorded sent.
     func testAConnectionClosedAfterEveryThirdMessageSendsEachEmailOnce() async throws {
-        let fixture = try await fixture()
-        try await addDeliveries(10, to: fixture)
         let server = try DroppingSMTPServer(closeAfter: 3, drop: .afterReply)
-        addTeardownBlock { server.stop() }
-        let sender = try sender(fixture, smtpURL: server.url, threads: 1, batchSize: 10)
-
-        let claimed = try await sender.round()
-        XCTAssertEqual(claimed, 10)
+        let fixture = try await sendOneRound(of: 10, through: server, threads: 1)
         let (counts, _) = try await statuses(fixture)
         XCTAssertEqual(counts, ["sent": 10])
         XCTAssertEqual(server.received.count, 10)
@@ -97,14 +97,8 @@ final class DeliveryRoundIntegrationTests: XCTestCase {
     /// sender cannot know whether it was accepted, so it does not send it again in the round (no
     /// known double) but records it as a temporary failure, retried later; the others are sent once.
     func testAConnectionDroppedBeforeTheReplyLeavesThatEmailForRetryAndSendsNoneTwice() async throws {
-        let fixture = try await fixture()
-        try await addDeliveries(10, to: fixture)
         let server = try DroppingSMTPServer(closeAfter: 3, drop: .beforeReply)
-        addTeardownBlock { server.stop() }
-        let sender = try sender(fixture, smtpURL: server.url, threads: 1, batchSize: 10)
-
-        let claimed = try await sender.round()
-        XCTAssertEqual(claimed, 10)
+        let fixture = try await sendOneRound(of: 10, through: server, threads: 1)
         let (counts, writers) = try await statuses(fixture)
         XCTAssertEqual(counts, ["sent": 7, "pending": 3], "the 3rd, 6th and 9th wait for their retry")
         XCTAssertEqual(writers, 1)
