@@ -106,23 +106,14 @@ private struct KeyedLowercasing<Key: CodingKey>: KeyedEncodingContainerProtocol 
     }
 }
 
-private struct UnkeyedLowercasing: UnkeyedEncodingContainer, PassesPrimitivesThrough {
+private struct UnkeyedLowercasing: UnkeyedEncodingContainer, LowercasingValueContainer {
     var base: any UnkeyedEncodingContainer
     var codingPath: [any CodingKey] { base.codingPath }
     var count: Int { base.count }
 
-    mutating func encode<T: Encodable>(_ value: T) throws {
-        if let uuid = value as? UUID {
-            try base.encode(uuid.uuidString.lowercased())
-        } else if Lowercasing.isLeaf(value) {
-            try passThrough(value)
-        } else {
-            try value.encode(to: LowercasingEncoder(base: base.superEncoder()))
-        }
-    }
-
     mutating func encodeNil() throws { try base.encodeNil() }
     mutating func passThrough<T: Encodable>(_ value: T) throws { try base.encode(value) }
+    mutating func compositeEncoder() -> any Encoder { LowercasingEncoder(base: base.superEncoder()) }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<
         NestedKey
@@ -137,35 +128,39 @@ private struct UnkeyedLowercasing: UnkeyedEncodingContainer, PassesPrimitivesThr
     mutating func superEncoder() -> any Encoder { LowercasingEncoder(base: base.superEncoder()) }
 }
 
-private struct SingleValueLowercasing: SingleValueEncodingContainer, PassesPrimitivesThrough {
+private struct SingleValueLowercasing: SingleValueEncodingContainer, LowercasingValueContainer {
     var base: any SingleValueEncodingContainer
     /// The encoder `base` came from: a composite value is encoded into it through the proxy.
     let encoder: any Encoder
     var codingPath: [any CodingKey] { base.codingPath }
 
+    mutating func encodeNil() throws { try base.encodeNil() }
+    mutating func passThrough<T: Encodable>(_ value: T) throws { try base.encode(value) }
+    mutating func compositeEncoder() -> any Encoder { LowercasingEncoder(base: encoder) }
+}
+
+/// The `encode` methods the unkeyed and single-value containers share. A UUID goes to the underlying
+/// container as its lower-case string and a leaf (every primitive among them) as it is, so that
+/// container's own strategies apply (dates, data, floats); a composite value is encoded into a
+/// lower-casing encoder.
+private protocol LowercasingValueContainer {
+    /// Hands `value` to the underlying container unchanged.
+    mutating func passThrough<T: Encodable>(_ value: T) throws
+    /// The encoder a composite value is written into (asked for only when there is one).
+    mutating func compositeEncoder() -> any Encoder
+}
+
+extension LowercasingValueContainer {
     mutating func encode<T: Encodable>(_ value: T) throws {
         if let uuid = value as? UUID {
-            try base.encode(uuid.uuidString.lowercased())
+            try passThrough(uuid.uuidString.lowercased())
         } else if Lowercasing.isLeaf(value) {
             try passThrough(value)
         } else {
-            try value.encode(to: LowercasingEncoder(base: encoder))
+            try value.encode(to: compositeEncoder())
         }
     }
 
-    mutating func encodeNil() throws { try base.encodeNil() }
-    mutating func passThrough<T: Encodable>(_ value: T) throws { try base.encode(value) }
-}
-
-/// The primitive overloads the unkeyed and single-value containers share: a primitive cannot hold a
-/// UUID, so each goes to the underlying container as it is (its own strategies, e.g. for floats,
-/// apply there).
-private protocol PassesPrimitivesThrough {
-    /// Hands `value` to the underlying container unchanged.
-    mutating func passThrough<T: Encodable>(_ value: T) throws
-}
-
-extension PassesPrimitivesThrough {
     mutating func encode(_ value: Bool) throws { try passThrough(value) }
     mutating func encode(_ value: String) throws { try passThrough(value) }
     mutating func encode(_ value: Double) throws { try passThrough(value) }
