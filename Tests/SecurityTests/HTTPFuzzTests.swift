@@ -1,4 +1,5 @@
 import Foundation
+import HromadaCore
 import HromadaTestSupport
 import XCTest
 
@@ -193,7 +194,7 @@ final class HTTPFuzzTests: XCTestCase {
                     + Array("\"}".utf8), "application/json"
             ),
         ]
-        var generator = SeededGenerator(seed: seed)
+        var generator = SplitMix64(seed: seed)
         for i in 0..<6 {
             bodies.append(
                 (
@@ -301,7 +302,7 @@ final class HTTPFuzzTests: XCTestCase {
         let system = try await SecuritySystem.start(self)
         let bodies = Self.hostileBodies(seed: seed)
         var tally = Tally()
-        var generator = SeededGenerator(seed: seed ^ 0x5EC)
+        var generator = SplitMix64(seed: seed ^ 0x5EC)
         var clientNumber = 0
         /// A different X-Forwarded-For each time: the per-client rate limit would otherwise answer
         /// most of the anonymous requests with 429 before they reach the code under test.

@@ -1,6 +1,7 @@
 import Foundation
 import HromadaAMQP
 import HromadaContracts
+import HromadaCore
 import HromadaCrypto
 import HromadaPostgres
 import HromadaRuntime
@@ -168,7 +169,7 @@ final class SecurityChecksTests: XCTestCase {
     /// processed (recorded in the service's inbox).
     func testBrokerGarbageIsDeadLetteredAndNeverStopsTheQueue() async throws {
         let system = try await SecuritySystem.start(self)
-        var generator = SeededGenerator(seed: 0xB0B)
+        var generator = SplitMix64(seed: 0xB0B)
         var counts: [String] = []
         for service in SecuritySystem.services {
             let queue = "hromada.\(service)"

@@ -2,6 +2,7 @@ import Audit
 import Foundation
 import HromadaAMQP
 import HromadaContracts
+import HromadaCore
 import HromadaPostgres
 import HromadaRuntime
 import HromadaTestSupport
@@ -14,23 +15,14 @@ import XCTest
 
 /// The four services in this process, each on its own throwaway database, all on one throwaway
 /// vhost (so events flow between them as in production), with a demo centre and an official.
-final class SecuritySystem: @unchecked Sendable {
+final class SecuritySystem: InProcessSystem, @unchecked Sendable {
     static let adminToken = "sec-admin-token-7f3a9c0d1e2b4a6c"
     static let centreKey = "sec-centre-key-2b8e4f6a1c3d5e7f"
     static let centreId = "central-library"
     static let services = ["intake", "routing", "notification", "audit"]
 
-    let broker: TestBroker
-    let client: AMQPClient
-    private(set) var databases: [String: TestDatabase] = [:]
-    private(set) var harnesses: [String: ServiceHarness] = [:]
     private(set) var officialToken = ""
     private(set) var officialAuthority = "zhkg"
-
-    private init(broker: TestBroker, client: AMQPClient) {
-        self.broker = broker
-        self.client = client
-    }
 
     /// Waits for RabbitMQ (another test may be restarting it), then starts `services`.
     static func start(_ test: XCTestCase, services: [String] = SecuritySystem.services, logger: Logger? = nil)
@@ -53,9 +45,7 @@ final class SecuritySystem: @unchecked Sendable {
                 try await Task.sleep(for: .seconds(2))
             }
         }
-        let client = AMQPClient(configuration: try broker!.configuration(name: "security-test"), logger: quiet)
-        let system = SecuritySystem(broker: broker!, client: client)
-        test.addTeardownBlock { await system.stop() }
+        let system = try SecuritySystem(for: test, broker: broker!, label: "security-test", logger: quiet)
         // The tests stand where a reverse proxy on the loopback would: each X-Forwarded-For value
         // is a different client (services read the setting when they build their routes).
         setenv(EnvironmentVariable.trustedProxies.name, "127.0.0.1", 1)
@@ -84,54 +74,40 @@ final class SecuritySystem: @unchecked Sendable {
         return system
     }
 
+    /// Issue 13: personal fields travel sealed, as in production (`InProcessSystem` seals them).
     func startService(_ name: String, logger: Logger) async throws {
-        let db = try await TestDatabase.create(schema: name)
-        databases[name] = db
-        let configuration = ServiceConfiguration(
-            serviceName: name, httpHost: "127.0.0.1", httpPort: 0, amqpURL: broker.url,
-            databaseURL: db.connectionString,
-            databasePoolSize: 4, logLevel: logger.logLevel, prefetch: 50, adminToken: Self.adminToken,
-            sealingKeys: TestSealing.keyring)  // issue 13: personal fields travel sealed, as in production
         let fast = { () -> EventConsumer.Settings in
             var s = EventConsumer.Settings()
             s.retryDelays = [.milliseconds(200), .milliseconds(400)]
             s.prefetch = 50
             return s
         }()
-        let runtime: ServiceRuntime
-        let harness: ServiceHarness
-        switch name {
-        case "intake":
-            let built = try await IntakeService.build(
-                configuration: configuration, logger: logger, metricsRegistry: nil)
-            runtime = built.runtime
-            harness = try await ServiceHarness.start(runtime: built.runtime, router: built.router)
-        case "routing":
-            let built = try await RoutingService.build(
-                configuration: configuration, logger: logger, metricsRegistry: nil,
-                settings: RoutingSettings(watcherInterval: .seconds(5)))
-            runtime = built.runtime
-            harness = try await ServiceHarness.start(runtime: built.runtime, router: built.router)
-        case "notification":
-            let smtp = ProcessInfo.processInfo.environment["HROMADA_TEST_SMTP_URL"] ?? "smtp://127.0.0.1:2525"
-            let built = try await NotificationService.build(
-                configuration: configuration, logger: logger, metricsRegistry: nil,
-                settings: NotificationSettings(smtpURL: smtp, pollInterval: .milliseconds(500)))
-            runtime = built.runtime
-            harness = try await ServiceHarness.start(runtime: built.runtime, router: built.router)
-        case "audit":
-            let built = try await AuditService.build(
-                configuration: configuration, settings: AuditSettings(), logger: logger,
-                metricsRegistry: nil, consumerSettings: fast)
-            runtime = built.runtime
-            harness = try await ServiceHarness.start(runtime: built.runtime, router: built.router)
-        default:
-            throw XCTSkip("unknown service \(name)")
+        try await startService(name, adminToken: Self.adminToken, logger: logger) { configuration in
+            switch name {
+            case "intake":
+                let built = try await IntakeService.build(
+                    configuration: configuration, logger: logger, metricsRegistry: nil)
+                return try await ServiceHarness.start(runtime: built.runtime, router: built.router)
+            case "routing":
+                let built = try await RoutingService.build(
+                    configuration: configuration, logger: logger, metricsRegistry: nil,
+                    settings: RoutingSettings(watcherInterval: .seconds(5)))
+                return try await ServiceHarness.start(runtime: built.runtime, router: built.router)
+            case "notification":
+                let smtp = ProcessInfo.processInfo.environment["HROMADA_TEST_SMTP_URL"] ?? "smtp://127.0.0.1:2525"
+                let built = try await NotificationService.build(
+                    configuration: configuration, logger: logger, metricsRegistry: nil,
+                    settings: NotificationSettings(smtpURL: smtp, pollInterval: .milliseconds(500)))
+                return try await ServiceHarness.start(runtime: built.runtime, router: built.router)
+            case "audit":
+                let built = try await AuditService.build(
+                    configuration: configuration, settings: AuditSettings(), logger: logger,
+                    metricsRegistry: nil, consumerSettings: fast)
+                return try await ServiceHarness.start(runtime: built.runtime, router: built.router)
+            default:
+                throw XCTSkip("unknown service \(name)")
+            }
         }
-        _ = runtime
-        harnesses[name] = harness
-        let ready = await client.hasConsumer(on: "hromada.\(name)")
-        XCTAssertTrue(ready, "the \(name) consumer did not start")
     }
 
     func harness(_ service: String) -> ServiceHarness { harnesses[service]! }
@@ -140,14 +116,6 @@ final class SecuritySystem: @unchecked Sendable {
         async throws -> ServiceHarness.Response
     {
         try await harness(service).request(method, path, json: json, headers: headers)
-    }
-
-    func stop() async {
-        for (_, harness) in harnesses { await harness.stop() }
-        harnesses = [:]
-        await client.close()
-        for (_, db) in databases { try? await db.drop() }
-        try? await broker.delete()
     }
 
     /// A valid appeal submission.
@@ -295,16 +263,7 @@ enum RawHTTP {
     }
 }
 
-/// SplitMix64: a seeded generator, so a failing random input can be reproduced from the seed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+extension SplitMix64 {
+    /// `count` random bytes: a fuzzing input that its seed makes again.
     mutating func bytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8.random(in: 0...255, using: &self) } }
 }
