@@ -235,10 +235,7 @@ final class ClientCore: @unchecked Sendable {
         try withConnection { connection in
             guard let raw = try connection.get(queue) else { return nil }
             metrics.consumed.increment()
-            return AMQPDelivery(
-                deliveryTag: raw.deliveryTag, connectionGeneration: generation, exchange: raw.exchange,
-                routingKey: raw.routingKey, redelivered: raw.redelivered, body: raw.body,
-                properties: raw.properties, queue: queue)
+            return raw.stamped(generation: generation, queue: queue)
         }
     }
 

@@ -185,11 +185,7 @@ final class ConsumerCore: @unchecked Sendable {
                 switch try connection.consumeMessage(timeout: pollInterval) {
                 case .delivery(let raw):
                     metrics.consumed.increment()
-                    continuation.yield(
-                        AMQPDelivery(
-                            deliveryTag: raw.deliveryTag, connectionGeneration: generation, exchange: raw.exchange,
-                            routingKey: raw.routingKey,
-                            redelivered: raw.redelivered, body: raw.body, properties: raw.properties, queue: queue))
+                    continuation.yield(raw.stamped(generation: generation, queue: queue))
                 case .timeout:
                     break
                 case .cancelledByBroker:

@@ -330,6 +330,15 @@ struct RawDelivery {
     var properties: AMQPProperties
 }
 
+extension RawDelivery {
+    /// The delivery its owner hands out: this message from connection `generation`, off `queue`.
+    func stamped(generation: UInt64, queue: String) -> AMQPDelivery {
+        AMQPDelivery(
+            deliveryTag: deliveryTag, connectionGeneration: generation, exchange: exchange, routingKey: routingKey,
+            redelivered: redelivered, body: body, properties: properties, queue: queue)
+    }
+}
+
 struct PublishOutcome {
     var acked = 0
     var nacked = 0
