@@ -24,26 +24,13 @@ public enum Base64URL {
     public static func encode(_ bytes: [UInt8]) -> String {
         var out = [UInt8]()
         out.reserveCapacity((bytes.count + 2) / 3 * 4)
-        var index = 0
-        while index + 3 <= bytes.count {
-            let n = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
-            out.append(alphabet[Int(n >> 18 & 63)])
-            out.append(alphabet[Int(n >> 12 & 63)])
-            out.append(alphabet[Int(n >> 6 & 63)])
-            out.append(alphabet[Int(n & 63)])
-            index += 3
-        }
-        switch bytes.count - index {
-        case 1:
-            let n = UInt32(bytes[index]) << 16
-            out.append(alphabet[Int(n >> 18 & 63)])
-            out.append(alphabet[Int(n >> 12 & 63)])
-        case 2:
-            let n = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8
-            out.append(alphabet[Int(n >> 18 & 63)])
-            out.append(alphabet[Int(n >> 12 & 63)])
-            out.append(alphabet[Int(n >> 6 & 63)])
-        default: break
+        // Every group of up to 3 bytes is 24 bits, written as 6-bit digits: one digit more than it
+        // has bytes (4 for a whole group, 2 or 3 for a last group of 1 or 2 bytes; no padding).
+        for start in stride(from: 0, to: bytes.count, by: 3) {
+            let group = bytes[start..<min(start + 3, bytes.count)]
+            var n: UInt32 = 0
+            for (offset, byte) in group.enumerated() { n |= UInt32(byte) << (16 - 8 * offset) }
+            for digit in 0...group.count { out.append(alphabet[Int(n >> (18 - 6 * digit) & 63)]) }
         }
         return String(decoding: out, as: UTF8.self)
     }
