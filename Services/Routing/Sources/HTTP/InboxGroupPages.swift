@@ -6,15 +6,9 @@ import Hummingbird
 
 /// The inbox's answer templates page and the pages of a group of appeals about one incident.
 struct InboxTemplatesView: Encodable, Sendable {
-    struct Template: Encodable, Sendable {
-        var id: String
-        var title: String
-        var body: String
-    }
-
     var authority: String
     var csrf: String
-    var templates: [Template]
+    var templates: [InboxTicketWork.Template]
     var empty: Bool
     var canEdit: Bool
     var message: String?
@@ -63,7 +57,7 @@ extension WebInbox {
         let query = request.uri.queryParameters
         let view = InboxTemplatesView(
             authority: authorityName(authority, language), csrf: session.csrf,
-            templates: templates.map { .init(id: $0.id.uuidString.lowercased(), title: $0.title, body: $0.body) },
+            templates: templates.map(InboxTicketWork.Template.init),
             empty: templates.isEmpty, canEdit: RoutingStore.worksFor(principal, authority: authority),
             message: query.get("done").map { _ in text("done_template", language) },
             error: query.get("refused").map { refusalText(code: $0, language) },
@@ -99,11 +93,14 @@ extension WebInbox {
             outcomes: AnswerOutcome.allCases.map {
                 TicketView.Option(code: $0.rawValue, name: word("outcome", $0.rawValue, language))
             },
-            templates: templates.map { .init(id: $0.id.uuidString.lowercased(), title: $0.title, body: $0.body) },
+            templates: templates.map(InboxTicketWork.Template.init),
             hasTemplates: !templates.isEmpty, script: site.assets.assets["inbox.js"]?.link ?? "",
             message: message, error: query.get("refused").map { refusalText(code: $0, language) })
         return site.page("inbox-group", view, request: request)
     }
+
+    /// The address of a group's page.
+    static func groupPath(_ id: UUID) -> String { "/inbox/groups/\(id.uuidString.lowercased())" }
 
     /// Runs a form's action and redirects to `path` with its result, or with `refused=<code>`.
     func redirecting(
@@ -148,13 +145,11 @@ extension WebInbox {
             }
         }
         router.post("/inbox/templates/:id/delete") { request, context -> Response in
-            guard let (principal, _) = Self.signedIn(context) else { return web.site.redirect("/") }
-            guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else {
-                return web.notFound(request)
-            }
-            return try await web.redirecting("/inbox/templates", request) {
-                try await web.api.deleteTemplate(id: id, principal: principal)
-                return [("done", "deleted")]
+            try await web.withSignedInId(request, context) { id, principal, _ in
+                try await web.redirecting("/inbox/templates", request) {
+                    try await web.api.deleteTemplate(id: id, principal: principal)
+                    return [("done", "deleted")]
+                }
             }
         }
         router.post("/inbox/groups") { request, context -> Response in
@@ -164,8 +159,7 @@ extension WebInbox {
             let lang = ("lang", Language.of(request).rawValue)
             do {
                 let id = try await web.api.createGroup(title: form.title ?? "", ticketIds: ids, principal: principal)
-                return web.site.redirect(
-                    "/inbox/groups/\(id.uuidString.lowercased())", query: [("done", "created"), lang])
+                return web.site.redirect(Self.groupPath(id), query: [("done", "created"), lang])
             } catch let error as RoutingError {
                 return web.site.redirect("/", query: [("refused", error.code), lang])
             }
@@ -177,17 +171,15 @@ extension WebInbox {
         }
         for action in [TicketAction.answer, .sign] {
             router.post("/inbox/groups/:id/\(action.rawValue)") { request, context -> Response in
-                guard let (principal, _) = Self.signedIn(context) else { return web.site.redirect("/") }
-                guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else {
-                    return web.notFound(request)
-                }
-                let form = try await web.site.form(GroupAnswerForm.self, request)
-                let present = { (value: String?) in value.flatMap { $0.isEmpty ? nil : $0 } }
-                let body = TicketActionRequest(outcome: present(form.outcome), text: present(form.text))
-                return try await web.redirecting("/inbox/groups/\(id.uuidString.lowercased())", request) {
-                    let result = try await web.api.performOnGroup(
-                        action, groupId: id, request: body, principal: principal)
-                    return [("done", action.rawValue), ("changed", String(result.changed.count))]
+                try await web.withSignedInId(request, context) { id, principal, _ in
+                    let form = try await web.site.form(GroupAnswerForm.self, request)
+                    let present = { (value: String?) in value.flatMap { $0.isEmpty ? nil : $0 } }
+                    let body = TicketActionRequest(outcome: present(form.outcome), text: present(form.text))
+                    return try await web.redirecting(Self.groupPath(id), request) {
+                        let result = try await web.api.performOnGroup(
+                            action, groupId: id, request: body, principal: principal)
+                        return [("done", action.rawValue), ("changed", String(result.changed.count))]
+                    }
                 }
             }
         }

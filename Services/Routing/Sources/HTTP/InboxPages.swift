@@ -85,6 +85,12 @@ struct InboxListView: Encodable, Sendable {
         var href: String
         var title: String
         var open: Int
+
+        init(id: UUID, title: String, open: Int) {
+            self.href = WebInbox.groupPath(id)
+            self.title = title
+            self.open = open
+        }
     }
 
     struct FieldMessage: Encodable, Sendable {
@@ -173,7 +179,7 @@ extension WebInbox {
         var withGroups = view
         withGroups.canGroup = principal.authority.map { RoutingStore.worksFor(principal, authority: $0) } ?? false
         withGroups.groups = try await api.openGroups(principal: principal).map {
-            .init(href: "/inbox/groups/\($0.0.uuidString.lowercased())", title: $0.1, open: $0.2)
+            .init(id: $0.0, title: $0.1, open: $0.2)
         }
         withGroups.hasGroups = !withGroups.groups.isEmpty
         withGroups.refusal = request.uri.queryParameters.get("refused").map { refusalText(code: $0, language) }
@@ -259,10 +265,17 @@ struct InboxTicketWork: Encodable, Sendable {
     /// The group of appeals about one incident this ticket is in.
     var group: InboxListView.GroupLink? = nil
 
+    /// An answer template as the answer form and the templates page show it.
     struct Template: Encodable, Sendable {
         var id: String
         var title: String
         var body: String
+
+        init(_ template: AnswerTemplate) {
+            self.id = template.id.uuidString.lowercased()
+            self.title = template.title
+            self.body = template.body
+        }
     }
 }
 
@@ -303,11 +316,9 @@ extension WebInbox {
                 .init(id: $0.id.uuidString.lowercased(), name: $0.name, selected: $0.id == work.assignee)
             },
             maxNoteLength: RoutingStore.maxNoteLength,
-            templates: templates.map { .init(id: $0.id.uuidString.lowercased(), title: $0.title, body: $0.body) },
+            templates: templates.map(InboxTicketWork.Template.init),
             hasTemplates: !templates.isEmpty, script: site.assets.assets["inbox.js"]?.link ?? "",
-            group: work.group.map {
-                .init(href: "/inbox/groups/\($0.0.uuidString.lowercased())", title: $0.1, open: 0)
-            })
+            group: work.group.map { .init(id: $0.0, title: $0.1, open: 0) })
     }
 
     /// The inbox's own routes: the CSV export, notes and assignment (each form posts, then
@@ -334,13 +345,9 @@ extension WebInbox {
         ) {
             router.post("/inbox/tickets/:id/\(action)") { request, context -> Response in
                 try await web.withSignedInId(request, context) { id, principal, _ in
-                    let path = "/tickets/\(id.uuidString.lowercased())"
-                    let lang = ("lang", Language.of(request).rawValue)
-                    do {
+                    try await web.redirecting("/tickets/\(id.uuidString.lowercased())", request) {
                         try await body(request, id, principal)
-                        return web.site.redirect(path, query: [("done", action), lang])
-                    } catch let error as RoutingError {
-                        return web.site.redirect(path, query: [("refused", error.code), lang])
+                        return [("done", action)]
                     }
                 }
             }
