@@ -98,10 +98,7 @@ struct IntakeTestService {
         logger.logLevel = .warning
         let client = AMQPClient(configuration: try broker.configuration(name: "observer"), logger: logger)
         test.addTeardownBlock { await client.close() }
-        try await client.declare(
-            AMQPTopology(
-                exchanges: EventTopology.exchanges, queues: [.init(name: queue)],
-                bindings: [.init(queue: queue, exchange: Topology.eventsExchange, routingKey: "#")]))
+        try await client.observeEvents(on: queue)
         return client
     }
 }

@@ -15,23 +15,14 @@ import XCTest
 /// in production), each on its own throwaway database, intake and routing sharing one photo link
 /// key and on fixed loopback ports (so their public URLs, which links and CSRF origins use, are
 /// real). Intake's clock can be moved forward to expire links.
-final class PhotoSystem: @unchecked Sendable {
+final class PhotoSystem: InProcessSystem, @unchecked Sendable {
     static let adminToken = "photo-admin-token-5d1e9a7c3b2f4e6a"
     static let centreKey = "photo-centre-key-8c2a4e6f1b3d5a7c"
     static let centreId = "central-library"
     static let linkKey = String(repeating: "5a", count: 32)
     static let observeQueue = "test.photos.observe"
 
-    let broker: TestBroker
-    let client: AMQPClient
     let clockOffset = ClockOffset()
-    private(set) var databases: [String: TestDatabase] = [:]
-    private(set) var harnesses: [String: ServiceHarness] = [:]
-
-    private init(broker: TestBroker, client: AMQPClient) {
-        self.broker = broker
-        self.client = client
-    }
 
     var intake: ServiceHarness { harnesses["intake"]! }
     var routing: ServiceHarness { harnesses["routing"]! }
@@ -47,13 +38,8 @@ final class PhotoSystem: @unchecked Sendable {
         var logger = Logger(label: "photo-test")
         logger.logLevel = .warning
         let broker = try await TestBroker.create()
-        let client = AMQPClient(configuration: try broker.configuration(name: "photo-test"), logger: logger)
-        let system = PhotoSystem(broker: broker, client: client)
-        test.addTeardownBlock { await system.stop() }
-        try await client.declare(
-            AMQPTopology(
-                exchanges: EventTopology.exchanges, queues: [.init(name: observeQueue)],
-                bindings: [.init(queue: observeQueue, exchange: Topology.eventsExchange, routingKey: "#")]))
+        let system = try PhotoSystem(for: test, broker: broker, label: "photo-test", logger: logger)
+        try await system.client.observeEvents(on: observeQueue)
         let intakePort = try IntegrationEnvironment.freeLoopbackPort()
         for name in services { try await system.startService(name, intakePort: intakePort, logger: logger) }
         if services.contains("intake") {
@@ -71,60 +57,40 @@ final class PhotoSystem: @unchecked Sendable {
     }
 
     func startService(_ name: String, intakePort: Int, logger: Logger) async throws {
-        let db = try await TestDatabase.create(schema: name)
-        databases[name] = db
         let port =
             name == "intake" ? intakePort : (name == "routing" ? try IntegrationEnvironment.freeLoopbackPort() : 0)
-        let configuration = ServiceConfiguration(
-            serviceName: name, httpHost: "127.0.0.1", httpPort: port, amqpURL: broker.url,
-            databaseURL: db.connectionString, databasePoolSize: 4, logLevel: logger.logLevel, prefetch: 50,
-            adminToken: Self.adminToken, sealingKeys: TestSealing.keyring)
         let keyEnvironment = [EnvironmentVariable.photoLinkKey.name: Self.linkKey]
-        let harness: ServiceHarness
-        switch name {
-        case "intake":
-            var settings = IntakeSettings()
-            settings.web = .local(service: IntakeSettings.service, port: port)
-            settings.photos = try PhotoSettings.fromEnvironment(keyEnvironment)
-            let offset = clockOffset
-            settings.clock = { Date().addingTimeInterval(offset.seconds.withLock { $0 }) }
-            let built = try await IntakeService.build(
-                configuration: configuration, logger: logger, metricsRegistry: nil, settings: settings)
-            harness = try await ServiceHarness.start(runtime: built.runtime, router: built.router)
-        case "routing":
-            var settings = RoutingSettings(watcherInterval: .seconds(5))
-            settings.web = .local(service: "routing", port: port)
-            settings.photos = try RoutingPhotoSettings.fromEnvironment(
-                keyEnvironment.merging(
-                    [EnvironmentVariable.intakeURL.name: "http://127.0.0.1:\(intakePort)"], uniquingKeysWith: { $1 }))
-            let built = try await RoutingService.build(
-                configuration: configuration, logger: logger, metricsRegistry: nil, settings: settings)
-            harness = try await ServiceHarness.start(runtime: built.runtime, router: built.router)
-        case "audit":
-            var fast = EventConsumer.Settings()
-            fast.retryDelays = [.milliseconds(200), .milliseconds(400)]
-            let built = try await AuditService.build(
-                configuration: configuration, settings: AuditSettings(), logger: logger, metricsRegistry: nil,
-                consumerSettings: fast)
-            harness = try await ServiceHarness.start(runtime: built.runtime, router: built.router)
-        default:
-            throw XCTSkip("unknown service \(name)")
+        let offset = clockOffset
+        try await startService(name, httpPort: port, adminToken: Self.adminToken, logger: logger) { configuration in
+            switch name {
+            case "intake":
+                var settings = IntakeSettings()
+                settings.web = .local(service: IntakeSettings.service, port: port)
+                settings.photos = try PhotoSettings.fromEnvironment(keyEnvironment)
+                settings.clock = { Date().addingTimeInterval(offset.seconds.withLock { $0 }) }
+                let built = try await IntakeService.build(
+                    configuration: configuration, logger: logger, metricsRegistry: nil, settings: settings)
+                return try await ServiceHarness.start(runtime: built.runtime, router: built.router)
+            case "routing":
+                var settings = RoutingSettings(watcherInterval: .seconds(5))
+                settings.web = .local(service: "routing", port: port)
+                let intakeURL = [EnvironmentVariable.intakeURL.name: "http://127.0.0.1:\(intakePort)"]
+                settings.photos = try RoutingPhotoSettings.fromEnvironment(
+                    keyEnvironment.merging(intakeURL, uniquingKeysWith: { $1 }))
+                let built = try await RoutingService.build(
+                    configuration: configuration, logger: logger, metricsRegistry: nil, settings: settings)
+                return try await ServiceHarness.start(runtime: built.runtime, router: built.router)
+            case "audit":
+                var fast = EventConsumer.Settings()
+                fast.retryDelays = [.milliseconds(200), .milliseconds(400)]
+                let built = try await AuditService.build(
+                    configuration: configuration, settings: AuditSettings(), logger: logger, metricsRegistry: nil,
+                    consumerSettings: fast)
+                return try await ServiceHarness.start(runtime: built.runtime, router: built.router)
+            default:
+                throw XCTSkip("unknown service \(name)")
+            }
         }
-        harnesses[name] = harness
-        let queue = "hromada.\(name)"
-        let client = self.client
-        let ready = await eventually(timeout: .seconds(30), every: .milliseconds(100)) {
-            ((try? await client.queueState(queue))?.consumers ?? 0) >= 1
-        }
-        XCTAssertTrue(ready, "the \(name) consumer did not start")
-    }
-
-    func stop() async {
-        for (_, harness) in harnesses { await harness.stop() }
-        harnesses = [:]
-        await client.close()
-        for (_, db) in databases { try? await db.drop() }
-        try? await broker.delete()
     }
 
     /// Registers an appeal with photos as the centre (a `multipart` body); checks the 201 and
@@ -177,18 +143,7 @@ final class PhotoSystem: @unchecked Sendable {
 
     /// Reads observed messages until one of `type` arrives.
     func awaitMessage(type: String) async throws -> AMQPDelivery? {
-        var found: AMQPDelivery?
-        _ = try await eventually(timeout: .seconds(15)) {
-            while let delivery = try await self.client.get(queue: Self.observeQueue) {
-                try await self.client.ack(delivery)
-                if delivery.properties.type == type {
-                    found = delivery
-                    return true
-                }
-            }
-            return false
-        }
-        return found
+        try await client.awaitMessage(type: type, in: Self.observeQueue, within: .seconds(15))
     }
 
     /// A valid appeal as the API takes it.
