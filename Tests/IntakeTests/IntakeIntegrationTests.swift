@@ -245,9 +245,7 @@ final class IntakeIntegrationTests: XCTestCase {
             ])
         }
         // The consumer declares and binds hromada.intake when it starts; wait for it.
-        let consuming = try await eventually {
-            (try? await env.client.queueState(Topology.Queue.intake.rawValue).consumers) ?? 0 > 0
-        }
+        let consuming = await env.client.hasConsumer(on: Topology.Queue.intake.rawValue, within: .seconds(10))
         XCTAssertTrue(consuming)
         func status() async throws -> AppealStatusView {
             try await env.harness.request("GET", path).decode(AppealStatusView.self)

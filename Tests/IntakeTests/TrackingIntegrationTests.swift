@@ -310,9 +310,7 @@ struct RoutingEvents {
         let client = AMQPClient(
             configuration: try intake.broker.configuration(name: "observer"), logger: Logger(label: "test.routing"))
         test.addTeardownBlock { await client.close() }
-        let consuming = try await eventually {
-            (try? await client.queueState(Topology.Queue.intake.rawValue).consumers) ?? 0 > 0
-        }
+        let consuming = await client.hasConsumer(on: Topology.Queue.intake.rawValue, within: .seconds(10))
         XCTAssertTrue(consuming, "intake consumes its queue")
         return RoutingEvents(client: client)
     }

@@ -84,19 +84,9 @@ final class DisputeIntegrationTests: XCTestCase {
             "POST", "\(latePath)/dispute", token: reception, json: ["reason": "не згодна з відмовою"])
         XCTAssertEqual(r.status, 200, r.text)
         XCTAssertEqual(r.object["complaintTermMissed"] as? String, "2026-12-27")
-        r = try await f.call(
-            "POST", "\(latePath)/answer", token: mayor,
-            json: ["outcome": "explained", "text": "Пояснюємо план."])
-        XCTAssertEqual(r.status, 409)
-        XCTAssertEqual(r.firstError["code"] as? String, "complaint_term_missed")
-        r = try await f.call(
-            "POST", "\(latePath)/restore-term", token: mayor,
-            json: ["reason": "Авторка була в лікарні, довідка є."])
-        XCTAssertEqual(r.status, 200, r.text)
-        r = try await f.call(
-            "POST", "\(latePath)/answer", token: mayor,
-            json: ["outcome": "explained", "text": "Пояснюємо план."])
-        XCTAssertEqual(r.status, 200, r.text)
+        try await f.answerAfterRestoringTerm(
+            latePath, head: mayor, text: "Пояснюємо план.",
+            reason: "Авторка була в лікарні, довідка є.")
 
         // The trail: each dispute is a reopening at, and an assignment to, the body above.
         var assigned: [TicketAssigned] = []

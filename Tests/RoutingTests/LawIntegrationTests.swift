@@ -118,21 +118,12 @@ final class LawIntegrationTests: XCTestCase {
         XCTAssertEqual(r.status, 404, "never at the body complained about")
 
         _ = try await f.call("POST", "\(latePath)/accept", token: mayor)
-        r = try await f.call(
-            "POST", "\(latePath)/answer", token: mayor,
-            json: ["outcome": "explained", "text": "Пояснюємо порядок ремонту."])
-        XCTAssertEqual(r.status, 409)
-        XCTAssertEqual(r.firstError["code"] as? String, "complaint_term_missed")
-        r = try await f.call(
-            "POST", "\(latePath)/restore-term", token: mayor,
-            json: ["reason": "Автор був на лікуванні, довідка є."])
-        XCTAssertEqual(r.status, 200, r.text)
-        XCTAssertNil(r.object["complaintTermMissed"])
-        XCTAssertEqual((r.object["history"] as? [[String: Any]])?.last?["action"] as? String, "term-restored")
-        r = try await f.call(
-            "POST", "\(latePath)/answer", token: mayor,
-            json: ["outcome": "explained", "text": "Пояснюємо порядок ремонту."])
-        XCTAssertEqual(r.status, 200, r.text)
+        let restored = try await f.answerAfterRestoringTerm(
+            latePath, head: mayor, text: "Пояснюємо порядок ремонту.",
+            reason: "Автор був на лікуванні, довідка є.")
+        XCTAssertNil(restored.object["complaintTermMissed"])
+        XCTAssertEqual(
+            (restored.object["history"] as? [[String: Any]])?.last?["action"] as? String, "term-restored")
 
         // An administrator puts zhkg under the mayor's reception: the next complaint goes there.
         r = try await f.call(

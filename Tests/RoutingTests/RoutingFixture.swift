@@ -55,13 +55,7 @@ final class RoutingFixture: @unchecked Sendable {
         let db = try await TestDatabase.create(schema: "routing")
         let broker = try await TestBroker.create()
         let client = AMQPClient(configuration: try broker.configuration(name: "routing-test"), logger: logger)
-        try await client.declare(
-            AMQPTopology(
-                exchanges: [AMQPTopology.Exchange(name: Topology.eventsExchange, type: "topic", durable: true)],
-                queues: [AMQPTopology.Queue(name: observeQueue, durable: true)],
-                bindings: [
-                    AMQPTopology.Binding(queue: observeQueue, exchange: Topology.eventsExchange, routingKey: "#")
-                ]))
+        try await client.observeEvents(on: observeQueue)
         let fixture = RoutingFixture(db: db, broker: broker, client: client, clock: clock, logger: logger)
         test.addTeardownBlock {
             await fixture.stop()
@@ -140,14 +134,7 @@ final class RoutingFixture: @unchecked Sendable {
     }
 
     func publish(_ envelopes: [Envelope]) async throws {
-        let messages = try envelopes.map { e in
-            AMQPOutgoingMessage(
-                exchange: Topology.eventsExchange, routingKey: e.routingKey, body: try e.encoded(),
-                properties: AMQPProperties(
-                    contentType: "application/json", deliveryMode: 2, messageID: e.id.uuidString.lowercased(),
-                    type: e.type, correlationID: e.correlationId.uuidString.lowercased(), appID: e.producer,
-                    timestamp: e.occurredAt))
-        }
+        let messages = try envelopes.map(AMQPOutgoingMessage.init(publishing:))
         for start in stride(from: 0, to: messages.count, by: 100) {
             try await client.publish(Array(messages[start..<min(start + 100, messages.count)]))
         }
@@ -233,6 +220,25 @@ final class RoutingFixture: @unchecked Sendable {
         _ = try await call("POST", "\(path)/accept", token: accepter)
         let r = try await call("POST", "\(path)/answer", token: head, json: ["outcome": "refused", "text": reasons])
         XCTAssertEqual(r.status, 200, r.text, file: file, line: line)
+    }
+
+    /// Art. 17: `head` answers the late complaint at `path` (explained, `text`) only after restoring
+    /// its term for `reason`: checks the 409 `complaint_term_missed` before, then the 200s of the
+    /// restoration and of the answer. Returns the restoration's response.
+    @discardableResult
+    func answerAfterRestoringTerm(
+        _ path: String, head: String, text: String, reason: String,
+        file: StaticString = #filePath, line: UInt = #line
+    ) async throws -> ServiceHarness.Response {
+        let answer = ["outcome": "explained", "text": text]
+        let early = try await call("POST", "\(path)/answer", token: head, json: answer)
+        XCTAssertEqual(early.status, 409, file: file, line: line)
+        XCTAssertEqual(early.firstError["code"] as? String, "complaint_term_missed", file: file, line: line)
+        let restored = try await call("POST", "\(path)/restore-term", token: head, json: ["reason": reason])
+        XCTAssertEqual(restored.status, 200, restored.text, file: file, line: line)
+        let answered = try await call("POST", "\(path)/answer", token: head, json: answer)
+        XCTAssertEqual(answered.status, 200, answered.text, file: file, line: line)
+        return restored
     }
 
     // MARK: A real browser
