@@ -199,6 +199,16 @@ public final class Console: Sendable {
         return router
     }
 
+    /// Adds pages the console can run without (`add` loads their templates and registers their
+    /// routes): a failure is logged as `<what> cannot be loaded` and the rest of the console runs.
+    func installOptional(_ what: String, _ add: () throws -> Void) {
+        do {
+            try add()
+        } catch {
+            logger.error("\(what) cannot be loaded", metadata: ["error": "\(error.redactedDescription)"])
+        }
+    }
+
     public func makeApplication(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in })
         -> some ApplicationProtocol
     {

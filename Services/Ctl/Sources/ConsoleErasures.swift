@@ -20,15 +20,12 @@ struct ConsoleErasures: Sendable {
 
     /// Adds the routes; errors are logged and the console runs without the page.
     static func install(on router: Router<WebRequestContext>, console: Console) {
-        do {
+        console.installOptional("the erasure page") {
             let templates = try TemplateLibrary(bundle: Bundle.module, names: templateNames)
             ConsoleErasures(
                 site: console.site, admin: AdminClient(endpoints: console.settings.endpoints), logger: console.logger,
                 templates: templates
             ).add(to: router)
-        } catch {
-            console.logger.error(
-                "the erasure page cannot be loaded", metadata: ["error": "\(error.redactedDescription)"])
         }
     }
 

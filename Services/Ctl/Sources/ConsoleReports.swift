@@ -61,27 +61,21 @@ struct ConsoleReports: Sendable {
 
     /// Adds the routes; errors are logged and the console runs without reports.
     static func install(on router: Router<WebRequestContext>, console: Console) {
-        do {
+        console.installOptional("the report pages") {
             try ConsoleReports(site: console.site, endpoints: console.settings.endpoints, logger: console.logger)
                 .add(to: router)
-        } catch {
-            console.logger.error(
-                "the report pages cannot be loaded", metadata: ["error": "\(error.redactedDescription)"])
         }
     }
 
     func add(to router: Router<WebRequestContext>) {
-        router.get("/reports") { request, context in
-            guard let session = context.session, context.principal == .operator else {
-                return site.redirect("/login")
+        // The report on screen and the printable report: the same figures, two templates.
+        for (path, template) in [("/reports", "reports"), ("/reports/print", "report-print")] {
+            router.get(RouterPath(stringLiteral: path)) { request, context in
+                guard let session = context.session, context.principal == .operator else {
+                    return site.redirect("/login")
+                }
+                return try await page(request, csrf: session.csrf, template: template)
             }
-            return try await page(request, csrf: session.csrf, template: "reports")
-        }
-        router.get("/reports/print") { request, context in
-            guard let session = context.session, context.principal == .operator else {
-                return site.redirect("/login")
-            }
-            return try await page(request, csrf: session.csrf, template: "report-print")
         }
         router.get("/reports/appeals.csv") { request, context in
             try context.require(.operator)
