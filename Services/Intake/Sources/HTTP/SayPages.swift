@@ -234,9 +234,7 @@ extension WebPages {
         -> Response
     {
         let language = Language.of(request)
-        guard let who = try await signedIn(context) else {
-            return signIn.page(request, context: context, message: "signInFirst", status: .unauthorized)
-        }
+        guard let who = try await signedIn(context) else { return signInFirst(request, context) }
         let form = try await site.form(SayForm.self, request, limit: intake.settings.maxBodyBytes)
         func refused(_ message: String, _ status: HTTPResponse.Status) -> Response {
             site.page(

@@ -56,9 +56,7 @@ extension WebPages {
     }
 
     func today(_ request: Request, context: IntakeService.Context) async throws -> Response {
-        guard let who = try await signedIn(context) else {
-            return signIn.page(request, context: context, message: "signInFirst", status: .unauthorized)
-        }
+        guard let who = try await signedIn(context) else { return signInFirst(request, context) }
         let language = Language.of(request)
         let day = Self.kyivDay(containing: intake.settings.clock())
         let appeals = try await store.appealsRegistered(centre: who.centre.id, from: day.start, to: day.end)
@@ -93,9 +91,7 @@ extension WebPages {
 
     /// `GET /form/today/<number>`: today's appeal of this centre, as a receipt without the tracking code.
     func receiptCopy(_ request: Request, context: IntakeService.Context) async throws -> Response {
-        guard let who = try await signedIn(context) else {
-            return signIn.page(request, context: context, message: "signInFirst", status: .unauthorized)
-        }
+        guard let who = try await signedIn(context) else { return signInFirst(request, context) }
         let language = Language.of(request)
         let day = Self.kyivDay(containing: intake.settings.clock())
         guard let number = context.parameters.get("number"),

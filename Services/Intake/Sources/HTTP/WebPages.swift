@@ -174,6 +174,12 @@ struct WebPages: Sendable {
         return SignedIn(session: session, librarian: librarian, centre: centre)
     }
 
+    /// The answer to a librarian's request without a session: the sign-in page, asking to sign in
+    /// first (401).
+    func signInFirst(_ request: Request, _ context: IntakeService.Context) -> Response {
+        signIn.page(request, context: context, message: "signInFirst", status: .unauthorized)
+    }
+
     func form(_ request: Request, context: IntakeService.Context) async throws -> Response {
         guard let who = try await signedIn(context) else {
             return signIn.page(request, context: context)
@@ -199,9 +205,7 @@ struct WebPages: Sendable {
 
     func submit(_ request: Request, context: IntakeService.Context) async throws -> Response {
         let language = Language.of(request)
-        guard let who = try await signedIn(context) else {
-            return signIn.page(request, context: context, message: "signInFirst", status: .unauthorized)
-        }
+        guard let who = try await signedIn(context) else { return signInFirst(request, context) }
         let session = who.session
         // Form-encoded, or multipart when photos are attached (PhotoForm.swift).
         let posted = try await postedForm(request, limit: Self.formBodyLimit(intake.settings))
@@ -313,9 +317,7 @@ struct WebPages: Sendable {
     /// `GET /form/receipt/<form token>`: the receipt of the appeal that form registered, for a
     /// librarian of the same centre (the key is bound to the centre).
     func receipt(_ request: Request, context: IntakeService.Context) async throws -> Response {
-        guard let who = try await signedIn(context) else {
-            return signIn.page(request, context: context, message: "signInFirst", status: .unauthorized)
-        }
+        guard let who = try await signedIn(context) else { return signInFirst(request, context) }
         guard let token = context.parameters.get("key"), Self.isFormToken(token),
             let (receipt, appeal) = try await store.formReceipt(
                 Self.formKey(centre: who.centre.id, token: token, submission: nil))
