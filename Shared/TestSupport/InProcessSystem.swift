@@ -21,11 +21,11 @@ open class InProcessSystem: @unchecked Sendable {
     }
 
     /// Creates service `name`'s database, hands `build` its configuration (on 127.0.0.1 and
-    /// `httpPort`, 0: a free one; personal fields sealed with `TestSealing.keyring` as in
-    /// production), keeps the harness it starts and waits for the service's consumer on
-    /// `hromada.<name>`.
+    /// `httpPort`, 0: a free one; with `environment`; personal fields sealed with
+    /// `TestSealing.keyring` as in production), keeps the harness it starts and waits for the
+    /// service's consumer on `hromada.<name>`.
     public func startService(
-        _ name: String, httpPort: Int = 0, adminToken: String, logger: Logger,
+        _ name: String, httpPort: Int = 0, adminToken: String, environment: [String: String] = [:], logger: Logger,
         build: (ServiceConfiguration) async throws -> ServiceHarness
     ) async throws {
         let db = try await TestDatabase.create(schema: name)
@@ -33,7 +33,7 @@ open class InProcessSystem: @unchecked Sendable {
         let configuration = ServiceConfiguration(
             serviceName: name, httpHost: "127.0.0.1", httpPort: httpPort, amqpURL: broker.url,
             databaseURL: db.connectionString, databasePoolSize: 4, logLevel: logger.logLevel, prefetch: 50,
-            adminToken: adminToken, sealingKeys: TestSealing.keyring)
+            adminToken: adminToken, environment: environment, sealingKeys: TestSealing.keyring)
         harnesses[name] = try await build(configuration)
         let ready = await client.hasConsumer(on: "hromada.\(name)")
         XCTAssertTrue(ready, "the \(name) consumer did not start")

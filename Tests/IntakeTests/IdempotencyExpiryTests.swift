@@ -2,7 +2,6 @@ import Foundation
 import HromadaContracts
 import HromadaRuntime
 import HromadaTestSupport
-import Logging
 import XCTest
 
 @testable import Intake
@@ -11,23 +10,17 @@ import XCTest
 /// runtime's sweeper, which deletes keys older than `HROMADA_INTAKE_IDEMPOTENCY_RETENTION_HOURS`.
 final class IdempotencyExpiryTests: XCTestCase {
     func testExpiredKeysAreSweptAndFreshOnesKept() async throws {
-        try IntegrationEnvironment.requireServers()
-        let db = try await TestDatabase.create(schema: "intake")
-        let broker = try await TestBroker.create()
-        var logger = Logger(label: "test.intake.expiry")
-        logger.logLevel = .warning
+        let servers = try await ServiceTestServers.create(for: self, schema: "intake", label: "test.intake.expiry")
         let configuration = ServiceConfiguration(
-            serviceName: "intake", httpHost: "127.0.0.1", httpPort: 0, amqpURL: broker.url,
-            databaseURL: db.connectionString)
+            serviceName: "intake", httpHost: "127.0.0.1", httpPort: 0, amqpURL: servers.broker.url,
+            databaseURL: servers.db.connectionString)
         let retention = Duration.seconds(49 * 3600)
         let (runtime, _) = try await IntakeService.build(
-            configuration: configuration, logger: logger, metricsRegistry: nil,
+            configuration: configuration, logger: servers.logger, metricsRegistry: nil,
             settings: IntakeSettings(idempotencyRetention: retention))
         addTeardownBlock {
             await runtime.publisher.close()
             await runtime.database.close()
-            try? await db.drop()
-            try? await broker.delete()
         }
         let table = try XCTUnwrap(runtime.sweeper.tables.first { $0.name == "idempotency_keys" })
         XCTAssertEqual(table.timestampColumn, "created_at")

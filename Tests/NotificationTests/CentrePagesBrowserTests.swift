@@ -1,7 +1,6 @@
 import Foundation
 import HromadaRuntime
 import HromadaTestSupport
-import Logging
 import XCTest
 
 @testable import Notification
@@ -11,18 +10,11 @@ import XCTest
 final class CentrePagesBrowserTests: XCTestCase {
     func testAnUnknownAddressIsAPageInChromium() async throws {
         _ = try HeadlessBrowser.chromium()
-        try IntegrationEnvironment.requireServers()
-        let db = try await TestDatabase.create(schema: "notification")
-        let broker = try await TestBroker.create()
-        addTeardownBlock {
-            try? await db.drop()
-            try? await broker.delete()
-        }
-        var logger = Logger(label: "test.notification.pages")
-        logger.logLevel = .warning
+        let servers = try await ServiceTestServers.create(
+            for: self, schema: "notification", label: "test.notification.pages")
         let harness = try await startNotificationService(
-            db: db, broker: broker, settings: NotificationSettings(smtpURL: "smtp://127.0.0.1:9"), logger: logger,
-            databasePoolSize: 2, prefetch: 10)
+            db: servers.db, broker: servers.broker, settings: NotificationSettings(smtpURL: "smtp://127.0.0.1:9"),
+            logger: servers.logger, databasePoolSize: 2, prefetch: 10)
         let browser = try await HeadlessBrowser.launch()
         defer { browser.close() }
         try await browser.open(harness.baseURL + "/no/such/page?lang=en")

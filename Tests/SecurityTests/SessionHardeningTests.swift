@@ -34,24 +34,15 @@ final class SessionHardeningTests: XCTestCase {
         var origin: String { "https://\(service).hromada.example" }
     }
 
-    var broker: TestBroker?
-    var databases: [String: TestDatabase] = [:]
-    var harnesses: [String: ServiceHarness] = [:]
-
-    override func tearDown() async throws {
-        for harness in harnesses.values { await harness.stop() }
-        for database in databases.values { try? await database.drop() }
-        try? await broker?.delete()
-    }
-
     func testSignInAndSignOutOfEveryServiceAreOriginCheckedCSRFProtectedSecureAndRevocable() async throws {
         try IntegrationEnvironment.requireServers()
         var logger = Logger(label: "session-hardening")
         logger.logLevel = .warning
-        broker = try await TestBroker.create()
-        for service in ["intake", "routing", "notification"] { try await start(service, logger: logger) }
+        let broker = try await TestBroker.create()
+        let system = try InProcessSystem(for: self, broker: broker, label: "session-hardening", logger: logger)
+        for service in ["intake", "routing", "notification"] { try await start(service, on: system, logger: logger) }
 
-        let put = try await harnesses["intake"]!.request(
+        let put = try await system.harnesses["intake"]!.request(
             "PUT", "/v1/admin/centres/\(Self.centreId)",
             json: [
                 "name": "ЦОГ Центральної бібліотеки",
@@ -60,7 +51,7 @@ final class SessionHardeningTests: XCTestCase {
             ],
             headers: ["Authorization": "Bearer \(Self.adminToken)"])
         XCTAssertEqual(put.status, 200, put.text)
-        let created = try await harnesses["routing"]!.request(
+        let created = try await system.harnesses["routing"]!.request(
             "POST", "/v1/officials",
             json: ["name": "Інспектор Тестовий", "authority": "zhkg", "role": "official"],
             headers: ["Authorization": "Bearer \(Self.adminToken)"])
@@ -68,7 +59,7 @@ final class SessionHardeningTests: XCTestCase {
         let officialToken = try XCTUnwrap((try created.json() as? [String: Any])?["token"] as? String)
         // Librarians sign in to the form with their own accounts (the centre key is for machines).
         let librarian = try await TestLibrarian.create(
-            on: harnesses["intake"]!, centre: Self.centreId, login: "oksana", adminToken: Self.adminToken)
+            on: system.harnesses["intake"]!, centre: Self.centreId, login: "oksana", adminToken: Self.adminToken)
 
         let pages = [
             Pages(
@@ -81,12 +72,12 @@ final class SessionHardeningTests: XCTestCase {
             // here its sign-in waited on the centre.updated event through the in-process broker,
             // which this fixture does not deliver yet (polling the form tripped the sign-in throttle).
         ]
-        for pages in pages { try await check(pages) }
+        for pages in pages { try await check(pages, on: system) }
     }
 
-    private func check(_ pages: Pages) async throws {
+    private func check(_ pages: Pages, on system: InProcessSystem) async throws {
         let service = pages.service
-        let port = harnesses[service]!.port
+        let port = system.harnesses[service]!.port
         let cookieName = "hromada_\(service)"
         func post(_ path: String, _ fields: [(String, String)], origin: String?, cookie: String? = nil) async throws
             -> RawHTTP.Response
@@ -151,43 +142,39 @@ final class SessionHardeningTests: XCTestCase {
             "\(service): no signed-in form after sign-out")
         // The schema name is one of the three fixed service names, so it may stand in the text.
         let count = PostgresQuery(stringLiteral: "SELECT count(*)::bigint FROM \(service).web_sessions")
-        let rows = try await databases[service]!.adminClient().query(count)
+        let rows = try await system.databases[service]!.adminClient().query(count)
         XCTAssertEqual(try rows.first?.decode(0, as: Int.self), 0, "\(service): the session's row is deleted")
         // A form with the old cookie and its token is refused too.
         let late = try await post(pages.logout, [("csrf", csrf)], origin: pages.origin, cookie: cookie)
         XCTAssertNotEqual(late.status, 500, "\(service)")
     }
 
-    private func start(_ service: String, logger: Logger) async throws {
-        let broker = try XCTUnwrap(broker)
-        let database = try await TestDatabase.create(schema: service)
-        databases[service] = database
+    private func start(_ service: String, on system: InProcessSystem, logger: Logger) async throws {
         let environment = [
             "HROMADA_PUBLIC_URL": "https://\(service).hromada.example",
             "HROMADA_SESSION_SECRET": Self.sessionSecret,
         ]
-        let configuration = ServiceConfiguration(
-            serviceName: service, httpHost: "127.0.0.1", httpPort: 0, amqpURL: broker.url,
-            databaseURL: database.connectionString, databasePoolSize: 4, logLevel: logger.logLevel, prefetch: 50,
-            adminToken: Self.adminToken, environment: environment)
         let web = try WebSettings.fromEnvironment(service: service, port: 0, environment: environment)
-        switch service {
-        case "intake":
-            let built = try await IntakeService.build(
-                configuration: configuration, logger: logger, metricsRegistry: nil,
-                settings: try IntakeSettings.fromEnvironment(configuration: configuration))
-            harnesses[service] = try await ServiceHarness.start(runtime: built.runtime, router: built.router)
-        case "routing":
-            let built = try await RoutingService.build(
-                configuration: configuration, logger: logger, metricsRegistry: nil,
-                settings: RoutingSettings(watcherInterval: .seconds(5), web: web))
-            harnesses[service] = try await ServiceHarness.start(runtime: built.runtime, router: built.router)
-        default:
-            var settings = NotificationSettings(pollInterval: .milliseconds(500))
-            settings.web = web
-            let built = try await NotificationService.build(
-                configuration: configuration, logger: logger, metricsRegistry: nil, settings: settings)
-            harnesses[service] = try await ServiceHarness.start(runtime: built.runtime, router: built.router)
+        try await system.startService(service, adminToken: Self.adminToken, environment: environment, logger: logger) {
+            configuration in
+            switch service {
+            case "intake":
+                let built = try await IntakeService.build(
+                    configuration: configuration, logger: logger, metricsRegistry: nil,
+                    settings: try IntakeSettings.fromEnvironment(configuration: configuration))
+                return try await ServiceHarness.start(runtime: built.runtime, router: built.router)
+            case "routing":
+                let built = try await RoutingService.build(
+                    configuration: configuration, logger: logger, metricsRegistry: nil,
+                    settings: RoutingSettings(watcherInterval: .seconds(5), web: web))
+                return try await ServiceHarness.start(runtime: built.runtime, router: built.router)
+            default:
+                var settings = NotificationSettings(pollInterval: .milliseconds(500))
+                settings.web = web
+                let built = try await NotificationService.build(
+                    configuration: configuration, logger: logger, metricsRegistry: nil, settings: settings)
+                return try await ServiceHarness.start(runtime: built.runtime, router: built.router)
+            }
         }
     }
 }
