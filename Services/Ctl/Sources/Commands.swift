@@ -110,6 +110,15 @@ extension CommonOptions {
             return answer
         }
     }
+
+    /// The list commands' one shape: `fetch` the rows with the administrator's client, then print them
+    /// as JSON with `--json`, else as a table of `header` with one line of `cells` per row.
+    func list<Row: Encodable>(
+        _ fetch: (AdminClient) async throws -> [Row], header: [String], rightAligned: Set<Int> = [],
+        cells: (Row) -> [String]
+    ) async throws {
+        try await administer(fetch, text: { TextTable.render(header, $0.map(cells), rightAligned: rightAligned) })
+    }
 }
 
 // MARK: status
@@ -297,14 +306,9 @@ extension HromadactlCommand {
             @OptionGroup public var options: CommonOptions
             public init() {}
             public func run() async throws {
-                try await options.administer(
-                    { try await $0.authorities() },
-                    text: { list in
-                        TextTable.render(
-                            ["code", "name", "open", "overdue"],
-                            list.map { [$0.code, $0.nameUk ?? "-", "\($0.openTickets)", "\($0.overdueTickets)"] },
-                            rightAligned: [2, 3])
-                    })
+                try await options.list(
+                    { try await $0.authorities() }, header: ["code", "name", "open", "overdue"], rightAligned: [2, 3],
+                    cells: { [$0.code, $0.nameUk ?? "-", "\($0.openTickets)", "\($0.overdueTickets)"] })
             }
         }
     }
@@ -318,17 +322,13 @@ extension HromadactlCommand {
             @OptionGroup public var options: CommonOptions
             public init() {}
             public func run() async throws {
-                try await options.administer(
-                    { try await $0.officials() },
-                    text: { list in
-                        TextTable.render(
-                            ["id", "authority", "role", "name", "active", "token"],
-                            list.map { o in
-                                [
-                                    o.id.uuidString.lowercased(), o.authority, o.role, o.name, o.active ? "yes" : "no",
-                                    o.hasToken ? "yes" : "no",
-                                ]
-                            })
+                try await options.list(
+                    { try await $0.officials() }, header: ["id", "authority", "role", "name", "active", "token"],
+                    cells: { o in
+                        [
+                            o.id.uuidString.lowercased(), o.authority, o.role, o.name, o.active ? "yes" : "no",
+                            o.hasToken ? "yes" : "no",
+                        ]
                     })
             }
         }
@@ -435,13 +435,9 @@ extension HromadactlCommand {
             @OptionGroup public var options: CommonOptions
             public init() {}
             public func run() async throws {
-                try await options.administer(
-                    { try await $0.centres() },
-                    text: { list in
-                        TextTable.render(
-                            ["id", "name", "address", "active"],
-                            list.map { [$0.id, $0.name, $0.address, $0.active ? "yes" : "no"] })
-                    })
+                try await options.list(
+                    { try await $0.centres() }, header: ["id", "name", "address", "active"],
+                    cells: { [$0.id, $0.name, $0.address, $0.active ? "yes" : "no"] })
             }
         }
         public struct Add: AsyncParsableCommand {

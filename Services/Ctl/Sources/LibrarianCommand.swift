@@ -52,13 +52,9 @@ extension HromadactlCommand {
             @Option(name: .long, help: "The centre's id.") public var centre: String
             public init() {}
             public func run() async throws {
-                try await options.administer(
-                    { try await $0.librarians(centre: centre) },
-                    text: { list in
-                        TextTable.render(
-                            ["login", "id", "active"],
-                            list.map { [$0.login, $0.id.uuidString.lowercased(), $0.active ? "yes" : "no"] })
-                    })
+                try await options.list(
+                    { try await $0.librarians(centre: centre) }, header: ["login", "id", "active"],
+                    cells: { [$0.login, $0.id.uuidString.lowercased(), $0.active ? "yes" : "no"] })
             }
         }
     }

@@ -22,15 +22,8 @@ extension HromadactlCommand.Report {
         public init() {}
 
         public func run() async throws {
-            try await guarded {
-                let period = try ReportPeriod.parse(from: from, to: to)
-                let report = try await AdminClient(endpoints: try options.endpoints()).ratings(period)
-                if options.json {
-                    try printJSON(report)
-                } else {
-                    print(RatingText.render(report))
-                }
-            }
+            let period = try await guarded { try ReportPeriod.parse(from: from, to: to) }
+            try await options.administer({ try await $0.ratings(period) }, text: RatingText.render)
         }
     }
 }

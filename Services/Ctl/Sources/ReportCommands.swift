@@ -26,7 +26,7 @@ extension HromadactlCommand {
             public init() {}
 
             public func run() async throws {
-                try await guarded {
+                let (period, dimension) = try await guarded {
                     let period = try ReportPeriod.parse(from: from, to: to)
                     guard let dimension = ReportJSON.Dimension(rawValue: by) else {
                         throw CtlError(
@@ -34,18 +34,16 @@ extension HromadactlCommand {
                             "--by must be one of "
                                 + ReportJSON.Dimension.allCases.map(\.rawValue).joined(separator: ", "))
                     }
-                    let admin = AdminClient(endpoints: try options.endpoints())
-                    if csv {
-                        FileHandle.standardOutput.write(try await admin.reportCSV(period, by: dimension))
-                        return
-                    }
-                    let report = try await admin.report(period, by: dimension)
-                    if options.json {
-                        try printJSON(report)
-                    } else {
-                        print(ReportText.render(report))
-                    }
+                    return (period, dimension)
                 }
+                if csv {
+                    try await guarded {
+                        let admin = AdminClient(endpoints: try options.endpoints())
+                        FileHandle.standardOutput.write(try await admin.reportCSV(period, by: dimension))
+                    }
+                    return
+                }
+                try await options.administer({ try await $0.report(period, by: dimension) }, text: ReportText.render)
             }
         }
 
