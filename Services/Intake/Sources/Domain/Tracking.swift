@@ -33,38 +33,28 @@ public struct TrackingUpdate: Sendable, Equatable {
         case TicketAssigned.eventType:
             let e = try envelope.decode(TicketAssigned.self)
             return TrackingUpdate(
-                registrationNumber: e.registrationNumber, status: .assigned, authority: e.authority,
-                deadline: e.deadline, note: e.reason.map { "reason:\($0)" }, occurredAt: e.assignedAt)
+                ticket: e, .assigned, deadline: e.deadline, note: e.reason.map { "reason:\($0)" }, at: e.assignedAt)
         case TicketAccepted.eventType:
             let e = try envelope.decode(TicketAccepted.self)
-            return TrackingUpdate(
-                registrationNumber: e.registrationNumber, status: .accepted, authority: e.authority,
-                occurredAt: e.acceptedAt)
+            return TrackingUpdate(ticket: e, .accepted, at: e.acceptedAt)
         case TicketForwarded.eventType:
             let e = try envelope.decode(TicketForwarded.self)
             return TrackingUpdate(
-                registrationNumber: e.registrationNumber, status: .forwarded, authority: e.authority,
-                deadline: e.deadline, note: "from:\(e.fromAuthority)", occurredAt: e.forwardedAt)
+                ticket: e, .forwarded, deadline: e.deadline, note: "from:\(e.fromAuthority)", at: e.forwardedAt)
         case TicketExtended.eventType:
             let e = try envelope.decode(TicketExtended.self)
             return TrackingUpdate(
-                registrationNumber: e.registrationNumber, status: .extended, authority: e.authority,
-                deadline: e.newDeadline, note: "previous-deadline:\(e.previousDeadline)", occurredAt: e.extendedAt)
+                ticket: e, .extended, deadline: e.newDeadline, note: "previous-deadline:\(e.previousDeadline)",
+                at: e.extendedAt)
         case TicketAnswered.eventType:
             let e = try envelope.decode(TicketAnswered.self)
-            return TrackingUpdate(
-                registrationNumber: e.registrationNumber, status: .answered, authority: e.authority,
-                note: "outcome:\(e.outcome.rawValue)", occurredAt: e.answeredAt)
+            return TrackingUpdate(ticket: e, .answered, note: "outcome:\(e.outcome.rawValue)", at: e.answeredAt)
         case TicketReopened.eventType:
             let e = try envelope.decode(TicketReopened.self)
-            return TrackingUpdate(
-                registrationNumber: e.registrationNumber, status: .reopened, authority: e.authority,
-                deadline: e.deadline, occurredAt: e.reopenedAt)
+            return TrackingUpdate(ticket: e, .reopened, deadline: e.deadline, at: e.reopenedAt)
         case TicketClosed.eventType:
             let e = try envelope.decode(TicketClosed.self)
-            return TrackingUpdate(
-                registrationNumber: e.registrationNumber, status: .closed, authority: e.authority,
-                occurredAt: e.closedAt)
+            return TrackingUpdate(ticket: e, .closed, at: e.closedAt)
         case AppealReturned.eventType:
             let e = try envelope.decode(AppealReturned.self)
             return TrackingUpdate(registrationNumber: e.registrationNumber, status: .returned, occurredAt: e.returnedAt)
@@ -95,6 +85,18 @@ public struct TrackingUpdate: Sendable, Equatable {
     public func setsCurrentState(lastEventAt: Date?) -> Bool {
         guard let lastEventAt else { return true }
         return occurredAt >= lastEventAt
+    }
+}
+
+extension TrackingUpdate {
+    /// A ticket event's update: its number and the authority holding the ticket after it.
+    init(
+        ticket event: some TicketEvent, _ status: PublicStatus, deadline: LocalDate? = nil, note: String? = nil,
+        at occurredAt: Date
+    ) {
+        self.init(
+            registrationNumber: event.registrationNumber, status: status, authority: event.authority,
+            deadline: deadline, note: note, occurredAt: occurredAt)
     }
 }
 
