@@ -389,9 +389,7 @@ extension Ticket {
                     AppealReturned(
                         appealId: appealId, registrationNumber: registrationNumber, reason: text, returnedAt: now,
                         returnedBy: by),
-                    TicketClosed(
-                        ticketId: id, appealId: appealId, registrationNumber: registrationNumber, authority: authority,
-                        closedAt: now, closedBy: by),
+                    closedEvent(at: now, by: by),
                 ])
 
         case .notConsidered(let ground, let notice):
@@ -410,9 +408,7 @@ extension Ticket {
                     AppealNotConsidered(
                         appealId: appealId, registrationNumber: registrationNumber, ticketId: id, authority: authority,
                         ground: decided.0.rawValue, notice: decided.1, decidedBy: by, decidedAt: now),
-                    TicketClosed(
-                        ticketId: id, appealId: appealId, registrationNumber: registrationNumber, authority: authority,
-                        closedAt: now, closedBy: by),
+                    closedEvent(at: now, by: by),
                 ])
         }
     }
@@ -565,11 +561,14 @@ extension Ticket {
         next.closedAt = now
         return next.transition(
             action: "closed", actor: closer, from: status, at: now, note: note,
-            events: [
-                TicketClosed(
-                    ticketId: id, appealId: appealId, registrationNumber: registrationNumber, authority: authority,
-                    closedAt: now, closedBy: closer)
-            ])
+            events: [closedEvent(at: now, by: closer)])
+    }
+
+    /// `ticket.closed` for this ticket, naming who closed it.
+    func closedEvent(at now: Date, by closer: String) -> TicketClosed {
+        TicketClosed(
+            ticketId: id, appealId: appealId, registrationNumber: registrationNumber, authority: authority,
+            closedAt: now, closedBy: closer)
     }
 
     /// `ticket.deadline-approaching` for today (the ticket itself does not change).
@@ -613,11 +612,7 @@ extension Ticket {
         next.closedAt = now
         return next.transition(
             action: "returned", actor: returner ?? "intake", from: status, at: now, note: nil,
-            events: [
-                TicketClosed(
-                    ticketId: id, appealId: appealId, registrationNumber: registrationNumber, authority: authority,
-                    closedAt: now, closedBy: "returned")
-            ])
+            events: [closedEvent(at: now, by: "returned")])
     }
 
     private func transition(
