@@ -188,7 +188,7 @@ final class BusObserver: @unchecked Sendable {
         let body: [UInt8]
     }
 
-    private let process = Process()
+    private let pid: pid_t
     private let folder: URL
 
     static let script = """
@@ -217,16 +217,14 @@ final class BusObserver: @unchecked Sendable {
         """
 
     init(url: String) throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("observer-\(UUID().uuidString)")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("observer-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", "-c", Self.script, url, path("ready"), path("stop"), path("out.json"),
-        ]
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        self.folder = folder
+        let files = ["ready", "stop", "out.json"].map { folder.appendingPathComponent($0).path }
+        let command = Shell.quote(["/usr/bin/env", "python3", "-c", Self.script, url] + files)
+        // Inherited descriptors closed, no terminal input or output.
+        pid = try Shell.spawn(
+            ["/bin/bash", "-c", Shell.closingInheritedDescriptors + "exec \(command) </dev/null >/dev/null 2>&1"])
     }
 
     private func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
@@ -249,8 +247,11 @@ final class BusObserver: @unchecked Sendable {
         }
     }
 
+    /// Ends the observer if it still runs (SIGKILL: it inherits the test process's blocked
+    /// signals) and reaps it.
     func stop() {
-        if process.isRunning { process.terminate() }
+        kill(pid, SIGKILL)
+        _ = Shell.waitForExit(pid)
         try? FileManager.default.removeItem(at: folder)
     }
 }

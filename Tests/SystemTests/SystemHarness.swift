@@ -554,13 +554,11 @@ final class SystemHarness: @unchecked Sendable {
             ?? IntegrationEnvironment.repositoryRoot.appendingPathComponent(".build/debug")
         for name in names where !FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent(name).path) {
             print("system harness: building \(name) (swift build --product \(name))")
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = ["swift", "build", "--product", name]
-            p.currentDirectoryURL = IntegrationEnvironment.repositoryRoot
-            try p.run()
-            p.waitUntilExit()
-            guard p.terminationStatus == 0 else { throw SystemTestError("swift build --product \(name) failed") }
+            let root = IntegrationEnvironment.repositoryRoot.path
+            let status = try IntegrationEnvironment.spawnAndWait([
+                "/bin/bash", "-c", "cd \(Shell.quote(root)) && exec swift build --product \(Shell.quote(name))",
+            ])
+            guard status == 0 else { throw SystemTestError("swift build --product \(name) failed") }
         }
         guard complete(dir) else { throw SystemTestError("service executables not found in \(dir.path)") }
         return dir
