@@ -98,6 +98,11 @@ func guarded<T>(_ body: () async throws -> T) async throws -> T {
 }
 
 extension CommonOptions {
+    /// Prints `answer` as JSON with `--json`, else as `text(answer)`.
+    func output<Answer: Encodable>(_ answer: Answer, text: (Answer) throws -> String) throws {
+        if json { try printJSON(answer) } else { print(try text(answer)) }
+    }
+
     /// The administrative commands' one shape: `call` the services with the administrator's client,
     /// then print the answer as JSON with `--json`, else as `text(answer)`; returns the answer.
     @discardableResult
@@ -106,7 +111,7 @@ extension CommonOptions {
     ) async throws -> Answer {
         try await guarded {
             let answer = try await call(AdminClient(endpoints: try endpoints()))
-            if json { try printJSON(answer) } else { print(try text(answer)) }
+            try output(answer, text: text)
             return answer
         }
     }
@@ -142,7 +147,7 @@ extension HromadactlCommand {
 
         public func run() async throws {
             let report = await StatusCollector(endpoints: try options.endpoints(), timeout: timeout).collect()
-            if options.json { try printJSON(report) } else { print(report.renderText()) }
+            try options.output(report, text: { $0.renderText() })
             let code = report.exitCode(strict: strict)
             if code != 0 { throw ExitCode(code) }
         }
@@ -207,22 +212,21 @@ extension HromadactlCommand {
                     let (queue, message) = try await DeadLetters(
                         endpoints: try options.endpoints(), logger: makeLogger()
                     ).show(messageId: messageId)
-                    if options.json {
-                        try printJSON(message)
-                        return
+                    try options.output(message) { message in
+                        let fields = [
+                            "queue:                \(queue)",
+                            "message id:           \(message.messageId ?? "-")",
+                            "type:                 \(message.type ?? "-")",
+                            "correlation id:       \(message.correlationId ?? "-")",
+                            "original routing key: \(message.originalRoutingKey ?? "-")",
+                            "attempts:             \(message.attempts.map(String.init) ?? "-")",
+                            "failed at:            \(message.failedAt ?? "-")",
+                            "last error:           \(message.lastError ?? "-")",
+                            "headers:",
+                        ]
+                        let headers = message.headers.sorted(by: { $0.key < $1.key }).map { "  \($0.key): \($0.value)" }
+                        return (fields + headers + ["body:", message.payload]).joined(separator: "\n")
                     }
-                    print("queue:                \(queue)")
-                    print("message id:           \(message.messageId ?? "-")")
-                    print("type:                 \(message.type ?? "-")")
-                    print("correlation id:       \(message.correlationId ?? "-")")
-                    print("original routing key: \(message.originalRoutingKey ?? "-")")
-                    print("attempts:             \(message.attempts.map(String.init) ?? "-")")
-                    print("failed at:            \(message.failedAt ?? "-")")
-                    print("last error:           \(message.lastError ?? "-")")
-                    print("headers:")
-                    for (key, value) in message.headers.sorted(by: { $0.key < $1.key }) { print("  \(key): \(value)") }
-                    print("body:")
-                    print(message.payload)
                 }
             }
         }
@@ -248,12 +252,10 @@ extension HromadactlCommand {
                 try await guarded {
                     let result = try await DeadLetters(endpoints: try options.endpoints(), logger: makeLogger()).replay(
                         queue: queue, messageId: messageId)
-                    if options.json {
-                        try printJSON(result)
-                        return
+                    try options.output(result) { result in
+                        (["replayed \(result.replayed.count) message(s) to \(result.queue)"]
+                            + result.replayed.map { "  \($0)" }).joined(separator: "\n")
                     }
-                    print("replayed \(result.replayed.count) message(s) to \(result.queue)")
-                    for id in result.replayed { print("  \(id)") }
                 }
             }
         }

@@ -85,20 +85,15 @@ extension HromadactlCommand {
         public init() {}
 
         public func run() async throws {
-            try await guarded {
-                let status = try await AdminClient(endpoints: try options.endpoints())
-                    .erase(registrationNumber, reason: reason)
-                if options.json {
-                    try printJSON(status)
-                    return
-                }
-                let when = PeopleDates.minute(status.erasedAt, .en)
-                print(
-                    status.erasedNow == false
+            try await options.administer(
+                { try await $0.erase(registrationNumber, reason: reason) },
+                text: { status in
+                    let when = PeopleDates.minute(status.erasedAt, .en)
+                    return status.erasedNow == false
                         ? "\(status.registrationNumber) was already erased at \(when)"
                         : "\(status.registrationNumber) erased at \(when); waiting for: "
-                            + (status.waiting.isEmpty ? "nobody" : status.waiting.joined(separator: ", ")))
-            }
+                            + (status.waiting.isEmpty ? "nobody" : status.waiting.joined(separator: ", "))
+                })
         }
     }
 
@@ -119,19 +114,16 @@ extension HromadactlCommand {
             public init() {}
 
             public func run() async throws {
-                try await guarded {
-                    let client = AdminClient(endpoints: try options.endpoints())
-                    let list: ErasureJSON.List
-                    if let registrationNumber {
+                let list = try await options.administer(
+                    { client in
+                        guard let registrationNumber else {
+                            return try await client.erasures(state: waiting ? "waiting" : nil, limit: limit)
+                        }
                         let one = try await client.erasure(registrationNumber)
-                        list = ErasureJSON.List(
+                        return ErasureJSON.List(
                             erasures: [one], complete: one.complete ? 1 : 0, waiting: one.complete ? 0 : 1)
-                    } else {
-                        list = try await client.erasures(state: waiting ? "waiting" : nil, limit: limit)
-                    }
-                    if options.json { try printJSON(list) } else { print(ErasureTable.render(list)) }
-                    if list.waiting > 0 { throw ExitCode(4) }
-                }
+                    }, text: ErasureTable.render)
+                if list.waiting > 0 { throw ExitCode(4) }
             }
         }
 

@@ -110,12 +110,9 @@ extension HromadactlCommand {
                     let base = URL(fileURLWithPath: outputDir).appendingPathComponent("hromada-appeals-\(date)")
                     try csv.write(to: base.appendingPathExtension("csv"))
                     try export.jsonData().write(to: base.appendingPathExtension("json"))
-                    if options.json {
-                        try printJSON(export)
-                    } else {
-                        print(
-                            "\(date): \(export.cells.count) cell(s), \(export.suppressedCells) suppressed "
-                                + "(threshold \(export.threshold)); wrote \(base.path).csv and \(base.path).json")
+                    try options.output(export) { export in
+                        "\(date): \(export.cells.count) cell(s), \(export.suppressedCells) suppressed "
+                            + "(threshold \(export.threshold)); wrote \(base.path).csv and \(base.path).json"
                     }
                 }
             }
