@@ -275,11 +275,15 @@ public struct NotificationPlanner: Sendable {
 
     func officialContext(_ envelope: Envelope, language: String) throws -> [String: Any] {
         var c: [String: Any] = [:]
+        /// Every notice to an official names the appeal and the authority holding it.
+        func about(_ registrationNumber: String, at authority: String) {
+            c["registrationNumber"] = registrationNumber
+            c["authorityName"] = Self.authorityName(authority, language: language)
+        }
         switch envelope.type {
         case TicketAssigned.eventType:
             let e = try envelope.decode(TicketAssigned.self)
-            c["registrationNumber"] = e.registrationNumber
-            c["authorityName"] = Self.authorityName(e.authority, language: language)
+            about(e.registrationNumber, at: e.authority)
             c["categoryName"] = Self.categoryName(e.category, language: language)
             c["priority"] = e.priority
             c["deadline"] = Self.format(e.deadline, language: language)
@@ -288,21 +292,18 @@ public struct NotificationPlanner: Sendable {
             }
         case TicketDeadlineApproaching.eventType:
             let e = try envelope.decode(TicketDeadlineApproaching.self)
-            c["registrationNumber"] = e.registrationNumber
-            c["authorityName"] = Self.authorityName(e.authority, language: language)
+            about(e.registrationNumber, at: e.authority)
             c["deadline"] = Self.format(e.deadline, language: language)
             c["daysLeft"] = e.daysLeft
         case TicketOverdue.eventType:
             let e = try envelope.decode(TicketOverdue.self)
-            c["registrationNumber"] = e.registrationNumber
-            c["authorityName"] = Self.authorityName(e.authority, language: language)
+            about(e.registrationNumber, at: e.authority)
             c["escalatedToName"] = Self.authorityName(e.escalatedTo, language: language)
             c["deadline"] = Self.format(e.deadline, language: language)
             c["daysOverdue"] = e.daysOverdue
         case AppealDisputeAccepted.eventType:
             let e = try envelope.decode(AppealDisputeAccepted.self)
-            c["registrationNumber"] = e.registrationNumber
-            c["authorityName"] = Self.authorityName(e.authority, language: language)
+            about(e.registrationNumber, at: e.authority)
             c["complaintToName"] = Self.authorityName(e.complaintTo, language: language)
             c["lastDay"] = Self.format(e.lastDay, language: language)
         default:
