@@ -44,7 +44,7 @@ final class DeliveryRoundMeasurementTests: XCTestCase {
         try await client.execute("ALTER TABLE outbox SET (autovacuum_enabled = false)")
         let sink = try SMTPSink.start()
         addTeardownBlock { sink.stop() }
-        let sinkPID = sink.process.processIdentifier
+        let sinkPID = sink.pid
         let oneRound = NotificationSettings(
             smtpURL: sink.url, lease: .seconds(120), batchSize: emails, senderThreads: 2)
         let defaultRounds = NotificationSettings(smtpURL: sink.url, lease: .seconds(120))  // rounds of 20, 2 threads

@@ -4,7 +4,7 @@ import HromadaTestSupport
 
 /// A private SMTP sink (deploy/local/smtp-sink.py) on free ports, for one test.
 final class SMTPSink: @unchecked Sendable {
-    let process: Process
+    let pid: pid_t
     let smtpPort: Int
     let httpPort: Int
     let directory: URL
@@ -19,31 +19,37 @@ final class SMTPSink: @unchecked Sendable {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "hromada-sink-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, "--smtp-port", "0", "--http-port", "0", "--dir", directory.path]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let announced = directory.path + ".ports"
+        let command = Shell.quote([
+            "/usr/bin/env", "python3", script.path, "--smtp-port", "0", "--http-port", "0", "--dir", directory.path,
+        ])
+        // Inherited descriptors closed; stdout (where it announces its ports) to a file of its own.
+        let pid = try Shell.spawn([
+            "/bin/bash", "-c",
+            Shell.closingInheritedDescriptors + "exec \(command) >\(Shell.quote(announced)) 2>/dev/null </dev/null",
+        ])
+        defer { try? FileManager.default.removeItem(atPath: announced) }
         // The first stdout line is {"smtpPort": …, "httpPort": …}.
-        var line = Data()
-        while true {
-            let byte = out.fileHandleForReading.readData(ofLength: 1)
-            if byte.isEmpty || byte == Data([0x0A]) { break }
-            line += byte
+        var line: Data?
+        for _ in 0..<300 where line == nil {
+            if let text = try? Data(contentsOf: URL(fileURLWithPath: announced)), let end = text.firstIndex(of: 0x0A) {
+                line = text[..<end]
+            } else {
+                usleep(50_000)
+            }
         }
-        guard let json = try? JSONSerialization.jsonObject(with: line) as? [String: Any],
+        guard let line, let json = try? JSONSerialization.jsonObject(with: line) as? [String: Any],
             let smtp = json["smtpPort"] as? Int, let http = json["httpPort"] as? Int
         else {
-            process.terminate()
+            end(pid)
+            try? FileManager.default.removeItem(at: directory)
             throw Unavailable(description: "the SMTP sink did not report its ports")
         }
-        return SMTPSink(process: process, smtpPort: smtp, httpPort: http, directory: directory)
+        return SMTPSink(pid: pid, smtpPort: smtp, httpPort: http, directory: directory)
     }
 
-    private init(process: Process, smtpPort: Int, httpPort: Int, directory: URL) {
-        self.process = process
+    private init(pid: pid_t, smtpPort: Int, httpPort: Int, directory: URL) {
+        self.pid = pid
         self.smtpPort = smtpPort
         self.httpPort = httpPort
         self.directory = directory
@@ -79,14 +85,19 @@ final class SMTPSink: @unchecked Sendable {
     }
 
     func stop() {
-        // No waitUntilExit: Foundation's Process can hang in it on Linux. SIGTERM, a short
-        // poll, then SIGKILL, by this process's own pid.
-        let pid = process.processIdentifier
-        if pid > 0 && process.isRunning {
-            kill(pid, SIGTERM)
-            for _ in 0..<30 where process.isRunning { usleep(100_000) }
-            if process.isRunning { kill(pid, SIGKILL) }
-        }
+        Self.end(pid)
         try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// SIGTERM, a short wait, then SIGKILL, by the sink's own pid; reaped (waitpid).
+    private static func end(_ pid: pid_t) {
+        var status: Int32 = 0
+        guard waitpid(pid, &status, WNOHANG) == 0 else { return }
+        kill(pid, SIGTERM)
+        for _ in 0..<30 where waitpid(pid, &status, WNOHANG) == 0 { usleep(100_000) }
+        if waitpid(pid, &status, WNOHANG) == 0 {
+            kill(pid, SIGKILL)
+            _ = Shell.waitForExit(pid)
+        }
     }
 }
