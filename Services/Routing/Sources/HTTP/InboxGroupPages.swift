@@ -90,9 +90,7 @@ extension WebInbox {
             total: group.tickets.count, open: open.count,
             canAnswer: principal.canWork(ticketAuthority: group.authority) && !open.isEmpty, draftsOnly: !signer,
             canSign: signer && group.tickets.contains { $0.draft != nil },
-            outcomes: AnswerOutcome.allCases.map {
-                TicketView.Option(code: $0.rawValue, name: word("outcome", $0.rawValue, language))
-            },
+            outcomes: options(AnswerOutcome.self, "outcome", language),
             templates: templates.map(InboxTicketWork.Template.init),
             hasTemplates: !templates.isEmpty, script: site.assets.assets["inbox.js"]?.link ?? "",
             message: message, error: query.get("refused").map { refusalText(code: $0, language) })

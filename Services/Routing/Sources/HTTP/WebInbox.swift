@@ -36,6 +36,14 @@ public struct WebInbox: Sendable {
         return value == key ? code : value
     }
 
+    /// Every case of a coded list as the form's options, each named by the catalogue key
+    /// `<prefix>_<code>` (the answer's outcomes, the grounds of "not considered").
+    func options<Code: CaseIterable & RawRepresentable>(_: Code.Type, _ prefix: String, _ language: Language)
+        -> [TicketView.Option] where Code.RawValue == String
+    {
+        Code.allCases.map { TicketView.Option(code: $0.rawValue, name: word(prefix, $0.rawValue, language)) }
+    }
+
     /// A reference code's name in `language` (the code itself when the reference data lacks it).
     func authorityName(_ code: String, _ language: Language) -> String {
         Reference.authority(code: code)?.name(language) ?? code
@@ -149,10 +157,7 @@ public struct WebInbox: Sendable {
             canAccept: allowed(.accept), canForward: allowed(.forward), canExtend: allowed(.extend),
             canAnswer: allowed(.answer), canReopen: allowed(.reopen), canClose: allowed(.close),
             forwardTargets: forwardTargets,
-            outcomes: AnswerOutcome.allCases.map {
-                TicketView.Option(code: $0.rawValue, name: word("outcome", $0.rawValue, language))
-            },
-            message: message, error: error)
+            outcomes: options(AnswerOutcome.self, "outcome", language), message: message, error: error)
         // Instruction 348: the card names who took the appeal off control, and when (a person or a
         // named rule), and for a return or "not considered" the result recorded in the history.
         // The head's decisions (Art. 5, 8): offered to the body's head or deputy only.
@@ -184,9 +189,7 @@ public struct WebInbox: Sendable {
                 + (signed.note.flatMap { $0.components(separatedBy: "; ").last }
                     .flatMap { $0.hasPrefix("drafted by ") ? " (\(note($0)))" : nil } ?? "")
         }
-        view.grounds = NotConsideredGround.allCases.map {
-            TicketView.Option(code: $0.rawValue, name: word("ground", $0.rawValue, language))
-        }
+        view.grounds = options(NotConsideredGround.self, "ground", language)
         if let closing = t.history.last(where: { $0.toStatus == TicketStatus.closed.rawValue }) {
             view.offControlBy = actor(closing.actor)
             view.offControlAt = PeopleDates.minute(closing.at, language)
