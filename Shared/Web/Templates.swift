@@ -25,6 +25,21 @@ public struct PageContext<Model: Encodable & Sendable>: Encodable, Sendable {
     public let model: Model
 }
 
+/// One option of a form's `<select>` (or a set of radio buttons) in a view model: the value the
+/// form posts, its name in the page's language, and whether it is the form's current value.
+public struct SelectOption: Encodable, Sendable, Equatable {
+    public var code: String
+    public var name: String
+    public var selected: Bool
+
+    /// The option `code` named `name`, selected when `code` is `chosen` (the value the form holds).
+    public init(code: String, name: String, chosen: String?) {
+        self.code = code
+        self.name = name
+        self.selected = code == chosen
+    }
+}
+
 /// The templates of one service (plus the kit's partials).
 public struct TemplateLibrary: @unchecked Sendable {
     // MustacheLibrary is a value type of immutable templates once loaded; it is only read after init.

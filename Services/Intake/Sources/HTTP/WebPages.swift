@@ -66,12 +66,6 @@ struct WebPages: Sendable {
 
     // MARK: View models
 
-    struct Option: Encodable, Sendable {
-        var code: String
-        var name: String
-        var selected: Bool
-    }
-
     /// What the librarian typed, for showing the form again.
     struct FormValues: Encodable, Sendable {
         var fullName, address, phone, email, preferredLanguage, benefitCategory: String?
@@ -125,7 +119,7 @@ struct WebPages: Sendable {
         var summary: [SummaryItem] = []
         /// The text's limit: the validator's one constant (the textarea's maxlength and counter).
         var textLimit = AppealValidator.textLength.upperBound
-        var kinds, categories, districts, authorities, benefits: [Option]
+        var kinds, categories, districts, authorities, benefits: [SelectOption]
         /// The location picker (MapPage.swift).
         var map: MapAssets.View?
     }
@@ -424,8 +418,8 @@ struct WebPages: Sendable {
         fieldMessages.learnedOn = byField["learnedOn"]
         fieldMessages.photos = Self.photoMessages(byField)
         fieldMessages.location = Self.locationMessage(byField)
-        func options(_ items: [(String, String)], selected: String?) -> [Option] {
-            items.map { Option(code: $0.0, name: $0.1, selected: $0.0 == selected) }
+        func options(_ items: [(String, String)], selected: String?) -> [SelectOption] {
+            items.map { SelectOption(code: $0.0, name: $0.1, chosen: selected) }
         }
         let uk = language == .uk
         return FormView(

@@ -28,12 +28,6 @@ struct InboxListView: Encodable, Sendable {
         var grouped: Bool
     }
 
-    struct Option: Encodable, Sendable {
-        var code: String
-        var name: String
-        var selected: Bool
-    }
-
     struct PageLink: Encodable, Sendable {
         var href: String
         var label: String
@@ -60,13 +54,13 @@ struct InboxListView: Encodable, Sendable {
     var exportLimited: Bool
     /// The filters as the form shows them.
     var q: String
-    var states: [Option]
-    var categories: [Option]
-    var districts: [Option]
-    var kinds: [Option]
-    var authorities: [Option]
-    var sorts: [Option]
-    var sizes: [Option]
+    var states: [SelectOption]
+    var categories: [SelectOption]
+    var districts: [SelectOption]
+    var kinds: [SelectOption]
+    var authorities: [SelectOption]
+    var sorts: [SelectOption]
+    var sizes: [SelectOption]
     var overdueOnly: Bool
     var dueThisWeekOnly: Bool
     var mineOnly: Bool
@@ -161,18 +155,19 @@ extension WebInbox {
             exportHref: Self.inboxHref("/inbox.csv", query.parameters(page: 1).filter { $0.0 != "page" }),
             exportLimited: page.total > RoutingAPI.exportLimit,
             q: query.text,
-            states: stateCodes.map { .init(code: $0.0, name: $0.1, selected: query.state.code == $0.0) },
+            states: stateCodes.map { .init(code: $0.0, name: $0.1, chosen: query.state.code) },
             categories: Self.options(Reference.categories, selected: query.category, language),
             districts: Self.options(Reference.districts, selected: query.district, language),
             kinds: AppealKind.allCases.map {
-                .init(code: $0.rawValue, name: word("kind", $0.rawValue, language), selected: query.kind == $0)
+                .init(code: $0.rawValue, name: word("kind", $0.rawValue, language), chosen: query.kind?.rawValue)
             },
             authorities: Self.options(Reference.authorities, selected: query.authority, language),
             sorts: InboxQuery.Sort.allCases.map {
-                .init(code: $0.rawValue, name: text("inbox_sort_" + $0.rawValue, language), selected: query.sort == $0)
+                .init(
+                    code: $0.rawValue, name: text("inbox_sort_" + $0.rawValue, language), chosen: query.sort.rawValue)
             },
             sizes: InboxQuery.pageSizes.map {
-                .init(code: String($0), name: String($0), selected: query.pageSize == $0)
+                .init(code: String($0), name: String($0), chosen: String(query.pageSize))
             },
             overdueOnly: query.overdue, dueThisWeekOnly: query.dueThisWeek, mineOnly: query.mine,
             awaitingSignatureOnly: query.awaitingSignature, errors: errors, hasErrors: !errors.isEmpty)
@@ -189,8 +184,8 @@ extension WebInbox {
     /// A filter's options: the reference list's entries named in `language`, `selected` marked.
     static func options(
         _ entries: [some BilingualReference], selected: String?, _ language: Language
-    ) -> [InboxListView.Option] {
-        entries.map { .init(code: $0.code, name: $0.name(language), selected: selected == $0.code) }
+    ) -> [SelectOption] {
+        entries.map { .init(code: $0.code, name: $0.name(language), chosen: selected) }
     }
 
     /// The address's query as name/value pairs, in order (percent- and `+`-decoded).
