@@ -380,17 +380,12 @@ extension Ticket {
                 text = try HeadRules.checkReturn(
                     by: actor, authority: authority, receivedOn: termsStartOn, today: today, explanation: explanation)
             } catch { throw .law(error) }
-            if headPersonally { try checkSigner(actor) }
-            next.closedAt = now
-            next.draft = nil
-            return next.transition(
-                action: "returned", actor: by, from: status, at: now, note: "Art. 5: returned to the author",
-                events: [
-                    AppealReturned(
-                        appealId: appealId, registrationNumber: registrationNumber, reason: text, returnedAt: now,
-                        returnedBy: by),
-                    closedEvent(at: now, by: by),
-                ])
+            return try closedByHead(
+                next, action: "returned", note: "Art. 5: returned to the author",
+                decision: AppealReturned(
+                    appealId: appealId, registrationNumber: registrationNumber, reason: text, returnedAt: now,
+                    returnedBy: by),
+                actor: actor, at: now)
 
         case .notConsidered(let ground, let notice):
             let decided: (NotConsideredGround, String)
@@ -398,18 +393,12 @@ extension Ticket {
                 decided = try HeadRules.checkNotConsidered(
                     by: actor, authority: authority, ground: ground, notice: notice)
             } catch { throw .law(error) }
-            if headPersonally { try checkSigner(actor) }
-            next.closedAt = now
-            next.draft = nil
-            return next.transition(
-                action: "not-considered", actor: by, from: status, at: now,
-                note: "Art. 8: not considered (\(decided.0.rawValue))",
-                events: [
-                    AppealNotConsidered(
-                        appealId: appealId, registrationNumber: registrationNumber, ticketId: id, authority: authority,
-                        ground: decided.0.rawValue, notice: decided.1, decidedBy: by, decidedAt: now),
-                    closedEvent(at: now, by: by),
-                ])
+            return try closedByHead(
+                next, action: "not-considered", note: "Art. 8: not considered (\(decided.0.rawValue))",
+                decision: AppealNotConsidered(
+                    appealId: appealId, registrationNumber: registrationNumber, ticketId: id, authority: authority,
+                    ground: decided.0.rawValue, notice: decided.1, decidedBy: by, decidedAt: now),
+                actor: actor, at: now)
         }
     }
 
@@ -562,6 +551,20 @@ extension Ticket {
         return next.transition(
             action: "closed", actor: closer, from: status, at: now, note: note,
             events: [closedEvent(at: now, by: closer)])
+    }
+
+    /// The head's decision that ends the appeal without an answer (returned, not considered): signed
+    /// personally where Art. 15 asks it; `next` closes with `decision` and `ticket.closed`.
+    func closedByHead(
+        _ next: Ticket, action: String, note: String, decision: any DomainEvent, actor: Principal, at now: Date
+    ) throws(TicketRefusal) -> TicketTransition {
+        if headPersonally { try checkSigner(actor) }
+        var next = next
+        next.closedAt = now
+        next.draft = nil
+        return next.transition(
+            action: action, actor: actor.id, from: status, at: now, note: note,
+            events: [decision, closedEvent(at: now, by: actor.id)])
     }
 
     /// `ticket.closed` for this ticket, naming who closed it.
