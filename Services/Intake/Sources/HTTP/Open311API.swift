@@ -348,14 +348,38 @@ struct Open311API: Sendable {
         return response
     }
 
+    // MARK: Query parameters
+
+    /// The parameter `name`, nil when it is absent or empty.
+    static func nonEmpty(_ query: [String: String], _ name: String) -> String? {
+        query[name].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// `value`, the parameter `name`, as a date; 400 when it is not ISO 8601 with an offset.
+    static func date(_ value: String, _ name: String, format: Format) throws -> Date {
+        guard let date = ISO8601.parse(value) else {
+            throw Failure(status: .badRequest, message: "\(name) must be ISO 8601 with offset", format: format)
+        }
+        return date
+    }
+
+    /// 400 when the window runs backwards or spans more than `maxRangeDays` days.
+    static func checkWindow(from start: Date, to end: Date, format: Format) throws {
+        guard start <= end else {
+            throw Failure(status: .badRequest, message: "start_date is after end_date", format: format)
+        }
+        guard end.timeIntervalSince(start) <= Double(Self.maxRangeDays) * 86_400 else {
+            throw Failure(status: .badRequest, message: "the date range may span at most 90 days", format: format)
+        }
+    }
+
     // MARK: GET servicerequestupdates
 
     /// The status changes of published requests in a window (`start_date`/`end_date`, both or
     /// neither; by default the last day), as the `service_request_updates` extension that
     /// FixMyStreet reads: the status (FixMyStreet's vocabulary) and a note on what it means.
     func listUpdates(query: [String: String], format: Format) async throws -> Response {
-        func nonEmpty(_ name: String) -> String? { query[name].flatMap { $0.isEmpty ? nil : $0 } }
-        let given = (nonEmpty("start_date"), nonEmpty("end_date"))
+        let given = (Self.nonEmpty(query, "start_date"), Self.nonEmpty(query, "end_date"))
         let end: Date
         let start: Date
         switch given {
@@ -363,23 +387,12 @@ struct Open311API: Sendable {
             end = intake.settings.clock()
             start = end.addingTimeInterval(-86_400)
         case (let s?, let e?):
-            guard let s = ISO8601.parse(s) else {
-                throw Failure(status: .badRequest, message: "start_date must be ISO 8601 with offset", format: format)
-            }
-            guard let e = ISO8601.parse(e) else {
-                throw Failure(status: .badRequest, message: "end_date must be ISO 8601 with offset", format: format)
-            }
-            start = s
-            end = e
+            start = try Self.date(s, "start_date", format: format)
+            end = try Self.date(e, "end_date", format: format)
         default:
             throw Failure(status: .badRequest, message: "start_date and end_date go together", format: format)
         }
-        guard start <= end else {
-            throw Failure(status: .badRequest, message: "start_date is after end_date", format: format)
-        }
-        guard end.timeIntervalSince(start) <= Double(Self.maxRangeDays) * 86_400 else {
-            throw Failure(status: .badRequest, message: "the date range may span at most 90 days", format: format)
-        }
+        try Self.checkWindow(from: start, to: end, format: format)
         let language = Open311Notes.Language(locale: query["locale"])
         let rows = try await intake.store.publicStatusChanges(from: start, to: end).map { c -> [String: String] in
             let status = PublicStatus(rawValue: c.status)
@@ -400,33 +413,16 @@ struct Open311API: Sendable {
             query["service_request_id"].map {
                 $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             } ?? []
-        var start: Date? = nil
-        var end: Date? = nil
-        if let s = query["start_date"], !s.isEmpty {
-            guard let d = ISO8601.parse(s) else {
-                throw Failure(status: .badRequest, message: "start_date must be ISO 8601 with offset", format: format)
-            }
-            start = d
-        }
-        if let e = query["end_date"], !e.isEmpty {
-            guard let d = ISO8601.parse(e) else {
-                throw Failure(status: .badRequest, message: "end_date must be ISO 8601 with offset", format: format)
-            }
-            end = d
-        }
-        let status = query["status"].flatMap { $0.isEmpty ? nil : $0 }
+        var start = try Self.nonEmpty(query, "start_date").map { try Self.date($0, "start_date", format: format) }
+        var end = try Self.nonEmpty(query, "end_date").map { try Self.date($0, "end_date", format: format) }
+        let status = Self.nonEmpty(query, "status")
         if let status, status != "open", status != "closed" {
             throw Failure(status: .badRequest, message: "status must be open or closed", format: format)
         }
         if ids.isEmpty {
             let rangeEnd = end ?? now
             let rangeStart = start ?? rangeEnd.addingTimeInterval(-Double(Self.maxRangeDays) * 86_400)
-            guard rangeStart <= rangeEnd else {
-                throw Failure(status: .badRequest, message: "start_date is after end_date", format: format)
-            }
-            guard rangeEnd.timeIntervalSince(rangeStart) <= Double(Self.maxRangeDays) * 86_400 else {
-                throw Failure(status: .badRequest, message: "the date range may span at most 90 days", format: format)
-            }
+            try Self.checkWindow(from: rangeStart, to: rangeEnd, format: format)
             start = rangeStart
             end = rangeEnd
         }
