@@ -247,10 +247,7 @@ struct WebPages: Sendable {
             {
                 errors = intake.strings.validationError(failure).errors
             }
-            errors = Self.photosChooseAgain(errors, uploads: posted.uploads)
-            return site.page(
-                "form", formView(values, errors: errors, language: language, who: who, formToken: formToken),
-                request: request)
+            return formAgain(values, errors: errors, uploads: posted.uploads, who: who, formToken: formToken, request)
         }
         do {
             let photos = try await intake.preparePhotos(
@@ -267,12 +264,9 @@ struct WebPages: Sendable {
                 "/form/receipt/" + formToken,
                 query: [("lang", language.rawValue)] + (again ? [("again", "1")] : []))
         } catch let error as APIError where error.status == .unprocessableContent {
-            return site.page(
-                "form",
-                formView(
-                    values, errors: Self.photosChooseAgain(error.errors, uploads: posted.uploads), language: language,
-                    who: who, formToken: formToken),
-                request: request, status: .unprocessableContent)
+            return formAgain(
+                values, errors: error.errors, uploads: posted.uploads, who: who, formToken: formToken, request,
+                status: .unprocessableContent)
         }
     }
 
@@ -294,13 +288,9 @@ struct WebPages: Sendable {
                 "receipt", receiptView(receipt, appeal: appeal, language: language, who: who),
                 request: request, status: .created)
         } catch let error as APIError where error.status == .unprocessableContent {
-            return site.page(
-                "form",
-                formView(
-                    values, errors: Self.photosChooseAgain(error.errors, uploads: uploads), language: language,
-                    who: who,
-                    formToken: Self.newFormToken()),
-                request: request, status: .unprocessableContent)
+            return formAgain(
+                values, errors: error.errors, uploads: uploads, who: who, formToken: Self.newFormToken(), request,
+                status: .unprocessableContent)
         }
     }
 
@@ -396,6 +386,17 @@ struct WebPages: Sendable {
             trackURL: site.link("/track", query: [("number", receipt.registrationNumber)]),
             qr: receiptQR(receipt, language: language),
             nav: nav(who, language: language))
+    }
+
+    /// The form again with what was typed and `errors` (photos are asked for again: a page cannot
+    /// keep the files that were chosen).
+    func formAgain(
+        _ values: FormValues, errors: [FieldError], uploads: [[UInt8]], who: SignedIn, formToken: String,
+        _ request: Request, status: HTTPResponse.Status = .ok
+    ) -> Response {
+        let errors = Self.photosChooseAgain(errors, uploads: uploads)
+        let view = formView(values, errors: errors, language: Language.of(request), who: who, formToken: formToken)
+        return site.page("form", view, request: request, status: status)
     }
 
     func formView(
