@@ -16,42 +16,66 @@ enum Open311Notes {
 
     /// A sentence a resident understands for each public status; never a reason or answer text.
     static func statusNote(_ status: PublicStatus?, language: Language) -> String {
-        guard let status else {
-            return language == .uk ? "Стан уточнюється." : "The status is being updated."
-        }
-        switch (status, language) {
-        case (.registered, .uk):
-            return "Звернення зареєстровано; "
-                + "його передають до органу, що має розглянути."
-        case (.registered, .en): return "The appeal is registered; it is being passed to the authority to consider it."
-        case (.assigned, .uk): return "Звернення передано до органу для розгляду."
-        case (.assigned, .en): return "The appeal has been passed to the authority for consideration."
-        case (.accepted, .uk): return "Орган прийняв звернення до розгляду."
-        case (.accepted, .en): return "The authority has accepted the appeal for consideration."
-        case (.forwarded, .uk):
-            return "Звернення надіслано за належністю до органу, "
-                + "до повноважень якого належить питання."
-        case (.forwarded, .en): return "The appeal has been forwarded to the authority whose remit covers it."
-        case (.extended, .uk):
-            return "Строк розгляду продовжено; автора повідомлено."
-        case (.extended, .en): return "The time for consideration has been extended; the author has been told."
-        case (.answered, .uk): return "Надано відповідь автору звернення."
-        case (.answered, .en): return "An answer has been given to the author."
-        case (.reopened, .uk): return "Розгляд звернення відновлено."
-        case (.reopened, .en): return "Consideration of the appeal has been reopened."
-        case (.closed, .uk):
-            return "Розгляд звернення завершено, "
-                + "звернення знято з контролю."
-        case (.closed, .en): return "Consideration of the appeal is complete."
-        case (.returned, .uk):
-            return "Звернення повернуто автору з поясненням "
-                + "(ст. 5 Закону про звернення)."
-        case (.returned, .en): return "The appeal was returned to the author with an explanation (Art. 5 of the law)."
-        case (.notConsidered, .uk):
-            return "Звернення не підлягає розгляду "
-                + "(ст. 8 Закону про звернення)."
-        case (.notConsidered, .en): return "The appeal was left without consideration (Art. 8 of the law)."
-        }
+        let note: (uk: String, en: String) =
+            switch status {
+            case nil: ("Стан уточнюється.", "The status is being updated.")
+            case .registered?:
+                (
+                    "Звернення зареєстровано; "
+                        + "його передають до органу, що має розглянути.",
+                    "The appeal is registered; it is being passed to the authority to consider it."
+                )
+            case .assigned?:
+                (
+                    "Звернення передано до органу для розгляду.",
+                    "The appeal has been passed to the authority for consideration."
+                )
+            case .accepted?:
+                (
+                    "Орган прийняв звернення до розгляду.",
+                    "The authority has accepted the appeal for consideration."
+                )
+            case .forwarded?:
+                (
+                    "Звернення надіслано за належністю до органу, "
+                        + "до повноважень якого належить питання.",
+                    "The appeal has been forwarded to the authority whose remit covers it."
+                )
+            case .extended?:
+                (
+                    "Строк розгляду продовжено; автора повідомлено.",
+                    "The time for consideration has been extended; the author has been told."
+                )
+            case .answered?:
+                (
+                    "Надано відповідь автору звернення.",
+                    "An answer has been given to the author."
+                )
+            case .reopened?:
+                (
+                    "Розгляд звернення відновлено.",
+                    "Consideration of the appeal has been reopened."
+                )
+            case .closed?:
+                (
+                    "Розгляд звернення завершено, "
+                        + "звернення знято з контролю.",
+                    "Consideration of the appeal is complete."
+                )
+            case .returned?:
+                (
+                    "Звернення повернуто автору з поясненням "
+                        + "(ст. 5 Закону про звернення).",
+                    "The appeal was returned to the author with an explanation (Art. 5 of the law)."
+                )
+            case .notConsidered?:
+                (
+                    "Звернення не підлягає розгляду "
+                        + "(ст. 8 Закону про звернення).",
+                    "The appeal was left without consideration (Art. 8 of the law)."
+                )
+            }
+        return language == .uk ? note.uk : note.en
     }
 
     /// A status in the vocabulary of the `service_request_updates` extension (FixMyStreet's):
