@@ -77,10 +77,7 @@ struct IntakeTestService {
     static func addCentre(
         _ id: String, name: String, address: String, key: String, on harness: ServiceHarness
     ) async throws {
-        let put = try await harness.request(
-            "PUT", "/v1/admin/centres/\(id)", json: ["name": name, "address": address, "key": key],
-            headers: ["Authorization": "Bearer \(adminToken)"])
-        XCTAssertEqual(put.status, 200, put.text)
+        try await TestCentre.put(id, name: name, address: address, key: key, on: harness, adminToken: adminToken)
     }
 
     /// Adds the north library as the second centre.

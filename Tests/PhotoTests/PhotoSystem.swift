@@ -43,15 +43,7 @@ final class PhotoSystem: InProcessSystem, @unchecked Sendable {
         let intakePort = try IntegrationEnvironment.freeLoopbackPort()
         for name in services { try await system.startService(name, intakePort: intakePort, logger: logger) }
         if services.contains("intake") {
-            let put = try await system.intake.request(
-                "PUT", "/v1/admin/centres/\(centreId)",
-                json: [
-                    "name": "ЦОГ Центральної бібліотеки",
-                    "address": "вул. Потьомкінська, 143а",
-                    "key": centreKey,
-                ],
-                headers: ["Authorization": "Bearer \(adminToken)"])
-            XCTAssertEqual(put.status, 200, put.text)
+            try await TestCentre.put(centreId, key: centreKey, on: system.intake, adminToken: adminToken)
         }
         return system
     }
@@ -106,11 +98,7 @@ final class PhotoSystem: InProcessSystem, @unchecked Sendable {
     /// Creates an official of `authority` through routing's admin API; checks the 201 and returns
     /// the answer (with its `token`).
     func createOfficial(name: String, authority: String = "zhkg") async throws -> [String: Any] {
-        let official = try await routing.request(
-            "POST", "/v1/officials", json: ["name": name, "authority": authority, "role": "official"],
-            headers: ["Authorization": "Bearer \(Self.adminToken)"])
-        XCTAssertEqual(official.status, 201, official.text)
-        return try XCTUnwrap(try official.json() as? [String: Any])
+        try await TestOfficial.create(name: name, authority: authority, on: routing, adminToken: Self.adminToken)
     }
 
     /// The id of the ticket routing lists for the official with `token` (of appeal

@@ -52,24 +52,12 @@ final class SecuritySystem: InProcessSystem, @unchecked Sendable {
         test.addTeardownBlock { unsetenv(EnvironmentVariable.trustedProxies.name) }
         for name in services { try await system.startService(name, logger: logger) }
         if services.contains("intake") {
-            let put = try await system.request(
-                "intake", "PUT", "/v1/admin/centres/\(centreId)",
-                json: [
-                    "name": "ЦОГ Центральної бібліотеки",
-                    "address": "вул. Потьомкінська, 143а",
-                    "key": centreKey,
-                ], headers: ["Authorization": "Bearer \(adminToken)"])
-            XCTAssertEqual(put.status, 200, put.text)
+            try await TestCentre.put(centreId, key: centreKey, on: system.harness("intake"), adminToken: adminToken)
         }
         if services.contains("routing") {
-            let created = try await system.request(
-                "routing", "POST", "/v1/officials",
-                json: [
-                    "name": "Інспектор Тестовий", "authority": "zhkg", "role": "official",
-                ], headers: ["Authorization": "Bearer \(adminToken)"])
-            XCTAssertEqual(created.status, 201, created.text)
-            let object = try XCTUnwrap(try created.json() as? [String: Any])
-            system.officialToken = try XCTUnwrap(object["token"] as? String)
+            let official = try await TestOfficial.create(
+                name: "Інспектор Тестовий", on: system.harness("routing"), adminToken: adminToken)
+            system.officialToken = try XCTUnwrap(official["token"] as? String)
         }
         return system
     }

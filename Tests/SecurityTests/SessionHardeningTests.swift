@@ -42,21 +42,11 @@ final class SessionHardeningTests: XCTestCase {
         let system = try InProcessSystem(for: self, broker: broker, label: "session-hardening", logger: logger)
         for service in ["intake", "routing", "notification"] { try await start(service, on: system, logger: logger) }
 
-        let put = try await system.harnesses["intake"]!.request(
-            "PUT", "/v1/admin/centres/\(Self.centreId)",
-            json: [
-                "name": "ЦОГ Центральної бібліотеки",
-                "address": "вул. Потьомкінська, 143а",
-                "key": Self.centreKey,
-            ],
-            headers: ["Authorization": "Bearer \(Self.adminToken)"])
-        XCTAssertEqual(put.status, 200, put.text)
-        let created = try await system.harnesses["routing"]!.request(
-            "POST", "/v1/officials",
-            json: ["name": "Інспектор Тестовий", "authority": "zhkg", "role": "official"],
-            headers: ["Authorization": "Bearer \(Self.adminToken)"])
-        XCTAssertEqual(created.status, 201, created.text)
-        let officialToken = try XCTUnwrap((try created.json() as? [String: Any])?["token"] as? String)
+        try await TestCentre.put(
+            Self.centreId, key: Self.centreKey, on: system.harnesses["intake"]!, adminToken: Self.adminToken)
+        let official = try await TestOfficial.create(
+            name: "Інспектор Тестовий", on: system.harnesses["routing"]!, adminToken: Self.adminToken)
+        let officialToken = try XCTUnwrap(official["token"] as? String)
         // Librarians sign in to the form with their own accounts (the centre key is for machines).
         let librarian = try await TestLibrarian.create(
             on: system.harnesses["intake"]!, centre: Self.centreId, login: "oksana", adminToken: Self.adminToken)
