@@ -58,6 +58,17 @@ public enum HTMLResponse {
         return response
     }
 
+    /// A file to save (a CSV export, an open-data file): `Content-Type: type`,
+    /// `Content-Disposition: attachment; filename="<filename>"` and, unless `storable`,
+    /// `Cache-Control: no-store`.
+    public static func attachment(_ body: ByteBuffer, type: String, filename: String, storable: Bool = false)
+        -> Response
+    {
+        var headers: HTTPFields = [.contentType: type, .contentDisposition: "attachment; filename=\"\(filename)\""]
+        if !storable { headers[.cacheControl] = "no-store" }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
+    }
+
     /// `303 See Other` to `location` (a path from `PublicURL.path` or an absolute public link).
     public static func redirect(_ location: String, cookies: [Cookie] = []) -> Response {
         var headers: HTTPFields = [.location: location, .cacheControl: "no-store"]

@@ -171,11 +171,9 @@ struct ConsoleReports: Sendable {
     }
 
     static func download(_ data: Data, type: String, name: String) -> Response {
-        var headers: HTTPFields = [
-            .contentType: type, .contentDisposition: "attachment; filename=\"\(name)\"", .cacheControl: "no-store",
-        ]
-        SecurityHeaders.apply(to: &headers)
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        var response = HTMLResponse.attachment(ByteBuffer(bytes: data), type: type, filename: name)
+        SecurityHeaders.apply(to: &response.headers)
+        return response
     }
 }
 

@@ -87,13 +87,8 @@ public struct ReportRoutes: Sendable {
     }
 
     static func csv(_ text: String, filename: String) -> Response {
-        Response(
-            status: .ok,
-            headers: [
-                .contentType: "text/csv; charset=utf-8",
-                .contentDisposition: "attachment; filename=\"\(filename)\"",
-            ],
-            body: .init(byteBuffer: ByteBuffer(string: text)))
+        HTMLResponse.attachment(
+            ByteBuffer(string: text), type: "text/csv; charset=utf-8", filename: filename, storable: true)
     }
 }
 

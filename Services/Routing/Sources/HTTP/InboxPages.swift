@@ -222,12 +222,9 @@ extension WebInbox {
                 t.subject, r.authorName, r.authorAddress, r.assigneeName ?? "",
             ]
         }
-        let csv = InboxCSV.document(header: header, rows: body)
-        var response = Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: csv)))
-        response.headers[.contentType] = "text/csv; charset=utf-8"
-        response.headers[.contentDisposition] = "attachment; filename=\"inbox-\(today.description).csv\""
-        response.headers[.cacheControl] = "no-store"
-        return response
+        return HTMLResponse.attachment(
+            ByteBuffer(string: InboxCSV.document(header: header, rows: body)), type: "text/csv; charset=utf-8",
+            filename: "inbox-\(today.description).csv")
     }
 }
 
