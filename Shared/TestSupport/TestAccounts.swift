@@ -24,15 +24,16 @@ public enum TestCentre {
 
 /// An official created through routing's admin API (`POST /v1/officials`).
 public enum TestOfficial {
-    /// Creates `name`, of `authority` in `role`, on `routing`; routing's answer (with the official's
-    /// `token`). Throws unless routing answers 201.
+    /// Creates `name`, of `authority` in `role` (with `email` when given), on `routing`; routing's
+    /// answer (with the official's `id` and `token`). Throws unless routing answers 201.
     public static func create(
-        name: String, authority: String = "zhkg", role: String = "official", on routing: ServiceHarness,
-        adminToken: String
+        name: String, authority: String = "zhkg", role: String = "official", email: String? = nil,
+        on routing: ServiceHarness, adminToken: String
     ) async throws -> [String: Any] {
+        var body: [String: Any] = ["name": name, "authority": authority, "role": role]
+        if let email { body["email"] = email }
         let response = try await routing.request(
-            "POST", "/v1/officials", json: ["name": name, "authority": authority, "role": role],
-            headers: ["Authorization": "Bearer \(adminToken)"])
+            "POST", "/v1/officials", json: body, headers: ["Authorization": "Bearer \(adminToken)"])
         guard response.status == 201, let created = try response.json() as? [String: Any] else {
             throw ServiceHarness.HarnessError(description: "official not created: \(response.status) \(response.text)")
         }

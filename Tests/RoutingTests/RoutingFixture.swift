@@ -263,13 +263,11 @@ final class RoutingFixture: @unchecked Sendable {
 
     /// Creates an official through the admin API and returns (id, token).
     func official(name: String, authority: String, role: String = "official") async throws -> (String, String) {
-        let response = try await call(
-            "POST", "/v1/officials", token: Self.adminToken,
-            json: ["name": name, "authority": authority, "role": role, "email": "\(authority)@example.org"])
-        guard response.status == 201, let body = try response.json() as? [String: Any], let id = body["id"] as? String,
-            let token = body["token"] as? String
-        else {
-            throw FixtureError(description: "creating an official failed: \(response.status) \(response.text)")
+        let created = try await TestOfficial.create(
+            name: name, authority: authority, role: role, email: "\(authority)@example.org", on: api,
+            adminToken: Self.adminToken)
+        guard let id = created["id"] as? String, let token = created["token"] as? String else {
+            throw FixtureError(description: "routing did not answer the official's id and token: \(created)")
         }
         return (id, token)
     }

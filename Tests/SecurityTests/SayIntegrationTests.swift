@@ -239,13 +239,10 @@ final class SayIntegrationTests: XCTestCase {
     func official(
         _ system: SecuritySystem, name: String, authority: String, role: String, email: String? = nil
     ) async throws -> String {
-        var body: [String: Any] = ["name": name, "authority": authority, "role": role]
-        if let email { body["email"] = email }
-        let r = try await system.request(
-            "routing", "POST", "/v1/officials", json: body,
-            headers: ["Authorization": "Bearer \(SecuritySystem.adminToken)"])
-        XCTAssertEqual(r.status, 201, r.text)
-        return try XCTUnwrap((try r.json() as? [String: Any])?["token"] as? String)
+        let official = try await TestOfficial.create(
+            name: name, authority: authority, role: role, email: email, on: system.harness("routing"),
+            adminToken: SecuritySystem.adminToken)
+        return try XCTUnwrap(official["token"] as? String)
     }
 
     /// An appeal about heating (zhkg) registered at the centre, accepted by zhkg's official and
