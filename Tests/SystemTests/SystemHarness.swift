@@ -123,7 +123,8 @@ final class SystemHarness: @unchecked Sendable {
                 for service in Service.allCases {
                     let key = Key(service: service, replica: replica)
                     let process = ServiceProcess(
-                        key: key, port: try freePort(), logURL: work.appendingPathComponent("\(key).log"))
+                        key: key, port: try IntegrationEnvironment.freeLoopbackPort(),
+                        logURL: work.appendingPathComponent("\(key).log"))
                     harness.lock.withLock { harness.processes[key] = process }
                     try harness.launch(process)
                 }
@@ -362,7 +363,7 @@ final class SystemHarness: @unchecked Sendable {
     /// address once `/health/live` answers (the caller terminates the process).
     static func startConsole(environment: [String: String]) async throws -> (url: String, process: Process) {
         let ctl = try await executablesDirectory().appendingPathComponent("hromadactl").path
-        let port = try freePort()
+        let port = try IntegrationEnvironment.freeLoopbackPort()
         let console = cleanProcess(ctl, ["console", "--port", "\(port)"])
         console.environment = environment
         console.standardOutput = FileHandle.nullDevice
@@ -577,28 +578,6 @@ final class SystemHarness: @unchecked Sendable {
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["python3", "-c", launcher, executable] + arguments
         return p
-    }
-
-    /// A port that was free a moment ago (bind to 0, read, close).
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw SystemTestError("socket() failed") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard bound == 0 else { throw SystemTestError("bind() failed") }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     /// `python3 deploy/local/smtp-sink.py --smtp-port 0 --http-port 0`: its first stdout line
