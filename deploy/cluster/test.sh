@@ -186,11 +186,12 @@ while :; do
 done
 event "SMTP sink holds $count messages, $pending email deliveries pending ($((SECONDS - mail_start)) s after the drain)"
 curl -fsS -m 120 "$SINK_API/messages" >"$RESULTS/sink-messages.json" || echo '[]' >"$RESULTS/sink-messages.json"
-# A registration email received twice with one Message-ID is the same delivery sent again. Exactly one
-# case of that is expected and allowed: the notification replica killed with kill -9 may have had a
-# message accepted by the SMTP server and died before committing "sent" (at-least-once, the same
-# Message-ID lets a receiver drop the copy; docs/OPERATIONS.md). Such a first copy was received just
-# before the kill (within 10 s; at most one batch, 20). Any other repeat fails the test.
+# A registration email received twice with one Message-ID is the same delivery sent again. One cause
+# of that is expected and allowed: the notification replica killed with kill -9 may have had its
+# round's messages accepted by the SMTP server and died before committing "sent" (at-least-once, the
+# same Message-ID lets a receiver drop the copy; docs/OPERATIONS.md). Such first copies were received
+# just before the kill (within 10 s), at most one round's worth: a replica runs one round at a time
+# and records it in one commit (batchSize, 20). Any other repeat, or more than 20, fails the test.
 kill_time="$(awk '/fault replicas start/ {print $1; exit}' "$RESULTS/events.log")"
 python3 - "$RESULTS/accepted.log" "$RESULTS/sink-messages.json" "$kill_time" >>"$RESULTS/checks.txt" <<'PY'
 import collections, datetime, email, email.policy, json, sys
