@@ -78,6 +78,10 @@ public struct EnvironmentVariable: Sendable, Hashable, CustomStringConvertible {
         "HROMADA_SMTP_RETRY_DELAYS", ["notification"], "comma-separated seconds between tries")
     public static let smtpMaxAttempts = EnvironmentVariable(
         "HROMADA_SMTP_MAX_ATTEMPTS", ["notification"], "tries of one email")
+    public static let smtpLeaseSeconds = EnvironmentVariable(
+        "HROMADA_SMTP_LEASE_SECONDS", ["notification"],
+        "seconds a sender's claim on an email or SMS lasts unless renewed; after a crash, the wait before "
+            + "another sender takes it over (180)")
     public static let trackingURL = EnvironmentVariable(
         "HROMADA_TRACKING_URL", ["notification"], "tracking link in residents' emails")
     public static let routingWatchIntervalMilliseconds = EnvironmentVariable(
@@ -139,7 +143,7 @@ public struct EnvironmentVariable: Sendable, Hashable, CustomStringConvertible {
         adminToken, databasePoolSize, prefetch, retentionDays,
         sessionSecret, publicURL,
         intakeIdempotencyRetentionHours,
-        smtpFrom, smtpRetryDelays, smtpMaxAttempts, trackingURL,
+        smtpFrom, smtpRetryDelays, smtpMaxAttempts, smtpLeaseSeconds, trackingURL,
         routingWatchIntervalMilliseconds, routingAutoCloseDays,
         auditCheckpointEvery, auditCheckpointSeconds, auditReaderTokens, auditMigrationDatabaseURL,
         operatorToken, intakeURL, routingURL, notificationURL, auditURL,

@@ -138,10 +138,12 @@ final class NotificationSettingsTests: XCTestCase {
             [
                 "HROMADA_TRACKING_URL": "https://hromada.example/track", "HROMADA_SMTP_MAX_ATTEMPTS": "4",
                 "HROMADA_SMTP_RETRY_DELAYS": "1, 5", "HROMADA_SESSION_SECRET": secret,
-                "HROMADA_PUBLIC_URL": "https://notices.example",
+                "HROMADA_PUBLIC_URL": "https://notices.example", "HROMADA_SMTP_LEASE_SECONDS": "30",
             ], port: 8082)
         XCTAssertEqual(settings.trackingURL, "https://hromada.example/track")
         XCTAssertEqual(settings.deliveryPolicy.maxAttempts, 4)
+        XCTAssertEqual(settings.deliveryPolicy.lease, .seconds(30))
+        XCTAssertEqual(try NotificationSettings.fromEnvironment([:]).lease, .seconds(180), "the default")
         XCTAssertEqual(settings.deliveryPolicy.retryDelays, [.seconds(1), .seconds(5)])
         let web = try XCTUnwrap(settings.web)
         XCTAssertEqual(web.cookieName, "hromada_notification")
@@ -153,6 +155,7 @@ final class NotificationSettingsTests: XCTestCase {
         for (name, value) in [
             ("HROMADA_SESSION_SECRET", "not-hex-secret"), ("HROMADA_SMTP_MAX_ATTEMPTS", "-3"),
             ("HROMADA_SMTP_URL", "http://mail"), ("HROMADA_SMTP_RETRY_DELAYS", "soon"),
+            ("HROMADA_SMTP_LEASE_SECONDS", "5"), ("HROMADA_SMTP_LEASE_SECONDS", "3-minutes"),
         ] {
             XCTAssertThrowsError(try NotificationSettings.fromEnvironment([name: value])) { error in
                 XCTAssertTrue("\(error)".contains(name), "\(error)")

@@ -188,6 +188,8 @@ final class SystemHarness: @unchecked Sendable {
         env["HROMADA_SMTP_URL"] = "smtp://127.0.0.1:\(smtpPort)"
         env["HROMADA_SMTP_RETRY_DELAYS"] = "0.5,1,2"
         env["HROMADA_SMTP_MAX_ATTEMPTS"] = "20"
+        // A killed sender's claimed emails are sent by its successor after 30 s, not the default 180.
+        env["HROMADA_SMTP_LEASE_SECONDS"] = "30"
         env["HROMADA_TRACKING_URL"] = baseURLIfKnown(.intake) ?? "http://127.0.0.1:8080/"
         // The librarian's pages link each other (issue 14): each one's address once its port is known
         // (intake starts first: `restart(.intake)` gives it notification's).

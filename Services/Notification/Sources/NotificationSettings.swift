@@ -87,8 +87,8 @@ public struct NotificationSettings: Sendable {
     public func delay(afterAttempts attempts: Int) -> Duration { deliveryPolicy.delay(afterAttempts: attempts) }
 
     /// Reads `HROMADA_SMTP_URL`, `HROMADA_SMTP_FROM`, `HROMADA_SMTP_RETRY_DELAYS` (comma-separated
-    /// seconds), `HROMADA_SMTP_MAX_ATTEMPTS`, `HROMADA_TRACKING_URL`, and the web kit's
-    /// `HROMADA_PUBLIC_URL` and `HROMADA_SESSION_SECRET` over the defaults. `port` is the HTTP
+    /// seconds), `HROMADA_SMTP_MAX_ATTEMPTS`, `HROMADA_SMTP_LEASE_SECONDS`, `HROMADA_TRACKING_URL`, and
+    /// the web kit's `HROMADA_PUBLIC_URL` and `HROMADA_SESSION_SECRET` over the defaults. `port` is the HTTP
     /// port (the public URL's default).
     public static func fromEnvironment(_ environment: [String: String], port: Int = 8082) throws -> NotificationSettings
     {
@@ -124,6 +124,13 @@ public struct NotificationSettings: Sendable {
                 throw ConfigurationError(variable: "HROMADA_SMTP_MAX_ATTEMPTS", reason: "must be 1–100")
             }
             settings.maxAttempts = n
+        }
+        // A live sender renews its claim every quarter lease and starts a send only with enough of it
+        // confirmed (`DeliverySender.sendAllowance`); the lease is how long the rows of a sender killed
+        // mid-round wait before another sender takes them over.
+        let reader = EnvironmentReader(environment)
+        if let lease = try reader.duration(.smtpLeaseSeconds, unit: .seconds(1), in: 10...3600) {
+            settings.lease = lease
         }
         if let url = value("HROMADA_TRACKING_URL") { settings.trackingURL = url }
         if let url = value("HROMADA_SMS_URL") {
