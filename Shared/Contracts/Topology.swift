@@ -1,3 +1,5 @@
+import HromadaCore
+
 /// Names of the message topology (ARCHITECTURE.md "Message topology") and the one retry policy
 /// the consumers apply. Everything that declares, binds, publishes or retries uses these.
 public enum Topology {
@@ -101,8 +103,7 @@ public struct RetryPolicy: Sendable, Equatable {
     /// A tier's delay in milliseconds (tiers beyond the last use the last delay).
     public func delayMilliseconds(tier: Int) -> Int64 {
         guard !delays.isEmpty else { return 0 }
-        let (seconds, attoseconds) = delays[min(max(tier, 0), delays.count - 1)].components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        return delays[min(max(tier, 0), delays.count - 1)].milliseconds
     }
 
     /// The longest a failing message keeps coming back: the sum of the delays. Anything that must

@@ -367,7 +367,6 @@ struct ConsumerMetrics: Sendable {
     func record(batch: Int, duplicates dup: Int, duration: Duration) {
         consumed.increment(by: batch)
         if dup > 0 { duplicates.increment(by: dup) }
-        batchDuration.recordNanoseconds(
-            duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        batchDuration.recordNanoseconds(duration.nanoseconds)
     }
 }

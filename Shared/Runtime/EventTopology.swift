@@ -1,5 +1,6 @@
 import HromadaAMQP
 import HromadaContracts
+import HromadaCore
 
 /// The broker objects one consuming service needs, declared idempotently at start and after
 /// every reconnect:
@@ -46,7 +47,7 @@ public enum EventTopology {
                     name: retryQueue(queue, tier: 0), durable: true,
                     arguments: [
                         "x-queue-type": .string("classic"),
-                        "x-message-ttl": .int(milliseconds(delay)),
+                        "x-message-ttl": .int(delay.milliseconds),
                         "x-dead-letter-exchange": .string(Topology.deadLetterExchange),
                         "x-dead-letter-routing-key": .string(retryReturnRoutingKey(queue)),
                     ]))
@@ -107,9 +108,4 @@ public enum EventTopology {
     /// The names are the contracts' (`Topology`), so the contract test checks the ones in use.
     public static func deadLetterQueue(_ queue: String) -> String { Topology.deadLetterQueue(queue) }
     public static func retryQueue(_ queue: String, tier: Int) -> String { Topology.retryQueue(queue, tier: tier) }
-
-    static func milliseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HromadaCore
 import Hummingbird
 import Synchronization
 
@@ -188,10 +189,4 @@ public final class RateLimiter: Sendable {
 
     /// How many clients have a bucket.
     public var count: Int { buckets.withLock { $0.count } }
-}
-
-extension Duration {
-    fileprivate var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
 }

@@ -2,6 +2,7 @@
 // `WebMigrations.sessions` to its migrations; replicas share the rows, sign-out deletes the row.
 // How a service adopts the kit: Shared/Web/README.md.
 import Foundation
+import HromadaCore
 import HromadaCrypto
 public import HromadaPostgres
 
@@ -96,12 +97,5 @@ public struct PostgresSessionStore: SessionStore {
 
     public func deleteAll(subject: String) async throws {
         try await database.execute("DELETE FROM web_sessions WHERE subject = \(subject)")
-    }
-}
-
-extension Duration {
-    /// Whole and fractional seconds.
-    var seconds: TimeInterval {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

@@ -3,6 +3,7 @@
 // the session on an in-memory deny list until it would have expired, so the old cookie stops
 // working in this process. How a service adopts the kit: Shared/Web/README.md.
 import Foundation
+import HromadaCore
 import HromadaCrypto
 import Synchronization
 

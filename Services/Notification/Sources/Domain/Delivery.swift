@@ -1,5 +1,6 @@
 import Foundation
 import HromadaContracts
+import HromadaCore
 
 /// What one try to send a notice gave.
 public enum SendOutcome: Sendable, Equatable {
@@ -142,12 +143,5 @@ public struct Delivery: Sendable, Equatable {
         case .pending, .sending:
             return nil
         }
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, fractions included.
-    var seconds: TimeInterval {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

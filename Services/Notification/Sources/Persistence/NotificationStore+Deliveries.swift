@@ -1,5 +1,6 @@
 import Foundation
 import HromadaContracts
+import HromadaCore
 import HromadaPostgres
 import HromadaRuntime
 
