@@ -38,7 +38,7 @@ struct InboxBench: AsyncParsableCommand {
             try c.executeScript("DROP DATABASE IF EXISTS \(database) WITH (FORCE)")
             try c.executeScript("CREATE DATABASE \(database)")
         }
-        let url = Self.replacingDatabase(in: adminURL, with: database)
+        let url = PostgresConfiguration.replacingDatabase(in: adminURL, with: database)
         let db = PostgresClient(
             configuration: PostgresConfiguration(
                 connectionString: url, poolSize: 2, searchPath: "routing", applicationName: "inbox-bench"),
@@ -269,17 +269,5 @@ struct InboxBench: AsyncParsableCommand {
         }
         let password = secret.trimmingCharacters(in: .whitespacesAndNewlines)
         return "postgresql://postgres:\(password)@127.0.0.1:5432/postgres"
-    }
-
-    static func replacingDatabase(in url: String, with database: String) -> String {
-        guard let schemeEnd = url.range(of: "://")?.upperBound else { return url + " dbname=\(database)" }
-        var base = Substring(url)
-        var query = ""
-        if let mark = base.firstIndex(of: "?") {
-            query = String(base[mark...])
-            base = base[..<mark]
-        }
-        if let slash = base[schemeEnd...].firstIndex(of: "/") { base = base[..<slash] }
-        return "\(base)/\(database)\(query)"
     }
 }

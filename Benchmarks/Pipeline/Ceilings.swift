@@ -100,7 +100,7 @@ enum CeilingBench {
             await admin.close()
         }
         do {
-            let url = replacingDatabase(in: adminURL, with: database)
+            let url = PostgresConfiguration.replacingDatabase(in: adminURL, with: database)
             let pool = PostgresClient(
                 configuration: PostgresConfiguration(
                     connectionString: url, poolSize: 4, applicationName: "hromada-bench"), logger: logger)
@@ -147,19 +147,5 @@ enum CeilingBench {
             await dropDatabase()
             throw error
         }
-    }
-
-    /// `postgresql://…/old?x` → `postgresql://…/new?x`; a conninfo gets `dbname=new` appended.
-    static func replacingDatabase(in url: String, with database: String) -> String {
-        guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else { return url + " dbname=\(database)" }
-        let schemeEnd = url.range(of: "://")!.upperBound
-        var query = ""
-        var base = Substring(url)
-        if let mark = base.firstIndex(of: "?") {
-            query = String(base[mark...])
-            base = base[..<mark]
-        }
-        if let slash = base[schemeEnd...].firstIndex(of: "/") { base = base[..<slash] }
-        return "\(base)/\(database)\(query)"
     }
 }

@@ -101,7 +101,7 @@ struct Entry: AsyncParsableCommand {
         }
 
         let amqp = try AMQPConfiguration(url: amqpURL, connectionName: "hromada-bench")
-        let databaseURL = CeilingBench.replacingDatabase(in: pgAdminURL, with: database)
+        let databaseURL = PostgresConfiguration.replacingDatabase(in: pgAdminURL, with: database)
         let db = PostgresClient(
             configuration: PostgresConfiguration(
                 connectionString: databaseURL, poolSize: 1, applicationName: "hromada-bench"), logger: logger)

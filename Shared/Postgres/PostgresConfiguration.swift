@@ -36,3 +36,22 @@ public struct PostgresConfiguration: Sendable {
         self.connectTimeoutSeconds = connectTimeoutSeconds
     }
 }
+
+extension PostgresConfiguration {
+    /// `connectionString` pointed at another database: `postgresql://…/old?x` → `postgresql://…/new?x`;
+    /// a conninfo gets `dbname=new` appended (a later keyword wins in a conninfo).
+    public static func replacingDatabase(in connectionString: String, with database: String) -> String {
+        guard connectionString.hasPrefix("postgres://") || connectionString.hasPrefix("postgresql://") else {
+            return connectionString + " dbname=\(database)"
+        }
+        let schemeEnd = connectionString.range(of: "://")!.upperBound
+        var query = ""
+        var base = Substring(connectionString)
+        if let mark = base.firstIndex(of: "?") {
+            query = String(base[mark...])
+            base = base[..<mark]
+        }
+        if let slash = base[schemeEnd...].firstIndex(of: "/") { base = base[..<slash] }
+        return "\(base)/\(database)\(query)"
+    }
+}
