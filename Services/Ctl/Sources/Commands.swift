@@ -57,12 +57,13 @@ public struct CommonOptions: ParsableArguments {
     }
 }
 
-func makeLogger(_ label: String = "hromada.ctl") -> Logger {
+/// A logger at `HROMADA_LOG_LEVEL`, else at `level`.
+func makeLogger(_ label: String = "hromada.ctl", level: Logger.Level = .warning) -> Logger {
     var logger = Logger(label: label)
-    let level = ProcessInfo.processInfo.environment["HROMADA_LOG_LEVEL"].flatMap {
+    let configured = ProcessInfo.processInfo.environment["HROMADA_LOG_LEVEL"].flatMap {
         Logger.Level(rawValue: $0.lowercased())
     }
-    logger.logLevel = level ?? .warning
+    logger.logLevel = configured ?? level
     return logger
 }
 
@@ -101,6 +102,11 @@ extension CommonOptions {
     /// Prints `answer` as JSON with `--json`, else as `text(answer)`.
     func output<Answer: Encodable>(_ answer: Answer, text: (Answer) throws -> String) throws {
         if json { try printJSON(answer) } else { print(try text(answer)) }
+    }
+
+    /// Prints `object` as JSON with `--json`, else `text`: for an answer that is no HromadaAPI type.
+    func output(object: [String: Any], text: @autoclosure () -> String) throws {
+        if json { try printJSONObject(object) } else { print(text()) }
     }
 
     /// The administrative commands' one shape: `call` the services with the administrator's client,
@@ -285,11 +291,8 @@ extension HromadactlCommand {
                     }
                     let count = try await DeadLetters(endpoints: try options.endpoints(), logger: makeLogger()).purge(
                         queue: queue)
-                    if options.json {
-                        try printJSONObject(["queue": dead, "purged": count])
-                    } else {
-                        print("purged \(count) message(s) from \(dead)")
-                    }
+                    try options.output(
+                        object: ["queue": dead, "purged": count], text: "purged \(count) message(s) from \(dead)")
                 }
             }
         }
@@ -363,11 +366,9 @@ extension HromadactlCommand {
                 public func run() async throws {
                     try await guarded {
                         let token = try await AdminClient(endpoints: try options.endpoints()).issueToken(officialId: id)
-                        if options.json {
-                            try printJSONObject(["id": id, "token": token])
-                        } else {
-                            print("new token (shown once; the old one no longer works): \(token)")
-                        }
+                        try options.output(
+                            object: ["id": id, "token": token],
+                            text: "new token (shown once; the old one no longer works): \(token)")
                     }
                 }
             }
@@ -378,11 +379,7 @@ extension HromadactlCommand {
                 public func run() async throws {
                     try await guarded {
                         try await AdminClient(endpoints: try options.endpoints()).revokeToken(officialId: id)
-                        if options.json {
-                            try printJSONObject(["id": id, "revoked": true])
-                        } else {
-                            print("token of \(id) revoked")
-                        }
+                        try options.output(object: ["id": id, "revoked": true], text: "token of \(id) revoked")
                     }
                 }
             }
@@ -592,9 +589,7 @@ extension HromadactlCommand {
                         .configuration, "no operator token: set HROMADA_OPERATOR_TOKEN or pass --credentials")
                 }
                 let port = self.port ?? environment["HROMADA_HTTP_PORT"].flatMap(Int.init) ?? 8090
-                var logger = Logger(label: "hromada.console")
-                logger.logLevel =
-                    environment["HROMADA_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
+                let logger = makeLogger("hromada.console", level: .info)
                 // HROMADA_PUBLIC_URL (links, origin checks) and HROMADA_SESSION_SECRET (hex), as every web service.
                 let web: WebSettings
                 do {
