@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HromadaContracts
+import HromadaCore
 import HromadaPostgres
 import HromadaRuntime
 import Logging
@@ -140,7 +141,7 @@ struct InboxBench: AsyncParsableCommand {
             let start = ContinuousClock.now
             try await body()
             let elapsed = ContinuousClock.now - start
-            times.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+            times.append(elapsed.seconds * 1000)
         }
         return times.sorted()
     }

@@ -35,9 +35,7 @@ public struct PostgresConfiguration: Sendable {
         self.applicationName = applicationName
         self.connectTimeoutSeconds = connectTimeoutSeconds
     }
-}
 
-extension PostgresConfiguration {
     /// `connectionString` pointed at another database: `postgresql://…/old?x` → `postgresql://…/new?x`;
     /// a conninfo gets `dbname=new` appended (a later keyword wins in a conninfo).
     public static func replacingDatabase(in connectionString: String, with database: String) -> String {
