@@ -1,4 +1,5 @@
 import Foundation
+import HromadaAPI
 
 /// A centre registered through intake's admin API (`PUT /v1/admin/centres/{id}`).
 public enum TestCentre {
@@ -24,17 +25,17 @@ public enum TestCentre {
 
 /// An official created through routing's admin API (`POST /v1/officials`).
 public enum TestOfficial {
-    /// Creates `name`, of `authority` in `role` (with `email` when given), on `routing`; routing's
-    /// answer (with the official's `id` and `token`). Throws unless routing answers 201.
+    /// Creates `name`, of `authority` in `role` (with `email` when given), on `routing`; returns
+    /// routing's answer: the official's `id` and `token`. Throws unless routing answers 201 with both.
     public static func create(
         name: String, authority: String = "zhkg", role: String = "official", email: String? = nil,
         on routing: ServiceHarness, adminToken: String
-    ) async throws -> [String: Any] {
-        var body: [String: Any] = ["name": name, "authority": authority, "role": role]
-        if let email { body["email"] = email }
+    ) async throws -> RoutingJSON.OfficialCreated {
+        let body = RoutingJSON.OfficialRequest(name: name, authority: authority, role: role, email: email)
         let response = try await routing.request(
-            "POST", "/v1/officials", json: body, headers: ["Authorization": "Bearer \(adminToken)"])
-        guard response.status == 201, let created = try response.json() as? [String: Any] else {
+            "POST", "/v1/officials", body: try APICoding.encoder().encode(body),
+            headers: ["Authorization": "Bearer \(adminToken)", "Content-Type": "application/json"])
+        guard response.status == 201, let created = try? response.decode(RoutingJSON.OfficialCreated.self) else {
             throw ServiceHarness.HarnessError(description: "official not created: \(response.status) \(response.text)")
         }
         return created

@@ -103,8 +103,7 @@ final class PhotoTicketPageBrowserTests: XCTestCase {
         let form = try PhotoSystem.multipart(
             appeal: PhotoSystem.appeal(), files: [("photo", "p.png", "image/png", png)])
         _ = try await system.register(form)
-        let official = try await system.createOfficial(name: "Інспектор Фото")
-        let token = try XCTUnwrap(official["token"] as? String)
+        let token = try await system.createOfficial(name: "Інспектор Фото").token
         let id = try await system.ticket(token: token)
 
         let browser = try await HeadlessBrowser.launch()

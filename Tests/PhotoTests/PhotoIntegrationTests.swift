@@ -50,9 +50,9 @@ final class PhotoIntegrationTests: XCTestCase {
         XCTAssertFalse(bodyText.contains("/9j/"), "no base64 JPEG in the event")
 
         // Routing stored the references; the official's ticket page links them through intake.
-        let officialObject = try await system.createOfficial(name: "Інспектор Фото")
-        let token = try XCTUnwrap(officialObject["token"] as? String)
-        let officialId = try XCTUnwrap(officialObject["id"] as? String).lowercased()
+        let official = try await system.createOfficial(name: "Інспектор Фото")
+        let token = official.token
+        let officialId = official.id.uuidString.lowercased()
         let ticket = try await system.ticket(token: token, of: number)
         let browser = FormBrowser(baseURL: system.routing.baseURL, origin: system.routing.baseURL)
         let signedIn = try await browser.post("/login", [("token", token)])

@@ -1,6 +1,7 @@
 import Audit
 import Foundation
 import HromadaAMQP
+import HromadaAPI
 import HromadaContracts
 import HromadaImaging
 import HromadaRuntime
@@ -96,8 +97,8 @@ final class PhotoSystem: InProcessSystem, @unchecked Sendable {
     }
 
     /// Creates an official of `authority` through routing's admin API; checks the 201 and returns
-    /// the answer (with its `token`).
-    func createOfficial(name: String, authority: String = "zhkg") async throws -> [String: Any] {
+    /// the answer (its `id` and `token`).
+    func createOfficial(name: String, authority: String = "zhkg") async throws -> RoutingJSON.OfficialCreated {
         try await TestOfficial.create(name: name, authority: authority, on: routing, adminToken: Self.adminToken)
     }
 

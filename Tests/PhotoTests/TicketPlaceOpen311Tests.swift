@@ -40,8 +40,7 @@ final class TicketPlaceOpen311Tests: XCTestCase {
         XCTAssertEqual(event.location?.lat, 46.9659)
 
         // The official's ticket.
-        let official = try await system.createOfficial(name: "Інспектор Місця")
-        let token = try XCTUnwrap(official["token"] as? String)
+        let token = try await system.createOfficial(name: "Інспектор Місця").token
         let ticket = try await system.ticket(token: token, of: number)
 
         // The JSON API: both, typed.

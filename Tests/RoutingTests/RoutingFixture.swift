@@ -266,10 +266,7 @@ final class RoutingFixture: @unchecked Sendable {
         let created = try await TestOfficial.create(
             name: name, authority: authority, role: role, email: "\(authority)@example.org", on: api,
             adminToken: Self.adminToken)
-        guard let id = created["id"] as? String, let token = created["token"] as? String else {
-            throw FixtureError(description: "routing did not answer the official's id and token: \(created)")
-        }
-        return (id, token)
+        return (created.id.uuidString.lowercased(), created.token)
     }
 }
 

@@ -239,10 +239,10 @@ final class SayIntegrationTests: XCTestCase {
     func official(
         _ system: SecuritySystem, name: String, authority: String, role: String, email: String? = nil
     ) async throws -> String {
-        let official = try await TestOfficial.create(
+        try await TestOfficial.create(
             name: name, authority: authority, role: role, email: email, on: system.harness("routing"),
-            adminToken: SecuritySystem.adminToken)
-        return try XCTUnwrap(official["token"] as? String)
+            adminToken: SecuritySystem.adminToken
+        ).token
     }
 
     /// An appeal about heating (zhkg) registered at the centre, accepted by zhkg's official and

@@ -57,7 +57,7 @@ final class SecuritySystem: InProcessSystem, @unchecked Sendable {
         if services.contains("routing") {
             let official = try await TestOfficial.create(
                 name: "Інспектор Тестовий", on: system.harness("routing"), adminToken: adminToken)
-            system.officialToken = try XCTUnwrap(official["token"] as? String)
+            system.officialToken = official.token
         }
         return system
     }

@@ -44,9 +44,9 @@ final class SessionHardeningTests: XCTestCase {
 
         try await TestCentre.put(
             Self.centreId, key: Self.centreKey, on: system.harnesses["intake"]!, adminToken: Self.adminToken)
-        let official = try await TestOfficial.create(
-            name: "Інспектор Тестовий", on: system.harnesses["routing"]!, adminToken: Self.adminToken)
-        let officialToken = try XCTUnwrap(official["token"] as? String)
+        let officialToken = try await TestOfficial.create(
+            name: "Інспектор Тестовий", on: system.harnesses["routing"]!, adminToken: Self.adminToken
+        ).token
         // Librarians sign in to the form with their own accounts (the centre key is for machines).
         let librarian = try await TestLibrarian.create(
             on: system.harnesses["intake"]!, centre: Self.centreId, login: "oksana", adminToken: Self.adminToken)
