@@ -9,11 +9,8 @@ import XCTest
 /// term is checked (month ends, leap years, the one-year limit, restoration). A complaint's own
 /// dates from intake win over what routing knows. In memory, no servers.
 final class DisputeRulesTests: XCTestCase {
-    let reception = Principal(
-        id: "d1500000-0000-4000-8000-000000000001", name: "Оксана", role: .reception,
-        authority: "mayor-reception")
-    let zhkgOfficial = Principal(
-        id: "d1500000-0000-4000-8000-000000000002", name: "Іван", role: .official, authority: "zhkg")
+    let reception = TicketSamples.reception
+    let zhkgOfficial = TicketSamples.zhkgOfficial
     let committeeHead = Principal(
         id: "d1500000-0000-4000-8000-000000000003", name: "Мер", role: .head, authority: "executive-committee")
     let committeeOfficial = Principal(

@@ -13,13 +13,10 @@ final class DraftAndSignTests: XCTestCase {
     static let now = TicketSamples.now
     static let later = ISO8601.parse("2026-11-28T09:00:00+02:00")!
 
-    let official = Principal(
-        id: "a1b2c3d4-0000-4000-8000-000000000001", name: "Іван", role: .official, authority: "zhkg")
-    let head = Principal(id: "a1b2c3d4-0000-4000-8000-000000000004", name: "Петро", role: .head, authority: "zhkg")
-    let deputy = Principal(
-        id: "a1b2c3d4-0000-4000-8000-000000000005", name: "Ганна", role: .deputy, authority: "zhkg")
-    let healthHead = Principal(
-        id: "a1b2c3d4-0000-4000-8000-000000000006", name: "Марія", role: .head, authority: "health")
+    let official = TicketSamples.zhkgOfficial
+    let head = TicketSamples.zhkgHead
+    let deputy = TicketSamples.zhkgDeputy
+    let healthHead = TicketSamples.healthHead
 
     static func ticket(
         _ status: TicketStatus = .accepted, headPersonally: Bool = false, complaintTermMissed: LocalDate? = nil,

@@ -13,15 +13,10 @@ final class TicketLifecycleTests: XCTestCase {
     static let today = registeredOn
 
     let admin = Principal.bootstrapAdministrator
-    let zhkgOfficial = Principal(
-        id: "a1b2c3d4-0000-4000-8000-000000000001", name: "Іван", role: .official, authority: "zhkg")
-    let healthOfficial = Principal(
-        id: "a1b2c3d4-0000-4000-8000-000000000002", name: "Марія", role: .official, authority: "health")
-    let zhkgHead = Principal(
-        id: "a1b2c3d4-0000-4000-8000-000000000004", name: "Петро", role: .head, authority: "zhkg")
-    let reception = Principal(
-        id: "a1b2c3d4-0000-4000-8000-000000000003", name: "Оксана", role: .reception,
-        authority: "mayor-reception")
+    let zhkgOfficial = TicketSamples.zhkgOfficial
+    let healthOfficial = TicketSamples.healthOfficial
+    let zhkgHead = TicketSamples.zhkgHead
+    let reception = TicketSamples.reception
 
     static func ticket(
         _ status: TicketStatus, authority: String = "zhkg", kind: AppealKind = .application, against: String? = nil,
@@ -69,7 +64,8 @@ final class TicketLifecycleTests: XCTestCase {
     static func ticket(_ status: TicketStatus, for action: TicketAction) -> Ticket {
         let draft = TicketDraft(
             kind: .answer, outcome: .explained, text: "Роз'яснено порядок перерахунку.",
-            preparedBy: "a1b2c3d4-0000-4000-8000-000000000001", preparedByName: "Іван", preparedAt: now)
+            preparedBy: TicketSamples.zhkgOfficial.id, preparedByName: TicketSamples.zhkgOfficial.name,
+            preparedAt: now)
         return Ticket(
             id: UUID(), appealId: UUID(), registrationNumber: "MK-2026-000001", authority: "zhkg", status: status,
             priority: false, category: "heating", kind: action == .restoreTerm ? .complaint : .application,
