@@ -105,48 +105,6 @@ public enum ISO8601 {
     }
 }
 
-struct DigitScanner {
-    let bytes: [UInt8]
-    var index = 0
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
-
-    var atEnd: Bool { index == bytes.count }
-
-    mutating func digit() -> Int? {
-        guard index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") else {
-            return nil
-        }
-        defer { index += 1 }
-        return Int(bytes[index] - UInt8(ascii: "0"))
-    }
-
-    /// Exactly `count` digits.
-    mutating func number(_ count: Int) -> Int? {
-        let start = index
-        var value = 0
-        for _ in 0..<count {
-            guard let d = digit() else {
-                index = start
-                return nil
-            }
-            value = value * 10 + d
-        }
-        return value
-    }
-
-    mutating func expect(_ character: Unicode.Scalar) -> Bool {
-        guard index < bytes.count, bytes[index] == UInt8(ascii: character) else { return false }
-        index += 1
-        return true
-    }
-
-    mutating func sign() -> Int? {
-        if expect("+") { return 1 }
-        if expect("-") { return -1 }
-        return nil
-    }
-}
-
 /// A calendar date without time ("2026-11-27"), as deadlines are counted in the law: calendar days
 /// in Kyiv time. Encodes as the string `YYYY-MM-DD`.
 public struct LocalDate: Codable, Sendable, Hashable, Comparable, CustomStringConvertible {

@@ -173,22 +173,22 @@ enum PostgresDateText {
     static func parse(_ text: String) -> Date? {
         if text == "infinity" { return .distantFuture }
         if text == "-infinity" { return .distantPast }
-        var scanner = Scanner(Array(text.utf8))
-        guard let year = scanner.number(minDigits: 4), scanner.skip("-"),
-            let month = scanner.number(minDigits: 2, maxDigits: 2), scanner.skip("-"),
+        var scanner = DigitScanner(Array(text.utf8))
+        guard let year = scanner.number(minDigits: 4), scanner.expect("-"),
+            let month = scanner.number(minDigits: 2, maxDigits: 2), scanner.expect("-"),
             let day = scanner.number(minDigits: 2, maxDigits: 2),
             (1...12).contains(month), (1...31).contains(day)
         else { return nil }
         var micros = Int64(days(fromYear: year, month: month, day: day)) * 86_400_000_000
         if scanner.atEnd { return Date(timeIntervalSince1970: Double(micros) / 1_000_000) }
-        guard scanner.skip(" ") || scanner.skip("T"),
-            let hour = scanner.number(minDigits: 2, maxDigits: 2), scanner.skip(":"),
-            let minute = scanner.number(minDigits: 2, maxDigits: 2), scanner.skip(":"),
+        guard scanner.expect(" ") || scanner.expect("T"),
+            let hour = scanner.number(minDigits: 2, maxDigits: 2), scanner.expect(":"),
+            let minute = scanner.number(minDigits: 2, maxDigits: 2), scanner.expect(":"),
             let second = scanner.number(minDigits: 2, maxDigits: 2),
             hour <= 24, minute < 60, second <= 60
         else { return nil }
         micros += Int64(hour * 3600 + minute * 60 + second) * 1_000_000
-        if scanner.skip(".") {
+        if scanner.expect(".") {
             var fraction: Int64 = 0
             var digits = 0
             while let digit = scanner.digit() {
@@ -199,15 +199,15 @@ enum PostgresDateText {
             if digits < 6 { for _ in digits..<6 { fraction *= 10 } }
             micros += fraction
         }
-        if scanner.skip("Z") {
+        if scanner.expect("Z") {
             // UTC
         } else if let sign = scanner.sign() {
             guard let offsetHours = scanner.number(minDigits: 2, maxDigits: 2) else { return nil }
             var offset = offsetHours * 3600
-            if scanner.skip(":") {
+            if scanner.expect(":") {
                 guard let offsetMinutes = scanner.number(minDigits: 2, maxDigits: 2) else { return nil }
                 offset += offsetMinutes * 60
-                if scanner.skip(":") {
+                if scanner.expect(":") {
                     guard let offsetSeconds = scanner.number(minDigits: 2, maxDigits: 2) else { return nil }
                     offset += offsetSeconds
                 }
@@ -216,39 +216,6 @@ enum PostgresDateText {
         }
         guard scanner.atEnd else { return nil }  // e.g. " BC"
         return Date(timeIntervalSince1970: Double(micros) / 1_000_000)
-    }
-
-    private struct Scanner {
-        let bytes: [UInt8]
-        var index = 0
-        init(_ bytes: [UInt8]) { self.bytes = bytes }
-        var atEnd: Bool { index == bytes.count }
-        mutating func skip(_ character: Unicode.Scalar) -> Bool {
-            guard index < bytes.count, bytes[index] == UInt8(ascii: character) else { return false }
-            index += 1
-            return true
-        }
-        mutating func digit() -> Int? {
-            guard index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) else {
-                return nil
-            }
-            defer { index += 1 }
-            return Int(bytes[index] - UInt8(ascii: "0"))
-        }
-        mutating func number(minDigits: Int, maxDigits: Int = 9) -> Int? {
-            var value = 0
-            var count = 0
-            while count < maxDigits, let digit = digit() {
-                value = value * 10 + digit
-                count += 1
-            }
-            return count >= minDigits ? value : nil
-        }
-        mutating func sign() -> Int? {
-            if skip("+") { return 1 }
-            if skip("-") { return -1 }
-            return nil
-        }
     }
 
     /// Zero-padded decimal (`CivilDate`'s, shared with the contracts).
