@@ -139,24 +139,35 @@ extension WebPages {
     func residentSay(_ kind: SayKind, _ request: Request, _ context: IntakeService.Context) async throws -> Response {
         let language = Language.of(request)
         let form = try await site.form(SayForm.self, request, limit: intake.settings.maxBodyBytes)
+        return try await say(
+            kind, form: form, via: .resident, registeredBy: nil, language: language, request: request,
+            context: context,
+            refused: { sayResult($0, error: true, request: request, status: $1) },
+            done: { site.redirect("/track/said", query: [("what", $0), ("lang", language.rawValue)]) })
+    }
+
+    /// A say from either door: the code checked, then the say recorded. `refused` shows a refusal
+    /// (its message and status); `done` leads on after a say recorded ("rated", "disputed") or
+    /// recorded before ("again").
+    func say(
+        _ kind: SayKind, form: SayForm, via: ResidentVia, registeredBy: String?, language: Language,
+        request: Request, context: IntakeService.Context,
+        refused: (String, HTTPResponse.Status) -> Response, done: (String) -> Response
+    ) async throws -> Response {
         let number: String
         switch try await checkCode(form, request: request, context: context) {
         case .verified(let normalised, _):
             number = normalised
         case .notFound:
-            return sayResult(strings.string("notFound", language), error: true, request: request, status: .notFound)
+            return refused(strings.string("notFound", language), .notFound)
         case .limited:
-            return sayResult(
-                strings.string("trackLimited", language), error: true, request: request, status: .tooManyRequests)
+            return refused(strings.string("trackLimited", language), .tooManyRequests)
         }
-        let outcome = try await record(kind, form: form, number: number, via: .resident, registeredBy: nil)
-        switch outcome {
+        switch try await record(kind, form: form, number: number, via: via, registeredBy: registeredBy) {
         case .success(let said):
-            let what = said == .alreadyRecorded ? "again" : (kind == .rating ? "rated" : "disputed")
-            return site.redirect("/track/said", query: [("what", what), ("lang", language.rawValue)])
+            return done(said == .alreadyRecorded ? "again" : (kind == .rating ? "rated" : "disputed"))
         case .failure(let refusal):
-            let message = (language == .uk ? refusal.messageUk : refusal.message)
-            return sayResult(message, error: true, request: request, status: .unprocessableContent)
+            return refused(language == .uk ? refusal.messageUk : refusal.message, .unprocessableContent)
         }
     }
 
@@ -236,28 +247,14 @@ extension WebPages {
         let language = Language.of(request)
         guard let who = try await signedIn(context) else { return signInFirst(request, context) }
         let form = try await site.form(SayForm.self, request, limit: intake.settings.maxBodyBytes)
-        func refused(_ message: String, _ status: HTTPResponse.Status) -> Response {
-            site.page(
-                "say-librarian", librarianView(who, language: language, error: message, form: form), request: request,
-                status: status)
-        }
-        let number: String
-        switch try await checkCode(form, request: request, context: context) {
-        case .verified(let normalised, _):
-            number = normalised
-        case .notFound:
-            return refused(strings.string("notFound", language), .notFound)
-        case .limited:
-            return refused(strings.string("trackLimited", language), .tooManyRequests)
-        }
-        let outcome = try await record(
-            kind, form: form, number: number, via: .centre, registeredBy: who.librarian.id.uuidString.lowercased())
-        switch outcome {
-        case .success(let said):
-            let what = said == .alreadyRecorded ? "again" : (kind == .rating ? "rated" : "disputed")
-            return site.redirect("/form/say", query: [("done", what), ("lang", language.rawValue)])
-        case .failure(let refusal):
-            return refused(language == .uk ? refusal.messageUk : refusal.message, .unprocessableContent)
-        }
+        return try await say(
+            kind, form: form, via: .centre, registeredBy: who.librarian.id.uuidString.lowercased(), language: language,
+            request: request, context: context,
+            refused: { message, status in
+                site.page(
+                    "say-librarian", librarianView(who, language: language, error: message, form: form),
+                    request: request, status: status)
+            },
+            done: { site.redirect("/form/say", query: [("done", $0), ("lang", language.rawValue)]) })
     }
 }
