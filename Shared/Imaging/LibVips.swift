@@ -67,14 +67,7 @@ enum LibVips {
         for (name, blob) in blobs {
             blob.withUnsafeBytes { hromada_vips_set_blob(image, name, $0.baseAddress, $0.count) }
         }
-        var buffer: UnsafeMutableRawPointer?
-        var length = 0
-        guard hromada_vips_save(image, suffix, &buffer, &length) == 0, let buffer else {
-            vips_error_clear()
-            throw ImagingError(.encodingFailed)
-        }
-        defer { g_free(buffer) }
-        return Array(UnsafeRawBufferPointer(start: buffer, count: length))
+        return try saved { hromada_vips_save(image, suffix, &$0, &$1) }
     }
 
     private static func open(_ bytes: UnsafeRawBufferPointer) throws -> UnsafeMutablePointer<VipsImage> {
@@ -86,9 +79,15 @@ enum LibVips {
     }
 
     private static func encodeJPEG(_ image: UnsafeMutablePointer<VipsImage>, quality: Int) throws -> [UInt8] {
+        try saved { hromada_vips_jpeg(image, Int32(quality), &$0, &$1) }
+    }
+
+    /// The bytes a vips save call wrote into the buffer it allocated (freed here once copied);
+    /// `.encodingFailed` when it failed.
+    private static func saved(_ save: (inout UnsafeMutableRawPointer?, inout Int) -> Int32) throws -> [UInt8] {
         var buffer: UnsafeMutableRawPointer?
         var length = 0
-        guard hromada_vips_jpeg(image, Int32(quality), &buffer, &length) == 0, let buffer else {
+        guard save(&buffer, &length) == 0, let buffer else {
             vips_error_clear()
             throw ImagingError(.encodingFailed)
         }
