@@ -198,17 +198,15 @@ final class AuditIntegrationTests: XCTestCase {
             correlationId: a.id, causationId: nil, producer: "hromada-routing")
         try await publish([events[2], events[2], sentinel], on: fixture)
         try await waitForEntries(fixture, 12)
-        let copies = try await fixture.admin.query(
-            "SELECT count(*)::bigint FROM audit.log WHERE event_id = \(events[2].id)"
-        ).first?.decode(0, as: Int64.self)
+        let copies = try await fixture.admin.count(
+            "SELECT count(*)::bigint FROM audit.log WHERE event_id = \(events[2].id)")
         XCTAssertEqual(copies, 1)
         let sentinelSeq = try await fixture.admin.query("SELECT seq FROM audit.log WHERE event_id = \(sentinel.id)")
             .first?.decode(0, as: Int64.self)
         XCTAssertEqual(sentinelSeq, 12)
         // The registration number column was filled (from the payload, or the appeals map for the unknown event).
-        let numbered = try await fixture.admin.query(
-            "SELECT count(*)::bigint FROM audit.log WHERE registration_number = \(b.number)"
-        ).first?.decode(0, as: Int64.self)
+        let numbered = try await fixture.admin.count(
+            "SELECT count(*)::bigint FROM audit.log WHERE registration_number = \(b.number)")
         XCTAssertEqual(numbered, 2)
 
         // No plaintext personal data in the stored bytes.

@@ -132,9 +132,7 @@ final class MassCheckIntegrationTests: XCTestCase {
         XCTAssertEqual(frequency, "mass")
         let replay = try await f.store.register(try Self.appeal(6), channel: "centre", at: Date(), idempotency: key)
         XCTAssertEqual(replay, .replayed(receipt))
-        let history = try await f.client.query(
-            "SELECT count(*) FROM appeal_history WHERE appeal_id = \(receipt.id)"
-        ).first?.decode(0, as: Int64.self)
+        let history = try await f.client.count("SELECT count(*) FROM appeal_history WHERE appeal_id = \(receipt.id)")
         XCTAssertEqual(history, 1)
     }
 
@@ -153,18 +151,15 @@ final class MassCheckIntegrationTests: XCTestCase {
             try Self.appeal(1), channel: "centre", at: Date(),
             idempotency: IdempotentRequest(centre: IntakeTestService.centreId, key: "k2", requestHash: "other"))
         XCTAssertEqual(reused, .keyReused)
-        let count = try await f.client.query("SELECT count(*) FROM appeals").first?.decode(0, as: Int64.self)
+        let count = try await f.client.count("SELECT count(*) FROM appeals")
         XCTAssertEqual(count, 2)
-        let copied = try await f.client.query(
+        let copied = try await f.client.count(
             """
             SELECT count(*) FROM mass_candidates m JOIN appeals a ON a.id = m.appeal_id
             WHERE m.category = a.category AND m.registered_at = a.registered_at AND m.author_key = a.author_key
-            """
-        ).first?.decode(0, as: Int64.self)
+            """)
         XCTAssertEqual(copied, 2, "every appeal in the mass check's copy, as registered")
-        let stored = try await f.client.query(
-            "SELECT count(*) FROM idempotency_keys WHERE response IS NOT NULL"
-        ).first?.decode(0, as: Int64.self)
+        let stored = try await f.client.count("SELECT count(*) FROM idempotency_keys WHERE response IS NOT NULL")
         XCTAssertEqual(stored, 2)
     }
 
@@ -186,9 +181,9 @@ final class MassCheckIntegrationTests: XCTestCase {
         XCTAssertEqual(registered.count, 1, "\(outcomes)")
         let receipt = try XCTUnwrap(registered.first)
         XCTAssertEqual(outcomes.filter { $0 == .replayed(receipt) }.count, 5, "\(outcomes)")
-        let appeals = try await f.client.query("SELECT count(*) FROM appeals").first?.decode(0, as: Int64.self)
+        let appeals = try await f.client.count("SELECT count(*) FROM appeals")
         XCTAssertEqual(appeals, 1)
-        let history = try await f.client.query("SELECT count(*) FROM appeal_history").first?.decode(0, as: Int64.self)
+        let history = try await f.client.count("SELECT count(*) FROM appeal_history")
         XCTAssertEqual(history, 1)
     }
 }

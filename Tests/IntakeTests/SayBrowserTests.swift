@@ -53,17 +53,12 @@ final class SayBrowserTests: XCTestCase {
         let store = server.db.client(poolSize: 1)
         defer { Task { await store.close() } }
         let answered = try await eventually(timeout: .seconds(20)) {
-            try await self.count(
-                store,
+            try await store.count(
                 "SELECT count(*)::int FROM appeals WHERE registration_number = \(appeal.number) AND status = 'answered'"
             ) == 1
         }
         XCTAssertTrue(answered, "intake's tracking shows the answer")
         return appeal
-    }
-
-    func count(_ client: PostgresClient, _ sql: PostgresQuery) async throws -> Int {
-        try await client.query(sql).first?.decode(0, as: Int.self) ?? -1
     }
 
     /// Every address the tab has been at, and the current one.
@@ -123,8 +118,8 @@ final class SayBrowserTests: XCTestCase {
                 })()
                 """) as? [Int]
         XCTAssertEqual(reposted, [200, 200], "the repeats land on the result page")
-        var ratings = try await count(
-            store, "SELECT count(*)::int FROM answer_ratings WHERE appeal_id = \(appeal.id) AND rating = 4")
+        var ratings = try await store.count(
+            "SELECT count(*)::int FROM answer_ratings WHERE appeal_id = \(appeal.id) AND rating = 4")
         XCTAssertEqual(ratings, 1, "one rating, however often it was sent")
 
         // Dispute: a reason, a double click, then Back and send again.
@@ -140,8 +135,7 @@ final class SayBrowserTests: XCTestCase {
             try browser.fill("reason", reason)
             try await browser.click("#say-dispute")
         }
-        var disputes = try await count(
-            store, "SELECT count(*)::int FROM answer_disputes WHERE appeal_id = \(appeal.id)")
+        var disputes = try await store.count("SELECT count(*)::int FROM answer_disputes WHERE appeal_id = \(appeal.id)")
         XCTAssertEqual(disputes, 1, "one dispute, however often it was sent")
         for address in try addresses(browser) {
             XCTAssertFalse(address.contains(appeal.code), "«\(address)» holds the code")
@@ -158,8 +152,7 @@ final class SayBrowserTests: XCTestCase {
                 lastDay: LocalDate(date: Date()).adding(days: 30),
                 acceptedAt: Date()), appeal: appeal.id)
         let decided = try await eventually(timeout: .seconds(20)) {
-            try await self.count(
-                store,
+            try await store.count(
                 "SELECT count(*)::int FROM answer_disputes WHERE outcome = 'accepted' AND appeal_id = \(appeal.id)")
                 == 1
         }
@@ -168,8 +161,8 @@ final class SayBrowserTests: XCTestCase {
         let state = try text(browser, "say-dispute-state")
         XCTAssertTrue(state.contains("Виконавч"), "the body above is named: \(state)")
         try browser.screenshot("intake-track-say")
-        ratings = try await count(store, "SELECT count(*)::int FROM answer_ratings")
-        disputes = try await count(store, "SELECT count(*)::int FROM answer_disputes")
+        ratings = try await store.count("SELECT count(*)::int FROM answer_ratings")
+        disputes = try await store.count("SELECT count(*)::int FROM answer_disputes")
         XCTAssertEqual([ratings, disputes], [1, 1])
     }
 

@@ -151,13 +151,11 @@ final class AnswerLetterIntegrationTests: XCTestCase {
             (try? await self.page(f, link).status) == 404
         }
         XCTAssertTrue(erased, "the letter is gone after erasure")
-        let rows = try await f.database.query(
-            "SELECT count(*)::int FROM answer_letters WHERE appeal_id = \(appeal.appealId)"
-        ).first?.decode(0, as: Int.self)
+        let rows = try await f.database.count(
+            "SELECT count(*)::int FROM answer_letters WHERE appeal_id = \(appeal.appealId)")
         XCTAssertEqual(rows, 0)
-        let addresses = try await f.database.query(
-            "SELECT count(*)::int FROM recipients WHERE address LIKE '%Нікольська%'"
-        ).first?.decode(0, as: Int.self)
+        let addresses = try await f.database.count(
+            "SELECT count(*)::int FROM recipients WHERE address LIKE '%Нікольська%'")
         XCTAssertEqual(addresses, 2, "the other two residents keep theirs")
     }
 }

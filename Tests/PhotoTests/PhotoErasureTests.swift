@@ -45,9 +45,7 @@ final class PhotoErasureTests: XCTestCase {
         XCTAssertEqual(erasure.status, 202, erasure.text)  // intake erased; the others confirm later
         let after = try await photos(erased)
         XCTAssertEqual(after, [], "the photo rows are gone")
-        let orphans = try await client.query(
-            "SELECT count(*)::int FROM appeal_photos WHERE id = ANY(\(before))"
-        ).first?.decode(0, as: Int.self)
+        let orphans = try await client.count("SELECT count(*)::int FROM appeal_photos WHERE id = ANY(\(before))")
         XCTAssertEqual(orphans, 0)
         let gone = try await ServiceHarness.request("GET", link)
         XCTAssertEqual(gone.status, 404, "a valid link to an erased photo finds nothing")
@@ -65,7 +63,7 @@ final class PhotoErasureTests: XCTestCase {
         let routing = try XCTUnwrap(system.databases["routing"]).client(poolSize: 1)
         defer { Task { await routing.close() } }
         func references() async throws -> Int {
-            try await routing.query("SELECT count(*)::int FROM appeal_photos").first?.decode(0, as: Int.self) ?? -1
+            try await routing.count("SELECT count(*)::int FROM appeal_photos") ?? -1
         }
         let stored = try await eventually(timeout: .seconds(20), every: .milliseconds(200)) {
             try await references() == 1

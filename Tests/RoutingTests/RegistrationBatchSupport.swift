@@ -68,9 +68,7 @@ struct RegistrationBatchBench {
     func roundTrips() async throws -> Int { try await client.withConnection { $0.libpq.statistics.roundTrips } }
     func backendPID() async throws -> Int32 { try await client.withConnection { $0.backendPID } }
 
-    func count(_ sql: PostgresQuery) async throws -> Int {
-        try await client.query(sql).first?.decode(0, as: Int.self) ?? -1
-    }
+    func count(_ sql: PostgresQuery) async throws -> Int { try await client.count(sql) ?? -1 }
 
     /// The outbox as written: (type, correlation id, payload), in `seq` order.
     func outbox() async throws -> [(type: String, appealId: UUID, envelope: Envelope)] {

@@ -170,8 +170,7 @@ final class RoutingFixture: @unchecked Sendable {
     func count(_ sql: PostgresQuery) async throws -> Int {
         let client = db.client(poolSize: 1)
         defer { Task { await client.close() } }
-        let rows = try await client.query(sql)
-        return try rows.first?.decode(0, as: Int.self) ?? -1
+        return try await client.count(sql) ?? -1
     }
 
     /// How many deadline alerts of `kind` (`deadline-approaching`, `overdue`) have been recorded.

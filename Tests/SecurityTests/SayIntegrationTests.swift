@@ -123,14 +123,12 @@ final class SayIntegrationTests: XCTestCase {
         let notification = system.databases["notification"]!.client(poolSize: 1)
         defer { Task { await notification.close() } }
         let told = try await eventually(timeout: .seconds(30), every: .milliseconds(200)) {
-            let answered = try await self.count(
-                notification,
+            let answered = try await notification.count(
                 """
                 SELECT count(*)::int FROM deliveries
                 WHERE source_event_type = 'appeal.dispute-accepted' AND recipient_kind = 'official'
                 """)
-            let above = try await self.count(
-                notification,
+            let above = try await notification.count(
                 """
                 SELECT count(*)::int FROM deliveries d
                 JOIN officials o ON d.recipient_key = 'official:' || o.official_id
@@ -174,15 +172,13 @@ final class SayIntegrationTests: XCTestCase {
             ((try? await system.client.queueState(Topology.Queue.routing.rawValue))?.messages ?? 1) == 0
         }
         XCTAssertTrue(settled)
-        let disputes = try await count(
-            routing,
+        let disputes = try await routing.count(
             """
             SELECT count(*)::int FROM ticket_history h JOIN tickets t ON t.id = h.ticket_id
             WHERE t.registration_number = \(first.number) AND h.action IN ('disputed', 'dispute-refused')
             """)
         XCTAssertEqual(disputes, 1, "one dispute, whatever was redelivered or forged")
-        let accepted = try await count(
-            intake, "SELECT count(*)::int FROM answer_disputes WHERE outcome <> 'pending'")
+        let accepted = try await intake.count("SELECT count(*)::int FROM answer_disputes WHERE outcome <> 'pending'")
         XCTAssertEqual(accepted, 1)
 
         // The committee answers the complaint. Nothing stands above it: intake's month is open, but
@@ -302,14 +298,10 @@ final class SayIntegrationTests: XCTestCase {
         return try XCTUnwrap(response, "no answer from intake")
     }
 
-    func count(_ client: PostgresClient, _ sql: PostgresQuery) async throws -> Int {
-        try await client.query(sql).first?.decode(0, as: Int.self) ?? 0
-    }
-
     /// Whether `sql` (a `count(*)`) counts exactly one within 30 s: for an effect that travels
     /// through the broker to another service's schema.
     func oneRowEventually(_ client: PostgresClient, _ sql: PostgresQuery) async throws -> Bool {
-        try await eventually(timeout: .seconds(30), every: .milliseconds(200)) { try await count(client, sql) == 1 }
+        try await eventually(timeout: .seconds(30), every: .milliseconds(200)) { try await client.count(sql) == 1 }
     }
 
     func capturedDispute(_ system: SecuritySystem) async throws -> Envelope {
