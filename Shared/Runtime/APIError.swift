@@ -181,6 +181,12 @@ public enum JSON {
         return d
     }()
 
+    /// The request's body decoded as `T`: at most `limit` bytes (a larger body is a 413), then `decoder`.
+    public static func body<T: Decodable>(_ type: T.Type, of request: Request, limit: Int) async throws -> T {
+        let buffer = try await request.body.collect(upTo: limit)
+        return try decoder.decode(T.self, from: Data(buffer.readableBytesView))
+    }
+
     /// Encodes `value` as a JSON response.
     public static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:])
         throws -> Response

@@ -43,8 +43,7 @@ public struct AuditRoutes: Sendable {
         }
         router.post("/v1/verify") { request, context in
             _ = try AuditReaders.caller(context)
-            let body = try await request.body.collect(upTo: 16 * 1024 * 1024)
-            let input = try JSON.decoder.decode(AuditVerifyRequest.self, from: body)
+            let input = try await JSON.body(AuditVerifyRequest.self, of: request, limit: 16 * 1024 * 1024)
             var marks: [CheckpointMark] = []
             for (index, checkpoint) in input.checkpoints.enumerated() {
                 guard let hash = try? Hex.decode(checkpoint.headHash), hash.count == 32, checkpoint.sequence >= 1 else {

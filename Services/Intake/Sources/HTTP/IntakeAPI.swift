@@ -43,8 +43,7 @@ struct IntakeAPI: Sendable {
 
     func putCentre(_ request: Request, context: IntakeService.Context) async throws -> Response {
         guard context.principal == .administrator else { throw APIError.unauthorized() }
-        let body = try await request.body.collect(upTo: settings.maxBodyBytes)
-        let input = try JSON.decoder.decode(IntakeJSON.CentreUpsert.self, from: Data(buffer: body))
+        let input = try await JSON.body(IntakeJSON.CentreUpsert.self, of: request, limit: settings.maxBodyBytes)
         let id = context.parameters.get("id") ?? ""
         switch CentreRegistration.validate(
             id: id, name: input.name, address: input.address, key: input.key,

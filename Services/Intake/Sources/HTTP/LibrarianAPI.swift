@@ -41,8 +41,8 @@ struct LibrarianAPI: Sendable {
     /// The centre of the path, when the caller may keep its accounts.
     func put(_ request: Request, context: IntakeService.Context) async throws -> Response {
         let centre = try Self.centre(context)
-        let body = try await request.body.collect(upTo: intake.settings.maxBodyBytes)
-        let input = try JSON.decoder.decode(IntakeJSON.LibrarianPassword.self, from: Data(buffer: body))
+        let input = try await JSON.body(
+            IntakeJSON.LibrarianPassword.self, of: request, limit: intake.settings.maxBodyBytes)
         switch await LibrarianRegistration.validate(
             centre: centre, login: context.parameters.get("login") ?? "", password: input.password)
         {
@@ -71,8 +71,8 @@ struct LibrarianAPI: Sendable {
 
     func add(_ request: Request, context: IntakeService.Context) async throws -> Response {
         let centre = try Self.centre(context)
-        let body = try await request.body.collect(upTo: intake.settings.maxBodyBytes)
-        let input = try JSON.decoder.decode(IntakeJSON.LibrarianCreate.self, from: Data(buffer: body))
+        let input = try await JSON.body(
+            IntakeJSON.LibrarianCreate.self, of: request, limit: intake.settings.maxBodyBytes)
         let password = input.password ?? LibrarianRegistration.generatedPassword()
         switch await LibrarianRegistration.validate(centre: centre, login: input.login, password: password) {
         case .failure(let failure):

@@ -56,8 +56,7 @@ extension IntakeAPI {
     /// JSON and up to five parts `photo`.
     func submission(_ request: Request, centre: String) async throws -> SubmissionWithPhotos {
         guard MultipartForm.isMultipart(request) else {
-            let body = try await request.body.collect(upTo: settings.maxBodyBytes)
-            let submission = try JSON.decoder.decode(AppealSubmission.self, from: Data(buffer: body))
+            let submission = try await JSON.body(AppealSubmission.self, of: request, limit: settings.maxBodyBytes)
             return SubmissionWithPhotos(submission: submission, photos: [], uploadDigest: nil)
         }
         let form = try await MultipartForm.read(request, limit: settings.photos.rules.maxRequestBytes)

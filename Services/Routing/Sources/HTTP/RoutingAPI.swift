@@ -76,8 +76,7 @@ public struct RoutingAPI: Sendable {
     }
 
     static func body<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
-        let buffer = try await request.body.collect(upTo: 256 * 1024)
-        return try JSON.decoder.decode(T.self, from: Data(buffer.readableBytesView))
+        try await JSON.body(T.self, of: request, limit: 256 * 1024)
     }
 
     /// The `:id` of a URL as a UUID, accepted in either case (`UUID(uuidString:)` is case-blind).
