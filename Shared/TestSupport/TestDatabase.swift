@@ -61,6 +61,23 @@ public final class TestDatabase: Sendable {
         return database
     }
 
+    /// Runs `body` on a new database (`create(schema:role:)`) and drops it afterwards, whether
+    /// `body` returns or throws.
+    public static func using<T>(
+        schema: String, role: String? = nil, _ body: (TestDatabase) async throws -> T
+    ) async throws -> T {
+        let database = try await create(schema: schema, role: role)
+        let result: T
+        do {
+            result = try await body(database)
+        } catch {
+            try? await database.drop()
+            throw error
+        }
+        try await database.drop()
+        return result
+    }
+
     /// Adds another service's schema (owned by its role, default `hromada_<schema>`) to this database,
     /// e.g. to show that one service's role cannot read another's tables.
     public func createSchema(_ schema: String, role: String? = nil) async throws {

@@ -13,14 +13,7 @@ import XCTest
 final class PostgresIntegrationTests: XCTestCase {
     private func withDatabase(schema: String = "intake", _ body: (TestDatabase) async throws -> Void) async throws {
         try IntegrationEnvironment.requireServers()
-        let database = try await TestDatabase.create(schema: schema)
-        do {
-            try await body(database)
-        } catch {
-            try? await database.drop()
-            throw error
-        }
-        try await database.drop()
+        try await TestDatabase.using(schema: schema, body)
     }
 
     private func assertPostgresError<T>(

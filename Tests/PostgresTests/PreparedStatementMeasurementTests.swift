@@ -42,22 +42,14 @@ final class PreparedStatementMeasurementTests: XCTestCase {
     func testPreparedStatementsKeepOneRoundTripPerStatementAndSaveServerWork() async throws {
         try IntegrationEnvironment.requireServers()
         let runs = ProcessInfo.processInfo.environment["HROMADA_TEST_STATEMENT_RUNS"].flatMap { Int($0) } ?? 2_000
-        let database = try await TestDatabase.create(schema: "intake")
-        do {
-            try await measure(database, runs: runs)
-        } catch {
-            try? await database.drop()
-            throw error
-        }
-        try await database.drop()
+        try await TestDatabase.using(schema: "intake") { try await measure($0, runs: runs) }
     }
 
     /// The server memory a prepared statement holds (its plan source, query tree and plan), so the
     /// cache's bound can be turned into bytes per connection: 256 × this at the very most.
     func testAPreparedStatementHoldsLittleServerMemory() async throws {
         try IntegrationEnvironment.requireServers()
-        let database = try await TestDatabase.create(schema: "intake")
-        do {
+        try await TestDatabase.using(schema: "intake") { database in
             // A superuser may read its own backend's memory contexts.
             let perStatement = try await database.adminClient(poolSize: 1).withConnection { connection in
                 try connection.executeScript(
@@ -102,11 +94,7 @@ final class PreparedStatementMeasurementTests: XCTestCase {
             print("[measure] server memory per prepared statement (INSERT 8 binds / SELECT by id): \(perStatement) B")
             XCTAssertGreaterThan(perStatement, 0)
             XCTAssertLessThan(perStatement, 64 * 1024, "256 of them stay well under 16 MB per connection")
-        } catch {
-            try? await database.drop()
-            throw error
         }
-        try await database.drop()
     }
 
     private func measure(_ database: TestDatabase, runs: Int) async throws {

@@ -15,14 +15,7 @@ final class AuditRoleTests: XCTestCase {
 
     func testTheServiceRoleCanOnlyInsertAndReadTheLog() async throws {
         try IntegrationEnvironment.requireServers()
-        let database = try await TestDatabase.create(schema: "audit", role: Self.owner)
-        do {
-            try await check(database)
-        } catch {
-            try? await database.drop()
-            throw error
-        }
-        try await database.drop()
+        try await TestDatabase.using(schema: "audit", role: Self.owner) { try await check($0) }
     }
 
     /// The same on the stack deploy/local builds (`test.sh` and `up.sh` call lib.sh's

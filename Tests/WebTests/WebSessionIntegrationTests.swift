@@ -10,8 +10,7 @@ import XCTest
 final class WebSessionIntegrationTests: XCTestCase {
     func testServerSideSessionsAreSharedByReplicasAndEndOnSignOutAndExpiry() async throws {
         try IntegrationEnvironment.requireServers()
-        let database = try await TestDatabase.create(schema: "intake")
-        do {
+        try await TestDatabase.using(schema: "intake") { database in
             let client = database.client()
             try await Migrator.migrate([WebMigrations.sessions], on: client, logger: Logger(label: "test"))
             var settings = WebSettings.local(service: "intake", port: 8080)
@@ -74,12 +73,8 @@ final class WebSessionIntegrationTests: XCTestCase {
             let gone = try await replicaA.load(cookieValue: one, now: t0)
             XCTAssertNil(gone)
             _ = try await replicaA.create(subject: "centre:other", now: t0.addingTimeInterval(7200))
-            let remaining = try await client.query("SELECT count(*) FROM web_sessions").first?.decode(0, as: Int.self)
+            let remaining = try await client.count("SELECT count(*) FROM web_sessions")
             XCTAssertEqual(remaining, 1, "expired and idle rows are deleted when a session starts")
-        } catch {
-            try? await database.drop()
-            throw error
         }
-        try await database.drop()
     }
 }
