@@ -11,7 +11,7 @@ import XCTest
 /// history and in `ticket.reopened`/`ticket.assigned`; and a complaint's own dates from intake
 /// (`appeal.registered`) decide its term.
 final class DisputeIntegrationTests: XCTestCase {
-    static let registered = ISO8601.parse("2026-11-27T10:00:00+02:00")!
+    static let registered = TicketSamples.now
 
     func testADisputeGoesUpWithItsDatesAndALateOneWaitsForTheHeadAbove() async throws {
         let clock = TestClock(Self.registered)

@@ -11,7 +11,7 @@ import XCTest
 /// and refresh show it again), paging, and an answer template inserted by the page's script
 /// under the CSP. Screenshots under .hromada/screenshots/.
 final class InboxBrowserTests: XCTestCase {
-    static let registered = ISO8601.parse("2026-11-27T10:00:00+02:00")!
+    static let registered = TicketSamples.now
 
     func scrollWidth(_ browser: HeadlessBrowser) throws -> Double {
         try browser.evaluate("document.documentElement.scrollWidth") as? Double ?? .infinity

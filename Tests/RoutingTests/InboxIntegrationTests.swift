@@ -11,7 +11,7 @@ import XCTest
 /// counts; assignment only within the authority; internal notes as sealed audit events; the CSV
 /// export recorded as an access; erasure clearing the search column and the notes.
 final class InboxIntegrationTests: XCTestCase {
-    static let registered = ISO8601.parse("2026-11-27T10:00:00+02:00")!
+    static let registered = TicketSamples.now
     static let today = LocalDate(string: "2026-11-30")!
 
     func appeal(

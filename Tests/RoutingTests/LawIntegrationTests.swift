@@ -9,7 +9,7 @@ import XCTest
 /// the API, Art. 15 tickets for the first head personally, complaints routed up the stored (and
 /// administrator-changed) hierarchy with their Art. 17 term, and terms from the day of arrival.
 final class LawIntegrationTests: XCTestCase {
-    static let registered = ISO8601.parse("2026-11-27T10:00:00+02:00")!
+    static let registered = TicketSamples.now
 
     func testDraftsSignaturesHeadsPersonallyAndTermsFromArrival() async throws {
         let clock = TestClock(Self.registered)

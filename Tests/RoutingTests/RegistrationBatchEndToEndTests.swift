@@ -10,7 +10,7 @@ import XCTest
 /// per appeal, and only the poison reaches `hromada.routing.dead` (the consumer splits the failed
 /// batch and handles each event alone).
 final class RegistrationBatchEndToEndTests: XCTestCase {
-    static let registered = ISO8601.parse("2026-11-27T10:00:00+02:00")!
+    static let registered = TicketSamples.now
 
     func testABurstWithAPoisonEventYieldsEveryOtherTicketOnceAndDeadLettersOnlyThePoison() async throws {
         let f = try await RoutingFixture.start(self, clock: TestClock(Self.registered), prefetch: 100)

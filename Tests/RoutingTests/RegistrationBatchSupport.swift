@@ -14,7 +14,7 @@ import XCTest
 struct RegistrationBatchBench {
     static let logger = Logger(label: "routing-batch-test")
     /// 2026-11-27 10:00 Kyiv.
-    static let registered = ISO8601.parse("2026-11-27T10:00:00+02:00")!
+    static let registered = TicketSamples.now
 
     let db: TestDatabase
     /// One connection: its backend is the only one doing the handler's work, so its CPU is measurable.

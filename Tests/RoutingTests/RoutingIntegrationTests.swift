@@ -9,7 +9,7 @@ import XCTest
 /// The "Done when" of issue 4 against real RabbitMQ and PostgreSQL.
 final class RoutingIntegrationTests: XCTestCase {
     /// 2026-11-27 10:00 Kyiv.
-    static let registered = ISO8601.parse("2026-11-27T10:00:00+02:00")!
+    static let registered = TicketSamples.now
 
     func testRuleCasesDeadlinesAndTicketAssignedRoutingKeys() async throws {
         let f = try await RoutingFixture.start(self, clock: TestClock(Self.registered))

@@ -18,7 +18,7 @@ import XCTest
 final class RoutingRouterTests: XCTestCase {
     static let adminToken = "router-test-admin-token-0123456789"
     /// 2026-11-27 10:00 Kyiv.
-    static let registered = ISO8601.parse("2026-11-27T10:00:00+02:00")!
+    static let registered = TicketSamples.now
 
     struct Fixture {
         let runtime: ServiceRuntime

@@ -8,7 +8,7 @@ import XCTest
 /// queue "awaiting my signature", opens it and clicks "Sign"; the page, the history and the event
 /// show the answer in effect under the head's name. Screenshots under .hromada/screenshots/.
 final class SigningInBrowserTests: XCTestCase {
-    static let registered = ISO8601.parse("2026-11-27T10:00:00+02:00")!
+    static let registered = TicketSamples.now
 
     func testAnOfficialDraftsAndTheHeadSignsInTheBrowser() async throws {
         let f = try await RoutingFixture.startForBrowser(self, at: Self.registered)

@@ -8,7 +8,7 @@ import XCTest
 /// 390 px, the answer's label and its error agree on the length, and an unknown address answers a
 /// page. Screenshots under .hromada/screenshots/.
 final class TicketPageBrowserTests: XCTestCase {
-    static let registered = ISO8601.parse("2026-11-27T10:00:00+02:00")!
+    static let registered = TicketSamples.now
 
     /// The right edge (px) of the widest of `selector`'s elements, and the narrowest's width.
     func edges(_ browser: HeadlessBrowser, _ selector: String) throws -> (right: Double, narrowest: Double) {

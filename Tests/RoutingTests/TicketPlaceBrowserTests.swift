@@ -8,7 +8,7 @@ import XCTest
 /// it, and loading either page makes no request to any other origin (neither the client's host nor
 /// OpenStreetMap). Screenshot under .hromada/screenshots/.
 final class TicketPlaceBrowserTests: XCTestCase {
-    static let registered = ISO8601.parse("2026-11-27T10:00:00+02:00")!
+    static let registered = TicketSamples.now
 
     func testThePageLinksThePhotoAndThePointAndLoadsNothingFromElsewhere() async throws {
         let f = try await RoutingFixture.startForBrowser(self, at: Self.registered)

@@ -11,7 +11,7 @@ import XCTest
 /// rendering check that lets only http(s) links through, the partial on the ticket page and the
 /// card, and against the real PostgreSQL and RabbitMQ the JSON API and erasure.
 final class TicketPlaceTests: XCTestCase {
-    static let registered = ISO8601.parse("2026-11-27T10:00:00+02:00")!
+    static let registered = TicketSamples.now
 
     static func appeal(mediaURL: String?, lat: Double? = 46.975033, lon: Double? = 31.994583) -> TicketDetail.Appeal {
         var appeal = TicketDetail.Appeal(

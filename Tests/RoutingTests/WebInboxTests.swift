@@ -11,7 +11,7 @@ import XCTest
 /// real headless chromium (screenshots under .hromada/screenshots/), a form posted exactly as the
 /// browser would, and the CSRF and session checks.
 final class WebInboxTests: XCTestCase {
-    static let registered = ISO8601.parse("2026-11-27T10:00:00+02:00")!
+    static let registered = TicketSamples.now
 
     struct CommandResult {
         var status: Int32
