@@ -37,8 +37,7 @@ final class ReportIntegrationTests: XCTestCase {
         try await fixture.client.publish(envelopes.map(AMQPOutgoingMessage.init(publishing:)))
         let expected = envelopes.count
         let reached = try await eventually(timeout: .seconds(20), every: .milliseconds(100)) {
-            let rows = try await fixture.admin.query("SELECT count(*)::bigint FROM audit.log")
-            return (try rows.first?.decode(0, as: Int64.self) ?? 0) >= Int64(expected)
+            (try await fixture.admin.count("SELECT count(*)::bigint FROM audit.log") ?? 0) >= expected
         }
         XCTAssertTrue(reached, "the log holds the \(expected) events")
     }

@@ -44,7 +44,7 @@ final class LibrarianFormBrowserTests: XCTestCase {
     func appealCount(_ server: IntakeTestServer) async throws -> Int {
         let client = server.db.client(poolSize: 1)
         defer { Task { await client.close() } }
-        return try await client.query("SELECT count(*)::int FROM appeals").first?.decode(0, as: Int.self) ?? -1
+        return try await client.count("SELECT count(*)::int FROM appeals") ?? -1
     }
 
     func number(in html: String) -> String? {

@@ -98,7 +98,7 @@ final class MapIntegrationTests: XCTestCase {
         }
         let client = service.db.client(poolSize: 1)
         defer { Task { await client.close() } }
-        let count = try await client.query("SELECT count(*)::int FROM appeals").first?.decode(0, as: Int.self)
+        let count = try await client.count("SELECT count(*)::int FROM appeals")
         XCTAssertEqual(count, 3, "only the three good points were registered")
     }
 

@@ -187,12 +187,11 @@ final class TrackingBrowserTests: XCTestCase {
                 officialId: "o", outcome: .resolvedPositively, answerText: answer,
                 answeredAt: now.addingTimeInterval(3)), appeal: appealId)
         let projected = try await eventually {
-            (try? await store.query(
+            (try? await store.count(
                 """
                 SELECT count(*)::int FROM appeal_history h JOIN appeals a ON a.id = h.appeal_id
                 WHERE a.registration_number = \(number) AND h.event_type = 'ticket.answered'
-                """
-            ).first?.decode(0, as: Int.self)) == 1
+                """)) == 1
         }
         XCTAssertTrue(projected)
 
