@@ -37,8 +37,8 @@ func service(_ name: String, executable: String, extra: [Target.Dependency] = []
         .target(
             name: name,
             dependencies: [
-                "HromadaRuntime", "HromadaContracts", "HromadaPostgres", "HromadaAMQP", "HromadaCrypto", "HromadaWeb",
-                "HromadaAPI", hummingbird, logging, metrics, lifecycle,
+                "HromadaCore", "HromadaRuntime", "HromadaContracts", "HromadaPostgres", "HromadaAMQP", "HromadaCrypto",
+                "HromadaWeb", "HromadaAPI", hummingbird, logging, metrics, lifecycle,
             ] + extra,
             path: "Services/\(name)/Sources",
             resources: resources,
@@ -138,8 +138,8 @@ let package = Package(
         .target(
             name: "HromadaWeb",
             dependencies: [
-                "HromadaRuntime", "HromadaContracts", "HromadaCrypto", "HromadaPostgres", hummingbird, mustache,
-                logging,
+                "HromadaCore", "HromadaRuntime", "HromadaContracts", "HromadaCrypto", "HromadaPostgres", hummingbird,
+                mustache, logging,
             ],
             path: "Shared/Web", exclude: ["README.md"], resources: [.copy("Resources")], swiftSettings: swiftSettings
         ),
@@ -153,8 +153,9 @@ let package = Package(
         .target(
             name: "HromadaTestSupport",
             dependencies: [
-                "HromadaRuntime", "HromadaAMQP", "HromadaPostgres", "HromadaContracts", hummingbird, logging, lifecycle,
-                nioCore,
+                "HromadaRuntime", "HromadaAMQP", "HromadaPostgres", "HromadaContracts", "HromadaWeb", hummingbird,
+                logging,
+                lifecycle, nioCore,
             ],
             path: "Shared/TestSupport", swiftSettings: swiftSettings
         ),
@@ -173,8 +174,9 @@ let package = Package(
             .target(
                 name: "HromadaCtl",
                 dependencies: [
-                    "HromadaRuntime", "HromadaContracts", "HromadaPostgres", "HromadaAMQP", "HromadaCrypto",
-                    "HromadaAPI", "HromadaWeb", hummingbird, mustache, argumentParser, logging, lifecycle,
+                    "HromadaCore", "HromadaRuntime", "HromadaContracts", "HromadaPostgres", "HromadaAMQP",
+                    "HromadaCrypto", "HromadaAPI", "HromadaWeb", hummingbird, mustache, argumentParser, logging,
+                    lifecycle,
                 ],
                 path: "Services/Ctl/Sources", resources: [.copy("Resources")], swiftSettings: swiftSettings
             ),
@@ -185,7 +187,8 @@ let package = Package(
             .executableTarget(
                 name: "hromada-bench",
                 dependencies: [
-                    "HromadaAMQP", "HromadaPostgres", "HromadaContracts", "HromadaRuntime", argumentParser, logging,
+                    "HromadaCore", "HromadaAMQP", "HromadaPostgres", "HromadaContracts", "HromadaRuntime",
+                    argumentParser, logging,
                 ],
                 path: "Benchmarks/Pipeline", swiftSettings: swiftSettings
             ),
@@ -193,7 +196,8 @@ let package = Package(
             .executableTarget(
                 name: "hromada-inbox-bench",
                 dependencies: [
-                    "Routing", "HromadaPostgres", "HromadaContracts", "HromadaRuntime", argumentParser, logging,
+                    "Routing", "HromadaCore", "HromadaPostgres", "HromadaContracts", "HromadaRuntime", argumentParser,
+                    logging,
                 ],
                 path: "Benchmarks/Inbox", swiftSettings: swiftSettings
             ),
@@ -203,11 +207,15 @@ let package = Package(
             tests("ContractsTests", ["HromadaContracts"], resources: [.copy("Fixtures")]),
             tests(
                 "PhotoTests",
-                ["HromadaImaging", "HromadaPhotos", "Intake", "Routing", "Audit", "HromadaTestSupport", "HromadaAMQP"]),
+                [
+                    "HromadaImaging", "HromadaPhotos", "HromadaRuntime", "Intake", "Routing", "Audit",
+                    "HromadaTestSupport",
+                    "HromadaAMQP",
+                ]),
             tests("CryptoTests", ["HromadaCrypto"]),
             tests("AMQPTests", ["HromadaAMQP", "HromadaTestSupport"]),
-            tests("PostgresTests", ["HromadaPostgres", "HromadaTestSupport"]),
-            tests("RuntimeTests", ["HromadaRuntime", "HromadaTestSupport"]),
+            tests("PostgresTests", ["HromadaCore", "HromadaPostgres", "HromadaTestSupport"]),
+            tests("RuntimeTests", ["HromadaCore", "HromadaRuntime", "HromadaTestSupport"]),
             tests("IntakeTests", ["Intake", "HromadaTestSupport", "HromadaQRCode", hummingbirdTesting]),
             tests("RoutingTests", ["Routing", "HromadaTestSupport", hummingbirdTesting]),
             tests("NotificationTests", ["Notification", "HromadaTestSupport", hummingbirdTesting]),
@@ -219,7 +227,7 @@ let package = Package(
                 "SecurityTests",
                 [
                     "Intake", "Routing", "Notification", "Audit", "HromadaCtl", "HromadaTestSupport", "HromadaAMQP",
-                    "HromadaPostgres", "HromadaCrypto",
+                    "HromadaPostgres", "HromadaCrypto", "HromadaCore",
                 ]),
             tests("SystemTests", ["HromadaTestSupport", "HromadaContracts", "HromadaAMQP", "HromadaPostgres"]),
         ]

@@ -147,9 +147,7 @@ struct InboxBench: AsyncParsableCommand {
     }
 
     static func line(_ name: String, rows: Int, total: Int, _ sorted: [Double]) -> String {
-        func p(_ q: Double) -> String {
-            String(format: "%.1f", sorted[min(sorted.count - 1, Int((Double(sorted.count) * q).rounded(.up)) - 1)])
-        }
+        func p(_ q: Double) -> String { String(format: "%.1f", NearestRank.percentile(ofSorted: sorted, q) ?? 0) }
         return
             "| \(name) | \(rows) | \(total) | \(p(0.50)) | \(p(0.95)) | \(p(0.99)) | "
             + "\(String(format: "%.1f", sorted.last ?? 0)) |"

@@ -1,4 +1,5 @@
 import Foundation
+import HromadaCore
 
 /// p50/p95/p99/max of one latency, in milliseconds.
 struct Percentiles: Codable, Sendable {
@@ -12,10 +13,7 @@ struct Percentiles: Codable, Sendable {
     init?(seconds: [Double]) {
         guard !seconds.isEmpty else { return nil }
         let sorted = seconds.sorted()
-        func rank(_ p: Double) -> Double {
-            let index = Int((p * Double(sorted.count)).rounded(.up)) - 1
-            return sorted[Swift.min(Swift.max(index, 0), sorted.count - 1)] * 1000
-        }
+        func rank(_ p: Double) -> Double { NearestRank.percentile(ofSorted: sorted, p)! * 1000 }
         count = sorted.count
         p50 = rank(0.50)
         p95 = rank(0.95)

@@ -110,3 +110,20 @@ final class SplitMix64Tests: XCTestCase {
         XCTAssertNotEqual(other.next(), first[0])
     }
 }
+
+final class NearestRankTests: XCTestCase {
+    /// Nearest rank: the smallest value with at least p of the values at or below it, always one of
+    /// the values; none of an empty list.
+    func testPercentileIsTheSmallestValueCoveringTheFraction() {
+        XCTAssertNil(NearestRank.percentile(ofSorted: [Int](), 0.5))
+        XCTAssertEqual(NearestRank.percentile(ofSorted: [7], 0.99), 7)
+        let hundred = Array(1...100)
+        XCTAssertEqual(NearestRank.percentile(ofSorted: hundred, 0.50), 50)
+        XCTAssertEqual(NearestRank.percentile(ofSorted: hundred, 0.95), 95)
+        XCTAssertEqual(NearestRank.percentile(ofSorted: hundred, 0.99), 99)
+        XCTAssertEqual(NearestRank.percentile(ofSorted: hundred, 1), 100)
+        XCTAssertEqual(NearestRank.percentile(ofSorted: hundred, 0), 1)
+        // 0.9 of 11 values is 9.9: the 10th value, not an interpolation between the 9th and 10th.
+        XCTAssertEqual(NearestRank.percentile(ofSorted: [0.5, 1, 2, 3, 4, 5, 6, 7, 8, 9.5, 10], 0.9), 9.5)
+    }
+}

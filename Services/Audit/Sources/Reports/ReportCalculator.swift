@@ -1,6 +1,7 @@
 import Foundation
 import HromadaAPI
 import HromadaContracts
+import HromadaCore
 
 /// The one place report figures are computed: pure arithmetic over `AppealFacts`, tested in memory
 /// (ReportCalculatorTests) and end to end from real events (ReportIntegrationTests).
@@ -59,10 +60,7 @@ public enum ReportCalculator {
 
     /// Nearest-rank percentile: the smallest value with at least `p` of the values at or below it.
     public static func percentile(_ values: [Int], _ p: Double) -> Int? {
-        guard !values.isEmpty else { return nil }
-        let sorted = values.sorted()
-        let rank = Int((p * Double(sorted.count)).rounded(.up))
-        return sorted[max(0, min(sorted.count - 1, rank - 1))]
+        NearestRank.percentile(ofSorted: values.sorted(), p)
     }
 
     /// The group key of an appeal under `dimension`; `none` when it has no value there.
