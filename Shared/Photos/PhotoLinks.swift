@@ -58,15 +58,6 @@ public struct PhotoLinkSigner: Sendable {
         self.lifetime = lifetime
     }
 
-    /// A signer from the hex form of `HROMADA_PHOTO_LINK_KEY`; nil when it is not hex of at least
-    /// 32 bytes.
-    public init?(hexKey: String, lifetime: TimeInterval = defaultLifetime) {
-        guard let bytes = HexCoding.decode(hexKey.trimmingCharacters(in: .whitespacesAndNewlines)),
-            bytes.count >= Self.minimumKeyBytes
-        else { return nil }
-        self.init(key: bytes, lifetime: lifetime)
-    }
-
     /// A random key, for a process without a configured one (its links work only in itself).
     public static func randomKey() -> [UInt8] { SecureRandom.bytes(32) }
 

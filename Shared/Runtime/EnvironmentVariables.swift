@@ -181,9 +181,11 @@ public struct EnvironmentReader: Sendable {
         self.environment = environment
     }
 
-    /// The trimmed value, nil when unset or blank.
+    /// The trimmed value, nil when unset or blank. A line break at either end goes too: a value
+    /// taken from a file (a Kubernetes secret made with `--from-file`) often ends with one.
     public func string(_ variable: EnvironmentVariable) -> String? {
-        guard let value = environment[variable.name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else {
+        guard let value = environment[variable.name]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty
+        else {
             return nil
         }
         return value

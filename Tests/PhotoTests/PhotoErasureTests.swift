@@ -1,7 +1,9 @@
 import Foundation
 import HromadaImaging
 import HromadaPhotos
+import HromadaRuntime
 import HromadaTestSupport
+import Intake
 import XCTest
 
 /// An appeal's photos are its personal data: erasing the appeal (the administrator's erasure and
@@ -33,7 +35,8 @@ final class PhotoErasureTests: XCTestCase {
         }
         let before = try await photos(erased)
         XCTAssertEqual(before.count, 2)
-        let signer = try XCTUnwrap(PhotoLinkSigner(hexKey: PhotoSystem.linkKey))
+        let signer = try PhotoSettings.fromEnvironment([EnvironmentVariable.photoLinkKey.name: PhotoSystem.linkKey])
+            .signer
         let link = system.intake.baseURL + signer.path(photo: before[0], size: .full, viewer: .resident, now: Date())
         let served = try await ServiceHarness.request("GET", link)
         XCTAssertEqual(served.status, 200)

@@ -1,5 +1,8 @@
 import Foundation
 import HromadaPhotos
+import HromadaRuntime
+import Intake
+import Routing
 import XCTest
 
 /// The signed links to photos: valid for their photo, size, viewer and lifetime only.
@@ -66,10 +69,30 @@ final class PhotoLinkTests: XCTestCase {
         XCTAssertEqual(refusal(verify(q)), .malformed)
     }
 
-    func testTheKeyComesFromHexOfAtLeast32Bytes() {
-        XCTAssertNil(PhotoLinkSigner(hexKey: "abcd"))
-        XCTAssertNil(PhotoLinkSigner(hexKey: String(repeating: "zz", count: 32)))
-        XCTAssertNotNil(PhotoLinkSigner(hexKey: String(repeating: "0f", count: 32)))
+    /// Intake and routing read `HROMADA_PHOTO_LINK_KEY` the same way: hex of at least 32 bytes (a
+    /// line break at the end, as a key file has, is not part of it); anything else stops the service
+    /// with the variable named and the value not echoed. Both sides then sign the same links.
+    func testBothServicesTakeTheKeyFromHexOfAtLeast32Bytes() throws {
+        let readers: [(String, ([String: String]) throws -> PhotoLinkSigner?)] = [
+            ("intake", { try PhotoSettings.fromEnvironment($0).signer }),
+            ("routing", { try RoutingPhotoSettings.fromEnvironment($0).signer }),
+        ]
+        let name = EnvironmentVariable.photoLinkKey.name
+        var signers: [PhotoLinkSigner] = []
+        for (service, read) in readers {
+            for bad in ["abcd", String(repeating: "zz", count: 32), String(repeating: "0f", count: 31)] {
+                XCTAssertThrowsError(try read([name: bad]), service) { error in
+                    let text = String(describing: error)
+                    XCTAssertTrue(text.contains(name), "\(service): \(text)")
+                    XCTAssertFalse(text.contains(bad), "\(service) echoes the value: \(text)")
+                }
+            }
+            signers.append(try XCTUnwrap(read([name: String(repeating: "0f", count: 32) + "\n"]), service))
+        }
+        XCTAssertNil(try RoutingPhotoSettings.fromEnvironment([:]).signer, "routing without a key makes no link")
+        let query = signers[0].query(photo: photo, size: .thumb, viewer: .official(id: "o"), now: now)
+        XCTAssertEqual(
+            query.map(\.1), signers[1].query(photo: photo, size: .thumb, viewer: .official(id: "o"), now: now).map(\.1))
     }
 
     func testThePathIsRelativeToIntake() {

@@ -24,12 +24,9 @@ public struct PhotoSettings: Sendable {
     /// naming the variable (never echoing the value).
     public static func fromEnvironment(_ environment: [String: String]) throws -> PhotoSettings {
         var settings = PhotoSettings()
-        if let hex = EnvironmentReader(environment).string(.photoLinkKey) {
-            guard let signer = PhotoLinkSigner(hexKey: hex) else {
-                throw ConfigurationError(
-                    variable: EnvironmentVariable.photoLinkKey.name, reason: "must be hex of at least 32 bytes")
-            }
-            settings.signer = signer
+        let reader = EnvironmentReader(environment)
+        if let key = try reader.hexSecret(.photoLinkKey, minimumBytes: PhotoLinkSigner.minimumKeyBytes) {
+            settings.signer = PhotoLinkSigner(key: key)
         }
         return settings
     }

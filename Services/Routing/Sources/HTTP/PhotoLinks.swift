@@ -22,12 +22,8 @@ public struct RoutingPhotoSettings: Sendable {
     public static func fromEnvironment(_ environment: [String: String]) throws -> RoutingPhotoSettings {
         let env = EnvironmentReader(environment)
         var settings = RoutingPhotoSettings()
-        if let hex = env.string(.photoLinkKey) {
-            guard let signer = PhotoLinkSigner(hexKey: hex) else {
-                throw ConfigurationError(
-                    variable: EnvironmentVariable.photoLinkKey.name, reason: "must be hex of at least 32 bytes")
-            }
-            settings.signer = signer
+        if let key = try env.hexSecret(.photoLinkKey, minimumBytes: PhotoLinkSigner.minimumKeyBytes) {
+            settings.signer = PhotoLinkSigner(key: key)
         }
         if let url = env.string(.intakeURL) {
             settings.intakeURL = try PublicURL(url, variable: EnvironmentVariable.intakeURL.name)
