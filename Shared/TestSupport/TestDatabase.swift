@@ -43,7 +43,7 @@ public final class TestDatabase: Sendable {
         let (host, port) = hostAndPort(of: adminURL)
         let database = TestDatabase(
             name: name, schema: schema, role: role, host: host, port: port,
-            adminConnectionString: replacingDatabase(in: adminURL, with: name)
+            adminConnectionString: PostgresConfiguration.replacingDatabase(in: adminURL, with: name)
         )
         try await withAdmin(adminURL) { connection in
             try ensureRole(role, on: connection)
@@ -216,16 +216,5 @@ public final class TestDatabase: Sendable {
             if parts[0] == "port", let value = Int(parts[1]) { port = value }
         }
         return (host, port)
-    }
-
-    /// The same connection string pointed at another database.
-    static func replacingDatabase(in connectionString: String, with database: String) -> String {
-        if connectionString.hasPrefix("postgres://") || connectionString.hasPrefix("postgresql://"),
-            var components = URLComponents(string: connectionString)
-        {
-            components.path = "/" + database
-            if let string = components.string { return string }
-        }
-        return connectionString + " dbname=\(database)"  // a later keyword wins in a conninfo
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HromadaCrypto
 import HromadaRuntime
+import HromadaTestSupport
 import HromadaWeb
 import Hummingbird
 import HummingbirdTesting
@@ -41,30 +42,6 @@ final class MemoryInbox: CentreInbox {
             if all[index].notice.readAt == nil { all[index].notice.readAt = now }
             return all[index].notice.readAt
         }
-    }
-}
-
-/// Server-side sessions in memory: deleting one really ends it, as in `PostgresSessionStore`.
-final class MemorySessionStore: SessionStore {
-    let sessions = Mutex<[String: WebSession]>([:])
-
-    func create(subject: String, now: Date) async throws -> (session: WebSession, cookieValue: String) {
-        let value = UUID().uuidString.lowercased()
-        let session = WebSession(
-            id: value, subject: subject, csrf: UUID().uuidString.lowercased(), createdAt: now,
-            expiresAt: now.addingTimeInterval(3600))
-        sessions.withLock { $0[value] = session }
-        return (session, value)
-    }
-
-    func load(cookieValue: String, now: Date) async throws -> WebSession? {
-        sessions.withLock { $0[cookieValue] }.flatMap { $0.expiresAt > now ? $0 : nil }
-    }
-
-    func delete(_ session: WebSession) async throws { _ = sessions.withLock { $0.removeValue(forKey: session.id) } }
-
-    func deleteAll(subject: String) async throws {
-        sessions.withLock { $0 = $0.filter { $0.value.subject != subject } }
     }
 }
 

@@ -24,7 +24,7 @@ final class SessionCookiesBrowserTests: XCTestCase {
         let settings = WebSettings(service: service, publicURL: try PublicURL(base))
         let site = try WebSite(
             settings: settings, bundle: Bundle.module, templates: ["probe"],
-            sessionStore: SignInRoutesTests.MemoryStore())
+            sessionStore: MemorySessionStore())
         let router = Router(context: WebRequestContext.self)
         router.middlewares.add(ErrorMiddleware())
         site.install(on: router, session: { session, _ in .centre(id: session.subject) })

@@ -1,9 +1,9 @@
 import Foundation
 import HromadaRuntime
+import HromadaTestSupport
 import HromadaWeb
 import Hummingbird
 import HummingbirdTesting
-import Synchronization
 import XCTest
 
 /// The kit's sign-in and sign-out routes (`WebSite.signInRoutes`) in memory: the shared page with the
@@ -15,30 +15,9 @@ final class SignInRoutesTests: XCTestCase {
     static let origin = "http://127.0.0.1:8080"
     static let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded", .origin: origin]
 
-    /// A server-side store in memory, so that a test can see the rows come and go.
-    final class MemoryStore: SessionStore {
-        let rows = Mutex<[String: WebSession]>([:])
-
-        func create(subject: String, now: Date) async throws -> (session: WebSession, cookieValue: String) {
-            let id = UUID().uuidString.lowercased()
-            let session = WebSession(
-                id: id, subject: subject, csrf: UUID().uuidString.lowercased(), createdAt: now,
-                expiresAt: now.addingTimeInterval(3600))
-            rows.withLock { $0[id] = session }
-            return (session, id)
-        }
-
-        func load(cookieValue: String, now: Date) async throws -> WebSession? { rows.withLock { $0[cookieValue] } }
-        func delete(_ session: WebSession) async throws { _ = rows.withLock { $0.removeValue(forKey: session.id) } }
-        func deleteAll(subject: String) async throws {
-            rows.withLock { $0 = $0.filter { $0.value.subject != subject } }
-        }
-        var count: Int { rows.withLock { $0.count } }
-    }
-
     /// A probe service: `/login` with one token field, `/centres/:centre/login` with a note and a
     /// one-time link (`?once=good`), and `/whoami`, which needs a session.
-    static func makeApplication(store: MemoryStore) throws -> some ApplicationProtocol {
+    static func makeApplication(store: MemorySessionStore) throws -> some ApplicationProtocol {
         let settings = WebSettings(service: "probe", publicURL: try PublicURL(origin))
         let site = try WebSite(settings: settings, bundle: Bundle.module, templates: ["probe"], sessionStore: store)
         let router = Router(context: WebRequestContext.self)
@@ -91,7 +70,7 @@ final class SignInRoutesTests: XCTestCase {
     }
 
     func testThePageHasTheServiceLabelsAndKeepsOnlyALocalNext() async throws {
-        let app = try Self.makeApplication(store: MemoryStore())
+        let app = try Self.makeApplication(store: MemorySessionStore())
         try await app.test(.router) { client in
             let page = try await client.execute(uri: "/login?lang=en&next=%2Fwhoami%3Fx%3D1", method: .get)
             XCTAssertEqual(page.status, .ok)
@@ -115,7 +94,7 @@ final class SignInRoutesTests: XCTestCase {
     }
 
     func testARefusalIs401AndASignInGoesOnlyToALocalPath() async throws {
-        let store = MemoryStore()
+        let store = MemorySessionStore()
         let app = try Self.makeApplication(store: store)
         try await app.test(.router) { client in
             let wrong = try await client.execute(
@@ -144,7 +123,7 @@ final class SignInRoutesTests: XCTestCase {
     }
 
     func testAnotherSitesFormCannotSignTheBrowserIn() async throws {
-        let store = MemoryStore()
+        let store = MemorySessionStore()
         let app = try Self.makeApplication(store: store)
         try await app.test(.router) { client in
             var foreign = Self.form
@@ -158,7 +137,7 @@ final class SignInRoutesTests: XCTestCase {
     }
 
     func testSignOutNeedsTheSessionsTokenAndDeletesTheRow() async throws {
-        let store = MemoryStore()
+        let store = MemorySessionStore()
         let app = try Self.makeApplication(store: store)
         try await app.test(.router) { client in
             let signedIn = try await client.execute(
@@ -192,7 +171,7 @@ final class SignInRoutesTests: XCTestCase {
     }
 
     func testFailuresAreSlowedAndSignInsAreRateLimitedInTheirOwnClass() async throws {
-        let app = try Self.makeApplication(store: MemoryStore())
+        let app = try Self.makeApplication(store: MemorySessionStore())
         try await app.test(.router) { client in
             for attempt in 1...5 {
                 let response = try await client.execute(
@@ -211,7 +190,7 @@ final class SignInRoutesTests: XCTestCase {
     }
 
     func testPathParametersNotesAndSignInByLink() async throws {
-        let store = MemoryStore()
+        let store = MemorySessionStore()
         let app = try Self.makeApplication(store: store)
         try await app.test(.router) { client in
             let page = String(buffer: try await client.execute(uri: "/centres/cog-a/login?lang=en", method: .get).body)
@@ -221,7 +200,7 @@ final class SignInRoutesTests: XCTestCase {
                 uri: "/centres/cog-a/login", method: .post, headers: Self.form, body: Self.body([("token", Self.token)])
             )
             XCTAssertEqual(signedIn.headers[.location], "/centres/cog-a/page")
-            XCTAssertEqual(store.rows.withLock { $0.values.map(\.subject) }, ["cog-a"])
+            XCTAssertEqual(store.subjects, ["cog-a"])
 
             let linked = try await client.execute(uri: "/centres/cog-a/login?once=good", method: .get)
             XCTAssertEqual(linked.status, .seeOther)
