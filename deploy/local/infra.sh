@@ -387,8 +387,18 @@ cmd_stop_rabbitmq() {
 
 # ------------------------------------------------------------------ broker users and topology
 
-# json_string TEXT: TEXT as a JSON string literal (the regexes hold backslashes).
-json_string() { python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$1"; }
+# json_string TEXT: TEXT as a JSON string literal (the regexes hold backslashes). In bash, not a
+# python3 per call: provisioning makes some thirty of them, at every start and restart of the broker.
+json_string() {
+    local text=$1
+    text="${text//\\/\\\\}"
+    text="${text//\"/\\\"}"
+    text="${text//$'\t'/\\t}"
+    text="${text//$'\n'/\\n}"
+    text="${text//$'\r'/\\r}"
+    [[ "$text" != *[[:cntrl:]]* ]] || die "json_string: a control character other than tab or line break"
+    printf '"%s"\n' "$text"
+}
 
 # rabbit_api METHOD PATH [JSON]: the management API as the administrator. Credentials and body go
 # through curl's config on stdin, never on a command line.
