@@ -47,16 +47,13 @@ public struct WebSettings: Sendable {
     public static func fromEnvironment(
         service: String, port: Int, environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> WebSettings {
-        func value(_ name: String) -> String? {
-            guard let v = environment[name]?.trimmingCharacters(in: .whitespaces), !v.isEmpty else { return nil }
-            return v
-        }
+        let reader = EnvironmentReader(environment)
         var settings = WebSettings.local(service: service, port: port)
-        if let url = value("HROMADA_PUBLIC_URL") {
-            settings.publicURL = try PublicURL(url, variable: "HROMADA_PUBLIC_URL")
+        if let url = reader.string(.publicURL) {
+            settings.publicURL = try PublicURL(url, variable: EnvironmentVariable.publicURL.name)
         }
-        if let secret = value("HROMADA_SESSION_SECRET") {
-            settings.sessionSecret = try SessionSecret(hex: secret, variable: "HROMADA_SESSION_SECRET")
+        if let secret = reader.string(.sessionSecret) {
+            settings.sessionSecret = try SessionSecret(hex: secret, variable: EnvironmentVariable.sessionSecret.name)
         }
         return settings
     }

@@ -259,6 +259,12 @@ final class PersonalDataProtectionTests: XCTestCase {
         XCTAssertEqual(settings.readerTokenHashes, [hash])
         XCTAssertThrowsError(try AuditSettings.fromEnvironment(["HROMADA_AUDIT_READER_TOKENS": "plain-token"]))
         XCTAssertThrowsError(try AuditSettings.fromEnvironment(["HROMADA_AUDIT_CHECKPOINT_EVERY": "-1"]))
+        // Read through EnvironmentReader: a line break at the end (a value from a file) is not part of it.
+        let fromFiles = try AuditSettings.fromEnvironment([
+            "HROMADA_AUDIT_CHECKPOINT_EVERY": "50\n", "HROMADA_AUDIT_READER_TOKENS": hash + "\n",
+        ])
+        XCTAssertEqual(fromFiles.checkpointEvery, 50)
+        XCTAssertEqual(fromFiles.readerTokenHashes, [hash])
     }
 
     func testVerificationEncodesNullFirstBadSequence() throws {

@@ -163,4 +163,17 @@ final class NotificationSettingsTests: XCTestCase {
             }
         }
     }
+
+    /// Every variable is read through `EnvironmentReader`: blanks and a line break at either end (a
+    /// value from a file) are not part of it, and a blank value is the default.
+    func testValuesAreTrimmedAndBlankIsTheDefault() throws {
+        let settings = try NotificationSettings.fromEnvironment([
+            "HROMADA_SMTP_MAX_ATTEMPTS": " 4\n", "HROMADA_TRACKING_URL": "https://hromada.example/track\n",
+            "HROMADA_SMTP_FROM": "  ", "HROMADA_INTAKE_URL": "https://intake.example\r\n",
+        ])
+        XCTAssertEqual(settings.deliveryPolicy.maxAttempts, 4)
+        XCTAssertEqual(settings.trackingURL, "https://hromada.example/track")
+        XCTAssertEqual(settings.from, try NotificationSettings.fromEnvironment([:]).from)
+        XCTAssertEqual(settings.intakeURL.link(path: "/photos"), "https://intake.example/photos")
+    }
 }

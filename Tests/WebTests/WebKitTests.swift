@@ -376,6 +376,10 @@ final class WebKitTests: XCTestCase {
             try WebSettings.fromEnvironment(
                 service: "intake", port: 8080,
                 environment: ["HROMADA_SESSION_SECRET": String(repeating: "zz", count: 40)]))
+        // A secret read from a file (a Kubernetes secret made with --from-file) ends with a line break.
+        let fromFile = try WebSettings.fromEnvironment(
+            service: "intake", port: 8080, environment: ["HROMADA_SESSION_SECRET": hex + "\n"])
+        XCTAssertEqual(fromFile.sessionSecret.bytes, settings.sessionSecret.bytes)
         let unset = try WebSettings.fromEnvironment(service: "intake", port: 8080, environment: [:])
         XCTAssertTrue(unset.sessionSecret.isRandom)
         XCTAssertEqual(unset.publicURL.origin, "http://127.0.0.1:8080")

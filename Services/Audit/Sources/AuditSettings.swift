@@ -42,35 +42,32 @@ public struct AuditSettings: Sendable {
 
     public static func fromEnvironment(_ environment: [String: String]) throws -> AuditSettings {
         var settings = AuditSettings()
-        func value(_ name: String) -> String? {
-            guard let v = environment[name]?.trimmingCharacters(in: .whitespaces), !v.isEmpty else { return nil }
-            return v
-        }
-        if let every = value("HROMADA_AUDIT_CHECKPOINT_EVERY") {
+        let reader = EnvironmentReader(environment)
+        if let every = reader.string(.auditCheckpointEvery) {
             guard let n = Int64(every), n >= 0 else {
                 throw ConfigurationError(
-                    variable: "HROMADA_AUDIT_CHECKPOINT_EVERY", reason: "must be a whole number ≥ 0")
+                    variable: EnvironmentVariable.auditCheckpointEvery.name, reason: "must be a whole number ≥ 0")
             }
             settings.checkpointEvery = n
         }
-        if let seconds = value("HROMADA_AUDIT_CHECKPOINT_SECONDS") {
+        if let seconds = reader.string(.auditCheckpointSeconds) {
             guard let n = Int64(seconds), n >= 0 else {
                 throw ConfigurationError(
-                    variable: "HROMADA_AUDIT_CHECKPOINT_SECONDS", reason: "must be a whole number ≥ 0")
+                    variable: EnvironmentVariable.auditCheckpointSeconds.name, reason: "must be a whole number ≥ 0")
             }
             settings.checkpointInterval = .seconds(n)
         }
-        if let tokens = value("HROMADA_AUDIT_READER_TOKENS") {
+        if let tokens = reader.string(.auditReaderTokens) {
             let hashes = tokens.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
                 .filter { !$0.isEmpty }
             guard hashes.allSatisfy({ $0.count == 64 && $0.allSatisfy(\.isHexDigit) }) else {
                 throw ConfigurationError(
-                    variable: "HROMADA_AUDIT_READER_TOKENS",
+                    variable: EnvironmentVariable.auditReaderTokens.name,
                     reason: "must be comma-separated SHA-256 hex hashes of tokens")
             }
             settings.readerTokenHashes = hashes
         }
-        settings.migrationDatabaseURL = value("HROMADA_AUDIT_MIGRATION_DATABASE_URL")
+        settings.migrationDatabaseURL = reader.string(.auditMigrationDatabaseURL)
         return settings
     }
 }

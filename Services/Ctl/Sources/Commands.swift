@@ -3,6 +3,7 @@ import Foundation
 import HromadaAPI
 import HromadaContracts
 import HromadaCrypto
+import HromadaRuntime
 import HromadaWeb
 import Logging
 
@@ -581,18 +582,18 @@ extension HromadactlCommand {
                 let path = credentials ?? ".hromada/credentials.json"
                 let file = FileManager.default.fileExists(atPath: path) ? try? Credentials.load(from: path) : nil
                 if endpoints.adminToken == nil { endpoints.adminToken = file?.adminToken }
-                guard
-                    let operatorToken = environment["HROMADA_OPERATOR_TOKEN"].flatMap({ $0.isEmpty ? nil : $0 })
-                        ?? file?.operatorToken
-                else {
+                let reader = EnvironmentReader(environment)
+                guard let operatorToken = reader.string(.operatorToken) ?? file?.operatorToken else {
                     throw CtlError(
                         .configuration, "no operator token: set HROMADA_OPERATOR_TOKEN or pass --credentials")
                 }
-                let port = self.port ?? environment["HROMADA_HTTP_PORT"].flatMap(Int.init) ?? 8090
                 let logger = makeLogger("hromada.console", level: .info)
-                // HROMADA_PUBLIC_URL (links, origin checks) and HROMADA_SESSION_SECRET (hex), as every web service.
+                // HROMADA_HTTP_PORT (a bad one is refused, not replaced by 8090), then HROMADA_PUBLIC_URL
+                // (links, origin checks) and HROMADA_SESSION_SECRET (hex), as every web service.
+                let port: Int
                 let web: WebSettings
                 do {
+                    port = try self.port ?? reader.integer(.httpPort, in: 1...65535) ?? 8090
                     web = try WebSettings.fromEnvironment(service: "console", port: port, environment: environment)
                 } catch {
                     throw CtlError(.configuration, "\(error)")

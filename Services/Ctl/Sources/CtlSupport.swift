@@ -1,5 +1,6 @@
 import Foundation
 import HromadaAPI
+import HromadaRuntime
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -75,17 +76,17 @@ public struct CtlEndpoints: Sendable {
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment)
         -> CtlEndpoints
     {
-        func value(_ name: String) -> String? {
-            guard let v = environment[name]?.trimmingCharacters(in: .whitespaces), !v.isEmpty else { return nil }
-            return v
-        }
+        let reader = EnvironmentReader(environment)
         var endpoints = CtlEndpoints()
+        let variables: [String: EnvironmentVariable] = [
+            "intake": .intakeURL, "routing": .routingURL, "notification": .notificationURL, "audit": .auditURL,
+        ]
         endpoints.services = defaultServices.map { service in
-            (service.name, value("HROMADA_\(service.name.uppercased())_URL").map(trimmedSlash) ?? service.url)
+            (service.name, variables[service.name].flatMap(reader.string).map(trimmedSlash) ?? service.url)
         }
-        if let api = value("HROMADA_RABBITMQ_API") { endpoints.rabbitMQAPI = api }
-        if let url = value("HROMADA_AMQP_URL") { endpoints.amqpURL = url }
-        endpoints.adminToken = value("HROMADA_ADMIN_TOKEN")
+        if let api = reader.string(.rabbitMQAPI) { endpoints.rabbitMQAPI = api }
+        if let url = reader.string(.amqpURL) { endpoints.amqpURL = url }
+        endpoints.adminToken = reader.string(.adminToken)
         return endpoints
     }
 

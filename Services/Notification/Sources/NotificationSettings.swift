@@ -92,56 +92,53 @@ public struct NotificationSettings: Sendable {
     /// port (the public URL's default).
     public static func fromEnvironment(_ environment: [String: String], port: Int = 8082) throws -> NotificationSettings
     {
-        func value(_ name: String) -> String? {
-            guard let v = environment[name]?.trimmingCharacters(in: .whitespaces), !v.isEmpty else { return nil }
-            return v
-        }
+        let reader = EnvironmentReader(environment)
         var settings = NotificationSettings()
-        if let url = value("HROMADA_SMTP_URL") {
+        if let url = reader.string(.smtpURL) {
             do { _ = try SMTPEndpoint(url: url) } catch {
                 throw ConfigurationError(
-                    variable: "HROMADA_SMTP_URL", reason: "must be smtp://host[:port] or smtps://host[:port]")
+                    variable: EnvironmentVariable.smtpURL.name,
+                    reason: "must be smtp://host[:port] or smtps://host[:port]")
             }
             settings.smtpURL = url
         }
-        if let from = value("HROMADA_SMTP_FROM") {
+        if let from = reader.string(.smtpFrom) {
             guard MIMEMessage.address(in: from) != nil else {
                 throw ConfigurationError(
-                    variable: "HROMADA_SMTP_FROM", reason: "must be an address or \"Name <address>\"")
+                    variable: EnvironmentVariable.smtpFrom.name, reason: "must be an address or \"Name <address>\"")
             }
             settings.from = from
         }
-        if let delays = value("HROMADA_SMTP_RETRY_DELAYS") {
+        if let delays = reader.string(.smtpRetryDelays) {
             let parsed = delays.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
             guard !parsed.isEmpty, parsed.allSatisfy({ ($0 ?? -1) >= 0 }) else {
                 throw ConfigurationError(
-                    variable: "HROMADA_SMTP_RETRY_DELAYS", reason: "must be comma-separated seconds")
+                    variable: EnvironmentVariable.smtpRetryDelays.name, reason: "must be comma-separated seconds")
             }
             settings.retryDelays = parsed.map { .milliseconds(Int64($0! * 1000)) }
         }
-        if let attempts = value("HROMADA_SMTP_MAX_ATTEMPTS") {
+        if let attempts = reader.string(.smtpMaxAttempts) {
             guard let n = Int(attempts), (1...100).contains(n) else {
-                throw ConfigurationError(variable: "HROMADA_SMTP_MAX_ATTEMPTS", reason: "must be 1–100")
+                throw ConfigurationError(variable: EnvironmentVariable.smtpMaxAttempts.name, reason: "must be 1–100")
             }
             settings.maxAttempts = n
         }
         // A live sender renews its claim every quarter lease and starts a send only with enough of it
         // confirmed (`DeliverySender.sendAllowance`); the lease is how long the rows of a sender killed
         // mid-round wait before another sender takes them over.
-        let reader = EnvironmentReader(environment)
         if let lease = try reader.duration(.smtpLeaseSeconds, unit: .seconds(1), in: 10...3600) {
             settings.lease = lease
         }
-        if let url = value("HROMADA_TRACKING_URL") { settings.trackingURL = url }
-        if let url = value("HROMADA_SMS_URL") {
+        if let url = reader.string(.trackingURL) { settings.trackingURL = url }
+        if let url = reader.string(.smsURL) {
             do { _ = try SMSGatewayEndpoint(url: url) } catch let error as SMSGatewayEndpoint.InvalidURL {
-                throw ConfigurationError(variable: "HROMADA_SMS_URL", reason: error.reason)
+                throw ConfigurationError(variable: EnvironmentVariable.smsURL.name, reason: error.reason)
             }
             settings.smsURL = url
         }
         settings.web = try WebSettings.fromEnvironment(service: "notification", port: port, environment: environment)
-        if let url = value("HROMADA_INTAKE_URL") {
-            settings.intakeURL = try PublicURL(url, variable: "HROMADA_INTAKE_URL")
+        if let url = reader.string(.intakeURL) {
+            settings.intakeURL = try PublicURL(url, variable: EnvironmentVariable.intakeURL.name)
         }
         return settings
     }
