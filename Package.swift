@@ -154,8 +154,7 @@ let package = Package(
             name: "HromadaTestSupport",
             dependencies: [
                 "HromadaRuntime", "HromadaAMQP", "HromadaPostgres", "HromadaContracts", "HromadaWeb", hummingbird,
-                logging,
-                lifecycle, nioCore,
+                logging, lifecycle, nioCore,
             ],
             path: "Shared/TestSupport", swiftSettings: swiftSettings
         ),
@@ -209,8 +208,7 @@ let package = Package(
                 "PhotoTests",
                 [
                     "HromadaImaging", "HromadaPhotos", "HromadaRuntime", "Intake", "Routing", "Audit",
-                    "HromadaTestSupport",
-                    "HromadaAMQP",
+                    "HromadaTestSupport", "HromadaAMQP",
                 ]),
             tests("CryptoTests", ["HromadaCrypto"]),
             tests("AMQPTests", ["HromadaAMQP", "HromadaTestSupport"]),

@@ -24,8 +24,7 @@ final class CtlUnitTests: XCTestCase {
         // Each service's variable by its own name; blanks and a line break at the end are not part of it.
         let others = CtlEndpoints.fromEnvironment([
             "HROMADA_INTAKE_URL": "http://i:1 ", "HROMADA_NOTIFICATION_URL": "http://n:3/\n",
-            "HROMADA_AUDIT_URL": "http://a:4",
-            "HROMADA_ADMIN_TOKEN": "  ",
+            "HROMADA_AUDIT_URL": "http://a:4", "HROMADA_ADMIN_TOKEN": "  ",
         ])
         XCTAssertEqual(
             others.services.map { $0.url }, ["http://i:1", "http://127.0.0.1:8081", "http://n:3", "http://a:4"])
