@@ -234,6 +234,16 @@ restore_start=$SECONDS
 if bash "$ROOT/deploy/cluster/backup-restore-test.sh" >"$RESULTS/backup-restore.log" 2>&1; then restore_failed=0; else restore_failed=1; fi
 event "backup-restore-test.sh: $([[ $restore_failed == 0 ]] && echo passed || echo FAILED) in $((SECONDS - restore_start)) s"
 echo "backup_restore_failed $restore_failed" >>"$RESULTS/checks.txt"
+# Every replica of a web service (and the console) signs with its service's shared session secret:
+# a process that drew its own would refuse the sessions and tracking proofs of its twin. The warning
+# comes just before the "public URL" line, so each log's last start is judged.
+unsigned=0
+for f in "$C_LOG"/hromada*-[0-9].log; do
+    if [[ "$(awk '/HROMADA_SESSION_SECRET is not set/ {w = 1} /\] public URL/ {last = w; w = 0} END {print last + 0}' "$f")" == 1 ]]; then
+        unsigned=$((unsigned + 1))
+    fi
+done
+echo "replicas_without_session_secret $unsigned" >>"$RESULTS/checks.txt"
 
 python3 - "$RESULTS" "$DRAIN" "$((SECONDS - started))" "$verify" "$up_seconds" <<'PY'
 import json, sys

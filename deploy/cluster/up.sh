@@ -240,6 +240,8 @@ start_service_replica() { # SERVICE N
     [[ "$svc" == notification ]] && extra+=("HROMADA_INTAKE_URL=http://127.0.0.1:${PUBLIC_PORT[intake]}")
     # Issue 15: the photo links' key, shared by intake (serves) and routing (signs) only.
     [[ "$svc" == intake || "$svc" == routing ]] && extra+=("HROMADA_PHOTO_LINK_KEY=$(photo_link_key)")
+    # Both replicas of a web service behind haproxy's round robin: one session secret per service.
+    [[ "$svc" != audit ]] && extra+=("HROMADA_SESSION_SECRET=$(session_secret "$svc")")
     [[ "$svc" == routing ]] && extra+=("HROMADA_INTAKE_URL=http://127.0.0.1:${PUBLIC_PORT[intake]}")
     [[ "$svc" == audit ]] && extra+=("HROMADA_AUDIT_MIGRATION_DATABASE_URL=$(cluster_database_url audit_owner)")
     start_replica "hromada-$svc" "$2" "$(replica_port "$svc" "$2")" HROMADA_DATABASE_URL="$(cluster_database_url "$svc")" \
@@ -291,6 +293,7 @@ HROMADA_INTAKE_URL="http://127.0.0.1:${PUBLIC_PORT[intake]}" HROMADA_ROUTING_URL
     || log "WARNING: hromadactl seed failed; see $C_LOG/seed.log"
 for r in "${REPLICAS[@]}"; do
     start_replica hromadactl "$r" "$(replica_port console "$r")" HROMADA_OPERATOR_TOKEN="$(credential operatorToken)" \
+        HROMADA_SESSION_SECRET="$(session_secret console)" \
         HROMADA_RABBITMQ_API="http://$RABBIT_MONITOR:$(secret_read rabbitmq "$RABBIT_MONITOR")@127.0.0.1:$(rabbit_mgmt_port 1)" \
         HROMADA_AMQP_URL="$(cluster_amqp_url "$RABBIT_REPLAY")" \
         HROMADA_INTAKE_URL="http://127.0.0.1:${PUBLIC_PORT[intake]}" HROMADA_ROUTING_URL="http://127.0.0.1:${PUBLIC_PORT[routing]}" \

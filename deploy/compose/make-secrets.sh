@@ -81,6 +81,11 @@ for s in intake routing notification audit; do
     if [[ "$s" == intake || "$s" == routing ]] && ! grep -q '^HROMADA_PHOTO_LINK_KEY=' "$s.env"; then
         printf 'HROMADA_PHOTO_LINK_KEY=%s\n' "$(cat photo_link_key)" >>"$s.env"
     fi
+    # The key of the service's session cookies and tracking proofs, the same for all its replicas
+    # (without it each replica draws its own and a sign-in fails on the next one).
+    if [[ "$s" != audit ]] && ! grep -q '^HROMADA_SESSION_SECRET=' "$s.env"; then
+        printf 'HROMADA_SESSION_SECRET=%s\n' "$(openssl rand -hex 32)" >>"$s.env"
+    fi
     if [[ "$s" == audit ]] && ! grep -q '^HROMADA_AUDIT_MIGRATION_DATABASE_URL=' "$s.env"; then
         # The audit log's owner role migrates; the service then works as hromada_audit.
         printf 'HROMADA_AUDIT_MIGRATION_DATABASE_URL=host=pg-node-1,pg-node-2 port=5432,5432 dbname=hromada user=hromada_audit_owner password=%s target_session_attrs=read-write connect_timeout=3 sslmode=require\n' \

@@ -250,11 +250,9 @@ sealing_keys_rotate() {
 
 # ------------------------------------------------------------ signed links to appeals' photos
 
-# photo_link_key: the key of the short-lived signed links to appeals' photos
-# (HROMADA_PHOTO_LINK_KEY, read by intake and routing only): 32 random bytes as hex, generated once,
-# 0600 in secrets/photos/link_key (a 0700 folder). Follows SECRETS_DIR.
-photo_link_key() {
-    local file="$SECRETS_DIR/photos/link_key"
+# hex_key_file FILE: 32 random bytes as hex, generated once, 0600 in FILE (its folder 0700); prints it.
+hex_key_file() {
+    local file=$1
     mkdir -p "${file%/*}"
     chmod 0700 "${file%/*}"
     if [[ ! -s "$file" ]]; then
@@ -263,6 +261,17 @@ photo_link_key() {
     chmod 0600 "$file"
     tr -d '\n' <"$file"
 }
+
+# photo_link_key: the key of the short-lived signed links to appeals' photos
+# (HROMADA_PHOTO_LINK_KEY, read by intake and routing only), in secrets/photos/link_key. Follows
+# SECRETS_DIR.
+photo_link_key() { hex_key_file "$SECRETS_DIR/photos/link_key"; }
+
+# session_secret SERVICE: the key of SERVICE's session cookies and tracking proofs
+# (HROMADA_SESSION_SECRET; intake, routing, notification, the console), one per service in
+# secrets/sessions/SERVICE. Every replica of a service must get the same one: without it each
+# process draws its own, and a sign-in on one replica is unknown to the next behind the balancer.
+session_secret() { hex_key_file "$SECRETS_DIR/sessions/$1"; }
 
 # ------------------------------------------------------------ the audit log's owner role
 

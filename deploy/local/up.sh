@@ -138,6 +138,8 @@ for svc in "${SERVICES[@]}"; do
     extra+=("HROMADA_SEALING_KEYS=$SEALING_KEYS")
     # Issue 15: intake serves the photos by signed links that routing makes; only they share the key.
     [[ "$svc" == intake || "$svc" == routing ]] && extra+=("HROMADA_PHOTO_LINK_KEY=$PHOTO_LINK_KEY")
+    # Sessions and tracking proofs outlive a restart, and a second replica would share them.
+    [[ "$svc" != audit ]] && extra+=("HROMADA_SESSION_SECRET=${HROMADA_SESSION_SECRET:-$(session_secret "$svc")}")
     [[ "$svc" == routing ]] && extra+=("HROMADA_INTAKE_URL=${HROMADA_INTAKE_URL:-http://127.0.0.1:$(service_port intake)}")
     database_url="$(service_database_url "$svc")"
     amqp="$(service_amqp_url "$svc")"
@@ -187,6 +189,7 @@ if pid_alive "$console_pid"; then
 elif [[ -x "$BIN/hromadactl" ]] && ! port_open "$CONSOLE_PORT"; then
     # Dead-letter replay needs the impersonator user (it restores each event's original user_id).
     exec_without_inherited_fds env HROMADA_OPERATOR_TOKEN="$OPERATOR_TOKEN" HROMADA_HTTP_PORT="$CONSOLE_PORT" \
+        HROMADA_SESSION_SECRET="$(session_secret console)" \
         HROMADA_AMQP_URL="${HROMADA_CTL_AMQP_URL:-$(amqp_url "$RABBIT_REPLAY")}" \
         nohup "$BIN/hromadactl" console </dev/null >>"$LOG_DIR/hromadactl.log" 2>&1 &
     echo $! >"$console_pid"
