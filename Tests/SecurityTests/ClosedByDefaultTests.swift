@@ -50,6 +50,50 @@ final class ClosedByDefaultTests: XCTestCase {
         XCTAssertTrue(lines[3].hasPrefix("600 "), lines[3])
         XCTAssertTrue(lines[4].hasPrefix("700 "), lines[4])
     }
+
+    /// Every replica of a web service must sign sessions and tracking proofs with the same secret, or
+    /// a sign-in made on one is refused by the next behind the balancer. lib.sh generates one per
+    /// service (stable, 0600 in a 0700 folder), and each way of deploying hands it to intake, routing,
+    /// notification and, where it runs, the console.
+    func testEachWebServiceGetsOneSessionSecretForAllItsReplicas() throws {
+        let root = IntegrationEnvironment.repositoryRoot
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("sessions-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: state) }
+        let lib = root.appendingPathComponent("deploy/local/lib.sh").path
+        let (status, output) = try IntegrationEnvironment.run(
+            "/bin/bash",
+            [
+                "-c",
+                "source '\(lib)' && session_secret intake && echo && session_secret intake && echo && "
+                    + "session_secret routing && echo && stat -c '%a' \"$SECRETS_DIR/sessions/intake\" "
+                    + "\"$SECRETS_DIR/sessions\"",
+            ],
+            environment: ["HROMADA_STATE": state.path, "PATH": "/usr/bin:/bin"])
+        XCTAssertEqual(status, 0, output)
+        let lines = output.split(whereSeparator: \.isNewline).map(String.init)
+        XCTAssertEqual(lines.count, 5, output)
+        guard lines.count == 5 else { return }
+        XCTAssertEqual(lines[0].count, 64, "32 bytes as hex")
+        XCTAssertTrue(lines[0].allSatisfy(\.isHexDigit), lines[0])
+        XCTAssertEqual(lines[1], lines[0], "generated once: every replica and restart gets the same")
+        XCTAssertNotEqual(lines[2], lines[0], "each service its own")
+        XCTAssertEqual(Array(lines[3...]), ["600", "700"])
+
+        func text(_ path: String) throws -> String {
+            try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)
+        }
+        XCTAssertTrue(
+            try text("deploy/local/up.sh").contains(
+                #"HROMADA_SESSION_SECRET=${HROMADA_SESSION_SECRET:-$(session_secret "$svc")}"#))
+        let cluster = try text("deploy/cluster/up.sh")
+        XCTAssertTrue(
+            cluster.contains(#"[[ "$svc" != audit ]] && extra+=("HROMADA_SESSION_SECRET=$(session_secret "$svc")")"#))
+        XCTAssertTrue(cluster.contains(#"HROMADA_SESSION_SECRET="$(session_secret console)""#))
+        XCTAssertTrue(try text("deploy/compose/make-secrets.sh").contains(#"printf 'HROMADA_SESSION_SECRET=%s\n'"#))
+        let kubernetes = try text("deploy/k8s/10-secrets.yaml")
+        XCTAssertEqual(
+            kubernetes.components(separatedBy: "HROMADA_SESSION_SECRET:").count - 1, 3, "intake, routing, notification")
+    }
 }
 
 /// The generated keyring parses as the services will parse it.
