@@ -26,20 +26,12 @@ final class ClosedByDefaultTests: XCTestCase {
         XCTAssertTrue(infra.contains("management.tcp.ip = 127.0.0.1"))
         let up = try String(contentsOf: root.appendingPathComponent("deploy/local/up.sh"), encoding: .utf8)
         XCTAssertTrue(up.contains(#"HROMADA_HTTP_HOST="${HROMADA_HTTP_HOST:-127.0.0.1}""#))
-        // The generators: passwords and the sealing keyring, 0600 in a 0700 folder.
-        let state = FileManager.default.temporaryDirectory.appendingPathComponent("closed-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: state) }
-        let lib = root.appendingPathComponent("deploy/local/lib.sh").path
-        let (status, output) = try IntegrationEnvironment.run(
-            "/bin/bash",
-            [
-                "-c",
-                "source '\(lib)' && secret_ensure postgres postgres && echo && sealing_keys && echo && "
-                    + "stat -c '%a %n' \"$SECRETS_DIR/postgres/postgres\" \"$(sealing_keys_file)\""
-                    + " \"$SECRETS_DIR/sealing\"",
-            ],
-            environment: ["HROMADA_STATE": state.path, "PATH": "/usr/bin:/bin"])
-        XCTAssertEqual(status, 0, output)
+        // The generators: passwords and the sealing keyring, 0600 in a 0700 folder (lib.sh sourced with
+        // a throwaway state folder).
+        let output = try BrokerTrustTests.bash(
+            "secret_ensure postgres postgres && echo && sealing_keys && echo && "
+                + "stat -c '%a %n' \"$SECRETS_DIR/postgres/postgres\" \"$(sealing_keys_file)\" \"$SECRETS_DIR/sealing\""
+        )
         let lines = output.split(whereSeparator: \.isNewline).map(String.init)
         XCTAssertGreaterThanOrEqual(lines.count, 5, output)
         XCTAssertEqual(lines[0].count, 32, "a 128-bit hex password")
@@ -57,19 +49,9 @@ final class ClosedByDefaultTests: XCTestCase {
     /// notification and, where it runs, the console.
     func testEachWebServiceGetsOneSessionSecretForAllItsReplicas() throws {
         let root = IntegrationEnvironment.repositoryRoot
-        let state = FileManager.default.temporaryDirectory.appendingPathComponent("sessions-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: state) }
-        let lib = root.appendingPathComponent("deploy/local/lib.sh").path
-        let (status, output) = try IntegrationEnvironment.run(
-            "/bin/bash",
-            [
-                "-c",
-                "source '\(lib)' && session_secret intake && echo && session_secret intake && echo && "
-                    + "session_secret routing && echo && stat -c '%a' \"$SECRETS_DIR/sessions/intake\" "
-                    + "\"$SECRETS_DIR/sessions\"",
-            ],
-            environment: ["HROMADA_STATE": state.path, "PATH": "/usr/bin:/bin"])
-        XCTAssertEqual(status, 0, output)
+        let output = try BrokerTrustTests.bash(
+            "session_secret intake && echo && session_secret intake && echo && session_secret routing && echo && "
+                + "stat -c '%a' \"$SECRETS_DIR/sessions/intake\" \"$SECRETS_DIR/sessions\"")
         let lines = output.split(whereSeparator: \.isNewline).map(String.init)
         XCTAssertEqual(lines.count, 5, output)
         guard lines.count == 5 else { return }
