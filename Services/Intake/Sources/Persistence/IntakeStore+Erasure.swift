@@ -190,12 +190,22 @@ extension IntakeStore {
                 LIMIT \(limit)
                 FOR UPDATE OF a SKIP LOCKED
                 """)
+            var erased = 0
             for row in rows {
+                let appealId = try row.decode(0, as: UUID.self)
+                // Read committed: a sweep that committed this appeal's erasure while this query waited
+                // for the row is invisible to the query's snapshot, and re-checking the locked row does
+                // not re-run NOT EXISTS. A new statement sees that erasure; without this check the
+                // second sweep erased again and failed on erasures' key (23505).
+                let done = try transaction.connection.query(
+                    "SELECT 1 FROM erasures WHERE appeal_id = \(appealId)")
+                guard done.isEmpty else { continue }
                 try Self.erase(
-                    appealId: try row.decode(0, as: UUID.self), registrationNumber: try row.decode(1, as: String.self),
+                    appealId: appealId, registrationNumber: try row.decode(1, as: String.self),
                     trigger: .retention, reason: Self.retentionReason, decidedBy: "retention", at: now, in: transaction)
+                erased += 1
             }
-            return rows.count
+            return erased
         }
     }
 
