@@ -193,10 +193,10 @@ extension IntakeStore {
             var erased = 0
             for row in rows {
                 let appealId = try row.decode(0, as: UUID.self)
-                // Read committed: a sweep that committed this appeal's erasure while this query waited
-                // for the row is invisible to the query's snapshot, and re-checking the locked row does
-                // not re-run NOT EXISTS. A new statement sees that erasure; without this check the
-                // second sweep erased again and failed on erasures' key (23505).
+                // Read committed: a sweep that committed this appeal's erasure after this query took its
+                // snapshot, but before it reached the row, is invisible to the NOT EXISTS above; the row
+                // was free again, so it was locked. A new statement sees that erasure; without this
+                // check the second sweep erased again and failed on erasures' key (23505).
                 let done = try transaction.connection.query(
                     "SELECT 1 FROM erasures WHERE appeal_id = \(appealId)")
                 guard done.isEmpty else { continue }
