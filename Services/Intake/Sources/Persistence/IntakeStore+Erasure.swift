@@ -190,22 +190,24 @@ extension IntakeStore {
                 LIMIT \(limit)
                 FOR UPDATE OF a SKIP LOCKED
                 """)
-            var erased = 0
-            for row in rows {
-                let appealId = try row.decode(0, as: UUID.self)
-                // Read committed: a sweep that committed this appeal's erasure after this query took its
-                // snapshot, but before it reached the row, is invisible to the NOT EXISTS above; the row
-                // was free again, so it was locked. A new statement sees that erasure; without this
-                // check the second sweep erased again and failed on erasures' key (23505).
-                let done = try transaction.connection.query(
-                    "SELECT 1 FROM erasures WHERE appeal_id = \(appealId)")
-                guard done.isEmpty else { continue }
-                try Self.erase(
-                    appealId: appealId, registrationNumber: try row.decode(1, as: String.self),
-                    trigger: .retention, reason: Self.retentionReason, decidedBy: "retention", at: now, in: transaction)
-                erased += 1
+            let locked = try rows.map {
+                (id: try $0.decode(0, as: UUID.self), number: try $0.decode(1, as: String.self))
             }
-            return erased
+            // Read committed: a sweep that committed an appeal's erasure after this query took its
+            // snapshot, but before it reached the row, is invisible to the NOT EXISTS above; the row
+            // was free again, so it was locked. A new statement sees those erasures; without it the
+            // second sweep erased again and failed on erasures' key (23505).
+            let ids = locked.map(\.id)
+            let done = Set(
+                try transaction.connection.query("SELECT appeal_id FROM erasures WHERE appeal_id = ANY(\(ids))")
+                    .map { try $0.decode(0, as: UUID.self) })
+            let pending = locked.filter { !done.contains($0.id) }
+            for appeal in pending {
+                try Self.erase(
+                    appealId: appeal.id, registrationNumber: appeal.number, trigger: .retention,
+                    reason: Self.retentionReason, decidedBy: "retention", at: now, in: transaction)
+            }
+            return pending.count
         }
     }
 
