@@ -1,5 +1,6 @@
 import Foundation
 import HromadaCore
+import Logging
 
 /// One environment variable a Hromada executable reads. `EnvironmentVariable.known` is the one
 /// list of them: the README's configuration table, the compose and Kubernetes files and the
@@ -225,6 +226,16 @@ public struct EnvironmentReader: Sendable {
             throw ConfigurationError(variable: variable.name, reason: "must start with \(allowed)")
         }
         return text
+    }
+
+    /// A log level by its swift-log name (`info`, `warning`, …), in either case.
+    public func logLevel(_ variable: EnvironmentVariable = .logLevel) throws -> Logger.Level? {
+        guard let text = string(variable) else { return nil }
+        guard let level = Logger.Level(rawValue: text.lowercased()) else {
+            let names = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ConfigurationError(variable: variable.name, reason: "must be one of \(names)")
+        }
+        return level
     }
 
     /// A secret given as hex (`openssl rand -hex 32`) of at least `minimumBytes` bytes.

@@ -30,14 +30,7 @@ extension ServiceConfiguration {
         if let host = env.string(.httpHost) { configuration.httpHost = host }
         if let url = try env.url(.amqpURL, schemes: ["amqp", "amqps"]) { configuration.amqpURL = url }
         if let url = env.string(.databaseURL) { configuration.databaseURL = url }
-        if let level = env.string(.logLevel) {
-            guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
-                throw ConfigurationError(
-                    variable: EnvironmentVariable.logLevel.name,
-                    reason: "must be one of trace, debug, info, notice, warning, error, critical")
-            }
-            configuration.logLevel = parsed
-        }
+        if let level = try env.logLevel() { configuration.logLevel = level }
         if let size = try env.integer(.databasePoolSize, in: 1...200) { configuration.databasePoolSize = size }
         if let prefetch = try env.integer(.prefetch, in: 1...Int(UInt16.max)) {
             configuration.prefetch = UInt16(prefetch)

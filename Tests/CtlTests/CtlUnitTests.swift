@@ -31,6 +31,16 @@ final class CtlUnitTests: XCTestCase {
         XCTAssertNil(others.adminToken, "a blank token is no token")
     }
 
+    func testLogLevelIsReadAsTheServicesReadItAndABadOneIsRefused() throws {
+        XCTAssertEqual(try makeLogger(level: .warning, environment: [:]).logLevel, .warning)
+        XCTAssertEqual(try makeLogger(level: .warning, environment: ["HROMADA_LOG_LEVEL": " DEBUG\n"]).logLevel, .debug)
+        XCTAssertThrowsError(try makeLogger(environment: ["HROMADA_LOG_LEVEL": "verbose"])) { error in
+            XCTAssertEqual((error as? CtlError)?.code, .configuration)
+            XCTAssertTrue("\(error)".contains("HROMADA_LOG_LEVEL"), "\(error)")
+            XCTAssertTrue("\(error)".contains("must be one of trace, debug, info"), "\(error)")
+        }
+    }
+
     func testQueueKinds() {
         XCTAssertEqual(QueueInfo.kind(of: "hromada.routing"), .main)
         XCTAssertEqual(QueueInfo.kind(of: "hromada.routing.dead"), .dead)

@@ -58,13 +58,18 @@ public struct CommonOptions: ParsableArguments {
     }
 }
 
-/// A logger at `HROMADA_LOG_LEVEL`, else at `level`.
-func makeLogger(_ label: String = "hromada.ctl", level: Logger.Level = .warning) -> Logger {
+/// A logger at `HROMADA_LOG_LEVEL`, else at `level`. A value that names no level is refused, as the
+/// services refuse it, rather than quietly replaced.
+public func makeLogger(
+    _ label: String = "hromada.ctl", level: Logger.Level = .warning,
+    environment: [String: String] = ProcessInfo.processInfo.environment
+) throws -> Logger {
     var logger = Logger(label: label)
-    let configured = ProcessInfo.processInfo.environment["HROMADA_LOG_LEVEL"].flatMap {
-        Logger.Level(rawValue: $0.lowercased())
+    do {
+        logger.logLevel = try EnvironmentReader(environment).logLevel() ?? level
+    } catch {
+        throw CtlError(.configuration, "\(error)")
     }
-    logger.logLevel = configured ?? level
     return logger
 }
 
@@ -100,6 +105,11 @@ func guarded<T>(_ body: () async throws -> T) async throws -> T {
 }
 
 extension CommonOptions {
+    /// The dead-letter commands' access to the broker, logging at `HROMADA_LOG_LEVEL`.
+    func deadLetters() throws -> DeadLetters {
+        DeadLetters(endpoints: try endpoints(), logger: try makeLogger())
+    }
+
     /// Prints `answer` as JSON with `--json`, else as `text(answer)`.
     func output<Answer: Encodable>(_ answer: Answer, text: (Answer) throws -> String) throws {
         if json { try printJSON(answer) } else { print(try text(answer)) }
@@ -182,8 +192,7 @@ extension HromadactlCommand {
 
             public func run() async throws {
                 try await guarded {
-                    let lists = try await DeadLetters(endpoints: try options.endpoints(), logger: makeLogger()).list(
-                        queue: queue, limit: limit)
+                    let lists = try await options.deadLetters().list(queue: queue, limit: limit)
                     if options.json {
                         try printJSON(lists)
                         return
@@ -216,9 +225,7 @@ extension HromadactlCommand {
 
             public func run() async throws {
                 try await guarded {
-                    let (queue, message) = try await DeadLetters(
-                        endpoints: try options.endpoints(), logger: makeLogger()
-                    ).show(messageId: messageId)
+                    let (queue, message) = try await options.deadLetters().show(messageId: messageId)
                     try options.output(message) { message in
                         let fields = [
                             "queue:                \(queue)",
@@ -257,8 +264,7 @@ extension HromadactlCommand {
 
             public func run() async throws {
                 try await guarded {
-                    let result = try await DeadLetters(endpoints: try options.endpoints(), logger: makeLogger()).replay(
-                        queue: queue, messageId: messageId)
+                    let result = try await options.deadLetters().replay(queue: queue, messageId: messageId)
                     try options.output(result) { result in
                         (["replayed \(result.replayed.count) message(s) to \(result.queue)"]
                             + result.replayed.map { "  \($0)" }).joined(separator: "\n")
@@ -290,8 +296,7 @@ extension HromadactlCommand {
                             throw CtlError(.refused, "not confirmed; nothing deleted")
                         }
                     }
-                    let count = try await DeadLetters(endpoints: try options.endpoints(), logger: makeLogger()).purge(
-                        queue: queue)
+                    let count = try await options.deadLetters().purge(queue: queue)
                     try options.output(
                         object: ["queue": dead, "purged": count], text: "purged \(count) message(s) from \(dead)")
                 }
@@ -587,7 +592,7 @@ extension HromadactlCommand {
                     throw CtlError(
                         .configuration, "no operator token: set HROMADA_OPERATOR_TOKEN or pass --credentials")
                 }
-                let logger = makeLogger("hromada.console", level: .info)
+                let logger = try makeLogger("hromada.console", level: .info)
                 // HROMADA_HTTP_PORT (a bad one is refused, not replaced by 8090), then HROMADA_PUBLIC_URL
                 // (links, origin checks) and HROMADA_SESSION_SECRET (hex), as every web service.
                 let port: Int
