@@ -111,11 +111,11 @@ final class BrokerTrustTests: XCTestCase {
         // deploy/local/lib.sh's table must agree with the contracts and with TestBroker's copy.
         for service in BrokerGrants.services {
             let producer = "hromada-\(service)"
-            let pattern = try Self.bash("topic_write_pattern \(service)")
+            let pattern = try LocalLib.run("topic_write_pattern \(service)")
             XCTAssertEqual(pattern, Producers.writeRoutingKeyPattern(for: producer), service)
         }
         for user in BrokerGrants.users {
-            let line = try Self.bash("user_permissions \(user)")
+            let line = try LocalLib.run("user_permissions \(user)")
             let grant = try XCTUnwrap(BrokerGrants.permissions(for: user))
             XCTAssertEqual(line, "\(grant.configure)\t\(grant.write)\t\(grant.read)", user)
         }
@@ -291,19 +291,6 @@ final class BrokerTrustTests: XCTestCase {
             environment: ProcessInfo.processInfo.environment)
         guard status == 0 else { throw XCTSkip("broker_trust.py \(arguments[0]) exited \(status): \(output)") }
         return output
-    }
-
-    /// Output of a deploy/local/lib.sh function (sourced with a throwaway state folder).
-    static func bash(_ command: String) throws -> String {
-        let lib = IntegrationEnvironment.repositoryRoot.appendingPathComponent("deploy/local/lib.sh").path
-        let state = FileManager.default.temporaryDirectory.appendingPathComponent("hromada-lib-\(UUID().uuidString)")
-            .path
-        defer { try? FileManager.default.removeItem(atPath: state) }
-        let (status, output) = try IntegrationEnvironment.run(
-            "/bin/bash", ["-c", "source '\(lib)' && \(command)"],
-            environment: ["HROMADA_STATE": state, "PATH": "/usr/bin:/bin"])
-        XCTAssertEqual(status, 0, command)
-        return output.trimmingCharacters(in: .newlines)
     }
 }
 

@@ -28,7 +28,7 @@ final class ClosedByDefaultTests: XCTestCase {
         XCTAssertTrue(up.contains(#"HROMADA_HTTP_HOST="${HROMADA_HTTP_HOST:-127.0.0.1}""#))
         // The generators: passwords and the sealing keyring, 0600 in a 0700 folder (lib.sh sourced with
         // a throwaway state folder).
-        let output = try BrokerTrustTests.bash(
+        let output = try LocalLib.run(
             "secret_ensure postgres postgres && echo && sealing_keys && echo && "
                 + "stat -c '%a %n' \"$SECRETS_DIR/postgres/postgres\" \"$(sealing_keys_file)\" \"$SECRETS_DIR/sealing\""
         )
@@ -49,7 +49,7 @@ final class ClosedByDefaultTests: XCTestCase {
     /// notification and, where it runs, the console.
     func testEachWebServiceGetsOneSessionSecretForAllItsReplicas() throws {
         let root = IntegrationEnvironment.repositoryRoot
-        let output = try BrokerTrustTests.bash(
+        let output = try LocalLib.run(
             "session_secret intake && echo && session_secret intake && echo && session_secret routing && echo && "
                 + "stat -c '%a' \"$SECRETS_DIR/sessions/intake\" \"$SECRETS_DIR/sessions\"")
         let lines = output.split(whereSeparator: \.isNewline).map(String.init)
