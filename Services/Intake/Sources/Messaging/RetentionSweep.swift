@@ -63,9 +63,11 @@ public struct RetentionSweep: Service {
         let closedBefore = settings.policy.closedBefore(today: LocalDate(date: now))
         var total = 0
         while !Task.isCancelled {
-            let erased = try await store.sweepRetention(closedBefore: closedBefore, limit: settings.batchSize, at: now)
-            total += erased
-            if erased < settings.batchSize { break }
+            let batch = try await store.sweepRetention(closedBefore: closedBefore, limit: settings.batchSize, at: now)
+            total += batch.erased
+            // A full batch may have had more behind it, even when another sweep had erased some of it
+            // meanwhile; a short one means nothing is left that no other sweep holds.
+            if batch.locked < settings.batchSize { break }
         }
         if total > 0 { logger.info("retention sweep erased appeals", metadata: ["erasure.count": "\(total)"]) }
         return total

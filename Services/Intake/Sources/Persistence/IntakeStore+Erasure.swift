@@ -173,9 +173,11 @@ extension IntakeStore {
     /// kept as long as that one is (the standard list: repeated appeals are kept 5 years after the
     /// last). Rows another replica is erasing are skipped (`SKIP
     /// LOCKED`); a crash rolls the batch back and the next sweep finds the same appeals again.
-    func sweepRetention(closedBefore: Date, limit: Int, at now: Date) async throws -> Int {
+    /// Returns how many rows the batch locked and how many of those it erased (fewer when another
+    /// sweep erased some meanwhile).
+    func sweepRetention(closedBefore: Date, limit: Int, at now: Date) async throws -> (locked: Int, erased: Int) {
         let statuses = RetentionPolicy.finalStatuses.map(\.rawValue).sorted()
-        return try await unitOfWork.run { transaction -> Int in
+        return try await unitOfWork.run { transaction -> (locked: Int, erased: Int) in
             let rows = try transaction.connection.query(
                 """
                 SELECT a.id, a.registration_number FROM appeals a
@@ -207,7 +209,7 @@ extension IntakeStore {
                     appealId: appeal.id, registrationNumber: appeal.number, trigger: .retention,
                     reason: Self.retentionReason, decidedBy: "retention", at: now, in: transaction)
             }
-            return pending.count
+            return (locked.count, pending.count)
         }
     }
 
