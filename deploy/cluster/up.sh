@@ -300,9 +300,24 @@ for r in "${REPLICAS[@]}"; do
         HROMADA_NOTIFICATION_URL="http://127.0.0.1:${PUBLIC_PORT[notification]}" HROMADA_AUDIT_URL="http://127.0.0.1:${PUBLIC_PORT[audit]}" \
         "$BIN/hromadactl" console
 done
+log "seeded; consoles started"
 
-# Every hromada.* quorum queue with a member on each node (grow any that misses one).
-for n in "${RABBIT_NODES[@]}"; do ctl 1 eval "rabbit_quorum_queue:grow('$(rabbit_nodename "$n")', <<\"/\">>, <<\"^hromada\\\\..*\">>, all)." >/dev/null 2>&1 || true; done
+# Every hromada.* quorum queue with a member on each node: grow onto a node only where a queue misses
+# it (a queue declared while that node was down). A node that was killed and came back is still a
+# member of its queues, so a restart of up.sh grows nothing; each rabbitmqctl call starts an Erlang VM,
+# which is slow on a loaded machine.
+missing_members() { # prints each node that some hromada.* quorum queue lacks, once
+    ctl 1 list_queues name type members --formatter json 2>/dev/null | python3 -c '
+import json, sys
+nodes = sys.argv[1:]
+queues = [q for q in json.load(sys.stdin) if q["name"].startswith("hromada.") and q.get("type") == "quorum"]
+print("\n".join(n for n in nodes if any(n not in (q.get("members") or []) for q in queues)))' \
+        $(for n in "${RABBIT_NODES[@]}"; do rabbit_nodename "$n"; done)
+}
+for node in $(missing_members); do
+    log "quorum queues: adding a member on $node"
+    ctl 1 eval "rabbit_quorum_queue:grow('$node', <<\"/\">>, <<\"^hromada\\\\..*\">>, all)." >/dev/null 2>&1 || true
+done
 
 # ------------------------------------------------------------------------------- endpoints
 python3 - "$CLUSTER/endpoints.json" <<PY
