@@ -1,6 +1,6 @@
 // swift-tools-version: 6.2
 // Hromada: residents' appeals from Mykolaiv's Citizen Service Centres to the city's authorities.
-// Layout (fixed by ../shared/ARCHITECTURE.md): Shared/ holds the C bridges and the libraries every
+// Layout (README's "Layout", docs/CONVENTIONS.md): Shared/ holds the C bridges and the libraries every
 // service stands on; Services/<Name>/Sources is a service's library and Services/<Name>/Main its
 // thin @main; Tests/ holds unit and integration tests; Benchmarks/ the load generator.
 import PackageDescription

@@ -8,10 +8,10 @@
 # started is stopped at the end, also on failure or Ctrl-C.
 #
 #   Benchmarks/Pipeline/full-run.sh                    # uses the build in $PERF_BIN
-#   BUILD=1 Benchmarks/Pipeline/full-run.sh            # builds release into /work/perf-build first
+#   BUILD=1 Benchmarks/Pipeline/full-run.sh            # builds release into .build-perf first
 #   Benchmarks/Pipeline/full-run.sh --soak-seconds 120 # any further hromada-bench options override
 #
-# OUT (default /tmp/perf/full-<UTC time>), PERF_BIN (default /work/perf-build/release), PERF_SMTP
+# OUT (default /tmp/perf/full-<UTC time>), PERF_BIN (default .build-perf/release), PERF_SMTP
 # (postfix by default; `sink` for the Python sink), and perf-stack.sh's other variables.
 # Takes about 15–17 minutes when the pipeline keeps up (stack start/stop ~30 s, ceilings ~1 min,
 # max < 1 min, sustained ~1.5 min, rate ~1 min, soak ~10.5 min, ~12 s of counter settling per phase);
@@ -21,12 +21,12 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 root="$(cd "$here/../.." && pwd -P)"
 export PERF_SMTP="${PERF_SMTP:-postfix}"
-export PERF_BIN="${PERF_BIN:-/work/perf-build/release}"
+export PERF_BIN="${PERF_BIN:-$root/.build-perf/release}"
 OUT="${OUT:-${PERF_DIR:-/tmp/perf}/full-$(date -u +%Y%m%dT%H%M%S)}"
 mkdir -p "$OUT"
 
 if [[ "${BUILD:-0}" == 1 ]]; then
-    (cd "$root" && swift build -c release --scratch-path /work/perf-build)
+    (cd "$root" && swift build -c release --scratch-path .build-perf)
 fi
 for exe in hromada-intake hromada-routing hromada-notification hromada-audit hromada-bench; do
     [[ -x "$PERF_BIN/$exe" ]] || { echo "error: $PERF_BIN/$exe is missing (BUILD=1 builds it)" >&2; exit 1; }

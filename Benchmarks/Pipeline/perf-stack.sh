@@ -11,7 +11,7 @@
 #   Benchmarks/Pipeline/perf-stack.sh stop     # stops what start started (by pid file)
 #   Benchmarks/Pipeline/perf-stack.sh bench [hromada-bench options...]
 #
-# PERF_BIN (the build's bin folder, default /work/perf-build/release), PERF_DIR (pid files, logs,
+# PERF_BIN (the build's bin folder, default .build-perf/release), PERF_DIR (pid files, logs,
 # credentials; default /tmp/perf), PERF_PORT_BASE (default 18080: intake, +1 routing, +2
 # notification, +3 audit; +4/+5 the sink's SMTP and control ports; +6 postfix), PERF_DB, PERF_VHOST,
 # PERF_SMTP: `sink` (default: the Python sink of deploy/local) or `postfix` (a real MTA on loopback
@@ -24,7 +24,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../../deploy/local/lib.sh"
 cd "$ROOT"
 
-PERF_BIN="${PERF_BIN:-/work/perf-build/release}"
+PERF_BIN="${PERF_BIN:-$ROOT/.build-perf/release}"
 PERF_DIR="${PERF_DIR:-/tmp/perf}"
 PERF_DB="${PERF_DB:-hromada_perf}"
 PERF_VHOST="${PERF_VHOST:-perf}"

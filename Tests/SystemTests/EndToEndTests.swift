@@ -2,7 +2,7 @@ import Foundation
 import HromadaTestSupport
 import XCTest
 
-/// /tmp/issue-7.md item 2: one appeal through the real processes, from the centre to the answer,
+/// One appeal through the real processes, from the centre to the answer,
 /// with the resident's emails, the tracking view and the audit trail checked at every step.
 final class EndToEndTests: XCTestCase {
     func testAppealFromCentreToAnswerAcrossRealProcesses() async throws {

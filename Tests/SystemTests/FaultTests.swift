@@ -2,8 +2,8 @@ import Foundation
 import HromadaTestSupport
 import XCTest
 
-/// /tmp/issue-8.md item 1 and item 4: crashes, broker and database restarts under a steady stream
-/// of appeals, and two replicas of every service — zero lost, zero duplicated.
+/// Crashes, broker and database restarts under a steady stream of appeals, and two replicas of
+/// every service: zero lost, zero duplicated (README, "Reliability").
 final class FaultTests: XCTestCase {
     /// While ~20 appeals/s flow: kill -9 each service in turn and restart it, restart RabbitMQ,
     /// restart PostgreSQL; then check from the databases that nothing was lost or duplicated.

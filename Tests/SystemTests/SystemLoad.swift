@@ -116,7 +116,7 @@ final class AppealStream: @unchecked Sendable {
     }
 }
 
-/// The exactly-once checks of /tmp/issue-8.md over the databases (as the superuser), shared by the
+/// The exactly-once checks (README, "Reliability") over the databases (as the superuser), shared by the
 /// fault test and the two-replica test.
 enum ExactlyOnce {
     struct Counts: CustomStringConvertible {

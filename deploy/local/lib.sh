@@ -52,7 +52,7 @@ PG_SUPERPASS="${PG_SUPERPASS:-postgres}"
 PG_DATABASE="${HROMADA_PG_DATABASE:-hromada}"
 PG_SERVICES=(intake routing notification audit)
 
-# RabbitMQ 3.10, state in $STATE/rabbitmq (see /work/shared/INFRA.md).
+# RabbitMQ 3.10 (Debian 12), state in $STATE/rabbitmq.
 export RABBITMQ_NODENAME="${HROMADA_RABBITMQ_NODENAME:-rabbit@localhost}"
 export RABBITMQ_BASE="$RABBIT_DIR"
 export RABBITMQ_MNESIA_BASE="$RABBIT_DIR/mnesia"

@@ -5,7 +5,7 @@
 # running. deploy/local/down.sh stops it all.
 #
 # HROMADA_BUILD_CONFIG=debug builds and runs the debug configuration instead of release.
-# HROMADA_* variables set before running (see /work/shared/ARCHITECTURE.md) are passed to the
+# HROMADA_* variables set before running (README, "Configuration") are passed to the
 # services. Per service, HROMADA_<SERVICE>_DATABASE_URL and HROMADA_<SERVICE>_HTTP_PORT
 # (e.g. HROMADA_ROUTING_HTTP_PORT) and HROMADA_<SERVICE>_AMQP_URL override the defaults below; by
 # default each service uses its own broker user and database role, with the passwords infra.sh

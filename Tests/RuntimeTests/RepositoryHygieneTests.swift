@@ -1,0 +1,57 @@
+import Foundation
+import HromadaTestSupport
+import XCTest
+
+/// The tree's formatting and its pointers (issue 12, item 9): the sources pass `swift format lint`
+/// under the root's `.swift-format` (lines ≤ 120 columns among its rules), and no comment, script or
+/// page sends a reader to a file outside the repository, which a fresh clone does not have.
+final class RepositoryHygieneTests: XCTestCase {
+    static let root = IntegrationEnvironment.repositoryRoot
+
+    func testTheSourcesPassSwiftFormatLint() throws {
+        // The toolchain that runs these tests, by the PATH it was started with; --strict: a warning
+        // fails too. The findings go to stderr.
+        let (status, output) = try IntegrationEnvironment.run(
+            "/bin/bash",
+            [
+                "-c",
+                "cd \(Shell.quote(Self.root.path)) && swift format lint --strict --recursive "
+                    + "Services Shared Tests Benchmarks Package.swift 2>&1",
+            ],
+            environment: [
+                "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": NSTemporaryDirectory(),
+            ])
+        XCTAssertEqual(status, 0, "swift format lint found:\n\(output.prefix(4000))")
+    }
+
+    /// Paths that exist only on a developer's machine: the shared project folder beside the
+    /// checkout, the machine's work folder, notes kept in /tmp.
+    func testNothingPointsOutsideTheRepository() throws {
+        let outside = ["../" + "shared/", "/" + "work/", "/tmp/" + "issue"]
+        // BENCHMARKS.md records the commands as they were run, paths included.
+        let records: Set<String> = ["BENCHMARKS.md"]
+        var found: [String] = []
+        for file in try Self.trackedTextFiles() where !records.contains(file) {
+            guard let text = try? String(contentsOf: Self.root.appendingPathComponent(file), encoding: .utf8) else {
+                continue
+            }
+            for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+            where outside.contains(where: { line.contains($0) }) {
+                found.append("\(file):\(number + 1): \(line.trimmingCharacters(in: .whitespaces))")
+            }
+        }
+        XCTAssertEqual(found, [], "pointers outside the repository:\n" + found.joined(separator: "\n"))
+    }
+
+    /// The files git tracks, by the endings of code, scripts and pages (not images or fixtures).
+    static func trackedTextFiles() throws -> [String] {
+        let endings = [".swift", ".sh", ".py", ".md", ".sql", ".mustache", ".html", ".css", ".js", ".yaml", ".yml"]
+        let (status, output) = try IntegrationEnvironment.run(
+            "/usr/bin/git", ["-C", root.path, "ls-files"], environment: ["PATH": "/usr/bin:/bin"])
+        guard status == 0 else { throw XCTSkip("not a git checkout (git ls-files exited \(status))") }
+        let files = output.split(separator: "\n").map(String.init)
+            .filter { file in endings.contains { file.hasSuffix($0) } || file.hasPrefix(".ci/") }
+        XCTAssertGreaterThan(files.count, 300, "git ls-files listed too few files: \(files.count)")
+        return files
+    }
+}
