@@ -68,6 +68,29 @@ final class DistrictOutlinesTests: XCTestCase {
         XCTAssertNil(outlines.district(containing: MapPoint(lat: 11, lon: 5)))
     }
 
+    /// The validator fills the district from the outlines it is given (the shipped ones unless told
+    /// otherwise); a district chosen by hand wins; without outlines a point names no district.
+    func testTheValidatorTakesTheDistrictFromTheOutlinesItIsGiven() throws {
+        let json = """
+            {"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"korabelnyi"},
+            "geometry":{"type":"Polygon","coordinates":[[[31.8,46.8],[32.2,46.8],[32.2,47.1],[31.8,47.1],[31.8,46.8]]]}}]}
+            """
+        let everywhereKorabelnyi = try DistrictOutlines(geoJSON: Data(json.utf8))
+        var submission = ValidationTests.valid()
+        submission.location = .init(lat: 46.9659, lon: 31.9974)
+        func district(_ s: AppealSubmission, _ outlines: DistrictOutlines?) throws -> String? {
+            try AppealValidator.validate(s, channel: "api", authenticatedCentre: nil, districts: outlines).get()
+                .district
+        }
+        XCTAssertEqual(try district(submission, everywhereKorabelnyi), "korabelnyi")
+        XCTAssertNil(try district(submission, nil))
+        XCTAssertEqual(
+            try AppealValidator.validate(submission, channel: "api", authenticatedCentre: nil).get().district,
+            "tsentralnyi", "the shipped outlines by default")
+        submission.district = "inhulskyi"
+        XCTAssertEqual(try district(submission, everywhereKorabelnyi), "inhulskyi", "chosen by hand")
+    }
+
     /// A file naming an unknown district or a broken geometry is refused, never half-read.
     func testBadOutlinesAreRefused() {
         let unknown = """

@@ -13,9 +13,7 @@ struct ReportBackfiller: Service {
         var replayed = 0
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                let applied = try await runtime.database.withTransaction { connection in
-                    try ReportBackfill.step(pageSize: pageSize, on: connection)
-                }
+                let applied = try await ReportBackfill.step(pageSize: pageSize, in: runtime.database)
                 if applied == 0 { break }
                 replayed += applied
             } catch {

@@ -80,6 +80,11 @@ public enum ReportMigrations {
 /// replicas (the row lock serialises them). The stored entries keep every non-personal field in
 /// clear, which is all the projection reads.
 enum ReportBackfill {
+    /// One page in a transaction of its own (the replay publishes no event, so no relay to wake).
+    static func step(pageSize: Int, in database: PostgresClient) async throws -> Int {
+        try await database.withTransaction { connection in try step(pageSize: pageSize, on: connection) }
+    }
+
     /// Applies up to `pageSize` entries; returns how many (0 when the replay is complete).
     static func step(pageSize: Int, on connection: PostgresConnection) throws -> Int {
         guard

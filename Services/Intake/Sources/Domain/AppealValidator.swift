@@ -52,10 +52,12 @@ public enum AppealValidator {
 
     /// Validates `submission` arriving through `channel` ("centre" | "api" | "open311") from the
     /// authenticated centre `authenticatedCentre` (nil when none). Returns every problem at once.
-    /// `today` (Kyiv) bounds the dates a submission gives (arrival, reception, document of powers).
+    /// `today` (Kyiv) bounds the dates a submission gives (arrival, reception, document of powers);
+    /// `districts` names the district a point lies in when none was chosen (the outlines intake
+    /// ships, read once outside this code).
     public static func validate(
         _ submission: AppealSubmission, channel: String, authenticatedCentre: String?,
-        today: LocalDate = LocalDate.today()
+        today: LocalDate = LocalDate.today(), districts: DistrictOutlines? = .mykolaiv
     ) -> Result<ValidAppeal, ValidationFailure> {
         var problems = Problems()
         let kind = problems.kind(submission.kind)
@@ -100,7 +102,7 @@ public enum AppealValidator {
         var valid = ValidAppeal(
             kind: kind, category: category, author: author, subject: subject, text: text,
             // A district chosen by hand wins; else the one the point lies in (approximate outlines).
-            district: district ?? location.flatMap { DistrictOutlines.mykolaiv?.district(containing: $0.point) },
+            district: district ?? location.flatMap { districts?.district(containing: $0.point) },
             location: location, centreId: authenticatedCentre, assistedBy: assistedBy,
             confidential: submission.confidential ?? false, against: against, coSigners: coSigners,
             representative: representative, reception: reception, lateEntry: lateEntry,
