@@ -43,6 +43,21 @@ final class RepositoryHygieneTests: XCTestCase {
         XCTAssertEqual(found, [], "pointers outside the repository:\n" + found.joined(separator: "\n"))
     }
 
+    /// docs/CONVENTIONS.md follows one appeal through the files: every Swift file it names (a path,
+    /// or the end of one) is in the tree, so a move that forgets the page fails here.
+    func testTheConventionsPageNamesFilesThatExist() throws {
+        let page = try String(
+            contentsOf: Self.root.appendingPathComponent("docs/CONVENTIONS.md"), encoding: .utf8)
+        let regex = try NSRegularExpression(pattern: #"`([A-Za-z0-9_/+.-]+\.swift)`"#)
+        let named = regex.matches(in: page, range: NSRange(page.startIndex..., in: page)).compactMap {
+            Range($0.range(at: 1), in: page).map { String(page[$0]) }
+        }
+        XCTAssertGreaterThan(named.count, 10, "the page names too few files")
+        let files = try Self.trackedTextFiles()
+        let missing = Set(named).filter { name in !files.contains { $0 == name || $0.hasSuffix("/" + name) } }
+        XCTAssertEqual(missing.sorted(), [], "named in docs/CONVENTIONS.md, not in the tree")
+    }
+
     /// The files git tracks, by the endings of code, scripts and pages (not images or fixtures).
     static func trackedTextFiles() throws -> [String] {
         let endings = [".swift", ".sh", ".py", ".md", ".sql", ".mustache", ".html", ".css", ".js", ".yaml", ".yml"]
