@@ -258,6 +258,12 @@ final class PersonalDataProtectionTests: XCTestCase {
         XCTAssertEqual(settings.checkpointInterval, .zero)
         XCTAssertEqual(settings.readerTokenHashes, [hash])
         XCTAssertThrowsError(try AuditSettings.fromEnvironment(["HROMADA_AUDIT_READER_TOKENS": "plain-token"]))
+        // The reports' threshold is read with the rest, in one place.
+        XCTAssertEqual(
+            try AuditSettings.fromEnvironment([:]).reports.openDataThreshold, OpenDataExporter.defaultThreshold)
+        XCTAssertEqual(
+            try AuditSettings.fromEnvironment(["HROMADA_OPEN_DATA_THRESHOLD": "7"]).reports.openDataThreshold, 7)
+        XCTAssertThrowsError(try AuditSettings.fromEnvironment(["HROMADA_OPEN_DATA_THRESHOLD": "0"]))
         XCTAssertThrowsError(try AuditSettings.fromEnvironment(["HROMADA_AUDIT_CHECKPOINT_EVERY": "-1"]))
         // Read through EnvironmentReader: a line break at the end (a value from a file) is not part of it.
         let fromFiles = try AuditSettings.fromEnvironment([

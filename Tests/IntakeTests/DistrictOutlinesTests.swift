@@ -73,7 +73,8 @@ final class DistrictOutlinesTests: XCTestCase {
     func testTheValidatorTakesTheDistrictFromTheOutlinesItIsGiven() throws {
         let json = """
             {"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"korabelnyi"},
-            "geometry":{"type":"Polygon","coordinates":[[[31.8,46.8],[32.2,46.8],[32.2,47.1],[31.8,47.1],[31.8,46.8]]]}}]}
+            "geometry":{"type":"Polygon",
+            "coordinates":[[[31.8,46.8],[32.2,46.8],[32.2,47.1],[31.8,47.1],[31.8,46.8]]]}}]}
             """
         let everywhereKorabelnyi = try DistrictOutlines(geoJSON: Data(json.utf8))
         var submission = ValidationTests.valid()

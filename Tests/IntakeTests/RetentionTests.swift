@@ -1,5 +1,6 @@
 import Foundation
 import HromadaContracts
+import HromadaRuntime
 import XCTest
 
 @testable import Intake
@@ -66,5 +67,17 @@ final class RetentionTests: XCTestCase {
         XCTAssertEqual(set.initialDelay, .seconds(5))
         XCTAssertThrowsError(try RetentionSweep.Settings.fromEnvironment(["HROMADA_APPEAL_RETENTION_YEARS": "0"]))
         XCTAssertThrowsError(try RetentionSweep.Settings.fromEnvironment(["HROMADA_ERASURE_SWEEP_SECONDS": "soon"]))
+        // Intake reads them with the rest of its settings, in one place; the sweep and the statement
+        // page take them from there.
+        let intake = try IntakeSettings.fromEnvironment(
+            configuration: ServiceConfiguration(
+                serviceName: "intake", httpPort: 8080,
+                environment: ["HROMADA_APPEAL_RETENTION_YEARS": "7", "HROMADA_ERASURE_SWEEP_SECONDS": "0"]))
+        XCTAssertEqual(intake.retention.policy.years, 7)
+        XCTAssertEqual(intake.retention.interval, .zero)
+        XCTAssertThrowsError(
+            try IntakeSettings.fromEnvironment(
+                configuration: ServiceConfiguration(
+                    serviceName: "intake", httpPort: 8080, environment: ["HROMADA_APPEAL_RETENTION_YEARS": "0"])))
     }
 }

@@ -24,6 +24,29 @@ final class RepositoryHygieneTests: XCTestCase {
         XCTAssertEqual(status, 0, "swift format lint found:\n\(output.prefix(4000))")
     }
 
+    /// No Swift line is longer than 120 columns, comments and string literals included (the
+    /// formatter does not break either). The exceptions are three lines of SQL in migrations that
+    /// deployed databases have applied: the migrator checks each applied migration's SQL by its
+    /// checksum, so their text stays as it is.
+    func testNoSwiftLineIsLongerThan120Columns() throws {
+        let applied: Set<String> = [
+            "ALTER TABLE report_appeals ADD COLUMN arrival text, ADD COLUMN collective boolean NOT NULL DEFAULT false;",
+            "recipient_kind      text        NOT NULL CHECK (recipient_kind IN ('resident', 'official', 'centre', "
+                + "'reception')),",
+            "status text NOT NULL CHECK (status IN ('assigned','accepted','forwarded','extended','answered',"
+                + "'reopened','closed')),",
+        ]
+        var long: [String] = []
+        for file in try Self.trackedTextFiles() where file.hasSuffix(".swift") {
+            let text = try String(contentsOf: Self.root.appendingPathComponent(file), encoding: .utf8)
+            for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+            where line.count > 120 && !applied.contains(line.trimmingCharacters(in: .whitespaces)) {
+                long.append("\(file):\(number + 1): \(line.count) columns")
+            }
+        }
+        XCTAssertEqual(long, [], "lines over 120 columns:\n" + long.joined(separator: "\n"))
+    }
+
     /// Paths that exist only on a developer's machine: the shared project folder beside the
     /// checkout, the machine's work folder, notes kept in /tmp.
     func testNothingPointsOutsideTheRepository() throws {

@@ -52,11 +52,10 @@ public enum AuditService {
             queries: store, readers: AuditReaders(configuration: configuration, settings: settings),
             logger: runtime.logger
         ).add(to: router)
-        let reportSettings = try ReportSettings.fromEnvironment(configuration.environment)
         ReportRoutes(
             queries: ReportStore(
                 database: runtime.unitOfWork.database, clock: settings.clock,
-                openDataThreshold: reportSettings.openDataThreshold),
+                openDataThreshold: settings.reports.openDataThreshold),
             logger: runtime.logger
         ).add(to: router)
         RatingRoutes(database: runtime.unitOfWork.database, clock: settings.clock).add(to: router)

@@ -23,6 +23,8 @@ public struct AuditSettings: Sendable {
     /// migrations run through it before the service connects as its own role, which may then only
     /// insert and read the log (see docs/SECURITY.md). Unset: the service role runs them itself.
     public var migrationDatabaseURL: String?
+    /// The reports and open data (`HROMADA_OPEN_DATA_THRESHOLD`).
+    public var reports = ReportSettings()
 
     public init(
         clock: @escaping @Sendable () -> Date = { Date() },
@@ -68,6 +70,7 @@ public struct AuditSettings: Sendable {
             settings.readerTokenHashes = hashes
         }
         settings.migrationDatabaseURL = reader.string(.auditMigrationDatabaseURL)
+        settings.reports = try ReportSettings.fromEnvironment(environment)
         return settings
     }
 }

@@ -33,10 +33,10 @@ public enum IntakeService {
             queue: Topology.Queue.intake.rawValue, bindings: IntakeConsumer.bindings,
             handler: IntakeConsumer.handler(producer: configuration.producer, logger: runtime.logger))
         // Issue 19: the retention period's trigger (docs/RETENTION.md).
-        let sweep = try RetentionSweep.Settings.fromEnvironment(configuration.environment)
-        if sweep.interval > .zero {
+        if settings.retention.interval > .zero {
             runtime.addService(
-                RetentionSweep(store: store, settings: sweep, clock: settings.clock, logger: runtime.logger))
+                RetentionSweep(
+                    store: store, settings: settings.retention, clock: settings.clock, logger: runtime.logger))
         }
         return (runtime, try await makeRouter(runtime: runtime, settings: settings))
     }
@@ -69,9 +69,8 @@ public enum IntakeService {
         ).addRoutes(to: router)
         Open311API(intake: intake).addRoutes(to: router)
         ErasureAPI(store: store, clock: settings.clock, maxBodyBytes: settings.maxBodyBytes).addRoutes(to: router)
-        let retention =
-            (try? RetentionSweep.Settings.fromEnvironment(runtime.configuration.environment))?.policy ?? .legal
-        try StatementAPI(store: store, policy: retention, clock: settings.clock, site: site).addRoutes(to: router)
+        try StatementAPI(store: store, policy: settings.retention.policy, clock: settings.clock, site: site)
+            .addRoutes(to: router)
         WebPages(intake: intake, site: site).addRoutes(to: router)
         return router
     }

@@ -12,6 +12,8 @@ import HromadaWeb
 /// | `HROMADA_SESSION_SECRET` | random per process | hex, ≥ 32 bytes: signs the session cookie; replicas share it |
 /// | `HROMADA_INTAKE_IDEMPOTENCY_RETENTION_HOURS` | 48 | how long an `Idempotency-Key` is remembered |
 /// | `HROMADA_MAP_TILE_URL` | OpenStreetMap's tiles | the form's map tiles (`MapSettings`) |
+/// | `HROMADA_APPEAL_RETENTION_YEARS` | 5 | years an appeal is kept after its year closed (`RetentionSweep`) |
+/// | `HROMADA_ERASURE_SWEEP_SECONDS` | 3600 | how often the retention sweep runs; 0: never |
 ///
 /// A value that cannot be used is an error naming the variable, never a silent default.
 public struct IntakeSettings: Sendable {
@@ -32,6 +34,9 @@ public struct IntakeSettings: Sendable {
     public var notificationURL: PublicURL = .local(port: 8082)
     /// Photos of appeals: upload rules and the signed links' key (`HROMADA_PHOTO_LINK_KEY`).
     public var photos = PhotoSettings()
+    /// How long appeals are kept and how often the sweep erases those past it
+    /// (`HROMADA_APPEAL_RETENTION_YEARS`, `HROMADA_ERASURE_SWEEP_SECONDS`).
+    public var retention = RetentionSweep.Settings()
 
     public static let service = "intake"
     public static let defaultIdempotencyRetentionHours = 48
@@ -68,6 +73,7 @@ public struct IntakeSettings: Sendable {
             settings.notificationURL = try PublicURL(url, variable: EnvironmentVariable.notificationURL.name)
         }
         settings.map = try MapSettings.fromEnvironment(configuration.environment)
+        settings.retention = try RetentionSweep.Settings.fromEnvironment(configuration.environment)
         return settings
     }
 }
