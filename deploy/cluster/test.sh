@@ -295,6 +295,10 @@ if not ok:
     bad.append("audit chain does not verify")
 if bad:
     print("FAILED: " + ", ".join(bad))
+    # CI keeps only the end of the output, and the clone with its logs is gone: the reason goes here.
+    if "backup_restore_failed" in bad:
+        print("backup-restore.log ends:")
+        print("".join(open(f"{out}/backup-restore.log", errors="replace").readlines()[-8:]), end="")
     sys.exit(1)
 print("PASSED")
 PY
