@@ -20,8 +20,6 @@ let unixSignals: Target.Dependency = .product(name: "UnixSignals", package: "swi
 let mustache: Target.Dependency = .product(name: "Mustache", package: "swift-mustache")
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 
-let hummingbirdTesting: Target.Dependency = .product(name: "HummingbirdTesting", package: "hummingbird")
-
 /// A test target: its sources in `Tests/<name>`, the one settings array.
 func tests(_ name: String, _ dependencies: [Target.Dependency], resources: [Resource]? = nil) -> Target {
     .testTarget(
@@ -66,7 +64,10 @@ let package = Package(
         .executable(name: "hromada-inbox-bench", targets: ["hromada-inbox-bench"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // Without the default trait ConfigurationSupport: nothing here reads swift-configuration, which
+        // would be compiled into every build. HummingbirdTesting is not used either (its AsyncHTTPClient
+        // brings BoringSSL into the test build): Shared/TestSupport/RouterTesting.swift says why.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
@@ -154,7 +155,7 @@ let package = Package(
             name: "HromadaTestSupport",
             dependencies: [
                 "HromadaRuntime", "HromadaAMQP", "HromadaPostgres", "HromadaContracts", "HromadaWeb", hummingbird,
-                logging, lifecycle, nioCore,
+                logging, lifecycle, nioCore, .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             path: "Shared/TestSupport", swiftSettings: swiftSettings
         ),
@@ -214,13 +215,13 @@ let package = Package(
             tests("AMQPTests", ["HromadaAMQP", "HromadaTestSupport"]),
             tests("PostgresTests", ["HromadaCore", "HromadaPostgres", "HromadaTestSupport"]),
             tests("RuntimeTests", ["HromadaCore", "HromadaRuntime", "HromadaTestSupport"]),
-            tests("IntakeTests", ["Intake", "HromadaTestSupport", "HromadaQRCode", hummingbirdTesting]),
-            tests("RoutingTests", ["Routing", "HromadaTestSupport", hummingbirdTesting]),
-            tests("NotificationTests", ["Notification", "HromadaTestSupport", hummingbirdTesting]),
-            tests("AuditTests", ["Audit", "HromadaTestSupport", hummingbirdTesting]),
+            tests("IntakeTests", ["Intake", "HromadaTestSupport", "HromadaQRCode"]),
+            tests("RoutingTests", ["Routing", "HromadaTestSupport"]),
+            tests("NotificationTests", ["Notification", "HromadaTestSupport"]),
+            tests("AuditTests", ["Audit", "HromadaTestSupport"]),
             tests(
-                "WebTests", ["HromadaWeb", "HromadaTestSupport", hummingbirdTesting], resources: [.copy("Resources")]),
-            tests("CtlTests", ["HromadaCtl", "HromadaTestSupport", "HromadaWeb", "HromadaAPI", hummingbirdTesting]),
+                "WebTests", ["HromadaWeb", "HromadaTestSupport"], resources: [.copy("Resources")]),
+            tests("CtlTests", ["HromadaCtl", "HromadaTestSupport", "HromadaWeb", "HromadaAPI"]),
             tests(
                 "SecurityTests",
                 [

@@ -2,9 +2,9 @@ import Foundation
 import HromadaContracts
 import HromadaCrypto
 import HromadaRuntime
+import HromadaTestSupport
 import HromadaWeb
 import Hummingbird
-import HummingbirdTesting
 import NIOCore
 import Synchronization
 import XCTest

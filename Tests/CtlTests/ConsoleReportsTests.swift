@@ -4,7 +4,6 @@ import HromadaContracts
 import HromadaTestSupport
 import HromadaWeb
 import Hummingbird
-import HummingbirdTesting
 import Logging
 import ServiceLifecycle
 import XCTest

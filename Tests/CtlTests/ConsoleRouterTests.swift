@@ -1,8 +1,8 @@
 import Foundation
 import HromadaCtl
+import HromadaTestSupport
 import HromadaWeb
 import Hummingbird
-import HummingbirdTesting
 import Logging
 import XCTest
 

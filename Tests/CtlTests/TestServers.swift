@@ -1,7 +1,7 @@
 import Foundation
 import HromadaAPI
+import HromadaTestSupport
 import Hummingbird
-import HummingbirdTesting
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -54,7 +54,7 @@ enum TestServers {
             body: .init(byteBuffer: ByteBuffer(bytes: try APICoding.encoder().encode(value))))
     }
 
-    /// A console over `endpoints` with its routes served in memory (HummingbirdTesting), signed in
+    /// A console over `endpoints` with its routes served in memory (`app.test(.router)`), signed in
     /// with a one-time login: `body` gets the client and the session's cookie.
     static func withSignedInConsole(
         endpoints: CtlEndpoints, logger: Logger,

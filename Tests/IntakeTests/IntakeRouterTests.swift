@@ -4,7 +4,6 @@ import HromadaPostgres
 import HromadaRuntime
 import HromadaTestSupport
 import Hummingbird
-import HummingbirdTesting
 import Logging
 import XCTest
 

@@ -4,7 +4,6 @@ import HromadaRuntime
 import HromadaTestSupport
 import HromadaWeb
 import Hummingbird
-import HummingbirdTesting
 import NIOCore
 import Synchronization
 import XCTest

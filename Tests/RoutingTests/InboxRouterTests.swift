@@ -3,12 +3,11 @@ import HromadaContracts
 import HromadaRuntime
 import HromadaTestSupport
 import Hummingbird
-import HummingbirdTesting
 import XCTest
 
 @testable import Routing
 
-/// The inbox's pages in memory (HummingbirdTesting over a prepared database): the filters live in
+/// The inbox's pages in memory (the in-memory router tester over a prepared database): the filters live in
 /// the address, counts are labelled, a bad filter is a field error (never a 500), the CSV export,
 /// refused actions by post/redirect/get, the forward select without a pre-chosen body, notes and
 /// assignment forms.

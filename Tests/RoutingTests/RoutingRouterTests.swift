@@ -6,13 +6,12 @@ import HromadaRuntime
 import HromadaTestSupport
 import HromadaWeb
 import Hummingbird
-import HummingbirdTesting
 import Logging
 import XCTest
 
 @testable import Routing
 
-/// The officials' API driven in memory with HummingbirdTesting (`app.test(.router)`): no HTTP
+/// The officials' API driven in memory (`app.test(.router)`, Shared/TestSupport/RouterTesting.swift): no HTTP
 /// server and no broker, only routing's schema in a throwaway PostgreSQL database, where the
 /// officials and tickets live. Authorisation, field errors, state conflicts, identifiers.
 final class RoutingRouterTests: XCTestCase {

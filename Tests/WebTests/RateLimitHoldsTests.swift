@@ -1,13 +1,14 @@
 import Foundation
 import HromadaRuntime
+import HromadaTestSupport
 import HromadaWeb
 import Hummingbird
-import HummingbirdTesting
 import XCTest
 
-/// The rate limiter on a real server (HummingbirdTesting's live framework: the connecting address
-/// is the socket's, 127.0.0.1): made-up `X-Forwarded-For` values do not escape it, route classes
-/// have their own buckets, failed sign-ins are slowed, and a browser gets the kit's error page.
+/// The rate limiter, its requests coming from the loopback as a socket address (`.router(connectingFrom:)`,
+/// what a live server on 127.0.0.1 would give): made-up `X-Forwarded-For` values do not escape it,
+/// route classes have their own buckets, failed sign-ins are slowed, and a browser gets the kit's
+/// error page. IntakeRateLimitTests holds a live service to the same over a real socket.
 final class RateLimitHoldsTests: XCTestCase {
     static let loopback = IPNetwork("127.0.0.1")!
 
@@ -34,7 +35,7 @@ final class RateLimitHoldsTests: XCTestCase {
 
     func testRotatingForwardedForFromAnUntrustedAddressDoesNotEscape() async throws {
         let app = Self.makeApplication(trusting: [])
-        try await app.test(.live) { client in
+        try await app.test(.router(connectingFrom: "127.0.0.1")) { client in
             for i in 1...3 {
                 let response = try await client.execute(
                     uri: "/v1/categories", method: .get, headers: Self.forwarded("198.51.100.\(i)"))
@@ -52,7 +53,7 @@ final class RateLimitHoldsTests: XCTestCase {
     func testOneClientExhaustingReferenceDataDoesNotStarveAnothersTracking() async throws {
         // Behind a trusted proxy (the loopback), the forwarded address is the client.
         let app = Self.makeApplication(trusting: [Self.loopback])
-        try await app.test(.live) { client in
+        try await app.test(.router(connectingFrom: "127.0.0.1")) { client in
             let hammer = Self.forwarded("203.0.113.9")
             for _ in 1...3 {
                 _ = try await client.execute(uri: "/v1/categories", method: .get, headers: hammer)
@@ -73,7 +74,7 @@ final class RateLimitHoldsTests: XCTestCase {
 
     func testFailedSignInsAreSlowedPerAddress() async throws {
         let app = Self.makeApplication(trusting: [Self.loopback])
-        try await app.test(.live) { client in
+        try await app.test(.router(connectingFrom: "127.0.0.1")) { client in
             let guesser = Self.forwarded("203.0.113.50")
             for _ in 1...2 {
                 let response = try await client.execute(

@@ -3,7 +3,6 @@ import HromadaRuntime
 import HromadaTestSupport
 import HromadaWeb
 import Hummingbird
-import HummingbirdTesting
 import XCTest
 
 /// The kit's sign-in and sign-out routes (`WebSite.signInRoutes`) in memory: the shared page with the

@@ -1,12 +1,12 @@
 import Foundation
 import HromadaCrypto
 import HromadaRuntime
+import HromadaTestSupport
 import HromadaWeb
 import Hummingbird
-import HummingbirdTesting
 import XCTest
 
-/// The web kit in memory (HummingbirdTesting's router framework, no server): errors by `Accept`,
+/// The web kit in memory (the router tester in HromadaTestSupport, no server): errors by `Accept`,
 /// principals and policies, sessions and their cookies, CSRF, forms, templates, strings, assets,
 /// page headers and links from the public URL.
 final class WebKitTests: XCTestCase {
