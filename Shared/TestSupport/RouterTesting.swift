@@ -117,17 +117,17 @@ extension ApplicationProtocol {
             let serviceGroup = ServiceGroup(
                 configuration: .init(services: services + [StartedSignal(signal: signalStarted)], logger: logger))
             group.addTask { try await serviceGroup.run() }
+            let outcome: Result<Value, any Error>
             do {
                 for process in processesRunBeforeServerStart { try await process() }
                 // The group must be running before a shutdown is triggered, or it never runs its services.
                 await started.first { _ in true }
-                let value = try await test(client)
-                await serviceGroup.triggerGracefulShutdown()
-                return value
+                outcome = .success(try await test(client))
             } catch {
-                await serviceGroup.triggerGracefulShutdown()
-                throw error
+                outcome = .failure(error)
             }
+            await serviceGroup.triggerGracefulShutdown()
+            return try outcome.get()
         }
     }
 }
