@@ -56,7 +56,7 @@ final class RouterTestingTests: XCTestCase {
         struct Planned: Error {}
         let events = RecordingService.Events()
         let seen = try await Self.application(events: events).test(.router) { _ in
-            for _ in 0..<500 where events.all.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+            _ = await eventually(timeout: .seconds(5), every: .milliseconds(10)) { !events.all.isEmpty }
             return events.all
         }
         XCTAssertEqual(seen, ["ran"], "the service runs while the test does")
