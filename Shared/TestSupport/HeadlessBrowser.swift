@@ -243,6 +243,8 @@ final class DevToolsSocket: @unchecked Sendable {
     }
 
     /// A plain HTTP GET on loopback (DevTools' `/json/list`): the body, or nil when nothing answers.
+    /// The body ends at its `Content-Length`: chromium keeps the connection open despite
+    /// `Connection: close`, so reading until it closes waited out the read timeout (5 s a launch).
     static func get(port: UInt16, path: String) -> Data? {
         guard let fd = try? connectLoopback(port: port, readTimeoutSeconds: 5) else { return nil }
         defer { Foundation.close(fd) }
@@ -253,7 +255,7 @@ final class DevToolsSocket: @unchecked Sendable {
         else { return nil }
         var response: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
+        while !isComplete(response) {
             let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n <= 0 { break }
             response += chunk[0..<n]
@@ -261,6 +263,23 @@ final class DevToolsSocket: @unchecked Sendable {
         let text = String(decoding: response, as: UTF8.self)
         guard text.hasPrefix("HTTP/1.1 200"), let split = text.range(of: "\r\n\r\n") else { return nil }
         return Data(text[split.upperBound...].utf8)
+    }
+
+    /// Whether `response` holds its whole head and as many body bytes as its `Content-Length` says
+    /// (without one, the body ends when the server closes).
+    static func isComplete(_ response: [UInt8]) -> Bool {
+        let separator: [UInt8] = [13, 10, 13, 10]
+        guard response.count >= separator.count,
+            let end = (0...(response.count - separator.count)).first(where: {
+                response[$0..<($0 + separator.count)].elementsEqual(separator)
+            })
+        else { return false }
+        let head = String(decoding: response[..<end], as: UTF8.self).lowercased()
+        guard
+            let line = head.split(separator: "\r\n").first(where: { $0.hasPrefix("content-length:") }),
+            let length = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces))
+        else { return false }
+        return response.count - (end + separator.count) >= length
     }
 
     func write(_ bytes: [UInt8]) throws {
