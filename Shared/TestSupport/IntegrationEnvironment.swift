@@ -47,6 +47,20 @@ public enum IntegrationEnvironment {
         return url
     }
 
+    /// Where a test writes pictures that are also kept under `docs/` (`committed`, a folder relative
+    /// to the root): into that folder only with `HROMADA_WRITE_FIXTURES=1`, as the contract fixtures
+    /// are regenerated; otherwise into the same path under `.hromada/`, so that a test run never
+    /// changes a tracked file (two pictures of an unchanged page differ by their dates).
+    public static func picturesFolder(committed: String) -> URL {
+        writesFixtures
+            ? repositoryRoot.appendingPathComponent(committed)
+            : repositoryRoot.appendingPathComponent(".hromada/" + committed)
+    }
+
+    /// `HROMADA_WRITE_FIXTURES=1`: tests write what they check against into the repository (the
+    /// contract fixtures, the sealed twins, the docs' pictures) for a person to review and commit.
+    public static var writesFixtures: Bool { env("HROMADA_WRITE_FIXTURES") == "1" }
+
     /// `deploy/local/test.sh` sets HROMADA_REQUIRE_INFRA=1: there a missing server is a failure.
     /// A developer running `swift test` without the servers gets skips instead of noise.
     public static var infrastructureRequired: Bool { env("HROMADA_REQUIRE_INFRA") == "1" }

@@ -36,7 +36,7 @@ final class PersonalDataSealingTests: XCTestCase {
     /// `HROMADA_WRITE_FIXTURES=1` writes the sealed twins (fresh nonces: review and commit them once;
     /// they must keep opening with the test key from then on).
     func testWriteSealedFixturesWhenAsked() throws {
-        guard ProcessInfo.processInfo.environment["HROMADA_WRITE_FIXTURES"] == "1" else { return }
+        guard IntegrationEnvironment.writesFixtures else { return }
         let folder = Self.fixtures.appendingPathComponent("sealed")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         for name in Self.sealedFixtures {

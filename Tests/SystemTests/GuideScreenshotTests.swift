@@ -6,7 +6,8 @@ import XCTest
 /// page: the four services as real processes, a centre with a librarian, the heads of ЖКГ and the
 /// mayor's reception, a demo month (`hromadactl demo month`, a smaller one), one appeal followed by
 /// its resident, `hromadactl console`; then headless chromium photographs the librarian's, the
-/// official's and the operator's pages (docs/guide/shoot.py) into docs/guide/img/.
+/// official's and the operator's pages (docs/guide/shoot.py) into .hromada/docs/guide/img/, or with
+/// `HROMADA_WRITE_FIXTURES=1` into docs/guide/img/ to be committed.
 final class GuideScreenshotTests: XCTestCase {
     func testGuideScreenshotsFromTheRunningSystem() async throws {
         try IntegrationEnvironment.requireServers()
@@ -118,8 +119,11 @@ final class GuideScreenshotTests: XCTestCase {
         let monthStart = String(today.prefix(8)) + "01"
         let from = min(monthStart, ISO8601DateFormatter.kyivDay(Date().addingTimeInterval(-10 * 86_400)))
         let quarter = ((Int(today.dropFirst(5).prefix(2)) ?? 1) - 1) / 3 + 1
+        // Written afresh, so that the size check below sees this run's pictures and no older ones.
+        let pictures = IntegrationEnvironment.picturesFolder(committed: "docs/guide/img")
+        if !IntegrationEnvironment.writesFixtures { try? FileManager.default.removeItem(at: pictures) }
         let plan: [String: Any] = [
-            "chromium": chromium, "out": root.appendingPathComponent("docs/guide/img").path,
+            "chromium": chromium, "out": pictures.path,
             "sites": [
                 "intake": [
                     "base": system.baseURL(.intake), "login": "/form/login",
@@ -209,7 +213,7 @@ final class GuideScreenshotTests: XCTestCase {
             environment: ProcessInfo.processInfo.environment)
         XCTAssertEqual(shot.status, 0, shot.output)
         for name in (plan["shots"] as? [[String: Any]] ?? []).compactMap({ $0["name"] as? String }) {
-            let file = root.appendingPathComponent("docs/guide/img/\(name).png")
+            let file = pictures.appendingPathComponent("\(name).png")
             let size = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? 0
             XCTAssertGreaterThan(size, 10_000, "\(name).png was made from the running system")
         }

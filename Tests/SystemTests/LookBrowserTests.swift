@@ -8,8 +8,8 @@ import XCTest
 /// system at 1,280 px and at 390 px. Each page must fit its width (no horizontal page scroll:
 /// `scrollWidth <= innerWidth`; tables scroll inside their own box) and carry the kit's header
 /// (`header.site`), except the printable documents (report, quarterly summary), and print no ISO
-/// date to a person (docs/VOCABULARY.md). The screenshots are kept in docs/screenshots/look/ and
-/// rewritten by every run, like the guides' pictures.
+/// date to a person (docs/VOCABULARY.md). The screenshots go to .hromada/docs/screenshots/look/;
+/// `HROMADA_WRITE_FIXTURES=1` writes them into docs/screenshots/look/ to be committed.
 final class LookBrowserTests: XCTestCase {
     struct Page {
         let name: String
@@ -144,7 +144,7 @@ final class LookBrowserTests: XCTestCase {
         ]
 
         // Every page at both widths: the header, no horizontal scrolling, a screenshot kept.
-        let folder = IntegrationEnvironment.repositoryRoot.appendingPathComponent("docs/screenshots/look")
+        let folder = IntegrationEnvironment.picturesFolder(committed: "docs/screenshots/look")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var problems: [String] = []
         var texts: [String: String] = [:]
