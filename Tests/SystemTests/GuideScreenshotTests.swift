@@ -2,12 +2,12 @@ import Foundation
 import HromadaTestSupport
 import XCTest
 
-/// The guides' pictures (docs/guide/), made from the running system so a guide never shows an old
-/// page: the four services as real processes, a centre with a librarian, the heads of ЖКГ and the
-/// mayor's reception, a demo month (`hromadactl demo month`, a smaller one), one appeal followed by
-/// its resident, `hromadactl console`; then headless chromium photographs the librarian's, the
-/// official's and the operator's pages (docs/guide/shoot.py) into .hromada/docs/guide/img/, or with
-/// `HROMADA_WRITE_FIXTURES=1` into docs/guide/img/ to be committed.
+/// The guides' pictures (docs/guide/), made from the running system, never by hand, so that a
+/// refresh shows the pages as they are: the four services as real processes, a centre with a
+/// librarian, the heads of ЖКГ and the mayor's reception, a demo month (`hromadactl demo month`, a
+/// smaller one), one appeal followed by its resident, `hromadactl console`; then headless chromium
+/// photographs the librarian's, the official's and the operator's pages (docs/guide/shoot.py) into
+/// .hromada/docs/guide/img/, or with `HROMADA_WRITE_FIXTURES=1` into docs/guide/img/ to be committed.
 final class GuideScreenshotTests: XCTestCase {
     func testGuideScreenshotsFromTheRunningSystem() async throws {
         try IntegrationEnvironment.requireServers()
