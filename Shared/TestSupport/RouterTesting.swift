@@ -116,26 +116,41 @@ extension ApplicationProtocol {
             let (started, signalStarted) = AsyncStream.makeStream(of: Void.self)
             let serviceGroup = ServiceGroup(
                 configuration: .init(services: services + [StartedSignal(signal: signalStarted)], logger: logger))
-            group.addTask { try await serviceGroup.run() }
+            group.addTask {
+                // A group that stops before it started (a service failed) ends the wait below too.
+                defer { signalStarted.finish() }
+                try await serviceGroup.run()
+            }
             let outcome: Result<Value, any Error>
             do {
                 for process in processesRunBeforeServerStart { try await process() }
                 // The group must be running before a shutdown is triggered, or it never runs its services.
-                await started.first { _ in true }
+                guard await started.first(where: { _ in true }) != nil else { throw ServicesDidNotStart() }
                 outcome = .success(try await test(client))
             } catch {
                 outcome = .failure(error)
             }
             await serviceGroup.triggerGracefulShutdown()
+            // What stopped the services is reported, unless the test's own error says more.
+            do {
+                try await group.waitForAll()
+            } catch {
+                if case .failure(let failure) = outcome, !(failure is ServicesDidNotStart) { throw failure }
+                throw error
+            }
             return try outcome.get()
         }
     }
 }
 
+/// The application's services stopped before the test could start (the group's error follows it).
+struct ServicesDidNotStart: Error {}
+
 /// A service that tells the test the service group has started, then waits for the shutdown.
 private struct StartedSignal: Service {
     let signal: AsyncStream<Void>.Continuation
     func run() async throws {
+        signal.yield()
         signal.finish()
         try? await gracefulShutdown()
     }

@@ -9,7 +9,7 @@ import XCTest
 /// The in-memory router tester (Shared/TestSupport/RouterTesting.swift) that the router tests of
 /// every service stand on: what it sends is what a route receives, the peer address is the one
 /// asked for, and an application's services run around the test and stop after it, also when the
-/// test throws.
+/// test throws; a service that fails is reported, and never leaves the test waiting.
 final class RouterTestingTests: XCTestCase {
     /// Records that it ran and that it was asked to stop.
     struct RecordingService: Service {
@@ -68,5 +68,18 @@ final class RouterTestingTests: XCTestCase {
             XCTFail("the test's error is rethrown")
         } catch is Planned {}
         XCTAssertEqual(failing.all, ["ran", "stopped"], "a throwing test stops the services too")
+    }
+
+    func testAServiceThatFailsIsReportedAndNeverHangsTheTest() async throws {
+        struct Broken: Error {}
+        struct FailingService: Service {
+            func run() async throws { throw Broken() }
+        }
+        var app = Application(router: Router(context: WebRequestContext.self))
+        app.addServices(FailingService())
+        do {
+            try await app.test(.router) { _ in }
+            XCTFail("the service's failure is reported")
+        } catch is Broken {}
     }
 }
